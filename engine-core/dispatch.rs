@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The hooks the patched kernel calls (see `include/linux/utrace.h`).
+//!
+//! Thin: each hook finds the current task's registry and hands over to it,
+//! with the task's user registers behind [`LiveRegs`].
+
+use super::policy::Disposition;
+use super::report::{SyscallRegs, SYSCALL_ARGS};
+use super::task;
+use kernel::bindings;
+use kernel::ffi::c_ulong;
+
+/// The user registers of the current task, at a syscall boundary.
+///
+/// # Invariants
+///
+/// `regs` is the current task's user register frame, valid for the
+/// lifetime of the value (a syscall hook's argument).
+struct LiveRegs {
+    regs: *mut bindings::pt_regs,
+}
+
+impl SyscallRegs for LiveRegs {
+    fn nr(&self) -> i64 {
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        // `c_long` is `isize`: it widens to `i64` on every architecture.
+        (unsafe { task::utrace_helper_syscall_get_nr(self.regs) }) as i64
+    }
+
+    fn set_nr(&mut self, nr: i64) {
+        // Syscall numbers are C ints; anything else is "no syscall".
+        let nr = i32::try_from(nr).unwrap_or(-1);
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        unsafe { task::utrace_helper_syscall_set_nr(self.regs, nr) }
+    }
+
+    fn args(&self) -> [u64; SYSCALL_ARGS] {
+        let mut args: [c_ulong; SYSCALL_ARGS] = [0; SYSCALL_ARGS];
+        // SAFETY: by the type invariant `regs` is current's register frame;
+        // `args` has room for the six arguments the helper writes.
+        unsafe { task::utrace_helper_syscall_get_arguments(self.regs, args.as_mut_ptr()) };
+        args.map(|a| a as u64)
+    }
+
+    fn set_args(&mut self, args: &[u64; SYSCALL_ARGS]) {
+        let args: [c_ulong; SYSCALL_ARGS] = args.map(|a| a as c_ulong);
+        // SAFETY: by the type invariant `regs` is current's register frame;
+        // `args` holds the six arguments the helper reads.
+        unsafe { task::utrace_helper_syscall_set_arguments(self.regs, args.as_ptr()) }
+    }
+
+    fn return_value(&self) -> i64 {
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        (unsafe { task::utrace_helper_syscall_get_return_value(self.regs) }) as i64
+    }
+
+    fn set_return_value(&mut self, value: i64) {
+        // Syscall results are C longs: this only narrows on 32-bit, where
+        // no result can be wider.
+        let value = value as kernel::ffi::c_long;
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        unsafe { task::utrace_helper_syscall_set_return_value(self.regs, value) }
+    }
+}
+
+/// Syscall entry of a task with `SYSCALL_WORK_UTRACE`: reports to its
+/// engines. Returns `true` to skip the syscall, its result already set.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_report_syscall_entry(regs: *mut bindings::pt_regs) -> bool {
+    // INVARIANT: the entry code passes the current task's register frame.
+    let mut live = LiveRegs { regs };
+    let disposition = task::with_current_registry(|task, reg| reg.report_syscall_entry(task, &mut live));
+    match disposition {
+        Some(Disposition::Abort(result)) => {
+            live.set_return_value(result);
+            true
+        }
+        Some(Disposition::Run) | None => false,
+    }
+}
+
+/// Syscall exit of a task with `SYSCALL_WORK_UTRACE`: reports to its engines.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_report_syscall_exit(regs: *mut bindings::pt_regs) {
+    // INVARIANT: the exit code passes the current task's register frame.
+    let mut live = LiveRegs { regs };
+    task::with_current_registry(|task, reg| reg.report_syscall_exit(task, &mut live));
+}
+
+/// The current task is dead (called from `do_exit()` after
+/// `exit_notify()`): its engines are detached.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_report_death(_task: *mut bindings::task_struct, _group_dead: bool) {
+    task::with_current_registry(|_, reg| reg.report_death());
+}
+
+/// A task_struct is being freed: drops its registry.
+///
+/// # Safety
+///
+/// Called by `free_task()` only, on a task no one else uses any more.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn utrace_free_task(task: *mut bindings::task_struct) {
+    // SAFETY: per this function's contract `task` is unshared.
+    unsafe { task::free_registry(task) }
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Attaching engines to tasks, and the handles that control them.
+//!
+//! [`Attach`] builds an attach request in utrace's terms (create, exclusive,
+//! match by type or data) with types that make the invalid combinations
+//! unwritable; [`EngineHandle::find`] is the lookup. An [`EngineHandle`] is a
+//! reference to one attachment: dropping it does not detach the engine.
+//!
+//! These are in-kernel APIs: they do not check permissions. Whoever
+//! exposes them to user space (the control device) applies ptrace's rules.
+
+use super::engine::{Engine, Events};
+use super::policy::{AttachRequest, MatchBy};
+use super::registry::{Attachment, Registry};
+use super::task;
+use core::any::TypeId;
+use core::marker::PhantomData;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::task::Task;
+
+/// How to recognise an existing attachment of an `E` engine.
+pub enum Match<'a, E> {
+    /// Any attachment of an engine of type `E`.
+    Type,
+    /// An attachment of an `E` engine for which the predicate holds.
+    Data(&'a dyn Fn(&E) -> bool),
+}
+
+impl<E: Engine> Match<'_, E> {
+    fn by(&self) -> MatchBy {
+        match self {
+            Match::Type => MatchBy::Type,
+            Match::Data(_) => MatchBy::Data,
+        }
+    }
+
+    fn matches(&self, att: &Attachment) -> bool {
+        match (self, att.engine_as::<E>()) {
+            (_, None) => false,
+            (Match::Type, Some(_)) => true,
+            (Match::Data(pred), Some(e)) => pred(e),
+        }
+    }
+}
+
+/// A request to attach a new engine to a task.
+///
+/// ```ignore
+/// let handle = Attach::new(Arc::new(MyEngine::new(), GFP_KERNEL)?)
+///     .events(Events::SYSCALL)
+///     .exclusive(Match::Type)
+///     .to_task(&task)?;
+/// ```
+pub struct Attach<'a, E: Engine> {
+    engine: Arc<E>,
+    events: Events,
+    exclusive: Option<Match<'a, E>>,
+}
+
+impl<'a, E: Engine> Attach<'a, E> {
+    /// Attaches `engine`, with no events, alongside any other engine.
+    pub fn new(engine: Arc<E>) -> Self {
+        Self {
+            engine,
+            events: Events::NONE,
+            exclusive: None,
+        }
+    }
+
+    /// The events the engine starts with (before it can miss any).
+    pub fn events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// Fails with `EEXIST` if an attachment matching `m` exists.
+    pub fn exclusive(mut self, m: Match<'a, E>) -> Self {
+        self.exclusive = Some(m);
+        self
+    }
+
+    /// Attaches to `task`: `EPERM` for a kernel thread, `ESRCH` for a task
+    /// that is exiting, `EEXIST` for an exclusive conflict, `ENOMEM`.
+    pub fn to_task(self, task: &Task) -> Result<EngineHandle<E>> {
+        let registry = task::registry_or_create(task)?;
+        self.to_registry(registry)
+    }
+
+    /// Attaches to a registry (a task's, or a test's).
+    pub(crate) fn to_registry(self, registry: Arc<Registry>) -> Result<EngineHandle<E>> {
+        let req = AttachRequest {
+            create: true,
+            exclusive: self.exclusive.is_some(),
+            match_by: self.exclusive.as_ref().map_or(MatchBy::Nothing, |m| m.by()),
+        };
+        let new = Attachment::new(self.engine, self.events)?;
+        let matcher = |a: &Attachment| self.exclusive.as_ref().is_some_and(|m| m.matches(a));
+        let (attachment, _) = registry.attach(req, Some(new), &matcher)?;
+        // INVARIANT: `attachment` was created from an `Arc<E>` just above.
+        Ok(EngineHandle {
+            registry,
+            attachment,
+            _engine: PhantomData,
+        })
+    }
+}
+
+/// A reference to one engine attached to one task.
+///
+/// # Invariants
+///
+/// `attachment.engine` is an `E`.
+pub struct EngineHandle<E: Engine> {
+    registry: Arc<Registry>,
+    attachment: Arc<Attachment>,
+    _engine: PhantomData<fn() -> E>,
+}
+
+impl<E: Engine> EngineHandle<E> {
+    /// Finds an `E` engine attached to `task`: `ENOENT` if there is none.
+    pub fn find(task: &Task, m: Match<'_, E>) -> Result<Self> {
+        let registry = task::registry(task).ok_or(ENOENT)?;
+        Self::find_in(registry, m)
+    }
+
+    /// Finds an `E` engine in a registry.
+    pub(crate) fn find_in(registry: Arc<Registry>, m: Match<'_, E>) -> Result<Self> {
+        let req = AttachRequest {
+            create: false,
+            exclusive: false,
+            match_by: m.by(),
+        };
+        let (attachment, _) = registry.attach(req, None, &|a| m.matches(a))?;
+        if attachment.type_id != TypeId::of::<E>() {
+            return Err(EINVAL);
+        }
+        // INVARIANT: checked just above.
+        Ok(Self {
+            registry,
+            attachment,
+            _engine: PhantomData,
+        })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &E {
+        let p = Arc::as_ptr(&self.attachment.engine).cast::<E>();
+        // SAFETY: by the type invariant the engine is an `E`; the `Arc` in
+        // the attachment keeps it alive as long as `self`.
+        unsafe { &*p }
+    }
+
+    /// The events the engine is told about.
+    pub fn events(&self) -> Events {
+        self.attachment.events()
+    }
+
+    /// Changes the events the engine is told about: `ESRCH` once detached.
+    /// Takes effect from the task's next event on.
+    pub fn set_events(&self, events: Events) -> Result {
+        self.registry.set_events(&self.attachment, events)
+    }
+
+    /// Detaches the engine: `ESRCH` if it is detached already (through
+    /// this handle or another, or by the task's death).
+    ///
+    /// No callback of the engine starts after this returns; one that runs
+    /// on the task right now may still finish: [`EngineHandle::barrier`]
+    /// waits for it.
+    pub fn detach(&self) -> Result {
+        self.registry.detach(&self.attachment)
+    }
+
+    /// Waits until no callback of this engine is running. `ERESTARTSYS` if
+    /// a signal interrupts the wait.
+    pub fn barrier(&self) -> Result {
+        self.registry.barrier(&self.attachment)
+    }
+
+    /// Lets the task go on if this engine held it stopped: `ESRCH` once the
+    /// engine is detached.
+    pub fn resume(&self) -> Result {
+        if self.attachment.is_detached() {
+            return Err(ESRCH);
+        }
+        self.registry.release_stop(&self.attachment);
+        Ok(())
+    }
+
+    /// Whether the engine is detached.
+    pub fn is_detached(&self) -> bool {
+        self.attachment.is_detached()
+    }
+}

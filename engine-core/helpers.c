@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C helpers for engine-core: the inline functions and macros of the
+ * syscall, task and wait-queue APIs, as functions Rust can call
+ * (engine-core/task.rs declares them).  Each one wraps one kernel API.
+ */
+
+#include <linux/sched.h>
+#include <linux/ptrace.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/utrace.h>
+#include <linux/wait.h>
+#include <asm/syscall.h>
+
+#include "helpers.h"
+
+/* Tasks held stopped by an engine sleep here until their count drops. */
+static DECLARE_WAIT_QUEUE_HEAD(utrace_stop_wait);
+
+void utrace_helper_set_syscall_work(struct task_struct *task, bool on)
+{
+	if (on)
+		set_task_syscall_work(task, UTRACE);
+	else
+		clear_task_syscall_work(task, UTRACE);
+}
+
+bool utrace_helper_syscall_work(struct task_struct *task)
+{
+	return test_task_syscall_work(task, UTRACE);
+}
+
+/* Bit 0: a kernel thread.  Bit 1: exiting or dead. */
+unsigned int utrace_helper_task_flags(struct task_struct *task)
+{
+	unsigned int flags = READ_ONCE(task->flags);
+
+	return ((flags & PF_KTHREAD) ? 1 : 0) |
+	       ((flags & PF_EXITING) || READ_ONCE(task->exit_state) ? 2 : 0);
+}
+
+int utrace_helper_wait_while_stopped(int *stops)
+{
+	return wait_event_killable(utrace_stop_wait, READ_ONCE(*stops) == 0);
+}
+
+void utrace_helper_wake_stopped(void)
+{
+	wake_up_all(&utrace_stop_wait);
+}
+
+bool utrace_helper_wait_a_tick(void)
+{
+	schedule_timeout_interruptible(1);
+	return signal_pending(current);
+}
+
+long utrace_helper_syscall_get_nr(struct pt_regs *regs)
+{
+	return syscall_get_nr(current, regs);
+}
+
+void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr)
+{
+	syscall_set_nr(current, regs, nr);
+}
+
+void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
+					 unsigned long *args)
+{
+	syscall_get_arguments(current, regs, args);
+}
+
+void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
+					 const unsigned long *args)
+{
+	syscall_set_arguments(current, regs, args);
+}
+
+long utrace_helper_syscall_get_return_value(struct pt_regs *regs)
+{
+	return syscall_get_return_value(current, regs);
+}
+
+void utrace_helper_syscall_set_return_value(struct pt_regs *regs, long value)
+{
+	syscall_set_return_value(current, regs,
+				 IS_ERR_VALUE(value) ? (int)value : 0, value);
+}
+
+struct task_struct *utrace_helper_get_task_by_vpid(pid_t pid)
+{
+	return find_get_task_by_vpid(pid);
+}
+
+bool utrace_helper_may_attach(struct task_struct *task)
+{
+	return ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C helpers of engine-core (helpers.c), declared for the C compiler;
+ * the Rust declarations are in task.rs and access.rs.
+ */
+#ifndef UTRACE_ENGINE_CORE_HELPERS_H
+#define UTRACE_ENGINE_CORE_HELPERS_H
+
+#include <linux/types.h>
+
+struct pt_regs;
+struct task_struct;
+
+void utrace_helper_set_syscall_work(struct task_struct *task, bool on);
+bool utrace_helper_syscall_work(struct task_struct *task);
+unsigned int utrace_helper_task_flags(struct task_struct *task);
+int utrace_helper_wait_while_stopped(int *stops);
+void utrace_helper_wake_stopped(void);
+bool utrace_helper_wait_a_tick(void);
+long utrace_helper_syscall_get_nr(struct pt_regs *regs);
+void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr);
+void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
+					 unsigned long *args);
+void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
+					 const unsigned long *args);
+long utrace_helper_syscall_get_return_value(struct pt_regs *regs);
+void utrace_helper_syscall_set_return_value(struct pt_regs *regs, long value);
+struct task_struct *utrace_helper_get_task_by_vpid(pid_t pid);
+bool utrace_helper_may_attach(struct task_struct *task);
+
+#endif /* UTRACE_ENGINE_CORE_HELPERS_H */

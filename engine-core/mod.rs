@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! engine-core: the per-task registry of tracing engines and its reports.
+//!
+//! An [`Engine`] is attached to a task with [`Attach`], which returns an
+//! [`EngineHandle`] to control it: set its [`Events`], detach it, wait for a
+//! running callback with a barrier, resume the task it stopped. The patched
+//! kernel calls the hooks in `dispatch` at every syscall entry and exit of
+//! a task that has engines; they report to the engines in the project's
+//! defining order:
+//!
+//! - **syscall entry: reverse attach order** — the engine attached last is
+//!   closest to user mode and sees the call as the program made it;
+//! - **syscall exit: attach order** — the same engine sees the result last,
+//!   as the program gets it.
+//!
+//! `policy` holds these rules as pure functions; `registry` the locking
+//! (RCU-published engine lists, no lock across callbacks); `task` and
+//! `helpers.c` the few touches of task_struct and pt_regs.
+
+pub mod access;
+mod dispatch;
+mod engine;
+mod handle;
+pub mod policy;
+mod registry;
+mod report;
+mod task;
+
+#[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+mod tests;
+
+pub use engine::{Engine, Events};
+pub use handle::{Attach, EngineHandle, Match};
+pub use policy::{Disposition, Resume};
+pub use report::{Arg, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS};

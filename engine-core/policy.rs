@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The rules of engine-core, as small pure functions over plain types.
+//!
+//! Nothing here touches a task, a register or a lock: the registry and the
+//! dispatcher call these functions, and the KUnit suite at the bottom checks
+//! them directly. The rules are utrace's:
+//!
+//! - **order**: syscall-entry reports run in reverse attach order (the last
+//!   engine attached sits closest to user mode), syscall-exit reports in
+//!   attach order;
+//! - **resume actions** combine by precedence, the smallest wins:
+//!   [`Resume::Stop`] over [`Resume::Report`] over [`Resume::Resume`];
+//!   [`Resume::Detach`] concerns only the engine that returns it;
+//! - **syscall disposition**: each engine sees the one left by the engines
+//!   before it; the last engine called decides;
+//! - **attach**: a lookup or a creation, optionally exclusive, matching
+//!   existing attachments by engine type or by engine data.
+
+use kernel::prelude::*;
+
+/// Which side of a syscall a report is for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SyscallSide {
+    /// Before the syscall runs.
+    Entry,
+    /// After the syscall ran (or was aborted).
+    Exit,
+}
+
+/// Position in a report of the engine at attach index `i`, for `n` engines.
+///
+/// Returns the attach index of the `step`-th engine to call (0-based): at
+/// entry the last attached comes first, at exit the first attached does.
+/// `step` must be below `n`.
+pub fn report_index(side: SyscallSide, n: usize, step: usize) -> usize {
+    match side {
+        SyscallSide::Entry => n - 1 - step,
+        SyscallSide::Exit => step,
+    }
+}
+
+/// What an engine wants the traced task to do once the report is over.
+///
+/// Declared in precedence order: when several engines answer, the smallest
+/// value prevails ([`combine_resume`]).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Resume {
+    /// Stop the task, before the syscall runs at entry, until every engine
+    /// that asked for the stop resumes it.
+    Stop,
+    /// Report again at the next safe point (a quiesce report).
+    Report,
+    /// Go on; nothing to ask.
+    Resume,
+    /// Detach this engine: it gets no further callbacks. For the others
+    /// this counts as [`Resume::Resume`].
+    Detach,
+}
+
+/// Combines the action accumulated so far with one engine's answer.
+///
+/// The smallest action wins; [`Resume::Detach`] is private to the engine
+/// that returns it and counts as [`Resume::Resume`] for the task.
+pub fn combine_resume(acc: Resume, answer: Resume) -> Resume {
+    let answer = if answer == Resume::Detach {
+        Resume::Resume
+    } else {
+        answer
+    };
+    core::cmp::min(acc, answer)
+}
+
+/// What happens to the syscall once every entry callback has run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Disposition {
+    /// The syscall runs, with the number and arguments the engines left.
+    Run,
+    /// The syscall does not run; the task gets this result (a negative
+    /// errno for an error, as the syscall would have returned it).
+    Abort(i64),
+}
+
+/// How an attach request looks for an existing attachment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MatchBy {
+    /// Do not look: every request creates a new attachment.
+    Nothing,
+    /// An attachment whose engine has the same type.
+    Type,
+    /// An attachment whose engine has the same type and equal data.
+    Data,
+}
+
+/// An attach request, as utrace's `UTRACE_ATTACH_*` flags express it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct AttachRequest {
+    /// Create a new attachment (`UTRACE_ATTACH_CREATE`); without it, only
+    /// look an existing one up.
+    pub create: bool,
+    /// With `create`: fail if a matching attachment exists
+    /// (`UTRACE_ATTACH_EXCLUSIVE`).
+    pub exclusive: bool,
+    /// How to recognise an existing attachment.
+    pub match_by: MatchBy,
+}
+
+/// The outcome of an attach request, before anything is changed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AttachDecision {
+    /// Add a new attachment.
+    Create,
+    /// Hand back the first matching attachment.
+    UseExisting,
+}
+
+/// Decides an attach request against what the task has.
+///
+/// `found` tells whether an attachment matches the request. Errors:
+/// - `EINVAL`: a lookup or an exclusive creation that matches by nothing
+///   (it could never find anything, so it is a caller bug);
+/// - `ENOENT`: a lookup that found nothing;
+/// - `EEXIST`: an exclusive creation that found a match.
+pub fn decide_attach(req: AttachRequest, found: bool) -> Result<AttachDecision> {
+    match (req.create, req.exclusive, req.match_by, found) {
+        (false, _, MatchBy::Nothing, _) | (true, true, MatchBy::Nothing, _) => Err(EINVAL),
+        (false, true, _, _) => Err(EINVAL),
+        (false, false, _, true) => Ok(AttachDecision::UseExisting),
+        (false, false, _, false) => Err(ENOENT),
+        (true, true, _, true) => Err(EEXIST),
+        (true, _, _, _) => Ok(AttachDecision::Create),
+    }
+}
+
+/// The state of a target task as far as attaching is concerned.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TargetState {
+    /// A kernel thread: it makes no syscalls from user mode.
+    pub kthread: bool,
+    /// `PF_EXITING` is set, or the task's death was already reported.
+    pub exiting: bool,
+}
+
+/// Whether engines may be attached to a task in `state`.
+///
+/// `EPERM` for a kernel thread, `ESRCH` for a task that is exiting or dead.
+pub fn check_target(state: TargetState) -> Result {
+    if state.kthread {
+        Err(EPERM)
+    } else if state.exiting {
+        Err(ESRCH)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+#[kunit_tests(utrace_policy)]
+mod tests {
+    use super::*;
+
+    /// The attach indices called, in order, for `n` engines on `side`.
+    fn order(side: SyscallSide, n: usize) -> KVec<usize> {
+        let mut v = KVec::new();
+        for step in 0..n {
+            v.push(report_index(side, n, step), GFP_KERNEL).unwrap();
+        }
+        v
+    }
+
+    #[test]
+    fn order_one_engine() {
+        assert_eq!(&order(SyscallSide::Entry, 1)[..], &[0]);
+        assert_eq!(&order(SyscallSide::Exit, 1)[..], &[0]);
+    }
+
+    #[test]
+    fn order_two_engines() {
+        assert_eq!(&order(SyscallSide::Entry, 2)[..], &[1, 0]);
+        assert_eq!(&order(SyscallSide::Exit, 2)[..], &[0, 1]);
+    }
+
+    #[test]
+    fn order_three_engines() {
+        assert_eq!(&order(SyscallSide::Entry, 3)[..], &[2, 1, 0]);
+        assert_eq!(&order(SyscallSide::Exit, 3)[..], &[0, 1, 2]);
+    }
+
+    #[test]
+    fn resume_precedence() {
+        use Resume::{Detach, Report, Resume as Go, Stop};
+        assert_eq!(combine_resume(Go, Go), Go);
+        assert_eq!(combine_resume(Go, Report), Report);
+        assert_eq!(combine_resume(Report, Go), Report);
+        assert_eq!(combine_resume(Report, Stop), Stop);
+        assert_eq!(combine_resume(Stop, Report), Stop);
+        assert_eq!(combine_resume(Stop, Go), Stop);
+        // Detach is private to its engine.
+        assert_eq!(combine_resume(Go, Detach), Go);
+        assert_eq!(combine_resume(Report, Detach), Report);
+        assert_eq!(combine_resume(Stop, Detach), Stop);
+    }
+
+    #[test]
+    fn resume_fold_is_order_independent() {
+        use Resume::{Detach, Report, Resume as Go, Stop};
+        let answers = [Go, Detach, Report, Go, Stop, Report];
+        let forward = answers.iter().fold(Go, |a, &b| combine_resume(a, b));
+        let backward = answers.iter().rev().fold(Go, |a, &b| combine_resume(a, b));
+        assert_eq!(forward, Stop);
+        assert_eq!(backward, Stop);
+    }
+
+    fn req(create: bool, exclusive: bool, match_by: MatchBy) -> AttachRequest {
+        AttachRequest {
+            create,
+            exclusive,
+            match_by,
+        }
+    }
+
+    #[test]
+    fn attach_create() {
+        let r = req(true, false, MatchBy::Nothing);
+        assert_eq!(decide_attach(r, false), Ok(AttachDecision::Create));
+        let r = req(true, false, MatchBy::Type);
+        assert_eq!(decide_attach(r, true), Ok(AttachDecision::Create));
+    }
+
+    #[test]
+    fn attach_exclusive() {
+        for m in [MatchBy::Type, MatchBy::Data] {
+            let r = req(true, true, m);
+            assert_eq!(decide_attach(r, false), Ok(AttachDecision::Create));
+            assert_eq!(decide_attach(r, true), Err(EEXIST));
+        }
+        assert_eq!(decide_attach(req(true, true, MatchBy::Nothing), false), Err(EINVAL));
+    }
+
+    #[test]
+    fn attach_lookup() {
+        for m in [MatchBy::Type, MatchBy::Data] {
+            let r = req(false, false, m);
+            assert_eq!(decide_attach(r, true), Ok(AttachDecision::UseExisting));
+            assert_eq!(decide_attach(r, false), Err(ENOENT));
+        }
+        assert_eq!(decide_attach(req(false, false, MatchBy::Nothing), true), Err(EINVAL));
+        assert_eq!(decide_attach(req(false, true, MatchBy::Type), true), Err(EINVAL));
+    }
+
+    #[test]
+    fn target_rules() {
+        let ok = TargetState {
+            kthread: false,
+            exiting: false,
+        };
+        assert_eq!(check_target(ok), Ok(()));
+        assert_eq!(check_target(TargetState { kthread: true, ..ok }), Err(EPERM));
+        assert_eq!(check_target(TargetState { exiting: true, ..ok }), Err(ESRCH));
+        let both = TargetState {
+            kthread: true,
+            exiting: true,
+        };
+        assert_eq!(check_target(both), Err(EPERM));
+    }
+}

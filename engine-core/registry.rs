@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The per-task engine registry: who is attached, and the reports.
+//!
+//! # Locking
+//!
+//! Writers (attach, detach, set events, death) serialise on
+//! [`Registry::state`], a mutex: they may allocate and sleep. They never
+//! change a published engine list: they build a new one, publish it in
+//! [`Registry::list`], and drop the old one only after an RCU grace period.
+//!
+//! The reporting path runs in the traced task only. It takes no lock and
+//! allocates nothing: inside an RCU read-side section it takes one reference
+//! on the published list (one atomic increment), leaves the section, and
+//! calls the engines of that list, with nothing held. So:
+//! - an engine attached during a report is not in the list being reported:
+//!   it does not see that event;
+//! - an engine detached during a report is marked detached before it leaves
+//!   the list, and the reporting path checks the mark before each callback:
+//!   it is not called again;
+//! - an engine is freed only when the last list or handle referring to it
+//!   goes, in process context; never under a callback that uses it.
+//!
+//! [`Registry::reporting`] names the attachment whose callback is running,
+//! so that [`Registry::barrier`] can wait for it to return.
+
+use super::engine::{Engine, Events};
+use super::policy::{
+    combine_resume, decide_attach, report_index, AttachDecision, AttachRequest, Disposition,
+    Resume, SyscallSide,
+};
+use super::report::{SyscallEntry, SyscallExit, SyscallRegs};
+use super::task;
+use core::any::TypeId;
+use core::ptr::{self, NonNull};
+use kernel::prelude::*;
+use kernel::sync::atomic::{Acquire, Atomic, AtomicFlag, Full, Relaxed, Release};
+use kernel::sync::{rcu, Arc, ArcBorrow, Mutex};
+use kernel::task::Task;
+
+/// One engine attached to one task.
+pub(crate) struct Attachment {
+    /// The engine; shared with the handles that control it.
+    pub(crate) engine: Arc<dyn Engine>,
+    /// The concrete type of `engine`, for matching by type.
+    pub(crate) type_id: TypeId,
+    /// The [`Events`] bits the engine asked for.
+    events: Atomic<u32>,
+    /// Set once, when the engine is detached; never cleared.
+    detached: AtomicFlag,
+    /// Set while this engine holds the task stopped.
+    stopping: AtomicFlag,
+}
+
+impl Attachment {
+    /// A new, not yet attached, attachment of `engine`.
+    pub(crate) fn new<E: Engine>(engine: Arc<E>, events: Events) -> Result<Arc<Self>> {
+        Ok(Arc::new(
+            Attachment {
+                engine,
+                type_id: TypeId::of::<E>(),
+                events: Atomic::new(events.bits()),
+                detached: AtomicFlag::new(false),
+                stopping: AtomicFlag::new(false),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// The events the engine asked for.
+    pub(crate) fn events(&self) -> Events {
+        // The mask was validated when stored.
+        Events::from_bits(self.events.load(Relaxed)).unwrap_or(Events::NONE)
+    }
+
+    /// Whether the engine has been detached.
+    pub(crate) fn is_detached(&self) -> bool {
+        self.detached.load(Acquire)
+    }
+
+    /// The engine as its concrete type, if it is an `E`.
+    pub(crate) fn engine_as<E: Engine>(&self) -> Option<&E> {
+        if self.type_id != TypeId::of::<E>() {
+            return None;
+        }
+        let p = Arc::as_ptr(&self.engine).cast::<E>();
+        // SAFETY: `type_id` is the `TypeId` of the type `engine` was created
+        // with (see `Attachment::new`), so the data pointer of the trait
+        // object points to a live `E`, kept alive by `self.engine`.
+        Some(unsafe { &*p })
+    }
+}
+
+/// An immutable list of attachments, in attach order.
+struct EngineList {
+    engines: KVec<Arc<Attachment>>,
+}
+
+/// Whom a registry belongs to.
+enum Owner {
+    /// A task: the registry lives as long as its task_struct (and handles).
+    Task(NonNull<kernel::bindings::task_struct>),
+    /// No task: a registry for the KUnit suites, which records the syscall
+    /// work flag instead of setting it on a task.
+    #[cfg_attr(not(CONFIG_UTRACE_KUNIT_TEST), expect(dead_code))]
+    Test(AtomicFlag),
+}
+
+/// What the writers change, under [`Registry::state`].
+struct State {
+    /// The published list (also reachable through [`Registry::list`]).
+    current: Option<Arc<EngineList>>,
+    /// The death of the task was reported: no more attachments.
+    dead: bool,
+}
+
+/// The engines of one task.
+#[pin_data]
+pub(crate) struct Registry {
+    owner: Owner,
+    #[pin]
+    state: Mutex<State>,
+    /// `Arc::as_ptr` of `state.current`, or null: what reports read.
+    list: Atomic<*mut EngineList>,
+    /// The attachment whose callback runs now, or null.
+    reporting: Atomic<*mut Attachment>,
+    /// Whether the last syscall entry was aborted (read at its exit).
+    entry_aborted: AtomicFlag,
+    /// How many attachments hold the task stopped.
+    stops: Atomic<i32>,
+}
+
+// SAFETY: `owner` is the only field that is not `Send` by itself; the
+// task_struct it points to is only used through the kernel's thread-safe
+// task primitives (atomic bit operations, flag reads), from any thread.
+unsafe impl Send for Registry {}
+// SAFETY: as above; every other field is a lock or an atomic.
+unsafe impl Sync for Registry {}
+
+impl Registry {
+    fn new(owner: Owner) -> impl PinInit<Self, Error> {
+        try_pin_init!(Registry {
+            owner,
+            state <- kernel::new_mutex!(State { current: None, dead: false }, "utrace::Registry::state"),
+            list: Atomic::new(ptr::null_mut()),
+            reporting: Atomic::new(ptr::null_mut()),
+            entry_aborted: AtomicFlag::new(false),
+            stops: Atomic::new(0),
+        }? Error)
+    }
+
+    /// A new, empty registry for `task`.
+    pub(crate) fn for_task(task: &Task) -> Result<Arc<Self>> {
+        let owner = Owner::Task(NonNull::new(task.as_ptr()).ok_or(EINVAL)?);
+        Arc::pin_init(Self::new(owner), GFP_KERNEL)
+    }
+
+    /// A new, empty registry owned by no task, for the KUnit suites.
+    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+    pub(crate) fn for_test() -> Result<Arc<Self>> {
+        Arc::pin_init(Self::new(Owner::Test(AtomicFlag::new(false))), GFP_KERNEL)
+    }
+
+    /// For a test registry: whether the syscall work flag is set.
+    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+    pub(crate) fn test_syscall_work(&self) -> bool {
+        match &self.owner {
+            Owner::Test(flag) => flag.load(Relaxed),
+            Owner::Task(t) => task::syscall_work(t.as_ptr()),
+        }
+    }
+
+    /// Whether the owner may get new attachments: `EPERM` for a kernel
+    /// thread, `ESRCH` once it is exiting or dead.
+    fn check_target(&self, state: &State) -> Result {
+        let (kthread, exiting) = match &self.owner {
+            Owner::Task(t) => task::target_flags(t.as_ptr()),
+            Owner::Test(_) => (false, false),
+        };
+        super::policy::check_target(super::policy::TargetState {
+            kthread,
+            exiting: exiting || state.dead,
+        })
+    }
+
+    /// Sets or clears the owner's syscall work flag.
+    fn set_syscall_work(&self, on: bool) {
+        match &self.owner {
+            Owner::Task(t) => task::set_syscall_work(t.as_ptr(), on),
+            Owner::Test(flag) => flag.store(on, Relaxed),
+        }
+    }
+
+    /// Publishes `engines` as the new list, and keeps the syscall work flag
+    /// in step. Returns the old list, to drop after [`rcu_sync`].
+    fn publish(
+        &self,
+        state: &mut State,
+        engines: Option<Arc<EngineList>>,
+    ) -> Option<Arc<EngineList>> {
+        let raw = engines
+            .as_ref()
+            .map_or(ptr::null_mut(), |l| Arc::as_ptr(l).cast_mut());
+        let wants = engines.as_ref().is_some_and(|l| {
+            l.engines
+                .iter()
+                .any(|a| a.events().intersects(Events::SYSCALL))
+        });
+        let old = core::mem::replace(&mut state.current, engines);
+        self.list.store(raw, Release);
+        self.set_syscall_work(wants);
+        old
+    }
+
+    /// Recomputes the syscall work flag after an event mask changed.
+    fn refresh_syscall_work(&self, state: &State) {
+        let wants = state.current.as_ref().is_some_and(|l| {
+            l.engines
+                .iter()
+                .any(|a| a.events().intersects(Events::SYSCALL))
+        });
+        self.set_syscall_work(wants);
+    }
+
+    /// Attaches a new engine, or finds an existing one, as `req` says.
+    ///
+    /// `new` is the attachment to add if the request creates one;
+    /// `matches` recognises an existing attachment. Returns the attachment
+    /// and whether it was created.
+    pub(crate) fn attach(
+        &self,
+        req: AttachRequest,
+        new: Option<Arc<Attachment>>,
+        matches: &dyn Fn(&Attachment) -> bool,
+    ) -> Result<(Arc<Attachment>, bool)> {
+        let old;
+        let result;
+        {
+            let mut state = self.state.lock();
+            self.check_target(&state)?;
+            let found = state.current.as_ref().and_then(|l| {
+                l.engines
+                    .iter()
+                    .find(|a| !a.is_detached() && matches(a))
+                    .cloned()
+            });
+            match decide_attach(req, found.is_some())? {
+                AttachDecision::UseExisting => return found.map(|a| (a, false)).ok_or(ENOENT),
+                AttachDecision::Create => {}
+            }
+            let new = new.ok_or(EINVAL)?;
+            let len = state.current.as_ref().map_or(0, |l| l.engines.len());
+            let mut engines = KVec::with_capacity(len + 1, GFP_KERNEL)?;
+            if let Some(l) = &state.current {
+                for a in l.engines.iter() {
+                    engines.push(a.clone(), GFP_KERNEL)?;
+                }
+            }
+            engines.push(new.clone(), GFP_KERNEL)?;
+            let list = Arc::new(EngineList { engines }, GFP_KERNEL)?;
+            old = self.publish(&mut state, Some(list));
+            result = (new, true);
+        }
+        drop_after_grace_period(old);
+        Ok(result)
+    }
+
+    /// Detaches `att`: `ESRCH` if it was detached already.
+    ///
+    /// When this returns, no new callback of the engine will start; one
+    /// may still be running: see [`Registry::barrier`].
+    pub(crate) fn detach(&self, att: &Arc<Attachment>) -> Result {
+        let old;
+        {
+            let mut state = self.state.lock();
+            // Fully ordered against the reporting path's `reporting` store:
+            // either it sees the mark, or `barrier` sees it reporting.
+            if att.detached.xchg(true, Full) {
+                return Err(ESRCH);
+            }
+            self.release_stop(att);
+            let Some(cur) = state.current.as_ref() else {
+                return Ok(());
+            };
+            let mut engines = KVec::with_capacity(cur.engines.len(), GFP_KERNEL)?;
+            for a in cur.engines.iter() {
+                if !Arc::ptr_eq(a, att) {
+                    engines.push(a.clone(), GFP_KERNEL)?;
+                }
+            }
+            let list = if engines.is_empty() {
+                None
+            } else {
+                Some(Arc::new(EngineList { engines }, GFP_KERNEL)?)
+            };
+            old = self.publish(&mut state, list);
+        }
+        drop_after_grace_period(old);
+        Ok(())
+    }
+
+    /// Changes the events `att` is told about: `ESRCH` if it is detached.
+    pub(crate) fn set_events(&self, att: &Attachment, events: Events) -> Result {
+        let state = self.state.lock();
+        if att.is_detached() {
+            return Err(ESRCH);
+        }
+        att.events.store(events.bits(), Relaxed);
+        self.refresh_syscall_work(&state);
+        Ok(())
+    }
+
+    /// Waits until no callback of `att` is running.
+    ///
+    /// Returns at once when called from the traced task itself (a callback
+    /// cannot wait for itself); `ERESTARTSYS` if a signal interrupts the
+    /// wait.
+    pub(crate) fn barrier(&self, att: &Attachment) -> Result {
+        let me = ptr::from_ref(att).cast_mut();
+        if let Owner::Task(t) = &self.owner {
+            if t.as_ptr() == Task::current_raw() {
+                return Ok(());
+            }
+        }
+        while self.reporting.load(Acquire) == me {
+            if task::wait_a_tick() {
+                return Err(ERESTARTSYS);
+            }
+        }
+        Ok(())
+    }
+
+    /// The task is dead: detaches every engine. Called by the task itself.
+    pub(crate) fn report_death(&self) {
+        let old;
+        {
+            let mut state = self.state.lock();
+            state.dead = true;
+            if let Some(cur) = state.current.as_ref() {
+                for a in cur.engines.iter() {
+                    a.detached.store(true, Release);
+                    self.release_stop(a);
+                }
+            }
+            old = self.publish(&mut state, None);
+        }
+        // The owner is the only reader of its list, and it is here: no
+        // reader can hold the old list, no grace period is needed.
+        drop(old);
+    }
+
+    /// Lets the task go on as far as `att` is concerned, if it held it
+    /// stopped. Returns whether it did.
+    pub(crate) fn release_stop(&self, att: &Attachment) -> bool {
+        if att.stopping.xchg(false, Full) {
+            self.stops.fetch_sub(1, Full);
+            task::wake_stopped();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The published list, with a reference of our own, or `None`.
+    fn snapshot(&self) -> Option<Arc<EngineList>> {
+        let _guard = rcu::read_lock();
+        let p = self.list.load(Acquire);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null `list` is `Arc::as_ptr` of `state.current`,
+        // whose reference writers drop only after an RCU grace period that
+        // follows replacing `list` (`drop_after_grace_period`); we are in an
+        // RCU read-side critical section, so the count is still non-zero.
+        let borrowed = unsafe { ArcBorrow::from_raw(p) };
+        Some(borrowed.into())
+    }
+
+    /// Calls `f` on the engine of `att`, unless it is detached, with
+    /// `reporting` naming it for [`Registry::barrier`].
+    fn call(&self, att: &Attachment, f: impl FnOnce(&dyn Engine) -> Resume) -> Option<Resume> {
+        let me = ptr::from_ref(att).cast_mut();
+        // Fully ordered: pairs with the `detached` exchange in `detach`.
+        self.reporting.xchg(me, Full);
+        let answer = if att.detached.load(Relaxed) {
+            None
+        } else {
+            Some(f(&*att.engine))
+        };
+        self.reporting.store(ptr::null_mut(), Release);
+        answer
+    }
+
+    /// Acts on one engine's answer: a detach, or a stop to hold.
+    fn take_answer(&self, att: &Arc<Attachment>, answer: Resume) {
+        match answer {
+            // An error can only mean it is detached already.
+            Resume::Detach => {
+                let _ = self.detach(att);
+            }
+            Resume::Stop => {
+                if !att.stopping.xchg(true, Full) {
+                    self.stops.fetch_add(1, Full);
+                }
+            }
+            Resume::Report | Resume::Resume => {}
+        }
+    }
+
+    /// Reports a syscall entry to every engine that asked, in reverse
+    /// attach order. Returns the disposition the last engine left.
+    pub(crate) fn report_syscall_entry(
+        &self,
+        task: &Task,
+        regs: &mut dyn SyscallRegs,
+    ) -> Disposition {
+        let Some(list) = self.snapshot() else {
+            return Disposition::Run;
+        };
+        let mut call = SyscallEntry::new(regs);
+        let mut action = Resume::Resume;
+        let n = list.engines.len();
+        for step in 0..n {
+            let att = &list.engines[report_index(SyscallSide::Entry, n, step)];
+            if !att.events().contains(Events::SYSCALL_ENTRY) {
+                continue;
+            }
+            if let Some(answer) = self.call(att, |e| e.report_syscall_entry(task, &mut call)) {
+                action = combine_resume(action, answer);
+                self.take_answer(att, answer);
+            }
+        }
+        drop(list);
+        let mut disposition = call.disposition();
+        if action == Resume::Stop && !self.wait_while_stopped() {
+            // SIGKILL ended the stop: the syscall must not run.
+            disposition = Disposition::Abort(-(kernel::bindings::EINTR as i64));
+        }
+        self.entry_aborted
+            .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
+        disposition
+    }
+
+    /// Reports a syscall exit to every engine that asked, in attach order.
+    pub(crate) fn report_syscall_exit(&self, task: &Task, regs: &mut dyn SyscallRegs) {
+        let aborted = self.entry_aborted.xchg(false, Relaxed);
+        let Some(list) = self.snapshot() else {
+            return;
+        };
+        let mut call = SyscallExit::new(regs, aborted);
+        let mut action = Resume::Resume;
+        let n = list.engines.len();
+        for step in 0..n {
+            let att = &list.engines[report_index(SyscallSide::Exit, n, step)];
+            if !att.events().contains(Events::SYSCALL_EXIT) {
+                continue;
+            }
+            if let Some(answer) = self.call(att, |e| e.report_syscall_exit(task, &mut call)) {
+                action = combine_resume(action, answer);
+                self.take_answer(att, answer);
+            }
+        }
+        drop(list);
+        if action == Resume::Stop {
+            // A kill ends the stop; the task then dies on its way out.
+            self.wait_while_stopped();
+        }
+    }
+
+    /// Sleeps while some engine holds the task stopped. Returns `false` if
+    /// a fatal signal ended the stop.
+    fn wait_while_stopped(&self) -> bool {
+        match &self.owner {
+            Owner::Task(_) => task::wait_while_stopped(self.stops.as_ptr()),
+            // A test registry has no task to put to sleep.
+            Owner::Test(_) => true,
+        }
+    }
+
+    /// For the KUnit suites: how many engines hold the task stopped.
+    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+    pub(crate) fn stop_count(&self) -> i32 {
+        self.stops.load(Relaxed)
+    }
+}
+
+/// Drops a replaced engine list once no reporting path can still be
+/// taking a reference on it.
+fn drop_after_grace_period(old: Option<Arc<EngineList>>) {
+    if old.is_some() {
+        task::synchronize_rcu();
+        drop(old);
+    }
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What a syscall callback sees and may change: safe views of the call.
+//!
+//! [`SyscallEntry`] and [`SyscallExit`] wrap the registers of the traced
+//! task through the [`SyscallRegs`] trait: the kernel's pt_regs in the real
+//! dispatcher, a plain struct in the KUnit suites. An abort result is not
+//! written to the registers by the engine that chose it (on some
+//! architectures the return register is also the first argument): the
+//! dispatcher writes it once, after the last engine has decided.
+
+use super::policy::Disposition;
+
+/// Number of syscall arguments the generic entry code exposes.
+pub const SYSCALL_ARGS: usize = 6;
+
+/// One syscall argument, by position.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Arg {
+    /// The first argument.
+    A0 = 0,
+    /// The second argument.
+    A1 = 1,
+    /// The third argument.
+    A2 = 2,
+    /// The fourth argument.
+    A3 = 3,
+    /// The fifth argument.
+    A4 = 4,
+    /// The sixth argument.
+    A5 = 5,
+}
+
+/// Access to the syscall state of the traced task.
+///
+/// Implemented by the dispatcher over the task's user registers, and by
+/// test doubles. Numbers and results are the architecture's: `-1` as a
+/// syscall number means "no syscall".
+pub trait SyscallRegs {
+    /// The syscall number.
+    fn nr(&self) -> i64;
+    /// Replaces the syscall number.
+    fn set_nr(&mut self, nr: i64);
+    /// The six arguments.
+    fn args(&self) -> [u64; SYSCALL_ARGS];
+    /// Replaces the six arguments.
+    fn set_args(&mut self, args: &[u64; SYSCALL_ARGS]);
+    /// The return value (meaningful at exit).
+    fn return_value(&self) -> i64;
+    /// Sets the value the task will see returned (a negative errno is an
+    /// error).
+    fn set_return_value(&mut self, value: i64);
+}
+
+/// A syscall about to run, as an entry callback sees it.
+pub struct SyscallEntry<'a> {
+    regs: &'a mut dyn SyscallRegs,
+    disposition: Disposition,
+}
+
+impl<'a> SyscallEntry<'a> {
+    /// A view over `regs` with the syscall set to run.
+    pub(crate) fn new(regs: &'a mut dyn SyscallRegs) -> Self {
+        Self {
+            regs,
+            disposition: Disposition::Run,
+        }
+    }
+
+    /// The syscall number, as the engines before this one left it.
+    pub fn nr(&self) -> i64 {
+        self.regs.nr()
+    }
+
+    /// Changes the syscall that will run.
+    pub fn set_nr(&mut self, nr: i64) {
+        self.regs.set_nr(nr)
+    }
+
+    /// All six arguments.
+    pub fn args(&self) -> [u64; SYSCALL_ARGS] {
+        self.regs.args()
+    }
+
+    /// One argument.
+    pub fn arg(&self, which: Arg) -> u64 {
+        self.regs.args()[which as usize]
+    }
+
+    /// Changes one argument.
+    pub fn set_arg(&mut self, which: Arg, value: u64) {
+        let mut args = self.regs.args();
+        args[which as usize] = value;
+        self.regs.set_args(&args);
+    }
+
+    /// Changes all six arguments.
+    pub fn set_args(&mut self, args: &[u64; SYSCALL_ARGS]) {
+        self.regs.set_args(args)
+    }
+
+    /// The disposition the engines called before chose.
+    pub fn disposition(&self) -> Disposition {
+        self.disposition
+    }
+
+    /// Skips the syscall: the task gets `result` (a negative errno for an
+    /// error), unless an engine called later lets the call run again.
+    pub fn abort(&mut self, result: i64) {
+        self.disposition = Disposition::Abort(result);
+    }
+
+    /// Lets the syscall run, overriding an abort by an earlier engine.
+    pub fn run(&mut self) {
+        self.disposition = Disposition::Run;
+    }
+}
+
+/// A finished syscall, as an exit callback sees it.
+pub struct SyscallExit<'a> {
+    regs: &'a mut dyn SyscallRegs,
+    aborted: bool,
+}
+
+impl<'a> SyscallExit<'a> {
+    /// A view over `regs`; `aborted` tells whether the entry was aborted.
+    pub(crate) fn new(regs: &'a mut dyn SyscallRegs, aborted: bool) -> Self {
+        Self { regs, aborted }
+    }
+
+    /// The syscall number.
+    pub fn nr(&self) -> i64 {
+        self.regs.nr()
+    }
+
+    /// The six arguments (as the entry engines left them, unless an exit
+    /// engine restored them).
+    pub fn args(&self) -> [u64; SYSCALL_ARGS] {
+        self.regs.args()
+    }
+
+    /// Changes the arguments the task will find in its registers (used to
+    /// restore what an entry engine rewrote).
+    pub fn set_args(&mut self, args: &[u64; SYSCALL_ARGS]) {
+        self.regs.set_args(args)
+    }
+
+    /// The result, as the engines before this one left it.
+    pub fn return_value(&self) -> i64 {
+        self.regs.return_value()
+    }
+
+    /// Changes the result the task will get.
+    pub fn set_return_value(&mut self, value: i64) {
+        self.regs.set_return_value(value)
+    }
+
+    /// Whether an entry engine aborted the call (it did not run).
+    pub fn was_aborted(&self) -> bool {
+        self.aborted
+    }
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The task side of engine-core: the registry pointer in task_struct, the
+//! syscall work flag, task state, and the stop wait.
+//!
+//! Each function here is one call into `helpers.c` (the macros and inline
+//! functions Rust cannot call) or one access to `task_struct::utrace`,
+//! behind a safe signature; nothing above this file touches a raw task.
+
+use super::registry::Registry;
+use kernel::bindings;
+use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
+use kernel::prelude::*;
+use kernel::sync::atomic::{Acquire, Atomic, Full};
+use kernel::sync::{Arc, ArcBorrow};
+use kernel::task::Task;
+
+#[expect(
+    improper_ctypes,
+    reason = "task_struct is only passed by pointer; its opaque members never cross"
+)]
+extern "C" {
+    fn utrace_helper_set_syscall_work(task: *mut bindings::task_struct, on: bool);
+    fn utrace_helper_syscall_work(task: *mut bindings::task_struct) -> bool;
+    fn utrace_helper_task_flags(task: *mut bindings::task_struct) -> c_uint;
+    fn utrace_helper_wait_while_stopped(stops: *mut c_int) -> c_int;
+    fn utrace_helper_wake_stopped();
+    fn utrace_helper_wait_a_tick() -> bool;
+    pub(crate) fn utrace_helper_syscall_get_nr(regs: *mut bindings::pt_regs) -> c_long;
+    pub(crate) fn utrace_helper_syscall_set_nr(regs: *mut bindings::pt_regs, nr: c_int);
+    pub(crate) fn utrace_helper_syscall_get_arguments(
+        regs: *mut bindings::pt_regs,
+        args: *mut c_ulong,
+    );
+    pub(crate) fn utrace_helper_syscall_set_arguments(
+        regs: *mut bindings::pt_regs,
+        args: *const c_ulong,
+    );
+    pub(crate) fn utrace_helper_syscall_get_return_value(regs: *mut bindings::pt_regs) -> c_long;
+    pub(crate) fn utrace_helper_syscall_set_return_value(
+        regs: *mut bindings::pt_regs,
+        value: c_long,
+    );
+}
+
+/// `utrace_helper_task_flags()` bits.
+const TARGET_KTHREAD: c_uint = 1;
+const TARGET_EXITING: c_uint = 2;
+
+/// Sets or clears `SYSCALL_WORK_UTRACE` on `task`.
+pub(crate) fn set_syscall_work(task: *mut bindings::task_struct, on: bool) {
+    // SAFETY: `task` is a live task_struct (registries are freed with their
+    // task); the flag is changed with an atomic bit operation.
+    unsafe { utrace_helper_set_syscall_work(task, on) }
+}
+
+/// Whether `SYSCALL_WORK_UTRACE` is set on `task`.
+#[cfg_attr(not(CONFIG_UTRACE_KUNIT_TEST), expect(dead_code))]
+pub(crate) fn syscall_work(task: *mut bindings::task_struct) -> bool {
+    // SAFETY: as in `set_syscall_work`; this is an atomic bit test.
+    unsafe { utrace_helper_syscall_work(task) }
+}
+
+/// `(kernel thread, exiting or dead)` for `task`.
+pub(crate) fn target_flags(task: *mut bindings::task_struct) -> (bool, bool) {
+    // SAFETY: `task` is a live task_struct; the helper reads its flags.
+    let f = unsafe { utrace_helper_task_flags(task) };
+    (f & TARGET_KTHREAD != 0, f & TARGET_EXITING != 0)
+}
+
+/// Sleeps, killably, until `*stops` is zero. `false` if a fatal signal
+/// ended the wait.
+pub(crate) fn wait_while_stopped(stops: *mut i32) -> bool {
+    // SAFETY: `stops` points to the registry's stop count, which outlives
+    // this call (the caller holds the registry).
+    unsafe { utrace_helper_wait_while_stopped(stops) == 0 }
+}
+
+/// Wakes tasks waiting in [`wait_while_stopped`] to recheck their count.
+pub(crate) fn wake_stopped() {
+    // SAFETY: no preconditions.
+    unsafe { utrace_helper_wake_stopped() }
+}
+
+/// Sleeps one tick, interruptibly. `true` if a signal is pending.
+pub(crate) fn wait_a_tick() -> bool {
+    // SAFETY: called from process context (barrier waits), no lock held.
+    unsafe { utrace_helper_wait_a_tick() }
+}
+
+/// Waits for an RCU grace period.
+pub(crate) fn synchronize_rcu() {
+    // SAFETY: called from process context with no RCU read lock held.
+    unsafe { bindings::synchronize_rcu() }
+}
+
+/// The `task_struct::utrace` field of `task`, as an atomic pointer.
+fn registry_slot(task: &Task) -> &Atomic<*mut Registry> {
+    // SAFETY: `task` is live for the borrow; `utrace` is a pointer-sized,
+    // aligned field that engine-core only accesses atomically.
+    unsafe { Atomic::from_ptr((&raw mut (*task.as_ptr()).utrace).cast::<*mut Registry>()) }
+}
+
+/// The registry of `task`, if it has one, with a reference of our own.
+pub(crate) fn registry(task: &Task) -> Option<Arc<Registry>> {
+    let p = registry_slot(task).load(Acquire);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null slot holds a reference from `Arc::into_raw`, given
+    // back only in `free_registry` when the task_struct is freed; the
+    // caller's `&Task` keeps the task, so that reference, alive.
+    Some(unsafe { ArcBorrow::from_raw(p) }.into())
+}
+
+/// The registry of `task`, created if it has none yet.
+pub(crate) fn registry_or_create(task: &Task) -> Result<Arc<Registry>> {
+    if let Some(r) = registry(task) {
+        return Ok(r);
+    }
+    let new = Registry::for_task(task)?;
+    let raw = Arc::into_raw(new.clone()).cast_mut();
+    match registry_slot(task).cmpxchg(core::ptr::null_mut(), raw, Full) {
+        Ok(_) => Ok(new),
+        Err(_) => {
+            // SAFETY: `raw` came from `Arc::into_raw` above and was not
+            // published: we own that reference again.
+            drop(unsafe { Arc::from_raw(raw) });
+            registry(task).ok_or(ESRCH)
+        }
+    }
+}
+
+/// Runs `f` on the registry of the current task, if it has one.
+pub(crate) fn with_current_registry<R>(f: impl FnOnce(&Task, &Registry) -> R) -> Option<R> {
+    let task: &Task = kernel::current!();
+    let p = registry_slot(task).load(Acquire);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: the registry reference held by the slot is given back only
+    // when the task_struct is freed, which cannot happen while the task
+    // runs this code.
+    let reg = unsafe { &*p };
+    Some(f(task, reg))
+}
+
+/// Takes the registry out of a task_struct being freed, and drops the
+/// task's reference.
+///
+/// # Safety
+///
+/// `task` must be a task_struct in `free_task()`: no one else uses it.
+pub(crate) unsafe fn free_registry(task: *mut bindings::task_struct) {
+    // SAFETY: per the function's safety requirements `task` is valid and
+    // unshared; the field is only accessed atomically.
+    let slot = unsafe { Atomic::from_ptr((&raw mut (*task).utrace).cast::<*mut Registry>()) };
+    let p = slot.xchg(core::ptr::null_mut(), Full);
+    if !p.is_null() {
+        // SAFETY: the slot held the reference `registry_or_create` made
+        // with `Arc::into_raw`; taking it out makes it ours to drop.
+        drop(unsafe { Arc::from_raw(p) });
+    }
+}

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suite for the registry: real engines, real reports, fake registers.
+//!
+//! Each test builds a registry owned by no task ([`Registry::for_test`]),
+//! attaches recording engines to it and drives reports with
+//! [`FakeRegs`], so the order, the register hand-over between engines, the
+//! disposition rule and the attach / detach rules are checked through the
+//! same code the kernel hooks run.
+
+use super::engine::{Engine, Events};
+use super::handle::{Attach, EngineHandle, Match};
+use super::policy::{Disposition, Resume};
+use super::registry::Registry;
+use super::report::{Arg, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS};
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+use kernel::task::Task;
+
+/// Registers of a syscall, as plain data.
+#[derive(Default)]
+struct FakeRegs {
+    nr: i64,
+    args: [u64; SYSCALL_ARGS],
+    ret: i64,
+}
+
+impl SyscallRegs for FakeRegs {
+    fn nr(&self) -> i64 {
+        self.nr
+    }
+    fn set_nr(&mut self, nr: i64) {
+        self.nr = nr;
+    }
+    fn args(&self) -> [u64; SYSCALL_ARGS] {
+        self.args
+    }
+    fn set_args(&mut self, args: &[u64; SYSCALL_ARGS]) {
+        self.args = *args;
+    }
+    fn return_value(&self) -> i64 {
+        self.ret
+    }
+    fn set_return_value(&mut self, value: i64) {
+        self.ret = value;
+    }
+}
+
+/// What a probe saw: (probe id, 'n' entry / 'x' exit, arg0 or result).
+type Seen = (u32, u8, i64);
+
+/// A shared log of what the probes saw.
+type Log = Arc<Mutex<KVec<Seen>>>;
+
+fn new_log() -> Result<Log> {
+    Arc::pin_init(kernel::new_mutex!(KVec::new(), "utrace_test::log"), GFP_KERNEL)
+}
+
+fn seen(log: &Log) -> Result<KVec<Seen>> {
+    let guard = log.lock();
+    let mut v = KVec::with_capacity(guard.len(), GFP_KERNEL)?;
+    for s in guard.iter() {
+        v.push(*s, GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
+/// A recording engine with a configurable action.
+#[pin_data]
+struct Probe {
+    id: u32,
+    log: Log,
+    on_entry: fn(&Probe, &mut SyscallEntry<'_>) -> Resume,
+    on_exit: fn(&Probe, &mut SyscallExit<'_>) -> Resume,
+    /// Something a callback may attach to, or detach, during a report.
+    #[pin]
+    peer: Mutex<Option<(Arc<Registry>, Option<EngineHandle<Probe>>)>>,
+}
+
+fn pass_entry(_: &Probe, _: &mut SyscallEntry<'_>) -> Resume {
+    Resume::Resume
+}
+
+fn pass_exit(_: &Probe, _: &mut SyscallExit<'_>) -> Resume {
+    Resume::Resume
+}
+
+impl Engine for Probe {
+    fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
+        let _ = self
+            .log
+            .lock()
+            .push((self.id, b'n', call.arg(Arg::A0) as i64), GFP_KERNEL);
+        (self.on_entry)(self, call)
+    }
+
+    fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {
+        let _ = self
+            .log
+            .lock()
+            .push((self.id, b'x', call.return_value()), GFP_KERNEL);
+        (self.on_exit)(self, call)
+    }
+}
+
+fn probe(
+    id: u32,
+    log: &Log,
+    on_entry: fn(&Probe, &mut SyscallEntry<'_>) -> Resume,
+    on_exit: fn(&Probe, &mut SyscallExit<'_>) -> Resume,
+) -> Result<Arc<Probe>> {
+    Arc::pin_init(
+        pin_init!(Probe {
+            id,
+            log: log.clone(),
+            on_entry,
+            on_exit,
+            peer <- kernel::new_mutex!(None, "utrace_test::peer"),
+        }),
+        GFP_KERNEL,
+    )
+}
+
+fn attach(reg: &Arc<Registry>, p: Arc<Probe>, events: Events) -> Result<EngineHandle<Probe>> {
+    Attach::new(p).events(events).to_registry(reg.clone())
+}
+
+/// One full syscall through the registry; returns the entry disposition
+/// and the registers as the task would find them.
+fn syscall(reg: &Registry, arg0: u64, ret: i64) -> (Disposition, FakeRegs) {
+    let task: &Task = kernel::current!();
+    let mut regs = FakeRegs {
+        nr: 39,
+        ..Default::default()
+    };
+    regs.args[0] = arg0;
+    let d = reg.report_syscall_entry(task, &mut regs);
+    regs.ret = match d {
+        Disposition::Run => ret,
+        Disposition::Abort(r) => r,
+    };
+    reg.report_syscall_exit(task, &mut regs);
+    (d, regs)
+}
+
+fn ids(log: &Log, side: u8) -> Result<KVec<u32>> {
+    let mut v = KVec::new();
+    for (id, s, _) in seen(log)?.iter() {
+        if *s == side {
+            v.push(*id, GFP_KERNEL)?;
+        }
+    }
+    Ok(v)
+}
+
+#[kunit_tests(utrace_registry)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_entry_reverse_exit_forward() -> Result {
+        for n in 1..=3u32 {
+            let reg = Registry::for_test()?;
+            let log = new_log()?;
+            let mut handles = KVec::new();
+            for id in 1..=n {
+                let p = probe(id, &log, pass_entry, pass_exit)?;
+                handles.push(attach(&reg, p, Events::SYSCALL)?, GFP_KERNEL)?;
+            }
+            syscall(&reg, 0, 0);
+            let entry = ids(&log, b'n')?;
+            let exit = ids(&log, b'x')?;
+            assert_eq!(entry.len(), n as usize);
+            assert_eq!(exit.len(), n as usize);
+            for i in 0..n as usize {
+                assert_eq!(entry[i], n - i as u32);
+                assert_eq!(exit[i], i as u32 + 1);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn each_engine_sees_what_the_previous_left() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        // First attached: at exit, doubles the result (called first).
+        let a = probe(
+            1,
+            &log,
+            pass_entry,
+            |_, c| {
+                c.set_return_value(c.return_value() * 2);
+                Resume::Resume
+            },
+        )?;
+        // Last attached: at entry, rewrites arg0 (called first).
+        let b = probe(
+            2,
+            &log,
+            |_, c| {
+                c.set_arg(Arg::A0, 42);
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let _ha = attach(&reg, a, Events::SYSCALL)?;
+        let _hb = attach(&reg, b, Events::SYSCALL)?;
+        let (d, regs) = syscall(&reg, 7, 5);
+        assert_eq!(d, Disposition::Run);
+        assert_eq!(regs.args[0], 42);
+        assert_eq!(regs.ret, 10);
+        let s = seen(&log)?;
+        // Entry: 2 saw the program's 7, 1 saw 2's 42. Exit: 1 saw the
+        // kernel's 5, 2 saw 1's 10.
+        assert_eq!(&s[..], &[(2, b'n', 7), (1, b'n', 42), (1, b'x', 5), (2, b'x', 10)]);
+        Ok(())
+    }
+
+    #[test]
+    fn last_engine_called_decides_disposition() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        // Attached first, so called last at entry: lets an abort stand.
+        let keep = probe(1, &log, pass_entry, pass_exit)?;
+        // Attached last, called first: aborts with -ENOENT.
+        let abort = probe(
+            2,
+            &log,
+            |_, c| {
+                c.abort(-2);
+                Resume::Resume
+            },
+            |_, c| {
+                assert!(c.was_aborted());
+                Resume::Resume
+            },
+        )?;
+        let hk = attach(&reg, keep, Events::SYSCALL)?;
+        let _ha = attach(&reg, abort, Events::SYSCALL)?;
+        let (d, regs) = syscall(&reg, 0, 99);
+        assert_eq!(d, Disposition::Abort(-2));
+        assert_eq!(regs.ret, -2);
+
+        hk.detach()?;
+
+        // Now one attached first, so called last, overrides the abort.
+        let reg = Registry::for_test()?;
+        let runner = probe(
+            3,
+            &log,
+            |_, c| {
+                assert_eq!(c.disposition(), Disposition::Abort(-2));
+                c.run();
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let hr = attach(&reg, runner, Events::SYSCALL)?;
+        let aborter = probe(
+            4,
+            &log,
+            |_, c| {
+                assert_eq!(c.disposition(), Disposition::Run);
+                c.abort(-2);
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let ha2 = attach(&reg, aborter, Events::SYSCALL)?;
+        let (d, regs) = syscall(&reg, 0, 99);
+        assert_eq!(d, Disposition::Run);
+        assert_eq!(regs.ret, 99);
+        hr.detach()?;
+        ha2.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn attached_during_report_misses_that_event() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let attacher = probe(
+            1,
+            &log,
+            |me, _| {
+                let mut peer = me.peer.lock();
+                if let Some((reg, handle @ None)) = &mut *peer {
+                    if let Ok(p) = probe(2, &me.log, pass_entry, pass_exit) {
+                        *handle = attach(reg, p, Events::SYSCALL).ok();
+                    }
+                }
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let h = attach(&reg, attacher.clone(), Events::SYSCALL)?;
+        *attacher.peer.lock() = Some((reg.clone(), None));
+        syscall(&reg, 0, 0);
+        // The new engine missed the entry, and the exit was reported from
+        // the list taken at exit: it is attached by then, so it sees it.
+        assert_eq!(&ids(&log, b'n')?[..], &[1]);
+        assert_eq!(&ids(&log, b'x')?[..], &[1, 2]);
+        syscall(&reg, 0, 0);
+        assert_eq!(&ids(&log, b'n')?[..], &[1, 2, 1]);
+        // Break the registry -> engine -> registry cycle.
+        let peer = attacher.peer.lock().take();
+        if let Some((_, Some(h2))) = &peer {
+            h2.detach()?;
+        }
+        drop(peer);
+        h.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn detached_during_report_is_not_called_again() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        // Attached first: called last at entry.
+        let victim = probe(1, &log, pass_entry, pass_exit)?;
+        let hv = attach(&reg, victim, Events::SYSCALL)?;
+        let killer = probe(
+            2,
+            &log,
+            |me, _| {
+                if let Some((_, Some(h))) = &*me.peer.lock() {
+                    let _ = h.detach();
+                }
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let hk = attach(&reg, killer.clone(), Events::SYSCALL)?;
+        let hv2 = EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 1))?;
+        *killer.peer.lock() = Some((reg.clone(), Some(hv2)));
+        syscall(&reg, 0, 0);
+        assert_eq!(&ids(&log, b'n')?[..], &[2]);
+        assert_eq!(&ids(&log, b'x')?[..], &[2]);
+        assert!(hv.is_detached());
+        assert_eq!(hv.detach(), Err(ESRCH));
+        killer.peer.lock().take();
+        hk.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn detach_twice_and_after_detach() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        h.detach()?;
+        assert_eq!(h.detach(), Err(ESRCH));
+        assert_eq!(h.set_events(Events::SYSCALL), Err(ESRCH));
+        assert_eq!(h.resume(), Err(ESRCH));
+        // Barrier on a detached engine is fine: nothing runs.
+        assert_eq!(h.barrier(), Ok(()));
+        syscall(&reg, 0, 0);
+        assert_eq!(seen(&log)?.len(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn exclusive_and_lookup() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        assert!(matches!(
+            EngineHandle::<Probe>::find_in(reg.clone(), Match::Type),
+            Err(e) if e == ENOENT
+        ));
+        let h1 = Attach::new(probe(1, &log, pass_entry, pass_exit)?)
+            .exclusive(Match::Type)
+            .to_registry(reg.clone())?;
+        let again = Attach::new(probe(2, &log, pass_entry, pass_exit)?)
+            .exclusive(Match::Type)
+            .to_registry(reg.clone());
+        assert!(matches!(again, Err(e) if e == EEXIST));
+        // Exclusive by data: a different id does not conflict.
+        let h2 = Attach::new(probe(2, &log, pass_entry, pass_exit)?)
+            .exclusive(Match::Data(&|p: &Probe| p.id == 2))
+            .to_registry(reg.clone())?;
+        let found = EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 2))?;
+        assert_eq!(found.engine().id, 2);
+        found.detach()?;
+        assert_eq!(h2.detach(), Err(ESRCH));
+        h1.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn dead_task_refuses_attach() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        reg.report_death();
+        assert!(h.is_detached());
+        assert_eq!(h.detach(), Err(ESRCH));
+        assert!(!reg.test_syscall_work());
+        let late = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::SYSCALL);
+        assert!(matches!(late, Err(e) if e == ESRCH));
+        Ok(())
+    }
+
+    #[test]
+    fn syscall_work_follows_events() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        assert!(!reg.test_syscall_work());
+        let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::NONE)?;
+        assert!(!reg.test_syscall_work());
+        h.set_events(Events::SYSCALL_EXIT)?;
+        assert!(reg.test_syscall_work());
+        let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        h.detach()?;
+        assert!(reg.test_syscall_work());
+        h2.set_events(Events::NONE)?;
+        assert!(!reg.test_syscall_work());
+        h2.detach()?;
+        assert!(!reg.test_syscall_work());
+        assert_eq!(Events::from_bits(1 << 3), Err(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn detach_answer_and_event_mask() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let once = probe(1, &log, |_, _| Resume::Detach, pass_exit)?;
+        let h = attach(&reg, once, Events::SYSCALL)?;
+        let exit_only = probe(2, &log, pass_entry, pass_exit)?;
+        let h2 = attach(&reg, exit_only, Events::SYSCALL_EXIT)?;
+        syscall(&reg, 0, 0);
+        assert!(h.is_detached());
+        assert_eq!(&ids(&log, b'n')?[..], &[1]);
+        assert_eq!(&ids(&log, b'x')?[..], &[2]);
+        h2.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn stops_are_counted_per_engine() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let s1 = attach(&reg, probe(1, &log, |_, _| Resume::Stop, pass_exit)?, Events::SYSCALL)?;
+        let s2 = attach(&reg, probe(2, &log, |_, _| Resume::Stop, pass_exit)?, Events::SYSCALL)?;
+        syscall(&reg, 0, 0);
+        assert_eq!(reg.stop_count(), 2);
+        // Stopping twice does not count twice.
+        syscall(&reg, 0, 0);
+        assert_eq!(reg.stop_count(), 2);
+        s2.resume()?;
+        assert_eq!(reg.stop_count(), 1);
+        s2.resume()?;
+        assert_eq!(reg.stop_count(), 1);
+        // Detaching releases the stop.
+        s1.detach()?;
+        assert_eq!(reg.stop_count(), 0);
+        s2.detach()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/dev/utrace-test`: attach test engines from user space, read their log.
+//!
+//! The ABI is `uapi/linux/utrace_test.h`. Each open file owns the engines
+//! it attached (up to [`MAX_SLOTS`], never reused, so that a second detach
+//! of a slot reaches engine-core and gets its `ESRCH`) and one log; closing
+//! the file detaches them and waits for any running callback. Targets are
+//! looked up with engine-core's access rules (ptrace's).
+
+use super::test_engine::{new_log, Action, Log, Record, TestEngine};
+use crate::engine_core::{access, Attach, EngineHandle, Events, Match};
+use core::mem::size_of;
+use kernel::fs::File;
+use kernel::ioctl::{_IO, _IOW, _IOWR};
+use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+use kernel::transmute::{AsBytes, FromBytes};
+use kernel::uaccess::{UserPtr, UserSlice};
+
+/// Engines one open file may attach.
+const MAX_SLOTS: usize = 64;
+
+/// `struct utrace_test_attach`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct AttachArgs {
+    pid: i32,
+    kind: u32,
+    events: u32,
+    id: u32,
+    nr: i64,
+    arg: u32,
+    flags: u32,
+    value: i64,
+}
+
+// SAFETY: `repr(C)`, integers only, no padding (4 * 4 + 8 + 2 * 4 + 8):
+// any bytes are a valid value.
+unsafe impl FromBytes for AttachArgs {}
+
+/// `struct utrace_test_events`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct EventsArgs {
+    slot: u32,
+    events: u32,
+}
+
+// SAFETY: `repr(C)`, two `u32`, no padding.
+unsafe impl FromBytes for EventsArgs {}
+
+/// `struct utrace_test_read`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct ReadArgs {
+    records: u64,
+    max: u32,
+    count: u32,
+    dropped: u64,
+}
+
+// SAFETY: `repr(C)`, integers only, no padding (8 + 4 + 4 + 8).
+unsafe impl FromBytes for ReadArgs {}
+// SAFETY: as above: every byte is initialised.
+unsafe impl AsBytes for ReadArgs {}
+
+const IOC_MAGIC: u32 = 0xb7;
+const ATTACH: u32 = _IOW::<AttachArgs>(IOC_MAGIC, 1);
+const DETACH: u32 = _IO(IOC_MAGIC, 2);
+const SET_EVENTS: u32 = _IOW::<EventsArgs>(IOC_MAGIC, 3);
+const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
+const BARRIER: u32 = _IO(IOC_MAGIC, 5);
+
+/// `UTRACE_TEST_EXCLUSIVE`.
+const FLAG_EXCLUSIVE: u32 = 1;
+
+/// One open `/dev/utrace-test`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct TestFile {
+    log: Arc<Log>,
+    #[pin]
+    slots: Mutex<KVec<EngineHandle<TestEngine>>>,
+}
+
+impl TestFile {
+    fn attach(&self, arg: usize) -> Result<isize> {
+        let a: AttachArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AttachArgs>())
+            .reader()
+            .read()?;
+        let events = Events::from_bits(a.events)?;
+        let action = Action::decode(a.kind, a.arg, a.value)?;
+        if a.flags & !FLAG_EXCLUSIVE != 0 || a.nr < -1 {
+            return Err(EINVAL);
+        }
+        let task = access::task_for_attach(a.pid)?;
+        let mut slots = self.slots.lock();
+        if slots.len() >= MAX_SLOTS {
+            return Err(ENOSPC);
+        }
+        slots.reserve(1, GFP_KERNEL)?;
+        let engine = Arc::new(TestEngine::new(a.id, a.nr, action, self.log.clone()), GFP_KERNEL)?;
+        let id = a.id;
+        let same_id = |e: &TestEngine| e.id == id;
+        let mut req = Attach::new(engine).events(events);
+        if a.flags & FLAG_EXCLUSIVE != 0 {
+            req = req.exclusive(Match::Data(&same_id));
+        }
+        let handle = req.to_task(&task)?;
+        let slot = slots.len();
+        // Capacity was reserved above: this cannot fail.
+        if let Err(e) = slots.push_within_capacity(handle) {
+            let _ = e.0.detach();
+            return Err(ENOMEM);
+        }
+        Ok(slot as isize)
+    }
+
+    fn with_slot(&self, slot: usize, f: impl FnOnce(&EngineHandle<TestEngine>) -> Result) -> Result<isize> {
+        let slots = self.slots.lock();
+        let handle = slots.get(slot).ok_or(EINVAL)?;
+        f(handle)?;
+        Ok(0)
+    }
+
+    fn read(&self, arg: usize) -> Result<isize> {
+        let slice = UserSlice::new(UserPtr::from_addr(arg), size_of::<ReadArgs>());
+        let (mut reader, mut writer) = slice.reader_writer();
+        let mut r: ReadArgs = reader.read()?;
+        let max = (r.max as usize).min(super::test_engine::LOG_CAPACITY);
+        // Take the records out under the lock, copy them out without it.
+        let mut out: KVec<Record> = KVec::with_capacity(max, GFP_KERNEL)?;
+        {
+            let mut buf = self.log.lock();
+            let n = max.min(buf.records.len());
+            for rec in buf.records.iter().take(n) {
+                out.push_within_capacity(*rec).map_err(|_| ENOMEM)?;
+            }
+            let rest = buf.records.len() - n;
+            for i in 0..rest {
+                buf.records[i] = buf.records[i + n];
+            }
+            buf.records.truncate(rest);
+            r.dropped = buf.dropped;
+        }
+        let mut dst = UserSlice::new(
+            UserPtr::from_addr(r.records as usize),
+            out.len() * size_of::<Record>(),
+        )
+        .writer();
+        for rec in out.iter() {
+            dst.write(rec)?;
+        }
+        r.count = out.len() as u32;
+        writer.write(&r)?;
+        Ok(0)
+    }
+}
+
+#[vtable]
+impl MiscDevice for TestFile {
+    type Ptr = Pin<KBox<Self>>;
+
+    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+        KBox::try_pin_init(
+            try_pin_init!(TestFile {
+                log: new_log()?,
+                slots <- kernel::new_mutex!(KVec::new(), "utrace_test::slots"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn ioctl(me: Pin<&TestFile>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        match cmd {
+            ATTACH => me.attach(arg),
+            DETACH => me.with_slot(arg, |h| h.detach()),
+            SET_EVENTS => {
+                let e: EventsArgs =
+                    UserSlice::new(UserPtr::from_addr(arg), size_of::<EventsArgs>())
+                        .reader()
+                        .read()?;
+                let events = Events::from_bits(e.events)?;
+                me.with_slot(e.slot as usize, |h| h.set_events(events))
+            }
+            READ => me.read(arg),
+            BARRIER => me.with_slot(arg, |h| h.barrier()),
+            _ => Err(ENOTTY),
+        }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for TestFile {
+    fn drop(self: Pin<&mut Self>) {
+        for h in self.slots.lock().iter() {
+            // ESRCH only means it is detached already.
+            let _ = h.detach();
+            // Interrupted only by a signal; the engine stays safe anyway
+            // (its list holds it), this only waits for it to finish.
+            let _ = h.barrier();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The test engine: logs the syscalls it is told about, and acts on one.
+//!
+//! What it does is one of `enum utrace_test_kind` (uapi/linux/utrace_test.h):
+//! only log, rewrite an argument at entry, abort the call at entry, set the
+//! result at exit, or let an aborted call run. The log is shared by all the
+//! engines of one open `/dev/utrace-test` file, so a test reads the order in
+//! which several engines saw a call.
+
+use crate::engine_core::{Arg, Engine, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS};
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+use kernel::task::Task;
+
+/// Records kept before new ones are dropped (and counted).
+pub(crate) const LOG_CAPACITY: usize = 1024;
+
+/// `struct utrace_test_record`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Record {
+    pub(crate) id: u32,
+    pub(crate) side: u32,
+    pub(crate) nr: i64,
+    pub(crate) args: [u64; SYSCALL_ARGS],
+    pub(crate) ret: i64,
+}
+
+// SAFETY: `Record` is `repr(C)` with no padding (4 + 4 + 8 + 48 + 8 bytes,
+// all naturally aligned), so every byte is initialised.
+unsafe impl kernel::transmute::AsBytes for Record {}
+
+pub(crate) const SIDE_ENTRY: u32 = 1;
+pub(crate) const SIDE_EXIT: u32 = 2;
+
+/// The records of one open file.
+pub(crate) struct LogBuf {
+    /// Capacity reserved up front: callbacks never allocate.
+    pub(crate) records: KVec<Record>,
+    pub(crate) dropped: u64,
+}
+
+/// The shared log.
+pub(crate) type Log = Mutex<LogBuf>;
+
+/// A new, empty log.
+pub(crate) fn new_log() -> Result<Arc<Log>> {
+    let records = KVec::with_capacity(LOG_CAPACITY, GFP_KERNEL)?;
+    Arc::pin_init(
+        kernel::new_mutex!(LogBuf { records, dropped: 0 }, "utrace_test::log"),
+        GFP_KERNEL,
+    )
+}
+
+fn log(log: &Log, rec: Record) {
+    let mut buf = log.lock();
+    if buf.records.push_within_capacity(rec).is_err() {
+        buf.dropped += 1;
+    }
+}
+
+/// What a test engine does besides logging.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Action {
+    /// Only log.
+    Record,
+    /// At entry, set this argument.
+    RewriteArg(Arg, u64),
+    /// At entry, abort the call with this result.
+    Abort(i64),
+    /// At exit, set this result.
+    SetReturn(i64),
+    /// At entry, let the call run.
+    Run,
+}
+
+impl Action {
+    /// Decodes `kind`, `arg`, `value` of `struct utrace_test_attach`.
+    pub(crate) fn decode(kind: u32, arg: u32, value: i64) -> Result<Action> {
+        Ok(match kind {
+            0 => Action::Record,
+            1 => {
+                let which = match arg {
+                    0 => Arg::A0,
+                    1 => Arg::A1,
+                    2 => Arg::A2,
+                    3 => Arg::A3,
+                    4 => Arg::A4,
+                    5 => Arg::A5,
+                    _ => return Err(EINVAL),
+                };
+                Action::RewriteArg(which, value as u64)
+            }
+            2 => Action::Abort(value),
+            3 => Action::SetReturn(value),
+            4 => Action::Run,
+            _ => return Err(EINVAL),
+        })
+    }
+}
+
+/// A logging, optionally rewriting, engine.
+pub(crate) struct TestEngine {
+    pub(crate) id: u32,
+    /// The syscall it logs and acts on; -1: all.
+    nr: i64,
+    action: Action,
+    log: Arc<Log>,
+}
+
+impl TestEngine {
+    pub(crate) fn new(id: u32, nr: i64, action: Action, log: Arc<Log>) -> Self {
+        Self {
+            id,
+            nr,
+            action,
+            log,
+        }
+    }
+
+    fn wants(&self, nr: i64) -> bool {
+        self.nr == -1 || self.nr == nr
+    }
+}
+
+impl Engine for TestEngine {
+    fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
+        let nr = call.nr();
+        if !self.wants(nr) {
+            return Resume::Resume;
+        }
+        log(
+            &self.log,
+            Record {
+                id: self.id,
+                side: SIDE_ENTRY,
+                nr,
+                args: call.args(),
+                ret: 0,
+            },
+        );
+        match self.action {
+            Action::RewriteArg(which, v) => call.set_arg(which, v),
+            Action::Abort(result) => call.abort(result),
+            Action::Run => call.run(),
+            Action::Record | Action::SetReturn(_) => {}
+        }
+        Resume::Resume
+    }
+
+    fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {
+        let nr = call.nr();
+        if !self.wants(nr) {
+            return Resume::Resume;
+        }
+        log(
+            &self.log,
+            Record {
+                id: self.id,
+                side: SIDE_EXIT,
+                nr,
+                args: call.args(),
+                ret: call.return_value(),
+            },
+        );
+        if let Action::SetReturn(v) = self.action {
+            call.set_return_value(v);
+        }
+        Resume::Resume
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# initramfs.sh - pack the test guest: busybox, /init, and the programs.
+#
+# Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz
+set -euo pipefail
+REPO=${1:?}; BIN=${2:?}; OUT=${3:?}
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,etc,root}
+cp /bin/busybox "$stage/bin/busybox"
+cp "$REPO/qemu-ci/init" "$stage/init"
+chmod 755 "$stage/init"
+mknod "$stage/dev/console" c 5 1
+mknod "$stage/dev/null" c 1 3
+echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/sh" >> "$stage/etc/passwd"
+echo "root:x:0:" > "$stage/etc/group"
+echo "nogroup:x:65534:" >> "$stage/etc/group"
+# Test programs run in name order.
+for p in "$BIN"/*; do
+	[ -x "$p" ] && cp "$p" "$stage/tests/"
+done
+(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"

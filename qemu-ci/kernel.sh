@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kernel.sh - build the utrace-rs test kernel, incrementally, outside git.
+#
+#   $BUILD/linux   Debian's linux-source-7.2, unpacked once into a git
+#                  repository whose tag `base` is the unmodified tarball;
+#                  the work tree is `base` plus kernel-patches/*.patch.
+#   $BUILD/obj     the kbuild output tree (O=).
+#
+# A changed patch set is applied to a scratch index first; only when every
+# patch applies is the work tree moved to the result, and git rewrites just
+# the files whose content changes.  So the tree is never half-patched, and
+# an unchanged file keeps its timestamp (no needless rebuild).
+#
+# Usage: kernel.sh BUILD_DIR REPO_DIR TOOLS_DIR
+set -euo pipefail
+
+BUILD=${1:?usage: kernel.sh BUILD REPO TOOLS}
+REPO=$(cd "${2:?}" && pwd)
+TOOLS=${3:?}
+SRC=$BUILD/linux
+OBJ=$BUILD/obj
+LOGS=$BUILD/logs
+mkdir -p "$BUILD" "$LOGS" "$OBJ"
+
+die() { echo "kernel: error: $*" >&2; exit 1; }
+say() { echo "kernel: $*"; }
+
+KMAKE=(make -C "$SRC" O="$OBJ" LLVM=-19 RUSTC=/usr/bin/rustc
+       HOSTRUSTC=/usr/bin/rustc BINDGEN="$TOOLS/bin/bindgen")
+[ -x "$TOOLS/bin/bindgen" ] || die "bindgen missing: run 'make setup' first"
+
+git_src() { git -C "$SRC" -c user.name=utrace-rs -c user.email=utrace-rs@example.invalid "$@"; }
+
+# 1. The source tree, one per Debian package version.
+pkgver=$(dpkg-query -W -f='${Version}' linux-source-7.2 2>/dev/null) \
+	|| die "linux-source-7.2 is not installed: run 'make setup'"
+if [ ! -d "$SRC/.git" ] || [ "$(cat "$BUILD/linux.version" 2>/dev/null)" != "$pkgver" ]; then
+	say "unpacking linux-source-7.2 $pkgver (cold build follows)"
+	rm -rf "$SRC" "$SRC.tmp" "$OBJ" "$BUILD/linux.version" "$BUILD/.patches" "$BUILD/.config-hash"
+	mkdir -p "$SRC.tmp" "$OBJ"
+	tar -C "$SRC.tmp" --strip-components=1 -xf /usr/src/linux-source-7.2.tar.xz
+	git -C "$SRC.tmp" init -q
+	git -C "$SRC.tmp" add -f -A .	# Debian's .gitignore ignores the top level
+	git -C "$SRC.tmp" -c user.name=utrace-rs -c user.email=utrace-rs@example.invalid \
+		commit -q -m "linux-source-7.2 $pkgver, unmodified"
+	git -C "$SRC.tmp" tag base
+	mv "$SRC.tmp" "$SRC"
+	echo "$pkgver" > "$BUILD/linux.version"
+fi
+
+# 2. The patch set.
+patches=("$REPO"/kernel-patches/*.patch)
+phash=$(cat "${patches[@]}" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$BUILD/.patches" 2>/dev/null)" != "$phash" ]; then
+	say "applying ${#patches[@]} kernel patches"
+	idx=$BUILD/.patch-index
+	rm -f "$idx"
+	GIT_INDEX_FILE=$idx git_src read-tree base
+	for p in "${patches[@]}"; do
+		GIT_INDEX_FILE=$idx git_src apply --cached "$p" \
+			|| { rm -f "$idx"; die "patch $(basename "$p") does not apply to linux $pkgver; the tree is unchanged"; }
+	done
+	tree=$(GIT_INDEX_FILE=$idx git_src write-tree)
+	rm -f "$idx"
+	commit=$(git_src commit-tree "$tree" -p base -m "base + utrace-rs patches $phash")
+	git_src checkout -q -f --detach "$commit"
+	echo "$phash" > "$BUILD/.patches"
+fi
+# Nothing but the patches may differ from base: a stray edit is an error.
+git_src diff --quiet HEAD -- || die "$SRC has local edits; remove $BUILD/.patches to re-patch"
+
+# 3. The repository, linked in as kernel/utrace.
+ln -sfn "$REPO" "$SRC/kernel/utrace"
+
+# 4. The configuration: allnoconfig plus our fragments, then checked.
+frags=("$REPO/qemu-ci/kernel.config" "$REPO/kunit/utrace.kunitconfig")
+[ -n "${UTRACE_EXTRA_CONFIG:-}" ] && frags+=("$UTRACE_EXTRA_CONFIG")
+chash=$( (cat "${frags[@]}"; echo "$phash") | sha256sum | cut -d' ' -f1)
+if [ ! -f "$OBJ/.config" ] || [ "$(cat "$BUILD/.config-hash" 2>/dev/null)" != "$chash" ]; then
+	say "configuring"
+	grep -h '^CONFIG_' "${frags[@]}" > "$BUILD/fragment.config"
+	"${KMAKE[@]}" KCONFIG_ALLCONFIG="$BUILD/fragment.config" allnoconfig \
+		> "$LOGS/kernel-config.log" 2>&1 || { tail -20 "$LOGS/kernel-config.log"; die "configuration failed"; }
+	missing=0
+	while IFS= read -r line; do
+		sym=${line%%=*}; val=${line#*=}
+		if [ "$val" = n ]; then
+			grep -q "^$sym=" "$OBJ/.config" && { echo "  $sym: wanted n, got $(grep "^$sym=" "$OBJ/.config")"; missing=1; }
+		else
+			grep -qx "$line" "$OBJ/.config" || { echo "  $line: got '$(grep -E "^(# )?$sym[= ]" "$OBJ/.config" || echo absent)'"; missing=1; }
+		fi
+	done < "$BUILD/fragment.config"
+	[ $missing = 0 ] || die "the options above did not survive configuration (unmet dependencies?)"
+	echo "$chash" > "$BUILD/.config-hash"
+fi
+
+# 5. Build.
+say "building (log: $LOGS/kernel-build.log)"
+start=$(date +%s)
+if ! "${KMAKE[@]}" -j"$(nproc)" bzImage > "$LOGS/kernel-build.log" 2>&1; then
+	grep -E 'error|Error' "$LOGS/kernel-build.log" | head -40
+	tail -15 "$LOGS/kernel-build.log"
+	die "kernel build failed"
+fi
+say "built $OBJ/arch/x86/boot/bzImage in $(( $(date +%s) - start ))s"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - boot the test guest under QEMU (TCG: KVM hangs on these hosts),
+# with a hard time limit, and judge what it printed.
+#
+# The kernel console goes to OUT/console.log, the test programs' KTAP to
+# OUT/results.log (a second serial port, so printk never interleaves with
+# it); qemu-ci/ktap.py reads both and prints the verdict.
+#
+# Usage: run.sh BZIMAGE INITRAMFS OUT_DIR EXPECTED_SUITES [KERNEL_ARGS...]
+# Environment: UTRACE_TIMEOUT (seconds, default 900), UTRACE_SMP (2).
+set -uo pipefail
+KERNEL=${1:?}; INITRD=${2:?}; OUT=${3:?}; EXPECTED=${4:?}; shift 4
+HERE=$(cd "$(dirname "$0")" && pwd)
+TIMEOUT=${UTRACE_TIMEOUT:-900}
+mkdir -p "$OUT"
+rm -f "$OUT/console.log" "$OUT/results.log"
+
+append="console=ttyS0 kunit.enable=1 panic=-1 reboot=t loglevel=7 $*"
+echo "qemu: booting $(basename "$KERNEL") (tcg, ${UTRACE_SMP:-2} cpus, limit ${TIMEOUT}s): $append"
+start=$(date +%s)
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
+	-accel tcg -smp "${UTRACE_SMP:-2}" -m 2048 \
+	-nodefaults -nographic -no-reboot -display none \
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$append" \
+	-chardev file,id=con,path="$OUT/console.log" -serial chardev:con \
+	-chardev file,id=res,path="$OUT/results.log" -serial chardev:res \
+	< /dev/null
+rc=$?
+elapsed=$(( $(date +%s) - start ))
+echo "qemu: exited with status $rc after ${elapsed}s"
+status=ok
+[ $rc = 124 ] || [ $rc = 137 ] && status=timeout
+[ $status = ok ] && [ $rc != 0 ] && status="qemu-error-$rc"
+exec python3 "$HERE/ktap.py" --console "$OUT/console.log" --results "$OUT/results.log" \
+	--expected "$EXPECTED" --qemu-status "$status" --timeout "$TIMEOUT"

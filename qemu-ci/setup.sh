@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# setup.sh - install everything utrace-rs needs on a Debian bookworm host.
+#
+# Idempotent; needs root.  Installs, from Debian's archive:
+#   - linux-source-7.2 from trixie-backports (forky / sid as fall-backs), with
+#     those suites pinned low (50) so that nothing else on the host upgrades;
+#   - rustc-web + rust-web-src (the kernel's rustc and the matching library
+#     source), clang/lld/llvm 19, libclang for bindgen;
+#   - qemu-system-x86, the kernel build dependencies and the guest userland
+#     (busybox-static, strace);
+# and bindgen-cli from the Rust crate registry at a pinned version.  It ends
+# with the kernel's own `make rustavailable`, and fails naming what is missing.
+#
+# Usage: setup.sh TOOLS_DIR KERNEL_TARBALL_DIR
+set -euo pipefail
+
+TOOLS=${1:?usage: setup.sh TOOLS_DIR SRC_DIR}
+SRCDIR=${2:?usage: setup.sh TOOLS_DIR SRC_DIR}
+BINDGEN_VERSION=0.73.2
+STAMP=$TOOLS/.setup-done-v1
+
+die() { echo "setup: error: $*" >&2; exit 1; }
+
+HOST_PKGS=(rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
+	   qemu-system-x86 bc bison flex libelf-dev libssl-dev cpio kmod rsync
+	   python3 make gcc libc6-dev xz-utils git patch busybox-static strace
+	   ca-certificates)
+
+have_all() {
+	for p in "${HOST_PKGS[@]}" linux-source-7.2; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || return 1
+	done
+	[ -x "$TOOLS/bin/bindgen" ] && "$TOOLS/bin/bindgen" --version | grep -q "$BINDGEN_VERSION"
+}
+
+if [ -f "$STAMP" ] && have_all; then
+	echo "setup: everything already installed"
+else
+	[ "$(id -u)" = 0 ] || die "must run as root to install packages; try: sudo make setup"
+	export DEBIAN_FRONTEND=noninteractive
+	# Newer suites, from the mirror the host already uses, pinned below the
+	# host's own release so only packages asked for by name come from them.
+	mirror=$(sed -n 's/^URIs:[[:space:]]*\(.*\/debian\)[[:space:]]*$/\1/p' \
+		 /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+	[ -n "$mirror" ] || mirror=$(awk '$1=="deb" && $2 ~ /\/debian\/?$/ {print $2; exit}' \
+				     /etc/apt/sources.list 2>/dev/null)
+	[ -n "$mirror" ] || die "cannot find the host's Debian mirror in /etc/apt/sources.list*"
+	cat > /etc/apt/sources.list.d/utrace-rs-newer.sources <<SRC
+Types: deb
+URIs: $mirror
+Suites: trixie trixie-backports forky sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	cat > /etc/apt/preferences.d/utrace-rs-newer <<PIN
+Package: *
+Pin: release n=trixie
+Pin-Priority: 50
+
+Package: *
+Pin: release n=trixie-backports
+Pin-Priority: 50
+
+Package: *
+Pin: release n=forky
+Pin-Priority: 40
+
+Package: *
+Pin: release n=sid
+Pin-Priority: 30
+PIN
+	apt-get update -q || die "apt-get update failed"
+	apt-get install -y -q --no-install-recommends "${HOST_PKGS[@]}" \
+		|| die "apt-get install of the host packages failed"
+	for suite in trixie-backports forky sid; do
+		if apt-get install -y -q --no-install-recommends -t "$suite" linux-source-7.2; then
+			break
+		fi
+	done
+	dpkg-query -W linux-source-7.2 >/dev/null 2>&1 \
+		|| die "linux-source-7.2 is in none of trixie-backports, forky, sid"
+
+	if [ ! -x "$TOOLS/bin/bindgen" ] || ! "$TOOLS/bin/bindgen" --version | grep -q "$BINDGEN_VERSION"; then
+		CARGO=$(command -v cargo || true)
+		[ -n "$CARGO" ] || [ ! -x "$HOME/.cargo/bin/cargo" ] || CARGO=$HOME/.cargo/bin/cargo
+		if [ -z "$CARGO" ]; then
+			apt-get install -y -q --no-install-recommends cargo-web || die "no cargo"
+			CARGO=$(command -v cargo) || die "no cargo after installing cargo-web"
+		fi
+		LIBCLANG_PATH=/usr/lib/llvm-19/lib "$CARGO" install --locked --root "$TOOLS" \
+			bindgen-cli --version "$BINDGEN_VERSION" || die "cargo install bindgen-cli failed"
+	fi
+	mkdir -p "$TOOLS"
+	touch "$STAMP"
+fi
+
+tarball=$(ls /usr/src/linux-source-7.2.tar.* 2>/dev/null | head -n1)
+[ -n "$tarball" ] || die "/usr/src/linux-source-7.2.tar.* missing (linux-source-7.2 not installed?)"
+[ -x /usr/bin/rustc ] || die "/usr/bin/rustc missing (rustc-web)"
+[ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library" ] \
+	|| die "rust library source missing (rust-web-src)"
+for t in clang-19 ld.lld-19 llvm-ar-19 qemu-system-x86_64 busybox; do
+	command -v "$t" >/dev/null || die "$t missing"
+done
+echo "setup: host tools ready ($(/usr/bin/rustc --version), bindgen $BINDGEN_VERSION, $(basename "$tarball"))"

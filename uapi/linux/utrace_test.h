@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * /dev/utrace-test: the test-only interface of utrace-rs
+ * (CONFIG_UTRACE_TEST_DEVICE).
+ *
+ * Through it the in-guest tests attach small test engines to a process
+ * (themselves, or a process they may ptrace) and read what the engines
+ * saw.  Each open file has its own engines and its own log; closing it
+ * detaches them.  Not a stable ABI: the real control interface is
+ * /dev/utrace (see <linux/utrace.h> of the engines).
+ */
+#ifndef _UAPI_LINUX_UTRACE_TEST_H
+#define _UAPI_LINUX_UTRACE_TEST_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Event bits, as engine-core's Events (utrace's UTRACE_EVENT values). */
+#define UTRACE_TEST_EVENT_SYSCALL_ENTRY	(1U << 6)
+#define UTRACE_TEST_EVENT_SYSCALL_EXIT	(1U << 7)
+
+/* What a test engine does (it always logs what it sees first). */
+enum utrace_test_kind {
+	UTRACE_TEST_RECORD = 0,		/* only log */
+	UTRACE_TEST_REWRITE_ARG = 1,	/* entry: args[arg] = value */
+	UTRACE_TEST_ABORT = 2,		/* entry: abort, result = value */
+	UTRACE_TEST_SET_RETURN = 3,	/* exit: return value = value */
+	UTRACE_TEST_RUN = 4,		/* entry: let the call run */
+	UTRACE_TEST_KIND_MAX = 4,
+};
+
+/* attach flags */
+#define UTRACE_TEST_EXCLUSIVE	(1U << 0)	/* EEXIST if the id is taken */
+
+struct utrace_test_attach {
+	__s32 pid;	/* target, in the caller's pid namespace; 0: caller */
+	__u32 kind;	/* enum utrace_test_kind */
+	__u32 events;	/* UTRACE_TEST_EVENT_* */
+	__u32 id;	/* the engine's name in the log */
+	__s64 nr;	/* the syscall it acts on and logs; -1: all */
+	__u32 arg;	/* REWRITE_ARG: which argument, 0..5 */
+	__u32 flags;	/* UTRACE_TEST_EXCLUSIVE */
+	__s64 value;	/* new argument, abort result or return value */
+};
+
+struct utrace_test_events {
+	__u32 slot;	/* as returned by UTRACE_TEST_ATTACH */
+	__u32 events;
+};
+
+#define UTRACE_TEST_SIDE_ENTRY	1
+#define UTRACE_TEST_SIDE_EXIT	2
+
+struct utrace_test_record {
+	__u32 id;	/* engine id */
+	__u32 side;	/* UTRACE_TEST_SIDE_* */
+	__s64 nr;
+	__u64 args[6];
+	__s64 ret;	/* exit: the result the engine saw */
+};
+
+struct utrace_test_read {
+	__u64 records;	/* user pointer to struct utrace_test_record[max] */
+	__u32 max;
+	__u32 count;	/* out: records copied (and removed from the log) */
+	__u64 dropped;	/* out: records lost because the log was full */
+};
+
+#define UTRACE_TEST_IOC_MAGIC	0xb7
+/* Returns the new engine's slot in this file (>= 0). */
+#define UTRACE_TEST_ATTACH	_IOW(UTRACE_TEST_IOC_MAGIC, 1, struct utrace_test_attach)
+/* Argument: the slot, by value. */
+#define UTRACE_TEST_DETACH	_IO(UTRACE_TEST_IOC_MAGIC, 2)
+#define UTRACE_TEST_SET_EVENTS	_IOW(UTRACE_TEST_IOC_MAGIC, 3, struct utrace_test_events)
+#define UTRACE_TEST_READ	_IOWR(UTRACE_TEST_IOC_MAGIC, 4, struct utrace_test_read)
+/* Argument: the slot, by value.  Waits for a running callback. */
+#define UTRACE_TEST_BARRIER	_IO(UTRACE_TEST_IOC_MAGIC, 5)
+
+#endif /* _UAPI_LINUX_UTRACE_TEST_H */

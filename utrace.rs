@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! utrace-rs: stackable in-kernel tracing engines for Linux, in Rust.
+//!
+//! The crate root only gathers the components, each in its own folder:
+//!
+//! - `engine-core/`: the per-task engine registry, the reporting order and
+//!   the hooks the patched kernel calls;
+//! - `engines/`: engines built on it (for now, the test engines behind
+//!   `/dev/utrace-test`).
+//!
+//! `Documentation/design.md` in the repository describes the design.
+
+use kernel::prelude::*;
+
+#[path = "engine-core/mod.rs"]
+pub mod engine_core;
+
+#[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+#[path = "engines/mod.rs"]
+mod engines;
+
+module! {
+    type: Utrace,
+    name: "utrace",
+    authors: ["utrace-rs developers"],
+    description: "Stackable in-kernel tracing engines",
+    license: "GPL",
+}
+
+/// What utrace-rs sets up at boot: its devices.
+struct Utrace {
+    #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+    _devices: engines::Devices,
+}
+
+impl kernel::Module for Utrace {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Self {
+            #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+            _devices: engines::Devices::register()?,
+        })
+    }
+}
