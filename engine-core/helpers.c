@@ -98,3 +98,24 @@ bool utrace_helper_may_attach(struct task_struct *task)
 {
 	return ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS);
 }
+
+/*
+ * task_struct::utrace.  Rust does not touch task_struct fields itself:
+ * bindgen's layout of task_struct does not match the C compiler's in this
+ * configuration (the field was measured 48 bytes apart).
+ */
+struct utrace *utrace_helper_registry(struct task_struct *task)
+{
+	return smp_load_acquire(&task->utrace);
+}
+
+struct utrace *utrace_helper_registry_install(struct task_struct *task,
+					      struct utrace *new)
+{
+	return cmpxchg(&task->utrace, NULL, new);
+}
+
+struct utrace *utrace_helper_registry_take(struct task_struct *task)
+{
+	return xchg(&task->utrace, NULL);
+}

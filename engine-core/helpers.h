@@ -10,6 +10,7 @@
 
 struct pt_regs;
 struct task_struct;
+struct utrace;
 
 void utrace_helper_set_syscall_work(struct task_struct *task, bool on);
 bool utrace_helper_syscall_work(struct task_struct *task);
@@ -27,5 +28,9 @@ long utrace_helper_syscall_get_return_value(struct pt_regs *regs);
 void utrace_helper_syscall_set_return_value(struct pt_regs *regs, long value);
 struct task_struct *utrace_helper_get_task_by_vpid(pid_t pid);
 bool utrace_helper_may_attach(struct task_struct *task);
+struct utrace *utrace_helper_registry(struct task_struct *task);
+struct utrace *utrace_helper_registry_install(struct task_struct *task,
+					      struct utrace *new);
+struct utrace *utrace_helper_registry_take(struct task_struct *task);
 
 #endif /* UTRACE_ENGINE_CORE_HELPERS_H */

@@ -3,15 +3,15 @@
 //! The task side of engine-core: the registry pointer in task_struct, the
 //! syscall work flag, task state, and the stop wait.
 //!
-//! Each function here is one call into `helpers.c` (the macros and inline
-//! functions Rust cannot call) or one access to `task_struct::utrace`,
-//! behind a safe signature; nothing above this file touches a raw task.
+//! Each function here is one call into `helpers.c` (the macros, inline
+//! functions and task_struct fields Rust cannot reach safely: bindgen's
+//! layout of task_struct differs from C's in this configuration), behind a
+//! safe signature; nothing above this file touches a raw task.
 
 use super::registry::Registry;
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
-use kernel::sync::atomic::{Acquire, Atomic, Full};
 use kernel::sync::{Arc, ArcBorrow};
 use kernel::task::Task;
 
@@ -26,6 +26,12 @@ extern "C" {
     fn utrace_helper_wait_while_stopped(stops: *mut c_int) -> c_int;
     fn utrace_helper_wake_stopped();
     fn utrace_helper_wait_a_tick() -> bool;
+    fn utrace_helper_registry(task: *mut bindings::task_struct) -> *mut Registry;
+    fn utrace_helper_registry_install(
+        task: *mut bindings::task_struct,
+        new: *mut Registry,
+    ) -> *mut Registry;
+    fn utrace_helper_registry_take(task: *mut bindings::task_struct) -> *mut Registry;
     pub(crate) fn utrace_helper_syscall_get_nr(regs: *mut bindings::pt_regs) -> c_long;
     pub(crate) fn utrace_helper_syscall_set_nr(regs: *mut bindings::pt_regs, nr: c_int);
     pub(crate) fn utrace_helper_syscall_get_arguments(
@@ -94,16 +100,11 @@ pub(crate) fn synchronize_rcu() {
     unsafe { bindings::synchronize_rcu() }
 }
 
-/// The `task_struct::utrace` field of `task`, as an atomic pointer.
-fn registry_slot(task: &Task) -> &Atomic<*mut Registry> {
-    // SAFETY: `task` is live for the borrow; `utrace` is a pointer-sized,
-    // aligned field that engine-core only accesses atomically.
-    unsafe { Atomic::from_ptr((&raw mut (*task.as_ptr()).utrace).cast::<*mut Registry>()) }
-}
-
 /// The registry of `task`, if it has one, with a reference of our own.
 pub(crate) fn registry(task: &Task) -> Option<Arc<Registry>> {
-    let p = registry_slot(task).load(Acquire);
+    // SAFETY: `task` is live for the borrow; the helper reads the field
+    // with acquire ordering.
+    let p = unsafe { utrace_helper_registry(task.as_ptr()) };
     if p.is_null() {
         return None;
     }
@@ -120,9 +121,12 @@ pub(crate) fn registry_or_create(task: &Task) -> Result<Arc<Registry>> {
     }
     let new = Registry::for_task(task)?;
     let raw = Arc::into_raw(new.clone()).cast_mut();
-    match registry_slot(task).cmpxchg(core::ptr::null_mut(), raw, Full) {
-        Ok(_) => Ok(new),
-        Err(_) => {
+    // SAFETY: `task` is live for the borrow; the helper installs `raw` only
+    // if the field is still null, atomically.
+    let old = unsafe { utrace_helper_registry_install(task.as_ptr(), raw) };
+    match old.is_null() {
+        true => Ok(new),
+        false => {
             // SAFETY: `raw` came from `Arc::into_raw` above and was not
             // published: we own that reference again.
             drop(unsafe { Arc::from_raw(raw) });
@@ -134,7 +138,8 @@ pub(crate) fn registry_or_create(task: &Task) -> Result<Arc<Registry>> {
 /// Runs `f` on the registry of the current task, if it has one.
 pub(crate) fn with_current_registry<R>(f: impl FnOnce(&Task, &Registry) -> R) -> Option<R> {
     let task: &Task = kernel::current!();
-    let p = registry_slot(task).load(Acquire);
+    // SAFETY: `current` is live; the helper reads the field.
+    let p = unsafe { utrace_helper_registry(task.as_ptr()) };
     if p.is_null() {
         return None;
     }
@@ -153,9 +158,8 @@ pub(crate) fn with_current_registry<R>(f: impl FnOnce(&Task, &Registry) -> R) ->
 /// `task` must be a task_struct in `free_task()`: no one else uses it.
 pub(crate) unsafe fn free_registry(task: *mut bindings::task_struct) {
     // SAFETY: per the function's safety requirements `task` is valid and
-    // unshared; the field is only accessed atomically.
-    let slot = unsafe { Atomic::from_ptr((&raw mut (*task).utrace).cast::<*mut Registry>()) };
-    let p = slot.xchg(core::ptr::null_mut(), Full);
+    // unshared.
+    let p = unsafe { utrace_helper_registry_take(task) };
     if !p.is_null() {
         // SAFETY: the slot held the reference `registry_or_create` made
         // with `Arc::into_raw`; taking it out makes it ours to drop.

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * engine_core_test - engine-core end to end, from a real process.
+ *
+ * Attaches the test engines of /dev/utrace-test (uapi/linux/utrace_test.h)
+ * to this process or to a child, makes real syscalls, and checks exactly
+ * what the engines logged and what the process got: the reporting order,
+ * rewritten arguments, aborted results, attach errors, permissions, fork
+ * and death, and attach / detach racing a task in a syscall loop.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/utrace_test.h>
+#include "ktap.h"
+
+#define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
+#define EXIT UTRACE_TEST_EVENT_SYSCALL_EXIT
+#define BOTH (ENTRY | EXIT)
+
+static int dev(void)
+{
+	int fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		KTAP_DIAG("open /dev/utrace-test: %s", strerror(errno));
+		ktap_case_failed = 1;
+	}
+	return fd;
+}
+
+static int attach(int fd, pid_t pid, unsigned int kind, unsigned int events,
+		  unsigned int id, long nr, unsigned int arg, long value)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = kind, .events = events, .id = id,
+		.nr = nr, .arg = arg, .value = value,
+	};
+
+	return ioctl(fd, UTRACE_TEST_ATTACH, &a);
+}
+
+/* Attaches, failing the case if it does not work. */
+static int must_attach(int fd, pid_t pid, unsigned int kind,
+		       unsigned int events, unsigned int id, long nr,
+		       unsigned int arg, long value)
+{
+	int slot = attach(fd, pid, kind, events, id, nr, arg, value);
+
+	CHECK(slot >= 0, "attach id %u: %s", id, strerror(errno));
+	return slot;
+}
+
+static int read_log(int fd, struct utrace_test_record *r, unsigned int max)
+{
+	struct utrace_test_read rd = {
+		.records = (unsigned long)r, .max = max,
+	};
+
+	if (ioctl(fd, UTRACE_TEST_READ, &rd)) {
+		KTAP_DIAG("read log: %s", strerror(errno));
+		ktap_case_failed = 1;
+		return -1;
+	}
+	CHECK(rd.dropped == 0, "%llu records dropped",
+	      (unsigned long long)rd.dropped);
+	return rd.count;
+}
+
+/* Checks that the log is exactly @n records with these ids and sides. */
+static void expect_log(int fd, int n, const unsigned int *ids,
+		       const unsigned int *sides)
+{
+	struct utrace_test_record r[64];
+	int got = read_log(fd, r, 64);
+
+	CHECK(got == n, "log has %d records, wanted %d", got, n);
+	for (int i = 0; i < n && i < got; i++)
+		CHECK(r[i].id == ids[i] && r[i].side == sides[i],
+		      "record %d is engine %u side %u, wanted engine %u side %u",
+		      i, r[i].id, r[i].side, ids[i], sides[i]);
+}
+
+#define N UTRACE_TEST_SIDE_ENTRY
+#define X UTRACE_TEST_SIDE_EXIT
+
+static void order_entry_reverse_exit_forward(void)
+{
+	int fd = dev();
+	long ppid;
+
+	for (unsigned int id = 1; id <= 3; id++)
+		must_attach(fd, 0, UTRACE_TEST_RECORD, BOTH, id, SYS_getppid, 0, 0);
+	ppid = syscall(SYS_getppid);
+	{
+		const unsigned int ids[] = { 3, 2, 1, 1, 2, 3 };
+		const unsigned int sides[] = { N, N, N, X, X, X };
+
+		expect_log(fd, 6, ids, sides);
+	}
+	CHECK(ppid == getppid(), "getppid %ld", ppid);
+	close(fd);
+}
+
+static void rewritten_argument_seen_in_order(void)
+{
+	struct utrace_test_record r[16];
+	int fd = dev();
+	int f = open("/tmp/rewrite", O_CREAT | O_RDWR | O_TRUNC, 0600);
+	off_t off;
+	int n;
+
+	CHECK(f >= 0, "open: %s", strerror(errno));
+	/* Attached first: closest to the kernel. */
+	must_attach(fd, 0, UTRACE_TEST_RECORD, BOTH, 1, SYS_lseek, 0, 0);
+	must_attach(fd, 0, UTRACE_TEST_REWRITE_ARG, BOTH, 2, SYS_lseek, 1, 200);
+	/* Attached last: closest to the program. */
+	must_attach(fd, 0, UTRACE_TEST_RECORD, BOTH, 3, SYS_lseek, 0, 0);
+	off = lseek(f, 100, SEEK_SET);
+	CHECK(off == 200, "lseek(100) returned %ld, wanted the rewritten 200",
+	      (long)off);
+	n = read_log(fd, r, 16);
+	CHECK(n == 6, "%d records", n);
+	if (n == 6) {
+		CHECK(r[0].id == 3 && r[0].args[1] == 100,
+		      "outermost saw id %u offset %llu, wanted 3 / 100",
+		      r[0].id, (unsigned long long)r[0].args[1]);
+		CHECK(r[1].id == 2 && r[1].args[1] == 100, "rewriter saw %llu",
+		      (unsigned long long)r[1].args[1]);
+		CHECK(r[2].id == 1 && r[2].args[1] == 200,
+		      "innermost saw id %u offset %llu, wanted 1 / 200",
+		      r[2].id, (unsigned long long)r[2].args[1]);
+		for (int i = 3; i < 6; i++)
+			CHECK(r[i].side == X && r[i].ret == 200 &&
+			      r[i].id == (unsigned int)i - 2,
+			      "exit record %d: id %u ret %lld", i, r[i].id,
+			      (long long)r[i].ret);
+	}
+	close(f);
+	close(fd);
+}
+
+static void aborted_call_returns_exact_result(void)
+{
+	struct utrace_test_record r[8];
+	struct stat st;
+	int fd = dev();
+	long uid;
+	int n;
+
+	must_attach(fd, 0, UTRACE_TEST_ABORT, BOTH, 1, SYS_getuid, 0, 4242);
+	uid = syscall(SYS_getuid);
+	CHECK(uid == 4242, "getuid returned %ld", uid);
+	must_attach(fd, 0, UTRACE_TEST_ABORT, ENTRY, 2, SYS_openat, 0, -EACCES);
+	unlink("/tmp/never");
+	CHECK_ERRNO(open("/tmp/never", O_CREAT | O_RDWR, 0600), EACCES);
+	CHECK(stat("/tmp/never", &st) == -1 && errno == ENOENT,
+	      "the aborted open created the file");
+	n = read_log(fd, r, 8);
+	/* getuid entry + exit (exit sees the abort result), openat entry. */
+	CHECK(n == 3, "%d records", n);
+	if (n == 3) {
+		CHECK(r[1].side == X && r[1].ret == 4242, "exit saw %lld",
+		      (long long)r[1].ret);
+		CHECK(r[2].id == 2 && r[2].nr == SYS_openat, "record 2: %u %lld",
+		      r[2].id, (long long)r[2].nr);
+	}
+	close(fd);
+	/* Detached on close: the calls are real again. */
+	CHECK(syscall(SYS_getuid) == (long)getuid() && getuid() != 4242,
+	      "getuid still aborted after close");
+}
+
+static void last_engine_called_decides(void)
+{
+	int fd = dev();
+	int run_slot;
+
+	/* Attached first, so called last at entry: lets the call run. */
+	run_slot = must_attach(fd, 0, UTRACE_TEST_RUN, ENTRY, 1, SYS_getuid, 0, 0);
+	must_attach(fd, 0, UTRACE_TEST_ABORT, ENTRY, 2, SYS_getuid, 0, 4242);
+	CHECK(syscall(SYS_getuid) == 0, "the last engine's RUN did not win");
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, run_slot) == 0, "detach: %s",
+	      strerror(errno));
+	CHECK(syscall(SYS_getuid) == 4242, "abort did not stand once alone");
+	close(fd);
+}
+
+static void result_set_at_exit(void)
+{
+	struct utrace_test_record r[8];
+	pid_t real = getppid();
+	int fd = dev();
+	int n;
+
+	must_attach(fd, 0, UTRACE_TEST_SET_RETURN, EXIT, 1, SYS_getppid, 0, 777);
+	must_attach(fd, 0, UTRACE_TEST_RECORD, EXIT, 2, SYS_getppid, 0, 0);
+	CHECK(syscall(SYS_getppid) == 777, "getppid not rewritten");
+	n = read_log(fd, r, 8);
+	CHECK(n == 2 && r[0].ret == real && r[1].ret == 777,
+	      "exit records: %d, %lld, %lld", n, (long long)r[0].ret,
+	      (long long)r[1].ret);
+	close(fd);
+}
+
+static void attach_errors(void)
+{
+	struct utrace_test_events ev = { .slot = 0, .events = 1U << 3 };
+	int fd = dev();
+	int slot;
+	pid_t child;
+
+	slot = must_attach(fd, 0, UTRACE_TEST_RECORD, BOTH, 9, SYS_getppid, 0, 0);
+	/* Exclusive by id. */
+	{
+		struct utrace_test_attach a = {
+			.kind = UTRACE_TEST_RECORD, .events = BOTH, .id = 9,
+			.nr = -1, .flags = UTRACE_TEST_EXCLUSIVE,
+		};
+		CHECK_ERRNO(ioctl(fd, UTRACE_TEST_ATTACH, &a), EEXIST);
+		a.id = 10;
+		CHECK(ioctl(fd, UTRACE_TEST_ATTACH, &a) >= 0, "exclusive 10: %s",
+		      strerror(errno));
+		a.flags = 1U << 7;
+		CHECK_ERRNO(ioctl(fd, UTRACE_TEST_ATTACH, &a), EINVAL);
+	}
+	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_KIND_MAX + 1, BOTH, 1, -1, 0, 0), EINVAL);
+	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_RECORD, 1U << 3, 1, -1, 0, 0), EINVAL);
+	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_REWRITE_ARG, BOTH, 1, 0, 6, 0), EINVAL);
+	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_RECORD, BOTH, 1, -2, 0, 0), EINVAL);
+	CHECK_ERRNO(attach(fd, -5, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0), EINVAL);
+	CHECK_ERRNO(attach(fd, 999999, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0), ESRCH);
+	/* kthreadd: a kernel thread, refused even to root. */
+	CHECK_ERRNO(attach(fd, 2, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0), EPERM);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_ATTACH, (void *)16), EFAULT);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_SET_EVENTS, &ev), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_DETACH, 63), EINVAL);
+	CHECK_ERRNO(ioctl(fd, _IO(UTRACE_TEST_IOC_MAGIC, 99), 0), ENOTTY);
+	/* Detach twice. */
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach: %s",
+	      strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_DETACH, slot), ESRCH);
+	ev.slot = slot;
+	ev.events = BOTH;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_SET_EVENTS, &ev), ESRCH);
+	/* A zombie: exiting, so refused. */
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	usleep(100000);
+	CHECK_ERRNO(attach(fd, child, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0), ESRCH);
+	waitpid(child, NULL, 0);
+	close(fd);
+}
+
+static void unprivileged_cannot_attach_to_others(void)
+{
+	pid_t child = fork();
+	int status;
+
+	if (child == 0) {
+		int fd = open("/dev/utrace-test", O_RDWR);
+
+		if (fd < 0 || setgid(65534) || setuid(65534))
+			_exit(10);
+		/* init is root's. */
+		if (attach(fd, 1, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0) != -1 ||
+		    errno != EPERM)
+			_exit(11);
+		/* So is our parent. */
+		if (attach(fd, getppid(), UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0) != -1 ||
+		    errno != EPERM)
+			_exit(12);
+		/* Ourselves: always allowed. */
+		if (attach(fd, 0, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0) < 0)
+			_exit(13);
+		_exit(0);
+	}
+	CHECK(waitpid(child, &status, 0) == child, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "child status %#x (10 setup, 11 init, 12 parent, 13 self)", status);
+}
+
+static void forked_child_starts_without_engines(void)
+{
+	struct utrace_test_record r[8];
+	int fd = dev();
+	pid_t child;
+	int status, n;
+
+	must_attach(fd, 0, UTRACE_TEST_ABORT, BOTH, 1, SYS_getppid, 0, 4242);
+	child = fork();
+	if (child == 0)
+		_exit(syscall(SYS_getppid) == 4242 ? 1 : 0);
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "the child inherited the engine");
+	/* The parent's own engine saw none of the child's calls. */
+	n = read_log(fd, r, 8);
+	CHECK(n == 0, "%d records from the child", n);
+	close(fd);
+}
+
+static void death_detaches_engines(void)
+{
+	struct utrace_test_record r[8];
+	int go[2];
+	int fd = dev();
+	pid_t child;
+	int slot, n;
+	char c = 0;
+
+	CHECK(pipe(go) == 0, "pipe");
+	child = fork();
+	if (child == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(syscall(SYS_getppid) == 555 ? 0 : 1);
+	}
+	close(go[0]);
+	slot = must_attach(fd, child, UTRACE_TEST_SET_RETURN, BOTH, 1, SYS_getppid, 0, 555);
+	CHECK(write(go[1], &c, 1) == 1, "write");
+	CHECK(waitpid(child, &n, 0) == child && WIFEXITED(n) && WEXITSTATUS(n) == 0,
+	      "the child did not see its engine's result (status %#x)", n);
+	n = read_log(fd, r, 8);
+	CHECK(n == 2, "%d records", n);
+	/* Its death detached the engine. */
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_DETACH, slot), ESRCH);
+	close(go[1]);
+	close(fd);
+}
+
+static void attach_detach_storm_against_syscall_loop(void)
+{
+	struct utrace_test_record r[64];
+	int fd = dev();
+	pid_t child;
+	int status, fails = 0;
+
+	child = fork();
+	if (child == 0) {
+		for (;;)
+			syscall(SYS_getppid);
+	}
+	for (int i = 0; i < 300; i++) {
+		int slot = attach(fd, child, i % 3 ? UTRACE_TEST_RECORD :
+				  UTRACE_TEST_SET_RETURN, BOTH, i, SYS_getppid,
+				  0, 1);
+
+		if (slot < 0) {
+			fails++;
+			break;
+		}
+		if (ioctl(fd, UTRACE_TEST_DETACH, slot) ||
+		    ioctl(fd, UTRACE_TEST_BARRIER, slot))
+			fails++;
+		/* Slots are never reused: start a new file now and then. */
+		if (slot == 63) {
+			close(fd);
+			fd = dev();
+		}
+		while (read_log(fd, r, 64) == 64)
+			;
+	}
+	CHECK(fails == 0, "%d attach / detach / barrier failures: %s", fails,
+	      strerror(errno));
+	kill(child, SIGKILL);
+	CHECK(waitpid(child, &status, 0) == child && WIFSIGNALED(status),
+	      "the looping child did not die of SIGKILL");
+	close(fd);
+}
+
+KTAP_MAIN("guest_engine_core",
+	  KTAP_CASE(order_entry_reverse_exit_forward),
+	  KTAP_CASE(rewritten_argument_seen_in_order),
+	  KTAP_CASE(aborted_call_returns_exact_result),
+	  KTAP_CASE(last_engine_called_decides),
+	  KTAP_CASE(result_set_at_exit),
+	  KTAP_CASE(attach_errors),
+	  KTAP_CASE(unprivileged_cannot_attach_to_others),
+	  KTAP_CASE(forked_child_starts_without_engines),
+	  KTAP_CASE(death_detaches_engines),
+	  KTAP_CASE(attach_detach_storm_against_syscall_loop))
