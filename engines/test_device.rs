@@ -72,6 +72,7 @@ const DETACH: u32 = _IO(IOC_MAGIC, 2);
 const SET_EVENTS: u32 = _IOW::<EventsArgs>(IOC_MAGIC, 3);
 const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
 const BARRIER: u32 = _IO(IOC_MAGIC, 5);
+const RESUME: u32 = _IO(IOC_MAGIC, 6);
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -186,6 +187,7 @@ impl MiscDevice for TestFile {
             }
             READ => me.read(arg),
             BARRIER => me.with_slot(arg, |h| h.barrier()),
+            RESUME => me.with_slot(arg, |h| h.resume()),
             _ => Err(ENOTTY),
         }
     }

@@ -73,6 +73,8 @@ pub(crate) enum Action {
     SetReturn(i64),
     /// At entry, let the call run.
     Run,
+    /// At entry, stop the task until resumed.
+    Stop,
 }
 
 impl Action {
@@ -95,6 +97,7 @@ impl Action {
             2 => Action::Abort(value),
             3 => Action::SetReturn(value),
             4 => Action::Run,
+            5 => Action::Stop,
             _ => return Err(EINVAL),
         })
     }
@@ -144,6 +147,7 @@ impl Engine for TestEngine {
             Action::RewriteArg(which, v) => call.set_arg(which, v),
             Action::Abort(result) => call.abort(result),
             Action::Run => call.run(),
+            Action::Stop => return Resume::Stop,
             Action::Record | Action::SetReturn(_) => {}
         }
         Resume::Resume

@@ -373,6 +373,120 @@ static void attach_detach_storm_against_syscall_loop(void)
 	close(fd);
 }
 
+/* The state letter of @pid in /proc/PID/stat, or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	p = p ? strrchr(buf, ')') : NULL;
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* waitpid with a deadline; 0 if the child is still running. */
+static pid_t wait_for(pid_t pid, int *status, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r)
+			return r;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * A child blocked on a pipe; once released it calls getppid and exits 0
+ * if it got its real parent.  Returns its pid and the pipe's write end.
+ */
+static pid_t stoppable_child(int *release)
+{
+	int go[2];
+	pid_t child;
+	char c;
+
+	if (pipe(go))
+		return -1;
+	child = fork();
+	if (child == 0) {
+		pid_t parent = getppid();
+
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(syscall(SYS_getppid) == parent ? 0 : 1);
+	}
+	close(go[0]);
+	*release = go[1];
+	return child;
+}
+
+static void stop_holds_task_until_every_engine_resumes(void)
+{
+	struct utrace_test_record r[8];
+	int release, status = 0, s1, s2;
+	/* Fork first: the child must not share the controlling file. */
+	pid_t child = stoppable_child(&release);
+	int fd = dev();
+	char c = 0;
+
+	s1 = must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
+	s2 = must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 2, SYS_getppid, 0, 0);
+	CHECK(write(release, &c, 1) == 1, "write");
+	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
+	/* Stopped in a killable sleep. */
+	CHECK(proc_state(child) == 'D', "child state %c", proc_state(child));
+	/* Both engines saw the entry, before the syscall ran. */
+	CHECK(read_log(fd, r, 8) == 2, "entry not reported to both");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, s2) == 0, "resume: %s", strerror(errno));
+	CHECK(wait_for(child, &status, 300) == 0, "one resume of two released it");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, s1) == 0, "resume: %s", strerror(errno));
+	CHECK(wait_for(child, &status, 5000) == child && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "child after resume: status %#x", status);
+	close(release);
+	close(fd);
+}
+
+static void sigkill_ends_a_stop(void)
+{
+	int release, status = 0;
+	pid_t child = stoppable_child(&release);
+	int fd = dev();
+	char c = 0;
+
+	must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
+	CHECK(write(release, &c, 1) == 1, "write");
+	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
+	kill(child, SIGKILL);
+	CHECK(wait_for(child, &status, 5000) == child && WIFSIGNALED(status) &&
+	      WTERMSIG(status) == SIGKILL, "stopped child not killed: %#x", status);
+	close(release);
+	close(fd);
+}
+
+static void closing_the_controller_releases_a_stop(void)
+{
+	int release, status = 0;
+	pid_t child = stoppable_child(&release);
+	int fd = dev();
+	char c = 0;
+
+	must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
+	CHECK(write(release, &c, 1) == 1, "write");
+	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
+	close(fd);
+	CHECK(wait_for(child, &status, 5000) == child && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "child after close: status %#x", status);
+	close(release);
+}
+
 KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(order_entry_reverse_exit_forward),
 	  KTAP_CASE(rewritten_argument_seen_in_order),
@@ -383,4 +497,7 @@ KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(unprivileged_cannot_attach_to_others),
 	  KTAP_CASE(forked_child_starts_without_engines),
 	  KTAP_CASE(death_detaches_engines),
-	  KTAP_CASE(attach_detach_storm_against_syscall_loop))
+	  KTAP_CASE(attach_detach_storm_against_syscall_loop),
+	  KTAP_CASE(stop_holds_task_until_every_engine_resumes),
+	  KTAP_CASE(sigkill_ends_a_stop),
+	  KTAP_CASE(closing_the_controller_releases_a_stop))

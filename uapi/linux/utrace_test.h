@@ -26,7 +26,8 @@ enum utrace_test_kind {
 	UTRACE_TEST_ABORT = 2,		/* entry: abort, result = value */
 	UTRACE_TEST_SET_RETURN = 3,	/* exit: return value = value */
 	UTRACE_TEST_RUN = 4,		/* entry: let the call run */
-	UTRACE_TEST_KIND_MAX = 4,
+	UTRACE_TEST_STOP = 5,		/* entry: stop until resumed */
+	UTRACE_TEST_KIND_MAX = 5,
 };
 
 /* attach flags */
@@ -75,5 +76,7 @@ struct utrace_test_read {
 #define UTRACE_TEST_READ	_IOWR(UTRACE_TEST_IOC_MAGIC, 4, struct utrace_test_read)
 /* Argument: the slot, by value.  Waits for a running callback. */
 #define UTRACE_TEST_BARRIER	_IO(UTRACE_TEST_IOC_MAGIC, 5)
+/* Argument: the slot, by value.  Releases the engine's stop, if any. */
+#define UTRACE_TEST_RESUME	_IO(UTRACE_TEST_IOC_MAGIC, 6)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
