@@ -8,6 +8,7 @@
 #   make setup    only the installation step (root, idempotent)
 #   make kernel   only the kernel (incremental)
 #   make fmt      rustfmt the Rust code with the kernel's .rustfmt.toml
+#   make clippy   rebuild the utrace-rs crate under clippy (CLIPPY=1)
 #   make check-patches   scripts/checkpatch.pl on kernel-patches/
 #
 # Everything built lives in $(BUILD), outside the repository.
@@ -24,14 +25,15 @@ INITRAMFS := $(BUILD)/guest/initramfs.cpio.gz
 
 GUEST_CC     ?= gcc
 GUEST_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -I$(REPO)/uapi -I$(REPO)/guest
-GUEST_SRCS   := $(wildcard $(REPO)/guest/*.c)
-GUEST_PROGS  := $(patsubst $(REPO)/guest/%.c,$(GUEST_BIN)/%,$(GUEST_SRCS))
 GUEST_HDRS   := $(wildcard $(REPO)/guest/*.h $(REPO)/uapi/linux/*.h)
+# guest/tests/*.c run one by one as test suites; guest/tools/*.c go to /bin.
+GUEST_TESTS  := $(patsubst $(REPO)/guest/tests/%.c,$(GUEST_BIN)/tests/%,$(wildcard $(REPO)/guest/tests/*.c))
+GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.c))
 
 # Extra kernel command-line words for a run, e.g. utrace_ci.inject=fail.
 KARGS ?=
 
-.PHONY: all setup kernel guest initramfs test demo bench fmt check-patches clean distclean help
+.PHONY: all setup kernel guest initramfs test demo bench fmt clippy check-patches clean distclean help
 
 all: test
 
@@ -44,17 +46,22 @@ setup:
 kernel: setup
 	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS)
 
-$(GUEST_BIN)/%: $(REPO)/guest/%.c $(GUEST_HDRS)
-	@mkdir -p $(GUEST_BIN)
+$(GUEST_BIN)/tests/%: $(REPO)/guest/tests/%.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
+
+$(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
 
 guest: setup
 	@$(MAKE) --no-print-directory -f $(REPO)/Makefile guest-progs
 
 .PHONY: guest-progs
-guest-progs: $(GUEST_PROGS)
+guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS)
 	@# Programs whose source is gone must not linger in the guest.
-	@for p in $(GUEST_BIN)/*; do [ -f "$(REPO)/guest/$${p##*/}.c" ] || rm -f "$$p"; done
+	@for d in tests tools; do for p in $(GUEST_BIN)/$$d/*; do \
+		[ ! -e "$$p" ] || [ -f "$(REPO)/guest/$$d/$${p##*/}.c" ] || rm -f "$$p"; done; done
 
 initramfs: guest
 	@bash $(REPO)/qemu-ci/initramfs.sh $(REPO) $(GUEST_BIN) $(INITRAMFS)
@@ -63,9 +70,9 @@ test: kernel initramfs
 	@bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(RUN_DIR) \
 		$(REPO)/qemu-ci/expected-suites $(KARGS)
 
-demo:
-	@echo "make demo: the strace-over-VM walk-through needs the engines (issue 5), not built yet." >&2
-	@exit 2
+demo: kernel initramfs
+	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(BUILD)/demo \
+		/dev/null utrace_ci.demo=1 $(KARGS)
 
 bench:
 	@echo "make bench: the benchmark (issue 7) is not built yet." >&2
@@ -73,6 +80,12 @@ bench:
 
 fmt: setup
 	@rustfmt --edition 2021 --config-path $(SRC)/.rustfmt.toml $(REPO)/utrace.rs
+
+clippy: kernel
+	@rm -f $(OBJ)/kernel/utrace/utrace.o
+	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-19 RUSTC=/usr/bin/rustc \
+		HOSTRUSTC=/usr/bin/rustc BINDGEN=$(TOOLS)/bin/bindgen CLIPPY=1 \
+		CLIPPY_DRIVER=/usr/bin/clippy-driver kernel/utrace/utrace.o
 
 check-patches: setup
 	@perl $(SRC)/scripts/checkpatch.pl --no-tree $(REPO)/kernel-patches/*.patch

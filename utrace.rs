@@ -6,8 +6,8 @@
 //!
 //! - `engine-core/`: the per-task engine registry, the reporting order and
 //!   the hooks the patched kernel calls;
-//! - `engines/`: engines built on it (for now, the test engines behind
-//!   `/dev/utrace-test`).
+//! - `engines/`: the strace and VM engines, the `/dev/utrace` control
+//!   device, and the test engines behind `/dev/utrace-test`.
 //!
 //! `Documentation/design.md` in the repository describes the design.
 
@@ -16,7 +16,6 @@ use kernel::prelude::*;
 #[path = "engine-core/mod.rs"]
 pub mod engine_core;
 
-#[cfg(CONFIG_UTRACE_TEST_DEVICE)]
 #[path = "engines/mod.rs"]
 mod engines;
 
@@ -30,14 +29,12 @@ module! {
 
 /// What utrace-rs sets up at boot: its devices.
 struct Utrace {
-    #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
     _devices: engines::Devices,
 }
 
 impl kernel::Module for Utrace {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         Ok(Self {
-            #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
             _devices: engines::Devices::register()?,
         })
     }

@@ -55,6 +55,11 @@ impl SyscallRegs for LiveRegs {
         (unsafe { task::utrace_helper_syscall_get_return_value(self.regs) }) as i64
     }
 
+    fn stack_pointer(&self) -> u64 {
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        (unsafe { task::utrace_helper_user_stack_pointer(self.regs) }) as u64
+    }
+
     fn set_return_value(&mut self, value: i64) {
         // Syscall results are C longs: this only narrows on 32-bit, where
         // no result can be wider.

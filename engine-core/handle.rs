@@ -51,7 +51,7 @@ impl<E: Engine> Match<'_, E> {
 /// let handle = Attach::new(Arc::new(MyEngine::new(), GFP_KERNEL)?)
 ///     .events(Events::SYSCALL)
 ///     .exclusive(Match::Type)
-///     .to_task(&task)?;
+///     .attach_to_task(&task)?;
 /// ```
 pub struct Attach<'a, E: Engine> {
     engine: Arc<E>,
@@ -83,13 +83,13 @@ impl<'a, E: Engine> Attach<'a, E> {
 
     /// Attaches to `task`: `EPERM` for a kernel thread, `ESRCH` for a task
     /// that is exiting, `EEXIST` for an exclusive conflict, `ENOMEM`.
-    pub fn to_task(self, task: &Task) -> Result<EngineHandle<E>> {
+    pub fn attach_to_task(self, task: &Task) -> Result<EngineHandle<E>> {
         let registry = task::registry_or_create(task)?;
-        self.to_registry(registry)
+        self.attach_to_registry(registry)
     }
 
     /// Attaches to a registry (a task's, or a test's).
-    pub(crate) fn to_registry(self, registry: Arc<Registry>) -> Result<EngineHandle<E>> {
+    pub(crate) fn attach_to_registry(self, registry: Arc<Registry>) -> Result<EngineHandle<E>> {
         let req = AttachRequest {
             create: true,
             exclusive: self.exclusive.is_some(),

@@ -78,6 +78,11 @@ void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 	syscall_set_arguments(current, regs, args);
 }
 
+unsigned long utrace_helper_user_stack_pointer(struct pt_regs *regs)
+{
+	return user_stack_pointer(regs);
+}
+
 long utrace_helper_syscall_get_return_value(struct pt_regs *regs)
 {
 	return syscall_get_return_value(current, regs);

@@ -26,6 +26,7 @@ pub mod policy;
 mod registry;
 mod report;
 mod task;
+pub mod user;
 
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
 mod tests;

@@ -50,6 +50,8 @@ pub(crate) struct Attachment {
     detached: AtomicFlag,
     /// Set while this engine holds the task stopped.
     stopping: AtomicFlag,
+    /// The engine asked for the exit report of the current syscall.
+    exit_once: AtomicFlag,
 }
 
 impl Attachment {
@@ -62,6 +64,7 @@ impl Attachment {
                 events: Atomic::new(events.bits()),
                 detached: AtomicFlag::new(false),
                 stopping: AtomicFlag::new(false),
+                exit_once: AtomicFlag::new(false),
             },
             GFP_KERNEL,
         )?)
@@ -426,6 +429,9 @@ impl Registry {
                 continue;
             }
             if let Some(answer) = self.call(att, |e| e.report_syscall_entry(task, &mut call)) {
+                if call.take_exit_request() {
+                    att.exit_once.store(true, Relaxed);
+                }
                 action = combine_resume(action, answer);
                 self.take_answer(att, answer);
             }
@@ -434,7 +440,7 @@ impl Registry {
         let mut disposition = call.disposition();
         if action == Resume::Stop && !self.wait_while_stopped() {
             // SIGKILL ended the stop: the syscall must not run.
-            disposition = Disposition::Abort(-(kernel::bindings::EINTR as i64));
+            disposition = Disposition::Abort(-i64::from(kernel::bindings::EINTR));
         }
         self.entry_aborted
             .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
@@ -452,7 +458,9 @@ impl Registry {
         let n = list.engines.len();
         for step in 0..n {
             let att = &list.engines[report_index(SyscallSide::Exit, n, step)];
-            if !att.events().contains(Events::SYSCALL_EXIT) {
+            // Only the task itself touches `exit_once`: relaxed is enough.
+            let once = att.exit_once.xchg(false, Relaxed);
+            if !once && !att.events().contains(Events::SYSCALL_EXIT) {
                 continue;
             }
             if let Some(answer) = self.call(att, |e| e.report_syscall_exit(task, &mut call)) {

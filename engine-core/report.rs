@@ -50,12 +50,15 @@ pub trait SyscallRegs {
     /// Sets the value the task will see returned (a negative errno is an
     /// error).
     fn set_return_value(&mut self, value: i64);
+    /// The task's user stack pointer.
+    fn stack_pointer(&self) -> u64;
 }
 
 /// A syscall about to run, as an entry callback sees it.
 pub struct SyscallEntry<'a> {
     regs: &'a mut dyn SyscallRegs,
     disposition: Disposition,
+    exit_wanted: bool,
 }
 
 impl<'a> SyscallEntry<'a> {
@@ -64,7 +67,14 @@ impl<'a> SyscallEntry<'a> {
         Self {
             regs,
             disposition: Disposition::Run,
+            exit_wanted: false,
         }
+    }
+
+    /// Takes the calling engine's request for this call's exit report, if
+    /// it made one (see [`SyscallEntry::report_exit`]).
+    pub(crate) fn take_exit_request(&mut self) -> bool {
+        core::mem::take(&mut self.exit_wanted)
     }
 
     /// The syscall number, as the engines before this one left it.
@@ -99,6 +109,12 @@ impl<'a> SyscallEntry<'a> {
         self.regs.set_args(args)
     }
 
+    /// The task's user stack pointer (to place data for a rewritten
+    /// argument below it).
+    pub fn stack_pointer(&self) -> u64 {
+        self.regs.stack_pointer()
+    }
+
     /// The disposition the engines called before chose.
     pub fn disposition(&self) -> Disposition {
         self.disposition
@@ -113,6 +129,13 @@ impl<'a> SyscallEntry<'a> {
     /// Lets the syscall run, overriding an abort by an earlier engine.
     pub fn run(&mut self) {
         self.disposition = Disposition::Run;
+    }
+
+    /// Asks for the exit report of this syscall, even without
+    /// [`Events::SYSCALL_EXIT`](super::Events::SYSCALL_EXIT) in the mask: an
+    /// engine that edits a few calls pays nothing at the exit of the others.
+    pub fn report_exit(&mut self) {
+        self.exit_wanted = true;
     }
 }
 

@@ -44,6 +44,9 @@ impl SyscallRegs for FakeRegs {
     fn set_return_value(&mut self, value: i64) {
         self.ret = value;
     }
+    fn stack_pointer(&self) -> u64 {
+        0
+    }
 }
 
 /// What a probe saw: (probe id, 'n' entry / 'x' exit, arg0 or result).
@@ -65,6 +68,9 @@ fn seen(log: &Log) -> Result<KVec<Seen>> {
     Ok(v)
 }
 
+/// What a callback may attach to, or detach, during a report.
+type Peer = Option<(Arc<Registry>, Option<EngineHandle<Probe>>)>;
+
 /// A recording engine with a configurable action.
 #[pin_data]
 struct Probe {
@@ -72,9 +78,8 @@ struct Probe {
     log: Log,
     on_entry: fn(&Probe, &mut SyscallEntry<'_>) -> Resume,
     on_exit: fn(&Probe, &mut SyscallExit<'_>) -> Resume,
-    /// Something a callback may attach to, or detach, during a report.
     #[pin]
-    peer: Mutex<Option<(Arc<Registry>, Option<EngineHandle<Probe>>)>>,
+    peer: Mutex<Peer>,
 }
 
 fn pass_entry(_: &Probe, _: &mut SyscallEntry<'_>) -> Resume {
@@ -122,7 +127,7 @@ fn probe(
 }
 
 fn attach(reg: &Arc<Registry>, p: Arc<Probe>, events: Events) -> Result<EngineHandle<Probe>> {
-    Attach::new(p).events(events).to_registry(reg.clone())
+    Attach::new(p).events(events).attach_to_registry(reg.clone())
 }
 
 /// One full syscall through the registry; returns the entry disposition
@@ -154,7 +159,7 @@ fn ids(log: &Log, side: u8) -> Result<KVec<u32>> {
 }
 
 #[kunit_tests(utrace_registry)]
-mod tests {
+mod suite {
     use super::*;
 
     #[test]
@@ -370,15 +375,15 @@ mod tests {
         ));
         let h1 = Attach::new(probe(1, &log, pass_entry, pass_exit)?)
             .exclusive(Match::Type)
-            .to_registry(reg.clone())?;
+            .attach_to_registry(reg.clone())?;
         let again = Attach::new(probe(2, &log, pass_entry, pass_exit)?)
             .exclusive(Match::Type)
-            .to_registry(reg.clone());
+            .attach_to_registry(reg.clone());
         assert!(matches!(again, Err(e) if e == EEXIST));
         // Exclusive by data: a different id does not conflict.
         let h2 = Attach::new(probe(2, &log, pass_entry, pass_exit)?)
             .exclusive(Match::Data(&|p: &Probe| p.id == 2))
-            .to_registry(reg.clone())?;
+            .attach_to_registry(reg.clone())?;
         let found = EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 2))?;
         assert_eq!(found.engine().id, 2);
         found.detach()?;
@@ -434,6 +439,32 @@ mod tests {
         assert_eq!(&ids(&log, b'n')?[..], &[1]);
         assert_eq!(&ids(&log, b'x')?[..], &[2]);
         h2.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn exit_report_on_request_only() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        // Entry-only engine that asks for the exit of calls with arg0 == 1.
+        let p = probe(
+            1,
+            &log,
+            |_, c| {
+                if c.arg(Arg::A0) == 1 {
+                    c.report_exit();
+                }
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let h = attach(&reg, p, Events::SYSCALL_ENTRY)?;
+        syscall(&reg, 0, 5);
+        syscall(&reg, 1, 6);
+        syscall(&reg, 2, 7);
+        let s = seen(&log)?;
+        assert_eq!(&s[..], &[(1, b'n', 0), (1, b'n', 1), (1, b'x', 6), (1, b'n', 2)]);
+        h.detach()?;
         Ok(())
     }
 

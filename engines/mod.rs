@@ -1,31 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Engines built on engine-core.
+//! Engines built on engine-core, and the devices that attach them.
 //!
+//! - `strace`: one strace(1)-style line per syscall;
+//! - `vm`: a partial virtual machine (identity, uname, path redirection);
+//! - `control`: `/dev/utrace`, attaching the two to processes;
 //! - `test_engine` / `test_device`: the recording and rewriting test
 //!   engines the in-guest engine-core tests attach through
 //!   `/dev/utrace-test` (CONFIG_UTRACE_TEST_DEVICE).
 
-pub(crate) mod test_device;
+mod control;
+pub(crate) mod strace;
+#[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+mod test_device;
+#[cfg(CONFIG_UTRACE_TEST_DEVICE)]
 mod test_engine;
+pub(crate) mod vm;
 
 use kernel::miscdevice::{MiscDeviceOptions, MiscDeviceRegistration};
 use kernel::prelude::*;
 
 /// The misc devices utrace-rs registers at boot.
 pub(crate) struct Devices {
+    _control: Pin<KBox<MiscDeviceRegistration<control::ControlFile>>>,
+    #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
     _test: Pin<KBox<MiscDeviceRegistration<test_device::TestFile>>>,
 }
 
 impl Devices {
     /// Registers the devices.
     pub(crate) fn register() -> Result<Self> {
-        let test = KBox::pin_init(
-            MiscDeviceRegistration::register(MiscDeviceOptions {
-                name: c"utrace-test",
-            }),
-            GFP_KERNEL,
-        )?;
-        Ok(Self { _test: test })
+        Ok(Self {
+            _control: KBox::pin_init(
+                MiscDeviceRegistration::register(MiscDeviceOptions { name: c"utrace" }),
+                GFP_KERNEL,
+            )?,
+            #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+            _test: KBox::pin_init(
+                MiscDeviceRegistration::register(MiscDeviceOptions {
+                    name: c"utrace-test",
+                }),
+                GFP_KERNEL,
+            )?,
+        })
     }
 }

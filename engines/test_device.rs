@@ -108,7 +108,7 @@ impl TestFile {
         if a.flags & FLAG_EXCLUSIVE != 0 {
             req = req.exclusive(Match::Data(&same_id));
         }
-        let handle = req.to_task(&task)?;
+        let handle = req.attach_to_task(&task)?;
         let slot = slots.len();
         // Capacity was reserved above: this cannot fail.
         if let Err(e) = slots.push_within_capacity(handle) {

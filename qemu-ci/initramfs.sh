@@ -12,6 +12,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,etc,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$REPO/qemu-ci/init" "$stage/init"
+cp "$REPO/qemu-ci/demo.sh" "$stage/usr/bin/utrace-demo"
 chmod 755 "$stage/init"
 mknod "$stage/dev/console" c 5 1
 mknod "$stage/dev/null" c 1 3
@@ -19,9 +20,12 @@ echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/sh" >> "$stage/etc/passwd"
 echo "root:x:0:" > "$stage/etc/group"
 echo "nogroup:x:65534:" >> "$stage/etc/group"
-# Test programs run in name order.
-for p in "$BIN"/*; do
+# Test programs run in name order; tools are commands.
+for p in "$BIN"/tests/*; do
 	[ -x "$p" ] && cp "$p" "$stage/tests/"
+done
+for p in "$BIN"/tools/*; do
+	[ -x "$p" ] && cp "$p" "$stage/usr/bin/"
 done
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

@@ -33,5 +33,10 @@ echo "qemu: exited with status $rc after ${elapsed}s"
 status=ok
 [ $rc = 124 ] || [ $rc = 137 ] && status=timeout
 [ $status = ok ] && [ $rc != 0 ] && status="qemu-error-$rc"
+if [ -n "${UTRACE_DEMO:-}" ]; then
+	# The walk-through itself, then the same check for kernel reports.
+	grep -v '^UTRACE-CI' "$OUT/results.log"
+	echo
+fi
 exec python3 "$HERE/ktap.py" --console "$OUT/console.log" --results "$OUT/results.log" \
 	--expected "$EXPECTED" --qemu-status "$status" --timeout "$TIMEOUT"

@@ -23,7 +23,7 @@ STAMP=$TOOLS/.setup-done-v1
 
 die() { echo "setup: error: $*" >&2; exit 1; }
 
-HOST_PKGS=(rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
+HOST_PKGS=(rustc-web rust-web-src rust-web-clippy clang-19 lld-19 llvm-19 libclang-19-dev
 	   qemu-system-x86 bc bison flex libelf-dev libssl-dev cpio kmod rsync
 	   python3 make gcc libc6-dev xz-utils git patch busybox-static strace
 	   ca-certificates)

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/dev/utrace`: the control interface of the engines.
+//!
+//! The ABI is `uapi/linux/utrace.h`: attach an strace or a VM engine to a
+//! process, detach it, read the strace text. Targets are looked up with
+//! engine-core's access rules (ptrace's). The device grants nothing by
+//! itself, since every attach is checked against the caller's right to
+//! ptrace the target: making it world-accessible (0666, as the test guest
+//! does) is safe.
+
+use super::strace::{trace_buf, StraceEngine, DEFAULT_STRING_MAX, STRING_MAX_LIMIT};
+use super::vm::{rules, VmEngine};
+use crate::engine_core::{access, Attach, EngineHandle, Events};
+use core::mem::size_of;
+use kernel::fs::File;
+use kernel::ioctl::{_IO, _IOW, _IOWR};
+use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+use kernel::transmute::{AsBytes, FromBytes};
+use kernel::uaccess::{UserPtr, UserSlice};
+
+/// Engines one open file may attach.
+const MAX_SLOTS: usize = 64;
+/// Longest VM rule text.
+const MAX_RULES_TEXT: usize = 4096;
+/// Most trace bytes one read returns.
+const MAX_READ: usize = 64 * 1024;
+
+/// `struct utrace_strace_attach`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct StraceArgs {
+    pid: i32,
+    string_max: u32,
+    flags: u32,
+    reserved: u32,
+}
+// SAFETY: `repr(C)`, four 4-byte integers, no padding: any bytes are valid.
+unsafe impl FromBytes for StraceArgs {}
+
+/// `struct utrace_vm_attach`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct VmArgs {
+    pid: i32,
+    rules_len: u32,
+    rules: u64,
+    error: u32,
+    error_line: u32,
+}
+// SAFETY: `repr(C)`, 4 + 4 + 8 + 4 + 4 bytes, no padding: any bytes valid.
+unsafe impl FromBytes for VmArgs {}
+// SAFETY: as above, every byte is initialised.
+unsafe impl AsBytes for VmArgs {}
+
+/// `struct utrace_read`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct ReadArgs {
+    buf: u64,
+    len: u32,
+    got: u32,
+    dropped: u64,
+}
+// SAFETY: `repr(C)`, 8 + 4 + 4 + 8 bytes, no padding: any bytes valid.
+unsafe impl FromBytes for ReadArgs {}
+// SAFETY: as above, every byte is initialised.
+unsafe impl AsBytes for ReadArgs {}
+
+const IOC_MAGIC: u32 = 0xb6;
+const ATTACH_STRACE: u32 = _IOW::<StraceArgs>(IOC_MAGIC, 1);
+const ATTACH_VM: u32 = _IOWR::<VmArgs>(IOC_MAGIC, 2);
+const DETACH: u32 = _IO(IOC_MAGIC, 3);
+const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
+
+/// `enum utrace_vm_error`.
+fn vm_error_code(e: rules::RuleError) -> u32 {
+    match e {
+        rules::RuleError::Malformed => 1,
+        rules::RuleError::UnknownSyscall => 2,
+        rules::RuleError::TooLong => 3,
+        rules::RuleError::TooMany => 4,
+        rules::RuleError::NotAbsolute => 5,
+    }
+}
+const VM_NOT_TEXT: u32 = 6;
+
+/// An engine this file attached.
+enum Slot {
+    Strace(EngineHandle<StraceEngine>),
+    Vm(EngineHandle<VmEngine>),
+}
+
+impl Slot {
+    fn detach(&self) -> Result {
+        match self {
+            Slot::Strace(h) => h.detach(),
+            Slot::Vm(h) => h.detach(),
+        }
+    }
+
+    fn barrier(&self) -> Result {
+        match self {
+            Slot::Strace(h) => h.barrier(),
+            Slot::Vm(h) => h.barrier(),
+        }
+    }
+}
+
+/// One open `/dev/utrace`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct ControlFile {
+    out: Arc<trace_buf::TraceBuf>,
+    #[pin]
+    slots: Mutex<KVec<Slot>>,
+}
+
+impl ControlFile {
+    /// Stores a new slot; the engine is detached again if there is no room.
+    fn add(&self, make: impl FnOnce() -> Result<Slot>) -> Result<isize> {
+        let mut slots = self.slots.lock();
+        if slots.len() >= MAX_SLOTS {
+            return Err(ENOSPC);
+        }
+        slots.reserve(1, GFP_KERNEL)?;
+        let slot = make()?;
+        let index = slots.len();
+        if let Err(e) = slots.push_within_capacity(slot) {
+            // Cannot happen: room was reserved. Do not leave it attached.
+            let _ = e.0.detach();
+            return Err(ENOMEM);
+        }
+        Ok(index as isize)
+    }
+
+    fn attach_strace(&self, arg: usize) -> Result<isize> {
+        let a: StraceArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<StraceArgs>())
+            .reader()
+            .read()?;
+        if a.flags != 0 || a.reserved != 0 || a.string_max as usize > STRING_MAX_LIMIT {
+            return Err(EINVAL);
+        }
+        let string_max = match a.string_max {
+            0 => DEFAULT_STRING_MAX,
+            n => n as usize,
+        };
+        let task = access::task_for_attach(a.pid)?;
+        self.add(|| {
+            let engine = Arc::pin_init(StraceEngine::new(self.out.clone(), string_max)?, GFP_KERNEL)?;
+            let handle = Attach::new(engine).events(Events::SYSCALL).attach_to_task(&task)?;
+            Ok(Slot::Strace(handle))
+        })
+    }
+
+    fn attach_vm(&self, arg: usize) -> Result<isize> {
+        let slice = UserSlice::new(UserPtr::from_addr(arg), size_of::<VmArgs>());
+        let (mut reader, mut writer) = slice.reader_writer();
+        let mut a: VmArgs = reader.read()?;
+        let len = a.rules_len as usize;
+        let mut text = KVec::new();
+        let parsed = if len == 0 || len > MAX_RULES_TEXT {
+            Err((VM_NOT_TEXT, 0, EINVAL))
+        } else {
+            UserSlice::new(UserPtr::from_addr(a.rules as usize), len).read_all(&mut text, GFP_KERNEL)?;
+            if text.contains(&0) {
+                Err((VM_NOT_TEXT, 0, EINVAL))
+            } else {
+                rules::parse(&text).map_err(|e| (vm_error_code(e.error), e.line, e.error.errno()))
+            }
+        };
+        let rules = match parsed {
+            Ok(r) => r,
+            Err((code, line, errno)) => {
+                a.error = code;
+                a.error_line = line;
+                writer.write(&a)?;
+                return Err(errno);
+            }
+        };
+        let task = access::task_for_attach(a.pid)?;
+        let index = self.add(|| {
+            let engine = Arc::pin_init(VmEngine::new(rules), GFP_KERNEL)?;
+            // Entry only: it asks for the exits it needs, call by call.
+            let handle = Attach::new(engine).events(Events::SYSCALL_ENTRY).attach_to_task(&task)?;
+            Ok(Slot::Vm(handle))
+        })?;
+        a.error = 0;
+        a.error_line = 0;
+        writer.write(&a)?;
+        Ok(index)
+    }
+
+    fn detach(&self, slot: usize) -> Result<isize> {
+        let slots = self.slots.lock();
+        let s = slots.get(slot).ok_or(EINVAL)?;
+        s.detach()?;
+        s.barrier()?;
+        Ok(0)
+    }
+
+    fn read(&self, arg: usize) -> Result<isize> {
+        let slice = UserSlice::new(UserPtr::from_addr(arg), size_of::<ReadArgs>());
+        let (mut reader, mut writer) = slice.reader_writer();
+        let mut r: ReadArgs = reader.read()?;
+        let max = (r.len as usize).min(MAX_READ);
+        let mut text = KVec::with_capacity(max, GFP_KERNEL)?;
+        r.dropped = trace_buf::take(&self.out, &mut text, max)?;
+        UserSlice::new(UserPtr::from_addr(r.buf as usize), text.len())
+            .writer()
+            .write_slice(&text)?;
+        r.got = text.len() as u32;
+        writer.write(&r)?;
+        Ok(0)
+    }
+}
+
+#[vtable]
+impl MiscDevice for ControlFile {
+    type Ptr = Pin<KBox<Self>>;
+
+    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+        KBox::try_pin_init(
+            try_pin_init!(ControlFile {
+                out: trace_buf::new()?,
+                slots <- kernel::new_mutex!(KVec::new(), "utrace_control::slots"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn ioctl(me: Pin<&ControlFile>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        match cmd {
+            ATTACH_STRACE => me.attach_strace(arg),
+            ATTACH_VM => me.attach_vm(arg),
+            DETACH => me.detach(arg),
+            READ => me.read(arg),
+            _ => Err(ENOTTY),
+        }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for ControlFile {
+    fn drop(self: Pin<&mut Self>) {
+        for s in self.slots.lock().iter() {
+            // ESRCH only means it is detached already.
+            let _ = s.detach();
+            let _ = s.barrier();
+        }
+    }
+}

@@ -1,0 +1,1746 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Syscall decoding for the strace engine, as strace(1) shows it (x86_64).
+//!
+//! The tables of this file are the x86_64 syscall names and numbers (from
+//! `arch/x86/entry/syscalls/syscall_64.tbl`, `common` and `64` lines), the
+//! arguments strace shows for the calls it knows ([`signature`]) and the
+//! errno names with their glibc `strerror` messages ([`errno_info`]). The
+//! functions render one argument ([`write_arg`]), a user string or buffer
+//! already copied in by the caller ([`write_string`]) and the ` = result`
+//! part of a line ([`write_result`]).
+//!
+//! Everything here is pure: no locks, no user memory access, no
+//! allocation; text goes to a caller-provided [`core::fmt::Write`], so the
+//! engine can format straight into its fixed-size line.
+
+use core::fmt::Write;
+// Only the KUnit suite at the bottom needs the prelude (`#[kunit_tests]`).
+#[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+use kernel::prelude::*;
+
+/// How one syscall argument is shown.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ArgKind {
+    /// A signed decimal `int` (the low 32 bits of the register).
+    Int,
+    /// An unsigned decimal (`size_t`, a count).
+    UInt,
+    /// An unsigned value in hexadecimal, `0x...` (`0` when zero).
+    Hex,
+    /// A user pointer: `NULL` or `0x...`.
+    Ptr,
+    /// A file descriptor (an `int`), in decimal.
+    Fd,
+    /// A directory file descriptor: `AT_FDCWD` or a decimal fd.
+    DirFd,
+    /// A NUL-terminated user string, written by the caller through
+    /// [`write_string`]; [`write_arg`] shows its address.
+    Path,
+    /// A buffer whose contents the caller shows through [`write_string`]
+    /// when it has them (`write`); [`write_arg`] shows its address.
+    Buf,
+    /// `open` flags: the access mode, then the other flags
+    /// (`O_RDONLY|O_CREAT|O_CLOEXEC`).
+    OpenFlags,
+    /// A file mode in octal, as C's `%#03o` (`0644`, `022`, `000`).
+    Mode,
+    /// An `access` mode: `F_OK` or `R_OK|W_OK|X_OK`.
+    AccessMode,
+    /// Generic `*at` flags (`AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH`), or `0`.
+    AtFlags,
+    /// A signal number (`SIGKILL`), decimal when it has no name.
+    Signal,
+    /// An `lseek` origin (`SEEK_SET` ... `SEEK_HOLE`), decimal otherwise.
+    Whence,
+    /// A signed 64-bit decimal (`off_t`, `loff_t`).
+    Long,
+    /// `O_*` flags without an access mode (`dup3`, `pipe2`), or `0`.
+    FileFlags,
+    /// `faccessat2` flags (`AT_EACCESS`, which shares its value with
+    /// `AT_REMOVEDIR`), or `0`.
+    FaccessatFlags,
+    /// `statx` flags: the sync type (`AT_STATX_SYNC_AS_STAT` when zero),
+    /// then the generic `*at` flags.
+    StatxFlags,
+    /// The `how` of `rt_sigprocmask` (`SIG_BLOCK`, `SIG_UNBLOCK`,
+    /// `SIG_SETMASK`).
+    SigprocmaskHow,
+    /// An `fcntl` command (`F_GETFD`, `F_SETFL`, ...).
+    FcntlCmd,
+}
+
+/// A syscall's name and the arguments strace shows.
+pub(crate) struct Signature {
+    /// The syscall's name, as in `syscall_64.tbl`.
+    pub(crate) name: &'static str,
+    /// How each shown argument is rendered, in order (at most six).
+    pub(crate) args: &'static [ArgKind],
+}
+
+/// What the return value means, for rendering `= ...`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RetKind {
+    /// A signed decimal.
+    Int,
+    /// An address, in hexadecimal (`mmap`, `brk`).
+    Hex,
+    /// The call does not return (`exit`, `exit_group`): `= ?`.
+    NoReturn,
+}
+
+// x86_64 syscall numbers the decoder treats specially.
+const NR_OPEN: i64 = 2;
+const NR_MMAP: i64 = 9;
+const NR_BRK: i64 = 12;
+const NR_MREMAP: i64 = 25;
+const NR_SHMAT: i64 = 30;
+const NR_EXIT: i64 = 60;
+const NR_FCNTL: i64 = 72;
+const NR_EXIT_GROUP: i64 = 231;
+const NR_OPENAT: i64 = 257;
+
+/// Number of syscall arguments on x86_64.
+const MAX_ARGS: usize = 6;
+
+/// Return values in `-MAX_ERRNO..=-1` are errors.
+const MAX_ERRNO: i64 = 4095;
+
+// `open` flags, from include/uapi/asm-generic/fcntl.h (x86 does not
+// override them).
+const O_ACCMODE: u32 = 3;
+const O_WRONLY: u32 = 1 << 0;
+const O_RDWR: u32 = 1 << 1;
+const O_CREAT: u32 = 1 << 6;
+const O_EXCL: u32 = 1 << 7;
+const O_NOCTTY: u32 = 1 << 8;
+const O_TRUNC: u32 = 1 << 9;
+const O_APPEND: u32 = 1 << 10;
+const O_NONBLOCK: u32 = 1 << 11;
+const O_DSYNC: u32 = 1 << 12;
+const FASYNC: u32 = 1 << 13;
+const O_DIRECT: u32 = 1 << 14;
+const O_LARGEFILE: u32 = 1 << 15;
+const O_DIRECTORY: u32 = 1 << 16;
+const O_NOFOLLOW: u32 = 1 << 17;
+const O_NOATIME: u32 = 1 << 18;
+const O_CLOEXEC: u32 = 1 << 19;
+const __O_SYNC: u32 = 1 << 20;
+const O_SYNC: u32 = __O_SYNC | O_DSYNC;
+const O_PATH: u32 = 1 << 21;
+const __O_TMPFILE: u32 = 1 << 22;
+const O_TMPFILE: u32 = __O_TMPFILE | O_DIRECTORY;
+const O_EMPTYPATH: u32 = 1 << 26;
+
+/// A flag value and its name. A name is shown when all of its bits are set,
+/// and it then takes them: a combined flag listed before its parts hides
+/// them.
+type Flag = (u32, &'static str);
+
+/// `open` flags other than the access mode, in the order strace shows
+/// them.
+static OPEN_FLAGS: [Flag; 20] = [
+    (O_CREAT, "O_CREAT"),
+    (O_EXCL, "O_EXCL"),
+    (O_NOCTTY, "O_NOCTTY"),
+    (O_TRUNC, "O_TRUNC"),
+    (O_APPEND, "O_APPEND"),
+    (O_NONBLOCK, "O_NONBLOCK"),
+    (O_SYNC, "O_SYNC"),
+    (__O_SYNC, "__O_SYNC"),
+    (O_DSYNC, "O_DSYNC"),
+    (O_DIRECT, "O_DIRECT"),
+    (O_LARGEFILE, "O_LARGEFILE"),
+    (O_NOFOLLOW, "O_NOFOLLOW"),
+    (O_NOATIME, "O_NOATIME"),
+    (O_CLOEXEC, "O_CLOEXEC"),
+    (O_PATH, "O_PATH"),
+    (O_TMPFILE, "O_TMPFILE"),
+    (__O_TMPFILE, "__O_TMPFILE"),
+    (O_DIRECTORY, "O_DIRECTORY"),
+    (FASYNC, "FASYNC"),
+    (O_EMPTYPATH, "O_EMPTYPATH"),
+];
+
+/// Generic `*at` flags (include/uapi/linux/fcntl.h), in strace's order.
+/// `0x200` is per syscall; like strace, the generic set calls it
+/// `AT_REMOVEDIR` (`unlinkat`).
+static AT_FLAGS: [Flag; 7] = [
+    (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x200, "AT_REMOVEDIR"),
+    (0x400, "AT_SYMLINK_FOLLOW"),
+    (0x800, "AT_NO_AUTOMOUNT"),
+    (0x1000, "AT_EMPTY_PATH"),
+    (0x8000, "AT_RECURSIVE"),
+    (0x10000, "AT_EXECVE_CHECK"),
+];
+
+/// `faccessat2` flags.
+static FACCESSAT_FLAGS: [Flag; 3] = [
+    (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x200, "AT_EACCESS"),
+    (0x1000, "AT_EMPTY_PATH"),
+];
+
+/// `AT_STATX_SYNC_TYPE`: the bits of the `statx` sync type.
+const AT_STATX_SYNC_TYPE: u32 = 0x6000;
+
+/// The non-zero `statx` sync types.
+static STATX_SYNC_FLAGS: [Flag; 2] = [
+    (0x2000, "AT_STATX_FORCE_SYNC"),
+    (0x4000, "AT_STATX_DONT_SYNC"),
+];
+
+/// `access` modes (`F_OK` is zero).
+static ACCESS_MODES: [Flag; 3] = [(4, "R_OK"), (2, "W_OK"), (1, "X_OK")];
+
+/// x86_64 signal names, `SIGHUP` (1) to `SIGSYS` (31)
+/// (arch/x86/include/uapi/asm/signal.h).
+static SIGNALS: [&str; 31] = [
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPWR",
+    "SIGSYS",
+];
+
+/// The first real-time signal on x86_64 (`SIGRTMIN` as the kernel has it).
+const SIGRTMIN: i32 = 32;
+/// The last real-time signal (`_NSIG`).
+const SIGRTMAX: i32 = 64;
+
+/// `lseek` origins, by value.
+static WHENCE: [&str; 5] = ["SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"];
+
+/// `rt_sigprocmask` actions, by value.
+static SIGPROCMASK_HOW: [&str; 3] = ["SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK"];
+
+/// Base of the Linux-specific `fcntl` commands.
+const F_LINUX_SPECIFIC_BASE: i32 = 1024;
+
+/// `fcntl` commands valid on x86_64 (asm-generic/fcntl.h, linux/fcntl.h).
+static FCNTL_CMDS: [(i32, &str); 35] = [
+    (0, "F_DUPFD"),
+    (1, "F_GETFD"),
+    (2, "F_SETFD"),
+    (3, "F_GETFL"),
+    (4, "F_SETFL"),
+    (5, "F_GETLK"),
+    (6, "F_SETLK"),
+    (7, "F_SETLKW"),
+    (8, "F_SETOWN"),
+    (9, "F_GETOWN"),
+    (10, "F_SETSIG"),
+    (11, "F_GETSIG"),
+    (15, "F_SETOWN_EX"),
+    (16, "F_GETOWN_EX"),
+    (17, "F_GETOWNER_UIDS"),
+    (36, "F_OFD_GETLK"),
+    (37, "F_OFD_SETLK"),
+    (38, "F_OFD_SETLKW"),
+    (F_LINUX_SPECIFIC_BASE, "F_SETLEASE"),
+    (F_LINUX_SPECIFIC_BASE + 1, "F_GETLEASE"),
+    (F_LINUX_SPECIFIC_BASE + 2, "F_NOTIFY"),
+    (F_LINUX_SPECIFIC_BASE + 3, "F_DUPFD_QUERY"),
+    (F_LINUX_SPECIFIC_BASE + 4, "F_CREATED_QUERY"),
+    (F_LINUX_SPECIFIC_BASE + 5, "F_CANCELLK"),
+    (F_LINUX_SPECIFIC_BASE + 6, "F_DUPFD_CLOEXEC"),
+    (F_LINUX_SPECIFIC_BASE + 7, "F_SETPIPE_SZ"),
+    (F_LINUX_SPECIFIC_BASE + 8, "F_GETPIPE_SZ"),
+    (F_LINUX_SPECIFIC_BASE + 9, "F_ADD_SEALS"),
+    (F_LINUX_SPECIFIC_BASE + 10, "F_GET_SEALS"),
+    (F_LINUX_SPECIFIC_BASE + 11, "F_GET_RW_HINT"),
+    (F_LINUX_SPECIFIC_BASE + 12, "F_SET_RW_HINT"),
+    (F_LINUX_SPECIFIC_BASE + 13, "F_GET_FILE_RW_HINT"),
+    (F_LINUX_SPECIFIC_BASE + 14, "F_SET_FILE_RW_HINT"),
+    (F_LINUX_SPECIFIC_BASE + 15, "F_GETDELEG"),
+    (F_LINUX_SPECIFIC_BASE + 16, "F_SETDELEG"),
+];
+
+/// `fcntl` commands that take no third argument (strace shows two).
+static FCNTL_NO_ARG: [i32; 8] = [
+    1,                          // F_GETFD
+    3,                          // F_GETFL
+    9,                          // F_GETOWN
+    11,                         // F_GETSIG
+    F_LINUX_SPECIFIC_BASE + 1,  // F_GETLEASE
+    F_LINUX_SPECIFIC_BASE + 4,  // F_CREATED_QUERY
+    F_LINUX_SPECIFIC_BASE + 8,  // F_GETPIPE_SZ
+    F_LINUX_SPECIFIC_BASE + 10, // F_GET_SEALS
+];
+
+/// Shorthand for the signature table.
+const fn sig(name: &'static str, args: &'static [ArgKind]) -> Signature {
+    Signature { name, args }
+}
+
+/// The syscalls strace decodes here, sorted by number.
+fn signatures() -> &'static [(i64, Signature)] {
+    use ArgKind::*;
+
+    static TABLE: &[(i64, Signature)] = &[
+        (0, sig("read", &[Fd, Buf, UInt])),
+        (1, sig("write", &[Fd, Buf, UInt])),
+        (2, sig("open", &[Path, OpenFlags, Mode])),
+        (3, sig("close", &[Fd])),
+        (4, sig("stat", &[Path, Ptr])),
+        (5, sig("fstat", &[Fd, Ptr])),
+        (6, sig("lstat", &[Path, Ptr])),
+        (7, sig("poll", &[Ptr, UInt, Int])),
+        (8, sig("lseek", &[Fd, Long, Whence])),
+        (9, sig("mmap", &[Ptr, UInt, Hex, Hex, Fd, Hex])),
+        (10, sig("mprotect", &[Ptr, UInt, Hex])),
+        (11, sig("munmap", &[Ptr, UInt])),
+        (12, sig("brk", &[Ptr])),
+        (13, sig("rt_sigaction", &[Signal, Ptr, Ptr, UInt])),
+        (14, sig("rt_sigprocmask", &[SigprocmaskHow, Ptr, Ptr, UInt])),
+        (15, sig("rt_sigreturn", &[])),
+        (16, sig("ioctl", &[Fd, Hex, Hex])),
+        (17, sig("pread64", &[Fd, Buf, UInt, Long])),
+        (18, sig("pwrite64", &[Fd, Buf, UInt, Long])),
+        (19, sig("readv", &[Fd, Ptr, Int])),
+        (20, sig("writev", &[Fd, Ptr, Int])),
+        (21, sig("access", &[Path, AccessMode])),
+        (22, sig("pipe", &[Ptr])),
+        (23, sig("select", &[Int, Ptr, Ptr, Ptr, Ptr])),
+        (24, sig("sched_yield", &[])),
+        (25, sig("mremap", &[Ptr, UInt, UInt, Hex, Ptr])),
+        (26, sig("msync", &[Ptr, UInt, Hex])),
+        (28, sig("madvise", &[Ptr, UInt, Int])),
+        (32, sig("dup", &[Fd])),
+        (33, sig("dup2", &[Fd, Fd])),
+        (34, sig("pause", &[])),
+        (35, sig("nanosleep", &[Ptr, Ptr])),
+        (36, sig("getitimer", &[Int, Ptr])),
+        (37, sig("alarm", &[UInt])),
+        (38, sig("setitimer", &[Int, Ptr, Ptr])),
+        (39, sig("getpid", &[])),
+        (40, sig("sendfile", &[Fd, Fd, Ptr, UInt])),
+        (41, sig("socket", &[Int, Int, Int])),
+        (42, sig("connect", &[Fd, Ptr, Int])),
+        (43, sig("accept", &[Fd, Ptr, Ptr])),
+        (44, sig("sendto", &[Fd, Buf, UInt, Hex, Ptr, Int])),
+        (45, sig("recvfrom", &[Fd, Buf, UInt, Hex, Ptr, Ptr])),
+        (46, sig("sendmsg", &[Fd, Ptr, Hex])),
+        (47, sig("recvmsg", &[Fd, Ptr, Hex])),
+        (48, sig("shutdown", &[Fd, Int])),
+        (49, sig("bind", &[Fd, Ptr, Int])),
+        (50, sig("listen", &[Fd, Int])),
+        (51, sig("getsockname", &[Fd, Ptr, Ptr])),
+        (52, sig("getpeername", &[Fd, Ptr, Ptr])),
+        (53, sig("socketpair", &[Int, Int, Int, Ptr])),
+        (54, sig("setsockopt", &[Fd, Int, Int, Ptr, Int])),
+        (55, sig("getsockopt", &[Fd, Int, Int, Ptr, Ptr])),
+        (56, sig("clone", &[Hex, Ptr, Ptr, Ptr, Hex])),
+        (57, sig("fork", &[])),
+        (58, sig("vfork", &[])),
+        (59, sig("execve", &[Path, Ptr, Ptr])),
+        (60, sig("exit", &[Int])),
+        (61, sig("wait4", &[Int, Ptr, Int, Ptr])),
+        (62, sig("kill", &[Int, Signal])),
+        (63, sig("uname", &[Ptr])),
+        (72, sig("fcntl", &[Fd, FcntlCmd, Hex])),
+        (73, sig("flock", &[Fd, Int])),
+        (74, sig("fsync", &[Fd])),
+        (75, sig("fdatasync", &[Fd])),
+        (76, sig("truncate", &[Path, Long])),
+        (77, sig("ftruncate", &[Fd, Long])),
+        (78, sig("getdents", &[Fd, Ptr, UInt])),
+        (79, sig("getcwd", &[Ptr, UInt])),
+        (80, sig("chdir", &[Path])),
+        (81, sig("fchdir", &[Fd])),
+        (82, sig("rename", &[Path, Path])),
+        (83, sig("mkdir", &[Path, Mode])),
+        (84, sig("rmdir", &[Path])),
+        (85, sig("creat", &[Path, Mode])),
+        (86, sig("link", &[Path, Path])),
+        (87, sig("unlink", &[Path])),
+        (88, sig("symlink", &[Path, Path])),
+        (89, sig("readlink", &[Path, Ptr, UInt])),
+        (90, sig("chmod", &[Path, Mode])),
+        (91, sig("fchmod", &[Fd, Mode])),
+        (92, sig("chown", &[Path, Int, Int])),
+        (93, sig("fchown", &[Fd, Int, Int])),
+        (94, sig("lchown", &[Path, Int, Int])),
+        (95, sig("umask", &[Mode])),
+        (96, sig("gettimeofday", &[Ptr, Ptr])),
+        (97, sig("getrlimit", &[Int, Ptr])),
+        (98, sig("getrusage", &[Int, Ptr])),
+        (99, sig("sysinfo", &[Ptr])),
+        (100, sig("times", &[Ptr])),
+        (101, sig("ptrace", &[Int, Int, Hex, Hex])),
+        (102, sig("getuid", &[])),
+        (104, sig("getgid", &[])),
+        (105, sig("setuid", &[Int])),
+        (106, sig("setgid", &[Int])),
+        (107, sig("geteuid", &[])),
+        (108, sig("getegid", &[])),
+        (109, sig("setpgid", &[Int, Int])),
+        (110, sig("getppid", &[])),
+        (111, sig("getpgrp", &[])),
+        (112, sig("setsid", &[])),
+        (113, sig("setreuid", &[Int, Int])),
+        (114, sig("setregid", &[Int, Int])),
+        (115, sig("getgroups", &[Int, Ptr])),
+        (116, sig("setgroups", &[Int, Ptr])),
+        (117, sig("setresuid", &[Int, Int, Int])),
+        (118, sig("getresuid", &[Ptr, Ptr, Ptr])),
+        (119, sig("setresgid", &[Int, Int, Int])),
+        (120, sig("getresgid", &[Ptr, Ptr, Ptr])),
+        (121, sig("getpgid", &[Int])),
+        (124, sig("getsid", &[Int])),
+        (127, sig("rt_sigpending", &[Ptr, UInt])),
+        (130, sig("rt_sigsuspend", &[Ptr, UInt])),
+        (131, sig("sigaltstack", &[Ptr, Ptr])),
+        (133, sig("mknod", &[Path, Mode, Hex])),
+        (137, sig("statfs", &[Path, Ptr])),
+        (138, sig("fstatfs", &[Fd, Ptr])),
+        (140, sig("getpriority", &[Int, Int])),
+        (141, sig("setpriority", &[Int, Int, Int])),
+        (157, sig("prctl", &[Int, Hex, Hex, Hex, Hex])),
+        (158, sig("arch_prctl", &[Hex, Hex])),
+        (160, sig("setrlimit", &[Int, Ptr])),
+        (161, sig("chroot", &[Path])),
+        (162, sig("sync", &[])),
+        (165, sig("mount", &[Path, Path, Path, Hex, Ptr])),
+        (166, sig("umount2", &[Path, Hex])),
+        (186, sig("gettid", &[])),
+        (200, sig("tkill", &[Int, Signal])),
+        (201, sig("time", &[Ptr])),
+        (202, sig("futex", &[Ptr, Int, Int, Ptr, Ptr, Int])),
+        (203, sig("sched_setaffinity", &[Int, UInt, Ptr])),
+        (204, sig("sched_getaffinity", &[Int, UInt, Ptr])),
+        (217, sig("getdents64", &[Fd, Ptr, UInt])),
+        (218, sig("set_tid_address", &[Ptr])),
+        (219, sig("restart_syscall", &[])),
+        (228, sig("clock_gettime", &[Int, Ptr])),
+        (229, sig("clock_getres", &[Int, Ptr])),
+        (230, sig("clock_nanosleep", &[Int, Int, Ptr, Ptr])),
+        (231, sig("exit_group", &[Int])),
+        (232, sig("epoll_wait", &[Fd, Ptr, Int, Int])),
+        (233, sig("epoll_ctl", &[Fd, Int, Fd, Ptr])),
+        (234, sig("tgkill", &[Int, Int, Signal])),
+        (247, sig("waitid", &[Int, Int, Ptr, Int, Ptr])),
+        (253, sig("inotify_init", &[])),
+        (254, sig("inotify_add_watch", &[Fd, Path, Hex])),
+        (257, sig("openat", &[DirFd, Path, OpenFlags, Mode])),
+        (258, sig("mkdirat", &[DirFd, Path, Mode])),
+        (259, sig("mknodat", &[DirFd, Path, Mode, Hex])),
+        (260, sig("fchownat", &[DirFd, Path, Int, Int, AtFlags])),
+        (262, sig("newfstatat", &[DirFd, Path, Ptr, AtFlags])),
+        (263, sig("unlinkat", &[DirFd, Path, AtFlags])),
+        (264, sig("renameat", &[DirFd, Path, DirFd, Path])),
+        (265, sig("linkat", &[DirFd, Path, DirFd, Path, AtFlags])),
+        (266, sig("symlinkat", &[Path, DirFd, Path])),
+        (267, sig("readlinkat", &[DirFd, Path, Ptr, UInt])),
+        (268, sig("fchmodat", &[DirFd, Path, Mode])),
+        (269, sig("faccessat", &[DirFd, Path, AccessMode])),
+        (270, sig("pselect6", &[Int, Ptr, Ptr, Ptr, Ptr, Ptr])),
+        (271, sig("ppoll", &[Ptr, UInt, Ptr, Ptr, UInt])),
+        (272, sig("unshare", &[Hex])),
+        (273, sig("set_robust_list", &[Ptr, UInt])),
+        (274, sig("get_robust_list", &[Int, Ptr, Ptr])),
+        (280, sig("utimensat", &[DirFd, Path, Ptr, AtFlags])),
+        (281, sig("epoll_pwait", &[Fd, Ptr, Int, Int, Ptr, UInt])),
+        (284, sig("eventfd", &[UInt])),
+        (285, sig("fallocate", &[Fd, Int, Long, Long])),
+        (288, sig("accept4", &[Fd, Ptr, Ptr, Hex])),
+        (290, sig("eventfd2", &[UInt, Hex])),
+        (291, sig("epoll_create1", &[Hex])),
+        (292, sig("dup3", &[Fd, Fd, FileFlags])),
+        (293, sig("pipe2", &[Ptr, FileFlags])),
+        (294, sig("inotify_init1", &[Hex])),
+        (302, sig("prlimit64", &[Int, Int, Ptr, Ptr])),
+        (306, sig("syncfs", &[Fd])),
+        (308, sig("setns", &[Fd, Hex])),
+        (309, sig("getcpu", &[Ptr, Ptr, Ptr])),
+        (316, sig("renameat2", &[DirFd, Path, DirFd, Path, Hex])),
+        (317, sig("seccomp", &[UInt, Hex, Ptr])),
+        (318, sig("getrandom", &[Ptr, UInt, Hex])),
+        (319, sig("memfd_create", &[Path, Hex])),
+        (322, sig("execveat", &[DirFd, Path, Ptr, Ptr, AtFlags])),
+        (324, sig("membarrier", &[Int, Hex, Int])),
+        (326, sig("copy_file_range", &[Fd, Ptr, Fd, Ptr, UInt, Hex])),
+        (332, sig("statx", &[DirFd, Path, StatxFlags, Hex, Ptr])),
+        (334, sig("rseq", &[Ptr, Hex, Hex, Hex])),
+        (424, sig("pidfd_send_signal", &[Fd, Signal, Ptr, Hex])),
+        (434, sig("pidfd_open", &[Int, Hex])),
+        (435, sig("clone3", &[Ptr, UInt])),
+        (436, sig("close_range", &[UInt, UInt, Hex])),
+        (437, sig("openat2", &[DirFd, Path, Ptr, UInt])),
+        (438, sig("pidfd_getfd", &[Fd, Int, Hex])),
+        (
+            439,
+            sig("faccessat2", &[DirFd, Path, AccessMode, FaccessatFlags]),
+        ),
+        (441, sig("epoll_pwait2", &[Fd, Ptr, Int, Ptr, Ptr, UInt])),
+        (452, sig("fchmodat2", &[DirFd, Path, Mode, AtFlags])),
+    ];
+    TABLE
+}
+
+/// x86_64 only: the signature of syscall `nr`, or `None` if unknown.
+pub(crate) fn signature(nr: i64) -> Option<&'static Signature> {
+    let table = signatures();
+    let i = table.binary_search_by_key(&nr, |&(n, _)| n).ok()?;
+    table.get(i).map(|(_, s)| s)
+}
+
+/// The return kind of syscall `nr` ([`RetKind::Int`] if unknown).
+pub(crate) fn ret_kind(nr: i64) -> RetKind {
+    match nr {
+        NR_MMAP | NR_BRK | NR_MREMAP | NR_SHMAT => RetKind::Hex,
+        NR_EXIT | NR_EXIT_GROUP => RetKind::NoReturn,
+        _ => RetKind::Int,
+    }
+}
+
+/// How many arguments of syscall `nr` to print, given their values.
+///
+/// `open` and `openat` show their mode only when the flags create a file
+/// (`O_CREAT` or `O_TMPFILE`), and `fcntl` shows no third argument for the
+/// commands that take none. Otherwise it is the length of the signature, or
+/// all six arguments for a syscall without one.
+pub(crate) fn shown_args(nr: i64, args: &[u64; 6]) -> usize {
+    let creates = |flags: u64| (flags as u32) & (O_CREAT | __O_TMPFILE) != 0;
+    match nr {
+        NR_OPEN if !creates(args[1]) => 2,
+        NR_OPENAT if !creates(args[2]) => 3,
+        NR_FCNTL if FCNTL_NO_ARG.contains(&(args[1] as i32)) => 2,
+        _ => signature(nr).map_or(MAX_ARGS, |s| s.args.len()),
+    }
+}
+
+/// x86_64 syscall name for every number in `syscall_64.tbl` (`common` and
+/// `64` lines), `None` otherwise.
+pub(crate) fn syscall_name(nr: i64) -> Option<&'static str> {
+    let i = SYSCALLS.binary_search_by_key(&nr, |&(n, _)| n).ok()?;
+    SYSCALLS.get(i).map(|&(_, name)| name)
+}
+
+/// The x86_64 number of a syscall by name (`"getuid"` -> 102).
+pub(crate) fn syscall_nr(name: &str) -> Option<i64> {
+    SYSCALLS
+        .iter()
+        .find(|&&(_, n)| n == name)
+        .map(|&(nr, _)| nr)
+}
+
+/// errno symbolic name and `strerror` text, e.g. `2` ->
+/// `Some(("ENOENT", "No such file or directory"))`; `None` outside
+/// `EPERM..=EHWPOISON` and for the unused numbers 41 and 58.
+pub(crate) fn errno_info(errno: i32) -> Option<(&'static str, &'static str)> {
+    let i = usize::try_from(errno).ok()?.checked_sub(1)?;
+    match ERRNOS.get(i) {
+        Some(&(name, text)) if !name.is_empty() => Some((name, text)),
+        _ => None,
+    }
+}
+
+/// Writes one argument (not [`ArgKind::Path`] or [`ArgKind::Buf`]: the
+/// caller writes their contents with [`write_string`]; given here, their
+/// address is shown).
+pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core::fmt::Result {
+    // `int`-typed arguments live in the low 32 bits of the register.
+    let int = value as i32;
+    let uint = value as u32;
+    match kind {
+        ArgKind::Int | ArgKind::Fd => write!(out, "{int}"),
+        ArgKind::UInt => write!(out, "{value}"),
+        ArgKind::Long => write!(out, "{}", value as i64),
+        ArgKind::Hex => write_hex(out, value),
+        ArgKind::Ptr | ArgKind::Path | ArgKind::Buf => write_ptr(out, value),
+        ArgKind::DirFd if int == AT_FDCWD => out.write_str("AT_FDCWD"),
+        ArgKind::DirFd => write!(out, "{int}"),
+        ArgKind::OpenFlags => write_open_flags(out, uint),
+        ArgKind::FileFlags => write_flags(out, uint, &OPEN_FLAGS, false),
+        ArgKind::Mode => write_mode(out, uint),
+        ArgKind::AccessMode if uint == 0 => out.write_str("F_OK"),
+        ArgKind::AccessMode => write_flags(out, uint, &ACCESS_MODES, false),
+        ArgKind::AtFlags => write_flags(out, uint, &AT_FLAGS, false),
+        ArgKind::FaccessatFlags => write_flags(out, uint, &FACCESSAT_FLAGS, false),
+        ArgKind::StatxFlags => write_statx_flags(out, uint),
+        ArgKind::Signal => write_signal(out, int),
+        ArgKind::Whence => write_named(out, int, &WHENCE),
+        ArgKind::SigprocmaskHow => write_named(out, int, &SIGPROCMASK_HOW),
+        ArgKind::FcntlCmd => match FCNTL_CMDS.iter().find(|&&(cmd, _)| cmd == int) {
+            Some(&(_, name)) => out.write_str(name),
+            None => write!(out, "{int}"),
+        },
+    }
+}
+
+/// `AT_FDCWD`: the dirfd meaning the current directory.
+const AT_FDCWD: i32 = -100;
+
+/// Writes `value` as C's `%#lx`: `0`, or `0x` and hex digits.
+fn write_hex(out: &mut impl Write, value: u64) -> core::fmt::Result {
+    if value == 0 {
+        out.write_str("0")
+    } else {
+        write!(out, "{value:#x}")
+    }
+}
+
+/// Writes a user pointer: `NULL` or `0x...`.
+fn write_ptr(out: &mut impl Write, value: u64) -> core::fmt::Result {
+    if value == 0 {
+        out.write_str("NULL")
+    } else {
+        write!(out, "{value:#x}")
+    }
+}
+
+/// Writes a mode as C's `%#03o`: `000`, `007`, `022`, `0644`.
+fn write_mode(out: &mut impl Write, mode: u32) -> core::fmt::Result {
+    match mode {
+        0 => out.write_str("000"),
+        1..=7 => write!(out, "00{mode:o}"),
+        _ => write!(out, "0{mode:o}"),
+    }
+}
+
+/// Writes the names of the flags of `table` set in `value`, in table
+/// order and joined by `|`, then the bits left over in hex. With `after`,
+/// something was written before: every part is preceded by `|`, and nothing
+/// is written when `value` is zero; otherwise a zero `value` is `0`.
+fn write_flags(out: &mut impl Write, value: u32, table: &[Flag], after: bool) -> core::fmt::Result {
+    let mut rest = value;
+    let mut sep = after;
+    for &(bits, name) in table {
+        if bits != 0 && rest & bits == bits {
+            if sep {
+                out.write_str("|")?;
+            }
+            out.write_str(name)?;
+            sep = true;
+            rest &= !bits;
+        }
+    }
+    if rest != 0 {
+        if sep {
+            out.write_str("|")?;
+        }
+        write!(out, "{rest:#x}")
+    } else if !sep {
+        out.write_str("0")
+    } else {
+        Ok(())
+    }
+}
+
+/// Writes `open` flags: the access mode, then the other flags.
+fn write_open_flags(out: &mut impl Write, flags: u32) -> core::fmt::Result {
+    out.write_str(match flags & O_ACCMODE {
+        0 => "O_RDONLY",
+        O_WRONLY => "O_WRONLY",
+        O_RDWR => "O_RDWR",
+        _ => "O_ACCMODE",
+    })?;
+    write_flags(out, flags & !O_ACCMODE, &OPEN_FLAGS, true)
+}
+
+/// Writes `statx` flags: the sync type, then the generic `*at` flags.
+fn write_statx_flags(out: &mut impl Write, flags: u32) -> core::fmt::Result {
+    let sync = flags & AT_STATX_SYNC_TYPE;
+    if sync == 0 {
+        out.write_str("AT_STATX_SYNC_AS_STAT")?;
+    } else {
+        write_flags(out, sync, &STATX_SYNC_FLAGS, false)?;
+    }
+    write_flags(out, flags & !AT_STATX_SYNC_TYPE, &AT_FLAGS, true)
+}
+
+/// Writes a signal: its name, `SIGRTMIN` or `SIGRT_<n>` for real-time
+/// signals, the number otherwise.
+fn write_signal(out: &mut impl Write, sig: i32) -> core::fmt::Result {
+    let name = usize::try_from(sig)
+        .ok()
+        .and_then(|s| s.checked_sub(1))
+        .and_then(|i| SIGNALS.get(i));
+    match name {
+        Some(name) => out.write_str(name),
+        None if sig == SIGRTMIN => out.write_str("SIGRTMIN"),
+        None if sig > SIGRTMIN && sig <= SIGRTMAX => write!(out, "SIGRT_{}", sig - SIGRTMIN),
+        None => write!(out, "{sig}"),
+    }
+}
+
+/// Writes the name `names[value]`, or `value` in decimal.
+fn write_named(out: &mut impl Write, value: i32, names: &[&str]) -> core::fmt::Result {
+    match usize::try_from(value).ok().and_then(|i| names.get(i)) {
+        Some(name) => out.write_str(name),
+        None => write!(out, "{value}"),
+    }
+}
+
+/// Writes user bytes the way strace quotes strings: `"..."` with C escapes
+/// (`\"`, `\\`, `\f`, `\n`, `\r`, `\t`, `\v`) and octal ones for the other
+/// bytes outside printable ASCII (`\0`, `\33`, and three digits when an
+/// octal digit follows, `\0001`), then `...` after the closing quote when
+/// `truncated`.
+///
+/// The caller cuts the bytes to its string limit (strace's `-s`) and says
+/// whether there was more.
+pub(crate) fn write_string(
+    out: &mut impl Write,
+    bytes: &[u8],
+    truncated: bool,
+) -> core::fmt::Result {
+    out.write_str("\"")?;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => out.write_str("\\\"")?,
+            b'\\' => out.write_str("\\\\")?,
+            0x0c => out.write_str("\\f")?,
+            b'\n' => out.write_str("\\n")?,
+            b'\r' => out.write_str("\\r")?,
+            b'\t' => out.write_str("\\t")?,
+            0x0b => out.write_str("\\v")?,
+            b' '..=b'~' => out.write_char(char::from(b))?,
+            _ if matches!(bytes.get(i + 1), Some(b'0'..=b'7')) => write!(out, "\\{b:03o}")?,
+            _ => write!(out, "\\{b:o}")?,
+        }
+    }
+    out.write_str("\"")?;
+    if truncated {
+        out.write_str("...")?;
+    }
+    Ok(())
+}
+
+/// Writes the result part after the call: ` = 3`,
+/// ` = -1 ENOENT (No such file or directory)`, ` = ?` ([`RetKind::NoReturn`]),
+/// ` = 0x7f...` ([`RetKind::Hex`]).
+///
+/// A value in `-4095..=-1` is an error, shown as `-1`, the errno name and
+/// its message; an errno without a name gives ` = -1 Unknown error 530`.
+pub(crate) fn write_result(out: &mut impl Write, nr: i64, ret: i64) -> core::fmt::Result {
+    let kind = ret_kind(nr);
+    if kind == RetKind::NoReturn {
+        return out.write_str(" = ?");
+    }
+    if (-MAX_ERRNO..=-1).contains(&ret) {
+        let errno = -ret;
+        return match i32::try_from(errno).ok().and_then(errno_info) {
+            Some((name, text)) => write!(out, " = -1 {name} ({text})"),
+            None => write!(out, " = -1 Unknown error {errno}"),
+        };
+    }
+    match kind {
+        RetKind::Hex => {
+            out.write_str(" = ")?;
+            write_hex(out, ret as u64)
+        }
+        _ => write!(out, " = {ret}"),
+    }
+}
+
+/// x86_64 syscalls (`common` and `64` lines of
+/// arch/x86/entry/syscalls/syscall_64.tbl), sorted by number.
+static SYSCALLS: [(i64, &str); 385] = [
+    (0, "read"),
+    (1, "write"),
+    (2, "open"),
+    (3, "close"),
+    (4, "stat"),
+    (5, "fstat"),
+    (6, "lstat"),
+    (7, "poll"),
+    (8, "lseek"),
+    (9, "mmap"),
+    (10, "mprotect"),
+    (11, "munmap"),
+    (12, "brk"),
+    (13, "rt_sigaction"),
+    (14, "rt_sigprocmask"),
+    (15, "rt_sigreturn"),
+    (16, "ioctl"),
+    (17, "pread64"),
+    (18, "pwrite64"),
+    (19, "readv"),
+    (20, "writev"),
+    (21, "access"),
+    (22, "pipe"),
+    (23, "select"),
+    (24, "sched_yield"),
+    (25, "mremap"),
+    (26, "msync"),
+    (27, "mincore"),
+    (28, "madvise"),
+    (29, "shmget"),
+    (30, "shmat"),
+    (31, "shmctl"),
+    (32, "dup"),
+    (33, "dup2"),
+    (34, "pause"),
+    (35, "nanosleep"),
+    (36, "getitimer"),
+    (37, "alarm"),
+    (38, "setitimer"),
+    (39, "getpid"),
+    (40, "sendfile"),
+    (41, "socket"),
+    (42, "connect"),
+    (43, "accept"),
+    (44, "sendto"),
+    (45, "recvfrom"),
+    (46, "sendmsg"),
+    (47, "recvmsg"),
+    (48, "shutdown"),
+    (49, "bind"),
+    (50, "listen"),
+    (51, "getsockname"),
+    (52, "getpeername"),
+    (53, "socketpair"),
+    (54, "setsockopt"),
+    (55, "getsockopt"),
+    (56, "clone"),
+    (57, "fork"),
+    (58, "vfork"),
+    (59, "execve"),
+    (60, "exit"),
+    (61, "wait4"),
+    (62, "kill"),
+    (63, "uname"),
+    (64, "semget"),
+    (65, "semop"),
+    (66, "semctl"),
+    (67, "shmdt"),
+    (68, "msgget"),
+    (69, "msgsnd"),
+    (70, "msgrcv"),
+    (71, "msgctl"),
+    (72, "fcntl"),
+    (73, "flock"),
+    (74, "fsync"),
+    (75, "fdatasync"),
+    (76, "truncate"),
+    (77, "ftruncate"),
+    (78, "getdents"),
+    (79, "getcwd"),
+    (80, "chdir"),
+    (81, "fchdir"),
+    (82, "rename"),
+    (83, "mkdir"),
+    (84, "rmdir"),
+    (85, "creat"),
+    (86, "link"),
+    (87, "unlink"),
+    (88, "symlink"),
+    (89, "readlink"),
+    (90, "chmod"),
+    (91, "fchmod"),
+    (92, "chown"),
+    (93, "fchown"),
+    (94, "lchown"),
+    (95, "umask"),
+    (96, "gettimeofday"),
+    (97, "getrlimit"),
+    (98, "getrusage"),
+    (99, "sysinfo"),
+    (100, "times"),
+    (101, "ptrace"),
+    (102, "getuid"),
+    (103, "syslog"),
+    (104, "getgid"),
+    (105, "setuid"),
+    (106, "setgid"),
+    (107, "geteuid"),
+    (108, "getegid"),
+    (109, "setpgid"),
+    (110, "getppid"),
+    (111, "getpgrp"),
+    (112, "setsid"),
+    (113, "setreuid"),
+    (114, "setregid"),
+    (115, "getgroups"),
+    (116, "setgroups"),
+    (117, "setresuid"),
+    (118, "getresuid"),
+    (119, "setresgid"),
+    (120, "getresgid"),
+    (121, "getpgid"),
+    (122, "setfsuid"),
+    (123, "setfsgid"),
+    (124, "getsid"),
+    (125, "capget"),
+    (126, "capset"),
+    (127, "rt_sigpending"),
+    (128, "rt_sigtimedwait"),
+    (129, "rt_sigqueueinfo"),
+    (130, "rt_sigsuspend"),
+    (131, "sigaltstack"),
+    (132, "utime"),
+    (133, "mknod"),
+    (134, "uselib"),
+    (135, "personality"),
+    (136, "ustat"),
+    (137, "statfs"),
+    (138, "fstatfs"),
+    (139, "sysfs"),
+    (140, "getpriority"),
+    (141, "setpriority"),
+    (142, "sched_setparam"),
+    (143, "sched_getparam"),
+    (144, "sched_setscheduler"),
+    (145, "sched_getscheduler"),
+    (146, "sched_get_priority_max"),
+    (147, "sched_get_priority_min"),
+    (148, "sched_rr_get_interval"),
+    (149, "mlock"),
+    (150, "munlock"),
+    (151, "mlockall"),
+    (152, "munlockall"),
+    (153, "vhangup"),
+    (154, "modify_ldt"),
+    (155, "pivot_root"),
+    (156, "_sysctl"),
+    (157, "prctl"),
+    (158, "arch_prctl"),
+    (159, "adjtimex"),
+    (160, "setrlimit"),
+    (161, "chroot"),
+    (162, "sync"),
+    (163, "acct"),
+    (164, "settimeofday"),
+    (165, "mount"),
+    (166, "umount2"),
+    (167, "swapon"),
+    (168, "swapoff"),
+    (169, "reboot"),
+    (170, "sethostname"),
+    (171, "setdomainname"),
+    (172, "iopl"),
+    (173, "ioperm"),
+    (174, "create_module"),
+    (175, "init_module"),
+    (176, "delete_module"),
+    (177, "get_kernel_syms"),
+    (178, "query_module"),
+    (179, "quotactl"),
+    (180, "nfsservctl"),
+    (181, "getpmsg"),
+    (182, "putpmsg"),
+    (183, "afs_syscall"),
+    (184, "tuxcall"),
+    (185, "security"),
+    (186, "gettid"),
+    (187, "readahead"),
+    (188, "setxattr"),
+    (189, "lsetxattr"),
+    (190, "fsetxattr"),
+    (191, "getxattr"),
+    (192, "lgetxattr"),
+    (193, "fgetxattr"),
+    (194, "listxattr"),
+    (195, "llistxattr"),
+    (196, "flistxattr"),
+    (197, "removexattr"),
+    (198, "lremovexattr"),
+    (199, "fremovexattr"),
+    (200, "tkill"),
+    (201, "time"),
+    (202, "futex"),
+    (203, "sched_setaffinity"),
+    (204, "sched_getaffinity"),
+    (205, "set_thread_area"),
+    (206, "io_setup"),
+    (207, "io_destroy"),
+    (208, "io_getevents"),
+    (209, "io_submit"),
+    (210, "io_cancel"),
+    (211, "get_thread_area"),
+    (212, "lookup_dcookie"),
+    (213, "epoll_create"),
+    (214, "epoll_ctl_old"),
+    (215, "epoll_wait_old"),
+    (216, "remap_file_pages"),
+    (217, "getdents64"),
+    (218, "set_tid_address"),
+    (219, "restart_syscall"),
+    (220, "semtimedop"),
+    (221, "fadvise64"),
+    (222, "timer_create"),
+    (223, "timer_settime"),
+    (224, "timer_gettime"),
+    (225, "timer_getoverrun"),
+    (226, "timer_delete"),
+    (227, "clock_settime"),
+    (228, "clock_gettime"),
+    (229, "clock_getres"),
+    (230, "clock_nanosleep"),
+    (231, "exit_group"),
+    (232, "epoll_wait"),
+    (233, "epoll_ctl"),
+    (234, "tgkill"),
+    (235, "utimes"),
+    (236, "vserver"),
+    (237, "mbind"),
+    (238, "set_mempolicy"),
+    (239, "get_mempolicy"),
+    (240, "mq_open"),
+    (241, "mq_unlink"),
+    (242, "mq_timedsend"),
+    (243, "mq_timedreceive"),
+    (244, "mq_notify"),
+    (245, "mq_getsetattr"),
+    (246, "kexec_load"),
+    (247, "waitid"),
+    (248, "add_key"),
+    (249, "request_key"),
+    (250, "keyctl"),
+    (251, "ioprio_set"),
+    (252, "ioprio_get"),
+    (253, "inotify_init"),
+    (254, "inotify_add_watch"),
+    (255, "inotify_rm_watch"),
+    (256, "migrate_pages"),
+    (257, "openat"),
+    (258, "mkdirat"),
+    (259, "mknodat"),
+    (260, "fchownat"),
+    (261, "futimesat"),
+    (262, "newfstatat"),
+    (263, "unlinkat"),
+    (264, "renameat"),
+    (265, "linkat"),
+    (266, "symlinkat"),
+    (267, "readlinkat"),
+    (268, "fchmodat"),
+    (269, "faccessat"),
+    (270, "pselect6"),
+    (271, "ppoll"),
+    (272, "unshare"),
+    (273, "set_robust_list"),
+    (274, "get_robust_list"),
+    (275, "splice"),
+    (276, "tee"),
+    (277, "sync_file_range"),
+    (278, "vmsplice"),
+    (279, "move_pages"),
+    (280, "utimensat"),
+    (281, "epoll_pwait"),
+    (282, "signalfd"),
+    (283, "timerfd_create"),
+    (284, "eventfd"),
+    (285, "fallocate"),
+    (286, "timerfd_settime"),
+    (287, "timerfd_gettime"),
+    (288, "accept4"),
+    (289, "signalfd4"),
+    (290, "eventfd2"),
+    (291, "epoll_create1"),
+    (292, "dup3"),
+    (293, "pipe2"),
+    (294, "inotify_init1"),
+    (295, "preadv"),
+    (296, "pwritev"),
+    (297, "rt_tgsigqueueinfo"),
+    (298, "perf_event_open"),
+    (299, "recvmmsg"),
+    (300, "fanotify_init"),
+    (301, "fanotify_mark"),
+    (302, "prlimit64"),
+    (303, "name_to_handle_at"),
+    (304, "open_by_handle_at"),
+    (305, "clock_adjtime"),
+    (306, "syncfs"),
+    (307, "sendmmsg"),
+    (308, "setns"),
+    (309, "getcpu"),
+    (310, "process_vm_readv"),
+    (311, "process_vm_writev"),
+    (312, "kcmp"),
+    (313, "finit_module"),
+    (314, "sched_setattr"),
+    (315, "sched_getattr"),
+    (316, "renameat2"),
+    (317, "seccomp"),
+    (318, "getrandom"),
+    (319, "memfd_create"),
+    (320, "kexec_file_load"),
+    (321, "bpf"),
+    (322, "execveat"),
+    (323, "userfaultfd"),
+    (324, "membarrier"),
+    (325, "mlock2"),
+    (326, "copy_file_range"),
+    (327, "preadv2"),
+    (328, "pwritev2"),
+    (329, "pkey_mprotect"),
+    (330, "pkey_alloc"),
+    (331, "pkey_free"),
+    (332, "statx"),
+    (333, "io_pgetevents"),
+    (334, "rseq"),
+    (335, "uretprobe"),
+    (336, "uprobe"),
+    (424, "pidfd_send_signal"),
+    (425, "io_uring_setup"),
+    (426, "io_uring_enter"),
+    (427, "io_uring_register"),
+    (428, "open_tree"),
+    (429, "move_mount"),
+    (430, "fsopen"),
+    (431, "fsconfig"),
+    (432, "fsmount"),
+    (433, "fspick"),
+    (434, "pidfd_open"),
+    (435, "clone3"),
+    (436, "close_range"),
+    (437, "openat2"),
+    (438, "pidfd_getfd"),
+    (439, "faccessat2"),
+    (440, "process_madvise"),
+    (441, "epoll_pwait2"),
+    (442, "mount_setattr"),
+    (443, "quotactl_fd"),
+    (444, "landlock_create_ruleset"),
+    (445, "landlock_add_rule"),
+    (446, "landlock_restrict_self"),
+    (447, "memfd_secret"),
+    (448, "process_mrelease"),
+    (449, "futex_waitv"),
+    (450, "set_mempolicy_home_node"),
+    (451, "cachestat"),
+    (452, "fchmodat2"),
+    (453, "map_shadow_stack"),
+    (454, "futex_wake"),
+    (455, "futex_wait"),
+    (456, "futex_requeue"),
+    (457, "statmount"),
+    (458, "listmount"),
+    (459, "lsm_get_self_attr"),
+    (460, "lsm_set_self_attr"),
+    (461, "lsm_list_modules"),
+    (462, "mseal"),
+    (463, "setxattrat"),
+    (464, "getxattrat"),
+    (465, "listxattrat"),
+    (466, "removexattrat"),
+    (467, "open_tree_attr"),
+    (468, "file_getattr"),
+    (469, "file_setattr"),
+    (470, "listns"),
+    (471, "rseq_slice_yield"),
+];
+/// errno names and glibc `strerror` messages, for errno 1 to 133
+/// (include/uapi/asm-generic/errno-base.h, errno.h); 41 and 58 are unused.
+static ERRNOS: [(&str, &str); 133] = [
+    ("EPERM", "Operation not permitted"),
+    ("ENOENT", "No such file or directory"),
+    ("ESRCH", "No such process"),
+    ("EINTR", "Interrupted system call"),
+    ("EIO", "Input/output error"),
+    ("ENXIO", "No such device or address"),
+    ("E2BIG", "Argument list too long"),
+    ("ENOEXEC", "Exec format error"),
+    ("EBADF", "Bad file descriptor"),
+    ("ECHILD", "No child processes"),
+    ("EAGAIN", "Resource temporarily unavailable"),
+    ("ENOMEM", "Cannot allocate memory"),
+    ("EACCES", "Permission denied"),
+    ("EFAULT", "Bad address"),
+    ("ENOTBLK", "Block device required"),
+    ("EBUSY", "Device or resource busy"),
+    ("EEXIST", "File exists"),
+    ("EXDEV", "Invalid cross-device link"),
+    ("ENODEV", "No such device"),
+    ("ENOTDIR", "Not a directory"),
+    ("EISDIR", "Is a directory"),
+    ("EINVAL", "Invalid argument"),
+    ("ENFILE", "Too many open files in system"),
+    ("EMFILE", "Too many open files"),
+    ("ENOTTY", "Inappropriate ioctl for device"),
+    ("ETXTBSY", "Text file busy"),
+    ("EFBIG", "File too large"),
+    ("ENOSPC", "No space left on device"),
+    ("ESPIPE", "Illegal seek"),
+    ("EROFS", "Read-only file system"),
+    ("EMLINK", "Too many links"),
+    ("EPIPE", "Broken pipe"),
+    ("EDOM", "Numerical argument out of domain"),
+    ("ERANGE", "Numerical result out of range"),
+    ("EDEADLK", "Resource deadlock avoided"),
+    ("ENAMETOOLONG", "File name too long"),
+    ("ENOLCK", "No locks available"),
+    ("ENOSYS", "Function not implemented"),
+    ("ENOTEMPTY", "Directory not empty"),
+    ("ELOOP", "Too many levels of symbolic links"),
+    ("", ""), // 41: unused
+    ("ENOMSG", "No message of desired type"),
+    ("EIDRM", "Identifier removed"),
+    ("ECHRNG", "Channel number out of range"),
+    ("EL2NSYNC", "Level 2 not synchronized"),
+    ("EL3HLT", "Level 3 halted"),
+    ("EL3RST", "Level 3 reset"),
+    ("ELNRNG", "Link number out of range"),
+    ("EUNATCH", "Protocol driver not attached"),
+    ("ENOCSI", "No CSI structure available"),
+    ("EL2HLT", "Level 2 halted"),
+    ("EBADE", "Invalid exchange"),
+    ("EBADR", "Invalid request descriptor"),
+    ("EXFULL", "Exchange full"),
+    ("ENOANO", "No anode"),
+    ("EBADRQC", "Invalid request code"),
+    ("EBADSLT", "Invalid slot"),
+    ("", ""), // 58: unused
+    ("EBFONT", "Bad font file format"),
+    ("ENOSTR", "Device not a stream"),
+    ("ENODATA", "No data available"),
+    ("ETIME", "Timer expired"),
+    ("ENOSR", "Out of streams resources"),
+    ("ENONET", "Machine is not on the network"),
+    ("ENOPKG", "Package not installed"),
+    ("EREMOTE", "Object is remote"),
+    ("ENOLINK", "Link has been severed"),
+    ("EADV", "Advertise error"),
+    ("ESRMNT", "Srmount error"),
+    ("ECOMM", "Communication error on send"),
+    ("EPROTO", "Protocol error"),
+    ("EMULTIHOP", "Multihop attempted"),
+    ("EDOTDOT", "RFS specific error"),
+    ("EBADMSG", "Bad message"),
+    ("EOVERFLOW", "Value too large for defined data type"),
+    ("ENOTUNIQ", "Name not unique on network"),
+    ("EBADFD", "File descriptor in bad state"),
+    ("EREMCHG", "Remote address changed"),
+    ("ELIBACC", "Can not access a needed shared library"),
+    ("ELIBBAD", "Accessing a corrupted shared library"),
+    ("ELIBSCN", ".lib section in a.out corrupted"),
+    ("ELIBMAX", "Attempting to link in too many shared libraries"),
+    ("ELIBEXEC", "Cannot exec a shared library directly"),
+    (
+        "EILSEQ",
+        "Invalid or incomplete multibyte or wide character",
+    ),
+    ("ERESTART", "Interrupted system call should be restarted"),
+    ("ESTRPIPE", "Streams pipe error"),
+    ("EUSERS", "Too many users"),
+    ("ENOTSOCK", "Socket operation on non-socket"),
+    ("EDESTADDRREQ", "Destination address required"),
+    ("EMSGSIZE", "Message too long"),
+    ("EPROTOTYPE", "Protocol wrong type for socket"),
+    ("ENOPROTOOPT", "Protocol not available"),
+    ("EPROTONOSUPPORT", "Protocol not supported"),
+    ("ESOCKTNOSUPPORT", "Socket type not supported"),
+    ("EOPNOTSUPP", "Operation not supported"),
+    ("EPFNOSUPPORT", "Protocol family not supported"),
+    ("EAFNOSUPPORT", "Address family not supported by protocol"),
+    ("EADDRINUSE", "Address already in use"),
+    ("EADDRNOTAVAIL", "Cannot assign requested address"),
+    ("ENETDOWN", "Network is down"),
+    ("ENETUNREACH", "Network is unreachable"),
+    ("ENETRESET", "Network dropped connection on reset"),
+    ("ECONNABORTED", "Software caused connection abort"),
+    ("ECONNRESET", "Connection reset by peer"),
+    ("ENOBUFS", "No buffer space available"),
+    ("EISCONN", "Transport endpoint is already connected"),
+    ("ENOTCONN", "Transport endpoint is not connected"),
+    ("ESHUTDOWN", "Cannot send after transport endpoint shutdown"),
+    ("ETOOMANYREFS", "Too many references: cannot splice"),
+    ("ETIMEDOUT", "Connection timed out"),
+    ("ECONNREFUSED", "Connection refused"),
+    ("EHOSTDOWN", "Host is down"),
+    ("EHOSTUNREACH", "No route to host"),
+    ("EALREADY", "Operation already in progress"),
+    ("EINPROGRESS", "Operation now in progress"),
+    ("ESTALE", "Stale file handle"),
+    ("EUCLEAN", "Structure needs cleaning"),
+    ("ENOTNAM", "Not a XENIX named type file"),
+    ("ENAVAIL", "No XENIX semaphores available"),
+    ("EISNAM", "Is a named type file"),
+    ("EREMOTEIO", "Remote I/O error"),
+    ("EDQUOT", "Disk quota exceeded"),
+    ("ENOMEDIUM", "No medium found"),
+    ("EMEDIUMTYPE", "Wrong medium type"),
+    ("ECANCELED", "Operation canceled"),
+    ("ENOKEY", "Required key not available"),
+    ("EKEYEXPIRED", "Key has expired"),
+    ("EKEYREVOKED", "Key has been revoked"),
+    ("EKEYREJECTED", "Key was rejected by service"),
+    ("EOWNERDEAD", "Owner died"),
+    ("ENOTRECOVERABLE", "State not recoverable"),
+    ("ERFKILL", "Operation not possible due to RF-kill"),
+    ("EHWPOISON", "Memory page has hardware error"),
+];
+
+#[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+#[kunit_tests(utrace_strace_decode)]
+mod tests {
+    use super::*;
+
+    /// A fixed buffer implementing `core::fmt::Write` for the tests.
+    struct Buf {
+        data: [u8; 256],
+        len: usize,
+    }
+
+    impl Buf {
+        fn new() -> Self {
+            Self {
+                data: [0; 256],
+                len: 0,
+            }
+        }
+
+        fn as_str(&self) -> &str {
+            self.data
+                .get(..self.len)
+                .and_then(|b| core::str::from_utf8(b).ok())
+                .unwrap_or("<invalid utf-8>")
+        }
+    }
+
+    impl core::fmt::Write for Buf {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+            let dst = self.data.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+            dst.copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+
+    /// One argument, rendered.
+    fn arg(kind: ArgKind, value: u64) -> Buf {
+        let mut b = Buf::new();
+        if write_arg(&mut b, kind, value).is_err() {
+            b.len = 0;
+        }
+        b
+    }
+
+    /// A result, rendered.
+    fn result(nr: i64, ret: i64) -> Buf {
+        let mut b = Buf::new();
+        if write_result(&mut b, nr, ret).is_err() {
+            b.len = 0;
+        }
+        b
+    }
+
+    /// A quoted string, rendered.
+    fn string(bytes: &[u8], truncated: bool) -> Buf {
+        let mut b = Buf::new();
+        if write_string(&mut b, bytes, truncated).is_err() {
+            b.len = 0;
+        }
+        b
+    }
+
+    /// `-n` as a register value.
+    fn neg(n: i64) -> u64 {
+        (-n) as u64
+    }
+
+    /// `openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3`, built as the engine
+    /// builds its lines.
+    fn openat_line(b: &mut Buf) -> core::fmt::Result {
+        let args = [neg(100), 0x5000, 0, 0, 0, 0];
+        let sig = signature(257).ok_or(core::fmt::Error)?;
+        b.write_str(sig.name)?;
+        b.write_str("(")?;
+        let shown = shown_args(257, &args);
+        for (i, (&kind, &value)) in sig.args.iter().zip(args.iter()).take(shown).enumerate() {
+            if i > 0 {
+                b.write_str(", ")?;
+            }
+            match kind {
+                ArgKind::Path => write_string(b, b"/etc/hostname", false)?,
+                _ => write_arg(b, kind, value)?,
+            }
+        }
+        b.write_str(")")?;
+        write_result(b, 257, 3)
+    }
+
+    #[test]
+    fn open_flags() {
+        let f = |v: u32| arg(ArgKind::OpenFlags, u64::from(v));
+        assert_eq!(f(0).as_str(), "O_RDONLY");
+        assert_eq!(f(O_CLOEXEC).as_str(), "O_RDONLY|O_CLOEXEC");
+        assert_eq!(
+            f(O_WRONLY | O_CREAT | O_TRUNC).as_str(),
+            "O_WRONLY|O_CREAT|O_TRUNC"
+        );
+        assert_eq!(
+            f(O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC).as_str(),
+            "O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC"
+        );
+        assert_eq!(
+            f(O_NONBLOCK | O_CLOEXEC | O_DIRECTORY).as_str(),
+            "O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY"
+        );
+        assert_eq!(f(0x241).as_str(), "O_WRONLY|O_CREAT|O_TRUNC");
+        assert_eq!(f(0x80042).as_str(), "O_RDWR|O_CREAT|O_CLOEXEC");
+        assert_eq!(
+            f(O_WRONLY | O_APPEND | O_LARGEFILE).as_str(),
+            "O_WRONLY|O_APPEND|O_LARGEFILE"
+        );
+        assert_eq!(f(3).as_str(), "O_ACCMODE");
+    }
+
+    #[test]
+    fn open_flags_combined_and_unknown() {
+        let f = |v: u32| arg(ArgKind::OpenFlags, u64::from(v));
+        // O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC.
+        assert_eq!(f(O_RDWR | O_TMPFILE).as_str(), "O_RDWR|O_TMPFILE");
+        assert_eq!(f(0x410002).as_str(), "O_RDWR|O_TMPFILE");
+        assert_eq!(f(O_WRONLY | O_SYNC).as_str(), "O_WRONLY|O_SYNC");
+        assert_eq!(f(O_WRONLY | O_DSYNC).as_str(), "O_WRONLY|O_DSYNC");
+        assert_eq!(
+            f(O_PATH | O_NOFOLLOW).as_str(),
+            "O_RDONLY|O_NOFOLLOW|O_PATH"
+        );
+        assert_eq!(f(FASYNC | O_DIRECT).as_str(), "O_RDONLY|O_DIRECT|FASYNC");
+        // Bit 5 is unused: shown as a leftover.
+        assert_eq!(f(O_CREAT | 0x20).as_str(), "O_RDONLY|O_CREAT|0x20");
+        // Only the low 32 bits are the `int` flags.
+        assert_eq!(
+            arg(ArgKind::OpenFlags, 0xdead_0000_0000_0000).as_str(),
+            "O_RDONLY"
+        );
+        // Without an access mode (dup3, pipe2).
+        assert_eq!(arg(ArgKind::FileFlags, 0).as_str(), "0");
+        assert_eq!(arg(ArgKind::FileFlags, 0x80000).as_str(), "O_CLOEXEC");
+        assert_eq!(
+            arg(ArgKind::FileFlags, 0x80800).as_str(),
+            "O_NONBLOCK|O_CLOEXEC"
+        );
+    }
+
+    #[test]
+    fn numbers_and_pointers() {
+        assert_eq!(arg(ArgKind::Int, u64::MAX).as_str(), "-1");
+        assert_eq!(arg(ArgKind::Int, 0x1_0000_0005).as_str(), "5");
+        assert_eq!(arg(ArgKind::Fd, 1).as_str(), "1");
+        assert_eq!(arg(ArgKind::Fd, neg(1)).as_str(), "-1");
+        assert_eq!(arg(ArgKind::UInt, 4096).as_str(), "4096");
+        assert_eq!(
+            arg(ArgKind::UInt, u64::MAX).as_str(),
+            "18446744073709551615"
+        );
+        assert_eq!(arg(ArgKind::Long, neg(1)).as_str(), "-1");
+        assert_eq!(arg(ArgKind::Hex, 0).as_str(), "0");
+        assert_eq!(arg(ArgKind::Hex, 0x1f).as_str(), "0x1f");
+        assert_eq!(arg(ArgKind::Ptr, 0).as_str(), "NULL");
+        assert_eq!(arg(ArgKind::Ptr, 0x7ffd1234).as_str(), "0x7ffd1234");
+        assert_eq!(arg(ArgKind::Path, 0x4000).as_str(), "0x4000");
+        assert_eq!(arg(ArgKind::Buf, 0).as_str(), "NULL");
+    }
+
+    #[test]
+    fn dirfd() {
+        assert_eq!(arg(ArgKind::DirFd, neg(100)).as_str(), "AT_FDCWD");
+        assert_eq!(arg(ArgKind::DirFd, 0xffff_ff9c).as_str(), "AT_FDCWD");
+        assert_eq!(arg(ArgKind::DirFd, 3).as_str(), "3");
+        assert_eq!(arg(ArgKind::DirFd, neg(1)).as_str(), "-1");
+    }
+
+    #[test]
+    fn strings() {
+        assert_eq!(
+            string(b"/etc/hostname", false).as_str(),
+            "\"/etc/hostname\""
+        );
+        assert_eq!(string(b"hello\n", false).as_str(), r#""hello\n""#);
+        assert_eq!(string(b"", false).as_str(), r#""""#);
+        assert_eq!(string(b"abc", true).as_str(), r#""abc"..."#);
+        assert_eq!(
+            string(b"a\"b\\c\td\r\x0b\x0c", false).as_str(),
+            r#""a\"b\\c\td\r\v\f""#
+        );
+        // Octal: as short as possible, three digits before an octal digit.
+        assert_eq!(
+            string(b"\x1b[0m\x001\x00\x7f\xff8", true).as_str(),
+            r#""\33[0m\0001\0\177\3778"..."#
+        );
+        assert_eq!(string(b"\x01\x07", false).as_str(), r#""\1\7""#);
+    }
+
+    #[test]
+    fn results() {
+        let openat = 257;
+        assert_eq!(result(openat, 3).as_str(), " = 3");
+        assert_eq!(result(openat, 0).as_str(), " = 0");
+        assert_eq!(
+            result(openat, -2).as_str(),
+            " = -1 ENOENT (No such file or directory)"
+        );
+        assert_eq!(
+            result(openat, -13).as_str(),
+            " = -1 EACCES (Permission denied)"
+        );
+        assert_eq!(
+            result(105, -1).as_str(),
+            " = -1 EPERM (Operation not permitted)"
+        );
+        assert_eq!(result(openat, -530).as_str(), " = -1 Unknown error 530");
+        assert_eq!(result(openat, -41).as_str(), " = -1 Unknown error 41");
+        assert_eq!(result(openat, -4095).as_str(), " = -1 Unknown error 4095");
+        // Below -4095 a value is not an error.
+        assert_eq!(result(openat, -4096).as_str(), " = -4096");
+        assert_eq!(result(231, 0).as_str(), " = ?");
+        assert_eq!(result(60, 0).as_str(), " = ?");
+        assert_eq!(result(9, 0x7f12_3456_7000).as_str(), " = 0x7f1234567000");
+        assert_eq!(
+            result(9, -12).as_str(),
+            " = -1 ENOMEM (Cannot allocate memory)"
+        );
+        assert_eq!(result(12, 0x5555_5555_a000).as_str(), " = 0x55555555a000");
+        assert_eq!(result(9999, 7).as_str(), " = 7");
+    }
+
+    #[test]
+    fn errnos() {
+        assert_eq!(errno_info(1), Some(("EPERM", "Operation not permitted")));
+        assert_eq!(errno_info(2), Some(("ENOENT", "No such file or directory")));
+        assert_eq!(
+            errno_info(11),
+            Some(("EAGAIN", "Resource temporarily unavailable"))
+        );
+        assert_eq!(
+            errno_info(35),
+            Some(("EDEADLK", "Resource deadlock avoided"))
+        );
+        assert_eq!(
+            errno_info(95),
+            Some(("EOPNOTSUPP", "Operation not supported"))
+        );
+        assert_eq!(
+            errno_info(133),
+            Some(("EHWPOISON", "Memory page has hardware error"))
+        );
+        assert_eq!(errno_info(0), None);
+        assert_eq!(errno_info(-2), None);
+        assert_eq!(errno_info(41), None);
+        assert_eq!(errno_info(58), None);
+        assert_eq!(errno_info(134), None);
+        assert_eq!(errno_info(i32::MIN), None);
+        assert_eq!(errno_info(i32::MAX), None);
+    }
+
+    #[test]
+    fn syscall_names() {
+        assert_eq!(syscall_name(0), Some("read"));
+        assert_eq!(syscall_name(102), Some("getuid"));
+        assert_eq!(syscall_name(231), Some("exit_group"));
+        assert_eq!(syscall_name(334), Some("rseq"));
+        assert_eq!(syscall_name(424), Some("pidfd_send_signal"));
+        assert_eq!(syscall_name(471), Some("rseq_slice_yield"));
+        // Unused numbers, x32-only numbers, out of range.
+        assert_eq!(syscall_name(400), None);
+        assert_eq!(syscall_name(512), None);
+        assert_eq!(syscall_name(-1), None);
+        assert_eq!(syscall_name(i64::MAX), None);
+        assert_eq!(syscall_nr("getuid"), Some(102));
+        assert_eq!(syscall_nr("read"), Some(0));
+        assert_eq!(syscall_nr("openat"), Some(257));
+        assert_eq!(syscall_nr("rseq_slice_yield"), Some(471));
+        assert_eq!(syscall_nr("nosuchcall"), None);
+        assert_eq!(syscall_nr(""), None);
+        assert_eq!(syscall_nr("GETUID"), None);
+    }
+
+    #[test]
+    fn tables_are_consistent() {
+        let sigs = signatures();
+        let sorted = |a: i64, b: i64| a < b;
+        assert!(sigs
+            .iter()
+            .zip(sigs.iter().skip(1))
+            .all(|(a, b)| sorted(a.0, b.0)));
+        assert!(SYSCALLS
+            .iter()
+            .zip(SYSCALLS.iter().skip(1))
+            .all(|(a, b)| sorted(a.0, b.0)));
+        assert!(sigs.iter().all(|(nr, s)| syscall_name(*nr) == Some(s.name)));
+        assert!(sigs.iter().all(|(_, s)| s.args.len() <= MAX_ARGS));
+        assert!(SYSCALLS
+            .iter()
+            .all(|&(nr, name)| syscall_nr(name) == Some(nr)));
+        assert!(sigs.len() >= 70);
+        assert_eq!(SYSCALLS.len(), 385);
+    }
+
+    #[test]
+    fn signatures_of_calls() {
+        let openat = signature(257);
+        assert_eq!(openat.map(|s| s.name), Some("openat"));
+        assert_eq!(
+            openat.map(|s| s.args),
+            Some(
+                &[
+                    ArgKind::DirFd,
+                    ArgKind::Path,
+                    ArgKind::OpenFlags,
+                    ArgKind::Mode
+                ][..]
+            )
+        );
+        let getuid = signature(102);
+        assert_eq!(getuid.map(|s| s.name), Some("getuid"));
+        assert_eq!(getuid.map(|s| s.args.len()), Some(0));
+        assert_eq!(
+            signature(1).map(|s| s.args.get(1).copied()),
+            Some(Some(ArgKind::Buf))
+        );
+        assert_eq!(
+            signature(62).map(|s| s.args.get(1).copied()),
+            Some(Some(ArgKind::Signal))
+        );
+        assert!(signature(400).is_none());
+        assert!(signature(-1).is_none());
+        assert_eq!(ret_kind(9), RetKind::Hex);
+        assert_eq!(ret_kind(12), RetKind::Hex);
+        assert_eq!(ret_kind(231), RetKind::NoReturn);
+        assert_eq!(ret_kind(60), RetKind::NoReturn);
+        assert_eq!(ret_kind(0), RetKind::Int);
+        assert_eq!(ret_kind(-1), RetKind::Int);
+    }
+
+    #[test]
+    fn shown_argument_count() {
+        let at = |flags: u32| [neg(100), 0x1000, u64::from(flags), 0o644, 0, 0];
+        assert_eq!(shown_args(257, &at(0)), 3);
+        assert_eq!(shown_args(257, &at(O_WRONLY | O_CREAT | O_TRUNC)), 4);
+        assert_eq!(shown_args(257, &at(O_RDWR | O_TMPFILE)), 4);
+        assert_eq!(shown_args(257, &at(O_DIRECTORY)), 3);
+        assert_eq!(shown_args(2, &[0x1000, 0, 0, 0, 0, 0]), 2);
+        assert_eq!(
+            shown_args(2, &[0x1000, u64::from(O_CREAT), 0o600, 0, 0, 0]),
+            3
+        );
+        assert_eq!(shown_args(102, &[0; 6]), 0);
+        assert_eq!(shown_args(9, &[0; 6]), 6);
+        assert_eq!(shown_args(0, &[3, 0x1000, 4096, 0, 0, 0]), 3);
+        // fcntl(3, F_GETFL) but fcntl(3, F_SETFD, 0x1).
+        assert_eq!(shown_args(72, &[3, 3, 0, 0, 0, 0]), 2);
+        assert_eq!(shown_args(72, &[3, 2, 1, 0, 0, 0]), 3);
+        // Unknown syscalls show all six.
+        assert_eq!(shown_args(400, &[0; 6]), 6);
+    }
+
+    #[test]
+    fn access_modes() {
+        assert_eq!(arg(ArgKind::AccessMode, 0).as_str(), "F_OK");
+        assert_eq!(arg(ArgKind::AccessMode, 4).as_str(), "R_OK");
+        assert_eq!(arg(ArgKind::AccessMode, 1).as_str(), "X_OK");
+        assert_eq!(arg(ArgKind::AccessMode, 6).as_str(), "R_OK|W_OK");
+        assert_eq!(arg(ArgKind::AccessMode, 7).as_str(), "R_OK|W_OK|X_OK");
+        assert_eq!(arg(ArgKind::AccessMode, 0xa).as_str(), "W_OK|0x8");
+        assert_eq!(arg(ArgKind::AccessMode, 0x10).as_str(), "0x10");
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(arg(ArgKind::Mode, 0o644).as_str(), "0644");
+        assert_eq!(arg(ArgKind::Mode, 0o755).as_str(), "0755");
+        assert_eq!(arg(ArgKind::Mode, 0o1777).as_str(), "01777");
+        assert_eq!(arg(ArgKind::Mode, 0o22).as_str(), "022");
+        assert_eq!(arg(ArgKind::Mode, 0o7).as_str(), "007");
+        assert_eq!(arg(ArgKind::Mode, 0).as_str(), "000");
+    }
+
+    #[test]
+    fn whence_how_and_fcntl() {
+        assert_eq!(arg(ArgKind::Whence, 0).as_str(), "SEEK_SET");
+        assert_eq!(arg(ArgKind::Whence, 1).as_str(), "SEEK_CUR");
+        assert_eq!(arg(ArgKind::Whence, 2).as_str(), "SEEK_END");
+        assert_eq!(arg(ArgKind::Whence, 3).as_str(), "SEEK_DATA");
+        assert_eq!(arg(ArgKind::Whence, 4).as_str(), "SEEK_HOLE");
+        assert_eq!(arg(ArgKind::Whence, 5).as_str(), "5");
+        assert_eq!(arg(ArgKind::SigprocmaskHow, 0).as_str(), "SIG_BLOCK");
+        assert_eq!(arg(ArgKind::SigprocmaskHow, 2).as_str(), "SIG_SETMASK");
+        assert_eq!(arg(ArgKind::SigprocmaskHow, 3).as_str(), "3");
+        assert_eq!(arg(ArgKind::FcntlCmd, 1).as_str(), "F_GETFD");
+        assert_eq!(arg(ArgKind::FcntlCmd, 1030).as_str(), "F_DUPFD_CLOEXEC");
+        assert_eq!(arg(ArgKind::FcntlCmd, 1040).as_str(), "F_SETDELEG");
+        assert_eq!(arg(ArgKind::FcntlCmd, 12345).as_str(), "12345");
+    }
+
+    #[test]
+    fn signals() {
+        assert_eq!(arg(ArgKind::Signal, 1).as_str(), "SIGHUP");
+        assert_eq!(arg(ArgKind::Signal, 9).as_str(), "SIGKILL");
+        assert_eq!(arg(ArgKind::Signal, 17).as_str(), "SIGCHLD");
+        assert_eq!(arg(ArgKind::Signal, 31).as_str(), "SIGSYS");
+        assert_eq!(arg(ArgKind::Signal, 0).as_str(), "0");
+        assert_eq!(arg(ArgKind::Signal, 32).as_str(), "SIGRTMIN");
+        assert_eq!(arg(ArgKind::Signal, 34).as_str(), "SIGRT_2");
+        assert_eq!(arg(ArgKind::Signal, 64).as_str(), "SIGRT_32");
+        assert_eq!(arg(ArgKind::Signal, 65).as_str(), "65");
+        assert_eq!(arg(ArgKind::Signal, neg(1)).as_str(), "-1");
+    }
+
+    #[test]
+    fn at_flags() {
+        assert_eq!(arg(ArgKind::AtFlags, 0).as_str(), "0");
+        assert_eq!(arg(ArgKind::AtFlags, 0x100).as_str(), "AT_SYMLINK_NOFOLLOW");
+        assert_eq!(
+            arg(ArgKind::AtFlags, 0x1100).as_str(),
+            "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH"
+        );
+        assert_eq!(arg(ArgKind::AtFlags, 0x200).as_str(), "AT_REMOVEDIR");
+        assert_eq!(
+            arg(ArgKind::AtFlags, 0x1_0001).as_str(),
+            "AT_EXECVE_CHECK|0x1"
+        );
+        assert_eq!(arg(ArgKind::FaccessatFlags, 0x200).as_str(), "AT_EACCESS");
+        assert_eq!(arg(ArgKind::FaccessatFlags, 0).as_str(), "0");
+        assert_eq!(
+            arg(ArgKind::StatxFlags, 0).as_str(),
+            "AT_STATX_SYNC_AS_STAT"
+        );
+        assert_eq!(
+            arg(ArgKind::StatxFlags, 0x100).as_str(),
+            "AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW"
+        );
+        assert_eq!(
+            arg(ArgKind::StatxFlags, 0x5000).as_str(),
+            "AT_STATX_DONT_SYNC|AT_EMPTY_PATH"
+        );
+    }
+
+    #[test]
+    fn whole_lines() {
+        let mut b = Buf::new();
+        assert!(openat_line(&mut b).is_ok());
+        assert_eq!(
+            b.as_str(),
+            r#"openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3"#
+        );
+        let mut b = Buf::new();
+        assert!(write_string(&mut b, b"hello\n", false).is_ok());
+        assert!(write_result(&mut b, 1, 6).is_ok());
+        assert_eq!(b.as_str(), r#""hello\n" = 6"#);
+    }
+}

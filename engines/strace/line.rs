@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A fixed-size text line that formatting can never overflow.
+
+/// Longest line an strace engine produces; longer ones end in `...`.
+pub(crate) const LINE_MAX: usize = 512;
+
+/// A line of at most [`LINE_MAX`] bytes, filled through `core::fmt::Write`.
+pub(crate) struct Line {
+    buf: [u8; LINE_MAX],
+    len: usize,
+    cut: bool,
+}
+
+impl Line {
+    /// An empty line.
+    pub(crate) const fn new() -> Self {
+        Self {
+            buf: [0; LINE_MAX],
+            len: 0,
+            cut: false,
+        }
+    }
+
+    /// Empties the line.
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.cut = false;
+    }
+
+    /// The text so far.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Appends formatted text; what does not fit is cut.
+    pub(crate) fn put_fmt(&mut self, args: core::fmt::Arguments<'_>) {
+        let _ = core::fmt::Write::write_fmt(self, args);
+    }
+
+    /// Ends the line with `\n` (replacing its tail with `...\n` if it was
+    /// cut).
+    pub(crate) fn finish(&mut self) {
+        if self.cut || self.len > LINE_MAX - 1 {
+            self.len = LINE_MAX - 4;
+            self.buf[self.len..self.len + 3].copy_from_slice(b"...");
+            self.len += 3;
+        }
+        self.buf[self.len] = b'\n';
+        self.len += 1;
+    }
+}
+
+impl core::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        // Keep one byte for the newline `finish` adds.
+        let room = LINE_MAX - 1 - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        if n < s.len() {
+            self.cut = true;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The strace engine: one line per syscall, as strace(1) writes it.
+//!
+//! At entry it formats `name(arg, ...)` with the decoders of [`decode`],
+//! reading user strings (at most `string_max` bytes, `"..."...` beyond) in
+//! the traced task's own context; at exit it appends ` = result`, with the
+//! errno name and message on error, and hands the line to the file's
+//! [`trace_buf`]. A call that does not return (`exit_group`) is written at
+//! entry with ` = ?`. An exit whose entry the engine did not see (it was
+//! attached in between) is not written. `uname` is decoded at exit, since
+//! its argument is an output: which is where the order of engines shows.
+
+pub(crate) mod decode;
+pub(crate) mod line;
+pub(crate) mod trace_buf;
+
+use crate::engine_core::{user, Engine, Resume, SyscallEntry, SyscallExit};
+use decode::{ArgKind, RetKind};
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+use kernel::task::Task;
+use line::Line;
+use trace_buf::TraceBuf;
+
+/// Default cap on shown string bytes (strace's `-s 32`).
+pub(crate) const DEFAULT_STRING_MAX: usize = 32;
+/// Largest accepted `string_max`.
+pub(crate) const STRING_MAX_LIMIT: usize = 256;
+
+/// x86_64 `write` and `uname`.
+const NR_WRITE: i64 = 1;
+const NR_UNAME: i64 = 63;
+
+/// The entry half of a line, waiting for its exit.
+struct Pending {
+    line: Line,
+    /// The syscall it is for; `None` when nothing waits.
+    nr: Option<i64>,
+    /// `uname`'s buffer, decoded at exit.
+    uname_buf: Option<u64>,
+}
+
+/// One strace engine, attached to one task.
+#[pin_data]
+pub(crate) struct StraceEngine {
+    out: Arc<TraceBuf>,
+    string_max: usize,
+    /// Only the traced task touches it.
+    #[pin]
+    pending: Mutex<KBox<Pending>>,
+}
+
+impl StraceEngine {
+    /// An engine writing to `out`, showing at most `string_max` bytes of a
+    /// string.
+    pub(crate) fn new(out: Arc<TraceBuf>, string_max: usize) -> Result<impl PinInit<Self, Error>> {
+        let pending = KBox::new(
+            Pending {
+                line: Line::new(),
+                nr: None,
+                uname_buf: None,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(try_pin_init!(StraceEngine {
+            out,
+            string_max,
+            pending <- kernel::new_mutex!(pending, "utrace_strace::pending"),
+        }? Error))
+    }
+
+    /// Writes a user string argument, or its address if it cannot be read.
+    fn put_string(&self, line: &mut Line, addr: u64) {
+        let mut buf = [0u8; STRING_MAX_LIMIT + 2];
+        let cap = self.string_max + 2;
+        match user::read_cstr(addr, &mut buf[..cap]) {
+            Ok((len, _)) => {
+                let shown = len.min(self.string_max);
+                let _ = decode::write_string(line, &buf[..shown], len > self.string_max);
+            }
+            Err(_) => {
+                let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+            }
+        }
+    }
+
+    /// Writes a buffer argument of `count` bytes (for `write`).
+    fn put_buffer(&self, line: &mut Line, addr: u64, count: u64) {
+        let mut buf = [0u8; STRING_MAX_LIMIT];
+        let n = usize::try_from(count).map_or(self.string_max, |c| c.min(self.string_max));
+        match user::read(addr, &mut buf[..n]) {
+            Ok(()) => {
+                let _ = decode::write_string(line, &buf[..n], count > n as u64);
+            }
+            Err(_) => {
+                let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+            }
+        }
+    }
+
+    /// Formats the call part of the line.
+    fn put_call(&self, p: &mut Pending, call: &SyscallEntry<'_>) {
+        let nr = call.nr();
+        let args = call.args();
+        let line = &mut p.line;
+        let Some(sig) = decode::signature(nr) else {
+            match decode::syscall_name(nr) {
+                Some(name) => line.put_fmt(format_args!("{name}(")),
+                None => line.put_fmt(format_args!("syscall_{nr:#x}(")),
+            }
+            for (i, a) in args.iter().enumerate() {
+                let sep = if i == 0 { "" } else { ", " };
+                line.put_fmt(format_args!("{sep}{a:#x}"));
+            }
+            line.put_fmt(format_args!(")"));
+            return;
+        };
+        line.put_fmt(format_args!("{}(", sig.name));
+        if nr == NR_UNAME {
+            // An output argument: decoded at exit.
+            p.uname_buf = Some(args[0]);
+            return;
+        }
+        let shown = decode::shown_args(nr, &args).min(sig.args.len());
+        for (i, (&kind, &value)) in sig.args.iter().zip(args.iter()).take(shown).enumerate() {
+            if i > 0 {
+                line.put_fmt(format_args!(", "));
+            }
+            match kind {
+                ArgKind::Path => self.put_string(line, value),
+                ArgKind::Buf if nr == NR_WRITE => self.put_buffer(line, value, args[2]),
+                ArgKind::Buf => {
+                    let _ = decode::write_arg(line, ArgKind::Ptr, value);
+                }
+                _ => {
+                    let _ = decode::write_arg(line, kind, value);
+                }
+            }
+        }
+        line.put_fmt(format_args!(")"));
+    }
+
+    /// Decodes a `uname` result: `{sysname="Linux", nodename="...", ...}`.
+    fn put_uname(line: &mut Line, buf: u64, ok: bool) {
+        let mut uts = [0u8; 3 * 65];
+        if !ok || user::read(buf, &mut uts).is_err() {
+            let _ = decode::write_arg(line, ArgKind::Ptr, buf);
+            line.put_fmt(format_args!(")"));
+            return;
+        }
+        line.put_fmt(format_args!("{{"));
+        for (i, name) in ["sysname", "nodename", "release"].iter().enumerate() {
+            let field = &uts[i * 65..(i + 1) * 65];
+            let len = field.iter().position(|&c| c == 0).unwrap_or(64);
+            line.put_fmt(format_args!("{name}="));
+            let _ = decode::write_string(line, &field[..len], false);
+            line.put_fmt(format_args!(", "));
+        }
+        line.put_fmt(format_args!("...}})"));
+    }
+
+    fn emit(&self, line: &mut Line) {
+        line.finish();
+        trace_buf::push(&self.out, line.as_bytes());
+        line.clear();
+    }
+}
+
+impl Engine for StraceEngine {
+    fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
+        let nr = call.nr();
+        let mut guard = self.pending.lock();
+        let p = &mut **guard;
+        p.line.clear();
+        p.uname_buf = None;
+        self.put_call(p, call);
+        if decode::ret_kind(nr) == RetKind::NoReturn {
+            p.line.put_fmt(format_args!(" = ?"));
+            self.emit(&mut p.line);
+            p.nr = None;
+        } else {
+            p.nr = Some(nr);
+        }
+        Resume::Resume
+    }
+
+    fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {
+        let nr = call.nr();
+        let ret = call.return_value();
+        let mut guard = self.pending.lock();
+        let p = &mut **guard;
+        if p.nr.take() != Some(nr) {
+            return Resume::Resume;
+        }
+        if let Some(buf) = p.uname_buf.take() {
+            Self::put_uname(&mut p.line, buf, ret == 0);
+        }
+        let _ = decode::write_result(&mut p.line, nr, ret);
+        self.emit(&mut p.line);
+        Resume::Resume
+    }
+}

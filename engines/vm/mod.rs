@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The partial virtual-machine engine, in the spirit of umview and
+//! fakeroot-ng: a process sees a slightly different system.
+//!
+//! Driven by [`rules::Rules`]:
+//! - `return`: the call is skipped at entry; the program gets the value;
+//! - `uname`: the call runs; its result is edited at exit in the program's
+//!   buffer;
+//! - `redirect`: a path argument is rewritten at entry: the new path is
+//!   written below the program's stack red zone and the argument pointed
+//!   at it; at exit the original pointer is put back, so the program (and
+//!   any engine closer to it) finds its registers as it left them.
+//!
+//! Every other call runs untouched, and the engine is not called at its
+//! exit: it asks for exit reports one call at a time.
+
+pub(crate) mod rules;
+
+use crate::engine_core::{user, Engine, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS};
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+use kernel::task::Task;
+use rules::{rewrite_path, PATH_MAX};
+
+/// x86_64 `uname`, `execve`, `execveat`.
+const NR_UNAME: i64 = 63;
+const NR_EXECVE: i64 = 59;
+const NR_EXECVEAT: i64 = 322;
+/// Offsets of the fields in `struct new_utsname` (six 65-byte strings).
+const UTS_NODENAME: u64 = 65;
+const UTS_RELEASE: u64 = 130;
+/// The x86_64 ABI's red zone below the stack pointer, which the program
+/// may use without moving it.
+const RED_ZONE: u64 = 128;
+
+/// What an entry left for the exit of the same call.
+#[derive(Default)]
+struct Pending {
+    /// `(argument, original value)` to put back.
+    restore: Option<(usize, u64)>,
+    /// The `uname` buffer to edit.
+    uname_buf: Option<u64>,
+}
+
+/// One VM engine, attached to one task.
+#[pin_data]
+pub(crate) struct VmEngine {
+    rules: rules::Rules,
+    /// Only the traced task touches it, between the entry and the exit of
+    /// one call.
+    #[pin]
+    pending: Mutex<Pending>,
+}
+
+impl VmEngine {
+    /// An engine applying `rules`.
+    pub(crate) fn new(rules: rules::Rules) -> impl PinInit<Self, Error> {
+        try_pin_init!(VmEngine {
+            rules,
+            pending <- kernel::new_mutex!(Pending::default(), "utrace_vm::pending"),
+        }? Error)
+    }
+
+    /// Rewrites the path argument `which`, if a redirect applies. Returns
+    /// the original argument value when it did.
+    fn redirect(&self, call: &mut SyscallEntry<'_>, which: usize) -> Option<u64> {
+        let args = call.args();
+        let orig = *args.get(which)?;
+        let mut path = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL).ok()?;
+        let (len, cut) = user::read_cstr(orig, &mut path).ok()?;
+        if cut {
+            return None;
+        }
+        let mut new = KVec::new();
+        if !rewrite_path(&path[..len], &self.rules.redirects, &mut new) {
+            return None;
+        }
+        // Below the red zone, 16-byte aligned.
+        let room = (new.len() as u64 + 15) & !15;
+        let addr = call.stack_pointer().checked_sub(RED_ZONE + room)?;
+        user::write(addr, &new).ok()?;
+        let mut args = args;
+        args[which] = addr;
+        call.set_args(&args);
+        Some(orig)
+    }
+
+    fn edit_uname(&self, buf: u64) {
+        for (offset, value) in [
+            (UTS_NODENAME, &self.rules.nodename),
+            (UTS_RELEASE, &self.rules.release),
+        ] {
+            if let Some(v) = value {
+                let mut field = [0u8; rules::UTS_LEN + 1];
+                field[..v.len].copy_from_slice(&v.bytes[..v.len]);
+                // A fault leaves the program's buffer as the kernel wrote it.
+                let _ = user::write(buf.wrapping_add(offset), &field[..v.len + 1]);
+            }
+        }
+    }
+}
+
+impl Engine for VmEngine {
+    fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
+        let nr = call.nr();
+        if let Some(value) = self.rules.return_for(nr) {
+            call.abort(value);
+            return Resume::Resume;
+        }
+        if nr == NR_UNAME && (self.rules.nodename.is_some() || self.rules.release.is_some()) {
+            self.pending.lock().uname_buf = Some(call.args()[0]);
+            call.report_exit();
+            return Resume::Resume;
+        }
+        if let Some(which) = rules::path_arg(nr) {
+            if !self.rules.redirects.is_empty() {
+                if let Some(orig) = self.redirect(call, which) {
+                    self.pending.lock().restore = Some((which, orig));
+                    call.report_exit();
+                }
+            }
+        }
+        Resume::Resume
+    }
+
+    fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {
+        let pending = core::mem::take(&mut *self.pending.lock());
+        // After a successful execve the registers are the new program's:
+        // there is nothing of the old one to put back.
+        let exec_done = matches!(call.nr(), NR_EXECVE | NR_EXECVEAT) && call.return_value() == 0;
+        if let (Some((which, orig)), false) = (pending.restore, exec_done) {
+            let mut args: [u64; SYSCALL_ARGS] = call.args();
+            if let Some(a) = args.get_mut(which) {
+                *a = orig;
+                call.set_args(&args);
+            }
+        }
+        if let Some(buf) = pending.uname_buf {
+            if call.return_value() == 0 {
+                self.edit_uname(buf);
+            }
+        }
+        Resume::Resume
+    }
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The VM engine's rule language: parsing, and the pure path rewrite.
+//!
+//! Rules are text, one per line (or separated by `;`), `#` starts a
+//! comment:
+//!
+//! ```text
+//! return getuid 1000          # skip the call; the program gets 1000
+//! return geteuid 1000
+//! uname nodename vm-guest     # edit uname's result at exit
+//! uname release 7.2.0-vm
+//! redirect /virtual /tmp/real # rewrite path arguments at entry
+//! ```
+//!
+//! `return` takes any syscall the strace decoder knows by name and a
+//! decimal value (a negative errno for an error); `redirect` takes two
+//! absolute prefixes of at most [`MAX_PREFIX`] bytes and applies to the
+//! path argument of the open, stat, access, readlink and execve families.
+//! A rule set that does not parse is refused whole, with the number of the
+//! offending line.
+
+use crate::engines::strace::decode::syscall_nr;
+use kernel::prelude::*;
+
+/// Longest prefix in a `redirect` rule, in bytes.
+pub(crate) const MAX_PREFIX: usize = 255;
+/// Longest uname field value (`__NEW_UTS_LEN`).
+pub(crate) const UTS_LEN: usize = 64;
+/// Most rules in one set.
+pub(crate) const MAX_RULES: usize = 32;
+/// Longest rewritten path (`PATH_MAX` with its NUL).
+pub(crate) const PATH_MAX: usize = 4096;
+
+/// Why a rule set was refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RuleError {
+    /// Not a rule: unknown keyword, missing or extra words, bad number.
+    Malformed,
+    /// `return` names a syscall that is not known.
+    UnknownSyscall,
+    /// A prefix or uname value is too long.
+    TooLong,
+    /// More than [`MAX_RULES`] rules.
+    TooMany,
+    /// A prefix is not an absolute path.
+    NotAbsolute,
+}
+
+impl RuleError {
+    /// The errno user space gets for it.
+    pub(crate) fn errno(self) -> Error {
+        match self {
+            RuleError::TooLong => Error::from_errno(-(kernel::bindings::ENAMETOOLONG as i32)),
+            RuleError::TooMany => E2BIG,
+            _ => EINVAL,
+        }
+    }
+}
+
+/// A uname field value.
+#[derive(Clone, Copy)]
+pub(crate) struct UtsValue {
+    pub(crate) bytes: [u8; UTS_LEN],
+    pub(crate) len: usize,
+}
+
+/// A path prefix rewrite.
+pub(crate) struct Redirect {
+    pub(crate) from: KVec<u8>,
+    pub(crate) to: KVec<u8>,
+}
+
+/// A parsed rule set.
+#[derive(Default)]
+pub(crate) struct Rules {
+    /// `(syscall number, value)` for `return`.
+    pub(crate) returns: KVec<(i64, i64)>,
+    pub(crate) nodename: Option<UtsValue>,
+    pub(crate) release: Option<UtsValue>,
+    pub(crate) redirects: KVec<Redirect>,
+}
+
+impl Rules {
+    /// The value a `return` rule gives syscall `nr`, if one does.
+    pub(crate) fn return_for(&self, nr: i64) -> Option<i64> {
+        self.returns.iter().find(|(n, _)| *n == nr).map(|(_, v)| *v)
+    }
+}
+
+/// A parse failure and the 1-based line it happened on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct ParseError {
+    pub(crate) line: u32,
+    pub(crate) error: RuleError,
+}
+
+fn parse_int(word: &[u8]) -> Option<i64> {
+    let (neg, digits) = match word.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, word),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+    }
+    Some(if neg { -v } else { v })
+}
+
+fn uts_value(word: &[u8]) -> Result<UtsValue, RuleError> {
+    if word.len() > UTS_LEN - 1 {
+        return Err(RuleError::TooLong);
+    }
+    let mut bytes = [0u8; UTS_LEN];
+    bytes[..word.len()].copy_from_slice(word);
+    Ok(UtsValue {
+        bytes,
+        len: word.len(),
+    })
+}
+
+fn prefix(word: &[u8]) -> Result<KVec<u8>, RuleError> {
+    if word.len() > MAX_PREFIX {
+        return Err(RuleError::TooLong);
+    }
+    if word.first() != Some(&b'/') {
+        return Err(RuleError::NotAbsolute);
+    }
+    // A trailing slash (but the root) would break component matching.
+    let trimmed = if word.len() > 1 && word.ends_with(b"/") {
+        &word[..word.len() - 1]
+    } else {
+        word
+    };
+    let mut v = KVec::new();
+    v.extend_from_slice(trimmed, GFP_KERNEL)
+        .map_err(|_| RuleError::TooMany)?;
+    Ok(v)
+}
+
+/// Parses one rule (already split into words) into `rules`.
+fn parse_rule(words: &[&[u8]], rules: &mut Rules) -> Result<(), RuleError> {
+    match words {
+        [b"return", name, value] => {
+            let name = core::str::from_utf8(name).map_err(|_| RuleError::Malformed)?;
+            let nr = syscall_nr(name).ok_or(RuleError::UnknownSyscall)?;
+            let value = parse_int(value).ok_or(RuleError::Malformed)?;
+            rules
+                .returns
+                .push((nr, value), GFP_KERNEL)
+                .map_err(|_| RuleError::TooMany)
+        }
+        [b"uname", b"nodename", value] => {
+            rules.nodename = Some(uts_value(value)?);
+            Ok(())
+        }
+        [b"uname", b"release", value] => {
+            rules.release = Some(uts_value(value)?);
+            Ok(())
+        }
+        [b"redirect", from, to] => {
+            let r = Redirect {
+                from: prefix(from)?,
+                to: prefix(to)?,
+            };
+            rules
+                .redirects
+                .push(r, GFP_KERNEL)
+                .map_err(|_| RuleError::TooMany)
+        }
+        _ => Err(RuleError::Malformed),
+    }
+}
+
+/// Parses a rule set. Empty lines and comments are allowed; an empty set
+/// is valid (the engine then does nothing).
+pub(crate) fn parse(text: &[u8]) -> Result<Rules, ParseError> {
+    let mut rules = Rules::default();
+    let mut count = 0;
+    for (i, line) in text.split(|&c| c == b'\n').enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let fail = |error| ParseError {
+            line: line_no,
+            error,
+        };
+        let line = match line.iter().position(|&c| c == b'#') {
+            Some(p) => &line[..p],
+            None => line,
+        };
+        for rule in line.split(|&c| c == b';') {
+            let mut words: [&[u8]; 4] = [&[]; 4];
+            let mut n = 0;
+            for w in rule
+                .split(|c| c.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+            {
+                if n == words.len() {
+                    return Err(fail(RuleError::Malformed));
+                }
+                words[n] = w;
+                n += 1;
+            }
+            if n == 0 {
+                continue;
+            }
+            count += 1;
+            if count > MAX_RULES {
+                return Err(fail(RuleError::TooMany));
+            }
+            parse_rule(&words[..n], &mut rules).map_err(fail)?;
+        }
+    }
+    Ok(rules)
+}
+
+/// Rewrites `path` by the first redirect whose prefix it starts with, on a
+/// path-component boundary, into `out` (with a trailing NUL). Returns
+/// `false`, leaving `out` empty, when no redirect applies or the result
+/// would exceed [`PATH_MAX`].
+pub(crate) fn rewrite_path(path: &[u8], redirects: &[Redirect], out: &mut KVec<u8>) -> bool {
+    out.clear();
+    for r in redirects {
+        let from = &r.from[..];
+        let matches = path.starts_with(from)
+            && (from == b"/" || path.len() == from.len() || path[from.len()] == b'/');
+        if !matches {
+            continue;
+        }
+        let rest = if from == b"/" { &path[1..] } else { &path[from.len()..] };
+        let to = &r.to[..];
+        // Redirecting "/" to "/x" makes "/a" "/x/a": put back the slash
+        // the root prefix consumed.
+        let sep: &[u8] = if from == b"/" && to != b"/" { b"/" } else { b"" };
+        if to.len() + sep.len() + rest.len() + 1 > PATH_MAX {
+            return false;
+        }
+        let ok = out.extend_from_slice(to, GFP_KERNEL).is_ok()
+            && out.extend_from_slice(sep, GFP_KERNEL).is_ok()
+            && out.extend_from_slice(rest, GFP_KERNEL).is_ok()
+            && out.push(0, GFP_KERNEL).is_ok();
+        if !ok {
+            out.clear();
+        }
+        return ok;
+    }
+    false
+}
+
+/// The argument holding the path, for the x86_64 syscalls a redirect
+/// applies to.
+pub(crate) fn path_arg(nr: i64) -> Option<usize> {
+    match nr {
+        // open, stat, lstat, access, execve, chdir, readlink, creat
+        2 | 4 | 6 | 21 | 59 | 80 | 89 | 85 => Some(0),
+        // openat, newfstatat, readlinkat, faccessat, statx, faccessat2,
+        // openat2
+        257 | 262 | 267 | 269 | 332 | 439 | 437 => Some(1),
+        _ => None,
+    }
+}
+
+#[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+#[kunit_tests(utrace_vm_rules)]
+mod tests {
+    use super::*;
+
+    fn err(text: &[u8]) -> Option<ParseError> {
+        parse(text).err()
+    }
+
+    #[test]
+    fn parses_every_kind() -> Result {
+        let r = parse(
+            b"return getuid 1000\n# comment\n\nreturn getegid -1 ; uname nodename vm\n\
+              uname release 7.2-vm\nredirect /virtual/ /tmp/real",
+        )
+        .map_err(|_| EINVAL)?;
+        assert_eq!(r.return_for(102), Some(1000));
+        assert_eq!(r.return_for(108), Some(-1));
+        assert_eq!(r.return_for(39), None);
+        let n = r.nodename.ok_or(EINVAL)?;
+        assert_eq!(&n.bytes[..n.len], b"vm");
+        let rel = r.release.ok_or(EINVAL)?;
+        assert_eq!(&rel.bytes[..rel.len], b"7.2-vm");
+        assert_eq!(r.redirects.len(), 1);
+        assert_eq!(&r.redirects[0].from[..], b"/virtual");
+        assert_eq!(&r.redirects[0].to[..], b"/tmp/real");
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_with_line_numbers() {
+        let e = |line, error| Some(ParseError { line, error });
+        assert_eq!(err(b"return nosuchcall 1"), e(1, RuleError::UnknownSyscall));
+        assert_eq!(err(b"\n\nreturn getuid"), e(3, RuleError::Malformed));
+        assert_eq!(err(b"return getuid 12x"), e(1, RuleError::Malformed));
+        assert_eq!(err(b"return getuid 99999999999999999999"), e(1, RuleError::Malformed));
+        assert_eq!(err(b"frobnicate"), e(1, RuleError::Malformed));
+        assert_eq!(err(b"uname sysname x"), e(1, RuleError::Malformed));
+        assert_eq!(err(b"redirect relative /x"), e(1, RuleError::NotAbsolute));
+        assert_eq!(err(b"return getuid 1 2"), e(1, RuleError::Malformed));
+        let mut long = [b'a'; 300];
+        long[0] = b'/';
+        let mut text = KVec::new();
+        assert!(text.extend_from_slice(b"redirect ", GFP_KERNEL).is_ok());
+        assert!(text.extend_from_slice(&long, GFP_KERNEL).is_ok());
+        assert!(text.extend_from_slice(b" /x", GFP_KERNEL).is_ok());
+        assert_eq!(err(&text), e(1, RuleError::TooLong));
+        assert_eq!(
+            err(b"uname nodename aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            e(1, RuleError::TooLong)
+        );
+    }
+
+    #[test]
+    fn rejects_too_many_rules() {
+        let mut text = KVec::new();
+        for _ in 0..=MAX_RULES {
+            assert!(text.extend_from_slice(b"return getuid 1\n", GFP_KERNEL).is_ok());
+        }
+        assert_eq!(err(&text).map(|e| e.error), Some(RuleError::TooMany));
+        assert_eq!(RuleError::TooMany.errno(), E2BIG);
+        assert_eq!(RuleError::Malformed.errno(), EINVAL);
+    }
+
+    fn redirect(from: &[u8], to: &[u8]) -> Result<KVec<Redirect>> {
+        let mut v = KVec::new();
+        let mut f = KVec::new();
+        f.extend_from_slice(from, GFP_KERNEL)?;
+        let mut t = KVec::new();
+        t.extend_from_slice(to, GFP_KERNEL)?;
+        v.push(Redirect { from: f, to: t }, GFP_KERNEL)?;
+        Ok(v)
+    }
+
+    #[test]
+    fn rewrites_on_component_boundaries() -> Result {
+        let r = redirect(b"/virtual", b"/tmp/real")?;
+        let mut out = KVec::new();
+        assert!(rewrite_path(b"/virtual/etc/hostname", &r, &mut out));
+        assert_eq!(&out[..], b"/tmp/real/etc/hostname\0");
+        assert!(rewrite_path(b"/virtual", &r, &mut out));
+        assert_eq!(&out[..], b"/tmp/real\0");
+        assert!(!rewrite_path(b"/virtualx/a", &r, &mut out));
+        assert!(out.is_empty());
+        assert!(!rewrite_path(b"/etc/virtual", &r, &mut out));
+        assert!(!rewrite_path(b"relative", &r, &mut out));
+        Ok(())
+    }
+
+    #[test]
+    fn path_arguments() {
+        assert_eq!(path_arg(2), Some(0));
+        assert_eq!(path_arg(257), Some(1));
+        assert_eq!(path_arg(332), Some(1));
+        assert_eq!(path_arg(0), None);
+    }
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * engines_test - the strace and VM engines, through the utrace tool and
+ * /dev/utrace.
+ *
+ * Runs /usr/bin/utrace over /usr/bin/sysinfo and checks exact lines: what
+ * the program prints under each VM rule, what the strace engine writes,
+ * and how the two differ between the right order (strace closest to the
+ * program) and the naive one.  Then the control device's errors.
+ */
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/utrace.h>
+#include "ktap.h"
+
+static char out[65536], err[65536];
+
+/* Runs argv, capturing stdout and stderr; returns the exit status. */
+static int run(const char *const argv[])
+{
+	int o[2], e[2], status = -1;
+	size_t no = 0, ne = 0;
+	pid_t pid;
+
+	if (pipe(o) || pipe(e))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(o[0]);
+		close(e[0]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	/* Both pipes are small: read them in turn until both close. */
+	for (int open_fds = 2; open_fds;) {
+		ssize_t n;
+
+		open_fds = 0;
+		if (o[0] >= 0) {
+			n = read(o[0], out + no, sizeof(out) - 1 - no);
+			if (n > 0)
+				no += n;
+			else {
+				close(o[0]);
+				o[0] = -1;
+			}
+		}
+		if (e[0] >= 0) {
+			n = read(e[0], err + ne, sizeof(err) - 1 - ne);
+			if (n > 0)
+				ne += n;
+			else {
+				close(e[0]);
+				e[0] = -1;
+			}
+		}
+		open_fds = (o[0] >= 0) + (e[0] >= 0);
+	}
+	out[no] = 0;
+	err[ne] = 0;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Whether @text has @line as a whole line. */
+static int has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || !p[len]))
+			return 1;
+	return 0;
+}
+
+/* Whether a line of @text starts with @prefix. */
+static int has_line_prefix(const char *text, const char *prefix)
+{
+	for (const char *p = text; (p = strstr(p, prefix)); p++)
+		if (p == text || p[-1] == '\n')
+			return 1;
+	return 0;
+}
+
+#define CHECK_LINE(text, line) \
+	CHECK(has_line(text, line), "no line '%s' in:\n%s", line, text)
+#define CHECK_NO_LINE(text, line) \
+	CHECK(!has_line(text, line), "unexpected line '%s'", line)
+
+static void setup_files(void)
+{
+	int fd;
+
+	mkdir("/tmp/real", 0755);
+	fd = open("/tmp/real/hostname", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	if (fd >= 0) {
+		if (write(fd, "real-host\n", 10) != 10)
+			ktap_case_failed = 1;
+		close(fd);
+	}
+}
+
+static void vm_identity(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm",
+		"return getuid 1000; return geteuid 1001\nreturn getgid 100;return getegid 101",
+		"--", "/usr/bin/sysinfo", NULL };
+
+	CHECK(run(argv) == 0, "status; stderr: %s", err);
+	CHECK_LINE(out, "uid=1000 euid=1001 gid=100 egid=101");
+}
+
+static void vm_uname(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm",
+		"uname nodename vm-guest; uname release 7.2-vm",
+		"--", "/usr/bin/sysinfo", NULL };
+
+	CHECK(run(argv) == 0, "status; stderr: %s", err);
+	CHECK_LINE(out, "nodename=vm-guest release=7.2-vm");
+}
+
+static void vm_redirect(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", "redirect /virtual /tmp/real",
+		"--", "/usr/bin/sysinfo", "/virtual/hostname", "/virtualx", NULL };
+	const char *bare[] = { "/usr/bin/sysinfo", "/virtual/hostname", NULL };
+
+	setup_files();
+	CHECK(run(argv) == 1, "status; stderr: %s", err);
+	CHECK_LINE(out, "/virtual/hostname: real-host");
+	/* Only whole path components match. */
+	CHECK_LINE(out, "/virtualx: No such file or directory");
+	CHECK(run(bare) == 1, "bare status");
+	CHECK_LINE(out, "/virtual/hostname: No such file or directory");
+}
+
+static void strace_lines(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "--",
+		"/usr/bin/sysinfo", "/nope", NULL };
+
+	CHECK(run(argv) == 1, "status");
+	CHECK_LINE(err, "getuid() = 0");
+	CHECK_LINE(err, "geteuid() = 0");
+	CHECK_LINE(err, "openat(AT_FDCWD, \"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)");
+	CHECK_LINE(err, "write(1, \"uid=0 euid=0 gid=0 egid=0\\n\", 26) = 26");
+	CHECK_LINE(err, "exit_group(1) = ?");
+	CHECK(has_line_prefix(err, "execve(\"/usr/bin/sysinfo\", 0x"), "no execve line:\n%s", err);
+}
+
+static const char *stacked_rules =
+	"return getuid 1000; redirect /virtual /tmp/real; uname nodename vm-guest";
+
+static void strace_over_vm_shows_what_the_program_sees(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", stacked_rules, "--strace",
+		"--", "/usr/bin/sysinfo", "/virtual/hostname", NULL };
+
+	setup_files();
+	CHECK(run(argv) == 0, "status; stderr: %s", err);
+	CHECK_LINE(out, "uid=1000 euid=0 gid=0 egid=0");
+	CHECK_LINE(out, "/virtual/hostname: real-host");
+	CHECK_LINE(err, "getuid() = 1000");
+	CHECK_LINE(err, "openat(AT_FDCWD, \"/virtual/hostname\", O_RDONLY) = 3");
+	CHECK(has_line_prefix(err, "uname({sysname=\"Linux\", nodename=\"vm-guest\", release="),
+	      "uname not shown as the program got it:\n%s", err);
+}
+
+static void naive_order_shows_what_the_program_never_saw(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--order", "forward", "--vm", stacked_rules,
+		"--strace", "--", "/usr/bin/sysinfo", "/virtual/hostname", NULL };
+
+	setup_files();
+	CHECK(run(argv) == 0, "status; stderr: %s", err);
+	/* The program sees the same... */
+	CHECK_LINE(out, "/virtual/hostname: real-host");
+	CHECK(has_line_prefix(out, "nodename=vm-guest"), "program output:\n%s", out);
+	/* ...but strace, under the VM, shows the real path and nodename. */
+	CHECK_LINE(err, "openat(AT_FDCWD, \"/tmp/real/hostname\", O_RDONLY) = 3");
+	CHECK_NO_LINE(err, "openat(AT_FDCWD, \"/virtual/hostname\", O_RDONLY) = 3");
+	CHECK(!has_line_prefix(err, "uname({sysname=\"Linux\", nodename=\"vm-guest\""),
+	      "strace under the VM saw the edited uname");
+}
+
+static void rejected_rules(void)
+{
+	static const struct { const char *rules, *message; } cases[] = {
+		{ "return nosuchcall 1", "utrace: --vm: line 1: unknown syscall (Invalid argument)" },
+		{ "frobnicate", "utrace: --vm: line 1: not a rule (Invalid argument)" },
+		{ "return getuid\nreturn getgid x", "utrace: --vm: line 1: not a rule (Invalid argument)" },
+		{ "redirect relative /x", "utrace: --vm: line 1: prefix is not an absolute path (Invalid argument)" },
+		{ "uname nodename 0123456789012345678901234567890123456789012345678901234567890123456789",
+		  "utrace: --vm: line 1: prefix or value too long (File name too long)" },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { "/usr/bin/utrace", "--vm", cases[i].rules, "--",
+			"/usr/bin/sysinfo", NULL };
+
+		CHECK(run(argv) == 2, "rules '%s' accepted", cases[i].rules);
+		CHECK_LINE(err, cases[i].message);
+		/* The program never ran. */
+		CHECK(out[0] == 0, "the program ran: %s", out);
+	}
+}
+
+static void control_errors(void)
+{
+	int fd = open("/dev/utrace", O_RDWR);
+	struct utrace_strace_attach s = { 0 };
+	struct utrace_vm_attach v = { 0 };
+	struct utrace_read r = { 0 };
+	int slot;
+
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	s.flags = 1;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), EINVAL);
+	s.flags = 0;
+	s.reserved = 7;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), EINVAL);
+	s.reserved = 0;
+	s.string_max = 1000;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), EINVAL);
+	s.string_max = 0;
+	s.pid = 2;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), EPERM);
+	s.pid = 999999;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, (void *)8), EFAULT);
+	v.rules_len = 0;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
+	CHECK(v.error == UTRACE_VM_NOT_TEXT, "error %u", v.error);
+	v.rules_len = 5000;
+	v.error = 0;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
+	CHECK(v.error == UTRACE_VM_NOT_TEXT, "error %u", v.error);
+	v.rules_len = 10;
+	v.rules = 8;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EFAULT);
+	v.rules = (unsigned long)"ab\0cd";
+	v.rules_len = 5;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
+	/* Detach twice. */
+	s.pid = 0;
+	slot = ioctl(fd, UTRACE_ATTACH_STRACE, &s);
+	CHECK(slot >= 0, "attach: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, slot), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 40), EINVAL);
+	r.buf = 8;
+	r.len = 100;
+	/* Empty buffer: nothing to copy, even to a bad pointer. */
+	CHECK(ioctl(fd, UTRACE_READ, &r) == 0 && r.got == 0, "empty read");
+	CHECK_ERRNO(ioctl(fd, _IO(UTRACE_IOC_MAGIC, 77), 0), ENOTTY);
+	close(fd);
+}
+
+static void dropped_lines_are_counted_and_reported(void)
+{
+	static char buf[65536];
+	struct utrace_strace_attach s = { 0 };
+	struct utrace_read r;
+	int fd = open("/dev/utrace", O_RDWR);
+	unsigned long lines = 0, calls = 6000;
+	int slot, notice = 0;
+
+	slot = ioctl(fd, UTRACE_ATTACH_STRACE, &s);
+	CHECK(slot >= 0, "attach: %s", strerror(errno));
+	/* ~15 bytes a line: overflows the 64 KiB buffer without a reader. */
+	for (unsigned long i = 0; i < calls; i++)
+		syscall(SYS_getppid);
+	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	do {
+		r = (struct utrace_read){ .buf = (unsigned long)buf, .len = sizeof(buf) };
+		CHECK(ioctl(fd, UTRACE_READ, &r) == 0, "read: %s", strerror(errno));
+		for (unsigned int i = 0; i < r.got; i++)
+			lines += buf[i] == '\n';
+		buf[r.got < sizeof(buf) ? r.got : sizeof(buf) - 1] = 0;
+		notice |= strstr(buf, "<utrace: ") && strstr(buf, " lines dropped>");
+	} while (r.got);
+	CHECK(r.dropped > 0, "nothing dropped");
+	CHECK(notice, "no drop notice in the text");
+	/* Every getppid is either a line or counted (plus a few other calls). */
+	CHECK(lines - 1 + r.dropped >= calls, "%lu lines + %llu dropped < %lu calls",
+	      lines, (unsigned long long)r.dropped, calls);
+	close(fd);
+}
+
+KTAP_MAIN("guest_engines",
+	  KTAP_CASE(vm_identity),
+	  KTAP_CASE(vm_uname),
+	  KTAP_CASE(vm_redirect),
+	  KTAP_CASE(strace_lines),
+	  KTAP_CASE(strace_over_vm_shows_what_the_program_sees),
+	  KTAP_CASE(naive_order_shows_what_the_program_never_saw),
+	  KTAP_CASE(rejected_rules),
+	  KTAP_CASE(control_errors),
+	  KTAP_CASE(dropped_lines_are_counted_and_reported))

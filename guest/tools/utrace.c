@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * utrace - run a program under utrace-rs engines.
+ *
+ *   utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N]
+ *          -- PROG [ARGS...]
+ *
+ * Attaches the engines to a child before it execs PROG, prints the strace
+ * engine's lines on stderr while it runs, and exits with its status.
+ *
+ * --order reverse (the default) attaches the VM first and strace second,
+ * so strace sits closer to the program: it shows the calls as the program
+ * makes them and the results as the program gets them.  --order forward
+ * attaches strace first, under the VM: it exists to show the naive order
+ * going wrong.  RULES: see `utrace --help`; ';' or newlines separate rules.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/utrace.h>
+
+static const char *vm_errors[] = {
+	[UTRACE_VM_OK] = "no error",
+	[UTRACE_VM_MALFORMED] = "not a rule",
+	[UTRACE_VM_UNKNOWN_SYSCALL] = "unknown syscall",
+	[UTRACE_VM_TOO_LONG] = "prefix or value too long",
+	[UTRACE_VM_TOO_MANY] = "too many rules (at most 32)",
+	[UTRACE_VM_NOT_ABSOLUTE] = "prefix is not an absolute path",
+	[UTRACE_VM_NOT_TEXT] = "empty, over 4096 bytes, or not text",
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N] -- PROG [ARGS...]\n"
+		"VM rules, separated by ';' or newlines:\n"
+		"  return SYSCALL VALUE      skip SYSCALL, the program gets VALUE\n"
+		"  uname nodename NAME       edit uname()'s nodename (release: uname release REL)\n"
+		"  redirect /FROM /TO        open/stat/access/execve of /FROM/... use /TO/...\n");
+}
+
+static void drain(int fd)
+{
+	static char buf[65536];
+	struct utrace_read r;
+
+	do {
+		r = (struct utrace_read){ .buf = (unsigned long)buf, .len = sizeof(buf) };
+		if (ioctl(fd, UTRACE_READ, &r)) {
+			fprintf(stderr, "utrace: read: %s\n", strerror(errno));
+			return;
+		}
+		if (r.got && write(2, buf, r.got) != (ssize_t)r.got)
+			return;
+	} while (r.got);
+}
+
+/* PROG as execve wants it: a path, searched in PATH if it has no '/'. */
+static const char *resolve(const char *prog, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(prog, '/') || !path)
+		return prog;
+	while (*path) {
+		const char *end = strchrnul(path, ':');
+
+		snprintf(buf, len, "%.*s/%s", (int)(end - path), path, prog);
+		if (access(buf, X_OK) == 0)
+			return buf;
+		path = *end ? end + 1 : end;
+	}
+	return prog;
+}
+
+static int attach_vm(int fd, pid_t pid, const char *rules)
+{
+	struct utrace_vm_attach a = {
+		.pid = pid, .rules = (unsigned long)rules, .rules_len = strlen(rules),
+	};
+	int slot = ioctl(fd, UTRACE_ATTACH_VM, &a);
+
+	if (slot < 0) {
+		if (a.error)
+			fprintf(stderr, "utrace: --vm: line %u: %s (%s)\n", a.error_line,
+				a.error < sizeof(vm_errors) / sizeof(vm_errors[0]) ?
+				vm_errors[a.error] : "?", strerror(errno));
+		else
+			fprintf(stderr, "utrace: attaching the VM engine: %s\n", strerror(errno));
+	}
+	return slot;
+}
+
+static int attach_strace(int fd, pid_t pid, unsigned int string_max)
+{
+	struct utrace_strace_attach a = { .pid = pid, .string_max = string_max };
+	int slot = ioctl(fd, UTRACE_ATTACH_STRACE, &a);
+
+	if (slot < 0)
+		fprintf(stderr, "utrace: attaching the strace engine: %s\n", strerror(errno));
+	return slot;
+}
+
+int main(int argc, char **argv)
+{
+	const char *rules = NULL, *order = "reverse", *prog;
+	char path[PATH_MAX], c = 0;
+	unsigned int string_max = 0;
+	int strace = 0, i, fd, go[2], status, failed = 0;
+	pid_t child;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--vm") && i + 1 < argc) {
+			rules = argv[++i];
+		} else if (!strcmp(argv[i], "--strace")) {
+			strace = 1;
+		} else if (!strcmp(argv[i], "--order") && i + 1 < argc) {
+			order = argv[++i];
+		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
+			string_max = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "utrace: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i + 1 >= argc || (strcmp(order, "reverse") && strcmp(order, "forward"))) {
+		usage(stderr);
+		return 2;
+	}
+	prog = resolve(argv[i + 1], path, sizeof(path));
+	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "utrace: /dev/utrace: %s (is CONFIG_UTRACE on?)\n", strerror(errno));
+		return 2;
+	}
+	if (pipe2(go, O_CLOEXEC)) {
+		perror("utrace: pipe");
+		return 2;
+	}
+	child = fork();
+	if (child == 0) {
+		/* Wait until the engines are attached, then become PROG. */
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execv(prog, argv + i + 1);
+		fprintf(stderr, "utrace: %s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	if (!strcmp(order, "reverse")) {
+		failed |= rules && attach_vm(fd, child, rules) < 0;
+		failed |= strace && attach_strace(fd, child, string_max) < 0;
+	} else {
+		failed |= strace && attach_strace(fd, child, string_max) < 0;
+		failed |= rules && attach_vm(fd, child, rules) < 0;
+	}
+	if (failed) {
+		close(go[1]);	/* the child exits without running PROG */
+		waitpid(child, NULL, 0);
+		return 2;
+	}
+	if (write(go[1], &c, 1) != 1) {
+		perror("utrace: releasing the child");
+		return 2;
+	}
+	close(go[1]);
+	for (;;) {
+		pid_t r = waitpid(child, &status, WNOHANG);
+
+		drain(fd);
+		if (r == child)
+			break;
+		usleep(2000);
+	}
+	drain(fd);
+	close(fd);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * /dev/utrace: attach utrace-rs engines to a process and read their output.
+ *
+ * Each open file owns the engines it attached (until it is closed, or the
+ * engine is detached, or the traced task dies) and one trace buffer that
+ * all of its strace engines write to.
+ *
+ * Targets: pid 0 is the caller; any other pid (in the caller's pid
+ * namespace) must be a process the caller may PTRACE_ATTACH to (same
+ * rules: uid/gid, CAP_SYS_PTRACE, dumpability, Yama), else EPERM.  Kernel
+ * threads: EPERM.  Exiting or unknown tasks: ESRCH.
+ *
+ * Order: engines attached later sit closer to user mode: at syscall entry
+ * they are called first, at exit last.  To trace what a program sees under
+ * a VM, attach the VM engine first and the strace engine second.
+ */
+#ifndef _UAPI_LINUX_UTRACE_H
+#define _UAPI_LINUX_UTRACE_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+struct utrace_strace_attach {
+	__s32 pid;
+	__u32 string_max;	/* string bytes shown; 0: 32; at most 256 */
+	__u32 flags;		/* must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
+/* Why a VM rule set was refused (utrace_vm_attach.error). */
+enum utrace_vm_error {
+	UTRACE_VM_OK = 0,
+	UTRACE_VM_MALFORMED = 1,	/* not a rule */
+	UTRACE_VM_UNKNOWN_SYSCALL = 2,	/* `return` names no known syscall */
+	UTRACE_VM_TOO_LONG = 3,		/* prefix > 255 or uname value > 64 */
+	UTRACE_VM_TOO_MANY = 4,		/* more than 32 rules */
+	UTRACE_VM_NOT_ABSOLUTE = 5,	/* a prefix is not an absolute path */
+	UTRACE_VM_NOT_TEXT = 6,		/* rules_len 0 or > 4096, or a NUL */
+};
+
+struct utrace_vm_attach {
+	__s32 pid;
+	__u32 rules_len;	/* bytes at rules, 1..4096, no NUL */
+	__u64 rules;		/* user pointer to the rule text */
+	__u32 error;		/* out: enum utrace_vm_error */
+	__u32 error_line;	/* out: 1-based line of the error, or 0 */
+};
+
+struct utrace_read {
+	__u64 buf;		/* user pointer */
+	__u32 len;		/* bytes at buf */
+	__u32 got;		/* out: bytes written, whole lines only */
+	__u64 dropped;		/* out: lines dropped so far (buffer full) */
+};
+
+#define UTRACE_IOC_MAGIC	0xb6
+/* Each returns the new engine's slot in this file (>= 0). */
+#define UTRACE_ATTACH_STRACE	_IOW(UTRACE_IOC_MAGIC, 1, struct utrace_strace_attach)
+#define UTRACE_ATTACH_VM	_IOWR(UTRACE_IOC_MAGIC, 2, struct utrace_vm_attach)
+/* Argument: the slot, by value.  ESRCH if already detached. */
+#define UTRACE_DETACH		_IO(UTRACE_IOC_MAGIC, 3)
+/* Takes trace text out of the buffer; got = 0 when it is empty. */
+#define UTRACE_READ		_IOWR(UTRACE_IOC_MAGIC, 4, struct utrace_read)
+
+#endif /* _UAPI_LINUX_UTRACE_H */
