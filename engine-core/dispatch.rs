@@ -6,10 +6,11 @@
 //! with the task's user registers behind [`LiveRegs`].
 
 use super::policy::Disposition;
-use super::report::{SyscallRegs, SYSCALL_ARGS};
+use super::report::{CloneReport, SyscallRegs, SYSCALL_ARGS};
 use super::task;
 use kernel::bindings;
 use kernel::ffi::c_ulong;
+use kernel::task::Task;
 
 /// The user registers of the current task, at a syscall boundary.
 ///
@@ -91,6 +92,18 @@ pub(crate) extern "C" fn utrace_report_syscall_exit(regs: *mut bindings::pt_regs
     // INVARIANT: the exit code passes the current task's register frame.
     let mut live = LiveRegs { regs };
     task::with_current_registry(|task, reg| reg.report_syscall_exit(task, &mut live));
+}
+
+/// The current task created `child`, which has not run yet (called from
+/// `kernel_clone()` for tasks that have a registry).
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_report_clone(child: *mut bindings::task_struct, flags: u64) {
+    // SAFETY: `kernel_clone()` passes the task it just created, which it
+    // keeps alive through this call; `Task` is a transparent wrapper of
+    // task_struct.
+    let child: &Task = unsafe { &*child.cast::<Task>() };
+    let report = CloneReport::new(child, flags);
+    task::with_current_registry(|task, reg| reg.report_clone(task, &report));
 }
 
 /// The current task is dead (called from `do_exit()` after

@@ -9,7 +9,7 @@
 //! time, with no lock held: they may sleep and may allocate.
 
 use super::policy::Resume;
-use super::report::{SyscallEntry, SyscallExit};
+use super::report::{CloneReport, SyscallEntry, SyscallExit};
 use kernel::prelude::*;
 use kernel::task::Task;
 
@@ -24,6 +24,9 @@ pub struct Events(u32);
 impl Events {
     /// No events: the engine stays attached but is never called.
     pub const NONE: Events = Events(0);
+    /// The task created a task (process or thread), reported in attach
+    /// order before the child first runs.
+    pub const CLONE: Events = Events(1 << 2);
     /// Syscall entry, reported in reverse attach order.
     pub const SYSCALL_ENTRY: Events = Events(1 << 6);
     /// Syscall exit, reported in attach order.
@@ -32,7 +35,7 @@ impl Events {
     pub const SYSCALL: Events = Events(Self::SYSCALL_ENTRY.0 | Self::SYSCALL_EXIT.0);
 
     /// Every event engine-core can report today.
-    pub const SUPPORTED: Events = Self::SYSCALL;
+    pub const SUPPORTED: Events = Events(Self::SYSCALL.0 | Self::CLONE.0);
 
     /// The mask from its raw bits; `EINVAL` for a bit engine-core does not
     /// report (the mask is refused whole, nothing is changed).
@@ -41,6 +44,11 @@ impl Events {
             return Err(EINVAL);
         }
         Ok(Events(bits))
+    }
+
+    /// Both sets of events.
+    pub const fn union(self, other: Events) -> Events {
+        Events(self.0 | other.0)
     }
 
     /// The raw bits.
@@ -83,6 +91,16 @@ pub trait Engine: Send + Sync + 'static {
     /// the engines called before left them, and the disposition they chose;
     /// the last engine called decides whether the syscall runs.
     fn report_syscall_entry(&self, _task: &Task, _call: &mut SyscallEntry<'_>) -> Resume {
+        Resume::Resume
+    }
+
+    /// The task created `clone.child()`, which has not run yet.
+    ///
+    /// Called in attach order. An engine that wants the child traced too
+    /// attaches to it here (a new instance of itself, or another engine):
+    /// attached before the child runs, it misses nothing. The child
+    /// starts with no engines otherwise.
+    fn report_clone(&self, _task: &Task, _clone: &CloneReport<'_>) -> Resume {
         Resume::Resume
     }
 

@@ -124,3 +124,8 @@ struct utrace *utrace_helper_registry_take(struct task_struct *task)
 {
 	return xchg(&task->utrace, NULL);
 }
+
+pid_t utrace_helper_task_pid_vnr(struct task_struct *task)
+{
+	return task_pid_vnr(task);
+}

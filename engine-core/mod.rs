@@ -26,6 +26,7 @@ pub mod policy;
 mod registry;
 mod report;
 mod task;
+pub use task::pid_vnr;
 pub mod user;
 
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
@@ -34,4 +35,4 @@ mod tests;
 pub use engine::{Engine, Events};
 pub use handle::{Attach, EngineHandle, Match};
 pub use policy::{Disposition, Resume};
-pub use report::{Arg, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS};
+pub use report::{Arg, CloneReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS};

@@ -29,7 +29,7 @@ use super::policy::{
     combine_resume, decide_attach, report_index, AttachDecision, AttachRequest, Disposition,
     Resume, SyscallSide,
 };
-use super::report::{SyscallEntry, SyscallExit, SyscallRegs};
+use super::report::{CloneReport, SyscallEntry, SyscallExit, SyscallRegs};
 use super::task;
 use core::any::TypeId;
 use core::ptr::{self, NonNull};
@@ -471,6 +471,27 @@ impl Registry {
         drop(list);
         if action == Resume::Stop {
             // A kill ends the stop; the task then dies on its way out.
+            self.wait_while_stopped();
+        }
+    }
+
+    /// Reports that the task created a task, in attach order.
+    pub(crate) fn report_clone(&self, task: &Task, report: &CloneReport<'_>) {
+        let Some(list) = self.snapshot() else {
+            return;
+        };
+        let mut action = Resume::Resume;
+        for att in list.engines.iter() {
+            if !att.events().contains(Events::CLONE) {
+                continue;
+            }
+            if let Some(answer) = self.call(att, |e| e.report_clone(task, report)) {
+                action = combine_resume(action, answer);
+                self.take_answer(att, answer);
+            }
+        }
+        drop(list);
+        if action == Resume::Stop {
             self.wait_while_stopped();
         }
     }

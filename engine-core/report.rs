@@ -183,3 +183,35 @@ impl<'a> SyscallExit<'a> {
         self.aborted
     }
 }
+
+/// `CLONE_THREAD`: the child shares the parent's thread group.
+const CLONE_THREAD: u64 = 0x0001_0000;
+
+/// A new task, as a clone callback sees it.
+pub struct CloneReport<'a> {
+    child: &'a kernel::task::Task,
+    flags: u64,
+}
+
+impl<'a> CloneReport<'a> {
+    /// A report of `child`, created with `flags` (`CLONE_*`).
+    pub(crate) fn new(child: &'a kernel::task::Task, flags: u64) -> Self {
+        Self { child, flags }
+    }
+
+    /// The new task. It has not run yet: engines attached to it now see
+    /// everything it does.
+    pub fn child(&self) -> &'a kernel::task::Task {
+        self.child
+    }
+
+    /// The `CLONE_*` flags it was created with.
+    pub fn flags(&self) -> u64 {
+        self.flags
+    }
+
+    /// Whether the child is a thread of the parent's process.
+    pub fn is_thread(&self) -> bool {
+        self.flags & CLONE_THREAD != 0
+    }
+}

@@ -26,6 +26,7 @@ extern "C" {
     fn utrace_helper_wait_while_stopped(stops: *mut c_int) -> c_int;
     fn utrace_helper_wake_stopped();
     fn utrace_helper_wait_a_tick() -> bool;
+    fn utrace_helper_task_pid_vnr(task: *mut bindings::task_struct) -> i32;
     fn utrace_helper_registry(task: *mut bindings::task_struct) -> *mut Registry;
     fn utrace_helper_registry_install(
         task: *mut bindings::task_struct,
@@ -93,6 +94,13 @@ pub(crate) fn wake_stopped() {
 pub(crate) fn wait_a_tick() -> bool {
     // SAFETY: called from process context (barrier waits), no lock held.
     unsafe { utrace_helper_wait_a_tick() }
+}
+
+/// The pid of `task` in the current task's pid namespace (0 if it is not
+/// visible there). Read in C: see the module documentation on task_struct.
+pub fn pid_vnr(task: &Task) -> i32 {
+    // SAFETY: `task` is live for the borrow.
+    unsafe { utrace_helper_task_pid_vnr(task.as_ptr()) }
 }
 
 /// Waits for an RCU grace period.

@@ -12,7 +12,7 @@ use super::engine::{Engine, Events};
 use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{Disposition, Resume};
 use super::registry::Registry;
-use super::report::{Arg, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS};
+use super::report::{Arg, CloneReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
@@ -105,6 +105,14 @@ impl Engine for Probe {
             .lock()
             .push((self.id, b'x', call.return_value()), GFP_KERNEL);
         (self.on_exit)(self, call)
+    }
+
+    fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
+        let _ = self
+            .log
+            .lock()
+            .push((self.id, b'c', clone.flags() as i64), GFP_KERNEL);
+        Resume::Resume
     }
 }
 
@@ -465,6 +473,32 @@ mod suite {
         let s = seen(&log)?;
         assert_eq!(&s[..], &[(1, b'n', 0), (1, b'n', 1), (1, b'x', 6), (1, b'n', 2)]);
         h.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn clone_reported_in_attach_order_to_those_who_asked() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let mut handles = KVec::new();
+        for id in 1..=3u32 {
+            let events = if id == 2 {
+                Events::SYSCALL
+            } else {
+                Events::SYSCALL | Events::CLONE
+            };
+            let p = probe(id, &log, pass_entry, pass_exit)?;
+            handles.push(attach(&reg, p, events)?, GFP_KERNEL)?;
+        }
+        let task: &Task = kernel::current!();
+        // CLONE_THREAD | CLONE_VM
+        let report = CloneReport::new(task, 0x10100);
+        assert!(report.is_thread());
+        reg.report_clone(task, &report);
+        assert_eq!(&seen(&log)?[..], &[(1, b'c', 0x10100), (3, b'c', 0x10100)]);
+        for h in handles.iter() {
+            h.detach()?;
+        }
         Ok(())
     }
 

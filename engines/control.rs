@@ -9,20 +9,19 @@
 //! ptrace the target: making it world-accessible (0666, as the test guest
 //! does) is safe.
 
+use super::session::{Session, Slot};
 use super::strace::{trace_buf, StraceEngine, DEFAULT_STRING_MAX, STRING_MAX_LIMIT};
 use super::vm::{rules, VmEngine};
-use crate::engine_core::{access, Attach, EngineHandle, Events};
+use crate::engine_core::{access, Attach, Events};
 use core::mem::size_of;
 use kernel::fs::File;
 use kernel::ioctl::{_IO, _IOW, _IOWR};
 use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::Arc;
 use kernel::transmute::{AsBytes, FromBytes};
 use kernel::uaccess::{UserPtr, UserSlice};
 
-/// Engines one open file may attach.
-const MAX_SLOTS: usize = 64;
 /// Longest VM rule text.
 const MAX_RULES_TEXT: usize = 4096;
 /// Most trace bytes one read returns.
@@ -47,10 +46,12 @@ struct VmArgs {
     pid: i32,
     rules_len: u32,
     rules: u64,
+    flags: u32,
     error: u32,
     error_line: u32,
+    reserved: u32,
 }
-// SAFETY: `repr(C)`, 4 + 4 + 8 + 4 + 4 bytes, no padding: any bytes valid.
+// SAFETY: `repr(C)`, 4 + 4 + 8 + 4 * 4 bytes, no padding: any bytes valid.
 unsafe impl FromBytes for VmArgs {}
 // SAFETY: as above, every byte is initialised.
 unsafe impl AsBytes for VmArgs {}
@@ -87,59 +88,27 @@ fn vm_error_code(e: rules::RuleError) -> u32 {
 }
 const VM_NOT_TEXT: u32 = 6;
 
-/// An engine this file attached.
-enum Slot {
-    Strace(EngineHandle<StraceEngine>),
-    Vm(EngineHandle<VmEngine>),
-}
-
-impl Slot {
-    fn detach(&self) -> Result {
-        match self {
-            Slot::Strace(h) => h.detach(),
-            Slot::Vm(h) => h.detach(),
-        }
-    }
-
-    fn barrier(&self) -> Result {
-        match self {
-            Slot::Strace(h) => h.barrier(),
-            Slot::Vm(h) => h.barrier(),
-        }
-    }
-}
+/// `UTRACE_FOLLOW`.
+const FOLLOW: u32 = 1;
 
 /// One open `/dev/utrace`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct ControlFile {
     out: Arc<trace_buf::TraceBuf>,
-    #[pin]
-    slots: Mutex<KVec<Slot>>,
+    session: Arc<Session>,
 }
 
 impl ControlFile {
-    /// Stores a new slot; the engine is detached again if there is no room.
-    fn add(&self, make: impl FnOnce() -> Result<Slot>) -> Result<isize> {
-        let mut slots = self.slots.lock();
-        if slots.len() >= MAX_SLOTS {
-            return Err(ENOSPC);
-        }
-        slots.reserve(1, GFP_KERNEL)?;
-        let slot = make()?;
-        let index = slots.len();
-        if let Err(e) = slots.push_within_capacity(slot) {
-            // Cannot happen: room was reserved. Do not leave it attached.
-            let _ = e.0.detach();
-            return Err(ENOMEM);
-        }
-        Ok(index as isize)
+    /// The session engines that follow children add to, if `flags` asks.
+    fn follow(&self, flags: u32) -> Option<Arc<Session>> {
+        (flags & FOLLOW != 0).then(|| self.session.clone())
     }
 
     fn attach_strace(&self, arg: usize) -> Result<isize> {
         let a: StraceArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<StraceArgs>())
             .reader()
             .read()?;
-        if a.flags != 0 || a.reserved != 0 || a.string_max as usize > STRING_MAX_LIMIT {
+        if a.flags & !FOLLOW != 0 || a.reserved != 0 || a.string_max as usize > STRING_MAX_LIMIT {
             return Err(EINVAL);
         }
         let string_max = match a.string_max {
@@ -147,11 +116,12 @@ impl ControlFile {
             n => n as usize,
         };
         let task = access::task_for_attach(a.pid)?;
-        self.add(|| {
-            let engine = Arc::pin_init(StraceEngine::new(self.out.clone(), string_max)?, GFP_KERNEL)?;
-            let handle = Attach::new(engine).events(Events::SYSCALL).attach_to_task(&task)?;
-            Ok(Slot::Strace(handle))
-        })
+        let engine = StraceEngine::new(self.out.clone(), string_max, self.follow(a.flags), None)?;
+        let engine = Arc::pin_init(engine, GFP_KERNEL)?;
+        let handle = Attach::new(engine)
+            .events(Events::SYSCALL | Events::CLONE)
+            .attach_to_task(&task)?;
+        Ok(self.session.add(Slot::Strace(handle))? as isize)
     }
 
     fn attach_vm(&self, arg: usize) -> Result<isize> {
@@ -159,6 +129,9 @@ impl ControlFile {
         let (mut reader, mut writer) = slice.reader_writer();
         let mut a: VmArgs = reader.read()?;
         let len = a.rules_len as usize;
+        if a.flags & !FOLLOW != 0 || a.reserved != 0 {
+            return Err(EINVAL);
+        }
         let mut text = KVec::new();
         let parsed = if len == 0 || len > MAX_RULES_TEXT {
             Err((VM_NOT_TEXT, 0, EINVAL))
@@ -171,7 +144,7 @@ impl ControlFile {
             }
         };
         let rules = match parsed {
-            Ok(r) => r,
+            Ok(r) => Arc::new(r, GFP_KERNEL)?,
             Err((code, line, errno)) => {
                 a.error = code;
                 a.error_line = line;
@@ -180,21 +153,19 @@ impl ControlFile {
             }
         };
         let task = access::task_for_attach(a.pid)?;
-        let index = self.add(|| {
-            let engine = Arc::pin_init(VmEngine::new(rules), GFP_KERNEL)?;
-            // Entry only: it asks for the exits it needs, call by call.
-            let handle = Attach::new(engine).events(Events::SYSCALL_ENTRY).attach_to_task(&task)?;
-            Ok(Slot::Vm(handle))
-        })?;
+        let engine = Arc::pin_init(VmEngine::new(rules, self.follow(a.flags)), GFP_KERNEL)?;
+        let handle = Attach::new(engine)
+            .events(VmEngine::EVENTS)
+            .attach_to_task(&task)?;
+        let index = self.session.add(Slot::Vm(handle))?;
         a.error = 0;
         a.error_line = 0;
         writer.write(&a)?;
-        Ok(index)
+        Ok(index as isize)
     }
 
     fn detach(&self, slot: usize) -> Result<isize> {
-        let slots = self.slots.lock();
-        let s = slots.get(slot).ok_or(EINVAL)?;
+        let s = self.session.get(slot)?;
         s.detach()?;
         s.barrier()?;
         Ok(0)
@@ -224,7 +195,7 @@ impl MiscDevice for ControlFile {
         KBox::try_pin_init(
             try_pin_init!(ControlFile {
                 out: trace_buf::new()?,
-                slots <- kernel::new_mutex!(KVec::new(), "utrace_control::slots"),
+                session: Session::new()?,
             }),
             GFP_KERNEL,
         )
@@ -244,10 +215,8 @@ impl MiscDevice for ControlFile {
 #[pinned_drop]
 impl PinnedDrop for ControlFile {
     fn drop(self: Pin<&mut Self>) {
-        for s in self.slots.lock().iter() {
-            // ESRCH only means it is detached already.
-            let _ = s.detach();
-            let _ = s.barrier();
-        }
+        // Detaches every engine, those that followed children too, and
+        // breaks the session <-> engine reference cycle.
+        self.session.close();
     }
 }

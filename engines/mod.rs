@@ -5,11 +5,13 @@
 //! - `strace`: one strace(1)-style line per syscall;
 //! - `vm`: a partial virtual machine (identity, uname, path redirection);
 //! - `control`: `/dev/utrace`, attaching the two to processes;
+//! - `session`: the engines of one control file, children's included;
 //! - `test_engine` / `test_device`: the recording and rewriting test
 //!   engines the in-guest engine-core tests attach through
 //!   `/dev/utrace-test` (CONFIG_UTRACE_TEST_DEVICE).
 
 mod control;
+mod session;
 pub(crate) mod strace;
 #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
 mod test_device;

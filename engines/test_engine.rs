@@ -125,6 +125,20 @@ impl TestEngine {
     fn wants(&self, nr: i64) -> bool {
         self.nr == -1 || self.nr == nr
     }
+
+    /// Logs what this engine sees of call `nr` on `side`.
+    fn record(&self, side: u32, nr: i64, args: [u64; SYSCALL_ARGS], ret: i64) {
+        log(
+            &self.log,
+            Record {
+                id: self.id,
+                side,
+                nr,
+                args,
+                ret,
+            },
+        );
+    }
 }
 
 impl Engine for TestEngine {
@@ -133,16 +147,7 @@ impl Engine for TestEngine {
         if !self.wants(nr) {
             return Resume::Resume;
         }
-        log(
-            &self.log,
-            Record {
-                id: self.id,
-                side: SIDE_ENTRY,
-                nr,
-                args: call.args(),
-                ret: 0,
-            },
-        );
+        self.record(SIDE_ENTRY, nr, call.args(), 0);
         match self.action {
             Action::RewriteArg(which, v) => call.set_arg(which, v),
             Action::Abort(result) => call.abort(result),
@@ -158,16 +163,7 @@ impl Engine for TestEngine {
         if !self.wants(nr) {
             return Resume::Resume;
         }
-        log(
-            &self.log,
-            Record {
-                id: self.id,
-                side: SIDE_EXIT,
-                nr,
-                args: call.args(),
-                ret: call.return_value(),
-            },
-        );
+        self.record(SIDE_EXIT, nr, call.args(), call.return_value());
         if let Action::SetReturn(v) = self.action {
             call.set_return_value(v);
         }

@@ -10,12 +10,19 @@
 //! entry with ` = ?`. An exit whose entry the engine did not see (it was
 //! attached in between) is not written. `uname` is decoded at exit, since
 //! its argument is an output: which is where the order of engines shows.
+//!
+//! In a following session, the engine attaches a new strace engine to
+//! each child the task creates, before the child runs; the child's lines
+//! start with `[pid N]`, as with `strace -f`.
 
 pub(crate) mod decode;
 pub(crate) mod line;
 pub(crate) mod trace_buf;
 
-use crate::engine_core::{user, Engine, Resume, SyscallEntry, SyscallExit};
+use super::session::{Session, Slot};
+use crate::engine_core::{
+    pid_vnr, user, Attach, CloneReport, Engine, Events, Resume, SyscallEntry, SyscallExit,
+};
 use decode::{ArgKind, RetKind};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -46,6 +53,11 @@ struct Pending {
 pub(crate) struct StraceEngine {
     out: Arc<TraceBuf>,
     string_max: usize,
+    /// Where to add the engines attached to children; `None`: children
+    /// are not followed.
+    follow: Option<Arc<Session>>,
+    /// The traced task's pid, for a child's lines.
+    pid_prefix: Option<i32>,
     /// Only the traced task touches it.
     #[pin]
     pending: Mutex<KBox<Pending>>,
@@ -53,8 +65,14 @@ pub(crate) struct StraceEngine {
 
 impl StraceEngine {
     /// An engine writing to `out`, showing at most `string_max` bytes of a
-    /// string.
-    pub(crate) fn new(out: Arc<TraceBuf>, string_max: usize) -> Result<impl PinInit<Self, Error>> {
+    /// string, following children into `follow` if given, and starting its
+    /// lines with `[pid N]` if `pid_prefix` is given.
+    pub(crate) fn new(
+        out: Arc<TraceBuf>,
+        string_max: usize,
+        follow: Option<Arc<Session>>,
+        pid_prefix: Option<i32>,
+    ) -> Result<impl PinInit<Self, Error>> {
         let pending = KBox::new(
             Pending {
                 line: Line::new(),
@@ -66,6 +84,8 @@ impl StraceEngine {
         Ok(try_pin_init!(StraceEngine {
             out,
             string_max,
+            follow,
+            pid_prefix,
             pending <- kernel::new_mutex!(pending, "utrace_strace::pending"),
         }? Error))
     }
@@ -174,6 +194,9 @@ impl Engine for StraceEngine {
         let p = &mut **guard;
         p.line.clear();
         p.uname_buf = None;
+        if let Some(pid) = self.pid_prefix {
+            p.line.put_fmt(format_args!("[pid {pid}] "));
+        }
         self.put_call(p, call);
         if decode::ret_kind(nr) == RetKind::NoReturn {
             p.line.put_fmt(format_args!(" = ?"));
@@ -181,6 +204,33 @@ impl Engine for StraceEngine {
             p.nr = None;
         } else {
             p.nr = Some(nr);
+        }
+        Resume::Resume
+    }
+
+    fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
+        let Some(session) = &self.follow else {
+            return Resume::Resume;
+        };
+        let child = clone.child();
+        let pid = pid_vnr(child);
+        let attached = StraceEngine::new(
+            self.out.clone(),
+            self.string_max,
+            Some(session.clone()),
+            Some(pid),
+        )
+        .and_then(|init| Arc::pin_init(init, GFP_KERNEL))
+        .and_then(|engine| {
+            Attach::new(engine)
+                .events(Events::SYSCALL | Events::CLONE)
+                .attach_to_task(child)
+        })
+        .and_then(|handle| session.add(Slot::Strace(handle)));
+        if let Err(e) = attached {
+            let mut line = Line::new();
+            line.put_fmt(format_args!("<utrace: pid {pid} not followed: errno {}>", -e.to_errno()));
+            self.emit(&mut line);
         }
         Resume::Resume
     }

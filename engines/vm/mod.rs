@@ -14,10 +14,18 @@
 //!
 //! Every other call runs untouched, and the engine is not called at its
 //! exit: it asks for exit reports one call at a time.
+//!
+//! In a following session, the engine attaches a VM engine with the same
+//! rules to each child the task creates, before the child runs: the whole
+//! process tree lives in the VM.
 
 pub(crate) mod rules;
 
-use crate::engine_core::{user, Engine, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS};
+use super::session::{Session, Slot};
+use crate::engine_core::{
+    user, Attach, CloneReport, Engine, Events, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS,
+};
+use kernel::sync::Arc;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 use kernel::task::Task;
@@ -46,7 +54,10 @@ struct Pending {
 /// One VM engine, attached to one task.
 #[pin_data]
 pub(crate) struct VmEngine {
-    rules: rules::Rules,
+    rules: Arc<rules::Rules>,
+    /// Where to add the engines attached to children; `None`: children
+    /// are not followed.
+    follow: Option<Arc<Session>>,
     /// Only the traced task touches it, between the entry and the exit of
     /// one call.
     #[pin]
@@ -54,10 +65,19 @@ pub(crate) struct VmEngine {
 }
 
 impl VmEngine {
-    /// An engine applying `rules`.
-    pub(crate) fn new(rules: rules::Rules) -> impl PinInit<Self, Error> {
+    /// The events a VM engine asks for: entries (it asks for the exits it
+    /// needs one call at a time) and clones, to follow children.
+    pub(crate) const EVENTS: Events = Events::SYSCALL_ENTRY.union(Events::CLONE);
+
+    /// An engine applying `rules`, following children into `follow` if
+    /// given.
+    pub(crate) fn new(
+        rules: Arc<rules::Rules>,
+        follow: Option<Arc<Session>>,
+    ) -> impl PinInit<Self, Error> {
         try_pin_init!(VmEngine {
             rules,
+            follow,
             pending <- kernel::new_mutex!(Pending::default(), "utrace_vm::pending"),
         }? Error)
     }
@@ -120,6 +140,28 @@ impl Engine for VmEngine {
                     call.report_exit();
                 }
             }
+        }
+        Resume::Resume
+    }
+
+    fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
+        let Some(session) = &self.follow else {
+            return Resume::Resume;
+        };
+        // A child that cannot be given the VM runs outside it: make that
+        // impossible to miss rather than silent.
+        let attached = Arc::pin_init(
+            VmEngine::new(self.rules.clone(), Some(session.clone())),
+            GFP_KERNEL,
+        )
+        .and_then(|engine| {
+            Attach::new(engine)
+                .events(Self::EVENTS)
+                .attach_to_task(clone.child())
+        })
+        .and_then(|handle| session.add(Slot::Vm(handle)));
+        if let Err(e) = attached {
+            pr_warn!("utrace vm: a child was not put in the VM: errno {}\n", -e.to_errno());
         }
         Resume::Resume
     }

@@ -250,7 +250,12 @@ static void attach_errors(void)
 	child = fork();
 	if (child == 0)
 		_exit(0);
-	usleep(100000);
+	{
+		siginfo_t info;
+
+		/* Wait until it is a zombie, without reaping it. */
+		CHECK(waitid(P_PID, child, &info, WEXITED | WNOWAIT) == 0, "waitid");
+	}
 	CHECK_ERRNO(attach(fd, child, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0), ESRCH);
 	waitpid(child, NULL, 0);
 	close(fd);
@@ -403,6 +408,25 @@ static pid_t wait_for(pid_t pid, int *status, int ms)
 }
 
 /*
+ * Waits (up to 10 s) until @n entry records are in the log: the stopping
+ * engines have seen the call, so the child is at (or entering) its stop.
+ */
+static int wait_for_entries(int fd, int n)
+{
+	struct utrace_test_record r[8];
+	int got = 0;
+
+	for (int i = 0; i < 1000 && got < n; i++) {
+		int k = read_log(fd, r, 8);
+
+		got += k > 0 ? k : 0;
+		if (got < n)
+			usleep(10000);
+	}
+	return got;
+}
+
+/*
  * A child blocked on a pipe; once released it calls getppid and exits 0
  * if it got its real parent.  Returns its pid and the pipe's write end.
  */
@@ -430,7 +454,6 @@ static pid_t stoppable_child(int *release)
 
 static void stop_holds_task_until_every_engine_resumes(void)
 {
-	struct utrace_test_record r[8];
 	int release, status = 0, s1, s2;
 	/* Fork first: the child must not share the controlling file. */
 	pid_t child = stoppable_child(&release);
@@ -440,11 +463,11 @@ static void stop_holds_task_until_every_engine_resumes(void)
 	s1 = must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
 	s2 = must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 2, SYS_getppid, 0, 0);
 	CHECK(write(release, &c, 1) == 1, "write");
+	/* Both engines saw the entry, before the syscall ran. */
+	CHECK(wait_for_entries(fd, 2) == 2, "entry not reported to both");
 	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
 	/* Stopped in a killable sleep. */
 	CHECK(proc_state(child) == 'D', "child state %c", proc_state(child));
-	/* Both engines saw the entry, before the syscall ran. */
-	CHECK(read_log(fd, r, 8) == 2, "entry not reported to both");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, s2) == 0, "resume: %s", strerror(errno));
 	CHECK(wait_for(child, &status, 300) == 0, "one resume of two released it");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, s1) == 0, "resume: %s", strerror(errno));
@@ -463,6 +486,7 @@ static void sigkill_ends_a_stop(void)
 
 	must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
 	CHECK(write(release, &c, 1) == 1, "write");
+	CHECK(wait_for_entries(fd, 1) == 1, "entry not reported");
 	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
 	kill(child, SIGKILL);
 	CHECK(wait_for(child, &status, 5000) == child && WIFSIGNALED(status) &&
@@ -480,6 +504,7 @@ static void closing_the_controller_releases_a_stop(void)
 
 	must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
 	CHECK(write(release, &c, 1) == 1, "write");
+	CHECK(wait_for_entries(fd, 1) == 1, "entry not reported");
 	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
 	close(fd);
 	CHECK(wait_for(child, &status, 5000) == child && WIFEXITED(status) &&

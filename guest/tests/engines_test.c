@@ -191,6 +191,32 @@ static void naive_order_shows_what_the_program_never_saw(void)
 	      "strace under the VM saw the edited uname");
 }
 
+static void children_stay_in_the_vm(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", "return getuid 1000", "--strace",
+		"--", "/usr/bin/sysinfo", "--fork", NULL };
+	const char *no[] = { "/usr/bin/utrace", "--no-follow", "--vm", "return getuid 1000",
+		"--strace", "--", "/usr/bin/sysinfo", "--fork", NULL };
+	char line[64];
+	const char *p;
+
+	CHECK(run(argv) == 0, "status; stderr: %s", err);
+	CHECK_LINE(out, "child uid=1000");
+	CHECK(has_line_prefix(out, "uid=1000 "), "parent: %s", out);
+	/* The child's strace lines carry its pid. */
+	p = strstr(err, "\n[pid ");
+	CHECK(p != NULL, "no [pid N] line in:\n%s", err);
+	if (p) {
+		int pid = atoi(p + 6);
+
+		snprintf(line, sizeof(line), "[pid %d] getuid() = 1000", pid);
+		CHECK_LINE(err, line);
+	}
+	CHECK(run(no) == 0, "status; stderr: %s", err);
+	CHECK_LINE(out, "child uid=0");
+	CHECK(!strstr(err, "[pid "), "a child was traced with --no-follow");
+}
+
 static void rejected_rules(void)
 {
 	static const struct { const char *rules, *message; } cases[] = {
@@ -222,7 +248,7 @@ static void control_errors(void)
 	int slot;
 
 	CHECK(fd >= 0, "open: %s", strerror(errno));
-	s.flags = 1;
+	s.flags = 1U << 1;	/* not a flag */
 	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), EINVAL);
 	s.flags = 0;
 	s.reserved = 7;
@@ -236,6 +262,17 @@ static void control_errors(void)
 	s.pid = 999999;
 	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), ESRCH);
 	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, (void *)8), EFAULT);
+	v.flags = 1U << 5;
+	v.rules = (unsigned long)"return getuid 1";
+	v.rules_len = 15;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
+	v.flags = 0;
+	v.reserved = 1;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
+	v.reserved = 0;
+	s.flags = 1U << 5;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), EINVAL);
+	s.flags = 0;
 	v.rules_len = 0;
 	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
 	CHECK(v.error == UTRACE_VM_NOT_TEXT, "error %u", v.error);
@@ -302,6 +339,7 @@ KTAP_MAIN("guest_engines",
 	  KTAP_CASE(strace_lines),
 	  KTAP_CASE(strace_over_vm_shows_what_the_program_sees),
 	  KTAP_CASE(naive_order_shows_what_the_program_never_saw),
+	  KTAP_CASE(children_stay_in_the_vm),
 	  KTAP_CASE(rejected_rules),
 	  KTAP_CASE(control_errors),
 	  KTAP_CASE(dropped_lines_are_counted_and_reported))

@@ -4,13 +4,16 @@
  *
  * Prints who it runs as, the host name and kernel release uname() gives,
  * and the first line of each file named on the command line: the things
- * the VM engine's identity, uname and redirect rules change.
+ * the VM engine's identity, uname and redirect rules change.  With
+ * --fork first, a child prints its uid too (to show children staying in
+ * the VM).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -28,6 +31,19 @@ int main(int argc, char **argv)
 	printf("uid=%d euid=%d gid=%d egid=%d\n", uid, euid, gid, egid);
 	if (uname(&u) == 0)
 		printf("nodename=%s release=%s\n", u.nodename, u.release);
+	if (argc > 1 && !strcmp(argv[1], "--fork")) {
+		pid_t child;
+
+		fflush(stdout);
+		child = fork();
+		if (child == 0) {
+			printf("child uid=%d\n", (int)getuid());
+			return 0;
+		}
+		waitpid(child, NULL, 0);
+		argv++;
+		argc--;
+	}
 	for (int i = 1; i < argc; i++) {
 		char line[256] = "";
 		int fd = open(argv[i], O_RDONLY);

@@ -3,7 +3,7 @@
  * utrace - run a program under utrace-rs engines.
  *
  *   utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N]
- *          -- PROG [ARGS...]
+ *          [--no-follow] -- PROG [ARGS...]
  *
  * Attaches the engines to a child before it execs PROG, prints the strace
  * engine's lines on stderr while it runs, and exits with its status.
@@ -13,6 +13,7 @@
  * makes them and the results as the program gets them.  --order forward
  * attaches strace first, under the VM: it exists to show the naive order
  * going wrong.  RULES: see `utrace --help`; ';' or newlines separate rules.
+ * The engines follow PROG's children (as strace -f) unless --no-follow.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,7 +41,8 @@ static const char *vm_errors[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N] -- PROG [ARGS...]\n"
+		"usage: utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N] [--no-follow]\n"
+		"              -- PROG [ARGS...]\n"
 		"VM rules, separated by ';' or newlines:\n"
 		"  return SYSCALL VALUE      skip SYSCALL, the program gets VALUE\n"
 		"  uname nodename NAME       edit uname()'s nodename (release: uname release REL)\n"
@@ -81,10 +83,13 @@ static const char *resolve(const char *prog, char *buf, size_t len)
 	return prog;
 }
 
+static unsigned int follow = UTRACE_FOLLOW;
+
 static int attach_vm(int fd, pid_t pid, const char *rules)
 {
 	struct utrace_vm_attach a = {
 		.pid = pid, .rules = (unsigned long)rules, .rules_len = strlen(rules),
+		.flags = follow,
 	};
 	int slot = ioctl(fd, UTRACE_ATTACH_VM, &a);
 
@@ -101,7 +106,9 @@ static int attach_vm(int fd, pid_t pid, const char *rules)
 
 static int attach_strace(int fd, pid_t pid, unsigned int string_max)
 {
-	struct utrace_strace_attach a = { .pid = pid, .string_max = string_max };
+	struct utrace_strace_attach a = {
+		.pid = pid, .string_max = string_max, .flags = follow,
+	};
 	int slot = ioctl(fd, UTRACE_ATTACH_STRACE, &a);
 
 	if (slot < 0)
@@ -126,6 +133,8 @@ int main(int argc, char **argv)
 			order = argv[++i];
 		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
 			string_max = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--no-follow")) {
+			follow = 0;
 		} else if (!strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;

@@ -2,9 +2,10 @@
 /*
  * /dev/utrace: attach utrace-rs engines to a process and read their output.
  *
- * Each open file owns the engines it attached (until it is closed, or the
- * engine is detached, or the traced task dies) and one trace buffer that
- * all of its strace engines write to.
+ * Each open file owns the engines it attached, and those they attached to
+ * followed children (until it is closed, or the engine is detached, or the
+ * traced task dies), and one trace buffer all its strace engines write to.
+ * At most 256 engines per file.
  *
  * Targets: pid 0 is the caller; any other pid (in the caller's pid
  * namespace) must be a process the caller may PTRACE_ATTACH to (same
@@ -21,10 +22,18 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+/*
+ * Attach flag: follow the process's children.  Each task it creates gets
+ * an engine of the same kind and configuration before it first runs, in
+ * the same order as its parent's; a child's strace lines start with
+ * "[pid N] ".  Children's engines belong to the same file.
+ */
+#define UTRACE_FOLLOW		(1U << 0)
+
 struct utrace_strace_attach {
 	__s32 pid;
 	__u32 string_max;	/* string bytes shown; 0: 32; at most 256 */
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* UTRACE_FOLLOW */
 	__u32 reserved;		/* must be 0 */
 };
 
@@ -43,8 +52,10 @@ struct utrace_vm_attach {
 	__s32 pid;
 	__u32 rules_len;	/* bytes at rules, 1..4096, no NUL */
 	__u64 rules;		/* user pointer to the rule text */
+	__u32 flags;		/* UTRACE_FOLLOW */
 	__u32 error;		/* out: enum utrace_vm_error */
 	__u32 error_line;	/* out: 1-based line of the error, or 0 */
+	__u32 reserved;		/* must be 0 */
 };
 
 struct utrace_read {
