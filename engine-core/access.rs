@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Who may attach engines to whom: ptrace's rules.
+//! Who may attach engines to whom: ptrace's rules, and exec's lock.
 //!
-//! Every interface that lets user space attach an engine to a task looks
-//! the task up here. Attaching to oneself is always allowed (an engine can
-//! do nothing to a task that the task cannot do to itself with ptrace's
-//! help, and a process may not ptrace itself only because it could not
-//! then wait for itself). Any other target must pass
+//! Every interface that lets user space attach an engine to a task goes
+//! through [`with_attach_target`]. Attaching to oneself is always allowed
+//! (an engine can do nothing to a task that the task cannot do to itself
+//! with ptrace's help). Any other target must pass
 //! `ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS)`: the same uid / gid
 //! checks, `CAP_SYS_PTRACE`, dumpability and LSM hooks (Yama's
 //! ptrace_scope among them) as `PTRACE_ATTACH`.
+//!
+//! The check and the attach happen under the target's `cred_guard_mutex`,
+//! as in `ptrace_attach()`: an exec in progress either sees the engine
+//! (and gains no privileges: kernel-patches/0004) or has committed its new
+//! credentials, which the check then sees.
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -23,14 +27,12 @@ use kernel::task::Task;
 extern "C" {
     fn utrace_helper_get_task_by_vpid(pid: i32) -> *mut bindings::task_struct;
     fn utrace_helper_may_attach(task: *mut bindings::task_struct) -> bool;
+    fn utrace_helper_lock_exec(task: *mut bindings::task_struct) -> bool;
+    fn utrace_helper_unlock_exec(task: *mut bindings::task_struct);
 }
 
-/// The task with `pid` in the caller's pid namespace (`0`: the caller),
-/// if the caller may attach engines to it.
-///
-/// `ESRCH` if there is no such task, `EPERM` if ptrace's rules forbid it.
-/// Kernel threads and exiting tasks are refused when attaching.
-pub fn task_for_attach(pid: i32) -> Result<ARef<Task>> {
+/// The task with `pid` in the caller's pid namespace; `0`: the caller.
+fn lookup(pid: i32) -> Result<ARef<Task>> {
     if pid < 0 {
         return Err(EINVAL);
     }
@@ -44,13 +46,51 @@ pub fn task_for_attach(pid: i32) -> Result<ARef<Task>> {
     let raw = core::ptr::NonNull::new(raw.cast::<Task>()).ok_or(ESRCH)?;
     // SAFETY: the helper took a reference on the task for us (`Task` is a
     // transparent wrapper of task_struct).
-    let task = unsafe { ARef::from_raw(raw) };
-    if task.as_ptr() == Task::current_raw() {
-        return Ok(task);
+    Ok(unsafe { ARef::from_raw(raw) })
+}
+
+/// The target's `cred_guard_mutex`, held.
+///
+/// # Invariants
+///
+/// The mutex of `task` is held by the current task.
+struct ExecGuard<'a> {
+    task: &'a Task,
+}
+
+impl<'a> ExecGuard<'a> {
+    /// Takes the lock: `ERESTARTNOINTR` if a signal interrupts the wait.
+    fn lock(task: &'a Task) -> Result<Self> {
+        // SAFETY: `task` is referenced for the borrow.
+        if unsafe { utrace_helper_lock_exec(task.as_ptr()) } {
+            // INVARIANT: the helper took the lock.
+            Ok(Self { task })
+        } else {
+            Err(ERESTARTNOINTR)
+        }
     }
+}
+
+impl Drop for ExecGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant the lock is held by us.
+        unsafe { utrace_helper_unlock_exec(self.task.as_ptr()) }
+    }
+}
+
+/// Runs `attach` on the task with `pid` (`0`: the caller), if the caller
+/// may attach engines to it, with exec held off.
+///
+/// `ESRCH` if there is no such task, `EPERM` if ptrace's rules forbid it,
+/// `ERESTARTNOINTR` if a signal interrupts the wait for an exec. Kernel
+/// threads and exiting tasks are refused by the attach itself.
+pub fn with_attach_target<R>(pid: i32, attach: impl FnOnce(&Task) -> Result<R>) -> Result<R> {
+    let task = lookup(pid)?;
+    let _exec = ExecGuard::lock(&task)?;
+    let is_self = task.as_ptr() == Task::current_raw();
     // SAFETY: `task` is referenced for the duration of the call.
-    if !unsafe { utrace_helper_may_attach(task.as_ptr()) } {
+    if !is_self && !unsafe { utrace_helper_may_attach(task.as_ptr()) } {
         return Err(EPERM);
     }
-    Ok(task)
+    attach(&task)
 }

@@ -106,6 +106,16 @@ pub(crate) extern "C" fn __utrace_report_clone(child: *mut bindings::task_struct
     task::with_current_registry(|task, reg| reg.report_clone(task, &report));
 }
 
+/// Whether `task` has engines (exec's privilege check, called with the
+/// task's `cred_guard_mutex` held).
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_has_engines(task: *mut bindings::task_struct) -> bool {
+    // SAFETY: exec passes the current task, alive for the call; `Task` is a
+    // transparent wrapper of task_struct.
+    let task: &Task = unsafe { &*task.cast::<Task>() };
+    task::registry(task).is_some_and(|r| r.has_engines())
+}
+
 /// The current task is dead (called from `do_exit()` after
 /// `exit_notify()`): its engines are detached.
 #[no_mangle]

@@ -104,6 +104,17 @@ bool utrace_helper_may_attach(struct task_struct *task)
 	return ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS);
 }
 
+/* Holds off exec's credential change, as ptrace_attach() does. */
+bool utrace_helper_lock_exec(struct task_struct *task)
+{
+	return mutex_lock_interruptible(&task->signal->cred_guard_mutex) == 0;
+}
+
+void utrace_helper_unlock_exec(struct task_struct *task)
+{
+	mutex_unlock(&task->signal->cred_guard_mutex);
+}
+
 /*
  * task_struct::utrace.  Rust does not touch task_struct fields itself:
  * bindgen's layout of task_struct does not match the C compiler's in this

@@ -29,6 +29,8 @@ long utrace_helper_syscall_get_return_value(struct pt_regs *regs);
 void utrace_helper_syscall_set_return_value(struct pt_regs *regs, long value);
 struct task_struct *utrace_helper_get_task_by_vpid(pid_t pid);
 bool utrace_helper_may_attach(struct task_struct *task);
+bool utrace_helper_lock_exec(struct task_struct *task);
+void utrace_helper_unlock_exec(struct task_struct *task);
 pid_t utrace_helper_task_pid_vnr(struct task_struct *task);
 struct utrace *utrace_helper_registry(struct task_struct *task);
 struct utrace *utrace_helper_registry_install(struct task_struct *task,

@@ -215,6 +215,11 @@ impl Registry {
         old
     }
 
+    /// Whether any engine is attached.
+    pub(crate) fn has_engines(&self) -> bool {
+        !self.list.load(Acquire).is_null()
+    }
+
     /// Recomputes the syscall work flag after an event mask changed.
     fn refresh_syscall_work(&self, state: &State) {
         let wants = state.current.as_ref().is_some_and(|l| {

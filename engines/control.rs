@@ -115,12 +115,13 @@ impl ControlFile {
             0 => DEFAULT_STRING_MAX,
             n => n as usize,
         };
-        let task = access::task_for_attach(a.pid)?;
         let engine = StraceEngine::new(self.out.clone(), string_max, self.follow(a.flags), None)?;
         let engine = Arc::pin_init(engine, GFP_KERNEL)?;
-        let handle = Attach::new(engine)
-            .events(Events::SYSCALL | Events::CLONE)
-            .attach_to_task(&task)?;
+        let handle = access::with_attach_target(a.pid, |task| {
+            Attach::new(engine)
+                .events(Events::SYSCALL | Events::CLONE)
+                .attach_to_task(task)
+        })?;
         Ok(self.session.add(Slot::Strace(handle))? as isize)
     }
 
@@ -152,11 +153,12 @@ impl ControlFile {
                 return Err(errno);
             }
         };
-        let task = access::task_for_attach(a.pid)?;
         let engine = Arc::pin_init(VmEngine::new(rules, self.follow(a.flags)), GFP_KERNEL)?;
-        let handle = Attach::new(engine)
-            .events(VmEngine::EVENTS)
-            .attach_to_task(&task)?;
+        let handle = access::with_attach_target(a.pid, |task| {
+            Attach::new(engine)
+                .events(VmEngine::EVENTS)
+                .attach_to_task(task)
+        })?;
         let index = self.session.add(Slot::Vm(handle))?;
         a.error = 0;
         a.error_line = 0;

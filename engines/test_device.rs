@@ -95,7 +95,6 @@ impl TestFile {
         if a.flags & !FLAG_EXCLUSIVE != 0 || a.nr < -1 {
             return Err(EINVAL);
         }
-        let task = access::task_for_attach(a.pid)?;
         let mut slots = self.slots.lock();
         if slots.len() >= MAX_SLOTS {
             return Err(ENOSPC);
@@ -108,7 +107,7 @@ impl TestFile {
         if a.flags & FLAG_EXCLUSIVE != 0 {
             req = req.exclusive(Match::Data(&same_id));
         }
-        let handle = req.attach_to_task(&task)?;
+        let handle = access::with_attach_target(a.pid, |task| req.attach_to_task(task))?;
         let slot = slots.len();
         // Capacity was reserved above: this cannot fail.
         if let Err(e) = slots.push_within_capacity(handle) {

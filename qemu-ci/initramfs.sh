@@ -9,6 +9,7 @@ REPO=${1:?}; BIN=${2:?}; OUT=${3:?}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
+chmod 755 "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,etc,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$REPO/qemu-ci/init" "$stage/init"

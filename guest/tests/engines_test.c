@@ -18,8 +18,8 @@
 
 static char out[65536], err[65536];
 
-/* Runs argv, capturing stdout and stderr; returns the exit status. */
-static int run(const char *const argv[])
+/* Runs argv as @uid (-1: as we are), capturing stdout and stderr. */
+static int run_as(int uid, const char *const argv[])
 {
 	int o[2], e[2], status = -1;
 	size_t no = 0, ne = 0;
@@ -29,6 +29,8 @@ static int run(const char *const argv[])
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		if (uid >= 0 && (setgid(uid) || setuid(uid)))
+			_exit(126);
 		dup2(o[1], 1);
 		dup2(e[1], 2);
 		close(o[0]);
@@ -67,6 +69,12 @@ static int run(const char *const argv[])
 	err[ne] = 0;
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Runs argv, capturing stdout and stderr; returns the exit status. */
+static int run(const char *const argv[])
+{
+	return run_as(-1, argv);
 }
 
 /* Whether @text has @line as a whole line. */
@@ -217,6 +225,37 @@ static void children_stay_in_the_vm(void)
 	CHECK(!strstr(err, "[pid "), "a child was traced with --no-follow");
 }
 
+/*
+ * A set-uid, set-gid root program run by nobody: alone it gets root's
+ * euid and egid; under an engine nobody attached, it runs as nobody.
+ */
+static void setid_exec_gains_nothing_under_engines(void)
+{
+	const char *alone[] = { "/tmp/setid-sysinfo", NULL };
+	const char *traced[] = { "/usr/bin/utrace", "--strace", "--", "/tmp/setid-sysinfo", NULL };
+	const char *vm[] = { "/usr/bin/utrace", "--vm", "uname nodename x", "--",
+		"/tmp/setid-sysinfo", NULL };
+	char buf[65536];
+	int in = open("/usr/bin/sysinfo", O_RDONLY);
+	int outf = open("/tmp/setid-sysinfo", O_CREAT | O_WRONLY | O_TRUNC, 0755);
+	ssize_t n;
+
+	CHECK(in >= 0 && outf >= 0, "copy: %s", strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(outf, buf, n) == n, "write");
+	close(in);
+	close(outf);
+	CHECK(chmod("/tmp/setid-sysinfo", 06755) == 0, "chmod: %s", strerror(errno));
+
+	CHECK(run_as(65534, alone) == 0, "alone: %s", err);
+	CHECK_LINE(out, "uid=65534 euid=0 gid=65534 egid=0");
+	CHECK(run_as(65534, traced) == 0, "traced: %s", err);
+	CHECK_LINE(out, "uid=65534 euid=65534 gid=65534 egid=65534");
+	CHECK(run_as(65534, vm) == 0, "vm: %s", err);
+	CHECK_LINE(out, "uid=65534 euid=65534 gid=65534 egid=65534");
+	unlink("/tmp/setid-sysinfo");
+}
+
 static void rejected_rules(void)
 {
 	static const struct { const char *rules, *message; } cases[] = {
@@ -340,6 +379,7 @@ KTAP_MAIN("guest_engines",
 	  KTAP_CASE(strace_over_vm_shows_what_the_program_sees),
 	  KTAP_CASE(naive_order_shows_what_the_program_never_saw),
 	  KTAP_CASE(children_stay_in_the_vm),
+	  KTAP_CASE(setid_exec_gains_nothing_under_engines),
 	  KTAP_CASE(rejected_rules),
 	  KTAP_CASE(control_errors),
 	  KTAP_CASE(dropped_lines_are_counted_and_reported))
