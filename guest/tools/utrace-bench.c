@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * utrace-bench - what each way of intercepting a syscall costs, in one boot.
+ *
+ * Every mechanism is measured as a ratio to untraced getpid() measured
+ * right before it in the same process, over several interleaved rounds;
+ * the table gives the median ratio and its spread, and, beside the
+ * times, figures that machine noise does not move: tracer stops, ptrace
+ * calls and context switches per traced syscall.  Run by `make bench`;
+ * the JSON goes to stdout after the line "JSON:".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/utrace.h>
+#include <linux/utrace_test.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROUNDS 5
+#define CALLS 20000
+/* Each traced call costs a tracer round trip: fewer calls give as stable
+ * a ratio. */
+#define PTRACE_CALLS 1000
+#define MAX_ROWS 32
+
+static double now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+/* ns per getpid over @n calls in this process. */
+static double loop_ns(int n)
+{
+	double t0 = now_ns();
+
+	for (int i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	return (now_ns() - t0) / n;
+}
+
+struct row {
+	const char *name;
+	double ratio[ROUNDS];
+	double ns[ROUNDS];
+	double stops, ptrace_calls, switches;	/* per traced syscall; <0: n/a */
+};
+
+static struct row rows[MAX_ROWS];
+static int nrows;
+
+static struct row *row(const char *name)
+{
+	for (int i = 0; i < nrows; i++)
+		if (!strcmp(rows[i].name, name))
+			return &rows[i];
+	rows[nrows].name = name;
+	rows[nrows].stops = rows[nrows].ptrace_calls = rows[nrows].switches = -1;
+	return &rows[nrows++];
+}
+
+/* A child that measures untraced, then traced, and reports both. */
+struct result {
+	double base, traced;
+	long switches;	/* voluntary + involuntary, during the traced loop */
+};
+
+static long switches_now(int who)
+{
+	struct rusage ru;
+
+	getrusage(who, &ru);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* ---- in-process mechanisms: set up, loop, tear down ---- */
+
+static int seccomp_filter(void)
+{
+	/* Looks at an argument, so seccomp's cache cannot answer for it. */
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x5eccu, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* @n no-op engines on this process (they log only a syscall never made). */
+static int noop_engines(int n)
+{
+	int fd = open("/dev/utrace-test", O_RDWR);
+
+	for (int i = 0; fd >= 0 && i < n; i++) {
+		struct utrace_test_attach a = {
+			.kind = UTRACE_TEST_RECORD, .id = i, .nr = 511,
+			.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY | UTRACE_TEST_EVENT_SYSCALL_EXIT,
+		};
+		if (ioctl(fd, UTRACE_TEST_ATTACH, &a) < 0)
+			return -1;
+	}
+	return fd;
+}
+
+static int strace_over_vm(void)
+{
+	const char *rules = "return getuid 1000";
+	int fd = open("/dev/utrace", O_RDWR);
+	struct utrace_vm_attach v = { .rules = (unsigned long)rules, .rules_len = strlen(rules) };
+	struct utrace_strace_attach s = { 0 };
+
+	if (fd < 0 || ioctl(fd, UTRACE_ATTACH_VM, &v) < 0 || ioctl(fd, UTRACE_ATTACH_STRACE, &s) < 0)
+		return -1;
+	return fd;
+}
+
+/* Runs @setup in a child, measures there; -1 if the mechanism failed. */
+static int in_child(int (*setup)(int), int arg, struct result *r)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct result res;
+		long sw;
+
+		res.base = loop_ns(CALLS);
+		if (setup(arg) < 0)
+			_exit(1);
+		sw = switches_now(RUSAGE_SELF);
+		res.traced = loop_ns(CALLS);
+		res.switches = switches_now(RUSAGE_SELF) - sw;
+		if (write(p[1], &res, sizeof(res)) != sizeof(res))
+			_exit(2);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
+		r->traced = -1;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	return r->traced < 0 ? -1 : 0;
+}
+
+static int setup_none(int arg) { (void)arg; return 0; }
+static int setup_seccomp(int arg) { (void)arg; return seccomp_filter(); }
+static int setup_engines(int n) { return noop_engines(n) < 0 ? -1 : 0; }
+static int setup_stacked(int arg) { (void)arg; return strace_over_vm() < 0 ? -1 : 0; }
+
+/* ---- ptrace monitors: the tracer counts stops and calls ---- */
+
+struct counts {
+	long stops, calls, switches;
+};
+
+/*
+ * A tracee that measures its own loops; the tracer resumes it with
+ * @request at every stop (PTRACE_SYSCALL or PTRACE_SYSEMU), emulating
+ * getpid for SYSEMU.
+ */
+static int ptrace_monitor(long request, struct result *r, struct counts *c)
+{
+	int p[2], status;
+	pid_t pid;
+	long sw;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct result res;
+
+		res.base = loop_ns(PTRACE_CALLS);
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		res.traced = loop_ns(PTRACE_CALLS);
+		res.switches = 0;
+		/* Stop tracing ourselves: the result goes out untraced. */
+		raise(SIGSTOP);
+		if (write(p[1], &res, sizeof(res)) != sizeof(res))
+			_exit(2);
+		_exit(0);
+	}
+	close(p[1]);
+	memset(c, 0, sizeof(*c));
+	waitpid(pid, &status, 0);	/* the first SIGSTOP */
+	sw = switches_now(RUSAGE_SELF);
+	ptrace(request, pid, 0, 0);
+	c->calls++;
+	for (long emulated = 0;;) {
+		long next = request;
+
+		waitpid(pid, &status, 0);
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			break;
+		if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) {
+			/* the second SIGSTOP: done */
+			ptrace(PTRACE_DETACH, pid, 0, 0);
+			break;
+		}
+		c->stops++;
+		if (request == PTRACE_SYSEMU) {
+			struct user_regs_struct regs;
+
+			/* Every call is skipped: emulate getpid, "succeed" others. */
+			ptrace(PTRACE_GETREGS, pid, 0, &regs);
+			regs.rax = regs.orig_rax == SYS_getpid ? (unsigned long)pid : 0;
+			ptrace(PTRACE_SETREGS, pid, 0, &regs);
+			c->calls += 2;
+			/* After the measured loop, let the tracee's calls run. */
+			if (regs.orig_rax == SYS_getpid && ++emulated == PTRACE_CALLS)
+				next = PTRACE_CONT;
+		}
+		ptrace(next, pid, 0, 0);
+		c->calls++;
+	}
+	c->switches = switches_now(RUSAGE_SELF) - sw;
+	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
+		r->traced = -1;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	return r->traced < 0 ? -1 : 0;
+}
+
+/* ---- reading a stopped tracee: registers + 256 bytes ---- */
+
+static char target_buf[256] = "utrace-bench";
+
+static void peek_costs(double *peek_ns, double *vm_ns, long *peek_calls)
+{
+	struct user_regs_struct regs;
+	char out[256];
+	pid_t pid = fork();
+	int status, n = 200;
+	double t0;
+
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		ptrace(PTRACE_GETREGS, pid, 0, &regs);
+		for (size_t w = 0; w < sizeof(out) / sizeof(long); w++)
+			((long *)out)[w] = ptrace(PTRACE_PEEKDATA, pid, target_buf + w * sizeof(long), 0);
+	}
+	*peek_ns = (now_ns() - t0) / n;
+	*peek_calls = 1 + sizeof(out) / sizeof(long);
+	t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		struct iovec local = { out, sizeof(out) }, remote = { target_buf, sizeof(out) };
+
+		ptrace(PTRACE_GETREGS, pid, 0, &regs);
+		process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	}
+	*vm_ns = (now_ns() - t0) / n;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* ---- attach + detach rate ---- */
+
+static double attach_detach_per_sec(void)
+{
+	int fd = open("/dev/utrace-test", O_RDWR);
+	int done = 0;
+	double t0 = now_ns();
+
+	while (fd >= 0 && done < 400) {
+		struct utrace_test_attach a = {
+			.kind = UTRACE_TEST_RECORD, .nr = 511,
+			.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY,
+		};
+		int slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
+
+		if (slot < 0 || ioctl(fd, UTRACE_TEST_DETACH, slot))
+			break;
+		done++;
+		if (slot == 63) {
+			close(fd);
+			fd = open("/dev/utrace-test", O_RDWR);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return done / ((now_ns() - t0) / 1e9);
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void stats(const double *v, double *med, double *lo, double *hi)
+{
+	double s[ROUNDS];
+
+	memcpy(s, v, sizeof(s));
+	qsort(s, ROUNDS, sizeof(double), cmp);
+	*med = s[ROUNDS / 2];
+	*lo = s[0];
+	*hi = s[ROUNDS - 1];
+}
+
+static void record(const char *name, int round, struct result *r, double stops,
+		   double calls, double switches)
+{
+	struct row *w = row(name);
+
+	w->ratio[round] = r->traced / r->base;
+	w->ns[round] = r->traced;
+	w->stops = stops;
+	w->ptrace_calls = calls;
+	w->switches = switches;
+}
+
+int main(void)
+{
+	static const int engine_counts[] = { 1, 2, 4, 8, 16 };
+	static const char *engine_names[] = {
+		"engines: 1 no-op", "engines: 2 no-op", "engines: 4 no-op",
+		"engines: 8 no-op", "engines: 16 no-op",
+	};
+	double peek_ns, vm_ns, rate, med, lo, hi;
+	long peek_calls;
+	struct result r;
+	struct counts c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int round = 0; round < ROUNDS; round++) {
+		if (!in_child(setup_none, 0, &r))
+			record("untraced getpid", round, &r, 0, 0, r.switches / (double)CALLS);
+		if (!in_child(setup_seccomp, 0, &r))
+			record("seccomp filter, RET_ALLOW", round, &r, 0, 0, r.switches / (double)CALLS);
+		for (unsigned int i = 0; i < sizeof(engine_counts) / sizeof(int); i++)
+			if (!in_child(setup_engines, engine_counts[i], &r))
+				record(engine_names[i], round, &r, 0, 0, r.switches / (double)CALLS);
+		if (!in_child(setup_stacked, 0, &r))
+			record("strace engine over VM engine", round, &r, 0, 0,
+			       r.switches / (double)CALLS);
+		if (!ptrace_monitor(PTRACE_SYSCALL, &r, &c))
+			record("ptrace monitor, PTRACE_SYSCALL", round, &r,
+			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
+			       c.switches / (double)PTRACE_CALLS);
+		if (!ptrace_monitor(PTRACE_SYSEMU, &r, &c))
+			record("ptrace monitor, PTRACE_SYSEMU", round, &r,
+			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
+			       c.switches / (double)PTRACE_CALLS);
+	}
+	peek_costs(&peek_ns, &vm_ns, &peek_calls);
+	rate = attach_detach_per_sec();
+
+	printf("%-34s %8s %17s %8s %7s %8s %8s\n", "mechanism (getpid)", "ratio", "spread",
+	       "ns/call", "stops", "ptrace", "switch");
+	for (int i = 0; i < nrows; i++) {
+		double nmed, nlo, nhi;
+
+		stats(rows[i].ratio, &med, &lo, &hi);
+		stats(rows[i].ns, &nmed, &nlo, &nhi);
+		printf("%-34s %8.2f %8.2f-%-8.2f %8.0f %7.2f %8.2f %8.3f\n", rows[i].name, med,
+		       lo, hi, nmed, rows[i].stops, rows[i].ptrace_calls, rows[i].switches);
+	}
+	printf("\nreading registers + 256 bytes of a stopped tracee:\n");
+	printf("  PTRACE_PEEKDATA word by word: %8.0f ns (%ld ptrace calls)\n", peek_ns, peek_calls);
+	printf("  process_vm_readv:             %8.0f ns (1 ptrace call + 1 syscall)\n", vm_ns);
+	printf("  PTRACE_MULTI:                 not built yet (ptrace-compat)\n");
+	printf("engine attach + detach: %.0f pairs/s\n", rate);
+	printf("not measured yet: SYSVM monitor, seccomp user notification, memory per engine\n");
+
+	printf("JSON: {\"rounds\": %d, \"calls\": %d, \"rows\": [", ROUNDS, CALLS);
+	for (int i = 0; i < nrows; i++) {
+		stats(rows[i].ratio, &med, &lo, &hi);
+		printf("%s{\"name\": \"%s\", \"ratio_median\": %.3f, \"ratio_min\": %.3f, "
+		       "\"ratio_max\": %.3f, \"stops_per_call\": %.3f, \"ptrace_calls_per_call\": %.3f, "
+		       "\"switches_per_call\": %.4f}",
+		       i ? ", " : "", rows[i].name, med, lo, hi, rows[i].stops,
+		       rows[i].ptrace_calls, rows[i].switches);
+	}
+	printf("], \"peekdata_ns\": %.0f, \"process_vm_readv_ns\": %.0f, "
+	       "\"attach_detach_per_s\": %.0f}\n", peek_ns, vm_ns, rate);
+	return 0;
+}
