@@ -76,7 +76,8 @@ impl SyscallRegs for LiveRegs {
 pub(crate) extern "C" fn utrace_report_syscall_entry(regs: *mut bindings::pt_regs) -> bool {
     // INVARIANT: the entry code passes the current task's register frame.
     let mut live = LiveRegs { regs };
-    let disposition = task::with_current_registry(|task, reg| reg.report_syscall_entry(task, &mut live));
+    let disposition =
+        task::with_current_registry(|task, reg| reg.report_syscall_entry(task, &mut live));
     match disposition {
         Some(Disposition::Abort(result)) => {
             live.set_return_value(result);

@@ -234,7 +234,10 @@ mod tests {
             assert_eq!(decide_attach(r, false), Ok(AttachDecision::Create));
             assert_eq!(decide_attach(r, true), Err(EEXIST));
         }
-        assert_eq!(decide_attach(req(true, true, MatchBy::Nothing), false), Err(EINVAL));
+        assert_eq!(
+            decide_attach(req(true, true, MatchBy::Nothing), false),
+            Err(EINVAL)
+        );
     }
 
     #[test]
@@ -244,8 +247,14 @@ mod tests {
             assert_eq!(decide_attach(r, true), Ok(AttachDecision::UseExisting));
             assert_eq!(decide_attach(r, false), Err(ENOENT));
         }
-        assert_eq!(decide_attach(req(false, false, MatchBy::Nothing), true), Err(EINVAL));
-        assert_eq!(decide_attach(req(false, true, MatchBy::Type), true), Err(EINVAL));
+        assert_eq!(
+            decide_attach(req(false, false, MatchBy::Nothing), true),
+            Err(EINVAL)
+        );
+        assert_eq!(
+            decide_attach(req(false, true, MatchBy::Type), true),
+            Err(EINVAL)
+        );
     }
 
     #[test]
@@ -255,8 +264,20 @@ mod tests {
             exiting: false,
         };
         assert_eq!(check_target(ok), Ok(()));
-        assert_eq!(check_target(TargetState { kthread: true, ..ok }), Err(EPERM));
-        assert_eq!(check_target(TargetState { exiting: true, ..ok }), Err(ESRCH));
+        assert_eq!(
+            check_target(TargetState {
+                kthread: true,
+                ..ok
+            }),
+            Err(EPERM)
+        );
+        assert_eq!(
+            check_target(TargetState {
+                exiting: true,
+                ..ok
+            }),
+            Err(ESRCH)
+        );
         let both = TargetState {
             kthread: true,
             exiting: true,

@@ -56,7 +56,10 @@ type Seen = (u32, u8, i64);
 type Log = Arc<Mutex<KVec<Seen>>>;
 
 fn new_log() -> Result<Log> {
-    Arc::pin_init(kernel::new_mutex!(KVec::new(), "utrace_test::log"), GFP_KERNEL)
+    Arc::pin_init(
+        kernel::new_mutex!(KVec::new(), "utrace_test::log"),
+        GFP_KERNEL,
+    )
 }
 
 fn seen(log: &Log) -> Result<KVec<Seen>> {
@@ -135,7 +138,9 @@ fn probe(
 }
 
 fn attach(reg: &Arc<Registry>, p: Arc<Probe>, events: Events) -> Result<EngineHandle<Probe>> {
-    Attach::new(p).events(events).attach_to_registry(reg.clone())
+    Attach::new(p)
+        .events(events)
+        .attach_to_registry(reg.clone())
 }
 
 /// One full syscall through the registry; returns the entry disposition
@@ -198,15 +203,10 @@ mod suite {
         let reg = Registry::for_test()?;
         let log = new_log()?;
         // First attached: at exit, doubles the result (called first).
-        let a = probe(
-            1,
-            &log,
-            pass_entry,
-            |_, c| {
-                c.set_return_value(c.return_value() * 2);
-                Resume::Resume
-            },
-        )?;
+        let a = probe(1, &log, pass_entry, |_, c| {
+            c.set_return_value(c.return_value() * 2);
+            Resume::Resume
+        })?;
         // Last attached: at entry, rewrites arg0 (called first).
         let b = probe(
             2,
@@ -226,7 +226,10 @@ mod suite {
         let s = seen(&log)?;
         // Entry: 2 saw the program's 7, 1 saw 2's 42. Exit: 1 saw the
         // kernel's 5, 2 saw 1's 10.
-        assert_eq!(&s[..], &[(2, b'n', 7), (1, b'n', 42), (1, b'x', 5), (2, b'x', 10)]);
+        assert_eq!(
+            &s[..],
+            &[(2, b'n', 7), (1, b'n', 42), (1, b'x', 5), (2, b'x', 10)]
+        );
         Ok(())
     }
 
@@ -361,7 +364,11 @@ mod suite {
     fn detach_twice_and_after_detach() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let h = attach(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         h.detach()?;
         assert_eq!(h.detach(), Err(ESRCH));
         assert_eq!(h.set_events(Events::SYSCALL), Err(ESRCH));
@@ -392,7 +399,8 @@ mod suite {
         let h2 = Attach::new(probe(2, &log, pass_entry, pass_exit)?)
             .exclusive(Match::Data(&|p: &Probe| p.id == 2))
             .attach_to_registry(reg.clone())?;
-        let found = EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 2))?;
+        let found =
+            EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 2))?;
         assert_eq!(found.engine().id, 2);
         found.detach()?;
         assert_eq!(h2.detach(), Err(ESRCH));
@@ -404,12 +412,20 @@ mod suite {
     fn dead_task_refuses_attach() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let h = attach(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         reg.report_death();
         assert!(h.is_detached());
         assert_eq!(h.detach(), Err(ESRCH));
         assert!(!reg.test_syscall_work());
-        let late = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::SYSCALL);
+        let late = attach(
+            &reg,
+            probe(2, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        );
         assert!(matches!(late, Err(e) if e == ESRCH));
         Ok(())
     }
@@ -423,7 +439,11 @@ mod suite {
         assert!(!reg.test_syscall_work());
         h.set_events(Events::SYSCALL_EXIT)?;
         assert!(reg.test_syscall_work());
-        let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let h2 = attach(
+            &reg,
+            probe(2, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         h.detach()?;
         assert!(reg.test_syscall_work());
         h2.set_events(Events::NONE)?;
@@ -471,7 +491,10 @@ mod suite {
         syscall(&reg, 1, 6);
         syscall(&reg, 2, 7);
         let s = seen(&log)?;
-        assert_eq!(&s[..], &[(1, b'n', 0), (1, b'n', 1), (1, b'x', 6), (1, b'n', 2)]);
+        assert_eq!(
+            &s[..],
+            &[(1, b'n', 0), (1, b'n', 1), (1, b'x', 6), (1, b'n', 2)]
+        );
         h.detach()?;
         Ok(())
     }
@@ -506,8 +529,16 @@ mod suite {
     fn stops_are_counted_per_engine() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let s1 = attach(&reg, probe(1, &log, |_, _| Resume::Stop, pass_exit)?, Events::SYSCALL)?;
-        let s2 = attach(&reg, probe(2, &log, |_, _| Resume::Stop, pass_exit)?, Events::SYSCALL)?;
+        let s1 = attach(
+            &reg,
+            probe(1, &log, |_, _| Resume::Stop, pass_exit)?,
+            Events::SYSCALL,
+        )?;
+        let s2 = attach(
+            &reg,
+            probe(2, &log, |_, _| Resume::Stop, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         syscall(&reg, 0, 0);
         assert_eq!(reg.stop_count(), 2);
         // Stopping twice does not count twice.

@@ -137,7 +137,8 @@ impl ControlFile {
         let parsed = if len == 0 || len > MAX_RULES_TEXT {
             Err((VM_NOT_TEXT, 0, EINVAL))
         } else {
-            UserSlice::new(UserPtr::from_addr(a.rules as usize), len).read_all(&mut text, GFP_KERNEL)?;
+            UserSlice::new(UserPtr::from_addr(a.rules as usize), len)
+                .read_all(&mut text, GFP_KERNEL)?;
             if text.contains(&0) {
                 Err((VM_NOT_TEXT, 0, EINVAL))
             } else {

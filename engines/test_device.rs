@@ -100,7 +100,10 @@ impl TestFile {
             return Err(ENOSPC);
         }
         slots.reserve(1, GFP_KERNEL)?;
-        let engine = Arc::new(TestEngine::new(a.id, a.nr, action, self.log.clone()), GFP_KERNEL)?;
+        let engine = Arc::new(
+            TestEngine::new(a.id, a.nr, action, self.log.clone()),
+            GFP_KERNEL,
+        )?;
         let id = a.id;
         let same_id = |e: &TestEngine| e.id == id;
         let mut req = Attach::new(engine).events(events);
@@ -117,7 +120,11 @@ impl TestFile {
         Ok(slot as isize)
     }
 
-    fn with_slot(&self, slot: usize, f: impl FnOnce(&EngineHandle<TestEngine>) -> Result) -> Result<isize> {
+    fn with_slot(
+        &self,
+        slot: usize,
+        f: impl FnOnce(&EngineHandle<TestEngine>) -> Result,
+    ) -> Result<isize> {
         let slots = self.slots.lock();
         let handle = slots.get(slot).ok_or(EINVAL)?;
         f(handle)?;

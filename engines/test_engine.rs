@@ -48,7 +48,13 @@ pub(crate) type Log = Mutex<LogBuf>;
 pub(crate) fn new_log() -> Result<Arc<Log>> {
     let records = KVec::with_capacity(LOG_CAPACITY, GFP_KERNEL)?;
     Arc::pin_init(
-        kernel::new_mutex!(LogBuf { records, dropped: 0 }, "utrace_test::log"),
+        kernel::new_mutex!(
+            LogBuf {
+                records,
+                dropped: 0
+            },
+            "utrace_test::log"
+        ),
         GFP_KERNEL,
     )
 }

@@ -229,7 +229,10 @@ impl Engine for StraceEngine {
         .and_then(|handle| session.add(Slot::Strace(handle)));
         if let Err(e) = attached {
             let mut line = Line::new();
-            line.put_fmt(format_args!("<utrace: pid {pid} not followed: errno {}>", -e.to_errno()));
+            line.put_fmt(format_args!(
+                "<utrace: pid {pid} not followed: errno {}>",
+                -e.to_errno()
+            ));
             self.emit(&mut line);
         }
         Resume::Resume

@@ -25,8 +25,8 @@ use super::session::{Session, Slot};
 use crate::engine_core::{
     user, Attach, CloneReport, Engine, Events, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
-use kernel::sync::Arc;
 use kernel::prelude::*;
+use kernel::sync::Arc;
 use kernel::sync::Mutex;
 use kernel::task::Task;
 use rules::{rewrite_path, PATH_MAX};
@@ -161,7 +161,10 @@ impl Engine for VmEngine {
         })
         .and_then(|handle| session.add(Slot::Vm(handle)));
         if let Err(e) = attached {
-            pr_warn!("utrace vm: a child was not put in the VM: errno {}\n", -e.to_errno());
+            pr_warn!(
+                "utrace vm: a child was not put in the VM: errno {}\n",
+                -e.to_errno()
+            );
         }
         Resume::Resume
     }

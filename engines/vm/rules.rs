@@ -232,11 +232,19 @@ pub(crate) fn rewrite_path(path: &[u8], redirects: &[Redirect], out: &mut KVec<u
         if !matches {
             continue;
         }
-        let rest = if from == b"/" { &path[1..] } else { &path[from.len()..] };
+        let rest = if from == b"/" {
+            &path[1..]
+        } else {
+            &path[from.len()..]
+        };
         let to = &r.to[..];
         // Redirecting "/" to "/x" makes "/a" "/x/a": put back the slash
         // the root prefix consumed.
-        let sep: &[u8] = if from == b"/" && to != b"/" { b"/" } else { b"" };
+        let sep: &[u8] = if from == b"/" && to != b"/" {
+            b"/"
+        } else {
+            b""
+        };
         if to.len() + sep.len() + rest.len() + 1 > PATH_MAX {
             return false;
         }
@@ -300,7 +308,10 @@ mod tests {
         assert_eq!(err(b"return nosuchcall 1"), e(1, RuleError::UnknownSyscall));
         assert_eq!(err(b"\n\nreturn getuid"), e(3, RuleError::Malformed));
         assert_eq!(err(b"return getuid 12x"), e(1, RuleError::Malformed));
-        assert_eq!(err(b"return getuid 99999999999999999999"), e(1, RuleError::Malformed));
+        assert_eq!(
+            err(b"return getuid 99999999999999999999"),
+            e(1, RuleError::Malformed)
+        );
         assert_eq!(err(b"frobnicate"), e(1, RuleError::Malformed));
         assert_eq!(err(b"uname sysname x"), e(1, RuleError::Malformed));
         assert_eq!(err(b"redirect relative /x"), e(1, RuleError::NotAbsolute));
@@ -322,7 +333,9 @@ mod tests {
     fn rejects_too_many_rules() {
         let mut text = KVec::new();
         for _ in 0..=MAX_RULES {
-            assert!(text.extend_from_slice(b"return getuid 1\n", GFP_KERNEL).is_ok());
+            assert!(text
+                .extend_from_slice(b"return getuid 1\n", GFP_KERNEL)
+                .is_ok());
         }
         assert_eq!(err(&text).map(|e| e.error), Some(RuleError::TooMany));
         assert_eq!(RuleError::TooMany.errno(), E2BIG);
