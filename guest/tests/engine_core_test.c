@@ -427,23 +427,21 @@ static int wait_for_entries(int fd, int n)
 }
 
 /*
- * A child blocked on a pipe; once released it calls getppid and exits 0
- * if it got its real parent.  Returns its pid and the pipe's write end.
+ * A child blocked on a pipe; once released it calls getppid, its only
+ * getppid, and exits 0 if it got the parent pid it was sent.  Returns its
+ * pid and the pipe's write end (see release_child()).
  */
 static pid_t stoppable_child(int *release)
 {
 	int go[2];
-	pid_t child;
-	char c;
+	pid_t child, parent;
 
 	if (pipe(go))
 		return -1;
 	child = fork();
 	if (child == 0) {
-		pid_t parent = getppid();
-
 		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
+		if (read(go[0], &parent, sizeof(parent)) != sizeof(parent))
 			_exit(2);
 		_exit(syscall(SYS_getppid) == parent ? 0 : 1);
 	}
@@ -452,17 +450,24 @@ static pid_t stoppable_child(int *release)
 	return child;
 }
 
+/* Lets a stoppable_child() go on to its getppid. */
+static int release_child(int release)
+{
+	pid_t me = getpid();
+
+	return write(release, &me, sizeof(me)) == sizeof(me);
+}
+
 static void stop_holds_task_until_every_engine_resumes(void)
 {
 	int release, status = 0, s1, s2;
 	/* Fork first: the child must not share the controlling file. */
 	pid_t child = stoppable_child(&release);
 	int fd = dev();
-	char c = 0;
 
 	s1 = must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
 	s2 = must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 2, SYS_getppid, 0, 0);
-	CHECK(write(release, &c, 1) == 1, "write");
+	CHECK(release_child(release), "write");
 	/* Both engines saw the entry, before the syscall ran. */
 	CHECK(wait_for_entries(fd, 2) == 2, "entry not reported to both");
 	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
@@ -482,10 +487,9 @@ static void sigkill_ends_a_stop(void)
 	int release, status = 0;
 	pid_t child = stoppable_child(&release);
 	int fd = dev();
-	char c = 0;
 
 	must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
-	CHECK(write(release, &c, 1) == 1, "write");
+	CHECK(release_child(release), "write");
 	CHECK(wait_for_entries(fd, 1) == 1, "entry not reported");
 	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
 	kill(child, SIGKILL);
@@ -500,10 +504,9 @@ static void closing_the_controller_releases_a_stop(void)
 	int release, status = 0;
 	pid_t child = stoppable_child(&release);
 	int fd = dev();
-	char c = 0;
 
 	must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
-	CHECK(write(release, &c, 1) == 1, "write");
+	CHECK(release_child(release), "write");
 	CHECK(wait_for_entries(fd, 1) == 1, "entry not reported");
 	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
 	close(fd);
