@@ -338,6 +338,76 @@ static void death_detaches_engines(void)
 	close(fd);
 }
 
+/*
+ * Fails, in turn, each allocation of a first attach (the task's registry
+ * included): every failure must give ENOMEM and leave the task with no
+ * engine acting; kmemleak and KASAN watch the error paths.
+ */
+static void allocation_failures_leave_the_task_untouched(void)
+{
+	pid_t child;
+	int status;
+	FILE *f = fopen("/sys/kernel/debug/failslab/ignore-gfp-wait", "w");
+
+	CHECK(f != NULL, "failslab: %s", strerror(errno));
+	if (!f)
+		return;
+	fputs("N", f);
+	fclose(f);
+	child = fork();
+	if (child == 0) {
+		char path[64], buf[32];
+		int fd = open("/dev/utrace-test", O_RDWR), nth, injected = 0;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth", syscall(SYS_gettid));
+		nth = open(path, O_RDWR);
+		if (fd < 0 || nth < 0)
+			_exit(10);
+		for (int i = 1; i < 100; i++) {
+			int slot, e, left;
+
+			snprintf(buf, sizeof(buf), "%d", i);
+			if (write(nth, buf, strlen(buf)) < 0)
+				_exit(11);
+			slot = attach(fd, 0, UTRACE_TEST_ABORT, BOTH, 1, SYS_getuid, 0, 4242);
+			e = errno;
+			memset(buf, 0, sizeof(buf));
+			if (pread(nth, buf, sizeof(buf) - 1, 0) < 0)
+				_exit(12);
+			left = atoi(buf);
+			/* Whatever happened, disarm before checking. */
+			if (write(nth, "0", 1) < 0)
+				_exit(13);
+			if (slot >= 0) {
+				/*
+				 * No allocation of the attach failed (the armed
+				 * fault, if any, hit a later syscall): it must work.
+				 */
+				if (syscall(SYS_getuid) != 4242)
+					_exit(14);
+				_exit(injected ? 0 : 15);
+			}
+			/* It failed: because of the injected fault, with ENOMEM. */
+			if (left != 0 || e != ENOMEM)
+				_exit(16);
+			injected++;
+			/* No half-attached engine aborts getuid. */
+			if (syscall(SYS_getuid) != 0)
+				_exit(17);
+		}
+		_exit(18);
+	}
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0,
+	      "status %#x (11-13 fail-nth io, 14 final attach, 15 nothing failed, "
+	      "16 not ENOMEM, 17 engine half-attached, 18 never succeeded)", status);
+	f = fopen("/sys/kernel/debug/failslab/ignore-gfp-wait", "w");
+	if (f) {
+		fputs("Y", f);
+		fclose(f);
+	}
+}
+
 static void attach_detach_storm_against_syscall_loop(void)
 {
 	struct utrace_test_record r[64];
@@ -526,6 +596,7 @@ KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(forked_child_starts_without_engines),
 	  KTAP_CASE(death_detaches_engines),
 	  KTAP_CASE(attach_detach_storm_against_syscall_loop),
+	  KTAP_CASE(allocation_failures_leave_the_task_untouched),
 	  KTAP_CASE(stop_holds_task_until_every_engine_resumes),
 	  KTAP_CASE(sigkill_ends_a_stop),
 	  KTAP_CASE(closing_the_controller_releases_a_stop))
