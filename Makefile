@@ -24,8 +24,11 @@ BZIMAGE   := $(OBJ)/arch/x86/boot/bzImage
 INITRAMFS := $(BUILD)/guest/initramfs.cpio.gz
 
 GUEST_CC     ?= gcc
-GUEST_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -I$(REPO)/uapi -I$(REPO)/guest
-GUEST_HDRS   := $(wildcard $(REPO)/guest/*.h $(REPO)/uapi/linux/*.h)
+# The patched kernel's own uapi headers (linux/ptrace.h with PTRACE_MULTI...),
+# installed by kernel.sh, come before the host's.
+KHDR         := $(OBJ)/usr/include
+GUEST_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -I$(REPO)/uapi -I$(REPO)/guest -I$(KHDR)
+GUEST_HDRS   := $(wildcard $(REPO)/guest/*.h $(REPO)/uapi/linux/*.h) $(KHDR)/linux/ptrace.h
 # guest/tests/*.c run one by one as test suites; guest/tools/*.c go to /bin.
 GUEST_TESTS  := $(patsubst $(REPO)/guest/tests/%.c,$(GUEST_BIN)/tests/%,$(wildcard $(REPO)/guest/tests/*.c))
 GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.c))
@@ -34,6 +37,13 @@ GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildca
 KARGS ?=
 
 .PHONY: all setup kernel guest initramfs test demo bench fmt clippy check-patches clean distclean help
+.PHONY: _kernel _test _demo _bench
+
+# One kernel build or guest run at a time per build area: concurrent
+# invocations (two terminals, parallel jobs) queue on this lock.
+define locked
+@mkdir -p $(BUILD) && flock $(BUILD)/.lock $(MAKE) --no-print-directory -f $(REPO)/Makefile $(1)
+endef
 
 all: test
 
@@ -43,7 +53,10 @@ help:
 setup:
 	@bash $(REPO)/qemu-ci/setup.sh $(TOOLS) $(BUILD)
 
-kernel: setup
+kernel:
+	$(call locked,_kernel)
+
+_kernel: setup
 	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS)
 
 $(GUEST_BIN)/tests/%: $(REPO)/guest/tests/%.c $(GUEST_HDRS)
@@ -54,7 +67,7 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
 
-guest: setup
+guest: _kernel
 	@$(MAKE) --no-print-directory -f $(REPO)/Makefile guest-progs
 
 .PHONY: guest-progs
@@ -66,18 +79,27 @@ guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS)
 initramfs: guest
 	@bash $(REPO)/qemu-ci/initramfs.sh $(REPO) $(GUEST_BIN) $(INITRAMFS)
 
-test: kernel initramfs
+test:
+	$(call locked,_test)
+
+_test: _kernel initramfs
 	@bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(RUN_DIR) \
 		$(REPO)/qemu-ci/expected-suites $(KARGS)
 
-demo: kernel initramfs
+demo:
+	$(call locked,_demo)
+
+_demo: _kernel initramfs
 	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(BUILD)/demo \
 		/dev/null utrace_ci.demo=1 $(KARGS)
 
 # The guest clock needs the host's TSC rate under TCG (else 4 ms ticks).
 HOST_TSC_KHZ = $(shell awk '/^cpu MHz/ { printf "%d", $$4 * 1000; exit }' /proc/cpuinfo)
 
-bench: kernel initramfs
+bench:
+	$(call locked,_bench)
+
+_bench: _kernel initramfs
 	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(BUILD)/bench \
 		/dev/null utrace_ci.bench=1 tsc_early_khz=$(HOST_TSC_KHZ) tsc=reliable $(KARGS) \
 		| grep -v '^JSON:'
@@ -88,7 +110,11 @@ bench: kernel initramfs
 fmt: setup
 	@rustfmt --edition 2021 --config-path $(SRC)/.rustfmt.toml $(REPO)/utrace.rs
 
-clippy: kernel
+clippy:
+	$(call locked,_clippy)
+
+.PHONY: _clippy
+_clippy: _kernel
 	@rm -f $(OBJ)/kernel/utrace/utrace.o
 	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-19 RUSTC=/usr/bin/rustc \
 		HOSTRUSTC=/usr/bin/rustc BINDGEN=$(TOOLS)/bin/bindgen CLIPPY=1 \

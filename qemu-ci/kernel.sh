@@ -105,3 +105,7 @@ if ! "${KMAKE[@]}" -j"$(nproc)" bzImage > "$LOGS/kernel-build.log" 2>&1; then
 	die "kernel build failed"
 fi
 say "built $OBJ/arch/x86/boot/bzImage in $(( $(date +%s) - start ))s"
+
+# 6. The patched uapi headers (incremental: unchanged files keep their
+#    timestamps), for the guest programs: $OBJ/usr/include.
+"${KMAKE[@]}" headers >> "$LOGS/kernel-build.log" 2>&1 || die "headers_install failed"
