@@ -7,7 +7,9 @@
 //! - `engine-core/`: the per-task engine registry, the reporting order and
 //!   the hooks the patched kernel calls;
 //! - `engines/`: the strace and VM engines, the `/dev/utrace` control
-//!   device, and the test engines behind `/dev/utrace-test`.
+//!   device, and the test engines behind `/dev/utrace-test`;
+//! - `ptrace-compat/`: PTRACE_MULTI and the CHARDATA requests (ptrace's
+//!   place in the engine order is engine-core's, PTRACE_SYSVM is C).
 //!
 //! `Documentation/design.md` in the repository describes the design.
 
@@ -18,6 +20,9 @@ pub mod engine_core;
 
 #[path = "engines/mod.rs"]
 mod engines;
+
+#[path = "ptrace-compat/mod.rs"]
+mod ptrace_compat;
 
 module! {
     type: Utrace,

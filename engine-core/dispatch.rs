@@ -6,7 +6,7 @@
 //! with the task's user registers behind [`LiveRegs`].
 
 use super::policy::Disposition;
-use super::report::{CloneReport, SyscallRegs, SYSCALL_ARGS};
+use super::report::{CloneReport, PtraceStops, SyscallEntry, SyscallRegs, SYSCALL_ARGS};
 use super::task;
 use kernel::bindings;
 use kernel::ffi::c_ulong;
@@ -70,29 +70,90 @@ impl SyscallRegs for LiveRegs {
     }
 }
 
-/// Syscall entry of a task with `SYSCALL_WORK_UTRACE`: reports to its
-/// engines. Returns `true` to skip the syscall, its result already set.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_report_syscall_entry(regs: *mut bindings::pt_regs) -> bool {
-    // INVARIANT: the entry code passes the current task's register frame.
-    let mut live = LiveRegs { regs };
-    let disposition =
-        task::with_current_registry(|task, reg| reg.report_syscall_entry(task, &mut live));
-    match disposition {
-        Some(Disposition::Abort(result)) => {
-            live.set_return_value(result);
-            true
-        }
-        Some(Disposition::Run) | None => false,
+/// The kernel's ptrace syscall stops of the current task.
+///
+/// # Invariants
+///
+/// `regs` is the current task's user register frame and `work` the syscall
+/// work the entry code read for this syscall boundary.
+struct LivePtrace {
+    regs: *mut bindings::pt_regs,
+    work: c_ulong,
+}
+
+impl PtraceStops for LivePtrace {
+    fn entry_stop(&mut self, _regs: &mut dyn SyscallRegs) -> bool {
+        // SAFETY: by the type invariant, `regs` is current's register frame
+        // at syscall entry and `work` its syscall work.
+        unsafe { task::utrace_helper_ptrace_entry_stop(self.regs, self.work) }
+    }
+
+    fn exit_stop(&mut self, _regs: &mut dyn SyscallRegs) {
+        // SAFETY: by the type invariant, `regs` is current's register frame
+        // at syscall exit and `work` its syscall work.
+        unsafe { task::utrace_helper_ptrace_exit_stop(self.regs, self.work) }
     }
 }
 
-/// Syscall exit of a task with `SYSCALL_WORK_UTRACE`: reports to its engines.
+/// Syscall entry of a task with `SYSCALL_WORK_UTRACE`: reports to its
+/// engines and makes ptrace's entry stop at its place among them. Returns
+/// `true` to skip the syscall, its result already set.
 #[no_mangle]
-pub(crate) extern "C" fn utrace_report_syscall_exit(regs: *mut bindings::pt_regs) {
-    // INVARIANT: the exit code passes the current task's register frame.
+pub(crate) extern "C" fn utrace_report_syscall_entry(
+    regs: *mut bindings::pt_regs,
+    work: c_ulong,
+) -> bool {
+    // INVARIANT: the entry code passes the current task's register frame
+    // and the syscall work it read.
     let mut live = LiveRegs { regs };
-    task::with_current_registry(|task, reg| reg.report_syscall_exit(task, &mut live));
+    let mut ptrace = LivePtrace { regs, work };
+    let disposition = match task::with_current_registry(|task, reg| {
+        reg.report_syscall_entry(task, &mut live, &mut ptrace)
+    }) {
+        Some(disposition) => disposition,
+        // No registry (the flag outlived it): ptrace alone.
+        None => {
+            let mut call = SyscallEntry::new(&mut live);
+            call.ptrace_entry_stop(&mut ptrace);
+            call.disposition()
+        }
+    };
+    match disposition {
+        Disposition::Abort(result) => {
+            live.set_return_value(result);
+            true
+        }
+        Disposition::Run => false,
+    }
+}
+
+/// Syscall exit of a task with `SYSCALL_WORK_UTRACE`: reports to its
+/// engines and makes ptrace's exit stop at its place among them.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_report_syscall_exit(regs: *mut bindings::pt_regs, work: c_ulong) {
+    // INVARIANT: the exit code passes the current task's register frame and
+    // the syscall work it read.
+    let mut live = LiveRegs { regs };
+    let mut ptrace = LivePtrace { regs, work };
+    let reported = task::with_current_registry(|task, reg| {
+        reg.report_syscall_exit(task, &mut live, &mut ptrace)
+    });
+    if reported.is_none() {
+        ptrace.exit_stop(&mut live);
+    }
+}
+
+/// The current task's tracer just attached to `child` (called from
+/// `__ptrace_link()` under `tasklist_lock`, for a task with a registry).
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_ptrace_link(child: *mut bindings::task_struct) {
+    // SAFETY: `__ptrace_link()` passes a task it holds (its caller found it
+    // under RCU or created it, and `tasklist_lock` keeps it from being
+    // reaped); `Task` is a transparent wrapper of task_struct.
+    let child: &Task = unsafe { &*child.cast::<Task>() };
+    if let Some(reg) = task::registry(child) {
+        reg.ptrace_link();
+    }
 }
 
 /// The current task created `child`, which has not run yet (called from

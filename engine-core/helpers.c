@@ -5,6 +5,7 @@
  * (engine-core/task.rs declares them).  Each one wraps one kernel API.
  */
 
+#include <linux/entry-common.h>
 #include <linux/sched.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
@@ -139,4 +140,21 @@ struct utrace *utrace_helper_registry_take(struct task_struct *task)
 pid_t utrace_helper_task_pid_vnr(struct task_struct *task)
 {
 	return task_pid_vnr(task);
+}
+
+/*
+ * ptrace's syscall stops, made by the engines' dispatcher at ptrace's place
+ * in their order (entry-common.h skips its own calls for such tasks).
+ * @work is the syscall work the entry code read.
+ */
+bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work)
+{
+	if (!(work & (SYSCALL_WORK_SYSCALL_TRACE | SYSCALL_WORK_SYSCALL_EMU)))
+		return false;
+	return syscall_ptrace_enter(regs, work);
+}
+
+void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work)
+{
+	syscall_ptrace_exit(regs, work);
 }

@@ -28,15 +28,47 @@ pub enum SyscallSide {
     Exit,
 }
 
-/// Position in a report of the engine at attach index `i`, for `n` engines.
+/// Who reports at one step of a syscall report.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Reporter {
+    /// The engine at this attach index.
+    Engine(usize),
+    /// ptrace: the tracer's syscall stop, at the place its attach time
+    /// gives it among the engines.
+    Ptrace,
+}
+
+/// ptrace's place among engines with attach sequence numbers `seqs` (in
+/// attach order) for a tracer that attached at `ptrace_seq`: the number of
+/// engines attached before it.
+pub fn ptrace_slot(seqs: impl Iterator<Item = u64>, ptrace_seq: u64) -> usize {
+    seqs.take_while(|&seq| seq < ptrace_seq).count()
+}
+
+/// The `step`-th reporter (0-based, `step <= n`) of a report to `n`
+/// engines with ptrace at `slot` (see [`ptrace_slot`]).
 ///
-/// Returns the attach index of the `step`-th engine to call (0-based): at
-/// entry the last attached comes first, at exit the first attached does.
-/// `step` must be below `n`.
-pub fn report_index(side: SyscallSide, n: usize, step: usize) -> usize {
+/// Everyone that attached is one layer between user mode and the kernel,
+/// the last attached the closest to user mode: at entry the last attached
+/// reports first, at exit the first attached does, and ptrace reports where
+/// its attach time puts it.
+pub fn report_step(side: SyscallSide, n: usize, slot: usize, step: usize) -> Reporter {
     match side {
-        SyscallSide::Entry => n - 1 - step,
-        SyscallSide::Exit => step,
+        // n-1, ..., slot, ptrace, slot-1, ..., 0
+        SyscallSide::Entry => {
+            let outer = n - slot;
+            match step.cmp(&outer) {
+                core::cmp::Ordering::Less => Reporter::Engine(n - 1 - step),
+                core::cmp::Ordering::Equal => Reporter::Ptrace,
+                core::cmp::Ordering::Greater => Reporter::Engine(n - step),
+            }
+        }
+        // 0, ..., slot-1, ptrace, slot, ..., n-1
+        SyscallSide::Exit => match step.cmp(&slot) {
+            core::cmp::Ordering::Less => Reporter::Engine(step),
+            core::cmp::Ordering::Equal => Reporter::Ptrace,
+            core::cmp::Ordering::Greater => Reporter::Engine(step - 1),
+        },
     }
 }
 
@@ -159,13 +191,52 @@ pub fn check_target(state: TargetState) -> Result {
 mod tests {
     use super::*;
 
-    /// The attach indices called, in order, for `n` engines on `side`.
-    fn order(side: SyscallSide, n: usize) -> KVec<usize> {
+    /// The attach indices called, in order, for `n` engines on `side`,
+    /// with ptrace innermost (attached first; it reports as -1).
+    fn order(side: SyscallSide, n: usize) -> KVec<isize> {
+        let mut v = order_with_ptrace(side, n, 0);
+        let innermost = if side == SyscallSide::Entry { n } else { 0 };
+        assert_eq!(v.remove(innermost).unwrap(), -1);
+        v
+    }
+
+    /// The reporters, in order, for `n` engines and ptrace at `slot`.
+    fn order_with_ptrace(side: SyscallSide, n: usize, slot: usize) -> KVec<isize> {
         let mut v = KVec::new();
-        for step in 0..n {
-            v.push(report_index(side, n, step), GFP_KERNEL).unwrap();
+        for step in 0..=n {
+            let r = match report_step(side, n, slot, step) {
+                Reporter::Engine(i) => i as isize,
+                Reporter::Ptrace => -1,
+            };
+            v.push(r, GFP_KERNEL).unwrap();
         }
         v
+    }
+
+    #[test]
+    fn ptrace_takes_its_attach_place() {
+        // Three engines, the tracer attached after the second (slot 2).
+        assert_eq!(&order_with_ptrace(SyscallSide::Entry, 3, 2)[..], &[2, -1, 1, 0]);
+        assert_eq!(&order_with_ptrace(SyscallSide::Exit, 3, 2)[..], &[0, 1, -1, 2]);
+        // Attached after every engine: outermost, as ptrace always was.
+        assert_eq!(&order_with_ptrace(SyscallSide::Entry, 2, 2)[..], &[-1, 1, 0]);
+        assert_eq!(&order_with_ptrace(SyscallSide::Exit, 2, 2)[..], &[0, 1, -1]);
+        // Attached before every engine: innermost.
+        assert_eq!(&order_with_ptrace(SyscallSide::Entry, 2, 0)[..], &[1, 0, -1]);
+        assert_eq!(&order_with_ptrace(SyscallSide::Exit, 2, 0)[..], &[-1, 0, 1]);
+        // No engines at all: ptrace alone.
+        assert_eq!(&order_with_ptrace(SyscallSide::Entry, 0, 0)[..], &[-1]);
+        assert_eq!(&order_with_ptrace(SyscallSide::Exit, 0, 0)[..], &[-1]);
+    }
+
+    #[test]
+    fn ptrace_slot_counts_engines_attached_before() {
+        let seqs = [1u64, 2, 5, 9];
+        assert_eq!(ptrace_slot(seqs.iter().copied(), 0), 0);
+        assert_eq!(ptrace_slot(seqs.iter().copied(), 3), 2);
+        assert_eq!(ptrace_slot(seqs.iter().copied(), 6), 3);
+        assert_eq!(ptrace_slot(seqs.iter().copied(), 10), 4);
+        assert_eq!(ptrace_slot(core::iter::empty(), 7), 0);
     }
 
     #[test]

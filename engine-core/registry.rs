@@ -26,10 +26,11 @@
 
 use super::engine::{Engine, Events};
 use super::policy::{
-    combine_resume, decide_attach, report_index, AttachDecision, AttachRequest, Disposition,
+    combine_resume, decide_attach, ptrace_slot, report_step, AttachDecision, AttachRequest,
+    Disposition, Reporter,
     Resume, SyscallSide,
 };
-use super::report::{CloneReport, SyscallEntry, SyscallExit, SyscallRegs};
+use super::report::{CloneReport, PtraceStops, SyscallEntry, SyscallExit, SyscallRegs};
 use super::task;
 use core::any::TypeId;
 use core::ptr::{self, NonNull};
@@ -52,6 +53,9 @@ pub(crate) struct Attachment {
     stopping: AtomicFlag,
     /// The engine asked for the exit report of the current syscall.
     exit_once: AtomicFlag,
+    /// When it was attached, in its registry's attach sequence (set once,
+    /// before the attachment is published).
+    seq: Atomic<u64>,
 }
 
 impl Attachment {
@@ -65,6 +69,7 @@ impl Attachment {
                 detached: AtomicFlag::new(false),
                 stopping: AtomicFlag::new(false),
                 exit_once: AtomicFlag::new(false),
+                seq: Atomic::new(0),
             },
             GFP_KERNEL,
         )?)
@@ -131,6 +136,11 @@ pub(crate) struct Registry {
     entry_aborted: AtomicFlag,
     /// How many attachments hold the task stopped.
     stops: Atomic<i32>,
+    /// The next attach sequence number, for engines and the tracer alike.
+    next_seq: Atomic<u64>,
+    /// The sequence number the task's tracer attached at: 0 (before every
+    /// engine) unless it attached while the task had this registry.
+    ptrace_seq: Atomic<u64>,
 }
 
 // SAFETY: `owner` is the only field that is not `Send` by itself; the
@@ -149,6 +159,8 @@ impl Registry {
             reporting: Atomic::new(ptr::null_mut()),
             entry_aborted: AtomicFlag::new(false),
             stops: Atomic::new(0),
+            next_seq: Atomic::new(1),
+            ptrace_seq: Atomic::new(0),
         }? Error)
     }
 
@@ -266,6 +278,8 @@ impl Registry {
             }
             engines.push(new.clone(), GFP_KERNEL)?;
             let list = Arc::new(EngineList { engines }, GFP_KERNEL)?;
+            // Published with the list (its store is a release).
+            new.seq.store(self.next_seq.fetch_add(1, Relaxed), Relaxed);
             old = self.publish(&mut state, Some(list));
             result = (new, true);
         }
@@ -415,21 +429,46 @@ impl Registry {
         }
     }
 
+    /// The task was just made a tracee: its tracer takes the next place in
+    /// the attach order. Called under `tasklist_lock`: atomics only.
+    pub(crate) fn ptrace_link(&self) {
+        self.ptrace_seq
+            .store(self.next_seq.fetch_add(1, Relaxed), Release);
+    }
+
+    /// Where ptrace reports among the engines of `list`.
+    fn ptrace_slot(&self, list: &EngineList) -> usize {
+        let at = self.ptrace_seq.load(Acquire);
+        ptrace_slot(list.engines.iter().map(|a| a.seq.load(Relaxed)), at)
+    }
+
     /// Reports a syscall entry to every engine that asked, in reverse
-    /// attach order. Returns the disposition the last engine left.
+    /// attach order, with the tracer's entry stop at its place among them.
+    /// Returns the disposition the last reporter left.
     pub(crate) fn report_syscall_entry(
         &self,
         task: &Task,
         regs: &mut dyn SyscallRegs,
+        ptrace: &mut dyn PtraceStops,
     ) -> Disposition {
-        let Some(list) = self.snapshot() else {
-            return Disposition::Run;
-        };
+        let list = self.snapshot();
+        let (n, slot) = list
+            .as_deref()
+            .map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)));
         let mut call = SyscallEntry::new(regs);
         let mut action = Resume::Resume;
-        let n = list.engines.len();
-        for step in 0..n {
-            let att = &list.engines[report_index(SyscallSide::Entry, n, step)];
+        for step in 0..=n {
+            let att = match report_step(SyscallSide::Entry, n, slot, step) {
+                Reporter::Ptrace => {
+                    call.ptrace_entry_stop(ptrace);
+                    continue;
+                }
+                // `n > 0`, so there is a list.
+                Reporter::Engine(i) => match list.as_deref() {
+                    Some(l) => &l.engines[i],
+                    None => continue,
+                },
+            };
             if !att.events().contains(Events::SYSCALL_ENTRY) {
                 continue;
             }
@@ -452,17 +491,32 @@ impl Registry {
         disposition
     }
 
-    /// Reports a syscall exit to every engine that asked, in attach order.
-    pub(crate) fn report_syscall_exit(&self, task: &Task, regs: &mut dyn SyscallRegs) {
+    /// Reports a syscall exit to every engine that asked, in attach order,
+    /// with the tracer's exit stop at its place among them.
+    pub(crate) fn report_syscall_exit(
+        &self,
+        task: &Task,
+        regs: &mut dyn SyscallRegs,
+        ptrace: &mut dyn PtraceStops,
+    ) {
         let aborted = self.entry_aborted.xchg(false, Relaxed);
-        let Some(list) = self.snapshot() else {
-            return;
-        };
+        let list = self.snapshot();
+        let (n, slot) = list
+            .as_deref()
+            .map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)));
         let mut call = SyscallExit::new(regs, aborted);
         let mut action = Resume::Resume;
-        let n = list.engines.len();
-        for step in 0..n {
-            let att = &list.engines[report_index(SyscallSide::Exit, n, step)];
+        for step in 0..=n {
+            let att = match report_step(SyscallSide::Exit, n, slot, step) {
+                Reporter::Ptrace => {
+                    call.ptrace_exit_stop(ptrace);
+                    continue;
+                }
+                Reporter::Engine(i) => match list.as_deref() {
+                    Some(l) => &l.engines[i],
+                    None => continue,
+                },
+            };
             // Only the task itself touches `exit_once`: relaxed is enough.
             let once = att.exit_once.xchg(false, Relaxed);
             if !once && !att.events().contains(Events::SYSCALL_EXIT) {
@@ -481,12 +535,21 @@ impl Registry {
     }
 
     /// Reports that the task created a task, in attach order.
+    ///
+    /// A child its parent's tracer traces too gets the tracer at the same
+    /// place among the engines that follow it here as in the parent.
     pub(crate) fn report_clone(&self, task: &Task, report: &CloneReport<'_>) {
         let Some(list) = self.snapshot() else {
             return;
         };
+        let ptrace_seq = self.ptrace_seq.load(Acquire);
+        let mut ptrace_placed = false;
         let mut action = Resume::Resume;
         for att in list.engines.iter() {
+            if !ptrace_placed && att.seq.load(Relaxed) > ptrace_seq {
+                report.place_child_tracer();
+                ptrace_placed = true;
+            }
             if !att.events().contains(Events::CLONE) {
                 continue;
             }
@@ -496,6 +559,9 @@ impl Registry {
             }
         }
         drop(list);
+        if !ptrace_placed {
+            report.place_child_tracer();
+        }
         if action == Resume::Stop {
             self.wait_while_stopped();
         }

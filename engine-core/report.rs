@@ -54,6 +54,21 @@ pub trait SyscallRegs {
     fn stack_pointer(&self) -> u64;
 }
 
+/// The traced task's ptrace syscall stops: one more reporter in the engine
+/// order, at the place its attach time gives it.
+///
+/// Implemented by the dispatcher over the kernel's ptrace (which reads the
+/// live registers itself and ignores `regs`), and by test doubles, which
+/// act on `regs` as a tracer would.
+pub trait PtraceStops {
+    /// The tracer's syscall-entry stop, if it traces syscalls. Returns
+    /// `true` if the call must not run (PTRACE_SYSEMU, PTRACE_VM_SKIPCALL,
+    /// or a fatal signal): its result is what the registers hold.
+    fn entry_stop(&mut self, regs: &mut dyn SyscallRegs) -> bool;
+    /// The tracer's syscall-exit (or single-step) stop, if it asked for one.
+    fn exit_stop(&mut self, regs: &mut dyn SyscallRegs);
+}
+
 /// A syscall about to run, as an entry callback sees it.
 pub struct SyscallEntry<'a> {
     regs: &'a mut dyn SyscallRegs,
@@ -68,6 +83,15 @@ impl<'a> SyscallEntry<'a> {
             regs,
             disposition: Disposition::Run,
             exit_wanted: false,
+        }
+    }
+
+    /// ptrace's turn at entry: the tracer's stop. A tracer that skips the
+    /// call aborts it with the result it left; otherwise it keeps what the
+    /// engines before it decided, as an engine that lets it stand does.
+    pub(crate) fn ptrace_entry_stop(&mut self, ptrace: &mut dyn PtraceStops) {
+        if ptrace.entry_stop(&mut *self.regs) {
+            self.disposition = Disposition::Abort(self.regs.return_value());
         }
     }
 
@@ -178,6 +202,11 @@ impl<'a> SyscallExit<'a> {
         self.regs.set_return_value(value)
     }
 
+    /// ptrace's turn at exit: the tracer's stop.
+    pub(crate) fn ptrace_exit_stop(&mut self, ptrace: &mut dyn PtraceStops) {
+        ptrace.exit_stop(&mut *self.regs)
+    }
+
     /// Whether an entry engine aborted the call (it did not run).
     pub fn was_aborted(&self) -> bool {
         self.aborted
@@ -213,5 +242,13 @@ impl<'a> CloneReport<'a> {
     /// Whether the child is a thread of the parent's process.
     pub fn is_thread(&self) -> bool {
         self.flags & CLONE_THREAD != 0
+    }
+
+    /// Gives the child's tracer (if the parent's tracer traces it too) its
+    /// place in the child's order: after the engines the child has now.
+    pub(crate) fn place_child_tracer(&self) {
+        if let Some(reg) = super::task::registry(self.child) {
+            reg.ptrace_link();
+        }
     }
 }

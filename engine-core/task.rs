@@ -49,6 +49,11 @@ extern "C" {
         regs: *mut bindings::pt_regs,
         value: c_long,
     );
+    pub(crate) fn utrace_helper_ptrace_entry_stop(
+        regs: *mut bindings::pt_regs,
+        work: c_ulong,
+    ) -> bool;
+    pub(crate) fn utrace_helper_ptrace_exit_stop(regs: *mut bindings::pt_regs, work: c_ulong);
 }
 
 /// `utrace_helper_task_flags()` bits.

@@ -12,7 +12,9 @@ use super::engine::{Engine, Events};
 use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{Disposition, Resume};
 use super::registry::Registry;
-use super::report::{Arg, CloneReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS};
+use super::report::{
+    Arg, CloneReport, PtraceStops, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS,
+};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
@@ -143,21 +145,66 @@ fn attach(reg: &Arc<Registry>, p: Arc<Probe>, events: Events) -> Result<EngineHa
         .attach_to_registry(reg.clone())
 }
 
+/// ptrace, as the tests see it: with a log, a tracer that stops at entry
+/// and exit (logged as reporter 0) and may skip the call with a result;
+/// without, an untraced task.
+struct FakeTracer {
+    log: Option<Log>,
+    skip_with: Option<i64>,
+}
+
+const UNTRACED: FakeTracer = FakeTracer {
+    log: None,
+    skip_with: None,
+};
+
+impl PtraceStops for FakeTracer {
+    fn entry_stop(&mut self, regs: &mut dyn SyscallRegs) -> bool {
+        let Some(log) = &self.log else {
+            return false;
+        };
+        let _ = log.lock().push((0, b'n', regs.args()[0] as i64), GFP_KERNEL);
+        match self.skip_with {
+            Some(result) => {
+                regs.set_return_value(result);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn exit_stop(&mut self, regs: &mut dyn SyscallRegs) {
+        if let Some(log) = &self.log {
+            let _ = log.lock().push((0, b'x', regs.return_value()), GFP_KERNEL);
+        }
+    }
+}
+
 /// One full syscall through the registry; returns the entry disposition
 /// and the registers as the task would find them.
 fn syscall(reg: &Registry, arg0: u64, ret: i64) -> (Disposition, FakeRegs) {
+    syscall_traced(reg, &mut UNTRACED, arg0, ret)
+}
+
+/// [`syscall`], with `tracer` as the task's ptrace.
+fn syscall_traced(
+    reg: &Registry,
+    tracer: &mut FakeTracer,
+    arg0: u64,
+    ret: i64,
+) -> (Disposition, FakeRegs) {
     let task: &Task = kernel::current!();
     let mut regs = FakeRegs {
         nr: 39,
         ..Default::default()
     };
     regs.args[0] = arg0;
-    let d = reg.report_syscall_entry(task, &mut regs);
+    let d = reg.report_syscall_entry(task, &mut regs, tracer);
     regs.ret = match d {
         Disposition::Run => ret,
         Disposition::Abort(r) => r,
     };
-    reg.report_syscall_exit(task, &mut regs);
+    reg.report_syscall_exit(task, &mut regs, tracer);
     (d, regs)
 }
 
@@ -195,6 +242,66 @@ mod suite {
                 assert_eq!(exit[i], i as u32 + 1);
             }
         }
+        Ok(())
+    }
+
+    #[test]
+    fn ptrace_stops_at_its_attach_place() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let _h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        reg.ptrace_link();
+        let _h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let mut tracer = FakeTracer {
+            log: Some(log.clone()),
+            skip_with: None,
+        };
+        syscall_traced(&reg, &mut tracer, 0, 0);
+        assert_eq!(&ids(&log, b'n')?[..], &[2, 0, 1]);
+        assert_eq!(&ids(&log, b'x')?[..], &[1, 0, 2]);
+        Ok(())
+    }
+
+    #[test]
+    fn tracer_of_a_task_without_registry_is_innermost() -> Result {
+        // A fresh registry: the tracer attached before it existed.
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let _h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let _h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let mut tracer = FakeTracer {
+            log: Some(log.clone()),
+            skip_with: None,
+        };
+        syscall_traced(&reg, &mut tracer, 0, 0);
+        assert_eq!(&ids(&log, b'n')?[..], &[2, 1, 0]);
+        assert_eq!(&ids(&log, b'x')?[..], &[0, 1, 2]);
+        // Re-attaching now puts it outermost.
+        reg.ptrace_link();
+        syscall_traced(&reg, &mut tracer, 0, 0);
+        assert_eq!(&ids(&log, b'n')?[3..], &[0, 2, 1]);
+        assert_eq!(&ids(&log, b'x')?[3..], &[1, 2, 0]);
+        Ok(())
+    }
+
+    #[test]
+    fn tracer_skip_aborts_with_its_result() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let _h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        reg.ptrace_link();
+        let mut tracer = FakeTracer {
+            log: Some(log.clone()),
+            skip_with: Some(77),
+        };
+        let (d, regs) = syscall_traced(&reg, &mut tracer, 5, 1);
+        assert_eq!(d, Disposition::Abort(77));
+        assert_eq!(regs.ret, 77);
+        // The inner engine still hears of the call, and of its result.
+        assert_eq!(
+            &seen(&log)?[..],
+            &[(0, b'n', 5), (1, b'n', 5), (1, b'x', 77), (0, b'x', 77)]
+        );
         Ok(())
     }
 

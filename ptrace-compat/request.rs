@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! PTRACE_MULTI and the CHARDATA requests: what `ptrace_request()` hands
+//! over (see `include/linux/utrace.h`).
+//!
+//! The ptrace syscall has already found the tracee, checked that the
+//! caller traces it and that it is stopped, and frozen it in its stop
+//! (`ptrace_check_attach()`); it unfreezes it when this returns. Each
+//! element runs through the code of the request made alone: word requests
+//! through `arch_ptrace()`, byte copies through `ptrace_access_vm()`, as
+//! PEEKDATA does. The rules are in `multi.rs`.
+
+use super::multi::{self, Element, RawElement};
+use kernel::bindings;
+use kernel::ffi::{c_int, c_long, c_ulong, c_void};
+use kernel::prelude::*;
+use kernel::task::Task;
+use kernel::uaccess::{UserPtr, UserSlice};
+
+#[expect(
+    improper_ctypes,
+    reason = "task_struct is only passed by pointer; its opaque members never cross"
+)]
+extern "C" {
+    fn utrace_helper_arch_ptrace(
+        child: *mut bindings::task_struct,
+        request: c_long,
+        addr: c_ulong,
+        data: c_ulong,
+    ) -> c_long;
+    fn utrace_helper_ptrace_access(
+        child: *mut bindings::task_struct,
+        addr: c_ulong,
+        buf: *mut c_void,
+        len: c_int,
+        write: bool,
+    ) -> c_int;
+}
+
+/// Bytes moved per tracee access: a bounded stack buffer.
+const CHUNK: usize = 256;
+
+const WORD: u64 = core::mem::size_of::<c_ulong>() as u64;
+
+/// The tracee of the ptrace call in progress.
+///
+/// # Invariants
+///
+/// The current task traces `task`, which is stopped and frozen in its stop
+/// for as long as the value lives (the ptrace syscall's checks, made before
+/// `ptrace_request()`, hold until it returns).
+struct Tracee<'a> {
+    task: &'a Task,
+}
+
+impl Tracee<'_> {
+    /// A ptrace request, made as if alone. Its non-negative result.
+    fn request(&self, request: i64, addr: u64, data: u64) -> Result<c_long> {
+        // SAFETY: by the type invariant `task` is our stopped tracee, as
+        // `arch_ptrace()` requires; the numbers are passed as the syscall
+        // would pass them.
+        let ret = unsafe {
+            utrace_helper_arch_ptrace(
+                self.task.as_ptr(),
+                request as c_long,
+                addr as c_ulong,
+                data as c_ulong,
+            )
+        };
+        if ret < 0 {
+            // Errors are errnos: they fit an i32.
+            Err(Error::from_errno(ret as i32))
+        } else {
+            Ok(ret)
+        }
+    }
+
+    /// Copies between the tracee at `addr` and `buf`. Returns the bytes
+    /// copied: fewer than asked where the tracee's memory ends.
+    fn access(&self, addr: u64, buf: &mut [u8], write: bool) -> usize {
+        // `buf` is a CHUNK-sized buffer at most: its length fits a C int.
+        let len = buf.len() as c_int;
+        // SAFETY: by the type invariant `task` is our stopped tracee; `buf`
+        // is valid for `len` bytes of reads and writes.
+        let n = unsafe {
+            utrace_helper_ptrace_access(
+                self.task.as_ptr(),
+                addr as c_ulong,
+                buf.as_mut_ptr().cast(),
+                len,
+                write,
+            )
+        };
+        usize::try_from(n).unwrap_or(0)
+    }
+}
+
+/// The tracer's memory at `addr`, `len` bytes.
+fn local(addr: u64, len: usize) -> UserSlice {
+    UserSlice::new(UserPtr::from_addr(addr as usize), len)
+}
+
+/// Runs one element. Returns what the request made alone returns: the
+/// bytes copied for the CHARDATA kinds, 0 otherwise.
+fn run(tracee: &Tracee<'_>, e: &RawElement, element: Element) -> Result<usize> {
+    match element {
+        Element::PeekWords { request, words } => {
+            for k in 0..words as u64 {
+                tracee.request(request, e.addr + k * WORD, e.localaddr + k * WORD)?;
+            }
+            Ok(0)
+        }
+        Element::PokeWords { request, words } => {
+            let mut words_in = local(e.localaddr, words * WORD as usize).reader();
+            for k in 0..words as u64 {
+                let word: u64 = words_in.read()?;
+                tracee.request(request, e.addr + k * WORD, word)?;
+            }
+            Ok(0)
+        }
+        Element::PeekBytes { len } => peek_bytes(tracee, e.addr, e.localaddr, len, false),
+        Element::PeekString { len } => peek_bytes(tracee, e.addr, e.localaddr, len, true),
+        Element::PokeBytes { len } => poke_bytes(tracee, e.addr, e.localaddr, len),
+        Element::Resume { request } | Element::Other { request } => {
+            tracee.request(request, e.addr, e.localaddr)?;
+            Ok(0)
+        }
+    }
+}
+
+/// PEEKCHARDATA / PEEKSTRINGDATA: `len` bytes from the tracee's `addr` to
+/// the tracer's `to`; a string stops after its NUL. `EIO` where the
+/// tracee's memory ends first, `EFAULT` for a bad tracer buffer.
+fn peek_bytes(tracee: &Tracee<'_>, addr: u64, to: u64, len: usize, string: bool) -> Result<usize> {
+    let mut out = local(to, len).writer();
+    let mut buf = [0u8; CHUNK];
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(CHUNK);
+        let got = tracee.access(addr + done as u64, &mut buf[..want], false);
+        if got == 0 {
+            return Err(EIO);
+        }
+        let (take, nul) = if string {
+            multi::string_prefix(&buf[..got])
+        } else {
+            (got, false)
+        };
+        out.write_slice(&buf[..take])?;
+        done += take;
+        if nul {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// POKECHARDATA: `len` bytes from the tracer's `from` to the tracee's
+/// `addr`. `EFAULT` for a bad tracer buffer, `EIO` for tracee memory that
+/// cannot be written.
+fn poke_bytes(tracee: &Tracee<'_>, addr: u64, from: u64, len: usize) -> Result<usize> {
+    let mut input = local(from, len).reader();
+    let mut buf = [0u8; CHUNK];
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(CHUNK);
+        input.read_slice(&mut buf[..want])?;
+        let mut put = 0;
+        while put < want {
+            let n = tracee.access(addr + (done + put) as u64, &mut buf[put..want], true);
+            if n == 0 {
+                return Err(EIO);
+            }
+            put += n;
+        }
+        done += want;
+    }
+    Ok(done)
+}
+
+/// PTRACE_MULTI: validates the batch, then runs it. Returns `count`, or
+/// the index of the element that failed, with its error stored in that
+/// element's `length`.
+fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result<usize> {
+    let count = multi::check_count(count)?;
+    let mut elements = KVec::with_capacity(count, GFP_KERNEL)?;
+    let mut input = local(reqs, count * multi::ELEMENT_SIZE).reader();
+    for _ in 0..count {
+        let [request, addr, localaddr, length]: [u64; 4] = input.read()?;
+        elements.push(
+            RawElement {
+                request: request as i64,
+                addr,
+                localaddr,
+                length: length as i64,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    multi::check_batch(&elements)?;
+    for (i, e) in elements.iter().enumerate() {
+        // Validated by `check_batch`.
+        let element = multi::decode(e.request, e.length)?;
+        if let Err(err) = run(tracee, e, element) {
+            let slot = reqs + (i * multi::ELEMENT_SIZE + multi::LENGTH_OFFSET) as u64;
+            local(slot, 8)
+                .writer()
+                .write(&i64::from(err.to_errno()))?;
+            return Ok(i);
+        }
+    }
+    Ok(count)
+}
+
+/// A CHARDATA request made alone: `data` points to a `struct iovec` for
+/// the tracer's buffer. Returns the bytes copied.
+fn run_alone(tracee: &Tracee<'_>, request: i64, addr: u64, data: u64) -> Result<usize> {
+    let [base, len]: [u64; 2] = local(data, 16).reader().read()?;
+    let len = i64::try_from(len).map_err(|_| EINVAL)?;
+    let e = RawElement {
+        request,
+        addr,
+        localaddr: base,
+        length: len,
+    };
+    let element = multi::decode(request, len)?;
+    run(tracee, &e, element)
+}
+
+/// The hook: PTRACE_MULTI, PEEKCHARDATA, POKECHARDATA, PEEKSTRINGDATA on
+/// `child`, already checked by the ptrace syscall (see the module doc).
+#[no_mangle]
+pub(crate) extern "C" fn utrace_ptrace_request(
+    child: *mut bindings::task_struct,
+    request: c_long,
+    addr: c_ulong,
+    data: c_ulong,
+) -> c_long {
+    // SAFETY: `ptrace_request()` passes the tracee it holds a reference
+    // on; `Task` is a transparent wrapper of task_struct.
+    let task: &Task = unsafe { &*child.cast::<Task>() };
+    // INVARIANT: the ptrace syscall checked that we trace `task`, stopped,
+    // and keeps it frozen until `ptrace_request()` returns.
+    let tracee = Tracee { task };
+    let request = request as i64;
+    let result = if request == bindings::PTRACE_MULTI as i64 {
+        run_batch(&tracee, addr as u64, data as u64)
+    } else {
+        run_alone(&tracee, request, addr as u64, data as u64)
+    };
+    match result {
+        // At most MULTI_MAX or MAX_LENGTH: fits a C long.
+        Ok(n) => n as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
