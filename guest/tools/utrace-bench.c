@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -32,6 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "ptrace.h"
 
 #define ROUNDS 5
 #define CALLS 20000
@@ -248,11 +248,78 @@ static int ptrace_monitor(long request, struct result *r, struct counts *c)
 	return r->traced < 0 ? -1 : 0;
 }
 
+/*
+ * A PTRACE_SYSVM monitor: it virtualizes getpid (PTRACE_VM_SKIPCALL, the
+ * result set in the same PTRACE_MULTI call as the resume) and lets every
+ * other call run without an exit stop (PTRACE_VM_SKIPEXIT): one stop per
+ * call where a PTRACE_SYSCALL monitor needs two.
+ */
+static int sysvm_monitor(struct result *r, struct counts *c)
+{
+	int p[2], status;
+	pid_t pid;
+	long sw;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct result res;
+
+		res.base = loop_ns(PTRACE_CALLS);
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		res.traced = loop_ns(PTRACE_CALLS);
+		res.switches = 0;
+		raise(SIGSTOP);
+		if (write(p[1], &res, sizeof(res)) != sizeof(res))
+			_exit(2);
+		_exit(0);
+	}
+	close(p[1]);
+	memset(c, 0, sizeof(*c));
+	waitpid(pid, &status, 0);
+	sw = switches_now(RUSAGE_SELF);
+	ptrace(PTRACE_SYSCALL, pid, 0, 0);
+	c->calls++;
+	for (;;) {
+		struct user_regs_struct regs;
+		struct ptrace_multi batch[2] = {
+			{ PTRACE_SETREGS, 0, &regs, 0 },
+			{ PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, 0, 0 },
+		};
+
+		waitpid(pid, &status, 0);
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			break;
+		if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) {
+			ptrace(PTRACE_DETACH, pid, 0, 0);
+			break;
+		}
+		c->stops++;
+		ptrace(PTRACE_GETREGS, pid, 0, &regs);
+		c->calls += 2;
+		if (regs.orig_rax == SYS_getpid) {
+			regs.rax = pid;
+			if (ptrace(PTRACE_MULTI, pid, batch, 2) != 2)
+				return -1;
+		} else {
+			ptrace(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPEXIT, 0);
+		}
+	}
+	c->switches = switches_now(RUSAGE_SELF) - sw;
+	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
+		r->traced = -1;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	return r->traced < 0 ? -1 : 0;
+}
+
 /* ---- reading a stopped tracee: registers + 256 bytes ---- */
 
 static char target_buf[256] = "utrace-bench";
 
-static void peek_costs(double *peek_ns, double *vm_ns, long *peek_calls)
+static void peek_costs(double *peek_ns, double *vm_ns, double *multi_ns, long *peek_calls)
 {
 	struct user_regs_struct regs;
 	char out[256];
@@ -282,6 +349,20 @@ static void peek_costs(double *peek_ns, double *vm_ns, long *peek_calls)
 		process_vm_readv(pid, &local, 1, &remote, 1, 0);
 	}
 	*vm_ns = (now_ns() - t0) / n;
+	t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		struct ptrace_multi batch[2] = {
+			{ PTRACE_GETREGS, 0, &regs, 0 },
+			{ PTRACE_PEEKCHARDATA, (long)target_buf, out, sizeof(out) },
+		};
+
+		if (ptrace(PTRACE_MULTI, pid, batch, 2) != 2) {
+			*multi_ns = -1;
+			break;
+		}
+	}
+	if (*multi_ns == 0)
+		*multi_ns = (now_ns() - t0) / n;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
@@ -351,7 +432,7 @@ int main(void)
 		"engines: 1 no-op", "engines: 2 no-op", "engines: 4 no-op",
 		"engines: 8 no-op", "engines: 16 no-op",
 	};
-	double peek_ns, vm_ns, rate, med, lo, hi;
+	double peek_ns, vm_ns, multi_ns = 0, rate, med, lo, hi;
 	long peek_calls;
 	struct result r;
 	struct counts c;
@@ -376,8 +457,12 @@ int main(void)
 			record("ptrace monitor, PTRACE_SYSEMU", round, &r,
 			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
 			       c.switches / (double)PTRACE_CALLS);
+		if (!sysvm_monitor(&r, &c))
+			record("ptrace monitor, SYSVM + MULTI", round, &r,
+			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
+			       c.switches / (double)PTRACE_CALLS);
 	}
-	peek_costs(&peek_ns, &vm_ns, &peek_calls);
+	peek_costs(&peek_ns, &vm_ns, &multi_ns, &peek_calls);
 	rate = attach_detach_per_sec();
 
 	printf("%-34s %8s %17s %8s %7s %8s %8s\n", "mechanism (getpid)", "ratio", "spread",
@@ -393,9 +478,9 @@ int main(void)
 	printf("\nreading registers + 256 bytes of a stopped tracee:\n");
 	printf("  PTRACE_PEEKDATA word by word: %8.0f ns (%ld ptrace calls)\n", peek_ns, peek_calls);
 	printf("  process_vm_readv:             %8.0f ns (1 ptrace call + 1 syscall)\n", vm_ns);
-	printf("  PTRACE_MULTI:                 not built yet (ptrace-compat)\n");
+	printf("  PTRACE_MULTI:                 %8.0f ns (1 ptrace call)\n", multi_ns);
 	printf("engine attach + detach: %.0f pairs/s\n", rate);
-	printf("not measured yet: SYSVM monitor, seccomp user notification, memory per engine\n");
+	printf("not measured yet: seccomp user notification, memory per engine\n");
 
 	printf("JSON: {\"rounds\": %d, \"calls\": %d, \"rows\": [", ROUNDS, CALLS);
 	for (int i = 0; i < nrows; i++) {
@@ -406,7 +491,7 @@ int main(void)
 		       i ? ", " : "", rows[i].name, med, lo, hi, rows[i].stops,
 		       rows[i].ptrace_calls, rows[i].switches);
 	}
-	printf("], \"peekdata_ns\": %.0f, \"process_vm_readv_ns\": %.0f, "
-	       "\"attach_detach_per_s\": %.0f}\n", peek_ns, vm_ns, rate);
+	printf("], \"peekdata_ns\": %.0f, \"process_vm_readv_ns\": %.0f, \"multi_ns\": %.0f, "
+	       "\"attach_detach_per_s\": %.0f}\n", peek_ns, vm_ns, multi_ns, rate);
 	return 0;
 }
