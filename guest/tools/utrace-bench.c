@@ -315,6 +315,168 @@ static int sysvm_monitor(struct result *r, struct counts *c)
 	return r->traced < 0 ? -1 : 0;
 }
 
+/*
+ * A seccomp user-notification monitor: the filter sends getpid to a
+ * supervisor (this process, through the listener fd it takes from the
+ * child with pidfd_getfd), which answers with the pid; other calls run.
+ */
+static int unotify_monitor(struct result *r, struct counts *c)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	int p[2], q[2], listener = -1, pidfd, child_fd;
+	pid_t pid;
+	long sw;
+
+	if (pipe(p) || pipe(q))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct result res;
+		int fd;
+		char go;
+
+		res.base = loop_ns(PTRACE_CALLS);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			_exit(1);
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		if (fd < 0 || write(p[1], &fd, sizeof(fd)) != sizeof(fd) ||
+		    read(q[0], &go, 1) != 1)
+			_exit(1);
+		res.traced = loop_ns(PTRACE_CALLS);
+		res.switches = 0;
+		if (write(p[1], &res, sizeof(res)) != sizeof(res))
+			_exit(2);
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	memset(c, 0, sizeof(*c));
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0 && read(p[0], &child_fd, sizeof(child_fd)) == sizeof(child_fd))
+		listener = syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
+	if (listener < 0 || write(q[1], "g", 1) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	sw = switches_now(RUSAGE_SELF);
+	for (long n = 0; n < PTRACE_CALLS; n++) {
+		memset(&req, 0, sizeof(req));
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req))
+			break;
+		resp = (struct seccomp_notif_resp){ .id = req.id, .val = pid };
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp))
+			break;
+		c->stops++;
+		c->calls += 2;	/* supervisor ioctls, counted in the ptrace column */
+	}
+	c->switches = switches_now(RUSAGE_SELF) - sw;
+	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
+		r->traced = -1;
+	close(p[0]);
+	close(q[1]);
+	close(listener);
+	close(pidfd);
+	waitpid(pid, NULL, 0);
+	return r->traced < 0 ? -1 : 0;
+}
+
+/* ---- memory: slab bytes per attached engine and per task with one ---- */
+
+/* SUnreclaim of /proc/meminfo, in bytes (registries and engines are there). */
+static long slab_bytes(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+#define MEM_TASKS 192
+
+/*
+ * Slab bytes of MEM_TASKS sleeping children with @engines no-op engines
+ * each (one device fd, so one shared log, per 32 children).
+ */
+static long children_slab(int engines)
+{
+	pid_t kids[MEM_TASKS];
+	long before, after = -1;
+	int p[2], n = 0, fd = -1;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	before = slab_bytes();
+	for (; n < MEM_TASKS; n++) {
+		if (engines && n % 32 == 0) {
+			if (fd >= 0)
+				close(fd);
+			fd = open("/dev/utrace-test", O_RDWR);
+		}
+		kids[n] = fork();
+		if (kids[n] == 0) {
+			for (int i = 0; i < engines; i++) {
+				struct utrace_test_attach a = {
+					.kind = UTRACE_TEST_RECORD, .id = i, .nr = 511,
+					.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY,
+				};
+				if (ioctl(fd, UTRACE_TEST_ATTACH, &a) < 0)
+					_exit(1);
+			}
+			if (write(p[1], "r", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		if (kids[n] < 0 || read(p[0], &c, 1) != 1)
+			break;
+	}
+	if (n == MEM_TASKS)
+		after = slab_bytes();
+	for (int i = 0; i < n; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	if (fd >= 0)
+		close(fd);
+	close(p[0]);
+	close(p[1]);
+	return after < 0 ? -1 : after - before;
+}
+
+/*
+ * Memory per task with one engine (its registry, engine list, attachment
+ * and engine) and per further engine, from children with 0, 1 and 2
+ * engines.  The debug kernel's slab redzones and KASAN quarantine (of the
+ * engine lists an attach replaces) count in.
+ */
+static void memory_costs(double *per_engine, double *per_task)
+{
+	long m0 = children_slab(0), m1 = children_slab(1), m2 = children_slab(2);
+
+	*per_engine = *per_task = -1;
+	if (m0 < 0 || m1 < 0 || m2 < 0)
+		return;
+	*per_task = (m1 - m0) / (double)MEM_TASKS;
+	*per_engine = (m2 - m1) / (double)MEM_TASKS;
+}
+
 /* ---- reading a stopped tracee: registers + 256 bytes ---- */
 
 static char target_buf[256] = "utrace-bench";
@@ -432,7 +594,7 @@ int main(void)
 		"engines: 1 no-op", "engines: 2 no-op", "engines: 4 no-op",
 		"engines: 8 no-op", "engines: 16 no-op",
 	};
-	double peek_ns, vm_ns, multi_ns = 0, rate, med, lo, hi;
+	double peek_ns, vm_ns, multi_ns = 0, rate, med, lo, hi, per_engine, per_task;
 	long peek_calls;
 	struct result r;
 	struct counts c;
@@ -457,6 +619,10 @@ int main(void)
 			record("ptrace monitor, PTRACE_SYSEMU", round, &r,
 			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
 			       c.switches / (double)PTRACE_CALLS);
+		if (!unotify_monitor(&r, &c))
+			record("seccomp user notification", round, &r,
+			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
+			       c.switches / (double)PTRACE_CALLS);
 		if (!sysvm_monitor(&r, &c))
 			record("ptrace monitor, SYSVM + MULTI", round, &r,
 			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
@@ -464,6 +630,7 @@ int main(void)
 	}
 	peek_costs(&peek_ns, &vm_ns, &multi_ns, &peek_calls);
 	rate = attach_detach_per_sec();
+	memory_costs(&per_engine, &per_task);
 
 	printf("%-34s %8s %17s %8s %7s %8s %8s\n", "mechanism (getpid)", "ratio", "spread",
 	       "ns/call", "stops", "ptrace", "switch");
@@ -480,7 +647,8 @@ int main(void)
 	printf("  process_vm_readv:             %8.0f ns (1 ptrace call + 1 syscall)\n", vm_ns);
 	printf("  PTRACE_MULTI:                 %8.0f ns (1 ptrace call)\n", multi_ns);
 	printf("engine attach + detach: %.0f pairs/s\n", rate);
-	printf("not measured yet: seccomp user notification, memory per engine\n");
+	printf("memory (slab, debug kernel): %.0f bytes per task with one engine, "
+	       "%.0f per further engine\n", per_task, per_engine);
 
 	printf("JSON: {\"rounds\": %d, \"calls\": %d, \"rows\": [", ROUNDS, CALLS);
 	for (int i = 0; i < nrows; i++) {
@@ -492,6 +660,8 @@ int main(void)
 		       rows[i].ptrace_calls, rows[i].switches);
 	}
 	printf("], \"peekdata_ns\": %.0f, \"process_vm_readv_ns\": %.0f, \"multi_ns\": %.0f, "
-	       "\"attach_detach_per_s\": %.0f}\n", peek_ns, vm_ns, multi_ns, rate);
+	       "\"attach_detach_per_s\": %.0f, \"bytes_per_engine\": %.0f, "
+	       "\"bytes_per_task_with_engine\": %.0f}\n", peek_ns, vm_ns, multi_ns, rate,
+	       per_engine, per_task);
 	return 0;
 }
