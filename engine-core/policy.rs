@@ -216,13 +216,25 @@ mod tests {
     #[test]
     fn ptrace_takes_its_attach_place() {
         // Three engines, the tracer attached after the second (slot 2).
-        assert_eq!(&order_with_ptrace(SyscallSide::Entry, 3, 2)[..], &[2, -1, 1, 0]);
-        assert_eq!(&order_with_ptrace(SyscallSide::Exit, 3, 2)[..], &[0, 1, -1, 2]);
+        assert_eq!(
+            &order_with_ptrace(SyscallSide::Entry, 3, 2)[..],
+            &[2, -1, 1, 0]
+        );
+        assert_eq!(
+            &order_with_ptrace(SyscallSide::Exit, 3, 2)[..],
+            &[0, 1, -1, 2]
+        );
         // Attached after every engine: outermost, as ptrace always was.
-        assert_eq!(&order_with_ptrace(SyscallSide::Entry, 2, 2)[..], &[-1, 1, 0]);
+        assert_eq!(
+            &order_with_ptrace(SyscallSide::Entry, 2, 2)[..],
+            &[-1, 1, 0]
+        );
         assert_eq!(&order_with_ptrace(SyscallSide::Exit, 2, 2)[..], &[0, 1, -1]);
         // Attached before every engine: innermost.
-        assert_eq!(&order_with_ptrace(SyscallSide::Entry, 2, 0)[..], &[1, 0, -1]);
+        assert_eq!(
+            &order_with_ptrace(SyscallSide::Entry, 2, 0)[..],
+            &[1, 0, -1]
+        );
         assert_eq!(&order_with_ptrace(SyscallSide::Exit, 2, 0)[..], &[-1, 0, 1]);
         // No engines at all: ptrace alone.
         assert_eq!(&order_with_ptrace(SyscallSide::Entry, 0, 0)[..], &[-1]);

@@ -27,8 +27,7 @@
 use super::engine::{Engine, Events};
 use super::policy::{
     combine_resume, decide_attach, ptrace_slot, report_step, AttachDecision, AttachRequest,
-    Disposition, Reporter,
-    Resume, SyscallSide,
+    Disposition, Reporter, Resume, SyscallSide,
 };
 use super::report::{CloneReport, PtraceStops, SyscallEntry, SyscallExit, SyscallRegs};
 use super::task;

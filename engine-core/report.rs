@@ -60,7 +60,7 @@ pub trait SyscallRegs {
 /// Implemented by the dispatcher over the kernel's ptrace (which reads the
 /// live registers itself and ignores `regs`), and by test doubles, which
 /// act on `regs` as a tracer would.
-pub trait PtraceStops {
+pub(crate) trait PtraceStops {
     /// The tracer's syscall-entry stop, if it traces syscalls. Returns
     /// `true` if the call must not run (PTRACE_SYSEMU, PTRACE_VM_SKIPCALL,
     /// or a fatal signal): its result is what the registers hold.

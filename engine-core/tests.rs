@@ -153,17 +153,22 @@ struct FakeTracer {
     skip_with: Option<i64>,
 }
 
-const UNTRACED: FakeTracer = FakeTracer {
-    log: None,
-    skip_with: None,
-};
+/// A task nobody ptraces.
+fn untraced() -> FakeTracer {
+    FakeTracer {
+        log: None,
+        skip_with: None,
+    }
+}
 
 impl PtraceStops for FakeTracer {
     fn entry_stop(&mut self, regs: &mut dyn SyscallRegs) -> bool {
         let Some(log) = &self.log else {
             return false;
         };
-        let _ = log.lock().push((0, b'n', regs.args()[0] as i64), GFP_KERNEL);
+        let _ = log
+            .lock()
+            .push((0, b'n', regs.args()[0] as i64), GFP_KERNEL);
         match self.skip_with {
             Some(result) => {
                 regs.set_return_value(result);
@@ -183,7 +188,7 @@ impl PtraceStops for FakeTracer {
 /// One full syscall through the registry; returns the entry disposition
 /// and the registers as the task would find them.
 fn syscall(reg: &Registry, arg0: u64, ret: i64) -> (Disposition, FakeRegs) {
-    syscall_traced(reg, &mut UNTRACED, arg0, ret)
+    syscall_traced(reg, &mut untraced(), arg0, ret)
 }
 
 /// [`syscall`], with `tracer` as the task's ptrace.
@@ -249,9 +254,17 @@ mod suite {
     fn ptrace_stops_at_its_attach_place() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let _h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let _h1 = attach(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         reg.ptrace_link();
-        let _h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let _h2 = attach(
+            &reg,
+            probe(2, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
@@ -267,8 +280,16 @@ mod suite {
         // A fresh registry: the tracer attached before it existed.
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let _h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
-        let _h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let _h1 = attach(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
+        let _h2 = attach(
+            &reg,
+            probe(2, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
@@ -288,7 +309,11 @@ mod suite {
     fn tracer_skip_aborts_with_its_result() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let _h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let _h1 = attach(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         reg.ptrace_link();
         let mut tracer = FakeTracer {
             log: Some(log.clone()),

@@ -12,5 +12,5 @@
 //!
 //! `Documentation/ptrace-multi.md` is the user-space manual.
 
-pub mod multi;
+mod multi;
 mod request;

@@ -12,21 +12,21 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 /// Most elements in one batch (`PTRACE_MULTI_MAX`).
-pub const MULTI_MAX: usize = bindings::PTRACE_MULTI_MAX as usize;
+pub(crate) const MULTI_MAX: usize = bindings::PTRACE_MULTI_MAX as usize;
 
 /// Largest `length` of one element, in words or bytes
 /// (`PTRACE_MULTI_MAX_LENGTH`).
-pub const MAX_LENGTH: i64 = bindings::PTRACE_MULTI_MAX_LENGTH as i64;
+pub(crate) const MAX_LENGTH: i64 = bindings::PTRACE_MULTI_MAX_LENGTH as i64;
 
 /// Size of one `struct ptrace_multi` in the caller's memory.
-pub const ELEMENT_SIZE: usize = 4 * core::mem::size_of::<u64>();
+pub(crate) const ELEMENT_SIZE: usize = 4 * core::mem::size_of::<u64>();
 
 /// Offset of `length` in `struct ptrace_multi` (where a failure is stored).
-pub const LENGTH_OFFSET: usize = 3 * core::mem::size_of::<u64>();
+pub(crate) const LENGTH_OFFSET: usize = 3 * core::mem::size_of::<u64>();
 
 /// One `struct ptrace_multi`, as read from the caller.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct RawElement {
+pub(crate) struct RawElement {
     /// The ptrace request.
     pub request: i64,
     /// The tracee address (or what the request takes as `addr`).
@@ -39,7 +39,7 @@ pub struct RawElement {
 
 /// What running one element means.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Element {
+pub(crate) enum Element {
     /// PEEKTEXT / PEEKDATA / PEEKUSR, made alone once per word.
     PeekWords {
         /// The PEEK request.
@@ -90,7 +90,7 @@ const fn req(r: u32) -> i64 {
 /// (PTRACE_MULTI itself, and the requests that change who traces the task:
 /// TRACEME, ATTACH, SEIZE, DETACH) and for a bad `length`: negative, over
 /// [`MAX_LENGTH`], or non-zero for a request that takes none.
-pub fn decode(request: i64, length: i64) -> Result<Element> {
+pub(crate) fn decode(request: i64, length: i64) -> Result<Element> {
     if !(0..=MAX_LENGTH).contains(&length) {
         return Err(EINVAL);
     }
@@ -139,7 +139,7 @@ pub fn decode(request: i64, length: i64) -> Result<Element> {
 
 /// Whether `request` resumes the tracee (after it, nothing of the batch
 /// could run on a stopped task).
-pub fn is_resume(request: i64) -> bool {
+pub(crate) fn is_resume(request: i64) -> bool {
     [
         bindings::PTRACE_CONT,
         bindings::PTRACE_SYSCALL,
@@ -155,7 +155,7 @@ pub fn is_resume(request: i64) -> bool {
 }
 
 /// Checks the element count of a batch: `EINVAL` above [`MULTI_MAX`].
-pub fn check_count(count: u64) -> Result<usize> {
+pub(crate) fn check_count(count: u64) -> Result<usize> {
     match usize::try_from(count) {
         Ok(n) if n <= MULTI_MAX => Ok(n),
         _ => Err(EINVAL),
@@ -164,7 +164,7 @@ pub fn check_count(count: u64) -> Result<usize> {
 
 /// Validates a whole batch before anything runs: every element decodes,
 /// and a resume request, if any, is the last element. `EINVAL` otherwise.
-pub fn check_batch(elements: &[RawElement]) -> Result {
+pub(crate) fn check_batch(elements: &[RawElement]) -> Result {
     let last = elements.len().saturating_sub(1);
     for (i, e) in elements.iter().enumerate() {
         if let Element::Resume { .. } = decode(e.request, e.length)? {
@@ -178,7 +178,7 @@ pub fn check_batch(elements: &[RawElement]) -> Result {
 
 /// How many bytes of `chunk` a string copy takes: up to and including the
 /// first NUL (and whether it found one), or all of it.
-pub fn string_prefix(chunk: &[u8]) -> (usize, bool) {
+pub(crate) fn string_prefix(chunk: &[u8]) -> (usize, bool) {
     match chunk.iter().position(|&b| b == 0) {
         Some(i) => (i + 1, true),
         None => (chunk.len(), false),
@@ -201,10 +201,28 @@ mod tests {
     #[test]
     fn words_zero_means_one() {
         let peek = req(bindings::PTRACE_PEEKDATA);
-        assert_eq!(decode(peek, 0), Ok(Element::PeekWords { request: peek, words: 1 }));
-        assert_eq!(decode(peek, 3), Ok(Element::PeekWords { request: peek, words: 3 }));
+        assert_eq!(
+            decode(peek, 0),
+            Ok(Element::PeekWords {
+                request: peek,
+                words: 1
+            })
+        );
+        assert_eq!(
+            decode(peek, 3),
+            Ok(Element::PeekWords {
+                request: peek,
+                words: 3
+            })
+        );
         let poke = req(bindings::PTRACE_POKEUSR);
-        assert_eq!(decode(poke, 0), Ok(Element::PokeWords { request: poke, words: 1 }));
+        assert_eq!(
+            decode(poke, 0),
+            Ok(Element::PokeWords {
+                request: poke,
+                words: 1
+            })
+        );
     }
 
     #[test]
@@ -277,7 +295,10 @@ mod tests {
         assert_eq!(check_batch(&[peek, go, go]), Err(EINVAL));
         assert_eq!(check_batch(&[]), Ok(()));
         // One bad element anywhere refuses the whole batch.
-        assert_eq!(check_batch(&[peek, el(bindings::PTRACE_MULTI, 0), set]), Err(EINVAL));
+        assert_eq!(
+            check_batch(&[peek, el(bindings::PTRACE_MULTI, 0), set]),
+            Err(EINVAL)
+        );
     }
 
     #[test]

@@ -203,9 +203,7 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result<usize> {
         let element = multi::decode(e.request, e.length)?;
         if let Err(err) = run(tracee, e, element) {
             let slot = reqs + (i * multi::ELEMENT_SIZE + multi::LENGTH_OFFSET) as u64;
-            local(slot, 8)
-                .writer()
-                .write(&i64::from(err.to_errno()))?;
+            local(slot, 8).writer().write(&i64::from(err.to_errno()))?;
             return Ok(i);
         }
     }
@@ -243,7 +241,7 @@ pub(crate) extern "C" fn utrace_ptrace_request(
     // and keeps it frozen until `ptrace_request()` returns.
     let tracee = Tracee { task };
     let request = request as i64;
-    let result = if request == bindings::PTRACE_MULTI as i64 {
+    let result = if request == i64::from(bindings::PTRACE_MULTI) {
         run_batch(&tracee, addr as u64, data as u64)
     } else {
         run_alone(&tracee, request, addr as u64, data as u64)
