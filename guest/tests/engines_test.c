@@ -97,6 +97,24 @@ static int has_line_prefix(const char *text, const char *prefix)
 	return 0;
 }
 
+/* Whether a line of @text starts with @prefix and ends with @suffix. */
+static int has_line_with(const char *text, const char *prefix, const char *suffix)
+{
+	size_t plen = strlen(prefix), slen = strlen(suffix);
+
+	for (const char *p = text; (p = strstr(p, prefix)); p++) {
+		const char *end = strchr(p, '\n');
+
+		if (p != text && p[-1] != '\n')
+			continue;
+		if (!end)
+			end = p + strlen(p);
+		if ((size_t)(end - p) >= plen + slen && !strncmp(end - slen, suffix, slen))
+			return 1;
+	}
+	return 0;
+}
+
 #define CHECK_LINE(text, line) \
 	CHECK(has_line(text, line), "no line '%s' in:\n%s", line, text)
 #define CHECK_NO_LINE(text, line) \
@@ -148,6 +166,82 @@ static void vm_redirect(void)
 	CHECK_LINE(out, "/virtualx: No such file or directory");
 	CHECK(run(bare) == 1, "bare status");
 	CHECK_LINE(out, "/virtual/hostname: No such file or directory");
+}
+
+/* A copy of /usr/bin/sysinfo at @path, executable. */
+static void copy_sysinfo(const char *path, mode_t mode)
+{
+	char buf[65536];
+	int in = open("/usr/bin/sysinfo", O_RDONLY);
+	int outf = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0700);
+	ssize_t n;
+
+	CHECK(in >= 0 && outf >= 0, "copy to %s: %s", path, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(outf, buf, n) == n, "write");
+	close(in);
+	close(outf);
+	CHECK(chmod(path, mode) == 0, "chmod %s: %s", path, strerror(errno));
+}
+
+static const char *const stat_calls[] = {
+	"stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
+};
+
+/*
+ * The redirect rule on the stat and access families (each as its raw
+ * syscall) and on execve, with the strace lines of each in both orders.
+ */
+static void vm_redirect_stat_access_execve(void)
+{
+	const char *rule = "redirect /virtual /tmp/real";
+	const char *stat_argv[] = { "/usr/bin/utrace", "--vm", rule, "--strace", "--",
+		"/usr/bin/sysinfo", "--stat", "/virtual/hostname", NULL };
+	const char *naive_argv[] = { "/usr/bin/utrace", "--order", "forward", "--vm", rule,
+		"--strace", "--", "/usr/bin/sysinfo", "--stat", "/virtual/hostname", NULL };
+	const char *exec_argv[] = { "/usr/bin/utrace", "--vm", rule, "--strace", "--",
+		"/virtual/sysinfo", "/virtual/hostname", NULL };
+	const char *bare[] = { "/virtual/sysinfo", NULL };
+	char line[128];
+
+	setup_files();
+	CHECK(run(stat_argv) == 0, "status; out: %s err: %s", out, err);
+	for (size_t i = 0; i < sizeof(stat_calls) / sizeof(stat_calls[0]); i++) {
+		int is_access = !strncmp(stat_calls[i], "access", 6) ||
+				!strncmp(stat_calls[i], "faccessat", 9);
+
+		snprintf(line, sizeof(line), "%s /virtual/hostname: %s", stat_calls[i],
+			 is_access ? "ok" : "size 10");
+		CHECK_LINE(out, line);
+	}
+	for (int naive = 0; naive < 2; naive++) {
+		const char *path = naive ? "\"/tmp/real/hostname\"" : "\"/virtual/hostname\"";
+		const char *calls[][2] = {
+			{ "stat(%s, 0x", ") = 0" },
+			{ "lstat(%s, 0x", ") = 0" },
+			{ "newfstatat(AT_FDCWD, %s, 0x", ", 0) = 0" },
+			{ "statx(AT_FDCWD, %s, AT_STATX_SYNC_AS_STAT, 0x200, 0x", ") = 0" },
+			{ "access(%s, R_OK) = 0", "" },
+			{ "faccessat(AT_FDCWD, %s, R_OK) = 0", "" },
+			{ "faccessat2(AT_FDCWD, %s, R_OK, 0) = 0", "" },
+		};
+
+		if (naive)
+			CHECK(run(naive_argv) == 0, "naive status; err: %s", err);
+		for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+			snprintf(line, sizeof(line), calls[i][0], path);
+			CHECK(has_line_with(err, line, calls[i][1]), "%s order: no line '%s...%s' in:\n%s",
+			      naive ? "naive" : "right", line, calls[i][1], err);
+		}
+	}
+
+	copy_sysinfo("/tmp/real/sysinfo", 0755);
+	CHECK(run(exec_argv) == 0, "exec status; out: %s err: %s", out, err);
+	CHECK_LINE(out, "/virtual/hostname: real-host");
+	CHECK(has_line_prefix(err, "execve(\"/virtual/sysinfo\", "),
+	      "execve not shown with the program's path:\n%s", err);
+	CHECK(run(bare) != 0, "/virtual/sysinfo ran without the VM");
+	unlink("/tmp/real/sysinfo");
 }
 
 static void strace_lines(void)
@@ -375,6 +469,7 @@ KTAP_MAIN("guest_engines",
 	  KTAP_CASE(vm_identity),
 	  KTAP_CASE(vm_uname),
 	  KTAP_CASE(vm_redirect),
+	  KTAP_CASE(vm_redirect_stat_access_execve),
 	  KTAP_CASE(strace_lines),
 	  KTAP_CASE(strace_over_vm_shows_what_the_program_sees),
 	  KTAP_CASE(naive_order_shows_what_the_program_never_saw),

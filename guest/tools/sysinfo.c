@@ -6,15 +6,60 @@
  * and the first line of each file named on the command line: the things
  * the VM engine's identity, uname and redirect rules change.  With
  * --fork first, a child prints its uid too (to show children staying in
- * the VM).
+ * the VM).  With --stat, it instead asks each path-taking call of the
+ * stat and access families about each path, one raw syscall per line.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/stat.h>
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+
+/* One line: "@call @path: size N" (or "ok" for access), or the error. */
+static int report(const char *call, const char *path, long ret, long size)
+{
+	if (ret < 0) {
+		printf("%s %s: %s\n", call, path, strerror(errno));
+		return 1;
+	}
+	if (size < 0)
+		printf("%s %s: ok\n", call, path);
+	else
+		printf("%s %s: size %ld\n", call, path, size);
+	return 0;
+}
+
+/* The stat and access families, each as the raw syscall, on @path. */
+static int stat_all(const char *path)
+{
+	struct stat st;
+	struct statx stx;
+	int bad = 0;
+	long r;
+
+	r = syscall(SYS_stat, path, &st);
+	bad |= report("stat", path, r, (long)st.st_size);
+	r = syscall(SYS_lstat, path, &st);
+	bad |= report("lstat", path, r, (long)st.st_size);
+	r = syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0);
+	bad |= report("newfstatat", path, r, (long)st.st_size);
+	r = syscall(SYS_statx, AT_FDCWD, path, 0, STATX_SIZE, &stx);
+	bad |= report("statx", path, r, (long)stx.stx_size);
+	bad |= report("access", path, syscall(SYS_access, path, R_OK), -1);
+	bad |= report("faccessat", path, syscall(SYS_faccessat, AT_FDCWD, path, R_OK), -1);
+	bad |= report("faccessat2", path,
+		      syscall(SYS_faccessat2, AT_FDCWD, path, R_OK, 0), -1);
+	return bad;
+}
 
 int main(int argc, char **argv)
 {
@@ -24,6 +69,11 @@ int main(int argc, char **argv)
 
 	/* One write per line, in call order: easy to follow under strace. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "--stat")) {
+		for (int i = 2; i < argc; i++)
+			status |= stat_all(argv[i]);
+		return status;
+	}
 	uid = getuid();
 	euid = geteuid();
 	gid = getgid();
