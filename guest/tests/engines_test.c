@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <linux/capability.h>
 #include <linux/utrace.h>
 #include "ktap.h"
 
@@ -350,6 +352,31 @@ static void setid_exec_gains_nothing_under_engines(void)
 	unlink("/tmp/setid-sysinfo");
 }
 
+/*
+ * A program with CAP_SETUID in its file capabilities (effective), run by
+ * nobody: alone it has the capability; under an engine nobody attached,
+ * it has none.
+ */
+static void file_caps_exec_gains_nothing_under_engines(void)
+{
+	const char *alone[] = { "/tmp/fcap-sysinfo", "--caps", NULL };
+	const char *traced[] = { "/usr/bin/utrace", "--strace", "--", "/tmp/fcap-sysinfo",
+		"--caps", NULL };
+	struct vfs_cap_data cap = {
+		.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE,
+		.data = { { .permitted = 1u << CAP_SETUID } },
+	};
+
+	copy_sysinfo("/tmp/fcap-sysinfo", 0755);
+	CHECK(setxattr("/tmp/fcap-sysinfo", "security.capability", &cap,
+		       XATTR_CAPS_SZ_2, 0) == 0, "setxattr: %s", strerror(errno));
+	CHECK(run_as(65534, alone) == 0, "alone: %s", err);
+	CHECK_LINE(out, "CapEff:\t0000000000000080");
+	CHECK(run_as(65534, traced) == 0, "traced: %s", err);
+	CHECK_LINE(out, "CapEff:\t0000000000000000");
+	unlink("/tmp/fcap-sysinfo");
+}
+
 static void rejected_rules(void)
 {
 	static const struct { const char *rules, *message; } cases[] = {
@@ -475,6 +502,7 @@ KTAP_MAIN("guest_engines",
 	  KTAP_CASE(naive_order_shows_what_the_program_never_saw),
 	  KTAP_CASE(children_stay_in_the_vm),
 	  KTAP_CASE(setid_exec_gains_nothing_under_engines),
+	  KTAP_CASE(file_caps_exec_gains_nothing_under_engines),
 	  KTAP_CASE(rejected_rules),
 	  KTAP_CASE(control_errors),
 	  KTAP_CASE(dropped_lines_are_counted_and_reported))
