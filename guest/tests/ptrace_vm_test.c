@@ -1,0 +1,1347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptrace_vm_test - PTRACE_SYSVM, from the tracer and from the tracee.
+ *
+ * The ABI is the comment above PTRACE_SYSVM in the patched <linux/ptrace.h>
+ * (and Documentation/ptrace-multi.md): at a syscall-entry stop the addr of
+ * PTRACE_SYSCALL / CONT / SINGLESTEP / SINGLEBLOCK may carry
+ * PTRACE_VM_SKIPEXIT (the call runs, no exit stop) or PTRACE_VM_SKIPCALL
+ * (the call does not run, no exit stop, the tracee gets the result the
+ * tracer set).  Each case forks a tracee that stops itself with SIGSTOP,
+ * then makes a known sequence of calls: the target call (once or twice),
+ * then getppid twice as markers, and reports what each call returned.  The
+ * tracer walks the stops one by one and checks which stop comes next, what
+ * the calls did to the file system, and what the tracee got.
+ *
+ * Then the same with a seccomp filter in the tracee (ptrace comes before
+ * seccomp), and with /dev/utrace-test engines stacked (ptrace takes its
+ * place in the engine order: the last attached sits closest to user mode,
+ * Documentation/design.md section 2).
+ *
+ * Every wait is bounded: tracees run under alarm(), and each case arms an
+ * alarm in the tracer whose handler only interrupts the blocking call.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/utrace_test.h>
+#include "ptrace.h"
+#include "ktap.h"
+
+#define CANARY_RBX 0x0b0b0b0b0b0b0b0bL
+
+#define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
+#define EXIT UTRACE_TEST_EVENT_SYSCALL_EXIT
+
+/* What the tracee does, set by the case before the fork. */
+static long body_nr;
+static unsigned long body_args[3];
+static int body_times = 1;
+/* Seccomp filter the tracee installs before its SIGSTOP, if nr >= 0. */
+static long filter_nr = -1;
+static unsigned int filter_action;
+/* The tracee's ends of its pipes. */
+static int report_fd = -1, go_fd = -1;
+/* The tracer's end of the go pipe. */
+static int go_w = -1;
+
+struct report {
+	long ret[2];
+	long err[2];
+	long marker[2];
+};
+
+static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
+{
+	return syscall(SYS_ptrace, req, pid, addr, data);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Bounds the case: the tracer's blocking calls fail with EINTR after @s s. */
+static void deadline(unsigned int s)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(s);
+}
+
+static void child_limits(void)
+{
+	signal(SIGALRM, SIG_DFL);
+	alarm(30);
+}
+
+static int install_filter(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)filter_nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, filter_action),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(f) / sizeof(f[0]),
+		.filter = f,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/*
+ * The tracee's program after its SIGSTOP: the target call body_times times,
+ * then getppid twice, then the report.
+ */
+static void body_calls(void)
+{
+	struct report r;
+
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < body_times && i < 2; i++) {
+		errno = 0;
+		r.ret[i] = syscall(body_nr, body_args[0], body_args[1], body_args[2]);
+		r.err[i] = errno;
+	}
+	r.marker[0] = syscall(SYS_getppid);
+	r.marker[1] = syscall(SYS_getppid);
+	if (write(report_fd, &r, sizeof(r)) != sizeof(r))
+		_exit(3);
+	_exit(0);
+}
+
+/* Blocks on the go pipe, then exits. */
+static void body_block(void)
+{
+	char c;
+
+	_exit(read(go_fd, &c, 1) == 1 ? 0 : 4);
+}
+
+/*
+ * Forks a tracee that runs @body after its SIGSTOP.  With @hold, it first
+ * waits for a byte on the go pipe (so that engines can be attached before
+ * it asks to be traced): release it with await_tracee().  Returns its pid
+ * and the read end of its report pipe, or -1 (case failed).
+ */
+static pid_t fork_tracee(void (*body)(void), int hold, int *report)
+{
+	int rep[2], go[2];
+	pid_t pid;
+
+	*report = -1;
+	if (pipe(rep) || pipe(go)) {
+		KTAP_DIAG("pipe: %s", strerror(errno));
+		ktap_case_failed = 1;
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		KTAP_DIAG("fork: %s", strerror(errno));
+		ktap_case_failed = 1;
+		return -1;
+	}
+	if (pid == 0) {
+		/* Before the filter: raise() would call getpid. */
+		pid_t me = getpid();
+		char c;
+
+		close(rep[0]);
+		close(go[1]);
+		report_fd = rep[1];
+		go_fd = go[0];
+		child_limits();
+		if (hold && read(go_fd, &c, 1) != 1)
+			_exit(101);
+		if (filter_nr >= 0 && install_filter())
+			_exit(102);
+		if (pt(PTRACE_TRACEME, 0, 0, 0))
+			_exit(100);
+		syscall(SYS_kill, me, SIGSTOP);
+		body();
+		_exit(0);
+	}
+	close(rep[1]);
+	close(go[0]);
+	go_w = go[1];
+	*report = rep[0];
+	return pid;
+}
+
+static void kill_tracee(pid_t pid, int report)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (report >= 0)
+		close(report);
+	if (go_w >= 0)
+		close(go_w);
+	go_w = -1;
+}
+
+/*
+ * Releases a held tracee (@hold as given to fork_tracee()), waits for its
+ * SIGSTOP and sets the options.  0, or -1 with the tracee killed.
+ */
+static int await_tracee(pid_t pid, int hold, int report, long options)
+{
+	int st = 0;
+
+	if (hold && write(go_w, "g", 1) != 1) {
+		KTAP_DIAG("write go: %s", strerror(errno));
+		goto fail;
+	}
+	if (waitpid(pid, &st, 0) != pid) {
+		KTAP_DIAG("waitpid for tracee %d: %s", pid, strerror(errno));
+		goto fail;
+	}
+	if (!WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP) {
+		KTAP_DIAG("tracee %d did not stop in its SIGSTOP: status %#x (exit 102: seccomp filter refused)",
+			  pid, st);
+		goto fail;
+	}
+	if (pt(PTRACE_SETOPTIONS, pid, 0,
+	       PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | options)) {
+		KTAP_DIAG("PTRACE_SETOPTIONS: %s", strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	ktap_case_failed = 1;
+	kill_tracee(pid, report);
+	return -1;
+}
+
+static pid_t start_tracee(void (*body)(void), long options, int *report)
+{
+	pid_t pid = fork_tracee(body, 0, report);
+
+	if (pid < 0 || await_tracee(pid, 0, *report, options))
+		return -1;
+	return pid;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+
+		if (n <= 0)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+/*
+ * The tracee was resumed without syscall stops: reads its report and reaps
+ * it.  0 if it reported and exited 0.
+ */
+static int collect_report(pid_t pid, int report, struct report *r)
+{
+	int st = 0, ok;
+
+	memset(r, 0, sizeof(*r));
+	ok = read_full(report, r, sizeof(*r)) == 0;
+	if (!ok)
+		KTAP_DIAG("no report from tracee %d: %s", pid,
+			  errno ? strerror(errno) : "EOF");
+	else if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		 WEXITSTATUS(st) != 0) {
+		KTAP_DIAG("tracee %d after its report: status %#x", pid, st);
+		ok = 0;
+	}
+	kill_tracee(pid, report);
+	if (!ok)
+		ktap_case_failed = 1;
+	return ok ? 0 : -1;
+}
+
+/* PTRACE_CONT, then collect_report(). */
+static int finish_tracee(pid_t pid, int report, struct report *r)
+{
+	if (pt(PTRACE_CONT, pid, 0, 0)) {
+		KTAP_DIAG("PTRACE_CONT: %s", strerror(errno));
+		ktap_case_failed = 1;
+		kill_tracee(pid, report);
+		return -1;
+	}
+	return collect_report(pid, report, r);
+}
+
+enum stop_kind {
+	ST_ERROR, ST_ENTRY, ST_EXIT, ST_SECCOMP, ST_SIGNAL, ST_EXITED, ST_KILLED,
+};
+
+struct stop {
+	enum stop_kind kind;
+	int sig;		/* ST_SIGNAL, ST_KILLED; ST_EXITED: status */
+	long nr;		/* ST_ENTRY, ST_EXIT, ST_SECCOMP */
+	long rval;		/* ST_EXIT */
+	unsigned long msg;	/* ST_SECCOMP: the filter's data */
+	char desc[96];
+};
+
+/* Waits for the tracee's next stop (or end) and describes it. */
+static void next_stop(pid_t pid, struct stop *s)
+{
+	struct ptrace_syscall_info info;
+	struct user_regs_struct regs;
+	int st = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->nr = -1;
+	if (waitpid(pid, &st, __WALL) != pid) {
+		s->kind = ST_ERROR;
+		snprintf(s->desc, sizeof(s->desc), "waitpid failed: %s",
+			 strerror(errno));
+		return;
+	}
+	if (WIFEXITED(st)) {
+		s->kind = ST_EXITED;
+		s->sig = WEXITSTATUS(st);
+		snprintf(s->desc, sizeof(s->desc), "exit %d", s->sig);
+		return;
+	}
+	if (WIFSIGNALED(st)) {
+		s->kind = ST_KILLED;
+		s->sig = WTERMSIG(st);
+		snprintf(s->desc, sizeof(s->desc), "killed by signal %d", s->sig);
+		return;
+	}
+	if (pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs) == 0)
+		s->nr = (long)regs.orig_rax;
+	if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+		memset(&info, 0, sizeof(info));
+		pt(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), (unsigned long)&info);
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+			s->kind = ST_ENTRY;
+			s->nr = (long)info.entry.nr;
+			snprintf(s->desc, sizeof(s->desc), "entry of syscall %ld", s->nr);
+		} else {
+			s->kind = ST_EXIT;
+			s->rval = (long)info.exit.rval;
+			snprintf(s->desc, sizeof(s->desc), "exit of syscall %ld = %ld",
+				 s->nr, s->rval);
+		}
+	} else if (st >> 8 == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+		s->kind = ST_SECCOMP;
+		pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&s->msg);
+		snprintf(s->desc, sizeof(s->desc), "seccomp stop of syscall %ld (data %#lx)",
+			 s->nr, s->msg);
+	} else {
+		s->kind = ST_SIGNAL;
+		s->sig = WSTOPSIG(st);
+		snprintf(s->desc, sizeof(s->desc), "signal stop %d (%s), event %d",
+			 s->sig, strsignal(s->sig), st >> 16);
+	}
+}
+
+/* Checks that the next stop is @kind (of syscall @nr, if >= 0). */
+static int expect_stop(pid_t pid, enum stop_kind kind, long nr,
+		       const char *why, struct stop *s)
+{
+	static const char * const names[] = {
+		"?", "entry", "exit", "seccomp stop", "signal stop", "exit", "death",
+	};
+	struct stop local;
+
+	if (!s)
+		s = &local;
+	next_stop(pid, s);
+	if (s->kind == kind && (nr < 0 || s->nr == nr))
+		return 0;
+	KTAP_DIAG("%s: the next stop is %s, wanted the %s of syscall %ld",
+		  why, s->desc, names[kind], nr);
+	ktap_case_failed = 1;
+	return -1;
+}
+
+static int resume(pid_t pid, long req, unsigned long addr, const char *why)
+{
+	if (pt(req, pid, addr, 0) == 0)
+		return 0;
+	KTAP_DIAG("%s: ptrace(%ld, addr %#lx) failed: %s", why, req, addr,
+		  strerror(errno));
+	ktap_case_failed = 1;
+	return -1;
+}
+
+/*
+ * Resumes with PTRACE_SYSCALL until the entry stop of syscall @nr.  The
+ * tracee makes a few calls of its own first (none yet: the SIGSTOP is a plain kill).
+ */
+static int to_entry(pid_t pid, long nr)
+{
+	struct stop s;
+
+	for (int i = 0; i < 32; i++) {
+		if (pt(PTRACE_SYSCALL, pid, 0, 0))
+			break;
+		next_stop(pid, &s);
+		if (s.kind == ST_ENTRY && s.nr == nr)
+			return 0;
+		if (s.kind != ST_ENTRY && s.kind != ST_EXIT) {
+			KTAP_DIAG("on the way to syscall %ld: %s", nr, s.desc);
+			break;
+		}
+	}
+	KTAP_DIAG("tracee %d never reached the entry of syscall %ld (%s)",
+		  pid, nr, strerror(errno));
+	ktap_case_failed = 1;
+	return -1;
+}
+
+/* Sets the result register (rax) of a tracee at a syscall stop. */
+static int set_result(pid_t pid, long value)
+{
+	struct user_regs_struct regs;
+
+	if (pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs) == 0) {
+		regs.rax = value;
+		if (pt(PTRACE_SETREGS, pid, 0, (unsigned long)&regs) == 0)
+			return 0;
+	}
+	KTAP_DIAG("GETREGS / SETREGS: %s", strerror(errno));
+	ktap_case_failed = 1;
+	return -1;
+}
+
+static void set_body(long nr, unsigned long a0, unsigned long a1, int times)
+{
+	body_nr = nr;
+	body_args[0] = a0;
+	body_args[1] = a1;
+	body_args[2] = 0;
+	body_times = times;
+	filter_nr = -1;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* /dev/utrace-test */
+
+static int dev(void)
+{
+	int fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		KTAP_DIAG("open /dev/utrace-test: %s", strerror(errno));
+		ktap_case_failed = 1;
+	}
+	return fd;
+}
+
+static int attach(int fd, pid_t pid, unsigned int kind, unsigned int id,
+		  long nr, long value)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = kind, .events = ENTRY | EXIT, .id = id,
+		.nr = nr, .value = value,
+	};
+	int slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
+
+	if (slot < 0) {
+		KTAP_DIAG("attach engine %u kind %u to %d: %s", id, kind, pid,
+			  strerror(errno));
+		ktap_case_failed = 1;
+	}
+	return slot;
+}
+
+static int read_log(int fd, struct utrace_test_record *r, unsigned int max)
+{
+	struct utrace_test_read rd = {
+		.records = (unsigned long)r, .max = max,
+	};
+
+	if (ioctl(fd, UTRACE_TEST_READ, &rd)) {
+		KTAP_DIAG("read log: %s", strerror(errno));
+		ktap_case_failed = 1;
+		return -1;
+	}
+	CHECK(rd.dropped == 0, "%llu records dropped",
+	      (unsigned long long)rd.dropped);
+	return rd.count;
+}
+
+/*
+ * Checks that the engine log holds exactly @n records now, the given sides
+ * of syscall @nr, exits with result @ret (unless @check_ret is 0).
+ */
+static void expect_log(int fd, const char *when, int n, const unsigned int *sides,
+		       long nr, int check_ret, long ret)
+{
+	struct utrace_test_record r[16];
+	int got = read_log(fd, r, 16);
+
+	CHECK(got == n, "%s: the engine logged %d records, wanted %d", when, got, n);
+	for (int i = 0; got != n && i < got && i < 16; i++)
+		KTAP_DIAG("  %s: record %d: engine %u %s of %lld ret %lld", when, i,
+			  r[i].id, r[i].side == UTRACE_TEST_SIDE_ENTRY ? "entry" : "exit",
+			  (long long)r[i].nr, (long long)r[i].ret);
+	for (int i = 0; i < n && i < got; i++) {
+		CHECK(r[i].side == sides[i] && r[i].nr == nr,
+		      "%s: record %d is side %u of syscall %lld, wanted side %u of %ld",
+		      when, i, r[i].side, (long long)r[i].nr, sides[i], nr);
+		if (check_ret && r[i].side == UTRACE_TEST_SIDE_EXIT)
+			CHECK(r[i].ret == ret,
+			      "%s: the engine saw the exit return %lld, wanted %ld",
+			      when, (long long)r[i].ret, ret);
+	}
+}
+
+#define N UTRACE_TEST_SIDE_ENTRY
+#define X UTRACE_TEST_SIDE_EXIT
+
+/* ------------------------------------------------------------------ */
+
+static void probe_returns_the_mask(void)
+{
+	int report, st;
+	long ret;
+	pid_t pid;
+
+	deadline(20);
+	pid = start_tracee(body_block, 0, &report);
+	if (pid < 0)
+		return;
+	ret = pt(PTRACE_SYSVM, pid, 0, 0);
+	CHECK(ret == PTRACE_VM_MASK, "PTRACE_SYSVM on a stopped tracee returned %ld (%s), wanted %#x",
+	      ret, strerror(errno), PTRACE_VM_MASK);
+	/* Running (blocked on its pipe): not stopped. */
+	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
+	CHECK_ERRNO(pt(PTRACE_SYSVM, pid, 0, 0), ESRCH);
+	CHECK(write(go_w, "g", 1) == 1, "write");
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "tracee status %#x", st);
+	kill_tracee(pid, report);
+	/* Not a tracee at all. */
+	CHECK_ERRNO(pt(PTRACE_SYSVM, 1, 0, 0), ESRCH);
+}
+
+static void skipexit_runs_the_call_without_its_exit_stop(void)
+{
+	static const char path[] = "/tmp/vm-skipexit";
+	struct report rep;
+	struct stop s;
+	int report;
+	pid_t pid;
+
+	deadline(20);
+	rmdir(path);
+	set_body(SYS_mkdir, (unsigned long)path, 0700, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_mkdir) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPEXIT, "mkdir entry"))
+		goto out;
+	expect_stop(pid, ST_ENTRY, SYS_getppid,
+		    "after PTRACE_SYSCALL with SKIPEXIT at mkdir's entry", NULL);
+	CHECK(exists(path), "SKIPEXIT: the mkdir did not run (%s is missing)", path);
+	/* The bits do not outlive the call: the next one has its exit stop. */
+	if (resume(pid, PTRACE_SYSCALL, 0, "getppid entry"))
+		goto out;
+	if (expect_stop(pid, ST_EXIT, SYS_getppid,
+			"PTRACE_SYSCALL addr 0 on the call after a SKIPEXIT", &s) == 0)
+		CHECK(s.rval == getpid(), "getppid exit stop: rval %ld, wanted %d",
+		      s.rval, getpid());
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 0, "the tracee's mkdir returned %ld (%s), wanted 0",
+		      rep.ret[0], strerror(rep.err[0]));
+	rmdir(path);
+
+	/* A call with a result: the tracee gets the real one. */
+	set_body(SYS_getpid, 0, 0, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_getpid) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPEXIT, "getpid entry"))
+		goto out;
+	expect_stop(pid, ST_ENTRY, SYS_getppid,
+		    "after PTRACE_SYSCALL with SKIPEXIT at getpid's entry", NULL);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == pid, "SKIPEXIT: the tracee's getpid returned %ld, wanted %d",
+		      rep.ret[0], pid);
+	return;
+out:
+	kill_tracee(pid, report);
+	rmdir(path);
+}
+
+static void skipcall_gives_the_tracee_the_tracer_result(void)
+{
+	static const char * const how[] = {
+		"PTRACE_SETREGS", "PTRACE_POKEUSER", "a PTRACE_MULTI batch",
+	};
+	struct report rep;
+	int report;
+	pid_t pid;
+
+	deadline(30);
+	for (int i = 0; i < 3; i++) {
+		long value = 4242 + i;
+
+		set_body(SYS_getpid, 0, 0, 1);
+		pid = start_tracee(body_calls, 0, &report);
+		if (pid < 0)
+			return;
+		if (to_entry(pid, SYS_getpid)) {
+			kill_tracee(pid, report);
+			return;
+		}
+		if (i == 0) {
+			if (set_result(pid, value) ||
+			    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, how[i])) {
+				kill_tracee(pid, report);
+				continue;
+			}
+		} else if (i == 1) {
+			CHECK(pt(PTRACE_POKEUSR, pid, offsetof(struct user, regs.rax),
+				 value) == 0, "POKEUSER rax: %s", strerror(errno));
+			if (resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, how[i])) {
+				kill_tracee(pid, report);
+				continue;
+			}
+		} else {
+			struct user_regs_struct regs;
+			struct ptrace_multi r[2];
+			long ret;
+
+			CHECK(pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs) == 0,
+			      "GETREGS: %s", strerror(errno));
+			regs.rax = value;
+			r[0] = (struct ptrace_multi){ PTRACE_SETREGS, 0, &regs, 0 };
+			r[1] = (struct ptrace_multi){ PTRACE_SYSCALL,
+						      PTRACE_VM_SKIPCALL, NULL, 0 };
+			ret = pt(PTRACE_MULTI, pid, (unsigned long)r, 2);
+			CHECK(ret == 2, "SETREGS + PTRACE_SYSCALL(SKIPCALL) batch returned %ld (%s); lengths %ld %ld",
+			      ret, strerror(errno), r[0].length, r[1].length);
+			if (ret != 2) {
+				kill_tracee(pid, report);
+				continue;
+			}
+		}
+		expect_stop(pid, ST_ENTRY, SYS_getppid, how[i], NULL);
+		if (finish_tracee(pid, report, &rep) == 0)
+			CHECK(rep.ret[0] == value,
+			      "SKIPCALL with the result set by %s: the tracee's getpid returned %ld, wanted %ld",
+			      how[i], rep.ret[0], value);
+	}
+}
+
+static void skipcall_leaves_no_trace_on_the_file_system(void)
+{
+	static const char dir[] = "/tmp/vm-skipcall-dir";
+	static const char file[] = "/tmp/vm-skipcall-file";
+	struct report rep;
+	int report, fd;
+	pid_t pid;
+
+	deadline(20);
+	rmdir(dir);
+	set_body(SYS_mkdir, (unsigned long)dir, 0700, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_mkdir) || set_result(pid, -EACCES) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "mkdir entry")) {
+		kill_tracee(pid, report);
+		return;
+	}
+	expect_stop(pid, ST_ENTRY, SYS_getppid, "after SKIPCALL at mkdir's entry", NULL);
+	CHECK(!exists(dir), "SKIPCALL: the skipped mkdir created %s", dir);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == -1 && rep.err[0] == EACCES,
+		      "the tracee's skipped mkdir returned %ld errno %ld, wanted -1 EACCES",
+		      rep.ret[0], rep.err[0]);
+	rmdir(dir);
+
+	fd = open(file, O_CREAT | O_WRONLY, 0600);
+	CHECK(fd >= 0, "create %s: %s", file, strerror(errno));
+	close(fd);
+	set_body(SYS_unlink, (unsigned long)file, 0, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_unlink) || set_result(pid, 0) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "unlink entry")) {
+		kill_tracee(pid, report);
+		return;
+	}
+	expect_stop(pid, ST_ENTRY, SYS_getppid, "after SKIPCALL at unlink's entry", NULL);
+	CHECK(exists(file), "SKIPCALL: the skipped unlink removed %s", file);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 0, "the tracee's skipped unlink returned %ld (%s), wanted the tracer's 0",
+		      rep.ret[0], strerror(rep.err[0]));
+	unlink(file);
+}
+
+static void skip_bits_with_cont_singlestep_singleblock(void)
+{
+	static const struct {
+		const char *what;
+		long req;
+	} reqs[] = {
+		{ "PTRACE_CONT", PTRACE_CONT },
+		{ "PTRACE_SINGLESTEP", PTRACE_SINGLESTEP },
+		{ "PTRACE_SINGLEBLOCK", PTRACE_SINGLEBLOCK },
+	};
+	static const char dir[] = "/tmp/vm-skipexit-cont";
+	struct report rep;
+	struct stop s;
+	int report;
+	pid_t pid;
+
+	deadline(40);
+	for (int i = 0; i < 3; i++) {
+		long value = 5000 + i;
+
+		set_body(SYS_getpid, 0, 0, 1);
+		pid = start_tracee(body_calls, 0, &report);
+		if (pid < 0)
+			return;
+		if (to_entry(pid, SYS_getpid) || set_result(pid, value) ||
+		    resume(pid, reqs[i].req, PTRACE_VM_SKIPCALL, reqs[i].what)) {
+			kill_tracee(pid, report);
+			continue;
+		}
+		if (reqs[i].req != PTRACE_CONT) {
+			/* Stepping: the next stop is a trap, no syscall stop. */
+			next_stop(pid, &s);
+			CHECK(s.kind == ST_SIGNAL && s.sig == SIGTRAP,
+			      "%s with SKIPCALL: the next stop is %s, wanted a SIGTRAP",
+			      reqs[i].what, s.desc);
+			if (s.kind != ST_SIGNAL) {
+				kill_tracee(pid, report);
+				continue;
+			}
+			if (finish_tracee(pid, report, &rep))
+				continue;
+		} else if (collect_report(pid, report, &rep)) {
+			continue;
+		}
+		CHECK(rep.ret[0] == value,
+		      "%s with SKIPCALL: the tracee's getpid returned %ld, wanted the tracer's %ld",
+		      reqs[i].what, rep.ret[0], value);
+	}
+	/* PTRACE_CONT with SKIPEXIT: the call runs. */
+	rmdir(dir);
+	set_body(SYS_mkdir, (unsigned long)dir, 0700, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_mkdir) ||
+	    resume(pid, PTRACE_CONT, PTRACE_VM_SKIPEXIT, "mkdir entry")) {
+		kill_tracee(pid, report);
+		return;
+	}
+	if (collect_report(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 0 && exists(dir),
+		      "PTRACE_CONT with SKIPEXIT: mkdir returned %ld (%s), %s %s",
+		      rep.ret[0], strerror(rep.err[0]), dir,
+		      exists(dir) ? "exists" : "is missing");
+	rmdir(dir);
+}
+
+static void addr_zero_one_and_other_bits_keep_their_meaning(void)
+{
+	struct report rep;
+	struct stop s;
+	int report;
+	pid_t pid;
+
+	deadline(20);
+	set_body(SYS_getpid, 0, 0, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_getpid))
+		goto out;
+	/* gdb's 0 */
+	if (resume(pid, PTRACE_SYSCALL, 0, "addr 0") ||
+	    expect_stop(pid, ST_EXIT, SYS_getpid, "PTRACE_SYSCALL addr 0 at an entry", &s))
+		goto out;
+	CHECK(s.rval == pid, "getpid exit stop rval %ld, wanted %d", s.rval, pid);
+	if (resume(pid, PTRACE_SYSCALL, 0, "to getppid") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getppid, "after getpid", NULL))
+		goto out;
+	/* strace's 1 */
+	if (resume(pid, PTRACE_SYSCALL, 1, "addr 1") ||
+	    expect_stop(pid, ST_EXIT, SYS_getppid, "PTRACE_SYSCALL addr 1 at an entry", &s))
+		goto out;
+	CHECK(s.rval == getpid(), "getppid exit stop rval %ld, wanted %d", s.rval,
+	      getpid());
+	if (resume(pid, PTRACE_SYSCALL, 0x8, "to the second getppid") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getppid, "after addr 0x8 at an exit stop", NULL))
+		goto out;
+	/* Bits outside PTRACE_VM_MASK are ignored. */
+	if (resume(pid, PTRACE_SYSCALL, 0x9 | 0x100, "addr 0x109") ||
+	    expect_stop(pid, ST_EXIT, SYS_getppid, "PTRACE_SYSCALL addr 0x109 at an entry", NULL))
+		goto out;
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == pid && rep.marker[0] == getpid() &&
+		      rep.marker[1] == getpid(),
+		      "the tracee got getpid %ld, getppid %ld %ld", rep.ret[0],
+		      rep.marker[0], rep.marker[1]);
+	return;
+out:
+	kill_tracee(pid, report);
+}
+
+static void bit_4_alone_is_einval_and_changes_nothing(void)
+{
+	static const long reqs[] = {
+		PTRACE_SYSCALL, PTRACE_CONT, PTRACE_SINGLESTEP, PTRACE_SINGLEBLOCK,
+	};
+	static const unsigned long addrs[] = { 0x4, 0x5, 0xc, 0x104 };
+	struct report rep;
+	struct stop s;
+	int report, st;
+	pid_t pid;
+
+	deadline(20);
+	set_body(SYS_getpid, 0, 0, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_getpid))
+		goto out;
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		for (size_t j = 0; j < sizeof(addrs) / sizeof(addrs[0]); j++) {
+			long ret;
+
+			errno = 0;
+			ret = pt(reqs[i], pid, addrs[j], 0);
+			CHECK(ret == -1 && errno == EINVAL,
+			      "request %ld addr %#lx returned %ld (%s), wanted EINVAL",
+			      reqs[i], addrs[j], ret, strerror(errno));
+			if (ret == 0)
+				goto out;
+		}
+	}
+	/* In a batch, the refused resume is the failing element. */
+	{
+		long rbx = CANARY_RBX;
+		struct ptrace_multi r[2] = {
+			{ PTRACE_POKEUSR, offsetof(struct user, regs.rbx), &rbx, 0 },
+			{ PTRACE_SYSCALL, 0x4, NULL, 0 },
+		};
+		struct user_regs_struct regs, saved;
+		long ret;
+
+		CHECK(pt(PTRACE_GETREGS, pid, 0, (unsigned long)&saved) == 0,
+		      "GETREGS: %s", strerror(errno));
+		ret = pt(PTRACE_MULTI, pid, (unsigned long)r, 2);
+
+		CHECK(ret == 1 && r[1].length == -EINVAL,
+		      "POKEUSR + PTRACE_SYSCALL(0x4) returned %ld (%s), length %ld, wanted 1 and -EINVAL",
+		      ret, strerror(errno), r[1].length);
+		CHECK(pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs) == 0 &&
+		      regs.rbx == CANARY_RBX,
+		      "the POKEUSR before the refused resume did not take effect");
+		/* Give the tracee its rbx back. */
+		CHECK(pt(PTRACE_POKEUSR, pid, offsetof(struct user, regs.rbx),
+			 saved.rbx) == 0, "POKEUSR: %s", strerror(errno));
+	}
+	/* A resume failing for its signal leaves no bits either. */
+	CHECK_ERRNO(pt(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPCALL, 1000), EIO);
+	CHECK(waitpid(pid, &st, WNOHANG) == 0 &&
+	      pt(PTRACE_SYSVM, pid, 0, 0) == PTRACE_VM_MASK,
+	      "the tracee is no longer stopped after the refused requests");
+	/* Unchanged: addr 0 gives the exit stop, and the call runs. */
+	if (resume(pid, PTRACE_SYSCALL, 0, "addr 0") ||
+	    expect_stop(pid, ST_EXIT, SYS_getpid,
+			"PTRACE_SYSCALL addr 0 after refused SYSVM requests", &s))
+		goto out;
+	CHECK(s.rval == pid, "getpid exit stop rval %ld, wanted %d", s.rval, pid);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == pid, "the tracee's getpid returned %ld", rep.ret[0]);
+	return;
+out:
+	kill_tracee(pid, report);
+}
+
+/*
+ * SKIPCALL acts only at a syscall-entry stop: given at the SIGSTOP stop or
+ * at an exit stop, the next calls run.  With and without an engine on the
+ * task (the engine path makes ptrace's stops itself).
+ */
+static void skipcall_outside_an_entry_stop_does_nothing(void)
+{
+	static const char dir[] = "/tmp/vm-stale";
+	struct utrace_test_record r[16];
+	struct report rep;
+	struct stop s;
+	int report, fd = -1, n;
+	pid_t pid;
+
+	deadline(30);
+	for (int engine = 0; engine < 2; engine++) {
+		rmdir(dir);
+		set_body(SYS_mkdir, (unsigned long)dir, 0700, 1);
+		pid = start_tracee(body_calls, 0, &report);
+		if (pid < 0)
+			return;
+		if (engine) {
+			/* Tracer first, engine after: the engine is outside. */
+			fd = dev();
+			if (fd < 0 || attach(fd, pid, UTRACE_TEST_RECORD, 1,
+					     SYS_mkdir, 0) < 0) {
+				kill_tracee(pid, report);
+				return;
+			}
+		}
+		if (resume(pid, PTRACE_CONT, PTRACE_VM_SKIPCALL, "at the SIGSTOP stop")) {
+			kill_tracee(pid, report);
+			return;
+		}
+		if (collect_report(pid, report, &rep) == 0)
+			CHECK(rep.ret[0] == 0 && exists(dir),
+			      "%s: after PTRACE_CONT with SKIPCALL at a signal stop, mkdir returned %ld (%s) and %s %s",
+			      engine ? "with an engine" : "alone", rep.ret[0],
+			      strerror(rep.err[0]), dir, exists(dir) ? "exists" : "is missing");
+		if (engine) {
+			n = read_log(fd, r, 16);
+			CHECK(n == 2 && r[1].side == X && r[1].ret == 0,
+			      "the engine saw %d records of mkdir (last ret %lld), wanted entry and exit = 0",
+			      n, n > 0 ? (long long)r[n - 1].ret : 0LL);
+			close(fd);
+		}
+		rmdir(dir);
+	}
+
+	/* At an exit stop. */
+	set_body(SYS_getpid, 0, 0, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_getpid) || resume(pid, PTRACE_SYSCALL, 0, "getpid entry") ||
+	    expect_stop(pid, ST_EXIT, SYS_getpid, "addr 0 at getpid's entry", NULL) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "getpid exit") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getppid, "SKIPCALL at an exit stop", NULL) ||
+	    resume(pid, PTRACE_SYSCALL, 0, "getppid entry") ||
+	    expect_stop(pid, ST_EXIT, SYS_getppid, "addr 0 at getppid's entry", &s)) {
+		kill_tracee(pid, report);
+		return;
+	}
+	CHECK(s.rval == getpid(), "getppid after a SKIPCALL at an exit stop returned %ld, wanted %d",
+	      s.rval, getpid());
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == pid && rep.marker[0] == getpid(),
+		      "the tracee got getpid %ld getppid %ld", rep.ret[0], rep.marker[0]);
+}
+
+/*
+ * ptrace comes before seccomp: a call skipped at its entry stop never
+ * reaches the filter.  Each with a control run where the filter acts.
+ */
+static void skipcall_comes_before_seccomp(void)
+{
+	static const char dir[] = "/tmp/vm-seccomp";
+	struct report rep;
+	struct stop s;
+	int report;
+	pid_t pid;
+
+	deadline(30);
+	rmdir(dir);
+	/* RET_KILL_PROCESS on mkdir, skipped. */
+	set_body(SYS_mkdir, (unsigned long)dir, 0700, 1);
+	filter_nr = SYS_mkdir;
+	filter_action = SECCOMP_RET_KILL_PROCESS;
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_mkdir) || set_result(pid, -EEXIST) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "mkdir entry")) {
+		kill_tracee(pid, report);
+		return;
+	}
+	expect_stop(pid, ST_ENTRY, SYS_getppid, "SKIPCALL of a mkdir seccomp kills", NULL);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == -1 && rep.err[0] == EEXIST,
+		      "the skipped mkdir returned %ld errno %ld, wanted -1 EEXIST",
+		      rep.ret[0], rep.err[0]);
+	CHECK(!exists(dir), "the skipped mkdir created %s", dir);
+
+	/* Control: let it through, and the filter kills the tracee. */
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_mkdir)) {
+		kill_tracee(pid, report);
+		return;
+	}
+	memset(&s, 0, sizeof(s));
+	strcpy(s.desc, "a PTRACE_SYSCALL failure");
+	for (int i = 0; i < 8; i++) {
+		if (pt(PTRACE_SYSCALL, pid, 0, 0))
+			break;
+		next_stop(pid, &s);
+		if (s.kind != ST_ENTRY && s.kind != ST_EXIT)
+			break;
+	}
+	CHECK(s.kind == ST_KILLED && s.sig == SIGSYS,
+	      "control: with the mkdir let through the tracee ended with %s, wanted death by SIGSYS",
+	      s.desc);
+	CHECK(!exists(dir), "control: the killed mkdir created %s", dir);
+	kill_tracee(pid, report);
+
+	/* RET_ERRNO(EPERM) on getpid, skipped with the tracer's value. */
+	set_body(SYS_getpid, 0, 0, 1);
+	filter_nr = SYS_getpid;
+	filter_action = SECCOMP_RET_ERRNO | EPERM;
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_getpid) || set_result(pid, 4242) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "getpid entry")) {
+		kill_tracee(pid, report);
+		return;
+	}
+	expect_stop(pid, ST_ENTRY, SYS_getppid, "SKIPCALL of a getpid seccomp fails", NULL);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 4242,
+		      "the skipped getpid returned %ld errno %ld, wanted the tracer's 4242 (not seccomp's EPERM)",
+		      rep.ret[0], rep.err[0]);
+	/* Control. */
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_getpid) || resume(pid, PTRACE_SYSCALL, 0, "getpid entry") ||
+	    expect_stop(pid, ST_EXIT, SYS_getpid, "control: addr 0 at getpid's entry", &s)) {
+		kill_tracee(pid, report);
+		return;
+	}
+	CHECK(s.rval == -EPERM, "control: the filtered getpid's exit stop shows %ld, wanted -EPERM",
+	      s.rval);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == -1 && rep.err[0] == EPERM,
+		      "control: the filtered getpid returned %ld errno %ld", rep.ret[0],
+		      rep.err[0]);
+	filter_nr = -1;
+}
+
+/*
+ * A RET_TRACE filter on getpid: its seccomp stop comes after the entry
+ * stop; the latest resume (there or at the seccomp stop) decides the exit
+ * stop; a SKIPCALL skips the seccomp stop too.
+ */
+static void skip_bits_and_seccomp_ret_trace(void)
+{
+	struct report rep;
+	struct stop s;
+	int report;
+	pid_t pid;
+
+	deadline(30);
+	for (int at_seccomp = 0; at_seccomp < 2; at_seccomp++) {
+		/* SKIPEXIT at entry, then at the seccomp stop SKIPEXIT or 0. */
+		set_body(SYS_getpid, 0, 0, 1);
+		filter_nr = SYS_getpid;
+		filter_action = SECCOMP_RET_TRACE | 0x77;
+		pid = start_tracee(body_calls, PTRACE_O_TRACESECCOMP, &report);
+		if (pid < 0)
+			return;
+		if (to_entry(pid, SYS_getpid) ||
+		    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPEXIT, "getpid entry") ||
+		    expect_stop(pid, ST_SECCOMP, SYS_getpid,
+				"SKIPEXIT at the entry of a RET_TRACE call", &s)) {
+			kill_tracee(pid, report);
+			continue;
+		}
+		CHECK(s.msg == 0x77, "seccomp stop data %#lx, wanted 0x77", s.msg);
+		if (resume(pid, PTRACE_SYSCALL, at_seccomp ? 0 : PTRACE_VM_SKIPEXIT,
+			   "seccomp stop")) {
+			kill_tracee(pid, report);
+			continue;
+		}
+		if (at_seccomp) {
+			/* The latest resume, without bits, brings the exit stop back. */
+			if (expect_stop(pid, ST_EXIT, SYS_getpid,
+					"SKIPEXIT at entry, addr 0 at the seccomp stop", &s) == 0)
+				CHECK(s.rval == pid, "exit stop rval %ld, wanted %d",
+				      s.rval, pid);
+		} else {
+			expect_stop(pid, ST_ENTRY, SYS_getppid,
+				    "SKIPEXIT at entry and at the seccomp stop", NULL);
+		}
+		if (finish_tracee(pid, report, &rep) == 0)
+			CHECK(rep.ret[0] == pid,
+			      "the RET_TRACE getpid returned %ld, wanted %d (it ran)",
+			      rep.ret[0], pid);
+	}
+	/* SKIPCALL at entry: no seccomp stop. */
+	pid = start_tracee(body_calls, PTRACE_O_TRACESECCOMP, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_getpid) || set_result(pid, 4242) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "getpid entry")) {
+		kill_tracee(pid, report);
+		return;
+	}
+	expect_stop(pid, ST_ENTRY, SYS_getppid, "SKIPCALL of a RET_TRACE call", NULL);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 4242, "the skipped getpid returned %ld, wanted 4242",
+		      rep.ret[0]);
+	filter_nr = -1;
+}
+
+/*
+ * Order: RECORD engine attached first, tracer (TRACEME) after.  The tracer
+ * sits outside the engine: at entry it stops before the engine is called,
+ * at exit after.  A call it skips still reaches the engine, marked aborted
+ * with the tracer's result (Documentation/design.md: "Engines inside it
+ * still see the call, marked aborted").
+ */
+static void engine_inside_the_tracer(void)
+{
+	static const unsigned int entry_exit[] = { N, X };
+	struct report rep;
+	struct stop s;
+	int report, fd;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 2);
+	pid = fork_tracee(body_calls, 1, &report);
+	if (pid < 0)
+		return;
+	fd = dev();
+	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RECORD, 1, SYS_getpid, 0) < 0) {
+		kill_tracee(pid, report);
+		return;
+	}
+	if (await_tracee(pid, 1, report, 0))
+		goto out_fd;
+	if (to_entry(pid, SYS_getpid))
+		goto out;
+	expect_log(fd, "at the tracer's entry stop of getpid 1 (tracer outside)",
+		   0, NULL, SYS_getpid, 0, 0);
+	if (set_result(pid, 4242) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "getpid 1 entry") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getpid, "SKIPCALL of getpid 1", NULL))
+		goto out;
+	expect_log(fd, "after the tracer skipped getpid 1", 2, entry_exit,
+		   SYS_getpid, 1, 4242);
+	/* getpid 2 runs: the engine reports its exit before the tracer's stop. */
+	if (resume(pid, PTRACE_SYSCALL, 0, "getpid 2 entry") ||
+	    expect_stop(pid, ST_EXIT, SYS_getpid, "addr 0 at getpid 2", &s))
+		goto out;
+	CHECK(s.rval == pid, "getpid 2 exit stop rval %ld, wanted %d", s.rval, pid);
+	expect_log(fd, "at the tracer's exit stop of getpid 2", 2, entry_exit,
+		   SYS_getpid, 1, pid);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 4242 && rep.ret[1] == pid,
+		      "the tracee got getpid %ld then %ld, wanted 4242 then %d",
+		      rep.ret[0], rep.ret[1], pid);
+	close(fd);
+	return;
+out:
+	kill_tracee(pid, report);
+out_fd:
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Order: tracer first (TRACEME, the task has no engines yet), RECORD engine
+ * attached at the SIGSTOP stop.  The engine sits outside the tracer: at
+ * entry it is called before the tracer stops, at exit after; it sees the
+ * result the tracer chose, as the program gets it.
+ */
+static void engine_outside_the_tracer(void)
+{
+	static const unsigned int entry[] = { N };
+	static const unsigned int exit_only[] = { X };
+	struct utrace_test_record r[4];
+	struct report rep;
+	struct stop s;
+	int report, fd, n;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 2);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	fd = dev();
+	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RECORD, 1, SYS_getpid, 0) < 0)
+		goto out;
+	if (to_entry(pid, SYS_getpid))
+		goto out;
+	expect_log(fd, "at the tracer's entry stop of getpid 1 (engine outside)",
+		   1, entry, SYS_getpid, 0, 0);
+	if (set_result(pid, 4242) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "getpid 1 entry") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getpid, "SKIPCALL of getpid 1", NULL))
+		goto out;
+	/* Exit of 1 (the tracer's result), entry of 2 (before the tracer). */
+	n = read_log(fd, r, 4);
+	CHECK(n == 2 && r[0].side == X && r[0].ret == 4242 && r[1].side == N,
+	      "at getpid 2's entry stop the engine logged %d records (%u ret %lld, %u), wanted getpid 1's exit = 4242 and getpid 2's entry",
+	      n, n > 0 ? r[0].side : 0, n > 0 ? (long long)r[0].ret : 0LL,
+	      n > 1 ? r[1].side : 0);
+	if (resume(pid, PTRACE_SYSCALL, 0, "getpid 2 entry") ||
+	    expect_stop(pid, ST_EXIT, SYS_getpid, "addr 0 at getpid 2", &s))
+		goto out;
+	CHECK(s.rval == pid, "getpid 2 exit stop rval %ld, wanted %d", s.rval, pid);
+	expect_log(fd, "at the tracer's exit stop of getpid 2 (the engine is next)",
+		   0, NULL, SYS_getpid, 0, 0);
+	if (resume(pid, PTRACE_SYSCALL, 0, "getpid 2 exit") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getppid, "after getpid 2", NULL))
+		goto out;
+	expect_log(fd, "after getpid 2", 1, exit_only, SYS_getpid, 1, pid);
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 4242 && rep.ret[1] == pid,
+		      "the tracee got getpid %ld then %ld, wanted 4242 then %d",
+		      rep.ret[0], rep.ret[1], pid);
+	close(fd);
+	return;
+out:
+	kill_tracee(pid, report);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Order: ABORT engine (getpid -> 4242) attached first, tracer after: the
+ * tracer is outside and sees the call as the program made it and the
+ * result as the program gets it.  SKIPEXIT then lets the call go on to the
+ * engine, without an exit stop.
+ */
+static void abort_engine_inside_the_tracer(void)
+{
+	struct report rep;
+	struct stop s;
+	int report, fd;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 2);
+	pid = fork_tracee(body_calls, 1, &report);
+	if (pid < 0)
+		return;
+	fd = dev();
+	if (fd < 0 || attach(fd, pid, UTRACE_TEST_ABORT, 1, SYS_getpid, 4242) < 0) {
+		kill_tracee(pid, report);
+		goto out_fd;
+	}
+	if (await_tracee(pid, 1, report, 0))
+		goto out_fd;
+	if (to_entry(pid, SYS_getpid) ||
+	    resume(pid, PTRACE_SYSCALL, 0, "getpid 1 entry") ||
+	    expect_stop(pid, ST_EXIT, SYS_getpid, "addr 0 at getpid 1", &s))
+		goto out;
+	CHECK(s.rval == 4242,
+	      "the tracer outside an aborting engine saw getpid exit with %ld, wanted the engine's 4242",
+	      s.rval);
+	if (resume(pid, PTRACE_SYSCALL, 0, "getpid 1 exit") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getpid, "getpid 2", NULL) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPEXIT, "getpid 2 entry") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getppid, "SKIPEXIT at getpid 2", NULL))
+		goto out;
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 4242 && rep.ret[1] == 4242,
+		      "the tracee got getpid %ld and %ld, wanted the engine's 4242 twice",
+		      rep.ret[0], rep.ret[1]);
+	close(fd);
+	return;
+out:
+	kill_tracee(pid, report);
+out_fd:
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Order: tracer first, ABORT engine (getpid -> 4242) attached at the
+ * SIGSTOP stop: the engine is outside.  The tracer still stops at the
+ * entry of the aborted call and sees the engine's result at its exit; it
+ * cannot make the call run (Documentation/design.md).  Called last at
+ * entry, a SKIPCALL of its own decides the result.
+ */
+static void abort_engine_outside_the_tracer(void)
+{
+	struct report rep;
+	struct stop s;
+	int report, fd;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 2);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	fd = dev();
+	if (fd < 0 || attach(fd, pid, UTRACE_TEST_ABORT, 1, SYS_getpid, 4242) < 0)
+		goto out;
+	if (to_entry(pid, SYS_getpid) ||
+	    resume(pid, PTRACE_SYSCALL, 0, "getpid 1 entry") ||
+	    expect_stop(pid, ST_EXIT, SYS_getpid, "addr 0 at getpid 1", &s))
+		goto out;
+	CHECK(s.rval == 4242,
+	      "the tracer inside an aborting engine saw getpid exit with %ld, wanted 4242 (it cannot make the call run)",
+	      s.rval);
+	if (resume(pid, PTRACE_SYSCALL, 0, "getpid 1 exit") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getpid, "getpid 2", NULL) ||
+	    set_result(pid, 777) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "getpid 2 entry") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getppid, "SKIPCALL at getpid 2", NULL))
+		goto out;
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 4242 && rep.ret[1] == 777,
+		      "the tracee got getpid %ld and %ld, wanted the engine's 4242 then the tracer's 777",
+		      rep.ret[0], rep.ret[1]);
+	close(fd);
+	return;
+out:
+	kill_tracee(pid, report);
+	if (fd >= 0)
+		close(fd);
+}
+
+KTAP_MAIN("guest_ptrace_vm",
+	  KTAP_CASE(probe_returns_the_mask),
+	  KTAP_CASE(skipexit_runs_the_call_without_its_exit_stop),
+	  KTAP_CASE(skipcall_gives_the_tracee_the_tracer_result),
+	  KTAP_CASE(skipcall_leaves_no_trace_on_the_file_system),
+	  KTAP_CASE(skip_bits_with_cont_singlestep_singleblock),
+	  KTAP_CASE(addr_zero_one_and_other_bits_keep_their_meaning),
+	  KTAP_CASE(bit_4_alone_is_einval_and_changes_nothing),
+	  KTAP_CASE(skipcall_outside_an_entry_stop_does_nothing),
+	  KTAP_CASE(skipcall_comes_before_seccomp),
+	  KTAP_CASE(skip_bits_and_seccomp_ret_trace),
+	  KTAP_CASE(engine_inside_the_tracer),
+	  KTAP_CASE(engine_outside_the_tracer),
+	  KTAP_CASE(abort_engine_inside_the_tracer),
+	  KTAP_CASE(abort_engine_outside_the_tracer))
