@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The `make demo` walk-through, run inside the guest by /init: strace
-# stacked over a partial VM, in the right order and in the naive one.
+# stacked over a partial VM, in the right order and in the naive one, with
+# the strace engine and then with Debian's own strace through ptrace.
 RULES='return getuid 1000; return geteuid 1000; uname nodename vm-guest; redirect /virtual /tmp/real'
 
 mkdir -p /tmp/real
@@ -39,5 +40,36 @@ step "4. The naive order (strace attached first, under the VM)"
 echo "strace now shows the real path and the real host name, which the program never saw:"
 traced forward
 
-step "5. Debian's strace over the VM through ptrace-compat"
-echo "not built yet (ptrace-compat, issue 4)"
+# debian_strace ORDER: Debian's own /usr/bin/strace and the VM engine, strace
+# attached after the engine ("outside") or before it ("inside"); shows what
+# the program printed, then what strace saw of the calls the VM changes.
+STRACE_OPTS='-qq -a0 -e signal=none -e trace=getuid,geteuid,uname,openat'
+debian_strace() {
+	rm -f /tmp/strace.log
+	if [ "$1" = outside ]; then
+		printf "\$ utrace --vm '%s' -- strace %s -o /tmp/strace.log sysinfo /virtual/hostname\n" \
+			"$RULES" "$STRACE_OPTS"
+		utrace --vm "$RULES" -- strace $STRACE_OPTS -o /tmp/strace.log \
+			sysinfo /virtual/hostname > /tmp/out
+	else
+		printf "\$ strace -f %s -o /tmp/strace.log utrace --vm '%s' -- sysinfo /virtual/hostname\n" \
+			"$STRACE_OPTS" "$RULES"
+		strace -f $STRACE_OPTS -o /tmp/strace.log utrace --vm "$RULES" -- \
+			sysinfo /virtual/hostname > /tmp/out
+	fi
+	echo "--- the program printed:"
+	cat /tmp/out
+	echo "--- strace saw:"
+	cat /tmp/strace.log
+}
+
+step "5. Debian's unmodified strace stacked over the VM engine through ptrace-compat"
+echo "ptrace is one more layer, placed by the moment it attached. Started under the"
+echo "VM, strace attaches to the program after the VM engine did: it sits outside the"
+echo "VM, as in step 3, and shows what the program asked for and what it got:"
+debian_strace outside
+echo
+echo "The naive order: strace -f takes utrace's child at fork, before utrace attaches"
+echo "the VM engine to it, so strace sits inside the VM, as in step 4: the real path,"
+echo "the real host name. (Its first line is utrace itself opening /dev/utrace.)"
+debian_strace inside

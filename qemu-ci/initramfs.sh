@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# initramfs.sh - pack the test guest: busybox, /init, and the programs.
+# initramfs.sh - pack the test guest: busybox, /init, the programs, and
+# Debian's own strace (dynamic) with exactly the libraries it links.
 #
 # Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz
 set -euo pipefail
@@ -9,11 +10,29 @@ REPO=${1:?}; BIN=${2:?}; OUT=${3:?}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
+die() { echo "initramfs: error: $*" >&2; exit 1; }
+
+# add_dynamic BIN: BIN at its own path, and each library ldd names (and the
+# dynamic loader) as a plain file at the path the loader will look for it.
+add_dynamic() {
+	local bin=$1 libs lib
+
+	[ -x "$bin" ] || die "$bin missing (make setup installs it)"
+	libs=$(ldd "$bin") || die "ldd $bin failed"
+	! grep -q 'not found' <<< "$libs" || die "$bin: a library is missing: $libs"
+	install -D -m 755 "$bin" "$stage$bin"
+	# "name => /path (addr)" and the loader's "/path (addr)"; not the vDSO.
+	for lib in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<< "$libs"); do
+		install -D -m 755 "$(readlink -f "$lib")" "$stage$lib"
+	done
+}
+
 chmod 755 "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,etc,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$REPO/qemu-ci/init" "$stage/init"
 cp "$REPO/qemu-ci/demo.sh" "$stage/usr/bin/utrace-demo"
+add_dynamic /usr/bin/strace
 chmod 755 "$stage/init"
 mknod "$stage/dev/console" c 5 1
 mknod "$stage/dev/null" c 1 3
