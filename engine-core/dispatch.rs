@@ -6,10 +6,14 @@
 //! with the task's user registers behind [`LiveRegs`].
 
 use super::policy::Disposition;
-use super::report::{CloneReport, PtraceStops, SyscallEntry, SyscallRegs, SYSCALL_ARGS};
+use super::report::{
+    CloneReport, DeathReport, ExecReport, PtraceStops, SyscallEntry, SyscallRegs, SYSCALL_ARGS,
+};
 use super::task;
 use kernel::bindings;
-use kernel::ffi::c_ulong;
+use core::ffi::CStr;
+use kernel::ffi::{c_char, c_long, c_ulong};
+use kernel::str::CStrExt;
 use kernel::task::Task;
 
 /// The user registers of the current task, at a syscall boundary.
@@ -178,11 +182,41 @@ pub(crate) extern "C" fn __utrace_has_engines(task: *mut bindings::task_struct) 
     task::registry(task).is_some_and(|r| r.has_engines())
 }
 
-/// The current task is dead (called from `do_exit()` after
-/// `exit_notify()`): its engines are detached.
+/// The current task runs a new program, executed as `filename` (called
+/// from `exec_binprm()` for tasks that have a registry).
 #[no_mangle]
-pub(crate) extern "C" fn utrace_report_death(_task: *mut bindings::task_struct, _group_dead: bool) {
-    task::with_current_registry(|_, reg| reg.report_death());
+pub(crate) extern "C" fn __utrace_report_exec(filename: *const c_char) {
+    // SAFETY: exec passes `bprm->filename`, a NUL-terminated string that
+    // lives as long as the bprm, i.e. across this call.
+    let path = unsafe { CStr::from_char_ptr(filename) };
+    let report = ExecReport::new(path);
+    task::with_current_registry(|task, reg| reg.report_exec(task, &report));
+}
+
+/// The current task exits with `code` (called first thing in `do_exit()`
+/// for tasks that have a registry). Returns the code its engines leave.
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_report_exit(code: c_long) -> c_long {
+    let orig = code as i64;
+    let code = task::with_current_registry(|task, reg| reg.report_exit(task, orig))
+        .unwrap_or(orig);
+    if code != orig {
+        task::edit_group_exit_code(orig, code);
+    }
+    // Exit codes are C longs: this only narrows on 32-bit, where the
+    // engines' code came from a C long too unless an engine set a wider one.
+    code as c_long
+}
+
+/// The current task is dead (called from `do_exit()` just before
+/// `exit_notify()`): its engines hear of it and are detached.
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_report_death(
+    _task: *mut bindings::task_struct,
+    group_dead: bool,
+) {
+    let death = DeathReport::new(group_dead);
+    task::with_current_registry(|task, reg| reg.report_death(task, &death));
 }
 
 /// A task_struct is being freed: drops its registry.

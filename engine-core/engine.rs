@@ -9,7 +9,7 @@
 //! time, with no lock held: they may sleep and may allocate.
 
 use super::policy::Resume;
-use super::report::{CloneReport, SyscallEntry, SyscallExit};
+use super::report::{CloneReport, DeathReport, ExecReport, ExitReport, SyscallEntry, SyscallExit};
 use kernel::prelude::*;
 use kernel::task::Task;
 
@@ -27,6 +27,15 @@ impl Events {
     /// The task created a task (process or thread), reported in attach
     /// order before the child first runs.
     pub const CLONE: Events = Events(1 << 2);
+    /// The task runs a new program (a successful execve), reported in
+    /// attach order.
+    pub const EXEC: Events = Events(1 << 3);
+    /// The task is exiting, reported in attach order; the exit code may be
+    /// edited.
+    pub const EXIT: Events = Events(1 << 4);
+    /// The task is dead, reported in attach order just before its engines
+    /// are detached.
+    pub const DEATH: Events = Events(1 << 5);
     /// Syscall entry, reported in reverse attach order.
     pub const SYSCALL_ENTRY: Events = Events(1 << 6);
     /// Syscall exit, reported in attach order.
@@ -35,7 +44,9 @@ impl Events {
     pub const SYSCALL: Events = Events(Self::SYSCALL_ENTRY.0 | Self::SYSCALL_EXIT.0);
 
     /// Every event engine-core can report today.
-    pub const SUPPORTED: Events = Events(Self::SYSCALL.0 | Self::CLONE.0);
+    pub const SUPPORTED: Events = Events(
+        Self::SYSCALL.0 | Self::CLONE.0 | Self::EXEC.0 | Self::EXIT.0 | Self::DEATH.0,
+    );
 
     /// The mask from its raw bits; `EINVAL` for a bit engine-core does not
     /// report (the mask is refused whole, nothing is changed).
@@ -103,6 +114,23 @@ pub trait Engine: Send + Sync + 'static {
     fn report_clone(&self, _task: &Task, _clone: &CloneReport<'_>) -> Resume {
         Resume::Resume
     }
+
+    /// The task runs a new program: `exec.path()` is the name it was
+    /// executed by. Called in attach order, before a tracer's exec stop.
+    fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {
+        Resume::Resume
+    }
+
+    /// The task is exiting with `exit.code()`. Called in attach order;
+    /// each engine sees the code the engines before it left and may change
+    /// it with [`ExitReport::set_code`]. The task makes no more syscalls.
+    fn report_exit(&self, _task: &Task, _exit: &mut ExitReport) -> Resume {
+        Resume::Resume
+    }
+
+    /// The task is dead. Called in attach order, then every engine is
+    /// detached (the answer does not matter: none can keep it).
+    fn report_death(&self, _task: &Task, _death: &DeathReport) {}
 
     /// The task has finished a syscall (or had it aborted).
     ///

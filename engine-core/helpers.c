@@ -158,3 +158,19 @@ void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work)
 {
 	syscall_ptrace_exit(regs, work);
 }
+
+/*
+ * An engine changed current's exit code from @orig to @code.  A group exit
+ * (exit_group, a fatal signal) published @orig as the process's status
+ * before do_exit(): publish @code instead, unless a thread did already.
+ */
+void utrace_helper_edit_group_exit_code(long orig, long code)
+{
+	struct signal_struct *signal = current->signal;
+
+	spin_lock_irq(&current->sighand->siglock);
+	if ((signal->flags & SIGNAL_GROUP_EXIT) &&
+	    signal->group_exit_code == orig)
+		signal->group_exit_code = code;
+	spin_unlock_irq(&current->sighand->siglock);
+}

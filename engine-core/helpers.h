@@ -38,5 +38,6 @@ struct utrace *utrace_helper_registry_install(struct task_struct *task,
 struct utrace *utrace_helper_registry_take(struct task_struct *task);
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
+void utrace_helper_edit_group_exit_code(long orig, long code);
 
 #endif /* UTRACE_ENGINE_CORE_HELPERS_H */

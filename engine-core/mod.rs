@@ -35,4 +35,7 @@ mod tests;
 pub use engine::{Engine, Events};
 pub use handle::{Attach, EngineHandle, Match};
 pub use policy::{Disposition, Resume};
-pub use report::{Arg, CloneReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS};
+pub use report::{
+    Arg, CloneReport, DeathReport, ExecReport, ExitReport, SyscallEntry, SyscallExit,
+    SyscallRegs, SYSCALL_ARGS,
+};

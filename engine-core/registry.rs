@@ -29,7 +29,10 @@ use super::policy::{
     combine_resume, decide_attach, ptrace_slot, report_step, AttachDecision, AttachRequest,
     Disposition, Reporter, Resume, SyscallSide,
 };
-use super::report::{CloneReport, PtraceStops, SyscallEntry, SyscallExit, SyscallRegs};
+use super::report::{
+    CloneReport, DeathReport, ExecReport, ExitReport, PtraceStops, SyscallEntry, SyscallExit,
+    SyscallRegs,
+};
 use super::task;
 use core::any::TypeId;
 use core::ptr::{self, NonNull};
@@ -351,8 +354,19 @@ impl Registry {
         Ok(())
     }
 
-    /// The task is dead: detaches every engine. Called by the task itself.
-    pub(crate) fn report_death(&self) {
+    /// The task is dead: reports it to the engines that asked, in attach
+    /// order, then detaches every engine. Called by the task itself.
+    pub(crate) fn report_death(&self, task: &Task, death: &DeathReport) {
+        if let Some(list) = self.snapshot() {
+            for att in list.engines.iter() {
+                if att.events().contains(Events::DEATH) {
+                    self.call(att, |e| {
+                        e.report_death(task, death);
+                        Resume::Detach
+                    });
+                }
+            }
+        }
         let old;
         {
             let mut state = self.state.lock();
@@ -531,6 +545,41 @@ impl Registry {
             // A kill ends the stop; the task then dies on its way out.
             self.wait_while_stopped();
         }
+    }
+
+    /// Reports a task event to every engine that asked for `event`, in
+    /// attach order, then waits while an engine holds the task stopped.
+    fn report_event(&self, event: Events, mut f: impl FnMut(&dyn Engine) -> Resume) {
+        let Some(list) = self.snapshot() else {
+            return;
+        };
+        let mut action = Resume::Resume;
+        for att in list.engines.iter() {
+            if !att.events().contains(event) {
+                continue;
+            }
+            if let Some(answer) = self.call(att, &mut f) {
+                action = combine_resume(action, answer);
+                self.take_answer(att, answer);
+            }
+        }
+        drop(list);
+        if action == Resume::Stop {
+            self.wait_while_stopped();
+        }
+    }
+
+    /// Reports that the task runs a new program.
+    pub(crate) fn report_exec(&self, task: &Task, exec: &ExecReport<'_>) {
+        self.report_event(Events::EXEC, |e| e.report_exec(task, exec));
+    }
+
+    /// Reports that the task exits with `code`; returns the code the
+    /// engines leave.
+    pub(crate) fn report_exit(&self, task: &Task, code: i64) -> i64 {
+        let mut exit = ExitReport::new(code);
+        self.report_event(Events::EXIT, |e| e.report_exit(task, &mut exit));
+        exit.code()
     }
 
     /// Reports that the task created a task, in attach order.

@@ -10,6 +10,7 @@
 //! dispatcher writes it once, after the last engine has decided.
 
 use super::policy::Disposition;
+use core::ffi::CStr;
 
 /// Number of syscall arguments the generic entry code exposes.
 pub const SYSCALL_ARGS: usize = 6;
@@ -210,6 +211,71 @@ impl<'a> SyscallExit<'a> {
     /// Whether an entry engine aborted the call (it did not run).
     pub fn was_aborted(&self) -> bool {
         self.aborted
+    }
+}
+
+/// A successful execve, as an exec callback sees it.
+pub struct ExecReport<'a> {
+    path: &'a CStr,
+}
+
+impl<'a> ExecReport<'a> {
+    /// A report of the program executed as `path`.
+    pub(crate) fn new(path: &'a CStr) -> Self {
+        Self { path }
+    }
+
+    /// The name the program was executed by (as passed to execve, or
+    /// `/dev/fd/N` for an fd).
+    pub fn path(&self) -> &'a CStr {
+        self.path
+    }
+}
+
+/// A task exiting, as an exit callback sees it.
+pub struct ExitReport {
+    orig: i64,
+    code: i64,
+}
+
+impl ExitReport {
+    /// A report of an exit with `code` (the kernel's exit code: status
+    /// << 8, or a signal number).
+    pub(crate) fn new(code: i64) -> Self {
+        Self { orig: code, code }
+    }
+
+    /// The exit code as the task began exiting.
+    pub fn orig_code(&self) -> i64 {
+        self.orig
+    }
+
+    /// The exit code as the engines before this one left it.
+    pub fn code(&self) -> i64 {
+        self.code
+    }
+
+    /// Changes the exit code: the parent sees it in `wait()`, as the
+    /// kernel encodes it (`status << 8`, or a signal number).
+    pub fn set_code(&mut self, code: i64) {
+        self.code = code;
+    }
+}
+
+/// A dead task, as a death callback sees it.
+pub struct DeathReport {
+    group_dead: bool,
+}
+
+impl DeathReport {
+    /// A report of a death; `group_dead` if it ends its thread group.
+    pub(crate) fn new(group_dead: bool) -> Self {
+        Self { group_dead }
+    }
+
+    /// Whether the task was the last live thread of its thread group.
+    pub fn group_dead(&self) -> bool {
+        self.group_dead
     }
 }
 

@@ -54,6 +54,15 @@ extern "C" {
         work: c_ulong,
     ) -> bool;
     pub(crate) fn utrace_helper_ptrace_exit_stop(regs: *mut bindings::pt_regs, work: c_ulong);
+    fn utrace_helper_edit_group_exit_code(orig: c_long, code: c_long);
+}
+
+/// An engine changed the current task's exit code from `orig` to `code`:
+/// a group exit that already published `orig` as the process's status
+/// publishes `code` instead.
+pub(crate) fn edit_group_exit_code(orig: i64, code: i64) {
+    // SAFETY: called by the exiting task itself, from its exit report.
+    unsafe { utrace_helper_edit_group_exit_code(orig as c_long, code as c_long) }
 }
 
 /// `utrace_helper_task_flags()` bits.

@@ -13,7 +13,8 @@ use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{Disposition, Resume};
 use super::registry::Registry;
 use super::report::{
-    Arg, CloneReport, PtraceStops, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS,
+    Arg, CloneReport, DeathReport, ExitReport, PtraceStops, SyscallEntry, SyscallExit,
+    SyscallRegs, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -110,6 +111,20 @@ impl Engine for Probe {
             .lock()
             .push((self.id, b'x', call.return_value()), GFP_KERNEL);
         (self.on_exit)(self, call)
+    }
+
+    fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
+        let _ = self.log.lock().push((self.id, b'e', exit.code()), GFP_KERNEL);
+        // Each probe adds its id: the next one sees the edit.
+        exit.set_code(exit.code() + i64::from(self.id));
+        Resume::Resume
+    }
+
+    fn report_death(&self, _task: &Task, death: &DeathReport) {
+        let _ = self
+            .log
+            .lock()
+            .push((self.id, b'd', i64::from(death.group_dead())), GFP_KERNEL);
     }
 
     fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
@@ -541,6 +556,26 @@ mod suite {
     }
 
     #[test]
+    fn exit_code_edits_chain_in_attach_order() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let task: &Task = kernel::current!();
+        let events = Events::EXIT | Events::DEATH;
+        let h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, events)?;
+        let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, events)?;
+        // Not asking for these events: told nothing.
+        let _h3 = attach(&reg, probe(3, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        assert_eq!(reg.report_exit(task, 10), 13);
+        reg.report_death(task, &DeathReport::new(false));
+        assert_eq!(
+            &seen(&log)?[..],
+            &[(1, b'e', 10), (2, b'e', 11), (1, b'd', 0), (2, b'd', 0)]
+        );
+        assert!(h1.is_detached() && h2.is_detached());
+        Ok(())
+    }
+
+    #[test]
     fn dead_task_refuses_attach() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
@@ -549,7 +584,7 @@ mod suite {
             probe(1, &log, pass_entry, pass_exit)?,
             Events::SYSCALL,
         )?;
-        reg.report_death();
+        reg.report_death(kernel::current!(), &DeathReport::new(true));
         assert!(h.is_detached());
         assert_eq!(h.detach(), Err(ESRCH));
         assert!(!reg.test_syscall_work());
@@ -582,7 +617,7 @@ mod suite {
         assert!(!reg.test_syscall_work());
         h2.detach()?;
         assert!(!reg.test_syscall_work());
-        assert_eq!(Events::from_bits(1 << 3), Err(EINVAL));
+        assert_eq!(Events::from_bits(1 << 20), Err(EINVAL));
         Ok(())
     }
 

@@ -8,7 +8,10 @@
 //! engines of one open `/dev/utrace-test` file, so a test reads the order in
 //! which several engines saw a call.
 
-use crate::engine_core::{Arg, Engine, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS};
+use crate::engine_core::{
+    Arg, DeathReport, Engine, ExecReport, ExitReport, Resume, SyscallEntry, SyscallExit,
+    SYSCALL_ARGS,
+};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
@@ -33,6 +36,9 @@ unsafe impl kernel::transmute::AsBytes for Record {}
 
 pub(crate) const SIDE_ENTRY: u32 = 1;
 pub(crate) const SIDE_EXIT: u32 = 2;
+pub(crate) const SIDE_EXEC: u32 = 3;
+pub(crate) const SIDE_EXIT_EVENT: u32 = 4;
+pub(crate) const SIDE_DEATH: u32 = 5;
 
 /// The records of one open file.
 pub(crate) struct LogBuf {
@@ -148,6 +154,34 @@ impl TestEngine {
 }
 
 impl Engine for TestEngine {
+    fn report_exec(&self, _task: &Task, exec: &ExecReport<'_>) -> Resume {
+        // The path's first bytes, NUL-terminated, in the six argument words.
+        let mut bytes = [0u8; SYSCALL_ARGS * 8];
+        let path = exec.path().to_bytes();
+        let n = path.len().min(bytes.len() - 1);
+        bytes[..n].copy_from_slice(&path[..n]);
+        let mut args = [0u64; SYSCALL_ARGS];
+        for (word, chunk) in args.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            *word = u64::from_ne_bytes(b);
+        }
+        self.record(SIDE_EXEC, -1, args, 0);
+        Resume::Resume
+    }
+
+    fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
+        self.record(SIDE_EXIT_EVENT, -1, [0; SYSCALL_ARGS], exit.code());
+        if let Action::SetReturn(v) = self.action {
+            exit.set_code(v);
+        }
+        Resume::Resume
+    }
+
+    fn report_death(&self, _task: &Task, death: &DeathReport) {
+        self.record(SIDE_DEATH, -1, [0; SYSCALL_ARGS], i64::from(death.group_dead()));
+    }
+
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let nr = call.nr();
         if !self.wants(nr) {

@@ -208,7 +208,7 @@ static void result_set_at_exit(void)
 
 static void attach_errors(void)
 {
-	struct utrace_test_events ev = { .slot = 0, .events = 1U << 3 };
+	struct utrace_test_events ev = { .slot = 0, .events = 1U << 20 };
 	int fd = dev();
 	int slot;
 	pid_t child;
@@ -228,7 +228,7 @@ static void attach_errors(void)
 		CHECK_ERRNO(ioctl(fd, UTRACE_TEST_ATTACH, &a), EINVAL);
 	}
 	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_KIND_MAX + 1, BOTH, 1, -1, 0, 0), EINVAL);
-	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_RECORD, 1U << 3, 1, -1, 0, 0), EINVAL);
+	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_RECORD, 1U << 20, 1, -1, 0, 0), EINVAL);
 	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_REWRITE_ARG, BOTH, 1, 0, 6, 0), EINVAL);
 	CHECK_ERRNO(attach(fd, 0, UTRACE_TEST_RECORD, BOTH, 1, -2, 0, 0), EINVAL);
 	CHECK_ERRNO(attach(fd, -5, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0), EINVAL);

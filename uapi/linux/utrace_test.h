@@ -16,6 +16,10 @@
 #include <linux/types.h>
 
 /* Event bits, as engine-core's Events (utrace's UTRACE_EVENT values). */
+#define UTRACE_TEST_EVENT_CLONE		(1U << 2)
+#define UTRACE_TEST_EVENT_EXEC		(1U << 3)
+#define UTRACE_TEST_EVENT_EXIT		(1U << 4)
+#define UTRACE_TEST_EVENT_DEATH		(1U << 5)
 #define UTRACE_TEST_EVENT_SYSCALL_ENTRY	(1U << 6)
 #define UTRACE_TEST_EVENT_SYSCALL_EXIT	(1U << 7)
 
@@ -24,7 +28,7 @@ enum utrace_test_kind {
 	UTRACE_TEST_RECORD = 0,		/* only log */
 	UTRACE_TEST_REWRITE_ARG = 1,	/* entry: args[arg] = value */
 	UTRACE_TEST_ABORT = 2,		/* entry: abort, result = value */
-	UTRACE_TEST_SET_RETURN = 3,	/* exit: return value = value */
+	UTRACE_TEST_SET_RETURN = 3,	/* exit: return value (or exit code) = value */
 	UTRACE_TEST_RUN = 4,		/* entry: let the call run */
 	UTRACE_TEST_STOP = 5,		/* entry: stop until resumed */
 	UTRACE_TEST_KIND_MAX = 5,
@@ -51,6 +55,14 @@ struct utrace_test_events {
 
 #define UTRACE_TEST_SIDE_ENTRY	1
 #define UTRACE_TEST_SIDE_EXIT	2
+/*
+ * Task events: nr is -1; EXEC: args hold the first 47 bytes of the path,
+ * NUL-terminated; EXIT: ret is the exit code the engine saw; DEATH: ret is
+ * 1 if the thread group died with the task.
+ */
+#define UTRACE_TEST_SIDE_EXEC	3
+#define UTRACE_TEST_SIDE_EXIT_EVENT	4
+#define UTRACE_TEST_SIDE_DEATH	5
 
 struct utrace_test_record {
 	__u32 id;	/* engine id */

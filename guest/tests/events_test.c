@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * events_test - the task events of engine-core: exec, exit and death.
+ *
+ * Attaches test engines of /dev/utrace-test (uapi/linux/utrace_test.h) to
+ * a child, lets it exec, exit, or die of a signal, and checks what the
+ * engines logged, in which order, and what the parent's wait() saw.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/utrace_test.h>
+#include "ktap.h"
+
+#define TASK_EVENTS (UTRACE_TEST_EVENT_EXEC | UTRACE_TEST_EVENT_EXIT | \
+		     UTRACE_TEST_EVENT_DEATH)
+#define EXEC UTRACE_TEST_SIDE_EXEC
+#define EXIT UTRACE_TEST_SIDE_EXIT_EVENT
+#define DEATH UTRACE_TEST_SIDE_DEATH
+
+static int dev(void)
+{
+	int fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
+
+	CHECK(fd >= 0, "open /dev/utrace-test: %s", strerror(errno));
+	return fd;
+}
+
+static int attach(int fd, pid_t pid, unsigned int kind, unsigned int events,
+		  unsigned int id, long value)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = kind, .events = events, .id = id,
+		.nr = -1, .value = value,
+	};
+	int slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
+
+	CHECK(slot >= 0, "attach id %u to %d: %s", id, pid, strerror(errno));
+	return slot;
+}
+
+static int read_log(int fd, struct utrace_test_record *r, unsigned int max)
+{
+	struct utrace_test_read rd = { .records = (unsigned long)r, .max = max };
+
+	if (ioctl(fd, UTRACE_TEST_READ, &rd)) {
+		CHECK(0, "read log: %s", strerror(errno));
+		return -1;
+	}
+	return rd.count;
+}
+
+/* A child that waits for a byte on @go, then runs @fn; returns its pid. */
+static pid_t held_child(int go[2], void (*fn)(void))
+{
+	pid_t pid;
+	char c;
+
+	CHECK(pipe(go) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		alarm(20);
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(100);
+		fn();
+		_exit(101);
+	}
+	close(go[0]);
+	return pid;
+}
+
+static int release_and_wait(int go[2], pid_t pid)
+{
+	int status = -1;
+
+	CHECK(write(go[1], "g", 1) == 1, "release the child");
+	close(go[1]);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	return status;
+}
+
+static void exec_true(void)
+{
+	execl("/bin/true", "true", (char *)NULL);
+}
+
+static void exit_zero(void)
+{
+	_exit(0);
+}
+
+static void wait_for_a_signal(void)
+{
+	pause();
+}
+
+/* Two engines hear exec, exit and death, each in attach order. */
+static void exec_exit_death_in_attach_order(void)
+{
+	static const unsigned int ids[] = { 1, 2, 1, 2, 1, 2 };
+	static const unsigned int sides[] = { EXEC, EXEC, EXIT, EXIT, DEATH, DEATH };
+	struct utrace_test_record r[16];
+	int go[2], fd = dev(), status, n;
+	pid_t pid = held_child(go, exec_true);
+
+	attach(fd, pid, UTRACE_TEST_RECORD, TASK_EVENTS, 1, 0);
+	attach(fd, pid, UTRACE_TEST_RECORD, TASK_EVENTS, 2, 0);
+	status = release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = read_log(fd, r, 16);
+	CHECK(n == 6, "%d records, wanted 6", n);
+	for (int i = 0; i < n && i < 6; i++)
+		CHECK(r[i].id == ids[i] && r[i].side == sides[i],
+		      "record %d: engine %u side %u, wanted engine %u side %u",
+		      i, r[i].id, r[i].side, ids[i], sides[i]);
+	if (n == 6) {
+		CHECK(!strcmp((const char *)r[0].args, "/bin/true"),
+		      "exec path '%.47s'", (const char *)r[0].args);
+		CHECK(r[2].ret == 0 && r[3].ret == 0, "exit codes %lld %lld",
+		      (long long)r[2].ret, (long long)r[3].ret);
+		CHECK(r[4].ret == 1, "the process's only thread died: group_dead %lld",
+		      (long long)r[4].ret);
+	}
+	close(fd);
+}
+
+/*
+ * An engine edits the exit code: the engine after it sees the new code,
+ * and so does the parent's wait(), for an exit_group and for a death by a
+ * signal alike.
+ */
+static void exit_code_edited(void)
+{
+	for (int by_signal = 0; by_signal < 2; by_signal++) {
+		struct utrace_test_record r[8];
+		int go[2], fd = dev(), status, n;
+		pid_t pid = held_child(go, by_signal ? wait_for_a_signal : exit_zero);
+
+		attach(fd, pid, UTRACE_TEST_SET_RETURN, UTRACE_TEST_EVENT_EXIT, 1, 7 << 8);
+		attach(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_EXIT, 2, 0);
+		if (by_signal) {
+			CHECK(write(go[1], "g", 1) == 1, "release");
+			/* It may be killed before or after it reads the byte. */
+			kill(pid, SIGTERM);
+			close(go[1]);
+			CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		} else {
+			status = release_and_wait(go, pid);
+		}
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7,
+		      "%s: the parent saw status %#x, wanted exit 7",
+		      by_signal ? "SIGTERM" : "_exit(0)", status);
+		n = read_log(fd, r, 8);
+		CHECK(n == 2, "%d records", n);
+		if (n == 2) {
+			long long orig = by_signal ? SIGTERM : 0;
+
+			CHECK(r[0].id == 1 && r[0].ret == orig, "first engine saw %lld, wanted %lld",
+			      (long long)r[0].ret, orig);
+			CHECK(r[1].id == 2 && r[1].ret == 7 << 8,
+			      "second engine saw %lld, wanted the edited %d",
+			      (long long)r[1].ret, 7 << 8);
+		}
+		close(fd);
+	}
+}
+
+static int thread_fd;
+
+static void *thread_attaches_to_itself(void *arg)
+{
+	(void)arg;
+	/* pid 0 is the calling thread. */
+	attach(thread_fd, 0, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_DEATH, 1, 0);
+	return NULL;
+}
+
+/* A thread's death does not end its thread group; the last thread's does. */
+static void thread_death_is_not_group_death(void)
+{
+	struct utrace_test_record r[8];
+	pthread_t t;
+	int n;
+
+	thread_fd = dev();
+	CHECK(pthread_create(&t, NULL, thread_attaches_to_itself, NULL) == 0,
+	      "pthread_create");
+	CHECK(pthread_join(t, NULL) == 0, "pthread_join");
+	/*
+	 * pthread_join returns when the exiting thread releases its memory
+	 * map, a little before its death report: wait for the record (the
+	 * alarm bounds the wait; nothing else can produce it).
+	 */
+	alarm(10);
+	while ((n = read_log(thread_fd, r, 8)) == 0)
+		sched_yield();
+	alarm(0);
+	CHECK(n == 1, "%d records", n);
+	if (n == 1)
+		CHECK(r[0].side == DEATH && r[0].ret == 0,
+		      "thread death: side %u group_dead %lld", r[0].side,
+		      (long long)r[0].ret);
+	close(thread_fd);
+}
+
+/* An engine without the events hears nothing; detaching still works. */
+static void no_events_no_reports(void)
+{
+	struct utrace_test_record r[8];
+	int go[2], fd = dev(), status;
+	pid_t pid = held_child(go, exec_true);
+
+	attach(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_SYSCALL_ENTRY, 1, 0);
+	/* Syscall records only for nr -1 would be many: use a task event
+	 * mask with none of the three instead. */
+	CHECK(ioctl(fd, UTRACE_TEST_SET_EVENTS,
+		    &(struct utrace_test_events){ .slot = 0, .events = 0 }) == 0,
+	      "set events: %s", strerror(errno));
+	status = release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(read_log(fd, r, 8) == 0, "an engine with no events was told something");
+	close(fd);
+}
+
+KTAP_MAIN("guest_events",
+	  KTAP_CASE(exec_exit_death_in_attach_order),
+	  KTAP_CASE(exit_code_edited),
+	  KTAP_CASE(thread_death_is_not_group_death),
+	  KTAP_CASE(no_events_no_reports))
