@@ -32,6 +32,10 @@ GUEST_HDRS   := $(wildcard $(REPO)/guest/*.h $(REPO)/uapi/linux/*.h) $(KHDR)/lin
 # guest/tests/*.c run one by one as test suites; guest/tools/*.c go to /bin.
 GUEST_TESTS  := $(patsubst $(REPO)/guest/tests/%.c,$(GUEST_BIN)/tests/%,$(wildcard $(REPO)/guest/tests/*.c))
 GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.c))
+# The sample C engine (samples/), an external module built against the
+# test kernel, out of the source tree (MO=), installed in /lib/modules.
+SAMPLES      := $(BUILD)/samples
+SAMPLE_KO    := $(GUEST_BIN)/modules/utrace_sample.ko
 
 # Extra kernel command-line words for a run, e.g. utrace_ci.inject=fail.
 KARGS ?=
@@ -69,6 +73,12 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS)
 
 guest: _kernel
 	@$(MAKE) --no-print-directory -f $(REPO)/Makefile guest-progs
+	@mkdir -p $(SAMPLES) $(dir $(SAMPLE_KO))
+	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-19 RUSTC=/usr/bin/rustc \
+		HOSTRUSTC=/usr/bin/rustc BINDGEN=$(TOOLS)/bin/bindgen \
+		M=$(REPO)/samples MO=$(SAMPLES) modules > $(BUILD)/logs/samples.log 2>&1 \
+		|| { cat $(BUILD)/logs/samples.log; exit 1; }
+	@cp $(SAMPLES)/utrace_sample.ko $(SAMPLE_KO)
 
 .PHONY: guest-progs
 guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS)

@@ -9,7 +9,9 @@
 //! - `engines/`: the strace and VM engines, the `/dev/utrace` control
 //!   device, and the test engines behind `/dev/utrace-test`;
 //! - `ptrace-compat/`: PTRACE_MULTI and the CHARDATA requests (ptrace's
-//!   place in the engine order is engine-core's, PTRACE_SYSVM is C).
+//!   place in the engine order is engine-core's, PTRACE_SYSVM is C);
+//! - `capi/`: the C engine API (`struct utrace_engine_ops`), exported to
+//!   C code and modules.
 //!
 //! `Documentation/design.md` in the repository describes the design.
 
@@ -23,6 +25,9 @@ mod engines;
 
 #[path = "ptrace-compat/mod.rs"]
 mod ptrace_compat;
+
+#[path = "capi/mod.rs"]
+mod capi;
 
 module! {
     type: Utrace,

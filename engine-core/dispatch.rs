@@ -65,6 +65,10 @@ impl SyscallRegs for LiveRegs {
         (unsafe { task::utrace_helper_user_stack_pointer(self.regs) }) as u64
     }
 
+    fn raw_regs(&self) -> *mut bindings::pt_regs {
+        self.regs
+    }
+
     fn set_return_value(&mut self, value: i64) {
         // Syscall results are C longs: this only narrows on 32-bit, where
         // no result can be wider.

@@ -132,6 +132,12 @@ pub trait Engine: Send + Sync + 'static {
     /// detached (the answer does not matter: none can keep it).
     fn report_death(&self, _task: &Task, _death: &DeathReport) {}
 
+    /// The engine was just detached (by a handle, by its own
+    /// [`Resume::Detach`], or by the task's death). Called once, by the
+    /// task that detached it, with no lock held; no new callback starts
+    /// after this, though one may still be finishing on the traced task.
+    fn detached(&self) {}
+
     /// The task has finished a syscall (or had it aborted).
     ///
     /// Called in attach order: the engine attached last sees the result

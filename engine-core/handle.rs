@@ -118,6 +118,17 @@ pub struct EngineHandle<E: Engine> {
     _engine: PhantomData<fn() -> E>,
 }
 
+impl<E: Engine> Clone for EngineHandle<E> {
+    fn clone(&self) -> Self {
+        // INVARIANT: the same attachment, so the same engine type.
+        Self {
+            registry: self.registry.clone(),
+            attachment: self.attachment.clone(),
+            _engine: PhantomData,
+        }
+    }
+}
+
 impl<E: Engine> EngineHandle<E> {
     /// Finds an `E` engine attached to `task`: `ENOENT` if there is none.
     pub fn find(task: &Task, m: Match<'_, E>) -> Result<Self> {

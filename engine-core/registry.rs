@@ -297,28 +297,34 @@ impl Registry {
         let old;
         {
             let mut state = self.state.lock();
-            // Fully ordered against the reporting path's `reporting` store:
-            // either it sees the mark, or `barrier` sees it reporting.
-            if att.detached.xchg(true, Full) {
+            if att.is_detached() {
                 return Err(ESRCH);
             }
-            self.release_stop(att);
-            let Some(cur) = state.current.as_ref() else {
-                return Ok(());
-            };
-            let mut engines = KVec::with_capacity(cur.engines.len(), GFP_KERNEL)?;
-            for a in cur.engines.iter() {
-                if !Arc::ptr_eq(a, att) {
-                    engines.push(a.clone(), GFP_KERNEL)?;
+            // The new list first: if it cannot be allocated, nothing changed.
+            let list = match state.current.as_ref() {
+                Some(cur) => {
+                    let mut engines = KVec::with_capacity(cur.engines.len(), GFP_KERNEL)?;
+                    for a in cur.engines.iter() {
+                        if !Arc::ptr_eq(a, att) {
+                            engines.push(a.clone(), GFP_KERNEL)?;
+                        }
+                    }
+                    if engines.is_empty() {
+                        None
+                    } else {
+                        Some(Arc::new(EngineList { engines }, GFP_KERNEL)?)
+                    }
                 }
-            }
-            let list = if engines.is_empty() {
-                None
-            } else {
-                Some(Arc::new(EngineList { engines }, GFP_KERNEL)?)
+                None => None,
             };
+            // Fully ordered against the reporting path's `reporting` store:
+            // either it sees the mark, or `barrier` sees it reporting. Under
+            // the lock, so no other detach of `att` raced us here.
+            att.detached.xchg(true, Full);
+            self.release_stop(att);
             old = self.publish(&mut state, list);
         }
+        att.engine.detached();
         drop_after_grace_period(old);
         Ok(())
     }
@@ -378,6 +384,11 @@ impl Registry {
                 }
             }
             old = self.publish(&mut state, None);
+        }
+        if let Some(list) = old.as_deref() {
+            for a in list.engines.iter() {
+                a.engine.detached();
+            }
         }
         // The owner is the only reader of its list, and it is here: no
         // reader can hold the old list, no grace period is needed.

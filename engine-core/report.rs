@@ -53,6 +53,11 @@ pub trait SyscallRegs {
     fn set_return_value(&mut self, value: i64);
     /// The task's user stack pointer.
     fn stack_pointer(&self) -> u64;
+    /// The kernel's register frame behind these registers, for engines
+    /// written in C; null for test doubles.
+    fn raw_regs(&self) -> *mut kernel::bindings::pt_regs {
+        core::ptr::null_mut()
+    }
 }
 
 /// The traced task's ptrace syscall stops: one more reporter in the engine
@@ -92,8 +97,14 @@ impl<'a> SyscallEntry<'a> {
     /// engines before it decided, as an engine that lets it stand does.
     pub(crate) fn ptrace_entry_stop(&mut self, ptrace: &mut dyn PtraceStops) {
         if ptrace.entry_stop(&mut *self.regs) {
-            self.disposition = Disposition::Abort(self.regs.return_value());
+            self.abort_with_register_result();
         }
+    }
+
+    /// Aborts the call with the result the registers hold (set there by a
+    /// tracer, or by an engine written in C).
+    pub(crate) fn abort_with_register_result(&mut self) {
+        self.disposition = Disposition::Abort(self.regs.return_value());
     }
 
     /// Takes the calling engine's request for this call's exit report, if
@@ -138,6 +149,11 @@ impl<'a> SyscallEntry<'a> {
     /// argument below it).
     pub fn stack_pointer(&self) -> u64 {
         self.regs.stack_pointer()
+    }
+
+    /// The kernel's register frame, for the C engine API (null in tests).
+    pub(crate) fn raw_regs(&self) -> *mut kernel::bindings::pt_regs {
+        self.regs.raw_regs()
     }
 
     /// The disposition the engines called before chose.
@@ -206,6 +222,11 @@ impl<'a> SyscallExit<'a> {
     /// ptrace's turn at exit: the tracer's stop.
     pub(crate) fn ptrace_exit_stop(&mut self, ptrace: &mut dyn PtraceStops) {
         ptrace.exit_stop(&mut *self.regs)
+    }
+
+    /// The kernel's register frame, for the C engine API (null in tests).
+    pub(crate) fn raw_regs(&self) -> *mut kernel::bindings::pt_regs {
+        self.regs.raw_regs()
     }
 
     /// Whether an entry engine aborted the call (it did not run).

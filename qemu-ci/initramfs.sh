@@ -47,5 +47,10 @@ done
 for p in "$BIN"/tools/*; do
 	[ -x "$p" ] && cp "$p" "$stage/usr/bin/"
 done
+# Kernel modules (the sample C engine), for the tests to load.
+mkdir -p "$stage/lib/modules"
+for p in "$BIN"/modules/*.ko; do
+	[ -f "$p" ] && cp "$p" "$stage/lib/modules/"
+done
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

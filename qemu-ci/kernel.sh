@@ -99,7 +99,9 @@ fi
 # 5. Build.
 say "building (log: $LOGS/kernel-build.log)"
 start=$(date +%s)
-if ! "${KMAKE[@]}" -j"$(nproc)" bzImage > "$LOGS/kernel-build.log" 2>&1; then
+# `modules` runs modpost: Module.symvers, which the sample C engine (an
+# external module, samples/) links against.
+if ! "${KMAKE[@]}" -j"$(nproc)" bzImage modules > "$LOGS/kernel-build.log" 2>&1; then
 	grep -E 'error|Error' "$LOGS/kernel-build.log" | head -40
 	tail -15 "$LOGS/kernel-build.log"
 	die "kernel build failed"

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C engine API of utrace-rs (include/linux/utrace.h): the exported
+ * entry points.  Each one hands over to its Rust implementation in
+ * capi/mod.rs, which works on the same registry as the Rust engines;
+ * utrace_attach_pid() only adds the pid lookup.
+ */
+
+#include <linux/export.h>
+#include <linux/err.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/utrace.h>
+
+struct utrace_engine *utrace_rs_attach_task(struct task_struct *task, int flags,
+					    const struct utrace_engine_ops *ops,
+					    void *data);
+int utrace_rs_set_events(struct utrace_engine *engine, unsigned long events);
+int utrace_rs_control(struct utrace_engine *engine,
+		      enum utrace_resume_action action);
+int utrace_rs_barrier(struct utrace_engine *engine);
+void *utrace_rs_engine_data(struct utrace_engine *engine);
+void utrace_rs_engine_put(struct utrace_engine *engine);
+
+struct utrace_engine *utrace_attach_task(struct task_struct *task, int flags,
+					 const struct utrace_engine_ops *ops,
+					 void *data)
+{
+	return utrace_rs_attach_task(task, flags, ops, data);
+}
+EXPORT_SYMBOL_GPL(utrace_attach_task);
+
+struct utrace_engine *utrace_attach_pid(pid_t pid, int flags,
+					const struct utrace_engine_ops *ops,
+					void *data)
+{
+	struct task_struct *task = find_get_task_by_vpid(pid);
+	struct utrace_engine *engine;
+
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	engine = utrace_rs_attach_task(task, flags, ops, data);
+	put_task_struct(task);
+	return engine;
+}
+EXPORT_SYMBOL_GPL(utrace_attach_pid);
+
+/* @task is the engine's task, as in utrace; the engine knows it already. */
+int utrace_set_events(struct task_struct *task, struct utrace_engine *engine,
+		      unsigned long events)
+{
+	return utrace_rs_set_events(engine, events);
+}
+EXPORT_SYMBOL_GPL(utrace_set_events);
+
+int utrace_control(struct task_struct *task, struct utrace_engine *engine,
+		   enum utrace_resume_action action)
+{
+	return utrace_rs_control(engine, action);
+}
+EXPORT_SYMBOL_GPL(utrace_control);
+
+int utrace_barrier(struct task_struct *task, struct utrace_engine *engine)
+{
+	return utrace_rs_barrier(engine);
+}
+EXPORT_SYMBOL_GPL(utrace_barrier);
+
+void *utrace_engine_data(struct utrace_engine *engine)
+{
+	return utrace_rs_engine_data(engine);
+}
+EXPORT_SYMBOL_GPL(utrace_engine_data);
+
+void utrace_engine_put(struct utrace_engine *engine)
+{
+	utrace_rs_engine_put(engine);
+}
+EXPORT_SYMBOL_GPL(utrace_engine_put);

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C engine API: engines written in C, as `struct utrace_engine_ops`
+//! tables, attached to the same registry as the Rust engines.
+//!
+//! A C engine is a [`CEngine`]: an [`Engine`] whose callbacks call the ops.
+//! The `struct utrace_engine *` that C code holds points to it inside its
+//! `Arc`, one reference per pointer handed out (`utrace_engine_put` drops
+//! one). `capi.c` exports the entry points; the declarations and the
+//! contract are in `include/linux/utrace.h` (kernel patch 0009) and
+//! `Documentation/c-api.md`.
+
+use crate::engine_core::{
+    Attach, CloneReport, DeathReport, Disposition, Engine, EngineHandle, Events, ExecReport,
+    ExitReport, Match, Resume, SyscallEntry, SyscallExit,
+};
+use core::ptr;
+use kernel::bindings;
+use kernel::ffi::{c_int, c_long, c_uint, c_ulong, c_void};
+use kernel::prelude::*;
+use kernel::sync::atomic::{Acquire, Atomic, Full};
+use kernel::sync::{Arc, ArcBorrow, Mutex};
+use kernel::task::Task;
+
+// utrace's values (include/linux/utrace.h).
+const UTRACE_STOP: u32 = bindings::utrace_resume_action_UTRACE_STOP;
+const UTRACE_REPORT: u32 = bindings::utrace_resume_action_UTRACE_REPORT;
+const UTRACE_RESUME: u32 = bindings::utrace_resume_action_UTRACE_RESUME;
+const UTRACE_DETACH: u32 = bindings::utrace_resume_action_UTRACE_DETACH;
+const RESUME_MASK: u32 = bindings::UTRACE_RESUME_MASK;
+const SYSCALL_ABORT: u32 = bindings::UTRACE_SYSCALL_ABORT;
+const SYSCALL_MASK: u32 = bindings::UTRACE_SYSCALL_MASK;
+const ATTACH_MATCH_OPS: c_int = bindings::UTRACE_ATTACH_MATCH_OPS as c_int;
+const ATTACH_MATCH_DATA: c_int = bindings::UTRACE_ATTACH_MATCH_DATA as c_int;
+const ATTACH_CREATE: c_int = bindings::UTRACE_ATTACH_CREATE as c_int;
+const ATTACH_EXCLUSIVE: c_int = bindings::UTRACE_ATTACH_EXCLUSIVE as c_int;
+
+/// A callback's answer, as engine-core's [`Resume`]. INTERRUPT,
+/// SINGLESTEP and BLOCKSTEP are not supported yet: they resume.
+fn resume_of(answer: u32) -> Resume {
+    match answer & RESUME_MASK {
+        UTRACE_STOP => Resume::Stop,
+        UTRACE_REPORT => Resume::Report,
+        UTRACE_DETACH => Resume::Detach,
+        _ => Resume::Resume,
+    }
+}
+
+/// An engine written in C.
+///
+/// # Invariants
+///
+/// `ops` points to an ops table valid as long as the engine can be called
+/// (until it is detached and a barrier passed), and every
+/// `CEngine` lives in an `Arc` (it is only built by [`attach`]).
+#[pin_data(PinnedDrop)]
+pub(crate) struct CEngine {
+    ops: *const bindings::utrace_engine_ops,
+    data: *mut c_void,
+    /// `ops->release`, read at attach: the engine may be freed after its
+    /// module dropped its last reference and stopped using `ops`.
+    release: Option<unsafe extern "C" fn(data: *mut c_void)>,
+    /// References C code holds (pointers handed out, not yet put).
+    external: Atomic<i32>,
+    /// The handle, while the engine is attached or C code may still ask
+    /// for a barrier. It refers to the attachment, which refers to this
+    /// engine: it is dropped once both are over, which ends the cycle.
+    #[pin]
+    handle: Mutex<Option<EngineHandle<CEngine>>>,
+}
+
+// SAFETY: the ops table is immutable and the C contract makes the callbacks
+// and `data` usable from any task; the rest is a lock and an atomic.
+unsafe impl Send for CEngine {}
+// SAFETY: as above.
+unsafe impl Sync for CEngine {}
+
+impl CEngine {
+    fn ops(&self) -> &bindings::utrace_engine_ops {
+        // SAFETY: by the type invariant the table outlives the engine.
+        unsafe { &*self.ops }
+    }
+
+    /// The `struct utrace_engine *` of this engine.
+    fn as_c(&self) -> *mut bindings::utrace_engine {
+        ptr::from_ref(self).cast_mut().cast()
+    }
+
+    /// A copy of the handle, taken without holding the lock across the
+    /// registry's operations (which call back into [`CEngine::detached`]).
+    fn handle(&self) -> Result<EngineHandle<CEngine>> {
+        self.handle.lock().clone().ok_or(ESRCH)
+    }
+
+    /// Drops the handle once the engine is detached and no C reference is
+    /// left: nothing can use it any more.
+    fn maybe_release_handle(&self) {
+        let mut h = self.handle.lock();
+        if self.external.load(Acquire) == 0 && h.as_ref().is_some_and(|h| h.is_detached()) {
+            *h = None;
+        }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for CEngine {
+    fn drop(self: Pin<&mut Self>) {
+        if let Some(release) = self.release {
+            // SAFETY: the engine is gone: no callback runs any more, as
+            // `release` requires; `data` is the caller's.
+            unsafe { release(self.data) }
+        }
+    }
+}
+
+impl Engine for CEngine {
+    fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
+        let Some(f) = self.ops().report_syscall_entry else {
+            return Resume::Resume;
+        };
+        let before = match call.disposition() {
+            Disposition::Abort(_) => SYSCALL_ABORT,
+            Disposition::Run => 0,
+        };
+        // SAFETY: the callback gets this engine and the task's registers,
+        // in the task's own context, as the C API documents.
+        let answer = unsafe { f(UTRACE_RESUME | before, self.as_c(), call.raw_regs()) };
+        if answer & SYSCALL_MASK == SYSCALL_ABORT {
+            call.abort_with_register_result();
+        } else {
+            call.run();
+        }
+        resume_of(answer)
+    }
+
+    fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {
+        let Some(f) = self.ops().report_syscall_exit else {
+            return Resume::Resume;
+        };
+        // SAFETY: as for the entry.
+        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), call.raw_regs()) })
+    }
+
+    fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
+        let Some(f) = self.ops().report_clone else {
+            return Resume::Resume;
+        };
+        // `CLONE_*` flags fit an unsigned long.
+        let flags = clone.flags() as c_ulong;
+        // SAFETY: the child is alive for the report (kernel_clone holds it).
+        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), flags, clone.child().as_ptr()) })
+    }
+
+    fn report_exec(&self, _task: &Task, exec: &ExecReport<'_>) -> Resume {
+        let Some(f) = self.ops().report_exec else {
+            return Resume::Resume;
+        };
+        // SAFETY: the path is a NUL-terminated string alive for the report.
+        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), exec.path().as_ptr().cast()) })
+    }
+
+    fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
+        let Some(f) = self.ops().report_exit else {
+            return Resume::Resume;
+        };
+        // Exit codes are C longs.
+        let mut code = exit.code() as c_long;
+        // SAFETY: `code` is valid for writes for the call.
+        let answer = unsafe { f(UTRACE_RESUME, self.as_c(), exit.orig_code() as c_long, &mut code) };
+        exit.set_code(code as i64);
+        resume_of(answer)
+    }
+
+    fn report_death(&self, _task: &Task, death: &DeathReport) {
+        if let Some(f) = self.ops().report_death {
+            // SAFETY: as for the other callbacks.
+            unsafe { f(self.as_c(), death.group_dead()) }
+        }
+    }
+
+    fn detached(&self) {
+        self.maybe_release_handle();
+    }
+}
+
+/// Hands a reference out to C code.
+fn hand_out(engine: Arc<CEngine>) -> *mut bindings::utrace_engine {
+    engine.external.fetch_add(1, Full);
+    Arc::into_raw(engine).cast_mut().cast()
+}
+
+/// The engine behind a pointer C code holds.
+///
+/// # Safety
+///
+/// `engine` must be a pointer handed out by [`hand_out`] and not yet put.
+unsafe fn borrow<'a>(engine: *mut bindings::utrace_engine) -> ArcBorrow<'a, CEngine> {
+    // SAFETY: per the function's contract the pointer comes from
+    // `Arc::into_raw` and its reference is still held.
+    unsafe { ArcBorrow::from_raw(engine.cast::<CEngine>()) }
+}
+
+fn attach(
+    task: &Task,
+    flags: c_int,
+    ops: *const bindings::utrace_engine_ops,
+    data: *mut c_void,
+) -> Result<*mut bindings::utrace_engine> {
+    let known = ATTACH_MATCH_OPS | ATTACH_MATCH_DATA | ATTACH_CREATE | ATTACH_EXCLUSIVE;
+    if ops.is_null() || flags & !known != 0 {
+        return Err(EINVAL);
+    }
+    let by_data = flags & ATTACH_MATCH_DATA != 0;
+    let by_ops = by_data || flags & ATTACH_MATCH_OPS != 0;
+    let same = |e: &CEngine| ptr::eq(e.ops, ops) && (!by_data || e.data == data);
+    if flags & ATTACH_CREATE == 0 {
+        if !by_ops {
+            return Err(EINVAL);
+        }
+        let found = EngineHandle::<CEngine>::find(task, Match::Data(&same))?;
+        let p = ptr::from_ref(found.engine());
+        // SAFETY: by the type invariant every `CEngine` lives in an `Arc`,
+        // kept alive here by the attachment `found` refers to.
+        let engine: Arc<CEngine> = unsafe { ArcBorrow::from_raw(p) }.into();
+        return Ok(hand_out(engine));
+    }
+    // SAFETY: the C API's caller passes a valid ops table.
+    let release = unsafe { (*ops).release };
+    // INVARIANT: the caller passes an ops table that outlives the engine's
+    // callbacks (the API's contract); the engine is built in an `Arc`.
+    let engine = Arc::pin_init(
+        pin_init!(CEngine {
+            ops,
+            data,
+            release,
+            external: Atomic::new(0),
+            handle <- kernel::new_mutex!(None, "utrace::CEngine::handle"),
+        }),
+        GFP_KERNEL,
+    )?;
+    let mut req = Attach::new(engine.clone()).events(Events::NONE);
+    if flags & ATTACH_EXCLUSIVE != 0 {
+        if !by_ops {
+            return Err(EINVAL);
+        }
+        req = req.exclusive(Match::Data(&same));
+    }
+    let handle = req.attach_to_task(task)?;
+    *engine.handle.lock() = Some(handle);
+    let out = hand_out(engine.clone());
+    // Detached already (the task died)? Then the handle may go now.
+    engine.maybe_release_handle();
+    Ok(out)
+}
+
+/// `utrace_attach_task()`.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_rs_attach_task(
+    task: *mut bindings::task_struct,
+    flags: c_int,
+    ops: *const bindings::utrace_engine_ops,
+    data: *mut c_void,
+) -> *mut bindings::utrace_engine {
+    // SAFETY: the C API's caller passes a task it holds a reference on;
+    // `Task` is a transparent wrapper of task_struct.
+    let task: &Task = unsafe { &*task.cast::<Task>() };
+    match attach(task, flags, ops, data) {
+        Ok(p) => p,
+        // An errno pointer, as ERR_PTR() makes it.
+        Err(e) => e.to_errno() as isize as *mut bindings::utrace_engine,
+    }
+}
+
+/// `utrace_set_events()`.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_rs_set_events(
+    engine: *mut bindings::utrace_engine,
+    events: c_ulong,
+) -> c_int {
+    // SAFETY: the C API's caller holds a reference on `engine`.
+    let engine = unsafe { borrow(engine) };
+    let result = u32::try_from(events)
+        .map_err(|_| EINVAL)
+        .and_then(Events::from_bits)
+        .and_then(|ev| engine.handle()?.set_events(ev));
+    to_int(result)
+}
+
+/// `utrace_control()`: RESUME and DETACH; the other actions are not
+/// supported yet (`EOPNOTSUPP`).
+#[no_mangle]
+pub(crate) extern "C" fn utrace_rs_control(
+    engine: *mut bindings::utrace_engine,
+    action: c_uint,
+) -> c_int {
+    // SAFETY: the C API's caller holds a reference on `engine`.
+    let engine = unsafe { borrow(engine) };
+    let result = match action {
+        UTRACE_RESUME => engine.handle().and_then(|h| h.resume()),
+        UTRACE_DETACH => engine.handle().and_then(|h| h.detach()),
+        a if a < UTRACE_DETACH => Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32))),
+        _ => Err(EINVAL),
+    };
+    to_int(result)
+}
+
+/// `utrace_barrier()`.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_engine) -> c_int {
+    // SAFETY: the C API's caller holds a reference on `engine`.
+    let engine = unsafe { borrow(engine) };
+    to_int(engine.handle().and_then(|h| h.barrier()))
+}
+
+/// `utrace_engine_data()`.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_rs_engine_data(engine: *mut bindings::utrace_engine) -> *mut c_void {
+    // SAFETY: the C API's caller holds a reference on `engine`.
+    unsafe { borrow(engine) }.data
+}
+
+/// `utrace_engine_put()`.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_rs_engine_put(engine: *mut bindings::utrace_engine) {
+    // SAFETY: the caller gives back the reference of one pointer handed
+    // out by `hand_out`.
+    let engine = unsafe { Arc::from_raw(engine.cast::<CEngine>()) };
+    engine.external.fetch_sub(1, Full);
+    engine.maybe_release_handle();
+}
+
+fn to_int(result: Result) -> c_int {
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capi_test - an engine written in C, loaded as a module, in the same
+ * order as the Rust engines.
+ *
+ * Loads /lib/modules/utrace_sample.ko (samples/utrace_sample.c) against a
+ * child between two Rust test engines of /dev/utrace-test, and checks that
+ * each engine saw the call as the ones attached after it left it; then
+ * the module's errors, unloading with the task alive, and after its death.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/utrace_test.h>
+#include "ktap.h"
+
+#define MODULE_PATH "/lib/modules/utrace_sample.ko"
+#define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
+#define EXIT UTRACE_TEST_EVENT_SYSCALL_EXIT
+
+/* Loads the sample engine with @params; returns 0 or the errno. */
+static int load(const char *params)
+{
+	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload(void)
+{
+	return syscall(SYS_delete_module, "utrace_sample", O_NONBLOCK) ? errno : 0;
+}
+
+static int hits(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/utrace_sample/parameters/hits", O_RDONLY);
+
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '?';
+	if (fd >= 0)
+		close(fd);
+	return buf[0] == '?' ? -1 : atoi(buf);
+}
+
+static int attach(int fd, pid_t pid, unsigned int id, long nr)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = UTRACE_TEST_RECORD, .events = ENTRY | EXIT,
+		.id = id, .nr = nr,
+	};
+	int slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
+
+	CHECK(slot >= 0, "attach id %u: %s", id, strerror(errno));
+	return slot;
+}
+
+/* A child that waits for a byte, then runs @fn and exits with its value. */
+static pid_t held_child(int go[2], int (*fn)(void))
+{
+	pid_t pid;
+	char c;
+
+	CHECK(pipe(go) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		alarm(20);
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(100);
+		_exit(fn());
+	}
+	close(go[0]);
+	return pid;
+}
+
+static int finish(int go[2], pid_t pid)
+{
+	int status = -1;
+
+	CHECK(write(go[1], "g", 1) == 1, "release the child");
+	close(go[1]);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* lseek(100); its result is the exit status / 2 (so 200 -> 100). */
+static int seek_100(void)
+{
+	int f = open("/tmp/capi-seek", O_CREAT | O_RDWR, 0600);
+
+	return f < 0 ? 99 : (int)(lseek(f, 100, SEEK_SET) / 2);
+}
+
+static int uid_is_4242(void)
+{
+	return syscall(SYS_getuid) == 4242 ? 0 : 1;
+}
+
+static void c_engine_sits_in_attach_order(void)
+{
+	struct utrace_test_record r[8];
+	struct utrace_test_read rd = { .records = (unsigned long)r, .max = 8 };
+	char params[96];
+	int go[2], fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
+	pid_t pid = held_child(go, seek_100);
+	int err;
+
+	/* Rust engine 1 first (innermost), the C engine, Rust engine 3 last. */
+	attach(fd, pid, 1, SYS_lseek);
+	snprintf(params, sizeof(params), "pid=%d nr=%d arg=1 value=200", pid, SYS_lseek);
+	err = load(params);
+	CHECK(err == 0, "loading the sample engine: %s", strerror(err));
+	attach(fd, pid, 3, SYS_lseek);
+	CHECK(finish(go, pid) == 100, "lseek(100) was not rewritten to 200 for the child");
+	CHECK(hits() == 1, "the C engine counted %d calls", hits());
+	CHECK(ioctl(fd, UTRACE_TEST_READ, &rd) == 0 && rd.count == 4,
+	      "%u records", rd.count);
+	if (rd.count == 4) {
+		/* Entry: 3 (outermost) saw the program's 100, 1 the C engine's 200. */
+		CHECK(r[0].id == 3 && r[0].args[1] == 100, "first at entry: %u saw %llu",
+		      r[0].id, (unsigned long long)r[0].args[1]);
+		CHECK(r[1].id == 1 && r[1].args[1] == 200, "last at entry: %u saw %llu",
+		      r[1].id, (unsigned long long)r[1].args[1]);
+		CHECK(r[2].id == 1 && r[3].id == 3 && r[3].ret == 200,
+		      "exit order %u %u, result %lld", r[2].id, r[3].id, (long long)r[3].ret);
+	}
+	CHECK(unload() == 0, "unload: %s", strerror(errno));
+	close(fd);
+}
+
+static void c_engine_aborts_a_call(void)
+{
+	char params[96];
+	int go[2];
+	pid_t pid = held_child(go, uid_is_4242);
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d nr=%d abort=1 value=4242", pid, SYS_getuid);
+	err = load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(finish(go, pid) == 0, "the child's getuid did not return the C engine's 4242");
+	CHECK(unload() == 0, "unload after the task's death: %s", strerror(errno));
+}
+
+static void unloading_detaches_the_engine(void)
+{
+	char params[96];
+	int go[2];
+	pid_t pid = held_child(go, seek_100);
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d nr=%d arg=1 value=200", pid, SYS_lseek);
+	err = load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(unload() == 0, "unload with the task alive: %s", strerror(errno));
+	CHECK(finish(go, pid) == 50, "the call was rewritten after the unload");
+}
+
+static void attach_errors_fail_the_load(void)
+{
+	char params[96];
+
+	CHECK(load("pid=999999 nr=39") == ESRCH, "no such pid");
+	/* kthreadd: kernel threads take no engines. */
+	CHECK(load("pid=2 nr=39") == EPERM, "kernel thread");
+	snprintf(params, sizeof(params), "pid=%d nr=39 arg=9", getpid());
+	CHECK(load(params) == EINVAL, "argument 9");
+	/* Nothing stayed loaded. */
+	CHECK(unload() == ENOENT, "a failed load left the module in");
+}
+
+KTAP_MAIN("guest_capi",
+	  KTAP_CASE(c_engine_sits_in_attach_order),
+	  KTAP_CASE(c_engine_aborts_a_call),
+	  KTAP_CASE(unloading_detaches_the_engine),
+	  KTAP_CASE(attach_errors_fail_the_load))

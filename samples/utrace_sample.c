@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * utrace_sample - an engine written in C, as a module, through the C
+ * engine API of utrace-rs (include/linux/utrace.h).
+ *
+ * Loaded with pid=PID nr=NR arg=I value=V, it attaches to task PID an
+ * engine that, at the entry of syscall NR, replaces argument I with V;
+ * with abort=1 it aborts the call instead, with V as its result.  It
+ * counts what it did in the read-only parameter "hits".  Unloading it
+ * detaches the engine and waits for any callback still running.
+ */
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/utrace.h>
+#include <asm/syscall.h>
+
+static int pid;
+module_param(pid, int, 0444);
+MODULE_PARM_DESC(pid, "the task to attach to");
+static int nr = -1;
+module_param(nr, int, 0444);
+MODULE_PARM_DESC(nr, "the syscall to act on");
+static int arg;
+module_param(arg, int, 0444);
+MODULE_PARM_DESC(arg, "the argument to replace, 0..5");
+static long value;
+module_param(value, long, 0444);
+MODULE_PARM_DESC(value, "the new argument, or the result with abort=1");
+static bool abort_call;
+module_param_named(abort, abort_call, bool, 0444);
+MODULE_PARM_DESC(abort, "abort the call with value as its result");
+static atomic_t hits = ATOMIC_INIT(0);
+module_param_named(hits, hits.counter, int, 0444);
+MODULE_PARM_DESC(hits, "calls acted on so far");
+
+static struct utrace_engine *engine;
+
+static u32 sample_syscall_entry(u32 action, struct utrace_engine *e,
+				struct pt_regs *regs)
+{
+	unsigned long args[6];
+
+	if (syscall_get_nr(current, regs) != nr)
+		return action;	/* keep what the engines before decided */
+	atomic_inc(&hits);
+	if (abort_call) {
+		syscall_set_return_value(current, regs, value < 0 ? value : 0,
+					 value);
+		return UTRACE_RESUME | UTRACE_SYSCALL_ABORT;
+	}
+	syscall_get_arguments(current, regs, args);
+	args[arg] = value;
+	syscall_set_arguments(current, regs, args);
+	return action;
+}
+
+static const struct utrace_engine_ops sample_ops = {
+	.report_syscall_entry = sample_syscall_entry,
+};
+
+static int __init sample_init(void)
+{
+	int ret;
+
+	if (arg < 0 || arg > 5)
+		return -EINVAL;
+	engine = utrace_attach_pid(pid, UTRACE_ATTACH_CREATE |
+				   UTRACE_ATTACH_EXCLUSIVE |
+				   UTRACE_ATTACH_MATCH_OPS, &sample_ops, NULL);
+	if (IS_ERR(engine))
+		return PTR_ERR(engine);
+	ret = utrace_set_events(NULL, engine, UTRACE_EVENT_SYSCALL_ENTRY);
+	if (ret) {
+		utrace_control(NULL, engine, UTRACE_DETACH);
+		utrace_engine_put(engine);
+	}
+	return ret;
+}
+
+static void __exit sample_exit(void)
+{
+	/* The task may have died and detached it already. */
+	utrace_control(NULL, engine, UTRACE_DETACH);
+	utrace_barrier(NULL, engine);
+	utrace_engine_put(engine);
+}
+
+module_init(sample_init);
+module_exit(sample_exit);
+MODULE_DESCRIPTION("utrace-rs sample engine in C");
+MODULE_LICENSE("GPL");
