@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptrace_order_test - a ptrace tracer takes its place among the engines.
+ *
+ * Debian's unmodified strace (/usr/bin/strace, dynamic, packed with its
+ * libraries by qemu-ci/initramfs.sh) traces /usr/bin/sysinfo, which runs
+ * under the VM engine of /usr/bin/utrace.  sysinfo calls getuid and
+ * geteuid (the VM answers them), uname (the VM edits the nodename) and
+ * opens a path under /virtual (the VM rewrites it to /tmp/real).  Exact
+ * strace lines:
+ *
+ *  - strace attached AFTER the engine (utrace ... -- strace PROG: the VM
+ *    follows strace's child at fork, strace attaches after) sits outside
+ *    it, closer to the program: it shows the path the program used and
+ *    the results the program got.
+ *
+ *  - strace attached BEFORE the engine (strace -f utrace ... -- PROG:
+ *    strace takes utrace's child at fork, utrace attaches the VM to it
+ *    later) sits inside it: the path the VM wrote, and uname's real
+ *    nodename, before the VM edits it on the way out.  getuid and geteuid
+ *    look the same from inside: the VM aborts them at entry, before
+ *    ptrace's turn.  An aborted call still passes the tracer's layer (its
+ *    entry stop shows the call; it cannot make it run), and nothing under
+ *    the tracer produces another result, so its exit stop shows the VM's
+ *    answer: getuid() = 1000.  (Documentation/design.md, section 2.)
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include "ktap.h"
+
+/* Seconds any one command may take before its process group is killed. */
+#define RUN_TIMEOUT 60
+
+#define OUT_FILE "/tmp/ptrace-order.out"
+#define ERR_FILE "/tmp/ptrace-order.err"
+#define LOG_FILE "/tmp/ptrace-order.strace"
+#define REAL_FILE "/tmp/real/hostname"
+#define CONTENT "hello from /tmp/real"
+
+/*
+ * The VM gives a whole identity, uid and euid.  strace started under the
+ * VM believes it too: with a virtual uid apart from its real euid (0) it
+ * takes itself for a set-uid program, drops its euid to that uid with
+ * setreuid(), and then may not attach to its child (EPERM).
+ */
+static const char *rules =
+	"return getuid 1000; return geteuid 1000; uname nodename vm-guest; "
+	"redirect /virtual /tmp/real";
+/* strace's own options: only these calls, no padding, no exit or signal lines. */
+#define STRACE_QUIET "-qq", "-a0", "-e", "signal=none"
+#define STRACE_CALLS "-e", "trace=execve,getuid,geteuid,uname,openat"
+
+static char out[65536], err[65536], log_text[65536];
+static volatile sig_atomic_t timed_out;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+}
+
+/* Reads @path into @buf (NUL-terminated); an unreadable file reads empty. */
+static void slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	size_t len = 0;
+	ssize_t n;
+
+	while (fd >= 0 && len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Runs argv in its own process group, stdout and stderr into out and
+ * err; returns its exit status, or -1.  After RUN_TIMEOUT seconds the
+ * whole group (strace, utrace and the traced program) is killed.
+ */
+static int run(const char *const argv[])
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	int status = -1;
+	pid_t pid;
+
+	unlink(LOG_FILE);
+	pid = fork();
+	if (pid == 0) {
+		int o = open(OUT_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+		int e = open(ERR_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+
+		setpgid(0, 0);
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		close(o);
+		close(e);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (pid < 0)
+		return -1;
+	setpgid(pid, pid);
+	timed_out = 0;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(RUN_TIMEOUT);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+		if (timed_out)
+			kill(-pid, SIGKILL);
+	}
+	alarm(0);
+	/* Anything the command left behind in its group goes too. */
+	kill(-pid, SIGKILL);
+	slurp(OUT_FILE, out, sizeof(out));
+	slurp(ERR_FILE, err, sizeof(err));
+	slurp(LOG_FILE, log_text, sizeof(log_text));
+	CHECK(!timed_out, "%s: killed after %d s", argv[0], RUN_TIMEOUT);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Whether @text has @line as a whole line. */
+static int has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || !p[len]))
+			return 1;
+	return 0;
+}
+
+#define CHECK_LINE(text, line) \
+	CHECK(has_line(text, line), "no line '%s' in:\n%s", line, text)
+
+#define ARRAY_SIZE(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define MAX_LINES 64
+
+/* One line of strace's log: the pid strace -f puts first (0 if none), the rest. */
+struct log_line {
+	long pid;
+	char text[512];
+};
+
+static struct log_line lines[MAX_LINES];
+
+/* Splits log_text into lines[]; returns how many. */
+static int parse_log(void)
+{
+	const char *p = log_text;
+	int n = 0;
+
+	while (*p && n < MAX_LINES) {
+		const char *end = strchrnul(p, '\n');
+		const char *text = p;
+		long pid = 0;
+
+		while (*text >= '0' && *text <= '9')
+			pid = pid * 10 + (*text++ - '0');
+		if (text == p || *text != ' ') {
+			/* Not a "PID text" line: all of it is text. */
+			text = p;
+			pid = 0;
+		}
+		while (*text == ' ')
+			text++;
+		lines[n].pid = pid;
+		snprintf(lines[n].text, sizeof(lines[n].text), "%.*s", (int)(end - text), text);
+		n++;
+		p = *end ? end + 1 : end;
+	}
+	return n;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* The execve of sysinfo that strace shows, whatever the environment's address. */
+static int is_sysinfo_execve(const char *text)
+{
+	return starts_with(text, "execve(\"/usr/bin/sysinfo\", [\"/usr/bin/sysinfo\", "
+			   "\"/virtual/hostname\"], 0x") &&
+	       ends_with(text, " vars */) = 0");
+}
+
+/*
+ * Checks that the process that execs sysinfo in strace's log shows exactly
+ * @want after that execve, nothing more; returns the index of the execve
+ * line, or -1.
+ */
+static int check_sysinfo_lines(int n, const char *const want[], int nwant)
+{
+	int exec = -1, got = 0;
+
+	for (int i = 0; i < n && exec < 0; i++)
+		if (is_sysinfo_execve(lines[i].text))
+			exec = i;
+	CHECK(exec >= 0, "no execve of sysinfo in strace's log:\n%s", log_text);
+	if (exec < 0)
+		return -1;
+	for (int i = exec + 1; i < n; i++) {
+		if (lines[i].pid != lines[exec].pid)
+			continue;
+		CHECK(got < nwant && !strcmp(lines[i].text, want[got]),
+		      "sysinfo's line %d is '%s', wanted '%s'; the log:\n%s",
+		      got + 1, lines[i].text, got < nwant ? want[got] : "(none)", log_text);
+		got++;
+	}
+	CHECK(got == nwant, "sysinfo has %d lines after execve, wanted %d; the log:\n%s",
+	      got, nwant, log_text);
+	return exec;
+}
+
+/* The program's own output: the VM answered it, whoever watched. */
+static void check_program_in_the_vm(void)
+{
+	CHECK_LINE(out, "uid=1000 euid=1000 gid=0 egid=0");
+	CHECK(starts_with(strstr(out, "nodename=") ?: "", "nodename=vm-guest release="),
+	      "program output:\n%s", out);
+	CHECK_LINE(out, "/virtual/hostname: " CONTENT);
+}
+
+/* strace's abbreviated uname line for @nodename, in @buf. */
+static const char *uname_as_strace_shows(char *buf, size_t size, const char *nodename)
+{
+	snprintf(buf, size, "uname({sysname=\"Linux\", nodename=\"%s\", ...}) = 0", nodename);
+	return buf;
+}
+
+static void setup_files(void)
+{
+	int fd;
+
+	mkdir("/tmp/real", 0755);
+	fd = open(REAL_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	CHECK(fd >= 0, "%s: %s", REAL_FILE, strerror(errno));
+	if (fd >= 0) {
+		CHECK(write(fd, CONTENT "\n", sizeof(CONTENT)) == sizeof(CONTENT), "write");
+		close(fd);
+	}
+}
+
+/* Baseline: Debian's strace runs in the guest and shows the real calls. */
+static void strace_alone(void)
+{
+	const char *argv[] = { "/usr/bin/strace", STRACE_QUIET, STRACE_CALLS, "-o", LOG_FILE,
+		"/usr/bin/sysinfo", "/virtual/hostname", NULL };
+	struct utsname u;
+	char uid_line[64], euid_line[64], uname_line[256];
+	const char *want[4];
+	int n;
+
+	CHECK(uname(&u) == 0, "uname: %s", strerror(errno));
+	snprintf(uid_line, sizeof(uid_line), "getuid() = %d", (int)getuid());
+	snprintf(euid_line, sizeof(euid_line), "geteuid() = %d", (int)geteuid());
+	want[0] = uid_line;
+	want[1] = euid_line;
+	want[2] = uname_as_strace_shows(uname_line, sizeof(uname_line), u.nodename);
+	want[3] = "openat(AT_FDCWD, \"/virtual/hostname\", O_RDONLY) = -1 ENOENT "
+		  "(No such file or directory)";
+	/* sysinfo fails to open /virtual/hostname: status 1. */
+	CHECK(run(argv) == 1, "status; stderr:\n%s", err);
+	n = parse_log();
+	if (check_sysinfo_lines(n, want, ARRAY_SIZE(want)) >= 0)
+		CHECK(lines[0].pid == 0 && is_sysinfo_execve(lines[0].text),
+		      "strace's first line is not sysinfo's execve:\n%s", log_text);
+}
+
+/*
+ * strace started under the VM: the engine follows strace's child at fork,
+ * strace attaches to it after that.  strace sits outside the VM.
+ */
+static void strace_after_the_engine_sees_what_the_program_sees(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", rules, "--",
+		"/usr/bin/strace", STRACE_QUIET, STRACE_CALLS, "-o", LOG_FILE,
+		"/usr/bin/sysinfo", "/virtual/hostname", NULL };
+	char uname_line[256];
+	const char *want[] = {
+		"getuid() = 1000",
+		"geteuid() = 1000",
+		uname_as_strace_shows(uname_line, sizeof(uname_line), "vm-guest"),
+		"openat(AT_FDCWD, \"/virtual/hostname\", O_RDONLY) = 3",
+	};
+	int n;
+
+	setup_files();
+	CHECK(run(argv) == 0, "status; stderr:\n%s\nstdout:\n%s", err, out);
+	check_program_in_the_vm();
+	n = parse_log();
+	/* Without -f strace traces sysinfo alone: the log is all its own. */
+	if (check_sysinfo_lines(n, want, ARRAY_SIZE(want)) >= 0)
+		CHECK(lines[0].pid == 0 && is_sysinfo_execve(lines[0].text),
+		      "strace's first line is not sysinfo's execve:\n%s", log_text);
+}
+
+/*
+ * strace -f started first: it takes utrace's child at fork, and utrace
+ * attaches the VM to that child later.  strace sits inside the VM.
+ */
+static void strace_before_the_engine_sees_the_engines_version(void)
+{
+	const char *argv[] = { "/usr/bin/strace", "-f", STRACE_QUIET, STRACE_CALLS,
+		"-o", LOG_FILE, "/usr/bin/utrace", "--vm", rules, "--",
+		"/usr/bin/sysinfo", "/virtual/hostname", NULL };
+	struct utsname u;
+	char uname_line[256];
+	const char *want[4];
+	int n, exec;
+
+	CHECK(uname(&u) == 0, "uname: %s", strerror(errno));
+	/* A real nodename that the rule would change (else the case proves nothing). */
+	CHECK(strcmp(u.nodename, "vm-guest"), "the guest is already called vm-guest");
+	want[0] = "getuid() = 1000";
+	want[1] = "geteuid() = 1000";
+	want[2] = uname_as_strace_shows(uname_line, sizeof(uname_line), u.nodename);
+	want[3] = "openat(AT_FDCWD, \"/tmp/real/hostname\", O_RDONLY) = 3";
+	setup_files();
+	CHECK(run(argv) == 0, "status; stderr:\n%s\nstdout:\n%s", err, out);
+	check_program_in_the_vm();
+	n = parse_log();
+	exec = check_sysinfo_lines(n, want, ARRAY_SIZE(want));
+	/* strace -f: every line has a pid; the first is utrace's own execve. */
+	if (exec >= 0) {
+		CHECK(n > 0 && lines[0].pid > 0 &&
+		      starts_with(lines[0].text, "execve(\"/usr/bin/utrace\", "),
+		      "strace's first line is not utrace's execve:\n%s", log_text);
+		CHECK(lines[exec].pid > 0 && lines[exec].pid != lines[0].pid,
+		      "sysinfo did not run in utrace's child:\n%s", log_text);
+	}
+}
+
+KTAP_MAIN("guest_ptrace_order",
+	  KTAP_CASE(strace_alone),
+	  KTAP_CASE(strace_after_the_engine_sees_what_the_program_sees),
+	  KTAP_CASE(strace_before_the_engine_sees_the_engines_version))
