@@ -36,6 +36,13 @@ GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildca
 # test kernel, out of the source tree (MO=), installed in /lib/modules.
 SAMPLES      := $(BUILD)/samples
 SAMPLE_KO    := $(GUEST_BIN)/modules/utrace_sample.ko
+# The kernel's own ptrace selftests: the TEST_GEN_PROGS of their Makefile,
+# built static with its flags (and lib.mk's) against the patched uapi headers,
+# run in the guest by guest/tests/kselftest_ptrace.c.
+KSFT         := $(SRC)/tools/testing/selftests
+KSFT_PTRACE  := $(shell sed -n 's/^TEST_GEN_PROGS[[:space:]]*[:+]\?=//p' $(KSFT)/ptrace/Makefile 2>/dev/null)
+KSFT_CFLAGS  := -static -O2 -g -std=c99 -pthread -Wall -D_GNU_SOURCE= -isystem $(KHDR) -I$(KSFT)
+KSFT_BINS    := $(addprefix $(GUEST_BIN)/kselftest/ptrace/,$(KSFT_PTRACE))
 
 # Extra kernel command-line words for a run, e.g. utrace_ci.inject=fail.
 KARGS ?=
@@ -71,6 +78,10 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
 
+$(GUEST_BIN)/kselftest/ptrace/%: $(KSFT)/ptrace/%.c $(KSFT)/kselftest.h $(KSFT)/kselftest_harness.h $(KHDR)/linux/ptrace.h
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(KSFT_CFLAGS) -o $@ $<
+
 guest: _kernel
 	@$(MAKE) --no-print-directory -f $(REPO)/Makefile guest-progs
 	@mkdir -p $(SAMPLES) $(dir $(SAMPLE_KO))
@@ -81,10 +92,13 @@ guest: _kernel
 	@cp $(SAMPLES)/utrace_sample.ko $(SAMPLE_KO)
 
 .PHONY: guest-progs
-guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS)
+guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(KSFT_BINS)
+	$(if $(KSFT_PTRACE),,$(error no TEST_GEN_PROGS in $(KSFT)/ptrace/Makefile))
 	@# Programs whose source is gone must not linger in the guest.
 	@for d in tests tools; do for p in $(GUEST_BIN)/$$d/*; do \
 		[ ! -e "$$p" ] || [ -f "$(REPO)/guest/$$d/$${p##*/}.c" ] || rm -f "$$p"; done; done
+	@for p in $(GUEST_BIN)/kselftest/ptrace/*; do \
+		case " $(KSFT_PTRACE) " in *" $${p##*/} "*) ;; *) rm -f "$$p";; esac; done
 
 initramfs: guest
 	@bash $(REPO)/qemu-ci/initramfs.sh $(REPO) $(GUEST_BIN) $(INITRAMFS)

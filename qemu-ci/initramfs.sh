@@ -52,5 +52,12 @@ mkdir -p "$stage/lib/modules"
 for p in "$BIN"/modules/*.ko; do
 	[ -f "$p" ] && cp "$p" "$stage/lib/modules/"
 done
+# The kernel's own selftests, which /tests/kselftest_ptrace runs.
+mkdir -p "$stage/kselftest/ptrace"
+for p in "$BIN"/kselftest/ptrace/*; do
+	if [ -x "$p" ]; then
+		cp "$p" "$stage/kselftest/ptrace/"
+	fi
+done
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
