@@ -298,6 +298,7 @@ pub(crate) extern "C" fn utrace_rs_control(
     let result = match action {
         UTRACE_RESUME => engine.handle().and_then(|h| h.resume()),
         UTRACE_DETACH => engine.handle().and_then(|h| h.detach()),
+        UTRACE_REPORT => engine.handle().and_then(|h| h.resume_and_report()),
         a if a < UTRACE_DETACH => Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32))),
         _ => Err(EINVAL),
     };

@@ -200,6 +200,16 @@ impl<E: Engine> EngineHandle<E> {
         Ok(())
     }
 
+    /// Lets the task go on if this engine held it stopped, and asks for
+    /// another report: a task stopped at syscall entry runs its entry
+    /// callbacks again, marked resumed ([`SyscallEntry::is_resumed`]),
+    /// before the call. `ESRCH` once the engine is detached.
+    ///
+    /// [`SyscallEntry::is_resumed`]: super::SyscallEntry::is_resumed
+    pub fn resume_and_report(&self) -> Result {
+        self.registry.resume_and_report(&self.attachment)
+    }
+
     /// Whether the engine is detached.
     pub fn is_detached(&self) -> bool {
         self.attachment.is_detached()

@@ -138,6 +138,8 @@ pub(crate) struct Registry {
     entry_aborted: AtomicFlag,
     /// How many attachments hold the task stopped.
     stops: Atomic<i32>,
+    /// An engine ended a stop asking for another report.
+    report_again: AtomicFlag,
     /// The next attach sequence number, for engines and the tracer alike.
     next_seq: Atomic<u64>,
     /// The sequence number the task's tracer attached at: 0 (before every
@@ -161,6 +163,7 @@ impl Registry {
             reporting: Atomic::new(ptr::null_mut()),
             entry_aborted: AtomicFlag::new(false),
             stops: Atomic::new(0),
+            report_again: AtomicFlag::new(false),
             next_seq: Atomic::new(1),
             ptrace_seq: Atomic::new(0),
         }? Error)
@@ -395,6 +398,24 @@ impl Registry {
         drop(old);
     }
 
+    /// Lets the task go on as far as `att` is concerned, and asks for the
+    /// event to be reported again (at syscall entry, the entry callbacks run
+    /// again, marked resumed). `ESRCH` once `att` is detached; nothing to
+    /// do if `att` does not hold the task stopped.
+    pub(crate) fn resume_and_report(&self, att: &Attachment) -> Result {
+        if att.is_detached() {
+            return Err(ESRCH);
+        }
+        // Only the task sets `stopping`, and it is stopped or running on:
+        // a task this engine does not hold has nothing to report again.
+        if att.stopping.load(Acquire) {
+            // Set before the stop count drops: the woken task reads it after.
+            self.report_again.xchg(true, Full);
+            self.release_stop(att);
+        }
+        Ok(())
+    }
+
     /// Lets the task go on as far as `att` is concerned, if it held it
     /// stopped. Returns whether it did.
     pub(crate) fn release_stop(&self, att: &Attachment) -> bool {
@@ -475,16 +496,50 @@ impl Registry {
         regs: &mut dyn SyscallRegs,
         ptrace: &mut dyn PtraceStops,
     ) -> Disposition {
+        let mut call = SyscallEntry::new(regs);
+        loop {
+            let action = self.entry_reporters(task, &mut call, ptrace);
+            if action != Resume::Stop {
+                break;
+            }
+            if !self.wait_while_stopped() {
+                // SIGKILL ended the stop: the syscall must not run.
+                self.report_again.store(false, Relaxed);
+                call.abort(-i64::from(kernel::bindings::EINTR));
+                break;
+            }
+            // An engine ended the stop asking for another report.
+            if !self.report_again.xchg(false, Full) {
+                break;
+            }
+            call.resume();
+        }
+        let disposition = call.disposition();
+        self.entry_aborted
+            .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
+        disposition
+    }
+
+    /// One round of entry reports: every engine that asked, in reverse
+    /// attach order, and the tracer's entry stop at its place (not on a
+    /// repeated round: the tracer had its stop). Returns the combined action.
+    fn entry_reporters(
+        &self,
+        task: &Task,
+        call: &mut SyscallEntry<'_>,
+        ptrace: &mut dyn PtraceStops,
+    ) -> Resume {
         let list = self.snapshot();
         let (n, slot) = list
             .as_deref()
             .map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)));
-        let mut call = SyscallEntry::new(regs);
         let mut action = Resume::Resume;
         for step in 0..=n {
             let att = match report_step(SyscallSide::Entry, n, slot, step) {
                 Reporter::Ptrace => {
-                    call.ptrace_entry_stop(ptrace);
+                    if !call.is_resumed() {
+                        call.ptrace_entry_stop(ptrace);
+                    }
                     continue;
                 }
                 // `n > 0`, so there is a list.
@@ -496,7 +551,7 @@ impl Registry {
             if !att.events().contains(Events::SYSCALL_ENTRY) {
                 continue;
             }
-            if let Some(answer) = self.call(att, |e| e.report_syscall_entry(task, &mut call)) {
+            if let Some(answer) = self.call(att, |e| e.report_syscall_entry(task, &mut *call)) {
                 if call.take_exit_request() {
                     att.exit_once.store(true, Relaxed);
                 }
@@ -504,15 +559,7 @@ impl Registry {
                 self.take_answer(att, answer);
             }
         }
-        drop(list);
-        let mut disposition = call.disposition();
-        if action == Resume::Stop && !self.wait_while_stopped() {
-            // SIGKILL ended the stop: the syscall must not run.
-            disposition = Disposition::Abort(-i64::from(kernel::bindings::EINTR));
-        }
-        self.entry_aborted
-            .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
-        disposition
+        action
     }
 
     /// Reports a syscall exit to every engine that asked, in attach order,

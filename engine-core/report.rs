@@ -80,6 +80,7 @@ pub struct SyscallEntry<'a> {
     regs: &'a mut dyn SyscallRegs,
     disposition: Disposition,
     exit_wanted: bool,
+    resumed: bool,
 }
 
 impl<'a> SyscallEntry<'a> {
@@ -89,7 +90,26 @@ impl<'a> SyscallEntry<'a> {
             regs,
             disposition: Disposition::Run,
             exit_wanted: false,
+            resumed: false,
         }
+    }
+
+    /// The same call, reported again after a stop that an engine ended
+    /// with a request for another report ([`EngineHandle::resume_and_report`]):
+    /// the engines may read the registers again (someone may have changed
+    /// them meanwhile) and decide again.
+    ///
+    /// [`EngineHandle::resume_and_report`]: super::EngineHandle::resume_and_report
+    pub(crate) fn resume(&mut self) {
+        self.disposition = Disposition::Run;
+        self.exit_wanted = false;
+        self.resumed = true;
+    }
+
+    /// Whether this is a repeated report of the call, after a stop (utrace's
+    /// `UTRACE_SYSCALL_RESUMED`).
+    pub fn is_resumed(&self) -> bool {
+        self.resumed
     }
 
     /// ptrace's turn at entry: the tracer's stop. A tracer that skips the

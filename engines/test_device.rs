@@ -73,6 +73,7 @@ const SET_EVENTS: u32 = _IOW::<EventsArgs>(IOC_MAGIC, 3);
 const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
 const BARRIER: u32 = _IO(IOC_MAGIC, 5);
 const RESUME: u32 = _IO(IOC_MAGIC, 6);
+const RESUME_REPORT: u32 = _IO(IOC_MAGIC, 7);
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -194,6 +195,7 @@ impl MiscDevice for TestFile {
             READ => me.read(arg),
             BARRIER => me.with_slot(arg, |h| h.barrier()),
             RESUME => me.with_slot(arg, |h| h.resume()),
+            RESUME_REPORT => me.with_slot(arg, |h| h.resume_and_report()),
             _ => Err(ENOTTY),
         }
     }

@@ -187,12 +187,15 @@ impl Engine for TestEngine {
         if !self.wants(nr) {
             return Resume::Resume;
         }
-        self.record(SIDE_ENTRY, nr, call.args(), 0);
+        // At entry, `ret` tells a repeated report after a stop.
+        self.record(SIDE_ENTRY, nr, call.args(), i64::from(call.is_resumed()));
         match self.action {
             Action::RewriteArg(which, v) => call.set_arg(which, v),
             Action::Abort(result) => call.abort(result),
             Action::Run => call.run(),
-            Action::Stop => return Resume::Stop,
+            // Once: a repeated report goes on.
+            Action::Stop if !call.is_resumed() => return Resume::Stop,
+            Action::Stop => {}
             Action::Record | Action::SetReturn(_) => {}
         }
         Resume::Resume

@@ -552,6 +552,51 @@ static void stop_holds_task_until_every_engine_resumes(void)
 	close(fd);
 }
 
+/*
+ * An engine that ends its stop asking for another report: the entry
+ * callbacks run again, marked resumed, before the call; a plain resume
+ * does not repeat them.
+ */
+static void resume_with_report_repeats_the_entry_reports(void)
+{
+	struct utrace_test_record r[16];
+	int release, status = 0, s1, n;
+	pid_t child = stoppable_child(&release);
+	int fd = dev();
+
+	s1 = must_attach(fd, child, UTRACE_TEST_STOP, BOTH, 1, SYS_getppid, 0, 0);
+	must_attach(fd, child, UTRACE_TEST_RECORD, BOTH, 2, SYS_getppid, 0, 0);
+	CHECK(release_child(release), "write");
+	CHECK(wait_for_entries(fd, 2) == 2, "entry not reported to both");
+	CHECK(wait_for(child, &status, 300) == 0, "the child ran past its stop");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME_REPORT, s1) == 0, "resume: %s", strerror(errno));
+	CHECK(wait_for(child, &status, 5000) == child && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "child after resume: status %#x", status);
+	n = read_log(fd, r, 16);
+	/*
+	 * wait_for_entries() took the first two entry records; then 2 and 1
+	 * at entry again, marked resumed, and 1 and 2 at exit.
+	 */
+	CHECK(n == 4, "%d records", n);
+	for (int i = 0; i < n && n != 4; i++)
+		KTAP_DIAG("record %d: engine %u side %u ret %lld", i, r[i].id, r[i].side,
+			  (long long)r[i].ret);
+	if (n == 4) {
+		static const unsigned int ids[] = { 2, 1, 1, 2 };
+		static const unsigned int sides[] = { N, N, X, X };
+
+		for (int i = 0; i < 4; i++)
+			CHECK(r[i].id == ids[i] && r[i].side == sides[i] && (i >= 2 || r[i].ret == 1),
+			      "record %d: engine %u side %u ret %lld", i, r[i].id, r[i].side,
+			      (long long)r[i].ret);
+	}
+	/* Nothing to do for an engine that does not hold the task. */
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME_REPORT, s1) == 0 || errno == ESRCH,
+	      "resume of a dead task: %s", strerror(errno));
+	close(release);
+	close(fd);
+}
+
 static void sigkill_ends_a_stop(void)
 {
 	int release, status = 0;
@@ -598,5 +643,6 @@ KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(attach_detach_storm_against_syscall_loop),
 	  KTAP_CASE(allocation_failures_leave_the_task_untouched),
 	  KTAP_CASE(stop_holds_task_until_every_engine_resumes),
+	  KTAP_CASE(resume_with_report_repeats_the_entry_reports),
 	  KTAP_CASE(sigkill_ends_a_stop),
 	  KTAP_CASE(closing_the_controller_releases_a_stop))

@@ -30,7 +30,8 @@ enum utrace_test_kind {
 	UTRACE_TEST_ABORT = 2,		/* entry: abort, result = value */
 	UTRACE_TEST_SET_RETURN = 3,	/* exit: return value (or exit code) = value */
 	UTRACE_TEST_RUN = 4,		/* entry: let the call run */
-	UTRACE_TEST_STOP = 5,		/* entry: stop until resumed */
+	UTRACE_TEST_STOP = 5,		/* entry: stop until resumed (not again
+					 * on a repeated report) */
 	UTRACE_TEST_KIND_MAX = 5,
 };
 
@@ -90,5 +91,11 @@ struct utrace_test_read {
 #define UTRACE_TEST_BARRIER	_IO(UTRACE_TEST_IOC_MAGIC, 5)
 /* Argument: the slot, by value.  Releases the engine's stop, if any. */
 #define UTRACE_TEST_RESUME	_IO(UTRACE_TEST_IOC_MAGIC, 6)
+/*
+ * Argument: the slot, by value.  Releases the engine's stop and asks for
+ * another report: a task stopped at syscall entry runs the entry callbacks
+ * again (records with ret = 1), then the call.
+ */
+#define UTRACE_TEST_RESUME_REPORT	_IO(UTRACE_TEST_IOC_MAGIC, 7)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
