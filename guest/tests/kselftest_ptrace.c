@@ -17,6 +17,10 @@
  * exited or run out of time, every process it left behind is killed, so
  * that nothing outlives its case.
  *
+ * Then every program runs again under a utrace-rs engine that follows its
+ * children (cases NAME_under_engines): ptrace must keep working when its
+ * syscall stops are made by the engines' dispatcher.
+ *
  * A harness test that fails on every 7.2 kernel, patched or not, is left
  * out of its program's run (-T) and reported as a skipped case of its own,
  * with the reason: see excluded[] below.
@@ -113,11 +117,29 @@ static void out_bytes(const char *name, struct outcome *o, const char *buf,
 	}
 }
 
-static void child(int out, const char *name)
+/*
+ * The second pass runs each program under a utrace-rs engine that follows
+ * its children (a VM engine that only edits uname's nodename), so that
+ * every ptrace syscall stop of the tests goes through the engines'
+ * dispatcher, at ptrace's place in their order.
+ */
+static const char *const under_engines[] = {
+	"/usr/bin/utrace", "--vm", "uname nodename kselftest", "--",
+};
+#define N_UNDER (sizeof(under_engines) / sizeof(under_engines[0]))
+
+static void child(int out, const char *name, bool engines)
 {
 	int null = open("/dev/null", O_RDONLY);
-	const char *argv[2 + 2 * N_EXCLUDED] = { name };
-	int argc = 1;
+	const char *argv[N_UNDER + 2 + 2 * N_EXCLUDED];
+	char path[300];
+	int argc = 0;
+
+	if (engines)
+		for (size_t i = 0; i < N_UNDER; i++)
+			argv[argc++] = under_engines[i];
+	snprintf(path, sizeof(path), "./%s", name);
+	argv[argc++] = engines ? path : name;
 
 	for (size_t i = 0; i < N_EXCLUDED; i++) {
 		if (!strcmp(excluded[i].prog, name)) {
@@ -133,7 +155,8 @@ static void child(int out, const char *name)
 			strerror(errno));
 		_exit(127);
 	}
-	execv(name, (char **)argv);
+	argv[argc] = NULL;
+	execv(argv[0], (char **)argv);
 	fprintf(stderr, "runner: exec %s/%s: %s\n", KSFT_DIR, name,
 		strerror(errno));
 	_exit(127);
@@ -194,9 +217,13 @@ static int kill_leftovers(void)
 	return running;
 }
 
-/* Runs one program and prints its case line; returns true if it failed. */
-static bool run_one(const char *name, int num)
+/*
+ * Runs one program (under engines: see under_engines) and prints its case
+ * line; returns true if it failed.
+ */
+static bool run_one(const char *prog, int num, bool engines)
 {
+	char name[300];
 	struct outcome o = { .len = 0 };
 	double start = now(), stop = start + LIMIT_S;
 	bool timed_out = false;
@@ -204,11 +231,12 @@ static bool run_one(const char *name, int num)
 	char buf[4096];
 	pid_t pid;
 
+	snprintf(name, sizeof(name), "%s%s", prog, engines ? "_under_engines" : "");
 	printf("    # %s: running, time limit %d s\n", name, LIMIT_S);
 	for (size_t i = 0; i < N_EXCLUDED; i++)
-		if (!strcmp(excluded[i].prog, name))
+		if (!strcmp(excluded[i].prog, prog))
 			printf("    # %s: without its test %s (case %s.%s below)\n",
-			       name, excluded[i].test, name, excluded[i].test);
+			       name, excluded[i].test, prog, excluded[i].test);
 	fflush(stdout);
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		printf("    # %s: pipe: %s\n    not ok %d %s\n", name,
@@ -224,7 +252,7 @@ static bool run_one(const char *name, int num)
 		return true;
 	}
 	if (pid == 0)
-		child(fds[1], name);
+		child(fds[1], prog, engines);
 	/* Also here, so that kill(-pid) below can never miss the group. */
 	setpgid(pid, pid);
 	close(fds[1]);
@@ -348,12 +376,14 @@ int main(void)
 		excluded_found[i] = found(excluded[i].prog, progs, n);
 		n_excluded += excluded_found[i];
 	}
-	printf("    1..%d\n", n + n_excluded);
+	printf("    1..%d\n", 2 * n + n_excluded);
+	for (int i = 0; i < n; i++)
+		failed += run_one(progs[i]->d_name, i + 1, false);
 	for (int i = 0; i < n; i++) {
-		failed += run_one(progs[i]->d_name, i + 1);
+		failed += run_one(progs[i]->d_name, n + i + 1, true);
 		free(progs[i]);
 	}
-	for (size_t i = 0, num = n + 1; i < N_EXCLUDED; i++)
+	for (size_t i = 0, num = 2 * n + 1; i < N_EXCLUDED; i++)
 		if (excluded_found[i])
 			printf("    ok %zu %s.%s # SKIP %s\n", num++,
 			       excluded[i].prog, excluded[i].test,
