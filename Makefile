@@ -7,6 +7,8 @@
 #                 guest programs, boot under QEMU, run KUnit + guest tests
 #   make setup    only the installation step (root, idempotent)
 #   make kernel   only the kernel (incremental)
+#   make fuzz     only the in-guest fuzzer (guest_fuzz), longer:
+#                 FUZZ_SEED=N (default: a new one, printed) FUZZ_ITERS=N
 #   make fmt      rustfmt the Rust code with the kernel's .rustfmt.toml
 #   make clippy   rebuild the utrace-rs crate under clippy (CLIPPY=1)
 #   make check-patches   scripts/checkpatch.pl on kernel-patches/
@@ -47,8 +49,16 @@ KSFT_BINS    := $(addprefix $(GUEST_BIN)/kselftest/ptrace/,$(KSFT_PTRACE))
 # Extra kernel command-line words for a run, e.g. utrace_ci.inject=fail.
 KARGS ?=
 
-.PHONY: all setup kernel guest initramfs test demo bench fmt clippy check-patches clean distclean help
-.PHONY: _kernel _test _demo _bench
+# make fuzz: the seed, the iterations of each fuzzer case (make test runs
+# 700 with a fixed seed), and the guest's time limit for them (seconds).
+ifeq ($(origin FUZZ_SEED),undefined)
+FUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+FUZZ_ITERS   ?= 8000
+FUZZ_TIMEOUT ?= $(shell echo $$((300 + $(FUZZ_ITERS) / 5)))
+
+.PHONY: all setup kernel guest initramfs test demo bench fuzz fmt clippy check-patches clean distclean help
+.PHONY: _kernel _test _demo _bench _fuzz
 
 # One kernel build or guest run at a time per build area: concurrent
 # invocations (two terminals, parallel jobs) queue on this lock.
@@ -116,6 +126,19 @@ demo:
 _demo: _kernel initramfs
 	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(BUILD)/demo \
 		/dev/null utrace_ci.demo=1 $(KARGS)
+
+# Only /tests/fuzz_test, with the seed passed down (each make would draw
+# its own); the console is kept in $(BUILD)/fuzz.
+fuzz:
+	$(call locked,_fuzz FUZZ_SEED=$(FUZZ_SEED))
+
+_fuzz: _kernel initramfs
+	@mkdir -p $(BUILD)/fuzz && echo guest_fuzz > $(BUILD)/fuzz/expected-suites
+	@echo "fuzz: seed $(FUZZ_SEED), $(FUZZ_ITERS) iterations a case, limit $(FUZZ_TIMEOUT)s"
+	@UTRACE_TIMEOUT=$$(($(FUZZ_TIMEOUT) + 600)) bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) \
+		$(INITRAMFS) $(BUILD)/fuzz $(BUILD)/fuzz/expected-suites utrace_ci.only=fuzz_test \
+		utrace_ci.fuzz_seed=$(FUZZ_SEED) utrace_ci.fuzz_iters=$(FUZZ_ITERS) \
+		utrace_ci.case_timeout=$(FUZZ_TIMEOUT) $(KARGS)
 
 # The guest clock needs the host's TSC rate under TCG (else 4 ms ticks).
 HOST_TSC_KHZ = $(shell awk '/^cpu MHz/ { printf "%d", $$4 * 1000; exit }' /proc/cpuinfo)
