@@ -156,7 +156,7 @@ impl Engine for CEngine {
             return Resume::Resume;
         };
         // SAFETY: the path is a NUL-terminated string alive for the report.
-        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), exec.path().as_ptr().cast()) })
+        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), exec.path().as_char_ptr()) })
     }
 
     fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
@@ -166,7 +166,14 @@ impl Engine for CEngine {
         // Exit codes are C longs.
         let mut code = exit.code() as c_long;
         // SAFETY: `code` is valid for writes for the call.
-        let answer = unsafe { f(UTRACE_RESUME, self.as_c(), exit.orig_code() as c_long, &mut code) };
+        let answer = unsafe {
+            f(
+                UTRACE_RESUME,
+                self.as_c(),
+                exit.orig_code() as c_long,
+                &mut code,
+            )
+        };
         exit.set_code(code as i64);
         resume_of(answer)
     }
@@ -315,7 +322,9 @@ pub(crate) extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_engine)
 
 /// `utrace_engine_data()`.
 #[no_mangle]
-pub(crate) extern "C" fn utrace_rs_engine_data(engine: *mut bindings::utrace_engine) -> *mut c_void {
+pub(crate) extern "C" fn utrace_rs_engine_data(
+    engine: *mut bindings::utrace_engine,
+) -> *mut c_void {
     // SAFETY: the C API's caller holds a reference on `engine`.
     unsafe { borrow(engine) }.data
 }

@@ -10,8 +10,8 @@ use super::report::{
     CloneReport, DeathReport, ExecReport, PtraceStops, SyscallEntry, SyscallRegs, SYSCALL_ARGS,
 };
 use super::task;
-use kernel::bindings;
 use core::ffi::CStr;
+use kernel::bindings;
 use kernel::ffi::{c_char, c_long, c_ulong};
 use kernel::str::CStrExt;
 use kernel::task::Task;
@@ -202,8 +202,7 @@ pub(crate) extern "C" fn __utrace_report_exec(filename: *const c_char) {
 #[no_mangle]
 pub(crate) extern "C" fn __utrace_report_exit(code: c_long) -> c_long {
     let orig = code as i64;
-    let code = task::with_current_registry(|task, reg| reg.report_exit(task, orig))
-        .unwrap_or(orig);
+    let code = task::with_current_registry(|task, reg| reg.report_exit(task, orig)).unwrap_or(orig);
     if code != orig {
         task::edit_group_exit_code(orig, code);
     }

@@ -44,9 +44,8 @@ impl Events {
     pub const SYSCALL: Events = Events(Self::SYSCALL_ENTRY.0 | Self::SYSCALL_EXIT.0);
 
     /// Every event engine-core can report today.
-    pub const SUPPORTED: Events = Events(
-        Self::SYSCALL.0 | Self::CLONE.0 | Self::EXEC.0 | Self::EXIT.0 | Self::DEATH.0,
-    );
+    pub const SUPPORTED: Events =
+        Events(Self::SYSCALL.0 | Self::CLONE.0 | Self::EXEC.0 | Self::EXIT.0 | Self::DEATH.0);
 
     /// The mask from its raw bits; `EINVAL` for a bit engine-core does not
     /// report (the mask is refused whole, nothing is changed).

@@ -57,6 +57,7 @@ pub struct Attach<'a, E: Engine> {
     engine: Arc<E>,
     events: Events,
     exclusive: Option<Match<'a, E>>,
+    inherit: bool,
 }
 
 impl<'a, E: Engine> Attach<'a, E> {
@@ -66,7 +67,16 @@ impl<'a, E: Engine> Attach<'a, E> {
             engine,
             events: Events::NONE,
             exclusive: None,
+            inherit: false,
         }
+    }
+
+    /// Every child the task creates from now on (and their children) gets
+    /// the same engine too, attached before it runs, with the events it has
+    /// at that moment. The engine is shared: it sees all those tasks.
+    pub fn inherit(mut self) -> Self {
+        self.inherit = true;
+        self
     }
 
     /// The events the engine starts with (before it can miss any).
@@ -95,7 +105,7 @@ impl<'a, E: Engine> Attach<'a, E> {
             exclusive: self.exclusive.is_some(),
             match_by: self.exclusive.as_ref().map_or(MatchBy::Nothing, |m| m.by()),
         };
-        let new = Attachment::new(self.engine, self.events)?;
+        let new = Attachment::new(self.engine, self.events, self.inherit)?;
         let matcher = |a: &Attachment| self.exclusive.as_ref().is_some_and(|m| m.matches(a));
         let (attachment, _) = registry.attach(req, Some(new), &matcher)?;
         // INVARIANT: `attachment` was created from an `Arc<E>` just above.

@@ -36,6 +36,6 @@ pub use engine::{Engine, Events};
 pub use handle::{Attach, EngineHandle, Match};
 pub use policy::{Disposition, Resume};
 pub use report::{
-    Arg, CloneReport, DeathReport, ExecReport, ExitReport, SyscallEntry, SyscallExit,
-    SyscallRegs, SYSCALL_ARGS,
+    Arg, CloneReport, DeathReport, ExecReport, ExitReport, SyscallEntry, SyscallExit, SyscallRegs,
+    SYSCALL_ARGS,
 };

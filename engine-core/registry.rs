@@ -27,7 +27,7 @@
 use super::engine::{Engine, Events};
 use super::policy::{
     combine_resume, decide_attach, ptrace_slot, report_step, AttachDecision, AttachRequest,
-    Disposition, Reporter, Resume, SyscallSide,
+    Disposition, MatchBy, Reporter, Resume, SyscallSide,
 };
 use super::report::{
     CloneReport, DeathReport, ExecReport, ExitReport, PtraceStops, SyscallEntry, SyscallExit,
@@ -58,11 +58,17 @@ pub(crate) struct Attachment {
     /// When it was attached, in its registry's attach sequence (set once,
     /// before the attachment is published).
     seq: Atomic<u64>,
+    /// Children get the same engine, attached before they run.
+    inherit: bool,
 }
 
 impl Attachment {
     /// A new, not yet attached, attachment of `engine`.
-    pub(crate) fn new<E: Engine>(engine: Arc<E>, events: Events) -> Result<Arc<Self>> {
+    pub(crate) fn new<E: Engine>(
+        engine: Arc<E>,
+        events: Events,
+        inherit: bool,
+    ) -> Result<Arc<Self>> {
         Ok(Arc::new(
             Attachment {
                 engine,
@@ -72,6 +78,25 @@ impl Attachment {
                 stopping: AtomicFlag::new(false),
                 exit_once: AtomicFlag::new(false),
                 seq: Atomic::new(0),
+                inherit,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// A new attachment of the same engine, for a child: same type, same
+    /// events, inherited further.
+    fn for_child(&self) -> Result<Arc<Self>> {
+        Ok(Arc::new(
+            Attachment {
+                engine: self.engine.clone(),
+                type_id: self.type_id,
+                events: Atomic::new(self.events().bits()),
+                detached: AtomicFlag::new(false),
+                stopping: AtomicFlag::new(false),
+                exit_once: AtomicFlag::new(false),
+                seq: Atomic::new(0),
+                inherit: true,
             },
             GFP_KERNEL,
         )?)
@@ -656,6 +681,12 @@ impl Registry {
                 report.place_child_tracer();
                 ptrace_placed = true;
             }
+            if att.inherit && !att.is_detached() {
+                // The child's tracer and engines keep the parent's order.
+                // A child that cannot get the engine (ENOMEM) runs without
+                // it, as a fork that raced a detach would.
+                let _ = Self::inherit(att, report.child());
+            }
             if !att.events().contains(Events::CLONE) {
                 continue;
             }
@@ -671,6 +702,21 @@ impl Registry {
         if action == Resume::Stop {
             self.wait_while_stopped();
         }
+    }
+
+    /// Attaches the engine of `att` to `child` too.
+    fn inherit(att: &Attachment, child: &Task) -> Result {
+        let registry = task::registry_or_create(child)?;
+        registry.attach(
+            AttachRequest {
+                create: true,
+                exclusive: false,
+                match_by: MatchBy::Nothing,
+            },
+            Some(att.for_child()?),
+            &|_| false,
+        )?;
+        Ok(())
     }
 
     /// Sleeps while some engine holds the task stopped. Returns `false` if

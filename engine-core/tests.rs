@@ -13,8 +13,8 @@ use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{Disposition, Resume};
 use super::registry::Registry;
 use super::report::{
-    Arg, CloneReport, DeathReport, ExitReport, PtraceStops, SyscallEntry, SyscallExit,
-    SyscallRegs, SYSCALL_ARGS,
+    Arg, CloneReport, DeathReport, ExitReport, PtraceStops, SyscallEntry, SyscallExit, SyscallRegs,
+    SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -114,7 +114,10 @@ impl Engine for Probe {
     }
 
     fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
-        let _ = self.log.lock().push((self.id, b'e', exit.code()), GFP_KERNEL);
+        let _ = self
+            .log
+            .lock()
+            .push((self.id, b'e', exit.code()), GFP_KERNEL);
         // Each probe adds its id: the next one sees the edit.
         exit.set_code(exit.code() + i64::from(self.id));
         Resume::Resume
@@ -564,7 +567,11 @@ mod suite {
         let h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, events)?;
         let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, events)?;
         // Not asking for these events: told nothing.
-        let _h3 = attach(&reg, probe(3, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let _h3 = attach(
+            &reg,
+            probe(3, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         assert_eq!(reg.report_exit(task, 10), 13);
         reg.report_death(task, &DeathReport::new(false));
         assert_eq!(

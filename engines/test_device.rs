@@ -77,6 +77,8 @@ const RESUME_REPORT: u32 = _IO(IOC_MAGIC, 7);
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
+/// `UTRACE_TEST_INHERIT`.
+const FLAG_INHERIT: u32 = 2;
 
 /// One open `/dev/utrace-test`.
 #[pin_data(PinnedDrop)]
@@ -93,7 +95,7 @@ impl TestFile {
             .read()?;
         let events = Events::from_bits(a.events)?;
         let action = Action::decode(a.kind, a.arg, a.value)?;
-        if a.flags & !FLAG_EXCLUSIVE != 0 || a.nr < -1 {
+        if a.flags & !(FLAG_EXCLUSIVE | FLAG_INHERIT) != 0 || a.nr < -1 {
             return Err(EINVAL);
         }
         let mut slots = self.slots.lock();
@@ -110,6 +112,9 @@ impl TestFile {
         let mut req = Attach::new(engine).events(events);
         if a.flags & FLAG_EXCLUSIVE != 0 {
             req = req.exclusive(Match::Data(&same_id));
+        }
+        if a.flags & FLAG_INHERIT != 0 {
+            req = req.inherit();
         }
         let handle = access::with_attach_target(a.pid, |task| req.attach_to_task(task))?;
         let slot = slots.len();

@@ -179,7 +179,12 @@ impl Engine for TestEngine {
     }
 
     fn report_death(&self, _task: &Task, death: &DeathReport) {
-        self.record(SIDE_DEATH, -1, [0; SYSCALL_ARGS], i64::from(death.group_dead()));
+        self.record(
+            SIDE_DEATH,
+            -1,
+            [0; SYSCALL_ARGS],
+            i64::from(death.group_dead()),
+        );
     }
 
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {

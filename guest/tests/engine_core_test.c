@@ -408,6 +408,55 @@ static void allocation_failures_leave_the_task_untouched(void)
 	}
 }
 
+/*
+ * An engine attached with UTRACE_TEST_INHERIT is attached to every child
+ * and grandchild too, before it runs: a grandchild's getppid is logged by
+ * the engine attached to its grandparent.  Without the flag, nothing is.
+ */
+static void inherited_engine_follows_children(void)
+{
+	for (int inherit = 0; inherit < 2; inherit++) {
+		struct utrace_test_attach a = {
+			.kind = UTRACE_TEST_RECORD, .events = BOTH, .id = 7,
+			.nr = SYS_getppid, .flags = inherit ? UTRACE_TEST_INHERIT : 0,
+		};
+		struct utrace_test_record r[8];
+		int go[2], status = -1, fd = dev(), n;
+		char c;
+		pid_t child;
+
+		CHECK(pipe(go) == 0, "pipe");
+		child = fork();
+		if (child == 0) {
+			pid_t grandchild;
+
+			alarm(20);
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(2);
+			grandchild = fork();
+			if (grandchild == 0)
+				_exit(syscall(SYS_getppid) > 0 ? 0 : 1);
+			_exit(waitpid(grandchild, &status, 0) == grandchild &&
+			      WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 3);
+		}
+		close(go[0]);
+		a.pid = child;
+		CHECK(ioctl(fd, UTRACE_TEST_ATTACH, &a) >= 0, "attach: %s", strerror(errno));
+		CHECK(write(go[1], "g", 1) == 1, "release");
+		close(go[1]);
+		CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0, "child status %#x", status);
+		n = read_log(fd, r, 8);
+		if (inherit)
+			CHECK(n == 2 && r[0].id == 7 && r[0].side == N && r[1].side == X,
+			      "the grandchild's getppid was not logged (%d records)", n);
+		else
+			CHECK(n == 0, "%d records without inheritance", n);
+		close(fd);
+	}
+}
+
 static void attach_detach_storm_against_syscall_loop(void)
 {
 	struct utrace_test_record r[64];
@@ -640,6 +689,7 @@ KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(unprivileged_cannot_attach_to_others),
 	  KTAP_CASE(forked_child_starts_without_engines),
 	  KTAP_CASE(death_detaches_engines),
+	  KTAP_CASE(inherited_engine_follows_children),
 	  KTAP_CASE(attach_detach_storm_against_syscall_loop),
 	  KTAP_CASE(allocation_failures_leave_the_task_untouched),
 	  KTAP_CASE(stop_holds_task_until_every_engine_resumes),

@@ -37,6 +37,7 @@ enum utrace_test_kind {
 
 /* attach flags */
 #define UTRACE_TEST_EXCLUSIVE	(1U << 0)	/* EEXIST if the id is taken */
+#define UTRACE_TEST_INHERIT	(1U << 1)	/* children get the engine too */
 
 struct utrace_test_attach {
 	__s32 pid;	/* target, in the caller's pid namespace; 0: caller */
