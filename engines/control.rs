@@ -155,15 +155,19 @@ impl ControlFile {
             }
         };
         let engine = Arc::pin_init(VmEngine::new(rules, self.follow(a.flags)), GFP_KERNEL)?;
+        a.error = 0;
+        a.error_line = 0;
         let handle = access::with_attach_target(a.pid, |task| {
+            // The answer is written before the engine acts: a caller whose
+            // argument cannot be written back gets EFAULT with nothing
+            // attached (after the target's and the session's errors).
+            self.session.check_room()?;
+            writer.write(&a)?;
             Attach::new(engine)
                 .events(VmEngine::EVENTS)
                 .attach_to_task(task)
         })?;
         let index = self.session.add(Slot::Vm(handle))?;
-        a.error = 0;
-        a.error_line = 0;
-        writer.write(&a)?;
         Ok(index as isize)
     }
 
@@ -180,12 +184,16 @@ impl ControlFile {
         let mut r: ReadArgs = reader.read()?;
         let max = (r.len as usize).min(MAX_READ);
         let mut text = KVec::with_capacity(max, GFP_KERNEL)?;
-        r.dropped = trace_buf::take(&self.out, &mut text, max)?;
-        UserSlice::new(UserPtr::from_addr(r.buf as usize), text.len())
-            .writer()
-            .write_slice(&text)?;
-        r.got = text.len() as u32;
-        writer.write(&r)?;
+        // Nothing is taken from the buffer unless both writes succeed.
+        trace_buf::take(&self.out, &mut text, max, |bytes, dropped| {
+            UserSlice::new(UserPtr::from_addr(r.buf as usize), bytes.len())
+                .writer()
+                .write_slice(bytes)?;
+            // At most MAX_READ bytes: fits the u32.
+            r.got = bytes.len() as u32;
+            r.dropped = dropped;
+            writer.write(&r)
+        })?;
         Ok(0)
     }
 }

@@ -96,6 +96,19 @@ impl Session {
         Ok(inner.slots.len() - 1)
     }
 
+    /// Whether [`Session::add`] would find room: `ESRCH` once closed,
+    /// `ENOSPC` when full (`add` checks again).
+    pub(crate) fn check_room(&self) -> Result {
+        let inner = self.inner.lock();
+        if inner.closed {
+            Err(ESRCH)
+        } else if inner.slots.len() >= MAX_SLOTS {
+            Err(ENOSPC)
+        } else {
+            Ok(())
+        }
+    }
+
     /// The engine in slot `n`: `EINVAL` if there is none.
     pub(crate) fn get(&self, n: usize) -> Result<Arc<Slot>> {
         self.inner.lock().slots.get(n).cloned().ok_or(EINVAL)

@@ -142,21 +142,15 @@ impl TestFile {
         let (mut reader, mut writer) = slice.reader_writer();
         let mut r: ReadArgs = reader.read()?;
         let max = (r.max as usize).min(super::test_engine::LOG_CAPACITY);
-        // Take the records out under the lock, copy them out without it.
+        // Copy the records out under the lock (it is a mutex: user memory
+        // may fault), and remove them only once the caller has them all.
         let mut out: KVec<Record> = KVec::with_capacity(max, GFP_KERNEL)?;
-        {
-            let mut buf = self.log.lock();
-            let n = max.min(buf.records.len());
-            for rec in buf.records.iter().take(n) {
-                out.push_within_capacity(*rec).map_err(|_| ENOMEM)?;
-            }
-            let rest = buf.records.len() - n;
-            for i in 0..rest {
-                buf.records[i] = buf.records[i + n];
-            }
-            buf.records.truncate(rest);
-            r.dropped = buf.dropped;
+        let mut buf = self.log.lock();
+        let n = max.min(buf.records.len());
+        for rec in buf.records.iter().take(n) {
+            out.push_within_capacity(*rec).map_err(|_| ENOMEM)?;
         }
+        r.dropped = buf.dropped;
         let mut dst = UserSlice::new(
             UserPtr::from_addr(r.records as usize),
             out.len() * size_of::<Record>(),
@@ -165,8 +159,14 @@ impl TestFile {
         for rec in out.iter() {
             dst.write(rec)?;
         }
-        r.count = out.len() as u32;
+        // At most LOG_CAPACITY records: fits the u32.
+        r.count = n as u32;
         writer.write(&r)?;
+        let rest = buf.records.len() - n;
+        for i in 0..rest {
+            buf.records[i] = buf.records[i + n];
+        }
+        buf.records.truncate(rest);
         Ok(0)
     }
 }

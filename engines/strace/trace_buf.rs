@@ -59,14 +59,25 @@ pub(crate) fn push(buf: &TraceBuf, line: &[u8]) {
 
 /// Moves up to `max` bytes of whole lines into `out`, the drop notice
 /// first if lines were dropped. Returns the total dropped so far.
-pub(crate) fn take(buf: &TraceBuf, out: &mut KVec<u8>, max: usize) -> Result<u64> {
+/// `deliver` gets the text (whole lines, at most `max` bytes, after a
+/// notice of the lines dropped since the last read) and the count of lines
+/// ever dropped; only if it succeeds is
+/// the text removed from the buffer, so a reader whose buffer faults loses
+/// nothing. It runs under the buffer's mutex (it may fault in user memory).
+pub(crate) fn take(
+    buf: &TraceBuf,
+    out: &mut KVec<u8>,
+    max: usize,
+    deliver: impl FnOnce(&[u8], u64) -> Result,
+) -> Result {
     let mut b = buf.lock();
+    let mut notice_taken = false;
     if b.dropped > 0 {
         let mut notice = crate::engines::strace::line::Line::new();
         notice.put_fmt(format_args!("<utrace: {} lines dropped>\n", b.dropped));
         if notice.as_bytes().len() <= max {
             out.extend_from_slice(notice.as_bytes(), GFP_KERNEL)?;
-            b.dropped = 0;
+            notice_taken = true;
         }
     }
     let room = max.saturating_sub(out.len());
@@ -76,8 +87,12 @@ pub(crate) fn take(buf: &TraceBuf, out: &mut KVec<u8>, max: usize) -> Result<u64
         .rposition(|&c| c == b'\n')
         .map_or(0, |p| p + 1);
     out.extend_from_slice(&b.text[..end], GFP_KERNEL)?;
+    deliver(out, b.dropped_total)?;
+    if notice_taken {
+        b.dropped = 0;
+    }
     let len = b.text.len();
     b.text.copy_within(end..len, 0);
     b.text.truncate(len - end);
-    Ok(b.dropped_total)
+    Ok(())
 }

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -287,6 +288,75 @@ static void unprivileged_cannot_attach_to_others(void)
 	CHECK(waitpid(child, &status, 0) == child, "waitpid");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "child status %#x (10 setup, 11 init, 12 parent, 13 self)", status);
+}
+
+static int set_ptrace_scope(int scope)
+{
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "w");
+	int ok = f && fprintf(f, "%d", scope) > 0;
+
+	if (f)
+		ok = !fclose(f) && ok;
+	return ok;
+}
+
+/*
+ * Yama's ptrace_scope applies to engines as to ptrace: an unprivileged
+ * task may attach to a same-uid task that is not its descendant under
+ * scope 0 only, to its own child under 0 and 1, to neither under 2; to
+ * itself always.  (Scope 3 is sticky and would stop the other tests.)
+ */
+static void yama_ptrace_scope_applies(void)
+{
+	/* bit 0: own child, bit 1: same-uid non-descendant, bit 2: self */
+	static const int allowed[] = { 7, 5, 4 };
+
+	for (int scope = 0; scope < 3; scope++) {
+		pid_t sibling, child;
+		int status = -1;
+
+		CHECK(set_ptrace_scope(scope), "ptrace_scope %d: %s", scope, strerror(errno));
+		sibling = fork();
+		if (sibling == 0) {
+			/* setuid() made it non-dumpable: ptrace would refuse that. */
+			if (setgid(65534) || setuid(65534) || prctl(PR_SET_DUMPABLE, 1))
+				_exit(1);
+			alarm(20);
+			pause();
+			_exit(0);
+		}
+		child = fork();
+		if (child == 0) {
+			int fd = open("/dev/utrace-test", O_RDWR), got = 0;
+			pid_t own;
+
+			if (fd < 0 || setgid(65534) || setuid(65534) ||
+			    prctl(PR_SET_DUMPABLE, 1))
+				_exit(64);
+			own = fork();
+			if (own == 0) {
+				alarm(20);
+				pause();
+				_exit(0);
+			}
+			if (attach(fd, own, UTRACE_TEST_RECORD, BOTH, 1, -1, 0, 0) >= 0)
+				got |= 1;
+			if (attach(fd, sibling, UTRACE_TEST_RECORD, BOTH, 2, -1, 0, 0) >= 0)
+				got |= 2;
+			if (attach(fd, 0, UTRACE_TEST_RECORD, BOTH, 3, -1, 0, 0) >= 0)
+				got |= 4;
+			kill(own, SIGKILL);
+			waitpid(own, NULL, 0);
+			_exit(got);
+		}
+		CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == allowed[scope],
+		      "scope %d: attach results %#x, wanted %#x (1 child, 2 other, 4 self)",
+		      scope, WIFEXITED(status) ? WEXITSTATUS(status) : -1, allowed[scope]);
+		kill(sibling, SIGKILL);
+		waitpid(sibling, NULL, 0);
+	}
+	CHECK(set_ptrace_scope(0), "restoring ptrace_scope 0");
 }
 
 static void forked_child_starts_without_engines(void)
@@ -687,6 +757,7 @@ KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(result_set_at_exit),
 	  KTAP_CASE(attach_errors),
 	  KTAP_CASE(unprivileged_cannot_attach_to_others),
+	  KTAP_CASE(yama_ptrace_scope_applies),
 	  KTAP_CASE(forked_child_starts_without_engines),
 	  KTAP_CASE(death_detaches_engines),
 	  KTAP_CASE(inherited_engine_follows_children),

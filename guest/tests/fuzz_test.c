@@ -66,15 +66,13 @@
 #define MAX_FAILURES		5
 
 /*
- * KNOWN BUG, found by this fuzzer (issue #8): UTRACE_ATTACH_VM writes its
- * result back to the argument block after the engine is attached and added
- * to the file (attach_vm() in engines/control.rs), so a block the caller
- * can read but not write gets EFAULT with the engine attached and acting,
- * in a slot the caller never learns, until the file is closed.  While this
- * is 1 the fuzzer reports it (once a case) instead of failing; set it to 0
- * once attach_vm() is fixed.
+ * A bug this fuzzer found (issue #8), now fixed: UTRACE_ATTACH_VM wrote its
+ * result back after the engine was attached, so a block the caller could
+ * read but not write got EFAULT with the engine attached and acting.
+ * attach_vm() now writes its answer first.  Setting this to 1 would only
+ * report such a case instead of failing.
  */
-#define KNOWN_BUG_VM_ATTACH_EFAULT_ATTACHES	1
+#define KNOWN_BUG_VM_ATTACH_EFAULT_ATTACHES	0
 
 static uint64_t fuzz_seed = FUZZ_DEFAULT_SEED;
 static unsigned long fuzz_iters = FUZZ_DEFAULT_ITERS;
