@@ -161,8 +161,12 @@ static pid_t fork_tracee(void (*body)(void), int hold, int *report)
 		return -1;
 	}
 	if (pid == 0) {
-		/* Before the filter: raise() would call getpid. */
-		pid_t me = getpid();
+		/*
+		 * Before the filter: raise() would call getpid.  And not getpid
+		 * either: an engine attached to us right after the fork may
+		 * already virtualize it.  A lone thread's tid is its pid.
+		 */
+		pid_t me = syscall(SYS_gettid);
 		char c;
 
 		close(rep[0]);
