@@ -69,34 +69,32 @@ impl Attachment {
         events: Events,
         inherit: bool,
     ) -> Result<Arc<Self>> {
+        Self::build(engine, TypeId::of::<E>(), events, inherit)
+    }
+
+    /// A new attachment of the same engine, for a child: same type, same
+    /// events, inherited further.
+    fn for_child(&self) -> Result<Arc<Self>> {
+        Self::build(self.engine.clone(), self.type_id, self.events(), true)
+    }
+
+    /// `type_id` must be the concrete type of `engine` (see `engine_as`).
+    fn build(
+        engine: Arc<dyn Engine>,
+        type_id: TypeId,
+        events: Events,
+        inherit: bool,
+    ) -> Result<Arc<Self>> {
         Ok(Arc::new(
             Attachment {
                 engine,
-                type_id: TypeId::of::<E>(),
+                type_id,
                 events: Atomic::new(events.bits()),
                 detached: AtomicFlag::new(false),
                 stopping: AtomicFlag::new(false),
                 exit_once: AtomicFlag::new(false),
                 seq: Atomic::new(0),
                 inherit,
-            },
-            GFP_KERNEL,
-        )?)
-    }
-
-    /// A new attachment of the same engine, for a child: same type, same
-    /// events, inherited further.
-    fn for_child(&self) -> Result<Arc<Self>> {
-        Ok(Arc::new(
-            Attachment {
-                engine: self.engine.clone(),
-                type_id: self.type_id,
-                events: Atomic::new(self.events().bits()),
-                detached: AtomicFlag::new(false),
-                stopping: AtomicFlag::new(false),
-                exit_once: AtomicFlag::new(false),
-                seq: Atomic::new(0),
-                inherit: true,
             },
             GFP_KERNEL,
         )?)
@@ -460,10 +458,9 @@ impl Registry {
         if p.is_null() {
             return None;
         }
-        // SAFETY: a non-null `list` is `Arc::as_ptr` of `state.current`,
-        // whose reference writers drop only after an RCU grace period that
-        // follows replacing `list` (`drop_after_grace_period`); we are in an
-        // RCU read-side critical section, so the count is still non-zero.
+        // SAFETY: a non-null `list` is `state.current`, dropped only a grace
+        // period after it is replaced (`drop_after_grace_period`); we are in
+        // an RCU read-side critical section, so its count is still non-zero.
         let borrowed = unsafe { ArcBorrow::from_raw(p) };
         Some(borrowed.into())
     }
@@ -632,12 +629,19 @@ impl Registry {
 
     /// Reports a task event to every engine that asked for `event`, in
     /// attach order, then waits while an engine holds the task stopped.
-    fn report_event(&self, event: Events, mut f: impl FnMut(&dyn Engine) -> Resume) {
+    /// `before_each` sees every attachment, in order, before its report.
+    fn report_event(
+        &self,
+        event: Events,
+        mut before_each: impl FnMut(&Attachment),
+        mut f: impl FnMut(&dyn Engine) -> Resume,
+    ) {
         let Some(list) = self.snapshot() else {
             return;
         };
         let mut action = Resume::Resume;
         for att in list.engines.iter() {
+            before_each(att);
             if !att.events().contains(event) {
                 continue;
             }
@@ -654,14 +658,14 @@ impl Registry {
 
     /// Reports that the task runs a new program.
     pub(crate) fn report_exec(&self, task: &Task, exec: &ExecReport<'_>) {
-        self.report_event(Events::EXEC, |e| e.report_exec(task, exec));
+        self.report_event(Events::EXEC, |_| {}, |e| e.report_exec(task, exec));
     }
 
     /// Reports that the task exits with `code`; returns the code the
     /// engines leave.
     pub(crate) fn report_exit(&self, task: &Task, code: i64) -> i64 {
         let mut exit = ExitReport::new(code);
-        self.report_event(Events::EXIT, |e| e.report_exit(task, &mut exit));
+        self.report_event(Events::EXIT, |_| {}, |e| e.report_exit(task, &mut exit));
         exit.code()
     }
 
@@ -670,13 +674,9 @@ impl Registry {
     /// A child its parent's tracer traces too gets the tracer at the same
     /// place among the engines that follow it here as in the parent.
     pub(crate) fn report_clone(&self, task: &Task, report: &CloneReport<'_>) {
-        let Some(list) = self.snapshot() else {
-            return;
-        };
         let ptrace_seq = self.ptrace_seq.load(Acquire);
         let mut ptrace_placed = false;
-        let mut action = Resume::Resume;
-        for att in list.engines.iter() {
+        let before_each = |att: &Attachment| {
             if !ptrace_placed && att.seq.load(Relaxed) > ptrace_seq {
                 report.place_child_tracer();
                 ptrace_placed = true;
@@ -687,20 +687,10 @@ impl Registry {
                 // it, as a fork that raced a detach would.
                 let _ = Self::inherit(att, report.child());
             }
-            if !att.events().contains(Events::CLONE) {
-                continue;
-            }
-            if let Some(answer) = self.call(att, |e| e.report_clone(task, report)) {
-                action = combine_resume(action, answer);
-                self.take_answer(att, answer);
-            }
-        }
-        drop(list);
+        };
+        self.report_event(Events::CLONE, before_each, |e| e.report_clone(task, report));
         if !ptrace_placed {
             report.place_child_tracer();
-        }
-        if action == Resume::Stop {
-            self.wait_while_stopped();
         }
     }
 
