@@ -180,9 +180,16 @@ struct counts {
 };
 
 /*
- * A tracee that measures its own loops; the tracer resumes it with
- * @request at every stop (PTRACE_SYSCALL or PTRACE_SYSEMU), emulating
- * getpid for SYSEMU.
+ * A tracee that measures its own loops, and its tracer, which resumes it
+ * at every stop with @request:
+ *  - PTRACE_SYSCALL: every call stops at entry and exit;
+ *  - PTRACE_SYSEMU: every call stops once and is skipped; the tracer
+ *    emulates getpid;
+ *  - PTRACE_SYSVM (as a mode): the tracer virtualizes getpid with
+ *    PTRACE_VM_SKIPCALL, its result set in the same PTRACE_MULTI call as
+ *    the resume, and lets every other call run without an exit stop
+ *    (PTRACE_VM_SKIPEXIT): one stop per call, as SYSEMU, without having to
+ *    emulate the calls it does not care about.
  */
 static int ptrace_monitor(long request, struct result *r, struct counts *c)
 {
@@ -211,9 +218,10 @@ static int ptrace_monitor(long request, struct result *r, struct counts *c)
 	memset(c, 0, sizeof(*c));
 	waitpid(pid, &status, 0);	/* the first SIGSTOP */
 	sw = switches_now(RUSAGE_SELF);
-	ptrace(request, pid, 0, 0);
+	ptrace(request == PTRACE_SYSVM ? PTRACE_SYSCALL : request, pid, 0, 0);
 	c->calls++;
 	for (long emulated = 0;;) {
+		struct user_regs_struct regs;
 		long next = request;
 
 		waitpid(pid, &status, 0);
@@ -225,9 +233,25 @@ static int ptrace_monitor(long request, struct result *r, struct counts *c)
 			break;
 		}
 		c->stops++;
-		if (request == PTRACE_SYSEMU) {
-			struct user_regs_struct regs;
+		if (request == PTRACE_SYSVM) {
+			struct ptrace_multi batch[2] = {
+				{ PTRACE_SETREGS, 0, &regs, 0 },
+				{ PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, 0, 0 },
+			};
 
+			/* Every stop is an entry stop: no exit stops. */
+			ptrace(PTRACE_GETREGS, pid, 0, &regs);
+			c->calls += 2;
+			if (regs.orig_rax != SYS_getpid) {
+				ptrace(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPEXIT, 0);
+				continue;
+			}
+			regs.rax = pid;
+			if (ptrace(PTRACE_MULTI, pid, batch, 2) != 2)
+				return -1;
+			continue;
+		}
+		if (request == PTRACE_SYSEMU) {
 			/* Every call is skipped: emulate getpid, "succeed" others. */
 			ptrace(PTRACE_GETREGS, pid, 0, &regs);
 			regs.rax = regs.orig_rax == SYS_getpid ? (unsigned long)pid : 0;
@@ -239,73 +263,6 @@ static int ptrace_monitor(long request, struct result *r, struct counts *c)
 		}
 		ptrace(next, pid, 0, 0);
 		c->calls++;
-	}
-	c->switches = switches_now(RUSAGE_SELF) - sw;
-	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
-		r->traced = -1;
-	close(p[0]);
-	waitpid(pid, NULL, 0);
-	return r->traced < 0 ? -1 : 0;
-}
-
-/*
- * A PTRACE_SYSVM monitor: it virtualizes getpid (PTRACE_VM_SKIPCALL, the
- * result set in the same PTRACE_MULTI call as the resume) and lets every
- * other call run without an exit stop (PTRACE_VM_SKIPEXIT): one stop per
- * call where a PTRACE_SYSCALL monitor needs two.
- */
-static int sysvm_monitor(struct result *r, struct counts *c)
-{
-	int p[2], status;
-	pid_t pid;
-	long sw;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		struct result res;
-
-		res.base = loop_ns(PTRACE_CALLS);
-		ptrace(PTRACE_TRACEME, 0, 0, 0);
-		raise(SIGSTOP);
-		res.traced = loop_ns(PTRACE_CALLS);
-		res.switches = 0;
-		raise(SIGSTOP);
-		if (write(p[1], &res, sizeof(res)) != sizeof(res))
-			_exit(2);
-		_exit(0);
-	}
-	close(p[1]);
-	memset(c, 0, sizeof(*c));
-	waitpid(pid, &status, 0);
-	sw = switches_now(RUSAGE_SELF);
-	ptrace(PTRACE_SYSCALL, pid, 0, 0);
-	c->calls++;
-	for (;;) {
-		struct user_regs_struct regs;
-		struct ptrace_multi batch[2] = {
-			{ PTRACE_SETREGS, 0, &regs, 0 },
-			{ PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, 0, 0 },
-		};
-
-		waitpid(pid, &status, 0);
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			break;
-		if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) {
-			ptrace(PTRACE_DETACH, pid, 0, 0);
-			break;
-		}
-		c->stops++;
-		ptrace(PTRACE_GETREGS, pid, 0, &regs);
-		c->calls += 2;
-		if (regs.orig_rax == SYS_getpid) {
-			regs.rax = pid;
-			if (ptrace(PTRACE_MULTI, pid, batch, 2) != 2)
-				return -1;
-		} else {
-			ptrace(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPEXIT, 0);
-		}
 	}
 	c->switches = switches_now(RUSAGE_SELF) - sw;
 	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
@@ -623,7 +580,7 @@ int main(void)
 			record("seccomp user notification", round, &r,
 			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
 			       c.switches / (double)PTRACE_CALLS);
-		if (!sysvm_monitor(&r, &c))
+		if (!ptrace_monitor(PTRACE_SYSVM, &r, &c))
 			record("ptrace monitor, SYSVM + MULTI", round, &r,
 			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
 			       c.switches / (double)PTRACE_CALLS);
