@@ -12,7 +12,8 @@
 
 use crate::engine_core::{
     Attach, CloneReport, DeathReport, Disposition, Engine, EngineHandle, Events, ExecReport,
-    ExitReport, Match, Resume, SyscallEntry, SyscallExit,
+    ExitReport, JobControl, Match, Resume, SignalAction, SignalReport, StopState, SyscallEntry,
+    SyscallExit,
 };
 use core::ptr;
 use kernel::bindings;
@@ -24,19 +25,25 @@ use kernel::task::Task;
 
 // utrace's values (include/linux/utrace.h).
 const UTRACE_STOP: u32 = bindings::utrace_resume_action_UTRACE_STOP;
+const UTRACE_INTERRUPT: u32 = bindings::utrace_resume_action_UTRACE_INTERRUPT;
 const UTRACE_REPORT: u32 = bindings::utrace_resume_action_UTRACE_REPORT;
+const UTRACE_SINGLESTEP: u32 = bindings::utrace_resume_action_UTRACE_SINGLESTEP;
+const UTRACE_BLOCKSTEP: u32 = bindings::utrace_resume_action_UTRACE_BLOCKSTEP;
 const UTRACE_RESUME: u32 = bindings::utrace_resume_action_UTRACE_RESUME;
 const UTRACE_DETACH: u32 = bindings::utrace_resume_action_UTRACE_DETACH;
 const RESUME_MASK: u32 = bindings::UTRACE_RESUME_MASK;
 const SYSCALL_ABORT: u32 = bindings::UTRACE_SYSCALL_ABORT;
 const SYSCALL_MASK: u32 = bindings::UTRACE_SYSCALL_MASK;
+const SYSCALL_RESUMED: u32 = bindings::UTRACE_SYSCALL_RESUMED;
+const SIGNAL_HOLD: u32 = bindings::UTRACE_SIGNAL_HOLD;
 const ATTACH_MATCH_OPS: c_int = bindings::UTRACE_ATTACH_MATCH_OPS as c_int;
 const ATTACH_MATCH_DATA: c_int = bindings::UTRACE_ATTACH_MATCH_DATA as c_int;
 const ATTACH_CREATE: c_int = bindings::UTRACE_ATTACH_CREATE as c_int;
 const ATTACH_EXCLUSIVE: c_int = bindings::UTRACE_ATTACH_EXCLUSIVE as c_int;
 
 /// A callback's answer, as engine-core's [`Resume`]. INTERRUPT,
-/// SINGLESTEP and BLOCKSTEP are not supported yet: they resume.
+/// SINGLESTEP and BLOCKSTEP are requests of `utrace_control()`; answered
+/// by a callback, they resume.
 fn resume_of(answer: u32) -> Resume {
     match answer & RESUME_MASK {
         UTRACE_STOP => Resume::Stop,
@@ -122,9 +129,10 @@ impl Engine for CEngine {
             Disposition::Abort(_) => SYSCALL_ABORT,
             Disposition::Run => 0,
         };
+        let resumed = if call.is_resumed() { SYSCALL_RESUMED } else { 0 };
         // SAFETY: the callback gets this engine and the task's registers,
         // in the task's own context, as the C API documents.
-        let answer = unsafe { f(UTRACE_RESUME | before, self.as_c(), call.raw_regs()) };
+        let answer = unsafe { f(UTRACE_RESUME | before | resumed, self.as_c(), call.raw_regs()) };
         if answer & SYSCALL_MASK == SYSCALL_ABORT {
             call.abort_with_register_result();
         } else {
@@ -182,6 +190,50 @@ impl Engine for CEngine {
         if let Some(f) = self.ops().report_death {
             // SAFETY: as for the other callbacks.
             unsafe { f(self.as_c(), death.group_dead()) }
+        }
+    }
+
+    fn report_signal(&self, _task: &Task, signal: &mut SignalReport<'_>) -> Resume {
+        let Some(f) = self.ops().report_signal else {
+            return Resume::Resume;
+        };
+        let hold = if signal.is_held() { SIGNAL_HOLD } else { 0 };
+        let before = UTRACE_RESUME | signal.action().bits() | hold;
+        // SAFETY: the siginfo is the one get_signal() dequeued, alive and
+        // unchanged for the report.
+        let answer = unsafe { f(before, self.as_c(), signal.raw_info()) };
+        // A disposition utrace-rs does not offer leaves the one before.
+        if let Ok(action) = SignalAction::from_bits(answer) {
+            signal.set_action(action);
+        }
+        signal.hold(answer & SIGNAL_HOLD != 0);
+        resume_of(answer)
+    }
+
+    fn report_jctl(&self, _task: &Task, what: JobControl) -> Resume {
+        let Some(f) = self.ops().report_jctl else {
+            return Resume::Resume;
+        };
+        let why = match what {
+            JobControl::Stopping => bindings::CLD_STOPPED,
+            JobControl::Continued => bindings::CLD_CONTINUED,
+        } as c_int;
+        // SAFETY: as for the other callbacks.
+        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), why) })
+    }
+
+    fn report_quiesce(&self, _task: &Task) -> Resume {
+        let Some(f) = self.ops().report_quiesce else {
+            return Resume::Resume;
+        };
+        // SAFETY: as for the other callbacks.
+        resume_of(unsafe { f(UTRACE_RESUME, self.as_c()) })
+    }
+
+    fn report_reap(&self, task: &Task) {
+        if let Some(f) = self.ops().report_reap {
+            // SAFETY: the reaper holds the task for the report.
+            unsafe { f(self.as_c(), task.as_ptr()) }
         }
     }
 
@@ -293,8 +345,9 @@ pub(crate) extern "C" fn utrace_rs_set_events(
     to_int(result)
 }
 
-/// `utrace_control()`: RESUME and DETACH; the other actions are not
-/// supported yet (`EOPNOTSUPP`).
+/// `utrace_control()`. STOP returns `-EINPROGRESS` while the task is not
+/// stopped yet; REPORT resumes a task this engine holds stopped asking
+/// for the event to be reported again, or asks for a quiesce report.
 #[no_mangle]
 pub(crate) extern "C" fn utrace_rs_control(
     engine: *mut bindings::utrace_engine,
@@ -302,11 +355,21 @@ pub(crate) extern "C" fn utrace_rs_control(
 ) -> c_int {
     // SAFETY: the C API's caller holds a reference on `engine`.
     let engine = unsafe { borrow(engine) };
+    let Ok(h) = engine.handle() else {
+        return ESRCH.to_errno();
+    };
     let result = match action {
-        UTRACE_RESUME => engine.handle().and_then(|h| h.resume()),
-        UTRACE_DETACH => engine.handle().and_then(|h| h.detach()),
-        UTRACE_REPORT => engine.handle().and_then(|h| h.resume_and_report()),
-        a if a < UTRACE_DETACH => Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32))),
+        UTRACE_STOP => match h.stop() {
+            Ok(StopState::Stopped) => Ok(()),
+            Ok(StopState::Pending) => Err(Error::from_errno(-(bindings::EINPROGRESS as i32))),
+            Err(e) => Err(e),
+        },
+        UTRACE_INTERRUPT => h.interrupt(),
+        UTRACE_REPORT => h.report(),
+        UTRACE_SINGLESTEP => h.resume_step(false),
+        UTRACE_BLOCKSTEP => h.resume_step(true),
+        UTRACE_RESUME => h.resume(),
+        UTRACE_DETACH => h.detach(),
         _ => Err(EINVAL),
     };
     to_int(result)

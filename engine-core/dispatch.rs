@@ -5,14 +5,16 @@
 //! Thin: each hook finds the current task's registry and hands over to it,
 //! with the task's user registers behind [`LiveRegs`].
 
-use super::policy::Disposition;
+use super::engine::Events;
+use super::policy::{Disposition, SignalClass, SIGNAL_HOLD};
 use super::report::{
-    CloneReport, DeathReport, ExecReport, PtraceStops, SyscallEntry, SyscallRegs, SYSCALL_ARGS,
+    CloneReport, DeathReport, ExecReport, JobControl, PtraceStops, SignalReport, SyscallEntry,
+    SyscallRegs, SYSCALL_ARGS,
 };
 use super::task;
 use core::ffi::CStr;
 use kernel::bindings;
-use kernel::ffi::{c_char, c_long, c_ulong};
+use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use kernel::str::CStrExt;
 use kernel::task::Task;
 
@@ -220,6 +222,85 @@ pub(crate) extern "C" fn __utrace_report_death(
 ) {
     let death = DeathReport::new(group_dead);
     task::with_current_registry(|task, reg| reg.report_death(task, &death));
+}
+
+/// Whether the current task's engines want signals of `class` (one
+/// `UTRACE_EVENT_SIGNAL_*` bit) reported; called under siglock.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_signal_wanted(class: c_uint) -> bool {
+    let class = Events::from_raw(class);
+    task::with_current_registry(|_, reg| reg.wants_signal(class)).unwrap_or(false)
+}
+
+/// The current task dequeued `signr` (`info`) of `class` (called from
+/// `__utrace_report_signal()` with siglock dropped). Returns the
+/// `UTRACE_SIGNAL_*` disposition, with `UTRACE_SIGNAL_HOLD` for a signal
+/// to put back.
+#[no_mangle]
+pub(crate) extern "C" fn utrace_signal_report(
+    signr: c_int,
+    info: *mut bindings::kernel_siginfo,
+    class: c_uint,
+) -> c_int {
+    let Ok(class) = SignalClass::from_event(Events::from_raw(class)) else {
+        return 0;
+    };
+    // SAFETY: get_signal() passes the siginfo it dequeued into, valid and
+    // not shared across this call.
+    let code = unsafe { task::utrace_helper_siginfo_code(info) };
+    // SAFETY: as above.
+    let errno = unsafe { task::utrace_helper_siginfo_errno(info) };
+    let mut report = SignalReport::new(signr, code, errno, class, info);
+    let decided = task::with_current_registry(|task, reg| reg.report_signal(task, &mut report));
+    match decided {
+        // The values are below 0x200: they fit a C int.
+        Some((action, hold)) => (action.bits() | if hold { SIGNAL_HOLD } else { 0 }) as c_int,
+        None => 0,
+    }
+}
+
+/// The current task is at a safe point a handle asked for (the task_work
+/// queued by `utrace_helper_kick()`).
+#[no_mangle]
+pub(crate) extern "C" fn utrace_quiesce_report() {
+    task::with_current_registry(|task, reg| reg.report_quiesce(task));
+}
+
+/// The current task is about to take part in a group stop
+/// (`CLD_STOPPED`), or was continued (`CLD_CONTINUED`); no lock held.
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_report_jctl(why: c_int) {
+    let what = match why as u32 {
+        bindings::CLD_STOPPED => JobControl::Stopping,
+        _ => JobControl::Continued,
+    };
+    task::with_current_registry(|task, reg| reg.report_jctl(task, what));
+}
+
+/// Whether engines of `task` asked for signals of the classes `events`
+/// (called by signal senders with the task's siglock held, maybe in IRQ
+/// context).
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_wants_signals(
+    task: *mut bindings::task_struct,
+    events: c_uint,
+) -> bool {
+    // SAFETY: signal senders hold a reference on `task` or are in an RCU
+    // read-side section; `Task` is a transparent wrapper of task_struct.
+    let task: &Task = unsafe { &*task.cast::<Task>() };
+    task::registry(task).is_some_and(|r| r.wants_signal(Events::from_raw(events)))
+}
+
+/// `task` is being reaped (called from `release_task()` by the reaper).
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_report_reap(task: *mut bindings::task_struct) {
+    // SAFETY: release_task() is handed a task its caller holds until the
+    // last put_task_struct, after this call; `Task` is a transparent
+    // wrapper of task_struct.
+    let task: &Task = unsafe { &*task.cast::<Task>() };
+    if let Some(reg) = task::registry(task) {
+        reg.report_reap(task);
+    }
 }
 
 /// A task_struct is being freed: drops its registry.

@@ -9,21 +9,31 @@
 //! time, with no lock held: they may sleep and may allocate.
 
 use super::policy::Resume;
-use super::report::{CloneReport, DeathReport, ExecReport, ExitReport, SyscallEntry, SyscallExit};
+use super::report::{
+    CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalReport, SyscallEntry,
+    SyscallExit,
+};
 use kernel::prelude::*;
 use kernel::task::Task;
 
 /// A set of events an engine asks to be told about.
 ///
 /// The bit values are utrace's (`UTRACE_EVENT(x)`), so that the C ABI can
-/// pass them through unchanged. Only the events engine-core reports today
-/// are accepted by [`Events::from_bits`].
+/// pass them through unchanged; [`Events::from_bits`] accepts every event
+/// engine-core reports.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Events(u32);
 
 impl Events {
     /// No events: the engine stays attached but is never called.
     pub const NONE: Events = Events(0);
+    /// The task is at a safe point a handle asked for (a stop, an
+    /// interrupt or a report request), reported in attach order.
+    pub const QUIESCE: Events = Events(1 << 0);
+    /// The dead task is reaped: reported, in the reaper's context, to the
+    /// engines that asked (they stay attached past the death report until
+    /// then), which are then detached.
+    pub const REAP: Events = Events(1 << 1);
     /// The task created a task (process or thread), reported in attach
     /// order before the child first runs.
     pub const CLONE: Events = Events(1 << 2);
@@ -42,10 +52,34 @@ impl Events {
     pub const SYSCALL_EXIT: Events = Events(1 << 7);
     /// Both sides of every syscall.
     pub const SYSCALL: Events = Events(Self::SYSCALL_ENTRY.0 | Self::SYSCALL_EXIT.0);
+    /// A signal the task would run a handler for.
+    pub const SIGNAL: Events = Events(1 << 8);
+    /// A signal the task ignores (SIG_IGN, or ignored by default).
+    pub const SIGNAL_IGN: Events = Events(1 << 9);
+    /// A signal whose default action, taken, stops the thread group.
+    pub const SIGNAL_STOP: Events = Events(1 << 10);
+    /// A signal whose default action, taken, kills the process.
+    pub const SIGNAL_TERM: Events = Events(1 << 11);
+    /// A signal whose default action, taken, kills and dumps core.
+    pub const SIGNAL_CORE: Events = Events(1 << 12);
+    /// Every signal the task dequeues (but SIGKILL).
+    pub const SIGNAL_ALL: Events = Events(0x1f << 8);
+    /// The task is about to take part in a job-control stop, or was
+    /// continued from one; reported in attach order.
+    pub const JCTL: Events = Events(1 << 13);
 
-    /// Every event engine-core can report today.
-    pub const SUPPORTED: Events =
-        Events(Self::SYSCALL.0 | Self::CLONE.0 | Self::EXEC.0 | Self::EXIT.0 | Self::DEATH.0);
+    /// Every event engine-core reports.
+    pub const SUPPORTED: Events = Events(
+        Self::QUIESCE.0
+            | Self::REAP.0
+            | Self::SYSCALL.0
+            | Self::CLONE.0
+            | Self::EXEC.0
+            | Self::EXIT.0
+            | Self::DEATH.0
+            | Self::SIGNAL_ALL.0
+            | Self::JCTL.0,
+    );
 
     /// The mask from its raw bits; `EINVAL` for a bit engine-core does not
     /// report (the mask is refused whole, nothing is changed).
@@ -54,6 +88,11 @@ impl Events {
             return Err(EINVAL);
         }
         Ok(Events(bits))
+    }
+
+    /// The events of `bits` that engine-core reports, the others dropped.
+    pub(crate) const fn from_raw(bits: u32) -> Events {
+        Events(bits & Self::SUPPORTED.0)
     }
 
     /// Both sets of events.
@@ -127,9 +166,42 @@ pub trait Engine: Send + Sync + 'static {
         Resume::Resume
     }
 
-    /// The task is dead. Called in attach order, then every engine is
-    /// detached (the answer does not matter: none can keep it).
+    /// The task is dead. Called in attach order; then every engine is
+    /// detached, but those that asked for [`Events::REAP`], which stay
+    /// until the task is reaped.
     fn report_death(&self, _task: &Task, _death: &DeathReport) {}
+
+    /// The task dequeued a signal: `signal` tells which, under which
+    /// `Events::SIGNAL*` class, and what the engines before chose to do
+    /// with it. Called in attach order, after ptrace's signal stop; the
+    /// last engine called decides ([`SignalReport::set_action`],
+    /// [`SignalReport::hold`]). SIGKILL is never reported.
+    fn report_signal(&self, _task: &Task, _signal: &mut SignalReport<'_>) -> Resume {
+        Resume::Resume
+    }
+
+    /// The task is about to take part in a job-control (group) stop, or
+    /// was just continued from one. Called in attach order.
+    fn report_jctl(&self, _task: &Task, _what: JobControl) -> Resume {
+        Resume::Resume
+    }
+
+    /// The task is at a safe point a handle asked for
+    /// ([`EngineHandle::stop`], [`EngineHandle::interrupt`],
+    /// [`EngineHandle::request_report`]): between two instructions of its
+    /// program, with its registers saved. Called in attach order.
+    ///
+    /// [`EngineHandle::stop`]: super::EngineHandle::stop
+    /// [`EngineHandle::interrupt`]: super::EngineHandle::interrupt
+    /// [`EngineHandle::request_report`]: super::EngineHandle::request_report
+    fn report_quiesce(&self, _task: &Task) -> Resume {
+        Resume::Resume
+    }
+
+    /// The dead task is reaped. Called in the reaper's context (not the
+    /// task's), maybe under locks of the reaper's: it must not sleep long
+    /// or attach engines. The engine is detached next.
+    fn report_reap(&self, _task: &Task) {}
 
     /// The engine was just detached (by a handle, by its own
     /// [`Resume::Detach`], or by the task's death). Called once, by the

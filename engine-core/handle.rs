@@ -12,7 +12,7 @@
 
 use super::engine::{Engine, Events};
 use super::policy::{AttachRequest, MatchBy};
-use super::registry::{Attachment, Registry};
+use super::registry::{Attachment, Registry, StopState};
 use super::task;
 use core::any::TypeId;
 use core::marker::PhantomData;
@@ -203,11 +203,7 @@ impl<E: Engine> EngineHandle<E> {
     /// Lets the task go on if this engine held it stopped: `ESRCH` once the
     /// engine is detached.
     pub fn resume(&self) -> Result {
-        if self.attachment.is_detached() {
-            return Err(ESRCH);
-        }
-        self.registry.release_stop(&self.attachment);
-        Ok(())
+        self.registry.resume(&self.attachment)
     }
 
     /// Lets the task go on if this engine held it stopped, and asks for
@@ -218,6 +214,54 @@ impl<E: Engine> EngineHandle<E> {
     /// [`SyscallEntry::is_resumed`]: super::SyscallEntry::is_resumed
     pub fn resume_and_report(&self) -> Result {
         self.registry.resume_and_report(&self.attachment)
+    }
+
+    /// Stops the task for this engine (utrace's `UTRACE_STOP` control):
+    /// at once if it is already parked in a stop, else at its next safe
+    /// point, where engines with [`Events::QUIESCE`] get a quiesce report;
+    /// an interruptible sleep is broken (and the syscall restarted) to get
+    /// there. The task stays stopped until this engine resumes it
+    /// ([`EngineHandle::resume`]) or a fatal signal comes. `ESRCH` once the
+    /// engine is detached or the task is dying, `ENOMEM`.
+    pub fn stop(&self) -> Result<StopState> {
+        self.registry.stop(&self.attachment)
+    }
+
+    /// Asks for a quiesce report at the task's next safe point, breaking
+    /// an interruptible sleep to get there (`UTRACE_INTERRUPT`). `EINVAL`
+    /// unless the engine asked for [`Events::QUIESCE`]; `ESRCH` once it is
+    /// detached or the task is dying.
+    pub fn interrupt(&self) -> Result {
+        self.registry.request_report(&self.attachment, true)
+    }
+
+    /// Asks for a quiesce report when the task next returns to user mode,
+    /// without breaking a sleep (`UTRACE_REPORT`); errors as
+    /// [`EngineHandle::interrupt`].
+    pub fn request_report(&self) -> Result {
+        self.registry.request_report(&self.attachment, false)
+    }
+
+    /// Lets the task go on from this engine's stop for one instruction
+    /// (`block`: until the next branch); the trap comes back as a SIGTRAP
+    /// signal report (`TRAP_TRACE` or `TRAP_BRANCH`), after which the task
+    /// runs on normally. A task this engine does not hold stopped takes
+    /// the step after its next quiesce report. `EOPNOTSUPP` where the
+    /// architecture cannot step so.
+    pub fn resume_step(&self, block: bool) -> Result {
+        self.registry.resume_step(&self.attachment, block)
+    }
+
+    /// utrace's `UTRACE_REPORT` control: if this engine holds the task
+    /// stopped, [`EngineHandle::resume_and_report`]; otherwise
+    /// [`EngineHandle::request_report`].
+    pub fn report(&self) -> Result {
+        self.registry.report(&self.attachment)
+    }
+
+    /// Whether the task is parked in a stop (for this engine or another).
+    pub fn is_task_stopped(&self) -> bool {
+        self.registry.is_parked()
     }
 
     /// Whether the engine is detached.

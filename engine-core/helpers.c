@@ -10,6 +10,8 @@
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/utrace.h>
 #include <linux/wait.h>
 #include <asm/syscall.h>
@@ -173,4 +175,117 @@ void utrace_helper_edit_group_exit_code(long orig, long code)
 	    signal->group_exit_code == orig)
 		signal->group_exit_code = code;
 	spin_unlock_irq(&current->sighand->siglock);
+}
+
+/*
+ * Whether the current task is exiting, or its thread group is being taken
+ * down: it stops for no engine any more, as no new SIGKILL could end the
+ * stop (complete_signal() drops those once SIGNAL_GROUP_EXIT is set).
+ */
+bool utrace_helper_current_exiting(void)
+{
+	return (current->flags & PF_EXITING) ||
+	       (READ_ONCE(current->signal->flags) & SIGNAL_GROUP_EXIT) ||
+	       READ_ONCE(current->signal->group_exec_task);
+}
+
+/*
+ * Signals.  get_signal() calls this with siglock held, for a task with a
+ * registry; the engines run without it (as ptrace's signal stop does) and
+ * the Rust side (utrace_signal_report()) returns the disposition they
+ * chose, or'd with UTRACE_SIGNAL_HOLD for a signal to put back.  @class is
+ * the UTRACE_EVENT_SIGNAL_* bit of what the task's sigaction would do.
+ */
+int __utrace_report_signal(int signr, struct kernel_siginfo *info,
+			   enum pid_type type)
+{
+	struct sighand_struct *sighand = current->sighand;
+	__sighandler_t handler = sighand->action[signr - 1].sa.sa_handler;
+	unsigned int class;
+	int act;
+
+	if (handler == SIG_IGN ||
+	    (handler == SIG_DFL && sig_kernel_ignore(signr)))
+		class = UTRACE_EVENT_SIGNAL_IGN;
+	else if (handler != SIG_DFL)
+		class = UTRACE_EVENT_SIGNAL;
+	else if (sig_kernel_stop(signr))
+		class = UTRACE_EVENT_SIGNAL_STOP;
+	else if (sig_kernel_coredump(signr))
+		class = UTRACE_EVENT_SIGNAL_CORE;
+	else
+		class = UTRACE_EVENT_SIGNAL_TERM;
+
+	if (!utrace_signal_wanted(class))
+		return UTRACE_SIGNAL_DELIVER;
+
+	spin_unlock_irq(&sighand->siglock);
+	act = utrace_signal_report(signr, info, class);
+	spin_lock_irq(&sighand->siglock);
+
+	if (act & UTRACE_SIGNAL_HOLD) {
+		/* Back in the queue: get_signal() finds it again. */
+		send_signal_locked(signr, info, current, type);
+		return UTRACE_SIGNAL_IGN;
+	}
+	return act & UTRACE_SIGNAL_MASK;
+}
+
+int utrace_helper_siginfo_code(const struct kernel_siginfo *info)
+{
+	return info->si_code;
+}
+
+int utrace_helper_siginfo_errno(const struct kernel_siginfo *info)
+{
+	return info->si_errno;
+}
+
+/*
+ * Quiesce: utrace_helper_kick() makes @task run the engines' quiesce
+ * report at its next safe point (the next return to user mode, or the
+ * next look at its signals), through task_work.  @interrupt also breaks an
+ * interruptible sleep, as a signal would, and the syscall restarts.
+ */
+struct utrace_kick {
+	struct callback_head work;
+};
+
+static void utrace_kick_work(struct callback_head *work)
+{
+	kfree(container_of(work, struct utrace_kick, work));
+	utrace_quiesce_report();
+}
+
+int utrace_helper_kick(struct task_struct *task, bool interrupt)
+{
+	struct utrace_kick *kick = kmalloc(sizeof(*kick), GFP_KERNEL);
+	int ret;
+
+	if (!kick)
+		return -ENOMEM;
+	init_task_work(&kick->work, utrace_kick_work);
+	ret = task_work_add(task, &kick->work,
+			    interrupt ? TWA_SIGNAL : TWA_RESUME);
+	if (ret)
+		kfree(kick);
+	return ret;
+}
+
+/* Stepping, by the current task leaving a stop: 0 off, 1 single, 2 block. */
+void utrace_helper_set_step(int how)
+{
+	if (how == 2)
+		user_enable_block_step(current);
+	else if (how == 1)
+		user_enable_single_step(current);
+	else
+		user_disable_single_step(current);
+}
+
+/* Bit 0: single-step is supported.  Bit 1: block-step is. */
+unsigned int utrace_helper_step_support(void)
+{
+	return (arch_has_single_step() ? 1 : 0) |
+	       (arch_has_block_step() ? 2 : 0);
 }

@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 
+struct kernel_siginfo;
 struct pt_regs;
 struct task_struct;
 struct utrace;
@@ -39,5 +40,17 @@ struct utrace *utrace_helper_registry_take(struct task_struct *task);
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_edit_group_exit_code(long orig, long code);
+bool utrace_helper_current_exiting(void);
+int utrace_helper_siginfo_code(const struct kernel_siginfo *info);
+int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);
+int utrace_helper_kick(struct task_struct *task, bool interrupt);
+void utrace_helper_set_step(int how);
+unsigned int utrace_helper_step_support(void);
+
+/* Implemented in Rust (dispatch.rs). */
+bool utrace_signal_wanted(unsigned int class);
+int utrace_signal_report(int signr, struct kernel_siginfo *info,
+			 unsigned int class);
+void utrace_quiesce_report(void);
 
 #endif /* UTRACE_ENGINE_CORE_HELPERS_H */

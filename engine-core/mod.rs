@@ -12,7 +12,12 @@
 //! - **syscall entry: reverse attach order** — the engine attached last is
 //!   closest to user mode and sees the call as the program made it;
 //! - **syscall exit: attach order** — the same engine sees the result last,
-//!   as the program gets it.
+//!   as the program gets it;
+//! - **every other event** (clone, exec, exit, death, reap, signal,
+//!   job control, quiesce): attach order.
+//!
+//! A handle can also stop the task from outside, ask for a quiesce report
+//! at its next safe point, and resume it, for one step if need be.
 //!
 //! `policy` holds these rules as pure functions; `registry` the locking
 //! (RCU-published engine lists, no lock across callbacks); `task` and
@@ -34,8 +39,9 @@ mod tests;
 
 pub use engine::{Engine, Events};
 pub use handle::{Attach, EngineHandle, Match};
-pub use policy::{Disposition, Resume};
+pub use policy::{Disposition, Resume, SignalAction, SignalClass};
+pub use registry::StopState;
 pub use report::{
-    Arg, CloneReport, DeathReport, ExecReport, ExitReport, SyscallEntry, SyscallExit, SyscallRegs,
-    SYSCALL_ARGS,
+    Arg, CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalReport, SyscallEntry,
+    SyscallExit, SyscallRegs, SYSCALL_ARGS,
 };

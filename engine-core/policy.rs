@@ -15,9 +15,25 @@
 //! - **syscall disposition**: each engine sees the one left by the engines
 //!   before it; the last engine called decides;
 //! - **attach**: a lookup or a creation, optionally exclusive, matching
-//!   existing attachments by engine type or by engine data.
+//!   existing attachments by engine type or by engine data;
+//! - **signals**: each engine sees the disposition the engines before it
+//!   chose; the last one called decides; a held signal stops the task;
+//! - **control and tear-down**: which requests a handle may make of a task
+//!   in which phase of its life, and with which errno it is refused.
 
+use super::engine::Events;
+use kernel::bindings;
 use kernel::prelude::*;
+
+/// `EALREADY`, which `kernel::error::code` does not name.
+pub(crate) fn ealready() -> Error {
+    Error::from_errno(-(bindings::EALREADY as i32))
+}
+
+/// `EOPNOTSUPP`, which `kernel::error::code` does not name.
+pub(crate) fn eopnotsupp() -> Error {
+    Error::from_errno(-(bindings::EOPNOTSUPP as i32))
+}
 
 /// Which side of a syscall a report is for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -184,6 +200,174 @@ pub fn check_target(state: TargetState) -> Result {
     } else {
         Ok(())
     }
+}
+
+/// What the task does with a signal, as the engines choose it (utrace's
+/// `UTRACE_SIGNAL_*` values).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SignalAction {
+    /// What the task's sigaction says: run the handler, or the default.
+    Deliver,
+    /// Drop the signal.
+    Ignore,
+    /// Kill the process, as a fatal signal with no core dump would.
+    Terminate,
+    /// Kill the process and dump core.
+    CoreDump,
+    /// Stop the thread group, as SIGSTOP would.
+    Stop,
+}
+
+/// `UTRACE_SIGNAL_HOLD`: put the signal back in the queue.
+pub const SIGNAL_HOLD: u32 = 0x100;
+/// `UTRACE_SIGNAL_MASK`: the disposition bits of an answer.
+pub const SIGNAL_MASK: u32 = 0xf0;
+
+impl SignalAction {
+    /// The `UTRACE_SIGNAL_*` value.
+    pub fn bits(self) -> u32 {
+        match self {
+            SignalAction::Deliver => 0x00,
+            SignalAction::Ignore => 0x10,
+            SignalAction::Terminate => 0x20,
+            SignalAction::CoreDump => 0x30,
+            SignalAction::Stop => 0x40,
+        }
+    }
+
+    /// The disposition in the `UTRACE_SIGNAL_MASK` bits of `answer`:
+    /// `EINVAL` for utrace's TSTP, REPORT and HANDLER (which utrace-rs
+    /// does not offer) and anything else.
+    pub fn from_bits(answer: u32) -> Result<SignalAction> {
+        Ok(match answer & SIGNAL_MASK {
+            0x00 => SignalAction::Deliver,
+            0x10 => SignalAction::Ignore,
+            0x20 => SignalAction::Terminate,
+            0x30 => SignalAction::CoreDump,
+            0x40 => SignalAction::Stop,
+            _ => return Err(EINVAL),
+        })
+    }
+}
+
+/// What the task's own sigaction would do with a signal: it decides under
+/// which `Events::SIGNAL*` bit the signal is reported.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SignalClass {
+    /// A handler runs.
+    Handler,
+    /// Nothing happens (SIG_IGN, or ignored by default).
+    Ignore,
+    /// The default stops the thread group.
+    Stop,
+    /// The default kills the process.
+    Terminate,
+    /// The default kills the process and dumps core.
+    CoreDump,
+}
+
+impl SignalClass {
+    /// The event bit signals of this class are reported under.
+    pub fn event(self) -> Events {
+        match self {
+            SignalClass::Handler => Events::SIGNAL,
+            SignalClass::Ignore => Events::SIGNAL_IGN,
+            SignalClass::Stop => Events::SIGNAL_STOP,
+            SignalClass::Terminate => Events::SIGNAL_TERM,
+            SignalClass::CoreDump => Events::SIGNAL_CORE,
+        }
+    }
+
+    /// The class whose event bit is `bit` (one bit): `EINVAL` otherwise.
+    pub fn from_event(bit: Events) -> Result<SignalClass> {
+        [
+            SignalClass::Handler,
+            SignalClass::Ignore,
+            SignalClass::Stop,
+            SignalClass::Terminate,
+            SignalClass::CoreDump,
+        ]
+        .into_iter()
+        .find(|c| c.event() == bit)
+        .ok_or(EINVAL)
+    }
+}
+
+/// Where a task is in its life, as tear-down rules see it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Phase {
+    /// Running (or stopped): everything is allowed.
+    Alive,
+    /// Its death report is running.
+    Dying,
+    /// Dead: only engines that asked for its reap are still attached.
+    Dead,
+}
+
+/// A request a handle makes of its task (utrace's `utrace_control()`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Control {
+    /// Stop the task at its next safe point.
+    Stop,
+    /// A quiesce report at the next safe point, breaking a sleep.
+    Interrupt,
+    /// A quiesce report at the next return to user mode.
+    Report,
+    /// Resume for one instruction.
+    SingleStep,
+    /// Resume until the next branch.
+    BlockStep,
+    /// Resume.
+    Resume,
+    /// Detach the engine.
+    Detach,
+}
+
+/// What the architecture offers for stepping.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct StepSupport {
+    /// `arch_has_single_step()`.
+    pub single: bool,
+    /// `arch_has_block_step()`.
+    pub block: bool,
+}
+
+/// Whether a handle may make request `ctl` of a task in `phase`; `events`
+/// are its engine's. Errors, as utrace's:
+/// - `EALREADY`: a detach while the death report runs (the engine is
+///   detached when it ends anyway);
+/// - `ESRCH`: anything but a detach on a dead task;
+/// - `EINVAL`: a report or interrupt for an engine without
+///   [`Events::QUIESCE`] (it would never see it);
+/// - `EOPNOTSUPP`: a step the architecture cannot do.
+pub fn check_control(ctl: Control, phase: Phase, events: Events, step: StepSupport) -> Result {
+    match (ctl, phase) {
+        (Control::Detach, Phase::Dying) => return Err(ealready()),
+        (Control::Detach, _) => return Ok(()),
+        (_, Phase::Dying | Phase::Dead) => return Err(ESRCH),
+        (_, Phase::Alive) => {}
+    }
+    match ctl {
+        Control::Interrupt | Control::Report if !events.contains(Events::QUIESCE) => Err(EINVAL),
+        Control::SingleStep if !step.single => Err(eopnotsupp()),
+        Control::BlockStep if !step.block => Err(eopnotsupp()),
+        _ => Ok(()),
+    }
+}
+
+/// Whether an engine's events may change from `old` to `new` in `phase`:
+/// `EALREADY` for clearing [`Events::DEATH`] once the death report began,
+/// or for asking for the death or quiesce report of a dying or dead task.
+pub fn check_set_events(phase: Phase, old: Events, new: Events) -> Result {
+    if phase == Phase::Alive {
+        return Ok(());
+    }
+    let cleared_death = old.contains(Events::DEATH) && !new.contains(Events::DEATH);
+    let added = Events::from_raw(new.bits() & !old.bits());
+    if cleared_death || added.intersects(Events::DEATH | Events::QUIESCE) {
+        return Err(ealready());
+    }
+    Ok(())
 }
 
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
@@ -366,5 +550,82 @@ mod tests {
             exiting: true,
         };
         assert_eq!(check_target(both), Err(EPERM));
+    }
+
+    #[test]
+    fn signal_action_bits_round_trip() {
+        for a in [
+            SignalAction::Deliver,
+            SignalAction::Ignore,
+            SignalAction::Terminate,
+            SignalAction::CoreDump,
+            SignalAction::Stop,
+        ] {
+            assert_eq!(SignalAction::from_bits(a.bits()), Ok(a));
+            assert_eq!(SignalAction::from_bits(a.bits() | SIGNAL_HOLD), Ok(a));
+        }
+        // utrace's TSTP, REPORT and HANDLER are not offered.
+        for bits in [0x50, 0x60, 0x70, 0xf0] {
+            assert_eq!(SignalAction::from_bits(bits), Err(EINVAL));
+        }
+    }
+
+    #[test]
+    fn signal_classes_have_one_event_each() {
+        let mut all = Events::NONE;
+        for c in [
+            SignalClass::Handler,
+            SignalClass::Ignore,
+            SignalClass::Stop,
+            SignalClass::Terminate,
+            SignalClass::CoreDump,
+        ] {
+            assert!(!all.intersects(c.event()));
+            all = all | c.event();
+            assert_eq!(SignalClass::from_event(c.event()), Ok(c));
+        }
+        assert_eq!(all, Events::SIGNAL_ALL);
+        assert_eq!(SignalClass::from_event(Events::SIGNAL_ALL), Err(EINVAL));
+        assert_eq!(SignalClass::from_event(Events::EXEC), Err(EINVAL));
+    }
+
+    #[test]
+    fn control_rules() {
+        let both = StepSupport { single: true, block: true };
+        let none = StepSupport { single: false, block: false };
+        let q = Events::QUIESCE;
+        let n = Events::NONE;
+        assert_eq!(check_control(Control::Stop, Phase::Alive, n, both), Ok(()));
+        assert_eq!(check_control(Control::Resume, Phase::Alive, n, both), Ok(()));
+        assert_eq!(check_control(Control::Report, Phase::Alive, n, both), Err(EINVAL));
+        assert_eq!(check_control(Control::Interrupt, Phase::Alive, n, both), Err(EINVAL));
+        assert_eq!(check_control(Control::Report, Phase::Alive, q, both), Ok(()));
+        assert_eq!(check_control(Control::Interrupt, Phase::Alive, q, both), Ok(()));
+        assert_eq!(check_control(Control::SingleStep, Phase::Alive, n, both), Ok(()));
+        assert_eq!(check_control(Control::SingleStep, Phase::Alive, n, none), Err(eopnotsupp()));
+        assert_eq!(check_control(Control::BlockStep, Phase::Alive, n, none), Err(eopnotsupp()));
+        for ctl in [Control::Stop, Control::Report, Control::Resume, Control::SingleStep] {
+            assert_eq!(check_control(ctl, Phase::Dying, q, both), Err(ESRCH));
+            assert_eq!(check_control(ctl, Phase::Dead, q, both), Err(ESRCH));
+        }
+        assert_eq!(check_control(Control::Detach, Phase::Dying, n, both), Err(ealready()));
+        assert_eq!(check_control(Control::Detach, Phase::Dead, n, both), Ok(()));
+        assert_eq!(check_control(Control::Detach, Phase::Alive, n, none), Ok(()));
+    }
+
+    #[test]
+    fn set_events_rules() {
+        let d = Events::DEATH;
+        let r = Events::REAP;
+        assert_eq!(check_set_events(Phase::Alive, d, Events::NONE), Ok(()));
+        assert_eq!(check_set_events(Phase::Alive, Events::NONE, Events::QUIESCE), Ok(()));
+        for p in [Phase::Dying, Phase::Dead] {
+            assert_eq!(check_set_events(p, d, Events::NONE), Err(ealready()));
+            assert_eq!(check_set_events(p, r, r | d), Err(ealready()));
+            assert_eq!(check_set_events(p, r, r | Events::QUIESCE), Err(ealready()));
+            // Keeping DEATH, or dropping other events, is fine.
+            assert_eq!(check_set_events(p, d | r, d), Ok(()));
+            assert_eq!(check_set_events(p, d, d | r), Ok(()));
+        }
     }
 }

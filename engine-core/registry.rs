@@ -23,15 +23,26 @@
 //!
 //! [`Registry::reporting`] names the attachment whose callback is running,
 //! so that [`Registry::barrier`] can wait for it to return.
-
+//!
+//! # Stops
+//!
+//! An engine holds the task stopped by answering [`Resume::Stop`], or from
+//! outside with [`Registry::stop`]; [`Registry::stops`] counts the engines
+//! that hold it. The task parks (sleeps killably) at the end of any report
+//! while the count is not zero, and [`Registry::parked`] says it does. A
+//! stop asked for from outside reaches a running or sleeping task through
+//! a task_work "kick": the task runs its quiesce report at its next safe
+//! point and parks there. An exiting task never parks: a fatal signal
+//! could no longer wake it.
 use super::engine::{Engine, Events};
 use super::policy::{
-    combine_resume, decide_attach, ptrace_slot, report_step, AttachDecision, AttachRequest,
-    Disposition, MatchBy, Reporter, Resume, SyscallSide,
+    check_control, check_set_events, combine_resume, decide_attach, ptrace_slot, report_step,
+    AttachDecision, AttachRequest, Control, Disposition, MatchBy, Phase, Reporter, Resume,
+    SignalAction, SyscallSide,
 };
 use super::report::{
-    CloneReport, DeathReport, ExecReport, ExitReport, PtraceStops, SyscallEntry, SyscallExit,
-    SyscallRegs,
+    CloneReport, DeathReport, ExecReport, ExitReport, JobControl, PtraceStops, SignalReport,
+    SyscallEntry, SyscallExit, SyscallRegs,
 };
 use super::task;
 use core::any::TypeId;
@@ -143,8 +154,29 @@ enum Owner {
 struct State {
     /// The published list (also reachable through [`Registry::list`]).
     current: Option<Arc<EngineList>>,
-    /// The death of the task was reported: no more attachments.
-    dead: bool,
+    /// Where the task is in its life: no attachments once it is dying.
+    phase: Phase,
+}
+
+/// Whether a task leaving a stop goes on, was killed, or was asked for
+/// another report of the same event.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Settled {
+    /// It was not stopped, or was resumed.
+    Go,
+    /// A fatal signal ended the stop (or the task is exiting).
+    Killed,
+    /// An engine resumed it asking for another report.
+    Again,
+}
+
+/// Whether [`Registry::stop`] found the task stopped.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StopState {
+    /// The task is parked, and stays so until the engine resumes it.
+    Stopped,
+    /// The task stops at its next safe point (utrace's `-EINPROGRESS`).
+    Pending,
 }
 
 /// The engines of one task.
@@ -168,6 +200,18 @@ pub(crate) struct Registry {
     /// The sequence number the task's tracer attached at: 0 (before every
     /// engine) unless it attached while the task had this registry.
     ptrace_seq: Atomic<u64>,
+    /// The task is parked in a stop (set and cleared by the task).
+    parked: AtomicFlag,
+    /// A kick that breaks sleeps is queued on the task and has not run.
+    kick_interrupt: AtomicFlag,
+    /// A kick of either kind is queued and has not run.
+    kick_pending: AtomicFlag,
+    /// The step to take when the task leaves its stop: 0 none, 1 single,
+    /// 2 block (`utrace_helper_set_step()`'s values).
+    step_request: Atomic<i32>,
+    /// The task turned stepping on for its engines (only the task touches
+    /// it).
+    stepping: AtomicFlag,
 }
 
 // SAFETY: `owner` is the only field that is not `Send` by itself; the
@@ -181,7 +225,10 @@ impl Registry {
     fn new(owner: Owner) -> impl PinInit<Self, Error> {
         try_pin_init!(Registry {
             owner,
-            state <- kernel::new_mutex!(State { current: None, dead: false }, "utrace::Registry::state"),
+            state <- kernel::new_mutex!(
+                State { current: None, phase: Phase::Alive },
+                "utrace::Registry::state"
+            ),
             list: Atomic::new(ptr::null_mut()),
             reporting: Atomic::new(ptr::null_mut()),
             entry_aborted: AtomicFlag::new(false),
@@ -189,6 +236,11 @@ impl Registry {
             report_again: AtomicFlag::new(false),
             next_seq: Atomic::new(1),
             ptrace_seq: Atomic::new(0),
+            parked: AtomicFlag::new(false),
+            kick_interrupt: AtomicFlag::new(false),
+            kick_pending: AtomicFlag::new(false),
+            step_request: Atomic::new(0),
+            stepping: AtomicFlag::new(false),
         }? Error)
     }
 
@@ -222,7 +274,7 @@ impl Registry {
         };
         super::policy::check_target(super::policy::TargetState {
             kthread,
-            exiting: exiting || state.dead,
+            exiting: exiting || state.phase != Phase::Alive,
         })
     }
 
@@ -326,6 +378,7 @@ impl Registry {
             if att.is_detached() {
                 return Err(ESRCH);
             }
+            check_control(Control::Detach, state.phase, att.events(), task::step_support())?;
             // The new list first: if it cannot be allocated, nothing changed.
             let list = match state.current.as_ref() {
                 Some(cur) => {
@@ -361,6 +414,7 @@ impl Registry {
         if att.is_detached() {
             return Err(ESRCH);
         }
+        check_set_events(state.phase, att.events(), events)?;
         att.events.store(events.bits(), Relaxed);
         self.refresh_syscall_work(&state);
         Ok(())
@@ -387,8 +441,10 @@ impl Registry {
     }
 
     /// The task is dead: reports it to the engines that asked, in attach
-    /// order, then detaches every engine. Called by the task itself.
+    /// order, then detaches every engine but those that wait for the reap
+    /// report. Called by the task itself.
     pub(crate) fn report_death(&self, task: &Task, death: &DeathReport) {
+        self.state.lock().phase = Phase::Dying;
         if let Some(list) = self.snapshot() {
             for att in list.engines.iter() {
                 if att.events().contains(Events::DEATH) {
@@ -402,18 +458,26 @@ impl Registry {
         let old;
         {
             let mut state = self.state.lock();
-            state.dead = true;
+            state.phase = Phase::Dead;
+            let keep = state.current.as_deref().and_then(reap_watchers);
             if let Some(cur) = state.current.as_ref() {
                 for a in cur.engines.iter() {
-                    a.detached.store(true, Release);
-                    self.release_stop(a);
+                    let stays = keep
+                        .as_ref()
+                        .is_some_and(|k| k.engines.iter().any(|x| Arc::ptr_eq(x, a)));
+                    if !stays {
+                        a.detached.store(true, Release);
+                        self.release_stop(a);
+                    }
                 }
             }
-            old = self.publish(&mut state, None);
+            old = self.publish(&mut state, keep);
         }
         if let Some(list) = old.as_deref() {
             for a in list.engines.iter() {
-                a.engine.detached();
+                if a.is_detached() {
+                    a.engine.detached();
+                }
             }
         }
         // The owner is the only reader of its list, and it is here: no
@@ -421,14 +485,42 @@ impl Registry {
         drop(old);
     }
 
+    /// The dead task is being reaped (called by the reaper): the engines
+    /// still attached, those that asked for [`Events::REAP`], hear of it
+    /// in attach order and are detached.
+    pub(crate) fn report_reap(&self, task: &Task) {
+        let old = {
+            let mut state = self.state.lock();
+            if state.phase != Phase::Dead {
+                // A task is reaped after its death report, always; a
+                // registry that never saw one has nothing to report.
+                return;
+            }
+            self.publish(&mut state, None)
+        };
+        let Some(list) = old else {
+            return;
+        };
+        for att in list.engines.iter() {
+            if att.events().contains(Events::REAP) {
+                self.call(att, |e| {
+                    e.report_reap(task);
+                    Resume::Detach
+                });
+            }
+            if !att.detached.xchg(true, Full) {
+                att.engine.detached();
+            }
+        }
+        // The dead owner reads no list any more: no grace period needed.
+    }
+
     /// Lets the task go on as far as `att` is concerned, and asks for the
     /// event to be reported again (at syscall entry, the entry callbacks run
     /// again, marked resumed). `ESRCH` once `att` is detached; nothing to
     /// do if `att` does not hold the task stopped.
     pub(crate) fn resume_and_report(&self, att: &Attachment) -> Result {
-        if att.is_detached() {
-            return Err(ESRCH);
-        }
+        self.check_control(att, Control::Resume)?;
         // Only the task sets `stopping`, and it is stopped or running on:
         // a task this engine does not hold has nothing to report again.
         if att.stopping.load(Acquire) {
@@ -436,6 +528,14 @@ impl Registry {
             self.report_again.xchg(true, Full);
             self.release_stop(att);
         }
+        Ok(())
+    }
+
+    /// Lets the task go on as far as `att` is concerned: `ESRCH` once
+    /// `att` is detached or the task is dying.
+    pub(crate) fn resume(&self, att: &Attachment) -> Result {
+        self.check_control(att, Control::Resume)?;
+        self.release_stop(att);
         Ok(())
     }
 
@@ -521,20 +621,15 @@ impl Registry {
         let mut call = SyscallEntry::new(regs);
         loop {
             let action = self.entry_reporters(task, &mut call, ptrace);
-            if action != Resume::Stop {
-                break;
+            match self.settle(action) {
+                Settled::Go => break,
+                Settled::Killed => {
+                    // SIGKILL ended the stop: the syscall must not run.
+                    call.abort(-i64::from(kernel::bindings::EINTR));
+                    break;
+                }
+                Settled::Again => call.resume(),
             }
-            if !self.wait_while_stopped() {
-                // SIGKILL ended the stop: the syscall must not run.
-                self.report_again.store(false, Relaxed);
-                call.abort(-i64::from(kernel::bindings::EINTR));
-                break;
-            }
-            // An engine ended the stop asking for another report.
-            if !self.report_again.xchg(false, Full) {
-                break;
-            }
-            call.resume();
         }
         let disposition = call.disposition();
         self.entry_aborted
@@ -621,28 +716,39 @@ impl Registry {
             }
         }
         drop(list);
-        if action == Resume::Stop {
-            // A kill ends the stop; the task then dies on its way out.
-            self.wait_while_stopped();
-        }
+        // A kill ends the stop; the task then dies on its way out. A
+        // request for another report has nothing to report again here.
+        self.settle(action);
     }
 
     /// Reports a task event to every engine that asked for `event`, in
-    /// attach order, then waits while an engine holds the task stopped.
+    /// attach order, then parks while an engine holds the task stopped.
     /// `before_each` sees every attachment, in order, before its report.
     fn report_event(
         &self,
         event: Events,
+        before_each: impl FnMut(&Attachment),
+        f: impl FnMut(&dyn Engine) -> Resume,
+    ) -> Settled {
+        let action = self.report_round(event, before_each, f);
+        self.settle(action)
+    }
+
+    /// One round of reports of `event`, in attach order, to the engines
+    /// whose events intersect it. Returns the combined action.
+    fn report_round(
+        &self,
+        event: Events,
         mut before_each: impl FnMut(&Attachment),
         mut f: impl FnMut(&dyn Engine) -> Resume,
-    ) {
+    ) -> Resume {
         let Some(list) = self.snapshot() else {
-            return;
+            return Resume::Resume;
         };
         let mut action = Resume::Resume;
         for att in list.engines.iter() {
             before_each(att);
-            if !att.events().contains(event) {
+            if !att.events().intersects(event) {
                 continue;
             }
             if let Some(answer) = self.call(att, &mut f) {
@@ -650,15 +756,259 @@ impl Registry {
                 self.take_answer(att, answer);
             }
         }
-        drop(list);
-        if action == Resume::Stop {
-            self.wait_while_stopped();
+        action
+    }
+
+    /// After a round of reports that combined to `action`: parks while an
+    /// engine holds the task stopped, and tells how the stop ended.
+    fn settle(&self, action: Resume) -> Settled {
+        if action != Resume::Stop && self.stops.load(Acquire) == 0 {
+            return Settled::Go;
+        }
+        if !self.park() {
+            self.report_again.store(false, Relaxed);
+            return Settled::Killed;
+        }
+        match self.report_again.xchg(false, Full) {
+            true => Settled::Again,
+            false => Settled::Go,
+        }
+    }
+
+    /// Sleeps while some engine holds the task stopped, with
+    /// [`Registry::parked`] set. Returns `false` if a fatal signal ended
+    /// the stop, or the task is exiting (it does not stop then). A task
+    /// that leaves the stop takes the step an engine asked for.
+    fn park(&self) -> bool {
+        let Owner::Task(_) = &self.owner else {
+            // A test registry has no task to put to sleep.
+            return true;
+        };
+        if task::current_exiting() {
+            return false;
+        }
+        loop {
+            self.parked.store(true, Release);
+            let woken = task::wait_while_stopped(self.stops.as_ptr());
+            // Fully ordered against `stop`'s count increment: either it
+            // sees the task unparked (and kicks it), or the task sees its
+            // stop here and parks again.
+            self.parked.xchg(false, Full);
+            if !woken {
+                return false;
+            }
+            if self.stops.load(Acquire) == 0 {
+                break;
+            }
+        }
+        self.take_step();
+        true
+    }
+
+    /// Turns stepping on if an engine resumed the task with a step.
+    fn take_step(&self) {
+        let how = self.step_request.xchg(0, Full);
+        if how != 0 {
+            task::set_step(how);
+            self.stepping.store(true, Relaxed);
+        }
+    }
+
+    /// Turns stepping off if the engines turned it on (the task took its
+    /// step and reports the trap, or a quiesce report).
+    fn end_step(&self) {
+        if self.stepping.xchg(false, Relaxed) {
+            task::set_step(0);
         }
     }
 
     /// Reports that the task runs a new program.
     pub(crate) fn report_exec(&self, task: &Task, exec: &ExecReport<'_>) {
         self.report_event(Events::EXEC, |_| {}, |e| e.report_exec(task, exec));
+    }
+
+    /// Whether an engine wants signals of class `class` reported, or
+    /// stepping must be turned off. Called under siglock: atomics only.
+    pub(crate) fn wants_signal(&self, class: Events) -> bool {
+        if self.stepping.load(Relaxed) {
+            return true;
+        }
+        let _guard = rcu::read_lock();
+        let p = self.list.load(Acquire);
+        if p.is_null() {
+            return false;
+        }
+        // SAFETY: a non-null `list` is dropped only a grace period after it
+        // is replaced, and we are in an RCU read-side critical section.
+        let list = unsafe { &*p };
+        list.engines.iter().any(|a| a.events().intersects(class))
+    }
+
+    /// Reports a dequeued signal to the engines that asked for its class,
+    /// in attach order. Returns the disposition the last engine left and
+    /// whether the signal is held (put back in the queue by the caller).
+    ///
+    /// A held signal stops the task, for the engine that held it if no
+    /// engine asked for a stop, and is reported anew when it resumes.
+    pub(crate) fn report_signal(&self, task: &Task, sig: &mut SignalReport<'_>) -> (SignalAction, bool) {
+        self.end_step();
+        let class = sig.class().event();
+        loop {
+            let mut holder: Option<Arc<Attachment>> = None;
+            let mut action = Resume::Resume;
+            if let Some(list) = self.snapshot() {
+                for att in list.engines.iter() {
+                    if !att.events().intersects(class) {
+                        continue;
+                    }
+                    let held_before = sig.is_held();
+                    if let Some(answer) = self.call(att, |e| e.report_signal(task, &mut *sig)) {
+                        if sig.is_held() && !held_before {
+                            holder = Some(att.clone());
+                        }
+                        action = combine_resume(action, answer);
+                        self.take_answer(att, answer);
+                    }
+                }
+            }
+            if sig.is_held() && action != Resume::Stop {
+                if let Some(att) = holder.as_ref() {
+                    self.take_answer(att, Resume::Stop);
+                }
+                action = Resume::Stop;
+            }
+            match self.settle(action) {
+                Settled::Again if !sig.is_held() => sig.resume(),
+                _ => return (sig.action(), sig.is_held()),
+            }
+        }
+    }
+
+    /// Reports a job-control transition, in attach order.
+    pub(crate) fn report_jctl(&self, task: &Task, what: JobControl) {
+        self.report_event(Events::JCTL, |_| {}, |e| e.report_jctl(task, what));
+    }
+
+    /// The task is at a safe point a handle asked for: reports it to the
+    /// engines that asked for [`Events::QUIESCE`], in attach order, and
+    /// parks while an engine holds the task stopped (reporting again if it
+    /// is resumed with a request for it).
+    pub(crate) fn report_quiesce(&self, task: &Task) {
+        // Cleared first: a request from now on queues another kick.
+        self.kick_interrupt.store(false, Relaxed);
+        self.kick_pending.xchg(false, Full);
+        self.end_step();
+        while self.report_event(Events::QUIESCE, |_| {}, |e| e.report_quiesce(task))
+            == Settled::Again
+        {}
+        self.take_step();
+    }
+
+    /// Checks a control request of `att`'s engine against the task's phase.
+    fn check_control(&self, att: &Attachment, ctl: Control) -> Result {
+        if att.is_detached() {
+            return Err(ESRCH);
+        }
+        let phase = self.state.lock().phase;
+        check_control(ctl, phase, att.events(), task::step_support())
+    }
+
+    /// utrace's REPORT control: resumes the task from `att`'s stop asking
+    /// for a report again, or, if `att` holds no stop, asks for a quiesce
+    /// report.
+    pub(crate) fn report(&self, att: &Attachment) -> Result {
+        self.check_control(att, Control::Resume)?;
+        if att.stopping.load(Acquire) {
+            self.resume_and_report(att)
+        } else {
+            self.request_report(att, false)
+        }
+    }
+
+    /// Makes the task run its quiesce report at its next safe point;
+    /// `interrupt` also breaks an interruptible sleep.
+    fn kick(&self, interrupt: bool) -> Result {
+        let Owner::Task(t) = &self.owner else {
+            return Ok(());
+        };
+        // A queued kick serves every request it can until it runs: at most
+        // two are queued (one that breaks sleeps, one that does not).
+        let (flag, other) = match interrupt {
+            true => (&self.kick_interrupt, None),
+            false => (&self.kick_pending, Some(&self.kick_interrupt)),
+        };
+        if other.is_some_and(|f| f.load(Acquire)) || flag.xchg(true, Full) {
+            return Ok(());
+        }
+        let r = task::kick(t.as_ptr(), interrupt);
+        if r.is_err() {
+            flag.store(false, Relaxed);
+        }
+        r
+    }
+
+    /// Holds the task stopped for `att`'s engine: at once if it is parked,
+    /// else at its next safe point. `ESRCH` once `att` is detached or the
+    /// task is dying.
+    pub(crate) fn stop(&self, att: &Attachment) -> Result<StopState> {
+        self.check_control(att, Control::Stop)?;
+        if !att.stopping.xchg(true, Full) {
+            self.stops.fetch_add(1, Full);
+        }
+        // Ordered after the (fully ordered) increment: see `park`.
+        if self.parked.load(Acquire) {
+            return Ok(StopState::Stopped);
+        }
+        match self.kick(true) {
+            Ok(()) => Ok(StopState::Pending),
+            // The task is exiting: it will never stop.
+            Err(e) => {
+                self.release_stop(att);
+                Err(e)
+            }
+        }
+    }
+
+    /// Asks for a quiesce report at the task's next safe point (breaking
+    /// an interruptible sleep if `interrupt`). `EINVAL` if `att`'s engine
+    /// did not ask for [`Events::QUIESCE`].
+    pub(crate) fn request_report(&self, att: &Attachment, interrupt: bool) -> Result {
+        let ctl = if interrupt {
+            Control::Interrupt
+        } else {
+            Control::Report
+        };
+        self.check_control(att, ctl)?;
+        self.kick(interrupt)
+    }
+
+    /// Resumes the task from `att`'s stop for one step (`block`: until the
+    /// next branch). A task `att` does not hold stopped takes the step
+    /// after its next quiesce report. `EOPNOTSUPP` where the architecture
+    /// cannot step.
+    pub(crate) fn resume_step(&self, att: &Attachment, block: bool) -> Result {
+        let ctl = if block {
+            Control::BlockStep
+        } else {
+            Control::SingleStep
+        };
+        self.check_control(att, ctl)?;
+        self.step_request.xchg(if block { 2 } else { 1 }, Full);
+        if !self.release_stop(att) {
+            self.kick(false)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the task is parked in a stop.
+    pub(crate) fn is_parked(&self) -> bool {
+        self.parked.load(Acquire)
+    }
+
+    /// The task's phase.
+    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+    pub(crate) fn phase(&self) -> Phase {
+        self.state.lock().phase
     }
 
     /// Reports that the task exits with `code`; returns the code the
@@ -709,21 +1059,28 @@ impl Registry {
         Ok(())
     }
 
-    /// Sleeps while some engine holds the task stopped. Returns `false` if
-    /// a fatal signal ended the stop.
-    fn wait_while_stopped(&self) -> bool {
-        match &self.owner {
-            Owner::Task(_) => task::wait_while_stopped(self.stops.as_ptr()),
-            // A test registry has no task to put to sleep.
-            Owner::Test(_) => true,
-        }
-    }
-
     /// For the KUnit suites: how many engines hold the task stopped.
     #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
     pub(crate) fn stop_count(&self) -> i32 {
         self.stops.load(Relaxed)
     }
+}
+
+/// The engines of `list` that stay attached past the death report: those
+/// that asked for the reap report. `None` if there are none, or if the
+/// list cannot be allocated (then none stays: a missed reap report is
+/// better than a task that cannot be reaped cleanly).
+fn reap_watchers(list: &EngineList) -> Option<Arc<EngineList>> {
+    let stays = |a: &&Arc<Attachment>| a.events().contains(Events::REAP);
+    let n = list.engines.iter().filter(stays).count();
+    if n == 0 {
+        return None;
+    }
+    let mut engines = KVec::with_capacity(n, GFP_KERNEL).ok()?;
+    for a in list.engines.iter().filter(stays) {
+        engines.push_within_capacity(a.clone()).ok()?;
+    }
+    Arc::new(EngineList { engines }, GFP_KERNEL).ok()
 }
 
 /// Drops a replaced engine list once no reporting path can still be

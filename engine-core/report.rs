@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What a syscall callback sees and may change: safe views of the call.
+//! What a callback sees and may change: safe views of each event.
 //!
 //! [`SyscallEntry`] and [`SyscallExit`] wrap the registers of the traced
 //! task through the [`SyscallRegs`] trait: the kernel's pt_regs in the real
@@ -9,7 +9,7 @@
 //! architectures the return register is also the first argument): the
 //! dispatcher writes it once, after the last engine has decided.
 
-use super::policy::Disposition;
+use super::policy::{Disposition, SignalAction, SignalClass};
 use core::ffi::CStr;
 
 /// Number of syscall arguments the generic entry code exposes.
@@ -358,4 +358,110 @@ impl<'a> CloneReport<'a> {
             reg.ptrace_link();
         }
     }
+}
+
+/// A signal the task dequeued, as a signal callback sees it.
+pub struct SignalReport<'a> {
+    signo: i32,
+    code: i32,
+    errno: i32,
+    class: SignalClass,
+    action: SignalAction,
+    hold: bool,
+    resumed: bool,
+    info: *mut kernel::bindings::kernel_siginfo,
+    _info: core::marker::PhantomData<&'a mut kernel::bindings::kernel_siginfo>,
+}
+
+impl<'a> SignalReport<'a> {
+    /// A report of signal `signo` (`si_code` `code`, `si_errno` `errno`)
+    /// of class `class`; `info` is the kernel's siginfo, for C engines
+    /// (null in tests).
+    pub(crate) fn new(
+        signo: i32,
+        code: i32,
+        errno: i32,
+        class: SignalClass,
+        info: *mut kernel::bindings::kernel_siginfo,
+    ) -> Self {
+        Self {
+            signo,
+            code,
+            errno,
+            class,
+            action: SignalAction::Deliver,
+            hold: false,
+            resumed: false,
+            info,
+            _info: core::marker::PhantomData,
+        }
+    }
+
+    /// The signal number.
+    pub fn signo(&self) -> i32 {
+        self.signo
+    }
+
+    /// Its `si_code` (`SI_USER`, `SI_TKILL`, `TRAP_TRACE`...).
+    pub fn code(&self) -> i32 {
+        self.code
+    }
+
+    /// Its `si_errno`.
+    pub fn errno(&self) -> i32 {
+        self.errno
+    }
+
+    /// What the task's sigaction would do with it.
+    pub fn class(&self) -> SignalClass {
+        self.class
+    }
+
+    /// What the engines called before chose to do with it.
+    pub fn action(&self) -> SignalAction {
+        self.action
+    }
+
+    /// Chooses what the task does with the signal (the last engine called
+    /// decides).
+    pub fn set_action(&mut self, action: SignalAction) {
+        self.action = action;
+    }
+
+    /// Whether the signal is to be held.
+    pub fn is_held(&self) -> bool {
+        self.hold
+    }
+
+    /// Holds the signal (or, `false`, lets it go): it goes back in the
+    /// queue, the task stops until this engine resumes it, and the signal
+    /// is reported anew then.
+    pub fn hold(&mut self, hold: bool) {
+        self.hold = hold;
+    }
+
+    /// Whether this is a repeated report, after a stop the task was
+    /// resumed from with a request for another report.
+    pub fn is_resumed(&self) -> bool {
+        self.resumed
+    }
+
+    /// Marks the report as repeated.
+    pub(crate) fn resume(&mut self) {
+        self.resumed = true;
+    }
+
+    /// The kernel's siginfo, for the C API (null in tests).
+    pub(crate) fn raw_info(&self) -> *mut kernel::bindings::kernel_siginfo {
+        self.info
+    }
+}
+
+/// A job-control transition, as a job-control callback sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum JobControl {
+    /// The task is about to stop with its thread group (`CLD_STOPPED`).
+    Stopping,
+    /// The task was continued (`CLD_CONTINUED`), or killed, and runs again.
+    Continued,
 }

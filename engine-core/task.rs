@@ -55,6 +55,44 @@ extern "C" {
     ) -> bool;
     pub(crate) fn utrace_helper_ptrace_exit_stop(regs: *mut bindings::pt_regs, work: c_ulong);
     fn utrace_helper_edit_group_exit_code(orig: c_long, code: c_long);
+    fn utrace_helper_current_exiting() -> bool;
+    fn utrace_helper_kick(task: *mut bindings::task_struct, interrupt: bool) -> c_int;
+    fn utrace_helper_set_step(how: c_int);
+    fn utrace_helper_step_support() -> c_uint;
+    pub(crate) fn utrace_helper_siginfo_code(info: *const bindings::kernel_siginfo) -> c_int;
+    pub(crate) fn utrace_helper_siginfo_errno(info: *const bindings::kernel_siginfo) -> c_int;
+}
+
+/// Whether the current task is exiting (`PF_EXITING`).
+pub(crate) fn current_exiting() -> bool {
+    // SAFETY: reads the current task's flags.
+    unsafe { utrace_helper_current_exiting() }
+}
+
+/// Queues a quiesce report on `task`, to run at its next safe point;
+/// `interrupt` also breaks an interruptible sleep. `ESRCH` if the task is
+/// exiting, `ENOMEM`.
+pub(crate) fn kick(task: *mut bindings::task_struct, interrupt: bool) -> Result {
+    // SAFETY: `task` is a live task_struct (registries are freed with their
+    // task); task_work_add() takes care of a task that is exiting.
+    kernel::error::to_result(unsafe { utrace_helper_kick(task, interrupt) })
+}
+
+/// Turns stepping of the current task on (1 single, 2 block) or off (0).
+pub(crate) fn set_step(how: i32) {
+    // SAFETY: acts on the current task, which is leaving a stop or
+    // reporting, in process context.
+    unsafe { utrace_helper_set_step(how) }
+}
+
+/// What the architecture offers for stepping.
+pub(crate) fn step_support() -> super::policy::StepSupport {
+    // SAFETY: no preconditions.
+    let bits = unsafe { utrace_helper_step_support() };
+    super::policy::StepSupport {
+        single: bits & 1 != 0,
+        block: bits & 2 != 0,
+    }
 }
 
 /// An engine changed the current task's exit code from `orig` to `code`:

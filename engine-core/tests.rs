@@ -10,11 +10,11 @@
 
 use super::engine::{Engine, Events};
 use super::handle::{Attach, EngineHandle, Match};
-use super::policy::{Disposition, Resume};
-use super::registry::Registry;
+use super::policy::{ealready, Disposition, Phase, Resume, SignalAction, SignalClass};
+use super::registry::{Registry, StopState};
 use super::report::{
-    Arg, CloneReport, DeathReport, ExitReport, PtraceStops, SyscallEntry, SyscallExit, SyscallRegs,
-    SYSCALL_ARGS,
+    Arg, CloneReport, DeathReport, ExitReport, PtraceStops, SignalReport, SyscallEntry,
+    SyscallExit, SyscallRegs, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -239,6 +239,69 @@ fn ids(log: &Log, side: u8) -> Result<KVec<u32>> {
         }
     }
     Ok(v)
+}
+
+/// An engine for the signal, death and reap rules: logs (id, 's' signal
+/// / 'd' death / 'r' reap, what it saw), answers a signal with `signal`,
+/// and during the death report tries to detach `victim`.
+#[pin_data]
+struct Watcher {
+    id: u32,
+    log: Log,
+    signal: Option<(SignalAction, bool)>,
+    #[pin]
+    victim: Mutex<Option<EngineHandle<Probe>>>,
+    #[pin]
+    victim_detach: Mutex<Option<Result>>,
+}
+
+impl Engine for Watcher {
+    fn report_signal(&self, _task: &Task, sig: &mut SignalReport<'_>) -> Resume {
+        let seen = i64::from(sig.action().bits()) | if sig.is_held() { 0x100 } else { 0 };
+        let _ = self.log.lock().push((self.id, b's', seen), GFP_KERNEL);
+        if let Some((action, hold)) = self.signal {
+            sig.set_action(action);
+            sig.hold(hold);
+        }
+        Resume::Resume
+    }
+
+    fn report_death(&self, _task: &Task, _death: &DeathReport) {
+        let _ = self.log.lock().push((self.id, b'd', 0), GFP_KERNEL);
+        if let Some(v) = self.victim.lock().as_ref() {
+            *self.victim_detach.lock() = Some(v.detach());
+        }
+    }
+
+    fn report_reap(&self, _task: &Task) {
+        let _ = self.log.lock().push((self.id, b'r', 0), GFP_KERNEL);
+    }
+}
+
+fn watcher(
+    reg: &Arc<Registry>,
+    id: u32,
+    log: &Log,
+    signal: Option<(SignalAction, bool)>,
+    events: Events,
+) -> Result<EngineHandle<Watcher>> {
+    let w = Arc::pin_init(
+        pin_init!(Watcher {
+            id,
+            log: log.clone(),
+            signal,
+            victim <- kernel::new_mutex!(None, "utrace_test::victim"),
+            victim_detach <- kernel::new_mutex!(None, "utrace_test::victim_detach"),
+        }),
+        GFP_KERNEL,
+    )?;
+    Attach::new(w).events(events).attach_to_registry(reg.clone())
+}
+
+/// A signal report of SIGUSR1 (10) with a handler, through `reg`.
+fn signal(reg: &Registry, class: SignalClass) -> (SignalAction, bool) {
+    let mut report = SignalReport::new(10, 0, 0, class, core::ptr::null_mut());
+    reg.report_signal(kernel::current!(), &mut report)
 }
 
 #[kunit_tests(utrace_registry)]
@@ -726,6 +789,159 @@ mod suite {
         s1.detach()?;
         assert_eq!(reg.stop_count(), 0);
         s2.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn stops_from_handles_resume_in_any_order() -> Result {
+        // Every order of three resumes: the task goes on after the last.
+        let orders: [[usize; 3]; 6] = [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ];
+        for order in orders.iter() {
+            let reg = Registry::for_test()?;
+            let log = new_log()?;
+            let mut hs = KVec::new();
+            for id in 1..=3u32 {
+                let p = probe(id, &log, pass_entry, pass_exit)?;
+                hs.push(attach(&reg, p, Events::QUIESCE)?, GFP_KERNEL)?;
+            }
+            for h in hs.iter() {
+                // No task parks in a test registry: the stop is pending.
+                assert_eq!(h.stop()?, StopState::Pending);
+                assert_eq!(h.stop()?, StopState::Pending);
+            }
+            assert_eq!(reg.stop_count(), 3);
+            for (n, &i) in order.iter().enumerate() {
+                hs[i].resume()?;
+                assert_eq!(reg.stop_count(), 2 - n as i32);
+            }
+            for h in hs.iter() {
+                h.detach()?;
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn answered_and_requested_stops_add_up() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let s1 = attach(
+            &reg,
+            probe(1, &log, |_, _| Resume::Stop, pass_exit)?,
+            Events::SYSCALL_ENTRY,
+        )?;
+        let s2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::NONE)?;
+        syscall(&reg, 0, 0);
+        assert_eq!(s2.stop()?, StopState::Pending);
+        assert_eq!(reg.stop_count(), 2);
+        s1.resume()?;
+        assert_eq!(reg.stop_count(), 1);
+        // Resuming with a report request, or detaching, releases too.
+        s2.resume_and_report()?;
+        assert_eq!(reg.stop_count(), 0);
+        assert_eq!(s2.stop()?, StopState::Pending);
+        s2.detach()?;
+        assert_eq!(reg.stop_count(), 0);
+        assert_eq!(s2.stop(), Err(ESRCH));
+        assert_eq!(s2.resume(), Err(ESRCH));
+        s1.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn report_requests_need_the_quiesce_event() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::NONE)?;
+        assert_eq!(h.interrupt(), Err(EINVAL));
+        assert_eq!(h.request_report(), Err(EINVAL));
+        h.set_events(Events::QUIESCE)?;
+        h.interrupt()?;
+        h.request_report()?;
+        h.report()?;
+        h.detach()?;
+        assert_eq!(h.request_report(), Err(ESRCH));
+        Ok(())
+    }
+
+    #[test]
+    fn signal_disposition_chain_and_classes() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let all = Events::SIGNAL_ALL;
+        let w1 = watcher(&reg, 1, &log, Some((SignalAction::Ignore, false)), all)?;
+        // Only asks for signals whose default kills: not called here.
+        let w2 = watcher(&reg, 2, &log, Some((SignalAction::Stop, false)), Events::SIGNAL_TERM)?;
+        let w3 = watcher(&reg, 3, &log, Some((SignalAction::Terminate, false)), all)?;
+        assert_eq!(signal(&reg, SignalClass::Handler), (SignalAction::Terminate, false));
+        // Each engine saw what the one before left.
+        assert_eq!(&seen(&log)?[..], &[(1, b's', 0x00), (3, b's', 0x10)]);
+        assert_eq!(signal(&reg, SignalClass::Terminate), (SignalAction::Terminate, false));
+        assert_eq!(ids(&log, b's')?.len(), 5);
+        assert_eq!(reg.stop_count(), 0);
+        for h in [w1.detach(), w2.detach(), w3.detach()] {
+            h?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn held_signal_stops_for_its_holder() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let holder = watcher(
+            &reg,
+            1,
+            &log,
+            Some((SignalAction::Deliver, true)),
+            Events::SIGNAL,
+        )?;
+        let other = watcher(&reg, 2, &log, None, Events::SIGNAL)?;
+        assert_eq!(signal(&reg, SignalClass::Handler), (SignalAction::Deliver, true));
+        assert_eq!(&seen(&log)?[..], &[(1, b's', 0), (2, b's', 0x100)]);
+        assert_eq!(reg.stop_count(), 1);
+        // The other engine cannot release the holder's stop.
+        other.resume()?;
+        assert_eq!(reg.stop_count(), 1);
+        holder.resume()?;
+        assert_eq!(reg.stop_count(), 0);
+        holder.detach()?;
+        other.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn death_and_reap_teardown_rules() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let plain = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::QUIESCE)?;
+        let reaped = watcher(&reg, 2, &log, None, Events::DEATH | Events::REAP)?;
+        let late = watcher(&reg, 3, &log, None, Events::REAP)?;
+        *reaped.engine().victim.lock() = Some(plain.clone());
+        reg.report_death(kernel::current!(), &DeathReport::new(true));
+        // Detaching during the death report is too late.
+        assert_eq!(*reaped.engine().victim_detach.lock(), Some(Err(ealready())));
+        assert_eq!(reg.phase(), Phase::Dead);
+        assert!(plain.is_detached());
+        assert_eq!(plain.detach(), Err(ESRCH));
+        // Those that asked for the reap stay, but the task is dead.
+        assert!(!reaped.is_detached() && !late.is_detached());
+        assert_eq!(reaped.stop(), Err(ESRCH));
+        assert_eq!(reaped.set_events(Events::REAP), Err(ealready()));
+        assert_eq!(late.set_events(Events::REAP | Events::DEATH), Err(ealready()));
+        // One detaches now: it gets no reap report.
+        late.detach()?;
+        reg.report_reap(kernel::current!());
+        assert_eq!(&seen(&log)?[..], &[(2, b'd', 0), (2, b'r', 0)]);
+        assert!(reaped.is_detached());
+        assert_eq!(reaped.detach(), Err(ESRCH));
         Ok(())
     }
 }
