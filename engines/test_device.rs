@@ -9,7 +9,7 @@
 //! looked up with engine-core's access rules (ptrace's).
 
 use super::test_engine::{new_log, Action, Log, Record, TestEngine};
-use crate::engine_core::{access, Attach, EngineHandle, Events, Match};
+use crate::engine_core::{access, Attach, EngineHandle, Events, Match, StopState};
 use core::mem::size_of;
 use kernel::fs::File;
 use kernel::ioctl::{_IO, _IOW, _IOWR};
@@ -74,6 +74,12 @@ const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
 const BARRIER: u32 = _IO(IOC_MAGIC, 5);
 const RESUME: u32 = _IO(IOC_MAGIC, 6);
 const RESUME_REPORT: u32 = _IO(IOC_MAGIC, 7);
+const STOP_TASK: u32 = _IO(IOC_MAGIC, 8);
+const INTERRUPT: u32 = _IO(IOC_MAGIC, 9);
+const REPORT: u32 = _IO(IOC_MAGIC, 10);
+const SINGLESTEP: u32 = _IO(IOC_MAGIC, 11);
+const BLOCKSTEP: u32 = _IO(IOC_MAGIC, 12);
+const STOPPED: u32 = _IO(IOC_MAGIC, 13);
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -201,6 +207,28 @@ impl MiscDevice for TestFile {
             BARRIER => me.with_slot(arg, |h| h.barrier()),
             RESUME => me.with_slot(arg, |h| h.resume()),
             RESUME_REPORT => me.with_slot(arg, |h| h.resume_and_report()),
+            STOP_TASK => {
+                let mut state = StopState::Pending;
+                me.with_slot(arg, |h| {
+                    state = h.stop()?;
+                    Ok(())
+                })?;
+                match state {
+                    StopState::Stopped => Ok(0),
+                    StopState::Pending => Err(Error::from_errno(
+                        -(kernel::bindings::EINPROGRESS as i32),
+                    )),
+                }
+            }
+            INTERRUPT => me.with_slot(arg, |h| h.interrupt()),
+            REPORT => me.with_slot(arg, |h| h.request_report()),
+            SINGLESTEP => me.with_slot(arg, |h| h.resume_step(false)),
+            BLOCKSTEP => me.with_slot(arg, |h| h.resume_step(true)),
+            STOPPED => {
+                let slots = me.slots.lock();
+                let h = slots.get(arg).ok_or(EINVAL)?;
+                Ok(isize::from(h.is_task_stopped()))
+            }
             _ => Err(ENOTTY),
         }
     }

@@ -9,10 +9,12 @@
 //! which several engines saw a call.
 
 use crate::engine_core::{
-    Arg, DeathReport, Engine, ExecReport, ExitReport, Resume, SyscallEntry, SyscallExit,
-    SYSCALL_ARGS,
+    policy::{SignalAction, SIGNAL_HOLD},
+    Arg, DeathReport, Engine, ExecReport, ExitReport, JobControl, Resume, SignalReport,
+    SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
+use kernel::sync::atomic::{AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
 
@@ -39,6 +41,10 @@ pub(crate) const SIDE_EXIT: u32 = 2;
 pub(crate) const SIDE_EXEC: u32 = 3;
 pub(crate) const SIDE_EXIT_EVENT: u32 = 4;
 pub(crate) const SIDE_DEATH: u32 = 5;
+pub(crate) const SIDE_SIGNAL: u32 = 6;
+pub(crate) const SIDE_JCTL: u32 = 7;
+pub(crate) const SIDE_QUIESCE: u32 = 8;
+pub(crate) const SIDE_REAP: u32 = 9;
 
 /// The records of one open file.
 pub(crate) struct LogBuf {
@@ -87,6 +93,14 @@ pub(crate) enum Action {
     Run,
     /// At entry, stop the task until resumed.
     Stop,
+    /// For a signal: choose this disposition, maybe hold the signal,
+    /// maybe stop; maybe only the first time.
+    Signal {
+        action: SignalAction,
+        hold: bool,
+        stop: bool,
+        once: bool,
+    },
 }
 
 impl Action {
@@ -110,6 +124,18 @@ impl Action {
             3 => Action::SetReturn(value),
             4 => Action::Run,
             5 => Action::Stop,
+            6 => {
+                let bits = u32::try_from(value).map_err(|_| EINVAL)?;
+                if bits & !(SIGNAL_HOLD | 0xf0) != 0 || arg & !3 != 0 {
+                    return Err(EINVAL);
+                }
+                Action::Signal {
+                    action: SignalAction::from_bits(bits)?,
+                    hold: bits & SIGNAL_HOLD != 0,
+                    stop: arg & 1 != 0,
+                    once: arg & 2 != 0,
+                }
+            }
             _ => return Err(EINVAL),
         })
     }
@@ -122,6 +148,8 @@ pub(crate) struct TestEngine {
     nr: i64,
     action: Action,
     log: Arc<Log>,
+    /// A once-only signal action was taken.
+    acted: AtomicFlag,
 }
 
 impl TestEngine {
@@ -131,6 +159,7 @@ impl TestEngine {
             nr,
             action,
             log,
+            acted: AtomicFlag::new(false),
         }
     }
 
@@ -154,6 +183,60 @@ impl TestEngine {
 }
 
 impl Engine for TestEngine {
+    fn report_signal(&self, _task: &Task, sig: &mut SignalReport<'_>) -> Resume {
+        let signo = i64::from(sig.signo());
+        if !self.wants(signo) {
+            return Resume::Resume;
+        }
+        let before = sig.action().bits() | if sig.is_held() { SIGNAL_HOLD } else { 0 };
+        // The values are small non-negative ints.
+        let args = [
+            sig.code() as u64,
+            u64::from(sig.class().event().bits()),
+            u64::from(before),
+            0,
+            0,
+            0,
+        ];
+        self.record(SIDE_SIGNAL, signo, args, i64::from(sig.is_resumed()));
+        if let Action::Signal {
+            action,
+            hold,
+            stop,
+            once,
+        } = self.action
+        {
+            if once && self.acted.xchg(true, Relaxed) {
+                return Resume::Resume;
+            }
+            sig.set_action(action);
+            sig.hold(hold);
+            if stop && !sig.is_resumed() {
+                return Resume::Stop;
+            }
+        }
+        Resume::Resume
+    }
+
+    fn report_jctl(&self, _task: &Task, what: JobControl) -> Resume {
+        let nr = match what {
+            JobControl::Stopping => 0,
+            JobControl::Continued => 1,
+        };
+        self.record(SIDE_JCTL, nr, [0; SYSCALL_ARGS], 0);
+        Resume::Resume
+    }
+
+    fn report_quiesce(&self, _task: &Task) -> Resume {
+        self.record(SIDE_QUIESCE, -1, [0; SYSCALL_ARGS], 0);
+        Resume::Resume
+    }
+
+    fn report_reap(&self, task: &Task) {
+        let pid = crate::engine_core::pid_vnr(task);
+        self.record(SIDE_REAP, i64::from(pid), [0; SYSCALL_ARGS], 0);
+    }
+
     fn report_exec(&self, _task: &Task, exec: &ExecReport<'_>) -> Resume {
         // The path's first bytes, NUL-terminated, in the six argument words.
         let mut bytes = [0u8; SYSCALL_ARGS * 8];
@@ -201,7 +284,7 @@ impl Engine for TestEngine {
             // Once: a repeated report goes on.
             Action::Stop if !call.is_resumed() => return Resume::Stop,
             Action::Stop => {}
-            Action::Record | Action::SetReturn(_) => {}
+            Action::Record | Action::SetReturn(_) | Action::Signal { .. } => {}
         }
         Resume::Resume
     }

@@ -164,6 +164,33 @@ static void unloading_detaches_the_engine(void)
 	CHECK(finish(go, pid) == 50, "the call was rewritten after the unload");
 }
 
+/* SIGTERM to itself; exits 0 if it survives it. */
+static int survive_sigterm(void)
+{
+	kill(getpid(), SIGTERM);
+	return 0;
+}
+
+/*
+ * The C engine's signal and quiesce callbacks: it drops SIGTERM, and a
+ * stop it asks for through utrace_control() ends in its quiesce report.
+ */
+static void c_engine_signal_and_stop(void)
+{
+	char params[96];
+	int go[2];
+	pid_t pid = held_child(go, survive_sigterm);
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d signal=%d stop=1", pid, SIGTERM);
+	err = load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(finish(go, pid) == 0, "the child did not survive SIGTERM");
+	/* One quiesce report (the stop), one signal dropped. */
+	CHECK(hits() == 2, "the C engine counted %d, wanted 2", hits());
+	CHECK(unload() == 0, "unload: %s", strerror(errno));
+}
+
 static void attach_errors_fail_the_load(void)
 {
 	char params[96];
@@ -181,4 +208,5 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(c_engine_sits_in_attach_order),
 	  KTAP_CASE(c_engine_aborts_a_call),
 	  KTAP_CASE(unloading_detaches_the_engine),
+	  KTAP_CASE(c_engine_signal_and_stop),
 	  KTAP_CASE(attach_errors_fail_the_load))

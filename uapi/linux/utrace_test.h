@@ -16,12 +16,29 @@
 #include <linux/types.h>
 
 /* Event bits, as engine-core's Events (utrace's UTRACE_EVENT values). */
+#define UTRACE_TEST_EVENT_QUIESCE	(1U << 0)
+#define UTRACE_TEST_EVENT_REAP		(1U << 1)
 #define UTRACE_TEST_EVENT_CLONE		(1U << 2)
 #define UTRACE_TEST_EVENT_EXEC		(1U << 3)
 #define UTRACE_TEST_EVENT_EXIT		(1U << 4)
 #define UTRACE_TEST_EVENT_DEATH		(1U << 5)
 #define UTRACE_TEST_EVENT_SYSCALL_ENTRY	(1U << 6)
 #define UTRACE_TEST_EVENT_SYSCALL_EXIT	(1U << 7)
+#define UTRACE_TEST_EVENT_SIGNAL	(1U << 8)	/* handled */
+#define UTRACE_TEST_EVENT_SIGNAL_IGN	(1U << 9)	/* ignored */
+#define UTRACE_TEST_EVENT_SIGNAL_STOP	(1U << 10)	/* default: stop */
+#define UTRACE_TEST_EVENT_SIGNAL_TERM	(1U << 11)	/* default: kill */
+#define UTRACE_TEST_EVENT_SIGNAL_CORE	(1U << 12)	/* default: core */
+#define UTRACE_TEST_EVENT_SIGNAL_ALL	(0x1fU << 8)
+#define UTRACE_TEST_EVENT_JCTL		(1U << 13)
+
+/* Signal dispositions (utrace's UTRACE_SIGNAL_* values). */
+#define UTRACE_TEST_SIGNAL_DELIVER	0x00
+#define UTRACE_TEST_SIGNAL_IGN		0x10
+#define UTRACE_TEST_SIGNAL_TERM		0x20
+#define UTRACE_TEST_SIGNAL_CORE		0x30
+#define UTRACE_TEST_SIGNAL_STOP		0x40
+#define UTRACE_TEST_SIGNAL_HOLD		0x100
 
 /* What a test engine does (it always logs what it sees first). */
 enum utrace_test_kind {
@@ -32,7 +49,11 @@ enum utrace_test_kind {
 	UTRACE_TEST_RUN = 4,		/* entry: let the call run */
 	UTRACE_TEST_STOP = 5,		/* entry: stop until resumed (not again
 					 * on a repeated report) */
-	UTRACE_TEST_KIND_MAX = 5,
+	UTRACE_TEST_SIGNAL = 6,		/* signal nr (-1: all): disposition =
+					 * value (UTRACE_TEST_SIGNAL_*); arg
+					 * bit 0: also stop; bit 1: only the
+					 * first time */
+	UTRACE_TEST_KIND_MAX = 6,
 };
 
 /* attach flags */
@@ -65,6 +86,17 @@ struct utrace_test_events {
 #define UTRACE_TEST_SIDE_EXEC	3
 #define UTRACE_TEST_SIDE_EXIT_EVENT	4
 #define UTRACE_TEST_SIDE_DEATH	5
+/*
+ * SIGNAL: nr is the signal, args[0] its si_code, args[1] its
+ * UTRACE_TEST_EVENT_SIGNAL* class, args[2] the disposition the engines
+ * before chose (| HOLD), ret 1 on a repeated report.  JCTL: nr is 0
+ * (about to stop) or 1 (continued).  QUIESCE: nr is -1.  REAP: nr is the
+ * reaped task's pid, logged in the reaper's context.
+ */
+#define UTRACE_TEST_SIDE_SIGNAL	6
+#define UTRACE_TEST_SIDE_JCTL	7
+#define UTRACE_TEST_SIDE_QUIESCE	8
+#define UTRACE_TEST_SIDE_REAP	9
 
 struct utrace_test_record {
 	__u32 id;	/* engine id */
@@ -98,5 +130,19 @@ struct utrace_test_read {
  * again (records with ret = 1), then the call.
  */
 #define UTRACE_TEST_RESUME_REPORT	_IO(UTRACE_TEST_IOC_MAGIC, 7)
+/*
+ * Argument: the slot, by value.  Stops the task for the engine: returns 0
+ * if it is stopped now, fails with EINPROGRESS if it stops at its next
+ * safe point (poll UTRACE_TEST_STOPPED).
+ */
+#define UTRACE_TEST_STOP_TASK	_IO(UTRACE_TEST_IOC_MAGIC, 8)
+/* Argument: the slot.  A quiesce report, breaking a sleep (or not). */
+#define UTRACE_TEST_INTERRUPT	_IO(UTRACE_TEST_IOC_MAGIC, 9)
+#define UTRACE_TEST_REPORT	_IO(UTRACE_TEST_IOC_MAGIC, 10)
+/* Argument: the slot.  Resume from the engine's stop for one step. */
+#define UTRACE_TEST_SINGLESTEP	_IO(UTRACE_TEST_IOC_MAGIC, 11)
+#define UTRACE_TEST_BLOCKSTEP	_IO(UTRACE_TEST_IOC_MAGIC, 12)
+/* Argument: the slot.  Returns 1 if the task is parked in a stop, else 0. */
+#define UTRACE_TEST_STOPPED	_IO(UTRACE_TEST_IOC_MAGIC, 13)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * control_test - stopping and resuming a task from another process.
+ *
+ * A parent attaches test engines of /dev/utrace-test to a child and,
+ * through their handles, stops it (running or asleep), asks for quiesce
+ * reports, steps it one instruction, and resumes it; the child counts in
+ * shared memory, so the parent sees whether it runs.  Waits are bounded
+ * polls: nothing here depends on how fast the guest is.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include "ktap.h"
+#include "utrace_test_dev.h"
+
+#define QUIESCE UTRACE_TEST_EVENT_QUIESCE
+
+/* SIGTRAP si_codes (the kernel's; glibc hides them in some modes). */
+#ifndef TRAP_TRACE
+#define TRAP_TRACE 2
+#endif
+#ifndef TRAP_BRANCH
+#define TRAP_BRANCH 3
+#endif
+
+/* Shared with the children: what they count, and when they should end. */
+struct shared {
+	volatile unsigned long count;
+	volatile unsigned long thread_count;
+	volatile int done;
+	volatile pid_t thread_tid;
+};
+
+static struct shared *sh;
+
+static void count_until_done(void)
+{
+	while (!sh->done)
+		sh->count++;
+	_exit(0);
+}
+
+/* Polls @cond (an expression) up to ~5 s; evaluates to its last value. */
+#define POLL(cond) ({							\
+	int __ok = 0;							\
+	for (int __i = 0; __i < 5000 && !(__ok = (cond)); __i++)	\
+		usleep(1000);						\
+	__ok;								\
+})
+
+static int stopped(int fd, int slot)
+{
+	return ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1;
+}
+
+/* Whether the count moves within ~5 s. */
+static int counting(volatile unsigned long *count)
+{
+	unsigned long c = *count;
+
+	return POLL(*count != c);
+}
+
+/* Whether the count stays put across many yields and a few sleeps. */
+static int frozen(volatile unsigned long *count)
+{
+	unsigned long c = *count;
+
+	for (int i = 0; i < 20; i++) {
+		sched_yield();
+		usleep(2000);
+	}
+	return *count == c;
+}
+
+/* Asks for a stop: 0 (stopped now) or EINPROGRESS (at a safe point). */
+static void request_stop(int fd, int slot)
+{
+	int r = ioctl(fd, UTRACE_TEST_STOP_TASK, slot);
+
+	CHECK(r == 0 || errno == EINPROGRESS, "stop: %d %s", r, strerror(errno));
+}
+
+static void end_child(pid_t pid)
+{
+	int status = -1;
+
+	sh->done = 1;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "child status %#x", status);
+	sh->done = 0;
+	sh->count = 0;
+}
+
+/*
+ * A running task stops at its next safe point, with a quiesce report,
+ * and stays stopped until the engine resumes it.
+ */
+static void stop_running_task(void)
+{
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], slot, n;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	slot = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 1, 0);
+	utd_release(go);
+	CHECK(counting(&sh->count), "the child does not count");
+	request_stop(fd, slot);
+	CHECK(POLL(stopped(fd, slot)), "the child did not stop");
+	CHECK(frozen(&sh->count), "a stopped child counts");
+	/* Stopped already: a second request says so at once. */
+	CHECK(ioctl(fd, UTRACE_TEST_STOP_TASK, slot) == 0, "second stop: %s",
+	      strerror(errno));
+	n = utd_read(fd, r, 8);
+	CHECK(n >= 1 && r[0].side == UTRACE_TEST_SIDE_QUIESCE, "%d records, no quiesce", n);
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	CHECK(POLL(!stopped(fd, slot)), "still stopped after resume");
+	CHECK(counting(&sh->count), "the resumed child does not count");
+	end_child(pid);
+	close(fd);
+}
+
+static int sleep_pipe[2];
+
+/* Sleeps in read(); exits with the byte it reads (or 200 + errno). */
+static void read_a_byte(void)
+{
+	unsigned char c;
+
+	close(sleep_pipe[1]);
+	if (read(sleep_pipe[0], &c, 1) != 1)
+		_exit(200 + (errno & 0x3f));
+	_exit(c);
+}
+
+/*
+ * A task asleep in a syscall is stopped too: the sleep is broken, the task
+ * stops, and once resumed it restarts the syscall (no EINTR).
+ */
+static void stop_sleeping_task_restarts_its_syscall(void)
+{
+	int fd = utd_open(), go[2], slot, status = -1;
+	pid_t pid;
+
+	CHECK(pipe(sleep_pipe) == 0, "pipe");
+	pid = utd_held_child(go, read_a_byte);
+	close(sleep_pipe[0]);
+	slot = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 1, 0);
+	utd_release(go);
+	usleep(10000);
+	request_stop(fd, slot);
+	CHECK(POLL(stopped(fd, slot)), "the sleeping child did not stop");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	CHECK(write(sleep_pipe[1], "\x2a", 1) == 1, "write");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	      "status %#x, wanted exit 42 (the read restarted and got the byte)", status);
+	close(sleep_pipe[1]);
+	close(fd);
+}
+
+/* Two engines stop the task: it runs again only when both resumed it. */
+static void every_stopping_engine_must_resume(void)
+{
+	int fd = utd_open(), go[2], a, b;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	a = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 1, 0);
+	b = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, 0, 2, 0);
+	utd_release(go);
+	request_stop(fd, a);
+	request_stop(fd, b);
+	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, a) == 0, "resume a: %s", strerror(errno));
+	CHECK(frozen(&sh->count) && stopped(fd, b), "running with b's stop held");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, b) == 0, "resume b: %s", strerror(errno));
+	CHECK(counting(&sh->count), "not running once both resumed");
+	end_child(pid);
+	close(fd);
+}
+
+/* SIGKILL ends a stop: the task dies at once. */
+static void sigkill_ends_a_stop(void)
+{
+	int fd = utd_open(), go[2], slot, status = -1;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	slot = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, 0, 1, 0);
+	utd_release(go);
+	request_stop(fd, slot);
+	CHECK(POLL(stopped(fd, slot)), "the child did not stop");
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %#x", status);
+	sh->count = 0;
+	close(fd);
+}
+
+/*
+ * Report requests: refused without the quiesce event; with it, a running
+ * task and a sleeping one each make a quiesce report and go on.
+ */
+static void quiesce_reports_on_request(void)
+{
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], slot, deaf, n = 0, status = -1;
+	pid_t pid;
+
+	CHECK(pipe(sleep_pipe) == 0, "pipe");
+	pid = utd_held_child(go, read_a_byte);
+	close(sleep_pipe[0]);
+	deaf = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, 0, 1, 0);
+	slot = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 2, 0);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_INTERRUPT, deaf), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_REPORT, deaf), EINVAL);
+	utd_release(go);
+	usleep(10000);
+	CHECK(ioctl(fd, UTRACE_TEST_INTERRUPT, slot) == 0, "interrupt: %s", strerror(errno));
+	CHECK(POLL((n = utd_read(fd, r, 8)) > 0), "no quiesce report for the sleeper");
+	CHECK(n == 1 && r[0].id == 2 && r[0].side == UTRACE_TEST_SIDE_QUIESCE,
+	      "%d records, first id %u side %u", n, r[0].id, r[0].side);
+	CHECK(!stopped(fd, slot), "a report request stopped the task");
+	CHECK(write(sleep_pipe[1], "\x07", 1) == 1, "write");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 7, "status %#x, wanted exit 7", status);
+	close(sleep_pipe[1]);
+	close(fd);
+
+	/* REPORT: at the next return to user mode of a running task. */
+	fd = utd_open();
+	pid = utd_held_child(go, count_until_done);
+	slot = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 1, 0);
+	utd_release(go);
+	CHECK(counting(&sh->count), "the child does not count");
+	CHECK(ioctl(fd, UTRACE_TEST_REPORT, slot) == 0, "report: %s", strerror(errno));
+	CHECK(POLL((n = utd_read(fd, r, 8)) > 0), "no quiesce report for the runner");
+	CHECK(counting(&sh->count), "the child stopped counting");
+	end_child(pid);
+	close(fd);
+}
+
+/* A signal engine that drops SIGTRAP and logs it. */
+static int trap_engine(int fd, pid_t pid)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = UTRACE_TEST_SIGNAL,
+		.events = UTRACE_TEST_EVENT_SIGNAL_ALL | QUIESCE, .id = 1,
+		.nr = SIGTRAP, .value = UTRACE_TEST_SIGNAL_IGN,
+	};
+
+	return utd_attach(fd, a);
+}
+
+/*
+ * Single-step: a stopped task resumed for one step runs one instruction
+ * and traps; the engine sees the trap (SIGTRAP, TRAP_TRACE), drops it, and
+ * the task runs on normally.  Block-step likewise, where the CPU offers it.
+ */
+static void step_one_instruction(void)
+{
+	static const struct {
+		unsigned long req;
+		const char *name;
+	} steps[] = {
+		{ UTRACE_TEST_SINGLESTEP, "single-step" },
+		{ UTRACE_TEST_BLOCKSTEP, "block-step" },
+	};
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct utrace_test_record r[8];
+		int fd = utd_open(), go[2], slot, n = 0, got;
+		pid_t pid = utd_held_child(go, count_until_done);
+
+		slot = trap_engine(fd, pid);
+		utd_release(go);
+		request_stop(fd, slot);
+		CHECK(POLL(stopped(fd, slot)), "%s: the child did not stop", steps[i].name);
+		utd_read(fd, r, 8);
+		if (ioctl(fd, steps[i].req, slot)) {
+			CHECK(i == 1 && errno == EOPNOTSUPP, "%s: %s", steps[i].name,
+			      strerror(errno));
+			ioctl(fd, UTRACE_TEST_RESUME, slot);
+			KTAP_DIAG("%s: not offered by this CPU", steps[i].name);
+		} else {
+			CHECK(POLL((got = utd_read(fd, r, 8)) > 0 && (n = got)),
+			      "%s: no trap reported", steps[i].name);
+			CHECK(n >= 1 && r[0].side == UTRACE_TEST_SIDE_SIGNAL &&
+			      r[0].nr == SIGTRAP &&
+			      (r[0].args[0] == TRAP_TRACE || r[0].args[0] == TRAP_BRANCH),
+			      "%s: %d records, first side %u nr %lld code %lld",
+			      steps[i].name, n, r[0].side, (long long)r[0].nr,
+			      (long long)r[0].args[0]);
+		}
+		CHECK(counting(&sh->count), "%s: the child does not run on", steps[i].name);
+		end_child(pid);
+		close(fd);
+	}
+}
+
+static void *thread_counts(void *arg)
+{
+	(void)arg;
+	sh->thread_tid = syscall(SYS_gettid);
+	while (!sh->done)
+		sh->thread_count++;
+	return NULL;
+}
+
+/* The child: main counts in count, a thread in thread_count. */
+static void two_counting_threads(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, thread_counts, NULL))
+		_exit(98);
+	while (!sh->done)
+		sh->count++;
+	pthread_join(t, NULL);
+	_exit(0);
+}
+
+/* Stopping one thread leaves the others of its process running. */
+static void stop_one_thread_of_a_process(void)
+{
+	int fd = utd_open(), go[2], slot;
+	pid_t pid = utd_held_child(go, two_counting_threads);
+
+	utd_release(go);
+	CHECK(POLL(sh->thread_tid != 0), "no thread");
+	slot = utd_attach_simple(fd, sh->thread_tid, UTRACE_TEST_RECORD, QUIESCE, 1, 0);
+	request_stop(fd, slot);
+	CHECK(POLL(stopped(fd, slot)), "the thread did not stop");
+	CHECK(frozen(&sh->thread_count), "the stopped thread counts");
+	CHECK(counting(&sh->count), "the main thread stopped too");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	CHECK(counting(&sh->thread_count), "the resumed thread does not count");
+	end_child(pid);
+	sh->thread_tid = 0;
+	sh->thread_count = 0;
+	close(fd);
+}
+
+/* Control errors: detached engines, exited tasks. */
+static void control_errors(void)
+{
+	int fd = utd_open(), go[2], slot, status;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	slot = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 1, 0);
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach");
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_STOP_TASK, slot), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_INTERRUPT, slot), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_SINGLESTEP, slot), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_RESUME, slot), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_STOP_TASK, 99), EINVAL);
+	sh->done = 1;
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFEXITED(status), "status %#x", status);
+	sh->done = 0;
+	close(fd);
+}
+
+int main(void)
+{
+	static const struct ktap_case cases[] = {
+		KTAP_CASE(stop_running_task),
+		KTAP_CASE(stop_sleeping_task_restarts_its_syscall),
+		KTAP_CASE(every_stopping_engine_must_resume),
+		KTAP_CASE(sigkill_ends_a_stop),
+		KTAP_CASE(quiesce_reports_on_request),
+		KTAP_CASE(step_one_instruction),
+		KTAP_CASE(stop_one_thread_of_a_process),
+		KTAP_CASE(control_errors),
+	};
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return 1;
+	return ktap_run("guest_control", cases, sizeof(cases) / sizeof(cases[0]));
+}

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * signals_test - the signal, job-control and reap events of engine-core.
+ *
+ * Test engines of /dev/utrace-test (uapi/linux/utrace_test.h) watch a
+ * child's signals and choose what it does with them: deliver, ignore,
+ * terminate, dump core, stop, or hold; the parent checks the engines'
+ * logs, the child's own view (did its handler run?) and wait()'s status.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include "ktap.h"
+#include "utrace_test_dev.h"
+
+#define SIG_EV UTRACE_TEST_EVENT_SIGNAL_ALL
+#define SIDE_SIGNAL UTRACE_TEST_SIDE_SIGNAL
+#define SIDE_JCTL UTRACE_TEST_SIDE_JCTL
+#define SIDE_REAP UTRACE_TEST_SIDE_REAP
+
+/* Set by the child's SIGUSR1 handler; the child exits with it. */
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled = 1;
+}
+
+/*
+ * The child: SIGUSR1 has a handler, SIGUSR2 is ignored.  It waits for
+ * the go-ahead, signals itself with @sig (so the signal is taken before
+ * it exits), then exits with 10 + handled.
+ */
+static int self_signal;
+
+static void signal_self_then_exit(void)
+{
+	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, SIG_IGN);
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), self_signal);
+	_exit(10 + handled);
+}
+
+/* A signal engine acting on @signo with @value (UTRACE_TEST_SIGNAL_*). */
+static int signal_engine(int fd, pid_t pid, unsigned int id, int signo,
+			 unsigned int value, unsigned int arg)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = UTRACE_TEST_SIGNAL, .events = SIG_EV,
+		.id = id, .nr = signo, .value = value, .arg = arg,
+	};
+
+	return utd_attach(fd, a);
+}
+
+/* Runs the child with @sig under engines set up by @setup; its status. */
+static int run_child(int sig, int fd, void (*setup)(int fd, pid_t pid))
+{
+	int go[2];
+	pid_t pid;
+
+	self_signal = sig;
+	pid = utd_held_child(go, signal_self_then_exit);
+	setup(fd, pid);
+	return utd_release_and_wait(go, pid);
+}
+
+static void record_only(int fd, pid_t pid)
+{
+	utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, SIG_EV, 1, 0);
+}
+
+/*
+ * Each signal is reported under the class of what the task's sigaction
+ * would do, with its si_code; an ignored signal is kept for the engine.
+ */
+static void signals_reported_by_class(void)
+{
+	static const struct {
+		int sig;
+		unsigned int class;
+		int status;
+	} cases[] = {
+		{ SIGUSR1, UTRACE_TEST_EVENT_SIGNAL, 11 << 8 },
+		{ SIGUSR2, UTRACE_TEST_EVENT_SIGNAL_IGN, 10 << 8 },
+		{ SIGTERM, UTRACE_TEST_EVENT_SIGNAL_TERM, SIGTERM },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct utrace_test_record r[8];
+		int fd = utd_open(), status, n;
+
+		status = run_child(cases[i].sig, fd, record_only);
+		CHECK(status == cases[i].status, "signal %d: status %#x, wanted %#x",
+		      cases[i].sig, status, cases[i].status);
+		n = utd_read(fd, r, 8);
+		CHECK(n == 1, "signal %d: %d records", cases[i].sig, n);
+		if (n == 1)
+			CHECK(r[0].side == SIDE_SIGNAL && r[0].nr == cases[i].sig &&
+			      (long long)r[0].args[0] == SI_TKILL &&
+			      r[0].args[1] == cases[i].class && r[0].args[2] == 0,
+			      "signal %d: side %u nr %lld code %lld class %#llx before %#llx",
+			      cases[i].sig, r[0].side, (long long)r[0].nr,
+			      (long long)r[0].args[0], (unsigned long long)r[0].args[1],
+			      (unsigned long long)r[0].args[2]);
+		close(fd);
+	}
+}
+
+static void ignore_usr1(int fd, pid_t pid)
+{
+	signal_engine(fd, pid, 1, SIGUSR1, UTRACE_TEST_SIGNAL_IGN, 0);
+}
+
+static void ignore_term(int fd, pid_t pid)
+{
+	signal_engine(fd, pid, 1, SIGTERM, UTRACE_TEST_SIGNAL_IGN, 0);
+}
+
+static void terminate_usr1(int fd, pid_t pid)
+{
+	signal_engine(fd, pid, 1, SIGUSR1, UTRACE_TEST_SIGNAL_TERM, 0);
+}
+
+/* Ignore drops a handled and a fatal signal; terminate beats a handler. */
+static void ignore_and_terminate(void)
+{
+	int fd = utd_open(), status;
+
+	status = run_child(SIGUSR1, fd, ignore_usr1);
+	CHECK(status == 10 << 8, "ignored SIGUSR1: status %#x, wanted exit 10 (no handler)",
+	      status);
+	status = run_child(SIGTERM, fd, ignore_term);
+	CHECK(status == 10 << 8, "ignored SIGTERM: status %#x, wanted exit 10", status);
+	status = run_child(SIGUSR1, fd, terminate_usr1);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1 && !WCOREDUMP(status),
+	      "terminated SIGUSR1: status %#x, wanted killed by SIGUSR1, no core", status);
+	close(fd);
+}
+
+static void core_usr1(int fd, pid_t pid)
+{
+	signal_engine(fd, pid, 1, SIGUSR1, UTRACE_TEST_SIGNAL_CORE, 0);
+}
+
+static void dump_core_in_tmp(void)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	if (chdir("/tmp"))
+		_exit(99);
+	signal_self_then_exit();
+}
+
+/* Core dump: the process dies of the signal, and its core is written. */
+static void core_dump_chosen(void)
+{
+	int fd = utd_open(), go[2], status;
+	struct stat st;
+	pid_t pid;
+
+	mkdir("/tmp", 0777);
+	unlink("/tmp/core");
+	self_signal = SIGUSR1;
+	pid = utd_held_child(go, dump_core_in_tmp);
+	core_usr1(fd, pid);
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1 && WCOREDUMP(status),
+	      "status %#x, wanted killed by SIGUSR1 with a core", status);
+	CHECK(stat("/tmp/core", &st) == 0 && st.st_size > 0, "no /tmp/core: %s",
+	      strerror(errno));
+	unlink("/tmp/core");
+	close(fd);
+}
+
+/* The child tells the parent on this pipe that its handler is in place. */
+static int ready[2];
+
+/* The child for the later cases: a handler, then wait for signals. */
+static void handle_usr1_and_wait(void)
+{
+	signal(SIGUSR1, on_usr1);
+	if (write(ready[1], "r", 1) != 1)
+		_exit(97);
+	for (int i = 0; i < 2000 && !handled; i++)
+		usleep(1000);
+	_exit(10 + handled);
+}
+
+/* Forks handle_usr1_and_wait(); attach, then call go_and_wait_ready(). */
+static pid_t handler_child(int go[2])
+{
+	CHECK(pipe(ready) == 0, "pipe");
+	return utd_held_child(go, handle_usr1_and_wait);
+}
+
+static void go_and_wait_ready(int go[2])
+{
+	char c;
+
+	utd_release(go);
+	close(ready[1]);
+	CHECK(read(ready[0], &c, 1) == 1, "the child did not get ready");
+	close(ready[0]);
+}
+
+/*
+ * Stop: the thread group stops as for SIGSTOP, with SIGUSR1 as its stop
+ * signal; job-control engines hear it stop and continue.
+ */
+static void stop_chosen_and_job_control(void)
+{
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], status = 0, n;
+	pid_t pid = handler_child(go);
+
+	signal_engine(fd, pid, 1, SIGUSR1, UTRACE_TEST_SIGNAL_STOP, 2);
+	utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_JCTL, 2, 0);
+	go_and_wait_ready(go);
+	kill(pid, SIGUSR1);
+	CHECK(waitpid(pid, &status, WUNTRACED) == pid, "waitpid: %s", strerror(errno));
+	CHECK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR1, "status %#x, wanted stopped",
+	      status);
+	kill(pid, SIGCONT);
+	/* The engine stopped it once: the next SIGUSR1 runs the handler. */
+	kill(pid, SIGUSR1);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	CHECK(status == 11 << 8, "status %#x, wanted exit 11 (handled after SIGCONT)", status);
+	n = utd_read(fd, r, 8);
+	/* 1: SIGUSR1, 2: stopping, 2: continued, 1: SIGUSR1 (1 logs no SIGCONT). */
+	CHECK(n == 4, "%d records", n);
+	if (n == 4) {
+		CHECK(r[1].id == 2 && r[1].side == SIDE_JCTL && r[1].nr == 0,
+		      "record 1: id %u side %u nr %lld, wanted a stop", r[1].id, r[1].side,
+		      (long long)r[1].nr);
+		CHECK(r[2].id == 2 && r[2].side == SIDE_JCTL && r[2].nr == 1,
+		      "record 2: id %u side %u nr %lld, wanted a continue", r[2].id,
+		      r[2].side, (long long)r[2].nr);
+	}
+	close(fd);
+}
+
+static void ignore_then_deliver(int fd, pid_t pid)
+{
+	signal_engine(fd, pid, 1, SIGUSR1, UTRACE_TEST_SIGNAL_IGN, 0);
+	signal_engine(fd, pid, 2, SIGUSR1, UTRACE_TEST_SIGNAL_DELIVER, 0);
+}
+
+/* In attach order, each engine sees the previous choice; the last decides. */
+static void last_engine_decides(void)
+{
+	struct utrace_test_record r[8];
+	int fd = utd_open(), status, n;
+
+	status = run_child(SIGUSR1, fd, ignore_then_deliver);
+	CHECK(status == 11 << 8, "status %#x, wanted exit 11 (the handler ran)", status);
+	n = utd_read(fd, r, 8);
+	CHECK(n == 2, "%d records", n);
+	if (n == 2)
+		CHECK(r[0].id == 1 && r[0].args[2] == UTRACE_TEST_SIGNAL_DELIVER &&
+		      r[1].id == 2 && r[1].args[2] == UTRACE_TEST_SIGNAL_IGN,
+		      "engine %u saw %#llx, engine %u saw %#llx", r[0].id,
+		      (unsigned long long)r[0].args[2], r[1].id,
+		      (unsigned long long)r[1].args[2]);
+	close(fd);
+}
+
+/*
+ * Hold: the child stops with the signal put back; once the engine
+ * resumes it, the signal is reported anew and delivered.
+ */
+static void held_signal_waits_for_resume(void)
+{
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], status = 0, n, slot, stopped = 0;
+	pid_t pid = handler_child(go);
+
+	/* Once: the repeated report lets the signal go. */
+	slot = signal_engine(fd, pid, 1, SIGUSR1,
+			     UTRACE_TEST_SIGNAL_DELIVER | UTRACE_TEST_SIGNAL_HOLD, 2);
+	go_and_wait_ready(go);
+	kill(pid, SIGUSR1);
+	for (int i = 0; i < 5000 && !stopped; i++) {
+		stopped = ioctl(fd, UTRACE_TEST_STOPPED, slot);
+		if (!stopped)
+			usleep(1000);
+	}
+	CHECK(stopped == 1, "the child did not stop on its held signal");
+	CHECK(waitpid(pid, &status, WNOHANG) == 0, "the child ended while held: %#x",
+	      status);
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(status == 11 << 8, "status %#x, wanted exit 11 (delivered after resume)",
+	      status);
+	n = utd_read(fd, r, 8);
+	CHECK(n == 2, "%d records, wanted the signal twice", n);
+	if (n == 2)
+		CHECK(r[0].nr == SIGUSR1 && r[1].nr == SIGUSR1, "signals %lld %lld",
+		      (long long)r[0].nr, (long long)r[1].nr);
+	close(fd);
+}
+
+static void exit_now(void)
+{
+	_exit(3);
+}
+
+/*
+ * Reap: an engine that asked for it stays past the death report until the
+ * parent's wait() reaps the child; one detached after the death hears
+ * nothing more, and one that did not ask is gone at the death.
+ */
+static void reap_follows_death(void)
+{
+	for (int detach_first = 0; detach_first < 2; detach_first++) {
+		struct utrace_test_record r[8];
+		int fd = utd_open(), go[2], status, n = 0, plain;
+		pid_t pid = utd_held_child(go, exit_now);
+		siginfo_t si;
+
+		utd_attach_simple(fd, pid, UTRACE_TEST_RECORD,
+				  UTRACE_TEST_EVENT_DEATH | UTRACE_TEST_EVENT_REAP, 1, 0);
+		plain = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD,
+					  UTRACE_TEST_EVENT_DEATH, 2, 0);
+		utd_release(go);
+		/* A zombie now, not reaped: wait without reaping. */
+		CHECK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0, "waitid: %s",
+		      strerror(errno));
+		for (int i = 0; i < 5000 && n < 2; i++) {
+			int got = utd_read(fd, r + n, 8 - n);
+
+			n += got > 0 ? got : 0;
+			if (n < 2)
+				usleep(1000);
+		}
+		CHECK(n == 2 && r[0].side == UTRACE_TEST_SIDE_DEATH &&
+		      r[1].side == UTRACE_TEST_SIDE_DEATH, "%d death records", n);
+		CHECK_ERRNO(ioctl(fd, UTRACE_TEST_DETACH, plain), ESRCH);
+		if (detach_first)
+			CHECK(ioctl(fd, UTRACE_TEST_DETACH, 0) == 0,
+			      "detach before the reap: %s", strerror(errno));
+		/* Detached, or its task dead: no stop either way. */
+		CHECK_ERRNO(ioctl(fd, UTRACE_TEST_STOP_TASK, 0), ESRCH);
+		CHECK(waitpid(pid, &status, 0) == pid && status == 3 << 8,
+		      "status %#x", status);
+		n = utd_read(fd, r, 8);
+		if (detach_first) {
+			CHECK(n == 0, "%d records after a detach", n);
+		} else {
+			CHECK(n == 1 && r[0].id == 1 && r[0].side == SIDE_REAP &&
+			      r[0].nr == pid, "%d records; reap of %lld, wanted %d", n,
+			      n > 0 ? (long long)r[0].nr : -1LL, pid);
+			CHECK_ERRNO(ioctl(fd, UTRACE_TEST_DETACH, 0), ESRCH);
+		}
+		close(fd);
+	}
+}
+
+static volatile pid_t thread_tid;
+
+static void *thread_waits(void *arg)
+{
+	(void)arg;
+	thread_tid = syscall(SYS_gettid);
+	for (int i = 0; i < 2000 && !handled; i++)
+		usleep(1000);
+	return NULL;
+}
+
+/* The child: a thread of it takes SIGUSR1; it exits 10 + handled. */
+static void thread_takes_the_signal(void)
+{
+	pthread_t t;
+
+	signal(SIGUSR1, on_usr1);
+	if (pthread_create(&t, NULL, thread_waits, NULL))
+		_exit(98);
+	while (!thread_tid)
+		sched_yield();
+	syscall(SYS_tgkill, getpid(), thread_tid, SIGUSR1);
+	pthread_join(t, NULL);
+	_exit(10 + handled);
+}
+
+/* An inherited engine follows a new thread and sees the signal it takes. */
+static void thread_signal_seen_by_inherited_engine(void)
+{
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], status, n;
+	pid_t pid = utd_held_child(go, thread_takes_the_signal);
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = UTRACE_TEST_SIGNAL, .events = SIG_EV, .id = 1,
+		.nr = SIGUSR1, .value = UTRACE_TEST_SIGNAL_DELIVER,
+		.flags = UTRACE_TEST_INHERIT,
+	};
+
+	utd_attach(fd, a);
+	status = utd_release_and_wait(go, pid);
+	CHECK(status == 11 << 8, "status %#x, wanted exit 11", status);
+	n = utd_read(fd, r, 8);
+	CHECK(n == 1 && r[0].nr == SIGUSR1 && (long long)r[0].args[0] == SI_TKILL,
+	      "%d records, wanted the thread's SIGUSR1", n);
+	close(fd);
+}
+
+/* Bad signal engine settings are refused whole. */
+static void bad_signal_settings_refused(void)
+{
+	int fd = utd_open();
+	struct utrace_test_attach a = {
+		.pid = 0, .kind = UTRACE_TEST_SIGNAL, .events = SIG_EV, .id = 1, .nr = -1,
+	};
+
+	a.value = 0x50; /* utrace's TSTP: not offered */
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_ATTACH, &a), EINVAL);
+	a.value = 0x200;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_ATTACH, &a), EINVAL);
+	a.value = 0;
+	a.arg = 4;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_ATTACH, &a), EINVAL);
+	a.arg = 0;
+	a.events = 1U << 14;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_ATTACH, &a), EINVAL);
+	close(fd);
+}
+
+KTAP_MAIN("guest_signals",
+	  KTAP_CASE(signals_reported_by_class),
+	  KTAP_CASE(ignore_and_terminate),
+	  KTAP_CASE(core_dump_chosen),
+	  KTAP_CASE(stop_chosen_and_job_control),
+	  KTAP_CASE(last_engine_decides),
+	  KTAP_CASE(held_signal_waits_for_resume),
+	  KTAP_CASE(reap_follows_death),
+	  KTAP_CASE(thread_signal_seen_by_inherited_engine),
+	  KTAP_CASE(bad_signal_settings_refused))

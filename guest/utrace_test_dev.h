@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * utrace_test_dev.h - what the in-guest tests do with /dev/utrace-test
+ * (uapi/linux/utrace_test.h) and with the children they trace: open the
+ * device, attach a test engine, read its log, and fork a child that waits
+ * for a go-ahead before it does anything.  Include after "ktap.h".
+ */
+#ifndef UTRACE_GUEST_TEST_DEV_H
+#define UTRACE_GUEST_TEST_DEV_H
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <linux/utrace_test.h>
+
+/* Opens /dev/utrace-test (a failed CHECK and -1 if it cannot). */
+static inline int utd_open(void)
+{
+	int fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
+
+	CHECK(fd >= 0, "open /dev/utrace-test: %s", strerror(errno));
+	return fd;
+}
+
+/* Attaches a test engine as @a says; returns its slot, or -1 (CHECKed). */
+static inline int utd_attach(int fd, struct utrace_test_attach a)
+{
+	int slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
+
+	CHECK(slot >= 0, "attach id %u kind %u to %d: %s", a.id, a.kind, a.pid,
+	      strerror(errno));
+	return slot;
+}
+
+/* The common case: engine @id of @kind for every syscall or signal. */
+static inline int utd_attach_simple(int fd, pid_t pid, unsigned int kind,
+				    unsigned int events, unsigned int id,
+				    long long value)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = kind, .events = events, .id = id,
+		.nr = -1, .value = value,
+	};
+
+	return utd_attach(fd, a);
+}
+
+/* Moves up to @max records out of the log; returns how many, or -1. */
+static inline int utd_read(int fd, struct utrace_test_record *r,
+			   unsigned int max)
+{
+	struct utrace_test_read rd = { .records = (unsigned long)r, .max = max };
+
+	if (ioctl(fd, UTRACE_TEST_READ, &rd)) {
+		CHECK(0, "read log: %s", strerror(errno));
+		return -1;
+	}
+	return rd.count;
+}
+
+/*
+ * A child that waits for a byte on @go, then runs @fn (and exits 101 if
+ * @fn returns); returns its pid.  An alarm ends a child a broken test
+ * would leave behind.
+ */
+static inline pid_t utd_held_child(int go[2], void (*fn)(void))
+{
+	pid_t pid;
+	char c;
+
+	CHECK(pipe(go) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		alarm(20);
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(100);
+		fn();
+		_exit(101);
+	}
+	close(go[0]);
+	return pid;
+}
+
+/* Lets the child of utd_held_child() go. */
+static inline void utd_release(int go[2])
+{
+	CHECK(write(go[1], "g", 1) == 1, "release the child");
+	close(go[1]);
+}
+
+/* Lets it go and waits for it; returns its wait status. */
+static inline int utd_release_and_wait(int go[2], pid_t pid)
+{
+	int status = -1;
+
+	utd_release(go);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	return status;
+}
+
+#endif /* UTRACE_GUEST_TEST_DEV_H */
