@@ -621,7 +621,7 @@ impl Registry {
         let mut call = SyscallEntry::new(regs);
         loop {
             let action = self.entry_reporters(task, &mut call, ptrace);
-            match self.settle(action) {
+            match self.settle(task, action) {
                 Settled::Go => break,
                 Settled::Killed => {
                     // SIGKILL ended the stop: the syscall must not run.
@@ -718,7 +718,7 @@ impl Registry {
         drop(list);
         // A kill ends the stop; the task then dies on its way out. A
         // request for another report has nothing to report again here.
-        self.settle(action);
+        self.settle(task, action);
     }
 
     /// Reports a task event to every engine that asked for `event`, in
@@ -726,12 +726,13 @@ impl Registry {
     /// `before_each` sees every attachment, in order, before its report.
     fn report_event(
         &self,
+        task: &Task,
         event: Events,
         before_each: impl FnMut(&Attachment),
         f: impl FnMut(&dyn Engine) -> Resume,
     ) -> Settled {
         let action = self.report_round(event, before_each, f);
-        self.settle(action)
+        self.settle(task, action)
     }
 
     /// One round of reports of `event`, in attach order, to the engines
@@ -760,10 +761,20 @@ impl Registry {
     }
 
     /// After a round of reports that combined to `action`: parks while an
-    /// engine holds the task stopped, and tells how the stop ended.
-    fn settle(&self, action: Resume) -> Settled {
+    /// engine holds the task stopped, and tells how the stop ended. A task
+    /// about to park for a stop asked for from outside makes its quiesce
+    /// report first (the kick would come too late: it runs on the way back
+    /// to user mode).
+    fn settle(&self, task: &Task, mut action: Resume) -> Settled {
         if action != Resume::Stop && self.stops.load(Acquire) == 0 {
             return Settled::Go;
+        }
+        if self.take_kick() {
+            let quiesce = self.report_round(Events::QUIESCE, |_| {}, |e| e.report_quiesce(task));
+            action = combine_resume(action, quiesce);
+            if action != Resume::Stop && self.stops.load(Acquire) == 0 {
+                return Settled::Go;
+            }
         }
         if !self.park() {
             self.report_again.store(false, Relaxed);
@@ -824,7 +835,7 @@ impl Registry {
 
     /// Reports that the task runs a new program.
     pub(crate) fn report_exec(&self, task: &Task, exec: &ExecReport<'_>) {
-        self.report_event(Events::EXEC, |_| {}, |e| e.report_exec(task, exec));
+        self.report_event(task, Events::EXEC, |_| {}, |e| e.report_exec(task, exec));
     }
 
     /// Whether an engine wants signals of class `class` reported, or
@@ -877,7 +888,7 @@ impl Registry {
                 }
                 action = Resume::Stop;
             }
-            match self.settle(action) {
+            match self.settle(task, action) {
                 Settled::Again if !sig.is_held() => sig.resume(),
                 _ => return (sig.action(), sig.is_held()),
             }
@@ -886,7 +897,7 @@ impl Registry {
 
     /// Reports a job-control transition, in attach order.
     pub(crate) fn report_jctl(&self, task: &Task, what: JobControl) {
-        self.report_event(Events::JCTL, |_| {}, |e| e.report_jctl(task, what));
+        self.report_event(task, Events::JCTL, |_| {}, |e| e.report_jctl(task, what));
     }
 
     /// The task is at a safe point a handle asked for: reports it to the
@@ -894,14 +905,24 @@ impl Registry {
     /// parks while an engine holds the task stopped (reporting again if it
     /// is resumed with a request for it).
     pub(crate) fn report_quiesce(&self, task: &Task) {
-        // Cleared first: a request from now on queues another kick.
-        self.kick_interrupt.store(false, Relaxed);
-        self.kick_pending.xchg(false, Full);
+        // A report made before a park already served the request.
+        if !self.take_kick() {
+            return;
+        }
         self.end_step();
-        while self.report_event(Events::QUIESCE, |_| {}, |e| e.report_quiesce(task))
+        while self.report_event(task, Events::QUIESCE, |_| {}, |e| e.report_quiesce(task))
             == Settled::Again
         {}
         self.take_step();
+    }
+
+    /// Takes the pending kick requests: whether there were any. Cleared
+    /// before the report they ask for, so that a request made from now on
+    /// queues another kick.
+    fn take_kick(&self) -> bool {
+        let interrupt = self.kick_interrupt.xchg(false, Full);
+        let report = self.kick_pending.xchg(false, Full);
+        interrupt || report
     }
 
     /// Checks a control request of `att`'s engine against the task's phase.
@@ -1015,7 +1036,7 @@ impl Registry {
     /// engines leave.
     pub(crate) fn report_exit(&self, task: &Task, code: i64) -> i64 {
         let mut exit = ExitReport::new(code);
-        self.report_event(Events::EXIT, |_| {}, |e| e.report_exit(task, &mut exit));
+        self.report_event(task, Events::EXIT, |_| {}, |e| e.report_exit(task, &mut exit));
         exit.code()
     }
 
@@ -1038,7 +1059,7 @@ impl Registry {
                 let _ = Self::inherit(att, report.child());
             }
         };
-        self.report_event(Events::CLONE, before_each, |e| e.report_clone(task, report));
+        self.report_event(task, Events::CLONE, before_each, |e| e.report_clone(task, report));
         if !ptrace_placed {
             report.place_child_tracer();
         }

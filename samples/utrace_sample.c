@@ -5,8 +5,11 @@
  *
  * Loaded with pid=PID nr=NR arg=I value=V, it attaches to task PID an
  * engine that, at the entry of syscall NR, replaces argument I with V;
- * with abort=1 it aborts the call instead, with V as its result.  It
- * counts what it did in the read-only parameter "hits".  Unloading it
+ * with abort=1 it aborts the call instead, with V as its result.  With
+ * signal=S it drops signal S instead, whatever the task's sigaction says,
+ * and once the task is stopped for it (stop=1, through utrace_control()),
+ * it lets the task go from its quiesce report.  It counts what it did in
+ * the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
 #include <linux/err.h>
@@ -30,6 +33,12 @@ MODULE_PARM_DESC(value, "the new argument, or the result with abort=1");
 static bool abort_call;
 module_param_named(abort, abort_call, bool, 0444);
 MODULE_PARM_DESC(abort, "abort the call with value as its result");
+static int signo;
+module_param_named(signal, signo, int, 0444);
+MODULE_PARM_DESC(signal, "the signal to drop");
+static bool stop;
+module_param(stop, bool, 0444);
+MODULE_PARM_DESC(stop, "stop the task at load, and resume it when it quiesces");
 static atomic_t hits = ATOMIC_INIT(0);
 module_param_named(hits, hits.counter, int, 0444);
 MODULE_PARM_DESC(hits, "calls acted on so far");
@@ -55,8 +64,30 @@ static u32 sample_syscall_entry(u32 action, struct utrace_engine *e,
 	return action;
 }
 
+static u32 sample_signal(u32 action, struct utrace_engine *e,
+			 const struct kernel_siginfo *info)
+{
+	if (info->si_signo != signo)
+		return action;	/* the disposition the engines before chose */
+	atomic_inc(&hits);
+	return UTRACE_RESUME | UTRACE_SIGNAL_IGN;
+}
+
+/*
+ * The task is at the safe point our stop asked for: count it, and let it
+ * go (a stop is released through utrace_control(), even from here).
+ */
+static u32 sample_quiesce(u32 action, struct utrace_engine *e)
+{
+	atomic_inc(&hits);
+	utrace_control(current, e, UTRACE_RESUME);
+	return UTRACE_RESUME;
+}
+
 static const struct utrace_engine_ops sample_ops = {
 	.report_syscall_entry = sample_syscall_entry,
+	.report_signal = sample_signal,
+	.report_quiesce = sample_quiesce,
 };
 
 static int __init sample_init(void)
@@ -70,7 +101,15 @@ static int __init sample_init(void)
 				   UTRACE_ATTACH_MATCH_OPS, &sample_ops, NULL);
 	if (IS_ERR(engine))
 		return PTR_ERR(engine);
-	ret = utrace_set_events(NULL, engine, UTRACE_EVENT_SYSCALL_ENTRY);
+	ret = utrace_set_events(NULL, engine, UTRACE_EVENT_SYSCALL_ENTRY |
+				(signo ? UTRACE_EVENT_SIGNAL_ALL : 0) |
+				(stop ? UTRACE_EVENT_QUIESCE : 0));
+	if (!ret && stop) {
+		/* Not stopped yet: it will be at its next safe point. */
+		ret = utrace_control(NULL, engine, UTRACE_STOP);
+		if (ret == -EINPROGRESS)
+			ret = 0;
+	}
 	if (ret) {
 		utrace_control(NULL, engine, UTRACE_DETACH);
 		utrace_engine_put(engine);

@@ -141,7 +141,8 @@ static void read_a_byte(void)
  */
 static void stop_sleeping_task_restarts_its_syscall(void)
 {
-	int fd = utd_open(), go[2], slot, status = -1;
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], slot, status = -1, n;
 	pid_t pid;
 
 	CHECK(pipe(sleep_pipe) == 0, "pipe");
@@ -152,6 +153,9 @@ static void stop_sleeping_task_restarts_its_syscall(void)
 	usleep(10000);
 	request_stop(fd, slot);
 	CHECK(POLL(stopped(fd, slot)), "the sleeping child did not stop");
+	/* It parks where the broken sleep returns, after its quiesce report. */
+	n = utd_read(fd, r, 8);
+	CHECK(n == 1 && r[0].side == UTRACE_TEST_SIDE_QUIESCE, "%d records, no quiesce", n);
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
 	CHECK(write(sleep_pipe[1], "\x2a", 1) == 1, "write");
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
