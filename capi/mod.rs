@@ -129,10 +129,20 @@ impl Engine for CEngine {
             Disposition::Abort(_) => SYSCALL_ABORT,
             Disposition::Run => 0,
         };
-        let resumed = if call.is_resumed() { SYSCALL_RESUMED } else { 0 };
+        let resumed = if call.is_resumed() {
+            SYSCALL_RESUMED
+        } else {
+            0
+        };
         // SAFETY: the callback gets this engine and the task's registers,
         // in the task's own context, as the C API documents.
-        let answer = unsafe { f(UTRACE_RESUME | before | resumed, self.as_c(), call.raw_regs()) };
+        let answer = unsafe {
+            f(
+                UTRACE_RESUME | before | resumed,
+                self.as_c(),
+                call.raw_regs(),
+            )
+        };
         if answer & SYSCALL_MASK == SYSCALL_ABORT {
             call.abort_with_register_result();
         } else {

@@ -591,26 +591,67 @@ mod tests {
 
     #[test]
     fn control_rules() {
-        let both = StepSupport { single: true, block: true };
-        let none = StepSupport { single: false, block: false };
+        let both = StepSupport {
+            single: true,
+            block: true,
+        };
+        let none = StepSupport {
+            single: false,
+            block: false,
+        };
         let q = Events::QUIESCE;
         let n = Events::NONE;
         assert_eq!(check_control(Control::Stop, Phase::Alive, n, both), Ok(()));
-        assert_eq!(check_control(Control::Resume, Phase::Alive, n, both), Ok(()));
-        assert_eq!(check_control(Control::Report, Phase::Alive, n, both), Err(EINVAL));
-        assert_eq!(check_control(Control::Interrupt, Phase::Alive, n, both), Err(EINVAL));
-        assert_eq!(check_control(Control::Report, Phase::Alive, q, both), Ok(()));
-        assert_eq!(check_control(Control::Interrupt, Phase::Alive, q, both), Ok(()));
-        assert_eq!(check_control(Control::SingleStep, Phase::Alive, n, both), Ok(()));
-        assert_eq!(check_control(Control::SingleStep, Phase::Alive, n, none), Err(eopnotsupp()));
-        assert_eq!(check_control(Control::BlockStep, Phase::Alive, n, none), Err(eopnotsupp()));
-        for ctl in [Control::Stop, Control::Report, Control::Resume, Control::SingleStep] {
+        assert_eq!(
+            check_control(Control::Resume, Phase::Alive, n, both),
+            Ok(())
+        );
+        assert_eq!(
+            check_control(Control::Report, Phase::Alive, n, both),
+            Err(EINVAL)
+        );
+        assert_eq!(
+            check_control(Control::Interrupt, Phase::Alive, n, both),
+            Err(EINVAL)
+        );
+        assert_eq!(
+            check_control(Control::Report, Phase::Alive, q, both),
+            Ok(())
+        );
+        assert_eq!(
+            check_control(Control::Interrupt, Phase::Alive, q, both),
+            Ok(())
+        );
+        assert_eq!(
+            check_control(Control::SingleStep, Phase::Alive, n, both),
+            Ok(())
+        );
+        assert_eq!(
+            check_control(Control::SingleStep, Phase::Alive, n, none),
+            Err(eopnotsupp())
+        );
+        assert_eq!(
+            check_control(Control::BlockStep, Phase::Alive, n, none),
+            Err(eopnotsupp())
+        );
+        for ctl in [
+            Control::Stop,
+            Control::Report,
+            Control::Resume,
+            Control::SingleStep,
+        ] {
             assert_eq!(check_control(ctl, Phase::Dying, q, both), Err(ESRCH));
             assert_eq!(check_control(ctl, Phase::Dead, q, both), Err(ESRCH));
         }
-        assert_eq!(check_control(Control::Detach, Phase::Dying, n, both), Err(ealready()));
+        assert_eq!(
+            check_control(Control::Detach, Phase::Dying, n, both),
+            Err(ealready())
+        );
         assert_eq!(check_control(Control::Detach, Phase::Dead, n, both), Ok(()));
-        assert_eq!(check_control(Control::Detach, Phase::Alive, n, none), Ok(()));
+        assert_eq!(
+            check_control(Control::Detach, Phase::Alive, n, none),
+            Ok(())
+        );
     }
 
     #[test]
@@ -618,7 +659,10 @@ mod tests {
         let d = Events::DEATH;
         let r = Events::REAP;
         assert_eq!(check_set_events(Phase::Alive, d, Events::NONE), Ok(()));
-        assert_eq!(check_set_events(Phase::Alive, Events::NONE, Events::QUIESCE), Ok(()));
+        assert_eq!(
+            check_set_events(Phase::Alive, Events::NONE, Events::QUIESCE),
+            Ok(())
+        );
         for p in [Phase::Dying, Phase::Dead] {
             assert_eq!(check_set_events(p, d, Events::NONE), Err(ealready()));
             assert_eq!(check_set_events(p, r, r | d), Err(ealready()));

@@ -378,7 +378,12 @@ impl Registry {
             if att.is_detached() {
                 return Err(ESRCH);
             }
-            check_control(Control::Detach, state.phase, att.events(), task::step_support())?;
+            check_control(
+                Control::Detach,
+                state.phase,
+                att.events(),
+                task::step_support(),
+            )?;
             // The new list first: if it cannot be allocated, nothing changed.
             let list = match state.current.as_ref() {
                 Some(cur) => {
@@ -861,7 +866,11 @@ impl Registry {
     ///
     /// A held signal stops the task, for the engine that held it if no
     /// engine asked for a stop, and is reported anew when it resumes.
-    pub(crate) fn report_signal(&self, task: &Task, sig: &mut SignalReport<'_>) -> (SignalAction, bool) {
+    pub(crate) fn report_signal(
+        &self,
+        task: &Task,
+        sig: &mut SignalReport<'_>,
+    ) -> (SignalAction, bool) {
         self.end_step();
         let class = sig.class().event();
         loop {
@@ -1036,7 +1045,12 @@ impl Registry {
     /// engines leave.
     pub(crate) fn report_exit(&self, task: &Task, code: i64) -> i64 {
         let mut exit = ExitReport::new(code);
-        self.report_event(task, Events::EXIT, |_| {}, |e| e.report_exit(task, &mut exit));
+        self.report_event(
+            task,
+            Events::EXIT,
+            |_| {},
+            |e| e.report_exit(task, &mut exit),
+        );
         exit.code()
     }
 
@@ -1059,7 +1073,9 @@ impl Registry {
                 let _ = Self::inherit(att, report.child());
             }
         };
-        self.report_event(task, Events::CLONE, before_each, |e| e.report_clone(task, report));
+        self.report_event(task, Events::CLONE, before_each, |e| {
+            e.report_clone(task, report)
+        });
         if !ptrace_placed {
             report.place_child_tracer();
         }

@@ -295,7 +295,9 @@ fn watcher(
         }),
         GFP_KERNEL,
     )?;
-    Attach::new(w).events(events).attach_to_registry(reg.clone())
+    Attach::new(w)
+        .events(events)
+        .attach_to_registry(reg.clone())
 }
 
 /// A signal report of SIGUSR1 (10) with a handler, through `reg`.
@@ -878,12 +880,24 @@ mod suite {
         let all = Events::SIGNAL_ALL;
         let w1 = watcher(&reg, 1, &log, Some((SignalAction::Ignore, false)), all)?;
         // Only asks for signals whose default kills: not called here.
-        let w2 = watcher(&reg, 2, &log, Some((SignalAction::Stop, false)), Events::SIGNAL_TERM)?;
+        let w2 = watcher(
+            &reg,
+            2,
+            &log,
+            Some((SignalAction::Stop, false)),
+            Events::SIGNAL_TERM,
+        )?;
         let w3 = watcher(&reg, 3, &log, Some((SignalAction::Terminate, false)), all)?;
-        assert_eq!(signal(&reg, SignalClass::Handler), (SignalAction::Terminate, false));
+        assert_eq!(
+            signal(&reg, SignalClass::Handler),
+            (SignalAction::Terminate, false)
+        );
         // Each engine saw what the one before left.
         assert_eq!(&seen(&log)?[..], &[(1, b's', 0x00), (3, b's', 0x10)]);
-        assert_eq!(signal(&reg, SignalClass::Terminate), (SignalAction::Terminate, false));
+        assert_eq!(
+            signal(&reg, SignalClass::Terminate),
+            (SignalAction::Terminate, false)
+        );
         assert_eq!(ids(&log, b's')?.len(), 5);
         assert_eq!(reg.stop_count(), 0);
         for h in [w1.detach(), w2.detach(), w3.detach()] {
@@ -904,7 +918,10 @@ mod suite {
             Events::SIGNAL,
         )?;
         let other = watcher(&reg, 2, &log, None, Events::SIGNAL)?;
-        assert_eq!(signal(&reg, SignalClass::Handler), (SignalAction::Deliver, true));
+        assert_eq!(
+            signal(&reg, SignalClass::Handler),
+            (SignalAction::Deliver, true)
+        );
         assert_eq!(&seen(&log)?[..], &[(1, b's', 0), (2, b's', 0x100)]);
         assert_eq!(reg.stop_count(), 1);
         // The other engine cannot release the holder's stop.
@@ -921,7 +938,11 @@ mod suite {
     fn death_and_reap_teardown_rules() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let plain = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::QUIESCE)?;
+        let plain = attach(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::QUIESCE,
+        )?;
         let reaped = watcher(&reg, 2, &log, None, Events::DEATH | Events::REAP)?;
         let late = watcher(&reg, 3, &log, None, Events::REAP)?;
         *reaped.engine().victim.lock() = Some(plain.clone());
@@ -935,7 +956,10 @@ mod suite {
         assert!(!reaped.is_detached() && !late.is_detached());
         assert_eq!(reaped.stop(), Err(ESRCH));
         assert_eq!(reaped.set_events(Events::REAP), Err(ealready()));
-        assert_eq!(late.set_events(Events::REAP | Events::DEATH), Err(ealready()));
+        assert_eq!(
+            late.set_events(Events::REAP | Events::DEATH),
+            Err(ealready())
+        );
         // One detaches now: it gets no reap report.
         late.detach()?;
         reg.report_reap(kernel::current!());

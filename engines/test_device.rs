@@ -215,9 +215,9 @@ impl MiscDevice for TestFile {
                 })?;
                 match state {
                     StopState::Stopped => Ok(0),
-                    StopState::Pending => Err(Error::from_errno(
-                        -(kernel::bindings::EINPROGRESS as i32),
-                    )),
+                    StopState::Pending => {
+                        Err(Error::from_errno(-(kernel::bindings::EINPROGRESS as i32)))
+                    }
                 }
             }
             INTERRUPT => me.with_slot(arg, |h| h.interrupt()),
