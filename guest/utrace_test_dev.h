@@ -46,7 +46,10 @@ static inline int utd_attach_simple(int fd, pid_t pid, unsigned int kind,
 	return utd_attach(fd, a);
 }
 
-/* Moves up to @max records out of the log; returns how many, or -1. */
+/*
+ * Moves up to @max records out of the log; returns how many, or -1.  A
+ * full log (records dropped) fails the case: no test means to fill it.
+ */
 static inline int utd_read(int fd, struct utrace_test_record *r,
 			   unsigned int max)
 {
@@ -56,6 +59,8 @@ static inline int utd_read(int fd, struct utrace_test_record *r,
 		CHECK(0, "read log: %s", strerror(errno));
 		return -1;
 	}
+	CHECK(rd.dropped == 0, "%llu records dropped",
+	      (unsigned long long)rd.dropped);
 	return rd.count;
 }
 

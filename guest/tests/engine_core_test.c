@@ -17,21 +17,11 @@
 #include <sys/wait.h>
 #include <linux/utrace_test.h>
 #include "ktap.h"
+#include "utrace_test_dev.h"
 
 #define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
 #define EXIT UTRACE_TEST_EVENT_SYSCALL_EXIT
 #define BOTH (ENTRY | EXIT)
-
-static int dev(void)
-{
-	int fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		KTAP_DIAG("open /dev/utrace-test: %s", strerror(errno));
-		ktap_case_failed = 1;
-	}
-	return fd;
-}
 
 static int attach(int fd, pid_t pid, unsigned int kind, unsigned int events,
 		  unsigned int id, long nr, unsigned int arg, long value)
@@ -55,28 +45,12 @@ static int must_attach(int fd, pid_t pid, unsigned int kind,
 	return slot;
 }
 
-static int read_log(int fd, struct utrace_test_record *r, unsigned int max)
-{
-	struct utrace_test_read rd = {
-		.records = (unsigned long)r, .max = max,
-	};
-
-	if (ioctl(fd, UTRACE_TEST_READ, &rd)) {
-		KTAP_DIAG("read log: %s", strerror(errno));
-		ktap_case_failed = 1;
-		return -1;
-	}
-	CHECK(rd.dropped == 0, "%llu records dropped",
-	      (unsigned long long)rd.dropped);
-	return rd.count;
-}
-
 /* Checks that the log is exactly @n records with these ids and sides. */
 static void expect_log(int fd, int n, const unsigned int *ids,
 		       const unsigned int *sides)
 {
 	struct utrace_test_record r[64];
-	int got = read_log(fd, r, 64);
+	int got = utd_read(fd, r, 64);
 
 	CHECK(got == n, "log has %d records, wanted %d", got, n);
 	for (int i = 0; i < n && i < got; i++)
@@ -90,7 +64,7 @@ static void expect_log(int fd, int n, const unsigned int *ids,
 
 static void order_entry_reverse_exit_forward(void)
 {
-	int fd = dev();
+	int fd = utd_open();
 	long ppid;
 
 	for (unsigned int id = 1; id <= 3; id++)
@@ -109,7 +83,7 @@ static void order_entry_reverse_exit_forward(void)
 static void rewritten_argument_seen_in_order(void)
 {
 	struct utrace_test_record r[16];
-	int fd = dev();
+	int fd = utd_open();
 	int f = open("/tmp/rewrite", O_CREAT | O_RDWR | O_TRUNC, 0600);
 	off_t off;
 	int n;
@@ -123,7 +97,7 @@ static void rewritten_argument_seen_in_order(void)
 	off = lseek(f, 100, SEEK_SET);
 	CHECK(off == 200, "lseek(100) returned %ld, wanted the rewritten 200",
 	      (long)off);
-	n = read_log(fd, r, 16);
+	n = utd_read(fd, r, 16);
 	CHECK(n == 6, "%d records", n);
 	if (n == 6) {
 		CHECK(r[0].id == 3 && r[0].args[1] == 100,
@@ -148,7 +122,7 @@ static void aborted_call_returns_exact_result(void)
 {
 	struct utrace_test_record r[8];
 	struct stat st;
-	int fd = dev();
+	int fd = utd_open();
 	long uid;
 	int n;
 
@@ -160,7 +134,7 @@ static void aborted_call_returns_exact_result(void)
 	CHECK_ERRNO(open("/tmp/never", O_CREAT | O_RDWR, 0600), EACCES);
 	CHECK(stat("/tmp/never", &st) == -1 && errno == ENOENT,
 	      "the aborted open created the file");
-	n = read_log(fd, r, 8);
+	n = utd_read(fd, r, 8);
 	/* getuid entry + exit (exit sees the abort result), openat entry. */
 	CHECK(n == 3, "%d records", n);
 	if (n == 3) {
@@ -177,7 +151,7 @@ static void aborted_call_returns_exact_result(void)
 
 static void last_engine_called_decides(void)
 {
-	int fd = dev();
+	int fd = utd_open();
 	int run_slot;
 
 	/* Attached first, so called last at entry: lets the call run. */
@@ -194,13 +168,13 @@ static void result_set_at_exit(void)
 {
 	struct utrace_test_record r[8];
 	pid_t real = getppid();
-	int fd = dev();
+	int fd = utd_open();
 	int n;
 
 	must_attach(fd, 0, UTRACE_TEST_SET_RETURN, EXIT, 1, SYS_getppid, 0, 777);
 	must_attach(fd, 0, UTRACE_TEST_RECORD, EXIT, 2, SYS_getppid, 0, 0);
 	CHECK(syscall(SYS_getppid) == 777, "getppid not rewritten");
-	n = read_log(fd, r, 8);
+	n = utd_read(fd, r, 8);
 	CHECK(n == 2 && r[0].ret == real && r[1].ret == 777,
 	      "exit records: %d, %lld, %lld", n, (long long)r[0].ret,
 	      (long long)r[1].ret);
@@ -210,7 +184,7 @@ static void result_set_at_exit(void)
 static void attach_errors(void)
 {
 	struct utrace_test_events ev = { .slot = 0, .events = 1U << 20 };
-	int fd = dev();
+	int fd = utd_open();
 	int slot;
 	pid_t child;
 
@@ -362,7 +336,7 @@ static void yama_ptrace_scope_applies(void)
 static void forked_child_starts_without_engines(void)
 {
 	struct utrace_test_record r[8];
-	int fd = dev();
+	int fd = utd_open();
 	pid_t child;
 	int status, n;
 
@@ -373,7 +347,7 @@ static void forked_child_starts_without_engines(void)
 	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
 	      WEXITSTATUS(status) == 0, "the child inherited the engine");
 	/* The parent's own engine saw none of the child's calls. */
-	n = read_log(fd, r, 8);
+	n = utd_read(fd, r, 8);
 	CHECK(n == 0, "%d records from the child", n);
 	close(fd);
 }
@@ -382,7 +356,7 @@ static void death_detaches_engines(void)
 {
 	struct utrace_test_record r[8];
 	int go[2];
-	int fd = dev();
+	int fd = utd_open();
 	pid_t child;
 	int slot, n;
 	char c = 0;
@@ -400,7 +374,7 @@ static void death_detaches_engines(void)
 	CHECK(write(go[1], &c, 1) == 1, "write");
 	CHECK(waitpid(child, &n, 0) == child && WIFEXITED(n) && WEXITSTATUS(n) == 0,
 	      "the child did not see its engine's result (status %#x)", n);
-	n = read_log(fd, r, 8);
+	n = utd_read(fd, r, 8);
 	CHECK(n == 2, "%d records", n);
 	/* Its death detached the engine. */
 	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_DETACH, slot), ESRCH);
@@ -491,7 +465,7 @@ static void inherited_engine_follows_children(void)
 			.nr = SYS_getppid, .flags = inherit ? UTRACE_TEST_INHERIT : 0,
 		};
 		struct utrace_test_record r[8];
-		int go[2], status = -1, fd = dev(), n;
+		int go[2], status = -1, fd = utd_open(), n;
 		char c;
 		pid_t child;
 
@@ -517,7 +491,7 @@ static void inherited_engine_follows_children(void)
 		close(go[1]);
 		CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
 		      WEXITSTATUS(status) == 0, "child status %#x", status);
-		n = read_log(fd, r, 8);
+		n = utd_read(fd, r, 8);
 		if (inherit)
 			CHECK(n == 2 && r[0].id == 7 && r[0].side == N && r[1].side == X,
 			      "the grandchild's getppid was not logged (%d records)", n);
@@ -530,7 +504,7 @@ static void inherited_engine_follows_children(void)
 static void attach_detach_storm_against_syscall_loop(void)
 {
 	struct utrace_test_record r[64];
-	int fd = dev();
+	int fd = utd_open();
 	pid_t child;
 	int status, fails = 0;
 
@@ -554,9 +528,9 @@ static void attach_detach_storm_against_syscall_loop(void)
 		/* Slots are never reused: start a new file now and then. */
 		if (slot == 63) {
 			close(fd);
-			fd = dev();
+			fd = utd_open();
 		}
-		while (read_log(fd, r, 64) == 64)
+		while (utd_read(fd, r, 64) == 64)
 			;
 	}
 	CHECK(fails == 0, "%d attach / detach / barrier failures: %s", fails,
@@ -606,7 +580,7 @@ static int wait_for_entries(int fd, int n)
 	int got = 0;
 
 	for (int i = 0; i < 1000 && got < n; i++) {
-		int k = read_log(fd, r, 8);
+		int k = utd_read(fd, r, 8);
 
 		got += k > 0 ? k : 0;
 		if (got < n)
@@ -652,7 +626,7 @@ static void stop_holds_task_until_every_engine_resumes(void)
 	int release, status = 0, s1, s2;
 	/* Fork first: the child must not share the controlling file. */
 	pid_t child = stoppable_child(&release);
-	int fd = dev();
+	int fd = utd_open();
 
 	s1 = must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
 	s2 = must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 2, SYS_getppid, 0, 0);
@@ -681,7 +655,7 @@ static void resume_with_report_repeats_the_entry_reports(void)
 	struct utrace_test_record r[16];
 	int release, status = 0, s1, n;
 	pid_t child = stoppable_child(&release);
-	int fd = dev();
+	int fd = utd_open();
 
 	s1 = must_attach(fd, child, UTRACE_TEST_STOP, BOTH, 1, SYS_getppid, 0, 0);
 	must_attach(fd, child, UTRACE_TEST_RECORD, BOTH, 2, SYS_getppid, 0, 0);
@@ -691,7 +665,7 @@ static void resume_with_report_repeats_the_entry_reports(void)
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME_REPORT, s1) == 0, "resume: %s", strerror(errno));
 	CHECK(wait_for(child, &status, 5000) == child && WIFEXITED(status) &&
 	      WEXITSTATUS(status) == 0, "child after resume: status %#x", status);
-	n = read_log(fd, r, 16);
+	n = utd_read(fd, r, 16);
 	/*
 	 * wait_for_entries() took the first two entry records; then 2 and 1
 	 * at entry again, marked resumed, and 1 and 2 at exit.
@@ -720,7 +694,7 @@ static void sigkill_ends_a_stop(void)
 {
 	int release, status = 0;
 	pid_t child = stoppable_child(&release);
-	int fd = dev();
+	int fd = utd_open();
 
 	must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
 	CHECK(release_child(release), "write");
@@ -737,7 +711,7 @@ static void closing_the_controller_releases_a_stop(void)
 {
 	int release, status = 0;
 	pid_t child = stoppable_child(&release);
-	int fd = dev();
+	int fd = utd_open();
 
 	must_attach(fd, child, UTRACE_TEST_STOP, ENTRY, 1, SYS_getppid, 0, 0);
 	CHECK(release_child(release), "write");

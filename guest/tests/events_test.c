@@ -15,74 +15,13 @@
 #include <sys/wait.h>
 #include <linux/utrace_test.h>
 #include "ktap.h"
+#include "utrace_test_dev.h"
 
 #define TASK_EVENTS (UTRACE_TEST_EVENT_EXEC | UTRACE_TEST_EVENT_EXIT | \
 		     UTRACE_TEST_EVENT_DEATH)
 #define EXEC UTRACE_TEST_SIDE_EXEC
 #define EXIT UTRACE_TEST_SIDE_EXIT_EVENT
 #define DEATH UTRACE_TEST_SIDE_DEATH
-
-static int dev(void)
-{
-	int fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
-
-	CHECK(fd >= 0, "open /dev/utrace-test: %s", strerror(errno));
-	return fd;
-}
-
-static int attach(int fd, pid_t pid, unsigned int kind, unsigned int events,
-		  unsigned int id, long value)
-{
-	struct utrace_test_attach a = {
-		.pid = pid, .kind = kind, .events = events, .id = id,
-		.nr = -1, .value = value,
-	};
-	int slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
-
-	CHECK(slot >= 0, "attach id %u to %d: %s", id, pid, strerror(errno));
-	return slot;
-}
-
-static int read_log(int fd, struct utrace_test_record *r, unsigned int max)
-{
-	struct utrace_test_read rd = { .records = (unsigned long)r, .max = max };
-
-	if (ioctl(fd, UTRACE_TEST_READ, &rd)) {
-		CHECK(0, "read log: %s", strerror(errno));
-		return -1;
-	}
-	return rd.count;
-}
-
-/* A child that waits for a byte on @go, then runs @fn; returns its pid. */
-static pid_t held_child(int go[2], void (*fn)(void))
-{
-	pid_t pid;
-	char c;
-
-	CHECK(pipe(go) == 0, "pipe");
-	pid = fork();
-	if (pid == 0) {
-		alarm(20);
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(100);
-		fn();
-		_exit(101);
-	}
-	close(go[0]);
-	return pid;
-}
-
-static int release_and_wait(int go[2], pid_t pid)
-{
-	int status = -1;
-
-	CHECK(write(go[1], "g", 1) == 1, "release the child");
-	close(go[1]);
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
-	return status;
-}
 
 static void exec_true(void)
 {
@@ -105,14 +44,14 @@ static void exec_exit_death_in_attach_order(void)
 	static const unsigned int ids[] = { 1, 2, 1, 2, 1, 2 };
 	static const unsigned int sides[] = { EXEC, EXEC, EXIT, EXIT, DEATH, DEATH };
 	struct utrace_test_record r[16];
-	int go[2], fd = dev(), status, n;
-	pid_t pid = held_child(go, exec_true);
+	int go[2], fd = utd_open(), status, n;
+	pid_t pid = utd_held_child(go, exec_true);
 
-	attach(fd, pid, UTRACE_TEST_RECORD, TASK_EVENTS, 1, 0);
-	attach(fd, pid, UTRACE_TEST_RECORD, TASK_EVENTS, 2, 0);
-	status = release_and_wait(go, pid);
+	utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, TASK_EVENTS, 1, 0);
+	utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, TASK_EVENTS, 2, 0);
+	status = utd_release_and_wait(go, pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
-	n = read_log(fd, r, 16);
+	n = utd_read(fd, r, 16);
 	CHECK(n == 6, "%d records, wanted 6", n);
 	for (int i = 0; i < n && i < 6; i++)
 		CHECK(r[i].id == ids[i] && r[i].side == sides[i],
@@ -138,11 +77,11 @@ static void exit_code_edited(void)
 {
 	for (int by_signal = 0; by_signal < 2; by_signal++) {
 		struct utrace_test_record r[8];
-		int go[2], fd = dev(), status, n;
-		pid_t pid = held_child(go, by_signal ? wait_for_a_signal : exit_zero);
+		int go[2], fd = utd_open(), status, n;
+		pid_t pid = utd_held_child(go, by_signal ? wait_for_a_signal : exit_zero);
 
-		attach(fd, pid, UTRACE_TEST_SET_RETURN, UTRACE_TEST_EVENT_EXIT, 1, 7 << 8);
-		attach(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_EXIT, 2, 0);
+		utd_attach_simple(fd, pid, UTRACE_TEST_SET_RETURN, UTRACE_TEST_EVENT_EXIT, 1, 7 << 8);
+		utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_EXIT, 2, 0);
 		if (by_signal) {
 			CHECK(write(go[1], "g", 1) == 1, "release");
 			/* It may be killed before or after it reads the byte. */
@@ -150,12 +89,12 @@ static void exit_code_edited(void)
 			close(go[1]);
 			CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
 		} else {
-			status = release_and_wait(go, pid);
+			status = utd_release_and_wait(go, pid);
 		}
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7,
 		      "%s: the parent saw status %#x, wanted exit 7",
 		      by_signal ? "SIGTERM" : "_exit(0)", status);
-		n = read_log(fd, r, 8);
+		n = utd_read(fd, r, 8);
 		CHECK(n == 2, "%d records", n);
 		if (n == 2) {
 			long long orig = by_signal ? SIGTERM : 0;
@@ -176,7 +115,7 @@ static void *thread_attaches_to_itself(void *arg)
 {
 	(void)arg;
 	/* pid 0 is the calling thread. */
-	attach(thread_fd, 0, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_DEATH, 1, 0);
+	utd_attach_simple(thread_fd, 0, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_DEATH, 1, 0);
 	return NULL;
 }
 
@@ -187,7 +126,7 @@ static void thread_death_is_not_group_death(void)
 	pthread_t t;
 	int n;
 
-	thread_fd = dev();
+	thread_fd = utd_open();
 	CHECK(pthread_create(&t, NULL, thread_attaches_to_itself, NULL) == 0,
 	      "pthread_create");
 	CHECK(pthread_join(t, NULL) == 0, "pthread_join");
@@ -197,7 +136,7 @@ static void thread_death_is_not_group_death(void)
 	 * alarm bounds the wait; nothing else can produce it).
 	 */
 	alarm(10);
-	while ((n = read_log(thread_fd, r, 8)) == 0)
+	while ((n = utd_read(thread_fd, r, 8)) == 0)
 		sched_yield();
 	alarm(0);
 	CHECK(n == 1, "%d records", n);
@@ -212,18 +151,18 @@ static void thread_death_is_not_group_death(void)
 static void no_events_no_reports(void)
 {
 	struct utrace_test_record r[8];
-	int go[2], fd = dev(), status;
-	pid_t pid = held_child(go, exec_true);
+	int go[2], fd = utd_open(), status;
+	pid_t pid = utd_held_child(go, exec_true);
 
-	attach(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_SYSCALL_ENTRY, 1, 0);
+	utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_SYSCALL_ENTRY, 1, 0);
 	/* Syscall records only for nr -1 would be many: use a task event
 	 * mask with none of the three instead. */
 	CHECK(ioctl(fd, UTRACE_TEST_SET_EVENTS,
 		    &(struct utrace_test_events){ .slot = 0, .events = 0 }) == 0,
 	      "set events: %s", strerror(errno));
-	status = release_and_wait(go, pid);
+	status = utd_release_and_wait(go, pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
-	CHECK(read_log(fd, r, 8) == 0, "an engine with no events was told something");
+	CHECK(utd_read(fd, r, 8) == 0, "an engine with no events was told something");
 	close(fd);
 }
 

@@ -36,6 +36,7 @@
 #include <linux/utrace_test.h>
 #include "ptrace.h"
 #include "ktap.h"
+#include "utrace_test_dev.h"
 
 #define CANARY_RBX 0x0b0b0b0b0b0b0b0bL
 
@@ -451,17 +452,6 @@ static int exists(const char *path)
 
 /* /dev/utrace-test */
 
-static int dev(void)
-{
-	int fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		KTAP_DIAG("open /dev/utrace-test: %s", strerror(errno));
-		ktap_case_failed = 1;
-	}
-	return fd;
-}
-
 static int attach(int fd, pid_t pid, unsigned int kind, unsigned int id,
 		  long nr, long value)
 {
@@ -479,22 +469,6 @@ static int attach(int fd, pid_t pid, unsigned int kind, unsigned int id,
 	return slot;
 }
 
-static int read_log(int fd, struct utrace_test_record *r, unsigned int max)
-{
-	struct utrace_test_read rd = {
-		.records = (unsigned long)r, .max = max,
-	};
-
-	if (ioctl(fd, UTRACE_TEST_READ, &rd)) {
-		KTAP_DIAG("read log: %s", strerror(errno));
-		ktap_case_failed = 1;
-		return -1;
-	}
-	CHECK(rd.dropped == 0, "%llu records dropped",
-	      (unsigned long long)rd.dropped);
-	return rd.count;
-}
-
 /*
  * Checks that the engine log holds exactly @n records now, the given sides
  * of syscall @nr, exits with result @ret (unless @check_ret is 0).
@@ -503,7 +477,7 @@ static void expect_log(int fd, const char *when, int n, const unsigned int *side
 		       long nr, int check_ret, long ret)
 {
 	struct utrace_test_record r[16];
-	int got = read_log(fd, r, 16);
+	int got = utd_read(fd, r, 16);
 
 	CHECK(got == n, "%s: the engine logged %d records, wanted %d", when, got, n);
 	for (int i = 0; got != n && i < got && i < 16; i++)
@@ -917,7 +891,7 @@ static void skipcall_outside_an_entry_stop_does_nothing(void)
 			return;
 		if (engine) {
 			/* Tracer first, engine after: the engine is outside. */
-			fd = dev();
+			fd = utd_open();
 			if (fd < 0 || attach(fd, pid, UTRACE_TEST_RECORD, 1,
 					     SYS_mkdir, 0) < 0) {
 				kill_tracee(pid, report);
@@ -934,7 +908,7 @@ static void skipcall_outside_an_entry_stop_does_nothing(void)
 			      engine ? "with an engine" : "alone", rep.ret[0],
 			      strerror(rep.err[0]), dir, exists(dir) ? "exists" : "is missing");
 		if (engine) {
-			n = read_log(fd, r, 16);
+			n = utd_read(fd, r, 16);
 			CHECK(n == 2 && r[1].side == X && r[1].ret == 0,
 			      "the engine saw %d records of mkdir (last ret %lld), wanted entry and exit = 0",
 			      n, n > 0 ? (long long)r[n - 1].ret : 0LL);
@@ -1140,7 +1114,7 @@ static void engine_inside_the_tracer(void)
 	pid = fork_tracee(body_calls, 1, &report);
 	if (pid < 0)
 		return;
-	fd = dev();
+	fd = utd_open();
 	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RECORD, 1, SYS_getpid, 0) < 0) {
 		kill_tracee(pid, report);
 		return;
@@ -1198,7 +1172,7 @@ static void engine_outside_the_tracer(void)
 	pid = start_tracee(body_calls, 0, &report);
 	if (pid < 0)
 		return;
-	fd = dev();
+	fd = utd_open();
 	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RECORD, 1, SYS_getpid, 0) < 0)
 		goto out;
 	if (to_entry(pid, SYS_getpid))
@@ -1210,7 +1184,7 @@ static void engine_outside_the_tracer(void)
 	    expect_stop(pid, ST_ENTRY, SYS_getpid, "SKIPCALL of getpid 1", NULL))
 		goto out;
 	/* Exit of 1 (the tracer's result), entry of 2 (before the tracer). */
-	n = read_log(fd, r, 4);
+	n = utd_read(fd, r, 4);
 	CHECK(n == 2 && r[0].side == X && r[0].ret == 4242 && r[1].side == N,
 	      "at getpid 2's entry stop the engine logged %d records (%u ret %lld, %u), wanted getpid 1's exit = 4242 and getpid 2's entry",
 	      n, n > 0 ? r[0].side : 0, n > 0 ? (long long)r[0].ret : 0LL,
@@ -1255,7 +1229,7 @@ static void abort_engine_inside_the_tracer(void)
 	pid = fork_tracee(body_calls, 1, &report);
 	if (pid < 0)
 		return;
-	fd = dev();
+	fd = utd_open();
 	if (fd < 0 || attach(fd, pid, UTRACE_TEST_ABORT, 1, SYS_getpid, 4242) < 0) {
 		kill_tracee(pid, report);
 		goto out_fd;
@@ -1306,7 +1280,7 @@ static void abort_engine_outside_the_tracer(void)
 	pid = start_tracee(body_calls, 0, &report);
 	if (pid < 0)
 		return;
-	fd = dev();
+	fd = utd_open();
 	if (fd < 0 || attach(fd, pid, UTRACE_TEST_ABORT, 1, SYS_getpid, 4242) < 0)
 		goto out;
 	if (to_entry(pid, SYS_getpid) ||
