@@ -107,7 +107,8 @@ static void stop_running_task(void)
 	slot = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 1, 0);
 	utd_release(go);
 	CHECK(counting(&sh->count), "the child does not count");
-	request_stop(fd, slot);
+	/* Not stopped yet: utrace's EINPROGRESS, and it stops soon after. */
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_STOP_TASK, slot), EINPROGRESS);
 	CHECK(POLL(stopped(fd, slot)), "the child did not stop");
 	CHECK(frozen(&sh->count), "a stopped child counts");
 	/* Stopped already: a second request says so at once. */
@@ -346,6 +347,75 @@ static void stop_one_thread_of_a_process(void)
 	close(fd);
 }
 
+static volatile sig_atomic_t usr1_seen;
+
+static void count_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+/* Counts, makes syscalls and takes signals until told to end. */
+static void busy_with_syscalls_and_signals(void)
+{
+	signal(SIGUSR1, count_usr1);
+	while (!sh->done) {
+		sh->count++;
+		syscall(SYS_getppid);
+	}
+	_exit(usr1_seen > 0 ? 0 : 1);
+}
+
+/*
+ * A storm of stops, resumes, report requests and signals from outside,
+ * against a task that makes syscalls and takes signals; then a detach
+ * while it is stopped, which must let it go.  The debug kernel's checks
+ * (lockdep, KASAN, hung tasks) watch for the rest.
+ */
+static void stop_resume_storm(void)
+{
+	int fd = utd_open(), go[2], a, b;
+	pid_t pid = utd_held_child(go, busy_with_syscalls_and_signals);
+	struct utrace_test_attach sig = {
+		.pid = pid, .kind = UTRACE_TEST_SIGNAL,
+		.events = UTRACE_TEST_EVENT_SIGNAL_ALL | QUIESCE, .id = 1, .nr = -1,
+		.value = UTRACE_TEST_SIGNAL_DELIVER,
+	};
+
+	a = utd_attach(fd, sig);
+	b = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD,
+			      QUIESCE | UTRACE_TEST_EVENT_SYSCALL_ENTRY, 2, 0);
+	utd_release(go);
+	for (int i = 0; i < 300; i++) {
+		int r = ioctl(fd, UTRACE_TEST_STOP_TASK, i % 3 ? a : b);
+
+		CHECK(r == 0 || errno == EINPROGRESS, "stop %d: %s", i, strerror(errno));
+		if (i % 5 == 0)
+			kill(pid, SIGUSR1);
+		if (i % 7 == 0)
+			ioctl(fd, UTRACE_TEST_INTERRUPT, b);
+		CHECK(ioctl(fd, UTRACE_TEST_RESUME, i % 3 ? a : b) == 0, "resume %d", i);
+		if (i % 11 == 0)
+			ioctl(fd, UTRACE_TEST_RESUME_REPORT, a);
+		/* Keep the log from filling: records are not the point here. */
+		if (i % 16 == 0) {
+			struct utrace_test_record r[1024];
+			struct utrace_test_read rd = { .records = (unsigned long)r, .max = 1024 };
+
+			ioctl(fd, UTRACE_TEST_READ, &rd);
+		}
+	}
+	CHECK(counting(&sh->count), "the child does not run after the storm");
+	kill(pid, SIGUSR1);
+	request_stop(fd, a);
+	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	/* Detaching releases the engine's stop. */
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
+	CHECK(counting(&sh->count), "a detached engine still holds the child");
+	end_child(pid);
+	close(fd);
+}
+
 /* Control errors: detached engines, exited tasks. */
 static void control_errors(void)
 {
@@ -376,6 +446,7 @@ int main(void)
 		KTAP_CASE(quiesce_reports_on_request),
 		KTAP_CASE(step_one_instruction),
 		KTAP_CASE(stop_one_thread_of_a_process),
+		KTAP_CASE(stop_resume_storm),
 		KTAP_CASE(control_errors),
 	};
 
