@@ -10,9 +10,9 @@
 //! does) is safe.
 
 use super::session::{Session, Slot};
-use super::strace::{trace_buf, StraceEngine, DEFAULT_STRING_MAX, STRING_MAX_LIMIT};
+use super::strace::{trace_buf, StraceEngine, DEFAULT_STRING_MAX, STRACE_EVENTS, STRING_MAX_LIMIT};
 use super::vm::{rules, VmEngine};
-use crate::engine_core::{access, Attach, Events};
+use crate::engine_core::{access, Attach};
 use core::mem::size_of;
 use kernel::fs::File;
 use kernel::ioctl::{_IO, _IOW, _IOWR};
@@ -119,7 +119,7 @@ impl ControlFile {
         let engine = Arc::pin_init(engine, GFP_KERNEL)?;
         let handle = access::with_attach_target(a.pid, |task| {
             Attach::new(engine)
-                .events(Events::SYSCALL | Events::CLONE)
+                .events(STRACE_EVENTS)
                 .attach_to_task(task)
         })?;
         Ok(self.session.add(Slot::Strace(handle))? as isize)

@@ -677,6 +677,77 @@ fn write_statx_flags(out: &mut impl Write, flags: u32) -> core::fmt::Result {
     write_flags(out, flags & !AT_STATX_SYNC_TYPE, &AT_FLAGS, true)
 }
 
+/// `si_code` values every signal may carry (include/uapi/asm-generic/siginfo.h).
+static SI_CODES: [(i32, &str); 9] = [
+    (0, "SI_USER"),
+    (0x80, "SI_KERNEL"),
+    (-1, "SI_QUEUE"),
+    (-2, "SI_TIMER"),
+    (-3, "SI_MESGQ"),
+    (-4, "SI_ASYNCIO"),
+    (-5, "SI_SIGIO"),
+    (-6, "SI_TKILL"),
+    (-7, "SI_DETHREAD"),
+];
+
+/// `si_code` values of one signal, from 1 up (the same header).
+fn si_codes_of(signo: i32) -> &'static [&'static str] {
+    match signo {
+        4 => &["ILL_ILLOPC", "ILL_ILLOPN", "ILL_ILLADR", "ILL_ILLTRP", "ILL_PRVOPC"],
+        5 => &["TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT", "TRAP_UNK"],
+        7 => &["BUS_ADRALN", "BUS_ADRERR", "BUS_OBJERR"],
+        8 => &["FPE_INTDIV", "FPE_INTOVF", "FPE_FLTDIV", "FPE_FLTOVF", "FPE_FLTUND"],
+        11 => &["SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR"],
+        17 => &[
+            "CLD_EXITED",
+            "CLD_KILLED",
+            "CLD_DUMPED",
+            "CLD_TRAPPED",
+            "CLD_STOPPED",
+            "CLD_CONTINUED",
+        ],
+        _ => &[],
+    }
+}
+
+/// Writes strace's line for a signal the task takes:
+/// `--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL} ---`.
+pub(crate) fn write_signal_line(out: &mut impl Write, signo: i32, code: i32) -> core::fmt::Result {
+    out.write_str("--- ")?;
+    write_signal(out, signo)?;
+    out.write_str(" {si_signo=")?;
+    write_signal(out, signo)?;
+    out.write_str(", si_code=")?;
+    let own = usize::try_from(code)
+        .ok()
+        .and_then(|c| c.checked_sub(1))
+        .and_then(|i| si_codes_of(signo).get(i));
+    match SI_CODES.iter().find(|(c, _)| *c == code) {
+        Some((_, name)) => out.write_str(name)?,
+        None => match own {
+            Some(name) => out.write_str(name)?,
+            None => write!(out, "{code}")?,
+        },
+    }
+    out.write_str("} ---")
+}
+
+/// Writes strace's line for the end of a task, from the kernel's exit code
+/// (`status << 8`, or a signal number with 0x80 for a core dump):
+/// `+++ exited with 3 +++`, `+++ killed by SIGTERM +++`.
+pub(crate) fn write_exit_line(out: &mut impl Write, code: i64) -> core::fmt::Result {
+    let sig = (code & 0x7f) as i32;
+    if sig == 0 {
+        return write!(out, "+++ exited with {} +++", (code >> 8) & 0xff);
+    }
+    out.write_str("+++ killed by ")?;
+    write_signal(out, sig)?;
+    if code & 0x80 != 0 {
+        out.write_str(" (core dumped)")?;
+    }
+    out.write_str(" +++")
+}
+
 /// Writes a signal: its name, `SIGRTMIN` or `SIGRT_<n>` for real-time
 /// signals, the number otherwise.
 fn write_signal(out: &mut impl Write, sig: i32) -> core::fmt::Result {
@@ -1742,5 +1813,43 @@ mod tests {
         assert!(write_string(&mut b, b"hello\n", false).is_ok());
         assert!(write_result(&mut b, 1, 6).is_ok());
         assert_eq!(b.as_str(), r#""hello\n" = 6"#);
+    }
+
+    #[test]
+    fn signal_and_exit_lines() {
+        let line = |signo, code| {
+            let mut b = Buf::new();
+            assert!(write_signal_line(&mut b, signo, code).is_ok());
+            b
+        };
+        assert_eq!(
+            line(10, -6).as_str(),
+            "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL} ---"
+        );
+        assert_eq!(
+            line(17, 1).as_str(),
+            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED} ---"
+        );
+        assert_eq!(
+            line(5, 2).as_str(),
+            "--- SIGTRAP {si_signo=SIGTRAP, si_code=TRAP_TRACE} ---"
+        );
+        assert_eq!(
+            line(15, 0).as_str(),
+            "--- SIGTERM {si_signo=SIGTERM, si_code=SI_USER} ---"
+        );
+        assert_eq!(
+            line(10, 42).as_str(),
+            "--- SIGUSR1 {si_signo=SIGUSR1, si_code=42} ---"
+        );
+        let exit = |code| {
+            let mut b = Buf::new();
+            assert!(write_exit_line(&mut b, code).is_ok());
+            b
+        };
+        assert_eq!(exit(3 << 8).as_str(), "+++ exited with 3 +++");
+        assert_eq!(exit(0).as_str(), "+++ exited with 0 +++");
+        assert_eq!(exit(15).as_str(), "+++ killed by SIGTERM +++");
+        assert_eq!(exit(0x80 | 11).as_str(), "+++ killed by SIGSEGV (core dumped) +++");
     }
 }

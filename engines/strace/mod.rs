@@ -11,6 +11,11 @@
 //! attached in between) is not written. `uname` is decoded at exit, since
 //! its argument is an output: which is where the order of engines shows.
 //!
+//! Signals the task takes show as `--- SIGUSR1 {si_signo=SIGUSR1,
+//! si_code=SI_TKILL} ---`, and its end as `+++ exited with 0 +++` or
+//! `+++ killed by SIGTERM +++`, as strace writes them; the engine never
+//! changes what the task does with a signal.
+//!
 //! In a following session, the engine attaches a new strace engine to
 //! each child the task creates, before the child runs; the child's lines
 //! start with `[pid N]`, as with `strace -f`.
@@ -21,7 +26,8 @@ pub(crate) mod trace_buf;
 
 use super::session::{Session, Slot};
 use crate::engine_core::{
-    pid_vnr, user, Attach, CloneReport, Engine, Events, Resume, SyscallEntry, SyscallExit,
+    pid_vnr, user, Attach, CloneReport, Engine, Events, ExitReport, Resume, SignalReport,
+    SyscallEntry, SyscallExit,
 };
 use decode::{ArgKind, RetKind};
 use kernel::prelude::*;
@@ -34,6 +40,12 @@ use trace_buf::TraceBuf;
 pub(crate) const DEFAULT_STRING_MAX: usize = 32;
 /// Largest accepted `string_max`.
 pub(crate) const STRING_MAX_LIMIT: usize = 256;
+
+/// The events an strace engine asks for.
+pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
+    .union(Events::CLONE)
+    .union(Events::SIGNAL_ALL)
+    .union(Events::EXIT);
 
 /// x86_64 `write` and `uname`.
 const NR_WRITE: i64 = 1;
@@ -180,6 +192,16 @@ impl StraceEngine {
         line.put_fmt(format_args!("...}})"));
     }
 
+    /// Starts a line of its own (a signal, the end), with the child's
+    /// `[pid N]` if any.
+    fn event_line(&self) -> Line {
+        let mut line = Line::new();
+        if let Some(pid) = self.pid_prefix {
+            line.put_fmt(format_args!("[pid {pid}] "));
+        }
+        line
+    }
+
     fn emit(&self, line: &mut Line) {
         line.finish();
         trace_buf::push(&self.out, line.as_bytes());
@@ -223,7 +245,7 @@ impl Engine for StraceEngine {
         .and_then(|init| Arc::pin_init(init, GFP_KERNEL))
         .and_then(|engine| {
             Attach::new(engine)
-                .events(Events::SYSCALL | Events::CLONE)
+                .events(STRACE_EVENTS)
                 .attach_to_task(child)
         })
         .and_then(|handle| session.add(Slot::Strace(handle)));
@@ -235,6 +257,20 @@ impl Engine for StraceEngine {
             ));
             self.emit(&mut line);
         }
+        Resume::Resume
+    }
+
+    fn report_signal(&self, _task: &Task, signal: &mut SignalReport<'_>) -> Resume {
+        let mut line = self.event_line();
+        let _ = decode::write_signal_line(&mut line, signal.signo(), signal.code());
+        self.emit(&mut line);
+        Resume::Resume
+    }
+
+    fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
+        let mut line = self.event_line();
+        let _ = decode::write_exit_line(&mut line, exit.code());
+        self.emit(&mut line);
         Resume::Resume
     }
 

@@ -257,7 +257,25 @@ static void strace_lines(void)
 	CHECK_LINE(err, "openat(AT_FDCWD, \"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)");
 	CHECK_LINE(err, "write(1, \"uid=0 euid=0 gid=0 egid=0\\n\", 26) = 26");
 	CHECK_LINE(err, "exit_group(1) = ?");
+	CHECK_LINE(err, "+++ exited with 1 +++");
 	CHECK(has_line_prefix(err, "execve(\"/usr/bin/sysinfo\", 0x"), "no execve line:\n%s", err);
+}
+
+/* Signals the program takes, and its death by one, as strace shows them. */
+static void strace_signal_lines(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "--",
+		"/bin/sh", "-c", "kill -USR1 $$", NULL };
+	const char *ignored[] = { "/usr/bin/utrace", "--strace", "--",
+		"/bin/sh", "-c", "trap '' USR2; kill -USR2 $$; exit 4", NULL };
+
+	run(argv);
+	CHECK_LINE(err, "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER} ---");
+	CHECK_LINE(err, "+++ killed by SIGUSR1 +++");
+	/* An ignored signal is shown too, and changes nothing. */
+	CHECK(run(ignored) == 4, "status; stderr: %s", err);
+	CHECK_LINE(err, "--- SIGUSR2 {si_signo=SIGUSR2, si_code=SI_USER} ---");
+	CHECK_LINE(err, "+++ exited with 4 +++");
 }
 
 static const char *stacked_rules =
@@ -498,6 +516,7 @@ KTAP_MAIN("guest_engines",
 	  KTAP_CASE(vm_redirect),
 	  KTAP_CASE(vm_redirect_stat_access_execve),
 	  KTAP_CASE(strace_lines),
+	  KTAP_CASE(strace_signal_lines),
 	  KTAP_CASE(strace_over_vm_shows_what_the_program_sees),
 	  KTAP_CASE(naive_order_shows_what_the_program_never_saw),
 	  KTAP_CASE(children_stay_in_the_vm),
