@@ -693,10 +693,28 @@ static SI_CODES: [(i32, &str); 9] = [
 /// `si_code` values of one signal, from 1 up (the same header).
 fn si_codes_of(signo: i32) -> &'static [&'static str] {
     match signo {
-        4 => &["ILL_ILLOPC", "ILL_ILLOPN", "ILL_ILLADR", "ILL_ILLTRP", "ILL_PRVOPC"],
-        5 => &["TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT", "TRAP_UNK"],
+        4 => &[
+            "ILL_ILLOPC",
+            "ILL_ILLOPN",
+            "ILL_ILLADR",
+            "ILL_ILLTRP",
+            "ILL_PRVOPC",
+        ],
+        5 => &[
+            "TRAP_BRKPT",
+            "TRAP_TRACE",
+            "TRAP_BRANCH",
+            "TRAP_HWBKPT",
+            "TRAP_UNK",
+        ],
         7 => &["BUS_ADRALN", "BUS_ADRERR", "BUS_OBJERR"],
-        8 => &["FPE_INTDIV", "FPE_INTOVF", "FPE_FLTDIV", "FPE_FLTOVF", "FPE_FLTUND"],
+        8 => &[
+            "FPE_INTDIV",
+            "FPE_INTOVF",
+            "FPE_FLTDIV",
+            "FPE_FLTOVF",
+            "FPE_FLTUND",
+        ],
         11 => &["SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR"],
         17 => &[
             "CLD_EXITED",
@@ -1850,6 +1868,9 @@ mod tests {
         assert_eq!(exit(3 << 8).as_str(), "+++ exited with 3 +++");
         assert_eq!(exit(0).as_str(), "+++ exited with 0 +++");
         assert_eq!(exit(15).as_str(), "+++ killed by SIGTERM +++");
-        assert_eq!(exit(0x80 | 11).as_str(), "+++ killed by SIGSEGV (core dumped) +++");
+        assert_eq!(
+            exit(0x80 | 11).as_str(),
+            "+++ killed by SIGSEGV (core dumped) +++"
+        );
     }
 }
