@@ -380,6 +380,9 @@ static int kill_reap(pid_t pid, long ms)
 /* Running a case                                                      */
 /* ------------------------------------------------------------------ */
 
+/* Every event bit /dev/utrace-test accepts (engine-core's Events). */
+#define TEST_EVENTS_VALID	0x3fffU
+
 /* Time limit of one case. */
 static long case_limit_ms(void)
 {
@@ -3001,7 +3004,7 @@ static void t_attach(struct rng *r, struct tfile *f)
 	a.value = percent(r, 50) ? (long)below(r, 5000) : (long)rnd(r);
 	/* Nothing that would stop or break the fuzzer, init or the main process. */
 	kind = a.kind;
-	if (task == TG_SELF && kind == UTRACE_TEST_STOP)
+	if (task == TG_SELF && (kind == UTRACE_TEST_STOP || kind == UTRACE_TEST_SIGNAL))
 		a.kind = kind = UTRACE_TEST_RECORD;
 	if (task == TG_SELF && kind >= UTRACE_TEST_REWRITE_ARG && kind <= UTRACE_TEST_SET_RETURN &&
 	    (a.nr < -1 ? 0 : 1))
@@ -3013,10 +3016,14 @@ static void t_attach(struct rng *r, struct tfile *f)
 	if (ok == P_BAD) {
 		want = EB(EFAULT);
 	} else {
-		if (a.events & ~0xc4U)
+		if (a.events & ~TEST_EVENTS_VALID)
 			want |= EB(EINVAL);
 		if (a.kind > UTRACE_TEST_KIND_MAX ||
 		    (a.kind == UTRACE_TEST_REWRITE_ARG && a.arg > 5))
+			want |= EB(EINVAL);
+		/* A signal action: a disposition up to STOP, maybe HOLD; arg 0..3. */
+		if (a.kind == UTRACE_TEST_SIGNAL &&
+		    (a.value < 0 || (a.value & ~0x1f0L) || (a.value & 0xf0) > 0x40 || a.arg > 3))
 			want |= EB(EINVAL);
 		if ((a.flags & ~UTRACE_TEST_EXCLUSIVE) || a.nr < -1)
 			want |= EB(EINVAL);
@@ -3191,7 +3198,7 @@ static void test_device_ioctls_run(struct rng *r)
 			};
 
 			t_slot_want(f, e.slot, 1, &want, &may_ok);
-			if (e.events & ~0xc4U) {
+			if (e.events & ~TEST_EVENTS_VALID) {
 				want |= EB(EINVAL);
 				may_ok = 0;
 			}
