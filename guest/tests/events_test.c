@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * events_test - the task events of engine-core: exec, exit and death.
+ * events_test - the task events of engine-core: exec, exit, death, reap.
  *
  * Attaches test engines of /dev/utrace-test (uapi/linux/utrace_test.h) to
  * a child, lets it exec, exit, or die of a signal, and checks what the
@@ -166,8 +166,71 @@ static void no_events_no_reports(void)
 	close(fd);
 }
 
+static void *exec_from_a_thread(void *arg)
+{
+	(void)arg;
+	execl("/bin/true", "true", (char *)NULL);
+	return NULL;
+}
+
+/* The child: a second thread execs; the leader waits in pthread_join. */
+static void thread_execs(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, exec_from_a_thread, NULL))
+		_exit(98);
+	pthread_join(t, NULL);
+	_exit(99);
+}
+
+/*
+ * A thread execs: exec kills the other threads and reaps the old leader
+ * itself (de_thread()), so an inherited engine with DEATH and REAP hears
+ * the leader die and be reaped before the exec report; the new program's
+ * end is then reported, and reaped by the parent's wait().
+ */
+static void exec_from_a_thread_reaps_the_old_leader(void)
+{
+	const unsigned int ev = UTRACE_TEST_EVENT_EXEC | UTRACE_TEST_EVENT_DEATH |
+				UTRACE_TEST_EVENT_REAP;
+	struct utrace_test_record r[16];
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_RECORD, .events = ev, .id = 1, .nr = -1,
+		.flags = UTRACE_TEST_INHERIT,
+	};
+	int go[2], fd = utd_open(), status, n, exec_at = -1, reaps = 0;
+	pid_t pid = utd_held_child(go, thread_execs);
+
+	a.pid = pid;
+	utd_attach(fd, a);
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x, wanted /bin/true's 0",
+	      status);
+	n = utd_read(fd, r, 16);
+	for (int i = 0; i < n; i++) {
+		if (r[i].side == EXEC && exec_at < 0)
+			exec_at = i;
+		reaps += r[i].side == UTRACE_TEST_SIDE_REAP;
+	}
+	/* The old leader: death, then reap, both before the exec report. */
+	CHECK(exec_at >= 2 && r[0].side == DEATH && r[0].ret == 0 &&
+	      r[1].side == UTRACE_TEST_SIDE_REAP,
+	      "%d records, exec at %d, first sides %u %u", n, exec_at,
+	      n > 0 ? r[0].side : 0, n > 1 ? r[1].side : 0);
+	/* The process's end: death (group dead), reaped by our wait(). */
+	CHECK(n >= 2 && r[n - 2].side == DEATH && r[n - 2].ret == 1 &&
+	      r[n - 1].side == UTRACE_TEST_SIDE_REAP && r[n - 1].nr == pid,
+	      "last records: side %u ret %lld, side %u nr %lld (pid %d)",
+	      n >= 2 ? r[n - 2].side : 0, n >= 2 ? (long long)r[n - 2].ret : 0,
+	      n >= 1 ? r[n - 1].side : 0, n >= 1 ? (long long)r[n - 1].nr : 0, pid);
+	CHECK(reaps == 2, "%d reap records, wanted 2", reaps);
+	close(fd);
+}
+
 KTAP_MAIN("guest_events",
 	  KTAP_CASE(exec_exit_death_in_attach_order),
 	  KTAP_CASE(exit_code_edited),
 	  KTAP_CASE(thread_death_is_not_group_death),
-	  KTAP_CASE(no_events_no_reports))
+	  KTAP_CASE(no_events_no_reports),
+	  KTAP_CASE(exec_from_a_thread_reaps_the_old_leader))
