@@ -6,10 +6,10 @@
 //! with the task's user registers behind [`LiveRegs`].
 
 use super::engine::Events;
-use super::policy::{Disposition, SignalClass, SIGNAL_HOLD};
+use super::policy::{Disposition, SignalAction, SignalClass, SIGNAL_HOLD};
 use super::report::{
-    CloneReport, DeathReport, ExecReport, JobControl, PtraceStops, SignalReport, SyscallEntry,
-    SyscallRegs, SYSCALL_ARGS,
+    AfterTracer, CloneReport, DeathReport, ExecReport, JobControl, PtraceSignal, PtraceStops,
+    SignalReport, SyscallEntry, SyscallRegs, SYSCALL_ARGS,
 };
 use super::task;
 use core::ffi::CStr;
@@ -232,31 +232,75 @@ pub(crate) extern "C" fn utrace_signal_wanted(class: c_uint) -> bool {
     task::with_current_registry(|_, reg| reg.wants_signal(class)).unwrap_or(false)
 }
 
-/// The current task dequeued `signr` (`info`) of `class` (called from
-/// `__utrace_report_signal()` with siglock dropped). Returns the
-/// `UTRACE_SIGNAL_*` disposition, with `UTRACE_SIGNAL_HOLD` for a signal
-/// to put back.
+/// The kernel's ptrace signal-delivery stop of the current task.
+///
+/// # Invariants
+///
+/// `info` is the siginfo get_signal() dequeued into, and `ptype` the
+/// `enum pid_type` it was dequeued from.
+struct LivePtraceSignal {
+    info: *mut bindings::kernel_siginfo,
+    ptype: c_int,
+}
+
+impl PtraceSignal for LivePtraceSignal {
+    fn signal_stop(&mut self, sig: &mut SignalReport<'_>) -> AfterTracer {
+        let mut class: c_uint = 0;
+        // SAFETY: by the type invariant `info` is current's dequeued
+        // siginfo and `ptype` its queue; `class` is valid for writes.
+        let signo = unsafe {
+            task::utrace_helper_ptrace_signal(sig.signo(), self.info, self.ptype, &mut class)
+        };
+        if signo == 0 {
+            return AfterTracer::Dropped;
+        }
+        let Ok(class) = SignalClass::from_event(Events::from_raw(class)) else {
+            return AfterTracer::Final(signo);
+        };
+        // SAFETY: as above; the tracer may have rewritten the siginfo.
+        let code = unsafe { task::utrace_helper_siginfo_code(self.info) };
+        // SAFETY: as above.
+        let errno = unsafe { task::utrace_helper_siginfo_errno(self.info) };
+        sig.retarget(signo, code, errno, class);
+        AfterTracer::Report
+    }
+}
+
+/// The current task dequeued `signr` (`info`, from queue `ptype`) of
+/// `class` (called from `__utrace_report_signal()` with siglock dropped).
+/// Makes the tracer's stop at its place among the engines; returns the
+/// signal to act on (0: none) and sets `*act` to the `UTRACE_SIGNAL_*`
+/// disposition, with `UTRACE_SIGNAL_HOLD` for a signal to put back.
 #[no_mangle]
 pub(crate) extern "C" fn utrace_signal_report(
     signr: c_int,
     info: *mut bindings::kernel_siginfo,
     class: c_uint,
+    ptype: c_int,
+    act: *mut c_int,
 ) -> c_int {
-    let Ok(class) = SignalClass::from_event(Events::from_raw(class)) else {
-        return 0;
+    // INVARIANT: get_signal() passes the siginfo it dequeued into and the
+    // queue it came from.
+    let mut ptrace = LivePtraceSignal { info, ptype };
+    let (signo, action, hold) = match SignalClass::from_event(Events::from_raw(class)) {
+        Ok(class) => {
+            // SAFETY: the siginfo is valid and not shared across the call.
+            let code = unsafe { task::utrace_helper_siginfo_code(info) };
+            // SAFETY: as above.
+            let errno = unsafe { task::utrace_helper_siginfo_errno(info) };
+            let mut report = SignalReport::new(signr, code, errno, class, info);
+            task::with_current_registry(|task, reg| {
+                reg.report_signal(task, &mut report, &mut ptrace)
+            })
+            .unwrap_or((signr, SignalAction::Deliver, false))
+        }
+        Err(_) => (signr, SignalAction::Deliver, false),
     };
-    // SAFETY: get_signal() passes the siginfo it dequeued into, valid and
-    // not shared across this call.
-    let code = unsafe { task::utrace_helper_siginfo_code(info) };
-    // SAFETY: as above.
-    let errno = unsafe { task::utrace_helper_siginfo_errno(info) };
-    let mut report = SignalReport::new(signr, code, errno, class, info);
-    let decided = task::with_current_registry(|task, reg| reg.report_signal(task, &mut report));
-    match decided {
-        // The values are below 0x200: they fit a C int.
-        Some((action, hold)) => (action.bits() | if hold { SIGNAL_HOLD } else { 0 }) as c_int,
-        None => 0,
-    }
+    // The values are below 0x200: they fit a C int.
+    let bits = (action.bits() | if hold { SIGNAL_HOLD } else { 0 }) as c_int;
+    // SAFETY: `__utrace_report_signal()` passes its `act` out-parameter.
+    unsafe { *act = bits };
+    signo
 }
 
 /// The current task is at a safe point a handle asked for (the task_work

@@ -189,46 +189,75 @@ bool utrace_helper_current_exiting(void)
 	       READ_ONCE(current->signal->group_exec_task);
 }
 
-/*
- * Signals.  get_signal() calls this with siglock held, for a task with a
- * registry; the engines run without it (as ptrace's signal stop does) and
- * the Rust side (utrace_signal_report()) returns the disposition they
- * chose, or'd with UTRACE_SIGNAL_HOLD for a signal to put back.  @class is
- * the UTRACE_EVENT_SIGNAL_* bit of what the task's sigaction would do.
- */
-int __utrace_report_signal(int signr, struct kernel_siginfo *info,
-			   enum pid_type type)
+/* The UTRACE_EVENT_SIGNAL_* class of @signr: what current's sigaction does. */
+static unsigned int utrace_signal_class(int signr)
 {
-	struct sighand_struct *sighand = current->sighand;
-	__sighandler_t handler = sighand->action[signr - 1].sa.sa_handler;
-	unsigned int class;
-	int act;
+	__sighandler_t handler = current->sighand->action[signr - 1].sa.sa_handler;
 
 	if (handler == SIG_IGN ||
 	    (handler == SIG_DFL && sig_kernel_ignore(signr)))
-		class = UTRACE_EVENT_SIGNAL_IGN;
-	else if (handler != SIG_DFL)
-		class = UTRACE_EVENT_SIGNAL;
-	else if (sig_kernel_stop(signr))
-		class = UTRACE_EVENT_SIGNAL_STOP;
-	else if (sig_kernel_coredump(signr))
-		class = UTRACE_EVENT_SIGNAL_CORE;
-	else
-		class = UTRACE_EVENT_SIGNAL_TERM;
+		return UTRACE_EVENT_SIGNAL_IGN;
+	if (handler != SIG_DFL)
+		return UTRACE_EVENT_SIGNAL;
+	if (sig_kernel_stop(signr))
+		return UTRACE_EVENT_SIGNAL_STOP;
+	if (sig_kernel_coredump(signr))
+		return UTRACE_EVENT_SIGNAL_CORE;
+	return UTRACE_EVENT_SIGNAL_TERM;
+}
 
+/*
+ * Signals.  get_signal() calls this with siglock held, for a task with a
+ * registry.  The engines run without it (as ptrace's signal stop does);
+ * the Rust side (utrace_signal_report()) makes the tracer's stop at its
+ * place among them through utrace_helper_ptrace_signal(), and returns the
+ * signal to act on, with the disposition the engines chose in *@act,
+ * or'd with UTRACE_SIGNAL_HOLD for a signal to put back.
+ */
+int __utrace_report_signal(int signr, struct kernel_siginfo *info,
+			   enum pid_type type, int *act)
+{
+	struct sighand_struct *sighand = current->sighand;
+	unsigned int class = utrace_signal_class(signr);
+
+	*act = UTRACE_SIGNAL_DELIVER;
 	if (!utrace_signal_wanted(class))
-		return UTRACE_SIGNAL_DELIVER;
+		return current->ptrace ? utrace_ptrace_signal(signr, info, type) :
+					 signr;
 
 	spin_unlock_irq(&sighand->siglock);
-	act = utrace_signal_report(signr, info, class);
+	signr = utrace_signal_report(signr, info, class, type, act);
 	spin_lock_irq(&sighand->siglock);
 
-	if (act & UTRACE_SIGNAL_HOLD) {
+	if (signr && (*act & UTRACE_SIGNAL_HOLD)) {
 		/* Back in the queue: get_signal() finds it again. */
 		send_signal_locked(signr, info, current, type);
-		return UTRACE_SIGNAL_IGN;
+		signr = 0;
 	}
-	return act & UTRACE_SIGNAL_MASK;
+	*act &= UTRACE_SIGNAL_MASK;
+	return signr;
+}
+
+/*
+ * The tracer's signal-delivery stop, if current is traced (no lock held).
+ * Returns the signal the tracer lets through (0: none) and, in *@class,
+ * its UTRACE_EVENT_SIGNAL_* class, or 0 if no engine may see it any more
+ * (SIGKILL, or an immutable action).
+ */
+int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
+				int type, unsigned int *class)
+{
+	struct sighand_struct *sighand = current->sighand;
+
+	spin_lock_irq(&sighand->siglock);
+	if (current->ptrace)
+		signr = utrace_ptrace_signal(signr, info, (enum pid_type)type);
+	*class = 0;
+	if (signr && signr != SIGKILL &&
+	    !(sighand->action[signr - 1].sa.sa_flags & SA_IMMUTABLE))
+		*class = utrace_signal_class(signr);
+	spin_unlock_irq(&sighand->siglock);
+	return signr;
 }
 
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info)

@@ -41,6 +41,8 @@ bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_edit_group_exit_code(long orig, long code);
 bool utrace_helper_current_exiting(void);
+int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
+				int type, unsigned int *class);
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);
 int utrace_helper_kick(struct task_struct *task, bool interrupt);
@@ -50,7 +52,7 @@ unsigned int utrace_helper_step_support(void);
 /* Implemented in Rust (dispatch.rs). */
 bool utrace_signal_wanted(unsigned int class);
 int utrace_signal_report(int signr, struct kernel_siginfo *info,
-			 unsigned int class);
+			 unsigned int class, int type, int *act);
 void utrace_quiesce_report(void);
 
 #endif /* UTRACE_ENGINE_CORE_HELPERS_H */

@@ -41,8 +41,8 @@ use super::policy::{
     SignalAction, SyscallSide,
 };
 use super::report::{
-    CloneReport, DeathReport, ExecReport, ExitReport, JobControl, PtraceStops, SignalReport,
-    SyscallEntry, SyscallExit, SyscallRegs,
+    AfterTracer, CloneReport, DeathReport, ExecReport, ExitReport, JobControl, PtraceSignal,
+    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
 };
 use super::task;
 use core::any::TypeId;
@@ -861,8 +861,10 @@ impl Registry {
     }
 
     /// Reports a dequeued signal to the engines that asked for its class,
-    /// in attach order. Returns the disposition the last engine left and
-    /// whether the signal is held (put back in the queue by the caller).
+    /// in attach order, with the tracer's signal stop at its place among
+    /// them. Returns the signal to act on (0: none), the disposition the
+    /// last engine left, and whether the signal is held (put back in the
+    /// queue by the caller).
     ///
     /// A held signal stops the task, for the engine that held it if no
     /// engine asked for a stop, and is reported anew when it resumes.
@@ -870,26 +872,58 @@ impl Registry {
         &self,
         task: &Task,
         sig: &mut SignalReport<'_>,
-    ) -> (SignalAction, bool) {
+        ptrace: &mut dyn PtraceSignal,
+    ) -> (i32, SignalAction, bool) {
         self.end_step();
-        let class = sig.class().event();
         loop {
             let mut holder: Option<Arc<Attachment>> = None;
             let mut action = Resume::Resume;
-            if let Some(list) = self.snapshot() {
-                for att in list.engines.iter() {
-                    if !att.events().intersects(class) {
-                        continue;
-                    }
-                    let held_before = sig.is_held();
-                    if let Some(answer) = self.call(att, |e| e.report_signal(task, &mut *sig)) {
-                        if sig.is_held() && !held_before {
-                            holder = Some(att.clone());
+            let mut ended = None;
+            let list = self.snapshot();
+            let (n, slot) = list
+                .as_deref()
+                .map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)));
+            // Attach order, as a syscall exit's, with the tracer at its place.
+            for step in 0..=n {
+                let att = match report_step(SyscallSide::Exit, n, slot, step) {
+                    Reporter::Ptrace => {
+                        // On a repeated report the tracer had its stop; a
+                        // signal the engines inside it dropped or hold is
+                        // not one the tracer could see.
+                        if sig.is_resumed() || sig.is_held() || sig.action() == SignalAction::Ignore
+                        {
+                            continue;
                         }
-                        action = combine_resume(action, answer);
-                        self.take_answer(att, answer);
+                        match ptrace.signal_stop(sig) {
+                            AfterTracer::Report => continue,
+                            AfterTracer::Dropped => ended = Some(0),
+                            AfterTracer::Final(signo) => ended = Some(signo),
+                        }
+                        break;
                     }
+                    Reporter::Engine(i) => match list.as_deref() {
+                        Some(l) => &l.engines[i],
+                        None => continue,
+                    },
+                };
+                if !att.events().intersects(sig.class().event()) {
+                    continue;
                 }
+                let held_before = sig.is_held();
+                if let Some(answer) = self.call(att, |e| e.report_signal(task, &mut *sig)) {
+                    if sig.is_held() && !held_before {
+                        holder = Some(att.clone());
+                    }
+                    action = combine_resume(action, answer);
+                    self.take_answer(att, answer);
+                }
+            }
+            drop(list);
+            if let Some(signo) = ended {
+                // The tracer decided; a stop the engines before it asked
+                // for is still honoured.
+                self.settle(task, action);
+                return (signo, SignalAction::Deliver, false);
             }
             if sig.is_held() && action != Resume::Stop {
                 if let Some(att) = holder.as_ref() {
@@ -899,7 +933,7 @@ impl Registry {
             }
             match self.settle(task, action) {
                 Settled::Again if !sig.is_held() => sig.resume(),
-                _ => return (sig.action(), sig.is_held()),
+                _ => return (sig.signo(), sig.action(), sig.is_held()),
             }
         }
     }

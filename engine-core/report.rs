@@ -455,6 +455,38 @@ impl<'a> SignalReport<'a> {
     pub(crate) fn raw_info(&self) -> *mut kernel::bindings::kernel_siginfo {
         self.info
     }
+
+    /// The tracer let another signal through (or the same one with
+    /// another siginfo): the engines after it see that one.
+    pub(crate) fn retarget(&mut self, signo: i32, code: i32, errno: i32, class: SignalClass) {
+        self.signo = signo;
+        self.code = code;
+        self.errno = errno;
+        self.class = class;
+    }
+}
+
+/// What the tracer's signal-delivery stop left of a signal.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum AfterTracer {
+    /// A signal for the engines after it (the same, or as retargeted).
+    Report,
+    /// The tracer cancelled it: nothing to act on.
+    Dropped,
+    /// The tracer let through this signal, which no engine may see or
+    /// change any more (SIGKILL, or an immutable action).
+    Final(i32),
+}
+
+/// The traced task's ptrace signal-delivery stop: one more reporter in the
+/// attach order of signals, at the place its attach time gives it.
+///
+/// Implemented by the dispatcher over the kernel's `ptrace_signal()` (a
+/// no-op for an untraced task), and by test doubles.
+pub(crate) trait PtraceSignal {
+    /// The tracer's stop for `sig`; retargets `sig` if the tracer changed
+    /// the signal or its siginfo.
+    fn signal_stop(&mut self, sig: &mut SignalReport<'_>) -> AfterTracer;
 }
 
 /// A job-control transition, as a job-control callback sees it.

@@ -59,6 +59,12 @@ extern "C" {
     fn utrace_helper_kick(task: *mut bindings::task_struct, interrupt: bool) -> c_int;
     fn utrace_helper_set_step(how: c_int);
     fn utrace_helper_step_support() -> c_uint;
+    pub(crate) fn utrace_helper_ptrace_signal(
+        signr: c_int,
+        info: *mut bindings::kernel_siginfo,
+        ptype: c_int,
+        class: *mut c_uint,
+    ) -> c_int;
     pub(crate) fn utrace_helper_siginfo_code(info: *const bindings::kernel_siginfo) -> c_int;
     pub(crate) fn utrace_helper_siginfo_errno(info: *const bindings::kernel_siginfo) -> c_int;
 }

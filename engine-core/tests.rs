@@ -13,8 +13,8 @@ use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{ealready, Disposition, Phase, Resume, SignalAction, SignalClass};
 use super::registry::{Registry, StopState};
 use super::report::{
-    Arg, CloneReport, DeathReport, ExitReport, PtraceStops, SignalReport, SyscallEntry,
-    SyscallExit, SyscallRegs, SYSCALL_ARGS,
+    AfterTracer, Arg, CloneReport, DeathReport, ExitReport, PtraceSignal, PtraceStops,
+    SignalReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -300,10 +300,43 @@ fn watcher(
         .attach_to_registry(reg.clone())
 }
 
-/// A signal report of SIGUSR1 (10) with a handler, through `reg`.
+/// A tracer's signal stop, as the tests see it: logged as reporter 0
+/// ('s'), it does what `verdict` says.
+struct SignalTracer {
+    log: Option<Log>,
+    verdict: AfterTracer,
+}
+
+impl PtraceSignal for SignalTracer {
+    fn signal_stop(&mut self, sig: &mut SignalReport<'_>) -> AfterTracer {
+        if let Some(log) = &self.log {
+            let _ = log
+                .lock()
+                .push((0, b's', i64::from(sig.signo())), GFP_KERNEL);
+        }
+        self.verdict
+    }
+}
+
+/// A signal report of SIGUSR1 (10) of `class` through `reg`, untraced.
 fn signal(reg: &Registry, class: SignalClass) -> (SignalAction, bool) {
+    let mut tracer = SignalTracer {
+        log: None,
+        verdict: AfterTracer::Report,
+    };
+    let (signo, action, hold) = signal_traced(reg, class, &mut tracer);
+    assert_eq!(signo, 10);
+    (action, hold)
+}
+
+/// [`signal`], with `tracer` as the task's ptrace.
+fn signal_traced(
+    reg: &Registry,
+    class: SignalClass,
+    tracer: &mut SignalTracer,
+) -> (i32, SignalAction, bool) {
     let mut report = SignalReport::new(10, 0, 0, class, core::ptr::null_mut());
-    reg.report_signal(kernel::current!(), &mut report)
+    reg.report_signal(kernel::current!(), &mut report, tracer)
 }
 
 #[kunit_tests(utrace_registry)]
@@ -966,6 +999,58 @@ mod suite {
         assert_eq!(&seen(&log)?[..], &[(2, b'd', 0), (2, b'r', 0)]);
         assert!(reaped.is_detached());
         assert_eq!(reaped.detach(), Err(ESRCH));
+        Ok(())
+    }
+
+    #[test]
+    fn tracer_signal_stop_takes_its_attach_place() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let all = Events::SIGNAL_ALL;
+        let inner = watcher(&reg, 1, &log, None, all)?;
+        // The tracer attaches now: after engine 1, before engine 2.
+        reg.ptrace_link();
+        let outer = watcher(&reg, 2, &log, Some((SignalAction::Ignore, false)), all)?;
+        let mut tracer = SignalTracer {
+            log: Some(log.clone()),
+            verdict: AfterTracer::Report,
+        };
+        let got = signal_traced(&reg, SignalClass::Handler, &mut tracer);
+        assert_eq!(got, (10, SignalAction::Ignore, false));
+        assert_eq!(
+            &seen(&log)?[..],
+            &[(1, b's', 0), (0, b's', 10), (2, b's', 0)]
+        );
+        // A tracer that cancels the signal: the engines after it never see
+        // it, nothing is acted on.
+        log.lock().clear();
+        tracer.verdict = AfterTracer::Dropped;
+        assert_eq!(signal_traced(&reg, SignalClass::Handler, &mut tracer).0, 0);
+        assert_eq!(&seen(&log)?[..], &[(1, b's', 0), (0, b's', 10)]);
+        // One that lets SIGKILL through: final, delivered as it is.
+        log.lock().clear();
+        tracer.verdict = AfterTracer::Final(9);
+        assert_eq!(
+            signal_traced(&reg, SignalClass::Handler, &mut tracer),
+            (9, SignalAction::Deliver, false)
+        );
+        assert_eq!(&seen(&log)?[..], &[(1, b's', 0), (0, b's', 10)]);
+        inner.detach()?;
+        outer.detach()?;
+
+        // An engine inside the tracer that drops the signal: the tracer
+        // never sees it (the engines after it still do, and may take it).
+        let reg = Registry::for_test()?;
+        log.lock().clear();
+        let inner = watcher(&reg, 1, &log, Some((SignalAction::Ignore, false)), all)?;
+        reg.ptrace_link();
+        let outer = watcher(&reg, 2, &log, None, all)?;
+        tracer.verdict = AfterTracer::Report;
+        let got = signal_traced(&reg, SignalClass::Handler, &mut tracer);
+        assert_eq!(got, (10, SignalAction::Ignore, false));
+        assert_eq!(&seen(&log)?[..], &[(1, b's', 0), (2, b's', 0x10)]);
+        inner.detach()?;
+        outer.detach()?;
         Ok(())
     }
 }

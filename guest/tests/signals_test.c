@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "ktap.h"
+#include "ptrace.h"
 #include "utrace_test_dev.h"
 
 #define SIG_EV UTRACE_TEST_EVENT_SIGNAL_ALL
@@ -408,6 +409,42 @@ static void thread_signal_seen_by_inherited_engine(void)
 	close(fd);
 }
 
+/*
+ * The tracer's signal stop takes its attach place among the engines: an
+ * engine attached before the tracer sits inside it and sees a signal
+ * first; if it drops the signal, the tracer never sees it.  An engine
+ * attached after the tracer sees only what the tracer let through.
+ */
+static void tracer_signal_stop_in_attach_order(void)
+{
+	for (int tracer_first = 0; tracer_first < 2; tracer_first++) {
+		int fd = utd_open(), go[2], status = 0, saw_usr1 = 0;
+		pid_t pid = handler_child(go);
+
+		if (tracer_first)
+			CHECK(ptrace(PTRACE_SEIZE, pid, 0, 0) == 0, "seize: %s", strerror(errno));
+		signal_engine(fd, pid, 1, SIGUSR1, UTRACE_TEST_SIGNAL_IGN, 0);
+		if (!tracer_first)
+			CHECK(ptrace(PTRACE_SEIZE, pid, 0, 0) == 0, "seize: %s", strerror(errno));
+		go_and_wait_ready(go);
+		kill(pid, SIGUSR1);
+		/* Pass every signal the tracer stops on through, until the end. */
+		while (waitpid(pid, &status, 0) == pid && WIFSTOPPED(status)) {
+			int sig = WSTOPSIG(status);
+
+			saw_usr1 |= sig == SIGUSR1;
+			ptrace(PTRACE_CONT, pid, 0, sig);
+		}
+		/* The engine dropped it either way: the handler never ran. */
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 10,
+		      "tracer %s: status %#x, wanted exit 10", tracer_first ? "first" : "last",
+		      status);
+		CHECK(saw_usr1 == tracer_first, "tracer attached %s %s SIGUSR1",
+		      tracer_first ? "first" : "last", saw_usr1 ? "saw" : "did not see");
+		close(fd);
+	}
+}
+
 /* Bad signal engine settings are refused whole. */
 static void bad_signal_settings_refused(void)
 {
@@ -438,4 +475,5 @@ KTAP_MAIN("guest_signals",
 	  KTAP_CASE(held_signal_waits_for_resume),
 	  KTAP_CASE(reap_follows_death),
 	  KTAP_CASE(thread_signal_seen_by_inherited_engine),
+	  KTAP_CASE(tracer_signal_stop_in_attach_order),
 	  KTAP_CASE(bad_signal_settings_refused))
