@@ -80,11 +80,20 @@ kernel:
 _kernel: setup
 	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS)
 
-$(GUEST_BIN)/tests/%: $(REPO)/guest/tests/%.c $(GUEST_HDRS)
+# The checkout the guest programs were built from. Binaries built from
+# another one (a CI clone shares the build area) can be newer than this
+# checkout's sources and different: a change of checkout rebuilds them all.
+GUEST_FROM := $(GUEST_BIN)/.built-from
+.PHONY: FORCE
+$(GUEST_FROM): FORCE
+	@mkdir -p $(dir $@)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(REPO)" ] || echo "$(REPO)" > $@
+
+$(GUEST_BIN)/tests/%: $(REPO)/guest/tests/%.c $(GUEST_HDRS) $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
 
-$(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS)
+$(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS) $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
 

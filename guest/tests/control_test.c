@@ -358,6 +358,8 @@ static void count_usr1(int sig)
 /* Counts, makes syscalls and takes signals until told to end. */
 static void busy_with_syscalls_and_signals(void)
 {
+	/* The storm takes a while under TCG: more than the usual alarm. */
+	alarm(300);
 	signal(SIGUSR1, count_usr1);
 	while (!sh->done) {
 		sh->count++;
@@ -386,6 +388,8 @@ static void stop_resume_storm(void)
 	b = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD,
 			      QUIESCE | UTRACE_TEST_EVENT_SYSCALL_ENTRY, 2, 0);
 	utd_release(go);
+	/* Counting: its handler is in place before the first SIGUSR1. */
+	CHECK(counting(&sh->count), "the child does not run");
 	for (int i = 0; i < 300; i++) {
 		int r = ioctl(fd, UTRACE_TEST_STOP_TASK, i % 3 ? a : b);
 
