@@ -173,6 +173,82 @@ static int setup_seccomp(int arg) { (void)arg; return seccomp_filter(); }
 static int setup_engines(int n) { return noop_engines(n) < 0 ? -1 : 0; }
 static int setup_stacked(int arg) { (void)arg; return strace_over_vm() < 0 ? -1 : 0; }
 
+/* ---- signals: a signal to oneself, taken by a handler ---- */
+
+#define SIGNALS 500
+
+static volatile sig_atomic_t signals_taken;
+
+static void take_signal(int sig)
+{
+	(void)sig;
+	signals_taken++;
+}
+
+/* ns per SIGUSR1 sent to this thread and taken by its handler. */
+static double signal_loop_ns(int n)
+{
+	pid_t pid = getpid(), tid = syscall(SYS_gettid);
+	double t0;
+
+	signal(SIGUSR1, take_signal);
+	t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		syscall(SYS_tgkill, pid, tid, SIGUSR1);
+	return (now_ns() - t0) / n;
+}
+
+/* One engine that watches every signal (and logs none: nr 511). */
+static int signal_engine(void)
+{
+	int fd = open("/dev/utrace-test", O_RDWR);
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_RECORD, .id = 1, .nr = 511,
+		.events = UTRACE_TEST_EVENT_SIGNAL_ALL,
+	};
+
+	return fd < 0 || ioctl(fd, UTRACE_TEST_ATTACH, &a) < 0 ? -1 : fd;
+}
+
+/*
+ * Signals in a child: untraced, then under @how: 0 one signal engine, 1 a
+ * ptrace tracer that passes each signal on from its signal-delivery stop.
+ */
+static int signal_costs(int how, struct result *r)
+{
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct result res = { 0 };
+
+		res.base = signal_loop_ns(SIGNALS);
+		if (how == 0 && signal_engine() < 0)
+			_exit(1);
+		if (how == 1) {
+			ptrace(PTRACE_TRACEME, 0, 0, 0);
+			raise(SIGSTOP);
+		}
+		res.traced = signal_loop_ns(SIGNALS);
+		if (write(p[1], &res, sizeof(res)) != sizeof(res))
+			_exit(2);
+		_exit(0);
+	}
+	close(p[1]);
+	while (waitpid(pid, &status, 0) == pid && WIFSTOPPED(status)) {
+		int sig = WSTOPSIG(status);
+
+		ptrace(PTRACE_CONT, pid, 0, sig == SIGSTOP ? 0 : sig);
+	}
+	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
+		r->traced = -1;
+	close(p[0]);
+	return r->traced < 0 ? -1 : 0;
+}
+
 /* ---- ptrace monitors: the tracer counts stops and calls ---- */
 
 struct counts {
@@ -551,7 +627,11 @@ int main(void)
 		"engines: 1 no-op", "engines: 2 no-op", "engines: 4 no-op",
 		"engines: 8 no-op", "engines: 16 no-op",
 	};
+	static const char *signal_names[] = {
+		"one engine watching signals", "ptrace signal-delivery stop",
+	};
 	double peek_ns, vm_ns, multi_ns = 0, rate, med, lo, hi, per_engine, per_task;
+	double sig_base[ROUNDS] = { 0 }, sig_ns[2][ROUNDS] = { { 0 } }, sig_med[3];
 	long peek_calls;
 	struct result r;
 	struct counts c;
@@ -585,6 +665,15 @@ int main(void)
 			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
 			       c.switches / (double)PTRACE_CALLS);
 	}
+	for (int round = 0; round < ROUNDS; round++)
+		for (int how = 0; how < 2; how++)
+			if (!signal_costs(how, &r)) {
+				sig_base[round] = r.base;
+				sig_ns[how][round] = r.traced;
+			}
+	stats(sig_base, &sig_med[0], &lo, &hi);
+	stats(sig_ns[0], &sig_med[1], &lo, &hi);
+	stats(sig_ns[1], &sig_med[2], &lo, &hi);
 	peek_costs(&peek_ns, &vm_ns, &multi_ns, &peek_calls);
 	rate = attach_detach_per_sec();
 	memory_costs(&per_engine, &per_task);
@@ -599,6 +688,11 @@ int main(void)
 		printf("%-34s %8.2f %8.2f-%-8.2f %8.0f %7.2f %8.2f %8.3f\n", rows[i].name, med,
 		       lo, hi, nmed, rows[i].stops, rows[i].ptrace_calls, rows[i].switches);
 	}
+	printf("\na signal to oneself, taken by a handler (median ns per signal):\n");
+	printf("  untraced:                      %8.0f ns\n", sig_med[0]);
+	for (int how = 0; how < 2; how++)
+		printf("  %-30s %8.0f ns (%.2fx)\n", signal_names[how], sig_med[how + 1],
+		       sig_med[0] > 0 ? sig_med[how + 1] / sig_med[0] : 0);
 	printf("\nreading registers + 256 bytes of a stopped tracee:\n");
 	printf("  PTRACE_PEEKDATA word by word: %8.0f ns (%ld ptrace calls)\n", peek_ns, peek_calls);
 	printf("  process_vm_readv:             %8.0f ns (1 ptrace call + 1 syscall)\n", vm_ns);
@@ -618,7 +712,8 @@ int main(void)
 	}
 	printf("], \"peekdata_ns\": %.0f, \"process_vm_readv_ns\": %.0f, \"multi_ns\": %.0f, "
 	       "\"attach_detach_per_s\": %.0f, \"bytes_per_engine\": %.0f, "
-	       "\"bytes_per_task_with_engine\": %.0f}\n", peek_ns, vm_ns, multi_ns, rate,
-	       per_engine, per_task);
+	       "\"bytes_per_task_with_engine\": %.0f, \"signal_ns\": %.0f, "
+	       "\"signal_engine_ns\": %.0f, \"signal_ptrace_ns\": %.0f}\n", peek_ns, vm_ns,
+	       multi_ns, rate, per_engine, per_task, sig_med[0], sig_med[1], sig_med[2]);
 	return 0;
 }
