@@ -125,6 +125,7 @@ void utrace_helper_unlock_exec(struct task_struct *task)
  */
 struct utrace *utrace_helper_registry(struct task_struct *task)
 {
+	/* Pairs with the cmpxchg() that installs it: it is initialised. */
 	return smp_load_acquire(&task->utrace);
 }
 

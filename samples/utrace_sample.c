@@ -8,8 +8,10 @@
  * with abort=1 it aborts the call instead, with V as its result.  With
  * signal=S it drops signal S instead, whatever the task's sigaction says,
  * and once the task is stopped for it (stop=1, through utrace_control()),
- * it lets the task go from its quiesce report.  It counts what it did in
- * the read-only parameter "hits".  Unloading it
+ * it lets the task go from its quiesce report.  With watch=1 it counts the
+ * task's job-control stops and continues and, staying attached past its
+ * death, its reap.  It counts what it did in the read-only parameter
+ * "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
 #include <linux/err.h>
@@ -36,6 +38,9 @@ MODULE_PARM_DESC(abort, "abort the call with value as its result");
 static int signo;
 module_param_named(signal, signo, int, 0444);
 MODULE_PARM_DESC(signal, "the signal to drop");
+static bool watch;
+module_param(watch, bool, 0444);
+MODULE_PARM_DESC(watch, "count job-control stops and continues, and the reap");
 static bool stop;
 module_param(stop, bool, 0444);
 MODULE_PARM_DESC(stop, "stop the task at load, and resume it when it quiesces");
@@ -84,10 +89,24 @@ static u32 sample_quiesce(u32 action, struct utrace_engine *e)
 	return UTRACE_RESUME;
 }
 
+static u32 sample_jctl(u32 action, struct utrace_engine *e, int type)
+{
+	atomic_inc(&hits);
+	return UTRACE_RESUME;
+}
+
+/* In the reaper's context: the task is gone, and the engine next. */
+static void sample_reap(struct utrace_engine *e, struct task_struct *task)
+{
+	atomic_inc(&hits);
+}
+
 static const struct utrace_engine_ops sample_ops = {
 	.report_syscall_entry = sample_syscall_entry,
 	.report_signal = sample_signal,
 	.report_quiesce = sample_quiesce,
+	.report_jctl = sample_jctl,
+	.report_reap = sample_reap,
 };
 
 static int __init sample_init(void)
@@ -103,7 +122,8 @@ static int __init sample_init(void)
 		return PTR_ERR(engine);
 	ret = utrace_set_events(NULL, engine, UTRACE_EVENT_SYSCALL_ENTRY |
 				(signo ? UTRACE_EVENT_SIGNAL_ALL : 0) |
-				(stop ? UTRACE_EVENT_QUIESCE : 0));
+				(stop ? UTRACE_EVENT_QUIESCE : 0) |
+				(watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0));
 	if (!ret && stop) {
 		/* Not stopped yet: it will be at its next safe point. */
 		ret = utrace_control(NULL, engine, UTRACE_STOP);

@@ -191,6 +191,35 @@ static void c_engine_signal_and_stop(void)
 	CHECK(unload() == 0, "unload: %s", strerror(errno));
 }
 
+static int exit_zero(void)
+{
+	return 0;
+}
+
+/*
+ * The C engine's job-control and reap callbacks: a stop and a continue,
+ * then the reap by our wait(), which detaches it.
+ */
+static void c_engine_job_control_and_reap(void)
+{
+	char params[96];
+	int go[2], status = 0;
+	pid_t pid = held_child(go, exit_zero);
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d watch=1", pid);
+	err = load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	kill(pid, SIGSTOP);
+	CHECK(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status),
+	      "status %#x, wanted stopped", status);
+	kill(pid, SIGCONT);
+	CHECK(finish(go, pid) == 0, "the child did not exit 0");
+	/* Stopping, continued, reaped. */
+	CHECK(hits() == 3, "the C engine counted %d, wanted 3", hits());
+	CHECK(unload() == 0, "unload: %s", strerror(errno));
+}
+
 static void attach_errors_fail_the_load(void)
 {
 	char params[96];
@@ -209,4 +238,5 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(c_engine_aborts_a_call),
 	  KTAP_CASE(unloading_detaches_the_engine),
 	  KTAP_CASE(c_engine_signal_and_stop),
+	  KTAP_CASE(c_engine_job_control_and_reap),
 	  KTAP_CASE(attach_errors_fail_the_load))
