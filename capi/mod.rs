@@ -369,11 +369,7 @@ pub(crate) extern "C" fn utrace_rs_control(
         return ESRCH.to_errno();
     };
     let result = match action {
-        UTRACE_STOP => match h.stop() {
-            Ok(StopState::Stopped) => Ok(()),
-            Ok(StopState::Pending) => Err(Error::from_errno(-(bindings::EINPROGRESS as i32))),
-            Err(e) => Err(e),
-        },
+        UTRACE_STOP => h.stop().and_then(StopState::to_utrace),
         UTRACE_INTERRUPT => h.interrupt(),
         UTRACE_REPORT => h.report(),
         UTRACE_SINGLESTEP => h.resume_step(false),

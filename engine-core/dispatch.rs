@@ -258,9 +258,7 @@ impl PtraceSignal for LivePtraceSignal {
             return AfterTracer::Final(signo);
         };
         // SAFETY: as above; the tracer may have rewritten the siginfo.
-        let code = unsafe { task::utrace_helper_siginfo_code(self.info) };
-        // SAFETY: as above.
-        let errno = unsafe { task::utrace_helper_siginfo_errno(self.info) };
+        let (code, errno) = unsafe { task::siginfo_code_errno(self.info) };
         sig.retarget(signo, code, errno, class);
         AfterTracer::Report
     }
@@ -285,9 +283,7 @@ pub(crate) extern "C" fn utrace_signal_report(
     let (signo, action, hold) = match SignalClass::from_event(Events::from_raw(class)) {
         Ok(class) => {
             // SAFETY: the siginfo is valid and not shared across the call.
-            let code = unsafe { task::utrace_helper_siginfo_code(info) };
-            // SAFETY: as above.
-            let errno = unsafe { task::utrace_helper_siginfo_errno(info) };
+            let (code, errno) = unsafe { task::siginfo_code_errno(info) };
             let mut report = SignalReport::new(signr, code, errno, class, info);
             task::with_current_registry(|task, reg| {
                 reg.report_signal(task, &mut report, &mut ptrace)

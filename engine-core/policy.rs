@@ -30,6 +30,11 @@ pub(crate) fn ealready() -> Error {
     Error::from_errno(-(bindings::EALREADY as i32))
 }
 
+/// `EINPROGRESS`, which `kernel::error::code` does not name.
+pub(crate) fn einprogress() -> Error {
+    Error::from_errno(-(bindings::EINPROGRESS as i32))
+}
+
 /// `EOPNOTSUPP`, which `kernel::error::code` does not name.
 pub(crate) fn eopnotsupp() -> Error {
     Error::from_errno(-(bindings::EOPNOTSUPP as i32))

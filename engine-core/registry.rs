@@ -140,6 +140,13 @@ struct EngineList {
     engines: KVec<Arc<Attachment>>,
 }
 
+impl EngineList {
+    /// Whether some engine of the list asked for one of `events`.
+    fn wants(&self, events: Events) -> bool {
+        self.engines.iter().any(|a| a.events().intersects(events))
+    }
+}
+
 /// Whom a registry belongs to.
 enum Owner {
     /// A task: the registry lives as long as its task_struct (and handles).
@@ -179,6 +186,17 @@ pub enum StopState {
     Pending,
 }
 
+impl StopState {
+    /// utrace's answer to `UTRACE_STOP`: 0 once stopped, `EINPROGRESS`
+    /// while pending (for the C API and user-space interfaces).
+    pub fn to_utrace(self) -> Result {
+        match self {
+            StopState::Stopped => Ok(()),
+            StopState::Pending => Err(super::policy::einprogress()),
+        }
+    }
+}
+
 /// The engines of one task.
 #[pin_data]
 pub(crate) struct Registry {
@@ -204,8 +222,9 @@ pub(crate) struct Registry {
     parked: AtomicFlag,
     /// A kick that breaks sleeps is queued on the task and has not run.
     kick_interrupt: AtomicFlag,
-    /// A kick of either kind is queued and has not run.
-    kick_pending: AtomicFlag,
+    /// A kick that waits for the next return to user mode is queued on the
+    /// task and has not run (an interrupting one serves it too).
+    kick_report: AtomicFlag,
     /// The step to take when the task leaves its stop: 0 none, 1 single,
     /// 2 block (`utrace_helper_set_step()`'s values).
     step_request: Atomic<i32>,
@@ -238,7 +257,7 @@ impl Registry {
             ptrace_seq: Atomic::new(0),
             parked: AtomicFlag::new(false),
             kick_interrupt: AtomicFlag::new(false),
-            kick_pending: AtomicFlag::new(false),
+            kick_report: AtomicFlag::new(false),
             step_request: Atomic::new(0),
             stepping: AtomicFlag::new(false),
         }? Error)
@@ -296,11 +315,7 @@ impl Registry {
         let raw = engines
             .as_ref()
             .map_or(ptr::null_mut(), |l| Arc::as_ptr(l).cast_mut());
-        let wants = engines.as_ref().is_some_and(|l| {
-            l.engines
-                .iter()
-                .any(|a| a.events().intersects(Events::SYSCALL))
-        });
+        let wants = engines.as_ref().is_some_and(|l| l.wants(Events::SYSCALL));
         let old = core::mem::replace(&mut state.current, engines);
         self.list.store(raw, Release);
         self.set_syscall_work(wants);
@@ -314,11 +329,10 @@ impl Registry {
 
     /// Recomputes the syscall work flag after an event mask changed.
     fn refresh_syscall_work(&self, state: &State) {
-        let wants = state.current.as_ref().is_some_and(|l| {
-            l.engines
-                .iter()
-                .any(|a| a.events().intersects(Events::SYSCALL))
-        });
+        let wants = state
+            .current
+            .as_ref()
+            .is_some_and(|l| l.wants(Events::SYSCALL));
         self.set_syscall_work(wants);
     }
 
@@ -526,8 +540,8 @@ impl Registry {
     /// do if `att` does not hold the task stopped.
     pub(crate) fn resume_and_report(&self, att: &Attachment) -> Result {
         self.check_control(att, Control::Resume)?;
-        // Only the task sets `stopping`, and it is stopped or running on:
-        // a task this engine does not hold has nothing to report again.
+        // A task this engine does not hold stopped has nothing to report
+        // again.
         if att.stopping.load(Acquire) {
             // Set before the stop count drops: the woken task reads it after.
             self.report_again.xchg(true, Full);
@@ -608,6 +622,12 @@ impl Registry {
             .store(self.next_seq.fetch_add(1, Relaxed), Release);
     }
 
+    /// How many engines `list` has (none: no list), and ptrace's place
+    /// among them: the bounds of [`report_step`].
+    fn reporters(&self, list: Option<&EngineList>) -> (usize, usize) {
+        list.map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)))
+    }
+
     /// Where ptrace reports among the engines of `list`.
     fn ptrace_slot(&self, list: &EngineList) -> usize {
         let at = self.ptrace_seq.load(Acquire);
@@ -652,9 +672,7 @@ impl Registry {
         ptrace: &mut dyn PtraceStops,
     ) -> Resume {
         let list = self.snapshot();
-        let (n, slot) = list
-            .as_deref()
-            .map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)));
+        let (n, slot) = self.reporters(list.as_deref());
         let mut action = Resume::Resume;
         for step in 0..=n {
             let att = match report_step(SyscallSide::Entry, n, slot, step) {
@@ -694,9 +712,7 @@ impl Registry {
     ) {
         let aborted = self.entry_aborted.xchg(false, Relaxed);
         let list = self.snapshot();
-        let (n, slot) = list
-            .as_deref()
-            .map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)));
+        let (n, slot) = self.reporters(list.as_deref());
         let mut call = SyscallExit::new(regs, aborted);
         let mut action = Resume::Resume;
         for step in 0..=n {
@@ -857,7 +873,7 @@ impl Registry {
         // SAFETY: a non-null `list` is dropped only a grace period after it
         // is replaced, and we are in an RCU read-side critical section.
         let list = unsafe { &*p };
-        list.engines.iter().any(|a| a.events().intersects(class))
+        list.wants(class)
     }
 
     /// Reports a dequeued signal to the engines that asked for its class,
@@ -880,9 +896,7 @@ impl Registry {
             let mut action = Resume::Resume;
             let mut ended = None;
             let list = self.snapshot();
-            let (n, slot) = list
-                .as_deref()
-                .map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)));
+            let (n, slot) = self.reporters(list.as_deref());
             // Attach order, as a syscall exit's, with the tracer at its place.
             for step in 0..=n {
                 let att = match report_step(SyscallSide::Exit, n, slot, step) {
@@ -964,7 +978,7 @@ impl Registry {
     /// queues another kick.
     fn take_kick(&self) -> bool {
         let interrupt = self.kick_interrupt.xchg(false, Full);
-        let report = self.kick_pending.xchg(false, Full);
+        let report = self.kick_report.xchg(false, Full);
         interrupt || report
     }
 
@@ -981,7 +995,7 @@ impl Registry {
     /// for a report again, or, if `att` holds no stop, asks for a quiesce
     /// report.
     pub(crate) fn report(&self, att: &Attachment) -> Result {
-        self.check_control(att, Control::Resume)?;
+        // Each branch checks the request for itself.
         if att.stopping.load(Acquire) {
             self.resume_and_report(att)
         } else {
@@ -999,7 +1013,7 @@ impl Registry {
         // two are queued (one that breaks sleeps, one that does not).
         let (flag, other) = match interrupt {
             true => (&self.kick_interrupt, None),
-            false => (&self.kick_pending, Some(&self.kick_interrupt)),
+            false => (&self.kick_report, Some(&self.kick_interrupt)),
         };
         if other.is_some_and(|f| f.load(Acquire)) || flag.xchg(true, Full) {
             return Ok(());

@@ -65,8 +65,22 @@ extern "C" {
         ptype: c_int,
         class: *mut c_uint,
     ) -> c_int;
-    pub(crate) fn utrace_helper_siginfo_code(info: *const bindings::kernel_siginfo) -> c_int;
-    pub(crate) fn utrace_helper_siginfo_errno(info: *const bindings::kernel_siginfo) -> c_int;
+    fn utrace_helper_siginfo_code(info: *const bindings::kernel_siginfo) -> c_int;
+    fn utrace_helper_siginfo_errno(info: *const bindings::kernel_siginfo) -> c_int;
+}
+
+/// The `si_code` and `si_errno` of a siginfo.
+///
+/// # Safety
+///
+/// `info` must point to a valid `kernel_siginfo` for the duration of the
+/// call.
+pub(crate) unsafe fn siginfo_code_errno(info: *const bindings::kernel_siginfo) -> (i32, i32) {
+    // SAFETY: per this function's contract `info` is valid.
+    let code = unsafe { utrace_helper_siginfo_code(info) };
+    // SAFETY: as above.
+    let errno = unsafe { utrace_helper_siginfo_errno(info) };
+    (code, errno)
 }
 
 /// Whether the current task is exiting (`PF_EXITING`).

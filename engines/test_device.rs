@@ -207,19 +207,7 @@ impl MiscDevice for TestFile {
             BARRIER => me.with_slot(arg, |h| h.barrier()),
             RESUME => me.with_slot(arg, |h| h.resume()),
             RESUME_REPORT => me.with_slot(arg, |h| h.resume_and_report()),
-            STOP_TASK => {
-                let mut state = StopState::Pending;
-                me.with_slot(arg, |h| {
-                    state = h.stop()?;
-                    Ok(())
-                })?;
-                match state {
-                    StopState::Stopped => Ok(0),
-                    StopState::Pending => {
-                        Err(Error::from_errno(-(kernel::bindings::EINPROGRESS as i32)))
-                    }
-                }
-            }
+            STOP_TASK => me.with_slot(arg, |h| h.stop().and_then(StopState::to_utrace)),
             INTERRUPT => me.with_slot(arg, |h| h.interrupt()),
             REPORT => me.with_slot(arg, |h| h.request_report()),
             SINGLESTEP => me.with_slot(arg, |h| h.resume_step(false)),
