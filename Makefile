@@ -12,6 +12,8 @@
 #   make fmt      rustfmt the Rust code with the kernel's .rustfmt.toml
 #   make clippy   rebuild the utrace-rs crate under clippy (CLIPPY=1)
 #   make check-patches   scripts/checkpatch.pl on kernel-patches/
+#   make test-cold  the whole `make test` from an empty build area,
+#                 COLD_BUILD (default $(BUILD)-cold, emptied first), timed
 #
 # Everything built lives in $(BUILD), outside the repository.
 
@@ -57,7 +59,7 @@ endif
 FUZZ_ITERS   ?= 8000
 FUZZ_TIMEOUT ?= $(shell echo $$((300 + $(FUZZ_ITERS) / 5)))
 
-.PHONY: all setup kernel guest initramfs test demo bench fuzz fmt clippy check-patches clean distclean help
+.PHONY: test-cold all setup kernel guest initramfs test demo bench fuzz fmt clippy check-patches clean distclean help
 .PHONY: _kernel _test _demo _bench _fuzz
 
 # One kernel build or guest run at a time per build area: concurrent
@@ -128,6 +130,11 @@ test:
 _test: _kernel initramfs
 	@bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(RUN_DIR) \
 		$(REPO)/qemu-ci/expected-suites $(KARGS)
+
+# The cold path a new user takes (CI reuses a warm build area).
+COLD_BUILD ?= $(BUILD)-cold
+test-cold:
+	@bash $(REPO)/qemu-ci/cold.sh $(COLD_BUILD) $(REPO)
 
 demo:
 	$(call locked,_demo)

@@ -31,21 +31,61 @@ KMAKE=(make -C "$SRC" O="$OBJ" LLVM=-19 RUSTC=/usr/bin/rustc
        HOSTRUSTC=/usr/bin/rustc BINDGEN="$TOOLS/bin/bindgen")
 [ -x "$TOOLS/bin/bindgen" ] || die "bindgen missing: run 'make setup' first"
 
-git_src() { git -C "$SRC" -c user.name=utrace-rs -c user.email=utrace-rs@example.invalid "$@"; }
+# The build tree's git is ours alone: the user's global and system settings
+# (identity, hooks, signing, auto-gc...) never reach it.  Background
+# maintenance is off in the repository's own configuration (auto_off), so
+# no gc holds a lock while a later step checks the tree out (issue: a gc
+# that started after the first 100,000-object commit left HEAD.lock behind).
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+export GIT_AUTHOR_NAME=utrace-rs GIT_AUTHOR_EMAIL=utrace-rs@example.invalid
+export GIT_COMMITTER_NAME=utrace-rs GIT_COMMITTER_EMAIL=utrace-rs@example.invalid
+git_at() { local dir=$1; shift; git -C "$dir" -c core.hooksPath=/dev/null "$@"; }
+git_src() { git_at "$SRC" "$@"; }
+auto_off() {
+	git_at "$1" config gc.auto 0
+	git_at "$1" config gc.autoDetach false
+	git_at "$1" config maintenance.auto false
+	git_at "$1" config core.fsmonitor false
+	git_at "$1" config commit.gpgSign false
+}
+
+# A build area left by an interrupted step is repaired, with one line each,
+# never reported as a git error.  We hold the build area's flock (Makefile),
+# and the repository runs no background git, so any lock file is stale.
+repair_src() {
+	local locks
+	locks=$(find "$SRC/.git" -maxdepth 3 -name '*.lock' -type f 2>/dev/null || true)
+	if [ -n "$locks" ]; then
+		say "removing $(echo "$locks" | wc -l) stale git lock file(s) left by an interrupted step"
+		echo "$locks" | xargs rm -f
+	fi
+	auto_off "$SRC"
+	if ! git_src rev-parse -q --verify 'base^{commit}' > /dev/null ||
+	   ! git_src rev-parse -q --verify 'HEAD^{commit}' > /dev/null; then
+		say "the source tree's repository is damaged; unpacking it again"
+		return 1
+	fi
+}
 
 # 1. The source tree, one per Debian package version.
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-7.2 2>/dev/null) \
 	|| die "linux-source-7.2 is not installed: run 'make setup'"
-if [ ! -d "$SRC/.git" ] || [ "$(cat "$BUILD/linux.version" 2>/dev/null)" != "$pkgver" ]; then
+#    The tree is made in $SRC.tmp and renamed into place only when whole,
+#    and linux.version is written last: a half-unpacked tree is never used.
+if [ ! -d "$SRC/.git" ] || [ "$(cat "$BUILD/linux.version" 2>/dev/null)" != "$pkgver" ] ||
+   ! repair_src; then
+	if [ -d "$SRC" ] || [ -d "$SRC.tmp" ]; then
+		say "the source tree is missing, incomplete or of another version; making it again"
+	fi
 	say "unpacking linux-source-7.2 $pkgver (cold build follows)"
 	rm -rf "$SRC" "$SRC.tmp" "$OBJ" "$BUILD/linux.version" "$BUILD/.patches" "$BUILD/.config-hash"
 	mkdir -p "$SRC.tmp" "$OBJ"
 	tar -C "$SRC.tmp" --strip-components=1 -xf /usr/src/linux-source-7.2.tar.xz
 	git -C "$SRC.tmp" init -q
-	git -C "$SRC.tmp" add -f -A .	# Debian's .gitignore ignores the top level
-	git -C "$SRC.tmp" -c user.name=utrace-rs -c user.email=utrace-rs@example.invalid \
-		commit -q -m "linux-source-7.2 $pkgver, unmodified"
-	git -C "$SRC.tmp" tag base
+	auto_off "$SRC.tmp"
+	git_at "$SRC.tmp" add -f -A .	# Debian's .gitignore ignores the top level
+	git_at "$SRC.tmp" commit -q --no-verify -m "linux-source-7.2 $pkgver, unmodified"
+	git_at "$SRC.tmp" tag base
 	mv "$SRC.tmp" "$SRC"
 	echo "$pkgver" > "$BUILD/linux.version"
 fi
@@ -68,8 +108,14 @@ if [ "$(cat "$BUILD/.patches" 2>/dev/null)" != "$phash" ]; then
 	git_src checkout -q -f --detach "$commit"
 	echo "$phash" > "$BUILD/.patches"
 fi
-# Nothing but the patches may differ from base: a stray edit is an error.
-git_src diff --quiet HEAD -- || die "$SRC has local edits; remove $BUILD/.patches to re-patch"
+# Nothing but the patches may differ from base.  A difference is an
+# interrupted checkout or a stray edit: the edit is saved, the tree restored.
+if ! git_src diff --quiet HEAD --; then
+	saved=$LOGS/source-edits-$(date +%Y%m%d-%H%M%S).diff
+	git_src diff HEAD -- > "$saved" || true
+	git_src checkout -q -f HEAD -- .
+	say "the source tree differed from the patched tree (interrupted step or edit): restored; the difference is in $saved"
+fi
 
 # 3. The repository, linked in as kernel/utrace.
 ln -sfn "$REPO" "$SRC/kernel/utrace"
