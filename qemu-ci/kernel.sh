@@ -1,33 +1,47 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernel.sh - build the utrace-rs test kernel, incrementally, outside git.
+# kernel.sh - build a utrace-rs kernel, incrementally, outside git.
 #
 #   $BUILD/linux   Debian's linux-source-7.2, unpacked once into a git
 #                  repository whose tag `base` is the unmodified tarball;
 #                  the work tree is `base` plus kernel-patches/*.patch.
-#   $BUILD/obj     the kbuild output tree (O=).
+#   $BUILD/linux-stock   a second work tree of that repository at `base`
+#                  (the stock flavour only).
+#   $BUILD/obj, obj-prod, obj-stock   the kbuild output trees (O=), one per
+#                  flavour, so building one never makes another cold.
+#
+# Flavours, from one description (qemu-ci/kernel.config):
+#   test   patched, + qemu-ci/kernel-debug.config (KASAN, lockdep...)
+#   prod   patched, no debug options: what `make bench` measures
+#   stock  unpatched, no debug options, no CONFIG_UTRACE*: the A/B baseline
 #
 # A changed patch set is applied to a scratch index first; only when every
 # patch applies is the work tree moved to the result, and git rewrites just
 # the files whose content changes.  So the tree is never half-patched, and
 # an unchanged file keeps its timestamp (no needless rebuild).
 #
-# Usage: kernel.sh BUILD_DIR REPO_DIR TOOLS_DIR
+# Usage: kernel.sh BUILD_DIR REPO_DIR TOOLS_DIR [test|prod|stock]
 set -euo pipefail
 
-BUILD=${1:?usage: kernel.sh BUILD REPO TOOLS}
+BUILD=${1:?usage: kernel.sh BUILD REPO TOOLS [FLAVOUR]}
 REPO=$(cd "${2:?}" && pwd)
 TOOLS=${3:?}
+FLAVOUR=${4:-test}
 SRC=$BUILD/linux
-OBJ=$BUILD/obj
 LOGS=$BUILD/logs
+case $FLAVOUR in
+test)  OBJ=$BUILD/obj;       TREE=$SRC ;;
+prod)  OBJ=$BUILD/obj-prod;  TREE=$SRC ;;
+stock) OBJ=$BUILD/obj-stock; TREE=$BUILD/linux-stock ;;
+*) echo "kernel: unknown flavour '$FLAVOUR' (test, prod or stock)" >&2; exit 2 ;;
+esac
 mkdir -p "$BUILD" "$LOGS" "$OBJ"
 
-die() { echo "kernel: error: $*" >&2; exit 1; }
-say() { echo "kernel: $*"; }
+die() { echo "kernel ($FLAVOUR): error: $*" >&2; exit 1; }
+say() { echo "kernel ($FLAVOUR): $*"; }
 
-KMAKE=(make -C "$SRC" O="$OBJ" LLVM=-19 RUSTC=/usr/bin/rustc
+KMAKE=(make -C "$TREE" O="$OBJ" LLVM=-19 RUSTC=/usr/bin/rustc
        HOSTRUSTC=/usr/bin/rustc BINDGEN="$TOOLS/bin/bindgen")
 [ -x "$TOOLS/bin/bindgen" ] || die "bindgen missing: run 'make setup' first"
 
@@ -78,7 +92,8 @@ if [ ! -d "$SRC/.git" ] || [ "$(cat "$BUILD/linux.version" 2>/dev/null)" != "$pk
 		say "the source tree is missing, incomplete or of another version; making it again"
 	fi
 	say "unpacking linux-source-7.2 $pkgver (cold build follows)"
-	rm -rf "$SRC" "$SRC.tmp" "$OBJ" "$BUILD/linux.version" "$BUILD/.patches" "$BUILD/.config-hash"
+	rm -rf "$SRC" "$SRC.tmp" "$BUILD/linux-stock" "$BUILD"/obj "$BUILD"/obj-* \
+		"$BUILD/linux.version" "$BUILD/.patches" "$BUILD"/.config-hash*
 	mkdir -p "$SRC.tmp" "$OBJ"
 	tar -C "$SRC.tmp" --strip-components=1 -xf /usr/src/linux-source-7.2.tar.xz
 	git -C "$SRC.tmp" init -q
@@ -90,45 +105,66 @@ if [ ! -d "$SRC/.git" ] || [ "$(cat "$BUILD/linux.version" 2>/dev/null)" != "$pk
 	echo "$pkgver" > "$BUILD/linux.version"
 fi
 
-# 2. The patch set.
+# 2. The patch set (the stock flavour has its own work tree at base).
 patches=("$REPO"/kernel-patches/*.patch)
 phash=$(cat "${patches[@]}" | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$BUILD/.patches" 2>/dev/null)" != "$phash" ]; then
-	say "applying ${#patches[@]} kernel patches"
-	idx=$BUILD/.patch-index
-	rm -f "$idx"
-	GIT_INDEX_FILE=$idx git_src read-tree base
-	for p in "${patches[@]}"; do
-		GIT_INDEX_FILE=$idx git_src apply --cached "$p" \
-			|| { rm -f "$idx"; die "patch $(basename "$p") does not apply to linux $pkgver; the tree is unchanged"; }
-	done
-	tree=$(GIT_INDEX_FILE=$idx git_src write-tree)
-	rm -f "$idx"
-	commit=$(git_src commit-tree "$tree" -p base -m "base + utrace-rs patches $phash")
-	git_src checkout -q -f --detach "$commit"
-	echo "$phash" > "$BUILD/.patches"
+if [ "$FLAVOUR" = stock ]; then
+	if ! git_at "$TREE" rev-parse -q --verify HEAD > /dev/null 2>&1 ||
+	   [ "$(git_at "$TREE" rev-parse HEAD)" != "$(git_src rev-parse 'base^{commit}')" ]; then
+		say "making the unpatched work tree $TREE"
+		rm -rf "$TREE"
+		git_src worktree prune
+		git_src worktree add -q --detach "$TREE" base
+	fi
+	if ! git_at "$TREE" diff --quiet HEAD --; then
+		git_at "$TREE" checkout -q -f HEAD -- .
+		say "the unpatched tree differed from base (interrupted step or edit): restored"
+	fi
 fi
-# Nothing but the patches may differ from base.  A difference is an
-# interrupted checkout or a stray edit: the edit is saved, the tree restored.
-if ! git_src diff --quiet HEAD --; then
-	saved=$LOGS/source-edits-$(date +%Y%m%d-%H%M%S).diff
-	git_src diff HEAD -- > "$saved" || true
-	git_src checkout -q -f HEAD -- .
-	say "the source tree differed from the patched tree (interrupted step or edit): restored; the difference is in $saved"
-fi
+if [ "$FLAVOUR" != stock ]; then
+	if [ "$(cat "$BUILD/.patches" 2>/dev/null)" != "$phash" ]; then
+		say "applying ${#patches[@]} kernel patches"
+		idx=$BUILD/.patch-index
+		rm -f "$idx"
+		GIT_INDEX_FILE=$idx git_src read-tree base
+		for p in "${patches[@]}"; do
+			GIT_INDEX_FILE=$idx git_src apply --cached "$p" \
+				|| { rm -f "$idx"; die "patch $(basename "$p") does not apply to linux $pkgver; the tree is unchanged"; }
+		done
+		tree=$(GIT_INDEX_FILE=$idx git_src write-tree)
+		rm -f "$idx"
+		commit=$(git_src commit-tree "$tree" -p base -m "base + utrace-rs patches $phash")
+		git_src checkout -q -f --detach "$commit"
+		echo "$phash" > "$BUILD/.patches"
+	fi
+	# Nothing but the patches may differ from base.  A difference is an
+	# interrupted checkout or a stray edit: the edit is saved, the tree restored.
+	if ! git_src diff --quiet HEAD --; then
+		saved=$LOGS/source-edits-$(date +%Y%m%d-%H%M%S).diff
+		git_src diff HEAD -- > "$saved" || true
+		git_src checkout -q -f HEAD -- .
+		say "the source tree differed from the patched tree (interrupted step or edit): restored; the difference is in $saved"
+	fi
 
-# 3. The repository, linked in as kernel/utrace.
-ln -sfn "$REPO" "$SRC/kernel/utrace"
+	# 3. The repository, linked in as kernel/utrace.
+	ln -sfn "$REPO" "$SRC/kernel/utrace"
+fi
 
 # 4. The configuration: allnoconfig plus our fragments, then checked.
 frags=("$REPO/qemu-ci/kernel.config" "$REPO/kunit/utrace.kunitconfig")
+[ "$FLAVOUR" = test ] && frags+=("$REPO/qemu-ci/kernel-debug.config")
 [ -n "${UTRACE_EXTRA_CONFIG:-}" ] && frags+=("$UTRACE_EXTRA_CONFIG")
-chash=$( (cat "${frags[@]}"; echo "$phash") | sha256sum | cut -d' ' -f1)
-if [ ! -f "$OBJ/.config" ] || [ "$(cat "$BUILD/.config-hash" 2>/dev/null)" != "$chash" ]; then
+hashfile=$BUILD/.config-hash; [ "$FLAVOUR" = test ] || hashfile=$BUILD/.config-hash-$FLAVOUR
+fragment=$BUILD/fragment-$FLAVOUR.config
+chash=$( (cat "${frags[@]}"; echo "$FLAVOUR"; [ "$FLAVOUR" = stock ] || echo "$phash") | sha256sum | cut -d' ' -f1)
+if [ ! -f "$OBJ/.config" ] || [ "$(cat "$hashfile" 2>/dev/null)" != "$chash" ]; then
 	say "configuring"
-	grep -h '^CONFIG_' "${frags[@]}" > "$BUILD/fragment.config"
-	"${KMAKE[@]}" KCONFIG_ALLCONFIG="$BUILD/fragment.config" allnoconfig \
-		> "$LOGS/kernel-config.log" 2>&1 || { tail -20 "$LOGS/kernel-config.log"; die "configuration failed"; }
+	mkdir -p "$OBJ"
+	# The stock kernel has no utrace-rs: its options are taken away.
+	grep -h '^CONFIG_' "${frags[@]}" |
+		if [ "$FLAVOUR" = stock ]; then grep -v '^CONFIG_UTRACE'; else cat; fi > "$fragment"
+	"${KMAKE[@]}" KCONFIG_ALLCONFIG="$fragment" allnoconfig \
+		> "$LOGS/kernel-config-$FLAVOUR.log" 2>&1 || { tail -20 "$LOGS/kernel-config-$FLAVOUR.log"; die "configuration failed"; }
 	missing=0
 	while IFS= read -r line; do
 		sym=${line%%=*}; val=${line#*=}
@@ -137,23 +173,23 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$BUILD/.config-hash" 2>/dev/null)" != "$
 		else
 			grep -qx "$line" "$OBJ/.config" || { echo "  $line: got '$(grep -E "^(# )?$sym[= ]" "$OBJ/.config" || echo absent)'"; missing=1; }
 		fi
-	done < "$BUILD/fragment.config"
+	done < "$fragment"
 	[ $missing = 0 ] || die "the options above did not survive configuration (unmet dependencies?)"
-	echo "$chash" > "$BUILD/.config-hash"
+	echo "$chash" > "$hashfile"
 fi
 
 # 5. Build.
-say "building (log: $LOGS/kernel-build.log)"
+say "building (log: $LOGS/kernel-build-$FLAVOUR.log)"
 start=$(date +%s)
 # `modules` runs modpost: Module.symvers, which the sample C engine (an
 # external module, samples/) links against.
-if ! "${KMAKE[@]}" -j"$(nproc)" bzImage modules > "$LOGS/kernel-build.log" 2>&1; then
-	grep -E 'error|Error' "$LOGS/kernel-build.log" | head -40
-	tail -15 "$LOGS/kernel-build.log"
+if ! "${KMAKE[@]}" -j"$(nproc)" bzImage modules > "$LOGS/kernel-build-$FLAVOUR.log" 2>&1; then
+	grep -E 'error|Error' "$LOGS/kernel-build-$FLAVOUR.log" | head -40
+	tail -15 "$LOGS/kernel-build-$FLAVOUR.log"
 	die "kernel build failed"
 fi
 say "built $OBJ/arch/x86/boot/bzImage in $(( $(date +%s) - start ))s"
 
 # 6. The patched uapi headers (incremental: unchanged files keep their
 #    timestamps), for the guest programs: $OBJ/usr/include.
-"${KMAKE[@]}" headers >> "$LOGS/kernel-build.log" 2>&1 || die "headers_install failed"
+"${KMAKE[@]}" headers >> "$LOGS/kernel-build-$FLAVOUR.log" 2>&1 || die "headers_install failed"
