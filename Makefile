@@ -6,7 +6,11 @@
 #   make test     install what is missing, build the test kernel and the
 #                 guest programs, boot under QEMU, run KUnit + guest tests
 #   make setup    only the installation step (root, idempotent)
-#   make kernel   only the kernel (incremental)
+#   make kernel   only the test kernel (incremental)
+#   make bench    the benchmark, on the production kernel (no debug
+#                 options), and the A/B of cheap syscalls against the
+#                 stock kernel: AB_PAIRS=N alternating boots (default 3)
+#   make ab       only that A/B
 #   make fuzz     only the in-guest fuzzer (guest_fuzz), longer:
 #                 FUZZ_SEED=N (default: a new one, printed) FUZZ_ITERS=N
 #   make fmt      rustfmt the Rust code with the kernel's .rustfmt.toml
@@ -25,6 +29,10 @@ SRC       := $(BUILD)/linux
 GUEST_BIN := $(BUILD)/guest/bin
 RUN_DIR   := $(BUILD)/run
 BZIMAGE   := $(OBJ)/arch/x86/boot/bzImage
+# make bench's kernels: the same patches without the debug options (prod),
+# and the unpatched source without CONFIG_UTRACE (stock); see kernel.sh.
+BZIMAGE_PROD  := $(BUILD)/obj-prod/arch/x86/boot/bzImage
+BZIMAGE_STOCK := $(BUILD)/obj-stock/arch/x86/boot/bzImage
 INITRAMFS := $(BUILD)/guest/initramfs.cpio.gz
 
 GUEST_CC     ?= gcc
@@ -80,7 +88,14 @@ kernel:
 	$(call locked,_kernel)
 
 _kernel: setup
-	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS)
+	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) test
+
+.PHONY: _kernel-prod _kernel-stock
+_kernel-prod: setup
+	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) prod
+
+_kernel-stock: setup
+	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) stock
 
 # The checkout the guest programs were built from. Binaries built from
 # another one (a CI clone shares the build area) can be newer than this
@@ -162,13 +177,30 @@ HOST_TSC_KHZ = $(shell awk '/^cpu MHz/ { printf "%d", $$4 * 1000; exit }' /proc/
 bench:
 	$(call locked,_bench)
 
-_bench: _kernel initramfs
-	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(BUILD)/bench \
-		/dev/null utrace_ci.bench=1 tsc_early_khz=$(HOST_TSC_KHZ) tsc=reliable $(KARGS) \
-		| grep -v '^JSON:'
+AB_PAIRS ?= 3
+BENCH_KARGS = tsc_early_khz=$(HOST_TSC_KHZ) tsc=reliable $(KARGS)
+
+# The guest programs come from the test build (initramfs); the kernels
+# measured are the production and stock ones.
+_bench: _kernel initramfs _kernel-prod _kernel-stock
+	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(BZIMAGE_PROD) $(INITRAMFS) $(BUILD)/bench \
+		/dev/null utrace_ci.bench=1 $(BENCH_KARGS) | grep -v '^JSON:'
 	@python3 $(REPO)/qemu-ci/bench_json.py $(BUILD)/bench/results.log $(BUILD)/bench/console.log \
 		> $(BUILD)/bench/bench.json
 	@echo "JSON: $(BUILD)/bench/bench.json"
+	@echo "=== A/B: a task with no engines, patched production kernel against stock ==="
+	@bash $(REPO)/qemu-ci/ab.sh $(BZIMAGE_PROD) $(BZIMAGE_STOCK) $(INITRAMFS) \
+		$(BUILD)/bench/ab $(AB_PAIRS) $(BENCH_KARGS)
+	@echo "JSON: $(BUILD)/bench/ab/ab.json"
+
+# Only the A/B (what a task with no engines pays), e.g. while working on it.
+.PHONY: ab _ab
+ab:
+	$(call locked,_ab)
+
+_ab: _kernel initramfs _kernel-prod _kernel-stock
+	@bash $(REPO)/qemu-ci/ab.sh $(BZIMAGE_PROD) $(BZIMAGE_STOCK) $(INITRAMFS) \
+		$(BUILD)/bench/ab $(AB_PAIRS) $(BENCH_KARGS)
 
 fmt: setup
 	@rustfmt --edition 2021 --config-path $(SRC)/.rustfmt.toml $(REPO)/utrace.rs
