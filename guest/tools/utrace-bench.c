@@ -1,21 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * utrace-bench - what each way of intercepting a syscall costs, in one boot.
+ * utrace-bench - what each way of intercepting a syscall costs, in one boot,
+ * and whether it meets the goal the project set for it.
  *
- * Every mechanism is measured as a ratio to untraced getpid() measured
- * right before it in the same process, over several interleaved rounds;
- * the table gives the median ratio and its spread, and, beside the
- * times, figures that machine noise does not move: tracer stops, ptrace
- * calls and context switches per traced syscall.  Run by `make bench`;
- * the JSON goes to stdout after the line "JSON:".
+ * Every getpid row is a ratio to untraced getpid() measured right before
+ * it in the same process, over interleaved rounds (all rows of round 1,
+ * then all rows of round 2...); the table gives the median ratio, its
+ * spread, the row's goal and whether the median meets it, and, beside the
+ * times, figures that machine noise does not move: tracer stops, the
+ * tracer's calls and the context switches of the tracer and of the traced
+ * task per traced call.  Below the table: the noise, the per-engine slope,
+ * reading a stopped tracee, attach + detach rates, memory per engine (from
+ * per-cache slab object counts) and signals, each with its goal.  Run by
+ * `make bench`; the JSON goes to stdout after the line "JSON:".
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/utrace.h>
 #include <linux/utrace_test.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -34,11 +43,21 @@
 #include "ptrace.h"
 
 #define ROUNDS 5
-#define CALLS 20000
-/* Each traced call costs a tracer round trip: fewer calls give as stable
- * a ratio. */
-#define PTRACE_CALLS 1000
-#define MAX_ROWS 32
+#define MAX_SAMPLES (2 * ROUNDS)
+#define MAX_ROWS 48
+#define MAX_GOALS 64
+/* What the virtualizing monitors answer to getpid (the tracee checks it). */
+#define VPID 4242
+#define BENCH_FILE "/tmp/utrace-bench-file"
+/* Test-engine events of an engine that wants no syscall: task events only. */
+#define NO_SYSCALL_EVENTS (UTRACE_TEST_EVENT_EXEC | UTRACE_TEST_EVENT_EXIT)
+#define BOTH_SIDES (UTRACE_TEST_EVENT_SYSCALL_ENTRY | UTRACE_TEST_EVENT_SYSCALL_EXIT)
+
+/* Calls per loop, scaled down on a slow (debug) kernel by calibrate(). */
+static int calls = 50000;	/* getpid in the task itself */
+static int traced_calls = 1000;	/* getpid under a tracer or supervisor */
+static int ncpus = 1;
+static double noise = -1;	/* max |ratio - 1| of the untraced rounds */
 
 static double now_ns(void)
 {
@@ -48,42 +67,6 @@ static double now_ns(void)
 	return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
-/* ns per getpid over @n calls in this process. */
-static double loop_ns(int n)
-{
-	double t0 = now_ns();
-
-	for (int i = 0; i < n; i++)
-		syscall(SYS_getpid);
-	return (now_ns() - t0) / n;
-}
-
-struct row {
-	const char *name;
-	double ratio[ROUNDS];
-	double ns[ROUNDS];
-	double stops, ptrace_calls, switches;	/* per traced syscall; <0: n/a */
-};
-
-static struct row rows[MAX_ROWS];
-static int nrows;
-
-static struct row *row(const char *name)
-{
-	for (int i = 0; i < nrows; i++)
-		if (!strcmp(rows[i].name, name))
-			return &rows[i];
-	rows[nrows].name = name;
-	rows[nrows].stops = rows[nrows].ptrace_calls = rows[nrows].switches = -1;
-	return &rows[nrows++];
-}
-
-/* A child that measures untraced, then traced, and reports both. */
-struct result {
-	double base, traced;
-	long switches;	/* voluntary + involuntary, during the traced loop */
-};
-
 static long switches_now(int who)
 {
 	struct rusage ru;
@@ -92,7 +75,260 @@ static long switches_now(int who)
 	return ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
-/* ---- in-process mechanisms: set up, loop, tear down ---- */
+/* This task on @cpu only (-1: on every CPU). */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int i = 0; i < ncpus; i++)
+		if (cpu < 0 || i == cpu % ncpus)
+			CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* ---- the measured loops ---- */
+
+enum op { OP_GETPID, OP_OPENAT, OP_WRITE };
+
+static const char *const op_names[] = { "getpid", "openat + close", "write 64 B" };
+static int devnull = -1;
+static char wbuf[64] = "utrace-bench writes these 64 bytes to /dev/null, again and again";
+
+/* ns per @op over @n of them; wrong answers are added to *bad. */
+static double op_loop(enum op op, int n, long expect, long *bad)
+{
+	double t0 = now_ns(), t;
+	long b = 0;
+
+	switch (op) {
+	case OP_GETPID:
+		for (int i = 0; i < n; i++)
+			if (syscall(SYS_getpid) != expect)
+				b++;
+		break;
+	case OP_OPENAT:
+		for (int i = 0; i < n; i++) {
+			int fd = openat(AT_FDCWD, BENCH_FILE, O_RDONLY);
+
+			if (fd < 0 || close(fd))
+				b++;
+		}
+		break;
+	case OP_WRITE:
+		for (int i = 0; i < n; i++)
+			if (write(devnull, wbuf, sizeof(wbuf)) != sizeof(wbuf))
+				b++;
+		break;
+	}
+	t = (now_ns() - t0) / n;
+	*bad += b;
+	return t;
+}
+
+/* What a measured child reports. */
+struct result {
+	double base, traced;	/* ns per call untraced, then traced */
+	long tracee_sw;		/* its context switches in the traced loop */
+	long bad;		/* wrong answers */
+	char err[96];		/* set if it failed */
+};
+
+/* What the tracer (or supervisor) counts, in the traced phase. */
+struct counts {
+	long stops, calls, switches;
+};
+
+static int send_result(int fd, struct result *res)
+{
+	return write(fd, res, sizeof(*res)) == sizeof(*res) ? 0 : -1;
+}
+
+/* Reads a child's result; makes up an error if it sent none. */
+static int get_result(int fd, pid_t pid, struct result *r)
+{
+	int status = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (read(fd, r, sizeof(*r)) != sizeof(*r)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		snprintf(r->err, sizeof(r->err), "child sent no result (wait status 0x%x)", status);
+		return -1;
+	}
+	waitpid(pid, &status, 0);
+	if (!r->err[0] && r->bad)
+		snprintf(r->err, sizeof(r->err), "%ld calls gave a wrong answer", r->bad);
+	return r->err[0] ? -1 : 0;
+}
+
+/* ---- rows and goals ---- */
+
+enum col { C_RATIO, C_NS, C_STOPS, C_CALLS, C_TRSW, C_TESW, NCOL };
+
+struct row {
+	char name[64];
+	const char *section;
+	double v[NCOL][MAX_SAMPLES];	/* per sample; < 0: not applicable */
+	int n, failed;
+	char err[96];
+	char goal[28];
+	int met;			/* 1, 0, or -1: no goal */
+	long lines_read, lines_lost;	/* strace rows; -1 otherwise */
+};
+
+static struct row rows[MAX_ROWS];
+static int nrows;
+
+static struct row *row(const char *section, const char *name)
+{
+	for (int i = 0; i < nrows; i++)
+		if (!strcmp(rows[i].name, name))
+			return &rows[i];
+	if (nrows == MAX_ROWS) {
+		fprintf(stderr, "utrace-bench: MAX_ROWS too small\n");
+		exit(1);
+	}
+	snprintf(rows[nrows].name, sizeof(rows[nrows].name), "%s", name);
+	rows[nrows].section = section;
+	rows[nrows].met = -1;
+	rows[nrows].lines_read = rows[nrows].lines_lost = -1;
+	return &rows[nrows++];
+}
+
+static struct row *find_row(const char *name)
+{
+	for (int i = 0; i < nrows; i++)
+		if (!strcmp(rows[i].name, name))
+			return &rows[i];
+	return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median, min and max of @n values. */
+static void stats(const double *v, int n, double *med, double *lo, double *hi)
+{
+	double s[MAX_SAMPLES > 64 ? MAX_SAMPLES : 64];
+
+	if (n <= 0) {
+		*med = *lo = *hi = -1;
+		return;
+	}
+	memcpy(s, v, n * sizeof(double));
+	qsort(s, n, sizeof(double), cmp);
+	*med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	*lo = s[0];
+	*hi = s[n - 1];
+}
+
+static double median(const double *v, int n)
+{
+	double med, lo, hi;
+
+	stats(v, n, &med, &lo, &hi);
+	return med;
+}
+
+static double absd(double x)
+{
+	return x < 0 ? -x : x;
+}
+
+static double col_median(const struct row *w, enum col c)
+{
+	return median(w->v[c], w->n);
+}
+
+/* One sample of @w: @c is NULL for a task measured alone. */
+static void record(struct row *w, int ok, const struct result *r, const struct counts *c,
+		   int per)
+{
+	if (!ok) {
+		w->failed++;
+		if (!w->err[0])
+			snprintf(w->err, sizeof(w->err), "%s", r->err[0] ? r->err : "failed");
+		return;
+	}
+	if (w->n == MAX_SAMPLES)
+		return;
+	w->v[C_RATIO][w->n] = r->traced / r->base;
+	w->v[C_NS][w->n] = r->traced;
+	w->v[C_STOPS][w->n] = c ? c->stops / (double)per : 0;
+	w->v[C_CALLS][w->n] = c ? c->calls / (double)per : 0;
+	w->v[C_TRSW][w->n] = c ? c->switches / (double)per : -1;
+	w->v[C_TESW][w->n] = r->tracee_sw / (double)per;
+	w->n++;
+}
+
+/* Every goal, in the table or below it, for the summary and the JSON. */
+struct goal {
+	char what[80], goal[64], value[48];
+	int met;
+};
+
+static struct goal goals[MAX_GOALS];
+static int ngoals;
+
+static void add_goal(const char *what, const char *goal, const char *value, int met)
+{
+	if (ngoals == MAX_GOALS)
+		return;
+	snprintf(goals[ngoals].what, sizeof(goals[0].what), "%s", what);
+	snprintf(goals[ngoals].goal, sizeof(goals[0].goal), "%s", goal);
+	snprintf(goals[ngoals].value, sizeof(goals[0].value), "%s", value);
+	goals[ngoals++].met = met;
+}
+
+static const char *goals_value(const char *what)
+{
+	for (int i = 0; i < ngoals; i++)
+		if (!strcmp(goals[i].what, what))
+			return goals[i].value;
+	return "error";
+}
+
+static const char *met_word(int met)
+{
+	return met < 0 ? "-" : met ? "met" : "NOT MET";
+}
+
+/* The row's median ratio against @limit; an errored row does not meet it. */
+static void goal_max(const char *name, double limit)
+{
+	struct row *w = find_row(name);
+	char value[48];
+
+	if (!w)
+		return;
+	snprintf(w->goal, sizeof(w->goal), "<= %.2f", limit);
+	w->met = w->n > 0 && col_median(w, C_RATIO) <= limit;
+	snprintf(value, sizeof(value), w->n ? "%.2f" : "error", col_median(w, C_RATIO));
+	add_goal(name, w->goal, value, w->met);
+}
+
+/* 1.00 within the noise of the untraced rounds. */
+static void goal_noise(const char *name)
+{
+	struct row *w = find_row(name);
+	char value[48];
+	double med;
+
+	if (!w || noise < 0)
+		return;
+	med = col_median(w, C_RATIO);
+	snprintf(w->goal, sizeof(w->goal), "1.00 +-%.2f", noise);
+	w->met = w->n > 0 && med <= 1 + noise && med >= 1 - noise;
+	snprintf(value, sizeof(value), w->n ? "%.2f" : "error", med);
+	add_goal(name, w->goal, value, w->met);
+}
+
+/* ---- in the task itself: seccomp, test engines ---- */
 
 static int seccomp_filter(void)
 {
@@ -109,36 +345,68 @@ static int seccomp_filter(void)
 	       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
-/* @n no-op engines on this process (they log only a syscall never made). */
-static int noop_engines(int n)
+/* @n test engines on @pid with @events; they log only syscall 511 (never
+ * made) and the task events they asked for. */
+static int attach_engines(int fd, pid_t pid, int n, unsigned int events, unsigned int flags)
 {
-	int fd = open("/dev/utrace-test", O_RDWR);
-
-	for (int i = 0; fd >= 0 && i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		struct utrace_test_attach a = {
-			.kind = UTRACE_TEST_RECORD, .id = i, .nr = 511,
-			.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY | UTRACE_TEST_EVENT_SYSCALL_EXIT,
+			.pid = pid, .kind = UTRACE_TEST_RECORD, .id = i, .nr = 511,
+			.events = events, .flags = flags,
 		};
 		if (ioctl(fd, UTRACE_TEST_ATTACH, &a) < 0)
 			return -1;
 	}
-	return fd;
+	return 0;
 }
 
-static int strace_over_vm(void)
+struct spec {
+	const char *name;
+	int seccomp;
+	int n_sys;		/* no-op engines with syscall events... */
+	unsigned int sys_events;	/* ...these */
+	int n_none;		/* engines without syscall events (attached first) */
+};
+
+static const struct spec inproc[] = {
+	{ "untraced getpid", 0, 0, 0, 0 },
+	{ "seccomp filter RET_ALLOW (entry only)", 1, 0, 0, 0 },
+	{ "engines without syscall events: 1", 0, 0, 0, 1 },
+	{ "engines without syscall events: 16", 0, 0, 0, 16 },
+	{ "1 no-op engine, entry only", 0, 1, UTRACE_TEST_EVENT_SYSCALL_ENTRY, 0 },
+	{ "1 no-op engine, exit only", 0, 1, UTRACE_TEST_EVENT_SYSCALL_EXIT, 0 },
+	{ "no-op engines, entry+exit: 1", 0, 1, BOTH_SIDES, 0 },
+	{ "no-op engines, entry+exit: 2", 0, 2, BOTH_SIDES, 0 },
+	{ "no-op engines, entry+exit: 4", 0, 4, BOTH_SIDES, 0 },
+	{ "no-op engines, entry+exit: 8", 0, 8, BOTH_SIDES, 0 },
+	{ "no-op engines, entry+exit: 16", 0, 16, BOTH_SIDES, 0 },
+	{ "1 no-op engine + 15 without syscall ev.", 0, 1, BOTH_SIDES, 15 },
+};
+#define NINPROC (int)(sizeof(inproc) / sizeof(inproc[0]))
+static const int slope_rows[] = { 6, 7, 8, 9, 10 };	/* 1, 2, 4, 8, 16 engines */
+static const int slope_n[] = { 1, 2, 4, 8, 16 };
+
+static int setup(const struct spec *s, char *err, size_t len)
 {
-	const char *rules = "return getuid 1000";
-	int fd = open("/dev/utrace", O_RDWR);
-	struct utrace_vm_attach v = { .rules = (unsigned long)rules, .rules_len = strlen(rules) };
-	struct utrace_strace_attach s = { 0 };
+	int fd;
 
-	if (fd < 0 || ioctl(fd, UTRACE_ATTACH_VM, &v) < 0 || ioctl(fd, UTRACE_ATTACH_STRACE, &s) < 0)
+	if (s->seccomp && seccomp_filter()) {
+		snprintf(err, len, "seccomp filter: %s", strerror(errno));
 		return -1;
-	return fd;
+	}
+	if (!s->n_sys && !s->n_none)
+		return 0;
+	fd = open("/dev/utrace-test", O_RDWR);
+	if (fd < 0 || attach_engines(fd, 0, s->n_none, NO_SYSCALL_EVENTS, 0) ||
+	    attach_engines(fd, 0, s->n_sys, s->sys_events, 0)) {
+		snprintf(err, len, "attach test engine: %s", strerror(errno));
+		return -1;
+	}
+	return 0;	/* the fd stays open: closing it would detach them */
 }
 
-/* Runs @setup in a child, measures there; -1 if the mechanism failed. */
-static int in_child(int (*setup)(int), int arg, struct result *r)
+/* Untraced getpid, then @s set up, then getpid again, in a child on CPU 0. */
+static int in_child(const struct spec *s, struct result *r)
 {
 	int p[2];
 	pid_t pid;
@@ -147,31 +415,444 @@ static int in_child(int (*setup)(int), int arg, struct result *r)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		struct result res;
-		long sw;
+		struct result res = { 0 };
+		long me = getpid(), sw;
 
-		res.base = loop_ns(CALLS);
-		if (setup(arg) < 0)
-			_exit(1);
-		sw = switches_now(RUSAGE_SELF);
-		res.traced = loop_ns(CALLS);
-		res.switches = switches_now(RUSAGE_SELF) - sw;
-		if (write(p[1], &res, sizeof(res)) != sizeof(res))
-			_exit(2);
-		_exit(0);
+		close(p[0]);
+		pin(0);
+		res.base = op_loop(OP_GETPID, calls, me, &res.bad);
+		if (setup(s, res.err, sizeof(res.err)) == 0) {
+			sw = switches_now(RUSAGE_SELF);
+			res.traced = op_loop(OP_GETPID, calls, me, &res.bad);
+			res.tracee_sw = switches_now(RUSAGE_SELF) - sw;
+		}
+		_exit(send_result(p[1], &res) ? 2 : 0);
 	}
 	close(p[1]);
-	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
-		r->traced = -1;
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	pid = get_result(p[0], pid, r);
 	close(p[0]);
-	waitpid(pid, NULL, 0);
-	return r->traced < 0 ? -1 : 0;
+	return pid;
 }
 
-static int setup_none(int arg) { (void)arg; return 0; }
-static int setup_seccomp(int arg) { (void)arg; return seccomp_filter(); }
-static int setup_engines(int n) { return noop_engines(n) < 0 ? -1 : 0; }
-static int setup_stacked(int arg) { (void)arg; return strace_over_vm() < 0 ? -1 : 0; }
+/* ---- the strace engine over the VM engine, with a reader ---- */
+
+#define VM_RULES "return getuid 1000\nredirect /virtual /tmp/real"
+
+static char trace_text[64 * 1024];
+
+/* Whole lines in @buf, the reader's drop notices left out. */
+static long count_lines(const char *buf, size_t len)
+{
+	long n = 0;
+	int bol = 1, notice = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (bol)
+			notice = buf[i] == '<';
+		bol = buf[i] == '\n';
+		if (bol && !notice)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * A child on CPU 0 times @op untraced; this process attaches the VM engine
+ * and then the strace engine (closest to the program) to it, lets it time
+ * @op again, and meanwhile, on CPU 1 (CPU 0 too on a one-CPU guest), drains
+ * the trace buffer.  /dev/utrace has no blocking read and no poll: the
+ * reader reads again at once while it gets text, and sleeps 1 ms (a tick,
+ * without high-resolution timers) when the buffer is empty.  A spinning
+ * reader would take the CPU from the traced task on a one-CPU guest.
+ */
+static int strace_row(enum op op, struct result *r, long *lines, long *lost)
+{
+	int p[2], q[2], fd = -1, done = 0;
+	int n = op == OP_GETPID ? calls : calls / 4;
+	pid_t pid;
+	char c = 0;
+
+	*lines = *lost = 0;
+	memset(r, 0, sizeof(*r));
+	if (pipe(p) || pipe(q))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct result res = { 0 };
+		long me = getpid(), sw;
+
+		close(p[0]);
+		close(q[1]);
+		pin(0);
+		res.base = op_loop(op, n, me, &res.bad);
+		if (write(p[1], "r", 1) != 1 || read(q[0], &c, 1) != 1)
+			_exit(1);
+		sw = switches_now(RUSAGE_SELF);
+		res.traced = op_loop(op, n, me, &res.bad);
+		res.tracee_sw = switches_now(RUSAGE_SELF) - sw;
+		_exit(send_result(p[1], &res) ? 2 : 0);
+	}
+	close(p[1]);
+	close(q[0]);
+	pin(1);
+	if (read(p[0], &c, 1) == 1) {
+		struct utrace_vm_attach v = {
+			.pid = pid, .rules = (unsigned long)VM_RULES, .rules_len = strlen(VM_RULES),
+		};
+		struct utrace_strace_attach s = { .pid = pid };
+
+		fd = open("/dev/utrace", O_RDWR);
+		if (fd < 0 || ioctl(fd, UTRACE_ATTACH_VM, &v) < 0 ||
+		    ioctl(fd, UTRACE_ATTACH_STRACE, &s) < 0) {
+			snprintf(r->err, sizeof(r->err), "attach VM + strace: %s (vm error %u)",
+				 strerror(errno), v.error);
+			kill(pid, SIGKILL);
+		}
+	}
+	if (write(q[1], "g", 1) != 1 && !r->err[0])
+		snprintf(r->err, sizeof(r->err), "the child is gone");
+	while (fd >= 0 && !r->err[0]) {
+		struct utrace_read rd = { .buf = (unsigned long)trace_text, .len = sizeof(trace_text) };
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+
+		if (ioctl(fd, UTRACE_READ, &rd)) {
+			snprintf(r->err, sizeof(r->err), "UTRACE_READ: %s", strerror(errno));
+			break;
+		}
+		*lines += count_lines(trace_text, rd.got);
+		*lost = rd.dropped;
+		if (rd.got)
+			continue;
+		if (done)
+			break;
+		/* The result is there: one more pass drains what came before it. */
+		if (poll(&pf, 1, 0) > 0)
+			done = 1;
+		else
+			usleep(1000);
+	}
+	pin(-1);
+	if (r->err[0]) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	} else {
+		get_result(p[0], pid, r);
+	}
+	if (fd >= 0)
+		close(fd);
+	close(p[0]);
+	close(q[1]);
+	return r->err[0] ? -1 : 0;
+}
+
+/* ---- monitors in another process ---- */
+
+enum mon {
+	MON_SYSCALL_BARE,	/* PTRACE_SYSCALL, resume only */
+	MON_SYSCALL_VIRT,	/* PTRACE_SYSCALL: GETREGS at entry, POKEUSER rax at exit */
+	MON_SYSEMU,		/* PTRACE_SYSEMU: every call emulated */
+	MON_SECCOMP_TRACE,	/* seccomp RET_TRACE + SET_SYSCALL_INFO skip + CONT */
+	MON_UNOTIFY,		/* seccomp user notification */
+	MON_SYSVM,		/* SYSVM + MULTI */
+	MON_SYSVM_ENGINE,	/* the same, on a task with a no-op engine */
+	NMON
+};
+
+static const char *const mon_names[NMON] = {
+	"PTRACE_SYSCALL, resume only",
+	"PTRACE_SYSCALL virtualizing getpid",
+	"PTRACE_SYSEMU, emulating",
+	"RET_TRACE+SET_SYSCALL_INFO skip",
+	"seccomp user notification",
+	"SYSVM + MULTI",
+	"SYSVM + MULTI, task has 1 engine",
+};
+
+static int trace_getpid_filter(int user_notif)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, user_notif ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_TRACE),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		       user_notif ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+}
+
+/* A ptrace call of the tracer: counted, its first error kept in r->err.
+ * glibc's ptrace() reads addr and data as pointers: pass them as such. */
+#define PT(req, pid, addr, data)						\
+	({									\
+		long __r = ptrace(req, pid, (void *)(long)(addr),		\
+				  (void *)(long)(data));			\
+		if (__r < 0 && !r->err[0])					\
+			snprintf(r->err, sizeof(r->err), "%s: %s", #req,	\
+				 strerror(errno));				\
+		c->calls++;							\
+		__r;								\
+	})
+
+/*
+ * The tracee (on CPU @tracee_cpu) times getpid untraced (over as many calls
+ * as the rows without a tracer: a short loop would make the base, and so
+ * the ratio, noisy), then traced by
+ * this process (on CPU 0), which resumes it at every stop as @m says.
+ * Between the two loops it stops itself with SIGSTOP; after the traced
+ * loop too, and the tracer detaches there.
+ */
+static int ptrace_monitor(enum mon m, int tracee_cpu, struct result *r, struct counts *c)
+{
+	int p[2], status;
+	long emulated = 0, sw;
+	int at_exit = 0, is_getpid = 0;
+	pid_t pid;
+
+	memset(c, 0, sizeof(*c));
+	memset(r, 0, sizeof(*r));
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct result res = { 0 };
+		long me = getpid(), sw0;
+
+		close(p[0]);
+		pin(tracee_cpu);
+		res.base = op_loop(OP_GETPID, calls, me, &res.bad);
+		if (m == MON_SYSVM_ENGINE) {
+			int fd = open("/dev/utrace-test", O_RDWR);
+
+			if (fd < 0 || attach_engines(fd, 0, 1, BOTH_SIDES, 0)) {
+				snprintf(res.err, sizeof(res.err), "attach test engine: %s",
+					 strerror(errno));
+				_exit(send_result(p[1], &res) ? 2 : 1);
+			}
+		}
+		if (m == MON_SECCOMP_TRACE && trace_getpid_filter(0) < 0) {
+			snprintf(res.err, sizeof(res.err), "seccomp filter: %s", strerror(errno));
+			_exit(send_result(p[1], &res) ? 2 : 1);
+		}
+		/* Counted from before the first stop: under SYSEMU, getrusage
+		 * itself would be emulated. */
+		sw0 = switches_now(RUSAGE_SELF);
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		syscall(SYS_kill, me, SIGSTOP);
+		res.traced = op_loop(OP_GETPID, traced_calls, m == MON_SYSCALL_BARE ? me : VPID,
+				     &res.bad);
+		/* Stop again: the tracer detaches, the result goes out untraced. */
+		syscall(SYS_kill, me, SIGSTOP);
+		res.tracee_sw = switches_now(RUSAGE_SELF) - sw0;
+		_exit(send_result(p[1], &res) ? 2 : 0);
+	}
+	close(p[1]);
+	pin(0);
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
+		/* It failed before it stopped: its result says why. */
+		if (read(p[0], r, sizeof(*r)) != sizeof(*r) || !r->err[0])
+			snprintf(r->err, sizeof(r->err), "tracee did not stop (status 0x%x)",
+				 status);
+		goto out;
+	}
+	sw = switches_now(RUSAGE_SELF);
+	PT(PTRACE_SETOPTIONS, pid, 0,
+	   PTRACE_O_EXITKILL | (m == MON_SECCOMP_TRACE ? PTRACE_O_TRACESECCOMP : 0));
+	switch (m) {
+	case MON_SECCOMP_TRACE:
+		PT(PTRACE_CONT, pid, 0, 0);
+		break;
+	case MON_SYSEMU:
+		PT(PTRACE_SYSEMU, pid, 0, 0);
+		break;
+	default:
+		PT(PTRACE_SYSCALL, pid, 0, 0);
+	}
+	while (!r->err[0]) {
+		struct user_regs_struct regs;
+
+		if (waitpid(pid, &status, 0) != pid || WIFEXITED(status) || WIFSIGNALED(status)) {
+			snprintf(r->err, sizeof(r->err), "tracee ended early (status 0x%x)", status);
+			break;
+		}
+		if (WSTOPSIG(status) == SIGSTOP) {
+			PT(PTRACE_DETACH, pid, 0, 0);
+			break;
+		}
+		c->stops++;
+		switch (m) {
+		case MON_SYSCALL_BARE:
+			PT(PTRACE_SYSCALL, pid, 0, 0);
+			break;
+		case MON_SYSCALL_VIRT:
+			if (!at_exit) {
+				PT(PTRACE_GETREGS, pid, 0, &regs);
+				is_getpid = regs.orig_rax == SYS_getpid;
+			} else if (is_getpid) {
+				PT(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), VPID);
+			}
+			at_exit = !at_exit;
+			PT(PTRACE_SYSCALL, pid, 0, 0);
+			break;
+		case MON_SYSEMU: {
+			long next = PTRACE_SYSEMU;
+
+			/* Every call is skipped: emulate getpid, "succeed" others. */
+			PT(PTRACE_GETREGS, pid, 0, &regs);
+			is_getpid = regs.orig_rax == SYS_getpid;
+			regs.rax = is_getpid ? VPID : 0;
+			PT(PTRACE_SETREGS, pid, 0, &regs);
+			/* After the measured loop, let the tracee's calls run. */
+			if (is_getpid && ++emulated == traced_calls)
+				next = PTRACE_CONT;
+			PT(next, pid, 0, 0);
+			break;
+		}
+		case MON_SECCOMP_TRACE: {
+			/* Only getpid comes here (the filter says so): skip it.
+			 * A seccomp stop's SET_SYSCALL_INFO sets the number and
+			 * the arguments, not the result: POKEUSER sets that. */
+			struct ptrace_syscall_info info = {
+				.op = PTRACE_SYSCALL_INFO_SECCOMP,
+				.seccomp = { .nr = (__u64)-1 },
+			};
+
+			if (status >> 8 != (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+				snprintf(r->err, sizeof(r->err), "unexpected stop 0x%x", status);
+				break;
+			}
+			PT(PTRACE_SET_SYSCALL_INFO, pid, sizeof(info), &info);
+			PT(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), VPID);
+			PT(PTRACE_CONT, pid, 0, 0);
+			break;
+		}
+		case MON_SYSVM:
+		case MON_SYSVM_ENGINE: {
+			struct ptrace_multi batch[2] = {
+				{ PTRACE_SETREGS, 0, &regs, 0 },
+				{ PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, 0, 0 },
+			};
+
+			/* Every stop is an entry stop: no exit stops. */
+			PT(PTRACE_GETREGS, pid, 0, &regs);
+			if (regs.orig_rax != SYS_getpid) {
+				PT(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPEXIT, 0);
+				break;
+			}
+			regs.rax = VPID;
+			if (PT(PTRACE_MULTI, pid, batch, 2) != 2 && !r->err[0])
+				snprintf(r->err, sizeof(r->err), "PTRACE_MULTI: not all done");
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	c->switches = switches_now(RUSAGE_SELF) - sw;
+out:
+	pin(-1);
+	if (r->err[0]) {
+		char err[sizeof(r->err)];
+
+		memcpy(err, r->err, sizeof(err));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		memcpy(r->err, err, sizeof(err));
+	} else {
+		get_result(p[0], pid, r);
+	}
+	close(p[0]);
+	return r->err[0] ? -1 : 0;
+}
+
+/*
+ * A seccomp user-notification monitor: the filter sends getpid to a
+ * supervisor (this process, on CPU 0, through the listener fd it takes
+ * from the child with pidfd_getfd), which answers VPID; other calls run.
+ */
+static int unotify_monitor(int tracee_cpu, struct result *r, struct counts *c)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	int p[2], q[2], listener = -1, pidfd = -1, child_fd;
+	pid_t pid;
+	long sw;
+
+	memset(c, 0, sizeof(*c));
+	memset(r, 0, sizeof(*r));
+	if (pipe(p) || pipe(q))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct result res = { 0 };
+		long me = getpid(), sw0;
+		int fd;
+		char go;
+
+		close(p[0]);
+		close(q[1]);
+		pin(tracee_cpu);
+		res.base = op_loop(OP_GETPID, calls, me, &res.bad);
+		fd = trace_getpid_filter(1);
+		if (fd < 0 || write(p[1], &fd, sizeof(fd)) != sizeof(fd) ||
+		    read(q[0], &go, 1) != 1)
+			_exit(1);
+		sw0 = switches_now(RUSAGE_SELF);
+		res.traced = op_loop(OP_GETPID, traced_calls, VPID, &res.bad);
+		res.tracee_sw = switches_now(RUSAGE_SELF) - sw0;
+		_exit(send_result(p[1], &res) ? 2 : 0);
+	}
+	close(p[1]);
+	close(q[0]);
+	pin(0);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0 && read(p[0], &child_fd, sizeof(child_fd)) == sizeof(child_fd))
+		listener = syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
+	if (listener < 0 || write(q[1], "g", 1) != 1) {
+		snprintf(r->err, sizeof(r->err), "take the listener: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	sw = switches_now(RUSAGE_SELF);
+	for (long n = 0; n < traced_calls; n++) {
+		memset(&req, 0, sizeof(req));
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req)) {
+			snprintf(r->err, sizeof(r->err), "NOTIF_RECV: %s", strerror(errno));
+			break;
+		}
+		resp = (struct seccomp_notif_resp){ .id = req.id, .val = VPID };
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp)) {
+			snprintf(r->err, sizeof(r->err), "NOTIF_SEND: %s", strerror(errno));
+			break;
+		}
+		c->stops++;
+		c->calls += 2;	/* the supervisor's ioctls */
+	}
+	c->switches = switches_now(RUSAGE_SELF) - sw;
+	if (r->err[0]) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	} else {
+		get_result(p[0], pid, r);
+	}
+out:
+	pin(-1);
+	close(p[0]);
+	close(q[1]);
+	if (listener >= 0)
+		close(listener);
+	if (pidfd >= 0)
+		close(pidfd);
+	return r->err[0] ? -1 : 0;
+}
 
 /* ---- signals: a signal to oneself, taken by a handler ---- */
 
@@ -198,352 +879,99 @@ static double signal_loop_ns(int n)
 	return (now_ns() - t0) / n;
 }
 
-/* One engine that watches every signal (and logs none: nr 511). */
-static int signal_engine(void)
-{
-	int fd = open("/dev/utrace-test", O_RDWR);
-	struct utrace_test_attach a = {
-		.kind = UTRACE_TEST_RECORD, .id = 1, .nr = 511,
-		.events = UTRACE_TEST_EVENT_SIGNAL_ALL,
-	};
-
-	return fd < 0 || ioctl(fd, UTRACE_TEST_ATTACH, &a) < 0 ? -1 : fd;
-}
-
 /*
- * Signals in a child: untraced, then under @how: 0 one signal engine, 1 a
- * ptrace tracer that passes each signal on from its signal-delivery stop.
+ * Signals in a child: untraced, then under @how: 0 one engine watching
+ * every signal (logging none: nr 511), 1 a ptrace tracer that passes each
+ * signal on from its signal-delivery stop.  Both on CPU 0.
  */
 static int signal_costs(int how, struct result *r)
 {
 	int p[2], status;
 	pid_t pid;
 
+	memset(r, 0, sizeof(*r));
 	if (pipe(p))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
 		struct result res = { 0 };
 
+		close(p[0]);
+		pin(0);
 		res.base = signal_loop_ns(SIGNALS);
-		if (how == 0 && signal_engine() < 0)
-			_exit(1);
+		if (how == 0) {
+			int fd = open("/dev/utrace-test", O_RDWR);
+
+			if (fd < 0 || attach_engines(fd, 0, 1, UTRACE_TEST_EVENT_SIGNAL_ALL, 0)) {
+				snprintf(res.err, sizeof(res.err), "attach test engine: %s",
+					 strerror(errno));
+				_exit(send_result(p[1], &res) ? 2 : 1);
+			}
+		}
 		if (how == 1) {
-			ptrace(PTRACE_TRACEME, 0, 0, 0);
+			ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 			raise(SIGSTOP);
 		}
 		res.traced = signal_loop_ns(SIGNALS);
-		if (write(p[1], &res, sizeof(res)) != sizeof(res))
-			_exit(2);
-		_exit(0);
+		_exit(send_result(p[1], &res) ? 2 : 0);
 	}
 	close(p[1]);
-	while (waitpid(pid, &status, 0) == pid && WIFSTOPPED(status)) {
-		int sig = WSTOPSIG(status);
+	pin(0);
+	/* The tracer passes every signal on, and suppresses its own SIGSTOP. */
+	while (how == 1 && waitpid(pid, &status, 0) == pid && WIFSTOPPED(status)) {
+		long sig = WSTOPSIG(status) == SIGSTOP ? 0 : WSTOPSIG(status);
 
-		ptrace(PTRACE_CONT, pid, 0, sig == SIGSTOP ? 0 : sig);
+		ptrace(PTRACE_CONT, pid, NULL, (void *)sig);
 	}
+	pin(-1);
 	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
-		r->traced = -1;
-	close(p[0]);
-	return r->traced < 0 ? -1 : 0;
-}
-
-/* ---- ptrace monitors: the tracer counts stops and calls ---- */
-
-struct counts {
-	long stops, calls, switches;
-};
-
-/*
- * A tracee that measures its own loops, and its tracer, which resumes it
- * at every stop with @request:
- *  - PTRACE_SYSCALL: every call stops at entry and exit;
- *  - PTRACE_SYSEMU: every call stops once and is skipped; the tracer
- *    emulates getpid;
- *  - PTRACE_SYSVM (as a mode): the tracer virtualizes getpid with
- *    PTRACE_VM_SKIPCALL, its result set in the same PTRACE_MULTI call as
- *    the resume, and lets every other call run without an exit stop
- *    (PTRACE_VM_SKIPEXIT): one stop per call, as SYSEMU, without having to
- *    emulate the calls it does not care about.
- */
-static int ptrace_monitor(long request, struct result *r, struct counts *c)
-{
-	int p[2], status;
-	pid_t pid;
-	long sw;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		struct result res;
-
-		res.base = loop_ns(PTRACE_CALLS);
-		ptrace(PTRACE_TRACEME, 0, 0, 0);
-		raise(SIGSTOP);
-		res.traced = loop_ns(PTRACE_CALLS);
-		res.switches = 0;
-		/* Stop tracing ourselves: the result goes out untraced. */
-		raise(SIGSTOP);
-		if (write(p[1], &res, sizeof(res)) != sizeof(res))
-			_exit(2);
-		_exit(0);
-	}
-	close(p[1]);
-	memset(c, 0, sizeof(*c));
-	waitpid(pid, &status, 0);	/* the first SIGSTOP */
-	sw = switches_now(RUSAGE_SELF);
-	ptrace(request == PTRACE_SYSVM ? PTRACE_SYSCALL : request, pid, 0, 0);
-	c->calls++;
-	for (long emulated = 0;;) {
-		struct user_regs_struct regs;
-		long next = request;
-
-		waitpid(pid, &status, 0);
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			break;
-		if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) {
-			/* the second SIGSTOP: done */
-			ptrace(PTRACE_DETACH, pid, 0, 0);
-			break;
-		}
-		c->stops++;
-		if (request == PTRACE_SYSVM) {
-			struct ptrace_multi batch[2] = {
-				{ PTRACE_SETREGS, 0, &regs, 0 },
-				{ PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, 0, 0 },
-			};
-
-			/* Every stop is an entry stop: no exit stops. */
-			ptrace(PTRACE_GETREGS, pid, 0, &regs);
-			c->calls += 2;
-			if (regs.orig_rax != SYS_getpid) {
-				ptrace(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPEXIT, 0);
-				continue;
-			}
-			regs.rax = pid;
-			if (ptrace(PTRACE_MULTI, pid, batch, 2) != 2)
-				return -1;
-			continue;
-		}
-		if (request == PTRACE_SYSEMU) {
-			/* Every call is skipped: emulate getpid, "succeed" others. */
-			ptrace(PTRACE_GETREGS, pid, 0, &regs);
-			regs.rax = regs.orig_rax == SYS_getpid ? (unsigned long)pid : 0;
-			ptrace(PTRACE_SETREGS, pid, 0, &regs);
-			c->calls += 2;
-			/* After the measured loop, let the tracee's calls run. */
-			if (regs.orig_rax == SYS_getpid && ++emulated == PTRACE_CALLS)
-				next = PTRACE_CONT;
-		}
-		ptrace(next, pid, 0, 0);
-		c->calls++;
-	}
-	c->switches = switches_now(RUSAGE_SELF) - sw;
-	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
-		r->traced = -1;
-	close(p[0]);
-	waitpid(pid, NULL, 0);
-	return r->traced < 0 ? -1 : 0;
-}
-
-/*
- * A seccomp user-notification monitor: the filter sends getpid to a
- * supervisor (this process, through the listener fd it takes from the
- * child with pidfd_getfd), which answers with the pid; other calls run.
- */
-static int unotify_monitor(struct result *r, struct counts *c)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpid, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
-	struct seccomp_notif req;
-	struct seccomp_notif_resp resp;
-	int p[2], q[2], listener = -1, pidfd, child_fd;
-	pid_t pid;
-	long sw;
-
-	if (pipe(p) || pipe(q))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		struct result res;
-		int fd;
-		char go;
-
-		res.base = loop_ns(PTRACE_CALLS);
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-			_exit(1);
-		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-		if (fd < 0 || write(p[1], &fd, sizeof(fd)) != sizeof(fd) ||
-		    read(q[0], &go, 1) != 1)
-			_exit(1);
-		res.traced = loop_ns(PTRACE_CALLS);
-		res.switches = 0;
-		if (write(p[1], &res, sizeof(res)) != sizeof(res))
-			_exit(2);
-		_exit(0);
-	}
-	close(p[1]);
-	close(q[0]);
-	memset(c, 0, sizeof(*c));
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd >= 0 && read(p[0], &child_fd, sizeof(child_fd)) == sizeof(child_fd))
-		listener = syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
-	if (listener < 0 || write(q[1], "g", 1) != 1) {
-		kill(pid, SIGKILL);
+		snprintf(r->err, sizeof(r->err), "child sent no result");
+	if (how == 0 || !r->err[0])
 		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	sw = switches_now(RUSAGE_SELF);
-	for (long n = 0; n < PTRACE_CALLS; n++) {
-		memset(&req, 0, sizeof(req));
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req))
-			break;
-		resp = (struct seccomp_notif_resp){ .id = req.id, .val = pid };
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp))
-			break;
-		c->stops++;
-		c->calls += 2;	/* supervisor ioctls, counted in the ptrace column */
-	}
-	c->switches = switches_now(RUSAGE_SELF) - sw;
-	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
-		r->traced = -1;
 	close(p[0]);
-	close(q[1]);
-	close(listener);
-	close(pidfd);
-	waitpid(pid, NULL, 0);
-	return r->traced < 0 ? -1 : 0;
-}
-
-/* ---- memory: slab bytes per attached engine and per task with one ---- */
-
-/* SUnreclaim of /proc/meminfo, in bytes (registries and engines are there). */
-static long slab_bytes(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb * 1024;
-}
-
-#define MEM_TASKS 192
-
-/*
- * Slab bytes of MEM_TASKS sleeping children with @engines no-op engines
- * each (one device fd, so one shared log, per 32 children).
- */
-static long children_slab(int engines)
-{
-	pid_t kids[MEM_TASKS];
-	long before, after = -1;
-	int p[2], n = 0, fd = -1;
-	char c;
-
-	if (pipe(p))
-		return -1;
-	before = slab_bytes();
-	for (; n < MEM_TASKS; n++) {
-		if (engines && n % 32 == 0) {
-			if (fd >= 0)
-				close(fd);
-			fd = open("/dev/utrace-test", O_RDWR);
-		}
-		kids[n] = fork();
-		if (kids[n] == 0) {
-			for (int i = 0; i < engines; i++) {
-				struct utrace_test_attach a = {
-					.kind = UTRACE_TEST_RECORD, .id = i, .nr = 511,
-					.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY,
-				};
-				if (ioctl(fd, UTRACE_TEST_ATTACH, &a) < 0)
-					_exit(1);
-			}
-			if (write(p[1], "r", 1) != 1)
-				_exit(1);
-			pause();
-			_exit(0);
-		}
-		if (kids[n] < 0 || read(p[0], &c, 1) != 1)
-			break;
-	}
-	if (n == MEM_TASKS)
-		after = slab_bytes();
-	for (int i = 0; i < n; i++) {
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
-	if (fd >= 0)
-		close(fd);
-	close(p[0]);
-	close(p[1]);
-	return after < 0 ? -1 : after - before;
-}
-
-/*
- * Memory per task with one engine (its registry, engine list, attachment
- * and engine) and per further engine, from children with 0, 1 and 2
- * engines.  The debug kernel's slab redzones and KASAN quarantine (of the
- * engine lists an attach replaces) count in.
- */
-static void memory_costs(double *per_engine, double *per_task)
-{
-	long m0 = children_slab(0), m1 = children_slab(1), m2 = children_slab(2);
-
-	*per_engine = *per_task = -1;
-	if (m0 < 0 || m1 < 0 || m2 < 0)
-		return;
-	*per_task = (m1 - m0) / (double)MEM_TASKS;
-	*per_engine = (m2 - m1) / (double)MEM_TASKS;
+	return r->err[0] ? -1 : 0;
 }
 
 /* ---- reading a stopped tracee: registers + 256 bytes ---- */
 
 static char target_buf[256] = "utrace-bench";
 
-static void peek_costs(double *peek_ns, double *vm_ns, double *multi_ns, long *peek_calls)
+/* ns per read with each method; -1 for one that failed. */
+static void peek_costs(int n, double *peek_ns, double *vm_ns, double *multi_ns)
 {
 	struct user_regs_struct regs;
 	char out[256];
 	pid_t pid = fork();
-	int status, n = 200;
+	int status;
 	double t0;
 
 	if (pid == 0) {
-		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		raise(SIGSTOP);
 		_exit(0);
 	}
-	waitpid(pid, &status, 0);
+	*peek_ns = *vm_ns = *multi_ns = -1;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return;
 	t0 = now_ns();
 	for (int i = 0; i < n; i++) {
-		ptrace(PTRACE_GETREGS, pid, 0, &regs);
+		ptrace(PTRACE_GETREGS, pid, NULL, &regs);
 		for (size_t w = 0; w < sizeof(out) / sizeof(long); w++)
-			((long *)out)[w] = ptrace(PTRACE_PEEKDATA, pid, target_buf + w * sizeof(long), 0);
+			((long *)out)[w] = ptrace(PTRACE_PEEKDATA, pid, target_buf + w * sizeof(long), NULL);
 	}
 	*peek_ns = (now_ns() - t0) / n;
-	*peek_calls = 1 + sizeof(out) / sizeof(long);
 	t0 = now_ns();
 	for (int i = 0; i < n; i++) {
 		struct iovec local = { out, sizeof(out) }, remote = { target_buf, sizeof(out) };
 
-		ptrace(PTRACE_GETREGS, pid, 0, &regs);
-		process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) ||
+		    process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(out)) {
+			t0 = -1;
+			break;
+		}
 	}
-	*vm_ns = (now_ns() - t0) / n;
+	if (t0 >= 0)
+		*vm_ns = (now_ns() - t0) / n;
 	t0 = now_ns();
 	for (int i = 0; i < n; i++) {
 		struct ptrace_multi batch[2] = {
@@ -551,35 +979,41 @@ static void peek_costs(double *peek_ns, double *vm_ns, double *multi_ns, long *p
 			{ PTRACE_PEEKCHARDATA, (long)target_buf, out, sizeof(out) },
 		};
 
-		if (ptrace(PTRACE_MULTI, pid, batch, 2) != 2) {
-			*multi_ns = -1;
+		if (ptrace(PTRACE_MULTI, pid, batch, (void *)2L) != 2) {
+			t0 = -1;
 			break;
 		}
 	}
-	if (*multi_ns == 0)
+	if (t0 >= 0)
 		*multi_ns = (now_ns() - t0) / n;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
 
-/* ---- attach + detach rate ---- */
+/* ---- attach + detach, engine and ptrace, on the same sleeping child ---- */
 
-static double attach_detach_per_sec(void)
+#define PAIRS 200
+
+/* Pairs per second of test-engine attach + detach to @pid; -1 on error. */
+static double engine_pairs(pid_t pid, char *err, size_t len)
 {
 	int fd = open("/dev/utrace-test", O_RDWR);
-	int done = 0;
 	double t0 = now_ns();
 
-	while (fd >= 0 && done < 400) {
+	for (int done = 0; done < PAIRS; done++) {
 		struct utrace_test_attach a = {
-			.kind = UTRACE_TEST_RECORD, .nr = 511,
+			.pid = pid, .kind = UTRACE_TEST_RECORD, .nr = 511,
 			.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY,
 		};
-		int slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
+		int slot = fd < 0 ? -1 : ioctl(fd, UTRACE_TEST_ATTACH, &a);
 
-		if (slot < 0 || ioctl(fd, UTRACE_TEST_DETACH, slot))
-			break;
-		done++;
+		if (slot < 0 || ioctl(fd, UTRACE_TEST_DETACH, slot)) {
+			snprintf(err, len, "engine attach/detach: %s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		/* Slots are never reused: a new file every 64. */
 		if (slot == 63) {
 			close(fd);
 			fd = open("/dev/utrace-test", O_RDWR);
@@ -587,133 +1021,733 @@ static double attach_detach_per_sec(void)
 	}
 	if (fd >= 0)
 		close(fd);
-	return done / ((now_ns() - t0) / 1e9);
+	return PAIRS / ((now_ns() - t0) / 1e9);
 }
 
-static int cmp(const void *a, const void *b)
+/* Pairs per second of PTRACE_SEIZE + PTRACE_DETACH on @pid.  DETACH wants
+ * a tracee in a ptrace stop: INTERRUPT and a wait come between. */
+static double ptrace_pairs(pid_t pid, char *err, size_t len)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double t0 = now_ns();
+	int status;
 
-	return (x > y) - (x < y);
+	for (int done = 0; done < PAIRS; done++) {
+		const char *what = "PTRACE_SEIZE";
+
+		if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) ||
+		    (what = "PTRACE_INTERRUPT", ptrace(PTRACE_INTERRUPT, pid, NULL, NULL)) ||
+		    (what = "waitpid", waitpid(pid, &status, __WALL) != pid) ||
+		    (what = "PTRACE_DETACH", ptrace(PTRACE_DETACH, pid, NULL, NULL))) {
+			snprintf(err, len, "%s: %s", what, strerror(errno));
+			return -1;
+		}
+	}
+	return PAIRS / ((now_ns() - t0) / 1e9);
 }
 
-static void stats(const double *v, double *med, double *lo, double *hi)
-{
-	double s[ROUNDS];
+/* ---- memory: per-cache slab object counts ---- */
 
-	memcpy(s, v, sizeof(s));
-	qsort(s, ROUNDS, sizeof(double), cmp);
-	*med = s[ROUNDS / 2];
-	*lo = s[0];
-	*hi = s[ROUNDS - 1];
+#define MEM_TASKS 192
+#define MAX_CACHES 320
+
+struct slabs {
+	int n;
+	char name[MAX_CACHES][40];
+	long objs[MAX_CACHES], size[MAX_CACHES];
+};
+
+/* Per-CPU caches and sheaves hold free objects that count as active:
+ * let RCU frees land, then shrink every cache (not the aliases). */
+static int settle_slabs(void)
+{
+	DIR *d = opendir("/sys/kernel/slab");
+	struct dirent *e;
+	char path[300];
+	int shrunk = 0;
+
+	usleep(150 * 1000);
+	while (d && (e = readdir(d))) {
+		int fd;
+
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", e->d_name);
+		fd = open(path, O_WRONLY);
+		/* A cache that cannot shrink counts as it is. */
+		if (fd >= 0 && write(fd, "1", 1) == 1)
+			shrunk++;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+	return shrunk;
 }
 
-static void record(const char *name, int round, struct result *r, double stops,
-		   double calls, double switches)
+/* Active objects and object size of every cache in /proc/slabinfo. */
+static int read_slabs(struct slabs *s)
 {
-	struct row *w = row(name);
+	FILE *f;
+	char line[512];
 
-	w->ratio[round] = r->traced / r->base;
-	w->ns[round] = r->traced;
-	w->stops = stops;
-	w->ptrace_calls = calls;
-	w->switches = switches;
+	settle_slabs();
+	f = fopen("/proc/slabinfo", "r");
+	s->n = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && s->n < MAX_CACHES) {
+		long active, total, size;
+
+		if (sscanf(line, "%39s %ld %ld %ld", s->name[s->n], &active, &total, &size) != 4)
+			continue;
+		s->objs[s->n] = active;
+		s->size[s->n] = size;
+		s->n++;
+	}
+	fclose(f);
+	return s->n ? 0 : -1;
+}
+
+/* after - before, per cache, into @d (objects and bytes); total bytes. */
+static long slab_delta(const struct slabs *before, const struct slabs *after, struct slabs *d)
+{
+	long bytes = 0;
+
+	d->n = 0;
+	for (int i = 0; i < after->n; i++) {
+		long was = 0;
+
+		for (int j = 0; j < before->n; j++)
+			if (!strcmp(before->name[j], after->name[i])) {
+				was = before->objs[j];
+				break;
+			}
+		memcpy(d->name[d->n], after->name[i], sizeof(d->name[0]));
+		d->objs[d->n] = after->objs[i] - was;
+		d->size[d->n] = after->size[i];
+		bytes += d->objs[d->n] * d->size[d->n];
+		d->n++;
+	}
+	return bytes;
+}
+
+enum mem_set { MEM_NONE, MEM_INHERIT1, MEM_INHERIT2, MEM_OWN2, NMEM };
+
+struct mem_result {
+	long bytes;
+	char err[96];
+	struct slabs delta;
+};
+
+static struct {
+	struct slabs before, after;
+	struct mem_result res;
+} *mem_shared;
+
+/*
+ * In a spawner child: MEM_TASKS sleeping children, and the slab bytes they
+ * added.  MEM_INHERITn: the spawner has n engines that children inherit
+ * (the same engine, a new attachment: no engine state of their own).
+ * MEM_OWN2: each child attaches 2 engines of its own.  The engines watch
+ * only the task's exit; each child's exit records prove its engines were
+ * there.
+ */
+static void children_slab(enum mem_set set)
+{
+	static const int engines[NMEM] = { 0, 1, 2, 2 };
+	struct mem_result *res = &mem_shared->res;
+	struct utrace_test_record recs[1024];
+	int p[2], n = 0, nfd = 0, fds[MEM_TASKS * 2 / 64 + 1];
+	pid_t kids[MEM_TASKS];
+	long exits = 0;
+	char c;
+
+	if (pipe(p) < 0)
+		_exit(1);
+	if (set == MEM_INHERIT1 || set == MEM_INHERIT2) {
+		fds[nfd] = open("/dev/utrace-test", O_RDWR);
+		if (fds[nfd++] < 0 || attach_engines(fds[0], 0, engines[set], UTRACE_TEST_EVENT_EXIT,
+						     UTRACE_TEST_INHERIT)) {
+			snprintf(res->err, sizeof(res->err), "attach inherited engines: %s",
+				 strerror(errno));
+			_exit(1);
+		}
+	}
+	if (set == MEM_OWN2) {
+		/* 64 slots a file: 32 children of 2 engines each. */
+		for (; nfd < (MEM_TASKS + 31) / 32; nfd++)
+			if ((fds[nfd] = open("/dev/utrace-test", O_RDWR)) < 0)
+				_exit(1);
+	}
+	if (read_slabs(&mem_shared->before)) {
+		snprintf(res->err, sizeof(res->err), "/proc/slabinfo: %s", strerror(errno));
+		_exit(1);
+	}
+	for (; n < MEM_TASKS; n++) {
+		kids[n] = fork();
+		if (kids[n] == 0) {
+			if (set == MEM_OWN2 &&
+			    attach_engines(fds[n / 32], 0, 2, UTRACE_TEST_EVENT_EXIT, 0))
+				_exit(1);
+			if (write(p[1], "r", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		if (kids[n] < 0 || read(p[0], &c, 1) != 1)
+			break;
+	}
+	if (n < MEM_TASKS)
+		snprintf(res->err, sizeof(res->err), "only %d children came up", n);
+	else if (read_slabs(&mem_shared->after))
+		snprintf(res->err, sizeof(res->err), "/proc/slabinfo: %s", strerror(errno));
+	for (int i = 0; i < n; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	for (int i = 0; i < nfd; i++) {
+		struct utrace_test_read rd = { .records = (unsigned long)recs, .max = 1024 };
+
+		if (ioctl(fds[i], UTRACE_TEST_READ, &rd) == 0)
+			for (unsigned int k = 0; k < rd.count; k++)
+				exits += recs[k].side == UTRACE_TEST_SIDE_EXIT_EVENT;
+	}
+	if (!res->err[0] && exits != (long)n * engines[set])
+		snprintf(res->err, sizeof(res->err), "%ld engine exit reports, want %d", exits,
+			 n * engines[set]);
+	if (!res->err[0])
+		res->bytes = slab_delta(&mem_shared->before, &mem_shared->after, &res->delta);
+	_exit(0);
+}
+
+static int mem_run(enum mem_set set, struct mem_result *out)
+{
+	pid_t pid;
+
+	memset(&mem_shared->res, 0, sizeof(mem_shared->res));
+	pid = fork();
+	if (pid == 0)
+		children_slab(set);
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+		snprintf(mem_shared->res.err, sizeof(mem_shared->res.err), "spawner failed");
+	*out = mem_shared->res;
+	return out->err[0] ? -1 : 0;
+}
+
+/* ---- the run ---- */
+
+/* A slow (debug) kernel gets fewer calls per loop, so that one run stays
+ * within the time limit; ratios need as many rounds, not as many calls. */
+static double calibrate(void)
+{
+	long bad = 0;
+	double base;
+
+	/* Warm-up: caches, TLB, the CPU frequency of a real machine. */
+	for (double t0 = now_ns(); now_ns() - t0 < 300e6;)
+		op_loop(OP_GETPID, 1000, getpid(), &bad);
+	base = op_loop(OP_GETPID, 20000, getpid(), &bad);
+	if (base > 500) {
+		double scale = 500 / base;
+
+		calls = calls * scale < 2000 ? 2000 : calls * scale;
+		traced_calls = traced_calls * scale < 100 ? 100 : traced_calls * scale;
+	}
+	return base;
+}
+
+static void kernel_flavour(char *buf, size_t len)
+{
+	static const struct { const char *path, *name; } probes[] = {
+		{ "/proc/lockdep", "lockdep" },
+		{ "/sys/kernel/debug/kmemleak", "kmemleak" },
+		{ "/sys/kernel/debug/failslab", "failslab" },
+		{ "/sys/kernel/debug/kfence", "kfence" },
+	};
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		if (!access(probes[i].path, F_OK))
+			at += snprintf(buf + at, len - at, "%s%s", at ? " " : "", probes[i].name);
+}
+
+static void print_row(const struct row *w)
+{
+	double med, lo, hi;
+	char spread[32], cols[NCOL][16];
+
+	if (!w->n) {
+		printf("%-44s error: %s\n", w->name, w->err);
+		return;
+	}
+	stats(w->v[C_RATIO], w->n, &med, &lo, &hi);
+	snprintf(spread, sizeof(spread), "%.2f-%.2f", lo, hi);
+	for (int c = C_NS; c < NCOL; c++) {
+		double m = col_median(w, c);
+
+		if (m < 0)
+			snprintf(cols[c], sizeof(cols[c]), "-");
+		else
+			snprintf(cols[c], sizeof(cols[c]), c == C_NS ? "%.0f" : "%.2f", m);
+	}
+	printf("%-44s %7.2f %13s %-12s %-7s %9s %5s %5s %6s %6s\n", w->name, med, spread,
+	       w->met < 0 ? "-" : w->goal, met_word(w->met), cols[C_NS], cols[C_STOPS],
+	       cols[C_CALLS], cols[C_TRSW], cols[C_TESW]);
+	if (w->failed)
+		printf("%-44s   (%d round(s) failed: %s)\n", "", w->failed, w->err);
+}
+
+static void json_str(const char *key, const char *s, int comma)
+{
+	printf("\"%s\": \"", key);
+	for (; *s; s++)
+		printf(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+	printf("\"%s", comma ? ", " : "");
+}
+
+static const char *json_met(int met)
+{
+	return met < 0 ? "null" : met ? "true" : "false";
 }
 
 int main(void)
 {
-	static const int engine_counts[] = { 1, 2, 4, 8, 16 };
-	static const char *engine_names[] = {
-		"engines: 1 no-op", "engines: 2 no-op", "engines: 4 no-op",
-		"engines: 8 no-op", "engines: 16 no-op",
-	};
-	static const char *signal_names[] = {
+	static const char *const signal_names[] = {
 		"one engine watching signals", "ptrace signal-delivery stop",
 	};
-	double peek_ns, vm_ns, multi_ns = 0, rate, med, lo, hi, per_engine, per_task;
-	double sig_base[ROUNDS] = { 0 }, sig_ns[2][ROUNDS] = { { 0 } }, sig_med[3];
-	long peek_calls;
+	static const char *const mem_names[NMEM] = {
+		"no engine", "1 inherited engine", "2 inherited engines", "2 engines of its own",
+	};
+	double peek[3][ROUNDS], peek_ratio[ROUNDS], rate[2][ROUNDS], sig[3][ROUNDS];
+	double sig_base[2][ROUNDS];
+	int npk[3] = { 0 }, nrt[2] = { 0 }, nsg[2] = { 0 };
+	char err_sig[160] = "";
+	double mem_first[ROUNDS], mem_further[ROUNDS], mem_own[ROUNDS];
+	int npeek = 0, nrate = 0, nsig = 0, nmem = 0, sysvm_met[2] = { -1, -1 }, slope_met = 0;
+	char flavour[96], err_rate[96] = "", err_mem[96] = "", err_peek[96] = "";
+	static struct mem_result mres[NMEM];
+	static struct slabs mem_cache_sum[3];	/* per-cache objects, summed over rounds */
+	double base0, slope = -1, sysvm_factor[2] = { -1, -1 };
 	struct result r;
 	struct counts c;
+	pid_t sleeper;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pin(-1);
+	devnull = open("/dev/null", O_WRONLY);
+	close(open(BENCH_FILE, O_WRONLY | O_CREAT, 0644));
+	mem_shared = mmap(NULL, sizeof(*mem_shared), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem_shared == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	kernel_flavour(flavour, sizeof(flavour));
+	base0 = calibrate();
+	printf("utrace-bench: %d CPUs, kernel debug options found: %s; warm-up getpid %.0f ns;\n"
+	       "  %d rounds; loops of %d getpid alone, %d under a monitor\n\n", ncpus,
+	       flavour[0] ? flavour : "none", base0, ROUNDS, calls, traced_calls);
+
 	for (int round = 0; round < ROUNDS; round++) {
-		if (!in_child(setup_none, 0, &r))
-			record("untraced getpid", round, &r, 0, 0, r.switches / (double)CALLS);
-		if (!in_child(setup_seccomp, 0, &r))
-			record("seccomp filter, RET_ALLOW", round, &r, 0, 0, r.switches / (double)CALLS);
-		for (unsigned int i = 0; i < sizeof(engine_counts) / sizeof(int); i++)
-			if (!in_child(setup_engines, engine_counts[i], &r))
-				record(engine_names[i], round, &r, 0, 0, r.switches / (double)CALLS);
-		if (!in_child(setup_stacked, 0, &r))
-			record("strace engine over VM engine", round, &r, 0, 0,
-			       r.switches / (double)CALLS);
-		if (!ptrace_monitor(PTRACE_SYSCALL, &r, &c))
-			record("ptrace monitor, PTRACE_SYSCALL", round, &r,
-			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
-			       c.switches / (double)PTRACE_CALLS);
-		if (!ptrace_monitor(PTRACE_SYSEMU, &r, &c))
-			record("ptrace monitor, PTRACE_SYSEMU", round, &r,
-			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
-			       c.switches / (double)PTRACE_CALLS);
-		if (!unotify_monitor(&r, &c))
-			record("seccomp user notification", round, &r,
-			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
-			       c.switches / (double)PTRACE_CALLS);
-		if (!ptrace_monitor(PTRACE_SYSVM, &r, &c))
-			record("ptrace monitor, SYSVM + MULTI", round, &r,
-			       c.stops / (double)PTRACE_CALLS, c.calls / (double)PTRACE_CALLS,
-			       c.switches / (double)PTRACE_CALLS);
-	}
-	for (int round = 0; round < ROUNDS; round++)
-		for (int how = 0; how < 2; how++)
-			if (!signal_costs(how, &r)) {
-				sig_base[round] = r.base;
-				sig_ns[how][round] = r.traced;
+		/* The untraced row twice a round: its spread is the noise. */
+		for (int i = 0; i < NINPROC; i++) {
+			int ok = !in_child(&inproc[i], &r);
+
+			record(row("alone", inproc[i].name), ok, &r, NULL, calls);
+		}
+		record(row("alone", inproc[0].name), !in_child(&inproc[0], &r), &r, NULL, calls);
+
+		for (enum op op = OP_GETPID; op <= OP_WRITE; op++) {
+			char name[64];
+			long lines, lost;
+			struct row *w;
+			int ok;
+
+			snprintf(name, sizeof(name), "strace over VM, reader: %s", op_names[op]);
+			w = row("strace", name);
+			ok = !strace_row(op, &r, &lines, &lost);
+			record(w, ok, &r, NULL, op == OP_GETPID ? calls : calls / 4);
+			if (ok) {
+				w->lines_read = (w->lines_read < 0 ? 0 : w->lines_read) + lines;
+				w->lines_lost = (w->lines_lost < 0 ? 0 : w->lines_lost) + lost;
 			}
-	stats(sig_base, &sig_med[0], &lo, &hi);
-	stats(sig_ns[0], &sig_med[1], &lo, &hi);
-	stats(sig_ns[1], &sig_med[2], &lo, &hi);
-	peek_costs(&peek_ns, &vm_ns, &multi_ns, &peek_calls);
-	rate = attach_detach_per_sec();
-	memory_costs(&per_engine, &per_task);
+		}
 
-	printf("%-34s %8s %17s %8s %7s %8s %8s\n", "mechanism (getpid)", "ratio", "spread",
-	       "ns/call", "stops", "ptrace", "switch");
-	for (int i = 0; i < nrows; i++) {
-		double nmed, nlo, nhi;
+		for (int cross = 0; cross < 2; cross++)
+			for (enum mon m = 0; m < NMON; m++) {
+				char name[64];
+				int ok;
 
-		stats(rows[i].ratio, &med, &lo, &hi);
-		stats(rows[i].ns, &nmed, &nlo, &nhi);
-		printf("%-34s %8.2f %8.2f-%-8.2f %8.0f %7.2f %8.2f %8.3f\n", rows[i].name, med,
-		       lo, hi, nmed, rows[i].stops, rows[i].ptrace_calls, rows[i].switches);
+				snprintf(name, sizeof(name), "%s [%s]", mon_names[m],
+					 cross ? "2 CPUs" : "1 CPU");
+				if (cross && ncpus < 2) {
+					snprintf(r.err, sizeof(r.err), "only one CPU");
+					record(row("monitor", name), 0, &r, NULL, 1);
+					continue;
+				}
+				if (m == MON_UNOTIFY)
+					ok = !unotify_monitor(cross, &r, &c);
+				else
+					ok = !ptrace_monitor(m, cross, &r, &c);
+				record(row("monitor", name), ok, &r, &c, traced_calls);
+			}
+
+		for (int how = 0; how < 2; how++) {
+			if (signal_costs(how, &r)) {
+				snprintf(err_sig, sizeof(err_sig), "%s: %s", signal_names[how], r.err);
+				continue;
+			}
+			sig_base[how][nsg[how]] = r.base;
+			sig[how + 1][nsg[how]++] = r.traced;
+		}
+		if (nsg[0] + nsg[1])
+			sig[0][nsig++] = nsg[0] ? sig_base[0][nsg[0] - 1] : sig_base[1][nsg[1] - 1];
+
+		{
+			double ns[3];
+
+			peek_costs(traced_calls / 5 < 20 ? 20 : traced_calls / 5, &ns[0], &ns[1],
+				   &ns[2]);
+			for (int k = 0; k < 3; k++)
+				if (ns[k] > 0)
+					peek[k][npk[k]++] = ns[k];
+			if (ns[1] > 0 && ns[2] > 0)
+				peek_ratio[npeek++] = ns[2] / ns[1];
+			else
+				snprintf(err_peek, sizeof(err_peek), "a method failed (%.0f %.0f %.0f ns)",
+					 ns[0], ns[1], ns[2]);
+		}
+
+		sleeper = fork();
+		if (sleeper == 0) {
+			for (;;)
+				pause();
+		}
+		{
+			double e = engine_pairs(sleeper, err_rate, sizeof(err_rate));
+			double t = ptrace_pairs(sleeper, err_rate, sizeof(err_rate));
+
+			if (e > 0)
+				rate[0][nrt[0]++] = e;
+			if (t > 0)
+				rate[1][nrt[1]++] = t;
+			if (e > 0 && t > 0)
+				nrate++;
+		}
+		kill(sleeper, SIGKILL);
+		waitpid(sleeper, NULL, 0);
+
+		for (enum mem_set s = MEM_NONE; s < NMEM; s++)
+			if (mem_run(s, &mres[s]) && !err_mem[0])
+				snprintf(err_mem, sizeof(err_mem), "%s: %s", mem_names[s],
+					 mres[s].err);
+		if (!mres[0].err[0] && !mres[1].err[0] && !mres[2].err[0] && !mres[3].err[0]) {
+			const struct slabs *d[NMEM] = {
+				&mres[0].delta, &mres[1].delta, &mres[2].delta, &mres[3].delta,
+			};
+			static const int pairs[3][2] = { { 1, 0 }, { 2, 1 }, { 3, 2 } };
+
+			mem_first[nmem] = (mres[1].bytes - mres[0].bytes) / (double)MEM_TASKS;
+			mem_further[nmem] = (mres[2].bytes - mres[1].bytes) / (double)MEM_TASKS;
+			mem_own[nmem] = (mres[3].bytes - mres[2].bytes) / (2.0 * MEM_TASKS);
+			nmem++;
+			/* Which caches grew, for each difference. */
+			for (int k = 0; k < 3; k++) {
+				struct slabs *sum = &mem_cache_sum[k];
+				const struct slabs *hi = d[pairs[k][0]], *lo = d[pairs[k][1]];
+
+				for (int i = 0; i < hi->n; i++) {
+					long was = 0;
+					int at;
+
+					for (int j = 0; j < lo->n; j++)
+						if (!strcmp(lo->name[j], hi->name[i]))
+							was = lo->objs[j];
+					for (at = 0; at < sum->n; at++)
+						if (!strcmp(sum->name[at], hi->name[i]))
+							break;
+					if (at == sum->n) {
+						if (sum->n == MAX_CACHES)
+							continue;
+						memcpy(sum->name[at], hi->name[i], sizeof(sum->name[0]));
+						sum->size[at] = hi->size[i];
+						sum->objs[at] = 0;
+						sum->n++;
+					}
+					sum->objs[at] += hi->objs[i] - was;
+				}
+			}
+		}
 	}
-	printf("\na signal to oneself, taken by a handler (median ns per signal):\n");
-	printf("  untraced:                      %8.0f ns\n", sig_med[0]);
+
+	/* ---- goals ---- */
+	{
+		struct row *u = find_row(inproc[0].name);
+		char value[48], goal[40];
+		double x[5], y[5], sx = 0, sy = 0, sxx = 0, sxy = 0;
+		int k = 0;
+
+		if (u && u->n) {
+			noise = 0;
+			for (int i = 0; i < u->n; i++)
+				if (absd(u->v[C_RATIO][i] - 1) > noise)
+					noise = absd(u->v[C_RATIO][i] - 1);
+		}
+		goal_noise(inproc[2].name);
+		goal_noise(inproc[3].name);
+		goal_max(inproc[4].name, 1.30);
+		goal_max(inproc[5].name, 1.30);
+		for (int i = 0; i < 5; i++) {
+			struct row *w = find_row(inproc[slope_rows[i]].name);
+
+			goal_max(inproc[slope_rows[i]].name, 1.30 + 0.05 * (slope_n[i] - 1));
+			if (w && w->n) {
+				x[k] = slope_n[i];
+				y[k++] = col_median(w, C_RATIO);
+			}
+		}
+		goal_max(inproc[11].name, 1.30);
+		if (k >= 2) {
+			for (int i = 0; i < k; i++) {
+				sx += x[i];
+				sy += y[i];
+				sxx += x[i] * x[i];
+				sxy += x[i] * y[i];
+			}
+			slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
+		}
+		snprintf(value, sizeof(value), slope >= -0.5 ? "+%.3f" : "error", slope);
+		slope_met = slope >= -0.5 && slope <= 0.05;
+		add_goal("each further no-op engine (slope over 1..16)", "<= +0.05", value,
+			 slope_met);
+		goal_max("strace over VM, reader: getpid", 2.0);
+
+		for (int cross = 0; cross < 2; cross++) {
+			char vm[64], base[64];
+			struct row *wv, *wb;
+
+			snprintf(vm, sizeof(vm), "%s [%s]", mon_names[MON_SYSVM],
+				 cross ? "2 CPUs" : "1 CPU");
+			snprintf(base, sizeof(base), "%s [%s]", mon_names[MON_SYSCALL_VIRT],
+				 cross ? "2 CPUs" : "1 CPU");
+			wv = find_row(vm);
+			wb = find_row(base);
+			if (!wv)
+				continue;
+			snprintf(wv->goal, sizeof(wv->goal), "<=0.55 virt*");
+			wv->met = 0;
+			if (wv->n && wb && wb->n) {
+				sysvm_factor[cross] = col_median(wv, C_RATIO) / col_median(wb, C_RATIO);
+				wv->met = sysvm_factor[cross] <= 0.55 &&
+					  col_median(wv, C_TRSW) <= 2.0;
+			}
+			sysvm_met[cross] = wv->met;
+			if (sysvm_factor[cross] > 0)
+				snprintf(value, sizeof(value), "%.3f x, %.2f tracer sw",
+					 sysvm_factor[cross], col_median(wv, C_TRSW));
+			else
+				snprintf(value, sizeof(value), "error");
+			add_goal(vm, "<= 0.55 x PTRACE_SYSCALL virt., <= 2 tracer sw", value,
+				 wv->met);
+		}
+
+		if (npeek) {
+			snprintf(value, sizeof(value), "%.2f", median(peek_ratio, npeek));
+			add_goal("PTRACE_MULTI / (GETREGS + process_vm_readv)", "<= 0.50", value,
+				 median(peek_ratio, npeek) <= 0.5);
+		} else {
+			add_goal("PTRACE_MULTI / (GETREGS + process_vm_readv)", "<= 0.50", "error", 0);
+		}
+		if (nrate) {
+			snprintf(value, sizeof(value), "%.0f vs %.0f /s", median(rate[0], nrt[0]),
+				 median(rate[1], nrt[1]));
+			add_goal("engine attach+detach vs ptrace SEIZE..DETACH", ">= ptrace's", value,
+				 median(rate[0], nrt[0]) >= median(rate[1], nrt[1]));
+		} else {
+			add_goal("engine attach+detach vs ptrace SEIZE..DETACH", ">= ptrace's", "error", 0);
+		}
+		snprintf(goal, sizeof(goal), "<= 256 B");
+		snprintf(value, sizeof(value), nmem ? "%.0f B" : "error", median(mem_first, nmem));
+		add_goal("memory: a task's first engine (beyond engine state)", goal, value,
+			 nmem && median(mem_first, nmem) <= 256);
+		snprintf(value, sizeof(value), nmem ? "%.0f B" : "error", median(mem_further, nmem));
+		add_goal("memory: each further attachment", "<= 128 B", value,
+			 nmem && median(mem_further, nmem) <= 128);
+	}
+
+	/* ---- the table ---- */
+	printf("%-44s %7s %13s %-12s %-7s %9s %5s %5s %6s %6s\n", "mechanism (ratio to untraced)",
+	       "ratio", "spread", "goal", "met", "ns/call", "stops", "calls", "tracer", "tracee");
+	printf("%-44s %7s %13s %-12s %-7s %9s %5s %5s %6s %6s\n", "", "median", "min-max", "", "",
+	       "median", "/call", "/call", "sw", "sw");
+	for (int i = 0; i < nrows; i++) {
+		if (!i || strcmp(rows[i].section, rows[i - 1].section))
+			printf("%s\n", !strcmp(rows[i].section, "alone") ?
+			       "-- getpid in the task alone (engines and filters in the task)" :
+			       !strcmp(rows[i].section, "strace") ?
+			       "-- strace engine over the VM engine; ratio to the same call untraced" :
+			       "-- getpid under a monitor process: [1 CPU] both on CPU 0, "
+			       "[2 CPUs] tracer CPU 0, tracee CPU 1");
+		print_row(&rows[i]);
+	}
+	printf("* SYSVM + MULTI: <= 0.55 x the PTRACE_SYSCALL virtualizing row of the same "
+	       "placement, and <= 2 tracer context switches per call\n");
+	printf("\nnoise: the untraced rounds' ratios lie within 1.00 +-%.3f (%d rounds)\n", noise,
+	       find_row(inproc[0].name) ? find_row(inproc[0].name)->n : 0);
+	if (slope >= -0.5)
+		printf("each further no-op engine: %+.3f of an untraced call (least squares over "
+		       "1..16 engines; goal <= +0.05: %s)\n", slope, met_word(slope_met));
+	else
+		printf("each further no-op engine: error (goal <= +0.05: NOT MET)\n");
+	for (int i = 0; i < nrows; i++)
+		if (rows[i].lines_read >= 0)
+			printf("%s: %ld lines read, %ld lost over %d rounds\n", rows[i].name,
+			       rows[i].lines_read, rows[i].lines_lost, rows[i].n);
+	for (int cross = 0; cross < 2; cross++)
+		printf("SYSVM + MULTI / PTRACE_SYSCALL virtualizing [%s]: %s (goal <= 0.55, with "
+		       "<= 2 tracer switches a call*: %s)\n", cross ? "2 CPUs" : "1 CPU",
+		       goals_value(cross ? "SYSVM + MULTI [2 CPUs]" : "SYSVM + MULTI [1 CPU]"),
+		       met_word(sysvm_met[cross]));
+
+	printf("\na signal to oneself, taken by a handler (median ns per signal, %d rounds):\n", nsig);
+	printf("  untraced:                      %9.0f ns\n", median(sig[0], nsig));
 	for (int how = 0; how < 2; how++)
-		printf("  %-30s %8.0f ns (%.2fx)\n", signal_names[how], sig_med[how + 1],
-		       sig_med[0] > 0 ? sig_med[how + 1] / sig_med[0] : 0);
-	printf("\nreading registers + 256 bytes of a stopped tracee:\n");
-	printf("  PTRACE_PEEKDATA word by word: %8.0f ns (%ld ptrace calls)\n", peek_ns, peek_calls);
-	printf("  process_vm_readv:             %8.0f ns (1 ptrace call + 1 syscall)\n", vm_ns);
-	printf("  PTRACE_MULTI:                 %8.0f ns (1 ptrace call)\n", multi_ns);
-	printf("engine attach + detach: %.0f pairs/s\n", rate);
-	printf("memory (slab, debug kernel): %.0f bytes per task with one engine, "
-	       "%.0f per further engine\n", per_task, per_engine);
+		if (nsg[how])
+			printf("  %-30s %9.0f ns (%.2fx)\n", signal_names[how],
+			       median(sig[how + 1], nsg[how]),
+			       median(sig[how + 1], nsg[how]) / median(sig_base[how], nsg[how]));
+		else
+			printf("  %-30s error: %s\n", signal_names[how], err_sig);
 
-	printf("JSON: {\"rounds\": %d, \"calls\": %d, \"rows\": [", ROUNDS, CALLS);
-	for (int i = 0; i < nrows; i++) {
-		stats(rows[i].ratio, &med, &lo, &hi);
-		printf("%s{\"name\": \"%s\", \"ratio_median\": %.3f, \"ratio_min\": %.3f, "
-		       "\"ratio_max\": %.3f, \"stops_per_call\": %.3f, \"ptrace_calls_per_call\": %.3f, "
-		       "\"switches_per_call\": %.4f}",
-		       i ? ", " : "", rows[i].name, med, lo, hi, rows[i].stops,
-		       rows[i].ptrace_calls, rows[i].switches);
+	printf("\nreading registers + 256 bytes of a stopped tracee (median of %d rounds):\n", npeek);
+	if (npeek < ROUNDS)
+		printf("  error: %s\n", err_peek);
+	printf("  PTRACE_PEEKDATA word by word: %9.0f ns (33 ptrace calls)\n", median(peek[0], npk[0]));
+	printf("  GETREGS + process_vm_readv:   %9.0f ns (1 ptrace call + 1 syscall)\n",
+	       median(peek[1], npk[1]));
+	if (npeek)
+		printf("  PTRACE_MULTI:                 %9.0f ns (1 ptrace call): %.2f of GETREGS + "
+		       "readv (goal <= 0.50: %s)\n", median(peek[2], npk[2]),
+		       median(peek_ratio, npeek), met_word(median(peek_ratio, npeek) <= 0.5));
+	else
+		printf("  PTRACE_MULTI:                 error (goal <= 0.50 of GETREGS + readv: "
+		       "NOT MET)\n");
+
+	printf("\nattach + detach on a sleeping child (median of %d rounds of %d pairs):\n", nrate,
+	       PAIRS);
+	if (nrate < ROUNDS)
+		printf("  error: %s\n", err_rate);
+	printf("  test engine attach + detach:              %8.0f pairs/s\n", median(rate[0], nrt[0]));
+	printf("  ptrace SEIZE + INTERRUPT + wait + DETACH: %8.0f pairs/s (DETACH needs a stop)\n",
+	       median(rate[1], nrt[1]));
+	printf("  goal: engine >= ptrace: %s\n",
+	       nrate ? met_word(median(rate[0], nrt[0]) >= median(rate[1], nrt[1])) : "NOT MET (error)");
+
+	printf("\nmemory, from /proc/slabinfo (active objects x object size, every cache shrunk "
+	       "first),\n%d sleeping children per set, median of %d rounds:\n", MEM_TASKS, nmem);
+	if (nmem < ROUNDS)
+		printf("  error: %s\n", err_mem);
+	printf("  a task's first engine (registry, engine list, attachment): %6.0f B (goal <= 256: %s)\n",
+	       median(mem_first, nmem), nmem ? met_word(median(mem_first, nmem) <= 256) : "NOT MET (error)");
+	printf("  each further attachment of an engine:                      %6.0f B (goal <= 128: %s)\n",
+	       median(mem_further, nmem), nmem ? met_word(median(mem_further, nmem) <= 128) : "NOT MET (error)");
+	printf("  a test engine's own state (engine, device slot):           %6.0f B (no goal)\n",
+	       median(mem_own, nmem));
+	{
+		static const char *const what[3] = {
+			"first engine", "further attachment", "own engine state (x2)",
+		};
+
+		for (int k = 0; k < 3 && nmem; k++) {
+			printf("  caches, %s, objects per task:", what[k]);
+			for (int i = 0; i < mem_cache_sum[k].n; i++) {
+				double per = mem_cache_sum[k].objs[i] / (double)nmem / MEM_TASKS;
+
+				if (per >= 0.2 || per <= -0.2)
+					printf(" %s %+.2f", mem_cache_sum[k].name[i], per);
+			}
+			printf("\n");
+		}
 	}
-	printf("], \"peekdata_ns\": %.0f, \"process_vm_readv_ns\": %.0f, \"multi_ns\": %.0f, "
-	       "\"attach_detach_per_s\": %.0f, \"bytes_per_engine\": %.0f, "
-	       "\"bytes_per_task_with_engine\": %.0f, \"signal_ns\": %.0f, "
-	       "\"signal_engine_ns\": %.0f, \"signal_ptrace_ns\": %.0f}\n", peek_ns, vm_ns,
-	       multi_ns, rate, per_engine, per_task, sig_med[0], sig_med[1], sig_med[2]);
+
+	{
+		int met = 0, not_met = 0;
+
+		for (int i = 0; i < ngoals; i++)
+			goals[i].met ? met++ : not_met++;
+		printf("\ngoals: %d met, %d not met%s\n", met, not_met, not_met ? ":" : "");
+		for (int i = 0; i < ngoals; i++)
+			if (!goals[i].met)
+				printf("  %s: %s (goal %s)\n", goals[i].what, goals[i].value,
+				       goals[i].goal);
+	}
+
+	/* ---- JSON ---- */
+	printf("JSON: {\"rounds\": %d, \"calls\": %d, \"traced_calls\": %d, \"cpus\": %d, ", ROUNDS,
+	       calls, traced_calls, ncpus);
+	json_str("kernel_debug_options", flavour, 1);
+	printf("\"noise\": %.4f, \"slope_per_engine\": %.4f, \"rows\": [", noise, slope);
+	for (int i = 0; i < nrows; i++) {
+		const struct row *w = &rows[i];
+		double med, lo, hi;
+
+		stats(w->v[C_RATIO], w->n, &med, &lo, &hi);
+		printf("%s{", i ? ", " : "");
+		json_str("name", w->name, 1);
+		json_str("section", w->section, 1);
+		printf("\"rounds\": %d, \"ratio_median\": %.3f, \"ratio_min\": %.3f, "
+		       "\"ratio_max\": %.3f, \"ns_median\": %.0f, \"stops_per_call\": %.3f, "
+		       "\"tracer_calls_per_call\": %.3f, \"tracer_switches_per_call\": %.3f, "
+		       "\"tracee_switches_per_call\": %.3f, ", w->n, med, lo, hi,
+		       col_median(w, C_NS), col_median(w, C_STOPS), col_median(w, C_CALLS),
+		       col_median(w, C_TRSW), col_median(w, C_TESW));
+		if (w->lines_read >= 0)
+			printf("\"lines_read\": %ld, \"lines_lost\": %ld, ", w->lines_read,
+			       w->lines_lost);
+		if (w->err[0])
+			json_str("error", w->err, 1);
+		if (w->met >= 0)
+			json_str("goal", w->goal, 1);
+		else
+			printf("\"goal\": null, ");
+		printf("\"goal_met\": %s}", json_met(w->met));
+	}
+	printf("], \"goals\": [");
+	for (int i = 0; i < ngoals; i++) {
+		printf("%s{", i ? ", " : "");
+		json_str("what", goals[i].what, 1);
+		json_str("goal", goals[i].goal, 1);
+		json_str("value", goals[i].value, 1);
+		printf("\"met\": %s}", json_met(goals[i].met));
+	}
+	printf("], \"memory_caches_objects_per_task\": {");
+	for (int k = 0; k < 3; k++) {
+		static const char *const keys[3] = {
+			"first_engine", "further_attachment", "own_engine_state_x2",
+		};
+
+		printf("%s\"%s\": {", k ? ", " : "", keys[k]);
+		for (int i = 0, first = 1; nmem && i < mem_cache_sum[k].n; i++) {
+			double per = mem_cache_sum[k].objs[i] / (double)nmem / MEM_TASKS;
+
+			if (per >= 0.2 || per <= -0.2) {
+				printf("%s\"%s\": %.2f", first ? "" : ", ", mem_cache_sum[k].name[i], per);
+				first = 0;
+			}
+		}
+		printf("}");
+	}
+	printf("}, \"peekdata_ns\": %.0f, \"getregs_process_vm_readv_ns\": %.0f, "
+	       "\"multi_ns\": %.0f, \"multi_ratio\": %.3f, \"engine_attach_detach_per_s\": %.0f, "
+	       "\"ptrace_seize_detach_per_s\": %.0f, \"bytes_first_engine\": %.0f, "
+	       "\"bytes_further_attachment\": %.0f, \"bytes_engine_own_state\": %.0f, "
+	       "\"signal_ns\": %.0f, \"signal_engine_ns\": %.0f, \"signal_ptrace_ns\": %.0f}\n",
+	       median(peek[0], npk[0]), median(peek[1], npk[1]), median(peek[2], npk[2]),
+	       median(peek_ratio, npeek), median(rate[0], nrt[0]), median(rate[1], nrt[1]),
+	       median(mem_first, nmem), median(mem_further, nmem), median(mem_own, nmem),
+	       median(sig[0], nsig), median(sig[1], nsg[0]), median(sig[2], nsg[1]));
 	return 0;
 }
