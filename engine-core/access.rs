@@ -15,6 +15,8 @@
 //! (and gains no privileges: kernel-patches/0004) or has committed its new
 //! credentials, which the check then sees.
 
+use super::policy;
+use super::task::target_flags;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
@@ -78,19 +80,42 @@ impl Drop for ExecGuard<'_> {
     }
 }
 
-/// Runs `attach` on the task with `pid` (`0`: the caller), if the caller
-/// may attach engines to it, with exec held off.
-///
-/// `ESRCH` if there is no such task, `EPERM` if ptrace's rules forbid it,
-/// `ERESTARTNOINTR` if a signal interrupts the wait for an exec. Kernel
-/// threads and exiting tasks are refused by the attach itself.
-pub fn with_attach_target<R>(pid: i32, attach: impl FnOnce(&Task) -> Result<R>) -> Result<R> {
-    let task = lookup(pid)?;
-    let _exec = ExecGuard::lock(&task)?;
+/// Whether the caller may attach engines to `task`: `EPERM` if ptrace's
+/// rules forbid it or it is a kernel thread, `ESRCH` if it is exiting or
+/// dead (in that order).
+fn check_target(task: &Task) -> Result {
     let is_self = task.as_ptr() == Task::current_raw();
     // SAFETY: `task` is referenced for the duration of the call.
     if !is_self && !unsafe { utrace_helper_may_attach(task.as_ptr()) } {
         return Err(EPERM);
     }
+    let (kthread, exiting) = target_flags(task.as_ptr());
+    policy::check_target(policy::TargetState { kthread, exiting })
+}
+
+/// The error [`with_attach_target`] would give for `pid` now, if any:
+/// `EINVAL` for a negative pid, then `ESRCH`, `EPERM` as there.
+///
+/// For interfaces that check the target before they read anything else
+/// from the caller's memory: a caller who may not attach learns nothing
+/// more, and nothing is copied for it. It is only an early answer: the
+/// attach checks again, under the target's exec lock.
+pub fn check_attach_target(pid: i32) -> Result {
+    let task = lookup(pid)?;
+    check_target(&task)
+}
+
+/// Runs `attach` on the task with `pid` (`0`: the caller), if the caller
+/// may attach engines to it, with exec held off.
+///
+/// `EINVAL` for a negative pid, `ESRCH` if there is no such task, `EPERM`
+/// if ptrace's rules forbid it or it is a kernel thread, `ESRCH` if it is
+/// exiting, `ERESTARTNOINTR` if a signal interrupts the wait for an exec.
+/// The attach itself checks the last two again (the task may start
+/// exiting meanwhile).
+pub fn with_attach_target<R>(pid: i32, attach: impl FnOnce(&Task) -> Result<R>) -> Result<R> {
+    let task = lookup(pid)?;
+    let _exec = ExecGuard::lock(&task)?;
+    check_target(&task)?;
     attach(&task)
 }

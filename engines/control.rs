@@ -111,10 +111,13 @@ impl ControlFile {
         if a.flags & !FOLLOW != 0 || a.reserved != 0 || a.string_max as usize > STRING_MAX_LIMIT {
             return Err(EINVAL);
         }
+        // The order of the errors is the uapi header's.
+        access::check_attach_target(a.pid)?;
         let string_max = match a.string_max {
             0 => DEFAULT_STRING_MAX,
             n => n as usize,
         };
+        let room = self.session.reserve()?;
         let engine = StraceEngine::new(self.out.clone(), string_max, self.follow(a.flags), None)?;
         let engine = Arc::pin_init(engine, GFP_KERNEL)?;
         let handle = access::with_attach_target(a.pid, |task| {
@@ -122,7 +125,7 @@ impl ControlFile {
                 .events(STRACE_EVENTS)
                 .attach_to_task(task)
         })?;
-        Ok(self.session.add(Slot::Strace(handle))? as isize)
+        Ok(room.add(Slot::Strace(handle))? as isize)
     }
 
     fn attach_vm(&self, arg: usize) -> Result<isize> {
@@ -133,6 +136,10 @@ impl ControlFile {
         if a.flags & !FOLLOW != 0 || a.reserved != 0 {
             return Err(EINVAL);
         }
+        // The order of the errors is the uapi header's: the target before
+        // the rules, so that a caller who may not attach to it gets EPERM
+        // whatever it passed, and nothing is copied for it.
+        access::check_attach_target(a.pid)?;
         let mut text = KVec::new();
         let parsed = if len == 0 || len > MAX_RULES_TEXT {
             Err((VM_NOT_TEXT, 0, EINVAL))
@@ -154,21 +161,20 @@ impl ControlFile {
                 return Err(errno);
             }
         };
+        let room = self.session.reserve()?;
         let engine = Arc::pin_init(VmEngine::new(rules, self.follow(a.flags)), GFP_KERNEL)?;
+        // The answer is written before the engine is attached: a caller
+        // whose argument cannot be written back gets EFAULT with nothing
+        // attached (after the target's, the rules' and the file's errors).
         a.error = 0;
         a.error_line = 0;
+        writer.write(&a)?;
         let handle = access::with_attach_target(a.pid, |task| {
-            // The answer is written before the engine acts: a caller whose
-            // argument cannot be written back gets EFAULT with nothing
-            // attached (after the target's and the session's errors).
-            self.session.check_room()?;
-            writer.write(&a)?;
             Attach::new(engine)
                 .events(VmEngine::EVENTS)
                 .attach_to_task(task)
         })?;
-        let index = self.session.add(Slot::Vm(handle))?;
-        Ok(index as isize)
+        Ok(room.add(Slot::Vm(handle))? as isize)
     }
 
     fn detach(&self, slot: usize) -> Result<isize> {

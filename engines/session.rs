@@ -13,8 +13,9 @@
 use super::strace::StraceEngine;
 use super::vm::VmEngine;
 use crate::engine_core::EngineHandle;
+use core::mem::MaybeUninit;
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::{Arc, Mutex, UniqueArc};
 
 /// Engines one session may hold (those attached through the file and
 /// those that followed children).
@@ -56,7 +57,55 @@ impl Drop for Slot {
 
 struct Slots {
     slots: KVec<Arc<Slot>>,
+    /// Room held by attaches in progress ([`Session::reserve`]).
+    reserved: usize,
     closed: bool,
+}
+
+/// Room for one engine in a [`Session`], held from before the engine is
+/// attached until [`Reservation::add`]: an attach finds the session full
+/// before it attaches anything, and nothing can fail once it has
+/// attached. Dropped unused, it gives the room back.
+pub(crate) struct Reservation<'a> {
+    session: &'a Session,
+    /// The slot's memory; `None` once added.
+    mem: Option<UniqueArc<MaybeUninit<Slot>>>,
+}
+
+impl Reservation<'_> {
+    /// Adds the engine attached with this room; returns its slot number.
+    /// `ESRCH` only if the session was closed meanwhile: the engine is
+    /// detached again, as the slot is dropped.
+    pub(crate) fn add(mut self, slot: Slot) -> Result<usize> {
+        let Some(mem) = self.mem.take() else {
+            return Err(EINVAL);
+        };
+        let slot: Arc<Slot> = mem.write(slot).into();
+        let mut inner = self.session.inner.lock();
+        inner.reserved -= 1;
+        if inner.closed {
+            return Err(ESRCH);
+        }
+        // `reserve` made room for every reservation: this cannot fail.
+        let pushed = inner.slots.push_within_capacity(slot);
+        match pushed {
+            Ok(()) => Ok(inner.slots.len() - 1),
+            Err(e) => {
+                // Detached outside the lock, as everywhere.
+                drop(inner);
+                drop(e);
+                Err(ENOMEM)
+            }
+        }
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if self.mem.is_some() {
+            self.session.inner.lock().reserved -= 1;
+        }
+    }
 }
 
 /// The engines of one control file.
@@ -72,7 +121,7 @@ impl Session {
         Arc::pin_init(
             pin_init!(Session {
                 inner <- kernel::new_mutex!(
-                    Slots { slots: KVec::new(), closed: false },
+                    Slots { slots: KVec::new(), reserved: 0, closed: false },
                     "utrace_session::inner"
                 ),
             }),
@@ -80,33 +129,33 @@ impl Session {
         )
     }
 
-    /// Adds an attached engine; returns its slot number. If the session
-    /// is closed (`ESRCH`), full (`ENOSPC`) or memory runs out, the engine
-    /// is detached again, as the slot is dropped.
-    pub(crate) fn add(&self, slot: Slot) -> Result<usize> {
-        let slot = Arc::new(slot, GFP_KERNEL)?;
+    /// Holds room for one engine: `ESRCH` once the session is closed,
+    /// `ENOSPC` when its engines and the rooms held already fill it,
+    /// `ENOMEM`.
+    pub(crate) fn reserve(&self) -> Result<Reservation<'_>> {
+        let mem = UniqueArc::<Slot>::new_uninit(GFP_KERNEL)?;
         let mut inner = self.inner.lock();
         if inner.closed {
             return Err(ESRCH);
         }
-        if inner.slots.len() >= MAX_SLOTS {
+        if inner.slots.len() + inner.reserved >= MAX_SLOTS {
             return Err(ENOSPC);
         }
-        inner.slots.push(slot, GFP_KERNEL)?;
-        Ok(inner.slots.len() - 1)
+        let room = inner.reserved + 1;
+        inner.slots.reserve(room, GFP_KERNEL)?;
+        inner.reserved = room;
+        Ok(Reservation {
+            session: self,
+            mem: Some(mem),
+        })
     }
 
-    /// Whether [`Session::add`] would find room: `ESRCH` once closed,
-    /// `ENOSPC` when full (`add` checks again).
-    pub(crate) fn check_room(&self) -> Result {
-        let inner = self.inner.lock();
-        if inner.closed {
-            Err(ESRCH)
-        } else if inner.slots.len() >= MAX_SLOTS {
-            Err(ENOSPC)
-        } else {
-            Ok(())
-        }
+    /// Adds an engine attached without a [`Reservation`]; returns its slot
+    /// number. If the session is closed (`ESRCH`), full (`ENOSPC`) or
+    /// memory runs out, the engine is detached again, as the slot is
+    /// dropped.
+    pub(crate) fn add(&self, slot: Slot) -> Result<usize> {
+        self.reserve()?.add(slot)
     }
 
     /// The engine in slot `n`: `EINVAL` if there is none.

@@ -9,7 +9,9 @@
  * program) and the naive one.  Then the control device's errors.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -479,6 +481,122 @@ static void control_errors(void)
 	close(fd);
 }
 
+/*
+ * The order of the attach errors (uapi/linux/utrace.h): the target before
+ * the rules, the rules before the file's room, the room before the answer
+ * is written back.  And the slots of a file with no following engine and
+ * none detached: 0, 1, 2, ..., a refused attach taking none.
+ */
+static void attach_errors_in_order(void)
+{
+	static const char good[] = "return getuid 1000", bad[] = "frobnicate";
+	struct utrace_vm_attach v = { .pid = 2, .rules = 8, .rules_len = 10 }, *ro;
+	struct utrace_strace_attach s = { 0 };
+	int fd = open("/dev/utrace", O_RDWR), status, slot = 0;
+	pid_t pid;
+	siginfo_t si;
+
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	/* The arguments come first. */
+	v.flags = 1U << 5;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
+	v.flags = 0;
+	/* Then the target, whatever the rules: a kernel thread... */
+	v.error = 77;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EPERM);
+	v.rules_len = 0;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EPERM);
+	v.rules = (unsigned long)bad;
+	v.rules_len = strlen(bad);
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EPERM);
+	CHECK(v.error == 77, "error %u written back for a target we may not attach to", v.error);
+	/* ... no such pid, a negative one, a zombie. */
+	v.rules = 8;
+	v.pid = 999999;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), ESRCH);
+	v.pid = -7;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+	v.pid = pid;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), ESRCH);
+	s.pid = pid;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), ESRCH);
+	waitpid(pid, NULL, 0);
+
+	/* A block we cannot write to: the target's EPERM still comes first. */
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (ro == MAP_FAILED)
+		return;
+	*ro = (struct utrace_vm_attach){ .pid = 2, .rules = (unsigned long)good,
+					 .rules_len = strlen(good) };
+	mprotect(ro, 4096, PROT_READ);
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, ro), EPERM);
+
+	/* As nobody: init is not ours, whatever the rules. */
+	pid = fork();
+	if (pid == 0) {
+		int nfd = open("/dev/utrace", O_RDWR);
+		struct utrace_vm_attach n = { .pid = 1, .rules = 8, .rules_len = 10 };
+
+		if (nfd < 0 || setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(ioctl(nfd, UTRACE_ATTACH_VM, &n) == -1 && errno == EPERM ? 0 : 1);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "nobody's VM attach to init with bad rules: status %#x, wanted EPERM", status);
+
+	/*
+	 * Fill the file with strace engines on a child that sleeps in pause():
+	 * slots 0, 1, 2, ..., and the refused attaches in between take none.
+	 */
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	s.pid = pid;
+	mprotect(ro, 4096, PROT_READ | PROT_WRITE);
+	ro->pid = pid;
+	mprotect(ro, 4096, PROT_READ);
+	for (int i = 0; i < 256; i++) {
+		long got = ioctl(fd, UTRACE_ATTACH_STRACE, &s);
+
+		if (got != slot) {
+			CHECK(0, "attach %d: slot %ld (%s), wanted %d", i, got, strerror(errno), slot);
+			break;
+		}
+		slot++;
+		if (i == 100) {
+			/* A refused VM attach: its answer cannot be written back. */
+			CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, ro), EFAULT);
+		}
+	}
+	/* Full: the target's errors still come first, then the rules'. */
+	s.pid = 2;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), EPERM);
+	s.pid = pid;
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_STRACE, &s), ENOSPC);
+	v = (struct utrace_vm_attach){ .pid = pid, .rules = 8, .rules_len = 10 };
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EFAULT);
+	v.rules = (unsigned long)bad;
+	v.rules_len = strlen(bad);
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), EINVAL);
+	CHECK(v.error == UTRACE_VM_MALFORMED, "error %u", v.error);
+	v.rules = (unsigned long)good;
+	v.rules_len = strlen(good);
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, &v), ENOSPC);
+	/* The room comes before the answer is written back. */
+	CHECK_ERRNO(ioctl(fd, UTRACE_ATTACH_VM, ro), ENOSPC);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	munmap(ro, 4096);
+	close(fd);
+}
+
 static void dropped_lines_are_counted_and_reported(void)
 {
 	static char buf[65536];
@@ -524,4 +642,5 @@ KTAP_MAIN("guest_engines",
 	  KTAP_CASE(file_caps_exec_gains_nothing_under_engines),
 	  KTAP_CASE(rejected_rules),
 	  KTAP_CASE(control_errors),
+	  KTAP_CASE(attach_errors_in_order),
 	  KTAP_CASE(dropped_lines_are_counted_and_reported))

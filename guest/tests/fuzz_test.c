@@ -6,7 +6,9 @@
  * Deterministic for a seed and an iteration count, both read from the
  * kernel command line (`make fuzz FUZZ_SEED=N FUZZ_ITERS=N` sets them):
  *
- *   utrace_ci.fuzz_seed=N    the generator's seed (FUZZ_DEFAULT_SEED)
+ *   utrace_ci.fuzz_seed=N    the generator's seed (FUZZ_DEFAULT_SEED); a
+ *                            list N,N,... runs every case once per seed,
+ *                            each seed a suite of its own, guest_fuzz_N
  *   utrace_ci.fuzz_iters=N   iterations of each case (FUZZ_DEFAULT_ITERS)
  *   utrace_ci.fuzz_trace=1   also write every operation to the kernel log,
  *                            so that a kernel report can be matched to it
@@ -31,9 +33,12 @@
  *    PTRACE_SYSVM's bits: clean errnos, a stopped tracee stays stopped,
  *    SIGKILL always ends it.
  *  - the ioctls of /dev/utrace-test and /dev/utrace (their uapi headers): the
- *    errno is one that the arguments allow, a successful attach returns
- *    the next slot (a failed one takes none), and once the files are closed
- *    the fuzzer and its children run as if nothing had been attached.
+ *    errno is one that the arguments allow, in the documented order of the
+ *    checks; a successful attach returns a slot the header allows (the
+ *    next one while a /dev/utrace file has no following engine and none
+ *    detached, else one no engine of the file still holds), a failed one
+ *    takes none; and once the files are closed the fuzzer and its children
+ *    run as if nothing had been attached.
  * Kernel reports (KASAN, lockdep, ...) and kmemleak fail the run through
  * qemu-ci/ktap.py.
  */
@@ -75,6 +80,10 @@
 #define KNOWN_BUG_VM_ATTACH_EFAULT_ATTACHES	0
 
 static uint64_t fuzz_seed = FUZZ_DEFAULT_SEED;
+/* The seeds of utrace_ci.fuzz_seed=N,N,... */
+#define MAX_SEEDS		64
+static uint64_t fuzz_seeds[MAX_SEEDS];
+static int fuzz_nseeds;
 static unsigned long fuzz_iters = FUZZ_DEFAULT_ITERS;
 static int fuzz_trace;
 static char cmdline_error[256];
@@ -107,6 +116,24 @@ static int parse_u64(const char *v, uint64_t *out)
 	return 0;
 }
 
+/* A seed or a list of seeds, N,N,...: 0 if all of it parses. */
+static int parse_seeds(const char *v)
+{
+	char buf[2048], *save, *w;
+	uint64_t x;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	fuzz_nseeds = 0;
+	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (fuzz_nseeds == MAX_SEEDS || parse_u64(w, &x))
+			return -1;
+		fuzz_seeds[fuzz_nseeds++] = x;
+	}
+	return fuzz_nseeds ? 0 : -1;
+}
+
 static void read_cmdline(void)
 {
 	char buf[4096], *save, *w;
@@ -126,8 +153,8 @@ static void read_cmdline(void)
 		const char *trace = knob(w, "fuzz_trace");
 		uint64_t x;
 
-		if (seed && !parse_u64(seed, &x))
-			fuzz_seed = x;
+		if (seed && !parse_seeds(seed))
+			fuzz_seed = fuzz_seeds[0];
 		else if (iters && !parse_u64(iters, &x) && x <= ULONG_MAX / 1000)
 			fuzz_iters = x;
 		else if (trace)
@@ -192,6 +219,7 @@ struct shared {
 	volatile unsigned long victim_loops;
 	volatile long victim_uid;
 	volatile unsigned long forker_loops;
+	volatile unsigned long victims_started;
 	char op[1024];
 };
 
@@ -2670,12 +2698,23 @@ static uid_t my_uid;
 
 static pid_t spawn_victim(int fork_loop)
 {
+	unsigned long started = sh->victims_started;
 	pid_t pid;
 
 	fflush(stdout);
 	pid = fork();
-	if (pid)
+	if (pid) {
+		/*
+		 * Not before the child is past fork(): an engine attached to it
+		 * earlier sees fork's exit in the child, and one that sets the
+		 * result would make it return as the parent, a second fuzzer.
+		 */
+		for (long end = now_ms() + 10000; pid > 0 &&
+		     sh->victims_started == started && now_ms() < end;)
+			sched_yield();
 		return pid;
+	}
+	__atomic_add_fetch(&sh->victims_started, 1, __ATOMIC_SEQ_CST);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Holding our device files would keep their engines attached. */
 	close_range(3, ~0U, 0);
@@ -3288,10 +3327,20 @@ static void test_device_ioctls_run(struct rng *r)
 #define UFILES 2
 #define USLOTS 256
 
+/*
+ * What uapi/linux/utrace.h promises of slots: a slot names its engine until
+ * the engine is detached, and no other engine of the file has the number
+ * meanwhile; a refused attach takes none; and while a file has no engine
+ * that follows children and none of its engines has been detached (!follow
+ * && !detached), its attaches without UTRACE_FOLLOW get 0, 1, 2, ...
+ * Nothing else: engines that follow children take slots we are not told,
+ * even during the attach that makes them follow.
+ */
 struct ufile {
 	int fd;
-	int n;
-	int follow;	/* engines that follow children take slots of their own */
+	int n;		/* one past the highest slot we were given */
+	int follow;	/* an engine of this file follows children */
+	int detached;	/* an engine of this file may have been detached */
 	int self_vm;	/* VM engines attached to us */
 	unsigned long long dropped;
 	struct {
@@ -3330,26 +3379,40 @@ static void u_dead(int task)
 {
 	for (int i = 0; i < UFILES; i++)
 		for (int k = 0; k < ufs[i].n && k < USLOTS; k++)
-			if (ufs[i].s[k].tgt == task)
+			if (ufs[i].s[k].tgt == task && ufs[i].s[k].alive) {
 				ufs[i].s[k].alive = 0;
+				ufs[i].detached = 1;
+			}
 }
 
-/* A successful attach: slot @ret of @f. */
+/* Whether slot @k of @f surely holds an engine still attached. */
+static int u_held(struct ufile *f, long k)
+{
+	/* The forker may die at any time: its engines with it. */
+	return k < f->n && k < USLOTS && f->s[k].alive && f->s[k].tgt != TG_FORKER;
+}
+
+/* A successful attach (@follow: with UTRACE_FOLLOW): slot @ret of @f. */
 static void u_attached(struct ufile *f, const char *what, long ret, int task, int vm,
 		       int follow)
 {
-	if (!f->follow)
-		EXPECT(ret == f->n, "%s: slot %ld, wanted %d (a failed attach took one?)",
-		       what, ret, f->n);
+	if (!f->follow && !f->detached && !follow)
+		EXPECT(ret == f->n, "%s: slot %ld, wanted %d: no engine of the file follows "
+		       "children or was detached (a failed attach took one?)", what, ret, f->n);
 	else
-		EXPECT(ret >= f->n, "%s: slot %ld below %d", what, ret, f->n);
-	if (ret >= f->n && ret < USLOTS) {
-		f->n = ret + 1;
+		EXPECT(ret >= 0 && !u_held(f, ret), "%s: slot %ld, which an engine still "
+		       "attached holds", what, ret);
+	if (ret >= 0 && ret < USLOTS) {
+		if (ret >= f->n)
+			f->n = ret + 1;
 		f->s[ret].tgt = task;
 		f->s[ret].alive = 1;
 		f->s[ret].vm = vm;
 	}
 	f->follow |= follow;
+	/* The forker may die at any time, and its engine is detached then. */
+	if (task == TG_FORKER)
+		f->detached = 1;
 }
 
 /* VM rules: what the parser must say of them. */
@@ -3519,20 +3582,25 @@ static void u_attach_strace(struct rng *r, struct ufile *f)
 	if ((t == TG_INIT || t == TG_MAIN) && a.flags == UTRACE_FOLLOW)
 		a.flags = 0;
 	p = place(r, &a, sizeof(a), &pk);
+	/* The header's order: block, arguments, target, room, the attach. */
+	may_ok = 0;
 	if (pk == P_BAD) {
 		want = EB(EFAULT);
+	} else if ((a.flags & ~UTRACE_FOLLOW) || a.reserved || a.string_max > 256) {
+		want = EB(EINVAL);
+	} else if (tgt_errs(t)) {
+		want = tgt_errs(t);
 	} else {
-		if ((a.flags & ~UTRACE_FOLLOW) || a.reserved || a.string_max > 256)
-			want |= EB(EINVAL);
-		want |= tgt_errs(t);
 		if (f->n >= USLOTS)
+			want = EB(ENOSPC);
+		may_ok = !want;
+		/* Followed children may have filled the file. */
+		if (f->follow)
 			want |= EB(ENOSPC);
+		/* The forker may be exiting, at the target's check or the attach. */
+		if (t == TG_FORKER)
+			want |= EB(ESRCH);
 	}
-	may_ok = !want;
-	if (t == TG_FORKER)
-		want |= EB(ESRCH);
-	if (f->follow)
-		want |= EB(ENOSPC);
 	snprintf(what, sizeof(what), "UTRACE_ATTACH_STRACE {%s %d, max %u, flags %#x, "
 		 "reserved %#x} at %#lx", tgt_names[t], a.pid, a.string_max, a.flags,
 		 a.reserved, p);
@@ -3599,34 +3667,44 @@ static void u_attach_vm(struct rng *r, struct ufile *f)
 	may_ok = 0;
 	/* Whether the kernel must write error and error_line back. */
 	writeback = 0;
+	/*
+	 * The header's order: block, arguments, target (before the rules are
+	 * read), rules, room, the answer written back, the attach.
+	 */
 	if (pk == P_BAD) {
 		want = EB(EFAULT);
 	} else if ((a.flags & ~UTRACE_FOLLOW) || a.reserved) {
 		want = EB(EINVAL);
-	} else if (a.rules_len == 0 || a.rules_len > 4096) {
-		want = pk == P_RO ? EB(EFAULT) : EB(EINVAL);
-		exp = (struct rules_exp){ 1, UTRACE_VM_NOT_TEXT, 0, EINVAL };
-		writeback = pk == P_OK;
-	} else if (tpk == P_BAD) {
-		want = EB(EFAULT);
-	} else if (!exp.known) {
-		want = EB(EINVAL) | EB(E2BIG) | EB(ENAMETOOLONG) | EB(EFAULT) | tgt_errs(t);
-		may_ok = !tgt_errs(t) && pk == P_OK;
-	} else if (exp.code) {
-		want = pk == P_RO ? EB(EFAULT) : EB(exp.err);
-		writeback = pk == P_OK;
-	} else {
+	} else if (tgt_errs(t)) {
 		want = tgt_errs(t);
-		if (f->n >= USLOTS)
-			want |= EB(ENOSPC);
-		if (!want && pk == P_RO)
-			want = EB(EFAULT);	/* the result cannot be written back */
-		may_ok = !want;
+	} else {
+		/* Followed children may have filled the file. */
+		errset room = f->n >= USLOTS || f->follow ? EB(ENOSPC) : 0;
+
+		if (a.rules_len == 0 || a.rules_len > 4096) {
+			want = pk == P_RO ? EB(EFAULT) : EB(EINVAL);
+			exp = (struct rules_exp){ 1, UTRACE_VM_NOT_TEXT, 0, EINVAL };
+			writeback = pk == P_OK;
+		} else if (tpk == P_BAD) {
+			want = EB(EFAULT);
+		} else if (!exp.known) {
+			want = EB(EINVAL) | EB(E2BIG) | EB(ENAMETOOLONG) | EB(EFAULT) | room;
+			may_ok = pk == P_OK && f->n < USLOTS;
+		} else if (exp.code) {
+			want = pk == P_RO ? EB(EFAULT) : EB(exp.err);
+			writeback = pk == P_OK;
+		} else if (f->n >= USLOTS) {
+			want = EB(ENOSPC);
+		} else {
+			want = room;
+			if (pk == P_RO)
+				want |= EB(EFAULT);	/* the answer cannot be written back */
+			may_ok = pk == P_OK;
+		}
+		/* The forker may be exiting, at the target's check or the attach. */
+		if (t == TG_FORKER)
+			want |= EB(ESRCH);
 	}
-	if (t == TG_FORKER)
-		want |= EB(ESRCH);
-	if (f->follow)
-		want |= EB(ENOSPC);
 	snprintf(what, sizeof(what), "UTRACE_ATTACH_VM {%s %d, len %u of %zu at %s, flags %#x, "
 		 "reserved %#x} at %#lx", tgt_names[t], a.pid, a.rules_len, len,
 		 tpk == P_OK ? "L" : "bad", a.flags, a.reserved, p);
@@ -3654,9 +3732,11 @@ static void u_attach_vm(struct rng *r, struct ufile *f)
 	}
 	/*
 	 * A refused attach attaches nothing: the next one gets the next slot.
-	 * (Not where children take slots of their own.)
+	 * (Only promised while no engine of the file follows children or was
+	 * detached.)
 	 */
-	if (ret == -1 && err == EFAULT && pk == P_RO && !f->follow && f->n < USLOTS - 1) {
+	if (ret == -1 && err == EFAULT && pk == P_RO && !f->follow && !f->detached &&
+	    f->n < USLOTS - 1) {
 		struct utrace_strace_attach s = { .pid = 0 };
 		long slot = ioctl(f->fd, UTRACE_ATTACH_STRACE, &s);
 
@@ -3790,6 +3870,8 @@ static void utrace_device_run(struct rng *r)
 			expect_ioctl(what, ret, errno, want, may_ok);
 			if (slot < (unsigned long)f->n && slot < USLOTS)
 				f->s[slot].alive = 0;
+			if (ret == 0)
+				f->detached = 1;
 			break;
 		case 3:
 			u_read(r, f);
@@ -3946,7 +4028,8 @@ static void everything_still_works(void)
 	run_case("everything_still_works", 7, still_works);
 }
 
-int main(void)
+/* Every case with the seed in fuzz_seed, as the KTAP suite @suite. */
+static int fuzz_one(const char *suite)
 {
 	static const struct ktap_case cases[] = {
 		KTAP_CASE(seed_and_iterations),
@@ -3960,12 +4043,40 @@ int main(void)
 		KTAP_CASE(everything_still_works),
 	};
 
-	read_cmdline();
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return 1;
 	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	setup_arenas();
 	tr.big_dirty = 1;
-	return ktap_run("guest_fuzz", cases, ARRAY_SIZE(cases));
+	return ktap_run(suite, cases, ARRAY_SIZE(cases));
+}
+
+int main(void)
+{
+	int failed = 0;
+
+	read_cmdline();
+	if (fuzz_nseeds <= 1)
+		return fuzz_one("guest_fuzz");
+	/* Several seeds: each in a process of its own, as if run alone. */
+	for (int i = 0; i < fuzz_nseeds; i++) {
+		int status;
+		pid_t pid;
+
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			char suite[64];
+
+			fuzz_seed = fuzz_seeds[i];
+			snprintf(suite, sizeof(suite), "guest_fuzz_%llu",
+				 (unsigned long long)fuzz_seed);
+			_exit(fuzz_one(suite));
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			failed = 1;
+	}
+	return failed;
 }

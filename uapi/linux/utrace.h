@@ -15,6 +15,41 @@
  * Order: engines attached later sit closer to user mode: at syscall entry
  * they are called first, at exit last.  To trace what a program sees under
  * a VM, attach the VM engine first and the strace engine second.
+ *
+ * Slots.  A successful attach returns its engine's slot in the file, the
+ * number UTRACE_DETACH takes.  Use the value returned; do not compute it:
+ * the engines UTRACE_FOLLOW attaches to children take slots of the same
+ * file (their numbers are not returned to anyone), and a child created
+ * while the attach that follows it is still in progress may take a number
+ * before the attach's own.  What holds:
+ *  - a slot names one engine, from the attach that returns it until that
+ *    engine is detached (UTRACE_DETACH, its task's death, or the file's
+ *    close); meanwhile no other engine of the file has that number;
+ *  - a refused attach takes no slot and attaches nothing;
+ *  - while a file has no engine attached with UTRACE_FOLLOW and none of
+ *    its engines has been detached, its attaches without UTRACE_FOLLOW get
+ *    0, 1, 2, ... in the order they succeed.
+ *
+ * Errors of both attaches, in the order they are checked (the first that
+ * applies is returned):
+ *  1. EFAULT: the argument block cannot be read.
+ *  2. EINVAL: an unknown flag, reserved != 0, string_max > 256.
+ *  3. The target: EINVAL for a negative pid, ESRCH for no such process,
+ *     EPERM if the caller may not attach to it (above) or it is a kernel
+ *     thread, ESRCH if it is exiting.  The target comes before anything
+ *     else is read from the caller's memory: a caller who may not attach
+ *     learns nothing more (not even whether its rules would parse), and
+ *     the kernel copies nothing for it.
+ *  4. UTRACE_ATTACH_VM, the rules: EINVAL if rules_len is 0 or > 4096,
+ *     EFAULT if the text cannot be read, EINVAL if it holds a NUL, then
+ *     the parser's EINVAL, E2BIG or ENAMETOOLONG.  error and error_line
+ *     say why (EFAULT if they cannot be written back).
+ *  5. ENOSPC: the file has no room for another engine.
+ *  6. UTRACE_ATTACH_VM: EFAULT if the answer (error 0) cannot be written
+ *     back.
+ *  7. The attach itself checks the target again (ESRCH if it started
+ *     exiting since step 3, EPERM if it exec'd a program the caller may
+ *     not trace), and may fail with ENOMEM.
  */
 #ifndef _UAPI_LINUX_UTRACE_H
 #define _UAPI_LINUX_UTRACE_H
