@@ -12,7 +12,9 @@
 #                 stock kernel: AB_PAIRS=N alternating boots (default 3)
 #   make ab       only that A/B
 #   make fuzz     only the in-guest fuzzer (guest_fuzz), longer:
-#                 FUZZ_SEED=N (default: a new one, printed) FUZZ_ITERS=N
+#                 FUZZ_SEED=N (default: a new one, printed) FUZZ_ITERS=N;
+#                 several seeds in one boot: FUZZ_SEEDS="N N ..." or
+#                 FUZZ_RUNS=N (N new seeds)
 #   make fmt      rustfmt the Rust code with the kernel's .rustfmt.toml
 #   make clippy   rebuild the utrace-rs crate under clippy (CLIPPY=1)
 #   make check-patches   scripts/checkpatch.pl on kernel-patches/
@@ -59,13 +61,20 @@ KSFT_BINS    := $(addprefix $(GUEST_BIN)/kselftest/ptrace/,$(KSFT_PTRACE))
 # Extra kernel command-line words for a run, e.g. utrace_ci.inject=fail.
 KARGS ?=
 
-# make fuzz: the seed, the iterations of each fuzzer case (make test runs
-# 700 with a fixed seed), and the guest's time limit for them (seconds).
+# make fuzz: the seeds (FUZZ_SEED, or a list FUZZ_SEEDS, or FUZZ_RUNS new
+# ones), the iterations of each fuzzer case (make test runs 700 with a fixed
+# seed), and the guest's time limit for one seed (seconds).
+FUZZ_RUNS ?= 1
+ifeq ($(origin FUZZ_SEEDS),undefined)
 ifeq ($(origin FUZZ_SEED),undefined)
-FUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+FUZZ_SEEDS := $(shell od -An -N$$((4 * $(FUZZ_RUNS))) -tu4 /dev/urandom)
+else
+FUZZ_SEEDS := $(FUZZ_SEED)
+endif
 endif
 FUZZ_ITERS   ?= 8000
 FUZZ_TIMEOUT ?= $(shell echo $$((300 + $(FUZZ_ITERS) / 5)))
+FUZZ_LIMIT   := $(shell echo $$(($(FUZZ_TIMEOUT) * $(words $(FUZZ_SEEDS)))))
 
 .PHONY: test-cold all setup kernel guest initramfs test demo bench fuzz fmt clippy check-patches clean distclean help
 .PHONY: _kernel _test _demo _bench _fuzz
@@ -158,18 +167,22 @@ _demo: _kernel initramfs
 	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(BUILD)/demo \
 		/dev/null utrace_ci.demo=1 $(KARGS)
 
-# Only /tests/fuzz_test, with the seed passed down (each make would draw
-# its own); the console is kept in $(BUILD)/fuzz.
+# Only /tests/fuzz_test, with the seeds passed down (each make would draw
+# its own); the console is kept in $(BUILD)/fuzz.  One seed is the suite
+# guest_fuzz; several run one after the other, each the suite guest_fuzz_N.
 fuzz:
-	$(call locked,_fuzz FUZZ_SEED=$(FUZZ_SEED))
+	$(call locked,_fuzz FUZZ_SEEDS="$(strip $(FUZZ_SEEDS))")
 
 _fuzz: _kernel initramfs
-	@mkdir -p $(BUILD)/fuzz && echo guest_fuzz > $(BUILD)/fuzz/expected-suites
-	@echo "fuzz: seed $(FUZZ_SEED), $(FUZZ_ITERS) iterations a case, limit $(FUZZ_TIMEOUT)s"
-	@UTRACE_TIMEOUT=$$(($(FUZZ_TIMEOUT) + 600)) bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) \
+	@mkdir -p $(BUILD)/fuzz
+	@if [ $(words $(FUZZ_SEEDS)) = 1 ]; then echo guest_fuzz; \
+	else for s in $(FUZZ_SEEDS); do printf 'guest_fuzz_%u\n' $$s; done; \
+	fi > $(BUILD)/fuzz/expected-suites
+	@echo "fuzz: seed$(if $(word 2,$(FUZZ_SEEDS)),s) $(FUZZ_SEEDS), $(FUZZ_ITERS) iterations a case, limit $(FUZZ_LIMIT)s"
+	@UTRACE_TIMEOUT=$$(($(FUZZ_LIMIT) + 600)) bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) \
 		$(INITRAMFS) $(BUILD)/fuzz $(BUILD)/fuzz/expected-suites utrace_ci.only=fuzz_test \
-		utrace_ci.fuzz_seed=$(FUZZ_SEED) utrace_ci.fuzz_iters=$(FUZZ_ITERS) \
-		utrace_ci.case_timeout=$(FUZZ_TIMEOUT) $(KARGS)
+		utrace_ci.fuzz_seed=$$(echo $(FUZZ_SEEDS) | tr ' ' ,) utrace_ci.fuzz_iters=$(FUZZ_ITERS) \
+		utrace_ci.case_timeout=$(FUZZ_LIMIT) $(KARGS)
 
 # The guest clock needs the host's TSC rate under TCG (else 4 ms ticks).
 HOST_TSC_KHZ = $(shell awk '/^cpu MHz/ { printf "%d", $$4 * 1000; exit }' /proc/cpuinfo)
