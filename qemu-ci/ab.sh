@@ -4,6 +4,9 @@
 # ab.sh - what the hooks cost a task with no engines: boots the stock and
 # the patched production kernels in turn (stock first, then alternating),
 # each running /usr/bin/syscall-ab, and compares them with qemu-ci/ab.py.
+# Then, for each kernel, the instructions of one getpid() round trip and
+# their TCG jump-cache aliasing (trace-syscall.sh, tcg_jmp_cache.py): the
+# part of the comparison that does not depend on the emulator's timing.
 #
 # Usage: ab.sh PATCHED_BZIMAGE STOCK_BZIMAGE INITRAMFS OUT_DIR PAIRS [KERNEL_ARGS...]
 set -euo pipefail
@@ -23,3 +26,9 @@ for i in $(seq 1 "$PAIRS"); do
 	done
 done
 python3 "$HERE/ab.py" "$OUT"
+for k in stock patched; do
+	img=$STOCK; [ $k = patched ] && img=$PATCHED
+	map=$(dirname "$img")/../../../System.map
+	bash "$HERE/trace-syscall.sh" "$img" "$map" "$INITRD" "$OUT/trace-$k.txt"
+done
+python3 "$HERE/tcg_jmp_cache.py" "$OUT/trace-stock.txt" "$OUT/trace-patched.txt"

@@ -9,7 +9,7 @@
 #   - rustc-web + rust-web-src (the kernel's rustc and the matching library
 #     source), clang/lld/llvm 19, libclang for bindgen;
 #   - qemu-system-x86, the kernel build dependencies and the guest userland
-#     (busybox-static, strace);
+#     (busybox-static, strace); gdb, for make bench's single-stepped trace;
 # and bindgen-cli from the Rust crate registry at a pinned version.  It ends
 # with the kernel's own `make rustavailable`, and fails naming what is missing.
 #
@@ -26,7 +26,7 @@ die() { echo "setup: error: $*" >&2; exit 1; }
 HOST_PKGS=(rustc-web rust-web-src rust-web-clippy clang-19 lld-19 llvm-19 libclang-19-dev
 	   qemu-system-x86 bc bison flex libelf-dev libssl-dev cpio kmod rsync
 	   python3 make gcc libc6-dev xz-utils git patch busybox-static strace
-	   ca-certificates)
+	   ca-certificates gdb)
 
 have_all() {
 	for p in "${HOST_PKGS[@]}" linux-source-7.2; do

@@ -12,11 +12,15 @@
  *
  * Output, on stdout: one "AB CALL ROUND NS" line per call and round, then
  * "AB-MEDIAN CALL NS" per call.
+ *
+ * `syscall-ab --spin SECONDS` only calls getpid() for that long, for
+ * qemu-ci/trace-syscall.sh to single-step one of the calls.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,9 +84,18 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	double ns[NCALLS][ROUNDS];
+
+	if (argc == 3 && !strcmp(argv[1], "--spin")) {
+		time_t end = time(NULL) + atoi(argv[2]);
+
+		while (time(NULL) < end)
+			for (int i = 0; i < 100000; i++)
+				syscall(SYS_getpid);
+		return 0;
+	}
 
 	zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 	if (zero_fd < 0) {
