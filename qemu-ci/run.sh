@@ -33,6 +33,12 @@ echo "qemu: exited with status $rc after ${elapsed}s"
 status=ok
 [ $rc = 124 ] || [ $rc = 137 ] && status=timeout
 [ $status = ok ] && [ $rc != 0 ] && status="qemu-error-$rc"
+# The guest must run on the CPUs asked for: races need two.
+cpus=${UTRACE_SMP:-2}
+if [ $status = ok ] && [ "$cpus" -gt 1 ] &&
+   ! grep -q "smp: Brought up [0-9]* nodes\?, $cpus CPUs" "$OUT/console.log"; then
+	status="guest-saw-fewer-than-$cpus-cpus"
+fi
 if [ -n "${UTRACE_DEMO:-}" ]; then
 	# The walk-through itself, then the same check for kernel reports.
 	grep -v '^UTRACE-CI' "$OUT/results.log"
