@@ -3,9 +3,11 @@
 //! Who may attach engines to whom: ptrace's rules, and exec's lock.
 //!
 //! Every interface that lets user space attach an engine to a task goes
-//! through [`with_attach_target`]. Attaching to oneself is always allowed
-//! (an engine can do nothing to a task that the task cannot do to itself
-//! with ptrace's help). Any other target must pass
+//! through [`with_attach_target`] (a pid) or [`with_attach_task`] (the task
+//! an earlier [`attach_target`] looked up and checked: a pid is resolved
+//! once, so an attach never lands on a task that reused it). Attaching to
+//! oneself is always allowed (an engine can do nothing to a task that the
+//! task cannot do to itself with ptrace's help). Any other target must pass
 //! `ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS)`: the same uid / gid
 //! checks, `CAP_SYS_PTRACE`, dumpability and LSM hooks (Yama's
 //! ptrace_scope among them) as `PTRACE_ATTACH`.
@@ -93,29 +95,43 @@ fn check_target(task: &Task) -> Result {
     policy::check_target(policy::TargetState { kthread, exiting })
 }
 
-/// The error [`with_attach_target`] would give for `pid` now, if any:
-/// `EINVAL` for a negative pid, then `ESRCH`, `EPERM` as there.
+/// The task with `pid` (`0`: the caller), if the caller may attach engines
+/// to it now: `EINVAL` for a negative pid, then `ESRCH`, `EPERM` as in
+/// [`with_attach_target`].
 ///
 /// For interfaces that check the target before they read anything else
 /// from the caller's memory: a caller who may not attach learns nothing
 /// more, and nothing is copied for it. It is only an early answer: the
-/// attach checks again, under the target's exec lock.
-pub fn check_attach_target(pid: i32) -> Result {
+/// attach ([`with_attach_task`], given this very task, never the pid
+/// again) checks again, under the target's exec lock. The reference keeps
+/// the task, not its pid: if the task dies and its pid is reused
+/// meanwhile, the attach fails with `ESRCH` and the new owner of the pid is
+/// never touched.
+pub fn attach_target(pid: i32) -> Result<ARef<Task>> {
     let task = lookup(pid)?;
-    check_target(&task)
+    check_target(&task)?;
+    Ok(task)
+}
+
+/// Runs `attach` on `task`, if the caller may attach engines to it, with
+/// exec held off: `EPERM` if ptrace's rules forbid it (now) or it is a
+/// kernel thread, `ESRCH` if it is exiting or dead, `ERESTARTNOINTR` if a
+/// signal interrupts the wait for an exec. The attach itself checks the
+/// last two again (the task may start exiting meanwhile).
+pub fn with_attach_task<R>(task: &Task, attach: impl FnOnce(&Task) -> Result<R>) -> Result<R> {
+    let _exec = ExecGuard::lock(task)?;
+    check_target(task)?;
+    attach(task)
 }
 
 /// Runs `attach` on the task with `pid` (`0`: the caller), if the caller
 /// may attach engines to it, with exec held off.
 ///
-/// `EINVAL` for a negative pid, `ESRCH` if there is no such task, `EPERM`
-/// if ptrace's rules forbid it or it is a kernel thread, `ESRCH` if it is
-/// exiting, `ERESTARTNOINTR` if a signal interrupts the wait for an exec.
-/// The attach itself checks the last two again (the task may start
-/// exiting meanwhile).
+/// `EINVAL` for a negative pid, `ESRCH` if there is no such task, then as
+/// [`with_attach_task`]. The pid is resolved once, here: an interface that
+/// checked the target earlier ([`attach_target`]) passes that task to
+/// [`with_attach_task`] instead of its pid.
 pub fn with_attach_target<R>(pid: i32, attach: impl FnOnce(&Task) -> Result<R>) -> Result<R> {
     let task = lookup(pid)?;
-    let _exec = ExecGuard::lock(&task)?;
-    check_target(&task)?;
-    attach(&task)
+    with_attach_task(&task, attach)
 }

@@ -111,8 +111,9 @@ impl ControlFile {
         if a.flags & !FOLLOW != 0 || a.reserved != 0 || a.string_max as usize > STRING_MAX_LIMIT {
             return Err(EINVAL);
         }
-        // The order of the errors is the uapi header's.
-        access::check_attach_target(a.pid)?;
+        // The order of the errors is the uapi header's. The task checked
+        // here is the one attached to: its pid is not looked up again.
+        let task = access::attach_target(a.pid)?;
         let string_max = match a.string_max {
             0 => DEFAULT_STRING_MAX,
             n => n as usize,
@@ -120,7 +121,9 @@ impl ControlFile {
         let room = self.session.reserve()?;
         let engine = StraceEngine::new(self.out.clone(), string_max, self.follow(a.flags), None)?;
         let engine = Arc::pin_init(engine, GFP_KERNEL)?;
-        let handle = access::with_attach_target(a.pid, |task| {
+        #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+        super::test_device::attach_delay();
+        let handle = access::with_attach_task(&task, |task| {
             Attach::new(engine)
                 .events(STRACE_EVENTS)
                 .attach_to_task(task)
@@ -138,8 +141,9 @@ impl ControlFile {
         }
         // The order of the errors is the uapi header's: the target before
         // the rules, so that a caller who may not attach to it gets EPERM
-        // whatever it passed, and nothing is copied for it.
-        access::check_attach_target(a.pid)?;
+        // whatever it passed, and nothing is copied for it. The task checked
+        // here is the one attached to: its pid is not looked up again.
+        let task = access::attach_target(a.pid)?;
         let mut text = KVec::new();
         let parsed = if len == 0 || len > MAX_RULES_TEXT {
             Err((VM_NOT_TEXT, 0, EINVAL))
@@ -169,7 +173,9 @@ impl ControlFile {
         a.error = 0;
         a.error_line = 0;
         writer.write(&a)?;
-        let handle = access::with_attach_target(a.pid, |task| {
+        #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+        super::test_device::attach_delay();
+        let handle = access::with_attach_task(&task, |task| {
             Attach::new(engine)
                 .events(VmEngine::EVENTS)
                 .attach_to_task(task)

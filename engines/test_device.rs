@@ -7,6 +7,10 @@
 //! of a slot reaches engine-core and gets its `ESRCH`) and one log; closing
 //! the file detaches them and waits for any running callback. Targets are
 //! looked up with engine-core's access rules (ptrace's).
+//!
+//! It also arms the test hook of `/dev/utrace`'s attaches
+//! ([`attach_delay`]): a delay between the check of the target and the
+//! attach, the window a race test needs to hit.
 
 use super::test_engine::{new_log, Action, Log, Record, TestEngine};
 use crate::engine_core::{access, Attach, EngineHandle, Events, Match, StopState};
@@ -15,6 +19,7 @@ use kernel::fs::File;
 use kernel::ioctl::{_IO, _IOW, _IOWR};
 use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
+use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::{Arc, Mutex};
 use kernel::transmute::{AsBytes, FromBytes};
 use kernel::uaccess::{UserPtr, UserSlice};
@@ -80,6 +85,28 @@ const REPORT: u32 = _IO(IOC_MAGIC, 10);
 const SINGLESTEP: u32 = _IO(IOC_MAGIC, 11);
 const BLOCKSTEP: u32 = _IO(IOC_MAGIC, 12);
 const STOPPED: u32 = _IO(IOC_MAGIC, 13);
+const ATTACH_DELAY: u32 = _IO(IOC_MAGIC, 14);
+const ATTACH_DELAYED: u32 = _IO(IOC_MAGIC, 15);
+
+/// The longest [`attach_delay`] one can arm, in milliseconds.
+const MAX_ATTACH_DELAY_MS: usize = 10_000;
+/// The armed delay of the next `/dev/utrace` attach (ms, 0: none).
+static ATTACH_DELAY_MS: Atomic<u32> = Atomic::new(0);
+/// How many attaches have entered an armed delay since boot.
+static ATTACH_DELAYS: Atomic<u32> = Atomic::new(0);
+
+/// The test hook of `/dev/utrace`'s attaches, called after the target was
+/// checked (and the rules copied) and before the attach: if a delay was
+/// armed (`UTRACE_TEST_ATTACH_DELAY`), the first attach to get here sleeps
+/// that long, after counting itself (`UTRACE_TEST_ATTACH_DELAYED`). Only
+/// in kernels with this device.
+pub(crate) fn attach_delay() {
+    let ms = ATTACH_DELAY_MS.xchg(0, Relaxed);
+    if ms != 0 {
+        ATTACH_DELAYS.fetch_add(1, Relaxed);
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
+    }
+}
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -212,6 +239,15 @@ impl MiscDevice for TestFile {
             REPORT => me.with_slot(arg, |h| h.request_report()),
             SINGLESTEP => me.with_slot(arg, |h| h.resume_step(false)),
             BLOCKSTEP => me.with_slot(arg, |h| h.resume_step(true)),
+            ATTACH_DELAY => {
+                if arg > MAX_ATTACH_DELAY_MS {
+                    return Err(EINVAL);
+                }
+                // At most MAX_ATTACH_DELAY_MS: fits the u32.
+                ATTACH_DELAY_MS.store(arg as u32, Relaxed);
+                Ok(0)
+            }
+            ATTACH_DELAYED => Ok(ATTACH_DELAYS.load(Relaxed) as isize),
             STOPPED => {
                 let slots = me.slots.lock();
                 let h = slots.get(arg).ok_or(EINVAL)?;

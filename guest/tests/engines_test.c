@@ -9,6 +9,7 @@
  * program) and the naive one.  Then the control device's errors.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -19,6 +20,7 @@
 #include <linux/capability.h>
 #include <linux/utrace.h>
 #include "ktap.h"
+#include "utrace_test_dev.h"
 
 static char out[65536], err[65536];
 
@@ -597,6 +599,104 @@ static void attach_errors_in_order(void)
 	close(fd);
 }
 
+struct vm_attach_job {
+	int fd;
+	struct utrace_vm_attach v;
+	long ret;
+	int err;
+};
+
+static void *vm_attach_thread(void *p)
+{
+	struct vm_attach_job *j = p;
+
+	errno = 0;
+	j->ret = ioctl(j->fd, UTRACE_ATTACH_VM, &j->v);
+	j->err = errno;
+	return NULL;
+}
+
+/* clone3's argument, as far as set_tid (<linux/sched.h> clashes with glibc's). */
+struct clone3_args {
+	__u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	__u64 set_tid, set_tid_size;
+};
+
+/*
+ * An attach lands on the task whose pid was checked, or on nothing: the
+ * target is checked (step 3 of the header), then dies, is reaped and its
+ * pid is taken by a new process (clone3 with set_tid, as root) while the
+ * attach sleeps in the test device's delay, before step 7.  The attach
+ * must fail with ESRCH, and the new process must not get the engine (its
+ * getuid() stays 0, not the rules' 4242).
+ */
+static void attach_never_lands_on_a_reused_pid(void)
+{
+	static const char rules[] = "return getuid 4242";
+	struct vm_attach_job j = { .ret = -2 };
+	int tfd = utd_open(), go[2], res[2], delayed, threaded;
+	struct clone3_args ca = { .exit_signal = SIGCHLD, .set_tid_size = 1 };
+	uid_t uid = (uid_t)-1;
+	pthread_t th;
+	pid_t c, b;
+
+	j.fd = open("/dev/utrace", O_RDWR);
+	CHECK(j.fd >= 0, "open: %s", strerror(errno));
+	if (j.fd < 0 || tfd < 0 || pipe(go) || pipe(res))
+		return;
+	c = fork();
+	if (c == 0) {
+		alarm(30);
+		pause();
+		_exit(0);
+	}
+	j.v = (struct utrace_vm_attach){ .pid = c, .rules = (unsigned long)rules,
+					 .rules_len = strlen(rules) };
+	delayed = ioctl(tfd, UTRACE_TEST_ATTACH_DELAYED, 0);
+	CHECK(ioctl(tfd, UTRACE_TEST_ATTACH_DELAY, 3000) == 0, "arm the delay: %s", strerror(errno));
+	threaded = pthread_create(&th, NULL, vm_attach_thread, &j) == 0;
+	CHECK(threaded, "pthread_create");
+	/* The attach is in the window once it counted itself. */
+	for (int i = 0; i < 5000 && ioctl(tfd, UTRACE_TEST_ATTACH_DELAYED, 0) == delayed; i++)
+		usleep(1000);
+	CHECK(ioctl(tfd, UTRACE_TEST_ATTACH_DELAYED, 0) == delayed + 1,
+	      "the attach never reached the delay");
+	kill(c, SIGKILL);
+	CHECK(waitpid(c, NULL, 0) == c, "reap the target: %s", strerror(errno));
+	ca.set_tid = (unsigned long)&c;
+	b = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (b == 0) {
+		char x;
+
+		alarm(30);
+		close(go[1]);
+		if (read(go[0], &x, 1) != 1)
+			_exit(100);
+		uid = syscall(SYS_getuid);
+		_exit(write(res[1], &uid, sizeof(uid)) == sizeof(uid) ? 0 : 101);
+	}
+	close(go[0]);
+	close(res[1]);
+	CHECK(b == c, "clone3 with set_tid %d: %ld (%s)", c, (long)b, strerror(errno));
+	if (threaded)
+		pthread_join(th, NULL);
+	if (b > 0) {
+		CHECK(write(go[1], "g", 1) == 1, "release the new process");
+		CHECK(read(res[0], &uid, sizeof(uid)) == sizeof(uid), "its getuid()");
+		waitpid(b, NULL, 0);
+	}
+	CHECK(j.ret == -1 && j.err == ESRCH,
+	      "the attach to the reaped target returned %ld (%s), wanted ESRCH", j.ret,
+	      strerror(j.err));
+	CHECK(uid == 0, "the new process with the reaped target's pid %d: getuid() = %d, wanted 0 "
+	      "(the engine landed on it)", c, (int)uid);
+	ioctl(tfd, UTRACE_TEST_ATTACH_DELAY, 0);
+	close(go[1]);
+	close(res[0]);
+	close(j.fd);
+	close(tfd);
+}
+
 static void dropped_lines_are_counted_and_reported(void)
 {
 	static char buf[65536];
@@ -643,4 +743,5 @@ KTAP_MAIN("guest_engines",
 	  KTAP_CASE(rejected_rules),
 	  KTAP_CASE(control_errors),
 	  KTAP_CASE(attach_errors_in_order),
+	  KTAP_CASE(attach_never_lands_on_a_reused_pid),
 	  KTAP_CASE(dropped_lines_are_counted_and_reported))

@@ -49,7 +49,10 @@
  *     back.
  *  7. The attach itself checks the target again (ESRCH if it started
  *     exiting since step 3, EPERM if it exec'd a program the caller may
- *     not trace), and may fail with ENOMEM.
+ *     not trace), and may fail with ENOMEM.  It attaches to the process
+ *     step 3 found, never to another one: the pid is looked up once, so
+ *     if that process died meanwhile the answer is ESRCH, even when its
+ *     pid already names a new process (which gets no engine).
  */
 #ifndef _UAPI_LINUX_UTRACE_H
 #define _UAPI_LINUX_UTRACE_H

@@ -144,5 +144,14 @@ struct utrace_test_read {
 #define UTRACE_TEST_BLOCKSTEP	_IO(UTRACE_TEST_IOC_MAGIC, 12)
 /* Argument: the slot.  Returns 1 if the task is parked in a stop, else 0. */
 #define UTRACE_TEST_STOPPED	_IO(UTRACE_TEST_IOC_MAGIC, 13)
+/*
+ * Race tests of /dev/utrace.  Argument: milliseconds, by value, at most
+ * 10000 (0 disarms).  The next /dev/utrace attach sleeps that long between
+ * its check of the target (step 3 of <linux/utrace.h>) and the attach
+ * (step 7); one attach only.
+ */
+#define UTRACE_TEST_ATTACH_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 14)
+/* Returns how many attaches have entered an armed delay since boot. */
+#define UTRACE_TEST_ATTACH_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 15)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
