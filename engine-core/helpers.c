@@ -8,6 +8,7 @@
 #include <linux/entry-common.h>
 #include <linux/sched.h>
 #include <linux/ptrace.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -318,4 +319,17 @@ unsigned int utrace_helper_step_support(void)
 {
 	return (arch_has_single_step() ? 1 : 0) |
 	       (arch_has_block_step() ? 2 : 0);
+}
+
+/*
+ * Whether the VM engine may print its warning about a followed child left
+ * outside the VM now: printk's default rate limit (10 in 5 s), since any
+ * user can make children fail that way (a file's 256 attaches used up).
+ */
+bool utrace_helper_vm_follow_warn_ratelimit(void)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
+	return __ratelimit(&rs);
 }

@@ -48,6 +48,7 @@ int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);
 int utrace_helper_kick(struct task_struct *task, bool interrupt);
 void utrace_helper_set_step(int how);
 unsigned int utrace_helper_step_support(void);
+bool utrace_helper_vm_follow_warn_ratelimit(void);
 
 /* Implemented in Rust (dispatch.rs). */
 bool utrace_signal_wanted(unsigned int class);

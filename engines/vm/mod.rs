@@ -31,6 +31,11 @@ use kernel::sync::Mutex;
 use kernel::task::Task;
 use rules::{rewrite_path, PATH_MAX};
 
+extern "C" {
+    /// engine-core/helpers.c: whether the follow warning may print now.
+    fn utrace_helper_vm_follow_warn_ratelimit() -> bool;
+}
+
 /// x86_64 `uname`, `execve`, `execveat`.
 const NR_UNAME: i64 = 63;
 const NR_EXECVE: i64 = 59;
@@ -161,10 +166,16 @@ impl Engine for VmEngine {
         })
         .and_then(|handle| session.add(Slot::Vm(handle)));
         if let Err(e) = attached {
-            pr_warn!(
-                "utrace vm: a child was not put in the VM: errno {}\n",
-                -e.to_errno()
-            );
+            // Rate-limited: any user can make this fail at every fork (a
+            // file's 256 attaches used up, issue 24) and flood the log.
+            // SAFETY: the helper only uses its own static rate-limit state.
+            if unsafe { utrace_helper_vm_follow_warn_ratelimit() } {
+                pr_warn!(
+                    "utrace vm: child {} was not put in the VM: errno {}\n",
+                    clone.child().pid(),
+                    -e.to_errno()
+                );
+            }
         }
         Resume::Resume
     }

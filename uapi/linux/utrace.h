@@ -5,7 +5,15 @@
  * Each open file owns the engines it attached, and those they attached to
  * followed children (until it is closed, or the engine is detached, or the
  * traced task dies), and one trace buffer all its strace engines write to.
- * At most 256 engines per file.
+ *
+ * Limit: 256 attaches per file over its whole lifetime, the engines
+ * UTRACE_FOLLOW attaches to children included.  A slot is never given back:
+ * detaching an engine, or its task's death, does not make room (until
+ * freed slots land, issue 24).  Once 256 are used, an attach fails with
+ * ENOSPC, and a followed child gets no engine: under strace it runs
+ * untraced and the trace says "<utrace: pid N not followed: errno 28>";
+ * under a VM it runs outside the VM and the kernel log says so
+ * (rate-limited).
  *
  * Targets: pid 0 is the caller; any other pid (in the caller's pid
  * namespace) must be a process the caller may PTRACE_ATTACH to (same
