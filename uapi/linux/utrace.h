@@ -52,15 +52,28 @@
  *     EFAULT if the text cannot be read, EINVAL if it holds a NUL, then
  *     the parser's EINVAL, E2BIG or ENAMETOOLONG.  error and error_line
  *     say why (EFAULT if they cannot be written back).
- *  5. ENOSPC: the file has no room for another engine.
+ *  5. ENOSPC: the file has no room for another engine (see Limit).
  *  6. UTRACE_ATTACH_VM: EFAULT if the answer (error 0) cannot be written
  *     back.
- *  7. The attach itself checks the target again (ESRCH if it started
- *     exiting since step 3, EPERM if it exec'd a program the caller may
- *     not trace), and may fail with ENOMEM.  It attaches to the process
- *     step 3 found, never to another one: the pid is looked up once, so
- *     if that process died meanwhile the answer is ESRCH, even when its
- *     pid already names a new process (which gets no engine).
+ *  7. The attach itself checks the target again, under its exec lock:
+ *     ESRCH if it is exiting or dead by now, EPERM if the caller may no
+ *     longer attach to it: anything since step 3 that makes ptrace's check
+ *     fail, such as an exec of a set-uid, set-gid or file-capability
+ *     program, a change of its credentials (setresuid(), setgroups()...)
+ *     or prctl(PR_SET_DUMPABLE, 0).  It attaches to the process step 3
+ *     found, never to another one: the pid is looked up once, so if that
+ *     process died meanwhile the answer is ESRCH, even when its pid
+ *     already names a new process (which gets no engine).
+ * ENOMEM may come from any step from 4 on (each allocates: the rules'
+ * copy, the file's room, the engine, the attach), and changes nothing:
+ * nothing is attached and no slot is taken.
+ * UTRACE_ATTACH_VM writes error and error_line back only at step 4 (the
+ * reason) and step 6 (0 and 0): after an error of steps 1-3 or 5 they are
+ * as the caller left them, and an attach refused at step 7 (ESRCH, EPERM,
+ * ENOMEM) has already written back error = 0.  Only the return value says
+ * whether an engine was attached.
+ * A signal that arrives while step 7 waits for an exec of the target to
+ * finish restarts the call (it never fails with EINTR).
  */
 #ifndef _UAPI_LINUX_UTRACE_H
 #define _UAPI_LINUX_UTRACE_H
@@ -115,7 +128,14 @@ struct utrace_read {
 /* Each returns the new engine's slot in this file (>= 0). */
 #define UTRACE_ATTACH_STRACE	_IOW(UTRACE_IOC_MAGIC, 1, struct utrace_strace_attach)
 #define UTRACE_ATTACH_VM	_IOWR(UTRACE_IOC_MAGIC, 2, struct utrace_vm_attach)
-/* Argument: the slot, by value.  ESRCH if already detached. */
+/*
+ * Argument: the slot, by value.  Detaches the engine and waits until no
+ * callback of it is running.  EINVAL if the file has no such slot, ESRCH
+ * if it is already detached (UTRACE_DETACH, or its task died), EALREADY
+ * while its task's death is being reported (the engine is detached when
+ * that report ends), ERESTARTSYS (EINTR to a handler without SA_RESTART)
+ * if a signal interrupts the wait: the engine is detached all the same.
+ */
 #define UTRACE_DETACH		_IO(UTRACE_IOC_MAGIC, 3)
 /* Takes trace text out of the buffer; got = 0 when it is empty. */
 #define UTRACE_READ		_IOWR(UTRACE_IOC_MAGIC, 4, struct utrace_read)
