@@ -14,7 +14,8 @@
 #   make fuzz     only the in-guest fuzzer (guest_fuzz), longer:
 #                 FUZZ_SEED=N (default: a new one, printed) FUZZ_ITERS=N;
 #                 several seeds in one boot: FUZZ_SEEDS="N N ..." or
-#                 FUZZ_RUNS=N (N new seeds)
+#                 FUZZ_RUNS=N (N new seeds), at most 64; the command
+#                 line beats the environment
 #   make fmt      rustfmt the Rust code with the kernel's .rustfmt.toml
 #   make clippy   rebuild the utrace-rs crate under clippy (CLIPPY=1)
 #   make check-patches   scripts/checkpatch.pl on kernel-patches/
@@ -64,13 +65,34 @@ KARGS ?=
 # make fuzz: the seeds (FUZZ_SEED, or a list FUZZ_SEEDS, or FUZZ_RUNS new
 # ones), the iterations of each fuzzer case (make test runs 700 with a fixed
 # seed), and the guest's time limit for one seed (seconds).
+#
+# The command line beats the environment: `make fuzz FUZZ_SEED=N` fuzzes N
+# even with a FUZZ_SEEDS or FUZZ_RUNS in the environment (CI prints the
+# seed it passes on the command line).  Among the environment's, FUZZ_SEEDS
+# comes before FUZZ_SEED, FUZZ_RUNS last.  At most FUZZ_MAX_SEEDS (64)
+# seeds in one boot: fuzz_test.c takes no more (MAX_SEEDS in its
+# parse_seeds); make fuzz refuses a longer list.  The sub-make of `fuzz`
+# gets the list resolved here, as FUZZ_RESOLVED.
+FUZZ_MAX_SEEDS := 64
 FUZZ_RUNS ?= 1
-ifeq ($(origin FUZZ_SEEDS),undefined)
-ifeq ($(origin FUZZ_SEED),undefined)
-FUZZ_SEEDS := $(shell od -An -N$$((4 * $(FUZZ_RUNS))) -tu4 /dev/urandom)
-else
+fuzz_cmdline = $(filter command line,$(origin $(1)))
+fuzz_draw = $(shell od -An -N$$((4 * $(1))) -tu4 /dev/urandom)
+ifdef FUZZ_RESOLVED
+override FUZZ_SEEDS := $(FUZZ_RESOLVED)
+else ifneq ($(and $(call fuzz_cmdline,FUZZ_SEED),$(call fuzz_cmdline,FUZZ_SEEDS)),)
+$(error give FUZZ_SEED=N or FUZZ_SEEDS="N N ...", not both)
+else ifneq ($(call fuzz_cmdline,FUZZ_SEED),)
+override FUZZ_SEEDS := $(FUZZ_SEED)
+else ifneq ($(call fuzz_cmdline,FUZZ_SEEDS),)
+# as given
+else ifneq ($(call fuzz_cmdline,FUZZ_RUNS),)
+override FUZZ_SEEDS := $(call fuzz_draw,$(FUZZ_RUNS))
+else ifneq ($(origin FUZZ_SEEDS),undefined)
+# from the environment
+else ifneq ($(origin FUZZ_SEED),undefined)
 FUZZ_SEEDS := $(FUZZ_SEED)
-endif
+else
+FUZZ_SEEDS := $(call fuzz_draw,$(FUZZ_RUNS))
 endif
 FUZZ_ITERS   ?= 8000
 FUZZ_TIMEOUT ?= $(shell echo $$((300 + $(FUZZ_ITERS) / 5)))
@@ -171,7 +193,9 @@ _demo: _kernel initramfs
 # its own); the console is kept in $(BUILD)/fuzz.  One seed is the suite
 # guest_fuzz; several run one after the other, each the suite guest_fuzz_N.
 fuzz:
-	$(call locked,_fuzz FUZZ_SEEDS="$(strip $(FUZZ_SEEDS))")
+	$(if $(strip $(FUZZ_SEEDS)),,$(error make fuzz: no seed (FUZZ_SEEDS is empty)))
+	$(if $(wordlist 2,99999,$(wordlist $(FUZZ_MAX_SEEDS),99999,$(FUZZ_SEEDS))),$(error make fuzz: $(words $(FUZZ_SEEDS)) seeds; at most $(FUZZ_MAX_SEEDS) in one boot (fuzz_test.c's limit): split the list over several runs))
+	$(call locked,_fuzz FUZZ_RESOLVED="$(strip $(FUZZ_SEEDS))")
 
 _fuzz: _kernel initramfs
 	@mkdir -p $(BUILD)/fuzz
