@@ -26,7 +26,9 @@ import sys
 KERNEL_REPORTS = [
     (r"WARNING: ", "kernel WARNING"),
     (r"\bBUG: ", "kernel BUG (KASAN, KFENCE, atomic sleep, ...)"),
-    (r"\bOops\b|general protection fault|Unable to handle", "kernel oops"),
+    # "traps: PROG[PID] general protection fault ip:..." is a user process's
+    # fault, which the kernel only logs (a fuzzed tracee may well take one).
+    (r"\bOops\b|^(?!traps: ).*general protection fault|Unable to handle", "kernel oops"),
     (r"Kernel panic", "kernel panic"),
     (r"possible (recursive|circular) locking|inconsistent lock state|"
      r"lock held when returning|suspicious RCU usage|bad unlock balance",

@@ -821,7 +821,11 @@ static void tracee_shadows(void)
 			memcpy(r->shadow, text_pristine + (r->base - (unsigned long)fuzz_text),
 			       r->size);
 		else if (r == rBIG) {
-			if (tr.big_dirty)
+			/*
+			 * Touched but not verified (the old tracee died first):
+			 * the shadow is the old tracee's, not the new one's.
+			 */
+			if (tr.big_dirty || r->touched)
 				memcpy(r->shadow, big_pristine, r->size);
 		} else
 			fill_pattern(r->shadow, r->base, r->size, tr.gen);
@@ -942,13 +946,17 @@ static void verify_memory(int maybe_gone)
 		if (r->side != TRACEE)
 			continue;
 		if (r->kind == R_HOLE) {
+			/* Read once: a resumed tracee may die between two reads. */
+			int got, e;
 			char c;
 
-			if (tracee_read(r->base, &c, 1) && errno == ESRCH && maybe_gone)
+			got = tracee_read(r->base, &c, 1);
+			e = errno;
+			if (got && e == ESRCH && maybe_gone)
 				break;
-			if (tracee_read(r->base, &c, 1) == 0 || errno != EFAULT)
+			if (got == 0 || e != EFAULT)
 				FAIL("tracee guard page %s is readable (or %s)", r->name,
-				     strerror(errno));
+				     strerror(e));
 			continue;
 		}
 		if (!r->shadow || (r->kind == R_DATA && !r->touched))
@@ -2705,19 +2713,22 @@ static pid_t spawn_victim(int fork_loop)
 	pid = fork();
 	if (pid) {
 		/*
-		 * Not before the child is past fork(): an engine attached to it
-		 * earlier sees fork's exit in the child, and one that sets the
-		 * result would make it return as the parent, a second fuzzer.
+		 * Not before the child is past fork(), nor before it has closed
+		 * our device files: an engine attached to it earlier sees fork's
+		 * exit in the child, and one that sets the result would make it
+		 * return as the parent, a second fuzzer; and a file it still
+		 * holds is not released when we close it, nor its engines
+		 * detached.
 		 */
 		for (long end = now_ms() + 10000; pid > 0 &&
 		     sh->victims_started == started && now_ms() < end;)
 			sched_yield();
 		return pid;
 	}
-	__atomic_add_fetch(&sh->victims_started, 1, __ATOMIC_SEQ_CST);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Holding our device files would keep their engines attached. */
 	close_range(3, ~0U, 0);
+	__atomic_add_fetch(&sh->victims_started, 1, __ATOMIC_SEQ_CST);
 	if (fork_loop) {
 		for (;;) {
 			pid_t c = fork();
