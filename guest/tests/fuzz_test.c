@@ -377,7 +377,10 @@ static void dump_proc(pid_t pid, const char *file)
 /*
  * Kills and reaps @pid; 0 if it did not die within @ms.  A tracee may stop
  * on its way out (PTRACE_EVENT_EXIT, if a batch set PTRACE_O_TRACEEXIT):
- * as any tracer must, we let it go on.
+ * as any tracer must, we let it go on, also from a stop we were told of
+ * before.  One whose process was exiting already (a core dump) is not
+ * woken by SIGKILL there: the kernel drops the signal, only its tracer
+ * ends that stop.
  */
 static int kill_reap(pid_t pid, long ms)
 {
@@ -386,16 +389,17 @@ static int kill_reap(pid_t pid, long ms)
 
 	kill(pid, SIGKILL);
 	while (now_ms() < end) {
-		pid_t w = wait_for(pid, &status, 0, end - now_ms());
+		long left = end - now_ms();
+		pid_t w = wait_for(pid, &status, 0, left < 100 ? left : 100);
 
 		if (w < 0)
 			return errno == ECHILD;
 		if (w == pid && (WIFEXITED(status) || WIFSIGNALED(status)))
 			return 1;
-		if (w == pid) {
+		if (w == pid)
 			last = status;
-			syscall(SYS_ptrace, PTRACE_CONT, pid, 0, 0);
-		}
+		/* ESRCH unless it is our tracee, in a stop. */
+		syscall(SYS_ptrace, PTRACE_CONT, pid, 0, 0);
 	}
 	KTAP_DIAG("pid %d: no exit %ld ms after SIGKILL; last wait status %#x", pid, ms, last);
 	dump_proc(pid, "stat");
