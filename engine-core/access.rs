@@ -18,7 +18,7 @@
 //! credentials, which the check then sees.
 
 use super::policy;
-use super::task::target_flags;
+use super::task::target_of;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
@@ -91,8 +91,7 @@ fn check_target(task: &Task) -> Result {
     if !is_self && !unsafe { utrace_helper_may_attach(task.as_ptr()) } {
         return Err(EPERM);
     }
-    let (kthread, exiting) = target_flags(task.as_ptr());
-    policy::check_target(policy::TargetState { kthread, exiting })
+    policy::check_target(target_of(task))
 }
 
 /// The task with `pid` (`0`: the caller), if the caller may attach engines

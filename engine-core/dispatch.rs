@@ -299,11 +299,15 @@ pub(crate) extern "C" fn utrace_signal_report(
     signo
 }
 
-/// The current task is at a safe point a handle asked for (the task_work
-/// queued by `utrace_helper_kick()`).
+/// The current task is at a safe point a handle asked for: `work`, one of
+/// its registry's kicks queued by `utrace_helper_kick()`, runs.
 #[no_mangle]
-pub(crate) extern "C" fn utrace_quiesce_report() {
-    task::with_current_registry(|task, reg| reg.report_quiesce(task));
+pub(crate) extern "C" fn utrace_quiesce_report(work: *mut bindings::callback_head) {
+    task::with_current_registry(|task, reg| {
+        // `work` is only compared with the registry's own kicks.
+        reg.kick_ran(work);
+        reg.report_quiesce(task)
+    });
 }
 
 /// The current task is about to take part in a group stop

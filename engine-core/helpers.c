@@ -19,9 +19,6 @@
 
 #include "helpers.h"
 
-/* Tasks held stopped by an engine sleep here until their count drops. */
-static DECLARE_WAIT_QUEUE_HEAD(utrace_stop_wait);
-
 void utrace_helper_set_syscall_work(struct task_struct *task, bool on)
 {
 	if (on)
@@ -30,34 +27,44 @@ void utrace_helper_set_syscall_work(struct task_struct *task, bool on)
 		clear_task_syscall_work(task, UTRACE);
 }
 
-bool utrace_helper_syscall_work(struct task_struct *task)
-{
-	return test_task_syscall_work(task, UTRACE);
-}
-
-/* Bit 0: a kernel thread.  Bit 1: exiting or dead. */
+/* Bit 0: a kernel thread.  Bit 1: exiting or dead.  Bit 2: a user worker. */
 unsigned int utrace_helper_task_flags(struct task_struct *task)
 {
 	unsigned int flags = READ_ONCE(task->flags);
 
 	return ((flags & PF_KTHREAD) ? 1 : 0) |
-	       ((flags & PF_EXITING) || READ_ONCE(task->exit_state) ? 2 : 0);
+	       ((flags & PF_EXITING) || READ_ONCE(task->exit_state) ? 2 : 0) |
+	       ((flags & PF_USER_WORKER) ? 4 : 0);
 }
 
-int utrace_helper_wait_while_stopped(int *stops)
+/*
+ * Each registry has its own wait queue: its task sleeps there in a stop,
+ * and utrace_barrier() callers wait there for a callback to return.  One
+ * lock class for all of them.
+ */
+void utrace_helper_init_waitqueue(struct wait_queue_head *wq)
 {
-	return wait_event_killable(utrace_stop_wait, READ_ONCE(*stops) == 0);
+	static struct lock_class_key key;
+
+	__init_waitqueue_head(wq, "utrace stop wait", &key);
 }
 
-void utrace_helper_wake_stopped(void)
+/*
+ * Sleeps on @wq until @done(@arg) holds; killably (a stop: only SIGKILL
+ * ends it early) or interruptibly (a barrier).  @done takes the registry's
+ * spinlock to read its state, after wait_event() set the task state.
+ */
+int utrace_helper_wait(struct wait_queue_head *wq, bool killable,
+		       bool (*done)(void *arg), void *arg)
 {
-	wake_up_all(&utrace_stop_wait);
+	if (killable)
+		return wait_event_killable(*wq, done(arg));
+	return wait_event_interruptible(*wq, done(arg));
 }
 
-bool utrace_helper_wait_a_tick(void)
+void utrace_helper_wake_all(struct wait_queue_head *wq)
 {
-	schedule_timeout_interruptible(1);
-	return signal_pending(current);
+	wake_up_all(wq);
 }
 
 long utrace_helper_syscall_get_nr(struct pt_regs *regs)
@@ -276,31 +283,20 @@ int utrace_helper_siginfo_errno(const struct kernel_siginfo *info)
  * Quiesce: utrace_helper_kick() makes @task run the engines' quiesce
  * report at its next safe point (the next return to user mode, or the
  * next look at its signals), through task_work.  @interrupt also breaks an
- * interruptible sleep, as a signal would, and the syscall restarts.
+ * interruptible sleep, as a signal would, and the syscall restarts.  @work
+ * is one of the two embedded in the task's registry, which says when it
+ * is free to be queued; no allocation, so a stop never fails for memory.
  */
-struct utrace_kick {
-	struct callback_head work;
-};
-
 static void utrace_kick_work(struct callback_head *work)
 {
-	kfree(container_of(work, struct utrace_kick, work));
-	utrace_quiesce_report();
+	utrace_quiesce_report(work);
 }
 
-int utrace_helper_kick(struct task_struct *task, bool interrupt)
+int utrace_helper_kick(struct task_struct *task, struct callback_head *work,
+		       bool interrupt)
 {
-	struct utrace_kick *kick = kmalloc(sizeof(*kick), GFP_KERNEL);
-	int ret;
-
-	if (!kick)
-		return -ENOMEM;
-	init_task_work(&kick->work, utrace_kick_work);
-	ret = task_work_add(task, &kick->work,
-			    interrupt ? TWA_SIGNAL : TWA_RESUME);
-	if (ret)
-		kfree(kick);
-	return ret;
+	init_task_work(work, utrace_kick_work);
+	return task_work_add(task, work, interrupt ? TWA_SIGNAL : TWA_RESUME);
 }
 
 /* Stepping, by the current task leaving a stop: 0 off, 1 single, 2 block. */

@@ -8,17 +8,19 @@
 
 #include <linux/types.h>
 
+struct callback_head;
 struct kernel_siginfo;
 struct pt_regs;
 struct task_struct;
 struct utrace;
+struct wait_queue_head;
 
 void utrace_helper_set_syscall_work(struct task_struct *task, bool on);
-bool utrace_helper_syscall_work(struct task_struct *task);
 unsigned int utrace_helper_task_flags(struct task_struct *task);
-int utrace_helper_wait_while_stopped(int *stops);
-void utrace_helper_wake_stopped(void);
-bool utrace_helper_wait_a_tick(void);
+void utrace_helper_init_waitqueue(struct wait_queue_head *wq);
+int utrace_helper_wait(struct wait_queue_head *wq, bool killable,
+		       bool (*done)(void *arg), void *arg);
+void utrace_helper_wake_all(struct wait_queue_head *wq);
 long utrace_helper_syscall_get_nr(struct pt_regs *regs);
 void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr);
 void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
@@ -45,7 +47,8 @@ int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
 				int type, unsigned int *class);
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);
-int utrace_helper_kick(struct task_struct *task, bool interrupt);
+int utrace_helper_kick(struct task_struct *task, struct callback_head *work,
+		       bool interrupt);
 void utrace_helper_set_step(int how);
 unsigned int utrace_helper_step_support(void);
 bool utrace_helper_vm_follow_warn_ratelimit(void);
@@ -54,6 +57,6 @@ bool utrace_helper_vm_follow_warn_ratelimit(void);
 bool utrace_signal_wanted(unsigned int class);
 int utrace_signal_report(int signr, struct kernel_siginfo *info,
 			 unsigned int class, int type, int *act);
-void utrace_quiesce_report(void);
+void utrace_quiesce_report(struct callback_head *work);
 
 #endif /* UTRACE_ENGINE_CORE_HELPERS_H */

@@ -186,19 +186,24 @@ pub fn decide_attach(req: AttachRequest, found: bool) -> Result<AttachDecision> 
 }
 
 /// The state of a target task as far as attaching is concerned.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct TargetState {
     /// A kernel thread: it makes no syscalls from user mode.
     pub kthread: bool,
+    /// An io_uring or vhost worker (`PF_USER_WORKER`): a kernel thread
+    /// cloned from a user thread, which never returns to user mode; its
+    /// "syscalls" are the kernel's own work for that user thread.
+    pub user_worker: bool,
     /// `PF_EXITING` is set, or the task's death was already reported.
     pub exiting: bool,
 }
 
 /// Whether engines may be attached to a task in `state`.
 ///
-/// `EPERM` for a kernel thread, `ESRCH` for a task that is exiting or dead.
+/// `EPERM` for a kernel thread or a user worker, `ESRCH` for a task that is
+/// exiting or dead.
 pub fn check_target(state: TargetState) -> Result {
-    if state.kthread {
+    if state.kthread || state.user_worker {
         Err(EPERM)
     } else if state.exiting {
         Err(ESRCH)
@@ -338,16 +343,18 @@ pub struct StepSupport {
 }
 
 /// Whether a handle may make request `ctl` of a task in `phase`; `events`
-/// are its engine's. Errors, as utrace's:
-/// - `EALREADY`: a detach while the death report runs (the engine is
-///   detached when it ends anyway);
+/// are its engine's. A detach is allowed in every phase. Errors, as
+/// utrace's:
 /// - `ESRCH`: anything but a detach on a dead task;
 /// - `EINVAL`: a report or interrupt for an engine without
 ///   [`Events::QUIESCE`] (it would never see it);
 /// - `EOPNOTSUPP`: a step the architecture cannot do.
 pub fn check_control(ctl: Control, phase: Phase, events: Events, step: StepSupport) -> Result {
     match (ctl, phase) {
-        (Control::Detach, Phase::Dying) => return Err(ealready()),
+        // A detach always takes effect, even during the death report: no
+        // callback of the engine starts after it (utrace answered EALREADY
+        // there and still made the death and reap callbacks, which left a
+        // module no safe moment to unload).
         (Control::Detach, _) => return Ok(()),
         (_, Phase::Dying | Phase::Dead) => return Err(ESRCH),
         (_, Phase::Alive) => {}
@@ -531,10 +538,7 @@ mod tests {
 
     #[test]
     fn target_rules() {
-        let ok = TargetState {
-            kthread: false,
-            exiting: false,
-        };
+        let ok = TargetState::default();
         assert_eq!(check_target(ok), Ok(()));
         assert_eq!(
             check_target(TargetState {
@@ -550,9 +554,17 @@ mod tests {
             }),
             Err(ESRCH)
         );
+        assert_eq!(
+            check_target(TargetState {
+                user_worker: true,
+                ..ok
+            }),
+            Err(EPERM)
+        );
         let both = TargetState {
             kthread: true,
             exiting: true,
+            ..ok
         };
         assert_eq!(check_target(both), Err(EPERM));
     }
@@ -650,7 +662,7 @@ mod tests {
         }
         assert_eq!(
             check_control(Control::Detach, Phase::Dying, n, both),
-            Err(ealready())
+            Ok(())
         );
         assert_eq!(check_control(Control::Detach, Phase::Dead, n, both), Ok(()));
         assert_eq!(

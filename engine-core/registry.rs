@@ -2,38 +2,61 @@
 
 //! The per-task engine registry: who is attached, and the reports.
 //!
-//! # Locking
+//! # State and locking
 //!
-//! Writers (attach, detach, set events, death) serialise on
-//! [`Registry::state`], a mutex: they may allocate and sleep. They never
-//! change a published engine list: they build a new one, publish it in
-//! [`Registry::list`], and drop the old one only after an RCU grace period.
+//! Everything writers and the reporting task share sits in one
+//! [`Inner`] behind one spinlock, [`Registry::inner`] (lock class
+//! `utrace::Registry::inner`). It is never held across a callback, an
+//! allocation or a sleep: callbacks run in the traced task with nothing held
+//! and may sleep.
 //!
-//! The reporting path runs in the traced task only. It takes no lock and
-//! allocates nothing: inside an RCU read-side section it takes one reference
-//! on the published list (one atomic increment), leaves the section, and
-//! calls the engines of that list, with nothing held. So:
-//! - an engine attached during a report is not in the list being reported:
-//!   it does not see that event;
-//! - an engine detached during a report is marked detached before it leaves
-//!   the list, and the reporting path checks the mark before each callback:
-//!   it is not called again;
-//! - an engine is freed only when the last list or handle referring to it
-//!   goes, in process context; never under a callback that uses it.
+//! - The engine list is an immutable [`EngineList`] in attach order. The
+//!   reporting task takes a reference to the current one under the lock
+//!   (one increment) and walks it with the lock dropped; writers build a new
+//!   list outside the lock, publish it under the lock if the list did not
+//!   change meanwhile (else they build again), and drop the old one after
+//!   unlocking. No RCU: no reader ever dereferences a list it holds no
+//!   reference to, so no grace period is needed and detach does not wait.
+//! - Detach marks the attachment detached under the lock and never fails
+//!   for want of memory: a detached attachment may stay in the list (skipped
+//!   by every report) until the next change rebuilds the list.
+//! - Before each callback the task checks, under the lock, that the engine
+//!   is still attached and records whose callback runs (`reporting`); after
+//!   it, it clears that and applies the answer under the lock. So no
+//!   callback starts after [`Registry::detach`] returns, the answer of an
+//!   engine detached meanwhile is ignored, and [`Registry::barrier`] waits
+//!   exactly for the callback that was running.
 //!
-//! [`Registry::reporting`] names the attachment whose callback is running,
-//! so that [`Registry::barrier`] can wait for it to return.
+//! Three kinds of reader cannot take the lock, and read atomics instead:
+//! - signal senders, under the target's siglock, maybe in interrupt
+//!   context: they read [`Registry::summary`] (see there);
+//! - `__ptrace_link()`, under `tasklist_lock`, which softirq readers take:
+//!   the attach sequence numbers are atomics (taking `inner` there would
+//!   order a softirq-safe lock before a softirq-unsafe one);
+//! - the stop and barrier waits test their conditions under the lock, from
+//!   the wait loop of `wait_event_*()` (`task::wait_until`).
+//!
+//! # The task pointer
+//!
+//! A registry outlives its task when handles hold it. It touches its task
+//! (syscall work flag, task_work) only under `inner` while the phase is not
+//! [`Phase::Dead`]: until its death report ends, the task runs, so its
+//! task_struct is alive. A registry installed on a task whose death hook
+//! had already looked (the task was exiting) never gets an attachment
+//! ([`Registry::attach`] refuses an exiting task), so no handle can make it
+//! touch its task.
 //!
 //! # Stops
 //!
 //! An engine holds the task stopped by answering [`Resume::Stop`], or from
-//! outside with [`Registry::stop`]; [`Registry::stops`] counts the engines
-//! that hold it. The task parks (sleeps killably) at the end of any report
-//! while the count is not zero, and [`Registry::parked`] says it does. A
-//! stop asked for from outside reaches a running or sleeping task through
-//! a task_work "kick": the task runs its quiesce report at its next safe
-//! point and parks there. An exiting task never parks: a fatal signal
-//! could no longer wake it.
+//! outside with [`Registry::stop`]; `Inner::stops` counts the engines that
+//! hold it. The task parks (sleeps killably on the registry's own wait
+//! queue) at the end of any report while the count is not zero. A stop
+//! asked for from outside reaches a running or sleeping task through a
+//! task_work "kick" (two `callback_head`s embedded in the registry: no
+//! allocation): the task runs its quiesce report at its next safe point and
+//! parks there. An exiting task never parks: a fatal signal could no longer
+//! wake it.
 use super::engine::{Engine, Events};
 use super::policy::{
     check_control, check_set_events, combine_resume, decide_attach, ptrace_slot, report_step,
@@ -44,13 +67,15 @@ use super::report::{
     AfterTracer, CloneReport, DeathReport, ExecReport, ExitReport, JobControl, PtraceSignal,
     PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
 };
-use super::task;
+use super::task::{self, TaskPtr};
 use core::any::TypeId;
-use core::ptr::{self, NonNull};
+use core::ptr;
+use kernel::bindings;
 use kernel::prelude::*;
-use kernel::sync::atomic::{Acquire, Atomic, AtomicFlag, Full, Relaxed, Release};
-use kernel::sync::{rcu, Arc, ArcBorrow, Mutex};
+use kernel::sync::atomic::{Acquire, Atomic, AtomicFlag, Relaxed, Release};
+use kernel::sync::{Arc, SpinLock, SpinLockGuard};
 use kernel::task::Task;
+use kernel::types::Opaque;
 
 /// One engine attached to one task.
 pub(crate) struct Attachment {
@@ -58,16 +83,23 @@ pub(crate) struct Attachment {
     pub(crate) engine: Arc<dyn Engine>,
     /// The concrete type of `engine`, for matching by type.
     pub(crate) type_id: TypeId,
-    /// The [`Events`] bits the engine asked for.
+    /// The [`Events`] bits the engine asked for. Written under its
+    /// registry's `inner`; read without it by the reporting task, which
+    /// may act on the old mask for the event in hand (a change takes
+    /// effect from the next event).
     events: Atomic<u32>,
-    /// Set once, when the engine is detached; never cleared.
+    /// Set once, under `inner`, when the engine is detached; never
+    /// cleared. The reporting task reads it without the lock to skip
+    /// detached engines early, and again under the lock before a callback.
     detached: AtomicFlag,
-    /// Set while this engine holds the task stopped.
+    /// This engine holds the task stopped. Read and written under `inner`
+    /// only (an atomic because the attachment is shared, not for ordering).
     stopping: AtomicFlag,
-    /// The engine asked for the exit report of the current syscall.
+    /// The engine asked for the exit report of the current syscall. Only
+    /// the task itself touches it.
     exit_once: AtomicFlag,
     /// When it was attached, in its registry's attach sequence (set once,
-    /// before the attachment is published).
+    /// under `inner`, before the attachment is published).
     seq: Atomic<u64>,
     /// Children get the same engine, attached before they run.
     inherit: bool,
@@ -133,6 +165,11 @@ impl Attachment {
         // object points to a live `E`, kept alive by `self.engine`.
         Some(unsafe { &*p })
     }
+
+    /// An identity for `Inner::reporting`: the attachment's address.
+    fn id(&self) -> usize {
+        ptr::from_ref(self) as usize
+    }
 }
 
 /// An immutable list of attachments, in attach order.
@@ -141,40 +178,90 @@ struct EngineList {
 }
 
 impl EngineList {
-    /// Whether some engine of the list asked for one of `events`.
-    fn wants(&self, events: Events) -> bool {
-        self.engines.iter().any(|a| a.events().intersects(events))
+    /// A list of the attached engines of `cur`, plus `extra`; `None` if that
+    /// is no engine at all.
+    fn rebuild(
+        cur: Option<&EngineList>,
+        extra: Option<&Arc<Attachment>>,
+    ) -> Result<Option<Arc<EngineList>>> {
+        let live = |a: &&Arc<Attachment>| !a.is_detached();
+        let kept = cur.map_or(0, |l| l.engines.iter().filter(live).count());
+        let n = kept + usize::from(extra.is_some());
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut engines = KVec::with_capacity(n, GFP_KERNEL)?;
+        for a in cur.iter().flat_map(|l| l.engines.iter()).filter(live) {
+            engines.push(a.clone(), GFP_KERNEL)?;
+        }
+        if let Some(a) = extra {
+            engines.push(a.clone(), GFP_KERNEL)?;
+        }
+        Ok(Some(Arc::new(EngineList { engines }, GFP_KERNEL)?))
+    }
+
+    /// Whether some attachment of the list is detached (the list can be
+    /// pruned).
+    fn has_detached(&self) -> bool {
+        self.engines.iter().any(|a| a.is_detached())
+    }
+}
+
+/// Whether two optional lists are the same list (or both none).
+fn same_list(a: &Option<Arc<EngineList>>, b: &Option<Arc<EngineList>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
     }
 }
 
 /// Whom a registry belongs to.
 enum Owner {
-    /// A task: the registry lives as long as its task_struct (and handles).
-    Task(NonNull<kernel::bindings::task_struct>),
+    /// A task (see "The task pointer" above).
+    Task(TaskPtr),
     /// No task: a registry for the KUnit suites, which records the syscall
     /// work flag instead of setting it on a task.
     #[cfg_attr(not(CONFIG_UTRACE_KUNIT_TEST), expect(dead_code))]
     Test(AtomicFlag),
 }
 
-/// What the writers change, under [`Registry::state`].
-struct State {
-    /// The published list (also reachable through [`Registry::list`]).
-    current: Option<Arc<EngineList>>,
-    /// Where the task is in its life: no attachments once it is dying.
-    phase: Phase,
-}
+/// The two kicks a registry can have queued on its task: one that waits
+/// for the next return to user mode, one that also breaks sleeps.
+const KICK_RESUME: usize = 0;
+const KICK_INTERRUPT: usize = 1;
 
-/// Whether a task leaving a stop goes on, was killed, or was asked for
-/// another report of the same event.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Settled {
-    /// It was not stopped, or was resumed.
-    Go,
-    /// A fatal signal ended the stop (or the task is exiting).
-    Killed,
-    /// An engine resumed it asking for another report.
-    Again,
+/// What writers and the reporting task share, under [`Registry::inner`].
+struct Inner {
+    /// The engines, in attach order; detached ones may stay until the next
+    /// change rebuilds the list (module documentation).
+    list: Option<Arc<EngineList>>,
+    /// Where the task is in its life.
+    phase: Phase,
+    /// How many attachments hold the task stopped (have `stopping` set).
+    stops: u32,
+    /// The task is parked in a stop (set and cleared by the task).
+    parked: bool,
+    /// An engine ended a stop asking for another report.
+    report_again: bool,
+    /// A quiesce report was asked for and not made yet.
+    kick_requested: bool,
+    /// Which of `Registry::kick_work` are on the task's task_work list
+    /// (set when queued, cleared by the work when it runs: a queued
+    /// `callback_head` must not be queued again).
+    kick_queued: [bool; 2],
+    /// The step to take when the task leaves its stop: 0 none, 1 single,
+    /// 2 block (`utrace_helper_set_step()`'s values).
+    step_request: i32,
+    /// The task turned stepping on for its engines.
+    stepping: bool,
+    /// [`Attachment::id`] of the attachment whose callback runs, or 0.
+    reporting: usize,
+    /// The task running that callback (the traced task, or its reaper for
+    /// the reap report), by address, for comparison only; 0 if none.
+    reporter: usize,
+    /// How many [`Registry::barrier`] calls wait for `reporting` to change.
+    barrier_waiters: u32,
 }
 
 /// Whether [`Registry::stop`] found the task stopped.
@@ -197,76 +284,97 @@ impl StopState {
     }
 }
 
+/// Whether a task leaving a stop goes on, was killed, or was asked for
+/// another report of the same event.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Settled {
+    /// It was not stopped, or was resumed.
+    Go,
+    /// A fatal signal ended the stop (or the task is exiting).
+    Killed,
+    /// An engine resumed it asking for another report.
+    Again,
+}
+
+/// [`Registry::summary`] bit: some engine is attached.
+const SUMMARY_ENGINES: u32 = 1 << 30;
+/// [`Registry::summary`] bit: the engines turned stepping on, so the
+/// task's SIGTRAP must be reported (to turn it off).
+const SUMMARY_STEPPING: u32 = 1 << 31;
+
 /// The engines of one task.
 #[pin_data]
 pub(crate) struct Registry {
     owner: Owner,
+    /// The shared state (module documentation).
     #[pin]
-    state: Mutex<State>,
-    /// `Arc::as_ptr` of `state.current`, or null: what reports read.
-    list: Atomic<*mut EngineList>,
-    /// The attachment whose callback runs now, or null.
-    reporting: Atomic<*mut Attachment>,
-    /// Whether the last syscall entry was aborted (read at its exit).
-    entry_aborted: AtomicFlag,
-    /// How many attachments hold the task stopped.
-    stops: Atomic<i32>,
-    /// An engine ended a stop asking for another report.
-    report_again: AtomicFlag,
-    /// The next attach sequence number, for engines and the tracer alike.
+    inner: SpinLock<Inner>,
+    /// The union of the events of the attached engines, with
+    /// `SUMMARY_ENGINES` and `SUMMARY_STEPPING`: what readers that cannot
+    /// take `inner` test. Stored with release under `inner` after what it
+    /// summarises changed; loaded with acquire (pairs with that store). A
+    /// stale answer only keeps or drops a signal's short cut a moment
+    /// early or late, as for `task->ptrace` read by the same senders.
+    summary: Atomic<u32>,
+    /// The next attach sequence number, for engines and the tracer alike
+    /// (an atomic: `ptrace_link` runs under `tasklist_lock`).
     next_seq: Atomic<u64>,
     /// The sequence number the task's tracer attached at: 0 (before every
-    /// engine) unless it attached while the task had this registry.
+    /// engine) unless it attached while the task had this registry. Stored
+    /// with release in `ptrace_link`, loaded with acquire by the task.
     ptrace_seq: Atomic<u64>,
-    /// The task is parked in a stop (set and cleared by the task).
-    parked: AtomicFlag,
-    /// A kick that breaks sleeps is queued on the task and has not run.
-    kick_interrupt: AtomicFlag,
-    /// A kick that waits for the next return to user mode is queued on the
-    /// task and has not run (an interrupting one serves it too).
-    kick_report: AtomicFlag,
-    /// The step to take when the task leaves its stop: 0 none, 1 single,
-    /// 2 block (`utrace_helper_set_step()`'s values).
-    step_request: Atomic<i32>,
-    /// The task turned stepping on for its engines (only the task touches
-    /// it).
-    stepping: AtomicFlag,
+    /// Whether the last syscall entry was aborted (only the task touches
+    /// it, from its entry report to its exit report).
+    entry_aborted: AtomicFlag,
+    /// Where the task sleeps in a stop, and barriers wait for a callback.
+    #[pin]
+    wait: Opaque<bindings::wait_queue_head>,
+    /// The kicks' task works (`KICK_RESUME`, `KICK_INTERRUPT`), queued
+    /// only while `Inner::kick_queued` says they are free.
+    #[pin]
+    kick_work: [Opaque<bindings::callback_head>; 2],
 }
 
-// SAFETY: `owner` is the only field that is not `Send` by itself; the
-// task_struct it points to is only used through the kernel's thread-safe
-// task primitives (atomic bit operations, flag reads), from any thread.
+// SAFETY: `wait` and `kick_work` are only used through the kernel's
+// thread-safe wait-queue and task_work APIs; every other field is a lock,
+// an atomic, or `owner`, whose `TaskPtr` is `Send` and `Sync`.
 unsafe impl Send for Registry {}
-// SAFETY: as above; every other field is a lock or an atomic.
+// SAFETY: as above.
 unsafe impl Sync for Registry {}
 
 impl Registry {
     fn new(owner: Owner) -> impl PinInit<Self, Error> {
         try_pin_init!(Registry {
             owner,
-            state <- kernel::new_mutex!(
-                State { current: None, phase: Phase::Alive },
-                "utrace::Registry::state"
+            inner <- kernel::new_spinlock!(
+                Inner {
+                    list: None,
+                    phase: Phase::Alive,
+                    stops: 0,
+                    parked: false,
+                    report_again: false,
+                    kick_requested: false,
+                    kick_queued: [false; 2],
+                    step_request: 0,
+                    stepping: false,
+                    reporting: 0,
+                    reporter: 0,
+                    barrier_waiters: 0,
+                },
+                "utrace::Registry::inner"
             ),
-            list: Atomic::new(ptr::null_mut()),
-            reporting: Atomic::new(ptr::null_mut()),
-            entry_aborted: AtomicFlag::new(false),
-            stops: Atomic::new(0),
-            report_again: AtomicFlag::new(false),
+            summary: Atomic::new(0),
             next_seq: Atomic::new(1),
             ptrace_seq: Atomic::new(0),
-            parked: AtomicFlag::new(false),
-            kick_interrupt: AtomicFlag::new(false),
-            kick_report: AtomicFlag::new(false),
-            step_request: Atomic::new(0),
-            stepping: AtomicFlag::new(false),
+            entry_aborted: AtomicFlag::new(false),
+            wait <- task::new_wait_queue(),
+            kick_work: [Opaque::uninit(), Opaque::uninit()],
         }? Error)
     }
 
     /// A new, empty registry for `task`.
     pub(crate) fn for_task(task: &Task) -> Result<Arc<Self>> {
-        let owner = Owner::Task(NonNull::new(task.as_ptr()).ok_or(EINVAL)?);
-        Arc::pin_init(Self::new(owner), GFP_KERNEL)
+        Arc::pin_init(Self::new(Owner::Task(TaskPtr::new(task))), GFP_KERNEL)
     }
 
     /// A new, empty registry owned by no task, for the KUnit suites.
@@ -280,60 +388,62 @@ impl Registry {
     pub(crate) fn test_syscall_work(&self) -> bool {
         match &self.owner {
             Owner::Test(flag) => flag.load(Relaxed),
-            Owner::Task(t) => task::syscall_work(t.as_ptr()),
+            Owner::Task(_) => false,
         }
+    }
+
+    /// The current list, with a reference of our own.
+    fn list(&self) -> Option<Arc<EngineList>> {
+        self.inner.lock().list.clone()
     }
 
     /// Whether the owner may get new attachments: `EPERM` for a kernel
-    /// thread, `ESRCH` once it is exiting or dead.
-    fn check_target(&self, state: &State) -> Result {
-        let (kthread, exiting) = match &self.owner {
-            Owner::Task(t) => task::target_flags(t.as_ptr()),
-            Owner::Test(_) => (false, false),
+    /// thread or an io_uring/vhost worker, `ESRCH` once it is exiting or
+    /// dead. Callers of [`Registry::attach`] hold the task.
+    fn check_target(&self, inner: &Inner) -> Result {
+        let t = match &self.owner {
+            // SAFETY: attach callers hold a reference to the task (the
+            // `&Task` of `attach_to_task` or `find`, the clone report's
+            // child), so it is alive.
+            Owner::Task(t) => unsafe { task::target_state(t) },
+            Owner::Test(_) => super::policy::TargetState::default(),
         };
         super::policy::check_target(super::policy::TargetState {
-            kthread,
-            exiting: exiting || state.phase != Phase::Alive,
+            exiting: t.exiting || inner.phase != Phase::Alive,
+            ..t
         })
     }
 
-    /// Sets or clears the owner's syscall work flag.
-    fn set_syscall_work(&self, on: bool) {
-        match &self.owner {
-            Owner::Task(t) => task::set_syscall_work(t.as_ptr(), on),
-            Owner::Test(flag) => flag.store(on, Relaxed),
+    /// Recomputes [`Registry::summary`] and the syscall work flag after the
+    /// list, an event mask or stepping changed.
+    fn publish_summary(&self, inner: &Inner) {
+        let mut bits = 0;
+        for a in inner.list.iter().flat_map(|l| l.engines.iter()) {
+            if !a.is_detached() {
+                bits |= a.events().bits() | SUMMARY_ENGINES;
+            }
         }
-    }
-
-    /// Publishes `engines` as the new list, and keeps the syscall work flag
-    /// in step. Returns the old list, to drop after [`rcu_sync`].
-    fn publish(
-        &self,
-        state: &mut State,
-        engines: Option<Arc<EngineList>>,
-    ) -> Option<Arc<EngineList>> {
-        let raw = engines
-            .as_ref()
-            .map_or(ptr::null_mut(), |l| Arc::as_ptr(l).cast_mut());
-        let wants = engines.as_ref().is_some_and(|l| l.wants(Events::SYSCALL));
-        let old = core::mem::replace(&mut state.current, engines);
-        self.list.store(raw, Release);
-        self.set_syscall_work(wants);
-        old
+        if inner.stepping {
+            bits |= SUMMARY_STEPPING;
+        }
+        // Pairs with the acquire loads in `wants_signal` and `has_engines`.
+        self.summary.store(bits, Release);
+        let syscalls = bits & Events::SYSCALL.bits() != 0;
+        match &self.owner {
+            // A dead task makes no more syscalls, and its task_struct may be
+            // gone (module documentation): leave it alone.
+            Owner::Task(_) if inner.phase == Phase::Dead => {}
+            // SAFETY: under `inner` with the phase not `Dead`: the task is
+            // alive (module documentation).
+            Owner::Task(t) => unsafe { task::set_syscall_work(t, syscalls) },
+            Owner::Test(flag) => flag.store(syscalls, Relaxed),
+        }
     }
 
     /// Whether any engine is attached.
     pub(crate) fn has_engines(&self) -> bool {
-        !self.list.load(Acquire).is_null()
-    }
-
-    /// Recomputes the syscall work flag after an event mask changed.
-    fn refresh_syscall_work(&self, state: &State) {
-        let wants = state
-            .current
-            .as_ref()
-            .is_some_and(|l| l.wants(Events::SYSCALL));
-        self.set_syscall_work(wants);
+        // Pairs with the release store in `publish_summary`.
+        self.summary.load(Acquire) & SUMMARY_ENGINES != 0
     }
 
     /// Attaches a new engine, or finds an existing one, as `req` says.
@@ -347,12 +457,13 @@ impl Registry {
         new: Option<Arc<Attachment>>,
         matches: &dyn Fn(&Attachment) -> bool,
     ) -> Result<(Arc<Attachment>, bool)> {
-        let old;
-        let result;
-        {
-            let mut state = self.state.lock();
-            self.check_target(&state)?;
-            let found = state.current.as_ref().and_then(|l| {
+        loop {
+            let cur = {
+                let inner = self.inner.lock();
+                self.check_target(&inner)?;
+                inner.list.clone()
+            };
+            let found = cur.as_ref().and_then(|l| {
                 l.engines
                     .iter()
                     .find(|a| !a.is_detached() && matches(a))
@@ -362,176 +473,186 @@ impl Registry {
                 AttachDecision::UseExisting => return found.map(|a| (a, false)).ok_or(ENOENT),
                 AttachDecision::Create => {}
             }
-            let new = new.ok_or(EINVAL)?;
-            let len = state.current.as_ref().map_or(0, |l| l.engines.len());
-            let mut engines = KVec::with_capacity(len + 1, GFP_KERNEL)?;
-            if let Some(l) = &state.current {
-                for a in l.engines.iter() {
-                    engines.push(a.clone(), GFP_KERNEL)?;
-                }
+            let new = new.as_ref().ok_or(EINVAL)?;
+            let list = EngineList::rebuild(cur.as_deref(), Some(new))?;
+            let mut inner = self.inner.lock();
+            // Another writer changed the list since we looked (so the
+            // exclusivity check may be stale): look again.
+            if !same_list(&inner.list, &cur) {
+                drop(inner);
+                continue;
             }
-            engines.push(new.clone(), GFP_KERNEL)?;
-            let list = Arc::new(EngineList { engines }, GFP_KERNEL)?;
-            // Published with the list (its store is a release).
+            self.check_target(&inner)?;
             new.seq.store(self.next_seq.fetch_add(1, Relaxed), Relaxed);
-            old = self.publish(&mut state, Some(list));
-            result = (new, true);
+            let old = core::mem::replace(&mut inner.list, list);
+            self.publish_summary(&inner);
+            drop(inner);
+            // The old list (and any detached engine only it held) goes
+            // with the lock dropped.
+            drop(old);
+            return Ok((new.clone(), true));
         }
-        drop_after_grace_period(old);
-        Ok(result)
     }
 
-    /// Detaches `att`: `ESRCH` if it was detached already.
+    /// Detaches `att`: `ESRCH` if it was detached already. Never fails
+    /// otherwise, in any phase.
     ///
     /// When this returns, no new callback of the engine will start; one
     /// may still be running: see [`Registry::barrier`].
-    pub(crate) fn detach(&self, att: &Arc<Attachment>) -> Result {
-        let old;
-        {
-            let mut state = self.state.lock();
-            if att.is_detached() {
-                return Err(ESRCH);
-            }
-            check_control(
-                Control::Detach,
-                state.phase,
-                att.events(),
-                task::step_support(),
-            )?;
-            // The new list first: if it cannot be allocated, nothing changed.
-            let list = match state.current.as_ref() {
-                Some(cur) => {
-                    let mut engines = KVec::with_capacity(cur.engines.len(), GFP_KERNEL)?;
-                    for a in cur.engines.iter() {
-                        if !Arc::ptr_eq(a, att) {
-                            engines.push(a.clone(), GFP_KERNEL)?;
-                        }
-                    }
-                    if engines.is_empty() {
-                        None
-                    } else {
-                        Some(Arc::new(EngineList { engines }, GFP_KERNEL)?)
-                    }
-                }
-                None => None,
-            };
-            // Fully ordered against the reporting path's `reporting` store:
-            // either it sees the mark, or `barrier` sees it reporting. Under
-            // the lock, so no other detach of `att` raced us here.
-            att.detached.xchg(true, Full);
-            self.release_stop(att);
-            old = self.publish(&mut state, list);
+    pub(crate) fn detach(&self, att: &Attachment) -> Result {
+        let mut inner = self.inner.lock();
+        check_control(
+            Control::Detach,
+            inner.phase,
+            att.events(),
+            task::step_support(),
+        )?;
+        if att.detached.xchg(true, Relaxed) {
+            return Err(ESRCH);
+        }
+        let wake = self.release_stop_locked(&mut inner, att);
+        self.publish_summary(&inner);
+        drop(inner);
+        if wake {
+            task::wake_all(&self.wait);
         }
         att.engine.detached();
-        drop_after_grace_period(old);
+        self.prune();
         Ok(())
+    }
+
+    /// Drops detached attachments from the list, if there are any and the
+    /// memory for a new list can be had; else they stay, skipped.
+    fn prune(&self) {
+        let cur = self.list();
+        if !cur.as_ref().is_some_and(|l| l.has_detached()) {
+            return;
+        }
+        let Ok(list) = EngineList::rebuild(cur.as_deref(), None) else {
+            return;
+        };
+        let mut inner = self.inner.lock();
+        if !same_list(&inner.list, &cur) {
+            // Whoever changed it pruned it.
+            return;
+        }
+        let old = core::mem::replace(&mut inner.list, list);
+        drop(inner);
+        drop(old);
     }
 
     /// Changes the events `att` is told about: `ESRCH` if it is detached.
     pub(crate) fn set_events(&self, att: &Attachment, events: Events) -> Result {
-        let state = self.state.lock();
+        let inner = self.inner.lock();
         if att.is_detached() {
             return Err(ESRCH);
         }
-        check_set_events(state.phase, att.events(), events)?;
+        check_set_events(inner.phase, att.events(), events)?;
         att.events.store(events.bits(), Relaxed);
-        self.refresh_syscall_work(&state);
+        self.publish_summary(&inner);
         Ok(())
     }
 
     /// Waits until no callback of `att` is running.
     ///
-    /// Returns at once when called from the traced task itself (a callback
-    /// cannot wait for itself); `ERESTARTSYS` if a signal interrupts the
-    /// wait.
+    /// Returns at once when called by the task running the callbacks (a
+    /// callback cannot wait for itself; this covers a reap callback, run
+    /// by the reaper); `ERESTARTSYS` if a signal interrupts the wait.
     pub(crate) fn barrier(&self, att: &Attachment) -> Result {
-        let me = ptr::from_ref(att).cast_mut();
-        if let Owner::Task(t) = &self.owner {
-            if t.as_ptr() == Task::current_raw() {
+        let me = att.id();
+        {
+            let mut inner = self.inner.lock();
+            if inner.reporting != me || inner.reporter == Task::current_raw() as usize {
                 return Ok(());
             }
+            inner.barrier_waiters += 1;
         }
-        while self.reporting.load(Acquire) == me {
-            if task::wait_a_tick() {
-                return Err(ERESTARTSYS);
+        let woken = task::wait_until(&self.wait, false, || self.inner.lock().reporting != me);
+        self.inner.lock().barrier_waiters -= 1;
+        if woken {
+            Ok(())
+        } else {
+            Err(ERESTARTSYS)
+        }
+    }
+
+    /// Calls `f` on the engine of `att`, unless it is detached, with
+    /// `reporting` naming it for [`Registry::barrier`]. Returns the answer,
+    /// with a Stop already taken; `None` if the engine was not called or
+    /// was detached while it ran (its answer is ignored then).
+    fn call(&self, att: &Attachment, f: impl FnOnce(&dyn Engine) -> Resume) -> Option<Resume> {
+        {
+            let mut inner = self.inner.lock();
+            if att.is_detached() {
+                return None;
             }
+            inner.reporting = att.id();
+            inner.reporter = Task::current_raw() as usize;
+        }
+        let answer = f(&*att.engine);
+        let mut inner = self.inner.lock();
+        inner.reporting = 0;
+        inner.reporter = 0;
+        let wake = inner.barrier_waiters != 0;
+        let answer = if att.is_detached() {
+            None
+        } else {
+            if answer == Resume::Stop {
+                self.hold_stop_locked(&mut inner, att);
+            }
+            Some(answer)
+        };
+        drop(inner);
+        if wake {
+            task::wake_all(&self.wait);
+        }
+        answer
+    }
+
+    /// Acts on the part of an answer [`Registry::call`] leaves: a detach.
+    fn take_answer(&self, att: &Attachment, answer: Resume) {
+        if answer == Resume::Detach {
+            // An error can only mean it is detached already.
+            let _ = self.detach(att);
+        }
+    }
+
+    /// Makes `att` hold the task stopped (if it is still attached).
+    fn hold_stop_locked(&self, inner: &mut Inner, att: &Attachment) {
+        if !att.is_detached() && !att.stopping.xchg(true, Relaxed) {
+            inner.stops += 1;
+        }
+    }
+
+    /// Lets the task go on as far as `att` is concerned, if it held it
+    /// stopped. Returns whether the parked task must be woken.
+    fn release_stop_locked(&self, inner: &mut Inner, att: &Attachment) -> bool {
+        if !att.stopping.xchg(false, Relaxed) {
+            return false;
+        }
+        inner.stops -= 1;
+        inner.stops == 0 && inner.parked
+    }
+
+    /// Checks a control request of `att`'s engine against the task's phase.
+    fn check_control_locked(&self, inner: &Inner, att: &Attachment, ctl: Control) -> Result {
+        if att.is_detached() {
+            return Err(ESRCH);
+        }
+        check_control(ctl, inner.phase, att.events(), task::step_support())
+    }
+
+    /// Lets the task go on as far as `att` is concerned: `ESRCH` once
+    /// `att` is detached or the task is dying.
+    pub(crate) fn resume(&self, att: &Attachment) -> Result {
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, Control::Resume)?;
+        let wake = self.release_stop_locked(&mut inner, att);
+        drop(inner);
+        if wake {
+            task::wake_all(&self.wait);
         }
         Ok(())
-    }
-
-    /// The task is dead: reports it to the engines that asked, in attach
-    /// order, then detaches every engine but those that wait for the reap
-    /// report. Called by the task itself.
-    pub(crate) fn report_death(&self, task: &Task, death: &DeathReport) {
-        self.state.lock().phase = Phase::Dying;
-        if let Some(list) = self.snapshot() {
-            for att in list.engines.iter() {
-                if att.events().contains(Events::DEATH) {
-                    self.call(att, |e| {
-                        e.report_death(task, death);
-                        Resume::Detach
-                    });
-                }
-            }
-        }
-        let old;
-        {
-            let mut state = self.state.lock();
-            state.phase = Phase::Dead;
-            let keep = state.current.as_deref().and_then(reap_watchers);
-            if let Some(cur) = state.current.as_ref() {
-                for a in cur.engines.iter() {
-                    let stays = keep
-                        .as_ref()
-                        .is_some_and(|k| k.engines.iter().any(|x| Arc::ptr_eq(x, a)));
-                    if !stays {
-                        a.detached.store(true, Release);
-                        self.release_stop(a);
-                    }
-                }
-            }
-            old = self.publish(&mut state, keep);
-        }
-        if let Some(list) = old.as_deref() {
-            for a in list.engines.iter() {
-                if a.is_detached() {
-                    a.engine.detached();
-                }
-            }
-        }
-        // The owner is the only reader of its list, and it is here: no
-        // reader can hold the old list, no grace period is needed.
-        drop(old);
-    }
-
-    /// The dead task is being reaped (called by the reaper): the engines
-    /// still attached, those that asked for [`Events::REAP`], hear of it
-    /// in attach order and are detached.
-    pub(crate) fn report_reap(&self, task: &Task) {
-        let old = {
-            let mut state = self.state.lock();
-            if state.phase != Phase::Dead {
-                // A task is reaped after its death report, always; a
-                // registry that never saw one has nothing to report.
-                return;
-            }
-            self.publish(&mut state, None)
-        };
-        let Some(list) = old else {
-            return;
-        };
-        for att in list.engines.iter() {
-            if att.events().contains(Events::REAP) {
-                self.call(att, |e| {
-                    e.report_reap(task);
-                    Resume::Detach
-                });
-            }
-            if !att.detached.xchg(true, Full) {
-                att.engine.detached();
-            }
-        }
-        // The dead owner reads no list any more: no grace period needed.
     }
 
     /// Lets the task go on as far as `att` is concerned, and asks for the
@@ -539,80 +660,149 @@ impl Registry {
     /// again, marked resumed). `ESRCH` once `att` is detached; nothing to
     /// do if `att` does not hold the task stopped.
     pub(crate) fn resume_and_report(&self, att: &Attachment) -> Result {
-        self.check_control(att, Control::Resume)?;
-        // A task this engine does not hold stopped has nothing to report
-        // again.
-        if att.stopping.load(Acquire) {
-            // Set before the stop count drops: the woken task reads it after.
-            self.report_again.xchg(true, Full);
-            self.release_stop(att);
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, Control::Resume)?;
+        if !att.stopping.load(Relaxed) {
+            return Ok(());
+        }
+        // Read by the task when it leaves the stop; cleared if it does not
+        // park at all (a stop that was pending: nothing to report again).
+        inner.report_again = true;
+        let wake = self.release_stop_locked(&mut inner, att);
+        drop(inner);
+        if wake {
+            task::wake_all(&self.wait);
         }
         Ok(())
     }
 
-    /// Lets the task go on as far as `att` is concerned: `ESRCH` once
-    /// `att` is detached or the task is dying.
-    pub(crate) fn resume(&self, att: &Attachment) -> Result {
-        self.check_control(att, Control::Resume)?;
-        self.release_stop(att);
-        Ok(())
-    }
-
-    /// Lets the task go on as far as `att` is concerned, if it held it
-    /// stopped. Returns whether it did.
-    pub(crate) fn release_stop(&self, att: &Attachment) -> bool {
-        if att.stopping.xchg(false, Full) {
-            self.stops.fetch_sub(1, Full);
-            task::wake_stopped();
-            true
-        } else {
-            false
+    /// Holds the task stopped for `att`'s engine: at once if it is parked,
+    /// else at its next safe point. `ESRCH` once `att` is detached or the
+    /// task is dying.
+    pub(crate) fn stop(&self, att: &Attachment) -> Result<StopState> {
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, Control::Stop)?;
+        self.hold_stop_locked(&mut inner, att);
+        if inner.parked {
+            return Ok(StopState::Stopped);
+        }
+        match self.kick_locked(&mut inner, true) {
+            Ok(()) => Ok(StopState::Pending),
+            // The task is exiting: it will never stop.
+            Err(e) => {
+                // Not parked: no one to wake.
+                self.release_stop_locked(&mut inner, att);
+                Err(e)
+            }
         }
     }
 
-    /// The published list, with a reference of our own, or `None`.
-    fn snapshot(&self) -> Option<Arc<EngineList>> {
-        let _guard = rcu::read_lock();
-        let p = self.list.load(Acquire);
-        if p.is_null() {
-            return None;
-        }
-        // SAFETY: a non-null `list` is `state.current`, dropped only a grace
-        // period after it is replaced (`drop_after_grace_period`); we are in
-        // an RCU read-side critical section, so its count is still non-zero.
-        let borrowed = unsafe { ArcBorrow::from_raw(p) };
-        Some(borrowed.into())
-    }
-
-    /// Calls `f` on the engine of `att`, unless it is detached, with
-    /// `reporting` naming it for [`Registry::barrier`].
-    fn call(&self, att: &Attachment, f: impl FnOnce(&dyn Engine) -> Resume) -> Option<Resume> {
-        let me = ptr::from_ref(att).cast_mut();
-        // Fully ordered: pairs with the `detached` exchange in `detach`.
-        self.reporting.xchg(me, Full);
-        let answer = if att.detached.load(Relaxed) {
-            None
+    /// Asks for a quiesce report at the task's next safe point (breaking
+    /// an interruptible sleep if `interrupt`). `EINVAL` if `att`'s engine
+    /// did not ask for [`Events::QUIESCE`].
+    pub(crate) fn request_report(&self, att: &Attachment, interrupt: bool) -> Result {
+        let ctl = if interrupt {
+            Control::Interrupt
         } else {
-            Some(f(&*att.engine))
+            Control::Report
         };
-        self.reporting.store(ptr::null_mut(), Release);
-        answer
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, ctl)?;
+        self.kick_locked(&mut inner, interrupt)
     }
 
-    /// Acts on one engine's answer: a detach, or a stop to hold.
-    fn take_answer(&self, att: &Arc<Attachment>, answer: Resume) {
-        match answer {
-            // An error can only mean it is detached already.
-            Resume::Detach => {
-                let _ = self.detach(att);
-            }
-            Resume::Stop => {
-                if !att.stopping.xchg(true, Full) {
-                    self.stops.fetch_add(1, Full);
-                }
-            }
-            Resume::Report | Resume::Resume => {}
+    /// utrace's REPORT control: resumes the task from `att`'s stop asking
+    /// for a report again, or, if `att` holds no stop, asks for a quiesce
+    /// report.
+    pub(crate) fn report(&self, att: &Attachment) -> Result {
+        // Each branch checks the request for itself; a stop taken or
+        // released in between makes this the other branch's request, as
+        // if it had come a moment later.
+        let stopping = {
+            let _inner = self.inner.lock();
+            att.stopping.load(Relaxed)
+        };
+        if stopping {
+            self.resume_and_report(att)
+        } else {
+            self.request_report(att, false)
         }
+    }
+
+    /// Resumes the task from `att`'s stop for one step (`block`: until the
+    /// next branch). A task `att` does not hold stopped takes the step
+    /// after its next quiesce report. `EOPNOTSUPP` where the architecture
+    /// cannot step.
+    pub(crate) fn resume_step(&self, att: &Attachment, block: bool) -> Result {
+        let ctl = if block {
+            Control::BlockStep
+        } else {
+            Control::SingleStep
+        };
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, ctl)?;
+        inner.step_request = if block { 2 } else { 1 };
+        if att.stopping.load(Relaxed) {
+            let wake = self.release_stop_locked(&mut inner, att);
+            drop(inner);
+            if wake {
+                task::wake_all(&self.wait);
+            }
+            return Ok(());
+        }
+        self.kick_locked(&mut inner, false)
+    }
+
+    /// Makes the task run its quiesce report at its next safe point;
+    /// `interrupt` also breaks an interruptible sleep. `ESRCH` if the task
+    /// is exiting or dead.
+    fn kick_locked(&self, inner: &mut SpinLockGuard<'_, Inner>, interrupt: bool) -> Result {
+        let Owner::Task(t) = &self.owner else {
+            return Ok(());
+        };
+        if inner.phase == Phase::Dead {
+            return Err(ESRCH);
+        }
+        inner.kick_requested = true;
+        // A queued interrupting kick serves every request; a queued
+        // resume-time kick serves those that need not break a sleep.
+        if inner.kick_queued[KICK_INTERRUPT] || (!interrupt && inner.kick_queued[KICK_RESUME]) {
+            return Ok(());
+        }
+        let which = if interrupt {
+            KICK_INTERRUPT
+        } else {
+            KICK_RESUME
+        };
+        // SAFETY: under `inner` with the phase not `Dead`, the task is
+        // alive (module documentation); `kick_work[which]` is not queued
+        // (`kick_queued`), and lives as long as the registry, which the
+        // task holds until its task_struct is freed, after its task works
+        // ran or were cancelled.
+        let r = unsafe { task::kick(t, self.kick_work[which].get(), interrupt) };
+        match r {
+            Ok(()) => inner.kick_queued[which] = true,
+            Err(_) if !inner.kick_queued[KICK_RESUME] => inner.kick_requested = false,
+            Err(_) => {}
+        }
+        r
+    }
+
+    /// A kick's task work runs (in the task): `work` is free again.
+    pub(crate) fn kick_ran(&self, work: *mut bindings::callback_head) {
+        let mut inner = self.inner.lock();
+        for (i, w) in self.kick_work.iter().enumerate() {
+            if w.get() == work {
+                inner.kick_queued[i] = false;
+            }
+        }
+    }
+
+    /// Takes the pending kick request: whether there was one. Cleared
+    /// before the report it asks for, so that a request made from now on
+    /// asks for another.
+    fn take_kick(&self) -> bool {
+        core::mem::take(&mut self.inner.lock().kick_requested)
     }
 
     /// The task was just made a tracee: its tracer takes the next place in
@@ -630,8 +820,77 @@ impl Registry {
 
     /// Where ptrace reports among the engines of `list`.
     fn ptrace_slot(&self, list: &EngineList) -> usize {
+        // Pairs with the release store in `ptrace_link`.
         let at = self.ptrace_seq.load(Acquire);
         ptrace_slot(list.engines.iter().map(|a| a.seq.load(Relaxed)), at)
+    }
+
+    /// The task is dead: reports it to the engines that asked, in attach
+    /// order, then detaches every engine but those that wait for the reap
+    /// report. Called by the task itself.
+    pub(crate) fn report_death(&self, task: &Task, death: &DeathReport) {
+        let list = {
+            let mut inner = self.inner.lock();
+            // No attach from now on (`check_target`).
+            inner.phase = Phase::Dying;
+            inner.list.clone()
+        };
+        let engines = list.iter().flat_map(|l| l.engines.iter());
+        for att in engines.clone() {
+            if att.events().contains(Events::DEATH) {
+                self.call(att, |e| {
+                    e.report_death(task, death);
+                    Resume::Detach
+                });
+            }
+        }
+        self.inner.lock().phase = Phase::Dead;
+        for att in engines {
+            if !att.events().contains(Events::REAP) {
+                self.detach_dead(att);
+            }
+        }
+        self.prune();
+    }
+
+    /// Detaches `att` from a dead task, if it is not detached already.
+    fn detach_dead(&self, att: &Attachment) {
+        let mut inner = self.inner.lock();
+        if att.detached.xchg(true, Relaxed) {
+            return;
+        }
+        // A dead task is not parked: no one to wake.
+        self.release_stop_locked(&mut inner, att);
+        self.publish_summary(&inner);
+        drop(inner);
+        att.engine.detached();
+    }
+
+    /// The dead task is being reaped (called by the reaper): the engines
+    /// still attached, those that asked for [`Events::REAP`], hear of it
+    /// in attach order and are detached.
+    pub(crate) fn report_reap(&self, task: &Task) {
+        let list = {
+            let mut inner = self.inner.lock();
+            if inner.phase != Phase::Dead {
+                // A task is reaped after its death report, always; a
+                // registry that never saw one has nothing to report.
+                return;
+            }
+            inner.list.take()
+        };
+        let Some(list) = list else {
+            return;
+        };
+        for att in list.engines.iter() {
+            if att.events().contains(Events::REAP) {
+                self.call(att, |e| {
+                    e.report_reap(task);
+                    Resume::Detach
+                });
+            }
+            self.detach_dead(att);
+        }
     }
 
     /// Reports a syscall entry to every engine that asked, in reverse
@@ -671,7 +930,7 @@ impl Registry {
         call: &mut SyscallEntry<'_>,
         ptrace: &mut dyn PtraceStops,
     ) -> Resume {
-        let list = self.snapshot();
+        let list = self.list();
         let (n, slot) = self.reporters(list.as_deref());
         let mut action = Resume::Resume;
         for step in 0..=n {
@@ -688,7 +947,7 @@ impl Registry {
                     None => continue,
                 },
             };
-            if !att.events().contains(Events::SYSCALL_ENTRY) {
+            if att.is_detached() || !att.events().contains(Events::SYSCALL_ENTRY) {
                 continue;
             }
             if let Some(answer) = self.call(att, |e| e.report_syscall_entry(task, &mut *call)) {
@@ -711,7 +970,7 @@ impl Registry {
         ptrace: &mut dyn PtraceStops,
     ) {
         let aborted = self.entry_aborted.xchg(false, Relaxed);
-        let list = self.snapshot();
+        let list = self.list();
         let (n, slot) = self.reporters(list.as_deref());
         let mut call = SyscallExit::new(regs, aborted);
         let mut action = Resume::Resume;
@@ -728,7 +987,7 @@ impl Registry {
             };
             // Only the task itself touches `exit_once`: relaxed is enough.
             let once = att.exit_once.xchg(false, Relaxed);
-            if !once && !att.events().contains(Events::SYSCALL_EXIT) {
+            if att.is_detached() || (!once && !att.events().contains(Events::SYSCALL_EXIT)) {
                 continue;
             }
             if let Some(answer) = self.call(att, |e| e.report_syscall_exit(task, &mut call)) {
@@ -764,13 +1023,13 @@ impl Registry {
         mut before_each: impl FnMut(&Attachment),
         mut f: impl FnMut(&dyn Engine) -> Resume,
     ) -> Resume {
-        let Some(list) = self.snapshot() else {
+        let Some(list) = self.list() else {
             return Resume::Resume;
         };
         let mut action = Resume::Resume;
         for att in list.engines.iter() {
             before_each(att);
-            if !att.events().intersects(event) {
+            if att.is_detached() || !att.events().intersects(event) {
                 continue;
             }
             if let Some(answer) = self.call(att, &mut f) {
@@ -781,36 +1040,46 @@ impl Registry {
         action
     }
 
+    /// Whether some engine holds the task stopped; if none does, a request
+    /// for another report left by a stop that never parked is dropped.
+    fn held(&self) -> bool {
+        let mut inner = self.inner.lock();
+        if inner.stops == 0 {
+            inner.report_again = false;
+            return false;
+        }
+        true
+    }
+
     /// After a round of reports that combined to `action`: parks while an
     /// engine holds the task stopped, and tells how the stop ended. A task
     /// about to park for a stop asked for from outside makes its quiesce
     /// report first (the kick would come too late: it runs on the way back
     /// to user mode).
     fn settle(&self, task: &Task, mut action: Resume) -> Settled {
-        if action != Resume::Stop && self.stops.load(Acquire) == 0 {
+        if action != Resume::Stop && !self.held() {
             return Settled::Go;
         }
         if self.take_kick() {
             let quiesce = self.report_round(Events::QUIESCE, |_| {}, |e| e.report_quiesce(task));
             action = combine_resume(action, quiesce);
-            if action != Resume::Stop && self.stops.load(Acquire) == 0 {
+            if action != Resume::Stop && !self.held() {
                 return Settled::Go;
             }
         }
-        if !self.park() {
-            self.report_again.store(false, Relaxed);
-            return Settled::Killed;
-        }
-        match self.report_again.xchg(false, Full) {
-            true => Settled::Again,
-            false => Settled::Go,
+        let woken = self.park();
+        let again = core::mem::take(&mut self.inner.lock().report_again);
+        match (woken, again) {
+            (false, _) => Settled::Killed,
+            (true, true) => Settled::Again,
+            (true, false) => Settled::Go,
         }
     }
 
     /// Sleeps while some engine holds the task stopped, with
-    /// [`Registry::parked`] set. Returns `false` if a fatal signal ended
-    /// the stop, or the task is exiting (it does not stop then). A task
-    /// that leaves the stop takes the step an engine asked for.
+    /// `Inner::parked` set. Returns `false` if a fatal signal ended the
+    /// stop, or the task is exiting (it does not stop then). A task that
+    /// leaves the stop takes the step an engine asked for.
     fn park(&self) -> bool {
         let Owner::Task(_) = &self.owner else {
             // A test registry has no task to put to sleep.
@@ -819,39 +1088,48 @@ impl Registry {
         if task::current_exiting() {
             return false;
         }
-        loop {
-            self.parked.store(true, Release);
-            let woken = task::wait_while_stopped(self.stops.as_ptr());
-            // Fully ordered against `stop`'s count increment: either it
-            // sees the task unparked (and kicks it), or the task sees its
-            // stop here and parks again.
-            self.parked.xchg(false, Full);
-            if !woken {
-                return false;
-            }
-            if self.stops.load(Acquire) == 0 {
-                break;
-            }
+        self.inner.lock().parked = true;
+        let woken = task::wait_until(&self.wait, true, || self.inner.lock().stops == 0);
+        let step = {
+            let mut inner = self.inner.lock();
+            inner.parked = false;
+            core::mem::take(&mut inner.step_request)
+        };
+        if !woken {
+            return false;
         }
-        self.take_step();
+        self.start_step(step);
         true
     }
 
-    /// Turns stepping on if an engine resumed the task with a step.
-    fn take_step(&self) {
-        let how = self.step_request.xchg(0, Full);
-        if how != 0 {
-            task::set_step(how);
-            self.stepping.store(true, Relaxed);
+    /// Turns stepping on if an engine resumed the task with a step (`how`:
+    /// 1 single, 2 block).
+    fn start_step(&self, how: i32) {
+        if how == 0 {
+            return;
         }
+        task::set_step(how);
+        let mut inner = self.inner.lock();
+        inner.stepping = true;
+        self.publish_summary(&inner);
+    }
+
+    /// Takes a step asked for while the task was not stopped.
+    fn take_step(&self) {
+        let how = core::mem::take(&mut self.inner.lock().step_request);
+        self.start_step(how);
     }
 
     /// Turns stepping off if the engines turned it on (the task took its
     /// step and reports the trap, or a quiesce report).
     fn end_step(&self) {
-        if self.stepping.xchg(false, Relaxed) {
-            task::set_step(0);
+        let mut inner = self.inner.lock();
+        if !core::mem::take(&mut inner.stepping) {
+            return;
         }
+        self.publish_summary(&inner);
+        drop(inner);
+        task::set_step(0);
     }
 
     /// Reports that the task runs a new program.
@@ -860,20 +1138,11 @@ impl Registry {
     }
 
     /// Whether an engine wants signals of class `class` reported, or
-    /// stepping must be turned off. Called under siglock: atomics only.
+    /// stepping must be turned off. Called under siglock, maybe in
+    /// interrupt context: reads [`Registry::summary`] only.
     pub(crate) fn wants_signal(&self, class: Events) -> bool {
-        if self.stepping.load(Relaxed) {
-            return true;
-        }
-        let _guard = rcu::read_lock();
-        let p = self.list.load(Acquire);
-        if p.is_null() {
-            return false;
-        }
-        // SAFETY: a non-null `list` is dropped only a grace period after it
-        // is replaced, and we are in an RCU read-side critical section.
-        let list = unsafe { &*p };
-        list.wants(class)
+        // Pairs with the release store in `publish_summary`.
+        self.summary.load(Acquire) & (class.bits() | SUMMARY_STEPPING) != 0
     }
 
     /// Reports a dequeued signal to the engines that asked for its class,
@@ -895,7 +1164,7 @@ impl Registry {
             let mut holder: Option<Arc<Attachment>> = None;
             let mut action = Resume::Resume;
             let mut ended = None;
-            let list = self.snapshot();
+            let list = self.list();
             let (n, slot) = self.reporters(list.as_deref());
             // Attach order, as a syscall exit's, with the tracer at its place.
             for step in 0..=n {
@@ -920,7 +1189,7 @@ impl Registry {
                         None => continue,
                     },
                 };
-                if !att.events().intersects(sig.class().event()) {
+                if att.is_detached() || !att.events().intersects(sig.class().event()) {
                     continue;
                 }
                 let held_before = sig.is_held();
@@ -941,7 +1210,8 @@ impl Registry {
             }
             if sig.is_held() && action != Resume::Stop {
                 if let Some(att) = holder.as_ref() {
-                    self.take_answer(att, Resume::Stop);
+                    let mut inner = self.inner.lock();
+                    self.hold_stop_locked(&mut inner, att);
                 }
                 action = Resume::Stop;
             }
@@ -973,120 +1243,15 @@ impl Registry {
         self.take_step();
     }
 
-    /// Takes the pending kick requests: whether there were any. Cleared
-    /// before the report they ask for, so that a request made from now on
-    /// queues another kick.
-    fn take_kick(&self) -> bool {
-        let interrupt = self.kick_interrupt.xchg(false, Full);
-        let report = self.kick_report.xchg(false, Full);
-        interrupt || report
-    }
-
-    /// Checks a control request of `att`'s engine against the task's phase.
-    fn check_control(&self, att: &Attachment, ctl: Control) -> Result {
-        if att.is_detached() {
-            return Err(ESRCH);
-        }
-        let phase = self.state.lock().phase;
-        check_control(ctl, phase, att.events(), task::step_support())
-    }
-
-    /// utrace's REPORT control: resumes the task from `att`'s stop asking
-    /// for a report again, or, if `att` holds no stop, asks for a quiesce
-    /// report.
-    pub(crate) fn report(&self, att: &Attachment) -> Result {
-        // Each branch checks the request for itself.
-        if att.stopping.load(Acquire) {
-            self.resume_and_report(att)
-        } else {
-            self.request_report(att, false)
-        }
-    }
-
-    /// Makes the task run its quiesce report at its next safe point;
-    /// `interrupt` also breaks an interruptible sleep.
-    fn kick(&self, interrupt: bool) -> Result {
-        let Owner::Task(t) = &self.owner else {
-            return Ok(());
-        };
-        // A queued kick serves every request it can until it runs: at most
-        // two are queued (one that breaks sleeps, one that does not).
-        let (flag, other) = match interrupt {
-            true => (&self.kick_interrupt, None),
-            false => (&self.kick_report, Some(&self.kick_interrupt)),
-        };
-        if other.is_some_and(|f| f.load(Acquire)) || flag.xchg(true, Full) {
-            return Ok(());
-        }
-        let r = task::kick(t.as_ptr(), interrupt);
-        if r.is_err() {
-            flag.store(false, Relaxed);
-        }
-        r
-    }
-
-    /// Holds the task stopped for `att`'s engine: at once if it is parked,
-    /// else at its next safe point. `ESRCH` once `att` is detached or the
-    /// task is dying.
-    pub(crate) fn stop(&self, att: &Attachment) -> Result<StopState> {
-        self.check_control(att, Control::Stop)?;
-        if !att.stopping.xchg(true, Full) {
-            self.stops.fetch_add(1, Full);
-        }
-        // Ordered after the (fully ordered) increment: see `park`.
-        if self.parked.load(Acquire) {
-            return Ok(StopState::Stopped);
-        }
-        match self.kick(true) {
-            Ok(()) => Ok(StopState::Pending),
-            // The task is exiting: it will never stop.
-            Err(e) => {
-                self.release_stop(att);
-                Err(e)
-            }
-        }
-    }
-
-    /// Asks for a quiesce report at the task's next safe point (breaking
-    /// an interruptible sleep if `interrupt`). `EINVAL` if `att`'s engine
-    /// did not ask for [`Events::QUIESCE`].
-    pub(crate) fn request_report(&self, att: &Attachment, interrupt: bool) -> Result {
-        let ctl = if interrupt {
-            Control::Interrupt
-        } else {
-            Control::Report
-        };
-        self.check_control(att, ctl)?;
-        self.kick(interrupt)
-    }
-
-    /// Resumes the task from `att`'s stop for one step (`block`: until the
-    /// next branch). A task `att` does not hold stopped takes the step
-    /// after its next quiesce report. `EOPNOTSUPP` where the architecture
-    /// cannot step.
-    pub(crate) fn resume_step(&self, att: &Attachment, block: bool) -> Result {
-        let ctl = if block {
-            Control::BlockStep
-        } else {
-            Control::SingleStep
-        };
-        self.check_control(att, ctl)?;
-        self.step_request.xchg(if block { 2 } else { 1 }, Full);
-        if !self.release_stop(att) {
-            self.kick(false)?;
-        }
-        Ok(())
-    }
-
     /// Whether the task is parked in a stop.
     pub(crate) fn is_parked(&self) -> bool {
-        self.parked.load(Acquire)
+        self.inner.lock().parked
     }
 
     /// The task's phase.
     #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
     pub(crate) fn phase(&self) -> Phase {
-        self.state.lock().phase
+        self.inner.lock().phase
     }
 
     /// Reports that the task exits with `code`; returns the code the
@@ -1147,32 +1312,6 @@ impl Registry {
     /// For the KUnit suites: how many engines hold the task stopped.
     #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
     pub(crate) fn stop_count(&self) -> i32 {
-        self.stops.load(Relaxed)
-    }
-}
-
-/// The engines of `list` that stay attached past the death report: those
-/// that asked for the reap report. `None` if there are none, or if the
-/// list cannot be allocated (then none stays: a missed reap report is
-/// better than a task that cannot be reaped cleanly).
-fn reap_watchers(list: &EngineList) -> Option<Arc<EngineList>> {
-    let stays = |a: &&Arc<Attachment>| a.events().contains(Events::REAP);
-    let n = list.engines.iter().filter(stays).count();
-    if n == 0 {
-        return None;
-    }
-    let mut engines = KVec::with_capacity(n, GFP_KERNEL).ok()?;
-    for a in list.engines.iter().filter(stays) {
-        engines.push_within_capacity(a.clone()).ok()?;
-    }
-    Arc::new(EngineList { engines }, GFP_KERNEL).ok()
-}
-
-/// Drops a replaced engine list once no reporting path can still be
-/// taking a reference on it.
-fn drop_after_grace_period(old: Option<Arc<EngineList>>) {
-    if old.is_some() {
-        task::synchronize_rcu();
-        drop(old);
+        self.inner.lock().stops as i32
     }
 }

@@ -9,11 +9,41 @@
 //! safe signature; nothing above this file touches a raw task.
 
 use super::registry::Registry;
+use core::ffi::c_void;
+use core::ptr;
+use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
 use kernel::task::Task;
+use kernel::types::Opaque;
+
+/// A registry's pointer to its task, which holds no reference.
+///
+/// # Invariants
+///
+/// Points to a task_struct that was alive when the pointer was made. Its
+/// users dereference it only while they know the task is still alive; the
+/// registry documents when that is ("The task pointer" in registry.rs), and
+/// every function here that takes one is `unsafe` with that requirement.
+pub(crate) struct TaskPtr(NonNull<bindings::task_struct>);
+
+// SAFETY: a `TaskPtr` is only an address until a user that knows the task
+// is alive passes it to the kernel's task functions, which any thread may
+// call.
+unsafe impl Send for TaskPtr {}
+// SAFETY: as above; `TaskPtr` has no interior mutability.
+unsafe impl Sync for TaskPtr {}
+
+impl TaskPtr {
+    /// The pointer of `task`.
+    pub(crate) fn new(task: &Task) -> Self {
+        // INVARIANT: `task` is alive for the borrow. `Task` is a
+        // transparent wrapper of task_struct.
+        Self(NonNull::from(task).cast())
+    }
+}
 
 #[expect(
     improper_ctypes,
@@ -21,11 +51,15 @@ use kernel::task::Task;
 )]
 extern "C" {
     fn utrace_helper_set_syscall_work(task: *mut bindings::task_struct, on: bool);
-    fn utrace_helper_syscall_work(task: *mut bindings::task_struct) -> bool;
     fn utrace_helper_task_flags(task: *mut bindings::task_struct) -> c_uint;
-    fn utrace_helper_wait_while_stopped(stops: *mut c_int) -> c_int;
-    fn utrace_helper_wake_stopped();
-    fn utrace_helper_wait_a_tick() -> bool;
+    fn utrace_helper_init_waitqueue(wq: *mut bindings::wait_queue_head);
+    fn utrace_helper_wait(
+        wq: *mut bindings::wait_queue_head,
+        killable: bool,
+        done: unsafe extern "C" fn(arg: *mut c_void) -> bool,
+        arg: *mut c_void,
+    ) -> c_int;
+    fn utrace_helper_wake_all(wq: *mut bindings::wait_queue_head);
     fn utrace_helper_task_pid_vnr(task: *mut bindings::task_struct) -> i32;
     fn utrace_helper_registry(task: *mut bindings::task_struct) -> *mut Registry;
     fn utrace_helper_registry_install(
@@ -56,7 +90,11 @@ extern "C" {
     pub(crate) fn utrace_helper_ptrace_exit_stop(regs: *mut bindings::pt_regs, work: c_ulong);
     fn utrace_helper_edit_group_exit_code(orig: c_long, code: c_long);
     fn utrace_helper_current_exiting() -> bool;
-    fn utrace_helper_kick(task: *mut bindings::task_struct, interrupt: bool) -> c_int;
+    fn utrace_helper_kick(
+        task: *mut bindings::task_struct,
+        work: *mut bindings::callback_head,
+        interrupt: bool,
+    ) -> c_int;
     fn utrace_helper_set_step(how: c_int);
     fn utrace_helper_step_support() -> c_uint;
     pub(crate) fn utrace_helper_ptrace_signal(
@@ -89,13 +127,22 @@ pub(crate) fn current_exiting() -> bool {
     unsafe { utrace_helper_current_exiting() }
 }
 
-/// Queues a quiesce report on `task`, to run at its next safe point;
-/// `interrupt` also breaks an interruptible sleep. `ESRCH` if the task is
-/// exiting, `ENOMEM`.
-pub(crate) fn kick(task: *mut bindings::task_struct, interrupt: bool) -> Result {
-    // SAFETY: `task` is a live task_struct (registries are freed with their
-    // task); task_work_add() takes care of a task that is exiting.
-    kernel::error::to_result(unsafe { utrace_helper_kick(task, interrupt) })
+/// Queues `work`, which runs the quiesce report, on `task`, to run at its
+/// next safe point; `interrupt` also breaks an interruptible sleep.
+/// `ESRCH` if the task is exiting.
+///
+/// # Safety
+///
+/// `task` must be alive; `work` must not be queued already, and must stay
+/// valid until it runs or the task_struct is freed.
+pub(crate) unsafe fn kick(
+    task: &TaskPtr,
+    work: *mut bindings::callback_head,
+    interrupt: bool,
+) -> Result {
+    // SAFETY: per this function's contract; task_work_add() refuses a task
+    // that is past its last task_work run.
+    kernel::error::to_result(unsafe { utrace_helper_kick(task.0.as_ptr(), work, interrupt) })
 }
 
 /// Turns stepping of the current task on (1 single, 2 block) or off (0).
@@ -126,46 +173,80 @@ pub(crate) fn edit_group_exit_code(orig: i64, code: i64) {
 /// `utrace_helper_task_flags()` bits.
 const TARGET_KTHREAD: c_uint = 1;
 const TARGET_EXITING: c_uint = 2;
+const TARGET_USER_WORKER: c_uint = 4;
 
 /// Sets or clears `SYSCALL_WORK_UTRACE` on `task`.
-pub(crate) fn set_syscall_work(task: *mut bindings::task_struct, on: bool) {
-    // SAFETY: `task` is a live task_struct (registries are freed with their
-    // task); the flag is changed with an atomic bit operation.
-    unsafe { utrace_helper_set_syscall_work(task, on) }
+///
+/// # Safety
+///
+/// `task` must be alive.
+pub(crate) unsafe fn set_syscall_work(task: &TaskPtr, on: bool) {
+    // SAFETY: `task` is alive per the contract; the flag is changed with an
+    // atomic bit operation.
+    unsafe { utrace_helper_set_syscall_work(task.0.as_ptr(), on) }
 }
 
-/// Whether `SYSCALL_WORK_UTRACE` is set on `task`.
-#[cfg_attr(not(CONFIG_UTRACE_KUNIT_TEST), expect(dead_code))]
-pub(crate) fn syscall_work(task: *mut bindings::task_struct) -> bool {
-    // SAFETY: as in `set_syscall_work`; this is an atomic bit test.
-    unsafe { utrace_helper_syscall_work(task) }
+/// What attaching needs to know of `task`.
+pub(crate) fn target_of(task: &Task) -> super::policy::TargetState {
+    // SAFETY: `task` is alive for the borrow; the helper reads its flags.
+    let f = unsafe { utrace_helper_task_flags(task.as_ptr()) };
+    super::policy::TargetState {
+        kthread: f & TARGET_KTHREAD != 0,
+        user_worker: f & TARGET_USER_WORKER != 0,
+        exiting: f & TARGET_EXITING != 0,
+    }
 }
 
-/// `(kernel thread, exiting or dead)` for `task`.
-pub(crate) fn target_flags(task: *mut bindings::task_struct) -> (bool, bool) {
-    // SAFETY: `task` is a live task_struct; the helper reads its flags.
-    let f = unsafe { utrace_helper_task_flags(task) };
-    (f & TARGET_KTHREAD != 0, f & TARGET_EXITING != 0)
+/// As [`target_of`], for a registry's task.
+///
+/// # Safety
+///
+/// `task` must be alive.
+pub(crate) unsafe fn target_state(task: &TaskPtr) -> super::policy::TargetState {
+    // SAFETY: `task` is alive per the contract, so a `&Task` to it is valid
+    // for this call; `Task` is a transparent wrapper of task_struct.
+    target_of(unsafe { &*task.0.as_ptr().cast::<Task>() })
 }
 
-/// Sleeps, killably, until `*stops` is zero. `false` if a fatal signal
-/// ended the wait.
-pub(crate) fn wait_while_stopped(stops: *mut i32) -> bool {
-    // SAFETY: `stops` points to the registry's stop count, which outlives
-    // this call (the caller holds the registry).
-    unsafe { utrace_helper_wait_while_stopped(stops) == 0 }
+/// An initialiser for a wait queue head (one lock class for all of them:
+/// "utrace stop wait", in helpers.c).
+pub(crate) fn new_wait_queue() -> impl PinInit<Opaque<bindings::wait_queue_head>> {
+    // SAFETY: the helper initialises the wait queue head in place, and a
+    // pinned `Opaque` never moves.
+    Opaque::ffi_init(|slot| unsafe { utrace_helper_init_waitqueue(slot) })
 }
 
-/// Wakes tasks waiting in [`wait_while_stopped`] to recheck their count.
-pub(crate) fn wake_stopped() {
-    // SAFETY: no preconditions.
-    unsafe { utrace_helper_wake_stopped() }
+/// The condition of a [`wait_until`], called back from C.
+///
+/// # Safety
+///
+/// `arg` must point to an `F`.
+unsafe extern "C" fn wait_condition<F: Fn() -> bool>(arg: *mut c_void) -> bool {
+    // SAFETY: per this function's contract.
+    let done = unsafe { &*arg.cast::<F>() };
+    done()
 }
 
-/// Sleeps one tick, interruptibly. `true` if a signal is pending.
-pub(crate) fn wait_a_tick() -> bool {
-    // SAFETY: called from process context (barrier waits), no lock held.
-    unsafe { utrace_helper_wait_a_tick() }
+/// Sleeps on `wq` until `done()` holds, killably (`killable`) or
+/// interruptibly. `done` runs in the wait loop, after the task's state is
+/// set: it may take a spinlock, not sleep. Returns `false` if a (fatal)
+/// signal ended the wait.
+pub(crate) fn wait_until<F: Fn() -> bool>(
+    wq: &Opaque<bindings::wait_queue_head>,
+    killable: bool,
+    done: F,
+) -> bool {
+    let arg = ptr::from_ref(&done).cast_mut().cast::<c_void>();
+    // SAFETY: `wq` is an initialised wait queue head (`new_wait_queue`);
+    // `arg` points to `done`, an `F`, alive across the call, and
+    // `wait_condition::<F>` only reads it.
+    unsafe { utrace_helper_wait(wq.get(), killable, wait_condition::<F>, arg) == 0 }
+}
+
+/// Wakes every task waiting on `wq` to recheck its condition.
+pub(crate) fn wake_all(wq: &Opaque<bindings::wait_queue_head>) {
+    // SAFETY: `wq` is an initialised wait queue head.
+    unsafe { utrace_helper_wake_all(wq.get()) }
 }
 
 /// The pid of `task` in the current task's pid namespace (0 if it is not
@@ -173,12 +254,6 @@ pub(crate) fn wait_a_tick() -> bool {
 pub fn pid_vnr(task: &Task) -> i32 {
     // SAFETY: `task` is live for the borrow.
     unsafe { utrace_helper_task_pid_vnr(task.as_ptr()) }
-}
-
-/// Waits for an RCU grace period.
-pub(crate) fn synchronize_rcu() {
-    // SAFETY: called from process context with no RCU read lock held.
-    unsafe { bindings::synchronize_rcu() }
 }
 
 /// The registry of `task`, if it has one, with a reference of our own.

@@ -980,8 +980,8 @@ mod suite {
         let late = watcher(&reg, 3, &log, None, Events::REAP)?;
         *reaped.engine().victim.lock() = Some(plain.clone());
         reg.report_death(kernel::current!(), &DeathReport::new(true));
-        // Detaching during the death report is too late.
-        assert_eq!(*reaped.engine().victim_detach.lock(), Some(Err(ealready())));
+        // Detaching during the death report takes effect at once.
+        assert_eq!(*reaped.engine().victim_detach.lock(), Some(Ok(())));
         assert_eq!(reg.phase(), Phase::Dead);
         assert!(plain.is_detached());
         assert_eq!(plain.detach(), Err(ESRCH));
