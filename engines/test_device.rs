@@ -87,6 +87,7 @@ const BLOCKSTEP: u32 = _IO(IOC_MAGIC, 12);
 const STOPPED: u32 = _IO(IOC_MAGIC, 13);
 const ATTACH_DELAY: u32 = _IO(IOC_MAGIC, 14);
 const ATTACH_DELAYED: u32 = _IO(IOC_MAGIC, 15);
+const STOP_DELAY: u32 = _IO(IOC_MAGIC, 16);
 
 /// The longest [`attach_delay`] one can arm, in milliseconds.
 const MAX_ATTACH_DELAY_MS: usize = 10_000;
@@ -112,6 +113,8 @@ pub(crate) fn attach_delay() {
 const FLAG_EXCLUSIVE: u32 = 1;
 /// `UTRACE_TEST_INHERIT`.
 const FLAG_INHERIT: u32 = 2;
+/// `UTRACE_TEST_BARRIER_IN_REAP`.
+const FLAG_BARRIER_IN_REAP: u32 = 4;
 
 /// One open `/dev/utrace-test`.
 #[pin_data(PinnedDrop)]
@@ -128,7 +131,11 @@ impl TestFile {
             .read()?;
         let events = Events::from_bits(a.events)?;
         let action = Action::decode(a.kind, a.arg, a.value)?;
-        if a.flags & !(FLAG_EXCLUSIVE | FLAG_INHERIT) != 0 || a.nr < -1 {
+        if a.flags & !(FLAG_EXCLUSIVE | FLAG_INHERIT | FLAG_BARRIER_IN_REAP) != 0
+            || a.flags & (FLAG_INHERIT | FLAG_BARRIER_IN_REAP)
+                == FLAG_INHERIT | FLAG_BARRIER_IN_REAP
+            || a.nr < -1
+        {
             return Err(EINVAL);
         }
         let mut slots = self.slots.lock();
@@ -136,10 +143,12 @@ impl TestFile {
             return Err(ENOSPC);
         }
         slots.reserve(1, GFP_KERNEL)?;
+        let barrier_in_reap = a.flags & FLAG_BARRIER_IN_REAP != 0;
         let engine = Arc::new(
-            TestEngine::new(a.id, a.nr, action, self.log.clone()),
+            TestEngine::new(a.id, a.nr, action, self.log.clone(), barrier_in_reap)?,
             GFP_KERNEL,
         )?;
+        let own = engine.own.clone();
         let id = a.id;
         let same_id = |e: &TestEngine| e.id == id;
         let mut req = Attach::new(engine).events(events);
@@ -150,6 +159,10 @@ impl TestFile {
             req = req.inherit();
         }
         let handle = access::with_attach_target(a.pid, |task| req.attach_to_task(task))?;
+        if let Some(own) = own {
+            // Dropped by the engine at its reap report, or when detached.
+            *own.lock() = Some(handle.clone());
+        }
         let slot = slots.len();
         // Capacity was reserved above: this cannot fail.
         if let Err(e) = slots.push_within_capacity(handle) {
@@ -248,6 +261,14 @@ impl MiscDevice for TestFile {
                 Ok(0)
             }
             ATTACH_DELAYED => Ok(ATTACH_DELAYS.load(Relaxed) as isize),
+            STOP_DELAY => {
+                if arg > super::test_engine::MAX_STOP_DELAY_MS {
+                    return Err(EINVAL);
+                }
+                // At most MAX_STOP_DELAY_MS: fits the u32.
+                super::test_engine::STOP_DELAY_MS.store(arg as u32, Relaxed);
+                Ok(0)
+            }
             STOPPED => {
                 let slots = me.slots.lock();
                 let h = slots.get(arg).ok_or(EINVAL)?;

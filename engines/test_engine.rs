@@ -13,10 +13,32 @@ use crate::engine_core::{
     Arg, DeathReport, Engine, ExecReport, ExitReport, JobControl, Resume, SignalReport,
     SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
+use crate::engine_core::EngineHandle;
 use kernel::prelude::*;
-use kernel::sync::atomic::{AtomicFlag, Relaxed};
+use kernel::sync::atomic::{Atomic, AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
+
+/// The longest [`STOP_DELAY_MS`] one can arm, in milliseconds.
+pub(crate) const MAX_STOP_DELAY_MS: usize = 10_000;
+
+/// Race tests of engine-core's stops (`UTRACE_TEST_STOP_DELAY`): the next
+/// [`Action::Stop`] callback logs its record, then sleeps this long (ms)
+/// before it answers `Stop`. One callback only; 0: none.
+pub(crate) static STOP_DELAY_MS: Atomic<u32> = Atomic::new(0);
+
+/// Sleeps the armed [`STOP_DELAY_MS`], if any (once).
+fn stop_delay() {
+    let ms = STOP_DELAY_MS.xchg(0, Relaxed);
+    if ms != 0 {
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
+    }
+}
+
+/// An engine's handle on itself, for `UTRACE_TEST_BARRIER_IN_REAP`: set by
+/// the device after the attach, dropped at the reap report or when the
+/// engine is detached (it would otherwise keep the engine alive forever).
+pub(crate) type OwnHandle = Mutex<Option<EngineHandle<TestEngine>>>;
 
 /// Records kept before new ones are dropped (and counted).
 pub(crate) const LOG_CAPACITY: usize = 1024;
@@ -150,17 +172,39 @@ pub(crate) struct TestEngine {
     log: Arc<Log>,
     /// A once-only signal action was taken.
     acted: AtomicFlag,
+    /// `UTRACE_TEST_BARRIER_IN_REAP`: the reap report calls
+    /// `barrier()` on this handle of the engine itself.
+    pub(crate) own: Option<Arc<OwnHandle>>,
 }
 
 impl TestEngine {
-    pub(crate) fn new(id: u32, nr: i64, action: Action, log: Arc<Log>) -> Self {
-        Self {
+    pub(crate) fn new(
+        id: u32,
+        nr: i64,
+        action: Action,
+        log: Arc<Log>,
+        barrier_in_reap: bool,
+    ) -> Result<Self> {
+        let own = match barrier_in_reap {
+            true => Some(Arc::pin_init(
+                kernel::new_mutex!(None, "utrace_test::own"),
+                GFP_KERNEL,
+            )?),
+            false => None,
+        };
+        Ok(Self {
             id,
             nr,
             action,
             log,
             acted: AtomicFlag::new(false),
-        }
+            own,
+        })
+    }
+
+    /// Takes the engine's handle on itself, if it has one.
+    fn take_own(&self) -> Option<EngineHandle<TestEngine>> {
+        self.own.as_ref().and_then(|o| o.lock().take())
     }
 
     fn wants(&self, nr: i64) -> bool {
@@ -234,7 +278,20 @@ impl Engine for TestEngine {
 
     fn report_reap(&self, task: &Task) {
         let pid = crate::engine_core::pid_vnr(task);
-        self.record(SIDE_REAP, i64::from(pid), [0; SYSCALL_ARGS], 0);
+        // UTRACE_TEST_BARRIER_IN_REAP: a barrier from this very callback
+        // must return at once; args[0] is its result (0 or -errno).
+        let mut args = [0; SYSCALL_ARGS];
+        if let Some(h) = self.take_own() {
+            args[0] = match h.barrier() {
+                Ok(()) => 0,
+                Err(e) => i64::from(e.to_errno()) as u64,
+            };
+        }
+        self.record(SIDE_REAP, i64::from(pid), args, 0);
+    }
+
+    fn detached(&self) {
+        drop(self.take_own());
     }
 
     fn report_exec(&self, _task: &Task, exec: &ExecReport<'_>) -> Resume {
@@ -282,7 +339,10 @@ impl Engine for TestEngine {
             Action::Abort(result) => call.abort(result),
             Action::Run => call.run(),
             // Once: a repeated report goes on.
-            Action::Stop if !call.is_resumed() => return Resume::Stop,
+            Action::Stop if !call.is_resumed() => {
+                stop_delay();
+                return Resume::Stop;
+            }
             Action::Stop => {}
             Action::Record | Action::SetReturn(_) | Action::Signal { .. } => {}
         }

@@ -59,6 +59,12 @@ enum utrace_test_kind {
 /* attach flags */
 #define UTRACE_TEST_EXCLUSIVE	(1U << 0)	/* EEXIST if the id is taken */
 #define UTRACE_TEST_INHERIT	(1U << 1)	/* children get the engine too */
+/*
+ * The engine's reap report calls barrier() on the engine itself (a
+ * callback waiting for itself must return at once); the REAP record's
+ * args[0] is the barrier's result, 0 or -errno.  Not with INHERIT.
+ */
+#define UTRACE_TEST_BARRIER_IN_REAP	(1U << 2)
 
 struct utrace_test_attach {
 	__s32 pid;	/* target, in the caller's pid namespace; 0: caller */
@@ -153,5 +159,12 @@ struct utrace_test_read {
 #define UTRACE_TEST_ATTACH_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 14)
 /* Returns how many attaches have entered an armed delay since boot. */
 #define UTRACE_TEST_ATTACH_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 15)
+/*
+ * Race tests of engine-core's stops.  Argument: milliseconds, by value, at
+ * most 10000 (0 disarms).  The next UTRACE_TEST_STOP engine to stop a task
+ * at syscall entry logs its record, then sleeps that long in its callback
+ * before it answers "stop"; one callback only.
+ */
+#define UTRACE_TEST_STOP_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 16)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
