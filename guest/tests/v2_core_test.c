@@ -145,11 +145,24 @@ static int kmsg_report(int fd)
  * once.  The signal is SIGURG, ignored, so the sender is cheap and the
  * exiting thread undisturbed; the engines before the last want nothing,
  * so the sender walks the whole list (the more engines, the longer the
- * reader is inside it, the wider the window).
+ * reader is inside it).
+ *
+ * On today's core this did NOT reach the window in practice: the reader
+ * walks the list with interrupts off (siglock), so it cannot be preempted
+ * in the guest, and it walks each element faster than the dying thread
+ * unlocks, calls detached() and drops each element before the kfree().
+ * Only a stall of the sender's vCPU by the host lands it there.  A
+ * deterministic reproducer needs a test-only delay in engine-core's
+ * wants_signal() between the load of the list and the walk (see the
+ * report of this branch); the case is kept so the rewrite runs the path
+ * under KASAN, and it stops at the first report if one comes.
+ * Each attach waits for a grace period under the target's exec lock:
+ * about 20 ms each on TCG, hence few iterations.
  */
-#define D1_FILES	3		/* 64 engines each */
-#define D1_ENGINES	(64 * D1_FILES)
-#define D1_SECONDS	40
+#define D1_ATTACHERS	8		/* threads, one file each */
+#define D1_PER		8		/* engines each attaches */
+#define D1_ENGINES	(D1_ATTACHERS * D1_PER + 1)
+#define D1_SECONDS	20
 
 struct d1_victim {
 	pthread_t thread;
@@ -163,6 +176,35 @@ struct d1_sender {
 	_Atomic int done;	/* the target is gone (ESRCH) */
 	_Atomic long sent;
 };
+
+/*
+ * One attacher: D1_PER engines that want nothing, from its own file.
+ * Each attach waits for a grace period after its lock: attachers in
+ * parallel share them, or an iteration would take seconds.
+ */
+struct d1_attacher {
+	pthread_t thread;
+	pid_t tid;
+	int fd;
+	int failed;
+	unsigned int id0;
+};
+
+static void *d1_attach_fn(void *arg)
+{
+	struct d1_attacher *a = arg;
+
+	for (unsigned int i = 0; i < D1_PER; i++) {
+		struct utrace_test_attach at = {
+			.pid = a->tid, .kind = UTRACE_TEST_RECORD, .events = 0,
+			.id = a->id0 + i, .nr = -1,
+		};
+
+		if (ioctl(a->fd, UTRACE_TEST_ATTACH, &at) < 0)
+			a->failed = errno;
+	}
+	return NULL;
+}
 
 static void *d1_victim_fn(void *arg)
 {
@@ -200,6 +242,7 @@ static void *d1_sender_fn(void *arg)
 static void thread_exit_vs_signal_sender(void)
 {
 	struct d1_sender s = { 0 };
+	struct d1_attacher at[D1_ATTACHERS];
 	int kmsg = kmsg_open(), iters = 0, hit = 0;
 	double start = now(), attach_time = 0;
 
@@ -207,34 +250,36 @@ static void thread_exit_vs_signal_sender(void)
 	CHECK(pthread_create(&s.thread, NULL, d1_sender_fn, &s) == 0, "sender");
 	while (now() - start < D1_SECONDS && !hit && !ktap_case_failed) {
 		struct d1_victim v = { 0 };
-		int fds[D1_FILES];
+		struct utrace_test_attach last = {
+			.kind = UTRACE_TEST_RECORD, .events = UTRACE_TEST_EVENT_SIGNAL,
+			.id = 9999, .nr = -1,
+		};
+		int lastfd = utd_open();
+		long sent0;
 		double t0;
 
 		CHECK(pthread_create(&v.thread, NULL, d1_victim_fn, &v) == 0, "victim");
 		while (!atomic_load(&v.tid))
 			;
 		t0 = now();
-		for (int f = 0; f < D1_FILES; f++) {
-			fds[f] = utd_open();
-			for (int i = 0; i < 64; i++) {
-				int last = f == D1_FILES - 1 && i == 63;
-				struct utrace_test_attach a = {
-					.pid = v.tid, .kind = UTRACE_TEST_RECORD,
-					.events = last ? UTRACE_TEST_EVENT_SIGNAL : 0,
-					.id = f * 64 + i, .nr = -1,
-				};
-
-				if (ioctl(fds[f], UTRACE_TEST_ATTACH, &a) < 0) {
-					CHECK(0, "attach %d: %s", f * 64 + i, strerror(errno));
-					break;
-				}
-			}
+		for (int i = 0; i < D1_ATTACHERS; i++) {
+			at[i] = (struct d1_attacher){ .tid = v.tid, .fd = utd_open(),
+						      .id0 = i * D1_PER };
+			pthread_create(&at[i].thread, NULL, d1_attach_fn, &at[i]);
 		}
+		for (int i = 0; i < D1_ATTACHERS; i++) {
+			pthread_join(at[i].thread, NULL);
+			CHECK(!at[i].failed, "attach: %s", strerror(at[i].failed));
+		}
+		/* Last in attach order: the strace-like one, wanting signals. */
+		last.pid = v.tid;
+		utd_attach(lastfd, last);
 		attach_time += now() - t0;
 		atomic_store(&s.done, 0);
+		sent0 = atomic_load(&s.sent);
 		atomic_store(&s.target, atomic_load(&v.tid));
 		/* Let the sender get going, then the victim exits. */
-		while (atomic_load(&s.sent) < 50 * (iters + 1) && !atomic_load(&s.done))
+		while (atomic_load(&s.sent) < sent0 + 20 && !atomic_load(&s.done))
 			;
 		atomic_store(&v.go, 1);
 		pthread_join(v.thread, NULL);
@@ -242,8 +287,9 @@ static void thread_exit_vs_signal_sender(void)
 		while (!atomic_load(&s.done))
 			;
 		atomic_store(&s.target, 0);
-		for (int f = 0; f < D1_FILES; f++)
-			close(fds[f]);
+		for (int i = 0; i < D1_ATTACHERS; i++)
+			close(at[i].fd);
+		close(lastfd);
 		iters++;
 		hit = kmsg_report(kmsg);
 	}
@@ -685,6 +731,118 @@ static void detach_never_fails_with_enomem(void)
 	}
 }
 
+/* ---------------------------------------------------------------------
+ * Defect 3: a handle's stop() against the target's SIGKILL, reap and
+ * free.  The handle keeps a raw pointer to its task: a stop() that passed
+ * its checks and is preempted before its task_work_add() (the kick's
+ * allocation may sleep too) adds work to a task that was reaped and
+ * freed meanwhile.  Without a hook in engine-core, the window is held open
+ * by preemption: the caller loops STOP_TASK/RESUME on CPU 0, a SCHED_FIFO
+ * thread preempts it at a random moment and spins, and meanwhile the
+ * target (on CPU 1) is killed, reaped and, a grace period later, freed.
+ */
+#define D3_SECONDS	25
+
+struct d3 {
+	int fd, slot;
+	_Atomic int quit;
+	_Atomic int preempting;	/* the FIFO thread runs on CPU 0 */
+	_Atomic int release;	/* ... and may stop */
+	_Atomic long calls;
+};
+
+static void *d3_caller_fn(void *arg)
+{
+	struct d3 *d = arg;
+
+	pin_to(0);
+	while (!atomic_load(&d->quit)) {
+		ioctl(d->fd, UTRACE_TEST_STOP_TASK, d->slot);
+		ioctl(d->fd, UTRACE_TEST_RESUME, d->slot);
+		atomic_fetch_add(&d->calls, 1);
+	}
+	return NULL;
+}
+
+static void *d3_preempt_fn(void *arg)
+{
+	struct d3 *d = arg;
+	struct sched_param sp = { .sched_priority = 50 };
+	double t0;
+
+	pin_to(0);
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		return (void *)1;
+	/* A random moment of the caller's loop. */
+	msleep(1 + rand() % 3);
+	{
+		struct timespec ts = { 0, (rand() % 1000) * 1000L };
+
+		nanosleep(&ts, NULL);
+	}
+	atomic_store(&d->preempting, 1);
+	t0 = now();
+	while (!atomic_load(&d->release) && now() - t0 < 0.5)
+		;
+	return NULL;
+}
+
+static void stop_vs_kill_reap_free(void)
+{
+	int kmsg = kmsg_open(), tries = 0, hit = 0;
+	double start = now();
+
+	srand(12345);
+	pin_to(1);
+	while (now() - start < D3_SECONDS && !hit && !ktap_case_failed) {
+		struct d3 d = { .fd = utd_open() };
+		pthread_t caller, fifo;
+		void *fifo_ret = NULL;
+		int status;
+		pid_t target = fork();
+
+		if (target == 0) {
+			pin_to(1);
+			alarm(10);
+			for (;;)
+				;
+		}
+		d.slot = utd_attach_simple(d.fd, target, UTRACE_TEST_RECORD, 0, 1, 0);
+		pthread_create(&caller, NULL, d3_caller_fn, &d);
+		while (atomic_load(&d.calls) < 20)
+			;
+		pthread_create(&fifo, NULL, d3_preempt_fn, &d);
+		for (int i = 0; i < 2000 && !atomic_load(&d.preempting); i++)
+			msleep(1);
+		/* The caller is off CPU 0 wherever it was: kill and reap. */
+		kill(target, SIGKILL);
+		waitpid(target, &status, 0);
+		/* The task_struct goes a grace period after the reap. */
+		msleep(60);
+		atomic_store(&d.release, 1);
+		pthread_join(fifo, &fifo_ret);
+		CHECK(fifo_ret == NULL, "SCHED_FIFO: %s", strerror(errno));
+		atomic_store(&d.quit, 1);
+		pthread_join(caller, NULL);
+		close(d.fd);
+		tries++;
+		hit = kmsg_report(kmsg);
+	}
+	KTAP_DIAG("%d stop() loops preempted across their target's kill, reap and free",
+		  tries);
+	CHECK(!hit, "stop() touched a freed task (try %d)", tries);
+	if (kmsg >= 0)
+		close(kmsg);
+	{
+		cpu_set_t all;
+
+		CPU_ZERO(&all);
+		CPU_SET(0, &all);
+		CPU_SET(1, &all);
+		sched_setaffinity(0, sizeof(all), &all);
+	}
+}
+
 KTAP_MAIN("guest_v2_core",
 	  KTAP_CASE(no_engine_on_io_uring_workers),
 	  KTAP_CASE(resume_report_on_pending_stop_leaves_nothing),
@@ -692,4 +850,5 @@ KTAP_MAIN("guest_v2_core",
 	  KTAP_CASE(stop_answer_vs_close),
 	  KTAP_CASE(barrier_from_reap_callback_returns),
 	  KTAP_CASE(detach_never_fails_with_enomem),
+	  KTAP_CASE(stop_vs_kill_reap_free),
 	  KTAP_CASE(thread_exit_vs_signal_sender))
