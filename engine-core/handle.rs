@@ -194,8 +194,9 @@ impl<E: Engine> EngineHandle<E> {
         self.registry.detach(&self.attachment)
     }
 
-    /// Waits until no callback of this engine is running. `ERESTARTSYS` if
-    /// a signal interrupts the wait.
+    /// Waits until no callback of this engine is running. Only SIGKILL ends
+    /// the wait early (`ERESTARTSYS`): a module's exit path must not free
+    /// the engine's code then.
     pub fn barrier(&self) -> Result {
         self.registry.barrier(&self.attachment)
     }

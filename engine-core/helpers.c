@@ -50,16 +50,20 @@ void utrace_helper_init_waitqueue(struct wait_queue_head *wq)
 }
 
 /*
- * Sleeps on @wq until @done(@arg) holds; killably (a stop: only SIGKILL
- * ends it early) or interruptibly (a barrier).  @done takes the registry's
- * spinlock to read its state, after wait_event() set the task state.
+ * Sleeps on @wq until @done(@arg) holds; only SIGKILL ends the wait early.
+ * A stop (@stop) is also freezable, so that suspend and cgroup freezing go
+ * on while an engine holds the task, and does not count in the load
+ * average, like a ptrace stop.  @done takes the registry's spinlock to read
+ * its state, after wait_event_state() set the task state.
  */
-int utrace_helper_wait(struct wait_queue_head *wq, bool killable,
+int utrace_helper_wait(struct wait_queue_head *wq, bool stop,
 		       bool (*done)(void *arg), void *arg)
 {
-	if (killable)
-		return wait_event_killable(*wq, done(arg));
-	return wait_event_interruptible(*wq, done(arg));
+	if (stop)
+		return wait_event_state(*wq, done(arg),
+					TASK_KILLABLE | TASK_NOLOAD |
+					TASK_FREEZABLE);
+	return wait_event_killable(*wq, done(arg));
 }
 
 void utrace_helper_wake_all(struct wait_queue_head *wq)

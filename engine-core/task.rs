@@ -55,7 +55,7 @@ extern "C" {
     fn utrace_helper_init_waitqueue(wq: *mut bindings::wait_queue_head);
     fn utrace_helper_wait(
         wq: *mut bindings::wait_queue_head,
-        killable: bool,
+        stop: bool,
         done: unsafe extern "C" fn(arg: *mut c_void) -> bool,
         arg: *mut c_void,
     ) -> c_int;
@@ -227,20 +227,20 @@ unsafe extern "C" fn wait_condition<F: Fn() -> bool>(arg: *mut c_void) -> bool {
     done()
 }
 
-/// Sleeps on `wq` until `done()` holds, killably (`killable`) or
-/// interruptibly. `done` runs in the wait loop, after the task's state is
-/// set: it may take a spinlock, not sleep. Returns `false` if a (fatal)
-/// signal ended the wait.
+/// Sleeps on `wq` until `done()` holds; only SIGKILL ends the wait early
+/// (then this returns `false`). A `stop` sleep is also freezable and does
+/// not count in the load average. `done` runs in the wait loop, after the
+/// task's state is set: it may take a spinlock, not sleep.
 pub(crate) fn wait_until<F: Fn() -> bool>(
     wq: &Opaque<bindings::wait_queue_head>,
-    killable: bool,
+    stop: bool,
     done: F,
 ) -> bool {
     let arg = ptr::from_ref(&done).cast_mut().cast::<c_void>();
     // SAFETY: `wq` is an initialised wait queue head (`new_wait_queue`);
     // `arg` points to `done`, an `F`, alive across the call, and
     // `wait_condition::<F>` only reads it.
-    unsafe { utrace_helper_wait(wq.get(), killable, wait_condition::<F>, arg) == 0 }
+    unsafe { utrace_helper_wait(wq.get(), stop, wait_condition::<F>, arg) == 0 }
 }
 
 /// Wakes every task waiting on `wq` to recheck its condition.

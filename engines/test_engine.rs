@@ -8,12 +8,12 @@
 //! engines of one open `/dev/utrace-test` file, so a test reads the order in
 //! which several engines saw a call.
 
+use crate::engine_core::EngineHandle;
 use crate::engine_core::{
     policy::{SignalAction, SIGNAL_HOLD},
     Arg, DeathReport, Engine, ExecReport, ExitReport, JobControl, Resume, SignalReport,
     SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
-use crate::engine_core::EngineHandle;
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex};

@@ -524,9 +524,9 @@ static int wait_entry_record(int fd)
 
 static void stop_answer_vs_detach(int by_close)
 {
-	int fd = utd_open(), slot, status = 0;
+	/* The child first: it must not inherit the file that is closed. */
 	pid_t child = utd_held_child(d4_go, child_getppid);
-
+	int fd = utd_open(), slot, status = 0;
 	struct utrace_test_attach a = {
 		.pid = child, .kind = UTRACE_TEST_STOP, .events = ENTRY, .id = 1,
 		.nr = SYS_getppid,

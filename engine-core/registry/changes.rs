@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Registry changes: attach, detach, the death and reap reports that
+//! detach everyone, and inheritance by children.
+//!
+//! Writers build a new engine list outside the lock and publish it under
+//! the lock if the list did not change meanwhile; detach marks and never
+//! fails; the lists they replace are dropped with the lock released.
+
+use super::{same_list, Attachment, EngineList, Registry};
+use crate::engine_core::engine::Events;
+use crate::engine_core::policy::{
+    check_control, check_set_events, decide_attach, AttachDecision, AttachRequest, Control,
+    MatchBy, Phase, Resume,
+};
+use crate::engine_core::report::DeathReport;
+use crate::engine_core::task;
+use kernel::prelude::*;
+use kernel::sync::atomic::{Full, Relaxed};
+use kernel::sync::Arc;
+use kernel::task::Task;
+
+impl Registry {
+    /// Attaches a new engine, or finds an existing one, as `req` says.
+    ///
+    /// `new` is the attachment to add if the request creates one;
+    /// `matches` recognises an existing attachment. Returns the attachment
+    /// and whether it was created.
+    pub(crate) fn attach(
+        &self,
+        req: AttachRequest,
+        new: Option<Arc<Attachment>>,
+        matches: &dyn Fn(&Attachment) -> bool,
+    ) -> Result<(Arc<Attachment>, bool)> {
+        loop {
+            let cur = {
+                let inner = self.inner.lock();
+                self.check_target(&inner)?;
+                inner.list.clone()
+            };
+            let found = cur.as_ref().and_then(|l| {
+                l.engines
+                    .iter()
+                    .find(|a| !a.is_detached() && matches(a))
+                    .cloned()
+            });
+            match decide_attach(req, found.is_some())? {
+                AttachDecision::UseExisting => return found.map(|a| (a, false)).ok_or(ENOENT),
+                AttachDecision::Create => {}
+            }
+            let new = new.as_ref().ok_or(EINVAL)?;
+            let list = EngineList::rebuild(cur.as_deref(), Some(new))?;
+            let mut inner = self.inner.lock();
+            // Another writer changed the list since we looked (so the
+            // exclusivity check may be stale): look again.
+            if !same_list(&inner.list, &cur) {
+                drop(inner);
+                continue;
+            }
+            self.check_target(&inner)?;
+            new.seq.store(self.next_seq.fetch_add(1, Relaxed), Relaxed);
+            let old = core::mem::replace(&mut inner.list, list);
+            self.publish_summary(&inner);
+            drop(inner);
+            // The old list (and any detached engine only it held) goes
+            // with the lock dropped.
+            drop(old);
+            return Ok((new.clone(), true));
+        }
+    }
+
+    /// Detaches `att`: `ESRCH` if it was detached already. Never fails
+    /// otherwise, in any phase.
+    ///
+    /// When this returns, no new callback of the engine will start; one
+    /// may still be running: see [`Registry::barrier`].
+    pub(crate) fn detach(&self, att: &Attachment) -> Result {
+        let mut inner = self.inner.lock();
+        check_control(
+            Control::Detach,
+            inner.phase,
+            att.events(),
+            task::step_support(),
+        )?;
+        // Fully ordered: pairs with the exchange of `reporting` in `call`.
+        if att.detached.xchg(true, Full) {
+            return Err(ESRCH);
+        }
+        let wake = self.release_stop_locked(&mut inner, att);
+        self.publish_summary(&inner);
+        drop(inner);
+        if wake {
+            task::wake_all(&self.wait);
+        }
+        att.engine.detached();
+        self.prune();
+        Ok(())
+    }
+
+    /// Drops detached attachments from the list, if there are any and the
+    /// memory for a new list can be had; else they stay, skipped.
+    pub(super) fn prune(&self) {
+        let cur = self.list();
+        if !cur.as_ref().is_some_and(|l| l.has_detached()) {
+            return;
+        }
+        let Ok(list) = EngineList::rebuild(cur.as_deref(), None) else {
+            return;
+        };
+        let mut inner = self.inner.lock();
+        if !same_list(&inner.list, &cur) {
+            // Whoever changed it pruned it.
+            return;
+        }
+        let old = core::mem::replace(&mut inner.list, list);
+        drop(inner);
+        drop(old);
+    }
+
+    /// Changes the events `att` is told about: `ESRCH` if it is detached.
+    pub(crate) fn set_events(&self, att: &Attachment, events: Events) -> Result {
+        let inner = self.inner.lock();
+        if att.is_detached() {
+            return Err(ESRCH);
+        }
+        check_set_events(inner.phase, att.events(), events)?;
+        att.events.store(events.bits(), Relaxed);
+        self.publish_summary(&inner);
+        Ok(())
+    }
+
+    /// The task is dead: reports it to the engines that asked, in attach
+    /// order, then detaches every engine but those that wait for the reap
+    /// report. Called by the task itself.
+    pub(crate) fn report_death(&self, task: &Task, death: &DeathReport) {
+        let list = {
+            let mut inner = self.inner.lock();
+            // No attach from now on (`check_target`).
+            inner.phase = Phase::Dying;
+            inner.list.clone()
+        };
+        let engines = list.iter().flat_map(|l| l.engines.iter());
+        for att in engines.clone() {
+            if att.events().contains(Events::DEATH) {
+                self.call(att, |e| {
+                    e.report_death(task, death);
+                    Resume::Detach
+                });
+            }
+        }
+        self.inner.lock().phase = Phase::Dead;
+        for att in engines {
+            if !att.events().contains(Events::REAP) {
+                self.detach_dead(att);
+            }
+        }
+        self.prune();
+    }
+
+    /// Detaches `att` from a dead task, if it is not detached already.
+    pub(super) fn detach_dead(&self, att: &Attachment) {
+        let mut inner = self.inner.lock();
+        // Fully ordered: pairs with the exchange of `reporting` in `call`.
+        if att.detached.xchg(true, Full) {
+            return;
+        }
+        // A dead task is not parked: no one to wake.
+        self.release_stop_locked(&mut inner, att);
+        self.publish_summary(&inner);
+        drop(inner);
+        att.engine.detached();
+    }
+
+    /// The dead task is being reaped (called by the reaper): the engines
+    /// still attached, those that asked for [`Events::REAP`], hear of it
+    /// in attach order and are detached.
+    pub(crate) fn report_reap(&self, task: &Task) {
+        let list = {
+            let mut inner = self.inner.lock();
+            if inner.phase != Phase::Dead {
+                // A task is reaped after its death report, always; a
+                // registry that never saw one has nothing to report.
+                return;
+            }
+            inner.list.take()
+        };
+        let Some(list) = list else {
+            return;
+        };
+        for att in list.engines.iter() {
+            if att.events().contains(Events::REAP) {
+                self.call(att, |e| {
+                    e.report_reap(task);
+                    Resume::Detach
+                });
+            }
+            self.detach_dead(att);
+        }
+    }
+
+    /// Attaches the engine of `att` to `child` too, which has not run yet.
+    ///
+    /// Made as a callback of `att` is (inside [`Registry::call`]): not at
+    /// all if `att` is detached, and waited for by its barrier. If `att` is
+    /// detached while the copy is made, the copy is detached too before the
+    /// child can run, so after `detach` and `barrier` return no task gets
+    /// the engine any more. A child that cannot get the engine (ENOMEM)
+    /// runs without it, as a fork that raced a detach would.
+    pub(super) fn inherit(&self, att: &Attachment, child: &Task) {
+        let mut copy = None;
+        self.call(att, |_| {
+            copy = Self::attach_copy(att, child).ok();
+            Resume::Resume
+        });
+        if let Some((registry, copy)) = copy {
+            if att.is_detached() {
+                // It is ours and not detached: this cannot fail.
+                let _ = registry.detach(&copy);
+            }
+        }
+    }
+
+    /// Attaches a copy of `att` (same engine, same events) to `child`.
+    fn attach_copy(att: &Attachment, child: &Task) -> Result<(Arc<Registry>, Arc<Attachment>)> {
+        let registry = task::registry_or_create(child)?;
+        let (copy, _) = registry.attach(
+            AttachRequest {
+                create: true,
+                exclusive: false,
+                match_by: MatchBy::Nothing,
+            },
+            Some(att.for_child()?),
+            &|_| false,
+        )?;
+        Ok((registry, copy))
+    }
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The report loops: each event, to the engines that asked for it, in the
+//! order (syscall entry in reverse attach order, everything else in attach
+//! order), with ptrace's stops at the tracer's place among them.
+//!
+//! Each callback runs with nothing held, between two short critical
+//! sections: before it, the engine is checked to be attached and recorded
+//! as reporting; after it, its answer is applied.
+
+use super::{Attachment, EngineList, Registry, Settled};
+use crate::engine_core::engine::{Engine, Events};
+use crate::engine_core::policy::{
+    combine_resume, ptrace_slot, report_step, Disposition, Reporter, Resume, SignalAction,
+    SyscallSide,
+};
+use crate::engine_core::report::{
+    AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceSignal, PtraceStops,
+    SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
+};
+use crate::engine_core::task;
+use kernel::sync::atomic::{Acquire, Full, Relaxed};
+use kernel::sync::Arc;
+use kernel::task::Task;
+
+impl Registry {
+    /// Calls `f` on the engine of `att`, unless it is detached, with
+    /// `reporting` naming it for [`Registry::barrier`]. Returns the answer,
+    /// with a Stop already taken; `None` if the engine was not called or
+    /// was detached while it ran (its answer is ignored then).
+    pub(super) fn call(
+        &self,
+        att: &Attachment,
+        f: impl FnOnce(&dyn Engine) -> Resume,
+    ) -> Option<Resume> {
+        self.reporter.store(Task::current_raw() as usize, Relaxed);
+        // Fully ordered: pairs with the exchange of `detached` in `detach`.
+        self.reporting.xchg(att.id(), Full);
+        let answer = if att.detached.load(Relaxed) {
+            None
+        } else {
+            Some(f(&*att.engine))
+        };
+        self.reporter.store(0, Relaxed);
+        // Fully ordered: pairs with the increment in `barrier`.
+        self.reporting.xchg(0, Full);
+        if self.barrier_waiters.load(Relaxed) != 0 {
+            task::wake_all(&self.wait);
+        }
+        let answer = answer.filter(|_| !att.is_detached())?;
+        if answer == Resume::Stop {
+            let mut inner = self.inner.lock();
+            self.hold_stop_locked(&mut inner, att);
+        }
+        Some(answer)
+    }
+
+    /// Acts on the part of an answer [`Registry::call`] leaves: a detach.
+    pub(super) fn take_answer(&self, att: &Attachment, answer: Resume) {
+        if answer == Resume::Detach {
+            // An error can only mean it is detached already.
+            let _ = self.detach(att);
+        }
+    }
+
+    /// How many engines `list` has (none: no list), and ptrace's place
+    /// among them: the bounds of [`report_step`].
+    pub(super) fn reporters(&self, list: Option<&EngineList>) -> (usize, usize) {
+        list.map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)))
+    }
+
+    /// Where ptrace reports among the engines of `list`.
+    pub(super) fn ptrace_slot(&self, list: &EngineList) -> usize {
+        // Pairs with the release store in `ptrace_link`.
+        let at = self.ptrace_seq.load(Acquire);
+        ptrace_slot(list.engines.iter().map(|a| a.seq.load(Relaxed)), at)
+    }
+
+    /// Reports a syscall entry to every engine that asked, in reverse
+    /// attach order, with the tracer's entry stop at its place among them.
+    /// Returns the disposition the last reporter left.
+    pub(crate) fn report_syscall_entry(
+        &self,
+        task: &Task,
+        regs: &mut dyn SyscallRegs,
+        ptrace: &mut dyn PtraceStops,
+    ) -> Disposition {
+        let mut call = SyscallEntry::new(regs);
+        loop {
+            let action = self.entry_reporters(task, &mut call, ptrace);
+            match self.settle(task, action) {
+                Settled::Go => break,
+                Settled::Killed => {
+                    // SIGKILL ended the stop: the syscall must not run.
+                    call.abort(-i64::from(kernel::bindings::EINTR));
+                    break;
+                }
+                Settled::Again => call.resume(),
+            }
+        }
+        let disposition = call.disposition();
+        self.entry_aborted
+            .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
+        disposition
+    }
+
+    /// One round of entry reports: every engine that asked, in reverse
+    /// attach order, and the tracer's entry stop at its place (not on a
+    /// repeated round: the tracer had its stop). Returns the combined action.
+    pub(super) fn entry_reporters(
+        &self,
+        task: &Task,
+        call: &mut SyscallEntry<'_>,
+        ptrace: &mut dyn PtraceStops,
+    ) -> Resume {
+        let list = self.list();
+        let (n, slot) = self.reporters(list.as_deref());
+        let mut action = Resume::Resume;
+        for step in 0..=n {
+            let att = match report_step(SyscallSide::Entry, n, slot, step) {
+                Reporter::Ptrace => {
+                    if !call.is_resumed() {
+                        call.ptrace_entry_stop(ptrace);
+                    }
+                    continue;
+                }
+                // `n > 0`, so there is a list.
+                Reporter::Engine(i) => match list.as_deref() {
+                    Some(l) => &l.engines[i],
+                    None => continue,
+                },
+            };
+            if att.is_detached() || !att.events().contains(Events::SYSCALL_ENTRY) {
+                continue;
+            }
+            if let Some(answer) = self.call(att, |e| e.report_syscall_entry(task, &mut *call)) {
+                if call.take_exit_request() {
+                    att.exit_once.store(true, Relaxed);
+                }
+                action = combine_resume(action, answer);
+                self.take_answer(att, answer);
+            }
+        }
+        action
+    }
+
+    /// Reports a syscall exit to every engine that asked, in attach order,
+    /// with the tracer's exit stop at its place among them.
+    pub(crate) fn report_syscall_exit(
+        &self,
+        task: &Task,
+        regs: &mut dyn SyscallRegs,
+        ptrace: &mut dyn PtraceStops,
+    ) {
+        let aborted = self.entry_aborted.xchg(false, Relaxed);
+        let list = self.list();
+        let (n, slot) = self.reporters(list.as_deref());
+        let mut call = SyscallExit::new(regs, aborted);
+        let mut action = Resume::Resume;
+        for step in 0..=n {
+            let att = match report_step(SyscallSide::Exit, n, slot, step) {
+                Reporter::Ptrace => {
+                    call.ptrace_exit_stop(ptrace);
+                    continue;
+                }
+                Reporter::Engine(i) => match list.as_deref() {
+                    Some(l) => &l.engines[i],
+                    None => continue,
+                },
+            };
+            // Only the task itself touches `exit_once`: relaxed is enough.
+            let once = att.exit_once.xchg(false, Relaxed);
+            if att.is_detached() || (!once && !att.events().contains(Events::SYSCALL_EXIT)) {
+                continue;
+            }
+            if let Some(answer) = self.call(att, |e| e.report_syscall_exit(task, &mut call)) {
+                action = combine_resume(action, answer);
+                self.take_answer(att, answer);
+            }
+        }
+        drop(list);
+        // A kill ends the stop; the task then dies on its way out. A
+        // request for another report has nothing to report again here.
+        self.settle(task, action);
+    }
+
+    /// Reports a task event to every engine that asked for `event`, in
+    /// attach order, then parks while an engine holds the task stopped.
+    /// `before_each` sees every attachment, in order, before its report.
+    pub(super) fn report_event(
+        &self,
+        task: &Task,
+        event: Events,
+        before_each: impl FnMut(&Attachment),
+        f: impl FnMut(&dyn Engine) -> Resume,
+    ) -> Settled {
+        let action = self.report_round(event, before_each, f);
+        self.settle(task, action)
+    }
+
+    /// One round of reports of `event`, in attach order, to the engines
+    /// whose events intersect it. Returns the combined action.
+    pub(super) fn report_round(
+        &self,
+        event: Events,
+        mut before_each: impl FnMut(&Attachment),
+        mut f: impl FnMut(&dyn Engine) -> Resume,
+    ) -> Resume {
+        let Some(list) = self.list() else {
+            return Resume::Resume;
+        };
+        let mut action = Resume::Resume;
+        for att in list.engines.iter() {
+            before_each(att);
+            if att.is_detached() || !att.events().intersects(event) {
+                continue;
+            }
+            if let Some(answer) = self.call(att, &mut f) {
+                action = combine_resume(action, answer);
+                self.take_answer(att, answer);
+            }
+        }
+        action
+    }
+
+    /// Reports that the task runs a new program.
+    pub(crate) fn report_exec(&self, task: &Task, exec: &ExecReport<'_>) {
+        self.report_event(task, Events::EXEC, |_| {}, |e| e.report_exec(task, exec));
+    }
+
+    /// Reports a dequeued signal to the engines that asked for its class,
+    /// in attach order, with the tracer's signal stop at its place among
+    /// them. Returns the signal to act on (0: none), the disposition the
+    /// last engine left, and whether the signal is held (put back in the
+    /// queue by the caller).
+    ///
+    /// A held signal stops the task, for the engine that held it if no
+    /// engine asked for a stop, and is reported anew when it resumes.
+    pub(crate) fn report_signal(
+        &self,
+        task: &Task,
+        sig: &mut SignalReport<'_>,
+        ptrace: &mut dyn PtraceSignal,
+    ) -> (i32, SignalAction, bool) {
+        self.end_step();
+        loop {
+            let mut holder: Option<Arc<Attachment>> = None;
+            let mut action = Resume::Resume;
+            let mut ended = None;
+            let list = self.list();
+            let (n, slot) = self.reporters(list.as_deref());
+            // Attach order, as a syscall exit's, with the tracer at its place.
+            for step in 0..=n {
+                let att = match report_step(SyscallSide::Exit, n, slot, step) {
+                    Reporter::Ptrace => {
+                        // On a repeated report the tracer had its stop; a
+                        // signal the engines inside it dropped or hold is
+                        // not one the tracer could see.
+                        if sig.is_resumed() || sig.is_held() || sig.action() == SignalAction::Ignore
+                        {
+                            continue;
+                        }
+                        match ptrace.signal_stop(sig) {
+                            AfterTracer::Report => continue,
+                            AfterTracer::Dropped => ended = Some(0),
+                            AfterTracer::Final(signo) => ended = Some(signo),
+                        }
+                        break;
+                    }
+                    Reporter::Engine(i) => match list.as_deref() {
+                        Some(l) => &l.engines[i],
+                        None => continue,
+                    },
+                };
+                if att.is_detached() || !att.events().intersects(sig.class().event()) {
+                    continue;
+                }
+                let held_before = sig.is_held();
+                if let Some(answer) = self.call(att, |e| e.report_signal(task, &mut *sig)) {
+                    if sig.is_held() && !held_before {
+                        holder = Some(att.clone());
+                    }
+                    action = combine_resume(action, answer);
+                    self.take_answer(att, answer);
+                }
+            }
+            drop(list);
+            if let Some(signo) = ended {
+                // The tracer decided; a stop the engines before it asked
+                // for is still honoured.
+                self.settle(task, action);
+                return (signo, SignalAction::Deliver, false);
+            }
+            if sig.is_held() && action != Resume::Stop {
+                if let Some(att) = holder.as_ref() {
+                    let mut inner = self.inner.lock();
+                    self.hold_stop_locked(&mut inner, att);
+                }
+                action = Resume::Stop;
+            }
+            match self.settle(task, action) {
+                Settled::Again if !sig.is_held() => sig.resume(),
+                _ => return (sig.signo(), sig.action(), sig.is_held()),
+            }
+        }
+    }
+
+    /// Reports a job-control transition, in attach order.
+    pub(crate) fn report_jctl(&self, task: &Task, what: JobControl) {
+        self.report_event(task, Events::JCTL, |_| {}, |e| e.report_jctl(task, what));
+    }
+
+    /// The task is at a safe point a handle asked for: reports it to the
+    /// engines that asked for [`Events::QUIESCE`], in attach order, and
+    /// parks while an engine holds the task stopped (reporting again if it
+    /// is resumed with a request for it).
+    pub(crate) fn report_quiesce(&self, task: &Task) {
+        // A report made before a park already served the request.
+        if !self.take_kick() {
+            return;
+        }
+        self.end_step();
+        while self.report_event(task, Events::QUIESCE, |_| {}, |e| e.report_quiesce(task))
+            == Settled::Again
+        {}
+        self.take_step();
+    }
+
+    /// Reports that the task exits with `code`; returns the code the
+    /// engines leave.
+    pub(crate) fn report_exit(&self, task: &Task, code: i64) -> i64 {
+        let mut exit = ExitReport::new(code);
+        self.report_event(
+            task,
+            Events::EXIT,
+            |_| {},
+            |e| e.report_exit(task, &mut exit),
+        );
+        exit.code()
+    }
+
+    /// Reports that the task created a task, in attach order.
+    ///
+    /// A child its parent's tracer traces too gets the tracer at the same
+    /// place among the engines that follow it here as in the parent.
+    pub(crate) fn report_clone(&self, task: &Task, report: &CloneReport<'_>) {
+        let ptrace_seq = self.ptrace_seq.load(Acquire);
+        let mut ptrace_placed = false;
+        let before_each = |att: &Attachment| {
+            if !ptrace_placed && att.seq.load(Relaxed) > ptrace_seq {
+                report.place_child_tracer();
+                ptrace_placed = true;
+            }
+            if att.inherit && !att.is_detached() {
+                // The child's tracer and engines keep the parent's order.
+                self.inherit(att, report.child());
+            }
+        };
+        self.report_event(task, Events::CLONE, before_each, |e| {
+            e.report_clone(task, report)
+        });
+        if !ptrace_placed {
+            report.place_child_tracer();
+        }
+    }
+}

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Stops, kicks, steps and barriers.
+//!
+//! An engine holds the task stopped by answering [`Resume::Stop`], or from
+//! outside with [`Registry::stop`]; `Inner::stops` counts the engines that
+//! hold it. The task parks (sleeps killably on the registry's own wait
+//! queue) at the end of any report while the count is not zero. A stop
+//! asked for from outside reaches a running or sleeping task through a
+//! task_work "kick" (two `callback_head`s embedded in the registry: no
+//! allocation): the task runs its quiesce report at its next safe point and
+//! parks there. An exiting task never parks: a fatal signal could no longer
+//! wake it.
+
+use super::{Attachment, Inner, Owner, Registry, Settled, StopState, KICK_INTERRUPT, KICK_RESUME};
+use crate::engine_core::engine::Events;
+use crate::engine_core::policy::{check_control, combine_resume, Control, Phase, Resume};
+use crate::engine_core::task;
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::sync::atomic::{Acquire, Full, Relaxed};
+use kernel::sync::SpinLockGuard;
+use kernel::task::Task;
+
+impl Registry {
+    /// Waits until no callback of `att` is running.
+    ///
+    /// Returns at once when called by the task running the callbacks (a
+    /// callback cannot wait for itself; this covers a reap callback, run
+    /// by the reaper); `ERESTARTSYS` if SIGKILL ends the wait.
+    pub(crate) fn barrier(&self, att: &Attachment) -> Result {
+        let me = att.id();
+        if self.reporter.load(Relaxed) == Task::current_raw() as usize {
+            return Ok(());
+        }
+        // Fully ordered: pairs with the clearing exchange of `reporting`
+        // in `call`: either we see the callback over, or it sees us waiting
+        // and wakes the queue.
+        self.barrier_waiters.fetch_add(1, Full);
+        let woken = task::wait_until(&self.wait, false, || self.reporting.load(Acquire) != me);
+        self.barrier_waiters.fetch_sub(1, Relaxed);
+        if woken {
+            Ok(())
+        } else {
+            Err(ERESTARTSYS)
+        }
+    }
+
+    /// Makes `att` hold the task stopped (if it is still attached).
+    pub(super) fn hold_stop_locked(&self, inner: &mut Inner, att: &Attachment) {
+        if !att.is_detached() && !att.stopping.xchg(true, Relaxed) {
+            if inner.stops == 0 && !inner.parked {
+                // A new stop: a report-again left by one that ended before
+                // the task parked is not for it.
+                inner.report_again = false;
+            }
+            inner.stops += 1;
+            self.refresh_attention(inner);
+        }
+    }
+
+    /// Lets the task go on as far as `att` is concerned, if it held it
+    /// stopped. Returns whether the parked task must be woken.
+    pub(super) fn release_stop_locked(&self, inner: &mut Inner, att: &Attachment) -> bool {
+        if !att.stopping.xchg(false, Relaxed) {
+            return false;
+        }
+        inner.stops -= 1;
+        self.refresh_attention(inner);
+        inner.stops == 0 && inner.parked
+    }
+
+    /// Checks a control request of `att`'s engine against the task's phase.
+    pub(super) fn check_control_locked(
+        &self,
+        inner: &Inner,
+        att: &Attachment,
+        ctl: Control,
+    ) -> Result {
+        if att.is_detached() {
+            return Err(ESRCH);
+        }
+        check_control(ctl, inner.phase, att.events(), task::step_support())
+    }
+
+    /// Lets the task go on as far as `att` is concerned: `ESRCH` once
+    /// `att` is detached or the task is dying.
+    pub(crate) fn resume(&self, att: &Attachment) -> Result {
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, Control::Resume)?;
+        let wake = self.release_stop_locked(&mut inner, att);
+        drop(inner);
+        if wake {
+            task::wake_all(&self.wait);
+        }
+        Ok(())
+    }
+
+    /// Lets the task go on as far as `att` is concerned, and asks for the
+    /// event to be reported again (at syscall entry, the entry callbacks run
+    /// again, marked resumed). `ESRCH` once `att` is detached; nothing to
+    /// do if `att` does not hold the task stopped.
+    pub(crate) fn resume_and_report(&self, att: &Attachment) -> Result {
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, Control::Resume)?;
+        if !att.stopping.load(Relaxed) {
+            return Ok(());
+        }
+        // Read by the task when it leaves the stop; cleared if it does not
+        // park at all (a stop that was pending: nothing to report again).
+        inner.report_again = true;
+        self.refresh_attention(&inner);
+        let wake = self.release_stop_locked(&mut inner, att);
+        drop(inner);
+        if wake {
+            task::wake_all(&self.wait);
+        }
+        Ok(())
+    }
+
+    /// Holds the task stopped for `att`'s engine: at once if it is parked,
+    /// else at its next safe point. `ESRCH` once `att` is detached or the
+    /// task is dying.
+    pub(crate) fn stop(&self, att: &Attachment) -> Result<StopState> {
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, Control::Stop)?;
+        self.hold_stop_locked(&mut inner, att);
+        if inner.parked {
+            return Ok(StopState::Stopped);
+        }
+        match self.kick_locked(&mut inner, true) {
+            Ok(()) => Ok(StopState::Pending),
+            // The task is exiting: it will never stop.
+            Err(e) => {
+                // Not parked: no one to wake.
+                self.release_stop_locked(&mut inner, att);
+                Err(e)
+            }
+        }
+    }
+
+    /// Asks for a quiesce report at the task's next safe point (breaking
+    /// an interruptible sleep if `interrupt`). `EINVAL` if `att`'s engine
+    /// did not ask for [`Events::QUIESCE`].
+    pub(crate) fn request_report(&self, att: &Attachment, interrupt: bool) -> Result {
+        let ctl = if interrupt {
+            Control::Interrupt
+        } else {
+            Control::Report
+        };
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, ctl)?;
+        self.kick_locked(&mut inner, interrupt)
+    }
+
+    /// utrace's REPORT control: resumes the task from `att`'s stop asking
+    /// for a report again, or, if `att` holds no stop, asks for a quiesce
+    /// report.
+    pub(crate) fn report(&self, att: &Attachment) -> Result {
+        // Each branch checks the request for itself; a stop taken or
+        // released in between makes this the other branch's request, as
+        // if it had come a moment later.
+        let stopping = {
+            let _inner = self.inner.lock();
+            att.stopping.load(Relaxed)
+        };
+        if stopping {
+            self.resume_and_report(att)
+        } else {
+            self.request_report(att, false)
+        }
+    }
+
+    /// Resumes the task from `att`'s stop for one step (`block`: until the
+    /// next branch). A task `att` does not hold stopped takes the step
+    /// after its next quiesce report. `EOPNOTSUPP` where the architecture
+    /// cannot step.
+    pub(crate) fn resume_step(&self, att: &Attachment, block: bool) -> Result {
+        let ctl = if block {
+            Control::BlockStep
+        } else {
+            Control::SingleStep
+        };
+        let mut inner = self.inner.lock();
+        self.check_control_locked(&inner, att, ctl)?;
+        inner.step_request = if block { 2 } else { 1 };
+        if att.stopping.load(Relaxed) {
+            let wake = self.release_stop_locked(&mut inner, att);
+            drop(inner);
+            if wake {
+                task::wake_all(&self.wait);
+            }
+            return Ok(());
+        }
+        self.kick_locked(&mut inner, false)
+    }
+
+    /// Makes the task run its quiesce report at its next safe point;
+    /// `interrupt` also breaks an interruptible sleep. `ESRCH` if the task
+    /// is exiting or dead.
+    pub(super) fn kick_locked(
+        &self,
+        inner: &mut SpinLockGuard<'_, Inner>,
+        interrupt: bool,
+    ) -> Result {
+        let Owner::Task(t) = &self.owner else {
+            return Ok(());
+        };
+        if inner.phase == Phase::Dead {
+            return Err(ESRCH);
+        }
+        // SAFETY: under `inner` with the phase not `Dead`, the task is
+        // alive (module documentation of the registry).
+        if unsafe { task::target_state(t) }.exiting {
+            // It will never stop again, and a kick queued from its last
+            // task_work run would be run by that same loop, forever.
+            return Err(ESRCH);
+        }
+        inner.kick_requested = true;
+        self.refresh_attention(inner);
+        if self.reporter.load(Relaxed) == Task::current_raw() as usize {
+            // A callback's own request: the report it runs in settles right
+            // after it (or the next one does). A task work queued here could
+            // be run by the task_work loop this report runs from, forever.
+            return Ok(());
+        }
+        // A queued interrupting kick serves every request; a queued
+        // resume-time kick serves those that need not break a sleep.
+        if inner.kick_queued[KICK_INTERRUPT] || (!interrupt && inner.kick_queued[KICK_RESUME]) {
+            return Ok(());
+        }
+        let which = if interrupt {
+            KICK_INTERRUPT
+        } else {
+            KICK_RESUME
+        };
+        // SAFETY: under `inner` with the phase not `Dead`, the task is
+        // alive (module documentation); `kick_work[which]` is not queued
+        // (`kick_queued`), and lives as long as the registry, which the
+        // task holds until its task_struct is freed, after its task works
+        // ran or were cancelled.
+        let r = unsafe { task::kick(t, self.kick_work[which].get(), interrupt) };
+        match r {
+            Ok(()) => inner.kick_queued[which] = true,
+            Err(_) if !inner.kick_queued[KICK_RESUME] => {
+                inner.kick_requested = false;
+                self.refresh_attention(inner);
+            }
+            Err(_) => {}
+        }
+        r
+    }
+
+    /// A kick's task work runs (in the task): `work` is free again.
+    pub(crate) fn kick_ran(&self, work: *mut bindings::callback_head) {
+        let mut inner = self.inner.lock();
+        for (i, w) in self.kick_work.iter().enumerate() {
+            if w.get() == work {
+                inner.kick_queued[i] = false;
+            }
+        }
+    }
+
+    /// Takes the pending kick request: whether there was one. Cleared
+    /// before the report it asks for, so that a request made from now on
+    /// asks for another.
+    pub(super) fn take_kick(&self) -> bool {
+        let mut inner = self.inner.lock();
+        let requested = core::mem::take(&mut inner.kick_requested);
+        self.refresh_attention(&inner);
+        requested
+    }
+
+    /// Whether some engine holds the task stopped; if none does, a request
+    /// for another report left by a stop that never parked is dropped.
+    pub(super) fn held(&self) -> bool {
+        if !self.needs_attention() {
+            return false;
+        }
+        let mut inner = self.inner.lock();
+        if inner.stops == 0 {
+            inner.report_again = false;
+            self.refresh_attention(&inner);
+            return false;
+        }
+        true
+    }
+
+    /// After a round of reports that combined to `action`: parks while an
+    /// engine holds the task stopped, and tells how the stop ended. A task
+    /// about to park for a stop asked for from outside makes its quiesce
+    /// report first (the kick would come too late: it runs on the way back
+    /// to user mode).
+    pub(super) fn settle(&self, task: &Task, mut action: Resume) -> Settled {
+        if action != Resume::Stop && !self.held() {
+            return Settled::Go;
+        }
+        if self.take_kick() {
+            let quiesce = self.report_round(Events::QUIESCE, |_| {}, |e| e.report_quiesce(task));
+            action = combine_resume(action, quiesce);
+            if action != Resume::Stop && !self.held() {
+                return Settled::Go;
+            }
+        }
+        let woken = self.park();
+        let again = {
+            let mut inner = self.inner.lock();
+            let again = core::mem::take(&mut inner.report_again);
+            self.refresh_attention(&inner);
+            again
+        };
+        match (woken, again) {
+            (false, _) => Settled::Killed,
+            (true, true) => Settled::Again,
+            (true, false) => Settled::Go,
+        }
+    }
+
+    /// Sleeps while some engine holds the task stopped, with
+    /// `Inner::parked` set. Returns `false` if a fatal signal ended the
+    /// stop, or the task is exiting (it does not stop then). A task that
+    /// leaves the stop takes the step an engine asked for.
+    pub(super) fn park(&self) -> bool {
+        let Owner::Task(_) = &self.owner else {
+            // A test registry has no task to put to sleep.
+            return true;
+        };
+        if task::current_exiting() {
+            return false;
+        }
+        self.inner.lock().parked = true;
+        let woken = task::wait_until(&self.wait, true, || self.inner.lock().stops == 0);
+        let step = {
+            let mut inner = self.inner.lock();
+            inner.parked = false;
+            core::mem::take(&mut inner.step_request)
+        };
+        if !woken {
+            return false;
+        }
+        self.start_step(step);
+        true
+    }
+
+    /// Turns stepping on if an engine resumed the task with a step (`how`:
+    /// 1 single, 2 block).
+    pub(super) fn start_step(&self, how: i32) {
+        if how == 0 {
+            return;
+        }
+        task::set_step(how);
+        let mut inner = self.inner.lock();
+        inner.stepping = true;
+        self.publish_summary(&inner);
+    }
+
+    /// Takes a step asked for while the task was not stopped.
+    pub(super) fn take_step(&self) {
+        let how = core::mem::take(&mut self.inner.lock().step_request);
+        self.start_step(how);
+    }
+
+    /// Turns stepping off if the engines turned it on (the task took its
+    /// step and reports the trap, or a quiesce report).
+    pub(super) fn end_step(&self) {
+        let mut inner = self.inner.lock();
+        if !core::mem::take(&mut inner.stepping) {
+            return;
+        }
+        self.publish_summary(&inner);
+        drop(inner);
+        task::set_step(0);
+    }
+
+    /// Whether the task is parked in a stop.
+    pub(crate) fn is_parked(&self) -> bool {
+        self.inner.lock().parked
+    }
+
+    /// For the KUnit suites: how many engines hold the task stopped.
+    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+    pub(crate) fn stop_count(&self) -> i32 {
+        self.inner.lock().stops as i32
+    }
+}
