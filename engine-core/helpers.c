@@ -71,6 +71,19 @@ void utrace_helper_wake_all(struct wait_queue_head *wq)
 	wake_up_all(wq);
 }
 
+/*
+ * After a callback: wakes utrace_barrier() callers, if any.  The caller's
+ * fully ordered exchange of the registry's "reporting" is the barrier that
+ * waitqueue_active() needs (it pairs with the one in prepare_to_wait()).
+ * During a callback the task is not parked, so the queue holds no one but
+ * barrier callers.
+ */
+void utrace_helper_wake_waiters(struct wait_queue_head *wq)
+{
+	if (waitqueue_active(wq))
+		wake_up_all(wq);
+}
+
 long utrace_helper_syscall_get_nr(struct pt_regs *regs)
 {
 	return syscall_get_nr(current, regs);
@@ -288,8 +301,8 @@ int utrace_helper_siginfo_errno(const struct kernel_siginfo *info)
  * report at its next safe point (the next return to user mode, or the
  * next look at its signals), through task_work.  @interrupt also breaks an
  * interruptible sleep, as a signal would, and the syscall restarts.  @work
- * is one of the two embedded in the task's registry, which says when it
- * is free to be queued; no allocation, so a stop never fails for memory.
+ * is embedded in the task's registry, which says when it is free to be
+ * queued; no allocation, so a stop never fails for memory.
  */
 static void utrace_kick_work(struct callback_head *work)
 {
@@ -301,6 +314,15 @@ int utrace_helper_kick(struct task_struct *task, struct callback_head *work,
 {
 	init_task_work(work, utrace_kick_work);
 	return task_work_add(task, work, interrupt ? TWA_SIGNAL : TWA_RESUME);
+}
+
+/*
+ * The queued kick was queued to wait for the return to user mode, and a
+ * request needs it to break a sleep: what task_work_add(TWA_SIGNAL) does.
+ */
+void utrace_helper_interrupt(struct task_struct *task)
+{
+	set_notify_signal(task);
 }
 
 /* Stepping, by the current task leaving a stop: 0 off, 1 single, 2 block. */

@@ -21,6 +21,7 @@ void utrace_helper_init_waitqueue(struct wait_queue_head *wq);
 int utrace_helper_wait(struct wait_queue_head *wq, bool stop,
 		       bool (*done)(void *arg), void *arg);
 void utrace_helper_wake_all(struct wait_queue_head *wq);
+void utrace_helper_wake_waiters(struct wait_queue_head *wq);
 long utrace_helper_syscall_get_nr(struct pt_regs *regs);
 void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr);
 void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
@@ -49,6 +50,7 @@ int utrace_helper_siginfo_code(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);
 int utrace_helper_kick(struct task_struct *task, struct callback_head *work,
 		       bool interrupt);
+void utrace_helper_interrupt(struct task_struct *task);
 void utrace_helper_set_step(int how);
 unsigned int utrace_helper_step_support(void);
 bool utrace_helper_vm_follow_warn_ratelimit(void);

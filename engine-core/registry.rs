@@ -217,15 +217,11 @@ enum Owner {
     /// A task (see "The task pointer" above).
     Task(TaskPtr),
     /// No task: a registry for the KUnit suites, which records the syscall
-    /// work flag instead of setting it on a task.
+    /// work flag in `Inner::test_syscall_work` instead of setting it on a
+    /// task.
     #[cfg_attr(not(CONFIG_UTRACE_KUNIT_TEST), expect(dead_code))]
-    Test(AtomicFlag),
+    Test,
 }
-
-/// The two kicks a registry can have queued on its task: one that waits
-/// for the next return to user mode, one that also breaks sleeps.
-const KICK_RESUME: usize = 0;
-const KICK_INTERRUPT: usize = 1;
 
 /// What writers and the reporting task share, under [`Registry::inner`].
 struct Inner {
@@ -242,15 +238,19 @@ struct Inner {
     report_again: bool,
     /// A quiesce report was asked for and not made yet.
     kick_requested: bool,
-    /// Which of `Registry::kick_work` are on the task's task_work list
-    /// (set when queued, cleared by the work when it runs: a queued
-    /// `callback_head` must not be queued again).
-    kick_queued: [bool; 2],
+    /// `Registry::kick_work` is on the task's task_work list (set when
+    /// queued, cleared by the work when it runs: a queued `callback_head`
+    /// must not be queued again).
+    kick_queued: bool,
+    /// The queued kick breaks sleeps (it was queued so, or upgraded).
+    kick_interrupts: bool,
     /// The step to take when the task leaves its stop: 0 none, 1 single,
     /// 2 block (`utrace_helper_set_step()`'s values).
     step_request: i32,
     /// The task turned stepping on for its engines.
     stepping: bool,
+    /// A test registry's syscall work flag (see [`Owner::Test`]).
+    test_syscall_work: bool,
 }
 
 /// Whether [`Registry::stop`] found the task stopped.
@@ -324,8 +324,9 @@ pub(crate) struct Registry {
     /// and cleared around each callback with fully ordered exchanges: the
     /// first pairs with the exchange of [`Attachment::detached`] in detach
     /// (either the callback is not started, or the detacher's barrier sees
-    /// it running), the second with the increment of `barrier_waiters`
-    /// (either the barrier sees the callback over, or it is woken). An
+    /// it running), the second with the barrier's `prepare_to_wait()`
+    /// (either the barrier sees the callback over, or the task sees it on
+    /// the wait queue and wakes it: `task::wake_waiters`). An
     /// atomic, not `inner`, because it is set twice per callback on the
     /// syscall path.
     reporting: Atomic<usize>,
@@ -334,16 +335,13 @@ pub(crate) struct Registry {
     /// callbacks. Only that task writes it, and `barrier` compares it with
     /// `current`, so it only ever matches a task's own store.
     reporter: Atomic<usize>,
-    /// How many [`Registry::barrier`] calls wait for `reporting` to change
-    /// (see there for the pairing).
-    barrier_waiters: Atomic<u32>,
     /// Where the task sleeps in a stop, and barriers wait for a callback.
     #[pin]
     wait: Opaque<bindings::wait_queue_head>,
-    /// The kicks' task works (`KICK_RESUME`, `KICK_INTERRUPT`), queued
-    /// only while `Inner::kick_queued` says they are free.
+    /// The kick's task work, queued only while `Inner::kick_queued` says it
+    /// is free.
     #[pin]
-    kick_work: [Opaque<bindings::callback_head>; 2],
+    kick_work: Opaque<bindings::callback_head>,
 }
 
 // SAFETY: `wait` and `kick_work` are only used through the kernel's
@@ -352,6 +350,13 @@ pub(crate) struct Registry {
 unsafe impl Send for Registry {}
 // SAFETY: as above.
 unsafe impl Sync for Registry {}
+
+// A task's first engine costs its registry: with the `Arc` header (a
+// refcount, padded to 8) it must fit kmalloc-128 (the benchmark's memory
+// goal of at most 256 bytes for a task's first engine counts on it).
+// Debugging options (lockdep, spinlock debugging) make locks larger.
+#[cfg(not(any(CONFIG_DEBUG_LOCK_ALLOC, CONFIG_DEBUG_SPINLOCK)))]
+const _: () = assert!(core::mem::size_of::<Registry>() <= 120);
 
 impl Registry {
     fn new(owner: Owner) -> impl PinInit<Self, Error> {
@@ -365,9 +370,11 @@ impl Registry {
                     parked: false,
                     report_again: false,
                     kick_requested: false,
-                    kick_queued: [false; 2],
+                    kick_queued: false,
+                    kick_interrupts: false,
                     step_request: 0,
                     stepping: false,
+                    test_syscall_work: false,
                 },
                 "utrace::Registry::inner"
             ),
@@ -377,9 +384,8 @@ impl Registry {
             entry_aborted: AtomicFlag::new(false),
             reporting: Atomic::new(0),
             reporter: Atomic::new(0),
-            barrier_waiters: Atomic::new(0),
             wait <- task::new_wait_queue(),
-            kick_work: [Opaque::uninit(), Opaque::uninit()],
+            kick_work: Opaque::uninit(),
         }? Error)
     }
 
@@ -394,14 +400,14 @@ impl Registry {
     /// A new, empty registry owned by no task, for the KUnit suites.
     #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
     pub(crate) fn for_test() -> Result<Arc<Self>> {
-        Arc::pin_init(Self::new(Owner::Test(AtomicFlag::new(false))), GFP_KERNEL)
+        Arc::pin_init(Self::new(Owner::Test), GFP_KERNEL)
     }
 
     /// For a test registry: whether the syscall work flag is set.
     #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
     pub(crate) fn test_syscall_work(&self) -> bool {
         match &self.owner {
-            Owner::Test(flag) => flag.load(Relaxed),
+            Owner::Test => self.inner.lock().test_syscall_work,
             Owner::Task(_) => false,
         }
     }
@@ -430,7 +436,7 @@ impl Registry {
                 // child), so it is alive.
                 unsafe { task::target_state(t) }
             }
-            Owner::Test(_) => super::policy::TargetState::default(),
+            Owner::Test => super::policy::TargetState::default(),
         };
         super::policy::check_target(super::policy::TargetState {
             exiting: t.exiting || inner.phase != Phase::Alive,
@@ -471,7 +477,7 @@ impl Registry {
 
     /// Recomputes [`Registry::summary`] and the syscall work flag after the
     /// list, an event mask or stepping changed.
-    fn publish_summary(&self, inner: &Inner) {
+    fn publish_summary(&self, inner: &mut Inner) {
         let bits = self.summarise(inner);
         // Pairs with the acquire loads in `wants_signal` and `has_engines`.
         self.summary.store(bits, Release);
@@ -483,7 +489,7 @@ impl Registry {
             // SAFETY: under `inner` with the phase not `Dead`: the task is
             // alive (module documentation).
             Owner::Task(t) => unsafe { task::set_syscall_work(t, syscalls) },
-            Owner::Test(flag) => flag.store(syscalls, Relaxed),
+            Owner::Test => inner.test_syscall_work = syscalls,
         }
     }
 

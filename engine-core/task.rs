@@ -60,6 +60,7 @@ extern "C" {
         arg: *mut c_void,
     ) -> c_int;
     fn utrace_helper_wake_all(wq: *mut bindings::wait_queue_head);
+    fn utrace_helper_wake_waiters(wq: *mut bindings::wait_queue_head);
     fn utrace_helper_task_pid_vnr(task: *mut bindings::task_struct) -> i32;
     fn utrace_helper_registry(task: *mut bindings::task_struct) -> *mut Registry;
     fn utrace_helper_registry_install(
@@ -96,6 +97,7 @@ extern "C" {
         interrupt: bool,
     ) -> c_int;
     fn utrace_helper_set_step(how: c_int);
+    fn utrace_helper_interrupt(task: *mut bindings::task_struct);
     fn utrace_helper_step_support() -> c_uint;
     pub(crate) fn utrace_helper_ptrace_signal(
         signr: c_int,
@@ -143,6 +145,17 @@ pub(crate) unsafe fn kick(
     // SAFETY: per this function's contract; task_work_add() refuses a task
     // that is past its last task_work run.
     kernel::error::to_result(unsafe { utrace_helper_kick(task.0.as_ptr(), work, interrupt) })
+}
+
+/// Makes `task` leave an interruptible sleep and run its queued task works
+/// before it returns to user mode, as a `TWA_SIGNAL` task work would.
+///
+/// # Safety
+///
+/// `task` must be alive.
+pub(crate) unsafe fn interrupt(task: &TaskPtr) {
+    // SAFETY: per this function's contract.
+    unsafe { utrace_helper_interrupt(task.0.as_ptr()) }
 }
 
 /// Turns stepping of the current task on (1 single, 2 block) or off (0).
@@ -241,6 +254,14 @@ pub(crate) fn wait_until<F: Fn() -> bool>(
     // `arg` points to `done`, an `F`, alive across the call, and
     // `wait_condition::<F>` only reads it.
     unsafe { utrace_helper_wait(wq.get(), stop, wait_condition::<F>, arg) == 0 }
+}
+
+/// Wakes the tasks waiting on `wq`, if there are any: cheap when there are
+/// none. The caller must have made the change they wait for visible with
+/// a full barrier before (as `waitqueue_active()` requires).
+pub(crate) fn wake_waiters(wq: &Opaque<bindings::wait_queue_head>) {
+    // SAFETY: `wq` is an initialised wait queue head.
+    unsafe { utrace_helper_wake_waiters(wq.get()) }
 }
 
 /// Wakes every task waiting on `wq` to recheck its condition.

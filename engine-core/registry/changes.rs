@@ -60,7 +60,7 @@ impl Registry {
             self.check_target(&inner)?;
             new.seq.store(self.next_seq.fetch_add(1, Relaxed), Relaxed);
             let old = core::mem::replace(&mut inner.list, list);
-            self.publish_summary(&inner);
+            self.publish_summary(&mut inner);
             drop(inner);
             // The old list (and any detached engine only it held) goes
             // with the lock dropped.
@@ -87,7 +87,7 @@ impl Registry {
             return Err(ESRCH);
         }
         let wake = self.release_stop_locked(&mut inner, att);
-        self.publish_summary(&inner);
+        self.publish_summary(&mut inner);
         drop(inner);
         if wake {
             task::wake_all(&self.wait);
@@ -119,13 +119,13 @@ impl Registry {
 
     /// Changes the events `att` is told about: `ESRCH` if it is detached.
     pub(crate) fn set_events(&self, att: &Attachment, events: Events) -> Result {
-        let inner = self.inner.lock();
+        let mut inner = self.inner.lock();
         if att.is_detached() {
             return Err(ESRCH);
         }
         check_set_events(inner.phase, att.events(), events)?;
         att.events.store(events.bits(), Relaxed);
-        self.publish_summary(&inner);
+        self.publish_summary(&mut inner);
         Ok(())
     }
 
@@ -166,7 +166,7 @@ impl Registry {
         }
         // A dead task is not parked: no one to wake.
         self.release_stop_locked(&mut inner, att);
-        self.publish_summary(&inner);
+        self.publish_summary(&mut inner);
         drop(inner);
         att.engine.detached();
     }

@@ -42,11 +42,10 @@ impl Registry {
             Some(f(&*att.engine))
         };
         self.reporter.store(0, Relaxed);
-        // Fully ordered: pairs with the increment in `barrier`.
+        // Fully ordered: pairs with `prepare_to_wait()` in `barrier`, and
+        // is the barrier `wake_waiters` needs before it looks at the queue.
         self.reporting.xchg(0, Full);
-        if self.barrier_waiters.load(Relaxed) != 0 {
-            task::wake_all(&self.wait);
-        }
+        task::wake_waiters(&self.wait);
         let answer = answer.filter(|_| !att.is_detached())?;
         if answer == Resume::Stop {
             let mut inner = self.inner.lock();

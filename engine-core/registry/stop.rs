@@ -7,18 +7,18 @@
 //! hold it. The task parks (sleeps killably on the registry's own wait
 //! queue) at the end of any report while the count is not zero. A stop
 //! asked for from outside reaches a running or sleeping task through a
-//! task_work "kick" (two `callback_head`s embedded in the registry: no
+//! task_work "kick" (a `callback_head` embedded in the registry: no
 //! allocation): the task runs its quiesce report at its next safe point and
 //! parks there. An exiting task never parks: a fatal signal could no longer
 //! wake it.
 
-use super::{Attachment, Inner, Owner, Registry, Settled, StopState, KICK_INTERRUPT, KICK_RESUME};
+use super::{Attachment, Inner, Owner, Registry, Settled, StopState};
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{check_control, combine_resume, Control, Phase, Resume};
 use crate::engine_core::task;
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::sync::atomic::{Acquire, Full, Relaxed};
+use kernel::sync::atomic::{Acquire, Relaxed};
 use kernel::sync::SpinLockGuard;
 use kernel::task::Task;
 
@@ -33,12 +33,11 @@ impl Registry {
         if self.reporter.load(Relaxed) == Task::current_raw() as usize {
             return Ok(());
         }
-        // Fully ordered: pairs with the clearing exchange of `reporting`
-        // in `call`: either we see the callback over, or it sees us waiting
-        // and wakes the queue.
-        self.barrier_waiters.fetch_add(1, Full);
+        // The wait queues us, then (fully ordered, in set_current_state())
+        // reads `reporting`: pairs with the clearing exchange in `call`,
+        // after which the task looks at the queue. Either we see the
+        // callback over, or it sees us and wakes us.
         let woken = task::wait_until(&self.wait, false, || self.reporting.load(Acquire) != me);
-        self.barrier_waiters.fetch_sub(1, Relaxed);
         if woken {
             Ok(())
         } else {
@@ -224,40 +223,41 @@ impl Registry {
             // be run by the task_work loop this report runs from, forever.
             return Ok(());
         }
-        // A queued interrupting kick serves every request; a queued
-        // resume-time kick serves those that need not break a sleep.
-        if inner.kick_queued[KICK_INTERRUPT] || (!interrupt && inner.kick_queued[KICK_RESUME]) {
+        if inner.kick_queued {
+            // The queued kick serves this request too; one that waits for
+            // the return to user mode is made to break sleeps if needed.
+            if interrupt && !inner.kick_interrupts {
+                // SAFETY: the task is alive (as above).
+                unsafe { task::interrupt(t) };
+                inner.kick_interrupts = true;
+            }
             return Ok(());
         }
-        let which = if interrupt {
-            KICK_INTERRUPT
-        } else {
-            KICK_RESUME
-        };
         // SAFETY: under `inner` with the phase not `Dead`, the task is
-        // alive (module documentation); `kick_work[which]` is not queued
+        // alive (module documentation); `kick_work` is not queued
         // (`kick_queued`), and lives as long as the registry, which the
         // task holds until its task_struct is freed, after its task works
         // ran or were cancelled.
-        let r = unsafe { task::kick(t, self.kick_work[which].get(), interrupt) };
+        let r = unsafe { task::kick(t, self.kick_work.get(), interrupt) };
         match r {
-            Ok(()) => inner.kick_queued[which] = true,
-            Err(_) if !inner.kick_queued[KICK_RESUME] => {
+            Ok(()) => {
+                inner.kick_queued = true;
+                inner.kick_interrupts = interrupt;
+            }
+            Err(_) => {
                 inner.kick_requested = false;
                 self.refresh_attention(inner);
             }
-            Err(_) => {}
         }
         r
     }
 
-    /// A kick's task work runs (in the task): `work` is free again.
+    /// The kick's task work runs (in the task): `work` is free again.
     pub(crate) fn kick_ran(&self, work: *mut bindings::callback_head) {
-        let mut inner = self.inner.lock();
-        for (i, w) in self.kick_work.iter().enumerate() {
-            if w.get() == work {
-                inner.kick_queued[i] = false;
-            }
+        if work == self.kick_work.get() {
+            let mut inner = self.inner.lock();
+            inner.kick_queued = false;
+            inner.kick_interrupts = false;
         }
     }
 
@@ -351,7 +351,7 @@ impl Registry {
         task::set_step(how);
         let mut inner = self.inner.lock();
         inner.stepping = true;
-        self.publish_summary(&inner);
+        self.publish_summary(&mut inner);
     }
 
     /// Takes a step asked for while the task was not stopped.
@@ -367,7 +367,7 @@ impl Registry {
         if !core::mem::take(&mut inner.stepping) {
             return;
         }
-        self.publish_summary(&inner);
+        self.publish_summary(&mut inner);
         drop(inner);
         task::set_step(0);
     }
