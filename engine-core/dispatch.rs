@@ -303,11 +303,8 @@ pub(crate) extern "C" fn utrace_signal_report(
 /// its registry's kicks queued by `utrace_helper_kick()`, runs.
 #[no_mangle]
 pub(crate) extern "C" fn utrace_quiesce_report(work: *mut bindings::callback_head) {
-    task::with_current_registry(|task, reg| {
-        // `work` is only compared with the registry's own kicks.
-        reg.kick_ran(work);
-        reg.report_quiesce(task)
-    });
+    // `work` is only compared with the registry's own kick.
+    task::with_current_registry(|task, reg| reg.run_kick(task, work));
 }
 
 /// The current task is about to take part in a group stop

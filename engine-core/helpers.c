@@ -27,13 +27,19 @@ void utrace_helper_set_syscall_work(struct task_struct *task, bool on)
 		clear_task_syscall_work(task, UTRACE);
 }
 
-/* Bit 0: a kernel thread.  Bit 1: exiting or dead.  Bit 2: a user worker. */
+/*
+ * Bit 0: a kernel thread.  Bit 1: exiting or dead, or about to be (a fatal
+ * signal pending, a group exit or exec under way: it will never stop or
+ * return to user mode for its engines).  Bit 2: a user worker.
+ */
 unsigned int utrace_helper_task_flags(struct task_struct *task)
 {
 	unsigned int flags = READ_ONCE(task->flags);
+	bool exiting = (flags & PF_EXITING) || READ_ONCE(task->exit_state) ||
+		       fatal_signal_pending(task) ||
+		       (READ_ONCE(task->signal->flags) & SIGNAL_GROUP_EXIT);
 
-	return ((flags & PF_KTHREAD) ? 1 : 0) |
-	       ((flags & PF_EXITING) || READ_ONCE(task->exit_state) ? 2 : 0) |
+	return ((flags & PF_KTHREAD) ? 1 : 0) | (exiting ? 2 : 0) |
 	       ((flags & PF_USER_WORKER) ? 4 : 0);
 }
 

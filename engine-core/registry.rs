@@ -246,9 +246,13 @@ struct Inner {
     kick_interrupts: bool,
     /// The step to take when the task leaves its stop: 0 none, 1 single,
     /// 2 block (`utrace_helper_set_step()`'s values).
-    step_request: i32,
+    step_request: i8,
     /// The task turned stepping on for its engines.
     stepping: bool,
+    /// The task runs its kick's quiesce reports: a callback's own request
+    /// for another is served by that loop, not by a new task work (which
+    /// the task_work loop running this one would run, forever).
+    in_kick: bool,
     /// A test registry's syscall work flag (see [`Owner::Test`]).
     test_syscall_work: bool,
 }
@@ -374,6 +378,7 @@ impl Registry {
                     kick_interrupts: false,
                     step_request: 0,
                     stepping: false,
+                    in_kick: false,
                     test_syscall_work: false,
                 },
                 "utrace::Registry::inner"

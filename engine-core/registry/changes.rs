@@ -210,11 +210,20 @@ impl Registry {
         let mut copy = None;
         self.call(att, |_| {
             copy = Self::attach_copy(att, child).ok();
+            if let Some((registry, c)) = copy.as_ref().filter(|_| att.is_detached()) {
+                // Detached while the copy was made: undone before the
+                // bracket closes, so the detacher's barrier waits for it.
+                let _ = registry.detach(c);
+            }
             Resume::Resume
         });
+        // Checked after the bracket too: a detach that came after the
+        // check inside it let its barrier return when the bracket closed;
+        // the copy goes before the child can run, though after that
+        // barrier (design.md, "Inheritance").
         if let Some((registry, copy)) = copy {
             if att.is_detached() {
-                // It is ours and not detached: this cannot fail.
+                // ESRCH only if it is detached already.
                 let _ = registry.detach(&copy);
             }
         }

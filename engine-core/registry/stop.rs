@@ -16,6 +16,7 @@ use super::{Attachment, Inner, Owner, Registry, Settled, StopState};
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{check_control, combine_resume, Control, Phase, Resume};
 use crate::engine_core::task;
+use core::cell::Cell;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Relaxed};
@@ -48,11 +49,6 @@ impl Registry {
     /// Makes `att` hold the task stopped (if it is still attached).
     pub(super) fn hold_stop_locked(&self, inner: &mut Inner, att: &Attachment) {
         if !att.is_detached() && !att.stopping.xchg(true, Relaxed) {
-            if inner.stops == 0 && !inner.parked {
-                // A new stop: a report-again left by one that ended before
-                // the task parked is not for it.
-                inner.report_again = false;
-            }
             inner.stops += 1;
             self.refresh_attention(inner);
         }
@@ -105,10 +101,13 @@ impl Registry {
         if !att.stopping.load(Relaxed) {
             return Ok(());
         }
-        // Read by the task when it leaves the stop; cleared if it does not
-        // park at all (a stop that was pending: nothing to report again).
-        inner.report_again = true;
-        self.refresh_attention(&inner);
+        if inner.parked {
+            // Taken by the task together with leaving the park (`park`). A
+            // stop it has not parked for yet ends as a plain resume: it has
+            // reported nothing it could report again.
+            inner.report_again = true;
+            self.refresh_attention(&inner);
+        }
         let wake = self.release_stop_locked(&mut inner, att);
         drop(inner);
         if wake {
@@ -217,10 +216,10 @@ impl Registry {
         }
         inner.kick_requested = true;
         self.refresh_attention(inner);
-        if self.reporter.load(Relaxed) == Task::current_raw() as usize {
-            // A callback's own request: the report it runs in settles right
-            // after it (or the next one does). A task work queued here could
-            // be run by the task_work loop this report runs from, forever.
+        if inner.in_kick && self.reporter.load(Relaxed) == Task::current_raw() as usize {
+            // A callback of the kick's own quiesce reports asks for another:
+            // that loop serves it (`run_kick`). A task work queued here
+            // would be run by the task_work loop running this one, forever.
             return Ok(());
         }
         if inner.kick_queued {
@@ -252,13 +251,22 @@ impl Registry {
         r
     }
 
-    /// The kick's task work runs (in the task): `work` is free again.
-    pub(crate) fn kick_ran(&self, work: *mut bindings::callback_head) {
-        if work == self.kick_work.get() {
+    /// The kick's task work runs in the task: `work` is free again; the
+    /// task makes the quiesce reports asked for, as long as more are asked
+    /// for from their own callbacks, and parks while an engine holds it
+    /// stopped. SIGKILL ends the loop.
+    pub(crate) fn run_kick(&self, task: &Task, work: *mut bindings::callback_head) {
+        if work != self.kick_work.get() {
+            return;
+        }
+        {
             let mut inner = self.inner.lock();
             inner.kick_queued = false;
             inner.kick_interrupts = false;
+            inner.in_kick = true;
         }
+        while !task::current_exiting() && self.report_quiesce(task) {}
+        self.inner.lock().in_kick = false;
     }
 
     /// Takes the pending kick request: whether there was one. Cleared
@@ -302,53 +310,65 @@ impl Registry {
                 return Settled::Go;
             }
         }
-        let woken = self.park();
-        let again = {
-            let mut inner = self.inner.lock();
-            let again = core::mem::take(&mut inner.report_again);
-            self.refresh_attention(&inner);
-            again
-        };
-        match (woken, again) {
-            (false, _) => Settled::Killed,
-            (true, true) => Settled::Again,
-            (true, false) => Settled::Go,
+        match self.park() {
+            None => Settled::Killed,
+            Some(true) => Settled::Again,
+            Some(false) => Settled::Go,
         }
     }
 
     /// Sleeps while some engine holds the task stopped, with
-    /// `Inner::parked` set. Returns `false` if a fatal signal ended the
-    /// stop, or the task is exiting (it does not stop then). A task that
-    /// leaves the stop takes the step an engine asked for.
-    pub(super) fn park(&self) -> bool {
+    /// `Inner::parked` set. Returns `None` if a fatal signal ended the stop,
+    /// or the task is exiting (it does not stop then); else whether an
+    /// engine resumed it asking for another report. A task that leaves the
+    /// stop takes the step an engine asked for.
+    pub(super) fn park(&self) -> Option<bool> {
         let Owner::Task(_) = &self.owner else {
-            // A test registry has no task to put to sleep.
-            return true;
+            // A test registry has no task to put to sleep, and is never
+            // parked, so never asked for another report.
+            return Some(false);
         };
         if task::current_exiting() {
-            return false;
+            return None;
         }
         self.inner.lock().parked = true;
-        let woken = task::wait_until(&self.wait, true, || self.inner.lock().stops == 0);
-        let step = {
+        let left = Cell::new((0, false));
+        let woken = task::wait_until(&self.wait, true, || {
+            let mut inner = self.inner.lock();
+            if inner.stops != 0 {
+                return false;
+            }
+            // Leave the park in the critical section that saw the stop end:
+            // a `stop()` from now on finds the task not parked and kicks it,
+            // and the step and report-again asked for with the resume are
+            // taken with it.
+            inner.parked = false;
+            let step = core::mem::take(&mut inner.step_request);
+            let again = core::mem::take(&mut inner.report_again);
+            self.refresh_attention(&inner);
+            left.set((step, again));
+            true
+        });
+        if !woken {
             let mut inner = self.inner.lock();
             inner.parked = false;
-            core::mem::take(&mut inner.step_request)
-        };
-        if !woken {
-            return false;
+            inner.report_again = false;
+            inner.step_request = 0;
+            self.refresh_attention(&inner);
+            return None;
         }
+        let (step, again) = left.get();
         self.start_step(step);
-        true
+        Some(again)
     }
 
     /// Turns stepping on if an engine resumed the task with a step (`how`:
     /// 1 single, 2 block).
-    pub(super) fn start_step(&self, how: i32) {
+    pub(super) fn start_step(&self, how: i8) {
         if how == 0 {
             return;
         }
-        task::set_step(how);
+        task::set_step(how.into());
         let mut inner = self.inner.lock();
         inner.stepping = true;
         self.publish_summary(&mut inner);
