@@ -10,8 +10,8 @@
  * and once the task is stopped for it (stop=1, through utrace_control()),
  * it lets the task go from its quiesce report.  With watch=1 it counts the
  * task's job-control stops and continues and, staying attached past its
- * death, its reap.  It counts what it did in the read-only parameter
- * "hits".  Unloading it
+ * death, its reap.  With death=1 it counts the task's death report.  It
+ * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
 #include <linux/err.h>
@@ -44,6 +44,9 @@ MODULE_PARM_DESC(watch, "count job-control stops and continues, and the reap");
 static bool stop;
 module_param(stop, bool, 0444);
 MODULE_PARM_DESC(stop, "stop the task at load, and resume it when it quiesces");
+static bool death;
+module_param(death, bool, 0444);
+MODULE_PARM_DESC(death, "count the task's death report");
 static atomic_t hits = ATOMIC_INIT(0);
 module_param_named(hits, hits.counter, int, 0444);
 MODULE_PARM_DESC(hits, "calls acted on so far");
@@ -101,11 +104,18 @@ static void sample_reap(struct utrace_engine *e, struct task_struct *task)
 	atomic_inc(&hits);
 }
 
+/* In the dying task; the engine is detached after it. */
+static void sample_death(struct utrace_engine *e, bool group_dead)
+{
+	atomic_inc(&hits);
+}
+
 static const struct utrace_engine_ops sample_ops = {
 	.report_syscall_entry = sample_syscall_entry,
 	.report_signal = sample_signal,
 	.report_quiesce = sample_quiesce,
 	.report_jctl = sample_jctl,
+	.report_death = sample_death,
 	.report_reap = sample_reap,
 };
 
@@ -123,7 +133,8 @@ static int __init sample_init(void)
 	ret = utrace_set_events(NULL, engine, UTRACE_EVENT_SYSCALL_ENTRY |
 				(signo ? UTRACE_EVENT_SIGNAL_ALL : 0) |
 				(stop ? UTRACE_EVENT_QUIESCE : 0) |
-				(watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0));
+				(watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0) |
+				(death ? UTRACE_EVENT_DEATH : 0));
 	if (!ret && stop) {
 		/* Not stopped yet: it will be at its next safe point. */
 		ret = utrace_control(NULL, engine, UTRACE_STOP);
