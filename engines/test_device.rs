@@ -88,6 +88,7 @@ const STOPPED: u32 = _IO(IOC_MAGIC, 13);
 const ATTACH_DELAY: u32 = _IO(IOC_MAGIC, 14);
 const ATTACH_DELAYED: u32 = _IO(IOC_MAGIC, 15);
 const STOP_DELAY: u32 = _IO(IOC_MAGIC, 16);
+const DEATH_DELAY: u32 = _IO(IOC_MAGIC, 17);
 
 /// The longest [`attach_delay`] one can arm, in milliseconds.
 const MAX_ATTACH_DELAY_MS: usize = 10_000;
@@ -267,6 +268,14 @@ impl MiscDevice for TestFile {
                 }
                 // At most MAX_STOP_DELAY_MS: fits the u32.
                 super::test_engine::STOP_DELAY_MS.store(arg as u32, Relaxed);
+                Ok(0)
+            }
+            DEATH_DELAY => {
+                if arg > super::test_engine::MAX_DEATH_DELAY_MS {
+                    return Err(EINVAL);
+                }
+                // At most MAX_DEATH_DELAY_MS: fits the u32.
+                super::test_engine::DEATH_DELAY_MS.store(arg as u32, Relaxed);
                 Ok(0)
             }
             STOPPED => {

@@ -27,12 +27,26 @@ pub(crate) const MAX_STOP_DELAY_MS: usize = 10_000;
 /// before it answers `Stop`. One callback only; 0: none.
 pub(crate) static STOP_DELAY_MS: Atomic<u32> = Atomic::new(0);
 
-/// Sleeps the armed [`STOP_DELAY_MS`], if any (once).
-fn stop_delay() {
-    let ms = STOP_DELAY_MS.xchg(0, Relaxed);
+/// The longest [`DEATH_DELAY_MS`] one can arm, in milliseconds.
+pub(crate) const MAX_DEATH_DELAY_MS: usize = 10_000;
+
+/// Race tests of the death report (`UTRACE_TEST_DEATH_DELAY`): the next
+/// death callback of a test engine logs its record, then sleeps this long
+/// (ms) before it returns, while the engines after it wait for their turn.
+/// One callback only; 0: none.
+pub(crate) static DEATH_DELAY_MS: Atomic<u32> = Atomic::new(0);
+
+/// Sleeps the delay armed in `armed`, if any, and disarms it (once).
+fn delay_once(armed: &Atomic<u32>) {
+    let ms = armed.xchg(0, Relaxed);
     if ms != 0 {
         kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
     }
+}
+
+/// Sleeps the armed [`STOP_DELAY_MS`], if any (once).
+fn stop_delay() {
+    delay_once(&STOP_DELAY_MS);
 }
 
 /// An engine's handle on itself, for `UTRACE_TEST_BARRIER_IN_REAP`: set by
@@ -325,6 +339,8 @@ impl Engine for TestEngine {
             [0; SYSCALL_ARGS],
             i64::from(death.group_dead()),
         );
+        // UTRACE_TEST_DEATH_DELAY: logged, then held open.
+        delay_once(&DEATH_DELAY_MS);
     }
 
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {

@@ -166,5 +166,13 @@ struct utrace_test_read {
  * before it answers "stop"; one callback only.
  */
 #define UTRACE_TEST_STOP_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 16)
+/*
+ * Race tests of the death report.  Argument: milliseconds, by value, at
+ * most 10000 (0 disarms).  The next test engine told of a task's death
+ * logs its DEATH record, then sleeps that long in its callback before it
+ * returns: the engines after it in attach order wait for their report
+ * meanwhile.  One callback only.
+ */
+#define UTRACE_TEST_DEATH_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 17)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
