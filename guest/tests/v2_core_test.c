@@ -9,8 +9,9 @@
  *
  * The windows that are too short to hit by chance are held open with the
  * test device's hooks (uapi/linux/utrace_test.h, CONFIG_UTRACE_TEST_DEVICE
- * only): UTRACE_TEST_STOP_DELAY and UTRACE_TEST_BARRIER_IN_REAP.  Every
- * case is bounded in time; a task a defect leaves stuck is killed.
+ * only): UTRACE_TEST_STOP_DELAY, UTRACE_TEST_DEATH_DELAY and
+ * UTRACE_TEST_BARRIER_IN_REAP.  Every case is bounded in time; a task a
+ * defect leaves stuck is killed (one stuck in its exit is left behind).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -120,6 +121,8 @@ static int kmsg_report(int fd)
 		}
 		buf[n] = 0;
 		if (!found && (strstr(buf, "BUG: KASAN") || strstr(buf, "BUG: KFENCE") ||
+			       strstr(buf, "BUG: unable to handle") ||
+			       strstr(buf, "Oops") ||
 			       strstr(buf, "general protection fault"))) {
 			char *msg = strchr(buf, ';');
 			char *nl;
@@ -578,6 +581,139 @@ static void stop_answer_vs_close(void)
 }
 
 /* ---------------------------------------------------------------------
+ * Defect 2: a module unloaded during the death report.  The recipe of
+ * Documentation/c-api.md ("Unloading a module": detach, barrier, put)
+ * must be safe in every phase: the detach must take effect even once the
+ * death report began, so that the module's report_death is never called
+ * after its exit function returned (its text and ops are freed by then).
+ *
+ * A test engine attached first hears of the child's death first and is
+ * held in its callback (UTRACE_TEST_DEATH_DELAY); the sample module
+ * (samples/utrace_sample.c, death=1), attached second, waits for its turn
+ * and is unloaded meanwhile.  A core whose detach fails with EALREADY in
+ * that phase, and whose barrier() returns at once because another engine
+ * is the one reporting, calls the freed module when the delay ends.
+ */
+#define SAMPLE_KO	"/lib/modules/utrace_sample.ko"
+#define D2_DELAY_MS	2000
+
+/* Loads the sample module with @params; returns 0 or the errno. */
+static int sample_load(const char *params)
+{
+	int fd = open(SAMPLE_KO, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int sample_unload(void)
+{
+	return syscall(SYS_delete_module, "utrace_sample", O_NONBLOCK) ? errno : 0;
+}
+
+static int sample_loaded(void)
+{
+	return access("/sys/module/utrace_sample", F_OK) == 0;
+}
+
+/* The module's "hits" counter, or -1 if it cannot be read. */
+static int sample_hits(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/utrace_sample/parameters/hits", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atoi(buf) : -1;
+}
+
+static void child_exit_zero(void)
+{
+	_exit(0);
+}
+
+/* Waits (up to 5 s) until engine @id logged the death report. */
+static int wait_death_record(int fd, unsigned int id)
+{
+	struct utrace_test_record r[8];
+
+	for (int i = 0; i < 500; i++) {
+		int n = utd_read(fd, r, 8);
+
+		for (int j = 0; j < n; j++)
+			if (r[j].side == UTRACE_TEST_SIDE_DEATH && r[j].id == id)
+				return 1;
+		msleep(10);
+	}
+	return 0;
+}
+
+static void module_unload_during_death_report(void)
+{
+	int kmsg = kmsg_open(), fd = utd_open(), go[2], status = 0, err, before;
+	double t0, took;
+	char params[64];
+	pid_t child;
+
+	CHECK(!sample_loaded() || sample_unload() == 0, "the sample module is loaded");
+	child = utd_held_child(go, child_exit_zero);
+	/* First in attach order: its death callback runs first, and sleeps. */
+	utd_attach_simple(fd, child, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_DEATH, 1, 0);
+	CHECK(ioctl(fd, UTRACE_TEST_DEATH_DELAY, D2_DELAY_MS) == 0, "DEATH_DELAY: %s",
+	      strerror(errno));
+	snprintf(params, sizeof(params), "pid=%d death=1", child);
+	err = sample_load(params);
+	CHECK(err == 0, "loading the sample module: %s", strerror(err));
+	if (err) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		goto out;
+	}
+	utd_release(go);
+	CHECK(wait_death_record(fd, 1), "the test engine never saw the child's death");
+	/* The test engine sleeps in its callback; the module's is next. */
+	before = sample_hits();
+	CHECK(before == 0, "the module counted %d before the first death callback "
+	      "returned", before);
+	t0 = now();
+	err = sample_unload();	/* sample_exit(): detach, barrier, put */
+	took = now() - t0;
+	CHECK(err == 0, "unloading the module during the death report: %s", strerror(err));
+	CHECK(took * 1000 < D2_DELAY_MS,
+	      "the unload took %.2f s, longer than the first death callback (%.2f s): it "
+	      "waited for the death report, or the window was missed", took,
+	      D2_DELAY_MS / 1000.0);
+	if (err) {
+		/* Still loaded: its detach must hold all the same. */
+		msleep(D2_DELAY_MS);
+		CHECK(sample_hits() == before, "the module counted %d after its unload was "
+		      "asked for, %d before", sample_hits(), before);
+	} else {
+		CHECK(!sample_loaded(), "/sys/module/utrace_sample is still there");
+	}
+	/* The death report goes on when the delay ends, without the module. */
+	if (!wait_exit_within(child, D2_DELAY_MS + 3000, &status)) {
+		/* A task that oopsed in do_exit() cannot be killed: leave it. */
+		CHECK(0, "the child never finished dying (state %c)", proc_state(child));
+	} else {
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	}
+	CHECK(!kmsg_report(kmsg), "the death report called into the unloaded module");
+	if (err)
+		sample_unload();
+out:
+	ioctl(fd, UTRACE_TEST_DEATH_DELAY, 0);
+	close(fd);
+	if (kmsg >= 0)
+		close(kmsg);
+}
+
+/* ---------------------------------------------------------------------
  * Defect 5: barrier() from the engine's own report_reap callback (in the
  * reaper's context) must return at once, as from any callback of the
  * engine.  The reaper is a child of ours; if its waitpid() never returns,
@@ -848,6 +984,7 @@ KTAP_MAIN("guest_v2_core",
 	  KTAP_CASE(resume_report_on_pending_stop_leaves_nothing),
 	  KTAP_CASE(stop_answer_vs_detach_ioctl),
 	  KTAP_CASE(stop_answer_vs_close),
+	  KTAP_CASE(module_unload_during_death_report),
 	  KTAP_CASE(barrier_from_reap_callback_returns),
 	  KTAP_CASE(detach_never_fails_with_enomem),
 	  KTAP_CASE(stop_vs_kill_reap_free),
