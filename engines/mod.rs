@@ -14,7 +14,7 @@ mod control;
 mod session;
 pub(crate) mod strace;
 #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
-mod test_device;
+pub(crate) mod test_device;
 #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
 mod test_engine;
 pub(crate) mod vm;

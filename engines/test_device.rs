@@ -10,7 +10,9 @@
 //!
 //! It also arms the test hook of `/dev/utrace`'s attaches
 //! ([`attach_delay`]): a delay between the check of the target and the
-//! attach, the window a race test needs to hit.
+//! attach, the window a race test needs to hit; and that of engine-core's
+//! inheritance ([`inherit_delay`]): a delay before a parent's engine is
+//! attached to its new child.
 
 use super::test_engine::{new_log, Action, Log, Record, TestEngine};
 use crate::engine_core::{access, Attach, EngineHandle, Events, Match, StopState};
@@ -89,6 +91,8 @@ const ATTACH_DELAY: u32 = _IO(IOC_MAGIC, 14);
 const ATTACH_DELAYED: u32 = _IO(IOC_MAGIC, 15);
 const STOP_DELAY: u32 = _IO(IOC_MAGIC, 16);
 const DEATH_DELAY: u32 = _IO(IOC_MAGIC, 17);
+const INHERIT_DELAY: u32 = _IO(IOC_MAGIC, 18);
+const INHERIT_DELAYED: u32 = _IO(IOC_MAGIC, 19);
 
 /// The longest [`attach_delay`] one can arm, in milliseconds.
 const MAX_ATTACH_DELAY_MS: usize = 10_000;
@@ -106,6 +110,24 @@ pub(crate) fn attach_delay() {
     let ms = ATTACH_DELAY_MS.xchg(0, Relaxed);
     if ms != 0 {
         ATTACH_DELAYS.fetch_add(1, Relaxed);
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
+    }
+}
+
+/// The armed delay of the next inheritance (ms, 0: none).
+static INHERIT_DELAY_MS: Atomic<u32> = Atomic::new(0);
+/// How many inheritances have entered an armed delay since boot.
+static INHERIT_DELAYS: Atomic<u32> = Atomic::new(0);
+
+/// The test hook of engine-core's inheritance, called by the parent's
+/// clone report before it attaches a copy of an inherited engine to the
+/// child: if a delay was armed (`UTRACE_TEST_INHERIT_DELAY`), the first
+/// copy to get here sleeps that long, after counting itself
+/// (`UTRACE_TEST_INHERIT_DELAYED`). Only in kernels with this device.
+pub(crate) fn inherit_delay() {
+    let ms = INHERIT_DELAY_MS.xchg(0, Relaxed);
+    if ms != 0 {
+        INHERIT_DELAYS.fetch_add(1, Relaxed);
         kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
     }
 }
@@ -262,6 +284,15 @@ impl MiscDevice for TestFile {
                 Ok(0)
             }
             ATTACH_DELAYED => Ok(ATTACH_DELAYS.load(Relaxed) as isize),
+            INHERIT_DELAY => {
+                if arg > MAX_ATTACH_DELAY_MS {
+                    return Err(EINVAL);
+                }
+                // At most MAX_ATTACH_DELAY_MS: fits the u32.
+                INHERIT_DELAY_MS.store(arg as u32, Relaxed);
+                Ok(0)
+            }
+            INHERIT_DELAYED => Ok(INHERIT_DELAYS.load(Relaxed) as isize),
             STOP_DELAY => {
                 if arg > super::test_engine::MAX_STOP_DELAY_MS {
                     return Err(EINVAL);

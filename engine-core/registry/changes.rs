@@ -231,6 +231,10 @@ impl Registry {
 
     /// Attaches a copy of `att` (same engine, same events) to `child`.
     fn attach_copy(att: &Attachment, child: &Task) -> Result<(Arc<Registry>, Arc<Attachment>)> {
+        // Race tests: a delay armed by UTRACE_TEST_INHERIT_DELAY holds the
+        // copy open here, before it is attached.
+        #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+        crate::engines::test_device::inherit_delay();
         let registry = task::registry_or_create(child)?;
         let (copy, _) = registry.attach(
             AttachRequest {

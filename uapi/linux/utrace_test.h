@@ -174,5 +174,14 @@ struct utrace_test_read {
  * meanwhile.  One callback only.
  */
 #define UTRACE_TEST_DEATH_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 17)
+/*
+ * Race tests of engine-core's inheritance.  Argument: milliseconds, by
+ * value, at most 10000 (0 disarms).  The next clone report that copies an
+ * inherited (UTRACE_TEST_INHERIT) engine to the new child sleeps that long
+ * before it attaches the copy; one copy only.
+ */
+#define UTRACE_TEST_INHERIT_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 18)
+/* Returns how many copies have entered an armed delay since boot. */
+#define UTRACE_TEST_INHERIT_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 19)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
