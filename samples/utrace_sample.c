@@ -8,7 +8,11 @@
  * with abort=1 it aborts the call instead, with V as its result.  With
  * signal=S it drops signal S instead, whatever the task's sigaction says,
  * and once the task is stopped for it (stop=1, through utrace_control()),
- * it lets the task go from its quiesce report.  With watch=1 it counts the
+ * it lets the task go from its quiesce report; with restop=1 it asks for
+ * the stop again from there instead (a task parked for good, until
+ * SIGKILL), with restop=2 it lets the task go and asks for another quiesce
+ * report (one that engine-core makes at the task's next safe point after
+ * this one, not in a loop inside it).  With watch=1 it counts the
  * task's job-control stops and continues and, staying attached past its
  * death, its reap.  With death=1 it counts the task's death report.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
@@ -47,6 +51,9 @@ MODULE_PARM_DESC(stop, "stop the task at load, and resume it when it quiesces");
 static bool death;
 module_param(death, bool, 0444);
 MODULE_PARM_DESC(death, "count the task's death report");
+static int restop;
+module_param(restop, int, 0444);
+MODULE_PARM_DESC(restop, "with stop=1: from the quiesce report, 1: stop again, 2: resume and ask for another report");
 static atomic_t hits = ATOMIC_INIT(0);
 module_param_named(hits, hits.counter, int, 0444);
 MODULE_PARM_DESC(hits, "calls acted on so far");
@@ -83,12 +90,20 @@ static u32 sample_signal(u32 action, struct utrace_engine *e,
 
 /*
  * The task is at the safe point our stop asked for: count it, and let it
- * go (a stop is released through utrace_control(), even from here).
+ * go (a stop is released through utrace_control(), even from here).  With
+ * restop, ask the task's own engine-core for more from inside its report
+ * (guest_v2_review): that must neither loop nor keep SIGKILL out.
  */
 static u32 sample_quiesce(u32 action, struct utrace_engine *e)
 {
 	atomic_inc(&hits);
+	if (restop == 1) {
+		utrace_control(current, e, UTRACE_STOP);
+		return UTRACE_RESUME;
+	}
 	utrace_control(current, e, UTRACE_RESUME);
+	if (restop == 2)
+		utrace_control(current, e, UTRACE_REPORT);
 	return UTRACE_RESUME;
 }
 
@@ -123,7 +138,7 @@ static int __init sample_init(void)
 {
 	int ret;
 
-	if (arg < 0 || arg > 5)
+	if (arg < 0 || arg > 5 || restop < 0 || restop > 2)
 		return -EINVAL;
 	engine = utrace_attach_pid(pid, UTRACE_ATTACH_CREATE |
 				   UTRACE_ATTACH_EXCLUSIVE |
