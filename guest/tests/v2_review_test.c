@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * v2_review_test - reproducers of the races a hostile review found in
+ * engine-core v2 (engine-core/registry.rs and registry/{changes,
+ * reporting,stop}.rs).  Each case failed on the core without its fix and
+ * passes with it:
+ *
+ *   inherit_vs_close_during_copy      changes.rs inherit(): the copy for
+ *                                     the child is made inside the callback
+ *                                     bracket, so close() (detach + barrier)
+ *                                     waits for it and it is detached too
+ *   c_engine_restop_then_sigkill      stop.rs kick_locked(): a callback's
+ *   c_engine_rereport_then_sigkill    own request queues no task work (it
+ *                                     was run by the same task_work loop,
+ *                                     forever); an exiting task gets ESRCH
+ *   stale_report_again_on_new_stop    stop.rs hold_stop_locked(): a new
+ *                                     stop drops a report-again left by one
+ *                                     that never parked
+ *   parked_task_freezes               helpers.c: the stop sleeps
+ *                                     TASK_FREEZABLE (and TASK_NOLOAD)
+ *
+ * The inheritance window is held open with the test device's
+ * UTRACE_TEST_INHERIT_DELAY (CONFIG_UTRACE_TEST_DEVICE only).  Every case
+ * is bounded in time; a task a defect leaves stuck is killed (or, for the
+ * C engine, freed by unloading the module, which detaches it).
+ */
+#define _GNU_SOURCE
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include "ktap.h"
+#include "utrace_test_dev.h"
+
+#define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
+#define MODULE_PATH "/lib/modules/utrace_sample.ko"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Waits up to @ms for @pid to exit; returns 1 (and its status) if it did. */
+static int wait_exit_within(pid_t pid, int ms, int *status)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return 1;
+		if (r < 0)
+			return 0;
+		msleep(10);
+	}
+	return 0;
+}
+
+/* The state letter of /proc/@pid/stat (R, S, D, t...), or '?'. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : '?';
+}
+
+/* How many quiesce records the log of @fd holds (and removes them). */
+static int quiesce_records(int fd)
+{
+	struct utrace_test_record r[32];
+	int n = utd_read(fd, r, 32), q = 0;
+
+	for (int i = 0; i < n; i++)
+		q += r[i].side == UTRACE_TEST_SIDE_QUIESCE;
+	return q;
+}
+
+/* ---------------------------------------------------------------------
+ * Finding 1: inheritance after detach + barrier.  The parent's clone
+ * report copies its INHERIT engine (Stop at getppid) to the child; while
+ * the copy is held open (UTRACE_TEST_INHERIT_DELAY), the test closes the
+ * file that owns the engine (detach + barrier).  The child must not keep
+ * the engine: it has to finish its getppid() at once.  Before the fix the
+ * copy was made outside the callback bracket: close() returned during
+ * the copy, the copy was attached after, and the child stopped at
+ * getppid() for an engine nobody can detach or resume.
+ */
+#define INHERIT_DELAY_MS 800
+
+static int inh_go[2];
+
+/* The traced parent: forks; exits 0 if its child is done within 2 s. */
+static void parent_forks_getppid_child(void)
+{
+	int status = 0;
+	pid_t c = fork();
+
+	if (c == 0) {
+		syscall(SYS_getppid);
+		_exit(0);
+	}
+	if (c < 0)
+		_exit(10);
+	if (wait_exit_within(c, 2000, &status))
+		_exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 11);
+	/* Stuck in the stop of the inherited engine: only SIGKILL ends it. */
+	_exit(proc_state(c) == 'D' ? 12 : 13);
+}
+
+static void inherit_vs_close_during_copy(void)
+{
+	/* The parent first: it must not inherit the file that is closed. */
+	pid_t parent = utd_held_child(inh_go, parent_forks_getppid_child);
+	int fd = utd_open(), status = 0, delayed0, delayed = 0;
+	struct utrace_test_attach a = {
+		.pid = parent, .kind = UTRACE_TEST_STOP, .events = ENTRY, .id = 1,
+		.nr = SYS_getppid, .flags = UTRACE_TEST_INHERIT,
+	};
+	double t0, closing;
+
+	utd_attach(fd, a);
+	delayed0 = ioctl(fd, UTRACE_TEST_INHERIT_DELAYED, 0);
+	CHECK(ioctl(fd, UTRACE_TEST_INHERIT_DELAY, INHERIT_DELAY_MS) == 0,
+	      "INHERIT_DELAY: %s", strerror(errno));
+	utd_release(inh_go);
+	/* The parent forks, and its clone report enters the delay. */
+	for (int i = 0; i < 500 && delayed <= delayed0; i++) {
+		delayed = ioctl(fd, UTRACE_TEST_INHERIT_DELAYED, 0);
+		if (delayed <= delayed0)
+			msleep(10);
+	}
+	CHECK(delayed > delayed0, "the parent's fork never reached the inheritance delay");
+	/* Detach + barrier while the copy is held open. */
+	t0 = now();
+	close(fd);
+	closing = now() - t0;
+	KTAP_DIAG("close() returned after %.0f ms of the copy's %d ms delay",
+		  closing * 1000, INHERIT_DELAY_MS);
+	if (!wait_exit_within(parent, 5000, &status)) {
+		CHECK(0, "the parent did not exit (state %c)", proc_state(parent));
+		kill(parent, SIGKILL);
+		waitpid(parent, &status, 0);
+	} else {
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child did not finish getppid() within 2 s of its fork (parent exit "
+		      "%d%s): it kept the engine copied to it while close() detached the "
+		      "original", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		      WIFEXITED(status) && WEXITSTATUS(status) == 12 ? ", child in D" : "");
+	}
+	fd = utd_open();
+	ioctl(fd, UTRACE_TEST_INHERIT_DELAY, 0);
+	close(fd);
+}
+
+/* ---------------------------------------------------------------------
+ * Finding 2: a callback's request on its own task.  The C sample engine
+ * (samples/utrace_sample.c) stops the task at load (stop=1); its quiesce
+ * callback asks, through utrace_control() on itself, for the stop again
+ * (restop=1) or resumes and asks for another report (restop=2).  Before
+ * the fix each request queued a new kick task_work from inside the
+ * task_work loop that ran the kick, which ran it at once: the task never
+ * left the loop (restop=2: at once; restop=1: once SIGKILL ended the stop,
+ * which then came back every round), and SIGKILL could not end it.
+ */
+static int load(const char *params)
+{
+	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload(void)
+{
+	return syscall(SYS_delete_module, "utrace_sample", O_NONBLOCK) ? errno : 0;
+}
+
+static int hits(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/utrace_sample/parameters/hits", O_RDONLY);
+
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '?';
+	if (fd >= 0)
+		close(fd);
+	return buf[0] == '?' ? -1 : atoi(buf);
+}
+
+static void never_runs(void)
+{
+}
+
+static void c_engine_restop(int restop)
+{
+	char params[64];
+	int go[2], status = 0, err, h1 = -1, h2;
+	/* Never let go: it sleeps in read() until the kick, then SIGKILL. */
+	pid_t pid = utd_held_child(go, never_runs);
+
+	snprintf(params, sizeof(params), "pid=%d stop=1 restop=%d", pid, restop);
+	err = load(params);
+	CHECK(err == 0, "load %s: %s", params, strerror(err));
+	if (err) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return;
+	}
+	for (int i = 0; i < 500 && hits() < 1; i++)
+		msleep(10);
+	CHECK(hits() >= 1, "no quiesce report in 5 s");
+	msleep(300);
+	h1 = hits();
+	msleep(300);
+	h2 = hits();
+	KTAP_DIAG("quiesce reports: %d, then %d 300 ms later", h1, h2);
+	CHECK(h1 == h2, "the quiesce report keeps running: each one queued the next");
+	kill(pid, SIGKILL);
+	if (!wait_exit_within(pid, 5000, &status)) {
+		CHECK(0, "SIGKILL did not end the task in 5 s (state %c, %d quiesce reports)",
+		      proc_state(pid), hits());
+		/* Unloading detaches the engine, which ends the loop. */
+		CHECK(unload() == 0, "unload: %s", strerror(errno));
+		waitpid(pid, &status, 0);
+		close(go[1]);
+		return;
+	}
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %#x", status);
+	KTAP_DIAG("%d quiesce reports in all", hits());
+	CHECK(unload() == 0, "unload: %s", strerror(errno));
+	close(go[1]);
+}
+
+static void c_engine_restop_then_sigkill(void)
+{
+	c_engine_restop(1);
+}
+
+static void c_engine_rereport_then_sigkill(void)
+{
+	c_engine_restop(2);
+}
+
+/* ---------------------------------------------------------------------
+ * Finding 3: a stale report-again.  STOP (pending) -> RESUME_REPORT (not
+ * parked) -> STOP again, then the task parks and a plain RESUME must not
+ * bring a second quiesce report.  The target is a vfork parent asleep in
+ * wait_for_vfork_done() (TASK_KILLABLE: the kick's TIF_NOTIFY_SIGNAL does
+ * not wake it), so the kick stays queued across the three requests.
+ */
+static int vf_started[2], vf_release[2];
+
+static void vfork_parent(void)
+{
+	int status = 0;
+	pid_t c = vfork();
+
+	if (c == 0) {
+		char ch;
+
+		if (write(vf_started[1], "s", 1) != 1 || read(vf_release[0], &ch, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	if (c < 0)
+		_exit(10);
+	_exit(waitpid(c, &status, 0) == c && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0 ? 0 : 11);
+}
+
+static void stale_report_again_on_new_stop(void)
+{
+	int go[2], fd, slot, status = 0, before, at_park = 0, after;
+	pid_t target;
+	char ch;
+
+	CHECK(pipe(vf_started) == 0 && pipe(vf_release) == 0, "pipe");
+	target = utd_held_child(go, vfork_parent);
+	fd = utd_open();
+	slot = utd_attach_simple(fd, target, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_QUIESCE, 1, 0);
+	utd_release(go);
+	/* The vfork child runs: the parent is in (or on its way into) the wait. */
+	CHECK(read(vf_started[0], &ch, 1) == 1, "the vfork child did not start");
+	for (int i = 0; i < 500 && proc_state(target) != 'D'; i++)
+		msleep(10);
+	CHECK(proc_state(target) == 'D', "the vfork parent is not asleep in D (%c)",
+	      proc_state(target));
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_STOP_TASK, slot), EINPROGRESS);
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME_REPORT, slot) == 0, "resume_and_report: %s",
+	      strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_STOP_TASK, slot), EINPROGRESS);
+	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 0, "parked in the vfork wait?");
+	before = quiesce_records(fd);
+	/* The vfork child exits: the parent takes its kick and parks. */
+	CHECK(write(vf_release[1], "r", 1) == 1, "release the vfork child");
+	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
+		msleep(10);
+	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the vfork parent never parked");
+	at_park = quiesce_records(fd);
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	if (!wait_exit_within(target, 5000, &status)) {
+		CHECK(0, "the vfork parent did not exit (state %c)", proc_state(target));
+		kill(target, SIGKILL);
+		waitpid(target, &status, 0);
+	} else {
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	}
+	after = quiesce_records(fd);
+	KTAP_DIAG("quiesce records: %d before the task woke, %d up to its park, "
+		  "%d after the final RESUME", before, at_park, after);
+	CHECK(before == 0 && at_park == 1 && after == 0,
+	      "%d quiesce report(s) after the final RESUME: the RESUME_REPORT of the "
+	      "stop that never parked was taken for the new stop's", after);
+	close(fd);
+	close(vf_started[0]); close(vf_started[1]);
+	close(vf_release[0]); close(vf_release[1]);
+}
+
+/* ---------------------------------------------------------------------
+ * Finding 4: a stop must not block the freezer.  A child parked by an
+ * engine (Stop at getppid) is put in a freezer cgroup, which must report
+ * it frozen within 2 s; thawed and resumed, it exits normally.  The
+ * cgroup v1 freezer is the system freezer (freeze_task(), as for
+ * suspend): a TASK_FREEZABLE sleep is frozen in place, a plain killable
+ * one is not.  The cgroup v2 freezer is tried first, for the record only:
+ * it traps tasks in get_signal(), which a killable sleep never reaches.
+ */
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_V1 CG_ROOT "/freezer"
+#define CG_V2 CG_ROOT "/unified"
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -errno;
+}
+
+/* Whether file @path contains @s (within @ms, polled). */
+static int file_has_within(const char *path, const char *s, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		char buf[256];
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			if (strstr(buf, s))
+				return 1;
+		}
+		msleep(10);
+	}
+	return 0;
+}
+
+static void child_getppid(void)
+{
+	syscall(SYS_getppid);
+	_exit(0);
+}
+
+/* For the record: does the cgroup v2 freezer get @pid frozen in 1 s? */
+static void try_cgroup_v2_freeze(pid_t pid)
+{
+	char buf[32];
+	int frozen;
+
+	mkdir(CG_V2, 0755);
+	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
+		KTAP_DIAG("cgroup2: mount: %s", strerror(errno));
+		return;
+	}
+	mkdir(CG_V2 "/utrace", 0755);
+	snprintf(buf, sizeof(buf), "%d", pid);
+	if (write_file(CG_V2 "/utrace/cgroup.procs", buf) ||
+	    write_file(CG_V2 "/utrace/cgroup.freeze", "1")) {
+		KTAP_DIAG("cgroup2: cannot freeze the group");
+		return;
+	}
+	frozen = file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 1000);
+	KTAP_DIAG("cgroup v2 freezer (for the record): %s", frozen ? "frozen" :
+		  "not frozen after 1 s (it freezes a task in get_signal() only)");
+	write_file(CG_V2 "/utrace/cgroup.freeze", "0");
+	/* Back to the root group, so that the group can go. */
+	write_file(CG_V2 "/cgroup.procs", buf);
+	rmdir(CG_V2 "/utrace");
+}
+
+static void parked_task_freezes(void)
+{
+	int go[2], fd, slot, status = 0, frozen;
+	pid_t child;
+	char buf[32];
+
+	/* sysfs's /sys/fs/cgroup is read-only: a tmpfs for the mount points. */
+	if (access(CG_V1, F_OK)) {
+		CHECK(mount("none", CG_ROOT, "tmpfs", 0, "mode=755") == 0, "tmpfs on %s: %s",
+		      CG_ROOT, strerror(errno));
+		mkdir(CG_V1, 0755);
+		CHECK(mount("none", CG_V1, "cgroup", 0, "freezer") == 0,
+		      "mount the v1 freezer: %s (CONFIG_CGROUP_FREEZER?)", strerror(errno));
+	}
+	mkdir(CG_V1 "/utrace", 0755);
+	child = utd_held_child(go, child_getppid);
+	fd = utd_open();
+	{
+		struct utrace_test_attach a = {
+			.pid = child, .kind = UTRACE_TEST_STOP, .events = ENTRY, .id = 1,
+			.nr = SYS_getppid,
+		};
+		slot = utd_attach(fd, a);
+	}
+	utd_release(go);
+	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
+		msleep(10);
+	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the child never parked at getppid");
+	try_cgroup_v2_freeze(child);
+	snprintf(buf, sizeof(buf), "%d", child);
+	CHECK(write_file(CG_V1 "/utrace/tasks", buf) == 0, "move to the freezer group");
+	CHECK(write_file(CG_V1 "/utrace/freezer.state", "FROZEN") == 0, "freeze: %s",
+	      strerror(errno));
+	frozen = file_has_within(CG_V1 "/utrace/freezer.state", "FROZEN", 2000);
+	CHECK(frozen, "the freezer group is not FROZEN after 2 s (state of the child %c): "
+	      "the task parked by the engine does not freeze", proc_state(child));
+	CHECK(write_file(CG_V1 "/utrace/freezer.state", "THAWED") == 0, "thaw");
+	CHECK(file_has_within(CG_V1 "/utrace/freezer.state", "THAWED", 2000), "not thawed");
+	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the thawed child left its stop");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	if (!wait_exit_within(child, 5000, &status)) {
+		CHECK(0, "the resumed child did not exit (state %c)", proc_state(child));
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	} else {
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	}
+	close(fd);
+	rmdir(CG_V1 "/utrace");
+}
+
+KTAP_MAIN("guest_v2_review",
+	  KTAP_CASE(inherit_vs_close_during_copy),
+	  KTAP_CASE(stale_report_again_on_new_stop),
+	  KTAP_CASE(parked_task_freezes),
+	  KTAP_CASE(c_engine_restop_then_sigkill),
+	  KTAP_CASE(c_engine_rereport_then_sigkill))
