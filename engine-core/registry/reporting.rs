@@ -312,19 +312,17 @@ impl Registry {
     /// The task is at a safe point a handle asked for: reports it to the
     /// engines that asked for [`Events::QUIESCE`], in attach order, and
     /// parks while an engine holds the task stopped (reporting again if it
-    /// is resumed with a request for it). Returns whether there was a
-    /// request to serve.
-    pub(super) fn report_quiesce(&self, task: &Task) -> bool {
+    /// is resumed with a request for it).
+    pub(super) fn report_quiesce(&self, task: &Task) {
         // A report made before a park already served the request.
         if !self.take_kick() {
-            return false;
+            return;
         }
         self.end_step();
         while self.report_event(task, Events::QUIESCE, |_| {}, |e| e.report_quiesce(task))
             == Settled::Again
         {}
         self.take_step();
-        true
     }
 
     /// Reports that the task exits with `code`; returns the code the

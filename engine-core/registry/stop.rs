@@ -217,9 +217,9 @@ impl Registry {
         inner.kick_requested = true;
         self.refresh_attention(inner);
         if inner.in_kick && self.reporter.load(Relaxed) == Task::current_raw() as usize {
-            // A callback of the kick's own quiesce reports asks for another:
-            // that loop serves it (`run_kick`). A task work queued here
-            // would be run by the task_work loop running this one, forever.
+            // A callback of the kick's own quiesce report asks for more: a
+            // task work queued here would be run by the task_work loop
+            // running this one, forever (`run_kick`).
             return Ok(());
         }
         if inner.kick_queued {
@@ -252,9 +252,11 @@ impl Registry {
     }
 
     /// The kick's task work runs in the task: `work` is free again; the
-    /// task makes the quiesce reports asked for, as long as more are asked
-    /// for from their own callbacks, and parks while an engine holds it
-    /// stopped. SIGKILL ends the loop.
+    /// task makes the quiesce report asked for, and parks while an engine
+    /// holds it stopped. A request its own callbacks make meanwhile queues
+    /// no task work (`in_kick`): a stop is served by this report's settle,
+    /// another report at the task's next safe point after this one. Either
+    /// way the task_work loop running this work ends.
     pub(crate) fn run_kick(&self, task: &Task, work: *mut bindings::callback_head) {
         if work != self.kick_work.get() {
             return;
@@ -265,7 +267,7 @@ impl Registry {
             inner.kick_interrupts = false;
             inner.in_kick = true;
         }
-        while !task::current_exiting() && self.report_quiesce(task) {}
+        self.report_quiesce(task);
         self.inner.lock().in_kick = false;
     }
 
