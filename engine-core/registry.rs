@@ -324,6 +324,9 @@ pub(crate) struct Registry {
     /// Whether the last syscall entry was aborted (only the task touches
     /// it, from its entry report to its exit report).
     entry_aborted: AtomicFlag,
+    /// An entry callback asked for the exit report of this syscall (only
+    /// the task touches it, from its entry report to its exit report).
+    exit_requested: AtomicFlag,
     /// [`Attachment::id`] of the attachment whose callback runs, or 0. Set
     /// and cleared around each callback with fully ordered exchanges: the
     /// first pairs with the exchange of [`Attachment::detached`] in detach
@@ -387,6 +390,7 @@ impl Registry {
             next_seq: Atomic::new(1),
             ptrace_seq: Atomic::new(0),
             entry_aborted: AtomicFlag::new(false),
+            exit_requested: AtomicFlag::new(false),
             reporting: Atomic::new(0),
             reporter: Atomic::new(0),
             wait <- task::new_wait_queue(),
@@ -470,6 +474,16 @@ impl Registry {
     fn refresh_attention(&self, inner: &Inner) {
         // Pairs with the acquire load in `needs_attention`.
         self.summary.store(self.summarise(inner), Release);
+    }
+
+    /// Whether some engine wants syscall reports of `side`
+    /// ([`Events::SYSCALL_ENTRY`] or [`Events::SYSCALL_EXIT`]): if none does,
+    /// the task makes only ptrace's stop on that side, without taking the
+    /// lock or walking the list (a change of events takes effect from the
+    /// next syscall at the latest).
+    fn wants_side(&self, side: Events) -> bool {
+        // Pairs with the release stores under `inner`.
+        self.summary.load(Acquire) & side.bits() != 0
     }
 
     /// Whether the task must look at its stop state after a report (a

@@ -112,6 +112,13 @@ impl Registry {
         call: &mut SyscallEntry<'_>,
         ptrace: &mut dyn PtraceStops,
     ) -> Resume {
+        if !self.wants_side(Events::SYSCALL_ENTRY) {
+            // An exit-only engine costs the entry nothing but this test.
+            if !call.is_resumed() {
+                call.ptrace_entry_stop(ptrace);
+            }
+            return Resume::Resume;
+        }
         let list = self.list();
         let (n, slot) = self.reporters(list.as_deref());
         let mut action = Resume::Resume;
@@ -135,6 +142,7 @@ impl Registry {
             if let Some(answer) = self.call(att, |e| e.report_syscall_entry(task, &mut *call)) {
                 if call.take_exit_request() {
                     att.exit_once.store(true, Relaxed);
+                    self.exit_requested.store(true, Relaxed);
                 }
                 action = combine_resume(action, answer);
                 self.take_answer(att, answer);
@@ -152,6 +160,14 @@ impl Registry {
         ptrace: &mut dyn PtraceStops,
     ) {
         let aborted = self.entry_aborted.xchg(false, Relaxed);
+        let requested = self.exit_requested.xchg(false, Relaxed);
+        if !requested && !self.wants_side(Events::SYSCALL_EXIT) {
+            // An entry-only engine costs the exit nothing but this test
+            // (and ptrace's stop, if the task is traced).
+            SyscallExit::new(regs, aborted).ptrace_exit_stop(ptrace);
+            self.settle(task, Resume::Resume);
+            return;
+        }
         let list = self.list();
         let (n, slot) = self.reporters(list.as_deref());
         let mut call = SyscallExit::new(regs, aborted);
