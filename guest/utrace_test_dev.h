@@ -11,7 +11,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <stdio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <linux/utrace_test.h>
 
 /* Opens /dev/utrace-test (a failed CHECK and -1 if it cannot). */
@@ -103,6 +105,50 @@ static inline int utd_release_and_wait(int go[2], pid_t pid)
 	utd_release(go);
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
 	return status;
+}
+
+/* Sleeps @ms milliseconds. */
+static inline void utd_msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Waits up to @ms for @pid to exit; returns 1 and its status if it did.
+ * Otherwise returns 0 and leaves it running.
+ */
+static inline int utd_wait_exit_within(pid_t pid, int ms, int *status)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return 1;
+		if (r < 0)
+			return 0;
+		utd_msleep(10);
+	}
+	return 0;
+}
+
+/* The state letter of /proc/@pid/stat (R, S, D, I, t...), or '?'. */
+static inline char utd_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : '?';
 }
 
 #endif /* UTRACE_GUEST_TEST_DEV_H */

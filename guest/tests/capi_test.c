@@ -15,40 +15,10 @@
 #include <sys/wait.h>
 #include <linux/utrace_test.h>
 #include "ktap.h"
+#include "sample_module.h"
 
-#define MODULE_PATH "/lib/modules/utrace_sample.ko"
 #define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
 #define EXIT UTRACE_TEST_EVENT_SYSCALL_EXIT
-
-/* Loads the sample engine with @params; returns 0 or the errno. */
-static int load(const char *params)
-{
-	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, "utrace_sample", O_NONBLOCK) ? errno : 0;
-}
-
-static int hits(void)
-{
-	char buf[32] = "";
-	int fd = open("/sys/module/utrace_sample/parameters/hits", O_RDONLY);
-
-	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
-		buf[0] = '?';
-	if (fd >= 0)
-		close(fd);
-	return buf[0] == '?' ? -1 : atoi(buf);
-}
 
 static int attach(int fd, pid_t pid, unsigned int id, long nr)
 {
@@ -116,11 +86,11 @@ static void c_engine_sits_in_attach_order(void)
 	/* Rust engine 1 first (innermost), the C engine, Rust engine 3 last. */
 	attach(fd, pid, 1, SYS_lseek);
 	snprintf(params, sizeof(params), "pid=%d nr=%d arg=1 value=200", pid, SYS_lseek);
-	err = load(params);
+	err = sample_load(params);
 	CHECK(err == 0, "loading the sample engine: %s", strerror(err));
 	attach(fd, pid, 3, SYS_lseek);
 	CHECK(finish(go, pid) == 100, "lseek(100) was not rewritten to 200 for the child");
-	CHECK(hits() == 1, "the C engine counted %d calls", hits());
+	CHECK(sample_hits() == 1, "the C engine counted %d calls", sample_hits());
 	CHECK(ioctl(fd, UTRACE_TEST_READ, &rd) == 0 && rd.count == 4,
 	      "%u records", rd.count);
 	if (rd.count == 4) {
@@ -132,7 +102,7 @@ static void c_engine_sits_in_attach_order(void)
 		CHECK(r[2].id == 1 && r[3].id == 3 && r[3].ret == 200,
 		      "exit order %u %u, result %lld", r[2].id, r[3].id, (long long)r[3].ret);
 	}
-	CHECK(unload() == 0, "unload: %s", strerror(errno));
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 	close(fd);
 }
 
@@ -144,10 +114,10 @@ static void c_engine_aborts_a_call(void)
 	int err;
 
 	snprintf(params, sizeof(params), "pid=%d nr=%d abort=1 value=4242", pid, SYS_getuid);
-	err = load(params);
+	err = sample_load(params);
 	CHECK(err == 0, "load: %s", strerror(err));
 	CHECK(finish(go, pid) == 0, "the child's getuid did not return the C engine's 4242");
-	CHECK(unload() == 0, "unload after the task's death: %s", strerror(errno));
+	CHECK(sample_unload() == 0, "unload after the task's death: %s", strerror(errno));
 }
 
 static void unloading_detaches_the_engine(void)
@@ -158,9 +128,9 @@ static void unloading_detaches_the_engine(void)
 	int err;
 
 	snprintf(params, sizeof(params), "pid=%d nr=%d arg=1 value=200", pid, SYS_lseek);
-	err = load(params);
+	err = sample_load(params);
 	CHECK(err == 0, "load: %s", strerror(err));
-	CHECK(unload() == 0, "unload with the task alive: %s", strerror(errno));
+	CHECK(sample_unload() == 0, "unload with the task alive: %s", strerror(errno));
 	CHECK(finish(go, pid) == 50, "the call was rewritten after the unload");
 }
 
@@ -183,12 +153,12 @@ static void c_engine_signal_and_stop(void)
 	int err;
 
 	snprintf(params, sizeof(params), "pid=%d signal=%d stop=1", pid, SIGTERM);
-	err = load(params);
+	err = sample_load(params);
 	CHECK(err == 0, "load: %s", strerror(err));
 	CHECK(finish(go, pid) == 0, "the child did not survive SIGTERM");
 	/* One quiesce report (the stop), one signal dropped. */
-	CHECK(hits() == 2, "the C engine counted %d, wanted 2", hits());
-	CHECK(unload() == 0, "unload: %s", strerror(errno));
+	CHECK(sample_hits() == 2, "the C engine counted %d, wanted 2", sample_hits());
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
 static int exit_zero(void)
@@ -208,7 +178,7 @@ static void c_engine_job_control_and_reap(void)
 	int err;
 
 	snprintf(params, sizeof(params), "pid=%d watch=1", pid);
-	err = load(params);
+	err = sample_load(params);
 	CHECK(err == 0, "load: %s", strerror(err));
 	kill(pid, SIGSTOP);
 	CHECK(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status),
@@ -216,21 +186,21 @@ static void c_engine_job_control_and_reap(void)
 	kill(pid, SIGCONT);
 	CHECK(finish(go, pid) == 0, "the child did not exit 0");
 	/* Stopping, continued, reaped. */
-	CHECK(hits() == 3, "the C engine counted %d, wanted 3", hits());
-	CHECK(unload() == 0, "unload: %s", strerror(errno));
+	CHECK(sample_hits() == 3, "the C engine counted %d, wanted 3", sample_hits());
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
 static void attach_errors_fail_the_load(void)
 {
 	char params[96];
 
-	CHECK(load("pid=999999 nr=39") == ESRCH, "no such pid");
+	CHECK(sample_load("pid=999999 nr=39") == ESRCH, "no such pid");
 	/* kthreadd: kernel threads take no engines. */
-	CHECK(load("pid=2 nr=39") == EPERM, "kernel thread");
+	CHECK(sample_load("pid=2 nr=39") == EPERM, "kernel thread");
 	snprintf(params, sizeof(params), "pid=%d nr=39 arg=9", getpid());
-	CHECK(load(params) == EINVAL, "argument 9");
+	CHECK(sample_load(params) == EINVAL, "argument 9");
 	/* Nothing stayed loaded. */
-	CHECK(unload() == ENOENT, "a failed load left the module in");
+	CHECK(sample_unload() == ENOENT, "a failed load left the module in");
 }
 
 KTAP_MAIN("guest_capi",

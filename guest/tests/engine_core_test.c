@@ -549,22 +549,6 @@ static void attach_detach_storm_against_syscall_loop(void)
 	close(fd);
 }
 
-/* The state letter of @pid in /proc/PID/stat, or 0. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	p = p ? strrchr(buf, ')') : NULL;
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /* waitpid with a deadline; 0 if the child is still running. */
 static pid_t wait_for(pid_t pid, int *status, int ms)
 {
@@ -646,7 +630,7 @@ static void stop_holds_task_until_every_engine_resumes(void)
 	 * Stopped in a killable, freezable sleep that does not count in the
 	 * load average: /proc shows it as idle ('I'), not 'D'.
 	 */
-	CHECK(proc_state(child) == 'I', "child state %c", proc_state(child));
+	CHECK(utd_proc_state(child) == 'I', "child state %c", utd_proc_state(child));
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, s2) == 0, "resume: %s", strerror(errno));
 	CHECK(wait_for(child, &status, 300) == 0, "one resume of two released it");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, s1) == 0, "resume: %s", strerror(errno));

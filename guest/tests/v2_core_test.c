@@ -24,6 +24,7 @@
 #include <time.h>
 #include <linux/io_uring.h>
 #include "ktap.h"
+#include "sample_module.h"
 #include "utrace_test_dev.h"
 
 #define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
@@ -36,13 +37,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static void pin_to(int cpu)
 {
 	cpu_set_t set;
@@ -50,42 +44,6 @@ static void pin_to(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-}
-
-/*
- * Waits up to @ms for @pid to exit; returns 1 and its status if it did.
- * Otherwise returns 0 and leaves it running.
- */
-static int wait_exit_within(pid_t pid, int ms, int *status)
-{
-	for (int waited = 0; waited <= ms; waited += 10) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return 1;
-		if (r < 0)
-			return 0;
-		msleep(10);
-	}
-	return 0;
-}
-
-/* The state letter of /proc/@pid/stat (R, S, D, t...), or '?'. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return '?';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : '?';
 }
 
 /*
@@ -352,7 +310,7 @@ static pid_t wait_thread(const char *prefix)
 	for (int i = 0; i < 300 && !t; i++) {
 		t = find_thread(prefix);
 		if (!t)
-			msleep(10);
+			utd_msleep(10);
 	}
 	return t;
 }
@@ -472,10 +430,10 @@ static void resume_report_on_pending_stop_leaves_nothing(void)
 	kill(child, SIGCONT);
 	/* It takes its kick (a quiesce report), then stops at getppid. */
 	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
-		msleep(10);
+		utd_msleep(10);
 	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "never stopped at getppid");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
-	if (!wait_exit_within(child, 5000, &status)) {
+	if (!utd_wait_exit_within(child, 5000, &status)) {
 		CHECK(0, "child did not exit");
 		kill(child, SIGKILL);
 		waitpid(child, &status, 0);
@@ -520,7 +478,7 @@ static int wait_entry_record(int fd)
 		for (int j = 0; j < n; j++)
 			if (r[j].side == UTRACE_TEST_SIDE_ENTRY && r[j].nr == SYS_getppid)
 				return 1;
-		msleep(10);
+		utd_msleep(10);
 	}
 	return 0;
 }
@@ -547,8 +505,8 @@ static void stop_answer_vs_detach(int by_close)
 	} else {
 		CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach: %s", strerror(errno));
 	}
-	if (!wait_exit_within(child, 4000, &status)) {
-		char st = proc_state(child);
+	if (!utd_wait_exit_within(child, 4000, &status)) {
+		char st = utd_proc_state(child);
 
 		if (fd >= 0) {
 			int stopped = ioctl(fd, UTRACE_TEST_STOPPED, slot);
@@ -594,43 +552,7 @@ static void stop_answer_vs_close(void)
  * that phase, and whose barrier() returns at once because another engine
  * is the one reporting, calls the freed module when the delay ends.
  */
-#define SAMPLE_KO	"/lib/modules/utrace_sample.ko"
 #define D2_DELAY_MS	2000
-
-/* Loads the sample module with @params; returns 0 or the errno. */
-static int sample_load(const char *params)
-{
-	int fd = open(SAMPLE_KO, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int sample_unload(void)
-{
-	return syscall(SYS_delete_module, "utrace_sample", O_NONBLOCK) ? errno : 0;
-}
-
-static int sample_loaded(void)
-{
-	return access("/sys/module/utrace_sample", F_OK) == 0;
-}
-
-/* The module's "hits" counter, or -1 if it cannot be read. */
-static int sample_hits(void)
-{
-	char buf[32] = "";
-	int fd = open("/sys/module/utrace_sample/parameters/hits", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? atoi(buf) : -1;
-}
 
 static void child_exit_zero(void)
 {
@@ -648,7 +570,7 @@ static int wait_death_record(int fd, unsigned int id)
 		for (int j = 0; j < n; j++)
 			if (r[j].side == UTRACE_TEST_SIDE_DEATH && r[j].id == id)
 				return 1;
-		msleep(10);
+		utd_msleep(10);
 	}
 	return 0;
 }
@@ -690,16 +612,16 @@ static void module_unload_during_death_report(void)
 	      D2_DELAY_MS / 1000.0);
 	if (err) {
 		/* Still loaded: its detach must hold all the same. */
-		msleep(D2_DELAY_MS);
+		utd_msleep(D2_DELAY_MS);
 		CHECK(sample_hits() == before, "the module counted %d after its unload was "
 		      "asked for, %d before", sample_hits(), before);
 	} else {
 		CHECK(!sample_loaded(), "/sys/module/utrace_sample is still there");
 	}
 	/* The death report goes on when the delay ends, without the module. */
-	if (!wait_exit_within(child, D2_DELAY_MS + 3000, &status)) {
+	if (!utd_wait_exit_within(child, D2_DELAY_MS + 3000, &status)) {
 		/* A task that oopsed in do_exit() cannot be killed: leave it. */
-		CHECK(0, "the child never finished dying (state %c)", proc_state(child));
+		CHECK(0, "the child never finished dying (state %c)", utd_proc_state(child));
 	} else {
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	}
@@ -759,12 +681,12 @@ static void barrier_from_reap_callback_returns(void)
 	}
 	CHECK(write(rel[1], "x", 1) == 1, "release the target");
 	/* A zombie now (Z); then the reaper reaps it. */
-	for (int i = 0; i < 300 && proc_state(target) != 'Z'; i++)
-		msleep(10);
+	for (int i = 0; i < 300 && utd_proc_state(target) != 'Z'; i++)
+		utd_msleep(10);
 	CHECK(write(go[1], "x", 1) == 1, "release the reaper");
-	if (!wait_exit_within(reaper, 5000, &status)) {
+	if (!utd_wait_exit_within(reaper, 5000, &status)) {
 		CHECK(0, "the reaper's waitpid() did not return in 5 s (state %c): "
-		      "barrier() from report_reap waits for itself", proc_state(reaper));
+		      "barrier() from report_reap waits for itself", utd_proc_state(reaper));
 		kill(reaper, SIGKILL);
 		waitpid(reaper, &status, 0);
 	} else {
@@ -910,7 +832,7 @@ static void *d3_preempt_fn(void *arg)
 	if (sched_setscheduler(0, SCHED_FIFO, &sp))
 		return (void *)1;
 	/* A random moment of the caller's loop. */
-	msleep(1 + rand() % 3);
+	utd_msleep(1 + rand() % 3);
 	{
 		struct timespec ts = { 0, (rand() % 1000) * 1000L };
 
@@ -949,12 +871,12 @@ static void stop_vs_kill_reap_free(void)
 			;
 		pthread_create(&fifo, NULL, d3_preempt_fn, &d);
 		for (int i = 0; i < 2000 && !atomic_load(&d.preempting); i++)
-			msleep(1);
+			utd_msleep(1);
 		/* The caller is off CPU 0 wherever it was: kill and reap. */
 		kill(target, SIGKILL);
 		waitpid(target, &status, 0);
 		/* The task_struct goes a grace period after the reap. */
-		msleep(60);
+		utd_msleep(60);
 		atomic_store(&d.release, 1);
 		pthread_join(fifo, &fifo_ret);
 		CHECK(fifo_ret == NULL, "SCHED_FIFO: %s", strerror(errno));

@@ -30,10 +30,10 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include "ktap.h"
+#include "sample_module.h"
 #include "utrace_test_dev.h"
 
 #define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
-#define MODULE_PATH "/lib/modules/utrace_sample.ko"
 
 static double now(void)
 {
@@ -41,46 +41,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Waits up to @ms for @pid to exit; returns 1 (and its status) if it did. */
-static int wait_exit_within(pid_t pid, int ms, int *status)
-{
-	for (int waited = 0; waited <= ms; waited += 10) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return 1;
-		if (r < 0)
-			return 0;
-		msleep(10);
-	}
-	return 0;
-}
-
-/* The state letter of /proc/@pid/stat (R, S, D, t...), or '?'. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return '?';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : '?';
 }
 
 /* How many quiesce records the log of @fd holds (and removes them). */
@@ -120,7 +80,7 @@ static void parent_forks_getppid_child(void)
 	}
 	if (c < 0)
 		_exit(10);
-	if (wait_exit_within(c, 2000, &status))
+	if (utd_wait_exit_within(c, 2000, &status))
 		_exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 11);
 	/* Stuck in the stop of the inherited engine: only SIGKILL ends it. */
 	kill(c, SIGKILL);
@@ -148,7 +108,7 @@ static void inherit_vs_close_during_copy(void)
 	for (int i = 0; i < 500 && delayed <= delayed0; i++) {
 		delayed = ioctl(fd, UTRACE_TEST_INHERIT_DELAYED, 0);
 		if (delayed <= delayed0)
-			msleep(10);
+			utd_msleep(10);
 	}
 	CHECK(delayed > delayed0, "the parent's fork never reached the inheritance delay");
 	/* Detach + barrier while the copy is held open. */
@@ -157,8 +117,8 @@ static void inherit_vs_close_during_copy(void)
 	closing = now() - t0;
 	KTAP_DIAG("close() returned after %.0f ms of the copy's %d ms delay",
 		  closing * 1000, INHERIT_DELAY_MS);
-	if (!wait_exit_within(parent, 5000, &status)) {
-		CHECK(0, "the parent did not exit (state %c)", proc_state(parent));
+	if (!utd_wait_exit_within(parent, 5000, &status)) {
+		CHECK(0, "the parent did not exit (state %c)", utd_proc_state(parent));
 		kill(parent, SIGKILL);
 		waitpid(parent, &status, 0);
 	} else {
@@ -182,34 +142,6 @@ static void inherit_vs_close_during_copy(void)
  * left the loop (restop=2: at once; restop=1: once SIGKILL ended the stop,
  * which then came back every round), and SIGKILL could not end it.
  */
-static int load(const char *params)
-{
-	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, "utrace_sample", O_NONBLOCK) ? errno : 0;
-}
-
-static int hits(void)
-{
-	char buf[32] = "";
-	int fd = open("/sys/module/utrace_sample/parameters/hits", O_RDONLY);
-
-	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
-		buf[0] = '?';
-	if (fd >= 0)
-		close(fd);
-	return buf[0] == '?' ? -1 : atoi(buf);
-}
 
 static void never_runs(void)
 {
@@ -223,35 +155,35 @@ static void c_engine_restop(int restop)
 	pid_t pid = utd_held_child(go, never_runs);
 
 	snprintf(params, sizeof(params), "pid=%d stop=1 restop=%d", pid, restop);
-	err = load(params);
+	err = sample_load(params);
 	CHECK(err == 0, "load %s: %s", params, strerror(err));
 	if (err) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		return;
 	}
-	for (int i = 0; i < 500 && hits() < 1; i++)
-		msleep(10);
-	CHECK(hits() >= 1, "no quiesce report in 5 s");
-	msleep(300);
-	h1 = hits();
-	msleep(300);
-	h2 = hits();
+	for (int i = 0; i < 500 && sample_hits() < 1; i++)
+		utd_msleep(10);
+	CHECK(sample_hits() >= 1, "no quiesce report in 5 s");
+	utd_msleep(300);
+	h1 = sample_hits();
+	utd_msleep(300);
+	h2 = sample_hits();
 	KTAP_DIAG("quiesce reports: %d, then %d 300 ms later", h1, h2);
 	CHECK(h1 == h2, "the quiesce report keeps running: each one queued the next");
 	kill(pid, SIGKILL);
-	if (!wait_exit_within(pid, 5000, &status)) {
+	if (!utd_wait_exit_within(pid, 5000, &status)) {
 		CHECK(0, "SIGKILL did not end the task in 5 s (state %c, %d quiesce reports)",
-		      proc_state(pid), hits());
+		      utd_proc_state(pid), sample_hits());
 		/* Unloading detaches the engine, which ends the loop. */
-		CHECK(unload() == 0, "unload: %s", strerror(errno));
+		CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 		waitpid(pid, &status, 0);
 		close(go[1]);
 		return;
 	}
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %#x", status);
-	KTAP_DIAG("%d quiesce reports in all", hits());
-	CHECK(unload() == 0, "unload: %s", strerror(errno));
+	KTAP_DIAG("%d quiesce reports in all", sample_hits());
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 	close(go[1]);
 }
 
@@ -305,10 +237,10 @@ static void stale_report_again_on_new_stop(void)
 	utd_release(go);
 	/* The vfork child runs: the parent is in (or on its way into) the wait. */
 	CHECK(read(vf_started[0], &ch, 1) == 1, "the vfork child did not start");
-	for (int i = 0; i < 500 && proc_state(target) != 'D'; i++)
-		msleep(10);
-	CHECK(proc_state(target) == 'D', "the vfork parent is not asleep in D (%c)",
-	      proc_state(target));
+	for (int i = 0; i < 500 && utd_proc_state(target) != 'D'; i++)
+		utd_msleep(10);
+	CHECK(utd_proc_state(target) == 'D', "the vfork parent is not asleep in D (%c)",
+	      utd_proc_state(target));
 	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_STOP_TASK, slot), EINPROGRESS);
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME_REPORT, slot) == 0, "resume_and_report: %s",
 	      strerror(errno));
@@ -318,12 +250,12 @@ static void stale_report_again_on_new_stop(void)
 	/* The vfork child exits: the parent takes its kick and parks. */
 	CHECK(write(vf_release[1], "r", 1) == 1, "release the vfork child");
 	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
-		msleep(10);
+		utd_msleep(10);
 	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the vfork parent never parked");
 	at_park = quiesce_records(fd);
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
-	if (!wait_exit_within(target, 5000, &status)) {
-		CHECK(0, "the vfork parent did not exit (state %c)", proc_state(target));
+	if (!utd_wait_exit_within(target, 5000, &status)) {
+		CHECK(0, "the vfork parent did not exit (state %c)", utd_proc_state(target));
 		kill(target, SIGKILL);
 		waitpid(target, &status, 0);
 	} else {
@@ -379,7 +311,7 @@ static int file_has_within(const char *path, const char *s, int ms)
 			if (strstr(buf, s))
 				return 1;
 		}
-		msleep(10);
+		utd_msleep(10);
 	}
 	return 0;
 }
@@ -443,7 +375,7 @@ static void parked_task_freezes(void)
 	}
 	utd_release(go);
 	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
-		msleep(10);
+		utd_msleep(10);
 	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the child never parked at getppid");
 	try_cgroup_v2_freeze(child);
 	snprintf(buf, sizeof(buf), "%d", child);
@@ -452,13 +384,13 @@ static void parked_task_freezes(void)
 	      strerror(errno));
 	frozen = file_has_within(CG_V1 "/utrace/freezer.state", "FROZEN", 2000);
 	CHECK(frozen, "the freezer group is not FROZEN after 2 s (state of the child %c): "
-	      "the task parked by the engine does not freeze", proc_state(child));
+	      "the task parked by the engine does not freeze", utd_proc_state(child));
 	CHECK(write_file(CG_V1 "/utrace/freezer.state", "THAWED") == 0, "thaw");
 	CHECK(file_has_within(CG_V1 "/utrace/freezer.state", "THAWED", 2000), "not thawed");
 	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the thawed child left its stop");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
-	if (!wait_exit_within(child, 5000, &status)) {
-		CHECK(0, "the resumed child did not exit (state %c)", proc_state(child));
+	if (!utd_wait_exit_within(child, 5000, &status)) {
+		CHECK(0, "the resumed child did not exit (state %c)", utd_proc_state(child));
 		kill(child, SIGKILL);
 		waitpid(child, &status, 0);
 	} else {

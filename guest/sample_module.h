@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sample_module.h - what the in-guest tests do with the sample C engine
+ * (samples/utrace_sample.c, built as /lib/modules/utrace_sample.ko): load
+ * it with parameters, unload it, and read its "hits" counter.
+ */
+#ifndef UTRACE_GUEST_SAMPLE_MODULE_H
+#define UTRACE_GUEST_SAMPLE_MODULE_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SAMPLE_KO	"/lib/modules/utrace_sample.ko"
+
+/* Loads the sample engine with @params; returns 0 or the errno. */
+static inline int sample_load(const char *params)
+{
+	int fd = open(SAMPLE_KO, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Unloads it; returns 0 or the errno (ENOENT: it was not loaded). */
+static inline int sample_unload(void)
+{
+	return syscall(SYS_delete_module, "utrace_sample", O_NONBLOCK) ? errno : 0;
+}
+
+static inline int sample_loaded(void)
+{
+	return access("/sys/module/utrace_sample", F_OK) == 0;
+}
+
+/* The module's "hits" counter, or -1 if it cannot be read. */
+static inline int sample_hits(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/utrace_sample/parameters/hits", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atoi(buf) : -1;
+}
+
+#endif /* UTRACE_GUEST_SAMPLE_MODULE_H */
