@@ -8,16 +8,17 @@
 # These are the deterministic half of the A/B: the timing in a TCG guest
 # also pays for where the code lies, which hardware does not.
 #
-# Usage: trace-syscall.sh BZIMAGE SYSTEM_MAP INITRAMFS OUT_TRACE
+# Usage: trace-syscall.sh BZIMAGE SYSTEM_MAP INITRAMFS OUT_TRACE [KERNEL_ARGS...]
+# (utrace_ci.spin_engines=N: the getpid of a task with N no-op engines)
 set -euo pipefail
-KERNEL=${1:?}; MAP=${2:?}; INITRD=${3:?}; OUT=${4:?}
+KERNEL=${1:?}; MAP=${2:?}; INITRD=${3:?}; OUT=${4:?}; shift 4
 HERE=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'kill "$qpid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 timeout 300 qemu-system-x86_64 -accel tcg -smp 2 -m 2048 -nodefaults -nographic \
 	-no-reboot -display none -kernel "$KERNEL" -initrd "$INITRD" \
-	-append "console=ttyS0 panic=-1 reboot=t kunit.enable=0 utrace_ci.bench=spin" \
+	-append "console=ttyS0 panic=-1 reboot=t kunit.enable=0 utrace_ci.bench=spin $*" \
 	-chardev file,id=con,path="$work/console.log" -serial chardev:con \
 	-chardev file,id=res,path="$work/results.log" -serial chardev:res \
 	-chardev socket,path="$work/gdb.sock",server=on,wait=off,id=gdb0 -gdb chardev:gdb0 \

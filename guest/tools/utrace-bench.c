@@ -1311,7 +1311,27 @@ static const char *json_met(int met)
 	return met < 0 ? "null" : met ? "true" : "false";
 }
 
-int main(void)
+/*
+ * `utrace-bench --spin N SECONDS`: N no-op engines (entry and exit) on
+ * this task, then getpid() in a loop, for qemu-ci/trace-syscall.sh and
+ * qemu-ci/profile.sh to look at the report path from the debugger.
+ */
+static int spin_with_engines(int n, int seconds)
+{
+	int fd = open("/dev/utrace-test", O_RDWR);
+	time_t end = time(NULL) + seconds;
+
+	if (fd < 0 || attach_engines(fd, 0, n, BOTH_SIDES, 0) < 0) {
+		perror("utrace-bench --spin: attach");
+		return 1;
+	}
+	while (time(NULL) < end)
+		for (int i = 0; i < 100000; i++)
+			syscall(SYS_getpid);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	static const char *const signal_names[] = {
 		"one engine watching signals", "ptrace signal-delivery stop",
@@ -1333,6 +1353,8 @@ int main(void)
 	struct counts c;
 	pid_t sleeper;
 
+	if (argc == 4 && !strcmp(argv[1], "--spin"))
+		return spin_with_engines(atoi(argv[2]), atoi(argv[3]));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
