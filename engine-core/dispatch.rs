@@ -91,14 +91,29 @@ struct LivePtrace {
     work: c_ulong,
 }
 
+/// The syscall work bits that make ptrace stop at syscall entry
+/// (`syscall_ptrace_enter()`'s test), and at exit (`syscall_ptrace_exit()`'s).
+const PTRACE_ENTRY_WORK: c_ulong = (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_TRACE)
+    | (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_EMU);
+const PTRACE_EXIT_WORK: c_ulong = (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_TRACE)
+    | (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_EXIT_TRAP);
+
 impl PtraceStops for LivePtrace {
     fn entry_stop(&mut self, _regs: &mut dyn SyscallRegs) -> bool {
+        // The helper's own test, made here to spare an untraced task the call.
+        if self.work & PTRACE_ENTRY_WORK == 0 {
+            return false;
+        }
         // SAFETY: by the type invariant, `regs` is current's register frame
         // at syscall entry and `work` its syscall work.
         unsafe { task::utrace_helper_ptrace_entry_stop(self.regs, self.work) }
     }
 
     fn exit_stop(&mut self, _regs: &mut dyn SyscallRegs) {
+        // As at entry.
+        if self.work & PTRACE_EXIT_WORK == 0 {
+            return;
+        }
         // SAFETY: by the type invariant, `regs` is current's register frame
         // at syscall exit and `work` its syscall work.
         unsafe { task::utrace_helper_ptrace_exit_stop(self.regs, self.work) }

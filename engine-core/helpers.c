@@ -19,12 +19,17 @@
 
 #include "helpers.h"
 
-void utrace_helper_set_syscall_work(struct task_struct *task, bool on)
+void utrace_helper_set_syscall_work(struct task_struct *task, bool entry,
+				    bool exit)
 {
-	if (on)
+	if (entry)
 		set_task_syscall_work(task, UTRACE);
 	else
 		clear_task_syscall_work(task, UTRACE);
+	if (exit)
+		set_task_syscall_work(task, UTRACE_EXIT);
+	else
+		clear_task_syscall_work(task, UTRACE_EXIT);
 }
 
 /*

@@ -15,7 +15,8 @@ struct task_struct;
 struct utrace;
 struct wait_queue_head;
 
-void utrace_helper_set_syscall_work(struct task_struct *task, bool on);
+void utrace_helper_set_syscall_work(struct task_struct *task, bool entry,
+				    bool exit);
 unsigned int utrace_helper_task_flags(struct task_struct *task);
 void utrace_helper_init_waitqueue(struct wait_queue_head *wq);
 int utrace_helper_wait(struct wait_queue_head *wq, bool stop,

@@ -49,13 +49,13 @@ pub enum SyscallSide {
     Exit,
 }
 
-/// Who reports at one step of a syscall report.
+/// Who reports at one step of a syscall (or signal) report.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Reporter {
-    /// The engine at this attach index.
-    Engine(usize),
-    /// ptrace: the tracer's syscall stop, at the place its attach time
-    /// gives it among the engines.
+pub enum Reporter<T> {
+    /// This engine.
+    Engine(T),
+    /// ptrace: the tracer's stop, at the place its attach time gives it
+    /// among the engines.
     Ptrace,
 }
 
@@ -66,30 +66,60 @@ pub fn ptrace_slot(seqs: impl Iterator<Item = u64>, ptrace_seq: u64) -> usize {
     seqs.take_while(|&seq| seq < ptrace_seq).count()
 }
 
-/// The `step`-th reporter (0-based, `step <= n`) of a report to `n`
-/// engines with ptrace at `slot` (see [`ptrace_slot`]).
+/// The reporters of one `side` of a syscall, in order: `engines` in attach
+/// order, with ptrace at `slot` among them (see [`ptrace_slot`]).
 ///
 /// Everyone that attached is one layer between user mode and the kernel,
 /// the last attached the closest to user mode: at entry the last attached
 /// reports first, at exit the first attached does, and ptrace reports where
-/// its attach time puts it.
-pub fn report_step(side: SyscallSide, n: usize, slot: usize, step: usize) -> Reporter {
-    match side {
-        // n-1, ..., slot, ptrace, slot-1, ..., 0
-        SyscallSide::Entry => {
-            let outer = n - slot;
-            match step.cmp(&outer) {
-                core::cmp::Ordering::Less => Reporter::Engine(n - 1 - step),
-                core::cmp::Ordering::Equal => Reporter::Ptrace,
-                core::cmp::Ordering::Greater => Reporter::Engine(n - step),
-            }
+/// its attach time puts it:
+/// - entry: `n-1, ..., slot, ptrace, slot-1, ..., 0`;
+/// - exit: `0, ..., slot-1, ptrace, slot, ..., n-1`.
+///
+/// A plain iterator over the slice: the syscall path walks it per call.
+pub fn syscall_order<T>(side: SyscallSide, engines: &[T], slot: usize) -> SyscallOrder<'_, T> {
+    let (before, after) = engines.split_at(slot.min(engines.len()));
+    SyscallOrder {
+        side,
+        before: before.iter(),
+        after: after.iter(),
+        ptrace_done: false,
+    }
+}
+
+/// The iterator of [`syscall_order`].
+pub struct SyscallOrder<'a, T> {
+    side: SyscallSide,
+    /// The engines attached before the tracer.
+    before: core::slice::Iter<'a, T>,
+    /// The engines attached after it.
+    after: core::slice::Iter<'a, T>,
+    /// The tracer's turn came.
+    ptrace_done: bool,
+}
+
+impl<'a, T> Iterator for SyscallOrder<'a, T> {
+    type Item = Reporter<&'a T>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Entry walks from user mode inwards (the last attached first),
+        // exit from the kernel outwards.
+        let first = match self.side {
+            SyscallSide::Entry => self.after.next_back(),
+            SyscallSide::Exit => self.before.next(),
+        };
+        if let Some(e) = first {
+            return Some(Reporter::Engine(e));
         }
-        // 0, ..., slot-1, ptrace, slot, ..., n-1
-        SyscallSide::Exit => match step.cmp(&slot) {
-            core::cmp::Ordering::Less => Reporter::Engine(step),
-            core::cmp::Ordering::Equal => Reporter::Ptrace,
-            core::cmp::Ordering::Greater => Reporter::Engine(step - 1),
-        },
+        if !self.ptrace_done {
+            self.ptrace_done = true;
+            return Some(Reporter::Ptrace);
+        }
+        match self.side {
+            SyscallSide::Entry => self.before.next_back(),
+            SyscallSide::Exit => self.after.next(),
+        }
+        .map(Reporter::Engine)
     }
 }
 
@@ -367,6 +397,28 @@ pub fn check_control(ctl: Control, phase: Phase, events: Events, step: StepSuppo
     }
 }
 
+/// Which of the kernel's syscall hooks a task's engines need
+/// (`SYSCALL_WORK_UTRACE` and `SYSCALL_WORK_UTRACE_EXIT`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SyscallWork {
+    /// The entry hook: while any engine wants either side of syscalls (the
+    /// entry report is what tells the exit report whether the call ran).
+    pub entry: bool,
+    /// The exit hook: while an engine wants syscall exits, or an entry
+    /// callback asked for the exit of the current call.
+    pub exit: bool,
+}
+
+/// The hooks the engines' `wanted` events need, `exit_once` if an entry
+/// callback asked for the exit report of the current call.
+pub fn syscall_work(wanted: Events, exit_once: bool) -> SyscallWork {
+    let exit = exit_once || wanted.contains(Events::SYSCALL_EXIT);
+    SyscallWork {
+        entry: exit || wanted.intersects(Events::SYSCALL),
+        exit,
+    }
+}
+
 /// Whether an engine's events may change from `old` to `new` in `phase`:
 /// `EALREADY` for clearing [`Events::DEATH`] once the death report began,
 /// or for asking for the death or quiesce report of a dying or dead task.
@@ -398,15 +450,59 @@ mod tests {
 
     /// The reporters, in order, for `n` engines and ptrace at `slot`.
     fn order_with_ptrace(side: SyscallSide, n: usize, slot: usize) -> KVec<isize> {
+        let mut engines = KVec::new();
+        for i in 0..n {
+            engines.push(i as isize, GFP_KERNEL).unwrap();
+        }
         let mut v = KVec::new();
-        for step in 0..=n {
-            let r = match report_step(side, n, slot, step) {
-                Reporter::Engine(i) => i as isize,
+        for r in syscall_order(side, &engines, slot) {
+            let r = match r {
+                Reporter::Engine(&i) => i,
                 Reporter::Ptrace => -1,
             };
             v.push(r, GFP_KERNEL).unwrap();
         }
         v
+    }
+
+    #[test]
+    fn syscall_work_per_side() {
+        let work = |entry, exit| SyscallWork { entry, exit };
+        assert_eq!(syscall_work(Events::NONE, false), work(false, false));
+        assert_eq!(
+            syscall_work(Events::EXEC | Events::DEATH, false),
+            work(false, false)
+        );
+        // Entry-only engines cost the exit nothing...
+        assert_eq!(
+            syscall_work(Events::SYSCALL_ENTRY, false),
+            work(true, false)
+        );
+        // ...unless one asked for this call's exit.
+        assert_eq!(syscall_work(Events::SYSCALL_ENTRY, true), work(true, true));
+        // Exit reports need the entry one too.
+        assert_eq!(syscall_work(Events::SYSCALL_EXIT, false), work(true, true));
+        assert_eq!(syscall_work(Events::SYSCALL, false), work(true, true));
+    }
+
+    #[test]
+    fn exit_order_mirrors_entry_order() {
+        for n in 0..6 {
+            for slot in 0..=n {
+                let entry = order_with_ptrace(SyscallSide::Entry, n, slot);
+                let exit = order_with_ptrace(SyscallSide::Exit, n, slot);
+                assert_eq!(entry.len(), n + 1);
+                assert_eq!(exit.len(), n + 1);
+                for i in 0..=n {
+                    assert_eq!(entry[i], exit[n - i]);
+                }
+                // The tracer has `slot` engines inside it.
+                assert_eq!(exit[slot], -1);
+                for (i, &e) in exit.iter().enumerate().filter(|&(i, _)| i != slot) {
+                    assert_eq!(e, if i < slot { i as isize } else { i as isize - 1 });
+                }
+            }
+        }
     }
 
     #[test]

@@ -60,7 +60,7 @@ mod reporting;
 mod stop;
 
 use super::engine::{Engine, Events};
-use super::policy::Phase;
+use super::policy::{syscall_work, Phase, SyscallWork};
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
 use core::ptr;
@@ -143,6 +143,12 @@ impl Attachment {
         Events::from_bits(self.events.load(Relaxed)).unwrap_or(Events::NONE)
     }
 
+    /// Whether the engine asked for any of `events` (without validating
+    /// the mask, for the report loops).
+    pub(crate) fn wants(&self, events: Events) -> bool {
+        self.events.load(Relaxed) & events.bits() != 0
+    }
+
     /// Whether the engine has been detached.
     pub(crate) fn is_detached(&self) -> bool {
         self.detached.load(Acquire)
@@ -194,6 +200,11 @@ impl EngineList {
             engines.push(a.clone(), GFP_KERNEL_ACCOUNT)?;
         }
         Ok(Some(Arc::new(EngineList { engines }, GFP_KERNEL_ACCOUNT)?))
+    }
+
+    /// The attachments of `list`, none if there is no list.
+    fn engines_of(list: Option<&EngineList>) -> &[Arc<Attachment>] {
+        list.map_or(&[], |l| &l.engines)
     }
 
     /// Whether some attachment of the list is detached (the list can be
@@ -253,8 +264,12 @@ struct Inner {
     /// for another is served by that loop, not by a new task work (which
     /// the task_work loop running this one would run, forever).
     in_kick: bool,
-    /// A test registry's syscall work flag (see [`Owner::Test`]).
-    test_syscall_work: bool,
+    /// An entry callback asked for the exit report of the current call
+    /// (set and cleared by the task, under the lock, so that the exit hook
+    /// is turned on for it: see [`Registry::publish_summary`]).
+    exit_once: bool,
+    /// A test registry's syscall work flags (see [`Owner::Test`]).
+    test_syscall_work: SyscallWork,
 }
 
 /// Whether [`Registry::stop`] found the task stopped.
@@ -382,7 +397,8 @@ impl Registry {
                     step_request: 0,
                     stepping: false,
                     in_kick: false,
-                    test_syscall_work: false,
+                    exit_once: false,
+                    test_syscall_work: SyscallWork::default(),
                 },
                 "utrace::Registry::inner"
             ),
@@ -412,12 +428,12 @@ impl Registry {
         Arc::pin_init(Self::new(Owner::Test), GFP_KERNEL)
     }
 
-    /// For a test registry: whether the syscall work flag is set.
+    /// For a test registry: the syscall work flags it would set.
     #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
-    pub(crate) fn test_syscall_work(&self) -> bool {
+    pub(crate) fn test_syscall_work(&self) -> SyscallWork {
         match &self.owner {
             Owner::Test => self.inner.lock().test_syscall_work,
-            Owner::Task(_) => false,
+            Owner::Task(_) => SyscallWork::default(),
         }
     }
 
@@ -494,21 +510,24 @@ impl Registry {
         self.summary.load(Acquire) & SUMMARY_ATTENTION != 0
     }
 
-    /// Recomputes [`Registry::summary`] and the syscall work flag after the
-    /// list, an event mask or stepping changed.
+    /// Recomputes [`Registry::summary`] and the syscall work flags after the
+    /// list, an event mask, stepping or `Inner::exit_once` changed: the exit
+    /// hook only while some engine wants exits or `exit_once` is set
+    /// ([`syscall_work`]).
     fn publish_summary(&self, inner: &mut Inner) {
         let bits = self.summarise(inner);
         // Pairs with the acquire loads in `wants_signal` and `has_engines`.
         self.summary.store(bits, Release);
-        let syscalls = bits & Events::SYSCALL.bits() != 0;
+        let wanted = Events::from_bits(bits & Events::SYSCALL.bits()).unwrap_or(Events::NONE);
+        let work = syscall_work(wanted, inner.exit_once);
         match &self.owner {
             // A dead task makes no more syscalls, and its task_struct may be
             // gone (module documentation): leave it alone.
             Owner::Task(_) if inner.phase == Phase::Dead => {}
             // SAFETY: under `inner` with the phase not `Dead`: the task is
             // alive (module documentation).
-            Owner::Task(t) => unsafe { task::set_syscall_work(t, syscalls) },
-            Owner::Test => inner.test_syscall_work = syscalls,
+            Owner::Task(t) => unsafe { task::set_syscall_work(t, work) },
+            Owner::Test => inner.test_syscall_work = work,
         }
     }
 

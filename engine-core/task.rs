@@ -8,6 +8,7 @@
 //! layout of task_struct differs from C's in this configuration), behind a
 //! safe signature; nothing above this file touches a raw task.
 
+use super::policy::SyscallWork;
 use super::registry::Registry;
 use core::ffi::c_void;
 use core::ptr;
@@ -50,7 +51,7 @@ impl TaskPtr {
     reason = "task_struct is only passed by pointer; its opaque members never cross"
 )]
 extern "C" {
-    fn utrace_helper_set_syscall_work(task: *mut bindings::task_struct, on: bool);
+    fn utrace_helper_set_syscall_work(task: *mut bindings::task_struct, entry: bool, exit: bool);
     fn utrace_helper_task_flags(task: *mut bindings::task_struct) -> c_uint;
     fn utrace_helper_init_waitqueue(wq: *mut bindings::wait_queue_head);
     fn utrace_helper_wait(
@@ -188,15 +189,16 @@ const TARGET_KTHREAD: c_uint = 1;
 const TARGET_EXITING: c_uint = 2;
 const TARGET_USER_WORKER: c_uint = 4;
 
-/// Sets or clears `SYSCALL_WORK_UTRACE` on `task`.
+/// Sets or clears `SYSCALL_WORK_UTRACE` and `SYSCALL_WORK_UTRACE_EXIT` on
+/// `task`, as `work` says.
 ///
 /// # Safety
 ///
 /// `task` must be alive.
-pub(crate) unsafe fn set_syscall_work(task: &TaskPtr, on: bool) {
-    // SAFETY: `task` is alive per the contract; the flag is changed with an
-    // atomic bit operation.
-    unsafe { utrace_helper_set_syscall_work(task.0.as_ptr(), on) }
+pub(crate) unsafe fn set_syscall_work(task: &TaskPtr, work: SyscallWork) {
+    // SAFETY: `task` is alive per the contract; the flags are changed with
+    // atomic bit operations.
+    unsafe { utrace_helper_set_syscall_work(task.0.as_ptr(), work.entry, work.exit) }
 }
 
 /// What attaching needs to know of `task`.
@@ -259,9 +261,23 @@ pub(crate) fn wait_until<F: Fn() -> bool>(
 /// Wakes the tasks waiting on `wq`, if there are any: cheap when there are
 /// none. The caller must have made the change they wait for visible with
 /// a full barrier before (as `waitqueue_active()` requires).
+///
+/// The test is made here, not in C: it runs after every callback, and a
+/// call out to C costs more than the load.
 pub(crate) fn wake_waiters(wq: &Opaque<bindings::wait_queue_head>) {
-    // SAFETY: `wq` is an initialised wait queue head.
-    unsafe { utrace_helper_wake_waiters(wq.get()) }
+    let wq = wq.get();
+    // SAFETY: `wq` is an initialised wait queue head, so its list head is
+    // valid memory. Reading `head.next` without the queue's lock is what
+    // `waitqueue_active()` does (a `READ_ONCE()` of it); a volatile read is
+    // that load.
+    let active = unsafe {
+        let head = &raw mut (*wq).head;
+        core::ptr::read_volatile(&raw const (*head).next) != head
+    };
+    if active {
+        // SAFETY: as above.
+        unsafe { utrace_helper_wake_waiters(wq) }
+    }
 }
 
 /// Wakes every task waiting on `wq` to recheck its condition.

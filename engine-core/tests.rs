@@ -10,7 +10,7 @@
 
 use super::engine::{Engine, Events};
 use super::handle::{Attach, EngineHandle, Match};
-use super::policy::{ealready, Disposition, Phase, Resume, SignalAction, SignalClass};
+use super::policy::{ealready, Disposition, Phase, Resume, SignalAction, SignalClass, SyscallWork};
 use super::registry::{Registry, StopState};
 use super::report::{
     AfterTracer, Arg, CloneReport, DeathReport, ExitReport, PtraceSignal, PtraceStops,
@@ -227,7 +227,12 @@ fn syscall_traced(
         Disposition::Run => ret,
         Disposition::Abort(r) => r,
     };
-    reg.report_syscall_exit(task, &mut regs, tracer);
+    // The exit hook, gated as the kernel's syscall_exit_work() gates it.
+    if reg.test_syscall_work().exit {
+        reg.report_syscall_exit(task, &mut regs, tracer);
+    } else {
+        tracer.exit_stop(&mut regs);
+    }
     (d, regs)
 }
 
@@ -692,7 +697,7 @@ mod suite {
         reg.report_death(kernel::current!(), &DeathReport::new(true));
         assert!(h.is_detached());
         assert_eq!(h.detach(), Err(ESRCH));
-        assert!(!reg.test_syscall_work());
+        assert!(!reg.test_syscall_work().entry);
         let late = attach(
             &reg,
             probe(2, &log, pass_entry, pass_exit)?,
@@ -706,22 +711,32 @@ mod suite {
     fn syscall_work_follows_events() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        assert!(!reg.test_syscall_work());
+        assert_eq!(reg.test_syscall_work(), SyscallWork::default());
         let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::NONE)?;
-        assert!(!reg.test_syscall_work());
+        assert!(!reg.test_syscall_work().entry);
+        assert!(!reg.test_syscall_work().exit);
+        // Entry-only engines leave the exit hook off.
+        h.set_events(Events::SYSCALL_ENTRY)?;
+        assert!(reg.test_syscall_work().entry);
+        assert!(!reg.test_syscall_work().exit);
+        // An exit engine needs both hooks.
         h.set_events(Events::SYSCALL_EXIT)?;
-        assert!(reg.test_syscall_work());
+        assert!(reg.test_syscall_work().entry);
+        assert!(reg.test_syscall_work().exit);
         let h2 = attach(
             &reg,
             probe(2, &log, pass_entry, pass_exit)?,
             Events::SYSCALL,
         )?;
         h.detach()?;
-        assert!(reg.test_syscall_work());
+        assert!(reg.test_syscall_work().exit);
+        h2.set_events(Events::SYSCALL_ENTRY)?;
+        assert!(reg.test_syscall_work().entry);
+        assert!(!reg.test_syscall_work().exit);
         h2.set_events(Events::NONE)?;
-        assert!(!reg.test_syscall_work());
+        assert!(!reg.test_syscall_work().entry);
         h2.detach()?;
-        assert!(!reg.test_syscall_work());
+        assert!(!reg.test_syscall_work().entry);
         assert_eq!(Events::from_bits(1 << 20), Err(EINVAL));
         Ok(())
     }

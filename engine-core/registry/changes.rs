@@ -7,6 +7,7 @@
 //! the lock if the list did not change meanwhile; detach marks and never
 //! fails; the lists they replace are dropped with the lock released.
 
+use super::reporting::ReportScope;
 use super::{same_list, Attachment, EngineList, Registry};
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{
@@ -140,14 +141,16 @@ impl Registry {
             inner.list.clone()
         };
         let engines = list.iter().flat_map(|l| l.engines.iter());
+        let scope = self.report_scope(task);
         for att in engines.clone() {
             if att.events().contains(Events::DEATH) {
-                self.call(att, |e| {
+                self.call(&scope, att, |e| {
                     e.report_death(task, death);
                     Resume::Detach
                 });
             }
         }
+        drop(scope);
         self.inner.lock().phase = Phase::Dead;
         for att in engines {
             if !att.events().contains(Events::REAP) {
@@ -187,9 +190,11 @@ impl Registry {
         let Some(list) = list else {
             return;
         };
+        // The reaper runs these callbacks, not `task`.
+        let scope = self.report_scope(kernel::current!());
         for att in list.engines.iter() {
             if att.events().contains(Events::REAP) {
-                self.call(att, |e| {
+                self.call(&scope, att, |e| {
                     e.report_reap(task);
                     Resume::Detach
                 });
@@ -206,9 +211,9 @@ impl Registry {
     /// child can run, so after `detach` and `barrier` return no task gets
     /// the engine any more. A child that cannot get the engine (ENOMEM)
     /// runs without it, as a fork that raced a detach would.
-    pub(super) fn inherit(&self, att: &Attachment, child: &Task) {
+    pub(super) fn inherit(&self, scope: &ReportScope<'_>, att: &Attachment, child: &Task) {
         let mut copy = None;
-        self.call(att, |_| {
+        self.call(scope, att, |_| {
             copy = Self::attach_copy(att, child).ok();
             if let Some((registry, c)) = copy.as_ref().filter(|_| att.is_detached()) {
                 // Detached while the copy was made: undone before the

@@ -11,7 +11,7 @@
 use super::{Attachment, EngineList, Registry, Settled};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
-    combine_resume, ptrace_slot, report_step, Disposition, Reporter, Resume, SignalAction,
+    combine_resume, ptrace_slot, syscall_order, Disposition, Reporter, Resume, SignalAction,
     SyscallSide,
 };
 use crate::engine_core::report::{
@@ -23,17 +23,48 @@ use kernel::sync::atomic::{Acquire, Full, Relaxed};
 use kernel::sync::Arc;
 use kernel::task::Task;
 
+/// The current task runs callbacks of a registry while this lives: a
+/// barrier one of them calls on its own registry returns at once
+/// ([`Registry::barrier`]). Every report loop holds one across its calls
+/// (set once per loop, not once per callback: the syscall path is hot).
+/// Scopes nest (a quiesce round inside a settle); each puts back what it
+/// found.
+pub(super) struct ReportScope<'a> {
+    registry: &'a Registry,
+    outer: usize,
+}
+
+impl Drop for ReportScope<'_> {
+    fn drop(&mut self) {
+        self.registry.reporter.store(self.outer, Relaxed);
+    }
+}
+
 impl Registry {
+    /// Opens a [`ReportScope`] for `runner`, which must be the current
+    /// task (the traced task, or the reaper for the reap report).
+    pub(super) fn report_scope(&self, runner: &Task) -> ReportScope<'_> {
+        debug_assert!(runner.as_ptr() == Task::current_raw());
+        // Only the task running the callbacks writes `reporter`: a nested
+        // scope finds its own outer value.
+        let outer = self.reporter.load(Relaxed);
+        self.reporter.store(runner.as_ptr() as usize, Relaxed);
+        ReportScope {
+            registry: self,
+            outer,
+        }
+    }
+
     /// Calls `f` on the engine of `att`, unless it is detached, with
     /// `reporting` naming it for [`Registry::barrier`]. Returns the answer,
     /// with a Stop already taken; `None` if the engine was not called or
     /// was detached while it ran (its answer is ignored then).
     pub(super) fn call(
         &self,
+        _scope: &ReportScope<'_>,
         att: &Attachment,
         f: impl FnOnce(&dyn Engine) -> Resume,
     ) -> Option<Resume> {
-        self.reporter.store(Task::current_raw() as usize, Relaxed);
         // Fully ordered: pairs with the exchange of `detached` in `detach`.
         self.reporting.xchg(att.id(), Full);
         let answer = if att.detached.load(Relaxed) {
@@ -41,12 +72,13 @@ impl Registry {
         } else {
             Some(f(&*att.engine))
         };
-        self.reporter.store(0, Relaxed);
         // Fully ordered: pairs with `prepare_to_wait()` in `barrier`, and
         // is the barrier `wake_waiters` needs before it looks at the queue.
         self.reporting.xchg(0, Full);
         task::wake_waiters(&self.wait);
-        let answer = answer.filter(|_| !att.is_detached())?;
+        // Going on is the same whether the engine is still attached or not:
+        // only another answer needs the check.
+        let answer = answer.filter(|&a| a == Resume::Resume || !att.is_detached())?;
         if answer == Resume::Stop {
             let mut inner = self.inner.lock();
             self.hold_stop_locked(&mut inner, att);
@@ -62,17 +94,15 @@ impl Registry {
         }
     }
 
-    /// How many engines `list` has (none: no list), and ptrace's place
-    /// among them: the bounds of [`report_step`].
-    pub(super) fn reporters(&self, list: Option<&EngineList>) -> (usize, usize) {
-        list.map_or((0, 0), |l| (l.engines.len(), self.ptrace_slot(l)))
-    }
-
-    /// Where ptrace reports among the engines of `list`.
-    pub(super) fn ptrace_slot(&self, list: &EngineList) -> usize {
+    /// Where ptrace reports among `engines` (the [`syscall_order`] slot).
+    pub(super) fn ptrace_slot(&self, engines: &[Arc<Attachment>]) -> usize {
         // Pairs with the release store in `ptrace_link`.
         let at = self.ptrace_seq.load(Acquire);
-        ptrace_slot(list.engines.iter().map(|a| a.seq.load(Relaxed)), at)
+        if at == 0 {
+            // Not traced, or traced before any engine came: innermost.
+            return 0;
+        }
+        ptrace_slot(engines.iter().map(|a| a.seq.load(Relaxed)), at)
     }
 
     /// Reports a syscall entry to every engine that asked, in reverse
@@ -100,7 +130,21 @@ impl Registry {
         let disposition = call.disposition();
         self.entry_aborted
             .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
+        if self.exit_requested.load(Relaxed) && !self.wants_side(Events::SYSCALL_EXIT) {
+            // No engine wants exits, so the exit hook is off: turn it on
+            // for this call (the exit report turns it off again).
+            self.set_exit_once(true);
+        }
         disposition
+    }
+
+    /// Turns the exit hook on for the current call only, or off again.
+    fn set_exit_once(&self, on: bool) {
+        let mut inner = self.inner.lock();
+        if inner.exit_once != on {
+            inner.exit_once = on;
+            self.publish_summary(&mut inner);
+        }
     }
 
     /// One round of entry reports: every engine that asked, in reverse
@@ -120,32 +164,34 @@ impl Registry {
             return Resume::Resume;
         }
         let list = self.list();
-        let (n, slot) = self.reporters(list.as_deref());
+        let engines = EngineList::engines_of(list.as_deref());
+        let scope = self.report_scope(task);
         let mut action = Resume::Resume;
-        for step in 0..=n {
-            let att = match report_step(SyscallSide::Entry, n, slot, step) {
+        for reporter in syscall_order(SyscallSide::Entry, engines, self.ptrace_slot(engines)) {
+            let att = match reporter {
+                Reporter::Engine(att) => att,
                 Reporter::Ptrace => {
                     if !call.is_resumed() {
                         call.ptrace_entry_stop(ptrace);
                     }
                     continue;
                 }
-                // `n > 0`, so there is a list.
-                Reporter::Engine(i) => match list.as_deref() {
-                    Some(l) => &l.engines[i],
-                    None => continue,
-                },
             };
-            if att.is_detached() || !att.events().contains(Events::SYSCALL_ENTRY) {
+            // `call` skips a detached engine.
+            if !att.wants(Events::SYSCALL_ENTRY) {
                 continue;
             }
-            if let Some(answer) = self.call(att, |e| e.report_syscall_entry(task, &mut *call)) {
-                if call.take_exit_request() {
-                    att.exit_once.store(true, Relaxed);
-                    self.exit_requested.store(true, Relaxed);
+            let answer = self.call(&scope, att, |e| e.report_syscall_entry(task, &mut *call));
+            if call.take_exit_request() {
+                att.exit_once.store(true, Relaxed);
+                self.exit_requested.store(true, Relaxed);
+            }
+            match answer {
+                None | Some(Resume::Resume) => {}
+                Some(answer) => {
+                    action = combine_resume(action, answer);
+                    self.take_answer(att, answer);
                 }
-                action = combine_resume(action, answer);
-                self.take_answer(att, answer);
             }
         }
         action
@@ -161,6 +207,10 @@ impl Registry {
     ) {
         let aborted = self.entry_aborted.xchg(false, Relaxed);
         let requested = self.exit_requested.xchg(false, Relaxed);
+        if requested {
+            // Rare: an entry callback asked for this exit.
+            self.set_exit_once(false);
+        }
         if !requested && !self.wants_side(Events::SYSCALL_EXIT) {
             // An entry-only engine costs the exit nothing but this test
             // (and ptrace's stop, if the task is traced).
@@ -169,30 +219,34 @@ impl Registry {
             return;
         }
         let list = self.list();
-        let (n, slot) = self.reporters(list.as_deref());
+        let engines = EngineList::engines_of(list.as_deref());
+        let scope = self.report_scope(task);
         let mut call = SyscallExit::new(regs, aborted);
         let mut action = Resume::Resume;
-        for step in 0..=n {
-            let att = match report_step(SyscallSide::Exit, n, slot, step) {
+        for reporter in syscall_order(SyscallSide::Exit, engines, self.ptrace_slot(engines)) {
+            let att = match reporter {
+                Reporter::Engine(att) => att,
                 Reporter::Ptrace => {
                     call.ptrace_exit_stop(ptrace);
                     continue;
                 }
-                Reporter::Engine(i) => match list.as_deref() {
-                    Some(l) => &l.engines[i],
-                    None => continue,
-                },
             };
-            // Only the task itself touches `exit_once`: relaxed is enough.
-            let once = att.exit_once.xchg(false, Relaxed);
-            if att.is_detached() || (!once && !att.events().contains(Events::SYSCALL_EXIT)) {
+            // Only the task itself touches `exit_once`, and only an entry
+            // callback that set `exit_requested` set it: relaxed is enough.
+            let once = requested && att.exit_once.xchg(false, Relaxed);
+            // `call` skips a detached engine.
+            if !once && !att.wants(Events::SYSCALL_EXIT) {
                 continue;
             }
-            if let Some(answer) = self.call(att, |e| e.report_syscall_exit(task, &mut call)) {
-                action = combine_resume(action, answer);
-                self.take_answer(att, answer);
+            match self.call(&scope, att, |e| e.report_syscall_exit(task, &mut call)) {
+                None | Some(Resume::Resume) => {}
+                Some(answer) => {
+                    action = combine_resume(action, answer);
+                    self.take_answer(att, answer);
+                }
             }
         }
+        drop(scope);
         drop(list);
         // A kill ends the stop; the task then dies on its way out. A
         // request for another report has nothing to report again here.
@@ -206,10 +260,10 @@ impl Registry {
         &self,
         task: &Task,
         event: Events,
-        before_each: impl FnMut(&Attachment),
+        before_each: impl FnMut(&ReportScope<'_>, &Attachment),
         f: impl FnMut(&dyn Engine) -> Resume,
     ) -> Settled {
-        let action = self.report_round(event, before_each, f);
+        let action = self.report_round(task, event, before_each, f);
         self.settle(task, action)
     }
 
@@ -217,20 +271,22 @@ impl Registry {
     /// whose events intersect it. Returns the combined action.
     pub(super) fn report_round(
         &self,
+        task: &Task,
         event: Events,
-        mut before_each: impl FnMut(&Attachment),
+        mut before_each: impl FnMut(&ReportScope<'_>, &Attachment),
         mut f: impl FnMut(&dyn Engine) -> Resume,
     ) -> Resume {
         let Some(list) = self.list() else {
             return Resume::Resume;
         };
+        let scope = self.report_scope(task);
         let mut action = Resume::Resume;
         for att in list.engines.iter() {
-            before_each(att);
+            before_each(&scope, att);
             if att.is_detached() || !att.events().intersects(event) {
                 continue;
             }
-            if let Some(answer) = self.call(att, &mut f) {
+            if let Some(answer) = self.call(&scope, att, &mut f) {
                 action = combine_resume(action, answer);
                 self.take_answer(att, answer);
             }
@@ -240,7 +296,7 @@ impl Registry {
 
     /// Reports that the task runs a new program.
     pub(crate) fn report_exec(&self, task: &Task, exec: &ExecReport<'_>) {
-        self.report_event(task, Events::EXEC, |_| {}, |e| e.report_exec(task, exec));
+        self.report_event(task, Events::EXEC, |_, _| {}, |e| e.report_exec(task, exec));
     }
 
     /// Reports a dequeued signal to the engines that asked for its class,
@@ -263,10 +319,12 @@ impl Registry {
             let mut action = Resume::Resume;
             let mut ended = None;
             let list = self.list();
-            let (n, slot) = self.reporters(list.as_deref());
+            let engines = EngineList::engines_of(list.as_deref());
+            let scope = self.report_scope(task);
             // Attach order, as a syscall exit's, with the tracer at its place.
-            for step in 0..=n {
-                let att = match report_step(SyscallSide::Exit, n, slot, step) {
+            for reporter in syscall_order(SyscallSide::Exit, engines, self.ptrace_slot(engines)) {
+                let att = match reporter {
+                    Reporter::Engine(att) => att,
                     Reporter::Ptrace => {
                         // On a repeated report the tracer had its stop; a
                         // signal the engines inside it dropped or hold is
@@ -282,16 +340,12 @@ impl Registry {
                         }
                         break;
                     }
-                    Reporter::Engine(i) => match list.as_deref() {
-                        Some(l) => &l.engines[i],
-                        None => continue,
-                    },
                 };
                 if att.is_detached() || !att.events().intersects(sig.class().event()) {
                     continue;
                 }
                 let held_before = sig.is_held();
-                if let Some(answer) = self.call(att, |e| e.report_signal(task, &mut *sig)) {
+                if let Some(answer) = self.call(&scope, att, |e| e.report_signal(task, &mut *sig)) {
                     if sig.is_held() && !held_before {
                         holder = Some(att.clone());
                     }
@@ -299,6 +353,7 @@ impl Registry {
                     self.take_answer(att, answer);
                 }
             }
+            drop(scope);
             drop(list);
             if let Some(signo) = ended {
                 // The tracer decided; a stop the engines before it asked
@@ -322,7 +377,7 @@ impl Registry {
 
     /// Reports a job-control transition, in attach order.
     pub(crate) fn report_jctl(&self, task: &Task, what: JobControl) {
-        self.report_event(task, Events::JCTL, |_| {}, |e| e.report_jctl(task, what));
+        self.report_event(task, Events::JCTL, |_, _| {}, |e| e.report_jctl(task, what));
     }
 
     /// The task is at a safe point a handle asked for: reports it to the
@@ -335,7 +390,7 @@ impl Registry {
             return;
         }
         self.end_step();
-        while self.report_event(task, Events::QUIESCE, |_| {}, |e| e.report_quiesce(task))
+        while self.report_event(task, Events::QUIESCE, |_, _| {}, |e| e.report_quiesce(task))
             == Settled::Again
         {}
         self.take_step();
@@ -348,7 +403,7 @@ impl Registry {
         self.report_event(
             task,
             Events::EXIT,
-            |_| {},
+            |_, _| {},
             |e| e.report_exit(task, &mut exit),
         );
         exit.code()
@@ -361,14 +416,14 @@ impl Registry {
     pub(crate) fn report_clone(&self, task: &Task, report: &CloneReport<'_>) {
         let ptrace_seq = self.ptrace_seq.load(Acquire);
         let mut ptrace_placed = false;
-        let before_each = |att: &Attachment| {
+        let before_each = |scope: &ReportScope<'_>, att: &Attachment| {
             if !ptrace_placed && att.seq.load(Relaxed) > ptrace_seq {
                 report.place_child_tracer();
                 ptrace_placed = true;
             }
             if att.inherit && !att.is_detached() {
                 // The child's tracer and engines keep the parent's order.
-                self.inherit(att, report.child());
+                self.inherit(scope, att, report.child());
             }
         };
         self.report_event(task, Events::CLONE, before_each, |e| {

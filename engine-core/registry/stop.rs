@@ -301,12 +301,24 @@ impl Registry {
     /// about to park for a stop asked for from outside makes its quiesce
     /// report first (the kick would come too late: it runs on the way back
     /// to user mode).
-    pub(super) fn settle(&self, task: &Task, mut action: Resume) -> Settled {
+    #[inline]
+    pub(super) fn settle(&self, task: &Task, action: Resume) -> Settled {
+        // The common case, inline: nothing asked of the stop state.
+        if action != Resume::Stop && !self.needs_attention() {
+            return Settled::Go;
+        }
+        self.settle_slow(task, action)
+    }
+
+    /// [`Registry::settle`] when a stop, a kick or a report again may be
+    /// pending.
+    fn settle_slow(&self, task: &Task, mut action: Resume) -> Settled {
         if action != Resume::Stop && !self.held() {
             return Settled::Go;
         }
         if self.take_kick() {
-            let quiesce = self.report_round(Events::QUIESCE, |_| {}, |e| e.report_quiesce(task));
+            let quiesce =
+                self.report_round(task, Events::QUIESCE, |_, _| {}, |e| e.report_quiesce(task));
             action = combine_resume(action, quiesce);
             if action != Resume::Stop && !self.held() {
                 return Settled::Go;
