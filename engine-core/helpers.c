@@ -22,14 +22,26 @@
 void utrace_helper_set_syscall_work(struct task_struct *task, bool entry,
 				    bool exit)
 {
-	if (entry)
-		set_task_syscall_work(task, UTRACE);
-	else
-		clear_task_syscall_work(task, UTRACE);
-	if (exit)
-		set_task_syscall_work(task, UTRACE_EXIT);
-	else
-		clear_task_syscall_work(task, UTRACE_EXIT);
+	/* Locked bit operations only for a change. */
+	if (entry != test_task_syscall_work(task, UTRACE)) {
+		if (entry)
+			set_task_syscall_work(task, UTRACE);
+		else
+			clear_task_syscall_work(task, UTRACE);
+	}
+	if (exit != test_task_syscall_work(task, UTRACE_EXIT)) {
+		if (exit)
+			set_task_syscall_work(task, UTRACE_EXIT);
+		else
+			clear_task_syscall_work(task, UTRACE_EXIT);
+	}
+}
+
+/* Bit 0: SYSCALL_WORK_UTRACE; bit 1: SYSCALL_WORK_UTRACE_EXIT. */
+unsigned int utrace_helper_syscall_work(struct task_struct *task)
+{
+	return test_task_syscall_work(task, UTRACE) |
+	       test_task_syscall_work(task, UTRACE_EXIT) << 1;
 }
 
 /*
@@ -80,19 +92,6 @@ int utrace_helper_wait(struct wait_queue_head *wq, bool stop,
 void utrace_helper_wake_all(struct wait_queue_head *wq)
 {
 	wake_up_all(wq);
-}
-
-/*
- * After a callback: wakes utrace_barrier() callers, if any.  The caller's
- * fully ordered exchange of the registry's "reporting" is the barrier that
- * waitqueue_active() needs (it pairs with the one in prepare_to_wait()).
- * During a callback the task is not parked, so the queue holds no one but
- * barrier callers.
- */
-void utrace_helper_wake_waiters(struct wait_queue_head *wq)
-{
-	if (waitqueue_active(wq))
-		wake_up_all(wq);
 }
 
 long utrace_helper_syscall_get_nr(struct pt_regs *regs)

@@ -17,12 +17,12 @@ struct wait_queue_head;
 
 void utrace_helper_set_syscall_work(struct task_struct *task, bool entry,
 				    bool exit);
+unsigned int utrace_helper_syscall_work(struct task_struct *task);
 unsigned int utrace_helper_task_flags(struct task_struct *task);
 void utrace_helper_init_waitqueue(struct wait_queue_head *wq);
 int utrace_helper_wait(struct wait_queue_head *wq, bool stop,
 		       bool (*done)(void *arg), void *arg);
 void utrace_helper_wake_all(struct wait_queue_head *wq);
-void utrace_helper_wake_waiters(struct wait_queue_head *wq);
 long utrace_helper_syscall_get_nr(struct pt_regs *regs);
 void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr);
 void utrace_helper_syscall_get_arguments(struct pt_regs *regs,

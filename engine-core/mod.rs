@@ -19,9 +19,9 @@
 //! A handle can also stop the task from outside, ask for a quiesce report
 //! at its next safe point, and resume it, for one step if need be.
 //!
-//! `policy` holds these rules as pure functions; `registry` the locking
-//! (RCU-published engine lists, no lock across callbacks); `task` and
-//! `helpers.c` the few touches of task_struct and pt_regs.
+//! `policy` holds these rules as pure functions; `registry` the state and
+//! its locking (one spinlock per task, never held across a callback);
+//! `task` and `helpers.c` the few touches of task_struct and pt_regs.
 
 pub mod access;
 mod dispatch;
@@ -31,6 +31,7 @@ pub mod policy;
 mod registry;
 mod report;
 mod task;
+pub(crate) use task::current_syscall_work;
 pub use task::pid_vnr;
 pub mod user;
 

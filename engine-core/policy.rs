@@ -215,6 +215,24 @@ pub fn decide_attach(req: AttachRequest, found: bool) -> Result<AttachDecision> 
     }
 }
 
+/// The most engines one task can have attached at once.
+///
+/// Every syscall of the task walks them, every attach copies the list, and
+/// a user can attach to each task it may ptrace: the cap bounds what one
+/// task can cost, in time and in (accounted) memory. utrace had none;
+/// nothing that exists needs more than a handful.
+pub const MAX_ENGINES: usize = 64;
+
+/// Whether a task with `attached` engines may get one more: `ENOSPC` at
+/// [`MAX_ENGINES`] (as inotify answers at its watch limit).
+pub fn check_engine_count(attached: usize) -> Result {
+    if attached >= MAX_ENGINES {
+        Err(ENOSPC)
+    } else {
+        Ok(())
+    }
+}
+
 /// The state of a target task as far as attaching is concerned.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct TargetState {
@@ -466,6 +484,14 @@ mod tests {
     }
 
     #[test]
+    fn engine_count_is_capped() {
+        assert_eq!(check_engine_count(0), Ok(()));
+        assert_eq!(check_engine_count(MAX_ENGINES - 1), Ok(()));
+        assert_eq!(check_engine_count(MAX_ENGINES), Err(ENOSPC));
+        assert_eq!(check_engine_count(usize::MAX), Err(ENOSPC));
+    }
+
+    #[test]
     fn syscall_work_per_side() {
         let work = |entry, exit| SyscallWork { entry, exit };
         assert_eq!(syscall_work(Events::NONE, false), work(false, false));
@@ -528,6 +554,12 @@ mod tests {
             &[1, 0, -1]
         );
         assert_eq!(&order_with_ptrace(SyscallSide::Exit, 2, 0)[..], &[-1, 0, 1]);
+        // A slot past the end (the tracer after every engine): outermost.
+        assert_eq!(
+            &order_with_ptrace(SyscallSide::Entry, 2, 5)[..],
+            &[-1, 1, 0]
+        );
+        assert_eq!(&order_with_ptrace(SyscallSide::Exit, 2, 5)[..], &[0, 1, -1]);
         // No engines at all: ptrace alone.
         assert_eq!(&order_with_ptrace(SyscallSide::Entry, 0, 0)[..], &[-1]);
         assert_eq!(&order_with_ptrace(SyscallSide::Exit, 0, 0)[..], &[-1]);

@@ -185,7 +185,7 @@ impl EngineList {
         extra: Option<&Arc<Attachment>>,
     ) -> Result<Option<Arc<EngineList>>> {
         let live = |a: &&Arc<Attachment>| !a.is_detached();
-        let kept = cur.map_or(0, |l| l.engines.iter().filter(live).count());
+        let kept = cur.map_or(0, EngineList::live);
         let n = kept + usize::from(extra.is_some());
         if n == 0 {
             return Ok(None);
@@ -200,6 +200,11 @@ impl EngineList {
             engines.push(a.clone(), GFP_KERNEL_ACCOUNT)?;
         }
         Ok(Some(Arc::new(EngineList { engines }, GFP_KERNEL_ACCOUNT)?))
+    }
+
+    /// How many of the list's attachments are not detached.
+    fn live(&self) -> usize {
+        self.engines.iter().filter(|a| !a.is_detached()).count()
     }
 
     /// The attachments of `list`, none if there is no list.
@@ -264,6 +269,11 @@ struct Inner {
     /// for another is served by that loop, not by a new task work (which
     /// the task_work loop running this one would run, forever).
     in_kick: bool,
+    /// Callbacks that returned while someone waited on the queue (a
+    /// wrapping count): a barrier waits for it to move rather than for a
+    /// moment without the engine's callback, which an engine called back
+    /// to back may never leave ([`Registry::barrier`]).
+    callbacks_ended: u32,
     /// An entry callback asked for the exit report of the current call
     /// (set and cleared by the task, under the lock, so that the exit hook
     /// is turned on for it: see [`Registry::publish_summary`]).
@@ -348,14 +358,15 @@ pub(crate) struct Registry {
     /// (either the callback is not started, or the detacher's barrier sees
     /// it running), the second with the barrier's `prepare_to_wait()`
     /// (either the barrier sees the callback over, or the task sees it on
-    /// the wait queue and wakes it: `task::wake_waiters`). An
+    /// the wait queue and wakes it: `Registry::callback_ended`). An
     /// atomic, not `inner`, because it is set twice per callback on the
     /// syscall path.
     reporting: Atomic<usize>,
     /// The task running the callbacks (the traced task, or its reaper for
-    /// the reap report), by address, for comparison only; 0 between
-    /// callbacks. Only that task writes it, and `barrier` compares it with
-    /// `current`, so it only ever matches a task's own store.
+    /// the reap report), by address, for comparison only: set for the
+    /// whole of a report loop by its `ReportScope`, 0 outside one. Only
+    /// that task writes it, and `barrier` compares it with `current`, so it
+    /// only ever matches a task's own store.
     reporter: Atomic<usize>,
     /// Where the task sleeps in a stop, and barriers wait for a callback.
     #[pin]
@@ -397,6 +408,7 @@ impl Registry {
                     step_request: 0,
                     stepping: false,
                     in_kick: false,
+                    callbacks_ended: 0,
                     exit_once: false,
                     test_syscall_work: SyscallWork::default(),
                 },

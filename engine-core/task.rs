@@ -52,6 +52,7 @@ impl TaskPtr {
 )]
 extern "C" {
     fn utrace_helper_set_syscall_work(task: *mut bindings::task_struct, entry: bool, exit: bool);
+    fn utrace_helper_syscall_work(task: *mut bindings::task_struct) -> c_uint;
     fn utrace_helper_task_flags(task: *mut bindings::task_struct) -> c_uint;
     fn utrace_helper_init_waitqueue(wq: *mut bindings::wait_queue_head);
     fn utrace_helper_wait(
@@ -61,7 +62,6 @@ extern "C" {
         arg: *mut c_void,
     ) -> c_int;
     fn utrace_helper_wake_all(wq: *mut bindings::wait_queue_head);
-    fn utrace_helper_wake_waiters(wq: *mut bindings::wait_queue_head);
     fn utrace_helper_task_pid_vnr(task: *mut bindings::task_struct) -> i32;
     fn utrace_helper_registry(task: *mut bindings::task_struct) -> *mut Registry;
     fn utrace_helper_registry_install(
@@ -201,6 +201,16 @@ pub(crate) unsafe fn set_syscall_work(task: &TaskPtr, work: SyscallWork) {
     unsafe { utrace_helper_set_syscall_work(task.0.as_ptr(), work.entry, work.exit) }
 }
 
+/// The current task's utrace syscall work flags (for the test device).
+pub(crate) fn current_syscall_work() -> SyscallWork {
+    // SAFETY: the current task is alive; the helper reads its flags.
+    let bits = unsafe { utrace_helper_syscall_work(Task::current_raw()) };
+    SyscallWork {
+        entry: bits & 1 != 0,
+        exit: bits & 2 != 0,
+    }
+}
+
 /// What attaching needs to know of `task`.
 pub(crate) fn target_of(task: &Task) -> super::policy::TargetState {
     // SAFETY: `task` is alive for the borrow; the helper reads its flags.
@@ -258,25 +268,21 @@ pub(crate) fn wait_until<F: Fn() -> bool>(
     unsafe { utrace_helper_wait(wq.get(), stop, wait_condition::<F>, arg) == 0 }
 }
 
-/// Wakes the tasks waiting on `wq`, if there are any: cheap when there are
-/// none. The caller must have made the change they wait for visible with
-/// a full barrier before (as `waitqueue_active()` requires).
+/// Whether some task waits on `wq` (`waitqueue_active()`). The caller must
+/// have made the change waiters look for visible with a full barrier
+/// before (as `waitqueue_active()` requires).
 ///
 /// The test is made here, not in C: it runs after every callback, and a
 /// call out to C costs more than the load.
-pub(crate) fn wake_waiters(wq: &Opaque<bindings::wait_queue_head>) {
+pub(crate) fn has_waiters(wq: &Opaque<bindings::wait_queue_head>) -> bool {
     let wq = wq.get();
     // SAFETY: `wq` is an initialised wait queue head, so its list head is
     // valid memory. Reading `head.next` without the queue's lock is what
     // `waitqueue_active()` does (a `READ_ONCE()` of it); a volatile read is
     // that load.
-    let active = unsafe {
+    unsafe {
         let head = &raw mut (*wq).head;
         core::ptr::read_volatile(&raw const (*head).next) != head
-    };
-    if active {
-        // SAFETY: as above.
-        unsafe { utrace_helper_wake_waiters(wq) }
     }
 }
 

@@ -216,24 +216,43 @@ fn syscall_traced(
     arg0: u64,
     ret: i64,
 ) -> (Disposition, FakeRegs) {
+    let (d, mut regs) = enter(reg, tracer, arg0);
+    regs.ret = match d {
+        Disposition::Run => ret,
+        Disposition::Abort(r) => r,
+    };
+    leave(reg, tracer, &mut regs);
+    (d, regs)
+}
+
+/// The entry of a syscall 39 with `arg0`, through the entry hook, gated
+/// as the kernel's syscall_trace_enter() gates it.
+fn enter(reg: &Registry, tracer: &mut FakeTracer, arg0: u64) -> (Disposition, FakeRegs) {
     let task: &Task = kernel::current!();
     let mut regs = FakeRegs {
         nr: 39,
         ..Default::default()
     };
     regs.args[0] = arg0;
-    let d = reg.report_syscall_entry(task, &mut regs, tracer);
-    regs.ret = match d {
-        Disposition::Run => ret,
-        Disposition::Abort(r) => r,
-    };
-    // The exit hook, gated as the kernel's syscall_exit_work() gates it.
-    if reg.test_syscall_work().exit {
-        reg.report_syscall_exit(task, &mut regs, tracer);
+    let d = if reg.test_syscall_work().entry {
+        reg.report_syscall_entry(task, &mut regs, tracer)
+    } else if tracer.entry_stop(&mut regs) {
+        Disposition::Abort(regs.ret)
     } else {
-        tracer.exit_stop(&mut regs);
-    }
+        Disposition::Run
+    };
     (d, regs)
+}
+
+/// The exit of the syscall in `regs`, through the exit hook, gated as the
+/// kernel's syscall_exit_work() gates it.
+fn leave(reg: &Registry, tracer: &mut FakeTracer, regs: &mut FakeRegs) {
+    let task: &Task = kernel::current!();
+    if reg.test_syscall_work().exit {
+        reg.report_syscall_exit(task, regs, tracer);
+    } else {
+        tracer.exit_stop(regs);
+    }
 }
 
 fn ids(log: &Log, side: u8) -> Result<KVec<u32>> {
@@ -708,6 +727,30 @@ mod suite {
     }
 
     #[test]
+    fn engines_per_task_are_capped() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let mut handles = KVec::new();
+        for id in 0..MAX_ENGINES as u32 {
+            let p = probe(id, &log, pass_entry, pass_exit)?;
+            handles.push(attach(&reg, p, Events::SYSCALL)?, GFP_KERNEL)?;
+        }
+        let p = probe(999, &log, pass_entry, pass_exit)?;
+        assert!(matches!(attach(&reg, p, Events::SYSCALL), Err(e) if e == ENOSPC));
+        // Nothing changed: every engine still reports, the refused one not.
+        syscall(&reg, 0, 0);
+        assert_eq!(ids(&log, b'n')?.len(), MAX_ENGINES);
+        // A detached engine frees its place.
+        handles[0].detach()?;
+        let p = probe(1000, &log, pass_entry, pass_exit)?;
+        handles.push(attach(&reg, p, Events::SYSCALL)?, GFP_KERNEL)?;
+        for h in handles.iter().skip(1) {
+            h.detach()?;
+        }
+        Ok(())
+    }
+
+    #[test]
     fn syscall_work_follows_events() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
@@ -783,6 +826,85 @@ mod suite {
             &[(1, b'n', 0), (1, b'n', 1), (1, b'x', 6), (1, b'n', 2)]
         );
         h.detach()?;
+        Ok(())
+    }
+
+    // Review of c309813, finding 1: an exit asked for at entry while
+    // another engine wanted exits was not protected, and that engine's
+    // detach in mid-call turned the exit hook off: the exit was lost and
+    // reported for a later call instead.
+    #[test]
+    fn exit_request_survives_a_detach_in_mid_call() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let asker = probe(
+            1,
+            &log,
+            |_, c| {
+                if c.arg(Arg::A0) == 1 {
+                    c.report_exit();
+                }
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let _h1 = attach(&reg, asker, Events::SYSCALL_ENTRY)?;
+        let h2 = attach(
+            &reg,
+            probe(2, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL_EXIT,
+        )?;
+        let mut tracer = untraced();
+        let (_, mut regs) = enter(&reg, &mut tracer, 1);
+        h2.detach()?;
+        assert!(reg.test_syscall_work().exit);
+        regs.ret = 6;
+        leave(&reg, &mut tracer, &mut regs);
+        assert!(!reg.test_syscall_work().exit);
+        syscall(&reg, 2, 7);
+        let s = seen(&log)?;
+        assert_eq!(&s[..], &[(1, b'n', 1), (1, b'x', 6), (1, b'n', 2)]);
+        Ok(())
+    }
+
+    // Review of c309813, finding 3: an entry-only engine's abort left
+    // `entry_aborted` set (its exit took the plain path); an exit engine
+    // attached in a later call that had no entry report saw that call as
+    // aborted.
+    #[test]
+    fn abort_not_seen_by_a_later_call() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let aborter = probe(
+            1,
+            &log,
+            |_, c| {
+                c.abort(-2);
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let h1 = attach(&reg, aborter, Events::SYSCALL_ENTRY)?;
+        let (d, _) = syscall(&reg, 1, 0);
+        assert_eq!(d, Disposition::Abort(-2));
+        h1.detach()?;
+        // A call enters with no engine, then one that wants exits comes.
+        let mut tracer = untraced();
+        let (d, mut regs) = enter(&reg, &mut tracer, 2);
+        assert_eq!(d, Disposition::Run);
+        let watcher = probe(2, &log, pass_entry, |p, c| {
+            let _ = p
+                .log
+                .lock()
+                .push((p.id, b'a', i64::from(c.was_aborted())), GFP_KERNEL);
+            Resume::Resume
+        })?;
+        let h2 = attach(&reg, watcher, Events::SYSCALL_EXIT)?;
+        regs.ret = 5;
+        leave(&reg, &mut tracer, &mut regs);
+        let s = seen(&log)?;
+        assert_eq!(&s[..], &[(1, b'n', 1), (2, b'x', 5), (2, b'a', 0)]);
+        h2.detach()?;
         Ok(())
     }
 

@@ -93,6 +93,7 @@ const STOP_DELAY: u32 = _IO(IOC_MAGIC, 16);
 const DEATH_DELAY: u32 = _IO(IOC_MAGIC, 17);
 const INHERIT_DELAY: u32 = _IO(IOC_MAGIC, 18);
 const INHERIT_DELAYED: u32 = _IO(IOC_MAGIC, 19);
+const SYSCALL_WORK: u32 = _IO(IOC_MAGIC, 20);
 
 /// The longest [`attach_delay`] one can arm, in milliseconds.
 const MAX_ATTACH_DELAY_MS: usize = 10_000;
@@ -293,6 +294,10 @@ impl MiscDevice for TestFile {
                 Ok(0)
             }
             INHERIT_DELAYED => Ok(INHERIT_DELAYS.load(Relaxed) as isize),
+            SYSCALL_WORK => {
+                let work = crate::engine_core::current_syscall_work();
+                Ok(isize::from(work.entry) | isize::from(work.exit) << 1)
+            }
             STOP_DELAY => {
                 if arg > super::test_engine::MAX_STOP_DELAY_MS {
                     return Err(EINVAL);

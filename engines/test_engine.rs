@@ -4,7 +4,7 @@
 //!
 //! What it does is one of `enum utrace_test_kind` (uapi/linux/utrace_test.h):
 //! only log, rewrite an argument at entry, abort the call at entry, set the
-//! result at exit, or let an aborted call run. The log is shared by all the
+//! result at exit, let an aborted call run, or take its time (dwell). The log is shared by all the
 //! engines of one open `/dev/utrace-test` file, so a test reads the order in
 //! which several engines saw a call.
 
@@ -129,6 +129,8 @@ pub(crate) enum Action {
     Run,
     /// At entry, stop the task until resumed.
     Stop,
+    /// In syscall callbacks, sleep this many microseconds after logging.
+    Dwell(u32),
     /// For a signal: choose this disposition, maybe hold the signal,
     /// maybe stop; maybe only the first time.
     Signal {
@@ -172,9 +174,21 @@ impl Action {
                     once: arg & 2 != 0,
                 }
             }
+            7 => match u32::try_from(value) {
+                Ok(us @ 1..=MAX_DWELL_US) => Action::Dwell(us),
+                _ => return Err(EINVAL),
+            },
             _ => return Err(EINVAL),
         })
     }
+}
+
+/// The longest [`Action::Dwell`], in microseconds.
+pub(crate) const MAX_DWELL_US: u32 = 100_000;
+
+/// Sleeps `us` microseconds in a callback ([`Action::Dwell`]).
+fn dwell(us: u32) {
+    kernel::time::delay::fsleep(kernel::time::Delta::from_micros(i64::from(us)));
 }
 
 /// A logging, optionally rewriting, engine.
@@ -360,6 +374,7 @@ impl Engine for TestEngine {
                 return Resume::Stop;
             }
             Action::Stop => {}
+            Action::Dwell(us) => dwell(us),
             Action::Record | Action::SetReturn(_) | Action::Signal { .. } => {}
         }
         Resume::Resume
@@ -371,8 +386,10 @@ impl Engine for TestEngine {
             return Resume::Resume;
         }
         self.record(SIDE_EXIT, nr, call.args(), call.return_value());
-        if let Action::SetReturn(v) = self.action {
-            call.set_return_value(v);
+        match self.action {
+            Action::SetReturn(v) => call.set_return_value(v),
+            Action::Dwell(us) => dwell(us),
+            _ => {}
         }
         Resume::Resume
     }

@@ -11,8 +11,8 @@ use super::reporting::ReportScope;
 use super::{same_list, Attachment, EngineList, Registry};
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{
-    check_control, check_set_events, decide_attach, AttachDecision, AttachRequest, Control,
-    MatchBy, Phase, Resume,
+    check_control, check_engine_count, check_set_events, decide_attach, AttachDecision,
+    AttachRequest, Control, MatchBy, Phase, Resume,
 };
 use crate::engine_core::report::DeathReport;
 use crate::engine_core::task;
@@ -50,6 +50,7 @@ impl Registry {
                 AttachDecision::Create => {}
             }
             let new = new.as_ref().ok_or(EINVAL)?;
+            check_engine_count(cur.as_deref().map_or(0, EngineList::live))?;
             let list = EngineList::rebuild(cur.as_deref(), Some(new))?;
             let mut inner = self.inner.lock();
             // Another writer changed the list since we looked (so the

@@ -61,10 +61,11 @@ impl Registry {
     /// was detached while it ran (its answer is ignored then).
     pub(super) fn call(
         &self,
-        _scope: &ReportScope<'_>,
+        scope: &ReportScope<'_>,
         att: &Attachment,
         f: impl FnOnce(&dyn Engine) -> Resume,
     ) -> Option<Resume> {
+        debug_assert!(core::ptr::eq(scope.registry, self));
         // Fully ordered: pairs with the exchange of `detached` in `detach`.
         self.reporting.xchg(att.id(), Full);
         let answer = if att.detached.load(Relaxed) {
@@ -73,9 +74,11 @@ impl Registry {
             Some(f(&*att.engine))
         };
         // Fully ordered: pairs with `prepare_to_wait()` in `barrier`, and
-        // is the barrier `wake_waiters` needs before it looks at the queue.
+        // is the barrier `has_waiters` needs before it looks at the queue.
         self.reporting.xchg(0, Full);
-        task::wake_waiters(&self.wait);
+        if task::has_waiters(&self.wait) {
+            self.callback_ended();
+        }
         // Going on is the same whether the engine is still attached or not:
         // only another answer needs the check.
         let answer = answer.filter(|&a| a == Resume::Resume || !att.is_detached())?;
@@ -128,13 +131,24 @@ impl Registry {
             }
         }
         let disposition = call.disposition();
-        self.entry_aborted
-            .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
-        if self.exit_requested.load(Relaxed) && !self.wants_side(Events::SYSCALL_EXIT) {
-            // No engine wants exits, so the exit hook is off: turn it on
-            // for this call (the exit report turns it off again).
+        let requested = self.exit_requested.load(Relaxed);
+        if requested {
+            // Keep the exit hook on for this call, whatever the engines
+            // that want exits do meanwhile (a detach would turn it off and
+            // lose the exit asked for); the exit report turns it off.
             self.set_exit_once(true);
         }
+        // Only a call whose exit is to be reported keeps the mark: one
+        // whose exit takes the plain path would leave it to a later call,
+        // which an exit engine attached in mid-call would see as aborted.
+        // (An exit engine detached between this entry and its exit, then
+        // another attached in mid-call of a later one without an entry
+        // report, still sees it: a narrow window, documented.)
+        let reported = requested || self.wants_side(Events::SYSCALL_EXIT);
+        self.entry_aborted.store(
+            reported && matches!(disposition, Disposition::Abort(_)),
+            Relaxed,
+        );
         disposition
     }
 

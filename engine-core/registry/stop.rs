@@ -24,7 +24,8 @@ use kernel::sync::SpinLockGuard;
 use kernel::task::Task;
 
 impl Registry {
-    /// Waits until no callback of `att` is running.
+    /// Waits until the callback of `att` that is running, if one is, has
+    /// returned (a later callback of the engine may run by then).
     ///
     /// Returns at once when called by the task running the callbacks (a
     /// callback cannot wait for itself; this covers a reap callback, run
@@ -38,12 +39,46 @@ impl Registry {
         // reads `reporting`: pairs with the clearing exchange in `call`,
         // after which the task looks at the queue. Either we see the
         // callback over, or it sees us and wakes us.
-        let woken = task::wait_until(&self.wait, false, || self.reporting.load(Acquire) != me);
+        // Waits for the callback running at the first look to return, not
+        // for a moment with no callback of the engine running: one called
+        // back to back (every syscall entry and exit) would starve us.
+        //
+        // `reporting` is read before `callbacks_ended`: a callback that
+        // ended before the one seen running counted its end before that
+        // one began (the same task, in order), and the acquire load of
+        // `reporting` makes that count visible to the lock taken after it.
+        // So a count after the first look is the end of the callback seen
+        // then, or of a later one.
+        let first = Cell::new(None);
+        let woken = task::wait_until(&self.wait, false, || {
+            if self.reporting.load(Acquire) != me {
+                return true;
+            }
+            let ended = self.inner.lock().callbacks_ended;
+            match first.get() {
+                None => {
+                    first.set(Some(ended));
+                    false
+                }
+                Some(seen) => seen != ended,
+            }
+        });
         if woken {
             Ok(())
         } else {
             Err(ERESTARTSYS)
         }
+    }
+
+    /// A callback returned while a task waits on the registry's queue:
+    /// counts it for [`Registry::barrier`] and wakes the waiters. Called by
+    /// the task running the callbacks, after clearing `reporting`.
+    pub(super) fn callback_ended(&self) {
+        {
+            let mut inner = self.inner.lock();
+            inner.callbacks_ended = inner.callbacks_ended.wrapping_add(1);
+        }
+        task::wake_all(&self.wait);
     }
 
     /// Makes `att` hold the task stopped (if it is still attached).

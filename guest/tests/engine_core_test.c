@@ -236,6 +236,45 @@ static void attach_errors(void)
 	close(fd);
 }
 
+/*
+ * A task takes at most 64 engines (engine-core's policy::MAX_ENGINES): the
+ * next attach gets ENOSPC and changes nothing; a detach frees a place.  Two
+ * files, so that the device's own 64 slots per file are not what answers.
+ */
+static void engines_per_task_are_capped(void)
+{
+	int fd1 = utd_open(), fd2 = utd_open(), first = -1;
+	int attached = 0;
+
+	for (int i = 0; i < 64; i++) {
+		int slot = attach(i < 40 ? fd1 : fd2, 0, UTRACE_TEST_RECORD, BOTH,
+				  i, SYS_getppid, 0, 0);
+
+		if (slot < 0)
+			break;
+		if (i == 0)
+			first = slot;
+		attached++;
+	}
+	CHECK(attached == 64, "only %d engines attached: %s", attached, strerror(errno));
+	CHECK_ERRNO(attach(fd2, 0, UTRACE_TEST_RECORD, BOTH, 64, SYS_getppid, 0, 0), ENOSPC);
+	/* The refused engine does not report; the others do. */
+	syscall(SYS_getppid);
+	{
+		struct utrace_test_record all[64];
+		int n = utd_read(fd2, all, 64), seen64 = 0;
+
+		for (int i = 0; i < n; i++)
+			seen64 += all[i].id == 64;
+		CHECK(n == 2 * 24 && !seen64, "fd2 saw %d records (%d of id 64)", n, seen64);
+	}
+	CHECK(ioctl(fd1, UTRACE_TEST_DETACH, first) == 0, "detach: %s", strerror(errno));
+	CHECK(attach(fd2, 0, UTRACE_TEST_RECORD, BOTH, 65, SYS_getppid, 0, 0) >= 0,
+	      "attach after a detach: %s", strerror(errno));
+	close(fd1);
+	close(fd2);
+}
+
 static void unprivileged_cannot_attach_to_others(void)
 {
 	pid_t child = fork();
@@ -725,6 +764,7 @@ KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(last_engine_called_decides),
 	  KTAP_CASE(result_set_at_exit),
 	  KTAP_CASE(attach_errors),
+	  KTAP_CASE(engines_per_task_are_capped),
 	  KTAP_CASE(unprivileged_cannot_attach_to_others),
 	  KTAP_CASE(yama_ptrace_scope_applies),
 	  KTAP_CASE(forked_child_starts_without_engines),

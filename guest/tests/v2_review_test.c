@@ -18,6 +18,12 @@
  *                                     that never parked
  *   parked_task_freezes               helpers.c: the stop sleeps
  *                                     TASK_FREEZABLE (and TASK_NOLOAD)
+ *   child_without_engines_pays_no_hook patch 0011: a fork child clears
+ *                                     SYSCALL_WORK_UTRACE_EXIT too
+ *   barrier_vs_back_to_back_callbacks stop.rs barrier(): it waits for the
+ *                                     callback it saw to return, counted
+ *                                     by callback_ended(), not for a
+ *                                     moment with none running
  *
  * The inheritance window is held open with the test device's
  * UTRACE_TEST_INHERIT_DELAY (CONFIG_UTRACE_TEST_DEVICE only).  Every case
@@ -400,9 +406,99 @@ static void parked_task_freezes(void)
 	rmdir(CG_V1 "/utrace");
 }
 
+/* ---------------------------------------------------------------------
+ * Finding 6: barrier() starved by an engine called back to back.  It
+ * waited for a moment with no callback of the engine running; an engine
+ * on both sides of a syscall loop is almost never out of one (its
+ * callbacks dwell 5 ms, the gaps between them are a getppid() long).
+ * Now it waits for the callback it saw running to return, which takes one
+ * dwell or two.
+ */
+static void loop_getppid(void)
+{
+	double end = now() + 8;
+
+	while (now() < end)
+		syscall(SYS_getppid);
+	_exit(0);
+}
+
+static void barrier_vs_back_to_back_callbacks(void)
+{
+	int fd = utd_open(), status, slot;
+	double worst = 0;
+	pid_t child = fork();
+
+	if (child == 0)
+		loop_getppid();
+	{
+		struct utrace_test_attach a = {
+			.pid = child, .kind = UTRACE_TEST_DWELL,
+			.events = ENTRY | UTRACE_TEST_EVENT_SYSCALL_EXIT, .id = 1,
+			.nr = SYS_getppid, .value = 5000,
+		};
+
+		slot = utd_attach(fd, a);
+	}
+	utd_msleep(50);
+	for (int i = 0; slot >= 0 && i < 3; i++) {
+		double t0 = now(), dt;
+
+		CHECK(ioctl(fd, UTRACE_TEST_BARRIER, slot) == 0, "barrier: %s",
+		      strerror(errno));
+		dt = now() - t0;
+		worst = dt > worst ? dt : worst;
+	}
+	/* Each barrier waits out one callback or two: 5-10 ms, and far less
+	 * than the child's 8 s loop, which is all a starved barrier can end
+	 * with. */
+	KTAP_DIAG("longest barrier: %.0f ms (callbacks dwell 5 ms)", worst * 1e3);
+	CHECK(worst < 1.0, "a barrier took %.1f s: starved", worst);
+	kill(child, SIGKILL);
+	CHECK(utd_wait_exit_within(child, 5000, &status) == 1, "the child did not die");
+	close(fd);
+}
+
+/* ---------------------------------------------------------------------
+ * Review of the per-side hooks, finding 2: a fork copies the syscall work
+ * flags, and the child's utrace_init_task() cleared SYSCALL_WORK_UTRACE
+ * but not SYSCALL_WORK_UTRACE_EXIT: a child that gets no engine paid the
+ * exit hook on every syscall, and so did its children.
+ */
+static void child_without_engines_pays_no_hook(void)
+{
+	int fd = utd_open(), status = -1, work;
+	struct utrace_test_attach a = {
+		.pid = 0, .kind = UTRACE_TEST_RECORD, .id = 1, .nr = 511,
+		.events = UTRACE_TEST_EVENT_SYSCALL_EXIT,
+	};
+	pid_t child;
+
+	utd_attach(fd, a);
+	work = ioctl(fd, UTRACE_TEST_SYSCALL_WORK);
+	CHECK(work == 3, "an exit engine: work %d, wanted 3 (entry and exit hooks)", work);
+	child = fork();
+	if (child == 0) {
+		int w = ioctl(fd, UTRACE_TEST_SYSCALL_WORK);
+
+		_exit(w < 0 ? 255 : w);
+	}
+	CHECK(utd_wait_exit_within(child, 5000, &status) == 1 && WIFEXITED(status),
+	      "the child did not exit");
+	CHECK(WEXITSTATUS(status) == 0, "the child's work flags: %d, wanted 0",
+	      WEXITSTATUS(status));
+	close(fd);
+	fd = utd_open();
+	work = ioctl(fd, UTRACE_TEST_SYSCALL_WORK);
+	CHECK(work == 0, "no engine left: work %d, wanted 0", work);
+	close(fd);
+}
+
 KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(inherit_vs_close_during_copy),
 	  KTAP_CASE(stale_report_again_on_new_stop),
 	  KTAP_CASE(parked_task_freezes),
+	  KTAP_CASE(barrier_vs_back_to_back_callbacks),
+	  KTAP_CASE(child_without_engines_pays_no_hook),
 	  KTAP_CASE(c_engine_restop_then_sigkill),
 	  KTAP_CASE(c_engine_rereport_then_sigkill))

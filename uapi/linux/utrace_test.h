@@ -53,7 +53,11 @@ enum utrace_test_kind {
 					 * value (UTRACE_TEST_SIGNAL_*); arg
 					 * bit 0: also stop; bit 1: only the
 					 * first time */
-	UTRACE_TEST_KIND_MAX = 6,
+	UTRACE_TEST_DWELL = 7,		/* syscall callbacks sleep value us
+					 * (1..100000) after logging: a
+					 * callback that takes its time, for
+					 * barrier tests */
+	UTRACE_TEST_KIND_MAX = 7,
 };
 
 /* attach flags */
@@ -183,5 +187,11 @@ struct utrace_test_read {
 #define UTRACE_TEST_INHERIT_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 18)
 /* Returns how many copies have entered an armed delay since boot. */
 #define UTRACE_TEST_INHERIT_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 19)
+/*
+ * Returns the calling task's utrace syscall work flags: bit 0
+ * SYSCALL_WORK_UTRACE (its syscall entries go to the engines), bit 1
+ * SYSCALL_WORK_UTRACE_EXIT (its exits do): what its syscalls pay.
+ */
+#define UTRACE_TEST_SYSCALL_WORK	_IO(UTRACE_TEST_IOC_MAGIC, 20)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
