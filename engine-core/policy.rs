@@ -220,8 +220,9 @@ pub fn decide_attach(req: AttachRequest, found: bool) -> Result<AttachDecision> 
 /// Every syscall of the task walks them, every attach copies the list, and
 /// a user can attach to each task it may ptrace: the cap bounds what one
 /// task can cost, in time and in (accounted) memory. utrace had none;
-/// nothing that exists needs more than a handful.
-pub const MAX_ENGINES: usize = 64;
+/// nothing that exists needs more than a handful. As many as one
+/// `/dev/utrace` file may attach.
+pub const MAX_ENGINES: usize = 256;
 
 /// Whether a task with `attached` engines may get one more: `ENOSPC` at
 /// [`MAX_ENGINES`] (as inotify answers at its watch limit).

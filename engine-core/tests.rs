@@ -10,7 +10,9 @@
 
 use super::engine::{Engine, Events};
 use super::handle::{Attach, EngineHandle, Match};
-use super::policy::{ealready, Disposition, Phase, Resume, SignalAction, SignalClass, SyscallWork};
+use super::policy::{
+    ealready, Disposition, Phase, Resume, SignalAction, SignalClass, SyscallWork, MAX_ENGINES,
+};
 use super::registry::{Registry, StopState};
 use super::report::{
     AfterTracer, Arg, CloneReport, DeathReport, ExitReport, PtraceSignal, PtraceStops,

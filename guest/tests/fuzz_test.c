@@ -3103,11 +3103,11 @@ static void t_attach(struct rng *r, struct tfile *f)
 	}
 	may_ok = !want;
 	/*
-	 * engine-core takes at most 64 engines per task (ENOSPC), counting
+	 * engine-core takes at most 256 engines per task (ENOSPC), counting
 	 * those of the /dev/utrace files and inherited ones the model does not
 	 * follow here: near the cap, either answer.
 	 */
-	if (!want && t_live_on(task) >= 48)
+	if (!want && t_live_on(task) >= 240)
 		want |= EB(ENOSPC);
 	if (t == TG_FORKER) {
 		/* An engine may have made it die since we last looked. */

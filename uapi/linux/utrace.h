@@ -60,7 +60,7 @@
  *     longer attach to it: anything since step 3 that makes ptrace's check
  *     fail, such as an exec of a set-uid, set-gid or file-capability
  *     program, a change of its credentials (setresuid(), setgroups()...)
- *     or prctl(PR_SET_DUMPABLE, 0); ENOSPC if it has 64 engines already
+ *     or prctl(PR_SET_DUMPABLE, 0); ENOSPC if it has 256 engines already
  *     (of any kind: a cap per task).  It attaches to the process step 3
  *     found, never to another one: the pid is looked up once, so if that
  *     process died meanwhile the answer is ESRCH, even when its pid
