@@ -247,7 +247,10 @@ struct Inner {
     /// Where the task is in its life.
     phase: Phase,
     /// How many attachments hold the task stopped (have `stopping` set).
-    stops: u32,
+    /// (At most one per attachment, and a task has at most
+    /// `policy::MAX_ENGINES`: a `u16` holds it, and keeps the registry in
+    /// kmalloc-128.)
+    stops: u16,
     /// The task is parked in a stop (set and cleared by the task).
     parked: bool,
     /// An engine ended a stop asking for another report.
@@ -273,7 +276,9 @@ struct Inner {
     /// wrapping count): a barrier waits for it to move rather than for a
     /// moment without the engine's callback, which an engine called back
     /// to back may never leave ([`Registry::barrier`]).
-    callbacks_ended: u32,
+    /// (A `u16`: for a barrier to miss the end it waits for, 65,536
+    /// callbacks would have to end, each waking it, before it looks again.)
+    callbacks_ended: u16,
     /// An entry callback asked for the exit report of the current call
     /// (set and cleared by the task, under the lock, so that the exit hook
     /// is turned on for it: see [`Registry::publish_summary`]).

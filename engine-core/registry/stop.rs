@@ -449,6 +449,6 @@ impl Registry {
     /// For the KUnit suites: how many engines hold the task stopped.
     #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
     pub(crate) fn stop_count(&self) -> i32 {
-        self.inner.lock().stops as i32
+        i32::from(self.inner.lock().stops)
     }
 }
