@@ -5,6 +5,7 @@
  * (engine-core/task.rs declares them).  Each one wraps one kernel API.
  */
 
+#include <linux/cgroup.h>
 #include <linux/entry-common.h>
 #include <linux/sched.h>
 #include <linux/ptrace.h>
@@ -74,19 +75,30 @@ void utrace_helper_init_waitqueue(struct wait_queue_head *wq)
 
 /*
  * Sleeps on @wq until @done(@arg) holds; only SIGKILL ends the wait early.
- * A stop (@stop) is also freezable, so that suspend and cgroup freezing go
- * on while an engine holds the task, and does not count in the load
- * average, like a ptrace stop.  @done takes the registry's spinlock to read
+ * A stop (@stop) is also freezable, so that suspend and cgroup freezing (v1
+ * and v2) go on while an engine holds the task, and does not count in the
+ * load average, like a ptrace stop.  @done takes the registry's spinlock to read
  * its state, after wait_event_state() set the task state.
  */
 int utrace_helper_wait(struct wait_queue_head *wq, bool stop,
 		       bool (*done)(void *arg), void *arg)
 {
-	if (stop)
-		return wait_event_state(*wq, done(arg),
-					TASK_KILLABLE | TASK_NOLOAD |
-					TASK_FREEZABLE);
-	return wait_event_killable(*wq, done(arg));
+	int ret;
+
+	if (!stop)
+		return wait_event_killable(*wq, done(arg));
+	/*
+	 * A task parked by an engine counts as frozen for the cgroup v2
+	 * freezer, as a ptrace stop does (ptrace_stop()): a group can finish
+	 * freezing while an engine holds one of its tasks, and the freezer's
+	 * trap (JOBCTL_TRAP_FREEZE) catches the task when the engine lets it
+	 * go.  TASK_FREEZABLE does the same for suspend and the v1 freezer.
+	 */
+	cgroup_enter_frozen();
+	ret = wait_event_state(*wq, done(arg),
+			       TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE);
+	cgroup_leave_frozen(true);
+	return ret;
 }
 
 void utrace_helper_wake_all(struct wait_queue_head *wq)

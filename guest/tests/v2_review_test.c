@@ -18,6 +18,8 @@
  *                                     that never parked
  *   parked_task_freezes               helpers.c: the stop sleeps
  *                                     TASK_FREEZABLE (and TASK_NOLOAD)
+ *   parked_task_freezes_in_cgroup_v2  helpers.c: the stop counts as frozen
+ *                                     for the v2 freezer, as ptrace's does
  *   child_without_engines_pays_no_hook patch 0011: a fork child clears
  *                                     SYSCALL_WORK_UTRACE_EXIT too
  *   barrier_vs_back_to_back_callbacks stop.rs barrier(): it waits for the
@@ -328,33 +330,6 @@ static void child_getppid(void)
 	_exit(0);
 }
 
-/* For the record: does the cgroup v2 freezer get @pid frozen in 1 s? */
-static void try_cgroup_v2_freeze(pid_t pid)
-{
-	char buf[32];
-	int frozen;
-
-	mkdir(CG_V2, 0755);
-	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
-		KTAP_DIAG("cgroup2: mount: %s", strerror(errno));
-		return;
-	}
-	mkdir(CG_V2 "/utrace", 0755);
-	snprintf(buf, sizeof(buf), "%d", pid);
-	if (write_file(CG_V2 "/utrace/cgroup.procs", buf) ||
-	    write_file(CG_V2 "/utrace/cgroup.freeze", "1")) {
-		KTAP_DIAG("cgroup2: cannot freeze the group");
-		return;
-	}
-	frozen = file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 1000);
-	KTAP_DIAG("cgroup v2 freezer (for the record): %s", frozen ? "frozen" :
-		  "not frozen after 1 s (it freezes a task in get_signal() only)");
-	write_file(CG_V2 "/utrace/cgroup.freeze", "0");
-	/* Back to the root group, so that the group can go. */
-	write_file(CG_V2 "/cgroup.procs", buf);
-	rmdir(CG_V2 "/utrace");
-}
-
 static void parked_task_freezes(void)
 {
 	int go[2], fd, slot, status = 0, frozen;
@@ -383,7 +358,6 @@ static void parked_task_freezes(void)
 	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
 		utd_msleep(10);
 	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the child never parked at getppid");
-	try_cgroup_v2_freeze(child);
 	snprintf(buf, sizeof(buf), "%d", child);
 	CHECK(write_file(CG_V1 "/utrace/tasks", buf) == 0, "move to the freezer group");
 	CHECK(write_file(CG_V1 "/utrace/freezer.state", "FROZEN") == 0, "freeze: %s",
@@ -404,6 +378,67 @@ static void parked_task_freezes(void)
 	}
 	close(fd);
 	rmdir(CG_V1 "/utrace");
+}
+
+/*
+ * The cgroup v2 freezer: a parked task counts as frozen (helpers.c enters
+ * the frozen state around the park, as ptrace_stop() does), so the group
+ * freezes; resumed by its engine while the group is frozen, the task is
+ * caught by the freezer's trap and stays frozen; thawed, it goes on.
+ */
+static void parked_task_freezes_in_cgroup_v2(void)
+{
+	int go[2], fd, slot, status = 0;
+	pid_t child;
+	char buf[32];
+
+	/* sysfs's /sys/fs/cgroup is read-only: a tmpfs for the mount points. */
+	if (access(CG_V1, F_OK) && access(CG_V2, F_OK))
+		CHECK(mount("none", CG_ROOT, "tmpfs", 0, "mode=755") == 0, "tmpfs on %s: %s",
+		      CG_ROOT, strerror(errno));
+	mkdir(CG_V2, 0755);
+	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
+		CHECK(0, "mount cgroup2: %s", strerror(errno));
+		return;
+	}
+	mkdir(CG_V2 "/utrace", 0755);
+	child = utd_held_child(go, child_getppid);
+	fd = utd_open();
+	{
+		struct utrace_test_attach a = {
+			.pid = child, .kind = UTRACE_TEST_STOP, .events = ENTRY, .id = 1,
+			.nr = SYS_getppid,
+		};
+		slot = utd_attach(fd, a);
+	}
+	utd_release(go);
+	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
+		utd_msleep(10);
+	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the child never parked at getppid");
+	snprintf(buf, sizeof(buf), "%d", child);
+	CHECK(write_file(CG_V2 "/utrace/cgroup.procs", buf) == 0, "move to the group: %s",
+	      strerror(errno));
+	CHECK(write_file(CG_V2 "/utrace/cgroup.freeze", "1") == 0, "freeze: %s",
+	      strerror(errno));
+	CHECK(file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 2000),
+	      "the group is not frozen after 2 s (child state %c): a parked task does not "
+	      "count as frozen", utd_proc_state(child));
+	/* Let the engine go: the freezer keeps the task. */
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	utd_msleep(300);
+	CHECK(waitpid(child, &status, WNOHANG) == 0, "the child ran on in a frozen group");
+	CHECK(file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 2000),
+	      "the group is not frozen again after the resume");
+	CHECK(write_file(CG_V2 "/utrace/cgroup.freeze", "0") == 0, "thaw");
+	if (!utd_wait_exit_within(child, 5000, &status)) {
+		CHECK(0, "the thawed child did not exit (state %c)", utd_proc_state(child));
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	} else {
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	}
+	close(fd);
+	rmdir(CG_V2 "/utrace");
 }
 
 /* ---------------------------------------------------------------------
@@ -499,6 +534,7 @@ KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(inherit_vs_close_during_copy),
 	  KTAP_CASE(stale_report_again_on_new_stop),
 	  KTAP_CASE(parked_task_freezes),
+	  KTAP_CASE(parked_task_freezes_in_cgroup_v2),
 	  KTAP_CASE(barrier_vs_back_to_back_callbacks),
 	  KTAP_CASE(child_without_engines_pays_no_hook),
 	  KTAP_CASE(c_engine_restop_then_sigkill),
