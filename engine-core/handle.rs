@@ -13,6 +13,7 @@
 use super::engine::{Engine, Events};
 use super::policy::{AttachRequest, MatchBy};
 use super::registry::{Attachment, Registry, StopState};
+use super::report::CloneReport;
 use super::task;
 use core::any::TypeId;
 use core::marker::PhantomData;
@@ -95,15 +96,30 @@ impl<'a, E: Engine> Attach<'a, E> {
     /// that is exiting, `EEXIST` for an exclusive conflict, `ENOMEM`.
     pub fn attach_to_task(self, task: &Task) -> Result<EngineHandle<E>> {
         let registry = task::registry_or_create(task)?;
-        self.attach_to_registry(registry)
+        self.attach(registry, false)
+    }
+
+    /// Attaches to the child of `clone`, from the clone report of an engine
+    /// that follows its task to the children it creates. Unlike
+    /// [`Attach::attach_to_task`], not held to the cap of engines per task
+    /// ([`crate::engine_core::policy::MAX_ENGINES`]): engines others put on
+    /// the child before it first ran cannot keep the parent's out.
+    pub fn attach_to_clone_child(self, clone: &CloneReport<'_>) -> Result<EngineHandle<E>> {
+        let registry = task::registry_or_create(clone.child())?;
+        self.attach(registry, true)
     }
 
     /// Attaches to a registry (a task's, or a test's).
     pub(crate) fn attach_to_registry(self, registry: Arc<Registry>) -> Result<EngineHandle<E>> {
+        self.attach(registry, false)
+    }
+
+    fn attach(self, registry: Arc<Registry>, follows_clone: bool) -> Result<EngineHandle<E>> {
         let req = AttachRequest {
             create: true,
             exclusive: self.exclusive.is_some(),
             match_by: self.exclusive.as_ref().map_or(MatchBy::Nothing, |m| m.by()),
+            follows_clone,
         };
         let new = Attachment::new(self.engine, self.events, self.inherit)?;
         let matcher = |a: &Attachment| self.exclusive.as_ref().is_some_and(|m| m.matches(a));
@@ -152,6 +168,7 @@ impl<E: Engine> EngineHandle<E> {
             create: false,
             exclusive: false,
             match_by: m.by(),
+            follows_clone: false,
         };
         let (attachment, _) = registry.attach(req, None, &|a| m.matches(a))?;
         if attachment.type_id != TypeId::of::<E>() {
@@ -194,9 +211,10 @@ impl<E: Engine> EngineHandle<E> {
         self.registry.detach(&self.attachment)
     }
 
-    /// Waits until no callback of this engine is running. Only SIGKILL ends
-    /// the wait early (`ERESTARTSYS`): a module's exit path must not free
-    /// the engine's code then.
+    /// Waits until the callback of this engine that is running, if one is,
+    /// has returned (a later one may have started by then: after a detach
+    /// none does). Only SIGKILL ends the wait early (`ERESTARTSYS`): a
+    /// module's exit path must not free the engine's code then.
     pub fn barrier(&self) -> Result {
         self.registry.barrier(&self.attachment)
     }

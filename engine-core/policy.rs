@@ -186,6 +186,11 @@ pub struct AttachRequest {
     pub exclusive: bool,
     /// How to recognise an existing attachment.
     pub match_by: MatchBy,
+    /// An engine of the parent follows it to a child, in the parent's clone
+    /// report, before the child first runs (inheritance, or an engine's own
+    /// follow attach): not held to [`MAX_ENGINES`], so that engines someone
+    /// else put on the child in the meantime cannot keep it out of them.
+    pub follows_clone: bool,
 }
 
 /// The outcome of an attach request, before anything is changed.
@@ -225,9 +230,11 @@ pub fn decide_attach(req: AttachRequest, found: bool) -> Result<AttachDecision> 
 pub const MAX_ENGINES: usize = 256;
 
 /// Whether a task with `attached` engines may get one more: `ENOSPC` at
-/// [`MAX_ENGINES`] (as inotify answers at its watch limit).
-pub fn check_engine_count(attached: usize) -> Result {
-    if attached >= MAX_ENGINES {
+/// [`MAX_ENGINES`] (as inotify answers at its watch limit), unless the new
+/// one follows its parent to the task in the clone report
+/// ([`AttachRequest::follows_clone`]).
+pub fn check_engine_count(attached: usize, follows_clone: bool) -> Result {
+    if attached >= MAX_ENGINES && !follows_clone {
         Err(ENOSPC)
     } else {
         Ok(())
@@ -486,10 +493,12 @@ mod tests {
 
     #[test]
     fn engine_count_is_capped() {
-        assert_eq!(check_engine_count(0), Ok(()));
-        assert_eq!(check_engine_count(MAX_ENGINES - 1), Ok(()));
-        assert_eq!(check_engine_count(MAX_ENGINES), Err(ENOSPC));
-        assert_eq!(check_engine_count(usize::MAX), Err(ENOSPC));
+        assert_eq!(check_engine_count(0, false), Ok(()));
+        assert_eq!(check_engine_count(MAX_ENGINES - 1, false), Ok(()));
+        assert_eq!(check_engine_count(MAX_ENGINES, false), Err(ENOSPC));
+        assert_eq!(check_engine_count(usize::MAX, false), Err(ENOSPC));
+        // The parent's engines follow it to a child someone else filled.
+        assert_eq!(check_engine_count(MAX_ENGINES, true), Ok(()));
     }
 
     #[test]
@@ -624,6 +633,7 @@ mod tests {
             create,
             exclusive,
             match_by,
+            follows_clone: false,
         }
     }
 

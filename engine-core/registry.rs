@@ -546,6 +546,15 @@ impl Registry {
             Owner::Task(t) => unsafe { task::set_syscall_work(t, work) },
             Owner::Test => inner.test_syscall_work = work,
         }
+        if !work.entry {
+            // No entry report until the hook is on again: an abort mark
+            // left by the last one must not reach the exit report of a
+            // later call (an exit engine attached during it). A task in
+            // its entry report right now may store a mark after this one;
+            // a later call sees it only if an exit engine is attached in
+            // the middle of that call: a narrow window, documented.
+            self.entry_aborted.store(false, Relaxed);
+        }
     }
 
     /// Whether any engine is attached.

@@ -11,9 +11,10 @@
 use super::engine::{Engine, Events};
 use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{
-    ealready, Disposition, Phase, Resume, SignalAction, SignalClass, SyscallWork, MAX_ENGINES,
+    ealready, AttachRequest, Disposition, MatchBy, Phase, Resume, SignalAction, SignalClass,
+    SyscallWork, MAX_ENGINES,
 };
-use super::registry::{Registry, StopState};
+use super::registry::{Attachment, Registry, StopState};
 use super::report::{
     AfterTracer, Arg, CloneReport, DeathReport, ExitReport, PtraceSignal, PtraceStops,
     SignalReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS,
@@ -739,6 +740,21 @@ mod suite {
         }
         let p = probe(999, &log, pass_entry, pass_exit)?;
         assert!(matches!(attach(&reg, p, Events::SYSCALL), Err(e) if e == ENOSPC));
+        // A parent's engine following it in the clone report is not held
+        // to the cap: engines others attached first cannot keep it out.
+        let follower = Attachment::new(
+            probe(998, &log, pass_entry, pass_exit)?,
+            Events::NONE,
+            false,
+        )?;
+        let req = AttachRequest {
+            create: true,
+            exclusive: false,
+            match_by: MatchBy::Nothing,
+            follows_clone: true,
+        };
+        let (follower, _) = reg.attach(req, Some(follower), &|_| false)?;
+        reg.detach(&follower)?;
         // Nothing changed: every engine still reports, the refused one not.
         syscall(&reg, 0, 0);
         assert_eq!(ids(&log, b'n')?.len(), MAX_ENGINES);
@@ -906,6 +922,42 @@ mod suite {
         leave(&reg, &mut tracer, &mut regs);
         let s = seen(&log)?;
         assert_eq!(&s[..], &[(1, b'n', 1), (2, b'x', 5), (2, b'a', 0)]);
+        h2.detach()?;
+        Ok(())
+    }
+
+    // Review of 6468a83, finding 4: an exit engine attached between the
+    // entry and the exit of a call an entry-only engine aborted sees it
+    // aborted.
+    #[test]
+    fn abort_seen_by_an_exit_engine_attached_in_mid_call() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let aborter = probe(
+            1,
+            &log,
+            |_, c| {
+                c.abort(-2);
+                Resume::Resume
+            },
+            pass_exit,
+        )?;
+        let _h1 = attach(&reg, aborter, Events::SYSCALL_ENTRY)?;
+        let mut tracer = untraced();
+        let (d, mut regs) = enter(&reg, &mut tracer, 1);
+        assert_eq!(d, Disposition::Abort(-2));
+        let watcher = probe(2, &log, pass_entry, |p, c| {
+            let _ = p
+                .log
+                .lock()
+                .push((p.id, b'a', i64::from(c.was_aborted())), GFP_KERNEL);
+            Resume::Resume
+        })?;
+        let h2 = attach(&reg, watcher, Events::SYSCALL_EXIT)?;
+        regs.ret = -2;
+        leave(&reg, &mut tracer, &mut regs);
+        let s = seen(&log)?;
+        assert_eq!(&s[..], &[(1, b'n', 1), (2, b'x', -2), (2, b'a', 1)]);
         h2.detach()?;
         Ok(())
     }

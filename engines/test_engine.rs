@@ -186,9 +186,16 @@ impl Action {
 /// The longest [`Action::Dwell`], in microseconds.
 pub(crate) const MAX_DWELL_US: u32 = 100_000;
 
-/// Sleeps `us` microseconds in a callback ([`Action::Dwell`]).
+/// Sleeps `us` microseconds in a callback ([`Action::Dwell`]), in steps
+/// of at most 1 ms, and no longer once a signal is pending: a dwelling task
+/// can still be killed.
 fn dwell(us: u32) {
-    kernel::time::delay::fsleep(kernel::time::Delta::from_micros(i64::from(us)));
+    let mut left = i64::from(us);
+    while left > 0 && !kernel::current!().signal_pending() {
+        let step = left.min(1000);
+        kernel::time::delay::fsleep(kernel::time::Delta::from_micros(step));
+        left -= step;
+    }
 }
 
 /// A logging, optionally rewriting, engine.

@@ -50,7 +50,10 @@ impl Registry {
                 AttachDecision::Create => {}
             }
             let new = new.as_ref().ok_or(EINVAL)?;
-            check_engine_count(cur.as_deref().map_or(0, EngineList::live))?;
+            check_engine_count(
+                cur.as_deref().map_or(0, EngineList::live),
+                req.follows_clone,
+            )?;
             let list = EngineList::rebuild(cur.as_deref(), Some(new))?;
             let mut inner = self.inner.lock();
             // Another writer changed the list since we looked (so the
@@ -247,6 +250,7 @@ impl Registry {
                 create: true,
                 exclusive: false,
                 match_by: MatchBy::Nothing,
+                follows_clone: true,
             },
             Some(att.for_child()?),
             &|_| false,

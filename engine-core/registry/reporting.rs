@@ -138,17 +138,11 @@ impl Registry {
             // lose the exit asked for); the exit report turns it off.
             self.set_exit_once(true);
         }
-        // Only a call whose exit is to be reported keeps the mark: one
-        // whose exit takes the plain path would leave it to a later call,
-        // which an exit engine attached in mid-call would see as aborted.
-        // (An exit engine detached between this entry and its exit, then
-        // another attached in mid-call of a later one without an entry
-        // report, still sees it: a narrow window, documented.)
-        let reported = requested || self.wants_side(Events::SYSCALL_EXIT);
-        self.entry_aborted.store(
-            reported && matches!(disposition, Disposition::Abort(_)),
-            Relaxed,
-        );
+        // The mark outlives this call only if the exit takes the plain path
+        // (no engine wants exits); the next entry report overwrites it, and
+        // when the entry hook goes off, `publish_summary` clears it.
+        self.entry_aborted
+            .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
         disposition
     }
 

@@ -246,7 +246,7 @@ impl Engine for StraceEngine {
         .and_then(|engine| {
             Attach::new(engine)
                 .events(STRACE_EVENTS)
-                .attach_to_task(child)
+                .attach_to_clone_child(clone)
         })
         .and_then(|handle| session.add(Slot::Strace(handle)));
         if let Err(e) = attached {

@@ -162,7 +162,7 @@ impl Engine for VmEngine {
         .and_then(|engine| {
             Attach::new(engine)
                 .events(Self::EVENTS)
-                .attach_to_task(clone.child())
+                .attach_to_clone_child(clone)
         })
         .and_then(|handle| session.add(Slot::Vm(handle)));
         if let Err(e) = attached {

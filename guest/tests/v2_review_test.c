@@ -51,6 +51,16 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A quiet test engine (logs syscall 511, never made) on @pid; -1 on error. */
+static int attach_id(int fd, pid_t pid, unsigned int id)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = UTRACE_TEST_RECORD, .id = id, .nr = 511,
+	};
+
+	return ioctl(fd, UTRACE_TEST_ATTACH, &a);
+}
+
 /* How many quiesce records the log of @fd holds (and removes them). */
 static int quiesce_records(int fd)
 {
@@ -530,6 +540,86 @@ static void child_without_engines_pays_no_hook(void)
 	close(fd);
 }
 
+/* ---------------------------------------------------------------------
+ * Review of the engine cap: a child's pid can be attached to from the
+ * moment it exists, before its parent's clone report gives it the
+ * parent's engines.  Someone who filled its 256 places in that window
+ * kept an inherited engine (or a VM engine following the parent) out:
+ * the child ran without it.  Engines following their task in the clone
+ * report are not held to the cap.  The window is held open with
+ * UTRACE_TEST_INHERIT_DELAY; a filler process fills the child's places.
+ */
+static int fill_pid_range(pid_t first, int *fds, double until)
+{
+	pid_t target = 0;
+	int n = 1;
+
+	/* The child is one of the next pids (a kernel thread may take one). */
+	while (!target && now() < until)
+		for (pid_t p = first; p < first + 3 && !target; p++)
+			if (attach_id(fds[0], p, 1000) >= 0)
+				target = p;
+	if (!target)
+		return 0;
+	while (n < 256 && attach_id(fds[n / 64], target, 1000 + n) >= 0)
+		n++;
+	return n;
+}
+
+static void inherited_engine_beats_a_filled_child(void)
+{
+	static struct utrace_test_record r[64];
+	int fd = utd_open(), sync[2], status = 0, getppids = 0;
+	pid_t filler, child;
+	long last = 0;
+
+	{
+		struct utrace_test_attach a = {
+			.pid = 0, .kind = UTRACE_TEST_RECORD, .id = 1, .nr = SYS_getppid,
+			.events = ENTRY, .flags = UTRACE_TEST_INHERIT,
+		};
+		utd_attach(fd, a);
+	}
+	CHECK(pipe(sync) == 0, "pipe");
+	filler = fork();
+	if (filler == 0) {
+		int fds[4];
+
+		for (int i = 0; i < 4; i++)
+			fds[i] = open("/dev/utrace-test", O_RDWR);
+		if (read(sync[0], &last, sizeof(last)) != sizeof(last))
+			_exit(100);
+		/* Exit 0: the child's 256 places were filled; 1: not. */
+		if (fill_pid_range((pid_t)last + 1, fds, now() + 2) != 256)
+			_exit(1);
+		utd_msleep(1500);	/* keep them until the child is gone */
+		_exit(0);
+	}
+	{
+		/* The last pid handed out: a throwaway child's (pids go up). */
+		pid_t t = fork();
+
+		if (t == 0)
+			_exit(0);
+		waitpid(t, NULL, 0);
+		last = t;
+	}
+	CHECK(ioctl(fd, UTRACE_TEST_INHERIT_DELAY, 800) == 0, "arm: %s", strerror(errno));
+	CHECK(write(sync[1], &last, sizeof(last)) == sizeof(last), "sync");
+	child = fork();
+	if (child == 0) {
+		syscall(SYS_getppid);
+		_exit(0);
+	}
+	CHECK(utd_wait_exit_within(child, 5000, &status) == 1, "the child did not exit");
+	CHECK(utd_wait_exit_within(filler, 5000, &status) == 1 && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "the filler did not fill the child (status %#x)", status);
+	for (int n = utd_read(fd, r, 64), i = 0; i < n; i++)
+		getppids += r[i].nr == SYS_getppid;
+	CHECK(getppids >= 1, "the child of a filled pid ran without the inherited engine");
+	close(fd);
+}
+
 KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(inherit_vs_close_during_copy),
 	  KTAP_CASE(stale_report_again_on_new_stop),
@@ -537,5 +627,6 @@ KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(parked_task_freezes_in_cgroup_v2),
 	  KTAP_CASE(barrier_vs_back_to_back_callbacks),
 	  KTAP_CASE(child_without_engines_pays_no_hook),
+	  KTAP_CASE(inherited_engine_beats_a_filled_child),
 	  KTAP_CASE(c_engine_restop_then_sigkill),
 	  KTAP_CASE(c_engine_rereport_then_sigkill))
