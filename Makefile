@@ -7,6 +7,8 @@
 #                 guest programs, boot under QEMU, run KUnit + guest tests
 #   make setup    only the installation step (root, idempotent)
 #   make kernel   only the test kernel (incremental)
+#   make kernel-prod  only the production kernel: it builds what the
+#                 debug kernel leaves out (the registry's size assertion)
 #   make bench    the benchmark, on the production kernel (no debug
 #                 options), and the A/B of cheap syscalls against the
 #                 stock kernel: AB_PAIRS=N alternating boots (default 3)
@@ -117,6 +119,10 @@ setup:
 
 kernel:
 	$(call locked,_kernel)
+
+.PHONY: kernel-prod
+kernel-prod:
+	$(call locked,_kernel-prod)
 
 _kernel: setup
 	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) test
