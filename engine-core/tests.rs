@@ -99,6 +99,29 @@ fn pass_exit(_: &Probe, _: &mut SyscallExit<'_>) -> Resume {
     Resume::Resume
 }
 
+/// Asks for the exit report of calls whose first argument is 1.
+fn exit_wanted_for_arg0_1(_: &Probe, c: &mut SyscallEntry<'_>) -> Resume {
+    if c.arg(Arg::A0) == 1 {
+        c.report_exit();
+    }
+    Resume::Resume
+}
+
+/// Aborts every call with -ENOENT.
+fn abort_enoent(_: &Probe, c: &mut SyscallEntry<'_>) -> Resume {
+    c.abort(-2);
+    Resume::Resume
+}
+
+/// Logs `(id, 'a', 1 if the call was aborted at entry)`.
+fn log_was_aborted(p: &Probe, c: &mut SyscallExit<'_>) -> Resume {
+    let _ = p
+        .log
+        .lock()
+        .push((p.id, b'a', i64::from(c.was_aborted())), GFP_KERNEL);
+    Resume::Resume
+}
+
 impl Engine for Probe {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let _ = self
@@ -823,17 +846,7 @@ mod suite {
         let reg = Registry::for_test()?;
         let log = new_log()?;
         // Entry-only engine that asks for the exit of calls with arg0 == 1.
-        let p = probe(
-            1,
-            &log,
-            |_, c| {
-                if c.arg(Arg::A0) == 1 {
-                    c.report_exit();
-                }
-                Resume::Resume
-            },
-            pass_exit,
-        )?;
+        let p = probe(1, &log, exit_wanted_for_arg0_1, pass_exit)?;
         let h = attach(&reg, p, Events::SYSCALL_ENTRY)?;
         syscall(&reg, 0, 5);
         syscall(&reg, 1, 6);
@@ -855,17 +868,7 @@ mod suite {
     fn exit_request_survives_a_detach_in_mid_call() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let asker = probe(
-            1,
-            &log,
-            |_, c| {
-                if c.arg(Arg::A0) == 1 {
-                    c.report_exit();
-                }
-                Resume::Resume
-            },
-            pass_exit,
-        )?;
+        let asker = probe(1, &log, exit_wanted_for_arg0_1, pass_exit)?;
         let _h1 = attach(&reg, asker, Events::SYSCALL_ENTRY)?;
         let h2 = attach(
             &reg,
@@ -893,15 +896,7 @@ mod suite {
     fn abort_not_seen_by_a_later_call() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let aborter = probe(
-            1,
-            &log,
-            |_, c| {
-                c.abort(-2);
-                Resume::Resume
-            },
-            pass_exit,
-        )?;
+        let aborter = probe(1, &log, abort_enoent, pass_exit)?;
         let h1 = attach(&reg, aborter, Events::SYSCALL_ENTRY)?;
         let (d, _) = syscall(&reg, 1, 0);
         assert_eq!(d, Disposition::Abort(-2));
@@ -910,13 +905,7 @@ mod suite {
         let mut tracer = untraced();
         let (d, mut regs) = enter(&reg, &mut tracer, 2);
         assert_eq!(d, Disposition::Run);
-        let watcher = probe(2, &log, pass_entry, |p, c| {
-            let _ = p
-                .log
-                .lock()
-                .push((p.id, b'a', i64::from(c.was_aborted())), GFP_KERNEL);
-            Resume::Resume
-        })?;
+        let watcher = probe(2, &log, pass_entry, log_was_aborted)?;
         let h2 = attach(&reg, watcher, Events::SYSCALL_EXIT)?;
         regs.ret = 5;
         leave(&reg, &mut tracer, &mut regs);
@@ -933,26 +922,12 @@ mod suite {
     fn abort_seen_by_an_exit_engine_attached_in_mid_call() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let aborter = probe(
-            1,
-            &log,
-            |_, c| {
-                c.abort(-2);
-                Resume::Resume
-            },
-            pass_exit,
-        )?;
+        let aborter = probe(1, &log, abort_enoent, pass_exit)?;
         let _h1 = attach(&reg, aborter, Events::SYSCALL_ENTRY)?;
         let mut tracer = untraced();
         let (d, mut regs) = enter(&reg, &mut tracer, 1);
         assert_eq!(d, Disposition::Abort(-2));
-        let watcher = probe(2, &log, pass_entry, |p, c| {
-            let _ = p
-                .log
-                .lock()
-                .push((p.id, b'a', i64::from(c.was_aborted())), GFP_KERNEL);
-            Resume::Resume
-        })?;
+        let watcher = probe(2, &log, pass_entry, log_was_aborted)?;
         let h2 = attach(&reg, watcher, Events::SYSCALL_EXIT)?;
         regs.ret = -2;
         leave(&reg, &mut tracer, &mut regs);

@@ -340,9 +340,31 @@ static void child_getppid(void)
 	_exit(0);
 }
 
+/*
+ * A child parked by a UTRACE_TEST_STOP engine (slot *@slot of the new file
+ * *@fd) at its getppid(), which it exits 0 after.
+ */
+static pid_t parked_child(int *fd, int *slot)
+{
+	int go[2];
+	pid_t child = utd_held_child(go, child_getppid);
+	struct utrace_test_attach a = {
+		.pid = child, .kind = UTRACE_TEST_STOP, .events = ENTRY, .id = 1,
+		.nr = SYS_getppid,
+	};
+
+	*fd = utd_open();
+	*slot = utd_attach(*fd, a);
+	utd_release(go);
+	for (int i = 0; i < 500 && ioctl(*fd, UTRACE_TEST_STOPPED, *slot) != 1; i++)
+		utd_msleep(10);
+	CHECK(ioctl(*fd, UTRACE_TEST_STOPPED, *slot) == 1, "the child never parked at getppid");
+	return child;
+}
+
 static void parked_task_freezes(void)
 {
-	int go[2], fd, slot, status = 0, frozen;
+	int fd, slot, status = 0, frozen;
 	pid_t child;
 	char buf[32];
 
@@ -355,19 +377,7 @@ static void parked_task_freezes(void)
 		      "mount the v1 freezer: %s (CONFIG_CGROUP_FREEZER?)", strerror(errno));
 	}
 	mkdir(CG_V1 "/utrace", 0755);
-	child = utd_held_child(go, child_getppid);
-	fd = utd_open();
-	{
-		struct utrace_test_attach a = {
-			.pid = child, .kind = UTRACE_TEST_STOP, .events = ENTRY, .id = 1,
-			.nr = SYS_getppid,
-		};
-		slot = utd_attach(fd, a);
-	}
-	utd_release(go);
-	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
-		utd_msleep(10);
-	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the child never parked at getppid");
+	child = parked_child(&fd, &slot);
 	snprintf(buf, sizeof(buf), "%d", child);
 	CHECK(write_file(CG_V1 "/utrace/tasks", buf) == 0, "move to the freezer group");
 	CHECK(write_file(CG_V1 "/utrace/freezer.state", "FROZEN") == 0, "freeze: %s",
@@ -398,7 +408,7 @@ static void parked_task_freezes(void)
  */
 static void parked_task_freezes_in_cgroup_v2(void)
 {
-	int go[2], fd, slot, status = 0;
+	int fd, slot, status = 0;
 	pid_t child;
 	char buf[32];
 
@@ -412,19 +422,7 @@ static void parked_task_freezes_in_cgroup_v2(void)
 		return;
 	}
 	mkdir(CG_V2 "/utrace", 0755);
-	child = utd_held_child(go, child_getppid);
-	fd = utd_open();
-	{
-		struct utrace_test_attach a = {
-			.pid = child, .kind = UTRACE_TEST_STOP, .events = ENTRY, .id = 1,
-			.nr = SYS_getppid,
-		};
-		slot = utd_attach(fd, a);
-	}
-	utd_release(go);
-	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_STOPPED, slot) != 1; i++)
-		utd_msleep(10);
-	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the child never parked at getppid");
+	child = parked_child(&fd, &slot);
 	snprintf(buf, sizeof(buf), "%d", child);
 	CHECK(write_file(CG_V2 "/utrace/cgroup.procs", buf) == 0, "move to the group: %s",
 	      strerror(errno));
