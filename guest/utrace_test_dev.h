@@ -107,6 +107,15 @@ static inline int utd_release_and_wait(int go[2], pid_t pid)
 	return status;
 }
 
+/* Seconds on the monotonic clock. */
+static inline double utd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* Sleeps @ms milliseconds. */
 static inline void utd_msleep(int ms)
 {

@@ -29,14 +29,6 @@
 
 #define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void pin_to(int cpu)
 {
 	cpu_set_t set;
@@ -205,11 +197,11 @@ static void thread_exit_vs_signal_sender(void)
 	struct d1_sender s = { 0 };
 	struct d1_attacher at[D1_ATTACHERS];
 	int kmsg = kmsg_open(), iters = 0, hit = 0;
-	double start = now(), attach_time = 0;
+	double start = utd_now(), attach_time = 0;
 
 	signal(SIGURG, SIG_IGN);
 	CHECK(pthread_create(&s.thread, NULL, d1_sender_fn, &s) == 0, "sender");
-	while (now() - start < D1_SECONDS && !hit && !ktap_case_failed) {
+	while (utd_now() - start < D1_SECONDS && !hit && !ktap_case_failed) {
 		struct d1_victim v = { 0 };
 		struct utrace_test_attach last = {
 			.kind = UTRACE_TEST_RECORD, .events = UTRACE_TEST_EVENT_SIGNAL,
@@ -222,7 +214,7 @@ static void thread_exit_vs_signal_sender(void)
 		CHECK(pthread_create(&v.thread, NULL, d1_victim_fn, &v) == 0, "victim");
 		while (!atomic_load(&v.tid))
 			;
-		t0 = now();
+		t0 = utd_now();
 		for (int i = 0; i < D1_ATTACHERS; i++) {
 			at[i] = (struct d1_attacher){ .tid = v.tid, .fd = utd_open(),
 						      .id0 = i * D1_PER };
@@ -235,7 +227,7 @@ static void thread_exit_vs_signal_sender(void)
 		/* Last in attach order: the strace-like one, wanting signals. */
 		last.pid = v.tid;
 		utd_attach(lastfd, last);
-		attach_time += now() - t0;
+		attach_time += utd_now() - t0;
 		atomic_store(&s.done, 0);
 		sent0 = atomic_load(&s.sent);
 		atomic_store(&s.target, atomic_load(&v.tid));
@@ -602,9 +594,9 @@ static void module_unload_during_death_report(void)
 	before = sample_hits();
 	CHECK(before == 0, "the module counted %d before the first death callback "
 	      "returned", before);
-	t0 = now();
+	t0 = utd_now();
 	err = sample_unload();	/* sample_exit(): detach, barrier, put */
-	took = now() - t0;
+	took = utd_now() - t0;
 	CHECK(err == 0, "unloading the module during the death report: %s", strerror(err));
 	CHECK(took * 1000 < D2_DELAY_MS,
 	      "the unload took %.2f s, longer than the first death callback (%.2f s): it "
@@ -839,8 +831,8 @@ static void *d3_preempt_fn(void *arg)
 		nanosleep(&ts, NULL);
 	}
 	atomic_store(&d->preempting, 1);
-	t0 = now();
-	while (!atomic_load(&d->release) && now() - t0 < 0.5)
+	t0 = utd_now();
+	while (!atomic_load(&d->release) && utd_now() - t0 < 0.5)
 		;
 	return NULL;
 }
@@ -848,11 +840,11 @@ static void *d3_preempt_fn(void *arg)
 static void stop_vs_kill_reap_free(void)
 {
 	int kmsg = kmsg_open(), tries = 0, hit = 0;
-	double start = now();
+	double start = utd_now();
 
 	srand(12345);
 	pin_to(1);
-	while (now() - start < D3_SECONDS && !hit && !ktap_case_failed) {
+	while (utd_now() - start < D3_SECONDS && !hit && !ktap_case_failed) {
 		struct d3 d = { .fd = utd_open() };
 		pthread_t caller, fifo;
 		void *fifo_ret = NULL;

@@ -43,14 +43,6 @@
 
 #define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A quiet test engine (logs syscall 511, never made) on @pid; -1 on error. */
 static int attach_id(int fd, pid_t pid, unsigned int id)
 {
@@ -130,9 +122,9 @@ static void inherit_vs_close_during_copy(void)
 	}
 	CHECK(delayed > delayed0, "the parent's fork never reached the inheritance delay");
 	/* Detach + barrier while the copy is held open. */
-	t0 = now();
+	t0 = utd_now();
 	close(fd);
-	closing = now() - t0;
+	closing = utd_now() - t0;
 	KTAP_DIAG("close() returned after %.0f ms of the copy's %d ms delay",
 		  closing * 1000, INHERIT_DELAY_MS);
 	if (!utd_wait_exit_within(parent, 5000, &status)) {
@@ -341,6 +333,31 @@ static void child_getppid(void)
 }
 
 /*
+ * sysfs's /sys/fs/cgroup is read-only: a tmpfs for the mount points, once
+ * (the freezer cases share it).
+ */
+static void mount_cgroup_root(void)
+{
+	if (access(CG_V1, F_OK) && access(CG_V2, F_OK))
+		CHECK(mount("none", CG_ROOT, "tmpfs", 0, "mode=755") == 0, "tmpfs on %s: %s",
+		      CG_ROOT, strerror(errno));
+}
+
+/* @child (@how: "resumed", "thawed") exits 0 within 5 s; else it is killed. */
+static void expect_exit_0(pid_t child, const char *how)
+{
+	int status = 0;
+
+	if (!utd_wait_exit_within(child, 5000, &status)) {
+		CHECK(0, "the %s child did not exit (state %c)", how, utd_proc_state(child));
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	} else {
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	}
+}
+
+/*
  * A child parked by a UTRACE_TEST_STOP engine (slot *@slot of the new file
  * *@fd) at its getppid(), which it exits 0 after.
  */
@@ -364,14 +381,12 @@ static pid_t parked_child(int *fd, int *slot)
 
 static void parked_task_freezes(void)
 {
-	int fd, slot, status = 0, frozen;
+	int fd, slot, frozen;
 	pid_t child;
 	char buf[32];
 
-	/* sysfs's /sys/fs/cgroup is read-only: a tmpfs for the mount points. */
 	if (access(CG_V1, F_OK)) {
-		CHECK(mount("none", CG_ROOT, "tmpfs", 0, "mode=755") == 0, "tmpfs on %s: %s",
-		      CG_ROOT, strerror(errno));
+		mount_cgroup_root();
 		mkdir(CG_V1, 0755);
 		CHECK(mount("none", CG_V1, "cgroup", 0, "freezer") == 0,
 		      "mount the v1 freezer: %s (CONFIG_CGROUP_FREEZER?)", strerror(errno));
@@ -389,13 +404,7 @@ static void parked_task_freezes(void)
 	CHECK(file_has_within(CG_V1 "/utrace/freezer.state", "THAWED", 2000), "not thawed");
 	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the thawed child left its stop");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
-	if (!utd_wait_exit_within(child, 5000, &status)) {
-		CHECK(0, "the resumed child did not exit (state %c)", utd_proc_state(child));
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-	} else {
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
-	}
+	expect_exit_0(child, "resumed");
 	close(fd);
 	rmdir(CG_V1 "/utrace");
 }
@@ -412,10 +421,7 @@ static void parked_task_freezes_in_cgroup_v2(void)
 	pid_t child;
 	char buf[32];
 
-	/* sysfs's /sys/fs/cgroup is read-only: a tmpfs for the mount points. */
-	if (access(CG_V1, F_OK) && access(CG_V2, F_OK))
-		CHECK(mount("none", CG_ROOT, "tmpfs", 0, "mode=755") == 0, "tmpfs on %s: %s",
-		      CG_ROOT, strerror(errno));
+	mount_cgroup_root();
 	mkdir(CG_V2, 0755);
 	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
 		CHECK(0, "mount cgroup2: %s", strerror(errno));
@@ -438,13 +444,7 @@ static void parked_task_freezes_in_cgroup_v2(void)
 	CHECK(file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 2000),
 	      "the group is not frozen again after the resume");
 	CHECK(write_file(CG_V2 "/utrace/cgroup.freeze", "0") == 0, "thaw");
-	if (!utd_wait_exit_within(child, 5000, &status)) {
-		CHECK(0, "the thawed child did not exit (state %c)", utd_proc_state(child));
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-	} else {
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
-	}
+	expect_exit_0(child, "thawed");
 	close(fd);
 	rmdir(CG_V2 "/utrace");
 }
@@ -460,9 +460,9 @@ static void parked_task_freezes_in_cgroup_v2(void)
  */
 static void loop_getppid(void)
 {
-	double end = now() + 8;
+	double end = utd_now() + 8;
 
-	while (now() < end)
+	while (utd_now() < end)
 		syscall(SYS_getppid);
 	_exit(0);
 }
@@ -553,7 +553,7 @@ static int fill_pid_range(pid_t first, int *fds, double until)
 	int n = 1;
 
 	/* The child is one of the next pids (a kernel thread may take one). */
-	while (!target && now() < until)
+	while (!target && utd_now() < until)
 		for (pid_t p = first; p < first + 3 && !target; p++)
 			if (attach_id(fds[0], p, 1000) >= 0)
 				target = p;
@@ -588,7 +588,7 @@ static void inherited_engine_beats_a_filled_child(void)
 		if (read(sync[0], &last, sizeof(last)) != sizeof(last))
 			_exit(100);
 		/* Exit 0: the child's 256 places were filled; 1: not. */
-		if (fill_pid_range((pid_t)last + 1, fds, now() + 2) != 256)
+		if (fill_pid_range((pid_t)last + 1, fds, utd_now() + 2) != 256)
 			_exit(1);
 		utd_msleep(1500);	/* keep them until the child is gone */
 		_exit(0);
