@@ -89,12 +89,26 @@ impl Registry {
         Some(answer)
     }
 
-    /// Acts on the part of an answer [`Registry::call`] leaves: a detach.
-    pub(super) fn take_answer(&self, att: &Attachment, answer: Resume) {
+    /// Folds `att`'s answer (as [`Registry::call`] returns it) into the
+    /// round's `action`, and acts on the part `call` leaves: a detach.
+    /// Returns the new action.
+    #[inline]
+    pub(super) fn take_answer(
+        &self,
+        att: &Attachment,
+        action: Resume,
+        answer: Option<Resume>,
+    ) -> Resume {
+        let answer = match answer {
+            // The common case: nothing asked.
+            None | Some(Resume::Resume) => return action,
+            Some(answer) => answer,
+        };
         if answer == Resume::Detach {
             // An error can only mean it is detached already.
             let _ = self.detach(att);
         }
+        combine_resume(action, answer)
     }
 
     /// Where ptrace reports among `engines` (the [`syscall_order`] slot).
@@ -194,13 +208,7 @@ impl Registry {
                 att.exit_once.store(true, Relaxed);
                 self.exit_requested.store(true, Relaxed);
             }
-            match answer {
-                None | Some(Resume::Resume) => {}
-                Some(answer) => {
-                    action = combine_resume(action, answer);
-                    self.take_answer(att, answer);
-                }
-            }
+            action = self.take_answer(att, action, answer);
         }
         action
     }
@@ -246,13 +254,8 @@ impl Registry {
             if !once && !att.wants(Events::SYSCALL_EXIT) {
                 continue;
             }
-            match self.call(&scope, att, |e| e.report_syscall_exit(task, &mut call)) {
-                None | Some(Resume::Resume) => {}
-                Some(answer) => {
-                    action = combine_resume(action, answer);
-                    self.take_answer(att, answer);
-                }
-            }
+            let answer = self.call(&scope, att, |e| e.report_syscall_exit(task, &mut call));
+            action = self.take_answer(att, action, answer);
         }
         drop(scope);
         drop(list);
@@ -294,10 +297,8 @@ impl Registry {
             if att.is_detached() || !att.events().intersects(event) {
                 continue;
             }
-            if let Some(answer) = self.call(&scope, att, &mut f) {
-                action = combine_resume(action, answer);
-                self.take_answer(att, answer);
-            }
+            let answer = self.call(&scope, att, &mut f);
+            action = self.take_answer(att, action, answer);
         }
         action
     }
@@ -357,8 +358,7 @@ impl Registry {
                     if sig.is_held() && !held_before {
                         holder = Some(att.clone());
                     }
-                    action = combine_resume(action, answer);
-                    self.take_answer(att, answer);
+                    action = self.take_answer(att, action, Some(answer));
                 }
             }
             drop(scope);
