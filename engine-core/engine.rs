@@ -209,6 +209,20 @@ pub trait Engine: Send + Sync + 'static {
     /// after this, though one may still be finishing on the traced task.
     fn detached(&self) {}
 
+    /// One of the engine's attachments is detached and idle: none of its
+    /// callbacks on that task runs now or will run again. Called once per
+    /// attachment, with no lock held: by the detach if no callback of the
+    /// engine was running then, else by the first [`EngineHandle::barrier`]
+    /// that waited for it (never, if nobody waits: the engine is then only
+    /// freed, when the task has let go of it).
+    ///
+    /// Unlike the engine's drop, this does not wait for the task to pass
+    /// its next report: an engine whose state belongs to a module releases
+    /// it here (the C API's `release`).
+    ///
+    /// [`EngineHandle::barrier`]: super::EngineHandle::barrier
+    fn retired(&self) {}
+
     /// The task has finished a syscall (or had it aborted).
     ///
     /// Called in attach order: the engine attached last sees the result

@@ -15,13 +15,22 @@
 //! allocation or a sleep: callbacks run in the traced task with nothing held
 //! and may sleep.
 //!
-//! - The engine list is an immutable [`EngineList`] in attach order. The
-//!   reporting task takes a reference to the current one under the lock
-//!   (one increment) and walks it with the lock dropped; writers build a new
-//!   list outside the lock, publish it under the lock if the list did not
-//!   change meanwhile (else they build again), and drop the old one after
-//!   unlocking. No RCU: no reader ever dereferences a list it holds no
-//!   reference to, so no grace period is needed and detach does not wait.
+//! - The engine list is an immutable [`EngineList`] in attach order.
+//!   Writers build a new list outside the lock, publish it in
+//!   `Inner::list` under the lock if the list did not change meanwhile
+//!   (else they build again), and drop the old one after unlocking.
+//! - The task reports from its own reference to a list,
+//!   [`Registry::task_list`], which only it touches: no lock, no reference
+//!   count and no atomic operation on the syscall path. A writer that
+//!   publishes a list sets `Inner::task_list_stale`, which shows in
+//!   [`Registry::summary`] (`SUMMARY_LIST_STALE`); the task takes the new
+//!   list under the lock at its next report. So a detached engine stays
+//!   referenced (never called) until then; a detach queues the kick's task
+//!   work so that the task lets go of it on its next way to user mode, and
+//!   the engine is told when it is idle ([`Engine::retired`]) apart from
+//!   when it is freed. No RCU: no reader ever dereferences a list it holds
+//!   no reference to, so no grace period is needed and detach does not
+//!   wait.
 //! - Detach marks the attachment detached under the lock and never fails
 //!   for want of memory: a detached attachment may stay in the list (skipped
 //!   by every report) until the next change rebuilds the list.
@@ -33,10 +42,9 @@
 //!   meanwhile is ignored, and [`Registry::barrier`] waits exactly for the
 //!   callback that was running.
 //!
-//! The syscall path takes the lock once per report (to take the list) and
-//! otherwise reads atomics: `reporting` around each callback, and
-//! `summary`'s attention bit to skip the stop state when nothing is asked
-//! of it. Three kinds of reader cannot take the lock at all:
+//! The syscall path takes no lock: it reads `summary` once (the side's
+//! events, a stale list, the attention bit that makes it look at the stop
+//! state), and exchanges `reporting` around each callback. Three kinds of reader cannot take the lock at all:
 //! - signal senders, under the target's siglock, maybe in interrupt
 //!   context: they read [`Registry::summary`] (see there);
 //! - `__ptrace_link()`, under `tasklist_lock`, which softirq readers take:
@@ -63,6 +71,7 @@ use super::engine::{Engine, Events};
 use super::policy::{syscall_work, Phase, SyscallWork};
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
+use core::cell::UnsafeCell;
 use core::ptr;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -92,6 +101,8 @@ pub(crate) struct Attachment {
     /// The engine asked for the exit report of the current syscall. Only
     /// the task itself touches it.
     exit_once: AtomicFlag,
+    /// [`Engine::retired`] was called (set once, by whoever calls it).
+    retired: AtomicFlag,
     /// When it was attached, in its registry's attach sequence (set once,
     /// under `inner`, before the attachment is published).
     seq: Atomic<u64>,
@@ -130,6 +141,7 @@ impl Attachment {
                 detached: AtomicFlag::new(false),
                 stopping: AtomicFlag::new(false),
                 exit_once: AtomicFlag::new(false),
+                retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
                 inherit,
             },
@@ -219,6 +231,69 @@ impl EngineList {
     }
 }
 
+/// The task's own reference to an engine list ([`Registry::task_list`]).
+///
+/// # Invariants
+///
+/// Only the registry's owner task, while it runs (its report paths, which
+/// run in it; for a test registry, the one KUnit thread playing the task),
+/// touches the cell, and only through [`TaskList::take`] and
+/// [`TaskList::put`], each one move that leaves no borrow behind: a report
+/// nested in another (a quiesce report in a stop) finds the cell empty or
+/// full, never borrowed. The task's last access is in its death report;
+/// after that only the registry's drop touches it.
+struct TaskList(UnsafeCell<Option<Arc<EngineList>>>);
+
+impl TaskList {
+    /// Moves the list out, leaving the cell empty. `owner` is the caller's
+    /// proof that it is the owner task ([`Registry::is_owner`]).
+    #[inline]
+    fn take(&self, owner: bool) -> Option<Arc<EngineList>> {
+        if !owner {
+            return None;
+        }
+        // SAFETY: only the owner task gets here (`owner`), and it never
+        // holds a borrow of the cell (type invariant).
+        unsafe { (*self.0.get()).take() }
+    }
+
+    /// Puts `list` back if the cell is empty (else a nested report put a
+    /// newer one there: `list` is dropped).
+    #[inline]
+    fn put(&self, owner: bool, list: Option<Arc<EngineList>>) {
+        if !owner {
+            return;
+        }
+        // SAFETY: as in `take`.
+        let cell = unsafe { &mut *self.0.get() };
+        if cell.is_none() {
+            *cell = list;
+        }
+    }
+}
+
+/// The engines of one report of the task, from [`Registry::reporters`]:
+/// the task's own list, put back when the report is over.
+pub(super) struct Reporters<'a> {
+    registry: &'a Registry,
+    task: &'a Task,
+    list: Option<Arc<EngineList>>,
+}
+
+impl Reporters<'_> {
+    /// The attachments, in attach order (none if there is no list).
+    pub(super) fn engines(&self) -> &[Arc<Attachment>] {
+        EngineList::engines_of(self.list.as_deref())
+    }
+}
+
+impl Drop for Reporters<'_> {
+    fn drop(&mut self) {
+        let owner = self.registry.is_owner(self.task);
+        self.registry.task_list.put(owner, self.list.take());
+    }
+}
+
 /// Whether two optional lists are the same list (or both none).
 fn same_list(a: &Option<Arc<EngineList>>, b: &Option<Arc<EngineList>>) -> bool {
     match (a, b) {
@@ -283,6 +358,13 @@ struct Inner {
     /// (set and cleared by the task, under the lock, so that the exit hook
     /// is turned on for it: see [`Registry::publish_summary`]).
     exit_once: bool,
+    /// `list` changed since the task last took it into
+    /// [`Registry::task_list`] (shown as `SUMMARY_LIST_STALE`).
+    task_list_stale: bool,
+    /// The task may hold a list in [`Registry::task_list`] (set when it
+    /// takes one, cleared at its death): a detach then queues the kick's
+    /// task work, so that the task lets go of the detached engine soon.
+    task_holds_list: bool,
     /// A test registry's syscall work flags (see [`Owner::Test`]).
     test_syscall_work: SyscallWork,
 }
@@ -319,6 +401,9 @@ enum Settled {
     Again,
 }
 
+/// [`Registry::summary`] bit: `Inner::list` changed since the task took
+/// its own reference ([`Registry::task_list`]): it takes the new one.
+const SUMMARY_LIST_STALE: u32 = 1 << 28;
 /// [`Registry::summary`] bit: the task must look at its stop state after
 /// a report: an engine holds it stopped, asked for a report again, or a
 /// quiesce report is asked for. Without it the report path skips the lock.
@@ -380,11 +465,14 @@ pub(crate) struct Registry {
     /// is free.
     #[pin]
     kick_work: Opaque<bindings::callback_head>,
+    /// The list the task reports from (module documentation).
+    task_list: TaskList,
 }
 
 // SAFETY: `wait` and `kick_work` are only used through the kernel's
-// thread-safe wait-queue and task_work APIs; every other field is a lock,
-// an atomic, or `owner`, whose `TaskPtr` is `Send` and `Sync`.
+// thread-safe wait-queue and task_work APIs; `task_list` is only touched by
+// one task (its type invariant); every other field is a lock, an atomic, or
+// `owner`, whose `TaskPtr` is `Send` and `Sync`.
 unsafe impl Send for Registry {}
 // SAFETY: as above.
 unsafe impl Sync for Registry {}
@@ -415,6 +503,8 @@ impl Registry {
                     in_kick: false,
                     callbacks_ended: 0,
                     exit_once: false,
+                    task_list_stale: false,
+                    task_holds_list: false,
                     test_syscall_work: SyscallWork::default(),
                 },
                 "utrace::Registry::inner"
@@ -428,6 +518,7 @@ impl Registry {
             reporter: Atomic::new(0),
             wait <- task::new_wait_queue(),
             kick_work: Opaque::uninit(),
+            task_list: TaskList(UnsafeCell::new(None)),
         }? Error)
     }
 
@@ -454,9 +545,76 @@ impl Registry {
         }
     }
 
-    /// The current list, with a reference of our own.
+    /// The current list, with a reference of our own (for writers and the
+    /// death report; the task's reports use [`Registry::reporters`]).
     fn list(&self) -> Option<Arc<EngineList>> {
         self.inner.lock().list.clone()
+    }
+
+    /// Publishes `list` as the registry's list; returns the old one, to be
+    /// dropped with the lock released.
+    fn replace_list_locked(
+        &self,
+        inner: &mut Inner,
+        list: Option<Arc<EngineList>>,
+    ) -> Option<Arc<EngineList>> {
+        inner.task_list_stale = true;
+        core::mem::replace(&mut inner.list, list)
+    }
+
+    /// The engines for a report of the task, `task`, which must be the
+    /// current task and the registry's owner: its own list, taken anew
+    /// under the lock only if a writer changed the list since it last took
+    /// it. `summary` is the caller's load of [`Registry::summary`].
+    pub(super) fn reporters<'a>(&'a self, task: &'a Task, summary: u32) -> Reporters<'a> {
+        let list = self.task_list.take(self.is_owner(task));
+        let list = if list.is_none() || summary & SUMMARY_LIST_STALE != 0 {
+            self.take_new_list(list)
+        } else {
+            list
+        };
+        Reporters {
+            registry: self,
+            task,
+            list,
+        }
+    }
+
+    /// The task takes the registry's current list, and lets go of `old`.
+    #[cold]
+    fn take_new_list(&self, old: Option<Arc<EngineList>>) -> Option<Arc<EngineList>> {
+        let list = {
+            let mut inner = self.inner.lock();
+            if inner.phase == Phase::Dead {
+                // Dead: it lets go of every list (`report_death`).
+                None
+            } else {
+                inner.task_list_stale = false;
+                inner.task_holds_list |= inner.list.is_some();
+                self.refresh_attention(&inner);
+                inner.list.clone()
+            }
+        };
+        // With the lock released: this may drop the last reference to a
+        // detached engine.
+        drop(old);
+        list
+    }
+
+    /// The task lets go of its list (at its death).
+    fn drop_task_list(&self, task: &Task) {
+        drop(self.task_list.take(self.is_owner(task)));
+        self.inner.lock().task_holds_list = false;
+    }
+
+    /// Whether `task`, the current task, is the registry's owner (any task
+    /// for a test registry, whose one KUnit thread plays the task).
+    fn is_owner(&self, task: &Task) -> bool {
+        debug_assert!(task.as_ptr() == Task::current_raw());
+        match &self.owner {
+            Owner::Task(t) => t.is(task),
+            Owner::Test => true,
+        }
     }
 
     /// Whether the owner may get new attachments: `EPERM` for a kernel
@@ -500,6 +658,9 @@ impl Registry {
         if inner.stops != 0 || inner.report_again || inner.kick_requested {
             bits |= SUMMARY_ATTENTION;
         }
+        if inner.task_list_stale {
+            bits |= SUMMARY_LIST_STALE;
+        }
         bits
     }
 
@@ -507,16 +668,6 @@ impl Registry {
     fn refresh_attention(&self, inner: &Inner) {
         // Pairs with the acquire load in `needs_attention`.
         self.summary.store(self.summarise(inner), Release);
-    }
-
-    /// Whether some engine wants syscall reports of `side`
-    /// ([`Events::SYSCALL_ENTRY`] or [`Events::SYSCALL_EXIT`]): if none does,
-    /// the task makes only ptrace's stop on that side, without taking the
-    /// lock or walking the list (a change of events takes effect from the
-    /// next syscall at the latest).
-    fn wants_side(&self, side: Events) -> bool {
-        // Pairs with the release stores under `inner`.
-        self.summary.load(Acquire) & side.bits() != 0
     }
 
     /// Whether the task must look at its stop state after a report (a

@@ -44,6 +44,11 @@ impl TaskPtr {
         // transparent wrapper of task_struct.
         Self(NonNull::from(task).cast())
     }
+
+    /// Whether this is the pointer of `task`.
+    pub(crate) fn is(&self, task: &Task) -> bool {
+        ptr::eq(self.0.as_ptr(), task.as_ptr())
+    }
 }
 
 #[expect(

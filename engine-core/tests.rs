@@ -81,7 +81,7 @@ fn seen(log: &Log) -> Result<KVec<Seen>> {
 type Peer = Option<(Arc<Registry>, Option<EngineHandle<Probe>>)>;
 
 /// A recording engine with a configurable action.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 struct Probe {
     id: u32,
     log: Log,
@@ -89,6 +89,24 @@ struct Probe {
     on_exit: fn(&Probe, &mut SyscallExit<'_>) -> Resume,
     #[pin]
     peer: Mutex<Peer>,
+    /// If set, where the probe logs its life: (id, 'r', 0) when retired,
+    /// (id, 'f', 0) when freed.
+    life: Option<Log>,
+}
+
+#[pinned_drop]
+impl PinnedDrop for Probe {
+    fn drop(self: Pin<&mut Self>) {
+        self.log_life(b'f');
+    }
+}
+
+impl Probe {
+    fn log_life(&self, what: u8) {
+        if let Some(life) = &self.life {
+            let _ = life.lock().push((self.id, what, 0), GFP_KERNEL);
+        }
+    }
 }
 
 fn pass_entry(_: &Probe, _: &mut SyscallEntry<'_>) -> Resume {
@@ -163,6 +181,10 @@ impl Engine for Probe {
             .push((self.id, b'c', clone.flags() as i64), GFP_KERNEL);
         Resume::Resume
     }
+
+    fn retired(&self) {
+        self.log_life(b'r');
+    }
 }
 
 fn probe(
@@ -178,6 +200,27 @@ fn probe(
             on_entry,
             on_exit,
             peer <- kernel::new_mutex!(None, "utrace_test::peer"),
+            life: None,
+        }),
+        GFP_KERNEL,
+    )
+}
+
+/// A probe that logs its life to `life`, with `on_exit` as its exit action.
+fn mortal_probe(
+    id: u32,
+    log: &Log,
+    life: &Log,
+    on_exit: fn(&Probe, &mut SyscallExit<'_>) -> Resume,
+) -> Result<Arc<Probe>> {
+    Arc::pin_init(
+        pin_init!(Probe {
+            id,
+            log: log.clone(),
+            on_entry: pass_entry,
+            on_exit,
+            peer <- kernel::new_mutex!(None, "utrace_test::peer"),
+            life: Some(life.clone()),
         }),
         GFP_KERNEL,
     )
@@ -655,6 +698,64 @@ mod suite {
         assert_eq!(hv.detach(), Err(ESRCH));
         killer.peer.lock().take();
         hk.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn retired_when_idle_or_by_the_barrier() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let life = new_log()?;
+        // Detached while no callback of it runs: retired by the detach.
+        let h1 = attach(&reg, mortal_probe(1, &log, &life, pass_exit)?, Events::SYSCALL)?;
+        h1.detach()?;
+        assert_eq!(&ids(&life, b'r')?[..], &[1]);
+        // Detached from inside its own callback: retired only once a
+        // barrier has waited for that callback, and only once.
+        let p2 = mortal_probe(2, &log, &life, |me, _| {
+            if let Some((_, Some(h))) = &*me.peer.lock() {
+                let _ = h.detach();
+            }
+            Resume::Resume
+        })?;
+        let h2 = attach(&reg, p2.clone(), Events::SYSCALL_EXIT)?;
+        let found = EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 2))?;
+        *p2.peer.lock() = Some((reg.clone(), Some(found)));
+        syscall(&reg, 0, 0);
+        assert!(h2.is_detached());
+        assert_eq!(&ids(&life, b'r')?[..], &[1]);
+        h2.barrier()?;
+        assert_eq!(&ids(&life, b'r')?[..], &[1, 2]);
+        h2.barrier()?;
+        assert_eq!(&ids(&life, b'r')?[..], &[1, 2]);
+        p2.peer.lock().take();
+        Ok(())
+    }
+
+    #[test]
+    fn task_lets_go_of_the_engines_it_detaches() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let life = new_log()?;
+        let keep = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let h = attach(&reg, mortal_probe(2, &log, &life, pass_exit)?, Events::SYSCALL)?;
+        // The task takes the list with both engines.
+        syscall(&reg, 0, 0);
+        // Detached by the task itself (a test registry's thread is its
+        // task): it takes the new list at once, so once the handle is
+        // gone, nothing refers to the engine.
+        h.detach()?;
+        assert_eq!(&ids(&life, b'r')?[..], &[2]);
+        drop(h);
+        assert_eq!(&ids(&life, b'f')?[..], &[2]);
+        syscall(&reg, 1, 0);
+        assert_eq!(&ids(&log, b'n')?[..], &[2, 1, 1]);
+        // An engine attached now is in the task's next report.
+        let h3 = attach(&reg, probe(3, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        syscall(&reg, 2, 0);
+        assert_eq!(&ids(&log, b'n')?[..], &[2, 1, 1, 3, 1]);
+        h3.detach()?;
+        keep.detach()?;
         Ok(())
     }
 

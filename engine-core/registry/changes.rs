@@ -17,7 +17,7 @@ use crate::engine_core::policy::{
 use crate::engine_core::report::DeathReport;
 use crate::engine_core::task;
 use kernel::prelude::*;
-use kernel::sync::atomic::{Full, Relaxed};
+use kernel::sync::atomic::{Acquire, Full, Relaxed};
 use kernel::sync::Arc;
 use kernel::task::Task;
 
@@ -64,7 +64,7 @@ impl Registry {
             }
             self.check_target(&inner)?;
             new.seq.store(self.next_seq.fetch_add(1, Relaxed), Relaxed);
-            let old = core::mem::replace(&mut inner.list, list);
+            let old = self.replace_list_locked(&mut inner, list);
             self.publish_summary(&mut inner);
             drop(inner);
             // The old list (and any detached engine only it held) goes
@@ -98,8 +98,34 @@ impl Registry {
             task::wake_all(&self.wait);
         }
         att.engine.detached();
+        self.retire_if_idle(att);
         self.prune();
         Ok(())
+    }
+
+    /// Tells the engine of the detached `att` that none of its callbacks
+    /// runs now or will again ([`Engine::retired`]), if that is so: no
+    /// callback of it is running (after `detached` was set: no new one
+    /// starts). Else the first [`Registry::barrier`] that waits for the
+    /// running one tells it.
+    ///
+    /// [`Engine::retired`]: crate::engine_core::engine::Engine::retired
+    pub(super) fn retire_if_idle(&self, att: &Attachment) {
+        // The fully ordered exchange that set `detached` comes before this
+        // load: pairs with the exchange of `reporting` in `call`. Either
+        // the task's check of `detached` there sees the mark and calls
+        // nothing, or this sees its callback running.
+        if self.reporting.load(Relaxed) != att.id() {
+            self.retire(att);
+        }
+    }
+
+    /// Tells the engine of the detached, idle `att` that it is retired,
+    /// once.
+    pub(super) fn retire(&self, att: &Attachment) {
+        if !att.retired.xchg(true, Relaxed) {
+            att.engine.retired();
+        }
     }
 
     /// Drops detached attachments from the list, if there are any and the
@@ -117,9 +143,22 @@ impl Registry {
             // Whoever changed it pruned it.
             return;
         }
-        let old = core::mem::replace(&mut inner.list, list);
+        let old = self.replace_list_locked(&mut inner, list);
+        self.refresh_attention(&inner);
+        // The task's own list may still refer to the detached engines. The
+        // task itself takes the new list now; another task makes it do so
+        // on its next way to user mode (`run_kick`), or, if it cannot be
+        // kicked (exiting), its death report does.
+        let me = kernel::current!();
+        let owner = self.is_owner(me);
+        if inner.task_holds_list && !owner {
+            let _ = self.queue_kick_locked(&mut inner, false);
+        }
         drop(inner);
         drop(old);
+        if owner {
+            drop(self.reporters(me, self.summary.load(Acquire)));
+        }
     }
 
     /// Changes the events `att` is told about: `ESRCH` if it is detached.
@@ -161,6 +200,7 @@ impl Registry {
                 self.detach_dead(att);
             }
         }
+        self.drop_task_list(task);
         self.prune();
     }
 
@@ -176,6 +216,7 @@ impl Registry {
         self.publish_summary(&mut inner);
         drop(inner);
         att.engine.detached();
+        self.retire_if_idle(att);
     }
 
     /// The dead task is being reaped (called by the reaper): the engines

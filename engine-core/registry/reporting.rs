@@ -8,7 +8,7 @@
 //! sections: before it, the engine is checked to be attached and recorded
 //! as reporting; after it, its answer is applied.
 
-use super::{Attachment, EngineList, Registry, Settled};
+use super::{Attachment, Registry, Settled, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     combine_resume, ptrace_slot, syscall_order, Disposition, Reporter, Resume, SignalAction,
@@ -178,15 +178,17 @@ impl Registry {
         call: &mut SyscallEntry<'_>,
         ptrace: &mut dyn PtraceStops,
     ) -> Resume {
-        if !self.wants_side(Events::SYSCALL_ENTRY) {
+        // Pairs with the release stores under `inner`.
+        let summary = self.summary.load(Acquire);
+        if summary & Events::SYSCALL_ENTRY.bits() == 0 {
             // An exit-only engine costs the entry nothing but this test.
             if !call.is_resumed() {
                 call.ptrace_entry_stop(ptrace);
             }
             return Resume::Resume;
         }
-        let list = self.list();
-        let engines = EngineList::engines_of(list.as_deref());
+        let reporters = self.reporters(task, summary);
+        let engines = reporters.engines();
         let scope = self.report_scope(task);
         let mut action = Resume::Resume;
         for reporter in syscall_order(SyscallSide::Entry, engines, self.ptrace_slot(engines)) {
@@ -227,15 +229,17 @@ impl Registry {
             // Rare: an entry callback asked for this exit.
             self.set_exit_once(false);
         }
-        if !requested && !self.wants_side(Events::SYSCALL_EXIT) {
+        // Pairs with the release stores under `inner`.
+        let summary = self.summary.load(Acquire);
+        if !requested && summary & Events::SYSCALL_EXIT.bits() == 0 {
             // An entry-only engine costs the exit nothing but this test
             // (and ptrace's stop, if the task is traced).
             SyscallExit::new(regs, aborted).ptrace_exit_stop(ptrace);
             self.settle(task, Resume::Resume);
             return;
         }
-        let list = self.list();
-        let engines = EngineList::engines_of(list.as_deref());
+        let reporters = self.reporters(task, summary);
+        let engines = reporters.engines();
         let scope = self.report_scope(task);
         let mut call = SyscallExit::new(regs, aborted);
         let mut action = Resume::Resume;
@@ -258,7 +262,7 @@ impl Registry {
             action = self.take_answer(att, action, answer);
         }
         drop(scope);
-        drop(list);
+        drop(reporters);
         // A kill ends the stop; the task then dies on its way out. A
         // request for another report has nothing to report again here.
         self.settle(task, action);
@@ -287,12 +291,15 @@ impl Registry {
         mut before_each: impl FnMut(&ReportScope<'_>, &Attachment),
         mut f: impl FnMut(&dyn Engine) -> Resume,
     ) -> Resume {
-        let Some(list) = self.list() else {
+        // Pairs with the release stores under `inner`.
+        let summary = self.summary.load(Acquire);
+        if summary & SUMMARY_ENGINES == 0 {
             return Resume::Resume;
-        };
+        }
+        let reporters = self.reporters(task, summary);
         let scope = self.report_scope(task);
         let mut action = Resume::Resume;
-        for att in list.engines.iter() {
+        for att in reporters.engines() {
             before_each(&scope, att);
             if att.is_detached() || !att.events().intersects(event) {
                 continue;
@@ -327,8 +334,9 @@ impl Registry {
             let mut holder: Option<Arc<Attachment>> = None;
             let mut action = Resume::Resume;
             let mut ended = None;
-            let list = self.list();
-            let engines = EngineList::engines_of(list.as_deref());
+            // Pairs with the release stores under `inner`.
+            let reporters = self.reporters(task, self.summary.load(Acquire));
+            let engines = reporters.engines();
             let scope = self.report_scope(task);
             // Attach order, as a syscall exit's, with the tracer at its place.
             for reporter in syscall_order(SyscallSide::Exit, engines, self.ptrace_slot(engines)) {
@@ -362,7 +370,7 @@ impl Registry {
                 }
             }
             drop(scope);
-            drop(list);
+            drop(reporters);
             if let Some(signo) = ended {
                 // The tracer decided; a stop the engines before it asked
                 // for is still honoured.

@@ -63,11 +63,16 @@ impl Registry {
                 Some(seen) => seen != ended,
             }
         });
-        if woken {
-            Ok(())
-        } else {
-            Err(ERESTARTSYS)
+        if !woken {
+            return Err(ERESTARTSYS);
         }
+        // Set before the wait began (acquire: pairs with the exchange in
+        // `detach`), the mark stopped every callback after the one waited
+        // for: none runs now, none will.
+        if att.is_detached() {
+            self.retire(att);
+        }
+        Ok(())
     }
 
     /// A callback returned while a task waits on the registry's queue:
@@ -236,6 +241,27 @@ impl Registry {
         inner: &mut SpinLockGuard<'_, Inner>,
         interrupt: bool,
     ) -> Result {
+        if let Owner::Test = self.owner {
+            return Ok(());
+        }
+        inner.kick_requested = true;
+        self.refresh_attention(inner);
+        let r = self.queue_kick_locked(inner, interrupt);
+        if r.is_err() {
+            inner.kick_requested = false;
+            self.refresh_attention(inner);
+        }
+        r
+    }
+
+    /// Queues the kick's task work, unless it is queued (or the task runs
+    /// it now and will look again). `interrupt` also breaks an
+    /// interruptible sleep. `ESRCH` if the task is exiting or dead.
+    pub(super) fn queue_kick_locked(
+        &self,
+        inner: &mut SpinLockGuard<'_, Inner>,
+        interrupt: bool,
+    ) -> Result {
         let Owner::Task(t) = &self.owner else {
             return Ok(());
         };
@@ -249,8 +275,6 @@ impl Registry {
             // task_work run would be run by that same loop, forever.
             return Err(ESRCH);
         }
-        inner.kick_requested = true;
-        self.refresh_attention(inner);
         if inner.in_kick && self.reporter.load(Relaxed) == Task::current_raw() as usize {
             // A callback of the kick's own quiesce report asks for more: a
             // task work queued here would be run by the task_work loop
@@ -273,15 +297,9 @@ impl Registry {
         // task holds until its task_struct is freed, after its task works
         // ran or were cancelled.
         let r = unsafe { task::kick(t, self.kick_work.get(), interrupt) };
-        match r {
-            Ok(()) => {
-                inner.kick_queued = true;
-                inner.kick_interrupts = interrupt;
-            }
-            Err(_) => {
-                inner.kick_requested = false;
-                self.refresh_attention(inner);
-            }
+        if r.is_ok() {
+            inner.kick_queued = true;
+            inner.kick_interrupts = interrupt;
         }
         r
     }
@@ -304,6 +322,9 @@ impl Registry {
         }
         self.report_quiesce(task);
         self.inner.lock().in_kick = false;
+        // A kick may only be asked to let go of detached engines: the task
+        // takes the current list if its own is stale.
+        drop(self.reporters(task, self.summary.load(Acquire)));
     }
 
     /// Takes the pending kick request: whether there was one. Cleared
