@@ -22,7 +22,7 @@
 //! - The task reports from its own reference to a list,
 //!   [`Registry::task_list`], which only it touches: no lock, no reference
 //!   count and no atomic operation on the syscall path. A writer that
-//!   publishes a list sets `Inner::task_list_stale`, which shows in
+//!   publishes a list sets the `SUMMARY_LIST_STALE` bit of
 //!   [`Registry::summary`] (`SUMMARY_LIST_STALE`); the task takes the new
 //!   list under the lock at its next report. So a detached engine stays
 //!   referenced (never called) until then; a detach queues the kick's task
@@ -276,7 +276,8 @@ impl TaskList {
 /// the task's own list, put back when the report is over.
 pub(super) struct Reporters<'a> {
     registry: &'a Registry,
-    task: &'a Task,
+    /// The list came from the task's own cell (the reporter is its owner).
+    owner: bool,
     list: Option<Arc<EngineList>>,
 }
 
@@ -288,9 +289,9 @@ impl Reporters<'_> {
 }
 
 impl Drop for Reporters<'_> {
+    #[inline]
     fn drop(&mut self) {
-        let owner = self.registry.is_owner(self.task);
-        self.registry.task_list.put(owner, self.list.take());
+        self.registry.task_list.put(self.owner, self.list.take());
     }
 }
 
@@ -358,14 +359,8 @@ struct Inner {
     /// (set and cleared by the task, under the lock, so that the exit hook
     /// is turned on for it: see [`Registry::publish_summary`]).
     exit_once: bool,
-    /// `list` changed since the task last took it into
-    /// [`Registry::task_list`] (shown as `SUMMARY_LIST_STALE`).
-    task_list_stale: bool,
-    /// The task may hold a list in [`Registry::task_list`] (set when it
-    /// takes one, cleared at its death): a detach then queues the kick's
-    /// task work, so that the task lets go of the detached engine soon.
-    task_holds_list: bool,
     /// A test registry's syscall work flags (see [`Owner::Test`]).
+    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
     test_syscall_work: SyscallWork,
 }
 
@@ -403,7 +398,17 @@ enum Settled {
 
 /// [`Registry::summary`] bit: `Inner::list` changed since the task took
 /// its own reference ([`Registry::task_list`]): it takes the new one.
-const SUMMARY_LIST_STALE: u32 = 1 << 28;
+/// State, not a summary: kept across recomputations (`KEPT_BITS`).
+const SUMMARY_LIST_STALE: u32 = 1 << 27;
+/// [`Registry::summary`] bit: the task may hold a list in
+/// [`Registry::task_list`] (set when it takes one, cleared at its death):
+/// a detach by another task then queues the kick's task work, so that the
+/// task lets go of the detached engine soon. State, as `SUMMARY_LIST_STALE`.
+const SUMMARY_TASK_LIST: u32 = 1 << 28;
+/// The bits of [`Registry::summary`] that are state rather than a summary
+/// of `inner`: every store is made under `inner`, so they live there
+/// without a byte in `Inner` (which must stay small: see the size check).
+const KEPT_BITS: u32 = SUMMARY_LIST_STALE | SUMMARY_TASK_LIST;
 /// [`Registry::summary`] bit: the task must look at its stop state after
 /// a report: an engine holds it stopped, asked for a report again, or a
 /// quiesce report is asked for. Without it the report path skips the lock.
@@ -442,7 +447,8 @@ pub(crate) struct Registry {
     /// An entry callback asked for the exit report of this syscall (only
     /// the task touches it, from its entry report to its exit report).
     exit_requested: AtomicFlag,
-    /// [`Attachment::id`] of the attachment whose callback runs, or 0. Set
+    /// [`Attachment::id`] of the attachment whose callback the task runs,
+    /// the reaper's mark during a reap callback (`REAPER_MARK`), or 0. Set
     /// and cleared around each callback with fully ordered exchanges: the
     /// first pairs with the exchange of [`Attachment::detached`] in detach
     /// (either the callback is not started, or the detacher's barrier sees
@@ -452,12 +458,6 @@ pub(crate) struct Registry {
     /// atomic, not `inner`, because it is set twice per callback on the
     /// syscall path.
     reporting: Atomic<usize>,
-    /// The task running the callbacks (the traced task, or its reaper for
-    /// the reap report), by address, for comparison only: set for the
-    /// whole of a report loop by its `ReportScope`, 0 outside one. Only
-    /// that task writes it, and `barrier` compares it with `current`, so it
-    /// only ever matches a task's own store.
-    reporter: Atomic<usize>,
     /// Where the task sleeps in a stop, and barriers wait for a callback.
     #[pin]
     wait: Opaque<bindings::wait_queue_head>,
@@ -503,8 +503,7 @@ impl Registry {
                     in_kick: false,
                     callbacks_ended: 0,
                     exit_once: false,
-                    task_list_stale: false,
-                    task_holds_list: false,
+                    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
                     test_syscall_work: SyscallWork::default(),
                 },
                 "utrace::Registry::inner"
@@ -515,7 +514,6 @@ impl Registry {
             entry_aborted: AtomicFlag::new(false),
             exit_requested: AtomicFlag::new(false),
             reporting: Atomic::new(0),
-            reporter: Atomic::new(0),
             wait <- task::new_wait_queue(),
             kick_work: Opaque::uninit(),
             task_list: TaskList(UnsafeCell::new(None)),
@@ -558,16 +556,31 @@ impl Registry {
         inner: &mut Inner,
         list: Option<Arc<EngineList>>,
     ) -> Option<Arc<EngineList>> {
-        inner.task_list_stale = true;
+        self.set_kept_bits(inner, SUMMARY_LIST_STALE, 0);
         core::mem::replace(&mut inner.list, list)
+    }
+
+    /// Sets and clears [`KEPT_BITS`] of [`Registry::summary`] (under
+    /// `inner`, as every store of it).
+    fn set_kept_bits(&self, _inner: &Inner, set: u32, clear: u32) {
+        let bits = (self.summary.load(Relaxed) | set) & !clear;
+        // Pairs with the acquire loads of the report paths.
+        self.summary.store(bits, Release);
+    }
+
+    /// Whether the task may hold a list of its own.
+    fn task_holds_list(&self, _inner: &Inner) -> bool {
+        self.summary.load(Relaxed) & SUMMARY_TASK_LIST != 0
     }
 
     /// The engines for a report of the task, `task`, which must be the
     /// current task and the registry's owner: its own list, taken anew
     /// under the lock only if a writer changed the list since it last took
     /// it. `summary` is the caller's load of [`Registry::summary`].
-    pub(super) fn reporters<'a>(&'a self, task: &'a Task, summary: u32) -> Reporters<'a> {
-        let list = self.task_list.take(self.is_owner(task));
+    #[inline]
+    pub(super) fn reporters(&self, task: &Task, summary: u32) -> Reporters<'_> {
+        let owner = self.is_owner(task);
+        let list = self.task_list.take(owner);
         let list = if list.is_none() || summary & SUMMARY_LIST_STALE != 0 {
             self.take_new_list(list)
         } else {
@@ -575,7 +588,7 @@ impl Registry {
         };
         Reporters {
             registry: self,
-            task,
+            owner,
             list,
         }
     }
@@ -589,9 +602,12 @@ impl Registry {
                 // Dead: it lets go of every list (`report_death`).
                 None
             } else {
-                inner.task_list_stale = false;
-                inner.task_holds_list |= inner.list.is_some();
-                self.refresh_attention(&inner);
+                let holds = if inner.list.is_some() {
+                    SUMMARY_TASK_LIST
+                } else {
+                    0
+                };
+                self.set_kept_bits(&inner, holds, SUMMARY_LIST_STALE);
                 inner.list.clone()
             }
         };
@@ -604,11 +620,13 @@ impl Registry {
     /// The task lets go of its list (at its death).
     fn drop_task_list(&self, task: &Task) {
         drop(self.task_list.take(self.is_owner(task)));
-        self.inner.lock().task_holds_list = false;
+        let inner = self.inner.lock();
+        self.set_kept_bits(&inner, 0, SUMMARY_TASK_LIST);
     }
 
     /// Whether `task`, the current task, is the registry's owner (any task
     /// for a test registry, whose one KUnit thread plays the task).
+    #[inline]
     fn is_owner(&self, task: &Task) -> bool {
         debug_assert!(task.as_ptr() == Task::current_raw());
         match &self.owner {
@@ -658,10 +676,9 @@ impl Registry {
         if inner.stops != 0 || inner.report_again || inner.kick_requested {
             bits |= SUMMARY_ATTENTION;
         }
-        if inner.task_list_stale {
-            bits |= SUMMARY_LIST_STALE;
-        }
-        bits
+        // Every store of `summary` is made under `inner`: this reads the
+        // last one.
+        bits | (self.summary.load(Relaxed) & KEPT_BITS)
     }
 
     /// Recomputes [`Registry::summary`] after the stop state changed.
@@ -695,7 +712,10 @@ impl Registry {
             // SAFETY: under `inner` with the phase not `Dead`: the task is
             // alive (module documentation).
             Owner::Task(t) => unsafe { task::set_syscall_work(t, work) },
+            #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
             Owner::Test => inner.test_syscall_work = work,
+            #[cfg(not(CONFIG_UTRACE_KUNIT_TEST))]
+            Owner::Test => {}
         }
         if !work.entry {
             // No entry report until the hook is on again: an abort mark

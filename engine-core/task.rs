@@ -46,6 +46,7 @@ impl TaskPtr {
     }
 
     /// Whether this is the pointer of `task`.
+    #[inline]
     pub(crate) fn is(&self, task: &Task) -> bool {
         ptr::eq(self.0.as_ptr(), task.as_ptr())
     }

@@ -7,7 +7,7 @@
 //! the lock if the list did not change meanwhile; detach marks and never
 //! fails; the lists they replace are dropped with the lock released.
 
-use super::reporting::ReportScope;
+use super::reporting::{ReportScope, REAPER_MARK};
 use super::{same_list, Attachment, EngineList, Registry};
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{
@@ -115,9 +115,16 @@ impl Registry {
         // load: pairs with the exchange of `reporting` in `call`. Either
         // the task's check of `detached` there sees the mark and calls
         // nothing, or this sees its callback running.
-        if self.reporting.load(Relaxed) != att.id() {
+        if !Self::may_run(self.reporting.load(Relaxed), att) {
             self.retire(att);
         }
+    }
+
+    /// Whether, by the mark `reporting` holds, a callback of `att` may be
+    /// running: one of the task's callbacks names its attachment, a reap
+    /// callback only the reaper.
+    pub(super) fn may_run(reporting: usize, att: &Attachment) -> bool {
+        reporting == att.id() || reporting & REAPER_MARK != 0
     }
 
     /// Tells the engine of the detached, idle `att` that it is retired,
@@ -151,7 +158,7 @@ impl Registry {
         // kicked (exiting), its death report does.
         let me = kernel::current!();
         let owner = self.is_owner(me);
-        if inner.task_holds_list && !owner {
+        if !owner && self.task_holds_list(&inner) {
             let _ = self.queue_kick_locked(&mut inner, false);
         }
         drop(inner);

@@ -23,35 +23,34 @@ use kernel::sync::atomic::{Acquire, Full, Relaxed};
 use kernel::sync::Arc;
 use kernel::task::Task;
 
-/// The current task runs callbacks of a registry while this lives: a
-/// barrier one of them calls on its own registry returns at once
-/// ([`Registry::barrier`]). Every report loop holds one across its calls
-/// (set once per loop, not once per callback: the syscall path is hot).
-/// Scopes nest (a quiesce round inside a settle); each puts back what it
-/// found.
+/// Who runs a report loop's callbacks, for the mark [`Registry::call`]
+/// leaves in `reporting`: the task itself (the mark names the attachment
+/// called), or the reaper in the reap report (the mark names the reaper:
+/// a barrier one of its callbacks calls must not wait for itself).
 pub(super) struct ReportScope<'a> {
     registry: &'a Registry,
-    outer: usize,
+    /// 0 for the task; the reaper's address with `REAPER_MARK` set.
+    reaper: usize,
 }
 
-impl Drop for ReportScope<'_> {
-    fn drop(&mut self) {
-        self.registry.reporter.store(self.outer, Relaxed);
-    }
-}
+/// Set in `Registry::reporting` while a reap callback runs: the rest is
+/// the reaper's task address (task_structs are aligned: bit 0 is free; an
+/// attachment's address, the mark of the task's own callbacks, never has
+/// it).
+pub(super) const REAPER_MARK: usize = 1;
 
 impl Registry {
-    /// Opens a [`ReportScope`] for `runner`, which must be the current
-    /// task (the traced task, or the reaper for the reap report).
+    /// A [`ReportScope`] for `runner`, which must be the current task: the
+    /// registry's task, or the reaper for the reap report.
     pub(super) fn report_scope(&self, runner: &Task) -> ReportScope<'_> {
-        debug_assert!(runner.as_ptr() == Task::current_raw());
-        // Only the task running the callbacks writes `reporter`: a nested
-        // scope finds its own outer value.
-        let outer = self.reporter.load(Relaxed);
-        self.reporter.store(runner.as_ptr() as usize, Relaxed);
+        let reaper = if self.is_owner(runner) {
+            0
+        } else {
+            runner.as_ptr() as usize | REAPER_MARK
+        };
         ReportScope {
             registry: self,
-            outer,
+            reaper,
         }
     }
 
@@ -66,8 +65,13 @@ impl Registry {
         f: impl FnOnce(&dyn Engine) -> Resume,
     ) -> Option<Resume> {
         debug_assert!(core::ptr::eq(scope.registry, self));
+        let mark = if scope.reaper != 0 {
+            scope.reaper
+        } else {
+            att.id()
+        };
         // Fully ordered: pairs with the exchange of `detached` in `detach`.
-        self.reporting.xchg(att.id(), Full);
+        self.reporting.xchg(mark, Full);
         let answer = if att.detached.load(Relaxed) {
             None
         } else {

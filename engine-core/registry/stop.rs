@@ -12,6 +12,7 @@
 //! parks there. An exiting task never parks: a fatal signal could no longer
 //! wake it.
 
+use super::reporting::REAPER_MARK;
 use super::{Attachment, Inner, Owner, Registry, Settled, StopState};
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{check_control, combine_resume, Control, Phase, Resume};
@@ -31,8 +32,19 @@ impl Registry {
     /// callback cannot wait for itself; this covers a reap callback, run
     /// by the reaper); `ERESTARTSYS` if SIGKILL ends the wait.
     pub(crate) fn barrier(&self, att: &Attachment) -> Result {
-        let me = att.id();
-        if self.reporter.load(Relaxed) == Task::current_raw() as usize {
+        let current = kernel::current!();
+        if self.is_owner(current) {
+            // The task runs its own callbacks: one of them calling this
+            // cannot wait for itself, and outside them none runs. Only the
+            // task writes `reporting` while it lives (the reaper comes
+            // after its death): what it reads is exact.
+            if att.is_detached() && self.reporting.load(Relaxed) != att.id() {
+                self.retire(att);
+            }
+            return Ok(());
+        }
+        if self.reporting.load(Relaxed) == current.as_ptr() as usize | REAPER_MARK {
+            // A reap callback, run by the reaper: it cannot wait for itself.
             return Ok(());
         }
         // The wait queues us, then (fully ordered, in set_current_state())
@@ -51,7 +63,7 @@ impl Registry {
         // then, or of a later one.
         let first = Cell::new(None);
         let woken = task::wait_until(&self.wait, false, || {
-            if self.reporting.load(Acquire) != me {
+            if !Self::may_run(self.reporting.load(Acquire), att) {
                 return true;
             }
             let ended = self.inner.lock().callbacks_ended;
@@ -275,7 +287,7 @@ impl Registry {
             // task_work run would be run by that same loop, forever.
             return Err(ESRCH);
         }
-        if inner.in_kick && self.reporter.load(Relaxed) == Task::current_raw() as usize {
+        if inner.in_kick && self.is_owner(kernel::current!()) {
             // A callback of the kick's own quiesce report asks for more: a
             // task work queued here would be run by the task_work loop
             // running this one, forever (`run_kick`).
