@@ -94,6 +94,7 @@ const DEATH_DELAY: u32 = _IO(IOC_MAGIC, 17);
 const INHERIT_DELAY: u32 = _IO(IOC_MAGIC, 18);
 const INHERIT_DELAYED: u32 = _IO(IOC_MAGIC, 19);
 const SYSCALL_WORK: u32 = _IO(IOC_MAGIC, 20);
+const LIVE_ENGINES: u32 = _IO(IOC_MAGIC, 21);
 
 /// The longest [`attach_delay`] one can arm, in milliseconds.
 const MAX_ATTACH_DELAY_MS: usize = 10_000;
@@ -294,6 +295,7 @@ impl MiscDevice for TestFile {
                 Ok(0)
             }
             INHERIT_DELAYED => Ok(INHERIT_DELAYS.load(Relaxed) as isize),
+            LIVE_ENGINES => Ok(super::test_engine::LIVE_ENGINES.load(Relaxed) as isize),
             SYSCALL_WORK => {
                 let work = crate::engine_core::current_syscall_work();
                 Ok(isize::from(work.entry) | isize::from(work.exit) << 1)

@@ -198,6 +198,10 @@ fn dwell(us: u32) {
     }
 }
 
+/// How many [`TestEngine`]s exist (`UTRACE_TEST_LIVE_ENGINES`): a test
+/// sees when the last reference to a detached one goes.
+pub(crate) static LIVE_ENGINES: Atomic<i32> = Atomic::new(0);
+
 /// A logging, optionally rewriting, engine.
 pub(crate) struct TestEngine {
     pub(crate) id: u32,
@@ -227,6 +231,7 @@ impl TestEngine {
             )?),
             false => None,
         };
+        LIVE_ENGINES.fetch_add(1, Relaxed);
         Ok(Self {
             id,
             nr,
@@ -258,6 +263,12 @@ impl TestEngine {
                 ret,
             },
         );
+    }
+}
+
+impl Drop for TestEngine {
+    fn drop(&mut self) {
+        LIVE_ENGINES.fetch_sub(1, Relaxed);
     }
 }
 

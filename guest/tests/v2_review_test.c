@@ -33,6 +33,8 @@
  * C engine, freed by unloading the module, which detaches it).
  */
 #define _GNU_SOURCE
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -618,6 +620,73 @@ static void inherited_engine_beats_a_filled_child(void)
 	close(fd);
 }
 
+/* ---------------------------------------------------------------------
+ * The task reports from its own list (no lock, no reference count per
+ * syscall), so a detached engine is referenced by that list until the
+ * task takes a new one.  A detach by another task must make it do so soon
+ * even if it never reports again: the detach queues the kick's task work,
+ * which runs on the task's next way to user mode (here: from the timer
+ * interrupt of a loop that makes no syscalls).  Without the kick the
+ * engine lived until the task exited.
+ */
+static _Atomic int *spin_phase;
+
+static void getppid_then_spin(void)
+{
+	while (atomic_load(spin_phase) == 0)
+		syscall(SYS_getppid);
+	atomic_store(spin_phase, 2);
+	/* User mode only from here: no syscall, no report. */
+	while (atomic_load(spin_phase) != 3)
+		;
+	_exit(0);
+}
+
+static void detached_engine_freed_without_a_report(void)
+{
+	int go[2], fd, slot, live0, live1 = -1, status = 0;
+	pid_t child;
+	double t0;
+
+	spin_phase = mmap(NULL, sizeof(*spin_phase), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(spin_phase != MAP_FAILED, "mmap");
+	if (spin_phase == MAP_FAILED)
+		return;
+	*spin_phase = 0;
+	child = utd_held_child(go, getppid_then_spin);
+	fd = utd_open();
+	live0 = ioctl(fd, UTRACE_TEST_LIVE_ENGINES);
+	slot = utd_attach_simple(fd, child, UTRACE_TEST_RECORD,
+				 UTRACE_TEST_EVENT_SYSCALL_ENTRY, 1, 0);
+	CHECK(ioctl(fd, UTRACE_TEST_LIVE_ENGINES) == live0 + 1, "the engine is not counted");
+	utd_release(go);
+	/* It reports (and takes its list), then spins in user mode. */
+	utd_msleep(100);
+	atomic_store(spin_phase, 1);
+	for (int i = 0; i < 200 && atomic_load(spin_phase) != 2; i++)
+		utd_msleep(10);
+	CHECK(atomic_load(spin_phase) == 2, "the child does not spin");
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	/* The device's handle goes with the file. */
+	close(fd);
+	fd = utd_open();
+	t0 = utd_now();
+	while (utd_now() - t0 < 2) {
+		live1 = ioctl(fd, UTRACE_TEST_LIVE_ENGINES);
+		if (live1 <= live0)
+			break;
+		utd_msleep(10);
+	}
+	CHECK(live1 <= live0, "the spinning task still holds the detached engine (%d live, %d before)",
+	      live1, live0);
+	atomic_store(spin_phase, 3);
+	CHECK(utd_wait_exit_within(child, 5000, &status) == 1 && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "the child did not exit cleanly (status %#x)", status);
+	close(fd);
+	munmap((void *)spin_phase, sizeof(*spin_phase));
+}
+
 KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(inherit_vs_close_during_copy),
 	  KTAP_CASE(stale_report_again_on_new_stop),
@@ -627,4 +696,5 @@ KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(child_without_engines_pays_no_hook),
 	  KTAP_CASE(inherited_engine_beats_a_filled_child),
 	  KTAP_CASE(c_engine_restop_then_sigkill),
-	  KTAP_CASE(c_engine_rereport_then_sigkill))
+	  KTAP_CASE(c_engine_rereport_then_sigkill),
+	  KTAP_CASE(detached_engine_freed_without_a_report))

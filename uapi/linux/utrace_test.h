@@ -193,5 +193,11 @@ struct utrace_test_read {
  * SYSCALL_WORK_UTRACE_EXIT (its exits do): what its syscalls pay.
  */
 #define UTRACE_TEST_SYSCALL_WORK	_IO(UTRACE_TEST_IOC_MAGIC, 20)
+/*
+ * Returns how many test engines exist in the kernel: a detached engine
+ * counts until the last reference to it goes (the handles, and the list
+ * its task reports from).
+ */
+#define UTRACE_TEST_LIVE_ENGINES	_IO(UTRACE_TEST_IOC_MAGIC, 21)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
