@@ -81,6 +81,11 @@ pub struct SyscallEntry<'a> {
     disposition: Disposition,
     exit_wanted: bool,
     resumed: bool,
+    /// The tracer skipped the call (PTRACE_SYSEMU, PTRACE_VM_SKIPCALL), or
+    /// a fatal signal ended its entry stop: the call never runs, whatever
+    /// the engines inside the tracer answer, in this round or a repeated
+    /// one. A sandbox or a SYSEMU-based virtualizer relies on it.
+    skipped: bool,
 }
 
 impl<'a> SyscallEntry<'a> {
@@ -91,6 +96,7 @@ impl<'a> SyscallEntry<'a> {
             disposition: Disposition::Run,
             exit_wanted: false,
             resumed: false,
+            skipped: false,
         }
     }
 
@@ -101,7 +107,9 @@ impl<'a> SyscallEntry<'a> {
     ///
     /// [`EngineHandle::resume_and_report`]: super::EngineHandle::resume_and_report
     pub(crate) fn resume(&mut self) {
-        self.disposition = Disposition::Run;
+        if !self.skipped {
+            self.disposition = Disposition::Run;
+        }
         self.exit_wanted = false;
         self.resumed = true;
     }
@@ -115,10 +123,19 @@ impl<'a> SyscallEntry<'a> {
     /// ptrace's turn at entry: the tracer's stop. A tracer that skips the
     /// call aborts it with the result it left; otherwise it keeps what the
     /// engines before it decided, as an engine that lets it stand does.
+    ///
+    /// A skip is final: [`SyscallEntry::run`] cannot undo it.
     pub(crate) fn ptrace_entry_stop(&mut self, ptrace: &mut dyn PtraceStops) {
         if ptrace.entry_stop(&mut *self.regs) {
             self.abort_with_register_result();
+            self.skipped = true;
         }
+    }
+
+    /// Whether the tracer skipped the call (or a fatal signal ended its
+    /// stop): it will not run, and [`SyscallEntry::run`] does nothing.
+    pub fn skipped_by_tracer(&self) -> bool {
+        self.skipped
     }
 
     /// Aborts the call with the result the registers hold (set there by a
@@ -187,9 +204,14 @@ impl<'a> SyscallEntry<'a> {
         self.disposition = Disposition::Abort(result);
     }
 
-    /// Lets the syscall run, overriding an abort by an earlier engine.
+    /// Lets the syscall run, overriding an abort by an earlier engine; but
+    /// not a skip by the tracer ([`SyscallEntry::skipped_by_tracer`]): an
+    /// engine inside the tracer cannot run a call its tracer chose not to
+    /// run.
     pub fn run(&mut self) {
-        self.disposition = Disposition::Run;
+        if !self.skipped {
+            self.disposition = Disposition::Run;
+        }
     }
 
     /// Asks for the exit report of this syscall, even without

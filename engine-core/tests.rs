@@ -540,6 +540,56 @@ mod suite {
     }
 
     #[test]
+    fn tracer_skip_is_final() -> Result {
+        // An engine inside the tracer (attached before it: called after it
+        // at entry) that lets every call run cannot run a skipped one.
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let _inner = attach(
+            &reg,
+            probe(
+                1,
+                &log,
+                |_, c| {
+                    c.run();
+                    Resume::Resume
+                },
+                pass_exit,
+            )?,
+            Events::SYSCALL,
+        )?;
+        reg.ptrace_link();
+        let mut tracer = FakeTracer {
+            log: Some(log.clone()),
+            skip_with: Some(-38),
+        };
+        let (d, regs) = syscall_traced(&reg, &mut tracer, 5, 1);
+        assert_eq!(d, Disposition::Abort(-38));
+        assert_eq!(regs.ret, -38);
+        // Nor does a repeated round of the same call (after a stop that
+        // asked for another report) let it run: the skip stays.
+        let mut regs = FakeRegs::default();
+        let mut call = SyscallEntry::new(&mut regs);
+        call.ptrace_entry_stop(&mut tracer);
+        assert!(call.skipped_by_tracer());
+        call.run();
+        assert_eq!(call.disposition(), Disposition::Abort(-38));
+        call.resume();
+        call.run();
+        assert_eq!(call.disposition(), Disposition::Abort(-38));
+        // Another result is still the engines' to give.
+        call.abort(-1);
+        assert_eq!(call.disposition(), Disposition::Abort(-1));
+        // Without a skip, run() undoes an abort as before.
+        let mut regs = FakeRegs::default();
+        let mut call = SyscallEntry::new(&mut regs);
+        call.abort(-1);
+        call.run();
+        assert_eq!(call.disposition(), Disposition::Run);
+        Ok(())
+    }
+
+    #[test]
     fn each_engine_sees_what_the_previous_left() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;

@@ -1308,6 +1308,100 @@ out:
 		close(fd);
 }
 
+/*
+ * A skip is final (issue 16).  Order: a RUN engine (lets every call run)
+ * attached first, the tracer after: the engine sits inside the tracer and
+ * is called after its entry stop.  A call the tracer skips, with
+ * PTRACE_VM_SKIPCALL or under PTRACE_SYSEMU, must not run all the same: a
+ * ptrace sandbox, or a SYSEMU virtualizer such as UML, relies on it.
+ * Before, the engine's run() undid the skip: getpid returned the pid.
+ */
+static void skip_is_final_against_a_run_engine_inside(void)
+{
+	struct report rep;
+	int report, fd;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 2);
+	pid = fork_tracee(body_calls, 1, &report);
+	if (pid < 0)
+		return;
+	fd = utd_open();
+	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RUN, 1, -1, 0) < 0) {
+		kill_tracee(pid, report);
+		goto out_fd;
+	}
+	if (await_tracee(pid, 1, report, 0))
+		goto out_fd;
+	/* getpid 1: SKIPCALL; getpid 2 runs, and SYSEMU takes the next call. */
+	if (to_entry(pid, SYS_getpid) || set_result(pid, 4242) ||
+	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "getpid 1 entry") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getpid, "SKIPCALL of getpid 1", NULL) ||
+	    resume(pid, PTRACE_SYSEMU, 0, "getpid 2 entry") ||
+	    expect_stop(pid, ST_ENTRY, SYS_getppid, "SYSEMU after getpid 2", NULL) ||
+	    set_result(pid, 4343))
+		goto out;
+	if (finish_tracee(pid, report, &rep) == 0) {
+		CHECK(rep.ret[0] == 4242,
+		      "getpid skipped by SKIPCALL returned %ld (the engine inside ran it), wanted 4242",
+		      rep.ret[0]);
+		CHECK(rep.ret[1] == pid, "getpid 2 returned %ld, wanted %d", rep.ret[1], pid);
+		CHECK(rep.marker[0] == 4343,
+		      "getppid skipped under SYSEMU returned %ld (the engine inside ran it), wanted 4343",
+		      rep.marker[0]);
+	}
+	close(fd);
+	return;
+out:
+	kill_tracee(pid, report);
+out_fd:
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * A fatal signal that ends the tracer's entry stop skips the call too,
+ * and the RUN engine inside the tracer must not run it on the way out:
+ * the mkdir of a task SIGKILLed in its entry stop leaves no directory.
+ */
+static void sigkill_in_the_entry_stop_is_final(void)
+{
+	static const char dir[] = "/tmp/vm-killed-mkdir";
+	int report, fd, st = 0;
+	pid_t pid;
+
+	deadline(30);
+	rmdir(dir);
+	set_body(SYS_mkdir, (unsigned long)dir, 0700, 1);
+	pid = fork_tracee(body_calls, 1, &report);
+	if (pid < 0)
+		return;
+	fd = utd_open();
+	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RUN, 1, -1, 0) < 0) {
+		kill_tracee(pid, report);
+		goto out_fd;
+	}
+	if (await_tracee(pid, 1, report, 0))
+		goto out_fd;
+	if (to_entry(pid, SYS_mkdir)) {
+		kill_tracee(pid, report);
+		goto out_fd;
+	}
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "the tracee did not die of SIGKILL (status %#x)", st);
+	CHECK(!exists(dir), "the mkdir of a task killed in its entry stop created %s", dir);
+	rmdir(dir);
+	close(report);
+	if (go_w >= 0)
+		close(go_w);
+	go_w = -1;
+out_fd:
+	if (fd >= 0)
+		close(fd);
+}
+
 KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(probe_returns_the_mask),
 	  KTAP_CASE(skipexit_runs_the_call_without_its_exit_stop),
@@ -1322,4 +1416,6 @@ KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(engine_inside_the_tracer),
 	  KTAP_CASE(engine_outside_the_tracer),
 	  KTAP_CASE(abort_engine_inside_the_tracer),
+	  KTAP_CASE(skip_is_final_against_a_run_engine_inside),
+	  KTAP_CASE(sigkill_in_the_entry_stop_is_final),
 	  KTAP_CASE(abort_engine_outside_the_tracer))
