@@ -95,6 +95,17 @@ impl Tracee<'_> {
     }
 }
 
+/// `base + off` for a tracee address: `EIO` past the end of the address
+/// space, as for any address the tracee cannot have.
+fn tracee_at(base: u64, off: u64) -> Result<u64> {
+    base.checked_add(off).ok_or(EIO)
+}
+
+/// `base + off` for an address of the tracer's: `EFAULT` past the end.
+fn local_at(base: u64, off: u64) -> Result<u64> {
+    base.checked_add(off).ok_or(EFAULT)
+}
+
 /// The tracer's memory at `addr`, `len` bytes.
 fn local(addr: u64, len: usize) -> UserSlice {
     UserSlice::new(UserPtr::from_addr(addr as usize), len)
@@ -106,7 +117,8 @@ fn run(tracee: &Tracee<'_>, e: &RawElement, element: Element) -> Result<usize> {
     match element {
         Element::PeekWords { request, words } => {
             for k in 0..words as u64 {
-                tracee.request(request, e.addr + k * WORD, e.localaddr + k * WORD)?;
+                let to = local_at(e.localaddr, k * WORD)?;
+                tracee.request(request, tracee_at(e.addr, k * WORD)?, to)?;
             }
             Ok(0)
         }
@@ -114,7 +126,7 @@ fn run(tracee: &Tracee<'_>, e: &RawElement, element: Element) -> Result<usize> {
             let mut words_in = local(e.localaddr, words * WORD as usize).reader();
             for k in 0..words as u64 {
                 let word: u64 = words_in.read()?;
-                tracee.request(request, e.addr + k * WORD, word)?;
+                tracee.request(request, tracee_at(e.addr, k * WORD)?, word)?;
             }
             Ok(0)
         }
@@ -137,7 +149,7 @@ fn peek_bytes(tracee: &Tracee<'_>, addr: u64, to: u64, len: usize, string: bool)
     let mut done = 0;
     while done < len {
         let want = (len - done).min(CHUNK);
-        let got = tracee.access(addr + done as u64, &mut buf[..want], false);
+        let got = tracee.access(tracee_at(addr, done as u64)?, &mut buf[..want], false);
         if got == 0 {
             return Err(EIO);
         }
@@ -167,7 +179,8 @@ fn poke_bytes(tracee: &Tracee<'_>, addr: u64, from: u64, len: usize) -> Result<u
         input.read_slice(&mut buf[..want])?;
         let mut put = 0;
         while put < want {
-            let n = tracee.access(addr + (done + put) as u64, &mut buf[put..want], true);
+            let at = tracee_at(addr, (done + put) as u64)?;
+            let n = tracee.access(at, &mut buf[put..want], true);
             if n == 0 {
                 return Err(EIO);
             }
@@ -202,8 +215,13 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result<usize> {
         // Validated by `check_batch`.
         let element = multi::decode(e.request, e.length)?;
         if let Err(err) = run(tracee, e, element) {
+            // The answer is `i` whatever becomes of the store: the elements
+            // before `i` took effect, and an EFAULT now would claim that
+            // nothing was done. `reqs` was readable a moment ago; a tracer
+            // that makes it unwritable meanwhile loses only the errno.
+            // (Cannot overflow: `reqs + count * ELEMENT_SIZE` was read.)
             let slot = reqs + (i * multi::ELEMENT_SIZE + multi::LENGTH_OFFSET) as u64;
-            local(slot, 8).writer().write(&i64::from(err.to_errno()))?;
+            let _ = local(slot, 8).writer().write(&i64::from(err.to_errno()));
             return Ok(i);
         }
     }

@@ -1185,14 +1185,27 @@ static void bad_reqs_pointer_is_efault_nothing_done(void)
 	CHECK(ret == 1 && tracee_word(pid, 0) == v,
 	      "the same element alone in a batch returned %ld (%s)", ret,
 	      strerror(errno));
-	/* The array is readable but its failure cannot be stored: EFAULT. */
+	/*
+	 * The array is readable but a failure cannot be stored in it: the
+	 * answer is still the index (EFAULT means "nothing done", and element
+	 * 0 did write the tracee); only the errno is lost.  Before, EFAULT.
+	 */
 	ro = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		  -1, 0);
 	CHECK(ro != MAP_FAILED, "mmap");
 	if (ro != MAP_FAILED) {
-		ro[0] = PM(PTRACE_PEEKDATA, hole, &v, 0);
+		long w = 0x0d0d0d0d0d0d0d0dL, out = CANARY;
+
+		ro[0] = PM(PTRACE_POKEDATA, &tdata[4], &w, 0);
+		ro[1] = PM(PTRACE_PEEKDATA, hole, &out, 0);
 		CHECK(mprotect(ro, page, PROT_READ) == 0, "mprotect");
-		CHECK_ERRNO(multi(pid, ro, 1), EFAULT);
+		errno = 0;
+		ret = multi(pid, ro, 2);
+		CHECK(ret == 1, "a failure at element 1 of a read-only batch returned %ld (%s), wanted 1",
+		      ret, strerror(errno));
+		CHECK(ro[1].length == 0, "the read-only length changed to %ld", ro[1].length);
+		CHECK(tracee_word(pid, 4) == w, "element 0 of the read-only batch did not run: %#lx",
+		      tracee_word(pid, 4));
 		munmap(ro, page);
 	}
 	CHECK(still_stopped(pid), "the tracee is no longer stopped");

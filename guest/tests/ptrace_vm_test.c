@@ -1402,6 +1402,60 @@ out_fd:
 		close(fd);
 }
 
+/*
+ * SKIPEXIT drops the syscall-exit stop, never a single-step trap (issue
+ * 16).  From a stop that is not a syscall stop (here the tracee's
+ * SIGSTOP), the tracer steps onto a syscall instruction, then over it
+ * with SKIPEXIT in addr: the trap must come right after the instruction.
+ * Before, the skip bit swallowed it, and the next trap came one
+ * instruction later.
+ */
+static void skipexit_keeps_the_single_step_trap(void)
+{
+	struct user_regs_struct regs;
+	unsigned long sys_ip = 0;
+	int report, st = 0, steps;
+	pid_t pid;
+
+	deadline(60);
+	set_body(SYS_getpid, 0, 0, 1);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	for (steps = 0; steps < 20000; steps++) {
+		long insn;
+
+		if (pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs))
+			break;
+		errno = 0;
+		insn = ptrace(PTRACE_PEEKTEXT, pid, regs.rip, 0);
+		if (!errno && (insn & 0xffff) == 0x050f) {
+			sys_ip = regs.rip;
+			break;
+		}
+		if (pt(PTRACE_SINGLESTEP, pid, 0, 0) || waitpid(pid, &st, 0) != pid ||
+		    !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
+			break;
+	}
+	CHECK(sys_ip, "no syscall instruction after %d steps (status %#x)", steps, st);
+	if (!sys_ip) {
+		kill_tracee(pid, report);
+		return;
+	}
+	if (pt(PTRACE_SINGLESTEP, pid, PTRACE_VM_SKIPEXIT, 0) || waitpid(pid, &st, 0) != pid) {
+		CHECK(0, "step over the syscall with SKIPEXIT: %s", strerror(errno));
+		kill_tracee(pid, report);
+		return;
+	}
+	CHECK(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTRAP,
+	      "after the step over the syscall: status %#x, wanted a SIGTRAP stop", st);
+	if (WIFSTOPPED(st) && !pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs))
+		CHECK(regs.rip == sys_ip + 2,
+		      "the step trap came at %#llx, wanted %#lx, right after the syscall instruction",
+		      (unsigned long long)regs.rip, sys_ip + 2);
+	kill_tracee(pid, report);
+}
+
 KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(probe_returns_the_mask),
 	  KTAP_CASE(skipexit_runs_the_call_without_its_exit_stop),
@@ -1418,4 +1472,5 @@ KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(abort_engine_inside_the_tracer),
 	  KTAP_CASE(skip_is_final_against_a_run_engine_inside),
 	  KTAP_CASE(sigkill_in_the_entry_stop_is_final),
+	  KTAP_CASE(skipexit_keeps_the_single_step_trap),
 	  KTAP_CASE(abort_engine_outside_the_tracer))
