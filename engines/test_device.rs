@@ -12,7 +12,8 @@
 //! ([`attach_delay`]): a delay between the check of the target and the
 //! attach, the window a race test needs to hit; and that of engine-core's
 //! inheritance ([`inherit_delay`]): a delay before a parent's engine is
-//! attached to its new child.
+//! attached to its new child; and of barriers ([`barrier_delay`]): a delay
+//! between the wait and the retirement of a detached engine.
 
 use super::test_engine::{new_log, Action, Log, Record, TestEngine};
 use crate::engine_core::{access, Attach, EngineHandle, Events, Match, StopState};
@@ -95,6 +96,9 @@ const INHERIT_DELAY: u32 = _IO(IOC_MAGIC, 18);
 const INHERIT_DELAYED: u32 = _IO(IOC_MAGIC, 19);
 const SYSCALL_WORK: u32 = _IO(IOC_MAGIC, 20);
 const LIVE_ENGINES: u32 = _IO(IOC_MAGIC, 21);
+const BARRIER_DELAY: u32 = _IO(IOC_MAGIC, 22);
+const BARRIER_DELAYED: u32 = _IO(IOC_MAGIC, 23);
+const RETIRED_IN_CALLBACK: u32 = _IO(IOC_MAGIC, 24);
 
 /// The longest [`attach_delay`] one can arm, in milliseconds.
 const MAX_ATTACH_DELAY_MS: usize = 10_000;
@@ -130,6 +134,23 @@ pub(crate) fn inherit_delay() {
     let ms = INHERIT_DELAY_MS.xchg(0, Relaxed);
     if ms != 0 {
         INHERIT_DELAYS.fetch_add(1, Relaxed);
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
+    }
+}
+
+/// The armed delay of the next barrier, after its wait (ms, 0: none).
+static BARRIER_DELAY_MS: Atomic<u32> = Atomic::new(0);
+/// How many barriers have entered an armed delay since boot.
+static BARRIER_DELAYS: Atomic<u32> = Atomic::new(0);
+
+/// The test hook of engine-core's barrier, called after its wait and
+/// before it decides whether the engine is retired: if a delay was armed
+/// (`UTRACE_TEST_BARRIER_DELAY`), the first barrier to get here counts
+/// itself (`UTRACE_TEST_BARRIER_DELAYED`) and sleeps that long.
+pub(crate) fn barrier_delay() {
+    let ms = BARRIER_DELAY_MS.xchg(0, Relaxed);
+    if ms != 0 {
+        BARRIER_DELAYS.fetch_add(1, Relaxed);
         kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
     }
 }
@@ -202,9 +223,10 @@ impl TestFile {
         slot: usize,
         f: impl FnOnce(&EngineHandle<TestEngine>) -> Result,
     ) -> Result<isize> {
-        let slots = self.slots.lock();
-        let handle = slots.get(slot).ok_or(EINVAL)?;
-        f(handle)?;
+        // A copy, used with the lock released: a barrier may wait long,
+        // and another thread of the test must meanwhile reach the slots.
+        let handle = self.slots.lock().get(slot).ok_or(EINVAL)?.clone();
+        f(&handle)?;
         Ok(0)
     }
 
@@ -295,7 +317,22 @@ impl MiscDevice for TestFile {
                 Ok(0)
             }
             INHERIT_DELAYED => Ok(INHERIT_DELAYS.load(Relaxed) as isize),
-            LIVE_ENGINES => Ok(super::test_engine::LIVE_ENGINES.load(Relaxed) as isize),
+            LIVE_ENGINES => {
+                let id = u32::try_from(arg).map_err(|_| EINVAL)?;
+                Ok(super::test_engine::live_engines(id).load(Relaxed) as isize)
+            }
+            BARRIER_DELAY => {
+                if arg > MAX_ATTACH_DELAY_MS {
+                    return Err(EINVAL);
+                }
+                // At most MAX_ATTACH_DELAY_MS: fits the u32.
+                BARRIER_DELAY_MS.store(arg as u32, Relaxed);
+                Ok(0)
+            }
+            BARRIER_DELAYED => Ok(BARRIER_DELAYS.load(Relaxed) as isize),
+            RETIRED_IN_CALLBACK => {
+                Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
+            }
             SYSCALL_WORK => {
                 let work = crate::engine_core::current_syscall_work();
                 Ok(isize::from(work.entry) | isize::from(work.exit) << 1)

@@ -198,9 +198,23 @@ fn dwell(us: u32) {
     }
 }
 
-/// How many [`TestEngine`]s exist (`UTRACE_TEST_LIVE_ENGINES`): a test
-/// sees when the last reference to a detached one goes.
-pub(crate) static LIVE_ENGINES: Atomic<i32> = Atomic::new(0);
+/// How many [`TestEngine`]s exist, by id modulo [`LIVE_BUCKETS`]
+/// (`UTRACE_TEST_LIVE_ENGINES`): a test sees when the last reference to a
+/// detached one goes, unmoved by the engines of other tests (other ids).
+pub(crate) static LIVE_ENGINES: [Atomic<i32>; LIVE_BUCKETS] =
+    [const { Atomic::new(0) }; LIVE_BUCKETS];
+/// The buckets of [`LIVE_ENGINES`].
+pub(crate) const LIVE_BUCKETS: usize = 64;
+
+/// How many times [`Engine::retired`] came while a callback of the same
+/// engine was running (`UTRACE_TEST_RETIRED_IN_CALLBACK`): never, if
+/// engine-core keeps its word.
+pub(crate) static RETIRED_IN_CALLBACK: Atomic<u32> = Atomic::new(0);
+
+/// The [`LIVE_ENGINES`] counter of engine `id`.
+pub(crate) fn live_engines(id: u32) -> &'static Atomic<i32> {
+    &LIVE_ENGINES[id as usize % LIVE_BUCKETS]
+}
 
 /// A logging, optionally rewriting, engine.
 pub(crate) struct TestEngine {
@@ -214,6 +228,8 @@ pub(crate) struct TestEngine {
     /// `UTRACE_TEST_BARRIER_IN_REAP`: the reap report calls
     /// `barrier()` on this handle of the engine itself.
     pub(crate) own: Option<Arc<OwnHandle>>,
+    /// Dwelling callbacks running now (see [`RETIRED_IN_CALLBACK`]).
+    dwelling: Atomic<u32>,
 }
 
 impl TestEngine {
@@ -231,7 +247,7 @@ impl TestEngine {
             )?),
             false => None,
         };
-        LIVE_ENGINES.fetch_add(1, Relaxed);
+        live_engines(id).fetch_add(1, Relaxed);
         Ok(Self {
             id,
             nr,
@@ -239,7 +255,15 @@ impl TestEngine {
             log,
             acted: AtomicFlag::new(false),
             own,
+            dwelling: Atomic::new(0),
         })
+    }
+
+    /// A dwelling callback: counted in `dwelling` while it sleeps.
+    fn dwell(&self, us: u32) {
+        self.dwelling.fetch_add(1, Relaxed);
+        dwell(us);
+        self.dwelling.fetch_sub(1, Relaxed);
     }
 
     /// Takes the engine's handle on itself, if it has one.
@@ -268,7 +292,7 @@ impl TestEngine {
 
 impl Drop for TestEngine {
     fn drop(&mut self) {
-        LIVE_ENGINES.fetch_sub(1, Relaxed);
+        live_engines(self.id).fetch_sub(1, Relaxed);
     }
 }
 
@@ -340,6 +364,12 @@ impl Engine for TestEngine {
         drop(self.take_own());
     }
 
+    fn retired(&self) {
+        if self.dwelling.load(Relaxed) != 0 {
+            RETIRED_IN_CALLBACK.fetch_add(1, Relaxed);
+        }
+    }
+
     fn report_exec(&self, _task: &Task, exec: &ExecReport<'_>) -> Resume {
         // The path's first bytes, NUL-terminated, in the six argument words.
         let mut bytes = [0u8; SYSCALL_ARGS * 8];
@@ -392,7 +422,7 @@ impl Engine for TestEngine {
                 return Resume::Stop;
             }
             Action::Stop => {}
-            Action::Dwell(us) => dwell(us),
+            Action::Dwell(us) => self.dwell(us),
             Action::Record | Action::SetReturn(_) | Action::Signal { .. } => {}
         }
         Resume::Resume
@@ -406,7 +436,7 @@ impl Engine for TestEngine {
         self.record(SIDE_EXIT, nr, call.args(), call.return_value());
         match self.action {
             Action::SetReturn(v) => call.set_return_value(v),
-            Action::Dwell(us) => dwell(us),
+            Action::Dwell(us) => self.dwell(us),
             _ => {}
         }
         Resume::Resume

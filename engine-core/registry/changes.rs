@@ -115,7 +115,9 @@ impl Registry {
         // load: pairs with the exchange of `reporting` in `call`. Either
         // the task's check of `detached` there sees the mark and calls
         // nothing, or this sees its callback running.
-        if !Self::may_run(self.reporting.load(Relaxed), att) {
+        // Acquire: a 0 read from the task's clearing exchange orders the
+        // callback's accesses before what `retired` frees.
+        if !Self::may_run(self.reporting.load(Acquire), att) {
             self.retire(att);
         }
     }

@@ -47,6 +47,15 @@ impl Registry {
             // A reap callback, run by the reaper: it cannot wait for itself.
             return Ok(());
         }
+        // Only an engine detached before the wait began is retired after
+        // it: no callback of it starts after the mark (the exchange in
+        // `call` pairs with the one in `detach`), and the wait's first
+        // look, after this load, sees the one that may still run. A mark
+        // set later may come while the task is in a newer callback, which
+        // this wait did not see (the detach leaves that one to a later
+        // barrier). Acquire: pairs with the fully ordered exchange in
+        // `detach`.
+        let detached_before = att.is_detached();
         // The wait queues us, then (fully ordered, in set_current_state())
         // reads `reporting`: pairs with the clearing exchange in `call`,
         // after which the task looks at the queue. Either we see the
@@ -78,10 +87,12 @@ impl Registry {
         if !woken {
             return Err(ERESTARTSYS);
         }
-        // Set before the wait began (acquire: pairs with the exchange in
-        // `detach`), the mark stopped every callback after the one waited
-        // for: none runs now, none will.
-        if att.is_detached() {
+        // Race tests: a delay armed by UTRACE_TEST_BARRIER_DELAY holds the
+        // barrier here, between its wait and its look at the mark.
+        #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+        crate::engines::test_device::barrier_delay();
+        if detached_before {
+            // None runs now, none will.
             self.retire(att);
         }
         Ok(())

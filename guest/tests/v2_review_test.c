@@ -33,6 +33,7 @@
  * C engine, freed by unloading the module, which detaches it).
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -631,6 +632,9 @@ static void inherited_engine_beats_a_filled_child(void)
  */
 static _Atomic int *spin_phase;
 
+/* An id no other case uses (UTRACE_TEST_LIVE_ENGINES counts by id). */
+#define LIVE_ID 0x5eed
+
 static void getppid_then_spin(void)
 {
 	while (atomic_load(spin_phase) == 0)
@@ -656,10 +660,10 @@ static void detached_engine_freed_without_a_report(void)
 	*spin_phase = 0;
 	child = utd_held_child(go, getppid_then_spin);
 	fd = utd_open();
-	live0 = ioctl(fd, UTRACE_TEST_LIVE_ENGINES);
+	live0 = ioctl(fd, UTRACE_TEST_LIVE_ENGINES, LIVE_ID);
 	slot = utd_attach_simple(fd, child, UTRACE_TEST_RECORD,
-				 UTRACE_TEST_EVENT_SYSCALL_ENTRY, 1, 0);
-	CHECK(ioctl(fd, UTRACE_TEST_LIVE_ENGINES) == live0 + 1, "the engine is not counted");
+				 UTRACE_TEST_EVENT_SYSCALL_ENTRY, LIVE_ID, 0);
+	CHECK(ioctl(fd, UTRACE_TEST_LIVE_ENGINES, LIVE_ID) == live0 + 1, "the engine is not counted");
 	utd_release(go);
 	/* It reports (and takes its list), then spins in user mode. */
 	utd_msleep(100);
@@ -673,7 +677,7 @@ static void detached_engine_freed_without_a_report(void)
 	fd = utd_open();
 	t0 = utd_now();
 	while (utd_now() - t0 < 2) {
-		live1 = ioctl(fd, UTRACE_TEST_LIVE_ENGINES);
+		live1 = ioctl(fd, UTRACE_TEST_LIVE_ENGINES, LIVE_ID);
 		if (live1 <= live0)
 			break;
 		utd_msleep(10);
@@ -687,6 +691,58 @@ static void detached_engine_freed_without_a_report(void)
 	munmap((void *)spin_phase, sizeof(*spin_phase));
 }
 
+/* ---------------------------------------------------------------------
+ * Review 3, finding 1: barrier() retired an engine whose callback was
+ * running.  It looked at the detach mark after its wait: a detach that
+ * came after the wait, while the task had started its next callback, made
+ * it retire the engine under that callback (for a C engine: release()
+ * while the callback still uses its data).  Now a barrier retires only an
+ * engine detached before its wait began.  Window: the barrier sleeps after
+ * its wait (UTRACE_TEST_BARRIER_DELAY); the callbacks dwell 100 ms, back
+ * to back.
+ */
+static int brd_fd, brd_slot;
+
+static void *barrier_thread(void *arg)
+{
+	(void)arg;
+	ioctl(brd_fd, UTRACE_TEST_BARRIER, brd_slot);
+	return NULL;
+}
+
+static void barrier_does_not_retire_a_running_callback(void)
+{
+	int go[2], fd, slot, delayed0, early0, status = 0;
+	pid_t child = utd_held_child(go, loop_getppid);
+	pthread_t t;
+
+	fd = utd_open();
+	early0 = ioctl(fd, UTRACE_TEST_RETIRED_IN_CALLBACK);
+	delayed0 = ioctl(fd, UTRACE_TEST_BARRIER_DELAYED);
+	slot = utd_attach_simple(fd, child, UTRACE_TEST_DWELL,
+				 UTRACE_TEST_EVENT_SYSCALL_ENTRY, 7, 100000);
+	utd_release(go);
+	utd_msleep(150);
+	CHECK(ioctl(fd, UTRACE_TEST_BARRIER_DELAY, 60) == 0, "arm: %s", strerror(errno));
+	brd_fd = fd;
+	brd_slot = slot;
+	CHECK(pthread_create(&t, NULL, barrier_thread, NULL) == 0, "pthread_create");
+	/* Until the barrier has waited for a callback and sleeps after. */
+	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_BARRIER_DELAYED) == delayed0; i++)
+		utd_msleep(1);
+	CHECK(ioctl(fd, UTRACE_TEST_BARRIER_DELAYED) == delayed0 + 1,
+	      "the barrier did not reach its delay");
+	/* The task is in its next callback by now: detach under it. */
+	utd_msleep(20);
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	pthread_join(t, NULL);
+	CHECK(ioctl(fd, UTRACE_TEST_RETIRED_IN_CALLBACK) == early0,
+	      "the barrier retired the engine while its callback ran");
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	close(fd);
+}
+
 KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(inherit_vs_close_during_copy),
 	  KTAP_CASE(stale_report_again_on_new_stop),
@@ -697,4 +753,5 @@ KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(inherited_engine_beats_a_filled_child),
 	  KTAP_CASE(c_engine_restop_then_sigkill),
 	  KTAP_CASE(c_engine_rereport_then_sigkill),
-	  KTAP_CASE(detached_engine_freed_without_a_report))
+	  KTAP_CASE(detached_engine_freed_without_a_report),
+	  KTAP_CASE(barrier_does_not_retire_a_running_callback))

@@ -194,10 +194,25 @@ struct utrace_test_read {
  */
 #define UTRACE_TEST_SYSCALL_WORK	_IO(UTRACE_TEST_IOC_MAGIC, 20)
 /*
- * Returns how many test engines exist in the kernel: a detached engine
+ * Argument: an engine id, by value.  Returns how many test engines whose
+ * id is congruent to it modulo 64 exist in the kernel: a detached engine
  * counts until the last reference to it goes (the handles, and the list
  * its task reports from).
  */
 #define UTRACE_TEST_LIVE_ENGINES	_IO(UTRACE_TEST_IOC_MAGIC, 21)
+/*
+ * Race tests of the barrier.  Argument: milliseconds, by value, at most
+ * 10000 (0 disarms).  The next barrier sleeps that long after its wait,
+ * before it decides whether the engine is retired; one barrier only.
+ */
+#define UTRACE_TEST_BARRIER_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 22)
+/* Returns how many barriers have entered an armed delay since boot. */
+#define UTRACE_TEST_BARRIER_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 23)
+/*
+ * Returns how many times since boot a test engine was told it is retired
+ * while one of its dwelling (UTRACE_TEST_DWELL) callbacks ran: 0 unless
+ * engine-core breaks its word.
+ */
+#define UTRACE_TEST_RETIRED_IN_CALLBACK	_IO(UTRACE_TEST_IOC_MAGIC, 24)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
