@@ -19,7 +19,7 @@ use core::ptr;
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong, c_void};
 use kernel::prelude::*;
-use kernel::sync::atomic::{Acquire, Atomic, Full, Relaxed, Release};
+use kernel::sync::atomic::{Acquire, Atomic, Full};
 use kernel::sync::{Arc, ArcBorrow, Mutex};
 use kernel::task::Task;
 
@@ -64,16 +64,9 @@ fn resume_of(answer: u32) -> Resume {
 pub(crate) struct CEngine {
     ops: *const bindings::utrace_engine_ops,
     data: *mut c_void,
-    /// `ops->release`, read at attach: called once the engine is detached,
-    /// retired (no callback runs or will) and its module holds no
-    /// reference, or at the engine's drop if that comes first.
+    /// `ops->release`, read at attach: the engine may be freed after its
+    /// module dropped its last reference and stopped using `ops`.
     release: Option<unsafe extern "C" fn(data: *mut c_void)>,
-    /// Where `release` stands: `RELEASE_UNARMED` until the attach is
-    /// complete, `RELEASE_ARMED`, then `RELEASE_DONE` (moved by one
-    /// compare-and-exchange, so it runs once).
-    release_state: Atomic<i32>,
-    /// [`Engine::retired`] was called: no callback runs or will.
-    retired: Atomic<i32>,
     /// References C code holds (pointers handed out, not yet put).
     external: Atomic<i32>,
     /// The handle, while the engine is attached or C code may still ask
@@ -107,49 +100,22 @@ impl CEngine {
     }
 
     /// Drops the handle once the engine is detached and no C reference is
-    /// left: nothing can use it any more. Once it is also retired, calls
-    /// `release`: the module's recipe (detach, barrier, put) ends with it,
-    /// in the module's own context, whenever the task lets go of the
-    /// engine.
+    /// left: nothing can use it any more.
     fn maybe_release_handle(&self) {
         let mut h = self.handle.lock();
         if self.external.load(Acquire) == 0 && h.as_ref().is_some_and(|h| h.is_detached()) {
             *h = None;
         }
-        let release = h.is_none()
-            && self.retired.load(Acquire) != 0
-            && self
-                .release_state
-                .cmpxchg(RELEASE_ARMED, RELEASE_DONE, Relaxed)
-                .is_ok();
-        drop(h);
-        if release {
-            self.call_release();
-        }
-    }
-
-    fn call_release(&self) {
-        if let Some(release) = self.release {
-            // SAFETY: no callback runs any more and the module holds no
-            // reference, as `release` requires; `data` is the caller's.
-            unsafe { release(self.data) }
-        }
     }
 }
-
-/// [`CEngine::release_state`]: the attach is not complete.
-const RELEASE_UNARMED: i32 = 0;
-/// [`CEngine::release_state`]: `release` is called when the engine is over.
-const RELEASE_ARMED: i32 = 1;
-/// [`CEngine::release_state`]: `release` was called.
-const RELEASE_DONE: i32 = 2;
 
 #[pinned_drop]
 impl PinnedDrop for CEngine {
     fn drop(self: Pin<&mut Self>) {
-        if self.release_state.load(Relaxed) != RELEASE_DONE {
-            // The engine is gone: no callback runs any more.
-            self.call_release();
+        if let Some(release) = self.release {
+            // SAFETY: the engine is gone: no callback runs any more, as
+            // `release` requires; `data` is the caller's.
+            unsafe { release(self.data) }
         }
     }
 }
@@ -284,12 +250,6 @@ impl Engine for CEngine {
     fn detached(&self) {
         self.maybe_release_handle();
     }
-
-    fn retired(&self) {
-        // Pairs with the acquire load in `maybe_release_handle`.
-        self.retired.store(1, Release);
-        self.maybe_release_handle();
-    }
 }
 
 /// Hands a reference out to C code.
@@ -329,7 +289,7 @@ fn attach(
         let found = EngineHandle::<CEngine>::find(task, Match::Data(&same))?;
         let p = ptr::from_ref(found.engine());
         // SAFETY: by the type invariant every `CEngine` lives in an `Arc`,
-        // kept alive here by the attachment `found` refers to.
+        // kept alive here by `found`, which holds a reference to it.
         let engine: Arc<CEngine> = unsafe { ArcBorrow::from_raw(p) }.into();
         return Ok(hand_out(engine));
     }
@@ -342,8 +302,6 @@ fn attach(
             ops,
             data,
             release,
-            release_state: Atomic::new(RELEASE_UNARMED),
-            retired: Atomic::new(0),
             external: Atomic::new(0),
             handle <- kernel::new_mutex!(None, "utrace::CEngine::handle"),
         }),
@@ -359,7 +317,6 @@ fn attach(
     let handle = req.attach_to_task(task)?;
     *engine.handle.lock() = Some(handle);
     let out = hand_out(engine.clone());
-    engine.release_state.store(RELEASE_ARMED, Relaxed);
     // Detached already (the task died)? Then the handle may go now.
     engine.maybe_release_handle();
     Ok(out)

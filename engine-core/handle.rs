@@ -37,8 +37,8 @@ impl<E: Engine> Match<'_, E> {
         }
     }
 
-    fn matches(&self, att: &Attachment) -> bool {
-        match (self, att.engine_as::<E>()) {
+    fn matches(&self, att: &Attachment, engine: &Arc<dyn Engine>) -> bool {
+        match (self, att.downcast::<E>(engine)) {
             (_, None) => false,
             (Match::Type, Some(_)) => true,
             (Match::Data(pred), Some(e)) => pred(e),
@@ -121,13 +121,17 @@ impl<'a, E: Engine> Attach<'a, E> {
             match_by: self.exclusive.as_ref().map_or(MatchBy::Nothing, |m| m.by()),
             follows_clone,
         };
+        let engine: Arc<dyn Engine> = self.engine.clone();
         let new = Attachment::new(self.engine, self.events, self.inherit)?;
-        let matcher = |a: &Attachment| self.exclusive.as_ref().is_some_and(|m| m.matches(a));
+        let matcher =
+            |a: &Attachment, e: &Arc<dyn Engine>| self.exclusive.as_ref().is_some_and(|m| m.matches(a, e));
         let (attachment, _) = registry.attach(req, Some(new), &matcher)?;
-        // INVARIANT: `attachment` was created from an `Arc<E>` just above.
+        // INVARIANT: `attachment` and `engine` were created from one
+        // `Arc<E>` just above.
         Ok(EngineHandle {
             registry,
             attachment,
+            engine,
             _engine: PhantomData,
         })
     }
@@ -137,10 +141,12 @@ impl<'a, E: Engine> Attach<'a, E> {
 ///
 /// # Invariants
 ///
-/// `attachment.engine` is an `E`.
+/// `engine` is an `E`, the engine of `attachment` (which lets go of it when
+/// it is retired: the handle keeps its own reference).
 pub struct EngineHandle<E: Engine> {
     registry: Arc<Registry>,
     attachment: Arc<Attachment>,
+    engine: Arc<dyn Engine>,
     _engine: PhantomData<fn() -> E>,
 }
 
@@ -150,6 +156,7 @@ impl<E: Engine> Clone for EngineHandle<E> {
         Self {
             registry: self.registry.clone(),
             attachment: self.attachment.clone(),
+            engine: self.engine.clone(),
             _engine: PhantomData,
         }
     }
@@ -170,23 +177,26 @@ impl<E: Engine> EngineHandle<E> {
             match_by: m.by(),
             follows_clone: false,
         };
-        let (attachment, _) = registry.attach(req, None, &|a| m.matches(a))?;
+        let (attachment, _) = registry.attach(req, None, &|a, e| m.matches(a, e))?;
         if attachment.type_id != TypeId::of::<E>() {
             return Err(EINVAL);
         }
-        // INVARIANT: checked just above.
+        // Retired since it was found: detached, as if found a moment later.
+        let engine = registry.engine_of(&attachment).ok_or(ENOENT)?;
+        // INVARIANT: the type was checked just above.
         Ok(Self {
             registry,
             attachment,
+            engine,
             _engine: PhantomData,
         })
     }
 
     /// The engine.
     pub fn engine(&self) -> &E {
-        let p = Arc::as_ptr(&self.attachment.engine).cast::<E>();
-        // SAFETY: by the type invariant the engine is an `E`; the `Arc` in
-        // the attachment keeps it alive as long as `self`.
+        let p = Arc::as_ptr(&self.engine).cast::<E>();
+        // SAFETY: by the type invariant the engine is an `E`; `self.engine`
+        // keeps it alive as long as `self`.
         unsafe { &*p }
     }
 

@@ -82,8 +82,11 @@ use kernel::types::Opaque;
 
 /// One engine attached to one task.
 pub(crate) struct Attachment {
-    /// The engine; shared with the handles that control it.
-    pub(crate) engine: Arc<dyn Engine>,
+    /// The engine, until it is retired: then taken out, so that a list the
+    /// task still holds (its own, until its next report) keeps this small
+    /// attachment alive, not the engine and its state. The handles hold
+    /// their own reference.
+    engine: EngineSlot,
     /// The concrete type of `engine`, for matching by type.
     pub(crate) type_id: TypeId,
     /// The [`Events`] bits the engine asked for. Written under its
@@ -120,13 +123,24 @@ impl Attachment {
         Self::build(engine, TypeId::of::<E>(), events, inherit)
     }
 
-    /// A new attachment of the same engine, for a child: same type, same
-    /// events, inherited further.
-    fn for_child(&self) -> Result<Arc<Self>> {
-        Self::build(self.engine.clone(), self.type_id, self.events(), true)
+    /// The engine, inside a [`Registry::call`] bracket of this attachment.
+    ///
+    /// # Safety
+    ///
+    /// The caller runs inside such a bracket, which found the attachment
+    /// not detached.
+    pub(super) unsafe fn engine_in_bracket(&self) -> Option<&Arc<dyn Engine>> {
+        // SAFETY: the caller's guarantee is `EngineSlot::get`'s.
+        unsafe { self.engine.get() }
     }
 
-    /// `type_id` must be the concrete type of `engine` (see `engine_as`).
+    /// A new attachment of `engine` (this attachment's), for a child: same
+    /// type, same events, inherited further.
+    fn for_child(&self, engine: &Arc<dyn Engine>) -> Result<Arc<Self>> {
+        Self::build(engine.clone(), self.type_id, self.events(), true)
+    }
+
+    /// `type_id` must be the concrete type of `engine` (see `downcast`).
     fn build(
         engine: Arc<dyn Engine>,
         type_id: TypeId,
@@ -135,7 +149,7 @@ impl Attachment {
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(
             Attachment {
-                engine,
+                engine: EngineSlot(UnsafeCell::new(Some(engine))),
                 type_id,
                 events: Atomic::new(events.bits()),
                 detached: AtomicFlag::new(false),
@@ -166,15 +180,16 @@ impl Attachment {
         self.detached.load(Acquire)
     }
 
-    /// The engine as its concrete type, if it is an `E`.
-    pub(crate) fn engine_as<E: Engine>(&self) -> Option<&E> {
+    /// `engine` (this attachment's) as its concrete type, if it is an `E`.
+    pub(crate) fn downcast<'e, E: Engine>(&self, engine: &'e Arc<dyn Engine>) -> Option<&'e E> {
         if self.type_id != TypeId::of::<E>() {
             return None;
         }
-        let p = Arc::as_ptr(&self.engine).cast::<E>();
-        // SAFETY: `type_id` is the `TypeId` of the type `engine` was created
-        // with (see `Attachment::new`), so the data pointer of the trait
-        // object points to a live `E`, kept alive by `self.engine`.
+        let p = Arc::as_ptr(engine).cast::<E>();
+        // SAFETY: `type_id` is the `TypeId` of the type the engine was
+        // created with (see `Attachment::new`), and `engine` is this
+        // attachment's, so the data pointer of the trait object points to
+        // a live `E`, kept alive by `engine`.
         Some(unsafe { &*p })
     }
 
@@ -228,6 +243,51 @@ impl EngineList {
     /// pruned).
     fn has_detached(&self) -> bool {
         self.engines.iter().any(|a| a.is_detached())
+    }
+}
+
+/// An attachment's engine, taken out when it is retired.
+///
+/// # Invariants
+///
+/// Written once, by `Registry::retire` under the registry's `inner`, when
+/// the attachment is detached and no callback of it runs or will
+/// (`Registry::retire_if_idle`, or a barrier that waited for the callback
+/// seen after the detach). Read under `inner`, or without it by the task
+/// inside a `Registry::call` bracket that found the attachment not
+/// detached: no retire comes until that bracket closes.
+struct EngineSlot(UnsafeCell<Option<Arc<dyn Engine>>>);
+
+// SAFETY: the slot holds an `Arc<dyn Engine>` (engines are `Send + Sync`),
+// and every access follows the type invariant: one writer, under `inner`,
+// when no reader without the lock can be there.
+unsafe impl Send for EngineSlot {}
+// SAFETY: as above.
+unsafe impl Sync for EngineSlot {}
+
+impl EngineSlot {
+    /// The engine, for the task inside a `call` bracket of a not detached
+    /// attachment.
+    ///
+    /// # Safety
+    ///
+    /// The caller is in such a bracket (type invariant), or holds `inner`.
+    unsafe fn get(&self) -> Option<&Arc<dyn Engine>> {
+        // SAFETY: no write can come meanwhile (type invariant and the
+        // caller's guarantee).
+        unsafe { (*self.0.get()).as_ref() }
+    }
+
+    /// Takes the engine out.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds `inner`, and the attachment is detached and idle
+    /// (type invariant).
+    unsafe fn take(&self) -> Option<Arc<dyn Engine>> {
+        // SAFETY: the caller's guarantee: no reader without the lock can be
+        // at the slot, and the lock excludes the others.
+        unsafe { (*self.0.get()).take() }
     }
 }
 
@@ -549,6 +609,14 @@ impl Registry {
         self.inner.lock().list.clone()
     }
 
+    /// The engine of `att`, with a reference of our own; `None` once it is
+    /// retired.
+    pub(crate) fn engine_of(&self, att: &Attachment) -> Option<Arc<dyn Engine>> {
+        let _inner = self.inner.lock();
+        // SAFETY: under `inner`.
+        unsafe { att.engine.get() }.cloned()
+    }
+
     /// Publishes `list` as the registry's list; returns the old one, to be
     /// dropped with the lock released.
     fn replace_list_locked(
@@ -597,7 +665,7 @@ impl Registry {
     #[cold]
     fn take_new_list(&self, old: Option<Arc<EngineList>>) -> Option<Arc<EngineList>> {
         let list = {
-            let mut inner = self.inner.lock();
+            let inner = self.inner.lock();
             if inner.phase == Phase::Dead {
                 // Dead: it lets go of every list (`report_death`).
                 None

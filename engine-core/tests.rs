@@ -927,7 +927,7 @@ mod suite {
             match_by: MatchBy::Nothing,
             follows_clone: true,
         };
-        let (follower, _) = reg.attach(req, Some(follower), &|_| false)?;
+        let (follower, _) = reg.attach(req, Some(follower), &|_, _| false)?;
         reg.detach(&follower)?;
         // Nothing changed: every engine still reports, the refused one not.
         syscall(&reg, 0, 0);

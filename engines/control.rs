@@ -120,7 +120,7 @@ impl ControlFile {
         };
         let room = self.session.reserve()?;
         let engine = StraceEngine::new(self.out.clone(), string_max, self.follow(a.flags), None)?;
-        let engine = Arc::pin_init(engine, GFP_KERNEL)?;
+        let engine = Arc::pin_init(engine, GFP_KERNEL_ACCOUNT)?;
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         super::test_device::attach_delay();
         let handle = access::with_attach_task(&task, |task| {
@@ -157,7 +157,7 @@ impl ControlFile {
             }
         };
         let rules = match parsed {
-            Ok(r) => Arc::new(r, GFP_KERNEL)?,
+            Ok(r) => Arc::new(r, GFP_KERNEL_ACCOUNT)?,
             Err((code, line, errno)) => {
                 a.error = code;
                 a.error_line = line;
@@ -166,7 +166,7 @@ impl ControlFile {
             }
         };
         let room = self.session.reserve()?;
-        let engine = Arc::pin_init(VmEngine::new(rules, self.follow(a.flags)), GFP_KERNEL)?;
+        let engine = Arc::pin_init(VmEngine::new(rules, self.follow(a.flags)), GFP_KERNEL_ACCOUNT)?;
         // The answer is written before the engine is attached: a caller
         // whose argument cannot be written back gets EFAULT with nothing
         // attached (after the target's, the rules' and the file's errors).

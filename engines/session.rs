@@ -133,7 +133,7 @@ impl Session {
     /// `ENOSPC` when its engines and the rooms held already fill it,
     /// `ENOMEM`.
     pub(crate) fn reserve(&self) -> Result<Reservation<'_>> {
-        let mem = UniqueArc::<Slot>::new_uninit(GFP_KERNEL)?;
+        let mem = UniqueArc::<Slot>::new_uninit(GFP_KERNEL_ACCOUNT)?;
         let mut inner = self.inner.lock();
         if inner.closed {
             return Err(ESRCH);
@@ -142,7 +142,7 @@ impl Session {
             return Err(ENOSPC);
         }
         let room = inner.reserved + 1;
-        inner.slots.reserve(room, GFP_KERNEL)?;
+        inner.slots.reserve(room, GFP_KERNEL_ACCOUNT)?;
         inner.reserved = room;
         Ok(Reservation {
             session: self,

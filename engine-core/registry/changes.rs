@@ -8,8 +8,8 @@
 //! fails; the lists they replace are dropped with the lock released.
 
 use super::reporting::{ReportScope, REAPER_MARK};
-use super::{same_list, Attachment, EngineList, Registry};
-use crate::engine_core::engine::Events;
+use super::{same_list, Attachment, EngineList, Inner, Registry};
+use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     check_control, check_engine_count, check_set_events, decide_attach, AttachDecision,
     AttachRequest, Control, MatchBy, Phase, Resume,
@@ -18,7 +18,7 @@ use crate::engine_core::report::DeathReport;
 use crate::engine_core::task;
 use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Full, Relaxed};
-use kernel::sync::Arc;
+use kernel::sync::{Arc, SpinLockGuard};
 use kernel::task::Task;
 
 impl Registry {
@@ -31,7 +31,7 @@ impl Registry {
         &self,
         req: AttachRequest,
         new: Option<Arc<Attachment>>,
-        matches: &dyn Fn(&Attachment) -> bool,
+        matches: &dyn Fn(&Attachment, &Arc<dyn Engine>) -> bool,
     ) -> Result<(Arc<Attachment>, bool)> {
         loop {
             let cur = {
@@ -42,7 +42,9 @@ impl Registry {
             let found = cur.as_ref().and_then(|l| {
                 l.engines
                     .iter()
-                    .find(|a| !a.is_detached() && matches(a))
+                    .find(|a| {
+                        !a.is_detached() && self.engine_of(a).is_some_and(|e| matches(a, &e))
+                    })
                     .cloned()
             });
             match decide_attach(req, found.is_some())? {
@@ -66,10 +68,19 @@ impl Registry {
             new.seq.store(self.next_seq.fetch_add(1, Relaxed), Relaxed);
             let old = self.replace_list_locked(&mut inner, list);
             self.publish_summary(&mut inner);
-            drop(inner);
+            let pruned = cur.as_deref().is_some_and(EngineList::has_detached);
+            let owner = if pruned {
+                self.let_go_of_detached(inner)
+            } else {
+                drop(inner);
+                false
+            };
             // The old list (and any detached engine only it held) goes
             // with the lock dropped.
             drop(old);
+            if owner {
+                self.take_list_now();
+            }
             return Ok((new.clone(), true));
         }
     }
@@ -97,7 +108,9 @@ impl Registry {
         if wake {
             task::wake_all(&self.wait);
         }
-        att.engine.detached();
+        if let Some(engine) = self.engine_of(att) {
+            engine.detached();
+        }
         self.retire_if_idle(att);
         self.prune();
         Ok(())
@@ -131,43 +144,70 @@ impl Registry {
 
     /// Tells the engine of the detached, idle `att` that it is retired,
     /// once.
+    ///
+    /// The engine leaves the attachment: a list the task still holds keeps
+    /// only the attachment alive, not the engine's state.
     pub(super) fn retire(&self, att: &Attachment) {
-        if !att.retired.xchg(true, Relaxed) {
-            att.engine.retired();
+        if att.retired.xchg(true, Relaxed) {
+            return;
+        }
+        let engine = {
+            let _inner = self.inner.lock();
+            // SAFETY: under `inner`; `att` is detached and idle (the
+            // callers' conditions).
+            unsafe { att.engine.take() }
+        };
+        if let Some(engine) = engine {
+            engine.retired();
         }
     }
 
     /// Drops detached attachments from the list, if there are any and the
-    /// memory for a new list can be had; else they stay, skipped.
+    /// memory for a new list can be had; else they stay, skipped. Another
+    /// writer's list may have been built before the detach this follows,
+    /// so a change meanwhile makes it look again.
     pub(super) fn prune(&self) {
-        let cur = self.list();
-        if !cur.as_ref().is_some_and(|l| l.has_detached()) {
+        loop {
+            let cur = self.list();
+            if !cur.as_ref().is_some_and(|l| l.has_detached()) {
+                return;
+            }
+            let Ok(list) = EngineList::rebuild(cur.as_deref(), None) else {
+                return;
+            };
+            let mut inner = self.inner.lock();
+            if !same_list(&inner.list, &cur) {
+                continue;
+            }
+            let old = self.replace_list_locked(&mut inner, list);
+            self.refresh_attention(&inner);
+            let owner = self.let_go_of_detached(inner);
+            drop(old);
+            if owner {
+                self.take_list_now();
+            }
             return;
         }
-        let Ok(list) = EngineList::rebuild(cur.as_deref(), None) else {
-            return;
-        };
-        let mut inner = self.inner.lock();
-        if !same_list(&inner.list, &cur) {
-            // Whoever changed it pruned it.
-            return;
-        }
-        let old = self.replace_list_locked(&mut inner, list);
-        self.refresh_attention(&inner);
-        // The task's own list may still refer to the detached engines. The
-        // task itself takes the new list now; another task makes it do so
-        // on its next way to user mode (`run_kick`), or, if it cannot be
-        // kicked (exiting), its death report does.
-        let me = kernel::current!();
-        let owner = self.is_owner(me);
+    }
+
+    /// After a list without detached attachments replaced one that had
+    /// some: the task's own list may still refer to them. Another task
+    /// makes the task take the new list on its next way to user mode
+    /// (`run_kick`), or, if it cannot be kicked (exiting), its death
+    /// report does. Returns whether the caller is the task itself, which
+    /// takes it at once ([`Registry::take_list_now`]) once `inner` is
+    /// released.
+    pub(super) fn let_go_of_detached(&self, mut inner: SpinLockGuard<'_, Inner>) -> bool {
+        let owner = self.is_owner(kernel::current!());
         if !owner && self.task_holds_list(&inner) {
             let _ = self.queue_kick_locked(&mut inner, false);
         }
-        drop(inner);
-        drop(old);
-        if owner {
-            drop(self.reporters(me, self.summary.load(Acquire)));
-        }
+        owner
+    }
+
+    /// The task itself takes the current list (after it changed).
+    pub(super) fn take_list_now(&self) {
+        drop(self.reporters(kernel::current!(), self.summary.load(Acquire)));
     }
 
     /// Changes the events `att` is told about: `ESRCH` if it is detached.
@@ -224,7 +264,9 @@ impl Registry {
         self.release_stop_locked(&mut inner, att);
         self.publish_summary(&mut inner);
         drop(inner);
-        att.engine.detached();
+        if let Some(engine) = self.engine_of(att) {
+            engine.detached();
+        }
         self.retire_if_idle(att);
     }
 
@@ -268,7 +310,10 @@ impl Registry {
     pub(super) fn inherit(&self, scope: &ReportScope<'_>, att: &Attachment, child: &Task) {
         let mut copy = None;
         self.call(scope, att, |_| {
-            copy = Self::attach_copy(att, child).ok();
+            // SAFETY: inside the `call` bracket of `att`, which found it not
+            // detached: its engine slot is not written meanwhile.
+            let engine = unsafe { att.engine_in_bracket() };
+            copy = engine.and_then(|e| Self::attach_copy(att, e, child).ok());
             if let Some((registry, c)) = copy.as_ref().filter(|_| att.is_detached()) {
                 // Detached while the copy was made: undone before the
                 // bracket closes, so the detacher's barrier waits for it.
@@ -289,7 +334,11 @@ impl Registry {
     }
 
     /// Attaches a copy of `att` (same engine, same events) to `child`.
-    fn attach_copy(att: &Attachment, child: &Task) -> Result<(Arc<Registry>, Arc<Attachment>)> {
+    fn attach_copy(
+        att: &Attachment,
+        engine: &Arc<dyn Engine>,
+        child: &Task,
+    ) -> Result<(Arc<Registry>, Arc<Attachment>)> {
         // Race tests: a delay armed by UTRACE_TEST_INHERIT_DELAY holds the
         // copy open here, before it is attached.
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
@@ -302,8 +351,8 @@ impl Registry {
                 match_by: MatchBy::Nothing,
                 follows_clone: true,
             },
-            Some(att.for_child()?),
-            &|_| false,
+            Some(att.for_child(engine)?),
+            &|_, _| false,
         )?;
         Ok((registry, copy))
     }

@@ -75,7 +75,9 @@ impl Registry {
         let answer = if att.detached.load(Relaxed) {
             None
         } else {
-            Some(f(&*att.engine))
+            // SAFETY: inside the bracket of an attachment found not
+            // detached: the slot is not written until the bracket closes.
+            unsafe { att.engine.get() }.map(|e| f(&**e))
         };
         // Fully ordered: pairs with `prepare_to_wait()` in `barrier`, and
         // is the barrier `has_waiters` needs before it looks at the queue.

@@ -242,7 +242,7 @@ impl Engine for StraceEngine {
             Some(session.clone()),
             Some(pid),
         )
-        .and_then(|init| Arc::pin_init(init, GFP_KERNEL))
+        .and_then(|init| Arc::pin_init(init, GFP_KERNEL_ACCOUNT))
         .and_then(|engine| {
             Attach::new(engine)
                 .events(STRACE_EVENTS)

@@ -28,7 +28,7 @@ pub(crate) type TraceBuf = Mutex<Inner>;
 
 /// A new, empty buffer.
 pub(crate) fn new() -> Result<Arc<TraceBuf>> {
-    let text = KVec::with_capacity(CAPACITY, GFP_KERNEL)?;
+    let text = KVec::with_capacity(CAPACITY, GFP_KERNEL_ACCOUNT)?;
     Arc::pin_init(
         kernel::new_mutex!(
             Inner {

@@ -139,7 +139,7 @@ fn prefix(word: &[u8]) -> Result<KVec<u8>, RuleError> {
         word
     };
     let mut v = KVec::new();
-    v.extend_from_slice(trimmed, GFP_KERNEL)
+    v.extend_from_slice(trimmed, GFP_KERNEL_ACCOUNT)
         .map_err(|_| RuleError::TooMany)?;
     Ok(v)
 }
@@ -153,7 +153,7 @@ fn parse_rule(words: &[&[u8]], rules: &mut Rules) -> Result<(), RuleError> {
             let value = parse_int(value).ok_or(RuleError::Malformed)?;
             rules
                 .returns
-                .push((nr, value), GFP_KERNEL)
+                .push((nr, value), GFP_KERNEL_ACCOUNT)
                 .map_err(|_| RuleError::TooMany)
         }
         [b"uname", b"nodename", value] => {
@@ -171,7 +171,7 @@ fn parse_rule(words: &[&[u8]], rules: &mut Rules) -> Result<(), RuleError> {
             };
             rules
                 .redirects
-                .push(r, GFP_KERNEL)
+                .push(r, GFP_KERNEL_ACCOUNT)
                 .map_err(|_| RuleError::TooMany)
         }
         _ => Err(RuleError::Malformed),

@@ -635,18 +635,25 @@ static _Atomic int *spin_phase;
 /* An id no other case uses (UTRACE_TEST_LIVE_ENGINES counts by id). */
 #define LIVE_ID 0x5eed
 
+static int spin_sleeps;
+
 static void getppid_then_spin(void)
 {
 	while (atomic_load(spin_phase) == 0)
 		syscall(SYS_getppid);
 	atomic_store(spin_phase, 2);
+	if (spin_sleeps) {
+		/* Asleep in the kernel: the kick's task work cannot run. */
+		pause();
+		_exit(0);
+	}
 	/* User mode only from here: no syscall, no report. */
 	while (atomic_load(spin_phase) != 3)
 		;
 	_exit(0);
 }
 
-static void detached_engine_freed_without_a_report(void)
+static void detached_engine_freed_for_a_task_that(int sleeps)
 {
 	int go[2], fd, slot, live0, live1 = -1, status = 0;
 	pid_t child;
@@ -658,6 +665,7 @@ static void detached_engine_freed_without_a_report(void)
 	if (spin_phase == MAP_FAILED)
 		return;
 	*spin_phase = 0;
+	spin_sleeps = sleeps;
 	child = utd_held_child(go, getppid_then_spin);
 	fd = utd_open();
 	live0 = ioctl(fd, UTRACE_TEST_LIVE_ENGINES, LIVE_ID);
@@ -682,13 +690,33 @@ static void detached_engine_freed_without_a_report(void)
 			break;
 		utd_msleep(10);
 	}
-	CHECK(live1 <= live0, "the spinning task still holds the detached engine (%d live, %d before)",
-	      live1, live0);
+	CHECK(live1 == live0, "the %s task still holds the detached engine (%d live, %d before)",
+	      sleeps ? "sleeping" : "spinning", live1, live0);
 	atomic_store(spin_phase, 3);
-	CHECK(utd_wait_exit_within(child, 5000, &status) == 1 && WIFEXITED(status) &&
-	      WEXITSTATUS(status) == 0, "the child did not exit cleanly (status %#x)", status);
+	if (sleeps)
+		kill(child, SIGTERM);
+	CHECK(utd_wait_exit_within(child, 5000, &status) == 1 &&
+	      (sleeps ? WIFSIGNALED(status) : WIFEXITED(status) && WEXITSTATUS(status) == 0),
+	      "the child did not end as it should (status %#x)", status);
 	close(fd);
 	munmap((void *)spin_phase, sizeof(*spin_phase));
+}
+
+static void detached_engine_freed_without_a_report(void)
+{
+	detached_engine_freed_for_a_task_that(0);
+}
+
+/*
+ * Review 3, finding 3: a task asleep in the kernel (pause()) does not run
+ * the kick, and held the detached engine, and all its state (an strace
+ * engine's buffer), for as long as it slept.  Now the engine leaves its
+ * attachment when it is retired: the task's list keeps only the small
+ * attachment.
+ */
+static void detached_engine_freed_while_its_task_sleeps(void)
+{
+	detached_engine_freed_for_a_task_that(1);
 }
 
 /* ---------------------------------------------------------------------
@@ -754,4 +782,5 @@ KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(c_engine_restop_then_sigkill),
 	  KTAP_CASE(c_engine_rereport_then_sigkill),
 	  KTAP_CASE(detached_engine_freed_without_a_report),
+	  KTAP_CASE(detached_engine_freed_while_its_task_sleeps),
 	  KTAP_CASE(barrier_does_not_retire_a_running_callback))
