@@ -210,15 +210,13 @@ pub trait Engine: Send + Sync + 'static {
     fn detached(&self) {}
 
     /// One of the engine's attachments is detached and idle: none of its
-    /// callbacks on that task runs now or will run again. Called once per
-    /// attachment, with no lock held: by the detach if no callback of the
-    /// engine was running then, else by the first [`EngineHandle::barrier`]
-    /// that waited for it (never, if nobody waits: the engine is then only
-    /// freed, when the task has let go of it).
-    ///
-    /// Unlike the engine's drop, this does not wait for the task to pass
-    /// its next report: an engine whose state belongs to a module releases
-    /// it here (the C API's `release`).
+    /// callbacks on that task runs now or will run again, and the
+    /// attachment lets go of its reference to the engine. Called once per
+    /// attachment (an inherited engine has one per task), with no lock
+    /// held: by the detach if no callback of the engine was running then,
+    /// else by the first [`EngineHandle::barrier`] that waited for it
+    /// (never, if nobody waits: the attachment then keeps the engine until
+    /// the task lets go of it, at its next report or its death).
     ///
     /// [`EngineHandle::barrier`]: super::EngineHandle::barrier
     fn retired(&self) {}
