@@ -123,8 +123,9 @@ impl<'a, E: Engine> Attach<'a, E> {
         };
         let engine: Arc<dyn Engine> = self.engine.clone();
         let new = Attachment::new(self.engine, self.events, self.inherit)?;
-        let matcher =
-            |a: &Attachment, e: &Arc<dyn Engine>| self.exclusive.as_ref().is_some_and(|m| m.matches(a, e));
+        let matcher = |a: &Attachment, e: &Arc<dyn Engine>| {
+            self.exclusive.as_ref().is_some_and(|m| m.matches(a, e))
+        };
         let (attachment, _) = registry.attach(req, Some(new), &matcher)?;
         // INVARIANT: `attachment` and `engine` were created from one
         // `Arc<E>` just above.

@@ -757,7 +757,11 @@ mod suite {
         let log = new_log()?;
         let life = new_log()?;
         // Detached while no callback of it runs: retired by the detach.
-        let h1 = attach(&reg, mortal_probe(1, &log, &life, pass_exit)?, Events::SYSCALL)?;
+        let h1 = attach(
+            &reg,
+            mortal_probe(1, &log, &life, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         h1.detach()?;
         assert_eq!(&ids(&life, b'r')?[..], &[1]);
         // Detached from inside its own callback: retired only once a
@@ -769,7 +773,8 @@ mod suite {
             Resume::Resume
         })?;
         let h2 = attach(&reg, p2.clone(), Events::SYSCALL_EXIT)?;
-        let found = EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 2))?;
+        let found =
+            EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 2))?;
         *p2.peer.lock() = Some((reg.clone(), Some(found)));
         syscall(&reg, 0, 0);
         assert!(h2.is_detached());
@@ -787,8 +792,16 @@ mod suite {
         let reg = Registry::for_test()?;
         let log = new_log()?;
         let life = new_log()?;
-        let keep = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
-        let h = attach(&reg, mortal_probe(2, &log, &life, pass_exit)?, Events::SYSCALL)?;
+        let keep = attach(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
+        let h = attach(
+            &reg,
+            mortal_probe(2, &log, &life, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         // The task takes the list with both engines.
         syscall(&reg, 0, 0);
         // Detached by the task itself (a test registry's thread is its
@@ -801,7 +814,11 @@ mod suite {
         syscall(&reg, 1, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[2, 1, 1]);
         // An engine attached now is in the task's next report.
-        let h3 = attach(&reg, probe(3, &log, pass_entry, pass_exit)?, Events::SYSCALL)?;
+        let h3 = attach(
+            &reg,
+            probe(3, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         syscall(&reg, 2, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[2, 1, 1, 3, 1]);
         h3.detach()?;

@@ -166,7 +166,10 @@ impl ControlFile {
             }
         };
         let room = self.session.reserve()?;
-        let engine = Arc::pin_init(VmEngine::new(rules, self.follow(a.flags)), GFP_KERNEL_ACCOUNT)?;
+        let engine = Arc::pin_init(
+            VmEngine::new(rules, self.follow(a.flags)),
+            GFP_KERNEL_ACCOUNT,
+        )?;
         // The answer is written before the engine is attached: a caller
         // whose argument cannot be written back gets EFAULT with nothing
         // attached (after the target's, the rules' and the file's errors).

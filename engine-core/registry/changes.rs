@@ -42,9 +42,7 @@ impl Registry {
             let found = cur.as_ref().and_then(|l| {
                 l.engines
                     .iter()
-                    .find(|a| {
-                        !a.is_detached() && self.engine_of(a).is_some_and(|e| matches(a, &e))
-                    })
+                    .find(|a| !a.is_detached() && self.engine_of(a).is_some_and(|e| matches(a, &e)))
                     .cloned()
             });
             match decide_attach(req, found.is_some())? {
