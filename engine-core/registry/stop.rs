@@ -264,7 +264,7 @@ impl Registry {
         inner: &mut SpinLockGuard<'_, Inner>,
         interrupt: bool,
     ) -> Result {
-        if let Owner::Test(_) = self.owner {
+        if let Owner::Test = self.owner {
             return Ok(());
         }
         inner.kick_requested = true;
