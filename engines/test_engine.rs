@@ -338,6 +338,11 @@ impl Engine for TestEngine {
             JobControl::Continued => 1,
         };
         self.record(SIDE_JCTL, nr, [0; SYSCALL_ARGS], 0);
+        if let (Action::Dwell(us), JobControl::Stopping) = (self.action, what) {
+            // Race tests: the stopping task dwells here, with siglock
+            // dropped, before it takes the stop.
+            self.dwell(us);
+        }
         Resume::Resume
     }
 

@@ -445,6 +445,55 @@ static void tracer_signal_stop_in_attach_order(void)
 	}
 }
 
+/*
+ * Issue 16: do_signal_stop() drops siglock while the engines hear of the
+ * group stop.  A tracer that seizes the task in that window must still get
+ * the stop (as PTRACE_EVENT_STOP).  Before, the task stopped as an
+ * untraced one, and the tracer's waitpid saw nothing until a SIGCONT.  The
+ * engine dwells 100 ms in its job-control report; the tracer seizes as
+ * soon as the report is logged.
+ */
+static void sleep_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+static void seize_during_the_job_control_report(void)
+{
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], st = 0, in_report = 0, stopped = 0;
+	pid_t pid = utd_held_child(go, sleep_forever);
+
+	utd_attach_simple(fd, pid, UTRACE_TEST_DWELL, UTRACE_TEST_EVENT_JCTL, 1, 100000);
+	utd_release(go);
+	utd_msleep(50);
+	kill(pid, SIGSTOP);
+	for (int i = 0; i < 2000 && !in_report; i++) {
+		int n = utd_read(fd, r, 8);
+
+		for (int k = 0; k < n; k++)
+			in_report |= r[k].side == UTRACE_TEST_SIDE_JCTL && r[k].nr == 0;
+		if (!in_report)
+			usleep(200);
+	}
+	CHECK(in_report, "no job-control report");
+	CHECK(ptrace(PTRACE_SEIZE, pid, 0, 0) == 0, "seize: %s", strerror(errno));
+	for (int i = 0; i < 300 && !stopped; i++) {
+		pid_t w = waitpid(pid, &st, WNOHANG | __WALL);
+
+		stopped = w == pid && WIFSTOPPED(st);
+		if (!stopped)
+			utd_msleep(10);
+	}
+	CHECK(stopped && st >> 16 == PTRACE_EVENT_STOP,
+	      "the tracer that seized during the job-control report saw no stop (status %#x)",
+	      st);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, __WALL);
+	close(fd);
+}
+
 /* Bad signal engine settings are refused whole. */
 static void bad_signal_settings_refused(void)
 {
@@ -476,4 +525,5 @@ KTAP_MAIN("guest_signals",
 	  KTAP_CASE(reap_follows_death),
 	  KTAP_CASE(thread_signal_seen_by_inherited_engine),
 	  KTAP_CASE(tracer_signal_stop_in_attach_order),
+	  KTAP_CASE(seize_during_the_job_control_report),
 	  KTAP_CASE(bad_signal_settings_refused))

@@ -53,10 +53,11 @@ enum utrace_test_kind {
 					 * value (UTRACE_TEST_SIGNAL_*); arg
 					 * bit 0: also stop; bit 1: only the
 					 * first time */
-	UTRACE_TEST_DWELL = 7,		/* syscall callbacks sleep value us
-					 * (1..100000) after logging: a
+	UTRACE_TEST_DWELL = 7,		/* syscall callbacks, and the report
+					 * of a job-control stop, sleep value
+					 * us (1..100000) after logging: a
 					 * callback that takes its time, for
-					 * barrier tests */
+					 * race tests */
 	UTRACE_TEST_KIND_MAX = 7,
 };
 
