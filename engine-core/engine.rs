@@ -216,7 +216,8 @@ pub trait Engine: Send + Sync + 'static {
     /// held: by the detach if no callback of the engine was running then,
     /// else by the first [`EngineHandle::barrier`] that waited for it
     /// (never, if nobody waits: the attachment then keeps the engine until
-    /// the task lets go of it, at its next report or its death).
+    /// the task lets go of it, at its next report or its death). It may
+    /// come before [`Engine::detached`] has returned, from another thread.
     ///
     /// [`EngineHandle::barrier`]: super::EngineHandle::barrier
     fn retired(&self) {}

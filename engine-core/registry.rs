@@ -614,8 +614,12 @@ impl Registry {
     /// The engine of `att`, with a reference of our own; `None` once it is
     /// retired.
     pub(crate) fn engine_of(&self, att: &Attachment) -> Option<Arc<dyn Engine>> {
-        let _inner = self.inner.lock();
-        // SAFETY: under `inner`.
+        Self::engine_locked(&self.inner.lock(), att)
+    }
+
+    /// [`Registry::engine_of`], with `inner` held (by `_inner`).
+    fn engine_locked(_inner: &Inner, att: &Attachment) -> Option<Arc<dyn Engine>> {
+        // SAFETY: under `inner`, which `_inner` proves held.
         unsafe { att.engine.get() }.cloned()
     }
 

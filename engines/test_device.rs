@@ -99,6 +99,8 @@ const LIVE_ENGINES: u32 = _IO(IOC_MAGIC, 21);
 const BARRIER_DELAY: u32 = _IO(IOC_MAGIC, 22);
 const BARRIER_DELAYED: u32 = _IO(IOC_MAGIC, 23);
 const RETIRED_IN_CALLBACK: u32 = _IO(IOC_MAGIC, 24);
+const DETACH_DELAY: u32 = _IO(IOC_MAGIC, 25);
+const DETACH_DELAYED: u32 = _IO(IOC_MAGIC, 26);
 
 /// The longest [`attach_delay`] one can arm, in milliseconds.
 const MAX_ATTACH_DELAY_MS: usize = 10_000;
@@ -151,6 +153,24 @@ pub(crate) fn barrier_delay() {
     let ms = BARRIER_DELAY_MS.xchg(0, Relaxed);
     if ms != 0 {
         BARRIER_DELAYS.fetch_add(1, Relaxed);
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
+    }
+}
+
+/// The armed delay of the next detach, after its critical section (ms,
+/// 0: none).
+static DETACH_DELAY_MS: Atomic<u32> = Atomic::new(0);
+/// How many detaches have entered an armed delay since boot.
+static DETACH_DELAYS: Atomic<u32> = Atomic::new(0);
+
+/// The test hook of engine-core's detach, called once the attachment is
+/// marked and the lock released, before the engine is told: if a delay
+/// was armed (`UTRACE_TEST_DETACH_DELAY`), the first detach to get here
+/// counts itself (`UTRACE_TEST_DETACH_DELAYED`) and sleeps that long.
+pub(crate) fn detach_delay() {
+    let ms = DETACH_DELAY_MS.xchg(0, Relaxed);
+    if ms != 0 {
+        DETACH_DELAYS.fetch_add(1, Relaxed);
         kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
     }
 }
@@ -330,6 +350,15 @@ impl MiscDevice for TestFile {
                 Ok(0)
             }
             BARRIER_DELAYED => Ok(BARRIER_DELAYS.load(Relaxed) as isize),
+            DETACH_DELAY => {
+                if arg > MAX_ATTACH_DELAY_MS {
+                    return Err(EINVAL);
+                }
+                // At most MAX_ATTACH_DELAY_MS: fits the u32.
+                DETACH_DELAY_MS.store(arg as u32, Relaxed);
+                Ok(0)
+            }
+            DETACH_DELAYED => Ok(DETACH_DELAYS.load(Relaxed) as isize),
             RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }

@@ -102,11 +102,19 @@ impl Registry {
         }
         let wake = self.release_stop_locked(&mut inner, att);
         self.publish_summary(&mut inner);
+        // Taken in the critical section that set the mark: a barrier may
+        // retire the attachment (empty its slot) as soon as the lock goes,
+        // and the engine must still hear of its detach.
+        let engine = Self::engine_locked(&inner, att);
         drop(inner);
         if wake {
             task::wake_all(&self.wait);
         }
-        if let Some(engine) = self.engine_of(att) {
+        // Race tests: a delay armed by UTRACE_TEST_DETACH_DELAY holds the
+        // detach here, marked but the engine not yet told.
+        #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+        crate::engines::test_device::detach_delay();
+        if let Some(engine) = engine {
             engine.detached();
         }
         self.retire_if_idle(att);
@@ -261,8 +269,10 @@ impl Registry {
         // A dead task is not parked: no one to wake.
         self.release_stop_locked(&mut inner, att);
         self.publish_summary(&mut inner);
+        // As in `detach`: before a barrier can retire it.
+        let engine = Self::engine_locked(&inner, att);
         drop(inner);
-        if let Some(engine) = self.engine_of(att) {
+        if let Some(engine) = engine {
             engine.detached();
         }
         self.retire_if_idle(att);

@@ -771,6 +771,66 @@ static void barrier_does_not_retire_a_running_callback(void)
 	close(fd);
 }
 
+/* ---------------------------------------------------------------------
+ * Review 4, finding 1: a barrier could retire an engine (take it out of
+ * its attachment) between a detach's critical section and its call of
+ * Engine::detached(), which then found no engine and was skipped.  A test
+ * engine that keeps a handle on itself (UTRACE_TEST_BARRIER_IN_REAP) lets
+ * go of it in detached(): skipped, the engine leaked.  The detach sleeps
+ * after its critical section (UTRACE_TEST_DETACH_DELAY) while another
+ * thread's barrier retires the engine.
+ */
+#define DETACHED_ID 0x0de7
+
+static int dd_fd, dd_slot;
+
+static void *detach_thread(void *arg)
+{
+	(void)arg;
+	ioctl(dd_fd, UTRACE_TEST_DETACH, dd_slot);
+	return NULL;
+}
+
+static void detached_is_told_despite_a_barrier(void)
+{
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_RECORD, .events = UTRACE_TEST_EVENT_SYSCALL_ENTRY,
+		.id = DETACHED_ID, .nr = -1, .flags = UTRACE_TEST_BARRIER_IN_REAP,
+	};
+	int go[2], live0, live1 = -1, delayed0, status = 0;
+	pid_t child = utd_held_child(go, child_getppid);
+	pthread_t t;
+	double t0;
+
+	dd_fd = utd_open();
+	live0 = ioctl(dd_fd, UTRACE_TEST_LIVE_ENGINES, DETACHED_ID);
+	delayed0 = ioctl(dd_fd, UTRACE_TEST_DETACH_DELAYED);
+	a.pid = child;
+	dd_slot = utd_attach(dd_fd, a);
+	CHECK(ioctl(dd_fd, UTRACE_TEST_DETACH_DELAY, 300) == 0, "arm: %s", strerror(errno));
+	CHECK(pthread_create(&t, NULL, detach_thread, NULL) == 0, "pthread_create");
+	for (int i = 0; i < 1000 && ioctl(dd_fd, UTRACE_TEST_DETACH_DELAYED) == delayed0; i++)
+		utd_msleep(1);
+	CHECK(ioctl(dd_fd, UTRACE_TEST_DETACH_DELAYED) == delayed0 + 1,
+	      "the detach did not reach its delay");
+	CHECK(ioctl(dd_fd, UTRACE_TEST_BARRIER, dd_slot) == 0, "barrier: %s", strerror(errno));
+	pthread_join(t, NULL);
+	close(dd_fd);
+	t0 = utd_now();
+	dd_fd = utd_open();
+	while (utd_now() - t0 < 2) {
+		live1 = ioctl(dd_fd, UTRACE_TEST_LIVE_ENGINES, DETACHED_ID);
+		if (live1 == live0)
+			break;
+		utd_msleep(10);
+	}
+	CHECK(live1 == live0, "the engine detached under a barrier leaked (%d live, %d before)",
+	      live1, live0);
+	utd_release(go);
+	CHECK(utd_wait_exit_within(child, 5000, &status) == 1, "the child did not exit");
+	close(dd_fd);
+}
+
 KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(inherit_vs_close_during_copy),
 	  KTAP_CASE(stale_report_again_on_new_stop),
@@ -783,4 +843,5 @@ KTAP_MAIN("guest_v2_review",
 	  KTAP_CASE(c_engine_rereport_then_sigkill),
 	  KTAP_CASE(detached_engine_freed_without_a_report),
 	  KTAP_CASE(detached_engine_freed_while_its_task_sleeps),
-	  KTAP_CASE(barrier_does_not_retire_a_running_callback))
+	  KTAP_CASE(barrier_does_not_retire_a_running_callback),
+	  KTAP_CASE(detached_is_told_despite_a_barrier))

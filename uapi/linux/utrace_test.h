@@ -215,5 +215,13 @@ struct utrace_test_read {
  * engine-core breaks its word.
  */
 #define UTRACE_TEST_RETIRED_IN_CALLBACK	_IO(UTRACE_TEST_IOC_MAGIC, 24)
+/*
+ * Race tests of detach.  Argument: milliseconds, by value, at most 10000
+ * (0 disarms).  The next detach sleeps that long once the engine is marked
+ * detached, before the engine is told; one detach only.
+ */
+#define UTRACE_TEST_DETACH_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 25)
+/* Returns how many detaches have entered an armed delay since boot. */
+#define UTRACE_TEST_DETACH_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 26)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
