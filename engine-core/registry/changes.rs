@@ -248,7 +248,6 @@ impl Registry {
                 });
             }
         }
-        drop(scope);
         self.inner.lock().phase = Phase::Dead;
         for att in engines {
             if !att.events().contains(Events::REAP) {

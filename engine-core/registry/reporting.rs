@@ -267,7 +267,6 @@ impl Registry {
             let answer = self.call(&scope, att, |e| e.report_syscall_exit(task, &mut call));
             action = self.take_answer(att, action, answer);
         }
-        drop(scope);
         drop(reporters);
         // A kill ends the stop; the task then dies on its way out. A
         // request for another report has nothing to report again here.
@@ -375,7 +374,6 @@ impl Registry {
                     action = self.take_answer(att, action, Some(answer));
                 }
             }
-            drop(scope);
             drop(reporters);
             if let Some(signo) = ended {
                 // The tracer decided; a stop the engines before it asked
