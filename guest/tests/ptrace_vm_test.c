@@ -1456,8 +1456,52 @@ static void skipexit_keeps_the_single_step_trap(void)
 	kill_tracee(pid, report);
 }
 
+/*
+ * Issue 16: View-OS (umview) finds the features with a behavioural probe,
+ * not with PTRACE_SYSVM: a traced child makes getpid(); the tracer resumes
+ * its entry stop with PTRACE_SYSCALL and addr 0x2 and expects the next stop
+ * to be the entry of the following call (no exit stop: SKIPEXIT); resumes
+ * that one with addr 0x6 and expects the call skipped (SKIPCALL); then
+ * calls PTRACE_MULTI with a count of 0 and takes a non-negative result as
+ * "MULTI present".  The probe, as umview makes it, must find all three.
+ */
+static void umview_style_probe_finds_sysvm_and_multi(void)
+{
+	struct report rep;
+	int report, skipexit, skipcall, multi;
+	long ret;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 2);
+	pid = start_tracee(body_calls, 0, &report);
+	if (pid < 0)
+		return;
+	if (to_entry(pid, SYS_getpid) || resume(pid, PTRACE_SYSCALL, 0x2, "probe: getpid 1"))
+		goto out;
+	skipexit = !expect_stop(pid, ST_ENTRY, SYS_getpid, "probe: addr 0x2 at getpid 1", NULL);
+	if (!skipexit || resume(pid, PTRACE_SYSCALL, 0x6, "probe: getpid 2"))
+		goto out;
+	/* Skipped: the next stop is the next call's entry, and getpid failed. */
+	skipcall = !expect_stop(pid, ST_ENTRY, SYS_getppid, "probe: addr 0x6 at getpid 2", NULL);
+	errno = 0;
+	ret = ptrace(PTRACE_MULTI, pid, NULL, 0);
+	multi = ret >= 0;
+	CHECK(multi, "probe: PTRACE_MULTI with count 0 returned %ld (%s)", ret, strerror(errno));
+	if (!skipcall)
+		goto out;
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == pid && rep.ret[1] == -1 && rep.err[1] == ENOSYS,
+		      "probe: getpid returned %ld then %ld (%s), wanted %d then -1 ENOSYS",
+		      rep.ret[0], rep.ret[1], strerror(rep.err[1]), pid);
+	return;
+out:
+	kill_tracee(pid, report);
+}
+
 KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(probe_returns_the_mask),
+	  KTAP_CASE(umview_style_probe_finds_sysvm_and_multi),
 	  KTAP_CASE(skipexit_runs_the_call_without_its_exit_stop),
 	  KTAP_CASE(skipcall_gives_the_tracee_the_tracer_result),
 	  KTAP_CASE(skipcall_leaves_no_trace_on_the_file_system),
