@@ -191,26 +191,38 @@ fn poke_bytes(tracee: &Tracee<'_>, addr: u64, from: u64, len: usize) -> Result<u
     Ok(done)
 }
 
+/// The batches [`run_batch`] reads onto the stack (16 elements, 512
+/// bytes).
+const SMALL_BATCH: usize = 16;
+
 /// PTRACE_MULTI: validates the batch, then runs it. Returns `count`, or
 /// the index of the element that failed, with its error stored in that
 /// element's `length`.
+///
+/// A batch of up to [`SMALL_BATCH`] elements is read onto the stack: the
+/// common batch (registers, a buffer and the resume) allocates nothing.
 fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result<usize> {
     let count = multi::check_count(count)?;
-    let mut elements = KVec::with_capacity(count, GFP_KERNEL)?;
+    let mut small = [RawElement::default(); SMALL_BATCH];
+    let mut large = KVec::new();
+    let elements: &mut [RawElement] = if count <= SMALL_BATCH {
+        &mut small[..count]
+    } else {
+        large.resize(count, RawElement::default(), GFP_KERNEL)?;
+        &mut large[..]
+    };
     let mut input = local(reqs, count * multi::ELEMENT_SIZE).reader();
-    for _ in 0..count {
+    for e in elements.iter_mut() {
         let [request, addr, localaddr, length]: [u64; 4] = input.read()?;
-        elements.push(
-            RawElement {
-                request: request as i64,
-                addr,
-                localaddr,
-                length: length as i64,
-            },
-            GFP_KERNEL,
-        )?;
+        *e = RawElement {
+            request: request as i64,
+            addr,
+            localaddr,
+            length: length as i64,
+        };
     }
-    multi::check_batch(&elements)?;
+    let elements = &*elements;
+    multi::check_batch(elements)?;
     for (i, e) in elements.iter().enumerate() {
         // Validated by `check_batch`.
         let element = multi::decode(e.request, e.length)?;

@@ -1065,6 +1065,65 @@ static void partial_failure_returns_the_index(void)
 }
 
 /*
+ * Issue 16: a batch of up to 16 elements allocates nothing.  The tracer
+ * thread's next allocation is made to fail (fail-nth, with failslab
+ * failing sleeping allocations too): a batch of 16 PEEKDATA still
+ * succeeds, and the fault is still armed after it.  Before, the batch's
+ * vector took the fault and the call failed with ENOMEM.
+ */
+static void small_batch_allocates_nothing(void)
+{
+	struct ptrace_multi r[16];
+	long out[16];
+	char path[64], buf[16] = "";
+	int report, nth, left = -1, e;
+	FILE *f;
+	pid_t pid;
+	long ret;
+
+	deadline(20);
+	f = fopen("/sys/kernel/debug/failslab/ignore-gfp-wait", "w");
+	CHECK(f != NULL, "failslab: %s", strerror(errno));
+	if (!f)
+		return;
+	fputs("N", f);
+	fclose(f);
+	pid = start_tracee(body_report, &report);
+	if (pid < 0)
+		goto out;
+	for (int k = 0; k < 16; k++) {
+		out[k] = CANARY;
+		r[k] = PM(PTRACE_PEEKDATA, &tdata[k], &out[k], 1);
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth", syscall(SYS_gettid));
+	nth = open(path, O_RDWR);
+	CHECK(nth >= 0, "open %s: %s", path, strerror(errno));
+	if (nth < 0) {
+		kill_tracee(pid, report);
+		goto out;
+	}
+	CHECK(write(nth, "1", 1) == 1, "arm fail-nth: %s", strerror(errno));
+	ret = multi(pid, r, 16);
+	e = errno;
+	if (pread(nth, buf, sizeof(buf) - 1, 0) > 0)
+		left = atoi(buf);
+	CHECK(write(nth, "0", 1) == 1, "disarm fail-nth: %s", strerror(errno));
+	close(nth);
+	CHECK(ret == 16, "a batch of 16 with the next allocation failing returned %ld (%s)",
+	      ret, strerror(e));
+	CHECK(left == 1, "the batch of 16 allocated (fail-nth left at %d)", left);
+	for (int k = 0; k < 16 && ret == 16; k++)
+		CHECK(out[k] == tword(k), "element %d read %#lx, wanted %#lx", k, out[k], tword(k));
+	kill_tracee(pid, report);
+out:
+	f = fopen("/sys/kernel/debug/failslab/ignore-gfp-wait", "w");
+	if (f) {
+		fputs("Y", f);
+		fclose(f);
+	}
+}
+
+/*
  * Each element gets the checks of the request alone: the errno an element
  * stores is the one the same request alone fails with.
  */
@@ -1551,6 +1610,7 @@ KTAP_MAIN("guest_ptrace_multi",
 	  KTAP_CASE(setregs_then_syscall_resumes_last),
 	  KTAP_CASE(poke_then_cont_or_kill_last),
 	  KTAP_CASE(partial_failure_returns_the_index),
+	  KTAP_CASE(small_batch_allocates_nothing),
 	  KTAP_CASE(element_errors_match_the_request_alone),
 	  KTAP_CASE(bad_reqs_pointer_is_efault_nothing_done),
 	  KTAP_CASE(overlong_count_is_einval_nothing_done),
