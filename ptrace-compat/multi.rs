@@ -137,6 +137,16 @@ pub(crate) fn decode(request: i64, length: i64) -> Result<Element> {
     Ok(element)
 }
 
+/// Whether a successful `element` reports the bytes it copied (in its
+/// `length`, in a PTRACE_MULTI batch; as the return value, alone): the
+/// three CHARDATA requests.
+pub(crate) fn reports_bytes(element: Element) -> bool {
+    matches!(
+        element,
+        Element::PeekBytes { .. } | Element::PeekString { .. } | Element::PokeBytes { .. }
+    )
+}
+
 /// Whether `request` resumes the tracee (after it, nothing of the batch
 /// could run on a stopped task).
 pub(crate) fn is_resume(request: i64) -> bool {
@@ -307,6 +317,21 @@ mod tests {
         assert_eq!(check_count(MULTI_MAX as u64), Ok(MULTI_MAX));
         assert_eq!(check_count(MULTI_MAX as u64 + 1), Err(EINVAL));
         assert_eq!(check_count(u64::MAX), Err(EINVAL));
+    }
+
+    #[test]
+    fn only_chardata_reports_bytes() {
+        let bytes = [
+            bindings::PTRACE_PEEKCHARDATA,
+            bindings::PTRACE_POKECHARDATA,
+            bindings::PTRACE_PEEKSTRINGDATA,
+        ];
+        for r in bytes {
+            assert!(reports_bytes(decode(req(r), 4).unwrap()));
+        }
+        for r in [bindings::PTRACE_PEEKDATA, bindings::PTRACE_GETREGS, bindings::PTRACE_CONT] {
+            assert!(!reports_bytes(decode(req(r), 0).unwrap()));
+        }
     }
 
     #[test]

@@ -226,15 +226,25 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result<usize> {
     for (i, e) in elements.iter().enumerate() {
         // Validated by `check_batch`.
         let element = multi::decode(e.request, e.length)?;
-        if let Err(err) = run(tracee, e, element) {
+        let slot = |i: usize| reqs + (i * multi::ELEMENT_SIZE + multi::LENGTH_OFFSET) as u64;
+        match run(tracee, e, element) {
+            Ok(copied) if multi::reports_bytes(element) => {
+                // A CHARDATA element's length becomes the bytes copied (a
+                // string's, up to its NUL). A tracer that made `reqs`
+                // unwritable meanwhile loses only that count.
+                let _ = local(slot(i), 8).writer().write(&(copied as i64));
+                continue;
+            }
+            Ok(_) => continue,
+            Err(err) => {
             // The answer is `i` whatever becomes of the store: the elements
             // before `i` took effect, and an EFAULT now would claim that
             // nothing was done. `reqs` was readable a moment ago; a tracer
             // that makes it unwritable meanwhile loses only the errno.
-            // (Cannot overflow: `reqs + count * ELEMENT_SIZE` was read.)
-            let slot = reqs + (i * multi::ELEMENT_SIZE + multi::LENGTH_OFFSET) as u64;
-            let _ = local(slot, 8).writer().write(&i64::from(err.to_errno()));
-            return Ok(i);
+                // (Cannot overflow: `reqs + count * ELEMENT_SIZE` was read.)
+                let _ = local(slot(i), 8).writer().write(&i64::from(err.to_errno()));
+                return Ok(i);
+            }
         }
     }
     Ok(count)

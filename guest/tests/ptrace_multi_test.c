@@ -753,6 +753,12 @@ static void chardata_in_a_batch(void)
 		CHECK(ret == 5, "CHARDATA batch returned %ld (%s); lengths %ld %ld %ld %ld %ld",
 		      ret, strerror(errno), r[0].length, r[1].length,
 		      r[2].length, r[3].length, r[4].length);
+		/* Each CHARDATA element's length is now the bytes it copied. */
+		CHECK(r[0].length == 9 && r[1].length == 4 &&
+		      r[2].length == (long)sizeof(tstring) && r[3].length == 4 && r[4].length == 0,
+		      "CHARDATA lengths after the batch: %ld %ld %ld %ld %ld, wanted 9 4 %zu 4 0",
+		      r[0].length, r[1].length, r[2].length, r[3].length, r[4].length,
+		      sizeof(tstring));
 	}
 	CHECK(memcmp(b1, want + 2, 9) == 0 && b1[9] == '#',
 	      "PEEKCHARDATA element: \"%.10s\"", b1);
