@@ -327,10 +327,14 @@ mod tests {
             bindings::PTRACE_PEEKSTRINGDATA,
         ];
         for r in bytes {
-            assert!(reports_bytes(decode(req(r), 4).unwrap()));
+            assert!(decode(req(r), 4).is_ok_and(reports_bytes));
         }
-        for r in [bindings::PTRACE_PEEKDATA, bindings::PTRACE_GETREGS, bindings::PTRACE_CONT] {
-            assert!(!reports_bytes(decode(req(r), 0).unwrap()));
+        for r in [
+            bindings::PTRACE_PEEKDATA,
+            bindings::PTRACE_GETREGS,
+            bindings::PTRACE_CONT,
+        ] {
+            assert!(decode(req(r), 0).is_ok_and(|e| !reports_bytes(e)));
         }
     }
 

@@ -237,10 +237,10 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result<usize> {
             }
             Ok(_) => continue,
             Err(err) => {
-            // The answer is `i` whatever becomes of the store: the elements
-            // before `i` took effect, and an EFAULT now would claim that
-            // nothing was done. `reqs` was readable a moment ago; a tracer
-            // that makes it unwritable meanwhile loses only the errno.
+                // The answer is `i` whatever becomes of the store: the elements
+                // before `i` took effect, and an EFAULT now would claim that
+                // nothing was done. `reqs` was readable a moment ago; a tracer
+                // that makes it unwritable meanwhile loses only the errno.
                 // (Cannot overflow: `reqs + count * ELEMENT_SIZE` was read.)
                 let _ = local(slot(i), 8).writer().write(&i64::from(err.to_errno()));
                 return Ok(i);

@@ -2155,12 +2155,21 @@ run:
 		FAIL("PTRACE_MULTI failed with EFAULT, but every element should succeed");
 		ok = 0;
 	}
-	/* The kernel writes nothing in the batch but the failed element's length. */
+	/*
+	 * The kernel writes nothing in the batch but the failed element's
+	 * length, and the bytes copied into the length of each CHARDATA
+	 * element that succeeded: the length asked for, or for a string up to
+	 * its NUL, no more.
+	 */
 	if (b->reqs_kind == RQ_R && !touched_r) {
 		for (unsigned long i = 0; i < b->n; i++) {
 			struct ptrace_multi x = b->e[i];
 
 			if (ret >= 0 && i == (unsigned long)ret)
+				x.length = back[i].length;
+			if (ret >= 0 && i < (unsigned long)ret &&
+			    x.request == PTRACE_PEEKSTRINGDATA &&
+			    back[i].length >= 0 && back[i].length <= x.length)
 				x.length = back[i].length;
 			if (memcmp(&x, &back[i], sizeof(x))) {
 				FAIL("the kernel changed element %lu of the batch array", i);
