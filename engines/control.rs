@@ -122,7 +122,7 @@ impl ControlFile {
         let engine = StraceEngine::new(self.out.clone(), string_max, self.follow(a.flags), None)?;
         let engine = Arc::pin_init(engine, GFP_KERNEL_ACCOUNT)?;
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
-        super::test_device::attach_delay();
+        super::test_device::ATTACH_DELAY_HOOK.pass();
         let handle = access::with_attach_task(&task, |task| {
             Attach::new(engine)
                 .events(STRACE_EVENTS)
@@ -177,7 +177,7 @@ impl ControlFile {
         a.error_line = 0;
         writer.write(&a)?;
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
-        super::test_device::attach_delay();
+        super::test_device::ATTACH_DELAY_HOOK.pass();
         let handle = access::with_attach_task(&task, |task| {
             Attach::new(engine)
                 .events(VmEngine::EVENTS)

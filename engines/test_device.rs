@@ -8,12 +8,12 @@
 //! the file detaches them and waits for any running callback. Targets are
 //! looked up with engine-core's access rules (ptrace's).
 //!
-//! It also arms the test hook of `/dev/utrace`'s attaches
-//! ([`attach_delay`]): a delay between the check of the target and the
-//! attach, the window a race test needs to hit; and that of engine-core's
-//! inheritance ([`inherit_delay`]): a delay before a parent's engine is
-//! attached to its new child; and of barriers ([`barrier_delay`]): a delay
-//! between the wait and the retirement of a detached engine.
+//! It also arms the race-test delays ([`ArmedDelay`]), each the window a
+//! race test needs to hit: in `/dev/utrace`'s attaches, between the check
+//! of the target and the attach; in engine-core's inheritance, before a
+//! parent's engine is attached to its new child; in barriers, between the
+//! wait and the retirement of a detached engine; and in detach, between
+//! the mark and the engine's notification.
 
 use super::test_engine::{new_log, Action, Log, Record, TestEngine};
 use crate::engine_core::{access, Attach, EngineHandle, Events, Match, StopState};
@@ -102,78 +102,66 @@ const RETIRED_IN_CALLBACK: u32 = _IO(IOC_MAGIC, 24);
 const DETACH_DELAY: u32 = _IO(IOC_MAGIC, 25);
 const DETACH_DELAYED: u32 = _IO(IOC_MAGIC, 26);
 
-/// The longest [`attach_delay`] one can arm, in milliseconds.
-const MAX_ATTACH_DELAY_MS: usize = 10_000;
-/// The armed delay of the next `/dev/utrace` attach (ms, 0: none).
-static ATTACH_DELAY_MS: Atomic<u32> = Atomic::new(0);
-/// How many attaches have entered an armed delay since boot.
-static ATTACH_DELAYS: Atomic<u32> = Atomic::new(0);
+/// A race-test delay in one place of the kernel: user space arms it (in
+/// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
+/// passes its hook after that, it counts itself and sleeps that long, once.
+/// Only in kernels with this device.
+pub(crate) struct ArmedDelay {
+    /// The armed delay, in ms (0: none).
+    ms: Atomic<u32>,
+    /// How many passes have entered an armed delay since boot.
+    taken: Atomic<u32>,
+}
 
-/// The test hook of `/dev/utrace`'s attaches, called after the target was
-/// checked (and the rules copied) and before the attach: if a delay was
-/// armed (`UTRACE_TEST_ATTACH_DELAY`), the first attach to get here sleeps
-/// that long, after counting itself (`UTRACE_TEST_ATTACH_DELAYED`). Only
-/// in kernels with this device.
-pub(crate) fn attach_delay() {
-    let ms = ATTACH_DELAY_MS.xchg(0, Relaxed);
-    if ms != 0 {
-        ATTACH_DELAYS.fetch_add(1, Relaxed);
-        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
+impl ArmedDelay {
+    /// The longest delay one can arm, in milliseconds.
+    const MAX_MS: usize = 10_000;
+
+    const fn new() -> Self {
+        Self {
+            ms: Atomic::new(0),
+            taken: Atomic::new(0),
+        }
+    }
+
+    /// The hook: sleeps if a delay is armed, and disarms it.
+    pub(crate) fn pass(&self) {
+        let ms = self.ms.xchg(0, Relaxed);
+        if ms != 0 {
+            self.taken.fetch_add(1, Relaxed);
+            kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
+        }
+    }
+
+    /// `UTRACE_TEST_*_DELAY`: arms the delay (0 disarms it).
+    fn arm(&self, ms: usize) -> Result<isize> {
+        if ms > Self::MAX_MS {
+            return Err(EINVAL);
+        }
+        // At most MAX_MS: fits the u32.
+        self.ms.store(ms as u32, Relaxed);
+        Ok(0)
+    }
+
+    /// `UTRACE_TEST_*_DELAYED`: how many passes entered an armed delay.
+    fn taken(&self) -> isize {
+        self.taken.load(Relaxed) as isize
     }
 }
 
-/// The armed delay of the next inheritance (ms, 0: none).
-static INHERIT_DELAY_MS: Atomic<u32> = Atomic::new(0);
-/// How many inheritances have entered an armed delay since boot.
-static INHERIT_DELAYS: Atomic<u32> = Atomic::new(0);
-
-/// The test hook of engine-core's inheritance, called by the parent's
-/// clone report before it attaches a copy of an inherited engine to the
-/// child: if a delay was armed (`UTRACE_TEST_INHERIT_DELAY`), the first
-/// copy to get here sleeps that long, after counting itself
-/// (`UTRACE_TEST_INHERIT_DELAYED`). Only in kernels with this device.
-pub(crate) fn inherit_delay() {
-    let ms = INHERIT_DELAY_MS.xchg(0, Relaxed);
-    if ms != 0 {
-        INHERIT_DELAYS.fetch_add(1, Relaxed);
-        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
-    }
-}
-
-/// The armed delay of the next barrier, after its wait (ms, 0: none).
-static BARRIER_DELAY_MS: Atomic<u32> = Atomic::new(0);
-/// How many barriers have entered an armed delay since boot.
-static BARRIER_DELAYS: Atomic<u32> = Atomic::new(0);
-
-/// The test hook of engine-core's barrier, called after its wait and
-/// before it decides whether the engine is retired: if a delay was armed
-/// (`UTRACE_TEST_BARRIER_DELAY`), the first barrier to get here counts
-/// itself (`UTRACE_TEST_BARRIER_DELAYED`) and sleeps that long.
-pub(crate) fn barrier_delay() {
-    let ms = BARRIER_DELAY_MS.xchg(0, Relaxed);
-    if ms != 0 {
-        BARRIER_DELAYS.fetch_add(1, Relaxed);
-        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
-    }
-}
-
-/// The armed delay of the next detach, after its critical section (ms,
-/// 0: none).
-static DETACH_DELAY_MS: Atomic<u32> = Atomic::new(0);
-/// How many detaches have entered an armed delay since boot.
-static DETACH_DELAYS: Atomic<u32> = Atomic::new(0);
-
-/// The test hook of engine-core's detach, called once the attachment is
-/// marked and the lock released, before the engine is told: if a delay
-/// was armed (`UTRACE_TEST_DETACH_DELAY`), the first detach to get here
-/// counts itself (`UTRACE_TEST_DETACH_DELAYED`) and sleeps that long.
-pub(crate) fn detach_delay() {
-    let ms = DETACH_DELAY_MS.xchg(0, Relaxed);
-    if ms != 0 {
-        DETACH_DELAYS.fetch_add(1, Relaxed);
-        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(i64::from(ms)));
-    }
-}
+/// In `/dev/utrace`'s attaches, after the target was checked (and the
+/// rules copied) and before the attach (`UTRACE_TEST_ATTACH_DELAY`).
+pub(crate) static ATTACH_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// In engine-core's inheritance, in the parent's clone report before it
+/// attaches a copy of an inherited engine to the child
+/// (`UTRACE_TEST_INHERIT_DELAY`).
+pub(crate) static INHERIT_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// In engine-core's barrier, after its wait and before it decides whether
+/// the engine is retired (`UTRACE_TEST_BARRIER_DELAY`).
+pub(crate) static BARRIER_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// In engine-core's detach, once the attachment is marked and the lock
+/// released, before the engine is told (`UTRACE_TEST_DETACH_DELAY`).
+pub(crate) static DETACH_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -319,46 +307,18 @@ impl MiscDevice for TestFile {
             REPORT => me.with_slot(arg, |h| h.request_report()),
             SINGLESTEP => me.with_slot(arg, |h| h.resume_step(false)),
             BLOCKSTEP => me.with_slot(arg, |h| h.resume_step(true)),
-            ATTACH_DELAY => {
-                if arg > MAX_ATTACH_DELAY_MS {
-                    return Err(EINVAL);
-                }
-                // At most MAX_ATTACH_DELAY_MS: fits the u32.
-                ATTACH_DELAY_MS.store(arg as u32, Relaxed);
-                Ok(0)
-            }
-            ATTACH_DELAYED => Ok(ATTACH_DELAYS.load(Relaxed) as isize),
-            INHERIT_DELAY => {
-                if arg > MAX_ATTACH_DELAY_MS {
-                    return Err(EINVAL);
-                }
-                // At most MAX_ATTACH_DELAY_MS: fits the u32.
-                INHERIT_DELAY_MS.store(arg as u32, Relaxed);
-                Ok(0)
-            }
-            INHERIT_DELAYED => Ok(INHERIT_DELAYS.load(Relaxed) as isize),
+            ATTACH_DELAY => ATTACH_DELAY_HOOK.arm(arg),
+            ATTACH_DELAYED => Ok(ATTACH_DELAY_HOOK.taken()),
+            INHERIT_DELAY => INHERIT_DELAY_HOOK.arm(arg),
+            INHERIT_DELAYED => Ok(INHERIT_DELAY_HOOK.taken()),
             LIVE_ENGINES => {
                 let id = u32::try_from(arg).map_err(|_| EINVAL)?;
                 Ok(super::test_engine::live_engines(id).load(Relaxed) as isize)
             }
-            BARRIER_DELAY => {
-                if arg > MAX_ATTACH_DELAY_MS {
-                    return Err(EINVAL);
-                }
-                // At most MAX_ATTACH_DELAY_MS: fits the u32.
-                BARRIER_DELAY_MS.store(arg as u32, Relaxed);
-                Ok(0)
-            }
-            BARRIER_DELAYED => Ok(BARRIER_DELAYS.load(Relaxed) as isize),
-            DETACH_DELAY => {
-                if arg > MAX_ATTACH_DELAY_MS {
-                    return Err(EINVAL);
-                }
-                // At most MAX_ATTACH_DELAY_MS: fits the u32.
-                DETACH_DELAY_MS.store(arg as u32, Relaxed);
-                Ok(0)
-            }
-            DETACH_DELAYED => Ok(DETACH_DELAYS.load(Relaxed) as isize),
+            BARRIER_DELAY => BARRIER_DELAY_HOOK.arm(arg),
+            BARRIER_DELAYED => Ok(BARRIER_DELAY_HOOK.taken()),
+            DETACH_DELAY => DETACH_DELAY_HOOK.arm(arg),
+            DETACH_DELAYED => Ok(DETACH_DELAY_HOOK.taken()),
             RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }

@@ -125,6 +125,18 @@ static inline void utd_msleep(int ms)
 }
 
 /*
+ * Waits up to about @ms for a hook to enter its armed race-test delay:
+ * until @delayed_req (a UTRACE_TEST_*_DELAYED request) answers more than
+ * @before.  Returns that answer.
+ */
+static inline int utd_wait_delay_entered(int fd, unsigned long delayed_req, int before, int ms)
+{
+	for (int i = 0; i < ms && ioctl(fd, delayed_req, 0) == before; i++)
+		utd_msleep(1);
+	return ioctl(fd, delayed_req, 0);
+}
+
+/*
  * Waits up to @ms for @pid to exit; returns 1 and its status if it did.
  * Otherwise returns 0 and leaves it running.
  */

@@ -113,7 +113,7 @@ impl Registry {
         // Race tests: a delay armed by UTRACE_TEST_DETACH_DELAY holds the
         // detach here, marked but the engine not yet told.
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
-        crate::engines::test_device::detach_delay();
+        crate::engines::test_device::DETACH_DELAY_HOOK.pass();
         if let Some(engine) = engine {
             engine.detached();
         }
@@ -349,7 +349,7 @@ impl Registry {
         // Race tests: a delay armed by UTRACE_TEST_INHERIT_DELAY holds the
         // copy open here, before it is attached.
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
-        crate::engines::test_device::inherit_delay();
+        crate::engines::test_device::INHERIT_DELAY_HOOK.pass();
         let registry = task::registry_or_create(child)?;
         let (copy, _) = registry.attach(
             AttachRequest {

@@ -90,7 +90,7 @@ impl Registry {
         // Race tests: a delay armed by UTRACE_TEST_BARRIER_DELAY holds the
         // barrier here, between its wait and its look at the mark.
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
-        crate::engines::test_device::barrier_delay();
+        crate::engines::test_device::BARRIER_DELAY_HOOK.pass();
         if detached_before {
             // None runs now, none will.
             self.retire(att);

@@ -657,9 +657,7 @@ static void attach_never_lands_on_a_reused_pid(void)
 	threaded = pthread_create(&th, NULL, vm_attach_thread, &j) == 0;
 	CHECK(threaded, "pthread_create");
 	/* The attach is in the window once it counted itself. */
-	for (int i = 0; i < 5000 && ioctl(tfd, UTRACE_TEST_ATTACH_DELAYED, 0) == delayed; i++)
-		usleep(1000);
-	CHECK(ioctl(tfd, UTRACE_TEST_ATTACH_DELAYED, 0) == delayed + 1,
+	CHECK(utd_wait_delay_entered(tfd, UTRACE_TEST_ATTACH_DELAYED, delayed, 5000) == delayed + 1,
 	      "the attach never reached the delay");
 	kill(c, SIGKILL);
 	CHECK(waitpid(c, NULL, 0) == c, "reap the target: %s", strerror(errno));

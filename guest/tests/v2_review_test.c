@@ -746,7 +746,7 @@ static void barrier_does_not_retire_a_running_callback(void)
 
 	fd = utd_open();
 	early0 = ioctl(fd, UTRACE_TEST_RETIRED_IN_CALLBACK);
-	delayed0 = ioctl(fd, UTRACE_TEST_BARRIER_DELAYED);
+	delayed0 = ioctl(fd, UTRACE_TEST_BARRIER_DELAYED, 0);
 	slot = utd_attach_simple(fd, child, UTRACE_TEST_DWELL,
 				 UTRACE_TEST_EVENT_SYSCALL_ENTRY, 7, 100000);
 	utd_release(go);
@@ -756,9 +756,7 @@ static void barrier_does_not_retire_a_running_callback(void)
 	brd_slot = slot;
 	CHECK(pthread_create(&t, NULL, barrier_thread, NULL) == 0, "pthread_create");
 	/* Until the barrier has waited for a callback and sleeps after. */
-	for (int i = 0; i < 500 && ioctl(fd, UTRACE_TEST_BARRIER_DELAYED) == delayed0; i++)
-		utd_msleep(1);
-	CHECK(ioctl(fd, UTRACE_TEST_BARRIER_DELAYED) == delayed0 + 1,
+	CHECK(utd_wait_delay_entered(fd, UTRACE_TEST_BARRIER_DELAYED, delayed0, 500) == delayed0 + 1,
 	      "the barrier did not reach its delay");
 	/* The task is in its next callback by now: detach under it. */
 	utd_msleep(20);
@@ -804,15 +802,13 @@ static void detached_is_told_despite_a_barrier(void)
 
 	dd_fd = utd_open();
 	live0 = ioctl(dd_fd, UTRACE_TEST_LIVE_ENGINES, DETACHED_ID);
-	delayed0 = ioctl(dd_fd, UTRACE_TEST_DETACH_DELAYED);
+	delayed0 = ioctl(dd_fd, UTRACE_TEST_DETACH_DELAYED, 0);
 	a.pid = child;
 	dd_slot = utd_attach(dd_fd, a);
 	CHECK(ioctl(dd_fd, UTRACE_TEST_DETACH_DELAY, 300) == 0, "arm: %s", strerror(errno));
 	CHECK(pthread_create(&t, NULL, detach_thread, NULL) == 0, "pthread_create");
-	for (int i = 0; i < 1000 && ioctl(dd_fd, UTRACE_TEST_DETACH_DELAYED) == delayed0; i++)
-		utd_msleep(1);
-	CHECK(ioctl(dd_fd, UTRACE_TEST_DETACH_DELAYED) == delayed0 + 1,
-	      "the detach did not reach its delay");
+	CHECK(utd_wait_delay_entered(dd_fd, UTRACE_TEST_DETACH_DELAYED, delayed0, 1000) ==
+	      delayed0 + 1, "the detach did not reach its delay");
 	CHECK(ioctl(dd_fd, UTRACE_TEST_BARRIER, dd_slot) == 0, "barrier: %s", strerror(errno));
 	pthread_join(t, NULL);
 	close(dd_fd);
