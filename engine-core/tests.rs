@@ -16,8 +16,8 @@ use super::policy::{
 };
 use super::registry::{Attachment, Registry, StopState};
 use super::report::{
-    AfterTracer, Arg, CloneReport, DeathReport, ExitReport, PtraceSignal, PtraceStops,
-    SignalReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS,
+    AfterTracer, Arg, CloneReport, DeathReport, ExecReport, ExitReport, PtraceEvent, PtraceSignal,
+    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -74,6 +74,13 @@ fn seen(log: &Log) -> Result<KVec<Seen>> {
     for s in guard.iter() {
         v.push(*s, GFP_KERNEL)?;
     }
+    Ok(v)
+}
+
+/// What the log holds, and empties it.
+fn drain(log: &Log) -> Result<KVec<Seen>> {
+    let v = seen(log)?;
+    log.lock().clear();
     Ok(v)
 }
 
@@ -172,6 +179,11 @@ impl Engine for Probe {
             .log
             .lock()
             .push((self.id, b'd', i64::from(death.group_dead())), GFP_KERNEL);
+    }
+
+    fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {
+        let _ = self.log.lock().push((self.id, b'E', 0), GFP_KERNEL);
+        Resume::Resume
     }
 
     fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
@@ -408,6 +420,22 @@ impl PtraceSignal for SignalTracer {
                 .push((0, b's', i64::from(sig.signo())), GFP_KERNEL);
         }
         self.verdict
+    }
+}
+
+/// A tracer's stop at a task event, as the tests see it: logged as
+/// reporter 0 ('t'), with the exit code it was given (-1 for none).
+struct EventTracer {
+    log: Option<Log>,
+}
+
+impl PtraceEvent for EventTracer {
+    fn event_stop(&mut self, exit_code: Option<i64>) {
+        if let Some(log) = &self.log {
+            let _ = log
+                .lock()
+                .push((0, b't', exit_code.unwrap_or(-1)), GFP_KERNEL);
+        }
     }
 }
 
@@ -888,7 +916,8 @@ mod suite {
             probe(3, &log, pass_entry, pass_exit)?,
             Events::SYSCALL,
         )?;
-        assert_eq!(reg.report_exit(task, 10), 13);
+        let mut tracer = EventTracer { log: None };
+        assert_eq!(reg.report_exit(task, 10, &mut tracer), 13);
         reg.report_death(task, &DeathReport::new(false));
         assert_eq!(
             &seen(&log)?[..],
@@ -1123,11 +1152,82 @@ mod suite {
         // CLONE_THREAD | CLONE_VM
         let report = CloneReport::new(task, 0x10100);
         assert!(report.is_thread());
-        reg.report_clone(task, &report);
+        assert_eq!(reg.report_clone(task, &report, false), None);
         assert_eq!(&seen(&log)?[..], &[(1, b'c', 0x10100), (3, b'c', 0x10100)]);
         for h in handles.iter() {
             h.detach()?;
         }
+        Ok(())
+    }
+
+    #[test]
+    fn tracer_exit_and_exec_stops_at_its_place() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let task: &Task = kernel::current!();
+        let events = Events::EXIT | Events::EXEC;
+        let h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, events)?;
+        reg.ptrace_link();
+        let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, events)?;
+        let mut tracer = EventTracer {
+            log: Some(log.clone()),
+        };
+        // The tracer's message is the code the engine inside it left; the
+        // engine outside sees the same code after the stop.
+        assert_eq!(reg.report_exit(task, 10, &mut tracer), 13);
+        assert_eq!(
+            &drain(&log)?[..],
+            &[(1, b'e', 10), (0, b't', 11), (2, b'e', 11)]
+        );
+        let exec = ExecReport::new(c"/bin/true");
+        reg.report_exec(task, &exec, &mut tracer);
+        assert_eq!(
+            &drain(&log)?[..],
+            &[(1, b'E', 0), (0, b't', -1), (2, b'E', 0)]
+        );
+        // Engines without the event: the tracer still stops.
+        h1.set_events(Events::NONE)?;
+        h2.set_events(Events::NONE)?;
+        assert_eq!(reg.report_exit(task, 20, &mut tracer), 20);
+        assert_eq!(&drain(&log)?[..], &[(0, b't', 20)]);
+        h1.detach()?;
+        h2.detach()?;
+        // No engine at all: the tracer still stops.
+        assert_eq!(reg.report_exit(task, 30, &mut tracer), 30);
+        assert_eq!(&drain(&log)?[..], &[(0, b't', 30)]);
+        Ok(())
+    }
+
+    #[test]
+    fn clone_outside_the_tracer_comes_after_its_stop() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let task: &Task = kernel::current!();
+        let h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::CLONE)?;
+        reg.ptrace_link();
+        let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::CLONE)?;
+        let h3 = attach(&reg, probe(3, &log, pass_entry, pass_exit)?, Events::EXIT)?;
+        let mut tracer = EventTracer {
+            log: Some(log.clone()),
+        };
+        let report = CloneReport::new(task, 0x11);
+        // Before the child runs: the engine inside the tracer only.
+        let first_outside = reg.report_clone(task, &report, true);
+        assert_eq!(&drain(&log)?[..], &[(1, b'c', 0x11)]);
+        let first_outside = first_outside.ok_or(EINVAL)?;
+        let report = CloneReport::after_wake(task, 0x11);
+        assert!(report.child_woken());
+        reg.report_clone_outside(task, &report, first_outside, &mut tracer);
+        assert_eq!(&drain(&log)?[..], &[(0, b't', -1), (2, b'c', 0x11)]);
+        // The tracer does not stop at this clone: everyone, at once.
+        assert_eq!(reg.report_clone(task, &report, false), None);
+        assert_eq!(&drain(&log)?[..], &[(1, b'c', 0x11), (2, b'c', 0x11)]);
+        // Nobody outside the tracer asks for clones: no second round.
+        h2.detach()?;
+        assert_eq!(reg.report_clone(task, &report, true), None);
+        assert_eq!(&drain(&log)?[..], &[(1, b'c', 0x11)]);
+        h1.detach()?;
+        h3.detach()?;
         Ok(())
     }
 

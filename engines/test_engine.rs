@@ -11,8 +11,8 @@
 use crate::engine_core::EngineHandle;
 use crate::engine_core::{
     policy::{SignalAction, SIGNAL_HOLD},
-    Arg, DeathReport, Engine, ExecReport, ExitReport, JobControl, Resume, SignalReport,
-    SyscallEntry, SyscallExit, SYSCALL_ARGS,
+    Arg, CloneReport, DeathReport, Engine, ExecReport, ExitReport, JobControl, Resume,
+    SignalReport, SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, AtomicFlag, Relaxed};
@@ -81,6 +81,7 @@ pub(crate) const SIDE_SIGNAL: u32 = 6;
 pub(crate) const SIDE_JCTL: u32 = 7;
 pub(crate) const SIDE_QUIESCE: u32 = 8;
 pub(crate) const SIDE_REAP: u32 = 9;
+pub(crate) const SIDE_CLONE: u32 = 10;
 
 /// The records of one open file.
 pub(crate) struct LogBuf {
@@ -373,6 +374,19 @@ impl Engine for TestEngine {
         if self.dwelling.load(Relaxed) != 0 {
             RETIRED_IN_CALLBACK.fetch_add(1, Relaxed);
         }
+    }
+
+    fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
+        let pid = crate::engine_core::pid_vnr(clone.child());
+        let mut args = [0; SYSCALL_ARGS];
+        args[0] = clone.flags();
+        self.record(
+            SIDE_CLONE,
+            i64::from(pid),
+            args,
+            i64::from(clone.child_woken()),
+        );
+        Resume::Resume
     }
 
     fn report_exec(&self, _task: &Task, exec: &ExecReport<'_>) -> Resume {

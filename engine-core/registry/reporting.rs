@@ -11,12 +11,12 @@
 use super::{Attachment, Registry, Settled, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
-    combine_resume, ptrace_slot, syscall_order, Disposition, Reporter, Resume, SignalAction,
-    SyscallSide,
+    combine_resume, event_order, ptrace_slot, syscall_order, Disposition, EventOrder, Reporter,
+    Resume, SignalAction, SyscallSide,
 };
 use crate::engine_core::report::{
-    AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceSignal, PtraceStops,
-    SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
+    AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent, PtraceSignal,
+    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
 };
 use crate::engine_core::task;
 use kernel::sync::atomic::{Acquire, Full, Relaxed};
@@ -273,51 +273,82 @@ impl Registry {
         self.settle(task, action);
     }
 
-    /// Reports a task event to every engine that asked for `event`, in
-    /// attach order, then parks while an engine holds the task stopped.
-    /// `before_each` sees every attachment, in order, before its report.
+    /// Reports a task event to every engine of `order` that asked for
+    /// `event`, in attach order, with the tracer's stop at its place if
+    /// `order` has it; then parks while an engine holds the task stopped.
+    /// `f` makes each report: an engine's callback, or the tracer's stop
+    /// ([`Reporter::Ptrace`], whose answer is ignored).
     pub(super) fn report_event(
         &self,
         task: &Task,
         event: Events,
-        before_each: impl FnMut(&ReportScope<'_>, &Attachment),
-        f: impl FnMut(&dyn Engine) -> Resume,
+        order: &EventOrder,
+        f: impl FnMut(Reporter<&dyn Engine>) -> Resume,
     ) -> Settled {
-        let action = self.report_round(task, event, before_each, f);
+        let action = self.report_round(task, event, order, f);
         self.settle(task, action)
     }
 
-    /// One round of reports of `event`, in attach order, to the engines
-    /// whose events intersect it. Returns the combined action.
+    /// One round of reports of `event` (see [`Registry::report_event`]).
+    /// Returns the combined action.
     pub(super) fn report_round(
         &self,
         task: &Task,
         event: Events,
-        mut before_each: impl FnMut(&ReportScope<'_>, &Attachment),
-        mut f: impl FnMut(&dyn Engine) -> Resume,
+        order: &EventOrder,
+        mut f: impl FnMut(Reporter<&dyn Engine>) -> Resume,
     ) -> Resume {
         // Pairs with the release stores under `inner`.
         let summary = self.summary.load(Acquire);
         if summary & SUMMARY_ENGINES == 0 {
+            if order.tracer.is_some() {
+                f(Reporter::Ptrace);
+            }
             return Resume::Resume;
         }
         let reporters = self.reporters(task, summary);
         let scope = self.report_scope(task);
         let mut action = Resume::Resume;
-        for att in reporters.engines() {
-            before_each(&scope, att);
+        for reporter in event_order(reporters.engines(), |a| a.seq.load(Relaxed), order) {
+            let att = match reporter {
+                Reporter::Engine(att) => att,
+                Reporter::Ptrace => {
+                    f(Reporter::Ptrace);
+                    continue;
+                }
+            };
             if att.is_detached() || !att.events().intersects(event) {
                 continue;
             }
-            let answer = self.call(&scope, att, &mut f);
+            let answer = self.call(&scope, att, |e| f(Reporter::Engine(e)));
             action = self.take_answer(att, action, answer);
         }
         action
     }
 
-    /// Reports that the task runs a new program.
-    pub(crate) fn report_exec(&self, task: &Task, exec: &ExecReport<'_>) {
-        self.report_event(task, Events::EXEC, |_, _| {}, |e| e.report_exec(task, exec));
+    /// The attach sequence number of the task's tracer: 0 (inside every
+    /// engine) unless it attached while the task had this registry.
+    fn tracer_seq(&self) -> u64 {
+        // Pairs with the release store in `ptrace_link`.
+        self.ptrace_seq.load(Acquire)
+    }
+
+    /// Reports that the task runs a new program, with the tracer's exec
+    /// stop at its place.
+    pub(crate) fn report_exec(
+        &self,
+        task: &Task,
+        exec: &ExecReport<'_>,
+        ptrace: &mut dyn PtraceEvent,
+    ) {
+        let order = EventOrder::with_tracer(self.tracer_seq());
+        self.report_event(task, Events::EXEC, &order, |r| match r {
+            Reporter::Engine(e) => e.report_exec(task, exec),
+            Reporter::Ptrace => {
+                ptrace.event_stop(None);
+                Resume::Resume
+            }
+        });
     }
 
     /// Reports a dequeued signal to the engines that asked for its class,
@@ -397,7 +428,12 @@ impl Registry {
 
     /// Reports a job-control transition, in attach order.
     pub(crate) fn report_jctl(&self, task: &Task, what: JobControl) {
-        self.report_event(task, Events::JCTL, |_, _| {}, |e| e.report_jctl(task, what));
+        self.report_event(
+            task,
+            Events::JCTL,
+            &EventOrder::engines_only(),
+            engines_only(|e| e.report_jctl(task, what)),
+        );
     }
 
     /// The task is at a safe point a handle asked for: reports it to the
@@ -410,47 +446,121 @@ impl Registry {
             return;
         }
         self.end_step();
-        while self.report_event(task, Events::QUIESCE, |_, _| {}, |e| e.report_quiesce(task))
-            == Settled::Again
+        while self.report_event(
+            task,
+            Events::QUIESCE,
+            &EventOrder::engines_only(),
+            engines_only(|e| e.report_quiesce(task)),
+        ) == Settled::Again
         {}
         self.take_step();
     }
 
-    /// Reports that the task exits with `code`; returns the code the
-    /// engines leave.
-    pub(crate) fn report_exit(&self, task: &Task, code: i64) -> i64 {
+    /// Reports that the task exits with `code`, with the tracer's exit
+    /// stop at its place (its message is the code the engines inside it
+    /// left); returns the code the engines leave.
+    pub(crate) fn report_exit(&self, task: &Task, code: i64, ptrace: &mut dyn PtraceEvent) -> i64 {
         let mut exit = ExitReport::new(code);
-        self.report_event(
-            task,
-            Events::EXIT,
-            |_, _| {},
-            |e| e.report_exit(task, &mut exit),
-        );
+        let order = EventOrder::with_tracer(self.tracer_seq());
+        self.report_event(task, Events::EXIT, &order, |r| match r {
+            Reporter::Engine(e) => e.report_exit(task, &mut exit),
+            Reporter::Ptrace => {
+                ptrace.event_stop(Some(exit.code()));
+                Resume::Resume
+            }
+        });
         exit.code()
     }
 
-    /// Reports that the task created a task, in attach order.
+    /// Reports that the task created a task, before the child runs: every
+    /// inherited engine is copied to it, and the engines inside the tracer
+    /// hear of it, all of them unless the tracer stops at the clone
+    /// (`tracer_stops`). Returns, if it does, the first attach sequence
+    /// number of the engines outside it, to be passed to
+    /// [`Registry::report_clone_outside`] after the tracer's stop; `None`
+    /// if none of them asked for clones.
     ///
     /// A child its parent's tracer traces too gets the tracer at the same
     /// place among the engines that follow it here as in the parent.
-    pub(crate) fn report_clone(&self, task: &Task, report: &CloneReport<'_>) {
-        let ptrace_seq = self.ptrace_seq.load(Acquire);
-        let mut ptrace_placed = false;
-        let before_each = |scope: &ReportScope<'_>, att: &Attachment| {
-            if !ptrace_placed && att.seq.load(Relaxed) > ptrace_seq {
-                report.place_child_tracer();
-                ptrace_placed = true;
-            }
-            if att.inherit && !att.is_detached() {
-                // The child's tracer and engines keep the parent's order.
-                self.inherit(scope, att, report.child());
-            }
-        };
-        self.report_event(task, Events::CLONE, before_each, |e| {
-            e.report_clone(task, report)
+    pub(crate) fn report_clone(
+        &self,
+        task: &Task,
+        report: &CloneReport<'_>,
+        tracer_stops: bool,
+    ) -> Option<u64> {
+        let ptrace_seq = self.tracer_seq();
+        self.inherit_all(task, report, ptrace_seq);
+        let (inside, outside) = EventOrder::clone_rounds(ptrace_seq, tracer_stops);
+        self.report_event(
+            task,
+            Events::CLONE,
+            &inside,
+            engines_only(|e| e.report_clone(task, report)),
+        );
+        let outside = outside?;
+        // Pairs with the release stores under `inner`.
+        let reporters = self.reporters(task, self.summary.load(Acquire));
+        let wanted = reporters.engines().iter().any(|a| {
+            outside.engines.contains(&a.seq.load(Relaxed))
+                && !a.is_detached()
+                && a.wants(Events::CLONE)
         });
+        wanted.then_some(outside.engines.start)
+    }
+
+    /// After the child was woken: the tracer's stop at the clone, then the
+    /// engines outside it (`first_outside`, from
+    /// [`Registry::report_clone`]) hear of the clone.
+    pub(crate) fn report_clone_outside(
+        &self,
+        task: &Task,
+        report: &CloneReport<'_>,
+        first_outside: u64,
+        ptrace: &mut dyn PtraceEvent,
+    ) {
+        let order = EventOrder::outside_tracer(first_outside);
+        self.report_event(task, Events::CLONE, &order, |r| match r {
+            Reporter::Engine(e) => e.report_clone(task, report),
+            Reporter::Ptrace => {
+                ptrace.event_stop(None);
+                Resume::Resume
+            }
+        });
+    }
+
+    /// Copies every inherited engine of the task to the child of `report`,
+    /// in attach order, and gives the child's tracer (if it has the
+    /// parent's, attached at `ptrace_seq`) the same place among them.
+    fn inherit_all(&self, task: &Task, report: &CloneReport<'_>, ptrace_seq: u64) {
+        let mut ptrace_placed = false;
+        // Pairs with the release stores under `inner`.
+        let summary = self.summary.load(Acquire);
+        if summary & SUMMARY_ENGINES != 0 {
+            let reporters = self.reporters(task, summary);
+            let scope = self.report_scope(task);
+            for att in reporters.engines() {
+                if !ptrace_placed && att.seq.load(Relaxed) > ptrace_seq {
+                    report.place_child_tracer();
+                    ptrace_placed = true;
+                }
+                if att.inherit && !att.is_detached() {
+                    self.inherit(&scope, att, report.child());
+                }
+            }
+        }
         if !ptrace_placed {
             report.place_child_tracer();
         }
+    }
+}
+
+/// `f` as a report function of [`Registry::report_event`] for an event with
+/// no tracer stop.
+pub(super) fn engines_only(
+    mut f: impl FnMut(&dyn Engine) -> Resume,
+) -> impl FnMut(Reporter<&dyn Engine>) -> Resume {
+    move |r| match r {
+        Reporter::Engine(e) => f(e),
+        Reporter::Ptrace => Resume::Resume,
     }
 }

@@ -12,10 +12,12 @@
 //! parks there. An exiting task never parks: a fatal signal could no longer
 //! wake it.
 
-use super::reporting::REAPER_MARK;
+use super::reporting::{engines_only, REAPER_MARK};
 use super::{Attachment, Inner, Owner, Registry, Settled, StopState};
 use crate::engine_core::engine::Events;
-use crate::engine_core::policy::{check_control, combine_resume, Control, Phase, Resume};
+use crate::engine_core::policy::{
+    check_control, combine_resume, Control, EventOrder, Phase, Resume,
+};
 use crate::engine_core::task;
 use core::cell::Cell;
 use kernel::bindings;
@@ -396,8 +398,12 @@ impl Registry {
             return Settled::Go;
         }
         if self.take_kick() {
-            let quiesce =
-                self.report_round(task, Events::QUIESCE, |_, _| {}, |e| e.report_quiesce(task));
+            let quiesce = self.report_round(
+                task,
+                Events::QUIESCE,
+                &EventOrder::engines_only(),
+                engines_only(|e| e.report_quiesce(task)),
+            );
             action = combine_resume(action, quiesce);
             if action != Resume::Stop && !self.held() {
                 return Settled::Go;

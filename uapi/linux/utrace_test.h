@@ -108,6 +108,12 @@ struct utrace_test_events {
 #define UTRACE_TEST_SIDE_JCTL	7
 #define UTRACE_TEST_SIDE_QUIESCE	8
 #define UTRACE_TEST_SIDE_REAP	9
+/*
+ * CLONE: nr is the child's pid, args[0] the clone flags, ret 1 if the
+ * child may already run (an engine outside a tracer that stopped at the
+ * clone hears of it after that stop).
+ */
+#define UTRACE_TEST_SIDE_CLONE	10
 
 struct utrace_test_record {
 	__u32 id;	/* engine id */

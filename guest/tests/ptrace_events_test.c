@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptrace_events_test - a tracer's stops at task events take its place
+ * among the engines.
+ *
+ * A tracer is one layer among a task's engines, at the place its attach
+ * time gives it (Documentation/design.md, section 2).  Task events are
+ * told in attach order, from the kernel outwards: the engines attached
+ * before the tracer (inside it) hear of an exec, an exit or a clone before
+ * the tracer's PTRACE_EVENT_* stop, and the engines attached after it
+ * (outside) after the tracer resumed the task.  The exit code flows the
+ * same way: the tracer's event message is the code the engine inside it
+ * left, and the engine outside sees the code the tracer left.
+ *
+ * Each case forks a child that waits until engine 1 is attached to it,
+ * asks to be traced (PTRACE_TRACEME) and stops with SIGSTOP; the test, its
+ * tracer, then attaches engine 2 and sets the event options, and the child
+ * does the event.  At the tracer's event stop, only engine 1 has logged
+ * it; once the tracer resumes the child, engine 2 has too.
+ *
+ * A clone is the one event told in two parts: the tracer's stop must come
+ * after the child is woken (a tracer waits for the new child there), so
+ * engine 1 hears of the clone before the child runs, and engine 2 after
+ * the tracer's stop, with the report marked "child woken".
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/utrace_test.h>
+#include "ptrace.h"
+#include "ktap.h"
+#include "utrace_test_dev.h"
+
+#define INSIDE 1
+#define OUTSIDE 2
+
+static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
+{
+	return syscall(SYS_ptrace, req, pid, addr, data);
+}
+
+/* What the child does once traced, set by each case before the fork. */
+static void (*event_body)(void);
+
+/* The child: traced by its parent, stopped, then the case's event. */
+static void traced_child(void)
+{
+	pid_t me = syscall(SYS_gettid);
+
+	if (pt(PTRACE_TRACEME, 0, 0, 0))
+		_exit(100);
+	syscall(SYS_kill, me, SIGSTOP);
+	event_body();
+	_exit(101);
+}
+
+/*
+ * Forks the child with engine 1 (@kind, @value, @events) attached before
+ * its tracer and engine 2 (a recorder of @events) after; sets @options.
+ * Returns its pid, stopped in its SIGSTOP with no record logged, or -1
+ * (the case failed, the child is gone).
+ */
+static pid_t traced_child_between(int fd, unsigned int kind, long long value,
+				  unsigned int events, long options)
+{
+	struct utrace_test_record r[4];
+	int go[2], st = 0;
+	pid_t pid = utd_held_child(go, traced_child);
+
+	if (pid < 0)
+		return -1;
+	if (utd_attach_simple(fd, pid, kind, events, INSIDE, value) < 0)
+		goto fail;
+	utd_release(go);
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP) {
+		CHECK(0, "the child did not stop in its SIGSTOP: status %#x", st);
+		goto fail;
+	}
+	if (utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, events, OUTSIDE, 0) < 0)
+		goto fail;
+	if (pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL | options)) {
+		CHECK(0, "PTRACE_SETOPTIONS: %s", strerror(errno));
+		goto fail;
+	}
+	CHECK(utd_read(fd, r, 4) == 0, "records logged before the event");
+	return pid;
+fail:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* Resumes @pid and waits for its next stop of @event; 0 or -1 (CHECKed). */
+static int cont_to_event(pid_t pid, int event, const char *what)
+{
+	int st = 0;
+
+	if (pt(PTRACE_CONT, pid, 0, 0)) {
+		CHECK(0, "PTRACE_CONT to the %s stop: %s", what, strerror(errno));
+		return -1;
+	}
+	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st) ||
+	    (st >> 8) != (SIGTRAP | (event << 8))) {
+		CHECK(0, "no %s stop: status %#x", what, st);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the log: wants exactly one record, of engine @id, side @side;
+ * returns it in @r.  0 or -1 (CHECKed, with what was logged).
+ */
+static int expect_one(int fd, unsigned int id, unsigned int side,
+		      struct utrace_test_record *r, const char *when)
+{
+	struct utrace_test_record all[8];
+	int n = utd_read(fd, all, 8);
+
+	CHECK(n == 1 && all[0].id == id && all[0].side == side,
+	      "%s: %d records (first: engine %u side %u), wanted one of engine %u side %u",
+	      when, n, n > 0 ? all[0].id : 0, n > 0 ? all[0].side : 0, id, side);
+	if (n != 1 || all[0].id != id || all[0].side != side)
+		return -1;
+	*r = all[0];
+	return 0;
+}
+
+/*
+ * Waits for @pid's end, passing on the signals it stops at (SIGCHLD of
+ * its own child); returns the wait status.
+ */
+static int wait_end(pid_t pid)
+{
+	int st = -1;
+
+	while (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+		int sig = WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st);
+
+		if (pt(PTRACE_CONT, pid, 0, sig)) {
+			CHECK(0, "PTRACE_CONT after stop %#x: %s", st, strerror(errno));
+			break;
+		}
+	}
+	return st;
+}
+
+/* Resumes @pid and waits for its end; returns the wait status. */
+static int cont_to_end(pid_t pid)
+{
+	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
+	return wait_end(pid);
+}
+
+static void exit_three(void)
+{
+	_exit(3);
+}
+
+/*
+ * PTRACE_EVENT_EXIT: engine 1, inside the tracer, changes the code from
+ * exit(3) to exit(5); the tracer's message is exit(5); engine 2, outside,
+ * sees exit(5) after the tracer resumed the child, and so does the parent.
+ */
+static void exit_stop_between_the_engines(void)
+{
+	struct utrace_test_record r;
+	unsigned long msg = 0;
+	int fd = utd_open(), st;
+	pid_t pid;
+
+	event_body = exit_three;
+	pid = traced_child_between(fd, UTRACE_TEST_SET_RETURN, 5 << 8,
+				   UTRACE_TEST_EVENT_EXIT, PTRACE_O_TRACEEXIT);
+	if (pid < 0)
+		goto out;
+	if (cont_to_event(pid, PTRACE_EVENT_EXIT, "exit")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	if (expect_one(fd, INSIDE, UTRACE_TEST_SIDE_EXIT_EVENT, &r,
+		       "at the tracer's exit stop") == 0)
+		CHECK(r.ret == 3 << 8, "the engine inside saw exit code %#llx, wanted 0x300",
+		      (long long)r.ret);
+	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&msg) == 0 && msg == 5 << 8,
+	      "the tracer's exit message is %#lx, wanted 0x500 (the inside engine's code)",
+	      msg);
+	st = cont_to_end(pid);
+	if (expect_one(fd, OUTSIDE, UTRACE_TEST_SIDE_EXIT_EVENT, &r,
+		       "after the tracer's exit stop") == 0)
+		CHECK(r.ret == 5 << 8, "the engine outside saw exit code %#llx, wanted 0x500",
+		      (long long)r.ret);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "the parent saw status %#x, wanted exit 5",
+	      st);
+out:
+	close(fd);
+}
+
+/*
+ * The registry outlives its engines: a child whose only engine was
+ * detached before it exits still gets the tracer's exit stop, with the
+ * kernel's message.
+ */
+static void exit_stop_after_the_engines_are_gone(void)
+{
+	unsigned long msg = 0;
+	int fd = utd_open(), st;
+	pid_t pid;
+
+	event_body = exit_three;
+	pid = traced_child_between(fd, UTRACE_TEST_RECORD, 0, UTRACE_TEST_EVENT_EXIT,
+				   PTRACE_O_TRACEEXIT);
+	if (pid < 0)
+		goto out;
+	/* Closing the file detaches both engines. */
+	close(fd);
+	fd = -1;
+	if (cont_to_event(pid, PTRACE_EVENT_EXIT, "exit")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&msg) == 0 && msg == 3 << 8,
+	      "the tracer's exit message is %#lx, wanted 0x300", msg);
+	st = cont_to_end(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %#x, wanted exit 3", st);
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+static void exec_true(void)
+{
+	execl("/bin/true", "true", (char *)NULL);
+}
+
+/* PTRACE_EVENT_EXEC: engine 1 hears of the exec before the stop, 2 after. */
+static void exec_stop_between_the_engines(void)
+{
+	struct utrace_test_record r;
+	unsigned long msg = 0;
+	int fd = utd_open(), st;
+	pid_t pid;
+
+	event_body = exec_true;
+	pid = traced_child_between(fd, UTRACE_TEST_RECORD, 0, UTRACE_TEST_EVENT_EXEC,
+				   PTRACE_O_TRACEEXEC);
+	if (pid < 0)
+		goto out;
+	if (cont_to_event(pid, PTRACE_EVENT_EXEC, "exec")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	if (expect_one(fd, INSIDE, UTRACE_TEST_SIDE_EXEC, &r, "at the tracer's exec stop") == 0)
+		CHECK(!strcmp((const char *)r.args, "/bin/true"), "exec path '%.47s'",
+		      (const char *)r.args);
+	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&msg) == 0 && msg == (unsigned long)pid,
+	      "the tracer's exec message is %lu, wanted the pid %d", msg, pid);
+	st = cont_to_end(pid);
+	expect_one(fd, OUTSIDE, UTRACE_TEST_SIDE_EXEC, &r, "after the tracer's exec stop");
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, wanted exit 0", st);
+out:
+	close(fd);
+}
+
+static void fork_and_reap(void)
+{
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(0);
+	_exit(child > 0 && waitpid(child, NULL, 0) == child ? 0 : 1);
+}
+
+static void vfork_and_go_on(void)
+{
+	pid_t child = vfork();
+
+	if (child == 0)
+		_exit(0);
+	_exit(child > 0 && waitpid(child, NULL, 0) == child ? 0 : 1);
+}
+
+static void *thread_returns(void *arg)
+{
+	return arg;
+}
+
+static void thread_and_join(void)
+{
+	pthread_t t;
+
+	_exit(pthread_create(&t, NULL, thread_returns, NULL) == 0 &&
+	      pthread_join(t, NULL) == 0 ? 0 : 1);
+}
+
+/*
+ * The new task, auto-attached to us at the clone: waits for its first stop
+ * and lets it go.  A thread stops in its SIGSTOP too (non-seize attach).
+ */
+static void release_new_task(pid_t child)
+{
+	int st = 0;
+
+	CHECK(waitpid(child, &st, __WALL) == child && WIFSTOPPED(st),
+	      "the new task %d: status %#x, wanted its first stop", child, st);
+	CHECK(pt(PTRACE_DETACH, child, 0, 0) == 0, "PTRACE_DETACH %d: %s", child,
+	      strerror(errno));
+}
+
+/*
+ * A clone of kind @event (body @body): engine 1 hears of it before the
+ * child runs, the tracer stops with the new pid, and engine 2 hears of it
+ * after that stop, marked "child woken".
+ */
+static void clone_stop_between_the_engines(void (*body)(void), int event, long option,
+					   const char *what)
+{
+	struct utrace_test_record r;
+	unsigned long child = 0;
+	int fd = utd_open(), st;
+	pid_t pid;
+
+	KTAP_DIAG("%s", what);
+	event_body = body;
+	pid = traced_child_between(fd, UTRACE_TEST_RECORD, 0, UTRACE_TEST_EVENT_CLONE, option);
+	if (pid < 0)
+		goto out;
+	if (cont_to_event(pid, event, what)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&child) == 0 && child > 0,
+	      "%s: no new pid in the event message", what);
+	if (expect_one(fd, INSIDE, UTRACE_TEST_SIDE_CLONE, &r, "at the tracer's clone stop") == 0)
+		CHECK(r.nr == (long long)child && r.ret == 0,
+		      "%s: the engine inside saw child %lld (woken: %lld), wanted %lu before it ran",
+		      what, (long long)r.nr, (long long)r.ret, child);
+	/* Resumed, the task reports to engine 2, then goes on. */
+	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
+	if (child > 0)
+		release_new_task(child);
+	st = wait_end(pid);
+	if (expect_one(fd, OUTSIDE, UTRACE_TEST_SIDE_CLONE, &r, "after the tracer's clone stop") == 0)
+		CHECK(r.nr == (long long)child && r.ret == 1,
+		      "%s: the engine outside saw child %lld (woken: %lld), wanted %lu, woken",
+		      what, (long long)r.nr, (long long)r.ret, child);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %#x, wanted exit 0", what,
+	      st);
+out:
+	close(fd);
+}
+
+static void fork_stop_between_the_engines(void)
+{
+	clone_stop_between_the_engines(fork_and_reap, PTRACE_EVENT_FORK, PTRACE_O_TRACEFORK,
+				       "fork");
+}
+
+static void vfork_stop_between_the_engines(void)
+{
+	clone_stop_between_the_engines(vfork_and_go_on, PTRACE_EVENT_VFORK,
+				       PTRACE_O_TRACEVFORK, "vfork");
+}
+
+static void clone_stop_between_the_engines_for_a_thread(void)
+{
+	clone_stop_between_the_engines(thread_and_join, PTRACE_EVENT_CLONE,
+				       PTRACE_O_TRACECLONE, "thread");
+}
+
+/*
+ * A tracer that does not stop at the clone: both engines hear of it before
+ * the child runs, in attach order.
+ */
+static void clone_without_a_tracer_stop_is_one_round(void)
+{
+	struct utrace_test_record r[4];
+	int fd = utd_open(), st, n;
+	pid_t pid;
+
+	event_body = fork_and_reap;
+	pid = traced_child_between(fd, UTRACE_TEST_RECORD, 0, UTRACE_TEST_EVENT_CLONE, 0);
+	if (pid < 0)
+		goto out;
+	st = cont_to_end(pid);
+	n = utd_read(fd, r, 4);
+	CHECK(n == 2 && r[0].id == INSIDE && r[1].id == OUTSIDE && r[0].ret == 0 &&
+	      r[1].ret == 0 && r[0].nr == r[1].nr,
+	      "%d records (engines %u %u, woken %lld %lld), wanted engines 1 then 2, before the child ran",
+	      n, n > 0 ? r[0].id : 0, n > 1 ? r[1].id : 0, n > 0 ? (long long)r[0].ret : -1,
+	      n > 1 ? (long long)r[1].ret : -1);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, wanted exit 0", st);
+out:
+	close(fd);
+}
+
+KTAP_MAIN("guest_ptrace_events",
+	  KTAP_CASE(exit_stop_between_the_engines),
+	  KTAP_CASE(exit_stop_after_the_engines_are_gone),
+	  KTAP_CASE(exec_stop_between_the_engines),
+	  KTAP_CASE(fork_stop_between_the_engines),
+	  KTAP_CASE(vfork_stop_between_the_engines),
+	  KTAP_CASE(clone_stop_between_the_engines_for_a_thread),
+	  KTAP_CASE(clone_without_a_tracer_stop_is_one_round))
