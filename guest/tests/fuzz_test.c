@@ -3213,8 +3213,10 @@ static void t_read(struct rng *r, struct tfile *f)
 
 		for (int k = 0; k < f->n; k++)
 			known |= f->ids[k] == rec->id;
+		/* The targets make syscalls, and the forker clones. */
 		if (!known || (rec->side != UTRACE_TEST_SIDE_ENTRY &&
-			       rec->side != UTRACE_TEST_SIDE_EXIT)) {
+			       rec->side != UTRACE_TEST_SIDE_EXIT &&
+			       rec->side != UTRACE_TEST_SIDE_CLONE)) {
 			FAIL("%s: record %u is id %u side %u: not one of ours", what, i,
 			     rec->id, rec->side);
 			break;
