@@ -181,93 +181,35 @@ pub(crate) extern "C" fn __utrace_ptrace_link(child: *mut bindings::task_struct)
     }
 }
 
-/// The kernel's ptrace stop at a task event of the current task.
-enum LivePtraceEvent {
-    /// `ptrace_event(event, msg)`; the exit event takes the code the
-    /// engines inside the tracer left instead of `msg`.
-    Msg { event: c_int, msg: c_ulong },
-    /// `ptrace_event_pid(event, pid)` (a clone's).
-    ///
-    /// # Invariants
-    ///
-    /// `pid` is the child's `struct pid`, which `kernel_clone()` holds.
-    Pid {
-        event: c_int,
-        pid: *mut bindings::pid,
-    },
+/// The kernel's ptrace stop at a task event of the current task:
+/// `ptrace_event(event, msg)`, whose exit event takes the code the engines
+/// inside the tracer left instead of `msg`.
+struct LivePtraceEvent {
+    event: c_int,
+    msg: c_ulong,
 }
 
 impl PtraceEvent for LivePtraceEvent {
     fn event_stop(&mut self, exit_code: Option<i64>) {
-        match *self {
-            LivePtraceEvent::Msg { event, msg } => {
-                // The code is a C long: as a message it is an unsigned long,
-                // as `ptrace_event(PTRACE_EVENT_EXIT, code)` passes it.
-                let msg = exit_code.map_or(msg, |c| c as c_ulong);
-                // SAFETY: the current task makes its own ptrace stop, in a
-                // report hook called with nothing held.
-                unsafe { task::utrace_helper_ptrace_event(event, msg) }
-            }
-            // SAFETY: as above; `pid` is held by `kernel_clone()` (type
-            // invariant).
-            LivePtraceEvent::Pid { event, pid } => unsafe {
-                task::utrace_helper_ptrace_event_pid(event, pid)
-            },
-        }
+        // The code is a C long: as a message it is an unsigned long, as
+        // `ptrace_event(PTRACE_EVENT_EXIT, code)` passes it.
+        let msg = exit_code.map_or(self.msg, |c| c as c_ulong);
+        // SAFETY: the current task makes its own ptrace stop, in a report
+        // hook called with nothing held.
+        unsafe { task::utrace_helper_ptrace_event(self.event, msg) }
     }
 }
 
 /// The current task created `child`, which has not run yet (called from
-/// `kernel_clone()` for tasks that have a registry): its inherited engines
-/// are copied to the child, and the engines inside the tracer hear of it,
-/// all of them unless the tracer stops at the clone (`trace`, its
-/// `PTRACE_EVENT_*`, or 0). Returns 0, or the number to pass to
-/// `__utrace_report_clone_outside()` after the child is woken, for the
-/// engines outside the tracer (the caller then holds `child` until then).
+/// `kernel_clone()` for tasks that have a registry).
 #[no_mangle]
-pub(crate) extern "C" fn __utrace_report_clone(
-    child: *mut bindings::task_struct,
-    flags: u64,
-    trace: c_int,
-) -> u64 {
+pub(crate) extern "C" fn __utrace_report_clone(child: *mut bindings::task_struct, flags: u64) {
     // SAFETY: `kernel_clone()` passes the task it just created, which it
     // keeps alive through this call; `Task` is a transparent wrapper of
     // task_struct.
     let child: &Task = unsafe { &*child.cast::<Task>() };
     let report = CloneReport::new(child, flags);
-    task::with_current_registry(|task, reg| reg.report_clone(task, &report, trace != 0))
-        .flatten()
-        .unwrap_or(0)
-}
-
-/// The child of a clone runs: the tracer's stop at the clone (`trace`, for
-/// `pid`), then the engines outside the tracer from `first_outside` (the
-/// return of `__utrace_report_clone()`) hear of it.
-///
-/// # Safety
-///
-/// `child` is the task `__utrace_report_clone()` returned `first_outside`
-/// for, held by the caller; `pid` its `struct pid`, held too.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn __utrace_report_clone_outside(
-    child: *mut bindings::task_struct,
-    flags: u64,
-    trace: c_int,
-    pid: *mut bindings::pid,
-    first_outside: u64,
-) {
-    // SAFETY: the caller holds `child` (this function's contract); `Task`
-    // is a transparent wrapper of task_struct.
-    let child: &Task = unsafe { &*child.cast::<Task>() };
-    let report = CloneReport::after_wake(child, flags);
-    // INVARIANT: the caller holds `pid` (this function's contract).
-    let mut ptrace = LivePtraceEvent::Pid { event: trace, pid };
-    let reported = task::with_current_registry(|task, reg| {
-        reg.report_clone_outside(task, &report, first_outside, &mut ptrace)
-    });
-    if reported.is_none() {
-        ptrace.event_stop(None);
-    }
+    task::with_current_registry(|task, reg| reg.report_clone(task, &report));
 }
 
 /// Whether `task` has engines (exec's privilege check, called with the
@@ -290,7 +232,7 @@ pub(crate) extern "C" fn __utrace_report_exec(filename: *const c_char, old_vpid:
     // lives as long as the bprm, i.e. across this call.
     let path = unsafe { CStr::from_char_ptr(filename) };
     let report = ExecReport::new(path);
-    let mut ptrace = LivePtraceEvent::Msg {
+    let mut ptrace = LivePtraceEvent {
         event: bindings::PTRACE_EVENT_EXEC as c_int,
         // A pid is positive: the cast keeps its value.
         msg: old_vpid as c_ulong,
@@ -302,14 +244,14 @@ pub(crate) extern "C" fn __utrace_report_exec(filename: *const c_char, old_vpid:
     }
 }
 
-/// The current task exits with `code` (called from `do_exit()`, where
-/// ptrace's exit stop is, for tasks that have a registry): its engines hear
-/// of it, and its tracer makes its exit stop at its place among them.
-/// Returns the code its engines leave.
+/// The current task exits with `code` (called first thing in `do_exit()`
+/// for tasks that have a registry, before the code is published to the
+/// thread group): its engines hear of it, and its tracer makes its exit
+/// stop at its place among them. Returns the code its engines leave.
 #[no_mangle]
 pub(crate) extern "C" fn __utrace_report_exit(code: c_long) -> c_long {
     let orig = code as i64;
-    let mut ptrace = LivePtraceEvent::Msg {
+    let mut ptrace = LivePtraceEvent {
         event: bindings::PTRACE_EVENT_EXIT as c_int,
         msg: code as c_ulong,
     };
@@ -429,6 +371,14 @@ pub(crate) extern "C" fn __utrace_report_jctl(why: c_int) {
         _ => JobControl::Continued,
     };
     task::with_current_registry(|task, reg| reg.report_jctl(task, what));
+}
+
+/// The current task left a ptrace STOP trap (called from `get_signal()`,
+/// no lock held): if its engines heard of a group stop, the trap was that
+/// stop, and they hear that the task runs again.
+#[no_mangle]
+pub(crate) extern "C" fn __utrace_report_jctl_trapped() {
+    task::with_current_registry(|task, reg| reg.report_jctl_trapped(task));
 }
 
 /// Whether engines of `task` asked for signals of the classes `events`

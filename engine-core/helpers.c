@@ -210,26 +210,19 @@ void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work)
 }
 
 /*
- * ptrace's stops at task events (exec, exit, a clone's fork, vfork or clone
- * event), made by the engines' dispatcher at ptrace's place in their order
- * (exec.c, exit.c and fork.c skip their own calls for such tasks).  No-ops
- * unless the tracer asked for @event.
+ * ptrace's exec and exit stops, made by the engines' dispatcher at ptrace's
+ * place in their order (exec.c and exit.c skip their own calls for such
+ * tasks).  No-ops unless the tracer asked for @event.
  */
 void utrace_helper_ptrace_event(int event, unsigned long msg)
 {
 	ptrace_event(event, msg);
 }
 
-void utrace_helper_ptrace_event_pid(int event, struct pid *pid)
-{
-	ptrace_event_pid(event, pid);
-}
-
 /*
  * An engine changed current's exit code from @orig to @code.  A group exit
- * (exit_group, a fatal signal, or the last thread's exit, published by
- * synchronize_group_exit() before the exit report) made @orig the
- * process's status: publish @code instead, unless a thread did already.
+ * (exit_group, a fatal signal) published @orig as the process's status
+ * before do_exit(): publish @code instead, unless a thread did already.
  */
 void utrace_helper_edit_group_exit_code(long orig, long code)
 {

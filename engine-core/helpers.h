@@ -10,7 +10,6 @@
 
 struct callback_head;
 struct kernel_siginfo;
-struct pid;
 struct pt_regs;
 struct task_struct;
 struct utrace;
@@ -45,7 +44,6 @@ struct utrace *utrace_helper_registry_take(struct task_struct *task);
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_event(int event, unsigned long msg);
-void utrace_helper_ptrace_event_pid(int event, struct pid *pid);
 void utrace_helper_edit_group_exit_code(long orig, long code);
 bool utrace_helper_current_exiting(void);
 int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,

@@ -123,92 +123,20 @@ impl<'a, T> Iterator for SyscallOrder<'a, T> {
     }
 }
 
-/// Who hears of a task event in one report round (exec, exit, clone and
-/// the events the tracer has no stop for), and where the tracer's stop for
-/// it goes: as at a syscall exit, attach order, the tracer at its place.
-///
-/// A clone is reported in two rounds, because the tracer's stop must come
-/// after the child is woken (a tracer waits for the child at that stop)
-/// while the engines inside it hear of the child before it runs: see
-/// [`EventOrder::clone_rounds`].
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct EventOrder {
-    /// The attach sequence numbers of the engines reported in this round.
-    pub engines: core::ops::Range<u64>,
-    /// The tracer's attach sequence number, if its stop is made in this
-    /// round; 0 (inside every engine) for a tracer that attached before the
-    /// task had engines.
-    pub tracer: Option<u64>,
-}
-
-impl EventOrder {
-    /// Every engine, and no tracer stop (an event ptrace does not stop at).
-    pub fn engines_only() -> Self {
-        EventOrder {
-            engines: 0..u64::MAX,
-            tracer: None,
-        }
-    }
-
-    /// Every engine, with the tracer's stop at `tracer_seq`'s place (exec,
-    /// exit).
-    pub fn with_tracer(tracer_seq: u64) -> Self {
-        EventOrder {
-            engines: 0..u64::MAX,
-            tracer: Some(tracer_seq),
-        }
-    }
-
-    /// A clone's two rounds, for a tracer attached at `tracer_seq` that
-    /// stops at the clone if `tracer_stops`: the round before the child
-    /// runs, and the round after the tracer's stop, if there is one (the
-    /// engines outside the tracer, after its stop).
-    pub fn clone_rounds(tracer_seq: u64, tracer_stops: bool) -> (Self, Option<Self>) {
-        if !tracer_stops {
-            return (Self::engines_only(), None);
-        }
-        let inside = EventOrder {
-            engines: 0..tracer_seq,
-            tracer: None,
-        };
-        (inside, Some(Self::outside_tracer(tracer_seq + 1)))
-    }
-
-    /// The round of the engines whose sequence number is at least `first`,
-    /// the tracer's stop first (the after-wake round of a clone, with
-    /// `first` as [`EventOrder::first_outside`] gave it).
-    pub fn outside_tracer(first: u64) -> Self {
-        EventOrder {
-            engines: first..u64::MAX,
-            tracer: Some(0),
-        }
-    }
-
-    /// The first sequence number of a round of engines outside the tracer
-    /// (never 0), if this is one.
-    pub fn first_outside(&self) -> Option<u64> {
-        (self.tracer.is_some() && self.engines.start > 0).then_some(self.engines.start)
-    }
-}
-
-/// The reporters of one round of a task event: the engines of `order`
-/// among `engines` (in attach order; `seq` gives an engine's sequence
-/// number), with the tracer at its place if its stop is in the round.
+/// The reporters of a task event that ptrace may stop at (exec, exit):
+/// `engines` in attach order (`seq` gives an engine's attach sequence
+/// number), told outwards from the kernel as a syscall exit is, with the
+/// tracer at its place if it is attached at `tracer` (0: inside every
+/// engine, a tracer that attached before the task had engines). `None`:
+/// the engines alone.
 pub fn event_order<'a, T>(
     engines: &'a [T],
-    seq: impl Fn(&T) -> u64 + 'a,
-    order: &EventOrder,
+    seq: impl Fn(&T) -> u64,
+    tracer: Option<u64>,
 ) -> impl Iterator<Item = Reporter<&'a T>> + 'a {
-    let tracer = order.tracer;
-    let slot = tracer.map_or(engines.len(), |at| {
-        ptrace_slot(engines.iter().map(&seq), at)
-    });
-    let range = order.engines.clone();
-    // A task event is told outwards from the kernel, as a syscall exit.
-    syscall_order(SyscallSide::Exit, engines, slot).filter(move |r| match r {
-        Reporter::Engine(e) => range.contains(&seq(e)),
-        Reporter::Ptrace => tracer.is_some(),
-    })
+    let slot = tracer.map_or(engines.len(), |at| ptrace_slot(engines.iter().map(seq), at));
+    syscall_order(SyscallSide::Exit, engines, slot)
+        .filter(move |r| tracer.is_some() || !matches!(r, Reporter::Ptrace))
 }
 
 /// What an engine wants the traced task to do once the report is over.
@@ -663,11 +591,11 @@ mod tests {
         assert_eq!(&order_with_ptrace(SyscallSide::Exit, 0, 0)[..], &[-1]);
     }
 
-    /// The reporters of a task event round over engines with sequence
-    /// numbers `seqs`, as the numbers, 0 for the tracer.
-    fn round(seqs: &[u64], order: &EventOrder) -> KVec<u64> {
+    /// The reporters of a task event over engines with sequence numbers
+    /// `seqs`, as the numbers, 0 for the tracer.
+    fn round(seqs: &[u64], tracer: Option<u64>) -> KVec<u64> {
         let mut out = KVec::new();
-        for r in event_order(seqs, |s| *s, order) {
+        for r in event_order(seqs, |s| *s, tracer) {
             let v = match r {
                 Reporter::Engine(s) => *s,
                 Reporter::Ptrace => 0,
@@ -680,44 +608,13 @@ mod tests {
     #[test]
     fn task_events_put_the_tracer_at_its_place_in_attach_order() {
         let seqs = [1, 2, 4, 5];
-        assert_eq!(
-            &round(&seqs, &EventOrder::engines_only())[..],
-            &[1, 2, 4, 5]
-        );
-        assert_eq!(
-            &round(&seqs, &EventOrder::with_tracer(3))[..],
-            &[1, 2, 0, 4, 5]
-        );
+        assert_eq!(&round(&seqs, None)[..], &[1, 2, 4, 5]);
+        assert_eq!(&round(&seqs, Some(3))[..], &[1, 2, 0, 4, 5]);
         // Traced before the task had engines: inside all of them.
-        assert_eq!(
-            &round(&seqs, &EventOrder::with_tracer(0))[..],
-            &[0, 1, 2, 4, 5]
-        );
-        assert_eq!(
-            &round(&seqs, &EventOrder::with_tracer(9))[..],
-            &[1, 2, 4, 5, 0]
-        );
-        assert_eq!(&round(&[], &EventOrder::with_tracer(3))[..], &[0]);
-    }
-
-    #[test]
-    fn a_clone_is_reported_in_two_rounds_around_the_tracer_stop() {
-        let seqs = [1, 2, 4, 5];
-        let (first, second) = EventOrder::clone_rounds(3, false);
-        assert_eq!(&round(&seqs, &first)[..], &[1, 2, 4, 5]);
-        assert!(second.is_none());
-        let (first, second) = EventOrder::clone_rounds(3, true);
-        assert_eq!(&round(&seqs, &first)[..], &[1, 2]);
-        let second = second.unwrap();
-        assert_eq!(&round(&seqs, &second)[..], &[0, 4, 5]);
-        // The after-wake round is carried over as its first number alone.
-        let first_outside = second.first_outside().unwrap();
-        assert_eq!(EventOrder::outside_tracer(first_outside), second);
-        assert_eq!(first.first_outside(), None);
-        // A tracer inside every engine: all of them after its stop.
-        let (first, second) = EventOrder::clone_rounds(0, true);
-        assert_eq!(&round(&seqs, &first)[..], &[]);
-        assert_eq!(&round(&seqs, &second.unwrap())[..], &[0, 1, 2, 4, 5]);
+        assert_eq!(&round(&seqs, Some(0))[..], &[0, 1, 2, 4, 5]);
+        assert_eq!(&round(&seqs, Some(9))[..], &[1, 2, 4, 5, 0]);
+        assert_eq!(&round(&[], Some(3))[..], &[0]);
+        assert_eq!(&round(&[], None)[..], &[]);
     }
 
     #[test]

@@ -509,6 +509,10 @@ pub(crate) struct Registry {
     /// An entry callback asked for the exit report of this syscall (only
     /// the task touches it, from its entry report to its exit report).
     exit_requested: AtomicFlag,
+    /// The engines heard that the task stops with its group and not yet
+    /// that it runs again (only the task touches it: a traced task's stop
+    /// is its tracer's STOP trap, which ends in another hook).
+    jctl_stopped: AtomicFlag,
     /// [`Attachment::id`] of the attachment whose callback the task runs,
     /// the reaper's mark during a reap callback (`REAPER_MARK`), or 0. Set
     /// and cleared around each callback with fully ordered exchanges: the
@@ -575,6 +579,7 @@ impl Registry {
             ptrace_seq: Atomic::new(0),
             entry_aborted: AtomicFlag::new(false),
             exit_requested: AtomicFlag::new(false),
+            jctl_stopped: AtomicFlag::new(false),
             reporting: Atomic::new(0),
             wait <- task::new_wait_queue(),
             kick_work: Opaque::uninit(),

@@ -76,9 +76,9 @@ pub(crate) trait PtraceStops {
 }
 
 /// The traced task's ptrace stop at a task event (the kernel's
-/// `ptrace_event()`): PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT, or a clone's
-/// FORK, VFORK or CLONE event. One more reporter in the attach order of
-/// the event, at the place its attach time gives it.
+/// `ptrace_event()`): PTRACE_EVENT_EXEC or PTRACE_EVENT_EXIT. One more
+/// reporter in the attach order of the event, at the place its attach
+/// time gives it.
 ///
 /// Implemented by the dispatcher over the kernel's `ptrace_event()` (a
 /// no-op unless the tracer asked for the event), and by test doubles.
@@ -362,44 +362,18 @@ const CLONE_THREAD: u64 = 0x0001_0000;
 pub struct CloneReport<'a> {
     child: &'a kernel::task::Task,
     flags: u64,
-    woken: bool,
 }
 
 impl<'a> CloneReport<'a> {
-    /// A report of `child`, created with `flags` (`CLONE_*`), before it
-    /// runs.
+    /// A report of `child`, created with `flags` (`CLONE_*`).
     pub(crate) fn new(child: &'a kernel::task::Task, flags: u64) -> Self {
-        Self {
-            child,
-            flags,
-            woken: false,
-        }
+        Self { child, flags }
     }
 
-    /// The same report, after the child was woken (the round of the engines
-    /// outside a tracer that stopped at the clone).
-    pub(crate) fn after_wake(child: &'a kernel::task::Task, flags: u64) -> Self {
-        Self {
-            child,
-            flags,
-            woken: true,
-        }
-    }
-
-    /// The new task. Unless [`CloneReport::child_woken`], it has not run
-    /// yet: engines attached to it now see everything it does.
+    /// The new task. It has not run yet: engines attached to it now see
+    /// everything it does.
     pub fn child(&self) -> &'a kernel::task::Task {
         self.child
-    }
-
-    /// Whether the child may already run: the report comes after a
-    /// tracer's stop at the clone (PTRACE_EVENT_FORK, VFORK or CLONE), for
-    /// an engine outside that tracer. The tracer's stop must come after
-    /// the child is woken (the tracer waits for the child there), and an
-    /// engine outside the tracer hears of the clone after it. The child
-    /// still got every inherited engine before it ran.
-    pub fn child_woken(&self) -> bool {
-        self.woken
     }
 
     /// The `CLONE_*` flags it was created with.

@@ -1152,7 +1152,7 @@ mod suite {
         // CLONE_THREAD | CLONE_VM
         let report = CloneReport::new(task, 0x10100);
         assert!(report.is_thread());
-        assert_eq!(reg.report_clone(task, &report, false), None);
+        reg.report_clone(task, &report);
         assert_eq!(&seen(&log)?[..], &[(1, b'c', 0x10100), (3, b'c', 0x10100)]);
         for h in handles.iter() {
             h.detach()?;
@@ -1195,39 +1195,6 @@ mod suite {
         // No engine at all: the tracer still stops.
         assert_eq!(reg.report_exit(task, 30, &mut tracer), 30);
         assert_eq!(&drain(&log)?[..], &[(0, b't', 30)]);
-        Ok(())
-    }
-
-    #[test]
-    fn clone_outside_the_tracer_comes_after_its_stop() -> Result {
-        let reg = Registry::for_test()?;
-        let log = new_log()?;
-        let task: &Task = kernel::current!();
-        let h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::CLONE)?;
-        reg.ptrace_link();
-        let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::CLONE)?;
-        let h3 = attach(&reg, probe(3, &log, pass_entry, pass_exit)?, Events::EXIT)?;
-        let mut tracer = EventTracer {
-            log: Some(log.clone()),
-        };
-        let report = CloneReport::new(task, 0x11);
-        // Before the child runs: the engine inside the tracer only.
-        let first_outside = reg.report_clone(task, &report, true);
-        assert_eq!(&drain(&log)?[..], &[(1, b'c', 0x11)]);
-        let first_outside = first_outside.ok_or(EINVAL)?;
-        let report = CloneReport::after_wake(task, 0x11);
-        assert!(report.child_woken());
-        reg.report_clone_outside(task, &report, first_outside, &mut tracer);
-        assert_eq!(&drain(&log)?[..], &[(0, b't', -1), (2, b'c', 0x11)]);
-        // The tracer does not stop at this clone: everyone, at once.
-        assert_eq!(reg.report_clone(task, &report, false), None);
-        assert_eq!(&drain(&log)?[..], &[(1, b'c', 0x11), (2, b'c', 0x11)]);
-        // Nobody outside the tracer asks for clones: no second round.
-        h2.detach()?;
-        assert_eq!(reg.report_clone(task, &report, true), None);
-        assert_eq!(&drain(&log)?[..], &[(1, b'c', 0x11)]);
-        h1.detach()?;
-        h3.detach()?;
         Ok(())
     }
 

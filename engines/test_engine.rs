@@ -128,7 +128,7 @@ pub(crate) enum Action {
     SetReturn(i64),
     /// At entry, let the call run.
     Run,
-    /// At entry, stop the task until resumed.
+    /// At entry, and in the exit report, stop the task until resumed.
     Stop,
     /// In syscall callbacks, sleep this many microseconds after logging.
     Dwell(u32),
@@ -380,12 +380,7 @@ impl Engine for TestEngine {
         let pid = crate::engine_core::pid_vnr(clone.child());
         let mut args = [0; SYSCALL_ARGS];
         args[0] = clone.flags();
-        self.record(
-            SIDE_CLONE,
-            i64::from(pid),
-            args,
-            i64::from(clone.child_woken()),
-        );
+        self.record(SIDE_CLONE, i64::from(pid), args, 0);
         Resume::Resume
     }
 
@@ -407,8 +402,10 @@ impl Engine for TestEngine {
 
     fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
         self.record(SIDE_EXIT_EVENT, -1, [0; SYSCALL_ARGS], exit.code());
-        if let Action::SetReturn(v) = self.action {
-            exit.set_code(v);
+        match self.action {
+            Action::SetReturn(v) => exit.set_code(v),
+            Action::Stop => return Resume::Stop,
+            _ => {}
         }
         Resume::Resume
     }

@@ -11,8 +11,8 @@
 use super::{Attachment, Registry, Settled, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
-    combine_resume, event_order, ptrace_slot, syscall_order, Disposition, EventOrder, Reporter,
-    Resume, SignalAction, SyscallSide,
+    combine_resume, event_order, ptrace_slot, syscall_order, Disposition, Reporter, Resume,
+    SignalAction, SyscallSide,
 };
 use crate::engine_core::report::{
     AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent, PtraceSignal,
@@ -273,19 +273,20 @@ impl Registry {
         self.settle(task, action);
     }
 
-    /// Reports a task event to every engine of `order` that asked for
-    /// `event`, in attach order, with the tracer's stop at its place if
-    /// `order` has it; then parks while an engine holds the task stopped.
+    /// Reports a task event to every engine that asked for `event`, in
+    /// attach order, with the stop of the tracer attached at `tracer`, if
+    /// given, at its place; then parks while an engine holds the task
+    /// stopped.
     /// `f` makes each report: an engine's callback, or the tracer's stop
     /// ([`Reporter::Ptrace`], whose answer is ignored).
     pub(super) fn report_event(
         &self,
         task: &Task,
         event: Events,
-        order: &EventOrder,
+        tracer: Option<u64>,
         f: impl FnMut(Reporter<&dyn Engine>) -> Resume,
     ) -> Settled {
-        let action = self.report_round(task, event, order, f);
+        let action = self.report_round(task, event, tracer, f);
         self.settle(task, action)
     }
 
@@ -295,13 +296,13 @@ impl Registry {
         &self,
         task: &Task,
         event: Events,
-        order: &EventOrder,
+        tracer: Option<u64>,
         mut f: impl FnMut(Reporter<&dyn Engine>) -> Resume,
     ) -> Resume {
         // Pairs with the release stores under `inner`.
         let summary = self.summary.load(Acquire);
         if summary & SUMMARY_ENGINES == 0 {
-            if order.tracer.is_some() {
+            if tracer.is_some() {
                 f(Reporter::Ptrace);
             }
             return Resume::Resume;
@@ -309,7 +310,7 @@ impl Registry {
         let reporters = self.reporters(task, summary);
         let scope = self.report_scope(task);
         let mut action = Resume::Resume;
-        for reporter in event_order(reporters.engines(), |a| a.seq.load(Relaxed), order) {
+        for reporter in event_order(reporters.engines(), |a| a.seq.load(Relaxed), tracer) {
             let att = match reporter {
                 Reporter::Engine(att) => att,
                 Reporter::Ptrace => {
@@ -341,8 +342,8 @@ impl Registry {
         exec: &ExecReport<'_>,
         ptrace: &mut dyn PtraceEvent,
     ) {
-        let order = EventOrder::with_tracer(self.tracer_seq());
-        self.report_event(task, Events::EXEC, &order, |r| match r {
+        let tracer = Some(self.tracer_seq());
+        self.report_event(task, Events::EXEC, tracer, |r| match r {
             Reporter::Engine(e) => e.report_exec(task, exec),
             Reporter::Ptrace => {
                 ptrace.event_stop(None);
@@ -428,12 +429,29 @@ impl Registry {
 
     /// Reports a job-control transition, in attach order.
     pub(crate) fn report_jctl(&self, task: &Task, what: JobControl) {
+        // Only the task touches the mark: relaxed.
+        let heard = self
+            .jctl_stopped
+            .xchg(what == JobControl::Stopping, Relaxed);
+        if heard && what == JobControl::Stopping {
+            // A traced task comes back to the stop before its tracer's
+            // trap: its engines heard of the stop already.
+            return;
+        }
         self.report_event(
             task,
             Events::JCTL,
-            &EventOrder::engines_only(),
+            None,
             engines_only(|e| e.report_jctl(task, what)),
         );
+    }
+
+    /// The task left a ptrace STOP trap: if the engines heard of a group
+    /// stop (the trap was that stop), they hear that the task runs again.
+    pub(crate) fn report_jctl_trapped(&self, task: &Task) {
+        if self.jctl_stopped.load(Relaxed) {
+            self.report_jctl(task, JobControl::Continued);
+        }
     }
 
     /// The task is at a safe point a handle asked for: reports it to the
@@ -449,7 +467,7 @@ impl Registry {
         while self.report_event(
             task,
             Events::QUIESCE,
-            &EventOrder::engines_only(),
+            None,
             engines_only(|e| e.report_quiesce(task)),
         ) == Settled::Again
         {}
@@ -461,8 +479,8 @@ impl Registry {
     /// left); returns the code the engines leave.
     pub(crate) fn report_exit(&self, task: &Task, code: i64, ptrace: &mut dyn PtraceEvent) -> i64 {
         let mut exit = ExitReport::new(code);
-        let order = EventOrder::with_tracer(self.tracer_seq());
-        self.report_event(task, Events::EXIT, &order, |r| match r {
+        let tracer = Some(self.tracer_seq());
+        self.report_event(task, Events::EXIT, tracer, |r| match r {
             Reporter::Engine(e) => e.report_exit(task, &mut exit),
             Reporter::Ptrace => {
                 ptrace.event_stop(Some(exit.code()));
@@ -472,67 +490,22 @@ impl Registry {
         exit.code()
     }
 
-    /// Reports that the task created a task, before the child runs: every
-    /// inherited engine is copied to it, and the engines inside the tracer
-    /// hear of it, all of them unless the tracer stops at the clone
-    /// (`tracer_stops`). Returns, if it does, the first attach sequence
-    /// number of the engines outside it, to be passed to
-    /// [`Registry::report_clone_outside`] after the tracer's stop; `None`
-    /// if none of them asked for clones.
+    /// Reports that the task created a task, before the child runs, in
+    /// attach order; inherited engines are copied to the child on the way.
+    ///
+    /// The tracer's stop at the clone is not among these reports: it must
+    /// come after the child is woken (a tracer waits for the new child at
+    /// that stop), and every engine must hear of the child before it runs,
+    /// to follow it. So the kernel makes that stop after this report; an
+    /// engine can change nothing the tracer sees there (design.md,
+    /// section 2).
     ///
     /// A child its parent's tracer traces too gets the tracer at the same
     /// place among the engines that follow it here as in the parent.
-    pub(crate) fn report_clone(
-        &self,
-        task: &Task,
-        report: &CloneReport<'_>,
-        tracer_stops: bool,
-    ) -> Option<u64> {
+    pub(crate) fn report_clone(&self, task: &Task, report: &CloneReport<'_>) {
         let ptrace_seq = self.tracer_seq();
-        self.inherit_all(task, report, ptrace_seq);
-        let (inside, outside) = EventOrder::clone_rounds(ptrace_seq, tracer_stops);
-        self.report_event(
-            task,
-            Events::CLONE,
-            &inside,
-            engines_only(|e| e.report_clone(task, report)),
-        );
-        let outside = outside?;
-        // Pairs with the release stores under `inner`.
-        let reporters = self.reporters(task, self.summary.load(Acquire));
-        let wanted = reporters.engines().iter().any(|a| {
-            outside.engines.contains(&a.seq.load(Relaxed))
-                && !a.is_detached()
-                && a.wants(Events::CLONE)
-        });
-        wanted.then_some(outside.engines.start)
-    }
-
-    /// After the child was woken: the tracer's stop at the clone, then the
-    /// engines outside it (`first_outside`, from
-    /// [`Registry::report_clone`]) hear of the clone.
-    pub(crate) fn report_clone_outside(
-        &self,
-        task: &Task,
-        report: &CloneReport<'_>,
-        first_outside: u64,
-        ptrace: &mut dyn PtraceEvent,
-    ) {
-        let order = EventOrder::outside_tracer(first_outside);
-        self.report_event(task, Events::CLONE, &order, |r| match r {
-            Reporter::Engine(e) => e.report_clone(task, report),
-            Reporter::Ptrace => {
-                ptrace.event_stop(None);
-                Resume::Resume
-            }
-        });
-    }
-
-    /// Copies every inherited engine of the task to the child of `report`,
-    /// in attach order, and gives the child's tracer (if it has the
-    /// parent's, attached at `ptrace_seq`) the same place among them.
-    fn inherit_all(&self, task: &Task, report: &CloneReport<'_>, ptrace_seq: u64) {
         let mut ptrace_placed = false;
+        let mut action = Resume::Resume;
         // Pairs with the release stores under `inner`.
         let summary = self.summary.load(Acquire);
         if summary & SUMMARY_ENGINES != 0 {
@@ -544,13 +517,22 @@ impl Registry {
                     ptrace_placed = true;
                 }
                 if att.inherit && !att.is_detached() {
+                    // The child's tracer and engines keep the parent's order.
                     self.inherit(&scope, att, report.child());
                 }
+                if att.is_detached() || !att.wants(Events::CLONE) {
+                    continue;
+                }
+                let answer = self.call(&scope, att, |e| e.report_clone(task, report));
+                action = self.take_answer(att, action, answer);
             }
         }
         if !ptrace_placed {
+            // After the reports: an engine that follows the child by
+            // attaching in its callback has made the child's registry.
             report.place_child_tracer();
         }
+        self.settle(task, action);
     }
 }
 

@@ -15,9 +15,7 @@
 use super::reporting::{engines_only, REAPER_MARK};
 use super::{Attachment, Inner, Owner, Registry, Settled, StopState};
 use crate::engine_core::engine::Events;
-use crate::engine_core::policy::{
-    check_control, combine_resume, Control, EventOrder, Phase, Resume,
-};
+use crate::engine_core::policy::{check_control, combine_resume, Control, Phase, Resume};
 use crate::engine_core::task;
 use core::cell::Cell;
 use kernel::bindings;
@@ -401,7 +399,7 @@ impl Registry {
             let quiesce = self.report_round(
                 task,
                 Events::QUIESCE,
-                &EventOrder::engines_only(),
+                None,
                 engines_only(|e| e.report_quiesce(task)),
             );
             action = combine_resume(action, quiesce);

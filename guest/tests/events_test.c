@@ -6,7 +6,9 @@
  * a child, lets it exec, exit, or die of a signal, and checks what the
  * engines logged, in which order, and what the parent's wait() saw.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -234,9 +236,93 @@ static void exec_from_a_thread_reaps_the_old_leader(void)
 	close(fd);
 }
 
+static int t_go[2], main_go[2];
+
+static void *thread_exits_on_go(void *arg)
+{
+	char c;
+
+	if (read(t_go[0], &c, 1) == 1)
+		syscall(SYS_exit, 0);
+	return arg;
+}
+
+/* The child: a thread that exits on a byte, the main thread on another. */
+static void two_threads_exit_one_by_one(void)
+{
+	pthread_t t;
+	char c;
+
+	if (pthread_create(&t, NULL, thread_exits_on_go, NULL))
+		_exit(2);
+	if (read(main_go[0], &c, 1) == 1)
+		syscall(SYS_exit, 0);
+	_exit(3);
+}
+
+/*
+ * A thread held stopped in its exit report stays killable.  Thread T
+ * exits and an engine holds it in its exit report; then the main thread
+ * exits too.  Had T left the group's count of live threads before its
+ * report, the main thread's exit would publish the group's exit without
+ * a SIGKILL for T, and later SIGKILLs would be dropped: T would sleep
+ * until the engine let it go.  A SIGKILL must end the whole process.
+ */
+static void thread_held_in_its_exit_report_stays_killable(void)
+{
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_STOP, .events = UTRACE_TEST_EVENT_EXIT, .id = 1, .nr = -1,
+	};
+	int go[2], fd = utd_open(), status = 0, slot, parked = 0;
+	pid_t pid;
+
+	CHECK(pipe(t_go) == 0 && pipe(main_go) == 0, "pipes");
+	pid = utd_held_child(go, two_threads_exit_one_by_one);
+	utd_release(go);
+	/* T's tid: the child's other thread, from /proc. */
+	for (int i = 0; i < 200 && !a.pid; i++) {
+		char path[64];
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
+		d = opendir(path);
+		while (d && (e = readdir(d)))
+			if (atoi(e->d_name) > 0 && atoi(e->d_name) != pid)
+				a.pid = atoi(e->d_name);
+		if (d)
+			closedir(d);
+		if (!a.pid)
+			utd_msleep(10);
+	}
+	CHECK(a.pid > 0, "the child's second thread never showed");
+	slot = a.pid > 0 ? utd_attach(fd, a) : -1;
+	if (slot >= 0 && write(t_go[1], "g", 1) == 1)
+		for (int i = 0; i < 200 && !parked; i++) {
+			parked = ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1;
+			if (!parked)
+				utd_msleep(10);
+		}
+	CHECK(parked, "the thread never parked in its exit report");
+	CHECK(write(main_go[1], "g", 1) == 1, "release the main thread");
+	utd_msleep(100);
+	kill(pid, SIGKILL);
+	CHECK(utd_wait_exit_within(pid, 3000, &status),
+	      "the process outlived a SIGKILL by 3 s: its thread is held in its exit report");
+	/* Closing the file lets the thread go, whatever happened. */
+	close(fd);
+	if (!WIFSIGNALED(status))
+		waitpid(pid, &status, 0);
+	for (int i = 0; i < 2; i++) {
+		close(t_go[i]);
+		close(main_go[i]);
+	}
+}
+
 KTAP_MAIN("guest_events",
 	  KTAP_CASE(exec_exit_death_in_attach_order),
 	  KTAP_CASE(exit_code_edited),
 	  KTAP_CASE(thread_death_is_not_group_death),
 	  KTAP_CASE(no_events_no_reports),
-	  KTAP_CASE(exec_from_a_thread_reaps_the_old_leader))
+	  KTAP_CASE(exec_from_a_thread_reaps_the_old_leader),
+	  KTAP_CASE(thread_held_in_its_exit_report_stays_killable))

@@ -18,10 +18,13 @@
  * does the event.  At the tracer's event stop, only engine 1 has logged
  * it; once the tracer resumes the child, engine 2 has too.
  *
- * A clone is the one event told in two parts: the tracer's stop must come
- * after the child is woken (a tracer waits for the new child there), so
- * engine 1 hears of the clone before the child runs, and engine 2 after
- * the tracer's stop, with the report marked "child woken".
+ * A clone is told differently: every engine hears of it before the child
+ * runs (to follow it), and the tracer's stop comes after the child is
+ * woken (a tracer waits for the new child there).  So at the tracer's
+ * fork, vfork or clone stop both engines have heard of the child, which
+ * had not run then; no engine can change what the tracer sees there.
+ * A traced task's group stop is its tracer's STOP trap: every engine hears
+ * of it before the trap, and that the task runs again when it leaves it.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -157,9 +160,33 @@ static int cont_to_end(pid_t pid)
 	return wait_end(pid);
 }
 
+/*
+ * Resumes @pid, which must then end without another stop (the tracer's
+ * event stop was its only one); returns the wait status.
+ */
+static int cont_to_end_without_a_stop(pid_t pid)
+{
+	int st = -1;
+
+	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
+	CHECK(waitpid(pid, &st, __WALL) == pid, "waitpid: %s", strerror(errno));
+	if (WIFSTOPPED(st)) {
+		CHECK(0, "another stop after the event stop: status %#x", st);
+		kill(pid, SIGKILL);
+		st = wait_end(pid);
+	}
+	return st;
+}
+
 static void exit_three(void)
 {
 	_exit(3);
+}
+
+static void raw_exit_three(void)
+{
+	/* The thread's exit, not exit_group: the group exit comes after. */
+	syscall(SYS_exit, 3);
 }
 
 /*
@@ -167,14 +194,15 @@ static void exit_three(void)
  * exit(3) to exit(5); the tracer's message is exit(5); engine 2, outside,
  * sees exit(5) after the tracer resumed the child, and so does the parent.
  */
-static void exit_stop_between_the_engines(void)
+static void exit_stop_between_the_engines_of(void (*body)(void), const char *what)
 {
 	struct utrace_test_record r;
 	unsigned long msg = 0;
 	int fd = utd_open(), st;
 	pid_t pid;
 
-	event_body = exit_three;
+	KTAP_DIAG("%s", what);
+	event_body = body;
 	pid = traced_child_between(fd, UTRACE_TEST_SET_RETURN, 5 << 8,
 				   UTRACE_TEST_EVENT_EXIT, PTRACE_O_TRACEEXIT);
 	if (pid < 0)
@@ -191,7 +219,7 @@ static void exit_stop_between_the_engines(void)
 	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&msg) == 0 && msg == 5 << 8,
 	      "the tracer's exit message is %#lx, wanted 0x500 (the inside engine's code)",
 	      msg);
-	st = cont_to_end(pid);
+	st = cont_to_end_without_a_stop(pid);
 	if (expect_one(fd, OUTSIDE, UTRACE_TEST_SIDE_EXIT_EVENT, &r,
 		       "after the tracer's exit stop") == 0)
 		CHECK(r.ret == 5 << 8, "the engine outside saw exit code %#llx, wanted 0x500",
@@ -200,6 +228,12 @@ static void exit_stop_between_the_engines(void)
 	      st);
 out:
 	close(fd);
+}
+
+static void exit_stop_between_the_engines(void)
+{
+	exit_stop_between_the_engines_of(exit_three, "exit_group (_exit)");
+	exit_stop_between_the_engines_of(raw_exit_three, "the last thread's exit (SYS_exit)");
 }
 
 /*
@@ -228,7 +262,7 @@ static void exit_stop_after_the_engines_are_gone(void)
 	}
 	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&msg) == 0 && msg == 3 << 8,
 	      "the tracer's exit message is %#lx, wanted 0x300", msg);
-	st = cont_to_end(pid);
+	st = cont_to_end_without_a_stop(pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %#x, wanted exit 3", st);
 out:
 	if (fd >= 0)
@@ -263,8 +297,40 @@ static void exec_stop_between_the_engines(void)
 		      (const char *)r.args);
 	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&msg) == 0 && msg == (unsigned long)pid,
 	      "the tracer's exec message is %lu, wanted the pid %d", msg, pid);
-	st = cont_to_end(pid);
+	st = cont_to_end_without_a_stop(pid);
 	expect_one(fd, OUTSIDE, UTRACE_TEST_SIDE_EXEC, &r, "after the tracer's exec stop");
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, wanted exit 0", st);
+out:
+	close(fd);
+}
+
+/*
+ * A tracer of old, without PTRACE_O_TRACEEXEC, gets the SIGTRAP that
+ * ptrace_event() sends at the exec stop's place, exactly once.  It is a
+ * signal, stopped at when the task next looks at its signals: after both
+ * engines heard of the exec.
+ */
+static void exec_sigtrap_of_an_old_tracer_comes_once(void)
+{
+	struct utrace_test_record r[4];
+	int fd = utd_open(), st = 0, n;
+	pid_t pid;
+
+	event_body = exec_true;
+	pid = traced_child_between(fd, UTRACE_TEST_RECORD, 0, UTRACE_TEST_EVENT_EXEC, 0);
+	if (pid < 0)
+		goto out;
+	if (pt(PTRACE_CONT, pid, 0, 0) || waitpid(pid, &st, __WALL) != pid ||
+	    !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP || (st >> 16)) {
+		CHECK(0, "no exec SIGTRAP: status %#x", st);
+		kill(pid, SIGKILL);
+		wait_end(pid);
+		goto out;
+	}
+	n = utd_read(fd, r, 4);
+	CHECK(n == 2 && r[0].id == INSIDE && r[1].id == OUTSIDE,
+	      "at the exec SIGTRAP: %d records, wanted both engines' exec", n);
+	st = cont_to_end_without_a_stop(pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, wanted exit 0", st);
 out:
 	close(fd);
@@ -316,16 +382,15 @@ static void release_new_task(pid_t child)
 }
 
 /*
- * A clone of kind @event (body @body): engine 1 hears of it before the
- * child runs, the tracer stops with the new pid, and engine 2 hears of it
- * after that stop, marked "child woken".
+ * A clone of kind @event (body @body): both engines hear of it, in attach
+ * order, before the child runs; then the tracer stops with the new pid.
  */
 static void clone_stop_between_the_engines(void (*body)(void), int event, long option,
 					   const char *what)
 {
-	struct utrace_test_record r;
+	struct utrace_test_record r[4];
 	unsigned long child = 0;
-	int fd = utd_open(), st;
+	int fd = utd_open(), st, n;
 	pid_t pid;
 
 	KTAP_DIAG("%s", what);
@@ -340,19 +405,18 @@ static void clone_stop_between_the_engines(void (*body)(void), int event, long o
 	}
 	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&child) == 0 && child > 0,
 	      "%s: no new pid in the event message", what);
-	if (expect_one(fd, INSIDE, UTRACE_TEST_SIDE_CLONE, &r, "at the tracer's clone stop") == 0)
-		CHECK(r.nr == (long long)child && r.ret == 0,
-		      "%s: the engine inside saw child %lld (woken: %lld), wanted %lu before it ran",
-		      what, (long long)r.nr, (long long)r.ret, child);
-	/* Resumed, the task reports to engine 2, then goes on. */
+	n = utd_read(fd, r, 4);
+	CHECK(n == 2 && r[0].id == INSIDE && r[1].id == OUTSIDE &&
+	      r[0].side == UTRACE_TEST_SIDE_CLONE && r[1].side == UTRACE_TEST_SIDE_CLONE &&
+	      r[0].nr == (long long)child && r[1].nr == (long long)child,
+	      "%s: at the tracer's stop %d records (engine %u side %u child %lld, engine %u side %u child %lld), wanted both engines' clone of %lu",
+	      what, n, n > 0 ? r[0].id : 0, n > 0 ? r[0].side : 0, n > 0 ? (long long)r[0].nr : -1,
+	      n > 1 ? r[1].id : 0, n > 1 ? r[1].side : 0, n > 1 ? (long long)r[1].nr : -1, child);
 	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
 	if (child > 0)
 		release_new_task(child);
 	st = wait_end(pid);
-	if (expect_one(fd, OUTSIDE, UTRACE_TEST_SIDE_CLONE, &r, "after the tracer's clone stop") == 0)
-		CHECK(r.nr == (long long)child && r.ret == 1,
-		      "%s: the engine outside saw child %lld (woken: %lld), wanted %lu, woken",
-		      what, (long long)r.nr, (long long)r.ret, child);
+	CHECK(utd_read(fd, r, 4) == 0, "%s: records after the tracer's stop", what);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %#x, wanted exit 0", what,
 	      st);
 out:
@@ -377,10 +441,7 @@ static void clone_stop_between_the_engines_for_a_thread(void)
 				       PTRACE_O_TRACECLONE, "thread");
 }
 
-/*
- * A tracer that does not stop at the clone: both engines hear of it before
- * the child runs, in attach order.
- */
+/* A tracer that does not stop at the clone: the engines hear of it all the same. */
 static void clone_without_a_tracer_stop_is_one_round(void)
 {
 	struct utrace_test_record r[4];
@@ -393,12 +454,176 @@ static void clone_without_a_tracer_stop_is_one_round(void)
 		goto out;
 	st = cont_to_end(pid);
 	n = utd_read(fd, r, 4);
-	CHECK(n == 2 && r[0].id == INSIDE && r[1].id == OUTSIDE && r[0].ret == 0 &&
-	      r[1].ret == 0 && r[0].nr == r[1].nr,
-	      "%d records (engines %u %u, woken %lld %lld), wanted engines 1 then 2, before the child ran",
-	      n, n > 0 ? r[0].id : 0, n > 1 ? r[1].id : 0, n > 0 ? (long long)r[0].ret : -1,
-	      n > 1 ? (long long)r[1].ret : -1);
+	CHECK(n == 2 && r[0].id == INSIDE && r[1].id == OUTSIDE && r[0].nr == r[1].nr &&
+	      r[0].nr > 0,
+	      "%d records (engines %u %u, children %lld %lld), wanted engines 1 then 2, one child",
+	      n, n > 0 ? r[0].id : 0, n > 1 ? r[1].id : 0, n > 0 ? (long long)r[0].nr : -1,
+	      n > 1 ? (long long)r[1].nr : -1);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, wanted exit 0", st);
+out:
+	close(fd);
+}
+
+static void pause_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+/*
+ * Forks a child that pauses, with engine 1 (a recorder of @events)
+ * attached before its tracer; seizes it (PTRACE_SEIZE, @options) and
+ * attaches engine 2 after.  Returns its pid, or -1 (case failed).
+ */
+static pid_t seized_child_between(int fd, unsigned int events, long options)
+{
+	int go[2];
+	pid_t pid = utd_held_child(go, pause_forever);
+
+	if (pid < 0)
+		return -1;
+	if (utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, events, INSIDE, 0) < 0)
+		goto fail;
+	utd_release(go);
+	if (pt(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL | options)) {
+		CHECK(0, "PTRACE_SEIZE: %s", strerror(errno));
+		goto fail;
+	}
+	if (utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, events, OUTSIDE, 0) < 0)
+		goto fail;
+	return pid;
+fail:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/*
+ * Waits up to 2 s for @n job-control records, of engine 1 then engine 2
+ * (@n == 2) with nr @nr (0: stopping, 1: continued).  CHECKs.
+ */
+static void expect_jctl_pair(int fd, long long nr, const char *when)
+{
+	struct utrace_test_record r[4];
+	int n = 0;
+
+	for (int i = 0; i < 200 && n < 2; i++) {
+		int got = utd_read(fd, r + n, 4 - n);
+
+		if (got > 0)
+			n += got;
+		else
+			utd_msleep(10);
+	}
+	CHECK(n == 2 && r[0].id == INSIDE && r[1].id == OUTSIDE &&
+	      r[0].side == UTRACE_TEST_SIDE_JCTL && r[1].side == UTRACE_TEST_SIDE_JCTL &&
+	      r[0].nr == nr && r[1].nr == nr,
+	      "%s: %d records (engine %u side %u nr %lld, engine %u side %u nr %lld), wanted both engines' job-control %s",
+	      when, n, n > 0 ? r[0].id : 0, n > 0 ? r[0].side : 0, n > 0 ? (long long)r[0].nr : -1,
+	      n > 1 ? r[1].id : 0, n > 1 ? r[1].side : 0, n > 1 ? (long long)r[1].nr : -1,
+	      nr ? "continued" : "stopping");
+}
+
+/*
+ * A traced task's group stop is its tracer's STOP trap.  The engines hear
+ * of the stop before the trap, in attach order, whichever side of the
+ * tracer they sit: the stop is the state of the whole task, not a value
+ * passed from layer to layer (the SIGSTOP that caused it was: it reached
+ * engine 2 only because the tracer let it through).  They hear that the
+ * task runs again when it leaves the trap: here, after PTRACE_LISTEN, at
+ * the SIGCONT.
+ */
+static void group_stop_and_listen_with_the_tracer_between(void)
+{
+	int fd = utd_open(), st = 0;
+	pid_t pid = seized_child_between(fd, UTRACE_TEST_EVENT_JCTL, 0);
+
+	if (pid < 0)
+		goto out;
+	kill(pid, SIGSTOP);
+	/* The SIGSTOP's delivery stop: the tracer lets it through. */
+	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP ||
+	    (st >> 16)) {
+		CHECK(0, "no SIGSTOP delivery stop: status %#x", st);
+		goto kill;
+	}
+	CHECK(utd_read(fd, (struct utrace_test_record[4]){}, 4) == 0,
+	      "job-control records before the group stop");
+	if (pt(PTRACE_CONT, pid, 0, SIGSTOP) || waitpid(pid, &st, __WALL) != pid ||
+	    !WIFSTOPPED(st) || (st >> 16) != PTRACE_EVENT_STOP || WSTOPSIG(st) != SIGSTOP) {
+		CHECK(0, "no group-stop trap: status %#x", st);
+		goto kill;
+	}
+	expect_jctl_pair(fd, 0, "at the tracer's group-stop trap");
+	CHECK(pt(PTRACE_LISTEN, pid, 0, 0) == 0, "PTRACE_LISTEN: %s", strerror(errno));
+	/* Listening: the task stays stopped, and the engines hear nothing. */
+	utd_msleep(50);
+	CHECK(utd_read(fd, (struct utrace_test_record[4]){}, 4) == 0,
+	      "job-control records while the tracer listens");
+	kill(pid, SIGCONT);
+	expect_jctl_pair(fd, 1, "after SIGCONT");
+kill:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+out:
+	close(fd);
+}
+
+/* The same with a tracer of old (PTRACE_TRACEME): its group stop is a plain stop. */
+static void group_stop_with_an_old_style_tracer_between(void)
+{
+	int fd = utd_open(), st = 0;
+	pid_t pid;
+
+	event_body = pause_forever;
+	pid = traced_child_between(fd, UTRACE_TEST_RECORD, 0, UTRACE_TEST_EVENT_JCTL, 0);
+	if (pid < 0)
+		goto out;
+	if (pt(PTRACE_CONT, pid, 0, 0)) {
+		CHECK(0, "PTRACE_CONT: %s", strerror(errno));
+		goto kill;
+	}
+	kill(pid, SIGSTOP);
+	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP) {
+		CHECK(0, "no SIGSTOP delivery stop: status %#x", st);
+		goto kill;
+	}
+	if (pt(PTRACE_CONT, pid, 0, SIGSTOP) || waitpid(pid, &st, __WALL) != pid ||
+	    !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP) {
+		CHECK(0, "no group stop: status %#x", st);
+		goto kill;
+	}
+	expect_jctl_pair(fd, 0, "at the tracer's group stop");
+	/* The tracer resumes it: it runs again, though its group is stopped. */
+	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
+	expect_jctl_pair(fd, 1, "after the tracer resumed the group stop");
+kill:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+out:
+	close(fd);
+}
+
+/* A PTRACE_INTERRUPT trap is no group stop: the engines hear nothing. */
+static void interrupt_trap_is_no_group_stop(void)
+{
+	int fd = utd_open(), st = 0;
+	pid_t pid = seized_child_between(fd, UTRACE_TEST_EVENT_JCTL, 0);
+
+	if (pid < 0)
+		goto out;
+	if (pt(PTRACE_INTERRUPT, pid, 0, 0) || waitpid(pid, &st, __WALL) != pid ||
+	    !WIFSTOPPED(st) || (st >> 16) != PTRACE_EVENT_STOP) {
+		CHECK(0, "no interrupt trap: status %#x", st);
+		goto kill;
+	}
+	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
+	utd_msleep(50);
+	CHECK(utd_read(fd, (struct utrace_test_record[4]){}, 4) == 0,
+	      "job-control records for an interrupt trap");
+kill:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
 out:
 	close(fd);
 }
@@ -407,7 +632,11 @@ KTAP_MAIN("guest_ptrace_events",
 	  KTAP_CASE(exit_stop_between_the_engines),
 	  KTAP_CASE(exit_stop_after_the_engines_are_gone),
 	  KTAP_CASE(exec_stop_between_the_engines),
+	  KTAP_CASE(exec_sigtrap_of_an_old_tracer_comes_once),
 	  KTAP_CASE(fork_stop_between_the_engines),
 	  KTAP_CASE(vfork_stop_between_the_engines),
 	  KTAP_CASE(clone_stop_between_the_engines_for_a_thread),
-	  KTAP_CASE(clone_without_a_tracer_stop_is_one_round))
+	  KTAP_CASE(clone_without_a_tracer_stop_is_one_round),
+	  KTAP_CASE(group_stop_and_listen_with_the_tracer_between),
+	  KTAP_CASE(group_stop_with_an_old_style_tracer_between),
+	  KTAP_CASE(interrupt_trap_is_no_group_stop))

@@ -48,7 +48,8 @@ enum utrace_test_kind {
 	UTRACE_TEST_SET_RETURN = 3,	/* exit: return value (or exit code) = value */
 	UTRACE_TEST_RUN = 4,		/* entry: let the call run */
 	UTRACE_TEST_STOP = 5,		/* entry: stop until resumed (not again
-					 * on a repeated report) */
+					 * on a repeated report); the exit
+					 * report: stop until resumed */
 	UTRACE_TEST_SIGNAL = 6,		/* signal nr (-1: all): disposition =
 					 * value (UTRACE_TEST_SIGNAL_*); arg
 					 * bit 0: also stop; bit 1: only the
@@ -108,11 +109,7 @@ struct utrace_test_events {
 #define UTRACE_TEST_SIDE_JCTL	7
 #define UTRACE_TEST_SIDE_QUIESCE	8
 #define UTRACE_TEST_SIDE_REAP	9
-/*
- * CLONE: nr is the child's pid, args[0] the clone flags, ret 1 if the
- * child may already run (an engine outside a tracer that stopped at the
- * clone hears of it after that stop).
- */
+/* CLONE: nr is the child's pid (it has not run yet), args[0] the flags. */
 #define UTRACE_TEST_SIDE_CLONE	10
 
 struct utrace_test_record {
