@@ -195,13 +195,17 @@ fn poke_bytes(tracee: &Tracee<'_>, addr: u64, from: u64, len: usize) -> Result<u
 /// bytes).
 const SMALL_BATCH: usize = 16;
 
-/// PTRACE_MULTI: validates the batch, then runs it. Returns `count`, or
-/// the index of the element that failed, with its error stored in that
-/// element's `length`.
+/// PTRACE_MULTI: validates the batch, then runs it. Fails with the error
+/// of the first element that fails, stored in that element's `length` too
+/// (so the caller can tell which one: the elements before it took effect);
+/// fails with nothing stored if nothing was done.
+///
+/// Success is 0, not the count, as in the 2009 proposal (seed 000), whose
+/// callers test `if (ptrace(PTRACE_MULTI, ...))` for an error.
 ///
 /// A batch of up to [`SMALL_BATCH`] elements is read onto the stack: the
 /// common batch (registers, a buffer and the resume) allocates nothing.
-fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result<usize> {
+fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
     let count = multi::check_count(count)?;
     let mut small = [RawElement::default(); SMALL_BATCH];
     let mut large = KVec::new();
@@ -237,17 +241,17 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result<usize> {
             }
             Ok(_) => continue,
             Err(err) => {
-                // The answer is `i` whatever becomes of the store: the elements
-                // before `i` took effect, and an EFAULT now would claim that
-                // nothing was done. `reqs` was readable a moment ago; a tracer
-                // that makes it unwritable meanwhile loses only the errno.
+                // The answer is the element's error whatever becomes of the
+                // store: an EFAULT of the store would name the wrong cause.
+                // `reqs` was readable a moment ago; a tracer that makes it
+                // unwritable meanwhile loses only which element failed.
                 // (Cannot overflow: `reqs + count * ELEMENT_SIZE` was read.)
                 let _ = local(slot(i), 8).writer().write(&i64::from(err.to_errno()));
-                return Ok(i);
+                return Err(err);
             }
         }
     }
-    Ok(count)
+    Ok(())
 }
 
 /// A CHARDATA request made alone: `data` points to a `struct iovec` for
@@ -282,7 +286,7 @@ pub(crate) extern "C" fn utrace_ptrace_request(
     let tracee = Tracee { task };
     let request = request as i64;
     let result = if request == i64::from(bindings::PTRACE_MULTI) {
-        run_batch(&tracee, addr as u64, data as u64)
+        run_batch(&tracee, addr as u64, data as u64).map(|()| 0)
     } else {
         run_alone(&tracee, request, addr as u64, data as u64)
     };

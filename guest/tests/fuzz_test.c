@@ -2057,6 +2057,61 @@ static void gen_batch(struct rng *r, struct batch *b)
  * Checks a batch's outcome against the model (which it updates).  Returns
  * whether the tracee must be replaced (it ran, died, or was changed).
  */
+/* Reads the length of element @i of the array at @reqs; 0 if unreadable. */
+static int read_length(unsigned long reqs, unsigned long i, long *len)
+{
+	struct iovec l = { len, sizeof(*len) };
+	struct iovec rm = {
+		(void *)(reqs + i * sizeof(struct ptrace_multi) +
+			 offsetof(struct ptrace_multi, length)),
+		sizeof(*len)
+	};
+
+	return process_vm_readv(getpid(), &l, 1, &rm, 1, 0) == sizeof(*len);
+}
+
+/*
+ * PTRACE_MULTI, in the terms the checks below use: the number of elements
+ * that took effect.  The call returns 0 when all did; when element i
+ * fails, it fails with that element's error and marks reqs[i].length with
+ * the -errno (lengths are checked >= 0 before anything runs, so the mark
+ * is the first length that turned negative).  So: @count on success, i for
+ * a marked element, else -1 with the call's errno (nothing done, or the
+ * mark could not be stored).  With @check_mark, the mark must be -errno
+ * (not when another thread rewrites the array meanwhile).
+ */
+static long multi_done(pid_t pid, unsigned long reqs, unsigned long count, int check_mark)
+{
+	unsigned long n = count < BATCH_MAX ? count : BATCH_MAX, i;
+	long before[BATCH_MAX], ret, len;
+	int err;
+
+	for (i = 0; i < n && read_length(reqs, i, &before[i]); i++)
+		if (before[i] < 0)
+			break;
+	/* Refused whole (a negative length), or a partly unreadable array. */
+	n = i;
+	ret = pt(PTRACE_MULTI, pid, reqs, count);
+	err = errno;
+	if (ret == 0)
+		return count;
+	if (ret != -1) {
+		FAIL("PTRACE_MULTI returned %ld: neither 0 nor -1", ret);
+		return LONG_MAX;
+	}
+	for (i = 0; i < n && read_length(reqs, i, &len); i++) {
+		if (len < 0) {
+			if (check_mark && len != -err)
+				FAIL("PTRACE_MULTI failed with %s, element %lu marked %ld",
+				     ename(err), i, len);
+			errno = err;
+			return i;
+		}
+	}
+	errno = err;
+	return -1;
+}
+
 static int check_batch(struct batch *b, long ret, int err)
 {
 	char s1[128];
@@ -2089,8 +2144,11 @@ run:
 	if (b->reqs_kind == RQ_R)
 		memcpy(back, (void *)b->reqs, b->n * sizeof(struct ptrace_multi));
 	if (ret == -1) {
-		/* Only the store of a failed element's errno can fault. */
-		if (b->reqs_kind != RQ_RRO || err != EFAULT) {
+		/*
+		 * Having read the batch, it fails unmarked only if the mark of
+		 * the failed element could not be stored (read-only array).
+		 */
+		if (b->reqs_kind != RQ_RRO) {
 			FAIL("PTRACE_MULTI failed: %s", ename(err));
 			describe_batch(b, ret, err);
 			sim_unknown_all(LOCAL);
@@ -2125,6 +2183,12 @@ run:
 				model(e, E_FAILED, &p);
 				replace |= p.dirty;
 				bad_at = i;
+				if (!in_set(p.errs, err)) {
+					describe_elem(e, i, buf, sizeof(buf));
+					FAIL("element %s failed unmarked with %s, wanted %s", buf,
+					     ename(err), set_str(p.errs, s1, sizeof(s1)));
+					ok = 0;
+				}
 				break;
 			}
 			model(e, E_OK, &p);
@@ -2194,7 +2258,7 @@ static int run_batch(struct batch *b)
 	     where(LOCAL, b->reqs, rq, sizeof(rq)), b->count, tr.pid);
 	trace_batch(b);
 	errno = 0;
-	ret = pt(PTRACE_MULTI, b->pid, b->reqs, b->count);
+	ret = multi_done(b->pid, b->reqs, b->count, 1);
 	err = errno;
 	replace = check_batch(b, ret, err);
 	last_resume = b->to_tracee && b->count && b->count <= b->n &&
@@ -2436,7 +2500,7 @@ static void racing_batch_array(struct rng *r)
 		note("PTRACE_MULTI of a changing batch on %d", tr.pid);
 		for (int k = 0; k < 5; k++) {
 			errno = 0;
-			ret = pt(PTRACE_MULTI, tr.pid, rR->base, 8);
+			ret = multi_done(tr.pid, rR->base, 8, 0);
 			err = errno;
 			if (ret == 8 || (ret == -1 && (err == EINVAL || err == EFAULT)))
 				continue;
@@ -2635,7 +2699,7 @@ static void resume_under_engines(struct rng *r)
 			note("PTRACE_MULTI on the stopped tracee, %lu elements", b->n);
 			trace_batch(b);
 			errno = 0;
-			ret = pt(PTRACE_MULTI, tr.pid, b->reqs, b->count);
+			ret = multi_done(tr.pid, b->reqs, b->count, 1);
 			err = errno;
 			if (ret == -1) {
 				EXPECT(err == EINVAL, "the stopped tracee: PTRACE_MULTI %s", ename(err));
@@ -4019,8 +4083,8 @@ static void still_works(struct rng *r)
 	b[1] = (struct ptrace_multi){ PTRACE_PEEKSTRINGDATA, rB->base, s, sizeof(s) - 1 };
 	b[2] = (struct ptrace_multi){ PTRACE_GETREGS, 0, (void *)rL->base, 0 };
 	ret = pt(PTRACE_MULTI, tr.pid, (unsigned long)b, 3);
-	EXPECT(ret == 3, "PTRACE_MULTI: %ld (%s), element length %ld", ret,
-	       strerror(errno), ret >= 0 && ret < 3 ? b[ret].length : 0);
+	EXPECT(ret == 0, "PTRACE_MULTI: %ld (%s), element lengths %ld %ld %ld", ret,
+	       strerror(errno), b[0].length, b[1].length, b[2].length);
 	EXPECT(!memcmp(&word, rB->shadow, 8), "PEEKDATA read %#lx", word);
 	tracee_end();
 }

@@ -87,9 +87,44 @@ static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
 	return syscall(SYS_ptrace, req, pid, addr, data);
 }
 
+static int page_mapped(void *p);
+/* Whether the element at @e can be read (its page is mapped). */
+static int element_readable(const struct ptrace_multi *e)
+{
+	return page_mapped((void *)((unsigned long)&e->length & -sysconf(_SC_PAGESIZE)));
+}
+
+/*
+ * PTRACE_MULTI, as the number of elements that took effect: @count when
+ * the call returns 0; i when it fails and marks reqs[i] (its length, never
+ * negative on input, becomes -errno, which must be the call's errno); -1
+ * when it fails with nothing marked.  errno is the call's.
+ */
 static long multi(pid_t pid, struct ptrace_multi *r, unsigned long count)
 {
-	return pt(PTRACE_MULTI, pid, (unsigned long)r, count);
+	unsigned long n = count < PTRACE_MULTI_MAX ? count : PTRACE_MULTI_MAX;
+	int given_ok = 1, err;
+	long ret;
+
+	/* A negative length given: refused, nothing marked. */
+	for (unsigned long i = 0; i < n && element_readable(&r[i]); i++)
+		if (r[i].length < 0)
+			given_ok = 0;
+	ret = pt(PTRACE_MULTI, pid, (unsigned long)r, count);
+	err = errno;
+	if (ret == 0)
+		return count;
+	CHECK(ret == -1, "PTRACE_MULTI returned %ld: neither 0 nor -1", ret);
+	for (unsigned long i = 0; given_ok && i < n && element_readable(&r[i]); i++) {
+		if (r[i].length < 0) {
+			CHECK(r[i].length == -err, "element %lu's length is %ld, the call's errno %d",
+			      i, r[i].length, err);
+			errno = err;
+			return i;
+		}
+	}
+	errno = err;
+	return -1;
 }
 
 static long chardata(long req, pid_t pid, const void *addr, void *buf, size_t len)
@@ -1252,8 +1287,8 @@ static void bad_reqs_pointer_is_efault_nothing_done(void)
 	      strerror(errno));
 	/*
 	 * The array is readable but a failure cannot be stored in it: the
-	 * answer is still the index (EFAULT means "nothing done", and element
-	 * 0 did write the tracee); only the errno is lost.  Before, EFAULT.
+	 * answer is still the element's error, not EFAULT (element 0 did
+	 * write the tracee); only which element failed is lost.
 	 */
 	ro = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		  -1, 0);
@@ -1265,8 +1300,9 @@ static void bad_reqs_pointer_is_efault_nothing_done(void)
 		ro[1] = PM(PTRACE_PEEKDATA, hole, &out, 0);
 		CHECK(mprotect(ro, page, PROT_READ) == 0, "mprotect");
 		errno = 0;
-		ret = multi(pid, ro, 2);
-		CHECK(ret == 1, "a failure at element 1 of a read-only batch returned %ld (%s), wanted 1",
+		ret = pt(PTRACE_MULTI, pid, (unsigned long)ro, 2);
+		CHECK(ret == -1 && errno == EIO,
+		      "a failure at element 1 of a read-only batch returned %ld (%s), wanted EIO",
 		      ret, strerror(errno));
 		CHECK(ro[1].length == 0, "the read-only length changed to %ld", ro[1].length);
 		CHECK(tracee_word(pid, 4) == w, "element 0 of the read-only batch did not run: %#lx",

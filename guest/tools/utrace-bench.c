@@ -748,7 +748,7 @@ static int ptrace_monitor(enum mon m, int tracee_cpu, struct result *r, struct c
 				break;
 			}
 			regs.rax = VPID;
-			if (PT(PTRACE_MULTI, pid, batch, 2) != 2 && !r->err[0])
+			if (PT(PTRACE_MULTI, pid, batch, 2) != 0 && !r->err[0])
 				snprintf(r->err, sizeof(r->err), "PTRACE_MULTI: not all done");
 			break;
 		}
@@ -980,7 +980,7 @@ static void peek_costs(int n, double *peek_ns, double *vm_ns, double *multi_ns)
 			{ PTRACE_PEEKCHARDATA, (long)target_buf, out, sizeof(out) },
 		};
 
-		if (ptrace(PTRACE_MULTI, pid, batch, (void *)2L) != 2) {
+		if (ptrace(PTRACE_MULTI, pid, batch, (void *)2L) != 0) {
 			t0 = -1;
 			break;
 		}
