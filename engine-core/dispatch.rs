@@ -200,6 +200,13 @@ impl PtraceEvent for LivePtraceEvent {
     }
 }
 
+/// No tracer stop: the kernel makes it elsewhere.
+struct NoPtraceEvent;
+
+impl PtraceEvent for NoPtraceEvent {
+    fn event_stop(&mut self, _exit_code: Option<i64>) {}
+}
+
 /// The current task created `child`, which has not run yet (called from
 /// `kernel_clone()` for tasks that have a registry).
 #[no_mangle]
@@ -244,28 +251,44 @@ pub(crate) extern "C" fn __utrace_report_exec(filename: *const c_char, old_vpid:
     }
 }
 
-/// The current task exits with `code` (called first thing in `do_exit()`
+/// The current task exits with `*code` (called first thing in `do_exit()`
 /// for tasks that have a registry, before the code is published to the
-/// thread group): its engines hear of it, and its tracer makes its exit
-/// stop at its place among them. Returns the code its engines leave.
+/// thread group): its engines hear of it and may change `*code`, and its
+/// tracer makes its exit stop at its place among them. Returns whether the
+/// tracer's stop was made: not during a core dump, whose threads must reach
+/// `synchronize_group_exit()` before a tracer may hold them (the caller
+/// makes it there, after every engine).
+///
+/// # Safety
+///
+/// `code` points to the exit code, `do_exit()`'s local.
 #[no_mangle]
-pub(crate) extern "C" fn __utrace_report_exit(code: c_long) -> c_long {
-    let orig = code as i64;
+pub(crate) unsafe extern "C" fn __utrace_report_exit(code: *mut c_long) -> bool {
+    // SAFETY: `do_exit()` passes its own local (this function's contract).
+    let code = unsafe { &mut *code };
+    let orig = *code as i64;
+    let tracer_stops = !task::core_dumping();
     let mut ptrace = LivePtraceEvent {
         event: bindings::PTRACE_EVENT_EXIT as c_int,
-        msg: code as c_ulong,
+        msg: *code as c_ulong,
     };
-    let code = task::with_current_registry(|task, reg| reg.report_exit(task, orig, &mut ptrace))
-        .unwrap_or_else(|| {
-            ptrace.event_stop(None);
-            orig
-        });
-    if code != orig {
-        task::edit_group_exit_code(orig, code);
+    let mut skipped = NoPtraceEvent;
+    let tracer: &mut dyn PtraceEvent = if tracer_stops {
+        &mut ptrace
+    } else {
+        &mut skipped
+    };
+    let Some(new) = task::with_current_registry(|task, reg| reg.report_exit(task, orig, tracer))
+    else {
+        return false;
+    };
+    if new != orig {
+        task::edit_group_exit_code(orig, new);
     }
     // Exit codes are C longs: this only narrows on 32-bit, where the
     // engines' code came from a C long too unless an engine set a wider one.
-    code as c_long
+    *code = new as c_long;
+    tracer_stops
 }
 
 /// The current task is dead (called from `do_exit()` just before

@@ -236,6 +236,16 @@ void utrace_helper_edit_group_exit_code(long orig, long code)
 }
 
 /*
+ * Whether the current task's thread group dumps core: set by the dumping
+ * thread (under siglock) before it kills the others, so a thread that
+ * exits because of it sees it.
+ */
+bool utrace_helper_core_dumping(void)
+{
+	return READ_ONCE(current->signal->core_state) != NULL;
+}
+
+/*
  * Whether the current task is exiting, or its thread group is being taken
  * down: it stops for no engine any more, as no new SIGKILL could end the
  * stop (complete_signal() drops those once SIGNAL_GROUP_EXIT is set).

@@ -46,6 +46,7 @@ void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_event(int event, unsigned long msg);
 void utrace_helper_edit_group_exit_code(long orig, long code);
 bool utrace_helper_current_exiting(void);
+bool utrace_helper_core_dumping(void);
 int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
 				int type, unsigned int *class);
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info);

@@ -99,6 +99,7 @@ extern "C" {
     pub(crate) fn utrace_helper_ptrace_event(event: c_int, msg: c_ulong);
     fn utrace_helper_edit_group_exit_code(orig: c_long, code: c_long);
     fn utrace_helper_current_exiting() -> bool;
+    fn utrace_helper_core_dumping() -> bool;
     fn utrace_helper_kick(
         task: *mut bindings::task_struct,
         work: *mut bindings::callback_head,
@@ -186,6 +187,13 @@ pub(crate) fn step_support() -> super::policy::StepSupport {
 /// An engine changed the current task's exit code from `orig` to `code`:
 /// a group exit that already published `orig` as the process's status
 /// publishes `code` instead.
+/// Whether the current task's thread group is dumping core.
+pub(crate) fn core_dumping() -> bool {
+    // SAFETY: the helper reads the current task's signal struct, alive
+    // while it runs.
+    unsafe { utrace_helper_core_dumping() }
+}
+
 pub(crate) fn edit_group_exit_code(orig: i64, code: i64) {
     // SAFETY: called by the exiting task itself, from its exit report.
     unsafe { utrace_helper_edit_group_exit_code(orig as c_long, code as c_long) }

@@ -560,8 +560,27 @@ static void group_stop_and_listen_with_the_tracer_between(void)
 	utd_msleep(50);
 	CHECK(utd_read(fd, (struct utrace_test_record[4]){}, 4) == 0,
 	      "job-control records while the tracer listens");
+	/* An interrupt while listening: the task leaves the trap for another. */
+	if (pt(PTRACE_INTERRUPT, pid, 0, 0) || waitpid(pid, &st, __WALL) != pid ||
+	    !WIFSTOPPED(st) || (st >> 16) != PTRACE_EVENT_STOP) {
+		CHECK(0, "no trap after PTRACE_INTERRUPT: status %#x", st);
+		goto kill;
+	}
+	CHECK(utd_read(fd, (struct utrace_test_record[4]){}, 4) == 0,
+	      "job-control records when an interrupt ended the listening");
+	CHECK(pt(PTRACE_LISTEN, pid, 0, 0) == 0, "PTRACE_LISTEN: %s", strerror(errno));
+	/* SIGCONT: the task traps again to tell the tracer, still held. */
 	kill(pid, SIGCONT);
-	expect_jctl_pair(fd, 1, "after SIGCONT");
+	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st) ||
+	    (st >> 16) != PTRACE_EVENT_STOP) {
+		CHECK(0, "no trap after SIGCONT: status %#x", st);
+		goto kill;
+	}
+	CHECK(utd_read(fd, (struct utrace_test_record[4]){}, 4) == 0,
+	      "job-control records while the tracer holds the task after SIGCONT");
+	/* The tracer lets it go: now it runs again. */
+	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
+	expect_jctl_pair(fd, 1, "after the tracer let the continued task go");
 kill:
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, __WALL);
@@ -604,6 +623,50 @@ out:
 	close(fd);
 }
 
+/*
+ * A stopped task that a tracer seizes goes from its stop into the tracer's
+ * trap: it runs again only when the tracer lets it go.
+ */
+static void seize_of_a_stopped_task_is_no_continue(void)
+{
+	struct utrace_test_record r[4];
+	int go[2], fd = utd_open(), st = 0, n;
+	pid_t pid = utd_held_child(go, pause_forever);
+
+	if (pid < 0)
+		goto out;
+	if (utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_JCTL, INSIDE, 0) < 0)
+		goto kill;
+	utd_release(go);
+	kill(pid, SIGSTOP);
+	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
+		CHECK(0, "the child did not stop: status %#x", st);
+		goto kill;
+	}
+	n = utd_read(fd, r, 4);
+	CHECK(n == 1 && r[0].nr == 0, "%d records at the stop, wanted stopping", n);
+	if (pt(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) || waitpid(pid, &st, __WALL) != pid ||
+	    !WIFSTOPPED(st) || (st >> 16) != PTRACE_EVENT_STOP) {
+		CHECK(0, "no trap after PTRACE_SEIZE of the stopped child: status %#x", st);
+		goto kill;
+	}
+	CHECK(utd_read(fd, r, 4) == 0, "job-control records when the tracer took the stop");
+	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
+	for (int i = 0, got = 0; i < 200 && !got; i++) {
+		got = utd_read(fd, r, 4);
+		n = got;
+		if (!got)
+			utd_msleep(10);
+	}
+	CHECK(n == 1 && r[0].side == UTRACE_TEST_SIDE_JCTL && r[0].nr == 1,
+	      "%d records after the tracer let it go, wanted continued", n);
+kill:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+out:
+	close(fd);
+}
+
 /* A PTRACE_INTERRUPT trap is no group stop: the engines hear nothing. */
 static void interrupt_trap_is_no_group_stop(void)
 {
@@ -639,4 +702,5 @@ KTAP_MAIN("guest_ptrace_events",
 	  KTAP_CASE(clone_without_a_tracer_stop_is_one_round),
 	  KTAP_CASE(group_stop_and_listen_with_the_tracer_between),
 	  KTAP_CASE(group_stop_with_an_old_style_tracer_between),
+	  KTAP_CASE(seize_of_a_stopped_task_is_no_continue),
 	  KTAP_CASE(interrupt_trap_is_no_group_stop))

@@ -515,6 +515,69 @@ static void bad_signal_settings_refused(void)
 	close(fd);
 }
 
+static volatile sig_atomic_t chld_code;
+
+static void pause_loop(void)
+{
+	for (;;)
+		pause();
+}
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	chld_code = si->si_code;
+}
+
+/*
+ * A SIGCONT that comes while the engines hear of a group stop cancels the
+ * stop: the engines hear that the task goes on, and the parent hears of
+ * the stop that was cut short (SIGCHLD, CLD_STOPPED), as without engines.
+ */
+static void sigcont_during_the_stop_report(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_chld, .sa_flags = SA_SIGINFO }, old;
+	struct utrace_test_record r[4];
+	int go[2], fd = utd_open(), n = 0;
+	pid_t pid = utd_held_child(go, pause_loop);
+
+	sigaction(SIGCHLD, &sa, &old);
+	chld_code = 0;
+	if (utd_attach_simple(fd, pid, UTRACE_TEST_DWELL, UTRACE_TEST_EVENT_JCTL, 1,
+			      100000) < 0)
+		goto out;
+	utd_release(go);
+	utd_msleep(50);
+	kill(pid, SIGSTOP);
+	/* The stopping record is logged before the engine dwells 100 ms. */
+	for (int i = 0; i < 100 && n == 0; i++) {
+		n = utd_read(fd, r, 4);
+		if (n == 0)
+			utd_msleep(5);
+	}
+	CHECK(n == 1 && r[0].nr == 0, "%d records, wanted stopping", n);
+	kill(pid, SIGCONT);
+	for (int i = 0; i < 100 && n < 2; i++) {
+		int got = utd_read(fd, r + n, 4 - n);
+
+		n += got > 0 ? got : 0;
+		if (n < 2)
+			utd_msleep(10);
+	}
+	CHECK(n == 2 && r[1].nr == 1, "%d records, wanted stopping then continued", n);
+	for (int i = 0; i < 100 && !chld_code; i++)
+		utd_msleep(10);
+	CHECK(chld_code == CLD_STOPPED,
+	      "the parent got SIGCHLD code %d, wanted CLD_STOPPED for the stop the SIGCONT cut short",
+	      (int)chld_code);
+out:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	sigaction(SIGCHLD, &old, NULL);
+	close(fd);
+}
+
 KTAP_MAIN("guest_signals",
 	  KTAP_CASE(signals_reported_by_class),
 	  KTAP_CASE(ignore_and_terminate),
@@ -526,4 +589,5 @@ KTAP_MAIN("guest_signals",
 	  KTAP_CASE(thread_signal_seen_by_inherited_engine),
 	  KTAP_CASE(tracer_signal_stop_in_attach_order),
 	  KTAP_CASE(seize_during_the_job_control_report),
+	  KTAP_CASE(sigcont_during_the_stop_report),
 	  KTAP_CASE(bad_signal_settings_refused))
