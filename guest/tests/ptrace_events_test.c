@@ -32,6 +32,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/utrace_test.h>
@@ -691,11 +692,111 @@ out:
 	close(fd);
 }
 
+static void *sleep_forever(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* Dumps core (in /tmp) from the main thread while a second thread sleeps. */
+static void dump_core_beside_a_thread(void)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	pthread_t t;
+
+	if (chdir("/tmp") || setrlimit(RLIMIT_CORE, &rl))
+		_exit(2);
+	if (pthread_create(&t, NULL, sleep_forever, NULL))
+		_exit(3);
+	usleep(100000);
+	raise(SIGSEGV);
+	_exit(4);
+}
+
+/* The one-letter state of task @tid of process @pid. */
+static char task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[256], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : '?';
+}
+
+/*
+ * A core dump waits for every other thread of the process to reach
+ * synchronize_group_exit().  A tracer's exit stop there must come after,
+ * as without engines: held before it, the thread would hang the dump
+ * until the tracer let it go.  So when the second thread's exit stop is
+ * reported, the dumping thread is no longer waiting (not in D state).
+ */
+static void exit_stop_in_a_core_dump_comes_after_the_dump(void)
+{
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_RECORD, .events = UTRACE_TEST_EVENT_EXIT, .id = INSIDE,
+		.nr = -1, .flags = UTRACE_TEST_INHERIT,
+	};
+	int go[2], fd = utd_open(), st = 0, exits = 0, dumped = 0;
+	pid_t pid, who;
+
+	event_body = dump_core_beside_a_thread;
+	pid = utd_held_child(go, traced_child);
+	if (pid < 0)
+		goto out;
+	a.pid = pid;
+	if (utd_attach(fd, a) < 0)
+		goto kill;
+	utd_release(go);
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st) ||
+	    pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT |
+					   PTRACE_O_TRACECLONE) ||
+	    pt(PTRACE_CONT, pid, 0, 0)) {
+		CHECK(0, "could not set the child up: status %#x", st);
+		goto kill;
+	}
+	while ((who = waitpid(-1, &st, __WALL)) > 0) {
+		int sig = 0;
+
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			if (who == pid) {
+				dumped = WIFSIGNALED(st) && WCOREDUMP(st);
+				break;
+			}
+			continue;
+		}
+		if ((st >> 8) == (SIGTRAP | (PTRACE_EVENT_EXIT << 8)) && who != pid && !exits++)
+			CHECK(task_state(pid, pid) != 'D',
+			      "the second thread's exit stop came while the dump waited for it (state %c)",
+			      task_state(pid, pid));
+		else if (WSTOPSIG(st) == SIGSEGV)
+			sig = SIGSEGV;
+		pt(PTRACE_CONT, who, 0, sig);
+	}
+	CHECK(exits == 1, "%d exit stops of the second thread, wanted 1", exits);
+	CHECK(dumped, "the child did not dump core: status %#x", st);
+	unlink("/tmp/core");
+	goto out;
+kill:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+out:
+	close(fd);
+}
+
 KTAP_MAIN("guest_ptrace_events",
 	  KTAP_CASE(exit_stop_between_the_engines),
 	  KTAP_CASE(exit_stop_after_the_engines_are_gone),
 	  KTAP_CASE(exec_stop_between_the_engines),
 	  KTAP_CASE(exec_sigtrap_of_an_old_tracer_comes_once),
+	  KTAP_CASE(exit_stop_in_a_core_dump_comes_after_the_dump),
 	  KTAP_CASE(fork_stop_between_the_engines),
 	  KTAP_CASE(vfork_stop_between_the_engines),
 	  KTAP_CASE(clone_stop_between_the_engines_for_a_thread),
