@@ -244,6 +244,16 @@ fn attach(reg: &Arc<Registry>, p: Arc<Probe>, events: Events) -> Result<EngineHa
         .attach_to_registry(reg.clone())
 }
 
+/// A probe that only records (`id`, logging to `log`), attached for `events`.
+fn recorder(
+    reg: &Arc<Registry>,
+    id: u32,
+    log: &Log,
+    events: Events,
+) -> Result<EngineHandle<Probe>> {
+    attach(reg, probe(id, log, pass_entry, pass_exit)?, events)
+}
+
 /// ptrace, as the tests see it: with a log, a tracer that stops at entry
 /// and exit (logged as reporter 0) and may skip the call with a result;
 /// without, an untraced task.
@@ -491,17 +501,9 @@ mod suite {
     fn ptrace_stops_at_its_attach_place() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let _h1 = attach(
-            &reg,
-            probe(1, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let _h1 = recorder(&reg, 1, &log, Events::SYSCALL)?;
         reg.ptrace_link();
-        let _h2 = attach(
-            &reg,
-            probe(2, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let _h2 = recorder(&reg, 2, &log, Events::SYSCALL)?;
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
@@ -517,16 +519,8 @@ mod suite {
         // A fresh registry: the tracer attached before it existed.
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let _h1 = attach(
-            &reg,
-            probe(1, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
-        let _h2 = attach(
-            &reg,
-            probe(2, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let _h1 = recorder(&reg, 1, &log, Events::SYSCALL)?;
+        let _h2 = recorder(&reg, 2, &log, Events::SYSCALL)?;
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
@@ -546,11 +540,7 @@ mod suite {
     fn tracer_skip_aborts_with_its_result() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let _h1 = attach(
-            &reg,
-            probe(1, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let _h1 = recorder(&reg, 1, &log, Events::SYSCALL)?;
         reg.ptrace_link();
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
@@ -820,11 +810,7 @@ mod suite {
         let reg = Registry::for_test()?;
         let log = new_log()?;
         let life = new_log()?;
-        let keep = attach(
-            &reg,
-            probe(1, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let keep = recorder(&reg, 1, &log, Events::SYSCALL)?;
         let h = attach(
             &reg,
             mortal_probe(2, &log, &life, pass_exit)?,
@@ -842,11 +828,7 @@ mod suite {
         syscall(&reg, 1, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[2, 1, 1]);
         // An engine attached now is in the task's next report.
-        let h3 = attach(
-            &reg,
-            probe(3, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let h3 = recorder(&reg, 3, &log, Events::SYSCALL)?;
         syscall(&reg, 2, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[2, 1, 1, 3, 1]);
         h3.detach()?;
@@ -858,11 +840,7 @@ mod suite {
     fn detach_twice_and_after_detach() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let h = attach(
-            &reg,
-            probe(1, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let h = recorder(&reg, 1, &log, Events::SYSCALL)?;
         h.detach()?;
         assert_eq!(h.detach(), Err(ESRCH));
         assert_eq!(h.set_events(Events::SYSCALL), Err(ESRCH));
@@ -908,14 +886,10 @@ mod suite {
         let log = new_log()?;
         let task: &Task = kernel::current!();
         let events = Events::EXIT | Events::DEATH;
-        let h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, events)?;
-        let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, events)?;
+        let h1 = recorder(&reg, 1, &log, events)?;
+        let h2 = recorder(&reg, 2, &log, events)?;
         // Not asking for these events: told nothing.
-        let _h3 = attach(
-            &reg,
-            probe(3, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let _h3 = recorder(&reg, 3, &log, Events::SYSCALL)?;
         let mut tracer = EventTracer { log: None };
         assert_eq!(reg.report_exit(task, 10, &mut tracer), 13);
         reg.report_death(task, &DeathReport::new(false));
@@ -931,11 +905,7 @@ mod suite {
     fn dead_task_refuses_attach() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let h = attach(
-            &reg,
-            probe(1, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let h = recorder(&reg, 1, &log, Events::SYSCALL)?;
         reg.report_death(kernel::current!(), &DeathReport::new(true));
         assert!(h.is_detached());
         assert_eq!(h.detach(), Err(ESRCH));
@@ -993,7 +963,7 @@ mod suite {
         let reg = Registry::for_test()?;
         let log = new_log()?;
         assert_eq!(reg.test_syscall_work(), SyscallWork::default());
-        let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::NONE)?;
+        let h = recorder(&reg, 1, &log, Events::NONE)?;
         assert!(!reg.test_syscall_work().entry);
         assert!(!reg.test_syscall_work().exit);
         // Entry-only engines leave the exit hook off.
@@ -1004,11 +974,7 @@ mod suite {
         h.set_events(Events::SYSCALL_EXIT)?;
         assert!(reg.test_syscall_work().entry);
         assert!(reg.test_syscall_work().exit);
-        let h2 = attach(
-            &reg,
-            probe(2, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL,
-        )?;
+        let h2 = recorder(&reg, 2, &log, Events::SYSCALL)?;
         h.detach()?;
         assert!(reg.test_syscall_work().exit);
         h2.set_events(Events::SYSCALL_ENTRY)?;
@@ -1067,11 +1033,7 @@ mod suite {
         let log = new_log()?;
         let asker = probe(1, &log, exit_wanted_for_arg0_1, pass_exit)?;
         let _h1 = attach(&reg, asker, Events::SYSCALL_ENTRY)?;
-        let h2 = attach(
-            &reg,
-            probe(2, &log, pass_entry, pass_exit)?,
-            Events::SYSCALL_EXIT,
-        )?;
+        let h2 = recorder(&reg, 2, &log, Events::SYSCALL_EXIT)?;
         let mut tracer = untraced();
         let (_, mut regs) = enter(&reg, &mut tracer, 1);
         h2.detach()?;
@@ -1166,9 +1128,9 @@ mod suite {
         let log = new_log()?;
         let task: &Task = kernel::current!();
         let events = Events::EXIT | Events::EXEC;
-        let h1 = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, events)?;
+        let h1 = recorder(&reg, 1, &log, events)?;
         reg.ptrace_link();
-        let h2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, events)?;
+        let h2 = recorder(&reg, 2, &log, events)?;
         let mut tracer = EventTracer {
             log: Some(log.clone()),
         };
@@ -1273,7 +1235,7 @@ mod suite {
             probe(1, &log, |_, _| Resume::Stop, pass_exit)?,
             Events::SYSCALL_ENTRY,
         )?;
-        let s2 = attach(&reg, probe(2, &log, pass_entry, pass_exit)?, Events::NONE)?;
+        let s2 = recorder(&reg, 2, &log, Events::NONE)?;
         syscall(&reg, 0, 0);
         assert_eq!(s2.stop()?, StopState::Pending);
         assert_eq!(reg.stop_count(), 2);
@@ -1295,7 +1257,7 @@ mod suite {
     fn report_requests_need_the_quiesce_event() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let h = attach(&reg, probe(1, &log, pass_entry, pass_exit)?, Events::NONE)?;
+        let h = recorder(&reg, 1, &log, Events::NONE)?;
         assert_eq!(h.interrupt(), Err(EINVAL));
         assert_eq!(h.request_report(), Err(EINVAL));
         h.set_events(Events::QUIESCE)?;
@@ -1372,11 +1334,7 @@ mod suite {
     fn death_and_reap_teardown_rules() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let plain = attach(
-            &reg,
-            probe(1, &log, pass_entry, pass_exit)?,
-            Events::QUIESCE,
-        )?;
+        let plain = recorder(&reg, 1, &log, Events::QUIESCE)?;
         let reaped = watcher(&reg, 2, &log, None, Events::DEATH | Events::REAP)?;
         let late = watcher(&reg, 3, &log, None, Events::REAP)?;
         *reaped.engine().victim.lock() = Some(plain.clone());

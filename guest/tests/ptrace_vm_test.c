@@ -470,6 +470,35 @@ static int attach(int fd, pid_t pid, unsigned int kind, unsigned int id,
 }
 
 /*
+ * A tracee of body_calls() with engine 1 (@kind, for syscall @nr, @value)
+ * attached before it asks to be traced: the engine sits inside the
+ * tracer.  Returns it stopped in its SIGSTOP, with *@fd the engine's file;
+ * -1 with everything undone (case failed).
+ */
+static pid_t tracee_inside_engine(unsigned int kind, long nr, long value, int *report,
+				  int *fd)
+{
+	pid_t pid = fork_tracee(body_calls, 1, report);
+
+	*fd = -1;
+	if (pid < 0)
+		return -1;
+	*fd = utd_open();
+	if (*fd < 0 || attach(*fd, pid, kind, 1, nr, value) < 0) {
+		kill_tracee(pid, *report);
+		goto fail;
+	}
+	if (await_tracee(pid, 1, *report, 0))
+		goto fail;
+	return pid;
+fail:
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+/*
  * Checks that the engine log holds exactly @n records now, the given sides
  * of syscall @nr, exits with result @ret (unless @check_ret is 0).
  */
@@ -1111,16 +1140,9 @@ static void engine_inside_the_tracer(void)
 
 	deadline(30);
 	set_body(SYS_getpid, 0, 0, 2);
-	pid = fork_tracee(body_calls, 1, &report);
+	pid = tracee_inside_engine(UTRACE_TEST_RECORD, SYS_getpid, 0, &report, &fd);
 	if (pid < 0)
 		return;
-	fd = utd_open();
-	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RECORD, 1, SYS_getpid, 0) < 0) {
-		kill_tracee(pid, report);
-		return;
-	}
-	if (await_tracee(pid, 1, report, 0))
-		goto out_fd;
 	if (to_entry(pid, SYS_getpid))
 		goto out;
 	expect_log(fd, "at the tracer's entry stop of getpid 1 (tracer outside)",
@@ -1146,7 +1168,6 @@ static void engine_inside_the_tracer(void)
 	return;
 out:
 	kill_tracee(pid, report);
-out_fd:
 	if (fd >= 0)
 		close(fd);
 }
@@ -1226,16 +1247,9 @@ static void abort_engine_inside_the_tracer(void)
 
 	deadline(30);
 	set_body(SYS_getpid, 0, 0, 2);
-	pid = fork_tracee(body_calls, 1, &report);
+	pid = tracee_inside_engine(UTRACE_TEST_ABORT, SYS_getpid, 4242, &report, &fd);
 	if (pid < 0)
 		return;
-	fd = utd_open();
-	if (fd < 0 || attach(fd, pid, UTRACE_TEST_ABORT, 1, SYS_getpid, 4242) < 0) {
-		kill_tracee(pid, report);
-		goto out_fd;
-	}
-	if (await_tracee(pid, 1, report, 0))
-		goto out_fd;
 	if (to_entry(pid, SYS_getpid) ||
 	    resume(pid, PTRACE_SYSCALL, 0, "getpid 1 entry") ||
 	    expect_stop(pid, ST_EXIT, SYS_getpid, "addr 0 at getpid 1", &s))
@@ -1256,7 +1270,6 @@ static void abort_engine_inside_the_tracer(void)
 	return;
 out:
 	kill_tracee(pid, report);
-out_fd:
 	if (fd >= 0)
 		close(fd);
 }
@@ -1324,16 +1337,9 @@ static void skip_is_final_against_a_run_engine_inside(void)
 
 	deadline(30);
 	set_body(SYS_getpid, 0, 0, 2);
-	pid = fork_tracee(body_calls, 1, &report);
+	pid = tracee_inside_engine(UTRACE_TEST_RUN, -1, 0, &report, &fd);
 	if (pid < 0)
 		return;
-	fd = utd_open();
-	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RUN, 1, -1, 0) < 0) {
-		kill_tracee(pid, report);
-		goto out_fd;
-	}
-	if (await_tracee(pid, 1, report, 0))
-		goto out_fd;
 	/* getpid 1: SKIPCALL; getpid 2 runs, and SYSEMU takes the next call. */
 	if (to_entry(pid, SYS_getpid) || set_result(pid, 4242) ||
 	    resume(pid, PTRACE_SYSCALL, PTRACE_VM_SKIPCALL, "getpid 1 entry") ||
@@ -1355,7 +1361,6 @@ static void skip_is_final_against_a_run_engine_inside(void)
 	return;
 out:
 	kill_tracee(pid, report);
-out_fd:
 	if (fd >= 0)
 		close(fd);
 }
@@ -1374,16 +1379,9 @@ static void sigkill_in_the_entry_stop_is_final(void)
 	deadline(30);
 	rmdir(dir);
 	set_body(SYS_mkdir, (unsigned long)dir, 0700, 1);
-	pid = fork_tracee(body_calls, 1, &report);
+	pid = tracee_inside_engine(UTRACE_TEST_RUN, -1, 0, &report, &fd);
 	if (pid < 0)
 		return;
-	fd = utd_open();
-	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RUN, 1, -1, 0) < 0) {
-		kill_tracee(pid, report);
-		goto out_fd;
-	}
-	if (await_tracee(pid, 1, report, 0))
-		goto out_fd;
 	if (to_entry(pid, SYS_mkdir)) {
 		kill_tracee(pid, report);
 		goto out_fd;
