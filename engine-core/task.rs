@@ -184,9 +184,6 @@ pub(crate) fn step_support() -> super::policy::StepSupport {
     }
 }
 
-/// An engine changed the current task's exit code from `orig` to `code`:
-/// a group exit that already published `orig` as the process's status
-/// publishes `code` instead.
 /// Whether the current task's thread group is dumping core.
 pub(crate) fn core_dumping() -> bool {
     // SAFETY: the helper reads the current task's signal struct, alive
@@ -194,6 +191,9 @@ pub(crate) fn core_dumping() -> bool {
     unsafe { utrace_helper_core_dumping() }
 }
 
+/// An engine changed the current task's exit code from `orig` to `code`:
+/// a group exit that already published `orig` as the process's status
+/// publishes `code` instead.
 pub(crate) fn edit_group_exit_code(orig: i64, code: i64) {
     // SAFETY: called by the exiting task itself, from its exit report.
     unsafe { utrace_helper_edit_group_exit_code(orig as c_long, code as c_long) }
