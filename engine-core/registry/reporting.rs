@@ -318,13 +318,27 @@ impl Registry {
                     continue;
                 }
             };
-            if att.is_detached() || !att.events().intersects(event) {
-                continue;
-            }
-            let answer = self.call(&scope, att, |e| f(Reporter::Engine(e)));
-            action = self.take_answer(att, action, answer);
+            action = self.report_to(&scope, att, event, action, |e| f(Reporter::Engine(e)));
         }
         action
+    }
+
+    /// Reports `event` to `att` through `f` if the engine asked for it and
+    /// is attached, and folds its answer into `action`. Returns the new
+    /// action.
+    fn report_to(
+        &self,
+        scope: &ReportScope<'_>,
+        att: &Attachment,
+        event: Events,
+        action: Resume,
+        f: impl FnOnce(&dyn Engine) -> Resume,
+    ) -> Resume {
+        if att.is_detached() || !att.wants(event) {
+            return action;
+        }
+        let answer = self.call(scope, att, f);
+        self.take_answer(att, action, answer)
     }
 
     /// The attach sequence number of the task's tracer: 0 (inside every
@@ -520,11 +534,9 @@ impl Registry {
                     // The child's tracer and engines keep the parent's order.
                     self.inherit(&scope, att, report.child());
                 }
-                if att.is_detached() || !att.wants(Events::CLONE) {
-                    continue;
-                }
-                let answer = self.call(&scope, att, |e| e.report_clone(task, report));
-                action = self.take_answer(att, action, answer);
+                action = self.report_to(&scope, att, Events::CLONE, action, |e| {
+                    e.report_clone(task, report)
+                });
             }
         }
         if !ptrace_placed {
