@@ -13,9 +13,77 @@
 #ifndef UTRACE_GUEST_PTRACE_H
 #define UTRACE_GUEST_PTRACE_H
 
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <linux/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 long ptrace(int request, ...);
+
+/*
+ * The length of element @i of the PTRACE_MULTI array at @reqs, read
+ * without faulting (the array may be unmapped on purpose); 0 if it cannot
+ * be read.
+ */
+static inline int ptrace_multi_length(unsigned long reqs, unsigned long i, long *len)
+{
+	struct iovec local = { len, sizeof(*len) };
+	struct iovec remote = {
+		(void *)(reqs + i * sizeof(struct ptrace_multi) +
+			 offsetof(struct ptrace_multi, length)),
+		sizeof(*len)
+	};
+
+	return syscall(SYS_process_vm_readv, getpid(), &local, 1UL, &remote, 1UL, 0UL) ==
+	       (long)sizeof(*len);
+}
+
+/*
+ * PTRACE_MULTI on @count elements at @reqs, as the number of elements that
+ * took effect.  The call returns 0 when all did; when element i fails, it
+ * fails with that element's error and marks reqs[i].length with the
+ * -errno (lengths are checked >= 0 before anything runs, so the mark is
+ * the first length that turned negative).  So: @count on success; i for a
+ * marked element, *@mark then holding the mark (for the caller to check
+ * against errno); -1 when it failed with nothing marked (nothing done, or
+ * the mark could not be stored); LONG_MAX, *@mark holding the result, when
+ * the call returned neither 0 nor -1.  Looks at @max elements at most.
+ * errno is the call's.
+ */
+static inline long ptrace_multi_done(pid_t pid, unsigned long reqs, unsigned long count,
+				     unsigned long max, long *mark)
+{
+	unsigned long n = count < max ? count : max, i;
+	long ret, len;
+	int err;
+
+	/* Only the readable elements before any negative length given (then
+	 * the batch is refused whole) can be marked. */
+	for (i = 0; i < n && ptrace_multi_length(reqs, i, &len) && len >= 0; i++)
+		;
+	n = i;
+	ret = syscall(SYS_ptrace, PTRACE_MULTI, pid, reqs, count);
+	err = errno;
+	*mark = 0;
+	if (ret == 0)
+		return count;
+	if (ret != -1) {
+		*mark = ret;
+		return LONG_MAX;
+	}
+	for (i = 0; i < n && ptrace_multi_length(reqs, i, &len); i++) {
+		if (len < 0) {
+			*mark = len;
+			errno = err;
+			return i;
+		}
+	}
+	errno = err;
+	return -1;
+}
 
 #endif /* UTRACE_GUEST_PTRACE_H */

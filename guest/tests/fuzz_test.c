@@ -2057,59 +2057,24 @@ static void gen_batch(struct rng *r, struct batch *b)
  * Checks a batch's outcome against the model (which it updates).  Returns
  * whether the tracee must be replaced (it ran, died, or was changed).
  */
-/* Reads the length of element @i of the array at @reqs; 0 if unreadable. */
-static int read_length(unsigned long reqs, unsigned long i, long *len)
-{
-	struct iovec l = { len, sizeof(*len) };
-	struct iovec rm = {
-		(void *)(reqs + i * sizeof(struct ptrace_multi) +
-			 offsetof(struct ptrace_multi, length)),
-		sizeof(*len)
-	};
-
-	return process_vm_readv(getpid(), &l, 1, &rm, 1, 0) == sizeof(*len);
-}
-
 /*
  * PTRACE_MULTI, in the terms the checks below use: the number of elements
- * that took effect.  The call returns 0 when all did; when element i
- * fails, it fails with that element's error and marks reqs[i].length with
- * the -errno (lengths are checked >= 0 before anything runs, so the mark
- * is the first length that turned negative).  So: @count on success, i for
- * a marked element, else -1 with the call's errno (nothing done, or the
- * mark could not be stored).  With @check_mark, the mark must be -errno
- * (not when another thread rewrites the array meanwhile).
+ * that took effect (ptrace_multi_done()).  With @check_mark, a marked
+ * element's mark must be the call's errno (not when another thread
+ * rewrites the array meanwhile).
  */
 static long multi_done(pid_t pid, unsigned long reqs, unsigned long count, int check_mark)
 {
-	unsigned long n = count < BATCH_MAX ? count : BATCH_MAX, i;
-	long before[BATCH_MAX], ret, len;
-	int err;
+	long mark, ret = ptrace_multi_done(pid, reqs, count, BATCH_MAX, &mark);
+	int err = errno;
 
-	for (i = 0; i < n && read_length(reqs, i, &before[i]); i++)
-		if (before[i] < 0)
-			break;
-	/* Refused whole (a negative length), or a partly unreadable array. */
-	n = i;
-	ret = pt(PTRACE_MULTI, pid, reqs, count);
-	err = errno;
-	if (ret == 0)
-		return count;
-	if (ret != -1) {
-		FAIL("PTRACE_MULTI returned %ld: neither 0 nor -1", ret);
-		return LONG_MAX;
-	}
-	for (i = 0; i < n && read_length(reqs, i, &len); i++) {
-		if (len < 0) {
-			if (check_mark && len != -err)
-				FAIL("PTRACE_MULTI failed with %s, element %lu marked %ld",
-				     ename(err), i, len);
-			errno = err;
-			return i;
-		}
-	}
+	if (ret == LONG_MAX)
+		FAIL("PTRACE_MULTI returned %ld: neither 0 nor -1", mark);
+	else if (check_mark && ret >= 0 && (unsigned long)ret < count && mark != -err)
+		FAIL("PTRACE_MULTI failed with %s, element %ld marked %ld", ename(err), ret,
+		     mark);
 	errno = err;
-	return -1;
+	return ret;
 }
 
 static int check_batch(struct batch *b, long ret, int err)

@@ -87,44 +87,21 @@ static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
 	return syscall(SYS_ptrace, req, pid, addr, data);
 }
 
-static int page_mapped(void *p);
-/* Whether the element at @e can be read (its page is mapped). */
-static int element_readable(const struct ptrace_multi *e)
-{
-	return page_mapped((void *)((unsigned long)&e->length & -sysconf(_SC_PAGESIZE)));
-}
-
 /*
- * PTRACE_MULTI, as the number of elements that took effect: @count when
- * the call returns 0; i when it fails and marks reqs[i] (its length, never
- * negative on input, becomes -errno, which must be the call's errno); -1
- * when it fails with nothing marked.  errno is the call's.
+ * PTRACE_MULTI, as the number of elements that took effect
+ * (ptrace_multi_done()): a marked element's mark must be the call's errno.
  */
 static long multi(pid_t pid, struct ptrace_multi *r, unsigned long count)
 {
-	unsigned long n = count < PTRACE_MULTI_MAX ? count : PTRACE_MULTI_MAX;
-	int given_ok = 1, err;
-	long ret;
+	long mark, ret = ptrace_multi_done(pid, (unsigned long)r, count, PTRACE_MULTI_MAX, &mark);
+	int err = errno;
 
-	/* A negative length given: refused, nothing marked. */
-	for (unsigned long i = 0; i < n && element_readable(&r[i]); i++)
-		if (r[i].length < 0)
-			given_ok = 0;
-	ret = pt(PTRACE_MULTI, pid, (unsigned long)r, count);
-	err = errno;
-	if (ret == 0)
-		return count;
-	CHECK(ret == -1, "PTRACE_MULTI returned %ld: neither 0 nor -1", ret);
-	for (unsigned long i = 0; given_ok && i < n && element_readable(&r[i]); i++) {
-		if (r[i].length < 0) {
-			CHECK(r[i].length == -err, "element %lu's length is %ld, the call's errno %d",
-			      i, r[i].length, err);
-			errno = err;
-			return i;
-		}
-	}
+	CHECK(ret != LONG_MAX, "PTRACE_MULTI returned %ld: neither 0 nor -1", mark);
+	if (ret >= 0 && (unsigned long)ret < count)
+		CHECK(mark == -err, "element %ld's length is %ld, the call's errno %d", ret, mark,
+		      err);
 	errno = err;
-	return -1;
+	return ret;
 }
 
 static long chardata(long req, pid_t pid, const void *addr, void *buf, size_t len)
