@@ -13,7 +13,7 @@
 use crate::engine_core::{
     Attach, CloneReport, DeathReport, Disposition, Engine, EngineHandle, Events, ExecReport,
     ExitReport, JobControl, Match, Resume, SignalAction, SignalReport, StopState, SyscallEntry,
-    SyscallExit,
+    SyscallExit, VforkDoneReport,
 };
 use core::ptr;
 use kernel::bindings;
@@ -230,6 +230,14 @@ impl Engine for CEngine {
         } as c_int;
         // SAFETY: as for the other callbacks.
         resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), why) })
+    }
+
+    fn report_vfork_done(&self, _task: &Task, done: &VforkDoneReport) -> Resume {
+        let Some(f) = self.ops().report_vfork_done else {
+            return Resume::Resume;
+        };
+        // SAFETY: as for the other callbacks.
+        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), done.child_pid()) })
     }
 
     fn report_quiesce(&self, _task: &Task) -> Resume {

@@ -9,7 +9,7 @@ use super::engine::Events;
 use super::policy::{Disposition, SignalAction, SignalClass, SIGNAL_HOLD};
 use super::report::{
     AfterTracer, CloneReport, DeathReport, ExecReport, JobControl, PtraceEvent, PtraceSignal,
-    PtraceStops, SignalReport, SyscallEntry, SyscallRegs, SYSCALL_ARGS,
+    PtraceStops, SignalReport, SyscallEntry, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
 };
 use super::task;
 use core::ffi::CStr;
@@ -205,6 +205,53 @@ struct NoPtraceEvent;
 
 impl PtraceEvent for NoPtraceEvent {
     fn event_stop(&mut self, _exit_code: Option<i64>) {}
+}
+
+/// The kernel's vfork-done stop of the current task:
+/// `ptrace_event_pid(PTRACE_EVENT_VFORK_DONE, child)`.
+///
+/// # Invariants
+///
+/// `child` is the vfork child's `struct pid`, which `kernel_clone()` holds
+/// a reference on for the life of the value.
+struct LivePtraceVforkDone {
+    child: *mut bindings::pid,
+}
+
+impl PtraceEvent for LivePtraceVforkDone {
+    fn event_stop(&mut self, _exit_code: Option<i64>) {
+        // SAFETY: the current task makes its own ptrace stop, in a report
+        // hook called with nothing held; by the type invariant `child` is
+        // a live struct pid.
+        unsafe {
+            task::utrace_helper_ptrace_event_pid(
+                bindings::PTRACE_EVENT_VFORK_DONE as c_int,
+                self.child,
+            )
+        }
+    }
+}
+
+/// The vfork child `child` released the current task's memory (called
+/// from `kernel_clone()` for tasks that have a registry): its engines hear
+/// of it, and its tracer makes its vfork-done stop at its place among them.
+///
+/// # Safety
+///
+/// `child` is the vfork child's `struct pid`, on which the caller holds a
+/// reference for the call.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn __utrace_report_vfork_done(child: *mut bindings::pid) {
+    // SAFETY: `child` is a live struct pid (this function's contract).
+    let report = VforkDoneReport::new(unsafe { bindings::pid_vnr(child) });
+    // INVARIANT: the caller holds its reference for the call, which
+    // `ptrace` does not outlive.
+    let mut ptrace = LivePtraceVforkDone { child };
+    let reported =
+        task::with_current_registry(|task, reg| reg.report_vfork_done(task, &report, &mut ptrace));
+    if reported.is_none() {
+        ptrace.event_stop(None);
+    }
 }
 
 /// The current task created `child`, which has not run yet (called from

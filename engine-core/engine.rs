@@ -11,7 +11,7 @@
 use super::policy::Resume;
 use super::report::{
     CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalReport, SyscallEntry,
-    SyscallExit,
+    SyscallExit, VforkDoneReport,
 };
 use kernel::prelude::*;
 use kernel::task::Task;
@@ -67,6 +67,9 @@ impl Events {
     /// The task is about to take part in a job-control stop, or was
     /// continued from one; reported in attach order.
     pub const JCTL: Events = Events(1 << 13);
+    /// A vfork child the task waited for released its memory (exec'd or
+    /// exited), reported in attach order.
+    pub const VFORK_DONE: Events = Events(1 << 14);
 
     /// Every event engine-core reports.
     pub const SUPPORTED: Events = Events(
@@ -78,7 +81,8 @@ impl Events {
             | Self::EXIT.0
             | Self::DEATH.0
             | Self::SIGNAL_ALL.0
-            | Self::JCTL.0,
+            | Self::JCTL.0
+            | Self::VFORK_DONE.0,
     );
 
     /// The mask from its raw bits; `EINVAL` for a bit engine-core does not
@@ -156,6 +160,14 @@ pub trait Engine: Send + Sync + 'static {
     /// The task runs a new program: `exec.path()` is the name it was
     /// executed by. Called in attach order, before a tracer's exec stop.
     fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {
+        Resume::Resume
+    }
+
+    /// The vfork child `done.child_pid()` released the task's memory (it
+    /// exec'd or exited), and the task, which waited for it since its
+    /// clone report, goes on. Called in attach order, with a tracer's
+    /// vfork-done stop at its place among the engines.
+    fn report_vfork_done(&self, _task: &Task, _done: &VforkDoneReport) -> Resume {
         Resume::Resume
     }
 

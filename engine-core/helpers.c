@@ -220,6 +220,16 @@ void utrace_helper_ptrace_event(int event, unsigned long msg)
 }
 
 /*
+ * ptrace's vfork-done stop, made by the engines' dispatcher at ptrace's
+ * place in their order (kernel_clone() skips its own call for such tasks):
+ * the message is @child's pid in the tracer's namespace.
+ */
+void utrace_helper_ptrace_event_pid(int event, struct pid *child)
+{
+	ptrace_event_pid(event, child);
+}
+
+/*
  * An engine changed current's exit code from @orig to @code.  A group exit
  * (exit_group, a fatal signal) published @orig as the process's status
  * before do_exit(): publish @code instead, unless a thread did already.

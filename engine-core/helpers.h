@@ -44,6 +44,7 @@ struct utrace *utrace_helper_registry_take(struct task_struct *task);
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_event(int event, unsigned long msg);
+void utrace_helper_ptrace_event_pid(int event, struct pid *child);
 void utrace_helper_edit_group_exit_code(long orig, long code);
 bool utrace_helper_current_exiting(void);
 bool utrace_helper_core_dumping(void);

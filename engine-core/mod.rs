@@ -44,5 +44,5 @@ pub use policy::{Disposition, Resume, SignalAction, SignalClass};
 pub use registry::StopState;
 pub use report::{
     Arg, CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalReport, SyscallEntry,
-    SyscallExit, SyscallRegs, SYSCALL_ARGS,
+    SyscallExit, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
 };

@@ -308,6 +308,25 @@ impl<'a> ExecReport<'a> {
     }
 }
 
+/// The end of a vfork wait, as a vfork-done callback sees it.
+pub struct VforkDoneReport {
+    child: i32,
+}
+
+impl VforkDoneReport {
+    /// A report of the vfork child whose pid is `child` in the task's
+    /// namespace.
+    pub(crate) fn new(child: i32) -> Self {
+        Self { child }
+    }
+
+    /// The vfork child's pid, in the traced task's pid namespace (0 if it
+    /// is not visible there). It may be reaped already.
+    pub fn child_pid(&self) -> i32 {
+        self.child
+    }
+}
+
 /// A task exiting, as an exit callback sees it.
 pub struct ExitReport {
     orig: i64,

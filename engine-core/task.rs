@@ -97,6 +97,7 @@ extern "C" {
     ) -> bool;
     pub(crate) fn utrace_helper_ptrace_exit_stop(regs: *mut bindings::pt_regs, work: c_ulong);
     pub(crate) fn utrace_helper_ptrace_event(event: c_int, msg: c_ulong);
+    pub(crate) fn utrace_helper_ptrace_event_pid(event: c_int, child: *mut bindings::pid);
     fn utrace_helper_edit_group_exit_code(orig: c_long, code: c_long);
     fn utrace_helper_current_exiting() -> bool;
     fn utrace_helper_core_dumping() -> bool;

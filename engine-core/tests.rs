@@ -17,7 +17,8 @@ use super::policy::{
 use super::registry::{Attachment, Registry, StopState};
 use super::report::{
     AfterTracer, Arg, CloneReport, DeathReport, ExecReport, ExitReport, PtraceEvent, PtraceSignal,
-    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, SYSCALL_ARGS,
+    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
+    SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -183,6 +184,14 @@ impl Engine for Probe {
 
     fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {
         let _ = self.log.lock().push((self.id, b'E', 0), GFP_KERNEL);
+        Resume::Resume
+    }
+
+    fn report_vfork_done(&self, _task: &Task, done: &VforkDoneReport) -> Resume {
+        let _ = self
+            .log
+            .lock()
+            .push((self.id, b'v', i64::from(done.child_pid())), GFP_KERNEL);
         Resume::Resume
     }
 
@@ -1123,11 +1132,11 @@ mod suite {
     }
 
     #[test]
-    fn tracer_exit_and_exec_stops_at_its_place() -> Result {
+    fn tracer_exit_exec_and_vfork_done_stops_at_their_place() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
         let task: &Task = kernel::current!();
-        let events = Events::EXIT | Events::EXEC;
+        let events = Events::EXIT | Events::EXEC | Events::VFORK_DONE;
         let h1 = recorder(&reg, 1, &log, events)?;
         reg.ptrace_link();
         let h2 = recorder(&reg, 2, &log, events)?;
@@ -1146,6 +1155,11 @@ mod suite {
         assert_eq!(
             &drain(&log)?[..],
             &[(1, b'E', 0), (0, b't', -1), (2, b'E', 0)]
+        );
+        reg.report_vfork_done(task, &VforkDoneReport::new(42), &mut tracer);
+        assert_eq!(
+            &drain(&log)?[..],
+            &[(1, b'v', 42), (0, b't', -1), (2, b'v', 42)]
         );
         // Engines without the event: the tracer still stops.
         h1.set_events(Events::NONE)?;

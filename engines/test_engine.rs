@@ -12,7 +12,7 @@ use crate::engine_core::EngineHandle;
 use crate::engine_core::{
     policy::{SignalAction, SIGNAL_HOLD},
     Arg, CloneReport, DeathReport, Engine, ExecReport, ExitReport, JobControl, Resume,
-    SignalReport, SyscallEntry, SyscallExit, SYSCALL_ARGS,
+    SignalReport, SyscallEntry, SyscallExit, VforkDoneReport, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, AtomicFlag, Relaxed};
@@ -82,6 +82,7 @@ pub(crate) const SIDE_JCTL: u32 = 7;
 pub(crate) const SIDE_QUIESCE: u32 = 8;
 pub(crate) const SIDE_REAP: u32 = 9;
 pub(crate) const SIDE_CLONE: u32 = 10;
+pub(crate) const SIDE_VFORK_DONE: u32 = 11;
 
 /// The records of one open file.
 pub(crate) struct LogBuf {
@@ -381,6 +382,16 @@ impl Engine for TestEngine {
         let mut args = [0; SYSCALL_ARGS];
         args[0] = clone.flags();
         self.record(SIDE_CLONE, i64::from(pid), args, 0);
+        Resume::Resume
+    }
+
+    fn report_vfork_done(&self, _task: &Task, done: &VforkDoneReport) -> Resume {
+        self.record(
+            SIDE_VFORK_DONE,
+            i64::from(done.child_pid()),
+            [0; SYSCALL_ARGS],
+            0,
+        );
         Resume::Resume
     }
 

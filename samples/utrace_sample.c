@@ -14,7 +14,8 @@
  * report (one that engine-core makes at the task's next safe point after
  * this one, not in a loop inside it).  With watch=1 it counts the
  * task's job-control stops and continues and, staying attached past its
- * death, its reap.  With death=1 it counts the task's death report.  It
+ * death, its reap.  With death=1 it counts the task's death report.  With
+ * vfork=1 it counts the ends of the task's vfork waits that name a child.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
@@ -51,6 +52,9 @@ MODULE_PARM_DESC(stop, "stop the task at load, and resume it when it quiesces");
 static bool death;
 module_param(death, bool, 0444);
 MODULE_PARM_DESC(death, "count the task's death report");
+static bool vfork_done;
+module_param_named(vfork, vfork_done, bool, 0444);
+MODULE_PARM_DESC(vfork, "count the ends of the task's vfork waits");
 static int restop;
 module_param(restop, int, 0444);
 MODULE_PARM_DESC(restop, "with stop=1: from the quiesce report, 1: stop again, 2: resume and ask for another report");
@@ -113,6 +117,15 @@ static u32 sample_jctl(u32 action, struct utrace_engine *e, int type)
 	return UTRACE_RESUME;
 }
 
+/* The task's vfork child exec'd or exited: the task runs on. */
+static u32 sample_vfork_done(u32 action, struct utrace_engine *e,
+			     pid_t child_vpid)
+{
+	if (child_vpid > 0)
+		atomic_inc(&hits);
+	return UTRACE_RESUME;
+}
+
 /* In the reaper's context: the task is gone, and the engine next. */
 static void sample_reap(struct utrace_engine *e, struct task_struct *task)
 {
@@ -132,6 +145,7 @@ static const struct utrace_engine_ops sample_ops = {
 	.report_jctl = sample_jctl,
 	.report_death = sample_death,
 	.report_reap = sample_reap,
+	.report_vfork_done = sample_vfork_done,
 };
 
 static int __init sample_init(void)
@@ -149,7 +163,8 @@ static int __init sample_init(void)
 				(signo ? UTRACE_EVENT_SIGNAL_ALL : 0) |
 				(stop ? UTRACE_EVENT_QUIESCE : 0) |
 				(watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0) |
-				(death ? UTRACE_EVENT_DEATH : 0));
+				(death ? UTRACE_EVENT_DEATH : 0) |
+				(vfork_done ? UTRACE_EVENT_VFORK_DONE : 0));
 	if (!ret && stop) {
 		/* Not stopped yet: it will be at its next safe point. */
 		ret = utrace_control(NULL, engine, UTRACE_STOP);

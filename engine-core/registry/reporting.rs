@@ -16,7 +16,7 @@ use crate::engine_core::policy::{
 };
 use crate::engine_core::report::{
     AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent, PtraceSignal,
-    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
+    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
 };
 use crate::engine_core::task;
 use kernel::sync::atomic::{Acquire, Full, Relaxed};
@@ -359,6 +359,24 @@ impl Registry {
         let tracer = Some(self.tracer_seq());
         self.report_event(task, Events::EXEC, tracer, |r| match r {
             Reporter::Engine(e) => e.report_exec(task, exec),
+            Reporter::Ptrace => {
+                ptrace.event_stop(None);
+                Resume::Resume
+            }
+        });
+    }
+
+    /// Reports that the task's vfork child released its memory, with the
+    /// tracer's vfork-done stop at its place.
+    pub(crate) fn report_vfork_done(
+        &self,
+        task: &Task,
+        done: &VforkDoneReport,
+        ptrace: &mut dyn PtraceEvent,
+    ) {
+        let tracer = Some(self.tracer_seq());
+        self.report_event(task, Events::VFORK_DONE, tracer, |r| match r {
+            Reporter::Engine(e) => e.report_vfork_done(task, done),
             Reporter::Ptrace => {
                 ptrace.event_stop(None);
                 Resume::Resume

@@ -190,6 +190,32 @@ static void c_engine_job_control_and_reap(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
+/* vfork()s a child that exits at once; 0 once the child is reaped. */
+static int vfork_a_child(void)
+{
+	pid_t child = vfork();
+
+	if (child == 0)
+		_exit(0);
+	return child > 0 && waitpid(child, NULL, 0) == child ? 0 : 1;
+}
+
+/* The C engine's vfork-done callback, with the child's pid. */
+static void c_engine_hears_the_vfork_done(void)
+{
+	char params[96];
+	int go[2];
+	pid_t pid = held_child(go, vfork_a_child);
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d vfork=1", pid);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(finish(go, pid) == 0, "the child did not exit 0");
+	CHECK(sample_hits() == 1, "the C engine counted %d vfork ends, wanted 1", sample_hits());
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+}
+
 static void attach_errors_fail_the_load(void)
 {
 	char params[96];
@@ -209,4 +235,5 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(unloading_detaches_the_engine),
 	  KTAP_CASE(c_engine_signal_and_stop),
 	  KTAP_CASE(c_engine_job_control_and_reap),
+	  KTAP_CASE(c_engine_hears_the_vfork_done),
 	  KTAP_CASE(attach_errors_fail_the_load))

@@ -23,6 +23,8 @@
  * woken (a tracer waits for the new child there).  So at the tracer's
  * fork, vfork or clone stop both engines have heard of the child, which
  * had not run then; no engine can change what the tracer sees there.
+ * The end of a vfork wait is a task event again: engine 1 hears of it
+ * before the tracer's PTRACE_EVENT_VFORK_DONE stop, engine 2 after.
  * A traced task's group stop is its tracer's STOP trap: every engine hears
  * of it before the trap, and that the task runs again when it leaves it.
  */
@@ -465,6 +467,69 @@ out:
 	close(fd);
 }
 
+/*
+ * PTRACE_EVENT_VFORK_DONE: engine 1 hears that the vfork child let the
+ * memory go before the tracer's stop, engine 2 after; both with the pid
+ * the tracer's event message gives.
+ */
+static void vfork_done_stop_between_the_engines(void)
+{
+	struct utrace_test_record r;
+	unsigned long child = 0;
+	int fd = utd_open(), st;
+	pid_t pid;
+
+	event_body = vfork_and_go_on;
+	pid = traced_child_between(fd, UTRACE_TEST_RECORD, 0, UTRACE_TEST_EVENT_VFORK_DONE,
+				   PTRACE_O_TRACEVFORKDONE);
+	if (pid < 0)
+		goto out;
+	if (cont_to_event(pid, PTRACE_EVENT_VFORK_DONE, "vfork-done")) {
+		kill(pid, SIGKILL);
+		wait_end(pid);
+		goto out;
+	}
+	CHECK(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&child) == 0 && child > 0,
+	      "no child pid in the vfork-done message");
+	if (expect_one(fd, INSIDE, UTRACE_TEST_SIDE_VFORK_DONE, &r,
+		       "at the tracer's vfork-done stop") == 0)
+		CHECK(r.nr == (long long)child, "engine 1 heard of child %lld, the tracer of %lu",
+		      (long long)r.nr, child);
+	/* The SIGCHLD of the vfork child's exit is passed on. */
+	st = cont_to_end(pid);
+	if (expect_one(fd, OUTSIDE, UTRACE_TEST_SIDE_VFORK_DONE, &r,
+		       "after the tracer's vfork-done stop") == 0)
+		CHECK(r.nr == (long long)child, "engine 2 heard of child %lld, the tracer of %lu",
+		      (long long)r.nr, child);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, wanted exit 0", st);
+out:
+	close(fd);
+}
+
+/* A tracer that does not stop at the vfork's end: one round, in attach order. */
+static void vfork_done_without_a_tracer_stop_is_one_round(void)
+{
+	struct utrace_test_record r[4];
+	int fd = utd_open(), st, n;
+	pid_t pid;
+
+	event_body = vfork_and_go_on;
+	pid = traced_child_between(fd, UTRACE_TEST_RECORD, 0, UTRACE_TEST_EVENT_VFORK_DONE, 0);
+	if (pid < 0)
+		goto out;
+	st = cont_to_end(pid);
+	n = utd_read(fd, r, 4);
+	CHECK(n == 2 && r[0].id == INSIDE && r[1].id == OUTSIDE &&
+	      r[0].side == UTRACE_TEST_SIDE_VFORK_DONE && r[1].side == UTRACE_TEST_SIDE_VFORK_DONE &&
+	      r[0].nr == r[1].nr && r[0].nr > 0,
+	      "%d records (engines %u %u, children %lld %lld), wanted engines 1 then 2, one child",
+	      n, n > 0 ? r[0].id : 0, n > 1 ? r[1].id : 0, n > 0 ? (long long)r[0].nr : -1,
+	      n > 1 ? (long long)r[1].nr : -1);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, wanted exit 0", st);
+out:
+	close(fd);
+}
+
 static void pause_forever(void)
 {
 	for (;;)
@@ -801,6 +866,8 @@ KTAP_MAIN("guest_ptrace_events",
 	  KTAP_CASE(vfork_stop_between_the_engines),
 	  KTAP_CASE(clone_stop_between_the_engines_for_a_thread),
 	  KTAP_CASE(clone_without_a_tracer_stop_is_one_round),
+	  KTAP_CASE(vfork_done_stop_between_the_engines),
+	  KTAP_CASE(vfork_done_without_a_tracer_stop_is_one_round),
 	  KTAP_CASE(group_stop_and_listen_with_the_tracer_between),
 	  KTAP_CASE(group_stop_with_an_old_style_tracer_between),
 	  KTAP_CASE(seize_of_a_stopped_task_is_no_continue),

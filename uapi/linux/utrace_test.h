@@ -31,6 +31,7 @@
 #define UTRACE_TEST_EVENT_SIGNAL_CORE	(1U << 12)	/* default: core */
 #define UTRACE_TEST_EVENT_SIGNAL_ALL	(0x1fU << 8)
 #define UTRACE_TEST_EVENT_JCTL		(1U << 13)
+#define UTRACE_TEST_EVENT_VFORK_DONE	(1U << 14)
 
 /* Signal dispositions (utrace's UTRACE_SIGNAL_* values). */
 #define UTRACE_TEST_SIGNAL_DELIVER	0x00
@@ -111,6 +112,8 @@ struct utrace_test_events {
 #define UTRACE_TEST_SIDE_REAP	9
 /* CLONE: nr is the child's pid (it has not run yet), args[0] the flags. */
 #define UTRACE_TEST_SIDE_CLONE	10
+/* VFORK_DONE: nr is the vfork child's pid (it exec'd or exited). */
+#define UTRACE_TEST_SIDE_VFORK_DONE	11
 
 struct utrace_test_record {
 	__u32 id;	/* engine id */
