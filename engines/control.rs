@@ -3,29 +3,31 @@
 //! `/dev/utrace`: the control interface of the engines.
 //!
 //! The ABI is `uapi/linux/utrace.h`: attach an strace or a VM engine to a
-//! process, detach it, read the strace text. Targets are looked up with
+//! process, detach it, read the strace text with read(2) (blocking, or not
+//! with `O_NONBLOCK`), poll(2) or the `UTRACE_READ` ioctl. Targets are looked up with
 //! engine-core's access rules (ptrace's). The device grants nothing by
 //! itself, since every attach is checked against the caller's right to
 //! ptrace the target: making it world-accessible (0666, as the test guest
 //! does) is safe.
 
 use super::session::{Session, Slot};
-use super::strace::{trace_buf, StraceEngine, DEFAULT_STRING_MAX, STRACE_EVENTS, STRING_MAX_LIMIT};
+use super::strace::trace_buf::{TraceBuf, MAX_READ};
+use super::strace::{StraceEngine, DEFAULT_STRING_MAX, STRACE_EVENTS, STRING_MAX_LIMIT};
 use super::vm::{rules, VmEngine};
 use crate::engine_core::{access, Attach};
 use core::mem::size_of;
-use kernel::fs::File;
+use kernel::fs::{File, Kiocb};
 use kernel::ioctl::{_IO, _IOW, _IOWR};
+use kernel::iov::IovIterDest;
 use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
+use kernel::sync::poll::PollTable;
 use kernel::sync::Arc;
 use kernel::transmute::{AsBytes, FromBytes};
 use kernel::uaccess::{UserPtr, UserSlice};
 
 /// Longest VM rule text.
 const MAX_RULES_TEXT: usize = 4096;
-/// Most trace bytes one read returns.
-const MAX_READ: usize = 64 * 1024;
 
 /// `struct utrace_strace_attach`.
 #[repr(C)]
@@ -75,6 +77,7 @@ const ATTACH_STRACE: u32 = _IOW::<StraceArgs>(IOC_MAGIC, 1);
 const ATTACH_VM: u32 = _IOWR::<VmArgs>(IOC_MAGIC, 2);
 const DETACH: u32 = _IO(IOC_MAGIC, 3);
 const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
+const SET_BUFFER: u32 = _IO(IOC_MAGIC, 5);
 
 /// `enum utrace_vm_error`.
 fn vm_error_code(e: rules::RuleError) -> u32 {
@@ -94,7 +97,7 @@ const FOLLOW: u32 = 1;
 /// One open `/dev/utrace`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct ControlFile {
-    out: Arc<trace_buf::TraceBuf>,
+    out: Arc<TraceBuf>,
     session: Arc<Session>,
 }
 
@@ -119,7 +122,7 @@ impl ControlFile {
             n => n as usize,
         };
         let room = self.session.reserve()?;
-        let engine = StraceEngine::new(self.out.clone(), string_max, self.follow(a.flags), None)?;
+        let engine = StraceEngine::new(self.out.writer(), string_max, self.follow(a.flags), None)?;
         let engine = Arc::pin_init(engine, GFP_KERNEL_ACCOUNT)?;
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         super::test_device::ATTACH_DELAY_HOOK.pass();
@@ -198,9 +201,8 @@ impl ControlFile {
         let (mut reader, mut writer) = slice.reader_writer();
         let mut r: ReadArgs = reader.read()?;
         let max = (r.len as usize).min(MAX_READ);
-        let mut text = KVec::with_capacity(max, GFP_KERNEL)?;
         // Nothing is taken from the buffer unless both writes succeed.
-        trace_buf::take(&self.out, &mut text, max, |bytes, dropped| {
+        self.out.read_lines(max, |bytes, dropped| {
             UserSlice::new(UserPtr::from_addr(r.buf as usize), bytes.len())
                 .writer()
                 .write_slice(bytes)?;
@@ -211,6 +213,16 @@ impl ControlFile {
         })?;
         Ok(0)
     }
+
+    /// `UTRACE_SET_BUFFER`: the trace buffer's size in bytes; 0 asks for
+    /// it, anything else sets it.
+    fn set_buffer(&self, bytes: usize) -> Result<isize> {
+        if bytes != 0 {
+            self.out.set_capacity(bytes)?;
+        }
+        // At most MAX_CAPACITY: fits the isize.
+        Ok(self.out.capacity() as isize)
+    }
 }
 
 #[vtable]
@@ -220,7 +232,7 @@ impl MiscDevice for ControlFile {
     fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
         KBox::try_pin_init(
             try_pin_init!(ControlFile {
-                out: trace_buf::new()?,
+                out: TraceBuf::new()?,
                 session: Session::new()?,
             }),
             GFP_KERNEL,
@@ -233,8 +245,18 @@ impl MiscDevice for ControlFile {
             ATTACH_VM => me.attach_vm(arg),
             DETACH => me.detach(arg),
             READ => me.read(arg),
+            SET_BUFFER => me.set_buffer(arg),
             _ => Err(ENOTTY),
         }
+    }
+
+    fn read_iter(kiocb: Kiocb<'_, Self::Ptr>, iov: &mut IovIterDest<'_>) -> Result<usize> {
+        let nowait = kiocb.is_nowait();
+        kiocb.file().out.read(iov, nowait)
+    }
+
+    fn poll(me: Pin<&ControlFile>, file: &File, table: PollTable<'_>) -> u32 {
+        me.out.poll(file, table)
     }
 }
 

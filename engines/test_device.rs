@@ -101,6 +101,8 @@ const BARRIER_DELAYED: u32 = _IO(IOC_MAGIC, 23);
 const RETIRED_IN_CALLBACK: u32 = _IO(IOC_MAGIC, 24);
 const DETACH_DELAY: u32 = _IO(IOC_MAGIC, 25);
 const DETACH_DELAYED: u32 = _IO(IOC_MAGIC, 26);
+const READ_DELAY: u32 = _IO(IOC_MAGIC, 27);
+const READ_DELAYED: u32 = _IO(IOC_MAGIC, 28);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -152,6 +154,9 @@ impl ArmedDelay {
 /// In `/dev/utrace`'s attaches, after the target was checked (and the
 /// rules copied) and before the attach (`UTRACE_TEST_ATTACH_DELAY`).
 pub(crate) static ATTACH_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// In `/dev/utrace`'s reads of trace text, once the reader took its text
+/// and before it copies it to user space (`UTRACE_TEST_READ_DELAY`).
+pub(crate) static READ_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 /// In engine-core's inheritance, in the parent's clone report before it
 /// attaches a copy of an inherited engine to the child
 /// (`UTRACE_TEST_INHERIT_DELAY`).
@@ -319,6 +324,8 @@ impl MiscDevice for TestFile {
             BARRIER_DELAYED => Ok(BARRIER_DELAY_HOOK.taken()),
             DETACH_DELAY => DETACH_DELAY_HOOK.arm(arg),
             DETACH_DELAYED => Ok(DETACH_DELAY_HOOK.taken()),
+            READ_DELAY => READ_DELAY_HOOK.arm(arg),
+            READ_DELAYED => Ok(READ_DELAY_HOOK.taken()),
             RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }

@@ -34,7 +34,7 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
 use line::Line;
-use trace_buf::TraceBuf;
+use trace_buf::Writer;
 
 /// Default cap on shown string bytes (strace's `-s 32`).
 pub(crate) const DEFAULT_STRING_MAX: usize = 32;
@@ -63,7 +63,8 @@ struct Pending {
 /// One strace engine, attached to one task.
 #[pin_data]
 pub(crate) struct StraceEngine {
-    out: Arc<TraceBuf>,
+    /// The file's trace pipe, this engine's end of it.
+    out: Writer,
     string_max: usize,
     /// Where to add the engines attached to children; `None`: children
     /// are not followed.
@@ -80,7 +81,7 @@ impl StraceEngine {
     /// string, following children into `follow` if given, and starting its
     /// lines with `[pid N]` if `pid_prefix` is given.
     pub(crate) fn new(
-        out: Arc<TraceBuf>,
+        out: Writer,
         string_max: usize,
         follow: Option<Arc<Session>>,
         pid_prefix: Option<i32>,
@@ -204,7 +205,7 @@ impl StraceEngine {
 
     fn emit(&self, line: &mut Line) {
         line.finish();
-        trace_buf::push(&self.out, line.as_bytes());
+        self.out.push(line.as_bytes());
         line.clear();
     }
 }
@@ -237,7 +238,7 @@ impl Engine for StraceEngine {
         let child = clone.child();
         let pid = pid_vnr(child);
         let attached = StraceEngine::new(
-            self.out.clone(),
+            self.out.another(),
             self.string_max,
             Some(session.clone()),
             Some(pid),
@@ -258,6 +259,12 @@ impl Engine for StraceEngine {
             self.emit(&mut line);
         }
         Resume::Resume
+    }
+
+    fn retired(&self) {
+        // No callback of this engine runs or will: the pipe's readers may
+        // see its end once every engine of the file is retired.
+        self.out.close();
     }
 
     fn report_signal(&self, _task: &Task, signal: &mut SignalReport<'_>) -> Resume {

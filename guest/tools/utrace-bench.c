@@ -445,12 +445,20 @@ static int in_child(const struct spec *s, struct result *r)
 
 static char trace_text[64 * 1024];
 
-/* Whole lines in @buf, the reader's drop notices left out. */
-static long count_lines(const char *buf, size_t len)
-{
-	long n = 0;
-	int bol = 1, notice = 0;
+/* Where count_lines() is in the stream: a read may end inside a line. */
+static int bol = 1, notice;
 
+/*
+ * Whole lines in @buf, the next bytes of the trace, the drop notices left
+ * out; adds the lines the notices count to *@lost (a notice always starts
+ * a read, whole).
+ */
+static long count_lines(const char *buf, size_t len, long *lost)
+{
+	long n = 0, dropped;
+
+	if (len && bol && sscanf(buf, "<utrace: %ld lines dropped>", &dropped) == 1)
+		*lost += dropped;
 	for (size_t i = 0; i < len; i++) {
 		if (bol)
 			notice = buf[i] == '<';
@@ -465,10 +473,8 @@ static long count_lines(const char *buf, size_t len)
  * A child on CPU 0 times @op untraced; this process attaches the VM engine
  * and then the strace engine (closest to the program) to it, lets it time
  * @op again, and meanwhile, on CPU 1 (CPU 0 too on a one-CPU guest), drains
- * the trace buffer.  /dev/utrace has no blocking read and no poll: the
- * reader reads again at once while it gets text, and sleeps 1 ms (a tick,
- * without high-resolution timers) when the buffer is empty.  A spinning
- * reader would take the CPU from the traced task on a one-CPU guest.
+ * the trace pipe as a trace reader does: read(2) while there is text,
+ * poll(2) when it is empty.
  */
 static int strace_row(enum op op, struct result *r, long *lines, long *lost)
 {
@@ -478,6 +484,8 @@ static int strace_row(enum op op, struct result *r, long *lines, long *lost)
 	char c = 0;
 
 	*lines = *lost = 0;
+	bol = 1;
+	notice = 0;
 	memset(r, 0, sizeof(*r));
 	if (pipe(p) || pipe(q))
 		return -1;
@@ -506,7 +514,7 @@ static int strace_row(enum op op, struct result *r, long *lines, long *lost)
 		};
 		struct utrace_strace_attach s = { .pid = pid };
 
-		fd = open("/dev/utrace", O_RDWR);
+		fd = open("/dev/utrace", O_RDWR | O_NONBLOCK);
 		if (fd < 0 || ioctl(fd, UTRACE_ATTACH_VM, &v) < 0 ||
 		    ioctl(fd, UTRACE_ATTACH_STRACE, &s) < 0) {
 			snprintf(r->err, sizeof(r->err), "attach VM + strace: %s (vm error %u)",
@@ -517,24 +525,25 @@ static int strace_row(enum op op, struct result *r, long *lines, long *lost)
 	if (write(q[1], "g", 1) != 1 && !r->err[0])
 		snprintf(r->err, sizeof(r->err), "the child is gone");
 	while (fd >= 0 && !r->err[0]) {
-		struct utrace_read rd = { .buf = (unsigned long)trace_text, .len = sizeof(trace_text) };
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		struct pollfd pf[2] = {
+			{ .fd = fd, .events = POLLIN }, { .fd = p[0], .events = POLLIN },
+		};
+		ssize_t got = read(fd, trace_text, sizeof(trace_text) - 1);
 
-		if (ioctl(fd, UTRACE_READ, &rd)) {
-			snprintf(r->err, sizeof(r->err), "UTRACE_READ: %s", strerror(errno));
+		if (got > 0) {
+			trace_text[got] = 0;	/* for count_lines()'s sscanf */
+			*lines += count_lines(trace_text, got, lost);
+			continue;
+		}
+		if (got == 0 || done)
+			break;
+		if (errno != EAGAIN) {
+			snprintf(r->err, sizeof(r->err), "read: %s", strerror(errno));
 			break;
 		}
-		*lines += count_lines(trace_text, rd.got);
-		*lost = rd.dropped;
-		if (rd.got)
-			continue;
-		if (done)
-			break;
 		/* The result is there: one more pass drains what came before it. */
-		if (poll(&pf, 1, 0) > 0)
+		if (poll(pf, 2, -1) > 0 && (pf[1].revents & POLLIN))
 			done = 1;
-		else
-			usleep(1000);
 	}
 	pin(-1);
 	if (r->err[0]) {

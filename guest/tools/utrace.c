@@ -6,7 +6,8 @@
  *          [--no-follow] -- PROG [ARGS...]
  *
  * Attaches the engines to a child before it execs PROG, prints the strace
- * engine's lines on stderr while it runs, and exits with its status.
+ * engine's lines on stderr while it runs (read(2) and poll(2) on
+ * /dev/utrace, until the end of the trace), and exits with its status.
  *
  * --order reverse (the default) attaches the VM first and strace second,
  * so strace sits closer to the program: it shows the calls as the program
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,20 +51,37 @@ static void usage(FILE *f)
 		"  redirect /FROM /TO        open/stat/access/execve of /FROM/... use /TO/...\n");
 }
 
-static void drain(int fd)
+/*
+ * Copies the trace to stderr until its end: every strace engine gone (the
+ * program and the children it followed are dead), everything read.  @fd
+ * is non-blocking: poll(2) waits for text.
+ */
+static void copy_trace(int fd)
 {
 	static char buf[65536];
-	struct utrace_read r;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	do {
-		r = (struct utrace_read){ .buf = (unsigned long)buf, .len = sizeof(buf) };
-		if (ioctl(fd, UTRACE_READ, &r)) {
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			if (write(2, buf, n) != n)
+				return;
+			continue;
+		}
+		if (n == 0)
+			return;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
 			fprintf(stderr, "utrace: read: %s\n", strerror(errno));
 			return;
 		}
-		if (r.got && write(2, buf, r.got) != (ssize_t)r.got)
+		if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+			perror("utrace: poll");
 			return;
-	} while (r.got);
+		}
+	}
 }
 
 /* PROG as execve wants it: a path, searched in PATH if it has no '/'. */
@@ -149,7 +168,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	prog = resolve(argv[i + 1], path, sizeof(path));
-	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
+	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		fprintf(stderr, "utrace: /dev/utrace: %s (is CONFIG_UTRACE on?)\n", strerror(errno));
 		return 2;
@@ -186,15 +205,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	close(go[1]);
-	for (;;) {
-		pid_t r = waitpid(child, &status, WNOHANG);
-
-		drain(fd);
-		if (r == child)
-			break;
-		usleep(2000);
+	if (strace)
+		copy_trace(fd);
+	if (waitpid(child, &status, 0) != child) {
+		perror("utrace: waitpid");
+		return 2;
 	}
-	drain(fd);
 	close(fd);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);

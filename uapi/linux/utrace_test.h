@@ -229,5 +229,15 @@ struct utrace_test_read {
 #define UTRACE_TEST_DETACH_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 25)
 /* Returns how many detaches have entered an armed delay since boot. */
 #define UTRACE_TEST_DETACH_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 26)
+/*
+ * Race tests of /dev/utrace's readers.  Argument: milliseconds, by value,
+ * at most 10000 (0 disarms).  The next read of trace text (read(2) or
+ * UTRACE_READ) sleeps that long once it has taken its text and before it
+ * copies it to user space, as a reader whose buffer faults slowly
+ * (userfaultfd, FUSE) would; one read only.
+ */
+#define UTRACE_TEST_READ_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 27)
+/* Returns how many reads have entered an armed delay since boot. */
+#define UTRACE_TEST_READ_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 28)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
