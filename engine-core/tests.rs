@@ -815,6 +815,34 @@ mod suite {
     }
 
     #[test]
+    fn death_retires_an_engine_detached_without_a_barrier() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let life = new_log()?;
+        // Detached from inside its own callback, and no barrier follows
+        // (as when a signal cuts a handle's barrier short).
+        let p = mortal_probe(1, &log, &life, |me, _| {
+            if let Some((_, Some(h))) = &*me.peer.lock() {
+                let _ = h.detach();
+            }
+            Resume::Resume
+        })?;
+        let h = attach(&reg, p.clone(), Events::SYSCALL_EXIT)?;
+        let found =
+            EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 1))?;
+        *p.peer.lock() = Some((reg.clone(), Some(found)));
+        syscall(&reg, 0, 0);
+        assert!(h.is_detached());
+        assert!(ids(&life, b'r')?.is_empty());
+        // The task's death finds it idle: retired there.
+        let task: &Task = kernel::current!();
+        reg.report_death(task, &DeathReport::new(false));
+        assert_eq!(&ids(&life, b'r')?[..], &[1]);
+        p.peer.lock().take();
+        Ok(())
+    }
+
+    #[test]
     fn task_lets_go_of_the_engines_it_detaches() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;

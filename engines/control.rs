@@ -16,6 +16,7 @@ use super::strace::{StraceEngine, DEFAULT_STRING_MAX, STRACE_EVENTS, STRING_MAX_
 use super::vm::{rules, VmEngine};
 use crate::engine_core::{access, Attach};
 use core::mem::size_of;
+use kernel::bindings;
 use kernel::fs::{File, Kiocb};
 use kernel::ioctl::{_IO, _IOW, _IOWR};
 use kernel::iov::IovIterDest;
@@ -235,7 +236,8 @@ impl MiscDevice for ControlFile {
                 out: TraceBuf::new()?,
                 session: Session::new()?,
             }),
-            GFP_KERNEL,
+            // Everything an open allocates is charged to the opener.
+            GFP_KERNEL_ACCOUNT,
         )
     }
 
@@ -255,7 +257,7 @@ impl MiscDevice for ControlFile {
         kiocb.file().out.read(iov, nowait)
     }
 
-    fn poll(me: Pin<&ControlFile>, file: &File, table: PollTable<'_>) -> u32 {
+    fn poll(me: Pin<&ControlFile>, file: &File, table: PollTable<'_>) -> bindings::__poll_t {
         me.out.poll(file, table)
     }
 }

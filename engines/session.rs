@@ -125,7 +125,8 @@ impl Session {
                     "utrace_session::inner"
                 ),
             }),
-            GFP_KERNEL,
+            // Lives as long as the file: charged to its opener.
+            GFP_KERNEL_ACCOUNT,
         )
     }
 

@@ -254,8 +254,26 @@ impl Registry {
                 self.detach_dead(att);
             }
         }
+        self.retire_held(task);
         self.drop_task_list(task);
         self.prune();
+    }
+
+    /// Retires the detached engines of the list the dead task still holds
+    /// (pruned from the registry's list, so `detach_dead` did not see
+    /// them): detached by a handle whose barrier did not wait it out (cut
+    /// short by a signal) or by their own answer, they are idle now, the
+    /// task being here in no callback of theirs. Retired, they leave no
+    /// engine in their attachments for `free_task()`, maybe an RCU
+    /// callback, to drop.
+    fn retire_held(&self, task: &Task) {
+        let held = self.task_list.take(self.is_owner(task));
+        for att in held.iter().flat_map(|l| l.engines.iter()) {
+            if att.is_detached() {
+                self.retire_if_idle(att);
+            }
+        }
+        self.task_list.put(self.is_owner(task), held);
     }
 
     /// Detaches `att` from a dead task, if it is not detached already.
@@ -263,6 +281,10 @@ impl Registry {
         let mut inner = self.inner.lock();
         // Fully ordered: pairs with the exchange of `reporting` in `call`.
         if att.detached.xchg(true, Full) {
+            drop(inner);
+            // Detached before, and still in the list: idle now, as in
+            // `retire_held`.
+            self.retire_if_idle(att);
             return;
         }
         // A dead task is not parked: no one to wake.

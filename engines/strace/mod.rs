@@ -92,7 +92,7 @@ impl StraceEngine {
                 nr: None,
                 uname_buf: None,
             },
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
         Ok(try_pin_init!(StraceEngine {
             out,
@@ -261,9 +261,12 @@ impl Engine for StraceEngine {
         Resume::Resume
     }
 
-    fn retired(&self) {
-        // No callback of this engine runs or will: the pipe's readers may
-        // see its end once every engine of the file is retired.
+    fn detached(&self) {
+        // No callback of this engine starts from now on, and one still
+        // finishing writes nothing more: the pipe's readers may see its
+        // end once every engine of the file is detached. (Not at
+        // retirement, which a detach whose barrier is cut short never
+        // reaches before the task's death.)
         self.out.close();
     }
 

@@ -6,8 +6,11 @@
 //! Engines append whole lines, each in its traced task; readers take bytes
 //! (`read(2)`) or whole lines (the `UTRACE_READ` ioctl). When a line does
 //! not fit, it is dropped and counted, never waited for: a slow reader
-//! cannot hold up the traced program. The count is not lost either: the
-//! reader gets a `<utrace: N lines dropped>` line where the gap is.
+//! cannot hold up the traced program. The count is not lost either: a
+//! `<utrace: N lines dropped>` line goes into the text where the gap is,
+//! with the first line that fits after it (or, if none comes, once the
+//! reader has taken everything before the gap). It is text like any other,
+//! so the stream a reader gets is exact: each read consumes what it copied.
 //!
 //! # Locking
 //!
@@ -21,10 +24,17 @@
 //! to user space, so that two readers of one file never deliver the same
 //! text, without a lock the traced tasks take: a reader whose buffer faults
 //! slowly (userfaultfd, FUSE) holds up the other readers of its file, which
-//! wait interruptibly for their turn, and nobody else. Readers sleep on
-//! [`TraceBuf::readable`], which a writer notifies when the ring stops
-//! being empty, a reader when it gives its claim up, and the last writer
-//! when it goes.
+//! wait interruptibly for their turn (poll() does not call the file
+//! readable meanwhile), and nobody else. Its own buffer is allocated once
+//! it holds the claim, sized to the text it takes and charged to it.
+//! Readers sleep on [`TraceBuf::readable`], which a writer notifies when
+//! the ring stops being empty, a reader when it gives its claim up, and the
+//! last writer when it is closed.
+//!
+//! Each strace engine writes through a [`Writer`], closed when the engine
+//! is detached: it writes nothing after that (a callback still finishing
+//! loses its line), so once every writer is closed and the text is read,
+//! the trace has ended for good.
 //!
 //! # Memory
 //!
@@ -32,14 +42,16 @@
 //! (`GFP_KERNEL_ACCOUNT`), between [`MIN_CAPACITY`] and [`MAX_CAPACITY`]
 //! bytes. Its smallest size is above the page allocator's costly order, so
 //! a charge or an allocation that fails returns ENOMEM to the opener and
-//! never wakes an OOM killer. Readers' own buffers live for one call.
+//! never wakes an OOM killer (nor warns: a user chooses the size). Readers'
+//! own buffers live for one call and are charged to the reader.
 
 use crate::engines::strace::line::Line;
+use kernel::alloc::flags::__GFP_NOWARN;
 use kernel::bindings;
 use kernel::fs::File;
 use kernel::iov::IovIterDest;
 use kernel::prelude::*;
-use kernel::sync::atomic::AtomicFlag;
+use kernel::sync::atomic::{AtomicFlag, Relaxed};
 use kernel::sync::poll::{PollCondVar, PollTable};
 use kernel::sync::{Arc, SpinLock};
 
@@ -65,13 +77,11 @@ pub(crate) struct Ring {
     start: usize,
     /// Unread bytes, from `start` on, wrapping at the end of `bytes`.
     used: usize,
-    /// Lines dropped since a reader last delivered a notice of them.
+    /// Lines dropped since the last notice went into the text.
     dropped: u64,
     /// Lines dropped in all.
     dropped_total: u64,
-    /// Strace engines that may still write here (see
-    /// [`TraceBuf::add_writer`]): none, and the ring empty, is the end of
-    /// the trace.
+    /// Open [`Writer`]s: none, and the ring empty, is the end of the trace.
     writers: usize,
     /// A reader is copying text out and has not yet consumed it.
     reader_busy: bool,
@@ -82,7 +92,7 @@ impl Ring {
     /// cgroup.
     pub(crate) fn new(capacity: usize) -> Result<Ring> {
         Ok(Ring {
-            bytes: KVec::from_elem(0, capacity, GFP_KERNEL_ACCOUNT)?,
+            bytes: KVec::from_elem(0, capacity, GFP_KERNEL_ACCOUNT | __GFP_NOWARN)?,
             start: 0,
             used: 0,
             dropped: 0,
@@ -114,27 +124,64 @@ impl Ring {
         self.used > 0 || self.dropped > 0
     }
 
-    /// Appends `line` whole, or drops and counts it if it does not fit.
-    /// Returns whether it was appended.
-    pub(crate) fn push(&mut self, line: &[u8]) -> bool {
+    /// Room left, in bytes.
+    fn room(&self) -> usize {
+        self.capacity() - self.used
+    }
+
+    /// Appends `bytes`, which fit.
+    fn append(&mut self, bytes: &[u8]) {
         let cap = self.capacity();
-        if cap - self.used < line.len() {
+        let end = self.wrap(self.start + self.used);
+        let first = bytes.len().min(cap - end);
+        self.bytes[end..end + first].copy_from_slice(&bytes[..first]);
+        self.bytes[..bytes.len() - first].copy_from_slice(&bytes[first..]);
+        self.used += bytes.len();
+    }
+
+    /// The notice of the lines dropped since the last one, if any.
+    fn notice(&self) -> Option<Line> {
+        if self.dropped == 0 {
+            return None;
+        }
+        let mut notice = Line::new();
+        notice.put_fmt(format_args!("<utrace: {} lines dropped>\n", self.dropped));
+        Some(notice)
+    }
+
+    /// Appends `line` whole, after the notice of the lines dropped before
+    /// it if any (both, or neither); else drops and counts it. Returns
+    /// whether it was appended.
+    pub(crate) fn push(&mut self, line: &[u8]) -> bool {
+        let notice = self.notice();
+        let notice = notice.as_ref().map_or(&[][..], |n| n.as_bytes());
+        if self.room() < notice.len() + line.len() {
             self.dropped += 1;
             self.dropped_total += 1;
             return false;
         }
-        let end = self.wrap(self.start + self.used);
-        let first = line.len().min(cap - end);
-        self.bytes[end..end + first].copy_from_slice(&line[..first]);
-        self.bytes[..line.len() - first].copy_from_slice(&line[first..]);
-        self.used += line.len();
+        self.append(notice);
+        self.dropped = 0;
+        self.append(line);
         true
+    }
+
+    /// Appends the notice of the lines dropped since the last one, if any
+    /// and if it fits: for a reader that took all the text before the gap,
+    /// when no line followed it.
+    fn flush_notice(&mut self) {
+        if let Some(notice) = self.notice() {
+            if self.room() >= notice.as_bytes().len() {
+                self.append(notice.as_bytes());
+                self.dropped = 0;
+            }
+        }
     }
 
     /// Copies the first `n` unread bytes (at most `used`) to `out`, without
     /// consuming them. Called under the ring's lock: `out` must have room
     /// for them (`GFP_NOWAIT` only in case it has not: never a sleep).
-    fn peek(&self, n: usize, out: &mut KVec<u8>) -> Result {
+    fn peek(&self, n: usize, out: &mut KVVec<u8>) -> Result {
         let n = n.min(self.used);
         let cap = self.capacity();
         let first = n.min(cap - self.start);
@@ -163,28 +210,6 @@ impl Ring {
             self.wrap(self.start + n)
         };
     }
-
-    /// The notice of the lines dropped since the last one, if any.
-    fn notice(&self) -> Option<Line> {
-        if self.dropped == 0 {
-            return None;
-        }
-        let mut notice = Line::new();
-        notice.put_fmt(format_args!("<utrace: {} lines dropped>\n", self.dropped));
-        Some(notice)
-    }
-
-    /// A reader delivered `delivered` bytes of what it took: a notice of
-    /// `noticed` lines (`notice_len` bytes) first, then text. A notice it
-    /// did not deliver whole stays to be given again.
-    fn delivered(&mut self, noticed: u64, notice_len: usize, delivered: usize) {
-        if notice_len > 0 && delivered < notice_len {
-            return;
-        }
-        // Lines dropped meanwhile stay counted for the next notice.
-        self.dropped -= noticed;
-        self.consume(delivered - notice_len);
-    }
 }
 
 /// The trace pipe of one `/dev/utrace` file.
@@ -200,18 +225,33 @@ pub(crate) struct TraceBuf {
 }
 
 /// One strace engine's end of a [`TraceBuf`]: the pipe's end comes once
-/// every writer is gone ([`Writer::close`], or dropped).
+/// every writer is closed ([`Writer::close`], or dropped).
 pub(crate) struct Writer {
     buf: Arc<TraceBuf>,
-    /// Closed: counted out of the pipe's writers (once).
-    gone: AtomicFlag,
+    /// Closed: it writes nothing more and is counted out of the pipe's
+    /// writers. Set once, under the ring's lock, and read under it.
+    closed: AtomicFlag,
 }
 
 impl Writer {
-    /// Appends `line` (which must end with `\n`), or drops and counts it.
-    /// Never allocates and never sleeps.
+    /// Appends `line` (which must end with `\n`), or drops and counts it;
+    /// nothing once the writer is closed. Never allocates and never
+    /// sleeps.
     pub(crate) fn push(&self, line: &[u8]) {
-        self.buf.push(line)
+        let mut ring = self.buf.ring.lock();
+        if self.closed.load(Relaxed) {
+            return;
+        }
+        let was_empty = !ring.readable();
+        let pushed = ring.push(line);
+        drop(ring);
+        // Readers sleep only while the ring is empty (or for their turn,
+        // which the reader that had it notifies): only the first line
+        // after that wakes them. A reader adds itself to the queue before
+        // it lets the lock go, so this sees it.
+        if pushed && was_empty {
+            self.buf.readable.notify_all();
+        }
     }
 
     /// Another writer to the same pipe.
@@ -219,11 +259,20 @@ impl Writer {
         self.buf.writer()
     }
 
-    /// This engine writes no more (it is retired): readers may see the
+    /// This engine writes no more (it is detached): readers may see the
     /// end of the trace. Only the first call counts.
     pub(crate) fn close(&self) {
-        if !self.gone.xchg(true, kernel::sync::atomic::Relaxed) {
-            self.buf.remove_writer();
+        let mut ring = self.buf.ring.lock();
+        // Under the lock: a push either came before, or sees the flag.
+        if self.closed.xchg(true, Relaxed) {
+            return;
+        }
+        ring.writers -= 1;
+        let last = ring.writers == 0;
+        drop(ring);
+        if last {
+            // Readers waiting on an empty pipe see its end.
+            self.buf.readable.notify_all();
         }
     }
 }
@@ -232,15 +281,6 @@ impl Drop for Writer {
     fn drop(&mut self) {
         self.close();
     }
-}
-
-/// What a reader took out of the ring, under its claim.
-struct Taken {
-    /// The notice (first), then the text.
-    out: KVec<u8>,
-    /// Lines the notice counts, and its length in `out`.
-    noticed: u64,
-    notice_len: usize,
 }
 
 /// How a reader takes text.
@@ -265,46 +305,19 @@ impl TraceBuf {
         )
     }
 
-    /// Appends `line` (which must end with `\n`), or drops and counts it.
-    fn push(&self, line: &[u8]) {
-        let mut ring = self.ring.lock();
-        let was_empty = !ring.readable();
-        let pushed = ring.push(line);
-        drop(ring);
-        // Readers sleep only while the ring is empty (or for their turn,
-        // which the reader that had it notifies): only the first line
-        // after that wakes them. A reader adds itself to the queue before
-        // it lets the lock go, so this sees it.
-        if pushed && was_empty {
-            self.readable.notify_all();
-        }
-    }
-
-    /// A writer (one strace engine's end of the pipe): until it goes, an
-    /// empty pipe is not at its end.
+    /// A new writer (one strace engine's end of the pipe): until it is
+    /// closed, an empty pipe is not at its end.
     pub(crate) fn writer(self: &Arc<Self>) -> Writer {
         self.ring.lock().writers += 1;
         Writer {
             buf: self.clone(),
-            gone: AtomicFlag::new(false),
-        }
-    }
-
-    /// A writer made by [`TraceBuf::writer`] writes no more.
-    fn remove_writer(&self) {
-        let mut ring = self.ring.lock();
-        ring.writers -= 1;
-        let last = ring.writers == 0;
-        drop(ring);
-        if last {
-            // Readers waiting on an empty pipe see its end.
-            self.readable.notify_all();
+            closed: AtomicFlag::new(false),
         }
     }
 
     /// Replaces the ring by an empty one of `capacity` bytes. Only while
-    /// no engine writes here and nothing is unread: EBUSY otherwise, and
-    /// EINVAL for a size out of bounds.
+    /// no writer is open, nothing is unread and no reader is at work:
+    /// EBUSY otherwise, and EINVAL for a size out of bounds.
     pub(crate) fn set_capacity(&self, capacity: usize) -> Result {
         if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&capacity) {
             return Err(EINVAL);
@@ -328,21 +341,27 @@ impl TraceBuf {
     }
 
     /// Waits for a turn to read and for text (unless `wait_for_text` is
-    /// false), claims the ring and takes up to `max` bytes out of it.
+    /// false), claims the ring and takes up to `max` bytes of it (whole
+    /// lines only for [`Take::Lines`]) into a buffer of the reader's.
     /// `Ok(None)`: nothing to take (the end of the trace, or an empty ring
-    /// when not waiting for text).
+    /// when not waiting for text). Once this returns a buffer, the caller
+    /// must [`TraceBuf::release`] the claim.
     fn claim(
         &self,
         max: usize,
         how: Take,
         wait_for_text: bool,
         nowait: bool,
-    ) -> Result<Option<Taken>> {
-        let mut out = KVec::with_capacity(max, GFP_KERNEL)?;
+    ) -> Result<Option<KVVec<u8>>> {
         let mut ring = self.ring.lock();
         loop {
             if !ring.reader_busy {
-                if ring.readable() {
+                if ring.used == 0 {
+                    // Everything before the gap is read: the notice of
+                    // the lines dropped since is next.
+                    ring.flush_notice();
+                }
+                if ring.used > 0 {
                     break;
                 }
                 if !wait_for_text || ring.writers == 0 {
@@ -356,103 +375,101 @@ impl TraceBuf {
                 return Err(ERESTARTSYS);
             }
         }
-        // `out` has room for `max` bytes: nothing below allocates.
-        let (noticed, notice_len) = match ring.notice() {
-            Some(notice) if notice.as_bytes().len() <= max => {
-                out.extend_from_slice(notice.as_bytes(), GFP_NOWAIT)?;
-                (ring.dropped, notice.as_bytes().len())
-            }
-            // Not even the notice fits: a byte reader must offer more room
-            // (a notice is never split), a line reader gets nothing.
-            Some(_) if how == Take::Bytes => return Err(EINVAL),
-            Some(_) => return Ok(Some(self.claimed(&mut ring, out, 0, 0))),
-            None => (0, 0),
-        };
-        let room = max - notice_len;
-        let n = match how {
-            Take::Bytes => room,
-            Take::Lines => ring.whole_lines(room),
-        };
-        ring.peek(n, &mut out)?;
-        Ok(Some(self.claimed(&mut ring, out, noticed, notice_len)))
-    }
-
-    /// Claims `ring` for a reader that took `out` (a notice of `noticed`
-    /// lines, `notice_len` bytes, first).
-    fn claimed(&self, ring: &mut Ring, out: KVec<u8>, noticed: u64, notice_len: usize) -> Taken {
         ring.reader_busy = true;
-        Taken {
-            out,
-            noticed,
-            notice_len,
+        // The text only grows while the claim is held: `n` bytes stay
+        // there to take.
+        let n = match how {
+            Take::Bytes => max.min(ring.used),
+            Take::Lines => ring.whole_lines(max),
+        };
+        drop(ring);
+        let mut out = match KVVec::with_capacity(n, GFP_KERNEL_ACCOUNT) {
+            Ok(out) => out,
+            Err(e) => {
+                self.release(0);
+                return Err(e.into());
+            }
+        };
+        // `out` has room for the `n` bytes: this never allocates.
+        let peeked = self.ring.lock().peek(n, &mut out);
+        if let Err(e) = peeked {
+            self.release(0);
+            return Err(e);
         }
+        Ok(Some(out))
     }
 
-    /// Ends a claim: `delivered` bytes of `taken` reached the reader.
-    fn release(&self, taken: &Taken, delivered: usize) {
+    /// Ends a claim: `delivered` bytes of what it took reached the reader
+    /// and are consumed.
+    fn release(&self, delivered: usize) {
         let mut ring = self.ring.lock();
-        ring.delivered(taken.noticed, taken.notice_len, delivered);
+        ring.consume(delivered);
         ring.reader_busy = false;
         drop(ring);
-        // Other readers wait for their turn.
+        // Other readers and pollers wait for their turn.
         self.readable.notify_all();
     }
 
     /// `read(2)`: copies text to `dest`, waiting for some unless `nowait`
     /// (EAGAIN then); returns the bytes copied, 0 at the end of the trace
-    /// (no engine left to write, everything read). A reader whose buffer
-    /// faults gets EFAULT if nothing was copied, and loses nothing.
+    /// (every writer closed, everything read). A reader whose buffer faults
+    /// gets EFAULT if nothing was copied, and loses nothing: exactly what
+    /// was copied is consumed.
     pub(crate) fn read(&self, dest: &mut IovIterDest<'_>, nowait: bool) -> Result<usize> {
         let max = dest.len().min(MAX_READ);
         if max == 0 {
             return Ok(0);
         }
-        let Some(taken) = self.claim(max, Take::Bytes, true, nowait)? else {
+        let Some(out) = self.claim(max, Take::Bytes, true, nowait)? else {
             return Ok(0);
         };
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         crate::engines::test_device::READ_DELAY_HOOK.pass();
         // No lock held: the copy may fault and sleep.
-        let copied = dest.copy_to_iter(&taken.out);
-        self.release(&taken, copied);
+        let copied = dest.copy_to_iter(&out);
+        self.release(copied);
         if copied == 0 {
             return Err(EFAULT);
         }
         Ok(copied)
     }
 
-    /// The ioctl's read: whole lines, at most `max` bytes, never waiting
-    /// for text. `deliver` gets them and the count of lines ever dropped;
-    /// only if it succeeds are they taken out of the ring, so a reader
-    /// whose buffer faults loses nothing. It runs with no lock held.
+    /// The ioctl's read: whole lines, at most `max` bytes; it waits for
+    /// another reader's turn, never for text. `deliver` gets them and the
+    /// count of lines ever dropped; only if it succeeds are they taken out
+    /// of the ring, so a reader whose buffer faults loses nothing. It runs
+    /// with no lock held.
     pub(crate) fn read_lines(
         &self,
         max: usize,
         deliver: impl FnOnce(&[u8], u64) -> Result,
     ) -> Result {
         let max = max.min(MAX_READ);
-        let taken = self.claim(max, Take::Lines, false, false)?;
+        let out = self.claim(max, Take::Lines, false, false)?;
         // Its own statement: the guard must be gone before `deliver` runs.
         let dropped_total = self.ring.lock().dropped_total;
-        let Some(taken) = taken else {
+        let Some(out) = out else {
             return deliver(&[], dropped_total);
         };
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         crate::engines::test_device::READ_DELAY_HOOK.pass();
-        let result = deliver(&taken.out, dropped_total);
-        self.release(&taken, if result.is_ok() { taken.out.len() } else { 0 });
+        let result = deliver(&out, dropped_total);
+        self.release(if result.is_ok() { out.len() } else { 0 });
         result
     }
 
-    /// `poll(2)`: readable while there is text or a notice to take; hung
-    /// up at the end of the trace.
-    pub(crate) fn poll(&self, file: &File, table: PollTable<'_>) -> u32 {
+    /// `poll(2)`: readable while there is text or a notice to take and no
+    /// other reader is at work (a read would wait for its turn); hung up
+    /// at the end of the trace.
+    pub(crate) fn poll(&self, file: &File, table: PollTable<'_>) -> bindings::__poll_t {
         table.register_wait(file, &self.readable);
         let ring = self.ring.lock();
-        if ring.readable() {
-            bindings::POLLIN | bindings::POLLRDNORM
+        if ring.reader_busy {
+            0
+        } else if ring.readable() {
+            bindings::EPOLLIN | bindings::EPOLLRDNORM
         } else if ring.writers == 0 {
-            bindings::POLLHUP
+            bindings::EPOLLHUP
         } else {
             0
         }
@@ -463,8 +480,8 @@ impl TraceBuf {
 mod tests {
     use super::*;
 
-    fn unread(ring: &Ring) -> KVec<u8> {
-        let mut out = KVec::new();
+    fn unread(ring: &Ring) -> KVVec<u8> {
+        let mut out = KVVec::with_capacity(ring.used, GFP_KERNEL).unwrap();
         ring.peek(usize::MAX, &mut out).unwrap();
         out
     }
@@ -501,40 +518,39 @@ mod tests {
     }
 
     #[test]
-    fn a_full_ring_drops_whole_lines_and_counts_them() -> Result {
+    fn the_notice_goes_where_the_gap_is() -> Result {
         let mut ring = Ring::new(MIN_CAPACITY)?;
         let cap = ring.capacity();
         let filler = KVec::from_elem(b'x', cap - 4, GFP_KERNEL)?;
         assert!(ring.push(&filler));
         assert!(ring.push(b"ab\n"));
-        // One byte left: a line of two does not go in, not even in part.
+        // One byte left: a line of two does not go in, not even in part;
+        // nor does a line of one, which would need its notice before it.
         assert!(!ring.push(b"c\n"));
-        assert!(ring.push(b"\n"));
-        assert_eq!(ring.used, cap);
         assert!(!ring.push(b"\n"));
+        assert_eq!(ring.used, cap - 1);
         assert_eq!((ring.dropped, ring.dropped_total), (2, 2));
+        // Room again: the next line goes in after the notice of the gap.
+        ring.consume(cap - 4);
+        assert!(ring.push(b"d\n"));
+        assert_eq!(&unread(&ring)[..], b"ab\n<utrace: 2 lines dropped>\nd\n");
+        assert_eq!((ring.dropped, ring.dropped_total), (0, 2));
         Ok(())
     }
 
     #[test]
-    fn a_notice_goes_only_when_delivered_whole() -> Result {
+    fn a_gap_at_the_end_is_noticed_when_the_reader_gets_there() -> Result {
         let mut ring = Ring::new(MIN_CAPACITY)?;
         ring.dropped = 3;
         ring.dropped_total = 3;
-        assert!(ring.push(b"line\n"));
-        let notice = ring.notice().unwrap();
-        let len = notice.as_bytes().len();
-        assert_eq!(notice.as_bytes(), b"<utrace: 3 lines dropped>\n");
-        // Half the notice reached the reader: nothing is consumed.
-        ring.delivered(3, len, len / 2);
-        assert_eq!((ring.dropped, ring.used), (3, 5));
-        // Two more dropped meanwhile; the notice of 3 and two bytes of
-        // text delivered: 2 lines stay to be noticed, 3 bytes to be read.
-        ring.dropped = 5;
-        ring.delivered(3, len, len + 2);
-        assert_eq!((ring.dropped, ring.used), (2, 3));
-        assert_eq!(&unread(&ring)[..], b"ne\n");
-        assert_eq!(ring.dropped_total, 3);
+        assert!(ring.readable());
+        ring.flush_notice();
+        assert_eq!(&unread(&ring)[..], b"<utrace: 3 lines dropped>\n");
+        assert_eq!(ring.dropped, 0);
+        // Nothing more to notice.
+        ring.consume(usize::MAX);
+        ring.flush_notice();
+        assert!(!ring.readable());
         Ok(())
     }
 }

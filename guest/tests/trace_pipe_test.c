@@ -13,10 +13,15 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 #include <linux/utrace.h>
 #include <linux/utrace_test.h>
 #include "ktap.h"
@@ -199,26 +204,106 @@ static void small_reads_take_bytes_in_order(void)
 }
 
 /*
- * Lines dropped for want of room come back as a notice ahead of the text
- * that follows the gap; a read(2) too small for the notice is EINVAL.
+ * Lines dropped for want of room come back as a notice where the gap is:
+ * after the text that fit before it, before the lines that fit after it.
+ * Read by reads that fault after 5 bytes, the stream stays exact: each
+ * read consumes what it copied, of the notice too.
  */
-static void drop_notice_in_the_stream(void)
+static void drop_notice_where_the_gap_is(void)
 {
-	int fd = open("/dev/utrace", O_RDWR | O_NONBLOCK), slot;
+	int fd = open("/dev/utrace", O_RDWR | O_NONBLOCK), slot, notices = 0, bad = 0;
+	long len, getppids = 0, getppids_after = 0, getpids = 0, getpids_before = 0;
+	long dropped = 0, n_drop;
+	char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *edge = page + 4096 - 5, *line, *next;
 	ssize_t n;
 
+	munmap(page + 4096, 4096);
 	slot = attach_strace(fd, 0);
 	/* ~15 bytes a line: overflows the 64 KiB buffer without a reader. */
 	for (int i = 0; i < 6000; i++)
 		syscall(SYS_getppid);
+	/* Room again: the notice goes in with the next line, then 10 more. */
+	n = read(fd, text, 16384);
+	CHECK(n == 16384, "read: %zd %s", n, strerror(errno));
+	len = n > 0 ? n : 0;
+	for (int i = 0; i < 10; i++)
+		syscall(SYS_getpid);
 	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
-	CHECK_ERRNO(read(fd, text, 10), EINVAL);
-	n = read(fd, text, sizeof(text) - 1);
-	CHECK(n > 0, "read: %s", strerror(errno));
-	text[n > 0 ? n : 0] = 0;
-	CHECK(!strncmp(text, "<utrace: ", 9) && strstr(text, " lines dropped>\n"),
-	      "the text does not start with the notice: %.60s", text);
+	while ((n = read(fd, edge, 100)) > 0 && len + n < (long)sizeof(text) - 1) {
+		CHECK(n <= 5, "a read into 5 bytes before a hole copied %zd", n);
+		memcpy(text + len, edge, n);
+		len += n;
+	}
+	CHECK(n == 0, "the end of the trace: %zd %s", n, strerror(errno));
+	text[len] = 0;
+	for (line = text; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (!strncmp(line, "getppid() = ", 12)) {
+			getppids++;
+			getppids_after += notices;
+		} else if (!strncmp(line, "getpid() = ", 11)) {
+			getpids++;
+			getpids_before += !notices;
+		} else if (sscanf(line, "<utrace: %ld lines dropped>\n", &n_drop) == 1) {
+			notices++;
+			dropped += n_drop;
+		} else if (strncmp(line, "read(", 5)) {
+			if (!bad++)
+				KTAP_DIAG("odd line: %.*s", (int)(next - line), line);
+		}
+	}
+	CHECK(notices == 1 && bad == 0, "%d notices, %d odd lines", notices, bad);
+	CHECK(getpids == 10 && getpids_before == 0,
+	      "%ld getpid lines, %ld of them before the notice", getpids, getpids_before);
+	CHECK(getppids > 0 && getppids_after == 0,
+	      "%ld getppid lines (from before the gap), %ld of them after the notice", getppids,
+	      getppids_after);
+	CHECK(getppids + dropped == 6000, "%ld getppid lines + %ld dropped, wanted 6000",
+	      getppids, dropped);
+	munmap(page, 4096);
 	close(fd);
+}
+
+static void *read_one(void *arg)
+{
+	static char buf[4096];
+	int fd = *(int *)arg;
+
+	if (read(fd, buf, sizeof(buf)) < 0)
+		KTAP_DIAG("read: %s", strerror(errno));
+	return NULL;
+}
+
+/*
+ * While a reader copies its text out, poll(2) does not call the file
+ * readable (a read would only wait for its turn, or spin on EAGAIN); once
+ * it is done, and the trace is over, poll says so.
+ */
+static void poll_waits_while_another_reader_works(void)
+{
+	int tfd = utd_open(), fd = open("/dev/utrace", O_RDWR | O_NONBLOCK), slot, before;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	pthread_t reader;
+
+	slot = attach_strace(fd, 0);
+	syscall(SYS_getppid);
+	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	CHECK(poll(&p, 1, 0) == 1 && p.revents == POLLIN, "text to read: revents %#x", p.revents);
+	before = ioctl(tfd, UTRACE_TEST_READ_DELAYED, 0);
+	CHECK(ioctl(tfd, UTRACE_TEST_READ_DELAY, 2000) == 0, "arm: %s", strerror(errno));
+	pthread_create(&reader, NULL, read_one, &fd);
+	CHECK(utd_wait_delay_entered(tfd, UTRACE_TEST_READ_DELAYED, before, 3000) > before,
+	      "the reader did not enter its delay");
+	p.revents = 0;
+	CHECK(poll(&p, 1, 0) == 0, "poll while another reader works: revents %#x", p.revents);
+	CHECK_ERRNO(read(fd, text, sizeof(text)), EAGAIN);
+	pthread_join(reader, NULL);
+	CHECK(poll(&p, 1, 0) == 1 && p.revents == POLLHUP, "after it: revents %#x", p.revents);
+	ioctl(tfd, UTRACE_TEST_READ_DELAY, 0);
+	close(fd);
+	close(tfd);
 }
 
 /*
@@ -324,11 +409,278 @@ out:
 	close(tfd);
 }
 
+struct faulting_reader {
+	int fd;
+	char *buf;
+	ssize_t got;
+	volatile int done;
+};
+
+/* read(2) into a page that faults until the test resolves it. */
+static void *faulting_read(void *arg)
+{
+	struct faulting_reader *r = arg;
+
+	r->got = read(r->fd, r->buf, 4096);
+	r->done = 1;
+	return NULL;
+}
+
+/*
+ * The real thing: a reader whose buffer is a userfaultfd page nobody has
+ * filled yet sleeps in its copy to user space.  Meanwhile another reader
+ * of the file is told to wait (EAGAIN), the traced child runs on and
+ * SIGKILL ends it; once the page is filled the reader gets its text.
+ */
+static void a_reader_faulting_on_userfaultfd_holds_up_no_traced_task(void)
+{
+	struct faulting_reader r = { .got = -1 };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { 0 };
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK), go[2], ready[2], st = 0;
+	struct pollfd p = { .fd = uffd, .events = POLLIN };
+	pthread_t reader;
+	pid_t pid;
+	char c;
+
+	CHECK(uffd >= 0, "userfaultfd: %s (CONFIG_USERFAULTFD?)", strerror(errno));
+	if (uffd < 0)
+		return;
+	r.buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (unsigned long)r.buf;
+	reg.range.len = 4096;
+	CHECK(ioctl(uffd, UFFDIO_API, &api) == 0 && ioctl(uffd, UFFDIO_REGISTER, &reg) == 0,
+	      "register the page: %s", strerror(errno));
+	r.fd = open("/dev/utrace", O_RDWR);
+	CHECK(pipe(ready) == 0, "pipe");
+	ready_fd = ready[1];
+	pid = utd_held_child(go, getppid_forever);
+	close(ready[1]);
+	if (attach_strace(r.fd, pid) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	utd_release(go);
+	CHECK(read(ready[0], &c, 1) == 1, "the child did not start");
+	pthread_create(&reader, NULL, faulting_read, &r);
+	/* The reader has taken text and faults on the page. */
+	CHECK(poll(&p, 1, 5000) == 1, "the reader never faulted on its buffer");
+	fcntl(r.fd, F_SETFL, O_NONBLOCK);
+	CHECK_ERRNO(read(r.fd, text, sizeof(text)), EAGAIN);
+	utd_msleep(300);
+	kill(pid, SIGKILL);
+	CHECK(utd_wait_exit_within(pid, 5000, &st) && WIFSIGNALED(st),
+	      "the traced child did not end while a reader faulted (state %c)",
+	      utd_proc_state(pid));
+	CHECK(!r.done, "the faulting reader returned before its page was filled");
+	zero.range = reg.range;
+	CHECK(ioctl(uffd, UFFDIO_ZEROPAGE, &zero) == 0, "fill the page: %s", strerror(errno));
+	pthread_join(reader, NULL);
+	CHECK(r.got > 0, "the reader got %zd once its page was filled", r.got);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+out:
+	close(ready[0]);
+	close(r.fd);
+	munmap(r.buf, 4096);
+	close(uffd);
+}
+
+static int uffd_go_fd = -1, uffd_fill_fd = -1, uffd_ready_fd = -1;
+
+struct uffd_filler {
+	int uffd, go;
+	char *page;
+};
+
+#define FIFO_PATH "/tmp/trace_pipe_fifo"
+
+/* Fills the page with FIFO_PATH once told to. */
+static void *fill_when_told(void *arg)
+{
+	static char src[4096] __attribute__((aligned(4096))) = FIFO_PATH;
+	struct uffd_filler *f = arg;
+	struct uffdio_copy copy = {
+		.dst = (unsigned long)f->page, .src = (unsigned long)src, .len = 4096,
+	};
+	char c;
+
+	if (read(f->go, &c, 1) == 1)
+		ioctl(f->uffd, UFFDIO_COPY, &copy);
+	return NULL;
+}
+
+/*
+ * A traced child whose openat() path is a userfaultfd page nobody has
+ * filled: the strace engine's entry callback, reading the path, sleeps
+ * there until a thread of the child fills the page (told by the test)
+ * with the path of a FIFO nobody writes to, whose open then sleeps: the
+ * child never goes back to user mode.
+ */
+static void openat_of_an_unfilled_page(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	static struct uffd_filler f;
+	pthread_t filler;
+	char c;
+
+	f.uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	f.go = uffd_fill_fd;
+	f.page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (unsigned long)f.page;
+	reg.range.len = 4096;
+	if (f.uffd < 0 || ioctl(f.uffd, UFFDIO_API, &api) || ioctl(f.uffd, UFFDIO_REGISTER, &reg))
+		_exit(100);
+	pthread_create(&filler, NULL, fill_when_told, &f);
+	/* Ready; the test attaches the engine and says go. */
+	if (write(uffd_ready_fd, "r", 1) != 1 || read(uffd_go_fd, &c, 1) != 1)
+		_exit(101);
+	syscall(SYS_openat, AT_FDCWD, f.page, O_RDONLY);
+	_exit(0);
+}
+
+/*
+ * The end of the trace comes once every engine is detached, even when the
+ * detach's wait for a running callback was cut short: a UTRACE_DETACH
+ * whose caller is killed while the engine's callback sleeps (here on a
+ * userfaultfd page) leaves the engine detached but not retired, and, the
+ * child then sleeping in the same syscall, it stays so; the file's reader
+ * must see the end of the trace all the same.
+ */
+static void detach_cut_short_still_ends_the_trace(void)
+{
+	int fd = open("/dev/utrace", O_RDWR), go[2], ready[2], tell[2], fill[2], st = 0, slot;
+	pid_t pid, detacher;
+	long len;
+	char c;
+
+	CHECK(pipe(ready) == 0 && pipe(tell) == 0 && pipe(fill) == 0, "pipe");
+	unlink(FIFO_PATH);
+	CHECK(mkfifo(FIFO_PATH, 0600) == 0, "mkfifo: %s", strerror(errno));
+	uffd_ready_fd = ready[1];
+	uffd_go_fd = tell[0];
+	uffd_fill_fd = fill[0];
+	pid = utd_held_child(go, openat_of_an_unfilled_page);
+	close(ready[1]);
+	close(tell[0]);
+	close(fill[0]);
+	utd_release(go);
+	CHECK(read(ready[0], &c, 1) == 1, "the child did not get ready");
+	slot = attach_strace(fd, pid);
+	if (slot < 0)
+		goto out;
+	/* Go: the openat's entry callback faults on the page and sleeps. */
+	CHECK(write(tell[1], "g", 1) == 1, "tell the child to go");
+	for (int i = 0; i < 200 && utd_proc_state(pid) == 'R'; i++)
+		utd_msleep(10);
+	utd_msleep(300);
+	detacher = fork();
+	if (detacher == 0)
+		_exit(ioctl(fd, UTRACE_DETACH, slot) ? errno : 0);
+	/* The detach waits for the sleeping callback: cut it short. */
+	utd_msleep(300);
+	kill(detacher, SIGKILL);
+	CHECK(waitpid(detacher, &st, 0) == detacher && WIFSIGNALED(st),
+	      "the detach did not wait for the sleeping callback: status %#x (child state %c)",
+	      st, utd_proc_state(pid));
+	/* Fill the page: the callback returns, the open sleeps on the FIFO. */
+	CHECK(write(fill[1], "f", 1) == 1, "tell the child to fill its page");
+	alarm_interrupts();
+	len = read_to_end(fd);
+	CHECK(len >= 0, "the trace did not end (child state %c): %s", utd_proc_state(pid),
+	      strerror(errno));
+	CHECK(waitpid(pid, &st, WNOHANG) == 0, "the child did not sleep in its open: %#x", st);
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	close(ready[0]);
+	close(tell[1]);
+	close(fill[1]);
+	close(fd);
+	unlink(FIFO_PATH);
+}
+
+#define CG_MEM "/tmp/cgroup2"
+#define CG_MEM_GROUP CG_MEM "/utrace_trace_pipe"
+
+static int write_file(const char *path, const char *text)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC);
+	int ret = f >= 0 && write(f, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+
+	if (f >= 0)
+		close(f);
+	return ret;
+}
+
+/*
+ * In a memory cgroup of 4 MiB, a process opens /dev/utrace until it can
+ * no more: the trace buffers are charged to it, the open that does not
+ * fit fails with ENOMEM, and nobody is OOM-killed.
+ */
+static void buffers_are_charged_and_refused_with_enomem(void)
+{
+	char events[512] = "";
+	int res[2], st = 0, got[2] = { 0, 0 }, f;
+	pid_t pid;
+
+	mkdir(CG_MEM, 0755);
+	if (mount("none", CG_MEM, "cgroup2", 0, NULL) && errno != EBUSY) {
+		CHECK(0, "mount cgroup2: %s", strerror(errno));
+		return;
+	}
+	CHECK(write_file(CG_MEM "/cgroup.subtree_control", "+memory") == 0,
+	      "enable the memory controller: %s (CONFIG_MEMCG?)", strerror(errno));
+	mkdir(CG_MEM_GROUP, 0755);
+	CHECK(write_file(CG_MEM_GROUP "/memory.max", "4194304") == 0, "memory.max: %s",
+	      strerror(errno));
+	CHECK(pipe(res) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		int opened = 0, err = 0;
+
+		if (write_file(CG_MEM_GROUP "/cgroup.procs", "0"))
+			_exit(100);
+		for (; opened < 900; opened++) {
+			if (open("/dev/utrace", O_RDWR) < 0) {
+				err = errno;
+				break;
+			}
+		}
+		got[0] = opened;
+		got[1] = err;
+		_exit(write(res[1], got, sizeof(got)) == sizeof(got) ? 0 : 101);
+	}
+	close(res[1]);
+	CHECK(read(res[0], got, sizeof(got)) == sizeof(got), "no result from the child");
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "the child ended with status %#x", st);
+	CHECK(got[1] == ENOMEM && got[0] > 0 && got[0] < 64,
+	      "%d opens, then %s; wanted fewer than 64 (4 MiB of 64 KiB buffers), then ENOMEM",
+	      got[0], strerror(got[1]));
+	f = open(CG_MEM_GROUP "/memory.events", O_RDONLY);
+	CHECK(f >= 0 && read(f, events, sizeof(events) - 1) > 0, "memory.events");
+	if (f >= 0)
+		close(f);
+	CHECK(strstr(events, "oom_kill 0\n"), "an OOM kill in the group:\n%s", events);
+	close(res[0]);
+	rmdir(CG_MEM_GROUP);
+}
+
 KTAP_MAIN("guest_trace_pipe",
 	  KTAP_CASE(read_waits_and_ends_with_the_trace),
 	  KTAP_CASE(a_file_without_engines_is_at_its_end),
 	  KTAP_CASE(nonblocking_read_and_poll),
 	  KTAP_CASE(small_reads_take_bytes_in_order),
-	  KTAP_CASE(drop_notice_in_the_stream),
+	  KTAP_CASE(drop_notice_where_the_gap_is),
+	  KTAP_CASE(poll_waits_while_another_reader_works),
 	  KTAP_CASE(buffer_size),
-	  KTAP_CASE(a_stalled_reader_holds_up_no_traced_task))
+	  KTAP_CASE(a_stalled_reader_holds_up_no_traced_task),
+	  KTAP_CASE(a_reader_faulting_on_userfaultfd_holds_up_no_traced_task),
+	  KTAP_CASE(detach_cut_short_still_ends_the_trace),
+	  KTAP_CASE(buffers_are_charged_and_refused_with_enomem))

@@ -141,16 +141,19 @@ struct utrace_read {
 /*
  * Takes whole lines out of the trace buffer, at most len (and 64 KiB);
  * got = 0 when it is empty or the first line does not fit.  Never waits
- * for text (read(2) does, see below).  Nothing is taken unless both the
- * text and the answer could be written: EFAULT then, nothing lost.
+ * for text (read(2) does, see below), but waits, interruptibly, while
+ * another reader of the file takes its text.  Nothing is taken unless
+ * both the text and the answer could be written: EFAULT then, nothing
+ * lost.
  */
 #define UTRACE_READ		_IOWR(UTRACE_IOC_MAGIC, 4, struct utrace_read)
 /*
  * Argument: a size in bytes, by value.  Returns the trace buffer's size:
  * 0 only asks for it; any other value replaces the buffer by an empty one
  * of that size first: EINVAL outside 64 KiB .. 4 MiB, EBUSY once an strace
- * engine of the file exists (until every one is gone) or while text is
- * unread, ENOMEM if the memory cannot be had.  Opening the file allocates
+ * engine of the file exists (until every one is detached), while text is
+ * unread or while a read is in progress, ENOMEM if the memory cannot be
+ * had.  Opening the file allocates
  * 64 KiB.  The buffer is charged to the memory cgroup of the task that
  * opened the file or set the size, and a refused charge is ENOMEM: it
  * never triggers an OOM kill.
@@ -159,20 +162,24 @@ struct utrace_read {
 
 /*
  * read(2) on the file is the trace as a byte stream, as a pipe: it waits
- * until there is text (interruptibly; -EAGAIN with O_NONBLOCK or
- * RWF_NOWAIT), then copies what fits (at most 64 KiB per call) and
- * consumes exactly what it copied.  It returns 0, the end of the trace,
- * when the buffer is empty and no strace engine of the file is left to
- * write (all detached, their tasks dead, or none attached yet).  A reader
- * whose buffer faults gets EFAULT if nothing was copied, and loses no
- * text.  Lines that did not fit in the buffer are dropped, never waited
- * for, and counted: the reader gets "<utrace: N lines dropped>\n" where
- * they were; a read(2) whose buffer cannot hold that notice fails with
- * EINVAL.  Readers of one file take turns: two never get the same text.
- * A traced task never waits for a reader.
+ * until there is text (interruptibly; EAGAIN if the file is O_NONBLOCK),
+ * then copies what fits (at most 64 KiB per call) and consumes exactly
+ * what it copied.  The file offset plays no part (pread(2) reads the
+ * stream too; preadv2(RWF_NOWAIT) is EOPNOTSUPP).  It returns 0, the end
+ * of the trace, when the buffer is empty and no strace engine of the file
+ * is left to write (all detached, by UTRACE_DETACH, by their tasks' death
+ * or by a failed attach; or none attached yet).  A reader whose buffer
+ * faults gets EFAULT if nothing was copied, and loses no text; ENOMEM if
+ * the kernel has no memory for its copy.  Lines that did not fit in the
+ * buffer are dropped, never waited for, and counted: the text holds
+ * "<utrace: N lines dropped>\n" where they were, after the lines written
+ * before them and before those written after.  Readers of one file take
+ * turns: two never get the same text, and one waits (or gets EAGAIN)
+ * while another copies its text out.  A traced task never waits for a
+ * reader.
  *
- * poll(2), select(2), epoll: readable (EPOLLIN) while there is text or a
- * notice to read; hung up (EPOLLHUP) at the end of the trace.
+ * poll(2), select(2), epoll: readable (EPOLLIN) while there is text and
+ * no other reader is at work; hung up (EPOLLHUP) at the end of the trace.
  */
 
 #endif /* _UAPI_LINUX_UTRACE_H */
