@@ -8,8 +8,10 @@
 //! errno name and message on error, and hands the line to the file's
 //! [`trace_buf`]. A call that does not return (`exit_group`) is written at
 //! entry with ` = ?`. An exit whose entry the engine did not see (it was
-//! attached in between) is not written. `uname` is decoded at exit, since
-//! its argument is an output: which is where the order of engines shows.
+//! attached in between) is not written. Output arguments are decoded at
+//! exit, as strace shows them: `uname`'s structure, and the data `read`
+//! and `pread64` got (`read(3, "hello\n", 255) = 6`), which is where the
+//! order of engines shows.
 //!
 //! Signals the task takes show as `--- SIGUSR1 {si_signo=SIGUSR1,
 //! si_code=SI_TKILL} ---`, and its end as `+++ exited with 0 +++` or
@@ -27,8 +29,9 @@ pub(crate) mod trace_buf;
 use super::session::{Session, Slot};
 use crate::engine_core::{
     pid_vnr, user, Attach, CloneReport, Engine, Events, ExitReport, Resume, SignalReport,
-    SyscallEntry, SyscallExit,
+    SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
+use core::ops::Range;
 use decode::{ArgKind, RetKind};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -47,17 +50,29 @@ pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
     .union(Events::SIGNAL_ALL)
     .union(Events::EXIT);
 
-/// x86_64 `write` and `uname`.
+/// x86_64 `read`, `write`, `pread64` and `uname`.
+const NR_READ: i64 = 0;
 const NR_WRITE: i64 = 1;
+const NR_PREAD64: i64 = 17;
 const NR_UNAME: i64 = 63;
+
+/// An output argument, and the rest of the call after it, decoded at exit.
+#[derive(Clone, Copy)]
+enum AtExit {
+    /// `uname`'s structure.
+    Uname(u64),
+    /// A buffer the call reads data into (argument 1 of `read` and
+    /// `pread64`): shown as the data it got, then the arguments after it.
+    ReadBuf { nr: i64, args: [u64; SYSCALL_ARGS] },
+}
 
 /// The entry half of a line, waiting for its exit.
 struct Pending {
     line: Line,
     /// The syscall it is for; `None` when nothing waits.
     nr: Option<i64>,
-    /// `uname`'s buffer, decoded at exit.
-    uname_buf: Option<u64>,
+    /// What is left to decode at exit.
+    at_exit: Option<AtExit>,
 }
 
 /// One strace engine, attached to one task.
@@ -90,7 +105,7 @@ impl StraceEngine {
             Pending {
                 line: Line::new(),
                 nr: None,
-                uname_buf: None,
+                at_exit: None,
             },
             GFP_KERNEL_ACCOUNT,
         )?;
@@ -136,8 +151,8 @@ impl StraceEngine {
     fn put_call(&self, p: &mut Pending, call: &SyscallEntry<'_>) {
         let nr = call.nr();
         let args = call.args();
-        let line = &mut p.line;
         let Some(sig) = decode::signature(nr) else {
+            let line = &mut p.line;
             match decode::syscall_name(nr) {
                 Some(name) => line.put_fmt(format_args!("{name}(")),
                 None => line.put_fmt(format_args!("syscall_{nr:#x}(")),
@@ -149,14 +164,30 @@ impl StraceEngine {
             line.put_fmt(format_args!(")"));
             return;
         };
-        line.put_fmt(format_args!("{}(", sig.name));
-        if nr == NR_UNAME {
-            // An output argument: decoded at exit.
-            p.uname_buf = Some(args[0]);
-            return;
+        p.line.put_fmt(format_args!("{}(", sig.name));
+        // An output argument, and what follows it, is decoded at exit.
+        let (at_exit, stop) = match nr {
+            NR_UNAME => (Some(AtExit::Uname(args[0])), 0),
+            NR_READ | NR_PREAD64 => (Some(AtExit::ReadBuf { nr, args }), 1),
+            _ => (None, SYSCALL_ARGS),
+        };
+        self.put_args(&mut p.line, nr, &args, 0..stop);
+        if at_exit.is_none() {
+            p.line.put_fmt(format_args!(")"));
         }
-        let shown = decode::shown_args(nr, &args).min(sig.args.len());
-        for (i, (&kind, &value)) in sig.args.iter().zip(args.iter()).take(shown).enumerate() {
+        p.at_exit = at_exit;
+    }
+
+    /// Writes the arguments of the call in `range` (of those it shows),
+    /// each after a `, ` but the first of the call.
+    fn put_args(&self, line: &mut Line, nr: i64, args: &[u64; SYSCALL_ARGS], range: Range<usize>) {
+        let Some(sig) = decode::signature(nr) else {
+            return;
+        };
+        let shown = decode::shown_args(nr, args).min(sig.args.len());
+        let end = range.end.min(shown);
+        for i in range.start..end {
+            let (kind, value) = (sig.args[i], args[i]);
             if i > 0 {
                 line.put_fmt(format_args!(", "));
             }
@@ -171,6 +202,19 @@ impl StraceEngine {
                 }
             }
         }
+    }
+
+    /// Ends the line of a call that read `ret` bytes (or failed) into its
+    /// buffer: the data as the task got it, then the other arguments.
+    fn put_read_buf(&self, line: &mut Line, nr: i64, args: &[u64; SYSCALL_ARGS], ret: i64) {
+        line.put_fmt(format_args!(", "));
+        match u64::try_from(ret) {
+            Ok(got) => self.put_buffer(line, args[1], got),
+            Err(_) => {
+                let _ = decode::write_arg(line, ArgKind::Ptr, args[1]);
+            }
+        }
+        self.put_args(line, nr, args, 2..SYSCALL_ARGS);
         line.put_fmt(format_args!(")"));
     }
 
@@ -216,7 +260,7 @@ impl Engine for StraceEngine {
         let mut guard = self.pending.lock();
         let p = &mut **guard;
         p.line.clear();
-        p.uname_buf = None;
+        p.at_exit = None;
         if let Some(pid) = self.pid_prefix {
             p.line.put_fmt(format_args!("[pid {pid}] "));
         }
@@ -292,8 +336,10 @@ impl Engine for StraceEngine {
         if p.nr.take() != Some(nr) {
             return Resume::Resume;
         }
-        if let Some(buf) = p.uname_buf.take() {
-            Self::put_uname(&mut p.line, buf, ret == 0);
+        match p.at_exit.take() {
+            Some(AtExit::Uname(buf)) => Self::put_uname(&mut p.line, buf, ret == 0),
+            Some(AtExit::ReadBuf { nr, args }) => self.put_read_buf(&mut p.line, nr, &args, ret),
+            None => {}
         }
         let _ = decode::write_result(&mut p.line, nr, ret);
         self.emit(&mut p.line);

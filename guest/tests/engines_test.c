@@ -296,8 +296,18 @@ static void strace_over_vm_shows_what_the_program_sees(void)
 	CHECK_LINE(out, "/virtual/hostname: real-host");
 	CHECK_LINE(err, "getuid() = 1000");
 	CHECK_LINE(err, "openat(AT_FDCWD, \"/virtual/hostname\", O_RDONLY) = 3");
+	/* The data read, decoded at exit, as the program got it. */
+	CHECK_LINE(err, "read(3, \"real-host\\n\", 255) = 10");
 	CHECK(has_line_prefix(err, "uname({sysname=\"Linux\", nodename=\"vm-guest\", release="),
 	      "uname not shown as the program got it:\n%s", err);
+	/* Cut at -s, as strace does. */
+	{
+		const char *cut[] = { "/usr/bin/utrace", "--strace", "-s", "4", "--",
+			"/usr/bin/sysinfo", "/tmp/real/hostname", NULL };
+
+		CHECK(run(cut) == 0, "status; stderr: %s", err);
+		CHECK_LINE(err, "read(3, \"real\"..., 255) = 10");
+	}
 }
 
 static void naive_order_shows_what_the_program_never_saw(void)
