@@ -40,6 +40,13 @@ pub(crate) enum ArgKind {
     /// A buffer whose contents the caller shows through [`write_string`]
     /// when it has them (`write`); [`write_arg`] shows its address.
     Buf,
+    /// A buffer the call reads data into (`read`): an output, shown at
+    /// exit through [`write_string`] as the data the call got;
+    /// [`write_arg`] shows its address.
+    OutBuf,
+    /// A `struct stat` the call fills: an output, shown at exit through
+    /// [`write_stat`]; [`write_arg`] shows its address.
+    StatBuf,
     /// `open` flags: the access mode, then the other flags
     /// (`O_RDONLY|O_CREAT|O_CLOEXEC`).
     OpenFlags,
@@ -305,13 +312,13 @@ fn signatures() -> &'static [(i64, Signature)] {
     use ArgKind::*;
 
     static TABLE: &[(i64, Signature)] = &[
-        (0, sig("read", &[Fd, Buf, UInt])),
+        (0, sig("read", &[Fd, OutBuf, UInt])),
         (1, sig("write", &[Fd, Buf, UInt])),
         (2, sig("open", &[Path, OpenFlags, Mode])),
         (3, sig("close", &[Fd])),
-        (4, sig("stat", &[Path, Ptr])),
-        (5, sig("fstat", &[Fd, Ptr])),
-        (6, sig("lstat", &[Path, Ptr])),
+        (4, sig("stat", &[Path, StatBuf])),
+        (5, sig("fstat", &[Fd, StatBuf])),
+        (6, sig("lstat", &[Path, StatBuf])),
         (7, sig("poll", &[Ptr, UInt, Int])),
         (8, sig("lseek", &[Fd, Long, Whence])),
         (9, sig("mmap", &[Ptr, UInt, Hex, Hex, Fd, Hex])),
@@ -322,7 +329,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (14, sig("rt_sigprocmask", &[SigprocmaskHow, Ptr, Ptr, UInt])),
         (15, sig("rt_sigreturn", &[])),
         (16, sig("ioctl", &[Fd, Hex, Hex])),
-        (17, sig("pread64", &[Fd, Buf, UInt, Long])),
+        (17, sig("pread64", &[Fd, OutBuf, UInt, Long])),
         (18, sig("pwrite64", &[Fd, Buf, UInt, Long])),
         (19, sig("readv", &[Fd, Ptr, Int])),
         (20, sig("writev", &[Fd, Ptr, Int])),
@@ -453,7 +460,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (258, sig("mkdirat", &[DirFd, Path, Mode])),
         (259, sig("mknodat", &[DirFd, Path, Mode, Hex])),
         (260, sig("fchownat", &[DirFd, Path, Int, Int, AtFlags])),
-        (262, sig("newfstatat", &[DirFd, Path, Ptr, AtFlags])),
+        (262, sig("newfstatat", &[DirFd, Path, StatBuf, AtFlags])),
         (263, sig("unlinkat", &[DirFd, Path, AtFlags])),
         (264, sig("renameat", &[DirFd, Path, DirFd, Path])),
         (265, sig("linkat", &[DirFd, Path, DirFd, Path, AtFlags])),
@@ -575,7 +582,9 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::UInt => write!(out, "{value}"),
         ArgKind::Long => write!(out, "{}", value as i64),
         ArgKind::Hex => write_hex(out, value),
-        ArgKind::Ptr | ArgKind::Path | ArgKind::Buf => write_ptr(out, value),
+        ArgKind::Ptr | ArgKind::Path | ArgKind::Buf | ArgKind::OutBuf | ArgKind::StatBuf => {
+            write_ptr(out, value)
+        }
         ArgKind::DirFd if int == AT_FDCWD => out.write_str("AT_FDCWD"),
         ArgKind::DirFd => write!(out, "{int}"),
         ArgKind::OpenFlags => write_open_flags(out, uint),
@@ -615,6 +624,76 @@ fn write_ptr(out: &mut impl Write, value: u64) -> core::fmt::Result {
     } else {
         write!(out, "{value:#x}")
     }
+}
+
+impl ArgKind {
+    /// Whether the call writes the argument's memory: shown at exit.
+    pub(crate) fn is_output(self) -> bool {
+        matches!(self, ArgKind::OutBuf | ArgKind::StatBuf)
+    }
+}
+
+/// `S_IFMT`, and the file types of `st_mode` strace names.
+const S_IFMT: u32 = 0o170000;
+const S_IFCHR: u32 = 0o020000;
+const S_IFBLK: u32 = 0o060000;
+const FILE_TYPES: [(u32, &str); 7] = [
+    (0o140000, "S_IFSOCK"),
+    (0o120000, "S_IFLNK"),
+    (0o100000, "S_IFREG"),
+    (S_IFBLK, "S_IFBLK"),
+    (0o040000, "S_IFDIR"),
+    (S_IFCHR, "S_IFCHR"),
+    (0o010000, "S_IFIFO"),
+];
+/// The mode bits strace names after the file type.
+const MODE_BITS: [(u32, &str); 3] = [
+    (0o4000, "S_ISUID"),
+    (0o2000, "S_ISGID"),
+    (0o1000, "S_ISVTX"),
+];
+
+/// The major and minor numbers of a device number as `stat` gives it
+/// (glibc's `major()` and `minor()`).
+pub(crate) fn dev_major_minor(dev: u64) -> (u64, u64) {
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    (major, minor)
+}
+
+/// Writes a `struct stat` as strace abbreviates it:
+/// `{st_mode=S_IFREG|0644, st_size=21, ...}`, or for a device
+/// `{st_mode=S_IFCHR|0620, st_rdev=makedev(0x88, 0), ...}`.
+pub(crate) fn write_stat(
+    out: &mut impl Write,
+    mode: u32,
+    size: i64,
+    rdev: u64,
+) -> core::fmt::Result {
+    out.write_str("{st_mode=")?;
+    match FILE_TYPES.iter().find(|&&(t, _)| t == mode & S_IFMT) {
+        Some(&(_, name)) => out.write_str(name)?,
+        None => write!(out, "{:#o}", mode & S_IFMT)?,
+    }
+    for &(bit, name) in &MODE_BITS {
+        if mode & bit != 0 {
+            write!(out, "|{name}")?;
+        }
+    }
+    out.write_str("|")?;
+    write_mode(out, mode & 0o777)?;
+    let file_type = mode & S_IFMT;
+    if file_type == S_IFCHR || file_type == S_IFBLK {
+        let (major, minor) = dev_major_minor(rdev);
+        out.write_str(", st_rdev=makedev(")?;
+        write_hex(out, major)?;
+        out.write_str(", ")?;
+        write_hex(out, minor)?;
+        out.write_str(")")?;
+    } else {
+        write!(out, ", st_size={size}")?;
+    }
+    out.write_str(", ...}")
 }
 
 /// Writes a mode as C's `%#03o`: `000`, `007`, `022`, `0644`.
@@ -1544,6 +1623,7 @@ mod tests {
         assert_eq!(arg(ArgKind::Ptr, 0x7ffd1234).as_str(), "0x7ffd1234");
         assert_eq!(arg(ArgKind::Path, 0x4000).as_str(), "0x4000");
         assert_eq!(arg(ArgKind::Buf, 0).as_str(), "NULL");
+        assert_eq!(arg(ArgKind::StatBuf, 0x1000).as_str(), "0x1000");
     }
 
     #[test]
@@ -1702,6 +1782,10 @@ mod tests {
             signature(1).map(|s| s.args.get(1).copied()),
             Some(Some(ArgKind::Buf))
         );
+        // read's buffer and stat's structure are outputs, write's is not.
+        assert!(signature(0).is_some_and(|s| s.args[1].is_output()));
+        assert!(signature(262).is_some_and(|s| s.args[2] == ArgKind::StatBuf));
+        assert!(!ArgKind::Buf.is_output());
         assert_eq!(
             signature(62).map(|s| s.args.get(1).copied()),
             Some(Some(ArgKind::Signal))
@@ -1871,6 +1955,43 @@ mod tests {
         assert_eq!(
             exit(0x80 | 11).as_str(),
             "+++ killed by SIGSEGV (core dumped) +++"
+        );
+    }
+
+    fn stat(mode: u32, size: i64, rdev: u64) -> Buf {
+        let mut b = Buf::new();
+        write_stat(&mut b, mode, size, rdev).unwrap();
+        b
+    }
+
+    #[test]
+    fn stat_as_strace_abbreviates_it() {
+        // Strace's own lines, for a file, a directory, a device.
+        assert_eq!(
+            stat(0o100644, 21, 0).as_str(),
+            "{st_mode=S_IFREG|0644, st_size=21, ...}"
+        );
+        assert_eq!(
+            stat(0o041777, 4096, 0).as_str(),
+            "{st_mode=S_IFDIR|S_ISVTX|0777, st_size=4096, ...}"
+        );
+        // /dev/pts/0: 136, 0 (new_encode_dev); /dev/null: 1, 3.
+        assert_eq!(
+            stat(0o020620, 0, 136 << 8).as_str(),
+            "{st_mode=S_IFCHR|0620, st_rdev=makedev(0x88, 0), ...}"
+        );
+        assert_eq!(
+            stat(0o020666, 0, (1 << 8) | 3).as_str(),
+            "{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}"
+        );
+        // Large numbers: the bits above the old 8/8 split.
+        assert_eq!(
+            dev_major_minor((0x123 << 8) | (0x45 << 20) | 0x67),
+            (0x123, 0x4567)
+        );
+        assert_eq!(
+            stat(0o104755, 8, 0).as_str(),
+            "{st_mode=S_IFREG|S_ISUID|0755, st_size=8, ...}"
         );
     }
 }

@@ -9,9 +9,10 @@
 //! [`trace_buf`]. A call that does not return (`exit_group`) is written at
 //! entry with ` = ?`. An exit whose entry the engine did not see (it was
 //! attached in between) is not written. Output arguments are decoded at
-//! exit, as strace shows them: `uname`'s structure, and the data `read`
-//! and `pread64` got (`read(3, "hello\n", 255) = 6`), which is where the
-//! order of engines shows.
+//! exit, as strace shows them: `uname`'s structure, the data `read` and
+//! `pread64` got (`read(3, "hello\n", 255) = 6`), the `struct stat` of
+//! the stat calls (`{st_mode=S_IFREG|0644, st_size=6, ...}`): which is
+//! where the order of engines shows.
 //!
 //! Signals the task takes show as `--- SIGUSR1 {si_signo=SIGUSR1,
 //! si_code=SI_TKILL} ---`, and its end as `+++ exited with 0 +++` or
@@ -31,8 +32,10 @@ use crate::engine_core::{
     pid_vnr, user, Attach, CloneReport, Engine, Events, ExitReport, Resume, SignalReport,
     SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
+use core::mem::{offset_of, size_of, size_of_val};
 use core::ops::Range;
 use decode::{ArgKind, RetKind};
+use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
@@ -50,10 +53,8 @@ pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
     .union(Events::SIGNAL_ALL)
     .union(Events::EXIT);
 
-/// x86_64 `read`, `write`, `pread64` and `uname`.
-const NR_READ: i64 = 0;
+/// x86_64 `write` and `uname`.
 const NR_WRITE: i64 = 1;
-const NR_PREAD64: i64 = 17;
 const NR_UNAME: i64 = 63;
 
 /// An output argument, and the rest of the call after it, decoded at exit.
@@ -61,9 +62,13 @@ const NR_UNAME: i64 = 63;
 enum AtExit {
     /// `uname`'s structure.
     Uname(u64),
-    /// A buffer the call reads data into (argument 1 of `read` and
-    /// `pread64`): shown as the data it got, then the arguments after it.
-    ReadBuf { nr: i64, args: [u64; SYSCALL_ARGS] },
+    /// Argument `index` of the call (an [`ArgKind::is_output`] one), then
+    /// the arguments after it.
+    Output {
+        nr: i64,
+        args: [u64; SYSCALL_ARGS],
+        index: usize,
+    },
 }
 
 /// The entry half of a line, waiting for its exit.
@@ -166,10 +171,11 @@ impl StraceEngine {
         };
         p.line.put_fmt(format_args!("{}(", sig.name));
         // An output argument, and what follows it, is decoded at exit.
-        let (at_exit, stop) = match nr {
-            NR_UNAME => (Some(AtExit::Uname(args[0])), 0),
-            NR_READ | NR_PREAD64 => (Some(AtExit::ReadBuf { nr, args }), 1),
-            _ => (None, SYSCALL_ARGS),
+        let output = sig.args.iter().position(|k| k.is_output());
+        let (at_exit, stop) = match (nr, output) {
+            (NR_UNAME, _) => (Some(AtExit::Uname(args[0])), 0),
+            (_, Some(index)) => (Some(AtExit::Output { nr, args, index }), index),
+            (_, None) => (None, SYSCALL_ARGS),
         };
         self.put_args(&mut p.line, nr, &args, 0..stop);
         if at_exit.is_none() {
@@ -204,18 +210,55 @@ impl StraceEngine {
         }
     }
 
-    /// Ends the line of a call that read `ret` bytes (or failed) into its
-    /// buffer: the data as the task got it, then the other arguments.
-    fn put_read_buf(&self, line: &mut Line, nr: i64, args: &[u64; SYSCALL_ARGS], ret: i64) {
-        line.put_fmt(format_args!(", "));
-        match u64::try_from(ret) {
-            Ok(got) => self.put_buffer(line, args[1], got),
-            Err(_) => {
-                let _ = decode::write_arg(line, ArgKind::Ptr, args[1]);
+    /// Ends the line of a call that returned `ret` at its output argument
+    /// `index`: what the call wrote there (its address if it failed), then
+    /// the arguments after it.
+    fn put_output(
+        &self,
+        line: &mut Line,
+        nr: i64,
+        args: &[u64; SYSCALL_ARGS],
+        index: usize,
+        ret: i64,
+    ) {
+        if index > 0 {
+            line.put_fmt(format_args!(", "));
+        }
+        let addr = args[index];
+        let kind = decode::signature(nr).map_or(ArgKind::Ptr, |s| s.args[index]);
+        match (kind, u64::try_from(ret)) {
+            (ArgKind::OutBuf, Ok(got)) => self.put_buffer(line, addr, got),
+            (ArgKind::StatBuf, Ok(0)) => Self::put_stat(line, addr),
+            _ => {
+                let _ = decode::write_arg(line, ArgKind::Ptr, addr);
             }
         }
-        self.put_args(line, nr, args, 2..SYSCALL_ARGS);
+        self.put_args(line, nr, args, index + 1..SYSCALL_ARGS);
         line.put_fmt(format_args!(")"));
+    }
+
+    /// Writes the `struct stat` at `addr` (its address if it cannot be
+    /// read), with the fields strace shows, read at bindgen's offsets.
+    fn put_stat(line: &mut Line, addr: u64) {
+        let mut raw = [0u8; size_of::<bindings::stat>()];
+        if user::read(addr, &mut raw).is_err() {
+            let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+            return;
+        }
+        let z: bindings::stat = pin_init::zeroed();
+        build_assert!(size_of_val(&z.st_mode) == 4);
+        build_assert!(size_of_val(&z.st_size) == 8 && size_of_val(&z.st_rdev) == 8);
+        let field = |off: usize| -> [u8; 8] {
+            let mut b = [0u8; 8];
+            let n = (raw.len() - off).min(8);
+            b[..n].copy_from_slice(&raw[off..off + n]);
+            b
+        };
+        let mode = field(offset_of!(bindings::stat, st_mode));
+        let mode = u32::from_ne_bytes([mode[0], mode[1], mode[2], mode[3]]);
+        let size = i64::from_ne_bytes(field(offset_of!(bindings::stat, st_size)));
+        let rdev = u64::from_ne_bytes(field(offset_of!(bindings::stat, st_rdev)));
+        let _ = decode::write_stat(line, mode, size, rdev);
     }
 
     /// Decodes a `uname` result: `{sysname="Linux", nodename="...", ...}`.
@@ -338,7 +381,9 @@ impl Engine for StraceEngine {
         }
         match p.at_exit.take() {
             Some(AtExit::Uname(buf)) => Self::put_uname(&mut p.line, buf, ret == 0),
-            Some(AtExit::ReadBuf { nr, args }) => self.put_read_buf(&mut p.line, nr, &args, ret),
+            Some(AtExit::Output { nr, args, index }) => {
+                self.put_output(&mut p.line, nr, &args, index, ret)
+            }
             None => {}
         }
         let _ = decode::write_result(&mut p.line, nr, ret);
