@@ -15,6 +15,7 @@
 //! engine can format straight into its fixed-size line.
 
 use core::fmt::Write;
+use kernel::bindings;
 // Only the KUnit suite at the bottom needs the prelude (`#[kunit_tests]`).
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
 use kernel::prelude::*;
@@ -47,6 +48,21 @@ pub(crate) enum ArgKind {
     /// A `struct stat` the call fills: an output, shown at exit through
     /// [`write_stat`]; [`write_arg`] shows its address.
     StatBuf,
+    /// A clock (`CLOCK_MONOTONIC`), decimal when it has no name.
+    ClockId,
+    /// A `struct timespec` the call fills: an output, shown at exit
+    /// through [`write_timespec`]; [`write_arg`] shows its address.
+    TimespecOut,
+    /// A resource limit's resource (`RLIMIT_STACK`), decimal otherwise.
+    Resource,
+    /// A `struct rlimit64` the call reads, shown at entry through
+    /// [`write_rlimit`]; [`write_arg`] shows its address.
+    RlimitIn,
+    /// A `struct rlimit64` the call fills: an output, shown at exit
+    /// through [`write_rlimit`]; [`write_arg`] shows its address.
+    RlimitOut,
+    /// `getrandom` flags (`GRND_NONBLOCK`), or `0`.
+    GrndFlags,
     /// `open` flags: the access mode, then the other flags
     /// (`O_RDONLY|O_CREAT|O_CLOEXEC`).
     OpenFlags,
@@ -446,7 +462,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (217, sig("getdents64", &[Fd, Ptr, UInt])),
         (218, sig("set_tid_address", &[Ptr])),
         (219, sig("restart_syscall", &[])),
-        (228, sig("clock_gettime", &[Int, Ptr])),
+        (228, sig("clock_gettime", &[ClockId, TimespecOut])),
         (229, sig("clock_getres", &[Int, Ptr])),
         (230, sig("clock_nanosleep", &[Int, Int, Ptr, Ptr])),
         (231, sig("exit_group", &[Int])),
@@ -483,13 +499,13 @@ fn signatures() -> &'static [(i64, Signature)] {
         (292, sig("dup3", &[Fd, Fd, FileFlags])),
         (293, sig("pipe2", &[Ptr, FileFlags])),
         (294, sig("inotify_init1", &[Hex])),
-        (302, sig("prlimit64", &[Int, Int, Ptr, Ptr])),
+        (302, sig("prlimit64", &[Int, Resource, RlimitIn, RlimitOut])),
         (306, sig("syncfs", &[Fd])),
         (308, sig("setns", &[Fd, Hex])),
         (309, sig("getcpu", &[Ptr, Ptr, Ptr])),
         (316, sig("renameat2", &[DirFd, Path, DirFd, Path, Hex])),
         (317, sig("seccomp", &[UInt, Hex, Ptr])),
-        (318, sig("getrandom", &[Ptr, UInt, Hex])),
+        (318, sig("getrandom", &[Ptr, UInt, GrndFlags])),
         (319, sig("memfd_create", &[Path, Hex])),
         (322, sig("execveat", &[DirFd, Path, Ptr, Ptr, AtFlags])),
         (324, sig("membarrier", &[Int, Hex, Int])),
@@ -582,9 +598,17 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::UInt => write!(out, "{value}"),
         ArgKind::Long => write!(out, "{}", value as i64),
         ArgKind::Hex => write_hex(out, value),
-        ArgKind::Ptr | ArgKind::Path | ArgKind::Buf | ArgKind::OutBuf | ArgKind::StatBuf => {
-            write_ptr(out, value)
-        }
+        ArgKind::Ptr
+        | ArgKind::Path
+        | ArgKind::Buf
+        | ArgKind::OutBuf
+        | ArgKind::StatBuf
+        | ArgKind::TimespecOut
+        | ArgKind::RlimitIn
+        | ArgKind::RlimitOut => write_ptr(out, value),
+        ArgKind::ClockId => write_value_name(out, int, &CLOCKS),
+        ArgKind::Resource => write_value_name(out, int, &RESOURCES),
+        ArgKind::GrndFlags => write_flags(out, uint, &GRND_FLAGS, false),
         ArgKind::DirFd if int == AT_FDCWD => out.write_str("AT_FDCWD"),
         ArgKind::DirFd => write!(out, "{int}"),
         ArgKind::OpenFlags => write_open_flags(out, uint),
@@ -629,8 +653,95 @@ fn write_ptr(out: &mut impl Write, value: u64) -> core::fmt::Result {
 impl ArgKind {
     /// Whether the call writes the argument's memory: shown at exit.
     pub(crate) fn is_output(self) -> bool {
-        matches!(self, ArgKind::OutBuf | ArgKind::StatBuf)
+        matches!(
+            self,
+            ArgKind::OutBuf | ArgKind::StatBuf | ArgKind::TimespecOut | ArgKind::RlimitOut
+        )
     }
+}
+
+/// `[(value, "NAME"), ...]` for constants of the C headers, each named as
+/// it is spelled there: the values come from bindgen, never typed here.
+macro_rules! named_constants {
+    ($($name:ident),* $(,)?) => {
+        [$((bindings::$name, stringify!($name))),*]
+    };
+}
+
+/// Clocks, as `clock_gettime` takes them.
+const CLOCKS: [Flag; 11] = named_constants![
+    CLOCK_REALTIME,
+    CLOCK_MONOTONIC,
+    CLOCK_PROCESS_CPUTIME_ID,
+    CLOCK_THREAD_CPUTIME_ID,
+    CLOCK_MONOTONIC_RAW,
+    CLOCK_REALTIME_COARSE,
+    CLOCK_MONOTONIC_COARSE,
+    CLOCK_BOOTTIME,
+    CLOCK_REALTIME_ALARM,
+    CLOCK_BOOTTIME_ALARM,
+    CLOCK_TAI,
+];
+
+/// Resource limits.
+const RESOURCES: [Flag; 16] = named_constants![
+    RLIMIT_CPU,
+    RLIMIT_FSIZE,
+    RLIMIT_DATA,
+    RLIMIT_STACK,
+    RLIMIT_CORE,
+    RLIMIT_RSS,
+    RLIMIT_NPROC,
+    RLIMIT_NOFILE,
+    RLIMIT_MEMLOCK,
+    RLIMIT_AS,
+    RLIMIT_LOCKS,
+    RLIMIT_SIGPENDING,
+    RLIMIT_MSGQUEUE,
+    RLIMIT_NICE,
+    RLIMIT_RTPRIO,
+    RLIMIT_RTTIME,
+];
+
+/// `getrandom` flags.
+const GRND_FLAGS: [Flag; 3] = named_constants![GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE];
+
+/// Writes the name `table` gives `value`, else `value` in decimal.
+fn write_value_name(out: &mut impl Write, value: i32, table: &[Flag]) -> core::fmt::Result {
+    match table
+        .iter()
+        .find(|&&(v, _)| i64::from(v) == i64::from(value))
+    {
+        Some(&(_, name)) => out.write_str(name),
+        None => write!(out, "{value}"),
+    }
+}
+
+/// Writes a `struct timespec` as strace does: `{tv_sec=1, tv_nsec=2}`.
+pub(crate) fn write_timespec(out: &mut impl Write, sec: i64, nsec: i64) -> core::fmt::Result {
+    write!(out, "{{tv_sec={sec}, tv_nsec={nsec}}}")
+}
+
+/// Writes one limit of a `struct rlimit64` as strace does:
+/// `RLIM64_INFINITY`, `8192*1024` for a multiple of 1024, else decimal.
+fn write_limit(out: &mut impl Write, value: u64) -> core::fmt::Result {
+    if value == u64::MAX {
+        out.write_str("RLIM64_INFINITY")
+    } else if value > 0 && value % 1024 == 0 {
+        write!(out, "{}*1024", value / 1024)
+    } else {
+        write!(out, "{value}")
+    }
+}
+
+/// Writes a `struct rlimit64` as strace does:
+/// `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
+pub(crate) fn write_rlimit(out: &mut impl Write, cur: u64, max: u64) -> core::fmt::Result {
+    out.write_str("{rlim_cur=")?;
+    write_limit(out, cur)?;
+    out.write_str(", rlim_max=")?;
+    write_limit(out, max)?;
+    out.write_str("}")
 }
 
 /// `S_IFMT`, and the file types of `st_mode` strace names.
@@ -1993,5 +2104,28 @@ mod tests {
             stat(0o104755, 8, 0).as_str(),
             "{st_mode=S_IFREG|S_ISUID|0755, st_size=8, ...}"
         );
+    }
+
+    #[test]
+    fn clocks_limits_and_times_as_strace_shows_them() {
+        assert_eq!(arg(ArgKind::ClockId, 1).as_str(), "CLOCK_MONOTONIC");
+        assert_eq!(arg(ArgKind::ClockId, 11).as_str(), "CLOCK_TAI");
+        assert_eq!(arg(ArgKind::ClockId, 10).as_str(), "10");
+        assert_eq!(arg(ArgKind::Resource, 3).as_str(), "RLIMIT_STACK");
+        assert_eq!(arg(ArgKind::Resource, 99).as_str(), "99");
+        assert_eq!(arg(ArgKind::GrndFlags, 1).as_str(), "GRND_NONBLOCK");
+        assert_eq!(arg(ArgKind::GrndFlags, 0).as_str(), "0");
+        assert_eq!(arg(ArgKind::RlimitIn, 0).as_str(), "NULL");
+        let mut b = Buf::new();
+        write_rlimit(&mut b, 8192 * 1024, u64::MAX).unwrap();
+        assert_eq!(b.as_str(), "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}");
+        let mut b = Buf::new();
+        write_rlimit(&mut b, 1000, 0).unwrap();
+        assert_eq!(b.as_str(), "{rlim_cur=1000, rlim_max=0}");
+        let mut b = Buf::new();
+        write_timespec(&mut b, 12, 345).unwrap();
+        assert_eq!(b.as_str(), "{tv_sec=12, tv_nsec=345}");
+        assert!(signature(228).is_some_and(|s| s.args[1].is_output()));
+        assert!(signature(302).is_some_and(|s| !s.args[2].is_output() && s.args[3].is_output()));
     }
 }

@@ -200,6 +200,7 @@ impl StraceEngine {
             match kind {
                 ArgKind::Path => self.put_string(line, value),
                 ArgKind::Buf if nr == NR_WRITE => self.put_buffer(line, value, args[2]),
+                ArgKind::RlimitIn => Self::put_rlimit(line, value),
                 ArgKind::Buf => {
                     let _ = decode::write_arg(line, ArgKind::Ptr, value);
                 }
@@ -229,12 +230,50 @@ impl StraceEngine {
         match (kind, u64::try_from(ret)) {
             (ArgKind::OutBuf, Ok(got)) => self.put_buffer(line, addr, got),
             (ArgKind::StatBuf, Ok(0)) => Self::put_stat(line, addr),
+            (ArgKind::TimespecOut, Ok(0)) => Self::put_timespec(line, addr),
+            (ArgKind::RlimitOut, Ok(0)) => Self::put_rlimit(line, addr),
             _ => {
                 let _ = decode::write_arg(line, ArgKind::Ptr, addr);
             }
         }
         self.put_args(line, nr, args, index + 1..SYSCALL_ARGS);
         line.put_fmt(format_args!(")"));
+    }
+
+    /// Reads the two 64-bit words at `addr` (a `struct __kernel_timespec`
+    /// or `struct rlimit64`: `T`, whose layout bindgen gives), or writes
+    /// the address if they cannot be read.
+    fn read_pair<T>(line: &mut Line, addr: u64, first: usize, second: usize) -> Option<[u64; 2]> {
+        build_assert!(size_of::<T>() == 16 && first + 8 <= 16 && second + 8 <= 16);
+        let mut raw = [0u8; 16];
+        if addr == 0 || user::read(addr, &mut raw).is_err() {
+            let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+            return None;
+        }
+        let word = |off: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&raw[off..off + 8]);
+            u64::from_ne_bytes(b)
+        };
+        Some([word(first), word(second)])
+    }
+
+    /// Writes the `struct __kernel_timespec` at `addr`.
+    fn put_timespec(line: &mut Line, addr: u64) {
+        type T = bindings::__kernel_timespec;
+        let (sec, nsec) = (offset_of!(T, tv_sec), offset_of!(T, tv_nsec));
+        if let Some([s, ns]) = Self::read_pair::<T>(line, addr, sec, nsec) {
+            let _ = decode::write_timespec(line, s as i64, ns as i64);
+        }
+    }
+
+    /// Writes the `struct rlimit64` at `addr` (`NULL` for none).
+    fn put_rlimit(line: &mut Line, addr: u64) {
+        type T = bindings::rlimit64;
+        let (cur, max) = (offset_of!(T, rlim_cur), offset_of!(T, rlim_max));
+        if let Some([c, m]) = Self::read_pair::<T>(line, addr, cur, max) {
+            let _ = decode::write_rlimit(line, c, m);
+        }
     }
 
     /// Writes the `struct stat` at `addr` (its address if it cannot be

@@ -267,6 +267,13 @@ static void strace_lines(void)
 	CHECK_LINE(err, "exit_group(1) = ?");
 	CHECK_LINE(err, "+++ exited with 1 +++");
 	CHECK(has_line_prefix(err, "execve(\"/usr/bin/sysinfo\", 0x"), "no execve line:\n%s", err);
+	/* The C library's start-up calls, with their constants and structures. */
+	CHECK(has_line_prefix(err, "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur="),
+	      "no prlimit64 line:\n%s", err);
+	CHECK(has_line_prefix(err, "clock_gettime(CLOCK_MONOTONIC, {tv_sec="),
+	      "no clock_gettime line:\n%s", err);
+	CHECK(has_line_prefix(err, "getrandom(0x") && strstr(err, ", GRND_NONBLOCK) = "),
+	      "no getrandom line:\n%s", err);
 }
 
 /* Signals the program takes, and its death by one, as strace shows them. */
