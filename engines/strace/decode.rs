@@ -768,7 +768,7 @@ const MODE_BITS: [(u32, &str); 3] = [
 /// (glibc's `major()` and `minor()`).
 pub(crate) fn dev_major_minor(dev: u64) -> (u64, u64) {
     let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
-    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let minor = (dev & 0xff) | ((dev >> 12) & 0xffff_ff00);
     (major, minor)
 }
 
@@ -782,16 +782,18 @@ pub(crate) fn write_stat(
     rdev: u64,
 ) -> core::fmt::Result {
     out.write_str("{st_mode=")?;
+    // As strace's print_symbolic_mode_t: an unknown file type shows the
+    // whole mode in octal; no type shows the bits alone.
     match FILE_TYPES.iter().find(|&&(t, _)| t == mode & S_IFMT) {
-        Some(&(_, name)) => out.write_str(name)?,
-        None => write!(out, "{:#o}", mode & S_IFMT)?,
+        Some(&(_, name)) => write!(out, "{name}|")?,
+        None if mode & S_IFMT != 0 => return write_mode_then_rest(out, mode, size, rdev),
+        None => {}
     }
     for &(bit, name) in &MODE_BITS {
         if mode & bit != 0 {
-            write!(out, "|{name}")?;
+            write!(out, "{name}|")?;
         }
     }
-    out.write_str("|")?;
     write_mode(out, mode & 0o777)?;
     let file_type = mode & S_IFMT;
     if file_type == S_IFCHR || file_type == S_IFBLK {
@@ -802,9 +804,21 @@ pub(crate) fn write_stat(
         write_hex(out, minor)?;
         out.write_str(")")?;
     } else {
-        write!(out, ", st_size={size}")?;
+        // Unsigned, as strace prints it.
+        write!(out, ", st_size={}", size as u64)?;
     }
     out.write_str(", ...}")
+}
+
+/// The rest of [`write_stat`] for a mode of no known file type.
+fn write_mode_then_rest(
+    out: &mut impl Write,
+    mode: u32,
+    size: i64,
+    _rdev: u64,
+) -> core::fmt::Result {
+    write_mode(out, mode)?;
+    write!(out, ", st_size={}, ...}}", size as u64)
 }
 
 /// Writes a mode as C's `%#03o`: `000`, `007`, `022`, `0644`.
@@ -2104,6 +2118,19 @@ mod tests {
             stat(0o104755, 8, 0).as_str(),
             "{st_mode=S_IFREG|S_ISUID|0755, st_size=8, ...}"
         );
+        // Anonymous inodes (eventfd, epoll...): no file type.
+        assert_eq!(stat(0o600, 0, 0).as_str(), "{st_mode=0600, st_size=0, ...}");
+        assert_eq!(
+            stat(0o4755, 0, 0).as_str(),
+            "{st_mode=S_ISUID|0755, st_size=0, ...}"
+        );
+        // No such file type: the whole mode in octal.
+        assert_eq!(
+            stat(0o70644, 0, 0).as_str(),
+            "{st_mode=070644, st_size=0, ...}"
+        );
+        // Only the kernel's 32 bits of a device number make the minor.
+        assert_eq!(dev_major_minor(1 << 44), (1 << 12, 0));
     }
 
     #[test]

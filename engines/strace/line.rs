@@ -29,6 +29,11 @@ impl Line {
     }
 
     /// The text so far.
+    /// Bytes left before [`LINE_MAX`].
+    pub(crate) fn room(&self) -> usize {
+        LINE_MAX - self.len
+    }
+
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }

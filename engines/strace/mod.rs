@@ -32,7 +32,7 @@ use crate::engine_core::{
     pid_vnr, user, Attach, CloneReport, Engine, Events, ExitReport, Resume, SignalReport,
     SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
-use core::mem::{offset_of, size_of, size_of_val};
+use core::mem::{offset_of, size_of};
 use core::ops::Range;
 use decode::{ArgKind, RetKind};
 use kernel::bindings;
@@ -52,6 +52,10 @@ pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
     .union(Events::CLONE)
     .union(Events::SIGNAL_ALL)
     .union(Events::EXIT);
+
+/// Bytes a line keeps, after a buffer's data, for the rest of the call
+/// and its result (`, 832) = 832`, an errno's name and message).
+const TAIL_ROOM: usize = 96;
 
 /// x86_64 `write` and `uname`.
 const NR_WRITE: i64 = 1;
@@ -138,10 +142,19 @@ impl StraceEngine {
         }
     }
 
-    /// Writes a buffer argument of `count` bytes (for `write`).
+    /// Writes a buffer argument of `count` bytes (`write`'s data, or what
+    /// `read` got): `NULL`, or at most `string_max` bytes of it, fewer if
+    /// their escapes (up to 4 bytes each) would leave the line no room
+    /// for the rest of the call (`TAIL_ROOM`).
     fn put_buffer(&self, line: &mut Line, addr: u64, count: u64) {
+        if addr == 0 {
+            let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+            return;
+        }
         let mut buf = [0u8; STRING_MAX_LIMIT];
+        let fits = line.room().saturating_sub(TAIL_ROOM) / 4;
         let n = usize::try_from(count).map_or(self.string_max, |c| c.min(self.string_max));
+        let n = n.min(fits);
         match user::read(addr, &mut buf[..n]) {
             Ok(()) => {
                 let _ = decode::write_string(line, &buf[..n], count > n as u64);
@@ -279,14 +292,18 @@ impl StraceEngine {
     /// Writes the `struct stat` at `addr` (its address if it cannot be
     /// read), with the fields strace shows, read at bindgen's offsets.
     fn put_stat(line: &mut Line, addr: u64) {
-        let mut raw = [0u8; size_of::<bindings::stat>()];
+        type S = bindings::stat;
+        // The widths read below fit the struct bindgen gives.
+        const {
+            assert!(offset_of!(S, st_mode) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, st_size) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, st_rdev) + 8 <= size_of::<S>());
+        }
+        let mut raw = [0u8; size_of::<S>()];
         if user::read(addr, &mut raw).is_err() {
             let _ = decode::write_arg(line, ArgKind::Ptr, addr);
             return;
         }
-        let z: bindings::stat = pin_init::zeroed();
-        build_assert!(size_of_val(&z.st_mode) == 4);
-        build_assert!(size_of_val(&z.st_size) == 8 && size_of_val(&z.st_rdev) == 8);
         let field = |off: usize| -> [u8; 8] {
             let mut b = [0u8; 8];
             let n = (raw.len() - off).min(8);

@@ -319,6 +319,15 @@ static void strace_over_vm_shows_what_the_program_sees(void)
 		CHECK(run(cut) == 0, "status; stderr: %s", err);
 		CHECK_LINE(err, "read(3, \"real\"..., 255) = 10");
 	}
+	/* Binary data at -s 256 (4 bytes an escape): the result still fits. */
+	{
+		const char *bin[] = { "/usr/bin/utrace", "--strace", "-s", "256", "--",
+			"/usr/bin/sysinfo", "/usr/bin/sysinfo", NULL };
+
+		run(bin);
+		CHECK(has_line_with(err, "read(3, \"\\177ELF", "..., 255) = 255"),
+		      "no whole read line of an ELF file:\n%s", err);
+	}
 }
 
 static void naive_order_shows_what_the_program_never_saw(void)
