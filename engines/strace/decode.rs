@@ -1041,6 +1041,11 @@ pub(crate) fn write_result(out: &mut impl Write, nr: i64, ret: i64) -> core::fmt
     }
     if (-MAX_ERRNO..=-1).contains(&ret) {
         let errno = -ret;
+        // The kernel's restart codes: the call did not finish, and will be
+        // restarted or fail with EINTR once the signal is handled.
+        if let Some(&(_, name, text)) = RESTARTS.iter().find(|&&(e, _, _)| i64::from(e) == errno) {
+            return write!(out, " = ? {name} ({text})");
+        }
         return match i32::try_from(errno).ok().and_then(errno_info) {
             Some((name, text)) => write!(out, " = -1 {name} ({text})"),
             None => write!(out, " = -1 Unknown error {errno}"),
@@ -1054,6 +1059,31 @@ pub(crate) fn write_result(out: &mut impl Write, nr: i64, ret: i64) -> core::fmt
         _ => write!(out, " = {ret}"),
     }
 }
+
+/// The kernel-internal restart codes a syscall's exit can show, with
+/// strace's names and messages; the values from the C headers.
+static RESTARTS: [(u32, &str, &str); 4] = [
+    (
+        bindings::ERESTARTSYS,
+        "ERESTARTSYS",
+        "To be restarted if SA_RESTART is set",
+    ),
+    (
+        bindings::ERESTARTNOINTR,
+        "ERESTARTNOINTR",
+        "To be restarted",
+    ),
+    (
+        bindings::ERESTARTNOHAND,
+        "ERESTARTNOHAND",
+        "To be restarted if no handler",
+    ),
+    (
+        bindings::ERESTART_RESTARTBLOCK,
+        "ERESTART_RESTARTBLOCK",
+        "Interrupted by signal",
+    ),
+];
 
 /// x86_64 syscalls (`common` and `64` lines of
 /// arch/x86/entry/syscalls/syscall_64.tbl), sorted by number.
@@ -2154,5 +2184,18 @@ mod tests {
         assert_eq!(b.as_str(), "{tv_sec=12, tv_nsec=345}");
         assert!(signature(228).is_some_and(|s| s.args[1].is_output()));
         assert!(signature(302).is_some_and(|s| !s.args[2].is_output() && s.args[3].is_output()));
+    }
+
+    #[test]
+    fn restart_codes_as_strace_shows_them() {
+        assert_eq!(
+            result(0, -512).as_str(),
+            " = ? ERESTARTSYS (To be restarted if SA_RESTART is set)"
+        );
+        assert_eq!(
+            result(35, -516).as_str(),
+            " = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"
+        );
+        assert_eq!(result(0, -517).as_str(), " = -1 Unknown error 517");
     }
 }
