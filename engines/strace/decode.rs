@@ -63,6 +63,12 @@ pub(crate) enum ArgKind {
     RlimitOut,
     /// `getrandom` flags (`GRND_NONBLOCK`), or `0`.
     GrndFlags,
+    /// A NULL-terminated array of user strings (`execve`'s argv), shown
+    /// by the engine as `["a", "b"]`; [`write_arg`] shows its address.
+    Argv,
+    /// `execve`'s envp: its address and a count, `0x... /* 5 vars */`,
+    /// through [`write_envp`]; [`write_arg`] shows its address.
+    Envp,
     /// `open` flags: the access mode, then the other flags
     /// (`O_RDONLY|O_CREAT|O_CLOEXEC`).
     OpenFlags,
@@ -383,7 +389,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (56, sig("clone", &[Hex, Ptr, Ptr, Ptr, Hex])),
         (57, sig("fork", &[])),
         (58, sig("vfork", &[])),
-        (59, sig("execve", &[Path, Ptr, Ptr])),
+        (59, sig("execve", &[Path, Argv, Envp])),
         (60, sig("exit", &[Int])),
         (61, sig("wait4", &[Int, Ptr, Int, Ptr])),
         (62, sig("kill", &[Int, Signal])),
@@ -507,7 +513,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (317, sig("seccomp", &[UInt, Hex, Ptr])),
         (318, sig("getrandom", &[Ptr, UInt, GrndFlags])),
         (319, sig("memfd_create", &[Path, Hex])),
-        (322, sig("execveat", &[DirFd, Path, Ptr, Ptr, AtFlags])),
+        (322, sig("execveat", &[DirFd, Path, Argv, Envp, AtFlags])),
         (324, sig("membarrier", &[Int, Hex, Int])),
         (326, sig("copy_file_range", &[Fd, Ptr, Fd, Ptr, UInt, Hex])),
         (332, sig("statx", &[DirFd, Path, StatxFlags, Hex, Ptr])),
@@ -605,7 +611,9 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::StatBuf
         | ArgKind::TimespecOut
         | ArgKind::RlimitIn
-        | ArgKind::RlimitOut => write_ptr(out, value),
+        | ArgKind::RlimitOut
+        | ArgKind::Argv
+        | ArgKind::Envp => write_ptr(out, value),
         ArgKind::ClockId => write_value_name(out, int, &CLOCKS),
         ArgKind::Resource => write_value_name(out, int, &RESOURCES),
         ArgKind::GrndFlags => write_flags(out, uint, &GRND_FLAGS, false),
@@ -715,6 +723,17 @@ fn write_value_name(out: &mut impl Write, value: i32, table: &[Flag]) -> core::f
         Some(&(_, name)) => out.write_str(name),
         None => write!(out, "{value}"),
     }
+}
+
+/// Writes `execve`'s envp as strace does: its address and how many
+/// strings it holds, `0x7ffd1f4c1a28 /* 5 vars */` (`NULL` alone).
+pub(crate) fn write_envp(out: &mut impl Write, addr: u64, vars: usize) -> core::fmt::Result {
+    write_ptr(out, addr)?;
+    if addr != 0 {
+        let s = if vars == 1 { "" } else { "s" };
+        write!(out, " /* {vars} var{s} */")?;
+    }
+    Ok(())
 }
 
 /// Writes a `struct timespec` as strace does: `{tv_sec=1, tv_nsec=2}`.
@@ -2197,5 +2216,19 @@ mod tests {
             " = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"
         );
         assert_eq!(result(0, -517).as_str(), " = -1 Unknown error 517");
+    }
+
+    #[test]
+    fn envp_as_strace_shows_it() {
+        let mut b = Buf::new();
+        write_envp(&mut b, 0x7ffd_1f4c_1a28, 5).unwrap();
+        assert_eq!(b.as_str(), "0x7ffd1f4c1a28 /* 5 vars */");
+        let mut b = Buf::new();
+        write_envp(&mut b, 0x1000, 1).unwrap();
+        assert_eq!(b.as_str(), "0x1000 /* 1 var */");
+        let mut b = Buf::new();
+        write_envp(&mut b, 0, 0).unwrap();
+        assert_eq!(b.as_str(), "NULL");
+        assert_eq!(arg(ArgKind::Argv, 0).as_str(), "NULL");
     }
 }

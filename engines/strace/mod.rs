@@ -53,6 +53,10 @@ pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
     .union(Events::SIGNAL_ALL)
     .union(Events::EXIT);
 
+/// The most environment strings counted for `execve`'s envp (each count
+/// reads the traced task's memory).
+const ENVP_COUNT_MAX: usize = 4096;
+
 /// Bytes a line keeps, after a buffer's data, for the rest of the call
 /// and its result (`, 832) = 832`, an errno's name and message).
 const TAIL_ROOM: usize = 96;
@@ -142,6 +146,52 @@ impl StraceEngine {
         }
     }
 
+    /// Reads entry `i` of the user array of pointers at `addr`: `None` at
+    /// its NULL end, or if it cannot be read.
+    fn array_entry(addr: u64, i: usize) -> Option<u64> {
+        let at = addr.checked_add(u64::try_from(i).ok()?.checked_mul(8)?)?;
+        let mut word = [0u8; 8];
+        user::read(at, &mut word).ok()?;
+        Some(u64::from_ne_bytes(word)).filter(|&p| p != 0)
+    }
+
+    /// Writes `execve`'s argv as strace does, `["ls", "-l"]`: at most
+    /// `string_max` strings, then `...`, and fewer if the line would have
+    /// no room left for the rest of the call.
+    fn put_argv(&self, line: &mut Line, addr: u64) {
+        if addr == 0 || user::read(addr, &mut [0u8; 8]).is_err() {
+            let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+            return;
+        }
+        line.put_fmt(format_args!("["));
+        let mut i = 0;
+        while let Some(s) = Self::array_entry(addr, i) {
+            if i > 0 {
+                line.put_fmt(format_args!(", "));
+            }
+            if i >= self.string_max || line.room() < TAIL_ROOM + self.string_max * 4 {
+                line.put_fmt(format_args!("..."));
+                break;
+            }
+            self.put_string(line, s);
+            i += 1;
+        }
+        line.put_fmt(format_args!("]"));
+    }
+
+    /// Writes `execve`'s envp as strace does, `0x... /* 5 vars */`,
+    /// counting at most `ENVP_COUNT_MAX` strings.
+    fn put_envp(line: &mut Line, addr: u64) {
+        let vars = if addr == 0 {
+            0
+        } else {
+            (0..ENVP_COUNT_MAX)
+                .take_while(|&i| Self::array_entry(addr, i).is_some())
+                .count()
+        };
+        let _ = decode::write_envp(line, addr, vars);
+    }
+
     /// Writes a buffer argument of `count` bytes (`write`'s data, or what
     /// `read` got): `NULL`, or at most `string_max` bytes of it, fewer if
     /// their escapes (up to 4 bytes each) would leave the line no room
@@ -214,6 +264,8 @@ impl StraceEngine {
                 ArgKind::Path => self.put_string(line, value),
                 ArgKind::Buf if nr == NR_WRITE => self.put_buffer(line, value, args[2]),
                 ArgKind::RlimitIn => Self::put_rlimit(line, value),
+                ArgKind::Argv => self.put_argv(line, value),
+                ArgKind::Envp => Self::put_envp(line, value),
                 ArgKind::Buf => {
                     let _ = decode::write_arg(line, ArgKind::Ptr, value);
                 }

@@ -266,7 +266,9 @@ static void strace_lines(void)
 	CHECK_LINE(err, "newfstatat(1, \"\", {st_mode=S_IFIFO|0600, st_size=0, ...}, AT_EMPTY_PATH) = 0");
 	CHECK_LINE(err, "exit_group(1) = ?");
 	CHECK_LINE(err, "+++ exited with 1 +++");
-	CHECK(has_line_prefix(err, "execve(\"/usr/bin/sysinfo\", 0x"), "no execve line:\n%s", err);
+	CHECK(has_line_with(err, "execve(\"/usr/bin/sysinfo\", [\"/usr/bin/sysinfo\", \"/nope\"], 0x",
+			    " vars */) = 0"),
+	      "no execve line with its argv and envp:\n%s", err);
 	/* The C library's start-up calls, with their constants and structures. */
 	CHECK(has_line_prefix(err, "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur="),
 	      "no prlimit64 line:\n%s", err);
