@@ -247,6 +247,27 @@ fn mortal_probe(
     )
 }
 
+/// A mortal probe `id` attached to `reg` for syscall exits, which detaches
+/// itself from inside its exit callback (through a handle it holds, found
+/// by its id); the caller clears `peer` at the end, breaking that cycle.
+fn self_detaching_probe(
+    reg: &Arc<Registry>,
+    id: u32,
+    log: &Log,
+    life: &Log,
+) -> Result<(Arc<Probe>, EngineHandle<Probe>)> {
+    let p = mortal_probe(id, log, life, |me, _| {
+        if let Some((_, Some(h))) = &*me.peer.lock() {
+            let _ = h.detach();
+        }
+        Resume::Resume
+    })?;
+    let h = attach(reg, p.clone(), Events::SYSCALL_EXIT)?;
+    let found = EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == id))?;
+    *p.peer.lock() = Some((reg.clone(), Some(found)));
+    Ok((p, h))
+}
+
 fn attach(reg: &Arc<Registry>, p: Arc<Probe>, events: Events) -> Result<EngineHandle<Probe>> {
     Attach::new(p)
         .events(events)
@@ -793,16 +814,7 @@ mod suite {
         assert_eq!(&ids(&life, b'r')?[..], &[1]);
         // Detached from inside its own callback: retired only once a
         // barrier has waited for that callback, and only once.
-        let p2 = mortal_probe(2, &log, &life, |me, _| {
-            if let Some((_, Some(h))) = &*me.peer.lock() {
-                let _ = h.detach();
-            }
-            Resume::Resume
-        })?;
-        let h2 = attach(&reg, p2.clone(), Events::SYSCALL_EXIT)?;
-        let found =
-            EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 2))?;
-        *p2.peer.lock() = Some((reg.clone(), Some(found)));
+        let (p2, h2) = self_detaching_probe(&reg, 2, &log, &life)?;
         syscall(&reg, 0, 0);
         assert!(h2.is_detached());
         assert_eq!(&ids(&life, b'r')?[..], &[1]);
@@ -821,16 +833,7 @@ mod suite {
         let life = new_log()?;
         // Detached from inside its own callback, and no barrier follows
         // (as when a signal cuts a handle's barrier short).
-        let p = mortal_probe(1, &log, &life, |me, _| {
-            if let Some((_, Some(h))) = &*me.peer.lock() {
-                let _ = h.detach();
-            }
-            Resume::Resume
-        })?;
-        let h = attach(&reg, p.clone(), Events::SYSCALL_EXIT)?;
-        let found =
-            EngineHandle::<Probe>::find_in(reg.clone(), Match::Data(&|p: &Probe| p.id == 1))?;
-        *p.peer.lock() = Some((reg.clone(), Some(found)));
+        let (p, h) = self_detaching_probe(&reg, 1, &log, &life)?;
         syscall(&reg, 0, 0);
         assert!(h.is_detached());
         assert!(ids(&life, b'r')?.is_empty());

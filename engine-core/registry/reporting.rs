@@ -356,9 +356,21 @@ impl Registry {
         exec: &ExecReport<'_>,
         ptrace: &mut dyn PtraceEvent,
     ) {
+        self.report_with_tracer_stop(task, Events::EXEC, ptrace, |e| e.report_exec(task, exec));
+    }
+
+    /// Reports `event` (through `f`) in attach order, with the tracer's
+    /// stop for it, whose message the engines do not change, at its place.
+    fn report_with_tracer_stop(
+        &self,
+        task: &Task,
+        event: Events,
+        ptrace: &mut dyn PtraceEvent,
+        mut f: impl FnMut(&dyn Engine) -> Resume,
+    ) {
         let tracer = Some(self.tracer_seq());
-        self.report_event(task, Events::EXEC, tracer, |r| match r {
-            Reporter::Engine(e) => e.report_exec(task, exec),
+        self.report_event(task, event, tracer, |r| match r {
+            Reporter::Engine(e) => f(e),
             Reporter::Ptrace => {
                 ptrace.event_stop(None);
                 Resume::Resume
@@ -374,13 +386,8 @@ impl Registry {
         done: &VforkDoneReport,
         ptrace: &mut dyn PtraceEvent,
     ) {
-        let tracer = Some(self.tracer_seq());
-        self.report_event(task, Events::VFORK_DONE, tracer, |r| match r {
-            Reporter::Engine(e) => e.report_vfork_done(task, done),
-            Reporter::Ptrace => {
-                ptrace.event_stop(None);
-                Resume::Resume
-            }
+        self.report_with_tracer_stop(task, Events::VFORK_DONE, ptrace, |e| {
+            e.report_vfork_done(task, done)
         });
     }
 
