@@ -630,10 +630,7 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::Signal => write_signal(out, int),
         ArgKind::Whence => write_named(out, int, &WHENCE),
         ArgKind::SigprocmaskHow => write_named(out, int, &SIGPROCMASK_HOW),
-        ArgKind::FcntlCmd => match FCNTL_CMDS.iter().find(|&&(cmd, _)| cmd == int) {
-            Some(&(_, name)) => out.write_str(name),
-            None => write!(out, "{int}"),
-        },
+        ArgKind::FcntlCmd => write_value_name(out, int, &FCNTL_CMDS),
     }
 }
 
@@ -715,11 +712,12 @@ const RESOURCES: [Flag; 16] = named_constants![
 const GRND_FLAGS: [Flag; 3] = named_constants![GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE];
 
 /// Writes the name `table` gives `value`, else `value` in decimal.
-fn write_value_name(out: &mut impl Write, value: i32, table: &[Flag]) -> core::fmt::Result {
-    match table
-        .iter()
-        .find(|&&(v, _)| i64::from(v) == i64::from(value))
-    {
+fn write_value_name<T: Copy + Into<i64>>(
+    out: &mut impl Write,
+    value: i32,
+    table: &[(T, &str)],
+) -> core::fmt::Result {
+    match table.iter().find(|&&(v, _)| v.into() == i64::from(value)) {
         Some(&(_, name)) => out.write_str(name),
         None => write!(out, "{value}"),
     }
@@ -804,16 +802,19 @@ pub(crate) fn write_stat(
     // As strace's print_symbolic_mode_t: an unknown file type shows the
     // whole mode in octal; no type shows the bits alone.
     match FILE_TYPES.iter().find(|&&(t, _)| t == mode & S_IFMT) {
-        Some(&(_, name)) => write!(out, "{name}|")?,
-        None if mode & S_IFMT != 0 => return write_mode_then_rest(out, mode, size, rdev),
-        None => {}
-    }
-    for &(bit, name) in &MODE_BITS {
-        if mode & bit != 0 {
-            write!(out, "{name}|")?;
+        None if mode & S_IFMT != 0 => write_mode(out, mode)?,
+        known => {
+            if let Some(&(_, name)) = known {
+                write!(out, "{name}|")?;
+            }
+            for &(bit, name) in &MODE_BITS {
+                if mode & bit != 0 {
+                    write!(out, "{name}|")?;
+                }
+            }
+            write_mode(out, mode & 0o777)?;
         }
     }
-    write_mode(out, mode & 0o777)?;
     let file_type = mode & S_IFMT;
     if file_type == S_IFCHR || file_type == S_IFBLK {
         let (major, minor) = dev_major_minor(rdev);
@@ -827,17 +828,6 @@ pub(crate) fn write_stat(
         write!(out, ", st_size={}", size as u64)?;
     }
     out.write_str(", ...}")
-}
-
-/// The rest of [`write_stat`] for a mode of no known file type.
-fn write_mode_then_rest(
-    out: &mut impl Write,
-    mode: u32,
-    size: i64,
-    _rdev: u64,
-) -> core::fmt::Result {
-    write_mode(out, mode)?;
-    write!(out, ", st_size={}, ...}}", size as u64)
 }
 
 /// Writes a mode as C's `%#03o`: `000`, `007`, `022`, `0644`.

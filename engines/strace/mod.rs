@@ -88,6 +88,43 @@ struct Pending {
     at_exit: Option<AtExit>,
 }
 
+/// The largest user structure read whole (`struct stat`: 144 bytes).
+const USER_STRUCT_MAX: usize = 256;
+
+/// A copy of a user structure, laid out as bindgen gives its type, whose
+/// fields are read at their `offset_of!`.
+struct UserStruct {
+    raw: [u8; USER_STRUCT_MAX],
+}
+
+impl UserStruct {
+    /// The `T` at `addr`; `None`, with the address written to `line`
+    /// (`NULL` for none), if it cannot be read.
+    fn read<T>(line: &mut Line, addr: u64) -> Option<UserStruct> {
+        const { assert!(size_of::<T>() <= USER_STRUCT_MAX) };
+        let mut raw = [0u8; USER_STRUCT_MAX];
+        if addr == 0 || user::read(addr, &mut raw[..size_of::<T>()]).is_err() {
+            let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+            return None;
+        }
+        Some(UserStruct { raw })
+    }
+
+    /// The 64-bit field at `off`.
+    fn u64_at(&self, off: usize) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.raw[off..off + 8]);
+        u64::from_ne_bytes(b)
+    }
+
+    /// The 32-bit field at `off`.
+    fn u32_at(&self, off: usize) -> u32 {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&self.raw[off..off + 4]);
+        u32::from_ne_bytes(b)
+    }
+}
+
 /// One strace engine, attached to one task.
 #[pin_data]
 pub(crate) struct StraceEngine {
@@ -147,25 +184,31 @@ impl StraceEngine {
     }
 
     /// Reads entry `i` of the user array of pointers at `addr`: `None` at
-    /// its NULL end, or if it cannot be read.
-    fn array_entry(addr: u64, i: usize) -> Option<u64> {
-        let at = addr.checked_add(u64::try_from(i).ok()?.checked_mul(8)?)?;
+    /// its NULL end, `EFAULT` if it cannot be read.
+    fn array_entry(addr: u64, i: usize) -> Result<Option<u64>> {
+        let off = u64::try_from(i)
+            .ok()
+            .and_then(|i| i.checked_mul(8))
+            .ok_or(EFAULT)?;
         let mut word = [0u8; 8];
-        user::read(at, &mut word).ok()?;
-        Some(u64::from_ne_bytes(word)).filter(|&p| p != 0)
+        user::read(addr.checked_add(off).ok_or(EFAULT)?, &mut word)?;
+        Ok(Some(u64::from_ne_bytes(word)).filter(|&p| p != 0))
     }
 
     /// Writes `execve`'s argv as strace does, `["ls", "-l"]`: at most
     /// `string_max` strings, then `...`, and fewer if the line would have
     /// no room left for the rest of the call.
     fn put_argv(&self, line: &mut Line, addr: u64) {
-        if addr == 0 || user::read(addr, &mut [0u8; 8]).is_err() {
-            let _ = decode::write_arg(line, ArgKind::Ptr, addr);
-            return;
-        }
+        let mut entry = match Self::array_entry(addr, 0) {
+            Ok(first) if addr != 0 => first,
+            _ => {
+                let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+                return;
+            }
+        };
         line.put_fmt(format_args!("["));
         let mut i = 0;
-        while let Some(s) = Self::array_entry(addr, i) {
+        while let Some(s) = entry {
             if i > 0 {
                 line.put_fmt(format_args!(", "));
             }
@@ -175,6 +218,7 @@ impl StraceEngine {
             }
             self.put_string(line, s);
             i += 1;
+            entry = Self::array_entry(addr, i).unwrap_or(None);
         }
         line.put_fmt(format_args!("]"));
     }
@@ -186,7 +230,7 @@ impl StraceEngine {
             0
         } else {
             (0..ENVP_COUNT_MAX)
-                .take_while(|&i| Self::array_entry(addr, i).is_some())
+                .take_while(|&i| matches!(Self::array_entry(addr, i), Ok(Some(_))))
                 .count()
         };
         let _ = decode::write_envp(line, addr, vars);
@@ -305,30 +349,18 @@ impl StraceEngine {
         line.put_fmt(format_args!(")"));
     }
 
-    /// Reads the two 64-bit words at `addr` (a `struct __kernel_timespec`
-    /// or `struct rlimit64`: `T`, whose layout bindgen gives), or writes
-    /// the address if they cannot be read.
-    fn read_pair<T>(line: &mut Line, addr: u64, first: usize, second: usize) -> Option<[u64; 2]> {
-        build_assert!(size_of::<T>() == 16 && first + 8 <= 16 && second + 8 <= 16);
-        let mut raw = [0u8; 16];
-        if addr == 0 || user::read(addr, &mut raw).is_err() {
-            let _ = decode::write_arg(line, ArgKind::Ptr, addr);
-            return None;
-        }
-        let word = |off: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&raw[off..off + 8]);
-            u64::from_ne_bytes(b)
-        };
-        Some([word(first), word(second)])
-    }
-
     /// Writes the `struct __kernel_timespec` at `addr`.
     fn put_timespec(line: &mut Line, addr: u64) {
         type T = bindings::__kernel_timespec;
         let (sec, nsec) = (offset_of!(T, tv_sec), offset_of!(T, tv_nsec));
-        if let Some([s, ns]) = Self::read_pair::<T>(line, addr, sec, nsec) {
-            let _ = decode::write_timespec(line, s as i64, ns as i64);
+        const {
+            assert!(
+                offset_of!(T, tv_sec) + 8 <= size_of::<T>()
+                    && offset_of!(T, tv_nsec) + 8 <= size_of::<T>()
+            )
+        };
+        if let Some(raw) = UserStruct::read::<T>(line, addr) {
+            let _ = decode::write_timespec(line, raw.u64_at(sec) as i64, raw.u64_at(nsec) as i64);
         }
     }
 
@@ -336,8 +368,14 @@ impl StraceEngine {
     fn put_rlimit(line: &mut Line, addr: u64) {
         type T = bindings::rlimit64;
         let (cur, max) = (offset_of!(T, rlim_cur), offset_of!(T, rlim_max));
-        if let Some([c, m]) = Self::read_pair::<T>(line, addr, cur, max) {
-            let _ = decode::write_rlimit(line, c, m);
+        const {
+            assert!(
+                offset_of!(T, rlim_cur) + 8 <= size_of::<T>()
+                    && offset_of!(T, rlim_max) + 8 <= size_of::<T>()
+            )
+        };
+        if let Some(raw) = UserStruct::read::<T>(line, addr) {
+            let _ = decode::write_rlimit(line, raw.u64_at(cur), raw.u64_at(max));
         }
     }
 
@@ -347,25 +385,16 @@ impl StraceEngine {
         type S = bindings::stat;
         // The widths read below fit the struct bindgen gives.
         const {
-            assert!(offset_of!(S, st_mode) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, st_mode) + 4 <= size_of::<S>());
             assert!(offset_of!(S, st_size) + 8 <= size_of::<S>());
             assert!(offset_of!(S, st_rdev) + 8 <= size_of::<S>());
         }
-        let mut raw = [0u8; size_of::<S>()];
-        if user::read(addr, &mut raw).is_err() {
-            let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+        let Some(raw) = UserStruct::read::<S>(line, addr) else {
             return;
-        }
-        let field = |off: usize| -> [u8; 8] {
-            let mut b = [0u8; 8];
-            let n = (raw.len() - off).min(8);
-            b[..n].copy_from_slice(&raw[off..off + n]);
-            b
         };
-        let mode = field(offset_of!(bindings::stat, st_mode));
-        let mode = u32::from_ne_bytes([mode[0], mode[1], mode[2], mode[3]]);
-        let size = i64::from_ne_bytes(field(offset_of!(bindings::stat, st_size)));
-        let rdev = u64::from_ne_bytes(field(offset_of!(bindings::stat, st_rdev)));
+        let mode = raw.u32_at(offset_of!(S, st_mode));
+        let size = raw.u64_at(offset_of!(S, st_size)) as i64;
+        let rdev = raw.u64_at(offset_of!(S, st_rdev));
         let _ = decode::write_stat(line, mode, size, rdev);
     }
 
