@@ -94,6 +94,8 @@ const VM_NOT_TEXT: u32 = 6;
 
 /// `UTRACE_FOLLOW`.
 const FOLLOW: u32 = 1;
+/// `UTRACE_FROM_EXEC` (strace engines only).
+const FROM_EXEC: u32 = 2;
 
 /// One open `/dev/utrace`.
 #[pin_data(PinnedDrop)]
@@ -112,7 +114,10 @@ impl ControlFile {
         let a: StraceArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<StraceArgs>())
             .reader()
             .read()?;
-        if a.flags & !FOLLOW != 0 || a.reserved != 0 || a.string_max as usize > STRING_MAX_LIMIT {
+        if a.flags & !(FOLLOW | FROM_EXEC) != 0
+            || a.reserved != 0
+            || a.string_max as usize > STRING_MAX_LIMIT
+        {
             return Err(EINVAL);
         }
         // The order of the errors is the uapi header's. The task checked
@@ -123,7 +128,13 @@ impl ControlFile {
             n => n as usize,
         };
         let room = self.session.reserve()?;
-        let engine = StraceEngine::new(self.out.writer(), string_max, self.follow(a.flags), None)?;
+        let engine = StraceEngine::new(
+            self.out.writer(),
+            string_max,
+            self.follow(a.flags),
+            None,
+            a.flags & FROM_EXEC != 0,
+        )?;
         let engine = Arc::pin_init(engine, GFP_KERNEL_ACCOUNT)?;
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         super::test_device::ATTACH_DELAY_HOOK.pass();

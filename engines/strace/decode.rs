@@ -97,6 +97,23 @@ pub(crate) enum ArgKind {
     SigprocmaskHow,
     /// An `fcntl` command (`F_GETFD`, `F_SETFL`, ...).
     FcntlCmd,
+    /// Memory protections: `PROT_NONE`, or `PROT_READ|PROT_WRITE`.
+    Prot,
+    /// `mmap` flags: the mapping type, then the flags
+    /// (`MAP_PRIVATE|MAP_ANONYMOUS`).
+    MmapFlags,
+    /// An `arch_prctl` code (`ARCH_SET_FS`), else `0x3001 /* ARCH_??? */`.
+    ArchPrctlCode,
+    /// A `prctl` option (`PR_GET_NAME`), else `0x59616d61 /* PR_??? */`.
+    PrctlOption,
+    /// A NUL-terminated string the call writes (`prctl(PR_GET_NAME)`):
+    /// an output, shown at exit through [`write_string`]; [`write_arg`]
+    /// shows its address.
+    StrOut,
+    /// Bytes the call writes that are data, not text (`getrandom`): an
+    /// output, shown at exit through [`write_hex_string`]; [`write_arg`]
+    /// shows its address.
+    BytesOut,
 }
 
 /// A syscall's name and the arguments strace shows.
@@ -126,6 +143,7 @@ const NR_MREMAP: i64 = 25;
 const NR_SHMAT: i64 = 30;
 const NR_EXIT: i64 = 60;
 const NR_FCNTL: i64 = 72;
+const NR_PRCTL: i64 = 157;
 const NR_EXIT_GROUP: i64 = 231;
 const NR_OPENAT: i64 = 257;
 
@@ -343,8 +361,8 @@ fn signatures() -> &'static [(i64, Signature)] {
         (6, sig("lstat", &[Path, StatBuf])),
         (7, sig("poll", &[Ptr, UInt, Int])),
         (8, sig("lseek", &[Fd, Long, Whence])),
-        (9, sig("mmap", &[Ptr, UInt, Hex, Hex, Fd, Hex])),
-        (10, sig("mprotect", &[Ptr, UInt, Hex])),
+        (9, sig("mmap", &[Ptr, UInt, Prot, MmapFlags, Fd, Hex])),
+        (10, sig("mprotect", &[Ptr, UInt, Prot])),
         (11, sig("munmap", &[Ptr, UInt])),
         (12, sig("brk", &[Ptr])),
         (13, sig("rt_sigaction", &[Signal, Ptr, Ptr, UInt])),
@@ -411,7 +429,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (86, sig("link", &[Path, Path])),
         (87, sig("unlink", &[Path])),
         (88, sig("symlink", &[Path, Path])),
-        (89, sig("readlink", &[Path, Ptr, UInt])),
+        (89, sig("readlink", &[Path, OutBuf, UInt])),
         (90, sig("chmod", &[Path, Mode])),
         (91, sig("fchmod", &[Fd, Mode])),
         (92, sig("chown", &[Path, Int, Int])),
@@ -452,8 +470,8 @@ fn signatures() -> &'static [(i64, Signature)] {
         (138, sig("fstatfs", &[Fd, Ptr])),
         (140, sig("getpriority", &[Int, Int])),
         (141, sig("setpriority", &[Int, Int, Int])),
-        (157, sig("prctl", &[Int, Hex, Hex, Hex, Hex])),
-        (158, sig("arch_prctl", &[Hex, Hex])),
+        (157, sig("prctl", &[PrctlOption, Hex, Hex, Hex, Hex])),
+        (158, sig("arch_prctl", &[ArchPrctlCode, Hex])),
         (160, sig("setrlimit", &[Int, Ptr])),
         (161, sig("chroot", &[Path])),
         (162, sig("sync", &[])),
@@ -487,7 +505,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (264, sig("renameat", &[DirFd, Path, DirFd, Path])),
         (265, sig("linkat", &[DirFd, Path, DirFd, Path, AtFlags])),
         (266, sig("symlinkat", &[Path, DirFd, Path])),
-        (267, sig("readlinkat", &[DirFd, Path, Ptr, UInt])),
+        (267, sig("readlinkat", &[DirFd, Path, OutBuf, UInt])),
         (268, sig("fchmodat", &[DirFd, Path, Mode])),
         (269, sig("faccessat", &[DirFd, Path, AccessMode])),
         (270, sig("pselect6", &[Int, Ptr, Ptr, Ptr, Ptr, Ptr])),
@@ -511,7 +529,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (309, sig("getcpu", &[Ptr, Ptr, Ptr])),
         (316, sig("renameat2", &[DirFd, Path, DirFd, Path, Hex])),
         (317, sig("seccomp", &[UInt, Hex, Ptr])),
-        (318, sig("getrandom", &[Ptr, UInt, GrndFlags])),
+        (318, sig("getrandom", &[BytesOut, UInt, GrndFlags])),
         (319, sig("memfd_create", &[Path, Hex])),
         (322, sig("execveat", &[DirFd, Path, Argv, Envp, AtFlags])),
         (324, sig("membarrier", &[Int, Hex, Int])),
@@ -541,6 +559,23 @@ pub(crate) fn signature(nr: i64) -> Option<&'static Signature> {
     table.get(i).map(|(_, s)| s)
 }
 
+/// How each argument of this call of `nr` is shown: its signature's
+/// kinds, or for `prctl` those of its option (`prctl(PR_SET_NAME,
+/// "name")`, `prctl(PR_GET_NAME, "name")` with the name read at exit).
+/// `None` for a syscall without a signature.
+pub(crate) fn arg_kinds(nr: i64, args: &[u64; 6]) -> Option<&'static [ArgKind]> {
+    use ArgKind::*;
+    if nr == NR_PRCTL {
+        return Some(match args[0] as u32 {
+            bindings::PR_SET_NAME => &[PrctlOption, Path],
+            bindings::PR_GET_NAME => &[PrctlOption, StrOut],
+            bindings::PR_SET_PDEATHSIG => &[PrctlOption, Signal],
+            _ => &[PrctlOption, Hex, Hex, Hex, Hex],
+        });
+    }
+    signature(nr).map(|s| s.args)
+}
+
 /// The return kind of syscall `nr` ([`RetKind::Int`] if unknown).
 pub(crate) fn ret_kind(nr: i64) -> RetKind {
     match nr {
@@ -562,7 +597,7 @@ pub(crate) fn shown_args(nr: i64, args: &[u64; 6]) -> usize {
         NR_OPEN if !creates(args[1]) => 2,
         NR_OPENAT if !creates(args[2]) => 3,
         NR_FCNTL if FCNTL_NO_ARG.contains(&(args[1] as i32)) => 2,
-        _ => signature(nr).map_or(MAX_ARGS, |s| s.args.len()),
+        _ => arg_kinds(nr, args).map_or(MAX_ARGS, |k| k.len()),
     }
 }
 
@@ -613,7 +648,9 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::RlimitIn
         | ArgKind::RlimitOut
         | ArgKind::Argv
-        | ArgKind::Envp => write_ptr(out, value),
+        | ArgKind::Envp
+        | ArgKind::StrOut
+        | ArgKind::BytesOut => write_ptr(out, value),
         ArgKind::ClockId => write_value_name(out, int, &CLOCKS),
         ArgKind::Resource => write_value_name(out, int, &RESOURCES),
         ArgKind::GrndFlags => write_flags(out, uint, &GRND_FLAGS, false),
@@ -631,6 +668,11 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::Whence => write_named(out, int, &WHENCE),
         ArgKind::SigprocmaskHow => write_named(out, int, &SIGPROCMASK_HOW),
         ArgKind::FcntlCmd => write_value_name(out, int, &FCNTL_CMDS),
+        ArgKind::Prot if uint == bindings::PROT_NONE => out.write_str("PROT_NONE"),
+        ArgKind::Prot => write_flags(out, uint, &PROT_FLAGS, false),
+        ArgKind::MmapFlags => write_mmap_flags(out, uint),
+        ArgKind::ArchPrctlCode => write_code_name(out, uint, &ARCH_PRCTL_CODES, "ARCH"),
+        ArgKind::PrctlOption => write_code_name(out, uint, &PRCTL_OPTIONS, "PR"),
     }
 }
 
@@ -660,7 +702,12 @@ impl ArgKind {
     pub(crate) fn is_output(self) -> bool {
         matches!(
             self,
-            ArgKind::OutBuf | ArgKind::StatBuf | ArgKind::TimespecOut | ArgKind::RlimitOut
+            ArgKind::OutBuf
+                | ArgKind::StatBuf
+                | ArgKind::TimespecOut
+                | ArgKind::RlimitOut
+                | ArgKind::StrOut
+                | ArgKind::BytesOut
         )
     }
 }
@@ -710,6 +757,128 @@ const RESOURCES: [Flag; 16] = named_constants![
 
 /// `getrandom` flags.
 const GRND_FLAGS: [Flag; 3] = named_constants![GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE];
+
+/// Memory protections, in strace's order.
+const PROT_FLAGS: [Flag; 6] = named_constants![
+    PROT_READ,
+    PROT_WRITE,
+    PROT_EXEC,
+    PROT_SEM,
+    PROT_GROWSDOWN,
+    PROT_GROWSUP,
+];
+
+/// `mmap`'s mapping types, the values of its `MAP_TYPE` bits.
+const MMAP_TYPES: [Flag; 4] =
+    named_constants![MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_DROPPABLE];
+
+/// `mmap` flags besides the type, in strace's order (by value).
+const MMAP_FLAGS: [Flag; 15] = named_constants![
+    MAP_FIXED,
+    MAP_ANONYMOUS,
+    MAP_32BIT,
+    MAP_GROWSDOWN,
+    MAP_DENYWRITE,
+    MAP_EXECUTABLE,
+    MAP_LOCKED,
+    MAP_NORESERVE,
+    MAP_POPULATE,
+    MAP_NONBLOCK,
+    MAP_STACK,
+    MAP_HUGETLB,
+    MAP_SYNC,
+    MAP_FIXED_NOREPLACE,
+    MAP_UNINITIALIZED,
+];
+
+/// `arch_prctl` codes (x86).
+const ARCH_PRCTL_CODES: [Flag; 23] = named_constants![
+    ARCH_SET_GS,
+    ARCH_SET_FS,
+    ARCH_GET_FS,
+    ARCH_GET_GS,
+    ARCH_GET_CPUID,
+    ARCH_SET_CPUID,
+    ARCH_GET_XCOMP_SUPP,
+    ARCH_GET_XCOMP_PERM,
+    ARCH_REQ_XCOMP_PERM,
+    ARCH_GET_XCOMP_GUEST_PERM,
+    ARCH_REQ_XCOMP_GUEST_PERM,
+    ARCH_MAP_VDSO_X32,
+    ARCH_MAP_VDSO_32,
+    ARCH_MAP_VDSO_64,
+    ARCH_GET_UNTAG_MASK,
+    ARCH_ENABLE_TAGGED_ADDR,
+    ARCH_GET_MAX_TAG_BITS,
+    ARCH_FORCE_TAGGED_SVA,
+    ARCH_SHSTK_ENABLE,
+    ARCH_SHSTK_DISABLE,
+    ARCH_SHSTK_LOCK,
+    ARCH_SHSTK_UNLOCK,
+    ARCH_SHSTK_STATUS,
+];
+
+/// `prctl` options.
+const PRCTL_OPTIONS: [Flag; 34] = named_constants![
+    PR_SET_PDEATHSIG,
+    PR_GET_PDEATHSIG,
+    PR_GET_DUMPABLE,
+    PR_SET_DUMPABLE,
+    PR_GET_UNALIGN,
+    PR_SET_UNALIGN,
+    PR_GET_KEEPCAPS,
+    PR_SET_KEEPCAPS,
+    PR_GET_FPEMU,
+    PR_SET_FPEMU,
+    PR_GET_FPEXC,
+    PR_SET_FPEXC,
+    PR_GET_TIMING,
+    PR_SET_TIMING,
+    PR_SET_NAME,
+    PR_GET_NAME,
+    PR_GET_ENDIAN,
+    PR_SET_ENDIAN,
+    PR_GET_SECCOMP,
+    PR_SET_SECCOMP,
+    PR_CAPBSET_READ,
+    PR_CAPBSET_DROP,
+    PR_GET_TSC,
+    PR_SET_TSC,
+    PR_GET_SECUREBITS,
+    PR_SET_SECUREBITS,
+    PR_SET_TIMERSLACK,
+    PR_GET_TIMERSLACK,
+    PR_SET_PTRACER,
+    PR_SET_CHILD_SUBREAPER,
+    PR_GET_CHILD_SUBREAPER,
+    PR_SET_NO_NEW_PRIVS,
+    PR_GET_NO_NEW_PRIVS,
+    PR_CAP_AMBIENT,
+];
+
+/// Writes `mmap` flags: the mapping type, then the other flags.
+fn write_mmap_flags(out: &mut impl Write, flags: u32) -> core::fmt::Result {
+    let kind = flags & bindings::MAP_TYPE;
+    match MMAP_TYPES.iter().find(|&&(v, _)| v == kind) {
+        Some(&(_, name)) => out.write_str(name)?,
+        None => write!(out, "{kind:#x} /* MAP_??? */")?,
+    }
+    write_flags(out, flags & !bindings::MAP_TYPE, &MMAP_FLAGS, true)
+}
+
+/// Writes the name `table` gives the code `value`, else as strace writes
+/// a code it does not know: `0x3001 /* ARCH_??? */` for `prefix` `ARCH`.
+fn write_code_name(
+    out: &mut impl Write,
+    value: u32,
+    table: &[Flag],
+    prefix: &str,
+) -> core::fmt::Result {
+    match table.iter().find(|&&(v, _)| v == value) {
+        Some(&(_, name)) => out.write_str(name),
+        None => write!(out, "{value:#x} /* {prefix}_??? */"),
+    }
+}
 
 /// Writes the name `table` gives `value`, else `value` in decimal.
 fn write_value_name<T: Copy + Into<i64>>(
@@ -1035,6 +1204,21 @@ pub(crate) fn write_string(
         out.write_str("...")?;
     }
     Ok(())
+}
+
+/// Writes bytes that are data, not text, as strace writes them
+/// (`getrandom`'s): `"\x53\x15"`, every byte in hex, then `...` when
+/// `truncated`.
+pub(crate) fn write_hex_string(
+    out: &mut impl Write,
+    bytes: &[u8],
+    truncated: bool,
+) -> core::fmt::Result {
+    out.write_str("\"")?;
+    for b in bytes {
+        write!(out, "\\x{b:02x}")?;
+    }
+    out.write_str(if truncated { "\"..." } else { "\"" })
 }
 
 /// Writes the result part after the call: ` = 3`,
@@ -1922,6 +2106,35 @@ mod tests {
             .all(|&(nr, name)| syscall_nr(name) == Some(nr)));
         assert!(sigs.len() >= 70);
         assert_eq!(SYSCALLS.len(), 385);
+        // The numbers the engine tests calls by name the calls it means.
+        use super::super::{NR_EXECVE, NR_EXECVEAT, NR_UNAME, NR_WRITE};
+        assert_eq!(syscall_name(NR_WRITE), Some("write"));
+        assert_eq!(syscall_name(NR_UNAME), Some("uname"));
+        assert_eq!(syscall_name(NR_EXECVE), Some("execve"));
+        assert_eq!(syscall_name(NR_EXECVEAT), Some("execveat"));
+    }
+
+    #[test]
+    fn results_aligned_as_strace_does() {
+        use super::super::line::Line;
+        use super::super::RESULT_COLUMN;
+        let aligned = |call: &str, prefix: &str| {
+            let mut line = Line::new();
+            line.put_fmt(format_args!("{prefix}{call}"));
+            line.pad_to(RESULT_COLUMN);
+            assert!(write_result(&mut line, 39, 0).is_ok());
+            line.finish();
+            line.as_bytes().iter().position(|&c| c == b'=')
+        };
+        // strace: `brk(NULL)` then spaces, `= ` at column 40.
+        assert_eq!(aligned("getpid()", ""), Some(40));
+        assert_eq!(aligned("getpid()", "[pid 42] "), Some(40));
+        // A longer call: one space.
+        let long = "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY)";
+        assert_eq!(aligned(long, ""), Some(long.len() + 1));
+        let exactly = "getrandom(0x7ffc01020304, 8, 0x1234567)";
+        assert_eq!(exactly.len(), RESULT_COLUMN);
+        assert_eq!(aligned(exactly, ""), Some(RESULT_COLUMN + 1));
     }
 
     #[test]

@@ -28,14 +28,22 @@ impl Line {
         self.cut = false;
     }
 
-    /// The text so far.
     /// Bytes left before [`LINE_MAX`].
     pub(crate) fn room(&self) -> usize {
         LINE_MAX - self.len
     }
 
+    /// The text so far.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
+    }
+
+    /// Appends spaces until the line is `column` bytes long (strace's
+    /// alignment of results); nothing if it is already.
+    pub(crate) fn pad_to(&mut self, column: usize) {
+        const SPACES: &str = "                                        ";
+        let n = column.saturating_sub(self.len).min(SPACES.len());
+        let _ = core::fmt::Write::write_str(self, &SPACES[..n]);
     }
 
     /// Appends formatted text; what does not fit is cut.

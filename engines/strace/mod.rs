@@ -21,7 +21,15 @@
 //!
 //! In a following session, the engine attaches a new strace engine to
 //! each child the task creates, before the child runs; the child's lines
-//! start with `[pid N]`, as with `strace -f`.
+//! start with `[pid N]` (the pid right-aligned in five columns), as with
+//! `strace -f`.
+//!
+//! Lines are laid out as strace lays them out: ` = ` at column 40 when
+//! the call is shorter. An engine attached to start at the next exec
+//! (`UTRACE_FROM_EXEC`) shows nothing of its task until an `execve` or
+//! `execveat` call, which is its first line: so a tool that attaches to
+//! its own child before that child execs the program shows the program,
+//! as strace does, and not the tool's set-up.
 
 pub(crate) mod decode;
 pub(crate) mod line;
@@ -37,6 +45,7 @@ use core::ops::Range;
 use decode::{ArgKind, RetKind};
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::sync::atomic::{AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
 use line::Line;
@@ -61,9 +70,15 @@ const ENVP_COUNT_MAX: usize = 4096;
 /// and its result (`, 832) = 832`, an errno's name and message).
 const TAIL_ROOM: usize = 96;
 
-/// x86_64 `write` and `uname`.
+/// x86_64 `write`, `uname`, `execve` and `execveat`.
 const NR_WRITE: i64 = 1;
 const NR_UNAME: i64 = 63;
+const NR_EXECVE: i64 = 59;
+const NR_EXECVEAT: i64 = 322;
+
+/// The column strace writes a result's ` = ` at, when the call is
+/// shorter (its `-a` option's default, 40, counted from 1).
+const RESULT_COLUMN: usize = 39;
 
 /// An output argument, and the rest of the call after it, decoded at exit.
 #[derive(Clone, Copy)]
@@ -136,6 +151,10 @@ pub(crate) struct StraceEngine {
     follow: Option<Arc<Session>>,
     /// The traced task's pid, for a child's lines.
     pid_prefix: Option<i32>,
+    /// Nothing is shown until the task's next exec call. Only the traced
+    /// task reads and writes it (every callback runs in that task), so
+    /// no ordering is needed: an atomic because the engine is shared.
+    before_exec: AtomicFlag,
     /// Only the traced task touches it.
     #[pin]
     pending: Mutex<KBox<Pending>>,
@@ -143,13 +162,15 @@ pub(crate) struct StraceEngine {
 
 impl StraceEngine {
     /// An engine writing to `out`, showing at most `string_max` bytes of a
-    /// string, following children into `follow` if given, and starting its
-    /// lines with `[pid N]` if `pid_prefix` is given.
+    /// string, following children into `follow` if given, starting its
+    /// lines with `[pid N]` if `pid_prefix` is given, and showing nothing
+    /// before the task's next exec call if `from_exec`.
     pub(crate) fn new(
         out: Writer,
         string_max: usize,
         follow: Option<Arc<Session>>,
         pid_prefix: Option<i32>,
+        from_exec: bool,
     ) -> Result<impl PinInit<Self, Error>> {
         let pending = KBox::new(
             Pending {
@@ -164,6 +185,7 @@ impl StraceEngine {
             string_max,
             follow,
             pid_prefix,
+            before_exec: AtomicFlag::new(from_exec),
             pending <- kernel::new_mutex!(pending, "utrace_strace::pending"),
         }? Error))
     }
@@ -239,8 +261,9 @@ impl StraceEngine {
     /// Writes a buffer argument of `count` bytes (`write`'s data, or what
     /// `read` got): `NULL`, or at most `string_max` bytes of it, fewer if
     /// their escapes (up to 4 bytes each) would leave the line no room
-    /// for the rest of the call (`TAIL_ROOM`).
-    fn put_buffer(&self, line: &mut Line, addr: u64, count: u64) {
+    /// for the rest of the call (`TAIL_ROOM`). Text is quoted as strace
+    /// quotes strings; `data` (`getrandom`'s) is written in hex.
+    fn put_buffer(&self, line: &mut Line, addr: u64, count: u64, data: bool) {
         if addr == 0 {
             let _ = decode::write_arg(line, ArgKind::Ptr, addr);
             return;
@@ -249,9 +272,14 @@ impl StraceEngine {
         let fits = line.room().saturating_sub(TAIL_ROOM) / 4;
         let n = usize::try_from(count).map_or(self.string_max, |c| c.min(self.string_max));
         let n = n.min(fits);
+        let write: fn(&mut Line, &[u8], bool) -> core::fmt::Result = if data {
+            decode::write_hex_string
+        } else {
+            decode::write_string
+        };
         match user::read(addr, &mut buf[..n]) {
             Ok(()) => {
-                let _ = decode::write_string(line, &buf[..n], count > n as u64);
+                let _ = write(line, &buf[..n], count > n as u64);
             }
             Err(_) => {
                 let _ = decode::write_arg(line, ArgKind::Ptr, addr);
@@ -263,7 +291,7 @@ impl StraceEngine {
     fn put_call(&self, p: &mut Pending, call: &SyscallEntry<'_>) {
         let nr = call.nr();
         let args = call.args();
-        let Some(sig) = decode::signature(nr) else {
+        let (Some(sig), Some(kinds)) = (decode::signature(nr), decode::arg_kinds(nr, &args)) else {
             let line = &mut p.line;
             match decode::syscall_name(nr) {
                 Some(name) => line.put_fmt(format_args!("{name}(")),
@@ -278,7 +306,7 @@ impl StraceEngine {
         };
         p.line.put_fmt(format_args!("{}(", sig.name));
         // An output argument, and what follows it, is decoded at exit.
-        let output = sig.args.iter().position(|k| k.is_output());
+        let output = kinds.iter().position(|k| k.is_output());
         let (at_exit, stop) = match (nr, output) {
             (NR_UNAME, _) => (Some(AtExit::Uname(args[0])), 0),
             (_, Some(index)) => (Some(AtExit::Output { nr, args, index }), index),
@@ -294,19 +322,19 @@ impl StraceEngine {
     /// Writes the arguments of the call in `range` (of those it shows),
     /// each after a `, ` but the first of the call.
     fn put_args(&self, line: &mut Line, nr: i64, args: &[u64; SYSCALL_ARGS], range: Range<usize>) {
-        let Some(sig) = decode::signature(nr) else {
+        let Some(kinds) = decode::arg_kinds(nr, args) else {
             return;
         };
-        let shown = decode::shown_args(nr, args).min(sig.args.len());
+        let shown = decode::shown_args(nr, args).min(kinds.len());
         let end = range.end.min(shown);
         for i in range.start..end {
-            let (kind, value) = (sig.args[i], args[i]);
+            let (kind, value) = (kinds[i], args[i]);
             if i > 0 {
                 line.put_fmt(format_args!(", "));
             }
             match kind {
                 ArgKind::Path => self.put_string(line, value),
-                ArgKind::Buf if nr == NR_WRITE => self.put_buffer(line, value, args[2]),
+                ArgKind::Buf if nr == NR_WRITE => self.put_buffer(line, value, args[2], false),
                 ArgKind::RlimitIn => Self::put_rlimit(line, value),
                 ArgKind::Argv => self.put_argv(line, value),
                 ArgKind::Envp => Self::put_envp(line, value),
@@ -335,9 +363,13 @@ impl StraceEngine {
             line.put_fmt(format_args!(", "));
         }
         let addr = args[index];
-        let kind = decode::signature(nr).map_or(ArgKind::Ptr, |s| s.args[index]);
+        let kind = decode::arg_kinds(nr, args)
+            .and_then(|k| k.get(index).copied())
+            .unwrap_or(ArgKind::Ptr);
         match (kind, u64::try_from(ret)) {
-            (ArgKind::OutBuf, Ok(got)) => self.put_buffer(line, addr, got),
+            (ArgKind::OutBuf, Ok(got)) => self.put_buffer(line, addr, got, false),
+            (ArgKind::BytesOut, Ok(got)) => self.put_buffer(line, addr, got, true),
+            (ArgKind::StrOut, Ok(_)) => self.put_string(line, addr),
             (ArgKind::StatBuf, Ok(0)) => Self::put_stat(line, addr),
             (ArgKind::TimespecOut, Ok(0)) => Self::put_timespec(line, addr),
             (ArgKind::RlimitOut, Ok(0)) => Self::put_rlimit(line, addr),
@@ -422,7 +454,7 @@ impl StraceEngine {
     fn event_line(&self) -> Line {
         let mut line = Line::new();
         if let Some(pid) = self.pid_prefix {
-            line.put_fmt(format_args!("[pid {pid}] "));
+            line.put_fmt(format_args!("[pid {pid:5}] "));
         }
         line
     }
@@ -437,15 +469,22 @@ impl StraceEngine {
 impl Engine for StraceEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let nr = call.nr();
+        if self.before_exec.load(Relaxed) {
+            if nr != NR_EXECVE && nr != NR_EXECVEAT {
+                return Resume::Resume;
+            }
+            self.before_exec.store(false, Relaxed);
+        }
         let mut guard = self.pending.lock();
         let p = &mut **guard;
         p.line.clear();
         p.at_exit = None;
         if let Some(pid) = self.pid_prefix {
-            p.line.put_fmt(format_args!("[pid {pid}] "));
+            p.line.put_fmt(format_args!("[pid {pid:5}] "));
         }
         self.put_call(p, call);
         if decode::ret_kind(nr) == RetKind::NoReturn {
+            p.line.pad_to(RESULT_COLUMN);
             p.line.put_fmt(format_args!(" = ?"));
             self.emit(&mut p.line);
             p.nr = None;
@@ -466,6 +505,7 @@ impl Engine for StraceEngine {
             self.string_max,
             Some(session.clone()),
             Some(pid),
+            false,
         )
         .and_then(|init| Arc::pin_init(init, GFP_KERNEL_ACCOUNT))
         .and_then(|engine| {
@@ -495,6 +535,9 @@ impl Engine for StraceEngine {
     }
 
     fn report_signal(&self, _task: &Task, signal: &mut SignalReport<'_>) -> Resume {
+        if self.before_exec.load(Relaxed) {
+            return Resume::Resume;
+        }
         let mut line = self.event_line();
         let _ = decode::write_signal_line(&mut line, signal.signo(), signal.code());
         self.emit(&mut line);
@@ -502,6 +545,9 @@ impl Engine for StraceEngine {
     }
 
     fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
+        if self.before_exec.load(Relaxed) {
+            return Resume::Resume;
+        }
         let mut line = self.event_line();
         let _ = decode::write_exit_line(&mut line, exit.code());
         self.emit(&mut line);
@@ -523,6 +569,7 @@ impl Engine for StraceEngine {
             }
             None => {}
         }
+        p.line.pad_to(RESULT_COLUMN);
         let _ = decode::write_result(&mut p.line, nr, ret);
         self.emit(&mut p.line);
         Resume::Resume

@@ -3662,7 +3662,8 @@ static void u_attach_strace(struct rng *r, struct ufile *f)
 	may_ok = 0;
 	if (pk == P_BAD) {
 		want = EB(EFAULT);
-	} else if ((a.flags & ~UTRACE_FOLLOW) || a.reserved || a.string_max > 256) {
+	} else if ((a.flags & ~(UTRACE_FOLLOW | UTRACE_FROM_EXEC)) || a.reserved ||
+		   a.string_max > 256) {
 		want = EB(EINVAL);
 	} else if (tgt_errs(t)) {
 		want = tgt_errs(t);

@@ -3,11 +3,14 @@
  * utrace - run a program under utrace-rs engines.
  *
  *   utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N]
- *          [--no-follow] -- PROG [ARGS...]
+ *          [-o FILE] [--no-follow] -- PROG [ARGS...]
  *
  * Attaches the engines to a child before it execs PROG, prints the strace
- * engine's lines on stderr while it runs (read(2) and poll(2) on
- * /dev/utrace, until the end of the trace), and exits with its status.
+ * engine's lines on stderr (or in FILE, created or truncated) while it
+ * runs (read(2) and poll(2) on /dev/utrace, until the end of the trace),
+ * and exits with its status.  The trace starts at PROG's execve, as
+ * strace's does: the strace engine is attached with UTRACE_FROM_EXEC, so
+ * the child's calls before it (its wait for the engines) are not shown.
  *
  * --order reverse (the default) attaches the VM first and strace second,
  * so strace sits closer to the program: it shows the calls as the program
@@ -43,8 +46,8 @@ static const char *vm_errors[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N] [--no-follow]\n"
-		"              -- PROG [ARGS...]\n"
+		"usage: utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N] [-o FILE]\n"
+		"              [--no-follow] -- PROG [ARGS...]\n"
 		"VM rules, separated by ';' or newlines:\n"
 		"  return SYSCALL VALUE      skip SYSCALL, the program gets VALUE\n"
 		"  uname nodename NAME       edit uname()'s nodename (release: uname release REL)\n"
@@ -52,11 +55,11 @@ static void usage(FILE *f)
 }
 
 /*
- * Copies the trace to stderr until its end: every strace engine gone (the
+ * Copies the trace to @out until its end: every strace engine gone (the
  * program and the children it followed are dead), everything read.  @fd
  * is non-blocking: poll(2) waits for text.
  */
-static void copy_trace(int fd)
+static void copy_trace(int fd, int out)
 {
 	static char buf[65536];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -65,8 +68,10 @@ static void copy_trace(int fd)
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n > 0) {
-			if (write(2, buf, n) != n)
+			if (write(out, buf, n) != n) {
+				perror("utrace: writing the trace");
 				return;
+			}
 			continue;
 		}
 		if (n == 0)
@@ -126,7 +131,7 @@ static int attach_vm(int fd, pid_t pid, const char *rules)
 static int attach_strace(int fd, pid_t pid, unsigned int string_max)
 {
 	struct utrace_strace_attach a = {
-		.pid = pid, .string_max = string_max, .flags = follow,
+		.pid = pid, .string_max = string_max, .flags = follow | UTRACE_FROM_EXEC,
 	};
 	int slot = ioctl(fd, UTRACE_ATTACH_STRACE, &a);
 
@@ -137,10 +142,10 @@ static int attach_strace(int fd, pid_t pid, unsigned int string_max)
 
 int main(int argc, char **argv)
 {
-	const char *rules = NULL, *order = "reverse", *prog;
+	const char *rules = NULL, *order = "reverse", *prog, *out_path = NULL;
 	char path[PATH_MAX], c = 0;
 	unsigned int string_max = 0;
-	int strace = 0, i, fd, go[2], status, failed = 0;
+	int strace = 0, i, fd, go[2], status, failed = 0, out = 2;
 	pid_t child;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -152,6 +157,8 @@ int main(int argc, char **argv)
 			order = argv[++i];
 		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
 			string_max = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			out_path = argv[++i];
 		} else if (!strcmp(argv[i], "--no-follow")) {
 			follow = 0;
 		} else if (!strcmp(argv[i], "--help")) {
@@ -168,6 +175,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	prog = resolve(argv[i + 1], path, sizeof(path));
+	if (out_path) {
+		out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out < 0) {
+			fprintf(stderr, "utrace: %s: %s\n", out_path, strerror(errno));
+			return 2;
+		}
+	}
 	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		fprintf(stderr, "utrace: /dev/utrace: %s (is CONFIG_UTRACE on?)\n", strerror(errno));
@@ -206,7 +220,7 @@ int main(int argc, char **argv)
 	}
 	close(go[1]);
 	if (strace)
-		copy_trace(fd);
+		copy_trace(fd, out);
 	if (waitpid(child, &status, 0) != child) {
 		perror("utrace: waitpid");
 		return 2;

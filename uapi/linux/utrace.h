@@ -89,11 +89,20 @@
  * "[pid N] ".  Children's engines belong to the same file.
  */
 #define UTRACE_FOLLOW		(1U << 0)
+/*
+ * strace attach flag: show nothing of the process until its next execve
+ * or execveat, whose line comes first (whatever its result).  For a tool
+ * that attaches to its own child before the child execs the program: the
+ * trace shows the program, not the tool's set-up, as strace's does.  The
+ * children UTRACE_FOLLOW follows are shown from their start.
+ * UTRACE_ATTACH_VM refuses it (EINVAL).
+ */
+#define UTRACE_FROM_EXEC	(1U << 1)
 
 struct utrace_strace_attach {
 	__s32 pid;
 	__u32 string_max;	/* string bytes shown; 0: 32; at most 256 */
-	__u32 flags;		/* UTRACE_FOLLOW */
+	__u32 flags;		/* UTRACE_FOLLOW, UTRACE_FROM_EXEC */
 	__u32 reserved;		/* must be 0 */
 };
 
