@@ -43,6 +43,6 @@ pub use handle::{Attach, EngineHandle, Match};
 pub use policy::{Disposition, Resume, SignalAction, SignalClass};
 pub use registry::StopState;
 pub use report::{
-    Arg, CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalReport, SyscallEntry,
-    SyscallExit, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
+    Arg, CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SigInfoFields, SignalReport,
+    SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
 };

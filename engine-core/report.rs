@@ -414,6 +414,25 @@ impl<'a> CloneReport<'a> {
     }
 }
 
+/// The siginfo fields beyond the number and code that tools show (see
+/// [`SignalReport::info_fields`]).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct SigInfoFields {
+    /// `si_pid`: the sender (`SI_USER`, `SI_TKILL`...), or the child
+    /// (`SIGCHLD`).
+    pub pid: i32,
+    /// `si_uid`, with `si_pid`.
+    pub uid: u32,
+    /// `SIGCHLD`'s `si_status`: the exit status, or a signal number.
+    pub status: i32,
+    /// `SIGCHLD`'s `si_utime`, in clock ticks (`USER_HZ`).
+    pub utime: i64,
+    /// `SIGCHLD`'s `si_stime`, in clock ticks.
+    pub stime: i64,
+    /// A fault's `si_addr` (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`).
+    pub addr: u64,
+}
+
 /// A signal the task dequeued, as a signal callback sees it.
 pub struct SignalReport<'a> {
     signo: i32,
@@ -503,6 +522,34 @@ impl<'a> SignalReport<'a> {
     /// Marks the report as repeated.
     pub(crate) fn resume(&mut self) {
         self.resumed = true;
+    }
+
+    /// The fields of the signal's siginfo that strace shows beyond its
+    /// number and code, as the kernel filled them; `None` without a
+    /// siginfo (in tests). Which of them mean anything depends on the
+    /// signal and its code: the caller decides.
+    pub fn info_fields(&self) -> Option<SigInfoFields> {
+        if self.info.is_null() {
+            return None;
+        }
+        // SAFETY: `info` is the kernel's siginfo of the signal reported,
+        // valid for `'a` (see `new`). Every variant of `_sifields` is made
+        // of integers and pointers, for which any bits are valid, and the
+        // kernel clears the whole siginfo before it fills one
+        // (`clear_siginfo()`): whichever variant was written, reading any
+        // of them reads initialised memory.
+        let f = unsafe { &(*self.info).__bindgen_anon_1._sifields };
+        // SAFETY: as above.
+        unsafe {
+            Some(SigInfoFields {
+                pid: f._kill._pid,
+                uid: f._kill._uid,
+                status: f._sigchld._status,
+                utime: f._sigchld._utime as i64,
+                stime: f._sigchld._stime as i64,
+                addr: f._sigfault._addr as usize as u64,
+            })
+        }
     }
 
     /// The kernel's siginfo, for the C API (null in tests).

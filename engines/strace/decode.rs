@@ -14,6 +14,7 @@
 //! allocation; text goes to a caller-provided [`core::fmt::Write`], so the
 //! engine can format straight into its fixed-size line.
 
+use crate::engine_core::SigInfoFields;
 use core::fmt::Write;
 use kernel::bindings;
 // Only the KUnit suite at the bottom needs the prelude (`#[kunit_tests]`).
@@ -114,6 +115,37 @@ pub(crate) enum ArgKind {
     /// output, shown at exit through [`write_hex_string`]; [`write_arg`]
     /// shows its address.
     BytesOut,
+    /// An `ioctl` request (`TCGETS`), in hex when it has no name here.
+    IoctlCmd,
+    /// The directory entries `getdents64` wrote: an output, shown at exit
+    /// as their address and count through [`write_dirents`].
+    DirentsOut,
+    /// The group ids `getgroups` wrote: an output, shown at exit through
+    /// [`write_ids`].
+    GidsOut,
+    /// `utimensat`'s two times, shown at entry through [`write_utimes`];
+    /// [`write_arg`] shows its address.
+    UtimesIn,
+    /// A `struct sigaction` the call reads, shown at entry through
+    /// [`write_sigaction`]; [`write_arg`] shows its address.
+    SigactionIn,
+    /// A `struct sigaction` the call fills: an output, shown at exit.
+    SigactionOut,
+    /// A signal set the call reads, shown at entry through
+    /// [`write_sigset`]; [`write_arg`] shows its address.
+    SigsetIn,
+    /// A signal set the call fills: an output, shown at exit.
+    SigsetOut,
+    /// The status `wait4` wrote: an output, shown at exit through
+    /// [`write_wait_status`].
+    WaitStatusOut,
+    /// `wait4` options (`WNOHANG`), or `0`.
+    WaitOptions,
+    /// A `struct timespec` the call reads, shown at entry through
+    /// [`write_timespec`]; [`write_arg`] shows its address.
+    TimespecIn,
+    /// `clock_nanosleep` flags: `TIMER_ABSTIME`, or `0`.
+    TimerFlags,
 }
 
 /// A syscall's name and the arguments strace shows.
@@ -133,6 +165,8 @@ pub(crate) enum RetKind {
     Hex,
     /// The call does not return (`exit`, `exit_group`): `= ?`.
     NoReturn,
+    /// A file mode, in octal as [`ArgKind::Mode`] (`umask`).
+    Mode,
 }
 
 // x86_64 syscall numbers the decoder treats specially.
@@ -143,6 +177,7 @@ const NR_MREMAP: i64 = 25;
 const NR_SHMAT: i64 = 30;
 const NR_EXIT: i64 = 60;
 const NR_FCNTL: i64 = 72;
+const NR_UMASK: i64 = 95;
 const NR_PRCTL: i64 = 157;
 const NR_EXIT_GROUP: i64 = 231;
 const NR_OPENAT: i64 = 257;
@@ -365,10 +400,19 @@ fn signatures() -> &'static [(i64, Signature)] {
         (10, sig("mprotect", &[Ptr, UInt, Prot])),
         (11, sig("munmap", &[Ptr, UInt])),
         (12, sig("brk", &[Ptr])),
-        (13, sig("rt_sigaction", &[Signal, Ptr, Ptr, UInt])),
-        (14, sig("rt_sigprocmask", &[SigprocmaskHow, Ptr, Ptr, UInt])),
+        (
+            13,
+            sig("rt_sigaction", &[Signal, SigactionIn, SigactionOut, UInt]),
+        ),
+        (
+            14,
+            sig(
+                "rt_sigprocmask",
+                &[SigprocmaskHow, SigsetIn, SigsetOut, UInt],
+            ),
+        ),
         (15, sig("rt_sigreturn", &[])),
-        (16, sig("ioctl", &[Fd, Hex, Hex])),
+        (16, sig("ioctl", &[Fd, IoctlCmd, Hex])),
         (17, sig("pread64", &[Fd, OutBuf, UInt, Long])),
         (18, sig("pwrite64", &[Fd, Buf, UInt, Long])),
         (19, sig("readv", &[Fd, Ptr, Int])),
@@ -383,7 +427,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (32, sig("dup", &[Fd])),
         (33, sig("dup2", &[Fd, Fd])),
         (34, sig("pause", &[])),
-        (35, sig("nanosleep", &[Ptr, Ptr])),
+        (35, sig("nanosleep", &[TimespecIn, Ptr])),
         (36, sig("getitimer", &[Int, Ptr])),
         (37, sig("alarm", &[UInt])),
         (38, sig("setitimer", &[Int, Ptr, Ptr])),
@@ -409,7 +453,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (58, sig("vfork", &[])),
         (59, sig("execve", &[Path, Argv, Envp])),
         (60, sig("exit", &[Int])),
-        (61, sig("wait4", &[Int, Ptr, Int, Ptr])),
+        (61, sig("wait4", &[Int, WaitStatusOut, WaitOptions, Ptr])),
         (62, sig("kill", &[Int, Signal])),
         (63, sig("uname", &[Ptr])),
         (72, sig("fcntl", &[Fd, FcntlCmd, Hex])),
@@ -419,7 +463,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (76, sig("truncate", &[Path, Long])),
         (77, sig("ftruncate", &[Fd, Long])),
         (78, sig("getdents", &[Fd, Ptr, UInt])),
-        (79, sig("getcwd", &[Ptr, UInt])),
+        (79, sig("getcwd", &[StrOut, UInt])),
         (80, sig("chdir", &[Path])),
         (81, sig("fchdir", &[Fd])),
         (82, sig("rename", &[Path, Path])),
@@ -454,7 +498,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (112, sig("setsid", &[])),
         (113, sig("setreuid", &[Int, Int])),
         (114, sig("setregid", &[Int, Int])),
-        (115, sig("getgroups", &[Int, Ptr])),
+        (115, sig("getgroups", &[Int, GidsOut])),
         (116, sig("setgroups", &[Int, Ptr])),
         (117, sig("setresuid", &[Int, Int, Int])),
         (118, sig("getresuid", &[Ptr, Ptr, Ptr])),
@@ -483,12 +527,15 @@ fn signatures() -> &'static [(i64, Signature)] {
         (202, sig("futex", &[Ptr, Int, Int, Ptr, Ptr, Int])),
         (203, sig("sched_setaffinity", &[Int, UInt, Ptr])),
         (204, sig("sched_getaffinity", &[Int, UInt, Ptr])),
-        (217, sig("getdents64", &[Fd, Ptr, UInt])),
+        (217, sig("getdents64", &[Fd, DirentsOut, UInt])),
         (218, sig("set_tid_address", &[Ptr])),
         (219, sig("restart_syscall", &[])),
         (228, sig("clock_gettime", &[ClockId, TimespecOut])),
         (229, sig("clock_getres", &[Int, Ptr])),
-        (230, sig("clock_nanosleep", &[Int, Int, Ptr, Ptr])),
+        (
+            230,
+            sig("clock_nanosleep", &[ClockId, TimerFlags, TimespecIn, Ptr]),
+        ),
         (231, sig("exit_group", &[Int])),
         (232, sig("epoll_wait", &[Fd, Ptr, Int, Int])),
         (233, sig("epoll_ctl", &[Fd, Int, Fd, Ptr])),
@@ -513,7 +560,7 @@ fn signatures() -> &'static [(i64, Signature)] {
         (272, sig("unshare", &[Hex])),
         (273, sig("set_robust_list", &[Ptr, UInt])),
         (274, sig("get_robust_list", &[Int, Ptr, Ptr])),
-        (280, sig("utimensat", &[DirFd, Path, Ptr, AtFlags])),
+        (280, sig("utimensat", &[DirFd, Path, UtimesIn, AtFlags])),
         (281, sig("epoll_pwait", &[Fd, Ptr, Int, Int, Ptr, UInt])),
         (284, sig("eventfd", &[UInt])),
         (285, sig("fallocate", &[Fd, Int, Long, Long])),
@@ -581,6 +628,7 @@ pub(crate) fn ret_kind(nr: i64) -> RetKind {
     match nr {
         NR_MMAP | NR_BRK | NR_MREMAP | NR_SHMAT => RetKind::Hex,
         NR_EXIT | NR_EXIT_GROUP => RetKind::NoReturn,
+        NR_UMASK => RetKind::Mode,
         _ => RetKind::Int,
     }
 }
@@ -650,7 +698,22 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::Argv
         | ArgKind::Envp
         | ArgKind::StrOut
-        | ArgKind::BytesOut => write_ptr(out, value),
+        | ArgKind::BytesOut
+        | ArgKind::DirentsOut
+        | ArgKind::GidsOut
+        | ArgKind::UtimesIn
+        | ArgKind::SigactionIn
+        | ArgKind::SigactionOut
+        | ArgKind::SigsetIn
+        | ArgKind::SigsetOut
+        | ArgKind::WaitStatusOut
+        | ArgKind::TimespecIn => write_ptr(out, value),
+        ArgKind::TimerFlags => write_flags(out, uint, &TIMER_FLAGS, false),
+        ArgKind::IoctlCmd => match IOCTLS.iter().find(|&&(v, _)| v == uint) {
+            Some(&(_, name)) => out.write_str(name),
+            None => write_hex(out, value),
+        },
+        ArgKind::WaitOptions => write_flags(out, uint, &WAIT_OPTIONS, false),
         ArgKind::ClockId => write_value_name(out, int, &CLOCKS),
         ArgKind::Resource => write_value_name(out, int, &RESOURCES),
         ArgKind::GrndFlags => write_flags(out, uint, &GRND_FLAGS, false),
@@ -708,6 +771,11 @@ impl ArgKind {
                 | ArgKind::RlimitOut
                 | ArgKind::StrOut
                 | ArgKind::BytesOut
+                | ArgKind::DirentsOut
+                | ArgKind::GidsOut
+                | ArgKind::SigactionOut
+                | ArgKind::SigsetOut
+                | ArgKind::WaitStatusOut
         )
     }
 }
@@ -855,6 +923,227 @@ const PRCTL_OPTIONS: [Flag; 34] = named_constants![
     PR_GET_NO_NEW_PRIVS,
     PR_CAP_AMBIENT,
 ];
+
+/// `ioctl` requests of terminals and files.
+const IOCTLS: [Flag; 18] = named_constants![
+    TCGETS, TCSETS, TCSETSW, TCSETSF, TCFLSH, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ,
+    TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCNOTTY, TIOCGSID, FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC,
+];
+
+/// `clock_nanosleep` flags.
+const TIMER_FLAGS: [Flag; 1] = named_constants![TIMER_ABSTIME];
+
+/// `wait4` options, in strace's order.
+const WAIT_OPTIONS: [Flag; 8] = named_constants![
+    WNOHANG,
+    WUNTRACED,
+    WEXITED,
+    WCONTINUED,
+    WNOWAIT,
+    __WNOTHREAD,
+    __WALL,
+    __WCLONE,
+];
+
+/// `sigaction` flags, in strace's order.
+const SA_FLAGS: [Flag; 9] = named_constants![
+    SA_RESTORER,
+    SA_ONSTACK,
+    SA_RESTART,
+    SA_NODEFER,
+    SA_RESETHAND,
+    SA_SIGINFO,
+    SA_NOCLDSTOP,
+    SA_NOCLDWAIT,
+    SA_UNSUPPORTED,
+];
+
+/// `clone` flags besides the exit signal, in strace's order (by value).
+const CLONE_FLAGS: [Flag; 24] = named_constants![
+    CLONE_VM,
+    CLONE_FS,
+    CLONE_FILES,
+    CLONE_SIGHAND,
+    CLONE_PIDFD,
+    CLONE_PTRACE,
+    CLONE_VFORK,
+    CLONE_PARENT,
+    CLONE_THREAD,
+    CLONE_NEWNS,
+    CLONE_SYSVSEM,
+    CLONE_SETTLS,
+    CLONE_PARENT_SETTID,
+    CLONE_CHILD_CLEARTID,
+    CLONE_DETACHED,
+    CLONE_UNTRACED,
+    CLONE_CHILD_SETTID,
+    CLONE_NEWCGROUP,
+    CLONE_NEWUTS,
+    CLONE_NEWIPC,
+    CLONE_NEWUSER,
+    CLONE_NEWPID,
+    CLONE_NEWNET,
+    CLONE_IO,
+];
+
+/// Writes `clone`'s arguments as strace names them (x86_64 order: flags,
+/// stack, parent_tid, child_tid, tls): `child_stack=NULL,
+/// flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD,
+/// child_tidptr=0x...`, the pointers only when the flags use them.
+pub(crate) fn write_clone(out: &mut impl Write, args: &[u64; 6]) -> core::fmt::Result {
+    let flags = args[0];
+    let has = |bits: u32| flags & u64::from(bits) != 0;
+    out.write_str("child_stack=")?;
+    write_ptr(out, args[1])?;
+    out.write_str(", flags=")?;
+    let signal = (flags & u64::from(bindings::CSIGNAL)) as i32;
+    let rest = (flags as u32) & !bindings::CSIGNAL;
+    if rest != 0 || signal == 0 {
+        write_flags(out, rest, &CLONE_FLAGS, false)?;
+    }
+    if signal != 0 {
+        if rest != 0 {
+            out.write_str("|")?;
+        }
+        write_signal(out, signal)?;
+    }
+    if has(bindings::CLONE_PARENT_SETTID) {
+        out.write_str(", parent_tid=")?;
+        write_ptr(out, args[2])?;
+    }
+    if has(bindings::CLONE_CHILD_SETTID | bindings::CLONE_CHILD_CLEARTID) {
+        out.write_str(", child_tidptr=")?;
+        write_ptr(out, args[3])?;
+    }
+    if has(bindings::CLONE_SETTLS) {
+        out.write_str(", tls=")?;
+        write_ptr(out, args[4])?;
+    }
+    Ok(())
+}
+
+/// Writes a signal set as strace does: `[INT CHLD]`, `[]`, and when two
+/// thirds or more of the 64 signals are in it, those that are not:
+/// `~[RTMIN RT_1]`.
+pub(crate) fn write_sigset(out: &mut impl Write, mask: u64) -> core::fmt::Result {
+    let mask = if mask.count_ones() >= 64 * 2 / 3 {
+        out.write_str("~")?;
+        !mask
+    } else {
+        mask
+    };
+    let mut sep = "[";
+    for bit in 0..64 {
+        if mask & (1u64 << bit) != 0 {
+            out.write_str(sep)?;
+            sep = " ";
+            let sig = bit + 1;
+            match SIGNALS.get(bit as usize) {
+                Some(name) => out.write_str(name.trim_start_matches("SIG"))?,
+                None if sig == SIGRTMIN => out.write_str("RTMIN")?,
+                None => write!(out, "RT_{}", sig - SIGRTMIN)?,
+            }
+        }
+    }
+    if sep == "[" {
+        out.write_str("[")?;
+    }
+    out.write_str("]")
+}
+
+/// Writes a `struct sigaction`: `{sa_handler=SIG_DFL, sa_mask=[],
+/// sa_flags=0}`, with `sa_restorer=` when `SA_RESTORER` is set.
+pub(crate) fn write_sigaction(
+    out: &mut impl Write,
+    handler: u64,
+    flags: u64,
+    restorer: u64,
+    mask: u64,
+) -> core::fmt::Result {
+    out.write_str("{sa_handler=")?;
+    match handler {
+        0 => out.write_str("SIG_DFL")?,
+        1 => out.write_str("SIG_IGN")?,
+        _ => write_hex(out, handler)?,
+    }
+    out.write_str(", sa_mask=")?;
+    write_sigset(out, mask)?;
+    out.write_str(", sa_flags=")?;
+    write_flags(out, flags as u32, &SA_FLAGS, false)?;
+    if flags & u64::from(bindings::SA_RESTORER) != 0 {
+        out.write_str(", sa_restorer=")?;
+        write_ptr(out, restorer)?;
+    }
+    out.write_str("}")
+}
+
+/// Writes a `wait` status as strace does:
+/// `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`,
+/// `[{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}]`.
+pub(crate) fn write_wait_status(out: &mut impl Write, status: i32) -> core::fmt::Result {
+    let sig = status & 0x7f;
+    out.write_str("[{")?;
+    if sig == 0 {
+        write!(
+            out,
+            "WIFEXITED(s) && WEXITSTATUS(s) == {}",
+            (status >> 8) & 0xff
+        )?;
+    } else if sig == 0x7f {
+        out.write_str("WIFSTOPPED(s) && WSTOPSIG(s) == ")?;
+        write_signal(out, (status >> 8) & 0xff)?;
+    } else if status == 0xffff {
+        out.write_str("WIFCONTINUED(s)")?;
+    } else {
+        out.write_str("WIFSIGNALED(s) && WTERMSIG(s) == ")?;
+        write_signal(out, sig)?;
+        if status & 0x80 != 0 {
+            out.write_str(" && WCOREDUMP(s)")?;
+        }
+    }
+    out.write_str("}]")
+}
+
+/// Writes `getdents64`'s buffer: its address and how many entries the
+/// call wrote there, `0x55d0c8a2e2c0 /* 4 entries */`.
+pub(crate) fn write_dirents(out: &mut impl Write, addr: u64, entries: usize) -> core::fmt::Result {
+    write_ptr(out, addr)?;
+    write!(out, " /* {entries} entries */")
+}
+
+/// Writes ids as strace writes an array of them: `[0, 10]`, `...` after
+/// the `shown` first of `total`.
+pub(crate) fn write_ids(out: &mut impl Write, ids: &[u32], total: usize) -> core::fmt::Result {
+    out.write_str("[")?;
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.write_str(", ")?;
+        }
+        write!(out, "{id}")?;
+    }
+    if total > ids.len() {
+        out.write_str(if ids.is_empty() { "..." } else { ", ..." })?;
+    }
+    out.write_str("]")
+}
+
+/// Writes `utimensat`'s two times: `[UTIME_NOW, UTIME_NOW]`, or
+/// `[{tv_sec=1, tv_nsec=0}, UTIME_OMIT]`. (strace adds the date of a
+/// time as a comment; this does not.)
+pub(crate) fn write_utimes(out: &mut impl Write, times: [(i64, i64); 2]) -> core::fmt::Result {
+    out.write_str("[")?;
+    for (i, &(sec, nsec)) in times.iter().enumerate() {
+        if i > 0 {
+            out.write_str(", ")?;
+        }
+        match nsec {
+            n if n == i64::from(bindings::UTIME_NOW) => out.write_str("UTIME_NOW")?,
+            n if n == i64::from(bindings::UTIME_OMIT) => out.write_str("UTIME_OMIT")?,
+            _ => write_timespec(out, sec, nsec)?,
+        }
+    }
+    out.write_str("]")
+}
 
 /// Writes `mmap` flags: the mapping type, then the other flags.
 fn write_mmap_flags(out: &mut impl Write, flags: u32) -> core::fmt::Result {
@@ -1111,8 +1400,17 @@ fn si_codes_of(signo: i32) -> &'static [&'static str] {
 }
 
 /// Writes strace's line for a signal the task takes:
-/// `--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL} ---`.
-pub(crate) fn write_signal_line(out: &mut impl Write, signo: i32, code: i32) -> core::fmt::Result {
+/// `--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=42, si_uid=0} ---`,
+/// with the siginfo fields strace shows for that signal and code when
+/// `fields` has them: the sender of a signal sent by a process, the child
+/// and its status and times for `SIGCHLD`, the address of a fault.
+/// (`SI_QUEUE`'s value is not shown.)
+pub(crate) fn write_signal_line(
+    out: &mut impl Write,
+    signo: i32,
+    code: i32,
+    fields: Option<&SigInfoFields>,
+) -> core::fmt::Result {
     out.write_str("--- ")?;
     write_signal(out, signo)?;
     out.write_str(" {si_signo=")?;
@@ -1129,7 +1427,59 @@ pub(crate) fn write_signal_line(out: &mut impl Write, signo: i32, code: i32) -> 
             None => write!(out, "{code}")?,
         },
     }
+    if let Some(f) = fields {
+        write_signal_fields(out, signo, code, f)?;
+    }
     out.write_str("} ---")
+}
+
+/// The siginfo fields of [`write_signal_line`], after the code.
+fn write_signal_fields(
+    out: &mut impl Write,
+    signo: i32,
+    code: i32,
+    f: &SigInfoFields,
+) -> core::fmt::Result {
+    const SIGILL: i32 = bindings::SIGILL as i32;
+    const SIGFPE: i32 = bindings::SIGFPE as i32;
+    const SIGSEGV: i32 = bindings::SIGSEGV as i32;
+    const SIGBUS: i32 = bindings::SIGBUS as i32;
+    const SIGCHLD: i32 = bindings::SIGCHLD as i32;
+    const SI_USER: i32 = bindings::SI_USER as i32;
+    const SI_KERNEL: i32 = bindings::SI_KERNEL as i32;
+    let from_kernel = code > 0;
+    match signo {
+        _ if code == SI_USER || code == bindings::SI_TKILL || code == bindings::SI_QUEUE => {
+            write!(out, ", si_pid={}, si_uid={}", f.pid, f.uid)
+        }
+        SIGCHLD if from_kernel && code != SI_KERNEL => {
+            write!(out, ", si_pid={}, si_uid={}, si_status=", f.pid, f.uid)?;
+            if code == bindings::CLD_EXITED as i32 {
+                write!(out, "{}", f.status)?;
+            } else {
+                write_signal(out, f.status)?;
+            }
+            out.write_str(", si_utime=")?;
+            write_clock_ticks(out, f.utime)?;
+            out.write_str(", si_stime=")?;
+            write_clock_ticks(out, f.stime)
+        }
+        SIGILL | SIGFPE | SIGSEGV | SIGBUS if from_kernel => {
+            out.write_str(", si_addr=")?;
+            write_ptr(out, f.addr)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes a time in clock ticks as strace does: `4 /* 0.04 s */`, `0`.
+fn write_clock_ticks(out: &mut impl Write, ticks: i64) -> core::fmt::Result {
+    let hz = i64::from(bindings::USER_HZ);
+    write!(out, "{ticks}")?;
+    if ticks != 0 {
+        write!(out, " /* {}.{:02} s */", ticks / hz, ticks % hz * 100 / hz)?;
+    }
+    Ok(())
 }
 
 /// Writes strace's line for the end of a task, from the kernel's exit code
@@ -1245,6 +1595,10 @@ pub(crate) fn write_result(out: &mut impl Write, nr: i64, ret: i64) -> core::fmt
         };
     }
     match kind {
+        RetKind::Mode => {
+            out.write_str(" = ")?;
+            write_mode(out, ret as u32)
+        }
         RetKind::Hex => {
             out.write_str(" = ")?;
             write_hex(out, ret as u64)
@@ -2115,6 +2469,148 @@ mod tests {
     }
 
     #[test]
+    fn memory_and_process_constants_as_strace_shows_them() {
+        assert_eq!(arg(ArgKind::Prot, 0).as_str(), "PROT_NONE");
+        assert_eq!(arg(ArgKind::Prot, 3).as_str(), "PROT_READ|PROT_WRITE");
+        assert_eq!(arg(ArgKind::Prot, 5).as_str(), "PROT_READ|PROT_EXEC");
+        assert_eq!(
+            arg(ArgKind::MmapFlags, 0x22).as_str(),
+            "MAP_PRIVATE|MAP_ANONYMOUS"
+        );
+        assert_eq!(
+            arg(ArgKind::MmapFlags, 0x812).as_str(),
+            "MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE"
+        );
+        assert_eq!(arg(ArgKind::MmapFlags, 0x1).as_str(), "MAP_SHARED");
+        assert_eq!(arg(ArgKind::MmapFlags, 0xf).as_str(), "0xf /* MAP_??? */");
+        assert_eq!(arg(ArgKind::ArchPrctlCode, 0x1002).as_str(), "ARCH_SET_FS");
+        assert_eq!(
+            arg(ArgKind::ArchPrctlCode, 0x3001).as_str(),
+            "0x3001 /* ARCH_??? */"
+        );
+        assert_eq!(arg(ArgKind::PrctlOption, 16).as_str(), "PR_GET_NAME");
+        assert_eq!(
+            arg(ArgKind::PrctlOption, 0x1234).as_str(),
+            "0x1234 /* PR_??? */"
+        );
+        assert_eq!(arg(ArgKind::IoctlCmd, 0x5401).as_str(), "TCGETS");
+        assert_eq!(arg(ArgKind::IoctlCmd, 0x5413).as_str(), "TIOCGWINSZ");
+        assert_eq!(arg(ArgKind::IoctlCmd, 0xc0de).as_str(), "0xc0de");
+        assert_eq!(arg(ArgKind::WaitOptions, 0).as_str(), "0");
+        assert_eq!(arg(ArgKind::WaitOptions, 1).as_str(), "WNOHANG");
+        assert_eq!(arg(ArgKind::TimerFlags, 0).as_str(), "0");
+        assert_eq!(arg(ArgKind::TimerFlags, 1).as_str(), "TIMER_ABSTIME");
+        assert_eq!(result(95, 0o22).as_str(), " = 022");
+        assert_eq!(result(95, 0).as_str(), " = 000");
+        // prctl's arguments follow its option.
+        let prctl = |option: u64| arg_kinds(157, &[option, 0, 0, 0, 0, 0]).map(|k| k.len());
+        assert_eq!(prctl(16), Some(2));
+        assert_eq!(prctl(15), Some(2));
+        assert_eq!(prctl(38), Some(5));
+        assert!(arg_kinds(157, &[16, 0, 0, 0, 0, 0]).is_some_and(|k| k[1] == ArgKind::StrOut));
+        assert!(arg_kinds(157, &[15, 0, 0, 0, 0, 0]).is_some_and(|k| k[1] == ArgKind::Path));
+        assert_eq!(shown_args(157, &[16, 0, 0, 0, 0, 0]), 2);
+    }
+
+    #[test]
+    fn signals_sets_and_statuses_as_strace_shows_them() {
+        let set = |mask: u64| {
+            let mut b = Buf::new();
+            assert!(write_sigset(&mut b, mask).is_ok());
+            b
+        };
+        assert_eq!(set(0).as_str(), "[]");
+        assert_eq!(set(0b110).as_str(), "[INT QUIT]");
+        assert_eq!(set(1 << 16).as_str(), "[CHLD]");
+        assert_eq!(set(!(3u64 << 31)).as_str(), "~[RTMIN RT_1]");
+        assert_eq!(set(u64::MAX).as_str(), "~[]");
+        // Two thirds of 64 is 42: 41 signals are listed as they are.
+        assert!(set((1u64 << 41) - 1).as_str().starts_with("[HUP INT "));
+        assert!(set((1u64 << 42) - 1).as_str().starts_with("~[RT_11 "));
+        let mut b = Buf::new();
+        assert!(write_sigaction(&mut b, 0, 0, 0, 0).is_ok());
+        assert_eq!(b.as_str(), "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}");
+        let mut b = Buf::new();
+        let flags = u64::from(bindings::SA_RESTORER | bindings::SA_RESTART);
+        assert!(write_sigaction(&mut b, 0x401000, flags, 0x402000, !(3u64 << 31)).is_ok());
+        assert_eq!(
+            b.as_str(),
+            "{sa_handler=0x401000, sa_mask=~[RTMIN RT_1], sa_flags=SA_RESTORER|SA_RESTART, \
+             sa_restorer=0x402000}"
+        );
+        let status = |s: i32| {
+            let mut b = Buf::new();
+            assert!(write_wait_status(&mut b, s).is_ok());
+            b
+        };
+        assert_eq!(
+            status(0).as_str(),
+            "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]"
+        );
+        assert_eq!(
+            status(3 << 8).as_str(),
+            "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]"
+        );
+        assert_eq!(
+            status(9).as_str(),
+            "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}]"
+        );
+        assert_eq!(
+            status(0x8b).as_str(),
+            "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}]"
+        );
+        assert_eq!(
+            status(0x137f).as_str(),
+            "[{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}]"
+        );
+        let mut b = Buf::new();
+        let flags = u64::from(bindings::CLONE_CHILD_CLEARTID | bindings::CLONE_CHILD_SETTID) | 17;
+        assert!(write_clone(&mut b, &[flags, 0, 0, 0x7f00, 0, 0]).is_ok());
+        assert_eq!(
+            b.as_str(),
+            "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, \
+             child_tidptr=0x7f00"
+        );
+        let mut b = Buf::new();
+        let flags = u64::from(bindings::CLONE_VM | bindings::CLONE_VFORK) | 17;
+        assert!(write_clone(&mut b, &[flags, 0x7ff0, 0, 0, 0, 0]).is_ok());
+        assert_eq!(
+            b.as_str(),
+            "child_stack=0x7ff0, flags=CLONE_VM|CLONE_VFORK|SIGCHLD"
+        );
+    }
+
+    #[test]
+    fn output_arrays_as_strace_shows_them() {
+        let mut b = Buf::new();
+        assert!(write_dirents(&mut b, 0x1000, 4).is_ok());
+        assert_eq!(b.as_str(), "0x1000 /* 4 entries */");
+        let mut b = Buf::new();
+        assert!(write_ids(&mut b, &[0, 10], 2).is_ok());
+        assert_eq!(b.as_str(), "[0, 10]");
+        let mut b = Buf::new();
+        assert!(write_ids(&mut b, &[], 0).is_ok());
+        assert_eq!(b.as_str(), "[]");
+        let mut b = Buf::new();
+        assert!(write_ids(&mut b, &[1], 3).is_ok());
+        assert_eq!(b.as_str(), "[1, ...]");
+        let now = i64::from(bindings::UTIME_NOW);
+        let omit = i64::from(bindings::UTIME_OMIT);
+        let mut b = Buf::new();
+        assert!(write_utimes(&mut b, [(0, now), (0, now)]).is_ok());
+        assert_eq!(b.as_str(), "[UTIME_NOW, UTIME_NOW]");
+        let mut b = Buf::new();
+        assert!(write_utimes(&mut b, [(1, 2), (0, omit)]).is_ok());
+        assert_eq!(b.as_str(), "[{tv_sec=1, tv_nsec=2}, UTIME_OMIT]");
+        let mut b = Buf::new();
+        assert!(write_hex_string(&mut b, &[0x53, 0x15, b'a'], false).is_ok());
+        assert_eq!(b.as_str(), r#""\x53\x15\x61""#);
+        let mut b = Buf::new();
+        assert!(write_hex_string(&mut b, &[0], true).is_ok());
+        assert_eq!(b.as_str(), r#""\x00"..."#);
+    }
+
+    #[test]
     fn results_aligned_as_strace_does() {
         use super::super::line::Line;
         use super::super::RESULT_COLUMN;
@@ -2298,9 +2794,49 @@ mod tests {
     fn signal_and_exit_lines() {
         let line = |signo, code| {
             let mut b = Buf::new();
-            assert!(write_signal_line(&mut b, signo, code).is_ok());
+            assert!(write_signal_line(&mut b, signo, code, None).is_ok());
             b
         };
+        let with = |signo, code, f: SigInfoFields| {
+            let mut b = Buf::new();
+            assert!(write_signal_line(&mut b, signo, code, Some(&f)).is_ok());
+            b
+        };
+        let f = SigInfoFields {
+            pid: 42,
+            uid: 1000,
+            status: 3,
+            utime: 0,
+            stime: 4,
+            addr: 0x10,
+        };
+        assert_eq!(
+            with(10, 0, f).as_str(),
+            "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=42, si_uid=1000} ---"
+        );
+        assert_eq!(
+            with(17, 1, f).as_str(),
+            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=1000, \
+             si_status=3, si_utime=0, si_stime=4 /* 0.04 s */} ---"
+        );
+        let killed = SigInfoFields {
+            status: 9,
+            utime: 123,
+            ..f
+        };
+        assert_eq!(
+            with(17, 2, killed).as_str(),
+            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=42, si_uid=1000, \
+             si_status=SIGKILL, si_utime=123 /* 1.23 s */, si_stime=4 /* 0.04 s */} ---"
+        );
+        assert_eq!(
+            with(11, 1, f).as_str(),
+            "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---"
+        );
+        assert_eq!(
+            with(5, 2, f).as_str(),
+            "--- SIGTRAP {si_signo=SIGTRAP, si_code=TRAP_TRACE} ---"
+        );
         assert_eq!(
             line(10, -6).as_str(),
             "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL} ---"

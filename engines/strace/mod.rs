@@ -66,13 +66,20 @@ pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
 /// reads the traced task's memory).
 const ENVP_COUNT_MAX: usize = 4096;
 
+/// The most directory entries counted in a `getdents64` result (each
+/// count reads the traced task's memory).
+const DIRENTS_COUNT_MAX: usize = 4096;
+
 /// Bytes a line keeps, after a buffer's data, for the rest of the call
 /// and its result (`, 832) = 832`, an errno's name and message).
 const TAIL_ROOM: usize = 96;
 
-/// x86_64 `write`, `uname`, `execve` and `execveat`.
+/// x86_64 `write`, `rt_sigreturn`, `uname`, `clone`, `execve` and
+/// `execveat`.
 const NR_WRITE: i64 = 1;
 const NR_UNAME: i64 = 63;
+const NR_RT_SIGRETURN: i64 = 15;
+const NR_CLONE: i64 = 56;
 const NR_EXECVE: i64 = 59;
 const NR_EXECVEAT: i64 = 322;
 
@@ -190,14 +197,28 @@ impl StraceEngine {
         }? Error))
     }
 
-    /// Writes a user string argument, or its address if it cannot be read.
+    /// Writes a user string argument (at most `string_max` bytes), or its
+    /// address if it cannot be read.
     fn put_string(&self, line: &mut Line, addr: u64) {
+        Self::put_cstr(line, addr, self.string_max);
+    }
+
+    /// Writes a path argument: as strace does, whole, whatever
+    /// `string_max` is (up to `STRING_MAX_LIMIT` bytes, which the line
+    /// has room for).
+    fn put_path(line: &mut Line, addr: u64) {
+        Self::put_cstr(line, addr, STRING_MAX_LIMIT);
+    }
+
+    /// Writes at most `max` bytes of the user string at `addr` (`"..."...`
+    /// beyond), or its address if it cannot be read.
+    fn put_cstr(line: &mut Line, addr: u64, max: usize) {
         let mut buf = [0u8; STRING_MAX_LIMIT + 2];
-        let cap = self.string_max + 2;
-        match user::read_cstr(addr, &mut buf[..cap]) {
+        let max = max.min(STRING_MAX_LIMIT);
+        match user::read_cstr(addr, &mut buf[..max + 2]) {
             Ok((len, _)) => {
-                let shown = len.min(self.string_max);
-                let _ = decode::write_string(line, &buf[..shown], len > self.string_max);
+                let shown = len.min(max);
+                let _ = decode::write_string(line, &buf[..shown], len > max);
             }
             Err(_) => {
                 let _ = decode::write_arg(line, ArgKind::Ptr, addr);
@@ -305,6 +326,18 @@ impl StraceEngine {
             return;
         };
         p.line.put_fmt(format_args!("{}(", sig.name));
+        if nr == NR_CLONE {
+            let _ = decode::write_clone(&mut p.line, &args);
+            p.line.put_fmt(format_args!(")"));
+            p.at_exit = None;
+            return;
+        }
+        if nr == NR_RT_SIGRETURN {
+            Self::put_sigreturn_mask(&mut p.line, call.stack_pointer());
+            p.line.put_fmt(format_args!(")"));
+            p.at_exit = None;
+            return;
+        }
         // An output argument, and what follows it, is decoded at exit.
         let output = kinds.iter().position(|k| k.is_output());
         let (at_exit, stop) = match (nr, output) {
@@ -333,9 +366,13 @@ impl StraceEngine {
                 line.put_fmt(format_args!(", "));
             }
             match kind {
-                ArgKind::Path => self.put_string(line, value),
+                ArgKind::Path => Self::put_path(line, value),
                 ArgKind::Buf if nr == NR_WRITE => self.put_buffer(line, value, args[2], false),
                 ArgKind::RlimitIn => Self::put_rlimit(line, value),
+                ArgKind::UtimesIn => Self::put_utimes(line, value),
+                ArgKind::TimespecIn => Self::put_timespec(line, value),
+                ArgKind::SigactionIn => Self::put_sigaction(line, value),
+                ArgKind::SigsetIn => Self::put_sigset(line, value),
                 ArgKind::Argv => self.put_argv(line, value),
                 ArgKind::Envp => Self::put_envp(line, value),
                 ArgKind::Buf => {
@@ -370,6 +407,11 @@ impl StraceEngine {
             (ArgKind::OutBuf, Ok(got)) => self.put_buffer(line, addr, got, false),
             (ArgKind::BytesOut, Ok(got)) => self.put_buffer(line, addr, got, true),
             (ArgKind::StrOut, Ok(_)) => self.put_string(line, addr),
+            (ArgKind::DirentsOut, Ok(got)) => Self::put_dirents(line, addr, got),
+            (ArgKind::GidsOut, Ok(n)) => self.put_gids(line, addr, n),
+            (ArgKind::SigactionOut, Ok(0)) => Self::put_sigaction(line, addr),
+            (ArgKind::SigsetOut, Ok(0)) => Self::put_sigset(line, addr),
+            (ArgKind::WaitStatusOut, Ok(1..)) => Self::put_wait_status(line, addr),
             (ArgKind::StatBuf, Ok(0)) => Self::put_stat(line, addr),
             (ArgKind::TimespecOut, Ok(0)) => Self::put_timespec(line, addr),
             (ArgKind::RlimitOut, Ok(0)) => Self::put_rlimit(line, addr),
@@ -379,6 +421,115 @@ impl StraceEngine {
         }
         self.put_args(line, nr, args, index + 1..SYSCALL_ARGS);
         line.put_fmt(format_args!(")"));
+    }
+
+    /// Writes `utimensat`'s two `struct __kernel_timespec` at `addr`
+    /// (`NULL` for none).
+    fn put_utimes(line: &mut Line, addr: u64) {
+        type T = [bindings::__kernel_timespec; 2];
+        type One = bindings::__kernel_timespec;
+        let (sec, nsec) = (offset_of!(One, tv_sec), offset_of!(One, tv_nsec));
+        const { assert!(size_of::<One>() == 16 && offset_of!(One, tv_nsec) == 8) };
+        if let Some(raw) = UserStruct::read::<T>(line, addr) {
+            let time = |i: usize| {
+                let at = i * size_of::<One>();
+                (raw.u64_at(at + sec) as i64, raw.u64_at(at + nsec) as i64)
+            };
+            let _ = decode::write_utimes(line, [time(0), time(1)]);
+        }
+    }
+
+    /// Writes the `struct sigaction` at `addr` (`NULL` for none), as
+    /// `rt_sigaction` reads and writes it (x86_64: the kernel's layout).
+    fn put_sigaction(line: &mut Line, addr: u64) {
+        type S = bindings::sigaction;
+        const {
+            assert!(offset_of!(S, sa_handler) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, sa_flags) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, sa_restorer) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, sa_mask) + 8 <= size_of::<S>());
+        }
+        if let Some(raw) = UserStruct::read::<S>(line, addr) {
+            let _ = decode::write_sigaction(
+                line,
+                raw.u64_at(offset_of!(S, sa_handler)),
+                raw.u64_at(offset_of!(S, sa_flags)),
+                raw.u64_at(offset_of!(S, sa_restorer)),
+                raw.u64_at(offset_of!(S, sa_mask)),
+            );
+        }
+    }
+
+    /// Writes the 64-signal set at `addr` (`NULL` for none).
+    fn put_sigset(line: &mut Line, addr: u64) {
+        if let Some(raw) = UserStruct::read::<u64>(line, addr) {
+            let _ = decode::write_sigset(line, raw.u64_at(0));
+        }
+    }
+
+    /// Writes the mask `rt_sigreturn` restores, `{mask=[]}`, from the
+    /// signal frame its caller returned to it from: the handler's `ret`
+    /// popped the frame's return address, so the frame's `struct
+    /// ucontext` starts at the stack pointer.
+    fn put_sigreturn_mask(line: &mut Line, sp: u64) {
+        type U = bindings::ucontext;
+        const { assert!(offset_of!(U, uc_sigmask) + 8 <= size_of::<U>()) };
+        let Some(addr) = sp.checked_add(offset_of!(U, uc_sigmask) as u64) else {
+            return;
+        };
+        let mut raw = [0u8; 8];
+        if user::read(addr, &mut raw).is_ok() {
+            line.put_fmt(format_args!("{{mask="));
+            let _ = decode::write_sigset(line, u64::from_ne_bytes(raw));
+            line.put_fmt(format_args!("}}"));
+        }
+    }
+
+    /// Writes the `wait` status at `addr`.
+    fn put_wait_status(line: &mut Line, addr: u64) {
+        if let Some(raw) = UserStruct::read::<i32>(line, addr) {
+            let _ = decode::write_wait_status(line, raw.u32_at(0) as i32);
+        }
+    }
+
+    /// Writes `getdents64`'s buffer at `addr`, in which the call wrote
+    /// `got` bytes of `struct linux_dirent64`: its address and how many
+    /// entries (counting at most `DIRENTS_COUNT_MAX`, one user read each).
+    fn put_dirents(line: &mut Line, addr: u64, got: u64) {
+        type D = bindings::linux_dirent64;
+        let reclen_at = offset_of!(D, d_reclen) as u64;
+        let (mut off, mut entries) = (0u64, 0usize);
+        while off < got && entries < DIRENTS_COUNT_MAX {
+            let mut reclen = [0u8; 2];
+            let at = addr.checked_add(off + reclen_at).ok_or(EFAULT);
+            if at.and_then(|at| user::read(at, &mut reclen)).is_err() {
+                break;
+            }
+            match u16::from_ne_bytes(reclen) {
+                0 => break,
+                n => off += u64::from(n),
+            }
+            entries += 1;
+        }
+        let _ = decode::write_dirents(line, addr, entries);
+    }
+
+    /// Writes the `n` group ids at `addr` (`getgroups`): at most
+    /// `string_max` of them, as strace shows arrays.
+    fn put_gids(&self, line: &mut Line, addr: u64, n: u64) {
+        let mut ids = [0u32; STRING_MAX_LIMIT / 4];
+        let total = usize::try_from(n).unwrap_or(usize::MAX);
+        let shown = total.min(self.string_max).min(ids.len());
+        for (i, id) in ids[..shown].iter_mut().enumerate() {
+            let mut raw = [0u8; 4];
+            let at = addr.checked_add(4 * i as u64).ok_or(EFAULT);
+            if at.and_then(|at| user::read(at, &mut raw)).is_err() {
+                let _ = decode::write_arg(line, ArgKind::Ptr, addr);
+                return;
+            }
+            *id = u32::from_ne_bytes(raw);
+        }
+        let _ = decode::write_ids(line, &ids[..shown], total);
     }
 
     /// Writes the `struct __kernel_timespec` at `addr`.
@@ -432,14 +583,14 @@ impl StraceEngine {
 
     /// Decodes a `uname` result: `{sysname="Linux", nodename="...", ...}`.
     fn put_uname(line: &mut Line, buf: u64, ok: bool) {
-        let mut uts = [0u8; 3 * 65];
+        let mut uts = [0u8; 2 * 65];
         if !ok || user::read(buf, &mut uts).is_err() {
             let _ = decode::write_arg(line, ArgKind::Ptr, buf);
             line.put_fmt(format_args!(")"));
             return;
         }
         line.put_fmt(format_args!("{{"));
-        for (i, name) in ["sysname", "nodename", "release"].iter().enumerate() {
+        for (i, name) in ["sysname", "nodename"].iter().enumerate() {
             let field = &uts[i * 65..(i + 1) * 65];
             let len = field.iter().position(|&c| c == 0).unwrap_or(64);
             line.put_fmt(format_args!("{name}="));
@@ -539,7 +690,9 @@ impl Engine for StraceEngine {
             return Resume::Resume;
         }
         let mut line = self.event_line();
-        let _ = decode::write_signal_line(&mut line, signal.signo(), signal.code());
+        let fields = signal.info_fields();
+        let _ =
+            decode::write_signal_line(&mut line, signal.signo(), signal.code(), fields.as_ref());
         self.emit(&mut line);
         Resume::Resume
     }
@@ -559,7 +712,10 @@ impl Engine for StraceEngine {
         let ret = call.return_value();
         let mut guard = self.pending.lock();
         let p = &mut **guard;
-        if p.nr.take() != Some(nr) {
+        // A signal frame's registers replace rt_sigreturn's: its number
+        // too (-1, which keeps the call from being restarted).
+        let ours = p.nr.take();
+        if ours != Some(nr) && !(ours == Some(NR_RT_SIGRETURN) && nr == -1) {
             return Resume::Resume;
         }
         match p.at_exit.take() {

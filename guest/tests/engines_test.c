@@ -321,11 +321,13 @@ static void strace_signal_lines(void)
 		"/bin/sh", "-c", "trap '' USR2; kill -USR2 $$; exit 4", NULL };
 
 	run(argv);
-	CHECK_LINE(err, "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER} ---");
+	CHECK(has_line_with(err, "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=",
+			    ", si_uid=0} ---"), "no SIGUSR1 line:\n%s", err);
 	CHECK_LINE(err, "+++ killed by SIGUSR1 +++");
 	/* An ignored signal is shown too, and changes nothing. */
 	CHECK(run(ignored) == 4, "status; stderr: %s", err);
-	CHECK_LINE(err, "--- SIGUSR2 {si_signo=SIGUSR2, si_code=SI_USER} ---");
+	CHECK(has_line_with(err, "--- SIGUSR2 {si_signo=SIGUSR2, si_code=SI_USER, si_pid=",
+			    ", si_uid=0} ---"), "no SIGUSR2 line:\n%s", err);
 	CHECK_LINE(err, "+++ exited with 4 +++");
 }
 
@@ -345,7 +347,7 @@ static void strace_over_vm_shows_what_the_program_sees(void)
 	CHECK_LINE(err, "openat(AT_FDCWD, \"/virtual/hostname\", O_RDONLY) = 3");
 	/* The data read, decoded at exit, as the program got it. */
 	CHECK_LINE(err, "read(3, \"real-host\\n\", 255) = 10");
-	CHECK(has_line_prefix(err, "uname({sysname=\"Linux\", nodename=\"vm-guest\", release="),
+	CHECK(has_line(err, "uname({sysname=\"Linux\", nodename=\"vm-guest\", ...}) = 0"),
 	      "uname not shown as the program got it:\n%s", err);
 	/* Cut at -s, as strace does. */
 	{
