@@ -10,6 +10,7 @@
 #include <linux/sched.h>
 #include <linux/ptrace.h>
 #include <linux/ratelimit.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -126,6 +127,18 @@ void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 					 const unsigned long *args)
 {
 	syscall_set_arguments(current, regs, args);
+}
+
+/*
+ * Whether the current task's memory may be shown to those who trace it:
+ * it is dumpable by its owner (TASK_DUMPABLE_OWNER).  ptrace refuses a
+ * tracer the memory of any other task (ptracer_access_allowed()) unless
+ * it has CAP_SYS_PTRACE in the task's user namespace; engines do not keep
+ * their attacher's credentials, so they show none of it.
+ */
+bool utrace_helper_current_mm_dumpable(void)
+{
+	return task_exec_state_get_dumpable(current) == TASK_DUMPABLE_OWNER;
 }
 
 unsigned long utrace_helper_user_stack_pointer(struct pt_regs *regs)

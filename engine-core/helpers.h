@@ -30,6 +30,7 @@ void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 					 const unsigned long *args);
 unsigned long utrace_helper_user_stack_pointer(struct pt_regs *regs);
+bool utrace_helper_current_mm_dumpable(void);
 long utrace_helper_syscall_get_return_value(struct pt_regs *regs);
 void utrace_helper_syscall_set_return_value(struct pt_regs *regs, long value);
 struct task_struct *utrace_helper_get_task_by_vpid(pid_t pid);

@@ -534,10 +534,13 @@ impl<'a> SignalReport<'a> {
         }
         // SAFETY: `info` is the kernel's siginfo of the signal reported,
         // valid for `'a` (see `new`). Every variant of `_sifields` is made
-        // of integers and pointers, for which any bits are valid, and the
-        // kernel clears the whole siginfo before it fills one
-        // (`clear_siginfo()`): whichever variant was written, reading any
-        // of them reads initialised memory.
+        // of integers and pointers, for which any bits are valid, and
+        // every siginfo that reaches a signal report is initialised
+        // whole: the kernel clears one before it fills it
+        // (`clear_siginfo()`), or copies it whole from another or from
+        // user space (`rt_sigqueueinfo()`, `PTRACE_SETSIGINFO`). Whichever
+        // variant was written, reading any of them reads initialised
+        // memory.
         let f = unsafe { &(*self.info).__bindgen_anon_1._sifields };
         // SAFETY: as above.
         unsafe {

@@ -86,6 +86,7 @@ extern "C" {
         args: *const c_ulong,
     );
     pub(crate) fn utrace_helper_user_stack_pointer(regs: *mut bindings::pt_regs) -> c_ulong;
+    pub(crate) fn utrace_helper_current_mm_dumpable() -> bool;
     pub(crate) fn utrace_helper_syscall_get_return_value(regs: *mut bindings::pt_regs) -> c_long;
     pub(crate) fn utrace_helper_syscall_set_return_value(
         regs: *mut bindings::pt_regs,

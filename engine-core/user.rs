@@ -4,11 +4,27 @@
 //!
 //! Callbacks run in the traced task itself, so its user memory is the
 //! current address space: these are thin, bounded wrappers over
-//! `kernel::uaccess` that report faults as `EFAULT` and never sleep for
-//! longer than a page fault takes.
+//! `kernel::uaccess` that report faults as `EFAULT`. A fault may sleep as
+//! long as the memory behind it takes (a FUSE or NFS file): the traced
+//! task waits for its own memory, as it would in the syscall.
+//!
+//! An engine that shows the task's memory to someone else (the strace
+//! engine) asks [`shown_to_tracers`] first, as ptrace's memory access
+//! checks the mm's dumpability.
 
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
+
+/// Whether the current task's memory may be shown to those tracing it:
+/// it is dumpable by its owner. Not after `prctl(PR_SET_DUMPABLE, 0)`
+/// nor after an exec that made it undumpable (a program its user may not
+/// read, a change of credentials), where ptrace would refuse a tracer
+/// without `CAP_SYS_PTRACE` the memory (`ptracer_access_allowed()`).
+/// Engines keep no attacher's credentials: they show nothing then.
+pub fn shown_to_tracers() -> bool {
+    // SAFETY: the helper only reads the current task's own mm flags.
+    unsafe { super::task::utrace_helper_current_mm_dumpable() }
+}
 
 /// Reads the NUL-terminated string at `addr` into `buf`.
 ///

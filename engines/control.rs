@@ -79,6 +79,7 @@ const ATTACH_VM: u32 = _IOWR::<VmArgs>(IOC_MAGIC, 2);
 const DETACH: u32 = _IO(IOC_MAGIC, 3);
 const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
 const SET_BUFFER: u32 = _IO(IOC_MAGIC, 5);
+const SET_MAX_ENGINES: u32 = _IO(IOC_MAGIC, 6);
 
 /// `enum utrace_vm_error`.
 fn vm_error_code(e: rules::RuleError) -> u32 {
@@ -203,9 +204,28 @@ impl ControlFile {
 
     fn detach(&self, slot: usize) -> Result<isize> {
         let s = self.session.get(slot)?;
-        s.detach()?;
+        match s.detach() {
+            // Detached now, or before (its task died): the slot is free.
+            Ok(()) => self.session.release(slot, &s),
+            Err(e) if e == ESRCH => {
+                self.session.release(slot, &s);
+                return Err(e);
+            }
+            // EALREADY: detached when its task's death report ends.
+            Err(e) => return Err(e),
+        }
         s.barrier()?;
         Ok(0)
+    }
+
+    /// `UTRACE_SET_MAX_ENGINES`: the most engines the session holds at
+    /// once; 0 asks for it, anything else sets it.
+    fn set_max_engines(&self, max: usize) -> Result<isize> {
+        if max != 0 {
+            self.session.set_max(max)?;
+        }
+        // At most MAX_ENGINES_LIMIT: fits the isize.
+        Ok(self.session.max() as isize)
     }
 
     fn read(&self, arg: usize) -> Result<isize> {
@@ -259,6 +279,7 @@ impl MiscDevice for ControlFile {
             DETACH => me.detach(arg),
             READ => me.read(arg),
             SET_BUFFER => me.set_buffer(arg),
+            SET_MAX_ENGINES => me.set_max_engines(arg),
             _ => Err(ENOTTY),
         }
     }

@@ -7,6 +7,14 @@
 //! to add the engines they attach to a child. Closing the file ends the
 //! session: every engine is detached, and later additions are refused.
 //!
+//! Each engine has a slot, whose number `UTRACE_DETACH` takes. A slot is
+//! given back when its engine is detached through the file, and, once the
+//! session reaches its limit of engines, when its engine was detached
+//! otherwise (its task died, or was reaped): the limit counts engines not
+//! detached, so a session may trace any number of short-lived children.
+//! A slot number holds its entry's generation: a number given back names
+//! no engine (`ESRCH`), even once its entry holds another one.
+//!
 //! No lock is held while detaching or waiting in a barrier: a clone
 //! callback adding to the session may be what the barrier waits for.
 
@@ -17,9 +25,18 @@ use core::mem::MaybeUninit;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex, UniqueArc};
 
-/// Engines one session may hold (those attached through the file and
-/// those that followed children).
-pub(crate) const MAX_SLOTS: usize = 256;
+/// Engines a session holds at once unless `UTRACE_SET_MAX_ENGINES` says
+/// otherwise (those attached through the file and those that followed
+/// children, detached ones not counted).
+pub(crate) const DEFAULT_MAX_ENGINES: usize = 1024;
+/// The largest limit `UTRACE_SET_MAX_ENGINES` accepts: the table it bounds
+/// (an entry per engine, charged to the file's opener) stays under 256 KiB.
+pub(crate) const MAX_ENGINES_LIMIT: usize = 16384;
+
+/// A slot number is its entry's index plus its generation times this.
+const ID_STRIDE: usize = 1 << 16;
+/// Generations wrap here, so that every slot number fits in an `int`.
+const GENERATIONS: usize = 1 << 15;
 
 /// An engine of the session. Dropping it detaches the engine: a session
 /// never leaves behind an engine it no longer holds.
@@ -39,6 +56,14 @@ impl Slot {
         }
     }
 
+    /// Whether the engine is detached (by anyone, or at its task's death).
+    pub(crate) fn is_detached(&self) -> bool {
+        match self {
+            Slot::Strace(h) => h.is_detached(),
+            Slot::Vm(h) => h.is_detached(),
+        }
+    }
+
     /// Waits for a running callback of the engine.
     pub(crate) fn barrier(&self) -> Result {
         match self {
@@ -55,11 +80,58 @@ impl Drop for Slot {
     }
 }
 
+/// One entry of the slot table.
+struct Entry {
+    /// The engine; `None` once its slot was given back.
+    slot: Option<Arc<Slot>>,
+    /// How many times the entry was given out before (modulo
+    /// `GENERATIONS`): part of the slot number, so that the number of a
+    /// slot given back does not name the entry's next engine.
+    generation: usize,
+}
+
+impl Entry {
+    /// The slot number of the entry at `index`.
+    fn id(&self, index: usize) -> usize {
+        self.generation * ID_STRIDE + index
+    }
+}
+
+/// The session's state, under [`Session::inner`].
 struct Slots {
-    slots: KVec<Arc<Slot>>,
+    /// The slot table, by index. It only grows when no entry is free, so
+    /// it never holds more than `max` entries (plus the reservations).
+    entries: KVec<Entry>,
+    /// Entries whose `slot` is `Some`: engines not known to be detached.
+    held: usize,
     /// Room held by attaches in progress ([`Session::reserve`]).
     reserved: usize,
+    /// The most engines held at once.
+    max: usize,
     closed: bool,
+}
+
+impl Slots {
+    /// Gives back the slots of engines detached meanwhile (their task
+    /// died, or was reaped), moving them to `dead` as far as its capacity
+    /// goes: they are dropped outside the lock. How many it gave back.
+    fn reclaim(&mut self, dead: &mut KVec<Arc<Slot>>) -> usize {
+        let mut freed = 0;
+        for e in self.entries.iter_mut() {
+            if dead.len() == dead.capacity() {
+                break;
+            }
+            if e.slot.as_ref().is_some_and(|s| s.is_detached()) {
+                if let Some(slot) = e.slot.take() {
+                    // Within the capacity checked above.
+                    let _ = dead.push_within_capacity(slot);
+                    freed += 1;
+                }
+            }
+        }
+        self.held -= freed;
+        freed
+    }
 }
 
 /// Room for one engine in a [`Session`], held from before the engine is
@@ -86,11 +158,23 @@ impl Reservation<'_> {
         if inner.closed {
             return Err(ESRCH);
         }
+        inner.held += 1;
+        // The lowest free entry, in its next generation; else a new one.
+        if let Some(index) = inner.entries.iter().position(|e| e.slot.is_none()) {
+            let e = &mut inner.entries[index];
+            e.generation = (e.generation + 1) % GENERATIONS;
+            e.slot = Some(slot);
+            return Ok(e.id(index));
+        }
         // `reserve` made room for every reservation: this cannot fail.
-        let pushed = inner.slots.push_within_capacity(slot);
-        match pushed {
-            Ok(()) => Ok(inner.slots.len() - 1),
+        let entry = Entry {
+            slot: Some(slot),
+            generation: 0,
+        };
+        match inner.entries.push_within_capacity(entry) {
+            Ok(()) => Ok(inner.entries.len() - 1),
             Err(e) => {
+                inner.held -= 1;
                 // Detached outside the lock, as everywhere.
                 drop(inner);
                 drop(e);
@@ -121,7 +205,13 @@ impl Session {
         Arc::pin_init(
             pin_init!(Session {
                 inner <- kernel::new_mutex!(
-                    Slots { slots: KVec::new(), reserved: 0, closed: false },
+                    Slots {
+                        entries: KVec::new(),
+                        held: 0,
+                        reserved: 0,
+                        max: DEFAULT_MAX_ENGINES,
+                        closed: false,
+                    },
                     "utrace_session::inner"
                 ),
             }),
@@ -131,56 +221,114 @@ impl Session {
     }
 
     /// Holds room for one engine: `ESRCH` once the session is closed,
-    /// `ENOSPC` when its engines and the rooms held already fill it,
+    /// `ENOSPC` when the engines it holds and the rooms held already reach
+    /// its limit (after giving back the slots of engines detached since),
     /// `ENOMEM`.
     pub(crate) fn reserve(&self) -> Result<Reservation<'_>> {
         let mem = UniqueArc::<Slot>::new_uninit(GFP_KERNEL_ACCOUNT)?;
+        // Slots given back, dropped after the lock.
+        let mut dead = KVec::new();
         let mut inner = self.inner.lock();
-        if inner.closed {
-            return Err(ESRCH);
-        }
-        if inner.slots.len() + inner.reserved >= MAX_SLOTS {
-            return Err(ENOSPC);
+        loop {
+            if inner.closed {
+                return Err(ESRCH);
+            }
+            if inner.held + inner.reserved < inner.max {
+                break;
+            }
+            let want = inner.held;
+            if dead.capacity() < want {
+                drop(inner);
+                dead.reserve(want, GFP_KERNEL_ACCOUNT)?;
+                inner = self.inner.lock();
+                continue;
+            }
+            if inner.reclaim(&mut dead) == 0 {
+                return Err(ENOSPC);
+            }
         }
         let room = inner.reserved + 1;
-        inner.slots.reserve(room, GFP_KERNEL_ACCOUNT)?;
+        inner.entries.reserve(room, GFP_KERNEL_ACCOUNT)?;
         inner.reserved = room;
+        drop(inner);
+        drop(dead);
         Ok(Reservation {
             session: self,
             mem: Some(mem),
         })
     }
 
-    /// Adds an engine attached without a [`Reservation`]; returns its slot
-    /// number. If the session is closed (`ESRCH`), full (`ENOSPC`) or
-    /// memory runs out, the engine is detached again, as the slot is
-    /// dropped.
-    pub(crate) fn add(&self, slot: Slot) -> Result<usize> {
-        self.reserve()?.add(slot)
+    /// The engine with slot number `id`: `EINVAL` if no engine ever had
+    /// it, `ESRCH` if its slot was given back.
+    pub(crate) fn get(&self, id: usize) -> Result<Arc<Slot>> {
+        let (index, generation) = (id % ID_STRIDE, id / ID_STRIDE);
+        let inner = self.inner.lock();
+        let e = inner.entries.get(index).ok_or(EINVAL)?;
+        if generation > e.generation {
+            return Err(EINVAL);
+        }
+        match &e.slot {
+            Some(slot) if generation == e.generation => Ok(slot.clone()),
+            _ => Err(ESRCH),
+        }
     }
 
-    /// The engine in slot `n`: `EINVAL` if there is none.
-    pub(crate) fn get(&self, n: usize) -> Result<Arc<Slot>> {
-        self.inner.lock().slots.get(n).cloned().ok_or(EINVAL)
+    /// Gives back slot `id`, whose engine `slot` is detached: the number
+    /// names no engine from now on, and the room is free.
+    pub(crate) fn release(&self, id: usize, slot: &Arc<Slot>) {
+        let index = id % ID_STRIDE;
+        let taken = {
+            let mut inner = self.inner.lock();
+            let taken = inner
+                .entries
+                .get_mut(index)
+                .filter(|e| e.id(index) == id)
+                .filter(|e| e.slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, slot)))
+                .and_then(|e| e.slot.take());
+            if taken.is_some() {
+                inner.held -= 1;
+            }
+            taken
+        };
+        // Dropped here, outside the lock.
+        drop(taken);
+    }
+
+    /// Sets the most engines the session holds at once: `EINVAL` outside
+    /// 1..=`MAX_ENGINES_LIMIT`. Engines held beyond a lowered limit stay;
+    /// attaches fail until enough of them are detached.
+    pub(crate) fn set_max(&self, max: usize) -> Result {
+        if !(1..=MAX_ENGINES_LIMIT).contains(&max) {
+            return Err(EINVAL);
+        }
+        self.inner.lock().max = max;
+        Ok(())
+    }
+
+    /// The most engines the session holds at once.
+    pub(crate) fn max(&self) -> usize {
+        self.inner.lock().max
     }
 
     /// Ends the session: detaches every engine and waits for their running
     /// callbacks. Later [`Session::add`]s are refused.
     pub(crate) fn close(&self) {
-        let slots = {
+        let entries = {
             let mut inner = self.inner.lock();
             inner.closed = true;
-            core::mem::take(&mut inner.slots)
+            inner.held = 0;
+            core::mem::take(&mut inner.entries)
         };
-        for s in slots.iter() {
+        let slots = || entries.iter().filter_map(|e| e.slot.as_ref());
+        for s in slots() {
             // ESRCH only means it is detached already.
             let _ = s.detach();
         }
-        for s in slots.iter() {
+        for s in slots() {
             // Only a signal interrupts it; the engine stays safe anyway.
             let _ = s.barrier();
         }
         // Dropped here, outside the lock.
-        drop(slots);
+        drop(entries);
     }
 }

@@ -1446,13 +1446,13 @@ fn write_signal_fields(
     const SIGBUS: i32 = bindings::SIGBUS as i32;
     const SIGCHLD: i32 = bindings::SIGCHLD as i32;
     const SI_USER: i32 = bindings::SI_USER as i32;
-    const SI_KERNEL: i32 = bindings::SI_KERNEL as i32;
     let from_kernel = code > 0;
     match signo {
         _ if code == SI_USER || code == bindings::SI_TKILL || code == bindings::SI_QUEUE => {
             write!(out, ", si_pid={}, si_uid={}", f.pid, f.uid)
         }
-        SIGCHLD if from_kernel && code != SI_KERNEL => {
+        // The kernel's CLD_* codes (siginfo_layout()'s SIL_CHLD).
+        SIGCHLD if (1..=bindings::CLD_CONTINUED as i32).contains(&code) => {
             write!(out, ", si_pid={}, si_uid={}, si_status=", f.pid, f.uid)?;
             if code == bindings::CLD_EXITED as i32 {
                 write!(out, "{}", f.status)?;
@@ -1476,7 +1476,7 @@ fn write_signal_fields(
 fn write_clock_ticks(out: &mut impl Write, ticks: i64) -> core::fmt::Result {
     let hz = i64::from(bindings::USER_HZ);
     write!(out, "{ticks}")?;
-    if ticks != 0 {
+    if ticks > 0 {
         write!(out, " /* {}.{:02} s */", ticks / hz, ticks % hz * 100 / hz)?;
     }
     Ok(())
@@ -1554,6 +1554,27 @@ pub(crate) fn write_string(
         out.write_str("...")?;
     }
     Ok(())
+}
+
+/// How many leading bytes of `bytes` [`write_string`] can write in
+/// `budget` bytes of text, quotes and a closing `...` included.
+pub(crate) fn string_fit(bytes: &[u8], budget: usize) -> usize {
+    let mut used = 5; // "" and ...
+    for (i, &b) in bytes.iter().enumerate() {
+        let width = match b {
+            b'"' | b'\\' | 0x0c | b'\n' | b'\r' | b'\t' | 0x0b => 2,
+            b' '..=b'~' => 1,
+            _ if matches!(bytes.get(i + 1), Some(b'0'..=b'7')) => 4,
+            0..=7 => 2,
+            8..=0o77 => 3,
+            _ => 4,
+        };
+        used += width;
+        if used > budget {
+            return i;
+        }
+    }
+    bytes.len()
 }
 
 /// Writes bytes that are data, not text, as strace writes them
@@ -2611,6 +2632,23 @@ mod tests {
     }
 
     #[test]
+    fn strings_fit_their_room() {
+        let quoted = |bytes: &[u8], budget: usize| {
+            let n = string_fit(bytes, budget);
+            let mut b = Buf::new();
+            assert!(write_string(&mut b, &bytes[..n], n < bytes.len()).is_ok());
+            assert!(b.len <= budget);
+            n
+        };
+        assert_eq!(quoted(b"/etc/hostname", 100), 13);
+        assert_eq!(quoted(b"/etc/hostname", 10), 5);
+        assert_eq!(quoted(&[0xff; 40], 50), 11);
+        assert_eq!(quoted(b"\n\t\x01\x01", 9), 2);
+        assert_eq!(quoted(b"\x0012", 10), 2);
+        assert_eq!(quoted(b"", 2), 0);
+    }
+
+    #[test]
     fn results_aligned_as_strace_does() {
         use super::super::line::Line;
         use super::super::RESULT_COLUMN;
@@ -2837,6 +2875,15 @@ mod tests {
             with(5, 2, f).as_str(),
             "--- SIGTRAP {si_signo=SIGTRAP, si_code=TRAP_TRACE} ---"
         );
+        // A SIGCHLD a task sent with a code of its own: no child fields.
+        assert_eq!(
+            with(17, 42, f).as_str(),
+            "--- SIGCHLD {si_signo=SIGCHLD, si_code=42} ---"
+        );
+        let forged = SigInfoFields { utime: -1, ..f };
+        assert!(with(17, 1, forged)
+            .as_str()
+            .contains("si_utime=-1, si_stime="));
         assert_eq!(
             line(10, -6).as_str(),
             "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL} ---"

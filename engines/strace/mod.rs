@@ -20,7 +20,9 @@
 //! changes what the task does with a signal.
 //!
 //! In a following session, the engine attaches a new strace engine to
-//! each child the task creates, before the child runs; the child's lines
+//! each child the task creates, before the child runs (a child it cannot
+//! attach to runs untraced, and the trace says so where it happened:
+//! `<utrace: pid 42 not traced: out of memory>`); the child's lines
 //! start with `[pid N]` (the pid right-aligned in five columns), as with
 //! `strace -f`.
 //!
@@ -37,8 +39,8 @@ pub(crate) mod trace_buf;
 
 use super::session::{Session, Slot};
 use crate::engine_core::{
-    pid_vnr, user, Attach, CloneReport, Engine, Events, ExitReport, Resume, SignalReport,
-    SyscallEntry, SyscallExit, SYSCALL_ARGS,
+    pid_vnr, user, Attach, CloneReport, Engine, Events, ExecReport, ExitReport, Resume,
+    SignalReport, SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
 use core::mem::{offset_of, size_of};
 use core::ops::Range;
@@ -59,6 +61,7 @@ pub(crate) const STRING_MAX_LIMIT: usize = 256;
 /// The events an strace engine asks for.
 pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
     .union(Events::CLONE)
+    .union(Events::EXEC)
     .union(Events::SIGNAL_ALL)
     .union(Events::EXIT);
 
@@ -101,6 +104,32 @@ enum AtExit {
     },
 }
 
+/// Reads the traced task's memory for a line: `EPERM` if it may not be
+/// shown ([`user::shown_to_tracers`]), and the address is shown instead,
+/// as strace shows it when ptrace refuses it the memory.
+fn read_shown(addr: u64, buf: &mut [u8]) -> Result {
+    if !user::shown_to_tracers() {
+        return Err(EPERM);
+    }
+    user::read(addr, buf)
+}
+
+/// [`user::read_cstr`], under the rule of [`read_shown`].
+fn read_cstr_shown(addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
+    if !user::shown_to_tracers() {
+        return Err(EPERM);
+    }
+    user::read_cstr(addr, buf)
+}
+
+/// Why a followed child gets no engine.
+enum NotTraced {
+    /// The session holds its most engines (the limit given).
+    SessionFull(usize),
+    /// The attach failed.
+    Error(Error),
+}
+
 /// The entry half of a line, waiting for its exit.
 struct Pending {
     line: Line,
@@ -125,7 +154,7 @@ impl UserStruct {
     fn read<T>(line: &mut Line, addr: u64) -> Option<UserStruct> {
         const { assert!(size_of::<T>() <= USER_STRUCT_MAX) };
         let mut raw = [0u8; USER_STRUCT_MAX];
-        if addr == 0 || user::read(addr, &mut raw[..size_of::<T>()]).is_err() {
+        if addr == 0 || read_shown(addr, &mut raw[..size_of::<T>()]).is_err() {
             let _ = decode::write_arg(line, ArgKind::Ptr, addr);
             return None;
         }
@@ -200,25 +229,29 @@ impl StraceEngine {
     /// Writes a user string argument (at most `string_max` bytes), or its
     /// address if it cannot be read.
     fn put_string(&self, line: &mut Line, addr: u64) {
-        Self::put_cstr(line, addr, self.string_max);
+        let budget = line.room().saturating_sub(TAIL_ROOM);
+        Self::put_cstr(line, addr, self.string_max, budget);
     }
 
     /// Writes a path argument: as strace does, whole, whatever
-    /// `string_max` is (up to `STRING_MAX_LIMIT` bytes, which the line
-    /// has room for).
-    fn put_path(line: &mut Line, addr: u64) {
-        Self::put_cstr(line, addr, STRING_MAX_LIMIT);
+    /// `string_max` is, up to `STRING_MAX_LIMIT` bytes and as far as the
+    /// line has room, sharing it with the `paths` path arguments left
+    /// (this one included) and keeping `TAIL_ROOM` for the result.
+    fn put_path(line: &mut Line, addr: u64, paths: usize) {
+        let budget = line.room().saturating_sub(TAIL_ROOM) / paths.max(1);
+        Self::put_cstr(line, addr, STRING_MAX_LIMIT, budget);
     }
 
-    /// Writes at most `max` bytes of the user string at `addr` (`"..."...`
-    /// beyond), or its address if it cannot be read.
-    fn put_cstr(line: &mut Line, addr: u64, max: usize) {
+    /// Writes at most `max` bytes of the user string at `addr`, no more
+    /// than fit in `budget` bytes of text (`"..."...` beyond), or its
+    /// address if it cannot be read.
+    fn put_cstr(line: &mut Line, addr: u64, max: usize, budget: usize) {
         let mut buf = [0u8; STRING_MAX_LIMIT + 2];
         let max = max.min(STRING_MAX_LIMIT);
-        match user::read_cstr(addr, &mut buf[..max + 2]) {
+        match read_cstr_shown(addr, &mut buf[..max + 2]) {
             Ok((len, _)) => {
-                let shown = len.min(max);
-                let _ = decode::write_string(line, &buf[..shown], len > max);
+                let shown = decode::string_fit(&buf[..len.min(max)], budget);
+                let _ = decode::write_string(line, &buf[..shown], len > shown);
             }
             Err(_) => {
                 let _ = decode::write_arg(line, ArgKind::Ptr, addr);
@@ -234,7 +267,7 @@ impl StraceEngine {
             .and_then(|i| i.checked_mul(8))
             .ok_or(EFAULT)?;
         let mut word = [0u8; 8];
-        user::read(addr.checked_add(off).ok_or(EFAULT)?, &mut word)?;
+        read_shown(addr.checked_add(off).ok_or(EFAULT)?, &mut word)?;
         Ok(Some(u64::from_ne_bytes(word)).filter(|&p| p != 0))
     }
 
@@ -298,7 +331,7 @@ impl StraceEngine {
         } else {
             decode::write_string
         };
-        match user::read(addr, &mut buf[..n]) {
+        match read_shown(addr, &mut buf[..n]) {
             Ok(()) => {
                 let _ = write(line, &buf[..n], count > n as u64);
             }
@@ -366,7 +399,13 @@ impl StraceEngine {
                 line.put_fmt(format_args!(", "));
             }
             match kind {
-                ArgKind::Path => Self::put_path(line, value),
+                ArgKind::Path => {
+                    let paths = kinds[i..end]
+                        .iter()
+                        .filter(|&&k| k == ArgKind::Path)
+                        .count();
+                    Self::put_path(line, value, paths)
+                }
                 ArgKind::Buf if nr == NR_WRITE => self.put_buffer(line, value, args[2], false),
                 ArgKind::RlimitIn => Self::put_rlimit(line, value),
                 ArgKind::UtimesIn => Self::put_utimes(line, value),
@@ -478,7 +517,7 @@ impl StraceEngine {
             return;
         };
         let mut raw = [0u8; 8];
-        if user::read(addr, &mut raw).is_ok() {
+        if read_shown(addr, &mut raw).is_ok() {
             line.put_fmt(format_args!("{{mask="));
             let _ = decode::write_sigset(line, u64::from_ne_bytes(raw));
             line.put_fmt(format_args!("}}"));
@@ -502,7 +541,7 @@ impl StraceEngine {
         while off < got && entries < DIRENTS_COUNT_MAX {
             let mut reclen = [0u8; 2];
             let at = addr.checked_add(off + reclen_at).ok_or(EFAULT);
-            if at.and_then(|at| user::read(at, &mut reclen)).is_err() {
+            if at.and_then(|at| read_shown(at, &mut reclen)).is_err() {
                 break;
             }
             match u16::from_ne_bytes(reclen) {
@@ -523,7 +562,7 @@ impl StraceEngine {
         for (i, id) in ids[..shown].iter_mut().enumerate() {
             let mut raw = [0u8; 4];
             let at = addr.checked_add(4 * i as u64).ok_or(EFAULT);
-            if at.and_then(|at| user::read(at, &mut raw)).is_err() {
+            if at.and_then(|at| read_shown(at, &mut raw)).is_err() {
                 let _ = decode::write_arg(line, ArgKind::Ptr, addr);
                 return;
             }
@@ -584,7 +623,7 @@ impl StraceEngine {
     /// Decodes a `uname` result: `{sysname="Linux", nodename="...", ...}`.
     fn put_uname(line: &mut Line, buf: u64, ok: bool) {
         let mut uts = [0u8; 2 * 65];
-        if !ok || user::read(buf, &mut uts).is_err() {
+        if !ok || read_shown(buf, &mut uts).is_err() {
             let _ = decode::write_arg(line, ArgKind::Ptr, buf);
             line.put_fmt(format_args!(")"));
             return;
@@ -608,6 +647,24 @@ impl StraceEngine {
             line.put_fmt(format_args!("[pid {pid:5}] "));
         }
         line
+    }
+
+    /// Says in the trace that the child `pid` runs untraced, and why:
+    /// `<utrace: pid 42 not traced: out of memory>`.
+    fn not_traced(&self, pid: i32, why: NotTraced) {
+        let mut line = Line::new();
+        line.put_fmt(format_args!("<utrace: pid {pid} not traced: "));
+        match why {
+            NotTraced::SessionFull(max) => line.put_fmt(format_args!(
+                "this file's {max} engines are in use (UTRACE_SET_MAX_ENGINES)>"
+            )),
+            NotTraced::Error(e) if e == ENOMEM => line.put_fmt(format_args!("out of memory>")),
+            NotTraced::Error(e) if e == ENOSPC => line.put_fmt(format_args!(
+                "the task has the most engines a task may have>"
+            )),
+            NotTraced::Error(e) => line.put_fmt(format_args!("errno {}>", -e.to_errno())),
+        }
+        self.emit(&mut line);
     }
 
     fn emit(&self, line: &mut Line) {
@@ -651,6 +708,18 @@ impl Engine for StraceEngine {
         };
         let child = clone.child();
         let pid = pid_vnr(child);
+        // The room first: a full session attaches nothing.
+        let room = match session.reserve() {
+            Ok(room) => room,
+            Err(e) if e == ENOSPC => {
+                self.not_traced(pid, NotTraced::SessionFull(session.max()));
+                return Resume::Resume;
+            }
+            Err(e) => {
+                self.not_traced(pid, NotTraced::Error(e));
+                return Resume::Resume;
+            }
+        };
         let attached = StraceEngine::new(
             self.out.another(),
             self.string_max,
@@ -664,14 +733,9 @@ impl Engine for StraceEngine {
                 .events(STRACE_EVENTS)
                 .attach_to_clone_child(clone)
         })
-        .and_then(|handle| session.add(Slot::Strace(handle)));
+        .and_then(|handle| room.add(Slot::Strace(handle)));
         if let Err(e) = attached {
-            let mut line = Line::new();
-            line.put_fmt(format_args!(
-                "<utrace: pid {pid} not followed: errno {}>",
-                -e.to_errno()
-            ));
-            self.emit(&mut line);
+            self.not_traced(pid, NotTraced::Error(e));
         }
         Resume::Resume
     }
@@ -683,6 +747,13 @@ impl Engine for StraceEngine {
         // retirement, which a detach whose barrier is cut short never
         // reaches before the task's death.)
         self.out.close();
+    }
+
+    fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {
+        // Attached while the exec was under way, after its syscall entry:
+        // the program is shown from here on.
+        self.before_exec.store(false, Relaxed);
+        Resume::Resume
     }
 
     fn report_signal(&self, _task: &Task, signal: &mut SignalReport<'_>) -> Resume {

@@ -154,20 +154,21 @@ impl Engine for VmEngine {
             return Resume::Resume;
         };
         // A child that cannot be given the VM runs outside it: make that
-        // impossible to miss rather than silent.
-        let attached = Arc::pin_init(
-            VmEngine::new(self.rules.clone(), Some(session.clone())),
-            GFP_KERNEL,
-        )
-        .and_then(|engine| {
-            Attach::new(engine)
+        // impossible to miss rather than silent. The room first: a full
+        // session attaches nothing.
+        let attached = session.reserve().and_then(|room| {
+            let engine = Arc::pin_init(
+                VmEngine::new(self.rules.clone(), Some(session.clone())),
+                GFP_KERNEL_ACCOUNT,
+            )?;
+            let handle = Attach::new(engine)
                 .events(Self::EVENTS)
-                .attach_to_clone_child(clone)
-        })
-        .and_then(|handle| session.add(Slot::Vm(handle)));
+                .attach_to_clone_child(clone)?;
+            room.add(Slot::Vm(handle))
+        });
         if let Err(e) = attached {
-            // Rate-limited: any user can make this fail at every fork (a
-            // file's 256 attaches used up, issue 24) and flood the log.
+            // Rate-limited: any user can make this fail at every fork (its
+            // file's engines all in use) and flood the log.
             // SAFETY: the helper only uses its own static rate-limit state.
             if unsafe { utrace_helper_vm_follow_warn_ratelimit() } {
                 pr_warn!(

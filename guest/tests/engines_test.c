@@ -621,6 +621,8 @@ static void attach_errors_in_order(void)
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "nobody's VM attach to init with bad rules: status %#x, wanted EPERM", status);
 
+	/* A file of 256 engines at most, so that the file fills first. */
+	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 256) == 256, "limit: %s", strerror(errno));
 	/*
 	 * Fill the file with strace engines on a child that sleeps in pause():
 	 * slots 0, 1, 2, ..., and the refused attaches in between take none.

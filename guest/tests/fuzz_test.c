@@ -3401,16 +3401,21 @@ static void test_device_ioctls_run(struct rng *r)
 /* /dev/utrace */
 
 #define UFILES 2
-#define USLOTS 256
+/* A file's default limit of engines at once, and the places tracked. */
+#define USLOTS 1024
+/* A slot number: its place, plus its reuses times this. */
+#define USTRIDE 65536
 
 /*
  * What uapi/linux/utrace.h promises of slots: a slot names its engine until
  * the engine is detached, and no other engine of the file has the number
- * meanwhile; a refused attach takes none; and while a file has no engine
- * that follows children and none of its engines has been detached (!follow
- * && !detached), its attaches without UTRACE_FOLLOW get 0, 1, 2, ...
- * Nothing else: engines that follow children take slots we are not told,
- * even during the attach that makes them follow.
+ * meanwhile; a number given back names no engine (ESRCH); a refused attach
+ * takes none; and while a file has no engine that follows children and
+ * none of its engines has been detached (!follow && !detached), its
+ * attaches without UTRACE_FOLLOW get 0, 1, 2, ...  Nothing else: engines
+ * that follow children take slots we are not told, even during the attach
+ * that makes them follow.  Slots are tracked by place (the number modulo
+ * USTRIDE), with the last number given for it.
  */
 struct ufile {
 	int fd;
@@ -3423,6 +3428,7 @@ struct ufile {
 		int tgt;
 		int alive;
 		int vm;
+		long id;	/* the number of the place's last engine */
 	} s[USLOTS];
 };
 
@@ -3476,14 +3482,17 @@ static void u_attached(struct ufile *f, const char *what, long ret, int task, in
 		EXPECT(ret == f->n, "%s: slot %ld, wanted %d: no engine of the file follows "
 		       "children or was detached (a failed attach took one?)", what, ret, f->n);
 	else
-		EXPECT(ret >= 0 && !u_held(f, ret), "%s: slot %ld, which an engine still "
-		       "attached holds", what, ret);
-	if (ret >= 0 && ret < USLOTS) {
-		if (ret >= f->n)
-			f->n = ret + 1;
-		f->s[ret].tgt = task;
-		f->s[ret].alive = 1;
-		f->s[ret].vm = vm;
+		EXPECT(ret >= 0 && !u_held(f, ret % USTRIDE), "%s: slot %ld, whose place an "
+		       "engine still attached holds", what, ret);
+	if (ret >= 0 && ret % USTRIDE < USLOTS) {
+		long k = ret % USTRIDE;
+
+		if (k >= f->n)
+			f->n = k + 1;
+		f->s[k].tgt = task;
+		f->s[k].alive = 1;
+		f->s[k].vm = vm;
+		f->s[k].id = ret;
 	}
 	f->follow |= follow;
 	/* The forker may die at any time, and its engine is detached then. */
@@ -3668,11 +3677,9 @@ static void u_attach_strace(struct rng *r, struct ufile *f)
 	} else if (tgt_errs(t)) {
 		want = tgt_errs(t);
 	} else {
-		if (f->n >= USLOTS)
-			want = EB(ENOSPC);
-		may_ok = !want;
-		/* Followed children may have filled the file. */
-		if (f->follow)
+		may_ok = 1;
+		/* Followed children may have filled the file, or we did. */
+		if (f->follow || f->n >= USLOTS)
 			want |= EB(ENOSPC);
 		/* The forker may be exiting, at the target's check or the attach. */
 		if (t == TG_FORKER)
@@ -3766,12 +3773,10 @@ static void u_attach_vm(struct rng *r, struct ufile *f)
 			want = EB(EFAULT);
 		} else if (!exp.known) {
 			want = EB(EINVAL) | EB(E2BIG) | EB(ENAMETOOLONG) | EB(EFAULT) | room;
-			may_ok = pk == P_OK && f->n < USLOTS;
+			may_ok = pk == P_OK;
 		} else if (exp.code) {
 			want = pk == P_RO ? EB(EFAULT) : EB(exp.err);
 			writeback = pk == P_OK;
-		} else if (f->n >= USLOTS) {
-			want = EB(ENOSPC);
 		} else {
 			want = room;
 			if (pk == P_RO)
@@ -3831,7 +3836,7 @@ static void u_attach_vm(struct rng *r, struct ufile *f)
 		if (slot >= 0) {
 			/* Whatever took the slot is counted as ours now. */
 			for (int k = f->n; k < slot && k < USLOTS; k++)
-				f->s[k] = (typeof(f->s[0])){ tgt_task(t), 1, 1 };
+				f->s[k] = (typeof(f->s[0])){ tgt_task(t), 1, 1, k };
 			f->n = slot;
 			u_attached(f, "the probe attach", slot, TG_SELF, 0, 0);
 		}
@@ -3903,6 +3908,7 @@ static void utrace_device_run(struct rng *r)
 	static const unsigned int w[] = { 24, 30, 12, 12, 5, 3, 2, 8, 4 };
 	static const unsigned long valid[] = {
 		UTRACE_ATTACH_STRACE, UTRACE_ATTACH_VM, UTRACE_DETACH, UTRACE_READ,
+		UTRACE_SET_BUFFER, UTRACE_SET_MAX_ENGINES,
 	};
 
 	uname(&uts0);
@@ -3932,21 +3938,26 @@ static void utrace_device_run(struct rng *r)
 			if (f->follow) {
 				/* Followed children take slots we do not see. */
 				want = EB(EINVAL) | EB(ESRCH);
-			} else if (slot >= (unsigned long)f->n) {
+			} else if (slot % USTRIDE >= (unsigned long)f->n ||
+				   slot / USTRIDE > (unsigned long)f->s[slot % USTRIDE].id / USTRIDE) {
+				/* A number never given. */
 				want = EB(EINVAL);
 				may_ok = 0;
-			} else if (!f->s[slot].alive) {
+			} else if (slot != (unsigned long)f->s[slot % USTRIDE].id ||
+				   !f->s[slot % USTRIDE].alive) {
+				/* Given back, or its engine detached. */
 				want = EB(ESRCH);
 				may_ok = 0;
-			} else if (f->s[slot].tgt == TG_FORKER) {
+			} else if (f->s[slot % USTRIDE].tgt == TG_FORKER) {
 				want = EB(ESRCH);
 			}
 			snprintf(what, sizeof(what), "UTRACE_DETACH %#lx (of %d)", slot, f->n);
 			note("%s", what);
 			ret = ioctl(f->fd, UTRACE_DETACH, slot);
 			expect_ioctl(what, ret, errno, want, may_ok);
-			if (slot < (unsigned long)f->n && slot < USLOTS)
-				f->s[slot].alive = 0;
+			if (slot % USTRIDE < (unsigned long)f->n &&
+			    slot == (unsigned long)f->s[slot % USTRIDE].id)
+				f->s[slot % USTRIDE].alive = 0;
 			if (ret == 0)
 				f->detached = 1;
 			break;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -672,6 +673,81 @@ static void buffers_are_charged_and_refused_with_enomem(void)
 	rmdir(CG_MEM_GROUP);
 }
 
+static void visible_then_undumpable_writes(void)
+{
+	int null = open("/dev/null", O_WRONLY);
+
+	if (write(null, "VISIBLE", 7) != 7)
+		_exit(1);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (write(null, "SECRET", 6) != 6)
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * Memory ptrace would refuse to show a tracer (an undumpable mm) is not
+ * shown in the trace either: addresses, as strace shows them then.
+ */
+static void undumpable_memory_is_not_shown(void)
+{
+	int fd = open("/dev/utrace", O_RDWR), go[2], st = 0;
+	pid_t pid = utd_held_child(go, visible_then_undumpable_writes);
+
+	alarm_interrupts();
+	if (attach_strace(fd, pid) >= 0) {
+		utd_release(go);
+		CHECK(read_to_end(fd) > 0, "read: %s", strerror(errno));
+		CHECK(strstr(text, ", \"VISIBLE\", 7)"), "the dumpable write:\n%s", text);
+		CHECK(!strstr(text, "SECRET"), "undumpable memory shown:\n%s", text);
+		CHECK(strstr(text, ", 0x") && strstr(text, ", 6)  "), "no write by address:\n%s",
+		      text);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(fd);
+}
+
+static void rename_long_paths(void)
+{
+	char a[256], b[256];
+
+	memset(a, 0xff, 255);
+	memset(b, 0xfe, 255);
+	a[255] = b[255] = 0;
+	a[0] = b[0] = '/';
+	rename(a, b);
+	_exit(0);
+}
+
+/*
+ * Two paths of 255 bytes that quote to 4 bytes each: they share the line
+ * and leave room for the result, which a traced program cannot hide.
+ */
+static void long_paths_leave_room_for_the_result(void)
+{
+	int fd = open("/dev/utrace", O_RDWR), go[2], st = 0;
+	pid_t pid = utd_held_child(go, rename_long_paths);
+	char *line;
+
+	alarm_interrupts();
+	if (attach_strace(fd, pid) >= 0) {
+		utd_release(go);
+		CHECK(read_to_end(fd) > 0, "read: %s", strerror(errno));
+		line = strstr(text, "rename(\"/\\377");
+		CHECK(line, "no rename line:\n%s", text);
+		if (line) {
+			*strchrnul(line, '\n') = 0;
+			CHECK(strstr(line, "\"..., \"/\\376") &&
+			      strstr(line, "\"...) = -1 ENOENT (No such file or directory)"),
+			      "the rename line: %s", line);
+		}
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(fd);
+}
+
 KTAP_MAIN("guest_trace_pipe",
 	  KTAP_CASE(read_waits_and_ends_with_the_trace),
 	  KTAP_CASE(a_file_without_engines_is_at_its_end),
@@ -683,4 +759,6 @@ KTAP_MAIN("guest_trace_pipe",
 	  KTAP_CASE(a_stalled_reader_holds_up_no_traced_task),
 	  KTAP_CASE(a_reader_faulting_on_userfaultfd_holds_up_no_traced_task),
 	  KTAP_CASE(detach_cut_short_still_ends_the_trace),
-	  KTAP_CASE(buffers_are_charged_and_refused_with_enomem))
+	  KTAP_CASE(buffers_are_charged_and_refused_with_enomem),
+	  KTAP_CASE(undumpable_memory_is_not_shown),
+	  KTAP_CASE(long_paths_leave_room_for_the_result))

@@ -3,7 +3,8 @@
  * utrace - run a program under utrace-rs engines.
  *
  *   utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N]
- *          [-o FILE] [--no-follow] -- PROG [ARGS...]
+ *          [-o FILE] [-b BYTES] [--max-engines N] [--no-follow]
+ *          -- PROG [ARGS...]
  *
  * Attaches the engines to a child before it execs PROG, prints the strace
  * engine's lines on stderr (or in FILE, created or truncated) while it
@@ -11,6 +12,11 @@
  * and exits with its status.  The trace starts at PROG's execve, as
  * strace's does: the strace engine is attached with UTRACE_FROM_EXEC, so
  * the child's calls before it (its wait for the engines) are not shown.
+ * -b sets the trace buffer's size (UTRACE_SET_BUFFER), --max-engines the
+ * most engines at once (UTRACE_SET_MAX_ENGINES, 1024 by default: each
+ * traced process alive has one per engine kind).  At the end, the
+ * tool says on stderr how many processes ran untraced and how many lines
+ * were dropped, if any (the trace says where).
  *
  * --order reverse (the default) attaches the VM first and strace second,
  * so strace sits closer to the program: it shows the calls as the program
@@ -47,22 +53,40 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N] [-o FILE]\n"
-		"              [--no-follow] -- PROG [ARGS...]\n"
+		"              [-b BYTES] [--max-engines N] [--no-follow] -- PROG [ARGS...]\n"
 		"VM rules, separated by ';' or newlines:\n"
 		"  return SYSCALL VALUE      skip SYSCALL, the program gets VALUE\n"
 		"  uname nodename NAME       edit uname()'s nodename (release: uname release REL)\n"
 		"  redirect /FROM /TO        open/stat/access/execve of /FROM/... use /TO/...\n");
 }
 
+/* What the trace said it lacks: processes not traced, lines dropped. */
+static unsigned long not_traced;
+static unsigned long long dropped;
+
+/* Counts the notices of a complete line of the trace. */
+static void notice(const char *line)
+{
+	unsigned long long n;
+
+	if (!strncmp(line, "<utrace: pid ", 13) && strstr(line, " not traced: "))
+		not_traced++;
+	else if (sscanf(line, "<utrace: %llu lines dropped>", &n) == 1)
+		dropped += n;
+}
+
 /*
  * Copies the trace to @out until its end: every strace engine gone (the
  * program and the children it followed are dead), everything read.  @fd
- * is non-blocking: poll(2) waits for text.
+ * is non-blocking: poll(2) waits for text.  Notices are counted on the
+ * way (the start of each line is enough to know one).
  */
 static void copy_trace(int fd, int out)
 {
 	static char buf[65536];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char head[64];
+	size_t hlen = 0;
 
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -71,6 +95,15 @@ static void copy_trace(int fd, int out)
 			if (write(out, buf, n) != n) {
 				perror("utrace: writing the trace");
 				return;
+			}
+			for (ssize_t i = 0; i < n; i++) {
+				if (buf[i] == '\n') {
+					head[hlen] = 0;
+					notice(head);
+					hlen = 0;
+				} else if (hlen < sizeof(head) - 1) {
+					head[hlen++] = buf[i];
+				}
 			}
 			continue;
 		}
@@ -145,6 +178,7 @@ int main(int argc, char **argv)
 	const char *rules = NULL, *order = "reverse", *prog, *out_path = NULL;
 	char path[PATH_MAX], c = 0;
 	unsigned int string_max = 0;
+	unsigned long buffer = 0, max_engines = 0;
 	int strace = 0, i, fd, go[2], status, failed = 0, out = 2;
 	pid_t child;
 
@@ -157,6 +191,10 @@ int main(int argc, char **argv)
 			order = argv[++i];
 		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
 			string_max = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "-b") && i + 1 < argc) {
+			buffer = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--max-engines") && i + 1 < argc) {
+			max_engines = strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out_path = argv[++i];
 		} else if (!strcmp(argv[i], "--no-follow")) {
@@ -185,6 +223,14 @@ int main(int argc, char **argv)
 	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		fprintf(stderr, "utrace: /dev/utrace: %s (is CONFIG_UTRACE on?)\n", strerror(errno));
+		return 2;
+	}
+	if (buffer && ioctl(fd, UTRACE_SET_BUFFER, buffer) < 0) {
+		fprintf(stderr, "utrace: -b %lu: %s\n", buffer, strerror(errno));
+		return 2;
+	}
+	if (max_engines && ioctl(fd, UTRACE_SET_MAX_ENGINES, max_engines) < 0) {
+		fprintf(stderr, "utrace: --max-engines %lu: %s\n", max_engines, strerror(errno));
 		return 2;
 	}
 	if (pipe2(go, O_CLOEXEC)) {
@@ -221,6 +267,9 @@ int main(int argc, char **argv)
 	close(go[1]);
 	if (strace)
 		copy_trace(fd, out);
+	if (not_traced || dropped)
+		fprintf(stderr, "utrace: %lu processes not traced, %llu lines dropped (the trace "
+			"says where)\n", not_traced, dropped);
 	if (waitpid(child, &status, 0) != child) {
 		perror("utrace: waitpid");
 		return 2;

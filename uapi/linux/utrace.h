@@ -6,14 +6,18 @@
  * followed children (until it is closed, or the engine is detached, or the
  * traced task dies), and one trace buffer all its strace engines write to.
  *
- * Limit: 256 attaches per file over its whole lifetime, the engines
- * UTRACE_FOLLOW attaches to children included.  A slot is never given back:
- * detaching an engine, or its task's death, does not make room (until
- * freed slots land, issue 24).  Once 256 are used, an attach fails with
- * ENOSPC, and a followed child gets no engine: under strace it runs
- * untraced and the trace says "<utrace: pid N not followed: errno 28>";
- * under a VM it runs outside the VM and the kernel log says so
- * (rate-limited).
+ * Limit: at most 1024 engines of a file at once (UTRACE_SET_MAX_ENGINES
+ * changes it, 1..16384), the engines UTRACE_FOLLOW attaches to children
+ * included; detached engines do not count.  An engine's slot is given
+ * back when UTRACE_DETACH detaches it, and, once the file is at its
+ * limit, when it was detached otherwise (its task died).  At the limit,
+ * an attach fails with ENOSPC, and a followed child gets no engine: under
+ * strace it runs untraced and the trace says so where it happened,
+ * "<utrace: pid N not traced: REASON>" (the reasons: the file's engines
+ * all in use, out of memory, the task's own limit of 256 engines, or an
+ * errno); under a VM it runs outside the VM and the kernel log says so
+ * (rate-limited).  The memory of every engine is charged to the memory
+ * cgroup of the task that attached it or of the traced task.
  *
  * Targets: pid 0 is the caller; any other pid (in the caller's pid
  * namespace) must be a process the caller may PTRACE_ATTACH to (same
@@ -27,12 +31,16 @@
  * Slots.  A successful attach returns its engine's slot in the file, the
  * number UTRACE_DETACH takes.  Use the value returned; do not compute it:
  * the engines UTRACE_FOLLOW attaches to children take slots of the same
- * file (their numbers are not returned to anyone), and a child created
- * while the attach that follows it is still in progress may take a number
- * before the attach's own.  What holds:
+ * file (their numbers are not returned to anyone), a child created while
+ * the attach that follows it is still in progress may take a number
+ * before the attach's own, and a slot given back is given out again under
+ * another number (the low 16 bits are the slot's place in the file, the
+ * bits above count its reuses, modulo 32768).  What holds:
  *  - a slot names one engine, from the attach that returns it until that
  *    engine is detached (UTRACE_DETACH, its task's death, or the file's
  *    close); meanwhile no other engine of the file has that number;
+ *  - once its slot is given back, the number names no engine: UTRACE_DETACH
+ *    answers ESRCH (until the slot's place has been reused 32768 times);
  *  - a refused attach takes no slot and attaches nothing;
  *  - while a file has no engine attached with UTRACE_FOLLOW and none of
  *    its engines has been detached, its attaches without UTRACE_FOLLOW get
@@ -52,7 +60,7 @@
  *     EFAULT if the text cannot be read, EINVAL if it holds a NUL, then
  *     the parser's EINVAL, E2BIG or ENAMETOOLONG.  error and error_line
  *     say why (EFAULT if they cannot be written back).
- *  5. ENOSPC: the file has no room for another engine (see Limit).
+ *  5. ENOSPC: the file holds its most engines (see Limit).
  *  6. UTRACE_ATTACH_VM: EFAULT if the answer (error 0) cannot be written
  *     back.
  *  7. The attach itself checks the target again, under its exec lock:
@@ -86,12 +94,15 @@
  * Attach flag: follow the process's children.  Each task it creates gets
  * an engine of the same kind and configuration before it first runs, in
  * the same order as its parent's; a child's strace lines start with
- * "[pid N] ".  Children's engines belong to the same file.
+ * "[pid N] " (N in five columns, as strace -f writes it; N and the si_pid
+ * of signal lines are pids of the traced task's pid namespace).  Children's
+ * engines belong to the same file.
  */
 #define UTRACE_FOLLOW		(1U << 0)
 /*
  * strace attach flag: show nothing of the process until its next execve
- * or execveat, whose line comes first (whatever its result).  For a tool
+ * or execveat, whose line comes first (whatever its result), or until the
+ * exec itself if the engine was attached during one.  For a tool
  * that attaches to its own child before the child execs the program: the
  * trace shows the program, not the tool's set-up, as strace's does.  The
  * children UTRACE_FOLLOW follows are shown from their start.
@@ -101,7 +112,8 @@
 
 struct utrace_strace_attach {
 	__s32 pid;
-	__u32 string_max;	/* string bytes shown; 0: 32; at most 256 */
+	__u32 string_max;	/* string bytes shown (paths: up to 256
+				 * whatever it is); 0: 32; at most 256 */
 	__u32 flags;		/* UTRACE_FOLLOW, UTRACE_FROM_EXEC */
 	__u32 reserved;		/* must be 0 */
 };
@@ -139,9 +151,11 @@ struct utrace_read {
 #define UTRACE_ATTACH_STRACE	_IOW(UTRACE_IOC_MAGIC, 1, struct utrace_strace_attach)
 #define UTRACE_ATTACH_VM	_IOWR(UTRACE_IOC_MAGIC, 2, struct utrace_vm_attach)
 /*
- * Argument: the slot, by value.  Detaches the engine and waits until no
- * callback of it is running.  EINVAL if the file has no such slot, ESRCH
- * if it is already detached (UTRACE_DETACH, or its task died), EALREADY
+ * Argument: the slot, by value.  Detaches the engine, gives its slot back
+ * and waits until no callback of it is running.  EINVAL if the file never
+ * gave that number, ESRCH if its engine is already detached (UTRACE_DETACH,
+ * or its task died; the slot is given back then) or its slot was given
+ * back, EALREADY
  * while its task's death is being reported (the engine is detached when
  * that report ends), ERESTARTSYS (EINTR to a handler without SA_RESTART)
  * if a signal interrupts the wait: the engine is detached all the same.
@@ -168,6 +182,14 @@ struct utrace_read {
  * never triggers an OOM kill.
  */
 #define UTRACE_SET_BUFFER	_IO(UTRACE_IOC_MAGIC, 5)
+/*
+ * Argument: a count, by value.  Returns the most engines the file holds
+ * at once (see Limit; 1024 when opened): 0 only asks for it; any other
+ * value sets it first, EINVAL outside 1 .. 16384.  Lowering it under the
+ * engines held detaches none: attaches fail with ENOSPC until enough of
+ * them are detached.
+ */
+#define UTRACE_SET_MAX_ENGINES	_IO(UTRACE_IOC_MAGIC, 6)
 
 /*
  * read(2) on the file is the trace as a byte stream, as a pipe: it waits

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * session_test - a /dev/utrace file's engines: its limit counts the
+ * engines not detached, slots are given back and their numbers retired,
+ * and a child that gets no engine is named in the trace (issue 24).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/utrace.h>
+#include "ktap.h"
+#include "utrace_test_dev.h"
+
+#define TRACE_FILE	"/tmp/session-trace.txt"
+#define TOOL_ERR	"/tmp/session-err.txt"
+#define CHILDREN	2000
+/* A slot number: its place, plus its reuses times this (uapi header). */
+#define SLOT_STRIDE	65536
+
+static char text[8 << 20];
+
+/* Reads @path into text; its length. */
+static long slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	long len = 0, n;
+
+	if (fd < 0)
+		return -1;
+	while (len < (long)sizeof(text) - 1 &&
+	       (n = read(fd, text + len, sizeof(text) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	text[len] = 0;
+	return len;
+}
+
+/* How many lines of text contain @what. */
+static int count(const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* Runs argv with stderr in TOOL_ERR; its exit status. */
+static int run(const char *const argv[])
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int err = open(TOOL_ERR, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+		int null = open("/dev/null", O_RDWR);
+
+		if (err < 0 || null < 0)
+			_exit(126);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(err, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * strace -f over a shell that runs 2000 short-lived children: every one
+ * traced, from its execve to its exit (the limit of 1024 engines counts
+ * the live ones only), nothing dropped or left out.
+ */
+static void two_thousand_children_traced_in_full(void)
+{
+	char script[128];
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "-b", "4194304", "-o", TRACE_FILE,
+		"--", "/bin/sh", "-c", script, NULL };
+	double t0 = utd_now();
+
+	snprintf(script, sizeof(script),
+		 "i=0; while [ $i -lt %d ]; do /bin/true; i=$((i+1)); done", CHILDREN);
+	CHECK(run(argv) == 0, "status");
+	KTAP_DIAG("%d children in %.1f s", CHILDREN, utd_now() - t0);
+	CHECK(slurp(TRACE_FILE) > 0, TRACE_FILE ": %s", strerror(errno));
+	CHECK(count("+++ exited with 0 +++\n") == CHILDREN + 1, "%d exit lines, wanted %d",
+	      count("+++ exited with 0 +++\n"), CHILDREN + 1);
+	CHECK(count("execve(\"/bin/true\", [\"/bin/true\"], ") == CHILDREN,
+	      "%d execve lines of /bin/true, wanted %d",
+	      count("execve(\"/bin/true\", [\"/bin/true\"], "), CHILDREN);
+	CHECK(count(" not traced: ") == 0, "a child was not traced");
+	CHECK(count(" lines dropped>") == 0, "lines were dropped");
+	CHECK(slurp(TOOL_ERR) == 0, "the tool said: %s", text);
+}
+
+/*
+ * At its limit a file attaches nothing to a followed child: the trace
+ * names the child where it was left out, and the tool sums up.
+ */
+static void a_full_session_names_the_child_not_traced(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "--max-engines", "1", "-o",
+		TRACE_FILE, "--", "/bin/sh", "-c", "/bin/true; /bin/true; exit 0", NULL };
+
+	CHECK(run(argv) == 0, "status");
+	CHECK(slurp(TRACE_FILE) > 0, TRACE_FILE ": %s", strerror(errno));
+	CHECK(count(" not traced: this file's 1 engines are in use (UTRACE_SET_MAX_ENGINES)>\n") == 2,
+	      "not 2 children named in:\n%s", text);
+	CHECK(count("+++ exited with 0 +++\n") == 1, "exit lines in:\n%s", text);
+	CHECK(slurp(TOOL_ERR) > 0 && strstr(text, "utrace: 2 processes not traced, 0 lines dropped"),
+	      "the tool said: '%s'", text);
+}
+
+static void sleep_forever(void)
+{
+	pause();
+}
+
+/* An strace engine of @fd on @pid: the slot, or -1 with errno. */
+static long attach(int fd, pid_t pid)
+{
+	struct utrace_strace_attach s = { .pid = pid };
+
+	return ioctl(fd, UTRACE_ATTACH_STRACE, &s);
+}
+
+/*
+ * A slot is given back at UTRACE_DETACH and at its task's death; its
+ * number is retired, and the place's next engine gets another.
+ */
+static void slots_given_back_and_their_numbers_retired(void)
+{
+	int fd = open("/dev/utrace", O_RDWR), ga[2], gb[2], gc[2];
+	pid_t a = utd_held_child(ga, sleep_forever);
+	pid_t b = utd_held_child(gb, sleep_forever);
+	pid_t c = utd_held_child(gc, sleep_forever);
+
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 0) == 1024, "default limit");
+	CHECK_ERRNO(ioctl(fd, UTRACE_SET_MAX_ENGINES, 16385), EINVAL);
+	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 16384) == 16384, "16384");
+	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 1) == 1, "1");
+	CHECK(attach(fd, a) == 0, "first attach: %s", strerror(errno));
+	CHECK_ERRNO(attach(fd, b), ENOSPC);
+	/* The number of a slot not given yet. */
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 1), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, SLOT_STRIDE), EINVAL);
+	/* Detached: the slot is back, its number retired. */
+	CHECK(ioctl(fd, UTRACE_DETACH, 0) == 0, "detach: %s", strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 0), ESRCH);
+	CHECK(attach(fd, b) == SLOT_STRIDE, "the place again, in its next generation");
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 0), ESRCH);
+	CHECK_ERRNO(attach(fd, c), ENOSPC);
+	/* Its task dies: the slot comes back when the limit needs it. */
+	kill(b, SIGKILL);
+	CHECK(waitpid(b, NULL, 0) == b, "reap b");
+	CHECK(attach(fd, c) == 2 * SLOT_STRIDE, "the place after b's death: %s",
+	      strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, SLOT_STRIDE), ESRCH);
+	/* A lowered limit detaches nothing. */
+	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 2) == 2, "2");
+	CHECK(attach(fd, a) == 1, "second place: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 1) == 1, "1 again");
+	CHECK(ioctl(fd, UTRACE_DETACH, 1) == 0, "engine above the limit: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH, 2 * SLOT_STRIDE) == 0, "c's: %s", strerror(errno));
+	close(fd);
+	kill(a, SIGKILL);
+	kill(c, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(c, NULL, 0);
+}
+
+KTAP_MAIN("guest_session",
+	KTAP_CASE(slots_given_back_and_their_numbers_retired),
+	KTAP_CASE(a_full_session_names_the_child_not_traced),
+	KTAP_CASE(two_thousand_children_traced_in_full))
