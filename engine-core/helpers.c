@@ -409,9 +409,10 @@ unsigned int utrace_helper_step_support(void)
 }
 
 /*
- * Whether the VM engine may print its warning about a followed child left
- * outside the VM now: printk's default rate limit (10 in 5 s), since any
- * user can make children fail that way (a file's 256 attaches used up).
+ * Whether the VM engine may print its warning about a followed child it
+ * could not put in the VM now: printk's default rate limit (10 in 5 s),
+ * since any user can make children fail that way (its file's engines all
+ * in use).
  */
 bool utrace_helper_vm_follow_warn_ratelimit(void)
 {
@@ -419,4 +420,15 @@ bool utrace_helper_vm_follow_warn_ratelimit(void)
 				      DEFAULT_RATELIMIT_BURST);
 
 	return __ratelimit(&rs);
+}
+
+/*
+ * Kills @child, a task its parent's clone report is about, before it
+ * first runs: a SIGKILL pending from its creation, which it takes on its
+ * way to user mode (ret_from_fork), so it never runs a user instruction.
+ * The VM engine does this to a child it cannot put in the VM.
+ */
+void utrace_helper_kill_new_child(struct task_struct *child)
+{
+	send_sig(SIGKILL, child, 1);
 }

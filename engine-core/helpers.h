@@ -59,6 +59,7 @@ void utrace_helper_interrupt(struct task_struct *task);
 void utrace_helper_set_step(int how);
 unsigned int utrace_helper_step_support(void);
 bool utrace_helper_vm_follow_warn_ratelimit(void);
+void utrace_helper_kill_new_child(struct task_struct *child);
 
 /* Implemented in Rust (dispatch.rs). */
 bool utrace_signal_wanted(unsigned int class);

@@ -400,6 +400,16 @@ impl<'a> CloneReport<'a> {
         self.flags
     }
 
+    /// Kills the child before it first runs (a `SIGKILL` pending from its
+    /// creation, taken on its way to user mode): for an engine that must
+    /// not let it run without it, such as a VM that could not follow it.
+    /// A thread takes its whole process with it.
+    pub fn kill_child(&self) {
+        // SAFETY: the child is alive: its parent is still in
+        // `kernel_clone()`, reporting it, and holds it.
+        unsafe { super::task::utrace_helper_kill_new_child(self.child.as_ptr()) }
+    }
+
     /// Whether the child is a thread of the parent's process.
     pub fn is_thread(&self) -> bool {
         self.flags & CLONE_THREAD != 0

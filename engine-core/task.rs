@@ -58,6 +58,7 @@ impl TaskPtr {
 )]
 extern "C" {
     fn utrace_helper_set_syscall_work(task: *mut bindings::task_struct, entry: bool, exit: bool);
+    pub(crate) fn utrace_helper_kill_new_child(child: *mut bindings::task_struct);
     fn utrace_helper_syscall_work(task: *mut bindings::task_struct) -> c_uint;
     fn utrace_helper_task_flags(task: *mut bindings::task_struct) -> c_uint;
     fn utrace_helper_init_waitqueue(wq: *mut bindings::wait_queue_head);

@@ -205,8 +205,8 @@ impl ControlFile {
     fn detach(&self, slot: usize) -> Result<isize> {
         let s = self.session.get(slot)?;
         match s.detach() {
-            // Detached now, or before (its task died): the slot is free.
-            Ok(()) => self.session.release(slot, &s),
+            Ok(()) => {}
+            // Detached before (its task died): the slot is given back.
             Err(e) if e == ESRCH => {
                 self.session.release(slot, &s);
                 return Err(e);
@@ -214,7 +214,12 @@ impl ControlFile {
             // EALREADY: detached when its task's death report ends.
             Err(e) => return Err(e),
         }
-        s.barrier()?;
+        // The slot is given back once no callback of its engine runs, so
+        // that the file never holds more engines than its limit; a fatal
+        // signal that cuts the wait short gives it back all the same.
+        let waited = s.barrier();
+        self.session.release(slot, &s);
+        waited?;
         Ok(0)
     }
 

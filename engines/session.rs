@@ -8,12 +8,13 @@
 //! session: every engine is detached, and later additions are refused.
 //!
 //! Each engine has a slot, whose number `UTRACE_DETACH` takes. A slot is
-//! given back when its engine is detached through the file, and, once the
-//! session reaches its limit of engines, when its engine was detached
-//! otherwise (its task died, or was reaped): the limit counts engines not
-//! detached, so a session may trace any number of short-lived children.
-//! A slot number holds its entry's generation: a number given back names
-//! no engine (`ESRCH`), even once its entry holds another one.
+//! given back when its engine is detached through the file, and, at the
+//! next attach, when its engine was detached otherwise (its task died;
+//! the following engines note it): the limit counts engines not detached,
+//! so a session may trace any number of short-lived children, and keeps
+//! no memory for the dead ones. A slot number holds its entry's
+//! generation: a number given back names no engine (`ESRCH`), even once
+//! its entry holds another one.
 //!
 //! No lock is held while detaching or waiting in a barrier: a clone
 //! callback adding to the session may be what the barrier waits for.
@@ -23,20 +24,23 @@ use super::vm::VmEngine;
 use crate::engine_core::EngineHandle;
 use core::mem::MaybeUninit;
 use kernel::prelude::*;
+use kernel::sync::atomic::{AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex, UniqueArc};
 
 /// Engines a session holds at once unless `UTRACE_SET_MAX_ENGINES` says
 /// otherwise (those attached through the file and those that followed
 /// children, detached ones not counted).
 pub(crate) const DEFAULT_MAX_ENGINES: usize = 1024;
-/// The largest limit `UTRACE_SET_MAX_ENGINES` accepts: the table it bounds
-/// (an entry per engine, charged to the file's opener) stays under 256 KiB.
+/// The largest limit `UTRACE_SET_MAX_ENGINES` accepts. The slot table it
+/// bounds (16 bytes an entry, in a `KVVec`, charged to the file's opener)
+/// stays under 512 KiB.
 pub(crate) const MAX_ENGINES_LIMIT: usize = 16384;
 
-/// A slot number is its entry's index plus its generation times this.
-const ID_STRIDE: usize = 1 << 16;
+/// A slot number is its entry's index plus its generation times this
+/// (the indexes stay under `MAX_ENGINES_LIMIT` plus the reservations).
+const ID_STRIDE: usize = 1 << 15;
 /// Generations wrap here, so that every slot number fits in an `int`.
-const GENERATIONS: usize = 1 << 15;
+const GENERATIONS: usize = 1 << 16;
 
 /// An engine of the session. Dropping it detaches the engine: a session
 /// never leaves behind an engine it no longer holds.
@@ -98,14 +102,24 @@ impl Entry {
 }
 
 /// The session's state, under [`Session::inner`].
+///
+/// # Invariants
+///
+/// - `held` is the number of entries whose `slot` is `Some`.
+/// - Every reservation can be added: `entries.len() - held` (free
+///   entries) plus the spare capacity of `entries` is at least `reserved`.
 struct Slots {
-    /// The slot table, by index. It only grows when no entry is free, so
-    /// it never holds more than `max` entries (plus the reservations).
-    entries: KVec<Entry>,
+    /// The slot table, by index. It grows (new indexes, generation 0) up
+    /// to `max` entries before any entry is reused, and entries are reused
+    /// in turn from `cursor`: a number given back comes back only after
+    /// `GENERATIONS` turns of the whole table.
+    entries: KVVec<Entry>,
     /// Entries whose `slot` is `Some`: engines not known to be detached.
     held: usize,
     /// Room held by attaches in progress ([`Session::reserve`]).
     reserved: usize,
+    /// Where the search for a free entry to reuse starts.
+    cursor: usize,
     /// The most engines held at once.
     max: usize,
     closed: bool,
@@ -113,24 +127,46 @@ struct Slots {
 
 impl Slots {
     /// Gives back the slots of engines detached meanwhile (their task
-    /// died, or was reaped), moving them to `dead` as far as its capacity
-    /// goes: they are dropped outside the lock. How many it gave back.
-    fn reclaim(&mut self, dead: &mut KVec<Arc<Slot>>) -> usize {
+    /// died): how many. Their `Slot`s are dropped here, under the lock,
+    /// which is safe because their engines are detached already: the drop
+    /// only finds that out under the registry's spinlock, and frees.
+    fn reclaim(&mut self) -> usize {
         let mut freed = 0;
         for e in self.entries.iter_mut() {
-            if dead.len() == dead.capacity() {
-                break;
-            }
             if e.slot.as_ref().is_some_and(|s| s.is_detached()) {
-                if let Some(slot) = e.slot.take() {
-                    // Within the capacity checked above.
-                    let _ = dead.push_within_capacity(slot);
-                    freed += 1;
-                }
+                e.slot = None;
+                freed += 1;
             }
         }
         self.held -= freed;
         freed
+    }
+
+    /// Puts `slot` in an entry: a new one while the table is under `max`
+    /// and has the capacity `reserve` made (or has no free entry), else the
+    /// next free one from `cursor`, in its next generation. Its slot
+    /// number; `None` if there is no room (never, by the invariants).
+    fn insert(&mut self, slot: Arc<Slot>) -> Option<usize> {
+        let len = self.entries.len();
+        let free = len - self.held;
+        if len < self.entries.capacity() && (len < self.max || free == 0) {
+            let entry = Entry {
+                slot: Some(slot),
+                generation: 0,
+            };
+            self.entries.push_within_capacity(entry).ok()?;
+            self.held += 1;
+            return Some(len);
+        }
+        let start = self.cursor.min(len);
+        let index =
+            Iterator::chain(start..len, 0..start).find(|&i| self.entries[i].slot.is_none())?;
+        let e = &mut self.entries[index];
+        e.generation = (e.generation + 1) % GENERATIONS;
+        e.slot = Some(slot);
+        self.held += 1;
+        self.cursor = index + 1;
+        Some(e.id(index))
     }
 }
 
@@ -156,31 +192,11 @@ impl Reservation<'_> {
         let mut inner = self.session.inner.lock();
         inner.reserved -= 1;
         if inner.closed {
+            // The slot is dropped after the guard: detached outside the lock.
             return Err(ESRCH);
         }
-        inner.held += 1;
-        // The lowest free entry, in its next generation; else a new one.
-        if let Some(index) = inner.entries.iter().position(|e| e.slot.is_none()) {
-            let e = &mut inner.entries[index];
-            e.generation = (e.generation + 1) % GENERATIONS;
-            e.slot = Some(slot);
-            return Ok(e.id(index));
-        }
-        // `reserve` made room for every reservation: this cannot fail.
-        let entry = Entry {
-            slot: Some(slot),
-            generation: 0,
-        };
-        match inner.entries.push_within_capacity(entry) {
-            Ok(()) => Ok(inner.entries.len() - 1),
-            Err(e) => {
-                inner.held -= 1;
-                // Detached outside the lock, as everywhere.
-                drop(inner);
-                drop(e);
-                Err(ENOMEM)
-            }
-        }
+        // INVARIANT: `reserve` left room for this reservation.
+        inner.insert(slot).ok_or(ENOMEM)
     }
 }
 
@@ -197,6 +213,9 @@ impl Drop for Reservation<'_> {
 pub(crate) struct Session {
     #[pin]
     inner: Mutex<Slots>,
+    /// An engine of the session was detached since `reserve` last looked
+    /// ([`Session::note_detached`]).
+    detached: AtomicFlag,
 }
 
 impl Session {
@@ -206,14 +225,16 @@ impl Session {
             pin_init!(Session {
                 inner <- kernel::new_mutex!(
                     Slots {
-                        entries: KVec::new(),
+                        entries: KVVec::new(),
                         held: 0,
                         reserved: 0,
+                        cursor: 0,
                         max: DEFAULT_MAX_ENGINES,
                         closed: false,
                     },
                     "utrace_session::inner"
                 ),
+                detached: AtomicFlag::new(false),
             }),
             // Lives as long as the file: charged to its opener.
             GFP_KERNEL_ACCOUNT,
@@ -226,36 +247,44 @@ impl Session {
     /// `ENOMEM`.
     pub(crate) fn reserve(&self) -> Result<Reservation<'_>> {
         let mem = UniqueArc::<Slot>::new_uninit(GFP_KERNEL_ACCOUNT)?;
-        // Slots given back, dropped after the lock.
-        let mut dead = KVec::new();
         let mut inner = self.inner.lock();
-        loop {
-            if inner.closed {
-                return Err(ESRCH);
-            }
-            if inner.held + inner.reserved < inner.max {
-                break;
-            }
-            let want = inner.held;
-            if dead.capacity() < want {
-                drop(inner);
-                dead.reserve(want, GFP_KERNEL_ACCOUNT)?;
-                inner = self.inner.lock();
-                continue;
-            }
-            if inner.reclaim(&mut dead) == 0 {
-                return Err(ENOSPC);
-            }
+        if inner.closed {
+            return Err(ESRCH);
         }
-        let room = inner.reserved + 1;
-        inner.entries.reserve(room, GFP_KERNEL_ACCOUNT)?;
-        inner.reserved = room;
+        // Engines of the session detached since the last look (a task of
+        // the traced program died): give their slots back now, so that
+        // the memory of dead tasks' engines is not kept. Relaxed: a note
+        // seen late only delays this to the next reserve, or to the limit.
+        let noted = self.detached.xchg(false, Relaxed);
+        if noted || inner.held + inner.reserved >= inner.max {
+            inner.reclaim();
+        }
+        if inner.held + inner.reserved >= inner.max {
+            return Err(ENOSPC);
+        }
+        // INVARIANT: room for one more reservation, in a free entry or in
+        // spare capacity, growing the table only up to `max`.
+        // With `held + reserved + 1 <= max`: spare capacity for
+        // `min(reserved + 1, max - len)` entries, plus the `len - held`
+        // free ones, covers `reserved + 1`.
+        let len = inner.entries.len();
+        if len < inner.max {
+            let want = (inner.reserved + 1).min(inner.max - len);
+            inner.entries.reserve(want, GFP_KERNEL_ACCOUNT)?;
+        }
+        inner.reserved += 1;
         drop(inner);
-        drop(dead);
         Ok(Reservation {
             session: self,
             mem: Some(mem),
         })
+    }
+
+    /// Notes that an engine of the session was detached (its task died):
+    /// the next [`Session::reserve`] gives back the slots of detached
+    /// engines. Any context; takes no lock.
+    pub(crate) fn note_detached(&self) {
+        self.detached.store(true, Relaxed);
     }
 
     /// The engine with slot number `id`: `EINVAL` if no engine ever had

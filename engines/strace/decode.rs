@@ -1565,9 +1565,12 @@ pub(crate) fn string_fit(bytes: &[u8], budget: usize) -> usize {
             b'"' | b'\\' | 0x0c | b'\n' | b'\r' | b'\t' | 0x0b => 2,
             b' '..=b'~' => 1,
             _ if matches!(bytes.get(i + 1), Some(b'0'..=b'7')) => 4,
-            0..=7 => 2,
-            8..=0o77 => 3,
-            _ => 4,
+            // `\` and the octal digits of the byte.
+            _ => match b {
+                0..=0o7 => 2,
+                0o10..=0o77 => 3,
+                _ => 4,
+            },
         };
         used += width;
         if used > budget {

@@ -659,9 +659,6 @@ impl StraceEngine {
                 "this file's {max} engines are in use (UTRACE_SET_MAX_ENGINES)>"
             )),
             NotTraced::Error(e) if e == ENOMEM => line.put_fmt(format_args!("out of memory>")),
-            NotTraced::Error(e) if e == ENOSPC => line.put_fmt(format_args!(
-                "the task has the most engines a task may have>"
-            )),
             NotTraced::Error(e) => line.put_fmt(format_args!("errno {}>", -e.to_errno())),
         }
         self.emit(&mut line);
@@ -747,6 +744,10 @@ impl Engine for StraceEngine {
         // retirement, which a detach whose barrier is cut short never
         // reaches before the task's death.)
         self.out.close();
+        // Its slot can be given back.
+        if let Some(session) = &self.follow {
+            session.note_detached();
+        }
     }
 
     fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {

@@ -153,9 +153,10 @@ impl Engine for VmEngine {
         let Some(session) = &self.follow else {
             return Resume::Resume;
         };
-        // A child that cannot be given the VM runs outside it: make that
-        // impossible to miss rather than silent. The room first: a full
-        // session attaches nothing.
+        // A child that cannot be given the VM would run outside it: it is
+        // killed before it runs instead, so that no program escapes its VM
+        // by forking (its file's engines all in use, no memory). The room
+        // first: a full session attaches nothing.
         let attached = session.reserve().and_then(|room| {
             let engine = Arc::pin_init(
                 VmEngine::new(self.rules.clone(), Some(session.clone())),
@@ -167,18 +168,26 @@ impl Engine for VmEngine {
             room.add(Slot::Vm(handle))
         });
         if let Err(e) = attached {
+            clone.kill_child();
             // Rate-limited: any user can make this fail at every fork (its
             // file's engines all in use) and flood the log.
             // SAFETY: the helper only uses its own static rate-limit state.
             if unsafe { utrace_helper_vm_follow_warn_ratelimit() } {
                 pr_warn!(
-                    "utrace vm: child {} was not put in the VM: errno {}\n",
+                    "utrace vm: child {} killed: it could not be put in the VM (errno {})\n",
                     clone.child().pid(),
                     -e.to_errno()
                 );
             }
         }
         Resume::Resume
+    }
+
+    fn detached(&self) {
+        // Its slot can be given back.
+        if let Some(session) = &self.follow {
+            session.note_detached();
+        }
     }
 
     fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {

@@ -16,9 +16,8 @@
 
 #define TRACE_FILE	"/tmp/session-trace.txt"
 #define TOOL_ERR	"/tmp/session-err.txt"
+#define TOOL_OUT	"/tmp/session-out.txt"
 #define CHILDREN	2000
-/* A slot number: its place, plus its reuses times this (uapi header). */
-#define SLOT_STRIDE	65536
 
 static char text[8 << 20];
 
@@ -48,7 +47,7 @@ static int count(const char *what)
 	return n;
 }
 
-/* Runs argv with stderr in TOOL_ERR; its exit status. */
+/* Runs argv with stdout in TOOL_OUT and stderr in TOOL_ERR; its status. */
 static int run(const char *const argv[])
 {
 	int status = -1;
@@ -56,12 +55,13 @@ static int run(const char *const argv[])
 
 	if (pid == 0) {
 		int err = open(TOOL_ERR, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+		int out = open(TOOL_OUT, O_CREAT | O_WRONLY | O_TRUNC, 0644);
 		int null = open("/dev/null", O_RDWR);
 
-		if (err < 0 || null < 0)
+		if (err < 0 || out < 0 || null < 0)
 			_exit(126);
 		dup2(null, 0);
-		dup2(null, 1);
+		dup2(out, 1);
 		dup2(err, 2);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
@@ -71,15 +71,15 @@ static int run(const char *const argv[])
 }
 
 /*
- * strace -f over a shell that runs 2000 short-lived children: every one
- * traced, from its execve to its exit (the limit of 1024 engines counts
- * the live ones only), nothing dropped or left out.
+ * strace -f over a shell that runs 2000 short-lived children, in a file
+ * of 16 engines at most: every one traced, from its execve to its exit
+ * (the limit counts the live ones only), nothing dropped or left out.
  */
 static void two_thousand_children_traced_in_full(void)
 {
 	char script[128];
-	const char *argv[] = { "/usr/bin/utrace", "--strace", "-b", "4194304", "-o", TRACE_FILE,
-		"--", "/bin/sh", "-c", script, NULL };
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "-b", "4194304", "--max-engines",
+		"16", "-o", TRACE_FILE, "--", "/bin/sh", "-c", script, NULL };
 	double t0 = utd_now();
 
 	snprintf(script, sizeof(script),
@@ -130,7 +130,7 @@ static long attach(int fd, pid_t pid)
 
 /*
  * A slot is given back at UTRACE_DETACH and at its task's death; its
- * number is retired, and the place's next engine gets another.
+ * number is retired, and the next engine in its place gets another.
  */
 static void slots_given_back_and_their_numbers_retired(void)
 {
@@ -138,6 +138,7 @@ static void slots_given_back_and_their_numbers_retired(void)
 	pid_t a = utd_held_child(ga, sleep_forever);
 	pid_t b = utd_held_child(gb, sleep_forever);
 	pid_t c = utd_held_child(gc, sleep_forever);
+	long nb, nc;
 
 	CHECK(fd >= 0, "open: %s", strerror(errno));
 	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 0) == 1024, "default limit");
@@ -146,27 +147,30 @@ static void slots_given_back_and_their_numbers_retired(void)
 	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 1) == 1, "1");
 	CHECK(attach(fd, a) == 0, "first attach: %s", strerror(errno));
 	CHECK_ERRNO(attach(fd, b), ENOSPC);
-	/* The number of a slot not given yet. */
+	/* Numbers never given. */
 	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 1), EINVAL);
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, SLOT_STRIDE), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 0x7fff0000), EINVAL);
 	/* Detached: the slot is back, its number retired. */
 	CHECK(ioctl(fd, UTRACE_DETACH, 0) == 0, "detach: %s", strerror(errno));
 	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 0), ESRCH);
-	CHECK(attach(fd, b) == SLOT_STRIDE, "the place again, in its next generation");
+	nb = attach(fd, b);
+	CHECK(nb > 0, "the slot again, under another number: %ld %s", nb, strerror(errno));
 	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 0), ESRCH);
 	CHECK_ERRNO(attach(fd, c), ENOSPC);
-	/* Its task dies: the slot comes back when the limit needs it. */
+	/* Its task dies: the slot comes back at the next attach. */
 	kill(b, SIGKILL);
 	CHECK(waitpid(b, NULL, 0) == b, "reap b");
-	CHECK(attach(fd, c) == 2 * SLOT_STRIDE, "the place after b's death: %s",
+	nc = attach(fd, c);
+	CHECK(nc > 0 && nc != nb, "the slot after b's death: %ld (b's %ld) %s", nc, nb,
 	      strerror(errno));
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, SLOT_STRIDE), ESRCH);
-	/* A lowered limit detaches nothing. */
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, nb), ESRCH);
+	/* A raised limit: a new place, the next number. */
 	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 2) == 2, "2");
 	CHECK(attach(fd, a) == 1, "second place: %s", strerror(errno));
+	/* A lowered limit detaches nothing. */
 	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 1) == 1, "1 again");
 	CHECK(ioctl(fd, UTRACE_DETACH, 1) == 0, "engine above the limit: %s", strerror(errno));
-	CHECK(ioctl(fd, UTRACE_DETACH, 2 * SLOT_STRIDE) == 0, "c's: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH, nc) == 0, "c's: %s", strerror(errno));
 	close(fd);
 	kill(a, SIGKILL);
 	kill(c, SIGKILL);
@@ -174,7 +178,26 @@ static void slots_given_back_and_their_numbers_retired(void)
 	waitpid(c, NULL, 0);
 }
 
+/*
+ * A child that cannot be put in the VM (its file's engines all in use)
+ * is killed before it runs: no program escapes its VM by forking.
+ */
+static void a_child_left_out_of_the_vm_never_runs(void)
+{
+	const char *inside[] = { "/usr/bin/utrace", "--vm", "return getuid 4242", "--",
+		"/bin/sh", "-c", "/bin/id -u; exit 0", NULL };
+	const char *full[] = { "/usr/bin/utrace", "--vm", "return getuid 4242", "--max-engines",
+		"1", "--", "/bin/sh", "-c", "/bin/id -u; exit 0", NULL };
+
+	CHECK(run(inside) == 0, "status");
+	CHECK(slurp(TOOL_OUT) > 0 && !strcmp(text, "4242\n"), "the child in the VM said '%s'",
+	      text);
+	CHECK(run(full) == 0, "status");
+	CHECK(slurp(TOOL_OUT) == 0, "the child outside the VM ran and said '%s'", text);
+}
+
 KTAP_MAIN("guest_session",
 	KTAP_CASE(slots_given_back_and_their_numbers_retired),
+	KTAP_CASE(a_child_left_out_of_the_vm_never_runs),
 	KTAP_CASE(a_full_session_names_the_child_not_traced),
 	KTAP_CASE(two_thousand_children_traced_in_full))

@@ -140,6 +140,21 @@ static const char *resolve(const char *prog, char *buf, size_t len)
 	return prog;
 }
 
+/* A positive number, or the tool exits with a message. */
+static unsigned long count_arg(const char *option, const char *text)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(text, &end, 0);
+	if (errno || end == text || *end || n == 0 || text[0] == '-') {
+		fprintf(stderr, "utrace: %s %s: not a positive number\n", option, text);
+		exit(2);
+	}
+	return n;
+}
+
 static unsigned int follow = UTRACE_FOLLOW;
 
 static int attach_vm(int fd, pid_t pid, const char *rules)
@@ -192,9 +207,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
 			string_max = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "-b") && i + 1 < argc) {
-			buffer = strtoul(argv[++i], NULL, 0);
+			buffer = count_arg("-b", argv[++i]);
 		} else if (!strcmp(argv[i], "--max-engines") && i + 1 < argc) {
-			max_engines = strtoul(argv[++i], NULL, 0);
+			max_engines = count_arg("--max-engines", argv[++i]);
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out_path = argv[++i];
 		} else if (!strcmp(argv[i], "--no-follow")) {

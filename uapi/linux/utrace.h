@@ -9,15 +9,16 @@
  * Limit: at most 1024 engines of a file at once (UTRACE_SET_MAX_ENGINES
  * changes it, 1..16384), the engines UTRACE_FOLLOW attaches to children
  * included; detached engines do not count.  An engine's slot is given
- * back when UTRACE_DETACH detaches it, and, once the file is at its
- * limit, when it was detached otherwise (its task died).  At the limit,
- * an attach fails with ENOSPC, and a followed child gets no engine: under
- * strace it runs untraced and the trace says so where it happened,
- * "<utrace: pid N not traced: REASON>" (the reasons: the file's engines
- * all in use, out of memory, the task's own limit of 256 engines, or an
- * errno); under a VM it runs outside the VM and the kernel log says so
- * (rate-limited).  The memory of every engine is charged to the memory
- * cgroup of the task that attached it or of the traced task.
+ * back when UTRACE_DETACH detaches it, and, at a later attach, when it
+ * was detached otherwise (its task died).  At the limit, an attach fails
+ * with ENOSPC, and a followed child gets no engine: under strace it runs
+ * untraced and the trace says so where it happened, "<utrace: pid N not
+ * traced: REASON>" (the reasons: the file's engines all in use, out of
+ * memory, or an errno); a child that cannot be put in a VM is killed
+ * (SIGKILL) before it runs, so that no program escapes its VM by forking,
+ * and the kernel log says so (rate-limited).  The memory of every engine
+ * is charged to the memory cgroup of the task that attached it or of the
+ * traced task.
  *
  * Targets: pid 0 is the caller; any other pid (in the caller's pid
  * namespace) must be a process the caller may PTRACE_ATTACH to (same
@@ -34,13 +35,13 @@
  * file (their numbers are not returned to anyone), a child created while
  * the attach that follows it is still in progress may take a number
  * before the attach's own, and a slot given back is given out again under
- * another number (the low 16 bits are the slot's place in the file, the
- * bits above count its reuses, modulo 32768).  What holds:
+ * another number.  What holds:
  *  - a slot names one engine, from the attach that returns it until that
  *    engine is detached (UTRACE_DETACH, its task's death, or the file's
  *    close); meanwhile no other engine of the file has that number;
  *  - once its slot is given back, the number names no engine: UTRACE_DETACH
- *    answers ESRCH (until the slot's place has been reused 32768 times);
+ *    answers ESRCH (a number comes back only after the file's whole table
+ *    of slots has been reused 65536 times);
  *  - a refused attach takes no slot and attaches nothing;
  *  - while a file has no engine attached with UTRACE_FOLLOW and none of
  *    its engines has been detached, its attaches without UTRACE_FOLLOW get
@@ -151,14 +152,13 @@ struct utrace_read {
 #define UTRACE_ATTACH_STRACE	_IOW(UTRACE_IOC_MAGIC, 1, struct utrace_strace_attach)
 #define UTRACE_ATTACH_VM	_IOWR(UTRACE_IOC_MAGIC, 2, struct utrace_vm_attach)
 /*
- * Argument: the slot, by value.  Detaches the engine, gives its slot back
- * and waits until no callback of it is running.  EINVAL if the file never
- * gave that number, ESRCH if its engine is already detached (UTRACE_DETACH,
- * or its task died; the slot is given back then) or its slot was given
- * back, EALREADY
- * while its task's death is being reported (the engine is detached when
- * that report ends), ERESTARTSYS (EINTR to a handler without SA_RESTART)
- * if a signal interrupts the wait: the engine is detached all the same.
+ * Argument: the slot, by value.  Detaches the engine, waits until no
+ * callback of it is running and gives its slot back.  EINVAL if the file
+ * never gave that number, ESRCH if its engine is already detached (its
+ * task died; the slot is given back then) or its slot was given back,
+ * EALREADY while its task's death is being reported (the engine is
+ * detached when that report ends).  Only a fatal signal cuts the wait
+ * short: the engine is detached and its slot given back all the same.
  */
 #define UTRACE_DETACH		_IO(UTRACE_IOC_MAGIC, 3)
 /*
