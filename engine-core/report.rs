@@ -551,9 +551,8 @@ impl<'a> SignalReport<'a> {
         // user space (`rt_sigqueueinfo()`, `PTRACE_SETSIGINFO`). Whichever
         // variant was written, reading any of them reads initialised
         // memory.
-        let f = unsafe { &(*self.info).__bindgen_anon_1._sifields };
-        // SAFETY: as above.
         unsafe {
+            let f = &(*self.info).__bindgen_anon_1._sifields;
             Some(SigInfoFields {
                 pid: f._kill._pid,
                 uid: f._kill._uid,
