@@ -3423,6 +3423,7 @@ struct ufile {
 	int follow;	/* an engine of this file follows children */
 	int detached;	/* an engine of this file may have been detached */
 	int self_vm;	/* VM engines attached to us */
+	long max;	/* UTRACE_SET_MAX_ENGINES */
 	unsigned long long dropped;
 	struct {
 		int tgt;
@@ -3440,6 +3441,7 @@ static void u_open(struct ufile *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->fd = open_dev("/dev/utrace");
+	f->max = 1024;
 }
 
 static void u_close(struct ufile *f)
@@ -3465,6 +3467,23 @@ static void u_dead(int task)
 				ufs[i].s[k].alive = 0;
 				ufs[i].detached = 1;
 			}
+}
+
+/*
+ * The room errors an attach to @f may get: ENOSPC when the engines that
+ * may still be attached reach its limit (or followed children may have
+ * taken room); *@full when those that surely are attached reach it.
+ */
+static errset u_room(struct ufile *f, int *full)
+{
+	int any = 0, sure = 0;
+
+	for (int k = 0; k < f->n && k < USLOTS; k++) {
+		any += f->s[k].alive;
+		sure += f->s[k].alive && f->s[k].tgt != TG_FORKER;
+	}
+	*full = !f->follow && sure >= f->max;
+	return f->follow || any >= f->max || f->n >= USLOTS ? EB(ENOSPC) : 0;
 }
 
 /* Whether slot @k of @f surely holds an engine still attached. */
@@ -3677,10 +3696,11 @@ static void u_attach_strace(struct rng *r, struct ufile *f)
 	} else if (tgt_errs(t)) {
 		want = tgt_errs(t);
 	} else {
-		may_ok = 1;
+		int full;
+
 		/* Followed children may have filled the file, or we did. */
-		if (f->follow || f->n >= USLOTS)
-			want |= EB(ENOSPC);
+		want |= u_room(f, &full);
+		may_ok = !full;
 		/* The forker may be exiting, at the target's check or the attach. */
 		if (t == TG_FORKER)
 			want |= EB(ESRCH);
@@ -3762,8 +3782,9 @@ static void u_attach_vm(struct rng *r, struct ufile *f)
 	} else if (tgt_errs(t)) {
 		want = tgt_errs(t);
 	} else {
-		/* Followed children may have filled the file. */
-		errset room = f->n >= USLOTS || f->follow ? EB(ENOSPC) : 0;
+		/* Followed children may have filled the file, or we did. */
+		int full;
+		errset room = u_room(f, &full);
 
 		if (a.rules_len == 0 || a.rules_len > 4096) {
 			want = pk == P_RO ? EB(EFAULT) : EB(EINVAL);
@@ -3777,6 +3798,8 @@ static void u_attach_vm(struct rng *r, struct ufile *f)
 		} else if (exp.code) {
 			want = pk == P_RO ? EB(EFAULT) : EB(exp.err);
 			writeback = pk == P_OK;
+		} else if (full) {
+			want = EB(ENOSPC);	/* the room comes before the answer */
 		} else {
 			want = room;
 			if (pk == P_RO)
@@ -3905,7 +3928,7 @@ static void u_epoch_end(void)
 
 static void utrace_device_run(struct rng *r)
 {
-	static const unsigned int w[] = { 24, 30, 12, 12, 5, 3, 2, 8, 4 };
+	static const unsigned int w[] = { 24, 30, 12, 12, 5, 3, 2, 8, 4, 3 };
 	static const unsigned long valid[] = {
 		UTRACE_ATTACH_STRACE, UTRACE_ATTACH_VM, UTRACE_DETACH, UTRACE_READ,
 		UTRACE_SET_BUFFER, UTRACE_SET_MAX_ENGINES,
@@ -3991,6 +4014,26 @@ static void utrace_device_run(struct rng *r)
 				EXPECT(syscall(SYS_getuid) == my_uid, "getuid() is %ld with no "
 				       "VM engine on us", syscall(SYS_getuid));
 			break;
+		case 9: {
+			/* The limit: asked, set, refused; low ones fill the file. */
+			static const unsigned long maxes[] = { 0, 1, 2, 3, 8, 1024, 16384, 16385 };
+			unsigned long max = percent(r, 90) ? maxes[below(r, ARRAY_SIZE(maxes))] :
+				rnd(r);
+			int valid_max = max >= 1 && max <= 16384;
+
+			snprintf(what, sizeof(what), "UTRACE_SET_MAX_ENGINES %lu", max);
+			note("%s", what);
+			ret = ioctl(f->fd, UTRACE_SET_MAX_ENGINES, max);
+			if (max == 0)
+				EXPECT(ret == f->max, "%s: %ld, wanted %ld", what, ret, f->max);
+			else if (valid_max)
+				EXPECT(ret == (long)max, "%s: %ld", what, ret);
+			else
+				expect_ioctl(what, ret, errno, EB(EINVAL), 0);
+			if (valid_max)
+				f->max = max;
+			break;
+		}
 		default:
 			u_epoch_end();
 		}
