@@ -2744,14 +2744,23 @@ static const char *const tgt_names[] = {
 
 static pid_t victim, forker, gone_pid, main_pid;
 static int unprivileged;
+/*
+ * The last spawn_victim()'s child was killed before it ran: a VM engine
+ * following us could not follow it (a file at its UTRACE_SET_MAX_ENGINES).
+ */
+static int stillborn;
+/* The victim is such a child: attaches to it find it dead. */
+static int victim_dead;
 static uid_t my_uid;
 
 static pid_t spawn_victim(int fork_loop)
 {
 	unsigned long started = sh->victims_started;
+	siginfo_t si;
 	pid_t pid;
 
 	fflush(stdout);
+	stillborn = 0;
 	pid = fork();
 	if (pid) {
 		/*
@@ -2763,8 +2772,16 @@ static pid_t spawn_victim(int fork_loop)
 		 * detached.
 		 */
 		for (long end = now_ms() + 10000; pid > 0 &&
-		     sh->victims_started == started && now_ms() < end;)
+		     sh->victims_started == started && now_ms() < end;) {
+			/* Dead before it started; left to our waitpid(). */
+			si.si_pid = 0;
+			if (!waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+			    si.si_pid == pid) {
+				stillborn = sh->victims_started == started;
+				break;
+			}
 			sched_yield();
+		}
 		return pid;
 	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -2795,6 +2812,7 @@ static void ctl_setup(void)
 
 	my_uid = getuid();
 	main_pid = getppid();
+	victim_dead = 0;
 	victim = spawn_victim(0);
 	forker = spawn_victim(1);
 	gone_pid = fork();
@@ -2857,6 +2875,8 @@ static errset tgt_errs(int t)
 	case TG_MAIN:
 	case TG_KTHREAD:
 		return t == TG_KTHREAD || unprivileged ? EB(EPERM) : 0;
+	case TG_VICTIM:
+		return victim_dead ? EB(ESRCH) | (unprivileged ? EB(EPERM) : 0) : 0;
 	case TG_ZOMBIE:
 		return EB(ESRCH) | (unprivileged ? EB(EPERM) : 0);
 	case TG_GONE:
@@ -3429,6 +3449,7 @@ struct ufile {
 		int tgt;
 		int alive;
 		int vm;
+		int follow;	/* attached with UTRACE_FOLLOW */
 		long id;	/* the number of the place's last engine */
 	} s[USLOTS];
 };
@@ -3450,13 +3471,30 @@ static void u_close(struct ufile *f)
 	f->fd = -1;
 }
 
-static int u_self_vm(void)
+/* Whether a VM engine may be attached to us (@follow: following children). */
+static int u_self_vm_that(int follow)
 {
 	for (int i = 0; i < UFILES; i++)
 		for (int k = 0; k < ufs[i].n && k < USLOTS; k++)
-			if (ufs[i].s[k].alive && ufs[i].s[k].vm && ufs[i].s[k].tgt == TG_SELF)
+			if (ufs[i].s[k].alive && ufs[i].s[k].vm && ufs[i].s[k].tgt == TG_SELF &&
+			    (!follow || ufs[i].s[k].follow))
 				return 1;
 	return 0;
+}
+
+static int u_self_vm(void)
+{
+	return u_self_vm_that(0);
+}
+
+/*
+ * After a spawn_victim(): a child killed before it ran is what a VM engine
+ * following us does with a child it cannot follow, and nothing else may.
+ */
+static void u_expect_spawned(const char *what)
+{
+	EXPECT(!stillborn || u_self_vm_that(1), "%s was killed before it ran, with no VM "
+	       "engine following us", what);
 }
 
 static void u_dead(int task)
@@ -3511,6 +3549,7 @@ static void u_attached(struct ufile *f, const char *what, long ret, int task, in
 		f->s[k].tgt = task;
 		f->s[k].alive = 1;
 		f->s[k].vm = vm;
+		f->s[k].follow = follow;
 		f->s[k].id = ret;
 	}
 	f->follow |= follow;
@@ -3859,7 +3898,9 @@ static void u_attach_vm(struct rng *r, struct ufile *f)
 		if (slot >= 0) {
 			/* Whatever took the slot is counted as ours now. */
 			for (int k = f->n; k < slot && k < USLOTS; k++)
-				f->s[k] = (typeof(f->s[0])){ tgt_task(t), 1, 1, k };
+				f->s[k] = (typeof(f->s[0])){
+					.tgt = tgt_task(t), .alive = 1, .vm = 1,
+					.follow = !!(a.flags & UTRACE_FOLLOW), .id = k };
 			f->n = slot;
 			u_attached(f, "the probe attach", slot, TG_SELF, 0, 0);
 		}
@@ -3918,6 +3959,13 @@ static void u_epoch_end(void)
 		u_close(&ufs[i]);
 		u_open(&ufs[i]);
 	}
+	if (victim_dead) {
+		note("respawn the victim a VM engine killed");
+		kill_reap(victim, 5000);
+		victim = spawn_victim(0);
+		victim_dead = stillborn;
+		EXPECT(!stillborn, "the victim was killed before it ran, with no engine left");
+	}
 	EXPECT(syscall(SYS_getuid) == my_uid, "getuid() %ld once every engine is detached",
 	       syscall(SYS_getuid));
 	EXPECT(uname(&u) == 0 && !strcmp(u.nodename, uts0.nodename) &&
@@ -3948,8 +3996,10 @@ static void utrace_device_run(struct rng *r)
 		long ret;
 
 		begin_iter(i);
-		if (forker_died())
+		if (forker_died()) {
 			u_dead(TG_FORKER);
+			u_expect_spawned("the new forker");
+		}
 		switch (PICK(r, w)) {
 		case 0:
 			u_attach_strace(r, f);
@@ -4007,6 +4057,8 @@ static void utrace_device_run(struct rng *r)
 			kill_reap(victim, 5000);
 			u_dead(TG_VICTIM);
 			victim = spawn_victim(0);
+			u_expect_spawned("the new victim");
+			victim_dead = stillborn;
 			break;
 		case 7:
 			note("getuid");
