@@ -2,10 +2,10 @@
 
 //! Syscall decoding for the strace engine, as strace(1) shows it (x86_64).
 //!
-//! The tables of this file are the x86_64 syscall names and numbers (from
-//! `arch/x86/entry/syscalls/syscall_64.tbl`, `common` and `64` lines), the
-//! arguments strace shows for the calls it knows ([`signature`]) and the
-//! errno names with their glibc `strerror` messages ([`errno_info`]). The
+//! The calls and the arguments strace shows for each are declared in
+//! [`super::syscalls`]; the tables of this file are the constants strace
+//! names and the errno names with their glibc `strerror` messages
+//! ([`errno_info`]). The
 //! functions render one argument ([`write_arg`]), a user string or buffer
 //! already copied in by the caller ([`write_string`]) and the ` = result`
 //! part of a line ([`write_result`]).
@@ -14,6 +14,7 @@
 //! allocation; text goes to a caller-provided [`core::fmt::Write`], so the
 //! engine can format straight into its fixed-size line.
 
+use super::syscalls::{nr, signature};
 use crate::engine_core::SigInfoFields;
 use core::fmt::Write;
 use kernel::bindings;
@@ -148,14 +149,6 @@ pub(crate) enum ArgKind {
     TimerFlags,
 }
 
-/// A syscall's name and the arguments strace shows.
-pub(crate) struct Signature {
-    /// The syscall's name, as in `syscall_64.tbl`.
-    pub(crate) name: &'static str,
-    /// How each shown argument is rendered, in order (at most six).
-    pub(crate) args: &'static [ArgKind],
-}
-
 /// What the return value means, for rendering `= ...`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum RetKind {
@@ -168,19 +161,6 @@ pub(crate) enum RetKind {
     /// A file mode, in octal as [`ArgKind::Mode`] (`umask`).
     Mode,
 }
-
-// x86_64 syscall numbers the decoder treats specially.
-const NR_OPEN: i64 = 2;
-const NR_MMAP: i64 = 9;
-const NR_BRK: i64 = 12;
-const NR_MREMAP: i64 = 25;
-const NR_SHMAT: i64 = 30;
-const NR_EXIT: i64 = 60;
-const NR_FCNTL: i64 = 72;
-const NR_UMASK: i64 = 95;
-const NR_PRCTL: i64 = 157;
-const NR_EXIT_GROUP: i64 = 231;
-const NR_OPENAT: i64 = 257;
 
 /// Number of syscall arguments on x86_64.
 const MAX_ARGS: usize = 6;
@@ -377,242 +357,13 @@ static FCNTL_NO_ARG: [i32; 8] = [
     F_LINUX_SPECIFIC_BASE + 10, // F_GET_SEALS
 ];
 
-/// Shorthand for the signature table.
-const fn sig(name: &'static str, args: &'static [ArgKind]) -> Signature {
-    Signature { name, args }
-}
-
-/// The syscalls strace decodes here, sorted by number.
-fn signatures() -> &'static [(i64, Signature)] {
-    use ArgKind::*;
-
-    static TABLE: &[(i64, Signature)] = &[
-        (0, sig("read", &[Fd, OutBuf, UInt])),
-        (1, sig("write", &[Fd, Buf, UInt])),
-        (2, sig("open", &[Path, OpenFlags, Mode])),
-        (3, sig("close", &[Fd])),
-        (4, sig("stat", &[Path, StatBuf])),
-        (5, sig("fstat", &[Fd, StatBuf])),
-        (6, sig("lstat", &[Path, StatBuf])),
-        (7, sig("poll", &[Ptr, UInt, Int])),
-        (8, sig("lseek", &[Fd, Long, Whence])),
-        (9, sig("mmap", &[Ptr, UInt, Prot, MmapFlags, Fd, Hex])),
-        (10, sig("mprotect", &[Ptr, UInt, Prot])),
-        (11, sig("munmap", &[Ptr, UInt])),
-        (12, sig("brk", &[Ptr])),
-        (
-            13,
-            sig("rt_sigaction", &[Signal, SigactionIn, SigactionOut, UInt]),
-        ),
-        (
-            14,
-            sig(
-                "rt_sigprocmask",
-                &[SigprocmaskHow, SigsetIn, SigsetOut, UInt],
-            ),
-        ),
-        (15, sig("rt_sigreturn", &[])),
-        (16, sig("ioctl", &[Fd, IoctlCmd, Hex])),
-        (17, sig("pread64", &[Fd, OutBuf, UInt, Long])),
-        (18, sig("pwrite64", &[Fd, Buf, UInt, Long])),
-        (19, sig("readv", &[Fd, Ptr, Int])),
-        (20, sig("writev", &[Fd, Ptr, Int])),
-        (21, sig("access", &[Path, AccessMode])),
-        (22, sig("pipe", &[Ptr])),
-        (23, sig("select", &[Int, Ptr, Ptr, Ptr, Ptr])),
-        (24, sig("sched_yield", &[])),
-        (25, sig("mremap", &[Ptr, UInt, UInt, Hex, Ptr])),
-        (26, sig("msync", &[Ptr, UInt, Hex])),
-        (28, sig("madvise", &[Ptr, UInt, Int])),
-        (32, sig("dup", &[Fd])),
-        (33, sig("dup2", &[Fd, Fd])),
-        (34, sig("pause", &[])),
-        (35, sig("nanosleep", &[TimespecIn, Ptr])),
-        (36, sig("getitimer", &[Int, Ptr])),
-        (37, sig("alarm", &[UInt])),
-        (38, sig("setitimer", &[Int, Ptr, Ptr])),
-        (39, sig("getpid", &[])),
-        (40, sig("sendfile", &[Fd, Fd, Ptr, UInt])),
-        (41, sig("socket", &[Int, Int, Int])),
-        (42, sig("connect", &[Fd, Ptr, Int])),
-        (43, sig("accept", &[Fd, Ptr, Ptr])),
-        (44, sig("sendto", &[Fd, Buf, UInt, Hex, Ptr, Int])),
-        (45, sig("recvfrom", &[Fd, Buf, UInt, Hex, Ptr, Ptr])),
-        (46, sig("sendmsg", &[Fd, Ptr, Hex])),
-        (47, sig("recvmsg", &[Fd, Ptr, Hex])),
-        (48, sig("shutdown", &[Fd, Int])),
-        (49, sig("bind", &[Fd, Ptr, Int])),
-        (50, sig("listen", &[Fd, Int])),
-        (51, sig("getsockname", &[Fd, Ptr, Ptr])),
-        (52, sig("getpeername", &[Fd, Ptr, Ptr])),
-        (53, sig("socketpair", &[Int, Int, Int, Ptr])),
-        (54, sig("setsockopt", &[Fd, Int, Int, Ptr, Int])),
-        (55, sig("getsockopt", &[Fd, Int, Int, Ptr, Ptr])),
-        (56, sig("clone", &[Hex, Ptr, Ptr, Ptr, Hex])),
-        (57, sig("fork", &[])),
-        (58, sig("vfork", &[])),
-        (59, sig("execve", &[Path, Argv, Envp])),
-        (60, sig("exit", &[Int])),
-        (61, sig("wait4", &[Int, WaitStatusOut, WaitOptions, Ptr])),
-        (62, sig("kill", &[Int, Signal])),
-        (63, sig("uname", &[Ptr])),
-        (72, sig("fcntl", &[Fd, FcntlCmd, Hex])),
-        (73, sig("flock", &[Fd, Int])),
-        (74, sig("fsync", &[Fd])),
-        (75, sig("fdatasync", &[Fd])),
-        (76, sig("truncate", &[Path, Long])),
-        (77, sig("ftruncate", &[Fd, Long])),
-        (78, sig("getdents", &[Fd, Ptr, UInt])),
-        (79, sig("getcwd", &[StrOut, UInt])),
-        (80, sig("chdir", &[Path])),
-        (81, sig("fchdir", &[Fd])),
-        (82, sig("rename", &[Path, Path])),
-        (83, sig("mkdir", &[Path, Mode])),
-        (84, sig("rmdir", &[Path])),
-        (85, sig("creat", &[Path, Mode])),
-        (86, sig("link", &[Path, Path])),
-        (87, sig("unlink", &[Path])),
-        (88, sig("symlink", &[Path, Path])),
-        (89, sig("readlink", &[Path, OutBuf, UInt])),
-        (90, sig("chmod", &[Path, Mode])),
-        (91, sig("fchmod", &[Fd, Mode])),
-        (92, sig("chown", &[Path, Int, Int])),
-        (93, sig("fchown", &[Fd, Int, Int])),
-        (94, sig("lchown", &[Path, Int, Int])),
-        (95, sig("umask", &[Mode])),
-        (96, sig("gettimeofday", &[Ptr, Ptr])),
-        (97, sig("getrlimit", &[Int, Ptr])),
-        (98, sig("getrusage", &[Int, Ptr])),
-        (99, sig("sysinfo", &[Ptr])),
-        (100, sig("times", &[Ptr])),
-        (101, sig("ptrace", &[Int, Int, Hex, Hex])),
-        (102, sig("getuid", &[])),
-        (104, sig("getgid", &[])),
-        (105, sig("setuid", &[Int])),
-        (106, sig("setgid", &[Int])),
-        (107, sig("geteuid", &[])),
-        (108, sig("getegid", &[])),
-        (109, sig("setpgid", &[Int, Int])),
-        (110, sig("getppid", &[])),
-        (111, sig("getpgrp", &[])),
-        (112, sig("setsid", &[])),
-        (113, sig("setreuid", &[Int, Int])),
-        (114, sig("setregid", &[Int, Int])),
-        (115, sig("getgroups", &[Int, GidsOut])),
-        (116, sig("setgroups", &[Int, Ptr])),
-        (117, sig("setresuid", &[Int, Int, Int])),
-        (118, sig("getresuid", &[Ptr, Ptr, Ptr])),
-        (119, sig("setresgid", &[Int, Int, Int])),
-        (120, sig("getresgid", &[Ptr, Ptr, Ptr])),
-        (121, sig("getpgid", &[Int])),
-        (124, sig("getsid", &[Int])),
-        (127, sig("rt_sigpending", &[Ptr, UInt])),
-        (130, sig("rt_sigsuspend", &[Ptr, UInt])),
-        (131, sig("sigaltstack", &[Ptr, Ptr])),
-        (133, sig("mknod", &[Path, Mode, Hex])),
-        (137, sig("statfs", &[Path, Ptr])),
-        (138, sig("fstatfs", &[Fd, Ptr])),
-        (140, sig("getpriority", &[Int, Int])),
-        (141, sig("setpriority", &[Int, Int, Int])),
-        (157, sig("prctl", &[PrctlOption, Hex, Hex, Hex, Hex])),
-        (158, sig("arch_prctl", &[ArchPrctlCode, Hex])),
-        (160, sig("setrlimit", &[Int, Ptr])),
-        (161, sig("chroot", &[Path])),
-        (162, sig("sync", &[])),
-        (165, sig("mount", &[Path, Path, Path, Hex, Ptr])),
-        (166, sig("umount2", &[Path, Hex])),
-        (186, sig("gettid", &[])),
-        (200, sig("tkill", &[Int, Signal])),
-        (201, sig("time", &[Ptr])),
-        (202, sig("futex", &[Ptr, Int, Int, Ptr, Ptr, Int])),
-        (203, sig("sched_setaffinity", &[Int, UInt, Ptr])),
-        (204, sig("sched_getaffinity", &[Int, UInt, Ptr])),
-        (217, sig("getdents64", &[Fd, DirentsOut, UInt])),
-        (218, sig("set_tid_address", &[Ptr])),
-        (219, sig("restart_syscall", &[])),
-        (228, sig("clock_gettime", &[ClockId, TimespecOut])),
-        (229, sig("clock_getres", &[Int, Ptr])),
-        (
-            230,
-            sig("clock_nanosleep", &[ClockId, TimerFlags, TimespecIn, Ptr]),
-        ),
-        (231, sig("exit_group", &[Int])),
-        (232, sig("epoll_wait", &[Fd, Ptr, Int, Int])),
-        (233, sig("epoll_ctl", &[Fd, Int, Fd, Ptr])),
-        (234, sig("tgkill", &[Int, Int, Signal])),
-        (247, sig("waitid", &[Int, Int, Ptr, Int, Ptr])),
-        (253, sig("inotify_init", &[])),
-        (254, sig("inotify_add_watch", &[Fd, Path, Hex])),
-        (257, sig("openat", &[DirFd, Path, OpenFlags, Mode])),
-        (258, sig("mkdirat", &[DirFd, Path, Mode])),
-        (259, sig("mknodat", &[DirFd, Path, Mode, Hex])),
-        (260, sig("fchownat", &[DirFd, Path, Int, Int, AtFlags])),
-        (262, sig("newfstatat", &[DirFd, Path, StatBuf, AtFlags])),
-        (263, sig("unlinkat", &[DirFd, Path, AtFlags])),
-        (264, sig("renameat", &[DirFd, Path, DirFd, Path])),
-        (265, sig("linkat", &[DirFd, Path, DirFd, Path, AtFlags])),
-        (266, sig("symlinkat", &[Path, DirFd, Path])),
-        (267, sig("readlinkat", &[DirFd, Path, OutBuf, UInt])),
-        (268, sig("fchmodat", &[DirFd, Path, Mode])),
-        (269, sig("faccessat", &[DirFd, Path, AccessMode])),
-        (270, sig("pselect6", &[Int, Ptr, Ptr, Ptr, Ptr, Ptr])),
-        (271, sig("ppoll", &[Ptr, UInt, Ptr, Ptr, UInt])),
-        (272, sig("unshare", &[Hex])),
-        (273, sig("set_robust_list", &[Ptr, UInt])),
-        (274, sig("get_robust_list", &[Int, Ptr, Ptr])),
-        (280, sig("utimensat", &[DirFd, Path, UtimesIn, AtFlags])),
-        (281, sig("epoll_pwait", &[Fd, Ptr, Int, Int, Ptr, UInt])),
-        (284, sig("eventfd", &[UInt])),
-        (285, sig("fallocate", &[Fd, Int, Long, Long])),
-        (288, sig("accept4", &[Fd, Ptr, Ptr, Hex])),
-        (290, sig("eventfd2", &[UInt, Hex])),
-        (291, sig("epoll_create1", &[Hex])),
-        (292, sig("dup3", &[Fd, Fd, FileFlags])),
-        (293, sig("pipe2", &[Ptr, FileFlags])),
-        (294, sig("inotify_init1", &[Hex])),
-        (302, sig("prlimit64", &[Int, Resource, RlimitIn, RlimitOut])),
-        (306, sig("syncfs", &[Fd])),
-        (308, sig("setns", &[Fd, Hex])),
-        (309, sig("getcpu", &[Ptr, Ptr, Ptr])),
-        (316, sig("renameat2", &[DirFd, Path, DirFd, Path, Hex])),
-        (317, sig("seccomp", &[UInt, Hex, Ptr])),
-        (318, sig("getrandom", &[BytesOut, UInt, GrndFlags])),
-        (319, sig("memfd_create", &[Path, Hex])),
-        (322, sig("execveat", &[DirFd, Path, Argv, Envp, AtFlags])),
-        (324, sig("membarrier", &[Int, Hex, Int])),
-        (326, sig("copy_file_range", &[Fd, Ptr, Fd, Ptr, UInt, Hex])),
-        (332, sig("statx", &[DirFd, Path, StatxFlags, Hex, Ptr])),
-        (334, sig("rseq", &[Ptr, Hex, Hex, Hex])),
-        (424, sig("pidfd_send_signal", &[Fd, Signal, Ptr, Hex])),
-        (434, sig("pidfd_open", &[Int, Hex])),
-        (435, sig("clone3", &[Ptr, UInt])),
-        (436, sig("close_range", &[UInt, UInt, Hex])),
-        (437, sig("openat2", &[DirFd, Path, Ptr, UInt])),
-        (438, sig("pidfd_getfd", &[Fd, Int, Hex])),
-        (
-            439,
-            sig("faccessat2", &[DirFd, Path, AccessMode, FaccessatFlags]),
-        ),
-        (441, sig("epoll_pwait2", &[Fd, Ptr, Int, Ptr, Ptr, UInt])),
-        (452, sig("fchmodat2", &[DirFd, Path, Mode, AtFlags])),
-    ];
-    TABLE
-}
-
-/// x86_64 only: the signature of syscall `nr`, or `None` if unknown.
-pub(crate) fn signature(nr: i64) -> Option<&'static Signature> {
-    let table = signatures();
-    let i = table.binary_search_by_key(&nr, |&(n, _)| n).ok()?;
-    table.get(i).map(|(_, s)| s)
-}
-
 /// How each argument of this call of `nr` is shown: its signature's
 /// kinds, or for `prctl` those of its option (`prctl(PR_SET_NAME,
 /// "name")`, `prctl(PR_GET_NAME, "name")` with the name read at exit).
 /// `None` for a syscall without a signature.
 pub(crate) fn arg_kinds(nr: i64, args: &[u64; 6]) -> Option<&'static [ArgKind]> {
     use ArgKind::*;
-    if nr == NR_PRCTL {
+    if nr == nr::PRCTL {
         return Some(match args[0] as u32 {
             bindings::PR_SET_NAME => &[PrctlOption, Path],
             bindings::PR_GET_NAME => &[PrctlOption, StrOut],
@@ -626,9 +377,9 @@ pub(crate) fn arg_kinds(nr: i64, args: &[u64; 6]) -> Option<&'static [ArgKind]> 
 /// The return kind of syscall `nr` ([`RetKind::Int`] if unknown).
 pub(crate) fn ret_kind(nr: i64) -> RetKind {
     match nr {
-        NR_MMAP | NR_BRK | NR_MREMAP | NR_SHMAT => RetKind::Hex,
-        NR_EXIT | NR_EXIT_GROUP => RetKind::NoReturn,
-        NR_UMASK => RetKind::Mode,
+        nr::MMAP | nr::BRK | nr::MREMAP | nr::SHMAT => RetKind::Hex,
+        nr::EXIT | nr::EXIT_GROUP => RetKind::NoReturn,
+        nr::UMASK => RetKind::Mode,
         _ => RetKind::Int,
     }
 }
@@ -642,26 +393,11 @@ pub(crate) fn ret_kind(nr: i64) -> RetKind {
 pub(crate) fn shown_args(nr: i64, args: &[u64; 6]) -> usize {
     let creates = |flags: u64| (flags as u32) & (O_CREAT | __O_TMPFILE) != 0;
     match nr {
-        NR_OPEN if !creates(args[1]) => 2,
-        NR_OPENAT if !creates(args[2]) => 3,
-        NR_FCNTL if FCNTL_NO_ARG.contains(&(args[1] as i32)) => 2,
+        nr::OPEN if !creates(args[1]) => 2,
+        nr::OPENAT if !creates(args[2]) => 3,
+        nr::FCNTL if FCNTL_NO_ARG.contains(&(args[1] as i32)) => 2,
         _ => arg_kinds(nr, args).map_or(MAX_ARGS, |k| k.len()),
     }
-}
-
-/// x86_64 syscall name for every number in `syscall_64.tbl` (`common` and
-/// `64` lines), `None` otherwise.
-pub(crate) fn syscall_name(nr: i64) -> Option<&'static str> {
-    let i = SYSCALLS.binary_search_by_key(&nr, |&(n, _)| n).ok()?;
-    SYSCALLS.get(i).map(|&(_, name)| name)
-}
-
-/// The x86_64 number of a syscall by name (`"getuid"` -> 102).
-pub(crate) fn syscall_nr(name: &str) -> Option<i64> {
-    SYSCALLS
-        .iter()
-        .find(|&&(_, n)| n == name)
-        .map(|&(nr, _)| nr)
 }
 
 /// errno symbolic name and `strerror` text, e.g. `2` ->
@@ -1656,395 +1392,6 @@ static RESTARTS: [(u32, &str, &str); 4] = [
     ),
 ];
 
-/// x86_64 syscalls (`common` and `64` lines of
-/// arch/x86/entry/syscalls/syscall_64.tbl), sorted by number.
-static SYSCALLS: [(i64, &str); 385] = [
-    (0, "read"),
-    (1, "write"),
-    (2, "open"),
-    (3, "close"),
-    (4, "stat"),
-    (5, "fstat"),
-    (6, "lstat"),
-    (7, "poll"),
-    (8, "lseek"),
-    (9, "mmap"),
-    (10, "mprotect"),
-    (11, "munmap"),
-    (12, "brk"),
-    (13, "rt_sigaction"),
-    (14, "rt_sigprocmask"),
-    (15, "rt_sigreturn"),
-    (16, "ioctl"),
-    (17, "pread64"),
-    (18, "pwrite64"),
-    (19, "readv"),
-    (20, "writev"),
-    (21, "access"),
-    (22, "pipe"),
-    (23, "select"),
-    (24, "sched_yield"),
-    (25, "mremap"),
-    (26, "msync"),
-    (27, "mincore"),
-    (28, "madvise"),
-    (29, "shmget"),
-    (30, "shmat"),
-    (31, "shmctl"),
-    (32, "dup"),
-    (33, "dup2"),
-    (34, "pause"),
-    (35, "nanosleep"),
-    (36, "getitimer"),
-    (37, "alarm"),
-    (38, "setitimer"),
-    (39, "getpid"),
-    (40, "sendfile"),
-    (41, "socket"),
-    (42, "connect"),
-    (43, "accept"),
-    (44, "sendto"),
-    (45, "recvfrom"),
-    (46, "sendmsg"),
-    (47, "recvmsg"),
-    (48, "shutdown"),
-    (49, "bind"),
-    (50, "listen"),
-    (51, "getsockname"),
-    (52, "getpeername"),
-    (53, "socketpair"),
-    (54, "setsockopt"),
-    (55, "getsockopt"),
-    (56, "clone"),
-    (57, "fork"),
-    (58, "vfork"),
-    (59, "execve"),
-    (60, "exit"),
-    (61, "wait4"),
-    (62, "kill"),
-    (63, "uname"),
-    (64, "semget"),
-    (65, "semop"),
-    (66, "semctl"),
-    (67, "shmdt"),
-    (68, "msgget"),
-    (69, "msgsnd"),
-    (70, "msgrcv"),
-    (71, "msgctl"),
-    (72, "fcntl"),
-    (73, "flock"),
-    (74, "fsync"),
-    (75, "fdatasync"),
-    (76, "truncate"),
-    (77, "ftruncate"),
-    (78, "getdents"),
-    (79, "getcwd"),
-    (80, "chdir"),
-    (81, "fchdir"),
-    (82, "rename"),
-    (83, "mkdir"),
-    (84, "rmdir"),
-    (85, "creat"),
-    (86, "link"),
-    (87, "unlink"),
-    (88, "symlink"),
-    (89, "readlink"),
-    (90, "chmod"),
-    (91, "fchmod"),
-    (92, "chown"),
-    (93, "fchown"),
-    (94, "lchown"),
-    (95, "umask"),
-    (96, "gettimeofday"),
-    (97, "getrlimit"),
-    (98, "getrusage"),
-    (99, "sysinfo"),
-    (100, "times"),
-    (101, "ptrace"),
-    (102, "getuid"),
-    (103, "syslog"),
-    (104, "getgid"),
-    (105, "setuid"),
-    (106, "setgid"),
-    (107, "geteuid"),
-    (108, "getegid"),
-    (109, "setpgid"),
-    (110, "getppid"),
-    (111, "getpgrp"),
-    (112, "setsid"),
-    (113, "setreuid"),
-    (114, "setregid"),
-    (115, "getgroups"),
-    (116, "setgroups"),
-    (117, "setresuid"),
-    (118, "getresuid"),
-    (119, "setresgid"),
-    (120, "getresgid"),
-    (121, "getpgid"),
-    (122, "setfsuid"),
-    (123, "setfsgid"),
-    (124, "getsid"),
-    (125, "capget"),
-    (126, "capset"),
-    (127, "rt_sigpending"),
-    (128, "rt_sigtimedwait"),
-    (129, "rt_sigqueueinfo"),
-    (130, "rt_sigsuspend"),
-    (131, "sigaltstack"),
-    (132, "utime"),
-    (133, "mknod"),
-    (134, "uselib"),
-    (135, "personality"),
-    (136, "ustat"),
-    (137, "statfs"),
-    (138, "fstatfs"),
-    (139, "sysfs"),
-    (140, "getpriority"),
-    (141, "setpriority"),
-    (142, "sched_setparam"),
-    (143, "sched_getparam"),
-    (144, "sched_setscheduler"),
-    (145, "sched_getscheduler"),
-    (146, "sched_get_priority_max"),
-    (147, "sched_get_priority_min"),
-    (148, "sched_rr_get_interval"),
-    (149, "mlock"),
-    (150, "munlock"),
-    (151, "mlockall"),
-    (152, "munlockall"),
-    (153, "vhangup"),
-    (154, "modify_ldt"),
-    (155, "pivot_root"),
-    (156, "_sysctl"),
-    (157, "prctl"),
-    (158, "arch_prctl"),
-    (159, "adjtimex"),
-    (160, "setrlimit"),
-    (161, "chroot"),
-    (162, "sync"),
-    (163, "acct"),
-    (164, "settimeofday"),
-    (165, "mount"),
-    (166, "umount2"),
-    (167, "swapon"),
-    (168, "swapoff"),
-    (169, "reboot"),
-    (170, "sethostname"),
-    (171, "setdomainname"),
-    (172, "iopl"),
-    (173, "ioperm"),
-    (174, "create_module"),
-    (175, "init_module"),
-    (176, "delete_module"),
-    (177, "get_kernel_syms"),
-    (178, "query_module"),
-    (179, "quotactl"),
-    (180, "nfsservctl"),
-    (181, "getpmsg"),
-    (182, "putpmsg"),
-    (183, "afs_syscall"),
-    (184, "tuxcall"),
-    (185, "security"),
-    (186, "gettid"),
-    (187, "readahead"),
-    (188, "setxattr"),
-    (189, "lsetxattr"),
-    (190, "fsetxattr"),
-    (191, "getxattr"),
-    (192, "lgetxattr"),
-    (193, "fgetxattr"),
-    (194, "listxattr"),
-    (195, "llistxattr"),
-    (196, "flistxattr"),
-    (197, "removexattr"),
-    (198, "lremovexattr"),
-    (199, "fremovexattr"),
-    (200, "tkill"),
-    (201, "time"),
-    (202, "futex"),
-    (203, "sched_setaffinity"),
-    (204, "sched_getaffinity"),
-    (205, "set_thread_area"),
-    (206, "io_setup"),
-    (207, "io_destroy"),
-    (208, "io_getevents"),
-    (209, "io_submit"),
-    (210, "io_cancel"),
-    (211, "get_thread_area"),
-    (212, "lookup_dcookie"),
-    (213, "epoll_create"),
-    (214, "epoll_ctl_old"),
-    (215, "epoll_wait_old"),
-    (216, "remap_file_pages"),
-    (217, "getdents64"),
-    (218, "set_tid_address"),
-    (219, "restart_syscall"),
-    (220, "semtimedop"),
-    (221, "fadvise64"),
-    (222, "timer_create"),
-    (223, "timer_settime"),
-    (224, "timer_gettime"),
-    (225, "timer_getoverrun"),
-    (226, "timer_delete"),
-    (227, "clock_settime"),
-    (228, "clock_gettime"),
-    (229, "clock_getres"),
-    (230, "clock_nanosleep"),
-    (231, "exit_group"),
-    (232, "epoll_wait"),
-    (233, "epoll_ctl"),
-    (234, "tgkill"),
-    (235, "utimes"),
-    (236, "vserver"),
-    (237, "mbind"),
-    (238, "set_mempolicy"),
-    (239, "get_mempolicy"),
-    (240, "mq_open"),
-    (241, "mq_unlink"),
-    (242, "mq_timedsend"),
-    (243, "mq_timedreceive"),
-    (244, "mq_notify"),
-    (245, "mq_getsetattr"),
-    (246, "kexec_load"),
-    (247, "waitid"),
-    (248, "add_key"),
-    (249, "request_key"),
-    (250, "keyctl"),
-    (251, "ioprio_set"),
-    (252, "ioprio_get"),
-    (253, "inotify_init"),
-    (254, "inotify_add_watch"),
-    (255, "inotify_rm_watch"),
-    (256, "migrate_pages"),
-    (257, "openat"),
-    (258, "mkdirat"),
-    (259, "mknodat"),
-    (260, "fchownat"),
-    (261, "futimesat"),
-    (262, "newfstatat"),
-    (263, "unlinkat"),
-    (264, "renameat"),
-    (265, "linkat"),
-    (266, "symlinkat"),
-    (267, "readlinkat"),
-    (268, "fchmodat"),
-    (269, "faccessat"),
-    (270, "pselect6"),
-    (271, "ppoll"),
-    (272, "unshare"),
-    (273, "set_robust_list"),
-    (274, "get_robust_list"),
-    (275, "splice"),
-    (276, "tee"),
-    (277, "sync_file_range"),
-    (278, "vmsplice"),
-    (279, "move_pages"),
-    (280, "utimensat"),
-    (281, "epoll_pwait"),
-    (282, "signalfd"),
-    (283, "timerfd_create"),
-    (284, "eventfd"),
-    (285, "fallocate"),
-    (286, "timerfd_settime"),
-    (287, "timerfd_gettime"),
-    (288, "accept4"),
-    (289, "signalfd4"),
-    (290, "eventfd2"),
-    (291, "epoll_create1"),
-    (292, "dup3"),
-    (293, "pipe2"),
-    (294, "inotify_init1"),
-    (295, "preadv"),
-    (296, "pwritev"),
-    (297, "rt_tgsigqueueinfo"),
-    (298, "perf_event_open"),
-    (299, "recvmmsg"),
-    (300, "fanotify_init"),
-    (301, "fanotify_mark"),
-    (302, "prlimit64"),
-    (303, "name_to_handle_at"),
-    (304, "open_by_handle_at"),
-    (305, "clock_adjtime"),
-    (306, "syncfs"),
-    (307, "sendmmsg"),
-    (308, "setns"),
-    (309, "getcpu"),
-    (310, "process_vm_readv"),
-    (311, "process_vm_writev"),
-    (312, "kcmp"),
-    (313, "finit_module"),
-    (314, "sched_setattr"),
-    (315, "sched_getattr"),
-    (316, "renameat2"),
-    (317, "seccomp"),
-    (318, "getrandom"),
-    (319, "memfd_create"),
-    (320, "kexec_file_load"),
-    (321, "bpf"),
-    (322, "execveat"),
-    (323, "userfaultfd"),
-    (324, "membarrier"),
-    (325, "mlock2"),
-    (326, "copy_file_range"),
-    (327, "preadv2"),
-    (328, "pwritev2"),
-    (329, "pkey_mprotect"),
-    (330, "pkey_alloc"),
-    (331, "pkey_free"),
-    (332, "statx"),
-    (333, "io_pgetevents"),
-    (334, "rseq"),
-    (335, "uretprobe"),
-    (336, "uprobe"),
-    (424, "pidfd_send_signal"),
-    (425, "io_uring_setup"),
-    (426, "io_uring_enter"),
-    (427, "io_uring_register"),
-    (428, "open_tree"),
-    (429, "move_mount"),
-    (430, "fsopen"),
-    (431, "fsconfig"),
-    (432, "fsmount"),
-    (433, "fspick"),
-    (434, "pidfd_open"),
-    (435, "clone3"),
-    (436, "close_range"),
-    (437, "openat2"),
-    (438, "pidfd_getfd"),
-    (439, "faccessat2"),
-    (440, "process_madvise"),
-    (441, "epoll_pwait2"),
-    (442, "mount_setattr"),
-    (443, "quotactl_fd"),
-    (444, "landlock_create_ruleset"),
-    (445, "landlock_add_rule"),
-    (446, "landlock_restrict_self"),
-    (447, "memfd_secret"),
-    (448, "process_mrelease"),
-    (449, "futex_waitv"),
-    (450, "set_mempolicy_home_node"),
-    (451, "cachestat"),
-    (452, "fchmodat2"),
-    (453, "map_shadow_stack"),
-    (454, "futex_wake"),
-    (455, "futex_wait"),
-    (456, "futex_requeue"),
-    (457, "statmount"),
-    (458, "listmount"),
-    (459, "lsm_get_self_attr"),
-    (460, "lsm_set_self_attr"),
-    (461, "lsm_list_modules"),
-    (462, "mseal"),
-    (463, "setxattrat"),
-    (464, "getxattrat"),
-    (465, "listxattrat"),
-    (466, "removexattrat"),
-    (467, "open_tree_attr"),
-    (468, "file_getattr"),
-    (469, "file_setattr"),
-    (470, "listns"),
-    (471, "rseq_slice_yield"),
-];
 /// errno names and glibc `strerror` messages, for errno 1 to 133
 /// (include/uapi/asm-generic/errno-base.h, errno.h); 41 and 58 are unused.
 static ERRNOS: [(&str, &str); 133] = [
@@ -2441,55 +1788,6 @@ mod tests {
         assert_eq!(errno_info(134), None);
         assert_eq!(errno_info(i32::MIN), None);
         assert_eq!(errno_info(i32::MAX), None);
-    }
-
-    #[test]
-    fn syscall_names() {
-        assert_eq!(syscall_name(0), Some("read"));
-        assert_eq!(syscall_name(102), Some("getuid"));
-        assert_eq!(syscall_name(231), Some("exit_group"));
-        assert_eq!(syscall_name(334), Some("rseq"));
-        assert_eq!(syscall_name(424), Some("pidfd_send_signal"));
-        assert_eq!(syscall_name(471), Some("rseq_slice_yield"));
-        // Unused numbers, x32-only numbers, out of range.
-        assert_eq!(syscall_name(400), None);
-        assert_eq!(syscall_name(512), None);
-        assert_eq!(syscall_name(-1), None);
-        assert_eq!(syscall_name(i64::MAX), None);
-        assert_eq!(syscall_nr("getuid"), Some(102));
-        assert_eq!(syscall_nr("read"), Some(0));
-        assert_eq!(syscall_nr("openat"), Some(257));
-        assert_eq!(syscall_nr("rseq_slice_yield"), Some(471));
-        assert_eq!(syscall_nr("nosuchcall"), None);
-        assert_eq!(syscall_nr(""), None);
-        assert_eq!(syscall_nr("GETUID"), None);
-    }
-
-    #[test]
-    fn tables_are_consistent() {
-        let sigs = signatures();
-        let sorted = |a: i64, b: i64| a < b;
-        assert!(sigs
-            .iter()
-            .zip(sigs.iter().skip(1))
-            .all(|(a, b)| sorted(a.0, b.0)));
-        assert!(SYSCALLS
-            .iter()
-            .zip(SYSCALLS.iter().skip(1))
-            .all(|(a, b)| sorted(a.0, b.0)));
-        assert!(sigs.iter().all(|(nr, s)| syscall_name(*nr) == Some(s.name)));
-        assert!(sigs.iter().all(|(_, s)| s.args.len() <= MAX_ARGS));
-        assert!(SYSCALLS
-            .iter()
-            .all(|&(nr, name)| syscall_nr(name) == Some(nr)));
-        assert!(sigs.len() >= 70);
-        assert_eq!(SYSCALLS.len(), 385);
-        // The numbers the engine tests calls by name the calls it means.
-        use super::super::{NR_EXECVE, NR_EXECVEAT, NR_UNAME, NR_WRITE};
-        assert_eq!(syscall_name(NR_WRITE), Some("write"));
-        assert_eq!(syscall_name(NR_UNAME), Some("uname"));
-        assert_eq!(syscall_name(NR_EXECVE), Some("execve"));
-        assert_eq!(syscall_name(NR_EXECVEAT), Some("execveat"));
     }
 
     #[test]

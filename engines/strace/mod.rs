@@ -35,6 +35,7 @@
 
 pub(crate) mod decode;
 pub(crate) mod line;
+pub(crate) mod syscalls;
 pub(crate) mod trace_buf;
 
 use super::session::{Session, Slot};
@@ -51,6 +52,7 @@ use kernel::sync::atomic::{AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
 use line::Line;
+use syscalls::nr;
 use trace_buf::Writer;
 
 /// Default cap on shown string bytes (strace's `-s 32`).
@@ -76,15 +78,6 @@ const DIRENTS_COUNT_MAX: usize = 4096;
 /// Bytes a line keeps, after a buffer's data, for the rest of the call
 /// and its result (`, 832) = 832`, an errno's name and message).
 const TAIL_ROOM: usize = 96;
-
-/// x86_64 `write`, `rt_sigreturn`, `uname`, `clone`, `execve` and
-/// `execveat`.
-const NR_WRITE: i64 = 1;
-const NR_UNAME: i64 = 63;
-const NR_RT_SIGRETURN: i64 = 15;
-const NR_CLONE: i64 = 56;
-const NR_EXECVE: i64 = 59;
-const NR_EXECVEAT: i64 = 322;
 
 /// The column strace writes a result's ` = ` at, when the call is
 /// shorter (its `-a` option's default, 40, counted from 1).
@@ -345,9 +338,10 @@ impl StraceEngine {
     fn put_call(&self, p: &mut Pending, call: &SyscallEntry<'_>) {
         let nr = call.nr();
         let args = call.args();
-        let (Some(sig), Some(kinds)) = (decode::signature(nr), decode::arg_kinds(nr, &args)) else {
+        let (Some(sig), Some(kinds)) = (syscalls::signature(nr), decode::arg_kinds(nr, &args))
+        else {
             let line = &mut p.line;
-            match decode::syscall_name(nr) {
+            match syscalls::syscall_name(nr) {
                 Some(name) => line.put_fmt(format_args!("{name}(")),
                 None => line.put_fmt(format_args!("syscall_{nr:#x}(")),
             }
@@ -359,13 +353,13 @@ impl StraceEngine {
             return;
         };
         p.line.put_fmt(format_args!("{}(", sig.name));
-        if nr == NR_CLONE {
+        if nr == nr::CLONE {
             let _ = decode::write_clone(&mut p.line, &args);
             p.line.put_fmt(format_args!(")"));
             p.at_exit = None;
             return;
         }
-        if nr == NR_RT_SIGRETURN {
+        if nr == nr::RT_SIGRETURN {
             Self::put_sigreturn_mask(&mut p.line, call.stack_pointer());
             p.line.put_fmt(format_args!(")"));
             p.at_exit = None;
@@ -374,7 +368,7 @@ impl StraceEngine {
         // An output argument, and what follows it, is decoded at exit.
         let output = kinds.iter().position(|k| k.is_output());
         let (at_exit, stop) = match (nr, output) {
-            (NR_UNAME, _) => (Some(AtExit::Uname(args[0])), 0),
+            (nr::UNAME, _) => (Some(AtExit::Uname(args[0])), 0),
             (_, Some(index)) => (Some(AtExit::Output { nr, args, index }), index),
             (_, None) => (None, SYSCALL_ARGS),
         };
@@ -406,7 +400,7 @@ impl StraceEngine {
                         .count();
                     Self::put_path(line, value, paths)
                 }
-                ArgKind::Buf if nr == NR_WRITE => self.put_buffer(line, value, args[2], false),
+                ArgKind::Buf if nr == nr::WRITE => self.put_buffer(line, value, args[2], false),
                 ArgKind::RlimitIn => Self::put_rlimit(line, value),
                 ArgKind::UtimesIn => Self::put_utimes(line, value),
                 ArgKind::TimespecIn => Self::put_timespec(line, value),
@@ -675,7 +669,7 @@ impl Engine for StraceEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let nr = call.nr();
         if self.before_exec.load(Relaxed) {
-            if nr != NR_EXECVE && nr != NR_EXECVEAT {
+            if nr != nr::EXECVE && nr != nr::EXECVEAT {
                 return Resume::Resume;
             }
             self.before_exec.store(false, Relaxed);
@@ -787,7 +781,7 @@ impl Engine for StraceEngine {
         // A signal frame's registers replace rt_sigreturn's: its number
         // too (-1, which keeps the call from being restarted).
         let ours = p.nr.take();
-        if ours != Some(nr) && !(ours == Some(NR_RT_SIGRETURN) && nr == -1) {
+        if ours != Some(nr) && !(ours == Some(nr::RT_SIGRETURN) && nr == -1) {
             return Resume::Resume;
         }
         match p.at_exit.take() {

@@ -25,6 +25,7 @@ use super::session::{Session, Slot};
 use crate::engine_core::{
     user, Attach, CloneReport, Engine, Events, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
+use crate::engines::strace::syscalls::nr;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::sync::Mutex;
@@ -36,10 +37,6 @@ extern "C" {
     fn utrace_helper_vm_follow_warn_ratelimit() -> bool;
 }
 
-/// x86_64 `uname`, `execve`, `execveat`.
-const NR_UNAME: i64 = 63;
-const NR_EXECVE: i64 = 59;
-const NR_EXECVEAT: i64 = 322;
 /// Offsets of the fields in `struct new_utsname` (six 65-byte strings).
 const UTS_NODENAME: u64 = 65;
 const UTS_RELEASE: u64 = 130;
@@ -133,7 +130,7 @@ impl Engine for VmEngine {
             call.abort(value);
             return Resume::Resume;
         }
-        if nr == NR_UNAME && (self.rules.nodename.is_some() || self.rules.release.is_some()) {
+        if nr == nr::UNAME && (self.rules.nodename.is_some() || self.rules.release.is_some()) {
             self.pending.lock().uname_buf = Some(call.args()[0]);
             call.report_exit();
             return Resume::Resume;
@@ -194,7 +191,7 @@ impl Engine for VmEngine {
         let pending = core::mem::take(&mut *self.pending.lock());
         // After a successful execve the registers are the new program's:
         // there is nothing of the old one to put back.
-        let exec_done = matches!(call.nr(), NR_EXECVE | NR_EXECVEAT) && call.return_value() == 0;
+        let exec_done = matches!(call.nr(), nr::EXECVE | nr::EXECVEAT) && call.return_value() == 0;
         if let (Some((which, orig)), false) = (pending.restore, exec_done) {
             let mut args: [u64; SYSCALL_ARGS] = call.args();
             if let Some(a) = args.get_mut(which) {

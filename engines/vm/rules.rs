@@ -20,7 +20,7 @@
 //! A rule set that does not parse is refused whole, with the number of the
 //! offending line.
 
-use crate::engines::strace::decode::syscall_nr;
+use crate::engines::strace::syscalls::syscall_nr;
 use kernel::prelude::*;
 
 /// Longest prefix in a `redirect` rule, in bytes.
