@@ -2,8 +2,9 @@
 /*
  * The C engine API of utrace-rs (include/linux/utrace.h): the exported
  * entry points.  Each one hands over to its Rust implementation in
- * capi/mod.rs, which works on the same registry as the Rust engines;
- * utrace_attach_pid() only adds the pid lookup.
+ * capi/mod.rs (declared in <linux/utrace.h>), which works on the same
+ * registry as the Rust engines; utrace_attach_pid() only adds the pid
+ * lookup.
  */
 
 #include <linux/export.h>
@@ -12,16 +13,6 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/utrace.h>
-
-struct utrace_engine *utrace_rs_attach_task(struct task_struct *task, int flags,
-					    const struct utrace_engine_ops *ops,
-					    void *data);
-int utrace_rs_set_events(struct utrace_engine *engine, unsigned long events);
-int utrace_rs_control(struct utrace_engine *engine,
-		      enum utrace_resume_action action);
-int utrace_rs_barrier(struct utrace_engine *engine);
-void *utrace_rs_engine_data(struct utrace_engine *engine);
-void utrace_rs_engine_put(struct utrace_engine *engine);
 
 struct utrace_engine *utrace_attach_task(struct task_struct *task, int flags,
 					 const struct utrace_engine_ops *ops,

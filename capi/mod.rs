@@ -331,8 +331,13 @@ fn attach(
 }
 
 /// `utrace_attach_task()`.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_rs_attach_task(
+///
+/// # Safety
+///
+/// `task` is a task the caller holds a reference on, and `ops` a valid
+/// engine ops table that outlives the engine (the C API's contract).
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_attach_task(
     task: *mut bindings::task_struct,
     flags: c_int,
     ops: *const bindings::utrace_engine_ops,
@@ -349,8 +354,13 @@ pub(crate) extern "C" fn utrace_rs_attach_task(
 }
 
 /// `utrace_set_events()`.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_rs_set_events(
+///
+/// # Safety
+///
+/// `engine` is a pointer `utrace_rs_attach_task()` handed out, whose
+/// reference the caller still holds.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_set_events(
     engine: *mut bindings::utrace_engine,
     events: c_ulong,
 ) -> c_int {
@@ -366,8 +376,12 @@ pub(crate) extern "C" fn utrace_rs_set_events(
 /// `utrace_control()`. STOP returns `-EINPROGRESS` while the task is not
 /// stopped yet; REPORT resumes a task this engine holds stopped asking
 /// for the event to be reported again, or asks for a quiesce report.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_rs_control(
+///
+/// # Safety
+///
+/// As for [`utrace_rs_set_events`].
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_control(
     engine: *mut bindings::utrace_engine,
     action: c_uint,
 ) -> c_int {
@@ -390,16 +404,24 @@ pub(crate) extern "C" fn utrace_rs_control(
 }
 
 /// `utrace_barrier()`.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_engine) -> c_int {
+///
+/// # Safety
+///
+/// As for [`utrace_rs_set_events`].
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_engine) -> c_int {
     // SAFETY: the C API's caller holds a reference on `engine`.
     let engine = unsafe { borrow(engine) };
     to_int(engine.handle().and_then(|h| h.barrier()))
 }
 
 /// `utrace_engine_data()`.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_rs_engine_data(
+///
+/// # Safety
+///
+/// As for [`utrace_rs_set_events`].
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_engine_data(
     engine: *mut bindings::utrace_engine,
 ) -> *mut c_void {
     // SAFETY: the C API's caller holds a reference on `engine`.
@@ -407,8 +429,13 @@ pub(crate) extern "C" fn utrace_rs_engine_data(
 }
 
 /// `utrace_engine_put()`.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_rs_engine_put(engine: *mut bindings::utrace_engine) {
+///
+/// # Safety
+///
+/// `engine` is a pointer `utrace_rs_attach_task()` handed out; the
+/// caller gives its reference back and does not use it again.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_engine_put(engine: *mut bindings::utrace_engine) {
     // SAFETY: the caller gives back the reference of one pointer handed
     // out by `hand_out`.
     let engine = unsafe { Arc::from_raw(engine.cast::<CEngine>()) };

@@ -15,6 +15,7 @@ use super::task;
 use core::ffi::CStr;
 use kernel::bindings;
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
+use kernel::macros::export;
 use kernel::str::CStrExt;
 use kernel::task::Task;
 
@@ -123,8 +124,13 @@ impl PtraceStops for LivePtrace {
 /// Syscall entry of a task with `SYSCALL_WORK_UTRACE`: reports to its
 /// engines and makes ptrace's entry stop at its place among them. Returns
 /// `true` to skip the syscall, its result already set.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_report_syscall_entry(
+///
+/// # Safety
+///
+/// `regs` is the current task's register frame at syscall entry and
+/// `work` the syscall work the entry code read.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_report_syscall_entry(
     regs: *mut bindings::pt_regs,
     work: c_ulong,
 ) -> bool {
@@ -154,8 +160,16 @@ pub(crate) extern "C" fn utrace_report_syscall_entry(
 
 /// Syscall exit of a task with `SYSCALL_WORK_UTRACE`: reports to its
 /// engines and makes ptrace's exit stop at its place among them.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_report_syscall_exit(regs: *mut bindings::pt_regs, work: c_ulong) {
+///
+/// # Safety
+///
+/// `regs` is the current task's register frame at syscall exit and
+/// `work` the syscall work the exit code read.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_report_syscall_exit(
+    regs: *mut bindings::pt_regs,
+    work: c_ulong,
+) {
     // INVARIANT: the exit code passes the current task's register frame and
     // the syscall work it read.
     let mut live = LiveRegs { regs };
@@ -170,8 +184,13 @@ pub(crate) extern "C" fn utrace_report_syscall_exit(regs: *mut bindings::pt_regs
 
 /// The current task's tracer just attached to `child` (called from
 /// `__ptrace_link()` under `tasklist_lock`, for a task with a registry).
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_ptrace_link(child: *mut bindings::task_struct) {
+///
+/// # Safety
+///
+/// `child` is a live task, kept from being reaped for the call
+/// (`__ptrace_link()` runs under `tasklist_lock`).
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_ptrace_link(child: *mut bindings::task_struct) {
     // SAFETY: `__ptrace_link()` passes a task it holds (its caller found it
     // under RCU or created it, and `tasklist_lock` keeps it from being
     // reaped); `Task` is a transparent wrapper of task_struct.
@@ -240,7 +259,7 @@ impl PtraceEvent for LivePtraceVforkDone {
 ///
 /// `child` is the vfork child's `struct pid`, on which the caller holds a
 /// reference for the call.
-#[no_mangle]
+#[export]
 pub(crate) unsafe extern "C" fn __utrace_report_vfork_done(child: *mut bindings::pid) {
     // SAFETY: `child` is a live struct pid (this function's contract).
     let report = VforkDoneReport::new(unsafe { bindings::pid_vnr(child) });
@@ -256,8 +275,16 @@ pub(crate) unsafe extern "C" fn __utrace_report_vfork_done(child: *mut bindings:
 
 /// The current task created `child`, which has not run yet (called from
 /// `kernel_clone()` for tasks that have a registry).
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_report_clone(child: *mut bindings::task_struct, flags: u64) {
+///
+/// # Safety
+///
+/// `child` is the task `kernel_clone()` just created, which it keeps
+/// alive through the call.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_report_clone(
+    child: *mut bindings::task_struct,
+    flags: u64,
+) {
     // SAFETY: `kernel_clone()` passes the task it just created, which it
     // keeps alive through this call; `Task` is a transparent wrapper of
     // task_struct.
@@ -268,8 +295,12 @@ pub(crate) extern "C" fn __utrace_report_clone(child: *mut bindings::task_struct
 
 /// Whether `task` has engines (exec's privilege check, called with the
 /// task's `cred_guard_mutex` held).
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_has_engines(task: *mut bindings::task_struct) -> bool {
+///
+/// # Safety
+///
+/// `task` is a live task for the call (exec passes the current task).
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_has_engines(task: *mut bindings::task_struct) -> bool {
     // SAFETY: exec passes the current task, alive for the call; `Task` is a
     // transparent wrapper of task_struct.
     let task: &Task = unsafe { &*task.cast::<Task>() };
@@ -280,8 +311,13 @@ pub(crate) extern "C" fn __utrace_has_engines(task: *mut bindings::task_struct) 
 /// from `exec_binprm()` for tasks that have a registry): its engines hear
 /// of it, and its tracer makes its exec stop (message `old_vpid`) at its
 /// place among them.
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_report_exec(filename: *const c_char, old_vpid: c_int) {
+///
+/// # Safety
+///
+/// `filename` is a NUL-terminated string that lives across the call
+/// (`bprm->filename`).
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_report_exec(filename: *const c_char, old_vpid: c_int) {
     // SAFETY: exec passes `bprm->filename`, a NUL-terminated string that
     // lives as long as the bprm, i.e. across this call.
     let path = unsafe { CStr::from_char_ptr(filename) };
@@ -309,7 +345,7 @@ pub(crate) extern "C" fn __utrace_report_exec(filename: *const c_char, old_vpid:
 /// # Safety
 ///
 /// `code` points to the exit code, `do_exit()`'s local.
-#[no_mangle]
+#[export]
 pub(crate) unsafe extern "C" fn __utrace_report_exit(code: *mut c_long) -> bool {
     // SAFETY: `do_exit()` passes its own local (this function's contract).
     let code = unsafe { &mut *code };
@@ -340,8 +376,12 @@ pub(crate) unsafe extern "C" fn __utrace_report_exit(code: *mut c_long) -> bool 
 
 /// The current task is dead (called from `do_exit()` just before
 /// `exit_notify()`): its engines hear of it and are detached.
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_report_death(
+///
+/// # Safety
+///
+/// Called by the current task in `do_exit()` only, with nothing held.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_report_death(
     _task: *mut bindings::task_struct,
     group_dead: bool,
 ) {
@@ -351,8 +391,12 @@ pub(crate) extern "C" fn __utrace_report_death(
 
 /// Whether the current task's engines want signals of `class` (one
 /// `UTRACE_EVENT_SIGNAL_*` bit) reported; called under siglock.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_signal_wanted(class: c_uint) -> bool {
+///
+/// # Safety
+///
+/// Called by the current task only, with its siglock held.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_signal_wanted(class: c_uint) -> bool {
     let class = Events::from_raw(class);
     task::with_current_registry(|_, reg| reg.wants_signal(class)).unwrap_or(false)
 }
@@ -394,8 +438,14 @@ impl PtraceSignal for LivePtraceSignal {
 /// Makes the tracer's stop at its place among the engines; returns the
 /// signal to act on (0: none) and sets `*act` to the `UTRACE_SIGNAL_*`
 /// disposition, with `UTRACE_SIGNAL_HOLD` for a signal to put back.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_signal_report(
+///
+/// # Safety
+///
+/// `info` is the siginfo `get_signal()` dequeued `signr` into, not
+/// shared across the call, `ptype` the queue it came from, and `act` is
+/// valid for a write.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_signal_report(
     signr: c_int,
     info: *mut bindings::kernel_siginfo,
     class: c_uint,
@@ -426,16 +476,25 @@ pub(crate) extern "C" fn utrace_signal_report(
 
 /// The current task is at a safe point a handle asked for: `work`, one of
 /// its registry's kicks queued by `utrace_helper_kick()`, runs.
-#[no_mangle]
-pub(crate) extern "C" fn utrace_quiesce_report(work: *mut bindings::callback_head) {
+///
+/// # Safety
+///
+/// Called by the current task only, from its task work; `work` is only
+/// compared, never dereferenced.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_quiesce_report(work: *mut bindings::callback_head) {
     // `work` is only compared with the registry's own kick.
     task::with_current_registry(|task, reg| reg.run_kick(task, work));
 }
 
 /// The current task is about to take part in a group stop
 /// (`CLD_STOPPED`), or was continued (`CLD_CONTINUED`); no lock held.
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_report_jctl(why: c_int) {
+///
+/// # Safety
+///
+/// Called by the current task only, with no lock held.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_report_jctl(why: c_int) {
     let what = match why as u32 {
         bindings::CLD_STOPPED => JobControl::Stopping,
         _ => JobControl::Continued,
@@ -446,16 +505,26 @@ pub(crate) extern "C" fn __utrace_report_jctl(why: c_int) {
 /// The current task left a ptrace STOP trap (called from `get_signal()`,
 /// no lock held): if its engines heard of a group stop, the trap was that
 /// stop, and they hear that the task runs again.
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_report_jctl_trapped() {
+///
+/// # Safety
+///
+/// Called by the current task only, from `get_signal()` with no lock
+/// held.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_report_jctl_trapped() {
     task::with_current_registry(|task, reg| reg.report_jctl_trapped(task));
 }
 
 /// Whether engines of `task` asked for signals of the classes `events`
 /// (called by signal senders with the task's siglock held, maybe in IRQ
 /// context).
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_wants_signals(
+///
+/// # Safety
+///
+/// `task` is live for the call: signal senders hold a reference on it
+/// or are in an RCU read-side section.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_wants_signals(
     task: *mut bindings::task_struct,
     events: c_uint,
 ) -> bool {
@@ -466,8 +535,13 @@ pub(crate) extern "C" fn __utrace_wants_signals(
 }
 
 /// `task` is being reaped (called from `release_task()` by the reaper).
-#[no_mangle]
-pub(crate) extern "C" fn __utrace_report_reap(task: *mut bindings::task_struct) {
+///
+/// # Safety
+///
+/// `task` is the task `release_task()` is reaping, which its caller
+/// holds until the last `put_task_struct()`, after this call.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_report_reap(task: *mut bindings::task_struct) {
     // SAFETY: release_task() is handed a task its caller holds until the
     // last put_task_struct, after this call; `Task` is a transparent
     // wrapper of task_struct.
@@ -482,7 +556,7 @@ pub(crate) extern "C" fn __utrace_report_reap(task: *mut bindings::task_struct) 
 /// # Safety
 ///
 /// Called by `free_task()` only, on a task no one else uses any more.
-#[no_mangle]
+#[export]
 pub(crate) unsafe extern "C" fn utrace_free_task(task: *mut bindings::task_struct) {
     // SAFETY: per this function's contract `task` is unshared.
     unsafe { task::free_registry(task) }

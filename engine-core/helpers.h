@@ -61,10 +61,4 @@ unsigned int utrace_helper_step_support(void);
 bool utrace_helper_vm_follow_warn_ratelimit(void);
 void utrace_helper_kill_new_child(struct task_struct *child);
 
-/* Implemented in Rust (dispatch.rs). */
-bool utrace_signal_wanted(unsigned int class);
-int utrace_signal_report(int signr, struct kernel_siginfo *info,
-			 unsigned int class, int type, int *act);
-void utrace_quiesce_report(struct callback_head *work);
-
 #endif /* UTRACE_ENGINE_CORE_HELPERS_H */

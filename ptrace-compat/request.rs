@@ -271,8 +271,13 @@ fn run_alone(tracee: &Tracee<'_>, request: i64, addr: u64, data: u64) -> Result<
 
 /// The hook: PTRACE_MULTI, PEEKCHARDATA, POKECHARDATA, PEEKSTRINGDATA on
 /// `child`, already checked by the ptrace syscall (see the module doc).
-#[no_mangle]
-pub(crate) extern "C" fn utrace_ptrace_request(
+///
+/// # Safety
+///
+/// `child` is the current task's tracee, stopped and frozen in its stop
+/// until `ptrace_request()` returns, which holds a reference on it.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_ptrace_request(
     child: *mut bindings::task_struct,
     request: c_long,
     addr: c_ulong,
