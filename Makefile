@@ -45,7 +45,7 @@ GUEST_CC     ?= gcc
 # installed by kernel.sh, come before the host's.
 KHDR         := $(OBJ)/usr/include
 GUEST_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -I$(REPO)/uapi -I$(REPO)/guest -I$(KHDR)
-GUEST_HDRS   := $(wildcard $(REPO)/guest/*.h $(REPO)/uapi/linux/*.h) $(KHDR)/linux/ptrace.h
+GUEST_HDRS   := $(wildcard $(REPO)/guest/*.h $(REPO)/uapi/linux/*.h) $(KHDR)/linux/ptrace.h $(KHDR)/linux/utrace.h
 # guest/tests/*.c run one by one as test suites; guest/tools/*.c go to /bin.
 GUEST_TESTS  := $(patsubst $(REPO)/guest/tests/%.c,$(GUEST_BIN)/tests/%,$(wildcard $(REPO)/guest/tests/*.c))
 GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.c))

@@ -2,9 +2,11 @@
 
 //! `/dev/utrace`: the control interface of the engines.
 //!
-//! The ABI is `uapi/linux/utrace.h`: attach an strace or a VM engine to a
-//! process, detach it, read the strace text with read(2) (blocking, or not
-//! with `O_NONBLOCK`), poll(2) or the `UTRACE_READ` ioctl. Targets are looked up with
+//! The ABI is `<linux/utrace.h>` (`include/uapi/linux/utrace.h`, patch
+//! 0019), whose structures and values reach this file through the
+//! bindings: attach an strace or a VM engine to a process, detach it, read
+//! the strace text with read(2) (blocking, or not with `O_NONBLOCK`),
+//! poll(2) or the `UTRACE_READ` ioctl. Targets are looked up with
 //! engine-core's access rules (ptrace's). The device grants nothing by
 //! itself, since every attach is checked against the caller's right to
 //! ptrace the target: making it world-accessible (0666, as the test guest
@@ -18,7 +20,6 @@ use crate::engine_core::{access, Attach};
 use core::mem::size_of;
 use kernel::bindings;
 use kernel::fs::{File, Kiocb};
-use kernel::ioctl::{_IO, _IOW, _IOWR};
 use kernel::iov::IovIterDest;
 use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
@@ -30,73 +31,79 @@ use kernel::uaccess::{UserPtr, UserSlice};
 /// Longest VM rule text.
 const MAX_RULES_TEXT: usize = 4096;
 
-/// `struct utrace_strace_attach`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct StraceArgs {
-    pid: i32,
-    string_max: u32,
-    flags: u32,
-    reserved: u32,
-}
-// SAFETY: `repr(C)`, four 4-byte integers, no padding: any bytes are valid.
-unsafe impl FromBytes for StraceArgs {}
+/// A `/dev/utrace` uapi structure, from `<linux/utrace.h>` through the
+/// bindings, wrapped so that it may be read from and written to user
+/// memory (as Binder wraps its uapi types).
+macro_rules! uapi_wrapper {
+    ($(#[$doc:meta])* $name:ident($uapi:ident), $fields:expr) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        #[derive(Clone, Copy, Default)]
+        struct $name(bindings::$uapi);
 
-/// `struct utrace_vm_attach`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct VmArgs {
-    pid: i32,
-    rules_len: u32,
-    rules: u64,
-    flags: u32,
-    error: u32,
-    error_line: u32,
-    reserved: u32,
-}
-// SAFETY: `repr(C)`, 4 + 4 + 8 + 4 * 4 bytes, no padding: any bytes valid.
-unsafe impl FromBytes for VmArgs {}
-// SAFETY: as above, every byte is initialised.
-unsafe impl AsBytes for VmArgs {}
+        // The structure has no padding: its size is the sum of its fields'.
+        const _: () = assert!(size_of::<bindings::$uapi>() == $fields);
 
-/// `struct utrace_read`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct ReadArgs {
-    buf: u64,
-    len: u32,
-    got: u32,
-    dropped: u64,
-}
-// SAFETY: `repr(C)`, 8 + 4 + 4 + 8 bytes, no padding: any bytes valid.
-unsafe impl FromBytes for ReadArgs {}
-// SAFETY: as above, every byte is initialised.
-unsafe impl AsBytes for ReadArgs {}
+        // SAFETY: `repr(transparent)` over a `repr(C)` structure of integers
+        // without padding (checked above): any bytes are a valid value.
+        unsafe impl FromBytes for $name {}
+        // SAFETY: as above, every byte of a value is initialised.
+        unsafe impl AsBytes for $name {}
 
-const IOC_MAGIC: u32 = 0xb6;
-const ATTACH_STRACE: u32 = _IOW::<StraceArgs>(IOC_MAGIC, 1);
-const ATTACH_VM: u32 = _IOWR::<VmArgs>(IOC_MAGIC, 2);
-const DETACH: u32 = _IO(IOC_MAGIC, 3);
-const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
-const SET_BUFFER: u32 = _IO(IOC_MAGIC, 5);
-const SET_MAX_ENGINES: u32 = _IO(IOC_MAGIC, 6);
+        impl core::ops::Deref for $name {
+            type Target = bindings::$uapi;
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl core::ops::DerefMut for $name {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+    };
+}
+
+uapi_wrapper!(
+    /// `struct utrace_strace_attach`.
+    StraceArgs(utrace_strace_attach),
+    4 * 4
+);
+uapi_wrapper!(
+    /// `struct utrace_vm_attach`.
+    VmArgs(utrace_vm_attach),
+    4 + 4 + 8 + 4 * 4
+);
+uapi_wrapper!(
+    /// `struct utrace_read`.
+    ReadArgs(utrace_read),
+    8 + 4 + 4 + 8
+);
+
+const ATTACH_STRACE: u32 = bindings::UTRACE_ATTACH_STRACE;
+const ATTACH_VM: u32 = bindings::UTRACE_ATTACH_VM;
+const DETACH: u32 = bindings::UTRACE_DETACH_ENGINE;
+const READ: u32 = bindings::UTRACE_READ;
+const SET_BUFFER: u32 = bindings::UTRACE_SET_BUFFER;
+const SET_MAX_ENGINES: u32 = bindings::UTRACE_SET_MAX_ENGINES;
 
 /// `enum utrace_vm_error`.
 fn vm_error_code(e: rules::RuleError) -> u32 {
     match e {
-        rules::RuleError::Malformed => 1,
-        rules::RuleError::UnknownSyscall => 2,
-        rules::RuleError::TooLong => 3,
-        rules::RuleError::TooMany => 4,
-        rules::RuleError::NotAbsolute => 5,
+        rules::RuleError::Malformed => bindings::utrace_vm_error_UTRACE_VM_MALFORMED,
+        rules::RuleError::UnknownSyscall => bindings::utrace_vm_error_UTRACE_VM_UNKNOWN_SYSCALL,
+        rules::RuleError::TooLong => bindings::utrace_vm_error_UTRACE_VM_TOO_LONG,
+        rules::RuleError::TooMany => bindings::utrace_vm_error_UTRACE_VM_TOO_MANY,
+        rules::RuleError::NotAbsolute => bindings::utrace_vm_error_UTRACE_VM_NOT_ABSOLUTE,
     }
 }
-const VM_NOT_TEXT: u32 = 6;
+const VM_NOT_TEXT: u32 = bindings::utrace_vm_error_UTRACE_VM_NOT_TEXT;
 
 /// `UTRACE_FOLLOW`.
-const FOLLOW: u32 = 1;
+const FOLLOW: u32 = bindings::UTRACE_FOLLOW;
 /// `UTRACE_FROM_EXEC` (strace engines only).
-const FROM_EXEC: u32 = 2;
+const FROM_EXEC: u32 = bindings::UTRACE_FROM_EXEC;
 
 /// One open `/dev/utrace`.
 #[pin_data(PinnedDrop)]

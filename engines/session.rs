@@ -7,7 +7,7 @@
 //! to add the engines they attach to a child. Closing the file ends the
 //! session: every engine is detached, and later additions are refused.
 //!
-//! Each engine has a slot, whose number `UTRACE_DETACH` takes. A slot is
+//! Each engine has a slot, whose number `UTRACE_DETACH_ENGINE` takes. A slot is
 //! given back when its engine is detached through the file, and, at the
 //! next attach, when its engine was detached otherwise (its task died;
 //! the following engines note it): the limit counts engines not detached,

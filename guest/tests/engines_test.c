@@ -542,9 +542,9 @@ static void control_errors(void)
 	s.pid = 0;
 	slot = ioctl(fd, UTRACE_ATTACH_STRACE, &s);
 	CHECK(slot >= 0, "attach: %s", strerror(errno));
-	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, slot), ESRCH);
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 40), EINVAL);
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, slot) == 0, "detach: %s", strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH_ENGINE, slot), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH_ENGINE, 40), EINVAL);
 	r.buf = 8;
 	r.len = 100;
 	/* Empty buffer: nothing to copy, even to a bad pointer. */
@@ -554,7 +554,7 @@ static void control_errors(void)
 }
 
 /*
- * The order of the attach errors (uapi/linux/utrace.h): the target before
+ * The order of the attach errors (<linux/utrace.h>): the target before
  * the rules, the rules before the file's room, the room before the answer
  * is written back.  And the slots of a file with no following engine and
  * none detached: 0, 1, 2, ..., a refused attach taking none.
@@ -781,7 +781,7 @@ static void dropped_lines_are_counted_and_reported(void)
 	/* ~15 bytes a line: overflows the 64 KiB buffer without a reader. */
 	for (unsigned long i = 0; i < calls; i++)
 		syscall(SYS_getppid);
-	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, slot) == 0, "detach: %s", strerror(errno));
 	do {
 		r = (struct utrace_read){ .buf = (unsigned long)buf, .len = sizeof(buf) };
 		CHECK(ioctl(fd, UTRACE_READ, &r) == 0, "read: %s", strerror(errno));

@@ -3427,7 +3427,7 @@ static void test_device_ioctls_run(struct rng *r)
 #define USTRIDE 32768	/* engines/session.rs ID_STRIDE (a white-box test) */
 
 /*
- * What uapi/linux/utrace.h promises of slots: a slot names its engine until
+ * What <linux/utrace.h> promises of slots: a slot names its engine until
  * the engine is detached, and no other engine of the file has the number
  * meanwhile; a number given back names no engine (ESRCH); a refused attach
  * takes none; and while a file has no engine that follows children and
@@ -3978,7 +3978,7 @@ static void utrace_device_run(struct rng *r)
 {
 	static const unsigned int w[] = { 24, 30, 12, 12, 5, 3, 2, 8, 4, 3 };
 	static const unsigned long valid[] = {
-		UTRACE_ATTACH_STRACE, UTRACE_ATTACH_VM, UTRACE_DETACH, UTRACE_READ,
+		UTRACE_ATTACH_STRACE, UTRACE_ATTACH_VM, UTRACE_DETACH_ENGINE, UTRACE_READ,
 		UTRACE_SET_BUFFER, UTRACE_SET_MAX_ENGINES,
 	};
 
@@ -4024,9 +4024,9 @@ static void utrace_device_run(struct rng *r)
 			} else if (f->s[slot % USTRIDE].tgt == TG_FORKER) {
 				want = EB(ESRCH);
 			}
-			snprintf(what, sizeof(what), "UTRACE_DETACH %#lx (of %d)", slot, f->n);
+			snprintf(what, sizeof(what), "UTRACE_DETACH_ENGINE %#lx (of %d)", slot, f->n);
 			note("%s", what);
-			ret = ioctl(f->fd, UTRACE_DETACH, slot);
+			ret = ioctl(f->fd, UTRACE_DETACH_ENGINE, slot);
 			expect_ioctl(what, ret, errno, want, may_ok);
 			if (slot % USTRIDE < (unsigned long)f->n &&
 			    slot == (unsigned long)f->s[slot % USTRIDE].id)

@@ -129,7 +129,7 @@ static long attach(int fd, pid_t pid)
 }
 
 /*
- * A slot is given back at UTRACE_DETACH and at its task's death; its
+ * A slot is given back at UTRACE_DETACH_ENGINE and at its task's death; its
  * number is retired, and the next engine in its place gets another.
  */
 static void slots_given_back_and_their_numbers_retired(void)
@@ -148,14 +148,14 @@ static void slots_given_back_and_their_numbers_retired(void)
 	CHECK(attach(fd, a) == 0, "first attach: %s", strerror(errno));
 	CHECK_ERRNO(attach(fd, b), ENOSPC);
 	/* Numbers never given. */
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 1), EINVAL);
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 0x7fff0000), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH_ENGINE, 1), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH_ENGINE, 0x7fff0000), EINVAL);
 	/* Detached: the slot is back, its number retired. */
-	CHECK(ioctl(fd, UTRACE_DETACH, 0) == 0, "detach: %s", strerror(errno));
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 0), ESRCH);
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, 0) == 0, "detach: %s", strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH_ENGINE, 0), ESRCH);
 	nb = attach(fd, b);
 	CHECK(nb > 0, "the slot again, under another number: %ld %s", nb, strerror(errno));
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, 0), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH_ENGINE, 0), ESRCH);
 	CHECK_ERRNO(attach(fd, c), ENOSPC);
 	/* Its task dies: the slot comes back at the next attach. */
 	kill(b, SIGKILL);
@@ -163,14 +163,14 @@ static void slots_given_back_and_their_numbers_retired(void)
 	nc = attach(fd, c);
 	CHECK(nc > 0 && nc != nb, "the slot after b's death: %ld (b's %ld) %s", nc, nb,
 	      strerror(errno));
-	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH, nb), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_DETACH_ENGINE, nb), ESRCH);
 	/* A raised limit: a new place, the next number. */
 	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 2) == 2, "2");
 	CHECK(attach(fd, a) == 1, "second place: %s", strerror(errno));
 	/* A lowered limit detaches nothing. */
 	CHECK(ioctl(fd, UTRACE_SET_MAX_ENGINES, 1) == 1, "1 again");
-	CHECK(ioctl(fd, UTRACE_DETACH, 1) == 0, "engine above the limit: %s", strerror(errno));
-	CHECK(ioctl(fd, UTRACE_DETACH, nc) == 0, "c's: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, 1) == 0, "engine above the limit: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, nc) == 0, "c's: %s", strerror(errno));
 	close(fd);
 	kill(a, SIGKILL);
 	kill(c, SIGKILL);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace_pipe_test - /dev/utrace read as a trace pipe (uapi/linux/utrace.h):
+ * trace_pipe_test - /dev/utrace read as a trace pipe (<linux/utrace.h>):
  * read(2) that waits for text and ends with the trace, O_NONBLOCK, poll(2),
  * the drop notice, the buffer's size, and a reader that stalls in its copy
  * to user space without holding up any traced task.
@@ -195,7 +195,7 @@ static void small_reads_take_bytes_in_order(void)
 
 	slot = attach_strace(fd, 0);
 	syscall(SYS_getppid);
-	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, slot) == 0, "detach: %s", strerror(errno));
 	while (i < (int)sizeof(line) - 1 && read(fd, line + i, 1) == 1 && line[i] != '\n')
 		i++;
 	line[i + 1] = 0;
@@ -230,7 +230,7 @@ static void drop_notice_where_the_gap_is(void)
 	len = n > 0 ? n : 0;
 	for (int i = 0; i < 10; i++)
 		syscall(SYS_getpid);
-	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, slot) == 0, "detach: %s", strerror(errno));
 	while ((n = read(fd, edge, 100)) > 0 && len + n < (long)sizeof(text) - 1) {
 		CHECK(n <= 5, "a read into 5 bytes before a hole copied %zd", n);
 		memcpy(text + len, edge, n);
@@ -290,7 +290,7 @@ static void poll_waits_while_another_reader_works(void)
 
 	slot = attach_strace(fd, 0);
 	syscall(SYS_getppid);
-	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, slot) == 0, "detach: %s", strerror(errno));
 	CHECK(poll(&p, 1, 0) == 1 && p.revents == POLLIN, "text to read: revents %#x", p.revents);
 	before = ioctl(tfd, UTRACE_TEST_READ_DELAYED, 0);
 	CHECK(ioctl(tfd, UTRACE_TEST_READ_DELAY, 2000) == 0, "arm: %s", strerror(errno));
@@ -322,7 +322,7 @@ static void buffer_size(void)
 	CHECK(ioctl(fd, UTRACE_SET_BUFFER, 0) == 1 << 20, "size after set");
 	slot = attach_strace(fd, 0);
 	CHECK_ERRNO(ioctl(fd, UTRACE_SET_BUFFER, 128 << 10), EBUSY);
-	CHECK(ioctl(fd, UTRACE_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_DETACH_ENGINE, slot) == 0, "detach: %s", strerror(errno));
 	/* Detached, but its lines are unread. */
 	CHECK_ERRNO(ioctl(fd, UTRACE_SET_BUFFER, 128 << 10), EBUSY);
 	while (read(fd, text, sizeof(text)) > 0)
@@ -545,7 +545,7 @@ static void openat_of_an_unfilled_page(void)
 
 /*
  * The end of the trace comes once every engine is detached, even when the
- * detach's wait for a running callback was cut short: a UTRACE_DETACH
+ * detach's wait for a running callback was cut short: a UTRACE_DETACH_ENGINE
  * whose caller is killed while the engine's callback sleeps (here on a
  * userfaultfd page) leaves the engine detached but not retired, and, the
  * child then sleeping in the same syscall, it stays so; the file's reader
@@ -580,7 +580,7 @@ static void detach_cut_short_still_ends_the_trace(void)
 	utd_msleep(300);
 	detacher = fork();
 	if (detacher == 0)
-		_exit(ioctl(fd, UTRACE_DETACH, slot) ? errno : 0);
+		_exit(ioctl(fd, UTRACE_DETACH_ENGINE, slot) ? errno : 0);
 	/* The detach waits for the sleeping callback: cut it short. */
 	utd_msleep(300);
 	kill(detacher, SIGKILL);
