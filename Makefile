@@ -259,7 +259,7 @@ _clippy: _kernel
 		CLIPPY_DRIVER=/usr/bin/clippy-driver kernel/utrace/utrace.o
 
 check-patches: setup
-	@perl $(SRC)/scripts/checkpatch.pl --no-tree $(REPO)/kernel-patches/*.patch
+	@perl $(SRC)/scripts/checkpatch.pl --no-tree $(filter-out %/0000-cover-letter.patch,$(wildcard $(REPO)/kernel-patches/*.patch))
 
 clean:
 	rm -rf $(GUEST_BIN) $(INITRAMFS) $(RUN_DIR)

@@ -270,7 +270,9 @@ fn hand_out(engine: Arc<CEngine>) -> *mut bindings::utrace_engine {
 ///
 /// # Safety
 ///
-/// `engine` must be a pointer handed out by [`hand_out`] and not yet put.
+/// `engine` must be a pointer handed out by [`hand_out`] and not yet put,
+/// or the `engine` argument of a callback while that callback runs (the
+/// registry holds the engine then).
 unsafe fn borrow<'a>(engine: *mut bindings::utrace_engine) -> ArcBorrow<'a, CEngine> {
     // SAFETY: per the function's contract the pointer comes from
     // `Arc::into_raw` and its reference is still held.
@@ -335,7 +337,8 @@ fn attach(
 /// # Safety
 ///
 /// `task` is a task the caller holds a reference on, and `ops` a valid
-/// engine ops table that outlives the engine (the C API's contract).
+/// engine ops table that outlives the engine (the C API's contract). It
+/// may sleep: not from atomic context, nor from a `report_reap` callback.
 #[export]
 pub(crate) unsafe extern "C" fn utrace_rs_attach_task(
     task: *mut bindings::task_struct,
@@ -358,7 +361,8 @@ pub(crate) unsafe extern "C" fn utrace_rs_attach_task(
 /// # Safety
 ///
 /// `engine` is a pointer `utrace_rs_attach_task()` handed out, whose
-/// reference the caller still holds.
+/// reference the caller still holds, or the `engine` argument of a
+/// callback while that callback runs.
 #[export]
 pub(crate) unsafe extern "C" fn utrace_rs_set_events(
     engine: *mut bindings::utrace_engine,

@@ -441,9 +441,10 @@ impl PtraceSignal for LivePtraceSignal {
 ///
 /// # Safety
 ///
-/// `info` is the siginfo `get_signal()` dequeued `signr` into, not
-/// shared across the call, `ptype` the queue it came from, and `act` is
-/// valid for a write.
+/// Called by the current task without its siglock (the tracer's stop
+/// takes it). `info` is the siginfo `get_signal()` dequeued `signr` into,
+/// not shared across the call, `ptype` the queue it came from, and `act`
+/// is valid for a write.
 #[export]
 pub(crate) unsafe extern "C" fn utrace_signal_report(
     signr: c_int,
@@ -521,15 +522,17 @@ pub(crate) unsafe extern "C" fn __utrace_report_jctl_trapped() {
 ///
 /// # Safety
 ///
-/// `task` is live for the call: signal senders hold a reference on it
-/// or are in an RCU read-side section.
+/// The caller holds `task`'s siglock with interrupts off (signal senders
+/// do): an RCU read-side section, which keeps the task from being freed
+/// for the call.
 #[export]
 pub(crate) unsafe extern "C" fn __utrace_wants_signals(
     task: *mut bindings::task_struct,
     events: c_uint,
 ) -> bool {
-    // SAFETY: signal senders hold a reference on `task` or are in an RCU
-    // read-side section; `Task` is a transparent wrapper of task_struct.
+    // SAFETY: `task` is not freed while its siglock is held with
+    // interrupts off (this function's contract); `Task` is a transparent
+    // wrapper of task_struct.
     let task: &Task = unsafe { &*task.cast::<Task>() };
     task::registry(task).is_some_and(|r| r.wants_signal(Events::from_raw(events)))
 }

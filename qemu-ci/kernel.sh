@@ -106,7 +106,11 @@ if [ ! -d "$SRC/.git" ] || [ "$(cat "$BUILD/linux.version" 2>/dev/null)" != "$pk
 fi
 
 # 2. The patch set (the stock flavour has its own work tree at base).
-patches=("$REPO"/kernel-patches/*.patch)
+# The cover letter (0000-cover-letter.patch) is for readers: no diff.
+patches=()
+for p in "$REPO"/kernel-patches/*.patch; do
+	[ "$(basename "$p")" = 0000-cover-letter.patch ] || patches+=("$p")
+done
 phash=$(cat "${patches[@]}" | sha256sum | cut -d' ' -f1)
 if [ "$FLAVOUR" = stock ]; then
 	if ! git_at "$TREE" rev-parse -q --verify HEAD > /dev/null 2>&1 ||

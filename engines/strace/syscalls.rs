@@ -444,12 +444,15 @@ syscall_table! {
 }
 
 // The lookups search by number: a table out of order is a build error.
+// So is a kernel with a call past the table's last (`__NR_syscalls` is one
+// past the highest number): a new syscall must be added here.
 const _: () = {
     let mut i = 1;
     while i < SYSCALLS.len() {
         assert!(SYSCALLS[i - 1].nr < SYSCALLS[i].nr);
         i += 1;
     }
+    assert!(SYSCALLS[SYSCALLS.len() - 1].nr + 1 == bindings::__NR_syscalls as i64);
 };
 
 /// The numbers the engines name in their code, from `asm/unistd_64.h`.

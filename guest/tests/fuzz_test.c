@@ -2749,6 +2749,8 @@ static int unprivileged;
  * following us could not follow it (a file at its UTRACE_SET_MAX_ENGINES).
  */
 static int stillborn;
+/* How it died: SIGKILL, as the VM engine kills it. */
+static int stillborn_killed;
 /* The victim is such a child: attaches to it find it dead. */
 static int victim_dead;
 static uid_t my_uid;
@@ -2778,6 +2780,8 @@ static pid_t spawn_victim(int fork_loop)
 			if (!waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
 			    si.si_pid == pid) {
 				stillborn = sh->victims_started == started;
+				stillborn_killed = si.si_code == CLD_KILLED &&
+						   si.si_status == SIGKILL;
 				break;
 			}
 			sched_yield();
@@ -3493,8 +3497,35 @@ static int u_self_vm(void)
  */
 static void u_expect_spawned(const char *what)
 {
-	EXPECT(!stillborn || u_self_vm_that(1), "%s was killed before it ran, with no VM "
-	       "engine following us", what);
+	int may_be_full = 0;
+
+	if (!stillborn)
+		return;
+	/*
+	 * A file whose engines following us are VM engines can be full for
+	 * the child only if the engines we see, and those we do not (the
+	 * followers' copies on the victim, the forker, a forker's child, one
+	 * reservation in flight: at most 4 per follower), reach its limit.
+	 */
+	for (int i = 0; i < UFILES; i++) {
+		int alive = 0, vm_follow = 0, follow = 0;
+
+		for (int k = 0; k < ufs[i].n && k < USLOTS; k++) {
+			if (!ufs[i].s[k].alive)
+				continue;
+			alive++;
+			follow += ufs[i].s[k].follow;
+			vm_follow += ufs[i].s[k].follow && ufs[i].s[k].vm &&
+				     ufs[i].s[k].tgt == TG_SELF;
+		}
+		if (vm_follow && alive + 4 * follow >= ufs[i].max)
+			may_be_full = 1;
+	}
+	EXPECT(stillborn_killed, "%s died before it ran, not of SIGKILL", what);
+	EXPECT(u_self_vm_that(1), "%s was killed before it ran, with no VM engine following "
+	       "us", what);
+	EXPECT(!u_self_vm_that(1) || may_be_full, "%s was killed before it ran, while every "
+	       "file with a VM engine following us had room for it", what);
 }
 
 static void u_dead(int task)
@@ -3833,7 +3864,7 @@ static void u_attach_vm(struct rng *r, struct ufile *f)
 			want = EB(EFAULT);
 		} else if (!exp.known) {
 			want = EB(EINVAL) | EB(E2BIG) | EB(ENAMETOOLONG) | EB(EFAULT) | room;
-			may_ok = pk == P_OK;
+			may_ok = pk == P_OK && !full;
 		} else if (exp.code) {
 			want = pk == P_RO ? EB(EFAULT) : EB(exp.err);
 			writeback = pk == P_OK;
