@@ -7,7 +7,7 @@
 //! The `struct utrace_engine *` that C code holds points to it inside its
 //! `Arc`, one reference per pointer handed out (`utrace_engine_put` drops
 //! one). `capi.c` exports the entry points; the declarations and the
-//! contract are in `include/linux/utrace.h` (kernel patch 0009) and
+//! contract are in `include/linux/utrace.h` (kernel patch 0010) and
 //! `Documentation/c-api.md`.
 
 use crate::engine_core::{

@@ -14,7 +14,7 @@
 //!
 //! The check and the attach happen under the target's `cred_guard_mutex`,
 //! as in `ptrace_attach()`: an exec in progress either sees the engine
-//! (and gains no privileges: kernel-patches/0004) or has committed its new
+//! (and gains no privileges: kernel-patches/0005) or has committed its new
 //! credentials, which the check then sees.
 
 use super::policy;

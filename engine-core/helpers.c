@@ -178,28 +178,6 @@ void utrace_helper_unlock_exec(struct task_struct *task)
 	mutex_unlock(&task->signal->cred_guard_mutex);
 }
 
-/*
- * task_struct::utrace.  Rust does not touch task_struct fields itself:
- * bindgen's layout of task_struct does not match the C compiler's in this
- * configuration (the field was measured 48 bytes apart).
- */
-struct utrace *utrace_helper_registry(struct task_struct *task)
-{
-	/* Pairs with the cmpxchg() that installs it: it is initialised. */
-	return smp_load_acquire(&task->utrace);
-}
-
-struct utrace *utrace_helper_registry_install(struct task_struct *task,
-					      struct utrace *new)
-{
-	return cmpxchg(&task->utrace, NULL, new);
-}
-
-struct utrace *utrace_helper_registry_take(struct task_struct *task)
-{
-	return xchg(&task->utrace, NULL);
-}
-
 pid_t utrace_helper_task_pid_vnr(struct task_struct *task)
 {
 	return task_pid_vnr(task);

@@ -12,7 +12,6 @@ struct callback_head;
 struct kernel_siginfo;
 struct pt_regs;
 struct task_struct;
-struct utrace;
 struct wait_queue_head;
 
 void utrace_helper_set_syscall_work(struct task_struct *task, bool entry,
@@ -38,10 +37,6 @@ bool utrace_helper_may_attach(struct task_struct *task);
 bool utrace_helper_lock_exec(struct task_struct *task);
 void utrace_helper_unlock_exec(struct task_struct *task);
 pid_t utrace_helper_task_pid_vnr(struct task_struct *task);
-struct utrace *utrace_helper_registry(struct task_struct *task);
-struct utrace *utrace_helper_registry_install(struct task_struct *task,
-					      struct utrace *new);
-struct utrace *utrace_helper_registry_take(struct task_struct *task);
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_event(int event, unsigned long msg);

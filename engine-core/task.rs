@@ -3,10 +3,13 @@
 //! The task side of engine-core: the registry pointer in task_struct, the
 //! syscall work flag, task state, and the stop wait.
 //!
-//! Each function here is one call into `helpers.c` (the macros, inline
-//! functions and task_struct fields Rust cannot reach safely: bindgen's
-//! layout of task_struct differs from C's in this configuration), behind a
-//! safe signature; nothing above this file touches a raw task.
+//! Each function here is one call into `helpers.c` (the macros and inline
+//! functions Rust cannot call), or one access to a task_struct field,
+//! behind a safe signature; nothing above this file touches a raw task.
+//! The only field read here is `task_struct::utrace`, the registry
+//! pointer, at the offset bindgen gives it, which a build-time check
+//! compares with C's (below; see
+//! `Documentation/bindgen-empty-aligned-struct.md` for why).
 
 use super::policy::SyscallWork;
 use super::registry::Registry;
@@ -16,6 +19,7 @@ use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
+use kernel::sync::atomic::{Acquire, Atomic, Full};
 use kernel::sync::{Arc, ArcBorrow};
 use kernel::task::Task;
 use kernel::types::Opaque;
@@ -70,12 +74,6 @@ extern "C" {
     ) -> c_int;
     fn utrace_helper_wake_all(wq: *mut bindings::wait_queue_head);
     fn utrace_helper_task_pid_vnr(task: *mut bindings::task_struct) -> i32;
-    fn utrace_helper_registry(task: *mut bindings::task_struct) -> *mut Registry;
-    fn utrace_helper_registry_install(
-        task: *mut bindings::task_struct,
-        new: *mut Registry,
-    ) -> *mut Registry;
-    fn utrace_helper_registry_take(task: *mut bindings::task_struct) -> *mut Registry;
     pub(crate) fn utrace_helper_syscall_get_nr(regs: *mut bindings::pt_regs) -> c_long;
     pub(crate) fn utrace_helper_syscall_set_nr(regs: *mut bindings::pt_regs, nr: c_int);
     pub(crate) fn utrace_helper_syscall_get_arguments(
@@ -311,17 +309,42 @@ pub(crate) fn wake_all(wq: &Opaque<bindings::wait_queue_head>) {
 }
 
 /// The pid of `task` in the current task's pid namespace (0 if it is not
-/// visible there). Read in C: see the module documentation on task_struct.
+/// visible there): `task_pid_vnr()`, an inline function of C's.
 pub fn pid_vnr(task: &Task) -> i32 {
     // SAFETY: `task` is live for the borrow.
     unsafe { utrace_helper_task_pid_vnr(task.as_ptr()) }
 }
 
+// `task_struct::utrace` is read at bindgen's offset: it must be C's.
+const _: () = assert!(
+    core::mem::offset_of!(bindings::task_struct, utrace) == bindings::TASK_STRUCT_OFFSET_UTRACE
+);
+
+/// `task_struct::utrace`, the registry pointer: null, or a reference made
+/// by [`Arc::into_raw`] in [`registry_or_create`], installed once with a
+/// fully ordered cmpxchg and taken back in [`free_registry`].
+///
+/// # Safety
+///
+/// `task` is a task_struct that stays allocated for `'a`.
+unsafe fn registry_slot<'a>(task: *mut bindings::task_struct) -> &'a Atomic<*mut Registry> {
+    // SAFETY: `task` is valid for `'a` (this function's contract), so its
+    // `utrace` field is: a pointer-sized, aligned `struct utrace *`. Every
+    // access to it is atomic (READ_ONCE() in C, these in Rust) but two,
+    // neither of which can race with a write that matters: fork copies
+    // the parent's task_struct with memcpy (a plain read of the field,
+    // racing an attach's cmpxchg at most), and `utrace_init_task()`
+    // overwrites the child's copy with NULL before anyone can see the
+    // child. The pointee type is opaque to C, which never dereferences
+    // it: it is our `Registry`.
+    unsafe { Atomic::from_ptr((&raw mut (*task).utrace).cast::<*mut Registry>()) }
+}
+
 /// The registry of `task`, if it has one, with a reference of our own.
 pub(crate) fn registry(task: &Task) -> Option<Arc<Registry>> {
-    // SAFETY: `task` is live for the borrow; the helper reads the field
-    // with acquire ordering.
-    let p = unsafe { utrace_helper_registry(task.as_ptr()) };
+    // SAFETY: `task` is live for the borrow. Acquire: pairs with the
+    // cmpxchg that installs the pointer, so the registry is initialised.
+    let p = unsafe { registry_slot(task.as_ptr()) }.load(Acquire);
     if p.is_null() {
         return None;
     }
@@ -338,12 +361,13 @@ pub(crate) fn registry_or_create(task: &Task) -> Result<Arc<Registry>> {
     }
     let new = Registry::for_task(task)?;
     let raw = Arc::into_raw(new.clone()).cast_mut();
-    // SAFETY: `task` is live for the borrow; the helper installs `raw` only
-    // if the field is still null, atomically.
-    let old = unsafe { utrace_helper_registry_install(task.as_ptr(), raw) };
-    match old.is_null() {
-        true => Ok(new),
-        false => {
+    // SAFETY: `task` is live for the borrow. The cmpxchg installs `raw`
+    // only if the field is still null; fully ordered, it publishes the
+    // initialised registry to the acquire loads.
+    let installed = unsafe { registry_slot(task.as_ptr()) }.cmpxchg(ptr::null_mut(), raw, Full);
+    match installed {
+        Ok(_) => Ok(new),
+        Err(_) => {
             // SAFETY: `raw` came from `Arc::into_raw` above and was not
             // published: we own that reference again.
             drop(unsafe { Arc::from_raw(raw) });
@@ -355,8 +379,8 @@ pub(crate) fn registry_or_create(task: &Task) -> Result<Arc<Registry>> {
 /// Runs `f` on the registry of the current task, if it has one.
 pub(crate) fn with_current_registry<R>(f: impl FnOnce(&Task, &Registry) -> R) -> Option<R> {
     let task: &Task = kernel::current!();
-    // SAFETY: `current` is live; the helper reads the field.
-    let p = unsafe { utrace_helper_registry(task.as_ptr()) };
+    // SAFETY: `current` is live. Acquire: as in `registry`.
+    let p = unsafe { registry_slot(task.as_ptr()) }.load(Acquire);
     if p.is_null() {
         return None;
     }
@@ -376,7 +400,7 @@ pub(crate) fn with_current_registry<R>(f: impl FnOnce(&Task, &Registry) -> R) ->
 pub(crate) unsafe fn free_registry(task: *mut bindings::task_struct) {
     // SAFETY: per the function's safety requirements `task` is valid and
     // unshared.
-    let p = unsafe { utrace_helper_registry_take(task) };
+    let p = unsafe { registry_slot(task) }.xchg(ptr::null_mut(), Full);
     if !p.is_null() {
         // SAFETY: the slot held the reference `registry_or_create` made
         // with `Arc::into_raw`; taking it out makes it ours to drop.

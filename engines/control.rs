@@ -3,7 +3,7 @@
 //! `/dev/utrace`: the control interface of the engines.
 //!
 //! The ABI is `<linux/utrace.h>` (`include/uapi/linux/utrace.h`, patch
-//! 0019), whose structures and values reach this file through the
+//! 0020), whose structures and values reach this file through the
 //! bindings: attach an strace or a VM engine to a process, detach it, read
 //! the strace text with read(2) (blocking, or not with `O_NONBLOCK`),
 //! poll(2) or the `UTRACE_READ` ioctl. Targets are looked up with
@@ -35,14 +35,21 @@ const MAX_RULES_TEXT: usize = 4096;
 /// bindings, wrapped so that it may be read from and written to user
 /// memory (as Binder wraps its uapi types).
 macro_rules! uapi_wrapper {
-    ($(#[$doc:meta])* $name:ident($uapi:ident), $fields:expr) => {
+    ($(#[$doc:meta])* $name:ident($uapi:ident) { $($field:ident),* $(,)? }) => {
         $(#[$doc])*
         #[repr(transparent)]
         #[derive(Clone, Copy, Default)]
         struct $name(bindings::$uapi);
 
-        // The structure has no padding: its size is the sum of its fields'.
-        const _: () = assert!(size_of::<bindings::$uapi>() == $fields);
+        // The structure has no padding: its size is the sum of the sizes of
+        // the fields listed, as bindgen types them (a field left out of the
+        // list fails the check too).
+        const _: () = {
+            // SAFETY: an all-zero bit pattern is a valid value of a
+            // structure of integers.
+            let zero: bindings::$uapi = unsafe { core::mem::zeroed() };
+            assert!(size_of::<bindings::$uapi>() == 0 $(+ core::mem::size_of_val(&zero.$field))*);
+        };
 
         // SAFETY: `repr(transparent)` over a `repr(C)` structure of integers
         // without padding (checked above): any bytes are a valid value.
@@ -67,18 +74,15 @@ macro_rules! uapi_wrapper {
 
 uapi_wrapper!(
     /// `struct utrace_strace_attach`.
-    StraceArgs(utrace_strace_attach),
-    4 * 4
+    StraceArgs(utrace_strace_attach) { pid, string_max, flags, reserved }
 );
 uapi_wrapper!(
     /// `struct utrace_vm_attach`.
-    VmArgs(utrace_vm_attach),
-    4 + 4 + 8 + 4 * 4
+    VmArgs(utrace_vm_attach) { pid, rules_len, rules, flags, error, error_line, reserved }
 );
 uapi_wrapper!(
     /// `struct utrace_read`.
-    ReadArgs(utrace_read),
-    8 + 4 + 4 + 8
+    ReadArgs(utrace_read) { buf, len, got, dropped }
 );
 
 const ATTACH_STRACE: u32 = bindings::UTRACE_ATTACH_STRACE;

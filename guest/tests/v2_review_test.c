@@ -20,7 +20,7 @@
  *                                     TASK_FREEZABLE (and TASK_NOLOAD)
  *   parked_task_freezes_in_cgroup_v2  helpers.c: the stop counts as frozen
  *                                     for the v2 freezer, as ptrace's does
- *   child_without_engines_pays_no_hook patch 0011: a fork child clears
+ *   child_without_engines_pays_no_hook patch 0012: a fork child clears
  *                                     SYSCALL_WORK_UTRACE_EXIT too
  *   barrier_vs_back_to_back_callbacks stop.rs barrier(): it waits for the
  *                                     callback it saw to return, counted
