@@ -24,17 +24,6 @@ use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 use kernel::task::Task;
 
-#[expect(
-    improper_ctypes,
-    reason = "task_struct is only passed by pointer; its opaque members never cross"
-)]
-extern "C" {
-    fn utrace_helper_get_task_by_vpid(pid: i32) -> *mut bindings::task_struct;
-    fn utrace_helper_may_attach(task: *mut bindings::task_struct) -> bool;
-    fn utrace_helper_lock_exec(task: *mut bindings::task_struct) -> bool;
-    fn utrace_helper_unlock_exec(task: *mut bindings::task_struct);
-}
-
 /// The task with `pid` in the caller's pid namespace; `0`: the caller.
 fn lookup(pid: i32) -> Result<ARef<Task>> {
     if pid < 0 {
@@ -46,7 +35,7 @@ fn lookup(pid: i32) -> Result<ARef<Task>> {
     }
     // SAFETY: any pid value is acceptable; the helper returns a referenced
     // task or null.
-    let raw = unsafe { utrace_helper_get_task_by_vpid(pid) };
+    let raw = unsafe { bindings::utrace_helper_get_task_by_vpid(pid) };
     let raw = core::ptr::NonNull::new(raw.cast::<Task>()).ok_or(ESRCH)?;
     // SAFETY: the helper took a reference on the task for us (`Task` is a
     // transparent wrapper of task_struct).
@@ -66,7 +55,7 @@ impl<'a> ExecGuard<'a> {
     /// Takes the lock: `ERESTARTNOINTR` if a signal interrupts the wait.
     fn lock(task: &'a Task) -> Result<Self> {
         // SAFETY: `task` is referenced for the borrow.
-        if unsafe { utrace_helper_lock_exec(task.as_ptr()) } {
+        if unsafe { bindings::utrace_helper_lock_exec(task.as_ptr()) } {
             // INVARIANT: the helper took the lock.
             Ok(Self { task })
         } else {
@@ -78,7 +67,7 @@ impl<'a> ExecGuard<'a> {
 impl Drop for ExecGuard<'_> {
     fn drop(&mut self) {
         // SAFETY: by the type invariant the lock is held by us.
-        unsafe { utrace_helper_unlock_exec(self.task.as_ptr()) }
+        unsafe { bindings::utrace_helper_unlock_exec(self.task.as_ptr()) }
     }
 }
 
@@ -88,7 +77,7 @@ impl Drop for ExecGuard<'_> {
 fn check_target(task: &Task) -> Result {
     let is_self = task.as_ptr() == Task::current_raw();
     // SAFETY: `task` is referenced for the duration of the call.
-    if !is_self && !unsafe { utrace_helper_may_attach(task.as_ptr()) } {
+    if !is_self && !unsafe { bindings::utrace_helper_may_attach(task.as_ptr()) } {
         return Err(EPERM);
     }
     policy::check_target(target_of(task))

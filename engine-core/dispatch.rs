@@ -33,21 +33,21 @@ impl SyscallRegs for LiveRegs {
     fn nr(&self) -> i64 {
         // SAFETY: by the type invariant `regs` is current's register frame.
         // `c_long` is `isize`: it widens to `i64` on every architecture.
-        (unsafe { task::utrace_helper_syscall_get_nr(self.regs) }) as i64
+        (unsafe { bindings::utrace_helper_syscall_get_nr(self.regs) }) as i64
     }
 
     fn set_nr(&mut self, nr: i64) {
         // Syscall numbers are C ints; anything else is "no syscall".
         let nr = i32::try_from(nr).unwrap_or(-1);
         // SAFETY: by the type invariant `regs` is current's register frame.
-        unsafe { task::utrace_helper_syscall_set_nr(self.regs, nr) }
+        unsafe { bindings::utrace_helper_syscall_set_nr(self.regs, nr) }
     }
 
     fn args(&self) -> [u64; SYSCALL_ARGS] {
         let mut args: [c_ulong; SYSCALL_ARGS] = [0; SYSCALL_ARGS];
         // SAFETY: by the type invariant `regs` is current's register frame;
         // `args` has room for the six arguments the helper writes.
-        unsafe { task::utrace_helper_syscall_get_arguments(self.regs, args.as_mut_ptr()) };
+        unsafe { bindings::utrace_helper_syscall_get_arguments(self.regs, args.as_mut_ptr()) };
         args.map(|a| a as u64)
     }
 
@@ -55,17 +55,17 @@ impl SyscallRegs for LiveRegs {
         let args: [c_ulong; SYSCALL_ARGS] = args.map(|a| a as c_ulong);
         // SAFETY: by the type invariant `regs` is current's register frame;
         // `args` holds the six arguments the helper reads.
-        unsafe { task::utrace_helper_syscall_set_arguments(self.regs, args.as_ptr()) }
+        unsafe { bindings::utrace_helper_syscall_set_arguments(self.regs, args.as_ptr()) }
     }
 
     fn return_value(&self) -> i64 {
         // SAFETY: by the type invariant `regs` is current's register frame.
-        (unsafe { task::utrace_helper_syscall_get_return_value(self.regs) }) as i64
+        (unsafe { bindings::utrace_helper_syscall_get_return_value(self.regs) }) as i64
     }
 
     fn stack_pointer(&self) -> u64 {
         // SAFETY: by the type invariant `regs` is current's register frame.
-        (unsafe { task::utrace_helper_user_stack_pointer(self.regs) }) as u64
+        (unsafe { bindings::utrace_helper_user_stack_pointer(self.regs) }) as u64
     }
 
     fn raw_regs(&self) -> *mut bindings::pt_regs {
@@ -77,7 +77,7 @@ impl SyscallRegs for LiveRegs {
         // no result can be wider.
         let value = value as kernel::ffi::c_long;
         // SAFETY: by the type invariant `regs` is current's register frame.
-        unsafe { task::utrace_helper_syscall_set_return_value(self.regs, value) }
+        unsafe { bindings::utrace_helper_syscall_set_return_value(self.regs, value) }
     }
 }
 
@@ -107,7 +107,7 @@ impl PtraceStops for LivePtrace {
         }
         // SAFETY: by the type invariant, `regs` is current's register frame
         // at syscall entry and `work` its syscall work.
-        unsafe { task::utrace_helper_ptrace_entry_stop(self.regs, self.work) }
+        unsafe { bindings::utrace_helper_ptrace_entry_stop(self.regs, self.work) }
     }
 
     fn exit_stop(&mut self, _regs: &mut dyn SyscallRegs) {
@@ -117,7 +117,7 @@ impl PtraceStops for LivePtrace {
         }
         // SAFETY: by the type invariant, `regs` is current's register frame
         // at syscall exit and `work` its syscall work.
-        unsafe { task::utrace_helper_ptrace_exit_stop(self.regs, self.work) }
+        unsafe { bindings::utrace_helper_ptrace_exit_stop(self.regs, self.work) }
     }
 }
 
@@ -215,7 +215,7 @@ impl PtraceEvent for LivePtraceEvent {
         let msg = exit_code.map_or(self.msg, |c| c as c_ulong);
         // SAFETY: the current task makes its own ptrace stop, in a report
         // hook called with nothing held.
-        unsafe { task::utrace_helper_ptrace_event(self.event, msg) }
+        unsafe { bindings::utrace_helper_ptrace_event(self.event, msg) }
     }
 }
 
@@ -243,7 +243,7 @@ impl PtraceEvent for LivePtraceVforkDone {
         // hook called with nothing held; by the type invariant `child` is
         // a live struct pid.
         unsafe {
-            task::utrace_helper_ptrace_event_pid(
+            bindings::utrace_helper_ptrace_event_pid(
                 bindings::PTRACE_EVENT_VFORK_DONE as c_int,
                 self.child,
             )
@@ -418,7 +418,7 @@ impl PtraceSignal for LivePtraceSignal {
         // SAFETY: by the type invariant `info` is current's dequeued
         // siginfo and `ptype` its queue; `class` is valid for writes.
         let signo = unsafe {
-            task::utrace_helper_ptrace_signal(sig.signo(), self.info, self.ptype, &mut class)
+            bindings::utrace_helper_ptrace_signal(sig.signo(), self.info, self.ptype, &mut class)
         };
         if signo == 0 {
             return AfterTracer::Dropped;
@@ -476,7 +476,7 @@ pub(crate) unsafe extern "C" fn utrace_signal_report(
 }
 
 /// The current task is at a safe point a handle asked for: `work`, one of
-/// its registry's kicks queued by `utrace_helper_kick()`, runs.
+/// its registry's kicks queued by `bindings::utrace_helper_kick()`, runs.
 ///
 /// # Safety
 ///

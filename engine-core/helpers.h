@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The C helpers of engine-core (helpers.c), declared for the C compiler;
- * the Rust declarations are in task.rs and access.rs.
+ * The C helpers of engine-core (helpers.c).  The Rust bindings include
+ * this header (patch 0019), so that Rust calls them through prototypes
+ * the build checks (bindings::utrace_helper_*).
  */
 #ifndef UTRACE_ENGINE_CORE_HELPERS_H
 #define UTRACE_ENGINE_CORE_HELPERS_H

@@ -11,6 +11,7 @@
 
 use super::policy::{Disposition, SignalAction, SignalClass};
 use core::ffi::CStr;
+use kernel::bindings;
 
 /// Number of syscall arguments the generic entry code exposes.
 pub const SYSCALL_ARGS: usize = 6;
@@ -407,7 +408,7 @@ impl<'a> CloneReport<'a> {
     pub fn kill_child(&self) {
         // SAFETY: the child is alive: its parent is still in
         // `kernel_clone()`, reporting it, and holds it.
-        unsafe { super::task::utrace_helper_kill_new_child(self.child.as_ptr()) }
+        unsafe { bindings::utrace_helper_kill_new_child(self.child.as_ptr()) }
     }
 
     /// Whether the child is a thread of the parent's process.

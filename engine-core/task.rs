@@ -56,69 +56,6 @@ impl TaskPtr {
     }
 }
 
-#[expect(
-    improper_ctypes,
-    reason = "task_struct is only passed by pointer; its opaque members never cross"
-)]
-extern "C" {
-    fn utrace_helper_set_syscall_work(task: *mut bindings::task_struct, entry: bool, exit: bool);
-    pub(crate) fn utrace_helper_kill_new_child(child: *mut bindings::task_struct);
-    fn utrace_helper_syscall_work(task: *mut bindings::task_struct) -> c_uint;
-    fn utrace_helper_task_flags(task: *mut bindings::task_struct) -> c_uint;
-    fn utrace_helper_init_waitqueue(wq: *mut bindings::wait_queue_head);
-    fn utrace_helper_wait(
-        wq: *mut bindings::wait_queue_head,
-        stop: bool,
-        done: unsafe extern "C" fn(arg: *mut c_void) -> bool,
-        arg: *mut c_void,
-    ) -> c_int;
-    fn utrace_helper_wake_all(wq: *mut bindings::wait_queue_head);
-    fn utrace_helper_task_pid_vnr(task: *mut bindings::task_struct) -> i32;
-    pub(crate) fn utrace_helper_syscall_get_nr(regs: *mut bindings::pt_regs) -> c_long;
-    pub(crate) fn utrace_helper_syscall_set_nr(regs: *mut bindings::pt_regs, nr: c_int);
-    pub(crate) fn utrace_helper_syscall_get_arguments(
-        regs: *mut bindings::pt_regs,
-        args: *mut c_ulong,
-    );
-    pub(crate) fn utrace_helper_syscall_set_arguments(
-        regs: *mut bindings::pt_regs,
-        args: *const c_ulong,
-    );
-    pub(crate) fn utrace_helper_user_stack_pointer(regs: *mut bindings::pt_regs) -> c_ulong;
-    pub(crate) fn utrace_helper_current_mm_dumpable() -> bool;
-    pub(crate) fn utrace_helper_syscall_get_return_value(regs: *mut bindings::pt_regs) -> c_long;
-    pub(crate) fn utrace_helper_syscall_set_return_value(
-        regs: *mut bindings::pt_regs,
-        value: c_long,
-    );
-    pub(crate) fn utrace_helper_ptrace_entry_stop(
-        regs: *mut bindings::pt_regs,
-        work: c_ulong,
-    ) -> bool;
-    pub(crate) fn utrace_helper_ptrace_exit_stop(regs: *mut bindings::pt_regs, work: c_ulong);
-    pub(crate) fn utrace_helper_ptrace_event(event: c_int, msg: c_ulong);
-    pub(crate) fn utrace_helper_ptrace_event_pid(event: c_int, child: *mut bindings::pid);
-    fn utrace_helper_edit_group_exit_code(orig: c_long, code: c_long);
-    fn utrace_helper_current_exiting() -> bool;
-    fn utrace_helper_core_dumping() -> bool;
-    fn utrace_helper_kick(
-        task: *mut bindings::task_struct,
-        work: *mut bindings::callback_head,
-        interrupt: bool,
-    ) -> c_int;
-    fn utrace_helper_set_step(how: c_int);
-    fn utrace_helper_interrupt(task: *mut bindings::task_struct);
-    fn utrace_helper_step_support() -> c_uint;
-    pub(crate) fn utrace_helper_ptrace_signal(
-        signr: c_int,
-        info: *mut bindings::kernel_siginfo,
-        ptype: c_int,
-        class: *mut c_uint,
-    ) -> c_int;
-    fn utrace_helper_siginfo_code(info: *const bindings::kernel_siginfo) -> c_int;
-    fn utrace_helper_siginfo_errno(info: *const bindings::kernel_siginfo) -> c_int;
-}
-
 /// The `si_code` and `si_errno` of a siginfo.
 ///
 /// # Safety
@@ -127,16 +64,16 @@ extern "C" {
 /// call.
 pub(crate) unsafe fn siginfo_code_errno(info: *const bindings::kernel_siginfo) -> (i32, i32) {
     // SAFETY: per this function's contract `info` is valid.
-    let code = unsafe { utrace_helper_siginfo_code(info) };
+    let code = unsafe { bindings::utrace_helper_siginfo_code(info) };
     // SAFETY: as above.
-    let errno = unsafe { utrace_helper_siginfo_errno(info) };
+    let errno = unsafe { bindings::utrace_helper_siginfo_errno(info) };
     (code, errno)
 }
 
 /// Whether the current task is exiting (`PF_EXITING`).
 pub(crate) fn current_exiting() -> bool {
     // SAFETY: reads the current task's flags.
-    unsafe { utrace_helper_current_exiting() }
+    unsafe { bindings::utrace_helper_current_exiting() }
 }
 
 /// Queues `work`, which runs the quiesce report, on `task`, to run at its
@@ -154,7 +91,9 @@ pub(crate) unsafe fn kick(
 ) -> Result {
     // SAFETY: per this function's contract; task_work_add() refuses a task
     // that is past its last task_work run.
-    kernel::error::to_result(unsafe { utrace_helper_kick(task.0.as_ptr(), work, interrupt) })
+    kernel::error::to_result(unsafe {
+        bindings::utrace_helper_kick(task.0.as_ptr(), work, interrupt)
+    })
 }
 
 /// Makes `task` leave an interruptible sleep and run its queued task works
@@ -165,20 +104,20 @@ pub(crate) unsafe fn kick(
 /// `task` must be alive.
 pub(crate) unsafe fn interrupt(task: &TaskPtr) {
     // SAFETY: per this function's contract.
-    unsafe { utrace_helper_interrupt(task.0.as_ptr()) }
+    unsafe { bindings::utrace_helper_interrupt(task.0.as_ptr()) }
 }
 
 /// Turns stepping of the current task on (1 single, 2 block) or off (0).
 pub(crate) fn set_step(how: i32) {
     // SAFETY: acts on the current task, which is leaving a stop or
     // reporting, in process context.
-    unsafe { utrace_helper_set_step(how) }
+    unsafe { bindings::utrace_helper_set_step(how) }
 }
 
 /// What the architecture offers for stepping.
 pub(crate) fn step_support() -> super::policy::StepSupport {
     // SAFETY: no preconditions.
-    let bits = unsafe { utrace_helper_step_support() };
+    let bits = unsafe { bindings::utrace_helper_step_support() };
     super::policy::StepSupport {
         single: bits & 1 != 0,
         block: bits & 2 != 0,
@@ -189,7 +128,7 @@ pub(crate) fn step_support() -> super::policy::StepSupport {
 pub(crate) fn core_dumping() -> bool {
     // SAFETY: the helper reads the current task's signal struct, alive
     // while it runs.
-    unsafe { utrace_helper_core_dumping() }
+    unsafe { bindings::utrace_helper_core_dumping() }
 }
 
 /// An engine changed the current task's exit code from `orig` to `code`:
@@ -197,10 +136,10 @@ pub(crate) fn core_dumping() -> bool {
 /// publishes `code` instead.
 pub(crate) fn edit_group_exit_code(orig: i64, code: i64) {
     // SAFETY: called by the exiting task itself, from its exit report.
-    unsafe { utrace_helper_edit_group_exit_code(orig as c_long, code as c_long) }
+    unsafe { bindings::utrace_helper_edit_group_exit_code(orig as c_long, code as c_long) }
 }
 
-/// `utrace_helper_task_flags()` bits.
+/// `bindings::utrace_helper_task_flags()` bits.
 const TARGET_KTHREAD: c_uint = 1;
 const TARGET_EXITING: c_uint = 2;
 const TARGET_USER_WORKER: c_uint = 4;
@@ -214,13 +153,13 @@ const TARGET_USER_WORKER: c_uint = 4;
 pub(crate) unsafe fn set_syscall_work(task: &TaskPtr, work: SyscallWork) {
     // SAFETY: `task` is alive per the contract; the flags are changed with
     // atomic bit operations.
-    unsafe { utrace_helper_set_syscall_work(task.0.as_ptr(), work.entry, work.exit) }
+    unsafe { bindings::utrace_helper_set_syscall_work(task.0.as_ptr(), work.entry, work.exit) }
 }
 
 /// The current task's utrace syscall work flags (for the test device).
 pub(crate) fn current_syscall_work() -> SyscallWork {
     // SAFETY: the current task is alive; the helper reads its flags.
-    let bits = unsafe { utrace_helper_syscall_work(Task::current_raw()) };
+    let bits = unsafe { bindings::utrace_helper_syscall_work(Task::current_raw()) };
     SyscallWork {
         entry: bits & 1 != 0,
         exit: bits & 2 != 0,
@@ -230,7 +169,7 @@ pub(crate) fn current_syscall_work() -> SyscallWork {
 /// What attaching needs to know of `task`.
 pub(crate) fn target_of(task: &Task) -> super::policy::TargetState {
     // SAFETY: `task` is alive for the borrow; the helper reads its flags.
-    let f = unsafe { utrace_helper_task_flags(task.as_ptr()) };
+    let f = unsafe { bindings::utrace_helper_task_flags(task.as_ptr()) };
     super::policy::TargetState {
         kthread: f & TARGET_KTHREAD != 0,
         user_worker: f & TARGET_USER_WORKER != 0,
@@ -254,7 +193,7 @@ pub(crate) unsafe fn target_state(task: &TaskPtr) -> super::policy::TargetState 
 pub(crate) fn new_wait_queue() -> impl PinInit<Opaque<bindings::wait_queue_head>> {
     // SAFETY: the helper initialises the wait queue head in place, and a
     // pinned `Opaque` never moves.
-    Opaque::ffi_init(|slot| unsafe { utrace_helper_init_waitqueue(slot) })
+    Opaque::ffi_init(|slot| unsafe { bindings::utrace_helper_init_waitqueue(slot) })
 }
 
 /// The condition of a [`wait_until`], called back from C.
@@ -281,7 +220,7 @@ pub(crate) fn wait_until<F: Fn() -> bool>(
     // SAFETY: `wq` is an initialised wait queue head (`new_wait_queue`);
     // `arg` points to `done`, an `F`, alive across the call, and
     // `wait_condition::<F>` only reads it.
-    unsafe { utrace_helper_wait(wq.get(), stop, wait_condition::<F>, arg) == 0 }
+    unsafe { bindings::utrace_helper_wait(wq.get(), stop, Some(wait_condition::<F>), arg) == 0 }
 }
 
 /// Whether some task waits on `wq` (`waitqueue_active()`). The caller must
@@ -305,14 +244,14 @@ pub(crate) fn has_waiters(wq: &Opaque<bindings::wait_queue_head>) -> bool {
 /// Wakes every task waiting on `wq` to recheck its condition.
 pub(crate) fn wake_all(wq: &Opaque<bindings::wait_queue_head>) {
     // SAFETY: `wq` is an initialised wait queue head.
-    unsafe { utrace_helper_wake_all(wq.get()) }
+    unsafe { bindings::utrace_helper_wake_all(wq.get()) }
 }
 
 /// The pid of `task` in the current task's pid namespace (0 if it is not
 /// visible there): `task_pid_vnr()`, an inline function of C's.
 pub fn pid_vnr(task: &Task) -> i32 {
     // SAFETY: `task` is live for the borrow.
-    unsafe { utrace_helper_task_pid_vnr(task.as_ptr()) }
+    unsafe { bindings::utrace_helper_task_pid_vnr(task.as_ptr()) }
 }
 
 // `task_struct::utrace` is read at bindgen's offset: it must be C's.

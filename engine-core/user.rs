@@ -12,6 +12,7 @@
 //! engine) asks [`shown_to_tracers`] first, as ptrace's memory access
 //! checks the mm's dumpability.
 
+use kernel::bindings;
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
 
@@ -23,7 +24,7 @@ use kernel::uaccess::{UserPtr, UserSlice};
 /// Engines keep no attacher's credentials: they show nothing then.
 pub fn shown_to_tracers() -> bool {
     // SAFETY: the helper only reads the current task's own mm flags.
-    unsafe { super::task::utrace_helper_current_mm_dumpable() }
+    unsafe { bindings::utrace_helper_current_mm_dumpable() }
 }
 
 /// Reads the NUL-terminated string at `addr` into `buf`.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C helpers for ptrace-compat (declared in request.rs): the tracee-side
+ * C helpers for ptrace-compat (declared in helpers.h): the tracee-side
  * calls a PTRACE_MULTI element makes, each one kernel API.
  */
 
@@ -8,10 +8,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 
-long utrace_helper_arch_ptrace(struct task_struct *child, long request,
-			       unsigned long addr, unsigned long data);
-int utrace_helper_ptrace_access(struct task_struct *child, unsigned long addr,
-				void *buf, int len, bool write);
+#include "helpers.h"
 
 /* A ptrace request made alone, from inside a batch: same checks, same code. */
 long utrace_helper_arch_ptrace(struct task_struct *child, long request,

@@ -17,26 +17,6 @@ use kernel::prelude::*;
 use kernel::task::Task;
 use kernel::uaccess::{UserPtr, UserSlice};
 
-#[expect(
-    improper_ctypes,
-    reason = "task_struct is only passed by pointer; its opaque members never cross"
-)]
-extern "C" {
-    fn utrace_helper_arch_ptrace(
-        child: *mut bindings::task_struct,
-        request: c_long,
-        addr: c_ulong,
-        data: c_ulong,
-    ) -> c_long;
-    fn utrace_helper_ptrace_access(
-        child: *mut bindings::task_struct,
-        addr: c_ulong,
-        buf: *mut c_void,
-        len: c_int,
-        write: bool,
-    ) -> c_int;
-}
-
 /// Bytes moved per tracee access: a bounded stack buffer.
 const CHUNK: usize = 256;
 
@@ -60,7 +40,7 @@ impl Tracee<'_> {
         // `arch_ptrace()` requires; the numbers are passed as the syscall
         // would pass them.
         let ret = unsafe {
-            utrace_helper_arch_ptrace(
+            bindings::utrace_helper_arch_ptrace(
                 self.task.as_ptr(),
                 request as c_long,
                 addr as c_ulong,
@@ -83,7 +63,7 @@ impl Tracee<'_> {
         // SAFETY: by the type invariant `task` is our stopped tracee; `buf`
         // is valid for `len` bytes of reads and writes.
         let n = unsafe {
-            utrace_helper_ptrace_access(
+            bindings::utrace_helper_ptrace_access(
                 self.task.as_ptr(),
                 addr as c_ulong,
                 buf.as_mut_ptr().cast(),

@@ -26,16 +26,12 @@ use crate::engine_core::{
     user, Attach, CloneReport, Engine, Events, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
 use crate::engines::strace::syscalls::nr;
+use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::sync::Mutex;
 use kernel::task::Task;
 use rules::{rewrite_path, PATH_MAX};
-
-extern "C" {
-    /// engine-core/helpers.c: whether the follow warning may print now.
-    fn utrace_helper_vm_follow_warn_ratelimit() -> bool;
-}
 
 /// Offsets of the fields in `struct new_utsname` (six 65-byte strings).
 const UTS_NODENAME: u64 = 65;
@@ -169,7 +165,7 @@ impl Engine for VmEngine {
             // Rate-limited: any user can make this fail at every fork (its
             // file's engines all in use) and flood the log.
             // SAFETY: the helper only uses its own static rate-limit state.
-            if unsafe { utrace_helper_vm_follow_warn_ratelimit() } {
+            if unsafe { bindings::utrace_helper_vm_follow_warn_ratelimit() } {
                 pr_warn!(
                     "utrace vm: child {} killed: it could not be put in the VM (errno {})\n",
                     clone.child().pid(),
