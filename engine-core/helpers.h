@@ -11,6 +11,7 @@
 
 struct callback_head;
 struct kernel_siginfo;
+struct pid;
 struct pt_regs;
 struct task_struct;
 struct wait_queue_head;

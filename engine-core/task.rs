@@ -17,7 +17,7 @@ use core::ffi::c_void;
 use core::ptr;
 use core::ptr::NonNull;
 use kernel::bindings;
-use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
+use kernel::ffi::{c_long, c_uint};
 use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Atomic, Full};
 use kernel::sync::{Arc, ArcBorrow};
@@ -218,7 +218,8 @@ pub(crate) fn wait_until<F: Fn() -> bool>(
 ) -> bool {
     let arg = ptr::from_ref(&done).cast_mut().cast::<c_void>();
     // SAFETY: `wq` is an initialised wait queue head (`new_wait_queue`);
-    // `arg` points to `done`, an `F`, alive across the call, and
+    // the condition is `Some` (the helper calls it unchecked); `arg`
+    // points to `done`, an `F`, alive across the call, and
     // `wait_condition::<F>` only reads it.
     unsafe { bindings::utrace_helper_wait(wq.get(), stop, Some(wait_condition::<F>), arg) == 0 }
 }

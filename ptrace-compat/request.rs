@@ -12,7 +12,7 @@
 
 use super::multi::{self, Element, RawElement};
 use kernel::bindings;
-use kernel::ffi::{c_int, c_long, c_ulong, c_void};
+use kernel::ffi::{c_int, c_long, c_ulong};
 use kernel::prelude::*;
 use kernel::task::Task;
 use kernel::uaccess::{UserPtr, UserSlice};
