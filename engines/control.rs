@@ -85,13 +85,6 @@ uapi_wrapper!(
     ReadArgs(utrace_read) { buf, len, got, dropped }
 );
 
-const ATTACH_STRACE: u32 = bindings::UTRACE_ATTACH_STRACE;
-const ATTACH_VM: u32 = bindings::UTRACE_ATTACH_VM;
-const DETACH: u32 = bindings::UTRACE_DETACH_ENGINE;
-const READ: u32 = bindings::UTRACE_READ;
-const SET_BUFFER: u32 = bindings::UTRACE_SET_BUFFER;
-const SET_MAX_ENGINES: u32 = bindings::UTRACE_SET_MAX_ENGINES;
-
 /// `enum utrace_vm_error`.
 fn vm_error_code(e: rules::RuleError) -> u32 {
     match e {
@@ -290,12 +283,12 @@ impl MiscDevice for ControlFile {
 
     fn ioctl(me: Pin<&ControlFile>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         match cmd {
-            ATTACH_STRACE => me.attach_strace(arg),
-            ATTACH_VM => me.attach_vm(arg),
-            DETACH => me.detach(arg),
-            READ => me.read(arg),
-            SET_BUFFER => me.set_buffer(arg),
-            SET_MAX_ENGINES => me.set_max_engines(arg),
+            bindings::UTRACE_ATTACH_STRACE => me.attach_strace(arg),
+            bindings::UTRACE_ATTACH_VM => me.attach_vm(arg),
+            bindings::UTRACE_DETACH_ENGINE => me.detach(arg),
+            bindings::UTRACE_READ => me.read(arg),
+            bindings::UTRACE_SET_BUFFER => me.set_buffer(arg),
+            bindings::UTRACE_SET_MAX_ENGINES => me.set_max_engines(arg),
             _ => Err(ENOTTY),
         }
     }

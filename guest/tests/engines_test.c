@@ -20,6 +20,7 @@
 #include <linux/capability.h>
 #include <linux/utrace.h>
 #include "ktap.h"
+#include "run.h"
 #include "utrace_test_dev.h"
 
 static char out[65536], err[65536];
@@ -108,17 +109,6 @@ static int run_as(int uid, const char *const argv[])
 static int run(const char *const argv[])
 {
 	return run_as(-1, argv);
-}
-
-/* Whether @text has @line as a whole line. */
-static int has_line(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-
-	for (const char *p = text; (p = strstr(p, line)); p++)
-		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || !p[len]))
-			return 1;
-	return 0;
 }
 
 /* Whether a line of @text starts with @prefix. */

@@ -31,6 +31,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "ktap.h"
+#include "run.h"
 
 /* Seconds any one command may take before its process group is killed. */
 #define RUN_TIMEOUT 60
@@ -55,28 +56,6 @@ static const char *rules =
 #define STRACE_CALLS "-e", "trace=execve,getuid,geteuid,uname,openat"
 
 static char out[65536], err[65536], log_text[65536];
-static volatile sig_atomic_t timed_out;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-}
-
-/* Reads @path into @buf (NUL-terminated); an unreadable file reads empty. */
-static void slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	size_t len = 0;
-	ssize_t n;
-
-	while (fd >= 0 && len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = 0;
-	if (fd >= 0)
-		close(fd);
-}
-
 /*
  * Runs argv in its own process group, stdout and stderr into out and
  * err; returns its exit status, or -1.  After RUN_TIMEOUT seconds the
@@ -84,8 +63,7 @@ static void slurp(const char *path, char *buf, size_t size)
  */
 static int run(const char *const argv[])
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
-	int status = -1;
+	int status, timed_out;
 	pid_t pid;
 
 	unlink(LOG_FILE);
@@ -105,18 +83,7 @@ static int run(const char *const argv[])
 	if (pid < 0)
 		return -1;
 	setpgid(pid, pid);
-	timed_out = 0;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(RUN_TIMEOUT);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-		if (timed_out)
-			kill(-pid, SIGKILL);
-	}
-	alarm(0);
+	status = wait_with_deadline(pid, RUN_TIMEOUT, &timed_out);
 	/* Anything the command left behind in its group goes too. */
 	kill(-pid, SIGKILL);
 	slurp(OUT_FILE, out, sizeof(out));
@@ -124,17 +91,6 @@ static int run(const char *const argv[])
 	slurp(LOG_FILE, log_text, sizeof(log_text));
 	CHECK(!timed_out, "%s: killed after %d s", argv[0], RUN_TIMEOUT);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* Whether @text has @line as a whole line. */
-static int has_line(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-
-	for (const char *p = text; (p = strstr(p, line)); p++)
-		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || !p[len]))
-			return 1;
-	return 0;
 }
 
 #define CHECK_LINE(text, line) \

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <linux/utrace.h>
 #include "ktap.h"
+#include "run.h"
 #include "utrace_test_dev.h"
 
 #define TRACE_FILE	"/tmp/session-trace.txt"
@@ -20,22 +21,6 @@
 #define CHILDREN	2000
 
 static char text[8 << 20];
-
-/* Reads @path into text; its length. */
-static long slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY);
-	long len = 0, n;
-
-	if (fd < 0)
-		return -1;
-	while (len < (long)sizeof(text) - 1 &&
-	       (n = read(fd, text + len, sizeof(text) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	text[len] = 0;
-	return len;
-}
 
 /* How many lines of text contain @what. */
 static int count(const char *what)
@@ -86,7 +71,7 @@ static void two_thousand_children_traced_in_full(void)
 		 "i=0; while [ $i -lt %d ]; do /bin/true; i=$((i+1)); done", CHILDREN);
 	CHECK(run(argv) == 0, "status");
 	KTAP_DIAG("%d children in %.1f s", CHILDREN, utd_now() - t0);
-	CHECK(slurp(TRACE_FILE) > 0, TRACE_FILE ": %s", strerror(errno));
+	CHECK(slurp(TRACE_FILE, text, sizeof(text)) > 0, TRACE_FILE ": %s", strerror(errno));
 	CHECK(count("+++ exited with 0 +++\n") == CHILDREN + 1, "%d exit lines, wanted %d",
 	      count("+++ exited with 0 +++\n"), CHILDREN + 1);
 	CHECK(count("execve(\"/bin/true\", [\"/bin/true\"], ") == CHILDREN,
@@ -94,7 +79,7 @@ static void two_thousand_children_traced_in_full(void)
 	      count("execve(\"/bin/true\", [\"/bin/true\"], "), CHILDREN);
 	CHECK(count(" not traced: ") == 0, "a child was not traced");
 	CHECK(count(" lines dropped>") == 0, "lines were dropped");
-	CHECK(slurp(TOOL_ERR) == 0, "the tool said: %s", text);
+	CHECK(slurp(TOOL_ERR, text, sizeof(text)) == 0, "the tool said: %s", text);
 }
 
 /*
@@ -107,11 +92,11 @@ static void a_full_session_names_the_child_not_traced(void)
 		TRACE_FILE, "--", "/bin/sh", "-c", "/bin/true; /bin/true; exit 0", NULL };
 
 	CHECK(run(argv) == 0, "status");
-	CHECK(slurp(TRACE_FILE) > 0, TRACE_FILE ": %s", strerror(errno));
+	CHECK(slurp(TRACE_FILE, text, sizeof(text)) > 0, TRACE_FILE ": %s", strerror(errno));
 	CHECK(count(" not traced: this file's 1 engines are in use (UTRACE_SET_MAX_ENGINES)>\n") == 2,
 	      "not 2 children named in:\n%s", text);
 	CHECK(count("+++ exited with 0 +++\n") == 1, "exit lines in:\n%s", text);
-	CHECK(slurp(TOOL_ERR) > 0 && strstr(text, "utrace: 2 processes not traced, 0 lines dropped"),
+	CHECK(slurp(TOOL_ERR, text, sizeof(text)) > 0 && strstr(text, "utrace: 2 processes not traced, 0 lines dropped"),
 	      "the tool said: '%s'", text);
 }
 
@@ -190,10 +175,10 @@ static void a_child_left_out_of_the_vm_never_runs(void)
 		"1", "--", "/bin/sh", "-c", "/bin/id -u; exit 0", NULL };
 
 	CHECK(run(inside) == 0, "status");
-	CHECK(slurp(TOOL_OUT) > 0 && !strcmp(text, "4242\n"), "the child in the VM said '%s'",
+	CHECK(slurp(TOOL_OUT, text, sizeof(text)) > 0 && !strcmp(text, "4242\n"), "the child in the VM said '%s'",
 	      text);
 	CHECK(run(full) == 0, "status");
-	CHECK(slurp(TOOL_OUT) == 0, "the child outside the VM ran and said '%s'", text);
+	CHECK(slurp(TOOL_OUT, text, sizeof(text)) == 0, "the child outside the VM ran and said '%s'", text);
 }
 
 KTAP_MAIN("guest_session",

@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "ktap.h"
+#include "run.h"
 
 #define DIR		"/tmp/oracle"
 #define STRACE_LOG	"/tmp/oracle-strace"
@@ -101,14 +102,6 @@ static const struct program corpus[] = {
 #define CORPUS_SIZE ((int)(sizeof(corpus) / sizeof(corpus[0])))
 
 static unsigned long total_lines, total_same;
-static volatile sig_atomic_t timed_out;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-}
-
 /* The same files before each run. */
 static void reset(void)
 {
@@ -130,8 +123,7 @@ static void reset(void)
 /* Runs argv (searched in PATH) with its output in PROG_OUT; its status. */
 static int run(const char *const argv[])
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
-	int status = -1;
+	int status, timed_out;
 	pid_t pid;
 
 	pid = fork();
@@ -150,18 +142,8 @@ static int run(const char *const argv[])
 	}
 	if (pid < 0)
 		return -1;
-	timed_out = 0;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(RUN_TIMEOUT);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-		if (timed_out)
-			kill(-pid, SIGKILL);
-	}
-	alarm(0);
+	setpgid(pid, pid);
+	status = wait_with_deadline(pid, RUN_TIMEOUT, &timed_out);
 	CHECK(!timed_out, "%s: killed after %d s", argv[0], RUN_TIMEOUT);
 	return status;
 }
@@ -322,20 +304,6 @@ static void add_line(struct trace *t, long pid, char *body)
 
 static char text[1 << 20];
 
-/* Reads @path into text; its length, or -1. */
-static long slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	size_t len;
-
-	if (!f)
-		return -1;
-	len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = 0;
-	return len;
-}
-
 /* Splits off the first line of *@cursor. */
 static char *next_line(char **cursor)
 {
@@ -381,7 +349,7 @@ static int read_strace(struct trace *t)
 		char path[64], *cursor = text, *line, *unfinished = NULL;
 
 		snprintf(path, sizeof(path), STRACE_LOG ".%ld", pids[i]);
-		if (slurp(path) < 0)
+		if (slurp(path, text, sizeof(text)) < 0)
 			return -1;
 		process_of(t, pids[i]);
 		while ((line = next_line(&cursor))) {
@@ -417,7 +385,7 @@ static int read_utrace(struct trace *t)
 	char *cursor = text, *line;
 
 	memset(t, 0, sizeof(*t));
-	if (slurp(UTRACE_LOG) < 0)
+	if (slurp(UTRACE_LOG, text, sizeof(text)) < 0)
 		return -1;
 	process_of(t, 0);
 	while ((line = next_line(&cursor))) {
