@@ -3,7 +3,7 @@
  * The C engine API of utrace-rs (include/linux/utrace.h): the exported
  * entry points.  Each one hands over to its Rust implementation in
  * capi/mod.rs (declared in <linux/utrace.h>), which works on the same
- * registry as the Rust engines; utrace_attach_pid() only adds the pid
+ * registry as the Rust engines; the *_pid() calls only add the pid
  * lookup.
  */
 
@@ -22,11 +22,11 @@ struct utrace_engine *utrace_attach_task(struct task_struct *task, int flags,
 }
 EXPORT_SYMBOL_GPL(utrace_attach_task);
 
-struct utrace_engine *utrace_attach_pid(pid_t pid, int flags,
+struct utrace_engine *utrace_attach_pid(struct pid *pid, int flags,
 					const struct utrace_engine_ops *ops,
 					void *data)
 {
-	struct task_struct *task = find_get_task_by_vpid(pid);
+	struct task_struct *task = get_pid_task(pid, PIDTYPE_PID);
 	struct utrace_engine *engine;
 
 	if (!task)
@@ -64,8 +64,40 @@ void *utrace_engine_data(struct utrace_engine *engine)
 }
 EXPORT_SYMBOL_GPL(utrace_engine_data);
 
+void utrace_engine_get(struct utrace_engine *engine)
+{
+	utrace_rs_engine_get(engine);
+}
+EXPORT_SYMBOL_GPL(utrace_engine_get);
+
 void utrace_engine_put(struct utrace_engine *engine)
 {
 	utrace_rs_engine_put(engine);
 }
 EXPORT_SYMBOL_GPL(utrace_engine_put);
+
+/*
+ * The *_pid calls: utrace's, for callers that keep a struct pid rather
+ * than a task reference.  As in utrace, a pid that no longer has a task
+ * is -ESRCH; the engine itself knows its task.
+ */
+
+int utrace_set_events_pid(struct pid *pid, struct utrace_engine *engine,
+			  unsigned long events)
+{
+	return pid_has_task(pid, PIDTYPE_PID) ? utrace_rs_set_events(engine, events) : -ESRCH;
+}
+EXPORT_SYMBOL_GPL(utrace_set_events_pid);
+
+int utrace_control_pid(struct pid *pid, struct utrace_engine *engine,
+		       enum utrace_resume_action action)
+{
+	return pid_has_task(pid, PIDTYPE_PID) ? utrace_rs_control(engine, action) : -ESRCH;
+}
+EXPORT_SYMBOL_GPL(utrace_control_pid);
+
+int utrace_barrier_pid(struct pid *pid, struct utrace_engine *engine)
+{
+	return pid_has_task(pid, PIDTYPE_PID) ? utrace_rs_barrier(engine) : -ESRCH;
+}
+EXPORT_SYMBOL_GPL(utrace_barrier_pid);

@@ -432,6 +432,22 @@ pub(crate) unsafe extern "C" fn utrace_rs_engine_data(
     unsafe { borrow(engine) }.data
 }
 
+/// `utrace_engine_get()`: one more reference, for one more
+/// `utrace_engine_put()`.
+///
+/// # Safety
+///
+/// As for [`utrace_rs_set_events`].
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_engine_get(engine: *mut bindings::utrace_engine) {
+    // SAFETY: the caller holds a reference on `engine`, or runs one of its
+    // callbacks (this function's contract).
+    let engine: Arc<CEngine> = unsafe { borrow(engine) }.into();
+    // The new reference goes to the caller; `utrace_rs_engine_put` takes
+    // it back.
+    let _ = hand_out(engine);
+}
+
 /// `utrace_engine_put()`.
 ///
 /// # Safety

@@ -15,13 +15,19 @@
  * this one, not in a loop inside it).  With watch=1 it counts the
  * task's job-control stops and continues and, staying attached past its
  * death, its reap.  With death=1 it counts the task's death report.  With
- * vfork=1 it counts the ends of the task's vfork waits that name a child.  It
+ * vfork=1 it counts the ends of the task's vfork waits that name a child.
+ * With by_pid=1 it names the task by its struct pid in every call
+ * (utrace_set_events_pid(), utrace_control_pid(), utrace_barrier_pid()).
+ * With getput=1 it takes a second reference to its engine
+ * (utrace_engine_get()) and drops the first at load, so that only the
+ * second keeps the engine for unloading.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/pid.h>
 #include <linux/utrace.h>
 #include <asm/syscall.h>
 
@@ -56,6 +62,13 @@ static bool vfork_done;
 module_param_named(vfork, vfork_done, bool, 0444);
 MODULE_PARM_DESC(vfork, "count the ends of the task's vfork waits");
 static int restop;
+static bool by_pid;
+module_param(by_pid, bool, 0444);
+MODULE_PARM_DESC(by_pid, "name the task by its struct pid (the *_pid calls)");
+static bool getput;
+module_param(getput, bool, 0444);
+MODULE_PARM_DESC(getput, "hold the engine by a reference from utrace_engine_get()");
+static struct pid *task_pid_ref;
 module_param(restop, int, 0444);
 MODULE_PARM_DESC(restop, "with stop=1: from the quiesce report, 1: stop again, 2: resume and ask for another report");
 static atomic_t hits = ATOMIC_INIT(0);
@@ -148,42 +161,68 @@ static const struct utrace_engine_ops sample_ops = {
 	.report_vfork_done = sample_vfork_done,
 };
 
+/* utrace_control(), or utrace_control_pid() with by_pid=1. */
+static int sample_control(enum utrace_resume_action action)
+{
+	return by_pid ? utrace_control_pid(task_pid_ref, engine, action) :
+			utrace_control(NULL, engine, action);
+}
+
 static int __init sample_init(void)
 {
+	unsigned long events;
 	int ret;
 
 	if (arg < 0 || arg > 5 || restop < 0 || restop > 2)
 		return -EINVAL;
-	engine = utrace_attach_pid(pid, UTRACE_ATTACH_CREATE |
+	task_pid_ref = find_get_pid(pid);
+	engine = utrace_attach_pid(task_pid_ref, UTRACE_ATTACH_CREATE |
 				   UTRACE_ATTACH_EXCLUSIVE |
 				   UTRACE_ATTACH_MATCH_OPS, &sample_ops, NULL);
-	if (IS_ERR(engine))
+	if (IS_ERR(engine)) {
+		put_pid(task_pid_ref);
 		return PTR_ERR(engine);
-	ret = utrace_set_events(NULL, engine, UTRACE_EVENT_SYSCALL_ENTRY |
-				(signo ? UTRACE_EVENT_SIGNAL_ALL : 0) |
-				(stop ? UTRACE_EVENT_QUIESCE : 0) |
-				(watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0) |
-				(death ? UTRACE_EVENT_DEATH : 0) |
-				(vfork_done ? UTRACE_EVENT_VFORK_DONE : 0));
+	}
+	if (getput) {
+		utrace_engine_get(engine);
+		utrace_engine_put(engine);
+	}
+	events = UTRACE_EVENT_SYSCALL_ENTRY |
+		 (signo ? UTRACE_EVENT_SIGNAL_ALL : 0) |
+		 (stop ? UTRACE_EVENT_QUIESCE : 0) |
+		 (watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0) |
+		 (death ? UTRACE_EVENT_DEATH : 0) |
+		 (vfork_done ? UTRACE_EVENT_VFORK_DONE : 0);
+	ret = by_pid ? utrace_set_events_pid(task_pid_ref, engine, events) :
+		       utrace_set_events(NULL, engine, events);
 	if (!ret && stop) {
 		/* Not stopped yet: it will be at its next safe point. */
-		ret = utrace_control(NULL, engine, UTRACE_STOP);
+		ret = sample_control(UTRACE_STOP);
 		if (ret == -EINPROGRESS)
 			ret = 0;
 	}
 	if (ret) {
 		utrace_control(NULL, engine, UTRACE_DETACH);
 		utrace_engine_put(engine);
+		put_pid(task_pid_ref);
 	}
 	return ret;
 }
 
 static void __exit sample_exit(void)
 {
-	/* The task may have died and detached it already. */
-	utrace_control(NULL, engine, UTRACE_DETACH);
-	utrace_barrier(NULL, engine);
+	int ret = -ESRCH;
+
+	/* With by_pid=1, through the struct pid while it names the task. */
+	if (by_pid && sample_control(UTRACE_DETACH) != -ESRCH)
+		ret = utrace_barrier_pid(task_pid_ref, engine);
+	/* The task may have died, and detached the engine already. */
+	if (ret == -ESRCH) {
+		utrace_control(NULL, engine, UTRACE_DETACH);
+		utrace_barrier(NULL, engine);
+	}
 	utrace_engine_put(engine);
+	put_pid(task_pid_ref);
 }
 
 module_init(sample_init);

@@ -216,6 +216,57 @@ static void c_engine_hears_the_vfork_done(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
+/*
+ * by_pid=1: the engine is attached with utrace_attach_pid() and driven
+ * with utrace_set_events_pid(), utrace_control_pid() and
+ * utrace_barrier_pid(); once the task is reaped those say ESRCH, and the
+ * module falls back on the plain calls to unload.
+ */
+static void pid_calls_name_the_task(void)
+{
+	char params[96];
+	int go[2];
+	pid_t pid = held_child(go, seek_100);
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d nr=%d arg=1 value=200 by_pid=1", pid,
+		 SYS_lseek);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(finish(go, pid) == 100, "lseek(100) was not rewritten through the *_pid calls");
+	CHECK(sample_unload() == 0, "unload after the task's reap: %s", strerror(errno));
+
+	/* And while the task lives: detached through its struct pid. */
+	pid = held_child(go, seek_100);
+	snprintf(params, sizeof(params), "pid=%d nr=%d arg=1 value=200 by_pid=1", pid,
+		 SYS_lseek);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+	CHECK(finish(go, pid) == 50, "lseek was rewritten after the engine was detached");
+}
+
+/*
+ * getput=1: the module takes a second reference (utrace_engine_get())
+ * and drops its first at load; only the second keeps the engine across
+ * its detach at unload.  Were the get a no-op, the barrier and put that
+ * follow the detach would touch a freed engine (KASAN fails the run).
+ */
+static void engine_get_holds_the_engine(void)
+{
+	char params[96];
+	int go[2];
+	pid_t pid = held_child(go, seek_100);
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d nr=%d arg=1 value=200 getput=1", pid,
+		 SYS_lseek);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+	CHECK(finish(go, pid) == 50, "lseek was rewritten after the engine was detached");
+}
+
 static void attach_errors_fail_the_load(void)
 {
 	char params[96];
@@ -236,4 +287,6 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(c_engine_signal_and_stop),
 	  KTAP_CASE(c_engine_job_control_and_reap),
 	  KTAP_CASE(c_engine_hears_the_vfork_done),
+	  KTAP_CASE(pid_calls_name_the_task),
+	  KTAP_CASE(engine_get_holds_the_engine),
 	  KTAP_CASE(attach_errors_fail_the_load))
