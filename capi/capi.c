@@ -81,23 +81,27 @@ EXPORT_SYMBOL_GPL(utrace_engine_put);
  * than a task reference.  As in utrace, a pid that no longer has a task
  * is -ESRCH; the engine itself knows its task.
  */
+static bool names_a_task(struct pid *pid)
+{
+	return pid && pid_has_task(pid, PIDTYPE_PID);
+}
 
 int utrace_set_events_pid(struct pid *pid, struct utrace_engine *engine,
 			  unsigned long events)
 {
-	return pid_has_task(pid, PIDTYPE_PID) ? utrace_rs_set_events(engine, events) : -ESRCH;
+	return names_a_task(pid) ? utrace_rs_set_events(engine, events) : -ESRCH;
 }
 EXPORT_SYMBOL_GPL(utrace_set_events_pid);
 
 int utrace_control_pid(struct pid *pid, struct utrace_engine *engine,
 		       enum utrace_resume_action action)
 {
-	return pid_has_task(pid, PIDTYPE_PID) ? utrace_rs_control(engine, action) : -ESRCH;
+	return names_a_task(pid) ? utrace_rs_control(engine, action) : -ESRCH;
 }
 EXPORT_SYMBOL_GPL(utrace_control_pid);
 
 int utrace_barrier_pid(struct pid *pid, struct utrace_engine *engine)
 {
-	return pid_has_task(pid, PIDTYPE_PID) ? utrace_rs_barrier(engine) : -ESRCH;
+	return names_a_task(pid) ? utrace_rs_barrier(engine) : -ESRCH;
 }
 EXPORT_SYMBOL_GPL(utrace_barrier_pid);

@@ -2,7 +2,7 @@
 /*
  * sample_module.h - what the in-guest tests do with the sample C engine
  * (samples/utrace_sample.c, built as /lib/modules/utrace_sample.ko): load
- * it with parameters, unload it, and read its "hits" counter.
+ * it with parameters, unload it, read its "hits" counter, and poke it.
  */
 #ifndef UTRACE_GUEST_SAMPLE_MODULE_H
 #define UTRACE_GUEST_SAMPLE_MODULE_H
@@ -49,6 +49,29 @@ static inline int sample_hits(void)
 	if (fd >= 0)
 		close(fd);
 	return n > 0 ? atoi(buf) : -1;
+}
+
+/*
+ * Makes the module call utrace_control_pid(RESUME) now ("poke"); returns
+ * what that returned ("poked"), or 1 if the parameters cannot be used.
+ */
+static inline int sample_poke(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/utrace_sample/parameters/poke", O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	fd = open("/sys/module/utrace_sample/parameters/poked", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atoi(buf) : 1;
 }
 
 #endif /* UTRACE_GUEST_SAMPLE_MODULE_H */

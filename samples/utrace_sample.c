@@ -20,7 +20,9 @@
  * (utrace_set_events_pid(), utrace_control_pid(), utrace_barrier_pid()).
  * With getput=1 it takes a second reference to its engine
  * (utrace_engine_get()) and drops the first at load, so that only the
- * second keeps the engine for unloading.  It
+ * second keeps the engine for unloading.  Writing 1 to its parameter
+ * "poke" calls utrace_control_pid(RESUME) now, and "poked" says what it
+ * returned.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
@@ -69,6 +71,9 @@ static bool getput;
 module_param(getput, bool, 0444);
 MODULE_PARM_DESC(getput, "hold the engine by a reference from utrace_engine_get()");
 static struct pid *task_pid_ref;
+static int poked;
+module_param(poked, int, 0444);
+MODULE_PARM_DESC(poked, "what the last poke's utrace_control_pid() returned");
 module_param(restop, int, 0444);
 MODULE_PARM_DESC(restop, "with stop=1: from the quiesce report, 1: stop again, 2: resume and ask for another report");
 static atomic_t hits = ATOMIC_INIT(0);
@@ -160,6 +165,25 @@ static const struct utrace_engine_ops sample_ops = {
 	.report_reap = sample_reap,
 	.report_vfork_done = sample_vfork_done,
 };
+
+/* Writing 1 to "poke": utrace_control_pid(RESUME), its result in "poked". */
+static int sample_poke(const char *val, const struct kernel_param *kp)
+{
+	bool now;
+	int ret = kstrtobool(val, &now);
+
+	if (ret)
+		return ret;
+	if (now)
+		poked = utrace_control_pid(task_pid_ref, engine, UTRACE_RESUME);
+	return 0;
+}
+
+static const struct kernel_param_ops poke_ops = {
+	.set = sample_poke,
+};
+module_param_cb(poke, &poke_ops, NULL, 0200);
+MODULE_PARM_DESC(poke, "1: call utrace_control_pid(RESUME) now");
 
 /* utrace_control(), or utrace_control_pid() with by_pid=1. */
 static int sample_control(enum utrace_resume_action action)

@@ -9,6 +9,7 @@
  * the module's errors, unloading with the task alive, and after its death.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -242,8 +243,91 @@ static void pid_calls_name_the_task(void)
 		 SYS_lseek);
 	err = sample_load(params);
 	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(sample_poke() == 0, "utrace_control_pid() on a live task: %d", sample_poke());
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 	CHECK(finish(go, pid) == 50, "lseek was rewritten after the engine was detached");
+}
+
+/* The program a thread execs below: CAPI_EXEC_SEEK="READY GO" (two fds). */
+__attribute__((constructor)) static void exec_seek_program(void)
+{
+	const char *fds = getenv("CAPI_EXEC_SEEK");
+	int ready, go;
+	char c;
+
+	if (!fds || sscanf(fds, "%d %d", &ready, &go) != 2)
+		return;
+	/* Exec'd: say so, wait to be let go, then lseek(100). */
+	if (write(ready, "x", 1) != 1 || read(go, &c, 1) != 1)
+		_exit(99);
+	_exit(seek_100());
+}
+
+static int exec_pipes[2][2], tid_pipe[2], go_pipe[2];
+
+/* The thread that execs: tells its tid, waits, execs exec_seek_program(). */
+static void *exec_thread(void *arg)
+{
+	pid_t tid = syscall(SYS_gettid);
+	char env[64], c;
+	char *const argv[] = { "capi_test", NULL };
+	char *const envp[] = { env, NULL };
+
+	(void)arg;
+	snprintf(env, sizeof(env), "CAPI_EXEC_SEEK=%d %d", exec_pipes[0][1], exec_pipes[1][0]);
+	if (write(tid_pipe[1], &tid, sizeof(tid)) != sizeof(tid) || read(go_pipe[0], &c, 1) != 1)
+		_exit(98);
+	execve("/proc/self/exe", argv, envp);
+	_exit(97);
+}
+
+/*
+ * A thread other than the leader execs: it takes the leader's pid, and
+ * its old one goes with the old leader.  The engine attached to it by
+ * its tid goes on with it (the call is still rewritten); the *_pid calls
+ * on the old pid say ESRCH meanwhile, and unloading falls back on the
+ * plain calls.
+ */
+static void pid_calls_fail_once_the_thread_leaves_its_pid(void)
+{
+	char params[96], c;
+	pid_t pid, tid = 0;
+	int err, status = -1;
+
+	CHECK(pipe(exec_pipes[0]) == 0 && pipe(exec_pipes[1]) == 0 && pipe(tid_pipe) == 0 &&
+	      pipe(go_pipe) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+
+		alarm(20);
+		if (pthread_create(&t, NULL, exec_thread, NULL))
+			_exit(96);
+		for (;;)
+			pause();
+	}
+	CHECK(read(tid_pipe[0], &tid, sizeof(tid)) == sizeof(tid) && tid != pid,
+	      "the thread's tid %d (leader %d)", tid, pid);
+	snprintf(params, sizeof(params), "pid=%d nr=%d arg=1 value=200 by_pid=1", tid,
+		 SYS_lseek);
+	err = sample_load(params);
+	CHECK(err == 0, "load by the thread's tid: %s", strerror(err));
+	/* Let it exec, and wait until the new program runs. */
+	CHECK(write(go_pipe[1], "g", 1) == 1, "release the thread");
+	CHECK(read(exec_pipes[0][0], &c, 1) == 1, "the exec'd program did not start");
+	CHECK(sample_poke() == -ESRCH, "utrace_control_pid() on the thread's old pid: %d",
+	      sample_poke());
+	CHECK(write(exec_pipes[1][1], "g", 1) == 1, "release the program");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 100,
+	      "the exec'd program's lseek was not rewritten: status %#x", status);
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		close(exec_pipes[i][0]);
+		close(exec_pipes[i][1]);
+		close(tid_pipe[i]);
+		close(go_pipe[i]);
+	}
 }
 
 /*
@@ -288,5 +372,6 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(c_engine_job_control_and_reap),
 	  KTAP_CASE(c_engine_hears_the_vfork_done),
 	  KTAP_CASE(pid_calls_name_the_task),
+	  KTAP_CASE(pid_calls_fail_once_the_thread_leaves_its_pid),
 	  KTAP_CASE(engine_get_holds_the_engine),
 	  KTAP_CASE(attach_errors_fail_the_load))
