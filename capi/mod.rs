@@ -173,8 +173,16 @@ impl Engine for CEngine {
         let Some(f) = self.ops().report_exec else {
             return Resume::Resume;
         };
-        // SAFETY: the path is a NUL-terminated string alive for the report.
-        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), exec.path().as_char_ptr()) })
+        // SAFETY: the path is a NUL-terminated string alive for the report,
+        // and the registers are the task's own.
+        resume_of(unsafe {
+            f(
+                UTRACE_RESUME,
+                self.as_c(),
+                exec.path().as_char_ptr(),
+                exec.raw_regs(),
+            )
+        })
     }
 
     fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {

@@ -321,7 +321,9 @@ pub(crate) unsafe extern "C" fn __utrace_report_exec(filename: *const c_char, ol
     // SAFETY: exec passes `bprm->filename`, a NUL-terminated string that
     // lives as long as the bprm, i.e. across this call.
     let path = unsafe { CStr::from_char_ptr(filename) };
-    let report = ExecReport::new(path);
+    // SAFETY: the current task's own register frame, called from
+    // `exec_binprm()` once the new program is in place.
+    let report = unsafe { ExecReport::new(path, bindings::utrace_helper_current_regs()) };
     let mut ptrace = LivePtraceEvent {
         event: bindings::PTRACE_EVENT_EXEC as c_int,
         // A pid is positive: the cast keeps its value.

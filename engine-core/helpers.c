@@ -146,6 +146,17 @@ unsigned long utrace_helper_user_stack_pointer(struct pt_regs *regs)
 	return user_stack_pointer(regs);
 }
 
+unsigned long utrace_helper_instruction_pointer(struct pt_regs *regs)
+{
+	return instruction_pointer(regs);
+}
+
+/* The current task's user registers, as it will return to user mode. */
+struct pt_regs *utrace_helper_current_regs(void)
+{
+	return current_pt_regs();
+}
+
 long utrace_helper_syscall_get_return_value(struct pt_regs *regs)
 {
 	return syscall_get_return_value(current, regs);

@@ -31,6 +31,8 @@ void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 					 const unsigned long *args);
 unsigned long utrace_helper_user_stack_pointer(struct pt_regs *regs);
+unsigned long utrace_helper_instruction_pointer(struct pt_regs *regs);
+struct pt_regs *utrace_helper_current_regs(void);
 bool utrace_helper_current_mm_dumpable(void);
 long utrace_helper_syscall_get_return_value(struct pt_regs *regs);
 void utrace_helper_syscall_set_return_value(struct pt_regs *regs, long value);

@@ -292,20 +292,53 @@ impl<'a> SyscallExit<'a> {
 }
 
 /// A successful execve, as an exec callback sees it.
+///
+/// # Invariants
+///
+/// `regs` is the current task's user register frame, where the new
+/// program starts, for the life of the value.
 pub struct ExecReport<'a> {
     path: &'a CStr,
+    regs: *mut bindings::pt_regs,
 }
 
 impl<'a> ExecReport<'a> {
-    /// A report of the program executed as `path`.
-    pub(crate) fn new(path: &'a CStr) -> Self {
-        Self { path }
+    /// A report of the program executed as `path`, which starts with the
+    /// registers `regs`.
+    ///
+    /// # Safety
+    ///
+    /// `regs` is the current task's user register frame (the exec hook
+    /// passes it once the new program is in place).
+    pub(crate) unsafe fn new(path: &'a CStr, regs: *mut bindings::pt_regs) -> Self {
+        // INVARIANT: per this function's contract.
+        Self { path, regs }
     }
 
     /// The name the program was executed by (as passed to execve, or
     /// `/dev/fd/N` for an fd).
     pub fn path(&self) -> &'a CStr {
         self.path
+    }
+
+    /// Where the new program starts: its entry point, or its ELF
+    /// interpreter's (utrace passed the registers to `report_exec`).
+    pub fn instruction_pointer(&self) -> u64 {
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        // A C unsigned long, 64 bits wide here (UTRACE depends on X86_64).
+        unsafe { bindings::utrace_helper_instruction_pointer(self.regs) as u64 }
+    }
+
+    /// The new program's initial stack pointer (its argc, argv, envp and
+    /// auxiliary vector are there).
+    pub fn stack_pointer(&self) -> u64 {
+        // SAFETY: as above.
+        unsafe { bindings::utrace_helper_user_stack_pointer(self.regs) as u64 }
+    }
+
+    /// The register frame, for the C API's `report_exec`.
+    pub(crate) fn raw_regs(&self) -> *mut bindings::pt_regs {
+        self.regs
     }
 }
 

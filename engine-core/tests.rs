@@ -20,6 +20,7 @@ use super::report::{
     PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
     SYSCALL_ARGS,
 };
+use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
@@ -1181,7 +1182,8 @@ mod suite {
             &drain(&log)?[..],
             &[(1, b'e', 10), (0, b't', 11), (2, b'e', 11)]
         );
-        let exec = ExecReport::new(c"/bin/true");
+        // SAFETY: the test thread's own register frame.
+        let exec = unsafe { ExecReport::new(c"/bin/true", bindings::utrace_helper_current_regs()) };
         reg.report_exec(task, &exec, &mut tracer);
         assert_eq!(
             &drain(&log)?[..],

@@ -407,7 +407,8 @@ impl Engine for TestEngine {
             b.copy_from_slice(chunk);
             *word = u64::from_ne_bytes(b);
         }
-        self.record(SIDE_EXEC, -1, args, 0);
+        // The result word: where the new program starts.
+        self.record(SIDE_EXEC, -1, args, exec.instruction_pointer() as i64);
         Resume::Resume
     }
 

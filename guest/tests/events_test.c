@@ -7,6 +7,7 @@
  * engines logged, in which order, and what the parent's wait() saw.
  */
 #include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <pthread.h>
@@ -40,7 +41,24 @@ static void wait_for_a_signal(void)
 	pause();
 }
 
-/* Two engines hear exec, exit and death, each in attach order. */
+/* The entry point of the static executable at @path (e_entry), or 0. */
+static unsigned long elf_entry(const char *path)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ok = fd >= 0 && read(fd, &eh, sizeof(eh)) == sizeof(eh) &&
+		 !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_type == ET_EXEC;
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? eh.e_entry : 0;
+}
+
+/*
+ * Two engines hear exec, exit and death, each in attach order; the exec
+ * report has the new program's registers: /bin/true (busybox, a static
+ * executable) starts at its ELF entry point.
+ */
 static void exec_exit_death_in_attach_order(void)
 {
 	static const unsigned int ids[] = { 1, 2, 1, 2, 1, 2 };
@@ -60,8 +78,13 @@ static void exec_exit_death_in_attach_order(void)
 		      "record %d: engine %u side %u, wanted engine %u side %u",
 		      i, r[i].id, r[i].side, ids[i], sides[i]);
 	if (n == 6) {
+		unsigned long entry = elf_entry("/bin/true");
+
 		CHECK(!strcmp((const char *)r[0].args, "/bin/true"),
 		      "exec path '%.47s'", (const char *)r[0].args);
+		CHECK(entry && (unsigned long)r[0].ret == entry && r[1].ret == r[0].ret,
+		      "the exec report's instruction pointer %#llx, the ELF entry %#lx",
+		      (unsigned long long)r[0].ret, entry);
 		CHECK(r[2].ret == 0 && r[3].ret == 0, "exit codes %lld %lld",
 		      (long long)r[2].ret, (long long)r[3].ret);
 		CHECK(r[4].ret == 1, "the process's only thread died: group_dead %lld",

@@ -120,7 +120,7 @@ struct utrace_test_record {
 	__u32 side;	/* UTRACE_TEST_SIDE_* */
 	__s64 nr;
 	__u64 args[6];
-	__s64 ret;	/* exit: the result the engine saw */
+	__s64 ret;	/* exit: the result the engine saw; exec: the new IP */
 };
 
 struct utrace_test_read {
