@@ -218,8 +218,11 @@ impl Engine for CEngine {
         let hold = if signal.is_held() { SIGNAL_HOLD } else { 0 };
         let before = UTRACE_RESUME | signal.action().bits() | hold;
         // SAFETY: the siginfo is the one get_signal() dequeued, alive and
-        // unchanged for the report.
+        // ours to write for the report.
         let answer = unsafe { f(before, self.as_c(), signal.raw_info()) };
+        // The engine may have edited the siginfo: the engines after it
+        // see the new code and errno.
+        signal.reread_info();
         // A disposition utrace-rs does not offer leaves the one before.
         if let Ok(action) = SignalAction::from_bits(answer) {
             signal.set_action(action);

@@ -350,6 +350,12 @@ int utrace_helper_siginfo_errno(const struct kernel_siginfo *info)
 	return info->si_errno;
 }
 
+void utrace_helper_siginfo_set(struct kernel_siginfo *info, int code, int errno_val)
+{
+	info->si_code = code;
+	info->si_errno = errno_val;
+}
+
 /*
  * Quiesce: utrace_helper_kick() makes @task run the engines' quiesce
  * report at its next safe point (the next return to user mode, or the

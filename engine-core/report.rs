@@ -598,9 +598,34 @@ impl<'a> SignalReport<'a> {
         }
     }
 
+    /// Changes the siginfo's `si_code` and `si_errno`: the engines after
+    /// this one, and the handler (`SA_SIGINFO`), see the new values, as
+    /// utrace let a `report_signal` edit its siginfo. The signal itself is
+    /// changed through the disposition, not here.
+    pub fn set_code_errno(&mut self, code: i32, errno: i32) {
+        if !self.info.is_null() {
+            // SAFETY: `info` is the siginfo get_signal() dequeued into, ours
+            // to write for `'a` (see `new`).
+            unsafe { kernel::bindings::utrace_helper_siginfo_set(self.info, code, errno) };
+        }
+        self.code = code;
+        self.errno = errno;
+    }
+
     /// The kernel's siginfo, for the C API (null in tests).
     pub(crate) fn raw_info(&self) -> *mut kernel::bindings::kernel_siginfo {
         self.info
+    }
+
+    /// Reads `si_code` and `si_errno` again, after a C engine may have
+    /// written the siginfo.
+    pub(crate) fn reread_info(&mut self) {
+        if !self.info.is_null() {
+            // SAFETY: as in `set_code_errno`.
+            let (code, errno) = unsafe { super::task::siginfo_code_errno(self.info) };
+            self.code = code;
+            self.errno = errno;
+        }
     }
 
     /// The tracer let another signal through (or the same one with

@@ -16,13 +16,14 @@
  * task's job-control stops and continues and, staying attached past its
  * death, its reap.  With death=1 it counts the task's death report.  With
  * vfork=1 it counts the ends of the task's vfork waits that name a child.
- * With by_pid=1 it names the task by its struct pid in every call
- * (utrace_set_events_pid(), utrace_control_pid(), utrace_barrier_pid()).
- * With getput=1 it takes a second reference to its engine
- * (utrace_engine_get()) and drops the first at load, so that only the
- * second keeps the engine for unloading.  Writing 1 to its parameter
- * "poke" calls utrace_control_pid(RESUME) now, and "poked" says what it
- * returned.  It
+ * With si_errno=E it delivers signal S, with E written into its
+ * siginfo's si_errno, instead of dropping it.  With by_pid=1 it names the
+ * task by its struct pid in every call (utrace_set_events_pid(),
+ * utrace_control_pid(), utrace_barrier_pid()).  With getput=1 it takes a
+ * second reference to its engine (utrace_engine_get()) and drops the
+ * first at load, so that only the second keeps the engine for unloading.
+ * Writing 1 to its parameter "poke" calls utrace_control_pid(RESUME) now,
+ * and "poked" says what it returned.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
@@ -71,6 +72,9 @@ static bool getput;
 module_param(getput, bool, 0444);
 MODULE_PARM_DESC(getput, "hold the engine by a reference from utrace_engine_get()");
 static struct pid *task_pid_ref;
+static int si_errno;
+module_param(si_errno, int, 0444);
+MODULE_PARM_DESC(si_errno, "with signal=S: deliver S with this si_errno instead of dropping it");
 static int poked;
 module_param(poked, int, 0444);
 MODULE_PARM_DESC(poked, "what the last poke's utrace_control_pid() returned");
@@ -102,11 +106,16 @@ static u32 sample_syscall_entry(u32 action, struct utrace_engine *e,
 }
 
 static u32 sample_signal(u32 action, struct utrace_engine *e,
-			 const struct kernel_siginfo *info)
+			 struct kernel_siginfo *info)
 {
 	if (info->si_signo != signo)
 		return action;	/* the disposition the engines before chose */
 	atomic_inc(&hits);
+	if (si_errno) {
+		/* Delivered as the engines before chose, with our si_errno. */
+		info->si_errno = si_errno;
+		return action;
+	}
 	return UTRACE_RESUME | UTRACE_SIGNAL_IGN;
 }
 

@@ -351,6 +351,45 @@ static void engine_get_holds_the_engine(void)
 	CHECK(finish(go, pid) == 50, "lseek was rewritten after the engine was detached");
 }
 
+static volatile sig_atomic_t handler_errno = -1;
+
+static void record_si_errno(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	handler_errno = si->si_errno;
+}
+
+/* SIGUSR1 to itself, taken by a handler; exits with the si_errno it saw. */
+static int usr1_si_errno(void)
+{
+	struct sigaction sa = { .sa_sigaction = record_si_errno, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	return handler_errno < 0 ? 99 : handler_errno;
+}
+
+/*
+ * report_signal may edit the siginfo: with si_errno=42 the C engine writes
+ * it into the SIGUSR1 it lets through, and the handler sees it.
+ */
+static void c_engine_edits_the_siginfo(void)
+{
+	char params[96];
+	int go[2];
+	pid_t pid = held_child(go, usr1_si_errno);
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d signal=%d si_errno=42", pid, SIGUSR1);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	err = finish(go, pid);
+	CHECK(err == 42, "the handler saw si_errno %d, not the engine's 42", err);
+	CHECK(sample_hits() == 1, "the C engine counted %d signals", sample_hits());
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+}
+
 static void attach_errors_fail_the_load(void)
 {
 	char params[96];
@@ -374,4 +413,5 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(pid_calls_name_the_task),
 	  KTAP_CASE(pid_calls_fail_once_the_thread_leaves_its_pid),
 	  KTAP_CASE(engine_get_holds_the_engine),
+	  KTAP_CASE(c_engine_edits_the_siginfo),
 	  KTAP_CASE(attach_errors_fail_the_load))
