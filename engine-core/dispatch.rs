@@ -462,7 +462,9 @@ pub(crate) unsafe extern "C" fn utrace_signal_report(
         Ok(class) => {
             // SAFETY: the siginfo is valid and not shared across the call.
             let (code, errno) = unsafe { task::siginfo_code_errno(info) };
-            let mut report = SignalReport::new(signr, code, errno, class, info);
+            // SAFETY: `info` is the siginfo get_signal() dequeued `signr`
+            // into, not shared across the call (this function's contract).
+            let mut report = unsafe { SignalReport::new(signr, code, errno, class, info) };
             task::with_current_registry(|task, reg| {
                 reg.report_signal(task, &mut report, &mut ptrace)
             })

@@ -357,6 +357,20 @@ void utrace_helper_siginfo_set(struct kernel_siginfo *info, int code, int errno_
 }
 
 /*
+ * A C engine may edit the siginfo of the signal reported, but not its
+ * number: the kernel finds a queued signal (a held one is queued again),
+ * and names the one a core dump is for, by si_signo.
+ */
+void utrace_helper_siginfo_keep_signo(struct kernel_siginfo *info, int signo)
+{
+	if (info->si_signo != signo) {
+		pr_warn_once("utrace: an engine changed si_signo %d to %d; put back\n",
+			     signo, info->si_signo);
+		info->si_signo = signo;
+	}
+}
+
+/*
  * Quiesce: utrace_helper_kick() makes @task run the engines' quiesce
  * report at its next safe point (the next return to user mode, or the
  * next look at its signals), through task_work.  @interrupt also breaks an

@@ -53,6 +53,7 @@ int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);
 void utrace_helper_siginfo_set(struct kernel_siginfo *info, int code, int errno_val);
+void utrace_helper_siginfo_keep_signo(struct kernel_siginfo *info, int signo);
 int utrace_helper_kick(struct task_struct *task, struct callback_head *work,
 		       bool interrupt);
 void utrace_helper_interrupt(struct task_struct *task);

@@ -494,7 +494,12 @@ impl<'a> SignalReport<'a> {
     /// A report of signal `signo` (`si_code` `code`, `si_errno` `errno`)
     /// of class `class`; `info` is the kernel's siginfo, for C engines
     /// (null in tests).
-    pub(crate) fn new(
+    ///
+    /// # Safety
+    ///
+    /// `info` is null, or the siginfo `get_signal()` dequeued `signo`
+    /// into, valid and written by nobody else for `'a`.
+    pub(crate) unsafe fn new(
         signo: i32,
         code: i32,
         errno: i32,
@@ -601,7 +606,10 @@ impl<'a> SignalReport<'a> {
     /// Changes the siginfo's `si_code` and `si_errno`: the engines after
     /// this one, and the handler (`SA_SIGINFO`), see the new values, as
     /// utrace let a `report_signal` edit its siginfo. The signal itself is
-    /// changed through the disposition, not here.
+    /// changed through the disposition, not here. A signal put back
+    /// (held) is queued again with the edited siginfo, and `si_code`
+    /// decides how it is queued: an engine that holds a signal should not
+    /// change its code.
     pub fn set_code_errno(&mut self, code: i32, errno: i32) {
         if !self.info.is_null() {
             // SAFETY: `info` is the siginfo get_signal() dequeued into, ours
@@ -618,9 +626,13 @@ impl<'a> SignalReport<'a> {
     }
 
     /// Reads `si_code` and `si_errno` again, after a C engine may have
-    /// written the siginfo.
+    /// written the siginfo; puts `si_signo` back if it changed it (the
+    /// kernel finds queued signals, and names the dumped one, by it), with
+    /// a warning once.
     pub(crate) fn reread_info(&mut self) {
         if !self.info.is_null() {
+            // SAFETY: as in `set_code_errno`.
+            unsafe { kernel::bindings::utrace_helper_siginfo_keep_signo(self.info, self.signo) };
             // SAFETY: as in `set_code_errno`.
             let (code, errno) = unsafe { super::task::siginfo_code_errno(self.info) };
             self.code = code;

@@ -497,7 +497,8 @@ fn signal_traced(
     class: SignalClass,
     tracer: &mut SignalTracer,
 ) -> (i32, SignalAction, bool) {
-    let mut report = SignalReport::new(10, 0, 0, class, core::ptr::null_mut());
+    // SAFETY: no siginfo.
+    let mut report = unsafe { SignalReport::new(10, 0, 0, class, core::ptr::null_mut()) };
     reg.report_signal(kernel::current!(), &mut report, tracer)
 }
 

@@ -17,7 +17,8 @@
  * death, its reap.  With death=1 it counts the task's death report.  With
  * vfork=1 it counts the ends of the task's vfork waits that name a child.
  * With si_errno=E it delivers signal S, with E written into its
- * siginfo's si_errno, instead of dropping it.  With by_pid=1 it names the
+ * siginfo's si_errno, instead of dropping it (clobber_signo=1 zeroes its
+ * si_signo too, which engine-core puts back).  With by_pid=1 it names the
  * task by its struct pid in every call (utrace_set_events_pid(),
  * utrace_control_pid(), utrace_barrier_pid()).  With getput=1 it takes a
  * second reference to its engine (utrace_engine_get()) and drops the
@@ -75,6 +76,9 @@ static struct pid *task_pid_ref;
 static int si_errno;
 module_param(si_errno, int, 0444);
 MODULE_PARM_DESC(si_errno, "with signal=S: deliver S with this si_errno instead of dropping it");
+static bool clobber_signo;
+module_param(clobber_signo, bool, 0444);
+MODULE_PARM_DESC(clobber_signo, "with si_errno: also zero si_signo, which engine-core puts back");
 static int poked;
 module_param(poked, int, 0444);
 MODULE_PARM_DESC(poked, "what the last poke's utrace_control_pid() returned");
@@ -114,6 +118,8 @@ static u32 sample_signal(u32 action, struct utrace_engine *e,
 	if (si_errno) {
 		/* Delivered as the engines before chose, with our si_errno. */
 		info->si_errno = si_errno;
+		if (clobber_signo)
+			info->si_signo = 0;
 		return action;
 	}
 	return UTRACE_RESUME | UTRACE_SIGNAL_IGN;

@@ -355,9 +355,9 @@ static volatile sig_atomic_t handler_errno = -1;
 
 static void record_si_errno(int sig, siginfo_t *si, void *uc)
 {
-	(void)sig;
 	(void)uc;
-	handler_errno = si->si_errno;
+	/* A siginfo that names another signal than the one taken: 77. */
+	handler_errno = si->si_signo == sig ? si->si_errno : 77;
 }
 
 /* SIGUSR1 to itself, taken by a handler; exits with the si_errno it saw. */
@@ -387,6 +387,16 @@ static void c_engine_edits_the_siginfo(void)
 	err = finish(go, pid);
 	CHECK(err == 42, "the handler saw si_errno %d, not the engine's 42", err);
 	CHECK(sample_hits() == 1, "the C engine counted %d signals", sample_hits());
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+
+	/* An engine that zeroes si_signo: engine-core puts it back. */
+	pid = held_child(go, usr1_si_errno);
+	snprintf(params, sizeof(params), "pid=%d signal=%d si_errno=42 clobber_signo=1", pid,
+		 SIGUSR1);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	err = finish(go, pid);
+	CHECK(err == 42, "the handler's siginfo: %d (77: it named another signal)", err);
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
