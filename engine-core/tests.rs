@@ -20,6 +20,7 @@ use super::report::{
     PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
     SYSCALL_ARGS,
 };
+use super::task;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -505,6 +506,24 @@ fn signal_traced(
 #[kunit_tests(utrace_registry)]
 mod suite {
     use super::*;
+
+    #[test]
+    fn signal_report_edits_its_siginfo() {
+        // SAFETY: all zeroes is a valid siginfo (integers and pointers).
+        let mut info: bindings::kernel_siginfo = unsafe { core::mem::zeroed() };
+        let p: *mut bindings::kernel_siginfo = &mut info;
+        // SAFETY: `p` is a siginfo of ours, alive and unshared for the report.
+        let mut report = unsafe { SignalReport::new(10, 0, 0, SignalClass::Handler, p) };
+        report.set_code_errno(-6, 42);
+        assert_eq!((report.code(), report.errno()), (-6, 42));
+        // SAFETY: `p` is valid.
+        assert_eq!(unsafe { task::siginfo_code_errno(p) }, (-6, 42));
+        // A C engine's edit is read back, and its si_signo put back.
+        // SAFETY: as above.
+        unsafe { bindings::utrace_helper_siginfo_set(p, 1, 7) };
+        report.reread_info();
+        assert_eq!((report.code(), report.errno()), (1, 7));
+    }
 
     #[test]
     fn order_entry_reverse_exit_forward() -> Result {
