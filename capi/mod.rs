@@ -255,8 +255,9 @@ impl Engine for CEngine {
         let Some(f) = self.ops().report_quiesce else {
             return Resume::Resume;
         };
-        // SAFETY: as for the other callbacks.
-        resume_of(unsafe { f(UTRACE_RESUME, self.as_c()) })
+        // SAFETY: as for the other callbacks. No event follows a quiesce
+        // report here (utrace's `event` argument): 0.
+        resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), 0) })
     }
 
     fn report_reap(&self, task: &Task) {

@@ -131,7 +131,8 @@ static u32 sample_signal(u32 action, struct utrace_engine *e,
  * restop, ask the task's own engine-core for more from inside its report
  * (guest_v2_review): that must neither loop nor keep SIGKILL out.
  */
-static u32 sample_quiesce(u32 action, struct utrace_engine *e)
+static u32 sample_quiesce(u32 action, struct utrace_engine *e,
+			  unsigned long event)
 {
 	atomic_inc(&hits);
 	if (restop == 1) {
