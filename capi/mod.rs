@@ -380,7 +380,8 @@ pub(crate) unsafe extern "C" fn utrace_rs_set_events(
     engine: *mut bindings::utrace_engine,
     events: c_ulong,
 ) -> c_int {
-    // SAFETY: the C API's caller holds a reference on `engine`.
+    // SAFETY: `engine` is held by the caller or is a running callback's
+    // (this function's contract).
     let engine = unsafe { borrow(engine) };
     let result = u32::try_from(events)
         .map_err(|_| EINVAL)
@@ -401,7 +402,8 @@ pub(crate) unsafe extern "C" fn utrace_rs_control(
     engine: *mut bindings::utrace_engine,
     action: c_uint,
 ) -> c_int {
-    // SAFETY: the C API's caller holds a reference on `engine`.
+    // SAFETY: `engine` is held by the caller or is a running callback's
+    // (this function's contract).
     let engine = unsafe { borrow(engine) };
     let Ok(h) = engine.handle() else {
         return ESRCH.to_errno();
@@ -426,7 +428,8 @@ pub(crate) unsafe extern "C" fn utrace_rs_control(
 /// As for [`utrace_rs_set_events`].
 #[export]
 pub(crate) unsafe extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_engine) -> c_int {
-    // SAFETY: the C API's caller holds a reference on `engine`.
+    // SAFETY: `engine` is held by the caller or is a running callback's
+    // (this function's contract).
     let engine = unsafe { borrow(engine) };
     to_int(engine.handle().and_then(|h| h.barrier()))
 }
@@ -440,7 +443,8 @@ pub(crate) unsafe extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_
 pub(crate) unsafe extern "C" fn utrace_rs_engine_data(
     engine: *mut bindings::utrace_engine,
 ) -> *mut c_void {
-    // SAFETY: the C API's caller holds a reference on `engine`.
+    // SAFETY: `engine` is held by the caller or is a running callback's
+    // (this function's contract).
     unsafe { borrow(engine) }.data
 }
 

@@ -480,7 +480,7 @@ pub(crate) unsafe extern "C" fn utrace_signal_report(
 }
 
 /// The current task is at a safe point a handle asked for: `work`, one of
-/// its registry's kicks queued by `bindings::utrace_helper_kick()`, runs.
+/// its registry's kicks queued by `utrace_helper_kick()`, runs.
 ///
 /// # Safety
 ///

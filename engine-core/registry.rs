@@ -402,7 +402,7 @@ struct Inner {
     /// The queued kick breaks sleeps (it was queued so, or upgraded).
     kick_interrupts: bool,
     /// The step to take when the task leaves its stop: 0 none, 1 single,
-    /// 2 block (`bindings::utrace_helper_set_step()`'s values).
+    /// 2 block (`utrace_helper_set_step()`'s values).
     step_request: i8,
     /// The task turned stepping on for its engines.
     stepping: bool,

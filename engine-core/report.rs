@@ -56,7 +56,7 @@ pub trait SyscallRegs {
     fn stack_pointer(&self) -> u64;
     /// The kernel's register frame behind these registers, for engines
     /// written in C; null for test doubles.
-    fn raw_regs(&self) -> *mut kernel::bindings::pt_regs {
+    fn raw_regs(&self) -> *mut bindings::pt_regs {
         core::ptr::null_mut()
     }
 }
@@ -203,7 +203,7 @@ impl<'a> SyscallEntry<'a> {
     }
 
     /// The kernel's register frame, for the C engine API (null in tests).
-    pub(crate) fn raw_regs(&self) -> *mut kernel::bindings::pt_regs {
+    pub(crate) fn raw_regs(&self) -> *mut bindings::pt_regs {
         self.regs.raw_regs()
     }
 
@@ -281,7 +281,7 @@ impl<'a> SyscallExit<'a> {
     }
 
     /// The kernel's register frame, for the C engine API (null in tests).
-    pub(crate) fn raw_regs(&self) -> *mut kernel::bindings::pt_regs {
+    pub(crate) fn raw_regs(&self) -> *mut bindings::pt_regs {
         self.regs.raw_regs()
     }
 
@@ -486,8 +486,8 @@ pub struct SignalReport<'a> {
     action: SignalAction,
     hold: bool,
     resumed: bool,
-    info: *mut kernel::bindings::kernel_siginfo,
-    _info: core::marker::PhantomData<&'a mut kernel::bindings::kernel_siginfo>,
+    info: *mut bindings::kernel_siginfo,
+    _info: core::marker::PhantomData<&'a mut bindings::kernel_siginfo>,
 }
 
 impl<'a> SignalReport<'a> {
@@ -504,7 +504,7 @@ impl<'a> SignalReport<'a> {
         code: i32,
         errno: i32,
         class: SignalClass,
-        info: *mut kernel::bindings::kernel_siginfo,
+        info: *mut bindings::kernel_siginfo,
     ) -> Self {
         Self {
             signo,
@@ -614,14 +614,14 @@ impl<'a> SignalReport<'a> {
         if !self.info.is_null() {
             // SAFETY: `info` is the siginfo get_signal() dequeued into, ours
             // to write for `'a` (see `new`).
-            unsafe { kernel::bindings::utrace_helper_siginfo_set(self.info, code, errno) };
+            unsafe { bindings::utrace_helper_siginfo_set(self.info, code, errno) };
         }
         self.code = code;
         self.errno = errno;
     }
 
     /// The kernel's siginfo, for the C API (null in tests).
-    pub(crate) fn raw_info(&self) -> *mut kernel::bindings::kernel_siginfo {
+    pub(crate) fn raw_info(&self) -> *mut bindings::kernel_siginfo {
         self.info
     }
 
@@ -632,7 +632,7 @@ impl<'a> SignalReport<'a> {
     pub(crate) fn reread_info(&mut self) {
         if !self.info.is_null() {
             // SAFETY: as in `set_code_errno`.
-            unsafe { kernel::bindings::utrace_helper_siginfo_keep_signo(self.info, self.signo) };
+            unsafe { bindings::utrace_helper_siginfo_keep_signo(self.info, self.signo) };
             // SAFETY: as in `set_code_errno`.
             let (code, errno) = unsafe { super::task::siginfo_code_errno(self.info) };
             self.code = code;

@@ -139,7 +139,7 @@ pub(crate) fn edit_group_exit_code(orig: i64, code: i64) {
     unsafe { bindings::utrace_helper_edit_group_exit_code(orig as c_long, code as c_long) }
 }
 
-/// `bindings::utrace_helper_task_flags()` bits.
+/// `utrace_helper_task_flags()` bits.
 const TARGET_KTHREAD: c_uint = 1;
 const TARGET_EXITING: c_uint = 2;
 const TARGET_USER_WORKER: c_uint = 4;
