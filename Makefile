@@ -27,6 +27,10 @@
 # Everything built lives in $(BUILD), outside the repository.
 
 REPO      := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+# LLVM_VERSION: the clang/lld the kernels are built with (rustc's LLVM).
+include $(REPO)/qemu-ci/toolchain.env
+# bindgen loads libclang at run time: the one of that LLVM.
+export LIBCLANG_PATH := /usr/lib/llvm-$(LLVM_VERSION)/lib
 BUILD     ?= $(HOME)/.cache/utrace-rs
 TOOLS     := $(BUILD)/tools
 OBJ       := $(BUILD)/obj
@@ -158,7 +162,7 @@ $(GUEST_BIN)/kselftest/ptrace/%: $(KSFT)/ptrace/%.c $(KSFT)/kselftest.h $(KSFT)/
 guest: _kernel
 	@$(MAKE) --no-print-directory -f $(REPO)/Makefile guest-progs
 	@mkdir -p $(SAMPLES) $(dir $(SAMPLE_KO))
-	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-19 RUSTC=/usr/bin/rustc \
+	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-$(LLVM_VERSION) RUSTC=/usr/bin/rustc \
 		HOSTRUSTC=/usr/bin/rustc BINDGEN=$(TOOLS)/bin/bindgen \
 		M=$(REPO)/samples MO=$(SAMPLES) modules > $(BUILD)/logs/samples.log 2>&1 \
 		|| { cat $(BUILD)/logs/samples.log; exit 1; }
@@ -254,7 +258,7 @@ clippy:
 .PHONY: _clippy
 _clippy: _kernel
 	@rm -f $(OBJ)/kernel/utrace/utrace.o
-	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-19 RUSTC=/usr/bin/rustc \
+	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-$(LLVM_VERSION) RUSTC=/usr/bin/rustc \
 		HOSTRUSTC=/usr/bin/rustc BINDGEN=$(TOOLS)/bin/bindgen CLIPPY=1 \
 		CLIPPY_DRIVER=/usr/bin/clippy-driver kernel/utrace/utrace.o
 

@@ -14,7 +14,7 @@
 set -euo pipefail
 STOCK=${1:?usage: fastpath.sh STOCK_OBJ PROD_OBJ [FUNCTION...]}; PROD=${2:?}; shift 2
 [ $# -gt 0 ] || set -- do_syscall_64
-OBJDUMP=$(command -v llvm-objdump-19 || command -v objdump)
+OBJDUMP=$(command -v llvm-objdump-22 || command -v llvm-objdump-19 || command -v objdump)
 
 insns() {
 	"$OBJDUMP" -d --no-show-raw-insn --disassemble-symbols="$2" "$1/vmlinux" 2>/dev/null |

@@ -41,7 +41,11 @@ mkdir -p "$BUILD" "$LOGS" "$OBJ"
 die() { echo "kernel ($FLAVOUR): error: $*" >&2; exit 1; }
 say() { echo "kernel ($FLAVOUR): $*"; }
 
-KMAKE=(make -C "$TREE" O="$OBJ" LLVM=-19 RUSTC=/usr/bin/rustc
+# shellcheck source=qemu-ci/toolchain.env
+. "$REPO/qemu-ci/toolchain.env"
+# bindgen loads libclang at run time: name the one of our LLVM.
+export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
+KMAKE=(make -C "$TREE" O="$OBJ" LLVM=-$LLVM_VERSION RUSTC=/usr/bin/rustc
        HOSTRUSTC=/usr/bin/rustc BINDGEN="$TOOLS/bin/bindgen")
 [ -x "$TOOLS/bin/bindgen" ] || die "bindgen missing: run 'make setup' first"
 
@@ -160,7 +164,7 @@ frags=("$REPO/qemu-ci/kernel.config" "$REPO/kunit/utrace.kunitconfig")
 [ -n "${UTRACE_EXTRA_CONFIG:-}" ] && frags+=("$UTRACE_EXTRA_CONFIG")
 hashfile=$BUILD/.config-hash; [ "$FLAVOUR" = test ] || hashfile=$BUILD/.config-hash-$FLAVOUR
 fragment=$BUILD/fragment-$FLAVOUR.config
-chash=$( (cat "${frags[@]}"; echo "$FLAVOUR"; [ "$FLAVOUR" = stock ] || echo "$phash") | sha256sum | cut -d' ' -f1)
+chash=$( (cat "${frags[@]}"; echo "$FLAVOUR" "$LLVM_VERSION"; [ "$FLAVOUR" = stock ] || echo "$phash") | sha256sum | cut -d' ' -f1)
 if [ ! -f "$OBJ/.config" ] || [ "$(cat "$hashfile" 2>/dev/null)" != "$chash" ]; then
 	say "configuring"
 	mkdir -p "$OBJ"

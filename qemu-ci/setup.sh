@@ -7,7 +7,7 @@
 #   - linux-source-7.2 from trixie-backports (forky / sid as fall-backs), with
 #     those suites pinned low (50) so that nothing else on the host upgrades;
 #   - rustc-web + rust-web-src (the kernel's rustc and the matching library
-#     source), clang/lld/llvm 19, libclang for bindgen;
+#     source), clang/lld/llvm of rustc's LLVM (toolchain.env), libclang for bindgen;
 #   - qemu-system-x86, the kernel build dependencies and the guest userland
 #     (busybox-static, strace); gdb, for make bench's single-stepped trace;
 # and bindgen-cli from the Rust crate registry at a pinned version.  It ends
@@ -23,7 +23,10 @@ STAMP=$TOOLS/.setup-done-v1
 
 die() { echo "setup: error: $*" >&2; exit 1; }
 
-HOST_PKGS=(rustc-web rust-web-src rust-web-clippy clang-19 lld-19 llvm-19 libclang-19-dev
+# shellcheck source=qemu-ci/toolchain.env
+. "$(dirname "$0")/toolchain.env"
+
+HOST_PKGS=(rustc-web rust-web-src rust-web-clippy clang-$LLVM_VERSION lld-$LLVM_VERSION llvm-$LLVM_VERSION libclang-$LLVM_VERSION-dev
 	   qemu-system-x86 bc bison flex libelf-dev libssl-dev cpio kmod rsync
 	   python3 make gcc libc6-dev xz-utils git patch busybox-static strace
 	   ca-certificates gdb)
@@ -89,7 +92,7 @@ PIN
 			apt-get install -y -q --no-install-recommends cargo-web || die "no cargo"
 			CARGO=$(command -v cargo) || die "no cargo after installing cargo-web"
 		fi
-		LIBCLANG_PATH=/usr/lib/llvm-19/lib "$CARGO" install --locked --root "$TOOLS" \
+		LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib "$CARGO" install --locked --root "$TOOLS" \
 			bindgen-cli --version "$BINDGEN_VERSION" || die "cargo install bindgen-cli failed"
 	fi
 	mkdir -p "$TOOLS"
@@ -101,7 +104,7 @@ tarball=$(ls /usr/src/linux-source-7.2.tar.* 2>/dev/null | head -n1)
 [ -x /usr/bin/rustc ] || die "/usr/bin/rustc missing (rustc-web)"
 [ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library" ] \
 	|| die "rust library source missing (rust-web-src)"
-for t in clang-19 ld.lld-19 llvm-ar-19 qemu-system-x86_64 busybox; do
+for t in clang-$LLVM_VERSION ld.lld-$LLVM_VERSION llvm-ar-$LLVM_VERSION llvm-link-$LLVM_VERSION qemu-system-x86_64 busybox; do
 	command -v "$t" >/dev/null || die "$t missing"
 done
 echo "setup: host tools ready ($(/usr/bin/rustc --version), bindgen $BINDGEN_VERSION, $(basename "$tarball"))"
