@@ -123,6 +123,132 @@ impl<'a, T> Iterator for SyscallOrder<'a, T> {
     }
 }
 
+/// The most engines a [`SideMasks`] describes: lists longer than that are
+/// walked whole, each engine's mask tested ([`syscall_order`]).
+pub const SIDE_MASK_ENGINES: usize = 32;
+
+/// Which engines of a list want each side of a syscall: bit `i` of a side's
+/// mask is the engine attached `i`-th. With them the syscall path visits
+/// only the engines that want the side ([`masked_order`]): an engine that
+/// wants no syscall costs a task's syscalls nothing.
+///
+/// A mask may name more engines than want the side (the report loop tests
+/// each engine's events again), never fewer: [`SideMasks::ALL`] is right
+/// for any list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SideMasks {
+    entry: u32,
+    exit: u32,
+}
+
+impl SideMasks {
+    /// Every engine, on both sides: for a list whose masks are not computed.
+    pub const ALL: SideMasks = SideMasks {
+        entry: u32::MAX,
+        exit: u32::MAX,
+    };
+
+    /// The masks of a list whose engines, in attach order, asked for
+    /// `events` ([`SideMasks::ALL`] for a list too long for a mask).
+    pub fn of(events: impl ExactSizeIterator<Item = Events>) -> SideMasks {
+        if events.len() > SIDE_MASK_ENGINES {
+            return SideMasks::ALL;
+        }
+        let mut masks = SideMasks { entry: 0, exit: 0 };
+        for (i, e) in events.enumerate() {
+            if e.contains(Events::SYSCALL_ENTRY) {
+                masks.entry |= 1 << i;
+            }
+            if e.contains(Events::SYSCALL_EXIT) {
+                masks.exit |= 1 << i;
+            }
+        }
+        masks
+    }
+
+    /// The engines of a list of `n` that want `side`; `None` if the list is
+    /// too long for a mask: walk it whole.
+    #[inline]
+    pub fn side(self, side: SyscallSide, n: usize) -> Option<u32> {
+        let mask = match side {
+            SyscallSide::Entry => self.entry,
+            SyscallSide::Exit => self.exit,
+        };
+        match n {
+            SIDE_MASK_ENGINES => Some(mask),
+            n if n < SIDE_MASK_ENGINES => Some(mask & ((1 << n) - 1)),
+            _ => None,
+        }
+    }
+}
+
+/// [`syscall_order`] over the engines a side's mask names (bit `i`: the
+/// engine attached `i`-th, see [`SideMasks`]), with ptrace at `slot` among
+/// all the engines. Yields attach indices.
+pub fn masked_order(side: SyscallSide, wanting: u32, slot: usize) -> MaskedOrder {
+    let below = if slot >= SIDE_MASK_ENGINES {
+        u32::MAX
+    } else {
+        (1u32 << slot) - 1
+    };
+    MaskedOrder {
+        side,
+        before: wanting & below,
+        after: wanting & !below,
+        ptrace_done: false,
+    }
+}
+
+/// The iterator of [`masked_order`].
+pub struct MaskedOrder {
+    side: SyscallSide,
+    /// The engines attached before the tracer, not yet told.
+    before: u32,
+    /// The engines attached after it, not yet told.
+    after: u32,
+    /// The tracer's turn came.
+    ptrace_done: bool,
+}
+
+impl MaskedOrder {
+    /// Takes the highest (entry) or lowest (exit) engine out of `bits`.
+    fn take(side: SyscallSide, bits: &mut u32) -> Option<usize> {
+        if *bits == 0 {
+            return None;
+        }
+        let i = match side {
+            SyscallSide::Entry => 31 - bits.leading_zeros(),
+            SyscallSide::Exit => bits.trailing_zeros(),
+        };
+        *bits &= !(1 << i);
+        Some(i as usize)
+    }
+}
+
+impl Iterator for MaskedOrder {
+    type Item = Reporter<usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // As `SyscallOrder`: entry from user mode inwards, exit outwards.
+        let first = match self.side {
+            SyscallSide::Entry => &mut self.after,
+            SyscallSide::Exit => &mut self.before,
+        };
+        if let Some(i) = Self::take(self.side, first) {
+            return Some(Reporter::Engine(i));
+        }
+        if !self.ptrace_done {
+            self.ptrace_done = true;
+            return Some(Reporter::Ptrace);
+        }
+        let second = match self.side {
+            SyscallSide::Entry => &mut self.before,
+            SyscallSide::Exit => &mut self.after,
+        };
+        Self::take(self.side, second).map(Reporter::Engine)
+    }
+}
+
 /// The reporters of a task event that ptrace may stop at (exec, exit):
 /// `engines` in attach order (`seq` gives an engine's attach sequence
 /// number), told outwards from the kernel as a syscall exit is, with the
@@ -505,6 +631,67 @@ mod tests {
             v.push(r, GFP_KERNEL).unwrap();
         }
         v
+    }
+
+    /// `masked_order`'s reporters, attach indices and -1 for ptrace.
+    fn masked(side: SyscallSide, wanting: u32, slot: usize) -> KVec<isize> {
+        let mut v = KVec::new();
+        for r in masked_order(side, wanting, slot) {
+            let r = match r {
+                Reporter::Engine(i) => i as isize,
+                Reporter::Ptrace => -1,
+            };
+            v.push(r, GFP_KERNEL).unwrap();
+        }
+        v
+    }
+
+    #[test]
+    fn masked_order_is_syscall_order_of_the_engines_that_want_the_side() -> Result {
+        // Every mask of 6 engines, every place of the tracer, both sides:
+        // the masked order is the full order with the others left out.
+        for side in [SyscallSide::Entry, SyscallSide::Exit] {
+            for wanting in 0u32..64 {
+                for slot in 0..=6 {
+                    let mut want = order_with_ptrace(side, 6, slot);
+                    want.retain(|i| *i < 0 || wanting & (1 << *i) != 0);
+                    assert_eq!(masked(side, wanting, slot), want);
+                }
+            }
+        }
+        // The edges of the mask: engines 0 and 31, the tracer outside both.
+        assert_eq!(masked(SyscallSide::Entry, 1 << 31 | 1, 32)[..], [-1, 31, 0]);
+        assert_eq!(masked(SyscallSide::Entry, 1 << 31 | 1, 0)[..], [31, 0, -1]);
+        assert_eq!(masked(SyscallSide::Exit, 1 << 31 | 1, 40)[..], [0, 31, -1]);
+        assert_eq!(masked(SyscallSide::Exit, 0, 0)[..], [-1]);
+        Ok(())
+    }
+
+    #[test]
+    fn side_masks_name_the_engines_of_each_side() {
+        let e = [
+            Events::SYSCALL_ENTRY,
+            Events::SIGNAL,
+            Events::SYSCALL_EXIT | Events::EXEC,
+            Events::SYSCALL,
+        ];
+        let m = SideMasks::of(e.iter().copied());
+        assert_eq!(m.side(SyscallSide::Entry, 4), Some(0b1001));
+        assert_eq!(m.side(SyscallSide::Exit, 4), Some(0b1100));
+        // Not computed: every engine of the list, none beyond it.
+        assert_eq!(SideMasks::ALL.side(SyscallSide::Entry, 3), Some(0b111));
+        assert_eq!(SideMasks::ALL.side(SyscallSide::Exit, 0), Some(0));
+        // Too many for a mask: walked whole.
+        let many = [Events::SYSCALL_ENTRY; SIDE_MASK_ENGINES + 1];
+        assert_eq!(SideMasks::of(many.iter().copied()), SideMasks::ALL);
+        assert_eq!(
+            SideMasks::ALL.side(SyscallSide::Entry, SIDE_MASK_ENGINES + 1),
+            None
+        );
+        let most = [Events::SYSCALL_EXIT; SIDE_MASK_ENGINES];
+        let m = SideMasks::of(most.iter().copied());
+        assert_eq!(m.side(SyscallSide::Exit, SIDE_MASK_ENGINES), Some(u32::MAX));
+        assert_eq!(m.side(SyscallSide::Entry, SIDE_MASK_ENGINES), Some(0));
     }
 
     #[test]

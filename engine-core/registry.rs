@@ -68,7 +68,7 @@ mod reporting;
 mod stop;
 
 use super::engine::{Engine, Events};
-use super::policy::{syscall_work, Phase, SyscallWork};
+use super::policy::{syscall_work, Phase, SideMasks, SyscallSide, SyscallWork};
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
 use core::cell::UnsafeCell;
@@ -101,9 +101,8 @@ pub(crate) struct Attachment {
     /// This engine holds the task stopped. Read and written under `inner`
     /// only (an atomic because the attachment is shared, not for ordering).
     stopping: AtomicFlag,
-    /// The engine asked for the exit report of the current syscall. Only
-    /// the task itself touches it.
-    exit_once: AtomicFlag,
+    /// The engine asked for the exit report of the current syscall.
+    exit_once: TaskOnly<bool>,
     /// [`Engine::retired`] was called (set once, by whoever calls it).
     retired: AtomicFlag,
     /// When it was attached, in its registry's attach sequence (set once,
@@ -154,7 +153,7 @@ impl Attachment {
                 events: Atomic::new(events.bits()),
                 detached: AtomicFlag::new(false),
                 stopping: AtomicFlag::new(false),
-                exit_once: AtomicFlag::new(false),
+                exit_once: TaskOnly::new(false),
                 retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
                 inherit,
@@ -199,10 +198,21 @@ impl Attachment {
     }
 }
 
-/// An immutable list of attachments, in attach order.
+/// An immutable list of attachments, in attach order, with the task's
+/// masks of who wants each syscall side.
 struct EngineList {
-    engines: KVec<Arc<Attachment>>,
+    engines: Attachments,
+    /// Which attachments want each syscall side, for the task's syscall
+    /// reports: computed by the task when it takes the list
+    /// ([`Registry::take_new_list`]), again when an engine's syscall events
+    /// change (which marks the list stale), and [`SideMasks::ALL`] until
+    /// then.
+    sides: TaskOnly<SideMasks>,
 }
+
+// A list and its masks must stay in kmalloc-32 with the `Arc` header (the
+// memory goal of a task's first engine counts on it).
+const _: () = assert!(core::mem::size_of::<EngineList>() <= 24);
 
 impl EngineList {
     /// A list of the attached engines of `cur`, plus `extra`; `None` if that
@@ -226,7 +236,11 @@ impl EngineList {
         if let Some(a) = extra {
             engines.push(a.clone(), GFP_KERNEL_ACCOUNT)?;
         }
-        Ok(Some(Arc::new(EngineList { engines }, GFP_KERNEL_ACCOUNT)?))
+        let list = EngineList {
+            engines: Attachments::new(engines)?,
+            sides: TaskOnly::new(SideMasks::ALL),
+        };
+        Ok(Some(Arc::new(list, GFP_KERNEL_ACCOUNT)?))
     }
 
     /// How many of the list's attachments are not detached.
@@ -239,10 +253,96 @@ impl EngineList {
         list.map_or(&[], |l| &l.engines)
     }
 
+    /// Computes the masks of who wants each syscall side from the engines'
+    /// events as they are now.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the owner task of the list's registry ([`TaskOnly`]).
+    unsafe fn compute_sides(&self) {
+        let masks = SideMasks::of(self.engines.iter().map(|a| a.events()));
+        // SAFETY: the caller's guarantee.
+        unsafe { self.sides.replace(masks) };
+    }
+
+    /// The attach indices of the engines that want `side` (maybe more),
+    /// `None` for a list too long for a mask.
+    ///
+    /// # Safety
+    ///
+    /// As for [`EngineList::compute_sides`].
+    #[inline]
+    unsafe fn wanting(&self, side: SyscallSide) -> Option<u32> {
+        // SAFETY: the caller's guarantee.
+        unsafe { self.sides.get() }.side(side, self.engines.len())
+    }
+
     /// Whether some attachment of the list is detached (the list can be
     /// pruned).
     fn has_detached(&self) -> bool {
         self.engines.iter().any(|a| a.is_detached())
+    }
+}
+
+/// The attachments of an [`EngineList`]: a `KVec` taken apart into its
+/// pointer, length and capacity (as `u32`s), 16 bytes where the `KVec` is 24,
+/// which keeps the list with its masks in kmalloc-32.
+///
+/// # Invariants
+///
+/// `ptr`, `len` and `cap` are the raw parts of a `KVec<Arc<Attachment>>`
+/// that this value owns.
+struct Attachments {
+    ptr: ptr::NonNull<Arc<Attachment>>,
+    len: u32,
+    cap: u32,
+}
+
+// SAFETY: `Attachments` owns a vector of `Arc<Attachment>`, which are `Send`
+// and `Sync`, and hands out only shared references to them.
+unsafe impl Send for Attachments {}
+// SAFETY: as above.
+unsafe impl Sync for Attachments {}
+
+impl Attachments {
+    /// Takes `v` apart. A list is at most [`MAX_ENGINES`](super::policy::MAX_ENGINES) engines plus those
+    /// that follow a clone: the `u32` conversions cannot fail in practice,
+    /// and fail with `EOVERFLOW`, dropping `v`, if they ever did.
+    fn new(v: KVec<Arc<Attachment>>) -> Result<Self> {
+        let (len, cap) = (u32::try_from(v.len()), u32::try_from(v.capacity()));
+        let (Ok(len), Ok(cap)) = (len, cap) else {
+            return Err(EOVERFLOW);
+        };
+        let (ptr, _, _) = v.into_raw_parts();
+        // INVARIANT: the raw parts of the vector, whose length and capacity
+        // fit in `u32` (checked above).
+        Ok(Self {
+            // SAFETY: a vector's pointer is never null (a dangling one when
+            // nothing is allocated).
+            ptr: unsafe { ptr::NonNull::new_unchecked(ptr) },
+            len,
+            cap,
+        })
+    }
+}
+
+impl core::ops::Deref for Attachments {
+    type Target = [Arc<Attachment>];
+
+    fn deref(&self) -> &[Arc<Attachment>] {
+        // SAFETY: `ptr` and `len` describe the initialised elements of the
+        // vector this value owns (type invariant).
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len as usize) }
+    }
+}
+
+impl Drop for Attachments {
+    fn drop(&mut self) {
+        // SAFETY: the raw parts of a vector this value owns (type invariant),
+        // put back together once, here.
+        drop(unsafe {
+            KVec::from_raw_parts(self.ptr.as_ptr(), self.len as usize, self.cap as usize)
+        });
     }
 }
 
@@ -291,6 +391,53 @@ impl EngineSlot {
     }
 }
 
+/// A value only the registry's owner task touches: from its entry report
+/// to its exit report, or across its job-control reports. A plain cell, not
+/// an atomic: an atomic exchange is a locked instruction on x86 (and, in a
+/// kernel built without `CONFIG_RUST_INLINE_HELPERS`, a call into C), which
+/// the syscall path would pay for nothing. The report paths that touch it
+/// check at run time that they run in the owner task.
+///
+/// # Invariants
+///
+/// Only the owner task of the registry the cell belongs to (directly or
+/// through one of its attachments) reads or writes the value, while it runs:
+/// the same task as [`TaskList`]'s.
+struct TaskOnly<T: Copy>(UnsafeCell<T>);
+
+// SAFETY: one task at a time touches the value (type invariant); moving
+// the value between CPUs as that task migrates needs only `T: Send`.
+unsafe impl<T: Copy + Send> Sync for TaskOnly<T> {}
+
+impl<T: Copy> TaskOnly<T> {
+    const fn new(value: T) -> Self {
+        Self(UnsafeCell::new(value))
+    }
+
+    /// The value.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the registry's owner task (type invariant).
+    #[inline]
+    unsafe fn get(&self) -> T {
+        // SAFETY: no other task touches the cell (the caller's guarantee),
+        // and a `Copy` read leaves no borrow behind.
+        unsafe { *self.0.get() }
+    }
+
+    /// Sets the value; returns the old one.
+    ///
+    /// # Safety
+    ///
+    /// As for [`TaskOnly::get`].
+    #[inline]
+    unsafe fn replace(&self, value: T) -> T {
+        // SAFETY: as in `get`.
+        unsafe { core::mem::replace(&mut *self.0.get(), value) }
+    }
+}
+
 /// The task's own reference to an engine list ([`Registry::task_list`]).
 ///
 /// # Invariants
@@ -321,15 +468,24 @@ impl TaskList {
     /// newer one there: `list` is dropped).
     #[inline]
     fn put(&self, owner: bool, list: Option<Arc<EngineList>>) {
-        if !owner {
-            return;
-        }
-        // SAFETY: as in `take`.
-        let cell = unsafe { &mut *self.0.get() };
-        if cell.is_none() {
-            *cell = list;
+        let cell = self.0.get();
+        // SAFETY: only the owner task gets to the cell (`owner`), and it
+        // never holds a borrow of it (type invariant).
+        if owner && unsafe { (*cell).is_none() } {
+            // SAFETY: as above; the cell holds `None`, which needs no drop.
+            unsafe { ptr::write(cell, list) };
+        } else {
+            drop_list(list);
         }
     }
+}
+
+/// Drops a list reference out of line: the report paths' common case drops
+/// none, and should not carry the drop's code.
+#[cold]
+#[inline(never)]
+fn drop_list(list: Option<Arc<EngineList>>) {
+    drop(list);
 }
 
 /// The engines of one report of the task, from [`Registry::reporters`]:
@@ -345,6 +501,20 @@ impl Reporters<'_> {
     /// The attachments, in attach order (none if there is no list).
     pub(super) fn engines(&self) -> &[Arc<Attachment>] {
         EngineList::engines_of(self.list.as_deref())
+    }
+
+    /// The attach indices of the engines that want `side` (maybe more), or
+    /// `None`: look at every engine (a list too long for a mask, or a
+    /// report not made by the owner task).
+    #[inline]
+    pub(super) fn wanting(&self, side: SyscallSide) -> Option<u32> {
+        if !self.owner {
+            return None;
+        }
+        // SAFETY: the owner task makes this report (`owner`).
+        self.list
+            .as_deref()
+            .map_or(Some(0), |l| unsafe { l.wanting(side) })
     }
 }
 
@@ -506,13 +676,13 @@ pub(crate) struct Registry {
     /// Whether the last syscall entry was aborted (only the task touches
     /// it, from its entry report to its exit report).
     entry_aborted: AtomicFlag,
-    /// An entry callback asked for the exit report of this syscall (only
-    /// the task touches it, from its entry report to its exit report).
-    exit_requested: AtomicFlag,
+    /// An entry callback asked for the exit report of this syscall (from
+    /// the task's entry report to its exit report).
+    exit_requested: TaskOnly<bool>,
     /// The engines heard that the task stops with its group and not yet
-    /// that it runs again (only the task touches it: a traced task's stop
-    /// is its tracer's STOP trap, which ends in another hook).
-    jctl_stopped: AtomicFlag,
+    /// that it runs again (a traced task's stop is its tracer's STOP trap,
+    /// which ends in another hook).
+    jctl_stopped: TaskOnly<bool>,
     /// [`Attachment::id`] of the attachment whose callback the task runs,
     /// the reaper's mark during a reap callback (`REAPER_MARK`), or 0. Set
     /// and cleared around each callback with fully ordered exchanges: the
@@ -537,7 +707,8 @@ pub(crate) struct Registry {
 
 // SAFETY: `wait` and `kick_work` are only used through the kernel's
 // thread-safe wait-queue and task_work APIs; `task_list` is only touched by
-// one task (its type invariant); every other field is a lock, an atomic, or
+// one task (its type invariant), and `exit_requested` and `jctl_stopped`
+// likewise; every other field is a lock, an atomic, or
 // `owner`, whose `TaskPtr` is `Send` and `Sync`.
 unsafe impl Send for Registry {}
 // SAFETY: as above.
@@ -578,8 +749,8 @@ impl Registry {
             next_seq: Atomic::new(1),
             ptrace_seq: Atomic::new(0),
             entry_aborted: AtomicFlag::new(false),
-            exit_requested: AtomicFlag::new(false),
-            jctl_stopped: AtomicFlag::new(false),
+            exit_requested: TaskOnly::new(false),
+            jctl_stopped: TaskOnly::new(false),
             reporting: Atomic::new(0),
             wait <- task::new_wait_queue(),
             kick_work: Opaque::uninit(),
@@ -661,7 +832,12 @@ impl Registry {
         let owner = self.is_owner(task);
         let list = self.task_list.take(owner);
         let list = if list.is_none() || summary & SUMMARY_LIST_STALE != 0 {
-            self.take_new_list(list)
+            let list = self.take_new_list(list);
+            if let Some(l) = list.as_deref().filter(|_| owner) {
+                // SAFETY: the owner task takes its list (`owner`).
+                unsafe { l.compute_sides() };
+            }
+            list
         } else {
             list
         };
@@ -769,7 +945,7 @@ impl Registry {
     /// Whether the task must look at its stop state after a report (a
     /// stale "no" is harmless: a stop asked for from outside also queues a
     /// kick, which brings the task back here).
-    fn needs_attention(&self) -> bool {
+    pub(super) fn needs_attention(&self) -> bool {
         // Pairs with the release stores under `inner`.
         self.summary.load(Acquire) & SUMMARY_ATTENTION != 0
     }

@@ -12,7 +12,7 @@ use super::engine::{Engine, Events};
 use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{
     ealready, AttachRequest, Disposition, MatchBy, Phase, Resume, SignalAction, SignalClass,
-    SyscallWork, MAX_ENGINES,
+    SyscallWork, MAX_ENGINES, SIDE_MASK_ENGINES,
 };
 use super::registry::{Attachment, Registry, StopState};
 use super::report::{
@@ -549,6 +549,58 @@ mod suite {
     }
 
     #[test]
+    fn syscall_reports_follow_each_engines_events() -> Result {
+        // The task reports a syscall side only to the engines its masks
+        // name; a change of events (either way) reaches the next call.
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let h1 = recorder(&reg, 1, &log, Events::SYSCALL)?;
+        let h2 = recorder(&reg, 2, &log, Events::SIGNAL)?;
+        let h3 = recorder(&reg, 3, &log, Events::SYSCALL_ENTRY)?;
+        syscall(&reg, 0, 0);
+        assert_eq!(ids(&log, b'n')?[..], [3, 1]);
+        assert_eq!(ids(&log, b'x')?[..], [1]);
+        h2.set_events(Events::SYSCALL)?;
+        syscall(&reg, 0, 0);
+        assert_eq!(ids(&log, b'n')?[..], [3, 1, 3, 2, 1]);
+        assert_eq!(ids(&log, b'x')?[..], [1, 1, 2]);
+        h3.set_events(Events::NONE)?;
+        h1.set_events(Events::SYSCALL_EXIT)?;
+        syscall(&reg, 0, 0);
+        assert_eq!(ids(&log, b'n')?[..], [3, 1, 3, 2, 1, 2]);
+        assert_eq!(ids(&log, b'x')?[..], [1, 1, 2, 1, 2]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_list_too_long_for_a_mask_is_walked_whole() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let n = SIDE_MASK_ENGINES as u32 + 2;
+        let mut handles = KVec::new();
+        for id in 1..=n {
+            let events = match id % 3 {
+                0 => Events::SYSCALL_ENTRY,
+                1 => Events::SYSCALL_EXIT,
+                _ => Events::EXEC,
+            };
+            handles.push(recorder(&reg, id, &log, events)?, GFP_KERNEL)?;
+        }
+        syscall(&reg, 0, 0);
+        let entry = ids(&log, b'n')?;
+        let exit = ids(&log, b'x')?;
+        assert_eq!(entry.len(), (1..=n).filter(|i| i % 3 == 0).count());
+        assert!(entry.windows(2).all(|w| w[0] > w[1] && w[0] % 3 == 0));
+        assert_eq!(exit.len(), (1..=n).filter(|i| i % 3 == 1).count());
+        assert!(exit.windows(2).all(|w| w[0] < w[1] && w[0] % 3 == 1));
+        assert_eq!(
+            (entry[0], *exit.last().unwrap()),
+            (n - n % 3, n - (n + 2) % 3)
+        );
+        Ok(())
+    }
+
+    #[test]
     fn ptrace_stops_at_its_attach_place() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
@@ -562,6 +614,40 @@ mod suite {
         syscall_traced(&reg, &mut tracer, 0, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[2, 0, 1]);
         assert_eq!(&ids(&log, b'x')?[..], &[1, 0, 2]);
+        Ok(())
+    }
+
+    #[test]
+    fn ptrace_keeps_its_place_among_engines_left_out_by_the_masks() -> Result {
+        // The tracer's place counts every engine attached before it, those
+        // that want no syscall too; the masks leave those out of the calls.
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let _h1 = recorder(&reg, 1, &log, Events::SIGNAL)?;
+        let _h2 = recorder(&reg, 2, &log, Events::SYSCALL)?;
+        reg.ptrace_link();
+        let _h3 = recorder(&reg, 3, &log, Events::SIGNAL)?;
+        let _h4 = recorder(&reg, 4, &log, Events::SYSCALL)?;
+        let mut tracer = FakeTracer {
+            log: Some(log.clone()),
+            skip_with: None,
+        };
+        syscall_traced(&reg, &mut tracer, 0, 0);
+        assert_eq!(&ids(&log, b'n')?[..], &[4, 0, 2]);
+        assert_eq!(&ids(&log, b'x')?[..], &[2, 0, 4]);
+        // A tracer after every engine, the last of which wants no syscall.
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let _h1 = recorder(&reg, 1, &log, Events::SYSCALL)?;
+        let _h2 = recorder(&reg, 2, &log, Events::EXEC)?;
+        reg.ptrace_link();
+        let mut tracer = FakeTracer {
+            log: Some(log.clone()),
+            skip_with: None,
+        };
+        syscall_traced(&reg, &mut tracer, 0, 0);
+        assert_eq!(&ids(&log, b'n')?[..], &[0, 1]);
+        assert_eq!(&ids(&log, b'x')?[..], &[1, 0]);
         Ok(())
     }
 

@@ -8,7 +8,7 @@
 //! fails; the lists they replace are dropped with the lock released.
 
 use super::reporting::{ReportScope, REAPER_MARK};
-use super::{same_list, Attachment, EngineList, Inner, Registry};
+use super::{same_list, Attachment, EngineList, Inner, Registry, SUMMARY_LIST_STALE};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     check_control, check_engine_count, check_set_events, decide_attach, AttachDecision,
@@ -222,8 +222,14 @@ impl Registry {
         if att.is_detached() {
             return Err(ESRCH);
         }
-        check_set_events(inner.phase, att.events(), events)?;
+        let old = att.events();
+        check_set_events(inner.phase, old, events)?;
         att.events.store(events.bits(), Relaxed);
+        if (old.bits() ^ events.bits()) & Events::SYSCALL.bits() != 0 {
+            // The task's masks of who wants each syscall side are stale: it
+            // takes the list again, and computes them anew.
+            self.set_kept_bits(&inner, SUMMARY_LIST_STALE, 0);
+        }
         self.publish_summary(&mut inner);
         Ok(())
     }

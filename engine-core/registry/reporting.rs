@@ -11,8 +11,8 @@
 use super::{Attachment, Registry, Settled, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
-    combine_resume, event_order, ptrace_slot, syscall_order, Disposition, Reporter, Resume,
-    SignalAction, SyscallSide,
+    combine_resume, event_order, masked_order, ptrace_slot, syscall_order, Disposition, Reporter,
+    Resume, SignalAction, SyscallSide,
 };
 use crate::engine_core::report::{
     AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent, PtraceSignal,
@@ -58,6 +58,10 @@ impl Registry {
     /// `reporting` naming it for [`Registry::barrier`]. Returns the answer,
     /// with a Stop already taken; `None` if the engine was not called or
     /// was detached while it ran (its answer is ignored then).
+    ///
+    /// Always inlined: it is the syscall path's bracket around each
+    /// callback, and each report loop has its own closure `f`.
+    #[inline(always)]
     pub(super) fn call(
         &self,
         scope: &ReportScope<'_>,
@@ -137,22 +141,19 @@ impl Registry {
         regs: &mut dyn SyscallRegs,
         ptrace: &mut dyn PtraceStops,
     ) -> Disposition {
+        // Only the task reports its own syscalls (the dispatcher passes the
+        // current task's registry): the `TaskOnly` fields below rely on it.
+        if kernel::warn_on!(!self.is_owner(task)) {
+            return Disposition::Run;
+        }
         let mut call = SyscallEntry::new(regs);
-        loop {
-            let action = self.entry_reporters(task, &mut call, ptrace);
-            match self.settle(task, action) {
-                Settled::Go => break,
-                Settled::Killed => {
-                    // SIGKILL ended the stop: the syscall must not run.
-                    call.abort(-i64::from(kernel::bindings::EINTR));
-                    break;
-                }
-                Settled::Again => call.resume(),
-            }
+        let action = self.entry_reporters(task, &mut call, ptrace);
+        if action == Resume::Stop || self.needs_attention() {
+            self.settle_entry(task, action, &mut call, ptrace);
         }
         let disposition = call.disposition();
-        let requested = self.exit_requested.load(Relaxed);
-        if requested {
+        // SAFETY: the owner task runs this report (checked above).
+        if unsafe { self.exit_requested.get() } {
             // Keep the exit hook on for this call, whatever the engines
             // that want exits do meanwhile (a detach would turn it off and
             // lose the exit asked for); the exit report turns it off.
@@ -164,6 +165,34 @@ impl Registry {
         self.entry_aborted
             .store(matches!(disposition, Disposition::Abort(_)), Relaxed);
         disposition
+    }
+
+    /// The entry report's stop: parks while an engine holds the task, and
+    /// makes the report again if an engine resumes it asking for that.
+    /// Apart from [`Registry::report_syscall_entry`], which is on every
+    /// syscall of a traced task, since it is not.
+    #[cold]
+    fn settle_entry(
+        &self,
+        task: &Task,
+        mut action: Resume,
+        call: &mut SyscallEntry<'_>,
+        ptrace: &mut dyn PtraceStops,
+    ) {
+        loop {
+            match self.settle_slow(task, action) {
+                Settled::Go => return,
+                Settled::Killed => {
+                    // SIGKILL ended the stop: the syscall must not run.
+                    call.abort(-i64::from(kernel::bindings::EINTR));
+                    return;
+                }
+                Settled::Again => {
+                    call.resume();
+                    action = self.entry_reporters(task, call, ptrace);
+                }
+            }
+        }
     }
 
     /// Turns the exit hook on for the current call only, or off again.
@@ -197,28 +226,82 @@ impl Registry {
         let engines = reporters.engines();
         let scope = self.report_scope(task);
         let mut action = Resume::Resume;
-        for reporter in syscall_order(SyscallSide::Entry, engines, self.ptrace_slot(engines)) {
-            let att = match reporter {
-                Reporter::Engine(att) => att,
+        let slot = self.ptrace_slot(engines);
+        let Some(wanting) = reporters.wanting(SyscallSide::Entry) else {
+            return self.entry_reporters_all(&scope, task, engines, slot, call, ptrace);
+        };
+        // Only the engines that want entries.
+        for reporter in masked_order(SyscallSide::Entry, wanting, slot) {
+            match reporter {
+                Reporter::Engine(i) => {
+                    // The mask names engines of the list only (`SideMasks::side`).
+                    debug_assert!(i < engines.len());
+                    if let Some(att) = engines.get(i) {
+                        action = self.entry_one(&scope, task, att, call, action);
+                    }
+                }
                 Reporter::Ptrace => {
                     if !call.is_resumed() {
                         call.ptrace_entry_stop(ptrace);
                     }
-                    continue;
                 }
-            };
-            // `call` skips a detached engine.
-            if !att.wants(Events::SYSCALL_ENTRY) {
-                continue;
             }
-            let answer = self.call(&scope, att, |e| e.report_syscall_entry(task, &mut *call));
-            if call.take_exit_request() {
-                att.exit_once.store(true, Relaxed);
-                self.exit_requested.store(true, Relaxed);
-            }
-            action = self.take_answer(att, action, answer);
         }
         action
+    }
+
+    /// [`Registry::entry_reporters`] for a list too long for a mask: every
+    /// engine is looked at.
+    #[cold]
+    fn entry_reporters_all(
+        &self,
+        scope: &ReportScope<'_>,
+        task: &Task,
+        engines: &[Arc<Attachment>],
+        slot: usize,
+        call: &mut SyscallEntry<'_>,
+        ptrace: &mut dyn PtraceStops,
+    ) -> Resume {
+        let mut action = Resume::Resume;
+        for reporter in syscall_order(SyscallSide::Entry, engines, slot) {
+            match reporter {
+                Reporter::Engine(att) => action = self.entry_one(scope, task, att, call, action),
+                Reporter::Ptrace => {
+                    if !call.is_resumed() {
+                        call.ptrace_entry_stop(ptrace);
+                    }
+                }
+            }
+        }
+        action
+    }
+
+    /// Reports the syscall entry `call` to `att` if it asks for entries,
+    /// and folds its answer into `action`.
+    #[inline(always)]
+    fn entry_one(
+        &self,
+        scope: &ReportScope<'_>,
+        task: &Task,
+        att: &Attachment,
+        call: &mut SyscallEntry<'_>,
+        action: Resume,
+    ) -> Resume {
+        // `call` skips a detached engine.
+        if !att.wants(Events::SYSCALL_ENTRY) {
+            return action;
+        }
+        let answer = self.call(scope, att, |e| e.report_syscall_entry(task, &mut *call));
+        if call.take_exit_request() {
+            // SAFETY: the owner task runs the entry report (checked in
+            // `report_syscall_entry`, the only way here), and `att` is one
+            // of its registry's attachments.
+            unsafe {
+                att.exit_once.replace(true);
+                self.exit_requested.replace(true);
+            }
+        }
+        self.take_answer(att, action, answer)
     }
 
     /// Reports a syscall exit to every engine that asked, in attach order,
@@ -229,8 +312,13 @@ impl Registry {
         regs: &mut dyn SyscallRegs,
         ptrace: &mut dyn PtraceStops,
     ) {
+        // As in `report_syscall_entry`.
+        if kernel::warn_on!(!self.is_owner(task)) {
+            return;
+        }
         let aborted = self.entry_aborted.xchg(false, Relaxed);
-        let requested = self.exit_requested.xchg(false, Relaxed);
+        // SAFETY: the owner task runs this report (checked above).
+        let requested = unsafe { self.exit_requested.replace(false) };
         if requested {
             // Rare: an entry callback asked for this exit.
             self.set_exit_once(false);
@@ -249,28 +337,84 @@ impl Registry {
         let scope = self.report_scope(task);
         let mut call = SyscallExit::new(regs, aborted);
         let mut action = Resume::Resume;
-        for reporter in syscall_order(SyscallSide::Exit, engines, self.ptrace_slot(engines)) {
-            let att = match reporter {
-                Reporter::Engine(att) => att,
-                Reporter::Ptrace => {
-                    call.ptrace_exit_stop(ptrace);
-                    continue;
+        let slot = self.ptrace_slot(engines);
+        match reporters.wanting(SyscallSide::Exit) {
+            // Only the engines that want exits; all of them when an entry
+            // callback asked for this exit (its engine may want none).
+            Some(wanting) if !requested => {
+                for reporter in masked_order(SyscallSide::Exit, wanting, slot) {
+                    match reporter {
+                        Reporter::Engine(i) => {
+                            debug_assert!(i < engines.len());
+                            if let Some(att) = engines.get(i) {
+                                action = self.exit_one(&scope, task, att, &mut call, false, action);
+                            }
+                        }
+                        Reporter::Ptrace => call.ptrace_exit_stop(ptrace),
+                    }
                 }
-            };
-            // Only the task itself touches `exit_once`, and only an entry
-            // callback that set `exit_requested` set it: relaxed is enough.
-            let once = requested && att.exit_once.xchg(false, Relaxed);
-            // `call` skips a detached engine.
-            if !once && !att.wants(Events::SYSCALL_EXIT) {
-                continue;
             }
-            let answer = self.call(&scope, att, |e| e.report_syscall_exit(task, &mut call));
-            action = self.take_answer(att, action, answer);
+            _ => {
+                action = self
+                    .exit_reporters_all(&scope, task, engines, slot, &mut call, requested, ptrace)
+            }
         }
         drop(reporters);
         // A kill ends the stop; the task then dies on its way out. A
         // request for another report has nothing to report again here.
         self.settle(task, action);
+    }
+
+    /// The exit reports of a list too long for a mask, or of an exit an
+    /// entry callback asked for: every engine is looked at.
+    #[cold]
+    #[expect(clippy::too_many_arguments)]
+    fn exit_reporters_all(
+        &self,
+        scope: &ReportScope<'_>,
+        task: &Task,
+        engines: &[Arc<Attachment>],
+        slot: usize,
+        call: &mut SyscallExit<'_>,
+        requested: bool,
+        ptrace: &mut dyn PtraceStops,
+    ) -> Resume {
+        let mut action = Resume::Resume;
+        for reporter in syscall_order(SyscallSide::Exit, engines, slot) {
+            match reporter {
+                Reporter::Engine(att) => {
+                    action = self.exit_one(scope, task, att, call, requested, action)
+                }
+                Reporter::Ptrace => call.ptrace_exit_stop(ptrace),
+            }
+        }
+        action
+    }
+
+    /// Reports the syscall exit `call` to `att` if it asks for exits, or for
+    /// this one (`requested`: an entry callback asked for it), and folds its
+    /// answer into `action`.
+    #[inline(always)]
+    fn exit_one(
+        &self,
+        scope: &ReportScope<'_>,
+        task: &Task,
+        att: &Attachment,
+        call: &mut SyscallExit<'_>,
+        requested: bool,
+        action: Resume,
+    ) -> Resume {
+        // Only an entry callback that set `exit_requested` set it.
+        // SAFETY: the owner task runs the exit report (checked in
+        // `report_syscall_exit`, the only way here), and `att` is one of its
+        // registry's attachments.
+        let once = requested && unsafe { att.exit_once.replace(false) };
+        // `call` skips a detached engine.
+        if !once && !att.wants(Events::SYSCALL_EXIT) {
+            return action;
+        }
+        let answer = self.call(scope, att, |e| e.report_syscall_exit(task, &mut *call));
+        self.take_answer(att, action, answer)
     }
 
     /// Reports a task event to every engine that asked for `event`, in
@@ -468,10 +612,13 @@ impl Registry {
 
     /// Reports a job-control transition, in attach order.
     pub(crate) fn report_jctl(&self, task: &Task, what: JobControl) {
-        // Only the task touches the mark: relaxed.
-        let heard = self
-            .jctl_stopped
-            .xchg(what == JobControl::Stopping, Relaxed);
+        // Only the task reports its own transitions (the dispatcher passes
+        // the current task's registry).
+        if kernel::warn_on!(!self.is_owner(task)) {
+            return;
+        }
+        // SAFETY: the owner task runs this report (checked above).
+        let heard = unsafe { self.jctl_stopped.replace(what == JobControl::Stopping) };
         if heard && what == JobControl::Stopping {
             // A traced task comes back to the stop before its tracer's
             // trap: its engines heard of the stop already.
@@ -488,7 +635,11 @@ impl Registry {
     /// The task left a ptrace STOP trap: if the engines heard of a group
     /// stop (the trap was that stop), they hear that the task runs again.
     pub(crate) fn report_jctl_trapped(&self, task: &Task) {
-        if self.jctl_stopped.load(Relaxed) {
+        if kernel::warn_on!(!self.is_owner(task)) {
+            return;
+        }
+        // SAFETY: the owner task runs this report (checked above).
+        if unsafe { self.jctl_stopped.get() } {
             self.report_jctl(task, JobControl::Continued);
         }
     }

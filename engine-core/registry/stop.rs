@@ -391,7 +391,7 @@ impl Registry {
 
     /// [`Registry::settle`] when a stop, a kick or a report again may be
     /// pending.
-    fn settle_slow(&self, task: &Task, mut action: Resume) -> Settled {
+    pub(super) fn settle_slow(&self, task: &Task, mut action: Resume) -> Settled {
         if action != Resume::Stop && !self.held() {
             return Settled::Go;
         }
