@@ -68,6 +68,22 @@ impl SyscallRegs for LiveRegs {
         (unsafe { bindings::utrace_helper_user_stack_pointer(self.regs) }) as u64
     }
 
+    fn instruction_pointer(&self) -> u64 {
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        (unsafe { bindings::utrace_helper_instruction_pointer(self.regs) }) as u64
+    }
+
+    fn arch(&self) -> u32 {
+        // SAFETY: the helper reads the current task's syscall state, which
+        // the registers of `regs` (current's, by the type invariant) are.
+        unsafe { bindings::utrace_helper_syscall_arch() }
+    }
+
+    fn is_native(&self) -> bool {
+        // SAFETY: as in `arch`.
+        unsafe { bindings::utrace_helper_syscall_is_native() }
+    }
+
     fn raw_regs(&self) -> *mut bindings::pt_regs {
         self.regs
     }

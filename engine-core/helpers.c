@@ -6,6 +6,7 @@
  */
 
 #include <linux/cgroup.h>
+#include <linux/compat.h>
 #include <linux/entry-common.h>
 #include <linux/sched.h>
 #include <linux/ptrace.h>
@@ -150,6 +151,24 @@ unsigned long utrace_helper_instruction_pointer(struct pt_regs *regs)
 {
 	return instruction_pointer(regs);
 }
+
+/* The AUDIT_ARCH_* value of the current task's syscall, as seccomp sees it. */
+u32 utrace_helper_syscall_arch(void)
+{
+	return syscall_get_arch(current);
+}
+
+/*
+ * Whether the current task's syscall is of the kernel's native ABI: not a
+ * compat one, whose numbers and argument layouts differ (an ia32 call on
+ * x86_64, and also an x32 one, which syscall_get_arch() reports as
+ * AUDIT_ARCH_X86_64 with __X32_SYSCALL_BIT in the number).
+ */
+bool utrace_helper_syscall_is_native(void)
+{
+	return !in_compat_syscall();
+}
+
 
 /* The current task's user registers, as it will return to user mode. */
 struct pt_regs *utrace_helper_current_regs(void)

@@ -32,6 +32,8 @@ void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 					 const unsigned long *args);
 unsigned long utrace_helper_user_stack_pointer(struct pt_regs *regs);
 unsigned long utrace_helper_instruction_pointer(struct pt_regs *regs);
+u32 utrace_helper_syscall_arch(void);
+bool utrace_helper_syscall_is_native(void);
 struct pt_regs *utrace_helper_current_regs(void);
 bool utrace_helper_current_mm_dumpable(void);
 long utrace_helper_syscall_get_return_value(struct pt_regs *regs);

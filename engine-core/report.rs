@@ -54,6 +54,15 @@ pub trait SyscallRegs {
     fn set_return_value(&mut self, value: i64);
     /// The task's user stack pointer.
     fn stack_pointer(&self) -> u64;
+    /// The address of the instruction after the syscall instruction.
+    fn instruction_pointer(&self) -> u64;
+    /// The syscall's ABI, as an `AUDIT_ARCH_*` value (what seccomp filters
+    /// see as `seccomp_data.arch`).
+    fn arch(&self) -> u32;
+    /// Whether the syscall is of the kernel's native ABI: its number and
+    /// arguments mean what the native syscall table says. A compat call
+    /// (an ia32 `int $0x80` on x86_64) numbers its calls otherwise.
+    fn is_native(&self) -> bool;
     /// The kernel's register frame behind these registers, for engines
     /// written in C; null for test doubles.
     fn raw_regs(&self) -> *mut bindings::pt_regs {
@@ -202,6 +211,25 @@ impl<'a> SyscallEntry<'a> {
         self.regs.stack_pointer()
     }
 
+    /// The address of the instruction after the syscall instruction.
+    pub fn instruction_pointer(&self) -> u64 {
+        self.regs.instruction_pointer()
+    }
+
+    /// The syscall's ABI, an `AUDIT_ARCH_*` value (see
+    /// [`SyscallEntry::is_native`]).
+    pub fn arch(&self) -> u32 {
+        self.regs.arch()
+    }
+
+    /// Whether the call is of the kernel's native ABI. An engine that
+    /// decodes numbers or arguments with the native table must not apply
+    /// it to a call for which this is false: the same number is another
+    /// call there (ia32's 24 is getuid, x86_64's 24 sched_yield).
+    pub fn is_native(&self) -> bool {
+        self.regs.is_native()
+    }
+
     /// The kernel's register frame, for the C engine API (null in tests).
     pub(crate) fn raw_regs(&self) -> *mut bindings::pt_regs {
         self.regs.raw_regs()
@@ -251,6 +279,23 @@ impl<'a> SyscallExit<'a> {
     /// The syscall number.
     pub fn nr(&self) -> i64 {
         self.regs.nr()
+    }
+
+    /// The syscall's ABI, an `AUDIT_ARCH_*` value (see
+    /// [`SyscallEntry::is_native`]).
+    pub fn arch(&self) -> u32 {
+        self.regs.arch()
+    }
+
+    /// Whether the call is of the kernel's native ABI (see
+    /// [`SyscallEntry::is_native`]).
+    pub fn is_native(&self) -> bool {
+        self.regs.is_native()
+    }
+
+    /// The address of the instruction after the syscall instruction.
+    pub fn instruction_pointer(&self) -> u64 {
+        self.regs.instruction_pointer()
     }
 
     /// The six arguments (as the entry engines left them, unless an exit

@@ -32,6 +32,8 @@ struct FakeRegs {
     nr: i64,
     args: [u64; SYSCALL_ARGS],
     ret: i64,
+    /// A call of a compat ABI (an ia32 one), not the native.
+    compat: bool,
 }
 
 impl SyscallRegs for FakeRegs {
@@ -55,6 +57,19 @@ impl SyscallRegs for FakeRegs {
     }
     fn stack_pointer(&self) -> u64 {
         0
+    }
+    fn instruction_pointer(&self) -> u64 {
+        0
+    }
+    fn arch(&self) -> u32 {
+        if self.compat {
+            bindings::AUDIT_ARCH_I386
+        } else {
+            bindings::AUDIT_ARCH_X86_64
+        }
+    }
+    fn is_native(&self) -> bool {
+        !self.compat
     }
 }
 
@@ -597,6 +612,63 @@ mod suite {
             (entry[0], *exit.last().unwrap()),
             (n - n % 3, n - (n + 2) % 3)
         );
+        Ok(())
+    }
+
+    #[test]
+    fn engines_see_the_abi_of_the_call() -> Result {
+        // The registers' ABI reaches the engines unchanged, at entry and
+        // at exit (a compat call is an ia32 one here).
+        fn abort_with_arch(_: &Probe, c: &mut SyscallEntry<'_>) -> Resume {
+            let native = i64::from(c.is_native());
+            c.abort(i64::from(c.arch()) << 1 | native);
+            Resume::Resume
+        }
+        fn log_native(p: &Probe, c: &mut SyscallExit<'_>) -> Resume {
+            let _ = p
+                .log
+                .lock()
+                .push((p.id, b'a', i64::from(c.is_native())), GFP_KERNEL);
+            Resume::Resume
+        }
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let _h = attach(
+            &reg,
+            probe(1, &log, abort_with_arch, log_native)?,
+            Events::SYSCALL,
+        )?;
+        let task: &Task = kernel::current!();
+        let mut tracer = untraced();
+        for compat in [false, true] {
+            let mut regs = FakeRegs {
+                nr: 24,
+                compat,
+                ..Default::default()
+            };
+            let d = reg.report_syscall_entry(task, &mut regs, &mut tracer);
+            let arch = if compat {
+                bindings::AUDIT_ARCH_I386
+            } else {
+                bindings::AUDIT_ARCH_X86_64
+            };
+            assert_eq!(
+                d,
+                Disposition::Abort(i64::from(arch) << 1 | i64::from(!compat))
+            );
+            reg.report_syscall_exit(task, &mut regs, &mut tracer);
+        }
+        assert_eq!(&ids(&log, b'a')?[..], &[1, 1]);
+        let native: KVec<i64> = {
+            let mut v = KVec::new();
+            for (_, side, n) in seen(&log)?.iter() {
+                if *side == b'a' {
+                    v.push(*n, GFP_KERNEL)?;
+                }
+            }
+            v
+        };
+        assert_eq!(&native[..], &[1, 0]);
         Ok(())
     }
 

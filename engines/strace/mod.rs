@@ -338,6 +338,19 @@ impl StraceEngine {
     fn put_call(&self, p: &mut Pending, call: &SyscallEntry<'_>) {
         let nr = call.nr();
         let args = call.args();
+        if !call.is_native() {
+            // Another ABI numbers its calls otherwise (ia32's 24 is getuid,
+            // not sched_yield): shown raw with its ABI, never read with the
+            // native table.
+            let line = &mut p.line;
+            line.put_fmt(format_args!("[arch {:#x}] syscall_{nr:#x}(", call.arch()));
+            for (i, a) in args.iter().enumerate() {
+                let sep = if i == 0 { "" } else { ", " };
+                line.put_fmt(format_args!("{sep}{a:#x}"));
+            }
+            line.put_fmt(format_args!(")"));
+            return;
+        }
         let (Some(sig), Some(kinds)) = (syscalls::signature(nr), decode::arg_kinds(nr, &args))
         else {
             let line = &mut p.line;
@@ -669,7 +682,8 @@ impl Engine for StraceEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let nr = call.nr();
         if self.before_exec.load(Relaxed) {
-            if nr != nr::EXECVE && nr != nr::EXECVEAT {
+            // Another ABI's numbers are not the native execve's.
+            if !call.is_native() || (nr != nr::EXECVE && nr != nr::EXECVEAT) {
                 return Resume::Resume;
             }
             self.before_exec.store(false, Relaxed);
@@ -682,7 +696,7 @@ impl Engine for StraceEngine {
             p.line.put_fmt(format_args!("[pid {pid:5}] "));
         }
         self.put_call(p, call);
-        if decode::ret_kind(nr) == RetKind::NoReturn {
+        if call.is_native() && decode::ret_kind(nr) == RetKind::NoReturn {
             p.line.pad_to(RESULT_COLUMN);
             p.line.put_fmt(format_args!(" = ?"));
             self.emit(&mut p.line);
@@ -792,7 +806,10 @@ impl Engine for StraceEngine {
             None => {}
         }
         p.line.pad_to(RESULT_COLUMN);
-        let _ = decode::write_result(&mut p.line, nr, ret);
+        // Another ABI's call: its result as a plain number (-1: no call of
+        // the native table).
+        let decode_as = if call.is_native() { nr } else { -1 };
+        let _ = decode::write_result(&mut p.line, decode_as, ret);
         self.emit(&mut p.line);
         Resume::Resume
     }

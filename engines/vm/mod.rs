@@ -121,6 +121,17 @@ impl VmEngine {
 
 impl Engine for VmEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
+        if !call.is_native() {
+            // The rules name calls of the native table, whose numbers are
+            // other calls in another ABI: such a call is refused, as a
+            // seccomp filter that checks the arch refuses it, never
+            // misread (an ia32 getuid would escape `return getuid`, and
+            // ia32 open bypass `redirect`).
+            if let Some(value) = self.rules.answer_for_other_abi() {
+                call.abort(value);
+            }
+            return Resume::Resume;
+        }
         let nr = call.nr();
         if let Some(value) = self.rules.return_for(nr) {
             call.abort(value);

@@ -86,6 +86,24 @@ impl Rules {
     pub(crate) fn return_for(&self, nr: i64) -> Option<i64> {
         self.returns.iter().find(|(n, _)| *n == nr).map(|(_, v)| *v)
     }
+
+    /// The result of a call of another ABI than the native one, whose
+    /// numbers and arguments the rules do not describe: `-ENOSYS` (the
+    /// call is refused) if there is any rule, else `None` (it runs: with
+    /// no rule there is nothing to misread).
+    pub(crate) fn answer_for_other_abi(&self) -> Option<i64> {
+        // Every kind of rule, named: a new one fails to build here until it
+        // is counted.
+        let Rules {
+            returns,
+            nodename,
+            release,
+            redirects,
+        } = self;
+        let empty =
+            returns.is_empty() && nodename.is_none() && release.is_none() && redirects.is_empty();
+        (!empty).then(|| -i64::from(kernel::bindings::ENOSYS))
+    }
 }
 
 /// A parse failure and the 1-based line it happened on.
@@ -299,6 +317,25 @@ mod tests {
         assert_eq!(r.redirects.len(), 1);
         assert_eq!(&r.redirects[0].from[..], b"/virtual");
         assert_eq!(&r.redirects[0].to[..], b"/tmp/real");
+        Ok(())
+    }
+
+    #[test]
+    fn calls_of_another_abi_are_refused_when_there_are_rules() -> Result {
+        // ENOSYS, as the C headers number it.
+        let enosys = -i64::from(kernel::bindings::ENOSYS);
+        for text in [
+            &b"return getuid 1000"[..],
+            b"uname nodename vm",
+            b"uname release 7.2-vm",
+            b"redirect /virtual /tmp/real",
+        ] {
+            let r = parse(text).map_err(|_| EINVAL)?;
+            assert_eq!(r.answer_for_other_abi(), Some(enosys));
+        }
+        // No rule, nothing to misread: the call runs.
+        let none = parse(b"# no rules\n").map_err(|_| EINVAL)?;
+        assert_eq!(none.answer_for_other_abi(), None);
         Ok(())
     }
 
