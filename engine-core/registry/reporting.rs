@@ -316,7 +316,13 @@ impl Registry {
         if kernel::warn_on!(!self.is_owner(task)) {
             return;
         }
-        let aborted = self.entry_aborted.xchg(false, Relaxed);
+        // A load and a store, not an exchange (a locked instruction on x86):
+        // only the task sets the mark, and every other store clears it
+        // (`publish_summary`), so no store of another can be lost here.
+        let aborted = self.entry_aborted.load(Relaxed);
+        if aborted {
+            self.entry_aborted.store(false, Relaxed);
+        }
         // SAFETY: the owner task runs this report (checked above).
         let requested = unsafe { self.exit_requested.replace(false) };
         if requested {
