@@ -204,7 +204,7 @@ struct EngineList {
     engines: Attachments,
     /// Which attachments want each syscall side, for the task's syscall
     /// reports: computed by the task when it takes the list
-    /// ([`Registry::take_new_list`]), again when an engine's syscall events
+    /// ([`Registry::reporters`]), again when an engine's syscall events
     /// change (which marks the list stale), and [`SideMasks::ALL`] until
     /// then.
     sides: TaskOnly<SideMasks>,
@@ -305,9 +305,10 @@ unsafe impl Send for Attachments {}
 unsafe impl Sync for Attachments {}
 
 impl Attachments {
-    /// Takes `v` apart. A list is at most [`MAX_ENGINES`](super::policy::MAX_ENGINES) engines plus those
-    /// that follow a clone: the `u32` conversions cannot fail in practice,
-    /// and fail with `EOVERFLOW`, dropping `v`, if they ever did.
+    /// Takes `v` apart. A list is at most
+    /// [`MAX_ENGINES`](super::policy::MAX_ENGINES) engines plus those that
+    /// follow a clone: the `u32` conversions cannot fail in practice, and
+    /// fail with `EOVERFLOW`, dropping `v`, if they ever did.
     fn new(v: KVec<Arc<Attachment>>) -> Result<Self> {
         let (len, cap) = (u32::try_from(v.len()), u32::try_from(v.capacity()));
         let (Ok(len), Ok(cap)) = (len, cap) else {

@@ -334,35 +334,36 @@ impl StraceEngine {
         }
     }
 
-    /// Formats the call part of the line.
-    fn put_call(&self, p: &mut Pending, call: &SyscallEntry<'_>) {
+    /// A call shown without decoding: its name (`syscall_0x..` without
+    /// one) and its six arguments in hex.
+    fn put_raw_call(line: &mut Line, name: Option<&str>, nr: i64, args: &[u64]) {
+        match name {
+            Some(name) => line.put_fmt(format_args!("{name}(")),
+            None => line.put_fmt(format_args!("syscall_{nr:#x}(")),
+        }
+        for (i, a) in args.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            line.put_fmt(format_args!("{sep}{a:#x}"));
+        }
+        line.put_fmt(format_args!(")"));
+    }
+
+    /// Formats the call part of the line; `native`: the call is of the
+    /// native ABI ([`SyscallEntry::is_native`]).
+    fn put_call(&self, p: &mut Pending, call: &SyscallEntry<'_>, native: bool) {
         let nr = call.nr();
         let args = call.args();
-        if !call.is_native() {
+        if !native {
             // Another ABI numbers its calls otherwise (ia32's 24 is getuid,
             // not sched_yield): shown raw with its ABI, never read with the
             // native table.
-            let line = &mut p.line;
-            line.put_fmt(format_args!("[arch {:#x}] syscall_{nr:#x}(", call.arch()));
-            for (i, a) in args.iter().enumerate() {
-                let sep = if i == 0 { "" } else { ", " };
-                line.put_fmt(format_args!("{sep}{a:#x}"));
-            }
-            line.put_fmt(format_args!(")"));
+            p.line.put_fmt(format_args!("[arch {:#x}] ", call.arch()));
+            Self::put_raw_call(&mut p.line, None, nr, &args);
             return;
         }
         let (Some(sig), Some(kinds)) = (syscalls::signature(nr), decode::arg_kinds(nr, &args))
         else {
-            let line = &mut p.line;
-            match syscalls::syscall_name(nr) {
-                Some(name) => line.put_fmt(format_args!("{name}(")),
-                None => line.put_fmt(format_args!("syscall_{nr:#x}(")),
-            }
-            for (i, a) in args.iter().enumerate() {
-                let sep = if i == 0 { "" } else { ", " };
-                line.put_fmt(format_args!("{sep}{a:#x}"));
-            }
-            line.put_fmt(format_args!(")"));
+            Self::put_raw_call(&mut p.line, syscalls::syscall_name(nr), nr, &args);
             return;
         };
         p.line.put_fmt(format_args!("{}(", sig.name));
@@ -681,9 +682,11 @@ impl StraceEngine {
 impl Engine for StraceEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let nr = call.nr();
+        // One call into C, for the three uses below.
+        let native = call.is_native();
         if self.before_exec.load(Relaxed) {
             // Another ABI's numbers are not the native execve's.
-            if !call.is_native() || (nr != nr::EXECVE && nr != nr::EXECVEAT) {
+            if !native || (nr != nr::EXECVE && nr != nr::EXECVEAT) {
                 return Resume::Resume;
             }
             self.before_exec.store(false, Relaxed);
@@ -695,8 +698,8 @@ impl Engine for StraceEngine {
         if let Some(pid) = self.pid_prefix {
             p.line.put_fmt(format_args!("[pid {pid:5}] "));
         }
-        self.put_call(p, call);
-        if call.is_native() && decode::ret_kind(nr) == RetKind::NoReturn {
+        self.put_call(p, call, native);
+        if native && decode::ret_kind(nr) == RetKind::NoReturn {
             p.line.pad_to(RESULT_COLUMN);
             p.line.put_fmt(format_args!(" = ?"));
             self.emit(&mut p.line);
