@@ -178,7 +178,8 @@ guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(KSFT_BINS)
 		case " $(KSFT_PTRACE) " in *" $${p##*/} "*) ;; *) rm -f "$$p";; esac; done
 
 initramfs: guest
-	@bash $(REPO)/qemu-ci/initramfs.sh $(REPO) $(GUEST_BIN) $(INITRAMFS)
+	@bash $(REPO)/qemu-ci/initramfs.sh $(REPO) $(GUEST_BIN) $(INITRAMFS) \
+		$(TOOLS)/gdb-minimal/usr/bin/gdb
 
 test:
 	$(call locked,_test)

@@ -2,25 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # initramfs.sh - pack the test guest: busybox, /init, the programs, and
-# Debian's own strace (dynamic) with exactly the libraries it links.
+# Debian's own strace and gdb (dynamic) with exactly the libraries they link.
 #
-# Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz
+# Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz GDB
+# (GDB: Debian's gdb-minimal as setup.sh unpacks it; /usr/bin/gdb in the guest)
 set -euo pipefail
-REPO=${1:?}; BIN=${2:?}; OUT=${3:?}
+REPO=${1:?}; BIN=${2:?}; OUT=${3:?}; GDB=${4:?}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
 die() { echo "initramfs: error: $*" >&2; exit 1; }
 
-# add_dynamic BIN: BIN at its own path, and each library ldd names (and the
-# dynamic loader) as a plain file at the path the loader will look for it.
+# add_dynamic BIN [AS]: BIN at its own path (or at AS), and each library ldd
+# names (and the dynamic loader) as a plain file at the path the loader will
+# look for it.
 add_dynamic() {
-	local bin=$1 libs lib
+	local bin=$1 as=${2:-$1} libs lib
 
 	[ -x "$bin" ] || die "$bin missing (make setup installs it)"
 	libs=$(ldd "$bin") || die "ldd $bin failed"
 	! grep -q 'not found' <<< "$libs" || die "$bin: a library is missing: $libs"
-	install -D -m 755 "$bin" "$stage$bin"
+	install -D -m 755 "$bin" "$stage$as"
 	# "name => /path (addr)" and the loader's "/path (addr)"; not the vDSO.
 	for lib in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<< "$libs"); do
 		install -D -m 755 "$(readlink -f "$lib")" "$stage$lib"
@@ -33,6 +35,7 @@ cp /bin/busybox "$stage/bin/busybox"
 cp "$REPO/qemu-ci/init" "$stage/init"
 cp "$REPO/qemu-ci/demo.sh" "$stage/usr/bin/utrace-demo"
 add_dynamic /usr/bin/strace
+add_dynamic "$GDB" /usr/bin/gdb
 chmod 755 "$stage/init"
 mknod "$stage/dev/console" c 5 1
 mknod "$stage/dev/null" c 1 3

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # profile.sh - where a TCG guest spends its time while a task with N no-op
-# engines calls getpid() in a loop: qemu-ci/pcsample.py samples the vCPUs'
+# engines (or, for ENGINES=strace, the strace engine over the VM engine,
+# its trace drained by a reader) calls getpid() in a loop: qemu-ci/pcsample.py samples the vCPUs'
 # instruction pointers through QEMU's gdbstub and prints the hottest
 # kernel symbols.  A tool for finding costs, not for timing them (that is
 # `make bench`).

@@ -10,7 +10,11 @@
 #     source), clang/lld/llvm of rustc's LLVM (toolchain.env), libclang for bindgen;
 #   - qemu-system-x86, the kernel build dependencies and the guest userland
 #     (busybox-static, strace); gdb, for make bench's single-stepped trace;
-# and bindgen-cli from the Rust crate registry at a pinned version.  It ends
+# and bindgen-cli from the Rust crate registry at a pinned version.  Debian's
+# gdb-minimal (gdb without Python: 32 MB with its libraries, where the full
+# gdb needs 73 MB and a Python tree) is fetched and unpacked into
+# TOOLS/gdb-minimal, not installed: it would replace the host's full gdb,
+# whose Python the trace needs.  The guest's gdb tests run it.  It ends
 # with the kernel's own `make rustavailable`, and fails naming what is missing.
 #
 # Usage: setup.sh TOOLS_DIR KERNEL_TARBALL_DIR
@@ -35,7 +39,8 @@ have_all() {
 	for p in "${HOST_PKGS[@]}" linux-source-7.2; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || return 1
 	done
-	[ -x "$TOOLS/bin/bindgen" ] && "$TOOLS/bin/bindgen" --version | grep -q "$BINDGEN_VERSION"
+	[ -x "$TOOLS/bin/bindgen" ] && "$TOOLS/bin/bindgen" --version | grep -q "$BINDGEN_VERSION" &&
+	[ -x "$TOOLS/gdb-minimal/usr/bin/gdb" ]
 }
 
 if [ -f "$STAMP" ] && have_all; then
@@ -94,6 +99,17 @@ PIN
 		fi
 		LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib "$CARGO" install --locked --root "$TOOLS" \
 			bindgen-cli --version "$BINDGEN_VERSION" || die "cargo install bindgen-cli failed"
+	fi
+	if [ ! -x "$TOOLS/gdb-minimal/usr/bin/gdb" ]; then
+		deb=$(mktemp -d)
+		# apt downloads as its own user where it can write.
+		chown _apt "$deb" 2>/dev/null || true
+		(cd "$deb" && apt-get download -q gdb-minimal) \
+			|| { rm -rf "$deb"; die "apt-get download gdb-minimal failed"; }
+		rm -rf "$TOOLS/gdb-minimal"
+		dpkg-deb -x "$deb"/gdb-minimal_*.deb "$TOOLS/gdb-minimal" \
+			|| { rm -rf "$deb"; die "unpacking gdb-minimal failed"; }
+		rm -rf "$deb"
 	fi
 	mkdir -p "$TOOLS"
 	touch "$STAMP"

@@ -23,6 +23,15 @@
  *    entry stop shows the call; it cannot make it run), and nothing under
  *    the tracer produces another result, so its exit stop shows the VM's
  *    answer: getuid() = 1000.  (Documentation/design.md, section 2.)
+ *
+ * Debian's gdb (gdb-minimal: gdb without Python, unpacked by
+ * qemu-ci/setup.sh, /usr/bin/gdb in the guest) the same two ways, with
+ * what a debugger needs beyond syscall stops: a breakpoint (an int3 it
+ * pokes into the text, reported as SIGTRAP at signal delivery), a single
+ * step, following a fork's child and catching its exec (inside the VM).
+ * Its syscall catchpoints on uname and getuid print what gdb reads at
+ * their return: the registers and, for uname, the nodename in the
+ * program's buffer, with the same expectations as strace's lines.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -39,6 +48,7 @@
 #define OUT_FILE "/tmp/ptrace-order.out"
 #define ERR_FILE "/tmp/ptrace-order.err"
 #define LOG_FILE "/tmp/ptrace-order.strace"
+#define GDB_SCRIPT "/tmp/ptrace-order.gdb"
 #define REAL_FILE "/tmp/real/hostname"
 #define CONTENT "hello from /tmp/real"
 
@@ -302,7 +312,142 @@ static void strace_before_the_engine_sees_the_engines_version(void)
 	}
 }
 
+/*
+ * gdb's commands, after it has started sysinfo and before sysinfo's main.
+ * Syscalls by number (gdb-minimal has no syscall name table): uname 63,
+ * getuid 102.  gdb stops at each call's entry and at its return,
+ * alternately; $u and $g count which of the two a stop is.  A temporary
+ * breakpoint at main, one instruction stepped there, then on to the end.
+ */
+#define GDB_FROM_MAIN \
+	"tbreak main\n" \
+	"commands\nsilent\nprintf \"GDB breakpoint in main\\n\"\nend\n" \
+	"continue\n" \
+	"set $before = $pc\n" \
+	"stepi\n" \
+	"printf \"\\nGDB stepped: %d\\n\", $pc != $before\n" \
+	"set $u = 0\n" \
+	"set $g = 0\n" \
+	"catch syscall 63 102\n" \
+	"commands\nsilent\n" \
+	"if $orig_rax == 63\n" \
+	"  set $u = !$u\n" \
+	"  if !$u\n" \
+	"    printf \"GDB uname: %s\\n\", (char *)$rdi + 65\n" \
+	"  end\n" \
+	"else\n" \
+	"  set $g = !$g\n" \
+	"  if !$g\n" \
+	"    printf \"GDB getuid=%ld\\n\", $rax\n" \
+	"  end\n" \
+	"end\n" \
+	"continue\nend\n" \
+	"continue\n" \
+	"printf \"GDB done\\n\"\n"
+
+#define GDB_SETTINGS "set pagination off\nset confirm off\n"
+
+/*
+ * gdb runs sysinfo itself: `starti` stops it at its first instruction,
+ * before main.  (No shell: gdb would not stop before main otherwise.)
+ */
+static const char gdb_runs_sysinfo[] =
+	GDB_SETTINGS "set startup-with-shell off\nstarti\n" GDB_FROM_MAIN;
+
+/*
+ * gdb runs utrace, follows its child at fork (detaching from utrace) and
+ * stops at that child's exec of sysinfo: by then utrace has attached the
+ * VM to the child, after gdb.  Through the shell, gdb's default: without
+ * it gdb 13 splits the rules, an argument with spaces, at each space.
+ */
+static const char gdb_follows_utrace_child[] =
+	GDB_SETTINGS "set follow-fork-mode child\ncatch exec\nrun\ndelete\n" GDB_FROM_MAIN;
+
+#define GDB_ARGV "/usr/bin/gdb", "-nx", "-batch", "-x", GDB_SCRIPT
+
+static void write_gdb_script(const char *script)
+{
+	int fd = open(GDB_SCRIPT, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	size_t len = strlen(script);
+
+	CHECK(fd >= 0 && write(fd, script, len) == (ssize_t)len, "%s: %s", GDB_SCRIPT,
+	      strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * What gdb printed: the breakpoint and the step worked, its catchpoints
+ * saw getuid return @uid and uname return @nodename, and it ran to the end.
+ */
+static void check_gdb_saw(int uid, const char *nodename)
+{
+	char getuid_line[64], uname_line[128];
+	const char *want[] = {
+		"GDB breakpoint in main", "GDB stepped: 1", getuid_line, uname_line, "GDB done",
+	};
+
+	snprintf(getuid_line, sizeof(getuid_line), "GDB getuid=%d", uid);
+	snprintf(uname_line, sizeof(uname_line), "GDB uname: %s", nodename);
+	for (int i = 0; i < ARRAY_SIZE(want); i++)
+		CHECK(has_line(out, want[i]), "no line '%s' in gdb's output:\n%s\nstderr:\n%s",
+		      want[i], out, err);
+}
+
+/* Baseline: Debian's gdb runs in the guest and debugs sysinfo. */
+static void gdb_alone(void)
+{
+	const char *argv[] = { GDB_ARGV, "--args", "/usr/bin/sysinfo", NULL };
+	struct utsname u;
+
+	CHECK(uname(&u) == 0, "uname: %s", strerror(errno));
+	write_gdb_script(gdb_runs_sysinfo);
+	CHECK(run(argv) == 0, "status; stderr:\n%s\nstdout:\n%s", err, out);
+	check_gdb_saw(getuid(), u.nodename);
+}
+
+/*
+ * gdb started under the VM: the engine follows gdb's child at fork, gdb's
+ * ptrace attaches to it after that (PTRACE_TRACEME).  gdb sits outside
+ * the VM: it reads the results the program gets.
+ */
+static void gdb_after_the_engine_sees_what_the_program_sees(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", rules, "--",
+		GDB_ARGV, "--args", "/usr/bin/sysinfo", "/virtual/hostname", NULL };
+
+	setup_files();
+	write_gdb_script(gdb_runs_sysinfo);
+	CHECK(run(argv) == 0, "status; stderr:\n%s\nstdout:\n%s", err, out);
+	check_program_in_the_vm();
+	check_gdb_saw(1000, "vm-guest");
+}
+
+/*
+ * gdb started first: it follows utrace's child at fork, and utrace
+ * attaches the VM to that child later.  gdb sits inside the VM: uname's
+ * real nodename, before the VM edits it on the way out; getuid's answer
+ * from the VM, as strace inside shows it.
+ */
+static void gdb_before_the_engine_sees_the_engines_version(void)
+{
+	const char *argv[] = { GDB_ARGV, "--args", "/usr/bin/utrace", "--vm", rules, "--",
+		"/usr/bin/sysinfo", "/virtual/hostname", NULL };
+	struct utsname u;
+
+	CHECK(uname(&u) == 0, "uname: %s", strerror(errno));
+	CHECK(strcmp(u.nodename, "vm-guest"), "the guest is already called vm-guest");
+	setup_files();
+	write_gdb_script(gdb_follows_utrace_child);
+	CHECK(run(argv) == 0, "status; stderr:\n%s\nstdout:\n%s", err, out);
+	check_program_in_the_vm();
+	check_gdb_saw(1000, u.nodename);
+}
+
 KTAP_MAIN("guest_ptrace_order",
 	  KTAP_CASE(strace_alone),
 	  KTAP_CASE(strace_after_the_engine_sees_what_the_program_sees),
-	  KTAP_CASE(strace_before_the_engine_sees_the_engines_version))
+	  KTAP_CASE(strace_before_the_engine_sees_the_engines_version),
+	  KTAP_CASE(gdb_alone),
+	  KTAP_CASE(gdb_after_the_engine_sees_what_the_program_sees),
+	  KTAP_CASE(gdb_before_the_engine_sees_the_engines_version))

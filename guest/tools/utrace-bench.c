@@ -1340,6 +1340,61 @@ static int spin_with_engines(int n, int seconds)
 	return 0;
 }
 
+/*
+ * `utrace-bench --spin-strace SECONDS`: a child calls getpid() in a loop
+ * under the VM engine and the strace engine over it, as the "strace over
+ * VM" row, while this process drains the trace as that row's reader does;
+ * for qemu-ci/profile.sh.
+ */
+static int spin_strace(int seconds)
+{
+	struct utrace_vm_attach v = {
+		.rules = (unsigned long)VM_RULES, .rules_len = strlen(VM_RULES),
+	};
+	struct utrace_strace_attach s = { 0 };
+	int p[2], fd = open("/dev/utrace", O_RDWR | O_NONBLOCK);
+	pid_t pid;
+	char c;
+
+	if (fd < 0 || pipe(p)) {
+		perror("utrace-bench --spin-strace");
+		return 1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		time_t end;
+
+		pin(0);
+		if (read(p[0], &c, 1) != 1)
+			_exit(1);
+		end = time(NULL) + seconds;
+		while (time(NULL) < end)
+			for (int i = 0; i < 10000; i++)
+				syscall(SYS_getpid);
+		_exit(0);
+	}
+	pin(1);
+	v.pid = s.pid = pid;
+	if (ioctl(fd, UTRACE_ATTACH_VM, &v) < 0 || ioctl(fd, UTRACE_ATTACH_STRACE, &s) < 0 ||
+	    write(p[1], "g", 1) != 1) {
+		perror("utrace-bench --spin-strace: attach");
+		kill(pid, SIGKILL);
+		return 1;
+	}
+	/* Read while there is text, poll when there is none, until the end. */
+	for (;;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t got = read(fd, trace_text, sizeof(trace_text));
+
+		if (got == 0 || (got < 0 && errno != EAGAIN))
+			break;
+		if (got < 0)
+			poll(&pf, 1, -1);
+	}
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const signal_names[] = {
@@ -1364,6 +1419,8 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "--spin"))
 		return spin_with_engines(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "--spin-strace"))
+		return spin_strace(atoi(argv[2]));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
