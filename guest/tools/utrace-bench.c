@@ -1360,6 +1360,7 @@ static int spin_strace(int seconds)
 		perror("utrace-bench --spin-strace");
 		return 1;
 	}
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pid = fork();
 	if (pid == 0) {
 		time_t end;
