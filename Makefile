@@ -53,6 +53,8 @@ GUEST_HDRS   := $(wildcard $(REPO)/guest/*.h $(REPO)/uapi/linux/*.h) $(KHDR)/lin
 # guest/tests/*.c run one by one as test suites; guest/tools/*.c go to /bin.
 GUEST_TESTS  := $(patsubst $(REPO)/guest/tests/%.c,$(GUEST_BIN)/tests/%,$(wildcard $(REPO)/guest/tests/*.c))
 GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.c))
+# guest/tools/*.S are 32-bit (ia32) programs without libc, for guest_compat.
+GUEST_TOOLS32 := $(patsubst $(REPO)/guest/tools/%.S,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.S))
 # The sample C engine (samples/), an external module built against the
 # test kernel, out of the source tree (MO=), installed in /lib/modules.
 SAMPLES      := $(BUILD)/samples
@@ -155,6 +157,10 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS) $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
 
+$(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.S $(GUEST_FROM)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) -m32 -nostdlib -static -o $@ $<
+
 $(GUEST_BIN)/kselftest/ptrace/%: $(KSFT)/ptrace/%.c $(KSFT)/kselftest.h $(KSFT)/kselftest_harness.h $(KHDR)/linux/ptrace.h
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(KSFT_CFLAGS) -o $@ $<
@@ -169,11 +175,12 @@ guest: _kernel
 	@cp $(SAMPLES)/utrace_sample.ko $(SAMPLE_KO)
 
 .PHONY: guest-progs
-guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(KSFT_BINS)
+guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(KSFT_BINS)
 	$(if $(KSFT_PTRACE),,$(error no TEST_GEN_PROGS in $(KSFT)/ptrace/Makefile))
 	@# Programs whose source is gone must not linger in the guest.
 	@for d in tests tools; do for p in $(GUEST_BIN)/$$d/*; do \
-		[ ! -e "$$p" ] || [ -f "$(REPO)/guest/$$d/$${p##*/}.c" ] || rm -f "$$p"; done; done
+		[ ! -e "$$p" ] || [ -f "$(REPO)/guest/$$d/$${p##*/}.c" ] || \
+		[ -f "$(REPO)/guest/$$d/$${p##*/}.S" ] || rm -f "$$p"; done; done
 	@for p in $(GUEST_BIN)/kselftest/ptrace/*; do \
 		case " $(KSFT_PTRACE) " in *" $${p##*/} "*) ;; *) rm -f "$$p";; esac; done
 

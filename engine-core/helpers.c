@@ -122,6 +122,19 @@ void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 					 unsigned long *args)
 {
 	syscall_get_arguments(current, regs, args);
+#ifdef CONFIG_IA32_EMULATION
+	/*
+	 * An ia32 call takes the low halves of its argument registers: the
+	 * upper ones (what a 64-bit program doing int $0x80 left there) are
+	 * not its arguments, and engines must not act on them.
+	 */
+	if (in_ia32_syscall()) {
+		int i;
+
+		for (i = 0; i < 6; i++)
+			args[i] = (u32)args[i];
+	}
+#endif
 }
 
 void utrace_helper_syscall_set_arguments(struct pt_regs *regs,

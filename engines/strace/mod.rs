@@ -798,7 +798,11 @@ impl Engine for StraceEngine {
         // A signal frame's registers replace rt_sigreturn's: its number
         // too (-1, which keeps the call from being restarted).
         let ours = p.nr.take();
-        if ours != Some(nr) && !(ours == Some(nr::RT_SIGRETURN) && nr == -1) {
+        // A successful exec's exit comes with the number of the new
+        // program's execve (`set_personality_64bit()`, or the ia32 one's
+        // for a 32-bit program), whichever exec call it was.
+        let exec_done = matches!(ours, Some(nr::EXECVE | nr::EXECVEAT)) && ret == 0;
+        if ours != Some(nr) && !exec_done && !(ours == Some(nr::RT_SIGRETURN) && nr == -1) {
             return Resume::Resume;
         }
         match p.at_exit.take() {

@@ -43,10 +43,24 @@ const RED_ZONE: u64 = 128;
 /// What an entry left for the exit of the same call.
 #[derive(Default)]
 struct Pending {
-    /// `(argument, original value)` to put back.
-    restore: Option<(usize, u64)>,
+    /// An argument rewritten at entry, to put back at exit.
+    restore: Option<Restore>,
     /// The `uname` buffer to edit.
     uname_buf: Option<u64>,
+}
+
+/// An argument the VM rewrote (a redirected path), to put back at the
+/// call's exit.
+#[derive(Clone, Copy)]
+struct Restore {
+    /// The call, as numbered at its entry: a successful exec's exit comes
+    /// with the number of the new program's execve, the ia32 one's for a
+    /// 32-bit program.
+    nr: i64,
+    /// Which argument.
+    which: usize,
+    /// The program's own value.
+    orig: u64,
 }
 
 /// One VM engine, attached to one task.
@@ -145,7 +159,7 @@ impl Engine for VmEngine {
         if let Some(which) = rules::path_arg(nr) {
             if !self.rules.redirects.is_empty() {
                 if let Some(orig) = self.redirect(call, which) {
-                    self.pending.lock().restore = Some((which, orig));
+                    self.pending.lock().restore = Some(Restore { nr, which, orig });
                     call.report_exit();
                 }
             }
@@ -196,14 +210,17 @@ impl Engine for VmEngine {
 
     fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {
         let pending = core::mem::take(&mut *self.pending.lock());
-        // After a successful execve the registers are the new program's:
-        // there is nothing of the old one to put back.
-        let exec_done = matches!(call.nr(), nr::EXECVE | nr::EXECVEAT) && call.return_value() == 0;
-        if let (Some((which, orig)), false) = (pending.restore, exec_done) {
-            let mut args: [u64; SYSCALL_ARGS] = call.args();
-            if let Some(a) = args.get_mut(which) {
-                *a = orig;
-                call.set_args(&args);
+        if let Some(Restore { nr, which, orig }) = pending.restore {
+            // After a successful exec the registers are the new program's
+            // (maybe a 32-bit one's, whose ebx is the first argument):
+            // there is nothing of the old one to put back.
+            let exec_done = matches!(nr, nr::EXECVE | nr::EXECVEAT) && call.return_value() == 0;
+            if !exec_done {
+                let mut args: [u64; SYSCALL_ARGS] = call.args();
+                if let Some(a) = args.get_mut(which) {
+                    *a = orig;
+                    call.set_args(&args);
+                }
             }
         }
         if let Some(buf) = pending.uname_buf {
