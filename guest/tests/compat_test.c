@@ -15,7 +15,9 @@
  *  - the strace engine prints it raw, with its arch:
  *    `[arch 0x40000003] syscall_0xc7(0x0, 0x0, ...) = 0`;
  *  - ptrace sees it as ia32 (PTRACE_GET_SYSCALL_INFO) and PTRACE_SYSVM
- *    skips it with the result the tracer set, as a native call.
+ *    skips it with the result the tracer set, as a native call;
+ *  - a 32-bit tracer (ptrace through int $0x80) gets EIO from PTRACE_MULTI
+ *    and the CHARDATA requests (no 32-bit layout yet).
  *
  * Run with --int80, the program prints what a native getuid and an ia32
  * getuid32 returned, for the cases that run it under /usr/bin/utrace.
@@ -34,6 +36,7 @@
 
 /* ia32 numbers (arch/x86/entry/syscalls/syscall_32.tbl). */
 #define IA32_GETPID	20
+#define IA32_PTRACE	26
 #define IA32_GETUID32	199
 
 #define SELF "/tests/compat_test"
@@ -71,6 +74,16 @@ static int execveat_self(void)
 
 	syscall(SYS_execveat, AT_FDCWD, SELF, args, environ, 0);
 	return 127;
+}
+
+/* An ia32 call with four arguments (ebx, ecx, edx, esi). */
+static int int80_4(long nr, long a, long b, long c, long d)
+{
+	long ret;
+
+	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
+		     : "memory");
+	return (int)ret;
 }
 
 /* --int80: what the two getuids return, one line, native calls only. */
@@ -296,6 +309,41 @@ static void vm_leaves_a_32bit_programs_registers_alone(void)
 	      128 + SIGILL, out);
 }
 
+/*
+ * A 32-bit tracer (here: ptrace through int $0x80) gets EIO from
+ * PTRACE_MULTI and the CHARDATA requests, whose structures have no 32-bit
+ * layout yet, rather than a misread of its memory; PTRACE_SYSVM, which
+ * takes no structure, works for it as for a 64-bit tracer.
+ */
+static void ia32_tracer_gets_eio_from_multi(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(20);
+		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
+			_exit(100);
+		syscall(SYS_kill, getpid(), SIGSTOP);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
+	/* The same requests from the 64-bit ABI, for contrast. */
+	CHECK(syscall(SYS_ptrace, PTRACE_MULTI, pid, 0, 0) == 0, "64-bit MULTI of 0: %s",
+	      strerror(errno));
+	CHECK(int80_4(IA32_PTRACE, PTRACE_MULTI, pid, 0, 0) == -EIO,
+	      "ia32 PTRACE_MULTI returned %d, wanted -EIO",
+	      int80_4(IA32_PTRACE, PTRACE_MULTI, pid, 0, 0));
+	CHECK(int80_4(IA32_PTRACE, PTRACE_PEEKCHARDATA, pid, 0, 0) == -EIO,
+	      "ia32 PTRACE_PEEKCHARDATA returned %d, wanted -EIO",
+	      int80_4(IA32_PTRACE, PTRACE_PEEKCHARDATA, pid, 0, 0));
+	CHECK(int80_4(IA32_PTRACE, PTRACE_SYSVM, pid, 0, 0) == PTRACE_VM_MASK,
+	      "ia32 PTRACE_SYSVM returned %d, wanted %#x",
+	      int80_4(IA32_PTRACE, PTRACE_SYSVM, pid, 0, 0), PTRACE_VM_MASK);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ktap_case cases[] = {
@@ -307,6 +355,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(engines_see_only_the_low_halves_of_ia32_arguments),
 		KTAP_CASE(strace_shows_an_execveat),
 		KTAP_CASE(vm_leaves_a_32bit_programs_registers_alone),
+		KTAP_CASE(ia32_tracer_gets_eio_from_multi),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--int80"))
