@@ -191,7 +191,20 @@ struct pt_regs *utrace_helper_current_regs(void)
 
 long utrace_helper_syscall_get_return_value(struct pt_regs *regs)
 {
-	return syscall_get_return_value(current, regs);
+	long ret = syscall_get_return_value(current, regs);
+
+#ifdef CONFIG_IA32_EMULATION
+	/*
+	 * An ia32 call's result is the low 32 bits of ax.  A tracer can leave
+	 * -1 there zero-extended (a 32-bit tracer's POKEUSR always does): an
+	 * error code in the low half is sign-extended, as syscall_get_error()
+	 * does for a compat task; any other value is the unsigned 32 bits
+	 * (an address above 2 GiB stays positive).
+	 */
+	if (in_ia32_syscall())
+		ret = IS_ERR_VALUE((long)(int)ret) ? (long)(int)ret : (long)(u32)ret;
+#endif
+	return ret;
 }
 
 void utrace_helper_syscall_set_return_value(struct pt_regs *regs, long value)

@@ -29,7 +29,9 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <sys/ioctl.h>
 #include <linux/audit.h>
+#include <linux/utrace.h>
 #include "ktap.h"
 #include "ptrace.h"
 #include "run.h"
@@ -344,6 +346,66 @@ static void ia32_tracer_gets_eio_from_multi(void)
 	waitpid(pid, &status, 0);
 }
 
+/*
+ * An ia32 call's result is 32 bits: a tracer that skips the call and
+ * writes 0xffffffff (what a 32-bit tracer's POKEUSR of -1 leaves, zero-
+ * extended) gives the program -1, EPERM, and the engines must see that,
+ * not 4294967295.  The strace engine, attached after the tracer, prints
+ * the call's line at its exit.
+ */
+static void engines_see_an_ia32_result_as_32_bits(void)
+{
+	struct utrace_strace_attach a = { 0 };
+	int p[2], fd, status, got = 0;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	CHECK(pipe(p) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		int r;
+
+		alarm(20);
+		close(p[0]);
+		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
+			_exit(100);
+		syscall(SYS_kill, getpid(), SIGSTOP);
+		r = int80(IA32_GETUID32, 0, 0);
+		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 101);
+	}
+	close(p[1]);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
+	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
+	a.pid = pid;
+	CHECK(fd >= 0 && ioctl(fd, UTRACE_ATTACH_STRACE, &a) == 0, "attach strace: %s",
+	      strerror(errno));
+	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS");
+	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) &&
+	      WSTOPSIG(status) == (SIGTRAP | 0x80), "no entry stop: %#x", status);
+	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), 0xffffffffL) == 0,
+	      "POKEUSR rax: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPCALL, 0) == 0, "SYSCALL + SKIPCALL: %s",
+	      strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
+	CHECK(ptrace(PTRACE_DETACH, pid, 0, 0) == 0, "DETACH: %s", strerror(errno));
+	CHECK(read(p[0], &got, sizeof(got)) == sizeof(got) && got == -1,
+	      "the program's ia32 getuid32 returned %d, wanted -1", got);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child status %#x", status);
+	close(p[0]);
+	/* The engine is detached at the task's death: the trace ends. */
+	while (fd >= 0 && len < sizeof(trace) - 1 &&
+	       (n = read(fd, trace + len, sizeof(trace) - 1 - len)) > 0)
+		len += n;
+	trace[len] = 0;
+	CHECK(strstr(trace, "syscall_0xc7(") && strstr(trace, " = -1 EPERM (Operation not permitted)"),
+	      "no ia32 getuid32 line ending '= -1 EPERM' in:\n%s", trace);
+	CHECK(!strstr(trace, "4294967295"), "the engine saw the result unsigned:\n%s", trace);
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ktap_case cases[] = {
@@ -356,6 +418,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(strace_shows_an_execveat),
 		KTAP_CASE(vm_leaves_a_32bit_programs_registers_alone),
 		KTAP_CASE(ia32_tracer_gets_eio_from_multi),
+		KTAP_CASE(engines_see_an_ia32_result_as_32_bits),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--int80"))
