@@ -795,14 +795,15 @@ impl Engine for StraceEngine {
         let ret = call.return_value();
         let mut guard = self.pending.lock();
         let p = &mut **guard;
-        // A signal frame's registers replace rt_sigreturn's: its number
-        // too (-1, which keeps the call from being restarted).
         let ours = p.nr.take();
         // A successful exec's exit comes with the number of the new
         // program's execve (`set_personality_64bit()`, or the ia32 one's
         // for a 32-bit program), whichever exec call it was.
         let exec_done = matches!(ours, Some(nr::EXECVE | nr::EXECVEAT)) && ret == 0;
-        if ours != Some(nr) && !exec_done && !(ours == Some(nr::RT_SIGRETURN) && nr == -1) {
+        // A number of -1 at exit: a signal frame's registers replaced a
+        // sigreturn's (native or compat), or a tracer skipped the call by
+        // setting its number to -1. Either way the call is the one begun.
+        if ours != Some(nr) && !exec_done && !(ours.is_some() && nr == -1) {
             return Resume::Resume;
         }
         match p.at_exit.take() {

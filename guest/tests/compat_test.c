@@ -347,13 +347,12 @@ static void ia32_tracer_gets_eio_from_multi(void)
 }
 
 /*
- * An ia32 call's result is 32 bits: a tracer that skips the call and
- * writes 0xffffffff (what a 32-bit tracer's POKEUSR of -1 leaves, zero-
- * extended) gives the program -1, EPERM, and the engines must see that,
- * not 4294967295.  The strace engine, attached after the tracer, prints
- * the call's line at its exit.
+ * A child, traced by this process, makes one getuid call (ia32's getuid32
+ * through int $0x80 if @ia32) under the strace engine attached after the
+ * tracer; @at_entry acts at the call's entry stop and resumes the child.
+ * Returns what the call returned to the child; the trace is in trace.
  */
-static void engines_see_an_ia32_result_as_32_bits(void)
+static int getuid_under_tracer_and_strace(int ia32, void (*at_entry)(pid_t))
 {
 	struct utrace_strace_attach a = { 0 };
 	int p[2], fd, status, got = 0;
@@ -361,6 +360,7 @@ static void engines_see_an_ia32_result_as_32_bits(void)
 	ssize_t n;
 	pid_t pid;
 
+	trace[0] = 0;
 	CHECK(pipe(p) == 0, "pipe");
 	pid = fork();
 	if (pid == 0) {
@@ -371,7 +371,14 @@ static void engines_see_an_ia32_result_as_32_bits(void)
 		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
 			_exit(100);
 		syscall(SYS_kill, getpid(), SIGSTOP);
-		r = int80(IA32_GETUID32, 0, 0);
+		if (ia32) {
+			r = int80(IA32_GETUID32, 0, 0);
+		} else {
+			/* syscall() returns -1 and sets errno on error: -errno. */
+			long v = syscall(SYS_getuid);
+
+			r = v == -1 ? -errno : (int)v;
+		}
 		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 101);
 	}
 	close(p[1]);
@@ -384,14 +391,10 @@ static void engines_see_an_ia32_result_as_32_bits(void)
 	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) &&
 	      WSTOPSIG(status) == (SIGTRAP | 0x80), "no entry stop: %#x", status);
-	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), 0xffffffffL) == 0,
-	      "POKEUSR rax: %s", strerror(errno));
-	CHECK(ptrace(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPCALL, 0) == 0, "SYSCALL + SKIPCALL: %s",
-	      strerror(errno));
+	at_entry(pid);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
 	CHECK(ptrace(PTRACE_DETACH, pid, 0, 0) == 0, "DETACH: %s", strerror(errno));
-	CHECK(read(p[0], &got, sizeof(got)) == sizeof(got) && got == -1,
-	      "the program's ia32 getuid32 returned %d, wanted -1", got);
+	CHECK(read(p[0], &got, sizeof(got)) == sizeof(got), "no result from the child");
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child status %#x", status);
 	close(p[0]);
 	/* The engine is detached at the task's death: the trace ends. */
@@ -399,11 +402,59 @@ static void engines_see_an_ia32_result_as_32_bits(void)
 	       (n = read(fd, trace + len, sizeof(trace) - 1 - len)) > 0)
 		len += n;
 	trace[len] = 0;
+	if (fd >= 0)
+		close(fd);
+	return got;
+}
+
+/* Skips the call with result 0xffffffff, as a 32-bit tracer's -1 is. */
+static void skip_with_zero_extended_minus_one(pid_t pid)
+{
+	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), 0xffffffffL) == 0,
+	      "POKEUSR rax: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPCALL, 0) == 0, "SYSCALL + SKIPCALL: %s",
+	      strerror(errno));
+}
+
+/* Skips the call the classic way: its number set to -1 (-ENOSYS, exit stop). */
+static void skip_by_number(pid_t pid)
+{
+	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, orig_rax), -1L) == 0,
+	      "POKEUSR orig_rax: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
+}
+
+/*
+ * An ia32 call's result is 32 bits: a tracer that skips the call and
+ * writes 0xffffffff (what a 32-bit tracer's POKEUSR of -1 leaves, zero-
+ * extended) gives the program -1, EPERM, and the engines must see that,
+ * not 4294967295.
+ */
+static void engines_see_an_ia32_result_as_32_bits(void)
+{
+	int got = getuid_under_tracer_and_strace(1, skip_with_zero_extended_minus_one);
+
+	CHECK(got == -1, "the program's ia32 getuid32 returned %d, wanted -1", got);
 	CHECK(strstr(trace, "syscall_0xc7(") && strstr(trace, " = -1 EPERM (Operation not permitted)"),
 	      "no ia32 getuid32 line ending '= -1 EPERM' in:\n%s", trace);
 	CHECK(!strstr(trace, "4294967295"), "the engine saw the result unsigned:\n%s", trace);
-	if (fd >= 0)
-		close(fd);
+}
+
+/*
+ * A call whose number a tracer set to -1 (the skip of strace -e inject and
+ * of gdb) reaches its exit with -1 for a number, as a sigreturn's does
+ * (native or compat): the strace engine outside the tracer still ends the
+ * line it began, with the result the program got.
+ */
+static void strace_ends_the_line_of_a_call_skipped_by_number(void)
+{
+	int got = getuid_under_tracer_and_strace(0, skip_by_number);
+
+	CHECK(got == -ENOSYS, "the program's getuid returned %d, wanted -ENOSYS", got);
+	CHECK(strstr(trace, "\ngetuid() ") || !strncmp(trace, "getuid() ", 9),
+	      "no getuid line in:\n%s", trace);
+	CHECK(strstr(trace, " = -1 ENOSYS (Function not implemented)"),
+	      "no line ending '= -1 ENOSYS' in:\n%s", trace);
 }
 
 int main(int argc, char **argv)
@@ -419,6 +470,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(vm_leaves_a_32bit_programs_registers_alone),
 		KTAP_CASE(ia32_tracer_gets_eio_from_multi),
 		KTAP_CASE(engines_see_an_ia32_result_as_32_bits),
+		KTAP_CASE(strace_ends_the_line_of_a_call_skipped_by_number),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--int80"))
