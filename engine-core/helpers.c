@@ -140,6 +140,23 @@ void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 					 const unsigned long *args)
 {
+#ifdef CONFIG_IA32_EMULATION
+	/*
+	 * Engines see an ia32 call's arguments as their low halves (above):
+	 * they write those, and the upper halves a 64-bit caller of int $0x80
+	 * has in its registers (rbx and rbp are callee-saved) stay.
+	 */
+	if (in_ia32_syscall()) {
+		unsigned long merged[6];
+		int i;
+
+		syscall_get_arguments(current, regs, merged);
+		for (i = 0; i < 6; i++)
+			merged[i] = (merged[i] & ~0xffffffffUL) | (u32)args[i];
+		syscall_set_arguments(current, regs, merged);
+		return;
+	}
+#endif
 	syscall_set_arguments(current, regs, args);
 }
 
@@ -191,20 +208,7 @@ struct pt_regs *utrace_helper_current_regs(void)
 
 long utrace_helper_syscall_get_return_value(struct pt_regs *regs)
 {
-	long ret = syscall_get_return_value(current, regs);
-
-#ifdef CONFIG_IA32_EMULATION
-	/*
-	 * An ia32 call's result is the low 32 bits of ax.  A tracer can leave
-	 * -1 there zero-extended (a 32-bit tracer's POKEUSR always does): an
-	 * error code in the low half is sign-extended, as syscall_get_error()
-	 * does for a compat task; any other value is the unsigned 32 bits
-	 * (an address above 2 GiB stays positive).
-	 */
-	if (in_ia32_syscall())
-		ret = IS_ERR_VALUE((long)(int)ret) ? (long)(int)ret : (long)(u32)ret;
-#endif
-	return ret;
+	return syscall_get_return_value(current, regs);
 }
 
 void utrace_helper_syscall_set_return_value(struct pt_regs *regs, long value)

@@ -23,7 +23,8 @@ pub(crate) mod rules;
 
 use super::session::{Session, Slot};
 use crate::engine_core::{
-    user, Attach, CloneReport, Engine, Events, Resume, SyscallEntry, SyscallExit, SYSCALL_ARGS,
+    user, Attach, CloneReport, Engine, Events, ExecReport, Resume, SyscallEntry, SyscallExit,
+    SYSCALL_ARGS,
 };
 use crate::engines::strace::syscalls::nr;
 use kernel::bindings;
@@ -47,16 +48,18 @@ struct Pending {
     restore: Option<Restore>,
     /// The `uname` buffer to edit.
     uname_buf: Option<u64>,
+    /// The call was an exec that went through ([`Engine::report_exec`]):
+    /// its exit's registers are the new program's. Not the exit's number
+    /// and result: the kernel renumbers a successful exec (execve's, or
+    /// the ia32 one's for a 32-bit program), and a tracer that skipped the
+    /// exec can still make it return 0.
+    exec_ran: bool,
 }
 
 /// An argument the VM rewrote (a redirected path), to put back at the
 /// call's exit.
 #[derive(Clone, Copy)]
 struct Restore {
-    /// The call, as numbered at its entry: a successful exec's exit comes
-    /// with the number of the new program's execve, the ia32 one's for a
-    /// 32-bit program.
-    nr: i64,
     /// Which argument.
     which: usize,
     /// The program's own value.
@@ -78,8 +81,11 @@ pub(crate) struct VmEngine {
 
 impl VmEngine {
     /// The events a VM engine asks for: entries (it asks for the exits it
-    /// needs one call at a time) and clones, to follow children.
-    pub(crate) const EVENTS: Events = Events::SYSCALL_ENTRY.union(Events::CLONE);
+    /// needs one call at a time), clones, to follow children, and execs,
+    /// to know that an exec's exit has the new program's registers.
+    pub(crate) const EVENTS: Events = Events::SYSCALL_ENTRY
+        .union(Events::CLONE)
+        .union(Events::EXEC);
 
     /// An engine applying `rules`, following children into `follow` if
     /// given.
@@ -159,7 +165,10 @@ impl Engine for VmEngine {
         if let Some(which) = rules::path_arg(nr) {
             if !self.rules.redirects.is_empty() {
                 if let Some(orig) = self.redirect(call, which) {
-                    self.pending.lock().restore = Some(Restore { nr, which, orig });
+                    let mut pending = self.pending.lock();
+                    pending.restore = Some(Restore { which, orig });
+                    pending.exec_ran = false;
+                    drop(pending);
                     call.report_exit();
                 }
             }
@@ -201,6 +210,11 @@ impl Engine for VmEngine {
         Resume::Resume
     }
 
+    fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {
+        self.pending.lock().exec_ran = true;
+        Resume::Resume
+    }
+
     fn detached(&self) {
         // Its slot can be given back.
         if let Some(session) = &self.follow {
@@ -210,12 +224,11 @@ impl Engine for VmEngine {
 
     fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {
         let pending = core::mem::take(&mut *self.pending.lock());
-        if let Some(Restore { nr, which, orig }) = pending.restore {
-            // After a successful exec the registers are the new program's
-            // (maybe a 32-bit one's, whose ebx is the first argument):
-            // there is nothing of the old one to put back.
-            let exec_done = matches!(nr, nr::EXECVE | nr::EXECVEAT) && call.return_value() == 0;
-            if !exec_done {
+        if let Some(Restore { which, orig }) = pending.restore {
+            // After an exec that went through the registers are the new
+            // program's (maybe a 32-bit one's, whose ebx is the first
+            // argument): there is nothing of the old one to put back.
+            if !pending.exec_ran {
                 let mut args: [u64; SYSCALL_ARGS] = call.args();
                 if let Some(a) = args.get_mut(which) {
                     *a = orig;

@@ -35,6 +35,7 @@
 #include "ktap.h"
 #include "ptrace.h"
 #include "run.h"
+#include "utrace_test_dev.h"
 
 /* ia32 numbers (arch/x86/entry/syscalls/syscall_32.tbl). */
 #define IA32_GETPID	20
@@ -407,37 +408,12 @@ static int getuid_under_tracer_and_strace(int ia32, void (*at_entry)(pid_t))
 	return got;
 }
 
-/* Skips the call with result 0xffffffff, as a 32-bit tracer's -1 is. */
-static void skip_with_zero_extended_minus_one(pid_t pid)
-{
-	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), 0xffffffffL) == 0,
-	      "POKEUSR rax: %s", strerror(errno));
-	CHECK(ptrace(PTRACE_SYSCALL, pid, PTRACE_VM_SKIPCALL, 0) == 0, "SYSCALL + SKIPCALL: %s",
-	      strerror(errno));
-}
-
 /* Skips the call the classic way: its number set to -1 (-ENOSYS, exit stop). */
 static void skip_by_number(pid_t pid)
 {
 	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, orig_rax), -1L) == 0,
 	      "POKEUSR orig_rax: %s", strerror(errno));
 	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
-}
-
-/*
- * An ia32 call's result is 32 bits: a tracer that skips the call and
- * writes 0xffffffff (what a 32-bit tracer's POKEUSR of -1 leaves, zero-
- * extended) gives the program -1, EPERM, and the engines must see that,
- * not 4294967295.
- */
-static void engines_see_an_ia32_result_as_32_bits(void)
-{
-	int got = getuid_under_tracer_and_strace(1, skip_with_zero_extended_minus_one);
-
-	CHECK(got == -1, "the program's ia32 getuid32 returned %d, wanted -1", got);
-	CHECK(strstr(trace, "syscall_0xc7(") && strstr(trace, " = -1 EPERM (Operation not permitted)"),
-	      "no ia32 getuid32 line ending '= -1 EPERM' in:\n%s", trace);
-	CHECK(!strstr(trace, "4294967295"), "the engine saw the result unsigned:\n%s", trace);
 }
 
 /*
@@ -457,6 +433,38 @@ static void strace_ends_the_line_of_a_call_skipped_by_number(void)
 	      "no line ending '= -1 ENOSYS' in:\n%s", trace);
 }
 
+/*
+ * Engines see an ia32 call's arguments as 32 bits; one that rewrites one
+ * of them (the test engine's REWRITE_ARG, through set_arg, which writes
+ * all six back) changes that low half only: the upper halves a 64-bit
+ * caller of int $0x80 keeps in its registers (rbx and rbp are callee-saved
+ * for it) stay as they were.
+ */
+static void engines_writing_an_ia32_argument_keep_the_upper_halves(void)
+{
+	long ret = IA32_GETPID, bx = 0x1111111100000001L, cx = 0x2222222200000002L;
+	long dx = 0x3333333300000003L, si = 0x4444444400000004L, di = 0x5555555500000005L;
+	long bp = 0x6666666600000006L;
+	int fd = utd_open();
+
+	utd_attach(fd, (struct utrace_test_attach){
+		.pid = 0, .kind = UTRACE_TEST_REWRITE_ARG,
+		.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY, .id = 1, .nr = IA32_GETPID,
+		.arg = 1, .value = 0x77 });
+	asm volatile("push %%rbp\n\tmov %[bp], %%rbp\n\tint $0x80\n\t"
+		     "mov %%rbp, %[bp]\n\tpop %%rbp"
+		     : "+a"(ret), "+b"(bx), "+c"(cx), "+d"(dx), "+S"(si), "+D"(di), [bp] "+r"(bp)
+		     : : "memory");
+	close(fd);
+	CHECK((int)ret == getpid(), "ia32 getpid returned %d", (int)ret);
+	CHECK(cx == 0x2222222200000077L, "rcx %#lx, wanted 0x2222222200000077", cx);
+	CHECK(bx == 0x1111111100000001L && dx == 0x3333333300000003L &&
+	      si == 0x4444444400000004L && di == 0x5555555500000005L &&
+	      bp == 0x6666666600000006L,
+	      "the other registers changed: rbx %#lx rdx %#lx rsi %#lx rdi %#lx rbp %#lx",
+	      bx, dx, si, di, bp);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ktap_case cases[] = {
@@ -469,8 +477,8 @@ int main(int argc, char **argv)
 		KTAP_CASE(strace_shows_an_execveat),
 		KTAP_CASE(vm_leaves_a_32bit_programs_registers_alone),
 		KTAP_CASE(ia32_tracer_gets_eio_from_multi),
-		KTAP_CASE(engines_see_an_ia32_result_as_32_bits),
 		KTAP_CASE(strace_ends_the_line_of_a_call_skipped_by_number),
+		KTAP_CASE(engines_writing_an_ia32_argument_keep_the_upper_halves),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--int80"))
