@@ -434,6 +434,74 @@ static void strace_ends_the_line_of_a_call_skipped_by_number(void)
 }
 
 /*
+ * The VM redirects an execve's path and puts the program's pointer back
+ * at the exit, unless the exec went through (then the registers are the
+ * new program's).  A tracer inside the VM that skips the execve by number
+ * and makes it return 0 must get the program's pointer back in rdi: only
+ * an exec report says an exec went through, not the exit's result.
+ */
+static void vm_restores_the_path_of_an_exec_a_tracer_skipped(void)
+{
+	static const char rules_text[] = "redirect /virtual /usr/bin";
+	struct utrace_vm_attach v = { 0 };
+	int p[2], fd, status, kept = -1;
+	pid_t pid;
+
+	CHECK(pipe(p) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		static const char path[] = "/virtual/ebx32";
+		char *const args[] = { "ebx32", NULL };
+		register long rdi asm("rdi");
+		long ret;
+		int k;
+
+		alarm(20);
+		close(p[0]);
+		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
+			_exit(100);
+		syscall(SYS_kill, getpid(), SIGSTOP);
+		/* Set here: a call in between may use rdi. */
+		rdi = (long)path;
+		asm volatile("syscall" : "=a"(ret), "+D"(rdi)
+			     : "a"((long)SYS_execve), "S"(args), "d"(environ)
+			     : "rcx", "r11", "memory");
+		/* Bit 0: the tracer's result came through; bit 1: rdi is ours. */
+		k = (ret == 0) | (rdi == (long)path) << 1;
+		_exit(write(p[1], &k, sizeof(k)) == sizeof(k) ? 0 : 101);
+	}
+	close(p[1]);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
+	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
+	v.pid = pid;
+	v.rules = (unsigned long)rules_text;
+	v.rules_len = strlen(rules_text);
+	CHECK(fd >= 0 && ioctl(fd, UTRACE_ATTACH_VM, &v) == 0, "attach the VM: %s",
+	      strerror(errno));
+	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS");
+	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) &&
+	      WSTOPSIG(status) == (SIGTRAP | 0x80), "no entry stop: %#x", status);
+	/* Skipped by number; then, at the exit stop, made to return 0. */
+	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, orig_rax), -1L) == 0,
+	      "POKEUSR orig_rax: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) &&
+	      WSTOPSIG(status) == (SIGTRAP | 0x80), "no exit stop: %#x", status);
+	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), 0L) == 0,
+	      "POKEUSR rax: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_DETACH, pid, 0, 0) == 0, "DETACH: %s", strerror(errno));
+	CHECK(read(p[0], &kept, sizeof(kept)) == sizeof(kept), "no word from the child");
+	CHECK(kept & 1, "the skipped execve did not return the tracer's 0");
+	CHECK(kept & 2, "after the skipped execve the program's rdi is not its path pointer");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "child status %#x", status);
+	close(p[0]);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
  * Engines see an ia32 call's arguments as 32 bits; one that rewrites one
  * of them (the test engine's REWRITE_ARG, through set_arg, which writes
  * all six back) changes that low half only: the upper halves a 64-bit
@@ -479,6 +547,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(ia32_tracer_gets_eio_from_multi),
 		KTAP_CASE(strace_ends_the_line_of_a_call_skipped_by_number),
 		KTAP_CASE(engines_writing_an_ia32_argument_keep_the_upper_halves),
+		KTAP_CASE(vm_restores_the_path_of_an_exec_a_tracer_skipped),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--int80"))
