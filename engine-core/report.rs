@@ -183,24 +183,29 @@ impl<'a> SyscallEntry<'a> {
         self.regs.set_nr(nr)
     }
 
-    /// All six arguments.
+    /// All six arguments. For an ia32 call, the low halves of its argument
+    /// registers: what the call uses, not what a 64-bit caller of
+    /// `int $0x80` left above them.
     pub fn args(&self) -> [u64; SYSCALL_ARGS] {
         self.regs.args()
     }
 
-    /// One argument.
+    /// One argument (see [`SyscallEntry::args`]).
     pub fn arg(&self, which: Arg) -> u64 {
         self.regs.args()[which as usize]
     }
 
-    /// Changes one argument.
+    /// Changes one argument. For an ia32 call only its low half is written,
+    /// as by [`SyscallEntry::set_args`].
     pub fn set_arg(&mut self, which: Arg, value: u64) {
         let mut args = self.regs.args();
         args[which as usize] = value;
         self.regs.set_args(&args);
     }
 
-    /// Changes all six arguments.
+    /// Changes all six arguments. For an ia32 call the low half of each
+    /// register is written and its upper half kept (a 64-bit caller of
+    /// `int $0x80` keeps what it had there).
     pub fn set_args(&mut self, args: &[u64; SYSCALL_ARGS]) {
         self.regs.set_args(args)
     }
