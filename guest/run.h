@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * run.h - what the in-guest tests that run commands share: reading a
- * file whole, waiting for a command with a deadline, finding a line.
+ * file whole, waiting for a command with a deadline, running one with its
+ * output in files, finding a line.
  *
- * Each test still starts its command its own way (its redirections, its
- * credentials); these are the parts that were the same in each.
+ * A test that needs more (other credentials, other redirections) still
+ * starts its command itself; these are the parts that were the same.
  */
 #ifndef UTRACE_GUEST_RUN_H
 #define UTRACE_GUEST_RUN_H
@@ -68,6 +69,41 @@ static inline int wait_with_deadline(pid_t pid, unsigned int seconds, int *timed
 	}
 	alarm(0);
 	*timed_out = run_timed_out;
+	return status;
+}
+
+/*
+ * Runs @argv in its own process group, its stdout into @out_path and its
+ * stderr into @err_path (one file, one offset, if the paths are the same);
+ * after @seconds the whole group is killed, and so is anything it left
+ * behind once it is waited for.  Returns the wait status (-1 if it could
+ * not be started or waited for) and sets *@timed_out.
+ */
+static inline int run_in_group(const char *const argv[], const char *out_path,
+			       const char *err_path, unsigned int seconds, int *timed_out)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int o = open(out_path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+		int e = strcmp(err_path, out_path) ?
+			open(err_path, O_CREAT | O_WRONLY | O_TRUNC, 0644) : dup(o);
+
+		setpgid(0, 0);
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		close(o);
+		close(e);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	*timed_out = 0;
+	if (pid < 0)
+		return -1;
+	setpgid(pid, pid);
+	status = wait_with_deadline(pid, seconds, timed_out);
+	kill(-pid, SIGKILL);
 	return status;
 }
 

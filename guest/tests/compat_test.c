@@ -107,23 +107,8 @@ static char out[8192], trace[8192];
  */
 static int run_to_file(const char *const argv[])
 {
-	int status, timed_out;
-	pid_t pid = fork();
+	int timed_out, status = run_in_group(argv, OUT_FILE, OUT_FILE, RUN_TIMEOUT, &timed_out);
 
-	if (pid == 0) {
-		int fd = open(OUT_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-
-		setpgid(0, 0);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (pid < 0)
-		return -1;
-	setpgid(pid, pid);
-	status = wait_with_deadline(pid, RUN_TIMEOUT, &timed_out);
-	kill(-pid, SIGKILL);
 	slurp(OUT_FILE, out, sizeof(out));
 	CHECK(!timed_out, "%s: killed after %d s", argv[0], RUN_TIMEOUT);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -192,16 +177,15 @@ static void strace_prints_ia32_calls_raw(void)
 }
 
 /*
- * ptrace: the entry stop of an ia32 call says so (arch AUDIT_ARCH_I386,
- * the ia32 number), and PTRACE_SYSVM's SKIPCALL skips it with the result
- * the tracer wrote, no exit stop.
+ * Forks a child that asks to be traced and stops itself with SIGSTOP (a
+ * plain kill: raise() could make calls of its own after it), then writes
+ * what @body returns to @p[1] and exits.  Returns its pid once it is in
+ * that stop.
  */
-static void sysvm_skips_an_ia32_call(void)
+static pid_t fork_tracee(int p[2], int (*body)(void))
 {
-	struct ptrace_syscall_info info;
-	int p[2], status, got = 0;
+	int status;
 	pid_t pid;
-	long n;
 
 	CHECK(pipe(p) == 0, "pipe");
 	pid = fork();
@@ -210,21 +194,57 @@ static void sysvm_skips_an_ia32_call(void)
 
 		alarm(20);
 		close(p[0]);
-		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
 			_exit(100);
-		/* A plain kill: raise() could make calls of its own after it. */
 		syscall(SYS_kill, getpid(), SIGSTOP);
-		r = int80(IA32_GETUID32, 0, 0);
+		r = body();
 		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 101);
 	}
 	close(p[1]);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP,
 	      "no SIGSTOP stop: %#x", status);
+	return pid;
+}
+
+/* Resumes the stopped tracee to its next syscall-entry stop. */
+static void run_to_syscall_entry(pid_t pid)
+{
+	int status;
+
 	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS: %s",
 	      strerror(errno));
 	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) &&
-	      WSTOPSIG(status) == (SIGTRAP | 0x80), "no syscall stop: %#x", status);
+	      WSTOPSIG(status) == (SIGTRAP | 0x80), "no syscall-entry stop: %#x", status);
+}
+
+/* Tracee bodies: one getuid, ia32's getuid32 or the native one (-errno). */
+static int ia32_getuid32(void)
+{
+	return int80(IA32_GETUID32, 0, 0);
+}
+
+static int native_getuid(void)
+{
+	/* syscall() returns -1 and sets errno on error: -errno. */
+	long v = syscall(SYS_getuid);
+
+	return v == -1 ? -errno : (int)v;
+}
+
+/*
+ * ptrace: the entry stop of an ia32 call says so (arch AUDIT_ARCH_I386,
+ * the ia32 number), and PTRACE_SYSVM's SKIPCALL skips it with the result
+ * the tracer wrote, no exit stop.
+ */
+static void sysvm_skips_an_ia32_call(void)
+{
+	struct ptrace_syscall_info info;
+	int p[2], status, got = 0;
+	pid_t pid = fork_tracee(p, ia32_getuid32);
+	long n;
+
+	run_to_syscall_entry(pid);
 	n = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info);
 	CHECK(n > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY, "GET_SYSCALL_INFO: %ld op %d (%s)",
 	      n, info.op, strerror(errno));
@@ -362,36 +382,12 @@ static int getuid_under_tracer_and_strace(int ia32, void (*at_entry)(pid_t))
 	pid_t pid;
 
 	trace[0] = 0;
-	CHECK(pipe(p) == 0, "pipe");
-	pid = fork();
-	if (pid == 0) {
-		int r;
-
-		alarm(20);
-		close(p[0]);
-		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
-			_exit(100);
-		syscall(SYS_kill, getpid(), SIGSTOP);
-		if (ia32) {
-			r = int80(IA32_GETUID32, 0, 0);
-		} else {
-			/* syscall() returns -1 and sets errno on error: -errno. */
-			long v = syscall(SYS_getuid);
-
-			r = v == -1 ? -errno : (int)v;
-		}
-		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 101);
-	}
-	close(p[1]);
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
+	pid = fork_tracee(p, ia32 ? ia32_getuid32 : native_getuid);
 	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
 	a.pid = pid;
 	CHECK(fd >= 0 && ioctl(fd, UTRACE_ATTACH_STRACE, &a) == 0, "attach strace: %s",
 	      strerror(errno));
-	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS");
-	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) &&
-	      WSTOPSIG(status) == (SIGTRAP | 0x80), "no entry stop: %#x", status);
+	run_to_syscall_entry(pid);
 	at_entry(pid);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
 	CHECK(ptrace(PTRACE_DETACH, pid, 0, 0) == 0, "DETACH: %s", strerror(errno));
@@ -440,48 +436,36 @@ static void strace_ends_the_line_of_a_call_skipped_by_number(void)
  * and makes it return 0 must get the program's pointer back in rdi: only
  * an exec report says an exec went through, not the exit's result.
  */
+static int execve_virtual_ebx32(void)
+{
+	static const char path[] = "/virtual/ebx32";
+	char *const args[] = { "ebx32", NULL };
+	register long rdi asm("rdi");
+	long ret;
+
+	/* Set here: a call in between may use rdi. */
+	rdi = (long)path;
+	asm volatile("syscall" : "=a"(ret), "+D"(rdi)
+		     : "a"((long)SYS_execve), "S"(args), "d"(environ)
+		     : "rcx", "r11", "memory");
+	/* Bit 0: the tracer's result came through; bit 1: rdi is ours. */
+	return (ret == 0) | (rdi == (long)path) << 1;
+}
+
 static void vm_restores_the_path_of_an_exec_a_tracer_skipped(void)
 {
 	static const char rules_text[] = "redirect /virtual /usr/bin";
 	struct utrace_vm_attach v = { 0 };
 	int p[2], fd, status, kept = -1;
-	pid_t pid;
+	pid_t pid = fork_tracee(p, execve_virtual_ebx32);
 
-	CHECK(pipe(p) == 0, "pipe");
-	pid = fork();
-	if (pid == 0) {
-		static const char path[] = "/virtual/ebx32";
-		char *const args[] = { "ebx32", NULL };
-		register long rdi asm("rdi");
-		long ret;
-		int k;
-
-		alarm(20);
-		close(p[0]);
-		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
-			_exit(100);
-		syscall(SYS_kill, getpid(), SIGSTOP);
-		/* Set here: a call in between may use rdi. */
-		rdi = (long)path;
-		asm volatile("syscall" : "=a"(ret), "+D"(rdi)
-			     : "a"((long)SYS_execve), "S"(args), "d"(environ)
-			     : "rcx", "r11", "memory");
-		/* Bit 0: the tracer's result came through; bit 1: rdi is ours. */
-		k = (ret == 0) | (rdi == (long)path) << 1;
-		_exit(write(p[1], &k, sizeof(k)) == sizeof(k) ? 0 : 101);
-	}
-	close(p[1]);
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
 	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
 	v.pid = pid;
 	v.rules = (unsigned long)rules_text;
 	v.rules_len = strlen(rules_text);
 	CHECK(fd >= 0 && ioctl(fd, UTRACE_ATTACH_VM, &v) == 0, "attach the VM: %s",
 	      strerror(errno));
-	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS");
-	CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) &&
-	      WSTOPSIG(status) == (SIGTRAP | 0x80), "no entry stop: %#x", status);
+	run_to_syscall_entry(pid);
 	/* Skipped by number; then, at the exit stop, made to return 0. */
 	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, orig_rax), -1L) == 0,
 	      "POKEUSR orig_rax: %s", strerror(errno));

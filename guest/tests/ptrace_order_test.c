@@ -74,28 +74,9 @@ static char out[65536], err[65536], log_text[65536];
 static int run(const char *const argv[])
 {
 	int status, timed_out;
-	pid_t pid;
 
 	unlink(LOG_FILE);
-	pid = fork();
-	if (pid == 0) {
-		int o = open(OUT_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-		int e = open(ERR_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-
-		setpgid(0, 0);
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		close(o);
-		close(e);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (pid < 0)
-		return -1;
-	setpgid(pid, pid);
-	status = wait_with_deadline(pid, RUN_TIMEOUT, &timed_out);
-	/* Anything the command left behind in its group goes too. */
-	kill(-pid, SIGKILL);
+	status = run_in_group(argv, OUT_FILE, ERR_FILE, RUN_TIMEOUT, &timed_out);
 	slurp(OUT_FILE, out, sizeof(out));
 	slurp(ERR_FILE, err, sizeof(err));
 	slurp(LOG_FILE, log_text, sizeof(log_text));
