@@ -199,7 +199,6 @@ bool utrace_helper_syscall_is_native(void)
 	return !in_compat_syscall();
 }
 
-
 /* The current task's user registers, as it will return to user mode. */
 struct pt_regs *utrace_helper_current_regs(void)
 {
