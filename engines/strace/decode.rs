@@ -1952,7 +1952,7 @@ mod tests {
     #[test]
     fn results_aligned_as_strace_does() {
         use super::super::line::Line;
-        use super::super::RESULT_COLUMN;
+        use super::super::render::RESULT_COLUMN;
         let aligned = |call: &str, prefix: &str| {
             let mut line = Line::new();
             line.put_fmt(format_args!("{prefix}{call}"));

@@ -10,6 +10,10 @@ pub(crate) struct Line {
     buf: [u8; LINE_MAX],
     len: usize,
     cut: bool,
+    /// Formats nothing and always has all its room: what the traced task
+    /// renders a call into, to learn what memory the line shows (see
+    /// [`record`](super::record)) without paying for its text.
+    null: bool,
 }
 
 impl Line {
@@ -19,6 +23,18 @@ impl Line {
             buf: [0; LINE_MAX],
             len: 0,
             cut: false,
+            null: false,
+        }
+    }
+
+    /// A line that formats nothing: writes to it cost no `core::fmt`
+    /// work, and it keeps all of [`LINE_MAX`] as room.
+    pub(crate) const fn null() -> Self {
+        Self {
+            buf: [0; LINE_MAX],
+            len: 0,
+            cut: false,
+            null: true,
         }
     }
 
@@ -65,7 +81,18 @@ impl Line {
 }
 
 impl core::fmt::Write for Line {
+    fn write_fmt(&mut self, args: core::fmt::Arguments<'_>) -> core::fmt::Result {
+        // The null line skips the formatting itself, not only its bytes.
+        if self.null {
+            return Ok(());
+        }
+        core::fmt::write(self, args)
+    }
+
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        if self.null {
+            return Ok(());
+        }
         // Keep one byte for the newline `finish` adds.
         let room = LINE_MAX - 1 - self.len;
         let n = s.len().min(room);

@@ -3,37 +3,41 @@
 //! The trace pipe between the strace engines of one `/dev/utrace` file and
 //! its readers.
 //!
-//! Engines append whole lines, each in its traced task; readers take bytes
-//! (`read(2)`) or whole lines (the `UTRACE_READ` ioctl). When a line does
+//! Engines append whole [`Record`]s, each in its traced task; readers turn
+//! them into text ([`render`]) in their own context and take bytes
+//! (`read(2)`) or whole lines (the `UTRACE_READ` ioctl). When a record does
 //! not fit, it is dropped and counted, never waited for: a slow reader
 //! cannot hold up the traced program. The count is not lost either: a
-//! `<utrace: N lines dropped>` line goes into the text where the gap is,
-//! with the first line that fits after it (or, if none comes, once the
-//! reader has taken everything before the gap). It is text like any other,
-//! so the stream a reader gets is exact: each read consumes what it copied.
+//! [`Record::Dropped`] (`<utrace: N lines dropped>`) goes into the ring
+//! where the gap is, with the first record that fits after it (or, if none
+//! comes, once the reader has taken everything before the gap). It is a
+//! line like any other, so the stream a reader gets is exact: each read
+//! consumes what it copied; text rendered and not yet copied waits in
+//! [`Ring::text`] for the next read.
 //!
 //! # Locking
 //!
-//! The bytes and counters are one [`Ring`] behind one spinlock,
+//! The records and counters are one [`Ring`] behind one spinlock,
 //! [`TraceBuf::ring`] (lock class `utrace_strace::ring`). A traced task
-//! holds it only to copy one line in; a reader only to copy text out into
-//! its own kernel buffer, and again to consume what it delivered. It is
-//! never held across a copy to user space, a sleep or an allocation.
+//! holds it only to copy one record in; a reader only to copy one record
+//! out into its own kernel buffer, and to hand its unread text back. It is
+//! never held across rendering, a copy to user space, a sleep or an
+//! allocation.
 //!
-//! A reader claims the ring ([`Ring::reader_busy`]) for the time of its copy
-//! to user space, so that two readers of one file never deliver the same
-//! text, without a lock the traced tasks take: a reader whose buffer faults
-//! slowly (userfaultfd, FUSE) holds up the other readers of its file, which
-//! wait interruptibly for their turn (poll() does not call the file
-//! readable meanwhile), and nobody else. Its own buffer is allocated once
-//! it holds the claim, sized to the text it takes and charged to it.
+//! A reader claims the ring ([`Ring::reader_busy`]) for the time of its
+//! rendering and copy to user space, so that two readers of one file never
+//! deliver the same text, without a lock the traced tasks take: a reader
+//! whose buffer faults slowly (userfaultfd, FUSE) holds up the other
+//! readers of its file, which wait interruptibly for their turn (poll()
+//! does not call the file readable meanwhile), and nobody else. Its
+//! buffers are allocated once it holds the claim, and charged to it.
 //! Readers sleep on [`TraceBuf::readable`], which a writer notifies when
 //! the ring stops being empty, a reader when it gives its claim up, and the
 //! last writer when it is closed.
 //!
 //! Each strace engine writes through a [`Writer`], closed when the engine
 //! is detached: it writes nothing after that (a callback still finishing
-//! loses its line), so once every writer is closed and the text is read,
+//! loses its record), so once every writer is closed and the ring is read,
 //! the trace has ended for good.
 //!
 //! # Memory
@@ -43,9 +47,13 @@
 //! bytes. Its smallest size is above the page allocator's costly order, so
 //! a charge or an allocation that fails returns ENOMEM to the opener and
 //! never wakes an OOM killer (nor warns: a user chooses the size). Readers'
-//! own buffers live for one call and are charged to the reader.
+//! buffers are charged to the reader: the record and the text of one call
+//! live for that call, and the text it rendered but did not deliver (at
+//! most [`MAX_READ`] and a line) stays with the file until the next read.
 
-use crate::engines::strace::line::Line;
+use crate::engines::strace::line::{Line, LINE_MAX};
+use crate::engines::strace::record::{Record, RECORD_MAX};
+use crate::engines::strace::render::render;
 use kernel::alloc::flags::__GFP_NOWARN;
 use kernel::bindings;
 use kernel::fs::File;
@@ -64,11 +72,19 @@ pub(crate) const MIN_CAPACITY: usize = 64 * 1024;
 pub(crate) const MAX_CAPACITY: usize = 4 * 1024 * 1024;
 /// Most bytes one read hands out.
 pub(crate) const MAX_READ: usize = 64 * 1024;
+/// Most bytes of records a reader takes out of the ring in one lock hold:
+/// the longest record fits (else a reader would take nothing, forever).
+const BATCH: usize = 16 * 1024;
+const _: () = assert!(BATCH >= FRAME + RECORD_MAX);
 
-/// The text waiting for readers, and what they need to know about it.
+/// Bytes of a record's length, before it in the ring.
+const FRAME: usize = 4;
+
+/// The records waiting for readers, and what they need to know about them.
 ///
-/// A plain byte ring: methods without locks, so that its index arithmetic
-/// is tested on its own (the `utrace_trace_buf` KUnit suite).
+/// A plain ring of records, each its length then its bytes: methods
+/// without locks, so that its index arithmetic is tested on its own (the
+/// `utrace_trace_buf` KUnit suite).
 pub(crate) struct Ring {
     /// The storage; `bytes.len()` is the capacity, fixed until the ring is
     /// replaced whole.
@@ -77,14 +93,19 @@ pub(crate) struct Ring {
     start: usize,
     /// Unread bytes, from `start` on, wrapping at the end of `bytes`.
     used: usize,
-    /// Lines dropped since the last notice went into the text.
+    /// Records dropped since the last notice went into the ring.
     dropped: u64,
-    /// Lines dropped in all.
+    /// Records dropped in all.
     dropped_total: u64,
     /// Open [`Writer`]s: none, and the ring empty, is the end of the trace.
     writers: usize,
-    /// A reader is copying text out and has not yet consumed it.
+    /// A reader is rendering or copying text out and has not yet handed
+    /// back what it did not deliver.
     reader_busy: bool,
+    /// Text rendered from records and not yet delivered: the rest of what
+    /// a read took. Only the reader holding the claim touches it (it takes
+    /// it out while it works).
+    text: KVVec<u8>,
 }
 
 impl Ring {
@@ -99,6 +120,7 @@ impl Ring {
             dropped_total: 0,
             writers: 0,
             reader_busy: false,
+            text: KVVec::new(),
         })
     }
 
@@ -119,9 +141,10 @@ impl Ring {
         }
     }
 
-    /// Whether a reader has something to take: text, or a drop notice.
+    /// Whether a reader has something to take: text, a record, or a drop
+    /// notice.
     pub(crate) fn readable(&self) -> bool {
-        self.used > 0 || self.dropped > 0
+        self.used > 0 || self.dropped > 0 || !self.text.is_empty()
     }
 
     /// Room left, in bytes.
@@ -139,65 +162,96 @@ impl Ring {
         self.used += bytes.len();
     }
 
-    /// The notice of the lines dropped since the last one, if any.
-    fn notice(&self) -> Option<Line> {
-        if self.dropped == 0 {
-            return None;
+    /// Appends one record made of `parts`, which fits.
+    fn append_record(&mut self, parts: &[&[u8]]) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        self.append(&(len as u32).to_ne_bytes());
+        for p in parts {
+            self.append(p);
         }
-        let mut notice = Line::new();
-        notice.put_fmt(format_args!("<utrace: {} lines dropped>\n", self.dropped));
-        Some(notice)
     }
 
-    /// Appends `line` whole, after the notice of the lines dropped before
-    /// it if any (both, or neither); else drops and counts it. Returns
-    /// whether it was appended.
-    pub(crate) fn push(&mut self, line: &[u8]) -> bool {
-        let notice = self.notice();
-        let notice = notice.as_ref().map_or(&[][..], |n| n.as_bytes());
-        if self.room() < notice.len() + line.len() {
+    /// Appends the record made of `parts` whole (at most [`RECORD_MAX`]
+    /// bytes), after the notice of the records dropped before it if any
+    /// (both, or neither); else drops and counts it. Returns whether it
+    /// was appended.
+    pub(crate) fn push(&mut self, parts: &[&[u8]]) -> bool {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let notice = Record::Dropped {
+            count: self.dropped,
+        }
+        .encode();
+        let notice = notice.parts();
+        let notice_len = if self.dropped > 0 {
+            FRAME + notice.iter().map(|p| p.len()).sum::<usize>()
+        } else {
+            0
+        };
+        if len > RECORD_MAX || self.room() < notice_len + FRAME + len {
             self.dropped += 1;
             self.dropped_total += 1;
             return false;
         }
-        self.append(notice);
-        self.dropped = 0;
-        self.append(line);
+        if self.dropped > 0 {
+            self.append_record(&notice);
+            self.dropped = 0;
+        }
+        self.append_record(parts);
         true
     }
 
-    /// Appends the notice of the lines dropped since the last one, if any
-    /// and if it fits: for a reader that took all the text before the gap,
-    /// when no line followed it.
+    /// Appends the notice of the records dropped since the last one, if
+    /// any and if it fits: for a reader that took everything before the
+    /// gap, when no record followed it.
     fn flush_notice(&mut self) {
-        if let Some(notice) = self.notice() {
-            if self.room() >= notice.as_bytes().len() {
-                self.append(notice.as_bytes());
-                self.dropped = 0;
-            }
+        if self.dropped == 0 {
+            return;
+        }
+        let notice = Record::Dropped {
+            count: self.dropped,
+        }
+        .encode();
+        let notice = notice.parts();
+        if self.room() >= FRAME + notice.iter().map(|p| p.len()).sum::<usize>() {
+            self.append_record(&notice);
+            self.dropped = 0;
         }
     }
 
-    /// Copies the first `n` unread bytes (at most `used`) to `out`, without
-    /// consuming them. Called under the ring's lock: `out` must have room
-    /// for them (`GFP_NOWAIT` only in case it has not: never a sleep).
-    fn peek(&self, n: usize, out: &mut KVVec<u8>) -> Result {
-        let n = n.min(self.used);
-        let cap = self.capacity();
-        let first = n.min(cap - self.start);
-        out.extend_from_slice(&self.bytes[self.start..self.start + first], GFP_NOWAIT)?;
-        out.extend_from_slice(&self.bytes[..n - first], GFP_NOWAIT)?;
-        Ok(())
+    /// Copies `n` bytes from offset `at` of the unread bytes to `out`.
+    fn copy_out(&self, at: usize, n: usize, out: &mut [u8]) {
+        let from = self.wrap(self.start + at);
+        let first = n.min(self.capacity() - from);
+        out[..first].copy_from_slice(&self.bytes[from..from + first]);
+        out[first..n].copy_from_slice(&self.bytes[..n - first]);
     }
 
-    /// The length of the longest run of whole lines at the start of the
-    /// unread text that fits in `room` bytes.
-    fn whole_lines(&self, room: usize) -> usize {
-        let n = room.min(self.used);
-        (0..n)
-            .rev()
-            .find(|&i| self.bytes[self.wrap(self.start + i)] == b'\n')
-            .map_or(0, |i| i + 1)
+    /// Takes the first records out, as many as `out` (emptied first) has
+    /// capacity for and at most `max`, each still after its length:
+    /// called under the ring's lock, this never allocates. Returns how
+    /// many it took.
+    fn pop(&mut self, out: &mut KVVec<u8>, max: usize) -> Result<usize> {
+        out.clear();
+        let mut taken = 0;
+        while taken < max && self.used >= FRAME {
+            let mut len = [0u8; FRAME];
+            self.copy_out(0, FRAME, &mut len);
+            let len = u32::from_ne_bytes(len) as usize;
+            if len > RECORD_MAX || FRAME + len > self.used {
+                // Never written so; drop the rest rather than read garbage.
+                self.consume(self.used);
+                return Err(EIO);
+            }
+            let at = out.len();
+            if out.capacity() - at < FRAME + len {
+                break;
+            }
+            out.resize(at + FRAME + len, 0, GFP_NOWAIT)?;
+            self.copy_out(0, FRAME + len, &mut out[at..]);
+            self.consume(FRAME + len);
+            taken += 1;
+        }
+        Ok(taken)
     }
 
     /// Consumes the first `n` unread bytes (at most `used`).
@@ -210,6 +264,16 @@ impl Ring {
             self.wrap(self.start + n)
         };
     }
+}
+
+/// The length of the longest run of whole lines at the start of `text`
+/// that fits in `room` bytes.
+fn whole_lines(text: &[u8], room: usize) -> usize {
+    let n = room.min(text.len());
+    text[..n]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1)
 }
 
 /// The trace pipe of one `/dev/utrace` file.
@@ -234,19 +298,20 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Appends `line` (which must end with `\n`), or drops and counts it;
-    /// nothing once the writer is closed. Never allocates and never
-    /// sleeps.
-    pub(crate) fn push(&self, line: &[u8]) {
+    /// Appends `record`, or drops and counts it; nothing once the writer
+    /// is closed. Never allocates and never sleeps.
+    pub(crate) fn push(&self, record: &Record<'_>) {
+        // Encoded before the lock is taken: under it, only the copy.
+        let encoded = record.encode();
         let mut ring = self.buf.ring.lock();
         if self.closed.load(Relaxed) {
             return;
         }
         let was_empty = !ring.readable();
-        let pushed = ring.push(line);
+        let pushed = ring.push(&encoded.parts());
         drop(ring);
         // Readers sleep only while the ring is empty (or for their turn,
-        // which the reader that had it notifies): only the first line
+        // which the reader that had it notifies): only the first record
         // after that wakes them. A reader adds itself to the queue before
         // it lets the lock go, so this sees it.
         if pushed && was_empty {
@@ -281,15 +346,6 @@ impl Drop for Writer {
     fn drop(&mut self) {
         self.close();
     }
-}
-
-/// How a reader takes text.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Take {
-    /// Any bytes, as many as fit (`read(2)`).
-    Bytes,
-    /// Whole lines only (the ioctl).
-    Lines,
 }
 
 impl TraceBuf {
@@ -340,28 +396,22 @@ impl TraceBuf {
         self.ring.lock().capacity()
     }
 
-    /// Waits for a turn to read and for text (unless `wait_for_text` is
-    /// false), claims the ring and takes up to `max` bytes of it (whole
-    /// lines only for [`Take::Lines`]) into a buffer of the reader's.
-    /// `Ok(None)`: nothing to take (the end of the trace, or an empty ring
-    /// when not waiting for text). Once this returns a buffer, the caller
-    /// must [`TraceBuf::release`] the claim.
-    fn claim(
-        &self,
-        max: usize,
-        how: Take,
-        wait_for_text: bool,
-        nowait: bool,
-    ) -> Result<Option<KVVec<u8>>> {
+    /// Waits for a turn to read and for something to read (unless
+    /// `wait_for_text` is false), claims the ring and takes the text
+    /// rendered before and not delivered. `Ok(None)`: nothing to take (the
+    /// end of the trace, or an empty ring when not waiting for text). Once
+    /// this returns the text, the caller must [`TraceBuf::release`] the
+    /// claim with it.
+    fn claim(&self, wait_for_text: bool, nowait: bool) -> Result<Option<KVVec<u8>>> {
         let mut ring = self.ring.lock();
         loop {
             if !ring.reader_busy {
                 if ring.used == 0 {
                     // Everything before the gap is read: the notice of
-                    // the lines dropped since is next.
+                    // the records dropped since is next.
                     ring.flush_notice();
                 }
-                if ring.used > 0 {
+                if ring.readable() {
                     break;
                 }
                 if !wait_for_text || ring.writers == 0 {
@@ -376,34 +426,65 @@ impl TraceBuf {
             }
         }
         ring.reader_busy = true;
-        // The text only grows while the claim is held: `n` bytes stay
-        // there to take.
-        let n = match how {
-            Take::Bytes => max.min(ring.used),
-            Take::Lines => ring.whole_lines(max),
-        };
-        drop(ring);
-        let mut out = match KVVec::with_capacity(n, GFP_KERNEL_ACCOUNT) {
-            Ok(out) => out,
-            Err(e) => {
-                self.release(0);
-                return Err(e.into());
-            }
-        };
-        // `out` has room for the `n` bytes: this never allocates.
-        let peeked = self.ring.lock().peek(n, &mut out);
-        if let Err(e) = peeked {
-            self.release(0);
-            return Err(e);
-        }
-        Ok(Some(out))
+        Ok(Some(core::mem::take(&mut ring.text)))
     }
 
-    /// Ends a claim: `delivered` bytes of what it took reached the reader
-    /// and are consumed.
-    fn release(&self, delivered: usize) {
+    /// Renders records, in the claim's holder's context and with no lock
+    /// held, into `text` until it holds `want` bytes or the ring is empty.
+    /// The records are taken out in batches, one lock hold each, and a
+    /// record taken out is in `text` before this returns, even on error.
+    fn fill(&self, text: &mut KVVec<u8>, want: usize) -> Result {
+        let mut batch = KVVec::with_capacity(BATCH, GFP_KERNEL_ACCOUNT)?;
+        let mut line = Line::new();
+        while text.len() < want {
+            // Room for the batch's lines first, so that records once taken
+            // out are never lost to a failed allocation.
+            let lines = ((want - text.len()) / LINE_MAX).max(1);
+            text.reserve(lines * LINE_MAX, GFP_KERNEL_ACCOUNT)?;
+            let taken = {
+                let mut ring = self.ring.lock();
+                if ring.used == 0 {
+                    ring.flush_notice();
+                }
+                ring.pop(&mut batch, lines)
+            }?;
+            if taken == 0 {
+                break;
+            }
+            let mut rest = &batch[..];
+            while let Some((len, tail)) = rest.split_at_checked(FRAME) {
+                let len = u32::from_ne_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                let Some((record, tail)) = tail.split_at_checked(len) else {
+                    break;
+                };
+                rest = tail;
+                line.clear();
+                match Record::decode(record) {
+                    Some(r) => render(&r, &mut line),
+                    None => {
+                        line.put_fmt(format_args!("<utrace: a record could not be read>"));
+                        line.finish();
+                    }
+                }
+                // `text` has room for it: this never allocates.
+                text.extend_from_slice(line.as_bytes(), GFP_NOWAIT)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a claim: `delivered` bytes of `text` reached the reader, the
+    /// rest waits for the next read.
+    fn release(&self, mut text: KVVec<u8>, delivered: usize) {
+        let delivered = delivered.min(text.len());
+        let rest = text.len() - delivered;
+        text.copy_within(delivered.., 0);
+        text.truncate(rest);
+        // An empty text is freed here, with no lock held.
+        let text = if rest == 0 { KVVec::new() } else { text };
         let mut ring = self.ring.lock();
-        ring.consume(delivered);
+        // What the claim took out was empty: nothing is freed under the lock.
+        ring.text = text;
         ring.reader_busy = false;
         drop(ring);
         // Other readers and pollers wait for their turn.
@@ -420,14 +501,25 @@ impl TraceBuf {
         if max == 0 {
             return Ok(0);
         }
-        let Some(out) = self.claim(max, Take::Bytes, true, nowait)? else {
-            return Ok(0);
+        let text = loop {
+            let Some(mut text) = self.claim(true, nowait)? else {
+                return Ok(0);
+            };
+            let filled = self.fill(&mut text, max);
+            if !text.is_empty() {
+                break text;
+            }
+            // Nothing rendered: a failed allocation; or else the claim saw
+            // text or a record, which always renders, so this is not a
+            // loop that spins.
+            self.release(text, 0);
+            filled?;
         };
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         crate::engines::test_device::READ_DELAY_HOOK.pass();
         // No lock held: the copy may fault and sleep.
-        let copied = dest.copy_to_iter(&out);
-        self.release(copied);
+        let copied = dest.copy_to_iter(&text[..max.min(text.len())]);
+        self.release(text, copied);
         if copied == 0 {
             return Err(EFAULT);
         }
@@ -437,7 +529,7 @@ impl TraceBuf {
     /// The ioctl's read: whole lines, at most `max` bytes; it waits for
     /// another reader's turn, never for text. `deliver` gets them and the
     /// count of lines ever dropped; only if it succeeds are they taken out
-    /// of the ring, so a reader whose buffer faults loses nothing. It runs
+    /// of the pipe, so a reader whose buffer faults loses nothing. It runs
     /// with no lock held.
     pub(crate) fn read_lines(
         &self,
@@ -445,16 +537,23 @@ impl TraceBuf {
         deliver: impl FnOnce(&[u8], u64) -> Result,
     ) -> Result {
         let max = max.min(MAX_READ);
-        let out = self.claim(max, Take::Lines, false, false)?;
+        let text = self.claim(false, false)?;
         // Its own statement: the guard must be gone before `deliver` runs.
         let dropped_total = self.ring.lock().dropped_total;
-        let Some(out) = out else {
+        let Some(mut text) = text else {
             return deliver(&[], dropped_total);
         };
+        if let Err(e) = self.fill(&mut text, max) {
+            if text.is_empty() {
+                self.release(text, 0);
+                return Err(e);
+            }
+        }
+        let n = whole_lines(&text, max);
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         crate::engines::test_device::READ_DELAY_HOOK.pass();
-        let result = deliver(&out, dropped_total);
-        self.release(if result.is_ok() { out.len() } else { 0 });
+        let result = deliver(&text[..n], dropped_total);
+        self.release(text, if result.is_ok() { n } else { 0 });
         result
     }
 
@@ -480,60 +579,116 @@ impl TraceBuf {
 mod tests {
     use super::*;
 
-    fn unread(ring: &Ring) -> KVVec<u8> {
-        let mut out = KVVec::with_capacity(ring.used, GFP_KERNEL).unwrap();
-        ring.peek(usize::MAX, &mut out).unwrap();
-        out
+    /// The records in `ring`, each rendered, in order; the ring emptied.
+    fn drain(ring: &mut Ring) -> KVVec<u8> {
+        let mut text = KVVec::new();
+        let mut record = KVVec::with_capacity(FRAME + RECORD_MAX, GFP_KERNEL).unwrap();
+        let mut line = Line::new();
+        loop {
+            if ring.used == 0 {
+                ring.flush_notice();
+            }
+            if ring.pop(&mut record, 1).unwrap() == 0 {
+                return text;
+            }
+            line.clear();
+            render(&Record::decode(&record[FRAME..]).unwrap(), &mut line);
+            text.extend_from_slice(line.as_bytes(), GFP_KERNEL).unwrap();
+        }
+    }
+
+    /// The end of a task that exited with `status` (its low byte shows).
+    fn exit(status: i64) -> Record<'static> {
+        Record::Exit {
+            pid: None,
+            code: status << 8,
+        }
+    }
+
+    fn push(ring: &mut Ring, record: &Record<'_>) -> bool {
+        ring.push(&record.encode().parts())
+    }
+
+    /// The bytes `record` takes in a ring.
+    fn size(record: &Record<'_>) -> usize {
+        FRAME
+            + record
+                .encode()
+                .parts()
+                .iter()
+                .map(|p| p.len())
+                .sum::<usize>()
     }
 
     #[test]
-    fn lines_wrap_around_the_end() -> Result {
+    fn records_wrap_around_the_end() -> Result {
         let mut ring = Ring::new(MIN_CAPACITY)?;
         let cap = ring.capacity();
-        // Fill to 10 bytes short of the end, read all, then write across it.
-        let filler = KVec::from_elem(b'x', cap - 10, GFP_KERNEL)?;
-        assert!(ring.push(&filler));
-        ring.consume(cap - 10);
+        let one = size(&exit(0));
+        // Fill to less than a record short of the end, read all, then
+        // write across it.
+        // (`checked_div`: a division's panic path for a zero divisor is
+        // one objtool does not know as noreturn.)
+        let n = cap.checked_div(one).unwrap_or(2) - 1;
+        for i in 0..n {
+            assert!(push(&mut ring, &exit(i as i64)));
+        }
+        drain(&mut ring);
         assert!(!ring.readable());
-        // Emptied: the next line starts at the beginning again.
-        assert!(ring.push(b"0123456789abcdef\n"));
-        assert_eq!(&unread(&ring)[..], b"0123456789abcdef\n");
-        // Now really across the end: two bytes stay unread before it.
-        ring.consume(17);
-        assert!(ring.push(&filler));
-        ring.consume(cap - 12);
-        assert!(ring.push(b"0123456789abcdefghijklmnopqrstuvwxyz\n"));
-        assert_eq!(&unread(&ring)[..2], b"xx");
-        ring.consume(2);
-        assert_eq!(ring.start, cap - 10);
+        // Emptied: the next record starts at the beginning again.
+        assert_eq!(ring.start, 0);
+        for i in 0..n {
+            assert!(push(&mut ring, &exit(i as i64)));
+        }
+        let mut record = KVVec::with_capacity(FRAME + RECORD_MAX, GFP_KERNEL)?;
+        for _ in 0..n - 1 {
+            assert_eq!(ring.pop(&mut record, 1)?, 1);
+        }
+        // One left near the end; the next two go across it.
+        assert!(push(&mut ring, &exit(7)));
+        assert!(push(&mut ring, &exit(8)));
+        assert!(ring.start + 3 * one > cap);
         assert_eq!(
-            &unread(&ring)[..],
-            b"0123456789abcdefghijklmnopqrstuvwxyz\n"
+            &drain(&mut ring)[..],
+            alloc_fmt(format_args!(
+                "+++ exited with {} +++\n+++ exited with 7 +++\n+++ exited with 8 +++\n",
+                (n - 1) & 0xff
+            ))
+            .as_slice()
         );
-        assert_eq!(ring.whole_lines(usize::MAX), 37);
-        assert_eq!(ring.whole_lines(36), 0);
-        ring.consume(5);
-        assert_eq!(&unread(&ring)[..], b"56789abcdefghijklmnopqrstuvwxyz\n");
         Ok(())
+    }
+
+    fn alloc_fmt(args: core::fmt::Arguments<'_>) -> KVVec<u8> {
+        let mut line = Line::new();
+        line.put_fmt(args);
+        let mut v = KVVec::new();
+        v.extend_from_slice(line.as_bytes(), GFP_KERNEL).unwrap();
+        v
     }
 
     #[test]
     fn the_notice_goes_where_the_gap_is() -> Result {
         let mut ring = Ring::new(MIN_CAPACITY)?;
-        let cap = ring.capacity();
-        let filler = KVec::from_elem(b'x', cap - 4, GFP_KERNEL)?;
-        assert!(ring.push(&filler));
-        assert!(ring.push(b"ab\n"));
-        // One byte left: a line of two does not go in, not even in part;
-        // nor does a line of one, which would need its notice before it.
-        assert!(!ring.push(b"c\n"));
-        assert!(!ring.push(b"\n"));
-        assert_eq!(ring.used, cap - 1);
+        let one = size(&exit(0));
+        let mut pushed = 0;
+        while push(&mut ring, &exit(1)) {
+            pushed += 1;
+        }
+        // The one that did not fit is dropped, not in part; so is the
+        // next.
+        assert!(!push(&mut ring, &exit(2)));
         assert_eq!((ring.dropped, ring.dropped_total), (2, 2));
-        // Room again: the next line goes in after the notice of the gap.
-        ring.consume(cap - 4);
-        assert!(ring.push(b"d\n"));
-        assert_eq!(&unread(&ring)[..], b"ab\n<utrace: 2 lines dropped>\nd\n");
+        assert!(ring.room() < one);
+        // Room again: the next record goes in after the notice of the gap.
+        // Several at once, as a reader takes them: as many as asked.
+        let mut records = KVVec::with_capacity(MIN_CAPACITY, GFP_KERNEL)?;
+        assert_eq!(ring.pop(&mut records, pushed - 1)?, pushed - 1);
+        assert!(push(&mut ring, &exit(3)));
+        assert_eq!(
+            &drain(&mut ring)[..],
+            b"+++ exited with 1 +++\n<utrace: 2 lines dropped>\n+++ exited with 3 +++\n"
+        );
         assert_eq!((ring.dropped, ring.dropped_total), (0, 2));
         Ok(())
     }
@@ -544,13 +699,27 @@ mod tests {
         ring.dropped = 3;
         ring.dropped_total = 3;
         assert!(ring.readable());
-        ring.flush_notice();
-        assert_eq!(&unread(&ring)[..], b"<utrace: 3 lines dropped>\n");
+        assert_eq!(&drain(&mut ring)[..], b"<utrace: 3 lines dropped>\n");
         assert_eq!(ring.dropped, 0);
         // Nothing more to notice.
-        ring.consume(usize::MAX);
-        ring.flush_notice();
         assert!(!ring.readable());
         Ok(())
+    }
+
+    #[test]
+    fn a_record_too_long_is_dropped_whole() -> Result {
+        let mut ring = Ring::new(MIN_CAPACITY)?;
+        let big = KVec::from_elem(0u8, RECORD_MAX + 1, GFP_KERNEL)?;
+        assert!(!ring.push(&[&big]));
+        assert_eq!((ring.used, ring.dropped), (0, 1));
+        Ok(())
+    }
+
+    #[test]
+    fn whole_lines_stop_at_the_last_newline_that_fits() {
+        assert_eq!(whole_lines(b"ab\ncd\n", 100), 6);
+        assert_eq!(whole_lines(b"ab\ncd\n", 5), 3);
+        assert_eq!(whole_lines(b"ab\ncd\n", 2), 0);
+        assert_eq!(whole_lines(b"", 10), 0);
     }
 }

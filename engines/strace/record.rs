@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What an strace engine hands to its readers: binary records, turned into
+//! text by the reader ([`render`](super::render)), not by the traced task.
+//!
+//! A call's record holds its registers (number, arguments, result...) and
+//! the **captures**: each piece of the traced task's memory that the line
+//! shows (a path, a buffer, a structure), read in the task's own context
+//! while it is in the call, as it must be. How does the task know what the
+//! line will show, without formatting it? It runs the same renderer the
+//! reader runs, against a line that formats nothing ([`Line::null`]) and a
+//! [`Capture`] source that reads the memory and keeps what it read. The
+//! reader then runs the renderer against a real line and a [`Replay`] of
+//! those captures. One decoder, so the two cannot disagree on what a call
+//! needs; the traced task pays for its reads and a copy, not for
+//! `core::fmt`.
+//!
+//! A reader's line may have less room than the null line (the `[pid N]`
+//! prefix, long arguments), so it may show less than was captured, never
+//! more: every decision the renderer takes on room only shows less when
+//! there is less room. What the capture area could not hold is missing at
+//! replay, and the line shows the address instead, as strace shows memory
+//! it cannot read.
+//!
+//! Records are plain bytes (so that a ring holds them end to end), encoded
+//! and decoded here only: [`Record::encode`] and [`Record::decode`].
+//!
+//! [`Line::null`]: super::line::Line::null
+
+use crate::engine_core::{user, SigInfoFields, SYSCALL_ARGS};
+use kernel::prelude::*;
+
+/// Bytes of captured memory one call's record holds, entry and exit
+/// together: the longest line (512 bytes) quoted from at most this much.
+pub(crate) const CAPTURE_MAX: usize = 2048;
+
+/// Bytes of a record's header, the most any kind takes.
+pub(crate) const HEADER_MAX: usize = 128;
+
+/// The longest record.
+pub(crate) const RECORD_MAX: usize = HEADER_MAX + CAPTURE_MAX;
+
+/// Memory a renderer reads: the traced task's, or what was kept of it.
+pub(crate) trait Memory {
+    /// Fills `buf` with the bytes at `addr`: `EFAULT` (or `EPERM`) if it
+    /// cannot, and the line shows the address.
+    fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result;
+
+    /// Reads the string at `addr` into `buf`, as [`user::read_cstr`]:
+    /// its length (at most `buf.len() - 1`) and whether it was cut.
+    fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)>;
+}
+
+/// Where a renderer reads the traced task's memory from.
+pub(crate) trait Source: Memory {
+    /// `count()` of the memory, computed where the memory is, for the
+    /// address `addr`. For counts that read much to give one number
+    /// (`execve`'s environment strings, a directory's entries): a record
+    /// keeps the number, not the reads.
+    fn counted(&mut self, addr: u64, count: impl FnOnce(&mut dyn Memory) -> usize) -> usize;
+}
+
+/// The traced task's memory, read in its context, as tracers may see it:
+/// `EPERM` if it may not be shown to tracers ([`user::shown_to_tracers`]),
+/// and the address is shown instead, as strace shows it when ptrace
+/// refuses it the memory.
+pub(crate) struct Live;
+
+impl Memory for Live {
+    fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
+        if !user::shown_to_tracers() {
+            return Err(EPERM);
+        }
+        user::read(addr, buf)
+    }
+
+    fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
+        if !user::shown_to_tracers() {
+            return Err(EPERM);
+        }
+        user::read_cstr(addr, buf)
+    }
+}
+
+/// The tag of one capture.
+mod tag {
+    /// `read()`: the request's length, then the bytes.
+    pub(super) const READ: u8 = 1;
+    /// `read_cstr()`: the buffer's length, the string's, then the string.
+    pub(super) const CSTR: u8 = 2;
+    /// `counted()`: the count.
+    pub(super) const COUNT: u8 = 3;
+    /// A read that failed: the request's length.
+    pub(super) const FAULT: u8 = 4;
+}
+
+/// Bytes of a capture's head: tag, address, length.
+const CAPTURE_HEAD: usize = 1 + 8 + 4;
+
+/// The captures of one call, entry's then exit's, in the order the
+/// renderer read them.
+pub(crate) struct Captures {
+    bytes: [u8; CAPTURE_MAX],
+    /// Bytes in use.
+    len: usize,
+    /// Where the exit's captures start (the entry's end), once they do.
+    exit_at: Option<usize>,
+}
+
+impl Captures {
+    /// No captures.
+    pub(crate) const fn new() -> Self {
+        Self {
+            bytes: [0; CAPTURE_MAX],
+            len: 0,
+            exit_at: None,
+        }
+    }
+
+    /// Forgets every capture, for a new call.
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.exit_at = None;
+    }
+
+    /// The entry's captures end here; the exit's follow.
+    pub(crate) fn start_exit(&mut self) {
+        self.exit_at = Some(self.len);
+    }
+
+    /// The entry's and the exit's captures.
+    pub(crate) fn parts(&self) -> (&[u8], &[u8]) {
+        let exit_at = self.exit_at.unwrap_or(self.len);
+        (&self.bytes[..exit_at], &self.bytes[exit_at..self.len])
+    }
+
+    /// Keeps a capture, if it fits whole (else it is missing at replay).
+    fn keep(&mut self, tag: u8, addr: u64, n: u32, data: &[&[u8]]) {
+        let size = CAPTURE_HEAD + data.iter().map(|d| d.len()).sum::<usize>();
+        if CAPTURE_MAX - self.len < size {
+            return;
+        }
+        let mut at = self.len;
+        let mut put = |b: &[u8]| {
+            self.bytes[at..at + b.len()].copy_from_slice(b);
+            at += b.len();
+        };
+        put(&[tag]);
+        put(&addr.to_ne_bytes());
+        put(&n.to_ne_bytes());
+        for d in data {
+            put(d);
+        }
+        self.len = at;
+    }
+}
+
+/// The renderer's [`Source`] in the traced task: reads `from` ([`Live`])
+/// and keeps what it read in the call's [`Captures`].
+pub(crate) struct Capture<'a, M: Memory> {
+    pub(crate) from: M,
+    pub(crate) into: &'a mut Captures,
+}
+
+/// A length as a capture holds it (buffers are far below 4 GiB).
+fn len32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl<M: Memory> Memory for Capture<'_, M> {
+    fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
+        let n = len32(buf.len());
+        match self.from.read(addr, buf) {
+            Ok(()) => {
+                self.into.keep(tag::READ, addr, n, &[buf]);
+                Ok(())
+            }
+            Err(e) => {
+                self.into.keep(tag::FAULT, addr, n, &[]);
+                Err(e)
+            }
+        }
+    }
+
+    fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
+        let n = len32(buf.len());
+        match self.from.read_cstr(addr, buf) {
+            Ok((len, cut)) => {
+                let len = len.min(buf.len());
+                let strlen = len32(len).to_ne_bytes();
+                self.into.keep(tag::CSTR, addr, n, &[&strlen, &buf[..len]]);
+                Ok((len, cut))
+            }
+            Err(e) => {
+                self.into.keep(tag::FAULT, addr, n, &[]);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl<M: Memory> Source for Capture<'_, M> {
+    fn counted(&mut self, addr: u64, count: impl FnOnce(&mut dyn Memory) -> usize) -> usize {
+        let n = count(&mut self.from);
+        self.into.keep(tag::COUNT, addr, len32(n), &[]);
+        n
+    }
+}
+
+/// One capture, as [`Replay`] finds it.
+struct Captured<'a> {
+    tag: u8,
+    addr: u64,
+    n: u32,
+    data: &'a [u8],
+}
+
+/// The renderer's [`Source`] in the reader: answers from one side's
+/// captures (entry or exit) what the traced task read.
+pub(crate) struct Replay<'a> {
+    captures: &'a [u8],
+}
+
+impl<'a> Replay<'a> {
+    /// A replay of `captures` (one side's, from [`Record::decode`]).
+    pub(crate) fn new(captures: &'a [u8]) -> Self {
+        Self { captures }
+    }
+
+    /// The captures, each once, in order; a malformed tail ends them.
+    fn iter(&self) -> impl Iterator<Item = Captured<'a>> {
+        let mut rest = self.captures;
+        core::iter::from_fn(move || {
+            let (head, tail) = rest.split_at_checked(CAPTURE_HEAD)?;
+            let tag = head[0];
+            let addr = u64::from_ne_bytes(head[1..9].try_into().ok()?);
+            let n = u32::from_ne_bytes(head[9..13].try_into().ok()?);
+            let size = match tag {
+                tag::READ => n as usize,
+                tag::CSTR => 4 + u32::from_ne_bytes(tail.get(..4)?.try_into().ok()?) as usize,
+                _ => 0,
+            };
+            let (data, tail) = tail.split_at_checked(size)?;
+            rest = tail;
+            Some(Captured { tag, addr, n, data })
+        })
+    }
+
+    /// The first capture of `addr` with one of `tags`.
+    fn find(&self, addr: u64, tags: &[u8]) -> Option<Captured<'a>> {
+        self.iter()
+            .find(|c| c.addr == addr && tags.contains(&c.tag))
+    }
+}
+
+impl Memory for Replay<'_> {
+    fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
+        // The first capture of this address long enough: the renderer
+        // here asks for at most what it asked for in the task.
+        let found = self.iter().find(|c| {
+            c.addr == addr
+                && c.n as usize >= buf.len()
+                && (c.tag == tag::READ || c.tag == tag::FAULT)
+        });
+        match found {
+            Some(c) if c.tag == tag::READ => {
+                buf.copy_from_slice(&c.data[..buf.len()]);
+                Ok(())
+            }
+            // Failed in the task; or not kept (the capture area was full).
+            _ => Err(EFAULT),
+        }
+    }
+
+    fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
+        let Some(c) = self.find(addr, &[tag::CSTR, tag::FAULT]) else {
+            return Err(EFAULT);
+        };
+        if c.tag != tag::CSTR || buf.is_empty() {
+            return Err(EFAULT);
+        }
+        let got = &c.data[4..];
+        let whole = got.len() + 1 < c.n as usize;
+        // What a read into `buf` would have given: the string, cut at
+        // `buf.len() - 1` bytes; known only if the task read that far.
+        let len = got.len().min(buf.len() - 1);
+        if len == got.len() && !whole && len + 1 < buf.len() {
+            return Err(EFAULT);
+        }
+        buf[..len].copy_from_slice(&got[..len]);
+        Ok((len, len + 1 == buf.len()))
+    }
+}
+
+impl Source for Replay<'_> {
+    fn counted(&mut self, addr: u64, _count: impl FnOnce(&mut dyn Memory) -> usize) -> usize {
+        self.find(addr, &[tag::COUNT]).map_or(0, |c| c.n as usize)
+    }
+}
+
+/// The part of a call's record known at its entry.
+#[derive(Clone, Copy)]
+pub(crate) struct CallEntry {
+    /// `[pid N]` before the line.
+    pub(crate) pid: Option<i32>,
+    /// The call is of the native ABI.
+    pub(crate) native: bool,
+    /// Its `AUDIT_ARCH_*`.
+    pub(crate) arch: u32,
+    pub(crate) nr: i64,
+    pub(crate) args: [u64; SYSCALL_ARGS],
+    /// The stack pointer at entry (`rt_sigreturn`'s frame).
+    pub(crate) sp: u64,
+    /// Bytes shown of a string (`-s`).
+    pub(crate) string_max: u16,
+}
+
+/// How a call's line ends.
+#[derive(Clone, Copy)]
+pub(crate) enum CallEnd {
+    /// It does not return (`exit_group`): ` = ?`, written at entry.
+    NoReturn,
+    /// It returned `ret`, decoded as a result of call `decode_as` (-1:
+    /// as a plain number).
+    Returned { ret: i64, decode_as: i64 },
+}
+
+/// A record, as the engine writes it and the reader decodes it.
+pub(crate) enum Record<'a> {
+    /// A call: its entry, its end, and the memory its line shows.
+    Call {
+        entry: CallEntry,
+        end: CallEnd,
+        /// The entry's and the exit's captures.
+        captures: (&'a [u8], &'a [u8]),
+    },
+    /// A signal the task took.
+    Signal {
+        pid: Option<i32>,
+        signo: i32,
+        code: i32,
+        fields: Option<SigInfoFields>,
+    },
+    /// The task's end, with its exit code.
+    Exit { pid: Option<i32>, code: i64 },
+    /// A child the engine could not follow: the session's limit of
+    /// engines (`Ok(max)`), or the attach's error.
+    NotTraced {
+        pid: i32,
+        why: core::result::Result<usize, i32>,
+    },
+    /// Records the ring dropped here, for want of room.
+    Dropped { count: u64 },
+}
+
+/// The kind of a record, its first byte.
+mod kind {
+    pub(super) const CALL: u8 = 1;
+    pub(super) const SIGNAL: u8 = 2;
+    pub(super) const EXIT: u8 = 3;
+    pub(super) const NOT_TRACED: u8 = 4;
+    pub(super) const DROPPED: u8 = 5;
+}
+
+/// Writes fixed-size fields into a header.
+struct Enc {
+    buf: [u8; HEADER_MAX],
+    at: usize,
+}
+
+impl Enc {
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.at..self.at + b.len()].copy_from_slice(b);
+        self.at += b.len();
+    }
+    fn u8(&mut self, v: u8) {
+        self.bytes(&[v]);
+    }
+    fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_ne_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_ne_bytes());
+    }
+    fn pid(&mut self, pid: Option<i32>) {
+        self.u8(pid.is_some().into());
+        self.u32(pid.unwrap_or(0) as u32);
+    }
+}
+
+/// Reads them back; `None` past the end.
+struct Dec<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Dec<'a> {
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (b, rest) = self.rest.split_at_checked(n)?;
+        self.rest = rest;
+        Some(b)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.bytes(1)?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_ne_bytes(self.bytes(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_ne_bytes(self.bytes(8)?.try_into().ok()?))
+    }
+    fn pid(&mut self) -> Option<Option<i32>> {
+        let some = self.u8()? != 0;
+        let pid = self.u32()? as i32;
+        Some(some.then_some(pid))
+    }
+}
+
+/// A record's encoded header, and the captures that follow it.
+pub(crate) struct Encoded<'a> {
+    head: Enc,
+    captures: [&'a [u8]; 2],
+}
+
+impl Encoded<'_> {
+    /// The record's parts, in order: a ring writes them end to end.
+    pub(crate) fn parts(&self) -> [&[u8]; 3] {
+        [
+            &self.head.buf[..self.head.at],
+            self.captures[0],
+            self.captures[1],
+        ]
+    }
+}
+
+impl<'a> Record<'a> {
+    /// The record in bytes, as [`Record::decode`] reads it.
+    pub(crate) fn encode(&self) -> Encoded<'a> {
+        let mut e = Enc {
+            buf: [0; HEADER_MAX],
+            at: 0,
+        };
+        let mut captures: [&'a [u8]; 2] = [&[], &[]];
+        match self {
+            Record::Call {
+                entry,
+                end,
+                captures: (at_entry, at_exit),
+            } => {
+                e.u8(kind::CALL);
+                e.pid(entry.pid);
+                e.u8(entry.native.into());
+                e.u32(entry.arch);
+                e.u64(entry.nr as u64);
+                for a in entry.args {
+                    e.u64(a);
+                }
+                e.u64(entry.sp);
+                e.u32(entry.string_max.into());
+                match end {
+                    CallEnd::NoReturn => {
+                        e.u8(0);
+                        e.u64(0);
+                        e.u64(0);
+                    }
+                    CallEnd::Returned { ret, decode_as } => {
+                        e.u8(1);
+                        e.u64(*ret as u64);
+                        e.u64(*decode_as as u64);
+                    }
+                }
+                e.u32(len32(at_entry.len()));
+                e.u32(len32(at_exit.len()));
+                captures = [at_entry, at_exit];
+            }
+            Record::Signal {
+                pid,
+                signo,
+                code,
+                fields,
+            } => {
+                e.u8(kind::SIGNAL);
+                e.pid(*pid);
+                e.u32(*signo as u32);
+                e.u32(*code as u32);
+                e.u8(fields.is_some().into());
+                let f = fields.unwrap_or_default();
+                e.u32(f.pid as u32);
+                e.u32(f.uid);
+                e.u32(f.status as u32);
+                e.u64(f.utime as u64);
+                e.u64(f.stime as u64);
+                e.u64(f.addr);
+            }
+            Record::Exit { pid, code } => {
+                e.u8(kind::EXIT);
+                e.pid(*pid);
+                e.u64(*code as u64);
+            }
+            Record::NotTraced { pid, why } => {
+                e.u8(kind::NOT_TRACED);
+                e.u32(*pid as u32);
+                match why {
+                    Ok(max) => {
+                        e.u8(0);
+                        e.u64(*max as u64);
+                    }
+                    Err(errno) => {
+                        e.u8(1);
+                        e.u64(*errno as u64);
+                    }
+                }
+            }
+            Record::Dropped { count } => {
+                e.u8(kind::DROPPED);
+                e.u64(*count);
+            }
+        }
+        Encoded { head: e, captures }
+    }
+
+    /// The record `bytes` hold, as [`Record::encode`] wrote it; `None` if
+    /// they are not one.
+    pub(crate) fn decode(bytes: &'a [u8]) -> Option<Record<'a>> {
+        let mut d = Dec { rest: bytes };
+        let record = match d.u8()? {
+            kind::CALL => {
+                let pid = d.pid()?;
+                let native = d.u8()? != 0;
+                let arch = d.u32()?;
+                let nr = d.u64()? as i64;
+                let mut args = [0u64; SYSCALL_ARGS];
+                for a in &mut args {
+                    *a = d.u64()?;
+                }
+                let sp = d.u64()?;
+                let string_max = u16::try_from(d.u32()?).ok()?;
+                let returned = d.u8()? != 0;
+                let ret = d.u64()? as i64;
+                let decode_as = d.u64()? as i64;
+                let end = if returned {
+                    CallEnd::Returned { ret, decode_as }
+                } else {
+                    CallEnd::NoReturn
+                };
+                let at_entry = d.u32()? as usize;
+                let at_exit = d.u32()? as usize;
+                let captures = (d.bytes(at_entry)?, d.bytes(at_exit)?);
+                Record::Call {
+                    entry: CallEntry {
+                        pid,
+                        native,
+                        arch,
+                        nr,
+                        args,
+                        sp,
+                        string_max,
+                    },
+                    end,
+                    captures,
+                }
+            }
+            kind::SIGNAL => {
+                let pid = d.pid()?;
+                let signo = d.u32()? as i32;
+                let code = d.u32()? as i32;
+                let has = d.u8()? != 0;
+                let f = SigInfoFields {
+                    pid: d.u32()? as i32,
+                    uid: d.u32()?,
+                    status: d.u32()? as i32,
+                    utime: d.u64()? as i64,
+                    stime: d.u64()? as i64,
+                    addr: d.u64()?,
+                };
+                Record::Signal {
+                    pid,
+                    signo,
+                    code,
+                    fields: has.then_some(f),
+                }
+            }
+            kind::EXIT => Record::Exit {
+                pid: d.pid()?,
+                code: d.u64()? as i64,
+            },
+            kind::NOT_TRACED => {
+                let pid = d.u32()? as i32;
+                let errno = d.u8()? != 0;
+                let v = d.u64()?;
+                let why = if errno {
+                    Err(v as i32)
+                } else {
+                    Ok(usize::try_from(v).ok()?)
+                };
+                Record::NotTraced { pid, why }
+            }
+            kind::DROPPED => Record::Dropped { count: d.u64()? },
+            _ => return None,
+        };
+        // Nothing may follow.
+        d.rest.is_empty().then_some(record)
+    }
+}
+
+#[kunit_tests(utrace_strace_record)]
+mod tests {
+    use super::*;
+
+    /// Captures as a task would keep them, without a task: `data` is the
+    /// memory at `addr`, and nothing else is readable.
+    fn keep_read(c: &mut Captures, addr: u64, data: &[u8]) {
+        c.keep(tag::READ, addr, len32(data.len()), &[data]);
+    }
+
+    fn keep_cstr(c: &mut Captures, addr: u64, buf_len: usize, s: &[u8]) {
+        let n = len32(s.len()).to_ne_bytes();
+        c.keep(tag::CSTR, addr, len32(buf_len), &[&n, s]);
+    }
+
+    #[test]
+    fn a_replay_gives_what_was_read_and_no_more() {
+        let mut c = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        keep_read(&mut c, 0x1000, b"hello, world");
+        c.keep(tag::FAULT, 0x2000, 8, &[]);
+        let mut r = Replay::new(c.parts().0);
+        let mut buf = [0u8; 5];
+        // A shorter read of the same address: its prefix.
+        assert!(r.read(0x1000, &mut buf).is_ok());
+        assert_eq!(&buf, b"hello");
+        // Longer than what the task read, another address, a failed read.
+        let mut long = [0u8; 13];
+        assert_eq!(r.read(0x1000, &mut long), Err(EFAULT));
+        assert_eq!(r.read(0x1001, &mut buf), Err(EFAULT));
+        assert_eq!(r.read(0x2000, &mut buf), Err(EFAULT));
+    }
+
+    #[test]
+    fn a_replayed_string_is_cut_where_a_read_would_cut_it() {
+        let mut c = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        // A whole string of 5, read with a buffer of 34; one of 33 bytes
+        // and more, cut by its buffer of 34.
+        keep_cstr(&mut c, 0x10, 34, b"/tmp/");
+        keep_cstr(&mut c, 0x20, 34, &[b'x'; 33]);
+        let mut r = Replay::new(c.parts().0);
+        let mut buf = [0u8; 34];
+        assert_eq!(r.read_cstr(0x10, &mut buf), Ok((5, false)));
+        assert_eq!(&buf[..5], b"/tmp/");
+        assert_eq!(r.read_cstr(0x20, &mut buf), Ok((33, true)));
+        // A smaller buffer cuts sooner.
+        let mut small = [0u8; 4];
+        assert_eq!(r.read_cstr(0x10, &mut small), Ok((3, true)));
+        // A larger one: the whole string is known, the cut one is not.
+        let mut big = [0u8; 100];
+        assert_eq!(r.read_cstr(0x10, &mut big), Ok((5, false)));
+        assert_eq!(r.read_cstr(0x20, &mut big), Err(EFAULT));
+    }
+
+    #[test]
+    fn entry_and_exit_captures_stay_apart() {
+        let mut c = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        // One address read at entry and again at exit (`rt_sigaction` with
+        // one structure for both): each side finds its own.
+        keep_read(&mut c, 0x40, b"in");
+        c.start_exit();
+        keep_read(&mut c, 0x40, b"ou");
+        let (entry, exit) = c.parts();
+        let mut buf = [0u8; 2];
+        assert!(Replay::new(entry).read(0x40, &mut buf).is_ok());
+        assert_eq!(&buf, b"in");
+        assert!(Replay::new(exit).read(0x40, &mut buf).is_ok());
+        assert_eq!(&buf, b"ou");
+    }
+
+    #[test]
+    fn a_full_capture_area_keeps_nothing_more() {
+        let mut c = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        let big = KVec::from_elem(7u8, CAPTURE_MAX - CAPTURE_HEAD - 4, GFP_KERNEL).unwrap();
+        keep_read(&mut c, 1, &big);
+        keep_read(&mut c, 2, b"12345");
+        let mut r = Replay::new(c.parts().0);
+        let mut buf = [0u8; 5];
+        assert_eq!(r.read(2, &mut buf), Err(EFAULT));
+        let mut one = [0u8; 1];
+        assert!(r.read(1, &mut one).is_ok());
+    }
+
+    #[test]
+    fn records_decode_as_they_were_encoded() {
+        let entry = CallEntry {
+            pid: Some(42),
+            native: true,
+            arch: 0xc000003e,
+            nr: 0,
+            args: [3, 0x7ffd_0000_1000, 255, 0, 0, u64::MAX],
+            sp: 0x7ffd_0000_0ff0,
+            string_max: 32,
+        };
+        let rec = Record::Call {
+            entry,
+            end: CallEnd::Returned {
+                ret: -2,
+                decode_as: 0,
+            },
+            captures: (b"ab", b"cde"),
+        };
+        let enc = rec.encode();
+        let mut bytes = KVec::new();
+        for p in enc.parts() {
+            bytes.extend_from_slice(p, GFP_KERNEL).unwrap();
+        }
+        match Record::decode(&bytes) {
+            Some(Record::Call {
+                entry: e,
+                end: CallEnd::Returned { ret, decode_as },
+                captures,
+            }) => {
+                assert_eq!(
+                    (e.pid, e.native, e.arch, e.nr),
+                    (Some(42), true, 0xc000003e, 0)
+                );
+                assert_eq!((e.args, e.sp, e.string_max), (entry.args, entry.sp, 32));
+                assert_eq!((ret, decode_as), (-2, 0));
+                assert_eq!(captures, (&b"ab"[..], &b"cde"[..]));
+            }
+            _ => panic!("not the call encoded"),
+        }
+        // Cut short, or with a byte too many: not a record.
+        assert!(Record::decode(&bytes[..bytes.len() - 1]).is_none());
+        bytes.push(0, GFP_KERNEL).unwrap();
+        assert!(Record::decode(&bytes).is_none());
+
+        let f = SigInfoFields {
+            pid: 7,
+            uid: 1000,
+            status: -3,
+            utime: 5,
+            stime: 6,
+            addr: 0xdead,
+        };
+        let sig = Record::Signal {
+            pid: None,
+            signo: 17,
+            code: 1,
+            fields: Some(f),
+        }
+        .encode();
+        match Record::decode(sig.parts()[0]) {
+            Some(Record::Signal {
+                pid: None,
+                signo: 17,
+                code: 1,
+                fields: Some(got),
+            }) => assert_eq!(got, f),
+            _ => panic!("not the signal encoded"),
+        }
+        let nt = Record::NotTraced {
+            pid: 9,
+            why: Err(12),
+        }
+        .encode();
+        assert!(matches!(
+            Record::decode(nt.parts()[0]),
+            Some(Record::NotTraced {
+                pid: 9,
+                why: Err(12)
+            })
+        ));
+    }
+}

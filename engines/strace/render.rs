@@ -1,0 +1,853 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A record's line, as strace writes it.
+//!
+//! [`render`] is what a reader calls: the whole line of a record. The
+//! [`Render`] it uses is the decoder of a call's arguments and of what the
+//! call wrote, reading the traced task's memory through a [`Source`]. The
+//! traced task runs the same [`Render`] with a line that formats nothing
+//! and a [`Capture`](super::record::Capture) source, to gather the memory
+//! the line will show (see [`record`](super::record)): so everything that
+//! reads memory goes through `self.mem`, and nothing here may read more
+//! when it has less room to write in.
+
+use super::decode::{self, ArgKind};
+use super::line::Line;
+use super::record::{CallEnd, CallEntry, Memory, Record, Replay, Source};
+use super::syscalls::{self, nr};
+use crate::engine_core::SYSCALL_ARGS;
+use core::mem::{offset_of, size_of};
+use core::ops::Range;
+use kernel::bindings;
+use kernel::prelude::*;
+
+/// Largest accepted `string_max`.
+pub(crate) const STRING_MAX_LIMIT: usize = 256;
+
+/// The most environment strings counted for `execve`'s envp (each count
+/// reads the traced task's memory).
+const ENVP_COUNT_MAX: usize = 4096;
+
+/// The most directory entries counted in a `getdents64` result (each
+/// count reads the traced task's memory).
+const DIRENTS_COUNT_MAX: usize = 4096;
+
+/// Bytes a line keeps, after a buffer's data, for the rest of the call
+/// and its result (`, 832) = 832`, an errno's name and message).
+const TAIL_ROOM: usize = 96;
+
+/// The column strace writes a result's ` = ` at, when the call is
+/// shorter (its `-a` option's default, 40, counted from 1).
+pub(crate) const RESULT_COLUMN: usize = 39;
+
+/// The largest user structure read whole (`struct stat`: 144 bytes).
+const USER_STRUCT_MAX: usize = 256;
+
+/// An output argument, and the rest of the call after it, decoded at exit.
+#[derive(Clone, Copy)]
+pub(crate) enum AtExit {
+    /// `uname`'s structure.
+    Uname(u64),
+    /// Argument `index` of the call (an [`ArgKind::is_output`] one), then
+    /// the arguments after it.
+    Output {
+        nr: i64,
+        args: [u64; SYSCALL_ARGS],
+        index: usize,
+    },
+}
+
+/// A copy of a user structure, laid out as bindgen gives its type, whose
+/// fields are read at their `offset_of!`.
+struct UserStruct {
+    raw: [u8; USER_STRUCT_MAX],
+}
+
+impl UserStruct {
+    /// The 64-bit field at `off`.
+    fn u64_at(&self, off: usize) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.raw[off..off + 8]);
+        u64::from_ne_bytes(b)
+    }
+
+    /// The 32-bit field at `off`.
+    fn u32_at(&self, off: usize) -> u32 {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&self.raw[off..off + 4]);
+        u32::from_ne_bytes(b)
+    }
+}
+
+/// The decoder of one call's line: writes to `line`, reads the traced
+/// task's memory from `mem`, shows at most `string_max` bytes of a string.
+pub(crate) struct Render<'a, S: Source> {
+    pub(crate) line: &'a mut Line,
+    pub(crate) mem: &'a mut S,
+    pub(crate) string_max: usize,
+}
+
+impl<S: Source> Render<'_, S> {
+    /// The call part of the line, up to its output argument if it has one:
+    /// what is left for the exit.
+    pub(crate) fn call_entry(&mut self, call: &CallEntry) -> Option<AtExit> {
+        let (nr, args) = (call.nr, &call.args);
+        if !call.native {
+            // Another ABI numbers its calls otherwise (ia32's 24 is getuid,
+            // not sched_yield): shown raw with its ABI, never read with the
+            // native table.
+            self.line.put_fmt(format_args!("[arch {:#x}] ", call.arch));
+            self.raw_call(None, nr, args);
+            return None;
+        }
+        let (Some(sig), Some(kinds)) = (syscalls::signature(nr), decode::arg_kinds(nr, args))
+        else {
+            self.raw_call(syscalls::syscall_name(nr), nr, args);
+            return None;
+        };
+        self.line.put_fmt(format_args!("{}(", sig.name));
+        if nr == nr::CLONE {
+            let _ = decode::write_clone(self.line, args);
+            self.line.put_fmt(format_args!(")"));
+            return None;
+        }
+        if nr == nr::RT_SIGRETURN {
+            self.sigreturn_mask(call.sp);
+            self.line.put_fmt(format_args!(")"));
+            return None;
+        }
+        // An output argument, and what follows it, is decoded at exit.
+        let output = kinds.iter().position(|k| k.is_output());
+        let (at_exit, stop) = match (nr, output) {
+            (nr::UNAME, _) => (Some(AtExit::Uname(args[0])), 0),
+            (_, Some(index)) => (
+                Some(AtExit::Output {
+                    nr,
+                    args: *args,
+                    index,
+                }),
+                index,
+            ),
+            (_, None) => (None, SYSCALL_ARGS),
+        };
+        self.args(nr, args, 0..stop);
+        if at_exit.is_none() {
+            self.line.put_fmt(format_args!(")"));
+        }
+        at_exit
+    }
+
+    /// The rest of the call part, once the call returned `ret`.
+    pub(crate) fn call_exit(&mut self, at_exit: Option<AtExit>, ret: i64) {
+        match at_exit {
+            Some(AtExit::Uname(buf)) => self.uname(buf, ret == 0),
+            Some(AtExit::Output { nr, args, index }) => self.output(nr, &args, index, ret),
+            None => {}
+        }
+    }
+
+    /// The `T` at `addr`; `None`, with the address written (`NULL` for
+    /// none), if it cannot be read.
+    fn user_struct<T>(&mut self, addr: u64) -> Option<UserStruct> {
+        const { assert!(size_of::<T>() <= USER_STRUCT_MAX) };
+        let mut raw = [0u8; USER_STRUCT_MAX];
+        if addr == 0 || self.mem.read(addr, &mut raw[..size_of::<T>()]).is_err() {
+            self.ptr(addr);
+            return None;
+        }
+        Some(UserStruct { raw })
+    }
+
+    /// An address, as strace shows one (`NULL`, `0x7ff...`).
+    fn ptr(&mut self, addr: u64) {
+        let _ = decode::write_arg(self.line, ArgKind::Ptr, addr);
+    }
+
+    /// A user string argument (at most `string_max` bytes), or its address
+    /// if it cannot be read.
+    fn string(&mut self, addr: u64) {
+        let budget = self.line.room().saturating_sub(TAIL_ROOM);
+        self.cstr(addr, self.string_max, budget);
+    }
+
+    /// A path argument: as strace does, whole, whatever `string_max` is, up
+    /// to `STRING_MAX_LIMIT` bytes and as far as the line has room, sharing
+    /// it with the `paths` path arguments left (this one included) and
+    /// keeping `TAIL_ROOM` for the result.
+    fn path(&mut self, addr: u64, paths: usize) {
+        let budget = self.line.room().saturating_sub(TAIL_ROOM) / paths.max(1);
+        self.cstr(addr, STRING_MAX_LIMIT, budget);
+    }
+
+    /// At most `max` bytes of the user string at `addr`, no more than fit
+    /// in `budget` bytes of text (`"..."...` beyond), or its address if it
+    /// cannot be read.
+    fn cstr(&mut self, addr: u64, max: usize, budget: usize) {
+        let mut buf = [0u8; STRING_MAX_LIMIT + 2];
+        let max = max.min(STRING_MAX_LIMIT);
+        match self.mem.read_cstr(addr, &mut buf[..max + 2]) {
+            Ok((len, _)) => {
+                let shown = decode::string_fit(&buf[..len.min(max)], budget);
+                let _ = decode::write_string(self.line, &buf[..shown], len > shown);
+            }
+            Err(_) => self.ptr(addr),
+        }
+    }
+
+    /// Entry `i` of the user array of pointers at `addr`: `None` at its
+    /// NULL end, `EFAULT` if it cannot be read.
+    fn array_entry(
+        mem: &mut impl FnMut(u64, &mut [u8]) -> Result,
+        addr: u64,
+        i: usize,
+    ) -> Result<Option<u64>> {
+        let off = u64::try_from(i)
+            .ok()
+            .and_then(|i| i.checked_mul(8))
+            .ok_or(EFAULT)?;
+        let mut word = [0u8; 8];
+        mem(addr.checked_add(off).ok_or(EFAULT)?, &mut word)?;
+        Ok(Some(u64::from_ne_bytes(word)).filter(|&p| p != 0))
+    }
+
+    /// `execve`'s argv as strace writes it, `["ls", "-l"]`: at most
+    /// `string_max` strings, then `...`, and fewer if the line would have
+    /// no room left for the rest of the call.
+    fn argv(&mut self, addr: u64) {
+        let mut read = |a, b: &mut [u8]| self.mem.read(a, b);
+        let first = Self::array_entry(&mut read, addr, 0);
+        let mut entry = match first {
+            Ok(first) if addr != 0 => first,
+            _ => {
+                self.ptr(addr);
+                return;
+            }
+        };
+        self.line.put_fmt(format_args!("["));
+        let mut i = 0;
+        while let Some(s) = entry {
+            if i > 0 {
+                self.line.put_fmt(format_args!(", "));
+            }
+            if i >= self.string_max || self.line.room() < TAIL_ROOM + self.string_max * 4 {
+                self.line.put_fmt(format_args!("..."));
+                break;
+            }
+            self.string(s);
+            i += 1;
+            let mut read = |a, b: &mut [u8]| self.mem.read(a, b);
+            entry = Self::array_entry(&mut read, addr, i).unwrap_or(None);
+        }
+        self.line.put_fmt(format_args!("]"));
+    }
+
+    /// `execve`'s envp as strace writes it, `0x... /* 5 vars */`, counting
+    /// at most `ENVP_COUNT_MAX` strings.
+    fn envp(&mut self, addr: u64) {
+        let vars = if addr == 0 {
+            0
+        } else {
+            self.mem.counted(addr, |live| {
+                let mut read = |a, b: &mut [u8]| live.read(a, b);
+                (0..ENVP_COUNT_MAX)
+                    .take_while(|&i| matches!(Self::array_entry(&mut read, addr, i), Ok(Some(_))))
+                    .count()
+            })
+        };
+        let _ = decode::write_envp(self.line, addr, vars);
+    }
+
+    /// A buffer argument of `count` bytes (`write`'s data, or what `read`
+    /// got): `NULL`, or at most `string_max` bytes of it, fewer if their
+    /// escapes (up to 4 bytes each) would leave the line no room for the
+    /// rest of the call (`TAIL_ROOM`). Text is quoted as strace quotes
+    /// strings; `data` (`getrandom`'s) is written in hex.
+    fn buffer(&mut self, addr: u64, count: u64, data: bool) {
+        if addr == 0 {
+            self.ptr(addr);
+            return;
+        }
+        let mut buf = [0u8; STRING_MAX_LIMIT];
+        let fits = self.line.room().saturating_sub(TAIL_ROOM) / 4;
+        let n = usize::try_from(count).map_or(self.string_max, |c| c.min(self.string_max));
+        let n = n.min(fits).min(buf.len());
+        let write: fn(&mut Line, &[u8], bool) -> core::fmt::Result = if data {
+            decode::write_hex_string
+        } else {
+            decode::write_string
+        };
+        match self.mem.read(addr, &mut buf[..n]) {
+            Ok(()) => {
+                let _ = write(self.line, &buf[..n], count > n as u64);
+            }
+            Err(_) => self.ptr(addr),
+        }
+    }
+
+    /// A call shown without decoding: its name (`syscall_0x..` without
+    /// one) and its six arguments in hex.
+    fn raw_call(&mut self, name: Option<&str>, nr: i64, args: &[u64]) {
+        match name {
+            Some(name) => self.line.put_fmt(format_args!("{name}(")),
+            None => self.line.put_fmt(format_args!("syscall_{nr:#x}(")),
+        }
+        for (i, a) in args.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            self.line.put_fmt(format_args!("{sep}{a:#x}"));
+        }
+        self.line.put_fmt(format_args!(")"));
+    }
+
+    /// The arguments of the call in `range` (of those it shows), each after
+    /// a `, ` but the first of the call.
+    fn args(&mut self, nr: i64, args: &[u64; SYSCALL_ARGS], range: Range<usize>) {
+        let Some(kinds) = decode::arg_kinds(nr, args) else {
+            return;
+        };
+        let shown = decode::shown_args(nr, args).min(kinds.len());
+        let end = range.end.min(shown);
+        for i in range.start..end {
+            let (kind, value) = (kinds[i], args[i]);
+            if i > 0 {
+                self.line.put_fmt(format_args!(", "));
+            }
+            match kind {
+                ArgKind::Path => {
+                    let paths = kinds[i..end]
+                        .iter()
+                        .filter(|&&k| k == ArgKind::Path)
+                        .count();
+                    self.path(value, paths)
+                }
+                ArgKind::Buf if nr == nr::WRITE => self.buffer(value, args[2], false),
+                ArgKind::RlimitIn => self.rlimit(value),
+                ArgKind::UtimesIn => self.utimes(value),
+                ArgKind::TimespecIn => self.timespec(value),
+                ArgKind::SigactionIn => self.sigaction(value),
+                ArgKind::SigsetIn => self.sigset(value),
+                ArgKind::Argv => self.argv(value),
+                ArgKind::Envp => self.envp(value),
+                ArgKind::Buf => self.ptr(value),
+                _ => {
+                    let _ = decode::write_arg(self.line, kind, value);
+                }
+            }
+        }
+    }
+
+    /// The end of the call part of a call that returned `ret` at its output
+    /// argument `index`: what the call wrote there (its address if it
+    /// failed), then the arguments after it.
+    fn output(&mut self, nr: i64, args: &[u64; SYSCALL_ARGS], index: usize, ret: i64) {
+        if index > 0 {
+            self.line.put_fmt(format_args!(", "));
+        }
+        let addr = args[index];
+        let kind = decode::arg_kinds(nr, args)
+            .and_then(|k| k.get(index).copied())
+            .unwrap_or(ArgKind::Ptr);
+        match (kind, u64::try_from(ret)) {
+            (ArgKind::OutBuf, Ok(got)) => self.buffer(addr, got, false),
+            (ArgKind::BytesOut, Ok(got)) => self.buffer(addr, got, true),
+            (ArgKind::StrOut, Ok(_)) => self.string(addr),
+            (ArgKind::DirentsOut, Ok(got)) => self.dirents(addr, got),
+            (ArgKind::GidsOut, Ok(n)) => self.gids(addr, n),
+            (ArgKind::SigactionOut, Ok(0)) => self.sigaction(addr),
+            (ArgKind::SigsetOut, Ok(0)) => self.sigset(addr),
+            (ArgKind::WaitStatusOut, Ok(1..)) => self.wait_status(addr),
+            (ArgKind::StatBuf, Ok(0)) => self.stat(addr),
+            (ArgKind::TimespecOut, Ok(0)) => self.timespec(addr),
+            (ArgKind::RlimitOut, Ok(0)) => self.rlimit(addr),
+            _ => self.ptr(addr),
+        }
+        self.args(nr, args, index + 1..SYSCALL_ARGS);
+        self.line.put_fmt(format_args!(")"));
+    }
+
+    /// `utimensat`'s two `struct __kernel_timespec` at `addr` (`NULL` for
+    /// none).
+    fn utimes(&mut self, addr: u64) {
+        type T = [bindings::__kernel_timespec; 2];
+        type One = bindings::__kernel_timespec;
+        let (sec, nsec) = (offset_of!(One, tv_sec), offset_of!(One, tv_nsec));
+        const { assert!(size_of::<One>() == 16 && offset_of!(One, tv_nsec) == 8) };
+        if let Some(raw) = self.user_struct::<T>(addr) {
+            let time = |i: usize| {
+                let at = i * size_of::<One>();
+                (raw.u64_at(at + sec) as i64, raw.u64_at(at + nsec) as i64)
+            };
+            let _ = decode::write_utimes(self.line, [time(0), time(1)]);
+        }
+    }
+
+    /// The `struct sigaction` at `addr` (`NULL` for none), as
+    /// `rt_sigaction` reads and writes it (x86_64: the kernel's layout).
+    fn sigaction(&mut self, addr: u64) {
+        type S = bindings::sigaction;
+        const {
+            assert!(offset_of!(S, sa_handler) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, sa_flags) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, sa_restorer) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, sa_mask) + 8 <= size_of::<S>());
+        }
+        if let Some(raw) = self.user_struct::<S>(addr) {
+            let _ = decode::write_sigaction(
+                self.line,
+                raw.u64_at(offset_of!(S, sa_handler)),
+                raw.u64_at(offset_of!(S, sa_flags)),
+                raw.u64_at(offset_of!(S, sa_restorer)),
+                raw.u64_at(offset_of!(S, sa_mask)),
+            );
+        }
+    }
+
+    /// The 64-signal set at `addr` (`NULL` for none).
+    fn sigset(&mut self, addr: u64) {
+        if let Some(raw) = self.user_struct::<u64>(addr) {
+            let _ = decode::write_sigset(self.line, raw.u64_at(0));
+        }
+    }
+
+    /// The mask `rt_sigreturn` restores, `{mask=[]}`, from the signal frame
+    /// its caller returned to it from: the handler's `ret` popped the
+    /// frame's return address, so the frame's `struct ucontext` starts at
+    /// the stack pointer.
+    fn sigreturn_mask(&mut self, sp: u64) {
+        type U = bindings::ucontext;
+        const { assert!(offset_of!(U, uc_sigmask) + 8 <= size_of::<U>()) };
+        let Some(addr) = sp.checked_add(offset_of!(U, uc_sigmask) as u64) else {
+            return;
+        };
+        let mut raw = [0u8; 8];
+        if self.mem.read(addr, &mut raw).is_ok() {
+            self.line.put_fmt(format_args!("{{mask="));
+            let _ = decode::write_sigset(self.line, u64::from_ne_bytes(raw));
+            self.line.put_fmt(format_args!("}}"));
+        }
+    }
+
+    /// The `wait` status at `addr`.
+    fn wait_status(&mut self, addr: u64) {
+        if let Some(raw) = self.user_struct::<i32>(addr) {
+            let _ = decode::write_wait_status(self.line, raw.u32_at(0) as i32);
+        }
+    }
+
+    /// `getdents64`'s buffer at `addr`, in which the call wrote `got` bytes
+    /// of `struct linux_dirent64`: its address and how many entries
+    /// (counting at most `DIRENTS_COUNT_MAX`, one user read each).
+    fn dirents(&mut self, addr: u64, got: u64) {
+        type D = bindings::linux_dirent64;
+        let reclen_at = offset_of!(D, d_reclen) as u64;
+        let entries = self.mem.counted(addr, |live| {
+            let (mut off, mut entries) = (0u64, 0usize);
+            while off < got && entries < DIRENTS_COUNT_MAX {
+                let mut reclen = [0u8; 2];
+                let at = addr.checked_add(off + reclen_at).ok_or(EFAULT);
+                if at.and_then(|at| live.read(at, &mut reclen)).is_err() {
+                    break;
+                }
+                match u16::from_ne_bytes(reclen) {
+                    0 => break,
+                    n => off += u64::from(n),
+                }
+                entries += 1;
+            }
+            entries
+        });
+        let _ = decode::write_dirents(self.line, addr, entries);
+    }
+
+    /// The `n` group ids at `addr` (`getgroups`): at most `string_max` of
+    /// them, as strace shows arrays.
+    fn gids(&mut self, addr: u64, n: u64) {
+        let mut ids = [0u32; STRING_MAX_LIMIT / 4];
+        let total = usize::try_from(n).unwrap_or(usize::MAX);
+        let shown = total.min(self.string_max).min(ids.len());
+        let mut raw = [0u8; STRING_MAX_LIMIT];
+        if self.mem.read(addr, &mut raw[..4 * shown]).is_err() {
+            self.ptr(addr);
+            return;
+        }
+        for (id, raw) in ids[..shown].iter_mut().zip(raw.chunks_exact(4)) {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(raw);
+            *id = u32::from_ne_bytes(b);
+        }
+        let _ = decode::write_ids(self.line, &ids[..shown], total);
+    }
+
+    /// The `struct __kernel_timespec` at `addr`.
+    fn timespec(&mut self, addr: u64) {
+        type T = bindings::__kernel_timespec;
+        let (sec, nsec) = (offset_of!(T, tv_sec), offset_of!(T, tv_nsec));
+        const {
+            assert!(
+                offset_of!(T, tv_sec) + 8 <= size_of::<T>()
+                    && offset_of!(T, tv_nsec) + 8 <= size_of::<T>()
+            )
+        };
+        if let Some(raw) = self.user_struct::<T>(addr) {
+            let _ =
+                decode::write_timespec(self.line, raw.u64_at(sec) as i64, raw.u64_at(nsec) as i64);
+        }
+    }
+
+    /// The `struct rlimit64` at `addr` (`NULL` for none).
+    fn rlimit(&mut self, addr: u64) {
+        type T = bindings::rlimit64;
+        let (cur, max) = (offset_of!(T, rlim_cur), offset_of!(T, rlim_max));
+        const {
+            assert!(
+                offset_of!(T, rlim_cur) + 8 <= size_of::<T>()
+                    && offset_of!(T, rlim_max) + 8 <= size_of::<T>()
+            )
+        };
+        if let Some(raw) = self.user_struct::<T>(addr) {
+            let _ = decode::write_rlimit(self.line, raw.u64_at(cur), raw.u64_at(max));
+        }
+    }
+
+    /// The `struct stat` at `addr` (its address if it cannot be read), with
+    /// the fields strace shows, read at bindgen's offsets.
+    fn stat(&mut self, addr: u64) {
+        type S = bindings::stat;
+        // The widths read below fit the struct bindgen gives.
+        const {
+            assert!(offset_of!(S, st_mode) + 4 <= size_of::<S>());
+            assert!(offset_of!(S, st_size) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, st_rdev) + 8 <= size_of::<S>());
+        }
+        let Some(raw) = self.user_struct::<S>(addr) else {
+            return;
+        };
+        let mode = raw.u32_at(offset_of!(S, st_mode));
+        let size = raw.u64_at(offset_of!(S, st_size)) as i64;
+        let rdev = raw.u64_at(offset_of!(S, st_rdev));
+        let _ = decode::write_stat(self.line, mode, size, rdev);
+    }
+
+    /// A `uname` result: `{sysname="Linux", nodename="...", ...}`.
+    fn uname(&mut self, buf: u64, ok: bool) {
+        let mut uts = [0u8; 2 * 65];
+        if !ok || self.mem.read(buf, &mut uts).is_err() {
+            self.ptr(buf);
+            self.line.put_fmt(format_args!(")"));
+            return;
+        }
+        self.line.put_fmt(format_args!("{{"));
+        for (i, name) in ["sysname", "nodename"].iter().enumerate() {
+            let field = &uts[i * 65..(i + 1) * 65];
+            let len = field.iter().position(|&c| c == 0).unwrap_or(64);
+            self.line.put_fmt(format_args!("{name}="));
+            let _ = decode::write_string(self.line, &field[..len], false);
+            self.line.put_fmt(format_args!(", "));
+        }
+        self.line.put_fmt(format_args!("...}})"));
+    }
+}
+
+/// `[pid N]` before a child's line, as `strace -f` writes it.
+fn pid_prefix(line: &mut Line, pid: Option<i32>) {
+    if let Some(pid) = pid {
+        line.put_fmt(format_args!("[pid {pid:5}] "));
+    }
+}
+
+/// A call's line, but its `\n`: the call from `entry`, reading the memory
+/// its entry read from `at_entry` and its exit's from `at_exit`, then how
+/// it ended.
+fn call_line(
+    line: &mut Line,
+    entry: &CallEntry,
+    end: CallEnd,
+    at_entry: &mut impl Source,
+    at_exit: &mut impl Source,
+) {
+    pid_prefix(line, entry.pid);
+    let string_max = usize::from(entry.string_max).min(STRING_MAX_LIMIT);
+    let left = Render {
+        line: &mut *line,
+        mem: at_entry,
+        string_max,
+    }
+    .call_entry(entry);
+    match end {
+        CallEnd::NoReturn => {
+            line.pad_to(RESULT_COLUMN);
+            line.put_fmt(format_args!(" = ?"));
+        }
+        CallEnd::Returned { ret, decode_as } => {
+            Render {
+                line: &mut *line,
+                mem: at_exit,
+                string_max,
+            }
+            .call_exit(left, ret);
+            line.pad_to(RESULT_COLUMN);
+            let _ = decode::write_result(line, decode_as, ret);
+        }
+    }
+}
+
+/// The line of `record`, ended with `\n`, into the empty `line`.
+pub(crate) fn render(record: &Record<'_>, line: &mut Line) {
+    match record {
+        Record::Call {
+            entry,
+            end,
+            captures,
+        } => call_line(
+            line,
+            entry,
+            *end,
+            &mut Replay::new(captures.0),
+            &mut Replay::new(captures.1),
+        ),
+        Record::Signal {
+            pid,
+            signo,
+            code,
+            fields,
+        } => {
+            pid_prefix(line, *pid);
+            let _ = decode::write_signal_line(line, *signo, *code, fields.as_ref());
+        }
+        Record::Exit { pid, code } => {
+            pid_prefix(line, *pid);
+            let _ = decode::write_exit_line(line, *code);
+        }
+        Record::NotTraced { pid, why } => {
+            line.put_fmt(format_args!("<utrace: pid {pid} not traced: "));
+            match *why {
+                Ok(max) => line.put_fmt(format_args!(
+                    "this file's {max} engines are in use (UTRACE_SET_MAX_ENGINES)>"
+                )),
+                Err(errno) if errno == ENOMEM.to_errno().abs() => {
+                    line.put_fmt(format_args!("out of memory>"))
+                }
+                Err(errno) => line.put_fmt(format_args!("errno {errno}>")),
+            }
+        }
+        Record::Dropped { count } => {
+            line.put_fmt(format_args!("<utrace: {count} lines dropped>"));
+        }
+    }
+    line.finish();
+}
+
+#[kunit_tests(utrace_strace_render)]
+mod tests {
+    use super::super::record::{Capture, Captures};
+    use super::*;
+    use kernel::str::BStr;
+
+    /// A traced task's memory without a task: readable regions.
+    #[derive(Clone)]
+    struct Fake<'a> {
+        regions: &'a [(u64, &'a [u8])],
+    }
+
+    impl Fake<'_> {
+        fn at(&self, addr: u64, len: usize) -> Option<&[u8]> {
+            self.regions.iter().find_map(|&(start, bytes)| {
+                let off = usize::try_from(addr.checked_sub(start)?).ok()?;
+                bytes.get(off..off.checked_add(len)?)
+            })
+        }
+    }
+
+    impl Memory for Fake<'_> {
+        fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
+            buf.copy_from_slice(self.at(addr, buf.len()).ok_or(EFAULT)?);
+            Ok(())
+        }
+
+        fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
+            // As strncpy_from_user: up to buf.len() - 1 bytes, or EFAULT
+            // before a NUL or the buffer's end.
+            let max = buf.len() - 1;
+            for (i, to) in buf[..max].iter_mut().enumerate() {
+                let c = self.at(addr + i as u64, 1).ok_or(EFAULT)?[0];
+                if c == 0 {
+                    return Ok((i, false));
+                }
+                *to = c;
+            }
+            Ok((max, true))
+        }
+    }
+
+    impl Source for Fake<'_> {
+        fn counted(&mut self, _addr: u64, count: impl FnOnce(&mut dyn Memory) -> usize) -> usize {
+            count(self)
+        }
+    }
+
+    /// The line of the call read straight from `mem`, and the line a
+    /// reader renders from the record the traced task kept of it.
+    fn both(entry: CallEntry, ret: i64, mem: &Fake<'_>) -> (KVVec<u8>, KVVec<u8>) {
+        let end = CallEnd::Returned {
+            ret,
+            decode_as: entry.nr,
+        };
+        let mut direct = Line::new();
+        call_line(&mut direct, &entry, end, &mut mem.clone(), &mut mem.clone());
+        direct.finish();
+
+        // The traced task: a null line, and captures.
+        let mut captures = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        let mut null = Line::null();
+        let string_max = usize::from(entry.string_max);
+        let left = Render {
+            line: &mut null,
+            mem: &mut Capture {
+                from: mem.clone(),
+                into: &mut captures,
+            },
+            string_max,
+        }
+        .call_entry(&entry);
+        captures.start_exit();
+        Render {
+            line: &mut null,
+            mem: &mut Capture {
+                from: mem.clone(),
+                into: &mut captures,
+            },
+            string_max,
+        }
+        .call_exit(left, ret);
+        let record = Record::Call {
+            entry,
+            end,
+            captures: captures.parts(),
+        };
+        let mut bytes = KVec::new();
+        for p in record.encode().parts() {
+            bytes.extend_from_slice(p, GFP_KERNEL).unwrap();
+        }
+        // The reader.
+        let mut line = Line::new();
+        render(&Record::decode(&bytes).unwrap(), &mut line);
+
+        let mut a = KVVec::new();
+        a.extend_from_slice(direct.as_bytes(), GFP_KERNEL).unwrap();
+        let mut b = KVVec::new();
+        b.extend_from_slice(line.as_bytes(), GFP_KERNEL).unwrap();
+        (a, b)
+    }
+
+    fn call(name: &str, args: [u64; SYSCALL_ARGS], pid: Option<i32>, string_max: u16) -> CallEntry {
+        CallEntry {
+            pid,
+            native: true,
+            arch: 0,
+            nr: syscalls::syscall_nr(name).unwrap(),
+            args,
+            sp: 0,
+            string_max,
+        }
+    }
+
+    #[test]
+    fn a_record_renders_as_the_call_read_in_place() {
+        let long_path = [b'p'; 300];
+        let mut path_z = KVec::new();
+        path_z.extend_from_slice(&long_path, GFP_KERNEL).unwrap();
+        path_z.push(0, GFP_KERNEL).unwrap();
+        // execve's strings, its argv (20 pointers, NULL) and envp (3).
+        let mut strings = KVec::new();
+        let mut argv = KVec::new();
+        for i in 0..20u64 {
+            let at = 0x5000 + strings.len() as u64;
+            for p in at.to_ne_bytes() {
+                argv.push(p, GFP_KERNEL).unwrap();
+            }
+            strings
+                .extend_from_slice(b"an-argument-of-thirty-bytes-", GFP_KERNEL)
+                .unwrap();
+            strings.push(b'0' + i as u8 % 10, GFP_KERNEL).unwrap();
+            strings.push(0, GFP_KERNEL).unwrap();
+        }
+        argv.extend_from_slice(&[0; 8], GFP_KERNEL).unwrap();
+        let envp: [u8; 32] = {
+            let mut e = [0u8; 32];
+            for i in 0..3 {
+                e[i * 8..i * 8 + 8].copy_from_slice(&0x5000u64.to_ne_bytes());
+            }
+            e
+        };
+        // getdents64: two entries of 24 bytes (d_reclen at offset 16).
+        let mut dirents = [0u8; 48];
+        dirents[16] = 24;
+        dirents[24 + 16] = 24;
+        let stat = [0x11u8; 144];
+        let regions: [(u64, &[u8]); 8] = [
+            (0x1000, b"/etc/hostname\0"),
+            (0x2000, b"hello from /tmp/real\n and more after the end"),
+            (0x3000, &path_z),
+            (0x4000, &argv),
+            (0x5000, &strings),
+            (0x6000, &envp),
+            (0x7000, &dirents),
+            (0x8000, &stat),
+        ];
+        let mem = Fake { regions: &regions };
+        let at_fdcwd = -100i64 as u64;
+        let cases = [
+            (call("openat", [at_fdcwd, 0x1000, 0, 0, 0, 0], None, 32), 3),
+            (
+                call("openat", [at_fdcwd, 0x3000, 0, 0, 0, 0], Some(4242), 32),
+                -2,
+            ),
+            (call("read", [3, 0x2000, 255, 0, 0, 0], None, 32), 21),
+            (call("read", [3, 0x2000, 255, 0, 0, 0], Some(7), 8), 21),
+            (call("read", [3, 0x2000, 255, 0, 0, 0], None, 256), 44),
+            (call("write", [1, 0x9000, 10, 0, 0, 0], None, 32), 10),
+            (
+                call("write", [1, 0x2000, 21, 0, 0, 0], Some(99999), 256),
+                21,
+            ),
+            (
+                call("execve", [0x1000, 0x4000, 0x6000, 0, 0, 0], None, 32),
+                0,
+            ),
+            (
+                call("execve", [0x3000, 0x4000, 0x6000, 0, 0, 0], Some(31337), 32),
+                0,
+            ),
+            (
+                call("execve", [0x1000, 0x4000, 0x6000, 0, 0, 0], Some(1), 4),
+                -13,
+            ),
+            (call("getdents64", [3, 0x7000, 4096, 0, 0, 0], None, 32), 48),
+            (
+                call("newfstatat", [at_fdcwd, 0x1000, 0x8000, 0, 0, 0], None, 32),
+                0,
+            ),
+            (
+                call(
+                    "newfstatat",
+                    [at_fdcwd, 0x3000, 0x8000, 0, 0, 0],
+                    Some(12),
+                    32,
+                ),
+                0,
+            ),
+        ];
+        for (i, (entry, ret)) in cases.into_iter().enumerate() {
+            let (direct, replayed) = both(entry, ret, &mem);
+            if direct[..] != replayed[..] {
+                pr_err!(
+                    "case {i}:\n  read in place: {}\n  from record:   {}\n",
+                    BStr::from_bytes(&direct),
+                    BStr::from_bytes(&replayed)
+                );
+            }
+            assert_eq!(direct[..], replayed[..]);
+            // And the line is more than a name: the memory was shown.
+            assert!(direct.len() > 20);
+        }
+    }
+}
