@@ -2,10 +2,13 @@
 
 //! A fixed-size text line that formatting can never overflow.
 
+use kernel::prelude::*;
+
 /// Longest line an strace engine produces; longer ones end in `...`.
 pub(crate) const LINE_MAX: usize = 512;
 
 /// A line of at most [`LINE_MAX`] bytes, filled through `core::fmt::Write`.
+#[derive(Zeroable)]
 pub(crate) struct Line {
     buf: [u8; LINE_MAX],
     len: usize,
@@ -28,14 +31,13 @@ impl Line {
     }
 
     /// A line that formats nothing: writes to it cost no `core::fmt`
-    /// work, and it keeps all of [`LINE_MAX`] as room.
-    pub(crate) const fn null() -> Self {
-        Self {
-            buf: [0; LINE_MAX],
-            len: 0,
-            cut: false,
+    /// work, and it keeps all of [`LINE_MAX`] as room. Initialised in
+    /// place.
+    pub(crate) fn null() -> impl Init<Self> {
+        init!(Line {
             null: true,
-        }
+            ..Zeroable::init_zeroed()
+        })
     }
 
     /// Empties the line.

@@ -98,39 +98,44 @@ mod tag {
 const CAPTURE_HEAD: usize = 1 + 8 + 4;
 
 /// The captures of one call, entry's then exit's, in the order the
-/// renderer read them.
+/// renderer read them. All zeroes is an empty one.
+#[derive(Zeroable)]
 pub(crate) struct Captures {
     bytes: [u8; CAPTURE_MAX],
     /// Bytes in use.
     len: usize,
-    /// Where the exit's captures start (the entry's end), once they do.
-    exit_at: Option<usize>,
+    /// Where the exit's captures start (the entry's end), once they do:
+    /// 0 until then (the exit's start is above 0 once the entry kept one).
+    exit_at: usize,
+    /// The exit's captures have started.
+    at_exit: bool,
 }
 
 impl Captures {
-    /// No captures.
-    pub(crate) const fn new() -> Self {
-        Self {
-            bytes: [0; CAPTURE_MAX],
-            len: 0,
-            exit_at: None,
-        }
+    /// No captures, initialised in place (the area is 2 KiB: not for the
+    /// stack of a clone report).
+    pub(crate) fn empty() -> impl Init<Self> {
+        init!(Captures {
+            ..Zeroable::init_zeroed()
+        })
     }
 
     /// Forgets every capture, for a new call.
     pub(crate) fn clear(&mut self) {
         self.len = 0;
-        self.exit_at = None;
+        self.exit_at = 0;
+        self.at_exit = false;
     }
 
     /// The entry's captures end here; the exit's follow.
     pub(crate) fn start_exit(&mut self) {
-        self.exit_at = Some(self.len);
+        self.exit_at = self.len;
+        self.at_exit = true;
     }
 
     /// The entry's and the exit's captures.
     pub(crate) fn parts(&self) -> (&[u8], &[u8]) {
-        let exit_at = self.exit_at.unwrap_or(self.len);
+        let exit_at = if self.at_exit { self.exit_at } else { self.len };
         (&self.bytes[..exit_at], &self.bytes[exit_at..self.len])
     }
 
@@ -619,7 +624,7 @@ mod tests {
 
     #[test]
     fn a_replay_gives_what_was_read_and_no_more() {
-        let mut c = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
         keep_read(&mut c, 0x1000, b"hello, world");
         c.keep(tag::FAULT, 0x2000, 8, &[]);
         let mut r = Replay::new(c.parts().0);
@@ -636,7 +641,7 @@ mod tests {
 
     #[test]
     fn a_replayed_string_is_cut_where_a_read_would_cut_it() {
-        let mut c = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
         // A whole string of 5, read with a buffer of 34; one of 33 bytes
         // and more, cut by its buffer of 34.
         keep_cstr(&mut c, 0x10, 34, b"/tmp/");
@@ -657,7 +662,7 @@ mod tests {
 
     #[test]
     fn entry_and_exit_captures_stay_apart() {
-        let mut c = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
         // One address read at entry and again at exit (`rt_sigaction` with
         // one structure for both): each side finds its own.
         keep_read(&mut c, 0x40, b"in");
@@ -673,7 +678,7 @@ mod tests {
 
     #[test]
     fn a_full_capture_area_keeps_nothing_more() {
-        let mut c = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
+        let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
         let big = KVec::from_elem(7u8, CAPTURE_MAX - CAPTURE_HEAD - 4, GFP_KERNEL).unwrap();
         keep_read(&mut c, 1, &big);
         keep_read(&mut c, 2, b"12345");

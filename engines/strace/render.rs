@@ -696,8 +696,8 @@ mod tests {
         direct.finish();
 
         // The traced task: a null line, and captures.
-        let mut captures = KBox::new(Captures::new(), GFP_KERNEL).unwrap();
-        let mut null = Line::null();
+        let mut captures = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
+        let mut null = KBox::init(Line::null(), GFP_KERNEL).unwrap();
         let string_max = usize::from(entry.string_max);
         let left = Render {
             line: &mut null,
