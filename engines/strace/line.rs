@@ -2,21 +2,14 @@
 
 //! A fixed-size text line that formatting can never overflow.
 
-use kernel::prelude::*;
-
 /// Longest line an strace engine produces; longer ones end in `...`.
 pub(crate) const LINE_MAX: usize = 512;
 
 /// A line of at most [`LINE_MAX`] bytes, filled through `core::fmt::Write`.
-#[derive(Zeroable)]
 pub(crate) struct Line {
     buf: [u8; LINE_MAX],
     len: usize,
     cut: bool,
-    /// Formats nothing and always has all its room: what the traced task
-    /// renders a call into, to learn what memory the line shows (see
-    /// [`record`](super::record)) without paying for its text.
-    null: bool,
 }
 
 impl Line {
@@ -26,18 +19,7 @@ impl Line {
             buf: [0; LINE_MAX],
             len: 0,
             cut: false,
-            null: false,
         }
-    }
-
-    /// A line that formats nothing: writes to it cost no `core::fmt`
-    /// work, and it keeps all of [`LINE_MAX`] as room. Initialised in
-    /// place.
-    pub(crate) fn null() -> impl Init<Self> {
-        init!(Line {
-            null: true,
-            ..Zeroable::init_zeroed()
-        })
     }
 
     /// Empties the line.
@@ -83,18 +65,7 @@ impl Line {
 }
 
 impl core::fmt::Write for Line {
-    fn write_fmt(&mut self, args: core::fmt::Arguments<'_>) -> core::fmt::Result {
-        // The null line skips the formatting itself, not only its bytes.
-        if self.null {
-            return Ok(());
-        }
-        core::fmt::write(self, args)
-    }
-
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        if self.null {
-            return Ok(());
-        }
         // Keep one byte for the newline `finish` adds.
         let room = LINE_MAX - 1 - self.len;
         let n = s.len().min(room);
@@ -104,5 +75,58 @@ impl core::fmt::Write for Line {
             self.cut = true;
         }
         Ok(())
+    }
+}
+
+/// What a renderer writes to: a [`Line`], or the [`NullLine`] of the
+/// traced task's pass.
+pub(crate) trait Out: core::fmt::Write {
+    /// Bytes left before [`LINE_MAX`].
+    fn room(&self) -> usize;
+
+    /// Appends formatted text; what does not fit is cut.
+    fn put_fmt(&mut self, args: core::fmt::Arguments<'_>);
+
+    /// Whether this formats nothing.
+    fn is_null(&self) -> bool {
+        false
+    }
+}
+
+impl Out for Line {
+    fn room(&self) -> usize {
+        Line::room(self)
+    }
+
+    fn put_fmt(&mut self, args: core::fmt::Arguments<'_>) {
+        Line::put_fmt(self, args)
+    }
+}
+
+/// A line that formats nothing and always has all of [`LINE_MAX`] as
+/// room: what the traced task renders a call into, to learn what memory
+/// the line shows (see [`record`](super::record)) without paying for its
+/// text. Writes to it return before `core::fmt` runs.
+pub(crate) struct NullLine;
+
+impl core::fmt::Write for NullLine {
+    fn write_fmt(&mut self, _args: core::fmt::Arguments<'_>) -> core::fmt::Result {
+        Ok(())
+    }
+
+    fn write_str(&mut self, _s: &str) -> core::fmt::Result {
+        Ok(())
+    }
+}
+
+impl Out for NullLine {
+    fn room(&self) -> usize {
+        LINE_MAX
+    }
+
+    fn put_fmt(&mut self, _args: core::fmt::Arguments<'_>) {}
+
+    fn is_null(&self) -> bool {
+        true
     }
 }

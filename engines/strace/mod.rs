@@ -52,7 +52,7 @@ use kernel::prelude::*;
 use kernel::sync::atomic::{AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
-use line::Line;
+use line::NullLine;
 use record::{CallEnd, CallEntry, Capture, Captures, Live, Record};
 use render::{AtExit, Render};
 use syscalls::nr;
@@ -79,7 +79,8 @@ enum NotTraced {
 }
 
 /// The entry half of a call's record, waiting for its exit. Only the
-/// traced task touches it.
+/// traced task touches it. One per engine: it stays within a 2 KiB
+/// allocation.
 struct Pending {
     /// The call begun; `None` when nothing waits.
     entry: Option<CallEntry>,
@@ -87,8 +88,6 @@ struct Pending {
     at_exit: Option<AtExit>,
     /// The memory its line shows, read so far.
     captures: Captures,
-    /// What the task renders into to learn what to read ([`Line::null`]).
-    null: Line,
 }
 
 /// One strace engine, attached to one task.
@@ -111,6 +110,8 @@ pub(crate) struct StraceEngine {
     pending: Mutex<KBox<Pending>>,
 }
 
+const _: () = assert!(core::mem::size_of::<Pending>() <= 2048);
+
 impl StraceEngine {
     /// An engine writing to `out`, showing at most `string_max` bytes of a
     /// string, following children into `follow` if given, starting its
@@ -123,14 +124,13 @@ impl StraceEngine {
         pid_prefix: Option<i32>,
         from_exec: bool,
     ) -> Result<impl PinInit<Self, Error>> {
-        // In place: the captures and the null line are 2.5 KiB, and this
-        // runs in a clone report too.
+        // In place: the capture area is 2 KiB, and this runs in a clone
+        // report too.
         let pending = KBox::init(
             init!(Pending {
                 entry: None,
                 at_exit: None,
                 captures <- Captures::empty(),
-                null <- Line::null(),
             }),
             GFP_KERNEL_ACCOUNT,
         )?;
@@ -159,14 +159,14 @@ impl StraceEngine {
     fn capture<R>(
         &self,
         p: &mut Pending,
-        f: impl FnOnce(&mut Render<'_, Capture<'_, Live>>) -> R,
+        f: impl FnOnce(&mut Render<'_, Capture<'_, Live>, NullLine>) -> R,
     ) -> R {
         let mut mem = Capture {
             from: Live,
             into: &mut p.captures,
         };
         f(&mut Render {
-            line: &mut p.null,
+            line: &mut NullLine,
             mem: &mut mem,
             string_max: self.string_max,
         })

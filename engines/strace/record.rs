@@ -8,7 +8,7 @@
 //! shows (a path, a buffer, a structure), read in the task's own context
 //! while it is in the call, as it must be. How does the task know what the
 //! line will show, without formatting it? It runs the same renderer the
-//! reader runs, against a line that formats nothing ([`Line::null`]) and a
+//! reader runs, against a line that formats nothing ([`NullLine`]) and a
 //! [`Capture`] source that reads the memory and keeps what it read. The
 //! reader then runs the renderer against a real line and a [`Replay`] of
 //! those captures. One decoder, so the two cannot disagree on what a call
@@ -25,14 +25,15 @@
 //! Records are plain bytes (so that a ring holds them end to end), encoded
 //! and decoded here only: [`Record::encode`] and [`Record::decode`].
 //!
-//! [`Line::null`]: super::line::Line::null
+//! [`NullLine`]: super::line::NullLine
 
 use crate::engine_core::{user, SigInfoFields, SYSCALL_ARGS};
 use kernel::prelude::*;
 
 /// Bytes of captured memory one call's record holds, entry and exit
-/// together: the longest line (512 bytes) quoted from at most this much.
-pub(crate) const CAPTURE_MAX: usize = 2048;
+/// together: the longest line (512 bytes) quotes far less; and with the
+/// rest of an engine's pending call it fits a 2 KiB allocation.
+pub(crate) const CAPTURE_MAX: usize = 1792;
 
 /// Bytes of a record's header, the most any kind takes.
 pub(crate) const HEADER_MAX: usize = 128;
@@ -57,7 +58,9 @@ pub(crate) trait Source: Memory {
     /// address `addr`. For counts that read much to give one number
     /// (`execve`'s environment strings, a directory's entries): a record
     /// keeps the number, not the reads.
-    fn counted(&mut self, addr: u64, count: impl FnOnce(&mut dyn Memory) -> usize) -> usize;
+    /// `None` if the count was not kept: the line shows the address alone.
+    fn counted(&mut self, addr: u64, count: impl FnOnce(&mut dyn Memory) -> usize)
+        -> Option<usize>;
 }
 
 /// The traced task's memory, read in its context, as tracers may see it:
@@ -90,12 +93,16 @@ mod tag {
     pub(super) const CSTR: u8 = 2;
     /// `counted()`: the count.
     pub(super) const COUNT: u8 = 3;
-    /// A read that failed: the request's length.
-    pub(super) const FAULT: u8 = 4;
 }
 
 /// Bytes of a capture's head: tag, address, length.
 const CAPTURE_HEAD: usize = 1 + 8 + 4;
+
+/// Bytes at the end of the area only counts may take: a call counts at
+/// most once per side (envp, or a directory's entries), and the count
+/// must not be lost to the strings before it (review: a long argv left
+/// execve's envp `/* 0 vars */`).
+const COUNT_ROOM: usize = 2 * CAPTURE_HEAD;
 
 /// The captures of one call, entry's then exit's, in the order the
 /// renderer read them. All zeroes is an empty one.
@@ -140,9 +147,11 @@ impl Captures {
     }
 
     /// Keeps a capture, if it fits whole (else it is missing at replay).
+    /// Only a count may take the last [`COUNT_ROOM`] bytes.
     fn keep(&mut self, tag: u8, addr: u64, n: u32, data: &[&[u8]]) {
         let size = CAPTURE_HEAD + data.iter().map(|d| d.len()).sum::<usize>();
-        if CAPTURE_MAX - self.len < size {
+        let reserved = if tag == tag::COUNT { 0 } else { COUNT_ROOM };
+        if CAPTURE_MAX - self.len < size + reserved {
             return;
         }
         let mut at = self.len;
@@ -174,41 +183,33 @@ fn len32(n: usize) -> u32 {
 
 impl<M: Memory> Memory for Capture<'_, M> {
     fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
-        let n = len32(buf.len());
-        match self.from.read(addr, buf) {
-            Ok(()) => {
-                self.into.keep(tag::READ, addr, n, &[buf]);
-                Ok(())
-            }
-            Err(e) => {
-                self.into.keep(tag::FAULT, addr, n, &[]);
-                Err(e)
-            }
-        }
+        // A read that fails is not kept: missing at replay, it fails
+        // there too. (Kept, a failed long read at an address hid a good
+        // shorter one at the same address: review.)
+        self.from.read(addr, buf)?;
+        self.into.keep(tag::READ, addr, len32(buf.len()), &[buf]);
+        Ok(())
     }
 
     fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
-        let n = len32(buf.len());
-        match self.from.read_cstr(addr, buf) {
-            Ok((len, cut)) => {
-                let len = len.min(buf.len());
-                let strlen = len32(len).to_ne_bytes();
-                self.into.keep(tag::CSTR, addr, n, &[&strlen, &buf[..len]]);
-                Ok((len, cut))
-            }
-            Err(e) => {
-                self.into.keep(tag::FAULT, addr, n, &[]);
-                Err(e)
-            }
-        }
+        let (len, cut) = self.from.read_cstr(addr, buf)?;
+        let len = len.min(buf.len());
+        let strlen = len32(len).to_ne_bytes();
+        self.into
+            .keep(tag::CSTR, addr, len32(buf.len()), &[&strlen, &buf[..len]]);
+        Ok((len, cut))
     }
 }
 
 impl<M: Memory> Source for Capture<'_, M> {
-    fn counted(&mut self, addr: u64, count: impl FnOnce(&mut dyn Memory) -> usize) -> usize {
+    fn counted(
+        &mut self,
+        addr: u64,
+        count: impl FnOnce(&mut dyn Memory) -> usize,
+    ) -> Option<usize> {
         let n = count(&mut self.from);
         self.into.keep(tag::COUNT, addr, len32(n), &[]);
-        n
+        Some(n)
     }
 }
 
@@ -251,10 +252,9 @@ impl<'a> Replay<'a> {
         })
     }
 
-    /// The first capture of `addr` with one of `tags`.
-    fn find(&self, addr: u64, tags: &[u8]) -> Option<Captured<'a>> {
-        self.iter()
-            .find(|c| c.addr == addr && tags.contains(&c.tag))
+    /// The first capture of `addr` with `tag`.
+    fn find(&self, addr: u64, tag: u8) -> Option<Captured<'a>> {
+        self.iter().find(|c| c.addr == addr && c.tag == tag)
     }
 }
 
@@ -262,26 +262,20 @@ impl Memory for Replay<'_> {
     fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
         // The first capture of this address long enough: the renderer
         // here asks for at most what it asked for in the task.
-        let found = self.iter().find(|c| {
-            c.addr == addr
-                && c.n as usize >= buf.len()
-                && (c.tag == tag::READ || c.tag == tag::FAULT)
-        });
-        match found {
-            Some(c) if c.tag == tag::READ => {
-                buf.copy_from_slice(&c.data[..buf.len()]);
-                Ok(())
-            }
-            // Failed in the task; or not kept (the capture area was full).
-            _ => Err(EFAULT),
-        }
+        let found = self
+            .iter()
+            .find(|c| c.tag == tag::READ && c.addr == addr && c.n as usize >= buf.len());
+        // None: failed in the task, or not kept (the capture area was full).
+        let c = found.ok_or(EFAULT)?;
+        buf.copy_from_slice(&c.data[..buf.len()]);
+        Ok(())
     }
 
     fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
-        let Some(c) = self.find(addr, &[tag::CSTR, tag::FAULT]) else {
+        let Some(c) = self.find(addr, tag::CSTR) else {
             return Err(EFAULT);
         };
-        if c.tag != tag::CSTR || buf.is_empty() {
+        if buf.is_empty() {
             return Err(EFAULT);
         }
         let got = &c.data[4..];
@@ -298,8 +292,12 @@ impl Memory for Replay<'_> {
 }
 
 impl Source for Replay<'_> {
-    fn counted(&mut self, addr: u64, _count: impl FnOnce(&mut dyn Memory) -> usize) -> usize {
-        self.find(addr, &[tag::COUNT]).map_or(0, |c| c.n as usize)
+    fn counted(
+        &mut self,
+        addr: u64,
+        _count: impl FnOnce(&mut dyn Memory) -> usize,
+    ) -> Option<usize> {
+        self.find(addr, tag::COUNT).map(|c| c.n as usize)
     }
 }
 
@@ -318,6 +316,19 @@ pub(crate) struct CallEntry {
     pub(crate) sp: u64,
     /// Bytes shown of a string (`-s`).
     pub(crate) string_max: u16,
+}
+
+impl CallEntry {
+    /// How many of its arguments the line can show: the rest are not kept.
+    /// All six of a call shown raw (another ABI's, or one the table does
+    /// not decode).
+    fn args_used(&self) -> usize {
+        if !self.native {
+            return SYSCALL_ARGS;
+        }
+        super::decode::arg_kinds(self.nr, &self.args)
+            .map_or(SYSCALL_ARGS, |kinds| kinds.len().min(SYSCALL_ARGS))
+    }
 }
 
 /// How a call's line ends.
@@ -358,6 +369,14 @@ pub(crate) enum Record<'a> {
     Dropped { count: u64 },
 }
 
+/// A call record's flags, its second byte: which fields follow.
+mod flag {
+    pub(super) const PID: u8 = 1;
+    pub(super) const NATIVE: u8 = 2;
+    pub(super) const RETURNED: u8 = 4;
+    pub(super) const SP: u8 = 8;
+}
+
 /// The kind of a record, its first byte.
 mod kind {
     pub(super) const CALL: u8 = 1;
@@ -391,6 +410,19 @@ impl Enc {
         self.u8(pid.is_some().into());
         self.u32(pid.unwrap_or(0) as u32);
     }
+    /// An unsigned number in 7-bit groups, low first (LEB128): a small
+    /// one takes a byte.
+    fn uv(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.u8(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.u8(v as u8);
+    }
+    /// A signed one, zig-zagged first: -1 takes a byte.
+    fn sv(&mut self, v: i64) {
+        self.uv(((v << 1) ^ (v >> 63)) as u64);
+    }
 }
 
 /// Reads them back; `None` past the end.
@@ -417,6 +449,21 @@ impl<'a> Dec<'a> {
         let some = self.u8()? != 0;
         let pid = self.u32()? as i32;
         Some(some.then_some(pid))
+    }
+    fn uv(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    fn sv(&mut self) -> Option<i64> {
+        let z = self.uv()?;
+        Some((z >> 1) as i64 ^ -((z & 1) as i64))
     }
 }
 
@@ -451,30 +498,45 @@ impl<'a> Record<'a> {
                 end,
                 captures: (at_entry, at_exit),
             } => {
+                // Small numbers in a byte, and only the arguments the line
+                // can show: a call takes fewer bytes than its line did.
+                let used = entry.args_used();
+                let mut flags = 0;
+                if entry.pid.is_some() {
+                    flags |= flag::PID;
+                }
+                if entry.native {
+                    flags |= flag::NATIVE;
+                }
+                if matches!(end, CallEnd::Returned { .. }) {
+                    flags |= flag::RETURNED;
+                }
+                if entry.sp != 0 {
+                    flags |= flag::SP;
+                }
                 e.u8(kind::CALL);
-                e.pid(entry.pid);
-                e.u8(entry.native.into());
-                e.u32(entry.arch);
-                e.u64(entry.nr as u64);
-                for a in entry.args {
-                    e.u64(a);
+                e.u8(flags);
+                if let Some(pid) = entry.pid {
+                    e.sv(pid.into());
                 }
-                e.u64(entry.sp);
-                e.u32(entry.string_max.into());
-                match end {
-                    CallEnd::NoReturn => {
-                        e.u8(0);
-                        e.u64(0);
-                        e.u64(0);
-                    }
-                    CallEnd::Returned { ret, decode_as } => {
-                        e.u8(1);
-                        e.u64(*ret as u64);
-                        e.u64(*decode_as as u64);
-                    }
+                if !entry.native {
+                    e.uv(entry.arch.into());
                 }
-                e.u32(len32(at_entry.len()));
-                e.u32(len32(at_exit.len()));
+                e.sv(entry.nr);
+                e.uv(entry.string_max.into());
+                e.u8(used as u8);
+                for a in &entry.args[..used] {
+                    e.uv(*a);
+                }
+                if entry.sp != 0 {
+                    e.uv(entry.sp);
+                }
+                if let CallEnd::Returned { ret, decode_as } = end {
+                    e.sv(*ret);
+                    e.sv(*decode_as);
+                }
+                e.uv(at_entry.len() as u64);
+                e.uv(at_exit.len() as u64);
                 captures = [at_entry, at_exit];
             }
             Record::Signal {
@@ -529,26 +591,36 @@ impl<'a> Record<'a> {
         let mut d = Dec { rest: bytes };
         let record = match d.u8()? {
             kind::CALL => {
-                let pid = d.pid()?;
-                let native = d.u8()? != 0;
-                let arch = d.u32()?;
-                let nr = d.u64()? as i64;
+                let flags = d.u8()?;
+                let pid = if flags & flag::PID != 0 {
+                    Some(i32::try_from(d.sv()?).ok()?)
+                } else {
+                    None
+                };
+                let native = flags & flag::NATIVE != 0;
+                let arch = if native {
+                    0
+                } else {
+                    u32::try_from(d.uv()?).ok()?
+                };
+                let nr = d.sv()?;
+                let string_max = u16::try_from(d.uv()?).ok()?;
+                let used = usize::from(d.u8()?);
                 let mut args = [0u64; SYSCALL_ARGS];
-                for a in &mut args {
-                    *a = d.u64()?;
+                for a in args.get_mut(..used)? {
+                    *a = d.uv()?;
                 }
-                let sp = d.u64()?;
-                let string_max = u16::try_from(d.u32()?).ok()?;
-                let returned = d.u8()? != 0;
-                let ret = d.u64()? as i64;
-                let decode_as = d.u64()? as i64;
-                let end = if returned {
-                    CallEnd::Returned { ret, decode_as }
+                let sp = if flags & flag::SP != 0 { d.uv()? } else { 0 };
+                let end = if flags & flag::RETURNED != 0 {
+                    CallEnd::Returned {
+                        ret: d.sv()?,
+                        decode_as: d.sv()?,
+                    }
                 } else {
                     CallEnd::NoReturn
                 };
-                let at_entry = d.u32()? as usize;
-                let at_exit = d.u32()? as usize;
+                let at_entry = usize::try_from(d.uv()?).ok()?;
+                let at_exit = usize::try_from(d.uv()?).ok()?;
                 let captures = (d.bytes(at_entry)?, d.bytes(at_exit)?);
                 Record::Call {
                     entry: CallEntry {
@@ -626,7 +698,6 @@ mod tests {
     fn a_replay_gives_what_was_read_and_no_more() {
         let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
         keep_read(&mut c, 0x1000, b"hello, world");
-        c.keep(tag::FAULT, 0x2000, 8, &[]);
         let mut r = Replay::new(c.parts().0);
         let mut buf = [0u8; 5];
         // A shorter read of the same address: its prefix.
@@ -636,7 +707,6 @@ mod tests {
         let mut long = [0u8; 13];
         assert_eq!(r.read(0x1000, &mut long), Err(EFAULT));
         assert_eq!(r.read(0x1001, &mut buf), Err(EFAULT));
-        assert_eq!(r.read(0x2000, &mut buf), Err(EFAULT));
     }
 
     #[test]
@@ -661,6 +731,55 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_read_does_not_hide_a_good_one() {
+        // A path read of 258 bytes that ran into an unmapped page, then a
+        // structure of 32 at the same address (review).
+        let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
+        let mut live = Fake(0x10, [7u8; 40]);
+        let mut cap = Capture {
+            from: &mut live,
+            into: &mut c,
+        };
+        let mut path = [0u8; 258];
+        assert!(cap.read_cstr(0x10, &mut path).is_err());
+        let mut times = [0u8; 32];
+        assert!(cap.read(0x10, &mut times).is_ok());
+        let mut r = Replay::new(c.parts().0);
+        let mut buf = [0u8; 32];
+        assert!(r.read(0x10, &mut buf).is_ok());
+        assert_eq!(buf, [7u8; 32]);
+        assert_eq!(r.read_cstr(0x10, &mut path), Err(EFAULT));
+    }
+
+    /// `N` readable bytes at one address, no NUL among them.
+    struct Fake<const N: usize>(u64, [u8; N]);
+
+    impl<const N: usize> Memory for &mut Fake<N> {
+        fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
+            let off = addr.checked_sub(self.0).ok_or(EFAULT)? as usize;
+            buf.copy_from_slice(self.1.get(off..off + buf.len()).ok_or(EFAULT)?);
+            Ok(())
+        }
+
+        fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
+            let off = addr.checked_sub(self.0).ok_or(EFAULT)? as usize;
+            let s = self.1.get(off..).ok_or(EFAULT)?;
+            match s.iter().position(|&c| c == 0) {
+                Some(n) if n < buf.len() => {
+                    buf[..n].copy_from_slice(&s[..n]);
+                    Ok((n, false))
+                }
+                _ if s.len() >= buf.len() - 1 => {
+                    let n = buf.len() - 1;
+                    buf[..n].copy_from_slice(&s[..n]);
+                    Ok((n, true))
+                }
+                _ => Err(EFAULT),
+            }
+        }
+    }
+
+    #[test]
     fn entry_and_exit_captures_stay_apart() {
         let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
         // One address read at entry and again at exit (`rt_sigaction` with
@@ -679,14 +798,22 @@ mod tests {
     #[test]
     fn a_full_capture_area_keeps_nothing_more() {
         let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
-        let big = KVec::from_elem(7u8, CAPTURE_MAX - CAPTURE_HEAD - 4, GFP_KERNEL).unwrap();
+        let big = KVec::from_elem(
+            7u8,
+            CAPTURE_MAX - COUNT_ROOM - CAPTURE_HEAD - 4,
+            GFP_KERNEL,
+        )
+        .unwrap();
         keep_read(&mut c, 1, &big);
         keep_read(&mut c, 2, b"12345");
+        // The room left for counts takes a count, and no data.
+        c.keep(tag::COUNT, 3, 9, &[]);
         let mut r = Replay::new(c.parts().0);
         let mut buf = [0u8; 5];
         assert_eq!(r.read(2, &mut buf), Err(EFAULT));
         let mut one = [0u8; 1];
         assert!(r.read(1, &mut one).is_ok());
+        assert_eq!(r.counted(3, |_| 0), Some(9));
     }
 
     #[test]
@@ -723,11 +850,32 @@ mod tests {
                     (e.pid, e.native, e.arch, e.nr),
                     (Some(42), true, 0xc000003e, 0)
                 );
-                assert_eq!((e.args, e.sp, e.string_max), (entry.args, entry.sp, 32));
+                // read() takes three arguments: the others are not kept.
+                assert_eq!(e.args, [3, 0x7ffd_0000_1000, 255, 0, 0, 0]);
+                assert_eq!((e.sp, e.string_max), (entry.sp, 32));
                 assert_eq!((ret, decode_as), (-2, 0));
                 assert_eq!(captures, (&b"ab"[..], &b"cde"[..]));
             }
             _ => panic!("not the call encoded"),
+        }
+        // Another ABI's call keeps all six, and its arch.
+        let ia32 = Record::Call {
+            entry: CallEntry {
+                native: false,
+                arch: 0x4000_0003,
+                ..entry
+            },
+            end: CallEnd::NoReturn,
+            captures: (&[], &[]),
+        }
+        .encode();
+        match Record::decode(ia32.parts()[0]) {
+            Some(Record::Call {
+                entry: e,
+                end: CallEnd::NoReturn,
+                ..
+            }) => assert_eq!((e.native, e.arch, e.args), (false, 0x4000_0003, entry.args)),
+            _ => panic!("not the ia32 call encoded"),
         }
         // Cut short, or with a byte too many: not a record.
         assert!(Record::decode(&bytes[..bytes.len() - 1]).is_none());

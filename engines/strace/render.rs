@@ -12,7 +12,7 @@
 //! when it has less room to write in.
 
 use super::decode::{self, ArgKind};
-use super::line::Line;
+use super::line::{Line, Out};
 use super::record::{CallEnd, CallEntry, Memory, Record, Replay, Source};
 use super::syscalls::{self, nr};
 use crate::engine_core::SYSCALL_ARGS;
@@ -81,13 +81,13 @@ impl UserStruct {
 
 /// The decoder of one call's line: writes to `line`, reads the traced
 /// task's memory from `mem`, shows at most `string_max` bytes of a string.
-pub(crate) struct Render<'a, S: Source> {
-    pub(crate) line: &'a mut Line,
+pub(crate) struct Render<'a, S: Source, W: Out> {
+    pub(crate) line: &'a mut W,
     pub(crate) mem: &'a mut S,
     pub(crate) string_max: usize,
 }
 
-impl<S: Source> Render<'_, S> {
+impl<S: Source, W: Out> Render<'_, S, W> {
     /// The call part of the line, up to its output argument if it has one:
     /// what is left for the exit.
     pub(crate) fn call_entry(&mut self, call: &CallEntry) -> Option<AtExit> {
@@ -181,16 +181,20 @@ impl<S: Source> Render<'_, S> {
 
     /// At most `max` bytes of the user string at `addr`, no more than fit
     /// in `budget` bytes of text (`"..."...` beyond), or its address if it
-    /// cannot be read.
-    fn cstr(&mut self, addr: u64, max: usize, budget: usize) {
+    /// cannot be read. Returns `min(len, max)` of the string, 0 if none.
+    fn cstr(&mut self, addr: u64, max: usize, budget: usize) -> usize {
         let mut buf = [0u8; STRING_MAX_LIMIT + 2];
         let max = max.min(STRING_MAX_LIMIT);
         match self.mem.read_cstr(addr, &mut buf[..max + 2]) {
             Ok((len, _)) => {
                 let shown = decode::string_fit(&buf[..len.min(max)], budget);
                 let _ = decode::write_string(self.line, &buf[..shown], len > shown);
+                len.min(max)
             }
-            Err(_) => self.ptr(addr),
+            Err(_) => {
+                self.ptr(addr);
+                0
+            }
         }
     }
 
@@ -224,16 +228,30 @@ impl<S: Source> Render<'_, S> {
             }
         };
         self.line.put_fmt(format_args!("["));
+        // What the strings shown so far took of the line, at least: the
+        // null line does not count its text, so without this the traced
+        // task would read `string_max` strings where a line shows a few
+        // (review: they filled the capture area). A string here is never
+        // cut for room (the check below leaves it `string_max * 4`), so it
+        // takes its quotes and at least its `min(len, string_max)` bytes,
+        // and a `, ` before it: the task still reads all a line can show.
+        let mut spent = 0usize;
         let mut i = 0;
         while let Some(s) = entry {
             if i > 0 {
                 self.line.put_fmt(format_args!(", "));
             }
-            if i >= self.string_max || self.line.room() < TAIL_ROOM + self.string_max * 4 {
+            let room = if self.line.is_null() {
+                self.line.room().saturating_sub(spent)
+            } else {
+                self.line.room()
+            };
+            if i >= self.string_max || room < TAIL_ROOM + self.string_max * 4 {
                 self.line.put_fmt(format_args!("..."));
                 break;
             }
-            self.string(s);
+            let budget = self.line.room().saturating_sub(TAIL_ROOM);
+            spent += 4 + self.cstr(s, self.string_max, budget);
             i += 1;
             let mut read = |a, b: &mut [u8]| self.mem.read(a, b);
             entry = Self::array_entry(&mut read, addr, i).unwrap_or(None);
@@ -245,7 +263,7 @@ impl<S: Source> Render<'_, S> {
     /// at most `ENVP_COUNT_MAX` strings.
     fn envp(&mut self, addr: u64) {
         let vars = if addr == 0 {
-            0
+            Some(0)
         } else {
             self.mem.counted(addr, |live| {
                 let mut read = |a, b: &mut [u8]| live.read(a, b);
@@ -254,7 +272,12 @@ impl<S: Source> Render<'_, S> {
                     .count()
             })
         };
-        let _ = decode::write_envp(self.line, addr, vars);
+        match vars {
+            Some(vars) => {
+                let _ = decode::write_envp(self.line, addr, vars);
+            }
+            None => self.ptr(addr),
+        }
     }
 
     /// A buffer argument of `count` bytes (`write`'s data, or what `read`
@@ -271,14 +294,12 @@ impl<S: Source> Render<'_, S> {
         let fits = self.line.room().saturating_sub(TAIL_ROOM) / 4;
         let n = usize::try_from(count).map_or(self.string_max, |c| c.min(self.string_max));
         let n = n.min(fits).min(buf.len());
-        let write: fn(&mut Line, &[u8], bool) -> core::fmt::Result = if data {
-            decode::write_hex_string
-        } else {
-            decode::write_string
-        };
         match self.mem.read(addr, &mut buf[..n]) {
+            Ok(()) if data => {
+                let _ = decode::write_hex_string(self.line, &buf[..n], count > n as u64);
+            }
             Ok(()) => {
-                let _ = write(self.line, &buf[..n], count > n as u64);
+                let _ = decode::write_string(self.line, &buf[..n], count > n as u64);
             }
             Err(_) => self.ptr(addr),
         }
@@ -455,7 +476,12 @@ impl<S: Source> Render<'_, S> {
             }
             entries
         });
-        let _ = decode::write_dirents(self.line, addr, entries);
+        match entries {
+            Some(entries) => {
+                let _ = decode::write_dirents(self.line, addr, entries);
+            }
+            None => self.ptr(addr),
+        }
     }
 
     /// The `n` group ids at `addr` (`getgroups`): at most `string_max` of
@@ -465,7 +491,9 @@ impl<S: Source> Render<'_, S> {
         let total = usize::try_from(n).unwrap_or(usize::MAX);
         let shown = total.min(self.string_max).min(ids.len());
         let mut raw = [0u8; STRING_MAX_LIMIT];
-        if self.mem.read(addr, &mut raw[..4 * shown]).is_err() {
+        // None shown, none read (an undumpable task refuses even an empty
+        // read: review).
+        if shown > 0 && self.mem.read(addr, &mut raw[..4 * shown]).is_err() {
             self.ptr(addr);
             return;
         }
@@ -638,6 +666,7 @@ pub(crate) fn render(record: &Record<'_>, line: &mut Line) {
 
 #[kunit_tests(utrace_strace_render)]
 mod tests {
+    use super::super::line::NullLine;
     use super::super::record::{Capture, Captures};
     use super::*;
     use kernel::str::BStr;
@@ -679,8 +708,12 @@ mod tests {
     }
 
     impl Source for Fake<'_> {
-        fn counted(&mut self, _addr: u64, count: impl FnOnce(&mut dyn Memory) -> usize) -> usize {
-            count(self)
+        fn counted(
+            &mut self,
+            _addr: u64,
+            count: impl FnOnce(&mut dyn Memory) -> usize,
+        ) -> Option<usize> {
+            Some(count(self))
         }
     }
 
@@ -697,7 +730,7 @@ mod tests {
 
         // The traced task: a null line, and captures.
         let mut captures = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
-        let mut null = KBox::init(Line::null(), GFP_KERNEL).unwrap();
+        let mut null = NullLine;
         let string_max = usize::from(entry.string_max);
         let left = Render {
             line: &mut null,
@@ -771,6 +804,21 @@ mod tests {
             strings.push(0, GFP_KERNEL).unwrap();
         }
         argv.extend_from_slice(&[0; 8], GFP_KERNEL).unwrap();
+        // A long argv (review): 40 arguments of 40 bytes, at 0xa000 for
+        // its strings and 0xb000 for its pointers.
+        let mut long_strings = KVec::new();
+        let mut long_argv = KVec::new();
+        for _ in 0..40u64 {
+            let at = 0xa000 + long_strings.len() as u64;
+            long_argv
+                .extend_from_slice(&at.to_ne_bytes(), GFP_KERNEL)
+                .unwrap();
+            long_strings
+                .extend_from_slice(&[b'l'; 40], GFP_KERNEL)
+                .unwrap();
+            long_strings.push(0, GFP_KERNEL).unwrap();
+        }
+        long_argv.extend_from_slice(&[0; 8], GFP_KERNEL).unwrap();
         let envp: [u8; 32] = {
             let mut e = [0u8; 32];
             for i in 0..3 {
@@ -783,7 +831,7 @@ mod tests {
         dirents[16] = 24;
         dirents[24 + 16] = 24;
         let stat = [0x11u8; 144];
-        let regions: [(u64, &[u8]); 8] = [
+        let regions: [(u64, &[u8]); 11] = [
             (0x1000, b"/etc/hostname\0"),
             (0x2000, b"hello from /tmp/real\n and more after the end"),
             (0x3000, &path_z),
@@ -792,6 +840,11 @@ mod tests {
             (0x6000, &envp),
             (0x7000, &dirents),
             (0x8000, &stat),
+            (0xa000, &long_strings),
+            (0xb000, &long_argv),
+            // A string that runs into an unmapped page (review): 40 bytes
+            // and no NUL, and times read from the same address.
+            (0xc000, &[b'a'; 40]),
         ];
         let mem = Fake { regions: &regions };
         let at_fdcwd = -100i64 as u64;
@@ -846,8 +899,71 @@ mod tests {
                 );
             }
             assert_eq!(direct[..], replayed[..]);
-            // And the line is more than a name: the memory was shown.
+            // And the line is more than a name.
             assert!(direct.len() > 20);
         }
+    }
+
+    /// The text of one call read straight from `mem`.
+    fn direct(entry: CallEntry, ret: i64, mem: &Fake<'_>) -> KVVec<u8> {
+        both(entry, ret, mem).0
+    }
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn getgroups_of_nothing_reads_nothing() {
+        // An undumpable task refuses even an empty read (review).
+        let none = Fake { regions: &[] };
+        let line = direct(call("getgroups", [0, 0, 0, 0, 0, 0], None, 32), 0, &none);
+        assert!(contains(&line, b"getgroups(0, [])"));
+    }
+
+    #[test]
+    fn envp_is_counted_however_long_argv_is() {
+        // The strings of a long argv filled the capture area (review).
+        let mut strings = KVec::new();
+        let mut argv = KVec::new();
+        for _ in 0..40u64 {
+            let at = 0xa000 + strings.len() as u64;
+            argv.extend_from_slice(&at.to_ne_bytes(), GFP_KERNEL)
+                .unwrap();
+            strings.extend_from_slice(&[b'l'; 40], GFP_KERNEL).unwrap();
+            strings.push(0, GFP_KERNEL).unwrap();
+        }
+        argv.extend_from_slice(&[0; 8], GFP_KERNEL).unwrap();
+        let mut envp = [0u8; 32];
+        for i in 0..3 {
+            envp[i * 8..i * 8 + 8].copy_from_slice(&0xa000u64.to_ne_bytes());
+        }
+        let regions: [(u64, &[u8]); 4] = [
+            (0x1000, b"/usr/bin/cc\0"),
+            (0xa000, &strings),
+            (0xb000, &argv),
+            (0x6000, &envp),
+        ];
+        let mem = Fake { regions: &regions };
+        let (a, b) = both(
+            call("execve", [0x1000, 0xb000, 0x6000, 0, 0, 0], None, 32),
+            0,
+            &mem,
+        );
+        assert!(contains(&a, b"/* 3 vars */"));
+        assert!(contains(&b, b"/* 3 vars */"));
+    }
+
+    #[test]
+    fn a_failed_path_does_not_hide_the_times() {
+        // utimensat's path runs into an unmapped page; its times are read
+        // from the same address (review: the failed read hid them).
+        let page: [(u64, &[u8]); 1] = [(0xc000, &[b'a'; 40])];
+        let mem = Fake { regions: &page };
+        let at_fdcwd = -100i64 as u64;
+        let entry = call("utimensat", [at_fdcwd, 0xc000, 0xc000, 0, 0, 0], None, 32);
+        let (a, b) = both(entry, 0, &mem);
+        assert!(contains(&a, b"tv_sec="));
+        assert_eq!(a[..], b[..]);
     }
 }

@@ -177,22 +177,23 @@ impl Ring {
     /// was appended.
     pub(crate) fn push(&mut self, parts: &[&[u8]]) -> bool {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let notice = Record::Dropped {
-            count: self.dropped,
-        }
-        .encode();
-        let notice = notice.parts();
-        let notice_len = if self.dropped > 0 {
-            FRAME + notice.iter().map(|p| p.len()).sum::<usize>()
-        } else {
-            0
-        };
+        // The notice is encoded only when there is one.
+        let notice = (self.dropped > 0).then(|| {
+            Record::Dropped {
+                count: self.dropped,
+            }
+            .encode()
+        });
+        let notice = notice.as_ref().map(|n| n.parts());
+        let notice_len = notice
+            .as_ref()
+            .map_or(0, |n| FRAME + n.iter().map(|p| p.len()).sum::<usize>());
         if len > RECORD_MAX || self.room() < notice_len + FRAME + len {
             self.dropped += 1;
             self.dropped_total += 1;
             return false;
         }
-        if self.dropped > 0 {
+        if let Some(notice) = notice {
             self.append_record(&notice);
             self.dropped = 0;
         }
@@ -434,6 +435,10 @@ impl TraceBuf {
     /// The records are taken out in batches, one lock hold each, and a
     /// record taken out is in `text` before this returns, even on error.
     fn fill(&self, text: &mut KVVec<u8>, want: usize) -> Result {
+        if text.len() >= want {
+            // What the last read left is enough (a reader a byte at a time).
+            return Ok(());
+        }
         let mut batch = KVVec::with_capacity(BATCH, GFP_KERNEL_ACCOUNT)?;
         let mut line = Line::new();
         while text.len() < want {
@@ -703,6 +708,38 @@ mod tests {
         assert_eq!(ring.dropped, 0);
         // Nothing more to notice.
         assert!(!ring.readable());
+        Ok(())
+    }
+
+    #[test]
+    fn the_ring_holds_as_many_calls_as_it_held_lines() -> Result {
+        // `getppid()` and its result took 47 bytes of text; a ring of
+        // records must hold at least as many (review: 108-byte records
+        // held half as many).
+        use crate::engines::strace::record::{CallEnd, CallEntry};
+        let mut ring = Ring::new(MIN_CAPACITY)?;
+        let call = Record::Call {
+            entry: CallEntry {
+                pid: None,
+                native: true,
+                arch: 0,
+                nr: crate::engines::strace::syscalls::syscall_nr("getppid").unwrap(),
+                // What the registers held from the call before.
+                args: [0x7ffc_1234_5678, 0x7f00_0000_1000, 4096, 8, 0, 0x0040_1122],
+                sp: 0x7ffc_1234_5000,
+                string_max: 32,
+            },
+            end: CallEnd::Returned {
+                ret: 1234,
+                decode_as: 110,
+            },
+            captures: (&[], &[]),
+        };
+        let mut n = 0;
+        while push(&mut ring, &call) {
+            n += 1;
+        }
+        assert!(n >= MIN_CAPACITY / 47);
         Ok(())
     }
 

@@ -450,21 +450,33 @@ static int bol = 1, notice;
 
 /*
  * Whole lines in @buf, the next bytes of the trace, the drop notices left
- * out; adds the lines the notices count to *@lost (a notice always starts
- * a read, whole).
+ * out; adds the lines the notices count to *@lost.  A notice is a line of
+ * its own where the gap is, anywhere in a read, and may be split across
+ * two reads: its text is gathered until its newline.
  */
 static long count_lines(const char *buf, size_t len, long *lost)
 {
+	static char note[64];
+	static size_t note_len;
 	long n = 0, dropped;
 
-	if (len && bol && sscanf(buf, "<utrace: %ld lines dropped>", &dropped) == 1)
-		*lost += dropped;
 	for (size_t i = 0; i < len; i++) {
-		if (bol)
+		if (bol) {
 			notice = buf[i] == '<';
+			note_len = 0;
+		}
+		if (notice && note_len < sizeof(note) - 1)
+			note[note_len++] = buf[i];
 		bol = buf[i] == '\n';
-		if (bol && !notice)
+		if (!bol)
+			continue;
+		if (!notice) {
 			n++;
+			continue;
+		}
+		note[note_len] = 0;
+		if (sscanf(note, "<utrace: %ld lines dropped>", &dropped) == 1)
+			*lost += dropped;
 	}
 	return n;
 }
@@ -531,7 +543,6 @@ static int strace_row(enum op op, struct result *r, long *lines, long *lost)
 		ssize_t got = read(fd, trace_text, sizeof(trace_text) - 1);
 
 		if (got > 0) {
-			trace_text[got] = 0;	/* for count_lines()'s sscanf */
 			*lines += count_lines(trace_text, got, lost);
 			continue;
 		}
