@@ -35,6 +35,7 @@
 //! its own child before that child execs the program shows the program,
 //! as strace does, and not the tool's set-up.
 
+pub(crate) mod cpu_ring;
 pub(crate) mod decode;
 pub(crate) mod line;
 pub(crate) mod record;
@@ -235,20 +236,25 @@ impl Engine for StraceEngine {
                 return Resume::Resume;
             }
         };
-        let attached = StraceEngine::new(
-            self.out.another(),
-            self.string_max,
-            Some(session.clone()),
-            Some(pid),
-            false,
-        )
-        .and_then(|init| Arc::pin_init(init, GFP_KERNEL_ACCOUNT))
-        .and_then(|engine| {
-            Attach::new(engine)
-                .events(STRACE_EVENTS)
-                .attach_to_clone_child(clone)
-        })
-        .and_then(|handle| room.add(Slot::Strace(handle)));
+        let attached = self
+            .out
+            .another()
+            .and_then(|out| {
+                StraceEngine::new(
+                    out,
+                    self.string_max,
+                    Some(session.clone()),
+                    Some(pid),
+                    false,
+                )
+            })
+            .and_then(|init| Arc::pin_init(init, GFP_KERNEL_ACCOUNT))
+            .and_then(|engine| {
+                Attach::new(engine)
+                    .events(STRACE_EVENTS)
+                    .attach_to_clone_child(clone)
+            })
+            .and_then(|handle| room.add(Slot::Strace(handle)));
         if let Err(e) = attached {
             self.not_traced(pid, NotTraced::Error(e));
         }
