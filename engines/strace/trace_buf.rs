@@ -58,11 +58,12 @@
 //!
 //! # Memory
 //!
-//! Each possible CPU has a ring of the size the file was given (64 KiB
-//! unless `UTRACE_SET_BUFFER` sets 64 KiB .. 4 MiB), kmalloc'ed and
-//! charged to the opener's memory cgroup (`GFP_KERNEL_ACCOUNT`): a task
-//! that fills its CPU's ring goes on in the others, so one traced task has
-//! them all. Each is above the page allocator's costly order, so a charge
+//! Each possible CPU has a ring, its share of the buffer's size (64 KiB
+//! unless `UTRACE_SET_BUFFER` sets 64 KiB .. 4 MiB) and at least 64 KiB,
+//! rounded up to a power of two, kmalloc'ed and charged to the opener's
+//! memory cgroup (`GFP_KERNEL_ACCOUNT`): a task that fills its CPU's ring
+//! goes on in the others, so one traced task has them all. Each is above
+//! the page allocator's costly order, so a charge
 //! or an allocation that fails returns ENOMEM to the opener and never
 //! wakes an OOM killer (nor warns: a user chooses the size). Readers'
 //! buffers are charged to the reader: a batch of records lives for one
@@ -83,7 +84,7 @@ use kernel::sync::barrier::smp_mb;
 use kernel::sync::poll::{PollCondVar, PollTable};
 use kernel::sync::{Arc, SpinLock};
 
-/// Each CPU's ring's size when the file is opened.
+/// The buffer's size when the file is opened.
 pub(crate) const DEFAULT_CAPACITY: usize = 64 * 1024;
 /// The smallest size `UTRACE_SET_BUFFER` takes: an order-4 block, so that a
 /// refused allocation is ENOMEM and never an OOM kill.
@@ -481,7 +482,8 @@ impl TraceBuf {
         Ok(())
     }
 
-    /// Each ring's size in bytes.
+    /// The buffer's size in bytes, as asked (its rings hold at least
+    /// that).
     pub(crate) fn capacity(&self) -> usize {
         self.reader.lock().rings.size
     }
