@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -748,6 +749,82 @@ static void long_paths_leave_room_for_the_result(void)
 	close(fd);
 }
 
+#define CLOSES 5000 /* 10,000 lines of ~72 bytes: text[] holds them */
+
+/* close(base + i) for i in 0..CLOSES, pinned to CPU @cpu: numbered lines. */
+static void closes_on(int cpu, long base)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	for (long i = 0; i < CLOSES; i++)
+		syscall(SYS_close, base + i);
+	_exit(0);
+}
+
+static void closes_on_cpu0(void)
+{
+	closes_on(0, 100000);
+}
+
+static void closes_on_cpu1(void)
+{
+	closes_on(1, 200000);
+}
+
+/*
+ * Two traced programs on the two CPUs write into their rings at once while
+ * this one reads: each program's lines come out whole and in its order,
+ * and every line is read or counted in a drop notice.
+ */
+static void two_cpus_write_at_once_and_keep_their_order(void)
+{
+	int fd = open("/dev/utrace", O_RDWR), go0[2], go1[2], st = 0;
+	pid_t a = utd_held_child(go0, closes_on_cpu0);
+	pid_t b = utd_held_child(go1, closes_on_cpu1);
+	long len, seen[2] = { 0, 0 }, last[2] = { -1, -1 }, lost = 0, bad = 0;
+	char *p, *end;
+
+	alarm_interrupts();
+	if (attach_strace(fd, a) < 0 || attach_strace(fd, b) < 0)
+		goto out;
+	utd_release(go0);
+	utd_release(go1);
+	len = read_to_end(fd);
+	CHECK(len > 0, "read to the end: %ld, %s", len, len < 0 ? strerror(errno) : "");
+	for (p = text; len > 0 && *p; p = end + 1) {
+		long n, d;
+
+		end = strchrnul(p, '\n');
+		if (!*end)
+			break;
+		if (sscanf(p, "close(%ld)", &n) == 1 && n >= 100000 && n < 300000) {
+			int who = n >= 200000;
+
+			if (n <= last[who])
+				bad++;
+			last[who] = n;
+			seen[who]++;
+		} else if (sscanf(p, "<utrace: %ld lines dropped>", &d) == 1) {
+			lost += d;
+		}
+	}
+	CHECK(bad == 0, "%ld lines out of their program's order", bad);
+	CHECK(seen[0] > 0 && seen[1] > 0, "lines of each: %ld, %ld", seen[0], seen[1]);
+	/* Each program's exit_group and exit lines are not close lines. */
+	CHECK(seen[0] + seen[1] + lost >= 2 * CLOSES,
+	      "%ld + %ld lines and %ld dropped, wanted %d in all", seen[0], seen[1], lost,
+	      2 * CLOSES);
+out:
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, &st, 0);
+	waitpid(b, &st, 0);
+	close(fd);
+}
+
 KTAP_MAIN("guest_trace_pipe",
 	  KTAP_CASE(read_waits_and_ends_with_the_trace),
 	  KTAP_CASE(a_file_without_engines_is_at_its_end),
@@ -761,4 +838,5 @@ KTAP_MAIN("guest_trace_pipe",
 	  KTAP_CASE(detach_cut_short_still_ends_the_trace),
 	  KTAP_CASE(buffers_are_charged_and_refused_with_enomem),
 	  KTAP_CASE(undumpable_memory_is_not_shown),
-	  KTAP_CASE(long_paths_leave_room_for_the_result))
+	  KTAP_CASE(long_paths_leave_room_for_the_result),
+	  KTAP_CASE(two_cpus_write_at_once_and_keep_their_order))
