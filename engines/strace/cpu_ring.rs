@@ -40,6 +40,22 @@ use kernel::alloc::flags::__GFP_NOWARN;
 use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Atomic, AtomicFlag, Full, Relaxed, Release};
 
+/// Bytes of a record's length before it in a batch [`CpuRing::pop`] fills.
+pub(crate) const FRAME: usize = 4;
+
+/// The records of a batch [`CpuRing::pop`] filled, in order; a malformed
+/// tail ends them.
+pub(crate) fn records(batch: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = batch;
+    core::iter::from_fn(move || {
+        let (len, tail) = rest.split_at_checked(FRAME)?;
+        let len = u32::from_ne_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        let (record, tail) = tail.split_at_checked(len)?;
+        rest = tail;
+        Some(record)
+    })
+}
+
 /// Words of a record's head: its length and its sequence number.
 const HEAD_WORDS: usize = 1;
 
@@ -140,7 +156,7 @@ impl CpuRing {
     }
 
     /// Takes the first record out, appending its bytes after their length
-    /// (four bytes, as `trace_buf` frames records) to `out`, if `out` has
+    /// ([`FRAME`] bytes; [`records`] reads them back) to `out`, if `out` has
     /// the room: never allocates. `Ok(false)`: no record, or no room.
     /// Consumer only.
     pub(crate) fn pop(&self, out: &mut KVVec<u8>) -> Result<bool> {
@@ -156,7 +172,7 @@ impl CpuRing {
             self.cons.tail.store(head, Release);
             return Err(EIO);
         }
-        if out.capacity() - out.len() < 4 + n * 8 {
+        if out.capacity() - out.len() < FRAME + n * 8 {
             return Ok(false);
         }
         out.extend_from_slice(&(len as u32).to_ne_bytes(), GFP_NOWAIT)?;
@@ -310,7 +326,7 @@ mod tests {
         for i in 0..6u8 {
             assert_eq!(ring.peek(), Some(100 + u32::from(i)));
             let got = take(&ring).unwrap();
-            assert_eq!(&got[..4], &17u32.to_ne_bytes());
+            assert_eq!(&got[..FRAME], &17u32.to_ne_bytes());
             assert_eq!(&got[4..], &[i; 17]);
         }
         assert!(ring.is_empty());

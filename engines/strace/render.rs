@@ -164,10 +164,10 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     }
 
     /// A user string argument (at most `string_max` bytes), or its address
-    /// if it cannot be read.
-    fn string(&mut self, addr: u64) {
+    /// if it cannot be read; returns what [`Render::cstr`] does.
+    fn string(&mut self, addr: u64) -> usize {
         let budget = self.line.room().saturating_sub(TAIL_ROOM);
-        self.cstr(addr, self.string_max, budget);
+        self.cstr(addr, self.string_max, budget)
     }
 
     /// A path argument: as strace does, whole, whatever `string_max` is, up
@@ -250,8 +250,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 self.line.put_fmt(format_args!("..."));
                 break;
             }
-            let budget = self.line.room().saturating_sub(TAIL_ROOM);
-            spent += 4 + self.cstr(s, self.string_max, budget);
+            spent += 4 + self.string(s);
             i += 1;
             let mut read = |a, b: &mut [u8]| self.mem.read(a, b);
             entry = Self::array_entry(&mut read, addr, i).unwrap_or(None);
@@ -370,7 +369,9 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         match (kind, u64::try_from(ret)) {
             (ArgKind::OutBuf, Ok(got)) => self.buffer(addr, got, false),
             (ArgKind::BytesOut, Ok(got)) => self.buffer(addr, got, true),
-            (ArgKind::StrOut, Ok(_)) => self.string(addr),
+            (ArgKind::StrOut, Ok(_)) => {
+                self.string(addr);
+            }
             (ArgKind::DirentsOut, Ok(got)) => self.dirents(addr, got),
             (ArgKind::GidsOut, Ok(n)) => self.gids(addr, n),
             (ArgKind::SigactionOut, Ok(0)) => self.sigaction(addr),

@@ -70,7 +70,7 @@
 //! call, and the text a read rendered but did not deliver stays with the
 //! file until the next read.
 
-use crate::engines::strace::cpu_ring::CpuRing;
+use crate::engines::strace::cpu_ring::{records, CpuRing, FRAME};
 use crate::engines::strace::line::{Line, LINE_MAX};
 use crate::engines::strace::record::{Record, RECORD_MAX};
 use crate::engines::strace::render::render;
@@ -93,8 +93,6 @@ pub(crate) const MIN_CAPACITY: usize = 64 * 1024;
 pub(crate) const MAX_CAPACITY: usize = 4 * 1024 * 1024;
 /// Most bytes one read hands out.
 pub(crate) const MAX_READ: usize = 64 * 1024;
-/// Bytes of a record's length, before it in a reader's batch.
-const FRAME: usize = 4;
 /// Most bytes of records a reader takes out at once: the longest record
 /// fits (else a reader would take nothing, forever).
 const BATCH: usize = 16 * 1024;
@@ -555,13 +553,7 @@ impl TraceBuf {
                 text.extend_from_slice(line.as_bytes(), GFP_NOWAIT)?;
                 continue;
             }
-            let mut rest = &batch[..];
-            while let Some((len, tail)) = rest.split_at_checked(FRAME) {
-                let len = u32::from_ne_bytes([len[0], len[1], len[2], len[3]]) as usize;
-                let Some((record, tail)) = tail.split_at_checked(len) else {
-                    break;
-                };
-                rest = tail;
+            for record in records(&batch) {
                 line.clear();
                 match Record::decode(record) {
                     Some(r) => render(&r, &mut line),
@@ -764,11 +756,7 @@ mod tests {
         let mut out = KVVec::with_capacity(BATCH, GFP_KERNEL)?;
         assert_eq!(rings.merge(&mut out, 10)?, 3);
         let mut statuses = KVec::new();
-        let mut rest = &out[..];
-        while let Some((len, tail)) = rest.split_at_checked(FRAME) {
-            let len = u32::from_ne_bytes([len[0], len[1], len[2], len[3]]) as usize;
-            let (record, tail) = tail.split_at(len);
-            rest = tail;
+        for record in records(&out) {
             match Record::decode(record) {
                 Some(Record::Exit { code, .. }) => statuses.push(code >> 8, GFP_KERNEL)?,
                 _ => panic!("not an exit"),
