@@ -8,6 +8,7 @@
 //! it. The ABI is documented in the patched `include/uapi/linux/ptrace.h`
 //! and in `Documentation/ptrace-multi.md`.
 
+use core::mem::{offset_of, size_of};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -18,11 +19,164 @@ pub(crate) const MULTI_MAX: usize = bindings::PTRACE_MULTI_MAX as usize;
 /// (`PTRACE_MULTI_MAX_LENGTH`).
 pub(crate) const MAX_LENGTH: i64 = bindings::PTRACE_MULTI_MAX_LENGTH as i64;
 
-/// Size of one `struct ptrace_multi` in the caller's memory.
-pub(crate) const ELEMENT_SIZE: usize = 4 * core::mem::size_of::<u64>();
+/// The tracer's ABI: how it lays out what PTRACE_MULTI reads and writes
+/// in its memory, and how wide its words and addresses are.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Abi {
+    /// The kernel's own: `struct ptrace_multi`, `struct iovec`, words of a
+    /// C long.
+    Native,
+    /// A 32-bit tracer on a 64-bit kernel: `struct compat_ptrace_multi`,
+    /// `struct compat_iovec`, 32-bit words, addresses below 4 GiB.
+    Compat,
+}
 
-/// Offset of `length` in `struct ptrace_multi` (where a failure is stored).
-pub(crate) const LENGTH_OFFSET: usize = 3 * core::mem::size_of::<u64>();
+/// The most bytes of one element, in any ABI.
+pub(crate) const ELEMENT_MAX: usize = 32;
+
+/// The most bytes of one iovec, in any ABI.
+pub(crate) const IOVEC_MAX: usize = 16;
+
+const _: () =
+    assert!(Abi::Native.element_size() <= ELEMENT_MAX && Abi::Compat.element_size() <= ELEMENT_MAX);
+const _: () =
+    assert!(Abi::Native.iovec_size() <= IOVEC_MAX && Abi::Compat.iovec_size() <= IOVEC_MAX);
+
+/// The `N` bytes at `off` of a field of `bytes`, for a `from_ne_bytes()`
+/// (zeros where `bytes` ends first: callers pass whole structures).
+fn field<const N: usize>(bytes: &[u8], off: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    if let Some(b) = bytes.get(off..off + N) {
+        out.copy_from_slice(b);
+    }
+    out
+}
+
+impl Abi {
+    /// Bytes of one element in the tracer's memory.
+    pub(crate) const fn element_size(self) -> usize {
+        match self {
+            Abi::Native => size_of::<bindings::ptrace_multi>(),
+            Abi::Compat => size_of::<bindings::compat_ptrace_multi>(),
+        }
+    }
+
+    /// Offset of `length` in an element (where a count or failure is
+    /// stored back).
+    pub(crate) const fn length_offset(self) -> usize {
+        match self {
+            Abi::Native => offset_of!(bindings::ptrace_multi, length),
+            Abi::Compat => offset_of!(bindings::compat_ptrace_multi, length),
+        }
+    }
+
+    /// Bytes of a word: what one PEEKDATA moves.
+    pub(crate) const fn word(self) -> u64 {
+        match self {
+            Abi::Native => size_of::<kernel::ffi::c_ulong>() as u64,
+            Abi::Compat => size_of::<bindings::compat_ulong_t>() as u64,
+        }
+    }
+
+    /// Bytes of the iovec a CHARDATA request made alone points to.
+    pub(crate) const fn iovec_size(self) -> usize {
+        match self {
+            Abi::Native => size_of::<bindings::iovec>(),
+            Abi::Compat => size_of::<bindings::compat_iovec>(),
+        }
+    }
+
+    /// The highest address the tracer can name, of its own memory or of
+    /// the tracee's.
+    pub(crate) const fn last_address(self) -> u64 {
+        match self {
+            Abi::Native => u64::MAX,
+            Abi::Compat => u32::MAX as u64,
+        }
+    }
+
+    /// One element from its [`Abi::element_size`] bytes in the tracer's
+    /// memory. A compat element widens as `compat_ptrace_request()` does:
+    /// the request and length sign-extended (a negative length stays
+    /// negative, and invalid), the addresses zero-extended.
+    pub(crate) fn element(self, bytes: &[u8]) -> RawElement {
+        match self {
+            Abi::Native => {
+                type M = bindings::ptrace_multi;
+                RawElement {
+                    request: i64::from_ne_bytes(field(bytes, offset_of!(M, request))),
+                    addr: u64::from_ne_bytes(field(bytes, offset_of!(M, addr))),
+                    localaddr: u64::from_ne_bytes(field(bytes, offset_of!(M, localaddr))),
+                    length: i64::from_ne_bytes(field(bytes, offset_of!(M, length))),
+                }
+            }
+            Abi::Compat => {
+                type M = bindings::compat_ptrace_multi;
+                RawElement {
+                    request: i32::from_ne_bytes(field(bytes, offset_of!(M, request))).into(),
+                    addr: u32::from_ne_bytes(field(bytes, offset_of!(M, addr))).into(),
+                    localaddr: u32::from_ne_bytes(field(bytes, offset_of!(M, localaddr))).into(),
+                    length: i32::from_ne_bytes(field(bytes, offset_of!(M, length))).into(),
+                }
+            }
+        }
+    }
+
+    /// An iovec's base and length from its [`Abi::iovec_size`] bytes.
+    pub(crate) fn iovec(self, bytes: &[u8]) -> (u64, u64) {
+        match self {
+            Abi::Native => {
+                type V = bindings::iovec;
+                (
+                    u64::from_ne_bytes(field(bytes, offset_of!(V, iov_base))),
+                    u64::from_ne_bytes(field(bytes, offset_of!(V, iov_len))),
+                )
+            }
+            Abi::Compat => {
+                type V = bindings::compat_iovec;
+                (
+                    u32::from_ne_bytes(field(bytes, offset_of!(V, iov_base))).into(),
+                    u32::from_ne_bytes(field(bytes, offset_of!(V, iov_len))).into(),
+                )
+            }
+        }
+    }
+
+    /// What is stored back in an element's `length`: `value` (a count of at
+    /// most [`MAX_LENGTH`] or a negative errno, so it fits either width) in
+    /// the ABI's long. Returns the buffer and how many bytes of it count.
+    pub(crate) fn length_bytes(self, value: i64) -> ([u8; 8], usize) {
+        let mut out = [0u8; 8];
+        match self {
+            Abi::Native => out.copy_from_slice(&value.to_ne_bytes()),
+            Abi::Compat => out[..4].copy_from_slice(&(value as i32).to_ne_bytes()),
+        }
+        (out, self.long_size())
+    }
+
+    const fn long_size(self) -> usize {
+        match self {
+            Abi::Native => size_of::<kernel::ffi::c_long>(),
+            Abi::Compat => size_of::<bindings::compat_long_t>(),
+        }
+    }
+
+    /// `base + off` for a tracee address: `EIO` past the last address the
+    /// ABI can name, as for any address the tracee cannot have.
+    pub(crate) fn tracee_at(self, base: u64, off: u64) -> Result<u64> {
+        base.checked_add(off)
+            .filter(|&a| a <= self.last_address())
+            .ok_or(EIO)
+    }
+
+    /// `base + off` for an address of the tracer's: `EFAULT` past the last
+    /// address the ABI can name.
+    pub(crate) fn local_at(self, base: u64, off: u64) -> Result<u64> {
+        base.checked_add(off)
+            .filter(|&a| a <= self.last_address())
+            .ok_or(EFAULT)
+    }
+}
 
 /// One `struct ptrace_multi`, as read from the caller.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -336,6 +490,98 @@ mod tests {
         ] {
             assert!(decode(req(r), 0).is_ok_and(|e| !reports_bytes(e)));
         }
+    }
+
+    /// A compat element's bytes, in the tracer's (the machine's) order.
+    fn compat_bytes(request: i32, addr: u32, localaddr: u32, length: i32) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[0..4].copy_from_slice(&request.to_ne_bytes());
+        b[4..8].copy_from_slice(&addr.to_ne_bytes());
+        b[8..12].copy_from_slice(&localaddr.to_ne_bytes());
+        b[12..16].copy_from_slice(&length.to_ne_bytes());
+        b
+    }
+
+    #[test]
+    fn layouts_are_the_abis() {
+        // x86-64 and its ia32 compat: four longs, four 32-bit fields.
+        assert_eq!(Abi::Native.element_size(), 32);
+        assert_eq!(Abi::Native.length_offset(), 24);
+        assert_eq!(Abi::Native.word(), 8);
+        assert_eq!(Abi::Native.iovec_size(), 16);
+        assert_eq!(Abi::Compat.element_size(), 16);
+        assert_eq!(Abi::Compat.length_offset(), 12);
+        assert_eq!(Abi::Compat.word(), 4);
+        assert_eq!(Abi::Compat.iovec_size(), 8);
+    }
+
+    #[test]
+    fn compat_elements_widen_as_compat_ptrace_does() {
+        let e = Abi::Compat.element(&compat_bytes(0x4301, 0xffff_fff0, 0x8000_0000, 7));
+        assert_eq!(e.request, 0x4301);
+        // Addresses are unsigned: no sign extension into the upper half.
+        assert_eq!(e.addr, 0xffff_fff0);
+        assert_eq!(e.localaddr, 0x8000_0000);
+        assert_eq!(e.length, 7);
+        // A negative length stays negative, so `decode` refuses it.
+        let e = Abi::Compat.element(&compat_bytes(bindings::PTRACE_PEEKDATA as i32, 0, 0, -1));
+        assert_eq!(e.length, -1);
+        assert_eq!(decode(e.request, e.length), Err(EINVAL));
+        // So does a negative request: no request has that number.
+        assert_eq!(Abi::Compat.element(&compat_bytes(-2, 0, 0, 0)).request, -2);
+    }
+
+    #[test]
+    fn native_elements_are_read_whole() {
+        let mut b = [0u8; 32];
+        b[0..8].copy_from_slice(&i64::from(bindings::PTRACE_POKEDATA).to_ne_bytes());
+        b[8..16].copy_from_slice(&0xffff_8000_0000_0010u64.to_ne_bytes());
+        b[16..24].copy_from_slice(&0x7fff_0000_1000u64.to_ne_bytes());
+        b[24..32].copy_from_slice(&3i64.to_ne_bytes());
+        let e = Abi::Native.element(&b);
+        assert_eq!(
+            e,
+            RawElement {
+                request: req(bindings::PTRACE_POKEDATA),
+                addr: 0xffff_8000_0000_0010,
+                localaddr: 0x7fff_0000_1000,
+                length: 3,
+            }
+        );
+    }
+
+    #[test]
+    fn iovecs_per_abi() {
+        let mut b = [0u8; 16];
+        b[0..8].copy_from_slice(&0x1234_5678_9000u64.to_ne_bytes());
+        b[8..16].copy_from_slice(&300u64.to_ne_bytes());
+        assert_eq!(Abi::Native.iovec(&b), (0x1234_5678_9000, 300));
+        let mut b = [0u8; 8];
+        b[0..4].copy_from_slice(&0xf000_0000u32.to_ne_bytes());
+        b[4..8].copy_from_slice(&0xffff_ffffu32.to_ne_bytes());
+        // compat_size_t is unsigned: a huge length, which `decode` refuses.
+        assert_eq!(Abi::Compat.iovec(&b), (0xf000_0000, 0xffff_ffff));
+    }
+
+    #[test]
+    fn stored_lengths_have_the_abis_width() {
+        let (b, n) = Abi::Compat.length_bytes(-5);
+        assert_eq!(n, 4);
+        assert_eq!(i32::from_ne_bytes([b[0], b[1], b[2], b[3]]), -5);
+        let (b, n) = Abi::Native.length_bytes(1 << 20);
+        assert_eq!(n, 8);
+        assert_eq!(i64::from_ne_bytes(b), 1 << 20);
+    }
+
+    #[test]
+    fn compat_addresses_end_at_4_gib() {
+        assert_eq!(Abi::Compat.tracee_at(0xffff_fff8, 4), Ok(0xffff_fffc));
+        assert_eq!(Abi::Compat.tracee_at(0xffff_fffc, 4), Err(EIO));
+        assert_eq!(Abi::Compat.local_at(0xffff_fffc, 4), Err(EFAULT));
+        assert_eq!(Abi::Native.tracee_at(0xffff_fffc, 4), Ok(0x1_0000_0000));
+        assert_eq!(Abi::Native.tracee_at(u64::MAX, 1), Err(EIO));
+        assert_eq!(Abi::Native.local_at(u64::MAX - 1, 1), Ok(u64::MAX));
+        assert_eq!(Abi::Native.local_at(u64::MAX, 1), Err(EFAULT));
     }
 
     #[test]

@@ -7,10 +7,11 @@
 //! caller traces it and that it is stopped, and frozen it in its stop
 //! (`ptrace_check_attach()`); it unfreezes it when this returns. Each
 //! element runs through the code of the request made alone: word requests
-//! through `arch_ptrace()`, byte copies through `ptrace_access_vm()`, as
-//! PEEKDATA does. The rules are in `multi.rs`.
+//! through `arch_ptrace()` (`compat_arch_ptrace()` for a 32-bit tracer),
+//! byte copies through `ptrace_access_vm()`, as PEEKDATA does. The rules
+//! and the two ABIs' layouts are in `multi.rs`.
 
-use super::multi::{self, Element, RawElement};
+use super::multi::{self, Abi, Element, RawElement};
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_ulong};
 use kernel::prelude::*;
@@ -20,32 +21,39 @@ use kernel::uaccess::{UserPtr, UserSlice};
 /// Bytes moved per tracee access: a bounded stack buffer.
 const CHUNK: usize = 256;
 
-const WORD: u64 = core::mem::size_of::<c_ulong>() as u64;
-
 /// The tracee of the ptrace call in progress.
 ///
 /// # Invariants
 ///
 /// The current task traces `task`, which is stopped and frozen in its stop
 /// for as long as the value lives (the ptrace syscall's checks, made before
-/// `ptrace_request()`, hold until it returns).
+/// `ptrace_request()`, hold until it returns). `abi` is the ABI of the
+/// current task's ptrace call.
 struct Tracee<'a> {
     task: &'a Task,
+    abi: Abi,
 }
 
 impl Tracee<'_> {
     /// A ptrace request, made as if alone. Its non-negative result.
     fn request(&self, request: i64, addr: u64, data: u64) -> Result<c_long> {
+        let (task, request, addr, data) = (
+            self.task.as_ptr(),
+            request as c_long,
+            addr as c_ulong,
+            data as c_ulong,
+        );
         // SAFETY: by the type invariant `task` is our stopped tracee, as
-        // `arch_ptrace()` requires; the numbers are passed as the syscall
-        // would pass them.
+        // `arch_ptrace()` and `compat_arch_ptrace()` require; the numbers
+        // are the ones the call of the tracer's ABI would pass (a compat
+        // element's fields are 32-bit: widening them changes nothing).
         let ret = unsafe {
-            bindings::utrace_helper_arch_ptrace(
-                self.task.as_ptr(),
-                request as c_long,
-                addr as c_ulong,
-                data as c_ulong,
-            )
+            match self.abi {
+                Abi::Native => bindings::utrace_helper_arch_ptrace(task, request, addr, data),
+                Abi::Compat => {
+                    bindings::utrace_helper_compat_arch_ptrace(task, request, addr, data)
+                }
+            }
         };
         if ret < 0 {
             // Errors are errnos: they fit an i32.
@@ -75,17 +83,6 @@ impl Tracee<'_> {
     }
 }
 
-/// `base + off` for a tracee address: `EIO` past the end of the address
-/// space, as for any address the tracee cannot have.
-fn tracee_at(base: u64, off: u64) -> Result<u64> {
-    base.checked_add(off).ok_or(EIO)
-}
-
-/// `base + off` for an address of the tracer's: `EFAULT` past the end.
-fn local_at(base: u64, off: u64) -> Result<u64> {
-    base.checked_add(off).ok_or(EFAULT)
-}
-
 /// The tracer's memory at `addr`, `len` bytes.
 fn local(addr: u64, len: usize) -> UserSlice {
     UserSlice::new(UserPtr::from_addr(addr as usize), len)
@@ -94,19 +91,25 @@ fn local(addr: u64, len: usize) -> UserSlice {
 /// Runs one element. Returns what the request made alone returns: the
 /// bytes copied for the CHARDATA kinds, 0 otherwise.
 fn run(tracee: &Tracee<'_>, e: &RawElement, element: Element) -> Result<usize> {
+    let abi = tracee.abi;
+    let word = abi.word();
     match element {
         Element::PeekWords { request, words } => {
             for k in 0..words as u64 {
-                let to = local_at(e.localaddr, k * WORD)?;
-                tracee.request(request, tracee_at(e.addr, k * WORD)?, to)?;
+                let to = abi.local_at(e.localaddr, k * word)?;
+                tracee.request(request, abi.tracee_at(e.addr, k * word)?, to)?;
             }
             Ok(0)
         }
         Element::PokeWords { request, words } => {
-            let mut words_in = local(e.localaddr, words * WORD as usize).reader();
+            // At most MAX_LENGTH words of 8 bytes: no overflow.
+            let mut words_in = local(e.localaddr, words * word as usize).reader();
             for k in 0..words as u64 {
-                let word: u64 = words_in.read()?;
-                tracee.request(request, tracee_at(e.addr, k * WORD)?, word)?;
+                let value = match abi {
+                    Abi::Native => words_in.read::<u64>()?,
+                    Abi::Compat => words_in.read::<u32>()?.into(),
+                };
+                tracee.request(request, abi.tracee_at(e.addr, k * word)?, value)?;
             }
             Ok(0)
         }
@@ -129,7 +132,8 @@ fn peek_bytes(tracee: &Tracee<'_>, addr: u64, to: u64, len: usize, string: bool)
     let mut done = 0;
     while done < len {
         let want = (len - done).min(CHUNK);
-        let got = tracee.access(tracee_at(addr, done as u64)?, &mut buf[..want], false);
+        let at = tracee.abi.tracee_at(addr, done as u64)?;
+        let got = tracee.access(at, &mut buf[..want], false);
         if got == 0 {
             return Err(EIO);
         }
@@ -159,7 +163,7 @@ fn poke_bytes(tracee: &Tracee<'_>, addr: u64, from: u64, len: usize) -> Result<u
         input.read_slice(&mut buf[..want])?;
         let mut put = 0;
         while put < want {
-            let at = tracee_at(addr, (done + put) as u64)?;
+            let at = tracee.abi.tracee_at(addr, (done + put) as u64)?;
             let n = tracee.access(at, &mut buf[put..want], true);
             if n == 0 {
                 return Err(EIO);
@@ -195,28 +199,32 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
         large.resize(count, RawElement::default(), GFP_KERNEL)?;
         &mut large[..]
     };
-    let mut input = local(reqs, count * multi::ELEMENT_SIZE).reader();
+    let abi = tracee.abi;
+    let size = abi.element_size();
+    let mut input = local(reqs, count * size).reader();
+    let mut bytes = [0u8; multi::ELEMENT_MAX];
     for e in elements.iter_mut() {
-        let [request, addr, localaddr, length]: [u64; 4] = input.read()?;
-        *e = RawElement {
-            request: request as i64,
-            addr,
-            localaddr,
-            length: length as i64,
-        };
+        input.read_slice(&mut bytes[..size])?;
+        *e = abi.element(&bytes[..size]);
     }
     let elements = &*elements;
     multi::check_batch(elements)?;
+    // Stores `value` in element `i`'s length, in the ABI's width.
+    let store_length = |i: usize, value: i64| {
+        let (b, n) = abi.length_bytes(value);
+        let at = reqs + (i * size + abi.length_offset()) as u64;
+        local(at, n).writer().write_slice(&b[..n])
+    };
     for (i, e) in elements.iter().enumerate() {
         // Validated by `check_batch`.
         let element = multi::decode(e.request, e.length)?;
-        let slot = |i: usize| reqs + (i * multi::ELEMENT_SIZE + multi::LENGTH_OFFSET) as u64;
         match run(tracee, e, element) {
             Ok(copied) if multi::reports_bytes(element) => {
                 // A CHARDATA element's length becomes the bytes copied (a
-                // string's, up to its NUL). A tracer that made `reqs`
-                // unwritable meanwhile loses only that count.
-                let _ = local(slot(i), 8).writer().write(&(copied as i64));
+                // string's, up to its NUL; at most MAX_LENGTH). A tracer
+                // that made `reqs` unwritable meanwhile loses only that
+                // count.
+                let _ = store_length(i, copied as i64);
                 continue;
             }
             Ok(_) => continue,
@@ -225,8 +233,8 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
                 // store: an EFAULT of the store would name the wrong cause.
                 // `reqs` was readable a moment ago; a tracer that makes it
                 // unwritable meanwhile loses only which element failed.
-                // (Cannot overflow: `reqs + count * ELEMENT_SIZE` was read.)
-                let _ = local(slot(i), 8).writer().write(&i64::from(err.to_errno()));
+                // (Cannot overflow: `reqs + count * size` was read.)
+                let _ = store_length(i, err.to_errno().into());
                 return Err(err);
             }
         }
@@ -234,10 +242,14 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
     Ok(())
 }
 
-/// A CHARDATA request made alone: `data` points to a `struct iovec` for
-/// the tracer's buffer. Returns the bytes copied.
+/// A CHARDATA request made alone: `data` points to a `struct iovec` (a
+/// `struct compat_iovec` for a 32-bit tracer) for the tracer's buffer.
+/// Returns the bytes copied.
 fn run_alone(tracee: &Tracee<'_>, request: i64, addr: u64, data: u64) -> Result<usize> {
-    let [base, len]: [u64; 2] = local(data, 16).reader().read()?;
+    let size = tracee.abi.iovec_size();
+    let mut bytes = [0u8; multi::IOVEC_MAX];
+    local(data, size).reader().read_slice(&mut bytes[..size])?;
+    let (base, len) = tracee.abi.iovec(&bytes[..size]);
     let len = i64::try_from(len).map_err(|_| EINVAL)?;
     let e = RawElement {
         request,
@@ -266,9 +278,17 @@ pub(crate) unsafe extern "C" fn utrace_ptrace_request(
     // SAFETY: `ptrace_request()` passes the tracee it holds a reference
     // on; `Task` is a transparent wrapper of task_struct.
     let task: &Task = unsafe { &*child.cast::<Task>() };
+    // SAFETY: reads the current task's syscall state.
+    let abi = match unsafe { bindings::utrace_helper_ptrace_abi() } {
+        bindings::utrace_ptrace_abi_UTRACE_PTRACE_ABI_NATIVE => Abi::Native,
+        bindings::utrace_ptrace_abi_UTRACE_PTRACE_ABI_COMPAT => Abi::Compat,
+        // x32: no one word size serves its word requests.
+        _ => return EIO.to_errno() as c_long,
+    };
     // INVARIANT: the ptrace syscall checked that we trace `task`, stopped,
-    // and keeps it frozen until `ptrace_request()` returns.
-    let tracee = Tracee { task };
+    // and keeps it frozen until `ptrace_request()` returns; `abi` is its
+    // call's.
+    let tracee = Tracee { task, abi };
     let request = request as i64;
     let result = if request == i64::from(bindings::PTRACE_MULTI) {
         run_batch(&tracee, addr as u64, data as u64).map(|()| 0)

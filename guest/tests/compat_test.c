@@ -16,8 +16,8 @@
  *    `[arch 0x40000003] syscall_0xc7(0x0, 0x0, ...) = 0`;
  *  - ptrace sees it as ia32 (PTRACE_GET_SYSCALL_INFO) and PTRACE_SYSVM
  *    skips it with the result the tracer set, as a native call;
- *  - a 32-bit tracer (ptrace through int $0x80) gets EIO from PTRACE_MULTI
- *    and the CHARDATA requests (no 32-bit layout yet).
+ *  - a 32-bit tracer (ptrace through int $0x80) uses PTRACE_MULTI and the
+ *    CHARDATA requests with its own layouts and 32-bit words.
  *
  * Run with --int80, the program prints what a native getuid and an ia32
  * getuid32 returned, for the cases that run it under /usr/bin/utrace.
@@ -30,6 +30,8 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <stdint.h>
 #include <linux/audit.h>
 #include <linux/utrace.h>
 #include "ktap.h"
@@ -333,38 +335,281 @@ static void vm_leaves_a_32bit_programs_registers_alone(void)
 }
 
 /*
- * A 32-bit tracer (here: ptrace through int $0x80) gets EIO from
- * PTRACE_MULTI and the CHARDATA requests, whose structures have no 32-bit
- * layout yet, rather than a misread of its memory; PTRACE_SYSVM, which
- * takes no structure, works for it as for a 64-bit tracer.
+ * A 32-bit tracer (here: ptrace through int $0x80, which the kernel takes
+ * as an ia32 call) uses PTRACE_MULTI and the CHARDATA requests with its
+ * own layouts: struct ptrace_multi and struct iovec with 32-bit longs and
+ * pointers, 32-bit words, as the comment in <linux/ptrace.h> says.
  */
-static void ia32_tracer_gets_eio_from_multi(void)
+struct ptrace_multi32 {
+	int32_t request;
+	int32_t addr;
+	uint32_t localaddr;
+	int32_t length;
+};
+
+struct iovec32 {
+	uint32_t base;
+	uint32_t len;
+};
+
+/* user_regs_struct32 of arch/x86/include/asm/user32.h: 17 registers. */
+#define IA32_REGS_SIZE (17 * 4)
+
+/*
+ * Two pages below 4 GiB, mapped before the fork: the child's copy is the
+ * tracee's memory, ours the 32-bit tracer's buffers, at the same address
+ * (everything a 32-bit tracer passes must lie there: this program's stack
+ * is above 4 GiB).  Page 0 holds the tracee's data (PATTERN(i) at byte i,
+ * a string at STRING_AT, words poked at POKE_AT); page 1 the tracer's
+ * buffers, and the batch at its end (multi32()).
+ */
+static unsigned char *low;
+#define PATTERN(i) ((unsigned char)(0xa0 + (i)))
+#define STRING_AT 128
+#define POKE_AT 64
+#define LOW32(p) ((uint32_t)(uintptr_t)(p))
+
+/* ptrace(2) as a 32-bit tracer makes it. */
+static int ptrace32(long request, pid_t pid, const void *addr, const void *data)
+{
+	return int80_4(IA32_PTRACE, request, pid, LOW32(addr), LOW32(data));
+}
+
+/*
+ * PTRACE_MULTI from a 32-bit tracer on the batch @r of @n elements: the
+ * batch is copied below 4 GiB (the end of the tracer's page) for the call
+ * and back after it.
+ */
+static int multi32(pid_t pid, struct ptrace_multi32 *r, int n)
+{
+	struct ptrace_multi32 *at = (struct ptrace_multi32 *)(low + 8192) - n;
+	int ret;
+
+	memcpy(at, r, n * sizeof(*r));
+	ret = ptrace32(PTRACE_MULTI, pid, at, (void *)(long)n);
+	memcpy(r, at, n * sizeof(*r));
+	return ret;
+}
+
+/*
+ * A child stopped under our trace with `low` mapped and filled; once
+ * resumed, it exits with 42 if the word at POKE_AT is 0x11223344 (a
+ * tracer poked it), 1 if not.
+ */
+static pid_t stopped_low_child(void)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
+	low = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+		   -1, 0);
+	CHECK(low != MAP_FAILED && (uintptr_t)low < 0xfffff000u, "mmap(MAP_32BIT): %p %s", low,
+	      strerror(errno));
+	if (low == MAP_FAILED)
+		return -1;
+	for (int i = 0; i < 4096; i++)
+		low[i] = PATTERN(i);
+	strcpy((char *)low + STRING_AT, "hello");
+	pid = fork();
 	if (pid == 0) {
+		uint32_t word;
+
 		alarm(20);
 		if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
 			_exit(100);
 		syscall(SYS_kill, getpid(), SIGSTOP);
-		_exit(0);
+		memcpy(&word, low + POKE_AT, sizeof(word));
+		_exit(word == 0x11223344 ? 42 : 1);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "no stop: %#x", status);
-	/* The same requests from the 64-bit ABI, for contrast. */
-	CHECK(syscall(SYS_ptrace, PTRACE_MULTI, pid, 0, 0) == 0, "64-bit MULTI of 0: %s",
+	return pid;
+}
+
+static void end_low_child(pid_t pid)
+{
+	int status;
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (low != MAP_FAILED && low)
+		munmap(low, 8192);
+	low = NULL;
+}
+
+/*
+ * One batch: three 32-bit words, five bytes, a string and GETREGS. The
+ * words are 4 bytes apart on both sides (the byte after them untouched),
+ * the CHARDATA lengths become the bytes copied, and GETREGS in the batch
+ * gives what ia32's GETREGS alone gives: user_regs_struct32.
+ */
+static void ia32_tracer_multi_reads(void)
+{
+	pid_t pid = stopped_low_child();
+	unsigned char *buf, *regs_alone;
+
+	if (pid < 0)
+		return;
+	buf = low + 4096;
+	memset(buf, 0, 4096);
+	regs_alone = buf + 600;
+	struct ptrace_multi32 r[] = {
+		{ PTRACE_PEEKDATA, LOW32(low), LOW32(buf), 3 },
+		{ PTRACE_PEEKCHARDATA, LOW32(low + 20), LOW32(buf + 100), 5 },
+		{ PTRACE_PEEKSTRINGDATA, LOW32(low + STRING_AT), LOW32(buf + 200), 64 },
+		{ PTRACE_GETREGS, 0, LOW32(buf + 300), 0 },
+	};
+	int ret = multi32(pid, r, 4);
+
+	CHECK(ret == 0, "ia32 PTRACE_MULTI returned %d, lengths %d %d %d %d", ret, r[0].length,
+	      r[1].length, r[2].length, r[3].length);
+	for (int i = 0; i < 12; i++)
+		CHECK(buf[i] == PATTERN(i), "word byte %d is %#x, wanted %#x", i, buf[i],
+		      PATTERN(i));
+	CHECK(buf[12] == 0, "a 4th word (or an 8-byte word) was written: %#x", buf[12]);
+	CHECK(r[0].length == 3, "a word element's length became %d", r[0].length);
+	CHECK(r[1].length == 5 && !memcmp(buf + 100, low + 20, 5) && buf[105] == 0,
+	      "PEEKCHARDATA: length %d", r[1].length);
+	CHECK(r[2].length == 6 && !strcmp((char *)buf + 200, "hello") && buf[206] == 0,
+	      "PEEKSTRINGDATA: length %d, \"%.8s\"", r[2].length, buf + 200);
+	memset(regs_alone, 0xff, IA32_REGS_SIZE);
+	CHECK(ptrace32(PTRACE_GETREGS, pid, NULL, regs_alone) == 0, "GETREGS alone failed");
+	CHECK(!memcmp(buf + 300, regs_alone, IA32_REGS_SIZE),
+	      "GETREGS in the batch differs from GETREGS alone");
+	CHECK(buf[300 + IA32_REGS_SIZE] == 0, "GETREGS wrote past user_regs_struct32");
+	/* The same memory through the 64-bit ABI, for contrast: 8-byte words. */
+	struct ptrace_multi r64[] = {
+		{ PTRACE_PEEKDATA, (long)low, buf + 400, 1 },
+	};
+	CHECK(syscall(SYS_ptrace, PTRACE_MULTI, pid, r64, 1) == 0, "64-bit MULTI: %s",
 	      strerror(errno));
-	CHECK(int80_4(IA32_PTRACE, PTRACE_MULTI, pid, 0, 0) == -EIO,
-	      "ia32 PTRACE_MULTI returned %d, wanted -EIO",
-	      int80_4(IA32_PTRACE, PTRACE_MULTI, pid, 0, 0));
-	CHECK(int80_4(IA32_PTRACE, PTRACE_PEEKCHARDATA, pid, 0, 0) == -EIO,
-	      "ia32 PTRACE_PEEKCHARDATA returned %d, wanted -EIO",
-	      int80_4(IA32_PTRACE, PTRACE_PEEKCHARDATA, pid, 0, 0));
-	CHECK(int80_4(IA32_PTRACE, PTRACE_SYSVM, pid, 0, 0) == PTRACE_VM_MASK,
-	      "ia32 PTRACE_SYSVM returned %d, wanted %#x",
-	      int80_4(IA32_PTRACE, PTRACE_SYSVM, pid, 0, 0), PTRACE_VM_MASK);
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	CHECK(!memcmp(buf + 400, low, 8), "64-bit PEEKDATA in a batch");
+	end_low_child(pid);
+}
+
+/*
+ * Writes: two 32-bit words and three bytes, then PTRACE_CONT as the last
+ * element. The child sees the word it checks and exits with 42; the
+ * bytes around what was written keep their values.
+ */
+static void ia32_tracer_multi_writes_and_resumes(void)
+{
+	pid_t pid = stopped_low_child();
+	uint32_t *words;
+	unsigned char *bytes;
+	int status;
+	long got;
+
+	if (pid < 0)
+		return;
+	words = (uint32_t *)(low + 4096);
+	bytes = low + 4096 + 64;
+	words[0] = 0x11223344;
+	words[1] = 0x55667788;
+	memcpy(bytes, "xyz", 3);
+	struct ptrace_multi32 r[] = {
+		{ PTRACE_POKEDATA, LOW32(low + POKE_AT), LOW32(words), 2 },
+		{ PTRACE_POKECHARDATA, LOW32(low + 256), LOW32(bytes), 3 },
+	};
+	int ret = multi32(pid, r, 2);
+
+	CHECK(ret == 0 && r[1].length == 3, "ia32 PTRACE_MULTI returned %d, lengths %d %d", ret,
+	      r[0].length, r[1].length);
+	/* What the tracee has now, read with the 64-bit ABI. */
+	errno = 0;
+	got = ptrace(PTRACE_PEEKDATA, pid, low + POKE_AT, 0);
+	CHECK(errno == 0 && got == 0x5566778811223344L, "words poked: %#lx (%s)", got,
+	      strerror(errno));
+	got = ptrace(PTRACE_PEEKDATA, pid, low + POKE_AT + 8, 0);
+	CHECK((got & 0xff) == PATTERN(POKE_AT + 8), "the byte after the words: %#lx", got & 0xff);
+	got = ptrace(PTRACE_PEEKDATA, pid, low + 256, 0);
+	CHECK(!memcmp(&got, "xyz", 3) && ((unsigned char *)&got)[3] == PATTERN(259),
+	      "bytes poked: %#lx", got);
+	struct ptrace_multi32 go[] = {
+		{ PTRACE_CONT, 0, 0, 0 },
+	};
+	CHECK(multi32(pid, go, 1) == 0, "ia32 MULTI with CONT failed");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	      "child status %#x, wanted exit 42 (1: it did not see the poked word)", status);
+	pid = -1;
+	end_low_child(pid);
+}
+
+/*
+ * A failing element: its 32-bit length holds the negative errno (the
+ * int32 next to it untouched), the elements before it took effect, the
+ * ones after it did not run. An invalid batch changes nothing.
+ */
+static void ia32_tracer_multi_names_the_failed_element(void)
+{
+	pid_t pid = stopped_low_child();
+	unsigned char *buf;
+
+	if (pid < 0)
+		return;
+	buf = low + 4096;
+	memset(buf, 0, 4096);
+	struct ptrace_multi32 r[] = {
+		{ PTRACE_PEEKCHARDATA, LOW32(low), LOW32(buf), 4 },
+		{ PTRACE_PEEKDATA, 16, LOW32(buf + 100), 1 },
+		{ PTRACE_PEEKCHARDATA, LOW32(low), LOW32(buf + 200), 4 },
+	};
+	int ret = multi32(pid, r, 3);
+
+	CHECK(ret == -EIO, "returned %d, wanted -EIO", ret);
+	CHECK(r[0].length == 4 && !memcmp(buf, low, 4), "element 0: length %d", r[0].length);
+	CHECK(r[1].length == -EIO && r[1].localaddr == LOW32(buf + 100),
+	      "element 1: length %d (wanted %d), localaddr %#x", r[1].length, -EIO,
+	      r[1].localaddr);
+	CHECK(r[2].length == 4 && buf[200] == 0, "element 2 ran: length %d, byte %#x",
+	      r[2].length, buf[200]);
+	/* A resume that is not last: EINVAL, nothing run, nothing stored. */
+	struct ptrace_multi32 bad[] = {
+		{ PTRACE_CONT, 0, 0, 0 },
+		{ PTRACE_PEEKCHARDATA, LOW32(low), LOW32(buf + 300), 4 },
+	};
+	CHECK(multi32(pid, bad, 2) == -EINVAL, "resume not last");
+	CHECK(bad[1].length == 4 && buf[300] == 0, "an invalid batch ran");
+	/* A negative 32-bit length is invalid, not a huge one. */
+	struct ptrace_multi32 neg[] = {
+		{ PTRACE_PEEKCHARDATA, LOW32(low), LOW32(buf + 300), -1 },
+	};
+	CHECK(multi32(pid, neg, 1) == -EINVAL, "negative length");
+	end_low_child(pid);
+}
+
+/*
+ * The probe (a batch of 0), CHARDATA alone with a 32-bit iovec, and
+ * PTRACE_SYSVM, which takes no structure: as for a 64-bit tracer.
+ */
+static void ia32_tracer_probe_and_chardata_alone(void)
+{
+	pid_t pid = stopped_low_child();
+	struct iovec32 *iov;
+	unsigned char *buf;
+
+	if (pid < 0)
+		return;
+	buf = low + 4096;
+	memset(buf, 0, 4096);
+	iov = (struct iovec32 *)(buf + 1024);
+	CHECK(ptrace32(PTRACE_MULTI, pid, NULL, NULL) == 0, "the probe: %d",
+	      ptrace32(PTRACE_MULTI, pid, NULL, NULL));
+	*iov = (struct iovec32){ LOW32(buf), 7 };
+	CHECK(ptrace32(PTRACE_PEEKCHARDATA, pid, low + 1, iov) == 7 && !memcmp(buf, low + 1, 7) &&
+	      buf[7] == 0, "PEEKCHARDATA alone");
+	*iov = (struct iovec32){ LOW32(buf + 100), 64 };
+	CHECK(ptrace32(PTRACE_PEEKSTRINGDATA, pid, low + STRING_AT, iov) == 6 &&
+	      !strcmp((char *)buf + 100, "hello"), "PEEKSTRINGDATA alone");
+	/* compat_size_t is unsigned: 0xffffffff is above the limit, not -1. */
+	*iov = (struct iovec32){ LOW32(buf + 200), 0xffffffffu };
+	CHECK(ptrace32(PTRACE_PEEKCHARDATA, pid, low, iov) == -EINVAL && buf[200] == 0,
+	      "a huge compat length");
+	CHECK(ptrace32(PTRACE_SYSVM, pid, NULL, NULL) == PTRACE_VM_MASK,
+	      "ia32 PTRACE_SYSVM returned %d, wanted %#x", ptrace32(PTRACE_SYSVM, pid, NULL, NULL),
+	      PTRACE_VM_MASK);
+	end_low_child(pid);
 }
 
 /*
@@ -528,7 +773,10 @@ int main(int argc, char **argv)
 		KTAP_CASE(engines_see_only_the_low_halves_of_ia32_arguments),
 		KTAP_CASE(strace_shows_an_execveat),
 		KTAP_CASE(vm_leaves_a_32bit_programs_registers_alone),
-		KTAP_CASE(ia32_tracer_gets_eio_from_multi),
+		KTAP_CASE(ia32_tracer_multi_reads),
+		KTAP_CASE(ia32_tracer_multi_writes_and_resumes),
+		KTAP_CASE(ia32_tracer_multi_names_the_failed_element),
+		KTAP_CASE(ia32_tracer_probe_and_chardata_alone),
 		KTAP_CASE(strace_ends_the_line_of_a_call_skipped_by_number),
 		KTAP_CASE(engines_writing_an_ia32_argument_keep_the_upper_halves),
 		KTAP_CASE(vm_restores_the_path_of_an_exec_a_tracer_skipped),
