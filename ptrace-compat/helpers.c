@@ -13,8 +13,9 @@
 
 /*
  * The ABI of the current task's ptrace call.  x86's x32 is refused: its
- * PEEKUSR words are 64 bits and its PEEKDATA words 32, so no one word
- * size serves a batch of its word requests.
+ * PEEKUSR takes offsets into the 64-bit user area, 8 bytes apart, while
+ * its PEEKDATA words are 4 bytes, so a batch's word elements would have
+ * no one stride.
  */
 enum utrace_ptrace_abi utrace_helper_ptrace_abi(void)
 {

@@ -8,6 +8,8 @@
 #define UTRACE_PTRACE_COMPAT_HELPERS_H
 
 #include <linux/types.h>
+/* struct compat_ptrace_multi and struct compat_iovec, for the bindings. */
+#include <linux/compat.h>
 
 struct task_struct;
 
@@ -17,7 +19,7 @@ enum utrace_ptrace_abi {
 	UTRACE_PTRACE_ABI_NATIVE,
 	/* 32-bit compat: struct compat_ptrace_multi and compat_iovec. */
 	UTRACE_PTRACE_ABI_COMPAT,
-	/* One PTRACE_MULTI does not serve (x86's x32). */
+	/* One PTRACE_MULTI does not serve: x86's x32 (see helpers.c). */
 	UTRACE_PTRACE_ABI_UNSUPPORTED,
 };
 

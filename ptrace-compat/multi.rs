@@ -10,6 +10,7 @@
 
 use core::mem::{offset_of, size_of};
 use kernel::bindings;
+use kernel::ffi::{c_long, c_ulong};
 use kernel::prelude::*;
 
 /// Most elements in one batch (`PTRACE_MULTI_MAX`).
@@ -34,6 +35,9 @@ pub(crate) enum Abi {
 /// The most bytes of one element, in any ABI.
 pub(crate) const ELEMENT_MAX: usize = 32;
 
+// A count or errno stored back fits a compat long.
+const _: () = assert!(MAX_LENGTH <= i32::MAX as i64);
+
 /// The most bytes of one iovec, in any ABI.
 pub(crate) const IOVEC_MAX: usize = 16;
 
@@ -45,6 +49,7 @@ const _: () =
 /// The `N` bytes at `off` of a field of `bytes`, for a `from_ne_bytes()`
 /// (zeros where `bytes` ends first: callers pass whole structures).
 fn field<const N: usize>(bytes: &[u8], off: usize) -> [u8; N] {
+    debug_assert!(off + N <= bytes.len());
     let mut out = [0u8; N];
     if let Some(b) = bytes.get(off..off + N) {
         out.copy_from_slice(b);
@@ -73,7 +78,7 @@ impl Abi {
     /// Bytes of a word: what one PEEKDATA moves.
     pub(crate) const fn word(self) -> u64 {
         match self {
-            Abi::Native => size_of::<kernel::ffi::c_ulong>() as u64,
+            Abi::Native => size_of::<c_ulong>() as u64,
             Abi::Compat => size_of::<bindings::compat_ulong_t>() as u64,
         }
     }
@@ -102,12 +107,14 @@ impl Abi {
     pub(crate) fn element(self, bytes: &[u8]) -> RawElement {
         match self {
             Abi::Native => {
+                // Longs and a pointer, of the kernel's own width: widened
+                // as the syscall widens its own arguments.
                 type M = bindings::ptrace_multi;
                 RawElement {
-                    request: i64::from_ne_bytes(field(bytes, offset_of!(M, request))),
-                    addr: u64::from_ne_bytes(field(bytes, offset_of!(M, addr))),
-                    localaddr: u64::from_ne_bytes(field(bytes, offset_of!(M, localaddr))),
-                    length: i64::from_ne_bytes(field(bytes, offset_of!(M, length))),
+                    request: c_long::from_ne_bytes(field(bytes, offset_of!(M, request))) as i64,
+                    addr: c_ulong::from_ne_bytes(field(bytes, offset_of!(M, addr))) as u64,
+                    localaddr: usize::from_ne_bytes(field(bytes, offset_of!(M, localaddr))) as u64,
+                    length: c_long::from_ne_bytes(field(bytes, offset_of!(M, length))) as i64,
                 }
             }
             Abi::Compat => {
@@ -128,8 +135,8 @@ impl Abi {
             Abi::Native => {
                 type V = bindings::iovec;
                 (
-                    u64::from_ne_bytes(field(bytes, offset_of!(V, iov_base))),
-                    u64::from_ne_bytes(field(bytes, offset_of!(V, iov_len))),
+                    usize::from_ne_bytes(field(bytes, offset_of!(V, iov_base))) as u64,
+                    usize::from_ne_bytes(field(bytes, offset_of!(V, iov_len))) as u64,
                 )
             }
             Abi::Compat => {
@@ -147,18 +154,19 @@ impl Abi {
     /// the ABI's long. Returns the buffer and how many bytes of it count.
     pub(crate) fn length_bytes(self, value: i64) -> ([u8; 8], usize) {
         let mut out = [0u8; 8];
-        match self {
-            Abi::Native => out.copy_from_slice(&value.to_ne_bytes()),
-            Abi::Compat => out[..4].copy_from_slice(&(value as i32).to_ne_bytes()),
-        }
-        (out, self.long_size())
-    }
-
-    const fn long_size(self) -> usize {
-        match self {
-            Abi::Native => size_of::<kernel::ffi::c_long>(),
-            Abi::Compat => size_of::<bindings::compat_long_t>(),
-        }
+        let n = match self {
+            Abi::Native => {
+                let b = (value as c_long).to_ne_bytes();
+                out[..b.len()].copy_from_slice(&b);
+                b.len()
+            }
+            Abi::Compat => {
+                let b = (value as bindings::compat_long_t).to_ne_bytes();
+                out[..b.len()].copy_from_slice(&b);
+                b.len()
+            }
+        };
+        (out, n)
     }
 
     /// `base + off` for a tracee address: `EIO` past the last address the
@@ -175,6 +183,23 @@ impl Abi {
         base.checked_add(off)
             .filter(|&a| a <= self.last_address())
             .ok_or(EFAULT)
+    }
+
+    /// Checks that the tracer's `len` bytes at `base` lie below the last
+    /// address the ABI can name: `EFAULT` if they do not.
+    pub(crate) fn local_range(self, base: u64, len: usize) -> Result {
+        match (len as u64).checked_sub(1) {
+            None => Ok(()),
+            Some(last) => self.local_at(base, last).map(|_| ()),
+        }
+    }
+
+    /// How many of `want` bytes of the tracee at `at` (an address
+    /// [`Abi::tracee_at`] gave) lie below the last address the ABI can
+    /// name: a copy stops there, as where the tracee's memory ends.
+    pub(crate) fn tracee_room(self, at: u64, want: usize) -> usize {
+        let room = self.last_address().saturating_sub(at).saturating_add(1);
+        want.min(usize::try_from(room).unwrap_or(usize::MAX))
     }
 }
 
@@ -571,6 +596,35 @@ mod tests {
         let (b, n) = Abi::Native.length_bytes(1 << 20);
         assert_eq!(n, 8);
         assert_eq!(i64::from_ne_bytes(b), 1 << 20);
+    }
+
+    #[test]
+    fn compat_elements_meet_the_same_rules() {
+        // A nested PTRACE_MULTI is refused in a compat batch too.
+        let e = Abi::Compat.element(&compat_bytes(bindings::PTRACE_MULTI as i32, 0, 0, 0));
+        assert_eq!(decode(e.request, e.length), Err(EINVAL));
+        let (b, n) = Abi::Compat.length_bytes(-i64::from(bindings::EFAULT));
+        assert_eq!(n, 4);
+        assert_eq!(
+            i32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+            -(bindings::EFAULT as i32)
+        );
+    }
+
+    #[test]
+    fn compat_ranges_end_at_4_gib() {
+        // The tracer's: the whole range, to its last byte.
+        assert_eq!(Abi::Compat.local_range(0xffff_ff00, 0x100), Ok(()));
+        assert_eq!(Abi::Compat.local_range(0xffff_ff00, 0x101), Err(EFAULT));
+        assert_eq!(Abi::Compat.local_range(0xffff_ffff, 0), Ok(()));
+        assert_eq!(Abi::Native.local_range(0xffff_ff00, 0x101), Ok(()));
+        assert_eq!(Abi::Native.local_range(u64::MAX, 2), Err(EFAULT));
+        // The tracee's: a copy stops at the last address.
+        assert_eq!(Abi::Compat.tracee_room(0xffff_fff0, 256), 16);
+        assert_eq!(Abi::Compat.tracee_room(0xffff_ffff, 256), 1);
+        assert_eq!(Abi::Compat.tracee_room(0x1000, 256), 256);
+        assert_eq!(Abi::Native.tracee_room(0xffff_fff0, 256), 256);
+        assert_eq!(Abi::Native.tracee_room(u64::MAX, 256), 1);
     }
 
     #[test]

@@ -83,9 +83,11 @@ impl Tracee<'_> {
     }
 }
 
-/// The tracer's memory at `addr`, `len` bytes.
-fn local(addr: u64, len: usize) -> UserSlice {
-    UserSlice::new(UserPtr::from_addr(addr as usize), len)
+/// The tracer's memory at `addr`, `len` bytes: `EFAULT` if its ABI cannot
+/// name all of them (a compat tracer's past 4 GiB).
+fn local(abi: Abi, addr: u64, len: usize) -> Result<UserSlice> {
+    abi.local_range(addr, len)?;
+    Ok(UserSlice::new(UserPtr::from_addr(addr as usize), len))
 }
 
 /// Runs one element. Returns what the request made alone returns: the
@@ -96,20 +98,25 @@ fn run(tracee: &Tracee<'_>, e: &RawElement, element: Element) -> Result<usize> {
     match element {
         Element::PeekWords { request, words } => {
             for k in 0..words as u64 {
-                let to = abi.local_at(e.localaddr, k * word)?;
-                tracee.request(request, abi.tracee_at(e.addr, k * word)?, to)?;
+                // Each word whole below the ABI's last address, on both
+                // sides: the request gets the first byte's address.
+                abi.local_at(e.localaddr, k * word + word - 1)?;
+                abi.tracee_at(e.addr, k * word + word - 1)?;
+                let to = e.localaddr + k * word;
+                tracee.request(request, e.addr + k * word, to)?;
             }
             Ok(0)
         }
         Element::PokeWords { request, words } => {
             // At most MAX_LENGTH words of 8 bytes: no overflow.
-            let mut words_in = local(e.localaddr, words * word as usize).reader();
+            let mut words_in = local(abi, e.localaddr, words * word as usize)?.reader();
             for k in 0..words as u64 {
                 let value = match abi {
                     Abi::Native => words_in.read::<u64>()?,
                     Abi::Compat => words_in.read::<u32>()?.into(),
                 };
-                tracee.request(request, abi.tracee_at(e.addr, k * word)?, value)?;
+                abi.tracee_at(e.addr, k * word + word - 1)?;
+                tracee.request(request, e.addr + k * word, value)?;
             }
             Ok(0)
         }
@@ -127,12 +134,12 @@ fn run(tracee: &Tracee<'_>, e: &RawElement, element: Element) -> Result<usize> {
 /// the tracer's `to`; a string stops after its NUL. `EIO` where the
 /// tracee's memory ends first, `EFAULT` for a bad tracer buffer.
 fn peek_bytes(tracee: &Tracee<'_>, addr: u64, to: u64, len: usize, string: bool) -> Result<usize> {
-    let mut out = local(to, len).writer();
+    let mut out = local(tracee.abi, to, len)?.writer();
     let mut buf = [0u8; CHUNK];
     let mut done = 0;
     while done < len {
-        let want = (len - done).min(CHUNK);
         let at = tracee.abi.tracee_at(addr, done as u64)?;
+        let want = tracee.abi.tracee_room(at, (len - done).min(CHUNK));
         let got = tracee.access(at, &mut buf[..want], false);
         if got == 0 {
             return Err(EIO);
@@ -155,7 +162,7 @@ fn peek_bytes(tracee: &Tracee<'_>, addr: u64, to: u64, len: usize, string: bool)
 /// `addr`. `EFAULT` for a bad tracer buffer, `EIO` for tracee memory that
 /// cannot be written.
 fn poke_bytes(tracee: &Tracee<'_>, addr: u64, from: u64, len: usize) -> Result<usize> {
-    let mut input = local(from, len).reader();
+    let mut input = local(tracee.abi, from, len)?.reader();
     let mut buf = [0u8; CHUNK];
     let mut done = 0;
     while done < len {
@@ -164,7 +171,8 @@ fn poke_bytes(tracee: &Tracee<'_>, addr: u64, from: u64, len: usize) -> Result<u
         let mut put = 0;
         while put < want {
             let at = tracee.abi.tracee_at(addr, (done + put) as u64)?;
-            let n = tracee.access(at, &mut buf[put..want], true);
+            let room = put + tracee.abi.tracee_room(at, want - put);
+            let n = tracee.access(at, &mut buf[put..room], true);
             if n == 0 {
                 return Err(EIO);
             }
@@ -196,12 +204,13 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
     let elements: &mut [RawElement] = if count <= SMALL_BATCH {
         &mut small[..count]
     } else {
-        large.resize(count, RawElement::default(), GFP_KERNEL)?;
+        // Charged to the tracer: up to MULTI_MAX elements.
+        large.resize(count, RawElement::default(), GFP_KERNEL_ACCOUNT)?;
         &mut large[..]
     };
     let abi = tracee.abi;
     let size = abi.element_size();
-    let mut input = local(reqs, count * size).reader();
+    let mut input = local(abi, reqs, count * size)?.reader();
     let mut bytes = [0u8; multi::ELEMENT_MAX];
     for e in elements.iter_mut() {
         input.read_slice(&mut bytes[..size])?;
@@ -213,7 +222,7 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
     let store_length = |i: usize, value: i64| {
         let (b, n) = abi.length_bytes(value);
         let at = reqs + (i * size + abi.length_offset()) as u64;
-        local(at, n).writer().write_slice(&b[..n])
+        local(abi, at, n)?.writer().write_slice(&b[..n])
     };
     for (i, e) in elements.iter().enumerate() {
         // Validated by `check_batch`.
@@ -248,7 +257,9 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
 fn run_alone(tracee: &Tracee<'_>, request: i64, addr: u64, data: u64) -> Result<usize> {
     let size = tracee.abi.iovec_size();
     let mut bytes = [0u8; multi::IOVEC_MAX];
-    local(data, size).reader().read_slice(&mut bytes[..size])?;
+    local(tracee.abi, data, size)?
+        .reader()
+        .read_slice(&mut bytes[..size])?;
     let (base, len) = tracee.abi.iovec(&bytes[..size]);
     let len = i64::try_from(len).map_err(|_| EINVAL)?;
     let e = RawElement {

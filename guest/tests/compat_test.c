@@ -365,6 +365,14 @@ struct iovec32 {
  */
 static unsigned char *low;
 #define PATTERN(i) ((unsigned char)(0xa0 + (i)))
+/*
+ * Two pages around 4 GiB, also mapped before the fork and filled with
+ * EDGE_BYTE: what lies past the last address a 32-bit tracer can name,
+ * in the tracee and in this (64-bit) tracer.
+ */
+#define EDGE ((unsigned char *)0xfffff000UL)
+#define ABOVE_4G ((unsigned char *)0x100000000UL)
+#define EDGE_BYTE 0x5a
 #define STRING_AT 128
 #define POKE_AT 64
 #define LOW32(p) ((uint32_t)(uintptr_t)(p))
@@ -407,6 +415,10 @@ static pid_t stopped_low_child(void)
 	      strerror(errno));
 	if (low == MAP_FAILED)
 		return -1;
+	CHECK(mmap(EDGE, 8192, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == EDGE,
+	      "mmap at 4 GiB - 4 KiB: %s", strerror(errno));
+	memset(EDGE, EDGE_BYTE, 8192);
 	for (int i = 0; i < 4096; i++)
 		low[i] = PATTERN(i);
 	strcpy((char *)low + STRING_AT, "hello");
@@ -436,6 +448,7 @@ static void end_low_child(pid_t pid)
 	if (low != MAP_FAILED && low)
 		munmap(low, 8192);
 	low = NULL;
+	munmap(EDGE, 8192);
 }
 
 /*
@@ -576,6 +589,133 @@ static void ia32_tracer_multi_names_the_failed_element(void)
 		{ PTRACE_PEEKCHARDATA, LOW32(low), LOW32(buf + 300), -1 },
 	};
 	CHECK(multi32(pid, neg, 1) == -EINVAL, "negative length");
+	end_low_child(pid);
+}
+
+/* Whether @n bytes of the tracee at @p all hold EDGE_BYTE (64-bit PEEKDATA). */
+static int tracee_edge_intact(pid_t pid, const unsigned char *p, int n)
+{
+	for (int i = 0; i < n; i += 8) {
+		long w;
+
+		errno = 0;
+		w = ptrace(PTRACE_PEEKDATA, pid, p + i, 0);
+		if (errno || w != 0x5a5a5a5a5a5a5a5aL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Nothing runs past 4 GiB, the last address a 32-bit tracer can name,
+ * even where both tasks have memory there: a tracee byte copy stops at
+ * it with EIO (what lies below is copied, as where memory ends), a word
+ * or a tracer range that would cross it fails before it is touched.
+ */
+static void ia32_tracer_stops_at_4gib(void)
+{
+	pid_t pid = stopped_low_child();
+	struct iovec32 *iov;
+	unsigned char *buf;
+
+	if (pid < 0)
+		return;
+	buf = low + 4096;
+	memset(buf, 0, 2048);
+	iov = (struct iovec32 *)(buf + 1024);
+	/* The tracee's side: POKECHARDATA of 32 bytes at 4 GiB - 16. */
+	memset(buf, 0x11, 32);
+	*iov = (struct iovec32){ LOW32(buf), 32 };
+	CHECK(ptrace32(PTRACE_POKECHARDATA, pid, ABOVE_4G - 16, iov) == -EIO,
+	      "POKECHARDATA across 4 GiB returned %d, wanted -EIO",
+	      ptrace32(PTRACE_POKECHARDATA, pid, ABOVE_4G - 16, iov));
+	CHECK(tracee_edge_intact(pid, ABOVE_4G, 64), "POKECHARDATA wrote above 4 GiB");
+	errno = 0;
+	CHECK(ptrace(PTRACE_PEEKDATA, pid, ABOVE_4G - 8, 0) == 0x1111111111111111L,
+	      "the bytes below 4 GiB were not written: %s", strerror(errno));
+	/* PEEKCHARDATA the same way: 16 bytes, then EIO. */
+	memset(buf, 0, 64);
+	*iov = (struct iovec32){ LOW32(buf), 32 };
+	CHECK(ptrace32(PTRACE_PEEKCHARDATA, pid, ABOVE_4G - 16, iov) == -EIO,
+	      "PEEKCHARDATA across 4 GiB");
+	CHECK(buf[15] == 0x11 && buf[16] == 0, "PEEKCHARDATA read above 4 GiB: %#x %#x",
+	      buf[15], buf[16]);
+	/* A word that would cross it: EIO, nothing written. */
+	struct ptrace_multi32 word[] = {
+		{ PTRACE_POKEDATA, (int32_t)0xfffffffe, LOW32(buf), 1 },
+	};
+	CHECK(multi32(pid, word, 1) == -EIO && word[0].length == -EIO, "POKEDATA across 4 GiB");
+	CHECK(tracee_edge_intact(pid, ABOVE_4G, 8), "POKEDATA wrote above 4 GiB");
+	/* The tracer's side: words read from 4 GiB - 4 on, bytes written there. */
+	memset(EDGE + 4096 - 4, 0x22, 4);
+	struct ptrace_multi32 poke[] = {
+		{ PTRACE_POKEDATA, LOW32(low + POKE_AT), 0xfffffffc, 2 },
+	};
+	CHECK(multi32(pid, poke, 1) == -EFAULT && poke[0].length == -EFAULT,
+	      "POKEDATA from a tracer range across 4 GiB: length %d", poke[0].length);
+	errno = 0;
+	CHECK(ptrace(PTRACE_PEEKDATA, pid, low + POKE_AT, 0) ==
+	      *(long *)(low + POKE_AT), "the tracee's words changed: %s", strerror(errno));
+	struct ptrace_multi32 peek[] = {
+		{ PTRACE_PEEKCHARDATA, LOW32(low), 0xffffff00, 512 },
+		{ PTRACE_PEEKDATA, LOW32(low), 0xfffffffc, 2 },
+	};
+	CHECK(multi32(pid, peek, 2) == -EFAULT && peek[0].length == -EFAULT,
+	      "PEEKCHARDATA to a tracer range across 4 GiB: length %d", peek[0].length);
+	CHECK(multi32(pid, peek + 1, 1) == -EFAULT && peek[1].length == -EFAULT,
+	      "PEEKDATA to a tracer range across 4 GiB: length %d", peek[1].length);
+	for (int i = 0; i < 512; i++)
+		if (ABOVE_4G[i] != EDGE_BYTE) {
+			CHECK(0, "the tracer's byte %#x above 4 GiB was written", i);
+			break;
+		}
+	end_low_child(pid);
+}
+
+/*
+ * PEEKUSR in a compat batch reads the 32-bit user area, as ia32's PEEKUSR
+ * alone does (offsets 4 apart); a misaligned offset fails as alone. A
+ * batch over 16 elements (read into an allocation) names its failed
+ * element at the compat offset; bad counts and pointers change nothing.
+ */
+static void ia32_tracer_multi_user_area_and_large_batches(void)
+{
+	pid_t pid = stopped_low_child();
+	uint32_t *alone;
+	unsigned char *buf;
+
+	if (pid < 0)
+		return;
+	buf = low + 4096;
+	memset(buf, 0, 2048);
+	alone = (uint32_t *)(buf + 512);
+	for (int k = 0; k < 6; k++)
+		CHECK(ptrace32(PTRACE_PEEKUSR, pid, (void *)(long)(4 * k), alone + k) == 0,
+		      "PEEKUSR %d alone", 4 * k);
+	struct ptrace_multi32 usr[] = {
+		{ PTRACE_PEEKUSR, 0, LOW32(buf), 6 },
+	};
+	CHECK(multi32(pid, usr, 1) == 0, "PEEKUSR of 6 words in a batch");
+	CHECK(!memcmp(buf, alone, 24) && buf[24] == 0, "PEEKUSR in a batch differs from alone");
+	struct ptrace_multi32 odd[] = {
+		{ PTRACE_PEEKUSR, 2, LOW32(buf + 100), 1 },
+	};
+	CHECK(multi32(pid, odd, 1) == -EIO && odd[0].length == -EIO, "misaligned PEEKUSR: %d",
+	      odd[0].length);
+	/* 17 elements, the last failing. */
+	struct ptrace_multi32 many[17];
+
+	for (int i = 0; i < 16; i++)
+		many[i] = (struct ptrace_multi32){ PTRACE_PEEKCHARDATA, LOW32(low + i),
+						   LOW32(buf + 1024 + i), 1 };
+	many[16] = (struct ptrace_multi32){ PTRACE_PEEKDATA, 16, LOW32(buf + 1100), 1 };
+	CHECK(multi32(pid, many, 17) == -EIO, "a batch of 17");
+	CHECK(many[15].length == 1 && buf[1024 + 15] == PATTERN(15) && many[16].length == -EIO,
+	      "a batch of 17: lengths %d %d", many[15].length, many[16].length);
+	CHECK(ptrace32(PTRACE_MULTI, pid, low, (void *)1025L) == -EINVAL, "a count of 1025");
+	CHECK(ptrace32(PTRACE_MULTI, pid, low, (void *)0xffffffffL) == -EINVAL,
+	      "a count of 0xffffffff");
+	CHECK(ptrace32(PTRACE_MULTI, pid, NULL, (void *)1L) == -EFAULT, "a NULL batch");
 	end_low_child(pid);
 }
 
@@ -777,6 +917,8 @@ int main(int argc, char **argv)
 		KTAP_CASE(ia32_tracer_multi_writes_and_resumes),
 		KTAP_CASE(ia32_tracer_multi_names_the_failed_element),
 		KTAP_CASE(ia32_tracer_probe_and_chardata_alone),
+		KTAP_CASE(ia32_tracer_stops_at_4gib),
+		KTAP_CASE(ia32_tracer_multi_user_area_and_large_batches),
 		KTAP_CASE(strace_ends_the_line_of_a_call_skipped_by_number),
 		KTAP_CASE(engines_writing_an_ia32_argument_keep_the_upper_halves),
 		KTAP_CASE(vm_restores_the_path_of_an_exec_a_tracer_skipped),
