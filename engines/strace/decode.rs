@@ -514,6 +514,34 @@ impl ArgKind {
                 | ArgKind::WaitStatusOut
         )
     }
+
+    /// Whether the argument shows the same in every ABI: a number, a flag
+    /// set or a path, read without any layout of the ABI's. A syscall
+    /// table of another ABI than the kernel's declares only these (its
+    /// structures, pointer arrays and 64-bit halves are laid out otherwise).
+    pub(crate) const fn is_abi_neutral(self) -> bool {
+        matches!(
+            self,
+            ArgKind::Int
+                | ArgKind::UInt
+                | ArgKind::Hex
+                | ArgKind::Ptr
+                | ArgKind::Fd
+                | ArgKind::DirFd
+                | ArgKind::Path
+                | ArgKind::OpenFlags
+                | ArgKind::Mode
+                | ArgKind::AccessMode
+                | ArgKind::AtFlags
+                | ArgKind::Signal
+                | ArgKind::Whence
+                | ArgKind::FileFlags
+                | ArgKind::FcntlCmd
+                | ArgKind::Prot
+                | ArgKind::MmapFlags
+                | ArgKind::GrndFlags
+        )
+    }
 }
 
 /// `[(value, "NAME"), ...]` for constants of the C headers, each named as

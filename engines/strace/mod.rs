@@ -205,7 +205,12 @@ impl Engine for StraceEngine {
         p.captures.clear();
         p.at_exit = self.capture(p, |r| r.call_entry(&entry));
         p.captures.start_exit();
-        if native && decode::ret_kind(nr) == RetKind::NoReturn {
+        let no_return = if native {
+            decode::ret_kind(nr) == RetKind::NoReturn
+        } else {
+            syscalls::ForeignAbi::of(entry.arch).is_some_and(|abi| abi.no_return(nr))
+        };
+        if no_return {
             self.out.push(&Record::Call {
                 entry,
                 end: CallEnd::NoReturn,

@@ -94,10 +94,8 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         let (nr, args) = (call.nr, &call.args);
         if !call.native {
             // Another ABI numbers its calls otherwise (ia32's 24 is getuid,
-            // not sched_yield): shown raw with its ABI, never read with the
-            // native table.
-            self.line.put_fmt(format_args!("[arch {:#x}] ", call.arch));
-            self.raw_call(None, nr, args);
+            // not sched_yield): never read with the native table.
+            self.foreign_call(call);
             return None;
         }
         let (Some(sig), Some(kinds)) = (syscalls::signature(nr), decode::arg_kinds(nr, args))
@@ -302,6 +300,42 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             }
             Err(_) => self.ptr(addr),
         }
+    }
+
+    /// A call of another ABI than the kernel's, all of it at entry: with its
+    /// ABI's label, name and declared arguments (ABI-neutral kinds, by the
+    /// table's build-time check) when the ABI has a table here,
+    /// `[ia32] open("/etc/passwd", O_RDONLY)`; raw with its arch
+    /// otherwise, `[arch 0x...] syscall_0x..(0x.., ...)`.
+    fn foreign_call(&mut self, call: &CallEntry) {
+        let (nr, args) = (call.nr, &call.args);
+        let Some(abi) = syscalls::ForeignAbi::of(call.arch) else {
+            self.line.put_fmt(format_args!("[arch {:#x}] ", call.arch));
+            self.raw_call(None, nr, args);
+            return;
+        };
+        self.line.put_fmt(format_args!("[{}] ", abi.label()));
+        let Some(syscall) = abi.syscall(nr) else {
+            self.raw_call(None, nr, args);
+            return;
+        };
+        let Some(kinds) = syscall.args else {
+            self.raw_call(Some(syscall.name), nr, args);
+            return;
+        };
+        self.line.put_fmt(format_args!("{}(", syscall.name));
+        for (i, (&kind, &value)) in kinds.iter().zip(args.iter()).enumerate() {
+            if i > 0 {
+                self.line.put_fmt(format_args!(", "));
+            }
+            if kind == ArgKind::Path {
+                let paths = kinds[i..].iter().filter(|&&k| k == ArgKind::Path).count();
+                self.path(value, paths);
+            } else {
+                let _ = decode::write_arg(self.line, kind, value);
+            }
+        }
+        self.line.put_fmt(format_args!(")"));
     }
 
     /// A call shown without decoding: its name (`syscall_0x..` without

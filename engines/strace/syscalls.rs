@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The x86_64 syscall table: every call's number, its name, and how strace
-//! shows its arguments, declared once.
+//! The syscall tables, one per ABI: every call's number, its name, and how
+//! strace shows its arguments, each declared once by [`syscall_table!`].
 //!
-//! One line per call of `arch/x86/entry/syscalls/syscall_64.tbl` (its
-//! `common` and `64` lines), in number order: `name(kinds...)` for a call
-//! the strace engine decodes, a bare `name` for one it shows with raw
-//! arguments. The number is `__NR_name` from `asm/unistd_64.h`, through
-//! bindgen; the name is the identifier. The VM engine's rules name calls
-//! through the same table ([`syscall_nr`]).
+//! - x86_64 ([`SYSCALLS`]): one line per call of
+//!   `arch/x86/entry/syscalls/syscall_64.tbl` (its `common` and `64`
+//!   lines), numbers `__NR_name` from `asm/unistd_64.h`;
+//! - ia32 ([`SYSCALLS_IA32`]): one line per call of `syscall_32.tbl`, the
+//!   calls of 32-bit programs and of `int $0x80` on a 64-bit kernel,
+//!   numbers `__NR_ia32_name` from `asm/unistd_32_ia32.h`.
+//!
+//! In number order: `name(kinds...)` for a call the strace engine
+//! decodes, a bare `name` for one it shows with raw arguments. The numbers
+//! come through bindgen; the name is the identifier. The VM engine's rules
+//! name calls through the x86_64 table ([`syscall_nr`]).
+//!
+//! The ia32 table declares only kinds whose rendering does not depend on
+//! the ABI's layouts ([`ArgKind::is_abi_neutral`], checked at build time):
+//! its buffers, structures and pointer arrays are shown as addresses.
 
 use super::decode::ArgKind;
 use kernel::bindings;
@@ -37,14 +46,19 @@ pub(crate) struct Signature {
     pub(crate) args: &'static [ArgKind],
 }
 
-/// Builds [`SYSCALLS`] from one line per call (see the module doc).
+/// Builds a table from one line per call (see the module doc): `$table`
+/// is its name, `$prefix` the prefix of its numbers' names in the
+/// bindings.
 macro_rules! syscall_table {
-    ($($name:ident $(($($kind:ident),*))?),* $(,)?) => {
+    (
+        $(#[$doc:meta])* $table:ident, $prefix:ident,
+        { $($name:ident $(($($kind:ident),*))?),* $(,)? }
+    ) => {
         ::kernel::macros::paste! {
-            /// Every x86_64 syscall, sorted by number (checked at build time).
-            pub(crate) const SYSCALLS: &[Syscall] = &[$(
+            $(#[$doc])*
+            pub(crate) const $table: &[Syscall] = &[$(
                 Syscall {
-                    nr: bindings::[<__NR_ $name>] as i64,
+                    nr: bindings::[<$prefix $name>] as i64,
                     name: stringify!($name),
                     args: syscall_table!(@args $(($($kind),*))?),
                 },
@@ -56,6 +70,8 @@ macro_rules! syscall_table {
 }
 
 syscall_table! {
+    /// Every x86_64 syscall, sorted by number (checked at build time).
+    SYSCALLS, __NR_, {
     read(Fd, OutBuf, UInt),
     write(Fd, Buf, UInt),
     open(Path, OpenFlags, Mode),
@@ -441,19 +457,496 @@ syscall_table! {
     file_setattr,
     listns,
     rseq_slice_yield,
-}
+}}
 
-// The lookups index by number: a table out of order is a build error.
-// So is a kernel with a call past the table's last (`__NR_syscalls` is one
-// past the highest number): a new syscall must be added here.
-const _: () = {
-    let mut i = 1;
-    while i < SYSCALLS.len() {
-        assert!(SYSCALLS[i - 1].nr < SYSCALLS[i].nr);
+syscall_table! {
+    /// Every ia32 syscall but `break`, sorted by number (checked at build
+    /// time).
+    SYSCALLS_IA32, __NR_ia32_, {
+    restart_syscall(),
+    exit(Int),
+    fork(),
+    read(Fd, Ptr, UInt),
+    write(Fd, Ptr, UInt),
+    open(Path, OpenFlags, Mode),
+    close(Fd),
+    waitpid,
+    creat(Path, Mode),
+    link(Path, Path),
+    unlink(Path),
+    execve(Path, Ptr, Ptr),
+    chdir(Path),
+    time,
+    mknod,
+    chmod(Path, Mode),
+    lchown,
+    // 17 `break`: never implemented, and a Rust keyword.
+    oldstat,
+    lseek(Fd, Int, Whence),
+    getpid(),
+    mount,
+    umount,
+    setuid(UInt),
+    getuid(),
+    stime,
+    ptrace,
+    alarm(UInt),
+    oldfstat,
+    pause(),
+    utime,
+    stty,
+    gtty,
+    access(Path, AccessMode),
+    nice,
+    ftime,
+    sync(),
+    kill(Int, Signal),
+    rename(Path, Path),
+    mkdir(Path, Mode),
+    rmdir(Path),
+    dup(Fd),
+    pipe(Ptr),
+    times,
+    prof,
+    brk(Ptr),
+    setgid(UInt),
+    getgid(),
+    signal,
+    geteuid(),
+    getegid(),
+    acct,
+    umount2,
+    lock,
+    ioctl(Fd, Hex, Hex),
+    fcntl(Fd, FcntlCmd, Hex),
+    mpx,
+    setpgid(Int, Int),
+    ulimit,
+    oldolduname,
+    umask(Mode),
+    chroot(Path),
+    ustat,
+    dup2(Fd, Fd),
+    getppid(),
+    getpgrp(),
+    setsid(),
+    sigaction,
+    sgetmask,
+    ssetmask,
+    setreuid,
+    setregid,
+    sigsuspend,
+    sigpending,
+    sethostname,
+    setrlimit,
+    getrlimit,
+    getrusage,
+    gettimeofday,
+    settimeofday,
+    getgroups,
+    setgroups,
+    select,
+    symlink(Path, Path),
+    oldlstat,
+    readlink(Path, Ptr, UInt),
+    uselib,
+    swapon,
+    reboot,
+    readdir,
+    mmap,
+    munmap(Ptr, UInt),
+    truncate(Path, Int),
+    ftruncate(Fd, Int),
+    fchmod(Fd, Mode),
+    fchown,
+    getpriority(Int, Int),
+    setpriority,
+    profil,
+    statfs,
+    fstatfs,
+    ioperm,
+    socketcall,
+    syslog,
+    setitimer,
+    getitimer,
+    stat,
+    lstat,
+    fstat,
+    olduname,
+    iopl,
+    vhangup,
+    idle,
+    vm86old,
+    wait4,
+    swapoff,
+    sysinfo,
+    ipc,
+    fsync(Fd),
+    sigreturn,
+    clone,
+    setdomainname,
+    uname,
+    modify_ldt,
+    adjtimex,
+    mprotect(Ptr, UInt, Prot),
+    sigprocmask,
+    create_module,
+    init_module,
+    delete_module,
+    get_kernel_syms,
+    quotactl,
+    getpgid(Int),
+    fchdir(Fd),
+    bdflush,
+    sysfs,
+    personality,
+    afs_syscall,
+    setfsuid,
+    setfsgid,
+    _llseek,
+    getdents,
+    _newselect,
+    flock(Fd, Int),
+    msync,
+    readv,
+    writev,
+    getsid(Int),
+    fdatasync(Fd),
+    _sysctl,
+    mlock,
+    munlock,
+    mlockall,
+    munlockall,
+    sched_setparam,
+    sched_getparam,
+    sched_setscheduler,
+    sched_getscheduler,
+    sched_yield(),
+    sched_get_priority_max,
+    sched_get_priority_min,
+    sched_rr_get_interval,
+    nanosleep,
+    mremap,
+    setresuid,
+    getresuid,
+    vm86,
+    query_module,
+    poll,
+    nfsservctl,
+    setresgid,
+    getresgid,
+    prctl,
+    rt_sigreturn,
+    rt_sigaction,
+    rt_sigprocmask,
+    rt_sigpending,
+    rt_sigtimedwait,
+    rt_sigqueueinfo,
+    rt_sigsuspend,
+    pread64,
+    pwrite64,
+    chown,
+    getcwd(Ptr, UInt),
+    capget,
+    capset,
+    sigaltstack,
+    sendfile,
+    getpmsg,
+    putpmsg,
+    vfork(),
+    ugetrlimit,
+    mmap2(Ptr, UInt, Prot, MmapFlags, Fd, Hex),
+    truncate64,
+    ftruncate64,
+    stat64,
+    lstat64,
+    fstat64,
+    lchown32,
+    getuid32(),
+    getgid32(),
+    geteuid32(),
+    getegid32(),
+    setreuid32,
+    setregid32,
+    getgroups32,
+    setgroups32,
+    fchown32,
+    setresuid32,
+    getresuid32,
+    setresgid32,
+    getresgid32,
+    chown32,
+    setuid32(UInt),
+    setgid32(UInt),
+    setfsuid32,
+    setfsgid32,
+    pivot_root,
+    mincore,
+    madvise(Ptr, UInt, Int),
+    getdents64,
+    fcntl64(Fd, FcntlCmd, Hex),
+    gettid(),
+    readahead,
+    setxattr,
+    lsetxattr,
+    fsetxattr,
+    getxattr,
+    lgetxattr,
+    fgetxattr,
+    listxattr,
+    llistxattr,
+    flistxattr,
+    removexattr,
+    lremovexattr,
+    fremovexattr,
+    tkill(Int, Signal),
+    sendfile64,
+    futex,
+    sched_setaffinity,
+    sched_getaffinity,
+    set_thread_area,
+    get_thread_area,
+    io_setup,
+    io_destroy,
+    io_getevents,
+    io_submit,
+    io_cancel,
+    fadvise64,
+    exit_group(Int),
+    lookup_dcookie,
+    epoll_create,
+    epoll_ctl,
+    epoll_wait,
+    remap_file_pages,
+    set_tid_address(Ptr),
+    timer_create,
+    timer_settime,
+    timer_gettime,
+    timer_getoverrun,
+    timer_delete,
+    clock_settime,
+    clock_gettime,
+    clock_getres,
+    clock_nanosleep,
+    statfs64,
+    fstatfs64,
+    tgkill(Int, Int, Signal),
+    utimes,
+    fadvise64_64,
+    vserver,
+    mbind,
+    get_mempolicy,
+    set_mempolicy,
+    mq_open,
+    mq_unlink,
+    mq_timedsend,
+    mq_timedreceive,
+    mq_notify,
+    mq_getsetattr,
+    kexec_load,
+    waitid,
+    add_key,
+    request_key,
+    keyctl,
+    ioprio_set,
+    ioprio_get,
+    inotify_init,
+    inotify_add_watch,
+    inotify_rm_watch,
+    migrate_pages,
+    openat(DirFd, Path, OpenFlags, Mode),
+    mkdirat(DirFd, Path, Mode),
+    mknodat,
+    fchownat,
+    futimesat,
+    fstatat64,
+    unlinkat(DirFd, Path, Hex),
+    renameat(DirFd, Path, DirFd, Path),
+    linkat(DirFd, Path, DirFd, Path, AtFlags),
+    symlinkat(Path, DirFd, Path),
+    readlinkat(DirFd, Path, Ptr, UInt),
+    fchmodat(DirFd, Path, Mode),
+    faccessat(DirFd, Path, AccessMode),
+    pselect6,
+    ppoll,
+    unshare,
+    set_robust_list,
+    get_robust_list,
+    splice,
+    sync_file_range,
+    tee,
+    vmsplice,
+    move_pages,
+    getcpu,
+    epoll_pwait,
+    utimensat,
+    signalfd,
+    timerfd_create,
+    eventfd,
+    fallocate,
+    timerfd_settime,
+    timerfd_gettime,
+    signalfd4,
+    eventfd2,
+    epoll_create1,
+    dup3(Fd, Fd, FileFlags),
+    pipe2(Ptr, FileFlags),
+    inotify_init1,
+    preadv,
+    pwritev,
+    rt_tgsigqueueinfo,
+    perf_event_open,
+    recvmmsg,
+    fanotify_init,
+    fanotify_mark,
+    prlimit64,
+    name_to_handle_at,
+    open_by_handle_at,
+    clock_adjtime,
+    syncfs,
+    sendmmsg,
+    setns,
+    process_vm_readv,
+    process_vm_writev,
+    kcmp,
+    finit_module,
+    sched_setattr,
+    sched_getattr,
+    renameat2,
+    seccomp,
+    getrandom(Ptr, UInt, GrndFlags),
+    memfd_create,
+    bpf,
+    execveat(DirFd, Path, Ptr, Ptr, AtFlags),
+    socket,
+    socketpair,
+    bind,
+    connect,
+    listen,
+    accept4,
+    getsockopt,
+    setsockopt,
+    getsockname,
+    getpeername,
+    sendto,
+    sendmsg,
+    recvfrom,
+    recvmsg,
+    shutdown,
+    userfaultfd,
+    membarrier,
+    mlock2,
+    copy_file_range,
+    preadv2,
+    pwritev2,
+    pkey_mprotect,
+    pkey_alloc,
+    pkey_free,
+    statx,
+    arch_prctl,
+    io_pgetevents,
+    rseq,
+    semget,
+    semctl,
+    shmget,
+    shmctl,
+    shmat,
+    shmdt,
+    msgget,
+    msgsnd,
+    msgrcv,
+    msgctl,
+    clock_gettime64,
+    clock_settime64,
+    clock_adjtime64,
+    clock_getres_time64,
+    clock_nanosleep_time64,
+    timer_gettime64,
+    timer_settime64,
+    timerfd_gettime64,
+    timerfd_settime64,
+    utimensat_time64,
+    pselect6_time64,
+    ppoll_time64,
+    io_pgetevents_time64,
+    recvmmsg_time64,
+    mq_timedsend_time64,
+    mq_timedreceive_time64,
+    semtimedop_time64,
+    rt_sigtimedwait_time64,
+    futex_time64,
+    sched_rr_get_interval_time64,
+    pidfd_send_signal,
+    io_uring_setup,
+    io_uring_enter,
+    io_uring_register,
+    open_tree,
+    move_mount,
+    fsopen,
+    fsconfig,
+    fsmount,
+    fspick,
+    pidfd_open,
+    clone3,
+    close_range(Fd, Fd, Hex),
+    openat2,
+    pidfd_getfd,
+    faccessat2,
+    process_madvise,
+    epoll_pwait2,
+    mount_setattr,
+    quotactl_fd,
+    landlock_create_ruleset,
+    landlock_add_rule,
+    landlock_restrict_self,
+    memfd_secret,
+    process_mrelease,
+    futex_waitv,
+    set_mempolicy_home_node,
+    cachestat,
+    fchmodat2,
+    map_shadow_stack,
+    futex_wake,
+    futex_wait,
+    futex_requeue,
+    statmount,
+    listmount,
+    lsm_get_self_attr,
+    lsm_set_self_attr,
+    lsm_list_modules,
+    mseal,
+    setxattrat,
+    getxattrat,
+    listxattrat,
+    removexattrat,
+    open_tree_attr,
+    file_getattr,
+    file_setattr,
+    listns,
+    rseq_slice_yield,
+}}
+
+/// Checks a table at build time: the lookups index by number, so a table
+/// out of order is a build error; so is a kernel with a call past the
+/// table's last (`end` is one past the highest number: a new syscall must
+/// be added here). `neutral` asks that every kind be ABI-neutral.
+const fn check_table(table: &[Syscall], end: i64, neutral: bool) {
+    let mut i = 0;
+    while i < table.len() {
+        assert!(i == 0 || table[i - 1].nr < table[i].nr);
+        if let (true, Some(kinds)) = (neutral, table[i].args) {
+            let mut k = 0;
+            while k < kinds.len() {
+                assert!(kinds[k].is_abi_neutral());
+                k += 1;
+            }
+        }
         i += 1;
     }
-    assert!(SYSCALLS[SYSCALLS.len() - 1].nr + 1 == bindings::__NR_syscalls as i64);
-};
+    assert!(table[table.len() - 1].nr + 1 == end);
+}
+const _: () = check_table(SYSCALLS, bindings::__NR_syscalls as i64, false);
+const _: () = check_table(SYSCALLS_IA32, bindings::__NR_ia32_syscalls as i64, true);
 
 /// The numbers the engines name in their code, from `asm/unistd_64.h`.
 pub(crate) mod nr {
@@ -498,31 +991,79 @@ pub(crate) mod nr {
 /// One past the highest syscall number (the build checks it against the
 /// table's last entry, above).
 const NR_SYSCALLS: usize = bindings::__NR_syscalls as usize;
+/// The same for ia32.
+const NR_SYSCALLS_IA32: usize = bindings::__NR_ia32_syscalls as usize;
 
-/// Marks a number of [`BY_NR`] that is no syscall of the table.
+/// Marks a number of a `by_nr` index that is no syscall of the table.
 const NO_SYSCALL: u16 = u16::MAX;
 
-/// [`SYSCALLS`]' index of each number: the strace engine looks calls up
-/// several times per syscall, in the traced task, so a lookup is one load
-/// (a binary search over the table was 4% of a traced getpid's time).
-static BY_NR: [u16; NR_SYSCALLS] = {
-    let mut by_nr = [NO_SYSCALL; NR_SYSCALLS];
+/// `table`'s index of each number below `N`: the strace engine looks calls
+/// up several times per syscall, in the traced task, so a lookup is one
+/// load (a binary search over the table was 4% of a traced getpid's time).
+const fn by_nr<const N: usize>(table: &[Syscall]) -> [u16; N] {
+    assert!(table.len() < NO_SYSCALL as usize);
+    let mut by_nr = [NO_SYSCALL; N];
     let mut i = 0;
-    while i < SYSCALLS.len() {
-        // In range: the numbers are sorted and the last is below
-        // `NR_SYSCALLS` (the assertions above); the index fits (the
-        // assertion below).
-        by_nr[SYSCALLS[i].nr as usize] = i as u16;
+    while i < table.len() {
+        // In range: the numbers are sorted and the last is below `N`
+        // (`check_table`); the index fits (the assertion above).
+        by_nr[table[i].nr as usize] = i as u16;
         i += 1;
     }
     by_nr
-};
-const _: () = assert!(SYSCALLS.len() < NO_SYSCALL as usize);
+}
+
+static BY_NR: [u16; NR_SYSCALLS] = by_nr(SYSCALLS);
+static BY_NR_IA32: [u16; NR_SYSCALLS_IA32] = by_nr(SYSCALLS_IA32);
+
+/// `table`'s entry for `nr`, through its index `by_nr`.
+fn lookup(table: &'static [Syscall], by_nr: &[u16], nr: i64) -> Option<&'static Syscall> {
+    let i = *by_nr.get(usize::try_from(nr).ok()?)?;
+    table.get(usize::from(i))
+}
 
 /// The table's entry for `nr`, if it is an x86_64 syscall.
 pub(crate) fn syscall(nr: i64) -> Option<&'static Syscall> {
-    let i = *BY_NR.get(usize::try_from(nr).ok()?)?;
-    SYSCALLS.get(usize::from(i))
+    lookup(SYSCALLS, &BY_NR, nr)
+}
+
+/// A syscall ABI other than the kernel's own that has a table here.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ForeignAbi {
+    /// ia32 on x86_64: 32-bit programs, and `int $0x80` from any.
+    Ia32,
+}
+
+impl ForeignAbi {
+    /// The ABI of a call whose arch (its `AUDIT_ARCH_*` value) is `arch`,
+    /// if it is not the native one and has a table.
+    pub(crate) fn of(arch: u32) -> Option<ForeignAbi> {
+        (arch == bindings::AUDIT_ARCH_I386).then_some(ForeignAbi::Ia32)
+    }
+
+    /// How strace's lines name the ABI: `[ia32] getuid32() = 0`.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            ForeignAbi::Ia32 => "ia32",
+        }
+    }
+
+    /// The ABI's entry for `nr`, if it is one of its calls.
+    pub(crate) fn syscall(self, nr: i64) -> Option<&'static Syscall> {
+        match self {
+            ForeignAbi::Ia32 => lookup(SYSCALLS_IA32, &BY_NR_IA32, nr),
+        }
+    }
+
+    /// Whether the ABI's call `nr` never returns when it works (`exit`,
+    /// `exit_group`): its line ends with ` = ?` at entry.
+    pub(crate) fn no_return(self, nr: i64) -> bool {
+        match self {
+            ForeignAbi::Ia32 => {
+                nr == bindings::__NR_ia32_exit as i64 || nr == bindings::__NR_ia32_exit_group as i64
+            }
+        }
+    }
 }
 
 /// x86_64 only: the signature of syscall `nr`, or `None` if it is not a
@@ -603,6 +1144,38 @@ mod tests {
             .count();
         assert_eq!(holes, NR_SYSCALLS - SYSCALLS.len());
         assert!(syscall(NR_SYSCALLS as i64).is_none());
+    }
+
+    #[test]
+    fn the_ia32_table_is_its_own() {
+        let ia32 = |nr| ForeignAbi::Ia32.syscall(nr).map(|s| s.name);
+        // Every line of syscall_32.tbl but `break` (17), each once.
+        assert_eq!(SYSCALLS_IA32.len(), 460);
+        assert_eq!(ia32(24), Some("getuid"));
+        assert_eq!(ia32(199), Some("getuid32"));
+        assert_eq!(ia32(5), Some("open"));
+        assert_eq!(ia32(102), Some("socketcall"));
+        assert_eq!(ia32(252), Some("exit_group"));
+        assert_eq!(ia32(471), Some("rseq_slice_yield"));
+        assert_eq!(ia32(17), None);
+        assert_eq!(ia32(472), None);
+        assert_eq!(ia32(-1), None);
+        // The same number is another call in each ABI.
+        assert_eq!(syscall_name(24), Some("sched_yield"));
+        for s in SYSCALLS_IA32 {
+            assert_eq!(ForeignAbi::Ia32.syscall(s.nr).map(|f| f.name), Some(s.name));
+            assert!(s
+                .args
+                .is_none_or(|a| a.len() <= 6 && a.iter().all(|k| k.is_abi_neutral())));
+        }
+        assert!(SYSCALLS_IA32.iter().filter(|s| s.args.is_some()).count() >= 80);
+        assert!(ForeignAbi::Ia32.no_return(1) && ForeignAbi::Ia32.no_return(252));
+        assert!(!ForeignAbi::Ia32.no_return(231) && !ForeignAbi::Ia32.no_return(11));
+        assert_eq!(
+            ForeignAbi::of(bindings::AUDIT_ARCH_I386),
+            Some(ForeignAbi::Ia32)
+        );
+        assert_eq!(ForeignAbi::of(bindings::AUDIT_ARCH_X86_64), None);
     }
 
     #[test]

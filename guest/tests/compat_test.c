@@ -12,8 +12,9 @@
  *    call with ENOSYS while it has rules, as a seccomp filter that checks
  *    the arch would: never a rule applied to the wrong call, never a call
  *    let through that a rule meant to catch;
- *  - the strace engine prints it raw, with its arch:
- *    `[arch 0x40000003] syscall_0xc7(0x0, 0x0, ...) = 0`;
+ *  - the strace engine names it from the ia32 table, its arguments
+ *    decoded where they read the same in every ABI:
+ *    `[ia32] getuid32() = 0`;
  *  - ptrace sees it as ia32 (PTRACE_GET_SYSCALL_INFO) and PTRACE_SYSVM
  *    skips it with the result the tracer set, as a native call;
  *  - a 32-bit tracer (ptrace through int $0x80) uses PTRACE_MULTI and the
@@ -41,6 +42,9 @@
 
 /* ia32 numbers (arch/x86/entry/syscalls/syscall_32.tbl). */
 #define IA32_GETPID	20
+#define IA32_BRK	45
+#define IA32_OPEN	5
+#define IA32_EXIT_GROUP	252
 #define IA32_PTRACE	26
 #define IA32_GETUID32	199
 
@@ -59,9 +63,9 @@ static int int80(long nr, long a, long b)
 }
 
 /*
- * --int80-wide: an ia32 getpid whose argument registers have their upper
- * halves set, which the ia32 call does not use: the engines must see
- * what the kernel uses, 0 and 1.
+ * --int80-wide: an ia32 getpid and an ia32 brk whose argument registers
+ * have their upper halves set, which an ia32 call does not use: the
+ * engines must see what the kernel uses (brk's 0, a query: NULL).
  */
 static int int80_wide(void)
 {
@@ -69,7 +73,31 @@ static int int80_wide(void)
 
 	asm volatile("int $0x80" : "=a"(ret), "+b"(bx), "+c"(cx) : "a"((long)IA32_GETPID)
 		     : "memory");
-	return (int)ret == getpid() ? 0 : 1;
+	if ((int)ret != getpid())
+		return 1;
+	bx = 0xdeadbeef00000000L;
+	asm volatile("int $0x80" : "=a"(ret), "+b"(bx) : "a"((long)IA32_BRK) : "memory");
+	return ret > 0 ? 0 : 2;
+}
+
+/*
+ * --int80-open: an ia32 open of a path that does not exist, then an ia32
+ * exit_group(3) (the path lies below 4 GiB, where an ia32 call can name
+ * it).
+ */
+static int int80_open(void)
+{
+	static const char path[] = "/nonexistent/ia32";
+	char *low32 = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+	if (low32 == MAP_FAILED)
+		return 1;
+	memcpy(low32, path, sizeof(path));
+	if (int80(IA32_OPEN, (long)low32, O_RDONLY) != -ENOENT)
+		return 2;
+	int80(IA32_EXIT_GROUP, 3, 0);
+	return 4;
 }
 
 /* --execveat: becomes `compat_test --int80` through execveat. */
@@ -151,18 +179,20 @@ static void vm_without_rules_runs_ia32_calls(void)
 	CHECK(has_line(out, want), "no line '%s' in:\n%s", want, out);
 }
 
-/* The strace engine prints an ia32 call raw, with its arch. */
-static void strace_prints_ia32_calls_raw(void)
+/*
+ * The strace engine names an ia32 call from the ia32 table (199 is
+ * getuid32 there, x86_64's fremovexattr) and marks its ABI.
+ */
+static void strace_names_ia32_calls(void)
 {
 	const char *argv[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--",
 		SELF, "--int80", NULL };
-	char want[64];
+	const char *want = "[ia32] getuid32()";
 	const char *line;
 
 	unlink(TRACE_FILE);
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
 	slurp(TRACE_FILE, trace, sizeof(trace));
-	snprintf(want, sizeof(want), "[arch %#x] syscall_0xc7(0x0, ", AUDIT_ARCH_I386);
 	line = strstr(trace, want);
 	CHECK(line && (line == trace || line[-1] == '\n'), "no line starting '%s' in:\n%s", want,
 	      trace);
@@ -274,9 +304,40 @@ static void sysvm_skips_an_ia32_call(void)
 }
 
 /*
+ * An ia32 open's path and flags are decoded, its error named; an ia32
+ * exit_group's line ends at entry with ` = ?`, as a native one's does.
+ */
+static void strace_decodes_ia32_paths_and_exit_group(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--",
+		SELF, "--int80-open", NULL };
+	const char *open_line = "\n[ia32] open(\"/nonexistent/ia32\", O_RDONLY";
+	const char *line, *end;
+
+	unlink(TRACE_FILE);
+	CHECK(run_to_file(argv) == 3, "status; output:\n%s", out);
+	slurp(TRACE_FILE, trace, sizeof(trace));
+	line = strstr(trace, open_line);
+	CHECK(line, "no '%s' line in:\n%s", open_line + 1, trace);
+	if (line) {
+		end = strchrnul(line + 1, '\n');
+		CHECK(end - line > 40 && !strncmp(end - 39, "= -1 ENOENT (No such file or directory)", 39),
+		      "the open line does not end with ENOENT:\n%.*s", (int)(end - line), line);
+	}
+	line = strstr(trace, "\n[ia32] exit_group(3)");
+	CHECK(line, "no '[ia32] exit_group(3)' line in:\n%s", trace);
+	if (line) {
+		end = strchrnul(line + 1, '\n');
+		CHECK(end - line > 4 && !strncmp(end - 4, " = ?", 4),
+		      "the exit_group line does not end with ' = ?':\n%.*s", (int)(end - line), line);
+	}
+}
+
+/*
  * An ia32 call uses the low 32 bits of its argument registers; the
- * engines see those (the strace engine's raw line shows 0x0 and 0x1), not
- * what a 64-bit caller left in the upper halves.
+ * engines see those (the strace engine's line shows brk(NULL), its
+ * pointer as the kernel takes it), not what a 64-bit caller left in the
+ * upper halves.
  */
 static void engines_see_only_the_low_halves_of_ia32_arguments(void)
 {
@@ -287,8 +348,9 @@ static void engines_see_only_the_low_halves_of_ia32_arguments(void)
 	unlink(TRACE_FILE);
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
 	slurp(TRACE_FILE, trace, sizeof(trace));
-	snprintf(want, sizeof(want), "[arch %#x] syscall_0x14(0x0, 0x1, ", AUDIT_ARCH_I386);
-	CHECK(strstr(trace, want), "no '%s' in:\n%s", want, trace);
+	CHECK(strstr(trace, "\n[ia32] brk(NULL)"), "no '[ia32] brk(NULL)' line in:\n%s", trace);
+	snprintf(want, sizeof(want), "\n[ia32] getpid()");
+	CHECK(strstr(trace, want), "no '%s' line in:\n%s", want + 1, trace);
 }
 
 /*
@@ -908,7 +970,8 @@ int main(int argc, char **argv)
 		KTAP_CASE(ia32_calls_run),
 		KTAP_CASE(vm_refuses_ia32_calls_under_rules),
 		KTAP_CASE(vm_without_rules_runs_ia32_calls),
-		KTAP_CASE(strace_prints_ia32_calls_raw),
+		KTAP_CASE(strace_names_ia32_calls),
+		KTAP_CASE(strace_decodes_ia32_paths_and_exit_group),
 		KTAP_CASE(sysvm_skips_an_ia32_call),
 		KTAP_CASE(engines_see_only_the_low_halves_of_ia32_arguments),
 		KTAP_CASE(strace_shows_an_execveat),
@@ -928,6 +991,8 @@ int main(int argc, char **argv)
 		return print_uids();
 	if (argc > 1 && !strcmp(argv[1], "--int80-wide"))
 		return int80_wide();
+	if (argc > 1 && !strcmp(argv[1], "--int80-open"))
+		return int80_open();
 	if (argc > 1 && !strcmp(argv[1], "--execveat"))
 		return execveat_self();
 	if (argc > 2 && !strcmp(argv[1], "--exec")) {
