@@ -55,6 +55,11 @@ GUEST_TESTS  := $(patsubst $(REPO)/guest/tests/%.c,$(GUEST_BIN)/tests/%,$(wildca
 GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.c))
 # guest/tools/*.S are 32-bit (ia32) programs without libc, for guest_compat.
 GUEST_TOOLS32 := $(patsubst $(REPO)/guest/tools/%.S,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.S))
+# guest/tools32/*.c are 32-bit (ia32) C programs without libc, for guest_compat;
+# they name calls by asm/unistd_32.h from the kernel's headers.
+GUEST_TOOLS32 += $(patsubst $(REPO)/guest/tools32/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools32/*.c))
+GUEST_CFLAGS32 := -m32 -nostdlib -static -ffreestanding -fno-pic -fno-stack-protector -O2 \
+		  -Wall -Wextra -Werror -I$(KHDR)
 # The sample C engine (samples/), an external module built against the
 # test kernel, out of the source tree (MO=), installed in /lib/modules.
 SAMPLES      := $(BUILD)/samples
@@ -161,6 +166,10 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.S $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) -m32 -nostdlib -static -o $@ $<
 
+$(GUEST_BIN)/tools/%: $(REPO)/guest/tools32/%.c $(KHDR)/linux/ptrace.h $(GUEST_FROM)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS32) -o $@ $<
+
 $(GUEST_BIN)/kselftest/ptrace/%: $(KSFT)/ptrace/%.c $(KSFT)/kselftest.h $(KSFT)/kselftest_harness.h $(KHDR)/linux/ptrace.h
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(KSFT_CFLAGS) -o $@ $<
@@ -180,7 +189,8 @@ guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(KSFT_BINS)
 	@# Programs whose source is gone must not linger in the guest.
 	@for d in tests tools; do for p in $(GUEST_BIN)/$$d/*; do \
 		[ ! -e "$$p" ] || [ -f "$(REPO)/guest/$$d/$${p##*/}.c" ] || \
-		[ -f "$(REPO)/guest/$$d/$${p##*/}.S" ] || rm -f "$$p"; done; done
+		[ -f "$(REPO)/guest/$$d/$${p##*/}.S" ] || \
+		[ -f "$(REPO)/guest/$${d}32/$${p##*/}.c" ] || rm -f "$$p"; done; done
 	@for p in $(GUEST_BIN)/kselftest/ptrace/*; do \
 		case " $(KSFT_PTRACE) " in *" $${p##*/} "*) ;; *) rm -f "$$p";; esac; done
 

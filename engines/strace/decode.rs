@@ -27,6 +27,9 @@ use kernel::prelude::*;
 pub(crate) enum ArgKind {
     /// A signed decimal `int` (the low 32 bits of the register).
     Int,
+    /// A 16-bit user or group id (ia32's `setuid`, `setgid`), as the
+    /// kernel takes it: the low 16 bits, 0xffff being -1.
+    Uid16,
     /// An unsigned decimal (`size_t`, a count).
     UInt,
     /// An unsigned value in hexadecimal, `0x...` (`0` when zero).
@@ -420,6 +423,10 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
     let uint = value as u32;
     match kind {
         ArgKind::Int | ArgKind::Fd => write!(out, "{int}"),
+        ArgKind::Uid16 => match value as u16 {
+            u16::MAX => out.write_str("-1"),
+            id => write!(out, "{id}"),
+        },
         ArgKind::UInt => write!(out, "{value}"),
         ArgKind::Long => write!(out, "{}", value as i64),
         ArgKind::Hex => write_hex(out, value),
@@ -516,13 +523,18 @@ impl ArgKind {
     }
 
     /// Whether the argument shows the same in every ABI: a number, a flag
-    /// set or a path, read without any layout of the ABI's. A syscall
+    /// set or a path, read without any layout of the ABI's. (Not `mmap`'s
+    /// flags: the kernel ignores `MAP_32BIT` from a 32-bit call; not a
+    /// 64-bit `Long`: a 32-bit ABI splits it.) The kinds read the
+    /// register zero-extended, as engines see an ia32 argument: a
+    /// `long` parameter, which the kernel sign-extends, must be `Int`. A syscall
     /// table of another ABI than the kernel's declares only these (its
     /// structures, pointer arrays and 64-bit halves are laid out otherwise).
     pub(crate) const fn is_abi_neutral(self) -> bool {
         matches!(
             self,
             ArgKind::Int
+                | ArgKind::Uid16
                 | ArgKind::UInt
                 | ArgKind::Hex
                 | ArgKind::Ptr
@@ -538,7 +550,6 @@ impl ArgKind {
                 | ArgKind::FileFlags
                 | ArgKind::FcntlCmd
                 | ArgKind::Prot
-                | ArgKind::MmapFlags
                 | ArgKind::GrndFlags
         )
     }

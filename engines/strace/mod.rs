@@ -87,6 +87,11 @@ struct Pending {
     entry: Option<CallEntry>,
     /// What is left to decode at exit.
     at_exit: Option<AtExit>,
+    /// The call begun does not return when it works (`exit_group`): if
+    /// the task exits before the call's exit report, the line ends with
+    /// ` = ?` at the task's exit; a call an engine or tracer refused or
+    /// skipped returns and shows its result, as any call.
+    no_return: bool,
     /// The memory its line shows, read so far.
     captures: Captures,
 }
@@ -131,6 +136,7 @@ impl StraceEngine {
             init!(Pending {
                 entry: None,
                 at_exit: None,
+                no_return: false,
                 captures <- Captures::empty(),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -192,7 +198,8 @@ impl Engine for StraceEngine {
             arch: if native { 0 } else { call.arch() },
             nr,
             args: call.args(),
-            sp: if nr == nr::RT_SIGRETURN {
+            // ia32's 15 is chmod.
+            sp: if native && nr == nr::RT_SIGRETURN {
                 call.stack_pointer()
             } else {
                 0
@@ -205,21 +212,12 @@ impl Engine for StraceEngine {
         p.captures.clear();
         p.at_exit = self.capture(p, |r| r.call_entry(&entry));
         p.captures.start_exit();
-        let no_return = if native {
+        p.no_return = if native {
             decode::ret_kind(nr) == RetKind::NoReturn
         } else {
             syscalls::ForeignAbi::of(entry.arch).is_some_and(|abi| abi.no_return(nr))
         };
-        if no_return {
-            self.out.push(&Record::Call {
-                entry,
-                end: CallEnd::NoReturn,
-                captures: p.captures.parts(),
-            });
-            p.entry = None;
-        } else {
-            p.entry = Some(entry);
-        }
+        p.entry = Some(entry);
         Resume::Resume
     }
 
@@ -303,6 +301,21 @@ impl Engine for StraceEngine {
         if self.before_exec.load(Relaxed) {
             return Resume::Resume;
         }
+        {
+            let mut guard = self.pending.lock();
+            let p = &mut **guard;
+            if p.no_return {
+                // The call that does not return went through: its line ends
+                // here, before the exit's.
+                if let Some(entry) = p.entry.take() {
+                    self.out.push(&Record::Call {
+                        entry,
+                        end: CallEnd::NoReturn,
+                        captures: p.captures.parts(),
+                    });
+                }
+            }
+        }
         self.out.push(&Record::Exit {
             pid: self.pid_prefix,
             code: exit.code(),
@@ -321,8 +334,14 @@ impl Engine for StraceEngine {
         let ours = entry.nr;
         // A successful exec's exit comes with the number of the new
         // program's execve (`set_personality_64bit()`, or the ia32 one's
-        // for a 32-bit program), whichever exec call it was.
-        let exec_done = matches!(ours, nr::EXECVE | nr::EXECVEAT) && ret == 0;
+        // for a 32-bit program), whichever exec call it was, in whichever
+        // ABI.
+        let exec = if entry.native {
+            matches!(ours, nr::EXECVE | nr::EXECVEAT)
+        } else {
+            syscalls::ForeignAbi::of(entry.arch).is_some_and(|abi| abi.is_exec(ours))
+        };
+        let exec_done = exec && ret == 0;
         // A number of -1 at exit: a signal frame's registers replaced a
         // sigreturn's (native or compat), or a tracer skipped the call by
         // setting its number to -1. Either way the call is the one begun.

@@ -324,12 +324,20 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             return;
         };
         self.line.put_fmt(format_args!("{}(", syscall.name));
-        for (i, (&kind, &value)) in kinds.iter().zip(args.iter()).enumerate() {
+        // `open`'s mode only with O_CREAT, as for the native call.
+        let shown = abi
+            .native_twin(nr)
+            .map_or(kinds.len(), |twin| decode::shown_args(twin, args))
+            .min(kinds.len());
+        for (i, (&kind, &value)) in kinds[..shown].iter().zip(args.iter()).enumerate() {
             if i > 0 {
                 self.line.put_fmt(format_args!(", "));
             }
             if kind == ArgKind::Path {
-                let paths = kinds[i..].iter().filter(|&&k| k == ArgKind::Path).count();
+                let paths = kinds[i..shown]
+                    .iter()
+                    .filter(|&&k| k == ArgKind::Path)
+                    .count();
                 self.path(value, paths);
             } else {
                 let _ = decode::write_arg(self.line, kind, value);

@@ -486,7 +486,7 @@ syscall_table! {
     getpid(),
     mount,
     umount,
-    setuid(UInt),
+    setuid(Uid16),
     getuid(),
     stime,
     ptrace,
@@ -509,7 +509,7 @@ syscall_table! {
     times,
     prof,
     brk(Ptr),
-    setgid(UInt),
+    setgid(Uid16),
     getgid(),
     signal,
     geteuid(),
@@ -655,7 +655,7 @@ syscall_table! {
     putpmsg,
     vfork(),
     ugetrlimit,
-    mmap2(Ptr, UInt, Prot, MmapFlags, Fd, Hex),
+    mmap2(Ptr, UInt, Prot, Hex, Fd, Hex),
     truncate64,
     ftruncate64,
     stat64,
@@ -676,8 +676,8 @@ syscall_table! {
     setresgid32,
     getresgid32,
     chown32,
-    setuid32(UInt),
-    setgid32(UInt),
+    setuid32(Int),
+    setgid32(Int),
     setfsuid32,
     setfsgid32,
     pivot_root,
@@ -1055,8 +1055,37 @@ impl ForeignAbi {
         }
     }
 
+    /// Whether the ABI's call `nr` is an exec (`execve`, `execveat`): its
+    /// exit, when it works, comes with the new program's numbers.
+    pub(crate) fn is_exec(self, nr: i64) -> bool {
+        match self {
+            ForeignAbi::Ia32 => {
+                nr == bindings::__NR_ia32_execve as i64 || nr == bindings::__NR_ia32_execveat as i64
+            }
+        }
+    }
+
+    /// The x86_64 call that takes the ABI's call `nr`'s arguments with the
+    /// same meaning, for the calls whose shown arguments depend on their
+    /// values ([`super::decode::shown_args`]: `open`'s mode, `fcntl`'s
+    /// third argument).
+    pub(crate) fn native_twin(self, nr: i64) -> Option<i64> {
+        match self {
+            ForeignAbi::Ia32 => match nr {
+                n if n == bindings::__NR_ia32_open as i64 => Some(nr::OPEN),
+                n if n == bindings::__NR_ia32_openat as i64 => Some(nr::OPENAT),
+                n if n == bindings::__NR_ia32_fcntl as i64
+                    || n == bindings::__NR_ia32_fcntl64 as i64 =>
+                {
+                    Some(nr::FCNTL)
+                }
+                _ => None,
+            },
+        }
+    }
+
     /// Whether the ABI's call `nr` never returns when it works (`exit`,
-    /// `exit_group`): its line ends with ` = ?` at entry.
+    /// `exit_group`): if the task exits first, its line ends with ` = ?`.
     pub(crate) fn no_return(self, nr: i64) -> bool {
         match self {
             ForeignAbi::Ia32 => {

@@ -17,6 +17,7 @@
  *    `[ia32] getuid32() = 0`;
  *  - ptrace sees it as ia32 (PTRACE_GET_SYSCALL_INFO) and PTRACE_SYSVM
  *    skips it with the result the tracer set, as a native call;
+ *  - a real 32-bit program (/usr/bin/calls32) is traced the same way;
  *  - a 32-bit tracer (ptrace through int $0x80) uses PTRACE_MULTI and the
  *    CHARDATA requests with its own layouts and 32-bit words.
  *
@@ -45,6 +46,8 @@
 #define IA32_BRK	45
 #define IA32_OPEN	5
 #define IA32_EXIT_GROUP	252
+#define IA32_SETUID16	23
+#define IA32_MUNMAP	91
 #define IA32_PTRACE	26
 #define IA32_GETUID32	199
 
@@ -77,7 +80,38 @@ static int int80_wide(void)
 		return 1;
 	bx = 0xdeadbeef00000000L;
 	asm volatile("int $0x80" : "=a"(ret), "+b"(bx) : "a"((long)IA32_BRK) : "memory");
-	return ret > 0 ? 0 : 2;
+	if (ret <= 0)
+		return 2;
+	/* munmap(NULL, 0): EINVAL, both registers with garbage above. */
+	bx = 0xdeadbeef00000000L;
+	cx = 0xfeedface00000000L;
+	asm volatile("int $0x80" : "=a"(ret), "+b"(bx), "+c"(cx) : "a"((long)IA32_MUNMAP)
+		     : "memory");
+	return (int)ret == -EINVAL ? 0 : 3;
+}
+
+/*
+ * --int80-exit: an ia32 exit_group(3) that an engine refuses (the VM
+ * under rules): the program goes on and returns 5.
+ */
+static int int80_exit(void)
+{
+	int80(IA32_EXIT_GROUP, 3, 0);
+	return 5;
+}
+
+/*
+ * --int80-setuid16: ia32's 16-bit setuid(0x10000), which a kernel with
+ * CONFIG_UID16 takes as setuid(0) (the test kernel has no UID16: ENOSYS):
+ * the program stays root (returns 0).
+ */
+static int int80_setuid16(void)
+{
+	int ret = int80(IA32_SETUID16, 0x10000, 0);
+
+	if (ret != 0 && ret != -ENOSYS)
+		return 1;
+	return getuid() == 0 ? 0 : 2;
 }
 
 /*
@@ -94,7 +128,13 @@ static int int80_open(void)
 	if (low32 == MAP_FAILED)
 		return 1;
 	memcpy(low32, path, sizeof(path));
-	if (int80(IA32_OPEN, (long)low32, O_RDONLY) != -ENOENT)
+	long ret;
+
+	/* A mode without O_CREAT is not shown, whatever edx holds. */
+	asm volatile("int $0x80" : "=a"(ret)
+		     : "a"((long)IA32_OPEN), "b"(low32), "c"((long)O_RDONLY), "d"(0xdeadbeefL)
+		     : "memory");
+	if ((int)ret != -ENOENT)
 		return 2;
 	int80(IA32_EXIT_GROUP, 3, 0);
 	return 4;
@@ -303,6 +343,151 @@ static void sysvm_skips_an_ia32_call(void)
 	close(p[0]);
 }
 
+/* The line of @trace that starts with @start, or NULL. */
+static const char *line_starting(const char *trace, const char *start)
+{
+	size_t n = strlen(start);
+
+	for (const char *l = trace; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, start, n))
+			return l;
+	return NULL;
+}
+
+/* Whether the line at @line ends with @end. */
+static int line_ends_with(const char *line, const char *end)
+{
+	const char *eol = strchrnul(line, '\n');
+	size_t n = strlen(end);
+
+	return (size_t)(eol - line) >= n && !strncmp(eol - n, end, n);
+}
+
+#define CALLS32 "/usr/bin/calls32"
+
+/*
+ * An ia32 exit_group that an engine refuses returns: its line shows the
+ * result, not ` = ?` (the line of a call that does not return ends only
+ * when the task exits).  An ia32 16-bit setuid shows the id a kernel with
+ * CONFIG_UID16 takes (0x10000 is 0).
+ */
+static void strace_ends_a_refused_ia32_exit_group_with_its_result(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", "return getuid 1000", "--strace", "-o",
+		TRACE_FILE, "--", SELF, "--int80-exit", NULL };
+	const char *argv16[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--", SELF,
+		"--int80-setuid16", NULL };
+	const char *line;
+
+	unlink(TRACE_FILE);
+	CHECK(run_to_file(argv) == 5, "status; output:\n%s", out);
+	slurp(TRACE_FILE, trace, sizeof(trace));
+	line = line_starting(trace, "[ia32] exit_group(3)");
+	CHECK(line && line_ends_with(line, "= -1 ENOSYS (Function not implemented)"),
+	      "no '[ia32] exit_group(3) ... = -1 ENOSYS' line in:\n%s", trace);
+	unlink(TRACE_FILE);
+	CHECK(run_to_file(argv16) == 0, "setuid16 status; output:\n%s", out);
+	slurp(TRACE_FILE, trace, sizeof(trace));
+	CHECK(line_starting(trace, "[ia32] setuid(0)"), "no '[ia32] setuid(0)' line in:\n%s", trace);
+}
+
+/*
+ * A 32-bit program that execs a 64-bit one: the ia32 execve's exit comes
+ * with x86_64's numbers, and its line is still shown.
+ */
+static void strace_shows_an_ia32_exec_of_a_64bit_program(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--",
+		"/usr/bin/exec32", NULL };
+	const char *line;
+
+	unlink(TRACE_FILE);
+	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
+	slurp(TRACE_FILE, trace, sizeof(trace));
+	line = line_starting(trace, "[ia32] execve(\"/bin/busybox\", ");
+	CHECK(line && line_ends_with(line, "= 0"), "no '[ia32] execve(\"/bin/busybox\", ... = 0' "
+	      "line in:\n%s", trace);
+}
+
+/*
+ * A real 32-bit program (guest/tools32/calls32.c, i386, no libc) under
+ * the strace engine: its exec, then each of its calls named from the
+ * ia32 table, its path decoded, its exit_group ended with ` = ?`.
+ */
+static void strace_traces_a_32bit_program(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--", CALLS32,
+		NULL };
+	static const struct {
+		const char *start, *end;
+	} lines[] = {
+		{ "execve(\"" CALLS32 "\"", "= 0" },
+		{ "[ia32] write(1, ", "= 8" },
+		{ "[ia32] getuid32()", "= 0" },
+		{ "[ia32] open(\"/nonexistent/calls32\", O_RDONLY)",
+		  "= -1 ENOENT (No such file or directory)" },
+		{ "[ia32] exit_group(0)", "= ?" },
+	};
+
+	unlink(TRACE_FILE);
+	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
+	CHECK(strstr(out, "calls32\n"), "the program's output is missing:\n%s", out);
+	slurp(TRACE_FILE, trace, sizeof(trace));
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const char *line = line_starting(trace, lines[i].start);
+
+		CHECK(line && line_ends_with(line, lines[i].end), "no line '%s ... %s' in:\n%s",
+		      lines[i].start, lines[i].end, trace);
+	}
+}
+
+/*
+ * PTRACE_SYSVM on a real 32-bit program: its tracer (this 64-bit
+ * process) sees its getuid32 entry as ia32 and skips it with a result of
+ * its own; the program exits with 42 when it got that result.
+ */
+static void sysvm_skips_a_32bit_programs_call(void)
+{
+	struct ptrace_syscall_info info = { 0 };
+	int status, stops = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(20);
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			_exit(100);
+		execl(CALLS32, CALLS32, (char *)NULL);
+		_exit(101);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP,
+	      "no exec stop: %#x", status);
+	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS: %s",
+	      strerror(errno));
+	/* Entry stops until getuid32's (write's entry and exit come first). */
+	for (;;) {
+		CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
+		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) || ++stops > 8)
+			break;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info) > 0 &&
+		    info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == IA32_GETUID32)
+			break;
+	}
+	CHECK(WIFSTOPPED(status) && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+	      info.arch == AUDIT_ARCH_I386 && info.entry.nr == IA32_GETUID32,
+	      "no ia32 getuid32 entry stop: status %#x, arch %#x, nr %llu", status, info.arch,
+	      (unsigned long long)info.entry.nr);
+	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), 4321) == 0,
+	      "POKEUSER rax: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_CONT, pid, PTRACE_VM_SKIPCALL, 0) == 0, "CONT + SKIPCALL: %s",
+	      strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	      "status %#x, wanted exit 42 (0: getuid32 ran; 1: another result)", status);
+	if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
 /*
  * An ia32 open's path and flags are decoded, its error named; an ia32
  * exit_group's line ends at entry with ` = ?`, as a native one's does.
@@ -311,7 +496,7 @@ static void strace_decodes_ia32_paths_and_exit_group(void)
 {
 	const char *argv[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--",
 		SELF, "--int80-open", NULL };
-	const char *open_line = "\n[ia32] open(\"/nonexistent/ia32\", O_RDONLY";
+	const char *open_line = "\n[ia32] open(\"/nonexistent/ia32\", O_RDONLY)";
 	const char *line, *end;
 
 	unlink(TRACE_FILE);
@@ -349,6 +534,8 @@ static void engines_see_only_the_low_halves_of_ia32_arguments(void)
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
 	slurp(TRACE_FILE, trace, sizeof(trace));
 	CHECK(strstr(trace, "\n[ia32] brk(NULL)"), "no '[ia32] brk(NULL)' line in:\n%s", trace);
+	CHECK(strstr(trace, "\n[ia32] munmap(NULL, 0)"), "no '[ia32] munmap(NULL, 0)' line in:\n%s",
+	      trace);
 	snprintf(want, sizeof(want), "\n[ia32] getpid()");
 	CHECK(strstr(trace, want), "no '%s' line in:\n%s", want + 1, trace);
 }
@@ -972,6 +1159,10 @@ int main(int argc, char **argv)
 		KTAP_CASE(vm_without_rules_runs_ia32_calls),
 		KTAP_CASE(strace_names_ia32_calls),
 		KTAP_CASE(strace_decodes_ia32_paths_and_exit_group),
+		KTAP_CASE(strace_traces_a_32bit_program),
+		KTAP_CASE(sysvm_skips_a_32bit_programs_call),
+		KTAP_CASE(strace_ends_a_refused_ia32_exit_group_with_its_result),
+		KTAP_CASE(strace_shows_an_ia32_exec_of_a_64bit_program),
 		KTAP_CASE(sysvm_skips_an_ia32_call),
 		KTAP_CASE(engines_see_only_the_low_halves_of_ia32_arguments),
 		KTAP_CASE(strace_shows_an_execveat),
@@ -993,6 +1184,10 @@ int main(int argc, char **argv)
 		return int80_wide();
 	if (argc > 1 && !strcmp(argv[1], "--int80-open"))
 		return int80_open();
+	if (argc > 1 && !strcmp(argv[1], "--int80-exit"))
+		return int80_exit();
+	if (argc > 1 && !strcmp(argv[1], "--int80-setuid16"))
+		return int80_setuid16();
 	if (argc > 1 && !strcmp(argv[1], "--execveat"))
 		return execveat_self();
 	if (argc > 2 && !strcmp(argv[1], "--exec")) {

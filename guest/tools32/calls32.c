@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * calls32 - a 32-bit (i386) static program without libc, for the ia32
+ * cases of guest_compat: the calls of a real 32-bit program, as the
+ * engines and ptrace see them, beside the `int $0x80` of a 64-bit one.
+ *
+ * In order it makes write(1, "calls32\n", 8), getuid32(), and
+ * open("/nonexistent/calls32", O_RDONLY), then exit_group(): 42 if
+ * getuid32() returned 4321 (a tracer's answer), 0 if it returned 0, 1
+ * otherwise.  Built with -m32 -nostdlib -ffreestanding (see the
+ * Makefile); the numbers are asm/unistd_32.h's.
+ */
+#include <asm/unistd_32.h>
+
+#define O_RDONLY 0
+
+static long call3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+	return ret;
+}
+
+void _start(void);
+
+void _start(void)
+{
+	static const char msg[] = "calls32\n";
+	static const char path[] = "/nonexistent/calls32";
+	long uid;
+
+	call3(__NR_write, 1, (long)msg, sizeof(msg) - 1);
+	uid = call3(__NR_getuid32, 0, 0, 0);
+	call3(__NR_open, (long)path, O_RDONLY, 0);
+	call3(__NR_exit_group, uid == 4321 ? 42 : uid == 0 ? 0 : 1, 0, 0);
+	for (;;)
+		;
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exec32 - a 32-bit (i386) static program without libc that execs the
+ * 64-bit /bin/busybox as `true`: an ia32 execve whose exit comes with the
+ * new program's (x86_64) numbers, for guest_compat.  Exits with 127 if the
+ * exec fails.
+ */
+#include <asm/unistd_32.h>
+
+static long call3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+	return ret;
+}
+
+void _start(void);
+
+void _start(void)
+{
+	static const char path[] = "/bin/busybox";
+	static const char arg0[] = "true";
+	static const char *const argv[] = { arg0, 0 };
+	static const char *const envp[] = { 0 };
+
+	call3(__NR_execve, (long)path, (long)argv, (long)envp);
+	call3(__NR_exit_group, 127, 0, 0);
+	for (;;)
+		;
+}
