@@ -988,6 +988,20 @@ pub(crate) mod nr {
     pub(crate) const EXECVEAT: i64 = bindings::__NR_execveat as i64;
 }
 
+/// The ia32 numbers [`ForeignAbi`] names, from `asm/unistd_32_ia32.h`.
+mod ia32 {
+    use kernel::bindings;
+
+    pub(super) const EXIT: i64 = bindings::__NR_ia32_exit as i64;
+    pub(super) const OPEN: i64 = bindings::__NR_ia32_open as i64;
+    pub(super) const EXECVE: i64 = bindings::__NR_ia32_execve as i64;
+    pub(super) const FCNTL: i64 = bindings::__NR_ia32_fcntl as i64;
+    pub(super) const FCNTL64: i64 = bindings::__NR_ia32_fcntl64 as i64;
+    pub(super) const EXIT_GROUP: i64 = bindings::__NR_ia32_exit_group as i64;
+    pub(super) const OPENAT: i64 = bindings::__NR_ia32_openat as i64;
+    pub(super) const EXECVEAT: i64 = bindings::__NR_ia32_execveat as i64;
+}
+
 /// One past the highest syscall number (the build checks it against the
 /// table's last entry, above).
 const NR_SYSCALLS: usize = bindings::__NR_syscalls as usize;
@@ -1059,9 +1073,7 @@ impl ForeignAbi {
     /// exit, when it works, comes with the new program's numbers.
     pub(crate) fn is_exec(self, nr: i64) -> bool {
         match self {
-            ForeignAbi::Ia32 => {
-                nr == bindings::__NR_ia32_execve as i64 || nr == bindings::__NR_ia32_execveat as i64
-            }
+            ForeignAbi::Ia32 => matches!(nr, ia32::EXECVE | ia32::EXECVEAT),
         }
     }
 
@@ -1072,13 +1084,9 @@ impl ForeignAbi {
     pub(crate) fn native_twin(self, nr: i64) -> Option<i64> {
         match self {
             ForeignAbi::Ia32 => match nr {
-                n if n == bindings::__NR_ia32_open as i64 => Some(nr::OPEN),
-                n if n == bindings::__NR_ia32_openat as i64 => Some(nr::OPENAT),
-                n if n == bindings::__NR_ia32_fcntl as i64
-                    || n == bindings::__NR_ia32_fcntl64 as i64 =>
-                {
-                    Some(nr::FCNTL)
-                }
+                ia32::OPEN => Some(nr::OPEN),
+                ia32::OPENAT => Some(nr::OPENAT),
+                ia32::FCNTL | ia32::FCNTL64 => Some(nr::FCNTL),
                 _ => None,
             },
         }
@@ -1088,9 +1096,7 @@ impl ForeignAbi {
     /// `exit_group`): if the task exits first, its line ends with ` = ?`.
     pub(crate) fn no_return(self, nr: i64) -> bool {
         match self {
-            ForeignAbi::Ia32 => {
-                nr == bindings::__NR_ia32_exit as i64 || nr == bindings::__NR_ia32_exit_group as i64
-            }
+            ForeignAbi::Ia32 => matches!(nr, ia32::EXIT | ia32::EXIT_GROUP),
         }
     }
 }
