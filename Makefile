@@ -58,7 +58,7 @@ GUEST_TOOLS32 := $(patsubst $(REPO)/guest/tools/%.S,$(GUEST_BIN)/tools/%,$(wildc
 # guest/tools32/*.c are 32-bit (ia32) C programs without libc, for guest_compat;
 # they name calls by asm/unistd_32.h from the kernel's headers.
 GUEST_TOOLS32 += $(patsubst $(REPO)/guest/tools32/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools32/*.c))
-GUEST_CFLAGS32 := -m32 -nostdlib -static -ffreestanding -fno-pic -fno-stack-protector -O2 \
+GUEST_CFLAGS32 := -m32 -nostdlib -static -ffreestanding -fno-pic -fno-stack-protector -O2 -g \
 		  -Wall -Wextra -Werror -I$(KHDR)
 # The sample C engine (samples/), an external module built against the
 # test kernel, out of the source tree (MO=), installed in /lib/modules.
@@ -166,7 +166,7 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.S $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) -m32 -nostdlib -static -o $@ $<
 
-$(GUEST_BIN)/tools/%: $(REPO)/guest/tools32/%.c $(KHDR)/linux/ptrace.h $(GUEST_FROM)
+$(GUEST_BIN)/tools/%: $(REPO)/guest/tools32/%.c $(KHDR)/asm/unistd_32.h $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS32) -o $@ $<
 

@@ -242,6 +242,12 @@ pid_t utrace_helper_task_pid_vnr(struct task_struct *task)
 	return task_pid_vnr(task);
 }
 
+/* fatal_signal_pending(), an inline function: the task is being killed. */
+bool utrace_helper_fatal_signal_pending(struct task_struct *task)
+{
+	return fatal_signal_pending(task);
+}
+
 /*
  * ptrace's syscall stops, made by the engines' dispatcher at ptrace's place
  * in their order (entry-common.h skips its own calls for such tasks).

@@ -43,6 +43,7 @@ bool utrace_helper_may_attach(struct task_struct *task);
 bool utrace_helper_lock_exec(struct task_struct *task);
 void utrace_helper_unlock_exec(struct task_struct *task);
 pid_t utrace_helper_task_pid_vnr(struct task_struct *task);
+bool utrace_helper_fatal_signal_pending(struct task_struct *task);
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_event(int event, unsigned long msg);

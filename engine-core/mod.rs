@@ -32,7 +32,7 @@ mod registry;
 mod report;
 mod task;
 pub(crate) use task::current_syscall_work;
-pub use task::pid_vnr;
+pub use task::{fatal_signal_pending, pid_vnr};
 pub mod user;
 
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]

@@ -242,6 +242,13 @@ pub(crate) fn has_waiters(wq: &Opaque<bindings::wait_queue_head>) -> bool {
     }
 }
 
+/// Whether `task` is being killed: a fatal signal is pending
+/// (`fatal_signal_pending()`).
+pub fn fatal_signal_pending(task: &Task) -> bool {
+    // SAFETY: `task` is live for the borrow.
+    unsafe { bindings::utrace_helper_fatal_signal_pending(task.as_ptr()) }
+}
+
 /// Wakes every task waiting on `wq` to recheck its condition.
 pub(crate) fn wake_all(wq: &Opaque<bindings::wait_queue_head>) {
     // SAFETY: `wq` is an initialised wait queue head.

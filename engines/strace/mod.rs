@@ -8,7 +8,9 @@
 //! `"..."...` beyond), and at exit it hands the record to the file's
 //! [`trace_buf`]. The reader turns it into `name(arg, ...) = result`, with
 //! the errno name and message on error ([`render`]). A call that does not
-//! return (`exit_group`) is recorded at entry and shows ` = ?`. An exit
+//! return (`exit_group`) is recorded at entry and shows ` = ?`, and if an
+//! engine or a tracer refused it, its result follows at exit as strace ends
+//! an unfinished call: `<... exit_group resumed>) = -1 ENOSYS (...)`. An exit
 //! whose entry the engine did not see (it was attached in between) is not
 //! recorded. Output arguments are read at exit, as strace shows them:
 //! `uname`'s structure, the data `read` and `pread64` got (`read(3,
@@ -45,8 +47,8 @@ pub(crate) mod trace_buf;
 
 use super::session::{Session, Slot};
 use crate::engine_core::{
-    pid_vnr, Attach, CloneReport, Engine, Events, ExecReport, ExitReport, Resume, SignalReport,
-    SyscallEntry, SyscallExit,
+    fatal_signal_pending, pid_vnr, Attach, CloneReport, Engine, Events, ExecReport, ExitReport,
+    Resume, SignalReport, SyscallEntry, SyscallExit,
 };
 use decode::RetKind;
 use kernel::prelude::*;
@@ -87,10 +89,9 @@ struct Pending {
     entry: Option<CallEntry>,
     /// What is left to decode at exit.
     at_exit: Option<AtExit>,
-    /// The call begun does not return when it works (`exit_group`): if
-    /// the task exits before the call's exit report, the line ends with
-    /// ` = ?` at the task's exit; a call an engine or tracer refused or
-    /// skipped returns and shows its result, as any call.
+    /// The call begun does not return when it works (`exit_group`): its
+    /// line was written at entry, ending with ` = ?`; if it returns all the
+    /// same (an engine or a tracer refused it), its result follows.
     no_return: bool,
     /// The memory its line shows, read so far.
     captures: Captures,
@@ -187,7 +188,12 @@ impl Engine for StraceEngine {
         let native = call.is_native();
         if self.before_exec.load(Relaxed) {
             // Another ABI's numbers are not the native execve's.
-            if !native || (nr != nr::EXECVE && nr != nr::EXECVEAT) {
+            let exec = if native {
+                nr == nr::EXECVE || nr == nr::EXECVEAT
+            } else {
+                syscalls::ForeignAbi::of(call.arch()).is_some_and(|abi| abi.is_exec(nr))
+            };
+            if !exec {
                 return Resume::Resume;
             }
             self.before_exec.store(false, Relaxed);
@@ -217,6 +223,16 @@ impl Engine for StraceEngine {
         } else {
             syscalls::ForeignAbi::of(entry.arch).is_some_and(|abi| abi.no_return(nr))
         };
+        if p.no_return {
+            // Written now: once the call goes through, the task's other
+            // threads are killed and may write their lines before this
+            // task reaches any later report of its own.
+            self.out.push(&Record::Call {
+                entry,
+                end: CallEnd::NoReturn,
+                captures: p.captures.parts(),
+            });
+        }
         p.entry = Some(entry);
         Resume::Resume
     }
@@ -301,21 +317,6 @@ impl Engine for StraceEngine {
         if self.before_exec.load(Relaxed) {
             return Resume::Resume;
         }
-        {
-            let mut guard = self.pending.lock();
-            let p = &mut **guard;
-            if p.no_return {
-                // The call that does not return went through: its line ends
-                // here, before the exit's.
-                if let Some(entry) = p.entry.take() {
-                    self.out.push(&Record::Call {
-                        entry,
-                        end: CallEnd::NoReturn,
-                        captures: p.captures.parts(),
-                    });
-                }
-            }
-        }
         self.out.push(&Record::Exit {
             pid: self.pid_prefix,
             code: exit.code(),
@@ -323,7 +324,7 @@ impl Engine for StraceEngine {
         Resume::Resume
     }
 
-    fn report_syscall_exit(&self, _task: &Task, call: &mut SyscallExit<'_>) -> Resume {
+    fn report_syscall_exit(&self, task: &Task, call: &mut SyscallExit<'_>) -> Resume {
         let nr = call.nr();
         let ret = call.return_value();
         let mut guard = self.pending.lock();
@@ -331,6 +332,19 @@ impl Engine for StraceEngine {
         let Some(entry) = p.entry.take() else {
             return Resume::Resume;
         };
+        if p.no_return {
+            // Written at entry. It came back: refused by an engine or a
+            // tracer, whose result follows; or ended by a fatal signal in a
+            // stop at its entry, as strace's ` = ?` already says.
+            if !fatal_signal_pending(task) {
+                self.out.push(&Record::Call {
+                    entry,
+                    end: CallEnd::Resumed { ret },
+                    captures: (&[], &[]),
+                });
+            }
+            return Resume::Resume;
+        }
         let ours = entry.nr;
         // A successful exec's exit comes with the number of the new
         // program's execve (`set_personality_64bit()`, or the ia32 one's

@@ -336,6 +336,10 @@ impl CallEntry {
 pub(crate) enum CallEnd {
     /// It does not return (`exit_group`): ` = ?`, written at entry.
     NoReturn,
+    /// A call written at entry as not returning came back with `ret` (an
+    /// engine or a tracer refused it): `<... exit_group resumed>) = ret`,
+    /// as strace ends a call it wrote unfinished.
+    Resumed { ret: i64 },
     /// It returned `ret`, decoded as a result of call `decode_as` (-1:
     /// as a plain number).
     Returned { ret: i64, decode_as: i64 },
@@ -375,6 +379,7 @@ mod flag {
     pub(super) const NATIVE: u8 = 2;
     pub(super) const RETURNED: u8 = 4;
     pub(super) const SP: u8 = 8;
+    pub(super) const RESUMED: u8 = 16;
 }
 
 /// The kind of a record, its first byte.
@@ -508,8 +513,10 @@ impl<'a> Record<'a> {
                 if entry.native {
                     flags |= flag::NATIVE;
                 }
-                if matches!(end, CallEnd::Returned { .. }) {
-                    flags |= flag::RETURNED;
+                match end {
+                    CallEnd::Returned { .. } => flags |= flag::RETURNED,
+                    CallEnd::Resumed { .. } => flags |= flag::RESUMED,
+                    CallEnd::NoReturn => {}
                 }
                 if entry.sp != 0 {
                     flags |= flag::SP;
@@ -531,9 +538,13 @@ impl<'a> Record<'a> {
                 if entry.sp != 0 {
                     e.uv(entry.sp);
                 }
-                if let CallEnd::Returned { ret, decode_as } = end {
-                    e.sv(*ret);
-                    e.sv(*decode_as);
+                match end {
+                    CallEnd::Returned { ret, decode_as } => {
+                        e.sv(*ret);
+                        e.sv(*decode_as);
+                    }
+                    CallEnd::Resumed { ret } => e.sv(*ret),
+                    CallEnd::NoReturn => {}
                 }
                 e.uv(at_entry.len() as u64);
                 e.uv(at_exit.len() as u64);
@@ -616,6 +627,8 @@ impl<'a> Record<'a> {
                         ret: d.sv()?,
                         decode_as: d.sv()?,
                     }
+                } else if flags & flag::RESUMED != 0 {
+                    CallEnd::Resumed { ret: d.sv()? }
                 } else {
                     CallEnd::NoReturn
                 };
@@ -870,6 +883,21 @@ mod tests {
                 ..
             }) => assert_eq!((e.native, e.arch, e.args), (false, 0x4000_0003, entry.args)),
             _ => panic!("not the ia32 call encoded"),
+        }
+        // A call written as not returning that came back: its result.
+        let resumed = Record::Call {
+            entry,
+            end: CallEnd::Resumed { ret: -38 },
+            captures: (&[], &[]),
+        }
+        .encode();
+        match Record::decode(resumed.parts()[0]) {
+            Some(Record::Call {
+                entry: e,
+                end: CallEnd::Resumed { ret },
+                ..
+            }) => assert_eq!((e.nr, ret), (entry.nr, -38)),
+            _ => panic!("not the resumed call encoded"),
         }
         // Cut short, or with a byte too many: not a record.
         assert!(Record::decode(&bytes[..bytes.len() - 1]).is_none());

@@ -636,6 +636,26 @@ fn call_line(
     at_exit: &mut impl Source,
 ) {
     pid_prefix(line, entry.pid);
+    if let CallEnd::Resumed { ret } = end {
+        // The call was written at entry as not returning: its end only.
+        let name = if entry.native {
+            syscalls::syscall_name(entry.nr)
+        } else {
+            let abi = syscalls::ForeignAbi::of(entry.arch);
+            if let Some(abi) = abi {
+                line.put_fmt(format_args!("[{}] ", abi.label()));
+            }
+            abi.and_then(|abi| abi.syscall(entry.nr)).map(|s| s.name)
+        };
+        match name {
+            Some(name) => line.put_fmt(format_args!("<... {name} resumed>)")),
+            None => line.put_fmt(format_args!("<... syscall_{:#x} resumed>)", entry.nr)),
+        }
+        line.pad_to(RESULT_COLUMN);
+        // As a plain number: the call's own result kind says "no return".
+        let _ = decode::write_result(line, -1, ret);
+        return;
+    }
     let string_max = usize::from(entry.string_max).min(STRING_MAX_LIMIT);
     let left = Render {
         line: &mut *line,
@@ -644,7 +664,7 @@ fn call_line(
     }
     .call_entry(entry);
     match end {
-        CallEnd::NoReturn => {
+        CallEnd::NoReturn | CallEnd::Resumed { .. } => {
             line.pad_to(RESULT_COLUMN);
             line.put_fmt(format_args!(" = ?"));
         }
@@ -954,6 +974,46 @@ mod tests {
 
     fn contains(hay: &[u8], needle: &[u8]) -> bool {
         hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn a_refused_exit_group_ends_as_strace_ends_an_unfinished_call() {
+        let none = Fake { regions: &[] };
+        let mut line = Line::new();
+        let entry = call("exit_group", [3, 0, 0, 0, 0, 0], Some(7), 32);
+        let enosys = -i64::from(bindings::ENOSYS);
+        call_line(
+            &mut line,
+            &entry,
+            CallEnd::Resumed { ret: enosys },
+            &mut none.clone(),
+            &mut none.clone(),
+        );
+        assert!(line
+            .as_bytes()
+            .starts_with(b"[pid     7] <... exit_group resumed>)"));
+        assert!(line
+            .as_bytes()
+            .ends_with(b" = -1 ENOSYS (Function not implemented)"));
+        // An ia32 one names its ABI and its own call.
+        let mut line = Line::new();
+        let ia32 = CallEntry {
+            native: false,
+            arch: bindings::AUDIT_ARCH_I386,
+            nr: 252,
+            ..entry
+        };
+        call_line(
+            &mut line,
+            &ia32,
+            CallEnd::Resumed { ret: 0 },
+            &mut none.clone(),
+            &mut none.clone(),
+        );
+        assert!(line
+            .as_bytes()
+            .starts_with(b"[pid     7] [ia32] <... exit_group resumed>)"));
+        assert!(line.as_bytes().ends_with(b" = 0"));
     }
 
     #[test]

@@ -100,6 +100,13 @@ static int int80_exit(void)
 	return 5;
 }
 
+/* --exit-group-returns: a native exit_group(3), then 5 if it returned. */
+static int exit_group_returns(void)
+{
+	syscall(SYS_exit_group, 3);
+	return 5;
+}
+
 /*
  * --int80-setuid16: ia32's 16-bit setuid(0x10000), which a kernel with
  * CONFIG_UID16 takes as setuid(0) (the test kernel has no UID16: ENOSYS):
@@ -366,10 +373,11 @@ static int line_ends_with(const char *line, const char *end)
 #define CALLS32 "/usr/bin/calls32"
 
 /*
- * An ia32 exit_group that an engine refuses returns: its line shows the
- * result, not ` = ?` (the line of a call that does not return ends only
- * when the task exits).  An ia32 16-bit setuid shows the id a kernel with
- * CONFIG_UID16 takes (0x10000 is 0).
+ * An exit_group that an engine refuses returns: its line, written at
+ * entry with ` = ?`, is followed by its result, as strace ends an
+ * unfinished call (`<... exit_group resumed>) = -1 ENOSYS`), ia32 or
+ * native.  An ia32 16-bit setuid shows the id a kernel with CONFIG_UID16
+ * takes (0x10000 is 0).
  */
 static void strace_ends_a_refused_ia32_exit_group_with_its_result(void)
 {
@@ -377,14 +385,27 @@ static void strace_ends_a_refused_ia32_exit_group_with_its_result(void)
 		TRACE_FILE, "--", SELF, "--int80-exit", NULL };
 	const char *argv16[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--", SELF,
 		"--int80-setuid16", NULL };
+	const char *argvn[] = { "/usr/bin/utrace", "--vm", "return exit_group 7", "--strace", "-o",
+		TRACE_FILE, "--", SELF, "--exit-group-returns", NULL };
 	const char *line;
 
 	unlink(TRACE_FILE);
 	CHECK(run_to_file(argv) == 5, "status; output:\n%s", out);
 	slurp(TRACE_FILE, trace, sizeof(trace));
 	line = line_starting(trace, "[ia32] exit_group(3)");
+	CHECK(line && line_ends_with(line, "= ?"), "no '[ia32] exit_group(3) ... = ?' line in:\n%s",
+	      trace);
+	line = line_starting(trace, "[ia32] <... exit_group resumed>)");
 	CHECK(line && line_ends_with(line, "= -1 ENOSYS (Function not implemented)"),
-	      "no '[ia32] exit_group(3) ... = -1 ENOSYS' line in:\n%s", trace);
+	      "no '[ia32] <... exit_group resumed>) ... = -1 ENOSYS' line in:\n%s", trace);
+	/* A native exit_group answered by a `return` rule: its value. */
+	unlink(TRACE_FILE);
+	CHECK(run_to_file(argvn) == 5, "native status; output:\n%s", out);
+	slurp(TRACE_FILE, trace, sizeof(trace));
+	CHECK(line_starting(trace, "exit_group(3)"), "no 'exit_group(3)' line in:\n%s", trace);
+	line = line_starting(trace, "<... exit_group resumed>)");
+	CHECK(line && line_ends_with(line, "= 7"),
+	      "no '<... exit_group resumed>) ... = 7' line in:\n%s", trace);
 	unlink(TRACE_FILE);
 	CHECK(run_to_file(argv16) == 0, "setuid16 status; output:\n%s", out);
 	slurp(TRACE_FILE, trace, sizeof(trace));
@@ -490,7 +511,7 @@ static void sysvm_skips_a_32bit_programs_call(void)
 
 /*
  * An ia32 open's path and flags are decoded, its error named; an ia32
- * exit_group's line ends at entry with ` = ?`, as a native one's does.
+ * exit_group's line is written at entry with ` = ?`, as a native one's is.
  */
 static void strace_decodes_ia32_paths_and_exit_group(void)
 {
@@ -1186,6 +1207,8 @@ int main(int argc, char **argv)
 		return int80_open();
 	if (argc > 1 && !strcmp(argv[1], "--int80-exit"))
 		return int80_exit();
+	if (argc > 1 && !strcmp(argv[1], "--exit-group-returns"))
+		return exit_group_returns();
 	if (argc > 1 && !strcmp(argv[1], "--int80-setuid16"))
 		return int80_setuid16();
 	if (argc > 1 && !strcmp(argv[1], "--execveat"))
