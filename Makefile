@@ -166,7 +166,8 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.S $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) -m32 -nostdlib -static -o $@ $<
 
-$(GUEST_BIN)/tools/%: $(REPO)/guest/tools32/%.c $(KHDR)/asm/unistd_32.h $(GUEST_FROM)
+$(GUEST_BIN)/tools/%: $(REPO)/guest/tools32/%.c $(wildcard $(REPO)/guest/tools32/*.h) \
+			$(KHDR)/asm/unistd_32.h $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS32) -o $@ $<
 

@@ -10,17 +10,9 @@
  * otherwise.  Built with -m32 -nostdlib -ffreestanding (see the
  * Makefile); the numbers are asm/unistd_32.h's.
  */
-#include <asm/unistd_32.h>
+#include "ia32.h"
 
 #define O_RDONLY 0
-
-static long call3(long nr, long a, long b, long c)
-{
-	long ret;
-
-	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-	return ret;
-}
 
 void _start(void);
 

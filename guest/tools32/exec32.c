@@ -5,15 +5,7 @@
  * new program's (x86_64) numbers, for guest_compat.  Exits with 127 if the
  * exec fails.
  */
-#include <asm/unistd_32.h>
-
-static long call3(long nr, long a, long b, long c)
-{
-	long ret;
-
-	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-	return ret;
-}
+#include "ia32.h"
 
 void _start(void);
 
