@@ -169,20 +169,21 @@ impl Abi {
         (out, n)
     }
 
+    /// `base + off`, if the ABI can name it.
+    fn address(self, base: u64, off: u64) -> Option<u64> {
+        base.checked_add(off).filter(|&a| a <= self.last_address())
+    }
+
     /// `base + off` for a tracee address: `EIO` past the last address the
     /// ABI can name, as for any address the tracee cannot have.
     pub(crate) fn tracee_at(self, base: u64, off: u64) -> Result<u64> {
-        base.checked_add(off)
-            .filter(|&a| a <= self.last_address())
-            .ok_or(EIO)
+        self.address(base, off).ok_or(EIO)
     }
 
     /// `base + off` for an address of the tracer's: `EFAULT` past the last
     /// address the ABI can name.
     pub(crate) fn local_at(self, base: u64, off: u64) -> Result<u64> {
-        base.checked_add(off)
-            .filter(|&a| a <= self.last_address())
-            .ok_or(EFAULT)
+        self.address(base, off).ok_or(EFAULT)
     }
 
     /// Checks that the tracer's `len` bytes at `base` lie below the last

@@ -111,9 +111,10 @@ fn run(tracee: &Tracee<'_>, e: &RawElement, element: Element) -> Result<usize> {
             // At most MAX_LENGTH words of 8 bytes: no overflow.
             let mut words_in = local(abi, e.localaddr, words * word as usize)?.reader();
             for k in 0..words as u64 {
+                // The ABI's word (`Abi::word`), widened.
                 let value = match abi {
-                    Abi::Native => words_in.read::<u64>()?,
-                    Abi::Compat => words_in.read::<u32>()?.into(),
+                    Abi::Native => words_in.read::<c_ulong>()? as u64,
+                    Abi::Compat => words_in.read::<bindings::compat_ulong_t>()?.into(),
                 };
                 abi.tracee_at(e.addr, k * word + word - 1)?;
                 tracee.request(request, e.addr + k * word, value)?;

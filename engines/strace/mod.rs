@@ -187,13 +187,10 @@ impl Engine for StraceEngine {
         // One call into C, for the three uses below.
         let native = call.is_native();
         if self.before_exec.load(Relaxed) {
-            // Another ABI's numbers are not the native execve's.
-            let exec = if native {
-                nr == nr::EXECVE || nr == nr::EXECVEAT
-            } else {
-                syscalls::ForeignAbi::of(call.arch()).is_some_and(|abi| abi.is_exec(nr))
-            };
-            if !exec {
+            // Another ABI's numbers are not the native execve's (the arch
+            // is asked for only then: a call into C).
+            let arch = if native { 0 } else { call.arch() };
+            if !syscalls::is_exec(native, arch, nr) {
                 return Resume::Resume;
             }
             self.before_exec.store(false, Relaxed);
@@ -350,12 +347,7 @@ impl Engine for StraceEngine {
         // program's execve (`set_personality_64bit()`, or the ia32 one's
         // for a 32-bit program), whichever exec call it was, in whichever
         // ABI.
-        let exec = if entry.native {
-            matches!(ours, nr::EXECVE | nr::EXECVEAT)
-        } else {
-            syscalls::ForeignAbi::of(entry.arch).is_some_and(|abi| abi.is_exec(ours))
-        };
-        let exec_done = exec && ret == 0;
+        let exec_done = syscalls::is_exec(entry.native, entry.arch, ours) && ret == 0;
         // A number of -1 at exit: a signal frame's registers replaced a
         // sigreturn's (native or compat), or a tracer skipped the call by
         // setting its number to -1. Either way the call is the one begun.

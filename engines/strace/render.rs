@@ -329,20 +329,9 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             .native_twin(nr)
             .map_or(kinds.len(), |twin| decode::shown_args(twin, args))
             .min(kinds.len());
-        for (i, (&kind, &value)) in kinds[..shown].iter().zip(args.iter()).enumerate() {
-            if i > 0 {
-                self.line.put_fmt(format_args!(", "));
-            }
-            if kind == ArgKind::Path {
-                let paths = kinds[i..shown]
-                    .iter()
-                    .filter(|&&k| k == ArgKind::Path)
-                    .count();
-                self.path(value, paths);
-            } else {
-                let _ = decode::write_arg(self.line, kind, value);
-            }
-        }
+        // No native call's number: the kinds are ABI-neutral, and read as
+        // any call's.
+        self.args_of(None, kinds, shown, args, 0..shown);
         self.line.put_fmt(format_args!(")"));
     }
 
@@ -367,6 +356,21 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             return;
         };
         let shown = decode::shown_args(nr, args).min(kinds.len());
+        self.args_of(Some(nr), kinds, shown, args, range);
+    }
+
+    /// The arguments `kinds` describes in `range` (of the first `shown`),
+    /// each after a `, ` but the first of the call; `native` is the native
+    /// call's number, which a `write`'s buffer needs (`None` for a call of
+    /// another ABI).
+    fn args_of(
+        &mut self,
+        native: Option<i64>,
+        kinds: &[ArgKind],
+        shown: usize,
+        args: &[u64; SYSCALL_ARGS],
+        range: Range<usize>,
+    ) {
         let end = range.end.min(shown);
         for i in range.start..end {
             let (kind, value) = (kinds[i], args[i]);
@@ -381,7 +385,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                         .count();
                     self.path(value, paths)
                 }
-                ArgKind::Buf if nr == nr::WRITE => self.buffer(value, args[2], false),
+                ArgKind::Buf if native == Some(nr::WRITE) => self.buffer(value, args[2], false),
                 ArgKind::RlimitIn => self.rlimit(value),
                 ArgKind::UtimesIn => self.utimes(value),
                 ArgKind::TimespecIn => self.timespec(value),

@@ -1041,6 +1041,17 @@ pub(crate) fn syscall(nr: i64) -> Option<&'static Syscall> {
     lookup(SYSCALLS, &BY_NR, nr)
 }
 
+/// Whether call `nr` of a call's ABI (native, or `arch` otherwise) is an
+/// exec (`execve`, `execveat`): its exit, when it works, comes with the new
+/// program's numbers, maybe another ABI's.
+pub(crate) fn is_exec(native: bool, arch: u32, nr: i64) -> bool {
+    if native {
+        matches!(nr, nr::EXECVE | nr::EXECVEAT)
+    } else {
+        ForeignAbi::of(arch).is_some_and(|abi| abi.is_exec(nr))
+    }
+}
+
 /// A syscall ABI other than the kernel's own that has a table here.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum ForeignAbi {
@@ -1093,7 +1104,7 @@ impl ForeignAbi {
     }
 
     /// Whether the ABI's call `nr` never returns when it works (`exit`,
-    /// `exit_group`): if the task exits first, its line ends with ` = ?`.
+    /// `exit_group`): its line is written at entry, with ` = ?`.
     pub(crate) fn no_return(self, nr: i64) -> bool {
         match self {
             ForeignAbi::Ia32 => matches!(nr, ia32::EXIT | ia32::EXIT_GROUP),
