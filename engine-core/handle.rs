@@ -276,8 +276,10 @@ impl<E: Engine> EngineHandle<E> {
     /// (`block`: until the next branch); the trap comes back as a SIGTRAP
     /// signal report (`TRAP_TRACE` or `TRAP_BRANCH`), after which the task
     /// runs on normally. A task this engine does not hold stopped takes
-    /// the step after its next quiesce report. `EOPNOTSUPP` where the
-    /// architecture cannot step so.
+    /// the step after its next quiesce report. The step is this engine's:
+    /// detached before the task takes it, it is not taken; detached while
+    /// it runs, its trap is dropped (unless another engine asked for a
+    /// step too). `EOPNOTSUPP` where the architecture cannot step so.
     pub fn resume_step(&self, block: bool) -> Result {
         self.registry.resume_step(&self.attachment, block)
     }

@@ -540,6 +540,60 @@ pub struct StepSupport {
     pub block: bool,
 }
 
+/// A step the task takes when it leaves its stop (the values are
+/// `utrace_helper_set_step()`'s).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Step {
+    /// Run on.
+    None = 0,
+    /// One instruction.
+    Single = 1,
+    /// Until the next branch.
+    Block = 2,
+}
+
+impl Step {
+    /// The step a value of [`Step::raw`] names (anything else: none).
+    pub fn from_raw(raw: i8) -> Step {
+        match raw {
+            1 => Step::Single,
+            2 => Step::Block,
+            _ => Step::None,
+        }
+    }
+
+    /// The value `utrace_helper_set_step()` takes.
+    pub fn raw(self) -> i8 {
+        self as i8
+    }
+}
+
+/// The step that serves two engines' asks: the finer one, since a single
+/// step traps no later than a block step would, and an engine that asked
+/// for a block step sees a trap inside its block (as it would at a branch).
+pub fn combine_step(a: Step, b: Step) -> Step {
+    match (a, b) {
+        (Step::Single, _) | (_, Step::Single) => Step::Single,
+        (Step::Block, _) | (_, Step::Block) => Step::Block,
+        (Step::None, Step::None) => Step::None,
+    }
+}
+
+/// Whether a signal is the trap a step ends with: SIGTRAP with
+/// `TRAP_TRACE` (an instruction stepped), `TRAP_BRANCH` (a block stepped)
+/// or `TRAP_BRKPT` (x86 steps a syscall instruction so: its exit work
+/// sends the trap, `user_single_step_report()`). A SIGTRAP sent by
+/// kill(2) carries `SI_USER`; int3 carries `SI_KERNEL`.
+pub fn is_step_trap(signo: i32, code: i32) -> bool {
+    const SIGTRAP: i32 = bindings::SIGTRAP as i32;
+    const CODES: [i32; 3] = [
+        bindings::TRAP_TRACE as i32,
+        bindings::TRAP_BRANCH as i32,
+        bindings::TRAP_BRKPT as i32,
+    ];
+    signo == SIGTRAP && CODES.contains(&code)
+}
+
 /// Whether a handle may make request `ctl` of a task in `phase`; `events`
 /// are its engine's. A detach is allowed in every phase. Errors, as
 /// utrace's:
@@ -1037,6 +1091,42 @@ mod tests {
             check_control(Control::Detach, Phase::Alive, n, none),
             Ok(())
         );
+    }
+
+    #[test]
+    fn steps_combine_to_the_finer() {
+        let all = [Step::None, Step::Single, Step::Block];
+        for a in all {
+            for b in all {
+                let want = if a == Step::Single || b == Step::Single {
+                    Step::Single
+                } else if a == Step::Block || b == Step::Block {
+                    Step::Block
+                } else {
+                    Step::None
+                };
+                assert_eq!(combine_step(a, b), want);
+                assert_eq!(Step::from_raw(a.raw()), a);
+            }
+        }
+        assert_eq!(Step::from_raw(3), Step::None);
+        assert_eq!(Step::from_raw(-1), Step::None);
+    }
+
+    #[test]
+    fn only_a_step_sigtrap_is_a_step_trap() {
+        // SIGTRAP is 5; TRAP_BRKPT 1, TRAP_TRACE 2, TRAP_BRANCH 3,
+        // TRAP_HWBKPT 4; SI_USER 0, SI_KERNEL 0x80, SI_TKILL -6.
+        assert!(is_step_trap(5, 1));
+        assert!(is_step_trap(5, 2));
+        assert!(is_step_trap(5, 3));
+        assert!(!is_step_trap(5, 4));
+        assert!(!is_step_trap(5, 0));
+        assert!(!is_step_trap(5, 0x80));
+        assert!(!is_step_trap(5, -6));
+        // SIGILL with ILL_ILLOPC (1), SIGSEGV with SEGV_MAPERR (1).
+        assert!(!is_step_trap(4, 1));
+        assert!(!is_step_trap(11, 2));
     }
 
     #[test]

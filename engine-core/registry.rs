@@ -68,7 +68,7 @@ mod reporting;
 mod stop;
 
 use super::engine::{Engine, Events};
-use super::policy::{syscall_work, Phase, SideMasks, SyscallSide, SyscallWork};
+use super::policy::{syscall_work, Phase, SideMasks, Step, SyscallSide, SyscallWork};
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
 use core::cell::UnsafeCell;
@@ -101,6 +101,12 @@ pub(crate) struct Attachment {
     /// This engine holds the task stopped. Read and written under `inner`
     /// only (an atomic because the attachment is shared, not for ordering).
     stopping: AtomicFlag,
+    /// The step this engine asked for and the task has not taken yet
+    /// ([`Step::raw`]), or [`STEP_TAKEN`]: the running step serves it.
+    /// Read and written under `inner` only, as `stopping`. A detached
+    /// engine's value counts for nothing: the task takes no step for it,
+    /// and drops a trap that no attached engine's step asked for.
+    step: Atomic<i8>,
     /// The engine asked for the exit report of the current syscall.
     exit_once: TaskOnly<bool>,
     /// [`Engine::retired`] was called (set once, by whoever calls it).
@@ -153,6 +159,7 @@ impl Attachment {
                 events: Atomic::new(events.bits()),
                 detached: AtomicFlag::new(false),
                 stopping: AtomicFlag::new(false),
+                step: Atomic::new(Step::None.raw()),
                 exit_once: TaskOnly::new(false),
                 retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
@@ -197,6 +204,10 @@ impl Attachment {
         ptr::from_ref(self) as usize
     }
 }
+
+/// [`Attachment::step`] of an engine whose step the task took: the step
+/// running now serves it (the other values are [`Step::raw`]'s).
+const STEP_TAKEN: i8 = 3;
 
 /// An immutable list of attachments, in attach order, with the task's
 /// masks of who wants each syscall side.
@@ -572,10 +583,12 @@ struct Inner {
     kick_queued: bool,
     /// The queued kick breaks sleeps (it was queued so, or upgraded).
     kick_interrupts: bool,
-    /// The step to take when the task leaves its stop: 0 none, 1 single,
-    /// 2 block (`utrace_helper_set_step()`'s values).
-    step_request: i8,
-    /// The task turned stepping on for its engines.
+    /// Some engine asked for a step the task has not taken yet (a hint:
+    /// the attachments' `step` say which, and the task takes the step
+    /// when it leaves its stop or ends its quiesce report).
+    step_asked: bool,
+    /// The task turned stepping on for its engines, and has not reported
+    /// the trap yet.
     stepping: bool,
     /// The task runs its kick's quiesce reports: a callback's own request
     /// for another is served by that loop, not by a new task work (which
@@ -736,7 +749,7 @@ impl Registry {
                     kick_requested: false,
                     kick_queued: false,
                     kick_interrupts: false,
-                    step_request: 0,
+                    step_asked: false,
                     stepping: false,
                     in_kick: false,
                     callbacks_ended: 0,

@@ -11,8 +11,8 @@
 use super::{Attachment, Registry, Settled, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
-    combine_resume, event_order, masked_order, ptrace_slot, syscall_order, Disposition, Reporter,
-    Resume, SignalAction, SyscallSide,
+    combine_resume, event_order, is_step_trap, masked_order, ptrace_slot, syscall_order,
+    Disposition, Reporter, Resume, SignalAction, SyscallSide,
 };
 use crate::engine_core::report::{
     AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent, PtraceSignal,
@@ -555,7 +555,11 @@ impl Registry {
         sig: &mut SignalReport<'_>,
         ptrace: &mut dyn PtraceSignal,
     ) -> (i32, SignalAction, bool) {
-        self.end_step();
+        if self.end_step() && is_step_trap(sig.signo(), sig.code()) {
+            // The trap of a step whose engines were all detached: no one
+            // expects it, and unhandled it would kill the task.
+            return (0, SignalAction::Deliver, false);
+        }
         loop {
             let mut holder: Option<Arc<Attachment>> = None;
             let mut action = Resume::Resume;
@@ -659,7 +663,7 @@ impl Registry {
         if !self.take_kick() {
             return;
         }
-        self.end_step();
+        // A step running goes on: its trap ends it (`end_step`).
         while self.report_event(
             task,
             Events::QUIESCE,

@@ -11,11 +11,25 @@
 //! allocation): the task runs its quiesce report at its next safe point and
 //! parks there. An exiting task never parks: a fatal signal could no longer
 //! wake it.
+//!
+//! A step is asked for by an engine ([`Registry::resume_step`]) and kept on
+//! its attachment (`Attachment::step`), not on the task: the task takes the
+//! step (the finest asked for, [`combine_step`]) when it leaves its stop
+//! or ends a quiesce report, and marks the askers as served. A step asked
+//! for by an engine detached before it was taken is never taken; the trap
+//! of a step whose every asker was detached before it came is dropped
+//! ([`Registry::end_step`]): no engine is left to expect it, and a
+//! SIGTRAP nobody handles would kill the task. A quiesce report does not
+//! end a step running (the kick of a stop asked for meanwhile would
+//! otherwise cancel a step before its instruction ran); the trap's signal
+//! report does.
 
 use super::reporting::{engines_only, REAPER_MARK};
-use super::{Attachment, Inner, Owner, Registry, Settled, StopState};
+use super::{Attachment, Inner, Owner, Registry, Settled, StopState, STEP_TAKEN};
 use crate::engine_core::engine::Events;
-use crate::engine_core::policy::{check_control, combine_resume, Control, Phase, Resume};
+use crate::engine_core::policy::{
+    check_control, combine_resume, combine_step, Control, Phase, Resume, Step,
+};
 use crate::engine_core::task;
 use core::cell::Cell;
 use kernel::bindings;
@@ -235,16 +249,18 @@ impl Registry {
     /// Resumes the task from `att`'s stop for one step (`block`: until the
     /// next branch). A task `att` does not hold stopped takes the step
     /// after its next quiesce report. `EOPNOTSUPP` where the architecture
-    /// cannot step.
+    /// cannot step. The step is `att`'s: if `att` is detached before the
+    /// task takes it, the task does not step.
     pub(crate) fn resume_step(&self, att: &Attachment, block: bool) -> Result {
-        let ctl = if block {
-            Control::BlockStep
+        let (ctl, step) = if block {
+            (Control::BlockStep, Step::Block)
         } else {
-            Control::SingleStep
+            (Control::SingleStep, Step::Single)
         };
         let mut inner = self.inner.lock();
         self.check_control_locked(&inner, att, ctl)?;
-        inner.step_request = if block { 2 } else { 1 };
+        att.step.store(step.raw(), Relaxed);
+        inner.step_asked = true;
         if att.stopping.load(Relaxed) {
             let wake = self.release_stop_locked(&mut inner, att);
             drop(inner);
@@ -429,7 +445,7 @@ impl Registry {
             return None;
         }
         self.inner.lock().parked = true;
-        let left = Cell::new((0, false));
+        let left = Cell::new((Step::None, false));
         let woken = task::wait_until(&self.wait, true, || {
             let mut inner = self.inner.lock();
             if inner.stops != 0 {
@@ -440,7 +456,7 @@ impl Registry {
             // and the step and report-again asked for with the resume are
             // taken with it.
             inner.parked = false;
-            let step = core::mem::take(&mut inner.step_request);
+            let step = Self::take_step_asks_locked(&mut inner);
             let again = core::mem::take(&mut inner.report_again);
             self.refresh_attention(&inner);
             left.set((step, again));
@@ -450,7 +466,8 @@ impl Registry {
             let mut inner = self.inner.lock();
             inner.parked = false;
             inner.report_again = false;
-            inner.step_request = 0;
+            // The task dies: the steps asked for are never taken.
+            inner.step_asked = false;
             self.refresh_attention(&inner);
             return None;
         }
@@ -459,13 +476,35 @@ impl Registry {
         Some(again)
     }
 
-    /// Turns stepping on if an engine resumed the task with a step (`how`:
-    /// 1 single, 2 block).
-    pub(super) fn start_step(&self, how: i8) {
-        if how == 0 {
+    /// The step the engines asked for, if any asked since the last one
+    /// was taken: the finest asked for by an engine still attached. Marks
+    /// those engines as served by the step ([`STEP_TAKEN`]). Iterates the
+    /// engines under the spinlock only when a step was asked for.
+    fn take_step_asks_locked(inner: &mut Inner) -> Step {
+        if !core::mem::take(&mut inner.step_asked) {
+            return Step::None;
+        }
+        let mut step = Step::None;
+        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
+            let asked = att.step.load(Relaxed);
+            if asked == STEP_TAKEN || att.is_detached() {
+                continue;
+            }
+            let asked = Step::from_raw(asked);
+            if asked != Step::None {
+                step = combine_step(step, asked);
+                att.step.store(STEP_TAKEN, Relaxed);
+            }
+        }
+        step
+    }
+
+    /// Turns stepping on if an engine resumed the task with a step.
+    pub(super) fn start_step(&self, step: Step) {
+        if step == Step::None {
             return;
         }
-        task::set_step(how.into());
+        task::set_step(step.raw().into());
         let mut inner = self.inner.lock();
         inner.stepping = true;
         self.publish_summary(&mut inner);
@@ -473,20 +512,37 @@ impl Registry {
 
     /// Takes a step asked for while the task was not stopped.
     pub(super) fn take_step(&self) {
-        let how = core::mem::take(&mut self.inner.lock().step_request);
-        self.start_step(how);
+        let step = Self::take_step_asks_locked(&mut self.inner.lock());
+        self.start_step(step);
     }
 
-    /// Turns stepping off if the engines turned it on (the task took its
-    /// step and reports the trap, or a quiesce report).
-    pub(super) fn end_step(&self) {
+    /// Turns stepping off if the engines turned it on: the task reports a
+    /// signal, the step's trap or one that came first (which ends the step
+    /// too: its engines hear of that signal instead). Returns whether the
+    /// step was orphaned: every engine it served has been detached, so
+    /// its trap is no engine's.
+    pub(super) fn end_step(&self) -> bool {
         let mut inner = self.inner.lock();
         if !core::mem::take(&mut inner.stepping) {
-            return;
+            return false;
+        }
+        // An engine that asked for another step meanwhile expects a trap
+        // too: the trap is still someone's.
+        let mut served = false;
+        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
+            let asked = att.step.load(Relaxed);
+            if asked == Step::None.raw() {
+                continue;
+            }
+            served |= !att.is_detached();
+            if asked == STEP_TAKEN {
+                att.step.store(Step::None.raw(), Relaxed);
+            }
         }
         self.publish_summary(&mut inner);
         drop(inner);
         task::set_step(0);
+        !served
     }
 
     /// Whether the task is parked in a stop.

@@ -304,6 +304,119 @@ static void step_one_instruction(void)
 	}
 }
 
+/* The state letter of /proc/PID/stat ('S' asleep, 'I' parked...), or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' ? paren[2] : 0;
+}
+
+/*
+ * A step belongs to the engine that asked for it.  Engine a asks for one
+ * while engine b still holds the task stopped, then is detached: when b
+ * resumes the task, it does not step (a trap no engine waits for would
+ * kill it with SIGTRAP).
+ */
+static void a_detached_engines_step_is_not_taken(void)
+{
+	int fd = utd_open(), go[2], a, b;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	a = trap_engine(fd, pid);
+	b = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 2, 0);
+	utd_release(go);
+	request_stop(fd, a);
+	request_stop(fd, b);
+	CHECK(POLL(stopped(fd, a) && stopped(fd, b)), "the child did not stop");
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	CHECK(frozen(&sh->count), "running with b's stop held");
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach a: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, b) == 0, "resume b: %s", strerror(errno));
+	CHECK(counting(&sh->count), "the child does not run on");
+	end_child(pid);
+	close(fd);
+}
+
+/*
+ * The trap of a step whose engine was detached while the step ran is
+ * dropped.  The task, stopped in a sleeping read(), is stepped: it
+ * restarts the read and sleeps again, stepping; its engine is detached;
+ * the read returns, and its exit work sends the step's SIGTRAP, which no
+ * engine is left to take.  The task must finish its read, not die.
+ */
+static void the_trap_of_a_detached_engines_step_is_dropped(void)
+{
+	int fd = utd_open(), go[2], a, status = -1;
+	pid_t pid;
+
+	CHECK(pipe(sleep_pipe) == 0, "pipe");
+	pid = utd_held_child(go, read_a_byte);
+	close(sleep_pipe[0]);
+	a = trap_engine(fd, pid);
+	utd_release(go);
+	CHECK(POLL(proc_state(pid) == 'S'), "the child does not sleep in read()");
+	request_stop(fd, a);
+	CHECK(POLL(stopped(fd, a)), "the sleeping child did not stop");
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	CHECK(POLL(!stopped(fd, a) && proc_state(pid) == 'S'),
+	      "the stepped child does not sleep in read() again (state %c)",
+	      proc_state(pid));
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
+	CHECK(write(sleep_pipe[1], "\x2a", 1) == 1, "write");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	      "status %#x, wanted exit 42 (not a SIGTRAP death)", status);
+	close(sleep_pipe[1]);
+	close(fd);
+}
+
+/*
+ * A step asked for by an engine that does not hold the task stopped is
+ * taken after the task's next quiesce report, and a quiesce report does
+ * not cancel it: engine b holds the task parked in a quiesce report when
+ * engine a asks for a step, which queues a kick; b resumes the task, which
+ * takes the step, then runs the kick's quiesce report on its way to user
+ * mode; the step's trap must still reach a.
+ */
+static void a_quiesce_report_does_not_cancel_a_step(void)
+{
+	struct utrace_test_record r[16];
+	int fd = utd_open(), go[2], a, b, n, trapped = 0;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	a = trap_engine(fd, pid);
+	b = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 2, 0);
+	utd_release(go);
+	request_stop(fd, b);
+	CHECK(POLL(stopped(fd, b)), "the child did not stop");
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, b) == 0, "resume b: %s", strerror(errno));
+	CHECK(counting(&sh->count), "the child does not run on");
+	for (int tries = 0; tries < 50 && !trapped; tries++) {
+		n = utd_read(fd, r, 16);
+		for (int i = 0; i < n; i++)
+			trapped |= r[i].id == 1 && r[i].side == UTRACE_TEST_SIDE_SIGNAL &&
+				   r[i].nr == SIGTRAP;
+		if (!trapped)
+			usleep(20000);
+	}
+	CHECK(trapped, "the step's trap never reached the engine that asked for it");
+	end_child(pid);
+	close(fd);
+}
+
 static void *thread_counts(void *arg)
 {
 	(void)arg;
@@ -449,6 +562,9 @@ int main(void)
 		KTAP_CASE(sigkill_ends_a_stop),
 		KTAP_CASE(quiesce_reports_on_request),
 		KTAP_CASE(step_one_instruction),
+		KTAP_CASE(a_detached_engines_step_is_not_taken),
+		KTAP_CASE(the_trap_of_a_detached_engines_step_is_dropped),
+		KTAP_CASE(a_quiesce_report_does_not_cancel_a_step),
 		KTAP_CASE(stop_one_thread_of_a_process),
 		KTAP_CASE(stop_resume_storm),
 		KTAP_CASE(control_errors),
