@@ -421,7 +421,10 @@ pub(crate) unsafe extern "C" fn utrace_rs_control(
     to_int(result)
 }
 
-/// `utrace_barrier()`.
+/// `utrace_barrier()`. On a detached engine, the unload recipe's wait, no
+/// signal ends it: a module's exit cannot fail, and leaving while a
+/// callback runs would unload the code it runs. On an attached engine
+/// SIGKILL ends it (`-ERESTARTSYS`), as utrace's did.
 ///
 /// # Safety
 ///
@@ -431,7 +434,14 @@ pub(crate) unsafe extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_
     // SAFETY: `engine` is held by the caller or is a running callback's
     // (this function's contract).
     let engine = unsafe { borrow(engine) };
-    to_int(engine.handle().and_then(|h| h.barrier()))
+    to_int(engine.handle().and_then(|h| {
+        if h.is_detached() {
+            h.barrier_uninterruptible();
+            Ok(())
+        } else {
+            h.barrier()
+        }
+    }))
 }
 
 /// `utrace_engine_data()`.

@@ -224,10 +224,25 @@ impl<E: Engine> EngineHandle<E> {
 
     /// Waits until the callback of this engine that is running, if one is,
     /// has returned (a later one may have started by then: after a detach
-    /// none does). Only SIGKILL ends the wait early (`ERESTARTSYS`): a
-    /// module's exit path must not free the engine's code then.
+    /// none does). Only SIGKILL ends the wait early (`ERESTARTSYS`); a
+    /// path that must not leave before the callback returns (a module's
+    /// exit, which then frees the engine's code) uses
+    /// [`EngineHandle::barrier_uninterruptible`].
     pub fn barrier(&self) -> Result {
-        self.registry.barrier(&self.attachment)
+        self.registry
+            .barrier(&self.attachment, task::Sleep::Killable)
+    }
+
+    /// [`EngineHandle::barrier`] in a sleep no signal ends, as
+    /// `flush_work()` waits: for a module's exit path, which cannot fail.
+    /// A callback that never returns hangs the caller (the hung-task
+    /// detector names it); SIGKILL to the traced task ends a callback's
+    /// killable sleeps.
+    pub fn barrier_uninterruptible(&self) {
+        // Only a killable wait can fail.
+        let _ = self
+            .registry
+            .barrier(&self.attachment, task::Sleep::Uninterruptible);
     }
 
     /// Lets the task go on if this engine held it stopped: `ESRCH` once the
@@ -276,10 +291,12 @@ impl<E: Engine> EngineHandle<E> {
     /// (`block`: until the next branch); the trap comes back as a SIGTRAP
     /// signal report (`TRAP_TRACE` or `TRAP_BRANCH`), after which the task
     /// runs on normally. A task this engine does not hold stopped takes
-    /// the step after its next quiesce report. The step is this engine's:
-    /// detached before the task takes it, it is not taken; detached while
-    /// it runs, its trap is dropped (unless another engine asked for a
-    /// step too). `EOPNOTSUPP` where the architecture cannot step so.
+    /// the step when it leaves another engine's stop, or at the end of the
+    /// quiesce report this asks for. The step is this engine's: detached
+    /// before the task takes it, it is not taken; detached before its trap
+    /// is reported to it, the trap is dropped (unless another attached
+    /// engine asked for a step too). A signal reported before the trap
+    /// ends the step. `EOPNOTSUPP` where the architecture cannot step so.
     pub fn resume_step(&self, block: bool) -> Result {
         self.registry.resume_step(&self.attachment, block)
     }

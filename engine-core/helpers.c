@@ -82,13 +82,22 @@ void utrace_helper_init_waitqueue(struct wait_queue_head *wq)
  * load average, like a ptrace stop.  @done takes the registry's spinlock to read
  * its state, after wait_event_state() set the task state.
  */
-int utrace_helper_wait(struct wait_queue_head *wq, bool stop,
+int utrace_helper_wait(struct wait_queue_head *wq, enum utrace_helper_sleep how,
 		       bool (*done)(void *arg), void *arg)
 {
 	int ret;
 
-	if (!stop)
+	if (how == UTRACE_SLEEP_KILLABLE)
 		return wait_event_killable(*wq, done(arg));
+	/*
+	 * A module's exit cannot fail: once it waits for a callback of its
+	 * own to return, it must not leave before, or the callback runs on
+	 * in freed module text (as flush_work() and synchronize_rcu() wait).
+	 */
+	if (how == UTRACE_SLEEP_UNINTERRUPTIBLE) {
+		wait_event(*wq, done(arg));
+		return 0;
+	}
 	/*
 	 * A task parked by an engine counts as frozen for the cgroup v2
 	 * freezer, as a ptrace stop does (ptrace_stop()): a group can finish
@@ -451,6 +460,26 @@ int utrace_helper_kick(struct task_struct *task, struct callback_head *work,
 void utrace_helper_interrupt(struct task_struct *task)
 {
 	set_notify_signal(task);
+}
+
+/*
+ * Whether the current task is still set to step: the kernel turns a step
+ * off by itself to enter a signal handler (x86's handle_signal()), and a
+ * tracer's resume or detach sets or clears it too.
+ */
+bool utrace_helper_step_armed(void)
+{
+#ifdef TIF_SINGLESTEP
+	return test_thread_flag(TIF_SINGLESTEP);
+#else
+	return arch_has_single_step();
+#endif
+}
+
+/* Whether the current task is traced (a tracer may step it too). */
+bool utrace_helper_ptraced(void)
+{
+	return READ_ONCE(current->ptrace) != 0;
 }
 
 /* Stepping, by the current task leaving a stop: 0 off, 1 single, 2 block. */

@@ -21,7 +21,14 @@ void utrace_helper_set_syscall_work(struct task_struct *task, bool entry,
 unsigned int utrace_helper_syscall_work(struct task_struct *task);
 unsigned int utrace_helper_task_flags(struct task_struct *task);
 void utrace_helper_init_waitqueue(struct wait_queue_head *wq);
-int utrace_helper_wait(struct wait_queue_head *wq, bool stop,
+/* How utrace_helper_wait() sleeps. */
+enum utrace_helper_sleep {
+	UTRACE_SLEEP_KILLABLE,		/* a barrier: SIGKILL ends it */
+	UTRACE_SLEEP_STOP,		/* a stop: killable, freezable, no load */
+	UTRACE_SLEEP_UNINTERRUPTIBLE,	/* a barrier a module's exit waits in */
+};
+
+int utrace_helper_wait(struct wait_queue_head *wq, enum utrace_helper_sleep how,
 		       bool (*done)(void *arg), void *arg);
 void utrace_helper_wake_all(struct wait_queue_head *wq);
 long utrace_helper_syscall_get_nr(struct pt_regs *regs);
@@ -61,6 +68,8 @@ int utrace_helper_kick(struct task_struct *task, struct callback_head *work,
 		       bool interrupt);
 void utrace_helper_interrupt(struct task_struct *task);
 void utrace_helper_set_step(int how);
+bool utrace_helper_step_armed(void);
+bool utrace_helper_ptraced(void);
 unsigned int utrace_helper_step_support(void);
 bool utrace_helper_vm_follow_warn_ratelimit(void);
 void utrace_helper_kill_new_child(struct task_struct *child);

@@ -543,6 +543,7 @@ pub struct StepSupport {
 /// A step the task takes when it leaves its stop (the values are
 /// `utrace_helper_set_step()`'s).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(i8)]
 pub enum Step {
     /// Run on.
     None = 0,

@@ -102,7 +102,8 @@ pub(crate) struct Attachment {
     /// only (an atomic because the attachment is shared, not for ordering).
     stopping: AtomicFlag,
     /// The step this engine asked for and the task has not taken yet
-    /// ([`Step::raw`]), or [`STEP_TAKEN`]: the running step serves it.
+    /// ([`Step::raw`]), or [`STEP_TAKEN`]: the running step serves it, or
+    /// [`STEP_TRAPPED`]: that step ended at the signal report running now.
     /// Read and written under `inner` only, as `stopping`. A detached
     /// engine's value counts for nothing: the task takes no step for it,
     /// and drops a trap that no attached engine's step asked for.
@@ -208,6 +209,9 @@ impl Attachment {
 /// [`Attachment::step`] of an engine whose step the task took: the step
 /// running now serves it (the other values are [`Step::raw`]'s).
 const STEP_TAKEN: i8 = 3;
+/// [`Attachment::step`] of an engine whose step ended at the signal report
+/// running now, until that report decides whether the trap is anyone's.
+const STEP_TRAPPED: i8 = 4;
 
 /// An immutable list of attachments, in attach order, with the task's
 /// masks of who wants each syscall side.
@@ -587,9 +591,11 @@ struct Inner {
     /// the attachments' `step` say which, and the task takes the step
     /// when it leaves its stop or ends its quiesce report).
     step_asked: bool,
-    /// The task turned stepping on for its engines, and has not reported
-    /// the trap yet.
-    stepping: bool,
+    /// The step the task turned on for its engines (none: not stepping),
+    /// until the signal report that ends it (the trap's, or one before).
+    /// The kernel may turn a step off by itself (to enter a signal
+    /// handler): the task then finds it disarmed (`task::step_armed`).
+    stepping: Step,
     /// The task runs its kick's quiesce reports: a callback's own request
     /// for another is served by that loop, not by a new task work (which
     /// the task_work loop running this one would run, forever).
@@ -750,7 +756,7 @@ impl Registry {
                     kick_queued: false,
                     kick_interrupts: false,
                     step_asked: false,
-                    stepping: false,
+                    stepping: Step::None,
                     in_kick: false,
                     callbacks_ended: 0,
                     exit_once: false,
@@ -939,7 +945,7 @@ impl Registry {
                 bits |= a.events().bits() | SUMMARY_ENGINES;
             }
         }
-        if inner.stepping {
+        if inner.stepping != Step::None {
             bits |= SUMMARY_STEPPING;
         }
         if inner.stops != 0 || inner.report_again || inner.kick_requested {

@@ -114,6 +114,19 @@ pub(crate) fn set_step(how: i32) {
     unsafe { bindings::utrace_helper_set_step(how) }
 }
 
+/// Whether the current task is still set to step (the kernel may have
+/// turned the step off itself: x86 does to enter a signal handler).
+pub(crate) fn step_armed() -> bool {
+    // SAFETY: reads the current task's flags.
+    unsafe { bindings::utrace_helper_step_armed() }
+}
+
+/// Whether the current task is traced.
+pub(crate) fn ptraced() -> bool {
+    // SAFETY: reads the current task's `ptrace` word.
+    unsafe { bindings::utrace_helper_ptraced() }
+}
+
 /// What the architecture offers for stepping.
 pub(crate) fn step_support() -> super::policy::StepSupport {
     // SAFETY: no preconditions.
@@ -207,13 +220,35 @@ unsafe extern "C" fn wait_condition<F: Fn() -> bool>(arg: *mut c_void) -> bool {
     done()
 }
 
-/// Sleeps on `wq` until `done()` holds; only SIGKILL ends the wait early
-/// (then this returns `false`). A `stop` sleep is also freezable and does
-/// not count in the load average. `done` runs in the wait loop, after the
-/// task's state is set: it may take a spinlock, not sleep.
+/// How [`wait_until`] sleeps.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Sleep {
+    /// A barrier: only SIGKILL ends it early.
+    Killable,
+    /// A stop: killable too, and freezable, and not counted in the load
+    /// average.
+    Stop,
+    /// A barrier no signal ends: a module's exit path, which cannot fail,
+    /// must not unload while a callback of its engine runs.
+    Uninterruptible,
+}
+
+impl Sleep {
+    fn to_c(self) -> bindings::utrace_helper_sleep {
+        match self {
+            Sleep::Killable => bindings::utrace_helper_sleep_UTRACE_SLEEP_KILLABLE,
+            Sleep::Stop => bindings::utrace_helper_sleep_UTRACE_SLEEP_STOP,
+            Sleep::Uninterruptible => bindings::utrace_helper_sleep_UTRACE_SLEEP_UNINTERRUPTIBLE,
+        }
+    }
+}
+
+/// Sleeps on `wq` until `done()` holds, as `how` says; a killable sleep
+/// that SIGKILL ends early returns `false`. `done` runs in the wait loop,
+/// after the task's state is set: it may take a spinlock, not sleep.
 pub(crate) fn wait_until<F: Fn() -> bool>(
     wq: &Opaque<bindings::wait_queue_head>,
-    stop: bool,
+    how: Sleep,
     done: F,
 ) -> bool {
     let arg = ptr::from_ref(&done).cast_mut().cast::<c_void>();
@@ -221,7 +256,9 @@ pub(crate) fn wait_until<F: Fn() -> bool>(
     // the condition is `Some` (the helper calls it unchecked); `arg`
     // points to `done`, an `F`, alive across the call, and
     // `wait_condition::<F>` only reads it.
-    unsafe { bindings::utrace_helper_wait(wq.get(), stop, Some(wait_condition::<F>), arg) == 0 }
+    unsafe {
+        bindings::utrace_helper_wait(wq.get(), how.to_c(), Some(wait_condition::<F>), arg) == 0
+    }
 }
 
 /// Whether some task waits on `wq` (`waitqueue_active()`). The caller must

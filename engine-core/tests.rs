@@ -11,7 +11,7 @@
 use super::engine::{Engine, Events};
 use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{
-    ealready, AttachRequest, Disposition, MatchBy, Phase, Resume, SignalAction, SignalClass,
+    ealready, AttachRequest, Disposition, MatchBy, Phase, Resume, SignalAction, SignalClass, Step,
     SyscallWork, MAX_ENGINES, SIDE_MASK_ENGINES,
 };
 use super::registry::{Attachment, Registry, StopState};
@@ -1382,6 +1382,39 @@ mod suite {
         // No engine at all: the tracer still stops.
         assert_eq!(reg.report_exit(task, 30, &mut tracer), 30);
         assert_eq!(&drain(&log)?[..], &[(0, b't', 30)]);
+        Ok(())
+    }
+
+    #[test]
+    fn steps_are_taken_for_attached_askers_only() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let go = |_: &Probe, _: &mut SyscallEntry<'_>| Resume::Resume;
+        let a = attach(&reg, probe(1, &log, go, pass_exit)?, Events::SYSCALL)?;
+        let b = attach(&reg, probe(2, &log, go, pass_exit)?, Events::SYSCALL)?;
+        let c = attach(&reg, probe(3, &log, go, pass_exit)?, Events::SYSCALL)?;
+        assert_eq!(reg.take_step_asks_for_test(), Step::None);
+        a.resume_step(false)?;
+        assert_eq!(reg.take_step_asks_for_test(), Step::Single);
+        // Taken: the askers are served, nothing is asked any more.
+        assert_eq!(reg.take_step_asks_for_test(), Step::None);
+        // An engine detached before its step is taken gets none.
+        b.resume_step(false)?;
+        b.detach()?;
+        assert_eq!(reg.take_step_asks_for_test(), Step::None);
+        // Where the CPU has block steps: the finer ask wins, and a
+        // detached asker's ask counts for nothing.
+        if c.resume_step(true).is_ok() {
+            a.resume_step(false)?;
+            assert_eq!(reg.take_step_asks_for_test(), Step::Single);
+            c.resume_step(true)?;
+            a.resume_step(false)?;
+            a.detach()?;
+            assert_eq!(reg.take_step_asks_for_test(), Step::Block);
+        } else {
+            a.detach()?;
+        }
+        c.detach()?;
         Ok(())
     }
 

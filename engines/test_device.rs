@@ -103,6 +103,8 @@ const DETACH_DELAY: u32 = _IO(IOC_MAGIC, 25);
 const DETACH_DELAYED: u32 = _IO(IOC_MAGIC, 26);
 const READ_DELAY: u32 = _IO(IOC_MAGIC, 27);
 const READ_DELAYED: u32 = _IO(IOC_MAGIC, 28);
+const STEP_DELAY: u32 = _IO(IOC_MAGIC, 29);
+const STEP_DELAYED: u32 = _IO(IOC_MAGIC, 30);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -167,6 +169,9 @@ pub(crate) static BARRIER_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 /// In engine-core's detach, once the attachment is marked and the lock
 /// released, before the engine is told (`UTRACE_TEST_DETACH_DELAY`).
 pub(crate) static DETACH_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// In engine-core's steps, once the task is set to step and before it
+/// returns to user mode (`UTRACE_TEST_STEP_DELAY`).
+pub(crate) static STEP_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -326,6 +331,8 @@ impl MiscDevice for TestFile {
             DETACH_DELAYED => Ok(DETACH_DELAY_HOOK.taken()),
             READ_DELAY => READ_DELAY_HOOK.arm(arg),
             READ_DELAYED => Ok(READ_DELAY_HOOK.taken()),
+            STEP_DELAY => STEP_DELAY_HOOK.arm(arg),
+            STEP_DELAYED => Ok(STEP_DELAY_HOOK.taken()),
             RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }

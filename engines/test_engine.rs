@@ -131,7 +131,8 @@ pub(crate) enum Action {
     Run,
     /// At entry, and in the exit report, stop the task until resumed.
     Stop,
-    /// In syscall callbacks, sleep this many microseconds after logging.
+    /// In syscall and signal callbacks (and the report of a job-control
+    /// stop), sleep this many microseconds after logging.
     Dwell(u32),
     /// For a signal: choose this disposition, maybe hold the signal,
     /// maybe stop; maybe only the first time.
@@ -315,6 +316,9 @@ impl Engine for TestEngine {
             0,
         ];
         self.record(SIDE_SIGNAL, signo, args, i64::from(sig.is_resumed()));
+        if let Action::Dwell(us) = self.action {
+            self.dwell(us);
+        }
         if let Action::Signal {
             action,
             hold,

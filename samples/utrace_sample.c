@@ -23,11 +23,14 @@
  * utrace_control_pid(), utrace_barrier_pid()).  With getput=1 it takes a
  * second reference to its engine (utrace_engine_get()) and drops the
  * first at load, so that only the second keeps the engine for unloading.
+ * With slow=MS its entry callback sleeps MS milliseconds in each call NR
+ * (an unload then waits for it, even when the unloading task is killed).
  * Writing 1 to its parameter "poke" calls utrace_control_pid(RESUME) now,
  * and "poked" says what it returned.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -53,6 +56,9 @@ MODULE_PARM_DESC(abort, "abort the call with value as its result");
 static int signo;
 module_param_named(signal, signo, int, 0444);
 MODULE_PARM_DESC(signal, "the signal to drop");
+static unsigned int slow;
+module_param(slow, uint, 0444);
+MODULE_PARM_DESC(slow, "milliseconds the entry callback of call nr sleeps");
 static bool watch;
 module_param(watch, bool, 0444);
 MODULE_PARM_DESC(watch, "count job-control stops and continues, and the reap");
@@ -98,6 +104,8 @@ static u32 sample_syscall_entry(u32 action, struct utrace_engine *e,
 	if (syscall_get_nr(current, regs) != nr)
 		return action;	/* keep what the engines before decided */
 	atomic_inc(&hits);
+	if (slow)
+		msleep(slow);
 	if (abort_call) {
 		syscall_set_return_value(current, regs, value < 0 ? value : 0,
 					 value);

@@ -549,17 +549,43 @@ impl Registry {
     ///
     /// A held signal stops the task, for the engine that held it if no
     /// engine asked for a stop, and is reported anew when it resumes.
+    ///
+    /// The trap of a step whose engines were all detached, before the
+    /// reports or during them, is dropped: no one expects it, and SIGTRAP
+    /// unhandled would kill the task.
     pub(crate) fn report_signal(
         &self,
         task: &Task,
         sig: &mut SignalReport<'_>,
         ptrace: &mut dyn PtraceSignal,
     ) -> (i32, SignalAction, bool) {
-        if self.end_step() && is_step_trap(sig.signo(), sig.code()) {
-            // The trap of a step whose engines were all detached: no one
-            // expects it, and unhandled it would kill the task.
-            return (0, SignalAction::Deliver, false);
+        if !self.end_step(is_step_trap(sig.signo(), sig.code())) {
+            return self.report_signal_round(task, sig, ptrace);
         }
+        let result = self
+            .step_trap_served(false)
+            .then(|| self.report_signal_round(task, sig, ptrace));
+        let served = self.step_trap_served(true);
+        match result {
+            Some((signo, action, held))
+                if served
+                    || held
+                    || action != SignalAction::Deliver
+                    || !is_step_trap(signo, sig.code()) =>
+            {
+                (signo, action, held)
+            }
+            _ => (0, SignalAction::Deliver, false),
+        }
+    }
+
+    /// [`Registry::report_signal`]'s reports.
+    fn report_signal_round(
+        &self,
+        task: &Task,
+        sig: &mut SignalReport<'_>,
+        ptrace: &mut dyn PtraceSignal,
+    ) -> (i32, SignalAction, bool) {
         loop {
             let mut holder: Option<Arc<Attachment>> = None;
             let mut action = Resume::Resume;
@@ -602,7 +628,8 @@ impl Registry {
             drop(reporters);
             if let Some(signo) = ended {
                 // The tracer decided; a stop the engines before it asked
-                // for is still honoured.
+                // for is still honoured. (A traced task's step traps are
+                // not judged: `end_step`.)
                 self.settle(task, action);
                 return (signo, SignalAction::Deliver, false);
             }
@@ -663,7 +690,9 @@ impl Registry {
         if !self.take_kick() {
             return;
         }
-        // A step running goes on: its trap ends it (`end_step`).
+        // A step running goes on: its trap ends it (`end_step`), unless
+        // the kernel turned it off meanwhile.
+        self.forget_disarmed_step();
         while self.report_event(
             task,
             Events::QUIESCE,

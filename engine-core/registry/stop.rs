@@ -25,7 +25,7 @@
 //! report does.
 
 use super::reporting::{engines_only, REAPER_MARK};
-use super::{Attachment, Inner, Owner, Registry, Settled, StopState, STEP_TAKEN};
+use super::{Attachment, Inner, Owner, Registry, Settled, StopState, STEP_TAKEN, STEP_TRAPPED};
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{
     check_control, combine_resume, combine_step, Control, Phase, Resume, Step,
@@ -44,8 +44,9 @@ impl Registry {
     ///
     /// Returns at once when called by the task running the callbacks (a
     /// callback cannot wait for itself; this covers a reap callback, run
-    /// by the reaper); `ERESTARTSYS` if SIGKILL ends the wait.
-    pub(crate) fn barrier(&self, att: &Attachment) -> Result {
+    /// by the reaper); `ERESTARTSYS` if SIGKILL ends the wait, which only
+    /// a [`task::Sleep::Killable`] wait allows.
+    pub(crate) fn barrier(&self, att: &Attachment, how: task::Sleep) -> Result {
         let current = kernel::current!();
         if self.is_owner(current) {
             // The task runs its own callbacks: one of them calling this
@@ -85,7 +86,7 @@ impl Registry {
         // So a count after the first look is the end of the callback seen
         // then, or of a later one.
         let first = Cell::new(None);
-        let woken = task::wait_until(&self.wait, false, || {
+        let woken = task::wait_until(&self.wait, how, || {
             if !Self::may_run(self.reporting.load(Acquire), att) {
                 return true;
             }
@@ -446,7 +447,7 @@ impl Registry {
         }
         self.inner.lock().parked = true;
         let left = Cell::new((Step::None, false));
-        let woken = task::wait_until(&self.wait, true, || {
+        let woken = task::wait_until(&self.wait, task::Sleep::Stop, || {
             let mut inner = self.inner.lock();
             if inner.stops != 0 {
                 return false;
@@ -486,11 +487,10 @@ impl Registry {
         }
         let mut step = Step::None;
         for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
-            let asked = att.step.load(Relaxed);
-            if asked == STEP_TAKEN || att.is_detached() {
+            if att.is_detached() {
                 continue;
             }
-            let asked = Step::from_raw(asked);
+            let asked = Step::from_raw(att.step.load(Relaxed));
             if asked != Step::None {
                 step = combine_step(step, asked);
                 att.step.store(STEP_TAKEN, Relaxed);
@@ -499,15 +499,30 @@ impl Registry {
         step
     }
 
-    /// Turns stepping on if an engine resumed the task with a step.
-    pub(super) fn start_step(&self, step: Step) {
-        if step == Step::None {
+    /// Turns on the step the engines asked for, combined with the one
+    /// running if there is one (a single step asked for while a block
+    /// step runs makes it single; a block step does not coarsen a single
+    /// step that has not trapped yet).
+    pub(super) fn start_step(&self, asked: Step) {
+        if asked == Step::None {
             return;
         }
-        task::set_step(step.raw().into());
+        let armed = task::step_armed();
         let mut inner = self.inner.lock();
-        inner.stepping = true;
+        // A step the kernel turned off by itself runs no more.
+        let running = if armed { inner.stepping } else { Step::None };
+        let step = combine_step(running, asked);
+        if step == running {
+            return;
+        }
+        inner.stepping = step;
         self.publish_summary(&mut inner);
+        drop(inner);
+        task::set_step(step.raw().into());
+        // Race tests: a delay armed by UTRACE_TEST_STEP_DELAY holds the
+        // task here, set to step but not yet back in user mode.
+        #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+        crate::engines::test_device::STEP_DELAY_HOOK.pass();
     }
 
     /// Takes a step asked for while the task was not stopped.
@@ -516,18 +531,68 @@ impl Registry {
         self.start_step(step);
     }
 
+    /// At a quiesce report: forgets a step the kernel turned off by itself
+    /// (x86 does to enter a signal handler; a tracer's resume may), so
+    /// that the task stops reporting every signal for it.
+    pub(super) fn forget_disarmed_step(&self) {
+        // Only the task turns stepping on and off: its own last store.
+        if self.summary.load(Relaxed) & super::SUMMARY_STEPPING == 0 || task::step_armed() {
+            return;
+        }
+        let mut inner = self.inner.lock();
+        if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
+            return;
+        }
+        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
+            if att.step.load(Relaxed) == STEP_TAKEN {
+                att.step.store(Step::None.raw(), Relaxed);
+            }
+        }
+        self.publish_summary(&mut inner);
+    }
+
     /// Turns stepping off if the engines turned it on: the task reports a
     /// signal, the step's trap or one that came first (which ends the step
-    /// too: its engines hear of that signal instead). Returns whether the
-    /// step was orphaned: every engine it served has been detached, so
-    /// its trap is no engine's.
-    pub(super) fn end_step(&self) -> bool {
+    /// too: its engines hear of that signal instead). `trap`: the signal
+    /// looks like a step's trap ([`is_step_trap`]).
+    ///
+    /// Returns whether the signal is this step's trap to judge: a step
+    /// ended that was still armed (the kernel had not turned it off by
+    /// itself, so the trap is its own), and the task is not traced (a
+    /// tracer may step it too, and owns its traps). The engines the step
+    /// served are then marked [`STEP_TRAPPED`] until
+    /// [`Registry::step_trap_served`] forgets them; otherwise their marks
+    /// are cleared here.
+    ///
+    /// [`is_step_trap`]: crate::engine_core::policy::is_step_trap
+    pub(super) fn end_step(&self, trap: bool) -> bool {
+        let judge = trap && task::step_armed() && !task::ptraced();
         let mut inner = self.inner.lock();
-        if !core::mem::take(&mut inner.stepping) {
+        if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
             return false;
         }
-        // An engine that asked for another step meanwhile expects a trap
-        // too: the trap is still someone's.
+        let mark = if judge {
+            STEP_TRAPPED
+        } else {
+            Step::None.raw()
+        };
+        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
+            if att.step.load(Relaxed) == STEP_TAKEN {
+                att.step.store(mark, Relaxed);
+            }
+        }
+        self.publish_summary(&mut inner);
+        drop(inner);
+        task::set_step(0);
+        judge
+    }
+
+    /// After [`Registry::end_step`] returned `true`: whether an engine
+    /// still attached asked for the step that ended, or for another (it
+    /// expects a trap too). `forget`: the report is over, the ended step's
+    /// marks are cleared.
+    pub(super) fn step_trap_served(&self, forget: bool) -> bool {
+        let inner = self.inner.lock();
         let mut served = false;
         for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
             let asked = att.step.load(Relaxed);
@@ -535,14 +600,18 @@ impl Registry {
                 continue;
             }
             served |= !att.is_detached();
-            if asked == STEP_TAKEN {
+            if forget && asked == STEP_TRAPPED {
                 att.step.store(Step::None.raw(), Relaxed);
             }
         }
-        self.publish_summary(&mut inner);
-        drop(inner);
-        task::set_step(0);
-        !served
+        served
+    }
+
+    /// For the KUnit suites: the step the task would take now (and takes:
+    /// the askers are marked served), without turning stepping on.
+    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+    pub(crate) fn take_step_asks_for_test(&self) -> Step {
+        Self::take_step_asks_locked(&mut self.inner.lock())
     }
 
     /// Whether the task is parked in a stop.

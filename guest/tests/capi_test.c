@@ -135,6 +135,70 @@ static void unloading_detaches_the_engine(void)
 	CHECK(finish(go, pid) == 50, "the call was rewritten after the unload");
 }
 
+/* getppid() a few times; exits 0. */
+static int getppid_a_few_times(void)
+{
+	for (int i = 0; i < 3; i++)
+		syscall(SYS_getppid);
+	return 0;
+}
+
+/* Whether task @pid is in the delete_module() syscall now. */
+static int in_delete_module(pid_t pid)
+{
+	char path[64], buf[64] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && atol(buf) == SYS_delete_module;
+}
+
+/* Polls @cond up to ~10 s; evaluates to its last value. */
+#define POLL(cond) ({							\
+	int __ok = 0;							\
+	for (int __i = 0; __i < 1000 && !(__ok = (cond)); __i++)	\
+		usleep(10000);						\
+	__ok;								\
+})
+
+/*
+ * The unload recipe holds when the unloading task is killed: the barrier
+ * of the module's exit waits for the callback that runs (one that sleeps
+ * 3 s here) whatever signal comes, so the module's text outlives it.  A
+ * barrier SIGKILL ended let the module be freed under the callback, which
+ * then returned into freed text and took the traced task down.
+ */
+static void a_killed_unload_waits_for_the_running_callback(void)
+{
+	char params[96];
+	int go[2], err, status = -1;
+	pid_t pid = held_child(go, getppid_a_few_times), rm;
+
+	snprintf(params, sizeof(params), "pid=%d nr=%d slow=3000", pid, SYS_getppid);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(write(go[1], "g", 1) == 1, "release the child");
+	close(go[1]);
+	CHECK(POLL(sample_hits() == 1), "the slow callback did not start");
+	rm = fork();
+	if (rm == 0)
+		_exit(sample_unload());
+	CHECK(POLL(in_delete_module(rm)), "the unload did not start");
+	usleep(200000);	/* into the barrier of the module's exit */
+	CHECK(kill(rm, SIGKILL) == 0, "kill the unloading task");
+	CHECK(waitpid(rm, &status, 0) == rm, "waitpid: %s", strerror(errno));
+	CHECK(!sample_loaded(), "the killed unload left the module loaded");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "the traced child ended with status %#x (its callback ran on after the unload)",
+	      status);
+}
+
 /* SIGTERM to itself; exits 0 if it survives it. */
 static int survive_sigterm(void)
 {
@@ -424,4 +488,5 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(pid_calls_fail_once_the_thread_leaves_its_pid),
 	  KTAP_CASE(engine_get_holds_the_engine),
 	  KTAP_CASE(c_engine_edits_the_siginfo),
-	  KTAP_CASE(attach_errors_fail_the_load))
+	  KTAP_CASE(attach_errors_fail_the_load),
+	  KTAP_CASE(a_killed_unload_waits_for_the_running_callback))

@@ -21,6 +21,9 @@
 #ifndef TRAP_TRACE
 #define TRAP_TRACE 2
 #endif
+#ifndef TRAP_BRKPT
+#define TRAP_BRKPT 1
+#endif
 #ifndef TRAP_BRANCH
 #define TRAP_BRANCH 3
 #endif
@@ -31,6 +34,7 @@ struct shared {
 	volatile unsigned long thread_count;
 	volatile int done;
 	volatile pid_t thread_tid;
+	volatile int ready, go, traps, trap_code;
 };
 
 static struct shared *sh;
@@ -394,6 +398,7 @@ static void a_quiesce_report_does_not_cancel_a_step(void)
 {
 	struct utrace_test_record r[16];
 	int fd = utd_open(), go[2], a, b, n, trapped = 0;
+	long long code = -1;
 	pid_t pid = utd_held_child(go, count_until_done);
 
 	a = trap_engine(fd, pid);
@@ -406,14 +411,160 @@ static void a_quiesce_report_does_not_cancel_a_step(void)
 	CHECK(counting(&sh->count), "the child does not run on");
 	for (int tries = 0; tries < 50 && !trapped; tries++) {
 		n = utd_read(fd, r, 16);
-		for (int i = 0; i < n; i++)
-			trapped |= r[i].id == 1 && r[i].side == UTRACE_TEST_SIDE_SIGNAL &&
-				   r[i].nr == SIGTRAP;
+		for (int i = 0; i < n && !trapped; i++) {
+			trapped = r[i].id == 1 && r[i].side == UTRACE_TEST_SIDE_SIGNAL &&
+				  r[i].nr == SIGTRAP;
+			code = r[i].args[0];
+		}
 		if (!trapped)
 			usleep(20000);
 	}
 	CHECK(trapped, "the step's trap never reached the engine that asked for it");
+	CHECK(!trapped || code == TRAP_TRACE, "the trap's si_code is %lld, not TRAP_TRACE", code);
 	end_child(pid);
+	close(fd);
+}
+
+/*
+ * The trap of a step that ran a user instruction (TRAP_TRACE) is dropped
+ * when its engine left after the task was set to step and before the
+ * instruction ran: the task is held there (UTRACE_TEST_STEP_DELAY) while
+ * the engine is detached.
+ */
+static void the_trap_of_an_instruction_step_whose_engine_left_is_dropped(void)
+{
+	int fd = utd_open(), go[2], a, before;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	a = trap_engine(fd, pid);
+	utd_release(go);
+	request_stop(fd, a);
+	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	before = ioctl(fd, UTRACE_TEST_STEP_DELAYED, 0);
+	CHECK(ioctl(fd, UTRACE_TEST_STEP_DELAY, 3000) == 0, "arm: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	CHECK(POLL(ioctl(fd, UTRACE_TEST_STEP_DELAYED, 0) > before),
+	      "the stepping task never reached the delay");
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
+	CHECK(counting(&sh->count), "the child does not run on");
+	ioctl(fd, UTRACE_TEST_STEP_DELAY, 0);
+	end_child(pid);
+	close(fd);
+}
+
+/* Whether engine @id logged a SIGTRAP. */
+static int logged_sigtrap(int fd, unsigned int id)
+{
+	struct utrace_test_record r[16];
+	int n = utd_read(fd, r, 16);
+
+	for (int i = 0; i < n; i++)
+		if (r[i].id == id && r[i].side == UTRACE_TEST_SIDE_SIGNAL && r[i].nr == SIGTRAP)
+			return 1;
+	return 0;
+}
+
+/*
+ * The trap of a step whose engine is detached while the trap's report
+ * runs is dropped too: engine c, attached first, takes its time over the
+ * SIGTRAP; engine a, which asked for the step, is detached meanwhile, so
+ * its callback never runs to drop the trap.
+ */
+static void the_trap_of_a_step_whose_engine_left_during_its_report_is_dropped(void)
+{
+	struct utrace_test_attach dweller = {
+		.kind = UTRACE_TEST_DWELL, .events = UTRACE_TEST_EVENT_SIGNAL_ALL,
+		.id = 3, .nr = SIGTRAP, .value = 100000,
+	};
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], a, c, seen = 0;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	dweller.pid = pid;
+	c = utd_attach(fd, dweller);
+	a = trap_engine(fd, pid);
+	utd_release(go);
+	request_stop(fd, a);
+	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	utd_read(fd, r, 8);
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	for (int i = 0; i < 2000000 && !(seen = logged_sigtrap(fd, 3)); i++)
+		sched_yield();
+	CHECK(seen, "engine c never saw the trap");
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
+	CHECK(counting(&sh->count), "the child does not run on");
+	end_child(pid);
+	ioctl(fd, UTRACE_TEST_DETACH, c);
+	close(fd);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* Counts SIGTRAPs. */
+static void on_trap(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	sh->traps++;
+	sh->trap_code = si->si_code;
+}
+
+/*
+ * Handles SIGUSR1 and SIGTRAP; once told to go, sends itself one SIGTRAP
+ * with TRAP_BRKPT, a step's si_code (as icebp would, which this guest's
+ * CPU does not run; a TF the program set would trap again after a dropped
+ * trap), which its handler counts.
+ */
+static void usr1_then_its_own_trap(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_trap, .sa_flags = SA_SIGINFO };
+	siginfo_t si = { .si_signo = SIGTRAP, .si_code = TRAP_BRKPT };
+
+	signal(SIGUSR1, on_usr1);
+	sigaction(SIGTRAP, &sa, NULL);
+	sh->ready = 1;
+	while (!sh->go)
+		sh->count++;
+	syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), SIGTRAP, &si);
+	_exit(sh->traps == 1 ? 0 : 10 + sh->traps);
+}
+
+/*
+ * A step the kernel turned off by itself leaves no trap to drop: engine a
+ * stops the task at a SIGUSR1 it delivers and resumes it for a step; to
+ * enter the handler, the kernel turns the step off (x86 handle_signal()).
+ * With a detached, a SIGTRAP of the program's own with a step's si_code
+ * must reach its handler, not be taken for the step's trap.
+ */
+static void a_step_the_kernel_turned_off_drops_no_later_trap(void)
+{
+	struct utrace_test_attach stopper = {
+		.kind = UTRACE_TEST_SIGNAL, .events = UTRACE_TEST_EVENT_SIGNAL_ALL | QUIESCE,
+		.id = 1, .nr = SIGUSR1, .value = UTRACE_TEST_SIGNAL_DELIVER, .arg = 1,
+	};
+	int fd = utd_open(), go[2], a, status = -1;
+	pid_t pid = utd_held_child(go, usr1_then_its_own_trap);
+
+	stopper.pid = pid;
+	a = utd_attach(fd, stopper);
+	sh->ready = sh->go = sh->traps = 0;
+	utd_release(go);
+	CHECK(POLL(sh->ready), "the child did not start");
+	CHECK(kill(pid, SIGUSR1) == 0, "kill");
+	CHECK(POLL(stopped(fd, a)), "the child did not stop at its SIGUSR1");
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	CHECK(counting(&sh->count), "the child does not run on after its handler");
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
+	sh->go = 1;
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "status %#x: the program's own SIGTRAP was dropped (traps %d, code %d)", status,
+	      sh->traps, sh->trap_code);
+	sh->go = 0;
+	sh->count = 0;
 	close(fd);
 }
 
@@ -565,6 +716,9 @@ int main(void)
 		KTAP_CASE(a_detached_engines_step_is_not_taken),
 		KTAP_CASE(the_trap_of_a_detached_engines_step_is_dropped),
 		KTAP_CASE(a_quiesce_report_does_not_cancel_a_step),
+		KTAP_CASE(the_trap_of_an_instruction_step_whose_engine_left_is_dropped),
+		KTAP_CASE(the_trap_of_a_step_whose_engine_left_during_its_report_is_dropped),
+		KTAP_CASE(a_step_the_kernel_turned_off_drops_no_later_trap),
 		KTAP_CASE(stop_one_thread_of_a_process),
 		KTAP_CASE(stop_resume_storm),
 		KTAP_CASE(control_errors),

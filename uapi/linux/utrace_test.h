@@ -55,11 +55,11 @@ enum utrace_test_kind {
 					 * value (UTRACE_TEST_SIGNAL_*); arg
 					 * bit 0: also stop; bit 1: only the
 					 * first time */
-	UTRACE_TEST_DWELL = 7,		/* syscall callbacks, and the report
-					 * of a job-control stop, sleep value
-					 * us (1..100000) after logging: a
-					 * callback that takes its time, for
-					 * race tests */
+	UTRACE_TEST_DWELL = 7,		/* syscall and signal callbacks, and
+					 * the report of a job-control stop,
+					 * sleep value us (1..100000) after
+					 * logging: a callback that takes its
+					 * time, for race tests */
 	UTRACE_TEST_KIND_MAX = 7,
 };
 
@@ -239,5 +239,14 @@ struct utrace_test_read {
 #define UTRACE_TEST_READ_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 27)
 /* Returns how many reads have entered an armed delay since boot. */
 #define UTRACE_TEST_READ_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 28)
+/*
+ * Race tests of steps.  Argument: milliseconds, by value, at most 10000
+ * (0 disarms).  The next task that turns stepping on for its engines
+ * sleeps that long once it is set to step, before it returns to user
+ * mode; one step only.
+ */
+#define UTRACE_TEST_STEP_DELAY		_IO(UTRACE_TEST_IOC_MAGIC, 29)
+/* Returns how many steps have entered an armed delay since boot. */
+#define UTRACE_TEST_STEP_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 30)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
