@@ -88,6 +88,14 @@ impl CEngine {
         unsafe { &*self.ops }
     }
 
+    /// Whether the module that holds this engine's ops table is being
+    /// unloaded (its exit runs).
+    fn module_going(&self) -> bool {
+        // SAFETY: the helper only compares the address with the module
+        // tree's ranges, under RCU.
+        unsafe { bindings::utrace_helper_module_going(self.ops.cast()) }
+    }
+
     /// The `struct utrace_engine *` of this engine.
     fn as_c(&self) -> *mut bindings::utrace_engine {
         ptr::from_ref(self).cast_mut().cast()
@@ -421,10 +429,11 @@ pub(crate) unsafe extern "C" fn utrace_rs_control(
     to_int(result)
 }
 
-/// `utrace_barrier()`. On a detached engine, the unload recipe's wait, no
-/// signal ends it: a module's exit cannot fail, and leaving while a
-/// callback runs would unload the code it runs. On an attached engine
-/// SIGKILL ends it (`-ERESTARTSYS`), as utrace's did.
+/// `utrace_barrier()`. SIGKILL ends the wait (`-ERESTARTSYS`), as utrace's
+/// did, except in the unload recipe: a detached engine whose ops table
+/// lies in a module being unloaded. There no signal ends it: the module's
+/// exit cannot fail, and leaving while a callback runs would free the code
+/// it runs.
 ///
 /// # Safety
 ///
@@ -435,7 +444,7 @@ pub(crate) unsafe extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_
     // (this function's contract).
     let engine = unsafe { borrow(engine) };
     to_int(engine.handle().and_then(|h| {
-        if h.is_detached() {
+        if h.is_detached() && engine.module_going() {
             h.barrier_uninterruptible();
             Ok(())
         } else {

@@ -294,9 +294,10 @@ impl<E: Engine> EngineHandle<E> {
     /// the step when it leaves another engine's stop, or at the end of the
     /// quiesce report this asks for. The step is this engine's: detached
     /// before the task takes it, it is not taken; detached before its trap
-    /// is reported to it, the trap is dropped (unless another attached
-    /// engine asked for a step too). A signal reported before the trap
-    /// ends the step. `EOPNOTSUPP` where the architecture cannot step so.
+    /// is reported to it (or while it holds the trap), the trap is dropped,
+    /// unless another attached engine asked for a step too, or the task is
+    /// traced (the tracer gets it). A signal reported before the trap ends
+    /// the step. `EOPNOTSUPP` where the architecture cannot step so.
     pub fn resume_step(&self, block: bool) -> Result {
         self.registry.resume_step(&self.attachment, block)
     }

@@ -8,6 +8,8 @@
 #include <linux/cgroup.h>
 #include <linux/compat.h>
 #include <linux/entry-common.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/ptrace.h>
 #include <linux/ratelimit.h>
@@ -469,11 +471,27 @@ void utrace_helper_interrupt(struct task_struct *task)
  */
 bool utrace_helper_step_armed(void)
 {
-#ifdef TIF_SINGLESTEP
+#if defined(TIF_SINGLESTEP)
 	return test_thread_flag(TIF_SINGLESTEP);
+#elif defined(TIF_SINGLE_STEP)
+	return test_thread_flag(TIF_SINGLE_STEP);
 #else
 	return arch_has_single_step();
 #endif
+}
+
+/*
+ * Whether @addr lies in a module being unloaded (its exit runs): the C
+ * API's barrier on one of its engines then waits uninterruptibly, since
+ * the exit cannot fail and must not free a running callback's code.
+ */
+bool utrace_helper_module_going(const void *addr)
+{
+	struct module *mod;
+
+	guard(rcu)();
+	mod = __module_address((unsigned long)addr);
+	return mod && mod->state == MODULE_STATE_GOING;
 }
 
 /* Whether the current task is traced (a tracer may step it too). */

@@ -70,6 +70,7 @@ void utrace_helper_interrupt(struct task_struct *task);
 void utrace_helper_set_step(int how);
 bool utrace_helper_step_armed(void);
 bool utrace_helper_ptraced(void);
+bool utrace_helper_module_going(const void *addr);
 unsigned int utrace_helper_step_support(void);
 bool utrace_helper_vm_follow_warn_ratelimit(void);
 void utrace_helper_kill_new_child(struct task_struct *child);

@@ -591,6 +591,9 @@ struct Inner {
     /// the attachments' `step` say which, and the task takes the step
     /// when it leaves its stop or ends its quiesce report).
     step_asked: bool,
+    /// An engine held the step trap being judged (`STEP_TRAPPED` marks
+    /// kept): it comes back from the queue to be judged again.
+    step_trap_held: bool,
     /// The step the task turned on for its engines (none: not stepping),
     /// until the signal report that ends it (the trap's, or one before).
     /// The kernel may turn a step off by itself (to enter a signal
@@ -667,8 +670,9 @@ const KEPT_BITS: u32 = SUMMARY_LIST_STALE | SUMMARY_TASK_LIST;
 const SUMMARY_ATTENTION: u32 = 1 << 29;
 /// [`Registry::summary`] bit: some engine is attached.
 const SUMMARY_ENGINES: u32 = 1 << 30;
-/// [`Registry::summary`] bit: the engines turned stepping on, so the
-/// task's SIGTRAP must be reported (to turn it off).
+/// [`Registry::summary`] bit: the engines turned stepping on (or an
+/// engine held a step's trap), so the task's SIGTRAP must be reported (to
+/// turn stepping off, and judge the trap).
 const SUMMARY_STEPPING: u32 = 1 << 31;
 
 /// The engines of one task.
@@ -756,6 +760,7 @@ impl Registry {
                     kick_queued: false,
                     kick_interrupts: false,
                     step_asked: false,
+                    step_trap_held: false,
                     stepping: Step::None,
                     in_kick: false,
                     callbacks_ended: 0,
@@ -945,7 +950,7 @@ impl Registry {
                 bits |= a.events().bits() | SUMMARY_ENGINES;
             }
         }
-        if inner.stepping != Step::None {
+        if inner.stepping != Step::None || inner.step_trap_held {
             bits |= SUMMARY_STEPPING;
         }
         if inner.stops != 0 || inner.report_again || inner.kick_requested {

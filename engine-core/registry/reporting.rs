@@ -565,11 +565,15 @@ impl Registry {
         let result = self
             .step_trap_served(false)
             .then(|| self.report_signal_round(task, sig, ptrace));
+        if let Some(held @ (_, _, true)) = result {
+            // Back in the queue, and reported anew: judged then.
+            self.keep_step_trap();
+            return held;
+        }
         let served = self.step_trap_served(true);
         match result {
             Some((signo, action, held))
                 if served
-                    || held
                     || action != SignalAction::Deliver
                     || !is_step_trap(signo, sig.code()) =>
             {

@@ -566,8 +566,21 @@ impl Registry {
     ///
     /// [`is_step_trap`]: crate::engine_core::policy::is_step_trap
     pub(super) fn end_step(&self, trap: bool) -> bool {
-        let judge = trap && task::step_armed() && !task::ptraced();
+        let traced = task::ptraced();
+        let armed = task::step_armed();
         let mut inner = self.inner.lock();
+        if core::mem::take(&mut inner.step_trap_held) {
+            // The trap an engine held, back from the queue: judged with
+            // the marks it left. A step asked for with the resume from
+            // that hold runs on: this trap is not its.
+            self.publish_summary(&mut inner);
+            if trap && !traced {
+                return true;
+            }
+            Self::forget_trapped_locked(&inner);
+            return false;
+        }
+        let judge = trap && armed && !traced;
         if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
             return false;
         }
@@ -585,6 +598,24 @@ impl Registry {
         drop(inner);
         task::set_step(0);
         judge
+    }
+
+    /// The step trap being reported was held: it goes back in the queue,
+    /// and [`Registry::end_step`] judges it when it comes back, with the
+    /// marks it leaves.
+    pub(super) fn keep_step_trap(&self) {
+        let mut inner = self.inner.lock();
+        inner.step_trap_held = true;
+        self.publish_summary(&mut inner);
+    }
+
+    /// Clears the marks of the engines an ended step served.
+    fn forget_trapped_locked(inner: &Inner) {
+        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
+            if att.step.load(Relaxed) == STEP_TRAPPED {
+                att.step.store(Step::None.raw(), Relaxed);
+            }
+        }
     }
 
     /// After [`Registry::end_step`] returned `true`: whether an engine

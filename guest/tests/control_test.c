@@ -425,6 +425,18 @@ static void a_quiesce_report_does_not_cancel_a_step(void)
 	close(fd);
 }
 
+/* Whether engine @id logged a SIGTRAP. */
+static int logged_sigtrap(int fd, unsigned int id)
+{
+	struct utrace_test_record r[16];
+	int n = utd_read(fd, r, 16);
+
+	for (int i = 0; i < n; i++)
+		if (r[i].id == id && r[i].side == UTRACE_TEST_SIDE_SIGNAL && r[i].nr == SIGTRAP)
+			return 1;
+	return 0;
+}
+
 /*
  * The trap of a step that ran a user instruction (TRAP_TRACE) is dropped
  * when its engine left after the task was set to step and before the
@@ -447,21 +459,10 @@ static void the_trap_of_an_instruction_step_whose_engine_left_is_dropped(void)
 	      "the stepping task never reached the delay");
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
 	CHECK(counting(&sh->count), "the child does not run on");
+	CHECK(!logged_sigtrap(fd, 1), "the detach came after the trap: nothing was tested");
 	ioctl(fd, UTRACE_TEST_STEP_DELAY, 0);
 	end_child(pid);
 	close(fd);
-}
-
-/* Whether engine @id logged a SIGTRAP. */
-static int logged_sigtrap(int fd, unsigned int id)
-{
-	struct utrace_test_record r[16];
-	int n = utd_read(fd, r, 16);
-
-	for (int i = 0; i < n; i++)
-		if (r[i].id == id && r[i].side == UTRACE_TEST_SIDE_SIGNAL && r[i].nr == SIGTRAP)
-			return 1;
-	return 0;
 }
 
 /*
@@ -493,8 +494,40 @@ static void the_trap_of_a_step_whose_engine_left_during_its_report_is_dropped(vo
 	CHECK(seen, "engine c never saw the trap");
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
 	CHECK(counting(&sh->count), "the child does not run on");
+	CHECK(!logged_sigtrap(fd, 1), "the detach missed c's dwell: nothing was tested");
 	end_child(pid);
 	ioctl(fd, UTRACE_TEST_DETACH, c);
+	close(fd);
+}
+
+/*
+ * A step's trap that its engine holds goes back in the queue, and is
+ * judged again when it comes back: engine a asks for the step, holds its
+ * trap (the task stops for a), and is detached; the trap, back from the
+ * queue, is no attached engine's and is dropped.
+ */
+static void a_held_trap_of_a_detached_engines_step_is_dropped(void)
+{
+	struct utrace_test_attach holder = {
+		.kind = UTRACE_TEST_SIGNAL, .events = UTRACE_TEST_EVENT_SIGNAL_ALL | QUIESCE,
+		.id = 1, .nr = SIGTRAP, .value = UTRACE_TEST_SIGNAL_HOLD, .arg = 2,
+	};
+	struct utrace_test_record r[8];
+	int fd = utd_open(), go[2], a;
+	pid_t pid = utd_held_child(go, count_until_done);
+
+	holder.pid = pid;
+	a = utd_attach(fd, holder);
+	utd_release(go);
+	request_stop(fd, a);
+	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	utd_read(fd, r, 8);
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	CHECK(POLL(logged_sigtrap(fd, 1)), "a never saw the trap");
+	CHECK(POLL(stopped(fd, a)), "the child did not stop for the held trap");
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
+	CHECK(counting(&sh->count), "the child does not run on");
+	end_child(pid);
 	close(fd);
 }
 
@@ -719,6 +752,7 @@ int main(void)
 		KTAP_CASE(the_trap_of_an_instruction_step_whose_engine_left_is_dropped),
 		KTAP_CASE(the_trap_of_a_step_whose_engine_left_during_its_report_is_dropped),
 		KTAP_CASE(a_step_the_kernel_turned_off_drops_no_later_trap),
+		KTAP_CASE(a_held_trap_of_a_detached_engines_step_is_dropped),
 		KTAP_CASE(stop_one_thread_of_a_process),
 		KTAP_CASE(stop_resume_storm),
 		KTAP_CASE(control_errors),
