@@ -56,7 +56,8 @@ GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildca
 # guest/tools/*.S are 32-bit (ia32) programs without libc, for guest_compat.
 GUEST_TOOLS32 := $(patsubst $(REPO)/guest/tools/%.S,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.S))
 # guest/tools32/*.c are 32-bit (ia32) C programs without libc, for guest_compat;
-# they name calls by asm/unistd_32.h from the kernel's headers.
+# they name calls by asm/unistd_32.h from the kernel's headers (and multi32 its
+# requests and struct ptrace_multi by linux/ptrace.h, as a 32-bit tracer).
 GUEST_TOOLS32 += $(patsubst $(REPO)/guest/tools32/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools32/*.c))
 GUEST_CFLAGS32 := -m32 -nostdlib -static -ffreestanding -fno-pic -fno-stack-protector -O2 -g \
 		  -Wall -Wextra -Werror -I$(KHDR)
@@ -167,7 +168,7 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.S $(GUEST_FROM)
 	$(GUEST_CC) -m32 -nostdlib -static -o $@ $<
 
 $(GUEST_BIN)/tools/%: $(REPO)/guest/tools32/%.c $(wildcard $(REPO)/guest/tools32/*.h) \
-			$(KHDR)/asm/unistd_32.h $(GUEST_FROM)
+			$(KHDR)/asm/unistd_32.h $(KHDR)/linux/ptrace.h $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS32) -o $@ $<
 

@@ -1013,6 +1013,30 @@ static void ia32_tracer_stops_at_4gib(void)
  * batch over 16 elements (read into an allocation) names its failed
  * element at the compat offset; bad counts and pointers change nothing.
  */
+#define MULTI32 "/usr/bin/multi32"
+
+/*
+ * A real 32-bit tracer (guest/tools32/multi32.c: i386, no libc, its
+ * struct ptrace_multi from <linux/ptrace.h> compiled with -m32) reads
+ * words, a string and the registers of its tracee, pokes a word and
+ * resumes it, all in one PTRACE_MULTI batch; it exits 0 when every check
+ * held, else the number of the check that failed.
+ */
+static void a_32bit_tracer_uses_ptrace_multi(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(20);
+		execl(MULTI32, MULTI32, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "multi32: status %#x (an exit status of 10 and up names the check that failed)",
+	      status);
+}
+
 static void ia32_tracer_multi_user_area_and_large_batches(void)
 {
 	pid_t pid = stopped_low_child();
@@ -1260,6 +1284,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(ia32_tracer_probe_and_chardata_alone),
 		KTAP_CASE(ia32_tracer_stops_at_4gib),
 		KTAP_CASE(ia32_tracer_multi_user_area_and_large_batches),
+		KTAP_CASE(a_32bit_tracer_uses_ptrace_multi),
 		KTAP_CASE(strace_ends_the_line_of_a_call_skipped_by_number),
 		KTAP_CASE(engines_writing_an_ia32_argument_keep_the_upper_halves),
 		KTAP_CASE(vm_restores_the_path_of_an_exec_a_tracer_skipped),
