@@ -538,7 +538,8 @@ pub(crate) unsafe extern "C" fn __utrace_report_jctl_trapped() {
 
 /// Whether engines of `task` asked for signals of the classes `events`
 /// (called by signal senders with the task's siglock held, maybe in IRQ
-/// context).
+/// context): for the fatal classes, whether one intercepts them
+/// (`Registry::defers_signals`).
 ///
 /// # Safety
 ///
@@ -554,7 +555,7 @@ pub(crate) unsafe extern "C" fn __utrace_wants_signals(
     // interrupts off (this function's contract); `Task` is a transparent
     // wrapper of task_struct.
     let task: &Task = unsafe { &*task.cast::<Task>() };
-    task::registry(task).is_some_and(|r| r.wants_signal(Events::from_raw(events)))
+    task::registry(task).is_some_and(|r| r.defers_signals(Events::from_raw(events)))
 }
 
 /// `task` is being reaped (called from `release_task()` by the reaper).

@@ -70,6 +70,17 @@ impl Events {
     /// A vfork child the task waited for released its memory (exec'd or
     /// exited), reported in attach order.
     pub const VFORK_DONE: Events = Events(1 << 14);
+    /// A modifier of [`Events::SIGNAL_TERM`] and [`Events::SIGNAL_CORE`]:
+    /// the engine observes fatal signals, it does not intercept them. The
+    /// kernel then keeps its short cut for a fatal signal a sender queues
+    /// (`complete_signal()` kills the whole group at once, which also
+    /// ends killable sleeps), as for a task without engines: the engine
+    /// hears of such a signal only if the task dequeues it, and of the
+    /// death in any case. An engine that asks for fatal signals without
+    /// this bit takes the short cut away, as a ptrace tracer does: the
+    /// task dequeues the signal and the engines decide, but a task in a
+    /// killable sleep sleeps on. Not utrace's (the C API refuses it).
+    pub const SIGNAL_OBSERVE: Events = Events(1 << 15);
 
     /// Every event engine-core reports.
     pub const SUPPORTED: Events = Events(
@@ -82,7 +93,8 @@ impl Events {
             | Self::DEATH.0
             | Self::SIGNAL_ALL.0
             | Self::JCTL.0
-            | Self::VFORK_DONE.0,
+            | Self::VFORK_DONE.0
+            | Self::SIGNAL_OBSERVE.0,
     );
 
     /// The mask from its raw bits; `EINVAL` for a bit engine-core does not

@@ -651,6 +651,10 @@ enum Settled {
     Again,
 }
 
+/// [`Registry::summary`] bit: an engine intercepts fatal signals (it asked
+/// for [`Events::SIGNAL_TERM`] or [`Events::SIGNAL_CORE`] without
+/// [`Events::SIGNAL_OBSERVE`]): senders give up their fatal short cut.
+const SUMMARY_FATAL_INTERCEPT: u32 = 1 << 26;
 /// [`Registry::summary`] bit: `Inner::list` changed since the task took
 /// its own reference ([`Registry::task_list`]): it takes the new one.
 /// State, not a summary: kept across recomputations (`KEPT_BITS`).
@@ -945,9 +949,14 @@ impl Registry {
     /// [`Registry::summary`] as `inner` says it should be.
     fn summarise(&self, inner: &Inner) -> u32 {
         let mut bits = 0;
+        let fatal = Events::SIGNAL_TERM.union(Events::SIGNAL_CORE);
         for a in inner.list.iter().flat_map(|l| l.engines.iter()) {
             if !a.is_detached() {
-                bits |= a.events().bits() | SUMMARY_ENGINES;
+                let events = a.events();
+                bits |= events.bits() | SUMMARY_ENGINES;
+                if events.intersects(fatal) && !events.contains(Events::SIGNAL_OBSERVE) {
+                    bits |= SUMMARY_FATAL_INTERCEPT;
+                }
             }
         }
         if inner.stepping != Step::None || inner.step_trap_held {
@@ -1027,6 +1036,24 @@ impl Registry {
     pub(crate) fn wants_signal(&self, class: Events) -> bool {
         // Pairs with the release store in `publish_summary`.
         self.summary.load(Acquire) & (class.bits() | SUMMARY_STEPPING) != 0
+    }
+
+    /// What signal senders (and the kernel's job-control code) ask: whether
+    /// the signal classes `classes` must be queued and delivered as for a
+    /// ptraced task, without the senders' short cuts. For the fatal
+    /// classes ([`Events::SIGNAL_TERM`], [`Events::SIGNAL_CORE`]: the fatal
+    /// short cut of `complete_signal()`), only an engine that intercepts
+    /// them says yes ([`Events::SIGNAL_OBSERVE`]); a running step needs no
+    /// signal that kills the task. For the others, as
+    /// [`Registry::wants_signal`]. Under siglock, maybe in interrupt
+    /// context: reads [`Registry::summary`] only.
+    pub(crate) fn defers_signals(&self, classes: Events) -> bool {
+        let fatal = Events::SIGNAL_TERM.union(Events::SIGNAL_CORE);
+        // Pairs with the release store in `publish_summary`.
+        let summary = self.summary.load(Acquire);
+        let others = classes.bits() & !fatal.bits();
+        (others != 0 && summary & (others | SUMMARY_STEPPING) != 0)
+            || (classes.intersects(fatal) && summary & SUMMARY_FATAL_INTERCEPT != 0)
     }
 
     /// The task's phase.

@@ -1386,6 +1386,39 @@ mod suite {
     }
 
     #[test]
+    fn only_an_intercepting_engine_takes_the_fatal_short_cut_away() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let go = |_: &Probe, _: &mut SyscallEntry<'_>| Resume::Resume;
+        let fatal = Events::SIGNAL_TERM.union(Events::SIGNAL_CORE);
+        assert!(!reg.defers_signals(fatal));
+        let observer = attach(
+            &reg,
+            probe(1, &log, go, pass_exit)?,
+            Events::SIGNAL_ALL.union(Events::SIGNAL_OBSERVE),
+        )?;
+        // Observed: reported when dequeued, and the short cut stays.
+        assert!(reg.wants_signal(Events::SIGNAL_TERM));
+        assert!(!reg.defers_signals(fatal));
+        assert!(!reg.defers_signals(Events::SIGNAL_TERM));
+        // The other classes are deferred as before (no discard of an
+        // ignored signal at send time).
+        assert!(reg.defers_signals(Events::SIGNAL_IGN));
+        let interceptor = attach(&reg, probe(2, &log, go, pass_exit)?, Events::SIGNAL_TERM)?;
+        assert!(reg.defers_signals(fatal));
+        assert!(reg.defers_signals(Events::SIGNAL_TERM));
+        interceptor.set_events(Events::SIGNAL_TERM.union(Events::SIGNAL_OBSERVE))?;
+        assert!(!reg.defers_signals(fatal));
+        interceptor.set_events(Events::SIGNAL_CORE)?;
+        assert!(reg.defers_signals(fatal));
+        interceptor.detach()?;
+        assert!(!reg.defers_signals(fatal));
+        observer.detach()?;
+        assert!(!reg.defers_signals(Events::SIGNAL_IGN));
+        Ok(())
+    }
+
+    #[test]
     fn steps_are_taken_for_attached_askers_only() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;

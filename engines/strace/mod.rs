@@ -66,11 +66,15 @@ pub(crate) const DEFAULT_STRING_MAX: usize = 32;
 /// Largest accepted `string_max`.
 pub(crate) use render::STRING_MAX_LIMIT;
 
-/// The events an strace engine asks for.
+/// The events an strace engine asks for. It observes signals: a fatal
+/// signal a sender queues keeps the kernel's short cut, so a task the
+/// engine traces dies of SIGTERM in a killable sleep as an untraced one
+/// does (its `---` line is then not written, its `+++ killed by` line is).
 pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
     .union(Events::CLONE)
     .union(Events::EXEC)
     .union(Events::SIGNAL_ALL)
+    .union(Events::SIGNAL_OBSERVE)
     .union(Events::EXIT);
 
 /// Why a followed child gets no engine.

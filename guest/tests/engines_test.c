@@ -302,7 +302,12 @@ static void strace_lines(void)
 	CHECK(!strncmp(err, "execve(\"/usr/bin/sysinfo\", ", 27), "the trace starts with:\n%s", err);
 }
 
-/* Signals the program takes, and its death by one, as strace shows them. */
+/*
+ * Signals the program takes, and its death by one, as strace shows them.
+ * The strace engine observes signals (Events::SIGNAL_OBSERVE): a fatal
+ * signal the shell sends itself keeps the kernel's short cut and kills it
+ * before it dequeues the signal, so only the death is shown for it.
+ */
 static void strace_signal_lines(void)
 {
 	const char *argv[] = { "/usr/bin/utrace", "--strace", "--",
@@ -311,8 +316,6 @@ static void strace_signal_lines(void)
 		"/bin/sh", "-c", "trap '' USR2; kill -USR2 $$; exit 4", NULL };
 
 	run(argv);
-	CHECK(has_line_with(err, "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=",
-			    ", si_uid=0} ---"), "no SIGUSR1 line:\n%s", err);
 	CHECK_LINE(err, "+++ killed by SIGUSR1 +++");
 	/* An ignored signal is shown too, and changes nothing. */
 	CHECK(run(ignored) == 4, "status; stderr: %s", err);

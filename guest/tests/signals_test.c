@@ -9,13 +9,18 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "ktap.h"
 #include "ptrace.h"
 #include "utrace_test_dev.h"
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/utrace.h>
 
 #define SIG_EV UTRACE_TEST_EVENT_SIGNAL_ALL
 #define SIDE_SIGNAL UTRACE_TEST_SIDE_SIGNAL
@@ -495,6 +500,150 @@ static void seize_during_the_job_control_report(void)
 }
 
 /* Bad signal engine settings are refused whole. */
+/* The listener of the child's seccomp filter, and the go-ahead for its call. */
+static struct {
+	volatile int listener;
+	volatile int go;
+} *notif;
+
+/*
+ * The child: a seccomp filter hands its getppid() to a listener
+ * (SECCOMP_RET_USER_NOTIF) whose wait, once the listener has received the
+ * notification, only a fatal signal ends (WAIT_KILLABLE_RECV).
+ */
+static void getppid_through_a_listener(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = insns };
+	int fd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(101);
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+		     &prog);
+	if (fd < 0)
+		_exit(102);
+	notif->listener = fd;
+	while (!notif->go)
+		usleep(1000);
+	syscall(SYS_getppid);
+	_exit(0);
+}
+
+enum watcher { NO_ENGINE, STRACE_ENGINE, OBSERVER, INTERCEPTOR };
+
+/*
+ * SIGTERM to a child in a killable wait (its getppid() held by a seccomp
+ * listener that received it), with @who attached to it.  Returns 1 if it
+ * died of SIGTERM at once (within ~5 s), 0 if it was still waiting after
+ * a second, and died of SIGTERM once its call was answered; -1 otherwise.
+ */
+static int sigterm_in_a_killable_wait(enum watcher who)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	int fd = -1, go[2], pidfd = -1, listener = -1, status = -1, ret = -1, dead = 0;
+	pid_t pid;
+
+	if (!notif)
+		notif = mmap(NULL, sizeof(*notif), PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (notif == MAP_FAILED) {
+		notif = NULL;
+		CHECK(0, "mmap: %s", strerror(errno));
+		return -1;
+	}
+	notif->listener = -1;
+	notif->go = 0;
+	pid = utd_held_child(go, getppid_through_a_listener);
+	if (who == STRACE_ENGINE) {
+		struct utrace_strace_attach a = { .pid = pid };
+
+		fd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
+		CHECK(fd >= 0 && ioctl(fd, UTRACE_ATTACH_STRACE, &a) >= 0, "strace engine: %s",
+		      strerror(errno));
+	} else if (who != NO_ENGINE) {
+		unsigned int events = SIG_EV | (who == OBSERVER ? UTRACE_TEST_EVENT_SIGNAL_OBSERVE : 0);
+
+		fd = utd_open();
+		utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, events, 1, 0);
+	}
+	utd_release(go);
+	for (int i = 0; i < 5000 && notif->listener < 0; i++)
+		usleep(1000);
+	CHECK(notif->listener >= 0, "the child made no listener");
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0)
+		listener = syscall(SYS_pidfd_getfd, pidfd, notif->listener, 0);
+	CHECK(listener >= 0, "the child's listener: %s", strerror(errno));
+	if (listener < 0)
+		goto out;
+	notif->go = 1;
+	memset(&req, 0, sizeof(req));
+	CHECK(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0, "NOTIF_RECV: %s",
+	      strerror(errno));
+	CHECK(kill(pid, SIGTERM) == 0, "kill");
+	/* Dead within ~5 s (at once); an interceptor's child is given ~1 s. */
+	for (int i = 0; i < (who == INTERCEPTOR ? 1000 : 5000) && !dead; i++) {
+		dead = waitpid(pid, &status, WNOHANG) == pid;
+		if (!dead)
+			usleep(1000);
+	}
+	if (dead) {
+		ret = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM ? 1 : -1;
+		goto out;
+	}
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	CHECK(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0, "NOTIF_SEND: %s",
+	      strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	ret = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM ? 0 : -1;
+out:
+	if (ret < 0)
+		KTAP_DIAG("watcher %d: status %#x, %s", who, status,
+			  dead ? "dead at once" : "not dead at once");
+	if (ret < 0 && !dead) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (listener >= 0)
+		close(listener);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * A fatal signal kills a task in a killable wait at once, as without
+ * engines, when its engines only observe signals: the strace engine, or
+ * a test engine with UTRACE_TEST_EVENT_SIGNAL_OBSERVE.  Only an engine
+ * that intercepts fatal signals takes the kernel's short cut away (as
+ * ptrace does): the task then sleeps on until its call is answered, and
+ * dies of the signal after its engines heard of it.
+ */
+static void only_an_intercepting_engine_delays_a_fatal_signal(void)
+{
+	int r;
+
+	CHECK((r = sigterm_in_a_killable_wait(NO_ENGINE)) == 1, "no engine: %d", r);
+	CHECK((r = sigterm_in_a_killable_wait(STRACE_ENGINE)) == 1,
+	      "the strace engine kept SIGTERM from ending the wait: %d", r);
+	CHECK((r = sigterm_in_a_killable_wait(OBSERVER)) == 1,
+	      "an observing engine kept SIGTERM from ending the wait: %d", r);
+	CHECK((r = sigterm_in_a_killable_wait(INTERCEPTOR)) == 0,
+	      "an intercepting engine: %d (1: the short cut was kept)", r);
+}
+
 static void bad_signal_settings_refused(void)
 {
 	int fd = utd_open();
@@ -590,4 +739,5 @@ KTAP_MAIN("guest_signals",
 	  KTAP_CASE(tracer_signal_stop_in_attach_order),
 	  KTAP_CASE(seize_during_the_job_control_report),
 	  KTAP_CASE(sigcont_during_the_stop_report),
+	  KTAP_CASE(only_an_intercepting_engine_delays_a_fatal_signal),
 	  KTAP_CASE(bad_signal_settings_refused))

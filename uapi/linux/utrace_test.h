@@ -32,6 +32,11 @@
 #define UTRACE_TEST_EVENT_SIGNAL_ALL	(0x1fU << 8)
 #define UTRACE_TEST_EVENT_JCTL		(1U << 13)
 #define UTRACE_TEST_EVENT_VFORK_DONE	(1U << 14)
+/*
+ * With SIGNAL_TERM / SIGNAL_CORE: observe fatal signals rather than
+ * intercept them (the kernel keeps its fatal-signal short cut).
+ */
+#define UTRACE_TEST_EVENT_SIGNAL_OBSERVE (1U << 15)
 
 /* Signal dispositions (utrace's UTRACE_SIGNAL_* values). */
 #define UTRACE_TEST_SIGNAL_DELIVER	0x00
