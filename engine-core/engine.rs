@@ -70,15 +70,19 @@ impl Events {
     /// A vfork child the task waited for released its memory (exec'd or
     /// exited), reported in attach order.
     pub const VFORK_DONE: Events = Events(1 << 14);
-    /// A modifier of [`Events::SIGNAL_TERM`] and [`Events::SIGNAL_CORE`]:
-    /// the engine observes fatal signals, it does not intercept them. The
-    /// kernel then keeps its short cut for a fatal signal a sender queues
-    /// (`complete_signal()` kills the whole group at once, which also
-    /// ends killable sleeps), as for a task without engines: the engine
-    /// hears of such a signal only if the task dequeues it, and of the
-    /// death in any case. An engine that asks for fatal signals without
-    /// this bit takes the short cut away, as a ptrace tracer does: the
-    /// task dequeues the signal and the engines decide, but a task in a
+    /// A modifier of [`Events::SIGNAL_IGN`], [`Events::SIGNAL_TERM`] and
+    /// [`Events::SIGNAL_CORE`]: the engine observes those signals, it does
+    /// not intercept them. The kernel then keeps its short cuts as for a
+    /// task without engines: a signal the task ignores is dropped when it
+    /// is sent, and a fatal signal a sender queues kills the whole group
+    /// at once (`complete_signal()`), which also ends killable sleeps. The
+    /// engine hears of such signals only when the task dequeues one (a
+    /// fatal signal that was blocked when sent, say), and of the death in
+    /// any case; what it answers for a fatal one is ignored (it cannot
+    /// hold, drop or change it: whether it even sees it depends on the
+    /// short cut). An engine that asks for those classes without this bit
+    /// takes the short cuts away, as a ptrace tracer does: the task
+    /// dequeues the signal and the engines decide, but a task in a
     /// killable sleep sleeps on. Not utrace's (the C API refuses it).
     pub const SIGNAL_OBSERVE: Events = Events(1 << 15);
 

@@ -652,9 +652,14 @@ enum Settled {
 }
 
 /// [`Registry::summary`] bit: an engine intercepts fatal signals (it asked
-/// for [`Events::SIGNAL_TERM`] or [`Events::SIGNAL_CORE`] without
-/// [`Events::SIGNAL_OBSERVE`]): senders give up their fatal short cut.
+/// for [`Events::SIGNAL_TERM`] without [`Events::SIGNAL_OBSERVE`]):
+/// senders give up their fatal short cut. (`complete_signal()` takes it
+/// only for signals that dump no core: `SIGNAL_CORE` does not count.)
 const SUMMARY_FATAL_INTERCEPT: u32 = 1 << 26;
+/// [`Registry::summary`] bit: an engine intercepts ignored signals (it
+/// asked for [`Events::SIGNAL_IGN`] without [`Events::SIGNAL_OBSERVE`]):
+/// senders queue them rather than drop them.
+const SUMMARY_IGN_INTERCEPT: u32 = 1 << 25;
 /// [`Registry::summary`] bit: `Inner::list` changed since the task took
 /// its own reference ([`Registry::task_list`]): it takes the new one.
 /// State, not a summary: kept across recomputations (`KEPT_BITS`).
@@ -949,13 +954,17 @@ impl Registry {
     /// [`Registry::summary`] as `inner` says it should be.
     fn summarise(&self, inner: &Inner) -> u32 {
         let mut bits = 0;
-        let fatal = Events::SIGNAL_TERM.union(Events::SIGNAL_CORE);
         for a in inner.list.iter().flat_map(|l| l.engines.iter()) {
             if !a.is_detached() {
                 let events = a.events();
                 bits |= events.bits() | SUMMARY_ENGINES;
-                if events.intersects(fatal) && !events.contains(Events::SIGNAL_OBSERVE) {
-                    bits |= SUMMARY_FATAL_INTERCEPT;
+                if !events.contains(Events::SIGNAL_OBSERVE) {
+                    if events.contains(Events::SIGNAL_TERM) {
+                        bits |= SUMMARY_FATAL_INTERCEPT;
+                    }
+                    if events.contains(Events::SIGNAL_IGN) {
+                        bits |= SUMMARY_IGN_INTERCEPT;
+                    }
                 }
             }
         }
@@ -1040,19 +1049,23 @@ impl Registry {
 
     /// What signal senders (and the kernel's job-control code) ask: whether
     /// the signal classes `classes` must be queued and delivered as for a
-    /// ptraced task, without the senders' short cuts. For the fatal
-    /// classes ([`Events::SIGNAL_TERM`], [`Events::SIGNAL_CORE`]: the fatal
-    /// short cut of `complete_signal()`), only an engine that intercepts
-    /// them says yes ([`Events::SIGNAL_OBSERVE`]); a running step needs no
-    /// signal that kills the task. For the others, as
+    /// ptraced task, without the senders' short cuts. Only engines that
+    /// intercept them say yes ([`Events::SIGNAL_OBSERVE`]): for ignored
+    /// signals (the drop of `sig_ignored()`; a running step too, whose
+    /// trap must be reported) and fatal ones (the group kill of
+    /// `complete_signal()`, asked as `SIGNAL_TERM | SIGNAL_CORE`; a step
+    /// needs no signal that kills the task). For the others, as
     /// [`Registry::wants_signal`]. Under siglock, maybe in interrupt
     /// context: reads [`Registry::summary`] only.
     pub(crate) fn defers_signals(&self, classes: Events) -> bool {
         let fatal = Events::SIGNAL_TERM.union(Events::SIGNAL_CORE);
+        let judged = fatal.union(Events::SIGNAL_IGN);
         // Pairs with the release store in `publish_summary`.
         let summary = self.summary.load(Acquire);
-        let others = classes.bits() & !fatal.bits();
+        let others = classes.bits() & !judged.bits();
         (others != 0 && summary & (others | SUMMARY_STEPPING) != 0)
+            || (classes.contains(Events::SIGNAL_IGN)
+                && summary & (SUMMARY_IGN_INTERCEPT | SUMMARY_STEPPING) != 0)
             || (classes.intersects(fatal) && summary & SUMMARY_FATAL_INTERCEPT != 0)
     }
 

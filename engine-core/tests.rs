@@ -1397,24 +1397,30 @@ mod suite {
             probe(1, &log, go, pass_exit)?,
             Events::SIGNAL_ALL.union(Events::SIGNAL_OBSERVE),
         )?;
-        // Observed: reported when dequeued, and the short cut stays.
+        // Observed: reported when dequeued, and the short cuts stay (an
+        // ignored signal is dropped when sent, a fatal one kills at once).
         assert!(reg.wants_signal(Events::SIGNAL_TERM));
+        assert!(reg.wants_signal(Events::SIGNAL_IGN));
         assert!(!reg.defers_signals(fatal));
         assert!(!reg.defers_signals(Events::SIGNAL_TERM));
-        // The other classes are deferred as before (no discard of an
-        // ignored signal at send time).
-        assert!(reg.defers_signals(Events::SIGNAL_IGN));
+        assert!(!reg.defers_signals(Events::SIGNAL_IGN));
+        // The other classes are deferred as before.
+        assert!(reg.defers_signals(Events::SIGNAL_STOP));
         let interceptor = attach(&reg, probe(2, &log, go, pass_exit)?, Events::SIGNAL_TERM)?;
         assert!(reg.defers_signals(fatal));
         assert!(reg.defers_signals(Events::SIGNAL_TERM));
         interceptor.set_events(Events::SIGNAL_TERM.union(Events::SIGNAL_OBSERVE))?;
         assert!(!reg.defers_signals(fatal));
+        // complete_signal() has no short cut for core-dumping signals.
         interceptor.set_events(Events::SIGNAL_CORE)?;
-        assert!(reg.defers_signals(fatal));
-        interceptor.detach()?;
         assert!(!reg.defers_signals(fatal));
-        observer.detach()?;
+        interceptor.set_events(Events::SIGNAL_IGN)?;
+        assert!(reg.defers_signals(Events::SIGNAL_IGN));
+        assert!(!reg.defers_signals(fatal));
+        interceptor.detach()?;
         assert!(!reg.defers_signals(Events::SIGNAL_IGN));
+        observer.detach()?;
+        assert!(!reg.defers_signals(Events::SIGNAL_STOP));
         Ok(())
     }
 

@@ -622,7 +622,15 @@ impl Registry {
                     continue;
                 }
                 let held_before = sig.is_held();
+                let action_before = sig.action();
                 if let Some(answer) = self.call(&scope, att, |e| e.report_signal(task, &mut *sig)) {
+                    if fatal_observer(att, sig) {
+                        // An observer cannot hold, drop or change a fatal
+                        // signal: whether it sees one at all depends on
+                        // the senders' short cut (`Events::SIGNAL_OBSERVE`).
+                        sig.set_action(action_before);
+                        sig.hold(held_before);
+                    }
                     if sig.is_held() && !held_before {
                         holder = Some(att.clone());
                     }
@@ -765,6 +773,16 @@ impl Registry {
         }
         self.settle(task, action);
     }
+}
+
+/// Whether `att` only observes `sig`, a fatal signal (its class is
+/// [`Events::SIGNAL_TERM`] or [`Events::SIGNAL_CORE`]).
+fn fatal_observer(att: &Attachment, sig: &SignalReport<'_>) -> bool {
+    att.events().contains(Events::SIGNAL_OBSERVE)
+        && sig
+            .class()
+            .event()
+            .intersects(Events::SIGNAL_TERM.union(Events::SIGNAL_CORE))
 }
 
 /// `f` as a report function of [`Registry::report_event`] for an event with

@@ -18,10 +18,12 @@
 //! (`{st_mode=S_IFREG|0644, st_size=6, ...}`): which is where the order of
 //! engines shows.
 //!
-//! Signals the task takes show as `--- SIGUSR1 {si_signo=SIGUSR1,
+//! Signals the task dequeues show as `--- SIGUSR1 {si_signo=SIGUSR1,
 //! si_code=SI_TKILL} ---`, and its end as `+++ exited with 0 +++` or
 //! `+++ killed by SIGTERM +++`, as strace writes them; the engine never
-//! changes what the task does with a signal.
+//! changes what the task does with a signal, and only observes them
+//! ([`STRACE_EVENTS`]): a signal the kernel drops or turns into a group
+//! kill when it is sent, as for an untraced task, has no `---` line.
 //!
 //! In a following session, the engine attaches a new strace engine to
 //! each child the task creates, before the child runs (a child it cannot
@@ -66,10 +68,11 @@ pub(crate) const DEFAULT_STRING_MAX: usize = 32;
 /// Largest accepted `string_max`.
 pub(crate) use render::STRING_MAX_LIMIT;
 
-/// The events an strace engine asks for. It observes signals: a fatal
-/// signal a sender queues keeps the kernel's short cut, so a task the
-/// engine traces dies of SIGTERM in a killable sleep as an untraced one
-/// does (its `---` line is then not written, its `+++ killed by` line is).
+/// The events an strace engine asks for. It observes signals: the kernel
+/// keeps its short cuts, so a task the engine traces dies of SIGTERM in a
+/// killable sleep as an untraced one does (no `---` line is written for a
+/// signal the task does not dequeue: one it ignores, or a fatal one that
+/// killed the group at once; the `+++ killed by` line is).
 pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
     .union(Events::CLONE)
     .union(Events::EXEC)

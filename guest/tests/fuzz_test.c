@@ -413,7 +413,7 @@ static int kill_reap(pid_t pid, long ms)
 /* ------------------------------------------------------------------ */
 
 /* Every event bit /dev/utrace-test accepts (engine-core's Events). */
-#define TEST_EVENTS_VALID	0x3fffU
+#define TEST_EVENTS_VALID	0xffffU
 
 /* Time limit of one case. */
 static long case_limit_ms(void)

@@ -499,12 +499,27 @@ static void seize_during_the_job_control_report(void)
 	close(fd);
 }
 
-/* Bad signal engine settings are refused whole. */
 /* The listener of the child's seccomp filter, and the go-ahead for its call. */
 static struct {
 	volatile int listener;
 	volatile int go;
 } *notif;
+
+/* Maps the shared flags (once) and clears them; 0 if that failed. */
+static int notif_init(void)
+{
+	if (!notif)
+		notif = mmap(NULL, sizeof(*notif), PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (notif == MAP_FAILED) {
+		notif = NULL;
+		CHECK(0, "mmap: %s", strerror(errno));
+		return 0;
+	}
+	notif->listener = -1;
+	notif->go = 0;
+	return 1;
+}
 
 /*
  * The child: a seccomp filter hands its getppid() to a listener
@@ -540,27 +555,22 @@ enum watcher { NO_ENGINE, STRACE_ENGINE, OBSERVER, INTERCEPTOR };
 
 /*
  * SIGTERM to a child in a killable wait (its getppid() held by a seccomp
- * listener that received it), with @who attached to it.  Returns 1 if it
- * died of SIGTERM at once (within ~5 s), 0 if it was still waiting after
- * a second, and died of SIGTERM once its call was answered; -1 otherwise.
+ * listener that received it), with @who attached to it, after a SIGURG it
+ * ignores (which, queued rather than dropped, would make the kernel skip
+ * the fatal short cut).  Returns 1 if it died of SIGTERM at once (within
+ * 5 s), 0 if it was still waiting after 1 s and died of SIGTERM once its
+ * call was answered; -1 otherwise.
  */
 static int sigterm_in_a_killable_wait(enum watcher who)
 {
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
 	int fd = -1, go[2], pidfd = -1, listener = -1, status = -1, ret = -1, dead = 0;
+	double t0;
 	pid_t pid;
 
-	if (!notif)
-		notif = mmap(NULL, sizeof(*notif), PROT_READ | PROT_WRITE,
-			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (notif == MAP_FAILED) {
-		notif = NULL;
-		CHECK(0, "mmap: %s", strerror(errno));
+	if (!notif_init())
 		return -1;
-	}
-	notif->listener = -1;
-	notif->go = 0;
 	pid = utd_held_child(go, getppid_through_a_listener);
 	if (who == STRACE_ENGINE) {
 		struct utrace_strace_attach a = { .pid = pid };
@@ -588,9 +598,12 @@ static int sigterm_in_a_killable_wait(enum watcher who)
 	memset(&req, 0, sizeof(req));
 	CHECK(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0, "NOTIF_RECV: %s",
 	      strerror(errno));
+	CHECK(kill(pid, SIGURG) == 0, "kill");
+	utd_msleep(100);
 	CHECK(kill(pid, SIGTERM) == 0, "kill");
-	/* Dead within ~5 s (at once); an interceptor's child is given ~1 s. */
-	for (int i = 0; i < (who == INTERCEPTOR ? 1000 : 5000) && !dead; i++) {
+	/* Dead within 5 s (at once); an interceptor's child is given 1 s. */
+	t0 = utd_now();
+	while (!dead && utd_now() - t0 < (who == INTERCEPTOR ? 1.0 : 5.0)) {
 		dead = waitpid(pid, &status, WNOHANG) == pid;
 		if (!dead)
 			usleep(1000);
@@ -604,12 +617,13 @@ static int sigterm_in_a_killable_wait(enum watcher who)
 	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	CHECK(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0, "NOTIF_SEND: %s",
 	      strerror(errno));
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	dead = waitpid(pid, &status, 0) == pid;
+	CHECK(dead, "waitpid");
 	ret = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM ? 0 : -1;
 out:
 	if (ret < 0)
 		KTAP_DIAG("watcher %d: status %#x, %s", who, status,
-			  dead ? "dead at once" : "not dead at once");
+			  dead ? "dead" : "not dead");
 	if (ret < 0 && !dead) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -626,10 +640,11 @@ out:
 /*
  * A fatal signal kills a task in a killable wait at once, as without
  * engines, when its engines only observe signals: the strace engine, or
- * a test engine with UTRACE_TEST_EVENT_SIGNAL_OBSERVE.  Only an engine
- * that intercepts fatal signals takes the kernel's short cut away (as
- * ptrace does): the task then sleeps on until its call is answered, and
- * dies of the signal after its engines heard of it.
+ * a test engine with UTRACE_TEST_EVENT_SIGNAL_OBSERVE (an ignored signal
+ * sent first is dropped, as without engines).  Only an engine that
+ * intercepts signals takes the kernel's short cuts away (as ptrace does):
+ * the task then sleeps on until its call is answered, and dies of the
+ * signal after its engines heard of it.
  */
 static void only_an_intercepting_engine_delays_a_fatal_signal(void)
 {
@@ -644,6 +659,69 @@ static void only_an_intercepting_engine_delays_a_fatal_signal(void)
 	      "an intercepting engine: %d (1: the short cut was kept)", r);
 }
 
+/*
+ * The child: SIGTERM blocked, it says so (notif->listener = 1), waits for
+ * the go-ahead (the parent sent SIGTERM meanwhile), unblocks it, and
+ * exits 0 if it survives.
+ */
+static void term_blocked_then_unblocked(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	notif->listener = 1;
+	while (!notif->go)
+		usleep(1000);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	_exit(0);
+}
+
+/*
+ * An engine that observes fatal signals hears of one the task dequeues (a
+ * SIGTERM blocked when it was sent), but cannot drop it: the task dies of
+ * it.  An engine that intercepts it can.
+ */
+static void an_observer_cannot_drop_a_fatal_signal(void)
+{
+	for (int observe = 1; observe >= 0; observe--) {
+		struct utrace_test_attach a = {
+			.kind = UTRACE_TEST_SIGNAL,
+			.events = SIG_EV | (observe ? UTRACE_TEST_EVENT_SIGNAL_OBSERVE : 0),
+			.id = 1, .nr = SIGTERM, .value = UTRACE_TEST_SIGNAL_IGN,
+		};
+		struct utrace_test_record r[8];
+		int fd, go[2], status = -1, n;
+		pid_t pid;
+
+		if (!notif_init())
+			return;
+		fd = utd_open();
+		pid = utd_held_child(go, term_blocked_then_unblocked);
+		a.pid = pid;
+		utd_attach(fd, a);
+		utd_release(go);
+		for (int i = 0; i < 5000 && notif->listener != 1; i++)
+			usleep(1000);
+		CHECK(kill(pid, SIGTERM) == 0, "kill");
+		notif->go = 1;
+		CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		n = utd_read(fd, r, 8);
+		CHECK(n >= 1 && r[0].side == SIDE_SIGNAL && r[0].nr == SIGTERM,
+		      "%s: the engine did not hear of the dequeued SIGTERM (%d records)",
+		      observe ? "observer" : "interceptor", n);
+		if (observe)
+			CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+			      "an observer dropped SIGTERM: status %#x", status);
+		else
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "an interceptor could not drop SIGTERM: status %#x", status);
+		close(fd);
+	}
+}
+
+/* Bad signal engine settings are refused whole. */
 static void bad_signal_settings_refused(void)
 {
 	int fd = utd_open();
@@ -740,4 +818,5 @@ KTAP_MAIN("guest_signals",
 	  KTAP_CASE(seize_during_the_job_control_report),
 	  KTAP_CASE(sigcont_during_the_stop_report),
 	  KTAP_CASE(only_an_intercepting_engine_delays_a_fatal_signal),
+	  KTAP_CASE(an_observer_cannot_drop_a_fatal_signal),
 	  KTAP_CASE(bad_signal_settings_refused))
