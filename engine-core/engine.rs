@@ -78,12 +78,14 @@ impl Events {
     /// at once (`complete_signal()`), which also ends killable sleeps. The
     /// engine hears of such signals only when the task dequeues one (a
     /// fatal signal that was blocked when sent, say), and of the death in
-    /// any case; what it answers for a fatal one is ignored (it cannot
-    /// hold, drop or change it: whether it even sees it depends on the
-    /// short cut). An engine that asks for those classes without this bit
-    /// takes the short cuts away, as a ptrace tracer does: the task
-    /// dequeues the signal and the engines decide, but a task in a
-    /// killable sleep sleeps on. Not utrace's (the C API refuses it).
+    /// any case; what it answers for one is undone (it cannot hold, drop,
+    /// edit or stop for it: whether it even sees it depends on the short
+    /// cut). An engine that asks for [`Events::SIGNAL_IGN`] or
+    /// [`Events::SIGNAL_TERM`] without this bit takes the short cuts away,
+    /// as a ptrace tracer does: the task dequeues the signal and the
+    /// engines decide, but a task in a killable sleep sleeps on
+    /// (core-dumping signals have no short cut). Not utrace's (the C API
+    /// refuses it).
     pub const SIGNAL_OBSERVE: Events = Events(1 << 15);
 
     /// Every event engine-core reports.

@@ -587,10 +587,6 @@ struct Inner {
     kick_queued: bool,
     /// The queued kick breaks sleeps (it was queued so, or upgraded).
     kick_interrupts: bool,
-    /// Some engine asked for a step the task has not taken yet (a hint:
-    /// the attachments' `step` say which, and the task takes the step
-    /// when it leaves its stop or ends its quiesce report).
-    step_asked: bool,
     /// An engine held the step trap being judged (`STEP_TRAPPED` marks
     /// kept): it comes back from the queue to be judged again.
     step_trap_held: bool,
@@ -669,10 +665,15 @@ const SUMMARY_LIST_STALE: u32 = 1 << 27;
 /// a detach by another task then queues the kick's task work, so that the
 /// task lets go of the detached engine soon. State, as `SUMMARY_LIST_STALE`.
 const SUMMARY_TASK_LIST: u32 = 1 << 28;
+/// [`Registry::summary`] bit: some engine asked for a step the task has not
+/// taken yet (a hint: the attachments' `step` say which; the task takes
+/// the step when it leaves its stop or ends its quiesce report). State, as
+/// `SUMMARY_LIST_STALE`; read and written under `inner`.
+const SUMMARY_STEP_ASKED: u32 = 1 << 24;
 /// The bits of [`Registry::summary`] that are state rather than a summary
 /// of `inner`: every store is made under `inner`, so they live there
 /// without a byte in `Inner` (which must stay small: see the size check).
-const KEPT_BITS: u32 = SUMMARY_LIST_STALE | SUMMARY_TASK_LIST;
+const KEPT_BITS: u32 = SUMMARY_LIST_STALE | SUMMARY_TASK_LIST | SUMMARY_STEP_ASKED;
 /// [`Registry::summary`] bit: the task must look at its stop state after
 /// a report: an engine holds it stopped, asked for a report again, or a
 /// quiesce report is asked for. Without it the report path skips the lock.
@@ -768,7 +769,6 @@ impl Registry {
                     kick_requested: false,
                     kick_queued: false,
                     kick_interrupts: false,
-                    step_asked: false,
                     step_trap_held: false,
                     stepping: Step::None,
                     in_kick: false,

@@ -622,15 +622,13 @@ impl Registry {
                     continue;
                 }
                 let held_before = sig.is_held();
-                let action_before = sig.action();
-                if let Some(answer) = self.call(&scope, att, |e| e.report_signal(task, &mut *sig)) {
-                    if fatal_observer(att, sig) {
-                        // An observer cannot hold, drop or change a fatal
-                        // signal: whether it sees one at all depends on
-                        // the senders' short cut (`Events::SIGNAL_OBSERVE`).
-                        sig.set_action(action_before);
-                        sig.hold(held_before);
-                    }
+                let observer = ObservedSignal::of(att, sig);
+                let answer = self.call(&scope, att, |e| e.report_signal(task, &mut *sig));
+                let answer = match observer {
+                    Some(before) => self.undo_observer(att, sig, before, answer),
+                    None => answer,
+                };
+                if let Some(answer) = answer {
                     if sig.is_held() && !held_before {
                         holder = Some(att.clone());
                     }
@@ -775,14 +773,65 @@ impl Registry {
     }
 }
 
-/// Whether `att` only observes `sig`, a fatal signal (its class is
-/// [`Events::SIGNAL_TERM`] or [`Events::SIGNAL_CORE`]).
-fn fatal_observer(att: &Attachment, sig: &SignalReport<'_>) -> bool {
-    att.events().contains(Events::SIGNAL_OBSERVE)
-        && sig
-            .class()
-            .event()
-            .intersects(Events::SIGNAL_TERM.union(Events::SIGNAL_CORE))
+/// A signal an engine only observes, as it was before its callback: one
+/// of a class the senders' short cuts decide about ([`Events::SIGNAL_IGN`],
+/// [`Events::SIGNAL_TERM`], [`Events::SIGNAL_CORE`]) reported to an engine
+/// that asked for [`Events::SIGNAL_OBSERVE`]. Whether such an engine sees
+/// the signal at all depends on the short cut, so it must not change it.
+#[derive(Clone, Copy)]
+struct ObservedSignal {
+    action: SignalAction,
+    held: bool,
+    code: i32,
+    errno: i32,
+    /// The engine held the task stopped already.
+    stopping: bool,
+}
+
+impl ObservedSignal {
+    /// `sig` as `att`'s engine is about to see it, if it only observes it.
+    fn of(att: &Attachment, sig: &SignalReport<'_>) -> Option<ObservedSignal> {
+        let judged = Events::SIGNAL_IGN
+            .union(Events::SIGNAL_TERM)
+            .union(Events::SIGNAL_CORE);
+        (att.events().contains(Events::SIGNAL_OBSERVE) && sig.class().event().intersects(judged))
+            .then(|| ObservedSignal {
+                action: sig.action(),
+                held: sig.is_held(),
+                code: sig.code(),
+                errno: sig.errno(),
+                stopping: att.stopping.load(Relaxed),
+            })
+    }
+}
+
+impl Registry {
+    /// Undoes what an observer's callback did to the signal it observed
+    /// (`before`), and a stop its answer took: it may only go on, or
+    /// detach. Whatever the answer, also one `call` dropped because the
+    /// engine was detached meanwhile.
+    fn undo_observer(
+        &self,
+        att: &Attachment,
+        sig: &mut SignalReport<'_>,
+        before: ObservedSignal,
+        answer: Option<Resume>,
+    ) -> Option<Resume> {
+        sig.set_action(before.action);
+        sig.hold(before.held);
+        if (sig.code(), sig.errno()) != (before.code, before.errno) {
+            sig.set_code_errno(before.code, before.errno);
+        }
+        if answer != Some(Resume::Stop) {
+            return answer;
+        }
+        if !before.stopping {
+            // The task runs this report: it is not parked, none to wake.
+            let mut inner = self.inner.lock();
+            self.release_stop_locked(&mut inner, att);
+        }
+        Some(Resume::Resume)
+    }
 }
 
 /// `f` as a report function of [`Registry::report_event`] for an event with

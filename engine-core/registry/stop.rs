@@ -261,7 +261,7 @@ impl Registry {
         let mut inner = self.inner.lock();
         self.check_control_locked(&inner, att, ctl)?;
         att.step.store(step.raw(), Relaxed);
-        inner.step_asked = true;
+        self.set_kept_bits(&inner, super::SUMMARY_STEP_ASKED, 0);
         if att.stopping.load(Relaxed) {
             let wake = self.release_stop_locked(&mut inner, att);
             drop(inner);
@@ -457,7 +457,7 @@ impl Registry {
             // and the step and report-again asked for with the resume are
             // taken with it.
             inner.parked = false;
-            let step = Self::take_step_asks_locked(&mut inner);
+            let step = self.take_step_asks_locked(&mut inner);
             let again = core::mem::take(&mut inner.report_again);
             self.refresh_attention(&inner);
             left.set((step, again));
@@ -468,7 +468,7 @@ impl Registry {
             inner.parked = false;
             inner.report_again = false;
             // The task dies: the steps asked for are never taken.
-            inner.step_asked = false;
+            self.set_kept_bits(&inner, 0, super::SUMMARY_STEP_ASKED);
             self.refresh_attention(&inner);
             return None;
         }
@@ -481,10 +481,12 @@ impl Registry {
     /// was taken: the finest asked for by an engine still attached. Marks
     /// those engines as served by the step ([`STEP_TAKEN`]). Iterates the
     /// engines under the spinlock only when a step was asked for.
-    fn take_step_asks_locked(inner: &mut Inner) -> Step {
-        if !core::mem::take(&mut inner.step_asked) {
+    fn take_step_asks_locked(&self, inner: &mut Inner) -> Step {
+        // Only written under `inner`: its last store.
+        if self.summary.load(Relaxed) & super::SUMMARY_STEP_ASKED == 0 {
             return Step::None;
         }
+        self.set_kept_bits(inner, 0, super::SUMMARY_STEP_ASKED);
         let mut step = Step::None;
         for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
             if att.is_detached() {
@@ -527,7 +529,7 @@ impl Registry {
 
     /// Takes a step asked for while the task was not stopped.
     pub(super) fn take_step(&self) {
-        let step = Self::take_step_asks_locked(&mut self.inner.lock());
+        let step = self.take_step_asks_locked(&mut self.inner.lock());
         self.start_step(step);
     }
 
@@ -642,7 +644,7 @@ impl Registry {
     /// the askers are marked served), without turning stepping on.
     #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
     pub(crate) fn take_step_asks_for_test(&self) -> Step {
-        Self::take_step_asks_locked(&mut self.inner.lock())
+        self.take_step_asks_locked(&mut self.inner.lock())
     }
 
     /// Whether the task is parked in a stop.

@@ -315,12 +315,20 @@ static void strace_signal_lines(void)
 		"/bin/sh", "-c", "kill -USR1 $$", NULL };
 	const char *ignored[] = { "/usr/bin/utrace", "--strace", "--",
 		"/bin/sh", "-c", "trap '' USR2; kill -USR2 $$; exit 4", NULL };
+	const char *handled[] = { "/usr/bin/utrace", "--strace", "--",
+		"/bin/sh", "-c", "trap 'exit 3' USR1; kill -USR1 $$; sleep 5", NULL };
 
 	run(argv);
 	CHECK_LINE(err, "+++ killed by SIGUSR1 +++");
-	/* An ignored signal changes nothing. */
+	/* An ignored signal changes nothing, and is dropped when sent. */
 	CHECK(run(ignored) == 4, "status; stderr: %s", err);
 	CHECK_LINE(err, "+++ exited with 4 +++");
+	CHECK(!strstr(err, "--- SIGUSR2"), "a line for a signal dropped when sent:\n%s", err);
+	/* A signal the program handles is dequeued, and shown. */
+	CHECK(run(handled) == 3, "status; stderr: %s", err);
+	CHECK(has_line_with(err, "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=",
+			    ", si_uid=0} ---"), "no SIGUSR1 line:\n%s", err);
+	CHECK_LINE(err, "+++ exited with 3 +++");
 }
 
 static const char *stacked_rules =

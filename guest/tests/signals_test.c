@@ -555,9 +555,9 @@ enum watcher { NO_ENGINE, STRACE_ENGINE, OBSERVER, INTERCEPTOR };
 
 /*
  * SIGTERM to a child in a killable wait (its getppid() held by a seccomp
- * listener that received it), with @who attached to it, after a SIGURG it
- * ignores (which, queued rather than dropped, would make the kernel skip
- * the fatal short cut).  Returns 1 if it died of SIGTERM at once (within
+ * listener that received it: the wait turns killable at its first wakeup),
+ * with @who attached to it, after a SIGURG it ignores (which, queued
+ * rather than dropped, would make the kernel skip the fatal short cut).  Returns 1 if it died of SIGTERM at once (within
  * 5 s), 0 if it was still waiting after 1 s and died of SIGTERM once its
  * call was answered; -1 otherwise.
  */
@@ -572,6 +572,9 @@ static int sigterm_in_a_killable_wait(enum watcher who)
 	if (!notif_init())
 		return -1;
 	pid = utd_held_child(go, getppid_through_a_listener);
+	CHECK(pid > 0, "fork");
+	if (pid <= 0)
+		return -1;
 	if (who == STRACE_ENGINE) {
 		struct utrace_strace_attach a = { .pid = pid };
 
@@ -579,7 +582,12 @@ static int sigterm_in_a_killable_wait(enum watcher who)
 		CHECK(fd >= 0 && ioctl(fd, UTRACE_ATTACH_STRACE, &a) >= 0, "strace engine: %s",
 		      strerror(errno));
 	} else if (who != NO_ENGINE) {
-		unsigned int events = SIG_EV | (who == OBSERVER ? UTRACE_TEST_EVENT_SIGNAL_OBSERVE : 0);
+		/*
+		 * The interceptor asks for fatal signals only: a queued SIGURG
+		 * would take the short cut away by itself (TIF_SIGPENDING).
+		 */
+		unsigned int events = who == OBSERVER ? SIG_EV | UTRACE_TEST_EVENT_SIGNAL_OBSERVE :
+							UTRACE_TEST_EVENT_SIGNAL_TERM;
 
 		fd = utd_open();
 		utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, events, 1, 0);
@@ -659,17 +667,19 @@ static void only_an_intercepting_engine_delays_a_fatal_signal(void)
 	      "an intercepting engine: %d (1: the short cut was kept)", r);
 }
 
+static int blocked_signal;
+
 /*
- * The child: SIGTERM blocked, it says so (notif->listener = 1), waits for
- * the go-ahead (the parent sent SIGTERM meanwhile), unblocks it, and
- * exits 0 if it survives.
+ * The child: blocked_signal blocked, it says so (notif->listener = 1),
+ * waits for the go-ahead (the parent sent the signal meanwhile), unblocks
+ * it, and exits 0 if it survives.
  */
-static void term_blocked_then_unblocked(void)
+static void blocked_then_unblocked(void)
 {
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
+	sigaddset(&set, blocked_signal);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	notif->listener = 1;
 	while (!notif->go)
@@ -679,44 +689,70 @@ static void term_blocked_then_unblocked(void)
 }
 
 /*
- * An engine that observes fatal signals hears of one the task dequeues (a
- * SIGTERM blocked when it was sent), but cannot drop it: the task dies of
- * it.  An engine that intercepts it can.
+ * An engine that observes the signals the kernel's short cuts decide about
+ * hears of one the task dequeues (blocked when it was sent), but cannot
+ * drop, hold or stop for it: an observed SIGTERM kills the task whatever
+ * the observer answers, and an observed SIGURG it holds is simply ignored
+ * (held, it would be queued again, dropped by the short cut, and leave the
+ * task stopped for good).  An engine that intercepts SIGTERM can drop it.
  */
-static void an_observer_cannot_drop_a_fatal_signal(void)
+static void an_observer_cannot_change_a_signal_it_observes(void)
 {
-	for (int observe = 1; observe >= 0; observe--) {
+	static const struct {
+		const char *name;
+		int sig, observe;
+		unsigned int value, arg;
+		int term;	/* dies of SIGTERM; else exits 0 */
+	} cases[] = {
+		{ "observer drops SIGTERM", SIGTERM, 1, UTRACE_TEST_SIGNAL_IGN, 0, 1 },
+		{ "observer stops for SIGTERM", SIGTERM, 1, UTRACE_TEST_SIGNAL_DELIVER, 1, 1 },
+		{ "observer holds SIGURG", SIGURG, 1, UTRACE_TEST_SIGNAL_HOLD, 0, 0 },
+		{ "interceptor drops SIGTERM", SIGTERM, 0, UTRACE_TEST_SIGNAL_IGN, 0, 0 },
+	};
+
+	for (unsigned int c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		struct utrace_test_attach a = {
 			.kind = UTRACE_TEST_SIGNAL,
-			.events = SIG_EV | (observe ? UTRACE_TEST_EVENT_SIGNAL_OBSERVE : 0),
-			.id = 1, .nr = SIGTERM, .value = UTRACE_TEST_SIGNAL_IGN,
+			.events = SIG_EV | (cases[c].observe ? UTRACE_TEST_EVENT_SIGNAL_OBSERVE : 0),
+			.id = 1, .nr = cases[c].sig, .value = cases[c].value, .arg = cases[c].arg,
 		};
 		struct utrace_test_record r[8];
-		int fd, go[2], status = -1, n;
+		int fd, go[2], status = -1, n, dead = 0;
+		double t0;
 		pid_t pid;
 
 		if (!notif_init())
 			return;
+		blocked_signal = cases[c].sig;
 		fd = utd_open();
-		pid = utd_held_child(go, term_blocked_then_unblocked);
+		pid = utd_held_child(go, blocked_then_unblocked);
+		CHECK(pid > 0, "fork");
+		if (pid <= 0)
+			return;
 		a.pid = pid;
 		utd_attach(fd, a);
 		utd_release(go);
 		for (int i = 0; i < 5000 && notif->listener != 1; i++)
 			usleep(1000);
-		CHECK(kill(pid, SIGTERM) == 0, "kill");
+		CHECK(notif->listener == 1, "%s: the child did not block its signal", cases[c].name);
+		CHECK(kill(pid, cases[c].sig) == 0, "kill");
 		notif->go = 1;
-		CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		for (t0 = utd_now(); !dead && utd_now() - t0 < 5.0; usleep(1000))
+			dead = waitpid(pid, &status, WNOHANG) == pid;
+		if (!dead) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+		}
 		n = utd_read(fd, r, 8);
-		CHECK(n >= 1 && r[0].side == SIDE_SIGNAL && r[0].nr == SIGTERM,
-		      "%s: the engine did not hear of the dequeued SIGTERM (%d records)",
-		      observe ? "observer" : "interceptor", n);
-		if (observe)
-			CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
-			      "an observer dropped SIGTERM: status %#x", status);
+		CHECK(n >= 1 && r[0].side == SIDE_SIGNAL && r[0].nr == cases[c].sig,
+		      "%s: the engine did not hear of the dequeued signal (%d records)",
+		      cases[c].name, n);
+		if (cases[c].term)
+			CHECK(dead && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+			      "%s: status %#x%s", cases[c].name, status, dead ? "" : ", still alive");
 		else
-			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			      "an interceptor could not drop SIGTERM: status %#x", status);
+			CHECK(dead && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "%s: status %#x%s", cases[c].name, status, dead ? "" : ", still alive");
 		close(fd);
 	}
 }
@@ -818,5 +854,5 @@ KTAP_MAIN("guest_signals",
 	  KTAP_CASE(seize_during_the_job_control_report),
 	  KTAP_CASE(sigcont_during_the_stop_report),
 	  KTAP_CASE(only_an_intercepting_engine_delays_a_fatal_signal),
-	  KTAP_CASE(an_observer_cannot_drop_a_fatal_signal),
+	  KTAP_CASE(an_observer_cannot_change_a_signal_it_observes),
 	  KTAP_CASE(bad_signal_settings_refused))
