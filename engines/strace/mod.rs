@@ -41,6 +41,8 @@
 
 pub(crate) mod cpu_ring;
 pub(crate) mod decode;
+#[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+mod fake_memory;
 pub(crate) mod line;
 pub(crate) mod record;
 pub(crate) mod render;

@@ -694,6 +694,7 @@ impl<'a> Record<'a> {
 
 #[kunit_tests(utrace_strace_record)]
 mod tests {
+    use super::super::fake_memory::FakeMemory;
     use super::*;
 
     /// Captures as a task would keep them, without a task: `data` is the
@@ -748,9 +749,11 @@ mod tests {
         // A path read of 258 bytes that ran into an unmapped page, then a
         // structure of 32 at the same address (review).
         let mut c = KBox::init(Captures::empty(), GFP_KERNEL).unwrap();
-        let mut live = Fake(0x10, [7u8; 40]);
+        // 40 readable bytes, no NUL among them.
         let mut cap = Capture {
-            from: &mut live,
+            from: FakeMemory {
+                regions: &[(0x10, &[7u8; 40])],
+            },
             into: &mut c,
         };
         let mut path = [0u8; 258];
@@ -762,34 +765,6 @@ mod tests {
         assert!(r.read(0x10, &mut buf).is_ok());
         assert_eq!(buf, [7u8; 32]);
         assert_eq!(r.read_cstr(0x10, &mut path), Err(EFAULT));
-    }
-
-    /// `N` readable bytes at one address, no NUL among them.
-    struct Fake<const N: usize>(u64, [u8; N]);
-
-    impl<const N: usize> Memory for &mut Fake<N> {
-        fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
-            let off = addr.checked_sub(self.0).ok_or(EFAULT)? as usize;
-            buf.copy_from_slice(self.1.get(off..off + buf.len()).ok_or(EFAULT)?);
-            Ok(())
-        }
-
-        fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
-            let off = addr.checked_sub(self.0).ok_or(EFAULT)? as usize;
-            let s = self.1.get(off..).ok_or(EFAULT)?;
-            match s.iter().position(|&c| c == 0) {
-                Some(n) if n < buf.len() => {
-                    buf[..n].copy_from_slice(&s[..n]);
-                    Ok((n, false))
-                }
-                _ if s.len() >= buf.len() - 1 => {
-                    let n = buf.len() - 1;
-                    buf[..n].copy_from_slice(&s[..n]);
-                    Ok((n, true))
-                }
-                _ => Err(EFAULT),
-            }
-        }
     }
 
     #[test]

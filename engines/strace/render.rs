@@ -13,7 +13,7 @@
 
 use super::decode::{self, ArgKind};
 use super::line::{Line, Out};
-use super::record::{CallEnd, CallEntry, Memory, Record, Replay, Source};
+use super::record::{CallEnd, CallEntry, Record, Replay, Source};
 use super::syscalls::{self, nr};
 use crate::engine_core::SYSCALL_ARGS;
 use core::mem::{offset_of, size_of};
@@ -733,56 +733,11 @@ pub(crate) fn render(record: &Record<'_>, line: &mut Line) {
 
 #[kunit_tests(utrace_strace_render)]
 mod tests {
+    use super::super::fake_memory::FakeMemory as Fake;
     use super::super::line::NullLine;
     use super::super::record::{Capture, Captures};
     use super::*;
     use kernel::str::BStr;
-
-    /// A traced task's memory without a task: readable regions.
-    #[derive(Clone)]
-    struct Fake<'a> {
-        regions: &'a [(u64, &'a [u8])],
-    }
-
-    impl Fake<'_> {
-        fn at(&self, addr: u64, len: usize) -> Option<&[u8]> {
-            self.regions.iter().find_map(|&(start, bytes)| {
-                let off = usize::try_from(addr.checked_sub(start)?).ok()?;
-                bytes.get(off..off.checked_add(len)?)
-            })
-        }
-    }
-
-    impl Memory for Fake<'_> {
-        fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result {
-            buf.copy_from_slice(self.at(addr, buf.len()).ok_or(EFAULT)?);
-            Ok(())
-        }
-
-        fn read_cstr(&mut self, addr: u64, buf: &mut [u8]) -> Result<(usize, bool)> {
-            // As strncpy_from_user: up to buf.len() - 1 bytes, or EFAULT
-            // before a NUL or the buffer's end.
-            let max = buf.len() - 1;
-            for (i, to) in buf[..max].iter_mut().enumerate() {
-                let c = self.at(addr + i as u64, 1).ok_or(EFAULT)?[0];
-                if c == 0 {
-                    return Ok((i, false));
-                }
-                *to = c;
-            }
-            Ok((max, true))
-        }
-    }
-
-    impl Source for Fake<'_> {
-        fn counted(
-            &mut self,
-            _addr: u64,
-            count: impl FnOnce(&mut dyn Memory) -> usize,
-        ) -> Option<usize> {
-            Some(count(self))
-        }
-    }
 
     /// The line of the call read straight from `mem`, and the line a
     /// reader renders from the record the traced task kept of it.
