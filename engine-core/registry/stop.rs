@@ -545,11 +545,7 @@ impl Registry {
         if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
             return;
         }
-        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
-            if att.step.load(Relaxed) == STEP_TAKEN {
-                att.step.store(Step::None.raw(), Relaxed);
-            }
-        }
+        Self::relabel_steps_locked(&inner, STEP_TAKEN, Step::None.raw());
         self.publish_summary(&mut inner);
     }
 
@@ -568,6 +564,11 @@ impl Registry {
     ///
     /// [`is_step_trap`]: crate::engine_core::policy::is_step_trap
     pub(super) fn end_step(&self, trap: bool) -> bool {
+        // Only the task sets and clears stepping and a held trap: its own
+        // last store. The common case, a signal with no step: no lock.
+        if self.summary.load(Relaxed) & super::SUMMARY_STEPPING == 0 {
+            return false;
+        }
         let traced = task::ptraced();
         let armed = task::step_armed();
         let mut inner = self.inner.lock();
@@ -579,7 +580,7 @@ impl Registry {
             if trap && !traced {
                 return true;
             }
-            Self::forget_trapped_locked(&inner);
+            Self::relabel_steps_locked(&inner, STEP_TRAPPED, Step::None.raw());
             return false;
         }
         let judge = trap && armed && !traced;
@@ -591,11 +592,7 @@ impl Registry {
         } else {
             Step::None.raw()
         };
-        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
-            if att.step.load(Relaxed) == STEP_TAKEN {
-                att.step.store(mark, Relaxed);
-            }
-        }
+        Self::relabel_steps_locked(&inner, STEP_TAKEN, mark);
         self.publish_summary(&mut inner);
         drop(inner);
         task::set_step(0);
@@ -611,11 +608,12 @@ impl Registry {
         self.publish_summary(&mut inner);
     }
 
-    /// Clears the marks of the engines an ended step served.
-    fn forget_trapped_locked(inner: &Inner) {
+    /// Marks `to` every attachment whose `step` is `from` (a step taken,
+    /// trapped or forgotten: `STEP_TAKEN`, `STEP_TRAPPED`, none).
+    fn relabel_steps_locked(inner: &Inner, from: i8, to: i8) {
         for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
-            if att.step.load(Relaxed) == STEP_TRAPPED {
-                att.step.store(Step::None.raw(), Relaxed);
+            if att.step.load(Relaxed) == from {
+                att.step.store(to, Relaxed);
             }
         }
     }
