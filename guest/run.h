@@ -19,21 +19,33 @@
 #include <unistd.h>
 
 /*
+ * Reads @fd to its end (or a read error) into @buf, NUL-terminated and cut
+ * at @size - 1 bytes.  Returns the length read.
+ */
+static inline size_t read_to_end(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = 0;
+	return len;
+}
+
+/*
  * Reads @path into @buf, NUL-terminated and cut at @size - 1 bytes.
  * Returns its length, or -1 (and an empty @buf) if it cannot be opened.
  */
 static inline long slurp(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);
-	size_t len = 0;
-	ssize_t n;
+	size_t len;
 
 	buf[0] = 0;
 	if (fd < 0)
 		return -1;
-	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = 0;
+	len = read_to_end(fd, buf, size);
 	close(fd);
 	return len;
 }

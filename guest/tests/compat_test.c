@@ -441,9 +441,7 @@ static void strace_from_exec_starts_at_an_ia32_exec(void)
 	struct utrace_strace_attach a = { 0 };
 	int go[2], status, fd;
 	uint32_t *argv32, *envp32;
-	size_t len = 0;
 	char *low32;
-	ssize_t n;
 	pid_t pid;
 
 	low32 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
@@ -483,12 +481,10 @@ static void strace_from_exec_starts_at_an_ia32_exec(void)
 	      "child status %#x (101: the ia32 execve failed)", status);
 	/* The engine is detached at the task's death: the trace ends. */
 	trace[0] = 0;
-	while (fd >= 0 && len < sizeof(trace) - 1 &&
-	       (n = read(fd, trace + len, sizeof(trace) - 1 - len)) > 0)
-		len += n;
-	trace[len] = 0;
-	if (fd >= 0)
+	if (fd >= 0) {
+		read_to_end(fd, trace, sizeof(trace));
 		close(fd);
+	}
 	munmap(low32, 4096);
 	CHECK(!strncmp(trace, "[ia32] execve(\"/bin/busybox\", ", 30) &&
 	      line_ends_with(trace, "= 0"),
@@ -1121,8 +1117,6 @@ static int getuid_under_tracer_and_strace(int ia32, void (*at_entry)(pid_t))
 {
 	struct utrace_strace_attach a = { 0 };
 	int p[2], fd, status, got = 0;
-	size_t len = 0;
-	ssize_t n;
 	pid_t pid;
 
 	trace[0] = 0;
@@ -1139,12 +1133,10 @@ static int getuid_under_tracer_and_strace(int ia32, void (*at_entry)(pid_t))
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child status %#x", status);
 	close(p[0]);
 	/* The engine is detached at the task's death: the trace ends. */
-	while (fd >= 0 && len < sizeof(trace) - 1 &&
-	       (n = read(fd, trace + len, sizeof(trace) - 1 - len)) > 0)
-		len += n;
-	trace[len] = 0;
-	if (fd >= 0)
+	if (fd >= 0) {
+		read_to_end(fd, trace, sizeof(trace));
 		close(fd);
+	}
 	return got;
 }
 
