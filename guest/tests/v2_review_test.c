@@ -593,7 +593,7 @@ static void inherited_engine_beats_a_filled_child(void)
 		/* Exit 0: the child's 256 places were filled; 1: not. */
 		if (fill_pid_range((pid_t)last + 1, fds, utd_now() + 2) != 256)
 			_exit(1);
-		utd_msleep(1500);	/* keep them until the child is gone */
+		utd_msleep(3500);	/* keep them until the child is gone */
 		_exit(0);
 	}
 	{
@@ -605,7 +605,11 @@ static void inherited_engine_beats_a_filled_child(void)
 		waitpid(t, NULL, 0);
 		last = t;
 	}
-	CHECK(ioctl(fd, UTRACE_TEST_INHERIT_DELAY, 800) == 0, "arm: %s", strerror(errno));
+	/*
+	 * Long enough for the filler's 256 attaches on a slow guest (the debug
+	 * kernel under TCG took more than 800 ms on a cold machine).
+	 */
+	CHECK(ioctl(fd, UTRACE_TEST_INHERIT_DELAY, 3000) == 0, "arm: %s", strerror(errno));
 	CHECK(write(sync[1], &last, sizeof(last)) == sizeof(last), "sync");
 	child = fork();
 	if (child == 0) {
@@ -613,7 +617,7 @@ static void inherited_engine_beats_a_filled_child(void)
 		_exit(0);
 	}
 	CHECK(utd_wait_exit_within(child, 5000, &status) == 1, "the child did not exit");
-	CHECK(utd_wait_exit_within(filler, 5000, &status) == 1 && WIFEXITED(status) &&
+	CHECK(utd_wait_exit_within(filler, 10000, &status) == 1 && WIFEXITED(status) &&
 	      WEXITSTATUS(status) == 0, "the filler did not fill the child (status %#x)", status);
 	for (int n = utd_read(fd, r, 64), i = 0; i < n; i++)
 		getppids += r[i].nr == SYS_getppid;
