@@ -58,6 +58,40 @@ int utrace_barrier(struct task_struct *task, struct utrace_engine *engine)
 }
 EXPORT_SYMBOL_GPL(utrace_barrier);
 
+/*
+ * utrace's examination of a stopped task.  @exam->state is kept for
+ * utrace's layout and unused: the switch count says whether the task ran.
+ */
+int utrace_prepare_examine(struct task_struct *task,
+			   struct utrace_engine *engine,
+			   struct utrace_examiner *exam)
+{
+	exam->state = 0;
+	return utrace_rs_prepare_examine(engine, &exam->ncsw);
+}
+EXPORT_SYMBOL_GPL(utrace_prepare_examine);
+
+int utrace_finish_examine(struct task_struct *task,
+			  struct utrace_engine *engine,
+			  struct utrace_examiner *exam)
+{
+	return utrace_rs_finish_examine(engine, exam->ncsw);
+}
+EXPORT_SYMBOL_GPL(utrace_finish_examine);
+
+/*
+ * Reads (or, with @write, writes) the general registers of the task
+ * @engine holds stopped: at most @size bytes read, exactly their size
+ * written (PTRACE_GETREGSET's NT_PRSTATUS layout).  Returns the bytes, or
+ * -errno as utrace_prepare_examine().
+ */
+int utrace_examine_regs(struct utrace_engine *engine, void *buf,
+			unsigned int size, bool write)
+{
+	return utrace_rs_examine_regs(engine, buf, size, write);
+}
+EXPORT_SYMBOL_GPL(utrace_examine_regs);
+
 void *utrace_engine_data(struct utrace_engine *engine)
 {
 	return utrace_rs_engine_data(engine);

@@ -215,7 +215,7 @@ impl Engine for CEngine {
     fn report_death(&self, _task: &Task, death: &DeathReport) {
         if let Some(f) = self.ops().report_death {
             // SAFETY: as for the other callbacks.
-            unsafe { f(self.as_c(), death.group_dead()) }
+            unsafe { f(self.as_c(), death.group_dead(), death.signal().to_utrace()) }
         }
     }
 
@@ -457,6 +457,76 @@ pub(crate) unsafe extern "C" fn utrace_rs_barrier(engine: *mut bindings::utrace_
             h.barrier()
         }
     }))
+}
+
+/// `utrace_prepare_examine()`: stores the task's switch count in `*ncsw`.
+///
+/// # Safety
+///
+/// As for [`utrace_rs_set_events`]; `ncsw` is valid for a write.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_prepare_examine(
+    engine: *mut bindings::utrace_engine,
+    ncsw: *mut c_ulong,
+) -> c_int {
+    // SAFETY: `engine` is held by the caller or is a running callback's
+    // (this function's contract).
+    let engine = unsafe { borrow(engine) };
+    to_int(engine.handle().and_then(|h| h.prepare_examine()).map(|n| {
+        // SAFETY: `ncsw` is valid for a write (this function's contract).
+        unsafe { ncsw.write(n as c_ulong) }
+    }))
+}
+
+/// `utrace_finish_examine()`: `ncsw` is what `utrace_rs_prepare_examine`
+/// stored.
+///
+/// # Safety
+///
+/// As for [`utrace_rs_set_events`].
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_finish_examine(
+    engine: *mut bindings::utrace_engine,
+    ncsw: c_ulong,
+) -> c_int {
+    // SAFETY: `engine` is held by the caller or is a running callback's
+    // (this function's contract).
+    let engine = unsafe { borrow(engine) };
+    to_int(
+        engine
+            .handle()
+            .and_then(|h| h.finish_examine(ncsw as usize)),
+    )
+}
+
+/// `utrace_examine_regs()`: reads the general registers of the task the
+/// engine holds stopped into `buf` (at most `size` bytes), or writes them
+/// from it (exactly their size); returns the bytes, or `-errno`.
+///
+/// # Safety
+///
+/// As for [`utrace_rs_set_events`]; `buf` is valid for `size` bytes.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_examine_regs(
+    engine: *mut bindings::utrace_engine,
+    buf: *mut c_void,
+    size: c_uint,
+    write: bool,
+) -> c_int {
+    // SAFETY: `engine` is held by the caller or is a running callback's
+    // (this function's contract).
+    let engine = unsafe { borrow(engine) };
+    if buf.is_null() || size == 0 {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `buf` is valid for `size` bytes (this function's contract),
+    // and the C caller does not touch it during the call.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size as usize) };
+    match engine.handle().and_then(|h| h.examine_regs(buf, write)) {
+        // At most `size`, a `c_uint`, but the regsets are small.
+        Ok(n) => c_int::try_from(n).unwrap_or(c_int::MAX),
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// `utrace_engine_data()`.

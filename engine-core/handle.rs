@@ -318,4 +318,9 @@ impl<E: Engine> EngineHandle<E> {
     pub fn is_detached(&self) -> bool {
         self.attachment.is_detached()
     }
+
+    /// The registry and the attachment, for engine-core's other parts.
+    pub(crate) fn parts(&self) -> (&Registry, &Attachment) {
+        (&self.registry, &self.attachment)
+    }
 }

@@ -8,12 +8,15 @@
 #include <linux/cgroup.h>
 #include <linux/compat.h>
 #include <linux/entry-common.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/ptrace.h>
 #include <linux/ratelimit.h>
+#include <linux/regset.h>
 #include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -541,4 +544,119 @@ bool utrace_helper_vm_follow_warn_ratelimit(void)
 void utrace_helper_kill_new_child(struct task_struct *child)
 {
 	send_sig(SIGKILL, child, 1);
+}
+
+/*
+ * What the current task's death will tell its parent, as exit_notify()
+ * decides it (report_death()'s @signal): a tracer gets SIGCHLD unless it
+ * is the parent of a task whose group ends; an untraced thread other than
+ * the leader reaps itself; a leader whose threads live tells its parent
+ * when the last one dies; else the parent gets the exit signal.  Read
+ * under tasklist_lock, which exit_notify() takes to decide; the decision
+ * can still change before it does.
+ */
+int utrace_helper_death_signal(void)
+{
+	struct task_struct *tsk = current;
+	int sig;
+
+	read_lock(&tasklist_lock);
+	if (tsk->ptrace)
+		sig = thread_group_empty(tsk) && !ptrace_reparented(tsk) ?
+		      tsk->exit_signal : SIGCHLD;
+	else if (!thread_group_leader(tsk))
+		sig = UTRACE_DEATH_REAP;
+	else if (!thread_group_empty(tsk))
+		sig = UTRACE_DEATH_DELAYED_GROUP_LEADER;
+	else
+		sig = tsk->exit_signal;
+	read_unlock(&tasklist_lock);
+	return sig;
+}
+
+/*
+ * Examining a task an engine holds stopped, from another task
+ * (engine-core/examine.rs, utrace_prepare_examine()).
+ */
+
+/*
+ * Waits until @task, parked in an engine's stop, is off its CPU; returns
+ * its switch count (the same count later: it did not run meanwhile), or 0
+ * if it left the stop's sleep.  The stop sleeps TASK_UNINTERRUPTIBLE (with
+ * WAKEKILL, NOLOAD and FREEZABLE); a frozen task is in TASK_FROZEN, which
+ * matches too, as in ptrace_check_attach().
+ */
+unsigned long utrace_helper_wait_inactive(struct task_struct *task)
+{
+	return wait_task_inactive(task, TASK_UNINTERRUPTIBLE | TASK_FROZEN);
+}
+
+/*
+ * The general registers are the first regset of the task's view
+ * (NT_PRSTATUS, PTRACE_GETREGSET's layout; a compat task's view is its
+ * ABI's).  Their get and set may sleep (x86 looks a segment base up under
+ * the mm's LDT mutex), so engine-core calls them with the task pinned in
+ * its stop and off its CPU, not under its spinlock (registry/examine.rs).
+ */
+static const struct user_regset *utrace_general_regset(struct task_struct *task)
+{
+	return &task_user_regset_view(task)->regsets[0];
+}
+
+unsigned int utrace_helper_regs_size(struct task_struct *task)
+{
+	const struct user_regset *regset = utrace_general_regset(task);
+
+	return regset->n * regset->size;
+}
+
+/* Returns the bytes read (@size, cut to the regset's size), or -errno. */
+int utrace_helper_get_regs(struct task_struct *task, void *buf,
+			   unsigned int size)
+{
+	return regset_get(task, utrace_general_regset(task), size, buf);
+}
+
+/* @size must be the regset's size: the whole set is written at once. */
+int utrace_helper_set_regs(struct task_struct *task, const void *buf,
+			   unsigned int size)
+{
+	const struct user_regset *regset = utrace_general_regset(task);
+
+	if (!regset->set)
+		return -EOPNOTSUPP;
+	if (size != regset->n * regset->size)
+		return -EINVAL;
+	return regset->set(task, regset, 0, size, buf, NULL);
+}
+
+/*
+ * Reads or writes @task's memory as ptrace's PEEKDATA and POKEDATA do
+ * (FOLL_FORCE: a breakpoint can be written into read-only text).  Engines
+ * keep no attacher's credentials, so memory that ptrace would hide from a
+ * tracer without CAP_SYS_PTRACE (an undumpable task) is refused: -EPERM.
+ * Returns the bytes done, -EFAULT if none, -ESRCH if the task has no mm.
+ */
+int utrace_helper_access_vm(struct task_struct *task, unsigned long addr,
+			    void *buf, int len, bool write)
+{
+	unsigned int flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
+	struct mm_struct *mm;
+	int ret;
+
+	/*
+	 * The mm first, as ptrace_access_vm(): an exec swaps the mm and the
+	 * dumpability together, so a check after sees an exec's new state
+	 * (undumpable until it is known readable) with the old mm at worst.
+	 */
+	mm = get_task_mm(task);
+	if (!mm)
+		return -ESRCH;
+	if (task_exec_state_get_dumpable(task) != TASK_DUMPABLE_OWNER) {
+		mmput(mm);
+		return -EPERM;
+	}
+	ret = access_remote_vm(mm, addr, buf, len, flags);
+	mmput(mm);
+	return ret > 0 || !len ? ret : -EFAULT;
 }

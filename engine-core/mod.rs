@@ -26,6 +26,7 @@
 pub mod access;
 mod dispatch;
 mod engine;
+mod examine;
 mod handle;
 pub mod policy;
 mod registry;
@@ -39,10 +40,11 @@ pub mod user;
 mod tests;
 
 pub use engine::{Engine, Events};
+pub use examine::Examination;
 pub use handle::{Attach, EngineHandle, Match};
 pub use policy::{Disposition, Resume, SignalAction, SignalClass};
 pub use registry::StopState;
 pub use report::{
-    Arg, CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SigInfoFields, SignalReport,
-    SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
+    Arg, CloneReport, DeathReport, DeathSignal, ExecReport, ExitReport, JobControl, SigInfoFields,
+    SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
 };

@@ -620,6 +620,51 @@ pub fn check_control(ctl: Control, phase: Phase, events: Events, step: StepSuppo
     }
 }
 
+/// Where a task stands for an engine that examines it from another task
+/// (utrace's `utrace_prepare_examine()`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ExamineTarget {
+    /// The engine is detached.
+    pub detached: bool,
+    /// The task's phase.
+    pub phase: Phase,
+    /// The engine holds the task stopped.
+    pub holds_stop: bool,
+    /// The task is parked in its stop.
+    pub parked: bool,
+    /// A fatal signal is pending for the task: it leaves its stop to die
+    /// (waiting only for an access under way).
+    pub killed: bool,
+}
+
+/// Whether an engine may examine its task now. Errors, as utrace's:
+/// - `ESRCH`: the engine is detached, or the task is dying or dead, or
+///   killed (a fatal signal is pending: no new access may hold it back);
+/// - `EINVAL`: the engine does not hold the task stopped (nothing keeps
+///   it from running);
+/// - `EAGAIN`: the engine holds it, but it has not stopped yet.
+pub fn check_examine(t: ExamineTarget) -> Result {
+    if t.detached || t.phase != Phase::Alive || t.killed {
+        return Err(ESRCH);
+    }
+    if !t.holds_stop {
+        return Err(EINVAL);
+    }
+    if !t.parked {
+        return Err(EAGAIN);
+    }
+    Ok(())
+}
+
+/// How many bytes of a string at `addr` to read next, of the `left` the
+/// caller still has room for: no further than the end of `addr`'s page
+/// (`page` bytes, a power of two), so that a string ending before a
+/// missing page is read whole.
+pub fn string_chunk(addr: u64, left: usize, page: usize) -> usize {
+    let in_page = page - (addr as usize & (page - 1));
+    left.min(in_page)
+}
+
 /// Which of the kernel's syscall hooks a task's engines need
 /// (`SYSCALL_WORK_UTRACE` and `SYSCALL_WORK_UTRACE_EXIT`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -1147,5 +1192,54 @@ mod tests {
             assert_eq!(check_set_events(p, d | r, d), Ok(()));
             assert_eq!(check_set_events(p, d, d | r), Ok(()));
         }
+    }
+
+    #[test]
+    fn examining_needs_a_stop_the_engine_holds_and_the_task_in_it() {
+        let ok = ExamineTarget {
+            detached: false,
+            phase: Phase::Alive,
+            holds_stop: true,
+            parked: true,
+            killed: false,
+        };
+        assert_eq!(check_examine(ok), Ok(()));
+        // Killed: refused even while still parked (an access would hold
+        // its death back).
+        let killed = ExamineTarget { killed: true, ..ok };
+        assert_eq!(check_examine(killed), Err(ESRCH));
+        let not_yet = ExamineTarget {
+            parked: false,
+            ..ok
+        };
+        assert_eq!(check_examine(not_yet), Err(EAGAIN));
+        // Another engine's stop keeps nothing still for this one.
+        let others = ExamineTarget {
+            holds_stop: false,
+            ..ok
+        };
+        assert_eq!(check_examine(others), Err(EINVAL));
+        // Gone before anything else: detached, dying, dead.
+        let detached = ExamineTarget {
+            detached: true,
+            holds_stop: false,
+            parked: false,
+            ..ok
+        };
+        assert_eq!(check_examine(detached), Err(ESRCH));
+        for phase in [Phase::Dying, Phase::Dead] {
+            assert_eq!(check_examine(ExamineTarget { phase, ..ok }), Err(ESRCH));
+        }
+    }
+
+    #[test]
+    fn a_string_is_read_no_further_than_its_page() {
+        assert_eq!(string_chunk(0x1000, 100, 4096), 100);
+        assert_eq!(string_chunk(0x1ff0, 100, 4096), 16);
+        assert_eq!(string_chunk(0x1fff, 100, 4096), 1);
+        assert_eq!(string_chunk(0x2000, 8192, 4096), 4096);
+        assert_eq!(string_chunk(0x2001, 0, 4096), 0);
+        // The top of the address space: no overflow.
+        assert_eq!(string_chunk(u64::MAX, 10, 4096), 1);
     }
 }

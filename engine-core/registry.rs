@@ -64,6 +64,7 @@
 //! touch its task.
 
 mod changes;
+mod examine;
 mod reporting;
 mod stop;
 
@@ -673,7 +674,20 @@ const SUMMARY_STEP_ASKED: u32 = 1 << 24;
 /// The bits of [`Registry::summary`] that are state rather than a summary
 /// of `inner`: every store is made under `inner`, so they live there
 /// without a byte in `Inner` (which must stay small: see the size check).
-const KEPT_BITS: u32 = SUMMARY_LIST_STALE | SUMMARY_TASK_LIST | SUMMARY_STEP_ASKED;
+const KEPT_BITS: u32 = SUMMARY_LIST_STALE
+    | SUMMARY_TASK_LIST
+    | SUMMARY_STEP_ASKED
+    | SUMMARY_EXAMINED
+    | SUMMARY_EXAMINE_WAITERS;
+/// [`Registry::summary`] bit: an examiner reads or writes the registers of
+/// the parked task (`registry/examine.rs`): the task does not leave its
+/// stop, even for SIGKILL, until the bit is clear. State, as
+/// `SUMMARY_LIST_STALE`; read and written under `inner`.
+const SUMMARY_EXAMINED: u32 = 1 << 23;
+/// [`Registry::summary`] bit: another examiner waits for the pin of
+/// `SUMMARY_EXAMINED`; its holder wakes the queue when done. State, as
+/// `SUMMARY_LIST_STALE`.
+const SUMMARY_EXAMINE_WAITERS: u32 = 1 << 22;
 /// [`Registry::summary`] bit: the task must look at its stop state after
 /// a report: an engine holds it stopped, asked for a report again, or a
 /// quiesce report is asked for. Without it the report path skips the lock.

@@ -444,17 +444,79 @@ impl ExitReport {
 /// A dead task, as a death callback sees it.
 pub struct DeathReport {
     group_dead: bool,
+    /// Fixed by a KUnit case; else looked up when asked for.
+    signal: Option<DeathSignal>,
 }
 
 impl DeathReport {
-    /// A report of a death; `group_dead` if it ends its thread group.
+    /// A report of the current task's death; `group_dead` if it ends its
+    /// thread group.
     pub(crate) fn new(group_dead: bool) -> Self {
-        Self { group_dead }
+        Self {
+            group_dead,
+            signal: None,
+        }
+    }
+
+    /// A report with a given signal, for registries without a task.
+    #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+    pub(crate) fn with_signal(group_dead: bool, signal: DeathSignal) -> Self {
+        Self {
+            group_dead,
+            signal: Some(signal),
+        }
     }
 
     /// Whether the task was the last live thread of its thread group.
     pub fn group_dead(&self) -> bool {
         self.group_dead
+    }
+
+    /// What the task's parent (or tracer) will be told (utrace's
+    /// `signal` argument), as the kernel would decide now: a thread of the
+    /// group exiting at the same moment, or a tracer detaching, may change
+    /// it before the parent is told. Looked up when asked for (under
+    /// `tasklist_lock`, read), so a death nobody asks about costs nothing.
+    pub fn signal(&self) -> DeathSignal {
+        self.signal.unwrap_or_else(|| {
+            // SAFETY: a death report is made by the dying task itself, in
+            // do_exit() before exit_notify(): `current` is that task.
+            DeathSignal::from_utrace(unsafe { bindings::utrace_helper_death_signal() })
+        })
+    }
+}
+
+/// What a death sends the task's parent, by [`DeathReport::signal`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DeathSignal {
+    /// This signal (the task's exit signal, or `SIGCHLD` to a tracer; 0:
+    /// none, though the parent may still wait for it).
+    Parent(i32),
+    /// A thread other than the group leader, untraced: reaped at once,
+    /// nobody is told (`UTRACE_DEATH_REAP`).
+    Reap,
+    /// The group leader while other threads live: its parent is told when
+    /// the last of them dies (`UTRACE_DEATH_DELAYED_GROUP_LEADER`).
+    DelayedGroupLeader,
+}
+
+impl DeathSignal {
+    /// From the C value (`utrace_helper_death_signal()`).
+    pub(crate) fn from_utrace(v: i32) -> Self {
+        match v {
+            bindings::UTRACE_DEATH_REAP => DeathSignal::Reap,
+            bindings::UTRACE_DEATH_DELAYED_GROUP_LEADER => DeathSignal::DelayedGroupLeader,
+            sig => DeathSignal::Parent(sig),
+        }
+    }
+
+    /// The C API's value (`report_death()`'s `signal`).
+    pub fn to_utrace(self) -> i32 {
+        match self {
+            DeathSignal::Parent(sig) => sig,
+            DeathSignal::Reap => bindings::UTRACE_DEATH_REAP,
+            DeathSignal::DelayedGroupLeader => bindings::UTRACE_DEATH_DELAYED_GROUP_LEADER,
+        }
     }
 }
 

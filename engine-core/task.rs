@@ -19,6 +19,7 @@ use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::ffi::{c_long, c_uint};
 use kernel::prelude::*;
+use kernel::sync::aref::ARef;
 use kernel::sync::atomic::{Acquire, Atomic, Full};
 use kernel::sync::{Arc, ArcBorrow};
 use kernel::task::Task;
@@ -199,6 +200,95 @@ pub(crate) unsafe fn target_state(task: &TaskPtr) -> super::policy::TargetState 
     // SAFETY: `task` is alive per the contract, so a `&Task` to it is valid
     // for this call; `Task` is a transparent wrapper of task_struct.
     target_of(unsafe { &*task.0.as_ptr().cast::<Task>() })
+}
+
+/// A reference to a registry's task.
+///
+/// # Safety
+///
+/// `task` must be alive.
+pub(crate) unsafe fn task_ref(task: &TaskPtr) -> ARef<Task> {
+    // SAFETY: `task` is alive per the contract; `Task` is a transparent
+    // wrapper of task_struct. Converting the borrow takes a reference.
+    let task: &Task = unsafe { &*task.0.as_ptr().cast::<Task>() };
+    task.into()
+}
+
+/// Whether a fatal signal is pending for a registry's task.
+///
+/// # Safety
+///
+/// `task` must be alive.
+pub(crate) unsafe fn fatal_signal_pending_ptr(task: &TaskPtr) -> bool {
+    // SAFETY: `task` is alive per the contract; the helper reads its
+    // pending signals.
+    unsafe { bindings::utrace_helper_fatal_signal_pending(task.0.as_ptr()) }
+}
+
+/// Waits until `task`, parked in a stop, is off its CPU; returns its
+/// switch count (the same count later: it did not run in between), or 0
+/// if it left its stop's sleep (`wait_task_inactive()`).
+pub(crate) fn wait_inactive(task: &Task) -> usize {
+    // SAFETY: `task` is referenced for the borrow.
+    unsafe { bindings::utrace_helper_wait_inactive(task.as_ptr()) }
+}
+
+/// The size of `task`'s general registers (the first regset of its view,
+/// `PTRACE_GETREGSET`'s `NT_PRSTATUS` layout).
+///
+/// # Safety
+///
+/// As [`get_regs`]: the view depends on the registers (x86 reads the code
+/// segment saved on the task's stack).
+pub(crate) unsafe fn regs_size(task: &Task) -> usize {
+    // SAFETY: `task` is referenced for the borrow and stays put per this
+    // function's contract.
+    unsafe { bindings::utrace_helper_regs_size(task.as_ptr()) as usize }
+}
+
+/// Reads `task`'s general registers into `buf` (at most their size);
+/// returns the bytes read.
+///
+/// # Safety
+///
+/// `task` must be the current task, or stay in an engine's stop for the
+/// call (its kernel stack and mm stay, its registers are not in use).
+pub(crate) unsafe fn get_regs(task: &Task, buf: &mut [u8]) -> Result<usize> {
+    let size = c_uint::try_from(buf.len()).map_err(|_| EINVAL)?;
+    // SAFETY: `buf` is writable for `size` bytes; the regset writes at most
+    // that many; the task stays put per this function's contract.
+    let n =
+        unsafe { bindings::utrace_helper_get_regs(task.as_ptr(), buf.as_mut_ptr().cast(), size) };
+    usize::try_from(n).map_err(|_| Error::from_errno(n))
+}
+
+/// Writes `task`'s general registers from `regs`, which must be exactly
+/// their size (`EINVAL` otherwise).
+///
+/// # Safety
+///
+/// As [`get_regs`].
+pub(crate) unsafe fn set_regs(task: &Task, regs: &[u8]) -> Result {
+    let size = c_uint::try_from(regs.len()).map_err(|_| EINVAL)?;
+    // SAFETY: `regs` is readable for `size` bytes; the task stays put per
+    // this function's contract.
+    let r = unsafe { bindings::utrace_helper_set_regs(task.as_ptr(), regs.as_ptr().cast(), size) };
+    kernel::error::to_result(r)
+}
+
+/// Reads (`write`: writes) `buf.len()` bytes of `task`'s memory at `addr`,
+/// as ptrace's PEEKDATA and POKEDATA do: returns the bytes done (a short
+/// count where a page is missing); `EFAULT` if none, `EPERM` if the task
+/// is not dumpable by its owner, `ESRCH` if it has no memory any more.
+pub(crate) fn access_vm(task: &Task, addr: u64, buf: &mut [u8], write: bool) -> Result<usize> {
+    let addr = usize::try_from(addr).map_err(|_| EFAULT)?;
+    let len = i32::try_from(buf.len()).map_err(|_| EINVAL)?;
+    // SAFETY: `task` is referenced for the borrow; `buf` is valid for
+    // `len` bytes, read or written by the helper only within them.
+    let n = unsafe {
+        bindings::utrace_helper_access_vm(task.as_ptr(), addr, buf.as_mut_ptr().cast(), len, write)
+    };
+    usize::try_from(n).map_err(|_| Error::from_errno(n))
 }
 
 /// An initialiser for a wait queue head (one lock class for all of them:

@@ -16,9 +16,9 @@ use super::policy::{
 };
 use super::registry::{Attachment, Registry, StopState};
 use super::report::{
-    AfterTracer, Arg, CloneReport, DeathReport, ExecReport, ExitReport, PtraceEvent, PtraceSignal,
-    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
-    SYSCALL_ARGS,
+    AfterTracer, Arg, CloneReport, DeathReport, DeathSignal, ExecReport, ExitReport, PtraceEvent,
+    PtraceSignal, PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
+    VforkDoneReport, SYSCALL_ARGS,
 };
 use super::task;
 use kernel::bindings;
@@ -1018,7 +1018,7 @@ mod suite {
         assert!(ids(&life, b'r')?.is_empty());
         // The task's death finds it idle: retired there.
         let task: &Task = kernel::current!();
-        reg.report_death(task, &DeathReport::new(false));
+        reg.report_death(task, &DeathReport::with_signal(false, DeathSignal::Reap));
         assert_eq!(&ids(&life, b'r')?[..], &[1]);
         p.peer.lock().take();
         Ok(())
@@ -1111,7 +1111,7 @@ mod suite {
         let _h3 = recorder(&reg, 3, &log, Events::SYSCALL)?;
         let mut tracer = EventTracer { log: None };
         assert_eq!(reg.report_exit(task, 10, &mut tracer), 13);
-        reg.report_death(task, &DeathReport::new(false));
+        reg.report_death(task, &DeathReport::with_signal(false, DeathSignal::Reap));
         assert_eq!(
             &seen(&log)?[..],
             &[(1, b'e', 10), (2, b'e', 11), (1, b'd', 0), (2, b'd', 0)]
@@ -1125,7 +1125,10 @@ mod suite {
         let reg = Registry::for_test()?;
         let log = new_log()?;
         let h = recorder(&reg, 1, &log, Events::SYSCALL)?;
-        reg.report_death(kernel::current!(), &DeathReport::new(true));
+        reg.report_death(
+            kernel::current!(),
+            &DeathReport::with_signal(true, DeathSignal::Parent(17)),
+        );
         assert!(h.is_detached());
         assert_eq!(h.detach(), Err(ESRCH));
         assert!(!reg.test_syscall_work().entry);
@@ -1635,7 +1638,10 @@ mod suite {
         let reaped = watcher(&reg, 2, &log, None, Events::DEATH | Events::REAP)?;
         let late = watcher(&reg, 3, &log, None, Events::REAP)?;
         *reaped.engine().victim.lock() = Some(plain.clone());
-        reg.report_death(kernel::current!(), &DeathReport::new(true));
+        reg.report_death(
+            kernel::current!(),
+            &DeathReport::with_signal(true, DeathSignal::Parent(17)),
+        );
         // Detaching during the death report takes effect at once.
         assert_eq!(*reaped.engine().victim_detach.lock(), Some(Ok(())));
         assert_eq!(reg.phase(), Phase::Dead);
@@ -1708,5 +1714,21 @@ mod suite {
         inner.detach()?;
         outer.detach()?;
         Ok(())
+    }
+
+    #[test]
+    fn a_death_signal_has_utraces_values() {
+        assert_eq!(DeathSignal::Reap.to_utrace(), -1);
+        assert_eq!(DeathSignal::DelayedGroupLeader.to_utrace(), -2);
+        assert_eq!(DeathSignal::Parent(17).to_utrace(), 17);
+        assert_eq!(DeathSignal::Parent(0).to_utrace(), 0);
+        for s in [
+            DeathSignal::Reap,
+            DeathSignal::DelayedGroupLeader,
+            DeathSignal::Parent(17),
+            DeathSignal::Parent(0),
+        ] {
+            assert_eq!(DeathSignal::from_utrace(s.to_utrace()), s);
+        }
     }
 }

@@ -74,6 +74,33 @@ unsafe impl FromBytes for ReadArgs {}
 // SAFETY: as above: every byte is initialised.
 unsafe impl AsBytes for ReadArgs {}
 
+/// `struct utrace_test_examine`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct ExamineArgs {
+    slot: u32,
+    op: u32,
+    addr: u64,
+    buf: u64,
+    len: u32,
+    flags: u32,
+}
+
+// SAFETY: `repr(C)`, integers only, no padding (4 + 4 + 8 + 8 + 4 + 4).
+unsafe impl FromBytes for ExamineArgs {}
+
+/// `UTRACE_TEST_EXAMINE_*` operations.
+const EXAMINE_REGS: u32 = 1;
+const EXAMINE_SET_REGS: u32 = 2;
+const EXAMINE_READ: u32 = 3;
+const EXAMINE_WRITE: u32 = 4;
+const EXAMINE_STRING: u32 = 5;
+/// `UTRACE_TEST_EXAMINE_THEN_RESUME`, `_THEN_RESTOP`.
+const EXAMINE_THEN_RESUME: u32 = 1;
+const EXAMINE_THEN_RESTOP: u32 = 2;
+/// The largest buffer of one `UTRACE_TEST_EXAMINE`.
+const EXAMINE_MAX: usize = 4096;
+
 const IOC_MAGIC: u32 = 0xb7;
 const ATTACH: u32 = _IOW::<AttachArgs>(IOC_MAGIC, 1);
 const DETACH: u32 = _IO(IOC_MAGIC, 2);
@@ -105,6 +132,9 @@ const READ_DELAY: u32 = _IO(IOC_MAGIC, 27);
 const READ_DELAYED: u32 = _IO(IOC_MAGIC, 28);
 const STEP_DELAY: u32 = _IO(IOC_MAGIC, 29);
 const STEP_DELAYED: u32 = _IO(IOC_MAGIC, 30);
+const EXAMINE: u32 = _IOW::<ExamineArgs>(IOC_MAGIC, 31);
+const EXAMINE_DELAY: u32 = _IO(IOC_MAGIC, 32);
+const EXAMINE_DELAYED: u32 = _IO(IOC_MAGIC, 33);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -172,6 +202,10 @@ pub(crate) static DETACH_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 /// In engine-core's steps, once the task is set to step and before it
 /// returns to user mode (`UTRACE_TEST_STEP_DELAY`).
 pub(crate) static STEP_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+
+/// In engine-core's examinations, with the task pinned in its stop for a
+/// register access, before the access (`UTRACE_TEST_EXAMINE_DELAY`).
+pub(crate) static EXAMINE_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -246,6 +280,66 @@ impl TestFile {
         let handle = self.slots.lock().get(slot).ok_or(EINVAL)?.clone();
         f(&handle)?;
         Ok(0)
+    }
+
+    /// `UTRACE_TEST_EXAMINE`: one access to the stopped task, between the
+    /// beginning and the end of an examination.
+    fn examine(&self, arg: usize) -> Result<isize> {
+        let a: ExamineArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<ExamineArgs>())
+            .reader()
+            .read()?;
+        let len = a.len as usize;
+        if !(1..=EXAMINE_MAX).contains(&len)
+            || a.flags & !(EXAMINE_THEN_RESUME | EXAMINE_THEN_RESTOP) != 0
+            || a.flags == EXAMINE_THEN_RESUME | EXAMINE_THEN_RESTOP
+        {
+            return Err(EINVAL);
+        }
+        let handle = self
+            .slots
+            .lock()
+            .get(a.slot as usize)
+            .ok_or(EINVAL)?
+            .clone();
+        let user = UserSlice::new(UserPtr::from_addr(a.buf as usize), len);
+        let (mut reader, mut writer) = user.reader_writer();
+        let mut buf = KVec::from_elem(0u8, len, GFP_KERNEL_ACCOUNT)?;
+        let writes = matches!(a.op, EXAMINE_SET_REGS | EXAMINE_WRITE);
+        if writes {
+            reader.read_slice(&mut buf)?;
+        }
+        let ex = handle.examine()?;
+        let (done, out) = match a.op {
+            EXAMINE_REGS => (ex.read_regs(&mut buf)?, None),
+            EXAMINE_SET_REGS => (ex.write_regs(&buf).map(|()| len)?, None),
+            EXAMINE_READ => (ex.read_memory(a.addr, &mut buf)?, None),
+            EXAMINE_WRITE => (ex.write_memory(a.addr, &buf)?, None),
+            EXAMINE_STRING => {
+                let (n, _cut) = ex.read_string(a.addr, &mut buf)?;
+                // The string and its NUL.
+                (n, Some(n + 1))
+            }
+            _ => return Err(EINVAL),
+        };
+        // What was read goes out even if the end fails (a race test looks
+        // at what a register access read while the task was killed).
+        if !writes {
+            writer.write_slice(&buf[..out.unwrap_or(done)])?;
+        }
+        if a.flags != 0 {
+            handle.resume()?;
+        }
+        if a.flags & EXAMINE_THEN_RESTOP != 0 {
+            let _ = handle.stop()?;
+            for _ in 0..2000 {
+                if handle.is_task_stopped() {
+                    break;
+                }
+                kernel::time::delay::fsleep(kernel::time::Delta::from_millis(1));
+            }
+        }
+        ex.finish()?;
+        Ok(done as isize)
     }
 
     fn read(&self, arg: usize) -> Result<isize> {
@@ -333,6 +427,9 @@ impl MiscDevice for TestFile {
             READ_DELAYED => Ok(READ_DELAY_HOOK.taken()),
             STEP_DELAY => STEP_DELAY_HOOK.arm(arg),
             STEP_DELAYED => Ok(STEP_DELAY_HOOK.taken()),
+            EXAMINE => me.examine(arg),
+            EXAMINE_DELAY => EXAMINE_DELAY_HOOK.arm(arg),
+            EXAMINE_DELAYED => Ok(EXAMINE_DELAY_HOOK.taken()),
             RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }

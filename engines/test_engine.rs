@@ -430,7 +430,8 @@ impl Engine for TestEngine {
         self.record(
             SIDE_DEATH,
             -1,
-            [0; SYSCALL_ARGS],
+            // The signal, sign-extended as the log's C reader reads it.
+            [death.signal().to_utrace() as u64, 0, 0, 0, 0, 0],
             i64::from(death.group_dead()),
         );
         // UTRACE_TEST_DEATH_DELAY: logged, then held open.

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -72,6 +73,36 @@ static inline int sample_poke(void)
 	if (fd >= 0)
 		close(fd);
 	return n > 0 ? atoi(buf) : 1;
+}
+
+/* The module's integer parameter @name, or @fail if it cannot be read. */
+static inline int sample_param(const char *name, int fail)
+{
+	char path[96], buf[32] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/module/utrace_sample/parameters/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atoi(buf) : fail;
+}
+
+/* Writes "1" to the module's parameter @name; returns 0 or the errno. */
+static inline int sample_trigger(const char *name)
+{
+	char path[96];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/utrace_sample/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		ret = errno;
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 #endif /* UTRACE_GUEST_SAMPLE_MODULE_H */

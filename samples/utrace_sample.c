@@ -26,7 +26,11 @@
  * With slow=MS its entry callback sleeps MS milliseconds in each call NR
  * (an unload then waits for it, even when the unloading task is killed).
  * Writing 1 to its parameter "poke" calls utrace_control_pid(RESUME) now,
- * and "poked" says what it returned.  It
+ * and "poked" says what it returned.  Writing 1 to "examine", with the
+ * task stopped for the engine, reads its registers and writes them back
+ * through utrace_prepare_examine(), utrace_examine_regs() and
+ * utrace_finish_examine(); "examined" says how many bytes, or the error.
+ * With death=1, "death_signal" is the death report's signal.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
@@ -35,6 +39,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/slab.h>
 #include <linux/utrace.h>
 #include <asm/syscall.h>
 
@@ -90,6 +95,14 @@ module_param(poked, int, 0444);
 MODULE_PARM_DESC(poked, "what the last poke's utrace_control_pid() returned");
 module_param(restop, int, 0444);
 MODULE_PARM_DESC(restop, "with stop=1: from the quiesce report, 1: stop again, 2: resume and ask for another report");
+static int death_signal;
+module_param(death_signal, int, 0444);
+MODULE_PARM_DESC(death_signal, "with death=1: the death report's signal");
+static int examined;
+module_param(examined, int, 0444);
+MODULE_PARM_DESC(examined, "what the last examine did: bytes of registers, or -errno");
+/* Room for any architecture's general registers. */
+#define EXAMINE_MAX	1024
 static atomic_t hits = ATOMIC_INIT(0);
 module_param_named(hits, hits.counter, int, 0444);
 MODULE_PARM_DESC(hits, "calls acted on so far");
@@ -175,8 +188,10 @@ static void sample_reap(struct utrace_engine *e, struct task_struct *task)
 }
 
 /* In the dying task; the engine is detached after it. */
-static void sample_death(struct utrace_engine *e, bool group_dead)
+static void sample_death(struct utrace_engine *e, bool group_dead,
+			 int signal)
 {
+	death_signal = signal;
 	atomic_inc(&hits);
 }
 
@@ -202,6 +217,42 @@ static int sample_poke(const char *val, const struct kernel_param *kp)
 		poked = utrace_control_pid(task_pid_ref, engine, UTRACE_RESUME);
 	return 0;
 }
+
+/*
+ * Writing 1 to "examine", with the task stopped for this engine: reads
+ * its general registers between utrace_prepare_examine() and
+ * utrace_finish_examine(), writes them back unchanged, and sets
+ * "examined" to the bytes read, or to the first error.
+ */
+static int sample_examine(const char *val, const struct kernel_param *kp)
+{
+	struct utrace_examiner exam;
+	bool now;
+	int ret = kstrtobool(val, &now);
+	void *regs;
+
+	if (ret || !now)
+		return ret;
+	regs = kzalloc(EXAMINE_MAX, GFP_KERNEL);
+	if (!regs)
+		return -ENOMEM;
+	examined = utrace_prepare_examine(NULL, engine, &exam);
+	if (!examined) {
+		int n = utrace_examine_regs(engine, regs, EXAMINE_MAX, false);
+		int w = n > 0 ? utrace_examine_regs(engine, regs, n, true) : n;
+		int end = utrace_finish_examine(NULL, engine, &exam);
+
+		examined = n < 0 ? n : w < 0 ? w : end < 0 ? end : n;
+	}
+	kfree(regs);
+	return 0;
+}
+
+static const struct kernel_param_ops examine_ops = {
+	.set = sample_examine,
+};
+module_param_cb(examine, &examine_ops, NULL, 0200);
+MODULE_PARM_DESC(examine, "1: read and rewrite the stopped task's registers now");
 
 static const struct kernel_param_ops poke_ops = {
 	.set = sample_poke,

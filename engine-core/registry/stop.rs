@@ -449,7 +449,9 @@ impl Registry {
         let left = Cell::new((Step::None, false));
         let woken = task::wait_until(&self.wait, task::Sleep::Stop, || {
             let mut inner = self.inner.lock();
-            if inner.stops != 0 {
+            // An examiner's register access keeps the task here a moment
+            // longer (`registry/examine.rs`); its unpin wakes the task.
+            if inner.stops != 0 || self.is_examined(&inner) {
                 return false;
             }
             // Leave the park in the critical section that saw the stop end:
@@ -464,7 +466,7 @@ impl Registry {
             true
         });
         if !woken {
-            let mut inner = self.inner.lock();
+            let mut inner = self.wait_unexamined();
             inner.parked = false;
             inner.report_again = false;
             // The task dies: the steps asked for are never taken.
@@ -475,6 +477,23 @@ impl Registry {
         let (step, again) = left.get();
         self.start_step(step);
         Some(again)
+    }
+
+    /// `inner`, taken once no examiner pins the task in its stop: a fatal
+    /// signal does not end a stop while an examiner reads or writes the
+    /// registers (a moment: `registry/examine.rs`), as ptrace's frozen
+    /// tracee waits for the tracer's request.
+    fn wait_unexamined(&self) -> SpinLockGuard<'_, Inner> {
+        loop {
+            let inner = self.inner.lock();
+            if !self.is_examined(&inner) {
+                return inner;
+            }
+            drop(inner);
+            task::wait_until(&self.wait, task::Sleep::Uninterruptible, || {
+                !self.is_examined(&self.inner.lock())
+            });
+        }
     }
 
     /// The step the engines asked for, if any asked since the last one

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <linux/utrace_test.h>
 #include "ktap.h"
@@ -255,6 +256,59 @@ static void c_engine_job_control_and_reap(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
+/* Not reached below: the child stays in its read of the go pipe. */
+static int wait_forever(void)
+{
+	pause();
+	return 1;
+}
+
+/*
+ * The C API's examination: utrace_prepare_examine(), utrace_examine_regs()
+ * (read, then written back) and utrace_finish_examine() on a task the
+ * module keeps stopped (stop=1 restop=1); "examined" is the bytes of
+ * registers read.  Before the task stops it is -EAGAIN; for an engine
+ * that holds no stop, -EINVAL.
+ */
+static void c_engine_examines_its_stopped_task(void)
+{
+	char params[96];
+	int go[2], status, examined = -EAGAIN, err;
+	pid_t pid = held_child(go, wait_forever);
+
+	snprintf(params, sizeof(params), "pid=%d stop=1 restop=1", pid);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	for (int i = 0; i < 5000 && examined == -EAGAIN; i++) {
+		CHECK(sample_trigger("examine") == 0, "examine: %s", strerror(errno));
+		examined = sample_param("examined", 1);
+		if (examined == -EAGAIN)
+			usleep(1000);
+	}
+	CHECK(examined == (int)sizeof(struct user_regs_struct),
+	      "examined %d, wanted %zu bytes", examined, sizeof(struct user_regs_struct));
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
+	      "status %#x", status);
+	close(go[1]);
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+
+	pid = held_child(go, wait_forever);
+	snprintf(params, sizeof(params), "pid=%d death=1", pid);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(sample_trigger("examine") == 0, "examine: %s", strerror(errno));
+	CHECK(sample_param("examined", 1) == -EINVAL,
+	      "an engine without a stop examined: %d", sample_param("examined", 1));
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	close(go[1]);
+	/* Killed, untraced, the only thread: its parent gets SIGCHLD. */
+	CHECK(sample_param("death_signal", 0) == SIGCHLD, "death signal %d",
+	      sample_param("death_signal", 0));
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+}
+
 /* vfork()s a child that exits at once; 0 once the child is reaped. */
 static int vfork_a_child(void)
 {
@@ -484,6 +538,7 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(c_engine_signal_and_stop),
 	  KTAP_CASE(c_engine_job_control_and_reap),
 	  KTAP_CASE(c_engine_hears_the_vfork_done),
+	  KTAP_CASE(c_engine_examines_its_stopped_task),
 	  KTAP_CASE(pid_calls_name_the_task),
 	  KTAP_CASE(pid_calls_fail_once_the_thread_leaves_its_pid),
 	  KTAP_CASE(engine_get_holds_the_engine),

@@ -89,6 +89,8 @@ static void exec_exit_death_in_attach_order(void)
 		      (long long)r[2].ret, (long long)r[3].ret);
 		CHECK(r[4].ret == 1, "the process's only thread died: group_dead %lld",
 		      (long long)r[4].ret);
+		CHECK((long long)r[4].args[0] == SIGCHLD && r[5].args[0] == r[4].args[0],
+		      "the parent gets signal %lld", (long long)r[4].args[0]);
 	}
 	close(fd);
 }
@@ -166,10 +168,52 @@ static void thread_death_is_not_group_death(void)
 	alarm(0);
 	CHECK(n == 1, "%d records", n);
 	if (n == 1)
-		CHECK(r[0].side == DEATH && r[0].ret == 0,
-		      "thread death: side %u group_dead %lld", r[0].side,
-		      (long long)r[0].ret);
+		CHECK(r[0].side == DEATH && r[0].ret == 0 &&
+		      (long long)r[0].args[0] == -1,
+		      "thread death: side %u group_dead %lld signal %lld",
+		      r[0].side, (long long)r[0].ret, (long long)r[0].args[0]);
 	close(thread_fd);
+}
+
+static void *exit_group_later(void *arg)
+{
+	usleep(100000);
+	_exit(0);
+	return arg;
+}
+
+/* The child: the leader exits alone; its thread ends the group later. */
+static void leader_exits_first(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, exit_group_later, NULL))
+		_exit(2);
+	syscall(SYS_exit, 0);
+	_exit(3);
+}
+
+/*
+ * A group leader that dies while a thread of its group lives tells its
+ * parent nothing yet: its death report says so (utrace's
+ * DEATH_DELAYED_GROUP_LEADER, -2), and the parent gets the group's exit
+ * when the thread ends it.
+ */
+static void a_leader_that_dies_first_is_reported_as_delayed(void)
+{
+	struct utrace_test_record r[4];
+	int go[2], fd = utd_open(), status, n;
+	pid_t pid = utd_held_child(go, leader_exits_first);
+
+	utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_DEATH, 1, 0);
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = utd_read(fd, r, 4);
+	CHECK(n == 1 && r[0].side == DEATH && r[0].ret == 0 &&
+	      (long long)r[0].args[0] == -2,
+	      "%d records: side %u group_dead %lld signal %lld", n, r[0].side,
+	      (long long)r[0].ret, (long long)r[0].args[0]);
+	close(fd);
 }
 
 /* An engine without the events hears nothing; detaching still works. */
@@ -346,6 +390,7 @@ KTAP_MAIN("guest_events",
 	  KTAP_CASE(exec_exit_death_in_attach_order),
 	  KTAP_CASE(exit_code_edited),
 	  KTAP_CASE(thread_death_is_not_group_death),
+	  KTAP_CASE(a_leader_that_dies_first_is_reported_as_delayed),
 	  KTAP_CASE(no_events_no_reports),
 	  KTAP_CASE(exec_from_a_thread_reaps_the_old_leader),
 	  KTAP_CASE(thread_held_in_its_exit_report_stays_killable))

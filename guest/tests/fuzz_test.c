@@ -3292,14 +3292,21 @@ static void t_epoch_end(void)
 
 static void test_device_ioctls_run(struct rng *r)
 {
-	static const unsigned int w[] = { 34, 12, 9, 9, 6, 8, 5, 3, 2, 8, 4 };
+	static const unsigned int w[] = { 34, 12, 9, 9, 6, 8, 5, 3, 2, 8, 6, 4 };
 	static const unsigned long valid[] = {
 		UTRACE_TEST_ATTACH, UTRACE_TEST_DETACH, UTRACE_TEST_SET_EVENTS,
 		UTRACE_TEST_READ, UTRACE_TEST_BARRIER, UTRACE_TEST_RESUME,
 #ifdef UTRACE_TEST_RESUME_REPORT
 		UTRACE_TEST_RESUME_REPORT,
 #endif
+		UTRACE_TEST_EXAMINE,
 	};
+	/* Reads only: a random register or memory write would break a victim. */
+	static const unsigned int examine_ops[] = {
+		0, UTRACE_TEST_EXAMINE_REGS, UTRACE_TEST_EXAMINE_READ,
+		UTRACE_TEST_EXAMINE_STRING, 6, 0x80000001u,
+	};
+	static char examine_buf[4200];
 
 	ctl_setup();
 	recbuf = calloc(1100, sizeof(*recbuf));
@@ -3407,6 +3414,37 @@ static void test_device_ioctls_run(struct rng *r)
 			if (!t_getuid_changed())
 				EXPECT(syscall(SYS_getuid) == my_uid, "getuid() is %ld with no "
 				       "engine on it", syscall(SYS_getuid));
+			break;
+		}
+		case 10: {
+			/* An examination with random operands: an error, never a report. */
+			struct utrace_test_examine e = {
+				.slot = slot,
+				.op = examine_ops[below(r, ARRAY_SIZE(examine_ops))],
+				.addr = percent(r, 50) ? (unsigned long)examine_buf : rnd(r),
+				.buf = percent(r, 85) ? (unsigned long)examine_buf : rnd(r),
+				.len = percent(r, 85) ? below(r, 4098) : (uint32_t)rnd(r),
+				.flags = percent(r, 90) ? 0 : 4 | (uint32_t)rnd(r),
+			};
+
+			t_slot_want(f, e.slot, 1, &want, &may_ok);
+			want |= EB(EINVAL) | EB(ESRCH) | EB(EAGAIN) | EB(EFAULT) | EB(EPERM) |
+				EB(EINTR);
+			if (e.slot >= (unsigned long)f->n || e.len < 1 || e.len > 4096 ||
+			    e.flags || (e.op != UTRACE_TEST_EXAMINE_REGS &&
+					e.op != UTRACE_TEST_EXAMINE_READ &&
+					e.op != UTRACE_TEST_EXAMINE_STRING))
+				may_ok = 0;
+			p = place(r, &e, sizeof(e), &pk);
+			if (pk == P_BAD) {
+				want = EB(EFAULT);
+				may_ok = 0;
+			}
+			snprintf(what, sizeof(what), "UTRACE_TEST_EXAMINE {%u, op %u, len %u, "
+				 "flags %#x} at %#lx", e.slot, e.op, e.len, e.flags, p);
+			note("%s", what);
+			ret = ioctl(f->fd, UTRACE_TEST_EXAMINE, p);
+			expect_ioctl(what, ret, errno, want, may_ok);
 			break;
 		}
 		default:

@@ -99,7 +99,9 @@ struct utrace_test_events {
 /*
  * Task events: nr is -1; EXEC: args hold the first 47 bytes of the path,
  * NUL-terminated; EXIT: ret is the exit code the engine saw; DEATH: ret is
- * 1 if the thread group died with the task.
+ * 1 if the thread group died with the task, args[0] (as a signed value)
+ * the signal the parent gets: report_death()'s @signal (-1: reaped at
+ * once, -2: a group leader whose parent hears later).
  */
 #define UTRACE_TEST_SIDE_EXEC	3
 #define UTRACE_TEST_SIDE_EXIT_EVENT	4
@@ -253,5 +255,47 @@ struct utrace_test_read {
 #define UTRACE_TEST_STEP_DELAY		_IO(UTRACE_TEST_IOC_MAGIC, 29)
 /* Returns how many steps have entered an armed delay since boot. */
 #define UTRACE_TEST_STEP_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 30)
+
+/*
+ * Examine the task the engine of @slot holds stopped, from the caller
+ * (EngineHandle::examine): begin, make one access, end.  Returns the
+ * bytes read or written (STRING: the string's length; the string and its
+ * NUL are copied to @buf), or -1 with errno: the beginning's (ESRCH: the
+ * engine is detached or the task dying; EINVAL: the engine holds no stop;
+ * EAGAIN: not stopped yet), the access's (EFAULT, EPERM: the task is not
+ * dumpable), or the end's (EAGAIN: the task ran meanwhile; EINVAL: the
+ * engine's stop ended).  What was read is copied to @buf even when the
+ * end fails.
+ */
+struct utrace_test_examine {
+	__u32 slot;
+	__u32 op;	/* UTRACE_TEST_EXAMINE_* */
+	__u64 addr;	/* READ, WRITE, STRING: the task's address */
+	__u64 buf;	/* the caller's buffer */
+	__u32 len;	/* its size: 1..4096 */
+	__u32 flags;	/* UTRACE_TEST_EXAMINE_THEN_* */
+};
+
+#define UTRACE_TEST_EXAMINE_REGS	1	/* read the general registers */
+#define UTRACE_TEST_EXAMINE_SET_REGS	2	/* write them: @len is their size */
+#define UTRACE_TEST_EXAMINE_READ	3	/* read memory */
+#define UTRACE_TEST_EXAMINE_WRITE	4	/* write memory */
+#define UTRACE_TEST_EXAMINE_STRING	5	/* read a NUL-terminated string */
+
+/* Between the access and the end (at most one): */
+#define UTRACE_TEST_EXAMINE_THEN_RESUME	(1U << 0)	/* resume the task */
+#define UTRACE_TEST_EXAMINE_THEN_RESTOP	(1U << 1)	/* resume it, stop it
+							 * again, wait until
+							 * it is parked */
+
+#define UTRACE_TEST_EXAMINE	_IOW(UTRACE_TEST_IOC_MAGIC, 31, struct utrace_test_examine)
+/*
+ * Race tests of examinations.  Argument: milliseconds, by value, at most
+ * 10000 (0 disarms).  The next register access of an examination sleeps
+ * that long with the task pinned in its stop; one access only.
+ */
+#define UTRACE_TEST_EXAMINE_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 32)
+/* Returns how many register accesses have entered an armed delay. */
+#define UTRACE_TEST_EXAMINE_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 33)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
