@@ -12,8 +12,8 @@
 
 use crate::engine_core::{
     Attach, CloneReport, DeathReport, Disposition, Engine, EngineHandle, Events, ExecReport,
-    ExitReport, JobControl, Match, Resume, SignalAction, SignalReport, StopState, SyscallEntry,
-    SyscallExit, VforkDoneReport,
+    ExitReport, JobControl, Match, Resume, SignalAction, SignalHandlerReport, SignalReport,
+    StopState, SyscallEntry, SyscallExit, VforkDoneReport,
 };
 use core::ptr;
 use kernel::bindings;
@@ -36,6 +36,7 @@ const SYSCALL_ABORT: u32 = bindings::UTRACE_SYSCALL_ABORT;
 const SYSCALL_MASK: u32 = bindings::UTRACE_SYSCALL_MASK;
 const SYSCALL_RESUMED: u32 = bindings::UTRACE_SYSCALL_RESUMED;
 const SIGNAL_HOLD: u32 = bindings::UTRACE_SIGNAL_HOLD;
+const SIGNAL_HANDLER: u32 = bindings::utrace_signal_action_UTRACE_SIGNAL_HANDLER;
 const ATTACH_MATCH_OPS: c_int = bindings::UTRACE_ATTACH_MATCH_OPS as c_int;
 const ATTACH_MATCH_DATA: c_int = bindings::UTRACE_ATTACH_MATCH_DATA as c_int;
 const ATTACH_CREATE: c_int = bindings::UTRACE_ATTACH_CREATE as c_int;
@@ -236,6 +237,24 @@ impl Engine for CEngine {
             signal.set_action(action);
         }
         signal.hold(answer & SIGNAL_HOLD != 0);
+        resume_of(answer)
+    }
+
+    fn report_signal_handler(&self, _task: &Task, handler: &SignalHandlerReport<'_>) -> Resume {
+        let Some(f) = self.ops().report_signal else {
+            return Resume::Resume;
+        };
+        // SAFETY: the siginfo is the delivered signal's, alive for the
+        // report; utrace's C engines got it as a pointer to write, but a
+        // change means nothing after delivery (documented).
+        let answer = unsafe {
+            f(
+                UTRACE_RESUME | SIGNAL_HANDLER,
+                self.as_c(),
+                handler.raw_info(),
+            )
+        };
+        // Only the resume action counts: the signal is delivered.
         resume_of(answer)
     }
 

@@ -523,6 +523,28 @@ pub(crate) unsafe extern "C" fn __utrace_report_jctl(why: c_int) {
     task::with_current_registry(|task, reg| reg.report_jctl(task, what));
 }
 
+/// The current task entered the handler of the signal `info` describes
+/// (called from `signal_delivered()`, no lock held); `stepping`: the arch
+/// code turned a step off to get there.
+///
+/// # Safety
+///
+/// Called by the current task only, with nothing held; `info` is the
+/// delivered signal's siginfo, valid for the call.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_report_signal_handler(
+    info: *mut bindings::kernel_siginfo,
+    stepping: bool,
+) {
+    task::with_current_registry(|task, reg| {
+        // SAFETY: `info` is valid for the call (this function's contract).
+        let (code, _) = unsafe { task::siginfo_code_errno(info) };
+        // SAFETY: as above.
+        let signo = unsafe { bindings::utrace_helper_siginfo_signo(info) };
+        reg.report_signal_handler(task, signo, code, stepping, info)
+    });
+}
+
 /// The current task left a ptrace STOP trap (called from `get_signal()`,
 /// no lock held): if its engines heard of a group stop, the trap was that
 /// stop, and they hear that the task runs again.
@@ -545,15 +567,15 @@ pub(crate) unsafe extern "C" fn __utrace_report_jctl_trapped() {
 ///
 /// The caller holds `task`'s siglock with interrupts off (signal senders
 /// do): an RCU read-side section, which keeps the task from being freed
-/// for the call.
+/// for the call; or `task` is the current task (`signal_delivered()`).
 #[export]
 pub(crate) unsafe extern "C" fn __utrace_wants_signals(
     task: *mut bindings::task_struct,
     events: c_uint,
 ) -> bool {
     // SAFETY: `task` is not freed while its siglock is held with
-    // interrupts off (this function's contract); `Task` is a transparent
-    // wrapper of task_struct.
+    // interrupts off, nor while it runs this (this function's contract);
+    // `Task` is a transparent wrapper of task_struct.
     let task: &Task = unsafe { &*task.cast::<Task>() };
     task::registry(task).is_some_and(|r| r.defers_signals(Events::from_raw(events)))
 }

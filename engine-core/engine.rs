@@ -10,8 +10,8 @@
 
 use super::policy::Resume;
 use super::report::{
-    CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalReport, SyscallEntry,
-    SyscallExit, VforkDoneReport,
+    CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalHandlerReport,
+    SignalReport, SyscallEntry, SyscallExit, VforkDoneReport,
 };
 use kernel::prelude::*;
 use kernel::task::Task;
@@ -207,6 +207,19 @@ pub trait Engine: Send + Sync + 'static {
     /// last engine called decides ([`SignalReport::set_action`],
     /// [`SignalReport::hold`]). SIGKILL is never reported.
     fn report_signal(&self, _task: &Task, _signal: &mut SignalReport<'_>) -> Resume {
+        Resume::Resume
+    }
+
+    /// The task has just entered a signal handler: its frame is set up and
+    /// its registers are the handler's first instruction (utrace's
+    /// `UTRACE_SIGNAL_HANDLER`). Called, in attach order, for engines with
+    /// [`Events::SIGNAL`] (handled signals), and for those whose step the
+    /// kernel turned off to enter the handler
+    /// ([`SignalHandlerReport::stepped`]: the step ends here, with no trap).
+    /// [`Resume::Stop`] stops the task there, where a step may start.
+    ///
+    /// [`SignalHandlerReport::stepped`]: super::SignalHandlerReport::stepped
+    fn report_signal_handler(&self, _task: &Task, _handler: &SignalHandlerReport<'_>) -> Resume {
         Resume::Resume
     }
 

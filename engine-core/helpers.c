@@ -408,6 +408,11 @@ int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
 	return signr;
 }
 
+int utrace_helper_siginfo_signo(const struct kernel_siginfo *info)
+{
+	return info->si_signo;
+}
+
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info)
 {
 	return info->si_code;

@@ -60,6 +60,7 @@ bool utrace_helper_current_exiting(void);
 bool utrace_helper_core_dumping(void);
 int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
 				int type, unsigned int *class);
+int utrace_helper_siginfo_signo(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);
 void utrace_helper_siginfo_set(struct kernel_siginfo *info, int code, int errno_val);

@@ -46,5 +46,6 @@ pub use policy::{Disposition, Resume, SignalAction, SignalClass};
 pub use registry::StopState;
 pub use report::{
     Arg, CloneReport, DeathReport, DeathSignal, ExecReport, ExitReport, JobControl, SigInfoFields,
-    SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
+    SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
+    SYSCALL_ARGS,
 };

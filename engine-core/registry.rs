@@ -213,6 +213,10 @@ const STEP_TAKEN: i8 = 3;
 /// [`Attachment::step`] of an engine whose step ended at the signal report
 /// running now, until that report decides whether the trap is anyone's.
 const STEP_TRAPPED: i8 = 4;
+/// [`Attachment::step`] of an engine whose step the kernel turned off to
+/// enter a signal handler, during the handler's report
+/// ([`Registry::report_signal_handler`]).
+const STEP_IN_HANDLER: i8 = 5;
 
 /// An immutable list of attachments, in attach order, with the task's
 /// masks of who wants each syscall side.

@@ -589,6 +589,66 @@ pub struct SigInfoFields {
     pub addr: u64,
 }
 
+/// The entry into a signal handler, as [`Engine::report_signal_handler`]
+/// sees it.
+///
+/// [`Engine::report_signal_handler`]: super::Engine::report_signal_handler
+pub struct SignalHandlerReport<'a> {
+    signo: i32,
+    code: i32,
+    stepped: bool,
+    info: *mut bindings::kernel_siginfo,
+    _info: core::marker::PhantomData<&'a bindings::kernel_siginfo>,
+}
+
+impl<'a> SignalHandlerReport<'a> {
+    /// A report of the handler of signal `signo` (`si_code` `code`);
+    /// `stepped` if an engine's step ended at its entry; `info` is the
+    /// delivered siginfo, for C engines (null in tests).
+    ///
+    /// # Safety
+    ///
+    /// `info` is null, or the siginfo of the delivered signal, valid for
+    /// `'a` (C engines read it; they must not write it).
+    pub(crate) unsafe fn new(
+        signo: i32,
+        code: i32,
+        stepped: bool,
+        info: *mut bindings::kernel_siginfo,
+    ) -> Self {
+        Self {
+            signo,
+            code,
+            stepped,
+            info,
+            _info: core::marker::PhantomData,
+        }
+    }
+
+    /// The signal whose handler the task entered.
+    pub fn signo(&self) -> i32 {
+        self.signo
+    }
+
+    /// Its `si_code`.
+    pub fn code(&self) -> i32 {
+        self.code
+    }
+
+    /// Whether this engine's step was running: the kernel turned it off to
+    /// enter the handler, and it ends here, without a trap. An engine that
+    /// wants to step on in the handler stops the task here and asks for a
+    /// step again.
+    pub fn stepped(&self) -> bool {
+        self.stepped
+    }
+
+    /// The siginfo, for the C API (null in tests).
+    pub(crate) fn raw_info(&self) -> *mut bindings::kernel_siginfo {
+        self.info
+    }
+}
+
 /// A signal the task dequeued, as a signal callback sees it.
 pub struct SignalReport<'a> {
     signo: i32,

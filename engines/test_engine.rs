@@ -12,7 +12,7 @@ use crate::engine_core::EngineHandle;
 use crate::engine_core::{
     policy::{SignalAction, SIGNAL_HOLD},
     Arg, CloneReport, DeathReport, Engine, ExecReport, ExitReport, JobControl, Resume,
-    SignalReport, SyscallEntry, SyscallExit, VforkDoneReport, SYSCALL_ARGS,
+    SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, VforkDoneReport, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, AtomicFlag, Relaxed};
@@ -83,6 +83,7 @@ pub(crate) const SIDE_QUIESCE: u32 = 8;
 pub(crate) const SIDE_REAP: u32 = 9;
 pub(crate) const SIDE_CLONE: u32 = 10;
 pub(crate) const SIDE_VFORK_DONE: u32 = 11;
+pub(crate) const SIDE_SIGNAL_HANDLER: u32 = 12;
 
 /// The records of one open file.
 pub(crate) struct LogBuf {
@@ -141,6 +142,8 @@ pub(crate) enum Action {
         hold: bool,
         stop: bool,
         once: bool,
+        /// Also stop at the entry into the signal's handler.
+        stop_in_handler: bool,
     },
 }
 
@@ -167,7 +170,7 @@ impl Action {
             5 => Action::Stop,
             6 => {
                 let bits = u32::try_from(value).map_err(|_| EINVAL)?;
-                if bits & !(SIGNAL_HOLD | 0xf0) != 0 || arg & !3 != 0 {
+                if bits & !(SIGNAL_HOLD | 0xf0) != 0 || arg & !7 != 0 {
                     return Err(EINVAL);
                 }
                 Action::Signal {
@@ -175,6 +178,7 @@ impl Action {
                     hold: bits & SIGNAL_HOLD != 0,
                     stop: arg & 1 != 0,
                     once: arg & 2 != 0,
+                    stop_in_handler: arg & 4 != 0,
                 }
             }
             7 => match u32::try_from(value) {
@@ -324,6 +328,7 @@ impl Engine for TestEngine {
             hold,
             stop,
             once,
+            ..
         } = self.action
         {
             if once && self.acted.xchg(true, Relaxed) {
@@ -336,6 +341,34 @@ impl Engine for TestEngine {
             }
         }
         Resume::Resume
+    }
+
+    fn report_signal_handler(&self, _task: &Task, handler: &SignalHandlerReport<'_>) -> Resume {
+        let signo = i64::from(handler.signo());
+        // Only engines that asked to stop there log it: the others' logs
+        // stay as the signal tests read them.
+        if !self.wants(signo)
+            || !matches!(
+                self.action,
+                Action::Signal {
+                    stop_in_handler: true,
+                    ..
+                }
+            )
+        {
+            return Resume::Resume;
+        }
+        // The values are small non-negative ints.
+        let args = [
+            handler.code() as u64,
+            u64::from(handler.stepped()),
+            0,
+            0,
+            0,
+            0,
+        ];
+        self.record(SIDE_SIGNAL_HANDLER, signo, args, 0);
+        Resume::Stop
     }
 
     fn report_jctl(&self, _task: &Task, what: JobControl) -> Resume {

@@ -30,7 +30,9 @@
  * task stopped for the engine, reads its registers and writes them back
  * through utrace_prepare_examine(), utrace_examine_regs() and
  * utrace_finish_examine(); "examined" says how many bytes, or the error.
- * With death=1, "death_signal" is the death report's signal.  It
+ * With death=1, "death_signal" is the death report's signal.  With
+ * signal=S, "handlers" counts the task's entries into the handler of S
+ * (report_signal() with UTRACE_SIGNAL_HANDLER).  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
@@ -104,6 +106,9 @@ MODULE_PARM_DESC(examined, "what the last examine did: bytes of registers, or -e
 /* Room for any architecture's general registers. */
 #define EXAMINE_MAX	1024
 static atomic_t hits = ATOMIC_INIT(0);
+static atomic_t handlers = ATOMIC_INIT(0);
+module_param_named(handlers, handlers.counter, int, 0444);
+MODULE_PARM_DESC(handlers, "entries into the handler of signal S so far");
 module_param_named(hits, hits.counter, int, 0444);
 MODULE_PARM_DESC(hits, "calls acted on so far");
 
@@ -133,6 +138,12 @@ static u32 sample_syscall_entry(u32 action, struct utrace_engine *e,
 static u32 sample_signal(u32 action, struct utrace_engine *e,
 			 struct kernel_siginfo *info)
 {
+	/* The task entered a handler: counted apart, it goes on. */
+	if ((action & UTRACE_SIGNAL_MASK) == UTRACE_SIGNAL_HANDLER) {
+		if (info->si_signo == signo)
+			atomic_inc(&handlers);
+		return UTRACE_RESUME;
+	}
 	if (info->si_signo != signo)
 		return action;	/* the disposition the engines before chose */
 	atomic_inc(&hits);

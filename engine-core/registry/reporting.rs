@@ -8,7 +8,7 @@
 //! sections: before it, the engine is checked to be attached and recorded
 //! as reporting; after it, its answer is applied.
 
-use super::{Attachment, Registry, Settled, SUMMARY_ENGINES};
+use super::{Attachment, Registry, Settled, STEP_IN_HANDLER, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     combine_resume, event_order, is_step_trap, masked_order, ptrace_slot, syscall_order,
@@ -16,9 +16,11 @@ use crate::engine_core::policy::{
 };
 use crate::engine_core::report::{
     AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent, PtraceSignal,
-    PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
+    PtraceStops, SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
+    VforkDoneReport,
 };
 use crate::engine_core::task;
+use kernel::bindings;
 use kernel::sync::atomic::{Acquire, Full, Relaxed};
 use kernel::sync::Arc;
 use kernel::task::Task;
@@ -539,6 +541,51 @@ impl Registry {
         self.report_with_tracer_stop(task, Events::VFORK_DONE, ptrace, |e| {
             e.report_vfork_done(task, done)
         });
+    }
+
+    /// Reports that the task entered the handler of signal `signo`
+    /// (`si_code` `code`; `info`, its siginfo, for C engines) to the engines
+    /// with [`Events::SIGNAL`] and to those whose step the kernel turned off
+    /// to get there (`stepping`), in attach order; parks while an engine
+    /// holds the task stopped. ptrace's SIGTRAP for a step into the handler
+    /// comes after, in the kernel. [`SignalHandlerReport::stepped`] is each
+    /// engine's own: whether its step ended here.
+    pub(crate) fn report_signal_handler(
+        &self,
+        task: &Task,
+        signo: i32,
+        code: i32,
+        stepping: bool,
+        info: *mut bindings::kernel_siginfo,
+    ) {
+        let stepped = self.end_step_at_handler(stepping);
+        // Pairs with the release stores under `inner`.
+        let summary = self.summary.load(Acquire);
+        if !stepped && summary & Events::SIGNAL.bits() == 0 {
+            return;
+        }
+        let reporters = self.reporters(task, summary);
+        let scope = self.report_scope(task);
+        let mut action = Resume::Resume;
+        for reporter in event_order(reporters.engines(), |a| a.seq.load(Relaxed), None) {
+            let Reporter::Engine(att) = reporter else {
+                continue;
+            };
+            let stepper = stepped && att.step.load(Relaxed) == STEP_IN_HANDLER;
+            if att.is_detached() || !(att.wants(Events::SIGNAL) || stepper) {
+                continue;
+            }
+            // SAFETY: `info` is the delivered signal's siginfo, valid for
+            // this report (the dispatcher's contract); C engines only read it.
+            let report = unsafe { SignalHandlerReport::new(signo, code, stepper, info) };
+            let answer = self.call(&scope, att, |e| e.report_signal_handler(task, &report));
+            action = self.take_answer(att, action, answer);
+        }
+        drop(reporters);
+        if stepped {
+            self.forget_step_in_handler();
+        }
+        self.settle(task, action);
     }
 
     /// Reports a dequeued signal to the engines that asked for its class,

@@ -25,7 +25,10 @@
 //! report does.
 
 use super::reporting::{engines_only, REAPER_MARK};
-use super::{Attachment, Inner, Owner, Registry, Settled, StopState, STEP_TAKEN, STEP_TRAPPED};
+use super::{
+    Attachment, Inner, Owner, Registry, Settled, StopState, STEP_IN_HANDLER, STEP_TAKEN,
+    STEP_TRAPPED,
+};
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{
     check_control, combine_resume, combine_step, Control, Phase, Resume, Step,
@@ -566,6 +569,36 @@ impl Registry {
         }
         Self::relabel_steps_locked(&inner, STEP_TAKEN, Step::None.raw());
         self.publish_summary(&mut inner);
+    }
+
+    /// The kernel turned the task's step off to enter a signal handler
+    /// (`stepping`, from the arch code): if it was the engines' step, it
+    /// ends here, without a trap, and its engines are marked
+    /// [`STEP_IN_HANDLER`] for the handler's report. Returns whether it was.
+    pub(super) fn end_step_at_handler(&self, stepping: bool) -> bool {
+        // Only the task sets and clears stepping: its own last store. An
+        // arch that steps on into the handler (arm64) leaves the step
+        // armed: its trap comes after the handler's first instruction.
+        if !stepping || self.summary.load(Relaxed) & super::SUMMARY_STEPPING == 0 {
+            return false;
+        }
+        if task::step_armed() {
+            return false;
+        }
+        let mut inner = self.inner.lock();
+        if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
+            return false;
+        }
+        Self::relabel_steps_locked(&inner, STEP_TAKEN, STEP_IN_HANDLER);
+        self.publish_summary(&mut inner);
+        true
+    }
+
+    /// After the handler's report: the ended step's marks go (a step asked
+    /// for meanwhile keeps its own).
+    pub(super) fn forget_step_in_handler(&self) {
+        let inner = self.inner.lock();
+        Self::relabel_steps_locked(&inner, STEP_IN_HANDLER, Step::None.raw());
     }
 
     /// Turns stepping off if the engines turned it on: the task reports a

@@ -505,6 +505,9 @@ static void c_engine_edits_the_siginfo(void)
 	err = finish(go, pid);
 	CHECK(err == 42, "the handler saw si_errno %d, not the engine's 42", err);
 	CHECK(sample_hits() == 1, "the C engine counted %d signals", sample_hits());
+	/* And the entry into the handler, as utrace's UTRACE_SIGNAL_HANDLER. */
+	CHECK(sample_param("handlers", -1) == 1, "the C engine counted %d handler entries",
+	      sample_param("handlers", -1));
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 
 	/* An engine that zeroes si_signo: engine-core puts it back. */

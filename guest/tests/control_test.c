@@ -601,6 +601,89 @@ static void a_step_the_kernel_turned_off_drops_no_later_trap(void)
 	close(fd);
 }
 
+/* Handles SIGUSR1 (on_usr1) and counts until told to end. */
+static void usr1_handler_then_count(void)
+{
+	signal(SIGUSR1, on_usr1);
+	sh->ready = 1;
+	count_until_done();
+}
+
+/* Reads records until one of @side comes (~5 s); returns its index or -1. */
+static int await_record(int fd, struct utrace_test_record *r, int max, unsigned int side)
+{
+	int n = 0;
+
+	for (int i = 0; i < 5000; i++) {
+		int got = utd_read(fd, r + n, max - n);
+
+		for (int j = n; j < n + got; j++)
+			if (r[j].side == side)
+				return j;
+		n += got > 0 ? got : 0;
+		if (n >= max)
+			return -1;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/*
+ * The entry into a signal handler is reported (utrace's
+ * UTRACE_SIGNAL_HANDLER), and an engine may stop the task there, at the
+ * handler's first instruction.  A step taken at the signal's report runs
+ * into the handler: the kernel turns it off to enter it, and the step
+ * ends at that report (marked stepped) rather than trapping nowhere.
+ */
+static void handler_entry_is_reported_and_a_step_ends_there(void)
+{
+	struct utrace_test_attach stopper = {
+		.kind = UTRACE_TEST_SIGNAL, .events = UTRACE_TEST_EVENT_SIGNAL_ALL | QUIESCE,
+		.id = 1, .nr = SIGUSR1, .value = UTRACE_TEST_SIGNAL_DELIVER,
+	};
+	struct utrace_test_record r[16];
+	unsigned long long regs[27];	/* struct user_regs_struct: rip is [16] */
+	struct utrace_test_examine e = {
+		.op = UTRACE_TEST_EXAMINE_REGS, .buf = (unsigned long)regs, .len = sizeof(regs),
+	};
+	int fd = utd_open(), go[2], a, i;
+	pid_t pid;
+
+	for (int step = 0; step < 2; step++) {
+		/* Stop at the entry of the handler; with step, at the signal too. */
+		stopper.arg = step ? 1 | 4 : 4;
+		pid = utd_held_child(go, usr1_handler_then_count);
+		stopper.pid = pid;
+		a = utd_attach(fd, stopper);
+		sh->ready = 0;
+		utd_release(go);
+		CHECK(POLL(sh->ready), "the child did not start");
+		CHECK(kill(pid, SIGUSR1) == 0, "kill");
+		if (step) {
+			i = await_record(fd, r, 16, UTRACE_TEST_SIDE_SIGNAL);
+			CHECK(i >= 0 && POLL(stopped(fd, a)), "no stop at the SIGUSR1");
+			CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s",
+			      strerror(errno));
+		}
+		i = await_record(fd, r, 16, UTRACE_TEST_SIDE_SIGNAL_HANDLER);
+		CHECK(i >= 0 && r[i].nr == SIGUSR1 && r[i].args[1] == (unsigned)step,
+		      "handler report %d: signal %lld, stepped %llu (wanted %d)", i,
+		      i >= 0 ? (long long)r[i].nr : 0LL, i >= 0 ? r[i].args[1] : 0ULL, step);
+		CHECK(POLL(stopped(fd, a)), "no stop at the handler's entry");
+		e.slot = a;
+		CHECK(ioctl(fd, UTRACE_TEST_EXAMINE, &e) == sizeof(regs) &&
+		      regs[16] == (unsigned long)on_usr1,
+		      "stopped at %#llx, the handler is at %#lx", regs[16],
+		      (unsigned long)on_usr1);
+		CHECK(ioctl(fd, UTRACE_TEST_RESUME, a) == 0, "resume");
+		CHECK(counting(&sh->count), "the child does not run on after its handler");
+		/* No trap came from the step: the child counts on, untouched. */
+		end_child(pid);
+		CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0 || errno == ESRCH, "detach");
+	}
+	close(fd);
+}
+
 static void *thread_counts(void *arg)
 {
 	(void)arg;
@@ -753,6 +836,7 @@ int main(void)
 		KTAP_CASE(the_trap_of_a_step_whose_engine_left_during_its_report_is_dropped),
 		KTAP_CASE(a_step_the_kernel_turned_off_drops_no_later_trap),
 		KTAP_CASE(a_held_trap_of_a_detached_engines_step_is_dropped),
+		KTAP_CASE(handler_entry_is_reported_and_a_step_ends_there),
 		KTAP_CASE(stop_one_thread_of_a_process),
 		KTAP_CASE(stop_resume_storm),
 		KTAP_CASE(control_errors),

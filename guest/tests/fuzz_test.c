@@ -3148,9 +3148,9 @@ static void t_attach(struct rng *r, struct tfile *f)
 		if (a.kind > UTRACE_TEST_KIND_MAX ||
 		    (a.kind == UTRACE_TEST_REWRITE_ARG && a.arg > 5))
 			want |= EB(EINVAL);
-		/* A signal action: a disposition up to STOP, maybe HOLD; arg 0..3. */
+		/* A signal action: a disposition up to STOP, maybe HOLD; arg 0..7. */
 		if (a.kind == UTRACE_TEST_SIGNAL &&
-		    (a.value < 0 || (a.value & ~0x1f0L) || (a.value & 0xf0) > 0x40 || a.arg > 3))
+		    (a.value < 0 || (a.value & ~0x1f0L) || (a.value & 0xf0) > 0x40 || a.arg > 7))
 			want |= EB(EINVAL);
 		/* A dwell: 1 us to 100 ms. */
 		if (a.kind == UTRACE_TEST_DWELL && (a.value < 1 || a.value > 100000))

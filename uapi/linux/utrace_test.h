@@ -59,7 +59,8 @@ enum utrace_test_kind {
 	UTRACE_TEST_SIGNAL = 6,		/* signal nr (-1: all): disposition =
 					 * value (UTRACE_TEST_SIGNAL_*); arg
 					 * bit 0: also stop; bit 1: only the
-					 * first time */
+					 * first time; bit 2: stop at the
+					 * entry into its handler */
 	UTRACE_TEST_DWELL = 7,		/* syscall and signal callbacks, and
 					 * the report of a job-control stop,
 					 * sleep value us (1..100000) after
@@ -121,6 +122,12 @@ struct utrace_test_events {
 #define UTRACE_TEST_SIDE_CLONE	10
 /* VFORK_DONE: nr is the vfork child's pid (it exec'd or exited). */
 #define UTRACE_TEST_SIDE_VFORK_DONE	11
+/*
+ * SIGNAL_HANDLER: the task entered the handler of signal nr, logged by a
+ * SIGNAL engine with arg bit 2 (which stops it there); args[0] is its
+ * si_code, args[1] 1 if an engine's step ended at the entry.
+ */
+#define UTRACE_TEST_SIDE_SIGNAL_HANDLER	12
 
 struct utrace_test_record {
 	__u32 id;	/* engine id */
