@@ -493,7 +493,7 @@ pub(crate) unsafe extern "C" fn utrace_rs_prepare_examine(
     let engine = unsafe { borrow(engine) };
     to_int(engine.handle().and_then(|h| h.prepare_examine()).map(|n| {
         // SAFETY: `ncsw` is valid for a write (this function's contract).
-        unsafe { ncsw.write(n as c_ulong) }
+        unsafe { ncsw.write(n) }
     }))
 }
 
@@ -514,7 +514,7 @@ pub(crate) unsafe extern "C" fn utrace_rs_finish_examine(
     to_int(
         engine
             .handle()
-            .and_then(|h| h.finish_examine(ncsw as usize)),
+            .and_then(|h| h.finish_examine(ncsw)),
     )
 }
 
