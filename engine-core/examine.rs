@@ -58,35 +58,24 @@ impl<E: Engine> EngineHandle<E> {
     ///
     /// [`Resume::Stop`]: super::Resume::Stop
     pub fn examine(&self) -> Result<Examination<'_>> {
-        let (registry, attachment) = self.parts();
-        let (task, own) = registry.examine_target(attachment)?;
-        let mut switches = 0;
-        if !own {
-            // A task parks just before its stop's sleep (and a wake-up it
-            // does not need, a barrier's say, runs it a moment): while it
-            // stays parked for us, it goes to sleep soon.
-            for _ in 0..1000 {
-                switches = task::wait_inactive(&task);
-                if switches != 0 {
-                    break;
-                }
-                registry.examine_target(attachment)?;
-                kernel::time::delay::fsleep(kernel::time::Delta::from_millis(1));
-            }
-            if switches == 0 {
-                return Err(EAGAIN);
-            }
+        let mut ex = self.examination(0)?;
+        if ex.own {
+            return Ok(ex);
         }
-        // INVARIANT: `examine_target` checked the stop and the task (or
-        // found the caller to be the task); `wait_inactive` saw it off its
-        // CPU with `switches` switches.
-        Ok(Examination {
-            registry,
-            attachment,
-            task,
-            own,
-            switches,
-        })
+        // A task parks just before its stop's sleep (and a wake-up it
+        // does not need, a barrier's say, runs it a moment): while it
+        // stays parked for us, it goes to sleep soon.
+        for _ in 0..1000 {
+            ex.switches = task::wait_inactive(&ex.task);
+            if ex.switches != 0 {
+                // INVARIANT: checked by `examination`, and seen off its
+                // CPU with `switches` switches.
+                return Ok(ex);
+            }
+            ex.registry.examine_target(ex.attachment)?;
+            kernel::time::delay::fsleep(kernel::time::Delta::from_millis(1));
+        }
+        Err(EAGAIN)
     }
 }
 
@@ -112,13 +101,15 @@ impl<E: Engine> EngineHandle<E> {
         self.examine().map(|ex| ex.switches)
     }
 
-    /// The examination `prepare_examine` began with `switches`, again.
+    /// An examination checked now, with `switches` the count its beginning
+    /// saw ([`EngineHandle::examine`] waits for it; the C API's end is
+    /// given it back).
     fn examination(&self, switches: usize) -> Result<Examination<'_>> {
         let (registry, attachment) = self.parts();
         let (task, own) = registry.examine_target(attachment)?;
-        // INVARIANT: checked again just above; `switches` is the count its
-        // beginning saw (the C caller's word: at worst, `finish` answers
-        // `EAGAIN`).
+        // INVARIANT: checked just above; `switches` is the count its
+        // beginning saw (`examine` sets it; the C caller's word: at worst,
+        // `finish` answers `EAGAIN`).
         Ok(Examination {
             registry,
             attachment,

@@ -107,6 +107,20 @@ static inline int utd_release_and_wait(int go[2], pid_t pid)
 	return status;
 }
 
+/* Polls @cond (an expression) up to ~5 s; evaluates to its last value. */
+#define UTD_POLL(cond) ({						\
+	int __ok = 0;							\
+	for (int __i = 0; __i < 5000 && !(__ok = (cond)); __i++)	\
+		usleep(1000);						\
+	__ok;								\
+})
+
+/* Whether the task of engine @slot is parked in a stop. */
+static inline int utd_stopped(int fd, int slot)
+{
+	return ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1;
+}
+
 /* Seconds on the monotonic clock. */
 static inline double utd_now(void)
 {

@@ -46,25 +46,12 @@ static void count_until_done(void)
 	_exit(0);
 }
 
-/* Polls @cond (an expression) up to ~5 s; evaluates to its last value. */
-#define POLL(cond) ({							\
-	int __ok = 0;							\
-	for (int __i = 0; __i < 5000 && !(__ok = (cond)); __i++)	\
-		usleep(1000);						\
-	__ok;								\
-})
-
-static int stopped(int fd, int slot)
-{
-	return ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1;
-}
-
 /* Whether the count moves within ~5 s. */
 static int counting(volatile unsigned long *count)
 {
 	unsigned long c = *count;
 
-	return POLL(*count != c);
+	return UTD_POLL(*count != c);
 }
 
 /* Whether the count stays put across many yields and a few sleeps. */
@@ -113,7 +100,7 @@ static void stop_running_task(void)
 	CHECK(counting(&sh->count), "the child does not count");
 	/* Not stopped yet: utrace's EINPROGRESS, and it stops soon after. */
 	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_STOP_TASK, slot), EINPROGRESS);
-	CHECK(POLL(stopped(fd, slot)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop");
 	CHECK(frozen(&sh->count), "a stopped child counts");
 	/* Stopped already: a second request says so at once. */
 	CHECK(ioctl(fd, UTRACE_TEST_STOP_TASK, slot) == 0, "second stop: %s",
@@ -121,7 +108,7 @@ static void stop_running_task(void)
 	n = utd_read(fd, r, 8);
 	CHECK(n >= 1 && r[0].side == UTRACE_TEST_SIDE_QUIESCE, "%d records, no quiesce", n);
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
-	CHECK(POLL(!stopped(fd, slot)), "still stopped after resume");
+	CHECK(UTD_POLL(!utd_stopped(fd, slot)), "still stopped after resume");
 	CHECK(counting(&sh->count), "the resumed child does not count");
 	end_child(pid);
 	close(fd);
@@ -157,7 +144,7 @@ static void stop_sleeping_task_restarts_its_syscall(void)
 	utd_release(go);
 	usleep(10000);
 	request_stop(fd, slot);
-	CHECK(POLL(stopped(fd, slot)), "the sleeping child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the sleeping child did not stop");
 	/* It parks where the broken sleep returns, after its quiesce report. */
 	n = utd_read(fd, r, 8);
 	CHECK(n == 1 && r[0].side == UTRACE_TEST_SIDE_QUIESCE, "%d records, no quiesce", n);
@@ -181,9 +168,9 @@ static void every_stopping_engine_must_resume(void)
 	utd_release(go);
 	request_stop(fd, a);
 	request_stop(fd, b);
-	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the child did not stop");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, a) == 0, "resume a: %s", strerror(errno));
-	CHECK(frozen(&sh->count) && stopped(fd, b), "running with b's stop held");
+	CHECK(frozen(&sh->count) && utd_stopped(fd, b), "running with b's stop held");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, b) == 0, "resume b: %s", strerror(errno));
 	CHECK(counting(&sh->count), "not running once both resumed");
 	end_child(pid);
@@ -199,7 +186,7 @@ static void sigkill_ends_a_stop(void)
 	slot = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, 0, 1, 0);
 	utd_release(go);
 	request_stop(fd, slot);
-	CHECK(POLL(stopped(fd, slot)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop");
 	kill(pid, SIGKILL);
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %#x", status);
@@ -227,10 +214,10 @@ static void quiesce_reports_on_request(void)
 	utd_release(go);
 	usleep(10000);
 	CHECK(ioctl(fd, UTRACE_TEST_INTERRUPT, slot) == 0, "interrupt: %s", strerror(errno));
-	CHECK(POLL((n = utd_read(fd, r, 8)) > 0), "no quiesce report for the sleeper");
+	CHECK(UTD_POLL((n = utd_read(fd, r, 8)) > 0), "no quiesce report for the sleeper");
 	CHECK(n == 1 && r[0].id == 2 && r[0].side == UTRACE_TEST_SIDE_QUIESCE,
 	      "%d records, first id %u side %u", n, r[0].id, r[0].side);
-	CHECK(!stopped(fd, slot), "a report request stopped the task");
+	CHECK(!utd_stopped(fd, slot), "a report request stopped the task");
 	CHECK(write(sleep_pipe[1], "\x07", 1) == 1, "write");
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	      WEXITSTATUS(status) == 7, "status %#x, wanted exit 7", status);
@@ -244,7 +231,7 @@ static void quiesce_reports_on_request(void)
 	utd_release(go);
 	CHECK(counting(&sh->count), "the child does not count");
 	CHECK(ioctl(fd, UTRACE_TEST_REPORT, slot) == 0, "report: %s", strerror(errno));
-	CHECK(POLL((n = utd_read(fd, r, 8)) > 0), "no quiesce report for the runner");
+	CHECK(UTD_POLL((n = utd_read(fd, r, 8)) > 0), "no quiesce report for the runner");
 	CHECK(counting(&sh->count), "the child stopped counting");
 	end_child(pid);
 	close(fd);
@@ -285,7 +272,7 @@ static void step_one_instruction(void)
 		slot = trap_engine(fd, pid);
 		utd_release(go);
 		request_stop(fd, slot);
-		CHECK(POLL(stopped(fd, slot)), "%s: the child did not stop", steps[i].name);
+		CHECK(UTD_POLL(utd_stopped(fd, slot)), "%s: the child did not stop", steps[i].name);
 		utd_read(fd, r, 8);
 		if (ioctl(fd, steps[i].req, slot)) {
 			CHECK(i == 1 && errno == EOPNOTSUPP, "%s: %s", steps[i].name,
@@ -293,7 +280,7 @@ static void step_one_instruction(void)
 			ioctl(fd, UTRACE_TEST_RESUME, slot);
 			KTAP_DIAG("%s: not offered by this CPU", steps[i].name);
 		} else {
-			CHECK(POLL((got = utd_read(fd, r, 8)) > 0 && (n = got)),
+			CHECK(UTD_POLL((got = utd_read(fd, r, 8)) > 0 && (n = got)),
 			      "%s: no trap reported", steps[i].name);
 			CHECK(n >= 1 && r[0].side == UTRACE_TEST_SIDE_SIGNAL &&
 			      r[0].nr == SIGTRAP &&
@@ -343,7 +330,7 @@ static void a_detached_engines_step_is_not_taken(void)
 	utd_release(go);
 	request_stop(fd, a);
 	request_stop(fd, b);
-	CHECK(POLL(stopped(fd, a) && stopped(fd, b)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, a) && utd_stopped(fd, b)), "the child did not stop");
 	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
 	CHECK(frozen(&sh->count), "running with b's stop held");
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach a: %s", strerror(errno));
@@ -370,11 +357,11 @@ static void the_trap_of_a_detached_engines_step_is_dropped(void)
 	close(sleep_pipe[0]);
 	a = trap_engine(fd, pid);
 	utd_release(go);
-	CHECK(POLL(proc_state(pid) == 'S'), "the child does not sleep in read()");
+	CHECK(UTD_POLL(proc_state(pid) == 'S'), "the child does not sleep in read()");
 	request_stop(fd, a);
-	CHECK(POLL(stopped(fd, a)), "the sleeping child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the sleeping child did not stop");
 	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
-	CHECK(POLL(!stopped(fd, a) && proc_state(pid) == 'S'),
+	CHECK(UTD_POLL(!utd_stopped(fd, a) && proc_state(pid) == 'S'),
 	      "the stepped child does not sleep in read() again (state %c)",
 	      proc_state(pid));
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
@@ -405,7 +392,7 @@ static void a_quiesce_report_does_not_cancel_a_step(void)
 	b = utd_attach_simple(fd, pid, UTRACE_TEST_RECORD, QUIESCE, 2, 0);
 	utd_release(go);
 	request_stop(fd, b);
-	CHECK(POLL(stopped(fd, b)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, b)), "the child did not stop");
 	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, b) == 0, "resume b: %s", strerror(errno));
 	CHECK(counting(&sh->count), "the child does not run on");
@@ -451,11 +438,11 @@ static void the_trap_of_an_instruction_step_whose_engine_left_is_dropped(void)
 	a = trap_engine(fd, pid);
 	utd_release(go);
 	request_stop(fd, a);
-	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the child did not stop");
 	before = ioctl(fd, UTRACE_TEST_STEP_DELAYED, 0);
 	CHECK(ioctl(fd, UTRACE_TEST_STEP_DELAY, 3000) == 0, "arm: %s", strerror(errno));
 	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
-	CHECK(POLL(ioctl(fd, UTRACE_TEST_STEP_DELAYED, 0) > before),
+	CHECK(UTD_POLL(ioctl(fd, UTRACE_TEST_STEP_DELAYED, 0) > before),
 	      "the stepping task never reached the delay");
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
 	CHECK(counting(&sh->count), "the child does not run on");
@@ -486,7 +473,7 @@ static void the_trap_of_a_step_whose_engine_left_during_its_report_is_dropped(vo
 	a = trap_engine(fd, pid);
 	utd_release(go);
 	request_stop(fd, a);
-	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the child did not stop");
 	utd_read(fd, r, 8);
 	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
 	for (int i = 0; i < 2000000 && !(seen = logged_sigtrap(fd, 3)); i++)
@@ -520,11 +507,11 @@ static void a_held_trap_of_a_detached_engines_step_is_dropped(void)
 	a = utd_attach(fd, holder);
 	utd_release(go);
 	request_stop(fd, a);
-	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the child did not stop");
 	utd_read(fd, r, 8);
 	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
-	CHECK(POLL(logged_sigtrap(fd, 1)), "a never saw the trap");
-	CHECK(POLL(stopped(fd, a)), "the child did not stop for the held trap");
+	CHECK(UTD_POLL(logged_sigtrap(fd, 1)), "a never saw the trap");
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the child did not stop for the held trap");
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
 	CHECK(counting(&sh->count), "the child does not run on");
 	end_child(pid);
@@ -585,9 +572,9 @@ static void a_step_the_kernel_turned_off_drops_no_later_trap(void)
 	a = utd_attach(fd, stopper);
 	sh->ready = sh->go = sh->traps = 0;
 	utd_release(go);
-	CHECK(POLL(sh->ready), "the child did not start");
+	CHECK(UTD_POLL(sh->ready), "the child did not start");
 	CHECK(kill(pid, SIGUSR1) == 0, "kill");
-	CHECK(POLL(stopped(fd, a)), "the child did not stop at its SIGUSR1");
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the child did not stop at its SIGUSR1");
 	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
 	CHECK(counting(&sh->count), "the child does not run on after its handler");
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
@@ -657,11 +644,11 @@ static void handler_entry_is_reported_and_a_step_ends_there(void)
 		a = utd_attach(fd, stopper);
 		sh->ready = 0;
 		utd_release(go);
-		CHECK(POLL(sh->ready), "the child did not start");
+		CHECK(UTD_POLL(sh->ready), "the child did not start");
 		CHECK(kill(pid, SIGUSR1) == 0, "kill");
 		if (step) {
 			i = await_record(fd, r, 16, UTRACE_TEST_SIDE_SIGNAL);
-			CHECK(i >= 0 && POLL(stopped(fd, a)), "no stop at the SIGUSR1");
+			CHECK(i >= 0 && UTD_POLL(utd_stopped(fd, a)), "no stop at the SIGUSR1");
 			CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s",
 			      strerror(errno));
 		}
@@ -669,7 +656,7 @@ static void handler_entry_is_reported_and_a_step_ends_there(void)
 		CHECK(i >= 0 && r[i].nr == SIGUSR1 && r[i].args[1] == (unsigned)step,
 		      "handler report %d: signal %lld, stepped %llu (wanted %d)", i,
 		      i >= 0 ? (long long)r[i].nr : 0LL, i >= 0 ? r[i].args[1] : 0ULL, step);
-		CHECK(POLL(stopped(fd, a)), "no stop at the handler's entry");
+		CHECK(UTD_POLL(utd_stopped(fd, a)), "no stop at the handler's entry");
 		e.slot = a;
 		CHECK(ioctl(fd, UTRACE_TEST_EXAMINE, &e) == sizeof(regs) &&
 		      regs[16] == (unsigned long)on_usr1,
@@ -713,10 +700,10 @@ static void stop_one_thread_of_a_process(void)
 	pid_t pid = utd_held_child(go, two_counting_threads);
 
 	utd_release(go);
-	CHECK(POLL(sh->thread_tid != 0), "no thread");
+	CHECK(UTD_POLL(sh->thread_tid != 0), "no thread");
 	slot = utd_attach_simple(fd, sh->thread_tid, UTRACE_TEST_RECORD, QUIESCE, 1, 0);
 	request_stop(fd, slot);
-	CHECK(POLL(stopped(fd, slot)), "the thread did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the thread did not stop");
 	CHECK(frozen(&sh->thread_count), "the stopped thread counts");
 	CHECK(counting(&sh->count), "the main thread stopped too");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
@@ -792,7 +779,7 @@ static void stop_resume_storm(void)
 	CHECK(counting(&sh->count), "the child does not run after the storm");
 	kill(pid, SIGUSR1);
 	request_stop(fd, a);
-	CHECK(POLL(stopped(fd, a)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the child did not stop");
 	/* Detaching releases the engine's stop. */
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
 	CHECK(counting(&sh->count), "a detached engine still holds the child");

@@ -28,19 +28,6 @@ struct shared {
 static struct shared *sh;
 static int out_fd;
 
-/* Bounded poll, as in control_test. */
-#define POLL(cond) ({							\
-	int __ok = 0;							\
-	for (int __i = 0; __i < 5000 && !(__ok = (cond)); __i++)	\
-		usleep(1000);						\
-	__ok;								\
-})
-
-static int stopped(int fd, int slot)
-{
-	return ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1;
-}
-
 /* One examination with one access; returns the ioctl's answer. */
 static long examine(int fd, int slot, unsigned int op, unsigned long addr,
 		    void *buf, unsigned int len, unsigned int flags)
@@ -75,7 +62,7 @@ static int stopped_writer(int fd, pid_t *pid)
 	a.pid = *pid;
 	slot = utd_attach(fd, a);
 	utd_release(go);
-	CHECK(POLL(stopped(fd, slot)), "the child did not stop at write");
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop at write");
 	return slot;
 }
 
@@ -221,7 +208,7 @@ static void examine_errors(void)
 		    EINVAL);
 	/* Stopped for it: fine. */
 	ioctl(fd, UTRACE_TEST_STOP_TASK, slot);
-	CHECK(POLL(stopped(fd, slot)), "the child did not stop");
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop");
 	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_REGS, 0, &r, sizeof(r), 0) ==
 	      sizeof(r), "regs: %s", strerror(errno));
 	/* Bad requests change nothing. */
@@ -235,17 +222,17 @@ static void examine_errors(void)
 	CHECK_ERRNO(examine(fd, 99, UTRACE_TEST_EXAMINE_REGS, 0, &r, sizeof(r), 0),
 		    EINVAL);
 	CHECK_ERRNO(examine(fd, slot, UTRACE_TEST_EXAMINE_READ, 0, buf, 8, 0), EFAULT);
-	CHECK(stopped(fd, slot), "a bad request let the child go");
+	CHECK(utd_stopped(fd, slot), "a bad request let the child go");
 	/* Resumed during the examination: its end says the stop is over. */
 	CHECK_ERRNO(examine(fd, slot, UTRACE_TEST_EXAMINE_REGS, 0, &r, sizeof(r),
 			    UTRACE_TEST_EXAMINE_THEN_RESUME), EINVAL);
-	CHECK(POLL(!stopped(fd, slot)), "still stopped after the resume");
+	CHECK(UTD_POLL(!utd_stopped(fd, slot)), "still stopped after the resume");
 	/* Stopped again during it: the end says the task ran. */
 	ioctl(fd, UTRACE_TEST_STOP_TASK, slot);
-	CHECK(POLL(stopped(fd, slot)), "the child did not stop again");
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop again");
 	CHECK_ERRNO(examine(fd, slot, UTRACE_TEST_EXAMINE_REGS, 0, &r, sizeof(r),
 			    UTRACE_TEST_EXAMINE_THEN_RESTOP), EAGAIN);
-	CHECK(stopped(fd, slot), "not stopped after the restop");
+	CHECK(utd_stopped(fd, slot), "not stopped after the restop");
 	/* Detached: ESRCH. */
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach");
 	CHECK_ERRNO(examine(fd, slot, UTRACE_TEST_EXAMINE_REGS, 0, &r, sizeof(r), 0),
