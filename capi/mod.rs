@@ -511,11 +511,7 @@ pub(crate) unsafe extern "C" fn utrace_rs_finish_examine(
     // SAFETY: `engine` is held by the caller or is a running callback's
     // (this function's contract).
     let engine = unsafe { borrow(engine) };
-    to_int(
-        engine
-            .handle()
-            .and_then(|h| h.finish_examine(ncsw)),
-    )
+    to_int(engine.handle().and_then(|h| h.finish_examine(ncsw)))
 }
 
 /// `utrace_examine_regs()`: reads the general registers of the task the

@@ -394,12 +394,17 @@ pub(crate) fn ret_kind(nr: i64) -> RetKind {
 /// commands that take none. Otherwise it is the length of the signature, or
 /// all six arguments for a syscall without one.
 pub(crate) fn shown_args(nr: i64, args: &[u64; 6]) -> usize {
+    shown_args_of(nr, args, arg_kinds(nr, args))
+}
+
+/// [`shown_args`], with the call's [`arg_kinds`] already looked up.
+pub(crate) fn shown_args_of(nr: i64, args: &[u64; 6], kinds: Option<&[ArgKind]>) -> usize {
     let creates = |flags: u64| (flags as u32) & (O_CREAT | __O_TMPFILE) != 0;
     match nr {
         nr::OPEN if !creates(args[1]) => 2,
         nr::OPENAT if !creates(args[2]) => 3,
         nr::FCNTL if FCNTL_NO_ARG.contains(&(args[1] as i32)) => 2,
-        _ => arg_kinds(nr, args).map_or(MAX_ARGS, |k| k.len()),
+        _ => kinds.map_or(MAX_ARGS, |k| k.len()),
     }
 }
 

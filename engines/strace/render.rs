@@ -128,7 +128,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             ),
             (_, None) => (None, SYSCALL_ARGS),
         };
-        self.args(nr, args, 0..stop);
+        self.args(nr, args, kinds, 0..stop);
         if at_exit.is_none() {
             self.line.put_fmt(format_args!(")"));
         }
@@ -350,12 +350,16 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     }
 
     /// The arguments of the call in `range` (of those it shows), each after
-    /// a `, ` but the first of the call.
-    fn args(&mut self, nr: i64, args: &[u64; SYSCALL_ARGS], range: Range<usize>) {
-        let Some(kinds) = decode::arg_kinds(nr, args) else {
-            return;
-        };
-        let shown = decode::shown_args(nr, args).min(kinds.len());
+    /// a `, ` but the first of the call; `kinds` are its
+    /// [`decode::arg_kinds`].
+    fn args(
+        &mut self,
+        nr: i64,
+        args: &[u64; SYSCALL_ARGS],
+        kinds: &[ArgKind],
+        range: Range<usize>,
+    ) {
+        let shown = decode::shown_args_of(nr, args, Some(kinds)).min(kinds.len());
         self.args_of(Some(nr), kinds, shown, args, range);
     }
 
@@ -409,7 +413,8 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             self.line.put_fmt(format_args!(", "));
         }
         let addr = args[index];
-        let kind = decode::arg_kinds(nr, args)
+        let kinds = decode::arg_kinds(nr, args);
+        let kind = kinds
             .and_then(|k| k.get(index).copied())
             .unwrap_or(ArgKind::Ptr);
         match (kind, u64::try_from(ret)) {
@@ -428,7 +433,9 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (ArgKind::RlimitOut, Ok(0)) => self.rlimit(addr),
             _ => self.ptr(addr),
         }
-        self.args(nr, args, index + 1..SYSCALL_ARGS);
+        if let Some(kinds) = kinds {
+            self.args(nr, args, kinds, index + 1..SYSCALL_ARGS);
+        }
         self.line.put_fmt(format_args!(")"));
     }
 
