@@ -24,10 +24,14 @@ use super::handle::EngineHandle;
 use super::policy::string_chunk;
 use super::registry::{Attachment, Registry};
 use super::task;
+use kernel::bindings;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 use kernel::task::Task;
+
+/// The general registers' regset (`<uapi/linux/elf.h>`'s `NT_PRSTATUS`).
+const NT_PRSTATUS: u32 = bindings::NT_PRSTATUS;
 
 /// A task held stopped by one engine, examined from another task (or by
 /// the engine's callback in the task itself). Made by
@@ -147,9 +151,16 @@ impl Examination<'_> {
     /// `PTRACE_GETREGSET`'s `NT_PRSTATUS` for the task's ABI (`struct
     /// user_regs_struct` for a 64-bit x86 task).
     pub fn regs_size(&self) -> Result<usize> {
+        self.regset_size(NT_PRSTATUS)
+    }
+
+    /// The size of the task's register set `note` (an `NT_*` value of
+    /// `PTRACE_GETREGSET`: `NT_PRFPREG` for the floating-point registers...):
+    /// `EINVAL` if its ABI has no such set.
+    pub fn regset_size(&self, note: u32) -> Result<usize> {
         // SAFETY: `pinned` keeps the task in its stop for the call, or the
         // task is the caller.
-        self.pinned(|t| Ok(unsafe { task::regs_size(t) }))
+        self.pinned(|t| unsafe { task::regset_size(t, note) })
     }
 
     /// Runs `f` with the task pinned in its stop (errors as
@@ -161,8 +172,8 @@ impl Examination<'_> {
         }
         self.registry.pin_examined(self.attachment)?;
         // The task parks before its first sleep, and an unpin may wake it:
-        // x86 keeps a task's FS/GS bases in its thread struct only once it
-        // is off its CPU. Pinned, it can only go back to sleep.
+        // x86 keeps a task's FS/GS bases and FPU state in its thread struct
+        // only once it is off its CPU. Pinned, it can only go back to sleep.
         wait_off_cpu(&self.task);
         // Race tests: a delay armed by UTRACE_TEST_EXAMINE_DELAY holds the
         // pin here, as a slow register access would.
@@ -176,9 +187,7 @@ impl Examination<'_> {
     /// Reads the task's general registers into `buf`: at most
     /// [`Examination::regs_size`] bytes; returns how many.
     pub fn read_regs(&self, buf: &mut [u8]) -> Result<usize> {
-        // SAFETY: `pinned` keeps the task in its stop for the call, or the
-        // task is the caller.
-        self.pinned(|t| unsafe { task::get_regs(t, buf) })
+        self.read_regset(NT_PRSTATUS, buf)
     }
 
     /// Writes the task's general registers from `regs`, which must be
@@ -187,14 +196,29 @@ impl Examination<'_> {
     /// as for `PTRACE_SETREGSET`: a bad segment selector is `EIO` on x86,
     /// with the registers before it in the layout already written.
     pub fn write_regs(&self, regs: &[u8]) -> Result {
+        self.write_regset(NT_PRSTATUS, regs)
+    }
+
+    /// Reads the task's register set `note` into `buf`: at most its
+    /// [`Examination::regset_size`] bytes; returns how many. `EINVAL` for a
+    /// set the task's ABI lacks, `ENODATA` for one it does not use now.
+    pub fn read_regset(&self, note: u32, buf: &mut [u8]) -> Result<usize> {
+        // SAFETY: `pinned` keeps the task in its stop and off its CPU for
+        // the call, or the task is the caller.
+        self.pinned(|t| unsafe { task::get_regset(t, note, buf) })
+    }
+
+    /// Writes the task's register set `note` from `regs`, exactly its size;
+    /// the architecture checks the values as `PTRACE_SETREGSET` does (an
+    /// invalid MXCSR is `EINVAL` on x86). `EINVAL` for the task examining
+    /// itself: its registers are in use (a callback changes them through
+    /// its report).
+    pub fn write_regset(&self, note: u32, regs: &[u8]) -> Result {
         if self.own {
-            // Its registers are in use (x86 refuses to set the segments of
-            // the current task, with a warning): a callback changes them
-            // through its report.
             return Err(EINVAL);
         }
-        // SAFETY: as in `read_regs`.
-        self.pinned(|t| unsafe { task::set_regs(t, regs) })
+        // SAFETY: as in `read_regset`; the task is not the caller (above).
+        self.pinned(|t| unsafe { task::set_regset(t, note, regs) })
     }
 
     /// Reads `buf.len()` bytes of the task's memory at `addr`: returns how

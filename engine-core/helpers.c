@@ -597,37 +597,56 @@ unsigned long utrace_helper_wait_inactive(struct task_struct *task)
 }
 
 /*
- * The general registers are the first regset of the task's view
- * (NT_PRSTATUS, PTRACE_GETREGSET's layout; a compat task's view is its
- * ABI's).  Their get and set may sleep (x86 looks a segment base up under
- * the mm's LDT mutex), so engine-core calls them with the task pinned in
- * its stop and off its CPU, not under its spinlock (registry/examine.rs).
+ * A task's register sets, by the ELF note type that names them in a core
+ * dump and in PTRACE_GETREGSET (NT_PRSTATUS: the general registers, the
+ * first regset of every view; NT_PRFPREG: the floating-point ones...),
+ * in the task's own view (a compat task's is its ABI's).  Their get and
+ * set may sleep (x86 looks a segment base up under the mm's LDT mutex),
+ * so engine-core calls them with the task pinned in its stop and off its
+ * CPU, not under its spinlock (registry/examine.rs): the FPU state of a
+ * task off its CPU is in its fpstate, where the regsets read and write it.
  */
-static const struct user_regset *utrace_general_regset(struct task_struct *task)
+static const struct user_regset *utrace_regset(struct task_struct *task,
+					       unsigned int note)
 {
-	return &task_user_regset_view(task)->regsets[0];
+	const struct user_regset_view *view = task_user_regset_view(task);
+	unsigned int i;
+
+	for (i = 0; i < view->n; i++)
+		if (view->regsets[i].core_note_type == note)
+			return &view->regsets[i];
+	return NULL;
 }
 
-unsigned int utrace_helper_regs_size(struct task_struct *task)
+/* The size of regset @note, or -EINVAL if the task's view has none. */
+int utrace_helper_regset_size(struct task_struct *task, unsigned int note)
 {
-	const struct user_regset *regset = utrace_general_regset(task);
+	const struct user_regset *regset = utrace_regset(task, note);
 
-	return regset->n * regset->size;
+	return regset ? regset->n * regset->size : -EINVAL;
 }
 
 /* Returns the bytes read (@size, cut to the regset's size), or -errno. */
-int utrace_helper_get_regs(struct task_struct *task, void *buf,
-			   unsigned int size)
+int utrace_helper_regset_get(struct task_struct *task, unsigned int note,
+			     void *buf, unsigned int size)
 {
-	return regset_get(task, utrace_general_regset(task), size, buf);
+	const struct user_regset *regset = utrace_regset(task, note);
+
+	if (!regset)
+		return -EINVAL;
+	if (regset->active && regset->active(task, regset) <= 0)
+		return -ENODATA;
+	return regset_get(task, regset, size, buf);
 }
 
 /* @size must be the regset's size: the whole set is written at once. */
-int utrace_helper_set_regs(struct task_struct *task, const void *buf,
-			   unsigned int size)
+int utrace_helper_regset_set(struct task_struct *task, unsigned int note,
+			     const void *buf, unsigned int size)
 {
-	const struct user_regset *regset = utrace_general_regset(task);
+	const struct user_regset *regset = utrace_regset(task, note);
 
+	if (!regset)
+		return -EINVAL;
 	if (!regset->set)
 		return -EOPNOTSUPP;
 	if (size != regset->n * regset->size)

@@ -78,11 +78,11 @@ void utrace_helper_kill_new_child(struct task_struct *child);
 int utrace_helper_death_signal(void);
 /* Examining a task an engine holds stopped (engine-core/examine.rs). */
 unsigned long utrace_helper_wait_inactive(struct task_struct *task);
-unsigned int utrace_helper_regs_size(struct task_struct *task);
-int utrace_helper_get_regs(struct task_struct *task, void *buf,
-			   unsigned int size);
-int utrace_helper_set_regs(struct task_struct *task, const void *buf,
-			   unsigned int size);
+int utrace_helper_regset_size(struct task_struct *task, unsigned int note);
+int utrace_helper_regset_get(struct task_struct *task, unsigned int note,
+			     void *buf, unsigned int size);
+int utrace_helper_regset_set(struct task_struct *task, unsigned int note,
+			     const void *buf, unsigned int size);
 int utrace_helper_access_vm(struct task_struct *task, unsigned long addr,
 			    void *buf, int len, bool write);
 

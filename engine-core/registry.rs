@@ -104,7 +104,9 @@ pub(crate) struct Attachment {
     stopping: AtomicFlag,
     /// The step this engine asked for and the task has not taken yet
     /// ([`Step::raw`]), or [`STEP_TAKEN`]: the running step serves it, or
-    /// [`STEP_TRAPPED`]: that step ended at the signal report running now.
+    /// [`STEP_TRAPPED`]: that step ended at the signal report running now,
+    /// or [`STEP_IN_HANDLER`]: it ended at the entry into the signal
+    /// handler being reported.
     /// Read and written under `inner` only, as `stopping`. A detached
     /// engine's value counts for nothing: the task takes no step for it,
     /// and drops a trap that no attached engine's step asked for.

@@ -233,46 +233,54 @@ pub(crate) fn wait_inactive(task: &Task) -> usize {
     unsafe { bindings::utrace_helper_wait_inactive(task.as_ptr()) }
 }
 
-/// The size of `task`'s general registers (the first regset of its view,
-/// `PTRACE_GETREGSET`'s `NT_PRSTATUS` layout).
+/// The size of `task`'s register set `note` (the ELF note type naming it in
+/// `PTRACE_GETREGSET`: `NT_PRSTATUS` for the general registers); `EINVAL`
+/// if its view has no such set.
 ///
 /// # Safety
 ///
-/// As [`get_regs`]: the view depends on the registers (x86 reads the code
-/// segment saved on the task's stack).
-pub(crate) unsafe fn regs_size(task: &Task) -> usize {
+/// As [`get_regset`]: the view depends on the registers (x86 reads the
+/// code segment saved on the task's stack).
+pub(crate) unsafe fn regset_size(task: &Task, note: u32) -> Result<usize> {
     // SAFETY: `task` is referenced for the borrow and stays put per this
     // function's contract.
-    unsafe { bindings::utrace_helper_regs_size(task.as_ptr()) as usize }
-}
-
-/// Reads `task`'s general registers into `buf` (at most their size);
-/// returns the bytes read.
-///
-/// # Safety
-///
-/// `task` must be the current task, or stay in an engine's stop for the
-/// call (its kernel stack and mm stay, its registers are not in use).
-pub(crate) unsafe fn get_regs(task: &Task, buf: &mut [u8]) -> Result<usize> {
-    let size = c_uint::try_from(buf.len()).map_err(|_| EINVAL)?;
-    // SAFETY: `buf` is writable for `size` bytes; the regset writes at most
-    // that many; the task stays put per this function's contract.
-    let n =
-        unsafe { bindings::utrace_helper_get_regs(task.as_ptr(), buf.as_mut_ptr().cast(), size) };
+    let n = unsafe { bindings::utrace_helper_regset_size(task.as_ptr(), note) };
     usize::try_from(n).map_err(|_| Error::from_errno(n))
 }
 
-/// Writes `task`'s general registers from `regs`, which must be exactly
-/// their size (`EINVAL` otherwise).
+/// Reads `task`'s register set `note` into `buf` (at most its size);
+/// returns the bytes read. `EINVAL` for a set its view lacks, `ENODATA`
+/// for one it does not use now (an x86 task without extended state).
 ///
 /// # Safety
 ///
-/// As [`get_regs`].
-pub(crate) unsafe fn set_regs(task: &Task, regs: &[u8]) -> Result {
+/// `task` must be the current task, or stay in an engine's stop and off its
+/// CPU for the call (its kernel stack and mm stay, its registers and FPU
+/// state are saved, not in use).
+pub(crate) unsafe fn get_regset(task: &Task, note: u32, buf: &mut [u8]) -> Result<usize> {
+    let size = c_uint::try_from(buf.len()).map_err(|_| EINVAL)?;
+    // SAFETY: `buf` is writable for `size` bytes; the regset writes at most
+    // that many; the task stays put per this function's contract.
+    let n = unsafe {
+        bindings::utrace_helper_regset_get(task.as_ptr(), note, buf.as_mut_ptr().cast(), size)
+    };
+    usize::try_from(n).map_err(|_| Error::from_errno(n))
+}
+
+/// Writes `task`'s register set `note` from `regs`, which must be exactly
+/// its size (`EINVAL` otherwise).
+///
+/// # Safety
+///
+/// As [`get_regset`], and `task` is not the current task (x86 refuses to
+/// set the segments or the FPU state of the running task, with a warning).
+pub(crate) unsafe fn set_regset(task: &Task, note: u32, regs: &[u8]) -> Result {
     let size = c_uint::try_from(regs.len()).map_err(|_| EINVAL)?;
     // SAFETY: `regs` is readable for `size` bytes; the task stays put per
     // this function's contract.
-    let r = unsafe { bindings::utrace_helper_set_regs(task.as_ptr(), regs.as_ptr().cast(), size) };
+    let r = unsafe {
+        bindings::utrace_helper_regset_set(task.as_ptr(), note, regs.as_ptr().cast(), size)
+    };
     kernel::error::to_result(r)
 }
 

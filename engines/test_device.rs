@@ -95,6 +95,8 @@ const EXAMINE_SET_REGS: u32 = 2;
 const EXAMINE_READ: u32 = 3;
 const EXAMINE_WRITE: u32 = 4;
 const EXAMINE_STRING: u32 = 5;
+const EXAMINE_REGSET: u32 = 6;
+const EXAMINE_SET_REGSET: u32 = 7;
 /// `UTRACE_TEST_EXAMINE_THEN_RESUME`, `_THEN_RESTOP`.
 const EXAMINE_THEN_RESUME: u32 = 1;
 const EXAMINE_THEN_RESTOP: u32 = 2;
@@ -304,7 +306,9 @@ impl TestFile {
         let user = UserSlice::new(UserPtr::from_addr(a.buf as usize), len);
         let (mut reader, mut writer) = user.reader_writer();
         let mut buf = KVec::from_elem(0u8, len, GFP_KERNEL_ACCOUNT)?;
-        let writes = matches!(a.op, EXAMINE_SET_REGS | EXAMINE_WRITE);
+        let writes = matches!(a.op, EXAMINE_SET_REGS | EXAMINE_WRITE | EXAMINE_SET_REGSET);
+        // REGSET and SET_REGSET name the set by its NT_* type in `addr`.
+        let note = u32::try_from(a.addr).unwrap_or(u32::MAX);
         if writes {
             reader.read_slice(&mut buf)?;
         }
@@ -314,6 +318,8 @@ impl TestFile {
             EXAMINE_SET_REGS => (ex.write_regs(&buf).map(|()| len)?, None),
             EXAMINE_READ => (ex.read_memory(a.addr, &mut buf)?, None),
             EXAMINE_WRITE => (ex.write_memory(a.addr, &buf)?, None),
+            EXAMINE_REGSET => (ex.read_regset(note, &mut buf)?, None),
+            EXAMINE_SET_REGSET => (ex.write_regset(note, &buf).map(|()| len)?, None),
             EXAMINE_STRING => {
                 let (n, _cut) = ex.read_string(a.addr, &mut buf)?;
                 // The string and its NUL.

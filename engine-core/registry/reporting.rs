@@ -571,7 +571,11 @@ impl Registry {
             let Reporter::Engine(att) = reporter else {
                 continue;
             };
-            let stepper = stepped && att.step.load(Relaxed) == STEP_IN_HANDLER;
+            // `step` is read under `inner` (its rule); only when a step ended.
+            let stepper = stepped && {
+                let _inner = self.inner.lock();
+                att.step.load(Relaxed) == STEP_IN_HANDLER
+            };
             if att.is_detached() || !(att.wants(Events::SIGNAL) || stepper) {
                 continue;
             }

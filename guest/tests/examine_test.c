@@ -10,6 +10,7 @@
  * examination that sees the task ran, and SIGKILL during a register
  * access (a race test: the access is held open by a delay hook).
  */
+#include <elf.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -23,6 +24,7 @@ struct shared {
 	char msg[64];
 	volatile long ret;
 	volatile int dumpable;
+	volatile unsigned int mxcsr;
 };
 
 static struct shared *sh;
@@ -187,6 +189,59 @@ static void sleep_in_read(void)
 	if (read(out_fd, &c, 1) < 0)
 		_exit(1);
 	_exit(0);
+}
+
+/* The child: MXCSR rounding toward zero, write(77, msg, 5), MXCSR after. */
+static void round_to_zero_then_write(void)
+{
+	unsigned int csr = 0x7f80;
+
+	__asm__ volatile("ldmxcsr %0" : : "m"(csr));
+	sh->ret = syscall(SYS_write, 77, sh->msg, 5);
+	__asm__ volatile("stmxcsr %0" : "=m"(csr));
+	sh->mxcsr = csr;
+	_exit(0);
+}
+
+/*
+ * Other register sets than the general registers, by their NT_* type: the
+ * floating-point registers of a stopped task are read (its MXCSR as it
+ * set it) and written (the task resumes with the new rounding mode).
+ */
+static void floating_point_registers_are_read_and_written(void)
+{
+	int fd = utd_open(), go[2], slot;
+	struct user_fpregs_struct fp;
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_STOP, .events = UTRACE_TEST_EVENT_SYSCALL_ENTRY,
+		.id = 1, .nr = SYS_write,
+	};
+	pid_t pid;
+
+	snprintf(sh->msg, sizeof(sh->msg), "hello");
+	sh->dumpable = 1;
+	sh->mxcsr = 0;
+	pid = utd_held_child(go, round_to_zero_then_write);
+	a.pid = pid;
+	slot = utd_attach(fd, a);
+	utd_release(go);
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop at write");
+	memset(&fp, 0, sizeof(fp));
+	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_REGSET, NT_PRFPREG, &fp, sizeof(fp), 0) ==
+	      sizeof(fp) && fp.mxcsr == 0x7f80,
+	      "fp regs: %s, mxcsr %#x", strerror(errno), fp.mxcsr);
+	fp.mxcsr = 0x3f80;	/* round down */
+	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_SET_REGSET, NT_PRFPREG, &fp, sizeof(fp),
+		      0) == sizeof(fp), "set fp regs: %s", strerror(errno));
+	/* A set the ABI has not, and a short write: refused. */
+	CHECK_ERRNO(examine(fd, slot, UTRACE_TEST_EXAMINE_REGSET, 0x999, &fp, sizeof(fp), 0),
+		    EINVAL);
+	CHECK_ERRNO(examine(fd, slot, UTRACE_TEST_EXAMINE_SET_REGSET, NT_PRFPREG, &fp, 64, 0),
+		    EINVAL);
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume");
+	end_child(pid, 0);
+	CHECK(sh->mxcsr == 0x3f80, "the child's MXCSR after: %#x", sh->mxcsr);
+	close(fd);
 }
 
 /* What an examination refuses, and the end that sees the task ran. */
@@ -358,6 +413,7 @@ int main(void)
 	static const struct ktap_case cases[] = {
 		KTAP_CASE(registers_and_memory_of_a_stopped_task),
 		KTAP_CASE(strings_end_at_nul_missing_page_or_buffer),
+		KTAP_CASE(floating_point_registers_are_read_and_written),
 		KTAP_CASE(examine_errors),
 		KTAP_CASE(undumpable_memory_is_refused),
 		KTAP_CASE(sigkill_waits_for_a_register_access),

@@ -3304,7 +3304,7 @@ static void test_device_ioctls_run(struct rng *r)
 	/* Reads only: a random register or memory write would break a victim. */
 	static const unsigned int examine_ops[] = {
 		0, UTRACE_TEST_EXAMINE_REGS, UTRACE_TEST_EXAMINE_READ,
-		UTRACE_TEST_EXAMINE_STRING, 6, 0x80000001u,
+		UTRACE_TEST_EXAMINE_STRING, UTRACE_TEST_EXAMINE_REGSET, 8, 0x80000001u,
 	};
 	static char examine_buf[4200];
 
@@ -3429,11 +3429,14 @@ static void test_device_ioctls_run(struct rng *r)
 
 			t_slot_want(f, e.slot, 1, &want, &may_ok);
 			want |= EB(EINVAL) | EB(ESRCH) | EB(EAGAIN) | EB(EFAULT) | EB(EPERM) |
-				EB(EINTR);
+				EB(EINTR) | EB(ENODATA) | EB(ENODEV);
+			if (e.op == UTRACE_TEST_EXAMINE_REGSET && percent(r, 70))
+				e.addr = below(r, 0x210);	/* NT_PRSTATUS.. NT_X86_XSTATE.. */
 			if (e.slot >= (unsigned long)f->n || e.len < 1 || e.len > 4096 ||
 			    e.flags || (e.op != UTRACE_TEST_EXAMINE_REGS &&
 					e.op != UTRACE_TEST_EXAMINE_READ &&
-					e.op != UTRACE_TEST_EXAMINE_STRING))
+					e.op != UTRACE_TEST_EXAMINE_STRING &&
+					e.op != UTRACE_TEST_EXAMINE_REGSET))
 				may_ok = 0;
 			p = place(r, &e, sizeof(e), &pk);
 			if (pk == P_BAD) {

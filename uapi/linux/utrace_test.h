@@ -277,7 +277,8 @@ struct utrace_test_read {
 struct utrace_test_examine {
 	__u32 slot;
 	__u32 op;	/* UTRACE_TEST_EXAMINE_* */
-	__u64 addr;	/* READ, WRITE, STRING: the task's address */
+	__u64 addr;	/* READ, WRITE, STRING: the task's address;
+			 * REGSET, SET_REGSET: the set's NT_* type */
 	__u64 buf;	/* the caller's buffer */
 	__u32 len;	/* its size: 1..4096 */
 	__u32 flags;	/* UTRACE_TEST_EXAMINE_THEN_* */
@@ -288,6 +289,8 @@ struct utrace_test_examine {
 #define UTRACE_TEST_EXAMINE_READ	3	/* read memory */
 #define UTRACE_TEST_EXAMINE_WRITE	4	/* write memory */
 #define UTRACE_TEST_EXAMINE_STRING	5	/* read a NUL-terminated string */
+#define UTRACE_TEST_EXAMINE_REGSET	6	/* read register set @addr (NT_*) */
+#define UTRACE_TEST_EXAMINE_SET_REGSET	7	/* write it: @len is its size */
 
 /* Between the access and the end (at most one): */
 #define UTRACE_TEST_EXAMINE_THEN_RESUME	(1U << 0)	/* resume the task */
