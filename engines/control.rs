@@ -270,7 +270,12 @@ impl ControlFile {
 impl MiscDevice for ControlFile {
     type Ptr = Pin<KBox<Self>>;
 
-    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+    fn open(file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+        // A trace pipe has no offsets: pread(2) and lseek(2) get ESPIPE,
+        // and reads do not take the file position lock.
+        // SAFETY: `file` is the file being opened, whose mode the open may
+        // set; `stream_open()` only changes `f_mode` (its inode is unused).
+        unsafe { bindings::stream_open(core::ptr::null_mut(), file.as_ptr()) };
         KBox::try_pin_init(
             try_pin_init!(ControlFile {
                 out: TraceBuf::new()?,

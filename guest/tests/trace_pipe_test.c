@@ -119,6 +119,18 @@ static void a_file_without_engines_is_at_its_end(void)
 	close(fd);
 }
 
+/* A pipe has no offsets: pread(2) and lseek(2) fail with ESPIPE. */
+static void the_trace_pipe_has_no_offsets(void)
+{
+	int fd = open("/dev/utrace", O_RDWR | O_NONBLOCK);
+
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	CHECK_ERRNO(pread(fd, text, 100, 0), ESPIPE);
+	CHECK_ERRNO(lseek(fd, 0, SEEK_SET), ESPIPE);
+	CHECK(read(fd, text, 100) == 0, "read: %s", strerror(errno));
+	close(fd);
+}
+
 static int hold_fd = -1;
 
 /* getppid once, then wait for a byte on hold_fd, then getppid and exit. */
@@ -828,6 +840,7 @@ out:
 KTAP_MAIN("guest_trace_pipe",
 	  KTAP_CASE(read_waits_and_ends_with_the_trace),
 	  KTAP_CASE(a_file_without_engines_is_at_its_end),
+	  KTAP_CASE(the_trace_pipe_has_no_offsets),
 	  KTAP_CASE(nonblocking_read_and_poll),
 	  KTAP_CASE(small_reads_take_bytes_in_order),
 	  KTAP_CASE(drop_notice_where_the_gap_is),
