@@ -66,33 +66,29 @@ impl<E: Engine> EngineHandle<E> {
         if ex.own {
             return Ok(ex);
         }
-        // A task parks just before its stop's sleep (and a wake-up it
-        // does not need, a barrier's say, runs it a moment): while it
-        // stays parked for us, it goes to sleep soon.
-        for _ in 0..1000 {
-            ex.switches = task::wait_inactive(&ex.task);
-            if ex.switches != 0 {
-                // INVARIANT: checked by `examination`, and seen off its
-                // CPU with `switches` switches.
-                return Ok(ex);
-            }
-            ex.registry.examine_target(ex.attachment)?;
-            kernel::time::delay::fsleep(kernel::time::Delta::from_millis(1));
-        }
-        Err(EAGAIN)
+        // While the task stays parked for us, it goes to sleep soon.
+        let (registry, attachment) = (ex.registry, ex.attachment);
+        ex.switches = wait_off_cpu(&ex.task, || registry.examine_target(attachment).map(|_| ()))?;
+        // INVARIANT: checked by `examination`, and seen off its CPU with
+        // `switches` switches.
+        Ok(ex)
     }
 }
 
-/// Waits until the pinned `task` is off its CPU: it can only go back to
-/// sleep, so a few tries do (each a millisecond apart; after a second the
-/// access goes ahead, and [`Examination::finish`] says the task ran).
-fn wait_off_cpu(task: &Task) {
+/// Waits until `task`, parked in a stop, is off its CPU, and returns its
+/// switch count. A task parks just before its stop's sleep, and a wake-up
+/// it does not need (a barrier's, an unpin's) runs it a moment, so a few
+/// tries do, a millisecond apart, each after `still()` says the wait is
+/// still worth it (its error ends the wait); after a second, `EAGAIN`.
+fn wait_off_cpu(task: &Task, still: impl Fn() -> Result) -> Result<usize> {
     for _ in 0..1000 {
-        if task::wait_inactive(task) != 0 {
-            return;
+        match task::wait_inactive(task) {
+            0 => still()?,
+            switches => return Ok(switches),
         }
         kernel::time::delay::fsleep(kernel::time::Delta::from_millis(1));
     }
+    Err(EAGAIN)
 }
 
 /// utrace's split calls, for the C API, which cannot keep an
@@ -171,10 +167,11 @@ impl Examination<'_> {
             return f(&self.task);
         }
         self.registry.pin_examined(self.attachment)?;
-        // The task parks before its first sleep, and an unpin may wake it:
         // x86 keeps a task's FS/GS bases and FPU state in its thread struct
-        // only once it is off its CPU. Pinned, it can only go back to sleep.
-        wait_off_cpu(&self.task);
+        // only once it is off its CPU. Pinned, it can only go back to sleep;
+        // if it has not after a second, the access goes ahead, and `finish`
+        // says the task ran.
+        let _ = wait_off_cpu(&self.task, || Ok(()));
         // Race tests: a delay armed by UTRACE_TEST_EXAMINE_DELAY holds the
         // pin here, as a slow register access would.
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
