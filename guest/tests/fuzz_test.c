@@ -1166,6 +1166,20 @@ static const char *req_name(long req, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * Whether the tracer's @n bytes at @la run past the end of the address
+ * space.  The CHARDATA requests check the tracer's buffer whole before
+ * they touch either side, so such a buffer fails with EFAULT, whatever
+ * the tracee's side holds (the patch's rule: "EFAULT for the tracer's").
+ * The word requests check each word of the tracer's before its request
+ * (a PEEK) or the whole buffer first (a POKE): a first word past the end
+ * is EFAULT either way.
+ */
+static int local_wraps(unsigned long la, unsigned long n)
+{
+	return n && n - 1 > ULONG_MAX - la;
+}
+
 /* PEEK/POKE DATA/TEXT: @n words, one request each. */
 static void m_words(const struct ptrace_multi *e, int poke, int effect, struct res *p)
 {
@@ -1176,6 +1190,10 @@ static void m_words(const struct ptrace_multi *e, int poke, int effect, struct r
 	unsigned long l = reach(LOCAL, la, bytes, !poke, &ls);
 	unsigned long kt = t / 8, kl = l / 8;	/* the first word that fails */
 
+	if (local_wraps(la, poke ? bytes : 8)) {
+		p->errs = EB(EFAULT);
+		return;
+	}
 	if (!ts || !ls) {
 		p->may_ok = 1;
 		p->errs = (!ts || kt < n ? EB(EIO) : 0) | (!ls || kl < n ? EB(EFAULT) : 0);
@@ -1245,6 +1263,10 @@ static void m_user(const struct ptrace_multi *e, int poke, int effect, struct re
 	kl = reach(LOCAL, la, bytes, !poke, &ls) / 8;
 	kf = ku < kl ? ku : kl;
 
+	if (local_wraps(la, poke ? bytes : 8)) {
+		p->errs = EB(EFAULT);
+		return;
+	}
 	if (poke) {
 		p->dirty = 1;
 		for (unsigned long k = 0; k < kf && k < n; k++)
@@ -1283,6 +1305,11 @@ static void m_bytes(const struct ptrace_multi *e, int poke, int effect, struct r
 		p->may_ok = 1;
 		return;
 	}
+	/* As for strings (m_string): the tracer's buffer first, whole. */
+	if (local_wraps(la, n)) {
+		p->errs = EB(EFAULT);
+		return;
+	}
 	if (!ts || !ls) {
 		p->may_ok = 1;
 		p->errs = (!ts || t < n ? EB(EIO) : 0) | (!ls || l < n ? EB(EFAULT) : 0);
@@ -1315,6 +1342,15 @@ static void m_string(const struct ptrace_multi *e, int effect, struct res *p)
 	p->bytes = 0;
 	if (!n) {
 		p->may_ok = 1;
+		return;
+	}
+	/*
+	 * The tracer's buffer is checked whole before the first byte is read:
+	 * one running past the end of the address space fails with EFAULT,
+	 * whatever the tracee's side holds, and nothing is stored.
+	 */
+	if (local_wraps(la, n)) {
+		p->errs = EB(EFAULT);
 		return;
 	}
 	t = reach(TRACEE, ta, n, 0, &ts);

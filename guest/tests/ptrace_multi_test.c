@@ -720,6 +720,13 @@ static void chardata_alone(void)
 	CHECK_ERRNO(chardata(PTRACE_POKECHARDATA, pid, hole, buf, 8), EIO);
 	CHECK_ERRNO(chardata(PTRACE_PEEKCHARDATA, pid, tchars, BAD_PTR, 8), EFAULT);
 	CHECK_ERRNO(chardata(PTRACE_PEEKSTRINGDATA, pid, tchars, BAD_PTR, 8), EFAULT);
+	/*
+	 * A tracer buffer running past the end of the address space is
+	 * refused whole, before the tracee is read: EFAULT even where the
+	 * tracee's side alone would give EIO (CI's fuzz seed 3941131198).
+	 */
+	CHECK_ERRNO(chardata(PTRACE_PEEKSTRINGDATA, pid, hole, (void *)-8L, 128), EFAULT);
+	CHECK_ERRNO(chardata(PTRACE_PEEKCHARDATA, pid, hole, (void *)-8L, 128), EFAULT);
 	CHECK_ERRNO(chardata(PTRACE_POKECHARDATA, pid, tchars, BAD_PTR, 8), EFAULT);
 	CHECK_ERRNO(pt(PTRACE_PEEKCHARDATA, pid, (unsigned long)tchars,
 		       (unsigned long)BAD_PTR), EFAULT);
