@@ -33,8 +33,9 @@ mod registry;
 mod report;
 mod task;
 pub(crate) use task::current_syscall_work;
-pub use task::{fatal_signal_pending, pid_vnr};
+pub use task::{access_vm, fatal_signal_pending, pid_vnr};
 pub mod user;
+mod wait;
 
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
 mod tests;
@@ -49,3 +50,4 @@ pub use report::{
     SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
     SYSCALL_ARGS,
 };
+pub use wait::CallbackWait;

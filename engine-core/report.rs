@@ -303,6 +303,11 @@ impl<'a> SyscallExit<'a> {
         self.regs.instruction_pointer()
     }
 
+    /// The task's user stack pointer.
+    pub fn stack_pointer(&self) -> u64 {
+        self.regs.stack_pointer()
+    }
+
     /// The six arguments (as the entry engines left them, unless an exit
     /// engine restored them).
     pub fn args(&self) -> [u64; SYSCALL_ARGS] {

@@ -288,7 +288,7 @@ pub(crate) unsafe fn set_regset(task: &Task, note: u32, regs: &[u8]) -> Result {
 /// as ptrace's PEEKDATA and POKEDATA do: returns the bytes done (a short
 /// count where a page is missing); `EFAULT` if none, `EPERM` if the task
 /// is not dumpable by its owner, `ESRCH` if it has no memory any more.
-pub(crate) fn access_vm(task: &Task, addr: u64, buf: &mut [u8], write: bool) -> Result<usize> {
+pub fn access_vm(task: &Task, addr: u64, buf: &mut [u8], write: bool) -> Result<usize> {
     let addr = usize::try_from(addr).map_err(|_| EFAULT)?;
     let len = i32::try_from(buf.len()).map_err(|_| EINVAL)?;
     // SAFETY: `task` is referenced for the borrow; `buf` is valid for
