@@ -6,10 +6,13 @@
 //! - `vm`: a partial virtual machine (identity, uname, path redirection);
 //! - `control`: `/dev/utrace`, attaching the two to processes;
 //! - `session`: the engines of one control file, children's included;
+//! - `channel`: `/dev/utrace-channel`, engines a user-space monitor
+//!   answers for;
 //! - `test_engine` / `test_device`: the recording and rewriting test
 //!   engines the in-guest engine-core tests attach through
 //!   `/dev/utrace-test` (CONFIG_UTRACE_TEST_DEVICE).
 
+mod channel;
 mod control;
 mod session;
 pub(crate) mod strace;
@@ -25,6 +28,7 @@ use kernel::prelude::*;
 /// The misc devices utrace-rs registers at boot.
 pub(crate) struct Devices {
     _control: Pin<KBox<MiscDeviceRegistration<control::ControlFile>>>,
+    _channel: Pin<KBox<MiscDeviceRegistration<channel::ChannelFile>>>,
     #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
     _test: Pin<KBox<MiscDeviceRegistration<test_device::TestFile>>>,
 }
@@ -35,6 +39,12 @@ impl Devices {
         Ok(Self {
             _control: KBox::pin_init(
                 MiscDeviceRegistration::register(MiscDeviceOptions { name: c"utrace" }),
+                GFP_KERNEL,
+            )?,
+            _channel: KBox::pin_init(
+                MiscDeviceRegistration::register(MiscDeviceOptions {
+                    name: c"utrace-channel",
+                }),
                 GFP_KERNEL,
             )?,
             #[cfg(CONFIG_UTRACE_TEST_DEVICE)]

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One channel: its engines, the events their tasks wait in, and the
+//! monitor's side of the exchange (read the events, answer them, reach the
+//! waiting tasks' memory, detach, close).
+//!
+//! # Locks
+//!
+//! - [`Channel::inner`] (a mutex): the slot table, the count of unread
+//!   events, the channel's closing. Taken by the monitor's calls and by a
+//!   traced task when it starts or ends a wait, never across a copy to or
+//!   from user memory.
+//! - [`ChannelEngine::waiting`](super::engine::ChannelEngine) (a spinlock,
+//!   one per engine): where its task is in the exchange. A second lock
+//!   because the task's wait condition reads it after setting its task
+//!   state, where a mutex may not be taken. Always taken inside `inner`
+//!   when both are held.
+//!
+//! A task queues its event under `inner`, so that a reader which found
+//! nothing to read, and sleeps on [`Channel::readable`] with `inner`
+//! released by the condition variable, is always woken by it.
+
+use super::engine::{ChannelEngine, Exchange};
+use super::reply::{self, Side};
+use crate::engine_core::{access_vm, pid_vnr, EngineHandle};
+use core::mem::size_of;
+use kernel::bindings;
+use kernel::iov::{IovIterDest, IovIterSource};
+use kernel::page::PAGE_SIZE;
+use kernel::prelude::*;
+use kernel::sync::aref::ARef;
+use kernel::sync::poll::PollCondVar;
+use kernel::sync::{Arc, Mutex};
+use kernel::task::Task;
+use kernel::transmute::{AsBytes, FromBytes};
+use kernel::uaccess::{UserPtr, UserSlice};
+
+/// Engines a channel holds at once (detached ones not counted).
+pub(crate) const MAX_ENGINES: usize = 1024;
+/// An engine's number is its slot's index plus its generation times this.
+const NUMBER_STRIDE: u32 = MAX_ENGINES as u32;
+/// Generations wrap here: every number fits in an `int`.
+const GENERATIONS: u32 = 1 << 20;
+/// An event's id is its sequence number shifted by this, plus its slot's
+/// index (below `1 << ID_SHIFT`).
+pub(crate) const ID_SHIFT: u32 = 16;
+const _: () = assert!(MAX_ENGINES <= 1 << ID_SHIFT);
+/// Events one read(2) takes at most (on the stack while they are copied).
+const READ_BATCH: usize = 8;
+/// The most bytes one `UTRACE_CHANNEL_MEM` moves.
+const MEM_MAX: u64 = 1 << 20;
+
+/// `struct utrace_channel_event`, readable as bytes.
+#[repr(transparent)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Event(pub(crate) bindings::utrace_channel_event);
+
+/// `struct utrace_channel_reply`, writable from bytes.
+#[repr(transparent)]
+#[derive(Clone, Copy, Default)]
+struct Reply(bindings::utrace_channel_reply);
+
+/// `struct utrace_channel_mem`.
+#[repr(transparent)]
+#[derive(Clone, Copy, Default)]
+struct MemArgs(bindings::utrace_channel_mem);
+
+// No padding: the sizes of the fields add up to the structures' sizes.
+const _: () = assert!(size_of::<Event>() == 8 + 6 * 4 + 8 + 6 * 8 + 3 * 8);
+const _: () = assert!(size_of::<Reply>() == 8 + 2 * 4 + 8 + 6 * 8 + 8);
+const _: () = assert!(size_of::<MemArgs>() == 8 + 2 * 4 + 3 * 8);
+
+// SAFETY: `repr(transparent)` over `repr(C)` structures of integers without
+// padding (checked above): any bytes are a valid value, and every byte of a
+// value is initialised.
+unsafe impl FromBytes for Event {}
+// SAFETY: as above.
+unsafe impl AsBytes for Event {}
+// SAFETY: as above.
+unsafe impl FromBytes for Reply {}
+// SAFETY: as above.
+unsafe impl AsBytes for Reply {}
+// SAFETY: as above.
+unsafe impl FromBytes for MemArgs {}
+// SAFETY: as above.
+unsafe impl AsBytes for MemArgs {}
+
+/// What a task waiting in the channel gets when it is let go without an
+/// answer (`enum utrace_channel_on_close`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum OnClose {
+    /// The call goes on.
+    Run,
+    /// A call waiting at entry fails with ENOSYS.
+    Enosys,
+}
+
+/// Whether a slot holds an engine.
+enum SlotState {
+    /// Free for the next attach.
+    Free,
+    /// An attach in progress: its engine may already report (and wait),
+    /// before the handle is stored.
+    Reserved,
+    /// An engine of the channel.
+    Held(EngineHandle<ChannelEngine>),
+}
+
+/// One entry of the slot table.
+struct Slot {
+    /// Bumped each time the slot is given out again: an engine number or
+    /// an engine of an older generation names nothing here.
+    gen: u32,
+    state: SlotState,
+}
+
+/// What [`Channel::inner`] protects.
+struct Inner {
+    /// The file is closed: no task waits any more.
+    closed: bool,
+    /// The outcome for tasks let go without an answer.
+    on_close: OnClose,
+    /// An engine was attached once: the outcome is fixed.
+    attached_once: bool,
+    /// The next event's sequence number (the order of reads).
+    next_seq: u64,
+    /// Events queued and not read yet.
+    unread: usize,
+    /// The engines, by index.
+    slots: KVec<Slot>,
+}
+
+impl Inner {
+    /// The engine in slot `index`, if it holds one.
+    fn engine(&self, index: usize) -> Option<&ChannelEngine> {
+        match &self.slots.get(index)?.state {
+            SlotState::Held(h) => Some(h.engine()),
+            _ => None,
+        }
+    }
+}
+
+/// A channel: what an open `/dev/utrace-channel` shares with its engines.
+#[pin_data]
+pub(crate) struct Channel {
+    #[pin]
+    inner: Mutex<Inner>,
+    /// Readers and pollers wait here for an event.
+    #[pin]
+    readable: PollCondVar,
+}
+
+/// The engine number of slot `index` at generation `gen`.
+pub(crate) fn number(index: usize, gen: u32) -> u32 {
+    // index < MAX_ENGINES, gen < GENERATIONS: below 2^30.
+    index as u32 + gen * NUMBER_STRIDE
+}
+
+/// The slot index an event id names.
+fn id_index(id: u64) -> usize {
+    (id & ((1 << ID_SHIFT) - 1)) as usize
+}
+
+impl Channel {
+    /// An empty channel.
+    pub(crate) fn new() -> Result<Arc<Channel>> {
+        Arc::pin_init(
+            pin_init!(Channel {
+                inner <- kernel::new_mutex!(
+                    Inner {
+                        closed: false,
+                        on_close: OnClose::Run,
+                        attached_once: false,
+                        next_seq: 1,
+                        unread: 0,
+                        slots: KVec::new(),
+                    },
+                    "utrace_channel::inner"
+                ),
+                readable <- kernel::new_poll_condvar!("utrace_channel::readable"),
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
+    }
+
+    /// `UTRACE_CHANNEL_SET_ON_CLOSE`: `EBUSY` once an engine was attached.
+    pub(crate) fn set_on_close(&self, on_close: OnClose) -> Result {
+        let mut inner = self.inner.lock();
+        if inner.attached_once {
+            return Err(EBUSY);
+        }
+        inner.on_close = on_close;
+        Ok(())
+    }
+
+    /// Reserves a slot for an attach: its index, generation and the
+    /// outcome its engine applies when let go. A slot whose engine was
+    /// detached otherwise (its task died) is given out again. `ENOSPC` at
+    /// the limit.
+    pub(crate) fn reserve(&self) -> Result<(usize, u32, OnClose)> {
+        let mut old = None;
+        let mut inner = self.inner.lock();
+        let reusable = inner.slots.iter().position(|s| match &s.state {
+            SlotState::Free => true,
+            SlotState::Held(h) => h.is_detached(),
+            SlotState::Reserved => false,
+        });
+        let index = match reusable {
+            Some(i) => {
+                let slot = &mut inner.slots[i];
+                slot.gen = (slot.gen + 1) % GENERATIONS;
+                old = Some(core::mem::replace(&mut slot.state, SlotState::Reserved));
+                i
+            }
+            None if inner.slots.len() < MAX_ENGINES => {
+                inner.slots.push(
+                    Slot {
+                        gen: 0,
+                        state: SlotState::Reserved,
+                    },
+                    GFP_KERNEL_ACCOUNT,
+                )?;
+                inner.slots.len() - 1
+            }
+            None => return Err(ENOSPC),
+        };
+        inner.attached_once = true;
+        let reserved = (index, inner.slots[index].gen, inner.on_close);
+        drop(inner);
+        // The old engine's handle goes with no lock held.
+        drop(old);
+        Ok(reserved)
+    }
+
+    /// Ends a reservation: the attach stored `handle` (its number is
+    /// returned), or failed (`None`: the slot is free again).
+    pub(crate) fn fill(&self, index: usize, handle: Option<EngineHandle<ChannelEngine>>) -> u32 {
+        let mut inner = self.inner.lock();
+        let slot = &mut inner.slots[index];
+        slot.state = match handle {
+            Some(h) => SlotState::Held(h),
+            None => SlotState::Free,
+        };
+        number(index, slot.gen)
+    }
+
+    /// `UTRACE_CHANNEL_DETACH`: detaches the engine `number` names, lets
+    /// its task go if it waits, and waits until no callback of it runs.
+    /// `ESRCH` if the number names no engine of the channel now.
+    pub(crate) fn detach(&self, number: usize) -> Result {
+        let index = number % MAX_ENGINES;
+        let gen = number / MAX_ENGINES;
+        let mut inner = self.inner.lock();
+        let slot = inner.slots.get_mut(index).ok_or(ESRCH)?;
+        if slot.gen as usize != gen || !matches!(slot.state, SlotState::Held(_)) {
+            return Err(ESRCH);
+        }
+        let SlotState::Held(handle) = core::mem::replace(&mut slot.state, SlotState::Free) else {
+            return Err(ESRCH);
+        };
+        release(&mut inner, handle.engine());
+        drop(inner);
+        // Detached already (its task died): nothing runs any more.
+        let _ = handle.detach();
+        handle.barrier()
+    }
+
+    /// The file's close: detaches every engine and lets every waiting
+    /// task go; later waits are refused.
+    pub(crate) fn close(&self) {
+        let mut inner = self.inner.lock();
+        inner.closed = true;
+        let slots = core::mem::take(&mut inner.slots);
+        for slot in slots.iter() {
+            if let SlotState::Held(h) = &slot.state {
+                release(&mut inner, h.engine());
+            }
+        }
+        drop(inner);
+        for slot in slots.iter() {
+            if let SlotState::Held(h) = &slot.state {
+                let _ = h.detach();
+                // Only a fatal signal cuts it short; the task it waits for
+                // was let go above and finishes its callback.
+                let _ = h.barrier();
+            }
+        }
+        self.readable.notify_all();
+    }
+
+    /// A task starts waiting in `engine` (at `index`, generation `gen`)
+    /// with `event`: queued for the readers. `false` if it may not (the
+    /// engine was detached from the channel, or the channel closed): the
+    /// task goes on as when let go.
+    pub(crate) fn queue(
+        &self,
+        engine: &ChannelEngine,
+        index: usize,
+        gen: u32,
+        task: &Task,
+        mut event: Event,
+    ) -> bool {
+        let mut inner = self.inner.lock();
+        let holds = inner
+            .slots
+            .get(index)
+            .is_some_and(|s| s.gen == gen && !matches!(s.state, SlotState::Free));
+        if inner.closed || !holds {
+            return false;
+        }
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        event.0.id = (seq << ID_SHIFT) | index as u64;
+        let mut w = engine.waiting.lock();
+        w.event = event;
+        w.seq = seq;
+        w.task = Some(ARef::from(task));
+        w.state = Exchange::Queued;
+        drop(w);
+        inner.unread += 1;
+        drop(inner);
+        self.readable.notify_all();
+        true
+    }
+
+    /// The waiting task of `engine` ends its wait: returns what it got.
+    /// An event still unread (SIGKILL ended the wait) is taken back.
+    pub(crate) fn end_wait(&self, engine: &ChannelEngine) -> Exchange {
+        let mut inner = self.inner.lock();
+        let mut w = engine.waiting.lock();
+        let state = core::mem::replace(&mut w.state, Exchange::Idle);
+        let task = w.task.take();
+        drop(w);
+        if matches!(state, Exchange::Queued) {
+            inner.unread -= 1;
+        }
+        drop(task);
+        state
+    }
+
+    /// read(2): whole events, oldest first, as many as fit in `dest` (at
+    /// most [`READ_BATCH`]); waits for one unless `nowait` (`EAGAIN`).
+    pub(crate) fn read(&self, dest: &mut IovIterDest<'_>, nowait: bool) -> Result<usize> {
+        let room = (dest.len() / size_of::<Event>()).min(READ_BATCH);
+        if room == 0 {
+            return Err(EINVAL);
+        }
+        let mut events = [Event::default(); READ_BATCH];
+        let mut inner = self.inner.lock();
+        while inner.unread == 0 {
+            if nowait {
+                return Err(EAGAIN);
+            }
+            if self.readable.wait_interruptible(&mut inner) {
+                return Err(ERESTARTSYS);
+            }
+        }
+        let n = take_oldest(&mut inner, &mut events[..room]);
+        drop(inner);
+        let mut copied = 0;
+        for e in &events[..n] {
+            if dest.copy_to_iter(e.as_bytes()) < size_of::<Event>() {
+                break;
+            }
+            copied += 1;
+        }
+        if copied < n {
+            // What the reader did not get stays unread (a part of one
+            // copied is not counted as read).
+            let mut inner = self.inner.lock();
+            for e in &events[copied..n] {
+                unread_again(&mut inner, e.0.id);
+            }
+            drop(inner);
+            self.readable.notify_all();
+        }
+        if copied == 0 {
+            return Err(EFAULT);
+        }
+        Ok(copied * size_of::<Event>())
+    }
+
+    /// write(2): replies, taken in order; the bytes of those taken, or the
+    /// first one's error.
+    pub(crate) fn write(&self, src: &mut IovIterSource<'_>) -> Result<usize> {
+        let len = src.len();
+        if len == 0 || len % size_of::<Reply>() != 0 {
+            return Err(EINVAL);
+        }
+        let mut done = 0;
+        while done < len {
+            let mut r = Reply::default();
+            let answered = if src.copy_from_iter(r.as_bytes_mut()) < size_of::<Reply>() {
+                Err(EFAULT)
+            } else {
+                self.answer(&r.0)
+            };
+            match answered {
+                Ok(()) => done += size_of::<Reply>(),
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(done)
+    }
+
+    /// One reply: the event it names gets its decision, and its task
+    /// wakes. `ENOENT` if the event was not read or waits no more,
+    /// `EINVAL` for a reply its side does not take.
+    fn answer(&self, r: &bindings::utrace_channel_reply) -> Result {
+        let inner = self.inner.lock();
+        let engine = inner.engine(id_index(r.id)).ok_or(ENOENT)?;
+        let mut w = engine.waiting.lock();
+        if !matches!(w.state, Exchange::Delivered) || w.event.0.id != r.id {
+            return Err(ENOENT);
+        }
+        let side = if w.event.0.kind == Side::Entry.to_uapi() {
+            Side::Entry
+        } else {
+            Side::Exit
+        };
+        w.state = Exchange::Answered(reply::decode(side, r)?);
+        drop(w);
+        engine.wake.wake();
+        Ok(())
+    }
+
+    /// `UTRACE_CHANNEL_MEM`: reads or writes the memory of the task that
+    /// waits on the event the request names; returns the bytes done.
+    pub(crate) fn mem(&self, arg: usize) -> Result<isize> {
+        let m: MemArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<MemArgs>())
+            .reader()
+            .read()?;
+        let m = m.0;
+        let (write, string) = match m.op {
+            bindings::utrace_channel_mem_op_UTRACE_CHANNEL_MEM_READ => (false, false),
+            bindings::utrace_channel_mem_op_UTRACE_CHANNEL_MEM_WRITE => (true, false),
+            bindings::utrace_channel_mem_op_UTRACE_CHANNEL_MEM_STRING => (false, true),
+            _ => return Err(EINVAL),
+        };
+        if m.reserved != 0 || m.len > MEM_MAX {
+            return Err(EINVAL);
+        }
+        let task = self.waiting_task(m.id)?;
+        let len = m.len as usize;
+        let mut chunk = KVec::from_elem(0u8, len.min(PAGE_SIZE), GFP_KERNEL_ACCOUNT)?;
+        let local = UserSlice::new(UserPtr::from_addr(m.buf as usize), len);
+        let mut done = 0;
+        if write {
+            let mut from = local.reader();
+            while done < len {
+                let want = (len - done).min(PAGE_SIZE);
+                from.read_slice(&mut chunk[..want])?;
+                let at = m.addr.checked_add(done as u64).ok_or(EIO)?;
+                let n = tracee_access(&task, at, &mut chunk[..want], true, done)?;
+                done += n;
+                if n < want {
+                    break;
+                }
+            }
+        } else {
+            let mut to = local.writer();
+            while done < len {
+                let want = (len - done).min(PAGE_SIZE);
+                let at = m.addr.checked_add(done as u64).ok_or(EIO)?;
+                let n = tracee_access(&task, at, &mut chunk[..want], false, done)?;
+                let (take, nul) = match chunk[..n].iter().position(|&b| b == 0) {
+                    Some(i) if string => (i + 1, true),
+                    _ => (n, false),
+                };
+                to.write_slice(&chunk[..take])?;
+                done += take;
+                if nul || n < want {
+                    break;
+                }
+            }
+        }
+        // At most MEM_MAX: fits the isize.
+        Ok(done as isize)
+    }
+
+    /// The task waiting on event `id` (read, not answered): `ENOENT` if
+    /// none does.
+    fn waiting_task(&self, id: u64) -> Result<ARef<Task>> {
+        let inner = self.inner.lock();
+        let engine = inner.engine(id_index(id)).ok_or(ENOENT)?;
+        let w = engine.waiting.lock();
+        match (&w.state, &w.task) {
+            (Exchange::Delivered, Some(task)) if w.event.0.id == id => Ok(task.clone()),
+            _ => Err(ENOENT),
+        }
+    }
+
+    /// poll(2): readable while an event is unread.
+    pub(crate) fn poll(
+        &self,
+        file: &kernel::fs::File,
+        table: kernel::sync::poll::PollTable<'_>,
+    ) -> bindings::__poll_t {
+        table.register_wait(file, &self.readable);
+        if self.inner.lock().unread > 0 {
+            bindings::EPOLLIN | bindings::EPOLLRDNORM
+        } else {
+            0
+        }
+    }
+}
+
+/// `n` bytes of the traced task's memory at `at`, moved through `buf`
+/// (`write`: into the task). `done` bytes were moved before: a first
+/// access that fails is `EIO` (the task's side, as the CHARDATA requests
+/// answer), a later one ends the copy short.
+fn tracee_access(task: &Task, at: u64, buf: &mut [u8], write: bool, done: usize) -> Result<usize> {
+    match access_vm(task, at, buf, write) {
+        Ok(n) => Ok(n),
+        Err(e) if e == EFAULT && done == 0 => Err(EIO),
+        Err(e) if e == EFAULT => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+/// Lets the task waiting in `engine`, if one does, go without an answer.
+fn release(inner: &mut Inner, engine: &ChannelEngine) {
+    let mut w = engine.waiting.lock();
+    match w.state {
+        Exchange::Queued => inner.unread -= 1,
+        Exchange::Delivered => {}
+        _ => return,
+    }
+    w.state = Exchange::Released;
+    drop(w);
+    engine.wake.wake();
+}
+
+/// Takes the oldest unread events into `out` (marked read, each with the
+/// pids of its task in the reader's pid namespace); returns how many.
+fn take_oldest(inner: &mut Inner, out: &mut [Event]) -> usize {
+    // The oldest `out.len()` by sequence number: (seq, index), sorted.
+    let mut pick = [(u64::MAX, 0usize); READ_BATCH];
+    let want = out.len().min(READ_BATCH);
+    for index in 0..inner.slots.len() {
+        let Some(engine) = inner.engine(index) else {
+            continue;
+        };
+        let w = engine.waiting.lock();
+        if !matches!(w.state, Exchange::Queued) || w.seq >= pick[want - 1].0 {
+            continue;
+        }
+        let seq = w.seq;
+        drop(w);
+        let at = pick[..want]
+            .iter()
+            .position(|p| p.0 > seq)
+            .unwrap_or(want - 1);
+        pick.copy_within(at..want - 1, at + 1);
+        pick[at] = (seq, index);
+    }
+    let mut n = 0;
+    for &(seq, index) in pick[..want].iter().take_while(|p| p.0 != u64::MAX) {
+        let Some(engine) = inner.engine(index) else {
+            continue;
+        };
+        let mut w = engine.waiting.lock();
+        if !matches!(w.state, Exchange::Queued) || w.seq != seq {
+            continue;
+        }
+        w.state = Exchange::Delivered;
+        let mut e = w.event;
+        if let Some(task) = &w.task {
+            e.0.pid = task.tgid_nr_ns(None);
+            e.0.tid = pid_vnr(task);
+        }
+        drop(w);
+        out[n] = e;
+        n += 1;
+    }
+    inner.unread -= n;
+    n
+}
+
+/// Event `id`, which its reader did not get, is unread again (if its task
+/// still waits on it).
+fn unread_again(inner: &mut Inner, id: u64) {
+    let Some(engine) = inner.engine(id_index(id)) else {
+        return;
+    };
+    let mut w = engine.waiting.lock();
+    if matches!(w.state, Exchange::Delivered) && w.event.0.id == id {
+        w.state = Exchange::Queued;
+        drop(w);
+        inner.unread += 1;
+    }
+}

@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guest_channel: /dev/utrace-channel, engines a user-space monitor answers
+ * for (<linux/utrace_channel.h>).
+ *
+ * Each case forks a child that waits on a pipe, attaches a channel engine
+ * to it, lets it go, and answers its events as a monitor would: a
+ * virtualized getpid, changed arguments and results, the child's memory
+ * read and rewritten, the close and SIGKILL letting waiting tasks go,
+ * refused replies and attaches, and the order among other engines.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/utrace.h>
+#include <linux/utrace_channel.h>
+#include "ktap.h"
+
+/* How long a monitor loop waits for a child, at most (a debug TCG guest). */
+#define SERVE_SECONDS 60
+
+static int chan_open(void)
+{
+	return open("/dev/utrace-channel", O_RDWR | O_CLOEXEC);
+}
+
+static int chan_attach(int fd, pid_t pid, unsigned int events)
+{
+	struct utrace_channel_attach a = { .pid = pid, .events = events };
+
+	return ioctl(fd, UTRACE_CHANNEL_ATTACH, &a);
+}
+
+/* One event within @ms milliseconds: 1, or 0 if none came. */
+static int next_event(int fd, struct utrace_channel_event *ev, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	return read(fd, ev, sizeof(*ev)) == sizeof(*ev);
+}
+
+/* Writes one reply: 0, or -errno. */
+static int answer(int fd, const struct utrace_channel_reply *r)
+{
+	return write(fd, r, sizeof(*r)) == sizeof(*r) ? 0 : -errno;
+}
+
+/* A child stopped on a pipe until go() lets it run @body. */
+struct child {
+	pid_t pid;
+	int go;
+};
+
+static struct child spawn(int (*body)(void))
+{
+	struct child c = { -1, -1 };
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return c;
+	c.pid = fork();
+	if (c.pid == 0) {
+		char x;
+
+		close(p[1]);
+		if (read(p[0], &x, 1) != 1)
+			_exit(100);
+		_exit(body());
+	}
+	close(p[0]);
+	c.go = p[1];
+	return c;
+}
+
+static void go(struct child *c)
+{
+	if (write(c->go, "g", 1) != 1)
+		KTAP_DIAG("could not let the child go: %s", strerror(errno));
+	close(c->go);
+	c->go = -1;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+typedef void (*policy_t)(int fd, const struct utrace_channel_event *ev,
+			 struct utrace_channel_reply *r);
+
+static int events_seen;
+
+/*
+ * Answers the events of @c with @policy (each reply starts as a plain
+ * CONTINUE; no policy: every event continues) until the child exits; returns its wait status, or -1 if it
+ * did not exit in time (it is killed then).
+ */
+static int serve(int fd, struct child *c, policy_t policy)
+{
+	double end = now() + SERVE_SECONDS;
+	int st;
+
+	events_seen = 0;
+	while (now() < end) {
+		struct utrace_channel_event ev;
+
+		if (next_event(fd, &ev, 20)) {
+			struct utrace_channel_reply r = { .id = ev.id };
+			int err;
+
+			events_seen++;
+			if (policy)
+				policy(fd, &ev, &r);
+			err = answer(fd, &r);
+			CHECK(err == 0, "reply to nr %lld: %s", (long long)ev.nr, strerror(-err));
+			continue;
+		}
+		if (waitpid(c->pid, &st, WNOHANG) == c->pid)
+			return st;
+	}
+	KTAP_DIAG("child %d did not exit in %d s", c->pid, SERVE_SECONDS);
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, &st, 0);
+	return -1;
+}
+
+static int exited_with(int st, int code)
+{
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == code;
+}
+
+/* --- a virtualized getpid --------------------------------------------- */
+
+static pid_t seen_pid, seen_tid;
+static unsigned int seen_arch;
+static int seen_getppid;
+
+static pid_t monitor_pid;	/* the test's own pid, the children's parent */
+
+static int getpid_twice(void)
+{
+	long a = syscall(SYS_getpid), b = syscall(SYS_getppid);
+
+	return (a == 4242 ? 0 : 1) | (b == monitor_pid ? 0 : 2);
+}
+
+static void virtual_getpid(int fd, const struct utrace_channel_event *ev,
+			   struct utrace_channel_reply *r)
+{
+	(void)fd;
+	if (ev->kind != UTRACE_CHANNEL_SYSCALL_ENTRY)
+		return;
+	if (ev->nr == SYS_getpid) {
+		r->action = UTRACE_CHANNEL_ABORT;
+		r->result = 4242;
+	}
+	if (ev->nr == SYS_getppid) {
+		seen_getppid++;
+		seen_pid = ev->pid;
+		seen_tid = ev->tid;
+		seen_arch = ev->arch;
+	}
+}
+
+static void getpid_is_virtualized_and_getppid_passes(void)
+{
+	int fd = chan_open(), st, n;
+	struct child c;
+
+	CHECK(fd >= 0, "open /dev/utrace-channel: %s", strerror(errno));
+	if (fd < 0)
+		return;
+	monitor_pid = getpid();
+	c = spawn(getpid_twice);
+	n = chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY);
+	CHECK(n >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	seen_getppid = 0;
+	st = serve(fd, &c, virtual_getpid);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: getpid not 4242, 2: getppid changed)",
+	      st);
+	CHECK(seen_getppid == 1, "getppid entries seen: %d", seen_getppid);
+	CHECK(seen_pid == c.pid && seen_tid == c.pid, "the event's pid %d tid %d, child %d",
+	      seen_pid, seen_tid, c.pid);
+	CHECK(seen_arch == AUDIT_ARCH_X86_64, "arch %#x", seen_arch);
+	/* read's return, getpid, getppid, exit_group at least. */
+	CHECK(events_seen >= 3, "%d events", events_seen);
+	close(fd);
+}
+
+/* --- arguments and results changed ------------------------------------ */
+
+static int out_pipe[2];
+
+static int write_and_getppid(void)
+{
+	long w = syscall(SYS_write, out_pipe[1], "hello", 5);
+	long p = syscall(SYS_getppid);
+
+	return (w == 2 ? 0 : 1) | (p == 777 ? 0 : 2);
+}
+
+static int exits_seen, aborted_seen;
+
+static void change_things(int fd, const struct utrace_channel_event *ev,
+			  struct utrace_channel_reply *r)
+{
+	(void)fd;
+	if (ev->kind == UTRACE_CHANNEL_SYSCALL_ENTRY) {
+		if (ev->nr == SYS_write && (int)ev->args[0] == out_pipe[1]) {
+			memcpy(r->args, ev->args, sizeof(r->args));
+			r->args[2] = 2;
+			r->flags = UTRACE_CHANNEL_SET_ARGS;
+		}
+		if (ev->nr == SYS_getppid)
+			r->flags = UTRACE_CHANNEL_WANT_EXIT;
+		return;
+	}
+	exits_seen++;
+	if (ev->flags & UTRACE_CHANNEL_ABORTED)
+		aborted_seen++;
+	if (ev->nr == SYS_getppid && ev->result == getpid()) {
+		r->flags = UTRACE_CHANNEL_SET_RESULT;
+		r->result = 777;
+	}
+}
+
+static void arguments_and_results_are_changed(void)
+{
+	int fd = chan_open(), st;
+	char buf[16] = { 0 };
+	struct child c;
+
+	if (pipe2(out_pipe, O_NONBLOCK)) {
+		CHECK(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	c = spawn(write_and_getppid);
+	CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	exits_seen = aborted_seen = 0;
+	st = serve(fd, &c, change_things);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: write not cut to 2, 2: getppid not 777)",
+	      st);
+	CHECK(read(out_pipe[0], buf, sizeof(buf)) == 2 && !memcmp(buf, "he", 2),
+	      "the pipe holds \"%s\"", buf);
+	/* Only the exit WANT_EXIT asked for: no UTRACE_CHANNEL_EXIT. */
+	CHECK(exits_seen == 1 && aborted_seen == 0, "%d exits, %d aborted", exits_seen,
+	      aborted_seen);
+	close(out_pipe[0]);
+	close(out_pipe[1]);
+	close(fd);
+}
+
+/* --- every exit, and an aborted call's ----------------------------------- */
+
+static int abort_getuid(void)
+{
+	errno = 0;
+	return syscall(SYS_getuid) == -1 && errno == EPERM ? 0 : 1;
+}
+
+static void abort_getuid_policy(int fd, const struct utrace_channel_event *ev,
+				struct utrace_channel_reply *r)
+{
+	(void)fd;
+	if (ev->kind == UTRACE_CHANNEL_SYSCALL_ENTRY && ev->nr == SYS_getuid) {
+		r->action = UTRACE_CHANNEL_ABORT;
+		r->result = -EPERM;
+	}
+	if (ev->kind == UTRACE_CHANNEL_SYSCALL_EXIT) {
+		exits_seen++;
+		if (ev->nr == SYS_getuid && (ev->flags & UTRACE_CHANNEL_ABORTED) &&
+		    ev->result == -EPERM)
+			aborted_seen++;
+	}
+}
+
+static void every_exit_and_the_aborted_one(void)
+{
+	int fd = chan_open(), st;
+	struct child c = spawn(abort_getuid);
+
+	CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EXIT) >= 0,
+	      "attach: %s", strerror(errno));
+	go(&c);
+	exits_seen = aborted_seen = 0;
+	st = serve(fd, &c, abort_getuid_policy);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	/* read's exit (it was waiting), getuid's; exit_group has none. */
+	CHECK(exits_seen >= 2 && aborted_seen == 1, "%d exits, %d aborted getuid", exits_seen,
+	      aborted_seen);
+	close(fd);
+}
+
+/* --- the waiting task's memory ---------------------------------------- */
+
+static char child_path[64] = "/no/such/file";
+
+static int open_the_path(void)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, child_path, O_RDONLY);
+
+	return fd >= 0 ? 0 : 1;
+}
+
+static int mem(int fd, __u64 id, __u32 op, __u64 addr, void *buf, __u64 len)
+{
+	struct utrace_channel_mem m = {
+		.id = id, .op = op, .addr = addr, .buf = (unsigned long)buf, .len = len,
+	};
+
+	return ioctl(fd, UTRACE_CHANNEL_MEM, &m);
+}
+
+static int mem_checked;
+
+static void rewrite_the_path(int fd, const struct utrace_channel_event *ev,
+			     struct utrace_channel_reply *r)
+{
+	char s[64] = { 0 }, four[4];
+	struct utrace_channel_mem bad = { .id = ev->id, .op = UTRACE_CHANNEL_MEM_READ, .reserved = 1 };
+	int n;
+
+	(void)r;
+	if (ev->kind != UTRACE_CHANNEL_SYSCALL_ENTRY || ev->nr != SYS_openat)
+		return;
+	mem_checked = 1;
+	n = mem(fd, ev->id, UTRACE_CHANNEL_MEM_STRING, ev->args[1], s, sizeof(s));
+	CHECK(n == 14 && !strcmp(s, "/no/such/file"), "STRING: %d \"%s\"", n, s);
+	n = mem(fd, ev->id, UTRACE_CHANNEL_MEM_STRING, ev->args[1], s, 3);
+	CHECK(n == 3, "STRING of 3: %d", n);
+	n = mem(fd, ev->id, UTRACE_CHANNEL_MEM_READ, ev->args[1], four, 4);
+	CHECK(n == 4 && !memcmp(four, "/no/", 4), "READ: %d", n);
+	n = mem(fd, ev->id, UTRACE_CHANNEL_MEM_WRITE, ev->args[1], "/dev/null", 10);
+	CHECK(n == 10, "WRITE: %d (%s)", n, strerror(errno));
+	/* Errors, none of which changes anything. */
+	CHECK_ERRNO(mem(fd, ev->id + (1 << 16), UTRACE_CHANNEL_MEM_READ, ev->args[1], s, 4),
+		    ENOENT);
+	CHECK_ERRNO(mem(fd, ev->id, 9, ev->args[1], s, 4), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_MEM, &bad), EINVAL);
+	CHECK_ERRNO(mem(fd, ev->id, UTRACE_CHANNEL_MEM_READ, ev->args[1], s, (1 << 20) + 1),
+		    EINVAL);
+	CHECK_ERRNO(mem(fd, ev->id, UTRACE_CHANNEL_MEM_READ, ev->args[1], (void *)8, 4), EFAULT);
+	CHECK_ERRNO(mem(fd, ev->id, UTRACE_CHANNEL_MEM_READ, 16, s, 4), EIO);
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_MEM, (void *)8), EFAULT);
+}
+
+static void the_waiting_task_s_memory(void)
+{
+	int fd = chan_open(), st;
+	struct child c = spawn(open_the_path);
+
+	CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	mem_checked = 0;
+	st = serve(fd, &c, rewrite_the_path);
+	CHECK(mem_checked, "no openat event");
+	CHECK(exited_with(st, 0), "the child's status %#x (1: the path was not rewritten)", st);
+	close(fd);
+}
+
+/* --- letting waiting tasks go ----------------------------------------- */
+
+static int getpid_result(void)
+{
+	long r;
+
+	errno = 0;
+	r = syscall(SYS_getpid);
+	return r == -1 && errno == ENOSYS ? 1 : r == getpid() ? 0 : 2;
+}
+
+/* Reads events of @fd until a getpid entry; its id, or 0. */
+static __u64 wait_for_getpid(int fd)
+{
+	double end = now() + SERVE_SECONDS;
+	struct utrace_channel_event ev;
+
+	while (now() < end) {
+		struct utrace_channel_reply r = { 0 };
+
+		if (!next_event(fd, &ev, 50))
+			continue;
+		if (ev.kind == UTRACE_CHANNEL_SYSCALL_ENTRY && ev.nr == SYS_getpid)
+			return ev.id;
+		r.id = ev.id;
+		CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static int wait_status(pid_t pid, int seconds)
+{
+	double end = now() + seconds;
+	int st;
+
+	while (now() < end) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+static void close_lets_go(int on_close, int code)
+{
+	/*
+	 * The child first: a child forked after the open would hold the
+	 * channel's file too, and the close below would not be its last.
+	 */
+	struct child c = spawn(getpid_result);
+	int fd = chan_open(), st;
+
+	CHECK(ioctl(fd, UTRACE_CHANNEL_SET_ON_CLOSE, on_close) == 0, "SET_ON_CLOSE: %s",
+	      strerror(errno));
+	CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY) >= 0, "attach: %s", strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_SET_ON_CLOSE, UTRACE_CHANNEL_ON_CLOSE_RUN), EBUSY);
+	go(&c);
+	CHECK(wait_for_getpid(fd) != 0, "no getpid event");
+	/* The child waits at getpid's entry: the close lets it go. */
+	close(fd);
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(exited_with(st, code), "the child's status %#x, wanted exit %d", st, code);
+}
+
+static void close_lets_waiting_tasks_run(void)
+{
+	close_lets_go(UTRACE_CHANNEL_ON_CLOSE_RUN, 0);
+}
+
+static void close_fails_waiting_calls_with_enosys(void)
+{
+	close_lets_go(UTRACE_CHANNEL_ON_CLOSE_ENOSYS, 1);
+}
+
+static void detach_lets_the_waiting_task_go(void)
+{
+	int fd = chan_open(), st, n;
+	struct child c = spawn(getpid_result);
+
+	n = chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY);
+	CHECK(n >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	CHECK(wait_for_getpid(fd) != 0, "no getpid event");
+	CHECK(ioctl(fd, UTRACE_CHANNEL_DETACH, n) == 0, "detach: %s", strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_DETACH, n), ESRCH);
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	close(fd);
+}
+
+static void sigkill_ends_a_wait(void)
+{
+	int fd = chan_open(), st;
+	struct child c = spawn(getpid_result);
+	struct utrace_channel_reply r = { 0 };
+	char s[8];
+
+	CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	r.id = wait_for_getpid(fd);
+	CHECK(r.id != 0, "no getpid event");
+	kill(c.pid, SIGKILL);
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the child's status %#x",
+	      st);
+	/* Its event waits no more. */
+	CHECK(answer(fd, &r) == -ENOENT, "a reply to the killed task's event");
+	CHECK_ERRNO(mem(fd, r.id, UTRACE_CHANNEL_MEM_READ, 0x400000, s, 1), ENOENT);
+	close(fd);
+}
+
+/* --- refused replies, reads and attaches ------------------------------- */
+
+static void replies_and_reads_are_checked(void)
+{
+	int fd = chan_open(), st;
+	struct child c = spawn(getpid_result);
+	struct utrace_channel_reply r[2] = { { 0 } };
+	struct utrace_channel_event ev[2];
+	char small[8];
+
+	CHECK_ERRNO(read(fd, small, sizeof(small)), EINVAL);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	CHECK_ERRNO(read(fd, ev, sizeof(ev)), EAGAIN);
+	fcntl(fd, F_SETFL, 0);
+	CHECK_ERRNO(lseek(fd, 0, SEEK_SET), ESPIPE);
+	CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	r[0].id = wait_for_getpid(fd);
+	CHECK(r[0].id != 0, "no getpid event");
+	/* Each refused, the event still waiting. */
+	r[0].action = 2;
+	CHECK(answer(fd, &r[0]) == -EINVAL, "unknown action");
+	r[0].action = UTRACE_CHANNEL_CONTINUE;
+	r[0].flags = UTRACE_CHANNEL_SET_RESULT;
+	CHECK(answer(fd, &r[0]) == -EINVAL, "a result at entry");
+	r[0].flags = 1 << 9;
+	CHECK(answer(fd, &r[0]) == -EINVAL, "an unknown flag");
+	r[0].flags = 0;
+	r[0].id += 1 << 16;
+	CHECK(answer(fd, &r[0]) == -ENOENT, "another id");
+	r[0].id -= 1 << 16;
+	CHECK_ERRNO(write(fd, r, sizeof(r[0]) - 1), EINVAL);
+	CHECK_ERRNO(syscall(SYS_write, fd, 8L, sizeof(r[0])), EFAULT);
+	/* Two replies: the first taken, the second (the same id) refused. */
+	r[1] = r[0];
+	r[0].action = UTRACE_CHANNEL_ABORT;
+	r[0].result = 55;
+	CHECK(write(fd, r, sizeof(r)) == sizeof(r[0]), "a batch of a good and a stale reply");
+	st = serve(fd, &c, NULL);
+	/* getpid returned 55: neither ENOSYS nor its pid. */
+	CHECK(exited_with(st, 2), "the child's status %#x", st);
+	close(fd);
+}
+
+static void attaches_are_checked(void)
+{
+	int fd = chan_open(), st;
+	pid_t helper;
+
+	CHECK_ERRNO(chan_attach(fd, getpid(), 0), EINVAL);
+	CHECK_ERRNO(chan_attach(fd, getpid(), 1 << 2), EINVAL);
+	CHECK_ERRNO(chan_attach(fd, -1, UTRACE_CHANNEL_ENTRY), EINVAL);
+	CHECK_ERRNO(chan_attach(fd, 0x3ffffff, UTRACE_CHANNEL_ENTRY), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_DETACH, 5), ESRCH);
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_SET_ON_CLOSE, 7), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_ATTACH, (void *)8), EFAULT);
+	CHECK_ERRNO(ioctl(fd, _IO(UTRACE_CHANNEL_IOC_MAGIC, 0x7f), 0), ENOTTY);
+	close(fd);
+	/* An unprivileged monitor may not attach to init. */
+	helper = fork();
+	if (helper == 0) {
+		int f;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		f = chan_open();
+		if (f < 0)
+			_exit(11);
+		if (chan_attach(f, 1, UTRACE_CHANNEL_ENTRY) != -1 || errno != EPERM)
+			_exit(12);
+		_exit(0);
+	}
+	waitpid(helper, &st, 0);
+	CHECK(exited_with(st, 0), "the unprivileged monitor's status %#x (12: not EPERM)", st);
+}
+
+/* --- the order among engines ----------------------------------------- */
+
+static int getppid_only(void)
+{
+	return syscall(SYS_getppid) == 777 ? 0 : 1;
+}
+
+static void result_777(int fd, const struct utrace_channel_event *ev,
+		       struct utrace_channel_reply *r)
+{
+	(void)fd;
+	if (ev->kind == UTRACE_CHANNEL_SYSCALL_EXIT && ev->nr == SYS_getppid) {
+		r->flags = UTRACE_CHANNEL_SET_RESULT;
+		r->result = 777;
+	}
+}
+
+/* Whether @text has a "getppid() ... = @want" line (strace pads to a column). */
+static int getppid_line(const char *text, long want)
+{
+	for (const char *p = text; (p = strstr(p, "getppid()")); p++) {
+		const char *q = p + strlen("getppid()");
+		long v;
+
+		while (*q == ' ')
+			q++;
+		if (sscanf(q, "= %ld", &v) == 1 && v == want)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * strace attached @strace_first before the channel engine or after it:
+ * the trace shows the result the engines before it left at exit.
+ */
+static void order_with_strace(int strace_first, long want)
+{
+	struct utrace_strace_attach sa = { 0 };
+	int cfd = chan_open(), sfd = open("/dev/utrace", O_RDWR | O_NONBLOCK), st;
+	struct child c = spawn(getppid_only);
+	static char text[8192];
+	ssize_t n;
+
+	sa.pid = c.pid;
+	if (strace_first)
+		CHECK(ioctl(sfd, UTRACE_ATTACH_STRACE, &sa) >= 0, "strace: %s", strerror(errno));
+	CHECK(chan_attach(cfd, c.pid, UTRACE_CHANNEL_EXIT) >= 0, "attach: %s", strerror(errno));
+	if (!strace_first)
+		CHECK(ioctl(sfd, UTRACE_ATTACH_STRACE, &sa) >= 0, "strace: %s", strerror(errno));
+	go(&c);
+	st = serve(cfd, &c, result_777);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: getppid not 777)", st);
+	n = read(sfd, text, sizeof(text) - 1);
+	text[n > 0 ? n : 0] = 0;
+	CHECK(getppid_line(text, want), "no getppid() = %ld in the trace:\n%s", want, text);
+	close(sfd);
+	close(cfd);
+}
+
+static void strace_inside_sees_the_monitor_s_result(void)
+{
+	/* strace attached second: closer to the program, last at exit. */
+	order_with_strace(0, 777);
+}
+
+static void strace_outside_sees_the_kernel_s_result(void)
+{
+	order_with_strace(1, getpid());
+}
+
+KTAP_MAIN("guest_channel",
+	  KTAP_CASE(getpid_is_virtualized_and_getppid_passes),
+	  KTAP_CASE(arguments_and_results_are_changed),
+	  KTAP_CASE(every_exit_and_the_aborted_one),
+	  KTAP_CASE(the_waiting_task_s_memory),
+	  KTAP_CASE(close_lets_waiting_tasks_run),
+	  KTAP_CASE(close_fails_waiting_calls_with_enosys),
+	  KTAP_CASE(detach_lets_the_waiting_task_go),
+	  KTAP_CASE(sigkill_ends_a_wait),
+	  KTAP_CASE(replies_and_reads_are_checked),
+	  KTAP_CASE(attaches_are_checked),
+	  KTAP_CASE(strace_inside_sees_the_monitor_s_result),
+	  KTAP_CASE(strace_outside_sees_the_kernel_s_result))
