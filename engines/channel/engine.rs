@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The channel engine: at each syscall event it asked for, the traced task
-//! hands the event to the channel and sleeps in the callback until the
-//! monitor answers, so that the decision is made at the engine's place in
-//! the order.
+//! The channel engine: at each event it asked for (syscall entries and
+//! exits, clones, execs, the task's exit), the traced task hands the event
+//! to the channel and sleeps in the callback until the monitor answers, so
+//! that the decision is made at the engine's place in the order. With
+//! `UTRACE_CHANNEL_FOLLOW`, each child gets an engine of the channel in
+//! the clone report, before it runs.
 
-use super::channel::{Channel, Event, OnClose};
-use super::reply::{Decision, Side};
-use crate::engine_core::{CallbackWait, Engine, Events, Resume, SyscallEntry, SyscallExit};
+use super::reply::{Decision, Kind};
+use super::state::{self, Channel, Event, OnClose};
+use crate::engine_core::{fatal_signal_pending, Disposition};
+use crate::engine_core::{
+    Attach, CallbackWait, CloneReport, Engine, Events, ExecReport, ExitReport, Resume,
+    SyscallEntry, SyscallExit, SYSCALL_ARGS,
+};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
@@ -39,6 +45,8 @@ pub(crate) struct Waiting {
     /// when it starts waiting: the monitor may still hold it after
     /// SIGKILL ended the wait).
     pub(crate) task: Option<ARef<Task>>,
+    /// A clone event's child, for its tid in the reader's namespace.
+    pub(crate) child: Option<ARef<Task>>,
 }
 
 /// One channel engine, attached to one task.
@@ -52,6 +60,12 @@ pub(crate) struct ChannelEngine {
     number: u32,
     /// What its task does when let go without an answer.
     on_close: OnClose,
+    /// The attach's `events` bits and what they ask of engine-core; a
+    /// followed child's engine gets the same.
+    bits: u32,
+    events: Events,
+    /// `UTRACE_CHANNEL_FOLLOW`.
+    follow: bool,
     /// The exchange (see the channel's locks: a spinlock, because the
     /// task's wait condition reads it).
     #[pin]
@@ -61,19 +75,27 @@ pub(crate) struct ChannelEngine {
     pub(crate) wake: CallbackWait,
 }
 
-/// The events of `UTRACE_CHANNEL_ENTRY` / `UTRACE_CHANNEL_EXIT`.
-pub(crate) fn events_of(bits: u32) -> Result<Events> {
-    const ENTRY: u32 = bindings::UTRACE_CHANNEL_ENTRY;
-    const EXIT: u32 = bindings::UTRACE_CHANNEL_EXIT;
-    if bits == 0 || bits & !(ENTRY | EXIT) != 0 {
+/// The attach's `events` and `flags`, checked: what engine-core is asked
+/// for. `EINVAL` for no event, an unknown event or flag.
+pub(crate) fn events_of(bits: u32, flags: u32) -> Result<Events> {
+    const MAP: [(u32, Events); 5] = [
+        (bindings::UTRACE_CHANNEL_ENTRY, Events::SYSCALL_ENTRY),
+        (bindings::UTRACE_CHANNEL_EXIT, Events::SYSCALL_EXIT),
+        (bindings::UTRACE_CHANNEL_EVENT_CLONE, Events::CLONE),
+        (bindings::UTRACE_CHANNEL_EVENT_EXEC, Events::EXEC),
+        (bindings::UTRACE_CHANNEL_EVENT_TASK_EXIT, Events::EXIT),
+    ];
+    let known = MAP.iter().fold(0, |all, (bit, _)| all | bit);
+    if bits == 0 || bits & !known != 0 || flags & !bindings::UTRACE_CHANNEL_FOLLOW != 0 {
         return Err(EINVAL);
     }
-    let mut events = Events::NONE;
-    if bits & ENTRY != 0 {
-        events = events | Events::SYSCALL_ENTRY;
-    }
-    if bits & EXIT != 0 {
-        events = events | Events::SYSCALL_EXIT;
+    let mut events = MAP
+        .iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .fold(Events::NONE, |all, (_, e)| all | *e);
+    if flags & bindings::UTRACE_CHANNEL_FOLLOW != 0 {
+        // The clone report is where a child gets its engine.
+        events = events | Events::CLONE;
     }
     Ok(events)
 }
@@ -82,45 +104,74 @@ pub(crate) fn events_of(bits: u32) -> Result<Events> {
 enum Outcome {
     /// The monitor answered.
     Decided(Decision),
-    /// Let go without an answer, or never queued (the channel closed,
-    /// the engine detached from it).
+    /// Let go without an answer (a detach, the close): the close outcome.
     LetGo,
-    /// SIGKILL ended the wait.
+    /// Never queued (the channel closed, or the engine was detached from
+    /// it, before the event): as without the engine.
+    NotQueued,
+    /// The task is being killed (SIGKILL ended the wait, or came before
+    /// the answer was taken): the answer does not count.
     Killed,
 }
 
 impl ChannelEngine {
     /// An engine of `channel` in slot `index` at generation `gen`.
+    ///
+    /// `bits` and `flags` are the attach's, checked by [`events_of`].
     pub(crate) fn new(
         channel: Arc<Channel>,
-        index: usize,
-        gen: u32,
-        number: u32,
-        on_close: OnClose,
-    ) -> impl PinInit<Self, Error> {
-        try_pin_init!(ChannelEngine {
+        (index, gen, on_close): (usize, u32, OnClose),
+        bits: u32,
+        flags: u32,
+    ) -> Result<impl PinInit<Self, Error>> {
+        let events = events_of(bits, flags)?;
+        let number = state::number(index, gen);
+        Ok(try_pin_init!(ChannelEngine {
             channel,
             index,
             gen,
             number,
             on_close,
+            bits,
+            events,
+            follow: flags & bindings::UTRACE_CHANNEL_FOLLOW != 0,
             waiting <- kernel::new_spinlock!(
                 Waiting {
                     state: Exchange::Idle,
                     event: Event::default(),
                     seq: 0,
                     task: None,
+                    child: None,
                 },
                 "utrace_channel::waiting"
             ),
             wake <- CallbackWait::new(),
-        }? Error)
+        }? Error))
     }
 
-    /// Hands `event` to the monitor and waits for its answer.
-    fn exchange(&self, task: &Task, event: Event) -> Outcome {
-        if !self.channel.queue(self, self.index, self.gen, task, event) {
-            return Outcome::LetGo;
+    /// Its number, as the attach returns it.
+    pub(crate) fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// The events it asks engine-core for.
+    pub(crate) fn events(&self) -> Events {
+        self.events
+    }
+
+    /// Hands `event` (of a clone: its `child`) to the monitor and waits
+    /// for its answer.
+    fn exchange(&self, task: &Task, child: Option<ARef<Task>>, event: Event) -> Outcome {
+        // A task being killed (its exit report, say) would only show the
+        // monitor an event it cannot answer.
+        if fatal_signal_pending(task) {
+            return Outcome::Killed;
+        }
+        if !self
+            .channel
+            .queue(self, self.index, self.gen, task, child, event)
+        {
+            return Outcome::NotQueued;
         }
         let answered = self.wake.wait(|| {
             !matches!(
@@ -128,20 +179,34 @@ impl ChannelEngine {
                 Exchange::Queued | Exchange::Delivered
             )
         });
-        match self.channel.end_wait(self) {
+        let state = self.channel.end_wait(self);
+        // An answer that came with or after SIGKILL does not count: a call
+        // the task waited at when it was killed must not run (review: a
+        // monitor that killed the task and answered at once ran the call).
+        if !answered || fatal_signal_pending(task) {
+            return Outcome::Killed;
+        }
+        match state {
             Exchange::Answered(d) => Outcome::Decided(d),
             Exchange::Released => Outcome::LetGo,
-            _ if !answered => Outcome::Killed,
             // Not reached: the wait ends only on an answer, a release or
             // SIGKILL.
-            _ => Outcome::LetGo,
+            _ => Outcome::NotQueued,
         }
     }
 
-    /// The event record of a call, as the engines before left it.
-    fn event(&self, side: Side, nr: i64, args: [u64; 6], arch: u32, (ip, sp): (u64, u64)) -> Event {
+    /// The event record of `kind`; for a syscall, the call as the engines
+    /// before left it.
+    fn event(
+        &self,
+        kind: Kind,
+        nr: i64,
+        args: [u64; SYSCALL_ARGS],
+        arch: u32,
+        (ip, sp): (u64, u64),
+    ) -> Event {
         let mut e = Event::default();
-        e.0.kind = side.to_uapi();
+        e.0.kind = kind.to_uapi();
         e.0.engine = self.number;
         e.0.arch = arch;
         e.0.nr = nr;
@@ -150,13 +215,32 @@ impl ChannelEngine {
         e.0.stack_pointer = sp;
         e
     }
+
+    /// Attaches an engine of the channel, with this one's events and
+    /// flags, to the child `clone` reports: its number. `EPIPE` if the
+    /// channel was closed meanwhile.
+    fn follow_child(&self, clone: &CloneReport<'_>) -> Result<u32> {
+        let flags = bindings::UTRACE_CHANNEL_FOLLOW;
+        self.channel
+            .attach_engine(self.bits, flags, |engine, events| {
+                Attach::new(engine)
+                    .events(events)
+                    .attach_to_clone_child(clone)
+            })
+    }
 }
 
 impl Engine for ChannelEngine {
     fn report_syscall_entry(&self, task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let regs = (call.instruction_pointer(), call.stack_pointer());
-        let event = self.event(Side::Entry, call.nr(), call.args(), call.arch(), regs);
-        match self.exchange(task, event) {
+        let mut event = self.event(Kind::Entry, call.nr(), call.args(), call.arch(), regs);
+        if matches!(call.disposition(), Disposition::Abort(_)) {
+            event.0.flags |= bindings::UTRACE_CHANNEL_ABORTED;
+        }
+        if call.is_resumed() {
+            event.0.flags |= bindings::UTRACE_CHANNEL_RESUMED;
+        }
+        match self.exchange(task, None, event) {
             Outcome::Decided(d) => {
                 if let Some(nr) = d.nr {
                     call.set_nr(nr);
@@ -174,7 +258,7 @@ impl Engine for ChannelEngine {
             Outcome::LetGo if self.on_close == OnClose::Enosys => {
                 call.abort(-i64::from(bindings::ENOSYS));
             }
-            Outcome::LetGo => {}
+            Outcome::LetGo | Outcome::NotQueued => {}
             // The task dies: the call it waited at must not run (as after
             // a fatal signal in a ptrace entry stop).
             Outcome::Killed => call.abort(-i64::from(bindings::ENOSYS)),
@@ -184,18 +268,73 @@ impl Engine for ChannelEngine {
 
     fn report_syscall_exit(&self, task: &Task, call: &mut SyscallExit<'_>) -> Resume {
         let regs = (call.instruction_pointer(), call.stack_pointer());
-        let mut event = self.event(Side::Exit, call.nr(), call.args(), call.arch(), regs);
+        let mut event = self.event(Kind::Exit, call.nr(), call.args(), call.arch(), regs);
         event.0.result = call.return_value();
         if call.was_aborted() {
             event.0.flags = bindings::UTRACE_CHANNEL_ABORTED;
         }
-        if let Outcome::Decided(d) = self.exchange(task, event) {
+        if let Outcome::Decided(d) = self.exchange(task, None, event) {
             if let Some(args) = d.args {
                 call.set_args(&args);
             }
             if let Some(result) = d.result {
                 call.set_return_value(result);
             }
+        }
+        Resume::Resume
+    }
+
+    fn report_clone(&self, task: &Task, clone: &CloneReport<'_>) -> Resume {
+        let mut number = u64::MAX;
+        if self.follow {
+            match self.follow_child(clone) {
+                Ok(n) => number = u64::from(n),
+                // Closed: the monitor is gone, the parent goes on alone,
+                // and so does the child.
+                Err(e) if e == EPIPE => {}
+                Err(e) => {
+                    // Outside the monitor it would escape it: killed
+                    // before it runs, as a child the VM cannot hold.
+                    clone.kill_child();
+                    // SAFETY: the helper only uses its own static
+                    // rate-limit state (shared with the VM engine's
+                    // follow, whose warnings are of the same kind).
+                    if unsafe { bindings::utrace_helper_vm_follow_warn_ratelimit() } {
+                        pr_warn!(
+                            "utrace channel: child {} killed: it could not be given an engine (errno {})\n",
+                            clone.child().pid(),
+                            -e.to_errno()
+                        );
+                    }
+                }
+            }
+        }
+        if self.bits & bindings::UTRACE_CHANNEL_EVENT_CLONE != 0 {
+            let args = [0, number, clone.flags(), 0, 0, 0];
+            let event = self.event(Kind::Clone, 0, args, 0, (0, 0));
+            // Only acknowledged: the child's tid is filled in when read.
+            self.exchange(task, Some(ARef::from(clone.child())), event);
+        }
+        Resume::Resume
+    }
+
+    fn report_exec(&self, task: &Task, exec: &ExecReport<'_>) -> Resume {
+        if self.bits & bindings::UTRACE_CHANNEL_EVENT_EXEC != 0 {
+            let regs = (exec.instruction_pointer(), exec.stack_pointer());
+            let event = self.event(Kind::Exec, 0, [0; SYSCALL_ARGS], 0, regs);
+            self.exchange(task, None, event);
+        }
+        Resume::Resume
+    }
+
+    fn report_exit(&self, task: &Task, exit: &mut ExitReport) -> Resume {
+        let mut event = self.event(Kind::TaskExit, 0, [0; SYSCALL_ARGS], 0, (0, 0));
+        event.0.result = exit.code();
+        if let Outcome::Decided(Decision {
+            result: Some(code), ..
+        }) = self.exchange(task, None, event)
+        {
+            exit.set_code(code);
         }
         Resume::Resume
     }

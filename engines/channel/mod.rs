@@ -5,24 +5,23 @@
 //!
 //! The ABI is `<linux/utrace_channel.h>` (patch 0023), whose structures and
 //! values reach these files through the bindings. Each open file is a
-//! [`channel::Channel`]; a monitor attaches [`engine::ChannelEngine`]s to
+//! [`state::Channel`]; a monitor attaches [`engine::ChannelEngine`]s to
 //! tasks it may ptrace, reads their events with read(2) and poll(2), and
 //! answers them with write(2) ([`reply`] decodes the answers). Targets are
 //! looked up with engine-core's access rules (ptrace's): the device grants
 //! nothing by itself, and may be world-accessible.
 //!
-//! - `channel`: the slot table, the queue of events and the monitor's side;
+//! - `state`: the channel's slot table, its events and the monitor's side;
 //! - `engine`: the engine, whose task waits in its callback for an answer;
 //! - `reply`: the pure rules of a reply, with their KUnit tests.
 
-mod channel;
 mod engine;
 mod reply;
+mod state;
 
 use crate::engine_core::{access, Attach};
-use channel::{Channel, OnClose};
 use core::mem::size_of;
-use engine::{events_of, ChannelEngine};
+use engine::events_of;
 use kernel::bindings;
 use kernel::fs::{File, Kiocb};
 use kernel::iov::{IovIterDest, IovIterSource};
@@ -30,8 +29,10 @@ use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
 use kernel::sync::poll::PollTable;
 use kernel::sync::Arc;
+use kernel::task::Task;
 use kernel::transmute::{AsBytes, FromBytes};
 use kernel::uaccess::{UserPtr, UserSlice};
+use state::{Channel, OnClose};
 
 /// `struct utrace_channel_attach`.
 #[repr(transparent)]
@@ -60,35 +61,31 @@ impl ChannelFile {
             .reader()
             .read()?;
         let a = a.0;
-        if a.flags != 0 || a.reserved != 0 {
+        if a.reserved != 0 {
             return Err(EINVAL);
         }
-        let events = events_of(a.events)?;
+        events_of(a.events, a.flags)?;
         // The order of the errors is the uapi header's. The task checked
         // here is the one attached to: its pid is not looked up again.
         let task = access::attach_target(a.pid)?;
-        let (index, gen, on_close) = self.channel.reserve()?;
-        let number = channel::number(index, gen);
-        let attached = Arc::pin_init(
-            ChannelEngine::new(self.channel.clone(), index, gen, number, on_close),
-            GFP_KERNEL_ACCOUNT,
-        )
-        .and_then(|engine| {
-            access::with_attach_task(&task, |task| {
-                Attach::new(engine).events(events).attach_to_task(task)
-            })
-        });
-        match attached {
-            Ok(handle) => {
-                self.channel.fill(index, Some(handle));
-                // Below 2^30: fits the isize.
-                Ok(number as isize)
-            }
-            Err(e) => {
-                self.channel.fill(index, None);
-                Err(e)
-            }
+        // A task of the monitor's own process would wait for the monitor
+        // (its read, or the attach's own exit): refused, as ptrace refuses
+        // its own thread group.
+        // The caller's own thread group: the target was found by its pid
+        // in the caller's namespace, so its tgid there is not 0.
+        let current: &Task = kernel::current!();
+        if task.tgid_nr_ns(None) == current.tgid_nr_ns(None) {
+            return Err(EPERM);
         }
+        let number = self
+            .channel
+            .attach_engine(a.events, a.flags, |engine, events| {
+                access::with_attach_task(&task, |task| {
+                    Attach::new(engine).events(events).attach_to_task(task)
+                })
+            })?;
+        // Below 2^30: fits the isize.
+        Ok(number as isize)
     }
 
     /// `UTRACE_CHANNEL_SET_ON_CLOSE`.

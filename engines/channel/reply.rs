@@ -11,22 +11,44 @@ use crate::engine_core::SYSCALL_ARGS;
 use kernel::bindings;
 use kernel::prelude::*;
 
-/// Which side of a syscall an event reports.
+/// What an event reports.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Side {
-    /// Before the call runs: it may be changed or aborted.
+pub(crate) enum Kind {
+    /// A syscall before it runs: it may be changed or aborted.
     Entry,
-    /// After it ran (or was aborted): its result may be changed.
+    /// A syscall after it ran (or was aborted): its result may be changed.
     Exit,
+    /// A clone, before the child runs: only acknowledged.
+    Clone,
+    /// An exec that went through: only acknowledged.
+    Exec,
+    /// The task's exit: its code may be changed.
+    TaskExit,
 }
 
-impl Side {
+impl Kind {
     /// `enum utrace_channel_kind`.
     pub(crate) fn to_uapi(self) -> u32 {
         match self {
-            Side::Entry => bindings::utrace_channel_kind_UTRACE_CHANNEL_SYSCALL_ENTRY,
-            Side::Exit => bindings::utrace_channel_kind_UTRACE_CHANNEL_SYSCALL_EXIT,
+            Kind::Entry => bindings::utrace_channel_kind_UTRACE_CHANNEL_SYSCALL_ENTRY,
+            Kind::Exit => bindings::utrace_channel_kind_UTRACE_CHANNEL_SYSCALL_EXIT,
+            Kind::Clone => bindings::utrace_channel_kind_UTRACE_CHANNEL_CLONE,
+            Kind::Exec => bindings::utrace_channel_kind_UTRACE_CHANNEL_EXEC,
+            Kind::TaskExit => bindings::utrace_channel_kind_UTRACE_CHANNEL_TASK_EXIT,
         }
+    }
+
+    /// The kind of a `kind` value this file wrote (`None` for another).
+    pub(crate) fn from_uapi(kind: u32) -> Option<Kind> {
+        [
+            Kind::Entry,
+            Kind::Exit,
+            Kind::Clone,
+            Kind::Exec,
+            Kind::TaskExit,
+        ]
+        .into_iter()
+        .find(|k| k.to_uapi() == kind)
     }
 }
 
@@ -52,10 +74,12 @@ pub(crate) struct Decision {
     pub(crate) want_exit: bool,
 }
 
-/// Decodes `reply` to an event of `side`: `EINVAL` for an unknown action
-/// or flag, or one the side does not take (an abort or a new number at
-/// exit, a result at entry, a new number with an abort).
-pub(crate) fn decode(side: Side, reply: &bindings::utrace_channel_reply) -> Result<Decision> {
+/// Decodes `reply` to an event of `kind`: `EINVAL` for an unknown action
+/// or flag, or one the kind does not take: at syscall entry no result
+/// (and no new number with an abort); at syscall exit no abort, number or
+/// exit request; at a task's exit only a result; a clone or an exec is
+/// only acknowledged.
+pub(crate) fn decode(kind: Kind, reply: &bindings::utrace_channel_reply) -> Result<Decision> {
     let flags = reply.flags;
     if flags & !(SET_NR | SET_ARGS | SET_RESULT | WANT_EXIT) != 0 {
         return Err(EINVAL);
@@ -65,12 +89,15 @@ pub(crate) fn decode(side: Side, reply: &bindings::utrace_channel_reply) -> Resu
         ABORT => true,
         _ => return Err(EINVAL),
     };
-    let entry_only = abort || flags & (SET_NR | WANT_EXIT) != 0;
-    match side {
-        Side::Entry if flags & SET_RESULT != 0 => return Err(EINVAL),
-        Side::Entry if abort && flags & SET_NR != 0 => return Err(EINVAL),
-        Side::Exit if entry_only => return Err(EINVAL),
-        _ => {}
+    let allowed = match kind {
+        Kind::Entry if abort && flags & SET_NR != 0 => return Err(EINVAL),
+        Kind::Entry => SET_NR | SET_ARGS | WANT_EXIT,
+        Kind::Exit => SET_ARGS | SET_RESULT,
+        Kind::TaskExit => SET_RESULT,
+        Kind::Clone | Kind::Exec => 0,
+    };
+    if flags & !allowed != 0 || (abort && kind != Kind::Entry) {
+        return Err(EINVAL);
     }
     Ok(Decision {
         abort: abort.then_some(reply.result),
@@ -99,14 +126,14 @@ mod tests {
 
     #[test]
     fn continue_changes_nothing() {
-        for side in [Side::Entry, Side::Exit] {
-            assert_eq!(decode(side, &reply(CONTINUE, 0)), Ok(Decision::default()));
+        for kind in ALL {
+            assert_eq!(decode(kind, &reply(CONTINUE, 0)), Ok(Decision::default()));
         }
     }
 
     #[test]
     fn abort_at_entry_returns_the_result() {
-        let d = decode(Side::Entry, &reply(ABORT, WANT_EXIT | SET_ARGS)).unwrap();
+        let d = decode(Kind::Entry, &reply(ABORT, WANT_EXIT | SET_ARGS)).unwrap();
         assert_eq!(d.abort, Some(-38));
         assert_eq!(d.args, Some([1, 2, 3, 4, 5, 6]));
         assert!(d.want_exit);
@@ -115,7 +142,7 @@ mod tests {
 
     #[test]
     fn entry_changes_number_and_arguments() {
-        let d = decode(Side::Entry, &reply(CONTINUE, SET_NR | SET_ARGS)).unwrap();
+        let d = decode(Kind::Entry, &reply(CONTINUE, SET_NR | SET_ARGS)).unwrap();
         assert_eq!(d.nr, Some(39));
         assert_eq!(d.args, Some([1, 2, 3, 4, 5, 6]));
         assert_eq!((d.abort, d.want_exit), (None, false));
@@ -123,7 +150,7 @@ mod tests {
 
     #[test]
     fn exit_changes_result_and_arguments() {
-        let d = decode(Side::Exit, &reply(CONTINUE, SET_RESULT | SET_ARGS)).unwrap();
+        let d = decode(Kind::Exit, &reply(CONTINUE, SET_RESULT | SET_ARGS)).unwrap();
         assert_eq!(d.result, Some(-38));
         assert_eq!(d.args, Some([1, 2, 3, 4, 5, 6]));
     }
@@ -131,22 +158,57 @@ mod tests {
     #[test]
     fn what_a_side_does_not_take_is_refused() {
         assert_eq!(
-            decode(Side::Entry, &reply(CONTINUE, SET_RESULT)),
+            decode(Kind::Entry, &reply(CONTINUE, SET_RESULT)),
             Err(EINVAL)
         );
-        assert_eq!(decode(Side::Entry, &reply(ABORT, SET_NR)), Err(EINVAL));
-        assert_eq!(decode(Side::Exit, &reply(ABORT, 0)), Err(EINVAL));
-        assert_eq!(decode(Side::Exit, &reply(CONTINUE, SET_NR)), Err(EINVAL));
-        assert_eq!(decode(Side::Exit, &reply(CONTINUE, WANT_EXIT)), Err(EINVAL));
+        assert_eq!(decode(Kind::Entry, &reply(ABORT, SET_NR)), Err(EINVAL));
+        assert_eq!(decode(Kind::Exit, &reply(ABORT, 0)), Err(EINVAL));
+        assert_eq!(decode(Kind::Exit, &reply(CONTINUE, SET_NR)), Err(EINVAL));
+        assert_eq!(decode(Kind::Exit, &reply(CONTINUE, WANT_EXIT)), Err(EINVAL));
+    }
+
+    const ALL: [Kind; 5] = [
+        Kind::Entry,
+        Kind::Exit,
+        Kind::Clone,
+        Kind::Exec,
+        Kind::TaskExit,
+    ];
+
+    #[test]
+    fn task_events_take_what_they_can_use() {
+        for kind in [Kind::Clone, Kind::Exec] {
+            assert_eq!(decode(kind, &reply(CONTINUE, 0)), Ok(Decision::default()));
+            for flag in [SET_NR, SET_ARGS, SET_RESULT, WANT_EXIT] {
+                assert_eq!(decode(kind, &reply(CONTINUE, flag)), Err(EINVAL));
+            }
+            assert_eq!(decode(kind, &reply(ABORT, 0)), Err(EINVAL));
+        }
+        let d = decode(Kind::TaskExit, &reply(CONTINUE, SET_RESULT)).unwrap();
+        assert_eq!(d.result, Some(-38));
+        assert_eq!(
+            decode(Kind::TaskExit, &reply(CONTINUE, SET_ARGS)),
+            Err(EINVAL)
+        );
+        assert_eq!(decode(Kind::TaskExit, &reply(ABORT, 0)), Err(EINVAL));
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in ALL {
+            assert_eq!(Kind::from_uapi(kind.to_uapi()), Some(kind));
+        }
+        assert_eq!(Kind::from_uapi(0), None);
+        assert_eq!(Kind::from_uapi(6), None);
     }
 
     #[test]
     fn unknown_actions_and_flags_are_refused() {
-        for side in [Side::Entry, Side::Exit] {
-            assert_eq!(decode(side, &reply(2, 0)), Err(EINVAL));
-            assert_eq!(decode(side, &reply(u32::MAX, 0)), Err(EINVAL));
-            assert_eq!(decode(side, &reply(CONTINUE, 1 << 4)), Err(EINVAL));
-            assert_eq!(decode(side, &reply(CONTINUE, 1 << 31)), Err(EINVAL));
+        for kind in ALL {
+            assert_eq!(decode(kind, &reply(2, 0)), Err(EINVAL));
+            assert_eq!(decode(kind, &reply(u32::MAX, 0)), Err(EINVAL));
+            assert_eq!(decode(kind, &reply(CONTINUE, 1 << 4)), Err(EINVAL));
+            assert_eq!(decode(kind, &reply(CONTINUE, 1 << 31)), Err(EINVAL));
         }
     }
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -539,7 +540,17 @@ static void attaches_are_checked(void)
 	pid_t helper;
 
 	CHECK_ERRNO(chan_attach(fd, getpid(), 0), EINVAL);
-	CHECK_ERRNO(chan_attach(fd, getpid(), 1 << 2), EINVAL);
+	CHECK_ERRNO(chan_attach(fd, getpid(), 1 << 5), EINVAL);
+	{
+		struct utrace_channel_attach a = {
+			.pid = getpid(), .events = UTRACE_CHANNEL_ENTRY, .flags = 1 << 1,
+		};
+
+		CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_ATTACH, &a), EINVAL);
+		a.flags = 0;
+		a.reserved = 1;
+		CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_ATTACH, &a), EINVAL);
+	}
 	CHECK_ERRNO(chan_attach(fd, -1, UTRACE_CHANNEL_ENTRY), EINVAL);
 	CHECK_ERRNO(chan_attach(fd, 0x3ffffff, UTRACE_CHANNEL_ENTRY), ESRCH);
 	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_DETACH, 5), ESRCH);
@@ -563,6 +574,329 @@ static void attaches_are_checked(void)
 	}
 	waitpid(helper, &st, 0);
 	CHECK(exited_with(st, 0), "the unprivileged monitor's status %#x (12: not EPERM)", st);
+}
+
+/* --- children, execs and exits -------------------------------------- */
+
+static pid_t grandchild_tid;
+static unsigned int grandchild_engine, clones_seen, grandchild_getpids, exits_changed;
+
+/* Forks a grandchild that exits 0 if its getpid is virtualized; exits
+ * with the grandchild's exit status. */
+static int fork_a_grandchild(void)
+{
+	int st;
+	pid_t g = fork();
+
+	if (g == 0)
+		_exit(syscall(SYS_getpid) == 4242 ? 0 : 1);
+	if (g < 0 || waitpid(g, &st, 0) != g || !WIFEXITED(st))
+		return 100;
+	return WEXITSTATUS(st);
+}
+
+static void follow_policy(int fd, const struct utrace_channel_event *ev,
+			  struct utrace_channel_reply *r)
+{
+	(void)fd;
+	switch (ev->kind) {
+	case UTRACE_CHANNEL_CLONE:
+		clones_seen++;
+		grandchild_tid = ev->args[0];
+		grandchild_engine = ev->args[1];
+		break;
+	case UTRACE_CHANNEL_SYSCALL_ENTRY:
+		if (ev->nr == SYS_getpid && ev->pid == grandchild_tid &&
+		    ev->engine == grandchild_engine) {
+			grandchild_getpids++;
+			r->action = UTRACE_CHANNEL_ABORT;
+			r->result = 4242;
+		}
+		break;
+	case UTRACE_CHANNEL_TASK_EXIT:
+		/* The grandchild's code, exit(0), becomes exit(7). */
+		if (ev->pid == grandchild_tid && ev->result == 0) {
+			exits_changed++;
+			r->flags = UTRACE_CHANNEL_SET_RESULT;
+			r->result = 7 << 8;
+		}
+		break;
+	}
+}
+
+static void children_are_followed_and_their_exit_changed(void)
+{
+	struct child c = spawn(fork_a_grandchild);
+	int fd = chan_open(), st;
+	struct utrace_channel_attach a = {
+		.pid = c.pid,
+		.events = UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EVENT_CLONE |
+			  UTRACE_CHANNEL_EVENT_TASK_EXIT,
+		.flags = UTRACE_CHANNEL_FOLLOW,
+	};
+
+	CHECK(ioctl(fd, UTRACE_CHANNEL_ATTACH, &a) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	clones_seen = grandchild_getpids = exits_changed = 0;
+	grandchild_tid = -1;
+	st = serve(fd, &c, follow_policy);
+	/* 0 would be a getpid not virtualized or an exit not changed. */
+	CHECK(exited_with(st, 7), "the child's status %#x (1: the grandchild's getpid "
+	      "was not virtualized, 0: its exit not changed)", st);
+	CHECK(clones_seen == 1 && grandchild_tid > 0 && grandchild_engine != (unsigned int)-1,
+	      "%u clone events, grandchild %d, engine %d", clones_seen, grandchild_tid,
+	      (int)grandchild_engine);
+	CHECK(grandchild_getpids == 1 && exits_changed == 1, "%u getpids, %u exits changed",
+	      grandchild_getpids, exits_changed);
+	close(fd);
+}
+
+static unsigned int execs_seen;
+static unsigned long long exec_ip;
+
+static int exec_true(void)
+{
+	char *argv[] = { "true", NULL };
+
+	execv("/bin/true", argv);
+	return 99;
+}
+
+static void exec_policy(int fd, const struct utrace_channel_event *ev,
+			struct utrace_channel_reply *r)
+{
+	(void)fd;
+	(void)r;
+	if (ev->kind == UTRACE_CHANNEL_EXEC) {
+		execs_seen++;
+		exec_ip = ev->instruction_pointer;
+	}
+}
+
+static void an_exec_is_reported(void)
+{
+	struct child c = spawn(exec_true);
+	int fd = chan_open(), st;
+
+	CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_EVENT_EXEC) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	execs_seen = 0;
+	st = serve(fd, &c, exec_policy);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	CHECK(execs_seen == 1 && exec_ip != 0, "%u exec events, ip %#llx", execs_seen, exec_ip);
+	/* Only the exec: no syscall was reported. */
+	CHECK(events_seen == 1, "%d events", events_seen);
+	close(fd);
+}
+
+/* --- review findings -------------------------------------------------- */
+
+static int kill_pipe[2];
+
+static int write_a_byte(void)
+{
+	syscall(SYS_write, kill_pipe[1], "x", 1);
+	return 0;
+}
+
+/*
+ * The monitor kills the task waiting at a write's entry and answers at
+ * once: the answer must not count, the write must not run.  Before the
+ * fix the answer often beat the woken task, which then wrote.
+ */
+static void an_answer_after_sigkill_does_not_run_the_call(void)
+{
+	int ran = 0, tries = 20;
+
+	for (int i = 0; i < tries; i++) {
+		struct child c;
+		struct utrace_channel_event ev;
+		double end;
+		char b;
+		int fd, st;
+
+		if (pipe2(kill_pipe, O_NONBLOCK | O_CLOEXEC))
+			break;
+		c = spawn(write_a_byte);
+		fd = chan_open();
+		CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY) >= 0, "attach: %s",
+		      strerror(errno));
+		go(&c);
+		end = now() + SERVE_SECONDS;
+		while (now() < end && next_event(fd, &ev, 50) >= 0) {
+			struct utrace_channel_reply r = { .id = ev.id };
+
+			if (ev.kind != UTRACE_CHANNEL_SYSCALL_ENTRY)
+				continue;
+			if (ev.nr == SYS_write && (int)ev.args[0] == kill_pipe[1]) {
+				kill(c.pid, SIGKILL);
+				answer(fd, &r);
+				break;
+			}
+			answer(fd, &r);
+		}
+		st = wait_status(c.pid, SERVE_SECONDS);
+		CHECK(st != -1 && WIFSIGNALED(st), "child %d: status %#x", i, st);
+		ran += read(kill_pipe[0], &b, 1) == 1;
+		close(fd);
+		close(kill_pipe[0]);
+		close(kill_pipe[1]);
+	}
+	CHECK(ran == 0, "the write of a killed task ran %d times in %d", ran, tries);
+}
+
+static int spin_getppid(void)
+{
+	for (;;)
+		syscall(SYS_getppid);
+	return 0;
+}
+
+struct reader_args {
+	int fd;
+	volatile int stop;
+	int efaults, events;
+};
+
+static void *answer_everything(void *arg)
+{
+	struct reader_args *a = arg;
+
+	while (!a->stop) {
+		struct utrace_channel_event ev[4];
+		struct pollfd p = { .fd = a->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 20) <= 0)
+			continue;
+		n = read(a->fd, ev, sizeof(ev));
+		if (n < 0 && errno == EFAULT)
+			a->efaults++;
+		for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++) {
+			struct utrace_channel_reply r = { .id = ev[i].id };
+
+			a->events++;
+			answer(a->fd, &r);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Attaches and detaches against a task that makes calls all the time,
+ * while a reader answers: an event queued while its engine's attach is
+ * still under way is readable (it was counted, not found: read failed
+ * with EFAULT and poll spun).
+ */
+static void events_of_an_attach_under_way_are_readable(void)
+{
+	struct child c = spawn(spin_getppid);
+	struct reader_args a = { .fd = chan_open() };
+	pthread_t t;
+
+	fcntl(a.fd, F_SETFL, O_NONBLOCK);
+	go(&c);
+	pthread_create(&t, NULL, answer_everything, &a);
+	for (int i = 0; i < 300; i++) {
+		int n = chan_attach(a.fd, c.pid, UTRACE_CHANNEL_ENTRY);
+
+		CHECK(n >= 0, "attach %d: %s", i, strerror(errno));
+		if (n >= 0)
+			CHECK(ioctl(a.fd, UTRACE_CHANNEL_DETACH, n) == 0, "detach %d: %s", i,
+			      strerror(errno));
+	}
+	a.stop = 1;
+	pthread_join(t, NULL);
+	CHECK(a.efaults == 0, "%d reads failed with EFAULT (%d events)", a.efaults, a.events);
+	KTAP_DIAG("%d events answered over 300 attaches", a.events);
+	kill(c.pid, SIGKILL);
+	waitpid(c.pid, NULL, 0);
+	close(a.fd);
+}
+
+static int nothing(void)
+{
+	return 0;
+}
+
+static void own_process_and_dead_engines_are_refused(void)
+{
+	int fd = chan_open(), n, st;
+	struct child c = spawn(nothing);
+
+	CHECK_ERRNO(chan_attach(fd, 0, UTRACE_CHANNEL_ENTRY), EPERM);
+	CHECK_ERRNO(chan_attach(fd, getpid(), UTRACE_CHANNEL_ENTRY), EPERM);
+	n = chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY);
+	CHECK(n >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	st = serve(fd, &c, NULL);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	/* Its task is dead: the number names no engine now. */
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_DETACH, n), ESRCH);
+	close(fd);
+}
+
+/*
+ * An attach refused after the channel reserved its slot (the task holds
+ * 256 engines) does not fix the close outcome.
+ */
+static void a_refused_attach_leaves_the_outcome_open(void)
+{
+	struct child c = spawn(nothing);
+	int full = chan_open(), fresh = chan_open(), held = 0;
+
+	for (int i = 0; i < 300; i++)
+		if (chan_attach(full, c.pid, UTRACE_CHANNEL_EVENT_EXEC) >= 0)
+			held++;
+		else
+			break;
+	CHECK(held == 256, "%d engines attached to one task (%s)", held, strerror(errno));
+	CHECK_ERRNO(chan_attach(fresh, c.pid, UTRACE_CHANNEL_ENTRY), ENOSPC);
+	CHECK(ioctl(fresh, UTRACE_CHANNEL_SET_ON_CLOSE, UTRACE_CHANNEL_ON_CLOSE_ENOSYS) == 0,
+	      "SET_ON_CLOSE after a refused attach: %s", strerror(errno));
+	kill(c.pid, SIGKILL);
+	waitpid(c.pid, NULL, 0);
+	close(full);
+	close(fresh);
+}
+
+static int aborted_entries;
+
+static void count_aborted(int fd, const struct utrace_channel_event *ev,
+			  struct utrace_channel_reply *r)
+{
+	(void)fd;
+	(void)r;
+	if (ev->kind == UTRACE_CHANNEL_SYSCALL_ENTRY && ev->nr == SYS_getuid &&
+	    (ev->flags & UTRACE_CHANNEL_ABORTED))
+		aborted_entries++;
+}
+
+static int getuid_is_1000(void)
+{
+	return syscall(SYS_getuid) == 1000 ? 0 : 1;
+}
+
+/* The VM engine, nearer to the program, aborts getuid: the channel is told. */
+static void an_entry_aborted_nearer_the_program_is_marked(void)
+{
+	static const char rules[] = "return getuid 1000";
+	struct child c = spawn(getuid_is_1000);
+	int cfd = chan_open(), vfd = open("/dev/utrace", O_RDWR), st;
+	struct utrace_vm_attach v = {
+		.pid = c.pid, .rules = (unsigned long)rules, .rules_len = sizeof(rules) - 1,
+	};
+
+	CHECK(chan_attach(cfd, c.pid, UTRACE_CHANNEL_ENTRY) >= 0, "attach: %s", strerror(errno));
+	CHECK(ioctl(vfd, UTRACE_ATTACH_VM, &v) >= 0, "vm: %s", strerror(errno));
+	go(&c);
+	aborted_entries = 0;
+	st = serve(cfd, &c, count_aborted);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	CHECK(aborted_entries == 1, "%d getuid entries marked aborted", aborted_entries);
+	close(vfd);
+	close(cfd);
 }
 
 /* --- the order among engines ----------------------------------------- */
@@ -647,5 +981,12 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(sigkill_ends_a_wait),
 	  KTAP_CASE(replies_and_reads_are_checked),
 	  KTAP_CASE(attaches_are_checked),
+	  KTAP_CASE(children_are_followed_and_their_exit_changed),
+	  KTAP_CASE(an_exec_is_reported),
+	  KTAP_CASE(an_answer_after_sigkill_does_not_run_the_call),
+	  KTAP_CASE(events_of_an_attach_under_way_are_readable),
+	  KTAP_CASE(own_process_and_dead_engines_are_refused),
+	  KTAP_CASE(a_refused_attach_leaves_the_outcome_open),
+	  KTAP_CASE(an_entry_aborted_nearer_the_program_is_marked),
 	  KTAP_CASE(strace_inside_sees_the_monitor_s_result),
 	  KTAP_CASE(strace_outside_sees_the_kernel_s_result))

@@ -61,6 +61,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <linux/utrace.h>
+#include <linux/utrace_channel.h>
 #include <linux/utrace_test.h>
 #include "ptrace.h"
 #include "ktap.h"
@@ -4231,6 +4232,271 @@ static void unprivileged_run(struct rng *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* /dev/utrace-channel                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The channel's requests with random operands, against a child that makes
+ * harmless calls forever through libc's syscall() (whose argument
+ * registers are the caller's to lose: changing them at exit breaks
+ * nothing).  A reply may renumber a call, but only to another harmless
+ * one or to a number no table has; memory is written only into the
+ * child's copy of chan_scratch, which it never reads.  Every answer must
+ * be one the header allows; at the end the channel's close lets the child
+ * go and SIGKILL reaps it.
+ */
+static char chan_scratch[4096];
+
+static void chan_child(void)
+{
+	for (;;) {
+		syscall(SYS_getppid);
+		syscall(SYS_getuid, 1, 2, 3);
+		syscall(SYS_sched_yield);
+	}
+}
+
+struct chan_fuzz {
+	int fd;
+	pid_t child;
+	int engines;
+	__u64 pending[16];	/* ids read and not answered (as far as we know) */
+	int npending;
+};
+
+static void chan_open_fd(struct chan_fuzz *c)
+{
+	c->fd = open("/dev/utrace-channel", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	c->engines = 0;
+	c->npending = 0;
+	EXPECT(c->fd >= 0, "open /dev/utrace-channel: %s", ename(errno));
+}
+
+static void chan_attach_child(struct chan_fuzz *c, struct rng *r)
+{
+	struct utrace_channel_attach a = { .pid = c->child };
+	long ret;
+
+	a.events = percent(r, 90) ? between(r, 1, 0x1f) : (unsigned int)rnd(r);
+	if (percent(r, 5))
+		a.flags = 1U << below(r, 32);
+	if (percent(r, 5))
+		a.reserved = rnd(r);
+	note("channel attach events %#x flags %#x reserved %#x", a.events, a.flags, a.reserved);
+	errno = 0;
+	ret = ioctl(c->fd, UTRACE_CHANNEL_ATTACH, &a);
+	if (ret >= 0) {
+		EXPECT(a.events && !(a.events & ~0x1fU) && !(a.flags & ~UTRACE_CHANNEL_FOLLOW) &&
+		       !a.reserved,
+		       "attach with events %#x flags %#x reserved %#x returned %ld", a.events,
+		       a.flags, a.reserved, ret);
+		c->engines++;
+	} else {
+		EXPECT(in_set(EB(EINVAL) | EB(ENOSPC) | EB(ESRCH), errno), "attach: %s",
+		       ename(errno));
+	}
+}
+
+static void chan_new_child(struct chan_fuzz *c, struct rng *r)
+{
+	if (c->child > 0)
+		kill_reap(c->child, 20000);
+	c->child = fork();
+	if (c->child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		chan_child();
+	}
+	c->npending = 0;
+	chan_attach_child(c, r);
+}
+
+static __u64 chan_some_id(struct chan_fuzz *c, struct rng *r)
+{
+	if (c->npending && percent(r, 80))
+		return c->pending[below(r, c->npending)];
+	return percent(r, 50) ? rnd(r) : below(r, 1 << 20) << 16 | below(r, 4);
+}
+
+static void chan_forget(struct chan_fuzz *c, __u64 id)
+{
+	for (int i = 0; i < c->npending; i++)
+		if (c->pending[i] == id) {
+			c->pending[i] = c->pending[--c->npending];
+			return;
+		}
+}
+
+static void chan_read(struct chan_fuzz *c, struct rng *r)
+{
+	struct utrace_channel_event ev[4];
+	size_t len = percent(r, 80) ? between(r, 1, 4) * sizeof(ev[0]) : below(r, sizeof(ev));
+	void *buf = percent(r, 5) ? (void *)between(r, 1, 4096) : ev;
+	ssize_t n;
+
+	note("channel read %zu bytes into %p", len, buf);
+	errno = 0;
+	n = syscall(SYS_read, c->fd, buf, len);
+	if (n < 0) {
+		errset ok = EB(EAGAIN) | (len < sizeof(ev[0]) ? EB(EINVAL) : 0) |
+			    (buf != ev ? EB(EFAULT) : 0);
+
+		EXPECT(in_set(ok, errno), "read of %zu bytes: %s", len, ename(errno));
+		return;
+	}
+	EXPECT(n > 0 && n % sizeof(ev[0]) == 0 && (size_t)n <= len && buf == ev,
+	       "read of %zu bytes returned %zd", len, n);
+	for (size_t i = 0; buf == ev && i < n / sizeof(ev[0]); i++) {
+		EXPECT(ev[i].pid == c->child && ev[i].tid == c->child,
+		       "event of pid %d tid %d, child %d", ev[i].pid, ev[i].tid, c->child);
+		EXPECT(ev[i].kind >= UTRACE_CHANNEL_SYSCALL_ENTRY &&
+		       ev[i].kind <= UTRACE_CHANNEL_TASK_EXIT, "kind %u", ev[i].kind);
+		if (c->npending < 16)
+			c->pending[c->npending++] = ev[i].id;
+	}
+}
+
+static void chan_write(struct chan_fuzz *c, struct rng *r)
+{
+	static const long safe_nr[] = { SYS_getppid, SYS_getuid, SYS_sched_yield, SYS_getpid,
+					100000, -1 };
+	struct utrace_channel_reply rep[3];
+	int k = between(r, 1, 3);
+	size_t len = k * sizeof(rep[0]);
+	void *buf = rep;
+	ssize_t n;
+
+	for (int i = 0; i < k; i++) {
+		rep[i].id = chan_some_id(c, r);
+		rep[i].action = percent(r, 90) ? below(r, 2) : (__u32)rnd(r);
+		rep[i].flags = below(r, 16) | (percent(r, 5) ? 1U << below(r, 32) : 0);
+		rep[i].nr = safe_nr[below(r, ARRAY_SIZE(safe_nr))];
+		for (int a = 0; a < 6; a++)
+			rep[i].args[a] = rnd(r);
+		rep[i].result = percent(r, 50) ? -(long)below(r, 4096) : (long)rnd(r);
+	}
+	if (percent(r, 5))
+		len -= between(r, 1, sizeof(rep[0]) - 1);
+	if (percent(r, 3))
+		buf = (void *)between(r, 1, 4096);
+	note("channel write %d replies (%zu bytes), first id %#llx action %u flags %#x", k, len,
+	     (unsigned long long)rep[0].id, rep[0].action, rep[0].flags);
+	errno = 0;
+	n = syscall(SYS_write, c->fd, buf, len);
+	if (n < 0) {
+		EXPECT(in_set(EB(EINVAL) | EB(ENOENT) | EB(EFAULT), errno), "write: %s",
+		       ename(errno));
+		return;
+	}
+	EXPECT(n > 0 && n % sizeof(rep[0]) == 0 && (size_t)n <= len && buf == rep,
+	       "write of %zu bytes returned %zd", len, n);
+	for (size_t i = 0; buf == rep && i < n / sizeof(rep[0]); i++)
+		chan_forget(c, rep[i].id);
+}
+
+static void chan_mem(struct chan_fuzz *c, struct rng *r)
+{
+	static char local[8192];
+	struct utrace_channel_mem m = { 0 };
+	long ret;
+
+	m.id = chan_some_id(c, r);
+	m.op = percent(r, 95) ? between(r, 1, 3) : (__u32)rnd(r);
+	m.reserved = percent(r, 5) ? rnd(r) : 0;
+	m.len = percent(r, 90) ? below(r, sizeof(local) + 1) : rnd(r) % (3 << 20);
+	if (m.op == UTRACE_CHANNEL_MEM_WRITE) {
+		/* Only into the child's scratch page, or nowhere. */
+		m.addr = percent(r, 80) ? (unsigned long)chan_scratch : rnd(r) | (1UL << 63);
+		if (m.len > sizeof(chan_scratch))
+			m.len = below(r, sizeof(chan_scratch) + 1);
+	} else {
+		m.addr = percent(r, 50) ? (unsigned long)chan_scratch + below(r, 8192) : rnd(r);
+	}
+	m.buf = percent(r, 90) ? (unsigned long)local : between(r, 1, 4096);
+	if (m.len > sizeof(local) && m.buf == (unsigned long)local)
+		m.len = sizeof(local);
+	note("channel mem id %#llx op %u addr %#llx len %llu buf %#llx",
+	     (unsigned long long)m.id, m.op, (unsigned long long)m.addr,
+	     (unsigned long long)m.len, (unsigned long long)m.buf);
+	errno = 0;
+	ret = ioctl(c->fd, UTRACE_CHANNEL_MEM, &m);
+	if (ret < 0)
+		EXPECT(in_set(EB(ENOENT) | EB(EINVAL) | EB(EFAULT) | EB(EIO) | EB(EPERM), errno),
+		       "mem: %s", ename(errno));
+	else
+		EXPECT((unsigned long long)ret <= m.len, "mem of %llu bytes returned %ld",
+		       (unsigned long long)m.len, ret);
+}
+
+static void channel_run(struct rng *r)
+{
+	static const unsigned int w[] = { 30, 30, 20, 4, 4, 2, 2, 3, 5 };
+	struct chan_fuzz c = { .fd = -1 };
+
+	chan_open_fd(&c);
+	chan_new_child(&c, r);
+	for (unsigned long i = 0; i < fuzz_iters && case_failures < MAX_FAILURES; i++) {
+		long ret;
+
+		begin_iter(i);
+		switch (pick(r, w, ARRAY_SIZE(w))) {
+		case 0:
+			chan_read(&c, r);
+			break;
+		case 1:
+			chan_write(&c, r);
+			break;
+		case 2:
+			chan_mem(&c, r);
+			break;
+		case 3:
+			ret = percent(r, 50) ? (long)below(r, 8) : (long)rnd(r);
+			note("channel detach %#lx", ret);
+			errno = 0;
+			if (ioctl(c.fd, UTRACE_CHANNEL_DETACH, ret) == 0)
+				c.engines--;
+			else
+				EXPECT(errno == ESRCH, "detach %#lx: %s", ret, ename(errno));
+			break;
+		case 4:
+			if (c.engines < 8)
+				chan_attach_child(&c, r);
+			break;
+		case 5:
+			note("channel: a new child");
+			chan_new_child(&c, r);
+			break;
+		case 6:
+			note("channel: closed and opened again");
+			close(c.fd);
+			chan_open_fd(&c);
+			chan_attach_child(&c, r);
+			break;
+		case 7:
+			ret = percent(r, 80) ? (long)below(r, 2) : (long)rnd(r);
+			note("channel on-close %#lx", ret);
+			errno = 0;
+			if (ioctl(c.fd, UTRACE_CHANNEL_SET_ON_CLOSE, ret))
+				EXPECT(in_set(EB(EBUSY) | EB(EINVAL), errno), "on-close %#lx: %s",
+				       ret, ename(errno));
+			else
+				EXPECT(ret == 0 || ret == 1, "on-close %#lx accepted", ret);
+			break;
+		default:
+			ret = rnd(r);
+			note("channel ioctl %#lx", ret & 0xffffffff);
+			errno = 0;
+			if (ioctl(c.fd, (unsigned int)ret, 0) != -1 || errno == 0)
+				EXPECT(0 || (((unsigned int)ret >> 8) & 0xff) == UTRACE_CHANNEL_IOC_MAGIC,
+				       "ioctl %#x succeeded", (unsigned int)ret);
+			break;
+		}
+	}
+	/* The close lets every waiting call go; the child then dies of SIGKILL. */
+	close(c.fd);
+	EXPECT(kill_reap(c.child, 20000), "the channel's child does not die from SIGKILL");
+}
+
+/* ------------------------------------------------------------------ */
 /* The cases                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -4314,6 +4580,11 @@ static void utrace_ioctls_unprivileged(void)
 	run_case("utrace_ioctls_unprivileged", 6, unprivileged_run);
 }
 
+static void channel_requests(void)
+{
+	run_case("channel_requests", 9, channel_run);
+}
+
 static void everything_still_works(void)
 {
 	run_case("everything_still_works", 7, still_works);
@@ -4331,6 +4602,7 @@ static int fuzz_one(const char *suite)
 		KTAP_CASE(utrace_test_ioctls),
 		KTAP_CASE(utrace_ioctls),
 		KTAP_CASE(utrace_ioctls_unprivileged),
+		KTAP_CASE(channel_requests),
 		KTAP_CASE(everything_still_works),
 	};
 

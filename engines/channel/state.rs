@@ -21,8 +21,8 @@
 //! released by the condition variable, is always woken by it.
 
 use super::engine::{ChannelEngine, Exchange};
-use super::reply::{self, Side};
-use crate::engine_core::{access_vm, pid_vnr, EngineHandle};
+use super::reply::{self, Kind};
+use crate::engine_core::{access_vm, pid_vnr, EngineHandle, Events};
 use core::mem::size_of;
 use kernel::bindings;
 use kernel::iov::{IovIterDest, IovIterSource};
@@ -46,7 +46,7 @@ const GENERATIONS: u32 = 1 << 20;
 pub(crate) const ID_SHIFT: u32 = 16;
 const _: () = assert!(MAX_ENGINES <= 1 << ID_SHIFT);
 /// Events one read(2) takes at most (on the stack while they are copied).
-const READ_BATCH: usize = 8;
+const READ_BATCH: usize = 4;
 /// The most bytes one `UTRACE_CHANNEL_MEM` moves.
 const MEM_MAX: u64 = 1 << 20;
 
@@ -99,9 +99,9 @@ pub(crate) enum OnClose {
 enum SlotState {
     /// Free for the next attach.
     Free,
-    /// An attach in progress: its engine may already report (and wait),
-    /// before the handle is stored.
-    Reserved,
+    /// An attach in progress: its engine (once made) may already report
+    /// and wait, before the handle is stored.
+    Reserved(Option<Arc<ChannelEngine>>),
     /// An engine of the channel.
     Held(EngineHandle<ChannelEngine>),
 }
@@ -122,6 +122,9 @@ struct Inner {
     on_close: OnClose,
     /// An engine was attached once: the outcome is fixed.
     attached_once: bool,
+    /// Attaches between their reservation and its end: the outcome is
+    /// fixed while they run too (their engines took it).
+    attaching: usize,
     /// The next event's sequence number (the order of reads).
     next_seq: u64,
     /// Events queued and not read yet.
@@ -135,6 +138,7 @@ impl Inner {
     fn engine(&self, index: usize) -> Option<&ChannelEngine> {
         match &self.slots.get(index)?.state {
             SlotState::Held(h) => Some(h.engine()),
+            SlotState::Reserved(Some(e)) => Some(e),
             _ => None,
         }
     }
@@ -171,6 +175,7 @@ impl Channel {
                         closed: false,
                         on_close: OnClose::Run,
                         attached_once: false,
+                        attaching: 0,
                         next_seq: 1,
                         unread: 0,
                         slots: KVec::new(),
@@ -186,7 +191,7 @@ impl Channel {
     /// `UTRACE_CHANNEL_SET_ON_CLOSE`: `EBUSY` once an engine was attached.
     pub(crate) fn set_on_close(&self, on_close: OnClose) -> Result {
         let mut inner = self.inner.lock();
-        if inner.attached_once {
+        if inner.attached_once || inner.attaching > 0 {
             return Err(EBUSY);
         }
         inner.on_close = on_close;
@@ -196,27 +201,34 @@ impl Channel {
     /// Reserves a slot for an attach: its index, generation and the
     /// outcome its engine applies when let go. A slot whose engine was
     /// detached otherwise (its task died) is given out again. `ENOSPC` at
-    /// the limit.
-    pub(crate) fn reserve(&self) -> Result<(usize, u32, OnClose)> {
+    /// the limit; `EPIPE` once the channel is closed (a followed child's
+    /// attach racing with the close).
+    fn reserve(&self) -> Result<(usize, u32, OnClose)> {
         let mut old = None;
         let mut inner = self.inner.lock();
+        if inner.closed {
+            return Err(EPIPE);
+        }
         let reusable = inner.slots.iter().position(|s| match &s.state {
             SlotState::Free => true,
             SlotState::Held(h) => h.is_detached(),
-            SlotState::Reserved => false,
+            SlotState::Reserved(_) => false,
         });
         let index = match reusable {
             Some(i) => {
                 let slot = &mut inner.slots[i];
                 slot.gen = (slot.gen + 1) % GENERATIONS;
-                old = Some(core::mem::replace(&mut slot.state, SlotState::Reserved));
+                old = Some(core::mem::replace(
+                    &mut slot.state,
+                    SlotState::Reserved(None),
+                ));
                 i
             }
             None if inner.slots.len() < MAX_ENGINES => {
                 inner.slots.push(
                     Slot {
                         gen: 0,
-                        state: SlotState::Reserved,
+                        state: SlotState::Reserved(None),
                     },
                     GFP_KERNEL_ACCOUNT,
                 )?;
@@ -224,7 +236,7 @@ impl Channel {
             }
             None => return Err(ENOSPC),
         };
-        inner.attached_once = true;
+        inner.attaching += 1;
         let reserved = (index, inner.slots[index].gen, inner.on_close);
         drop(inner);
         // The old engine's handle goes with no lock held.
@@ -232,21 +244,88 @@ impl Channel {
         Ok(reserved)
     }
 
-    /// Ends a reservation: the attach stored `handle` (its number is
-    /// returned), or failed (`None`: the slot is free again).
-    pub(crate) fn fill(&self, index: usize, handle: Option<EngineHandle<ChannelEngine>>) -> u32 {
-        let mut inner = self.inner.lock();
-        let slot = &mut inner.slots[index];
-        slot.state = match handle {
-            Some(h) => SlotState::Held(h),
-            None => SlotState::Free,
-        };
-        number(index, slot.gen)
+    /// Attaches an engine of the channel with the attach's `bits` and
+    /// `flags` (checked), by `attach` (to a task, or to a clone's child),
+    /// which gets the engine and its events: returns its number. `ENOSPC`
+    /// at the channel's limit, `EPIPE` if the channel closed meanwhile (a
+    /// followed child's attach), else `attach`'s error.
+    pub(crate) fn attach_engine(
+        self: &Arc<Self>,
+        bits: u32,
+        flags: u32,
+        attach: impl FnOnce(Arc<ChannelEngine>, Events) -> Result<EngineHandle<ChannelEngine>>,
+    ) -> Result<u32> {
+        let reserved = self.reserve()?;
+        let index = reserved.0;
+        let attached = ChannelEngine::new(self.clone(), reserved, bits, flags)
+            .and_then(|init| Arc::pin_init(init, GFP_KERNEL_ACCOUNT))
+            .and_then(|engine| {
+                let (number, events) = (engine.number(), engine.events());
+                // Readers find it (and its first event) from now on.
+                self.stage(index, engine.clone());
+                Ok((number, attach(engine, events)?))
+            });
+        match attached {
+            Ok((number, handle)) => match self.fill(index, Some(handle)) {
+                None => Ok(number),
+                Some(unheld) => {
+                    let _ = unheld.detach();
+                    Err(EPIPE)
+                }
+            },
+            Err(e) => {
+                self.fill(index, None);
+                Err(e)
+            }
+        }
     }
 
-    /// `UTRACE_CHANNEL_DETACH`: detaches the engine `number` names, lets
-    /// its task go if it waits, and waits until no callback of it runs.
-    /// `ESRCH` if the number names no engine of the channel now.
+    /// The engine of a reservation, before it is attached.
+    fn stage(&self, index: usize, engine: Arc<ChannelEngine>) {
+        let mut inner = self.inner.lock();
+        if let Some(slot) = inner.slots.get_mut(index) {
+            slot.state = SlotState::Reserved(Some(engine));
+        }
+    }
+
+    /// Ends a reservation: the attach stored `handle`, or failed (`None`:
+    /// the slot is free again). A handle the channel cannot hold any more
+    /// (it was closed meanwhile, by a followed child's attach) is given
+    /// back, for the caller to detach.
+    fn fill(
+        &self,
+        index: usize,
+        handle: Option<EngineHandle<ChannelEngine>>,
+    ) -> Option<EngineHandle<ChannelEngine>> {
+        let mut inner = self.inner.lock();
+        inner.attaching -= 1;
+        let Some(slot) = inner.slots.get_mut(index) else {
+            // Closed: the close took the slot table.
+            return handle;
+        };
+        let old = core::mem::replace(
+            &mut slot.state,
+            match handle {
+                Some(h) => SlotState::Held(h),
+                None => SlotState::Free,
+            },
+        );
+        if matches!(slot.state, SlotState::Held(_)) {
+            inner.attached_once = true;
+        }
+        drop(inner);
+        // The staged reference goes with no lock held.
+        drop(old);
+        None
+    }
+
+    /// `UTRACE_CHANNEL_DETACH`: detaches the engine `number` names and lets
+    /// its task go if it waits. `ESRCH` if the number names no engine of
+    /// the channel now, or one whose task died (its slot is freed then).
+    ///
+    /// No barrier: a callback of the engine running now was let go and
+    /// finishes on its own, and everything it touches is kept alive by
+    /// references. A barrier would wait for a frozen task to thaw.
     pub(crate) fn detach(&self, number: usize) -> Result {
         let index = number % MAX_ENGINES;
         let gen = number / MAX_ENGINES;
@@ -260,9 +339,7 @@ impl Channel {
         };
         release(&mut inner, handle.engine());
         drop(inner);
-        // Detached already (its task died): nothing runs any more.
-        let _ = handle.detach();
-        handle.barrier()
+        handle.detach()
     }
 
     /// The file's close: detaches every engine and lets every waiting
@@ -272,20 +349,22 @@ impl Channel {
         inner.closed = true;
         let slots = core::mem::take(&mut inner.slots);
         for slot in slots.iter() {
-            if let SlotState::Held(h) = &slot.state {
-                release(&mut inner, h.engine());
+            match &slot.state {
+                SlotState::Held(h) => release(&mut inner, h.engine()),
+                SlotState::Reserved(Some(e)) => release(&mut inner, e),
+                _ => {}
             }
         }
         drop(inner);
+        // No barrier (see `detach`): the release may run in a kworker
+        // (a delayed fput), which must not wait for a traced task.
         for slot in slots.iter() {
             if let SlotState::Held(h) = &slot.state {
                 let _ = h.detach();
-                // Only a fatal signal cuts it short; the task it waits for
-                // was let go above and finishes its callback.
-                let _ = h.barrier();
             }
         }
         self.readable.notify_all();
+        drop(slots);
     }
 
     /// A task starts waiting in `engine` (at `index`, generation `gen`)
@@ -298,6 +377,7 @@ impl Channel {
         index: usize,
         gen: u32,
         task: &Task,
+        child: Option<ARef<Task>>,
         mut event: Event,
     ) -> bool {
         let mut inner = self.inner.lock();
@@ -315,6 +395,7 @@ impl Channel {
         w.event = event;
         w.seq = seq;
         w.task = Some(ARef::from(task));
+        w.child = child;
         w.state = Exchange::Queued;
         drop(w);
         inner.unread += 1;
@@ -329,12 +410,14 @@ impl Channel {
         let mut inner = self.inner.lock();
         let mut w = engine.waiting.lock();
         let state = core::mem::replace(&mut w.state, Exchange::Idle);
-        let task = w.task.take();
+        let tasks = (w.task.take(), w.child.take());
         drop(w);
         if matches!(state, Exchange::Queued) {
             inner.unread -= 1;
         }
-        drop(task);
+        drop(inner);
+        // The references go with no lock held.
+        drop(tasks);
         state
     }
 
@@ -406,7 +489,7 @@ impl Channel {
 
     /// One reply: the event it names gets its decision, and its task
     /// wakes. `ENOENT` if the event was not read or waits no more,
-    /// `EINVAL` for a reply its side does not take.
+    /// `EINVAL` for a reply its kind of event does not take.
     fn answer(&self, r: &bindings::utrace_channel_reply) -> Result {
         let inner = self.inner.lock();
         let engine = inner.engine(id_index(r.id)).ok_or(ENOENT)?;
@@ -414,12 +497,8 @@ impl Channel {
         if !matches!(w.state, Exchange::Delivered) || w.event.0.id != r.id {
             return Err(ENOENT);
         }
-        let side = if w.event.0.kind == Side::Entry.to_uapi() {
-            Side::Entry
-        } else {
-            Side::Exit
-        };
-        w.state = Exchange::Answered(reply::decode(side, r)?);
+        let kind = Kind::from_uapi(w.event.0.kind).ok_or(EINVAL)?;
+        w.state = Exchange::Answered(reply::decode(kind, r)?);
         drop(w);
         engine.wake.wake();
         Ok(())
@@ -450,7 +529,10 @@ impl Channel {
             let mut from = local.reader();
             while done < len {
                 let want = (len - done).min(PAGE_SIZE);
-                from.read_slice(&mut chunk[..want])?;
+                if let Err(e) = from.read_slice(&mut chunk[..want]) {
+                    // What was written stays written: its count, if any.
+                    return partial(done, e);
+                }
                 let at = m.addr.checked_add(done as u64).ok_or(EIO)?;
                 let n = tracee_access(&task, at, &mut chunk[..want], true, done)?;
                 done += n;
@@ -468,7 +550,9 @@ impl Channel {
                     Some(i) if string => (i + 1, true),
                     _ => (n, false),
                 };
-                to.write_slice(&chunk[..take])?;
+                if let Err(e) = to.write_slice(&chunk[..take]) {
+                    return partial(done, e);
+                }
                 done += take;
                 if nul || n < want {
                     break;
@@ -503,6 +587,15 @@ impl Channel {
         } else {
             0
         }
+    }
+}
+
+/// The bytes done so far, or `e` if none were.
+fn partial(done: usize, e: Error) -> Result<isize> {
+    match done {
+        0 => Err(e),
+        // At most MEM_MAX: fits the isize.
+        n => Ok(n as isize),
     }
 }
 
@@ -569,6 +662,10 @@ fn take_oldest(inner: &mut Inner, out: &mut [Event]) -> usize {
         if let Some(task) = &w.task {
             e.0.pid = task.tgid_nr_ns(None);
             e.0.tid = pid_vnr(task);
+        }
+        if let Some(child) = &w.child {
+            // A tid is not negative (0: not visible to the reader).
+            e.0.args[0] = pid_vnr(child) as u64;
         }
         drop(w);
         out[n] = e;
