@@ -14,6 +14,7 @@ use crate::engine_core::{
     Attach, CallbackWait, CloneReport, Engine, Events, ExecReport, ExitReport, Resume,
     SyscallEntry, SyscallExit, SYSCALL_ARGS,
 };
+use crate::engines::kill_unfollowed_child;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
@@ -292,21 +293,9 @@ impl Engine for ChannelEngine {
                 // Closed: the monitor is gone, the parent goes on alone,
                 // and so does the child.
                 Err(e) if e == EPIPE => {}
-                Err(e) => {
-                    // Outside the monitor it would escape it: killed
-                    // before it runs, as a child the VM cannot hold.
-                    clone.kill_child();
-                    // SAFETY: the helper only uses its own static
-                    // rate-limit state (shared with the VM engine's
-                    // follow, whose warnings are of the same kind).
-                    if unsafe { bindings::utrace_helper_vm_follow_warn_ratelimit() } {
-                        pr_warn!(
-                            "utrace channel: child {} killed: it could not be given an engine (errno {})\n",
-                            clone.child().pid(),
-                            -e.to_errno()
-                        );
-                    }
-                }
+                // Outside the monitor it would escape it: killed before it
+                // runs, as a child the VM cannot hold.
+                Err(e) => kill_unfollowed_child(clone, "channel", "given an engine", e),
             }
         }
         if self.bits & bindings::UTRACE_CHANNEL_EVENT_CLONE != 0 {

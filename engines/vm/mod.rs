@@ -27,7 +27,6 @@ use crate::engine_core::{
     SYSCALL_ARGS,
 };
 use crate::engines::strace::syscalls::nr;
-use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::sync::Mutex;
@@ -195,17 +194,7 @@ impl Engine for VmEngine {
             room.add(Slot::Vm(handle))
         });
         if let Err(e) = attached {
-            clone.kill_child();
-            // Rate-limited: any user can make this fail at every fork (its
-            // file's engines all in use) and flood the log.
-            // SAFETY: the helper only uses its own static rate-limit state.
-            if unsafe { bindings::utrace_helper_vm_follow_warn_ratelimit() } {
-                pr_warn!(
-                    "utrace vm: child {} killed: it could not be put in the VM (errno {})\n",
-                    clone.child().pid(),
-                    -e.to_errno()
-                );
-            }
+            super::kill_unfollowed_child(clone, "vm", "put in the VM", e);
         }
         Resume::Resume
     }
