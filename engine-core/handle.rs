@@ -14,6 +14,7 @@ use super::engine::{Engine, Events};
 use super::policy::{AttachRequest, MatchBy};
 use super::registry::{Attachment, Registry, StopState};
 use super::report::CloneReport;
+use super::syscall_set::SyscallSet;
 use super::task;
 use core::any::TypeId;
 use core::marker::PhantomData;
@@ -59,6 +60,7 @@ pub struct Attach<'a, E: Engine> {
     events: Events,
     exclusive: Option<Match<'a, E>>,
     inherit: bool,
+    syscalls: Option<Arc<SyscallSet>>,
 }
 
 impl<'a, E: Engine> Attach<'a, E> {
@@ -69,6 +71,7 @@ impl<'a, E: Engine> Attach<'a, E> {
             events: Events::NONE,
             exclusive: None,
             inherit: false,
+            syscalls: None,
         }
     }
 
@@ -83,6 +86,19 @@ impl<'a, E: Engine> Attach<'a, E> {
     /// The events the engine starts with (before it can miss any).
     pub fn events(mut self, events: Events) -> Self {
         self.events = events;
+        self
+    }
+
+    /// The engine is told of the entries and exits of the calls in `set`
+    /// only (with [`Events::SYSCALL_ENTRY`] / [`Events::SYSCALL_EXIT`]):
+    /// for another call it is skipped as an engine that does not ask for
+    /// syscalls is, but for the test of one bit. An exit an entry callback
+    /// asked for ([`SyscallEntry::report_exit`]) is reported whatever the
+    /// set. Children that get the engine get the same set.
+    ///
+    /// [`SyscallEntry::report_exit`]: super::SyscallEntry::report_exit
+    pub fn syscalls(mut self, set: Arc<SyscallSet>) -> Self {
+        self.syscalls = Some(set);
         self
     }
 
@@ -122,7 +138,7 @@ impl<'a, E: Engine> Attach<'a, E> {
             follows_clone,
         };
         let engine: Arc<dyn Engine> = self.engine.clone();
-        let new = Attachment::new(self.engine, self.events, self.inherit)?;
+        let new = Attachment::new(self.engine, self.events, self.inherit, self.syscalls)?;
         let matcher = |a: &Attachment, e: &Arc<dyn Engine>| {
             self.exclusive.as_ref().is_some_and(|m| m.matches(a, e))
         };

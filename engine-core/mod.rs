@@ -31,6 +31,7 @@ mod handle;
 pub mod policy;
 mod registry;
 mod report;
+pub mod syscall_set;
 mod task;
 pub(crate) use task::current_syscall_work;
 pub use task::{access_vm, fatal_signal_pending, pid_vnr};
@@ -50,4 +51,5 @@ pub use report::{
     SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
     SYSCALL_ARGS,
 };
+pub use syscall_set::SyscallSet;
 pub use wait::CallbackWait;

@@ -69,6 +69,7 @@ mod reporting;
 mod stop;
 
 use super::engine::{Engine, Events};
+use super::syscall_set::SyscallSet;
 use super::policy::{syscall_work, Phase, SideMasks, Step, SyscallSide, SyscallWork};
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
@@ -120,6 +121,9 @@ pub(crate) struct Attachment {
     seq: Atomic<u64>,
     /// Children get the same engine, attached before they run.
     inherit: bool,
+    /// The native calls whose entries and exits the engine is told of
+    /// (`None`: every call). Fixed at the attach; a child's copy shares it.
+    syscalls: Option<Arc<SyscallSet>>,
 }
 
 impl Attachment {
@@ -128,8 +132,9 @@ impl Attachment {
         engine: Arc<E>,
         events: Events,
         inherit: bool,
+        syscalls: Option<Arc<SyscallSet>>,
     ) -> Result<Arc<Self>> {
-        Self::build(engine, TypeId::of::<E>(), events, inherit)
+        Self::build(engine, TypeId::of::<E>(), events, inherit, syscalls)
     }
 
     /// The engine, inside a [`Registry::call`] bracket of this attachment.
@@ -144,9 +149,10 @@ impl Attachment {
     }
 
     /// A new attachment of `engine` (this attachment's), for a child: same
-    /// type, same events, inherited further.
+    /// type, same events, same syscall set, inherited further.
     fn for_child(&self, engine: &Arc<dyn Engine>) -> Result<Arc<Self>> {
-        Self::build(engine.clone(), self.type_id, self.events(), true)
+        let syscalls = self.syscalls.clone();
+        Self::build(engine.clone(), self.type_id, self.events(), true, syscalls)
     }
 
     /// `type_id` must be the concrete type of `engine` (see `downcast`).
@@ -155,6 +161,7 @@ impl Attachment {
         type_id: TypeId,
         events: Events,
         inherit: bool,
+        syscalls: Option<Arc<SyscallSet>>,
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(
             Attachment {
@@ -168,6 +175,7 @@ impl Attachment {
                 retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
                 inherit,
+                syscalls,
             },
             GFP_KERNEL_ACCOUNT,
         )?)
@@ -183,6 +191,15 @@ impl Attachment {
     /// the mask, for the report loops).
     pub(crate) fn wants(&self, events: Events) -> bool {
         self.events.load(Relaxed) & events.bits() != 0
+    }
+
+    /// Whether the call `nr` (of the native ABI if `native`) is in the
+    /// engine's syscall set; `nr` is read only if the engine has a set.
+    #[inline(always)]
+    pub(crate) fn wants_call(&self, nr: impl FnOnce() -> i64, native: impl FnOnce() -> bool) -> bool {
+        self.syscalls
+            .as_ref()
+            .is_none_or(|set| set.contains(nr(), native()))
     }
 
     /// Whether the engine has been detached.

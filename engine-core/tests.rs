@@ -1158,6 +1158,7 @@ mod suite {
             probe(998, &log, pass_entry, pass_exit)?,
             Events::NONE,
             false,
+            None,
         )?;
         let req = AttachRequest {
             create: true,

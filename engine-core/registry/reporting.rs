@@ -290,7 +290,7 @@ impl Registry {
         action: Resume,
     ) -> Resume {
         // `call` skips a detached engine.
-        if !att.wants(Events::SYSCALL_ENTRY) {
+        if !att.wants(Events::SYSCALL_ENTRY) || !att.wants_call(|| call.nr(), || call.is_native()) {
             return action;
         }
         let answer = self.call(scope, att, |e| e.report_syscall_entry(task, &mut *call));
@@ -418,7 +418,10 @@ impl Registry {
         // registry's attachments.
         let once = requested && unsafe { att.exit_once.replace(false) };
         // `call` skips a detached engine.
-        if !once && !att.wants(Events::SYSCALL_EXIT) {
+        if !once
+            && (!att.wants(Events::SYSCALL_EXIT)
+                || !att.wants_call(|| call.nr(), || call.is_native()))
+        {
             return action;
         }
         let answer = self.call(scope, att, |e| e.report_syscall_exit(task, &mut *call));

@@ -8,11 +8,11 @@
 //! the clone report, before it runs.
 
 use super::reply::{Decision, Kind};
-use super::state::{self, Channel, Event, OnClose};
+use super::state::{self, AddFd, Channel, Event, OnClose};
 use crate::engine_core::{fatal_signal_pending, Disposition};
 use crate::engine_core::{
     Attach, CallbackWait, CloneReport, Engine, Events, ExecReport, ExitReport, Resume,
-    SyscallEntry, SyscallExit, SYSCALL_ARGS,
+    SyscallEntry, SyscallExit, SyscallSet, SYSCALL_ARGS,
 };
 use crate::engines::kill_unfollowed_child;
 use kernel::bindings;
@@ -48,6 +48,9 @@ pub(crate) struct Waiting {
     pub(crate) task: Option<ARef<Task>>,
     /// A clone event's child, for its tid in the reader's namespace.
     pub(crate) child: Option<ARef<Task>>,
+    /// A monitor's `UTRACE_CHANNEL_ADDFD` for the task to serve (one at a
+    /// time; see [`AddFd`]'s invariants).
+    pub(crate) addfd: Option<Arc<AddFd>>,
 }
 
 /// One channel engine, attached to one task.
@@ -67,6 +70,9 @@ pub(crate) struct ChannelEngine {
     events: Events,
     /// `UTRACE_CHANNEL_FOLLOW`.
     follow: bool,
+    /// The calls it is told of (`None`: all); a followed child's engine
+    /// shares it.
+    syscalls: Option<Arc<SyscallSet>>,
     /// The exchange (see the channel's locks: a spinlock, because the
     /// task's wait condition reads it).
     #[pin]
@@ -124,6 +130,7 @@ impl ChannelEngine {
         (index, gen, on_close): (usize, u32, OnClose),
         bits: u32,
         flags: u32,
+        syscalls: Option<Arc<SyscallSet>>,
     ) -> Result<impl PinInit<Self, Error>> {
         let events = events_of(bits, flags)?;
         let number = state::number(index, gen);
@@ -136,6 +143,7 @@ impl ChannelEngine {
             bits,
             events,
             follow: flags & bindings::UTRACE_CHANNEL_FOLLOW != 0,
+            syscalls,
             waiting <- kernel::new_spinlock!(
                 Waiting {
                     state: Exchange::Idle,
@@ -143,6 +151,7 @@ impl ChannelEngine {
                     seq: 0,
                     task: None,
                     child: None,
+                    addfd: None,
                 },
                 "utrace_channel::waiting"
             ),
@@ -155,9 +164,15 @@ impl ChannelEngine {
         self.number
     }
 
-    /// The events it asks engine-core for.
-    pub(crate) fn events(&self) -> Events {
-        self.events
+    /// What `engine` asks engine-core for, to be attached: its events and
+    /// its syscall set.
+    pub(crate) fn attach_request(engine: Arc<ChannelEngine>) -> Attach<'static, ChannelEngine> {
+        let (events, syscalls) = (engine.events, engine.syscalls.clone());
+        let attach = Attach::new(engine).events(events);
+        match syscalls {
+            Some(set) => attach.syscalls(set),
+            None => attach,
+        }
     }
 
     /// Hands `event` (of a clone: its `child`) to the monitor and waits
@@ -174,12 +189,18 @@ impl ChannelEngine {
         {
             return Outcome::NotQueued;
         }
-        let answered = self.wake.wait(|| {
-            !matches!(
-                self.waiting.lock().state,
-                Exchange::Queued | Exchange::Delivered
-            )
-        });
+        let answered = loop {
+            let woken = self.wake.wait(|| {
+                let w = self.waiting.lock();
+                w.addfd.is_some() || !matches!(w.state, Exchange::Queued | Exchange::Delivered)
+            });
+            // A monitor's request to install a file is served here, in the
+            // task's own context, and the wait goes on (unless a SEND
+            // answered the event).
+            if !woken || fatal_signal_pending(task) || !self.channel.serve_addfd(self) {
+                break woken;
+            }
+        };
         let state = self.channel.end_wait(self);
         // An answer that came with or after SIGKILL does not count: a call
         // the task waited at when it was killed must not run (review: a
@@ -223,10 +244,8 @@ impl ChannelEngine {
     fn follow_child(&self, clone: &CloneReport<'_>) -> Result<u32> {
         let flags = bindings::UTRACE_CHANNEL_FOLLOW;
         self.channel
-            .attach_engine(self.bits, flags, |engine, events| {
-                Attach::new(engine)
-                    .events(events)
-                    .attach_to_clone_child(clone)
+            .attach_engine(self.bits, flags, self.syscalls.clone(), |attach| {
+                attach.attach_to_clone_child(clone)
             })
     }
 }

@@ -19,7 +19,7 @@ mod engine;
 mod reply;
 mod state;
 
-use crate::engine_core::{access, Attach};
+use crate::engine_core::{access, syscall_set, SyscallSet};
 use core::mem::size_of;
 use engine::events_of;
 use kernel::bindings;
@@ -39,8 +39,10 @@ use state::{Channel, OnClose};
 #[derive(Clone, Copy, Default)]
 struct AttachArgs(bindings::utrace_channel_attach);
 
-// No padding: four 32-bit fields.
-const _: () = assert!(size_of::<AttachArgs>() == 4 * 4);
+// No padding: four 32-bit fields and a pointer.
+const _: () = assert!(size_of::<AttachArgs>() == 4 * 4 + 8);
+// The uapi's limit is engine-core's.
+const _: () = assert!(bindings::UTRACE_CHANNEL_SYSCALLS_MAX as usize * 8 == syscall_set::MAX_CALLS);
 // SAFETY: `repr(transparent)` over a `repr(C)` structure of integers without
 // padding (checked above): any bytes are a valid value, and every byte of a
 // value is initialised.
@@ -61,10 +63,19 @@ impl ChannelFile {
             .reader()
             .read()?;
         let a = a.0;
-        if a.reserved != 0 {
-            return Err(EINVAL);
-        }
         events_of(a.events, a.flags)?;
+        let syscalls = match a.syscalls_size {
+            0 => None,
+            n if n > bindings::UTRACE_CHANNEL_SYSCALLS_MAX => return Err(EINVAL),
+            n => {
+                let mut bitmap = [0u8; bindings::UTRACE_CHANNEL_SYSCALLS_MAX as usize];
+                let bitmap = &mut bitmap[..n as usize];
+                UserSlice::new(UserPtr::from_addr(a.syscalls as usize), bitmap.len())
+                    .reader()
+                    .read_slice(bitmap)?;
+                Some(SyscallSet::from_bitmap(bitmap)?)
+            }
+        };
         // The order of the errors is the uapi header's. The task checked
         // here is the one attached to: its pid is not looked up again.
         let task = access::attach_target(a.pid)?;
@@ -79,10 +90,8 @@ impl ChannelFile {
         }
         let number = self
             .channel
-            .attach_engine(a.events, a.flags, |engine, events| {
-                access::with_attach_task(&task, |task| {
-                    Attach::new(engine).events(events).attach_to_task(task)
-                })
+            .attach_engine(a.events, a.flags, syscalls, |attach| {
+                access::with_attach_task(&task, |task| attach.attach_to_task(task))
             })?;
         // Below 2^30: fits the isize.
         Ok(number as isize)
@@ -125,6 +134,7 @@ impl MiscDevice for ChannelFile {
             bindings::UTRACE_CHANNEL_DETACH => me.channel.detach(arg).map(|()| 0),
             bindings::UTRACE_CHANNEL_MEM => me.channel.mem(arg),
             bindings::UTRACE_CHANNEL_SET_ON_CLOSE => me.set_on_close(arg),
+            bindings::UTRACE_CHANNEL_ADDFD => me.channel.addfd(arg),
             _ => Err(ENOTTY),
         }
     }

@@ -21,16 +21,19 @@
 //! released by the condition variable, is always woken by it.
 
 use super::engine::{ChannelEngine, Exchange};
-use super::reply::{self, Kind};
-use crate::engine_core::{access_vm, pid_vnr, EngineHandle, Events};
+use super::reply::{self, Decision, Kind};
+use crate::engine_core::{access_vm, pid_vnr, Attach, EngineHandle, SyscallSet};
 use core::mem::size_of;
+use core::ptr;
 use kernel::bindings;
+use kernel::error::to_result;
+use kernel::fs::file::{File, LocalFile};
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 use kernel::sync::poll::PollCondVar;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::{Arc, CondVar, LockedBy, Mutex};
 use kernel::task::Task;
 use kernel::transmute::{AsBytes, FromBytes};
 use kernel::uaccess::{UserPtr, UserSlice};
@@ -65,10 +68,16 @@ struct Reply(bindings::utrace_channel_reply);
 #[derive(Clone, Copy, Default)]
 struct MemArgs(bindings::utrace_channel_mem);
 
+/// `struct utrace_channel_addfd`.
+#[repr(transparent)]
+#[derive(Clone, Copy, Default)]
+struct AddFdArgs(bindings::utrace_channel_addfd);
+
 // No padding: the sizes of the fields add up to the structures' sizes.
 const _: () = assert!(size_of::<Event>() == 8 + 6 * 4 + 8 + 6 * 8 + 3 * 8);
 const _: () = assert!(size_of::<Reply>() == 8 + 2 * 4 + 8 + 6 * 8 + 8);
 const _: () = assert!(size_of::<MemArgs>() == 8 + 2 * 4 + 3 * 8);
+const _: () = assert!(size_of::<AddFdArgs>() == 8 + 4 * 4);
 
 // SAFETY: `repr(transparent)` over `repr(C)` structures of integers without
 // padding (checked above): any bytes are a valid value, and every byte of a
@@ -84,6 +93,50 @@ unsafe impl AsBytes for Reply {}
 unsafe impl FromBytes for MemArgs {}
 // SAFETY: as above.
 unsafe impl AsBytes for MemArgs {}
+// SAFETY: as above.
+unsafe impl FromBytes for AddFdArgs {}
+// SAFETY: as above.
+unsafe impl AsBytes for AddFdArgs {}
+
+/// A `UTRACE_CHANNEL_ADDFD` request: one of the monitor's files, which the
+/// waiting task installs in its own files (the kernel installs a file only
+/// in the current task's table, as seccomp's ADDFD does).
+///
+/// # Invariants
+///
+/// While its `outcome` is `None` the request is in its engine's
+/// [`Waiting::addfd`](super::engine::Waiting), or being served by the
+/// task, which holds [`Channel::inner`] while it does. Whoever takes it
+/// out of there, under `inner`, sets the outcome: so a monitor that finds
+/// no outcome under `inner` finds the request still pending.
+pub(crate) struct AddFd {
+    file: ARef<File>,
+    /// `UTRACE_CHANNEL_ADDFD_SETFD`'s number, or the lowest free one.
+    at: Option<i32>,
+    /// `O_CLOEXEC`, or 0.
+    o_flags: u32,
+    /// The event is answered with the new descriptor.
+    send: bool,
+    /// The descriptor's number in the task, or why there is none.
+    outcome: LockedBy<Option<Result<i32>>, Inner>,
+}
+
+impl AddFd {
+    /// Installs the file in the current task's files: its number there.
+    fn install(&self) -> Result<i32> {
+        let file = self.file.as_ptr();
+        let fd = match self.at {
+            // SAFETY: `file` is a file we hold a reference on for the call
+            // (the function takes its own for the table); `at` is not
+            // negative (checked by `Channel::addfd`).
+            Some(at) => unsafe { bindings::receive_fd_replace(at, file, self.o_flags) },
+            // SAFETY: as above; no user pointer to write the number to.
+            None => unsafe { bindings::receive_fd(file, ptr::null_mut(), self.o_flags) },
+        };
+        to_result(fd)?;
+        Ok(fd)
+    }
+}
 
 /// What a task waiting in the channel gets when it is let go without an
 /// answer (`enum utrace_channel_on_close`).
@@ -152,6 +205,10 @@ pub(crate) struct Channel {
     /// Readers and pollers wait here for an event.
     #[pin]
     readable: PollCondVar,
+    /// `UTRACE_CHANNEL_ADDFD` calls wait here for their task (under
+    /// `inner`, which every outcome is set under).
+    #[pin]
+    addfd_done: CondVar,
 }
 
 /// The engine number of slot `index` at generation `gen`.
@@ -183,6 +240,7 @@ impl Channel {
                     "utrace_channel::inner"
                 ),
                 readable <- kernel::new_poll_condvar!("utrace_channel::readable"),
+                addfd_done <- kernel::new_condvar!("utrace_channel::addfd_done"),
             }),
             GFP_KERNEL_ACCOUNT,
         )
@@ -244,26 +302,28 @@ impl Channel {
         Ok(reserved)
     }
 
-    /// Attaches an engine of the channel with the attach's `bits` and
-    /// `flags` (checked), by `attach` (to a task, or to a clone's child),
-    /// which gets the engine and its events: returns its number. `ENOSPC`
+    /// Attaches an engine of the channel with the attach's `bits`,
+    /// `flags` (checked) and syscall set, by `attach` (to a task, or to a
+    /// clone's child), which gets the engine's attach request: returns its
+    /// number. `ENOSPC`
     /// at the channel's limit, `EPIPE` if the channel closed meanwhile (a
     /// followed child's attach), else `attach`'s error.
     pub(crate) fn attach_engine(
         self: &Arc<Self>,
         bits: u32,
         flags: u32,
-        attach: impl FnOnce(Arc<ChannelEngine>, Events) -> Result<EngineHandle<ChannelEngine>>,
+        syscalls: Option<Arc<SyscallSet>>,
+        attach: impl FnOnce(Attach<'static, ChannelEngine>) -> Result<EngineHandle<ChannelEngine>>,
     ) -> Result<u32> {
         let reserved = self.reserve()?;
         let index = reserved.0;
-        let attached = ChannelEngine::new(self.clone(), reserved, bits, flags)
+        let attached = ChannelEngine::new(self.clone(), reserved, bits, flags, syscalls)
             .and_then(|init| Arc::pin_init(init, GFP_KERNEL_ACCOUNT))
             .and_then(|engine| {
-                let (number, events) = (engine.number(), engine.events());
+                let number = engine.number();
                 // Readers find it (and its first event) from now on.
                 self.stage(index, engine.clone());
-                Ok((number, attach(engine, events)?))
+                Ok((number, attach(ChannelEngine::attach_request(engine))?))
             });
         match attached {
             Ok((number, handle)) => match self.fill(index, Some(handle)) {
@@ -337,8 +397,11 @@ impl Channel {
         let SlotState::Held(handle) = core::mem::replace(&mut slot.state, SlotState::Free) else {
             return Err(ESRCH);
         };
-        release(&mut inner, handle.engine());
+        let failed = release(&mut inner, handle.engine());
         drop(inner);
+        if failed {
+            self.addfd_done.notify_all();
+        }
         handle.detach()
     }
 
@@ -352,10 +415,11 @@ impl Channel {
             match &slot.state {
                 SlotState::Held(h) => release(&mut inner, h.engine()),
                 SlotState::Reserved(Some(e)) => release(&mut inner, e),
-                _ => {}
-            }
+                _ => false,
+            };
         }
         drop(inner);
+        self.addfd_done.notify_all();
         // No barrier (see `detach`): the release may run in a kworker
         // (a delayed fput), which must not wait for a traced task.
         for slot in slots.iter() {
@@ -411,13 +475,22 @@ impl Channel {
         let mut w = engine.waiting.lock();
         let state = core::mem::replace(&mut w.state, Exchange::Idle);
         let tasks = (w.task.take(), w.child.take());
+        let addfd = w.addfd.take();
         drop(w);
         if matches!(state, Exchange::Queued) {
             inner.unread -= 1;
         }
+        if let Some(req) = &addfd {
+            // INVARIANT: taken out of the wait above, under `inner`: the
+            // task will not serve it.
+            *req.outcome.access_mut(&mut inner) = Some(Err(ESRCH));
+        }
         drop(inner);
+        if addfd.is_some() {
+            self.addfd_done.notify_all();
+        }
         // The references go with no lock held.
-        drop(tasks);
+        drop((tasks, addfd));
         state
     }
 
@@ -497,6 +570,10 @@ impl Channel {
         if !matches!(w.state, Exchange::Delivered) || w.event.0.id != r.id {
             return Err(ENOENT);
         }
+        if w.addfd.as_ref().is_some_and(|a| a.send) {
+            // The descriptor being installed is the answer.
+            return Err(EBUSY);
+        }
         let kind = Kind::from_uapi(w.event.0.kind).ok_or(EINVAL)?;
         w.state = Exchange::Answered(reply::decode(kind, r)?);
         drop(w);
@@ -575,6 +652,124 @@ impl Channel {
         }
     }
 
+    /// `UTRACE_CHANNEL_ADDFD`: the task waiting on the event the request
+    /// names installs the monitor's file; returns its number there.
+    pub(crate) fn addfd(&self, arg: usize) -> Result<isize> {
+        let a: AddFdArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AddFdArgs>())
+            .reader()
+            .read()?;
+        let a = a.0;
+        let setfd = a.flags & bindings::UTRACE_CHANNEL_ADDFD_SETFD != 0;
+        let send = a.flags & bindings::UTRACE_CHANNEL_ADDFD_SEND != 0;
+        let known = bindings::UTRACE_CHANNEL_ADDFD_SETFD | bindings::UTRACE_CHANNEL_ADDFD_SEND;
+        if a.flags & !known != 0
+            || a.newfd_flags & !bindings::O_CLOEXEC != 0
+            || (!setfd && a.newfd != 0)
+        {
+            return Err(EINVAL);
+        }
+        // Past INT_MAX: past any RLIMIT_NOFILE, as the task would answer.
+        let at = match setfd {
+            true => Some(i32::try_from(a.newfd).map_err(|_| EBADF)?),
+            false => None,
+        };
+        let file = LocalFile::fget(a.srcfd).map_err(|_| EBADF)?;
+        // SAFETY: this thread is in an ioctl, which makes no `fdget_pos()`
+        // call: the file may go to the task.
+        let file = unsafe { LocalFile::assume_no_fdget_pos(file) };
+        let mut inner = self.inner.lock();
+        let req = Arc::new(
+            AddFd {
+                file,
+                at,
+                o_flags: a.newfd_flags,
+                send,
+                outcome: LockedBy::new(&self.inner, None),
+            },
+            GFP_KERNEL_ACCOUNT,
+        )?;
+        let index = id_index(a.id);
+        {
+            let engine = inner.engine(index).ok_or(ENOENT)?;
+            let mut w = engine.waiting.lock();
+            if !matches!(w.state, Exchange::Delivered) || w.event.0.id != a.id {
+                return Err(ENOENT);
+            }
+            let kind = Kind::from_uapi(w.event.0.kind);
+            if send && !matches!(kind, Some(Kind::Entry | Kind::Exit)) {
+                return Err(EINVAL);
+            }
+            if w.addfd.is_some() {
+                return Err(EBUSY);
+            }
+            // INVARIANT: pending, with no outcome.
+            w.addfd = Some(req.clone());
+            drop(w);
+            engine.wake.wake();
+        }
+        loop {
+            if let Some(outcome) = *req.outcome.access(&inner) {
+                // A descriptor number is not negative: it fits the isize.
+                return outcome.map(|fd| fd as isize);
+            }
+            if self.addfd_done.wait_interruptible(&mut inner) {
+                break;
+            }
+        }
+        // A signal: the request is withdrawn if the task has not taken it
+        // (then it is still in its engine's wait: the type invariant).
+        if let Some(outcome) = *req.outcome.access(&inner) {
+            return outcome.map(|fd| fd as isize);
+        }
+        if let Some(engine) = inner.engine(index) {
+            let mut w = engine.waiting.lock();
+            if w.addfd.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
+                w.addfd = None;
+            }
+        }
+        Err(ERESTARTSYS)
+    }
+
+    /// The waiting task of `engine` serves the monitor's `UTRACE_CHANNEL_ADDFD`
+    /// if one is pending: `false` if none was. Installed in its own files,
+    /// under `inner` (so that the monitor finds the request pending or
+    /// finished, never half done, and no reply answers the event between
+    /// the install and a SEND's answer).
+    pub(crate) fn serve_addfd(&self, engine: &ChannelEngine) -> bool {
+        let mut inner = self.inner.lock();
+        let mut w = engine.waiting.lock();
+        let Some(req) = w.addfd.take() else {
+            return false;
+        };
+        let delivered = matches!(w.state, Exchange::Delivered);
+        let kind = Kind::from_uapi(w.event.0.kind);
+        drop(w);
+        let outcome = if delivered { req.install() } else { Err(ESRCH) };
+        if let (Ok(fd), true) = (outcome, req.send) {
+            // The event is answered with the descriptor (its kind was
+            // checked by `addfd`: an entry or an exit).
+            let fd = i64::from(fd);
+            let decision = match kind {
+                Some(Kind::Entry) => Decision {
+                    abort: Some(fd),
+                    ..Decision::default()
+                },
+                _ => Decision {
+                    result: Some(fd),
+                    ..Decision::default()
+                },
+            };
+            engine.waiting.lock().state = Exchange::Answered(decision);
+        }
+        // INVARIANT: taken out of the wait above, finished here, under `inner`.
+        *req.outcome.access_mut(&mut inner) = Some(outcome);
+        drop(inner);
+        self.addfd_done.notify_all();
+        // The file's reference goes with no lock held.
+        drop(req);
+        true
+    }
+
     /// poll(2): readable while an event is unread.
     pub(crate) fn poll(
         &self,
@@ -612,17 +807,29 @@ fn tracee_access(task: &Task, at: u64, buf: &mut [u8], write: bool, done: usize)
     }
 }
 
-/// Lets the task waiting in `engine`, if one does, go without an answer.
-fn release(inner: &mut Inner, engine: &ChannelEngine) {
+/// Lets the task waiting in `engine`, if one does, go without an answer;
+/// its pending `UTRACE_CHANNEL_ADDFD`, if any, fails: then `true`, for the
+/// caller to wake the monitors once `inner` is released.
+fn release(inner: &mut Inner, engine: &ChannelEngine) -> bool {
     let mut w = engine.waiting.lock();
     match w.state {
         Exchange::Queued => inner.unread -= 1,
         Exchange::Delivered => {}
-        _ => return,
+        _ => return false,
     }
     w.state = Exchange::Released;
+    let addfd = w.addfd.take();
     drop(w);
     engine.wake.wake();
+    let Some(req) = addfd else {
+        return false;
+    };
+    // INVARIANT: taken out of the wait just above, under `inner`.
+    *req.outcome.access_mut(inner) = Some(Err(ESRCH));
+    // Dropped under the mutex: `fput()` never releases a file at once
+    // (task work, or a kworker), and the monitor holds its own reference.
+    drop(req);
+    true
 }
 
 /// Takes the oldest unread events into `out` (marked read, each with the
