@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #include <linux/audit.h>
 #include <linux/utrace.h>
 #include <linux/utrace_channel.h>
+#include "cgroup.h"
 #include "ktap.h"
 
 /* How long a monitor loop waits for a child, at most (a debug TCG guest). */
@@ -109,8 +111,9 @@ static int events_seen;
 
 /*
  * Answers the events of @c with @policy (each reply starts as a plain
- * CONTINUE; no policy: every event continues) until the child exits; returns its wait status, or -1 if it
- * did not exit in time (it is killed then).
+ * CONTINUE; no policy: every event continues; a policy that answered the
+ * event itself sets the reply's id to 0) until the child exits; returns
+ * its wait status, or -1 if it did not exit in time (it is killed then).
  */
 static int serve(int fd, struct child *c, policy_t policy)
 {
@@ -128,6 +131,9 @@ static int serve(int fd, struct child *c, policy_t policy)
 			events_seen++;
 			if (policy)
 				policy(fd, &ev, &r);
+			/* A policy that answered the event itself clears the id. */
+			if (!r.id)
+				continue;
 			err = answer(fd, &r);
 			CHECK(err == 0, "reply to nr %lld: %s", (long long)ev.nr, strerror(-err));
 			continue;
@@ -388,23 +394,33 @@ static int getpid_result(void)
 	return r == -1 && errno == ENOSYS ? 1 : r == getpid() ? 0 : 2;
 }
 
-/* Reads events of @fd until a getpid entry; its id, or 0. */
-static __u64 wait_for_getpid(int fd)
+/*
+ * Reads events of @fd, continuing the others, until an entry of call @nr
+ * (left waiting, in *@ev); its id, or 0.
+ */
+static __u64 wait_for_entry(int fd, long nr, struct utrace_channel_event *ev)
 {
 	double end = now() + SERVE_SECONDS;
-	struct utrace_channel_event ev;
 
 	while (now() < end) {
 		struct utrace_channel_reply r = { 0 };
 
-		if (!next_event(fd, &ev, 50))
+		if (!next_event(fd, ev, 50))
 			continue;
-		if (ev.kind == UTRACE_CHANNEL_SYSCALL_ENTRY && ev.nr == SYS_getpid)
-			return ev.id;
-		r.id = ev.id;
+		if (ev->kind == UTRACE_CHANNEL_SYSCALL_ENTRY && ev->nr == nr)
+			return ev->id;
+		r.id = ev->id;
 		CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
 	}
 	return 0;
+}
+
+/* Reads events of @fd until a getpid entry; its id, or 0. */
+static __u64 wait_for_getpid(int fd)
+{
+	struct utrace_channel_event ev;
+
+	return wait_for_entry(fd, SYS_getpid, &ev);
 }
 
 static int wait_status(pid_t pid, int seconds)
@@ -548,7 +564,7 @@ static void attaches_are_checked(void)
 
 		CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_ATTACH, &a), EINVAL);
 		a.flags = 0;
-		a.reserved = 1;
+		a.syscalls_size = UTRACE_CHANNEL_SYSCALLS_MAX + 1;
 		CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_ATTACH, &a), EINVAL);
 	}
 	CHECK_ERRNO(chan_attach(fd, -1, UTRACE_CHANNEL_ENTRY), EINVAL);
@@ -970,6 +986,450 @@ static void strace_outside_sees_the_kernel_s_result(void)
 	order_with_strace(1, getpid());
 }
 
+/* --- syscall sets ------------------------------------------------------ */
+
+/*
+ * Attaches a channel engine to @pid told of @events and only of the calls
+ * @nrs (@n of them; @size bytes of bitmap): its number, or -1 (errno).
+ */
+static int chan_attach_set(int fd, pid_t pid, unsigned int events, unsigned int flags,
+			   const long *nrs, int n, unsigned int size)
+{
+	unsigned char bits[UTRACE_CHANNEL_SYSCALLS_MAX + 1] = { 0 };
+	struct utrace_channel_attach a = {
+		.pid = pid, .events = events, .flags = flags,
+		.syscalls_size = size, .syscalls = (unsigned long)bits,
+	};
+
+	for (int i = 0; i < n; i++)
+		bits[nrs[i] / 8] |= 1 << (nrs[i] % 8);
+	return ioctl(fd, UTRACE_CHANNEL_ATTACH, &a);
+}
+
+/* Syscall events of getpid, and of any other call. */
+static int set_entries, set_exits, set_others;
+
+static void count_getpid_and_virtualize_it(int fd, const struct utrace_channel_event *ev,
+					   struct utrace_channel_reply *r)
+{
+	(void)fd;
+	if (ev->kind != UTRACE_CHANNEL_SYSCALL_ENTRY && ev->kind != UTRACE_CHANNEL_SYSCALL_EXIT)
+		return;
+	if (ev->nr != SYS_getpid) {
+		set_others++;
+		return;
+	}
+	if (ev->kind == UTRACE_CHANNEL_SYSCALL_EXIT) {
+		set_exits++;
+		return;
+	}
+	set_entries++;
+	r->action = UTRACE_CHANNEL_ABORT;
+	r->result = 4242;
+}
+
+static int getpid_getppid_getuid(void)
+{
+	long a = syscall(SYS_getpid), b = syscall(SYS_getppid);
+
+	syscall(SYS_getuid);
+	return (a == 4242 ? 0 : 1) | (b == monitor_pid ? 0 : 2);
+}
+
+static void a_syscall_set_names_the_calls_reported(void)
+{
+	const long nrs[] = { SYS_getpid };
+	int fd = chan_open(), st;
+	struct child c;
+
+	monitor_pid = getpid();
+	c = spawn(getpid_getppid_getuid);
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EXIT, 0, nrs, 1,
+			      64) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	set_entries = set_exits = set_others = 0;
+	st = serve(fd, &c, count_getpid_and_virtualize_it);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: getpid not 4242, 2: getppid changed)",
+	      st);
+	/* Not read's exit, getppid, getuid or exit_group: outside the set. */
+	CHECK(set_entries == 1 && set_exits == 1 && set_others == 0,
+	      "getpid: %d entries, %d exits; %d events of other calls", set_entries, set_exits,
+	      set_others);
+	close(fd);
+}
+
+static int fork_a_getpid_caller(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(getpid_getppid_getuid() == 0 || syscall(SYS_getpid) != 4242 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 4;
+	return WEXITSTATUS(st) | (syscall(SYS_getpid) == 4242 ? 0 : 8);
+}
+
+static void a_followed_child_has_its_parent_s_set(void)
+{
+	const long nrs[] = { SYS_getpid };
+	int fd = chan_open(), st;
+	struct child c = spawn(fork_a_getpid_caller);
+
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, UTRACE_CHANNEL_FOLLOW, nrs, 1, 8) >=
+	      0, "attach: %s", strerror(errno));
+	go(&c);
+	set_entries = set_exits = set_others = 0;
+	st = serve(fd, &c, count_getpid_and_virtualize_it);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: the grandchild's getpid not 4242, "
+	      "4: no grandchild, 8: the child's getpid not 4242)", st);
+	/* The grandchild's getpid twice, the child's once; no fork, wait4, exit. */
+	CHECK(set_entries == 3 && set_others == 0, "getpid: %d entries; %d events of other calls",
+	      set_entries, set_others);
+	close(fd);
+}
+
+/* ia32's getpid, through int $0x80 from this 64-bit program. */
+#define IA32_GETPID 20
+
+static int ia32_getpid_and_native_getpid(void)
+{
+	long ret;
+
+	asm volatile("int $0x80" : "=a"(ret) : "a"((long)IA32_GETPID) : "memory");
+	return (ret == 4343 ? 0 : 1) | (syscall(SYS_getpid) == getpid() ? 0 : 2);
+}
+
+static int ia32_seen, native_seen;
+
+static void virtualize_ia32_calls(int fd, const struct utrace_channel_event *ev,
+				  struct utrace_channel_reply *r)
+{
+	(void)fd;
+	if (ev->kind != UTRACE_CHANNEL_SYSCALL_ENTRY)
+		return;
+	if (ev->arch != AUDIT_ARCH_I386) {
+		native_seen++;
+		return;
+	}
+	ia32_seen += ev->nr == IA32_GETPID;
+	r->action = UTRACE_CHANNEL_ABORT;
+	r->result = 4343;
+}
+
+static void calls_of_another_abi_pass_any_set(void)
+{
+	int fd = chan_open(), st;
+	struct child c = spawn(ia32_getpid_and_native_getpid);
+
+	/* An empty set: no native call. */
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, NULL, 0, 1) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	ia32_seen = native_seen = 0;
+	st = serve(fd, &c, virtualize_ia32_calls);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: the ia32 getpid not virtualized, "
+	      "2: the native one changed)", st);
+	CHECK(ia32_seen == 1 && native_seen == 0, "%d ia32 getpid entries, %d native entries",
+	      ia32_seen, native_seen);
+	close(fd);
+}
+
+static void syscall_sets_are_checked(void)
+{
+	const long all[] = { 0 };
+	struct utrace_channel_attach a = {
+		.pid = 0, .events = UTRACE_CHANNEL_ENTRY,
+		.syscalls_size = UTRACE_CHANNEL_SYSCALLS_MAX, .syscalls = 8,
+	};
+	int fd = chan_open();
+	struct child c = spawn(getpid_result);
+	int n;
+
+	a.pid = c.pid;
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_ATTACH, &a), EFAULT);
+	a.syscalls_size = UTRACE_CHANNEL_SYSCALLS_MAX + 1;
+	/* The size is refused before the bitmap is read. */
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_ATTACH, &a), EINVAL);
+	CHECK_ERRNO(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, all, 1,
+				    UTRACE_CHANNEL_SYSCALLS_MAX + 1), EINVAL);
+	CHECK_ERRNO(chan_attach_set(fd, c.pid, 0, 0, all, 1, 1), EINVAL);
+	/* Refused attaches attached nothing: the child runs free. */
+	n = chan_attach_set(fd, c.pid, UTRACE_CHANNEL_EXIT, 0, all, 1,
+			    UTRACE_CHANNEL_SYSCALLS_MAX);
+	CHECK(n >= 0, "a set of the largest size: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_CHANNEL_DETACH, n) == 0, "detach: %s", strerror(errno));
+	go(&c);
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0), "the child");
+	close(fd);
+}
+
+/* --- a monitor's file installed in the task (ADDFD) --------------------- */
+
+#define ADDFD_FILE "/tmp/channel-addfd"
+
+static int addfd(int fd, __u64 id, int srcfd, unsigned int newfd, unsigned int flags,
+		 unsigned int newfd_flags)
+{
+	struct utrace_channel_addfd a = {
+		.id = id, .srcfd = srcfd, .newfd = newfd, .flags = flags,
+		.newfd_flags = newfd_flags,
+	};
+
+	return ioctl(fd, UTRACE_CHANNEL_ADDFD, &a);
+}
+
+static void write_addfd_file(void)
+{
+	int fd = open(ADDFD_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	CHECK(fd >= 0 && write(fd, "hello", 5) == 5, "write %s: %s", ADDFD_FILE, strerror(errno));
+	close(fd);
+}
+
+/* Whether @fd reads "hello" at 0. */
+static int reads_hello(int fd)
+{
+	char buf[8] = { 0 };
+
+	return pread(fd, buf, sizeof(buf), 0) == 5 && !memcmp(buf, "hello", 5);
+}
+
+/* Opens a virtual path: exits with the descriptor it got if it reads hello. */
+static int open_virtual(void)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, "/virtual/greeting", O_RDONLY);
+
+	return fd >= 3 && fd < 100 && reads_hello(fd) ? (int)fd : 200;
+}
+
+static int sent_fd, late_reply;
+
+static void send_the_file(int fd, const struct utrace_channel_event *ev,
+			  struct utrace_channel_reply *r)
+{
+	char path[64] = { 0 };
+	int file;
+
+	if (ev->kind != UTRACE_CHANNEL_SYSCALL_ENTRY || ev->nr != SYS_openat)
+		return;
+	if (mem(fd, ev->id, UTRACE_CHANNEL_MEM_STRING, ev->args[1], path, sizeof(path) - 1) <= 0 ||
+	    strcmp(path, "/virtual/greeting"))
+		return;
+	file = open(ADDFD_FILE, O_RDONLY | O_CLOEXEC);
+	sent_fd = addfd(fd, ev->id, file, 0, UTRACE_CHANNEL_ADDFD_SEND, 0);
+	CHECK(sent_fd >= 3, "ADDFD SEND: %s", strerror(errno));
+	close(file);
+	/* The descriptor was the answer: the event waits no more. */
+	late_reply = answer(fd, r);
+	r->id = 0;
+}
+
+static void addfd_sends_a_file_as_the_call_s_result(void)
+{
+	const long nrs[] = { SYS_openat };
+	int fd = chan_open(), st;
+	struct child c = spawn(open_virtual);
+
+	write_addfd_file();
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	sent_fd = late_reply = -1;
+	st = serve(fd, &c, send_the_file);
+	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == sent_fd,
+	      "the child's status %#x, the descriptor sent %d (200: it read no hello)", st, sent_fd);
+	CHECK(late_reply == -ENOENT, "a reply after the SEND: %s", strerror(-late_reply));
+	close(fd);
+}
+
+/* After its getppid, descriptor 77 must read hello and be close-on-exec. */
+static int fd_77_after_getppid(void)
+{
+	syscall(SYS_getppid);
+	return (reads_hello(77) ? 0 : 1) | (fcntl(77, F_GETFD) == FD_CLOEXEC ? 0 : 2);
+}
+
+static int placed;
+
+static void place_at_77(int fd, const struct utrace_channel_event *ev,
+			struct utrace_channel_reply *r)
+{
+	int file;
+
+	(void)r;
+	if (ev->kind != UTRACE_CHANNEL_SYSCALL_ENTRY || ev->nr != SYS_getppid)
+		return;
+	file = open(ADDFD_FILE, O_RDONLY | O_CLOEXEC);
+	placed = addfd(fd, ev->id, file, 77, UTRACE_CHANNEL_ADDFD_SETFD, O_CLOEXEC);
+	close(file);
+}
+
+static void addfd_places_a_file_and_the_call_goes_on(void)
+{
+	const long nrs[] = { SYS_getppid };
+	int fd = chan_open(), st;
+	struct child c = spawn(fd_77_after_getppid);
+
+	write_addfd_file();
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	placed = -1;
+	st = serve(fd, &c, place_at_77);
+	CHECK(placed == 77, "ADDFD SETFD 77: %d (%s)", placed, strerror(errno));
+	CHECK(exited_with(st, 0), "the child's status %#x (1: 77 does not read hello, 2: not "
+	      "close-on-exec)", st);
+	close(fd);
+}
+
+/* A child with at most 32 descriptors, which makes a getppid. */
+static int few_files_then_getppid(void)
+{
+	struct rlimit rl = { 32, 32 };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return 3;
+	syscall(SYS_getppid);
+	/* Nothing a refused request could have installed. */
+	return fcntl(100, F_GETFD) == -1 && errno == EBADF ? 0 : 1;
+}
+
+static void addfd_requests_are_checked(void)
+{
+	const long nrs[] = { SYS_getppid };
+	int fd = chan_open(), file = open(ADDFD_FILE, O_RDONLY | O_CLOEXEC);
+	struct child c = spawn(few_files_then_getppid);
+	struct utrace_channel_event ev;
+	struct utrace_channel_reply r = { 0 };
+	__u64 id;
+
+	write_addfd_file();
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EVENT_TASK_EXIT, 0,
+			      nrs, 1, 64) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	id = wait_for_entry(fd, SYS_getppid, &ev);
+	CHECK(id, "no getppid entry");
+	CHECK_ERRNO(ioctl(fd, UTRACE_CHANNEL_ADDFD, (void *)8), EFAULT);
+	CHECK_ERRNO(addfd(fd, id, file, 0, 1 << 5, 0), EINVAL);
+	CHECK_ERRNO(addfd(fd, id, file, 0, 0, O_NONBLOCK), EINVAL);
+	CHECK_ERRNO(addfd(fd, id, file, 5, 0, 0), EINVAL);
+	CHECK_ERRNO(addfd(fd, id, -1, 0, 0, 0), EBADF);
+	CHECK_ERRNO(addfd(fd, id + (1 << 16), file, 0, 0, 0), ENOENT);
+	CHECK_ERRNO(addfd(fd, id, file, 0x80000000u, UTRACE_CHANNEL_ADDFD_SETFD, 0), EBADF);
+	/* Past the task's RLIMIT_NOFILE: its own answer. */
+	CHECK_ERRNO(addfd(fd, id, file, 100, UTRACE_CHANNEL_ADDFD_SETFD, 0), EBADF);
+	/* A refused request changed nothing: the event still waits. */
+	r.id = id;
+	CHECK(answer(fd, &r) == 0, "the reply after refused requests: %s", strerror(errno));
+	/* The task's exit: no syscall to answer with a descriptor. */
+	while (next_event(fd, &ev, 5000) && ev.kind != UTRACE_CHANNEL_TASK_EXIT) {
+		r.id = ev.id;
+		answer(fd, &r);
+	}
+	CHECK(ev.kind == UTRACE_CHANNEL_TASK_EXIT, "no task-exit event");
+	CHECK_ERRNO(addfd(fd, ev.id, file, 0, UTRACE_CHANNEL_ADDFD_SEND, 0), EINVAL);
+	r.id = ev.id;
+	CHECK(answer(fd, &r) == 0, "the exit's reply: %s", strerror(errno));
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0),
+	      "the child (1: a refused request installed a file, 3: setrlimit)");
+	close(file);
+	close(fd);
+}
+
+/*
+ * A request pending on a frozen task: a second one and a reply are EBUSY
+ * while a SEND is pending; a signal withdraws it (nothing installed); a
+ * detach fails a pending one with ESRCH.  The v1 freezer holds the task in
+ * its wait, where it cannot serve requests.
+ */
+struct pending {
+	int fd, srcfd;
+	__u64 id;
+	unsigned int newfd, flags;
+	int ret, err;
+};
+
+static void *pending_addfd(void *arg)
+{
+	struct pending *p = arg;
+
+	p->ret = addfd(p->fd, p->id, p->srcfd, p->newfd, p->flags, 0);
+	p->err = errno;
+	return NULL;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* After its getppid (which must return its parent), nothing at 90 or 91. */
+static int getppid_and_no_fds(void)
+{
+	long p = syscall(SYS_getppid);
+
+	return (p == getppid() ? 0 : 1) | (fcntl(90, F_GETFD) == -1 ? 0 : 2) |
+	       (fcntl(91, F_GETFD) == -1 ? 0 : 4);
+}
+
+static void a_pending_addfd_is_withdrawn_or_failed(void)
+{
+	const long nrs[] = { SYS_getppid };
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	int fd = chan_open(), file = open(ADDFD_FILE, O_RDONLY | O_CLOEXEC), n, err;
+	struct child c = spawn(getppid_and_no_fds);
+	struct utrace_channel_event ev;
+	struct utrace_channel_reply r = { 0 };
+	struct pending p = { .fd = fd, .srcfd = file };
+	pthread_t t;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	write_addfd_file();
+	err = cg_v1_group("channel");
+	CHECK(err == 0, "the v1 freezer's group: %s", strerror(-err));
+	n = chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64);
+	CHECK(n >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	p.id = wait_for_entry(fd, SYS_getppid, &ev);
+	CHECK(p.id, "no getppid entry");
+	CHECK(cg_v1_move("channel", c.pid) == 0 && cg_v1_freeze("channel", 1) == 0,
+	      "the waiting child did not freeze");
+
+	/* A SEND pending: a second request and a reply are refused. */
+	p.newfd = 90;
+	p.flags = UTRACE_CHANNEL_ADDFD_SETFD | UTRACE_CHANNEL_ADDFD_SEND;
+	pthread_create(&t, NULL, pending_addfd, &p);
+	usleep(300 * 1000);
+	CHECK_ERRNO(addfd(fd, p.id, file, 0, 0, 0), EBUSY);
+	r.id = p.id;
+	CHECK(answer(fd, &r) == -EBUSY, "a reply while a SEND is pending: %s",
+	      strerror(-answer(fd, &r)));
+	/* A signal withdraws it. */
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	CHECK(p.ret == -1 && p.err == EINTR, "the interrupted ADDFD: %d (%s)", p.ret,
+	      strerror(p.err));
+
+	/* A plain one pending: the detach fails it. */
+	p.newfd = 91;
+	p.flags = UTRACE_CHANNEL_ADDFD_SETFD;
+	pthread_create(&t, NULL, pending_addfd, &p);
+	usleep(300 * 1000);
+	CHECK(ioctl(fd, UTRACE_CHANNEL_DETACH, n) == 0, "detach: %s", strerror(errno));
+	pthread_join(t, NULL);
+	CHECK(p.ret == -1 && p.err == ESRCH, "the ADDFD the detach ended: %d (%s)", p.ret,
+	      strerror(p.err));
+
+	CHECK(cg_v1_freeze("channel", 0) == 0, "thaw");
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0),
+	      "the child (1: getppid answered, 2: the withdrawn SEND installed 90, 4: the failed "
+	      "request installed 91)");
+	close(file);
+	close(fd);
+	rmdir(CG_V1 "/channel");
+}
+
 KTAP_MAIN("guest_channel",
 	  KTAP_CASE(getpid_is_virtualized_and_getppid_passes),
 	  KTAP_CASE(arguments_and_results_are_changed),
@@ -989,4 +1449,12 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(a_refused_attach_leaves_the_outcome_open),
 	  KTAP_CASE(an_entry_aborted_nearer_the_program_is_marked),
 	  KTAP_CASE(strace_inside_sees_the_monitor_s_result),
-	  KTAP_CASE(strace_outside_sees_the_kernel_s_result))
+	  KTAP_CASE(strace_outside_sees_the_kernel_s_result),
+	  KTAP_CASE(a_syscall_set_names_the_calls_reported),
+	  KTAP_CASE(a_followed_child_has_its_parent_s_set),
+	  KTAP_CASE(calls_of_another_abi_pass_any_set),
+	  KTAP_CASE(syscall_sets_are_checked),
+	  KTAP_CASE(addfd_sends_a_file_as_the_call_s_result),
+	  KTAP_CASE(addfd_places_a_file_and_the_call_goes_on),
+	  KTAP_CASE(addfd_requests_are_checked),
+	  KTAP_CASE(a_pending_addfd_is_withdrawn_or_failed))

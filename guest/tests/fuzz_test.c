@@ -4274,26 +4274,45 @@ static void chan_open_fd(struct chan_fuzz *c)
 
 static void chan_attach_child(struct chan_fuzz *c, struct rng *r)
 {
+	static unsigned char bits[UTRACE_CHANNEL_SYSCALLS_MAX + 16];
 	struct utrace_channel_attach a = { .pid = c->child };
+	int bad_events, bad_bitmap;
 	long ret;
 
 	a.events = percent(r, 90) ? between(r, 1, 0x1f) : (unsigned int)rnd(r);
 	if (percent(r, 5))
 		a.flags = 1U << below(r, 32);
-	if (percent(r, 5))
-		a.reserved = rnd(r);
-	note("channel attach events %#x flags %#x reserved %#x", a.events, a.flags, a.reserved);
+	/* A syscall set, mostly none; some past the limit, some unreadable. */
+	if (percent(r, 30)) {
+		a.syscalls_size = percent(r, 90) ? between(r, 1, UTRACE_CHANNEL_SYSCALLS_MAX) :
+						   between(r, 1, sizeof(bits));
+		for (unsigned int i = 0; i < a.syscalls_size; i++)
+			bits[i] = rnd(r);
+		a.syscalls = percent(r, 95) ? (unsigned long)bits : between(r, 1, 4096);
+	} else if (percent(r, 3)) {
+		a.syscalls_size = rnd(r);
+		a.syscalls = rnd(r);
+	}
+	note("channel attach events %#x flags %#x syscalls %u bytes at %#llx", a.events, a.flags,
+	     a.syscalls_size, (unsigned long long)a.syscalls);
+	bad_events = !a.events || (a.events & ~0x1fU) || (a.flags & ~UTRACE_CHANNEL_FOLLOW) ||
+		     a.syscalls_size > UTRACE_CHANNEL_SYSCALLS_MAX;
+	bad_bitmap = a.syscalls_size && a.syscalls != (unsigned long)bits;
 	errno = 0;
 	ret = ioctl(c->fd, UTRACE_CHANNEL_ATTACH, &a);
 	if (ret >= 0) {
-		EXPECT(a.events && !(a.events & ~0x1fU) && !(a.flags & ~UTRACE_CHANNEL_FOLLOW) &&
-		       !a.reserved,
-		       "attach with events %#x flags %#x reserved %#x returned %ld", a.events,
-		       a.flags, a.reserved, ret);
+		EXPECT(!bad_events && !bad_bitmap,
+		       "attach with events %#x flags %#x syscalls %u bytes at %#llx returned %ld",
+		       a.events, a.flags, a.syscalls_size, (unsigned long long)a.syscalls, ret);
 		c->engines++;
+	} else if (bad_events) {
+		EXPECT(errno == EINVAL, "attach with events %#x flags %#x syscalls %u bytes: %s",
+		       a.events, a.flags, a.syscalls_size, ename(errno));
+	} else if (bad_bitmap) {
+		/* The header's order: the bitmap is read before the target is looked at. */
+		EXPECT(errno == EFAULT, "attach with an unreadable syscall set: %s", ename(errno));
 	} else {
-		EXPECT(in_set(EB(EINVAL) | EB(ENOSPC) | EB(ESRCH), errno), "attach: %s",
-		       ename(errno));
+		EXPECT(in_set(EB(ENOSPC) | EB(ESRCH), errno), "attach: %s", ename(errno));
 	}
 }
 
@@ -4427,9 +4446,48 @@ static void chan_mem(struct chan_fuzz *c, struct rng *r)
 		       (unsigned long long)m.len, ret);
 }
 
+/*
+ * UTRACE_CHANNEL_ADDFD of /dev/null, or of a random descriptor, into the
+ * child: at a free number or at 40..63 (the child uses none of them), as
+ * the event's answer or not.  A SEND that succeeds answers the event.
+ */
+static void chan_addfd(struct chan_fuzz *c, struct rng *r, int null_fd)
+{
+	struct utrace_channel_addfd a = { 0 };
+	int setfd;
+	long ret;
+
+	a.id = chan_some_id(c, r);
+	a.srcfd = percent(r, 85) ? (__u32)null_fd : (__u32)rnd(r);
+	a.flags = percent(r, 90) ? below(r, 4) : (__u32)rnd(r);
+	setfd = a.flags & UTRACE_CHANNEL_ADDFD_SETFD;
+	if (setfd || percent(r, 5))
+		a.newfd = percent(r, 90) ? between(r, 40, 63) : (__u32)rnd(r);
+	a.newfd_flags = percent(r, 90) ? (percent(r, 50) ? O_CLOEXEC : 0) : (__u32)rnd(r);
+	if (setfd && a.newfd < 40)
+		a.newfd = 40;
+	note("channel addfd id %#llx srcfd %d newfd %u flags %#x newfd_flags %#x",
+	     (unsigned long long)a.id, (int)a.srcfd, a.newfd, a.flags, a.newfd_flags);
+	errno = 0;
+	ret = ioctl(c->fd, UTRACE_CHANNEL_ADDFD, &a);
+	if (ret < 0) {
+		errset ok = EB(EINVAL) | EB(EBADF) | EB(ENOENT) | EB(ESRCH) | EB(EMFILE);
+
+		EXPECT(in_set(ok, errno), "addfd: %s", ename(errno));
+		return;
+	}
+	EXPECT(!(a.flags & ~3U) && !(a.newfd_flags & ~O_CLOEXEC) && (setfd || !a.newfd) &&
+	       (!setfd || ret == a.newfd) && ret >= 0,
+	       "addfd srcfd %d newfd %u flags %#x newfd_flags %#x returned %ld", (int)a.srcfd,
+	       a.newfd, a.flags, a.newfd_flags, ret);
+	if (a.flags & UTRACE_CHANNEL_ADDFD_SEND)
+		chan_forget(c, a.id);
+}
+
 static void channel_run(struct rng *r)
 {
-	static const unsigned int w[] = { 30, 30, 20, 4, 4, 2, 2, 3, 5 };
+	static const unsigned int w[] = { 30, 30, 20, 4, 4, 2, 2, 3, 5, 6 };
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct chan_fuzz c = { .fd = -1 };
 
 	chan_open_fd(&c);
@@ -4481,7 +4539,7 @@ static void channel_run(struct rng *r)
 			else
 				EXPECT(ret == 0 || ret == 1, "on-close %#lx accepted", ret);
 			break;
-		default:
+		case 8:
 			ret = rnd(r);
 			note("channel ioctl %#lx", ret & 0xffffffff);
 			errno = 0;
@@ -4489,9 +4547,13 @@ static void channel_run(struct rng *r)
 				EXPECT(0 || (((unsigned int)ret >> 8) & 0xff) == UTRACE_CHANNEL_IOC_MAGIC,
 				       "ioctl %#x succeeded", (unsigned int)ret);
 			break;
+		case 9:
+			chan_addfd(&c, r, null_fd);
+			break;
 		}
 	}
 	/* The close lets every waiting call go; the child then dies of SIGKILL. */
+	close(null_fd);
 	close(c.fd);
 	EXPECT(kill_reap(c.child, 20000), "the channel's child does not die from SIGKILL");
 }

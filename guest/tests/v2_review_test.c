@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include "cgroup.h"
 #include "ktap.h"
 #include "sample_module.h"
 #include "utrace_test_dev.h"
@@ -294,56 +295,10 @@ static void stale_report_again_on_new_stop(void)
  * one is not.  The cgroup v2 freezer is tried first, for the record only:
  * it traps tasks in get_signal(), which a killable sleep never reaches.
  */
-#define CG_ROOT "/sys/fs/cgroup"
-#define CG_V1 CG_ROOT "/freezer"
-#define CG_V2 CG_ROOT "/unified"
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return -errno;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -errno;
-}
-
-/* Whether file @path contains @s (within @ms, polled). */
-static int file_has_within(const char *path, const char *s, int ms)
-{
-	for (int waited = 0; waited <= ms; waited += 10) {
-		char buf[256];
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-		if (fd >= 0)
-			close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			if (strstr(buf, s))
-				return 1;
-		}
-		utd_msleep(10);
-	}
-	return 0;
-}
-
 static void child_getppid(void)
 {
 	syscall(SYS_getppid);
 	_exit(0);
-}
-
-/*
- * sysfs's /sys/fs/cgroup is read-only: a tmpfs for the mount points, once
- * (the freezer cases share it).
- */
-static void mount_cgroup_root(void)
-{
-	if (access(CG_V1, F_OK) && access(CG_V2, F_OK))
-		CHECK(mount("none", CG_ROOT, "tmpfs", 0, "mode=755") == 0, "tmpfs on %s: %s",
-		      CG_ROOT, strerror(errno));
 }
 
 /* @child (@how: "resumed", "thawed") exits 0 within 5 s; else it is killed. */
@@ -384,27 +339,18 @@ static pid_t parked_child(int *fd, int *slot)
 
 static void parked_task_freezes(void)
 {
-	int fd, slot, frozen;
+	int fd, slot, err;
 	pid_t child;
-	char buf[32];
 
-	if (access(CG_V1, F_OK)) {
-		mount_cgroup_root();
-		mkdir(CG_V1, 0755);
-		CHECK(mount("none", CG_V1, "cgroup", 0, "freezer") == 0,
-		      "mount the v1 freezer: %s (CONFIG_CGROUP_FREEZER?)", strerror(errno));
-	}
-	mkdir(CG_V1 "/utrace", 0755);
+	err = cg_v1_group("utrace");
+	CHECK(err == 0, "the v1 freezer's group: %s (CONFIG_CGROUP_FREEZER?)", strerror(-err));
 	child = parked_child(&fd, &slot);
-	snprintf(buf, sizeof(buf), "%d", child);
-	CHECK(write_file(CG_V1 "/utrace/tasks", buf) == 0, "move to the freezer group");
-	CHECK(write_file(CG_V1 "/utrace/freezer.state", "FROZEN") == 0, "freeze: %s",
-	      strerror(errno));
-	frozen = file_has_within(CG_V1 "/utrace/freezer.state", "FROZEN", 2000);
-	CHECK(frozen, "the freezer group is not FROZEN after 2 s (state of the child %c): "
-	      "the task parked by the engine does not freeze", utd_proc_state(child));
-	CHECK(write_file(CG_V1 "/utrace/freezer.state", "THAWED") == 0, "thaw");
-	CHECK(file_has_within(CG_V1 "/utrace/freezer.state", "THAWED", 2000), "not thawed");
+	CHECK(cg_v1_move("utrace", child) == 0, "move to the freezer group");
+	err = cg_v1_freeze("utrace", 1);
+	CHECK(err == 0, "the freezer group is not FROZEN after 2 s (%s; state of the child %c): "
+	      "the task parked by the engine does not freeze", strerror(-err),
+	      utd_proc_state(child));
+	CHECK(cg_v1_freeze("utrace", 0) == 0, "not thawed");
 	CHECK(ioctl(fd, UTRACE_TEST_STOPPED, slot) == 1, "the thawed child left its stop");
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
 	expect_exit_0(child, "resumed");
@@ -424,7 +370,7 @@ static void parked_task_freezes_in_cgroup_v2(void)
 	pid_t child;
 	char buf[32];
 
-	mount_cgroup_root();
+	CHECK(cg_mount_root() == 0, "tmpfs on %s: %s", CG_ROOT, strerror(errno));
 	mkdir(CG_V2, 0755);
 	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
 		CHECK(0, "mount cgroup2: %s", strerror(errno));
@@ -433,20 +379,20 @@ static void parked_task_freezes_in_cgroup_v2(void)
 	mkdir(CG_V2 "/utrace", 0755);
 	child = parked_child(&fd, &slot);
 	snprintf(buf, sizeof(buf), "%d", child);
-	CHECK(write_file(CG_V2 "/utrace/cgroup.procs", buf) == 0, "move to the group: %s",
+	CHECK(cg_write_file(CG_V2 "/utrace/cgroup.procs", buf) == 0, "move to the group: %s",
 	      strerror(errno));
-	CHECK(write_file(CG_V2 "/utrace/cgroup.freeze", "1") == 0, "freeze: %s",
+	CHECK(cg_write_file(CG_V2 "/utrace/cgroup.freeze", "1") == 0, "freeze: %s",
 	      strerror(errno));
-	CHECK(file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 2000),
+	CHECK(cg_file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 2000),
 	      "the group is not frozen after 2 s (child state %c): a parked task does not "
 	      "count as frozen", utd_proc_state(child));
 	/* Let the engine go: the freezer keeps the task. */
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
 	utd_msleep(300);
 	CHECK(waitpid(child, &status, WNOHANG) == 0, "the child ran on in a frozen group");
-	CHECK(file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 2000),
+	CHECK(cg_file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 2000),
 	      "the group is not frozen again after the resume");
-	CHECK(write_file(CG_V2 "/utrace/cgroup.freeze", "0") == 0, "thaw");
+	CHECK(cg_write_file(CG_V2 "/utrace/cgroup.freeze", "0") == 0, "thaw");
 	expect_exit_0(child, "thawed");
 	close(fd);
 	rmdir(CG_V2 "/utrace");
