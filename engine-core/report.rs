@@ -156,7 +156,8 @@ impl<'a> SyscallEntry<'a> {
     }
 
     /// Whether the tracer skipped the call (or a fatal signal ended its
-    /// stop): it will not run, and [`SyscallEntry::run`] does nothing.
+    /// stop, or an engine skipped it with [`SyscallEntry::skip`]): it will
+    /// not run, and [`SyscallEntry::run`] does nothing.
     pub fn skipped_by_tracer(&self) -> bool {
         self.skipped
     }
@@ -251,10 +252,22 @@ impl<'a> SyscallEntry<'a> {
         self.disposition = Disposition::Abort(result);
     }
 
+    /// Aborts the call for good: the task gets `result` and no engine
+    /// called later can let the call run ([`SyscallEntry::run`] does
+    /// nothing, as after the tracer's skip). For an engine whose decision
+    /// was cut short because the task is being killed (a
+    /// [`CallbackWait`](super::CallbackWait) that SIGKILL ended): a call
+    /// nobody approved must not run on the way out, whatever the engines
+    /// after it answer.
+    pub fn skip(&mut self, result: i64) {
+        self.disposition = Disposition::Abort(result);
+        self.skipped = true;
+    }
+
     /// Lets the syscall run, overriding an abort by an earlier engine; but
-    /// not a skip by the tracer ([`SyscallEntry::skipped_by_tracer`]): an
-    /// engine inside the tracer cannot run a call its tracer chose not to
-    /// run.
+    /// not a skip by the tracer ([`SyscallEntry::skipped_by_tracer`]) or by
+    /// an engine ([`SyscallEntry::skip`]): an engine inside the tracer
+    /// cannot run a call its tracer chose not to run.
     pub fn run(&mut self) {
         if !self.skipped {
             self.disposition = Disposition::Run;

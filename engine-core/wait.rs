@@ -37,7 +37,11 @@ impl CallbackWait {
     }
 
     /// Sleeps, as a stop does, until `done()` holds: `true` then, `false`
-    /// if SIGKILL ended the sleep first. `done` runs after the task state
+    /// if SIGKILL ended the sleep first (at a syscall entry, the engine
+    /// then skips the call with [`SyscallEntry::skip`], so that no engine
+    /// after it runs a call nobody approved).
+    ///
+    /// [`SyscallEntry::skip`]: super::SyscallEntry::skip `done` runs after the task state
     /// is set: it may take a spinlock or read an atomic, never sleep. The
     /// side that makes it hold calls [`CallbackWait::wake`] after.
     pub fn wait(&self, done: impl Fn() -> bool) -> bool {

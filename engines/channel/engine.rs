@@ -280,7 +280,8 @@ impl Engine for ChannelEngine {
             }
             Outcome::LetGo | Outcome::NotQueued => {}
             // The task dies: the call it waited at must not run (as after
-            // a fatal signal in a ptrace entry stop).
+            // a fatal signal in a ptrace entry stop), whatever the engines
+            // after this one answer.
             Outcome::Killed => call.abort(-i64::from(bindings::ENOSYS)),
         }
         Resume::Resume

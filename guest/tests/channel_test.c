@@ -29,6 +29,7 @@
 #include <linux/utrace_channel.h>
 #include "cgroup.h"
 #include "ktap.h"
+#include "utrace_test_dev.h"
 
 /* How long a monitor loop waits for a child, at most (a debug TCG guest). */
 #define SERVE_SECONDS 60
@@ -762,6 +763,42 @@ static void an_answer_after_sigkill_does_not_run_the_call(void)
 	CHECK(ran == 0, "the write of a killed task ran %d times in %d", ran, tries);
 }
 
+/*
+ * An engine farther from user mode than the channel (attached before it,
+ * called after it at entry) lets every write run.  The monitor kills the
+ * task waiting at a write's entry and never answers: the write must not
+ * run, whatever that engine answers after the channel's wait ended.
+ */
+static void a_killed_wait_is_not_undone_by_a_later_engine(void)
+{
+	struct utrace_test_attach run = {
+		.kind = UTRACE_TEST_RUN, .events = UTRACE_TEST_EVENT_SYSCALL_ENTRY, .id = 1,
+		.nr = SYS_write,
+	};
+	int tfd = utd_open(), fd = chan_open(), st;
+	struct utrace_channel_event ev;
+	struct child c;
+	char b;
+
+	if (pipe2(kill_pipe, O_NONBLOCK | O_CLOEXEC))
+		return;
+	c = spawn(write_a_byte);
+	run.pid = c.pid;
+	CHECK(utd_attach(tfd, run) >= 0, "the RUN engine: %s", strerror(errno));
+	CHECK(chan_attach(fd, c.pid, UTRACE_CHANNEL_ENTRY) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	CHECK(wait_for_entry(fd, SYS_write, &ev), "no write entry");
+	kill(c.pid, SIGKILL);
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(st != -1 && WIFSIGNALED(st), "child: status %#x", st);
+	CHECK(read(kill_pipe[0], &b, 1) == -1, "the killed task's write ran: an engine after "
+	      "the channel let it run");
+	close(fd);
+	close(tfd);
+	close(kill_pipe[0]);
+	close(kill_pipe[1]);
+}
+
 static int spin_getppid(void)
 {
 	for (;;)
@@ -1444,6 +1481,7 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(children_are_followed_and_their_exit_changed),
 	  KTAP_CASE(an_exec_is_reported),
 	  KTAP_CASE(an_answer_after_sigkill_does_not_run_the_call),
+	  KTAP_CASE(a_killed_wait_is_not_undone_by_a_later_engine),
 	  KTAP_CASE(events_of_an_attach_under_way_are_readable),
 	  KTAP_CASE(own_process_and_dead_engines_are_refused),
 	  KTAP_CASE(a_refused_attach_leaves_the_outcome_open),
