@@ -137,6 +137,10 @@ const STEP_DELAYED: u32 = _IO(IOC_MAGIC, 30);
 const EXAMINE: u32 = _IOW::<ExamineArgs>(IOC_MAGIC, 31);
 const EXAMINE_DELAY: u32 = _IO(IOC_MAGIC, 32);
 const EXAMINE_DELAYED: u32 = _IO(IOC_MAGIC, 33);
+const ADDFD_DELAY: u32 = _IO(IOC_MAGIC, 34);
+const ADDFD_DELAYED: u32 = _IO(IOC_MAGIC, 35);
+const INSTALL_DELAY: u32 = _IO(IOC_MAGIC, 36);
+const INSTALL_DELAYED: u32 = _IO(IOC_MAGIC, 37);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -208,6 +212,12 @@ pub(crate) static STEP_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 /// In engine-core's examinations, with the task pinned in its stop for a
 /// register access, before the access (`UTRACE_TEST_EXAMINE_DELAY`).
 pub(crate) static EXAMINE_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// In the channel engine's wait, once its task woke and before it looks
+/// for a monitor's ADDFD request (`UTRACE_TEST_ADDFD_DELAY`).
+pub(crate) static ADDFD_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// In the channel's ADDFD, in the traced task just before it installs the
+/// monitor's file (`UTRACE_TEST_INSTALL_DELAY`).
+pub(crate) static INSTALL_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -436,6 +446,10 @@ impl MiscDevice for TestFile {
             EXAMINE => me.examine(arg),
             EXAMINE_DELAY => EXAMINE_DELAY_HOOK.arm(arg),
             EXAMINE_DELAYED => Ok(EXAMINE_DELAY_HOOK.taken()),
+            ADDFD_DELAY => ADDFD_DELAY_HOOK.arm(arg),
+            ADDFD_DELAYED => Ok(ADDFD_DELAY_HOOK.taken()),
+            INSTALL_DELAY => INSTALL_DELAY_HOOK.arm(arg),
+            INSTALL_DELAYED => Ok(INSTALL_DELAY_HOOK.taken()),
             RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }

@@ -194,6 +194,10 @@ impl ChannelEngine {
                 let w = self.waiting.lock();
                 w.addfd.is_some() || !matches!(w.state, Exchange::Queued | Exchange::Delivered)
             });
+            // Race tests: a delay armed by UTRACE_TEST_ADDFD_DELAY holds
+            // the woken task here, before it looks for a request.
+            #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+            crate::engines::test_device::ADDFD_DELAY_HOOK.pass();
             // A monitor's request to install a file is served here, in the
             // task's own context, and the wait goes on (unless a SEND
             // answered the event).

@@ -744,6 +744,10 @@ impl Channel {
         let delivered = matches!(w.state, Exchange::Delivered);
         let kind = Kind::from_uapi(w.event.0.kind);
         drop(w);
+        // Race tests: a delay armed by UTRACE_TEST_INSTALL_DELAY stands
+        // for a slow install (the ->flush() of a replaced file).
+        #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+        crate::engines::test_device::INSTALL_DELAY_HOOK.pass();
         let outcome = if delivered { req.install() } else { Err(ESRCH) };
         if let (Ok(fd), true) = (outcome, req.send) {
             // The event is answered with the descriptor (its kind was

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1366,6 +1367,8 @@ static void addfd_requests_are_checked(void)
 	}
 	CHECK(ev.kind == UTRACE_CHANNEL_TASK_EXIT, "no task-exit event");
 	CHECK_ERRNO(addfd(fd, ev.id, file, 0, UTRACE_CHANNEL_ADDFD_SEND, 0), EINVAL);
+	/* Nor a plain one: the task's files are closed a few lines later. */
+	CHECK_ERRNO(addfd(fd, ev.id, file, 0, 0, 0), EINVAL);
 	r.id = ev.id;
 	CHECK(answer(fd, &r) == 0, "the exit's reply: %s", strerror(errno));
 	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0),
@@ -1467,6 +1470,205 @@ static void a_pending_addfd_is_withdrawn_or_failed(void)
 	rmdir(CG_V1 "/channel");
 }
 
+/* --- review of ADDFD and the sets ------------------------------------- */
+
+/* Its getppid must fail with EPERM; nothing at 92 or 93 unless @want93. */
+static int want93;
+
+static int getppid_eperm(void)
+{
+	long p;
+
+	errno = 0;
+	p = syscall(SYS_getppid);
+	return (p == -1 && errno == EPERM ? 0 : 1) | (fcntl(92, F_GETFD) == -1 ? 0 : 2) |
+	       ((fcntl(93, F_GETFD) != -1) == want93 ? 0 : 4);
+}
+
+/* A child of getppid_eperm waiting at its getppid's entry, event id *@id. */
+static struct child waiting_at_getppid(int fd, __u64 *id)
+{
+	const long nrs[] = { SYS_getppid };
+	struct child c = spawn(getppid_eperm);
+	struct utrace_channel_event ev;
+
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	*id = wait_for_entry(fd, SYS_getppid, &ev);
+	CHECK(*id, "no getppid entry");
+	return c;
+}
+
+/*
+ * Review finding 1: a request the monitor withdrew (a signal) after its
+ * task woke for it, but before the task looked, made the task leave its
+ * wait unanswered and run the call.  The delay holds the woken task.
+ */
+static void a_withdrawn_addfd_leaves_the_event_waiting(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	int tfd = utd_open(), fd = chan_open(), file = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct pending p = { .fd = fd, .srcfd = file, .newfd = 92,
+			     .flags = UTRACE_CHANNEL_ADDFD_SETFD };
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
+	int before = ioctl(tfd, UTRACE_TEST_ADDFD_DELAYED, 0);
+	struct child c;
+	pthread_t t;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	want93 = 0;
+	c = waiting_at_getppid(fd, &p.id);
+	CHECK(ioctl(tfd, UTRACE_TEST_ADDFD_DELAY, 1000) == 0, "arm: %s", strerror(errno));
+	pthread_create(&t, NULL, pending_addfd, &p);
+	usleep(300 * 1000);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	CHECK(p.ret == -1 && p.err == EINTR, "the withdrawn ADDFD: %d (%s)", p.ret,
+	      strerror(p.err));
+	CHECK(ioctl(tfd, UTRACE_TEST_ADDFD_DELAYED, 0) == before + 1, "the task never woke "
+	      "for the request");
+	usleep(1000 * 1000);
+	r.id = p.id;
+	CHECK(answer(fd, &r) == 0, "the event is gone after the withdrawal (%s): the task left "
+	      "its wait unanswered", strerror(errno));
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0),
+	      "the child (1: getppid ran, 2: the withdrawn request installed 92)");
+	ioctl(tfd, UTRACE_TEST_ADDFD_DELAY, 0);
+	close(file);
+	close(tfd);
+	close(fd);
+}
+
+/*
+ * Review finding 2: the task held the channel's lock across the install,
+ * whose close of a replaced file may block (a FUSE ->flush()): every
+ * monitor call and every other traced task waited with it, unkillably.
+ * The delay stands for the slow install; a poll(2) of the channel, which
+ * takes its lock, must not wait for it.
+ */
+static void a_slow_install_does_not_hold_the_channel(void)
+{
+	int tfd = utd_open(), fd = chan_open(), file = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct pending p = { .fd = fd, .srcfd = file, .newfd = 93,
+			     .flags = UTRACE_CHANNEL_ADDFD_SETFD };
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	struct child c;
+	double t0, took;
+	pthread_t t;
+
+	want93 = 1;
+	c = waiting_at_getppid(fd, &p.id);
+	CHECK(ioctl(tfd, UTRACE_TEST_INSTALL_DELAY, 2000) == 0, "arm: %s", strerror(errno));
+	pthread_create(&t, NULL, pending_addfd, &p);
+	usleep(300 * 1000);
+	t0 = now();
+	poll(&pf, 1, 0);
+	took = now() - t0;
+	pthread_join(t, NULL);
+	CHECK(took < 1.0, "a poll of the channel waited %.2f s for a task's install", took);
+	CHECK(p.ret == 93, "ADDFD SETFD 93: %d (%s)", p.ret, strerror(p.err));
+	r.id = p.id;
+	CHECK(answer(fd, &r) == 0, "the reply: %s", strerror(errno));
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0),
+	      "the child (1: getppid not refused, 4: 93 not installed)");
+	ioctl(tfd, UTRACE_TEST_INSTALL_DELAY, 0);
+	close(file);
+	close(tfd);
+	close(fd);
+}
+
+/*
+ * Review finding 3: a channel file installed in its own traced task kept
+ * the channel open past the monitor's death, and the task's exit wait
+ * with it, for good.  Refused.
+ */
+static void a_channel_file_is_not_installed(void)
+{
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
+	int fd = chan_open(), other = chan_open();
+	struct child c;
+
+	want93 = 0;
+	c = waiting_at_getppid(fd, &r.id);
+	CHECK_ERRNO(addfd(fd, r.id, fd, 0, 0, 0), EINVAL);
+	CHECK_ERRNO(addfd(fd, r.id, other, 0, 0, 0), EINVAL);
+	CHECK(answer(fd, &r) == 0, "the reply: %s", strerror(errno));
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0), "the child");
+	close(other);
+	close(fd);
+}
+
+/* Review finding 10: a task that is not dumpable gets no file (as MEM). */
+static int undumpable_getppid(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0))
+		return 3;
+	return getppid_eperm();
+}
+
+static void an_undumpable_task_gets_no_file(void)
+{
+	const long nrs[] = { SYS_getppid };
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
+	int fd = chan_open(), file = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct child c = spawn(undumpable_getppid);
+	struct utrace_channel_event ev;
+
+	want93 = 0;
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	r.id = wait_for_entry(fd, SYS_getppid, &ev);
+	CHECK_ERRNO(addfd(fd, r.id, file, 92, UTRACE_CHANNEL_ADDFD_SETFD, 0), EPERM);
+	CHECK(answer(fd, &r) == 0, "the reply: %s", strerror(errno));
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0),
+	      "the child (2: 92 installed, 3: prctl)");
+	close(file);
+	close(fd);
+}
+
+/*
+ * Review finding 7: the exit of a call whose entry the engine was told of
+ * comes to it whatever number the call has by then (here its own reply
+ * turned getppid into getuid, outside its set).
+ */
+static int exits_of_getuid;
+
+static void getppid_becomes_getuid(int fd, const struct utrace_channel_event *ev,
+				   struct utrace_channel_reply *r)
+{
+	(void)fd;
+	if (ev->kind == UTRACE_CHANNEL_SYSCALL_ENTRY && ev->nr == SYS_getppid) {
+		r->flags = UTRACE_CHANNEL_SET_NR;
+		r->nr = SYS_getuid;
+	}
+	if (ev->kind == UTRACE_CHANNEL_SYSCALL_EXIT)
+		exits_of_getuid += ev->nr == SYS_getuid;
+}
+
+static int getppid_once(void)
+{
+	return syscall(SYS_getppid) == (long)getuid() ? 0 : 1;
+}
+
+static void an_exit_follows_its_entry_whatever_its_number(void)
+{
+	const long nrs[] = { SYS_getppid };
+	int fd = chan_open(), st;
+	struct child c = spawn(getppid_once);
+
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EXIT, 0, nrs, 1,
+			      64) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	exits_of_getuid = 0;
+	st = serve(fd, &c, getppid_becomes_getuid);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: getppid did not become getuid)", st);
+	CHECK(exits_of_getuid == 1, "%d exits of the renumbered call", exits_of_getuid);
+	close(fd);
+}
+
 KTAP_MAIN("guest_channel",
 	  KTAP_CASE(getpid_is_virtualized_and_getppid_passes),
 	  KTAP_CASE(arguments_and_results_are_changed),
@@ -1495,4 +1697,9 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(addfd_sends_a_file_as_the_call_s_result),
 	  KTAP_CASE(addfd_places_a_file_and_the_call_goes_on),
 	  KTAP_CASE(addfd_requests_are_checked),
-	  KTAP_CASE(a_pending_addfd_is_withdrawn_or_failed))
+	  KTAP_CASE(a_pending_addfd_is_withdrawn_or_failed),
+	  KTAP_CASE(a_withdrawn_addfd_leaves_the_event_waiting),
+	  KTAP_CASE(a_slow_install_does_not_hold_the_channel),
+	  KTAP_CASE(a_channel_file_is_not_installed),
+	  KTAP_CASE(an_undumpable_task_gets_no_file),
+	  KTAP_CASE(an_exit_follows_its_entry_whatever_its_number))

@@ -307,5 +307,17 @@ struct utrace_test_examine {
 #define UTRACE_TEST_EXAMINE_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 32)
 /* Returns how many register accesses have entered an armed delay. */
 #define UTRACE_TEST_EXAMINE_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 33)
+/*
+ * Race tests of /dev/utrace-channel's ADDFD.  Argument: milliseconds, by
+ * value, at most 10000 (0 disarms).  ADDFD_DELAY: the next channel task
+ * woken in its wait sleeps that long before it looks for a request;
+ * INSTALL_DELAY: the next task installing a monitor's file sleeps that
+ * long just before the install, as a slow ->flush() of the file it
+ * replaces would.  One pass each.
+ */
+#define UTRACE_TEST_ADDFD_DELAY		_IO(UTRACE_TEST_IOC_MAGIC, 34)
+#define UTRACE_TEST_ADDFD_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 35)
+#define UTRACE_TEST_INSTALL_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 36)
+#define UTRACE_TEST_INSTALL_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 37)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
