@@ -1669,6 +1669,52 @@ static void an_exit_follows_its_entry_whatever_its_number(void)
 	close(fd);
 }
 
+/*
+ * Review finding 4: a request woke a task the cgroup v2 freezer held
+ * frozen (a waiting task counts as frozen), which then ran to install it.
+ * It must wait for the thaw.
+ */
+static void a_request_waits_for_the_v2_thaw(void)
+{
+	int fd = chan_open(), file = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct pending p = { .fd = fd, .srcfd = file, .newfd = 93,
+			     .flags = UTRACE_CHANNEL_ADDFD_SETFD, .ret = -2 };
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
+	struct child c;
+	char buf[32];
+	pthread_t t;
+
+	CHECK(cg_mount_root() == 0, "tmpfs on %s", CG_ROOT);
+	mkdir(CG_V2, 0755);
+	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
+		CHECK(0, "mount cgroup2: %s", strerror(errno));
+		return;
+	}
+	mkdir(CG_V2 "/channel", 0755);
+	want93 = 1;
+	c = waiting_at_getppid(fd, &p.id);
+	snprintf(buf, sizeof(buf), "%d", c.pid);
+	CHECK(cg_write_file(CG_V2 "/channel/cgroup.procs", buf) == 0, "move: %s", strerror(errno));
+	CHECK(cg_write_file(CG_V2 "/channel/cgroup.freeze", "1") == 0, "freeze");
+	CHECK(cg_file_has_within(CG_V2 "/channel/cgroup.events", "frozen 1", 2000),
+	      "the waiting child did not freeze");
+	pthread_create(&t, NULL, pending_addfd, &p);
+	usleep(500 * 1000);
+	CHECK(p.ret == -2, "the request was served in a frozen group (%d)", p.ret);
+	CHECK(cg_file_has_within(CG_V2 "/channel/cgroup.events", "frozen 1", 0),
+	      "the group is no longer frozen");
+	CHECK(cg_write_file(CG_V2 "/channel/cgroup.freeze", "0") == 0, "thaw");
+	pthread_join(t, NULL);
+	CHECK(p.ret == 93, "ADDFD after the thaw: %d (%s)", p.ret, strerror(p.err));
+	r.id = p.id;
+	CHECK(answer(fd, &r) == 0, "the reply: %s", strerror(errno));
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0),
+	      "the child (1: getppid not refused, 4: 93 not installed)");
+	close(file);
+	close(fd);
+	rmdir(CG_V2 "/channel");
+}
+
 KTAP_MAIN("guest_channel",
 	  KTAP_CASE(getpid_is_virtualized_and_getppid_passes),
 	  KTAP_CASE(arguments_and_results_are_changed),
@@ -1702,4 +1748,5 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(a_slow_install_does_not_hold_the_channel),
 	  KTAP_CASE(a_channel_file_is_not_installed),
 	  KTAP_CASE(an_undumpable_task_gets_no_file),
-	  KTAP_CASE(an_exit_follows_its_entry_whatever_its_number))
+	  KTAP_CASE(an_exit_follows_its_entry_whatever_its_number),
+	  KTAP_CASE(a_request_waits_for_the_v2_thaw))
