@@ -117,6 +117,16 @@ int utrace_helper_wait(struct wait_queue_head *wq, enum utrace_helper_sleep how,
 	return ret;
 }
 
+/*
+ * The cgroup v2 freezer is freezing the current task (its trap is set): a
+ * task waiting in a stop counts as frozen, so it must not leave its sleep
+ * for work of its own until the thaw clears the trap and wakes it.
+ */
+bool utrace_helper_cgroup_freezing(void)
+{
+	return READ_ONCE(current->jobctl) & JOBCTL_TRAP_FREEZE;
+}
+
 void utrace_helper_wake_all(struct wait_queue_head *wq)
 {
 	wake_up_all(wq);

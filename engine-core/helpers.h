@@ -30,6 +30,7 @@ enum utrace_helper_sleep {
 
 int utrace_helper_wait(struct wait_queue_head *wq, enum utrace_helper_sleep how,
 		       bool (*done)(void *arg), void *arg);
+bool utrace_helper_cgroup_freezing(void);
 void utrace_helper_wake_all(struct wait_queue_head *wq);
 long utrace_helper_syscall_get_nr(struct pt_regs *regs);
 void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr);

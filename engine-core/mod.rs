@@ -52,4 +52,4 @@ pub use report::{
     SYSCALL_ARGS,
 };
 pub use syscall_set::SyscallSet;
-pub use wait::CallbackWait;
+pub use wait::{cgroup_freezing, CallbackWait};

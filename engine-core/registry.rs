@@ -114,6 +114,10 @@ pub(crate) struct Attachment {
     step: Atomic<i8>,
     /// The engine asked for the exit report of the current syscall.
     exit_once: TaskOnly<bool>,
+    /// The current syscall's entry was in the engine's syscall set (kept
+    /// for an engine with a set and entry events: its exit follows its
+    /// entry, whatever number the call has by then).
+    entry_in_set: TaskOnly<bool>,
     /// [`Engine::retired`] was called (set once, by whoever calls it).
     retired: AtomicFlag,
     /// When it was attached, in its registry's attach sequence (set once,
@@ -172,6 +176,7 @@ impl Attachment {
                 stopping: AtomicFlag::new(false),
                 step: Atomic::new(Step::None.raw()),
                 exit_once: TaskOnly::new(false),
+                entry_in_set: TaskOnly::new(false),
                 retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
                 inherit,
@@ -193,13 +198,51 @@ impl Attachment {
         self.events.load(Relaxed) & events.bits() != 0
     }
 
-    /// Whether the call `nr` (of the native ABI if `native`) is in the
-    /// engine's syscall set; `nr` is read only if the engine has a set.
+    /// Whether the entry of the call `nr` (of the native ABI if `native`)
+    /// is in the engine's syscall set; the call is looked at only if the
+    /// engine has a set.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the owner task, in its entry report.
     #[inline(always)]
-    pub(crate) fn wants_call(&self, nr: impl FnOnce() -> i64, native: impl FnOnce() -> bool) -> bool {
-        self.syscalls
-            .as_ref()
-            .is_none_or(|set| set.contains(nr(), native()))
+    pub(crate) unsafe fn wants_entry(
+        &self,
+        nr: impl FnOnce() -> i64,
+        native: impl FnOnce() -> bool,
+    ) -> bool {
+        let Some(set) = &self.syscalls else {
+            return true;
+        };
+        let wanted = set.contains(nr(), native());
+        // SAFETY: the caller is the owner task, which alone touches
+        // `TaskOnly` fields.
+        unsafe { self.entry_in_set.replace(wanted) };
+        wanted
+    }
+
+    /// Whether the exit of the call `nr` (of the native ABI if `native`)
+    /// is in the engine's syscall set: for an engine with entry events,
+    /// whether its entry was (the engine or another may have changed the
+    /// number since); else whether the call is.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the owner task, in its exit report.
+    #[inline(always)]
+    pub(crate) unsafe fn wants_exit(
+        &self,
+        nr: impl FnOnce() -> i64,
+        native: impl FnOnce() -> bool,
+    ) -> bool {
+        let Some(set) = &self.syscalls else {
+            return true;
+        };
+        if self.wants(Events::SYSCALL_ENTRY) {
+            // SAFETY: the caller is the owner task.
+            return unsafe { self.entry_in_set.replace(false) };
+        }
+        set.contains(nr(), native())
     }
 
     /// Whether the engine has been detached.

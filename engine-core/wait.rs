@@ -41,9 +41,11 @@ impl CallbackWait {
     /// then skips the call with [`SyscallEntry::skip`], so that no engine
     /// after it runs a call nobody approved).
     ///
-    /// [`SyscallEntry::skip`]: super::SyscallEntry::skip `done` runs after the task state
-    /// is set: it may take a spinlock or read an atomic, never sleep. The
-    /// side that makes it hold calls [`CallbackWait::wake`] after.
+    /// `done` runs after the task state is set: it may take a spinlock or
+    /// read an atomic, never sleep. The side that makes it hold calls
+    /// [`CallbackWait::wake`] after.
+    ///
+    /// [`SyscallEntry::skip`]: super::SyscallEntry::skip
     pub fn wait(&self, done: impl Fn() -> bool) -> bool {
         wait_until(&self.wq, Sleep::Stop, done)
     }
@@ -53,4 +55,14 @@ impl CallbackWait {
     pub fn wake(&self) {
         wake_all(&self.wq);
     }
+}
+
+/// Whether the cgroup v2 freezer is freezing the current task. A task
+/// waiting in a [`CallbackWait`] counts as frozen for it, as a stop does;
+/// a callback that would leave its wait for work other than its answer (a
+/// monitor's request) leaves that work for after the thaw, which wakes the
+/// task to look again. The v1 freezer and suspend freeze the sleep itself.
+pub fn cgroup_freezing() -> bool {
+    // SAFETY: the helper only reads the current task's job-control flags.
+    unsafe { bindings::utrace_helper_cgroup_freezing() }
 }

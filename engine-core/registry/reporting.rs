@@ -290,7 +290,12 @@ impl Registry {
         action: Resume,
     ) -> Resume {
         // `call` skips a detached engine.
-        if !att.wants(Events::SYSCALL_ENTRY) || !att.wants_call(|| call.nr(), || call.is_native()) {
+        if !att.wants(Events::SYSCALL_ENTRY) {
+            return action;
+        }
+        // SAFETY: the owner task runs the entry report (checked in
+        // `report_syscall_entry`, the only way here).
+        if !unsafe { att.wants_entry(|| call.nr(), || call.is_native()) } {
             return action;
         }
         let answer = self.call(scope, att, |e| e.report_syscall_entry(task, &mut *call));
@@ -418,10 +423,12 @@ impl Registry {
         // registry's attachments.
         let once = requested && unsafe { att.exit_once.replace(false) };
         // `call` skips a detached engine.
-        if !once
-            && (!att.wants(Events::SYSCALL_EXIT)
-                || !att.wants_call(|| call.nr(), || call.is_native()))
-        {
+        if !once && !att.wants(Events::SYSCALL_EXIT) {
+            return action;
+        }
+        // SAFETY: as above.
+        let in_set = unsafe { att.wants_exit(|| call.nr(), || call.is_native()) };
+        if !once && !in_set {
             return action;
         }
         let answer = self.call(scope, att, |e| e.report_syscall_exit(task, &mut *call));

@@ -9,7 +9,7 @@
 
 use super::reply::{Decision, Kind};
 use super::state::{self, AddFd, Channel, Event, OnClose};
-use crate::engine_core::{fatal_signal_pending, Disposition};
+use crate::engine_core::{cgroup_freezing, fatal_signal_pending, Disposition};
 use crate::engine_core::{
     Attach, CallbackWait, CloneReport, Engine, Events, ExecReport, ExitReport, Resume,
     SyscallEntry, SyscallExit, SyscallSet, SYSCALL_ARGS,
@@ -51,6 +51,9 @@ pub(crate) struct Waiting {
     /// A monitor's `UTRACE_CHANNEL_ADDFD` for the task to serve (one at a
     /// time; see [`AddFd`]'s invariants).
     pub(crate) addfd: Option<Arc<AddFd>>,
+    /// The task is installing a SEND's file: the event's answer will be
+    /// the descriptor, a reply meanwhile is refused.
+    pub(crate) sending: bool,
 }
 
 /// One channel engine, attached to one task.
@@ -152,6 +155,7 @@ impl ChannelEngine {
                     task: None,
                     child: None,
                     addfd: None,
+                    sending: false,
                 },
                 "utrace_channel::waiting"
             ),
@@ -192,17 +196,28 @@ impl ChannelEngine {
         let answered = loop {
             let woken = self.wake.wait(|| {
                 let w = self.waiting.lock();
-                w.addfd.is_some() || !matches!(w.state, Exchange::Queued | Exchange::Delivered)
+                (w.addfd.is_some() && !cgroup_freezing())
+                    || !matches!(w.state, Exchange::Queued | Exchange::Delivered)
             });
             // Race tests: a delay armed by UTRACE_TEST_ADDFD_DELAY holds
             // the woken task here, before it looks for a request.
             #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
             crate::engines::test_device::ADDFD_DELAY_HOOK.pass();
+            if !woken || fatal_signal_pending(task) {
+                break false;
+            }
             // A monitor's request to install a file is served here, in the
-            // task's own context, and the wait goes on (unless a SEND
-            // answered the event).
-            if !woken || fatal_signal_pending(task) || !self.channel.serve_addfd(self) {
-                break woken;
+            // task's own context. The wait ends only with the event's
+            // answer or release, never because a request was served or
+            // found gone (review: a request withdrawn between the wakeup
+            // and this look made the task leave its wait unanswered and
+            // run the call).
+            self.channel.serve_addfd(self);
+            if !matches!(
+                self.waiting.lock().state,
+                Exchange::Queued | Exchange::Delivered
+            ) {
+                break true;
             }
         };
         let state = self.channel.end_wait(self);
@@ -210,14 +225,25 @@ impl ChannelEngine {
         // the task waited at when it was killed must not run (review: a
         // monitor that killed the task and answered at once ran the call).
         if !answered || fatal_signal_pending(task) {
+            if let Exchange::Answered(Decision {
+                sent_fd: Some(fd), ..
+            }) = state
+            {
+                // A descriptor sent as the answer goes with it: the files
+                // may outlive the task (CLONE_FILES without CLONE_THREAD).
+                state::close_fd(fd);
+            }
             return Outcome::Killed;
         }
         match state {
             Exchange::Answered(d) => Outcome::Decided(d),
             Exchange::Released => Outcome::LetGo,
-            // Not reached: the wait ends only on an answer, a release or
-            // SIGKILL.
-            _ => Outcome::NotQueued,
+            // Not reached: the loop ends only on an answer, a release or
+            // SIGKILL. Were it reached, the call must not run unapproved.
+            _ => {
+                kernel::warn_on!(true);
+                Outcome::Killed
+            }
         }
     }
 
@@ -286,7 +312,7 @@ impl Engine for ChannelEngine {
             // The task dies: the call it waited at must not run (as after
             // a fatal signal in a ptrace entry stop), whatever the engines
             // after this one answer.
-            Outcome::Killed => call.abort(-i64::from(bindings::ENOSYS)),
+            Outcome::Killed => call.skip(-i64::from(bindings::ENOSYS)),
         }
         Resume::Resume
     }

@@ -128,13 +128,13 @@ impl MiscDevice for ChannelFile {
         )
     }
 
-    fn ioctl(me: Pin<&ChannelFile>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    fn ioctl(me: Pin<&ChannelFile>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
         match cmd {
             bindings::UTRACE_CHANNEL_ATTACH => me.attach(arg),
             bindings::UTRACE_CHANNEL_DETACH => me.channel.detach(arg).map(|()| 0),
             bindings::UTRACE_CHANNEL_MEM => me.channel.mem(arg),
             bindings::UTRACE_CHANNEL_SET_ON_CLOSE => me.set_on_close(arg),
-            bindings::UTRACE_CHANNEL_ADDFD => me.channel.addfd(arg),
+            bindings::UTRACE_CHANNEL_ADDFD => me.channel.addfd(arg, file),
             _ => Err(ENOTTY),
         }
     }

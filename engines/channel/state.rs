@@ -22,7 +22,7 @@
 
 use super::engine::{ChannelEngine, Exchange};
 use super::reply::{self, Decision, Kind};
-use crate::engine_core::{access_vm, pid_vnr, Attach, EngineHandle, SyscallSet};
+use crate::engine_core::{access_vm, pid_vnr, user, Attach, EngineHandle, SyscallSet};
 use core::mem::size_of;
 use core::ptr;
 use kernel::bindings;
@@ -98,17 +98,31 @@ unsafe impl FromBytes for AddFdArgs {}
 // SAFETY: as above.
 unsafe impl AsBytes for AddFdArgs {}
 
+/// Where a `UTRACE_CHANNEL_ADDFD` request is (see [`AddFd`]).
+#[derive(Clone, Copy)]
+enum AddFdState {
+    /// In its engine's [`Waiting::addfd`](super::engine::Waiting), for the
+    /// task to take.
+    Pending,
+    /// Taken by the task, which installs the file with no lock held.
+    Installing,
+    /// Its monitor gave up while the task installed it: the task closes
+    /// what it installed.
+    Withdrawn,
+    /// Finished: the descriptor's number in the task, or why there is none.
+    Done(Result<i32>),
+}
+
 /// A `UTRACE_CHANNEL_ADDFD` request: one of the monitor's files, which the
 /// waiting task installs in its own files (the kernel installs a file only
 /// in the current task's table, as seccomp's ADDFD does).
 ///
 /// # Invariants
 ///
-/// While its `outcome` is `None` the request is in its engine's
-/// [`Waiting::addfd`](super::engine::Waiting), or being served by the
-/// task, which holds [`Channel::inner`] while it does. Whoever takes it
-/// out of there, under `inner`, sets the outcome: so a monitor that finds
-/// no outcome under `inner` finds the request still pending.
+/// `state` is `Pending` exactly while the request is in its engine's
+/// `Waiting::addfd`; whoever takes it out of there does so under
+/// [`Channel::inner`] and sets another state at once. So a monitor that
+/// finds it `Pending` under `inner` can withdraw it from there.
 pub(crate) struct AddFd {
     file: ARef<File>,
     /// `UTRACE_CHANNEL_ADDFD_SETFD`'s number, or the lowest free one.
@@ -117,13 +131,17 @@ pub(crate) struct AddFd {
     o_flags: u32,
     /// The event is answered with the new descriptor.
     send: bool,
-    /// The descriptor's number in the task, or why there is none.
-    outcome: LockedBy<Option<Result<i32>>, Inner>,
+    state: LockedBy<AddFdState, Inner>,
 }
 
 impl AddFd {
     /// Installs the file in the current task's files: its number there.
+    /// `EPERM` for a task that is not dumpable by its owner (as
+    /// `UTRACE_CHANNEL_MEM`'s access).
     fn install(&self) -> Result<i32> {
+        if !user::shown_to_tracers() {
+            return Err(EPERM);
+        }
         let file = self.file.as_ptr();
         let fd = match self.at {
             // SAFETY: `file` is a file we hold a reference on for the call
@@ -135,6 +153,17 @@ impl AddFd {
         };
         to_result(fd)?;
         Ok(fd)
+    }
+}
+
+/// Closes descriptor `fd` of the current task, one it installed for a
+/// request whose answer did not apply. With no lock held: the close may
+/// flush the file.
+pub(crate) fn close_fd(fd: i32) {
+    if let Ok(fd) = u32::try_from(fd) {
+        // SAFETY: closes a descriptor of the current task's own files; a
+        // number it does not hold is `EBADF`, nothing else.
+        unsafe { bindings::close_fd(fd) };
     }
 }
 
@@ -483,7 +512,7 @@ impl Channel {
         if let Some(req) = &addfd {
             // INVARIANT: taken out of the wait above, under `inner`: the
             // task will not serve it.
-            *req.outcome.access_mut(&mut inner) = Some(Err(ESRCH));
+            *req.state.access_mut(&mut inner) = AddFdState::Done(Err(ESRCH));
         }
         drop(inner);
         if addfd.is_some() {
@@ -570,7 +599,7 @@ impl Channel {
         if !matches!(w.state, Exchange::Delivered) || w.event.0.id != r.id {
             return Err(ENOENT);
         }
-        if w.addfd.as_ref().is_some_and(|a| a.send) {
+        if w.sending || w.addfd.as_ref().is_some_and(|a| a.send) {
             // The descriptor being installed is the answer.
             return Err(EBUSY);
         }
@@ -653,8 +682,10 @@ impl Channel {
     }
 
     /// `UTRACE_CHANNEL_ADDFD`: the task waiting on the event the request
-    /// names installs the monitor's file; returns its number there.
-    pub(crate) fn addfd(&self, arg: usize) -> Result<isize> {
+    /// names installs the monitor's file; returns its number there. `own`
+    /// is the channel's file (a channel's file is not installed: a traced
+    /// task holding its channel would keep it, and its own waits, open).
+    pub(crate) fn addfd(&self, arg: usize, own: &File) -> Result<isize> {
         let a: AddFdArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AddFdArgs>())
             .reader()
             .read()?;
@@ -677,38 +708,48 @@ impl Channel {
         // SAFETY: this thread is in an ioctl, which makes no `fdget_pos()`
         // call: the file may go to the task.
         let file = unsafe { LocalFile::assume_no_fdget_pos(file) };
-        let mut inner = self.inner.lock();
+        // SAFETY: `f_op` is set when a file is opened and never changes
+        // while it is referenced; both files are.
+        let (theirs, ours) = unsafe { ((*file.as_ptr()).f_op, (*own.as_ptr()).f_op) };
+        if ptr::eq(theirs, ours) {
+            return Err(EINVAL);
+        }
         let req = Arc::new(
             AddFd {
                 file,
                 at,
                 o_flags: a.newfd_flags,
                 send,
-                outcome: LockedBy::new(&self.inner, None),
+                state: LockedBy::new(&self.inner, AddFdState::Pending),
             },
             GFP_KERNEL_ACCOUNT,
         )?;
         let index = id_index(a.id);
+        let mut inner = self.inner.lock();
         {
             let engine = inner.engine(index).ok_or(ENOENT)?;
             let mut w = engine.waiting.lock();
             if !matches!(w.state, Exchange::Delivered) || w.event.0.id != a.id {
                 return Err(ENOENT);
             }
-            let kind = Kind::from_uapi(w.event.0.kind);
-            if send && !matches!(kind, Some(Kind::Entry | Kind::Exit)) {
-                return Err(EINVAL);
+            match Kind::from_uapi(w.event.0.kind) {
+                // The task's files are closed right after its exit report.
+                Some(Kind::TaskExit) | None => return Err(EINVAL),
+                Some(Kind::Entry | Kind::Exit) => {}
+                Some(_) if send => return Err(EINVAL),
+                Some(_) => {}
             }
             if w.addfd.is_some() {
                 return Err(EBUSY);
             }
-            // INVARIANT: pending, with no outcome.
+            // INVARIANT: in the wait, `Pending`.
             w.addfd = Some(req.clone());
             drop(w);
             engine.wake.wake();
         }
         loop {
-            if let Some(outcome) = *req.outcome.access(&inner) {
+            let state = *req.state.access(&inner);
+            if let AddFdState::Done(outcome) = state {
                 // A descriptor number is not negative: it fits the isize.
                 return outcome.map(|fd| fd as isize);
             }
@@ -716,62 +757,102 @@ impl Channel {
                 break;
             }
         }
-        // A signal: the request is withdrawn if the task has not taken it
-        // (then it is still in its engine's wait: the type invariant).
-        if let Some(outcome) = *req.outcome.access(&inner) {
-            return outcome.map(|fd| fd as isize);
-        }
-        if let Some(engine) = inner.engine(index) {
-            let mut w = engine.waiting.lock();
-            if w.addfd.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
-                w.addfd = None;
+        // A signal: the request is withdrawn, whatever became of it.
+        let state = *req.state.access(&inner);
+        match state {
+            AddFdState::Done(outcome) => return outcome.map(|fd| fd as isize),
+            AddFdState::Pending => {
+                // By the type invariant, still in its engine's wait.
+                if let Some(engine) = inner.engine(index) {
+                    let mut w = engine.waiting.lock();
+                    if w.addfd.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
+                        w.addfd = None;
+                    }
+                }
+            }
+            // The task closes what it installs.
+            AddFdState::Installing | AddFdState::Withdrawn => {
+                *req.state.access_mut(&mut inner) = AddFdState::Withdrawn
             }
         }
+        drop(inner);
         Err(ERESTARTSYS)
     }
 
-    /// The waiting task of `engine` serves the monitor's `UTRACE_CHANNEL_ADDFD`
-    /// if one is pending: `false` if none was. Installed in its own files,
-    /// under `inner` (so that the monitor finds the request pending or
-    /// finished, never half done, and no reply answers the event between
-    /// the install and a SEND's answer).
-    pub(crate) fn serve_addfd(&self, engine: &ChannelEngine) -> bool {
+    /// The waiting task of `engine` serves the monitor's
+    /// `UTRACE_CHANNEL_ADDFD`, if one is pending: installs the file in its
+    /// own files with no lock held (the close of a file it replaces may
+    /// flush, and a FUSE flush waits for its daemon, maybe a task of this
+    /// channel), then publishes the outcome, and a SEND's answer, under
+    /// `inner`.
+    pub(crate) fn serve_addfd(&self, engine: &ChannelEngine) {
         let mut inner = self.inner.lock();
         let mut w = engine.waiting.lock();
         let Some(req) = w.addfd.take() else {
-            return false;
+            return;
         };
-        let delivered = matches!(w.state, Exchange::Delivered);
         let kind = Kind::from_uapi(w.event.0.kind);
+        if !matches!(w.state, Exchange::Delivered) {
+            drop(w);
+            // INVARIANT: taken out of the wait, finished at once.
+            *req.state.access_mut(&mut inner) = AddFdState::Done(Err(ESRCH));
+            drop(inner);
+            self.addfd_done.notify_all();
+            return;
+        }
+        // A reply meanwhile would race the SEND's answer: refused (EBUSY).
+        w.sending = req.send;
         drop(w);
+        // INVARIANT: taken out of the wait, now being installed.
+        *req.state.access_mut(&mut inner) = AddFdState::Installing;
+        drop(inner);
         // Race tests: a delay armed by UTRACE_TEST_INSTALL_DELAY stands
         // for a slow install (the ->flush() of a replaced file).
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         crate::engines::test_device::INSTALL_DELAY_HOOK.pass();
-        let outcome = if delivered { req.install() } else { Err(ESRCH) };
-        if let (Ok(fd), true) = (outcome, req.send) {
-            // The event is answered with the descriptor (its kind was
-            // checked by `addfd`: an entry or an exit).
-            let fd = i64::from(fd);
-            let decision = match kind {
-                Some(Kind::Entry) => Decision {
-                    abort: Some(fd),
-                    ..Decision::default()
-                },
-                _ => Decision {
-                    result: Some(fd),
-                    ..Decision::default()
-                },
-            };
-            engine.waiting.lock().state = Exchange::Answered(decision);
-        }
-        // INVARIANT: taken out of the wait above, finished here, under `inner`.
-        *req.outcome.access_mut(&mut inner) = Some(outcome);
+        let installed = req.install();
+        let mut inner = self.inner.lock();
+        let mut w = engine.waiting.lock();
+        w.sending = false;
+        let withdrawn = matches!(req.state.access(&inner), AddFdState::Withdrawn);
+        let (outcome, undo) = match installed {
+            // Nobody waits for it: what was installed goes again.
+            Ok(fd) if withdrawn => (Err(EINTR), Some(fd)),
+            Ok(fd) if req.send => {
+                if matches!(w.state, Exchange::Delivered) {
+                    // The kind was checked by `addfd`: an entry or an exit.
+                    let fd64 = i64::from(fd);
+                    let decision = match kind {
+                        Some(Kind::Entry) => Decision {
+                            abort: Some(fd64),
+                            sent_fd: Some(fd),
+                            ..Decision::default()
+                        },
+                        _ => Decision {
+                            result: Some(fd64),
+                            sent_fd: Some(fd),
+                            ..Decision::default()
+                        },
+                    };
+                    w.state = Exchange::Answered(decision);
+                    (Ok(fd), None)
+                } else {
+                    // Let go meanwhile (a detach, the close): the answer
+                    // cannot apply, and the descriptor goes with it.
+                    (Err(ESRCH), Some(fd))
+                }
+            }
+            other => (other, None),
+        };
+        drop(w);
+        *req.state.access_mut(&mut inner) = AddFdState::Done(outcome);
         drop(inner);
         self.addfd_done.notify_all();
+        if let Some(fd) = undo {
+            close_fd(fd);
+        }
         // The file's reference goes with no lock held.
         drop(req);
-        true
     }
 
     /// poll(2): readable while an event is unread.
@@ -829,7 +910,7 @@ fn release(inner: &mut Inner, engine: &ChannelEngine) -> bool {
         return false;
     };
     // INVARIANT: taken out of the wait just above, under `inner`.
-    *req.outcome.access_mut(inner) = Some(Err(ESRCH));
+    *req.state.access_mut(inner) = AddFdState::Done(Err(ESRCH));
     // Dropped under the mutex: `fput()` never releases a file at once
     // (task work, or a kworker), and the monitor holds its own reference.
     drop(req);
