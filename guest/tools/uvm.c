@@ -400,8 +400,11 @@ static long mem(const struct utrace_channel_event *ev, __u32 op, __u64 addr, con
  */
 static void mem_failed(const struct utrace_channel_event *ev, const char *what)
 {
+	const char *name = syscall_name(ev->nr);
+
 	if (errno != EIO && errno != ENOENT && errno != ESRCH)
-		fprintf(stderr, "uvm: pid %d: %s: %s\n", ev->tid, what, errno_text(errno));
+		fprintf(stderr, "uvm: pid %d: %s %s: %s\n", ev->tid, name ? name : "syscall",
+			what, errno_text(errno));
 }
 
 /* Rewrites the path argument @which of @ev's call, if a redirect applies. */
@@ -416,7 +419,7 @@ static void redirect(const struct utrace_channel_event *ev, int which,
 
 	n = mem(ev, UTRACE_CHANNEL_MEM_STRING, orig, path, sizeof(path));
 	if (n < 0) {
-		mem_failed(ev, "reading a path");
+		mem_failed(ev, "reading the path");
 		return;
 	}
 	/* Cut at PATH_MAX, or by the end of its memory: the call sees it as is. */
@@ -433,7 +436,7 @@ static void redirect(const struct utrace_channel_event *ev, int which,
 	n = mem(ev, UTRACE_CHANNEL_MEM_WRITE, addr, out, len);
 	if (n != (long)len) {
 		if (n < 0)
-			mem_failed(ev, "writing a path");
+			mem_failed(ev, "writing the new path");
 		return;
 	}
 	memcpy(r->args, ev->args, sizeof(r->args));
@@ -501,7 +504,7 @@ static void edit_uname(const struct utrace_channel_event *ev, __u64 buf)
 		if (fields[i].value[0] &&
 		    mem(ev, UTRACE_CHANNEL_MEM_WRITE, buf + fields[i].offset,
 			fields[i].value, strlen(fields[i].value) + 1) < 0)
-			mem_failed(ev, "editing uname's result");
+			mem_failed(ev, "editing the result");
 }
 
 static void on_syscall_exit(const struct utrace_channel_event *ev, struct utrace_channel_reply *r)
