@@ -83,7 +83,7 @@ debian_strace inside "utrace --vm"
 # strace to its own child, which uvm's engine already follows) or before it
 # ("naive": utrace's strace engine follows uvm's child from its fork,
 # before uvm attaches).  In the naive order strace traces uvm too: only the
-# program's lines are shown, without their "[pid N] ".
+# program's lines are shown, "[pid N] " first.
 uvm_traced() {
 	if [ "$1" = right ]; then
 		printf "\$ uvm --rules '%s' -- utrace --strace -- sysinfo /virtual/hostname\n" "$RULES"
@@ -93,12 +93,12 @@ uvm_traced() {
 		printf "\$ utrace --strace -- uvm --rules '%s' -- sysinfo /virtual/hostname\n" "$RULES"
 		utrace --strace -- uvm --rules "$RULES" -- sysinfo /virtual/hostname \
 			> /tmp/out 2> /tmp/trace.all
-		sed -n 's/^\[pid *[0-9]*\] //p' /tmp/trace.all > /tmp/trace
+		grep '^\[pid ' /tmp/trace.all > /tmp/trace
 	fi
 	echo "--- the program printed:"
 	cat /tmp/out
 	echo "--- strace saw:"
-	sed -n '/^getuid/,$p' /tmp/trace
+	sed -n '/getuid()/,$p' /tmp/trace
 }
 
 step "6. The VM in user space: uvm, a monitor over /dev/utrace-channel"
