@@ -118,7 +118,10 @@ uvm_traced naive
 
 step "9. Debian's unmodified strace stacked over uvm"
 echo "As in step 5. Started under uvm, strace attaches to the program after uvm's"
-echo "engine: it sits outside the VM and shows what the program asked for and got:"
+echo "engine: it sits outside the VM and shows what the program asked for and got."
+echo "(strace's child believes geteuid() and drops to uid 1000 for real before its"
+echo "exec, which makes it undumpable: uvm may not read the path of that execve, and"
+echo "says so; the in-kernel VM is refused the same read in step 5, silently.)"
 debian_strace outside "uvm --rules"
 echo
 echo "The naive order: strace -f takes uvm's child at fork, before uvm attaches its"
