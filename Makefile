@@ -163,6 +163,18 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS) $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
 
+# uvm names calls by the C library's <sys/syscall.h>: its SYS_ constants,
+# listed once as SYSCALL_NAME(name) lines, for uvm.c to make its table of.
+GUEST_GEN := $(BUILD)/guest/gen
+$(GUEST_GEN)/syscall_names.h: $(KHDR)/asm/unistd_64.h $(GUEST_FROM)
+	@mkdir -p $(dir $@)
+	echo '#include <sys/syscall.h>' | $(GUEST_CC) $(GUEST_CFLAGS) -dM -E - | \
+		sed -n 's/^#define SYS_\([a-z0-9_]*\) .*/SYSCALL_NAME(\1)/p' | sort > $@.tmp
+	@mv $@.tmp $@
+
+$(GUEST_BIN)/tools/uvm: $(GUEST_GEN)/syscall_names.h
+$(GUEST_BIN)/tools/uvm: GUEST_CFLAGS += -I$(GUEST_GEN)
+
 $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.S $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) -m32 -nostdlib -static -o $@ $<
