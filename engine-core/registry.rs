@@ -69,8 +69,8 @@ mod reporting;
 mod stop;
 
 use super::engine::{Engine, Events};
-use super::syscall_set::SyscallSet;
 use super::policy::{syscall_work, Phase, SideMasks, Step, SyscallSide, SyscallWork};
+use super::syscall_set::SyscallSet;
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
 use core::cell::UnsafeCell;
