@@ -1414,6 +1414,34 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
+/*
+ * Waits (up to 5 s) until a SEND is pending on event @id: 1, or 0.  The
+ * probe is a reply with an unknown action, which a pending SEND refuses
+ * (EBUSY) before the action is even looked at, and nothing else accepts.
+ */
+static int wait_send_pending(int fd, __u64 id)
+{
+	struct utrace_channel_reply probe = { .id = id, .action = 99 };
+
+	for (int i = 0; i < 500; i++) {
+		if (answer(fd, &probe) == -EBUSY)
+			return 1;
+		usleep(10 * 1000);
+	}
+	return 0;
+}
+
+/* Waits (up to 5 s) until the test device's counter @req exceeds @before. */
+static int wait_delayed(int tfd, unsigned long req, int before)
+{
+	for (int i = 0; i < 500; i++) {
+		if (ioctl(tfd, req, 0) > before)
+			return 1;
+		usleep(10 * 1000);
+	}
+	return 0;
+}
+
 /* After its getppid (which must return its parent), nothing at 90 or 91. */
 static int getppid_and_no_fds(void)
 {
@@ -1450,7 +1478,7 @@ static void a_pending_addfd_is_withdrawn_or_failed(void)
 	p.newfd = 90;
 	p.flags = UTRACE_CHANNEL_ADDFD_SETFD | UTRACE_CHANNEL_ADDFD_SEND;
 	pthread_create(&t, NULL, pending_addfd, &p);
-	usleep(300 * 1000);
+	CHECK(wait_send_pending(fd, p.id), "the SEND never became pending");
 	CHECK_ERRNO(addfd(fd, p.id, file, 0, 0, 0), EBUSY);
 	r.id = p.id;
 	CHECK(answer(fd, &r) == -EBUSY, "a reply while a SEND is pending: %s",
@@ -1461,11 +1489,11 @@ static void a_pending_addfd_is_withdrawn_or_failed(void)
 	CHECK(p.ret == -1 && p.err == EINTR, "the interrupted ADDFD: %d (%s)", p.ret,
 	      strerror(p.err));
 
-	/* A plain one pending: the detach fails it. */
+	/* Another pending: the detach fails it. */
 	p.newfd = 91;
-	p.flags = UTRACE_CHANNEL_ADDFD_SETFD;
+	p.flags = UTRACE_CHANNEL_ADDFD_SETFD | UTRACE_CHANNEL_ADDFD_SEND;
 	pthread_create(&t, NULL, pending_addfd, &p);
-	usleep(300 * 1000);
+	CHECK(wait_send_pending(fd, p.id), "the second SEND never became pending");
 	CHECK(ioctl(fd, UTRACE_CHANNEL_DETACH, n) == 0, "detach: %s", strerror(errno));
 	pthread_join(t, NULL);
 	CHECK(p.ret == -1 && p.err == ESRCH, "the ADDFD the detach ended: %d (%s)", p.ret,
@@ -1531,14 +1559,15 @@ static void a_withdrawn_addfd_leaves_the_event_waiting(void)
 	c = waiting_at_getppid(fd, &p.id);
 	CHECK(ioctl(tfd, UTRACE_TEST_ADDFD_DELAY, 1000) == 0, "arm: %s", strerror(errno));
 	pthread_create(&t, NULL, pending_addfd, &p);
-	usleep(300 * 1000);
+	/* The task woke for the request and sleeps in the delay: withdraw it. */
+	CHECK(wait_delayed(tfd, UTRACE_TEST_ADDFD_DELAYED, before),
+	      "the task never woke for the request");
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, NULL);
 	CHECK(p.ret == -1 && p.err == EINTR, "the withdrawn ADDFD: %d (%s)", p.ret,
 	      strerror(p.err));
-	CHECK(ioctl(tfd, UTRACE_TEST_ADDFD_DELAYED, 0) == before + 1, "the task never woke "
-	      "for the request");
-	usleep(1000 * 1000);
+	/* Past the delay: the task looked and found nothing. */
+	usleep(2000 * 1000);
 	r.id = p.id;
 	CHECK(answer(fd, &r) == 0, "the event is gone after the withdrawal (%s): the task left "
 	      "its wait unanswered", strerror(errno));
@@ -1564,6 +1593,7 @@ static void a_slow_install_does_not_hold_the_channel(void)
 			     .flags = UTRACE_CHANNEL_ADDFD_SETFD };
 	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	int before = ioctl(tfd, UTRACE_TEST_INSTALL_DELAYED, 0);
 	struct child c;
 	double t0, took;
 	pthread_t t;
@@ -1572,7 +1602,7 @@ static void a_slow_install_does_not_hold_the_channel(void)
 	c = waiting_at_getppid(fd, &p.id);
 	CHECK(ioctl(tfd, UTRACE_TEST_INSTALL_DELAY, 2000) == 0, "arm: %s", strerror(errno));
 	pthread_create(&t, NULL, pending_addfd, &p);
-	usleep(300 * 1000);
+	CHECK(wait_delayed(tfd, UTRACE_TEST_INSTALL_DELAYED, before), "the install never began");
 	t0 = now();
 	poll(&pf, 1, 0);
 	took = now() - t0;
@@ -1725,6 +1755,162 @@ static void a_request_waits_for_the_v2_thaw(void)
 	rmdir(CG_V2 "/channel");
 }
 
+/* --- re-review of the fixes ---------------------------------------- */
+
+/* Its getppid must fail with EPERM and leave its lowest free descriptor free. */
+static int no_new_fd_after_getppid(void)
+{
+	int lowest = dup(0);
+	long p;
+
+	close(lowest);
+	errno = 0;
+	p = syscall(SYS_getppid);
+	return (p == -1 && errno == EPERM ? 0 : 1) | (fcntl(lowest, F_GETFD) == -1 ? 0 : 2);
+}
+
+/*
+ * Re-review findings 1 and 4: a SEND withdrawn while the task installs it
+ * is not published (nothing is closed by its number: another thread may
+ * hold it by then), and the event takes a reply at once, not EBUSY until
+ * the install ends.
+ */
+static void a_send_withdrawn_during_its_install_is_not_published(void)
+{
+	const long nrs[] = { SYS_getppid };
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	int tfd = utd_open(), fd = chan_open(), file = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct pending p = { .fd = fd, .srcfd = file, .flags = UTRACE_CHANNEL_ADDFD_SEND };
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
+	int before = ioctl(tfd, UTRACE_TEST_INSTALL_DELAYED, 0);
+	struct child c = spawn(no_new_fd_after_getppid);
+	struct utrace_channel_event ev;
+	pthread_t t;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	p.id = wait_for_entry(fd, SYS_getppid, &ev);
+	CHECK(ioctl(tfd, UTRACE_TEST_INSTALL_DELAY, 1000) == 0, "arm: %s", strerror(errno));
+	pthread_create(&t, NULL, pending_addfd, &p);
+	CHECK(wait_delayed(tfd, UTRACE_TEST_INSTALL_DELAYED, before), "the install never began");
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	CHECK(p.ret == -1 && p.err == EINTR, "the withdrawn SEND: %d (%s)", p.ret,
+	      strerror(p.err));
+	r.id = p.id;
+	CHECK(answer(fd, &r) == 0, "a reply after the withdrawal: %s", strerror(errno));
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0),
+	      "the child (1: getppid not refused, 2: the withdrawn file was installed)");
+	ioctl(tfd, UTRACE_TEST_INSTALL_DELAY, 0);
+	close(file);
+	close(tfd);
+	close(fd);
+}
+
+/*
+ * Re-review finding 2: a repeated round of the entry (an engine farther
+ * from user mode stopped the task and asked for another report) must not
+ * lose the exit of a call the engine saw enter and renumbered out of its
+ * set.
+ */
+/* getppid, which the monitor turns into getuid: root's 0, with no other getuid. */
+static int getppid_as_root_s_getuid(void)
+{
+	return syscall(SYS_getppid) == 0 ? 0 : 1;
+}
+
+static void a_repeated_entry_keeps_the_exit(void)
+{
+	const long nrs[] = { SYS_getppid };
+	struct utrace_test_attach stop = {
+		.kind = UTRACE_TEST_STOP, .events = UTRACE_TEST_EVENT_SYSCALL_ENTRY, .id = 1,
+		.nr = SYS_getuid,
+	};
+	struct utrace_channel_reply r = { .flags = UTRACE_CHANNEL_SET_NR, .nr = SYS_getuid };
+	int tfd = utd_open(), fd = chan_open(), slot, st, i;
+	struct child c = spawn(getppid_as_root_s_getuid);
+	struct utrace_channel_event ev;
+
+	stop.pid = c.pid;
+	slot = utd_attach(tfd, stop);
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EXIT, 0, nrs, 1,
+			      64) >= 0, "attach: %s", strerror(errno));
+	go(&c);
+	r.id = wait_for_entry(fd, SYS_getppid, &ev);
+	CHECK(answer(fd, &r) == 0, "renumber: %s", strerror(errno));
+	for (i = 0; i < 500 && ioctl(tfd, UTRACE_TEST_STOPPED, slot) != 1; i++)
+		usleep(10 * 1000);
+	CHECK(ioctl(tfd, UTRACE_TEST_RESUME_REPORT, slot) == 0, "resume and report: %s",
+	      strerror(errno));
+	exits_of_getuid = 0;
+	st = serve(fd, &c, getppid_becomes_getuid);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	CHECK(exits_of_getuid == 1, "%d exits of the renumbered call after a repeated entry",
+	      exits_of_getuid);
+	close(tfd);
+	close(fd);
+}
+
+/*
+ * Re-review finding 3: an engine attached while its task sleeps in a call
+ * of its set hears of that call's exit, as an engine without a set does.
+ */
+static int read_pipe[2];
+
+static int read_a_byte(void)
+{
+	char b;
+
+	return read(read_pipe[0], &b, 1) == 1 ? 0 : 1;
+}
+
+static int read_exits;
+
+static void count_read_exits(int fd, const struct utrace_channel_event *ev,
+			     struct utrace_channel_reply *r)
+{
+	(void)fd;
+	(void)r;
+	read_exits += ev->kind == UTRACE_CHANNEL_SYSCALL_EXIT && ev->nr == SYS_read;
+}
+
+static void an_engine_attached_during_a_call_hears_its_exit(void)
+{
+	const long nrs[] = { SYS_read };
+	int fd = chan_open(), st, i;
+	struct child c;
+	char path[64], stat[256];
+
+	if (pipe2(read_pipe, O_CLOEXEC))
+		return;
+	c = spawn(read_a_byte);
+	go(&c);
+	/* Asleep in its read (state S in /proc). */
+	snprintf(path, sizeof(path), "/proc/%d/wchan", c.pid);
+	for (i = 0; i < 500; i++) {
+		int pf = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = pf < 0 ? -1 : read(pf, stat, sizeof(stat) - 1);
+
+		if (pf >= 0)
+			close(pf);
+		if (n > 0 && (stat[n] = 0, strstr(stat, "pipe")))
+			break;
+		usleep(10 * 1000);
+	}
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EXIT, 0, nrs, 1,
+			      64) >= 0, "attach: %s", strerror(errno));
+	CHECK(write(read_pipe[1], "x", 1) == 1, "write");
+	read_exits = 0;
+	st = serve(fd, &c, count_read_exits);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	CHECK(read_exits == 1, "%d exits of the read the engine was attached during", read_exits);
+	close(read_pipe[0]);
+	close(read_pipe[1]);
+	close(fd);
+}
+
 KTAP_MAIN("guest_channel",
 	  KTAP_CASE(getpid_is_virtualized_and_getppid_passes),
 	  KTAP_CASE(arguments_and_results_are_changed),
@@ -1759,4 +1945,7 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(a_channel_file_is_not_installed),
 	  KTAP_CASE(an_undumpable_task_gets_no_file),
 	  KTAP_CASE(an_exit_follows_its_entry_whatever_its_number),
-	  KTAP_CASE(a_request_waits_for_the_v2_thaw))
+	  KTAP_CASE(a_request_waits_for_the_v2_thaw),
+	  KTAP_CASE(a_send_withdrawn_during_its_install_is_not_published),
+	  KTAP_CASE(a_repeated_entry_keeps_the_exit),
+	  KTAP_CASE(an_engine_attached_during_a_call_hears_its_exit))
