@@ -18,7 +18,11 @@
 #define TRACE_FILE	"/tmp/session-trace.txt"
 #define TOOL_ERR	"/tmp/session-err.txt"
 #define TOOL_OUT	"/tmp/session-out.txt"
-#define CHILDREN	2000
+/*
+ * Many times the file's limit of 16 (2000 took more than the suite's 300 s
+ * on a loaded TCG guest with KASAN).
+ */
+#define CHILDREN	600
 
 static char text[8 << 20];
 
@@ -56,11 +60,11 @@ static int run(const char *const argv[])
 }
 
 /*
- * strace -f over a shell that runs 2000 short-lived children, in a file
+ * strace -f over a shell that runs 600 short-lived children, in a file
  * of 16 engines at most: every one traced, from its execve to its exit
  * (the limit counts the live ones only), nothing dropped or left out.
  */
-static void two_thousand_children_traced_in_full(void)
+static void six_hundred_children_traced_in_full(void)
 {
 	char script[128];
 	const char *argv[] = { "/usr/bin/utrace", "--strace", "-b", "4194304", "--max-engines",
@@ -185,4 +189,4 @@ KTAP_MAIN("guest_session",
 	KTAP_CASE(slots_given_back_and_their_numbers_retired),
 	KTAP_CASE(a_child_left_out_of_the_vm_never_runs),
 	KTAP_CASE(a_full_session_names_the_child_not_traced),
-	KTAP_CASE(two_thousand_children_traced_in_full))
+	KTAP_CASE(six_hundred_children_traced_in_full))
