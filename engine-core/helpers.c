@@ -19,10 +19,12 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
 #include <linux/utrace.h>
 #include <linux/wait.h>
+#include <net/sock.h>
 #include <asm/syscall.h>
 
 #include "helpers.h"
@@ -125,6 +127,22 @@ int utrace_helper_wait(struct wait_queue_head *wq, enum utrace_helper_sleep how,
 bool utrace_helper_cgroup_freezing(void)
 {
 	return READ_ONCE(current->jobctl) & JOBCTL_TRAP_FREEZE;
+}
+
+/*
+ * The two halves of receive_fd() around the descriptor's publication, for
+ * an engine that installs a file in its own task in two steps (reserve,
+ * then publish or give the number back under its lock): the security
+ * modules' check of a received file, and a socket's cgroup data.
+ */
+int utrace_helper_file_receive_check(struct file *file)
+{
+	return security_file_receive(file);
+}
+
+void utrace_helper_receive_sock(struct file *file)
+{
+	__receive_sock(file);
 }
 
 void utrace_helper_wake_all(struct wait_queue_head *wq)

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 struct callback_head;
+struct file;
 struct kernel_siginfo;
 struct pid;
 struct pt_regs;
@@ -31,6 +32,8 @@ enum utrace_helper_sleep {
 int utrace_helper_wait(struct wait_queue_head *wq, enum utrace_helper_sleep how,
 		       bool (*done)(void *arg), void *arg);
 bool utrace_helper_cgroup_freezing(void);
+int utrace_helper_file_receive_check(struct file *file);
+void utrace_helper_receive_sock(struct file *file);
 void utrace_helper_wake_all(struct wait_queue_head *wq);
 long utrace_helper_syscall_get_nr(struct pt_regs *regs);
 void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr);

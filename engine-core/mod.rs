@@ -29,6 +29,7 @@ mod engine;
 mod examine;
 mod handle;
 pub mod policy;
+pub mod received;
 mod registry;
 mod report;
 pub mod syscall_set;

@@ -114,10 +114,11 @@ pub(crate) struct Attachment {
     step: Atomic<i8>,
     /// The engine asked for the exit report of the current syscall.
     exit_once: TaskOnly<bool>,
-    /// The current syscall's entry was in the engine's syscall set (kept
-    /// for an engine with a set and entry events: its exit follows its
-    /// entry, whatever number the call has by then).
-    entry_in_set: TaskOnly<bool>,
+    /// Whether the current syscall's entry was in the engine's syscall set
+    /// ([`ENTRY_UNSEEN`], [`ENTRY_OUT`], [`ENTRY_IN`]), for an engine with
+    /// a set and both entry and exit events: its exit follows its entry,
+    /// whatever number the call has by then.
+    entry_in_set: TaskOnly<u8>,
     /// [`Engine::retired`] was called (set once, by whoever calls it).
     retired: AtomicFlag,
     /// When it was attached, in its registry's attach sequence (set once,
@@ -176,7 +177,7 @@ impl Attachment {
                 stopping: AtomicFlag::new(false),
                 step: Atomic::new(Step::None.raw()),
                 exit_once: TaskOnly::new(false),
-                entry_in_set: TaskOnly::new(false),
+                entry_in_set: TaskOnly::new(ENTRY_UNSEEN),
                 retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
                 inherit,
@@ -200,7 +201,9 @@ impl Attachment {
 
     /// Whether the entry of the call `nr` (of the native ABI if `native`)
     /// is in the engine's syscall set; the call is looked at only if the
-    /// engine has a set.
+    /// engine has a set. `resumed`: a repeated round of the same entry, in
+    /// which the call may have another number: its exit is the engine's if
+    /// either round was.
     ///
     /// # Safety
     ///
@@ -210,21 +213,33 @@ impl Attachment {
         &self,
         nr: impl FnOnce() -> i64,
         native: impl FnOnce() -> bool,
+        resumed: bool,
     ) -> bool {
         let Some(set) = &self.syscalls else {
             return true;
         };
         let wanted = set.contains(nr(), native());
+        let seen = match (wanted, self.wants(Events::SYSCALL_EXIT)) {
+            // No exit to match: nothing kept for it.
+            (_, false) => ENTRY_UNSEEN,
+            (true, true) => ENTRY_IN,
+            (false, true) => ENTRY_OUT,
+        };
         // SAFETY: the caller is the owner task, which alone touches
         // `TaskOnly` fields.
-        unsafe { self.entry_in_set.replace(wanted) };
+        unsafe {
+            if !resumed || self.entry_in_set.get() != ENTRY_IN {
+                self.entry_in_set.replace(seen);
+            }
+        }
         wanted
     }
 
     /// Whether the exit of the call `nr` (of the native ABI if `native`)
-    /// is in the engine's syscall set: for an engine with entry events,
-    /// whether its entry was (the engine or another may have changed the
-    /// number since); else whether the call is.
+    /// is in the engine's syscall set: whether its entry was, if the
+    /// engine was told of the entry or not for its set (the number may
+    /// have changed since); else (an exit-only engine, one attached during
+    /// the call, a child's first return) whether the call is.
     ///
     /// # Safety
     ///
@@ -238,11 +253,12 @@ impl Attachment {
         let Some(set) = &self.syscalls else {
             return true;
         };
-        if self.wants(Events::SYSCALL_ENTRY) {
-            // SAFETY: the caller is the owner task.
-            return unsafe { self.entry_in_set.replace(false) };
+        // SAFETY: the caller is the owner task.
+        match unsafe { self.entry_in_set.replace(ENTRY_UNSEEN) } {
+            ENTRY_IN => true,
+            ENTRY_OUT => false,
+            _ => set.contains(nr(), native()),
         }
-        set.contains(nr(), native())
     }
 
     /// Whether the engine has been detached.
@@ -268,6 +284,16 @@ impl Attachment {
         ptr::from_ref(self) as usize
     }
 }
+
+/// [`Attachment::entry_in_set`]: no entry of the current call was seen for
+/// the engine's set.
+const ENTRY_UNSEEN: u8 = 0;
+/// [`Attachment::entry_in_set`]: the current call's entry was outside the
+/// engine's set.
+const ENTRY_OUT: u8 = 1;
+/// [`Attachment::entry_in_set`]: the current call's entry was in the
+/// engine's set.
+const ENTRY_IN: u8 = 2;
 
 /// [`Attachment::step`] of an engine whose step the task took: the step
 /// running now serves it (the other values are [`Step::raw`]'s).

@@ -293,9 +293,10 @@ impl Registry {
         if !att.wants(Events::SYSCALL_ENTRY) {
             return action;
         }
+        let resumed = call.is_resumed();
         // SAFETY: the owner task runs the entry report (checked in
         // `report_syscall_entry`, the only way here).
-        if !unsafe { att.wants_entry(|| call.nr(), || call.is_native()) } {
+        if !unsafe { att.wants_entry(|| call.nr(), || call.is_native(), resumed) } {
             return action;
         }
         let answer = self.call(scope, att, |e| e.report_syscall_entry(task, &mut *call));

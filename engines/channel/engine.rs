@@ -51,9 +51,9 @@ pub(crate) struct Waiting {
     /// A monitor's `UTRACE_CHANNEL_ADDFD` for the task to serve (one at a
     /// time; see [`AddFd`]'s invariants).
     pub(crate) addfd: Option<Arc<AddFd>>,
-    /// The task is installing a SEND's file: the event's answer will be
-    /// the descriptor, a reply meanwhile is refused.
-    pub(crate) sending: bool,
+    /// The SEND whose file the task is installing: the event's answer will
+    /// be the descriptor, a reply meanwhile is refused.
+    pub(crate) sending: Option<Arc<AddFd>>,
 }
 
 /// One channel engine, attached to one task.
@@ -155,7 +155,7 @@ impl ChannelEngine {
                     task: None,
                     child: None,
                     addfd: None,
-                    sending: false,
+                    sending: None,
                 },
                 "utrace_channel::waiting"
             ),
@@ -212,7 +212,7 @@ impl ChannelEngine {
             // found gone (review: a request withdrawn between the wakeup
             // and this look made the task leave its wait unanswered and
             // run the call).
-            self.channel.serve_addfd(self);
+            self.channel.serve_addfd(self, task);
             if !matches!(
                 self.waiting.lock().state,
                 Exchange::Queued | Exchange::Delivered
@@ -225,14 +225,9 @@ impl ChannelEngine {
         // the task waited at when it was killed must not run (review: a
         // monitor that killed the task and answered at once ran the call).
         if !answered || fatal_signal_pending(task) {
-            if let Exchange::Answered(Decision {
-                sent_fd: Some(fd), ..
-            }) = state
-            {
-                // A descriptor sent as the answer goes with it: the files
-                // may outlive the task (CLONE_FILES without CLONE_THREAD).
-                state::close_fd(fd);
-            }
+            // A SEND's descriptor stays in the files of a task killed after
+            // it answered: closing it by its number could close another
+            // thread's file (a sharer of the table may outlive the task).
             return Outcome::Killed;
         }
         match state {
@@ -298,8 +293,12 @@ impl Engine for ChannelEngine {
                 if let Some(args) = d.args {
                     call.set_args(&args);
                 }
-                if let Some(result) = d.abort {
-                    call.abort(result);
+                match d.abort {
+                    // A SEND's descriptor is the answer: no engine after
+                    // this one may run the call, and lose it.
+                    Some(fd) if d.sent => call.skip(fd),
+                    Some(result) => call.abort(result),
+                    None => {}
                 }
                 if d.want_exit {
                     call.report_exit();

@@ -72,9 +72,9 @@ pub(crate) struct Decision {
     pub(crate) result: Option<i64>,
     /// Entry: report this call's exit.
     pub(crate) want_exit: bool,
-    /// The descriptor a `UTRACE_CHANNEL_ADDFD_SEND` installed and answered
-    /// with (not from a reply): closed again if the answer is not applied.
-    pub(crate) sent_fd: Option<i32>,
+    /// The answer is the descriptor a `UTRACE_CHANNEL_ADDFD_SEND`
+    /// installed (not a reply).
+    pub(crate) sent: bool,
 }
 
 /// Decodes `reply` to an event of `kind`: `EINVAL` for an unknown action
@@ -108,7 +108,7 @@ pub(crate) fn decode(kind: Kind, reply: &bindings::utrace_channel_reply) -> Resu
         args: (flags & SET_ARGS != 0).then_some(reply.args),
         result: (flags & SET_RESULT != 0).then_some(reply.result),
         want_exit: flags & WANT_EXIT != 0,
-        sent_fd: None,
+        sent: false,
     })
 }
 

@@ -22,11 +22,13 @@
 
 use super::engine::{ChannelEngine, Exchange};
 use super::reply::{self, Decision, Kind};
-use crate::engine_core::{access_vm, pid_vnr, user, Attach, EngineHandle, SyscallSet};
+use crate::engine_core::received::{self, ReceivedFd};
+use crate::engine_core::{
+    access_vm, fatal_signal_pending, pid_vnr, user, Attach, EngineHandle, SyscallSet,
+};
 use core::mem::size_of;
 use core::ptr;
 use kernel::bindings;
-use kernel::error::to_result;
 use kernel::fs::file::{File, LocalFile};
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::page::PAGE_SIZE;
@@ -106,8 +108,9 @@ enum AddFdState {
     Pending,
     /// Taken by the task, which installs the file with no lock held.
     Installing,
-    /// Its monitor gave up while the task installed it: the task closes
-    /// what it installed.
+    /// Its monitor gave up while the task installed it: the task does not
+    /// publish the descriptor it reserved (an install at SETFD's number,
+    /// seen at once, stays).
     Withdrawn,
     /// Finished: the descriptor's number in the task, or why there is none.
     Done(Result<i32>),
@@ -134,36 +137,25 @@ pub(crate) struct AddFd {
     state: LockedBy<AddFdState, Inner>,
 }
 
+/// What the task did with a request's file, with no lock held.
+enum Installed {
+    /// Reserved a descriptor, which nobody sees yet.
+    Reserved(ReceivedFd),
+    /// Installed it at SETFD's number (seen at once; not undone).
+    At(i32),
+}
+
 impl AddFd {
-    /// Installs the file in the current task's files: its number there.
-    /// `EPERM` for a task that is not dumpable by its owner (as
-    /// `UTRACE_CHANNEL_MEM`'s access).
-    fn install(&self) -> Result<i32> {
+    /// The task's half of the install that may sleep: `EPERM` for a task
+    /// that is not dumpable by its owner (as `UTRACE_CHANNEL_MEM`'s access).
+    fn install(&self) -> Result<Installed> {
         if !user::shown_to_tracers() {
             return Err(EPERM);
         }
-        let file = self.file.as_ptr();
-        let fd = match self.at {
-            // SAFETY: `file` is a file we hold a reference on for the call
-            // (the function takes its own for the table); `at` is not
-            // negative (checked by `Channel::addfd`).
-            Some(at) => unsafe { bindings::receive_fd_replace(at, file, self.o_flags) },
-            // SAFETY: as above; no user pointer to write the number to.
-            None => unsafe { bindings::receive_fd(file, ptr::null_mut(), self.o_flags) },
-        };
-        to_result(fd)?;
-        Ok(fd)
-    }
-}
-
-/// Closes descriptor `fd` of the current task, one it installed for a
-/// request whose answer did not apply. With no lock held: the close may
-/// flush the file.
-pub(crate) fn close_fd(fd: i32) {
-    if let Ok(fd) = u32::try_from(fd) {
-        // SAFETY: closes a descriptor of the current task's own files; a
-        // number it does not hold is `EBADF`, nothing else.
-        unsafe { bindings::close_fd(fd) };
+        match self.at {
+            Some(at) => received::receive_at(&self.file, at, self.o_flags).map(Installed::At),
+            None => ReceivedFd::reserve(self.file.clone(), self.o_flags).map(Installed::Reserved),
+        }
     }
 }
 
@@ -599,7 +591,7 @@ impl Channel {
         if !matches!(w.state, Exchange::Delivered) || w.event.0.id != r.id {
             return Err(ENOENT);
         }
-        if w.sending || w.addfd.as_ref().is_some_and(|a| a.send) {
+        if w.sending.is_some() || w.addfd.as_ref().is_some_and(|a| a.send) {
             // The descriptor being installed is the answer.
             return Err(EBUSY);
         }
@@ -770,22 +762,32 @@ impl Channel {
                     }
                 }
             }
-            // The task closes what it installs.
+            // The task does not publish what it reserved; a reply may
+            // answer the event meanwhile.
             AddFdState::Installing | AddFdState::Withdrawn => {
-                *req.state.access_mut(&mut inner) = AddFdState::Withdrawn
+                *req.state.access_mut(&mut inner) = AddFdState::Withdrawn;
+                if let Some(engine) = inner.engine(index) {
+                    let mut w = engine.waiting.lock();
+                    if w.sending.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
+                        w.sending = None;
+                    }
+                }
             }
         }
         drop(inner);
         Err(ERESTARTSYS)
     }
 
-    /// The waiting task of `engine` serves the monitor's
-    /// `UTRACE_CHANNEL_ADDFD`, if one is pending: installs the file in its
-    /// own files with no lock held (the close of a file it replaces may
-    /// flush, and a FUSE flush waits for its daemon, maybe a task of this
-    /// channel), then publishes the outcome, and a SEND's answer, under
-    /// `inner`.
-    pub(crate) fn serve_addfd(&self, engine: &ChannelEngine) {
+    /// The waiting task of `engine` (`task`) serves the monitor's
+    /// `UTRACE_CHANNEL_ADDFD`, if one is pending. The part that may sleep
+    /// runs with no lock held (a descriptor is reserved, or SETFD's
+    /// replaces the task's file there, whose close may flush: a FUSE flush
+    /// waits for its daemon, maybe a task of this channel); then, under
+    /// `inner`, the reserved descriptor is published, with a SEND's answer,
+    /// or given back unseen if the monitor withdrew the request or the SEND
+    /// cannot answer any more. No descriptor is ever closed by its number:
+    /// another thread of the task may hold that number by then.
+    pub(crate) fn serve_addfd(&self, engine: &ChannelEngine, task: &Task) {
         let mut inner = self.inner.lock();
         let mut w = engine.waiting.lock();
         let Some(req) = w.addfd.take() else {
@@ -800,8 +802,10 @@ impl Channel {
             self.addfd_done.notify_all();
             return;
         }
-        // A reply meanwhile would race the SEND's answer: refused (EBUSY).
-        w.sending = req.send;
+        if req.send {
+            // A reply meanwhile would race the SEND's answer: refused.
+            w.sending = Some(req.clone());
+        }
         drop(w);
         // INVARIANT: taken out of the wait, now being installed.
         *req.state.access_mut(&mut inner) = AddFdState::Installing;
@@ -813,44 +817,54 @@ impl Channel {
         let installed = req.install();
         let mut inner = self.inner.lock();
         let mut w = engine.waiting.lock();
-        w.sending = false;
+        if w.sending.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
+            w.sending = None;
+        }
+        // Every writer of the state holds `inner`, which we hold from here.
+        let answerable = matches!(w.state, Exchange::Delivered) && !fatal_signal_pending(task);
+        drop(w);
         let withdrawn = matches!(req.state.access(&inner), AddFdState::Withdrawn);
-        let (outcome, undo) = match installed {
-            // Nobody waits for it: what was installed goes again.
-            Ok(fd) if withdrawn => (Err(EINTR), Some(fd)),
-            Ok(fd) if req.send => {
-                if matches!(w.state, Exchange::Delivered) {
-                    // The kind was checked by `addfd`: an entry or an exit.
-                    let fd64 = i64::from(fd);
-                    let decision = match kind {
-                        Some(Kind::Entry) => Decision {
-                            abort: Some(fd64),
-                            sent_fd: Some(fd),
-                            ..Decision::default()
-                        },
-                        _ => Decision {
-                            result: Some(fd64),
-                            sent_fd: Some(fd),
-                            ..Decision::default()
-                        },
-                    };
-                    w.state = Exchange::Answered(decision);
-                    (Ok(fd), None)
-                } else {
-                    // Let go meanwhile (a detach, the close): the answer
-                    // cannot apply, and the descriptor goes with it.
-                    (Err(ESRCH), Some(fd))
+        let outcome = match installed {
+            Err(e) => Err(e),
+            // Nobody waits for it, or the SEND cannot answer (the event was
+            // let go, the task is being killed): given back, unseen.
+            Ok(Installed::Reserved(reserved)) if withdrawn || (req.send && !answerable) => {
+                drop(reserved);
+                Err(if withdrawn { EINTR } else { ESRCH })
+            }
+            Ok(installed) => {
+                let fd = match installed {
+                    Installed::Reserved(reserved) => reserved.publish(),
+                    Installed::At(fd) => fd,
+                };
+                match (req.send, answerable) {
+                    (false, _) => Ok(fd),
+                    // SETFD's install is not undone: reported as not sent.
+                    (true, false) => Err(ESRCH),
+                    (true, true) => {
+                        // The kind was checked by `addfd`: an entry or an exit.
+                        let fd64 = i64::from(fd);
+                        let decision = match kind {
+                            Some(Kind::Entry) => Decision {
+                                abort: Some(fd64),
+                                sent: true,
+                                ..Decision::default()
+                            },
+                            _ => Decision {
+                                result: Some(fd64),
+                                sent: true,
+                                ..Decision::default()
+                            },
+                        };
+                        engine.waiting.lock().state = Exchange::Answered(decision);
+                        Ok(fd)
+                    }
                 }
             }
-            other => (other, None),
         };
-        drop(w);
         *req.state.access_mut(&mut inner) = AddFdState::Done(outcome);
         drop(inner);
         self.addfd_done.notify_all();
-        if let Some(fd) = undo {
-            close_fd(fd);
-        }
         // The file's reference goes with no lock held.
         drop(req);
     }
