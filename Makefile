@@ -13,6 +13,8 @@
 #                 options), and the A/B of cheap syscalls against the
 #                 stock kernel: AB_PAIRS=N alternating boots (default 3)
 #   make ab       only that A/B
+#   make bench-monitors  one round of the benchmark's monitor rows on
+#                 the test kernel: a quick check of them
 #   make fuzz     only the in-guest fuzzer (guest_fuzz), longer:
 #                 FUZZ_SEED=N (default: a new one, printed) FUZZ_ITERS=N;
 #                 several seeds in one boot: FUZZ_SEEDS="N N ..." or
@@ -271,6 +273,16 @@ _bench: _kernel initramfs _kernel-prod _kernel-stock
 	@bash $(REPO)/qemu-ci/ab.sh $(BZIMAGE_PROD) $(BZIMAGE_STOCK) $(INITRAMFS) \
 		$(BUILD)/bench/ab $(AB_PAIRS) $(BENCH_KARGS)
 	@echo "JSON: $(BUILD)/bench/ab/ab.json"
+
+# One round of the benchmark's monitor rows on the test kernel: a quick
+# check of them (no goals; the debug kernel's figures are not a user's).
+.PHONY: bench-monitors _bench-monitors
+bench-monitors:
+	$(call locked,_bench-monitors)
+
+_bench-monitors: _kernel initramfs
+	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(BZIMAGE) $(INITRAMFS) $(BUILD)/bench-monitors \
+		/dev/null utrace_ci.bench=monitors $(BENCH_KARGS)
 
 # Only the A/B (what a task with no engines pays), e.g. while working on it.
 .PHONY: ab _ab
