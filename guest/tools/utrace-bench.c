@@ -984,8 +984,8 @@ static int channel_monitor(enum mon m, int tracee_cpu, struct result *r, struct 
 		int k = got > 0 ? got / (int)sizeof(ev[0]) : 0;
 
 		c->calls += 2;	/* this read and the write of its replies */
-		if (got < 0) {
-			snprintf(r->err, sizeof(r->err), "read: %s",
+		if (got <= 0) {
+			snprintf(r->err, sizeof(r->err), "read: %s", !got ? "end of file" :
 				 errno == EINTR ? "no event in time" : strerror(errno));
 			break;
 		}
