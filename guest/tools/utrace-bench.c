@@ -1596,12 +1596,14 @@ static int monitors_once(void)
 	struct result r;
 	struct counts c;
 	int failed = 0;
+	double base0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pin(-1);
+	base0 = calibrate();	/* before the loop sizes it scales are printed */
 	printf("utrace-bench --monitors: %d CPUs, warm-up getpid %.0f ns; loops of %d getpid "
-	       "alone, %d under a monitor; one round\n", ncpus, calibrate(), calls, traced_calls);
+	       "alone, %d under a monitor; one round\n", ncpus, base0, calls, traced_calls);
 	for (int cross = 0; cross < (ncpus < 2 ? 1 : 2); cross++)
 		for (enum mon m = 0; m < NMON; m++) {
 			char name[64];
