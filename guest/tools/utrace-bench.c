@@ -1586,12 +1586,12 @@ static int spin_strace(int seconds)
 }
 
 /*
- * `utrace-bench --monitors`: one round of the monitor rows, printed as in
- * the table, without goals: a quick check of them on any kernel
- * (utrace_ci.bench=monitors, `make bench-monitors` on the test kernel).
- * Fails if a row did.
+ * `utrace-bench --monitors [ROUNDS]`: the monitor rows alone, in ROUNDS
+ * interleaved rounds (default 1), printed as in the table, without goals:
+ * a quick check of them on any kernel (utrace_ci.bench=monitors,
+ * `make bench-monitors`).  Fails if a row did.
  */
-static int monitors_once(void)
+static int monitors_only(int rounds)
 {
 	struct result r;
 	struct counts c;
@@ -1602,19 +1602,25 @@ static int monitors_once(void)
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pin(-1);
 	base0 = calibrate();	/* before the loop sizes it scales are printed */
+	rounds = rounds < 1 ? 1 : rounds > MAX_SAMPLES ? MAX_SAMPLES : rounds;
 	printf("utrace-bench --monitors: %d CPUs, warm-up getpid %.0f ns; loops of %d getpid "
-	       "alone, %d under a monitor; one round\n", ncpus, base0, calls, traced_calls);
-	for (int cross = 0; cross < (ncpus < 2 ? 1 : 2); cross++)
-		for (enum mon m = 0; m < NMON; m++) {
-			char name[64];
-			int ok;
+	       "alone, %d under a monitor; %d round(s)\n\n", ncpus, base0, calls, traced_calls,
+	       rounds);
+	for (int round = 0; round < rounds; round++)
+		for (int cross = 0; cross < (ncpus < 2 ? 1 : 2); cross++)
+			for (enum mon m = 0; m < NMON; m++) {
+				char name[64];
+				int ok;
 
-			mon_row_name(name, sizeof(name), m, cross);
-			ok = !monitor_sample(m, cross, &r, &c);
-			failed |= !ok;
-			record(row("monitor", name), ok, &r, &c, mon_calls(m));
-			print_row(find_row(name));
-		}
+				mon_row_name(name, sizeof(name), m, cross);
+				ok = !monitor_sample(m, cross, &r, &c);
+				failed |= !ok;
+				record(row("monitor", name), ok, &r, &c, mon_calls(m));
+			}
+	printf("%-44s %7s %13s %-12s %-7s %9s %5s %5s %6s %6s\n", "mechanism (ratio to untraced)",
+	       "ratio", "spread", "goal", "met", "ns/call", "stops", "calls", "tracer", "tracee");
+	for (int i = 0; i < nrows; i++)
+		print_row(&rows[i]);
 	return failed;
 }
 
@@ -1645,8 +1651,8 @@ int main(int argc, char **argv)
 		return spin_with_engines(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "--spin-strace"))
 		return spin_strace(atoi(argv[2]));
-	if (argc == 2 && !strcmp(argv[1], "--monitors"))
-		return monitors_once();
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "--monitors"))
+		return monitors_only(argc == 3 ? atoi(argv[2]) : 1);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
