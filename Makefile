@@ -13,6 +13,9 @@
 #                 options), and the A/B of cheap syscalls against the
 #                 stock kernel: AB_PAIRS=N alternating boots (default 3)
 #   make ab       only that A/B
+#   make bench-monitors  the benchmark's monitor rows alone, a quick
+#                 check of them: BENCH_ROUNDS=N rounds (default 1), on the
+#                 test kernel or BENCH_KERNEL=prod (no stock kernel, no A/B)
 #   make fuzz     only the in-guest fuzzer (guest_fuzz), longer:
 #                 FUZZ_SEED=N (default: a new one, printed) FUZZ_ITERS=N;
 #                 several seeds in one boot: FUZZ_SEEDS="N N ..." or
@@ -271,6 +274,21 @@ _bench: _kernel initramfs _kernel-prod _kernel-stock
 	@bash $(REPO)/qemu-ci/ab.sh $(BZIMAGE_PROD) $(BZIMAGE_STOCK) $(INITRAMFS) \
 		$(BUILD)/bench/ab $(AB_PAIRS) $(BENCH_KARGS)
 	@echo "JSON: $(BUILD)/bench/ab/ab.json"
+
+# The benchmark's monitor rows alone, without goals: a quick check of
+# them, on the test kernel (the debug kernel's figures are not a user's)
+# or the production one (BENCH_KERNEL=prod).
+.PHONY: bench-monitors _bench-monitors
+BENCH_ROUNDS ?= 1
+BENCH_KERNEL ?= test
+BENCH_MONITORS_PROD = $(filter prod,$(BENCH_KERNEL))
+bench-monitors:
+	$(call locked,_bench-monitors)
+
+_bench-monitors: _kernel initramfs $(if $(BENCH_MONITORS_PROD),_kernel-prod)
+	@UTRACE_DEMO=1 bash $(REPO)/qemu-ci/run.sh $(if $(BENCH_MONITORS_PROD),$(BZIMAGE_PROD),$(BZIMAGE)) \
+		$(INITRAMFS) $(BUILD)/bench-monitors /dev/null utrace_ci.bench=monitors \
+		utrace_ci.bench_rounds=$(BENCH_ROUNDS) $(BENCH_KARGS)
 
 # Only the A/B (what a task with no engines pays), e.g. while working on it.
 .PHONY: ab _ab

@@ -21,6 +21,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/utrace.h>
+#include <linux/utrace_channel.h>
 #include <linux/utrace_test.h>
 #include <poll.h>
 #include <sched.h>
@@ -580,6 +581,8 @@ enum mon {
 	MON_UNOTIFY,		/* seccomp user notification */
 	MON_SYSVM,		/* SYSVM + MULTI */
 	MON_SYSVM_ENGINE,	/* the same, on a task with a no-op engine */
+	MON_CHANNEL_VIRT,	/* /dev/utrace-channel, set {getpid}: ABORT with VPID */
+	MON_CHANNEL_PASS,	/* the same engine, set {getppid}: getpid passes */
 	NMON
 };
 
@@ -591,7 +594,22 @@ static const char *const mon_names[NMON] = {
 	"seccomp user notification",
 	"SYSVM + MULTI",
 	"SYSVM + MULTI, task has 1 engine",
+	"channel virtualized getpid",
+	"channel passed-through getpid",
 };
+
+/* A monitor row's name: the mechanism and its placement. */
+static void mon_row_name(char *buf, size_t len, enum mon m, int cross)
+{
+	snprintf(buf, len, "%s [%s]", mon_names[m], cross ? "2 CPUs" : "1 CPU");
+}
+
+/* The traced loop's getpid calls: a call that never reaches the monitor
+ * is timed over a loop as long as the rows without one. */
+static int mon_calls(enum mon m)
+{
+	return m == MON_CHANNEL_PASS ? calls : traced_calls;
+}
 
 static int trace_getpid_filter(int user_notif)
 {
@@ -873,6 +891,166 @@ out:
 	if (pidfd >= 0)
 		close(pidfd);
 	return r->err[0] ? -1 : 0;
+}
+
+/* ---- a user-space engine: /dev/utrace-channel ---- */
+
+/* How long a channel monitor waits for its child, at most. */
+#define CHANNEL_SECONDS 60
+
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only interrupts a read that waits too long */
+}
+
+/*
+ * A channel engine: this process (on CPU 0) opens /dev/utrace-channel
+ * after forking the child (a child that held it would keep the channel
+ * open) and attaches an engine to it that hears of syscall entries, with a
+ * syscall set of one call.  MON_CHANNEL_VIRT: the set is {getpid}; each
+ * event read is answered ABORT with VPID, the replies of a read written
+ * at once.  MON_CHANNEL_PASS: the set is {getppid}, so getpid is outside
+ * it: the monitor only waits for the child's result, and any event it
+ * reads is an error (getpid must never reach it).
+ */
+static int channel_monitor(enum mon m, int tracee_cpu, struct result *r, struct counts *c)
+{
+	int virt = m == MON_CHANNEL_VIRT, in_set = virt ? SYS_getpid : SYS_getppid;
+	unsigned char set[UTRACE_CHANNEL_SYSCALLS_MAX] = { 0 };
+	struct utrace_channel_attach a = {
+		.events = UTRACE_CHANNEL_ENTRY,
+		.syscalls_size = in_set / 8 + 1,
+		.syscalls = (unsigned long)set,
+	};
+	struct utrace_channel_event ev[8];
+	struct utrace_channel_reply rep[8];
+	struct sigaction alrm = { .sa_handler = on_alarm }, old;	/* no SA_RESTART */
+	int p[2], q[2], ch = -1;
+	long answered = 0, sw = 0;
+	pid_t pid;
+	char go;
+
+	memset(c, 0, sizeof(*c));
+	memset(r, 0, sizeof(*r));
+	if (pipe(p) || pipe(q))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		snprintf(r->err, sizeof(r->err), "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		close(q[0]);
+		close(q[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		struct result res = { 0 };
+		long me = getpid(), sw0;
+
+		close(p[0]);
+		close(q[1]);
+		pin(tracee_cpu);
+		res.base = op_loop(OP_GETPID, calls, me, &res.bad);
+		if (write(p[1], "r", 1) != 1 || read(q[0], &go, 1) != 1)
+			_exit(1);
+		sw0 = switches_now(RUSAGE_SELF);
+		res.traced = op_loop(OP_GETPID, mon_calls(m), virt ? VPID : me, &res.bad);
+		res.tracee_sw = switches_now(RUSAGE_SELF) - sw0;
+		_exit(send_result(p[1], &res) ? 2 : 0);
+	}
+	close(p[1]);
+	close(q[0]);
+	pin(0);
+	set[in_set / 8] |= 1 << (in_set % 8);
+	a.pid = pid;
+	if (read(p[0], &go, 1) != 1) {
+		snprintf(r->err, sizeof(r->err), "the child did not come up");
+		goto out;
+	}
+	ch = open("/dev/utrace-channel", O_RDWR | O_CLOEXEC);
+	if (ch < 0 || ioctl(ch, UTRACE_CHANNEL_ATTACH, &a) < 0) {
+		snprintf(r->err, sizeof(r->err), "channel %s: %s", ch < 0 ? "open" : "attach",
+			 strerror(errno));
+		goto out;
+	}
+	sigaction(SIGALRM, &alrm, &old);
+	alarm(CHANNEL_SECONDS);
+	sw = switches_now(RUSAGE_SELF);
+	if (write(q[1], "g", 1) != 1)
+		snprintf(r->err, sizeof(r->err), "the child is gone");
+	/* Virtualizing: every getpid of the loop, read as it comes. */
+	while (virt && !r->err[0] && answered < traced_calls) {
+		ssize_t got = read(ch, ev, sizeof(ev));
+		int k = got > 0 ? got / (int)sizeof(ev[0]) : 0;
+
+		c->calls += 2;	/* this read and the write of its replies */
+		if (got <= 0) {
+			snprintf(r->err, sizeof(r->err), "read: %s", !got ? "end of file" :
+				 errno == EINTR ? "no event in time" : strerror(errno));
+			break;
+		}
+		for (int i = 0; i < k; i++) {
+			rep[i] = (struct utrace_channel_reply){ .id = ev[i].id };
+			c->stops++;
+			if (ev[i].kind != UTRACE_CHANNEL_SYSCALL_ENTRY || ev[i].nr != SYS_getpid) {
+				snprintf(r->err, sizeof(r->err), "event kind %u nr %lld: not in the set",
+					 ev[i].kind, (long long)ev[i].nr);
+				continue;
+			}
+			rep[i].action = UTRACE_CHANNEL_ABORT;
+			rep[i].result = VPID;
+			answered++;
+		}
+		if (write(ch, rep, k * sizeof(rep[0])) != (ssize_t)(k * sizeof(rep[0])) &&
+		    !r->err[0])
+			snprintf(r->err, sizeof(r->err), "write replies: %s", strerror(errno));
+	}
+	/* Passing through: no event may come before the child's result. */
+	while (!virt && !r->err[0]) {
+		struct pollfd pf[2] = { { .fd = ch, .events = POLLIN }, { .fd = p[0], .events = POLLIN } };
+
+		if (poll(pf, 2, CHANNEL_SECONDS * 1000) <= 0) {
+			snprintf(r->err, sizeof(r->err), "no result in %d s", CHANNEL_SECONDS);
+		} else if (pf[0].revents & POLLIN) {
+			ssize_t got = read(ch, ev, sizeof(ev));
+
+			c->stops += got > 0 ? got / (ssize_t)sizeof(ev[0]) : 0;
+			snprintf(r->err, sizeof(r->err), "nr %lld reached the monitor (outside the set)",
+				 got > 0 ? (long long)ev[0].nr : -1LL);
+		} else if (pf[1].revents) {
+			break;	/* the result is there */
+		}
+	}
+	c->switches = switches_now(RUSAGE_SELF) - sw;
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+out:
+	pin(-1);
+	if (r->err[0]) {
+		char err[sizeof(r->err)];
+
+		memcpy(err, r->err, sizeof(err));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		memcpy(r->err, err, sizeof(err));
+	} else {
+		get_result(p[0], pid, r);
+	}
+	if (ch >= 0)
+		close(ch);
+	close(p[0]);
+	close(q[1]);
+	return r->err[0] ? -1 : 0;
+}
+
+/* One sample of the monitor row @m in placement @cross. */
+static int monitor_sample(enum mon m, int cross, struct result *r, struct counts *c)
+{
+	if (m == MON_UNOTIFY)
+		return unotify_monitor(cross, r, c);
+	if (m == MON_CHANNEL_VIRT || m == MON_CHANNEL_PASS)
+		return channel_monitor(m, cross, r, c);
+	return ptrace_monitor(m, cross, r, c);
 }
 
 /* ---- signals: a signal to oneself, taken by a handler ---- */
@@ -1407,6 +1585,45 @@ static int spin_strace(int seconds)
 	return 0;
 }
 
+/*
+ * `utrace-bench --monitors [ROUNDS]`: the monitor rows alone, in ROUNDS
+ * interleaved rounds (default 1), printed as in the table, without goals:
+ * a quick check of them on any kernel (utrace_ci.bench=monitors,
+ * `make bench-monitors`).  Fails if a row did.
+ */
+static int monitors_only(int rounds)
+{
+	struct result r;
+	struct counts c;
+	int failed = 0;
+	double base0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pin(-1);
+	base0 = calibrate();	/* before the loop sizes it scales are printed */
+	rounds = rounds < 1 ? 1 : rounds > MAX_SAMPLES ? MAX_SAMPLES : rounds;
+	printf("utrace-bench --monitors: %d CPUs, warm-up getpid %.0f ns; loops of %d getpid "
+	       "alone, %d under a monitor; %d round(s)\n\n", ncpus, base0, calls, traced_calls,
+	       rounds);
+	for (int round = 0; round < rounds; round++)
+		for (int cross = 0; cross < (ncpus < 2 ? 1 : 2); cross++)
+			for (enum mon m = 0; m < NMON; m++) {
+				char name[64];
+				int ok;
+
+				mon_row_name(name, sizeof(name), m, cross);
+				ok = !monitor_sample(m, cross, &r, &c);
+				failed |= !ok;
+				record(row("monitor", name), ok, &r, &c, mon_calls(m));
+			}
+	printf("%-44s %7s %13s %-12s %-7s %9s %5s %5s %6s %6s\n", "mechanism (ratio to untraced)",
+	       "ratio", "spread", "goal", "met", "ns/call", "stops", "calls", "tracer", "tracee");
+	for (int i = 0; i < nrows; i++)
+		print_row(&rows[i]);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const signal_names[] = {
@@ -1421,10 +1638,11 @@ int main(int argc, char **argv)
 	char err_sig[160] = "";
 	double mem_first[ROUNDS], mem_further[ROUNDS], mem_own[ROUNDS];
 	int npeek = 0, nrate = 0, nsig = 0, nmem = 0, sysvm_met[2] = { -1, -1 }, slope_met = 0;
+	int channel_met[2] = { -1, -1 };
 	char flavour[96], err_rate[96] = "", err_mem[96] = "", err_peek[96] = "";
 	static struct mem_result mres[NMEM];
 	static struct slabs mem_cache_sum[3];	/* per-cache objects, summed over rounds */
-	double base0, slope = -1, sysvm_factor[2] = { -1, -1 };
+	double base0, slope = -1, sysvm_factor[2] = { -1, -1 }, channel_factor[2] = { -1, -1 };
 	struct result r;
 	struct counts c;
 	pid_t sleeper;
@@ -1433,6 +1651,8 @@ int main(int argc, char **argv)
 		return spin_with_engines(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "--spin-strace"))
 		return spin_strace(atoi(argv[2]));
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "--monitors"))
+		return monitors_only(argc == 3 ? atoi(argv[2]) : 1);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1481,18 +1701,14 @@ int main(int argc, char **argv)
 				char name[64];
 				int ok;
 
-				snprintf(name, sizeof(name), "%s [%s]", mon_names[m],
-					 cross ? "2 CPUs" : "1 CPU");
+				mon_row_name(name, sizeof(name), m, cross);
 				if (cross && ncpus < 2) {
 					snprintf(r.err, sizeof(r.err), "only one CPU");
 					record(row("monitor", name), 0, &r, NULL, 1);
 					continue;
 				}
-				if (m == MON_UNOTIFY)
-					ok = !unotify_monitor(cross, &r, &c);
-				else
-					ok = !ptrace_monitor(m, cross, &r, &c);
-				record(row("monitor", name), ok, &r, &c, traced_calls);
+				ok = !monitor_sample(m, cross, &r, &c);
+				record(row("monitor", name), ok, &r, &c, mon_calls(m));
 			}
 
 		for (int how = 0; how < 2; how++) {
@@ -1633,10 +1849,8 @@ int main(int argc, char **argv)
 			char vm[64], base[64];
 			struct row *wv, *wb;
 
-			snprintf(vm, sizeof(vm), "%s [%s]", mon_names[MON_SYSVM],
-				 cross ? "2 CPUs" : "1 CPU");
-			snprintf(base, sizeof(base), "%s [%s]", mon_names[MON_SYSCALL_VIRT],
-				 cross ? "2 CPUs" : "1 CPU");
+			mon_row_name(vm, sizeof(vm), MON_SYSVM, cross);
+			mon_row_name(base, sizeof(base), MON_SYSCALL_VIRT, cross);
 			wv = find_row(vm);
 			wb = find_row(base);
 			if (!wv)
@@ -1656,6 +1870,35 @@ int main(int argc, char **argv)
 				snprintf(value, sizeof(value), "error");
 			add_goal(vm, "<= 0.55 x PTRACE_SYSCALL virt., <= 2 tracer sw", value,
 				 wv->met);
+		}
+
+		/* The channel: a virtualized call cheaper than seccomp user
+		 * notification's, a call outside the set at most 1.30. */
+		for (int cross = 0; cross < 2; cross++) {
+			char ch[64], un[64];
+			struct row *wc, *wu;
+
+			mon_row_name(ch, sizeof(ch), MON_CHANNEL_VIRT, cross);
+			mon_row_name(un, sizeof(un), MON_UNOTIFY, cross);
+			wc = find_row(ch);
+			wu = find_row(un);
+			if (wc) {
+				snprintf(wc->goal, sizeof(wc->goal), "< unotify**");
+				wc->met = 0;
+				if (wc->n && wu && wu->n) {
+					channel_factor[cross] = col_median(wc, C_RATIO) /
+								col_median(wu, C_RATIO);
+					wc->met = channel_factor[cross] < 1;
+				}
+				channel_met[cross] = wc->met;
+				snprintf(value, sizeof(value), channel_factor[cross] > 0 ?
+					 "%.3f x" : "error",
+					 channel_factor[cross]);
+				add_goal(ch, "< seccomp user notification, same placement", value,
+					 wc->met);
+			}
+			mon_row_name(ch, sizeof(ch), MON_CHANNEL_PASS, cross);
+			goal_max(ch, 1.30);
 		}
 
 		if (npeek) {
@@ -1699,6 +1942,8 @@ int main(int argc, char **argv)
 	}
 	printf("* SYSVM + MULTI: <= 0.55 x the PTRACE_SYSCALL virtualizing row of the same "
 	       "placement, and <= 2 tracer context switches per call\n");
+	printf("** channel virtualized getpid: below the seccomp user notification row of the "
+	       "same placement\n");
 	printf("\nnoise: the untraced ratios lie within 1.00 +-%.3f (%d loops, the farthest "
 	       "one left out)\n", noise, find_row(inproc[0].name) ? find_row(inproc[0].name)->n : 0);
 	if (slope >= -0.5)
@@ -1715,6 +1960,13 @@ int main(int argc, char **argv)
 		       "<= 2 tracer switches a call*: %s)\n", cross ? "2 CPUs" : "1 CPU",
 		       goals_value(cross ? "SYSVM + MULTI [2 CPUs]" : "SYSVM + MULTI [1 CPU]"),
 		       met_word(sysvm_met[cross]));
+	for (int cross = 0; cross < 2; cross++) {
+		char ch[64];
+
+		mon_row_name(ch, sizeof(ch), MON_CHANNEL_VIRT, cross);
+		printf("channel virtualized / seccomp user notification [%s]: %s (goal < 1**: %s)\n",
+		       cross ? "2 CPUs" : "1 CPU", goals_value(ch), met_word(channel_met[cross]));
+	}
 
 	printf("\na signal to oneself, taken by a handler (median ns per signal, %d rounds):\n", nsig);
 	printf("  untraced:                      %9.0f ns\n", median(sig[0], nsig));
