@@ -12,6 +12,10 @@
 //!   at it; at exit the original pointer is put back, so the program (and
 //!   any engine closer to it) finds its registers as it left them.
 //!
+//! Rules name calls and apply in each ABI by its own table: an ia32 call
+//! (a 32-bit program's, or `int $0x80`) is matched in ia32's, by name; a
+//! call of an ABI without a table (x32) is refused while there are rules.
+//!
 //! Every other call runs untouched, and the engine is not called at its
 //! exit: it asks for exit reports one call at a time.
 //!
@@ -26,7 +30,8 @@ use crate::engine_core::{
     user, Attach, CloneReport, Engine, Events, ExecReport, Resume, SyscallEntry, SyscallExit,
     SYSCALL_ARGS,
 };
-use crate::engines::strace::syscalls::nr;
+use crate::engines::strace::syscalls::Abi;
+use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::sync::Mutex;
@@ -53,6 +58,17 @@ struct Pending {
     /// the ia32 one's for a 32-bit program), and a tracer that skipped the
     /// exec can still make it return 0.
     exec_ran: bool,
+}
+
+/// What a `redirect` rule did to a call's path argument.
+enum Redirected {
+    /// Nothing: no rule applies, or the path could not be read or written.
+    No,
+    /// The path was rewritten; the program's own pointer, to put back.
+    Yes(u64),
+    /// A rule applies, but the new path cannot be placed where the call
+    /// can reach it: the call is refused rather than let through.
+    OutOfReach,
 }
 
 /// An argument the VM rewrote (a redirected path), to put back at the
@@ -99,28 +115,41 @@ impl VmEngine {
         }? Error)
     }
 
-    /// Rewrites the path argument `which`, if a redirect applies. Returns
-    /// the original argument value when it did.
-    fn redirect(&self, call: &mut SyscallEntry<'_>, which: usize) -> Option<u64> {
+    /// Rewrites the path argument `which` of a call of `abi`, if a
+    /// redirect applies.
+    fn redirect(&self, call: &mut SyscallEntry<'_>, abi: Abi, which: usize) -> Redirected {
         let args = call.args();
-        let orig = *args.get(which)?;
-        let mut path = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL).ok()?;
-        let (len, cut) = user::read_cstr(orig, &mut path).ok()?;
-        if cut {
-            return None;
-        }
+        let Some(&orig) = args.get(which) else {
+            return Redirected::No;
+        };
+        let Ok(mut path) = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL) else {
+            return Redirected::No;
+        };
+        let len = match user::read_cstr(orig, &mut path) {
+            Ok((len, false)) => len,
+            _ => return Redirected::No,
+        };
         let mut new = KVec::new();
         if !rewrite_path(&path[..len], &self.rules.redirects, &mut new) {
-            return None;
+            return Redirected::No;
         }
         // Below the red zone, 16-byte aligned.
         let room = (new.len() as u64 + 15) & !15;
-        let addr = call.stack_pointer().checked_sub(RED_ZONE + room)?;
-        user::write(addr, &new).ok()?;
+        let Some(addr) = call.stack_pointer().checked_sub(RED_ZONE + room) else {
+            return Redirected::No;
+        };
+        // An ia32 call's pointers are 32 bits: a 64-bit program's stack
+        // (its `int $0x80`) is out of their reach.
+        if abi != Abi::Native && addr + room > 1 << 32 {
+            return Redirected::OutOfReach;
+        }
+        if user::write(addr, &new).is_err() {
+            return Redirected::No;
+        }
         let mut args = args;
         args[which] = addr;
         call.set_args(&args);
-        Some(orig)
+        Redirected::Yes(orig)
     }
 
     fn edit_uname(&self, buf: u64) {
@@ -140,35 +169,37 @@ impl VmEngine {
 
 impl Engine for VmEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
-        if !call.is_native() {
-            // The rules name calls of the native table, whose numbers are
-            // other calls in another ABI: such a call is refused, as a
-            // seccomp filter that checks the arch refuses it, never
-            // misread (an ia32 getuid would escape `return getuid`, and
-            // ia32 open bypass `redirect`).
+        let Some(abi) = Abi::of(call.is_native(), call.arch()) else {
+            // An ABI without a table (x32): the rules cannot be matched
+            // against its calls, which are refused, as a seccomp filter
+            // that checks the arch refuses them, never misread.
             if let Some(value) = self.rules.answer_for_other_abi() {
                 call.abort(value);
             }
             return Resume::Resume;
-        }
+        };
         let nr = call.nr();
-        if let Some(value) = self.rules.return_for(nr) {
+        if let Some(value) = self.rules.return_for(abi, nr) {
             call.abort(value);
             return Resume::Resume;
         }
-        if nr == nr::UNAME && (self.rules.nodename.is_some() || self.rules.release.is_some()) {
+        if self.rules.edits_uname(abi, nr) {
             self.pending.lock().uname_buf = Some(call.args()[0]);
             call.report_exit();
             return Resume::Resume;
         }
-        if let Some(which) = rules::path_arg(nr) {
+        if let Some(which) = rules::path_arg(abi, nr) {
             if !self.rules.redirects.is_empty() {
-                if let Some(orig) = self.redirect(call, which) {
-                    let mut pending = self.pending.lock();
-                    pending.restore = Some(Restore { which, orig });
-                    pending.exec_ran = false;
-                    drop(pending);
-                    call.report_exit();
+                match self.redirect(call, abi, which) {
+                    Redirected::No => {}
+                    Redirected::Yes(orig) => {
+                        let mut pending = self.pending.lock();
+                        pending.restore = Some(Restore { which, orig });
+                        pending.exec_ran = false;
+                        drop(pending);
+                        call.report_exit();
+                    }
+                    Redirected::OutOfReach => call.abort(-i64::from(bindings::ENOSYS)),
                 }
             }
         }

@@ -13,14 +13,24 @@
 //! redirect /virtual /tmp/real # rewrite path arguments at entry
 //! ```
 //!
-//! `return` takes any syscall the strace decoder knows by name and a
-//! decimal value (a negative errno for an error); `redirect` takes two
-//! absolute prefixes of at most [`MAX_PREFIX`] bytes and applies to the
-//! path argument of the open, stat, access, readlink and execve families.
-//! A rule set that does not parse is refused whole, with the number of the
-//! offending line.
+//! `return` takes any syscall of the syscall tables by name and a decimal
+//! value (a negative errno for an error); `redirect` takes two absolute
+//! prefixes of at most [`MAX_PREFIX`] bytes and applies to the path
+//! argument of the open, stat, access, readlink, chdir and execve families
+//! ([`REDIRECTED`]). A rule set that does not parse is refused whole, with
+//! the number of the offending line.
+//!
+//! Rules name calls, not numbers, and apply in every ABI that has a table
+//! ([`Abi`]): a call of ia32 (a 32-bit program, or `int $0x80`) is matched
+//! in ia32's table, where `getuid` is 24 and not x86_64's 102. In ia32 a
+//! `return` rule also covers the call's 32-bit-id twin (`getuid32` for
+//! `getuid`: the same call with wider ids, which 32-bit programs make). A
+//! call of an ABI without a table (x32) is refused while there are rules
+//! ([`Rules::answer_for_other_abi`]): never read with another ABI's numbers.
 
-use crate::engines::strace::syscalls::syscall_nr;
+use crate::engines::strace::decode::ArgKind;
+use crate::engines::strace::syscalls::{Abi, ForeignAbi, Syscall, SYSCALLS, SYSCALLS_IA32};
+use kernel::bindings;
 use kernel::prelude::*;
 
 /// Longest prefix in a `redirect` rule, in bytes.
@@ -71,26 +81,74 @@ pub(crate) struct Redirect {
     pub(crate) to: KVec<u8>,
 }
 
+/// A `return` rule: the numbers of the call it names, in each ABI that
+/// has a call of that name, and the value the program gets.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReturnRule {
+    /// In x86_64's table.
+    native: Option<i64>,
+    /// In ia32's: the call of that name and its 32-bit-id twin.
+    ia32: [Option<i64>; 2],
+    /// What the program gets.
+    value: i64,
+}
+
+impl ReturnRule {
+    /// The rule for the call `name` (in any table), or `None` if no table
+    /// has a call of that name.
+    fn new(name: &str, value: i64) -> Option<Self> {
+        let ia32 = Abi::Foreign(ForeignAbi::Ia32);
+        let twin = ia32
+            .table()
+            .iter()
+            .find(|s| s.name.strip_suffix("32") == Some(name))
+            .map(|s| s.nr);
+        let rule = ReturnRule {
+            native: Abi::Native.nr_of(name),
+            ia32: [ia32.nr_of(name), twin],
+            value,
+        };
+        (rule.native.is_some() || rule.ia32[0].is_some()).then_some(rule)
+    }
+
+    fn applies(&self, abi: Abi, nr: i64) -> bool {
+        match abi {
+            Abi::Native => self.native == Some(nr),
+            Abi::Foreign(ForeignAbi::Ia32) => self.ia32.contains(&Some(nr)),
+        }
+    }
+}
+
 /// A parsed rule set.
 #[derive(Default)]
 pub(crate) struct Rules {
-    /// `(syscall number, value)` for `return`.
-    pub(crate) returns: KVec<(i64, i64)>,
+    /// The `return` rules.
+    pub(crate) returns: KVec<ReturnRule>,
     pub(crate) nodename: Option<UtsValue>,
     pub(crate) release: Option<UtsValue>,
     pub(crate) redirects: KVec<Redirect>,
 }
 
 impl Rules {
-    /// The value a `return` rule gives syscall `nr`, if one does.
-    pub(crate) fn return_for(&self, nr: i64) -> Option<i64> {
-        self.returns.iter().find(|(n, _)| *n == nr).map(|(_, v)| *v)
+    /// The value a `return` rule gives the call `nr` of `abi`, if one does.
+    pub(crate) fn return_for(&self, abi: Abi, nr: i64) -> Option<i64> {
+        self.returns
+            .iter()
+            .find(|r| r.applies(abi, nr))
+            .map(|r| r.value)
     }
 
-    /// The result of a call of another ABI than the native one, whose
-    /// numbers and arguments the rules do not describe: `-ENOSYS` (the
-    /// call is refused) if there is any rule, else `None` (it runs: with
-    /// no rule there is nothing to misread).
+    /// Whether a `uname` rule edits the result of the call `nr` of `abi`.
+    pub(crate) fn edits_uname(&self, abi: Abi, nr: i64) -> bool {
+        nr == abi.uname() && (self.nodename.is_some() || self.release.is_some())
+    }
+
+    /// The result of a call of an ABI without a table here (x32), whose
+    /// numbers and arguments the rules cannot be matched against: `-ENOSYS`
+    /// (the call is refused) if there is any rule, else `None` (it runs:
+    /// with no rule there is nothing to misread). Also the answer to a
+    /// call a rule applies to but cannot be applied to (a redirected path
+    /// that an ia32 call could not reach).
     pub(crate) fn answer_for_other_abi(&self) -> Option<i64> {
         // Every kind of rule, named: a new one fails to build here until it
         // is counted.
@@ -102,7 +160,7 @@ impl Rules {
         } = self;
         let empty =
             returns.is_empty() && nodename.is_none() && release.is_none() && redirects.is_empty();
-        (!empty).then(|| -i64::from(kernel::bindings::ENOSYS))
+        (!empty).then(|| -i64::from(bindings::ENOSYS))
     }
 }
 
@@ -167,11 +225,11 @@ fn parse_rule(words: &[&[u8]], rules: &mut Rules) -> Result<(), RuleError> {
     match words {
         [b"return", name, value] => {
             let name = core::str::from_utf8(name).map_err(|_| RuleError::Malformed)?;
-            let nr = syscall_nr(name).ok_or(RuleError::UnknownSyscall)?;
             let value = parse_int(value).ok_or(RuleError::Malformed)?;
+            let rule = ReturnRule::new(name, value).ok_or(RuleError::UnknownSyscall)?;
             rules
                 .returns
-                .push((nr, value), GFP_KERNEL_ACCOUNT)
+                .push(rule, GFP_KERNEL_ACCOUNT)
                 .map_err(|_| RuleError::TooMany)
         }
         [b"uname", b"nodename", value] => {
@@ -278,17 +336,125 @@ pub(crate) fn rewrite_path(path: &[u8], redirects: &[Redirect], out: &mut KVec<u
     false
 }
 
-/// The argument holding the path, for the x86_64 syscalls a redirect
-/// applies to.
-pub(crate) fn path_arg(nr: i64) -> Option<usize> {
-    match nr {
-        // open, stat, lstat, access, execve, chdir, readlink, creat
-        2 | 4 | 6 | 21 | 59 | 80 | 89 | 85 => Some(0),
-        // openat, newfstatat, readlinkat, faccessat, statx, faccessat2,
-        // openat2
-        257 | 262 | 267 | 269 | 332 | 439 | 437 => Some(1),
-        _ => None,
+/// The calls whose path argument a `redirect` rule rewrites, by name, in
+/// every ABI that has them: the open, stat, access, readlink, chdir and
+/// execve families. Each is a call of some table whose signature there
+/// declares the path ([`ArgKind::Path`]); both are checked at build time.
+pub(crate) const REDIRECTED: &[&str] = &[
+    "open",
+    "creat",
+    "openat",
+    "openat2",
+    "stat",
+    "lstat",
+    "oldstat",
+    "oldlstat",
+    "stat64",
+    "lstat64",
+    "newfstatat",
+    "fstatat64",
+    "statx",
+    "access",
+    "faccessat",
+    "faccessat2",
+    "readlink",
+    "readlinkat",
+    "chdir",
+    "execve",
+];
+
+/// Marks a number of a path-argument index that is not [`REDIRECTED`].
+const NO_PATH: u8 = u8::MAX;
+
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
     }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn is_redirected(name: &str) -> bool {
+    let mut i = 0;
+    while i < REDIRECTED.len() {
+        if same_name(name, REDIRECTED[i]) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// For each number below `N`, the path argument of `table`'s call with that
+/// number if it is [`REDIRECTED`]: the first argument its signature
+/// declares a path. Built at compile time: a redirected call that declares
+/// no path fails the build.
+const fn path_args<const N: usize>(table: &[Syscall]) -> [u8; N] {
+    let mut out = [NO_PATH; N];
+    let mut i = 0;
+    while i < table.len() {
+        let call = &table[i];
+        if is_redirected(call.name) {
+            let Some(kinds) = call.args else {
+                panic!("a redirected call without a signature");
+            };
+            let mut k = 0;
+            while k < kinds.len() && !matches!(kinds[k], ArgKind::Path) {
+                k += 1;
+            }
+            assert!(k < kinds.len(), "a redirected call without a path argument");
+            // In range: the table's numbers are below `N` (checked with
+            // the table); `k` is below six.
+            out[call.nr as usize] = k as u8;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Every name of [`REDIRECTED`] is a call of some table.
+const fn all_redirected_exist() -> bool {
+    let mut j = 0;
+    while j < REDIRECTED.len() {
+        let tables = [SYSCALLS, SYSCALLS_IA32];
+        let mut found = false;
+        let mut t = 0;
+        while t < tables.len() {
+            let mut i = 0;
+            while i < tables[t].len() {
+                found |= same_name(tables[t][i].name, REDIRECTED[j]);
+                i += 1;
+            }
+            t += 1;
+        }
+        if !found {
+            return false;
+        }
+        j += 1;
+    }
+    true
+}
+const _: () = assert!(all_redirected_exist(), "a redirected name no table has");
+
+static PATH_ARG: [u8; bindings::__NR_syscalls as usize] = path_args(SYSCALLS);
+static PATH_ARG_IA32: [u8; bindings::__NR_ia32_syscalls as usize] = path_args(SYSCALLS_IA32);
+
+/// The argument holding the path, for the calls of `abi` a redirect
+/// applies to.
+pub(crate) fn path_arg(abi: Abi, nr: i64) -> Option<usize> {
+    let table: &[u8] = match abi {
+        Abi::Native => &PATH_ARG,
+        Abi::Foreign(ForeignAbi::Ia32) => &PATH_ARG_IA32,
+    };
+    let at = *table.get(usize::try_from(nr).ok()?)?;
+    (at != NO_PATH).then_some(usize::from(at))
 }
 
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
@@ -300,6 +466,46 @@ mod tests {
         parse(text).err()
     }
 
+    fn nr(n: u32) -> i64 {
+        i64::from(n)
+    }
+
+    const IA32: Abi = Abi::Foreign(ForeignAbi::Ia32);
+
+    #[test]
+    fn return_rules_apply_by_name_in_each_abi() -> Result {
+        let r = parse(b"return getuid 1000; return getuid32 7; return stat64 -2; return chown 0")
+            .map_err(|_| EINVAL)?;
+        // x86_64's getuid, and ia32's (24: x86_64's sched_yield) with
+        // its 32-bit-id twin.
+        assert_eq!(r.return_for(Abi::Native, nr(bindings::__NR_getuid)), Some(1000));
+        assert_eq!(r.return_for(IA32, nr(bindings::__NR_ia32_getuid)), Some(1000));
+        assert_eq!(r.return_for(IA32, nr(bindings::__NR_ia32_getuid32)), Some(1000));
+        assert_eq!(r.return_for(Abi::Native, nr(bindings::__NR_sched_yield)), None);
+        assert_eq!(r.return_for(IA32, nr(bindings::__NR_getuid)), None);
+        // ia32-only names apply in ia32 only: the first rule that applies
+        // wins (getuid32 is getuid's twin).
+        assert_eq!(r.return_for(IA32, nr(bindings::__NR_ia32_stat64)), Some(-2));
+        assert_eq!(r.return_for(Abi::Native, nr(bindings::__NR_ia32_stat64)), None);
+        assert_eq!(r.return_for(IA32, nr(bindings::__NR_ia32_chown)), Some(0));
+        assert_eq!(r.return_for(IA32, nr(bindings::__NR_ia32_chown32)), Some(0));
+        assert_eq!(r.return_for(Abi::Native, nr(bindings::__NR_chown)), Some(0));
+        Ok(())
+    }
+
+    #[test]
+    fn uname_is_edited_in_each_abi() -> Result {
+        let r = parse(b"uname nodename vm").map_err(|_| EINVAL)?;
+        assert!(r.edits_uname(Abi::Native, nr(bindings::__NR_uname)));
+        assert!(r.edits_uname(IA32, nr(bindings::__NR_ia32_uname)));
+        // ia32's olduname has another layout; 63 is x86_64's uname.
+        assert!(!r.edits_uname(IA32, nr(bindings::__NR_ia32_olduname)));
+        assert!(!r.edits_uname(IA32, nr(bindings::__NR_uname)));
+        let none = parse(b"return getuid 0").map_err(|_| EINVAL)?;
+        assert!(!none.edits_uname(Abi::Native, nr(bindings::__NR_uname)));
+        Ok(())
+    }
+
     #[test]
     fn parses_every_kind() -> Result {
         let r = parse(
@@ -307,9 +513,9 @@ mod tests {
               uname release 7.2-vm\nredirect /virtual/ /tmp/real",
         )
         .map_err(|_| EINVAL)?;
-        assert_eq!(r.return_for(102), Some(1000));
-        assert_eq!(r.return_for(108), Some(-1));
-        assert_eq!(r.return_for(39), None);
+        assert_eq!(r.return_for(Abi::Native, nr(bindings::__NR_getuid)), Some(1000));
+        assert_eq!(r.return_for(Abi::Native, nr(bindings::__NR_getegid)), Some(-1));
+        assert_eq!(r.return_for(Abi::Native, nr(bindings::__NR_getpid)), None);
         let n = r.nodename.ok_or(EINVAL)?;
         assert_eq!(&n.bytes[..n.len], b"vm");
         let rel = r.release.ok_or(EINVAL)?;
@@ -406,9 +612,46 @@ mod tests {
 
     #[test]
     fn path_arguments() {
-        assert_eq!(path_arg(2), Some(0));
-        assert_eq!(path_arg(257), Some(1));
-        assert_eq!(path_arg(332), Some(1));
-        assert_eq!(path_arg(0), None);
+        // x86_64: what the engine rewrote before the tables said it.
+        let native = |n| path_arg(Abi::Native, nr(n));
+        for n in [
+            bindings::__NR_open,
+            bindings::__NR_stat,
+            bindings::__NR_lstat,
+            bindings::__NR_access,
+            bindings::__NR_execve,
+            bindings::__NR_chdir,
+            bindings::__NR_readlink,
+            bindings::__NR_creat,
+        ] {
+            assert_eq!(native(n), Some(0));
+        }
+        for n in [
+            bindings::__NR_openat,
+            bindings::__NR_newfstatat,
+            bindings::__NR_readlinkat,
+            bindings::__NR_faccessat,
+            bindings::__NR_statx,
+            bindings::__NR_faccessat2,
+            bindings::__NR_openat2,
+        ] {
+            assert_eq!(native(n), Some(1));
+        }
+        assert_eq!(native(bindings::__NR_read), None);
+        assert_eq!(native(bindings::__NR_execveat), None);
+        assert_eq!(path_arg(Abi::Native, -1), None);
+        assert_eq!(path_arg(Abi::Native, 1 << 20), None);
+        // ia32: its own numbers and its own families.
+        let ia32 = |n| path_arg(IA32, nr(n));
+        assert_eq!(ia32(bindings::__NR_ia32_open), Some(0));
+        assert_eq!(ia32(bindings::__NR_ia32_stat64), Some(0));
+        assert_eq!(ia32(bindings::__NR_ia32_oldstat), Some(0));
+        assert_eq!(ia32(bindings::__NR_ia32_execve), Some(0));
+        assert_eq!(ia32(bindings::__NR_ia32_openat), Some(1));
+        assert_eq!(ia32(bindings::__NR_ia32_fstatat64), Some(1));
+        assert_eq!(ia32(bindings::__NR_ia32_statx), Some(1));
+        // 5 is x86_64's fstat, which takes no path.
+        assert_eq!(native(bindings::__NR_ia32_open), None);
+        assert_eq!(ia32(bindings::__NR_ia32_getuid32), None);
     }
 }

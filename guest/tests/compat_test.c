@@ -8,10 +8,10 @@
  * the 16-bit getuid; on x86_64, 24 is sched_yield).  The engines see such
  * a call's ABI (SyscallEntry::arch(), is_native()):
  *
- *  - the VM engine, whose rules name native calls, refuses every ia32
- *    call with ENOSYS while it has rules, as a seccomp filter that checks
- *    the arch would: never a rule applied to the wrong call, never a call
- *    let through that a rule meant to catch;
+ *  - the VM engine's rules name calls, and apply to an ia32 call by its
+ *    name in the ia32 table (`return getuid` also covers getuid32; a
+ *    redirected path an ia32 call could not reach is refused with
+ *    ENOSYS): never a rule applied to the wrong call;
  *  - the strace engine names it from the ia32 table, its arguments
  *    decoded where they read the same in every ABI:
  *    `[ia32] getuid32() = 0`;
@@ -51,8 +51,10 @@
 #define IA32_MUNMAP	91
 #define IA32_PTRACE	26
 #define IA32_GETUID32	199
+#define IA32_UNAME	122
 
 #define SELF "/tests/compat_test"
+#define CALLS32 "/usr/bin/calls32"
 #define OUT_FILE "/tmp/compat.out"
 #define TRACE_FILE "/tmp/compat.trace"
 #define RUN_TIMEOUT 60
@@ -148,6 +150,30 @@ static int int80_open(void)
 	return 4;
 }
 
+/*
+ * --int80-vm: under the VM of vm_applies_its_rules_to_ia32_calls, an ia32
+ * uname and an ia32 open of a redirected path (both in memory below 4
+ * GiB, where an ia32 call can name it); prints what they did.
+ */
+static int int80_vm(void)
+{
+	static const char path[] = "/virtual/compat_test";
+	char *low32 = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	char *uts;
+	int fd, u;
+
+	if (low32 == MAP_FAILED)
+		return 1;
+	memcpy(low32, path, sizeof(path));
+	uts = low32 + 1024;
+	fd = int80(IA32_OPEN, (long)low32, O_RDONLY);
+	u = int80(IA32_UNAME, (long)uts, 0);
+	/* The node name is new_utsname's second field. */
+	printf("ia32 uname=%d nodename=%s open=%d\n", u, u == 0 ? uts + 65 : "?", fd);
+	return 0;
+}
+
 /* --execveat: becomes `compat_test --int80` through execveat. */
 static int execveat_self(void)
 {
@@ -202,17 +228,42 @@ static void ia32_calls_run(void)
 }
 
 /*
- * Under `return getuid 1000`, the native getuid gets 1000 and the ia32
- * getuid32 ENOSYS: the rule names the native call, and the VM refuses the
- * calls of an ABI its rules do not cover.
+ * Under `return getuid 1000`, the native getuid and the ia32 getuid32
+ * (getuid's 32-bit-id twin in ia32's table, 199 there) both get 1000.
+ * An ia32 uname is edited; an ia32 open of a redirected path from this
+ * 64-bit program is refused (ENOSYS): the VM writes the new path below
+ * the stack, above 4 GiB here, where an ia32 pointer cannot reach.
  */
-static void vm_refuses_ia32_calls_under_rules(void)
+static void vm_applies_its_rules_to_ia32_calls(void)
 {
 	const char *argv[] = { "/usr/bin/utrace", "--vm", "return getuid 1000", "--",
 		SELF, "--int80", NULL };
+	const char *argv2[] = { "/usr/bin/utrace", "--vm",
+		"uname nodename vm32; redirect /virtual /tests", "--", SELF, "--int80-vm", NULL };
 
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
-	CHECK(has_line(out, "native=1000 ia32=-38"), "output:\n%s", out);
+	CHECK(has_line(out, "native=1000 ia32=1000"), "output:\n%s", out);
+	CHECK(run_to_file(argv2) == 0, "status; output:\n%s", out);
+	CHECK(has_line(out, "ia32 uname=0 nodename=vm32 open=-38"), "output:\n%s", out);
+}
+
+/*
+ * A real 32-bit program in the VM: its getuid32 gets `return getuid`'s
+ * value, its uname the node name, and its open of /nonexistent/calls32
+ * is redirected to the program itself, below its stack (under 4 GiB).
+ * calls32 exits with 42 (getuid32 gave 4321) + 100 (the open worked).
+ */
+static void vm_rules_apply_to_a_32bit_program(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm",
+		"return getuid 4321; uname nodename vm32; redirect /nonexistent /usr/bin", "--",
+		CALLS32, NULL };
+	const char *bare[] = { "/usr/bin/utrace", "--vm", "# no rules", "--", CALLS32, NULL };
+
+	CHECK(run_to_file(argv) == 142, "calls32's status (42: not redirected, 100: getuid32 "
+	      "not 4321); output:\n%s", out);
+	CHECK(has_line(out, "vm32"), "no node name 'vm32' in:\n%s", out);
+	CHECK(run_to_file(bare) == 0, "calls32's status without rules; output:\n%s", out);
 }
 
 /* Without rules the VM lets every call through, ia32 ones included. */
@@ -370,8 +421,6 @@ static int line_ends_with(const char *line, const char *end)
 
 	return (size_t)(eol - line) >= n && !strncmp(eol - n, end, n);
 }
-
-#define CALLS32 "/usr/bin/calls32"
 
 /*
  * An exit_group that an engine refuses returns: its line, written at
@@ -1257,7 +1306,8 @@ int main(int argc, char **argv)
 {
 	static const struct ktap_case cases[] = {
 		KTAP_CASE(ia32_calls_run),
-		KTAP_CASE(vm_refuses_ia32_calls_under_rules),
+		KTAP_CASE(vm_applies_its_rules_to_ia32_calls),
+		KTAP_CASE(vm_rules_apply_to_a_32bit_program),
 		KTAP_CASE(vm_without_rules_runs_ia32_calls),
 		KTAP_CASE(strace_names_ia32_calls),
 		KTAP_CASE(strace_decodes_ia32_paths_and_exit_group),
@@ -1284,6 +1334,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--int80"))
 		return print_uids();
+	if (argc > 1 && !strcmp(argv[1], "--int80-vm"))
+		return int80_vm();
 	if (argc > 1 && !strcmp(argv[1], "--int80-wide"))
 		return int80_wide();
 	if (argc > 1 && !strcmp(argv[1], "--int80-open"))
