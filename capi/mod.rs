@@ -539,7 +539,10 @@ pub(crate) unsafe extern "C" fn utrace_rs_examine_regset(
     // SAFETY: `buf` is valid for `size` bytes (this function's contract),
     // and the C caller does not touch it during the call.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size as usize) };
-    match engine.handle().and_then(|h| h.examine_regset(note, buf, write)) {
+    match engine
+        .handle()
+        .and_then(|h| h.examine_regset(note, buf, write))
+    {
         // At most `size`, a `c_uint`, but the regsets are small.
         Ok(n) => c_int::try_from(n).unwrap_or(c_int::MAX),
         Err(e) => e.to_errno(),

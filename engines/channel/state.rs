@@ -764,7 +764,11 @@ impl Channel {
             let mut w = engine.waiting.lock();
             // Pending: by the type invariant, still in its engine's wait.
             // Installing: the event's SEND mark goes with it.
-            let mark = if pending { &mut w.addfd } else { &mut w.sending };
+            let mark = if pending {
+                &mut w.addfd
+            } else {
+                &mut w.sending
+            };
             if mark.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
                 *mark = None;
             }
