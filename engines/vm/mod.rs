@@ -31,16 +31,12 @@ use crate::engine_core::{
     SYSCALL_ARGS,
 };
 use crate::engines::strace::syscalls::Abi;
-use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::sync::Mutex;
 use kernel::task::Task;
 use rules::{rewrite_path, PATH_MAX};
 
-/// Offsets of the fields in `struct new_utsname` (six 65-byte strings).
-const UTS_NODENAME: u64 = 65;
-const UTS_RELEASE: u64 = 130;
 /// The x86_64 ABI's red zone below the stack pointer, which the program
 /// may use without moving it.
 const RED_ZONE: u64 = 128;
@@ -50,8 +46,8 @@ const RED_ZONE: u64 = 128;
 struct Pending {
     /// An argument rewritten at entry, to put back at exit.
     restore: Option<Restore>,
-    /// The `uname` buffer to edit.
-    uname_buf: Option<u64>,
+    /// The `uname` buffer to edit, and its layout.
+    uname_buf: Option<(u64, rules::UtsLayout)>,
     /// The call was an exec that went through ([`Engine::report_exec`]):
     /// its exit's registers are the new program's. Not the exit's number
     /// and result: the kernel renumbers a successful exec (execve's, or
@@ -62,13 +58,14 @@ struct Pending {
 
 /// What a `redirect` rule did to a call's path argument.
 enum Redirected {
-    /// Nothing: no rule applies, or the path could not be read or written.
+    /// Nothing: no rule applies to the path (or the call will fail on it
+    /// anyway: it cannot be read, or is longer than `PATH_MAX`).
     No,
     /// The path was rewritten; the program's own pointer, to put back.
     Yes(u64),
-    /// A rule applies, but the new path cannot be placed where the call
-    /// can reach it: the call is refused rather than let through.
-    OutOfReach,
+    /// A rule applies but cannot be applied: the call is refused with
+    /// this error rather than let through with the program's path.
+    Refused(Error),
 }
 
 /// An argument the VM rewrote (a redirected path), to put back at the
@@ -122,29 +119,36 @@ impl VmEngine {
         let Some(&orig) = args.get(which) else {
             return Redirected::No;
         };
-        let Ok(mut path) = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL) else {
-            return Redirected::No;
+        // One byte more than the longest path: a path that fills it is
+        // longer than the kernel takes (ENAMETOOLONG whatever the rules).
+        let Ok(mut path) = KVec::from_elem(0u8, PATH_MAX + 1, GFP_KERNEL) else {
+            return Redirected::Refused(ENOMEM);
         };
         let len = match user::read_cstr(orig, &mut path) {
             Ok((len, false)) => len,
             _ => return Redirected::No,
         };
         let mut new = KVec::new();
-        if !rewrite_path(&path[..len], &self.rules.redirects, &mut new) {
-            return Redirected::No;
+        match rewrite_path(&path[..len], &self.rules.redirects, &mut new) {
+            Ok(true) => {}
+            Ok(false) => return Redirected::No,
+            Err(e) => return Redirected::Refused(e),
         }
-        // Below the red zone, 16-byte aligned.
+        // Below the red zone, 16-byte aligned. A stack pointer with no
+        // writable room below it (a program may point it anywhere before
+        // the call) refuses the call as a fault would.
         let room = (new.len() as u64 + 15) & !15;
         let Some(addr) = call.stack_pointer().checked_sub(RED_ZONE + room) else {
-            return Redirected::No;
+            return Redirected::Refused(EFAULT);
         };
         // An ia32 call's pointers are 32 bits: a 64-bit program's stack
-        // (its `int $0x80`) is out of their reach.
+        // (its `int $0x80`) is out of their reach. No overflow: the sum is
+        // below the stack pointer.
         if abi != Abi::Native && addr + room > 1 << 32 {
-            return Redirected::OutOfReach;
+            return Redirected::Refused(rules::errno(kernel::bindings::ENOSYS));
         }
         if user::write(addr, &new).is_err() {
-            return Redirected::No;
+            return Redirected::Refused(EFAULT);
         }
         let mut args = args;
         args[which] = addr;
@@ -152,16 +156,20 @@ impl VmEngine {
         Redirected::Yes(orig)
     }
 
-    fn edit_uname(&self, buf: u64) {
+    /// Edits the answer of a uname in `buf`, laid out as `layout`; a value
+    /// longer than the layout's fields hold is cut, as the kernel cuts the
+    /// node name for the oldest layout.
+    fn edit_uname(&self, buf: u64, layout: rules::UtsLayout) {
         for (offset, value) in [
-            (UTS_NODENAME, &self.rules.nodename),
-            (UTS_RELEASE, &self.rules.release),
+            (layout.nodename, &self.rules.nodename),
+            (layout.release, &self.rules.release),
         ] {
             if let Some(v) = value {
+                let len = v.len.min(layout.field - 1);
                 let mut field = [0u8; rules::UTS_LEN + 1];
-                field[..v.len].copy_from_slice(&v.bytes[..v.len]);
+                field[..len].copy_from_slice(&v.bytes[..len]);
                 // A fault leaves the program's buffer as the kernel wrote it.
-                let _ = user::write(buf.wrapping_add(offset), &field[..v.len + 1]);
+                let _ = user::write(buf.wrapping_add(offset), &field[..len + 1]);
             }
         }
     }
@@ -179,12 +187,13 @@ impl Engine for VmEngine {
             return Resume::Resume;
         };
         let nr = call.nr();
-        if let Some(value) = self.rules.return_for(abi, nr) {
+        let args = call.args();
+        if let Some(value) = self.rules.return_for(abi, nr, args[0]) {
             call.abort(value);
             return Resume::Resume;
         }
-        if self.rules.edits_uname(abi, nr) {
-            self.pending.lock().uname_buf = Some(call.args()[0]);
+        if let Some(layout) = self.rules.uname_layout(abi, nr) {
+            self.pending.lock().uname_buf = Some((args[0], layout));
             call.report_exit();
             return Resume::Resume;
         }
@@ -199,7 +208,7 @@ impl Engine for VmEngine {
                         drop(pending);
                         call.report_exit();
                     }
-                    Redirected::OutOfReach => call.abort(-i64::from(bindings::ENOSYS)),
+                    Redirected::Refused(e) => call.abort(e.to_errno().into()),
                 }
             }
         }
@@ -256,9 +265,9 @@ impl Engine for VmEngine {
                 }
             }
         }
-        if let Some(buf) = pending.uname_buf {
+        if let Some((buf, layout)) = pending.uname_buf {
             if call.return_value() == 0 {
-                self.edit_uname(buf);
+                self.edit_uname(buf, layout);
             }
         }
         Resume::Resume

@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <linux/audit.h>
 #include <linux/utrace.h>
@@ -52,6 +53,10 @@
 #define IA32_PTRACE	26
 #define IA32_GETUID32	199
 #define IA32_UNAME	122
+#define IA32_OLDUNAME	109
+#define IA32_OLDOLDUNAME 59
+#define IA32_SOCKETCALL	102
+#define IA32_IPC	117
 
 #define SELF "/tests/compat_test"
 #define CALLS32 "/usr/bin/calls32"
@@ -94,8 +99,9 @@ static int int80_wide(void)
 }
 
 /*
- * --int80-exit: an ia32 exit_group(3) that an engine refuses (the VM
- * under rules): the program goes on and returns 5.
+ * --int80-exit: an ia32 exit_group(3) that an engine refuses (the VM,
+ * `return exit_group -38`): the program goes on and returns 5 (its
+ * exit_group refused too, glibc's _exit() ends it with exit()).
  */
 static int int80_exit(void)
 {
@@ -174,6 +180,86 @@ static int int80_vm(void)
 	return 0;
 }
 
+/*
+ * The native call @nr(@a, @b) made with the stack pointer at @sp (and put
+ * back after).
+ */
+static long syscall_on_stack(long nr, long a, long b, char *sp)
+{
+	long ret;
+
+	asm volatile("mov %%rsp, %%r12\n\tmov %[sp], %%rsp\n\tsyscall\n\tmov %%r12, %%rsp"
+		     : "=a"(ret) : "a"(nr), "D"(a), "S"(b), [sp] "r"(sp)
+		     : "rcx", "r11", "r12", "memory");
+	return ret;
+}
+
+/*
+ * The ia32 call @nr(@*bx, @c) made with the stack pointer at @sp; *@bx
+ * is the whole of %rbx after it.
+ */
+static long int80_on_stack(long nr, long *bx, long c, char *sp)
+{
+	long ret;
+
+	asm volatile("mov %%rsp, %%r12\n\tmov %[sp], %%rsp\n\tint $0x80\n\tmov %%r12, %%rsp"
+		     : "=a"(ret), "+b"(*bx) : "a"(nr), "c"(c), [sp] "r"(sp)
+		     : "r12", "memory");
+	return ret;
+}
+
+/*
+ * --vm-edges: under the VM of vm_rules_edges, one line per case:
+ *  - ia32's socketcall(SYS_SOCKET) and ipc(SEMOP), which `return socket`
+ *    and `return semop` name;
+ *  - ia32's olduname and oldolduname, edited in their layouts;
+ *  - an open of a redirected path with the stack pointer in a read-only
+ *    page (no room for the new path: refused, EFAULT), and one whose new
+ *    path would be past PATH_MAX (ENAMETOOLONG): neither may run with the
+ *    program's own path;
+ *  - an ia32 open of a redirected path from this 64-bit program with its
+ *    stack below 4 GiB: it is redirected, and %rbx (the path pointer, with
+ *    garbage in its upper half that an ia32 call does not use) is as the
+ *    program left it after.
+ */
+static int vm_edges(void)
+{
+	static const char virt[] = "/virtual/compat_test";
+	char *low = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *longpath = malloc(4096);
+	const long garbage = (long)0xdead000000000000UL;
+	long bx, fd;
+	int n;
+
+	if (low == MAP_FAILED || ro == MAP_FAILED || !longpath)
+		return 1;
+	/* socketcall(SYS_SOCKET, {AF_INET, SOCK_STREAM, 0}), ipc(SEMOP, 0). */
+	((unsigned int *)low)[0] = AF_INET;
+	((unsigned int *)low)[1] = SOCK_STREAM;
+	printf("socketcall=%d ipc=%d\n", int80(IA32_SOCKETCALL, 1, (long)low),
+	       int80(IA32_IPC, 1, 0));
+	n = int80(IA32_OLDUNAME, (long)(low + 1024), 0);
+	printf("olduname=%s ", n == 0 ? low + 1024 + 65 : "?");
+	n = int80(IA32_OLDOLDUNAME, (long)(low + 2048), 0);
+	printf("oldolduname=%s\n", n == 0 ? low + 2048 + 9 : "?");
+	printf("ro-stack open=%ld\n",
+	       syscall_on_stack(SYS_open, (long)virt, O_RDONLY, ro + 4096));
+	memset(longpath, '/', 4094);
+	memcpy(longpath, "/v", 2);
+	memcpy(longpath + 4094 - strlen("compat_test"), "compat_test", strlen("compat_test"));
+	longpath[4094] = 0;
+	fd = syscall(SYS_open, longpath, O_RDONLY);
+	printf("long open=%ld\n", fd < 0 ? -(long)errno : fd);
+	memcpy(low + 4096, virt, sizeof(virt));
+	bx = garbage | (long)(low + 4096);
+	fd = int80_on_stack(IA32_OPEN, &bx, O_RDONLY, low + 65536);
+	printf("low-stack open=%s rbx=%s\n", fd >= 0 ? "ok" : "failed",
+	       bx == (garbage | (long)(low + 4096)) ? "kept" : "changed");
+	return 0;
+}
+
 /* --execveat: becomes `compat_test --int80` through execveat. */
 static int execveat_self(void)
 {
@@ -245,6 +331,27 @@ static void vm_applies_its_rules_to_ia32_calls(void)
 	CHECK(has_line(out, "native=1000 ia32=1000"), "output:\n%s", out);
 	CHECK(run_to_file(argv2) == 0, "status; output:\n%s", out);
 	CHECK(has_line(out, "ia32 uname=0 nodename=vm32 open=-38"), "output:\n%s", out);
+}
+
+/*
+ * Review findings on the VM's rules in ia32 (each line failed before the
+ * fixes): calls made through socketcall and ipc, the older uname layouts,
+ * a redirect that cannot be made (refused, never run with the program's
+ * path), and an ia32 path pointer put back whole (see vm_edges()).
+ */
+static void vm_rules_edges(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm",
+		"return socket -97; return semop -1; uname nodename vm32; "
+		"redirect /virtual /tests; redirect /v /tests/../tests/../tests",
+		"--", SELF, "--vm-edges", NULL };
+
+	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
+	CHECK(has_line(out, "socketcall=-97 ipc=-1"), "socketcall, ipc:\n%s", out);
+	CHECK(has_line(out, "olduname=vm32 oldolduname=vm32"), "uname layouts:\n%s", out);
+	CHECK(has_line(out, "ro-stack open=-14"), "no room for the path:\n%s", out);
+	CHECK(has_line(out, "long open=-36"), "a path past PATH_MAX:\n%s", out);
+	CHECK(has_line(out, "low-stack open=ok rbx=kept"), "ia32 redirect:\n%s", out);
 }
 
 /*
@@ -431,8 +538,8 @@ static int line_ends_with(const char *line, const char *end)
  */
 static void strace_ends_a_refused_ia32_exit_group_with_its_result(void)
 {
-	const char *argv[] = { "/usr/bin/utrace", "--vm", "return getuid 1000", "--strace", "-o",
-		TRACE_FILE, "--", SELF, "--int80-exit", NULL };
+	const char *argv[] = { "/usr/bin/utrace", "--vm", "return exit_group -38", "--strace",
+		"-o", TRACE_FILE, "--", SELF, "--int80-exit", NULL };
 	const char *argv16[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--", SELF,
 		"--int80-setuid16", NULL };
 	const char *argvn[] = { "/usr/bin/utrace", "--vm", "return exit_group 7", "--strace", "-o",
@@ -1308,6 +1415,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(ia32_calls_run),
 		KTAP_CASE(vm_applies_its_rules_to_ia32_calls),
 		KTAP_CASE(vm_rules_apply_to_a_32bit_program),
+		KTAP_CASE(vm_rules_edges),
 		KTAP_CASE(vm_without_rules_runs_ia32_calls),
 		KTAP_CASE(strace_names_ia32_calls),
 		KTAP_CASE(strace_decodes_ia32_paths_and_exit_group),
@@ -1334,6 +1442,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--int80"))
 		return print_uids();
+	if (argc > 1 && !strcmp(argv[1], "--vm-edges"))
+		return vm_edges();
 	if (argc > 1 && !strcmp(argv[1], "--int80-vm"))
 		return int80_vm();
 	if (argc > 1 && !strcmp(argv[1], "--int80-wide"))

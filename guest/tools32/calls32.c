@@ -8,7 +8,9 @@
  * writes the node name it got, and a newline), and
  * open("/nonexistent/calls32", O_RDONLY), then exit_group(): 42 if
  * getuid32() returned 4321 (a tracer's answer), 0 if it returned 0, 1
- * otherwise; 100 more if the open worked (a VM redirected it).  Built
+ * otherwise; 100 more if the open worked (a VM redirected it).  If the
+ * open's path pointer (%ebx) is not what it was after the call (a VM
+ * that redirected it did not put it back), exit_group(3).  Built
  * with -m32 -nostdlib -ffreestanding (see the Makefile); the numbers are
  * asm/unistd_32.h's.
  */
@@ -38,7 +40,15 @@ void _start(void)
 		uts.field[1][len] = '\n';
 		call3(__NR_write, 1, (long)uts.field[1], len + 1);
 	}
-	opened = call3(__NR_open, (long)path, O_RDONLY, 0) >= 0;
+	{
+		const char *p = path;
+
+		asm volatile("int $0x80" : "=a"(opened), "+b"(p)
+			     : "a"((long)__NR_open), "c"((long)O_RDONLY), "d"(0L) : "memory");
+		if (p != path)
+			call3(__NR_exit_group, 3, 0, 0);
+		opened = opened >= 0;
+	}
 	call3(__NR_exit_group, (uid == 4321 ? 42 : uid == 0 ? 0 : 1) + (opened ? 100 : 0), 0, 0);
 	/* Refused (an engine that refuses ia32 calls): die, do not spin. */
 	__builtin_trap();
