@@ -235,8 +235,8 @@ static int vm_edges(void)
 
 	if (low == MAP_FAILED || ro == MAP_FAILED || !longpath)
 		return 1;
-	/* socketcall(SYS_SOCKET, {AF_INET, SOCK_STREAM, 0}), ipc(SEMOP, 0). */
-	((unsigned int *)low)[0] = AF_INET;
+	/* socketcall(SYS_SOCKET, {AF_UNIX, SOCK_STREAM, 0}), ipc(SEMOP, 0). */
+	((unsigned int *)low)[0] = AF_UNIX;
 	((unsigned int *)low)[1] = SOCK_STREAM;
 	printf("socketcall=%d ipc=%d\n", int80(IA32_SOCKETCALL, 1, (long)low),
 	       int80(IA32_IPC, 1, 0));
@@ -342,12 +342,12 @@ static void vm_applies_its_rules_to_ia32_calls(void)
 static void vm_rules_edges(void)
 {
 	const char *argv[] = { "/usr/bin/utrace", "--vm",
-		"return socket -97; return semop -1; uname nodename vm32; "
+		"return socket -13; return semop -1; uname nodename vm32; "
 		"redirect /virtual /tests; redirect /v /tests/../tests/../tests",
 		"--", SELF, "--vm-edges", NULL };
 
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
-	CHECK(has_line(out, "socketcall=-97 ipc=-1"), "socketcall, ipc:\n%s", out);
+	CHECK(has_line(out, "socketcall=-13 ipc=-1"), "socketcall, ipc:\n%s", out);
 	CHECK(has_line(out, "olduname=vm32 oldolduname=vm32"), "uname layouts:\n%s", out);
 	CHECK(has_line(out, "ro-stack open=-14"), "no room for the path:\n%s", out);
 	CHECK(has_line(out, "long open=-36"), "a path past PATH_MAX:\n%s", out);
