@@ -8,6 +8,7 @@
  */
 
 #include <linux/export.h>
+#include <linux/elf.h>
 #include <linux/err.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -80,15 +81,25 @@ int utrace_finish_examine(struct task_struct *task,
 EXPORT_SYMBOL_GPL(utrace_finish_examine);
 
 /*
- * Reads (or, with @write, writes) the general registers of the task
- * @engine holds stopped: at most @size bytes read, exactly their size
- * written (PTRACE_GETREGSET's NT_PRSTATUS layout).  Returns the bytes, or
- * -errno as utrace_prepare_examine().
+ * Reads (or, with @write, writes) the register set @note (an NT_* value of
+ * PTRACE_GETREGSET, in its layout) of the task @engine holds stopped: at
+ * most @size bytes read, exactly the set's size written.  Returns the
+ * bytes, or -errno as utrace_prepare_examine(); -EINVAL for a set the
+ * task's ABI lacks, -ENODATA for one it does not use now.  The
+ * architecture checks written values as PTRACE_SETREGSET does.
  */
+int utrace_examine_regset(struct utrace_engine *engine, unsigned int note,
+			  void *buf, unsigned int size, bool write)
+{
+	return utrace_rs_examine_regset(engine, note, buf, size, write);
+}
+EXPORT_SYMBOL_GPL(utrace_examine_regset);
+
+/* The general registers: utrace_examine_regset() of NT_PRSTATUS. */
 int utrace_examine_regs(struct utrace_engine *engine, void *buf,
 			unsigned int size, bool write)
 {
-	return utrace_rs_examine_regs(engine, buf, size, write);
+	return utrace_rs_examine_regset(engine, NT_PRSTATUS, buf, size, write);
 }
 EXPORT_SYMBOL_GPL(utrace_examine_regs);
 

@@ -514,16 +514,18 @@ pub(crate) unsafe extern "C" fn utrace_rs_finish_examine(
     to_int(engine.handle().and_then(|h| h.finish_examine(ncsw)))
 }
 
-/// `utrace_examine_regs()`: reads the general registers of the task the
-/// engine holds stopped into `buf` (at most `size` bytes), or writes them
-/// from it (exactly their size); returns the bytes, or `-errno`.
+/// `utrace_examine_regset()`: reads the register set `note` (an `NT_*`
+/// value of `PTRACE_GETREGSET`) of the task the engine holds stopped into
+/// `buf` (at most `size` bytes), or writes it from `buf` (exactly its
+/// size); returns the bytes, or `-errno`.
 ///
 /// # Safety
 ///
 /// As for [`utrace_rs_set_events`]; `buf` is valid for `size` bytes.
 #[export]
-pub(crate) unsafe extern "C" fn utrace_rs_examine_regs(
+pub(crate) unsafe extern "C" fn utrace_rs_examine_regset(
     engine: *mut bindings::utrace_engine,
+    note: c_uint,
     buf: *mut c_void,
     size: c_uint,
     write: bool,
@@ -537,7 +539,10 @@ pub(crate) unsafe extern "C" fn utrace_rs_examine_regs(
     // SAFETY: `buf` is valid for `size` bytes (this function's contract),
     // and the C caller does not touch it during the call.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size as usize) };
-    match engine.handle().and_then(|h| h.examine_regs(buf, write)) {
+    match engine
+        .handle()
+        .and_then(|h| h.examine_regset(note, buf, write))
+    {
         // At most `size`, a `c_uint`, but the regsets are small.
         Ok(n) => c_int::try_from(n).unwrap_or(c_int::MAX),
         Err(e) => e.to_errno(),

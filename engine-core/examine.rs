@@ -124,15 +124,15 @@ impl<E: Engine> EngineHandle<E> {
         self.examination(switches)?.finish()
     }
 
-    /// `utrace_examine_regs()`: [`Examination::read_regs`] into `buf`, or
-    /// [`Examination::write_regs`] from it; returns the bytes read or
-    /// written.
-    pub(crate) fn examine_regs(&self, buf: &mut [u8], write: bool) -> Result<usize> {
+    /// `utrace_examine_regset()`: [`Examination::read_regset`] of `note`
+    /// into `buf`, or [`Examination::write_regset`] from it; returns the
+    /// bytes read or written.
+    pub(crate) fn examine_regset(&self, note: u32, buf: &mut [u8], write: bool) -> Result<usize> {
         let ex = self.examination(0)?;
         if write {
-            ex.write_regs(buf).map(|()| buf.len())
+            ex.write_regset(note, buf).map(|()| buf.len())
         } else {
-            ex.read_regs(buf)
+            ex.read_regset(note, buf)
         }
     }
 }

@@ -30,6 +30,9 @@
  * task stopped for the engine, reads its registers and writes them back
  * through utrace_prepare_examine(), utrace_examine_regs() and
  * utrace_finish_examine(); "examined" says how many bytes, or the error.
+ * With regset=NOTE it does so with the register set NOTE instead
+ * (utrace_examine_regset(), NT_PRFPREG...), and "word" is the 32-bit word
+ * at byte word_at=OFFSET of what it read.
  * With death=1, "death_signal" is the death report's signal.  With
  * signal=S, "handlers" counts the task's entries into the handler of S
  * (report_signal() with UTRACE_SIGNAL_HANDLER).  It
@@ -103,7 +106,16 @@ MODULE_PARM_DESC(death_signal, "with death=1: the death report's signal");
 static int examined;
 module_param(examined, int, 0444);
 MODULE_PARM_DESC(examined, "what the last examine did: bytes of registers, or -errno");
-/* Room for any architecture's general registers. */
+static unsigned int regset;
+module_param(regset, uint, 0444);
+MODULE_PARM_DESC(regset, "examine this NT_* register set, not the general registers");
+static unsigned int word_at;
+module_param(word_at, uint, 0444);
+MODULE_PARM_DESC(word_at, "the offset in the examined registers that \"word\" shows");
+static unsigned int word;
+module_param(word, uint, 0444);
+MODULE_PARM_DESC(word, "the 32-bit word at word_at of the registers last examined");
+/* Room for any architecture's general registers, and x86's NT_PRFPREG. */
 #define EXAMINE_MAX	1024
 static atomic_t hits = ATOMIC_INIT(0);
 static atomic_t handlers = ATOMIC_INIT(0);
@@ -231,9 +243,9 @@ static int sample_poke(const char *val, const struct kernel_param *kp)
 
 /*
  * Writing 1 to "examine", with the task stopped for this engine: reads
- * its general registers between utrace_prepare_examine() and
- * utrace_finish_examine(), writes them back unchanged, and sets
- * "examined" to the bytes read, or to the first error.
+ * its general registers (or the set "regset") between
+ * utrace_prepare_examine() and utrace_finish_examine(), writes them back
+ * unchanged, and sets "examined" to the bytes read, or to the first error.
  */
 static int sample_examine(const char *val, const struct kernel_param *kp)
 {
@@ -249,11 +261,17 @@ static int sample_examine(const char *val, const struct kernel_param *kp)
 		return -ENOMEM;
 	examined = utrace_prepare_examine(NULL, engine, &exam);
 	if (!examined) {
-		int n = utrace_examine_regs(engine, regs, EXAMINE_MAX, false);
-		int w = n > 0 ? utrace_examine_regs(engine, regs, n, true) : n;
+		int n = regset ?
+			utrace_examine_regset(engine, regset, regs, EXAMINE_MAX, false) :
+			utrace_examine_regs(engine, regs, EXAMINE_MAX, false);
+		int w = n <= 0 ? n : regset ?
+			utrace_examine_regset(engine, regset, regs, n, true) :
+			utrace_examine_regs(engine, regs, n, true);
 		int end = utrace_finish_examine(NULL, engine, &exam);
 
 		examined = n < 0 ? n : w < 0 ? w : end < 0 ? end : n;
+		if (n >= (int)sizeof(word) && word_at <= n - sizeof(word))
+			memcpy(&word, regs + word_at, sizeof(word));
 	}
 	kfree(regs);
 	return 0;

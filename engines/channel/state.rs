@@ -751,27 +751,26 @@ impl Channel {
         }
         // A signal: the request is withdrawn, whatever became of it.
         let state = *req.state.access(&inner);
-        match state {
-            AddFdState::Done(outcome) => return outcome.map(|fd| fd as isize),
-            AddFdState::Pending => {
-                // By the type invariant, still in its engine's wait.
-                if let Some(engine) = inner.engine(index) {
-                    let mut w = engine.waiting.lock();
-                    if w.addfd.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
-                        w.addfd = None;
-                    }
-                }
-            }
-            // The task does not publish what it reserved; a reply may
-            // answer the event meanwhile.
-            AddFdState::Installing | AddFdState::Withdrawn => {
-                *req.state.access_mut(&mut inner) = AddFdState::Withdrawn;
-                if let Some(engine) = inner.engine(index) {
-                    let mut w = engine.waiting.lock();
-                    if w.sending.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
-                        w.sending = None;
-                    }
-                }
+        if let AddFdState::Done(outcome) = state {
+            return outcome.map(|fd| fd as isize);
+        }
+        let pending = matches!(state, AddFdState::Pending);
+        if !pending {
+            // Installing: the task does not publish what it reserved; a
+            // reply may answer the event meanwhile.
+            *req.state.access_mut(&mut inner) = AddFdState::Withdrawn;
+        }
+        if let Some(engine) = inner.engine(index) {
+            let mut w = engine.waiting.lock();
+            // Pending: by the type invariant, still in its engine's wait.
+            // Installing: the event's SEND mark goes with it.
+            let mark = if pending {
+                &mut w.addfd
+            } else {
+                &mut w.sending
+            };
+            if mark.as_ref().is_some_and(|r| Arc::ptr_eq(r, &req)) {
+                *mark = None;
             }
         }
         drop(inner);

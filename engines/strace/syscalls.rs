@@ -13,7 +13,8 @@
 //! In number order: `name(kinds...)` for a call the strace engine
 //! decodes, a bare `name` for one it shows with raw arguments. The numbers
 //! come through bindgen; the name is the identifier. The VM engine's rules
-//! name calls through the x86_64 table ([`syscall_nr`]).
+//! name calls, and find them in each ABI's table by name ([`Abi::nr_of`]);
+//! the `Path` kinds say which argument its `redirect` rewrites.
 //!
 //! The ia32 table declares only kinds whose rendering does not depend on
 //! the ABI's layouts ([`ArgKind::is_abi_neutral`], checked at build time):
@@ -28,9 +29,9 @@ use kernel::prelude::*;
 /// One syscall of the table.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Syscall {
-    /// Its x86_64 number.
+    /// Its number in its table's ABI.
     pub(crate) nr: i64,
-    /// Its name, as in `syscall_64.tbl`.
+    /// Its name, as in its ABI's `syscall_*.tbl`.
     pub(crate) name: &'static str,
     /// How each shown argument is rendered, in order (at most six); `None`
     /// for a call strace shows with raw arguments here.
@@ -481,7 +482,7 @@ syscall_table! {
     chmod(Path, Mode),
     lchown,
     // 17 `break`: never implemented, and a Rust keyword.
-    oldstat,
+    oldstat(Path, Ptr),
     lseek(Fd, Int, Whence),
     getpid(),
     mount,
@@ -547,7 +548,7 @@ syscall_table! {
     setgroups,
     select,
     symlink(Path, Path),
-    oldlstat,
+    oldlstat(Path, Ptr),
     readlink(Path, Ptr, UInt),
     uselib,
     swapon,
@@ -569,8 +570,8 @@ syscall_table! {
     syslog,
     setitimer,
     getitimer,
-    stat,
-    lstat,
+    stat(Path, Ptr),
+    lstat(Path, Ptr),
     fstat,
     olduname,
     iopl,
@@ -658,8 +659,8 @@ syscall_table! {
     mmap2(Ptr, UInt, Prot, Hex, Fd, Hex),
     truncate64,
     ftruncate64,
-    stat64,
-    lstat64,
+    stat64(Path, Ptr),
+    lstat64(Path, Ptr),
     fstat64,
     lchown32,
     getuid32(),
@@ -759,7 +760,7 @@ syscall_table! {
     mknodat,
     fchownat,
     futimesat,
-    fstatat64,
+    fstatat64(DirFd, Path, Ptr, AtFlags),
     unlinkat(DirFd, Path, Hex),
     renameat(DirFd, Path, DirFd, Path),
     linkat(DirFd, Path, DirFd, Path, AtFlags),
@@ -842,7 +843,7 @@ syscall_table! {
     pkey_mprotect,
     pkey_alloc,
     pkey_free,
-    statx,
+    statx(DirFd, Path, Hex, Hex, Ptr),
     arch_prctl,
     io_pgetevents,
     rseq,
@@ -889,9 +890,9 @@ syscall_table! {
     pidfd_open,
     clone3,
     close_range(Fd, Fd, Hex),
-    openat2,
+    openat2(DirFd, Path, Ptr, UInt),
     pidfd_getfd,
-    faccessat2,
+    faccessat2(DirFd, Path, AccessMode, Hex),
     process_madvise,
     epoll_pwait2,
     mount_setattr,
@@ -1000,6 +1001,7 @@ mod ia32 {
     pub(super) const EXIT_GROUP: i64 = bindings::__NR_ia32_exit_group as i64;
     pub(super) const OPENAT: i64 = bindings::__NR_ia32_openat as i64;
     pub(super) const EXECVEAT: i64 = bindings::__NR_ia32_execveat as i64;
+    pub(super) const UNAME: i64 = bindings::__NR_ia32_uname as i64;
 }
 
 /// One past the highest syscall number (the build checks it against the
@@ -1049,6 +1051,48 @@ pub(crate) fn is_exec(native: bool, arch: u32, nr: i64) -> bool {
         matches!(nr, nr::EXECVE | nr::EXECVEAT)
     } else {
         ForeignAbi::of(arch).is_some_and(|abi| abi.is_exec(nr))
+    }
+}
+
+/// The table a call's number and arguments are read in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Abi {
+    /// The kernel's own: x86_64.
+    Native,
+    /// Another ABI that has a table here.
+    Foreign(ForeignAbi),
+}
+
+impl Abi {
+    /// The ABI of a call (native or not, and its `AUDIT_ARCH_*` value);
+    /// `None` for one without a table here (x32), whose numbers nothing
+    /// here describes.
+    pub(crate) fn of(native: bool, arch: u32) -> Option<Abi> {
+        match native {
+            true => Some(Abi::Native),
+            false => ForeignAbi::of(arch).map(Abi::Foreign),
+        }
+    }
+
+    /// The ABI's table.
+    pub(crate) fn table(self) -> &'static [Syscall] {
+        match self {
+            Abi::Native => SYSCALLS,
+            Abi::Foreign(ForeignAbi::Ia32) => SYSCALLS_IA32,
+        }
+    }
+
+    /// The number of the ABI's call named `name`, if it has one.
+    pub(crate) fn nr_of(self, name: &str) -> Option<i64> {
+        self.table().iter().find(|s| s.name == name).map(|s| s.nr)
+    }
+
+    /// The number of the ABI's `uname` (`struct new_utsname`).
+    pub(crate) fn uname(self) -> i64 {
+        match self {
+            Abi::Native => nr::UNAME,
+            Abi::Foreign(ForeignAbi::Ia32) => ia32::UNAME,
+        }
     }
 }
 
@@ -1130,7 +1174,7 @@ pub(crate) fn syscall_name(nr: i64) -> Option<&'static str> {
 
 /// The x86_64 number of a syscall by name (`"getuid"` -> 102).
 pub(crate) fn syscall_nr(name: &str) -> Option<i64> {
-    SYSCALLS.iter().find(|s| s.name == name).map(|s| s.nr)
+    Abi::Native.nr_of(name)
 }
 
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]

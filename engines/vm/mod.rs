@@ -12,6 +12,10 @@
 //!   at it; at exit the original pointer is put back, so the program (and
 //!   any engine closer to it) finds its registers as it left them.
 //!
+//! Rules name calls and apply in each ABI by its own table: an ia32 call
+//! (a 32-bit program's, or `int $0x80`) is matched in ia32's, by name; a
+//! call of an ABI without a table (x32) is refused while there are rules.
+//!
 //! Every other call runs untouched, and the engine is not called at its
 //! exit: it asks for exit reports one call at a time.
 //!
@@ -26,16 +30,13 @@ use crate::engine_core::{
     user, Attach, CloneReport, Engine, Events, ExecReport, Resume, SyscallEntry, SyscallExit,
     SYSCALL_ARGS,
 };
-use crate::engines::strace::syscalls::nr;
+use crate::engines::strace::syscalls::Abi;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::sync::Mutex;
 use kernel::task::Task;
 use rules::{rewrite_path, PATH_MAX};
 
-/// Offsets of the fields in `struct new_utsname` (six 65-byte strings).
-const UTS_NODENAME: u64 = 65;
-const UTS_RELEASE: u64 = 130;
 /// The x86_64 ABI's red zone below the stack pointer, which the program
 /// may use without moving it.
 const RED_ZONE: u64 = 128;
@@ -45,14 +46,26 @@ const RED_ZONE: u64 = 128;
 struct Pending {
     /// An argument rewritten at entry, to put back at exit.
     restore: Option<Restore>,
-    /// The `uname` buffer to edit.
-    uname_buf: Option<u64>,
+    /// The `uname` buffer to edit, and its layout.
+    uname_buf: Option<(u64, rules::UtsLayout)>,
     /// The call was an exec that went through ([`Engine::report_exec`]):
     /// its exit's registers are the new program's. Not the exit's number
     /// and result: the kernel renumbers a successful exec (execve's, or
     /// the ia32 one's for a 32-bit program), and a tracer that skipped the
     /// exec can still make it return 0.
     exec_ran: bool,
+}
+
+/// What a `redirect` rule did to a call's path argument.
+enum Redirected {
+    /// Nothing: no rule applies to the path (or the call will fail on it
+    /// anyway: it cannot be read, or is longer than `PATH_MAX`).
+    No,
+    /// The path was rewritten; the program's own pointer, to put back.
+    Yes(u64),
+    /// A rule applies but cannot be applied: the call is refused with
+    /// this error rather than let through with the program's path.
+    Refused(Error),
 }
 
 /// An argument the VM rewrote (a redirected path), to put back at the
@@ -99,40 +112,64 @@ impl VmEngine {
         }? Error)
     }
 
-    /// Rewrites the path argument `which`, if a redirect applies. Returns
-    /// the original argument value when it did.
-    fn redirect(&self, call: &mut SyscallEntry<'_>, which: usize) -> Option<u64> {
+    /// Rewrites the path argument `which` of a call of `abi`, if a
+    /// redirect applies.
+    fn redirect(&self, call: &mut SyscallEntry<'_>, abi: Abi, which: usize) -> Redirected {
         let args = call.args();
-        let orig = *args.get(which)?;
-        let mut path = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL).ok()?;
-        let (len, cut) = user::read_cstr(orig, &mut path).ok()?;
-        if cut {
-            return None;
-        }
+        let Some(&orig) = args.get(which) else {
+            return Redirected::No;
+        };
+        // One byte more than the longest path: a path that fills it is
+        // longer than the kernel takes (ENAMETOOLONG whatever the rules).
+        let Ok(mut path) = KVec::from_elem(0u8, PATH_MAX + 1, GFP_KERNEL) else {
+            return Redirected::Refused(ENOMEM);
+        };
+        let len = match user::read_cstr(orig, &mut path) {
+            Ok((len, false)) => len,
+            _ => return Redirected::No,
+        };
         let mut new = KVec::new();
-        if !rewrite_path(&path[..len], &self.rules.redirects, &mut new) {
-            return None;
+        match rewrite_path(&path[..len], &self.rules.redirects, &mut new) {
+            Ok(true) => {}
+            Ok(false) => return Redirected::No,
+            Err(e) => return Redirected::Refused(e),
         }
-        // Below the red zone, 16-byte aligned.
+        // Below the red zone, 16-byte aligned. A stack pointer with no
+        // writable room below it (a program may point it anywhere before
+        // the call) refuses the call as a fault would.
         let room = (new.len() as u64 + 15) & !15;
-        let addr = call.stack_pointer().checked_sub(RED_ZONE + room)?;
-        user::write(addr, &new).ok()?;
+        let Some(addr) = call.stack_pointer().checked_sub(RED_ZONE + room) else {
+            return Redirected::Refused(EFAULT);
+        };
+        // An ia32 call's pointers are 32 bits: a 64-bit program's stack
+        // (its `int $0x80`) is out of their reach. No overflow: the sum is
+        // below the stack pointer.
+        if abi != Abi::Native && addr + room > 1 << 32 {
+            return Redirected::Refused(rules::errno(kernel::bindings::ENOSYS));
+        }
+        if user::write(addr, &new).is_err() {
+            return Redirected::Refused(EFAULT);
+        }
         let mut args = args;
         args[which] = addr;
         call.set_args(&args);
-        Some(orig)
+        Redirected::Yes(orig)
     }
 
-    fn edit_uname(&self, buf: u64) {
+    /// Edits the answer of a uname in `buf`, laid out as `layout`; a value
+    /// longer than the layout's fields hold is cut, as the kernel cuts the
+    /// node name for the oldest layout.
+    fn edit_uname(&self, buf: u64, layout: rules::UtsLayout) {
         for (offset, value) in [
-            (UTS_NODENAME, &self.rules.nodename),
-            (UTS_RELEASE, &self.rules.release),
+            (layout.nodename, &self.rules.nodename),
+            (layout.release, &self.rules.release),
         ] {
             if let Some(v) = value {
+                let len = v.len.min(layout.field - 1);
                 let mut field = [0u8; rules::UTS_LEN + 1];
-                field[..v.len].copy_from_slice(&v.bytes[..v.len]);
+                field[..len].copy_from_slice(&v.bytes[..len]);
                 // A fault leaves the program's buffer as the kernel wrote it.
-                let _ = user::write(buf.wrapping_add(offset), &field[..v.len + 1]);
+                let _ = user::write(buf.wrapping_add(offset), &field[..len + 1]);
             }
         }
     }
@@ -140,35 +177,38 @@ impl VmEngine {
 
 impl Engine for VmEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
-        if !call.is_native() {
-            // The rules name calls of the native table, whose numbers are
-            // other calls in another ABI: such a call is refused, as a
-            // seccomp filter that checks the arch refuses it, never
-            // misread (an ia32 getuid would escape `return getuid`, and
-            // ia32 open bypass `redirect`).
+        let Some(abi) = Abi::of(call.is_native(), call.arch()) else {
+            // An ABI without a table (x32): the rules cannot be matched
+            // against its calls, which are refused, as a seccomp filter
+            // that checks the arch refuses them, never misread.
             if let Some(value) = self.rules.answer_for_other_abi() {
                 call.abort(value);
             }
             return Resume::Resume;
-        }
+        };
         let nr = call.nr();
-        if let Some(value) = self.rules.return_for(nr) {
+        let args = call.args();
+        if let Some(value) = self.rules.return_for(abi, nr, args[0]) {
             call.abort(value);
             return Resume::Resume;
         }
-        if nr == nr::UNAME && (self.rules.nodename.is_some() || self.rules.release.is_some()) {
-            self.pending.lock().uname_buf = Some(call.args()[0]);
+        if let Some(layout) = self.rules.uname_layout(abi, nr) {
+            self.pending.lock().uname_buf = Some((args[0], layout));
             call.report_exit();
             return Resume::Resume;
         }
-        if let Some(which) = rules::path_arg(nr) {
+        if let Some(which) = rules::path_arg(abi, nr) {
             if !self.rules.redirects.is_empty() {
-                if let Some(orig) = self.redirect(call, which) {
-                    let mut pending = self.pending.lock();
-                    pending.restore = Some(Restore { which, orig });
-                    pending.exec_ran = false;
-                    drop(pending);
-                    call.report_exit();
+                match self.redirect(call, abi, which) {
+                    Redirected::No => {}
+                    Redirected::Yes(orig) => {
+                        let mut pending = self.pending.lock();
+                        pending.restore = Some(Restore { which, orig });
+                        pending.exec_ran = false;
+                        drop(pending);
+                        call.report_exit();
+                    }
+                    Redirected::Refused(e) => call.abort(e.to_errno().into()),
                 }
             }
         }
@@ -225,9 +265,9 @@ impl Engine for VmEngine {
                 }
             }
         }
-        if let Some(buf) = pending.uname_buf {
+        if let Some((buf, layout)) = pending.uname_buf {
             if call.return_value() == 0 {
-                self.edit_uname(buf);
+                self.edit_uname(buf, layout);
             }
         }
         Resume::Resume

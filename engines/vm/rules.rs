@@ -13,24 +13,37 @@
 //! redirect /virtual /tmp/real # rewrite path arguments at entry
 //! ```
 //!
-//! `return` takes any syscall the strace decoder knows by name and a
-//! decimal value (a negative errno for an error); `redirect` takes two
-//! absolute prefixes of at most [`MAX_PREFIX`] bytes and applies to the
-//! path argument of the open, stat, access, readlink and execve families.
-//! A rule set that does not parse is refused whole, with the number of the
-//! offending line.
+//! `return` takes any syscall of the syscall tables by name and a decimal
+//! value (a negative errno for an error); `redirect` takes two absolute
+//! prefixes of at most [`MAX_PREFIX`] bytes and applies to the path
+//! argument of the open, stat, access, readlink, chdir and execve families
+//! ([`REDIRECTED`]). A rule set that does not parse is refused whole, with
+//! the number of the offending line.
+//!
+//! Rules name calls, not numbers, and apply in every ABI that has a table
+//! ([`Abi`]): a call of ia32 (a 32-bit program, or `int $0x80`) is matched
+//! in ia32's table, where `getuid` is 24 and not x86_64's 102. In ia32 a
+//! `return` rule also covers the call's variants, which 32-bit programs
+//! make instead ([`ReturnRule`]): `getuid32`, `fcntl64`, `clock_gettime64`,
+//! `ugetrlimit`..., and the sub-calls of `socketcall` and `ipc` of that
+//! name. A call of an ABI without a table (x32) is refused while there are
+//! rules ([`Rules::answer_for_other_abi`]): never read with another ABI's
+//! numbers.
 
-use crate::engines::strace::syscalls::syscall_nr;
+use crate::engines::strace::decode::ArgKind;
+use crate::engines::strace::syscalls::{Abi, ForeignAbi, Syscall, SYSCALLS, SYSCALLS_IA32};
+use core::mem::offset_of;
+use kernel::bindings;
 use kernel::prelude::*;
 
 /// Longest prefix in a `redirect` rule, in bytes.
 pub(crate) const MAX_PREFIX: usize = 255;
 /// Longest uname field value (`__NEW_UTS_LEN`).
-pub(crate) const UTS_LEN: usize = 64;
+pub(crate) const UTS_LEN: usize = NEW_UTS.field - 1;
 /// Most rules in one set.
 pub(crate) const MAX_RULES: usize = 32;
-/// Longest rewritten path (`PATH_MAX` with its NUL).
-pub(crate) const PATH_MAX: usize = 4096;
+/// Longest path, its NUL included (`PATH_MAX`).
+pub(crate) const PATH_MAX: usize = bindings::PATH_MAX as usize;
 
 /// Why a rule set was refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -51,7 +64,7 @@ impl RuleError {
     /// The errno user space gets for it.
     pub(crate) fn errno(self) -> Error {
         match self {
-            RuleError::TooLong => Error::from_errno(-(kernel::bindings::ENAMETOOLONG as i32)),
+            RuleError::TooLong => enametoolong(),
             RuleError::TooMany => E2BIG,
             _ => EINVAL,
         }
@@ -71,26 +84,247 @@ pub(crate) struct Redirect {
     pub(crate) to: KVec<u8>,
 }
 
+/// Where uname's answer keeps the fields a `uname` rule edits, in one of
+/// its layouts (byte offsets, and the size of a field with its NUL).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct UtsLayout {
+    pub(crate) nodename: u64,
+    pub(crate) release: u64,
+    pub(crate) field: usize,
+}
+
+impl UtsLayout {
+    const fn new(nodename: usize, release: usize) -> Self {
+        UtsLayout {
+            nodename: nodename as u64,
+            release: release as u64,
+            // The fields are arrays of one size, one after the other.
+            field: release - nodename,
+        }
+    }
+}
+
+/// `struct new_utsname`: `uname` (x86_64 and ia32).
+const NEW_UTS: UtsLayout = UtsLayout::new(
+    offset_of!(bindings::new_utsname, nodename),
+    offset_of!(bindings::new_utsname, release),
+);
+/// `struct old_utsname`: ia32's `olduname`.
+const OLD_UTS: UtsLayout = UtsLayout::new(
+    offset_of!(bindings::old_utsname, nodename),
+    offset_of!(bindings::old_utsname, release),
+);
+/// `struct oldold_utsname`: ia32's `oldolduname`, whose fields hold 8 bytes.
+const OLDOLD_UTS: UtsLayout = UtsLayout::new(
+    offset_of!(bindings::oldold_utsname, nodename),
+    offset_of!(bindings::oldold_utsname, release),
+);
+
+/// A call ia32 makes through a multiplexer: `socketcall(code, args)`
+/// (`<linux/net.h>`'s `SYS_*` codes) or `ipc(code | version << 16, ...)`
+/// (`<linux/ipc.h>`'s).
+#[derive(Debug)]
+pub(crate) struct SubCall {
+    name: &'static str,
+    /// The multiplexer's number in ia32's table.
+    via: i64,
+    /// The sub-call's code.
+    code: u32,
+    /// The bits of the multiplexer's first argument that hold the code.
+    mask: u32,
+}
+
+impl SubCall {
+    const fn socket(name: &'static str, code: u32) -> Self {
+        SubCall {
+            name,
+            via: bindings::__NR_ia32_socketcall as i64,
+            code,
+            mask: u32::MAX,
+        }
+    }
+
+    const fn ipc(name: &'static str, code: u32) -> Self {
+        SubCall {
+            name,
+            via: bindings::__NR_ia32_ipc as i64,
+            code,
+            // `ipc_parse_version()`: the version sits above.
+            mask: 0xffff,
+        }
+    }
+
+    fn made_by(&self, nr: i64, first: u64) -> bool {
+        // The first argument is an int: its low 32 bits (truncation meant).
+        nr == self.via && (first as u32) & self.mask == self.code
+    }
+}
+
+/// Every call ia32 can make through `socketcall` or `ipc`, by name (some,
+/// as `accept` and `semop`, only so).
+const SUB_CALLS: &[SubCall] = &[
+    SubCall::socket("socket", bindings::SYS_SOCKET),
+    SubCall::socket("bind", bindings::SYS_BIND),
+    SubCall::socket("connect", bindings::SYS_CONNECT),
+    SubCall::socket("listen", bindings::SYS_LISTEN),
+    SubCall::socket("accept", bindings::SYS_ACCEPT),
+    SubCall::socket("getsockname", bindings::SYS_GETSOCKNAME),
+    SubCall::socket("getpeername", bindings::SYS_GETPEERNAME),
+    SubCall::socket("socketpair", bindings::SYS_SOCKETPAIR),
+    SubCall::socket("send", bindings::SYS_SEND),
+    SubCall::socket("recv", bindings::SYS_RECV),
+    SubCall::socket("sendto", bindings::SYS_SENDTO),
+    SubCall::socket("recvfrom", bindings::SYS_RECVFROM),
+    SubCall::socket("shutdown", bindings::SYS_SHUTDOWN),
+    SubCall::socket("setsockopt", bindings::SYS_SETSOCKOPT),
+    SubCall::socket("getsockopt", bindings::SYS_GETSOCKOPT),
+    SubCall::socket("sendmsg", bindings::SYS_SENDMSG),
+    SubCall::socket("recvmsg", bindings::SYS_RECVMSG),
+    SubCall::socket("accept4", bindings::SYS_ACCEPT4),
+    SubCall::socket("recvmmsg", bindings::SYS_RECVMMSG),
+    SubCall::socket("sendmmsg", bindings::SYS_SENDMMSG),
+    SubCall::ipc("semop", bindings::SEMOP),
+    SubCall::ipc("semget", bindings::SEMGET),
+    SubCall::ipc("semctl", bindings::SEMCTL),
+    SubCall::ipc("semtimedop", bindings::SEMTIMEDOP),
+    SubCall::ipc("msgsnd", bindings::MSGSND),
+    SubCall::ipc("msgrcv", bindings::MSGRCV),
+    SubCall::ipc("msgget", bindings::MSGGET),
+    SubCall::ipc("msgctl", bindings::MSGCTL),
+    SubCall::ipc("shmat", bindings::SHMAT),
+    SubCall::ipc("shmdt", bindings::SHMDT),
+    SubCall::ipc("shmget", bindings::SHMGET),
+    SubCall::ipc("shmctl", bindings::SHMCTL),
+];
+
+/// ia32's names for x86_64's calls that it makes under another name
+/// (x86_64's name, ia32's), beyond the suffixed variants
+/// ([`is_ia32_variant`]).
+const IA32_RENAMED: &[(&str, &str)] = &[
+    ("getrlimit", "ugetrlimit"),
+    ("lseek", "_llseek"),
+    ("mmap", "mmap2"),
+    ("select", "_newselect"),
+    ("rt_sigaction", "sigaction"),
+    ("rt_sigprocmask", "sigprocmask"),
+    ("rt_sigpending", "sigpending"),
+    ("rt_sigsuspend", "sigsuspend"),
+    ("rt_sigreturn", "sigreturn"),
+    ("wait4", "waitpid"),
+    ("newfstatat", "fstatat64"),
+    ("stat", "oldstat"),
+    ("lstat", "oldlstat"),
+    ("fstat", "oldfstat"),
+    ("uname", "olduname"),
+    ("uname", "oldolduname"),
+];
+
+/// Whether ia32's call `variant` is the call `name` under another name: a
+/// call x86_64 does not have, named `name` with `32` (wider ids), `64`,
+/// `_64` (wider offsets and sizes) or `_time64` (64-bit times) after it,
+/// or one of [`IA32_RENAMED`].
+fn is_ia32_variant(name: &str, variant: &str) -> bool {
+    let suffixed = variant
+        .strip_prefix(name)
+        .is_some_and(|s| ["32", "64", "_64", "_time64"].contains(&s));
+    (suffixed && Abi::Native.nr_of(variant).is_none()) || IA32_RENAMED.contains(&(name, variant))
+}
+
+/// A `return` rule: the calls it applies to in each ABI, and the value the
+/// program gets.
+#[derive(Debug)]
+pub(crate) struct ReturnRule {
+    /// The call of that name in x86_64's table.
+    native: Option<i64>,
+    /// ia32's calls of that name and its variants ([`is_ia32_variant`]).
+    ia32: KVec<i64>,
+    /// The sub-call of that name of ia32's `socketcall` or `ipc`.
+    ia32_sub: Option<&'static SubCall>,
+    /// What the program gets.
+    value: i64,
+}
+
+impl ReturnRule {
+    /// The rule for the call `name`: `UnknownSyscall` if no table has a
+    /// call of that name.
+    fn new(name: &str, value: i64) -> Result<Self, RuleError> {
+        let mut ia32 = KVec::new();
+        for call in SYSCALLS_IA32 {
+            if call.name == name || is_ia32_variant(name, call.name) {
+                ia32.push(call.nr, GFP_KERNEL_ACCOUNT)
+                    .map_err(|_| RuleError::TooMany)?;
+            }
+        }
+        let rule = ReturnRule {
+            native: Abi::Native.nr_of(name),
+            ia32,
+            ia32_sub: SUB_CALLS.iter().find(|s| s.name == name),
+            value,
+        };
+        match rule.native.is_some() || !rule.ia32.is_empty() || rule.ia32_sub.is_some() {
+            true => Ok(rule),
+            false => Err(RuleError::UnknownSyscall),
+        }
+    }
+
+    /// Whether the rule applies to the call `nr` of `abi` whose first
+    /// argument is `first`.
+    fn applies(&self, abi: Abi, nr: i64, first: u64) -> bool {
+        match abi {
+            Abi::Native => self.native == Some(nr),
+            Abi::Foreign(ForeignAbi::Ia32) => {
+                self.ia32.contains(&nr) || self.ia32_sub.is_some_and(|s| s.made_by(nr, first))
+            }
+        }
+    }
+}
+
 /// A parsed rule set.
 #[derive(Default)]
 pub(crate) struct Rules {
-    /// `(syscall number, value)` for `return`.
-    pub(crate) returns: KVec<(i64, i64)>,
+    /// The `return` rules.
+    pub(crate) returns: KVec<ReturnRule>,
     pub(crate) nodename: Option<UtsValue>,
     pub(crate) release: Option<UtsValue>,
     pub(crate) redirects: KVec<Redirect>,
 }
 
 impl Rules {
-    /// The value a `return` rule gives syscall `nr`, if one does.
-    pub(crate) fn return_for(&self, nr: i64) -> Option<i64> {
-        self.returns.iter().find(|(n, _)| *n == nr).map(|(_, v)| *v)
+    /// The value a `return` rule gives the call `nr` of `abi` whose first
+    /// argument is `first`, if one does. A 32-bit program gets 32 bits: a
+    /// value they cannot hold is `-EOVERFLOW` for it, as a compat call
+    /// answers a result it cannot represent.
+    pub(crate) fn return_for(&self, abi: Abi, nr: i64, first: u64) -> Option<i64> {
+        let rule = self.returns.iter().find(|r| r.applies(abi, nr, first))?;
+        Some(match abi {
+            Abi::Native => rule.value,
+            Abi::Foreign(_) if i32::try_from(rule.value).is_ok() => rule.value,
+            Abi::Foreign(_) => -i64::from(bindings::EOVERFLOW),
+        })
     }
 
-    /// The result of a call of another ABI than the native one, whose
-    /// numbers and arguments the rules do not describe: `-ENOSYS` (the
-    /// call is refused) if there is any rule, else `None` (it runs: with
-    /// no rule there is nothing to misread).
+    /// The layout of the answer of the call `nr` of `abi` if it is a
+    /// uname that a `uname` rule edits.
+    pub(crate) fn uname_layout(&self, abi: Abi, nr: i64) -> Option<UtsLayout> {
+        if self.nodename.is_none() && self.release.is_none() {
+            return None;
+        }
+        match abi {
+            Abi::Native if nr == abi.uname() => Some(NEW_UTS),
+            Abi::Native => None,
+            Abi::Foreign(ForeignAbi::Ia32) => match nr {
+                _ if nr == abi.uname() => Some(NEW_UTS),
+                n if n == bindings::__NR_ia32_olduname as i64 => Some(OLD_UTS),
+                n if n == bindings::__NR_ia32_oldolduname as i64 => Some(OLDOLD_UTS),
+                _ => None,
+            },
+        }
+    }
+
+    /// The result of a call of an ABI without a table here (x32), whose
+    /// numbers and arguments the rules cannot be matched against: `-ENOSYS`
+    /// (the call is refused) if there is any rule, else `None` (it runs:
+    /// with no rule there is nothing to misread).
     pub(crate) fn answer_for_other_abi(&self) -> Option<i64> {
         // Every kind of rule, named: a new one fails to build here until it
         // is counted.
@@ -102,7 +336,7 @@ impl Rules {
         } = self;
         let empty =
             returns.is_empty() && nodename.is_none() && release.is_none() && redirects.is_empty();
-        (!empty).then(|| -i64::from(kernel::bindings::ENOSYS))
+        (!empty).then(|| -i64::from(bindings::ENOSYS))
     }
 }
 
@@ -167,11 +401,11 @@ fn parse_rule(words: &[&[u8]], rules: &mut Rules) -> Result<(), RuleError> {
     match words {
         [b"return", name, value] => {
             let name = core::str::from_utf8(name).map_err(|_| RuleError::Malformed)?;
-            let nr = syscall_nr(name).ok_or(RuleError::UnknownSyscall)?;
             let value = parse_int(value).ok_or(RuleError::Malformed)?;
+            let rule = ReturnRule::new(name, value)?;
             rules
                 .returns
-                .push((nr, value), GFP_KERNEL_ACCOUNT)
+                .push(rule, GFP_KERNEL_ACCOUNT)
                 .map_err(|_| RuleError::TooMany)
         }
         [b"uname", b"nodename", value] => {
@@ -239,9 +473,14 @@ pub(crate) fn parse(text: &[u8]) -> Result<Rules, ParseError> {
 
 /// Rewrites `path` by the first redirect whose prefix it starts with, on a
 /// path-component boundary, into `out` (with a trailing NUL). Returns
-/// `false`, leaving `out` empty, when no redirect applies or the result
-/// would exceed [`PATH_MAX`].
-pub(crate) fn rewrite_path(path: &[u8], redirects: &[Redirect], out: &mut KVec<u8>) -> bool {
+/// `false`, leaving `out` empty, when no redirect applies;
+/// `ENAMETOOLONG` when one does but the result would exceed [`PATH_MAX`]
+/// (the kernel's answer to such a path), `ENOMEM`.
+pub(crate) fn rewrite_path(
+    path: &[u8],
+    redirects: &[Redirect],
+    out: &mut KVec<u8>,
+) -> Result<bool> {
     out.clear();
     for r in redirects {
         let from = &r.from[..];
@@ -264,31 +503,160 @@ pub(crate) fn rewrite_path(path: &[u8], redirects: &[Redirect], out: &mut KVec<u
             b""
         };
         if to.len() + sep.len() + rest.len() + 1 > PATH_MAX {
+            return Err(enametoolong());
+        }
+        let made = out
+            .extend_from_slice(to, GFP_KERNEL)
+            .and_then(|()| out.extend_from_slice(sep, GFP_KERNEL))
+            .and_then(|()| out.extend_from_slice(rest, GFP_KERNEL))
+            .and_then(|()| out.push(0, GFP_KERNEL));
+        if made.is_err() {
+            out.clear();
+            return Err(ENOMEM);
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// The calls whose path argument a `redirect` rule rewrites, by name, in
+/// every ABI that has them: the open, stat, access, readlink, chdir and
+/// execve families. Each is a call of some table whose signature there
+/// declares the path ([`ArgKind::Path`]); both are checked at build time.
+pub(crate) const REDIRECTED: &[&str] = &[
+    "open",
+    "creat",
+    "openat",
+    "openat2",
+    "stat",
+    "lstat",
+    "oldstat",
+    "oldlstat",
+    "stat64",
+    "lstat64",
+    "newfstatat",
+    "fstatat64",
+    "statx",
+    "access",
+    "faccessat",
+    "faccessat2",
+    "readlink",
+    "readlinkat",
+    "chdir",
+    "execve",
+];
+
+/// An errno the kernel crate does not name (`ENAMETOOLONG`, `ENOSYS`).
+pub(crate) fn errno(code: u32) -> Error {
+    // The C headers' errno values are small positive numbers.
+    Error::from_errno(-(code as i32))
+}
+
+fn enametoolong() -> Error {
+    errno(bindings::ENAMETOOLONG)
+}
+
+/// Marks a number of a path-argument index that is not [`REDIRECTED`].
+const NO_PATH: u8 = u8::MAX;
+
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
             return false;
         }
-        let ok = out.extend_from_slice(to, GFP_KERNEL).is_ok()
-            && out.extend_from_slice(sep, GFP_KERNEL).is_ok()
-            && out.extend_from_slice(rest, GFP_KERNEL).is_ok()
-            && out.push(0, GFP_KERNEL).is_ok();
-        if !ok {
-            out.clear();
+        i += 1;
+    }
+    true
+}
+
+const fn is_redirected(name: &str) -> bool {
+    let mut i = 0;
+    while i < REDIRECTED.len() {
+        if same_name(name, REDIRECTED[i]) {
+            return true;
         }
-        return ok;
+        i += 1;
     }
     false
 }
 
-/// The argument holding the path, for the x86_64 syscalls a redirect
-/// applies to.
-pub(crate) fn path_arg(nr: i64) -> Option<usize> {
-    match nr {
-        // open, stat, lstat, access, execve, chdir, readlink, creat
-        2 | 4 | 6 | 21 | 59 | 80 | 89 | 85 => Some(0),
-        // openat, newfstatat, readlinkat, faccessat, statx, faccessat2,
-        // openat2
-        257 | 262 | 267 | 269 | 332 | 439 | 437 => Some(1),
-        _ => None,
+/// For each number below `N`, the path argument of `table`'s call with that
+/// number if it is [`REDIRECTED`]: the first argument its signature
+/// declares a path. Built at compile time: a redirected call that declares
+/// no path fails the build.
+const fn path_args<const N: usize>(table: &[Syscall]) -> [u8; N] {
+    let mut out = [NO_PATH; N];
+    let mut i = 0;
+    while i < table.len() {
+        let call = &table[i];
+        if is_redirected(call.name) {
+            let Some(kinds) = call.args else {
+                panic!("a redirected call without a signature");
+            };
+            let mut k = 0;
+            while k < kinds.len() && !matches!(kinds[k], ArgKind::Path) {
+                k += 1;
+            }
+            assert!(k < kinds.len(), "a redirected call without a path argument");
+            // In range: the table's numbers are below `N` (checked with
+            // the table); `k` is below six.
+            out[call.nr as usize] = k as u8;
+        }
+        i += 1;
     }
+    out
+}
+
+const fn has_call(table: &[Syscall], name: &str) -> bool {
+    let mut i = 0;
+    while i < table.len() {
+        if same_name(table[i].name, name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Every name of [`REDIRECTED`] is a call of some table, and each pair of
+/// [`IA32_RENAMED`] names a call of each.
+const fn names_exist() -> bool {
+    let mut j = 0;
+    while j < REDIRECTED.len() {
+        if !has_call(SYSCALLS, REDIRECTED[j]) && !has_call(SYSCALLS_IA32, REDIRECTED[j]) {
+            return false;
+        }
+        j += 1;
+    }
+    let mut j = 0;
+    while j < IA32_RENAMED.len() {
+        let (native, ia32) = IA32_RENAMED[j];
+        if !has_call(SYSCALLS, native) || !has_call(SYSCALLS_IA32, ia32) {
+            return false;
+        }
+        j += 1;
+    }
+    true
+}
+const _: () = assert!(names_exist(), "a redirected or renamed call no table has");
+
+static PATH_ARG: [u8; bindings::__NR_syscalls as usize] = path_args(SYSCALLS);
+static PATH_ARG_IA32: [u8; bindings::__NR_ia32_syscalls as usize] = path_args(SYSCALLS_IA32);
+
+/// The argument holding the path, for the calls of `abi` a redirect
+/// applies to.
+pub(crate) fn path_arg(abi: Abi, nr: i64) -> Option<usize> {
+    let table: &[u8] = match abi {
+        Abi::Native => &PATH_ARG,
+        Abi::Foreign(ForeignAbi::Ia32) => &PATH_ARG_IA32,
+    };
+    let at = *table.get(usize::try_from(nr).ok()?)?;
+    (at != NO_PATH).then_some(usize::from(at))
 }
 
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
@@ -300,6 +668,168 @@ mod tests {
         parse(text).err()
     }
 
+    fn nr(n: u32) -> i64 {
+        i64::from(n)
+    }
+
+    const IA32: Abi = Abi::Foreign(ForeignAbi::Ia32);
+
+    #[test]
+    fn return_rules_apply_by_name_in_each_abi() -> Result {
+        let r = parse(b"return getuid 1000; return getuid32 7; return stat64 -2; return chown 0")
+            .map_err(|_| EINVAL)?;
+        // x86_64's getuid, and ia32's (24: x86_64's sched_yield) with
+        // its 32-bit-id twin.
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_getuid), 0),
+            Some(1000)
+        );
+        assert_eq!(
+            r.return_for(IA32, nr(bindings::__NR_ia32_getuid), 0),
+            Some(1000)
+        );
+        assert_eq!(
+            r.return_for(IA32, nr(bindings::__NR_ia32_getuid32), 0),
+            Some(1000)
+        );
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_sched_yield), 0),
+            None
+        );
+        assert_eq!(r.return_for(IA32, nr(bindings::__NR_getuid), 0), None);
+        // ia32-only names apply in ia32 only: the first rule that applies
+        // wins (getuid32 is getuid's twin).
+        assert_eq!(
+            r.return_for(IA32, nr(bindings::__NR_ia32_stat64), 0),
+            Some(-2)
+        );
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_ia32_stat64), 0),
+            None
+        );
+        assert_eq!(
+            r.return_for(IA32, nr(bindings::__NR_ia32_chown), 0),
+            Some(0)
+        );
+        assert_eq!(
+            r.return_for(IA32, nr(bindings::__NR_ia32_chown32), 0),
+            Some(0)
+        );
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_chown), 0),
+            Some(0)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn uname_is_edited_in_each_abi_and_layout() -> Result {
+        let r = parse(b"uname nodename vm").map_err(|_| EINVAL)?;
+        let new = Some(UtsLayout {
+            nodename: 65,
+            release: 130,
+            field: 65,
+        });
+        assert_eq!(r.uname_layout(Abi::Native, nr(bindings::__NR_uname)), new);
+        assert_eq!(r.uname_layout(IA32, nr(bindings::__NR_ia32_uname)), new);
+        // old_utsname's fields are new_utsname's; oldold_utsname's hold
+        // 8 bytes and a NUL.
+        assert_eq!(r.uname_layout(IA32, nr(bindings::__NR_ia32_olduname)), new);
+        assert_eq!(
+            r.uname_layout(IA32, nr(bindings::__NR_ia32_oldolduname)),
+            Some(UtsLayout {
+                nodename: 9,
+                release: 18,
+                field: 9,
+            })
+        );
+        // 63 is x86_64's uname, ia32's ulimit.
+        assert_eq!(r.uname_layout(IA32, nr(bindings::__NR_uname)), None);
+        let none = parse(b"return getuid 0").map_err(|_| EINVAL)?;
+        assert_eq!(
+            none.uname_layout(Abi::Native, nr(bindings::__NR_uname)),
+            None
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn return_rules_cover_ia32_variants_and_sub_calls() -> Result {
+        let r = parse(
+            b"return fcntl -9; return stat -2; return getrlimit -3; return clock_gettime -4;\n\
+              return socket -97; return accept -13; return semop -1; return getdents -5",
+        )
+        .map_err(|_| EINVAL)?;
+        let ia32 = |n: u32, first: u64| r.return_for(IA32, nr(n), first);
+        assert_eq!(ia32(bindings::__NR_ia32_fcntl, 0), Some(-9));
+        assert_eq!(ia32(bindings::__NR_ia32_fcntl64, 0), Some(-9));
+        for n in [
+            bindings::__NR_ia32_stat,
+            bindings::__NR_ia32_stat64,
+            bindings::__NR_ia32_oldstat,
+        ] {
+            assert_eq!(ia32(n, 0), Some(-2));
+        }
+        assert_eq!(ia32(bindings::__NR_ia32_ugetrlimit, 0), Some(-3));
+        assert_eq!(ia32(bindings::__NR_ia32_clock_gettime64, 0), Some(-4));
+        // getdents64 is a call of its own in both tables, not a variant.
+        assert_eq!(ia32(bindings::__NR_ia32_getdents, 0), Some(-5));
+        assert_eq!(ia32(bindings::__NR_ia32_getdents64, 0), None);
+        // socketcall's and ipc's sub-calls, by their first argument; ipc
+        // keeps a version above the code.
+        let socketcall = bindings::__NR_ia32_socketcall;
+        assert_eq!(ia32(socketcall, bindings::SYS_SOCKET.into()), Some(-97));
+        assert_eq!(ia32(socketcall, bindings::SYS_ACCEPT.into()), Some(-13));
+        assert_eq!(ia32(socketcall, bindings::SYS_BIND.into()), None);
+        assert_eq!(ia32(socketcall, 0xffff_ffff_0000_0001), Some(-97));
+        let ipc = bindings::__NR_ia32_ipc;
+        assert_eq!(ia32(ipc, bindings::SEMOP.into()), Some(-1));
+        assert_eq!(ia32(ipc, u64::from(bindings::SEMOP) | 1 << 16), Some(-1));
+        assert_eq!(ia32(ipc, bindings::SEMGET.into()), None);
+        // Natively the sub-calls are calls of their own.
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_socket), 0),
+            Some(-97)
+        );
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_semop), 0),
+            Some(-1)
+        );
+        // `send` exists only inside ia32's socketcall: still a call.
+        assert!(parse(b"return send 0").is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn an_ia32_program_gets_eoverflow_for_a_value_past_32_bits() -> Result {
+        let r = parse(b"return getuid 4294967296; return getgid -1").map_err(|_| EINVAL)?;
+        let eoverflow = -i64::from(bindings::EOVERFLOW);
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_getuid), 0),
+            Some(1 << 32)
+        );
+        assert_eq!(
+            r.return_for(IA32, nr(bindings::__NR_ia32_getuid32), 0),
+            Some(eoverflow)
+        );
+        assert_eq!(
+            r.return_for(IA32, nr(bindings::__NR_ia32_getgid32), 0),
+            Some(-1)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn abis_without_a_table_are_none() {
+        assert_eq!(
+            Abi::of(true, bindings::AUDIT_ARCH_X86_64),
+            Some(Abi::Native)
+        );
+        assert_eq!(Abi::of(false, bindings::AUDIT_ARCH_I386), Some(IA32));
+        // x32: not native, with x86_64's arch.
+        assert_eq!(Abi::of(false, bindings::AUDIT_ARCH_X86_64), None);
+    }
+
     #[test]
     fn parses_every_kind() -> Result {
         let r = parse(
@@ -307,9 +837,18 @@ mod tests {
               uname release 7.2-vm\nredirect /virtual/ /tmp/real",
         )
         .map_err(|_| EINVAL)?;
-        assert_eq!(r.return_for(102), Some(1000));
-        assert_eq!(r.return_for(108), Some(-1));
-        assert_eq!(r.return_for(39), None);
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_getuid), 0),
+            Some(1000)
+        );
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_getegid), 0),
+            Some(-1)
+        );
+        assert_eq!(
+            r.return_for(Abi::Native, nr(bindings::__NR_getpid), 0),
+            None
+        );
         let n = r.nodename.ok_or(EINVAL)?;
         assert_eq!(&n.bytes[..n.len], b"vm");
         let rel = r.release.ok_or(EINVAL)?;
@@ -393,22 +932,91 @@ mod tests {
     fn rewrites_on_component_boundaries() -> Result {
         let r = redirect(b"/virtual", b"/tmp/real")?;
         let mut out = KVec::new();
-        assert!(rewrite_path(b"/virtual/etc/hostname", &r, &mut out));
+        assert_eq!(
+            rewrite_path(b"/virtual/etc/hostname", &r, &mut out),
+            Ok(true)
+        );
         assert_eq!(&out[..], b"/tmp/real/etc/hostname\0");
-        assert!(rewrite_path(b"/virtual", &r, &mut out));
+        assert_eq!(rewrite_path(b"/virtual", &r, &mut out), Ok(true));
         assert_eq!(&out[..], b"/tmp/real\0");
-        assert!(!rewrite_path(b"/virtualx/a", &r, &mut out));
+        assert_eq!(rewrite_path(b"/virtualx/a", &r, &mut out), Ok(false));
         assert!(out.is_empty());
-        assert!(!rewrite_path(b"/etc/virtual", &r, &mut out));
-        assert!(!rewrite_path(b"relative", &r, &mut out));
+        assert_eq!(rewrite_path(b"/etc/virtual", &r, &mut out), Ok(false));
+        assert_eq!(rewrite_path(b"relative", &r, &mut out), Ok(false));
+        // A rule applies, but the result is past PATH_MAX: the kernel's
+        // own answer to such a path, not the program's path let through.
+        let long = redirect(b"/v", b"/tests/../tests/../tests")?;
+        let mut path = KVec::new();
+        path.extend_from_slice(b"/v", GFP_KERNEL)?;
+        for _ in 0..PATH_MAX - 20 {
+            path.push(b'/', GFP_KERNEL)?;
+        }
+        assert_eq!(rewrite_path(&path, &long, &mut out), Err(enametoolong()));
+        assert!(out.is_empty());
         Ok(())
     }
 
     #[test]
     fn path_arguments() {
-        assert_eq!(path_arg(2), Some(0));
-        assert_eq!(path_arg(257), Some(1));
-        assert_eq!(path_arg(332), Some(1));
-        assert_eq!(path_arg(0), None);
+        // x86_64: what the engine rewrote before the tables said it.
+        let native = |n| path_arg(Abi::Native, nr(n));
+        for n in [
+            bindings::__NR_open,
+            bindings::__NR_stat,
+            bindings::__NR_lstat,
+            bindings::__NR_access,
+            bindings::__NR_execve,
+            bindings::__NR_chdir,
+            bindings::__NR_readlink,
+            bindings::__NR_creat,
+        ] {
+            assert_eq!(native(n), Some(0));
+        }
+        for n in [
+            bindings::__NR_openat,
+            bindings::__NR_newfstatat,
+            bindings::__NR_readlinkat,
+            bindings::__NR_faccessat,
+            bindings::__NR_statx,
+            bindings::__NR_faccessat2,
+            bindings::__NR_openat2,
+        ] {
+            assert_eq!(native(n), Some(1));
+        }
+        assert_eq!(native(bindings::__NR_read), None);
+        // Exactly those fifteen.
+        assert_eq!(PATH_ARG.iter().filter(|&&a| a != NO_PATH).count(), 15);
+        assert_eq!(native(bindings::__NR_execveat), None);
+        assert_eq!(path_arg(Abi::Native, -1), None);
+        assert_eq!(path_arg(Abi::Native, 1 << 20), None);
+        // ia32: its own numbers and its own families.
+        let ia32 = |n| path_arg(IA32, nr(n));
+        assert_eq!(ia32(bindings::__NR_ia32_open), Some(0));
+        assert_eq!(ia32(bindings::__NR_ia32_stat64), Some(0));
+        assert_eq!(ia32(bindings::__NR_ia32_oldstat), Some(0));
+        assert_eq!(ia32(bindings::__NR_ia32_execve), Some(0));
+        assert_eq!(ia32(bindings::__NR_ia32_openat), Some(1));
+        assert_eq!(ia32(bindings::__NR_ia32_fstatat64), Some(1));
+        assert_eq!(ia32(bindings::__NR_ia32_statx), Some(1));
+        for n in [
+            bindings::__NR_ia32_lstat64,
+            bindings::__NR_ia32_oldlstat,
+            bindings::__NR_ia32_access,
+            bindings::__NR_ia32_readlink,
+            bindings::__NR_ia32_chdir,
+            bindings::__NR_ia32_creat,
+        ] {
+            assert_eq!(ia32(n), Some(0));
+        }
+        for n in [
+            bindings::__NR_ia32_readlinkat,
+            bindings::__NR_ia32_faccessat2,
+            bindings::__NR_ia32_openat2,
+        ] {
+            assert_eq!(ia32(n), Some(1));
+        }
+        // 5 is x86_64's fstat, which takes no path.
+        assert_eq!(native(bindings::__NR_ia32_open), None);
+        assert_eq!(ia32(bindings::__NR_ia32_getuid32), None);
     }
 }

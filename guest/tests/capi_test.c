@@ -8,6 +8,7 @@
  * each engine saw the call as the ones attached after it left it; then
  * the module's errors, unloading with the task alive, and after its death.
  */
+#include <elf.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -309,6 +310,81 @@ static void c_engine_examines_its_stopped_task(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
+/* MXCSR's default (0x1f80) with flush-to-zero: what the child sets. */
+#define TEST_MXCSR 0x9f80
+
+/* Sets MXCSR to TEST_MXCSR, then waits (in pause(), until SIGKILL). */
+static int mxcsr_then_wait(void)
+{
+	unsigned int mxcsr = TEST_MXCSR;
+
+	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+	pause();
+	return 1;
+}
+
+/* Whether @pid is in the system call @nr now (/proc/PID/syscall). */
+static int in_syscall(pid_t pid, long nr)
+{
+	char path[64], buf[64] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && strtol(buf, NULL, 10) == nr;
+}
+
+/*
+ * utrace_examine_regset(): the module examines the floating-point
+ * registers (NT_PRFPREG: the FXSAVE layout, MXCSR at byte 24) of a task
+ * it keeps stopped, reads the MXCSR the task set and writes the set back;
+ * a register set the task's ABI lacks is -EINVAL.
+ */
+static void c_engine_examines_another_register_set(void)
+{
+	static const unsigned int notes[] = { NT_PRFPREG, 0x4242 };
+	char params[128];
+	int go[2], status, examined;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		pid_t pid = held_child(go, mxcsr_then_wait);
+		int err, tries;
+
+		CHECK(write(go[1], "g", 1) == 1, "release the child");
+		for (tries = 0; tries < 5000 && !in_syscall(pid, SYS_pause); tries++)
+			usleep(1000);
+		CHECK(tries < 5000, "the child never reached its pause()");
+		snprintf(params, sizeof(params), "pid=%d stop=1 restop=1 regset=%u word_at=24",
+			 pid, notes[i]);
+		err = sample_load(params);
+		CHECK(err == 0, "load: %s", strerror(err));
+		examined = -EAGAIN;
+		for (tries = 0; tries < 5000 && examined == -EAGAIN; tries++) {
+			CHECK(sample_trigger("examine") == 0, "examine: %s", strerror(errno));
+			examined = sample_param("examined", 1);
+			if (examined == -EAGAIN)
+				usleep(1000);
+		}
+		if (notes[i] == NT_PRFPREG) {
+			CHECK(examined == (int)sizeof(struct user_fpregs_struct),
+			      "examined %d, wanted %zu bytes", examined,
+			      sizeof(struct user_fpregs_struct));
+			CHECK(sample_param("word", 0) == TEST_MXCSR, "MXCSR %#x, wanted %#x",
+			      sample_param("word", 0), TEST_MXCSR);
+		} else {
+			CHECK(examined == -EINVAL, "set %#x examined: %d", notes[i], examined);
+		}
+		kill(pid, SIGKILL);
+		CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status), "status %#x",
+		      status);
+		close(go[1]);
+		CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+	}
+}
+
 /* vfork()s a child that exits at once; 0 once the child is reaped. */
 static int vfork_a_child(void)
 {
@@ -542,6 +618,7 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(c_engine_job_control_and_reap),
 	  KTAP_CASE(c_engine_hears_the_vfork_done),
 	  KTAP_CASE(c_engine_examines_its_stopped_task),
+	  KTAP_CASE(c_engine_examines_another_register_set),
 	  KTAP_CASE(pid_calls_name_the_task),
 	  KTAP_CASE(pid_calls_fail_once_the_thread_leaves_its_pid),
 	  KTAP_CASE(engine_get_holds_the_engine),

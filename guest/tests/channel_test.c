@@ -1044,6 +1044,20 @@ static int chan_attach_set(int fd, pid_t pid, unsigned int events, unsigned int 
 	return ioctl(fd, UTRACE_CHANNEL_ATTACH, &a);
 }
 
+/*
+ * A child running @body (as spawn() makes it) with an engine of @fd that
+ * hears of @events for the call @nr only, let go.
+ */
+static struct child spawn_watched(int fd, int (*body)(void), long nr, unsigned int events)
+{
+	struct child c = spawn(body);
+
+	CHECK(chan_attach_set(fd, c.pid, events, 0, &nr, 1, 64) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	return c;
+}
+
 /* Syscall events of getpid, and of any other call. */
 static int set_entries, set_exits, set_others;
 
@@ -1275,14 +1289,11 @@ static void send_the_file(int fd, const struct utrace_channel_event *ev,
 
 static void addfd_sends_a_file_as_the_call_s_result(void)
 {
-	const long nrs[] = { SYS_openat };
 	int fd = chan_open(), st;
-	struct child c = spawn(open_virtual);
+	struct child c;
 
 	write_addfd_file();
-	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
-	      strerror(errno));
-	go(&c);
+	c = spawn_watched(fd, open_virtual, SYS_openat, UTRACE_CHANNEL_ENTRY);
 	sent_fd = late_reply = -1;
 	st = serve(fd, &c, send_the_file);
 	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == sent_fd,
@@ -1315,14 +1326,11 @@ static void place_at_77(int fd, const struct utrace_channel_event *ev,
 
 static void addfd_places_a_file_and_the_call_goes_on(void)
 {
-	const long nrs[] = { SYS_getppid };
 	int fd = chan_open(), st;
-	struct child c = spawn(fd_77_after_getppid);
+	struct child c;
 
 	write_addfd_file();
-	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
-	      strerror(errno));
-	go(&c);
+	c = spawn_watched(fd, fd_77_after_getppid, SYS_getppid, UTRACE_CHANNEL_ENTRY);
 	placed = -1;
 	st = serve(fd, &c, place_at_77);
 	CHECK(placed == 77, "ADDFD SETFD 77: %d (%s)", placed, strerror(errno));
@@ -1526,13 +1534,9 @@ static int getppid_eperm(void)
 /* A child of getppid_eperm waiting at its getppid's entry, event id *@id. */
 static struct child waiting_at_getppid(int fd, __u64 *id)
 {
-	const long nrs[] = { SYS_getppid };
-	struct child c = spawn(getppid_eperm);
+	struct child c = spawn_watched(fd, getppid_eperm, SYS_getppid, UTRACE_CHANNEL_ENTRY);
 	struct utrace_channel_event ev;
 
-	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
-	      strerror(errno));
-	go(&c);
 	*id = wait_for_entry(fd, SYS_getppid, &ev);
 	CHECK(*id, "no getppid entry");
 	return c;
@@ -1650,16 +1654,13 @@ static int undumpable_getppid(void)
 
 static void an_undumpable_task_gets_no_file(void)
 {
-	const long nrs[] = { SYS_getppid };
 	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
 	int fd = chan_open(), file = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	struct child c = spawn(undumpable_getppid);
 	struct utrace_channel_event ev;
+	struct child c;
 
 	want93 = 0;
-	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
-	      strerror(errno));
-	go(&c);
+	c = spawn_watched(fd, undumpable_getppid, SYS_getppid, UTRACE_CHANNEL_ENTRY);
 	r.id = wait_for_entry(fd, SYS_getppid, &ev);
 	CHECK_ERRNO(addfd(fd, r.id, file, 92, UTRACE_CHANNEL_ADDFD_SETFD, 0), EPERM);
 	CHECK(answer(fd, &r) == 0, "the reply: %s", strerror(errno));
@@ -1695,13 +1696,10 @@ static int getppid_once(void)
 
 static void an_exit_follows_its_entry_whatever_its_number(void)
 {
-	const long nrs[] = { SYS_getppid };
 	int fd = chan_open(), st;
-	struct child c = spawn(getppid_once);
+	struct child c = spawn_watched(fd, getppid_once, SYS_getppid,
+				       UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EXIT);
 
-	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY | UTRACE_CHANNEL_EXIT, 0, nrs, 1,
-			      64) >= 0, "attach: %s", strerror(errno));
-	go(&c);
 	exits_of_getuid = 0;
 	st = serve(fd, &c, getppid_becomes_getuid);
 	CHECK(exited_with(st, 0), "the child's status %#x (1: getppid did not become getuid)", st);
@@ -1777,20 +1775,17 @@ static int no_new_fd_after_getppid(void)
  */
 static void a_send_withdrawn_during_its_install_is_not_published(void)
 {
-	const long nrs[] = { SYS_getppid };
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	int tfd = utd_open(), fd = chan_open(), file = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct pending p = { .fd = fd, .srcfd = file, .flags = UTRACE_CHANNEL_ADDFD_SEND };
 	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
 	int before = ioctl(tfd, UTRACE_TEST_INSTALL_DELAYED, 0);
-	struct child c = spawn(no_new_fd_after_getppid);
 	struct utrace_channel_event ev;
+	struct child c;
 	pthread_t t;
 
 	sigaction(SIGUSR1, &sa, NULL);
-	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) >= 0, "attach: %s",
-	      strerror(errno));
-	go(&c);
+	c = spawn_watched(fd, no_new_fd_after_getppid, SYS_getppid, UTRACE_CHANNEL_ENTRY);
 	p.id = wait_for_entry(fd, SYS_getppid, &ev);
 	CHECK(ioctl(tfd, UTRACE_TEST_INSTALL_DELAY, 1000) == 0, "arm: %s", strerror(errno));
 	pthread_create(&t, NULL, pending_addfd, &p);

@@ -8,10 +8,10 @@
  * the 16-bit getuid; on x86_64, 24 is sched_yield).  The engines see such
  * a call's ABI (SyscallEntry::arch(), is_native()):
  *
- *  - the VM engine, whose rules name native calls, refuses every ia32
- *    call with ENOSYS while it has rules, as a seccomp filter that checks
- *    the arch would: never a rule applied to the wrong call, never a call
- *    let through that a rule meant to catch;
+ *  - the VM engine's rules name calls, and apply to an ia32 call by its
+ *    name in the ia32 table (`return getuid` also covers getuid32; a
+ *    redirected path an ia32 call could not reach is refused with
+ *    ENOSYS): never a rule applied to the wrong call;
  *  - the strace engine names it from the ia32 table, its arguments
  *    decoded where they read the same in every ABI:
  *    `[ia32] getuid32() = 0`;
@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <linux/audit.h>
 #include <linux/utrace.h>
@@ -51,8 +52,14 @@
 #define IA32_MUNMAP	91
 #define IA32_PTRACE	26
 #define IA32_GETUID32	199
+#define IA32_UNAME	122
+#define IA32_OLDUNAME	109
+#define IA32_OLDOLDUNAME 59
+#define IA32_SOCKETCALL	102
+#define IA32_IPC	117
 
 #define SELF "/tests/compat_test"
+#define CALLS32 "/usr/bin/calls32"
 #define OUT_FILE "/tmp/compat.out"
 #define TRACE_FILE "/tmp/compat.trace"
 #define RUN_TIMEOUT 60
@@ -92,8 +99,9 @@ static int int80_wide(void)
 }
 
 /*
- * --int80-exit: an ia32 exit_group(3) that an engine refuses (the VM
- * under rules): the program goes on and returns 5.
+ * --int80-exit: an ia32 exit_group(3) that an engine refuses (the VM,
+ * `return exit_group -38`): the program goes on and returns 5 (its
+ * exit_group refused too, glibc's _exit() ends it with exit()).
  */
 static int int80_exit(void)
 {
@@ -146,6 +154,110 @@ static int int80_open(void)
 		return 2;
 	int80(IA32_EXIT_GROUP, 3, 0);
 	return 4;
+}
+
+/*
+ * --int80-vm: under the VM of vm_applies_its_rules_to_ia32_calls, an ia32
+ * uname and an ia32 open of a redirected path (both in memory below 4
+ * GiB, where an ia32 call can name it); prints what they did.
+ */
+static int int80_vm(void)
+{
+	static const char path[] = "/virtual/compat_test";
+	char *low32 = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	char *uts;
+	int fd, u;
+
+	if (low32 == MAP_FAILED)
+		return 1;
+	memcpy(low32, path, sizeof(path));
+	uts = low32 + 1024;
+	fd = int80(IA32_OPEN, (long)low32, O_RDONLY);
+	u = int80(IA32_UNAME, (long)uts, 0);
+	/* The node name is new_utsname's second field. */
+	printf("ia32 uname=%d nodename=%s open=%d\n", u, u == 0 ? uts + 65 : "?", fd);
+	return 0;
+}
+
+/*
+ * The native call @nr(@a, @b) made with the stack pointer at @sp (and put
+ * back after).
+ */
+static long syscall_on_stack(long nr, long a, long b, char *sp)
+{
+	long ret;
+
+	asm volatile("mov %%rsp, %%r12\n\tmov %[sp], %%rsp\n\tsyscall\n\tmov %%r12, %%rsp"
+		     : "=a"(ret) : "a"(nr), "D"(a), "S"(b), [sp] "r"(sp)
+		     : "rcx", "r11", "r12", "memory");
+	return ret;
+}
+
+/*
+ * The ia32 call @nr(@*bx, @c) made with the stack pointer at @sp; *@bx
+ * is the whole of %rbx after it.
+ */
+static long int80_on_stack(long nr, long *bx, long c, char *sp)
+{
+	long ret;
+
+	asm volatile("mov %%rsp, %%r12\n\tmov %[sp], %%rsp\n\tint $0x80\n\tmov %%r12, %%rsp"
+		     : "=a"(ret), "+b"(*bx) : "a"(nr), "c"(c), [sp] "r"(sp)
+		     : "r12", "memory");
+	return ret;
+}
+
+/*
+ * --vm-edges: under the VM of vm_rules_edges, one line per case:
+ *  - ia32's socketcall(SYS_SOCKET) and ipc(SEMOP), which `return socket`
+ *    and `return semop` name;
+ *  - ia32's olduname and oldolduname, edited in their layouts;
+ *  - an open of a redirected path with the stack pointer in a read-only
+ *    page (no room for the new path: refused, EFAULT), and one whose new
+ *    path would be past PATH_MAX (ENAMETOOLONG): neither may run with the
+ *    program's own path;
+ *  - an ia32 open of a redirected path from this 64-bit program with its
+ *    stack below 4 GiB: it is redirected, and %rbx (the path pointer, with
+ *    garbage in its upper half that an ia32 call does not use) is as the
+ *    program left it after.
+ */
+static int vm_edges(void)
+{
+	static const char virt[] = "/virtual/compat_test";
+	char *low = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *longpath = malloc(4096);
+	const long garbage = (long)0xdead000000000000UL;
+	long bx, fd;
+	int n;
+
+	if (low == MAP_FAILED || ro == MAP_FAILED || !longpath)
+		return 1;
+	/* socketcall(SYS_SOCKET, {AF_UNIX, SOCK_STREAM, 0}), ipc(SEMOP, 0). */
+	((unsigned int *)low)[0] = AF_UNIX;
+	((unsigned int *)low)[1] = SOCK_STREAM;
+	printf("socketcall=%d ipc=%d\n", int80(IA32_SOCKETCALL, 1, (long)low),
+	       int80(IA32_IPC, 1, 0));
+	n = int80(IA32_OLDUNAME, (long)(low + 1024), 0);
+	printf("olduname=%s ", n == 0 ? low + 1024 + 65 : "?");
+	n = int80(IA32_OLDOLDUNAME, (long)(low + 2048), 0);
+	printf("oldolduname=%s\n", n == 0 ? low + 2048 + 9 : "?");
+	printf("ro-stack open=%ld\n",
+	       syscall_on_stack(SYS_open, (long)virt, O_RDONLY, ro + 4096));
+	memset(longpath, '/', 4094);
+	memcpy(longpath, "/v", 2);
+	memcpy(longpath + 4094 - strlen("compat_test"), "compat_test", strlen("compat_test"));
+	longpath[4094] = 0;
+	fd = syscall(SYS_open, longpath, O_RDONLY);
+	printf("long open=%ld\n", fd < 0 ? -(long)errno : fd);
+	memcpy(low + 4096, virt, sizeof(virt));
+	bx = garbage | (long)(low + 4096);
+	fd = int80_on_stack(IA32_OPEN, &bx, O_RDONLY, low + 65536);
+	printf("low-stack open=%s rbx=%s\n", fd >= 0 ? "ok" : "failed",
+	       bx == (garbage | (long)(low + 4096)) ? "kept" : "changed");
+	return 0;
 }
 
 /* --execveat: becomes `compat_test --int80` through execveat. */
@@ -202,17 +314,63 @@ static void ia32_calls_run(void)
 }
 
 /*
- * Under `return getuid 1000`, the native getuid gets 1000 and the ia32
- * getuid32 ENOSYS: the rule names the native call, and the VM refuses the
- * calls of an ABI its rules do not cover.
+ * Under `return getuid 1000`, the native getuid and the ia32 getuid32
+ * (getuid's 32-bit-id twin in ia32's table, 199 there) both get 1000.
+ * An ia32 uname is edited; an ia32 open of a redirected path from this
+ * 64-bit program is refused (ENOSYS): the VM writes the new path below
+ * the stack, above 4 GiB here, where an ia32 pointer cannot reach.
  */
-static void vm_refuses_ia32_calls_under_rules(void)
+static void vm_applies_its_rules_to_ia32_calls(void)
 {
 	const char *argv[] = { "/usr/bin/utrace", "--vm", "return getuid 1000", "--",
 		SELF, "--int80", NULL };
+	const char *argv2[] = { "/usr/bin/utrace", "--vm",
+		"uname nodename vm32; redirect /virtual /tests", "--", SELF, "--int80-vm", NULL };
 
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
-	CHECK(has_line(out, "native=1000 ia32=-38"), "output:\n%s", out);
+	CHECK(has_line(out, "native=1000 ia32=1000"), "output:\n%s", out);
+	CHECK(run_to_file(argv2) == 0, "status; output:\n%s", out);
+	CHECK(has_line(out, "ia32 uname=0 nodename=vm32 open=-38"), "output:\n%s", out);
+}
+
+/*
+ * Review findings on the VM's rules in ia32 (each line failed before the
+ * fixes): calls made through socketcall and ipc, the older uname layouts,
+ * a redirect that cannot be made (refused, never run with the program's
+ * path), and an ia32 path pointer put back whole (see vm_edges()).
+ */
+static void vm_rules_edges(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm",
+		"return socket -13; return semop -1; uname nodename vm32; "
+		"redirect /virtual /tests; redirect /v /tests/../tests/../tests",
+		"--", SELF, "--vm-edges", NULL };
+
+	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
+	CHECK(has_line(out, "socketcall=-13 ipc=-1"), "socketcall, ipc:\n%s", out);
+	CHECK(has_line(out, "olduname=vm32 oldolduname=vm32"), "uname layouts:\n%s", out);
+	CHECK(has_line(out, "ro-stack open=-14"), "no room for the path:\n%s", out);
+	CHECK(has_line(out, "long open=-36"), "a path past PATH_MAX:\n%s", out);
+	CHECK(has_line(out, "low-stack open=ok rbx=kept"), "ia32 redirect:\n%s", out);
+}
+
+/*
+ * A real 32-bit program in the VM: its getuid32 gets `return getuid`'s
+ * value, its uname the node name, and its open of /nonexistent/calls32
+ * is redirected to the program itself, below its stack (under 4 GiB).
+ * calls32 exits with 42 (getuid32 gave 4321) + 100 (the open worked).
+ */
+static void vm_rules_apply_to_a_32bit_program(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm",
+		"return getuid 4321; uname nodename vm32; redirect /nonexistent /usr/bin", "--",
+		CALLS32, NULL };
+	const char *bare[] = { "/usr/bin/utrace", "--vm", "# no rules", "--", CALLS32, NULL };
+
+	CHECK(run_to_file(argv) == 142, "calls32's status (42: not redirected, 100: getuid32 "
+	      "not 4321); output:\n%s", out);
+	CHECK(has_line(out, "vm32"), "no node name 'vm32' in:\n%s", out);
+	CHECK(run_to_file(bare) == 0, "calls32's status without rules; output:\n%s", out);
 }
 
 /* Without rules the VM lets every call through, ia32 ones included. */
@@ -371,8 +529,6 @@ static int line_ends_with(const char *line, const char *end)
 	return (size_t)(eol - line) >= n && !strncmp(eol - n, end, n);
 }
 
-#define CALLS32 "/usr/bin/calls32"
-
 /*
  * An exit_group that an engine refuses returns: its line, written at
  * entry with ` = ?`, is followed by its result, as strace ends an
@@ -382,8 +538,8 @@ static int line_ends_with(const char *line, const char *end)
  */
 static void strace_ends_a_refused_ia32_exit_group_with_its_result(void)
 {
-	const char *argv[] = { "/usr/bin/utrace", "--vm", "return getuid 1000", "--strace", "-o",
-		TRACE_FILE, "--", SELF, "--int80-exit", NULL };
+	const char *argv[] = { "/usr/bin/utrace", "--vm", "return exit_group -38", "--strace",
+		"-o", TRACE_FILE, "--", SELF, "--int80-exit", NULL };
 	const char *argv16[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--", SELF,
 		"--int80-setuid16", NULL };
 	const char *argvn[] = { "/usr/bin/utrace", "--vm", "return exit_group 7", "--strace", "-o",
@@ -1257,7 +1413,9 @@ int main(int argc, char **argv)
 {
 	static const struct ktap_case cases[] = {
 		KTAP_CASE(ia32_calls_run),
-		KTAP_CASE(vm_refuses_ia32_calls_under_rules),
+		KTAP_CASE(vm_applies_its_rules_to_ia32_calls),
+		KTAP_CASE(vm_rules_apply_to_a_32bit_program),
+		KTAP_CASE(vm_rules_edges),
 		KTAP_CASE(vm_without_rules_runs_ia32_calls),
 		KTAP_CASE(strace_names_ia32_calls),
 		KTAP_CASE(strace_decodes_ia32_paths_and_exit_group),
@@ -1284,6 +1442,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--int80"))
 		return print_uids();
+	if (argc > 1 && !strcmp(argv[1], "--vm-edges"))
+		return vm_edges();
+	if (argc > 1 && !strcmp(argv[1], "--int80-vm"))
+		return int80_vm();
 	if (argc > 1 && !strcmp(argv[1], "--int80-wide"))
 		return int80_wide();
 	if (argc > 1 && !strcmp(argv[1], "--int80-open"))

@@ -164,6 +164,20 @@ static int get_result(int fd, pid_t pid, struct result *r)
 	return r->err[0] ? -1 : 0;
 }
 
+/*
+ * The end of a monitor row: a child the monitor gave up on (r->err says
+ * why) is killed and reaped; otherwise its result is read.
+ */
+static void monitor_finish(pid_t pid, int result_fd, struct result *r)
+{
+	if (r->err[0]) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	} else {
+		get_result(result_fd, pid, r);
+	}
+}
+
 /* ---- rows and goals ---- */
 
 enum col { C_RATIO, C_NS, C_STOPS, C_CALLS, C_TRSW, C_TESW, NCOL };
@@ -558,12 +572,7 @@ static int strace_row(enum op op, struct result *r, long *lines, long *lost)
 			done = 1;
 	}
 	pin(-1);
-	if (r->err[0]) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	} else {
-		get_result(p[0], pid, r);
-	}
+	monitor_finish(pid, p[0], r);
 	if (fd >= 0)
 		close(fd);
 	close(p[0]);
@@ -797,16 +806,7 @@ static int ptrace_monitor(enum mon m, int tracee_cpu, struct result *r, struct c
 	c->switches = switches_now(RUSAGE_SELF) - sw;
 out:
 	pin(-1);
-	if (r->err[0]) {
-		char err[sizeof(r->err)];
-
-		memcpy(err, r->err, sizeof(err));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		memcpy(r->err, err, sizeof(err));
-	} else {
-		get_result(p[0], pid, r);
-	}
+	monitor_finish(pid, p[0], r);
 	close(p[0]);
 	return r->err[0] ? -1 : 0;
 }
@@ -876,12 +876,7 @@ static int unotify_monitor(int tracee_cpu, struct result *r, struct counts *c)
 		c->calls += 2;	/* the supervisor's ioctls */
 	}
 	c->switches = switches_now(RUSAGE_SELF) - sw;
-	if (r->err[0]) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	} else {
-		get_result(p[0], pid, r);
-	}
+	monitor_finish(pid, p[0], r);
 out:
 	pin(-1);
 	close(p[0]);
@@ -1026,16 +1021,7 @@ static int channel_monitor(enum mon m, int tracee_cpu, struct result *r, struct 
 	sigaction(SIGALRM, &old, NULL);
 out:
 	pin(-1);
-	if (r->err[0]) {
-		char err[sizeof(r->err)];
-
-		memcpy(err, r->err, sizeof(err));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		memcpy(r->err, err, sizeof(err));
-	} else {
-		get_result(p[0], pid, r);
-	}
+	monitor_finish(pid, p[0], r);
 	if (ch >= 0)
 		close(ch);
 	close(p[0]);
