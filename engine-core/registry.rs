@@ -70,6 +70,7 @@ mod stop;
 
 use super::engine::{Engine, Events};
 use super::policy::{syscall_work, Phase, SideMasks, Step, SyscallSide, SyscallWork};
+use super::report::SyscallRegs;
 use super::syscall_set::SyscallSet;
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
@@ -986,6 +987,47 @@ impl Registry {
             owner,
             list,
         }
+    }
+
+    /// Whether the entry of the call in `regs` goes to no engine and needs
+    /// nothing else, so that the task's entry report can be skipped whole:
+    /// no change of engines and no stop is due, and the one engine of the
+    /// task's list that wants entries has a syscall set without the call.
+    /// A task whose monitor names a few calls pays this test for the
+    /// others, not the report. Records the entry as outside the set for
+    /// that engine, as the report would (its exit then follows the entry:
+    /// [`Attachment::wants_entry`]).
+    ///
+    /// The caller checked that no tracer stops at syscall entries (their
+    /// stops are made in the report, at the tracer's place).
+    #[inline]
+    pub(super) fn entry_outside_the_set(&self, task: &Task, regs: &dyn SyscallRegs) -> bool {
+        // Pairs with the release stores under `inner`: a change of engines
+        // or a stop asked before is seen, and the report runs for it.
+        if self.summary.load(Acquire) & (SUMMARY_LIST_STALE | SUMMARY_ATTENTION) != 0 {
+            return false;
+        }
+        let owner = self.is_owner(task);
+        let list = self.task_list.take(owner);
+        let skip = list.as_deref().is_some_and(|l| {
+            // SAFETY: `take` gave a list only to the owner task; the list in
+            // its cell had its sides computed when it was taken
+            // (`reporters`), and a change of events since marks it stale.
+            let sides = unsafe { l.sides.get() };
+            let Some(att) = sides
+                .only(SyscallSide::Entry, l.engines.len())
+                .and_then(|i| l.engines.get(i))
+            else {
+                return false;
+            };
+            att.syscalls.is_some()
+                && att.wants(Events::SYSCALL_ENTRY)
+                && !att.is_detached()
+                // SAFETY: the owner task, in its entry report.
+                && !unsafe { att.wants_entry(|| regs.nr(), || regs.is_native(), false) }
+        });
+        self.task_list.put(owner, list);
+        skip
     }
 
     /// The task takes the registry's current list, and lets go of `old`.

@@ -20,6 +20,7 @@ use super::report::{
     PtraceSignal, PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
     VforkDoneReport, SYSCALL_ARGS,
 };
+use super::syscall_set::SyscallSet;
 use super::task;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -332,6 +333,10 @@ impl PtraceStops for FakeTracer {
             }
             None => false,
         }
+    }
+
+    fn traces_entry(&self) -> bool {
+        self.log.is_some()
     }
 
     fn exit_stop(&mut self, regs: &mut dyn SyscallRegs) {
@@ -1714,6 +1719,49 @@ mod suite {
         assert_eq!(&seen(&log)?[..], &[(1, b's', 0), (2, b's', 0x10)]);
         inner.detach()?;
         outer.detach()?;
+        Ok(())
+    }
+
+    #[test]
+    fn only_a_call_outside_the_one_entry_engine_s_set_skips_the_report() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let task: &Task = kernel::current!();
+        let mut t = untraced();
+        // The set names call 39, the one `enter` makes; 40 is outside.
+        let mut bytes = [0u8; 8];
+        bytes[39 / 8] |= 1 << (39 % 8);
+        let h = Attach::new(probe(1, &log, pass_entry, pass_exit)?)
+            .events(Events::SYSCALL_ENTRY)
+            .syscalls(SyscallSet::from_bitmap(&bytes)?)
+            .attach_to_registry(reg.clone())?;
+        let call = |nr, compat| FakeRegs {
+            nr,
+            compat,
+            ..Default::default()
+        };
+        // A list the task has not taken: the report takes it.
+        assert!(!reg.entry_outside_the_set(task, &call(40, false)));
+        enter(&reg, &mut t, 0);
+        assert!(reg.entry_outside_the_set(task, &call(40, false)));
+        assert!(!reg.entry_outside_the_set(task, &call(39, false)));
+        assert!(!reg.entry_outside_the_set(task, &call(40, true)));
+        // A second engine that wants entries, with no set: every call is
+        // its, before and after the task takes the new list.
+        let second = recorder(&reg, 2, &log, Events::SYSCALL_ENTRY)?;
+        assert!(!reg.entry_outside_the_set(task, &call(40, false)));
+        enter(&reg, &mut t, 0);
+        assert!(!reg.entry_outside_the_set(task, &call(40, false)));
+        // Detached by the task itself (the test plays it), which takes
+        // the new list at once: the set applies again.
+        second.detach()?;
+        assert!(reg.entry_outside_the_set(task, &call(40, false)));
+        // The engine gives up entries: nothing to skip for.
+        h.set_events(Events::SYSCALL_EXIT)?;
+        assert!(!reg.entry_outside_the_set(task, &call(40, false)));
+        enter(&reg, &mut t, 0);
+        assert!(!reg.entry_outside_the_set(task, &call(40, false)));
+        h.detach()?;
         Ok(())
     }
 

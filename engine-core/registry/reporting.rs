@@ -148,6 +148,11 @@ impl Registry {
         if kernel::warn_on!(!self.is_owner(task)) {
             return Disposition::Run;
         }
+        if !ptrace.traces_entry() && self.entry_outside_the_set(task, &*regs) {
+            // What the report would leave for a call nobody heard of.
+            self.entry_aborted.store(false, Relaxed);
+            return Disposition::Run;
+        }
         let mut call = SyscallEntry::new(regs);
         let action = self.entry_reporters(task, &mut call, ptrace);
         if action == Resume::Stop || self.needs_attention() {
