@@ -167,7 +167,9 @@ impl SideMasks {
     }
 
     /// The one engine of a list of `n` that wants `side`, if exactly one
-    /// does (and the list fits a mask): its attach index.
+    /// does (and the list fits a mask): its attach index. Masks name a
+    /// superset ("maybe more", [`SideMasks::ALL`] names every engine): the
+    /// caller checks that engine's events.
     pub fn only(self, side: SyscallSide, n: usize) -> Option<usize> {
         let mask = self.side(side, n)?;
         (mask.count_ones() == 1).then(|| mask.trailing_zeros() as usize)

@@ -148,9 +148,7 @@ impl Registry {
         if kernel::warn_on!(!self.is_owner(task)) {
             return Disposition::Run;
         }
-        if !ptrace.traces_entry() && self.entry_outside_the_set(task, &*regs) {
-            // What the report would leave for a call nobody heard of.
-            self.entry_aborted.store(false, Relaxed);
+        if self.skip_entry_report(task, &*regs, &*ptrace) {
             return Disposition::Run;
         }
         let mut call = SyscallEntry::new(regs);

@@ -1918,11 +1918,10 @@ static int getpid_every_ms(void)
 }
 
 /*
- * The entry hook skips the call into the engines for a native call outside
- * the set of the one engine that wants entries (struct utrace::entry_nrs,
- * published by the task): an engine attached to such a task must still
- * hear its next calls, the change of engines sending it back to its
- * report.
+ * The task skips its entry report for a native call outside the set of
+ * the one engine that wants entries (engine-core's skip_entry_report()):
+ * an engine attached to such a task must still hear its next calls, the
+ * change of engines sending it back to its report.
  */
 static void an_engine_attached_to_a_filtered_task_hears_its_calls(void)
 {
@@ -1951,9 +1950,9 @@ static void an_engine_attached_to_a_filtered_task_hears_its_calls(void)
 }
 
 /*
- * A tracer's syscall stops are made by the engines' dispatcher, at the
- * tracer's place among them: the entry hook's test of an engine's set must
- * not skip them for a call outside it.  The first syscall stop after an
+ * A tracer's syscall stops are made in the entry report, at the tracer's
+ * place among the engines: the report must not be skipped for a call
+ * outside an engine's set while the tracer traces syscalls.  The first syscall stop after an
  * interrupt is an entry stop; an exit stop first says the entry stop was
  * skipped.
  */
