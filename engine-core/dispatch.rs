@@ -118,12 +118,17 @@ const PTRACE_EXIT_WORK: c_ulong = (1 << bindings::syscall_work_bit_SYSCALL_WORK_
 impl PtraceStops for LivePtrace {
     fn entry_stop(&mut self, _regs: &mut dyn SyscallRegs) -> bool {
         // The helper's own test, made here to spare an untraced task the call.
-        if self.work & PTRACE_ENTRY_WORK == 0 {
+        if !self.traces_entry() {
             return false;
         }
         // SAFETY: by the type invariant, `regs` is current's register frame
         // at syscall entry and `work` its syscall work.
         unsafe { bindings::utrace_helper_ptrace_entry_stop(self.regs, self.work) }
+    }
+
+    #[inline]
+    fn traces_entry(&self) -> bool {
+        self.work & PTRACE_ENTRY_WORK != 0
     }
 
     fn exit_stop(&mut self, _regs: &mut dyn SyscallRegs) {

@@ -166,6 +166,15 @@ impl SideMasks {
         masks
     }
 
+    /// The one engine of a list of `n` that wants `side`, if exactly one
+    /// does (and the list fits a mask): its attach index. Masks name a
+    /// superset ("maybe more", [`SideMasks::ALL`] names every engine): the
+    /// caller checks that engine's events.
+    pub fn only(self, side: SyscallSide, n: usize) -> Option<usize> {
+        let mask = self.side(side, n)?;
+        (mask.count_ones() == 1).then(|| mask.trailing_zeros() as usize)
+    }
+
     /// The engines of a list of `n` that want `side`; `None` if the list is
     /// too long for a mask: walk it whole.
     #[inline]
@@ -792,6 +801,26 @@ mod tests {
         let m = SideMasks::of(most.iter().copied());
         assert_eq!(m.side(SyscallSide::Exit, SIDE_MASK_ENGINES), Some(u32::MAX));
         assert_eq!(m.side(SyscallSide::Entry, SIDE_MASK_ENGINES), Some(0));
+    }
+
+    #[test]
+    fn the_one_engine_of_a_side() {
+        let e = [Events::SIGNAL, Events::SYSCALL, Events::SYSCALL_EXIT];
+        let m = SideMasks::of(e.iter().copied());
+        // Entries: engine 1 alone; exits: 1 and 2.
+        assert_eq!(m.only(SyscallSide::Entry, 3), Some(1));
+        assert_eq!(m.only(SyscallSide::Exit, 3), None);
+        assert_eq!(
+            SideMasks::of([Events::EXEC].into_iter()).only(SyscallSide::Entry, 1),
+            None
+        );
+        // Not computed: every engine may want it.
+        assert_eq!(SideMasks::ALL.only(SyscallSide::Entry, 2), None);
+        assert_eq!(SideMasks::ALL.only(SyscallSide::Entry, 1), Some(0));
+        assert_eq!(
+            SideMasks::ALL.only(SyscallSide::Entry, SIDE_MASK_ENGINES + 1),
+            None
+        );
     }
 
     #[test]

@@ -70,6 +70,7 @@ mod stop;
 
 use super::engine::{Engine, Events};
 use super::policy::{syscall_work, Phase, SideMasks, Step, SyscallSide, SyscallWork};
+use super::report::{PtraceStops, SyscallRegs};
 use super::syscall_set::SyscallSet;
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
@@ -986,6 +987,73 @@ impl Registry {
             owner,
             list,
         }
+    }
+
+    /// Skips the task's entry report for the call in `regs` if it goes to
+    /// no engine and nothing else is due: no tracer stops at syscall
+    /// entries (`ptrace`: its stops are made in the report, at its place),
+    /// no change of engines the task has not taken and no stop is asked,
+    /// and the one engine of the task's list that wants entries has a
+    /// syscall set without the call. Returns whether it did. A task whose
+    /// monitor names a few calls pays this test for the others, not the
+    /// report.
+    ///
+    /// A skipped report leaves what the report would: the engine's entry
+    /// is recorded as outside its set ([`Attachment::wants_entry`]: its
+    /// exit then follows the entry), and no abort is marked. A report that
+    /// is not skipped finds nothing changed.
+    #[inline]
+    pub(super) fn skip_entry_report(
+        &self,
+        task: &Task,
+        regs: &dyn SyscallRegs,
+        ptrace: &dyn PtraceStops,
+    ) -> bool {
+        if ptrace.traces_entry() {
+            return false;
+        }
+        // A stale summary only delays a change to the next call, as a
+        // change made while the report runs does: no ordering is needed,
+        // the list and its masks being the task's own.
+        if self.summary.load(Relaxed) & (SUMMARY_LIST_STALE | SUMMARY_ATTENTION) != 0 {
+            return false;
+        }
+        let owner = self.is_owner(task);
+        // A list only for the owner task.
+        let list = self.task_list.take(owner);
+        let skipped = list.as_deref().is_some_and(|l| {
+            // SAFETY: `take` gave a list only to the owner task.
+            let sides = unsafe { l.sides.get() };
+            // The list in the task's cell had its sides computed when the
+            // task took it (`reporters`); a change of events since marked
+            // it stale. A superset of bits ("maybe more") only skips less.
+            let Some(att) = sides
+                .only(SyscallSide::Entry, l.engines.len())
+                .and_then(|i| l.engines.get(i))
+            else {
+                return false;
+            };
+            let (nr, native) = (regs.nr(), regs.is_native());
+            let outside = att
+                .syscalls
+                .as_ref()
+                .is_some_and(|s| !s.contains(nr, native))
+                && att.wants(Events::SYSCALL_ENTRY)
+                && !att.is_detached();
+            if outside {
+                // SAFETY: the owner task (`take` gave it the list), for
+                // the entry of this call. Records "outside" (the return
+                // value is known: false).
+                unsafe { att.wants_entry(|| nr, || native, false) };
+            }
+            outside
+        });
+        self.task_list.put(owner, list);
+        if skipped {
+            // What the report stores for a call nobody aborted.
+            self.entry_aborted.store(false, Relaxed);
+        }
+        skipped
     }
 
     /// The task takes the registry's current list, and lets go of `old`.

@@ -81,6 +81,9 @@ pub(crate) trait PtraceStops {
     /// `true` if the call must not run (PTRACE_SYSEMU, PTRACE_VM_SKIPCALL,
     /// or a fatal signal): its result is what the registers hold.
     fn entry_stop(&mut self, regs: &mut dyn SyscallRegs) -> bool;
+    /// Whether [`PtraceStops::entry_stop`] would stop: the tracer traces
+    /// syscall entries.
+    fn traces_entry(&self) -> bool;
     /// The tracer's syscall-exit (or single-step) stop, if it asked for one.
     fn exit_stop(&mut self, regs: &mut dyn SyscallRegs);
 }

@@ -148,6 +148,9 @@ impl Registry {
         if kernel::warn_on!(!self.is_owner(task)) {
             return Disposition::Run;
         }
+        if self.skip_entry_report(task, &*regs, &*ptrace) {
+            return Disposition::Run;
+        }
         let mut call = SyscallEntry::new(regs);
         let action = self.entry_reporters(task, &mut call, ptrace);
         if action == Resume::Stop || self.needs_attention() {

@@ -30,6 +30,7 @@
 #include <linux/utrace_channel.h>
 #include "cgroup.h"
 #include "ktap.h"
+#include "ptrace.h"
 #include "utrace_test_dev.h"
 
 /* How long a monitor loop waits for a child, at most (a debug TCG guest). */
@@ -1906,6 +1907,84 @@ static void an_engine_attached_during_a_call_hears_its_exit(void)
 	close(fd);
 }
 
+/* Calls getpid every millisecond, for about three seconds. */
+static int getpid_every_ms(void)
+{
+	for (int i = 0; i < 3000; i++) {
+		syscall(SYS_getpid);
+		usleep(1000);
+	}
+	return 0;
+}
+
+/*
+ * The task skips its entry report for a native call outside the set of
+ * the one engine that wants entries (engine-core's skip_entry_report()):
+ * an engine attached to such a task must still hear its next calls, the
+ * change of engines sending it back to its report.
+ */
+static void an_engine_attached_to_a_filtered_task_hears_its_calls(void)
+{
+	struct utrace_test_record rec[64];
+	int fd = chan_open(), tfd = utd_open(), n = 0, slot;
+	struct child c = spawn_watched(fd, getpid_every_ms, SYS_getppid, UTRACE_CHANNEL_ENTRY);
+	struct utrace_test_attach a = {
+		.pid = c.pid, .kind = UTRACE_TEST_RECORD,
+		.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY, .id = 7, .nr = SYS_getpid,
+	};
+
+	/* Its getpids and nanosleeps go by the engines meanwhile. */
+	usleep(100 * 1000);
+	slot = utd_attach(tfd, a);
+	for (int i = 0; i < 200 && n == 0; i++) {
+		usleep(10 * 1000);
+		n = utd_read(tfd, rec, 64);
+	}
+	CHECK(n > 0 && rec[0].nr == SYS_getpid, "the engine attached later heard %d getpid "
+	      "entries", n);
+	ioctl(tfd, UTRACE_TEST_DETACH, slot);
+	kill(c.pid, SIGKILL);
+	wait_status(c.pid, SERVE_SECONDS);
+	close(tfd);
+	close(fd);
+}
+
+/*
+ * A tracer's syscall stops are made in the entry report, at the tracer's
+ * place among the engines: the report must not be skipped for a call
+ * outside an engine's set while the tracer traces syscalls.  The first syscall stop after an
+ * interrupt is an entry stop; an exit stop first says the entry stop was
+ * skipped.
+ */
+static void a_tracer_stops_at_calls_outside_an_engine_s_set(void)
+{
+	struct ptrace_syscall_info info = { 0 };
+	int fd = chan_open(), status = 0, stops = 0;
+	struct child c = spawn_watched(fd, getpid_every_ms, SYS_getppid, UTRACE_CHANNEL_ENTRY);
+
+	usleep(50 * 1000);
+	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "seize: %s",
+	      strerror(errno));
+	CHECK(ptrace(PTRACE_INTERRUPT, c.pid, 0, 0) == 0, "interrupt: %s", strerror(errno));
+	CHECK(waitpid(c.pid, &status, 0) == c.pid && WIFSTOPPED(status), "status %#x", status);
+	while (stops++ < 8) {
+		CHECK(ptrace(PTRACE_SYSCALL, c.pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
+		if (waitpid(c.pid, &status, 0) != c.pid || !WIFSTOPPED(status) ||
+		    WSTOPSIG(status) == (SIGTRAP | 0x80))
+			break;
+	}
+	CHECK(WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80), "no syscall stop: "
+	      "status %#x", status);
+	CHECK(ptrace(PTRACE_GET_SYSCALL_INFO, c.pid, sizeof(info), &info) > 0, "info: %s",
+	      strerror(errno));
+	CHECK(info.op == PTRACE_SYSCALL_INFO_ENTRY, "the first syscall stop is op %d, nr %lld "
+	      "(1: entry; 2: exit: its entry stop was skipped)", info.op,
+	      (long long)info.entry.nr);
+	kill(c.pid, SIGKILL);
+	wait_status(c.pid, SERVE_SECONDS);
+	close(fd);
+}
+
 KTAP_MAIN("guest_channel",
 	  KTAP_CASE(getpid_is_virtualized_and_getppid_passes),
 	  KTAP_CASE(arguments_and_results_are_changed),
@@ -1929,6 +2008,8 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(strace_outside_sees_the_kernel_s_result),
 	  KTAP_CASE(a_syscall_set_names_the_calls_reported),
 	  KTAP_CASE(a_followed_child_has_its_parent_s_set),
+	  KTAP_CASE(an_engine_attached_to_a_filtered_task_hears_its_calls),
+	  KTAP_CASE(a_tracer_stops_at_calls_outside_an_engine_s_set),
 	  KTAP_CASE(calls_of_another_abi_pass_any_set),
 	  KTAP_CASE(syscall_sets_are_checked),
 	  KTAP_CASE(addfd_sends_a_file_as_the_call_s_result),
