@@ -314,8 +314,8 @@ impl Rules {
             Abi::Native => None,
             Abi::Foreign(ForeignAbi::Ia32) => match nr {
                 _ if nr == abi.uname() => Some(NEW_UTS),
-                n if n == bindings::__NR_ia32_olduname as i64 => Some(OLD_UTS),
-                n if n == bindings::__NR_ia32_oldolduname as i64 => Some(OLDOLD_UTS),
+                n if n == i64::from(bindings::__NR_ia32_olduname) => Some(OLD_UTS),
+                n if n == i64::from(bindings::__NR_ia32_oldolduname) => Some(OLDOLD_UTS),
                 _ => None,
             },
         }
