@@ -1722,11 +1722,19 @@ mod suite {
         Ok(())
     }
 
-    /// The set {39}: the call `enter` makes.
-    fn set_of_39() -> Result<Arc<SyscallSet>> {
+    /// Attaches `p` for `events`, told only of call 39 (the call `enter`
+    /// makes).
+    fn attach_for_39(
+        reg: &Arc<Registry>,
+        p: Arc<Probe>,
+        events: Events,
+    ) -> Result<EngineHandle<Probe>> {
         let mut bytes = [0u8; 8];
         bytes[39 / 8] |= 1 << (39 % 8);
-        SyscallSet::from_bitmap(&bytes)
+        Attach::new(p)
+            .events(events)
+            .syscalls(SyscallSet::from_bitmap(&bytes)?)
+            .attach_to_registry(reg.clone())
     }
 
     fn call(nr: i64, compat: bool) -> FakeRegs {
@@ -1743,10 +1751,11 @@ mod suite {
         let log = new_log()?;
         let task: &Task = kernel::current!();
         let mut t = untraced();
-        let h = Attach::new(probe(1, &log, pass_entry, pass_exit)?)
-            .events(Events::SYSCALL_ENTRY)
-            .syscalls(set_of_39()?)
-            .attach_to_registry(reg.clone())?;
+        let h = attach_for_39(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL_ENTRY,
+        )?;
         let skip = |regs: &FakeRegs| reg.skip_entry_report(task, regs, &untraced());
         // A list the task has not taken: the report takes it.
         assert!(!skip(&call(40, false)));
@@ -1790,10 +1799,11 @@ mod suite {
         let log = new_log()?;
         let task: &Task = kernel::current!();
         let mut t = untraced();
-        let _h1 = Attach::new(probe(1, &log, abort_enoent, pass_exit)?)
-            .events(Events::SYSCALL_ENTRY)
-            .syscalls(set_of_39()?)
-            .attach_to_registry(reg.clone())?;
+        let _h1 = attach_for_39(
+            &reg,
+            probe(1, &log, abort_enoent, pass_exit)?,
+            Events::SYSCALL_ENTRY,
+        )?;
         // Call 39 is aborted, with no exit report: its mark stays.
         assert_eq!(enter(&reg, &mut t, 0).0, Disposition::Abort(-2));
         let mut regs = call(40, false);
@@ -1823,10 +1833,11 @@ mod suite {
         let log = new_log()?;
         let task: &Task = kernel::current!();
         let mut t = untraced();
-        let h = Attach::new(probe(1, &log, pass_entry, pass_exit)?)
-            .events(Events::SYSCALL)
-            .syscalls(set_of_39()?)
-            .attach_to_registry(reg.clone())?;
+        let h = attach_for_39(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         syscall(&reg, 0, 0);
         let before = seen(&log)?.len();
         let mut regs = call(40, false);
@@ -1850,10 +1861,11 @@ mod suite {
         let log = new_log()?;
         let task: &Task = kernel::current!();
         let mut t = untraced();
-        let h = Attach::new(probe(1, &log, pass_entry, pass_exit)?)
-            .events(Events::SYSCALL)
-            .syscalls(set_of_39()?)
-            .attach_to_registry(reg.clone())?;
+        let h = attach_for_39(
+            &reg,
+            probe(1, &log, pass_entry, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         syscall(&reg, 0, 0);
         let before = seen(&log)?.len();
         assert!(!reg.skip_entry_report(task, &call(39, false), &untraced()));
