@@ -11,8 +11,9 @@
 //! exposes them to user space (the control device) applies ptrace's rules.
 
 use super::engine::{Engine, Events};
+use super::follow::{follow_erased, Follow};
 use super::policy::{AttachRequest, MatchBy};
-use super::registry::{Attachment, Registry, StopState};
+use super::registry::{Attachment, Children, Registry, StopState};
 use super::report::CloneReport;
 use super::syscall_set::SyscallSet;
 use super::task;
@@ -59,7 +60,7 @@ pub struct Attach<'a, E: Engine> {
     engine: Arc<E>,
     events: Events,
     exclusive: Option<Match<'a, E>>,
-    inherit: bool,
+    children: Children,
     syscalls: Option<Arc<SyscallSet>>,
 }
 
@@ -70,7 +71,7 @@ impl<'a, E: Engine> Attach<'a, E> {
             engine,
             events: Events::NONE,
             exclusive: None,
-            inherit: false,
+            children: Children::Nothing,
             syscalls: None,
         }
     }
@@ -79,7 +80,19 @@ impl<'a, E: Engine> Attach<'a, E> {
     /// the same engine too, attached before it runs, with the events it has
     /// at that moment. The engine is shared: it sees all those tasks.
     pub fn inherit(mut self) -> Self {
-        self.inherit = true;
+        self.children = Children::Same;
+        self
+    }
+
+    /// Every child the task creates from now on (and their children) gets
+    /// an engine of its own, which the engine makes ([`Follow::follow`]),
+    /// attached before it runs, with the events this one has at that
+    /// moment and its syscall set.
+    pub fn follow(mut self) -> Self
+    where
+        E: Follow,
+    {
+        self.children = Children::Own(follow_erased::<E>);
         self
     }
 
@@ -137,20 +150,13 @@ impl<'a, E: Engine> Attach<'a, E> {
             match_by: self.exclusive.as_ref().map_or(MatchBy::Nothing, |m| m.by()),
             follows_clone,
         };
-        let engine: Arc<dyn Engine> = self.engine.clone();
-        let new = Attachment::new(self.engine, self.events, self.inherit, self.syscalls)?;
+        let engine = self.engine.clone();
+        let new = Attachment::new(self.engine, self.events, self.children, self.syscalls)?;
         let matcher = |a: &Attachment, e: &Arc<dyn Engine>| {
             self.exclusive.as_ref().is_some_and(|m| m.matches(a, e))
         };
         let (attachment, _) = registry.attach(req, Some(new), &matcher)?;
-        // INVARIANT: `attachment` and `engine` were created from one
-        // `Arc<E>` just above.
-        Ok(EngineHandle {
-            registry,
-            attachment,
-            engine,
-            _engine: PhantomData,
-        })
+        Ok(EngineHandle::attached(registry, attachment, engine))
     }
 }
 
@@ -180,6 +186,23 @@ impl<E: Engine> Clone for EngineHandle<E> {
 }
 
 impl<E: Engine> EngineHandle<E> {
+    /// The handle of `attachment`, just attached to `registry` with
+    /// `engine`.
+    pub(crate) fn attached(
+        registry: Arc<Registry>,
+        attachment: Arc<Attachment>,
+        engine: Arc<E>,
+    ) -> Self {
+        // INVARIANT: `engine` is an `E`, by its type; the callers pass the
+        // engine `attachment` was made with.
+        Self {
+            registry,
+            attachment,
+            engine,
+            _engine: PhantomData,
+        }
+    }
+
     /// Finds an `E` engine attached to `task`: `ENOENT` if there is none.
     pub fn find(task: &Task, m: Match<'_, E>) -> Result<Self> {
         let registry = task::registry(task).ok_or(ENOENT)?;

@@ -27,6 +27,7 @@ pub mod access;
 mod dispatch;
 mod engine;
 mod examine;
+mod follow;
 mod handle;
 pub mod policy;
 pub mod received;
@@ -44,6 +45,7 @@ mod tests;
 
 pub use engine::{Engine, Events};
 pub use examine::Examination;
+pub use follow::{ChildAttach, Follow, Unfollowed};
 pub use handle::{Attach, EngineHandle, Match};
 pub use policy::{Disposition, Resume, SignalAction, SignalClass};
 pub use registry::StopState;

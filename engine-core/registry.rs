@@ -70,7 +70,7 @@ mod stop;
 
 use super::engine::{Engine, Events};
 use super::policy::{syscall_work, Phase, SideMasks, Step, SyscallSide, SyscallWork};
-use super::report::{PtraceStops, SyscallRegs};
+use super::report::{CloneReport, PtraceStops, SyscallRegs};
 use super::syscall_set::SyscallSet;
 use super::task::{self, TaskPtr};
 use core::any::TypeId;
@@ -82,6 +82,24 @@ use kernel::sync::atomic::{Acquire, Atomic, AtomicFlag, Relaxed, Release};
 use kernel::sync::{Arc, SpinLock};
 use kernel::task::Task;
 use kernel::types::Opaque;
+
+/// What the children a task creates get of one of its engines.
+#[derive(Clone, Copy)]
+pub(crate) enum Children {
+    /// Nothing.
+    Nothing,
+    /// The same engine, shared ([`super::Attach::inherit`]).
+    Same,
+    /// An engine of their own, which the engine makes
+    /// ([`super::Attach::follow`]): its type's [`super::Follow`], through
+    /// [`super::follow::follow_erased`].
+    Own(fn(&Arc<dyn Engine>, &Attachment, &CloneReport<'_>, &mut ChildCopy)),
+}
+
+/// The attachment a child was given of its parent's engine, and the
+/// child's registry: kept by the parent's clone report until it knows
+/// that the attachment need not be undone.
+pub(crate) type ChildCopy = Option<(Arc<Registry>, Arc<Attachment>)>;
 
 /// One engine attached to one task.
 pub(crate) struct Attachment {
@@ -125,8 +143,8 @@ pub(crate) struct Attachment {
     /// When it was attached, in its registry's attach sequence (set once,
     /// under `inner`, before the attachment is published).
     seq: Atomic<u64>,
-    /// Children get the same engine, attached before they run.
-    inherit: bool,
+    /// What the children the task creates get of the engine.
+    pub(crate) children: Children,
     /// The native calls whose entries and exits the engine is told of
     /// (`None`: every call). Fixed at the attach; a child's copy shares it.
     syscalls: Option<Arc<SyscallSet>>,
@@ -137,10 +155,10 @@ impl Attachment {
     pub(crate) fn new<E: Engine>(
         engine: Arc<E>,
         events: Events,
-        inherit: bool,
+        children: Children,
         syscalls: Option<Arc<SyscallSet>>,
     ) -> Result<Arc<Self>> {
-        Self::build(engine, TypeId::of::<E>(), events, inherit, syscalls)
+        Self::build(engine, TypeId::of::<E>(), events, children, syscalls)
     }
 
     /// The engine, inside a [`Registry::call`] bracket of this attachment.
@@ -154,11 +172,31 @@ impl Attachment {
         unsafe { self.engine.get() }
     }
 
-    /// A new attachment of `engine` (this attachment's), for a child: same
-    /// type, same events, same syscall set, inherited further.
-    fn for_child(&self, engine: &Arc<dyn Engine>) -> Result<Arc<Self>> {
+    /// A new attachment for a child of the task: of this attachment's
+    /// engine (inherited), or of the engine `engine` of the same type that
+    /// this one made (followed); same events, same syscall set, giving the
+    /// child's children the same in turn.
+    pub(crate) fn for_child<E: Engine>(
+        &self,
+        engine: Arc<E>,
+        children: Children,
+    ) -> Result<Arc<Self>> {
         let syscalls = self.syscalls.clone();
-        Self::build(engine.clone(), self.type_id, self.events(), true, syscalls)
+        Self::new(engine, self.events(), children, syscalls)
+    }
+
+    /// A new attachment of this attachment's engine, `engine`, for a child
+    /// of the task: same events, same syscall set, inherited further.
+    fn shared_with_child(&self, engine: &Arc<dyn Engine>) -> Result<Arc<Self>> {
+        let syscalls = self.syscalls.clone();
+        let children = Children::Same;
+        Self::build(
+            engine.clone(),
+            self.type_id,
+            self.events(),
+            children,
+            syscalls,
+        )
     }
 
     /// `type_id` must be the concrete type of `engine` (see `downcast`).
@@ -166,7 +204,7 @@ impl Attachment {
         engine: Arc<dyn Engine>,
         type_id: TypeId,
         events: Events,
-        inherit: bool,
+        children: Children,
         syscalls: Option<Arc<SyscallSet>>,
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(
@@ -181,7 +219,7 @@ impl Attachment {
                 entry_in_set: TaskOnly::new(ENTRY_UNSEEN),
                 retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
-                inherit,
+                children,
                 syscalls,
             },
             GFP_KERNEL_ACCOUNT,

@@ -9,12 +9,13 @@
 //! same code the kernel hooks run.
 
 use super::engine::{Engine, Events};
+use super::follow::{ChildAttach, Follow, Unfollowed};
 use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{
     ealready, AttachRequest, Disposition, MatchBy, Phase, Resume, SignalAction, SignalClass, Step,
     SyscallWork, MAX_ENGINES, SIDE_MASK_ENGINES,
 };
-use super::registry::{Attachment, Registry, StopState};
+use super::registry::{Attachment, Children, Registry, StopState};
 use super::report::{
     AfterTracer, Arg, CloneReport, DeathReport, DeathSignal, ExecReport, ExitReport, PtraceEvent,
     PtraceSignal, PtraceStops, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
@@ -223,6 +224,26 @@ impl Engine for Probe {
 
     fn retired(&self) {
         self.log_life(b'r');
+    }
+}
+
+/// A probe attached with `Attach::follow` logs `(id, 'f', 0)` when asked
+/// to follow a child and gives it a probe of id `id + 100`; and
+/// `(id, 'u', errno)` when the child could not get it (it runs).
+impl Follow for Probe {
+    const NAME: &'static CStr = c"probe";
+
+    fn follow(&self, _child: &Task, attach: ChildAttach<'_, Self>) -> Result {
+        let _ = self.log.lock().push((self.id, b'f', 0), GFP_KERNEL);
+        let child = probe(self.id + 100, &self.log, self.on_entry, self.on_exit)?;
+        attach.attach(child)?;
+        Ok(())
+    }
+
+    fn not_followed(&self, _child: &Task, e: Error) -> Unfollowed {
+        let errno = i64::from(-e.to_errno());
+        let _ = self.log.lock().push((self.id, b'u', errno), GFP_KERNEL);
+        Unfollowed::Runs
     }
 }
 
@@ -1162,7 +1183,7 @@ mod suite {
         let follower = Attachment::new(
             probe(998, &log, pass_entry, pass_exit)?,
             Events::NONE,
-            false,
+            Children::Nothing,
             None,
         )?;
         let req = AttachRequest {
@@ -1347,6 +1368,47 @@ mod suite {
         for h in handles.iter() {
             h.detach()?;
         }
+        Ok(())
+    }
+
+    // A following engine is asked for the child's engine just before its
+    // own clone report, in attach order, only while attached; a child that
+    // cannot get it (here: the test's kernel thread, EPERM) goes to
+    // `not_followed`, with the error.
+    #[test]
+    fn a_following_engine_is_asked_before_its_clone_report() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let follow = |id| -> Result<EngineHandle<Probe>> {
+            Attach::new(probe(id, &log, pass_entry, pass_exit)?)
+                .events(Events::CLONE)
+                .follow()
+                .attach_to_registry(reg.clone())
+        };
+        let h1 = follow(1)?;
+        let h2 = recorder(&reg, 2, &log, Events::CLONE)?;
+        let h3 = follow(3)?;
+        let h4 = follow(4)?;
+        h4.detach()?;
+        // Asked without wanting the clone report.
+        h3.set_events(Events::NONE)?;
+        let task: &Task = kernel::current!();
+        reg.report_clone(task, &CloneReport::new(task, 0x11));
+        let eperm = i64::from(bindings::EPERM);
+        assert_eq!(
+            &seen(&log)?[..],
+            &[
+                (1, b'f', 0),
+                (1, b'u', eperm),
+                (1, b'c', 0x11),
+                (2, b'c', 0x11),
+                (3, b'f', 0),
+                (3, b'u', eperm),
+            ]
+        );
+        h1.detach()?;
+        h2.detach()?;
+        h3.detach()?;
         Ok(())
     }
 

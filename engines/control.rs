@@ -14,9 +14,9 @@
 
 use super::session::{Session, Slot};
 use super::strace::trace_buf::{TraceBuf, MAX_READ};
-use super::strace::{StraceEngine, DEFAULT_STRING_MAX, STRACE_EVENTS, STRING_MAX_LIMIT};
+use super::strace::{StraceEngine, DEFAULT_STRING_MAX, STRING_MAX_LIMIT};
 use super::vm::{rules, VmEngine};
-use crate::engine_core::{access, Attach};
+use crate::engine_core::access;
 use core::mem::size_of;
 use kernel::bindings;
 use kernel::fs::{File, Kiocb};
@@ -144,9 +144,7 @@ impl ControlFile {
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         super::test_device::ATTACH_DELAY_HOOK.pass();
         let handle = access::with_attach_task(&task, |task| {
-            Attach::new(engine)
-                .events(STRACE_EVENTS)
-                .attach_to_task(task)
+            StraceEngine::attach_request(engine).attach_to_task(task)
         })?;
         Ok(room.add(Slot::Strace(handle))? as isize)
     }
@@ -199,9 +197,7 @@ impl ControlFile {
         #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
         super::test_device::ATTACH_DELAY_HOOK.pass();
         let handle = access::with_attach_task(&task, |task| {
-            Attach::new(engine)
-                .events(VmEngine::EVENTS)
-                .attach_to_task(task)
+            VmEngine::attach_request(engine).attach_to_task(task)
         })?;
         Ok(room.add(Slot::Vm(handle))? as isize)
     }

@@ -22,29 +22,8 @@ pub(crate) mod test_device;
 mod test_engine;
 pub(crate) mod vm;
 
-use crate::engine_core::CloneReport;
-use kernel::bindings;
 use kernel::miscdevice::{MiscDeviceOptions, MiscDeviceRegistration};
 use kernel::prelude::*;
-
-/// Kills the child `clone` reports, which its parent's `engine` (its kind,
-/// for the log) could not follow (`e`): outside the engine, it would
-/// escape it by forking. The kernel log says so, rate-limited: any user
-/// can make this fail at every fork (a file's engines all in use) and
-/// would flood it otherwise.
-pub(crate) fn kill_unfollowed_child(clone: &CloneReport<'_>, engine: &str, why: &str, e: Error) {
-    clone.kill_child();
-    // SAFETY: the helper only uses its own static rate-limit state.
-    if unsafe { bindings::utrace_helper_vm_follow_warn_ratelimit() } {
-        pr_warn!(
-            "utrace {}: child {} killed: it could not be {} (errno {})\n",
-            engine,
-            clone.child().pid(),
-            why,
-            -e.to_errno()
-        );
-    }
-}
 
 /// The misc devices utrace-rs registers at boot.
 pub(crate) struct Devices {

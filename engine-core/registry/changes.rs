@@ -8,13 +8,13 @@
 //! fails; the lists they replace are dropped with the lock released.
 
 use super::reporting::{ReportScope, REAPER_MARK};
-use super::{same_list, Attachment, EngineList, Inner, Registry, SUMMARY_LIST_STALE};
+use super::{same_list, Attachment, Children, EngineList, Inner, Registry, SUMMARY_LIST_STALE};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     check_control, check_engine_count, check_set_events, decide_attach, AttachDecision,
     AttachRequest, Control, MatchBy, Phase, Resume,
 };
-use crate::engine_core::report::DeathReport;
+use crate::engine_core::report::{CloneReport, DeathReport};
 use crate::engine_core::task;
 use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Full, Relaxed};
@@ -334,21 +334,41 @@ impl Registry {
         }
     }
 
-    /// Attaches the engine of `att` to `child` too, which has not run yet.
+    /// Gives the child `clone` reports, which has not run yet, what `att`
+    /// gives children: the same engine (inherited) or one the engine makes
+    /// for it (followed, [`crate::engine_core::Follow`]).
     ///
     /// Made as a callback of `att` is (inside [`Registry::call`]): not at
     /// all if `att` is detached, and waited for by its barrier. If `att` is
-    /// detached while the copy is made, the copy is detached too before the
-    /// child can run, so after `detach` and `barrier` return no task gets
-    /// the engine any more. A child that cannot get the engine (ENOMEM)
-    /// runs without it, as a fork that raced a detach would.
-    pub(super) fn inherit(&self, scope: &ReportScope<'_>, att: &Attachment, child: &Task) {
+    /// detached while the child's engine is attached, that is detached too
+    /// before the child can run, so after `detach` and `barrier` return no
+    /// task gets the engine any more. A child that cannot get an inherited
+    /// engine (ENOMEM) runs without it, as a fork that raced a detach
+    /// would; what becomes of one a following engine could not follow is
+    /// the engine's choice.
+    pub(super) fn give_child(
+        &self,
+        scope: &ReportScope<'_>,
+        att: &Attachment,
+        clone: &CloneReport<'_>,
+    ) {
         let mut copy = None;
         self.call(scope, att, |_| {
             // SAFETY: inside the `call` bracket of `att`, which found it not
             // detached: its engine slot is not written meanwhile.
-            let engine = unsafe { att.engine_in_bracket() };
-            copy = engine.and_then(|e| Self::attach_copy(att, e, child).ok());
+            let Some(engine) = (unsafe { att.engine_in_bracket() }) else {
+                return Resume::Resume;
+            };
+            match att.children {
+                Children::Nothing => {}
+                Children::Same => {
+                    copy = att
+                        .shared_with_child(engine)
+                        .and_then(|new| Self::attach_child(clone.child(), new))
+                        .ok();
+                }
+                Children::Own(follow) => follow(engine, att, clone, &mut copy),
+            }
             if let Some((registry, c)) = copy.as_ref().filter(|_| att.is_detached()) {
                 // Detached while the copy was made: undone before the
                 // bracket closes, so the detacher's barrier waits for it.
@@ -368,11 +388,11 @@ impl Registry {
         }
     }
 
-    /// Attaches a copy of `att` (same engine, same events) to `child`.
-    fn attach_copy(
-        att: &Attachment,
-        engine: &Arc<dyn Engine>,
+    /// Attaches `new`, made for `child` by its parent's engine, to `child`,
+    /// which has not run yet. Not held to the cap of engines per task.
+    pub(crate) fn attach_child(
         child: &Task,
+        new: Arc<Attachment>,
     ) -> Result<(Arc<Registry>, Arc<Attachment>)> {
         // Race tests: a delay armed by UTRACE_TEST_INHERIT_DELAY holds the
         // copy open here, before it is attached.
@@ -386,7 +406,7 @@ impl Registry {
                 match_by: MatchBy::Nothing,
                 follows_clone: true,
             },
-            Some(att.for_child(engine)?),
+            Some(new),
             &|_, _| false,
         )?;
         Ok((registry, copy))

@@ -8,7 +8,7 @@
 //! sections: before it, the engine is checked to be attached and recorded
 //! as reporting; after it, its answer is applied.
 
-use super::{Attachment, Registry, Settled, STEP_IN_HANDLER, SUMMARY_ENGINES};
+use super::{Attachment, Children, Registry, Settled, STEP_IN_HANDLER, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     combine_resume, event_order, is_step_trap, masked_order, ptrace_slot, syscall_order,
@@ -795,7 +795,7 @@ impl Registry {
     }
 
     /// Reports that the task created a task, before the child runs, in
-    /// attach order; inherited engines are copied to the child on the way.
+    /// attach order; the child gets the engines that follow it on the way.
     ///
     /// The tracer's stop at the clone is not among these reports: it must
     /// come after the child is woken (a tracer waits for the new child at
@@ -820,9 +820,9 @@ impl Registry {
                     report.place_child_tracer();
                     ptrace_placed = true;
                 }
-                if att.inherit && !att.is_detached() {
+                if !matches!(att.children, Children::Nothing) && !att.is_detached() {
                     // The child's tracer and engines keep the parent's order.
-                    self.inherit(&scope, att, report.child());
+                    self.give_child(&scope, att, report);
                 }
                 action = self.report_to(&scope, att, Events::CLONE, action, |e| {
                     e.report_clone(task, report)

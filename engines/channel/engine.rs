@@ -11,13 +11,13 @@ use super::reply::{Decision, Kind};
 use super::state::{self, AddFd, Channel, Event, OnClose};
 use crate::engine_core::{cgroup_freezing, fatal_signal_pending, Disposition};
 use crate::engine_core::{
-    Attach, CallbackWait, CloneReport, Engine, Events, ExecReport, ExitReport, Resume,
-    SyscallEntry, SyscallExit, SyscallSet, SYSCALL_ARGS,
+    Attach, CallbackWait, ChildAttach, CloneReport, Engine, Events, ExecReport, ExitReport, Follow,
+    Resume, SyscallEntry, SyscallExit, SyscallSet, Unfollowed, SYSCALL_ARGS,
 };
-use crate::engines::kill_unfollowed_child;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
+use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::{Arc, SpinLock};
 use kernel::task::Task;
 
@@ -73,6 +73,11 @@ pub(crate) struct ChannelEngine {
     events: Events,
     /// `UTRACE_CHANNEL_FOLLOW`.
     follow: bool,
+    /// The number of the engine [`Follow::follow`] just gave the child
+    /// being cloned, for the clone event; `u64::MAX` for none. Only the
+    /// traced task touches it (the follow and the clone report run in it,
+    /// one after the other): an atomic because the engine is shared.
+    child_number: Atomic<u64>,
     /// The calls it is told of (`None`: all); a followed child's engine
     /// shares it.
     syscalls: Option<Arc<SyscallSet>>,
@@ -99,15 +104,10 @@ pub(crate) fn events_of(bits: u32, flags: u32) -> Result<Events> {
     if bits == 0 || bits & !known != 0 || flags & !bindings::UTRACE_CHANNEL_FOLLOW != 0 {
         return Err(EINVAL);
     }
-    let mut events = MAP
+    Ok(MAP
         .iter()
         .filter(|(bit, _)| bits & bit != 0)
-        .fold(Events::NONE, |all, (_, e)| all | *e);
-    if flags & bindings::UTRACE_CHANNEL_FOLLOW != 0 {
-        // The clone report is where a child gets its engine.
-        events = events | Events::CLONE;
-    }
-    Ok(events)
+        .fold(Events::NONE, |all, (_, e)| all | *e))
 }
 
 /// How a wait ended.
@@ -146,6 +146,7 @@ impl ChannelEngine {
             bits,
             events,
             follow: flags & bindings::UTRACE_CHANNEL_FOLLOW != 0,
+            child_number: Atomic::new(u64::MAX),
             syscalls,
             waiting <- kernel::new_spinlock!(
                 Waiting {
@@ -171,11 +172,16 @@ impl ChannelEngine {
     /// What `engine` asks engine-core for, to be attached: its events and
     /// its syscall set.
     pub(crate) fn attach_request(engine: Arc<ChannelEngine>) -> Attach<'static, ChannelEngine> {
-        let (events, syscalls) = (engine.events, engine.syscalls.clone());
+        let (events, syscalls, follow) = (engine.events, engine.syscalls.clone(), engine.follow);
         let attach = Attach::new(engine).events(events);
-        match syscalls {
+        let attach = match syscalls {
             Some(set) => attach.syscalls(set),
             None => attach,
+        };
+        if follow {
+            attach.follow()
+        } else {
+            attach
         }
     }
 
@@ -262,16 +268,33 @@ impl ChannelEngine {
         e.0.stack_pointer = sp;
         e
     }
+}
 
-    /// Attaches an engine of the channel, with this one's events and
-    /// flags, to the child `clone` reports: its number. `EPIPE` if the
-    /// channel was closed meanwhile.
-    fn follow_child(&self, clone: &CloneReport<'_>) -> Result<u32> {
+impl Follow for ChannelEngine {
+    const NAME: &'static CStr = c"channel";
+
+    /// Gives the child an engine of the channel, with this one's events,
+    /// flags and set; its number goes in the clone event that follows.
+    fn follow(&self, _child: &Task, attach: ChildAttach<'_, Self>) -> Result {
         let flags = bindings::UTRACE_CHANNEL_FOLLOW;
-        self.channel
-            .attach_engine(self.bits, flags, self.syscalls.clone(), |attach| {
-                attach.attach_to_clone_child(clone)
-            })
+        let number =
+            self.channel
+                .attach_engine(self.bits, flags, self.syscalls.clone(), |engine| {
+                    attach.attach(engine)
+                })?;
+        self.child_number.store(u64::from(number), Relaxed);
+        Ok(())
+    }
+
+    /// A closed channel (`EPIPE`): the monitor is gone, the parent goes on
+    /// alone, and so does the child. Otherwise the child would escape the
+    /// monitor: killed before it runs, as a child the VM cannot hold.
+    fn not_followed(&self, _child: &Task, e: Error) -> Unfollowed {
+        if e == EPIPE {
+            Unfollowed::Runs
+        } else {
+            Unfollowed::Killed
+        }
     }
 }
 
@@ -335,18 +358,9 @@ impl Engine for ChannelEngine {
     }
 
     fn report_clone(&self, task: &Task, clone: &CloneReport<'_>) -> Resume {
-        let mut number = u64::MAX;
-        if self.follow {
-            match self.follow_child(clone) {
-                Ok(n) => number = u64::from(n),
-                // Closed: the monitor is gone, the parent goes on alone,
-                // and so does the child.
-                Err(e) if e == EPIPE => {}
-                // Outside the monitor it would escape it: killed before it
-                // runs, as a child the VM cannot hold.
-                Err(e) => kill_unfollowed_child(clone, "channel", "given an engine", e),
-            }
-        }
+        // Taken, so that a clone whose child was not followed does not
+        // show the number of an earlier child.
+        let number = self.child_number.xchg(u64::MAX, Relaxed);
         if self.bits & bindings::UTRACE_CHANNEL_EVENT_CLONE != 0 {
             let args = [0, number, clone.flags(), 0, 0, 0];
             let event = self.event(Kind::Clone, 0, args, 0, (0, 0));

@@ -21,7 +21,7 @@ mod state;
 
 use crate::engine_core::{access, syscall_set, SyscallSet};
 use core::mem::size_of;
-use engine::events_of;
+use engine::{events_of, ChannelEngine};
 use kernel::bindings;
 use kernel::fs::{File, Kiocb};
 use kernel::iov::{IovIterDest, IovIterSource};
@@ -90,8 +90,10 @@ impl ChannelFile {
         }
         let number = self
             .channel
-            .attach_engine(a.events, a.flags, syscalls, |attach| {
-                access::with_attach_task(&task, |task| attach.attach_to_task(task))
+            .attach_engine(a.events, a.flags, syscalls, |engine| {
+                access::with_attach_task(&task, |task| {
+                    ChannelEngine::attach_request(engine).attach_to_task(task)
+                })
             })?;
         // Below 2^30: fits the isize.
         Ok(number as isize)

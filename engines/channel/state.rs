@@ -24,7 +24,7 @@ use super::engine::{ChannelEngine, Exchange};
 use super::reply::{self, Decision, Kind};
 use crate::engine_core::received::{self, ReceivedFd};
 use crate::engine_core::{
-    access_vm, fatal_signal_pending, pid_vnr, user, Attach, EngineHandle, SyscallSet,
+    access_vm, fatal_signal_pending, pid_vnr, user, EngineHandle, SyscallSet,
 };
 use core::mem::size_of;
 use core::ptr;
@@ -325,8 +325,7 @@ impl Channel {
 
     /// Attaches an engine of the channel with the attach's `bits`,
     /// `flags` (checked) and syscall set, by `attach` (to a task, or to a
-    /// clone's child), which gets the engine's attach request: returns its
-    /// number. `ENOSPC`
+    /// clone's child), which gets the engine: returns its number. `ENOSPC`
     /// at the channel's limit, `EPIPE` if the channel closed meanwhile (a
     /// followed child's attach), else `attach`'s error.
     pub(crate) fn attach_engine(
@@ -334,7 +333,7 @@ impl Channel {
         bits: u32,
         flags: u32,
         syscalls: Option<Arc<SyscallSet>>,
-        attach: impl FnOnce(Attach<'static, ChannelEngine>) -> Result<EngineHandle<ChannelEngine>>,
+        attach: impl FnOnce(Arc<ChannelEngine>) -> Result<EngineHandle<ChannelEngine>>,
     ) -> Result<u32> {
         let reserved = self.reserve()?;
         let index = reserved.0;
@@ -344,7 +343,7 @@ impl Channel {
                 let number = engine.number();
                 // Readers find it (and its first event) from now on.
                 self.stage(index, engine.clone());
-                Ok((number, attach(ChannelEngine::attach_request(engine))?))
+                Ok((number, attach(engine)?))
             });
         match attached {
             Ok((number, handle)) => match self.fill(index, Some(handle)) {

@@ -51,8 +51,8 @@ pub(crate) mod trace_buf;
 
 use super::session::{Session, Slot};
 use crate::engine_core::{
-    fatal_signal_pending, pid_vnr, Attach, CloneReport, Engine, Events, ExecReport, ExitReport,
-    Resume, SignalReport, SyscallEntry, SyscallExit,
+    fatal_signal_pending, pid_vnr, Attach, ChildAttach, Engine, Events, ExecReport, ExitReport,
+    Follow, Resume, SignalReport, SyscallEntry, SyscallExit, Unfollowed,
 };
 use decode::RetKind;
 use kernel::prelude::*;
@@ -76,7 +76,6 @@ pub(crate) use render::STRING_MAX_LIMIT;
 /// signal the task does not dequeue: one it ignores, or a fatal one that
 /// killed the group at once; the `+++ killed by` line is).
 pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
-    .union(Events::CLONE)
     .union(Events::EXEC)
     .union(Events::SIGNAL_ALL)
     .union(Events::SIGNAL_OBSERVE)
@@ -161,6 +160,18 @@ impl StraceEngine {
         }? Error))
     }
 
+    /// The attach of `engine`: its events, following the task's children
+    /// if it has a session to add their engines to.
+    pub(crate) fn attach_request(engine: Arc<Self>) -> Attach<'static, Self> {
+        let follows = engine.follow.is_some();
+        let attach = Attach::new(engine).events(STRACE_EVENTS);
+        if follows {
+            attach.follow()
+        } else {
+            attach
+        }
+    }
+
     /// Says in the trace that the child `pid` runs untraced, and why:
     /// `<utrace: pid 42 not traced: out of memory>`.
     fn not_traced(&self, pid: i32, why: NotTraced) {
@@ -187,6 +198,39 @@ impl StraceEngine {
             mem: &mut mem,
             string_max: self.string_max,
         })
+    }
+}
+
+impl Follow for StraceEngine {
+    const NAME: &'static CStr = c"strace";
+
+    /// Gives the child a new engine writing to another end of the same
+    /// pipe, its lines starting with `[pid N]`: a slot of the session
+    /// first, so that a full session attaches nothing.
+    fn follow(&self, child: &Task, attach: ChildAttach<'_, Self>) -> Result {
+        // Attached to follow only with a session.
+        let session = self.follow.as_ref().ok_or(EINVAL)?;
+        let room = session.reserve()?;
+        let init = StraceEngine::new(
+            self.out.another()?,
+            self.string_max,
+            Some(session.clone()),
+            Some(pid_vnr(child)),
+            false,
+        )?;
+        let handle = attach.attach(Arc::pin_init(init, GFP_KERNEL_ACCOUNT)?)?;
+        room.add(Slot::Strace(handle))?;
+        Ok(())
+    }
+
+    /// The child runs untraced, and the trace says so.
+    fn not_followed(&self, child: &Task, e: Error) -> Unfollowed {
+        let why = match &self.follow {
+            Some(session) if e == ENOSPC => NotTraced::SessionFull(session.max()),
+            _ => NotTraced::Error(e),
+        };
+        self.not_traced(pid_vnr(child), why);
+        Unfollowed::Runs
     }
 }
 
@@ -240,49 +284,6 @@ impl Engine for StraceEngine {
             });
         }
         p.entry = Some(entry);
-        Resume::Resume
-    }
-
-    fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
-        let Some(session) = &self.follow else {
-            return Resume::Resume;
-        };
-        let child = clone.child();
-        let pid = pid_vnr(child);
-        // The room first: a full session attaches nothing.
-        let room = match session.reserve() {
-            Ok(room) => room,
-            Err(e) if e == ENOSPC => {
-                self.not_traced(pid, NotTraced::SessionFull(session.max()));
-                return Resume::Resume;
-            }
-            Err(e) => {
-                self.not_traced(pid, NotTraced::Error(e));
-                return Resume::Resume;
-            }
-        };
-        let attached = self
-            .out
-            .another()
-            .and_then(|out| {
-                StraceEngine::new(
-                    out,
-                    self.string_max,
-                    Some(session.clone()),
-                    Some(pid),
-                    false,
-                )
-            })
-            .and_then(|init| Arc::pin_init(init, GFP_KERNEL_ACCOUNT))
-            .and_then(|engine| {
-                Attach::new(engine)
-                    .events(STRACE_EVENTS)
-                    .attach_to_clone_child(clone)
-            })
-            .and_then(|handle| room.add(Slot::Strace(handle)));
-        if let Err(e) = attached {
-            self.not_traced(pid, NotTraced::Error(e));
-        }
         Resume::Resume
     }
 

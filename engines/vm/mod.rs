@@ -27,8 +27,8 @@ pub(crate) mod rules;
 
 use super::session::{Session, Slot};
 use crate::engine_core::{
-    user, Attach, CloneReport, Engine, Events, ExecReport, Resume, SyscallEntry, SyscallExit,
-    SYSCALL_ARGS,
+    user, Attach, ChildAttach, Engine, Events, ExecReport, Follow, Resume, SyscallEntry,
+    SyscallExit, SYSCALL_ARGS,
 };
 use crate::engines::strace::syscalls::Abi;
 use kernel::prelude::*;
@@ -93,11 +93,21 @@ pub(crate) struct VmEngine {
 
 impl VmEngine {
     /// The events a VM engine asks for: entries (it asks for the exits it
-    /// needs one call at a time), clones, to follow children, and execs,
-    /// to know that an exec's exit has the new program's registers.
-    pub(crate) const EVENTS: Events = Events::SYSCALL_ENTRY
-        .union(Events::CLONE)
-        .union(Events::EXEC);
+    /// needs one call at a time), and execs, to know that an exec's exit
+    /// has the new program's registers.
+    pub(crate) const EVENTS: Events = Events::SYSCALL_ENTRY.union(Events::EXEC);
+
+    /// The attach of `engine`: its events, following the task's children
+    /// if it has a session to add their engines to.
+    pub(crate) fn attach_request(engine: Arc<Self>) -> Attach<'static, Self> {
+        let follows = engine.follow.is_some();
+        let attach = Attach::new(engine).events(Self::EVENTS);
+        if follows {
+            attach.follow()
+        } else {
+            attach
+        }
+    }
 
     /// An engine applying `rules`, following children into `follow` if
     /// given.
@@ -175,6 +185,27 @@ impl VmEngine {
     }
 }
 
+impl Follow for VmEngine {
+    const NAME: &'static CStr = c"vm";
+
+    /// Gives the child a VM engine with the same rules: a slot of the
+    /// session first, so that a full session attaches nothing. A child
+    /// that cannot be given one would run outside the VM: it is killed
+    /// before it runs instead (the default [`Follow::not_followed`]), so
+    /// that no program escapes its VM by forking.
+    fn follow(&self, _child: &Task, attach: ChildAttach<'_, Self>) -> Result {
+        // Attached to follow only with a session.
+        let session = self.follow.as_ref().ok_or(EINVAL)?;
+        let room = session.reserve()?;
+        let engine = Arc::pin_init(
+            VmEngine::new(self.rules.clone(), Some(session.clone())),
+            GFP_KERNEL_ACCOUNT,
+        )?;
+        room.add(Slot::Vm(attach.attach(engine)?))?;
+        Ok(())
+    }
+}
+
 impl Engine for VmEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let Some(abi) = Abi::of(call.is_native(), call.arch()) else {
@@ -211,30 +242,6 @@ impl Engine for VmEngine {
                     Redirected::Refused(e) => call.abort(e.to_errno().into()),
                 }
             }
-        }
-        Resume::Resume
-    }
-
-    fn report_clone(&self, _task: &Task, clone: &CloneReport<'_>) -> Resume {
-        let Some(session) = &self.follow else {
-            return Resume::Resume;
-        };
-        // A child that cannot be given the VM would run outside it: it is
-        // killed before it runs instead, so that no program escapes its VM
-        // by forking (its file's engines all in use, no memory). The room
-        // first: a full session attaches nothing.
-        let attached = session.reserve().and_then(|room| {
-            let engine = Arc::pin_init(
-                VmEngine::new(self.rules.clone(), Some(session.clone())),
-                GFP_KERNEL_ACCOUNT,
-            )?;
-            let handle = Attach::new(engine)
-                .events(Self::EVENTS)
-                .attach_to_clone_child(clone)?;
-            room.add(Slot::Vm(handle))
-        });
-        if let Err(e) = attached {
-            super::kill_unfollowed_child(clone, "vm", "put in the VM", e);
         }
         Resume::Resume
     }
