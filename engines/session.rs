@@ -339,8 +339,14 @@ impl Session {
         self.inner.lock().max
     }
 
+    /// Whether the session was ended ([`Session::close`]).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inner.lock().closed
+    }
+
     /// Ends the session: detaches every engine and waits for their running
-    /// callbacks. Later [`Session::add`]s are refused.
+    /// callbacks. Later [`Session::reserve`]s get `ESRCH`, and so do the
+    /// [`Reservation::add`]s of rooms held before.
     pub(crate) fn close(&self) {
         let entries = {
             let mut inner = self.inner.lock();

@@ -28,7 +28,7 @@ pub(crate) mod rules;
 use super::session::{Session, Slot};
 use crate::engine_core::{
     user, Attach, ChildAttach, Engine, Events, ExecReport, Follow, Resume, SyscallEntry,
-    SyscallExit, SYSCALL_ARGS,
+    SyscallExit, Unfollowed, SYSCALL_ARGS,
 };
 use crate::engines::strace::syscalls::Abi;
 use kernel::prelude::*;
@@ -191,8 +191,8 @@ impl Follow for VmEngine {
     /// Gives the child a VM engine with the same rules: a slot of the
     /// session first, so that a full session attaches nothing. A child
     /// that cannot be given one would run outside the VM: it is killed
-    /// before it runs instead (the default [`Follow::not_followed`]), so
-    /// that no program escapes its VM by forking.
+    /// before it runs instead ([`Follow::not_followed`]), so that no
+    /// program escapes its VM by forking.
     fn follow(&self, _child: &Task, attach: ChildAttach<'_, Self>) -> Result {
         // Attached to follow only with a session.
         let session = self.follow.as_ref().ok_or(EINVAL)?;
@@ -203,6 +203,16 @@ impl Follow for VmEngine {
         )?;
         room.add(Slot::Vm(attach.attach(engine)?))?;
         Ok(())
+    }
+
+    /// The child is killed, except when the VM's file was closed (the
+    /// session's `ESRCH`): the parent is out of the VM then too, and the
+    /// child, which would have been let go with it, runs.
+    fn not_followed(&self, _child: &Task, e: Error) -> Unfollowed {
+        match &self.follow {
+            Some(session) if e == ESRCH && session.is_closed() => Unfollowed::Runs,
+            _ => Unfollowed::Killed,
+        }
     }
 }
 

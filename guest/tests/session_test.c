@@ -185,8 +185,71 @@ static void a_child_left_out_of_the_vm_never_runs(void)
 	CHECK(slurp(TOOL_OUT, text, sizeof(text)) == 0, "the child outside the VM ran and said '%s'", text);
 }
 
+/*
+ * The VM's file closed while its engine gives a forked child its own
+ * (held open there by UTRACE_TEST_INHERIT_DELAY): the VM is gone for the
+ * parent too, so the child runs, outside it.  It must neither keep the VM
+ * (getuid would say 4242) nor be killed as a child the VM could not hold
+ * (review of the follow in engine-core: it was killed).
+ */
+#define FOLLOW_DELAY_MS 800
+
+/* Forks a child that exits 0 if getuid() is not the VM's; its status. */
+static void fork_a_getuid_child(void)
+{
+	int status = 0;
+	pid_t c = fork();
+
+	if (c == 0)
+		_exit(syscall(SYS_getuid) == 4242 ? 1 : 0);
+	if (c < 0)
+		_exit(10);
+	waitpid(c, &status, 0);
+	if (WIFSIGNALED(status))
+		_exit(20 + WTERMSIG(status));
+	_exit(WEXITSTATUS(status));
+}
+
+static void a_child_followed_while_the_vm_closes_runs_outside(void)
+{
+	static const char rules[] = "return getuid 4242";
+	int go[2], status = -1, delayed0, delayed = 0;
+	pid_t parent = utd_held_child(go, fork_a_getuid_child);
+	int fd = open("/dev/utrace", O_RDWR), tfd = utd_open();
+	struct utrace_vm_attach v = {
+		.pid = parent, .flags = UTRACE_FOLLOW, .rules = (unsigned long)rules,
+		.rules_len = sizeof(rules) - 1,
+	};
+
+	CHECK(fd >= 0 && ioctl(fd, UTRACE_ATTACH_VM, &v) >= 0, "attach the VM: %s",
+	      strerror(errno));
+	delayed0 = ioctl(tfd, UTRACE_TEST_INHERIT_DELAYED, 0);
+	CHECK(ioctl(tfd, UTRACE_TEST_INHERIT_DELAY, FOLLOW_DELAY_MS) == 0, "INHERIT_DELAY: %s",
+	      strerror(errno));
+	utd_release(go);
+	for (int i = 0; i < 500 && delayed <= delayed0; i++) {
+		delayed = ioctl(tfd, UTRACE_TEST_INHERIT_DELAYED, 0);
+		if (delayed <= delayed0)
+			utd_msleep(10);
+	}
+	CHECK(delayed > delayed0, "the parent's fork never reached the follow's delay");
+	close(fd);
+	if (!utd_wait_exit_within(parent, 5000, &status)) {
+		CHECK(0, "the parent did not exit");
+		kill(parent, SIGKILL);
+		waitpid(parent, NULL, 0);
+	} else {
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child's end: %d (1: it kept the VM; 29: it was killed)",
+		      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	ioctl(tfd, UTRACE_TEST_INHERIT_DELAY, 0);
+	close(tfd);
+}
+
 KTAP_MAIN("guest_session",
 	KTAP_CASE(slots_given_back_and_their_numbers_retired),
 	KTAP_CASE(a_child_left_out_of_the_vm_never_runs),
+	KTAP_CASE(a_child_followed_while_the_vm_closes_runs_outside),
 	KTAP_CASE(a_full_session_names_the_child_not_traced),
 	KTAP_CASE(six_hundred_children_traced_in_full))
