@@ -279,6 +279,53 @@ impl ReturnRule {
     }
 }
 
+/// Which id an ia32 16-bit id call returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Id16 {
+    Uid,
+    Gid,
+}
+
+/// The id ia32's call `nr` returns in 16 bits, if it is one of the 16-bit
+/// id getters (the kernel's `sys_getuid16()` and kin).
+fn id16_kind(nr: i64) -> Option<Id16> {
+    let uid = [bindings::__NR_ia32_getuid, bindings::__NR_ia32_geteuid];
+    let gid = [bindings::__NR_ia32_getgid, bindings::__NR_ia32_getegid];
+    if uid.iter().any(|&n| i64::from(n) == nr) {
+        Some(Id16::Uid)
+    } else if gid.iter().any(|&n| i64::from(n) == nr) {
+        Some(Id16::Gid)
+    } else {
+        None
+    }
+}
+
+/// The ids a 16-bit id call answers for an id it cannot hold.
+#[derive(Clone, Copy, Debug)]
+struct OverflowIds {
+    uid: i64,
+    gid: i64,
+}
+
+impl OverflowIds {
+    /// The sysctls' values now (`kernel.overflowuid`, `kernel.overflowgid`).
+    fn current() -> Self {
+        // SAFETY: plain ints the kernel defines for its whole life; a
+        // sysctl may write them meanwhile, so each is read once, as the
+        // kernel's own `high2lowuid()` reads them.
+        let (uid, gid) = unsafe {
+            (
+                core::ptr::read_volatile(&raw const bindings::overflowuid),
+                core::ptr::read_volatile(&raw const bindings::overflowgid),
+            )
+        };
+        Self {
+            uid: i64::from(uid),
+            gid: i64::from(gid),
+        }
+    }
+}
+
 /// A parsed rule set.
 #[derive(Default)]
 pub(crate) struct Rules {
@@ -294,12 +341,36 @@ impl Rules {
     /// argument is `first`, if one does. A 32-bit program gets 32 bits: a
     /// value they cannot hold is `-EOVERFLOW` for it, as a compat call
     /// answers a result it cannot represent.
+    ///
+    /// ia32's 16-bit id calls (`getuid`, `geteuid`, `getgid`, `getegid`,
+    /// the ones without `32`) get an id past 65535 as the kernel's own
+    /// answer it: the overflow id (`kernel.overflowuid` /
+    /// `kernel.overflowgid`, 65534 by default).
     pub(crate) fn return_for(&self, abi: Abi, nr: i64, first: u64) -> Option<i64> {
+        self.return_with_overflow_ids(abi, nr, first, OverflowIds::current())
+    }
+
+    /// [`Rules::return_for`] with the overflow ids given.
+    fn return_with_overflow_ids(
+        &self,
+        abi: Abi,
+        nr: i64,
+        first: u64,
+        overflow: OverflowIds,
+    ) -> Option<i64> {
         let rule = self.returns.iter().find(|r| r.applies(abi, nr, first))?;
+        let value = rule.value;
         Some(match abi {
-            Abi::Native => rule.value,
-            Abi::Foreign(_) if i32::try_from(rule.value).is_ok() => rule.value,
-            Abi::Foreign(_) => -i64::from(bindings::EOVERFLOW),
+            Abi::Native => value,
+            Abi::Foreign(_) if i32::try_from(value).is_err() => -i64::from(bindings::EOVERFLOW),
+            // `high2lowuid()`: any bit above the low 16 makes it the
+            // overflow id; an error (negative) is passed as it is.
+            Abi::Foreign(ForeignAbi::Ia32) if value > 0xffff => match id16_kind(nr) {
+                Some(Id16::Uid) => overflow.uid,
+                Some(Id16::Gid) => overflow.gid,
+                None => value,
+            },
+            Abi::Foreign(_) => value,
         })
     }
 
@@ -816,6 +887,29 @@ mod tests {
             r.return_for(IA32, nr(bindings::__NR_ia32_getgid32), 0),
             Some(-1)
         );
+        Ok(())
+    }
+
+    // Issue 21: an ia32 16-bit id call gets an id past 65535 as the kernel
+    // answers one, the overflow id (given here, as the sysctl would); its
+    // 32-bit twin, the native call and an error get the value.
+    #[test]
+    fn a_16bit_id_call_gets_the_overflow_id() -> Result {
+        let r = parse(b"return getuid 70000; return getegid 65536; return geteuid -1")
+            .map_err(|_| EINVAL)?;
+        let ids = OverflowIds {
+            uid: 1234,
+            gid: 4321,
+        };
+        let ret = |abi, n: u32| r.return_with_overflow_ids(abi, nr(n), 0, ids);
+        assert_eq!(ret(IA32, bindings::__NR_ia32_getuid), Some(1234));
+        assert_eq!(ret(IA32, bindings::__NR_ia32_getuid32), Some(70000));
+        assert_eq!(ret(Abi::Native, bindings::__NR_getuid), Some(70000));
+        assert_eq!(ret(IA32, bindings::__NR_ia32_getegid), Some(4321));
+        assert_eq!(ret(IA32, bindings::__NR_ia32_geteuid), Some(-1));
+        let r = parse(b"return getgid 65535").map_err(|_| EINVAL)?;
+        let ret = |n: u32| r.return_with_overflow_ids(IA32, nr(n), 0, ids);
+        assert_eq!(ret(bindings::__NR_ia32_getgid), Some(65535));
         Ok(())
     }
 

@@ -52,6 +52,7 @@
 #define IA32_MUNMAP	91
 #define IA32_PTRACE	26
 #define IA32_GETUID32	199
+#define IA32_GETUID16	24
 #define IA32_UNAME	122
 #define IA32_OLDUNAME	109
 #define IA32_OLDOLDUNAME 59
@@ -284,8 +285,9 @@ static int print_uids(void)
 {
 	long native = syscall(SYS_getuid);
 	int ia32 = int80(IA32_GETUID32, 0, 0);
+	int ia32_16 = int80(IA32_GETUID16, 0, 0);
 
-	printf("native=%ld ia32=%d\n", native, ia32);
+	printf("native=%ld ia32=%d ia32_16=%d\n", native, ia32, ia32_16);
 	return 0;
 }
 
@@ -328,9 +330,30 @@ static void vm_applies_its_rules_to_ia32_calls(void)
 		"uname nodename vm32; redirect /virtual /tests", "--", SELF, "--int80-vm", NULL };
 
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
-	CHECK(has_line(out, "native=1000 ia32=1000"), "output:\n%s", out);
+	CHECK(has_line(out, "native=1000 ia32=1000 ia32_16=1000"), "output:\n%s", out);
 	CHECK(run_to_file(argv2) == 0, "status; output:\n%s", out);
 	CHECK(has_line(out, "ia32 uname=0 nodename=vm32 open=-38"), "output:\n%s", out);
+}
+
+/*
+ * An id past 65535: ia32's 16-bit getuid (24) gets the overflow id, as the
+ * kernel answers it (kernel.overflowuid); getuid32 and the native call get
+ * the id.
+ */
+static void vm_gives_a_16bit_id_call_the_overflow_id(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", "return getuid 70000", "--",
+		SELF, "--int80", NULL };
+	char want[64];
+	int overflowuid = -1;
+	FILE *f = fopen("/proc/sys/kernel/overflowuid", "r");
+
+	CHECK(f && fscanf(f, "%d", &overflowuid) == 1, "read kernel.overflowuid");
+	if (f)
+		fclose(f);
+	snprintf(want, sizeof(want), "native=70000 ia32=70000 ia32_16=%d", overflowuid);
+	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
+	CHECK(has_line(out, want), "want '%s'; output:\n%s", want, out);
 }
 
 /*
@@ -380,7 +403,8 @@ static void vm_without_rules_runs_ia32_calls(void)
 		NULL };
 	char want[64];
 
-	snprintf(want, sizeof(want), "native=%d ia32=%d", (int)getuid(), (int)getuid());
+	snprintf(want, sizeof(want), "native=%d ia32=%d ia32_16=%d", (int)getuid(), (int)getuid(),
+		 (int)getuid());
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
 	CHECK(has_line(out, want), "no line '%s' in:\n%s", want, out);
 }
@@ -1414,6 +1438,7 @@ int main(int argc, char **argv)
 	static const struct ktap_case cases[] = {
 		KTAP_CASE(ia32_calls_run),
 		KTAP_CASE(vm_applies_its_rules_to_ia32_calls),
+	KTAP_CASE(vm_gives_a_16bit_id_call_the_overflow_id),
 		KTAP_CASE(vm_rules_apply_to_a_32bit_program),
 		KTAP_CASE(vm_rules_edges),
 		KTAP_CASE(vm_without_rules_runs_ia32_calls),
