@@ -13,7 +13,9 @@ use super::report::{
     CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalHandlerReport,
     SignalReport, SyscallEntry, SyscallExit, VforkDoneReport,
 };
+use core::any::Any;
 use kernel::prelude::*;
+use kernel::sync::Arc;
 use kernel::task::Task;
 
 /// A set of events an engine asks to be told about.
@@ -154,7 +156,7 @@ impl core::ops::BitOr for Events {
 /// several engines combine.
 ///
 /// [`combine_resume`]: super::policy::combine_resume
-pub trait Engine: Send + Sync + 'static {
+pub trait Engine: Any + Send + Sync {
     /// The task is about to run a syscall.
     ///
     /// Called in reverse attach order: the engine attached last sees the
@@ -272,4 +274,11 @@ pub trait Engine: Send + Sync + 'static {
     fn report_syscall_exit(&self, _task: &Task, _call: &mut SyscallExit<'_>) -> Resume {
         Resume::Resume
     }
+}
+
+/// `engine` as its concrete type, if it is an `E`: the one downcast, safe
+/// (an [`Engine`] is [`Any`]).
+pub(crate) fn downcast<E: Engine>(engine: &Arc<dyn Engine>) -> Option<&E> {
+    let any: &dyn Any = &**engine;
+    any.downcast_ref::<E>()
 }

@@ -9,16 +9,20 @@
 //! child gets an engine of its own, made by the parent's engine. Either
 //! way engine-core attaches the child's engine in the parent's clone
 //! report, at the parent's engine's place in the order, before the child
-//! first runs, with the parent's engine's events and syscall set, and
-//! undoes it if the parent's engine is detached meanwhile (design.md,
-//! "Inheritance"). This is the one way engines follow children.
+//! first runs, with the parent's engine's events and syscall set, inside
+//! the bracket of a callback of the parent's engine (so not at all once
+//! that is detached, and waited for by its barrier). An inherited copy is
+//! undone if the parent's engine is detached meanwhile (design.md,
+//! "Inheritance"); a followed child's engine is another engine, which its
+//! maker's owner holds and detaches. This is the one way engines follow
+//! children.
 //!
 //! [`Attach::inherit`]: super::Attach::inherit
 //! [`Attach::follow`]: super::Attach::follow
 
-use super::engine::Engine;
+use super::engine::{downcast, Engine};
 use super::handle::EngineHandle;
-use super::registry::{Attachment, ChildCopy, Children, Registry};
+use super::registry::{Attachment, Children, Registry};
 use super::report::CloneReport;
 use core::marker::PhantomData;
 use kernel::prelude::*;
@@ -63,16 +67,17 @@ pub trait Follow: Engine + Sized {
 pub struct ChildAttach<'a, E: Follow> {
     parent: &'a Attachment,
     child: &'a Task,
-    /// Where the child's attachment is recorded, for engine-core to undo.
-    copy: &'a mut ChildCopy,
+    /// Where the child's attachment is recorded, to be undone if `follow`
+    /// fails after it.
+    copy: &'a mut Option<(Arc<Registry>, Arc<Attachment>)>,
     _engine: PhantomData<fn() -> E>,
 }
 
 impl<E: Follow> ChildAttach<'_, E> {
     /// Attaches `engine` to the child, with the events the parent's engine
     /// has now and its syscall set, following the child's children in
-    /// turn. Not held to the cap of engines per task, as
-    /// [`super::Attach::attach_to_clone_child`].
+    /// turn. Not held to the cap of engines per task: engines others put
+    /// on the child before it first ran cannot keep the parent's out.
     pub fn attach(self, engine: Arc<E>) -> Result<EngineHandle<E>> {
         let new = self
             .parent
@@ -87,24 +92,24 @@ impl<E: Follow> ChildAttach<'_, E> {
 /// engine's type: called by [`Registry`]'s clone report, inside the
 /// callback bracket of `parent`, with its engine.
 ///
-/// Records the child's attachment in `copy`; on failure, detaches it again
-/// and applies [`Follow::not_followed`].
+/// On failure, detaches the child's engine if it was attached, and applies
+/// [`Follow::not_followed`].
 pub(crate) fn follow_erased<E: Follow>(
     engine: &Arc<dyn Engine>,
     parent: &Attachment,
     clone: &CloneReport<'_>,
-    copy: &mut ChildCopy,
 ) {
     // The attachment was made with `E` (`ChildAttach::attach`,
     // `Attach::follow`): never `None`.
-    let Some(engine) = parent.downcast::<E>(engine) else {
+    let Some(engine) = downcast::<E>(engine) else {
         return;
     };
     let child = clone.child();
+    let mut copy = None;
     let attach = ChildAttach {
         parent,
         child,
-        copy: &mut *copy,
+        copy: &mut copy,
         _engine: PhantomData,
     };
     let Err(e) = engine.follow(child, attach) else {

@@ -10,14 +10,12 @@
 //! These are in-kernel APIs: they do not check permissions. Whoever
 //! exposes them to user space (the control device) applies ptrace's rules.
 
-use super::engine::{Engine, Events};
+use super::engine::{downcast, Engine, Events};
 use super::follow::{follow_erased, Follow};
 use super::policy::{AttachRequest, MatchBy};
 use super::registry::{Attachment, Children, Registry, StopState};
-use super::report::CloneReport;
 use super::syscall_set::SyscallSet;
 use super::task;
-use core::any::TypeId;
 use core::marker::PhantomData;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -39,8 +37,8 @@ impl<E: Engine> Match<'_, E> {
         }
     }
 
-    fn matches(&self, att: &Attachment, engine: &Arc<dyn Engine>) -> bool {
-        match (self, att.downcast::<E>(engine)) {
+    fn matches(&self, engine: &Arc<dyn Engine>) -> bool {
+        match (self, downcast::<E>(engine)) {
             (_, None) => false,
             (Match::Type, Some(_)) => true,
             (Match::Data(pred), Some(e)) => pred(e),
@@ -128,16 +126,6 @@ impl<'a, E: Engine> Attach<'a, E> {
         self.attach(registry, false)
     }
 
-    /// Attaches to the child of `clone`, from the clone report of an engine
-    /// that follows its task to the children it creates. Unlike
-    /// [`Attach::attach_to_task`], not held to the cap of engines per task
-    /// ([`crate::engine_core::policy::MAX_ENGINES`]): engines others put on
-    /// the child before it first ran cannot keep the parent's out.
-    pub fn attach_to_clone_child(self, clone: &CloneReport<'_>) -> Result<EngineHandle<E>> {
-        let registry = task::registry_or_create(clone.child())?;
-        self.attach(registry, true)
-    }
-
     /// Attaches to a registry (a task's, or a test's).
     pub(crate) fn attach_to_registry(self, registry: Arc<Registry>) -> Result<EngineHandle<E>> {
         self.attach(registry, false)
@@ -152,8 +140,8 @@ impl<'a, E: Engine> Attach<'a, E> {
         };
         let engine = self.engine.clone();
         let new = Attachment::new(self.engine, self.events, self.children, self.syscalls)?;
-        let matcher = |a: &Attachment, e: &Arc<dyn Engine>| {
-            self.exclusive.as_ref().is_some_and(|m| m.matches(a, e))
+        let matcher = |_: &Attachment, e: &Arc<dyn Engine>| {
+            self.exclusive.as_ref().is_some_and(|m| m.matches(e))
         };
         let (attachment, _) = registry.attach(req, Some(new), &matcher)?;
         Ok(EngineHandle::attached(registry, attachment, engine))
@@ -217,12 +205,12 @@ impl<E: Engine> EngineHandle<E> {
             match_by: m.by(),
             follows_clone: false,
         };
-        let (attachment, _) = registry.attach(req, None, &|a, e| m.matches(a, e))?;
-        if attachment.type_id != TypeId::of::<E>() {
-            return Err(EINVAL);
-        }
+        let (attachment, _) = registry.attach(req, None, &|_, e| m.matches(e))?;
         // Retired since it was found: detached, as if found a moment later.
         let engine = registry.engine_of(&attachment).ok_or(ENOENT)?;
+        if downcast::<E>(&engine).is_none() {
+            return Err(EINVAL);
+        }
         // INVARIANT: the type was checked just above.
         Ok(Self {
             registry,

@@ -73,7 +73,6 @@ use super::policy::{syscall_work, Phase, SideMasks, Step, SyscallSide, SyscallWo
 use super::report::{CloneReport, PtraceStops, SyscallRegs};
 use super::syscall_set::SyscallSet;
 use super::task::{self, TaskPtr};
-use core::any::TypeId;
 use core::cell::UnsafeCell;
 use core::ptr;
 use kernel::bindings;
@@ -93,13 +92,8 @@ pub(crate) enum Children {
     /// An engine of their own, which the engine makes
     /// ([`super::Attach::follow`]): its type's [`super::Follow`], through
     /// [`super::follow::follow_erased`].
-    Own(fn(&Arc<dyn Engine>, &Attachment, &CloneReport<'_>, &mut ChildCopy)),
+    Own(fn(&Arc<dyn Engine>, &Attachment, &CloneReport<'_>)),
 }
-
-/// The attachment a child was given of its parent's engine, and the
-/// child's registry: kept by the parent's clone report until it knows
-/// that the attachment need not be undone.
-pub(crate) type ChildCopy = Option<(Arc<Registry>, Arc<Attachment>)>;
 
 /// One engine attached to one task.
 pub(crate) struct Attachment {
@@ -108,8 +102,6 @@ pub(crate) struct Attachment {
     /// attachment alive, not the engine and its state. The handles hold
     /// their own reference.
     engine: EngineSlot,
-    /// The concrete type of `engine`, for matching by type.
-    pub(crate) type_id: TypeId,
     /// The [`Events`] bits the engine asked for. Written under its
     /// registry's `inner`; read without it by the reporting task, which
     /// may act on the old mask for the event in hand (a change takes
@@ -158,7 +150,7 @@ impl Attachment {
         children: Children,
         syscalls: Option<Arc<SyscallSet>>,
     ) -> Result<Arc<Self>> {
-        Self::build(engine, TypeId::of::<E>(), events, children, syscalls)
+        Self::build(engine, events, children, syscalls)
     }
 
     /// The engine, inside a [`Registry::call`] bracket of this attachment.
@@ -190,19 +182,11 @@ impl Attachment {
     fn shared_with_child(&self, engine: &Arc<dyn Engine>) -> Result<Arc<Self>> {
         let syscalls = self.syscalls.clone();
         let children = Children::Same;
-        Self::build(
-            engine.clone(),
-            self.type_id,
-            self.events(),
-            children,
-            syscalls,
-        )
+        Self::build(engine.clone(), self.events(), children, syscalls)
     }
 
-    /// `type_id` must be the concrete type of `engine` (see `downcast`).
     fn build(
         engine: Arc<dyn Engine>,
-        type_id: TypeId,
         events: Events,
         children: Children,
         syscalls: Option<Arc<SyscallSet>>,
@@ -210,7 +194,6 @@ impl Attachment {
         Ok(Arc::new(
             Attachment {
                 engine: EngineSlot(UnsafeCell::new(Some(engine))),
-                type_id,
                 events: Atomic::new(events.bits()),
                 detached: AtomicFlag::new(false),
                 stopping: AtomicFlag::new(false),
@@ -303,19 +286,6 @@ impl Attachment {
     /// Whether the engine has been detached.
     pub(crate) fn is_detached(&self) -> bool {
         self.detached.load(Acquire)
-    }
-
-    /// `engine` (this attachment's) as its concrete type, if it is an `E`.
-    pub(crate) fn downcast<'e, E: Engine>(&self, engine: &'e Arc<dyn Engine>) -> Option<&'e E> {
-        if self.type_id != TypeId::of::<E>() {
-            return None;
-        }
-        let p = Arc::as_ptr(engine).cast::<E>();
-        // SAFETY: `type_id` is the `TypeId` of the type the engine was
-        // created with (see `Attachment::new`), and `engine` is this
-        // attachment's, so the data pointer of the trait object points to
-        // a live `E`, kept alive by `engine`.
-        Some(unsafe { &*p })
     }
 
     /// An identity for `Registry::reporting`: the attachment's address.

@@ -340,12 +340,15 @@ impl Registry {
     ///
     /// Made as a callback of `att` is (inside [`Registry::call`]): not at
     /// all if `att` is detached, and waited for by its barrier. If `att` is
-    /// detached while the child's engine is attached, that is detached too
-    /// before the child can run, so after `detach` and `barrier` return no
-    /// task gets the engine any more. A child that cannot get an inherited
-    /// engine (ENOMEM) runs without it, as a fork that raced a detach
-    /// would; what becomes of one a following engine could not follow is
-    /// the engine's choice.
+    /// detached while an inherited engine is attached to the child, that
+    /// copy is detached too before the child can run, so after `detach`
+    /// and `barrier` return no task gets the engine any more. A child that
+    /// cannot get an inherited engine (ENOMEM) runs without it, as a fork
+    /// that raced a detach would. A followed child's engine is another
+    /// engine, which its maker's owner holds (a session, a channel): a
+    /// detach of the parent's leaves it, as it leaves the engines given to
+    /// earlier children; what becomes of a child a following engine could
+    /// not follow is that engine's choice.
     pub(super) fn give_child(
         &self,
         scope: &ReportScope<'_>,
@@ -367,7 +370,7 @@ impl Registry {
                         .and_then(|new| Self::attach_child(clone.child(), new))
                         .ok();
                 }
-                Children::Own(follow) => follow(engine, att, clone, &mut copy),
+                Children::Own(follow) => follow(engine, att, clone),
             }
             if let Some((registry, c)) = copy.as_ref().filter(|_| att.is_detached()) {
                 // Detached while the copy was made: undone before the
