@@ -102,6 +102,10 @@ pub(crate) enum ArgKind {
     SigprocmaskHow,
     /// An `fcntl` command (`F_GETFD`, `F_SETFL`, ...).
     FcntlCmd,
+    /// An ia32 `fcntl` or `fcntl64` command: also `F_GETLK64`,
+    /// `F_SETLK64` and `F_SETLKW64` (`struct flock64`), which the x86_64
+    /// call does not have.
+    FcntlCmd64,
     /// Memory protections: `PROT_NONE`, or `PROT_READ|PROT_WRITE`.
     Prot,
     /// `mmap` flags: the mapping type, then the flags
@@ -479,6 +483,14 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::Whence => write_named(out, int, &WHENCE),
         ArgKind::SigprocmaskHow => write_named(out, int, &SIGPROCMASK_HOW),
         ArgKind::FcntlCmd => write_value_name(out, int, &FCNTL_CMDS),
+        ArgKind::FcntlCmd64
+            if FCNTL_CMDS_64
+                .iter()
+                .any(|&(v, _)| i64::from(v) == i64::from(int)) =>
+        {
+            write_value_name(out, int, &FCNTL_CMDS_64)
+        }
+        ArgKind::FcntlCmd64 => write_value_name(out, int, &FCNTL_CMDS),
         ArgKind::Prot if uint == bindings::PROT_NONE => out.write_str("PROT_NONE"),
         ArgKind::Prot => write_flags(out, uint, &PROT_FLAGS, false),
         ArgKind::MmapFlags => write_mmap_flags(out, uint),
@@ -554,6 +566,8 @@ impl ArgKind {
                 | ArgKind::Whence
                 | ArgKind::FileFlags
                 | ArgKind::FcntlCmd
+                // Declared by the ia32 table only.
+                | ArgKind::FcntlCmd64
                 | ArgKind::Prot
                 | ArgKind::GrndFlags
         )
@@ -567,6 +581,9 @@ macro_rules! named_constants {
         [$((bindings::$name, stringify!($name))),*]
     };
 }
+
+/// The commands only 32-bit `fcntl` calls have (asm-generic/fcntl.h).
+static FCNTL_CMDS_64: [(u32, &str); 3] = named_constants!(F_GETLK64, F_SETLK64, F_SETLKW64);
 
 /// Clocks, as `clock_gettime` takes them.
 const CLOCKS: [Flag; 11] = named_constants![
@@ -2114,6 +2131,12 @@ mod tests {
         assert_eq!(arg(ArgKind::FcntlCmd, 1030).as_str(), "F_DUPFD_CLOEXEC");
         assert_eq!(arg(ArgKind::FcntlCmd, 1040).as_str(), "F_SETDELEG");
         assert_eq!(arg(ArgKind::FcntlCmd, 12345).as_str(), "12345");
+        // Issue 21: ia32's flock64 commands, named in ia32 calls only.
+        assert_eq!(arg(ArgKind::FcntlCmd64, 12).as_str(), "F_GETLK64");
+        assert_eq!(arg(ArgKind::FcntlCmd64, 14).as_str(), "F_SETLKW64");
+        assert_eq!(arg(ArgKind::FcntlCmd64, 5).as_str(), "F_GETLK");
+        assert_eq!(arg(ArgKind::FcntlCmd64, 1030).as_str(), "F_DUPFD_CLOEXEC");
+        assert_eq!(arg(ArgKind::FcntlCmd, 12).as_str(), "12");
     }
 
     #[test]

@@ -53,6 +53,8 @@
 #define IA32_PTRACE	26
 #define IA32_GETUID32	199
 #define IA32_GETUID16	24
+#define IA32_FCNTL64	221
+#define IA32_F_GETLK64	12
 #define IA32_UNAME	122
 #define IA32_OLDUNAME	109
 #define IA32_OLDOLDUNAME 59
@@ -71,6 +73,16 @@ static int int80(long nr, long a, long b)
 	long ret;
 
 	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b) : "memory");
+	return (int)ret;
+}
+
+/* An ia32 call with four arguments (ebx, ecx, edx, esi). */
+static int int80_4(long nr, long a, long b, long c, long d)
+{
+	long ret;
+
+	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
+		     : "memory");
 	return (int)ret;
 }
 
@@ -132,8 +144,8 @@ static int int80_setuid16(void)
 }
 
 /*
- * --int80-open: an ia32 open of a path that does not exist, then an ia32
- * exit_group(3) (the path lies below 4 GiB, where an ia32 call can name
+ * --int80-open: an ia32 open of a path that does not exist, an ia32
+ * fcntl64(0, F_GETLK64, ...), then an ia32 exit_group(3) (the path lies below 4 GiB, where an ia32 call can name
  * it).
  */
 static int int80_open(void)
@@ -153,6 +165,8 @@ static int int80_open(void)
 		     : "memory");
 	if ((int)ret != -ENOENT)
 		return 2;
+	/* A flock64 command, which only 32-bit fcntl calls have. */
+	int80_4(IA32_FCNTL64, 0, IA32_F_GETLK64, (long)(low32 + 2048), 0);
 	int80(IA32_EXIT_GROUP, 3, 0);
 	return 4;
 }
@@ -270,17 +284,7 @@ static int execveat_self(void)
 	return 127;
 }
 
-/* An ia32 call with four arguments (ebx, ecx, edx, esi). */
-static int int80_4(long nr, long a, long b, long c, long d)
-{
-	long ret;
-
-	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
-		     : "memory");
-	return (int)ret;
-}
-
-/* --int80: what the two getuids return, one line, native calls only. */
+/* --int80: what the native getuid, ia32 getuid32 and 16-bit getuid return. */
 static int print_uids(void)
 {
 	long native = syscall(SYS_getuid);
@@ -403,8 +407,9 @@ static void vm_without_rules_runs_ia32_calls(void)
 		NULL };
 	char want[64];
 
+	/* The 16-bit call as this kernel runs it (-ENOSYS without CONFIG_UID16). */
 	snprintf(want, sizeof(want), "native=%d ia32=%d ia32_16=%d", (int)getuid(), (int)getuid(),
-		 (int)getuid());
+		 int80(IA32_GETUID16, 0, 0));
 	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
 	CHECK(has_line(out, want), "no line '%s' in:\n%s", want, out);
 }
@@ -751,8 +756,9 @@ static void sysvm_skips_a_32bit_programs_call(void)
 }
 
 /*
- * An ia32 open's path and flags are decoded, its error named; an ia32
- * exit_group's line is written at entry with ` = ?`, as a native one's is.
+ * An ia32 open's path and flags are decoded, its error named, an ia32
+ * fcntl64's flock64 command named (issue 21: F_GETLK64 showed as 12); an
+ * ia32 exit_group's line is written at entry with ` = ?`, as a native one's is.
  */
 static void strace_decodes_ia32_paths_and_exit_group(void)
 {
@@ -771,6 +777,8 @@ static void strace_decodes_ia32_paths_and_exit_group(void)
 		CHECK(end - line > 40 && !strncmp(end - 39, "= -1 ENOENT (No such file or directory)", 39),
 		      "the open line does not end with ENOENT:\n%.*s", (int)(end - line), line);
 	}
+	line = strstr(trace, "\n[ia32] fcntl64(0, F_GETLK64, 0x");
+	CHECK(line, "no '[ia32] fcntl64(0, F_GETLK64, 0x...' line in:\n%s", trace);
 	line = strstr(trace, "\n[ia32] exit_group(3)");
 	CHECK(line, "no '[ia32] exit_group(3)' line in:\n%s", trace);
 	if (line) {
