@@ -156,7 +156,7 @@ impl core::ops::BitOr for Events {
 /// several engines combine.
 ///
 /// [`combine_resume`]: super::policy::combine_resume
-pub trait Engine: Any + Send + Sync {
+pub trait Engine: AsAny + Send + Sync + 'static {
     /// The task is about to run a syscall.
     ///
     /// Called in reverse attach order: the engine attached last sees the
@@ -276,9 +276,29 @@ pub trait Engine: Any + Send + Sync {
     }
 }
 
-/// `engine` as its concrete type, if it is an `E`: the one downcast, safe
-/// (an [`Engine`] is [`Any`]).
+/// An engine as [`Any`], for engine-core's downcast. Every `'static` type
+/// has it; an engine does not implement it itself.
+///
+/// (Not trait upcasting from `dyn Engine` to `dyn Any`: that needs Rust
+/// 1.86, and the kernel builds with 1.85.)
+pub trait AsAny {
+    /// `self`, as [`Any`].
+    fn as_any(&self) -> &dyn Any;
+}
+
+// Only for sized types: `dyn Engine` itself does not get it, so a call on
+// one goes through its vtable to the engine's own type.
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// `engine` as its concrete type, if it is an `E`: the one checked
+/// downcast, safe.
 pub(crate) fn downcast<E: Engine>(engine: &Arc<dyn Engine>) -> Option<&E> {
-    let any: &dyn Any = &**engine;
-    any.downcast_ref::<E>()
+    // `(**engine)`, the `dyn Engine`: `engine.as_any()` would be the
+    // `Arc`'s own, which is not an `E`.
+    let engine: &dyn Engine = &**engine;
+    engine.as_any().downcast_ref::<E>()
 }

@@ -154,6 +154,7 @@ impl<'a, E: Engine> Attach<'a, E> {
 ///
 /// `engine` is an `E`, the engine of `attachment` (which lets go of it when
 /// it is retired: the handle keeps its own reference).
+#[must_use = "dropping the handle does not detach the engine"]
 pub struct EngineHandle<E: Engine> {
     registry: Arc<Registry>,
     attachment: Arc<Attachment>,

@@ -43,7 +43,7 @@ mod wait;
 #[cfg(CONFIG_UTRACE_KUNIT_TEST)]
 mod tests;
 
-pub use engine::{Engine, Events};
+pub use engine::{AsAny, Engine, Events};
 pub use examine::Examination;
 pub use follow::{ChildAttach, Follow, Unfollowed};
 pub use handle::{Attach, EngineHandle, Match};

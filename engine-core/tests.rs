@@ -236,8 +236,10 @@ impl Follow for Probe {
     fn follow(&self, _child: &Task, attach: ChildAttach<'_, Self>) -> Result {
         let _ = self.log.lock().push((self.id, b'f', 0), GFP_KERNEL);
         let child = probe(self.id + 100, &self.log, self.on_entry, self.on_exit)?;
-        attach.attach(child)?;
-        Ok(())
+        // Never attached here: in KUnit the child is the test's kernel
+        // thread, which refuses engines (EPERM). Were it, it would stay
+        // attached, held by nobody: detached at once instead.
+        attach.attach(child)?.detach()
     }
 
     fn not_followed(&self, _child: &Task, e: Error) -> Unfollowed {
