@@ -1152,6 +1152,58 @@ static void a_followed_child_has_its_parent_s_set(void)
 	close(fd);
 }
 
+/*
+ * The channel closed while its engine gives a forked child its own (the
+ * follow held open by UTRACE_TEST_INHERIT_DELAY): the fill finds the
+ * channel closed and detaches the child's engine (EPIPE), and the child
+ * runs its getpid, as its parent does: neither killed as a child the
+ * monitor could not hold, nor waiting for a monitor that is gone (review
+ * of the follow in engine-core: untested).
+ */
+static int fork_a_plain_getpid_caller(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(syscall(SYS_getpid) > 0 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 4;
+	return WIFSIGNALED(st) ? 20 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static void a_child_followed_while_the_channel_closes_runs(void)
+{
+	const long nrs[] = { SYS_getpid };
+	/* The channel opened after the fork: a child holding it would keep it open. */
+	struct child c = spawn(fork_a_plain_getpid_caller);
+	int fd = chan_open(), tfd = utd_open(), st = -1, delayed0, delayed = 0;
+
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, UTRACE_CHANNEL_FOLLOW, nrs, 1, 8) >=
+	      0, "attach: %s", strerror(errno));
+	delayed0 = ioctl(tfd, UTRACE_TEST_INHERIT_DELAYED, 0);
+	CHECK(ioctl(tfd, UTRACE_TEST_INHERIT_DELAY, 800) == 0, "INHERIT_DELAY: %s",
+	      strerror(errno));
+	go(&c);
+	for (int i = 0; i < 500 && delayed <= delayed0; i++) {
+		delayed = ioctl(tfd, UTRACE_TEST_INHERIT_DELAYED, 0);
+		if (delayed <= delayed0)
+			utd_msleep(10);
+	}
+	CHECK(delayed > delayed0, "the child's fork never reached the follow's delay");
+	close(fd);
+	if (!utd_wait_exit_within(c.pid, 5000, &st)) {
+		CHECK(0, "the child did not exit (state %c)", utd_proc_state(c.pid));
+		kill(c.pid, SIGKILL);
+		waitpid(c.pid, &st, 0);
+	} else {
+		CHECK(exited_with(st, 0), "the child's status %#x (exit 20 + signal: the grandchild "
+		      "was killed)", st);
+	}
+	ioctl(tfd, UTRACE_TEST_INHERIT_DELAY, 0);
+	close(tfd);
+}
+
 /* ia32's getpid, through int $0x80 from this 64-bit program. */
 #define IA32_GETPID 20
 
@@ -1997,6 +2049,7 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(replies_and_reads_are_checked),
 	  KTAP_CASE(attaches_are_checked),
 	  KTAP_CASE(children_are_followed_and_their_exit_changed),
+	  KTAP_CASE(a_child_followed_while_the_channel_closes_runs),
 	  KTAP_CASE(an_exec_is_reported),
 	  KTAP_CASE(an_answer_after_sigkill_does_not_run_the_call),
 	  KTAP_CASE(a_killed_wait_is_not_undone_by_a_later_engine),
