@@ -102,6 +102,12 @@ pub(crate) enum ArgKind {
     SigprocmaskHow,
     /// An `fcntl` command (`F_GETFD`, `F_SETFL`, ...).
     FcntlCmd,
+    /// The `struct iovec` array a call reads (`writev`), its count the
+    /// next argument: `[{iov_base="hello", iov_len=5}, ...]`.
+    IovIn,
+    /// The `struct iovec` array a call fills (`readv`), its count the next
+    /// argument: shown at exit, the bytes it returned across the buffers.
+    IovOut,
     /// An ia32 `fcntl` or `fcntl64` command: also `F_GETLK64`,
     /// `F_SETLK64` and `F_SETLKW64` (`struct flock64`), which the x86_64
     /// call does not have.
@@ -459,6 +465,8 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::SigsetIn
         | ArgKind::SigsetOut
         | ArgKind::WaitStatusOut
+        | ArgKind::IovIn
+        | ArgKind::IovOut
         | ArgKind::TimespecIn => write_ptr(out, value),
         ArgKind::TimerFlags => write_flags(out, uint, &TIMER_FLAGS, false),
         ArgKind::IoctlCmd => match IOCTLS.iter().find(|&&(v, _)| v == uint) {
@@ -536,6 +544,7 @@ impl ArgKind {
                 | ArgKind::SigactionOut
                 | ArgKind::SigsetOut
                 | ArgKind::WaitStatusOut
+                | ArgKind::IovOut
         )
     }
 

@@ -395,6 +395,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 ArgKind::TimespecIn => self.timespec(value),
                 ArgKind::SigactionIn => self.sigaction(value),
                 ArgKind::SigsetIn => self.sigset(value),
+                ArgKind::IovIn => self.iovecs(value, args.get(i + 1).copied().unwrap_or(0), None),
                 ArgKind::Argv => self.argv(value),
                 ArgKind::Envp => self.envp(value),
                 ArgKind::Buf => self.ptr(value),
@@ -431,6 +432,9 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (ArgKind::StatBuf, Ok(0)) => self.stat(addr),
             (ArgKind::TimespecOut, Ok(0)) => self.timespec(addr),
             (ArgKind::RlimitOut, Ok(0)) => self.rlimit(addr),
+            (ArgKind::IovOut, Ok(got)) => {
+                self.iovecs(addr, args.get(index + 1).copied().unwrap_or(0), Some(got))
+            }
             _ => self.ptr(addr),
         }
         if let Some(kinds) = kinds {
@@ -557,6 +561,62 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             *id = u32::from_ne_bytes(b);
         }
         let _ = decode::write_ids(self.line, &ids[..shown], total);
+    }
+
+    /// The `count` `struct iovec`s at `addr`, as strace shows them:
+    /// `[{iov_base="hello", iov_len=5}, ...]`, at most `string_max` of them
+    /// (then `...`), each buffer cut at `string_max` bytes. With `filled`
+    /// (a `readv` that returned that many bytes), each buffer shows the
+    /// part of them it got (`""` once they are all shown). Its address if
+    /// the first element cannot be read, `...` where a later one cannot.
+    fn iovecs(&mut self, addr: u64, count: u64, filled: Option<u64>) {
+        type V = bindings::iovec;
+        const ELEM: u64 = size_of::<V>() as u64;
+        const { assert!(ELEM == 16) };
+        let (base, len) = (offset_of!(V, iov_base), offset_of!(V, iov_len));
+        let shown = count.min(self.string_max as u64);
+        let mut left = filled;
+        for i in 0..shown {
+            let at = addr.wrapping_add(i * ELEM);
+            let mut raw = [0u8; 16];
+            if self.mem.read(at, &mut raw).is_err() {
+                if i == 0 {
+                    self.ptr(addr);
+                    return;
+                }
+                self.line.put_fmt(format_args!(", ..."));
+                break;
+            }
+            let word = |off: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&raw[off..off + 8]);
+                u64::from_ne_bytes(b)
+            };
+            let (iov_base, iov_len) = (word(base), word(len));
+            let sep = if i == 0 { "[" } else { ", " };
+            self.line.put_fmt(format_args!("{sep}{{iov_base="));
+            let bytes = match &mut left {
+                Some(left) => {
+                    let got = iov_len.min(*left);
+                    *left -= got;
+                    got
+                }
+                None => iov_len,
+            };
+            if bytes == 0 && iov_base != 0 {
+                // Nothing to read (strace shows none either).
+                self.line.put_fmt(format_args!("\"\""));
+            } else {
+                self.buffer(iov_base, bytes, false);
+            }
+            self.line.put_fmt(format_args!(", iov_len={iov_len}}}"));
+        }
+        if shown == 0 {
+            self.line.put_fmt(format_args!("["));
+        } else if count > shown {
+            self.line.put_fmt(format_args!(", ..."));
+        }
+        self.line.put_fmt(format_args!("]"));
     }
 
     /// The `struct __kernel_timespec` at `addr`.
@@ -980,6 +1040,62 @@ mod tests {
             .as_bytes()
             .starts_with(b"[pid     7] [ia32] <... exit_group resumed>)"));
         assert!(line.as_bytes().ends_with(b" = 0"));
+    }
+
+    // iovecs as strace shows them: writev's whole buffers (cut at the
+    // string limit), readv's bytes across its buffers, `""` past them; the
+    // line read in place and the one from the record agree.
+    #[test]
+    fn iovecs_show_their_buffers() {
+        let mut iov = [0u8; 32];
+        iov[..8].copy_from_slice(&0x2000u64.to_ne_bytes());
+        iov[8..16].copy_from_slice(&4u64.to_ne_bytes());
+        iov[16..24].copy_from_slice(&0x2004u64.to_ne_bytes());
+        iov[24..].copy_from_slice(&64u64.to_ne_bytes());
+        let data = [b'x'; 68];
+        let mut data = data;
+        data[..10].copy_from_slice(b"hello worl");
+        let regions: [(u64, &[u8]); 2] = [(0x1000, &iov), (0x2000, &data)];
+        let mem = Fake { regions: &regions };
+        let check = |entry, ret, want: &[u8]| {
+            let (direct, replayed) = both(entry, ret, &mem);
+            assert_eq!(direct[..], replayed[..]);
+            if !contains(&direct, want) {
+                pr_err!("got: {}\n", BStr::from_bytes(&direct));
+            }
+            assert!(contains(&direct, want));
+        };
+        check(
+            call("writev", [1, 0x1000, 2, 0, 0, 0], None, 8),
+            68,
+            b"writev(1, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o worlxx\"..., iov_len=64}], 2)",
+        );
+        check(
+            call("readv", [3, 0x1000, 2, 0, 0, 0], None, 32),
+            6,
+            b"readv(3, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o \", iov_len=64}], 2) = 6",
+        );
+        check(
+            call("readv", [3, 0x1000, 2, 0, 0, 0], None, 32),
+            0,
+            b"readv(3, [{iov_base=\"\", iov_len=4}, {iov_base=\"\", iov_len=64}], 2) = 0",
+        );
+        // One element shown at most with `-s 1`; a count past the array.
+        check(
+            call("writev", [1, 0x1000, 2, 0, 0, 0], None, 1),
+            68,
+            b"writev(1, [{iov_base=\"h\"..., iov_len=4}, ...], 2)",
+        );
+        check(
+            call("writev", [1, 0x1000, 3, 0, 0, 0], None, 8),
+            68,
+            b"iov_len=64}, ...], 3)",
+        );
+        check(
+            call("writev", [1, 0x9000, 1, 0, 0, 0], None, 8),
+            -14,
+            b"writev(1, 0x9000, 1)",
+        );
     }
 
     #[test]

@@ -86,6 +86,7 @@ static const struct program corpus[] = {
 	{ { "busybox", "cat", DIR "/nope" } },
 	{ { "busybox", "sh", "-c", "busybox true; exit 3" } },
 	{ { "sysinfo", DIR "/f.txt" } },
+	{ { "sysinfo", "--iov", DIR "/f.txt" } },
 	{ { "strace", "-V" } },
 	{ { "busybox", "ls", "-la", DIR } },
 	{ { "busybox", "find", DIR } },

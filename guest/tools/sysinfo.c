@@ -8,7 +8,8 @@
  * --fork first, a child prints its uid too (to show children staying in
  * the VM).  With --stat, it instead asks each path-taking call of the
  * stat and access families about each path, one raw syscall per line.
- * With --caps, it prints only its effective capabilities.
+ * With --caps, it prints only its effective capabilities.  With --iov
+ * FILE, it reads FILE with readv and writes it out with writev.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +81,24 @@ int main(int argc, char **argv)
 			if (!strncmp(line, "CapEff:", 7))
 				fputs(line, stdout);
 		return f ? 0 : 1;
+	}
+	if (argc > 2 && !strcmp(argv[1], "--iov")) {
+		/*
+		 * FILE's bytes read into two buffers (readv), again at its end
+		 * (0 bytes), and written out from both (writev): for the strace
+		 * oracle's iovecs.
+		 */
+		char a[4], b[64];
+		struct iovec in[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+		int fd = open(argv[2], O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : readv(fd, in, 2);
+
+		if (n < 0 || readv(fd, in, 2) != 0)
+			return 1;
+		close(fd);
+		struct iovec out[2] = { { a, n < 4 ? n : 4 }, { b, n > 4 ? n - 4 : 0 } };
+
+		return writev(1, out, 2) == n ? 0 : 1;
 	}
 	if (argc > 1 && !strcmp(argv[1], "--stat")) {
 		for (int i = 2; i < argc; i++)
