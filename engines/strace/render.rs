@@ -1080,6 +1080,11 @@ mod tests {
             0,
             b"readv(3, [{iov_base=\"\", iov_len=4}, {iov_base=\"\", iov_len=64}], 2) = 0",
         );
+        check(
+            call("preadv", [3, 0x1000, 2, 1, 0, 0], None, 32),
+            6,
+            b"preadv(3, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o \", iov_len=64}], 2, 1) = 6",
+        );
         // One element shown at most with `-s 1`; a count past the array.
         check(
             call("writev", [1, 0x1000, 2, 0, 0, 0], None, 1),

@@ -85,19 +85,24 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[1], "--iov")) {
 		/*
 		 * FILE's bytes read into two buffers (readv), again at its end
-		 * (0 bytes), and written out from both (writev): for the strace
-		 * oracle's iovecs.
+		 * (0 bytes), from its second byte (preadv), and written out from
+		 * both (pwritev to /dev/null, writev): for the strace oracle's
+		 * iovecs.
 		 */
 		char a[4], b[64];
 		struct iovec in[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
 		int fd = open(argv[2], O_RDONLY);
 		ssize_t n = fd < 0 ? -1 : readv(fd, in, 2);
 
-		if (n < 0 || readv(fd, in, 2) != 0)
+		if (n < 0 || readv(fd, in, 2) != 0 || preadv(fd, in, 2, 1) != (n > 0 ? n - 1 : 0))
 			return 1;
 		close(fd);
 		struct iovec out[2] = { { a, n < 4 ? n : 4 }, { b, n > 4 ? n - 4 : 0 } };
+		int null = open("/dev/null", O_WRONLY);
 
+		if (pwritev(null, out, 2, 0) != n)
+			return 1;
+		close(null);
 		return writev(1, out, 2) == n ? 0 : 1;
 	}
 	if (argc > 1 && !strcmp(argv[1], "--stat")) {
