@@ -1052,55 +1052,61 @@ mod tests {
         iov[8..16].copy_from_slice(&4u64.to_ne_bytes());
         iov[16..24].copy_from_slice(&0x2004u64.to_ne_bytes());
         iov[24..].copy_from_slice(&64u64.to_ne_bytes());
-        let data = [b'x'; 68];
-        let mut data = data;
+        let mut data = [b'x'; 68];
         data[..10].copy_from_slice(b"hello worl");
         let regions: [(u64, &[u8]); 2] = [(0x1000, &iov), (0x2000, &data)];
         let mem = Fake { regions: &regions };
-        let check = |entry, ret, want: &[u8]| {
+        let vec_call = |name, args: [u64; 3], string_max| {
+            call(name, [args[0], args[1], args[2], 1, 0, 0], None, string_max)
+        };
+        // The call, its result, and what its line must hold; the last
+        // two: a count past the array, an array that cannot be read.
+        let cases: [(CallEntry, i64, &[u8]); 7] = [
+            (
+                vec_call("writev", [1, 0x1000, 2], 8),
+                68,
+                b"writev(1, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o worlxx\"..., iov_len=64}], 2)",
+            ),
+            (
+                vec_call("readv", [3, 0x1000, 2], 32),
+                6,
+                b"readv(3, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o \", iov_len=64}], 2) = 6",
+            ),
+            (
+                vec_call("readv", [3, 0x1000, 2], 32),
+                0,
+                b"readv(3, [{iov_base=\"\", iov_len=4}, {iov_base=\"\", iov_len=64}], 2) = 0",
+            ),
+            (
+                vec_call("preadv", [3, 0x1000, 2], 32),
+                6,
+                b"preadv(3, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o \", iov_len=64}], 2, 1) = 6",
+            ),
+            // One element shown at most with `-s 1`.
+            (
+                vec_call("writev", [1, 0x1000, 2], 1),
+                68,
+                b"writev(1, [{iov_base=\"h\"..., iov_len=4}, ...], 2)",
+            ),
+            (
+                vec_call("writev", [1, 0x1000, 3], 8),
+                68,
+                b"iov_len=64}, ...], 3)",
+            ),
+            (
+                vec_call("writev", [1, 0x9000, 1], 8),
+                -14,
+                b"writev(1, 0x9000, 1)",
+            ),
+        ];
+        for (entry, ret, want) in cases {
             let (direct, replayed) = both(entry, ret, &mem);
             assert_eq!(direct[..], replayed[..]);
             if !contains(&direct, want) {
                 pr_err!("got: {}\n", BStr::from_bytes(&direct));
             }
             assert!(contains(&direct, want));
-        };
-        check(
-            call("writev", [1, 0x1000, 2, 0, 0, 0], None, 8),
-            68,
-            b"writev(1, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o worlxx\"..., iov_len=64}], 2)",
-        );
-        check(
-            call("readv", [3, 0x1000, 2, 0, 0, 0], None, 32),
-            6,
-            b"readv(3, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o \", iov_len=64}], 2) = 6",
-        );
-        check(
-            call("readv", [3, 0x1000, 2, 0, 0, 0], None, 32),
-            0,
-            b"readv(3, [{iov_base=\"\", iov_len=4}, {iov_base=\"\", iov_len=64}], 2) = 0",
-        );
-        check(
-            call("preadv", [3, 0x1000, 2, 1, 0, 0], None, 32),
-            6,
-            b"preadv(3, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o \", iov_len=64}], 2, 1) = 6",
-        );
-        // One element shown at most with `-s 1`; a count past the array.
-        check(
-            call("writev", [1, 0x1000, 2, 0, 0, 0], None, 1),
-            68,
-            b"writev(1, [{iov_base=\"h\"..., iov_len=4}, ...], 2)",
-        );
-        check(
-            call("writev", [1, 0x1000, 3, 0, 0, 0], None, 8),
-            68,
-            b"iov_len=64}, ...], 3)",
-        );
-        check(
-            call("writev", [1, 0x9000, 1, 0, 0, 0], None, 8),
-            -14,
-            b"writev(1, 0x9000, 1)",
-        );
+        }
     }
 
     #[test]
