@@ -1177,7 +1177,7 @@ static void a_child_followed_while_the_channel_closes_runs(void)
 	const long nrs[] = { SYS_getpid };
 	/* The channel opened after the fork: a child holding it would keep it open. */
 	struct child c = spawn(fork_a_plain_getpid_caller);
-	int fd = chan_open(), tfd = utd_open(), st = -1, delayed0, delayed = 0;
+	int fd = chan_open(), tfd = utd_open(), st = -1, delayed0, delayed;
 
 	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, UTRACE_CHANNEL_FOLLOW, nrs, 1, 8) >=
 	      0, "attach: %s", strerror(errno));
@@ -1185,11 +1185,7 @@ static void a_child_followed_while_the_channel_closes_runs(void)
 	CHECK(ioctl(tfd, UTRACE_TEST_INHERIT_DELAY, 800) == 0, "INHERIT_DELAY: %s",
 	      strerror(errno));
 	go(&c);
-	for (int i = 0; i < 500 && delayed <= delayed0; i++) {
-		delayed = ioctl(tfd, UTRACE_TEST_INHERIT_DELAYED, 0);
-		if (delayed <= delayed0)
-			utd_msleep(10);
-	}
+	delayed = utd_wait_delay_entered(tfd, UTRACE_TEST_INHERIT_DELAYED, delayed0, 5000);
 	CHECK(delayed > delayed0, "the child's fork never reached the follow's delay");
 	close(fd);
 	if (!utd_wait_exit_within(c.pid, 5000, &st)) {

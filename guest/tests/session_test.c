@@ -221,7 +221,7 @@ static void fork_a_getuid_child(void)
 static int follow_held_open(int (*meanwhile)(int fd, int slot))
 {
 	static const char rules[] = "return getuid 4242";
-	int go[2], status = -1, delayed0, delayed = 0, slot, code = -1;
+	int go[2], status = -1, delayed0, delayed, slot, code = -1;
 	pid_t parent = utd_held_child(go, fork_a_getuid_child);
 	int fd = open("/dev/utrace", O_RDWR), tfd = utd_open();
 	struct utrace_vm_attach v = {
@@ -235,11 +235,7 @@ static int follow_held_open(int (*meanwhile)(int fd, int slot))
 	CHECK(ioctl(tfd, UTRACE_TEST_INHERIT_DELAY, FOLLOW_DELAY_MS) == 0, "INHERIT_DELAY: %s",
 	      strerror(errno));
 	utd_release(go);
-	for (int i = 0; i < 500 && delayed <= delayed0; i++) {
-		delayed = ioctl(tfd, UTRACE_TEST_INHERIT_DELAYED, 0);
-		if (delayed <= delayed0)
-			utd_msleep(10);
-	}
+	delayed = utd_wait_delay_entered(tfd, UTRACE_TEST_INHERIT_DELAYED, delayed0, 5000);
 	CHECK(delayed > delayed0, "the parent's fork never reached the follow's delay");
 	int open_still = meanwhile(fd, slot);
 

@@ -106,7 +106,7 @@ static void inherit_vs_close_during_copy(void)
 {
 	/* The parent first: it must not inherit the file that is closed. */
 	pid_t parent = utd_held_child(inh_go, parent_forks_getppid_child);
-	int fd = utd_open(), status = 0, delayed0, delayed = 0;
+	int fd = utd_open(), status = 0, delayed0, delayed;
 	struct utrace_test_attach a = {
 		.pid = parent, .kind = UTRACE_TEST_STOP, .events = ENTRY, .id = 1,
 		.nr = SYS_getppid, .flags = UTRACE_TEST_INHERIT,
@@ -119,11 +119,7 @@ static void inherit_vs_close_during_copy(void)
 	      "INHERIT_DELAY: %s", strerror(errno));
 	utd_release(inh_go);
 	/* The parent forks, and its clone report enters the delay. */
-	for (int i = 0; i < 500 && delayed <= delayed0; i++) {
-		delayed = ioctl(fd, UTRACE_TEST_INHERIT_DELAYED, 0);
-		if (delayed <= delayed0)
-			utd_msleep(10);
-	}
+	delayed = utd_wait_delay_entered(fd, UTRACE_TEST_INHERIT_DELAYED, delayed0, 5000);
 	CHECK(delayed > delayed0, "the parent's fork never reached the inheritance delay");
 	/* Detach + barrier while the copy is held open. */
 	t0 = utd_now();
