@@ -94,6 +94,18 @@ impl<'a, E: Engine> Attach<'a, E> {
         self
     }
 
+    /// [`Attach::follow`] if `follows`.
+    pub fn follow_if(self, follows: bool) -> Self
+    where
+        E: Follow,
+    {
+        if follows {
+            self.follow()
+        } else {
+            self
+        }
+    }
+
     /// The events the engine starts with (before it can miss any).
     pub fn events(mut self, events: Events) -> Self {
         self.events = events;

@@ -165,24 +165,17 @@ impl Attachment {
     }
 
     /// A new attachment for a child of the task: of this attachment's
-    /// engine (inherited), or of the engine `engine` of the same type that
-    /// this one made (followed); same events, same syscall set, giving the
-    /// child's children the same in turn.
-    pub(crate) fn for_child<E: Engine>(
+    /// engine (inherited, `children` [`Children::Same`]), or of the engine
+    /// `engine` of the same type that this one made (followed); same
+    /// events, same syscall set, giving the child's children the same in
+    /// turn.
+    pub(crate) fn for_child(
         &self,
-        engine: Arc<E>,
+        engine: Arc<dyn Engine>,
         children: Children,
     ) -> Result<Arc<Self>> {
         let syscalls = self.syscalls.clone();
-        Self::new(engine, self.events(), children, syscalls)
-    }
-
-    /// A new attachment of this attachment's engine, `engine`, for a child
-    /// of the task: same events, same syscall set, inherited further.
-    fn shared_with_child(&self, engine: &Arc<dyn Engine>) -> Result<Arc<Self>> {
-        let syscalls = self.syscalls.clone();
-        let children = Children::Same;
-        Self::build(engine.clone(), self.events(), children, syscalls)
+        Self::build(engine, self.events(), children, syscalls)
     }
 
     fn build(

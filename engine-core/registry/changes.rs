@@ -366,7 +366,7 @@ impl Registry {
                 Children::Nothing => {}
                 Children::Same => {
                     copy = att
-                        .shared_with_child(engine)
+                        .for_child(engine.clone(), Children::Same)
                         .and_then(|new| Self::attach_child(clone.child(), new))
                         .ok();
                 }

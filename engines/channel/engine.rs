@@ -173,15 +173,10 @@ impl ChannelEngine {
     /// its syscall set.
     pub(crate) fn attach_request(engine: Arc<ChannelEngine>) -> Attach<'static, ChannelEngine> {
         let (events, syscalls, follow) = (engine.events, engine.syscalls.clone(), engine.follow);
-        let attach = Attach::new(engine).events(events);
-        let attach = match syscalls {
+        let attach = Attach::new(engine).events(events).follow_if(follow);
+        match syscalls {
             Some(set) => attach.syscalls(set),
             None => attach,
-        };
-        if follow {
-            attach.follow()
-        } else {
-            attach
         }
     }
 

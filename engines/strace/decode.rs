@@ -491,14 +491,13 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::Whence => write_named(out, int, &WHENCE),
         ArgKind::SigprocmaskHow => write_named(out, int, &SIGPROCMASK_HOW),
         ArgKind::FcntlCmd => write_value_name(out, int, &FCNTL_CMDS),
-        ArgKind::FcntlCmd64
-            if FCNTL_CMDS_64
-                .iter()
-                .any(|&(v, _)| i64::from(v) == i64::from(int)) =>
+        ArgKind::FcntlCmd64 => match FCNTL_CMDS_64
+            .iter()
+            .find(|&&(v, _)| i64::from(v) == i64::from(int))
         {
-            write_value_name(out, int, &FCNTL_CMDS_64)
-        }
-        ArgKind::FcntlCmd64 => write_value_name(out, int, &FCNTL_CMDS),
+            Some(&(_, name)) => out.write_str(name),
+            None => write_value_name(out, int, &FCNTL_CMDS),
+        },
         ArgKind::Prot if uint == bindings::PROT_NONE => out.write_str("PROT_NONE"),
         ArgKind::Prot => write_flags(out, uint, &PROT_FLAGS, false),
         ArgKind::MmapFlags => write_mmap_flags(out, uint),

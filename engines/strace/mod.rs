@@ -164,12 +164,7 @@ impl StraceEngine {
     /// if it has a session to add their engines to.
     pub(crate) fn attach_request(engine: Arc<Self>) -> Attach<'static, Self> {
         let follows = engine.follow.is_some();
-        let attach = Attach::new(engine).events(STRACE_EVENTS);
-        if follows {
-            attach.follow()
-        } else {
-            attach
-        }
+        Attach::new(engine).events(STRACE_EVENTS).follow_if(follows)
     }
 
     /// Says in the trace that the child `pid` runs untraced, and why:

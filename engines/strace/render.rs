@@ -147,10 +147,19 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     /// The `T` at `addr`; `None`, with the address written (`NULL` for
     /// none), if it cannot be read.
     fn user_struct<T>(&mut self, addr: u64) -> Option<UserStruct> {
+        let got = self.read_struct::<T>(addr);
+        if got.is_none() {
+            self.ptr(addr);
+        }
+        got
+    }
+
+    /// [`Render::user_struct`] without writing anything when it cannot be
+    /// read.
+    fn read_struct<T>(&mut self, addr: u64) -> Option<UserStruct> {
         const { assert!(size_of::<T>() <= USER_STRUCT_MAX) };
         let mut raw = [0u8; USER_STRUCT_MAX];
         if addr == 0 || self.mem.read(addr, &mut raw[..size_of::<T>()]).is_err() {
-            self.ptr(addr);
             return None;
         }
         Some(UserStruct { raw })
@@ -573,26 +582,19 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         type V = bindings::iovec;
         const ELEM: u64 = size_of::<V>() as u64;
         const { assert!(ELEM == 16) };
-        let (base, len) = (offset_of!(V, iov_base), offset_of!(V, iov_len));
         let shown = count.min(self.string_max as u64);
         let mut left = filled;
         for i in 0..shown {
-            let at = addr.wrapping_add(i * ELEM);
-            let mut raw = [0u8; 16];
-            if self.mem.read(at, &mut raw).is_err() {
+            let Some(raw) = self.read_struct::<V>(addr.wrapping_add(i * ELEM)) else {
                 if i == 0 {
                     self.ptr(addr);
                     return;
                 }
                 self.line.put_fmt(format_args!(", ..."));
                 break;
-            }
-            let word = |off: usize| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&raw[off..off + 8]);
-                u64::from_ne_bytes(b)
             };
-            let (iov_base, iov_len) = (word(base), word(len));
+            let iov_base = raw.u64_at(offset_of!(V, iov_base));
+            let iov_len = raw.u64_at(offset_of!(V, iov_len));
             let sep = if i == 0 { "[" } else { ", " };
             self.line.put_fmt(format_args!("{sep}{{iov_base="));
             let bytes = match &mut left {

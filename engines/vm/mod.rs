@@ -101,12 +101,7 @@ impl VmEngine {
     /// if it has a session to add their engines to.
     pub(crate) fn attach_request(engine: Arc<Self>) -> Attach<'static, Self> {
         let follows = engine.follow.is_some();
-        let attach = Attach::new(engine).events(Self::EVENTS);
-        if follows {
-            attach.follow()
-        } else {
-            attach
-        }
+        Attach::new(engine).events(Self::EVENTS).follow_if(follows)
     }
 
     /// An engine applying `rules`, following children into `follow` if
