@@ -44,6 +44,8 @@ struct Utrace {
 
 impl kernel::Module for Utrace {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        #[cfg(CONFIG_UPROBES)]
+        engine_core::init_probes();
         Ok(Self {
             _devices: engines::Devices::register()?,
         })

@@ -413,12 +413,14 @@ pub(crate) unsafe extern "C" fn utrace_rs_set_events(
     let result = u32::try_from(events)
         .map_err(|_| EINVAL)
         .and_then(Events::from_bits)
-        // Not a utrace event: C engines intercept fatal signals, as
-        // utrace's did.
-        .and_then(|ev| match ev.intersects(Events::SIGNAL_OBSERVE) {
-            true => Err(EINVAL),
-            false => Ok(ev),
-        })
+        // Not utrace events: C engines intercept fatal signals, as
+        // utrace's did, and the C API has no breakpoint report yet.
+        .and_then(
+            |ev| match ev.intersects(Events::SIGNAL_OBSERVE | Events::BREAKPOINT) {
+                true => Err(EINVAL),
+                false => Ok(ev),
+            },
+        )
         .and_then(|ev| engine.handle()?.set_events(ev));
     to_int(result)
 }

@@ -10,8 +10,8 @@
 
 use super::policy::Resume;
 use super::report::{
-    CloneReport, DeathReport, ExecReport, ExitReport, JobControl, SignalHandlerReport,
-    SignalReport, SyscallEntry, SyscallExit, VforkDoneReport,
+    BreakpointReport, CloneReport, DeathReport, ExecReport, ExitReport, JobControl,
+    SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, VforkDoneReport,
 };
 use core::any::Any;
 use kernel::prelude::*;
@@ -89,6 +89,14 @@ impl Events {
     /// (core-dumping signals have no short cut). Not utrace's (the C API
     /// refuses it).
     pub const SIGNAL_OBSERVE: Events = Events(1 << 15);
+    /// The task hit a breakpoint the engine subscribed to
+    /// ([`EngineHandle::probe`]): an instruction in a file, or the return
+    /// from the function there. Reported in attach order, to the engines
+    /// that subscribed for this task. Not utrace's (which left breakpoints
+    /// to its engines).
+    ///
+    /// [`EngineHandle::probe`]: super::EngineHandle::probe
+    pub const BREAKPOINT: Events = Events(1 << 16);
 
     /// Every event engine-core reports.
     pub const SUPPORTED: Events = Events(
@@ -102,7 +110,8 @@ impl Events {
             | Self::SIGNAL_ALL.0
             | Self::JCTL.0
             | Self::VFORK_DONE.0
-            | Self::SIGNAL_OBSERVE.0,
+            | Self::SIGNAL_OBSERVE.0
+            | Self::BREAKPOINT.0,
     );
 
     /// The mask from its raw bits; `EINVAL` for a bit engine-core does not
@@ -240,6 +249,24 @@ pub trait Engine: AsAny + Send + Sync + 'static {
     /// [`EngineHandle::interrupt`]: super::EngineHandle::interrupt
     /// [`EngineHandle::request_report`]: super::EngineHandle::request_report
     fn report_quiesce(&self, _task: &Task) -> Resume {
+        Resume::Resume
+    }
+
+    /// The task hit a breakpoint the engine subscribed to for it
+    /// ([`EngineHandle::probe`]): `hit` tells which (file, offset, entry or
+    /// return) and gives the registers, which the engine may change (the
+    /// arguments at an entry, the return value at a return); the engines
+    /// after it see the change. Called in attach order.
+    ///
+    /// It runs inside the kernel's uprobe handler, in a tasks-trace RCU
+    /// read section: it may sleep a moment (fault in memory, take a mutex)
+    /// but must not wait for user space, which would hold up every
+    /// uprobe's unregistration. [`Resume::Stop`] is the way to wait: the
+    /// task parks once the handler returns, before the probed instruction
+    /// runs (engines with [`Events::QUIESCE`] hear of the stop first).
+    ///
+    /// [`EngineHandle::probe`]: super::EngineHandle::probe
+    fn report_breakpoint(&self, _task: &Task, _hit: &mut BreakpointReport<'_>) -> Resume {
         Resume::Resume
     }
 

@@ -13,10 +13,16 @@
 use super::engine::{downcast, Engine, Events};
 use super::follow::{follow_erased, Follow};
 use super::policy::{AttachRequest, MatchBy};
+#[cfg(CONFIG_UPROBES)]
+use super::probe::ProbeSubscription;
 use super::registry::{Attachment, Children, Registry, StopState};
+#[cfg(CONFIG_UPROBES)]
+use super::report::ProbeKind;
 use super::syscall_set::SyscallSet;
 use super::task;
 use core::marker::PhantomData;
+#[cfg(CONFIG_UPROBES)]
+use kernel::fs::LocalFile;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::task::Task;
@@ -260,6 +266,31 @@ impl<E: Engine> EngineHandle<E> {
     /// waits for it.
     pub fn detach(&self) -> Result {
         self.registry.detach(&self.attachment)
+    }
+
+    /// Subscribes the engine, for this attachment's task only, to the
+    /// `kind` side of the instruction at `offset` in `file` (open for
+    /// reading): with [`Events::BREAKPOINT`] the engine hears of the task's
+    /// hits in `report_breakpoint` until the subscription is dropped.
+    /// Other tasks that map the file, and other threads of the task, run
+    /// untouched. `ESRCH` once the engine is detached or the task dead;
+    /// `EBADF` for a file not open for reading; `EEXIST` for a second
+    /// subscription to the same probe and side; `ENOSPC` past
+    /// [`MAX_PROBES`]; the uprobes core's errors (`EINVAL` for an offset
+    /// outside the file or not on an instruction boundary it accepts).
+    /// It may sleep: not from `report_breakpoint` (see `probe`'s module
+    /// documentation).
+    ///
+    /// [`MAX_PROBES`]: super::policy::MAX_PROBES
+    #[cfg(CONFIG_UPROBES)]
+    pub fn probe(
+        &self,
+        file: &LocalFile,
+        offset: u64,
+        kind: ProbeKind,
+    ) -> Result<ProbeSubscription> {
+        let task = self.registry.subscriber_task(&self.attachment)?;
+        super::probe::subscribe(&self.attachment, task, file, offset, kind)
     }
 
     /// Waits until the callback of this engine that is running, if one is,

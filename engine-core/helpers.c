@@ -8,6 +8,7 @@
 #include <linux/cgroup.h>
 #include <linux/compat.h>
 #include <linux/entry-common.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
@@ -711,4 +712,91 @@ int utrace_helper_access_vm(struct task_struct *task, unsigned long addr,
 	ret = access_remote_vm(mm, addr, buf, len, flags);
 	mmput(mm);
 	return ret > 0 || !len ? ret : -EFAULT;
+}
+
+/*
+ * Breakpoint events (engine-core/probe.rs): a probe's file must be open
+ * for reading, as for read(2); its inode names the probe.
+ */
+bool utrace_helper_file_readable(struct file *file)
+{
+	return file->f_mode & FMODE_READ;
+}
+
+struct inode *utrace_helper_file_inode(struct file *file)
+{
+	return file_inode(file);
+}
+
+/*
+ * Whether @mm is @task's address space: the uprobe filter's question.  A
+ * plain read, compared and never dereferenced, as trace_uprobe's filter
+ * does: a task in exec or exit answers for its old or new mm, and the
+ * handler, in the task itself, decides for sure.
+ */
+bool utrace_helper_task_mm_is(struct task_struct *task, struct mm_struct *mm)
+{
+	return READ_ONCE(task->mm) == mm;
+}
+
+/* Whether @regs are a 64-bit task's (the x86-64 calling convention). */
+bool utrace_helper_user_64bit(struct pt_regs *regs)
+{
+	return user_64bit_mode(regs);
+}
+
+/*
+ * The register of the x86-64 SysV calling convention's integer argument
+ * @n (0..5) in @regs, or NULL.
+ */
+static unsigned long *utrace_arg_reg(struct pt_regs *regs, unsigned int n)
+{
+	switch (n) {
+	case 0:
+		return &regs->di;
+	case 1:
+		return &regs->si;
+	case 2:
+		return &regs->dx;
+	case 3:
+		return &regs->cx;
+	case 4:
+		return &regs->r8;
+	case 5:
+		return &regs->r9;
+	}
+	return NULL;
+}
+
+unsigned long utrace_helper_regs_arg(struct pt_regs *regs, unsigned int n)
+{
+	unsigned long *reg = utrace_arg_reg(regs, n);
+
+	return reg ? *reg : 0;
+}
+
+void utrace_helper_regs_set_arg(struct pt_regs *regs, unsigned int n,
+				unsigned long value)
+{
+	unsigned long *reg = utrace_arg_reg(regs, n);
+
+	if (reg)
+		*reg = value;
+}
+
+unsigned long utrace_helper_regs_return_value(struct pt_regs *regs)
+{
+	return regs_return_value(regs);
+}
+
+void utrace_helper_regs_set_return_value(struct pt_regs *regs,
+					 unsigned long value)
+{
+	regs_set_return_value(regs, value);
+}
+
+void utrace_helper_set_instruction_pointer(struct pt_regs *regs,
+					   unsigned long ip)
+{
+	instruction_pointer_set(regs, ip);
 }

@@ -14,7 +14,7 @@
 //! - **syscall exit: attach order** — the same engine sees the result last,
 //!   as the program gets it;
 //! - **every other event** (clone, exec, exit, death, reap, signal,
-//!   job control, quiesce): attach order.
+//!   job control, quiesce, breakpoint): attach order.
 //!
 //! A handle can also stop the task from outside, ask for a quiesce report
 //! at its next safe point, and resume it, for one step if need be.
@@ -30,6 +30,8 @@ mod examine;
 mod follow;
 mod handle;
 pub mod policy;
+#[cfg(CONFIG_UPROBES)]
+mod probe;
 pub mod received;
 mod registry;
 mod report;
@@ -48,11 +50,15 @@ pub use examine::Examination;
 pub use follow::{ChildAttach, Follow, Unfollowed};
 pub use handle::{Attach, EngineHandle, Match};
 pub use policy::{Disposition, Resume, SignalAction, SignalClass};
+#[cfg(CONFIG_UPROBES)]
+pub(crate) use probe::init as init_probes;
+#[cfg(CONFIG_UPROBES)]
+pub use probe::ProbeSubscription;
 pub use registry::StopState;
 pub use report::{
-    Arg, CloneReport, DeathReport, DeathSignal, ExecReport, ExitReport, JobControl, SigInfoFields,
-    SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport,
-    SYSCALL_ARGS,
+    Arg, BreakpointReport, CloneReport, DeathReport, DeathSignal, ExecReport, ExitReport,
+    JobControl, ProbeKind, ProbeSite, SigInfoFields, SignalHandlerReport, SignalReport,
+    SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
 };
 pub use syscall_set::SyscallSet;
 pub use wait::{cgroup_freezing, CallbackWait};

@@ -392,6 +392,27 @@ pub fn check_engine_count(attached: usize, follows_clone: bool) -> Result {
     }
 }
 
+/// The most breakpoint subscriptions one attachment may hold.
+///
+/// Each one may make the kernel allocate a uprobe (unaccounted, in the
+/// uprobes core) and walk every address space that maps the file: the cap
+/// bounds what one engine can cost. A debugger's breakpoints or a
+/// function tracer's probes are a few dozen.
+pub const MAX_PROBES: usize = 64;
+
+/// Whether an attachment holding `held` subscriptions, `duplicate` if one
+/// of them is already to this probe and side, may take another: `EEXIST`
+/// for a duplicate, `ENOSPC` at [`MAX_PROBES`] (as for engines).
+pub fn check_probe_subscription(held: usize, duplicate: bool) -> Result {
+    if duplicate {
+        Err(EEXIST)
+    } else if held >= MAX_PROBES {
+        Err(ENOSPC)
+    } else {
+        Ok(())
+    }
+}
+
 /// The state of a target task as far as attaching is concerned.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct TargetState {
@@ -831,6 +852,15 @@ mod tests {
         assert_eq!(check_engine_count(usize::MAX, false), Err(ENOSPC));
         // The parent's engines follow it to a child someone else filled.
         assert_eq!(check_engine_count(MAX_ENGINES, true), Ok(()));
+    }
+
+    #[test]
+    fn probe_subscriptions_are_capped_and_unique() {
+        assert_eq!(check_probe_subscription(0, false), Ok(()));
+        assert_eq!(check_probe_subscription(MAX_PROBES - 1, false), Ok(()));
+        assert_eq!(check_probe_subscription(MAX_PROBES, false), Err(ENOSPC));
+        assert_eq!(check_probe_subscription(3, true), Err(EEXIST));
+        assert_eq!(check_probe_subscription(MAX_PROBES, true), Err(EEXIST));
     }
 
     #[test]

@@ -77,6 +77,7 @@ use core::cell::UnsafeCell;
 use core::ptr;
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::sync::aref::ARef;
 use kernel::sync::atomic::{Acquire, Atomic, AtomicFlag, Relaxed, Release};
 use kernel::sync::{Arc, SpinLock};
 use kernel::task::Task;
@@ -927,6 +928,22 @@ impl Registry {
     /// death report; the task's reports use [`Registry::reporters`]).
     fn list(&self) -> Option<Arc<EngineList>> {
         self.inner.lock().list.clone()
+    }
+
+    /// A reference to the task, for a breakpoint subscription of `att`'s
+    /// engine: `ESRCH` once `att` is detached or the task is dead; `EINVAL`
+    /// for a test registry, which has no task.
+    pub(crate) fn subscriber_task(&self, att: &Attachment) -> Result<ARef<Task>> {
+        let Owner::Task(t) = &self.owner else {
+            return Err(EINVAL);
+        };
+        let inner = self.inner.lock();
+        if att.is_detached() || inner.phase == Phase::Dead {
+            return Err(ESRCH);
+        }
+        // SAFETY: under `inner` with the phase not `Dead`, the task is
+        // alive ("The task pointer" above).
+        Ok(unsafe { task::task_ref(t) })
     }
 
     /// The engine of `att`, with a reference of our own; `None` once it is

@@ -12,6 +12,7 @@
 use super::policy::{Disposition, SignalAction, SignalClass};
 use core::ffi::CStr;
 use kernel::bindings;
+use kernel::prelude::*;
 
 /// Number of syscall arguments the generic entry code exposes.
 pub const SYSCALL_ARGS: usize = 6;
@@ -873,4 +874,152 @@ pub enum JobControl {
     Stopping,
     /// The task was continued (`CLD_CONTINUED`), or killed, and runs again.
     Continued,
+}
+
+/// Which side of a probed instruction a breakpoint subscription reports.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ProbeKind {
+    /// The instruction, before it runs: a function's entry, if it is the
+    /// function's first.
+    Entry,
+    /// The return from the function whose first instruction it is (the
+    /// kernel replaces the return address on entry, as for a uretprobe).
+    Return,
+}
+
+/// Where a probe is: an offset in a file, named by its inode.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ProbeSite {
+    /// The file's inode number.
+    pub inode: u64,
+    /// The probed instruction's offset in the file.
+    pub offset: u64,
+}
+
+/// A breakpoint hit, as [`Engine::report_breakpoint`] sees it: which probe,
+/// and the task's registers, readable and writable by the calling
+/// convention of its architecture (x86-64's SysV; a 32-bit task's
+/// arguments are on its stack, not here).
+///
+/// # Invariants
+///
+/// `regs` is the current task's user register frame, for the life of the
+/// value.
+///
+/// [`Engine::report_breakpoint`]: super::Engine::report_breakpoint
+pub struct BreakpointReport<'a> {
+    site: ProbeSite,
+    kind: ProbeKind,
+    function: u64,
+    regs: *mut bindings::pt_regs,
+    _regs: core::marker::PhantomData<&'a mut bindings::pt_regs>,
+}
+
+impl BreakpointReport<'_> {
+    /// A hit of the probe at `site`, on its `kind` side, in the function at
+    /// `function` (the probed address in the task).
+    ///
+    /// # Safety
+    ///
+    /// `regs` is the current task's user register frame (the uprobe
+    /// handler's), valid and not otherwise accessed for `'a`.
+    pub(crate) unsafe fn new(
+        site: ProbeSite,
+        kind: ProbeKind,
+        function: u64,
+        regs: *mut bindings::pt_regs,
+    ) -> Self {
+        // INVARIANT: per this function's contract.
+        Self {
+            site,
+            kind,
+            function,
+            regs,
+            _regs: core::marker::PhantomData,
+        }
+    }
+
+    /// The probe hit.
+    pub fn site(&self) -> ProbeSite {
+        self.site
+    }
+
+    /// The side hit: the instruction, or the return from its function.
+    pub fn kind(&self) -> ProbeKind {
+        self.kind
+    }
+
+    /// The probed instruction's address in the task (on a return: the
+    /// address of the function returning).
+    pub fn function(&self) -> u64 {
+        self.function
+    }
+
+    /// Where the task goes on: the probed instruction, or on a return the
+    /// address returned to.
+    pub fn instruction_pointer(&self) -> u64 {
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        // A C unsigned long, 64 bits wide here (UTRACE depends on X86_64).
+        unsafe { bindings::utrace_helper_instruction_pointer(self.regs) as u64 }
+    }
+
+    /// The stack pointer.
+    pub fn stack_pointer(&self) -> u64 {
+        // SAFETY: as above.
+        unsafe { bindings::utrace_helper_user_stack_pointer(self.regs) as u64 }
+    }
+
+    /// Whether the arguments and the return value are in registers: a
+    /// 64-bit task's. `EOPNOTSUPP` for a 32-bit one.
+    fn check_registers(&self) -> Result {
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        match unsafe { bindings::utrace_helper_user_64bit(self.regs) } {
+            true => Ok(()),
+            false => Err(super::policy::eopnotsupp()),
+        }
+    }
+
+    /// Argument `which` of the function, at an entry (at a return the
+    /// register holds whatever the function left there).
+    pub fn arg(&self, which: Arg) -> Result<u64> {
+        self.check_registers()?;
+        // SAFETY: by the type invariant `regs` is current's register frame;
+        // `which` is 0..5, an argument register.
+        Ok(unsafe { bindings::utrace_helper_regs_arg(self.regs, which as u32) } as u64)
+    }
+
+    /// Replaces argument `which` before the function reads it. `EINVAL` at
+    /// a return.
+    pub fn set_arg(&mut self, which: Arg, value: u64) -> Result {
+        self.check_registers()?;
+        if self.kind != ProbeKind::Entry {
+            return Err(EINVAL);
+        }
+        // SAFETY: as in `arg`; the frame is ours to write for `'a`.
+        unsafe { bindings::utrace_helper_regs_set_arg(self.regs, which as u32, value as _) };
+        Ok(())
+    }
+
+    /// The function's return value (its integer register). `EINVAL` at an
+    /// entry.
+    pub fn return_value(&self) -> Result<u64> {
+        self.check_registers()?;
+        if self.kind != ProbeKind::Return {
+            return Err(EINVAL);
+        }
+        // SAFETY: by the type invariant `regs` is current's register frame.
+        Ok(unsafe { bindings::utrace_helper_regs_return_value(self.regs) } as u64)
+    }
+
+    /// Replaces the value the function returns to its caller. `EINVAL` at
+    /// an entry.
+    pub fn set_return_value(&mut self, value: u64) -> Result {
+        self.check_registers()?;
+        if self.kind != ProbeKind::Return {
+            return Err(EINVAL);
+        }
+        // SAFETY: as in `return_value`; the frame is ours to write for `'a`.
+        unsafe { bindings::utrace_helper_regs_set_return_value(self.regs, value as _) };
+        Ok(())
+    }
 }

@@ -17,8 +17,12 @@
 
 use super::test_engine::{new_log, Action, Log, Record, TestEngine};
 use crate::engine_core::{access, Attach, EngineHandle, Events, Match, StopState};
+#[cfg(CONFIG_UPROBES)]
+use crate::engine_core::{ProbeKind, ProbeSubscription};
 use core::mem::size_of;
 use kernel::fs::File;
+#[cfg(CONFIG_UPROBES)]
+use kernel::fs::LocalFile;
 use kernel::ioctl::{_IO, _IOW, _IOWR};
 use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
@@ -29,6 +33,9 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 /// Engines one open file may attach.
 const MAX_SLOTS: usize = 64;
+/// Breakpoint subscriptions one open file may make (dropped ones count).
+#[cfg(CONFIG_UPROBES)]
+const MAX_PROBES: usize = 256;
 
 /// `struct utrace_test_attach`.
 #[repr(C)]
@@ -89,6 +96,23 @@ struct ExamineArgs {
 // SAFETY: `repr(C)`, integers only, no padding (4 + 4 + 8 + 8 + 4 + 4).
 unsafe impl FromBytes for ExamineArgs {}
 
+/// `struct utrace_test_probe`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct ProbeArgs {
+    slot: u32,
+    fd: i32,
+    offset: u64,
+    flags: u32,
+    pad: u32,
+}
+
+// SAFETY: `repr(C)`, integers only, no padding (4 + 4 + 8 + 4 + 4).
+unsafe impl FromBytes for ProbeArgs {}
+
+/// `UTRACE_TEST_PROBE_RETURN`: the return from the probed function.
+const PROBE_RETURN: u32 = 1;
+
 /// `UTRACE_TEST_EXAMINE_*` operations.
 const EXAMINE_REGS: u32 = 1;
 const EXAMINE_SET_REGS: u32 = 2;
@@ -141,6 +165,8 @@ const ADDFD_DELAY: u32 = _IO(IOC_MAGIC, 34);
 const ADDFD_DELAYED: u32 = _IO(IOC_MAGIC, 35);
 const INSTALL_DELAY: u32 = _IO(IOC_MAGIC, 36);
 const INSTALL_DELAYED: u32 = _IO(IOC_MAGIC, 37);
+const PROBE: u32 = _IOW::<ProbeArgs>(IOC_MAGIC, 38);
+const UNPROBE: u32 = _IO(IOC_MAGIC, 39);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -232,9 +258,61 @@ pub(crate) struct TestFile {
     log: Arc<Log>,
     #[pin]
     slots: Mutex<KVec<EngineHandle<TestEngine>>>,
+    /// Breakpoint subscriptions, by the index `UTRACE_TEST_PROBE` returned
+    /// (`None` once dropped by `UTRACE_TEST_UNPROBE`; never reused).
+    #[cfg(CONFIG_UPROBES)]
+    #[pin]
+    probes: Mutex<KVec<Option<ProbeSubscription>>>,
 }
 
 impl TestFile {
+    /// `UTRACE_TEST_PROBE`: subscribes a slot's engine to a breakpoint.
+    #[cfg(CONFIG_UPROBES)]
+    fn probe(&self, arg: usize) -> Result<isize> {
+        let a: ProbeArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<ProbeArgs>())
+            .reader()
+            .read()?;
+        if a.flags & !PROBE_RETURN != 0 || a.pad != 0 {
+            return Err(EINVAL);
+        }
+        let kind = match a.flags {
+            PROBE_RETURN => ProbeKind::Return,
+            _ => ProbeKind::Entry,
+        };
+        let handle = self
+            .slots
+            .lock()
+            .get(a.slot as usize)
+            .ok_or(EINVAL)?
+            .clone();
+        let fd = u32::try_from(a.fd).map_err(|_| EBADF)?;
+        let file = LocalFile::fget(fd).map_err(|_| EBADF)?;
+        let mut probes = self.probes.lock();
+        if probes.len() >= MAX_PROBES {
+            return Err(ENOSPC);
+        }
+        probes.reserve(1, GFP_KERNEL_ACCOUNT)?;
+        let sub = handle.probe(&file, a.offset, kind)?;
+        let index = probes.len();
+        // Within the capacity reserved above.
+        let _ = probes.push_within_capacity(Some(sub));
+        // At most MAX_PROBES: fits.
+        Ok(index as isize)
+    }
+
+    /// `UTRACE_TEST_UNPROBE`: drops a subscription.
+    #[cfg(CONFIG_UPROBES)]
+    fn unprobe(&self, index: usize) -> Result<isize> {
+        let sub = self
+            .probes
+            .lock()
+            .get_mut(index)
+            .and_then(Option::take)
+            .ok_or(EINVAL)?;
+        drop(sub);
+        Ok(0)
+    }
+
     fn attach(&self, arg: usize) -> Result<isize> {
         let a: AttachArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AttachArgs>())
             .reader()
@@ -401,6 +479,8 @@ impl MiscDevice for TestFile {
             try_pin_init!(TestFile {
                 log: new_log()?,
                 slots <- kernel::new_mutex!(KVec::new(), "utrace_test::slots"),
+                #[cfg(CONFIG_UPROBES)]
+                probes <- kernel::new_mutex!(KVec::new(), "utrace_test::probes"),
             }),
             GFP_KERNEL,
         )
@@ -444,6 +524,10 @@ impl MiscDevice for TestFile {
             STEP_DELAY => STEP_DELAY_HOOK.arm(arg),
             STEP_DELAYED => Ok(STEP_DELAY_HOOK.taken()),
             EXAMINE => me.examine(arg),
+            #[cfg(CONFIG_UPROBES)]
+            PROBE => me.probe(arg),
+            #[cfg(CONFIG_UPROBES)]
+            UNPROBE => me.unprobe(arg),
             EXAMINE_DELAY => EXAMINE_DELAY_HOOK.arm(arg),
             EXAMINE_DELAYED => Ok(EXAMINE_DELAY_HOOK.taken()),
             ADDFD_DELAY => ADDFD_DELAY_HOOK.arm(arg),
@@ -486,6 +570,8 @@ impl MiscDevice for TestFile {
 #[pinned_drop]
 impl PinnedDrop for TestFile {
     fn drop(self: Pin<&mut Self>) {
+        #[cfg(CONFIG_UPROBES)]
+        self.probes.lock().clear();
         for h in self.slots.lock().iter() {
             // ESRCH only means it is detached already.
             let _ = h.detach();

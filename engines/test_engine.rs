@@ -11,8 +11,9 @@
 use crate::engine_core::EngineHandle;
 use crate::engine_core::{
     policy::{SignalAction, SIGNAL_HOLD},
-    Arg, CloneReport, DeathReport, Engine, ExecReport, ExitReport, JobControl, Resume,
-    SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, VforkDoneReport, SYSCALL_ARGS,
+    Arg, BreakpointReport, CloneReport, DeathReport, Engine, ExecReport, ExitReport, JobControl,
+    ProbeKind, Resume, SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit,
+    VforkDoneReport, SYSCALL_ARGS,
 };
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, AtomicFlag, Relaxed};
@@ -84,6 +85,8 @@ pub(crate) const SIDE_REAP: u32 = 9;
 pub(crate) const SIDE_CLONE: u32 = 10;
 pub(crate) const SIDE_VFORK_DONE: u32 = 11;
 pub(crate) const SIDE_SIGNAL_HANDLER: u32 = 12;
+pub(crate) const SIDE_BREAKPOINT: u32 = 13;
+pub(crate) const SIDE_BREAKPOINT_RETURN: u32 = 14;
 
 /// The records of one open file.
 pub(crate) struct LogBuf {
@@ -369,6 +372,38 @@ impl Engine for TestEngine {
         ];
         self.record(SIDE_SIGNAL_HANDLER, signo, args, 0);
         Resume::Stop
+    }
+
+    fn report_breakpoint(&self, _task: &Task, hit: &mut BreakpointReport<'_>) -> Resume {
+        let offset = hit.site().offset as i64;
+        match hit.kind() {
+            ProbeKind::Entry => {
+                let args = [Arg::A0, Arg::A1, Arg::A2, Arg::A3, Arg::A4, Arg::A5]
+                    .map(|a| hit.arg(a).unwrap_or(0));
+                self.record(SIDE_BREAKPOINT, offset, args, hit.function() as i64);
+                if let Action::RewriteArg(which, v) = self.action {
+                    let _ = hit.set_arg(which, v);
+                }
+            }
+            ProbeKind::Return => {
+                let mut args = [0; SYSCALL_ARGS];
+                args[0] = hit.function();
+                // The value as the engines before left it.
+                let value = hit.return_value().unwrap_or(0) as i64;
+                self.record(SIDE_BREAKPOINT_RETURN, offset, args, value);
+                if let Action::SetReturn(v) = self.action {
+                    let _ = hit.set_return_value(v as u64);
+                }
+            }
+        }
+        match self.action {
+            Action::Stop => Resume::Stop,
+            Action::Dwell(us) => {
+                self.dwell(us);
+                Resume::Resume
+            }
+            _ => Resume::Resume,
+        }
     }
 
     fn report_jctl(&self, _task: &Task, what: JobControl) -> Resume {

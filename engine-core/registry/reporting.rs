@@ -15,9 +15,9 @@ use crate::engine_core::policy::{
     Disposition, Reporter, Resume, SignalAction, SyscallSide,
 };
 use crate::engine_core::report::{
-    AfterTracer, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent, PtraceSignal,
-    PtraceStops, SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit, SyscallRegs,
-    VforkDoneReport,
+    AfterTracer, BreakpointReport, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent,
+    PtraceSignal, PtraceStops, SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit,
+    SyscallRegs, VforkDoneReport,
 };
 use crate::engine_core::task;
 use kernel::bindings;
@@ -604,6 +604,48 @@ impl Registry {
             self.forget_step_in_handler();
         }
         self.settle(task, action);
+    }
+
+    /// Reports a breakpoint hit to the engines that asked for
+    /// [`Events::BREAKPOINT`] and for which `subscribed` holds (they
+    /// subscribed to this probe for this task), in attach order; each sees
+    /// the registers the engines before it left. Called from the uprobe
+    /// handler, which must not block on user space: a stop asked for is
+    /// not taken here but at the task's next safe point, the kick's task
+    /// work, which runs on its way back to user mode, before the probed
+    /// instruction.
+    pub(crate) fn report_breakpoint(
+        &self,
+        task: &Task,
+        hit: &mut BreakpointReport<'_>,
+        subscribed: impl Fn(&Attachment) -> bool,
+    ) {
+        // Pairs with the release stores under `inner`.
+        let summary = self.summary.load(Acquire);
+        if summary & Events::BREAKPOINT.bits() == 0 {
+            return;
+        }
+        let reporters = self.reporters(task, summary);
+        let scope = self.report_scope(task);
+        let mut action = Resume::Resume;
+        for reporter in event_order(reporters.engines(), |a| a.seq.load(Relaxed), None) {
+            let Reporter::Engine(att) = reporter else {
+                continue;
+            };
+            if att.is_detached() || !att.wants(Events::BREAKPOINT) || !subscribed(att) {
+                continue;
+            }
+            let answer = self.call(&scope, att, |e| e.report_breakpoint(task, hit));
+            action = self.take_answer(att, action, answer);
+        }
+        drop(reporters);
+        if action == Resume::Stop {
+            // The stop is held (`call`): the kick parks the task at its
+            // quiesce report. An exiting task never parks; the kick's
+            // error says so, and nothing is left to undo.
+            let mut inner = self.inner.lock();
+            let _ = self.kick_locked(&mut inner, false);
+        }
     }
 
     /// Reports a dequeued signal to the engines that asked for its class,

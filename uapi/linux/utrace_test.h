@@ -37,6 +37,8 @@
  * intercept them (the kernel keeps its fatal-signal short cut).
  */
 #define UTRACE_TEST_EVENT_SIGNAL_OBSERVE (1U << 15)
+/* A breakpoint the engine subscribed to (UTRACE_TEST_PROBE). */
+#define UTRACE_TEST_EVENT_BREAKPOINT	(1U << 16)
 
 /* Signal dispositions (utrace's UTRACE_SIGNAL_* values). */
 #define UTRACE_TEST_SIGNAL_DELIVER	0x00
@@ -128,6 +130,18 @@ struct utrace_test_events {
  * si_code, args[1] 1 if an engine's step ended at the entry.
  */
 #define UTRACE_TEST_SIDE_SIGNAL_HANDLER	12
+/*
+ * BREAKPOINT: the task hit a probed instruction; nr is the probe's offset
+ * in its file, args the six argument registers (as the engines before
+ * left them), ret the instruction's address.  KIND_REWRITE_ARG sets an
+ * argument, KIND_STOP stops the task (before the instruction runs),
+ * KIND_DWELL sleeps in the callback.
+ * BREAKPOINT_RETURN: the probed function returns; nr is the offset,
+ * args[0] the function's address, ret the return value as the engines
+ * before left it.  KIND_SET_RETURN sets it, KIND_STOP stops the task.
+ */
+#define UTRACE_TEST_SIDE_BREAKPOINT	13
+#define UTRACE_TEST_SIDE_BREAKPOINT_RETURN	14
 
 struct utrace_test_record {
 	__u32 id;	/* engine id */
@@ -319,5 +333,25 @@ struct utrace_test_examine {
 #define UTRACE_TEST_ADDFD_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 35)
 #define UTRACE_TEST_INSTALL_DELAY	_IO(UTRACE_TEST_IOC_MAGIC, 36)
 #define UTRACE_TEST_INSTALL_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 37)
+
+/*
+ * Breakpoints: subscribes the engine of a slot, for its task, to the
+ * instruction at @offset in the file open (for reading) as @fd, or with
+ * UTRACE_TEST_PROBE_RETURN to the return from the function it starts.
+ * Returns the subscription's index (>= 0), which UTRACE_TEST_UNPROBE takes
+ * by value; closing the file drops the rest.  Errors: EBADF (fd not open
+ * for reading), EEXIST (subscribed already), ENOSPC (too many), ESRCH
+ * (engine detached), EINVAL (bad slot, flags, or offset).
+ */
+#define UTRACE_TEST_PROBE_RETURN	(1U << 0)
+struct utrace_test_probe {
+	__u32 slot;
+	__s32 fd;
+	__u64 offset;
+	__u32 flags;	/* UTRACE_TEST_PROBE_* */
+	__u32 pad;	/* 0 */
+};
+#define UTRACE_TEST_PROBE	_IOW(UTRACE_TEST_IOC_MAGIC, 38, struct utrace_test_probe)
+#define UTRACE_TEST_UNPROBE	_IO(UTRACE_TEST_IOC_MAGIC, 39)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */

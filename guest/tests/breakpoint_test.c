@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * breakpoint_test - breakpoint events (Events::BREAKPOINT): engines
+ * subscribed to an instruction in a file (UTRACE_TEST_PROBE) hear of the
+ * hits of their task, in attach order, and may change the arguments, the
+ * return value, or stop the task there.
+ *
+ * The probed function is probed_add() in this static binary: the test
+ * finds its offset in the file from /proc/self/maps and subscribes with
+ * /proc/self/exe.  Each child calls it a known number of times with known
+ * arguments; the engines' logs and the values the child got are compared
+ * with what the subscriptions asked.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include "ktap.h"
+#include "run.h"
+#include "utrace_test_dev.h"
+
+/* Shared with the children. */
+struct shared {
+	volatile long results[8];
+	volatile int calls_done;
+	volatile int stage;
+};
+
+static struct shared *sh;
+
+/* The probed function: its first instruction is the probe. */
+__attribute__((noinline, noipa)) long probed_add(long a, long b)
+{
+	return a + b;
+}
+
+/* probed_add's offset in this program's file, from /proc/self/maps. */
+static unsigned long probe_offset(void)
+{
+	unsigned long addr = (unsigned long)probed_add, start, end, off;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &off) == 3 &&
+		    addr >= start && addr < end) {
+			fclose(f);
+			return addr - start + off;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Subscribes engine @slot to probed_add (@flags: UTRACE_TEST_PROBE_*). */
+static int subscribe(int fd, int slot, unsigned int flags)
+{
+	int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	struct utrace_test_probe p = {
+		.slot = slot, .fd = exe, .offset = probe_offset(), .flags = flags,
+	};
+	int r = ioctl(fd, UTRACE_TEST_PROBE, &p);
+
+	CHECK(r >= 0, "subscribe slot %d flags %u: %s", slot, flags, strerror(errno));
+	close(exe);
+	return r;
+}
+
+/* An engine of @kind with @id and @value, asking for breakpoints. */
+static int bp_engine(int fd, pid_t pid, unsigned int kind, unsigned int id,
+		     unsigned int arg, long long value)
+{
+	struct utrace_test_attach a = {
+		.pid = pid, .kind = kind, .events = UTRACE_TEST_EVENT_BREAKPOINT,
+		.id = id, .nr = -1, .arg = arg, .value = value,
+	};
+
+	return utd_attach(fd, a);
+}
+
+/* The children's bodies. */
+static void call_five_times(void)
+{
+	for (long i = 0; i < 5; i++)
+		sh->results[i] = probed_add(i, 1000 + i);
+	sh->calls_done = 5;
+	_exit(0);
+}
+
+static void call_once(void)
+{
+	sh->results[0] = probed_add(2, 3);
+	sh->calls_done = 1;
+	_exit(0);
+}
+
+static void call_twice_with_a_pause(void)
+{
+	sh->results[0] = probed_add(2, 3);
+	sh->calls_done = 1;
+	while (sh->stage == 0)
+		usleep(1000);
+	sh->results[1] = probed_add(4, 5);
+	sh->calls_done = 2;
+	_exit(0);
+}
+
+/* Starts @fn in a held child, with fresh shared values; returns its pid. */
+static int run_child(void (*fn)(void), pid_t *pidp, int go[2])
+{
+	memset(sh, 0, sizeof(*sh));
+	for (int i = 0; i < 8; i++)
+		sh->results[i] = -1;
+	*pidp = utd_held_child(go, fn);
+	return *pidp;
+}
+
+/* Reads the log; counts records of @side, copying them to @out. */
+static int records_of(int fd, unsigned int side, struct utrace_test_record *out,
+		      int max)
+{
+	struct utrace_test_record r[64];
+	int n = utd_read(fd, r, 64), k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (r[i].side == side && k < max)
+			out[k++] = r[i];
+	return k;
+}
+
+static void entry_hits_are_counted_with_their_arguments(void)
+{
+	int fd = utd_open(), go[2], slot, status;
+	struct utrace_test_record r[16];
+	pid_t pid;
+
+	run_child(call_five_times, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
+	subscribe(fd, slot, 0);
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 16) == 5, "five hits");
+	for (int i = 0; i < 5; i++) {
+		CHECK(r[i].nr == (long long)probe_offset(), "offset %lld", r[i].nr);
+		CHECK(r[i].args[0] == (unsigned long long)i && r[i].args[1] == 1000ULL + i,
+		      "hit %d args %llu %llu", i, r[i].args[0], r[i].args[1]);
+		CHECK(r[i].ret == (long long)(unsigned long)probed_add, "address %llx",
+		      r[i].ret);
+		CHECK(sh->results[i] == 1000 + 2 * i, "result %d: %ld", i, sh->results[i]);
+	}
+	close(fd);
+}
+
+static void an_argument_rewritten_at_entry_is_what_the_function_gets(void)
+{
+	int fd = utd_open(), go[2], slot;
+	pid_t pid;
+
+	run_child(call_once, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_REWRITE_ARG, 1, 1, 100);
+	subscribe(fd, slot, 0);
+	utd_release_and_wait(go, pid);
+	CHECK(sh->results[0] == 102, "probed_add(2, 3 -> 100) = %ld", sh->results[0]);
+	close(fd);
+}
+
+static void a_return_probe_sees_and_changes_the_value(void)
+{
+	int fd = utd_open(), go[2], slot;
+	struct utrace_test_record r[4];
+	pid_t pid;
+
+	run_child(call_once, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_SET_RETURN, 1, 0, 4242);
+	subscribe(fd, slot, UTRACE_TEST_PROBE_RETURN);
+	utd_release_and_wait(go, pid);
+	CHECK(sh->results[0] == 4242, "the program got %ld", sh->results[0]);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT_RETURN, r, 4) == 1, "one return");
+	CHECK(r[0].ret == 5, "the engine saw %lld", r[0].ret);
+	CHECK(r[0].args[0] == (unsigned long)probed_add, "function %llx", r[0].args[0]);
+	close(fd);
+}
+
+static void two_engines_on_one_probe_are_called_in_attach_order(void)
+{
+	int fd = utd_open(), go[2], first, second;
+	struct utrace_test_record all[16];
+	int n;
+	pid_t pid;
+
+	run_child(call_once, &pid, go);
+	/* The first rewrites the first argument; the second only logs. */
+	first = bp_engine(fd, pid, UTRACE_TEST_REWRITE_ARG, 1, 0, 7);
+	second = bp_engine(fd, pid, UTRACE_TEST_RECORD, 2, 0, 0);
+	subscribe(fd, first, 0);
+	subscribe(fd, second, 0);
+	subscribe(fd, second, UTRACE_TEST_PROBE_RETURN);
+	utd_release_and_wait(go, pid);
+	n = utd_read(fd, all, 16);
+	CHECK(n == 3, "%d records", n);
+	if (n == 3) {
+		CHECK(all[0].id == 1 && all[0].side == UTRACE_TEST_SIDE_BREAKPOINT &&
+		      all[0].args[0] == 2, "first: id %u side %u a0 %llu", all[0].id,
+		      all[0].side, all[0].args[0]);
+		CHECK(all[1].id == 2 && all[1].side == UTRACE_TEST_SIDE_BREAKPOINT &&
+		      all[1].args[0] == 7, "second sees the first's change: id %u a0 %llu",
+		      all[1].id, all[1].args[0]);
+		CHECK(all[2].id == 2 && all[2].side == UTRACE_TEST_SIDE_BREAKPOINT_RETURN &&
+		      all[2].ret == 10, "return: id %u value %lld", all[2].id, all[2].ret);
+	}
+	CHECK(sh->results[0] == 10, "probed_add(7, 3) = %ld", sh->results[0]);
+	close(fd);
+}
+
+/* The first byte of @addr in @pid's memory, or -1. */
+static int byte_at(pid_t pid, unsigned long addr)
+{
+	char path[64];
+	unsigned char b;
+	int mem, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (mem < 0)
+		return -1;
+	r = pread(mem, &b, 1, addr) == 1 ? b : -1;
+	close(mem);
+	return r;
+}
+
+static void only_subscribed_tasks_take_the_breakpoint(void)
+{
+	int fd = utd_open(), go_a[2], go_b[2], slot, own = byte_at(getpid(), (unsigned long)probed_add);
+	struct utrace_test_record r[8];
+	pid_t a, b;
+
+	memset(sh, 0, sizeof(*sh));
+	a = utd_held_child(go_a, call_five_times);
+	b = utd_held_child(go_b, call_five_times);
+	slot = bp_engine(fd, a, UTRACE_TEST_RECORD, 1, 0, 0);
+	subscribe(fd, slot, 0);
+	/* An engine on b that does not subscribe hears nothing either. */
+	bp_engine(fd, b, UTRACE_TEST_RECORD, 2, 0, 0);
+	CHECK(byte_at(a, (unsigned long)probed_add) == 0xcc, "a's breakpoint: %#x",
+	      byte_at(a, (unsigned long)probed_add));
+	CHECK(byte_at(b, (unsigned long)probed_add) == own, "b's text: %#x, ours %#x",
+	      byte_at(b, (unsigned long)probed_add), own);
+	CHECK(own != 0xcc, "our own text: %#x", own);
+	utd_release_and_wait(go_b, b);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 0, "b is not reported");
+	utd_release_and_wait(go_a, a);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 5, "a is");
+	close(fd);
+}
+
+/* The second thread of threaded_caller(): it calls before the main one. */
+static void *calling_thread(void *unused)
+{
+	(void)unused;
+	sh->results[1] = probed_add(20, 30);
+	return NULL;
+}
+
+static void threaded_caller(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, calling_thread, NULL);
+	pthread_join(t, NULL);
+	sh->results[0] = probed_add(2, 3);
+	_exit(0);
+}
+
+static void another_thread_of_the_task_runs_unreported(void)
+{
+	int fd = utd_open(), go[2], slot, status;
+	struct utrace_test_record r[8];
+	pid_t pid;
+
+	run_child(threaded_caller, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_STOP, 1, 0, 0);
+	subscribe(fd, slot, 0);
+	utd_release(go);
+	/* The main thread stops at its call, after the thread's call ran. */
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the main thread stops");
+	CHECK(sh->results[1] == 50, "the other thread ran: %ld", sh->results[1]);
+	CHECK(sh->results[0] == -1, "the main thread waits");
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 1 && r[0].args[0] == 2,
+	      "one hit, the main thread's");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "status %#x", status);
+	CHECK(sh->results[0] == 5, "then it runs: %ld", sh->results[0]);
+	close(fd);
+}
+
+static void a_stop_at_a_breakpoint_holds_the_task_before_the_instruction(void)
+{
+	int fd = utd_open(), go[2], slot, status;
+	pid_t pid;
+
+	run_child(call_once, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_STOP, 1, 0, 0);
+	subscribe(fd, slot, 0);
+	utd_release(go);
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "stopped at the breakpoint");
+	utd_msleep(50);
+	CHECK(sh->results[0] == -1 && sh->calls_done == 0, "the function did not run");
+	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "status %#x", status);
+	CHECK(sh->results[0] == 5, "after the stop: %ld", sh->results[0]);
+	close(fd);
+}
+
+static void sigkill_ends_a_stop_at_a_breakpoint(void)
+{
+	int fd = utd_open(), go[2], slot, status;
+	pid_t pid;
+
+	run_child(call_once, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_STOP, 1, 0, 0);
+	subscribe(fd, slot, 0);
+	utd_release(go);
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "stopped at the breakpoint");
+	kill(pid, SIGKILL);
+	CHECK(utd_wait_exit_within(pid, 5000, &status), "SIGKILL ends the stop");
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %#x", status);
+	close(fd);
+}
+
+static void detach_during_a_hit(void)
+{
+	int fd = utd_open(), go[2], slot, status;
+	struct utrace_test_record r[8];
+	pid_t pid;
+
+	run_child(call_twice_with_a_pause, &pid, go);
+	/* The callback dwells 100 ms: the detach comes while it runs. */
+	slot = bp_engine(fd, pid, UTRACE_TEST_DWELL, 1, 0, 100000);
+	subscribe(fd, slot, 0);
+	utd_release(go);
+	CHECK(UTD_POLL(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 1), "the hit");
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach: %s", strerror(errno));
+	CHECK(ioctl(fd, UTRACE_TEST_BARRIER, slot) == 0, "barrier: %s", strerror(errno));
+	CHECK(UTD_POLL(sh->calls_done == 1), "the first call returns");
+	CHECK(sh->results[0] == 5, "first: %ld", sh->results[0]);
+	sh->stage = 1;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(sh->results[1] == 9, "second: %ld", sh->results[1]);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 0,
+	      "no report after the detach");
+	close(fd);
+}
+
+/* Runs this program again, as "--call N": N calls after the exec. */
+static void exec_self_calling_three_times(void)
+{
+	char *argv[] = { "/proc/self/exe", "--call", "3", NULL };
+
+	execv("/proc/self/exe", argv);
+	_exit(102);
+}
+
+static void exec_maps_the_file_anew_and_the_probe_follows(void)
+{
+	int fd = utd_open(), go[2], slot, status;
+	struct utrace_test_record r[8];
+	pid_t pid;
+
+	run_child(exec_self_calling_three_times, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
+	subscribe(fd, slot, 0);
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 3,
+	      "the new program's three calls");
+	CHECK(r[2].args[0] == 2 && r[2].args[1] == 102, "args %llu %llu", r[2].args[0],
+	      r[2].args[1]);
+	close(fd);
+}
+
+static void subscription_errors(void)
+{
+	int fd = utd_open(), go[2], slot, data, path, n = 0, r;
+	struct utrace_test_probe p = { 0 };
+	char name[] = "/tmp/breakpoint_test_data";
+	char page[4096] = { 0 };
+	pid_t pid;
+
+	run_child(call_once, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
+	data = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CHECK(data >= 0 && write(data, page, sizeof(page)) == sizeof(page), "data file");
+	p.slot = slot;
+	/* Not open for reading. */
+	path = open(name, O_PATH | O_CLOEXEC);
+	p.fd = path;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EBADF);
+	close(path);
+	path = open(name, O_WRONLY | O_CLOEXEC);
+	p.fd = path;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EBADF);
+	close(path);
+	p.fd = -1;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EBADF);
+	/* Bad flags, slot, offset. */
+	p.fd = data;
+	p.flags = 2;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EINVAL);
+	p.flags = 0;
+	p.slot = 99;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EINVAL);
+	p.slot = slot;
+	p.offset = 1 << 20;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EINVAL);
+	/* Twice the same; then up to the cap, on a file nobody maps. */
+	for (p.offset = 0; p.offset < 100; p.offset++) {
+		r = ioctl(fd, UTRACE_TEST_PROBE, &p);
+		if (r < 0)
+			break;
+		n++;
+	}
+	CHECK(r < 0 && errno == ENOSPC && n == 64, "cap: %d subscriptions, then %s", n,
+	      strerror(errno));
+	p.offset = 3;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EEXIST);
+	CHECK(ioctl(fd, UTRACE_TEST_UNPROBE, 3) == 0, "unprobe: %s", strerror(errno));
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_UNPROBE, 3), EINVAL);
+	CHECK(ioctl(fd, UTRACE_TEST_PROBE, &p) >= 0, "again after the unprobe: %s",
+	      strerror(errno));
+	/* A detached engine cannot subscribe. */
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach");
+	p.offset = 200;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), ESRCH);
+	utd_release_and_wait(go, pid);
+	close(data);
+	unlink(name);
+	close(fd);
+}
+
+/* Writes @text to the tracefs file @name; returns 0 or -errno. */
+static int tracefs_write(const char *name, const char *text)
+{
+	char path[128];
+	int f, r;
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", name);
+	f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	r = write(f, text, strlen(text)) < 0 ? -errno : 0;
+	close(f);
+	return r;
+}
+
+/* How many lines of the trace name @event. */
+static int trace_lines(const char *event)
+{
+	static char buf[65536];
+	int n = 0;
+	long len = slurp("/sys/kernel/tracing/trace", buf, sizeof(buf));
+
+	for (char *p = buf; len > 0 && (p = strstr(p, event)); p++)
+		n++;
+	return n;
+}
+
+static void a_tracefs_uprobe_and_two_engines_each_see_every_hit(void)
+{
+	int fd = utd_open(), go[2], e1, e2, status;
+	struct utrace_test_record r[16];
+	char exe[256] = { 0 }, def[400];
+	pid_t pid;
+	int before;
+
+	mkdir("/sys/kernel/tracing", 0755);
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	CHECK(readlink("/proc/self/exe", exe, sizeof(exe) - 1) > 0, "readlink");
+	snprintf(def, sizeof(def), "p:uprobes/utrace_bp %s:0x%lx\n", exe, probe_offset());
+	CHECK(tracefs_write("uprobe_events", def) == 0, "uprobe_events: %s", def);
+	CHECK(tracefs_write("events/uprobes/utrace_bp/enable", "1") == 0, "enable");
+	before = trace_lines("utrace_bp:");
+	run_child(call_five_times, &pid, go);
+	e1 = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
+	e2 = bp_engine(fd, pid, UTRACE_TEST_RECORD, 2, 0, 0);
+	subscribe(fd, e1, 0);
+	subscribe(fd, e2, 0);
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 16) == 10, "each engine, 5 hits");
+	CHECK(trace_lines("utrace_bp:") - before == 5, "tracefs: %d hits",
+	      trace_lines("utrace_bp:") - before);
+	tracefs_write("events/uprobes/utrace_bp/enable", "0");
+	CHECK(tracefs_write("uprobe_events", "-:uprobes/utrace_bp\n") == 0, "remove");
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct ktap_case cases[] = {
+		KTAP_CASE(entry_hits_are_counted_with_their_arguments),
+		KTAP_CASE(an_argument_rewritten_at_entry_is_what_the_function_gets),
+		KTAP_CASE(a_return_probe_sees_and_changes_the_value),
+		KTAP_CASE(two_engines_on_one_probe_are_called_in_attach_order),
+		KTAP_CASE(only_subscribed_tasks_take_the_breakpoint),
+		KTAP_CASE(another_thread_of_the_task_runs_unreported),
+		KTAP_CASE(a_stop_at_a_breakpoint_holds_the_task_before_the_instruction),
+		KTAP_CASE(sigkill_ends_a_stop_at_a_breakpoint),
+		KTAP_CASE(detach_during_a_hit),
+		KTAP_CASE(exec_maps_the_file_anew_and_the_probe_follows),
+		KTAP_CASE(subscription_errors),
+		KTAP_CASE(a_tracefs_uprobe_and_two_engines_each_see_every_hit),
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "--call")) {
+		long n = atol(argv[2]);
+
+		for (long i = 0; i < n; i++)
+			probed_add(i, 100 + i);
+		return 0;
+	}
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		  -1, 0);
+	if (sh == MAP_FAILED)
+		return 1;
+	return ktap_run("guest_breakpoint", cases, sizeof(cases) / sizeof(cases[0]));
+}
