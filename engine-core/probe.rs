@@ -260,6 +260,19 @@ impl Probe {
     }
 }
 
+impl ProbeSite {
+    /// The probe at `offset` in `file`.
+    pub fn of(file: &LocalFile, offset: u64) -> ProbeSite {
+        // SAFETY: `file` is a live file; its inode lives as long.
+        let inode = unsafe { bindings::utrace_helper_file_inode(file.as_ptr()) };
+        ProbeSite {
+            // SAFETY: as above.
+            inode: unsafe { (*inode).i_ino },
+            offset,
+        }
+    }
+}
+
 /// Subscribes `att`'s engine, for `task` (the attachment's), to the `kind`
 /// side of the instruction at `offset` in `file`: registers the probe if
 /// it is new, else has the kernel put the breakpoint in the task's
@@ -280,9 +293,7 @@ pub(crate) fn subscribe(
     }
     // SAFETY: `file` is a live file; its inode lives as long.
     let inode = unsafe { bindings::utrace_helper_file_inode(file.as_ptr()) };
-    // SAFETY: as above.
-    let ino = unsafe { (*inode).i_ino };
-    let site = ProbeSite { inode: ino, offset };
+    let site = ProbeSite::of(file, offset);
     let pos = bindings::loff_t::try_from(offset).map_err(|_| EINVAL)?;
     let mut table = PROBES.lock();
     let (held, duplicate) = table

@@ -6,7 +6,8 @@
 //! 0020), whose structures and values reach this file through the
 //! bindings: attach an strace or a VM engine to a process, detach it, read
 //! the strace text with read(2) (blocking, or not with `O_NONBLOCK`),
-//! poll(2) or the `UTRACE_READ` ioctl. Targets are looked up with
+//! poll(2) or the `UTRACE_READ` ioctl, and show a breakpoint's hits in an
+//! strace engine's trace (`UTRACE_PROBE`). Targets are looked up with
 //! engine-core's access rules (ptrace's). The device grants nothing by
 //! itself, since every attach is checked against the caller's right to
 //! ptrace the target: making it world-accessible (0666, as the test guest
@@ -16,15 +17,15 @@ use super::session::{Session, Slot};
 use super::strace::trace_buf::{TraceBuf, MAX_READ};
 use super::strace::{StraceEngine, DEFAULT_STRING_MAX, STRING_MAX_LIMIT};
 use super::vm::{rules, VmEngine};
-use crate::engine_core::access;
+use crate::engine_core::{access, ProbeKind, ProbeSite, ProbeSubscription};
 use core::mem::size_of;
 use kernel::bindings;
-use kernel::fs::{File, Kiocb};
+use kernel::fs::{File, Kiocb, LocalFile};
 use kernel::iov::IovIterDest;
 use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
 use kernel::sync::poll::PollTable;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, Mutex};
 use kernel::transmute::{AsBytes, FromBytes};
 use kernel::uaccess::{UserPtr, UserSlice};
 
@@ -84,6 +85,17 @@ uapi_wrapper!(
     /// `struct utrace_read`.
     ReadArgs(utrace_read) { buf, len, got, dropped }
 );
+uapi_wrapper!(
+    /// `struct utrace_probe`.
+    ProbeArgs(utrace_probe) { slot, fd, offset, flags, label_len, label }
+);
+
+/// `UTRACE_PROBE_RETURN`.
+const PROBE_RETURN: u32 = bindings::UTRACE_PROBE_RETURN;
+/// The longest probe label (the uapi header's).
+const PROBE_LABEL_MAX: usize = 63;
+/// The most probes one file holds (each engine has its own cap too).
+const MAX_FILE_PROBES: usize = 1024;
 
 /// `enum utrace_vm_error`.
 fn vm_error_code(e: rules::RuleError) -> u32 {
@@ -107,6 +119,9 @@ const FROM_EXEC: u32 = bindings::UTRACE_FROM_EXEC;
 pub(crate) struct ControlFile {
     out: Arc<TraceBuf>,
     session: Arc<Session>,
+    /// The breakpoints of `UTRACE_PROBE`, kept as long as the file.
+    #[pin]
+    probes: Mutex<KVec<ProbeSubscription>>,
 }
 
 impl ControlFile {
@@ -223,6 +238,47 @@ impl ControlFile {
         Ok(0)
     }
 
+    /// `UTRACE_PROBE`: the strace engine of a slot shows its task's hits
+    /// of a breakpoint.
+    fn probe(&self, arg: usize) -> Result<isize> {
+        let a: ProbeArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<ProbeArgs>())
+            .reader()
+            .read()?;
+        let len = a.label_len as usize;
+        if a.flags & !PROBE_RETURN != 0 || !(1..=PROBE_LABEL_MAX).contains(&len) {
+            return Err(EINVAL);
+        }
+        let mut label = KVec::new();
+        UserSlice::new(UserPtr::from_addr(a.label as usize), len)
+            .read_all(&mut label, GFP_KERNEL)?;
+        if !label.iter().all(u8::is_ascii_graphic) {
+            return Err(EINVAL);
+        }
+        let slot = self.session.get(a.slot as usize)?;
+        let Slot::Strace(handle) = &*slot else {
+            return Err(EINVAL);
+        };
+        let kind = match a.flags {
+            PROBE_RETURN => ProbeKind::Return,
+            _ => ProbeKind::Entry,
+        };
+        let fd = u32::try_from(a.fd).map_err(|_| EBADF)?;
+        let file = LocalFile::fget(fd).map_err(|_| EBADF)?;
+        let mut probes = self.probes.lock();
+        if probes.len() >= MAX_FILE_PROBES {
+            return Err(ENOSPC);
+        }
+        probes.reserve(1, GFP_KERNEL_ACCOUNT)?;
+        // Named before the first hit can come.
+        handle
+            .engine()
+            .name_probe(ProbeSite::of(&file, a.offset), &label)?;
+        let sub = handle.probe(&file, a.offset, kind)?;
+        // Within the capacity reserved above.
+        let _ = probes.push_within_capacity(sub);
+        Ok(0)
+    }
+
     /// `UTRACE_SET_MAX_ENGINES`: the most engines the session holds at
     /// once; 0 asks for it, anything else sets it.
     fn set_max_engines(&self, max: usize) -> Result<isize> {
@@ -276,6 +332,7 @@ impl MiscDevice for ControlFile {
             try_pin_init!(ControlFile {
                 out: TraceBuf::new()?,
                 session: Session::new()?,
+                probes <- kernel::new_mutex!(KVec::new(), "utrace_control::probes"),
             }),
             // Everything an open allocates is charged to the opener.
             GFP_KERNEL_ACCOUNT,
@@ -290,6 +347,7 @@ impl MiscDevice for ControlFile {
             bindings::UTRACE_READ => me.read(arg),
             bindings::UTRACE_SET_BUFFER => me.set_buffer(arg),
             bindings::UTRACE_SET_MAX_ENGINES => me.set_max_engines(arg),
+            bindings::UTRACE_PROBE => me.probe(arg),
             _ => Err(ENOTTY),
         }
     }
@@ -307,6 +365,8 @@ impl MiscDevice for ControlFile {
 #[pinned_drop]
 impl PinnedDrop for ControlFile {
     fn drop(self: Pin<&mut Self>) {
+        // The breakpoints first: no hit is reported from here on.
+        self.probes.lock().clear();
         // Detaches every engine, those that followed children too, and
         // breaks the session <-> engine reference cycle.
         self.session.close();

@@ -51,8 +51,9 @@ pub(crate) mod trace_buf;
 
 use super::session::{Session, Slot};
 use crate::engine_core::{
-    fatal_signal_pending, pid_vnr, Attach, ChildAttach, Engine, Events, ExecReport, ExitReport,
-    Follow, Resume, SignalReport, SyscallEntry, SyscallExit, Unfollowed,
+    fatal_signal_pending, pid_vnr, Arg, Attach, BreakpointReport, ChildAttach, Engine, Events,
+    ExecReport, ExitReport, Follow, ProbeKind, ProbeSite, Resume, SignalReport, SyscallEntry,
+    SyscallExit, Unfollowed,
 };
 use decode::RetKind;
 use kernel::prelude::*;
@@ -60,7 +61,7 @@ use kernel::sync::atomic::{AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
 use line::NullLine;
-use record::{CallEnd, CallEntry, Capture, Captures, Live, Record};
+use record::{CallEnd, CallEntry, Capture, Captures, Live, ProbeHit, Record};
 use render::{AtExit, Render};
 use syscalls::nr;
 use trace_buf::Writer;
@@ -79,7 +80,22 @@ pub(crate) const STRACE_EVENTS: Events = Events::SYSCALL
     .union(Events::EXEC)
     .union(Events::SIGNAL_ALL)
     .union(Events::SIGNAL_OBSERVE)
-    .union(Events::EXIT);
+    .union(Events::EXIT)
+    .union(Events::BREAKPOINT);
+
+/// The most breakpoints one engine names (engine-core's cap on its
+/// subscriptions).
+const MAX_PROBE_NAMES: usize = crate::engine_core::policy::MAX_PROBES;
+
+/// The name a breakpoint's lines show (`UTRACE_PROBE`'s label).
+struct ProbeName {
+    site: ProbeSite,
+    len: usize,
+    bytes: [u8; PROBE_NAME_MAX],
+}
+
+/// The longest breakpoint name.
+pub(crate) const PROBE_NAME_MAX: usize = 63;
 
 /// Why a followed child gets no engine.
 enum NotTraced {
@@ -123,6 +139,9 @@ pub(crate) struct StraceEngine {
     /// Only the traced task touches it.
     #[pin]
     pending: Mutex<KBox<Pending>>,
+    /// The names of the breakpoints the engine shows.
+    #[pin]
+    probe_names: Mutex<KVec<ProbeName>>,
 }
 
 const _: () = assert!(core::mem::size_of::<Pending>() <= 2048);
@@ -157,6 +176,7 @@ impl StraceEngine {
             pid_prefix,
             before_exec: AtomicFlag::new(from_exec),
             pending <- kernel::new_mutex!(pending, "utrace_strace::pending"),
+            probe_names <- kernel::new_mutex!(KVec::new(), "utrace_strace::probe_names"),
         }? Error))
     }
 
@@ -165,6 +185,33 @@ impl StraceEngine {
     pub(crate) fn attach_request(engine: Arc<Self>) -> Attach<'static, Self> {
         let follows = engine.follow.is_some();
         Attach::new(engine).events(STRACE_EVENTS).follow_if(follows)
+    }
+
+    /// Names the breakpoint at `site` `name` in the engine's lines (at
+    /// most [`PROBE_NAME_MAX`] bytes): before it subscribes, so that no
+    /// hit goes unnamed. `EINVAL` for a longer name, `ENOSPC` past the
+    /// most probes an engine may have.
+    pub(crate) fn name_probe(&self, site: ProbeSite, name: &[u8]) -> Result {
+        let mut bytes = [0; PROBE_NAME_MAX];
+        bytes
+            .get_mut(..name.len())
+            .ok_or(EINVAL)?
+            .copy_from_slice(name);
+        let new = ProbeName {
+            site,
+            len: name.len(),
+            bytes,
+        };
+        let mut names = self.probe_names.lock();
+        if let Some(old) = names.iter_mut().find(|n| n.site == site) {
+            *old = new;
+            return Ok(());
+        }
+        if names.len() >= MAX_PROBE_NAMES {
+            return Err(ENOSPC);
+        }
+        names.push(new, GFP_KERNEL_ACCOUNT)?;
+        Ok(())
     }
 
     /// Says in the trace that the child `pid` runs untraced, and why:
@@ -311,6 +358,29 @@ impl Engine for StraceEngine {
             signo: signal.signo(),
             code: signal.code(),
             fields: signal.info_fields(),
+        });
+        Resume::Resume
+    }
+
+    fn report_breakpoint(&self, _task: &Task, hit: &mut BreakpointReport<'_>) -> Resume {
+        if self.before_exec.load(Relaxed) {
+            return Resume::Resume;
+        }
+        let names = self.probe_names.lock();
+        let Some(name) = names.iter().find(|n| n.site == hit.site()) else {
+            return Resume::Resume;
+        };
+        // A 32-bit task's arguments are not in registers: shown as 0.
+        let what = match hit.kind() {
+            ProbeKind::Entry => ProbeHit::Entry(
+                [Arg::A0, Arg::A1, Arg::A2, Arg::A3].map(|a| hit.arg(a).unwrap_or(0)),
+            ),
+            ProbeKind::Return => ProbeHit::Return(hit.return_value().unwrap_or(0)),
+        };
+        self.out.push(&Record::Probe {
+            pid: self.pid_prefix,
+            hit: what,
+            name: &name.bytes[..name.len],
         });
         Resume::Resume
     }

@@ -371,6 +371,21 @@ pub(crate) enum Record<'a> {
     },
     /// Records the ring dropped here, for want of room.
     Dropped { count: u64 },
+    /// A breakpoint hit (`UTRACE_PROBE`), with the probe's name.
+    Probe {
+        pid: Option<i32>,
+        hit: ProbeHit,
+        name: &'a [u8],
+    },
+}
+
+/// What a breakpoint line shows of the hit.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ProbeHit {
+    /// The function's entry: its first four integer arguments.
+    Entry([u64; 4]),
+    /// Its return: the value.
+    Return(u64),
 }
 
 /// A call record's flags, its second byte: which fields follow.
@@ -389,6 +404,7 @@ mod kind {
     pub(super) const EXIT: u8 = 3;
     pub(super) const NOT_TRACED: u8 = 4;
     pub(super) const DROPPED: u8 = 5;
+    pub(super) const PROBE: u8 = 6;
 }
 
 /// Writes fixed-size fields into a header.
@@ -592,6 +608,24 @@ impl<'a> Record<'a> {
                 e.u8(kind::DROPPED);
                 e.u64(*count);
             }
+            Record::Probe { pid, hit, name } => {
+                e.u8(kind::PROBE);
+                e.pid(*pid);
+                match hit {
+                    ProbeHit::Entry(args) => {
+                        e.u8(0);
+                        for a in args {
+                            e.uv(*a);
+                        }
+                    }
+                    ProbeHit::Return(value) => {
+                        e.u8(1);
+                        e.uv(*value);
+                    }
+                }
+                e.uv(name.len() as u64);
+                captures = [name, &[]];
+            }
         }
         Encoded { head: e, captures }
     }
@@ -685,6 +719,20 @@ impl<'a> Record<'a> {
                 Record::NotTraced { pid, why }
             }
             kind::DROPPED => Record::Dropped { count: d.u64()? },
+            kind::PROBE => {
+                let pid = d.pid()?;
+                let hit = match d.u8()? {
+                    0 => ProbeHit::Entry([d.uv()?, d.uv()?, d.uv()?, d.uv()?]),
+                    1 => ProbeHit::Return(d.uv()?),
+                    _ => return None,
+                };
+                let len = usize::try_from(d.uv()?).ok()?;
+                Record::Probe {
+                    pid,
+                    hit,
+                    name: d.bytes(len)?,
+                }
+            }
             _ => return None,
         };
         // Nothing may follow.

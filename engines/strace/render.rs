@@ -13,7 +13,7 @@
 
 use super::decode::{self, ArgKind};
 use super::line::{Line, Out};
-use super::record::{CallEnd, CallEntry, Record, Replay, Source};
+use super::record::{CallEnd, CallEntry, ProbeHit, Record, Replay, Source};
 use super::syscalls::{self, nr};
 use crate::engine_core::SYSCALL_ARGS;
 use core::mem::{offset_of, size_of};
@@ -754,6 +754,36 @@ fn call_line(
     }
 }
 
+/// A number as a breakpoint line shows it: `0`, or in hex.
+struct Hex(u64);
+
+impl core::fmt::Display for Hex {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            0 => f.write_str("0"),
+            v => write!(f, "{v:#x}"),
+        }
+    }
+}
+
+/// A breakpoint's line, but its `\n`: `--- NAME(0x1, 0x3e9, 0, 0) ---` at
+/// an entry, `--- NAME returned 0x3ea ---` at a return (strace's marks
+/// for what is not a call).
+fn probe_line(line: &mut Line, name: &[u8], hit: ProbeHit) {
+    // The name was checked printable ASCII when it was given.
+    let name = core::str::from_utf8(name).unwrap_or("?");
+    match hit {
+        ProbeHit::Entry([a, b, c, d]) => line.put_fmt(format_args!(
+            "--- {name}({}, {}, {}, {}) ---",
+            Hex(a),
+            Hex(b),
+            Hex(c),
+            Hex(d)
+        )),
+        ProbeHit::Return(v) => line.put_fmt(format_args!("--- {name} returned {} ---", Hex(v))),
+    }
+}
+
 /// The line of `record`, ended with `\n`, into the empty `line`.
 pub(crate) fn render(record: &Record<'_>, line: &mut Line) {
     match record {
@@ -795,6 +825,10 @@ pub(crate) fn render(record: &Record<'_>, line: &mut Line) {
         }
         Record::Dropped { count } => {
             line.put_fmt(format_args!("<utrace: {count} lines dropped>"));
+        }
+        Record::Probe { pid, hit, name } => {
+            pid_prefix(line, *pid);
+            probe_line(line, name, *hit);
         }
     }
     line.finish();
@@ -1163,5 +1197,36 @@ mod tests {
         let (a, b) = both(entry, 0, &mem);
         assert!(contains(&a, b"tv_sec="));
         assert_eq!(a[..], b[..]);
+    }
+
+    /// The line a reader renders of the breakpoint record `hit`.
+    fn probe_text(pid: Option<i32>, hit: ProbeHit) -> KVVec<u8> {
+        let record = Record::Probe {
+            pid,
+            hit,
+            name: b"probed_add",
+        };
+        let mut bytes = KVec::new();
+        for p in record.encode().parts() {
+            bytes.extend_from_slice(p, GFP_KERNEL).unwrap();
+        }
+        let mut line = Line::new();
+        render(&Record::decode(&bytes).unwrap(), &mut line);
+        let mut out = KVVec::new();
+        out.extend_from_slice(line.as_bytes(), GFP_KERNEL).unwrap();
+        out
+    }
+
+    #[test]
+    fn breakpoint_lines_show_the_arguments_or_the_value() {
+        let entry = probe_text(None, ProbeHit::Entry([1, 0x3e9, 0, u64::MAX]));
+        assert_eq!(
+            &entry[..],
+            b"--- probed_add(0x1, 0x3e9, 0, 0xffffffffffffffff) ---\n"
+        );
+        let ret = probe_text(Some(42), ProbeHit::Return(0x3ea));
+        assert_eq!(&ret[..], b"[pid    42] --- probed_add returned 0x3ea ---\n");
+        let zero = probe_text(None, ProbeHit::Return(0));
+        assert_eq!(&zero[..], b"--- probed_add returned 0 ---\n");
     }
 }

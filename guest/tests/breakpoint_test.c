@@ -499,6 +499,42 @@ static void a_tracefs_uprobe_and_two_engines_each_see_every_hit(void)
 	close(fd);
 }
 
+static void the_utrace_tool_shows_entries_and_returns(void)
+{
+	static char out[65536];
+	char exe[256] = { 0 }, entry[300], ret[300];
+	const char *argv[] = { "/usr/bin/utrace", "--probe", entry, "--probe", ret, "-o",
+			       "/tmp/bp.trace", "--", exe, "--call", "2", NULL };
+	const char *first, *first_ret, *second, *second_ret;
+	int status, timed_out;
+
+	CHECK(readlink("/proc/self/exe", exe, sizeof(exe) - 1) > 0, "readlink");
+	snprintf(entry, sizeof(entry), "%s:probed_add", exe);
+	snprintf(ret, sizeof(ret), "%s:probed_add%%return", exe);
+	status = run_in_group(argv, "/tmp/bp.stdout", "/tmp/bp.stdout", 60, &timed_out);
+	CHECK(!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0, "utrace: %#x",
+	      status);
+	CHECK(slurp("/tmp/bp.trace", out, sizeof(out)) > 0, "the trace");
+	first = strstr(out, "--- probed_add(0, 0x64, ");
+	first_ret = strstr(out, "--- probed_add returned 0x64 ---\n");
+	second = strstr(out, "--- probed_add(0x1, 0x65, ");
+	second_ret = strstr(out, "--- probed_add returned 0x66 ---\n");
+	CHECK(first && first_ret && second && second_ret, "the four lines:\n%s", out);
+	CHECK(first < first_ret && first_ret < second && second < second_ret,
+	      "in the order of the calls");
+	/* The trace has the program's calls too, and its end. */
+	CHECK(strstr(out, "execve(") && strstr(out, "+++ exited with 0 +++"), "calls and end");
+	/* A function the file does not have; a bad suffix. */
+	snprintf(entry, sizeof(entry), "%s:no_such_function", exe);
+	status = run_in_group(argv, "/tmp/bp.stdout", "/tmp/bp.stdout", 60, &timed_out);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2, "unknown symbol: %#x", status);
+	CHECK(slurp("/tmp/bp.stdout", out, sizeof(out)) > 0 &&
+	      strstr(out, "no function no_such_function"), "says why: %s", out);
+	snprintf(entry, sizeof(entry), "%s:probed_add%%exit", exe);
+	status = run_in_group(argv, "/tmp/bp.stdout", "/tmp/bp.stdout", 60, &timed_out);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2, "bad suffix: %#x", status);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ktap_case cases[] = {
@@ -514,6 +550,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(exec_maps_the_file_anew_and_the_probe_follows),
 		KTAP_CASE(subscription_errors),
 		KTAP_CASE(a_tracefs_uprobe_and_two_engines_each_see_every_hit),
+		KTAP_CASE(the_utrace_tool_shows_entries_and_returns),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--call")) {

@@ -4,7 +4,7 @@
  *
  *   utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N]
  *          [-o FILE] [-b BYTES] [--max-engines N] [--no-follow]
- *          -- PROG [ARGS...]
+ *          [--probe FILE:SYMBOL[%return]]... -- PROG [ARGS...]
  *
  * Attaches the engines to a child before it execs PROG, prints the strace
  * engine's lines on stderr (or in FILE, created or truncated) while it
@@ -24,6 +24,16 @@
  * attaches strace first, under the VM: it exists to show the naive order
  * going wrong.  RULES: see `utrace --help`; ';' or newlines separate rules.
  * The engines follow PROG's children (as strace -f) unless --no-follow.
+ *
+ * --probe (implies --strace; up to 16) adds a line to the trace each time
+ * PROG runs the function SYMBOL of the ELF file FILE (PROG itself, or a
+ * library it maps), with its first four integer arguments, or with
+ * %return each time the function returns, with the value:
+ *   --- probed_add(0x1, 0x3e9, 0, 0x7ffc8e5a1b20) ---
+ *   --- probed_add returned 0x3ea ---
+ * The tool looks SYMBOL up in FILE's symbol table (.symtab, or .dynsym)
+ * and turns its address into a file offset through the loadable segments;
+ * FILE:0xOFFSET gives the offset itself.  PROG's children are not probed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +65,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N] [-o FILE]\n"
-		"              [-b BYTES] [--max-engines N] [--no-follow] -- PROG [ARGS...]\n"
+		"              [-b BYTES] [--max-engines N] [--no-follow]\n"
+		"              [--probe FILE:SYMBOL[%%return]]... -- PROG [ARGS...]\n"
 		"VM rules, separated by ';' or newlines:\n"
 		"  return SYSCALL VALUE      skip SYSCALL, the program gets VALUE\n"
 		"  uname nodename NAME       edit uname()'s nodename (release: uname release REL)\n"
@@ -188,13 +201,166 @@ static int attach_strace(int fd, pid_t pid, unsigned int string_max)
 	return slot;
 }
 
+/* A --probe: the file, the offset in it, the name the lines show. */
+struct probe {
+	const char *file;
+	unsigned long long offset;
+	char name[64];
+	unsigned int flags;
+};
+
+#define MAX_PROBES 16
+static struct probe probes[MAX_PROBES];
+static int nprobes;
+
+/*
+ * The file offset of function @sym in the ELF file at @map (@len bytes):
+ * its symbol's address, in the loadable segment that holds it.  Returns
+ * 0 and sets *@off, or -1 with a message.
+ */
+static int elf_offset(const unsigned char *map, size_t len, const char *file,
+		      const char *sym, unsigned long long *off)
+{
+	const Elf64_Ehdr *eh = (const void *)map;
+	const Elf64_Shdr *sh;
+	unsigned long long addr = 0;
+	int found = 0;
+
+	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shoff > len ||
+	    eh->e_shnum > (len - eh->e_shoff) / sizeof(*sh) ||
+	    eh->e_phoff > len || eh->e_phnum > (len - eh->e_phoff) / sizeof(Elf64_Phdr)) {
+		fprintf(stderr, "utrace: --probe: %s: not a 64-bit ELF file\n", file);
+		return -1;
+	}
+	sh = (const void *)(map + eh->e_shoff);
+	/* .symtab first, .dynsym if the file is stripped. */
+	for (int pass = 0; pass < 2 && !found; pass++) {
+		unsigned int want = pass ? SHT_DYNSYM : SHT_SYMTAB;
+
+		for (int i = 0; i < eh->e_shnum && !found; i++) {
+			const Elf64_Shdr *strs;
+			const Elf64_Sym *syms;
+			size_t n;
+
+			if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum)
+				continue;
+			strs = &sh[sh[i].sh_link];
+			if (sh[i].sh_offset > len || sh[i].sh_size > len - sh[i].sh_offset ||
+			    strs->sh_offset > len || strs->sh_size > len - strs->sh_offset)
+				continue;
+			syms = (const void *)(map + sh[i].sh_offset);
+			n = sh[i].sh_size / sizeof(*syms);
+			for (size_t k = 0; k < n; k++) {
+				const char *name = (const char *)map + strs->sh_offset + syms[k].st_name;
+
+				if (syms[k].st_name >= strs->sh_size ||
+				    ELF64_ST_TYPE(syms[k].st_info) != STT_FUNC ||
+				    !syms[k].st_value ||
+				    strnlen(name, strs->sh_size - syms[k].st_name) == strs->sh_size - syms[k].st_name ||
+				    strcmp(name, sym))
+					continue;
+				addr = syms[k].st_value;
+				found = 1;
+				break;
+			}
+		}
+	}
+	if (!found) {
+		fprintf(stderr, "utrace: --probe: %s: no function %s\n", file, sym);
+		return -1;
+	}
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const void *)(map + eh->e_phoff) + i * sizeof(*ph);
+
+		if (ph->p_type == PT_LOAD && addr >= ph->p_vaddr &&
+		    addr < ph->p_vaddr + ph->p_filesz) {
+			*off = addr - ph->p_vaddr + ph->p_offset;
+			return 0;
+		}
+	}
+	fprintf(stderr, "utrace: --probe: %s: %s is in no loadable segment\n", file, sym);
+	return -1;
+}
+
+/* Parses FILE:SYMBOL[%return] or FILE:0xOFFSET[%return] into a probe. */
+static int parse_probe(const char *spec, struct probe *p)
+{
+	static char text[MAX_PROBES][PATH_MAX + 80];
+	char *copy = text[nprobes], *colon, *pct, *end;
+	int fd, r = -1;
+	struct stat st;
+	void *map;
+
+	snprintf(copy, sizeof(text[0]), "%s", spec);
+	colon = strrchr(copy, ':');
+	if (!colon || colon == copy || !colon[1]) {
+		fprintf(stderr, "utrace: --probe %s: not FILE:SYMBOL\n", spec);
+		return -1;
+	}
+	*colon = 0;
+	pct = strchr(colon + 1, '%');
+	if (pct) {
+		if (strcmp(pct, "%return")) {
+			fprintf(stderr, "utrace: --probe %s: only %%return may follow\n", spec);
+			return -1;
+		}
+		*pct = 0;
+		p->flags = UTRACE_PROBE_RETURN;
+	}
+	p->file = copy;
+	snprintf(p->name, sizeof(p->name), "%s", colon + 1);
+	if (!strncmp(colon + 1, "0x", 2)) {
+		errno = 0;
+		p->offset = strtoull(colon + 1, &end, 16);
+		if (errno || *end) {
+			fprintf(stderr, "utrace: --probe %s: bad offset\n", spec);
+			return -1;
+		}
+		return 0;
+	}
+	fd = open(copy, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "utrace: --probe: %s: %s\n", copy, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "utrace: --probe: %s: %s\n", copy, strerror(errno));
+		return -1;
+	}
+	r = elf_offset(map, st.st_size, copy, colon + 1, &p->offset);
+	munmap(map, st.st_size);
+	return r;
+}
+
+/* Has the strace engine of @slot show the hits of @p. */
+static int add_probe(int fd, int slot, const struct probe *p)
+{
+	int file = open(p->file, O_RDONLY | O_CLOEXEC);
+	struct utrace_probe a = {
+		.slot = slot, .fd = file, .offset = p->offset, .flags = p->flags,
+		.label_len = strlen(p->name), .label = (unsigned long)p->name,
+	};
+	int r = file < 0 ? -1 : ioctl(fd, UTRACE_PROBE, &a);
+
+	if (r < 0)
+		fprintf(stderr, "utrace: --probe %s:%s: %s\n", p->file, p->name, strerror(errno));
+	if (file >= 0)
+		close(file);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	const char *rules = NULL, *order = "reverse", *prog, *out_path = NULL;
 	char path[PATH_MAX], c = 0;
 	unsigned int string_max = 0;
 	unsigned long buffer = 0, max_engines = 0;
-	int strace = 0, i, fd, go[2], status, failed = 0, out = 2;
+	int strace = 0, i, fd, go[2], status, failed = 0, out = 2, slot = -1;
 	pid_t child;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -214,6 +380,15 @@ int main(int argc, char **argv)
 			out_path = argv[++i];
 		} else if (!strcmp(argv[i], "--no-follow")) {
 			follow = 0;
+		} else if (!strcmp(argv[i], "--probe") && i + 1 < argc) {
+			if (nprobes == MAX_PROBES) {
+				fprintf(stderr, "utrace: at most %d --probe\n", MAX_PROBES);
+				return 2;
+			}
+			if (parse_probe(argv[++i], &probes[nprobes]))
+				return 2;
+			nprobes++;
+			strace = 1;
 		} else if (!strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -265,11 +440,13 @@ int main(int argc, char **argv)
 	close(go[0]);
 	if (!strcmp(order, "reverse")) {
 		failed |= rules && attach_vm(fd, child, rules) < 0;
-		failed |= strace && attach_strace(fd, child, string_max) < 0;
+		failed |= strace && (slot = attach_strace(fd, child, string_max)) < 0;
 	} else {
-		failed |= strace && attach_strace(fd, child, string_max) < 0;
+		failed |= strace && (slot = attach_strace(fd, child, string_max)) < 0;
 		failed |= rules && attach_vm(fd, child, rules) < 0;
 	}
+	for (int k = 0; k < nprobes && !failed; k++)
+		failed |= add_probe(fd, slot, &probes[k]) < 0;
 	if (failed) {
 		close(go[1]);	/* the child exits without running PROG */
 		waitpid(child, NULL, 0);
