@@ -59,6 +59,22 @@ int utrace_barrier(struct task_struct *task, struct utrace_engine *engine)
 }
 EXPORT_SYMBOL_GPL(utrace_barrier);
 
+/* @task is the engine's, as in utrace_set_events(). */
+struct utrace_probe *utrace_probe(struct task_struct *task,
+				  struct utrace_engine *engine,
+				  struct file *file, loff_t offset,
+				  unsigned int flags)
+{
+	return utrace_rs_probe(engine, file, offset, flags);
+}
+EXPORT_SYMBOL_GPL(utrace_probe);
+
+void utrace_unprobe(struct utrace_probe *probe)
+{
+	utrace_rs_unprobe(probe);
+}
+EXPORT_SYMBOL_GPL(utrace_unprobe);
+
 /*
  * utrace's examination of a stopped task.  @exam->state is kept for
  * utrace's layout and unused: the switch count says whether the task ran.

@@ -11,9 +11,9 @@
 //! `Documentation/c-api.md`.
 
 use crate::engine_core::{
-    Attach, CloneReport, DeathReport, Disposition, Engine, EngineHandle, Events, ExecReport,
-    ExitReport, JobControl, Match, Resume, SignalAction, SignalHandlerReport, SignalReport,
-    StopState, SyscallEntry, SyscallExit, VforkDoneReport,
+    Attach, BreakpointReport, CloneReport, DeathReport, Disposition, Engine, EngineHandle, Events,
+    ExecReport, ExitReport, JobControl, Match, ProbeKind, Resume, SignalAction,
+    SignalHandlerReport, SignalReport, StopState, SyscallEntry, SyscallExit, VforkDoneReport,
 };
 use core::ptr;
 use kernel::bindings;
@@ -41,6 +41,10 @@ const ATTACH_MATCH_OPS: c_int = bindings::UTRACE_ATTACH_MATCH_OPS as c_int;
 const ATTACH_MATCH_DATA: c_int = bindings::UTRACE_ATTACH_MATCH_DATA as c_int;
 const ATTACH_CREATE: c_int = bindings::UTRACE_ATTACH_CREATE as c_int;
 const ATTACH_EXCLUSIVE: c_int = bindings::UTRACE_ATTACH_EXCLUSIVE as c_int;
+const PROBE_RETURN: c_uint = bindings::UTRACE_PROBE_RETURN;
+
+// engine-core passes event masks through unchanged: its bits are utrace's.
+const _: () = assert!(Events::BREAKPOINT.bits() == bindings::UTRACE_EVENT_BREAKPOINT);
 
 /// A callback's answer, as engine-core's [`Resume`]. INTERRUPT,
 /// SINGLESTEP and BLOCKSTEP are requests of `utrace_control()`; answered
@@ -287,6 +291,30 @@ impl Engine for CEngine {
         resume_of(unsafe { f(UTRACE_RESUME, self.as_c(), 0) })
     }
 
+    fn report_breakpoint(&self, _task: &Task, hit: &mut BreakpointReport<'_>) -> Resume {
+        let Some(f) = self.ops().report_breakpoint else {
+            return Resume::Resume;
+        };
+        let flags = match hit.kind() {
+            ProbeKind::Entry => 0,
+            ProbeKind::Return => PROBE_RETURN,
+        };
+        // An offset the uprobes core took as a `loff_t`: it fits.
+        let offset = hit.site().offset as bindings::loff_t;
+        // SAFETY: as for the other callbacks; the registers are the
+        // task's, the engine's to change for the report.
+        resume_of(unsafe {
+            f(
+                UTRACE_RESUME,
+                self.as_c(),
+                hit.raw_regs(),
+                hit.function() as c_ulong,
+                offset,
+                flags,
+            )
+        })
+    }
+
     fn report_reap(&self, task: &Task) {
         if let Some(f) = self.ops().report_reap {
             // SAFETY: the reaper holds the task for the report.
@@ -413,16 +441,86 @@ pub(crate) unsafe extern "C" fn utrace_rs_set_events(
     let result = u32::try_from(events)
         .map_err(|_| EINVAL)
         .and_then(Events::from_bits)
-        // Not utrace events: C engines intercept fatal signals, as
-        // utrace's did, and the C API has no breakpoint report yet.
-        .and_then(
-            |ev| match ev.intersects(Events::SIGNAL_OBSERVE | Events::BREAKPOINT) {
-                true => Err(EINVAL),
-                false => Ok(ev),
-            },
-        )
+        // Not a utrace event: C engines intercept fatal signals, as
+        // utrace's did.
+        .and_then(|ev| match ev.intersects(Events::SIGNAL_OBSERVE) {
+            true => Err(EINVAL),
+            false => Ok(ev),
+        })
         .and_then(|ev| engine.handle()?.set_events(ev));
     to_int(result)
+}
+
+/// `utrace_probe()`: subscribes the engine to a breakpoint (see
+/// [`EngineHandle::probe`]); the subscription is a boxed
+/// [`ProbeSubscription`] behind the opaque `struct utrace_probe *`.
+///
+/// # Safety
+///
+/// `engine` is held by the caller (as for [`utrace_rs_set_events`]);
+/// `file` is a file the caller holds a reference on.
+///
+/// [`ProbeSubscription`]: crate::engine_core::ProbeSubscription
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_probe(
+    engine: *mut bindings::utrace_engine,
+    file: *mut bindings::file,
+    offset: bindings::loff_t,
+    flags: c_uint,
+) -> *mut bindings::utrace_probe {
+    // SAFETY: `engine` is held by the caller (this function's contract).
+    let engine = unsafe { borrow(engine) };
+    // SAFETY: the caller holds `file`, across this call, in which no
+    // fdget_pos() of this thread is active.
+    let file = unsafe { kernel::fs::LocalFile::from_raw_file(file) };
+    match probe(&engine, file, offset, flags) {
+        Ok(p) => p,
+        // An errno pointer, as ERR_PTR() makes it.
+        Err(e) => e.to_errno() as isize as *mut bindings::utrace_probe,
+    }
+}
+
+#[cfg(CONFIG_UPROBES)]
+fn probe(
+    engine: &CEngine,
+    file: &kernel::fs::LocalFile,
+    offset: bindings::loff_t,
+    flags: c_uint,
+) -> Result<*mut bindings::utrace_probe> {
+    let kind = match flags {
+        0 => ProbeKind::Entry,
+        PROBE_RETURN => ProbeKind::Return,
+        _ => return Err(EINVAL),
+    };
+    let offset = u64::try_from(offset).map_err(|_| EINVAL)?;
+    let sub = engine.handle()?.probe(file, offset, kind)?;
+    let boxed = KBox::new(sub, GFP_KERNEL_ACCOUNT)?;
+    Ok(KBox::into_raw(boxed).cast())
+}
+
+#[cfg(not(CONFIG_UPROBES))]
+fn probe(
+    _engine: &CEngine,
+    _file: &kernel::fs::LocalFile,
+    _offset: bindings::loff_t,
+    _flags: c_uint,
+) -> Result<*mut bindings::utrace_probe> {
+    Err(crate::engine_core::policy::eopnotsupp())
+}
+
+/// `utrace_unprobe()`: ends a subscription of `utrace_probe()`.
+///
+/// # Safety
+///
+/// `probe` was returned by `utrace_rs_probe()` and is not used again.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_unprobe(probe: *mut bindings::utrace_probe) {
+    #[cfg(CONFIG_UPROBES)]
+    // SAFETY: `probe` came from `KBox::into_raw` in `probe()`, and is given
+    // back once (this function's contract).
+    drop(unsafe { KBox::from_raw(probe.cast::<crate::engine_core::ProbeSubscription>()) });
+    #[cfg(not(CONFIG_UPROBES))]
+    let _ = probe;
 }
 
 /// `utrace_control()`. STOP returns `-EINPROGRESS` while the task is not

@@ -123,3 +123,19 @@ pub fn with_attach_target<R>(pid: i32, attach: impl FnOnce(&Task) -> Result<R>) 
     let task = lookup(pid)?;
     with_attach_task(&task, attach)
 }
+
+/// Whether the caller may have breakpoints set for it from user space
+/// (`EPERM` if not): as perf's uprobes, with `CAP_PERFMON` (or
+/// `CAP_SYS_ADMIN`). Setting one write-locks every address space that maps
+/// the file and holds up every fork while the kernel reads the probed
+/// instruction, which a file of the caller's own (FUSE) can make last; on
+/// top of ptrace's rules for the task, which the attach checked.
+pub fn may_probe() -> Result {
+    // SAFETY: no precondition: it asks about the current task's
+    // credentials.
+    if unsafe { bindings::utrace_helper_may_probe() } {
+        Ok(())
+    } else {
+        Err(EPERM)
+    }
+}

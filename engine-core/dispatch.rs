@@ -142,6 +142,22 @@ impl PtraceStops for LivePtrace {
     }
 }
 
+/// Whether the current syscall is one the uprobes core makes for itself
+/// (`uretprobe()`, `uprobe()`): a load and two compares for any other;
+/// the C helper, which also rules out compat calls, only for those numbers.
+///
+/// # Safety
+///
+/// `regs` is the current task's register frame at a syscall boundary.
+#[inline(always)]
+unsafe fn uprobes_call(regs: *mut bindings::pt_regs) -> bool {
+    // SAFETY: `regs` is current's frame (this function's contract).
+    let nr = unsafe { (*regs).orig_ax };
+    let ours = [bindings::__NR_uretprobe as c_ulong, bindings::__NR_uprobe as c_ulong];
+    // SAFETY: as above.
+    ours.contains(&nr) && unsafe { bindings::utrace_helper_uprobes_syscall(regs) }
+}
+
 /// Syscall entry of a task with `SYSCALL_WORK_UTRACE`: reports to its
 /// engines and makes ptrace's entry stop at its place among them. Returns
 /// `true` to skip the syscall, its result already set.
@@ -159,11 +175,22 @@ pub(crate) unsafe extern "C" fn utrace_report_syscall_entry(
     // and the syscall work it read.
     let mut live = LiveRegs { regs };
     let mut ptrace = LivePtrace { regs, work };
-    let disposition = match task::with_current_registry(|task, reg| {
-        reg.report_syscall_entry(task, &mut live, &mut ptrace)
-    }) {
+    // The uprobes core's own calls are not the program's: engines neither
+    // see nor abort them (an aborted uretprobe() would return to its
+    // function's return value).
+    // SAFETY: `regs` is current's frame at syscall entry.
+    let engines = !unsafe { uprobes_call(regs) };
+    let disposition = match engines
+        .then(|| {
+            task::with_current_registry(|task, reg| {
+                reg.report_syscall_entry(task, &mut live, &mut ptrace)
+            })
+        })
+        .flatten()
+    {
         Some(disposition) => disposition,
-        // No registry (the flag outlived it): ptrace alone.
+        // No registry (the flag outlived it), or a call of the uprobes
+        // core: ptrace alone.
         None => {
             let mut call = SyscallEntry::new(&mut live);
             call.ptrace_entry_stop(&mut ptrace);
@@ -195,9 +222,15 @@ pub(crate) unsafe extern "C" fn utrace_report_syscall_exit(
     // the syscall work it read.
     let mut live = LiveRegs { regs };
     let mut ptrace = LivePtrace { regs, work };
-    let reported = task::with_current_registry(|task, reg| {
-        reg.report_syscall_exit(task, &mut live, &mut ptrace)
-    });
+    // SAFETY: `regs` is current's frame at syscall exit.
+    let engines = !unsafe { uprobes_call(regs) };
+    let reported = engines
+        .then(|| {
+            task::with_current_registry(|task, reg| {
+                reg.report_syscall_exit(task, &mut live, &mut ptrace)
+            })
+        })
+        .flatten();
     if reported.is_none() {
         ptrace.exit_stop(&mut live);
     }

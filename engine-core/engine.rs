@@ -134,7 +134,7 @@ impl Events {
     }
 
     /// The raw bits.
-    pub fn bits(self) -> u32 {
+    pub const fn bits(self) -> u32 {
         self.0
     }
 

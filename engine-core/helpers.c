@@ -5,10 +5,13 @@
  * (engine-core/task.rs declares them).  Each one wraps one kernel API.
  */
 
+#include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/compat.h>
+#include <linux/dcache.h>
 #include <linux/entry-common.h>
 #include <linux/fs.h>
+#include <linux/path.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
@@ -716,16 +719,72 @@ int utrace_helper_access_vm(struct task_struct *task, unsigned long addr,
 
 /*
  * Breakpoint events (engine-core/probe.rs): a probe's file must be open
- * for reading, as for read(2); its inode names the probe.
+ * for reading, as for read(2).
  */
 bool utrace_helper_file_readable(struct file *file)
 {
 	return file->f_mode & FMODE_READ;
 }
 
-struct inode *utrace_helper_file_inode(struct file *file)
+/*
+ * The inode a probe of @file names: the real one under an overlay, which
+ * is the one the file's mappings have (as uprobe_events takes it).
+ */
+struct inode *utrace_helper_probe_inode(struct file *file)
 {
-	return file_inode(file);
+	return d_real_inode(file->f_path.dentry);
+}
+
+/*
+ * Holds @file's path in @path for a probe's life: the uprobes core takes
+ * no reference, and wants the inode and its mount kept (a mount whose
+ * file is probed stays busy).  Returns the probe's inode.
+ */
+struct inode *utrace_helper_probe_hold(struct file *file, struct path *path)
+{
+	*path = file->f_path;
+	path_get(path);
+	return d_real_inode(path->dentry);
+}
+
+void utrace_helper_probe_release(struct path *path)
+{
+	path_put(path);
+}
+
+/*
+ * Whether the caller may have a probe made for it from user space: as
+ * perf's uprobes, CAP_PERFMON (or CAP_SYS_ADMIN).  A registration
+ * write-locks every mm that maps the file and blocks fork system-wide
+ * while it reads the instruction.
+ */
+bool utrace_helper_may_probe(void)
+{
+	return perfmon_capable();
+}
+
+/*
+ * Whether the current syscall is one the uprobes core makes for itself
+ * (the return trampoline's uretprobe(), an optimized probe's uprobe()):
+ * not the program's, so engines neither see nor abort it, as seccomp lets
+ * it through (seccomp_uprobe_exception()).
+ */
+bool utrace_helper_uprobes_syscall(struct pt_regs *regs)
+{
+	long nr;
+
+	if (in_compat_syscall())
+		return false;
+	nr = syscall_get_nr(current, regs);
+#ifdef __NR_uretprobe
+	if (nr == __NR_uretprobe)
+		return true;
+#endif
+#ifdef __NR_uprobe
+	if (nr == __NR_uprobe)
+		return true;
+#endif
+	return false;
 }
 
 /*
@@ -793,10 +852,4 @@ void utrace_helper_regs_set_return_value(struct pt_regs *regs,
 					 unsigned long value)
 {
 	regs_set_return_value(regs, value);
-}
-
-void utrace_helper_set_instruction_pointer(struct pt_regs *regs,
-					   unsigned long ip)
-{
-	instruction_pointer_set(regs, ip);
 }

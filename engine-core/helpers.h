@@ -92,7 +92,11 @@ int utrace_helper_access_vm(struct task_struct *task, unsigned long addr,
 
 /* Breakpoint events (engine-core/probe.rs). */
 bool utrace_helper_file_readable(struct file *file);
-struct inode *utrace_helper_file_inode(struct file *file);
+struct inode *utrace_helper_probe_inode(struct file *file);
+struct inode *utrace_helper_probe_hold(struct file *file, struct path *path);
+void utrace_helper_probe_release(struct path *path);
+bool utrace_helper_may_probe(void);
+bool utrace_helper_uprobes_syscall(struct pt_regs *regs);
 bool utrace_helper_task_mm_is(struct task_struct *task, struct mm_struct *mm);
 bool utrace_helper_user_64bit(struct pt_regs *regs);
 unsigned long utrace_helper_regs_arg(struct pt_regs *regs, unsigned int n);
@@ -101,7 +105,5 @@ void utrace_helper_regs_set_arg(struct pt_regs *regs, unsigned int n,
 unsigned long utrace_helper_regs_return_value(struct pt_regs *regs);
 void utrace_helper_regs_set_return_value(struct pt_regs *regs,
 					 unsigned long value);
-void utrace_helper_set_instruction_pointer(struct pt_regs *regs,
-					   unsigned long ip);
 
 #endif /* UTRACE_ENGINE_CORE_HELPERS_H */

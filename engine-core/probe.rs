@@ -36,16 +36,20 @@
 //! the handler and the filter take (the filter runs under mmap locks and
 //! must not sleep); a writer builds a new list outside it and swaps it in.
 //!
-//! A probe stays registered while it is in the table. Its last subscriber
-//! gone, it leaves the table and is unregistered without waiting; a work
-//! item then waits for `uprobe_unregister_sync()`, after which no handler
-//! of it runs, and only then lets the probe go: the handler's
-//! `container_of` always finds a live probe. Unsubscribing never waits
-//! for handlers: a [`ProbeSubscription`] may be dropped anywhere, in a
-//! `report_breakpoint` callback too. Subscribing may (a registration the
-//! uprobes core fails waits for them): not from `report_breakpoint`,
-//! which runs in a tasks-trace RCU read section that the wait would
-//! deadlock on.
+//! A probe stays registered while it is in the table. Dropping a
+//! [`ProbeSubscription`] takes it out of the probe's list at once (no
+//! report from then on) and queues the probe's work item, which, under
+//! `PROBES`, takes the breakpoint out of the address spaces no
+//! subscription wants any more, or, with none left, takes the probe out
+//! of the table, unregisters it, waits for `uprobe_unregister_sync()`,
+//! after which no handler of it runs, and only then lets it go: the
+//! handler's `container_of` always finds a live probe. A drop takes
+//! neither `PROBES` nor waits for handlers: it may come anywhere, in a
+//! `report_breakpoint` callback too. Subscribing may wait for handlers (a
+//! registration the uprobes core fails syncs, `PROBES` held): not from
+//! `report_breakpoint`, which runs in a tasks-trace RCU read section that
+//! the wait would deadlock on, nor with a lock held that such a callback
+//! takes.
 //!
 //! [`EngineHandle::probe`]: super::EngineHandle::probe
 //! [`Events::BREAKPOINT`]: super::Events::BREAKPOINT
@@ -86,6 +90,11 @@ struct Sub {
     att: Arc<Attachment>,
     task: ARef<Task>,
     kind: ProbeKind,
+    /// The address where an engine stopped the task at this probe's entry:
+    /// the task hits the breakpoint there again when it goes on, and that
+    /// hit is let through unreported (0: none). Only the task sets and
+    /// clears it, under `Probe::subs`.
+    resume_at: u64,
 }
 
 impl Sub {
@@ -99,7 +108,8 @@ impl Sub {
 ///
 /// # Invariants
 ///
-/// `inode` holds a reference (`ihold`), put when the probe is freed.
+/// `path` holds a reference (`path_get`) to the probed file's path, put
+/// when the probe is freed; `inode` is its real inode.
 /// `consumer` is registered with the kernel from the registration in
 /// [`subscribe`] until the probe leaves the table; the probe is freed only
 /// after the `uprobe_unregister_sync()` that follows.
@@ -110,15 +120,22 @@ pub(crate) struct Probe {
     #[pin]
     consumer: Opaque<bindings::uprobe_consumer>,
     site: ProbeSite,
+    /// The probed file's path, held (mount and dentry) while the probe
+    /// lives: the uprobes core takes no reference.
+    #[pin]
+    path: Opaque<bindings::path>,
+    /// Its inode (the real one under an overlay), alive with `path`.
     inode: *mut bindings::inode,
     /// The kernel's uprobe, once registered.
     uprobe: GlobalLockedBy<*mut bindings::uprobe, PROBES>,
     /// The subscriptions, in no order.
     #[pin]
     subs: SpinLock<KVec<Sub>>,
-    /// Waits for the handlers to end, then lets the probe go.
+    /// Brings the breakpoints and the registration in line with the
+    /// subscriptions after one is dropped (`PROBES` is not taken by the
+    /// drop itself).
     #[pin]
-    release: Work<Probe>,
+    tidy: Work<Probe>,
 }
 
 // SAFETY: the raw pointers are the inode (referenced, shared by design)
@@ -130,18 +147,41 @@ unsafe impl Send for Probe {}
 unsafe impl Sync for Probe {}
 
 impl_has_work! {
-    impl HasWork<Self> for Probe { self.release }
+    impl HasWork<Self> for Probe { self.tidy }
 }
 
 impl WorkItem for Probe {
     type Pointer = Arc<Probe>;
 
+    /// After a subscription was dropped: takes the breakpoint out of the
+    /// address spaces no subscription wants any more, or, with none left,
+    /// takes the probe out of the table, unregisters it, waits until no
+    /// handler of it runs and lets it go.
     fn run(this: Arc<Probe>) {
-        // The consumer is unregistered (`unsubscribe`); from now on no
-        // handler of it runs, and `this` may go.
+        let mut table = PROBES.lock();
+        let Some(i) = table.iter().position(|p| Arc::ptr_eq(p, &this)) else {
+            // Gone already (a tidy queued earlier saw it empty).
+            return;
+        };
+        let uprobe = *this.uprobe.as_ref(&table);
+        if !this.subs.lock().is_empty() {
+            // On failure the breakpoint stays where it was, and goes at
+            // its next hit (the handler answers "remove" where the filter
+            // agrees).
+            // SAFETY: registered, in the table (type invariant).
+            let _ = unsafe { bindings::uprobe_apply(uprobe, this.consumer(), false) };
+            return;
+        }
+        let gone = table.remove(i).ok();
+        // SAFETY: registered until now; unregistered once, here, as it
+        // leaves the table. Does not wait for handlers.
+        unsafe { bindings::uprobe_unregister_nosync(uprobe, this.consumer()) };
+        drop(table);
+        // No handler of it runs from now on: it may go (the table's
+        // reference, and this work's).
         // SAFETY: no precondition; it sleeps, in a work item.
         unsafe { bindings::uprobe_unregister_sync() };
-        drop(this);
+        drop(gone);
     }
 }
 
@@ -149,33 +189,39 @@ impl WorkItem for Probe {
 impl PinnedDrop for Probe {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: the reference taken in `Probe::new` (type invariant).
-        unsafe { bindings::iput(self.inode) };
+        unsafe { bindings::utrace_helper_probe_release(self.path.get()) };
     }
 }
 
 impl Probe {
-    /// A probe of `offset` in `inode`, not registered yet.
-    fn new(inode: *mut bindings::inode, site: ProbeSite) -> impl PinInit<Self, Error> {
+    /// A probe of `site` in `file`, whose probe inode is `inode`, not
+    /// registered yet.
+    fn new(
+        file: &LocalFile,
+        inode: *mut bindings::inode,
+        site: ProbeSite,
+    ) -> impl PinInit<Self, Error> + '_ {
         let consumer = bindings::uprobe_consumer {
             handler: Some(probe_handler),
             ret_handler: Some(probe_ret_handler),
             filter: Some(probe_filter),
             ..Default::default()
         };
-        // INVARIANT: the reference is taken once every field is in place,
-        // so that the probe's drop puts it; the consumer is registered
-        // later, by `subscribe`.
+        // INVARIANT: the path is taken once every field is in place, so
+        // that the probe's drop puts it; the consumer is registered later,
+        // by `subscribe`.
         try_pin_init!(Self {
             consumer: Opaque::new(consumer),
             site,
+            path: Opaque::uninit(),
             inode,
             uprobe: GlobalLockedBy::new(core::ptr::null_mut()),
             subs <- kernel::new_spinlock!(KVec::new(), "utrace_probe::subs"),
-            release <- new_work!("utrace_probe::release"),
+            tidy <- new_work!("utrace_probe::tidy"),
         })
-        .pin_chain(move |_| {
-            // SAFETY: `inode` is a live file's inode (the caller's).
-            unsafe { bindings::ihold(inode) };
+        .pin_chain(move |probe| {
+            // SAFETY: `file` is a live file; `path` is ours to fill.
+            unsafe { bindings::utrace_helper_probe_hold(file.as_ptr(), probe.path.get()) };
             Ok(())
         })
     }
@@ -196,13 +242,40 @@ impl Probe {
     fn sides_of(&self, task: &Task) -> (bool, bool) {
         let subs = self.subs.lock();
         let mut sides = (false, false);
-        for s in subs.iter().filter(|s| s.task.as_ptr() == task.as_ptr()) {
+        // A detached engine's subscription, held until dropped, reports
+        // nothing and puts no breakpoint anywhere.
+        let live = subs
+            .iter()
+            .filter(|s| s.task.as_ptr() == task.as_ptr() && !s.att.is_detached());
+        for s in live {
             match s.kind {
                 ProbeKind::Entry => sides.0 = true,
                 ProbeKind::Return => sides.1 = true,
             }
         }
         sides
+    }
+
+    /// Whether the hit of `task` at `ip` is the one it goes on with after
+    /// a stop at this breakpoint; forgets the stop in any case (a task that
+    /// was sent elsewhere does not skip a later hit).
+    fn take_resume(&self, task: &Task, ip: u64) -> bool {
+        let mut subs = self.subs.lock();
+        let mut resumed = false;
+        for s in subs.iter_mut().filter(|s| s.task.as_ptr() == task.as_ptr()) {
+            resumed |= s.resume_at == ip;
+            s.resume_at = 0;
+        }
+        resumed
+    }
+
+    /// `task` stopped at this breakpoint, at `ip`: its next hit there is
+    /// its going on.
+    fn mark_resume(&self, task: &Task, ip: u64) {
+        let mut subs = self.subs.lock();
+        for s in subs.iter_mut().filter(|s| s.task.as_ptr() == task.as_ptr()) {
+            s.resume_at = ip;
+        }
     }
 
     /// Whether `att` subscribed to the `kind` side.
@@ -225,8 +298,9 @@ impl Probe {
         let mut new = KVec::with_capacity(len + 1, GFP_KERNEL_ACCOUNT)?;
         let old = {
             let mut subs = self.subs.lock();
-            // Still `len` long: only `PROBES` holders change it. Within
-            // capacity, the pushes cannot fail.
+            // At most `len` long: only `PROBES` holders add to it (a drop
+            // may have removed one meanwhile). Within capacity, the
+            // pushes cannot fail.
             for s in subs.iter() {
                 let _ = new.push_within_capacity(s.clone());
             }
@@ -239,20 +313,11 @@ impl Probe {
     }
 
     /// Takes `att`'s `kind` subscription out of the list, if it is there;
-    /// returns it, to be dropped with the lock released, and whether the
-    /// list is empty now.
-    fn remove(
-        &self,
-        _table: &GlobalGuard<PROBES>,
-        att: &Attachment,
-        kind: ProbeKind,
-    ) -> (Option<Sub>, bool) {
+    /// returns it, to be dropped with the lock released.
+    fn remove(&self, att: &Attachment, kind: ProbeKind) -> Option<Sub> {
         let mut subs = self.subs.lock();
-        let sub = subs
-            .iter()
-            .position(|s| s.is(att, kind))
-            .and_then(|i| subs.remove(i).ok());
-        (sub, subs.is_empty())
+        let i = subs.iter().position(|s| s.is(att, kind))?;
+        subs.remove(i).ok()
     }
 
     fn consumer(&self) -> *mut bindings::uprobe_consumer {
@@ -264,12 +329,26 @@ impl ProbeSite {
     /// The probe at `offset` in `file`.
     pub fn of(file: &LocalFile, offset: u64) -> ProbeSite {
         // SAFETY: `file` is a live file; its inode lives as long.
-        let inode = unsafe { bindings::utrace_helper_file_inode(file.as_ptr()) };
+        let inode = unsafe { bindings::utrace_helper_probe_inode(file.as_ptr()) };
+        // SAFETY: as above; an inode's superblock outlives it.
+        let (dev, ino) = unsafe { ((*(*inode).i_sb).s_dev, (*inode).i_ino) };
         ProbeSite {
-            // SAFETY: as above.
-            inode: unsafe { (*inode).i_ino },
+            dev,
+            inode: ino,
             offset,
         }
+    }
+}
+
+/// The errno a subscription's failure gives: the uprobes core's own,
+/// but the kernel-internal ones of an instruction it cannot probe
+/// (`ENOTSUPP`, `ENOEXEC`), which are `EINVAL`.
+fn user_errno(e: Error) -> Error {
+    const ENOTSUPP: i32 = bindings::ENOTSUPP as i32;
+    const ENOEXEC: i32 = bindings::ENOEXEC as i32;
+    match -e.to_errno() {
+        ENOTSUPP | ENOEXEC => EINVAL,
+        _ => e,
     }
 }
 
@@ -292,7 +371,7 @@ pub(crate) fn subscribe(
         return Err(EBADF);
     }
     // SAFETY: `file` is a live file; its inode lives as long.
-    let inode = unsafe { bindings::utrace_helper_file_inode(file.as_ptr()) };
+    let inode = unsafe { bindings::utrace_helper_probe_inode(file.as_ptr()) };
     let site = ProbeSite::of(file, offset);
     let pos = bindings::loff_t::try_from(offset).map_err(|_| EINVAL)?;
     let mut table = PROBES.lock();
@@ -308,6 +387,7 @@ pub(crate) fn subscribe(
         att: att.clone(),
         task,
         kind,
+        resume_at: 0,
     };
     let existing = table
         .iter()
@@ -321,16 +401,16 @@ pub(crate) fn subscribe(
             // is in the table: type invariant of `Probe`).
             let r = unsafe { bindings::uprobe_apply(uprobe, probe.consumer(), true) };
             if r != 0 {
-                let (sub, _) = probe.remove(&table, att, kind);
+                let sub = probe.remove(att, kind);
                 drop(table);
                 drop(sub);
-                return Err(Error::from_errno(r));
+                return Err(user_errno(Error::from_errno(r)));
             }
             probe
         }
         None => {
             table.reserve(1, GFP_KERNEL_ACCOUNT)?;
-            let probe = Arc::pin_init(Probe::new(inode, site), GFP_KERNEL_ACCOUNT)?;
+            let probe = Arc::pin_init(Probe::new(file, inode, site), GFP_KERNEL_ACCOUNT)?;
             // The subscription first: the filter approves the task's
             // address space as the registration walks the file's mappings.
             probe.add(&table, sub)?;
@@ -377,48 +457,50 @@ impl ProbeSubscription {
 
 impl Drop for ProbeSubscription {
     fn drop(&mut self) {
-        let probe = &self.probe;
-        let mut table = PROBES.lock();
-        let (sub, empty) = probe.remove(&table, &self.att, self.kind);
-        let uprobe = *probe.uprobe.as_ref(&table);
-        if !empty {
-            // Others still subscribe: take the breakpoint out of the
-            // address spaces no subscription wants any more. On failure
-            // it stays where it was, and goes at its next hit (the
-            // handler answers "remove" where the filter agrees).
-            // SAFETY: registered, in the table (type invariant of `Probe`).
-            let _ = unsafe { bindings::uprobe_apply(uprobe, probe.consumer(), false) };
-        } else if let Some(i) = table.iter().position(|p| Arc::ptr_eq(p, probe)) {
-            let gone = table.remove(i).ok();
-            // SAFETY: registered until now; unregistered once, here, as
-            // it leaves the table. Does not wait for handlers.
-            unsafe { bindings::uprobe_unregister_nosync(uprobe, probe.consumer()) };
-            if let Some(gone) = gone {
-                // The work item waits for the handlers, then lets go.
-                let _ = workqueue::system().enqueue(gone);
-            }
-        }
-        drop(table);
+        // No report from now on; the rest under `PROBES`, in a work item:
+        // a drop never waits for that lock, whose holder may be waiting
+        // for the handlers (a failed registration syncs), one of which may
+        // be the caller.
+        let sub = self.probe.remove(&self.att, self.kind);
         drop(sub);
+        // Already queued: that run sees this change too.
+        let _ = workqueue::system().enqueue(self.probe.clone());
     }
 }
 
 /// Reports a hit of `probe` on its `kind` side in `function`, to the
-/// current task's engines that subscribed to it.
+/// current task's engines that subscribed to it. Returns whether an engine
+/// stopped the task.
 ///
 /// # Safety
 ///
 /// `regs` is the current task's user register frame (the handler's).
-unsafe fn report_hit(probe: &Probe, kind: ProbeKind, function: u64, regs: *mut bindings::pt_regs) {
+unsafe fn report_hit(
+    probe: &Probe,
+    kind: ProbeKind,
+    function: u64,
+    regs: *mut bindings::pt_regs,
+) -> bool {
     task::with_current_registry(|task, registry| {
         // SAFETY: `regs` is current's frame, per this function's contract,
         // which nothing else touches during the report.
         let mut hit = unsafe { BreakpointReport::new(probe.site, kind, function, regs) };
-        registry.report_breakpoint(task, &mut hit, |att| probe.subscribed(att, kind));
-    });
+        registry.report_breakpoint(task, &mut hit, |att| probe.subscribed(att, kind))
+    })
+    .unwrap_or(false)
 }
 
 /// The consumer's `handler`: the current task hit the breakpoint.
+///
+/// A task an engine stops at an entry must not stop here (the handler
+/// runs in a tasks-trace RCU read section) nor on its way back to user
+/// mode with the probed instruction copied out of line and set to be
+/// stepped there (a debugger would see and step the copy; stopped
+/// threads would hold the address space's few copy slots). So the
+/// handler has the uprobes core send it back to the breakpoint
+/// (`UPROBE_HANDLER_RESTART`): it parks before user mode, at the probed
+/// address, and when it goes on hits the breakpoint again, a hit that
+/// is let through unreported.
 ///
 /// # Safety
 ///
@@ -432,7 +514,8 @@ unsafe extern "C" fn probe_handler(
     // SAFETY: a registered consumer is a live probe's (type invariant of
     // `Probe`: freed only after the unregistration's wait).
     let probe = unsafe { Probe::from_consumer(uc) };
-    let (entry, ret) = probe.sides_of(kernel::current!());
+    let current: &Task = kernel::current!();
+    let (entry, ret) = probe.sides_of(current);
     if !entry && !ret {
         // No subscription for this task: the kernel takes the breakpoint
         // out of its address space if the filter agrees (no other task
@@ -442,8 +525,16 @@ unsafe extern "C" fn probe_handler(
     if entry {
         // SAFETY: `regs` is current's frame.
         let ip = unsafe { bindings::utrace_helper_instruction_pointer(regs) } as u64;
+        // The hit the task goes on with after a stop here runs the
+        // instruction; any other is reported.
         // SAFETY: as above.
-        unsafe { report_hit(probe, ProbeKind::Entry, ip, regs) };
+        if !probe.take_resume(current, ip)
+            && unsafe { report_hit(probe, ProbeKind::Entry, ip, regs) }
+        {
+            probe.mark_resume(current, ip);
+            // Back to the breakpoint; the return is taken at the next hit.
+            return (bindings::UPROBE_HANDLER_RESTART | bindings::UPROBE_HANDLER_IGNORE) as c_int;
+        }
     }
     match ret {
         // Have the kernel call `probe_ret_handler` at the return.
@@ -488,6 +579,9 @@ unsafe extern "C" fn probe_filter(
     let probe = unsafe { Probe::from_consumer(uc) };
     let subs = probe.subs.lock();
     subs.iter()
+        // A detached engine's subscription puts no breakpoint anywhere (a
+        // program its task execs, a setuid one say, is left alone).
+        .filter(|s| !s.att.is_detached())
         // SAFETY: `s.task` is referenced; its `mm` is compared, never
         // dereferenced.
         .any(|s| unsafe { bindings::utrace_helper_task_mm_is(s.task.as_ptr(), mm) })

@@ -887,9 +887,11 @@ pub enum ProbeKind {
     Return,
 }
 
-/// Where a probe is: an offset in a file, named by its inode.
+/// Where a probe is: an offset in a file, named by its device and inode.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ProbeSite {
+    /// The file's device (its filesystem's `s_dev`).
+    pub dev: u32,
     /// The file's inode number.
     pub inode: u64,
     /// The probed instruction's offset in the file.
@@ -967,6 +969,11 @@ impl BreakpointReport<'_> {
     pub fn stack_pointer(&self) -> u64 {
         // SAFETY: as above.
         unsafe { bindings::utrace_helper_user_stack_pointer(self.regs) as u64 }
+    }
+
+    /// The register frame, for the C API's `report_breakpoint`.
+    pub(crate) fn raw_regs(&self) -> *mut bindings::pt_regs {
+        self.regs
     }
 
     /// Whether the arguments and the return value are in registers: a

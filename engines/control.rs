@@ -241,6 +241,7 @@ impl ControlFile {
     /// `UTRACE_PROBE`: the strace engine of a slot shows its task's hits
     /// of a breakpoint.
     fn probe(&self, arg: usize) -> Result<isize> {
+        access::may_probe()?;
         let a: ProbeArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<ProbeArgs>())
             .reader()
             .read()?;

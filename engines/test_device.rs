@@ -269,6 +269,7 @@ impl TestFile {
     /// `UTRACE_TEST_PROBE`: subscribes a slot's engine to a breakpoint.
     #[cfg(CONFIG_UPROBES)]
     fn probe(&self, arg: usize) -> Result<isize> {
+        access::may_probe()?;
         let a: ProbeArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<ProbeArgs>())
             .reader()
             .read()?;

@@ -35,12 +35,19 @@
  * at byte word_at=OFFSET of what it read.
  * With death=1, "death_signal" is the death report's signal.  With
  * signal=S, "handlers" counts the task's entries into the handler of S
- * (report_signal() with UTRACE_SIGNAL_HANDLER).  It
+ * (report_signal() with UTRACE_SIGNAL_HANDLER).  With probe=FILE
+ * probe_offset=OFF it subscribes to the breakpoint at OFF in FILE
+ * (utrace_probe()), with probe_return=1 to the return from the function
+ * there, and counts the hits in "probe_hits"; "probe_arg" is the first
+ * argument of the last entry hit, and with value=V a return hit makes the
+ * function return V.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
@@ -124,7 +131,24 @@ MODULE_PARM_DESC(handlers, "entries into the handler of signal S so far");
 module_param_named(hits, hits.counter, int, 0444);
 MODULE_PARM_DESC(hits, "calls acted on so far");
 
+static char *probe;
+module_param(probe, charp, 0444);
+MODULE_PARM_DESC(probe, "the file of a breakpoint");
+static unsigned long probe_offset;
+module_param(probe_offset, ulong, 0444);
+MODULE_PARM_DESC(probe_offset, "the breakpoint's offset in it");
+static bool probe_return;
+module_param(probe_return, bool, 0444);
+MODULE_PARM_DESC(probe_return, "1: the return from the function there");
+static atomic_t probe_hits = ATOMIC_INIT(0);
+module_param_named(probe_hits, probe_hits.counter, int, 0444);
+MODULE_PARM_DESC(probe_hits, "hits of the breakpoint so far");
+static long probe_arg;
+module_param(probe_arg, long, 0444);
+MODULE_PARM_DESC(probe_arg, "the first argument at the last entry hit");
+
 static struct utrace_engine *engine;
+static struct utrace_probe *subscription;
 
 static u32 sample_syscall_entry(u32 action, struct utrace_engine *e,
 				struct pt_regs *regs)
@@ -218,6 +242,39 @@ static void sample_death(struct utrace_engine *e, bool group_dead,
 	atomic_inc(&hits);
 }
 
+/* x86-64: the first argument in rdi, the return value in rax. */
+static u32 sample_breakpoint(u32 action, struct utrace_engine *e,
+			     struct pt_regs *regs, unsigned long func,
+			     loff_t offset, unsigned int flags)
+{
+	atomic_inc(&probe_hits);
+	if (flags & UTRACE_PROBE_RETURN) {
+		if (value)
+			regs->ax = value;
+	} else {
+		probe_arg = regs->di;
+	}
+	return UTRACE_RESUME;
+}
+
+/* Subscribes to the breakpoint of the probe parameters. */
+static int sample_probe(void)
+{
+	struct file *file = filp_open(probe, O_RDONLY, 0);
+	struct utrace_probe *p;
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	p = utrace_probe(NULL, engine, file, probe_offset,
+			 probe_return ? UTRACE_PROBE_RETURN : 0);
+	/* The subscription holds the inode: the file may go. */
+	fput(file);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	subscription = p;
+	return 0;
+}
+
 static const struct utrace_engine_ops sample_ops = {
 	.report_syscall_entry = sample_syscall_entry,
 	.report_signal = sample_signal,
@@ -226,6 +283,7 @@ static const struct utrace_engine_ops sample_ops = {
 	.report_death = sample_death,
 	.report_reap = sample_reap,
 	.report_vfork_done = sample_vfork_done,
+	.report_breakpoint = sample_breakpoint,
 };
 
 /* Writing 1 to "poke": utrace_control_pid(RESUME), its result in "poked". */
@@ -320,9 +378,13 @@ static int __init sample_init(void)
 		 (stop ? UTRACE_EVENT_QUIESCE : 0) |
 		 (watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0) |
 		 (death ? UTRACE_EVENT_DEATH : 0) |
-		 (vfork_done ? UTRACE_EVENT_VFORK_DONE : 0);
-	ret = by_pid ? utrace_set_events_pid(task_pid_ref, engine, events) :
-		       utrace_set_events(NULL, engine, events);
+		 (vfork_done ? UTRACE_EVENT_VFORK_DONE : 0) |
+		 (probe ? UTRACE_EVENT_BREAKPOINT : 0);
+	ret = probe ? sample_probe() : 0;
+	if (!ret && by_pid)
+		ret = utrace_set_events_pid(task_pid_ref, engine, events);
+	else if (!ret)
+		ret = utrace_set_events(NULL, engine, events);
 	if (!ret && stop) {
 		/* Not stopped yet: it will be at its next safe point. */
 		ret = sample_control(UTRACE_STOP);
@@ -330,6 +392,8 @@ static int __init sample_init(void)
 			ret = 0;
 	}
 	if (ret) {
+		if (subscription)
+			utrace_unprobe(subscription);
 		utrace_control(NULL, engine, UTRACE_DETACH);
 		utrace_engine_put(engine);
 		put_pid(task_pid_ref);
@@ -341,6 +405,8 @@ static void __exit sample_exit(void)
 {
 	int ret = -ESRCH;
 
+	if (subscription)
+		utrace_unprobe(subscription);
 	/* With by_pid=1, through the struct pid while it names the task. */
 	if (by_pid && sample_control(UTRACE_DETACH) != -ESRCH)
 		ret = utrace_barrier_pid(task_pid_ref, engine);

@@ -609,21 +609,25 @@ impl Registry {
     /// Reports a breakpoint hit to the engines that asked for
     /// [`Events::BREAKPOINT`] and for which `subscribed` holds (they
     /// subscribed to this probe for this task), in attach order; each sees
-    /// the registers the engines before it left. Called from the uprobe
-    /// handler, which must not block on user space: a stop asked for is
-    /// not taken here but at the task's next safe point, the kick's task
-    /// work, which runs on its way back to user mode, before the probed
-    /// instruction.
+    /// the registers the engines before it left. Returns whether an engine
+    /// stopped the task.
+    ///
+    /// Called from the uprobe handler, which must not block on user space:
+    /// a stop asked for is not taken here but at the task's next safe
+    /// point, the kick's task work, which runs on its way back to user
+    /// mode (at an entry, the handler has the uprobes core send the task
+    /// back to the breakpoint, not on to the probed instruction: see
+    /// `probe`).
     pub(crate) fn report_breakpoint(
         &self,
         task: &Task,
         hit: &mut BreakpointReport<'_>,
         subscribed: impl Fn(&Attachment) -> bool,
-    ) {
+    ) -> bool {
         // Pairs with the release stores under `inner`.
         let summary = self.summary.load(Acquire);
         if summary & Events::BREAKPOINT.bits() == 0 {
-            return;
+            return false;
         }
         let reporters = self.reporters(task, summary);
         let scope = self.report_scope(task);
@@ -639,13 +643,14 @@ impl Registry {
             action = self.take_answer(att, action, answer);
         }
         drop(reporters);
-        if action == Resume::Stop {
-            // The stop is held (`call`): the kick parks the task at its
-            // quiesce report. An exiting task never parks; the kick's
-            // error says so, and nothing is left to undo.
-            let mut inner = self.inner.lock();
-            let _ = self.kick_locked(&mut inner, false);
+        if action != Resume::Stop {
+            return false;
         }
+        // The stop is held (`call`): the kick parks the task at its
+        // quiesce report. An exiting task never parks; the kick's error
+        // says so, and nothing is left to undo.
+        let mut inner = self.inner.lock();
+        self.kick_locked(&mut inner, false).is_ok()
     }
 
     /// Reports a dequeued signal to the engines that asked for its class,

@@ -15,9 +15,13 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
+#include <linux/utrace.h>
 #include "ktap.h"
+#include "probe.h"
 #include "run.h"
 #include "utrace_test_dev.h"
 
@@ -26,6 +30,8 @@ struct shared {
 	volatile long results[8];
 	volatile int calls_done;
 	volatile int stage;
+	volatile int ready;
+	volatile pid_t tids[40];
 };
 
 static struct shared *sh;
@@ -36,24 +42,10 @@ __attribute__((noinline, noipa)) long probed_add(long a, long b)
 	return a + b;
 }
 
-/* probed_add's offset in this program's file, from /proc/self/maps. */
+/* probed_add's offset in this program's file. */
 static unsigned long probe_offset(void)
 {
-	unsigned long addr = (unsigned long)probed_add, start, end, off;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &off) == 3 &&
-		    addr >= start && addr < end) {
-			fclose(f);
-			return addr - start + off;
-		}
-	}
-	fclose(f);
-	return 0;
+	return file_offset_of(probed_add);
 }
 
 /* Subscribes engine @slot to probed_add (@flags: UTRACE_TEST_PROBE_*). */
@@ -281,8 +273,18 @@ static void another_thread_of_the_task_runs_unreported(void)
 	struct utrace_test_record r[8];
 	pid_t pid;
 
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_STOP, .events = UTRACE_TEST_EVENT_BREAKPOINT, .id = 1,
+		.nr = -1, .flags = UTRACE_TEST_INHERIT,
+	};
+
 	run_child(threaded_caller, &pid, go);
-	slot = bp_engine(fd, pid, UTRACE_TEST_STOP, 1, 0, 0);
+	/*
+	 * The thread gets the engine too (an attachment of its own, which
+	 * wants breakpoints): only the main thread's is subscribed.
+	 */
+	a.pid = pid;
+	slot = utd_attach(fd, a);
 	subscribe(fd, slot, 0);
 	utd_release(go);
 	/* The main thread stops at its call, after the thread's call ran. */
@@ -297,9 +299,23 @@ static void another_thread_of_the_task_runs_unreported(void)
 	close(fd);
 }
 
+/* The instruction pointer of the task @slot's engine holds stopped. */
+static unsigned long long stopped_ip(int fd, int slot)
+{
+	struct user_regs_struct regs = { 0 };
+	struct utrace_test_examine e = {
+		.slot = slot, .op = UTRACE_TEST_EXAMINE_REGS, .buf = (unsigned long)&regs,
+		.len = sizeof(regs),
+	};
+
+	CHECK(ioctl(fd, UTRACE_TEST_EXAMINE, &e) >= 0, "examine: %s", strerror(errno));
+	return regs.rip;
+}
+
 static void a_stop_at_a_breakpoint_holds_the_task_before_the_instruction(void)
 {
 	int fd = utd_open(), go[2], slot, status;
+	struct utrace_test_record r[8];
 	pid_t pid;
 
 	run_child(call_once, &pid, go);
@@ -309,10 +325,227 @@ static void a_stop_at_a_breakpoint_holds_the_task_before_the_instruction(void)
 	CHECK(UTD_POLL(utd_stopped(fd, slot)), "stopped at the breakpoint");
 	utd_msleep(50);
 	CHECK(sh->results[0] == -1 && sh->calls_done == 0, "the function did not run");
+	/* At the probed instruction itself, not at a copy of it elsewhere. */
+	CHECK(stopped_ip(fd, slot) == (unsigned long)probed_add, "ip %#llx, probe at %p",
+	      stopped_ip(fd, slot), (void *)probed_add);
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s", strerror(errno));
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "status %#x", status);
 	CHECK(sh->results[0] == 5, "after the stop: %ld", sh->results[0]);
+	/* Going on from the breakpoint is not a second hit. */
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 1, "one hit");
 	close(fd);
+}
+
+/* Many threads stopped at the breakpoint at once, then all let go. */
+static void *wait_then_call(void *arg)
+{
+	int i = (int)(long)arg;
+
+	sh->tids[i] = syscall(SYS_gettid);
+	__atomic_add_fetch(&sh->ready, 1, __ATOMIC_SEQ_CST);
+	while (!sh->stage)
+		usleep(1000);
+	probed_add(i, 1);
+	__atomic_add_fetch(&sh->calls_done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void forty_threads(void)
+{
+	pthread_t t[40];
+
+	for (long i = 0; i < 40; i++)
+		pthread_create(&t[i], NULL, wait_then_call, (void *)i);
+	for (int i = 0; i < 40; i++)
+		pthread_join(t[i], NULL);
+	_exit(0);
+}
+
+static void forty_threads_stop_at_one_breakpoint(void)
+{
+	int fd = utd_open(), go[2], slots[40], status, stopped = 0;
+	pid_t pid;
+
+	/*
+	 * Each thread's own engine holds it at the breakpoint: more threads
+	 * than an address space has slots to step copies of an instruction
+	 * in (32), which a stop taken on the copy would hold one each of
+	 * (the 33rd thread would wait for a slot, for good).
+	 */
+	run_child(forty_threads, &pid, go);
+	utd_release(go);
+	CHECK(UTD_POLL(sh->ready == 40), "forty threads");
+	for (int i = 0; i < 40; i++) {
+		slots[i] = bp_engine(fd, sh->tids[i], UTRACE_TEST_STOP, 1, 0, 0);
+		subscribe(fd, slots[i], 0);
+	}
+	sh->stage = 1;
+	for (int i = 0; i < 40; i++)
+		stopped += UTD_POLL(utd_stopped(fd, slots[i]));
+	CHECK(stopped == 40 && sh->calls_done == 0, "%d stopped, %d went on", stopped,
+	      sh->calls_done);
+	for (int i = 0; i < 40; i++)
+		ioctl(fd, UTRACE_TEST_RESUME, slots[i]);
+	CHECK(utd_wait_exit_within(pid, 10000, &status), "all of them go on");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(sh->calls_done == 40, "%d calls", sh->calls_done);
+	close(fd);
+}
+
+static void unsubscribe_during_a_hit(void)
+{
+	int fd = utd_open(), go[2], slot, index, status;
+	struct utrace_test_record r[8];
+	pid_t pid;
+
+	run_child(call_twice_with_a_pause, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_DWELL, 1, 0, 100000);
+	index = subscribe(fd, slot, 0);
+	utd_release(go);
+	CHECK(UTD_POLL(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 1), "the hit");
+	/* The probe's last subscription goes while its handler runs. */
+	CHECK(ioctl(fd, UTRACE_TEST_UNPROBE, index) == 0, "unprobe: %s", strerror(errno));
+	CHECK(UTD_POLL(sh->calls_done == 1) && sh->results[0] == 5, "first: %ld",
+	      sh->results[0]);
+	sh->stage = 1;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(sh->results[1] == 9, "second: %ld", sh->results[1]);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 0, "no report after");
+	close(fd);
+}
+
+/* probed_add's return goes through the uprobes core's uretprobe() call. */
+static void the_uprobes_own_syscalls_are_not_the_program_s(void)
+{
+	int fd = utd_open(), go[2], slot, status;
+	struct utrace_test_record r[16];
+	struct utrace_test_attach abort_it = {
+		.kind = UTRACE_TEST_ABORT, .events = UTRACE_TEST_EVENT_SYSCALL_ENTRY, .id = 2,
+		.nr = 335, .value = 0,	/* __NR_uretprobe */
+	};
+	pid_t pid;
+
+	run_child(call_once, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
+	subscribe(fd, slot, UTRACE_TEST_PROBE_RETURN);
+	/* An engine that would abort it, and see it first. */
+	abort_it.pid = pid;
+	utd_attach(fd, abort_it);
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(sh->results[0] == 5, "probed_add returned %ld", sh->results[0]);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_ENTRY, r, 16) == 0, "uretprobe() not reported");
+	close(fd);
+}
+
+/* The exec'd program says it is there, then waits for a byte. */
+static int hold_in[2], hold_out[2];
+
+static void exec_self_and_hold(void)
+{
+	char *argv[] = { "/proc/self/exe", "--hold", NULL };
+
+	dup2(hold_in[0], 0);
+	dup2(hold_out[1], 1);
+	execv("/proc/self/exe", argv);
+	_exit(102);
+}
+
+static void a_detached_engine_s_probe_leaves_an_exec_alone(void)
+{
+	int fd = utd_open(), go[2], slot, status, own = byte_at(getpid(), (unsigned long)probed_add);
+	char c = 0;
+	pid_t pid;
+
+	CHECK(pipe(hold_in) == 0 && pipe(hold_out) == 0, "pipes");
+	run_child(exec_self_and_hold, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
+	subscribe(fd, slot, 0);
+	CHECK(byte_at(pid, (unsigned long)probed_add) == 0xcc, "the breakpoint is in");
+	/* Detached, its subscription held: no breakpoint in the new program. */
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach");
+	utd_release(go);
+	CHECK(read(hold_out[0], &c, 1) == 1 && c == 'r', "the program runs");
+	CHECK(byte_at(pid, (unsigned long)probed_add) == own, "its text: %#x, ours %#x",
+	      byte_at(pid, (unsigned long)probed_add), own);
+	CHECK(write(hold_in[1], "g", 1) == 1, "let it end");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "status %#x", status);
+	for (int i = 0; i < 2; i++) {
+		close(hold_in[i]);
+		close(hold_out[i]);
+	}
+	close(fd);
+}
+
+/* A probe keeps its file's mount busy, until it goes. */
+static void a_probe_holds_its_file_s_mount(void)
+{
+	int fd = utd_open(), go[2], slot, file, index, gone = 0;
+	struct utrace_test_probe p = { 0 };
+	char page[4096] = { 0 };
+	pid_t pid;
+
+	/* The child first: it must not inherit the file (and keep it open). */
+	run_child(call_once, &pid, go);
+	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
+	mkdir("/tmp/bpmnt", 0755);
+	CHECK(mount("tmpfs", "/tmp/bpmnt", "tmpfs", 0, NULL) == 0, "mount: %s",
+	      strerror(errno));
+	file = open("/tmp/bpmnt/code", O_RDWR | O_CREAT | O_CLOEXEC, 0700);
+	CHECK(file >= 0 && write(file, page, sizeof(page)) == sizeof(page), "file");
+	p.slot = slot;
+	p.fd = file;
+	index = ioctl(fd, UTRACE_TEST_PROBE, &p);
+	CHECK(index >= 0, "probe: %s", strerror(errno));
+	close(file);
+	CHECK_ERRNO(umount("/tmp/bpmnt"), EBUSY);
+	CHECK(ioctl(fd, UTRACE_TEST_UNPROBE, index) == 0, "unprobe");
+	/* The probe goes once no handler of it can run: a moment later. */
+	gone = UTD_POLL(umount("/tmp/bpmnt") == 0);
+	CHECK(gone, "umount after the unprobe: %s", strerror(errno));
+	utd_release_and_wait(go, pid);
+	close(fd);
+}
+
+/* Without CAP_PERFMON, /dev/utrace sets no breakpoint. */
+static void a_probe_needs_cap_perfmon(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int fd, go[2], slot, exe;
+		struct utrace_strace_attach a = { 0 };
+		struct utrace_probe p = { 0 };
+		char name[] = "probed_add";
+		pid_t child;
+
+		/* Dumpable again after the uid change: its child may be traced. */
+		if (setresuid(65534, 65534, 65534) || prctl(PR_SET_DUMPABLE, 1))
+			_exit(10);
+		fd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(11);
+		child = utd_held_child(go, call_once);
+		a.pid = child;
+		slot = ioctl(fd, UTRACE_ATTACH_STRACE, &a);
+		if (slot < 0)
+			_exit(12);
+		exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		p.slot = slot;
+		p.fd = exe;
+		p.offset = probe_offset();
+		p.label_len = strlen(name);
+		p.label = (unsigned long)name;
+		if (ioctl(fd, UTRACE_PROBE, &p) == 0 || errno != EPERM)
+			_exit(13);
+		utd_release_and_wait(go, child);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "unprivileged: status %#x (10..13: the step that failed)",
+	      status);
 }
 
 static void sigkill_ends_a_stop_at_a_breakpoint(void)
@@ -545,14 +778,27 @@ int main(int argc, char **argv)
 		KTAP_CASE(only_subscribed_tasks_take_the_breakpoint),
 		KTAP_CASE(another_thread_of_the_task_runs_unreported),
 		KTAP_CASE(a_stop_at_a_breakpoint_holds_the_task_before_the_instruction),
+		KTAP_CASE(forty_threads_stop_at_one_breakpoint),
 		KTAP_CASE(sigkill_ends_a_stop_at_a_breakpoint),
 		KTAP_CASE(detach_during_a_hit),
+		KTAP_CASE(unsubscribe_during_a_hit),
+		KTAP_CASE(the_uprobes_own_syscalls_are_not_the_program_s),
+		KTAP_CASE(a_detached_engine_s_probe_leaves_an_exec_alone),
+		KTAP_CASE(a_probe_holds_its_file_s_mount),
+		KTAP_CASE(a_probe_needs_cap_perfmon),
 		KTAP_CASE(exec_maps_the_file_anew_and_the_probe_follows),
 		KTAP_CASE(subscription_errors),
 		KTAP_CASE(a_tracefs_uprobe_and_two_engines_each_see_every_hit),
 		KTAP_CASE(the_utrace_tool_shows_entries_and_returns),
 	};
 
+	if (argc == 2 && !strcmp(argv[1], "--hold")) {
+		char c;
+
+		if (write(1, "r", 1) != 1 || read(0, &c, 1) != 1)
+			return 1;
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "--call")) {
 		long n = atol(argv[2]);
 
@@ -560,6 +806,8 @@ int main(int argc, char **argv)
 			probed_add(i, 100 + i);
 		return 0;
 	}
+	/* A child that died early fails its case, not the suite. */
+	signal(SIGPIPE, SIG_IGN);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		  -1, 0);
 	if (sh == MAP_FAILED)

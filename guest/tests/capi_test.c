@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <linux/utrace_test.h>
 #include "ktap.h"
+#include "probe.h"
 #include "sample_module.h"
 
 #define ENTRY UTRACE_TEST_EVENT_SYSCALL_ENTRY
@@ -411,6 +412,61 @@ static void c_engine_hears_the_vfork_done(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
+/* The function the C engine probes: its first instruction, and return. */
+__attribute__((noinline, noipa)) long probed_mul(long a, long b)
+{
+	return a * b;
+}
+
+/* Three calls; the exit status says whether each got the engine's 4242. */
+static int multiply_three_times(void)
+{
+	int got = 0;
+
+	for (long i = 1; i <= 3; i++)
+		got += probed_mul(i, 7) == 4242;
+	return got;
+}
+
+/* utrace_probe(): a C engine counts the entries and sets the returns. */
+static void c_engine_probes_a_function(void)
+{
+	char params[400], exe[256] = { 0 };
+	int go[2], err;
+	pid_t pid;
+
+	CHECK(readlink("/proc/self/exe", exe, sizeof(exe) - 1) > 0, "readlink");
+	/* Entries: three hits, the last with 3 as its first argument. */
+	pid = held_child(go, multiply_three_times);
+	snprintf(params, sizeof(params), "pid=%d probe=%s probe_offset=%lu", pid, exe,
+		 file_offset_of(probed_mul));
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(finish(go, pid) == 0, "the calls kept their results");
+	CHECK(sample_param("probe_hits", -1) == 3, "%d entry hits",
+	      sample_param("probe_hits", -1));
+	CHECK(sample_param("probe_arg", -1) == 3, "last first argument %d",
+	      sample_param("probe_arg", -1));
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+	/* Returns: each call returns the engine's value. */
+	pid = held_child(go, multiply_three_times);
+	snprintf(params, sizeof(params), "pid=%d probe=%s probe_offset=%lu probe_return=1 value=4242",
+		 pid, exe, file_offset_of(probed_mul));
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(finish(go, pid) == 3, "each call got 4242");
+	CHECK(sample_param("probe_hits", -1) == 3, "%d return hits",
+	      sample_param("probe_hits", -1));
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+	/* A file past whose end the offset is: the load fails, nothing stays. */
+	pid = held_child(go, multiply_three_times);
+	snprintf(params, sizeof(params), "pid=%d probe=%s probe_offset=%lu", pid, exe,
+		 1UL << 40);
+	CHECK(sample_load(params) == EINVAL, "an offset past the end");
+	CHECK(!sample_loaded(), "not loaded");
+	CHECK(finish(go, pid) == 0, "the child ran untouched");
+}
+
 /*
  * by_pid=1: the engine is attached with utrace_attach_pid() and driven
  * with utrace_set_events_pid(), utrace_control_pid() and
@@ -624,4 +680,5 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(engine_get_holds_the_engine),
 	  KTAP_CASE(c_engine_edits_the_siginfo),
 	  KTAP_CASE(attach_errors_fail_the_load),
-	  KTAP_CASE(a_killed_unload_waits_for_the_running_callback))
+	  KTAP_CASE(a_killed_unload_waits_for_the_running_callback),
+	  KTAP_CASE(c_engine_probes_a_function))
