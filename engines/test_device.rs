@@ -167,6 +167,7 @@ const INSTALL_DELAY: u32 = _IO(IOC_MAGIC, 36);
 const INSTALL_DELAYED: u32 = _IO(IOC_MAGIC, 37);
 const PROBE: u32 = _IOW::<ProbeArgs>(IOC_MAGIC, 38);
 const UNPROBE: u32 = _IO(IOC_MAGIC, 39);
+const HAND_PROBE: u32 = _IO(IOC_MAGIC, 40);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -213,6 +214,21 @@ impl ArmedDelay {
     fn taken(&self) -> isize {
         self.taken.load(Relaxed) as isize
     }
+}
+
+/// A subscription handed over by `UTRACE_TEST_HAND_PROBE`, for the next
+/// breakpoint callback of a dwelling test engine to drop (null: none):
+/// the race test of a drop inside a breakpoint callback.
+#[cfg(CONFIG_UPROBES)]
+static HANDED_PROBE: Atomic<*mut ProbeSubscription> = Atomic::new(core::ptr::null_mut());
+
+/// Takes the handed subscription, if any (the caller drops it).
+#[cfg(CONFIG_UPROBES)]
+pub(crate) fn take_handed_probe() -> Option<KBox<ProbeSubscription>> {
+    let p = HANDED_PROBE.xchg(core::ptr::null_mut(), Relaxed);
+    // SAFETY: a non-null pointer came from `KBox::into_raw` in
+    // `hand_probe`, and the exchange took it out of the slot.
+    (!p.is_null()).then(|| unsafe { KBox::from_raw(p) })
 }
 
 /// In `/dev/utrace`'s attaches, after the target was checked (and the
@@ -299,6 +315,26 @@ impl TestFile {
         let _ = probes.push_within_capacity(Some(sub));
         // At most MAX_PROBES: fits.
         Ok(index as isize)
+    }
+
+    /// `UTRACE_TEST_HAND_PROBE`: hands a subscription to the next
+    /// breakpoint callback of a dwelling test engine, which drops it there
+    /// ([`take_handed_probe`]).
+    #[cfg(CONFIG_UPROBES)]
+    fn hand_probe(&self, index: usize) -> Result<isize> {
+        let sub = self
+            .probes
+            .lock()
+            .get_mut(index)
+            .and_then(Option::take)
+            .ok_or(EINVAL)?;
+        let new = KBox::into_raw(KBox::new(sub, GFP_KERNEL)?);
+        let old = HANDED_PROBE.xchg(new, Relaxed);
+        if !old.is_null() {
+            // SAFETY: from `KBox::into_raw` above, taken out of the slot.
+            drop(unsafe { KBox::from_raw(old) });
+        }
+        Ok(0)
     }
 
     /// `UTRACE_TEST_UNPROBE`: drops a subscription.
@@ -529,6 +565,8 @@ impl MiscDevice for TestFile {
             PROBE => me.probe(arg),
             #[cfg(CONFIG_UPROBES)]
             UNPROBE => me.unprobe(arg),
+            #[cfg(CONFIG_UPROBES)]
+            HAND_PROBE => me.hand_probe(arg),
             EXAMINE_DELAY => EXAMINE_DELAY_HOOK.arm(arg),
             EXAMINE_DELAYED => Ok(EXAMINE_DELAY_HOOK.taken()),
             ADDFD_DELAY => ADDFD_DELAY_HOOK.arm(arg),

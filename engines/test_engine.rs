@@ -400,6 +400,8 @@ impl Engine for TestEngine {
             Action::Stop => Resume::Stop,
             Action::Dwell(us) => {
                 self.dwell(us);
+                // UTRACE_TEST_HAND_PROBE: dropped here, in the handler.
+                drop(super::test_device::take_handed_probe());
                 Resume::Resume
             }
             _ => Resume::Resume,

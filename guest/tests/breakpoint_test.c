@@ -415,6 +415,62 @@ static void unsubscribe_during_a_hit(void)
 	close(fd);
 }
 
+/* Maps a page of int3s executable, says so, waits for the stage. */
+static void map_int3s(void)
+{
+	int f = open("/tmp/int3.bin", O_RDONLY | O_CLOEXEC);
+
+	if (f < 0 || mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, f, 0) == MAP_FAILED)
+		_exit(103);
+	sh->ready = 1;
+	while (!sh->stage)
+		usleep(1000);
+	_exit(0);
+}
+
+/*
+ * A callback drops a subscription (the last of its probe) while another
+ * task's registration fails: the failed registration waits for every
+ * running handler, that callback's among them, with the probe table's
+ * lock held; the drop must not wait for that lock.
+ */
+static void a_drop_in_a_callback_meets_a_failed_registration(void)
+{
+	int fd = utd_open(), go_a[2], go_c[2], slot_a, slot_c, index, int3, status;
+	struct utrace_test_probe p = { 0 };
+	struct utrace_test_record r[8];
+	unsigned char page[4096];
+	pid_t a, c;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->results[0] = -1;
+	memset(page, 0xcc, sizeof(page));
+	int3 = open("/tmp/int3.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	CHECK(int3 >= 0 && write(int3, page, sizeof(page)) == sizeof(page), "int3 file");
+	c = utd_held_child(go_c, map_int3s);
+	utd_release(go_c);
+	CHECK(UTD_POLL(sh->ready), "the page of int3s is mapped");
+	a = utd_held_child(go_a, call_once);
+	slot_a = bp_engine(fd, a, UTRACE_TEST_DWELL, 1, 0, 100000);
+	index = subscribe(fd, slot_a, 0);
+	CHECK(ioctl(fd, UTRACE_TEST_HAND_PROBE, index) == 0, "hand: %s", strerror(errno));
+	slot_c = bp_engine(fd, c, UTRACE_TEST_RECORD, 2, 0, 0);
+	utd_release(go_a);
+	CHECK(UTD_POLL(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 1), "a's hit");
+	/* a dwells in its callback, then drops; c's probe cannot be set. */
+	p.slot = slot_c;
+	p.fd = int3;
+	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EINVAL);
+	CHECK(waitpid(a, &status, 0) == a && WIFEXITED(status) && sh->results[0] == 5,
+	      "a went on: status %#x, %ld", status, sh->results[0]);
+	sh->stage = 1;
+	CHECK(waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "c: status %#x", status);
+	close(int3);
+	unlink("/tmp/int3.bin");
+	close(fd);
+}
+
 /* probed_add's return goes through the uprobes core's uretprobe() call. */
 static void the_uprobes_own_syscalls_are_not_the_program_s(void)
 {
@@ -782,6 +838,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(sigkill_ends_a_stop_at_a_breakpoint),
 		KTAP_CASE(detach_during_a_hit),
 		KTAP_CASE(unsubscribe_during_a_hit),
+		KTAP_CASE(a_drop_in_a_callback_meets_a_failed_registration),
 		KTAP_CASE(the_uprobes_own_syscalls_are_not_the_program_s),
 		KTAP_CASE(a_detached_engine_s_probe_leaves_an_exec_alone),
 		KTAP_CASE(a_probe_holds_its_file_s_mount),

@@ -33,14 +33,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "probe.h"
 #include "ptrace.h"
 
 #define ROUNDS 9
@@ -1117,6 +1120,105 @@ static int signal_costs(int how, struct result *r)
 	return r->err[0] ? -1 : 0;
 }
 
+/* ---- breakpoints: a probed function's call ---- */
+
+#define PROBE_CALLS 1000
+static const char *const probe_names[] = {
+	"no probe", "tracefs uprobe_events probe", "an engine subscribed (logging)",
+};
+
+/* The probed function: a call and a return, nothing else. */
+__attribute__((noinline, noipa)) long bench_probed(long a)
+{
+	return a + 1;
+}
+
+/* Writes @text to the tracefs file @name; 0 or -1. */
+static int tracefs_write(const char *name, const char *text)
+{
+	char path[128];
+	int f, r;
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", name);
+	f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	r = write(f, text, strlen(text)) < 0 ? -1 : 0;
+	close(f);
+	return r;
+}
+
+/*
+ * ns per call of bench_probed() in a child on CPU 0: @how 0 with no probe,
+ * 1 with the tracefs probe (set up and enabled by the caller), 2 with a
+ * test engine that subscribed to it (it logs each hit: the log fills and
+ * then counts drops).  -1 on error, with @err set.
+ */
+static double probe_cost(int how, char *err, size_t len)
+{
+	int p[2];
+	double ns = -1;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct utrace_test_attach a = {
+			.kind = UTRACE_TEST_RECORD, .events = UTRACE_TEST_EVENT_BREAKPOINT,
+			.nr = -1,
+		};
+		struct utrace_test_probe pr = { .offset = file_offset_of(bench_probed) };
+		double t0, r = -1;
+		int fd;
+
+		close(p[0]);
+		pin(0);
+		if (how == 2) {
+			fd = open("/dev/utrace-test", O_RDWR);
+			pr.fd = open("/proc/self/exe", O_RDONLY);
+			pr.slot = fd < 0 ? -1 : ioctl(fd, UTRACE_TEST_ATTACH, &a);
+			if (fd < 0 || pr.fd < 0 || (int)pr.slot < 0 ||
+			    ioctl(fd, UTRACE_TEST_PROBE, &pr) < 0)
+				_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 1 : 2);
+		}
+		t0 = now_ns();
+		for (int i = 0; i < PROBE_CALLS; i++)
+			bench_probed(i);
+		r = (now_ns() - t0) / PROBE_CALLS;
+		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 2);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &ns, sizeof(ns)) != sizeof(ns) || ns < 0)
+		snprintf(err, len, "%s: %s", probe_names[how],
+			 pid < 0 ? strerror(errno) : "the child failed");
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	close(p[0]);
+	return ns;
+}
+
+/*
+ * Sets up (@on) or removes the tracefs probe on bench_probed(); it is
+ * enabled only while its row runs (it applies to every process).
+ */
+static int tracefs_probe(int on)
+{
+	char exe[256] = { 0 }, def[400];
+
+	if (!on)
+		return tracefs_write("events/uprobes/utrace_bench/enable", "0") |
+		       tracefs_write("uprobe_events", "-:uprobes/utrace_bench\n");
+	mkdir("/sys/kernel/tracing", 0755);
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (readlink("/proc/self/exe", exe, sizeof(exe) - 1) <= 0)
+		return -1;
+	snprintf(def, sizeof(def), "p:uprobes/utrace_bench %s:0x%lx\n", exe,
+		 file_offset_of(bench_probed));
+	return tracefs_write("uprobe_events", def) |
+	       tracefs_write("events/uprobes/utrace_bench/enable", "1");
+}
+
 /* ---- reading a stopped tracee: registers + 256 bytes ---- */
 
 static char target_buf[256] = "utrace-bench";
@@ -1619,6 +1721,9 @@ int main(int argc, char **argv)
 		"no engine", "1 inherited engine", "2 inherited engines", "2 engines of its own",
 	};
 	double peek[3][ROUNDS], peek_ratio[ROUNDS], rate[2][ROUNDS], sig[3][ROUNDS];
+	double probe_ns[3][ROUNDS], probe_ratio[ROUNDS];
+	int nprobe = 0;
+	char err_probe[160] = "";
 	double sig_base[2][ROUNDS];
 	int npk[3] = { 0 }, nrt[2] = { 0 }, nsg[2] = { 0 };
 	char err_sig[160] = "";
@@ -1707,6 +1812,31 @@ int main(int argc, char **argv)
 		}
 		if (nsg[0] + nsg[1])
 			sig[0][nsig++] = nsg[0] ? sig_base[0][nsg[0] - 1] : sig_base[1][nsg[1] - 1];
+
+		{
+			double ns[3];
+			int ok = 1;
+
+			/* A probe hit, three ways, in this round: the ratio in one boot. */
+			for (int how = 0; how < 3; how++) {
+				if (how == 1 && tracefs_probe(1)) {
+					snprintf(err_probe, sizeof(err_probe), "tracefs probe: %s",
+						 strerror(errno));
+					tracefs_probe(0);
+					ok = 0;
+					continue;
+				}
+				ns[how] = probe_cost(how, err_probe, sizeof(err_probe));
+				if (how == 1)
+					tracefs_probe(0);
+				ok &= ns[how] > 0;
+			}
+			if (ok) {
+				for (int how = 0; how < 3; how++)
+					probe_ns[how][nprobe] = ns[how];
+				probe_ratio[nprobe++] = (ns[2] - ns[0]) / (ns[1] - ns[0]);
+			}
+		}
 
 		{
 			double ns[3];
@@ -1964,6 +2094,22 @@ int main(int argc, char **argv)
 		else
 			printf("  %-30s error: %s\n", signal_names[how], err_sig);
 
+	printf("\na call of a probed function (median ns per call, %d rounds of %d calls):\n",
+	       nprobe, PROBE_CALLS);
+	if (nprobe < ROUNDS)
+		printf("  error: %s\n", err_probe);
+	if (nprobe) {
+		double lo, hi, med;
+
+		for (int how = 0; how < 3; how++)
+			printf("  %-32s %9.0f ns (%+.0f ns a hit)\n", probe_names[how],
+			       median(probe_ns[how], nprobe),
+			       median(probe_ns[how], nprobe) - median(probe_ns[0], nprobe));
+		stats(probe_ratio, nprobe, &med, &lo, &hi);
+		printf("  a hit reported to an engine / a tracefs hit: %.2f (%.2f..%.2f)\n", med, lo,
+		       hi);
+	}
+
 	printf("\nreading registers + 256 bytes of a stopped tracee (median of %d rounds):\n", npeek);
 	if (npeek < ROUNDS)
 		printf("  error: %s\n", err_peek);
@@ -2086,10 +2232,14 @@ int main(int argc, char **argv)
 	       "\"multi_ns\": %.0f, \"multi_ratio\": %.3f, \"engine_attach_detach_per_s\": %.0f, "
 	       "\"ptrace_seize_detach_per_s\": %.0f, \"bytes_first_engine\": %.0f, "
 	       "\"bytes_further_attachment\": %.0f, \"bytes_engine_own_state\": %.0f, "
-	       "\"signal_ns\": %.0f, \"signal_engine_ns\": %.0f, \"signal_ptrace_ns\": %.0f}\n",
+	       "\"signal_ns\": %.0f, \"signal_engine_ns\": %.0f, \"signal_ptrace_ns\": %.0f, "
+	       "\"probe_call_ns\": %.0f, \"probe_tracefs_ns\": %.0f, \"probe_engine_ns\": %.0f, "
+	       "\"probe_engine_over_tracefs\": %.3f}\n",
 	       median(peek[0], npk[0]), median(peek[1], npk[1]), median(peek[2], npk[2]),
 	       median(peek_ratio, npeek), median(rate[0], nrt[0]), median(rate[1], nrt[1]),
 	       median(mem_first, nmem), median(mem_further, nmem), median(mem_own, nmem),
-	       median(sig[0], nsig), median(sig[1], nsg[0]), median(sig[2], nsg[1]));
+	       median(sig[0], nsig), median(sig[1], nsg[0]), median(sig[2], nsg[1]),
+	       median(probe_ns[0], nprobe), median(probe_ns[1], nprobe),
+	       median(probe_ns[2], nprobe), median(probe_ratio, nprobe));
 	return 0;
 }

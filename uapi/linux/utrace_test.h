@@ -353,5 +353,11 @@ struct utrace_test_probe {
 };
 #define UTRACE_TEST_PROBE	_IOW(UTRACE_TEST_IOC_MAGIC, 38, struct utrace_test_probe)
 #define UTRACE_TEST_UNPROBE	_IO(UTRACE_TEST_IOC_MAGIC, 39)
+/*
+ * Race test of a drop inside a breakpoint callback.  Argument: a
+ * subscription's index, by value: it is taken from the file and dropped by
+ * the next breakpoint callback of a KIND_DWELL engine, after its dwell.
+ */
+#define UTRACE_TEST_HAND_PROBE	_IO(UTRACE_TEST_IOC_MAGIC, 40)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
