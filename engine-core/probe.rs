@@ -417,9 +417,9 @@ pub(crate) fn subscribe(
             // SAFETY: `inode` is referenced by the probe; the consumer is
             // pinned in it and lives until after its unregistration
             // (type invariant of `Probe`).
-            let uprobe = from_err_ptr(unsafe {
-                bindings::uprobe_register(inode, pos, 0, probe.consumer())
-            })?;
+            let uprobe =
+                from_err_ptr(unsafe { bindings::uprobe_register(inode, pos, 0, probe.consumer()) })
+                    .map_err(user_errno)?;
             *probe.uprobe.as_mut(&mut table) = uprobe;
             // Within the capacity reserved above.
             let _ = table.push_within_capacity(probe.clone());
