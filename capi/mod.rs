@@ -41,7 +41,7 @@ const ATTACH_MATCH_OPS: c_int = bindings::UTRACE_ATTACH_MATCH_OPS as c_int;
 const ATTACH_MATCH_DATA: c_int = bindings::UTRACE_ATTACH_MATCH_DATA as c_int;
 const ATTACH_CREATE: c_int = bindings::UTRACE_ATTACH_CREATE as c_int;
 const ATTACH_EXCLUSIVE: c_int = bindings::UTRACE_ATTACH_EXCLUSIVE as c_int;
-const PROBE_RETURN: c_uint = bindings::UTRACE_PROBE_RETURN;
+const PROBE_RETURN: c_uint = bindings::UTRACE_BREAKPOINT_RETURN;
 
 // engine-core passes event masks through unchanged: its bits are utrace's.
 const _: () = assert!(Events::BREAKPOINT.bits() == bindings::UTRACE_EVENT_BREAKPOINT);

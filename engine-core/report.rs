@@ -397,21 +397,41 @@ impl<'a> ExecReport<'a> {
     /// interpreter's (utrace passed the registers to `report_exec`).
     pub fn instruction_pointer(&self) -> u64 {
         // SAFETY: by the type invariant `regs` is current's register frame.
-        // A C unsigned long, 64 bits wide here (UTRACE depends on X86_64).
-        unsafe { bindings::utrace_helper_instruction_pointer(self.regs) as u64 }
+        unsafe { ip_of(self.regs) }
     }
 
     /// The new program's initial stack pointer (its argc, argv, envp and
     /// auxiliary vector are there).
     pub fn stack_pointer(&self) -> u64 {
         // SAFETY: as above.
-        unsafe { bindings::utrace_helper_user_stack_pointer(self.regs) as u64 }
+        unsafe { sp_of(self.regs) }
     }
 
     /// The register frame, for the C API's `report_exec`.
     pub(crate) fn raw_regs(&self) -> *mut bindings::pt_regs {
         self.regs
     }
+}
+
+/// The instruction pointer in `regs`.
+///
+/// # Safety
+///
+/// `regs` is the current task's user register frame.
+unsafe fn ip_of(regs: *mut bindings::pt_regs) -> u64 {
+    // SAFETY: per this function's contract. A C unsigned long, 64 bits
+    // wide here (UTRACE depends on X86_64).
+    unsafe { bindings::utrace_helper_instruction_pointer(regs) as u64 }
+}
+
+/// The stack pointer in `regs`.
+///
+/// # Safety
+///
+/// As [`ip_of`].
+unsafe fn sp_of(regs: *mut bindings::pt_regs) -> u64 {
+    // SAFETY: per this function's contract.
+    unsafe { bindings::utrace_helper_user_stack_pointer(regs) as u64 }
 }
 
 /// The end of a vfork wait, as a vfork-done callback sees it.
@@ -961,14 +981,13 @@ impl BreakpointReport<'_> {
     /// address returned to.
     pub fn instruction_pointer(&self) -> u64 {
         // SAFETY: by the type invariant `regs` is current's register frame.
-        // A C unsigned long, 64 bits wide here (UTRACE depends on X86_64).
-        unsafe { bindings::utrace_helper_instruction_pointer(self.regs) as u64 }
+        unsafe { ip_of(self.regs) }
     }
 
     /// The stack pointer.
     pub fn stack_pointer(&self) -> u64 {
         // SAFETY: as above.
-        unsafe { bindings::utrace_helper_user_stack_pointer(self.regs) as u64 }
+        unsafe { sp_of(self.regs) }
     }
 
     /// The register frame, for the C API's `report_breakpoint`.

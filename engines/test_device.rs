@@ -322,12 +322,7 @@ impl TestFile {
     /// ([`take_handed_probe`]).
     #[cfg(CONFIG_UPROBES)]
     fn hand_probe(&self, index: usize) -> Result<isize> {
-        let sub = self
-            .probes
-            .lock()
-            .get_mut(index)
-            .and_then(Option::take)
-            .ok_or(EINVAL)?;
+        let sub = self.take_probe(index)?;
         let new = KBox::into_raw(KBox::new(sub, GFP_KERNEL)?);
         let old = HANDED_PROBE.xchg(new, Relaxed);
         if !old.is_null() {
@@ -340,14 +335,17 @@ impl TestFile {
     /// `UTRACE_TEST_UNPROBE`: drops a subscription.
     #[cfg(CONFIG_UPROBES)]
     fn unprobe(&self, index: usize) -> Result<isize> {
-        let sub = self
-            .probes
-            .lock()
-            .get_mut(index)
-            .and_then(Option::take)
-            .ok_or(EINVAL)?;
-        drop(sub);
+        // Dropped with the file's lock released.
+        drop(self.take_probe(index)?);
         Ok(0)
+    }
+
+    /// Takes subscription `index` out of the file: `EINVAL` if it never
+    /// was, or was taken already.
+    #[cfg(CONFIG_UPROBES)]
+    fn take_probe(&self, index: usize) -> Result<ProbeSubscription> {
+        let sub = self.probes.lock().get_mut(index).and_then(Option::take);
+        sub.ok_or(EINVAL)
     }
 
     fn attach(&self, arg: usize) -> Result<isize> {

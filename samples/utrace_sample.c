@@ -248,7 +248,7 @@ static u32 sample_breakpoint(u32 action, struct utrace_engine *e,
 			     loff_t offset, unsigned int flags)
 {
 	atomic_inc(&probe_hits);
-	if (flags & UTRACE_PROBE_RETURN) {
+	if (flags & UTRACE_BREAKPOINT_RETURN) {
 		if (value)
 			regs->ax = value;
 	} else {
@@ -266,7 +266,7 @@ static int sample_probe(void)
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	p = utrace_probe(NULL, engine, file, probe_offset,
-			 probe_return ? UTRACE_PROBE_RETURN : 0);
+			 probe_return ? UTRACE_BREAKPOINT_RETURN : 0);
 	/* The subscription holds the inode: the file may go. */
 	fput(file);
 	if (IS_ERR(p))

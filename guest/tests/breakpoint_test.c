@@ -124,16 +124,27 @@ static int records_of(int fd, unsigned int side, struct utrace_test_record *out,
 	return k;
 }
 
-static void entry_hits_are_counted_with_their_arguments(void)
+/*
+ * Runs @fn in a held child with a logging engine subscribed to
+ * probed_add's entry; returns the child's wait status.
+ */
+static int run_recorded(int fd, void (*fn)(void))
 {
-	int fd = utd_open(), go[2], slot, status;
-	struct utrace_test_record r[16];
+	int go[2], slot;
 	pid_t pid;
 
-	run_child(call_five_times, &pid, go);
+	run_child(fn, &pid, go);
 	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
 	subscribe(fd, slot, 0);
-	status = utd_release_and_wait(go, pid);
+	return utd_release_and_wait(go, pid);
+}
+
+static void entry_hits_are_counted_with_their_arguments(void)
+{
+	int fd = utd_open(), status;
+	struct utrace_test_record r[16];
+
+	status = run_recorded(fd, call_five_times);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 16) == 5, "five hits");
 	for (int i = 0; i < 5; i++) {
@@ -656,14 +667,10 @@ static void exec_self_calling_three_times(void)
 
 static void exec_maps_the_file_anew_and_the_probe_follows(void)
 {
-	int fd = utd_open(), go[2], slot, status;
+	int fd = utd_open(), status;
 	struct utrace_test_record r[8];
-	pid_t pid;
 
-	run_child(exec_self_calling_three_times, &pid, go);
-	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
-	subscribe(fd, slot, 0);
-	status = utd_release_and_wait(go, pid);
+	status = run_recorded(fd, exec_self_calling_three_times);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 3,
 	      "the new program's three calls");
@@ -729,21 +736,6 @@ static void subscription_errors(void)
 	close(data);
 	unlink(name);
 	close(fd);
-}
-
-/* Writes @text to the tracefs file @name; returns 0 or -errno. */
-static int tracefs_write(const char *name, const char *text)
-{
-	char path[128];
-	int f, r;
-
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", name);
-	f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	r = write(f, text, strlen(text)) < 0 ? -errno : 0;
-	close(f);
-	return r;
 }
 
 /* How many lines of the trace name @event. */

@@ -1133,21 +1133,6 @@ __attribute__((noinline, noipa)) long bench_probed(long a)
 	return a + 1;
 }
 
-/* Writes @text to the tracefs file @name; 0 or -1. */
-static int tracefs_write(const char *name, const char *text)
-{
-	char path[128];
-	int f, r;
-
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", name);
-	f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (f < 0)
-		return -1;
-	r = write(f, text, strlen(text)) < 0 ? -1 : 0;
-	close(f);
-	return r;
-}
-
 /*
  * ns per call of bench_probed() in a child on CPU 0: @how 0 with no probe,
  * 1 with the tracefs probe (set up and enabled by the caller), 2 with a
