@@ -260,6 +260,44 @@ static void only_subscribed_tasks_take_the_breakpoint(void)
 	close(fd);
 }
 
+/*
+ * The child forks: its own child's copy of the text has the breakpoint,
+ * which that grandchild hits once (unreported: it has no engine), and
+ * which goes at that hit.  Then the child calls, reported.
+ */
+static void fork_then_call(void)
+{
+	pid_t g = fork();
+
+	if (g == 0) {
+		sh->results[2] = *(volatile unsigned char *)probed_add;
+		sh->results[3] = probed_add(7, 7);
+		sh->results[4] = *(volatile unsigned char *)probed_add;
+		_exit(0);
+	}
+	waitpid(g, NULL, 0);
+	sh->results[0] = probed_add(2, 3);
+	_exit(0);
+}
+
+static void a_fork_child_s_copied_breakpoint_goes_unreported(void)
+{
+	int fd = utd_open(), own = byte_at(getpid(), (unsigned long)probed_add), status;
+	struct utrace_test_record r[8];
+
+	memset(sh, 0, sizeof(*sh));
+	status = run_recorded(fd, fork_then_call);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	CHECK(sh->results[2] == 0xcc, "the fork child's copy has it: %#lx", sh->results[2]);
+	CHECK(sh->results[3] == 14 && sh->results[0] == 5, "results %ld %ld", sh->results[3],
+	      sh->results[0]);
+	CHECK(sh->results[4] == own, "it went at the first hit: %#lx, ours %#x", sh->results[4],
+	      own);
+	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 1 && r[0].args[0] == 2,
+	      "only the child's call is reported");
+	close(fd);
+}
+
 /* The second thread of threaded_caller(): it calls before the main one. */
 static void *calling_thread(void *unused)
 {
@@ -825,6 +863,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(two_engines_on_one_probe_are_called_in_attach_order),
 		KTAP_CASE(only_subscribed_tasks_take_the_breakpoint),
 		KTAP_CASE(another_thread_of_the_task_runs_unreported),
+		KTAP_CASE(a_fork_child_s_copied_breakpoint_goes_unreported),
 		KTAP_CASE(a_stop_at_a_breakpoint_holds_the_task_before_the_instruction),
 		KTAP_CASE(forty_threads_stop_at_one_breakpoint),
 		KTAP_CASE(sigkill_ends_a_stop_at_a_breakpoint),
