@@ -153,7 +153,10 @@ impl PtraceStops for LivePtrace {
 unsafe fn uprobes_call(regs: *mut bindings::pt_regs) -> bool {
     // SAFETY: `regs` is current's frame (this function's contract).
     let nr = unsafe { (*regs).orig_ax };
-    let ours = [bindings::__NR_uretprobe as c_ulong, bindings::__NR_uprobe as c_ulong];
+    let ours = [
+        bindings::__NR_uretprobe as c_ulong,
+        bindings::__NR_uprobe as c_ulong,
+    ];
     // SAFETY: as above.
     ours.contains(&nr) && unsafe { bindings::utrace_helper_uprobes_syscall(regs) }
 }

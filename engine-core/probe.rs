@@ -527,10 +527,11 @@ unsafe extern "C" fn probe_handler(
         let ip = unsafe { bindings::utrace_helper_instruction_pointer(regs) } as u64;
         // The hit the task goes on with after a stop here runs the
         // instruction; any other is reported.
-        // SAFETY: as above.
-        if !probe.take_resume(current, ip)
-            && unsafe { report_hit(probe, ProbeKind::Entry, ip, regs) }
-        {
+        let stopped = !probe.take_resume(current, ip) && {
+            // SAFETY: `regs` is current's frame.
+            unsafe { report_hit(probe, ProbeKind::Entry, ip, regs) }
+        };
+        if stopped {
             probe.mark_resume(current, ip);
             // Back to the breakpoint; the return is taken at the next hit.
             return (bindings::UPROBE_HANDLER_RESTART | bindings::UPROBE_HANDLER_IGNORE) as c_int;

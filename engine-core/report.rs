@@ -1022,7 +1022,7 @@ impl BreakpointReport<'_> {
             return Err(EINVAL);
         }
         // SAFETY: as in `arg`; the frame is ours to write for `'a`.
-        unsafe { bindings::utrace_helper_regs_set_arg(self.regs, which as u32, value as _) };
+        unsafe { bindings::utrace_helper_regs_set_arg(self.regs, which as u32, value as usize) };
         Ok(())
     }
 
@@ -1045,7 +1045,7 @@ impl BreakpointReport<'_> {
             return Err(EINVAL);
         }
         // SAFETY: as in `return_value`; the frame is ours to write for `'a`.
-        unsafe { bindings::utrace_helper_regs_set_return_value(self.regs, value as _) };
+        unsafe { bindings::utrace_helper_regs_set_return_value(self.regs, value as usize) };
         Ok(())
     }
 }
