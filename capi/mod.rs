@@ -37,6 +37,8 @@ const SYSCALL_MASK: u32 = bindings::UTRACE_SYSCALL_MASK;
 const SYSCALL_RESUMED: u32 = bindings::UTRACE_SYSCALL_RESUMED;
 const SIGNAL_HOLD: u32 = bindings::UTRACE_SIGNAL_HOLD;
 const SIGNAL_HANDLER: u32 = bindings::utrace_signal_action_UTRACE_SIGNAL_HANDLER;
+const SIGNAL_REPORT: u32 = bindings::utrace_signal_action_UTRACE_SIGNAL_REPORT;
+const SIGNAL_MASK: u32 = bindings::UTRACE_SIGNAL_MASK;
 const ATTACH_MATCH_OPS: c_int = bindings::UTRACE_ATTACH_MATCH_OPS as c_int;
 const ATTACH_MATCH_DATA: c_int = bindings::UTRACE_ATTACH_MATCH_DATA as c_int;
 const ATTACH_CREATE: c_int = bindings::UTRACE_ATTACH_CREATE as c_int;
@@ -228,11 +230,54 @@ impl Engine for CEngine {
         let Some(f) = self.ops().report_signal else {
             return Resume::Resume;
         };
+        // SAFETY: called by the current task (a report runs in it).
+        let regs = unsafe { bindings::utrace_helper_current_regs() };
+        if signal.is_made_up() {
+            // utrace's UTRACE_SIGNAL_REPORT: no signal until one is made
+            // up, in the siginfo and the sigaction to deliver it with.
+            let before = match signal.signo() {
+                0 => SIGNAL_REPORT,
+                _ => signal.action().bits(),
+            };
+            // SAFETY: the siginfo and the sigaction are the made-up
+            // report's, alive and ours to write for the report; there is
+            // no sigaction of the task's to show.
+            let answer = unsafe {
+                f(
+                    UTRACE_RESUME | before,
+                    self.as_c(),
+                    regs,
+                    signal.raw_info(),
+                    core::ptr::null(),
+                    signal.raw_return_ka(),
+                )
+            };
+            if answer & SIGNAL_MASK == SIGNAL_REPORT {
+                signal.cancel_made_up();
+            } else {
+                signal.adopt_made_up();
+                if let Ok(action) = SignalAction::from_bits(answer) {
+                    signal.set_action(action);
+                }
+            }
+            return resume_of(answer);
+        }
         let hold = if signal.is_held() { SIGNAL_HOLD } else { 0 };
         let before = UTRACE_RESUME | signal.action().bits() | hold;
         // SAFETY: the siginfo is the one get_signal() dequeued, alive and
-        // ours to write for the report.
-        let answer = unsafe { f(before, self.as_c(), signal.raw_info()) };
+        // ours to write for the report; the sigactions are the report's
+        // copies, the task's own to read and the one to deliver with to
+        // write (null in tests).
+        let answer = unsafe {
+            f(
+                before,
+                self.as_c(),
+                regs,
+                signal.raw_info(),
+                signal.raw_orig_ka(),
+                signal.raw_return_ka(),
+            )
+        };
         // The engine may have edited the siginfo: the engines after it
         // see the new code and errno.
         signal.reread_info();
@@ -255,7 +300,10 @@ impl Engine for CEngine {
             f(
                 UTRACE_RESUME | SIGNAL_HANDLER,
                 self.as_c(),
+                bindings::utrace_helper_current_regs(),
                 handler.raw_info(),
+                core::ptr::null(),
+                core::ptr::null_mut(),
             )
         };
         // Only the resume action counts: the signal is delivered.
@@ -441,12 +489,21 @@ pub(crate) unsafe extern "C" fn utrace_rs_set_events(
     let result = u32::try_from(events)
         .map_err(|_| EINVAL)
         .and_then(Events::from_bits)
-        // Not a utrace event: C engines intercept fatal signals, as
-        // utrace's did.
-        .and_then(|ev| match ev.intersects(Events::SIGNAL_OBSERVE) {
-            true => Err(EINVAL),
-            false => Ok(ev),
-        })
+        // Not utrace events: C engines intercept fatal signals, as
+        // utrace's did; and get made-up signal reports as utrace's did,
+        // with a quiesce report and a report_signal callback.
+        .and_then(
+            |ev| match ev.intersects(Events::SIGNAL_OBSERVE.union(Events::SIGNAL_REPORT)) {
+                true => Err(EINVAL),
+                false => Ok(ev),
+            },
+        )
+        .map(
+            |ev| match ev.contains(Events::QUIESCE) && engine.ops().report_signal.is_some() {
+                true => ev.union(Events::SIGNAL_REPORT),
+                false => ev,
+            },
+        )
         .and_then(|ev| engine.handle()?.set_events(ev));
     to_int(result)
 }

@@ -474,10 +474,20 @@ struct LivePtraceSignal {
 impl PtraceSignal for LivePtraceSignal {
     fn signal_stop(&mut self, sig: &mut SignalReport<'_>) -> AfterTracer {
         let mut class: c_uint = 0;
+        let (orig_ka, return_ka) = sig.raw_sigactions();
         // SAFETY: by the type invariant `info` is current's dequeued
-        // siginfo and `ptype` its queue; `class` is valid for writes.
+        // siginfo and `ptype` its queue; `class` is valid for writes, and
+        // the report's sigactions are its own copies, valid and written
+        // by nobody else during the report (`SignalReport::with_sigactions`).
         let signo = unsafe {
-            bindings::utrace_helper_ptrace_signal(sig.signo(), self.info, self.ptype, &mut class)
+            bindings::utrace_helper_ptrace_signal(
+                sig.signo(),
+                self.info,
+                self.ptype,
+                &mut class,
+                orig_ka,
+                return_ka,
+            )
         };
         if signo == 0 {
             return AfterTracer::Dropped;
@@ -503,7 +513,8 @@ impl PtraceSignal for LivePtraceSignal {
 /// Called by the current task without its siglock (the tracer's stop
 /// takes it). `info` is the siginfo `get_signal()` dequeued `signr` into,
 /// not shared across the call, `ptype` the queue it came from, and `act`
-/// is valid for a write.
+/// is valid for a write. `orig_ka` and `return_ka` are distinct copies of
+/// the task's sigaction for `signr`, valid and not shared across the call.
 #[export]
 pub(crate) unsafe extern "C" fn utrace_signal_report(
     signr: c_int,
@@ -511,6 +522,8 @@ pub(crate) unsafe extern "C" fn utrace_signal_report(
     class: c_uint,
     ptype: c_int,
     act: *mut c_int,
+    orig_ka: *mut bindings::k_sigaction,
+    return_ka: *mut bindings::k_sigaction,
 ) -> c_int {
     // INVARIANT: get_signal() passes the siginfo it dequeued into and the
     // queue it came from.
@@ -520,8 +533,12 @@ pub(crate) unsafe extern "C" fn utrace_signal_report(
             // SAFETY: the siginfo is valid and not shared across the call.
             let (code, errno) = unsafe { task::siginfo_code_errno(info) };
             // SAFETY: `info` is the siginfo get_signal() dequeued `signr`
-            // into, not shared across the call (this function's contract).
-            let mut report = unsafe { SignalReport::new(signr, code, errno, class, info) };
+            // into, and `orig_ka`, `return_ka` distinct sigaction copies,
+            // none shared across the call (this function's contract).
+            let mut report = unsafe {
+                SignalReport::new(signr, code, errno, class, info)
+                    .with_sigactions(orig_ka, return_ka)
+            };
             task::with_current_registry(|task, reg| {
                 reg.report_signal(task, &mut report, &mut ptrace)
             })
@@ -533,6 +550,47 @@ pub(crate) unsafe extern "C" fn utrace_signal_report(
     let bits = (action.bits() | if hold { SIGNAL_HOLD } else { 0 }) as c_int;
     // SAFETY: `__utrace_report_signal()` passes its `act` out-parameter.
     unsafe { *act = bits };
+    signo
+}
+
+/// Whether a quiesce report of the current task's engines left a report
+/// with no signal for its next signal check ([`Events::SIGNAL_REPORT`]).
+///
+/// # Safety
+///
+/// Called by the current task only.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_signal_report_pending() -> bool {
+    task::with_current_registry(|task, reg| reg.signal_report_pending(task)).unwrap_or(false)
+}
+
+/// The report with no signal that `__utrace_signal_report_pending()`
+/// said is due (called from `__utrace_made_up_signal()` with siglock
+/// dropped). Returns the signal the engines made up (0: none), with its
+/// siginfo in `info`, the sigaction to deliver it with in `return_ka`, and
+/// the `UTRACE_SIGNAL_*` disposition in `*act` (never `IGN`: an ignored
+/// signal is none).
+///
+/// # Safety
+///
+/// Called by the current task only, without its siglock; `info` (a
+/// cleared siginfo), `return_ka` (a cleared sigaction) and `act` are valid
+/// for writes and not shared across the call.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_made_up_report(
+    info: *mut bindings::kernel_siginfo,
+    act: *mut c_int,
+    return_ka: *mut bindings::k_sigaction,
+) -> c_int {
+    // SAFETY: `info` and `return_ka` are valid and not shared across the
+    // call (this function's contract).
+    let mut report = unsafe { SignalReport::made_up(info, return_ka) };
+    let (signo, action) =
+        task::with_current_registry(|task, reg| reg.report_made_up_signal(task, &mut report))
+            .unwrap_or((0, SignalAction::Deliver));
+    // The values are below 0x100: they fit a C int.
+    // SAFETY: `__utrace_made_up_signal()` passes its `act` out-parameter.
+    unsafe { *act = action.bits() as c_int };
     signo
 }
 

@@ -97,6 +97,17 @@ impl Events {
     ///
     /// [`EngineHandle::probe`]: super::EngineHandle::probe
     pub const BREAKPOINT: Events = Events(1 << 16);
+    /// After each quiesce report, at the task's next signal check, a
+    /// signal report with no signal ([`SignalReport::is_made_up`]), in
+    /// attach order: the engine may make a signal up
+    /// ([`SignalReport::make_up`]), which is delivered at once, not
+    /// queued, whatever the task blocks. utrace's `UTRACE_SIGNAL_REPORT`,
+    /// which its C engines got with `UTRACE_EVENT(QUIESCE)` and a
+    /// `report_signal` callback (the C API sets this bit for them).
+    ///
+    /// [`SignalReport::is_made_up`]: super::SignalReport::is_made_up
+    /// [`SignalReport::make_up`]: super::SignalReport::make_up
+    pub const SIGNAL_REPORT: Events = Events(1 << 17);
 
     /// Every event engine-core reports.
     pub const SUPPORTED: Events = Events(
@@ -111,7 +122,8 @@ impl Events {
             | Self::JCTL.0
             | Self::VFORK_DONE.0
             | Self::SIGNAL_OBSERVE.0
-            | Self::BREAKPOINT.0,
+            | Self::BREAKPOINT.0
+            | Self::SIGNAL_REPORT.0,
     );
 
     /// The mask from its raw bits; `EINVAL` for a bit engine-core does not
@@ -216,7 +228,12 @@ pub trait Engine: AsAny + Send + Sync + 'static {
     /// `Events::SIGNAL*` class, and what the engines before chose to do
     /// with it. Called in attach order, after ptrace's signal stop; the
     /// last engine called decides ([`SignalReport::set_action`],
-    /// [`SignalReport::hold`]). SIGKILL is never reported.
+    /// [`SignalReport::hold`], and the handler it is delivered with,
+    /// [`SignalReport::set_handler`]). SIGKILL is never reported.
+    ///
+    /// With [`Events::SIGNAL_REPORT`], also called with no signal after a
+    /// quiesce report ([`SignalReport::is_made_up`]): the engine may make
+    /// one up ([`SignalReport::make_up`]).
     fn report_signal(&self, _task: &Task, _signal: &mut SignalReport<'_>) -> Resume {
         Resume::Resume
     }

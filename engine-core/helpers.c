@@ -393,20 +393,31 @@ static unsigned int utrace_signal_class(int signr)
  * place among them through utrace_helper_ptrace_signal(), and returns the
  * signal to act on, with the disposition the engines chose in *@act,
  * or'd with UTRACE_SIGNAL_HOLD for a signal to put back.
+ *
+ * The engines see the task's sigaction for the signal in a copy taken
+ * under siglock (@orig_ka: the task may change its own meanwhile), and
+ * may change another copy, *@return_ka: if it differs at the end, the
+ * signal is delivered with it (UTRACE_SIGNAL_RETURN_KA), and the task's
+ * own sigaction is left as it is.
  */
 int __utrace_report_signal(int signr, struct kernel_siginfo *info,
-			   enum pid_type type, int *act)
+			   enum pid_type type, int *act,
+			   struct k_sigaction *return_ka)
 {
 	struct sighand_struct *sighand = current->sighand;
 	unsigned int class = utrace_signal_class(signr);
+	struct k_sigaction orig_ka;
 
 	*act = UTRACE_SIGNAL_DELIVER;
 	if (!utrace_signal_wanted(class))
 		return current->ptrace ? utrace_ptrace_signal(signr, info, type) :
 					 signr;
 
+	orig_ka = sighand->action[signr - 1];
+	*return_ka = orig_ka;
 	spin_unlock_irq(&sighand->siglock);
-	signr = utrace_signal_report(signr, info, class, type, act);
+	signr = utrace_signal_report(signr, info, class, type, act, &orig_ka,
+				     return_ka);
 	spin_lock_irq(&sighand->siglock);
 
 	if (signr && (*act & UTRACE_SIGNAL_HOLD)) {
@@ -415,7 +426,109 @@ int __utrace_report_signal(int signr, struct kernel_siginfo *info,
 		signr = 0;
 	}
 	*act &= UTRACE_SIGNAL_MASK;
+	if (signr && memcmp(return_ka, &orig_ka, sizeof(orig_ka)))
+		*act |= UTRACE_SIGNAL_RETURN_KA;
 	return signr;
+}
+
+/*
+ * The report with no signal a quiesce report left for the current task's
+ * next signal check (siglock held, dropped while the engines run; see
+ * utrace_made_up_signal()).  A signal made up is delivered as dequeued
+ * signals are, so a stop is marked as dequeue_signal() marks one.
+ */
+int __utrace_made_up_signal(struct kernel_siginfo *info, int *act,
+			    struct k_sigaction *return_ka)
+{
+	struct sighand_struct *sighand = current->sighand;
+	int signr;
+
+	if (!__utrace_signal_report_pending())
+		return 0;
+	clear_siginfo(info);
+	memset(return_ka, 0, sizeof(*return_ka));
+	*act = UTRACE_SIGNAL_DELIVER;
+	spin_unlock_irq(&sighand->siglock);
+	signr = utrace_made_up_report(info, act, return_ka);
+	spin_lock_irq(&sighand->siglock);
+
+	if (!signr) {
+		*act = UTRACE_SIGNAL_DELIVER;
+		return 0;
+	}
+	if ((*act & UTRACE_SIGNAL_MASK) == UTRACE_SIGNAL_STOP ||
+	    sig_kernel_stop(signr))
+		current->jobctl |= JOBCTL_STOP_DEQUEUED;
+	*act = (*act & UTRACE_SIGNAL_MASK) | UTRACE_SIGNAL_RETURN_KA;
+	return signr;
+}
+
+/*
+ * A made-up report's engine makes up @signr (1.._NSIG) with @code: its
+ * siginfo in *@info, the task's sigaction for it in *@return_ka (read
+ * under siglock).  Returns its UTRACE_EVENT_SIGNAL_* class.
+ */
+unsigned int utrace_helper_make_up_signal(struct kernel_siginfo *info,
+					  struct k_sigaction *return_ka,
+					  int signr, int code)
+{
+	struct sighand_struct *sighand = current->sighand;
+	unsigned int class;
+
+	clear_siginfo(info);
+	info->si_signo = signr;
+	info->si_code = code;
+	spin_lock_irq(&sighand->siglock);
+	*return_ka = sighand->action[signr - 1];
+	class = utrace_signal_class(signr);
+	spin_unlock_irq(&sighand->siglock);
+	return class;
+}
+
+/* The class of @signr, which a C engine made up (no lock held). */
+unsigned int utrace_helper_signal_class(int signr)
+{
+	struct sighand_struct *sighand = current->sighand;
+	unsigned int class;
+
+	spin_lock_irq(&sighand->siglock);
+	class = utrace_signal_class(signr);
+	spin_unlock_irq(&sighand->siglock);
+	return class;
+}
+
+/* The handler of @ka: SIG_DFL (0), SIG_IGN (1) or a user address. */
+unsigned long utrace_helper_ka_handler(const struct k_sigaction *ka)
+{
+	return (unsigned long)ka->sa.sa_handler;
+}
+
+/*
+ * Sets the handler of @ka, for one delivery: SIG_DFL, SIG_IGN, or an
+ * address in the current task's user space (-EINVAL otherwise).
+ */
+int utrace_helper_ka_set_handler(struct k_sigaction *ka, unsigned long handler)
+{
+	if (handler > (unsigned long)SIG_IGN && handler >= TASK_SIZE)
+		return -EINVAL;
+	ka->sa.sa_handler = (__sighandler_t)handler;
+	return 0;
+}
+
+/* Clears a made-up signal's siginfo: no signal. */
+void utrace_helper_clear_siginfo(struct kernel_siginfo *info)
+{
+	clear_siginfo(info);
+}
+
+/*
+ * A quiesce report left a report with no signal for the task's next
+ * signal check: make sure it gets there, even with no signal pending
+ * (TIF_NOTIFY_SIGNAL, which only get_signal() clears).
+ */
+void utrace_helper_notify_signal(void)
+{
+	set_notify_signal(current);
 }
 
 /*
@@ -425,9 +538,12 @@ int __utrace_report_signal(int signr, struct kernel_siginfo *info,
  * (SIGKILL, or an immutable action).
  */
 int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
-				int type, unsigned int *class)
+				int type, unsigned int *class,
+				struct k_sigaction *orig_ka,
+				struct k_sigaction *return_ka)
 {
 	struct sighand_struct *sighand = current->sighand;
+	int before = signr;
 
 	spin_lock_irq(&sighand->siglock);
 	if (current->ptrace)
@@ -436,6 +552,11 @@ int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
 	if (signr && signr != SIGKILL &&
 	    !(sighand->action[signr - 1].sa.sa_flags & SA_IMMUTABLE))
 		*class = utrace_signal_class(signr);
+	/* Another signal: the engines after the tracer start from its own. */
+	if (signr && signr != before) {
+		*orig_ka = sighand->action[signr - 1];
+		*return_ka = *orig_ka;
+	}
 	spin_unlock_irq(&sighand->siglock);
 	return signr;
 }

@@ -11,6 +11,7 @@
 
 struct callback_head;
 struct file;
+struct k_sigaction;
 struct kernel_siginfo;
 struct pid;
 struct pt_regs;
@@ -63,7 +64,17 @@ void utrace_helper_edit_group_exit_code(long orig, long code);
 bool utrace_helper_current_exiting(void);
 bool utrace_helper_core_dumping(void);
 int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
-				int type, unsigned int *class);
+				int type, unsigned int *class,
+				struct k_sigaction *orig_ka,
+				struct k_sigaction *return_ka);
+unsigned int utrace_helper_make_up_signal(struct kernel_siginfo *info,
+					  struct k_sigaction *return_ka,
+					  int signr, int code);
+unsigned int utrace_helper_signal_class(int signr);
+unsigned long utrace_helper_ka_handler(const struct k_sigaction *ka);
+int utrace_helper_ka_set_handler(struct k_sigaction *ka, unsigned long handler);
+void utrace_helper_clear_siginfo(struct kernel_siginfo *info);
+void utrace_helper_notify_signal(void);
 int utrace_helper_siginfo_signo(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);

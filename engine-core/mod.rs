@@ -49,7 +49,7 @@ pub use engine::{AsAny, Engine, Events};
 pub use examine::Examination;
 pub use follow::{ChildAttach, Follow, Unfollowed};
 pub use handle::{Attach, EngineHandle, Match};
-pub use policy::{Disposition, Resume, SignalAction, SignalClass};
+pub use policy::{Disposition, Resume, SigHandler, SignalAction, SignalClass};
 #[cfg(CONFIG_UPROBES)]
 pub(crate) use probe::init as init_probes;
 #[cfg(CONFIG_UPROBES)]

@@ -488,6 +488,55 @@ impl SignalAction {
     }
 }
 
+/// `UTRACE_SIGNAL_REPORT`: the disposition bits of a made-up report with
+/// no signal yet (C engines see it in `action`; answered, it makes none).
+pub const SIGNAL_REPORT: u32 = 0x60;
+
+/// The highest signal number (`_NSIG`): a made-up signal is in
+/// `1..=MAX_SIGNAL`.
+pub const MAX_SIGNAL: i32 = 64;
+
+/// Whether `signo` may be made up: `EINVAL` outside `1..=MAX_SIGNAL`.
+pub fn check_made_up_signal(signo: i32) -> Result {
+    match signo {
+        1..=MAX_SIGNAL => Ok(()),
+        _ => Err(EINVAL),
+    }
+}
+
+/// The handler a signal is delivered with (a sigaction's `sa_handler`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SigHandler {
+    /// `SIG_DFL`: the signal's default action.
+    Default,
+    /// `SIG_IGN`: nothing.
+    Ignore,
+    /// A function at this address in the task's user space.
+    At(u64),
+}
+
+impl SigHandler {
+    /// The handler of a raw `sa_handler` value.
+    pub fn from_raw(raw: u64) -> SigHandler {
+        match raw {
+            0 => SigHandler::Default,
+            1 => SigHandler::Ignore,
+            addr => SigHandler::At(addr),
+        }
+    }
+
+    /// The raw `sa_handler` value; `EINVAL` for an address that would
+    /// read as `SIG_DFL` or `SIG_IGN`.
+    pub fn to_raw(self) -> Result<u64> {
+        match self {
+            SigHandler::Default => Ok(0),
+            SigHandler::Ignore => Ok(1),
+            SigHandler::At(0 | 1) => Err(EINVAL),
+            SigHandler::At(addr) => Ok(addr),
+        }
+    }
+}
+
 /// What the task's own sigaction would do with a signal: it decides under
 /// which `Events::SIGNAL*` bit the signal is reported.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -1094,6 +1143,34 @@ mod tests {
             ..ok
         };
         assert_eq!(check_target(both), Err(EPERM));
+    }
+
+    #[test]
+    fn made_up_signals_are_real_signal_numbers() {
+        for signo in [1, 9, 19, 34, 64] {
+            assert_eq!(check_made_up_signal(signo), Ok(()));
+        }
+        for signo in [i32::MIN, -1, 0, 65, i32::MAX] {
+            assert_eq!(check_made_up_signal(signo), Err(EINVAL));
+        }
+    }
+
+    #[test]
+    fn sig_handler_raw_round_trip() {
+        assert_eq!(SigHandler::from_raw(0), SigHandler::Default);
+        assert_eq!(SigHandler::from_raw(1), SigHandler::Ignore);
+        assert_eq!(SigHandler::from_raw(0x401000), SigHandler::At(0x401000));
+        for h in [
+            SigHandler::Default,
+            SigHandler::Ignore,
+            SigHandler::At(2),
+            SigHandler::At(0x7fff_ffff_f000),
+        ] {
+            assert_eq!(h.to_raw().map(SigHandler::from_raw), Ok(h));
+        }
+        // An address that would read back as SIG_DFL or SIG_IGN.
+        assert_eq!(SigHandler::At(0).to_raw(), Err(EINVAL));
+        assert_eq!(SigHandler::At(1).to_raw(), Err(EINVAL));
     }
 
     #[test]

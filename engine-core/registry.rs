@@ -826,6 +826,9 @@ pub(crate) struct Registry {
     /// that it runs again (a traced task's stop is its tracer's STOP trap,
     /// which ends in another hook).
     jctl_stopped: TaskOnly<bool>,
+    /// A quiesce report left a made-up signal report
+    /// ([`Events::SIGNAL_REPORT`]) for the task's next signal check.
+    signal_report: TaskOnly<bool>,
     /// [`Attachment::id`] of the attachment whose callback the task runs,
     /// the reaper's mark during a reap callback (`REAPER_MARK`), or 0. Set
     /// and cleared around each callback with fully ordered exchanges: the
@@ -850,8 +853,8 @@ pub(crate) struct Registry {
 
 // SAFETY: `wait` and `kick_work` are only used through the kernel's
 // thread-safe wait-queue and task_work APIs; `task_list` is only touched by
-// one task (its type invariant), and `exit_requested` and `jctl_stopped`
-// likewise; every other field is a lock, an atomic, or
+// one task (its type invariant), and `exit_requested`, `jctl_stopped`
+// and `signal_report` likewise; every other field is a lock, an atomic, or
 // `owner`, whose `TaskPtr` is `Send` and `Sync`.
 unsafe impl Send for Registry {}
 // SAFETY: as above.
@@ -894,6 +897,7 @@ impl Registry {
             entry_aborted: AtomicFlag::new(false),
             exit_requested: TaskOnly::new(false),
             jctl_stopped: TaskOnly::new(false),
+            signal_report: TaskOnly::new(false),
             reporting: Atomic::new(0),
             wait <- task::new_wait_queue(),
             kick_work: Opaque::uninit(),

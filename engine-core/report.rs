@@ -9,7 +9,7 @@
 //! architectures the return register is also the first argument): the
 //! dispatcher writes it once, after the last engine has decided.
 
-use super::policy::{Disposition, SignalAction, SignalClass};
+use super::policy::{check_made_up_signal, Disposition, SigHandler, SignalAction, SignalClass};
 use core::ffi::CStr;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -691,7 +691,11 @@ impl<'a> SignalHandlerReport<'a> {
     }
 }
 
-/// A signal the task dequeued, as a signal callback sees it.
+/// A signal the task dequeued, as a signal callback sees it; or, in a
+/// made-up report ([`Events::SIGNAL_REPORT`]), none yet, or the one the
+/// engines before made up.
+///
+/// [`Events::SIGNAL_REPORT`]: super::Events::SIGNAL_REPORT
 pub struct SignalReport<'a> {
     signo: i32,
     code: i32,
@@ -700,7 +704,13 @@ pub struct SignalReport<'a> {
     action: SignalAction,
     hold: bool,
     resumed: bool,
+    made_up: bool,
     info: *mut bindings::kernel_siginfo,
+    /// The task's sigaction for the signal, copied under siglock (null in
+    /// tests and in a made-up report).
+    orig_ka: *mut bindings::k_sigaction,
+    /// The sigaction the signal is delivered with (null in tests).
+    return_ka: *mut bindings::k_sigaction,
     _info: core::marker::PhantomData<&'a mut bindings::kernel_siginfo>,
 }
 
@@ -728,14 +738,192 @@ impl<'a> SignalReport<'a> {
             action: SignalAction::Deliver,
             hold: false,
             resumed: false,
+            made_up: false,
             info,
+            orig_ka: core::ptr::null_mut(),
+            return_ka: core::ptr::null_mut(),
             _info: core::marker::PhantomData,
         }
     }
 
-    /// The signal number.
+    /// The report with the task's sigaction for the signal (`orig_ka`)
+    /// and the one it is to be delivered with (`return_ka`, a copy the
+    /// engines may change).
+    ///
+    /// # Safety
+    ///
+    /// `orig_ka` and `return_ka` are distinct, valid, and written by
+    /// nobody else for `'a` (the tracer's stop reloads both, through
+    /// `utrace_helper_ptrace_signal()`, when it changes the signal).
+    pub(crate) unsafe fn with_sigactions(
+        mut self,
+        orig_ka: *mut bindings::k_sigaction,
+        return_ka: *mut bindings::k_sigaction,
+    ) -> Self {
+        self.orig_ka = orig_ka;
+        self.return_ka = return_ka;
+        self
+    }
+
+    /// A made-up report: no signal yet; `info` and `return_ka` (cleared)
+    /// are where a signal an engine makes up is written.
+    ///
+    /// # Safety
+    ///
+    /// `info` and `return_ka` are valid, and written by nobody else, for
+    /// `'a`.
+    pub(crate) unsafe fn made_up(
+        info: *mut bindings::kernel_siginfo,
+        return_ka: *mut bindings::k_sigaction,
+    ) -> Self {
+        // SAFETY: `info` is valid for `'a` (this function's contract).
+        let mut report = unsafe { Self::new(0, 0, 0, SignalClass::Handler, info) };
+        report.made_up = true;
+        report.return_ka = return_ka;
+        report
+    }
+
+    /// The signal number (0 in a made-up report before an engine made one
+    /// up).
     pub fn signo(&self) -> i32 {
         self.signo
+    }
+
+    /// Whether this is a made-up report ([`Events::SIGNAL_REPORT`]): no
+    /// signal was dequeued; [`SignalReport::signo`] is the one the
+    /// engines before made up, or 0.
+    ///
+    /// [`Events::SIGNAL_REPORT`]: super::Events::SIGNAL_REPORT
+    pub fn is_made_up(&self) -> bool {
+        self.made_up
+    }
+
+    /// In a made-up report, makes up signal `signo` with `si_code` `code`
+    /// (its other siginfo fields zero), in place of the one the engines
+    /// before made up, if any. It is delivered with the task's sigaction
+    /// for it, under the disposition [`SignalAction::Deliver`] unless
+    /// this engine or the ones after choose another; at once, even if the
+    /// task blocks it, and never queued. `EINVAL` outside a made-up report
+    /// or for a number that is not a signal.
+    pub fn make_up(&mut self, signo: i32, code: i32) -> Result {
+        if !self.made_up {
+            return Err(EINVAL);
+        }
+        check_made_up_signal(signo)?;
+        let class = if self.info.is_null() || self.return_ka.is_null() {
+            SignalClass::Handler
+        } else {
+            // SAFETY: `info` and `return_ka` are ours to write for `'a`
+            // (see `made_up`); `signo` is a signal number (checked).
+            let class = unsafe {
+                bindings::utrace_helper_make_up_signal(self.info, self.return_ka, signo, code)
+            };
+            SignalClass::from_event(super::Events::from_raw(class))?
+        };
+        self.signo = signo;
+        self.code = code;
+        self.errno = 0;
+        self.class = class;
+        self.action = SignalAction::Deliver;
+        Ok(())
+    }
+
+    /// A C engine answered `UTRACE_SIGNAL_REPORT` in a made-up report: no
+    /// signal.
+    pub(crate) fn cancel_made_up(&mut self) {
+        if !self.info.is_null() {
+            // SAFETY: `info` is ours to write for `'a` (see `made_up`).
+            unsafe { bindings::utrace_helper_clear_siginfo(self.info) };
+        }
+        self.signo = 0;
+        self.code = 0;
+        self.errno = 0;
+        self.action = SignalAction::Deliver;
+    }
+
+    /// After a C engine's made-up report: takes the signal it wrote in
+    /// the siginfo (`si_signo`), if it changed; one that is not a signal
+    /// number makes none (with a warning once).
+    pub(crate) fn adopt_made_up(&mut self) {
+        if self.info.is_null() {
+            return;
+        }
+        // SAFETY: `info` is valid for `'a` (see `made_up`).
+        let signo = unsafe { bindings::utrace_helper_siginfo_signo(self.info) };
+        if signo == self.signo {
+            // SAFETY: as above.
+            let (code, errno) = unsafe { super::task::siginfo_code_errno(self.info) };
+            self.code = code;
+            self.errno = errno;
+            return;
+        }
+        if check_made_up_signal(signo).is_err() {
+            if signo != 0 {
+                kernel::pr_warn_once!("utrace: a C engine made up si_signo {signo}: none\n");
+            }
+            self.cancel_made_up();
+            return;
+        }
+        // SAFETY: `signo` is a signal number (checked); no lock held.
+        let class = unsafe { bindings::utrace_helper_signal_class(signo) };
+        // SAFETY: as above.
+        let (code, errno) = unsafe { super::task::siginfo_code_errno(self.info) };
+        self.signo = signo;
+        self.code = code;
+        self.errno = errno;
+        self.class =
+            SignalClass::from_event(super::Events::from_raw(class)).unwrap_or(SignalClass::Handler);
+    }
+
+    /// The handler the signal is delivered with, as the engines before
+    /// left it (the task's own unless they changed it); `None` in tests,
+    /// and in a made-up report with no signal yet.
+    pub fn handler(&self) -> Option<SigHandler> {
+        if self.return_ka.is_null() || (self.made_up && self.signo == 0) {
+            return None;
+        }
+        // SAFETY: `return_ka` is valid for `'a` (see `with_sigactions`).
+        Some(SigHandler::from_raw(
+            unsafe { bindings::utrace_helper_ka_handler(self.return_ka) } as u64,
+        ))
+    }
+
+    /// Delivers the signal with `handler` instead (utrace's `return_ka`):
+    /// for this delivery only, the task's own sigaction is left as it is
+    /// (its `SA_RESETHAND` included); the handler runs with the task's
+    /// flags and mask for the signal. Under [`SignalAction::Deliver`]
+    /// only: another disposition does not look at the handler. `EINVAL`
+    /// for an address outside the task's user space, with no sigaction
+    /// (tests), or in a made-up report with no signal yet.
+    pub fn set_handler(&mut self, handler: SigHandler) -> Result {
+        if self.return_ka.is_null() || (self.made_up && self.signo == 0) {
+            return Err(EINVAL);
+        }
+        let raw = usize::try_from(handler.to_raw()?).map_err(|_| EINVAL)?;
+        // SAFETY: `return_ka` is ours to write for `'a` (see
+        // `with_sigactions`).
+        kernel::error::to_result(unsafe {
+            bindings::utrace_helper_ka_set_handler(self.return_ka, raw)
+        })
+    }
+
+    /// The task's own sigaction, for the C API (null in tests and in a
+    /// made-up report).
+    pub(crate) fn raw_orig_ka(&self) -> *const bindings::k_sigaction {
+        self.orig_ka
+    }
+
+    /// The sigaction to deliver with, for the C API (null in tests).
+    pub(crate) fn raw_return_ka(&self) -> *mut bindings::k_sigaction {
+        self.return_ka
+    }
+
+    /// Both sigactions, for the tracer's stop, which reloads them if it
+    /// changes the signal.
+    pub(crate) fn raw_sigactions(
+        &self,
+    ) -> (*mut bindings::k_sigaction, *mut bindings::k_sigaction) {
+        (self.orig_ka, self.return_ka)
     }
 
     /// Its `si_code` (`SI_USER`, `SI_TKILL`, `TRAP_TRACE`...).

@@ -12,8 +12,8 @@ use super::engine::{Engine, Events};
 use super::follow::{ChildAttach, Follow, Unfollowed};
 use super::handle::{Attach, EngineHandle, Match};
 use super::policy::{
-    ealready, AttachRequest, Disposition, MatchBy, Phase, Resume, SignalAction, SignalClass, Step,
-    SyscallWork, MAX_ENGINES, SIDE_MASK_ENGINES,
+    ealready, AttachRequest, Disposition, MatchBy, Phase, Resume, SigHandler, SignalAction,
+    SignalClass, Step, SyscallWork, MAX_ENGINES, SIDE_MASK_ENGINES,
 };
 use super::registry::{Attachment, Children, Registry, StopState};
 use super::report::{
@@ -490,6 +490,56 @@ fn watcher(
         .attach_to_registry(reg.clone())
 }
 
+/// An engine for made-up signal reports: logs (id, 'm', the signal the
+/// engines before made up), and makes up `make` if set.
+struct MakerUp {
+    id: u32,
+    log: Log,
+    make: Option<(i32, SignalAction)>,
+}
+
+impl Engine for MakerUp {
+    fn report_signal(&self, _task: &Task, sig: &mut SignalReport<'_>) -> Resume {
+        assert!(sig.is_made_up());
+        let _ = self
+            .log
+            .lock()
+            .push((self.id, b'm', i64::from(sig.signo())), GFP_KERNEL);
+        if let Some((signo, action)) = self.make {
+            assert_eq!(sig.make_up(signo, 0), Ok(()));
+            sig.set_action(action);
+        }
+        Resume::Resume
+    }
+}
+
+fn maker(
+    reg: &Arc<Registry>,
+    id: u32,
+    log: &Log,
+    make: Option<(i32, SignalAction)>,
+    events: Events,
+) -> Result<EngineHandle<MakerUp>> {
+    let m = Arc::new(
+        MakerUp {
+            id,
+            log: log.clone(),
+            make,
+        },
+        GFP_KERNEL,
+    )?;
+    Attach::new(m)
+        .events(events)
+        .attach_to_registry(reg.clone())
+}
+
+/// A made-up signal report through `reg` (no siginfo, no sigaction).
+fn made_up(reg: &Registry) -> (i32, SignalAction) {
+    // SAFETY: no siginfo, no sigaction.
+    let mut report = unsafe { SignalReport::made_up(core::ptr::null_mut(), core::ptr::null_mut()) };
+    reg.report_made_up_signal(kernel::current!(), &mut report)
+}
+
 /// A tracer's signal stop, as the tests see it: logged as reporter 0
 /// ('s'), it does what `verdict` says.
 struct SignalTracer {
@@ -566,6 +616,77 @@ mod suite {
         unsafe { bindings::utrace_helper_siginfo_set(p, 1, 7) };
         report.reread_info();
         assert_eq!((report.code(), report.errno()), (1, 7));
+    }
+
+    #[test]
+    fn made_up_signals_in_attach_order_after_a_quiesce_report() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let task = kernel::current!();
+        let _a = maker(
+            &reg,
+            1,
+            &log,
+            Some((12, SignalAction::Terminate)),
+            Events::SIGNAL_REPORT,
+        )?;
+        let _b = maker(&reg, 2, &log, None, Events::SIGNAL_REPORT)?;
+        // Without the event, never asked.
+        let _c = maker(
+            &reg,
+            3,
+            &log,
+            Some((10, SignalAction::Deliver)),
+            Events::QUIESCE,
+        )?;
+        // No quiesce report left one: no report at all.
+        assert_eq!(made_up(&reg), (0, SignalAction::Deliver));
+        assert!(seen(&log)?.is_empty());
+        reg.leave_signal_report(task);
+        assert!(reg.signal_report_pending(task));
+        assert_eq!(made_up(&reg), (12, SignalAction::Terminate));
+        assert!(!reg.signal_report_pending(task));
+        assert_eq!(seen(&log)?[..], [(1, b'm', 0), (2, b'm', 12)]);
+        // Once: the next signal check finds none due.
+        assert_eq!(made_up(&reg), (0, SignalAction::Deliver));
+        assert_eq!(seen(&log)?.len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn made_up_signal_ignored_is_none_and_make_up_checks_its_input() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let task = kernel::current!();
+        let _a = maker(
+            &reg,
+            1,
+            &log,
+            Some((10, SignalAction::Deliver)),
+            Events::SIGNAL_REPORT,
+        )?;
+        let _b = maker(
+            &reg,
+            2,
+            &log,
+            Some((10, SignalAction::Ignore)),
+            Events::SIGNAL_REPORT,
+        )?;
+        reg.leave_signal_report(task);
+        assert_eq!(made_up(&reg), (0, SignalAction::Deliver));
+        // Outside a made-up report, and for a number that is no signal.
+        // SAFETY: no siginfo.
+        let mut report =
+            unsafe { SignalReport::new(10, 0, 0, SignalClass::Handler, core::ptr::null_mut()) };
+        assert_eq!(report.make_up(12, 0), Err(EINVAL));
+        assert_eq!(report.set_handler(SigHandler::Ignore), Err(EINVAL));
+        // SAFETY: no siginfo, no sigaction.
+        let mut report =
+            unsafe { SignalReport::made_up(core::ptr::null_mut(), core::ptr::null_mut()) };
+        assert_eq!(report.make_up(0, 0), Err(EINVAL));
+        assert_eq!(report.make_up(65, 0), Err(EINVAL));
+        assert_eq!(report.signo(), 0);
+        Ok(())
     }
 
     #[test]

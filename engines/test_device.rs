@@ -354,6 +354,7 @@ impl TestFile {
             .read()?;
         let events = Events::from_bits(a.events)?;
         let action = Action::decode(a.kind, a.arg, a.value)?;
+        action.check_signal(a.nr)?;
         if a.flags & !(FLAG_EXCLUSIVE | FLAG_INHERIT | FLAG_BARRIER_IN_REAP) != 0
             || a.flags & (FLAG_INHERIT | FLAG_BARRIER_IN_REAP)
                 == FLAG_INHERIT | FLAG_BARRIER_IN_REAP

@@ -10,7 +10,7 @@
 
 use crate::engine_core::EngineHandle;
 use crate::engine_core::{
-    policy::{SignalAction, SIGNAL_HOLD},
+    policy::{check_made_up_signal, SigHandler, SignalAction, SIGNAL_HOLD},
     Arg, BreakpointReport, CloneReport, DeathReport, Engine, ExecReport, ExitReport, JobControl,
     ProbeKind, Resume, SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit,
     VforkDoneReport, SYSCALL_ARGS,
@@ -85,6 +85,7 @@ pub(crate) const SIDE_REAP: u32 = 9;
 pub(crate) const SIDE_CLONE: u32 = 10;
 pub(crate) const SIDE_VFORK_DONE: u32 = 11;
 pub(crate) const SIDE_SIGNAL_HANDLER: u32 = 12;
+pub(crate) const SIDE_SIGNAL_REPORT: u32 = 15;
 pub(crate) const SIDE_BREAKPOINT: u32 = 13;
 pub(crate) const SIDE_BREAKPOINT_RETURN: u32 = 14;
 
@@ -148,7 +149,16 @@ pub(crate) enum Action {
         /// Also stop at the entry into the signal's handler.
         stop_in_handler: bool,
     },
+    /// In a made-up report, make up the attach's signal with this
+    /// `si_code` and disposition (once).
+    MakeUp { code: i32, action: SignalAction },
+    /// Deliver the attach's signal with this handler.
+    Handler(SigHandler),
 }
+
+/// The end of x86-64's user address space: a test engine's handler must
+/// be below (engine-core checks the task's own limit again).
+const USER_END: u64 = 0x0000_8000_0000_0000;
 
 impl Action {
     /// Decodes `kind`, `arg`, `value` of `struct utrace_test_attach`.
@@ -188,8 +198,35 @@ impl Action {
                 Ok(us @ 1..=MAX_DWELL_US) => Action::Dwell(us),
                 _ => return Err(EINVAL),
             },
+            8 => {
+                let bits = u32::try_from(value).map_err(|_| EINVAL)?;
+                if bits & !0xf0 != 0 {
+                    return Err(EINVAL);
+                }
+                Action::MakeUp {
+                    // The si_code, a C int, carried in a u32.
+                    code: arg as i32,
+                    action: SignalAction::from_bits(bits)?,
+                }
+            }
+            9 => match u64::try_from(value) {
+                Ok(raw) if raw < USER_END => Action::Handler(SigHandler::from_raw(raw)),
+                _ => return Err(EINVAL),
+            },
             _ => return Err(EINVAL),
         })
+    }
+
+    /// Whether the action may act on signal `nr` (the attach's): one to
+    /// make up is a signal; a handler is for a signal, or all (-1).
+    pub(crate) fn check_signal(&self, nr: i64) -> Result {
+        let signo = i32::try_from(nr).map_err(|_| EINVAL);
+        match self {
+            Action::MakeUp { .. } => check_made_up_signal(signo?),
+            Action::Handler(_) if nr == -1 => Ok(()),
+            Action::Handler(_) => check_made_up_signal(signo?),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -300,6 +337,38 @@ impl TestEngine {
     }
 }
 
+impl TestEngine {
+    /// A made-up signal report: logs the signal the engines before made
+    /// up (0: none), and makes one up if told to (once).
+    fn report_made_up(&self, sig: &mut SignalReport<'_>) -> Resume {
+        // The values are small ints; the code is logged as the C reader
+        // reads an int it sign-extends.
+        let args = [
+            sig.code() as i64 as u64,
+            0,
+            u64::from(sig.action().bits()),
+            0,
+            0,
+            0,
+        ];
+        self.record(
+            SIDE_SIGNAL_REPORT,
+            i64::from(sig.signo()),
+            args,
+            i64::from(sig.is_resumed()),
+        );
+        if let Action::MakeUp { code, action } = self.action {
+            if !self.acted.xchg(true, Relaxed) {
+                // The signal number was checked at attach time.
+                if sig.make_up(self.nr as i32, code).is_ok() {
+                    sig.set_action(action);
+                }
+            }
+        }
+        Resume::Resume
+    }
+}
+
 impl Drop for TestEngine {
     fn drop(&mut self) {
         live_engines(self.id).fetch_sub(1, Relaxed);
@@ -308,23 +377,31 @@ impl Drop for TestEngine {
 
 impl Engine for TestEngine {
     fn report_signal(&self, _task: &Task, sig: &mut SignalReport<'_>) -> Resume {
+        if sig.is_made_up() {
+            return self.report_made_up(sig);
+        }
         let signo = i64::from(sig.signo());
         if !self.wants(signo) {
             return Resume::Resume;
         }
         let before = sig.action().bits() | if sig.is_held() { SIGNAL_HOLD } else { 0 };
+        let handler = sig.handler().and_then(|h| h.to_raw().ok()).unwrap_or(0);
         // The values are small non-negative ints.
         let args = [
             sig.code() as u64,
             u64::from(sig.class().event().bits()),
             u64::from(before),
-            0,
+            handler,
             0,
             0,
         ];
         self.record(SIDE_SIGNAL, signo, args, i64::from(sig.is_resumed()));
         if let Action::Dwell(us) = self.action {
             self.dwell(us);
+        }
+        if let Action::Handler(handler) = self.action {
+            // EINVAL only outside the task's user space: it keeps its own.
+            let _ = sig.set_handler(handler);
         }
         if let Action::Signal {
             action,
@@ -526,7 +603,11 @@ impl Engine for TestEngine {
             }
             Action::Stop => {}
             Action::Dwell(us) => self.dwell(us),
-            Action::Record | Action::SetReturn(_) | Action::Signal { .. } => {}
+            Action::Record
+            | Action::SetReturn(_)
+            | Action::Signal { .. }
+            | Action::MakeUp { .. }
+            | Action::Handler(_) => {}
         }
         Resume::Resume
     }

@@ -40,7 +40,13 @@
  * (utrace_probe()), with probe_return=1 to the return from the function
  * there, and counts the hits in "probe_hits"; "probe_arg" is the first
  * argument of the last entry hit, and with value=V a return hit makes the
- * function return V.  It
+ * function return V.  With make_up=S, it makes up signal S (si_code
+ * SI_KERNEL, the task's own sigaction) in the report with no signal that
+ * follows a quiesce report (utrace's UTRACE_SIGNAL_REPORT), counted in
+ * "made_up"; writing 1 to "interrupt" asks for that report
+ * (utrace_control(INTERRUPT), its result in "interrupted").  With
+ * divert=1 and signal=S, S is delivered with SIG_IGN instead of the
+ * task's handler (return_ka), the task's own sigaction left as it is.  It
  * counts what it did in the read-only parameter "hits".  Unloading it
  * detaches the engine and waits for any callback still running.
  */
@@ -131,6 +137,19 @@ MODULE_PARM_DESC(handlers, "entries into the handler of signal S so far");
 module_param_named(hits, hits.counter, int, 0444);
 MODULE_PARM_DESC(hits, "calls acted on so far");
 
+static int make_up;
+module_param(make_up, int, 0444);
+MODULE_PARM_DESC(make_up, "make up this signal after each quiesce report");
+static atomic_t made_up = ATOMIC_INIT(0);
+module_param_named(made_up, made_up.counter, int, 0444);
+MODULE_PARM_DESC(made_up, "signals made up so far");
+static int interrupted;
+module_param(interrupted, int, 0444);
+MODULE_PARM_DESC(interrupted, "what the last interrupt's utrace_control() returned");
+static bool divert;
+module_param(divert, bool, 0444);
+MODULE_PARM_DESC(divert, "with signal=S: deliver S with SIG_IGN, not the task's handler");
+
 static char *probe;
 module_param(probe, charp, 0444);
 MODULE_PARM_DESC(probe, "the file of a breakpoint");
@@ -172,17 +191,38 @@ static u32 sample_syscall_entry(u32 action, struct utrace_engine *e,
 }
 
 static u32 sample_signal(u32 action, struct utrace_engine *e,
-			 struct kernel_siginfo *info)
+			 struct pt_regs *regs, struct kernel_siginfo *info,
+			 const struct k_sigaction *orig_ka,
+			 struct k_sigaction *return_ka)
 {
+	struct sighand_struct *sighand = current->sighand;
+
 	/* The task entered a handler: counted apart, it goes on. */
 	if ((action & UTRACE_SIGNAL_MASK) == UTRACE_SIGNAL_HANDLER) {
 		if (info->si_signo == signo)
 			atomic_inc(&handlers);
 		return UTRACE_RESUME;
 	}
+	/* No signal: make one up, delivered as the task's sigaction says. */
+	if ((action & UTRACE_SIGNAL_MASK) == UTRACE_SIGNAL_REPORT) {
+		if (!make_up)
+			return action;
+		info->si_signo = make_up;
+		info->si_code = SI_KERNEL;
+		spin_lock_irq(&sighand->siglock);
+		*return_ka = sighand->action[make_up - 1];
+		spin_unlock_irq(&sighand->siglock);
+		atomic_inc(&made_up);
+		return UTRACE_RESUME | UTRACE_SIGNAL_DELIVER;
+	}
 	if (info->si_signo != signo)
 		return action;	/* the disposition the engines before chose */
 	atomic_inc(&hits);
+	if (divert) {
+		/* This delivery only: the task's own sigaction stays. */
+		return_ka->sa.sa_handler = SIG_IGN;
+		return UTRACE_RESUME | UTRACE_SIGNAL_DELIVER;
+	}
 	if (si_errno) {
 		/* Delivered as the engines before chose, with our si_errno. */
 		info->si_errno = si_errno;
@@ -354,12 +394,32 @@ static int sample_control(enum utrace_resume_action action)
 			utrace_control(NULL, engine, action);
 }
 
+/* Writing 1 to "interrupt": utrace_control(INTERRUPT) now. */
+static int sample_interrupt(const char *val, const struct kernel_param *kp)
+{
+	bool now;
+	int ret = kstrtobool(val, &now);
+
+	if (ret)
+		return ret;
+	if (now)
+		interrupted = sample_control(UTRACE_INTERRUPT);
+	return 0;
+}
+
+static const struct kernel_param_ops interrupt_ops = {
+	.set = sample_interrupt,
+};
+module_param_cb(interrupt, &interrupt_ops, NULL, 0200);
+MODULE_PARM_DESC(interrupt, "1: call utrace_control(INTERRUPT) now");
+
 static int __init sample_init(void)
 {
 	unsigned long events;
 	int ret;
 
-	if (arg < 0 || arg > 5 || restop < 0 || restop > 2)
+	if (arg < 0 || arg > 5 || restop < 0 || restop > 2 ||
+	    make_up < 0 || make_up > _NSIG)
 		return -EINVAL;
 	task_pid_ref = find_get_pid(pid);
 	engine = utrace_attach_pid(task_pid_ref, UTRACE_ATTACH_CREATE |
@@ -375,7 +435,7 @@ static int __init sample_init(void)
 	}
 	events = UTRACE_EVENT_SYSCALL_ENTRY |
 		 (signo ? UTRACE_EVENT_SIGNAL_ALL : 0) |
-		 (stop ? UTRACE_EVENT_QUIESCE : 0) |
+		 (stop || make_up ? UTRACE_EVENT_QUIESCE : 0) |
 		 (watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0) |
 		 (death ? UTRACE_EVENT_DEATH : 0) |
 		 (vfork_done ? UTRACE_EVENT_VFORK_DONE : 0) |

@@ -12,7 +12,7 @@ use super::{Attachment, Children, Registry, Settled, STEP_IN_HANDLER, SUMMARY_EN
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     combine_resume, event_order, is_step_trap, masked_order, ptrace_slot, syscall_order,
-    Disposition, Reporter, Resume, SignalAction, SyscallSide,
+    Disposition, Reporter, Resume, SigHandler, SignalAction, SyscallSide,
 };
 use crate::engine_core::report::{
     AfterTracer, BreakpointReport, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent,
@@ -769,6 +769,80 @@ impl Registry {
         }
     }
 
+    /// Whether a quiesce report left a made-up signal report for the
+    /// task's next signal check (`task`, the caller, is the owner).
+    pub(crate) fn signal_report_pending(&self, task: &Task) -> bool {
+        // SAFETY: the owner task runs this (checked first).
+        self.is_owner(task) && unsafe { self.signal_report.get() }
+    }
+
+    /// After a quiesce report: leaves a made-up signal report for the
+    /// task's next signal check if an engine asked for them
+    /// ([`Events::SIGNAL_REPORT`]), and makes sure the task goes there
+    /// (`TIF_NOTIFY_SIGNAL`), even with no signal pending.
+    pub(crate) fn leave_signal_report(&self, task: &Task) {
+        // Pairs with the release stores under `inner`.
+        let summary = self.summary.load(Acquire);
+        if summary & Events::SIGNAL_REPORT.bits() == 0 || !self.is_owner(task) {
+            return;
+        }
+        // SAFETY: the owner task runs this (checked above).
+        unsafe { self.signal_report.replace(true) };
+        if let super::Owner::Task(_) = self.owner {
+            // SAFETY: called by the current task, the owner, for itself.
+            unsafe { bindings::utrace_helper_notify_signal() };
+        }
+    }
+
+    /// The made-up signal report a quiesce report left (`sig`: no signal
+    /// yet), to the engines with [`Events::SIGNAL_REPORT`], in attach
+    /// order; each sees the signal the engines before made up and may
+    /// make up another. Parks while an engine holds the task stopped
+    /// (reporting again if it is resumed with a request for it). Returns
+    /// the signal to deliver at once (0: none; an ignored or held one is
+    /// none: it was never queued) and its disposition.
+    pub(crate) fn report_made_up_signal(
+        &self,
+        task: &Task,
+        sig: &mut SignalReport<'_>,
+    ) -> (i32, SignalAction) {
+        // SAFETY: the owner task runs this (checked first).
+        if !self.is_owner(task) || !unsafe { self.signal_report.replace(false) } {
+            return (0, SignalAction::Deliver);
+        }
+        loop {
+            // Pairs with the release stores under `inner`.
+            let summary = self.summary.load(Acquire);
+            if summary & Events::SIGNAL_REPORT.bits() == 0 {
+                return (0, SignalAction::Deliver);
+            }
+            let reporters = self.reporters(task, summary);
+            let scope = self.report_scope(task);
+            let mut action = Resume::Resume;
+            for reporter in event_order(reporters.engines(), |a| a.seq.load(Relaxed), None) {
+                let Reporter::Engine(att) = reporter else {
+                    continue;
+                };
+                if att.is_detached() || !att.wants(Events::SIGNAL_REPORT) {
+                    continue;
+                }
+                let answer = self.call(&scope, att, |e| e.report_signal(task, &mut *sig));
+                action = self.take_answer(att, action, answer);
+            }
+            drop(reporters);
+            match self.settle(task, action) {
+                Settled::Again => sig.resume(),
+                // SIGKILL ended the stop: it comes first.
+                Settled::Killed => return (0, SignalAction::Deliver),
+                Settled::Go => break,
+            }
+        }
+        match (sig.signo(), sig.action()) {
+            (0, _) | (_, SignalAction::Ignore) => (0, SignalAction::Deliver),
+            (signo, action) => (signo, action),
+        }
+    }
+
     /// Reports a job-control transition, in attach order.
     pub(crate) fn report_jctl(&self, task: &Task, what: JobControl) {
         // Only the task reports its own transitions (the dispatcher passes
@@ -822,6 +896,7 @@ impl Registry {
             engines_only(|e| e.report_quiesce(task)),
         ) == Settled::Again
         {}
+        self.leave_signal_report(task);
         self.take_step();
     }
 
@@ -896,6 +971,7 @@ struct ObservedSignal {
     held: bool,
     code: i32,
     errno: i32,
+    handler: Option<SigHandler>,
     /// The engine held the task stopped already.
     stopping: bool,
 }
@@ -912,6 +988,7 @@ impl ObservedSignal {
                 held: sig.is_held(),
                 code: sig.code(),
                 errno: sig.errno(),
+                handler: sig.handler(),
                 stopping: att.stopping.load(Relaxed),
             })
     }
@@ -933,6 +1010,10 @@ impl Registry {
         sig.hold(before.held);
         if (sig.code(), sig.errno()) != (before.code, before.errno) {
             sig.set_code_errno(before.code, before.errno);
+        }
+        if let Some(handler) = before.handler.filter(|h| sig.handler() != Some(*h)) {
+            // It was the sigaction's handler: valid to put back.
+            let _ = sig.set_handler(handler);
         }
         if answer != Some(Resume::Stop) {
             return answer;

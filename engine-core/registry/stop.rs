@@ -422,6 +422,7 @@ impl Registry {
                 None,
                 engines_only(|e| e.report_quiesce(task)),
             );
+            self.leave_signal_report(task);
             action = combine_resume(action, quiesce);
             if action != Resume::Stop && !self.held() {
                 return Settled::Go;

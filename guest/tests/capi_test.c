@@ -653,6 +653,157 @@ static void c_engine_edits_the_siginfo(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
+static volatile sig_atomic_t usr1_runs, usr1_signo, usr1_code;
+
+static void note_usr1(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	usr1_runs++;
+	usr1_signo = si->si_signo;
+	usr1_code = si->si_code;
+}
+
+/* What block_usr1_and_pause() found wrong (its exit status, 0: nothing). */
+#define MADE_UP_NO_HANDLER	1	/* pause() ended without the handler */
+#define MADE_UP_BAD_SIGNO	2	/* its siginfo named another signal */
+#define MADE_UP_BAD_CODE	4	/* si_code is not the sample's SI_KERNEL */
+#define MADE_UP_PENDING		8	/* SIGUSR1 left pending */
+#define MADE_UP_UNBLOCKED	16	/* the handler's return left it unblocked */
+#define MADE_UP_RAN_AGAIN	32	/* the handler ran again at the unblock */
+
+/*
+ * SIGUSR1 handled (SA_SIGINFO) and blocked, then pause() until a handler
+ * runs; then unblocks SIGUSR1 (a pending one would run the handler again).
+ */
+static int block_usr1_and_pause(void)
+{
+	struct sigaction sa = { .sa_sigaction = note_usr1, .sa_flags = SA_SIGINFO };
+	sigset_t set, now;
+	int wrong = 0;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	pause();
+	if (usr1_runs != 1)
+		wrong |= MADE_UP_NO_HANDLER;
+	if (usr1_signo != SIGUSR1)
+		wrong |= MADE_UP_BAD_SIGNO;
+	if (usr1_code != SI_KERNEL)
+		wrong |= MADE_UP_BAD_CODE;
+	sigpending(&now);
+	if (sigismember(&now, SIGUSR1))
+		wrong |= MADE_UP_PENDING;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	if (!sigismember(&now, SIGUSR1))
+		wrong |= MADE_UP_UNBLOCKED;
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	if (usr1_runs != 1)
+		wrong |= MADE_UP_RAN_AGAIN;
+	return wrong;
+}
+
+/* Waits up to ~5 s for @pid to end; SIGKILLs it after.  Its wait status. */
+static int wait_or_kill(pid_t pid)
+{
+	int status = -1;
+
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(10000);
+	}
+	CHECK(0, "the child did not end");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/*
+ * make_up=SIGUSR1: the C engine makes up SIGUSR1 (si_code SI_KERNEL, the
+ * task's own sigaction) in the report with no signal that follows the
+ * quiesce report its utrace_control(UTRACE_INTERRUPT) ("interrupt")
+ * asks for.  The child blocks SIGUSR1 and sleeps in pause(): the signal is
+ * delivered at once all the same, its handler runs with the made-up
+ * siginfo, and nothing is left pending.  "made_up" counts one.
+ */
+static void c_engine_makes_up_a_signal(void)
+{
+	char params[96];
+	int go[2], err, status, tries;
+	pid_t pid = held_child(go, block_usr1_and_pause);
+
+	CHECK(write(go[1], "g", 1) == 1, "release the child");
+	close(go[1]);
+	for (tries = 0; tries < 5000 && !in_syscall(pid, SYS_pause); tries++)
+		usleep(1000);
+	CHECK(tries < 5000, "the child never reached its pause()");
+	snprintf(params, sizeof(params), "pid=%d make_up=%d", pid, SIGUSR1);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(sample_param("made_up", -1) == 0, "made up %d signals before the interrupt",
+	      sample_param("made_up", -1));
+	CHECK(sample_trigger("interrupt") == 0, "interrupt: %s", strerror(errno));
+	CHECK(sample_param("interrupted", 1) == 0, "utrace_control(UTRACE_INTERRUPT): %d",
+	      sample_param("interrupted", 1));
+	status = wait_or_kill(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "status %#x; what went wrong: %#x (MADE_UP_* bits)", status,
+	      WIFEXITED(status) ? WEXITSTATUS(status) : 0);
+	CHECK(sample_param("made_up", -1) == 1, "the C engine made up %d signals, wanted 1",
+	      sample_param("made_up", -1));
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+}
+
+static volatile sig_atomic_t own_usr1_runs;
+
+static void count_own_usr1(int sig)
+{
+	(void)sig;
+	own_usr1_runs++;
+}
+
+/*
+ * SIGUSR1 to itself, with a handler; then reads its sigaction back.
+ * Exit bits: 1 its handler ran, 2 its sigaction no longer names it.
+ */
+static int usr1_with_own_handler(void)
+{
+	struct sigaction sa = { .sa_handler = count_own_usr1 }, now;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	if (sigaction(SIGUSR1, NULL, &now))
+		return 4;
+	return (own_usr1_runs ? 1 : 0) | (now.sa_handler != count_own_usr1 ? 2 : 0);
+}
+
+/*
+ * divert=1 signal=SIGUSR1: the C engine answers DELIVER with
+ * return_ka->sa.sa_handler = SIG_IGN, so the task's handler does not run
+ * (nor is any handler entered), the task goes on, and its own sigaction
+ * still names its handler.
+ */
+static void c_engine_diverts_a_signal(void)
+{
+	char params[96];
+	int go[2], err;
+	pid_t pid = held_child(go, usr1_with_own_handler);
+
+	snprintf(params, sizeof(params), "pid=%d signal=%d divert=1", pid, SIGUSR1);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	err = finish(go, pid);
+	CHECK(err == 0, "the child's exit %d (1: its handler ran, 2: its sigaction changed)",
+	      err);
+	CHECK(sample_hits() == 1, "the C engine counted %d signals, wanted 1", sample_hits());
+	CHECK(sample_param("handlers", -1) == 0, "%d handler entries, wanted none",
+	      sample_param("handlers", -1));
+	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
+}
+
 static void attach_errors_fail_the_load(void)
 {
 	char params[96];
@@ -679,6 +830,8 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(pid_calls_fail_once_the_thread_leaves_its_pid),
 	  KTAP_CASE(engine_get_holds_the_engine),
 	  KTAP_CASE(c_engine_edits_the_siginfo),
+	  KTAP_CASE(c_engine_makes_up_a_signal),
+	  KTAP_CASE(c_engine_diverts_a_signal),
 	  KTAP_CASE(attach_errors_fail_the_load),
 	  KTAP_CASE(a_killed_unload_waits_for_the_running_callback),
 	  KTAP_CASE(c_engine_probes_a_function))

@@ -39,6 +39,13 @@
 #define UTRACE_TEST_EVENT_SIGNAL_OBSERVE (1U << 15)
 /* A breakpoint the engine subscribed to (UTRACE_TEST_PROBE). */
 #define UTRACE_TEST_EVENT_BREAKPOINT	(1U << 16)
+/*
+ * After each quiesce report (UTRACE_TEST_INTERRUPT, UTRACE_TEST_REPORT),
+ * at the task's next signal check: a report with no signal, in which the
+ * engine may make one up (UTRACE_TEST_MAKE_UP); utrace's
+ * UTRACE_SIGNAL_REPORT.
+ */
+#define UTRACE_TEST_EVENT_SIGNAL_REPORT	(1U << 17)
 
 /* Signal dispositions (utrace's UTRACE_SIGNAL_* values). */
 #define UTRACE_TEST_SIGNAL_DELIVER	0x00
@@ -68,7 +75,17 @@ enum utrace_test_kind {
 					 * sleep value us (1..100000) after
 					 * logging: a callback that takes its
 					 * time, for race tests */
-	UTRACE_TEST_KIND_MAX = 7,
+	UTRACE_TEST_MAKE_UP = 8,	/* a report of EVENT_SIGNAL_REPORT: make
+					 * up signal nr (1..64) with si_code
+					 * arg (as an int), disposition value
+					 * (UTRACE_TEST_SIGNAL_*, no HOLD);
+					 * once per engine */
+	UTRACE_TEST_HANDLER = 9,	/* signal nr (-1: all): deliver it with
+					 * the handler value instead of the
+					 * task's (0: SIG_DFL, 1: SIG_IGN, else
+					 * a user address); the task's own
+					 * sigaction is left as it is */
+	UTRACE_TEST_KIND_MAX = 9,
 };
 
 /* attach flags */
@@ -142,6 +159,15 @@ struct utrace_test_events {
  */
 #define UTRACE_TEST_SIDE_BREAKPOINT	13
 #define UTRACE_TEST_SIDE_BREAKPOINT_RETURN	14
+/*
+ * SIGNAL_REPORT: a report with no signal dequeued (EVENT_SIGNAL_REPORT);
+ * nr is the signal the engines before made up (0: none), args[0] its
+ * si_code, args[2] their disposition, ret 1 on a repeated report.
+ * A SIGNAL record's args[3] is the handler the signal would be delivered
+ * with, as the engines before left it (0: SIG_DFL, 1: SIG_IGN, else the
+ * address).
+ */
+#define UTRACE_TEST_SIDE_SIGNAL_REPORT	15
 
 struct utrace_test_record {
 	__u32 id;	/* engine id */
