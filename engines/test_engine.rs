@@ -357,13 +357,19 @@ impl TestEngine {
             args,
             i64::from(sig.is_resumed()),
         );
-        if let Action::MakeUp { code, action } = self.action {
-            if !self.acted.xchg(true, Relaxed) {
+        match self.action {
+            Action::MakeUp { code, action } if !self.acted.xchg(true, Relaxed) => {
                 // The signal number was checked at attach time.
                 if sig.make_up(self.nr as i32, code).is_ok() {
                     sig.set_action(action);
                 }
             }
+            // Holds the task in the report (once: a repeated report goes on).
+            Action::Stop if !sig.is_resumed() && !self.acted.xchg(true, Relaxed) => {
+                return Resume::Stop;
+            }
+            Action::Dwell(us) => self.dwell(us),
+            _ => {}
         }
         Resume::Resume
     }

@@ -148,7 +148,10 @@ module_param(interrupted, int, 0444);
 MODULE_PARM_DESC(interrupted, "what the last interrupt's utrace_control() returned");
 static bool divert;
 module_param(divert, bool, 0444);
-MODULE_PARM_DESC(divert, "with signal=S: deliver S with SIG_IGN, not the task's handler");
+MODULE_PARM_DESC(divert, "with signal=S: deliver S (dequeued or made up) with SIG_IGN, not the task's handler");
+static unsigned int orig_flags;
+module_param(orig_flags, uint, 0444);
+MODULE_PARM_DESC(orig_flags, "with divert=1: sa_flags of the task's own sigaction for S, as orig_ka showed it");
 
 static char *probe;
 module_param(probe, charp, 0444);
@@ -220,6 +223,7 @@ static u32 sample_signal(u32 action, struct utrace_engine *e,
 	atomic_inc(&hits);
 	if (divert) {
 		/* This delivery only: the task's own sigaction stays. */
+		orig_flags = orig_ka->sa.sa_flags;
 		return_ka->sa.sa_handler = SIG_IGN;
 		return UTRACE_RESUME | UTRACE_SIGNAL_DELIVER;
 	}
@@ -334,6 +338,8 @@ static int sample_poke(const char *val, const struct kernel_param *kp)
 
 	if (ret)
 		return ret;
+	if (!engine)
+		return -EINVAL;	/* a load parameter: no engine yet */
 	if (now)
 		poked = utrace_control_pid(task_pid_ref, engine, UTRACE_RESUME);
 	return 0;
@@ -354,6 +360,8 @@ static int sample_examine(const char *val, const struct kernel_param *kp)
 
 	if (ret || !now)
 		return ret;
+	if (!engine)
+		return -EINVAL;	/* a load parameter: no engine yet */
 	regs = kzalloc(EXAMINE_MAX, GFP_KERNEL);
 	if (!regs)
 		return -ENOMEM;
@@ -402,6 +410,8 @@ static int sample_interrupt(const char *val, const struct kernel_param *kp)
 
 	if (ret)
 		return ret;
+	if (!engine)
+		return -EINVAL;	/* a load parameter: no engine yet */
 	if (now)
 		interrupted = sample_control(UTRACE_INTERRUPT);
 	return 0;
@@ -435,7 +445,7 @@ static int __init sample_init(void)
 	}
 	events = UTRACE_EVENT_SYSCALL_ENTRY |
 		 (signo ? UTRACE_EVENT_SIGNAL_ALL : 0) |
-		 (stop || make_up ? UTRACE_EVENT_QUIESCE : 0) |
+		 (stop || make_up || divert ? UTRACE_EVENT_QUIESCE : 0) |
 		 (watch ? UTRACE_EVENT_JCTL | UTRACE_EVENT_REAP : 0) |
 		 (death ? UTRACE_EVENT_DEATH : 0) |
 		 (vfork_done ? UTRACE_EVENT_VFORK_DONE : 0) |

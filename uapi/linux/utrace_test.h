@@ -162,7 +162,9 @@ struct utrace_test_events {
 /*
  * SIGNAL_REPORT: a report with no signal dequeued (EVENT_SIGNAL_REPORT);
  * nr is the signal the engines before made up (0: none), args[0] its
- * si_code, args[2] their disposition, ret 1 on a repeated report.
+ * si_code, args[2] their disposition, ret 1 on a repeated report.  In
+ * it, KIND_STOP stops the task (the first time only) and KIND_DWELL
+ * sleeps, whatever nr.
  * A SIGNAL record's args[3] is the handler the signal would be delivered
  * with, as the engines before left it (0: SIG_DFL, 1: SIG_IGN, else the
  * address).
