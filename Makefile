@@ -64,10 +64,12 @@ GUEST_TOOLS32 := $(patsubst $(REPO)/guest/tools/%.S,$(GUEST_BIN)/tools/%,$(wildc
 GUEST_TOOLS32 += $(patsubst $(REPO)/guest/tools32/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools32/*.c))
 GUEST_CFLAGS32 := -m32 -nostdlib -static -ffreestanding -fno-pic -fno-stack-protector -O2 -g \
 		  -Wall -Wextra -Werror -I$(KHDR)
-# The sample C engine (samples/), an external module built against the
-# test kernel, out of the source tree (MO=), installed in /lib/modules.
+# The sample C engine and the port of systemtap's task finder (samples/),
+# external modules built against the test kernel, out of the source tree
+# (MO=), installed in /lib/modules.
 SAMPLES      := $(BUILD)/samples
 SAMPLE_KO    := $(GUEST_BIN)/modules/utrace_sample.ko
+TASK_FINDER_KO := $(GUEST_BIN)/modules/utrace_task_finder.ko
 # The kernel's own ptrace selftests: the TEST_GEN_PROGS of their Makefile,
 # built static with its flags (and lib.mk's) against the patched uapi headers,
 # run in the guest by guest/tests/kselftest_ptrace.c.
@@ -199,6 +201,7 @@ guest: _kernel
 		M=$(REPO)/samples MO=$(SAMPLES) modules > $(BUILD)/logs/samples.log 2>&1 \
 		|| { cat $(BUILD)/logs/samples.log; exit 1; }
 	@cp $(SAMPLES)/utrace_sample.ko $(SAMPLE_KO)
+	@cp $(SAMPLES)/utrace_task_finder.ko $(TASK_FINDER_KO)
 
 .PHONY: guest-progs
 guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(KSFT_BINS)
