@@ -804,6 +804,155 @@ static void c_engine_diverts_a_signal(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
+/* The pipe whose byte ends handle_usr1_and_read()'s wait. */
+static int quit_pipe[2];
+
+/* Whether @pid sleeps in a read() of its @fd now (/proc/PID/syscall). */
+static int in_read_of(pid_t pid, int fd)
+{
+	char path[64], buf[256] = "";
+	unsigned long arg0 = ~0UL;
+	long nr = -1;
+	int f, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	n = f < 0 ? -1 : read(f, buf, sizeof(buf) - 1);
+	if (f >= 0)
+		close(f);
+	return n > 0 && sscanf(buf, "%ld %lx", &nr, &arg0) == 2 && nr == SYS_read &&
+	       arg0 == (unsigned long)fd;
+}
+
+/*
+ * SIGUSR1 handled (note_usr1, SA_SIGINFO: glibc adds SA_RESTORER), then a
+ * read() of quit_pipe until the parent's byte.  Exit bits: 1 the handler
+ * ran, 2 the read did not return the byte.
+ */
+static int handle_usr1_and_read(void)
+{
+	struct sigaction sa = { .sa_sigaction = note_usr1, .sa_flags = SA_SIGINFO };
+	char c;
+	int got;
+
+	close(quit_pipe[1]);
+	sigaction(SIGUSR1, &sa, NULL);
+	got = read(quit_pipe[0], &c, 1);
+	return (usr1_runs ? 1 : 0) | (got == 1 ? 0 : 2);
+}
+
+/*
+ * Waits up to @ms for @pid to end; then SIGKILLs it and waits up to 5 s
+ * more (a task an oops left stuck may never be reaped).  1 and its
+ * status in *@status if it ended.
+ */
+static int wait_bounded(pid_t pid, int ms, int *status)
+{
+	for (int round = 0; round < 2; round++) {
+		for (int waited = 0; waited <= ms; waited += 10) {
+			if (waitpid(pid, status, WNOHANG) == pid)
+				return 1;
+			usleep(10000);
+		}
+		if (round == 0) {
+			CHECK(0, "the child did not end");
+			kill(pid, SIGKILL);
+			ms = 5000;
+		}
+	}
+	CHECK(0, "the child did not end on SIGKILL either");
+	return 0;
+}
+
+/*
+ * Unloads the sample engine from a child process, waiting up to 5 s: an
+ * unload waits for the engine's running callback, which one that oopsed
+ * never ends.  0 or the errno; -1 if it did not finish (it is left).
+ */
+static int sample_unload_bounded(void)
+{
+	pid_t rm = fork();
+	int status;
+
+	if (rm == 0)
+		_exit(sample_unload());
+	for (int i = 0; rm > 0 && i < 500; i++) {
+		if (waitpid(rm, &status, WNOHANG) == rm)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * A C engine sees the task's own sigaction (orig_ka) in a made-up signal
+ * report once a signal is made up: a Rust test engine makes up SIGUSR1
+ * (DELIVER), the sample engine, attached after it, diverts it to SIG_IGN
+ * (divert=1 signal=SIGUSR1) and notes orig_ka's sa_flags, which are the
+ * child's: SA_SIGINFO.  The child's handler does not run, nor is any
+ * handler entered, and the child sleeps on in its read().  The sample
+ * counts two hits: the interrupt's quiesce report (its report_quiesce
+ * counts one), then the made-up signal it diverted.
+ */
+static void c_engine_sees_orig_ka_of_a_made_up_signal(void)
+{
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_MAKE_UP,
+		.events = UTRACE_TEST_EVENT_QUIESCE | UTRACE_TEST_EVENT_SIGNAL_REPORT,
+		.id = 1, .nr = SIGUSR1, .arg = SI_QUEUE, .value = UTRACE_TEST_SIGNAL_DELIVER,
+	};
+	char params[96];
+	int go[2], fd, slot = -1, err, status = -1, waiting = 0, tries;
+	pid_t pid;
+
+	CHECK(pipe(quit_pipe) == 0, "pipe");
+	pid = held_child(go, handle_usr1_and_read);
+	/* The parent keeps the read end too: a late quit byte is no SIGPIPE. */
+	fd = open("/dev/utrace-test", O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0, "open /dev/utrace-test: %s", strerror(errno));
+	a.pid = pid;
+	if (fd >= 0) {
+		slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
+		CHECK(slot >= 0, "attach the maker: %s", strerror(errno));
+	}
+	snprintf(params, sizeof(params), "pid=%d signal=%d divert=1", pid, SIGUSR1);
+	err = sample_load(params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK(write(go[1], "g", 1) == 1, "release the child");
+	close(go[1]);
+	for (tries = 0; tries < 5000 && !(waiting = in_read_of(pid, quit_pipe[0])); tries++)
+		usleep(1000);
+	CHECK(waiting, "the child never waited in its read()");
+	if (waiting && slot >= 0 && err == 0) {
+		CHECK(ioctl(fd, UTRACE_TEST_INTERRUPT, slot) == 0, "interrupt: %s",
+		      strerror(errno));
+		for (tries = 0; tries < 5000 && sample_hits() < 2; tries++)
+			usleep(1000);
+		/* Whatever would follow the made-up report has had its time. */
+		usleep(100000);
+		CHECK(sample_hits() == 2,
+		      "the C engine counted %d, wanted 2 (the quiesce report, the made-up signal)",
+		      sample_hits());
+		CHECK(sample_param("orig_flags", 0) & SA_SIGINFO,
+		      "orig_ka's sa_flags %#x, without the task's SA_SIGINFO",
+		      sample_param("orig_flags", 0));
+		CHECK(sample_param("handlers", -1) == 0, "%d handler entries, wanted none",
+		      sample_param("handlers", -1));
+		CHECK(in_read_of(pid, quit_pipe[0]),
+		      "the child left its read(): the diverted signal did something");
+	}
+	CHECK(write(quit_pipe[1], "q", 1) == 1, "write the quit byte");
+	if (wait_bounded(pid, 5000, &status))
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "status %#x (exit bits 1: its handler ran, 2: its read failed)", status);
+	if (err == 0)
+		CHECK(sample_unload_bounded() == 0, "unload failed, or hangs");
+	if (fd >= 0)
+		close(fd);
+	close(quit_pipe[0]);
+	close(quit_pipe[1]);
+}
+
 static void attach_errors_fail_the_load(void)
 {
 	char params[96];
@@ -834,4 +983,6 @@ KTAP_MAIN("guest_capi",
 	  KTAP_CASE(c_engine_diverts_a_signal),
 	  KTAP_CASE(attach_errors_fail_the_load),
 	  KTAP_CASE(a_killed_unload_waits_for_the_running_callback),
-	  KTAP_CASE(c_engine_probes_a_function))
+	  KTAP_CASE(c_engine_probes_a_function),
+	  /* Last: where the sample oopses, no other case is caught in it. */
+	  KTAP_CASE(c_engine_sees_orig_ka_of_a_made_up_signal))

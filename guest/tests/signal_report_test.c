@@ -17,8 +17,13 @@
  * to a shared page; the parent checks it, the engines' logs and wait()'s
  * status.
  */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <pthread.h>
+#include <ucontext.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <linux/io_uring.h>
 #include "ktap.h"
 #include "ptrace.h"
 #include "utrace_test_dev.h"
@@ -48,6 +53,12 @@ static struct observed {
 	unsigned long handler_after;	/* its sigaction, read back */
 	unsigned long flags_after;
 	int survived;		/* got past its own signal */
+	int segv_runs;		/* calls of its SIGSEGV handler */
+	int handler_turn;	/* handler runs so far, SIGUSR1's and SIGSEGV's */
+	int usr1_turn, segv_turn;	/* the turn each of those ran in (1, 2) */
+	unsigned long segv_rip;	/* the SIGSEGV handler's saved RIP */
+	unsigned long after_syscall;	/* the address after its syscall instruction */
+	long syscall_ret;	/* what that syscall returned */
 } *ob;
 
 /* Maps the page (once) and clears it; 0 if that failed. */
@@ -823,6 +834,608 @@ static void handler_refuses_bad_input(void)
 	}
 }
 
+/*
+ * The review's cases.  Helpers first.
+ */
+
+/* Whether @pid sleeps in system call @nr now (/proc/PID/syscall). */
+static int in_syscall(pid_t pid, long nr)
+{
+	char path[64], buf[256] = "";
+	long now = -1;
+	int f, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	n = f < 0 ? -1 : read(f, buf, sizeof(buf) - 1);
+	if (f >= 0)
+		close(f);
+	return n > 0 && sscanf(buf, "%ld", &now) == 1 && now == nr;
+}
+
+/*
+ * Whether @pid is reported stopped (waitid(WSTOPPED)) within about @ms;
+ * its stop signal in *@sig.  Its exit, if it comes, is left to be waited
+ * for.
+ */
+static int stopped_within(pid_t pid, int ms, int *sig)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, pid, &si, WSTOPPED | WNOHANG) == 0 && si.si_pid == pid) {
+			*sig = si.si_status;
+			return 1;
+		}
+		utd_msleep(10);
+	}
+	return 0;
+}
+
+/*
+ * The child of the cases below that do not block SIGUSR1: it handles it
+ * (on_usr1_info, SA_SIGINFO | own_flags, no SA_RESTART), waits in a read()
+ * of quit_pipe, notes what it saw and its sigaction for SIGUSR1 as it
+ * reads it back then, and exits 0.
+ */
+static void handle_usr1_and_read(void)
+{
+	struct sigaction sa = {
+		.sa_sigaction = on_usr1_info, .sa_flags = SA_SIGINFO | own_flags,
+	}, now;
+	char c;
+
+	close(quit_pipe[1]);
+	sigaction(SIGUSR1, &sa, NULL);
+	errno = 0;
+	ob->read_ret = read(quit_pipe[0], &c, 1);
+	ob->read_errno = errno;
+	ob->runs_in_wait = ob->runs;
+	if (sigaction(SIGUSR1, NULL, &now) == 0) {
+		ob->handler_after = (unsigned long)now.sa_handler;
+		ob->flags_after = now.sa_flags;
+	}
+	_exit(0);
+}
+
+/* Forks handle_usr1_and_read() with @flags, held; then reader_go(). */
+static pid_t handler_reader_child(int go[2], int flags)
+{
+	if (!ob_init())
+		return -1;
+	own_flags = flags;
+	CHECK(pipe(quit_pipe) == 0, "pipe");
+	return utd_held_child(go, handle_usr1_and_read);
+}
+
+/* The SIGUSR1 handler of the synchronous case: counts, notes its turn. */
+static void usr1_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	ob->runs++;
+	ob->usr1_turn = ++ob->handler_turn;
+}
+
+/* Its SIGSEGV handler: counts, notes its turn and where it returns to. */
+static void segv_handler(int sig, siginfo_t *si, void *uc)
+{
+	const ucontext_t *ctx = uc;
+
+	(void)sig;
+	(void)si;
+	ob->segv_runs++;
+	ob->segv_turn = ++ob->handler_turn;
+	ob->segv_rip = (unsigned long)ctx->uc_mcontext.gregs[REG_RIP];
+}
+
+/*
+ * The child: handles SIGUSR1 and SIGSEGV, and queues itself a SIGSEGV
+ * with a positive si_code (SEGV_MAPERR: a "synchronous" signal, which
+ * get_signal() takes first) by rt_tgsigqueueinfo(), made inline so that
+ * it knows the address after the syscall instruction: where the frame of
+ * the SIGSEGV must return to.
+ */
+static void queue_self_a_synchronous_segv(void)
+{
+	struct sigaction usr1 = { .sa_sigaction = usr1_handler, .sa_flags = SA_SIGINFO };
+	struct sigaction segv = { .sa_sigaction = segv_handler, .sa_flags = SA_SIGINFO };
+	long pid = getpid(), tid = syscall(SYS_gettid), ret;
+	unsigned long after;
+	siginfo_t info;
+
+	sigaction(SIGUSR1, &usr1, NULL);
+	sigaction(SIGSEGV, &segv, NULL);
+	memset(&info, 0, sizeof(info));
+	info.si_signo = SIGSEGV;
+	info.si_code = SEGV_MAPERR;
+	{
+		/* No call between this and the asm: r10 must hold. */
+		register long r10 __asm__("r10") = (long)&info;
+
+		__asm__ volatile("syscall\n"
+				 "1:\tlea 1b(%%rip), %1"
+				 : "=a"(ret), "=r"(after)
+				 : "0"((long)SYS_rt_tgsigqueueinfo), "D"(pid), "S"(tid),
+				   "d"((long)SIGSEGV), "r"(r10)
+				 : "rcx", "r11", "memory");
+	}
+	ob->syscall_ret = ret;
+	ob->after_syscall = after;
+	_exit(0);
+}
+
+/*
+ * A synchronous signal (a SIGSEGV with a positive si_code) is pending
+ * when a made-up SIGUSR1 is due: the SIGSEGV is taken first, so that its
+ * frame returns to where the task was (the instruction after its
+ * syscall), and the made-up signal's frame is set up on top of it, so
+ * SIGUSR1's handler runs first.  Were the made-up signal taken first,
+ * the SIGSEGV frame would return into SIGUSR1's handler, and its handler
+ * would run first.
+ *
+ * Engine 1 holds the child at the entry of its rt_tgsigqueueinfo(); the
+ * interrupt for engine 2 (the maker) comes meanwhile, so its quiesce
+ * report, and the made-up report after it, come at the syscall's way
+ * back to user mode, with the SIGSEGV queued.  (UTRACE_TEST_STOP does
+ * not stop at syscall exits: the entry is where it can hold the task.)
+ */
+static void synchronous_signal_comes_before_a_made_up_one(void)
+{
+	struct utrace_test_attach stop = {
+		.kind = UTRACE_TEST_STOP, .events = UTRACE_TEST_EVENT_SYSCALL_ENTRY,
+		.id = 1, .nr = SYS_rt_tgsigqueueinfo,
+	};
+	int fd = utd_open(), go[2], held, made, status = -1;
+	pid_t pid;
+
+	if (!ob_init())
+		return;
+	pid = utd_held_child(go, queue_self_a_synchronous_segv);
+	stop.pid = pid;
+	held = utd_attach(fd, stop);
+	made = maker(fd, pid, 2, SIGUSR1, SI_QUEUE, DELIVER, QUIESCE | SIG_REPORT);
+	utd_release(go);
+	if (held >= 0 && made >= 0 && UTD_POLL(utd_stopped(fd, held))) {
+		CHECK(ioctl(fd, UTRACE_TEST_INTERRUPT, made) == 0, "interrupt: %s",
+		      strerror(errno));
+		CHECK(ioctl(fd, UTRACE_TEST_RESUME, held) == 0, "resume: %s", strerror(errno));
+	} else {
+		CHECK(0, "the child never stopped at the entry of its rt_tgsigqueueinfo()");
+	}
+	if (!utd_wait_exit_within(pid, 5000, &status)) {
+		CHECK(0, "the child did not end");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x, wanted exit 0",
+	      status);
+	CHECK(ob->syscall_ret == 0, "rt_tgsigqueueinfo() returned %ld", ob->syscall_ret);
+	CHECK(ob->runs == 1 && ob->segv_runs == 1,
+	      "SIGUSR1's handler ran %d times, SIGSEGV's %d; wanted once each", ob->runs,
+	      ob->segv_runs);
+	CHECK(ob->segv_rip != (unsigned long)usr1_handler,
+	      "the SIGSEGV frame returns into SIGUSR1's handler (%#lx): the made-up signal "
+	      "was taken before the synchronous one", ob->segv_rip);
+	CHECK(ob->segv_rip == ob->after_syscall,
+	      "the SIGSEGV frame returns to %#lx, not after the syscall (%#lx)", ob->segv_rip,
+	      ob->after_syscall);
+	CHECK(ob->usr1_turn == 1 && ob->segv_turn == 2,
+	      "SIGUSR1's handler ran in turn %d, SIGSEGV's in turn %d; wanted 1 then 2",
+	      ob->usr1_turn, ob->segv_turn);
+	close(fd);
+}
+
+/*
+ * The child: SIGUSR1 handled (no SA_RESTART), an io_uring with nothing
+ * submitted, and a wait in io_uring_enter() for one completion, which
+ * only a signal ends.  Exit bits: 1 the handler did not run, 2 the wait
+ * did not fail EINTR, 4 no io_uring.  An alarm ends it otherwise.
+ */
+static void wait_in_io_uring(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct io_uring_params params;
+	long ring, ret;
+	int wrong = 0;
+
+	alarm(10);
+	sigaction(SIGUSR1, &sa, NULL);
+	memset(&params, 0, sizeof(params));
+	ring = syscall(SYS_io_uring_setup, 4, &params);
+	if (ring < 0)
+		_exit(4);
+	errno = 0;
+	ret = syscall(SYS_io_uring_enter, ring, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	ob->read_ret = ret;
+	ob->read_errno = errno;
+	ob->runs_in_wait = ob->runs;
+	if (ob->runs != 1)
+		wrong |= 1;
+	if (ret != -1 || ob->read_errno != EINTR)
+		wrong |= 2;
+	_exit(wrong);
+}
+
+/*
+ * A made-up signal breaks a wait in io_uring_enter(), whose loop runs the
+ * task's task works itself (the interrupt's quiesce report among them)
+ * and clears TIF_NOTIFY_SIGNAL: the handler runs, the wait fails EINTR.
+ */
+static void made_up_signal_breaks_an_io_uring_wait(void)
+{
+	int fd = utd_open(), go[2], slot, status = -1, waiting;
+	pid_t pid;
+
+	if (!ob_init())
+		return;
+	pid = utd_held_child(go, wait_in_io_uring);
+	slot = maker(fd, pid, 1, SIGUSR1, SI_QUEUE, DELIVER, QUIESCE | SIG_REPORT);
+	utd_release(go);
+	waiting = UTD_POLL(in_syscall(pid, SYS_io_uring_enter));
+	CHECK(waiting, "the child never waited in io_uring_enter()");
+	if (waiting && slot >= 0)
+		CHECK(ioctl(fd, UTRACE_TEST_INTERRUPT, slot) == 0, "interrupt: %s",
+		      strerror(errno));
+	/* Its alarm (10 s) ends it if the signal never comes. */
+	if (!utd_wait_exit_within(pid, 12000, &status)) {
+		CHECK(0, "the child did not end");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "status %#x (killed by %d: 14 is its alarm; exit bits 1: no handler, "
+	      "2: no EINTR, 4: no io_uring)", status, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	CHECK(ob->runs_in_wait == 1 && ob->read_ret == -1 && ob->read_errno == EINTR,
+	      "handler runs %d in the wait, io_uring_enter returned %d (%s); wanted 1 and EINTR",
+	      ob->runs_in_wait, ob->read_ret, strerror(ob->read_errno));
+	close(fd);
+}
+
+/*
+ * A made-up SIGUSR1 delivered with the task's own sigaction, which has
+ * SA_RESETHAND: the handler runs, and the task's action is reset to
+ * SIG_DFL, as for a real SIGUSR1.
+ */
+static void made_up_signal_honours_sa_resethand(void)
+{
+	int fd = utd_open(), go[2], slot, status, by_itself;
+	pid_t pid = handler_reader_child(go, SA_RESETHAND);
+
+	if (pid < 0)
+		return;
+	slot = maker(fd, pid, 1, SIGUSR1, SI_QUEUE, DELIVER, QUIESCE | SIG_REPORT);
+	if (reader_go(go, pid) && slot >= 0)
+		CHECK(ioctl(fd, UTRACE_TEST_INTERRUPT, slot) == 0, "interrupt: %s",
+		      strerror(errno));
+	status = reader_end(pid, 5000, &by_itself);
+	CHECK(by_itself && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "status %#x%s, wanted exit 0 once the made-up signal broke the read", status,
+	      by_itself ? "" : " after the quit byte");
+	CHECK(ob->runs == 1 && ob->read_ret == -1 && ob->read_errno == EINTR,
+	      "handler runs %d, read returned %d (%s); wanted 1 and EINTR", ob->runs,
+	      ob->read_ret, strerror(ob->read_errno));
+	CHECK(ob->handler_after == (unsigned long)SIG_DFL,
+	      "the task's action for SIGUSR1 reads %#lx (flags %#lx) after the handler, not "
+	      "SIG_DFL (SA_RESETHAND)", ob->handler_after, ob->flags_after);
+	close(fd);
+}
+
+/* Another thread of the child: sets SIGUSR1 to SIG_IGN when told, replies. */
+static int cmd_pipe[2], reply_pipe[2];
+
+static void *ignore_usr1_when_told(void *arg)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	char c;
+
+	(void)arg;
+	if (read(cmd_pipe[0], &c, 1) != 1)
+		return NULL;
+	c = sigaction(SIGUSR1, &ign, NULL) == 0 ? 'i' : 'x';
+	if (write(reply_pipe[1], &c, 1) != 1)
+		_exit(103);
+	return NULL;
+}
+
+/*
+ * The child: SIGUSR1 handled (on_usr1_info), a thread that ignores it on
+ * the parent's word, and the main thread in a read() of quit_pipe.
+ */
+static void handle_usr1_with_a_thread_and_read(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_usr1_info, .sa_flags = SA_SIGINFO };
+	pthread_t t;
+	char c;
+
+	close(quit_pipe[1]);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (pthread_create(&t, NULL, ignore_usr1_when_told, NULL))
+		_exit(102);
+	errno = 0;
+	ob->read_ret = read(quit_pipe[0], &c, 1);
+	ob->read_errno = errno;
+	ob->runs_in_wait = ob->runs;
+	_exit(0);
+}
+
+/*
+ * A made-up SIGUSR1 is delivered with the task's sigaction as it is at
+ * delivery: engine 1 makes it up (the task handles it then), engine 2
+ * holds the task in the same report, meanwhile another thread sets
+ * SIGUSR1 to SIG_IGN; once engine 2 lets go, the signal is ignored: the
+ * handler does not run, and the main thread sleeps on in its read().
+ */
+static void made_up_signal_uses_the_sigaction_at_delivery(void)
+{
+	int fd = utd_open(), go[2], made, held, status, by_itself;
+	char reply = 0;
+	pid_t pid;
+
+	if (!ob_init())
+		return;
+	CHECK(pipe(quit_pipe) == 0 && pipe(cmd_pipe) == 0 && pipe(reply_pipe) == 0, "pipe");
+	pid = utd_held_child(go, handle_usr1_with_a_thread_and_read);
+	made = maker(fd, pid, 1, SIGUSR1, SI_QUEUE, DELIVER, QUIESCE | SIG_REPORT);
+	held = utd_attach_simple(fd, pid, UTRACE_TEST_STOP, QUIESCE | SIG_REPORT, 2, 0);
+	if (reader_go(go, pid) && made >= 0 && held >= 0) {
+		CHECK(ioctl(fd, UTRACE_TEST_INTERRUPT, made) == 0, "interrupt: %s",
+		      strerror(errno));
+		if (UTD_POLL(utd_stopped(fd, held))) {
+			struct pollfd pfd = { .fd = reply_pipe[0], .events = POLLIN };
+
+			CHECK(write(cmd_pipe[1], "i", 1) == 1, "tell the thread");
+			CHECK(poll(&pfd, 1, 5000) == 1 && read(reply_pipe[0], &reply, 1) == 1 &&
+			      reply == 'i', "the thread did not set SIG_IGN (reply %#x)", reply);
+			CHECK(ioctl(fd, UTRACE_TEST_RESUME, held) == 0, "resume: %s",
+			      strerror(errno));
+		} else {
+			CHECK(0, "engine 2 never held the task in the made-up report");
+		}
+	}
+	status = reader_end(pid, 300, &by_itself);
+	CHECK(!by_itself && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "status %#x, %s; wanted exit 0 on the quit byte", status,
+	      by_itself ? "ended by itself (its read was broken)" : "ended on the quit byte");
+	CHECK(ob->runs == 0 && ob->read_ret == 1,
+	      "the handler ran %d times, read returned %d (%s): the signal was delivered "
+	      "with the sigaction it was made up with, not SIG_IGN", ob->runs, ob->read_ret,
+	      strerror(ob->read_errno));
+	for (int i = 0; i < 2; i++) {
+		close(cmd_pipe[i]);
+		close(reply_pipe[i]);
+	}
+	close(fd);
+}
+
+/*
+ * A handler an engine chooses for a signal the task left at SIG_DFL is
+ * refused: the task's sigaction has no SA_RESTORER, and on x86-64 a frame
+ * without one cannot be set up.  The task dies of the SIGTERM itself
+ * (not of the SIGSEGV a failed frame would force), and alt_handler never
+ * runs.
+ */
+static void sigterm_to_self(void)
+{
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGTERM);
+	ob->survived = 1;
+	_exit(0);
+}
+
+static void a_handler_for_a_signal_without_a_restorer_is_refused(void)
+{
+	struct utrace_test_record r[4];
+	int fd = utd_open(), go[2], status = -1, n;
+	pid_t pid;
+
+	if (!ob_init())
+		return;
+	pid = utd_held_child(go, sigterm_to_self);
+	diverter(fd, pid, 1, SIGTERM, UTRACE_TEST_EVENT_SIGNAL_TERM, alt_handler_addr());
+	utd_release(go);
+	if (!utd_wait_exit_within(pid, 5000, &status)) {
+		CHECK(0, "the child did not end");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+	      "status %#x (killed by %d), wanted killed by SIGTERM", status,
+	      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	CHECK(ob->alt_runs == 0 && !ob->survived, "alt_handler ran %d times, survived %d",
+	      ob->alt_runs, ob->survived);
+	n = read_side(fd, SIDE_SIGNAL, r, 4);
+	CHECK(n == 1 && r[0].nr == SIGTERM && r[0].args[3] == H_DFL,
+	      "%d signal records (first: signal %lld handler %#llx), wanted 1 SIGTERM with SIG_DFL",
+	      n, n > 0 ? (long long)r[0].nr : 0LL,
+	      n > 0 ? (unsigned long long)r[0].args[3] : 0ULL);
+	close(fd);
+}
+
+/*
+ * SIGKILL and SIGSTOP are the kernel's alone: no engine makes them up
+ * (MAKE_UP, any disposition) or delivers them with another handler
+ * (HANDLER: SIG_DFL, SIG_IGN or a function).  Each attach fails EINVAL.
+ */
+static void kill_and_stop_cannot_be_made_up_or_diverted(void)
+{
+	static const int sigs[] = { SIGKILL, SIGSTOP };
+	static const long long hows[] = { DELIVER, IGN, TERM, UTRACE_TEST_SIGNAL_STOP };
+
+	for (unsigned int s = 0; s < 2; s++) {
+		long long handlers[] = { H_DFL, H_IGN, (long long)alt_handler_addr() };
+
+		for (unsigned int i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {
+			struct utrace_test_attach a = {
+				.kind = UTRACE_TEST_MAKE_UP, .events = QUIESCE | SIG_REPORT,
+				.id = 1, .nr = sigs[s], .arg = SI_KERNEL, .value = hows[i],
+			};
+			int fd = utd_open();
+
+			errno = 0;
+			CHECK(ioctl(fd, UTRACE_TEST_ATTACH, &a) == -1 && errno == EINVAL,
+			      "MAKE_UP signal %d disposition %#llx: not refused with EINVAL (%s)",
+			      sigs[s], hows[i], strerror(errno));
+			close(fd);
+		}
+		for (unsigned int i = 0; i < 3; i++) {
+			struct utrace_test_attach a = {
+				.kind = UTRACE_TEST_HANDLER, .events = UTRACE_TEST_EVENT_SIGNAL_ALL,
+				.id = 1, .nr = sigs[s], .value = handlers[i],
+			};
+			int fd = utd_open();
+
+			errno = 0;
+			CHECK(ioctl(fd, UTRACE_TEST_ATTACH, &a) == -1 && errno == EINVAL,
+			      "HANDLER signal %d handler %#llx: not refused with EINVAL (%s)",
+			      sigs[s], (unsigned long long)handlers[i], strerror(errno));
+			close(fd);
+		}
+	}
+}
+
+/*
+ * A made-up SIGUSR1 with the STOP disposition: engine 2 holds the task in
+ * the made-up report; a SIGCONT sent meanwhile cancels the stop that
+ * would follow, as it does for the stop after a tracer's signal stop.
+ * The child is never reported stopped, and sleeps on in its read().
+ */
+static void sigcont_during_a_made_up_report_cancels_its_stop(void)
+{
+	int fd = utd_open(), go[2], made, held, status, by_itself, sig = 0, stopped = 0;
+	pid_t pid = reader_child(go);
+
+	if (pid < 0)
+		return;
+	made = maker(fd, pid, 1, SIGUSR1, SI_QUEUE, UTRACE_TEST_SIGNAL_STOP, QUIESCE | SIG_REPORT);
+	held = utd_attach_simple(fd, pid, UTRACE_TEST_STOP, QUIESCE | SIG_REPORT, 2, 0);
+	if (reader_go(go, pid) && made >= 0 && held >= 0) {
+		CHECK(ioctl(fd, UTRACE_TEST_INTERRUPT, made) == 0, "interrupt: %s",
+		      strerror(errno));
+		if (UTD_POLL(utd_stopped(fd, held))) {
+			CHECK(kill(pid, SIGCONT) == 0, "SIGCONT: %s", strerror(errno));
+			CHECK(ioctl(fd, UTRACE_TEST_RESUME, held) == 0, "resume: %s",
+			      strerror(errno));
+			stopped = stopped_within(pid, 300, &sig);
+			CHECK(!stopped, "the child stopped (by %d) though SIGCONT came during the "
+			      "made-up report", sig);
+		} else {
+			CHECK(0, "engine 2 never held the task in the made-up report");
+		}
+	}
+	if (stopped)
+		kill(pid, SIGCONT);
+	status = reader_end(pid, 0, &by_itself);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x, wanted exit 0",
+	      status);
+	CHECK(ob->runs == 0 && ob->read_ret == 1,
+	      "handler runs %d, read returned %d (%s); wanted none and the quit byte", ob->runs,
+	      ob->read_ret, strerror(ob->read_errno));
+	close(fd);
+}
+
+/*
+ * The same for a dequeued signal: a SIGNAL engine answers STOP for the
+ * child's SIGUSR1 and holds it in the report; a SIGCONT sent meanwhile
+ * cancels the stop.  The handler does not run (the disposition is STOP).
+ */
+static void sigcont_during_a_signal_report_cancels_its_stop(void)
+{
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_SIGNAL, .events = UTRACE_TEST_EVENT_SIGNAL, .id = 1,
+		.nr = SIGUSR1, .arg = 1, .value = UTRACE_TEST_SIGNAL_STOP,
+	};
+	int fd = utd_open(), go[2], slot, status, by_itself, sig = 0, stopped = 0;
+	pid_t pid = handler_reader_child(go, 0);
+
+	if (pid < 0)
+		return;
+	a.pid = pid;
+	slot = utd_attach(fd, a);
+	if (reader_go(go, pid) && slot >= 0) {
+		CHECK(kill(pid, SIGUSR1) == 0, "SIGUSR1: %s", strerror(errno));
+		if (UTD_POLL(utd_stopped(fd, slot))) {
+			CHECK(kill(pid, SIGCONT) == 0, "SIGCONT: %s", strerror(errno));
+			CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume: %s",
+			      strerror(errno));
+			stopped = stopped_within(pid, 300, &sig);
+			CHECK(!stopped, "the child stopped (by %d) though SIGCONT came during the "
+			      "signal report", sig);
+		} else {
+			CHECK(0, "the engine never held the task in the report of its SIGUSR1");
+		}
+	}
+	if (stopped)
+		kill(pid, SIGCONT);
+	status = reader_end(pid, 0, &by_itself);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x, wanted exit 0",
+	      status);
+	CHECK(ob->runs == 0 && ob->read_ret == 1,
+	      "handler runs %d, read returned %d (%s); wanted none (STOP) and the quit byte",
+	      ob->runs, ob->read_ret, strerror(ob->read_errno));
+	close(fd);
+}
+
+/*
+ * An observer (SIGNAL_OBSERVE) changes no signal, so it makes none up:
+ * SIGNAL_REPORT with SIGNAL_OBSERVE is refused at attach (a MAKE_UP
+ * engine, a RECORD engine) and by SET_EVENTS, whichever of the two bits
+ * comes second.  The two apart are taken.
+ */
+static void an_observer_cannot_make_up_signals(void)
+{
+	const unsigned int observer = UTRACE_TEST_EVENT_SIGNAL_OBSERVE |
+				      UTRACE_TEST_EVENT_SIGNAL_TERM | QUIESCE;
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_MAKE_UP, .events = observer | SIG_REPORT, .id = 1,
+		.nr = SIGUSR1, .arg = SI_KERNEL, .value = DELIVER,
+	};
+	struct utrace_test_events ev;
+	int fd = utd_open(), slot;
+
+	errno = 0;
+	CHECK(ioctl(fd, UTRACE_TEST_ATTACH, &a) == -1 && errno == EINVAL,
+	      "a MAKE_UP observer with SIGNAL_REPORT: not refused with EINVAL (%s)",
+	      strerror(errno));
+	a.kind = UTRACE_TEST_RECORD;
+	a.nr = -1;
+	a.arg = 0;
+	a.value = 0;
+	errno = 0;
+	CHECK(ioctl(fd, UTRACE_TEST_ATTACH, &a) == -1 && errno == EINVAL,
+	      "a RECORD observer with SIGNAL_REPORT: not refused with EINVAL (%s)",
+	      strerror(errno));
+	close(fd);
+
+	/* An observer, then SIGNAL_REPORT added. */
+	fd = utd_open();
+	slot = utd_attach_simple(fd, 0, UTRACE_TEST_RECORD, observer, 1, 0);
+	if (slot >= 0) {
+		ev.slot = slot;
+		ev.events = observer | SIG_REPORT;
+		errno = 0;
+		CHECK(ioctl(fd, UTRACE_TEST_SET_EVENTS, &ev) == -1 && errno == EINVAL,
+		      "SET_EVENTS adding SIGNAL_REPORT to an observer: not refused with "
+		      "EINVAL (%s)", strerror(errno));
+	}
+	close(fd);
+
+	/* A made-up report engine, then SIGNAL_OBSERVE added. */
+	fd = utd_open();
+	slot = utd_attach_simple(fd, 0, UTRACE_TEST_RECORD,
+				 UTRACE_TEST_EVENT_SIGNAL_TERM | QUIESCE | SIG_REPORT, 1, 0);
+	if (slot >= 0) {
+		ev.slot = slot;
+		ev.events = observer | SIG_REPORT;
+		errno = 0;
+		CHECK(ioctl(fd, UTRACE_TEST_SET_EVENTS, &ev) == -1 && errno == EINVAL,
+		      "SET_EVENTS adding SIGNAL_OBSERVE to a SIGNAL_REPORT engine: not refused "
+		      "with EINVAL (%s)", strerror(errno));
+	}
+	close(fd);
+}
+
 KTAP_MAIN("guest_signal_report",
 	  KTAP_CASE(made_up_signal_runs_the_handler_though_blocked),
 	  KTAP_CASE(made_up_signal_terminates),
@@ -836,4 +1449,13 @@ KTAP_MAIN("guest_signal_report",
 	  KTAP_CASE(diverted_delivery_skips_sa_resethand),
 	  KTAP_CASE(later_engine_sees_the_diverted_handler),
 	  KTAP_CASE(observer_cannot_divert_a_fatal_signal),
-	  KTAP_CASE(handler_refuses_bad_input))
+	  KTAP_CASE(handler_refuses_bad_input),
+	  KTAP_CASE(synchronous_signal_comes_before_a_made_up_one),
+	  KTAP_CASE(made_up_signal_breaks_an_io_uring_wait),
+	  KTAP_CASE(made_up_signal_honours_sa_resethand),
+	  KTAP_CASE(made_up_signal_uses_the_sigaction_at_delivery),
+	  KTAP_CASE(a_handler_for_a_signal_without_a_restorer_is_refused),
+	  KTAP_CASE(kill_and_stop_cannot_be_made_up_or_diverted),
+	  KTAP_CASE(sigcont_during_a_made_up_report_cancels_its_stop),
+	  KTAP_CASE(sigcont_during_a_signal_report_cancels_its_stop),
+	  KTAP_CASE(an_observer_cannot_make_up_signals))
