@@ -239,16 +239,17 @@ impl Engine for CEngine {
                 0 => SIGNAL_REPORT,
                 _ => signal.action().bits(),
             };
-            // SAFETY: the siginfo and the sigaction are the made-up
-            // report's, alive and ours to write for the report; there is
-            // no sigaction of the task's to show.
+            // SAFETY: the siginfo and the sigactions are the made-up
+            // report's, alive and ours for the report (the task's own
+            // sigaction to read, null until a signal is made up; the one
+            // to deliver with to write).
             let answer = unsafe {
                 f(
                     UTRACE_RESUME | before,
                     self.as_c(),
                     regs,
                     signal.raw_info(),
-                    core::ptr::null(),
+                    signal.raw_orig_ka(),
                     signal.raw_return_ka(),
                 )
             };

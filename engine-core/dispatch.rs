@@ -574,17 +574,19 @@ pub(crate) unsafe extern "C" fn __utrace_signal_report_pending() -> bool {
 /// # Safety
 ///
 /// Called by the current task only, without its siglock; `info` (a
-/// cleared siginfo), `return_ka` (a cleared sigaction) and `act` are valid
-/// for writes and not shared across the call.
+/// cleared siginfo), `orig_ka` and `return_ka` (distinct cleared
+/// sigactions) and `act` are valid for writes and not shared across the
+/// call.
 #[export]
 pub(crate) unsafe extern "C" fn utrace_made_up_report(
     info: *mut bindings::kernel_siginfo,
     act: *mut c_int,
+    orig_ka: *mut bindings::k_sigaction,
     return_ka: *mut bindings::k_sigaction,
 ) -> c_int {
-    // SAFETY: `info` and `return_ka` are valid and not shared across the
-    // call (this function's contract).
-    let mut report = unsafe { SignalReport::made_up(info, return_ka) };
+    // SAFETY: `info`, `orig_ka` and `return_ka` are valid, distinct and
+    // not shared across the call (this function's contract).
+    let mut report = unsafe { SignalReport::made_up(info, orig_ka, return_ka) };
     let (signo, action) =
         task::with_current_registry(|task, reg| reg.report_made_up_signal(task, &mut report))
             .unwrap_or((0, SignalAction::Deliver));
@@ -655,6 +657,25 @@ pub(crate) unsafe extern "C" fn __utrace_report_signal_handler(
 #[export]
 pub(crate) unsafe extern "C" fn __utrace_report_jctl_trapped() {
     task::with_current_registry(|task, reg| reg.report_jctl_trapped(task));
+}
+
+/// Whether a made-up signal report of `task`'s engines is armed: its
+/// `recalc_sigpending()` keeps `TIF_SIGPENDING` set until the report is
+/// made.
+///
+/// # Safety
+///
+/// The caller holds `task`'s siglock with interrupts off (every caller of
+/// `recalc_sigpending_tsk()` does): the task is not freed for the call.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_signal_report_armed(
+    task: *mut bindings::task_struct,
+) -> bool {
+    // SAFETY: `task` is not freed while its siglock is held with
+    // interrupts off (this function's contract); `Task` is a transparent
+    // wrapper of task_struct.
+    let task: &Task = unsafe { &*task.cast::<Task>() };
+    task::registry(task).is_some_and(|r| r.signal_report_armed())
 }
 
 /// Whether engines of `task` asked for signals of the classes `events`

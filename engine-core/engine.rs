@@ -132,7 +132,17 @@ impl Events {
         if bits & !Self::SUPPORTED.0 != 0 {
             return Err(EINVAL);
         }
-        Ok(Events(bits))
+        Events(bits).check()
+    }
+
+    /// The set, if an engine may ask for it: `EINVAL` for
+    /// [`Events::SIGNAL_REPORT`] with [`Events::SIGNAL_OBSERVE`] (an
+    /// observer changes no signal, and makes none up).
+    pub fn check(self) -> Result<Events> {
+        match self.contains(Self::SIGNAL_OBSERVE.union(Self::SIGNAL_REPORT)) {
+            true => Err(EINVAL),
+            false => Ok(self),
+        }
     }
 
     /// The events of `bits` that engine-core reports, the others dropped.

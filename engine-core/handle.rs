@@ -157,7 +157,12 @@ impl<'a, E: Engine> Attach<'a, E> {
             follows_clone,
         };
         let engine = self.engine.clone();
-        let new = Attachment::new(self.engine, self.events, self.children, self.syscalls)?;
+        let new = Attachment::new(
+            self.engine,
+            self.events.check()?,
+            self.children,
+            self.syscalls,
+        )?;
         let matcher = |_: &Attachment, e: &Arc<dyn Engine>| {
             self.exclusive.as_ref().is_some_and(|m| m.matches(e))
         };
@@ -252,10 +257,11 @@ impl<E: Engine> EngineHandle<E> {
         self.attachment.events()
     }
 
-    /// Changes the events the engine is told about: `ESRCH` once detached.
-    /// Takes effect from the task's next event on.
+    /// Changes the events the engine is told about: `ESRCH` once detached,
+    /// `EINVAL` for a set no engine may ask for ([`Events::check`]). Takes
+    /// effect from the task's next event on.
     pub fn set_events(&self, events: Events) -> Result {
-        self.registry.set_events(&self.attachment, events)
+        self.registry.set_events(&self.attachment, events.check()?)
     }
 
     /// Detaches the engine: `ESRCH` if it is detached already (through

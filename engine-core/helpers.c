@@ -387,6 +387,34 @@ static unsigned int utrace_signal_class(int signr)
 }
 
 /*
+ * Whether two sigactions are the same, field by field (a struct copy need
+ * not copy padding).
+ */
+static bool utrace_ka_equal(const struct k_sigaction *a,
+			    const struct k_sigaction *b)
+{
+	return a->sa.sa_handler == b->sa.sa_handler &&
+	       a->sa.sa_flags == b->sa.sa_flags &&
+#ifdef __ARCH_HAS_SA_RESTORER
+	       a->sa.sa_restorer == b->sa.sa_restorer &&
+#endif
+	       sigequalsets(&a->sa.sa_mask, &b->sa.sa_mask);
+}
+
+/*
+ * Whether the engines' sigaction for @signr may be delivered with: no
+ * handler for SIGKILL or SIGSTOP (C engines write it whole; the Rust side
+ * refuses it), with a warning once.
+ */
+static bool utrace_ka_allowed(int signr, const struct k_sigaction *ka)
+{
+	return !WARN_ONCE(sig_kernel_only(signr) &&
+			  ka->sa.sa_handler != SIG_DFL &&
+			  ka->sa.sa_handler != SIG_IGN,
+			  "utrace: an engine gave signal %d a handler\n", signr);
+}
+
+/*
  * Signals.  get_signal() calls this with siglock held, for a task with a
  * registry.  The engines run without it (as ptrace's signal stop does);
  * the Rust side (utrace_signal_report()) makes the tracer's stop at its
@@ -415,6 +443,12 @@ int __utrace_report_signal(int signr, struct kernel_siginfo *info,
 
 	orig_ka = sighand->action[signr - 1];
 	*return_ka = orig_ka;
+	/*
+	 * As ptrace_signal() does before its stop: whatever signal and
+	 * disposition the engines choose, a stop may follow, which a
+	 * SIGCONT sent meanwhile cancels by clearing this.
+	 */
+	current->jobctl |= JOBCTL_STOP_DEQUEUED;
 	spin_unlock_irq(&sighand->siglock);
 	signr = utrace_signal_report(signr, info, class, type, act, &orig_ka,
 				     return_ka);
@@ -426,7 +460,8 @@ int __utrace_report_signal(int signr, struct kernel_siginfo *info,
 		signr = 0;
 	}
 	*act &= UTRACE_SIGNAL_MASK;
-	if (signr && memcmp(return_ka, &orig_ka, sizeof(orig_ka)))
+	if (signr && !utrace_ka_equal(return_ka, &orig_ka) &&
+	    utrace_ka_allowed(signr, return_ka))
 		*act |= UTRACE_SIGNAL_RETURN_KA;
 	return signr;
 }
@@ -435,64 +470,74 @@ int __utrace_report_signal(int signr, struct kernel_siginfo *info,
  * The report with no signal a quiesce report left for the current task's
  * next signal check (siglock held, dropped while the engines run; see
  * utrace_made_up_signal()).  A signal made up is delivered as dequeued
- * signals are, so a stop is marked as dequeue_signal() marks one.
+ * signals are: a stop is marked before the engines run, as
+ * __utrace_report_signal() does.  @orig_ka is the task's sigaction for
+ * the signal made up, as it was then: if the engines left *@return_ka
+ * equal to it, the task's sigaction as it is now is used (its
+ * SA_RESETHAND applies, and a change the task made meanwhile counts).
  */
 int __utrace_made_up_signal(struct kernel_siginfo *info, int *act,
 			    struct k_sigaction *return_ka)
 {
 	struct sighand_struct *sighand = current->sighand;
+	struct k_sigaction orig_ka;
 	int signr;
 
 	if (!__utrace_signal_report_pending())
 		return 0;
 	clear_siginfo(info);
 	memset(return_ka, 0, sizeof(*return_ka));
+	memset(&orig_ka, 0, sizeof(orig_ka));
 	*act = UTRACE_SIGNAL_DELIVER;
+	current->jobctl |= JOBCTL_STOP_DEQUEUED;
 	spin_unlock_irq(&sighand->siglock);
-	signr = utrace_made_up_report(info, act, return_ka);
+	signr = utrace_made_up_report(info, act, &orig_ka, return_ka);
 	spin_lock_irq(&sighand->siglock);
 
 	if (!signr) {
 		*act = UTRACE_SIGNAL_DELIVER;
 		return 0;
 	}
-	if ((*act & UTRACE_SIGNAL_MASK) == UTRACE_SIGNAL_STOP ||
-	    sig_kernel_stop(signr))
-		current->jobctl |= JOBCTL_STOP_DEQUEUED;
-	*act = (*act & UTRACE_SIGNAL_MASK) | UTRACE_SIGNAL_RETURN_KA;
+	*act = (*act & UTRACE_SIGNAL_MASK) | UTRACE_SIGNAL_MADE_UP;
+	if (!utrace_ka_equal(return_ka, &orig_ka) &&
+	    utrace_ka_allowed(signr, return_ka))
+		*act |= UTRACE_SIGNAL_RETURN_KA;
 	return signr;
 }
 
 /*
  * A made-up report's engine makes up @signr (1.._NSIG) with @code: its
- * siginfo in *@info, the task's sigaction for it in *@return_ka (read
- * under siglock).  Returns its UTRACE_EVENT_SIGNAL_* class.
+ * siginfo in *@info, the task's sigaction for it in *@orig_ka and
+ * *@return_ka (read under siglock).  Returns its UTRACE_EVENT_SIGNAL_*
+ * class.
  */
 unsigned int utrace_helper_make_up_signal(struct kernel_siginfo *info,
+					  struct k_sigaction *orig_ka,
 					  struct k_sigaction *return_ka,
 					  int signr, int code)
 {
-	struct sighand_struct *sighand = current->sighand;
 	unsigned int class;
 
 	clear_siginfo(info);
 	info->si_signo = signr;
 	info->si_code = code;
-	spin_lock_irq(&sighand->siglock);
-	*return_ka = sighand->action[signr - 1];
-	class = utrace_signal_class(signr);
-	spin_unlock_irq(&sighand->siglock);
+	class = utrace_helper_signal_class(signr, orig_ka);
+	*return_ka = *orig_ka;
 	return class;
 }
 
-/* The class of @signr, which a C engine made up (no lock held). */
-unsigned int utrace_helper_signal_class(int signr)
+/*
+ * The class of @signr, which an engine made up, and the task's sigaction
+ * for it in *@orig_ka (no lock held).
+ */
+unsigned int utrace_helper_signal_class(int signr, struct k_sigaction *orig_ka)
 {
 	struct sighand_struct *sighand = current->sighand;
 	unsigned int class;
 
 	spin_lock_irq(&sighand->siglock);
 	class = utrace_signal_class(signr);
+	*orig_ka = sighand->action[signr - 1];
 	spin_unlock_irq(&sighand->siglock);
 	return class;
 }
@@ -504,13 +549,23 @@ unsigned long utrace_helper_ka_handler(const struct k_sigaction *ka)
 }
 
 /*
- * Sets the handler of @ka, for one delivery: SIG_DFL, SIG_IGN, or an
- * address in the current task's user space (-EINVAL otherwise).
+ * Sets the handler of @ka, signal @signr's, for one delivery: SIG_DFL,
+ * SIG_IGN, or an address in the current task's user space.  -EINVAL for
+ * an address out of it, for SIGKILL and SIGSTOP, and for a sigaction
+ * without SA_RESTORER where the architecture needs it to build the frame
+ * (the task never gave this signal a handler).
  */
-int utrace_helper_ka_set_handler(struct k_sigaction *ka, unsigned long handler)
+int utrace_helper_ka_set_handler(struct k_sigaction *ka, int signr,
+				 unsigned long handler)
 {
-	if (handler > (unsigned long)SIG_IGN && handler >= TASK_SIZE)
-		return -EINVAL;
+	if (handler > (unsigned long)SIG_IGN) {
+		if (handler >= TASK_SIZE || sig_kernel_only(signr))
+			return -EINVAL;
+#ifdef SA_RESTORER
+		if (!(ka->sa.sa_flags & SA_RESTORER))
+			return -EINVAL;
+#endif
+	}
 	ka->sa.sa_handler = (__sighandler_t)handler;
 	return 0;
 }
@@ -523,12 +578,19 @@ void utrace_helper_clear_siginfo(struct kernel_siginfo *info)
 
 /*
  * A quiesce report left a report with no signal for the task's next
- * signal check: make sure it gets there, even with no signal pending
- * (TIF_NOTIFY_SIGNAL, which only get_signal() clears).
+ * signal check, and the task is on its way back to user mode (the kick's
+ * task work): make sure it goes through get_signal() first, as for a
+ * pending signal (TIF_SIGPENDING: TIF_NOTIFY_SIGNAL alone is cleared by
+ * io_uring's task-work runs).  Under siglock, as recalc_sigpending()
+ * clears it.
  */
-void utrace_helper_notify_signal(void)
+void utrace_helper_force_sigpending(void)
 {
-	set_notify_signal(current);
+	struct sighand_struct *sighand = current->sighand;
+
+	spin_lock_irq(&sighand->siglock);
+	set_thread_flag(TIF_SIGPENDING);
+	spin_unlock_irq(&sighand->siglock);
 }
 
 /*

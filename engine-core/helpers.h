@@ -68,13 +68,15 @@ int utrace_helper_ptrace_signal(int signr, struct kernel_siginfo *info,
 				struct k_sigaction *orig_ka,
 				struct k_sigaction *return_ka);
 unsigned int utrace_helper_make_up_signal(struct kernel_siginfo *info,
+					  struct k_sigaction *orig_ka,
 					  struct k_sigaction *return_ka,
 					  int signr, int code);
-unsigned int utrace_helper_signal_class(int signr);
+unsigned int utrace_helper_signal_class(int signr, struct k_sigaction *orig_ka);
 unsigned long utrace_helper_ka_handler(const struct k_sigaction *ka);
-int utrace_helper_ka_set_handler(struct k_sigaction *ka, unsigned long handler);
+int utrace_helper_ka_set_handler(struct k_sigaction *ka, int signr,
+				 unsigned long handler);
 void utrace_helper_clear_siginfo(struct kernel_siginfo *info);
-void utrace_helper_notify_signal(void);
+void utrace_helper_force_sigpending(void);
 int utrace_helper_siginfo_signo(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_code(const struct kernel_siginfo *info);
 int utrace_helper_siginfo_errno(const struct kernel_siginfo *info);

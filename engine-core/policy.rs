@@ -496,9 +496,17 @@ pub const SIGNAL_REPORT: u32 = 0x60;
 /// `1..=MAX_SIGNAL`.
 pub const MAX_SIGNAL: i32 = 64;
 
-/// Whether `signo` may be made up: `EINVAL` outside `1..=MAX_SIGNAL`.
+/// `SIGKILL`, which no engine makes up or diverts.
+const SIGKILL: i32 = bindings::SIGKILL as i32;
+/// `SIGSTOP`, likewise.
+const SIGSTOP: i32 = bindings::SIGSTOP as i32;
+
+/// Whether `signo` may be made up, or given a handler by an engine:
+/// `EINVAL` outside `1..=MAX_SIGNAL`, and for SIGKILL and SIGSTOP (their
+/// actions are the kernel's alone).
 pub fn check_made_up_signal(signo: i32) -> Result {
     match signo {
+        SIGKILL | SIGSTOP => Err(EINVAL),
         1..=MAX_SIGNAL => Ok(()),
         _ => Err(EINVAL),
     }
@@ -1147,10 +1155,10 @@ mod tests {
 
     #[test]
     fn made_up_signals_are_real_signal_numbers() {
-        for signo in [1, 9, 19, 34, 64] {
+        for signo in [1, 10, 18, 20, 34, 64] {
             assert_eq!(check_made_up_signal(signo), Ok(()));
         }
-        for signo in [i32::MIN, -1, 0, 65, i32::MAX] {
+        for signo in [i32::MIN, -1, 0, 9, 19, 65, i32::MAX] {
             assert_eq!(check_made_up_signal(signo), Err(EINVAL));
         }
     }

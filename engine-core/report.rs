@@ -765,20 +765,25 @@ impl<'a> SignalReport<'a> {
         self
     }
 
-    /// A made-up report: no signal yet; `info` and `return_ka` (cleared)
-    /// are where a signal an engine makes up is written.
+    /// A made-up report: no signal yet; `info`, `orig_ka` and `return_ka`
+    /// (cleared) are where a signal an engine makes up is written: its
+    /// siginfo, the task's sigaction for it then, and the one to deliver
+    /// it with.
     ///
     /// # Safety
     ///
-    /// `info` and `return_ka` are valid, and written by nobody else, for
-    /// `'a`.
+    /// `info`, `orig_ka` and `return_ka` are null (tests) or valid,
+    /// distinct, and written by nobody else, for `'a`.
     pub(crate) unsafe fn made_up(
         info: *mut bindings::kernel_siginfo,
+        orig_ka: *mut bindings::k_sigaction,
         return_ka: *mut bindings::k_sigaction,
     ) -> Self {
-        // SAFETY: `info` is valid for `'a` (this function's contract).
+        // SAFETY: `info` is null or valid for `'a` (this function's
+        // contract).
         let mut report = unsafe { Self::new(0, 0, 0, SignalClass::Handler, info) };
         report.made_up = true;
+        report.orig_ka = orig_ka;
         report.return_ka = return_ka;
         report
     }
@@ -810,13 +815,20 @@ impl<'a> SignalReport<'a> {
             return Err(EINVAL);
         }
         check_made_up_signal(signo)?;
-        let class = if self.info.is_null() || self.return_ka.is_null() {
+        let class = if self.info.is_null() || self.orig_ka.is_null() || self.return_ka.is_null() {
             SignalClass::Handler
         } else {
-            // SAFETY: `info` and `return_ka` are ours to write for `'a`
-            // (see `made_up`); `signo` is a signal number (checked).
+            // SAFETY: `info`, `orig_ka` and `return_ka` are ours to write
+            // for `'a` (see `made_up`); `signo` is a signal number that
+            // may be made up (checked).
             let class = unsafe {
-                bindings::utrace_helper_make_up_signal(self.info, self.return_ka, signo, code)
+                bindings::utrace_helper_make_up_signal(
+                    self.info,
+                    self.orig_ka,
+                    self.return_ka,
+                    signo,
+                    code,
+                )
             };
             SignalClass::from_event(super::Events::from_raw(class))?
         };
@@ -842,8 +854,10 @@ impl<'a> SignalReport<'a> {
     }
 
     /// After a C engine's made-up report: takes the signal it wrote in
-    /// the siginfo (`si_signo`), if it changed; one that is not a signal
-    /// number makes none (with a warning once).
+    /// the siginfo (`si_signo`), if it changed, with the task's sigaction
+    /// for it as `orig_ka` (the engine wrote `return_ka` itself); one
+    /// that may not be made up (not a signal number, SIGKILL, SIGSTOP)
+    /// makes none (with a warning once).
     pub(crate) fn adopt_made_up(&mut self) {
         if self.info.is_null() {
             return;
@@ -859,13 +873,17 @@ impl<'a> SignalReport<'a> {
         }
         if check_made_up_signal(signo).is_err() {
             if signo != 0 {
-                kernel::pr_warn_once!("utrace: a C engine made up si_signo {signo}: none\n");
+                kernel::pr_warn_once!("utrace: a C engine made up signal {signo}: none\n");
             }
             self.cancel_made_up();
             return;
         }
-        // SAFETY: `signo` is a signal number (checked); no lock held.
-        let class = unsafe { bindings::utrace_helper_signal_class(signo) };
+        let class = match self.orig_ka.is_null() {
+            true => bindings::UTRACE_EVENT_SIGNAL,
+            // SAFETY: `signo` is a signal number (checked); `orig_ka` is
+            // ours to write for `'a` (see `made_up`); no lock held.
+            false => unsafe { bindings::utrace_helper_signal_class(signo, self.orig_ka) },
+        };
         // SAFETY: as above.
         let (code, errno) = unsafe { super::task::siginfo_code_errno(self.info) };
         self.signo = signo;
@@ -893,8 +911,11 @@ impl<'a> SignalReport<'a> {
     /// (its `SA_RESETHAND` included); the handler runs with the task's
     /// flags and mask for the signal. Under [`SignalAction::Deliver`]
     /// only: another disposition does not look at the handler. `EINVAL`
-    /// for an address outside the task's user space, with no sigaction
-    /// (tests), or in a made-up report with no signal yet.
+    /// for an address outside the task's user space, an address for
+    /// SIGKILL or SIGSTOP, or for a signal the task never gave a handler
+    /// (its sigaction has no `SA_RESTORER`, which x86 needs to build the
+    /// frame); with no sigaction (tests), or in a made-up report with no
+    /// signal yet.
     pub fn set_handler(&mut self, handler: SigHandler) -> Result {
         if self.return_ka.is_null() || (self.made_up && self.signo == 0) {
             return Err(EINVAL);
@@ -903,14 +924,17 @@ impl<'a> SignalReport<'a> {
         // SAFETY: `return_ka` is ours to write for `'a` (see
         // `with_sigactions`).
         kernel::error::to_result(unsafe {
-            bindings::utrace_helper_ka_set_handler(self.return_ka, raw)
+            bindings::utrace_helper_ka_set_handler(self.return_ka, self.signo, raw)
         })
     }
 
-    /// The task's own sigaction, for the C API (null in tests and in a
-    /// made-up report).
+    /// The task's own sigaction, for the C API (null in tests, and in a
+    /// made-up report with no signal yet).
     pub(crate) fn raw_orig_ka(&self) -> *const bindings::k_sigaction {
-        self.orig_ka
+        match self.made_up && self.signo == 0 {
+            true => core::ptr::null(),
+            false => self.orig_ka,
+        }
     }
 
     /// The sigaction to deliver with, for the C API (null in tests).
@@ -959,7 +983,8 @@ impl<'a> SignalReport<'a> {
 
     /// Holds the signal (or, `false`, lets it go): it goes back in the
     /// queue, the task stops until this engine resumes it, and the signal
-    /// is reported anew then.
+    /// is reported anew then. Ignored in a made-up report: that signal
+    /// was never queued.
     pub fn hold(&mut self, hold: bool) {
         self.hold = hold;
     }

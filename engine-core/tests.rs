@@ -536,7 +536,13 @@ fn maker(
 /// A made-up signal report through `reg` (no siginfo, no sigaction).
 fn made_up(reg: &Registry) -> (i32, SignalAction) {
     // SAFETY: no siginfo, no sigaction.
-    let mut report = unsafe { SignalReport::made_up(core::ptr::null_mut(), core::ptr::null_mut()) };
+    let mut report = unsafe {
+        SignalReport::made_up(
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+        )
+    };
     reg.report_made_up_signal(kernel::current!(), &mut report)
 }
 
@@ -681,11 +687,33 @@ mod suite {
         assert_eq!(report.make_up(12, 0), Err(EINVAL));
         assert_eq!(report.set_handler(SigHandler::Ignore), Err(EINVAL));
         // SAFETY: no siginfo, no sigaction.
-        let mut report =
-            unsafe { SignalReport::made_up(core::ptr::null_mut(), core::ptr::null_mut()) };
+        let mut report = unsafe {
+            SignalReport::made_up(
+                core::ptr::null_mut(),
+                core::ptr::null_mut(),
+                core::ptr::null_mut(),
+            )
+        };
         assert_eq!(report.make_up(0, 0), Err(EINVAL));
         assert_eq!(report.make_up(65, 0), Err(EINVAL));
+        // SIGKILL and SIGSTOP are never made up.
+        assert_eq!(report.make_up(9, 0), Err(EINVAL));
+        assert_eq!(report.make_up(19, 0), Err(EINVAL));
         assert_eq!(report.signo(), 0);
+        // An observer makes no signal up.
+        let observer = Events::SIGNAL_OBSERVE.union(Events::SIGNAL_TERM);
+        assert_eq!(observer.union(Events::SIGNAL_REPORT).check(), Err(EINVAL));
+        assert_eq!(
+            Events::from_bits(observer.union(Events::SIGNAL_REPORT).bits()),
+            Err(EINVAL)
+        );
+        assert_eq!(observer.check(), Ok(observer));
+        let r = maker(&reg, 3, &log, None, observer.union(Events::SIGNAL_REPORT));
+        assert_eq!(r.err(), Some(EINVAL));
+        assert_eq!(
+            _a.set_events(observer.union(Events::SIGNAL_REPORT)),
+            Err(EINVAL)
+        );
         Ok(())
     }
 

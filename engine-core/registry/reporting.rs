@@ -778,8 +778,11 @@ impl Registry {
 
     /// After a quiesce report: leaves a made-up signal report for the
     /// task's next signal check if an engine asked for them
-    /// ([`Events::SIGNAL_REPORT`]), and makes sure the task goes there
-    /// (`TIF_NOTIFY_SIGNAL`), even with no signal pending.
+    /// ([`Events::SIGNAL_REPORT`]). The kick's task work, which runs on
+    /// the task's way back to user mode, makes sure it goes through that
+    /// check ([`Registry::arm_signal_report`]); a quiesce report made
+    /// elsewhere (before a stop, in the middle of a syscall's entry) queues
+    /// the kick for it, so that the syscall does not see a signal pending.
     pub(crate) fn leave_signal_report(&self, task: &Task) {
         // Pairs with the release stores under `inner`.
         let summary = self.summary.load(Acquire);
@@ -788,10 +791,37 @@ impl Registry {
         }
         // SAFETY: the owner task runs this (checked above).
         unsafe { self.signal_report.replace(true) };
+        let mut inner = self.inner.lock();
+        if !inner.in_kick {
+            // An exiting task never gets there: nothing to undo.
+            let _ = self.queue_kick_locked(&mut inner, false);
+        }
+    }
+
+    /// In the kick's task work, on the way back to user mode: if a made-up
+    /// signal report is due, makes the task go through `get_signal()`
+    /// first, as for a pending signal (`TIF_SIGPENDING`; io_uring's
+    /// task-work runs clear `TIF_NOTIFY_SIGNAL`). An interruptible sleep
+    /// this task work broke (an interrupt) returns as for a signal.
+    pub(super) fn arm_signal_report(&self, task: &Task) {
+        if !self.signal_report_pending(task) {
+            return;
+        }
+        {
+            let inner = self.inner.lock();
+            self.set_kept_bits(&inner, super::SUMMARY_SIGNAL_REPORT, 0);
+        }
         if let super::Owner::Task(_) = self.owner {
             // SAFETY: called by the current task, the owner, for itself.
-            unsafe { bindings::utrace_helper_notify_signal() };
+            unsafe { bindings::utrace_helper_force_sigpending() };
         }
+    }
+
+    /// Whether a made-up signal report is armed: `recalc_sigpending()`
+    /// keeps `TIF_SIGPENDING` set until it is made (any context).
+    pub(crate) fn signal_report_armed(&self) -> bool {
+        // Pairs with the release store of `set_kept_bits`.
+        self.summary.load(Acquire) & super::SUMMARY_SIGNAL_REPORT != 0
     }
 
     /// The made-up signal report a quiesce report left (`sig`: no signal
@@ -799,8 +829,9 @@ impl Registry {
     /// order; each sees the signal the engines before made up and may
     /// make up another. Parks while an engine holds the task stopped
     /// (reporting again if it is resumed with a request for it). Returns
-    /// the signal to deliver at once (0: none; an ignored or held one is
-    /// none: it was never queued) and its disposition.
+    /// the signal to deliver at once (0: none, or an ignored one; a held
+    /// one is delivered: it was never queued, there is no queue to put it
+    /// back in) and its disposition.
     pub(crate) fn report_made_up_signal(
         &self,
         task: &Task,
@@ -809,6 +840,10 @@ impl Registry {
         // SAFETY: the owner task runs this (checked first).
         if !self.is_owner(task) || !unsafe { self.signal_report.replace(false) } {
             return (0, SignalAction::Deliver);
+        }
+        if self.signal_report_armed() {
+            let inner = self.inner.lock();
+            self.set_kept_bits(&inner, 0, super::SUMMARY_SIGNAL_REPORT);
         }
         loop {
             // Pairs with the release stores under `inner`.

@@ -365,6 +365,7 @@ impl Registry {
         }
         self.report_quiesce(task);
         self.inner.lock().in_kick = false;
+        self.arm_signal_report(task);
         // A kick may only be asked to let go of detached engines: the task
         // takes the current list if its own is stale.
         drop(self.reporters(task, self.summary.load(Acquire)));
