@@ -54,8 +54,7 @@
  *
  * Where the API made it differ (Documentation/c-api.md, "A port:
  * systemtap's task finder"): the quiesce callback releases the stop with
- * utrace_control(RESUME), an answer does not; the event bits are spelled
- * UTRACE_EVENT_CLONE, not UTRACE_EVENT(CLONE); engine->ops and
+ * utrace_control(RESUME), an answer does not; engine->ops and
  * engine->data are not fields (the module names its ops tables and calls
  * utrace_engine_data()); report_death() answers nothing, the engine is
  * detached after it; no -EINPROGRESS to wait out with utrace_barrier()
@@ -115,10 +114,10 @@ MODULE_PARM_DESC(attached, "engines of the finder attached now");
 
 /* The finder's engine, on every task it follows. */
 #define TF_FINDER_EVENTS \
-	(UTRACE_EVENT_CLONE | UTRACE_EVENT_EXEC | UTRACE_EVENT_DEATH)
+	(UTRACE_EVENT(CLONE) | UTRACE_EVENT(EXEC) | UTRACE_EVENT(DEATH))
 /* A found task's: its quiesce report says it is found, then its death. */
-#define TF_TARGET_EVENTS	(UTRACE_EVENT_QUIESCE | UTRACE_EVENT_DEATH)
-#define TF_TARGET_BASE_EVENTS	UTRACE_EVENT_DEATH
+#define TF_TARGET_EVENTS	(UTRACE_EVENT(QUIESCE) | UTRACE_EVENT(DEATH))
+#define TF_TARGET_BASE_EVENTS	UTRACE_EVENT(DEATH)
 /* Scan passes at most: each catches the tasks forked during the last. */
 #define TF_SCAN_PASSES		3
 
