@@ -580,11 +580,21 @@ impl Engine for TestEngine {
     }
 
     fn report_death(&self, _task: &Task, death: &DeathReport) {
+        // Whether the dying task still has a signal (or TIF_SIGPENDING)
+        // pending: its exit's interruptible waits would not wait.
+        let pending = kernel::current!().signal_pending();
         self.record(
             SIDE_DEATH,
             -1,
             // The signal, sign-extended as the log's C reader reads it.
-            [death.signal().to_utrace() as u64, 0, 0, 0, 0, 0],
+            [
+                death.signal().to_utrace() as u64,
+                u64::from(pending),
+                0,
+                0,
+                0,
+                0,
+            ],
             i64::from(death.group_dead()),
         );
         // UTRACE_TEST_DEATH_DELAY: logged, then held open.

@@ -1436,6 +1436,47 @@ static void an_observer_cannot_make_up_signals(void)
 	close(fd);
 }
 
+/*
+ * A task killed while an engine holds it in the stop of a quiesce report
+ * whose engines take made-up signal reports: the report left for its
+ * next signal check is never made (it dies first), and must not keep
+ * TIF_SIGPENDING set through its exit, where interruptible waits (an
+ * io_uring cancel, a tty drain) would then not wait but spin.  The death
+ * report records whether the dying task still had a signal pending.
+ */
+static void a_killed_task_dies_with_no_signal_report_armed(void)
+{
+	const unsigned int events = QUIESCE | SIG_REPORT | UTRACE_TEST_EVENT_DEATH;
+	struct utrace_test_record d[4];
+	int fd = utd_open(), go[2], slot, status = -1, n;
+	pid_t pid = reader_child(go);
+
+	if (pid < 0)
+		return;
+	slot = maker(fd, pid, 1, SIGUSR1, SI_KERNEL, DELIVER, events);
+	if (slot < 0 || !reader_go(go, pid)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(fd);
+		return;
+	}
+	errno = 0;
+	CHECK(ioctl(fd, UTRACE_TEST_STOP_TASK, slot) == 0 || errno == EINPROGRESS,
+	      "stop: %s", strerror(errno));
+	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop");
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+	      WTERMSIG(status) == SIGKILL, "status %#x, wanted killed by SIGKILL", status);
+	n = read_side(fd, UTRACE_TEST_SIDE_DEATH, d, 4);
+	CHECK(n == 1, "%d death records", n);
+	if (n == 1)
+		CHECK(d[0].args[1] == 0,
+		      "the task died with a signal pending (TIF_SIGPENDING kept set)");
+	close(quit_pipe[0]);
+	close(quit_pipe[1]);
+	close(fd);
+}
+
 KTAP_MAIN("guest_signal_report",
 	  KTAP_CASE(made_up_signal_runs_the_handler_though_blocked),
 	  KTAP_CASE(made_up_signal_terminates),
@@ -1458,4 +1499,5 @@ KTAP_MAIN("guest_signal_report",
 	  KTAP_CASE(kill_and_stop_cannot_be_made_up_or_diverted),
 	  KTAP_CASE(sigcont_during_a_made_up_report_cancels_its_stop),
 	  KTAP_CASE(sigcont_during_a_signal_report_cancels_its_stop),
+	  KTAP_CASE(a_killed_task_dies_with_no_signal_report_armed),
 	  KTAP_CASE(an_observer_cannot_make_up_signals))

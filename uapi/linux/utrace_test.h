@@ -121,7 +121,8 @@ struct utrace_test_events {
  * NUL-terminated; EXIT: ret is the exit code the engine saw; DEATH: ret is
  * 1 if the thread group died with the task, args[0] (as a signed value)
  * the signal the parent gets: report_death()'s @signal (-1: reaped at
- * once, -2: a group leader whose parent hears later).
+ * once, -2: a group leader whose parent hears later), args[1] 1 if the
+ * dying task still had a signal pending (TIF_SIGPENDING).
  */
 #define UTRACE_TEST_SIDE_EXEC	3
 #define UTRACE_TEST_SIDE_EXIT_EVENT	4
