@@ -661,21 +661,23 @@ pub(crate) unsafe extern "C" fn __utrace_report_jctl_trapped() {
 
 /// Whether a made-up signal report of `task`'s engines is armed: its
 /// `recalc_sigpending()` keeps `TIF_SIGPENDING` set until the report is
-/// made.
+/// made. `task` is the current task (`recalc_sigpending_tsk()` is only
+/// called for it); for another, false, with a warning once.
 ///
 /// # Safety
 ///
-/// The caller holds `task`'s siglock with interrupts off (every caller of
-/// `recalc_sigpending_tsk()` does): the task is not freed for the call.
+/// Called with `task`'s siglock held (every caller of
+/// `recalc_sigpending_tsk()` holds it); `task` is a valid task_struct.
 #[export]
 pub(crate) unsafe extern "C" fn __utrace_signal_report_armed(
     task: *mut bindings::task_struct,
 ) -> bool {
-    // SAFETY: `task` is not freed while its siglock is held with
-    // interrupts off (this function's contract); `Task` is a transparent
-    // wrapper of task_struct.
-    let task: &Task = unsafe { &*task.cast::<Task>() };
-    task::registry(task).is_some_and(|r| r.signal_report_armed())
+    if kernel::warn_on!(task != Task::current_raw()) {
+        return false;
+    }
+    // The registry of the running task is borrowed, not referenced: this
+    // is every recalc_sigpending() of a task with engines.
+    task::with_current_registry(|_, r| r.signal_report_armed()).unwrap_or(false)
 }
 
 /// Whether engines of `task` asked for signals of the classes `events`

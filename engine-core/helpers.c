@@ -398,6 +398,9 @@ static bool utrace_ka_equal(const struct k_sigaction *a,
 #ifdef __ARCH_HAS_SA_RESTORER
 	       a->sa.sa_restorer == b->sa.sa_restorer &&
 #endif
+#ifdef __ARCH_HAS_KA_RESTORER
+	       a->ka_restorer == b->ka_restorer &&
+#endif
 	       sigequalsets(&a->sa.sa_mask, &b->sa.sa_mask);
 }
 
@@ -551,9 +554,10 @@ unsigned long utrace_helper_ka_handler(const struct k_sigaction *ka)
 /*
  * Sets the handler of @ka, signal @signr's, for one delivery: SIG_DFL,
  * SIG_IGN, or an address in the current task's user space.  -EINVAL for
- * an address out of it, for SIGKILL and SIGSTOP, and for a sigaction
- * without SA_RESTORER where the architecture needs it to build the frame
- * (the task never gave this signal a handler).
+ * an address out of it, for SIGKILL and SIGSTOP, and, on x86-64, for a
+ * native (64-bit) sigaction without SA_RESTORER, with which the frame
+ * cannot be built (the task never gave this signal a handler); ia32 and
+ * other architectures fall back to the vDSO's trampoline.
  */
 int utrace_helper_ka_set_handler(struct k_sigaction *ka, int signr,
 				 unsigned long handler)
@@ -561,8 +565,8 @@ int utrace_helper_ka_set_handler(struct k_sigaction *ka, int signr,
 	if (handler > (unsigned long)SIG_IGN) {
 		if (handler >= TASK_SIZE || sig_kernel_only(signr))
 			return -EINVAL;
-#ifdef SA_RESTORER
-		if (!(ka->sa.sa_flags & SA_RESTORER))
+#ifdef CONFIG_X86_64
+		if (!(ka->sa.sa_flags & (SA_RESTORER | SA_IA32_ABI | SA_X32_ABI)))
 			return -EINVAL;
 #endif
 	}

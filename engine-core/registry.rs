@@ -777,11 +777,11 @@ const KEPT_BITS: u32 = SUMMARY_LIST_STALE
     | SUMMARY_SIGNAL_REPORT;
 /// [`Registry::summary`] bit: a made-up signal report is due and the task
 /// is on its way back to user mode, through `get_signal()`, which takes
-/// it (`Registry::arm_signal_report`): `recalc_sigpending()` keeps
-/// `TIF_SIGPENDING` set for it, for the task and for signal senders
-/// alike, until the report is made. State, as `SUMMARY_LIST_STALE`;
-/// written under `inner`, read by `recalc_sigpending()` under the task's
-/// siglock (acquire, pairing with that store).
+/// it (`Registry::arm_signal_report`): the task's `recalc_sigpending()`
+/// keeps `TIF_SIGPENDING` set for it until the report is made, unless the
+/// task is on its way out. State, as `SUMMARY_LIST_STALE`; written under
+/// `inner`, read by `recalc_sigpending()` under the task's siglock
+/// (acquire, pairing with that store).
 const SUMMARY_SIGNAL_REPORT: u32 = 1 << 21;
 /// [`Registry::summary`] bit: an examiner reads or writes the registers of
 /// the parked task (`registry/examine.rs`): the task does not leave its

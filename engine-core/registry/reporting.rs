@@ -804,7 +804,10 @@ impl Registry {
     /// task-work runs clear `TIF_NOTIFY_SIGNAL`). An interruptible sleep
     /// this task work broke (an interrupt) returns as for a signal.
     pub(super) fn arm_signal_report(&self, task: &Task) {
-        if !self.signal_report_pending(task) {
+        // A task on its way out never makes the report (kicks still run
+        // in its exit: the exit stop, io_uring's cancel, its last task
+        // works): armed, it would keep TIF_SIGPENDING through its exit.
+        if !self.signal_report_pending(task) || task::current_exiting() {
             return;
         }
         {
@@ -817,11 +820,14 @@ impl Registry {
         }
     }
 
-    /// Whether a made-up signal report is armed: `recalc_sigpending()`
-    /// keeps `TIF_SIGPENDING` set until it is made (any context).
+    /// Whether a made-up signal report is armed for the current task,
+    /// its owner: `recalc_sigpending()` keeps `TIF_SIGPENDING` set until
+    /// it is made. Never for a task on its way out (it dies first): its
+    /// group exit's `recalc_sigpending()` then clears the flag, so that
+    /// its exit's interruptible waits wait.
     pub(crate) fn signal_report_armed(&self) -> bool {
         // Pairs with the release store of `set_kept_bits`.
-        self.summary.load(Acquire) & super::SUMMARY_SIGNAL_REPORT != 0
+        self.summary.load(Acquire) & super::SUMMARY_SIGNAL_REPORT != 0 && !task::current_exiting()
     }
 
     /// The made-up signal report a quiesce report left (`sig`: no signal
