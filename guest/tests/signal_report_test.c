@@ -1437,44 +1437,63 @@ static void an_observer_cannot_make_up_signals(void)
 }
 
 /*
- * A task killed while an engine holds it in the stop of a quiesce report
- * whose engines take made-up signal reports: the report left for its
- * next signal check is never made (it dies first), and must not keep
- * TIF_SIGPENDING set through its exit, where interruptible waits (an
- * io_uring cancel, a tty drain) would then not wait but spin.  The death
- * report records whether the dying task still had a signal pending.
+ * The child: exits at once, by exit(), not exit_group(): a group exit
+ * stops for no engine (no SIGKILL could end the stop).
  */
-static void a_killed_task_dies_with_no_signal_report_armed(void)
+static void just_exit(void)
 {
-	const unsigned int events = QUIESCE | SIG_REPORT | UTRACE_TEST_EVENT_DEATH;
-	struct utrace_test_record d[4];
-	int fd = utd_open(), go[2], slot, status = -1, n;
-	pid_t pid = reader_child(go);
+	syscall(SYS_exit, 0);
+}
 
-	if (pid < 0)
-		return;
-	slot = maker(fd, pid, 1, SIGUSR1, SI_KERNEL, DELIVER, events);
-	if (slot < 0 || !reader_go(go, pid)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
+/*
+ * A task must not die with TIF_SIGPENDING set by a made-up report it will
+ * never make: its exit's interruptible waits (an io_uring cancel, a tty
+ * drain) would then not wait but spin.  Engine 1 holds the child in its
+ * exit report; a report request for engine 2 (with SIGNAL_REPORT) comes
+ * meanwhile: its kick runs in the exit (exit_task_work()), after the
+ * task is marked exiting, and must not arm the report.  The death report
+ * records whether the dying task had a signal pending: it must not, as
+ * for the control (engine 2 without SIGNAL_REPORT).
+ */
+static void an_exiting_task_arms_no_signal_report(void)
+{
+	for (int with_report = 0; with_report < 2; with_report++) {
+		struct utrace_test_attach stop = {
+			.kind = UTRACE_TEST_STOP, .events = UTRACE_TEST_EVENT_EXIT, .id = 1,
+			.nr = -1,
+		};
+		const unsigned int events = QUIESCE | UTRACE_TEST_EVENT_DEATH |
+					    (with_report ? SIG_REPORT : 0);
+		const char *what = with_report ? "with the made-up report" : "control";
+		struct utrace_test_record d[4];
+		int fd = utd_open(), go[2], held, made, status = -1, n;
+		pid_t pid = utd_held_child(go, just_exit);
+
+		stop.pid = pid;
+		held = utd_attach(fd, stop);
+		made = maker(fd, pid, 2, SIGUSR1, SI_KERNEL, DELIVER, events);
+		utd_release(go);
+		if (held >= 0 && made >= 0 && UTD_POLL(utd_stopped(fd, held))) {
+			CHECK(ioctl(fd, UTRACE_TEST_REPORT, made) == 0, "%s: report: %s", what,
+			      strerror(errno));
+			CHECK(ioctl(fd, UTRACE_TEST_RESUME, held) == 0, "%s: resume: %s", what,
+			      strerror(errno));
+		} else {
+			CHECK(0, "%s: the child never stopped in its exit report", what);
+		}
+		if (!utd_wait_exit_within(pid, 5000, &status)) {
+			CHECK(0, "%s: the child did not end", what);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+		}
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "%s: status %#x, wanted exit 0", what, status);
+		n = read_side(fd, UTRACE_TEST_SIDE_DEATH, d, 4);
+		CHECK(n == 1, "%s: %d death records", what, n);
+		if (n == 1)
+			CHECK(d[0].args[1] == 0, "%s: the task died with a signal pending", what);
 		close(fd);
-		return;
 	}
-	errno = 0;
-	CHECK(ioctl(fd, UTRACE_TEST_STOP_TASK, slot) == 0 || errno == EINPROGRESS,
-	      "stop: %s", strerror(errno));
-	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop");
-	kill(pid, SIGKILL);
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
-	      WTERMSIG(status) == SIGKILL, "status %#x, wanted killed by SIGKILL", status);
-	n = read_side(fd, UTRACE_TEST_SIDE_DEATH, d, 4);
-	CHECK(n == 1, "%d death records", n);
-	if (n == 1)
-		CHECK(d[0].args[1] == 0,
-		      "the task died with a signal pending (TIF_SIGPENDING kept set)");
-	close(quit_pipe[0]);
-	close(quit_pipe[1]);
-	close(fd);
 }
 
 KTAP_MAIN("guest_signal_report",
@@ -1499,5 +1518,5 @@ KTAP_MAIN("guest_signal_report",
 	  KTAP_CASE(kill_and_stop_cannot_be_made_up_or_diverted),
 	  KTAP_CASE(sigcont_during_a_made_up_report_cancels_its_stop),
 	  KTAP_CASE(sigcont_during_a_signal_report_cancels_its_stop),
-	  KTAP_CASE(a_killed_task_dies_with_no_signal_report_armed),
+	  KTAP_CASE(an_exiting_task_arms_no_signal_report),
 	  KTAP_CASE(an_observer_cannot_make_up_signals))
