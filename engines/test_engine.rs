@@ -344,7 +344,7 @@ impl TestEngine {
         // The values are small ints; the code is logged as the C reader
         // reads an int it sign-extends.
         let args = [
-            sig.code() as i64 as u64,
+            i64::from(sig.code()) as u64,
             0,
             u64::from(sig.action().bits()),
             0,
