@@ -857,21 +857,8 @@ impl Registry {
             if summary & Events::SIGNAL_REPORT.bits() == 0 {
                 return (0, SignalAction::Deliver);
             }
-            let reporters = self.reporters(task, summary);
-            let scope = self.report_scope(task);
-            let mut action = Resume::Resume;
-            for reporter in event_order(reporters.engines(), |a| a.seq.load(Relaxed), None) {
-                let Reporter::Engine(att) = reporter else {
-                    continue;
-                };
-                if att.is_detached() || !att.wants(Events::SIGNAL_REPORT) {
-                    continue;
-                }
-                let answer = self.call(&scope, att, |e| e.report_signal(task, &mut *sig));
-                action = self.take_answer(att, action, answer);
-            }
-            drop(reporters);
-            match self.settle(task, action) {
+            let round = engines_only(|e| e.report_signal(task, &mut *sig));
+            match self.report_event(task, Events::SIGNAL_REPORT, None, round) {
                 Settled::Again => sig.resume(),
                 // SIGKILL ended the stop: it comes first.
                 Settled::Killed => return (0, SignalAction::Deliver),
