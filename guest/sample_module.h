@@ -13,26 +13,20 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "kmod.h"
 
 #define SAMPLE_KO	"/lib/modules/utrace_sample.ko"
 
 /* Loads the sample engine with @params; returns 0 or the errno. */
 static inline int sample_load(const char *params)
 {
-	int fd = open(SAMPLE_KO, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
-	close(fd);
-	return ret;
+	return kmod_load(SAMPLE_KO, params);
 }
 
 /* Unloads it; returns 0 or the errno (ENOENT: it was not loaded). */
 static inline int sample_unload(void)
 {
-	return syscall(SYS_delete_module, "utrace_sample", O_NONBLOCK) ? errno : 0;
+	return kmod_unload("utrace_sample");
 }
 
 static inline int sample_loaded(void)
@@ -43,13 +37,7 @@ static inline int sample_loaded(void)
 /* The module's "hits" counter, or -1 if it cannot be read. */
 static inline int sample_hits(void)
 {
-	char buf[32] = "";
-	int fd = open("/sys/module/utrace_sample/parameters/hits", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? atoi(buf) : -1;
+	return kmod_param("utrace_sample", "hits", -1);
 }
 
 /*
@@ -58,9 +46,7 @@ static inline int sample_hits(void)
  */
 static inline int sample_poke(void)
 {
-	char buf[32] = "";
 	int fd = open("/sys/module/utrace_sample/parameters/poke", O_WRONLY | O_CLOEXEC);
-	ssize_t n;
 
 	if (fd < 0 || write(fd, "1", 1) != 1) {
 		if (fd >= 0)
@@ -68,26 +54,13 @@ static inline int sample_poke(void)
 		return 1;
 	}
 	close(fd);
-	fd = open("/sys/module/utrace_sample/parameters/poked", O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? atoi(buf) : 1;
+	return kmod_param("utrace_sample", "poked", 1);
 }
 
 /* The module's integer parameter @name, or @fail if it cannot be read. */
 static inline int sample_param(const char *name, int fail)
 {
-	char path[96], buf[32] = "";
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/module/utrace_sample/parameters/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? atoi(buf) : fail;
+	return kmod_param("utrace_sample", name, fail);
 }
 
 /* Writes "1" to the module's parameter @name; returns 0 or the errno. */

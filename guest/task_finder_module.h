@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "kmod.h"
 
 #define TF_MODULE	"utrace_task_finder"
 #define TF_KO		"/lib/modules/" TF_MODULE ".ko"
@@ -21,20 +22,13 @@
 /* Loads the task finder with @params; returns 0 or the errno. */
 static inline int tf_load(const char *params)
 {
-	int fd = open(TF_KO, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
-	close(fd);
-	return ret;
+	return kmod_load(TF_KO, params);
 }
 
 /* Unloads it; returns 0 or the errno (ENOENT: it was not loaded). */
 static inline int tf_unload(void)
 {
-	return syscall(SYS_delete_module, TF_MODULE, O_NONBLOCK) ? errno : 0;
+	return kmod_unload(TF_MODULE);
 }
 
 static inline int tf_loaded(void)
@@ -45,16 +39,7 @@ static inline int tf_loaded(void)
 /* The module's integer parameter @name, or @fail if it cannot be read. */
 static inline int tf_param(const char *name, int fail)
 {
-	char path[96], buf[32] = "";
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/module/" TF_MODULE "/parameters/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? atoi(buf) : fail;
+	return kmod_param(TF_MODULE, name, fail);
 }
 
 /*
