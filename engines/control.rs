@@ -26,52 +26,10 @@ use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
 use kernel::sync::poll::PollTable;
 use kernel::sync::{Arc, Mutex};
-use kernel::transmute::{AsBytes, FromBytes};
 use kernel::uaccess::{UserPtr, UserSlice};
 
 /// Longest VM rule text.
 const MAX_RULES_TEXT: usize = 4096;
-
-/// A `/dev/utrace` uapi structure, from `<linux/utrace.h>` through the
-/// bindings, wrapped so that it may be read from and written to user
-/// memory (as Binder wraps its uapi types).
-macro_rules! uapi_wrapper {
-    ($(#[$doc:meta])* $name:ident($uapi:ident) { $($field:ident),* $(,)? }) => {
-        $(#[$doc])*
-        #[repr(transparent)]
-        #[derive(Clone, Copy, Default)]
-        struct $name(bindings::$uapi);
-
-        // The structure has no padding: its size is the sum of the sizes of
-        // the fields listed, as bindgen types them (a field left out of the
-        // list fails the check too).
-        const _: () = {
-            // SAFETY: an all-zero bit pattern is a valid value of a
-            // structure of integers.
-            let zero: bindings::$uapi = unsafe { core::mem::zeroed() };
-            assert!(size_of::<bindings::$uapi>() == 0 $(+ core::mem::size_of_val(&zero.$field))*);
-        };
-
-        // SAFETY: `repr(transparent)` over a `repr(C)` structure of integers
-        // without padding (checked above): any bytes are a valid value.
-        unsafe impl FromBytes for $name {}
-        // SAFETY: as above, every byte of a value is initialised.
-        unsafe impl AsBytes for $name {}
-
-        impl core::ops::Deref for $name {
-            type Target = bindings::$uapi;
-            fn deref(&self) -> &Self::Target {
-                &self.0
-            }
-        }
-
-        impl core::ops::DerefMut for $name {
-            fn deref_mut(&mut self) -> &mut Self::Target {
-                &mut self.0
-            }
-        }
-    };
-}
 
 uapi_wrapper!(
     /// `struct utrace_strace_attach`.
