@@ -8,10 +8,17 @@
 //! - `session`: the engines of one control file, children's included;
 //! - `channel`: `/dev/utrace-channel`, engines a user-space monitor
 //!   answers for;
+//! - `branch`: `/dev/utrace-branch`, the branches a task takes;
 //! - `test_engine` / `test_device`: the recording and rewriting test
 //!   engines the in-guest engine-core tests attach through
 //!   `/dev/utrace-test` (CONFIG_UTRACE_TEST_DEVICE).
 
+// The uapi structure wrappers the devices share: first, so that the
+// macro is defined for the modules after it.
+#[macro_use]
+mod uapi;
+
+mod branch;
 mod channel;
 mod control;
 mod session;
@@ -29,6 +36,7 @@ use kernel::prelude::*;
 pub(crate) struct Devices {
     _control: Pin<KBox<MiscDeviceRegistration<control::ControlFile>>>,
     _channel: Pin<KBox<MiscDeviceRegistration<channel::ChannelFile>>>,
+    _branch: Pin<KBox<MiscDeviceRegistration<branch::device::BranchFile>>>,
     #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
     _test: Pin<KBox<MiscDeviceRegistration<test_device::TestFile>>>,
 }
@@ -44,6 +52,12 @@ impl Devices {
             _channel: KBox::pin_init(
                 MiscDeviceRegistration::register(MiscDeviceOptions {
                     name: c"utrace-channel",
+                }),
+                GFP_KERNEL,
+            )?,
+            _branch: KBox::pin_init(
+                MiscDeviceRegistration::register(MiscDeviceOptions {
+                    name: c"utrace-branch",
                 }),
                 GFP_KERNEL,
             )?,

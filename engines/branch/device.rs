@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/dev/utrace-branch`: one branch trace per open file.
+//!
+//! The ABI is `<linux/utrace_branch.h>` (patch 0029), whose structures and
+//! values reach this file through the bindings: `UTRACE_BRANCH_ATTACH`
+//! attaches a [`BranchEngine`] to a task the caller may ptrace, read(2)
+//! and poll(2) take its records, `UTRACE_BRANCH_STATUS` tells its counters,
+//! and closing the file detaches it.
+
+use super::engine::{BranchEngine, Taken, READ_BATCH};
+use super::ring::{Branch, Mode};
+use crate::engine_core::{access, Attach, EngineHandle, Match};
+use core::mem::size_of;
+use kernel::bindings;
+use kernel::fs::{File, Kiocb};
+use kernel::iov::IovIterDest;
+use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
+use kernel::prelude::*;
+use kernel::sync::poll::PollTable;
+use kernel::sync::Mutex;
+use kernel::task::Task;
+use kernel::transmute::AsBytes;
+use kernel::uaccess::{UserPtr, UserSlice};
+
+uapi_wrapper!(
+    /// `struct utrace_branch_attach`.
+    AttachArgs(utrace_branch_attach) { pid, flags, records }
+);
+uapi_wrapper!(
+    /// `struct utrace_branch_status`.
+    StatusArgs(utrace_branch_status) {
+        records, held, branches, overwritten, stops, steps, state, reserved
+    }
+);
+uapi_wrapper!(
+    /// `struct utrace_branch`: one record as read(2) gives it.
+    Record(utrace_branch) { from, to }
+);
+
+/// `EBADFD`, which the `kernel` crate does not name: a file in the wrong
+/// state (no trace attached yet).
+fn ebadfd() -> Error {
+    Error::from_errno(-(bindings::EBADFD as i32))
+}
+
+/// The attach flags the uapi defines.
+const ATTACH_FLAGS: u32 = bindings::UTRACE_BRANCH_FLOW | bindings::UTRACE_BRANCH_FROM_EXEC;
+
+/// One open `/dev/utrace-branch`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct BranchFile {
+    /// The trace, once attached (lock class `utrace_branch::file`): held
+    /// only to attach, or to take a reference to the handle.
+    #[pin]
+    trace: Mutex<Option<EngineHandle<BranchEngine>>>,
+}
+
+impl BranchFile {
+    /// The trace's handle: `EBADFD` before an attach.
+    fn handle(&self) -> Result<EngineHandle<BranchEngine>> {
+        self.trace.lock().clone().ok_or_else(ebadfd)
+    }
+
+    /// `UTRACE_BRANCH_ATTACH`. The errors, in order: `EFAULT`; `EINVAL`
+    /// (an unknown flag, 0 or too many records); `EBUSY` (this file traces
+    /// already); the target's (`ESRCH`, `EPERM`); `EPERM` for the caller's
+    /// own process; `EBUSY` for a ptraced task; the charge's (`EPERM`,
+    /// `ENOMEM`); `EEXIST` (the task has a branch trace).
+    fn attach(&self, arg: usize) -> Result<isize> {
+        let a: AttachArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AttachArgs>())
+            .reader()
+            .read()?;
+        if a.flags & !ATTACH_FLAGS != 0
+            || a.records == 0
+            || a.records > u64::from(bindings::UTRACE_BRANCH_MAX_RECORDS)
+        {
+            return Err(EINVAL);
+        }
+        let mode = if a.flags & bindings::UTRACE_BRANCH_FLOW != 0 {
+            Mode::Flow
+        } else {
+            Mode::Overwrite
+        };
+        // Held over the attach: two attaches on one file are one after
+        // the other, and the second finds the first.
+        let mut trace = self.trace.lock();
+        if trace.is_some() {
+            return Err(EBUSY);
+        }
+        let task = access::attach_target(a.pid)?;
+        // A task of the caller's own process would wait for the caller in
+        // guaranteed flow: refused, as ptrace refuses its own thread
+        // group. The target was found by its pid in the caller's
+        // namespace, so its tgid there is not 0.
+        let current: &Task = kernel::current!();
+        if task.tgid_nr_ns(None) == current.tgid_nr_ns(None) {
+            return Err(EPERM);
+        }
+        // SAFETY: `task` is a live task we hold a reference on; the helper
+        // reads one word of it.
+        if unsafe { bindings::utrace_branch_ptraced(task.as_ptr()) } {
+            // Its tracer would see every step's trap (see the uapi header).
+            return Err(EBUSY);
+        }
+        let engine = BranchEngine::new(
+            a.records,
+            mode,
+            a.flags & bindings::UTRACE_BRANCH_FROM_EXEC != 0,
+        )?;
+        let handle = access::with_attach_task(&task, |task| {
+            Attach::new(engine.clone())
+                .events(BranchEngine::events())
+                .exclusive(Match::Type)
+                .attach_to_task(task)
+        })?;
+        if let Err(e) = engine.start(&handle) {
+            let _ = handle.detach();
+            return Err(e);
+        }
+        *trace = Some(handle);
+        Ok(0)
+    }
+
+    /// `UTRACE_BRANCH_STATUS`.
+    fn status(&self, arg: usize) -> Result<isize> {
+        let s = self.handle()?.engine().status();
+        let state = [
+            (s.started, bindings::UTRACE_BRANCH_STARTED),
+            (s.waiting, bindings::UTRACE_BRANCH_WAITING),
+            (s.ended, bindings::UTRACE_BRANCH_ENDED),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |state, (_, bit)| state | bit);
+        let out = StatusArgs(bindings::utrace_branch_status {
+            records: s.records,
+            held: s.held,
+            branches: s.branches,
+            overwritten: s.lost,
+            stops: s.stops,
+            steps: s.steps,
+            state,
+            reserved: 0,
+        });
+        UserSlice::new(UserPtr::from_addr(arg), size_of::<StatusArgs>())
+            .writer()
+            .write(&out)?;
+        Ok(0)
+    }
+
+    /// read(2): whole records, oldest first (see the uapi header).
+    fn read(&self, dest: &mut IovIterDest<'_>, nowait: bool) -> Result<usize> {
+        let handle = self.handle()?;
+        let engine = handle.engine();
+        let mut room = dest.len() / size_of::<Record>();
+        if room == 0 {
+            return Err(EINVAL);
+        }
+        let mut batch = [Branch::default(); READ_BATCH];
+        let mut copied = 0;
+        while room > 0 {
+            let want = room.min(READ_BATCH);
+            // Waits for the first batch only.
+            let n = match engine.take(&mut batch[..want], nowait || copied > 0) {
+                Ok(Taken::Records(n)) => n,
+                Ok(Taken::End) => break,
+                Err(e) if copied > 0 && e == EAGAIN => break,
+                Err(e) => return Err(e),
+            };
+            let mut done = 0;
+            for b in &batch[..n] {
+                let r = Record(bindings::utrace_branch {
+                    from: b.from,
+                    to: b.to,
+                });
+                if dest.copy_to_iter(r.as_bytes()) < size_of::<Record>() {
+                    break;
+                }
+                done += 1;
+            }
+            copied += done;
+            room -= done;
+            if done < n {
+                // What the reader did not get stays, oldest first.
+                engine.untake(&batch[done..n]);
+                if copied == 0 {
+                    return Err(EFAULT);
+                }
+                break;
+            }
+            engine.resume_if_drained();
+        }
+        Ok(copied * size_of::<Record>())
+    }
+}
+
+#[vtable]
+impl MiscDevice for BranchFile {
+    type Ptr = Pin<KBox<Self>>;
+
+    fn open(file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+        // Records have no offsets: pread(2) and lseek(2) get ESPIPE.
+        // SAFETY: `file` is the file being opened, whose mode the open may
+        // set; `stream_open()` only changes `f_mode` (its inode is unused).
+        unsafe { bindings::stream_open(core::ptr::null_mut(), file.as_ptr()) };
+        KBox::try_pin_init(
+            try_pin_init!(BranchFile {
+                trace <- kernel::new_mutex!(None, "utrace_branch::file"),
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
+    }
+
+    fn ioctl(me: Pin<&BranchFile>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        match cmd {
+            bindings::UTRACE_BRANCH_ATTACH => me.attach(arg),
+            bindings::UTRACE_BRANCH_STATUS => me.status(arg),
+            _ => Err(ENOTTY),
+        }
+    }
+
+    fn read_iter(kiocb: Kiocb<'_, Self::Ptr>, iov: &mut IovIterDest<'_>) -> Result<usize> {
+        let nowait = kiocb.is_nowait();
+        kiocb.file().read(iov, nowait)
+    }
+
+    fn poll(me: Pin<&BranchFile>, file: &File, table: PollTable<'_>) -> bindings::__poll_t {
+        let Ok(handle) = me.handle() else {
+            return 0;
+        };
+        let engine = handle.engine();
+        table.register_wait(file, engine.readable());
+        if engine.is_readable() {
+            bindings::EPOLLIN | bindings::EPOLLRDNORM
+        } else {
+            0
+        }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for BranchFile {
+    fn drop(self: Pin<&mut Self>) {
+        // The task runs on unstepped; one stopped for a drain goes on.
+        if let Some(handle) = self.trace.lock().take() {
+            let _ = handle.detach();
+        }
+    }
+}

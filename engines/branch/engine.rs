@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The branch-trace engine: steps its task one instruction at a time
+//! (engine-core's [`EngineHandle::resume_step`]) and records each taken
+//! branch (the software backend).
+//!
+//! Each step ends with a SIGTRAP the engine takes and drops: it reads the
+//! address the task trapped at and the length of the instruction there
+//! (the kernel's instruction decoder, `helpers.c`), asks [`Stepper`]
+//! whether the step was a taken branch, stores the record in the [`Ring`]
+//! and asks for the next step. In guaranteed flow, the record that fills
+//! the buffer also stops the task, until a reader takes records.
+//!
+//! # Locking
+//!
+//! One spinlock, [`BranchEngine::inner`] (lock class `utrace_branch::inner`),
+//! holds the buffer and the trace's state. The traced task takes it in its
+//! callbacks, a reader in `read(2)` and `UTRACE_BRANCH_STATUS`; it is never
+//! held across a user-memory access, a wake-up or an engine-core request.
+//! [`BranchEngine::me`], the engine's own handle, has a lock of its own
+//! (`utrace_branch::me`): the task takes it to reach engine-core on every
+//! step, and a reader or the detach must not wait for the buffer for that.
+//! It is taken inside `inner` only by [`BranchEngine::start`], never the
+//! other way round.
+//!
+//! # Stopping for a drain
+//!
+//! The task that fills the buffer asks engine-core for the stop itself
+//! ([`EngineHandle::stop`], which holds the stop at once) before it tells
+//! readers the buffer waits (`waiting`): a reader that sees `waiting`
+//! always finds the stop held, and its resume releases it, whether the task
+//! has parked yet or not. (A callback's [`Resume::Stop`] answer would only
+//! be held once the callback returned, after a reader may have resumed.)
+//! `waiting` is set under `inner` only if the buffer is still full: a
+//! reader that took records between the push and the stop found nothing
+//! to resume, and the task resumes itself. Either the reader's take or the
+//! task's look comes first under `inner`, so one of them ends the stop.
+
+use super::charge::MemlockCharge;
+use super::ring::{Branch, Mode, Pushed, Ring, Stepper};
+use crate::engine_core::policy::is_step_trap;
+use crate::engine_core::{
+    Engine, EngineHandle, Events, ExecReport, Resume, SignalAction, SignalHandlerReport,
+    SignalReport,
+};
+use core::mem::size_of;
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::sync::poll::PollCondVar;
+use kernel::sync::{Arc, SpinLock};
+use kernel::task::Task;
+
+/// Records a read moves per batch (on the stack: 1 KiB).
+pub(crate) const READ_BATCH: usize = 64;
+
+/// The state of one trace, behind [`BranchEngine::inner`].
+struct Inner {
+    /// The records.
+    ring: Ring,
+    /// Whether the step the task trapped at was a taken branch.
+    stepper: Stepper,
+    /// The task is being stepped (from the attach, or from its next exec
+    /// with `UTRACE_BRANCH_FROM_EXEC`).
+    started: bool,
+    /// The task stopped (guaranteed flow) because the buffer is full; a
+    /// reader that takes records resumes it and clears this.
+    waiting: bool,
+    /// The engine is detached (the task died, or the file was closed): no
+    /// record will come.
+    ended: bool,
+    /// Stops for a drain so far.
+    stops: u64,
+    /// Instructions stepped so far.
+    steps: u64,
+}
+
+/// What `UTRACE_BRANCH_STATUS` reports.
+pub(crate) struct Status {
+    pub(crate) records: u64,
+    pub(crate) held: u64,
+    pub(crate) branches: u64,
+    pub(crate) lost: u64,
+    pub(crate) stops: u64,
+    pub(crate) steps: u64,
+    pub(crate) started: bool,
+    pub(crate) waiting: bool,
+    pub(crate) ended: bool,
+}
+
+/// What one read took.
+pub(crate) enum Taken {
+    /// `n` records, in `out[..n]`.
+    Records(usize),
+    /// None wait and none will come.
+    End,
+}
+
+/// A branch-trace engine, attached to one task.
+#[pin_data]
+pub(crate) struct BranchEngine {
+    #[pin]
+    inner: SpinLock<Inner>,
+    /// The engine's own handle, for the task's requests on each step (set
+    /// once attached, taken when detached: the engine <-> handle cycle
+    /// lives only while the engine is attached).
+    #[pin]
+    me: SpinLock<Option<EngineHandle<BranchEngine>>>,
+    /// Readers wait here for records or the end; pollers too.
+    #[pin]
+    readable: PollCondVar,
+    /// Start at the next exec rather than at once.
+    from_exec: bool,
+    /// The buffer's charge to its owner's `RLIMIT_MEMLOCK`, given back
+    /// with the engine (after the ring's memory is freed, field order).
+    _charge: MemlockCharge,
+}
+
+impl BranchEngine {
+    /// An engine with a buffer of `records` records in `mode`, charged to
+    /// the caller: `EINVAL` for 0 records or more than the uapi's limit,
+    /// then the charge's errors (`EPERM`, `ENOMEM`), then `ENOMEM`.
+    pub(crate) fn new(records: u64, mode: Mode, from_exec: bool) -> Result<Arc<Self>> {
+        if records == 0 || records > u64::from(bindings::UTRACE_BRANCH_MAX_RECORDS) {
+            return Err(EINVAL);
+        }
+        // At most 2^26: fits a usize, and its bytes too.
+        let records = records as usize;
+        let charge = MemlockCharge::new(records * size_of::<Branch>())?;
+        let ring = Ring::new(records, mode)?;
+        Arc::pin_init(
+            pin_init!(BranchEngine {
+                inner <- kernel::new_spinlock!(
+                    Inner {
+                        ring,
+                        stepper: Stepper::default(),
+                        started: false,
+                        waiting: false,
+                        ended: false,
+                        stops: 0,
+                        steps: 0,
+                    },
+                    "utrace_branch::inner"
+                ),
+                me <- kernel::new_spinlock!(None, "utrace_branch::me"),
+                readable <- kernel::new_poll_condvar!("utrace_branch::readable"),
+                from_exec,
+                _charge: charge,
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
+    }
+
+    /// The events the engine asks for: the step traps (SIGTRAP's class),
+    /// the exec (where the stepping starts again, or starts), the quiesce
+    /// reports (where the first step starts).
+    pub(crate) fn events() -> Events {
+        Events::SIGNAL_CORE | Events::EXEC | Events::QUIESCE
+    }
+
+    /// Takes the engine's handle, just attached, and starts the trace:
+    /// at once (the first step is taken on the task's way back to user
+    /// mode), or at its next exec. Errors as [`EngineHandle::resume_step`]
+    /// (`EOPNOTSUPP` where the architecture cannot single-step).
+    pub(crate) fn start(&self, handle: &EngineHandle<BranchEngine>) -> Result {
+        let started = {
+            let mut inner = self.inner.lock();
+            if inner.ended {
+                // Detached already (the task died): nothing to start, and
+                // a handle kept now would never be let go of.
+                return Err(ESRCH);
+            }
+            // `me` inside `inner`: the one place both are held.
+            *self.me.lock() = Some(handle.clone());
+            if !self.from_exec {
+                inner.started = true;
+            }
+            // With `from_exec`, an exec that came before this found no
+            // handle to step on with: started, and stepped on here.
+            inner.started
+        };
+        if started {
+            handle.resume_step(false)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Asks for the next step, and for the stop if the buffer just filled
+    /// (see the module documentation).
+    fn step_on(&self, filled: bool) {
+        let Some(me) = self.me.lock().clone() else {
+            return;
+        };
+        // Fails only once detached: the trace is over then.
+        let _ = me.resume_step(false);
+        if filled && me.stop().is_ok() {
+            // A reader may have taken records since the push: it found no
+            // `waiting` to clear, so the task lets itself go. Otherwise a
+            // reader that comes later finds `waiting`, and the stop held.
+            let mut inner = self.inner.lock();
+            let full = inner.ring.is_full();
+            if full {
+                inner.waiting = true;
+                inner.stops += 1;
+            }
+            drop(inner);
+            if !full {
+                let _ = me.resume();
+            }
+        }
+        // The handle goes with no lock held.
+        drop(me);
+        self.readable.notify_all();
+    }
+
+    /// The task is about to run its next instruction, after a step
+    /// (`diverted`: after a jump no instruction made); records the branch
+    /// if there was one. Returns whether the record filled the buffer.
+    fn stepped(&self, diverted: bool) -> bool {
+        let (ip, len) = next_instruction();
+        let mut inner = self.inner.lock();
+        inner.steps += 1;
+        let branch = if diverted {
+            inner.stepper.diverted_to(ip, len)
+        } else {
+            inner.stepper.stepped_to(ip, len)
+        };
+        branch.is_some_and(|b| inner.ring.push(b) == Pushed::Filled)
+    }
+
+    /// Moves the oldest records into `out` (waiting for one unless
+    /// `nowait`: `EAGAIN`, or `ERESTARTSYS` for a signal), and resumes a
+    /// task stopped for the drain. `out` is not empty.
+    pub(crate) fn take(&self, out: &mut [Branch], nowait: bool) -> Result<Taken> {
+        let mut inner = self.inner.lock();
+        while inner.ring.len() == 0 {
+            if inner.ended {
+                return Ok(Taken::End);
+            }
+            if nowait {
+                return Err(EAGAIN);
+            }
+            if self.readable.wait_interruptible(&mut inner) {
+                return Err(ERESTARTSYS);
+            }
+        }
+        let n = inner.ring.take_oldest(out);
+        drop(inner);
+        Ok(Taken::Records(n))
+    }
+
+    /// Gives back records a reader took but could not copy out (the oldest
+    /// first), then resumes a task stopped for a drain if there is room.
+    pub(crate) fn untake(&self, records: &[Branch]) {
+        let mut inner = self.inner.lock();
+        inner.ring.put_back(records);
+        drop(inner);
+        self.resume_if_drained();
+    }
+
+    /// Resumes a task stopped for a drain, if records were taken.
+    pub(crate) fn resume_if_drained(&self) {
+        let resume = {
+            let mut inner = self.inner.lock();
+            let drained = inner.waiting && !inner.ring.is_full();
+            if drained {
+                inner.waiting = false;
+            }
+            drained
+        };
+        if !resume {
+            return;
+        }
+        let me = self.me.lock().clone();
+        if let Some(me) = me {
+            // Fails only once detached, which ends the stop too.
+            let _ = me.resume();
+        }
+    }
+
+    /// Whether a read would not wait: records wait, or the trace ended.
+    pub(crate) fn is_readable(&self) -> bool {
+        let inner = self.inner.lock();
+        inner.ring.len() != 0 || inner.ended
+    }
+
+    /// The queue readers and pollers wait on.
+    pub(crate) fn readable(&self) -> &PollCondVar {
+        &self.readable
+    }
+
+    /// The counters of `UTRACE_BRANCH_STATUS`.
+    pub(crate) fn status(&self) -> Status {
+        let inner = self.inner.lock();
+        Status {
+            records: inner.ring.capacity() as u64,
+            held: inner.ring.len() as u64,
+            branches: inner.ring.stored,
+            lost: inner.ring.lost,
+            stops: inner.stops,
+            steps: inner.steps,
+            started: inner.started,
+            waiting: inner.waiting,
+            ended: inner.ended,
+        }
+    }
+}
+
+/// The current task's next instruction: its address, and its length if
+/// it can be read and decoded.
+fn next_instruction() -> (u64, Option<u32>) {
+    let mut ip = 0u64;
+    // SAFETY: `ip` is valid for writes; the helper reads the current
+    // task's own registers and user memory, and may fault pages in: it is
+    // called from the task's engine callbacks, which may sleep.
+    let len = unsafe { bindings::utrace_branch_next_insn(&mut ip) };
+    (ip, u32::try_from(len).ok().filter(|&l| l > 0))
+}
+
+impl Engine for BranchEngine {
+    fn report_quiesce(&self, _task: &Task) -> Resume {
+        let mut inner = self.inner.lock();
+        if inner.started && inner.stepper == Stepper::default() {
+            // The first step starts on this way back to user mode: the
+            // instruction it runs first is the one to judge it by.
+            drop(inner);
+            let (ip, len) = next_instruction();
+            inner = self.inner.lock();
+            inner.stepper.expect(ip, len);
+        }
+        Resume::Resume
+    }
+
+    fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {
+        // The new program runs from its entry: the kernel turned the step
+        // off, and what came before is another program.
+        let (ip, len) = next_instruction();
+        let started = {
+            let mut inner = self.inner.lock();
+            if self.from_exec {
+                inner.started = true;
+            }
+            inner.stepper.expect(ip, len);
+            inner.started
+        };
+        if started {
+            self.step_on(false);
+        }
+        Resume::Resume
+    }
+
+    fn report_signal(&self, _task: &Task, sig: &mut SignalReport<'_>) -> Resume {
+        if sig.is_made_up() || !is_step_trap(sig.signo(), sig.code()) {
+            // Not a step's trap: the program's own signal, left alone.
+            return Resume::Resume;
+        }
+        if !self.inner.lock().started {
+            return Resume::Resume;
+        }
+        let filled = self.stepped(false);
+        // The trap is the engine's: the program never sees it.
+        sig.set_action(SignalAction::Ignore);
+        self.step_on(filled);
+        Resume::Resume
+    }
+
+    fn report_signal_handler(&self, _task: &Task, handler: &SignalHandlerReport<'_>) -> Resume {
+        if !handler.stepped() {
+            return Resume::Resume;
+        }
+        // The kernel ended the step to enter the handler: a branch from
+        // the instruction the signal interrupted, and the stepping goes on
+        // in the handler.
+        let filled = self.stepped(true);
+        self.step_on(filled);
+        Resume::Resume
+    }
+
+    fn detached(&self) {
+        {
+            let mut inner = self.inner.lock();
+            inner.ended = true;
+            inner.waiting = false;
+        }
+        // The cycle through the handle ends here; the handle goes with no
+        // lock held.
+        let me = self.me.lock().take();
+        drop(me);
+        self.readable.notify_all();
+    }
+}

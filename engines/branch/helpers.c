@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The branch-trace engine's touches of the instruction decoder and of the
+ * locked-memory accounting: inline functions and structures Rust does not
+ * reach.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/mm.h>
+#include <linux/ptrace.h>
+#include <linux/resource.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/sched/user.h>
+#include <asm/insn.h>
+#include <asm/insn-eval.h>
+
+#include "helpers.h"
+
+/*
+ * The current task's next user instruction: stores its address in *@ip
+ * and returns its length, from the kernel's x86 decoder, in the mode the
+ * task's code segment gives (64-bit, or 32-bit for an ia32 task).
+ * -EFAULT if its bytes cannot be read, -EINVAL if they are no valid
+ * instruction.  Called by the task itself, in an engine callback: the
+ * read may fault pages in.
+ */
+int utrace_branch_next_insn(u64 *ip)
+{
+	struct pt_regs *regs = current_pt_regs();
+	u8 buf[MAX_INSN_SIZE];
+	struct insn insn;
+	int n;
+
+	*ip = instruction_pointer(regs);
+	n = insn_fetch_from_user(regs, buf);
+	if (n <= 0)
+		return -EFAULT;
+	if (!insn_decode_from_regs(&insn, regs, buf, n))
+		return -EINVAL;
+	return insn.length;
+}
+
+/*
+ * Charges @pages to the current user's locked memory, as io_uring charges
+ * its rings: against RLIMIT_MEMLOCK, with mlock(2)'s errors: -EPERM if the
+ * limit is 0, -ENOMEM if the charge would pass it; CAP_IPC_LOCK lifts the
+ * limit.  On success *@user holds a reference for the uncharge.  The count
+ * is an atomic: charging and uncharging sleep nowhere.
+ */
+int utrace_branch_charge(unsigned long pages, struct user_struct **user)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *u = current_user();
+	unsigned long cur, new;
+
+	if (capable(CAP_IPC_LOCK)) {
+		atomic_long_add(pages, &u->locked_vm);
+		*user = get_uid(u);
+		return 0;
+	}
+	if (!limit)
+		return -EPERM;
+	cur = atomic_long_read(&u->locked_vm);
+	do {
+		if (check_add_overflow(cur, pages, &new) || new > limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&u->locked_vm, &cur, new));
+	*user = get_uid(u);
+	return 0;
+}
+
+/* Gives back a charge utrace_branch_charge() made, and its reference. */
+void utrace_branch_uncharge(struct user_struct *user, unsigned long pages)
+{
+	atomic_long_sub(pages, &user->locked_vm);
+	free_uid(user);
+}
+
+/* Whether @task is traced by ptrace now (a moment's answer). */
+bool utrace_branch_ptraced(struct task_struct *task)
+{
+	return READ_ONCE(task->ptrace) != 0;
+}

@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guest_branch: /dev/utrace-branch, the branch-trace engine
+ * (<linux/utrace_branch.h>).
+ *
+ * A child runs a routine written in assembly below, whose taken branches
+ * are known to the byte: the cases check that the trace holds exactly
+ * them, in order, in both modes; that a ring keeps the last N; that a
+ * guaranteed flow through a small buffer loses nothing across many
+ * drains; that the buffer is charged to RLIMIT_MEMLOCK; that closing the
+ * file or SIGKILL ends a wait for a drain; that the branches before a
+ * crash stay readable; that the engine stacks with the strace engine;
+ * and the refusals.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/utrace.h>
+#include <linux/utrace_branch.h>
+#include "ktap.h"
+
+/*
+ * The routine.  br_seq(n) loops n times (n >= 1), calling a leaf each
+ * time, then jumps to its end and returns; br_seq_exit(n) calls br_seq(n)
+ * and then exits the process with a raw exit_group(0), so that no branch
+ * comes after br_seq's; br_crash calls through a null pointer.  Every
+ * branch instruction and target has a label.
+ */
+asm(".text\n"
+    ".globl br_first\n"
+    "br_first:\n"
+    ".globl br_seq\n"
+    "br_seq:\n"
+    "	mov %edi, %ecx\n"
+    "	xor %eax, %eax\n"
+    ".globl br_top\n"
+    "br_top:\n"
+    "	inc %eax\n"
+    ".globl br_call\n"
+    "br_call:\n"
+    "	call br_leaf\n"
+    ".globl br_after_call\n"
+    "br_after_call:\n"
+    "	dec %ecx\n"
+    ".globl br_jnz\n"
+    "br_jnz:\n"
+    "	jnz br_top\n"
+    ".globl br_jmp\n"
+    "br_jmp:\n"
+    "	jmp br_end\n"
+    "	ud2\n"
+    ".globl br_end\n"
+    "br_end:\n"
+    "	ret\n"
+    ".globl br_leaf\n"
+    "br_leaf:\n"
+    "	nop\n"
+    ".globl br_leaf_ret\n"
+    "br_leaf_ret:\n"
+    "	ret\n"
+    ".globl br_seq_exit\n"
+    "br_seq_exit:\n"
+    ".globl br_x_call\n"
+    "br_x_call:\n"
+    "	call br_seq\n"
+    ".globl br_x_after\n"
+    "br_x_after:\n"
+    "	mov $231, %eax\n"
+    "	xor %edi, %edi\n"
+    "	syscall\n"
+    "	ud2\n"
+    ".globl br_crash\n"
+    "br_crash:\n"
+    "	xor %eax, %eax\n"
+    ".globl br_crash_call\n"
+    "br_crash_call:\n"
+    "	call *%rax\n"
+    "	ud2\n"
+    ".globl br_last\n"
+    "br_last:\n");
+
+extern char br_first[], br_seq[], br_top[], br_call[], br_after_call[];
+extern char br_jnz[], br_jmp[], br_end[], br_leaf[], br_leaf_ret[];
+extern char br_x_call[], br_x_after[];
+extern char br_crash_call[], br_last[];
+
+void br_seq_exit(int n);
+void br_crash(void);
+
+#define A(label) ((uint64_t)(uintptr_t)(label))
+
+/* How long a case waits for a child, at most (a debug TCG guest). */
+#define WAIT_SECONDS 60
+
+/* Whether @from lies in the routine. */
+static int in_routine(uint64_t from)
+{
+	return from >= A(br_first) && from < A(br_last);
+}
+
+/*
+ * The branches br_seq_exit(n) takes, in order, into @out (room for
+ * 3 * n + 3): the call of br_seq, each loop's call, return and jnz (not
+ * taken the last time), the jmp to the end, the return to br_seq_exit.
+ * The exit_group call ends it.  Returns how many.
+ */
+static int expected_seq_exit(int n, struct utrace_branch *out)
+{
+	int k = 0;
+
+	out[k++] = (struct utrace_branch){ A(br_x_call), A(br_seq) };
+	for (int i = 0; i < n; i++) {
+		out[k++] = (struct utrace_branch){ A(br_call), A(br_leaf) };
+		out[k++] = (struct utrace_branch){ A(br_leaf_ret), A(br_after_call) };
+		if (i < n - 1)
+			out[k++] = (struct utrace_branch){ A(br_jnz), A(br_top) };
+	}
+	out[k++] = (struct utrace_branch){ A(br_jmp), A(br_end) };
+	out[k++] = (struct utrace_branch){ A(br_end), A(br_x_after) };
+	return k;
+}
+
+/* The child of the running case, for the diagnostics of a stall. */
+static pid_t case_child;
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* A child held on a pipe until release() lets it run @fn(@arg). */
+struct child {
+	pid_t pid;
+	int go;
+};
+
+static struct child spawn(void (*fn)(int), int arg)
+{
+	struct child c = { -1, -1 };
+	int p[2];
+	char x;
+
+	if (pipe2(p, O_CLOEXEC))
+		return c;
+	c.pid = fork();
+	if (c.pid == 0) {
+		close(p[1]);
+		if (read(p[0], &x, 1) != 1)
+			_exit(100);
+		fn(arg);
+		_exit(101);
+	}
+	close(p[0]);
+	c.go = p[1];
+	case_child = c.pid;
+	return c;
+}
+
+static void release(struct child *c)
+{
+	CHECK(write(c->go, "g", 1) == 1, "release the child: %s", strerror(errno));
+	close(c->go);
+	c->go = -1;
+}
+
+/* Prints the kernel stack of @pid, for the diagnostics of a stall. */
+static void dump_stack_of(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		KTAP_DIAG("stack of %d: %s", pid, strtok(line, "\n"));
+	if (f)
+		fclose(f);
+}
+
+/* Waits up to WAIT_SECONDS for @pid; its status, or -1 (killed then). */
+static int wait_child(pid_t pid)
+{
+	double end = now() + WAIT_SECONDS;
+	int status;
+
+	while (now() < end) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0)
+			return -1;
+		usleep(2000);
+	}
+	KTAP_DIAG("child %d did not end in %d s: killed", pid, WAIT_SECONDS);
+	dump_stack_of(pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static int br_open(void)
+{
+	int fd = open("/dev/utrace-branch", O_RDWR | O_CLOEXEC);
+
+	CHECK(fd >= 0, "open /dev/utrace-branch: %s", strerror(errno));
+	return fd;
+}
+
+static int br_attach(int fd, pid_t pid, unsigned int flags, uint64_t records)
+{
+	struct utrace_branch_attach a = {
+		.pid = pid, .flags = flags, .records = records,
+	};
+
+	return ioctl(fd, UTRACE_BRANCH_ATTACH, &a);
+}
+
+static struct utrace_branch_status status_of(int fd)
+{
+	struct utrace_branch_status s;
+
+	memset(&s, 0xff, sizeof(s));
+	CHECK(ioctl(fd, UTRACE_BRANCH_STATUS, &s) == 0, "status: %s", strerror(errno));
+	return s;
+}
+
+/*
+ * Reads every record until the end of the trace (read returns 0), into
+ * @out (room for @max; the rest are read and counted, not kept), sleeping
+ * @pause_us before each read (a slow reader); the reads that returned
+ * records are counted in *@reads if it is not NULL.  Returns how many
+ * records were read, or -1 on an error or a stall of WAIT_SECONDS.
+ */
+static long read_slowly(int fd, struct utrace_branch *out, long max, int pause_us,
+			long *reads)
+{
+	struct utrace_branch buf[256];
+	double end = now() + WAIT_SECONDS;
+	long total = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (now() > end) {
+			struct utrace_branch_status st;
+
+			KTAP_DIAG("the trace did not end in %d s", WAIT_SECONDS);
+			if (ioctl(fd, UTRACE_BRANCH_STATUS, &st) == 0)
+				KTAP_DIAG("held %llu branches %llu stops %llu steps %llu state %#x",
+					  (unsigned long long)st.held,
+					  (unsigned long long)st.branches,
+					  (unsigned long long)st.stops,
+					  (unsigned long long)st.steps, st.state);
+			dump_stack_of(case_child);
+			return -1;
+		}
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		if (pause_us)
+			usleep(pause_us);
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0)
+			return total;
+		if (n < 0 || n % sizeof(buf[0])) {
+			KTAP_DIAG("read: %zd (%s)", n, strerror(errno));
+			return -1;
+		}
+		if (reads)
+			++*reads;
+		for (long i = 0; i < n / (long)sizeof(buf[0]); i++, total++)
+			if (total < max)
+				out[total] = buf[i];
+	}
+}
+
+static long read_all(int fd, struct utrace_branch *out, long max)
+{
+	return read_slowly(fd, out, max, 0, NULL);
+}
+
+/* The records from the routine among @got, compacted to its front. */
+static long routine_only(struct utrace_branch *got, long n)
+{
+	long k = 0;
+
+	for (long i = 0; i < n; i++)
+		if (in_routine(got[i].from))
+			got[k++] = got[i];
+	return k;
+}
+
+/* Checks that @got[0..n) is @want[0..m), naming the first difference. */
+static void check_same(const struct utrace_branch *got, long n,
+		       const struct utrace_branch *want, long m)
+{
+	CHECK(n == m, "%ld records from the routine, wanted %ld", n, m);
+	for (long i = 0; i < n && i < m; i++) {
+		if (got[i].from == want[i].from && got[i].to == want[i].to)
+			continue;
+		CHECK(0, "record %ld: %#llx -> %#llx, wanted %#llx -> %#llx", i,
+		      (unsigned long long)got[i].from, (unsigned long long)got[i].to,
+		      (unsigned long long)want[i].from, (unsigned long long)want[i].to);
+		return;
+	}
+}
+
+static void run_seq_exit(int n)
+{
+	br_seq_exit(n);
+}
+
+#define MAX_RECORDS 100000
+static struct utrace_branch got[MAX_RECORDS];
+static struct utrace_branch want[3 * 1000 + 3];
+
+/*
+ * Overwrite mode with room to spare: the routine's branches are all
+ * there, exactly, in order, and the trace ends with the task.
+ */
+static void ring_holds_the_known_sequence(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_seq_exit, 5);
+	struct utrace_branch_status s;
+	long n, m;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	s = status_of(fd);
+	CHECK(s.records == 1 << 16 && s.state & UTRACE_BRANCH_STARTED &&
+	      !(s.state & UTRACE_BRANCH_ENDED), "records %llu state %#x",
+	      (unsigned long long)s.records, s.state);
+	release(&c);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = read_all(fd, got, MAX_RECORDS);
+	s = status_of(fd);
+	CHECK(s.state & UTRACE_BRANCH_ENDED, "state %#x", s.state);
+	CHECK(n > 0 && (uint64_t)n == s.branches && s.overwritten == 0 && s.held == 0,
+	      "read %ld, branches %llu overwritten %llu held %llu", n,
+	      (unsigned long long)s.branches, (unsigned long long)s.overwritten,
+	      (unsigned long long)s.held);
+	CHECK(s.steps > (uint64_t)n, "%llu steps for %ld branches",
+	      (unsigned long long)s.steps, n);
+	m = expected_seq_exit(5, want);
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	close(fd);
+}
+
+/* A ring of 4 keeps the last 4 branches: the routine's last ones. */
+static void ring_keeps_the_last_n(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_seq_exit, 50);
+	struct utrace_branch_status s;
+	long n, m;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, 0, 4) == 0, "attach: %s", strerror(errno));
+	release(&c);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = read_all(fd, got, MAX_RECORDS);
+	s = status_of(fd);
+	m = expected_seq_exit(50, want);
+	CHECK(n == 4, "read %ld records", n);
+	check_same(got, n, want + m - 4, 4);
+	CHECK(s.overwritten == s.branches - 4 && s.branches >= (uint64_t)m,
+	      "branches %llu overwritten %llu", (unsigned long long)s.branches,
+	      (unsigned long long)s.overwritten);
+	close(fd);
+}
+
+/*
+ * Guaranteed flow through 8 records, read by a slow reader: the child
+ * stops when they are full, the reader drains them, and across the many
+ * drains no record is lost: the routine's 603 branches are all there, in
+ * order.
+ */
+static void flow_loses_nothing_across_many_drains(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_seq_exit, 200);
+	struct utrace_branch_status s;
+	long n, m, reads = 0;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW, 8) == 0, "attach: %s",
+	      strerror(errno));
+	release(&c);
+	n = read_slowly(fd, got, MAX_RECORDS, 20 * 1000, &reads);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	s = status_of(fd);
+	m = expected_seq_exit(200, want);
+	CHECK(n > 0 && (uint64_t)n == s.branches && s.overwritten == 0,
+	      "read %ld, branches %llu, lost %llu", n,
+	      (unsigned long long)s.branches, (unsigned long long)s.overwritten);
+	/* Each stop is a full buffer of new records. */
+	CHECK(s.stops >= 1 && s.stops <= (uint64_t)n / 8 && reads >= n / 8,
+	      "%llu stops, %ld reads for %ld records", (unsigned long long)s.stops,
+	      reads, n);
+	KTAP_DIAG("%ld records in %ld reads, %llu stops for a drain", n, reads,
+		  (unsigned long long)s.stops);
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	close(fd);
+}
+
+/* Waits until the trace of @fd waits for a drain; whether it did. */
+static int wait_for_waiting(int fd)
+{
+	double end = now() + WAIT_SECONDS;
+
+	while (now() < end) {
+		if (status_of(fd).state & UTRACE_BRANCH_WAITING)
+			return 1;
+		usleep(2000);
+	}
+	return 0;
+}
+
+/* The state letter of /proc/@pid/stat. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * Closing the file while the task waits for a drain detaches the engine
+ * and lets it go: it runs to its end.
+ */
+static void close_lets_a_waiting_task_go(void)
+{
+	/* Forked first: a child holding the file would keep it open. */
+	struct child c = spawn(run_seq_exit, 100);
+	int fd = br_open();
+	int status;
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW, 2) == 0, "attach: %s",
+	      strerror(errno));
+	release(&c);
+	CHECK(wait_for_waiting(fd), "the task never waited for a drain");
+	usleep(100 * 1000);
+	CHECK(status_of(fd).state & UTRACE_BRANCH_WAITING, "no longer waiting");
+	CHECK(waitpid(c.pid, &status, WNOHANG) == 0, "the child ended while waiting");
+	close(fd);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+}
+
+/*
+ * SIGKILL ends a wait for a drain; the records taken before stay
+ * readable, and the trace ends.
+ */
+static void sigkill_ends_a_wait_for_a_drain(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_seq_exit, 100);
+	struct utrace_branch_status s;
+	long n;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW, 3) == 0, "attach: %s",
+	      strerror(errno));
+	release(&c);
+	CHECK(wait_for_waiting(fd), "the task never waited for a drain");
+	CHECK(proc_state(c.pid) != 'R', "the waiting task runs");
+	CHECK(kill(c.pid, SIGKILL) == 0, "kill");
+	status = wait_child(c.pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %#x", status);
+	n = read_all(fd, got, MAX_RECORDS);
+	s = status_of(fd);
+	CHECK(n == 3 && s.state & UTRACE_BRANCH_ENDED && !(s.state & UTRACE_BRANCH_WAITING),
+	      "read %ld, state %#x", n, s.state);
+	close(fd);
+}
+
+static void run_crash(int unused)
+{
+	(void)unused;
+	br_crash();
+}
+
+/*
+ * A call through a null pointer: the last branch recorded is that call,
+ * to address 0, and it is readable after the task died of SIGSEGV.
+ */
+static void the_branch_before_a_crash_is_readable(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_crash, 0);
+	long n;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, 0, 16) == 0, "attach: %s", strerror(errno));
+	release(&c);
+	status = wait_child(c.pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status %#x", status);
+	n = read_all(fd, got, 16);
+	CHECK(n >= 2, "%ld records", n);
+	if (n >= 2) {
+		CHECK(got[n - 1].from == A(br_crash_call) && got[n - 1].to == 0,
+		      "last %#llx -> %#llx", (unsigned long long)got[n - 1].from,
+		      (unsigned long long)got[n - 1].to);
+		CHECK(got[n - 2].to == A((void *)br_crash), "the call of br_crash: %#llx -> %#llx",
+		      (unsigned long long)got[n - 2].from, (unsigned long long)got[n - 2].to);
+	}
+	close(fd);
+}
+
+/*
+ * With the strace engine of /dev/utrace on the same task: both traces
+ * are whole (the strace line of the exit_group, the exact branches).
+ */
+static void stacked_with_strace(void)
+{
+	int fd = br_open(), sfd = open("/dev/utrace", O_RDWR | O_CLOEXEC);
+	struct utrace_strace_attach sa = { 0 };
+	struct child c = spawn(run_seq_exit, 3);
+	char text[8192];
+	long n, m, len = 0;
+	int status;
+
+	CHECK(sfd >= 0, "open /dev/utrace: %s", strerror(errno));
+	sa.pid = c.pid;
+	CHECK(ioctl(sfd, UTRACE_ATTACH_STRACE, &sa) >= 0, "strace attach: %s", strerror(errno));
+	CHECK(br_attach(fd, c.pid, 0, 4096) == 0, "attach: %s", strerror(errno));
+	release(&c);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = read_all(fd, got, MAX_RECORDS);
+	m = expected_seq_exit(3, want);
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	for (;;) {
+		struct pollfd p = { .fd = sfd, .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&p, 1, 5000) <= 0)
+			break;
+		r = read(sfd, text + len, sizeof(text) - 1 - len);
+		if (r <= 0)
+			break;
+		len += r;
+	}
+	text[len] = 0;
+	CHECK(strstr(text, "exit_group(0)"), "strace text:\n%s", text);
+	close(sfd);
+	close(fd);
+}
+
+static void sleep_forever(int unused)
+{
+	(void)unused;
+	for (;;)
+		pause();
+}
+
+/*
+ * The buffer is locked memory of the caller's user: refused over
+ * RLIMIT_MEMLOCK with mlock's errors, given back at the close.  Run in a
+ * child under a uid of its own (so without CAP_IPC_LOCK, and with a
+ * count nobody else adds to), tracing a child of its own.
+ */
+static void memlock_limit_is_kept(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		/* 16 pages: 4096 records. */
+		struct rlimit r = { 16 * 4096, 16 * 4096 };
+		struct child t;
+		int a, b, bad = 0;
+
+		if (setresgid(4242, 4242, 4242) || setresuid(4242, 4242, 4242) ||
+		    prctl(PR_SET_DUMPABLE, 1) || setrlimit(RLIMIT_MEMLOCK, &r))
+			_exit(10);
+		t = spawn(sleep_forever, 0);
+		a = open("/dev/utrace-branch", O_RDWR);
+		b = open("/dev/utrace-branch", O_RDWR);
+		/* One page over the limit: ENOMEM, nothing charged. */
+		bad |= !(br_attach(a, t.pid, 0, 4097) == -1 && errno == ENOMEM) << 0;
+		bad |= !(br_attach(a, t.pid, 0, 4096) == 0) << 1;
+		/* The limit is the user's: a second buffer does not fit. */
+		bad |= !(br_attach(b, t.pid, 0, 1) == -1 && errno == ENOMEM) << 2;
+		/* Closed, its charge is given back. */
+		close(a);
+		bad |= !(br_attach(b, t.pid, 0, 4096) == 0) << 3;
+		close(b);
+		r.rlim_cur = 0;
+		if (setrlimit(RLIMIT_MEMLOCK, &r))
+			_exit(11);
+		b = open("/dev/utrace-branch", O_RDWR);
+		/* A limit of 0: EPERM, as mlock(2). */
+		bad |= !(br_attach(b, t.pid, 0, 1) == -1 && errno == EPERM) << 4;
+		kill(t.pid, SIGKILL);
+		_exit(bad ? 20 + bad : 0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0,
+	      "the limited caller: status %#x (exit 20 + bits of the failed checks)", status);
+}
+
+/* Bad attaches and requests get their errno and change nothing. */
+static void refusals(void)
+{
+	int fd = br_open(), fd2 = br_open();
+	struct child t = spawn(sleep_forever, 0);
+	struct utrace_branch rec;
+	struct utrace_branch_status s;
+	int status;
+
+	CHECK_ERRNO(read(fd, &rec, sizeof(rec)), EBADFD);
+	CHECK_ERRNO(ioctl(fd, UTRACE_BRANCH_STATUS, &s), EBADFD);
+	CHECK_ERRNO(br_attach(fd, t.pid, 1U << 7, 8), EINVAL);
+	CHECK_ERRNO(br_attach(fd, t.pid, 0, 0), EINVAL);
+	CHECK_ERRNO(br_attach(fd, t.pid, 0, UTRACE_BRANCH_MAX_RECORDS + 1), EINVAL);
+	CHECK_ERRNO(br_attach(fd, getpid(), 0, 8), EPERM);
+	CHECK_ERRNO(br_attach(fd, 999999, 0, 8), ESRCH);
+	CHECK_ERRNO(br_attach(fd, 2, 0, 8), EPERM);
+	CHECK_ERRNO(ioctl(fd, UTRACE_BRANCH_ATTACH, (void *)8), EFAULT);
+	CHECK_ERRNO(ioctl(fd, _IO(UTRACE_BRANCH_IOC_MAGIC, 0x6f), 0), ENOTTY);
+	CHECK(br_attach(fd, t.pid, 0, 8) == 0, "attach: %s", strerror(errno));
+	CHECK_ERRNO(br_attach(fd, t.pid, 0, 8), EBUSY);
+	CHECK_ERRNO(br_attach(fd2, t.pid, 0, 8), EEXIST);
+	CHECK_ERRNO(read(fd, &rec, sizeof(rec) - 1), EINVAL);
+	CHECK_ERRNO(ioctl(fd, UTRACE_BRANCH_STATUS, (void *)8), EFAULT);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	CHECK_ERRNO(read(fd, &rec, sizeof(rec)), EAGAIN);
+	close(fd);
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+
+	/* A task ptrace traces: its tracer would get every step's trap. */
+	t = spawn(sleep_forever, 0);
+	CHECK(ptrace(PTRACE_SEIZE, t.pid, 0, 0) == 0, "seize: %s", strerror(errno));
+	CHECK_ERRNO(br_attach(fd2, t.pid, 0, 8), EBUSY);
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+	/* Refused attaches left the file free for a good one. */
+	t = spawn(sleep_forever, 0);
+	CHECK(br_attach(fd2, t.pid, 0, 8) == 0, "attach after refusals: %s", strerror(errno));
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+	close(fd2);
+}
+
+/* --seq N: run by the exec case, from main. */
+static int seq_main(int n)
+{
+	br_seq_exit(n);
+	return 102;
+}
+
+static void exec_self(int n)
+{
+	char arg[16];
+
+	snprintf(arg, sizeof(arg), "%d", n);
+	execl("/proc/self/exe", "branch_test", "--seq", arg, (char *)NULL);
+	_exit(103);
+}
+
+/*
+ * UTRACE_BRANCH_FROM_EXEC: nothing is stepped before the exec; the new
+ * program is, from its first instruction (its entry's first branch is
+ * recorded), to the routine's end.
+ */
+static void from_exec_starts_at_the_program(void)
+{
+	int fd = br_open();
+	struct child c = spawn(exec_self, 4);
+	struct utrace_branch_status s;
+	long n, m;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FROM_EXEC, 1 << 20) == 0, "attach: %s",
+	      strerror(errno));
+	s = status_of(fd);
+	CHECK(!(s.state & UTRACE_BRANCH_STARTED) && s.steps == 0, "state %#x steps %llu",
+	      s.state, (unsigned long long)s.steps);
+	release(&c);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = read_all(fd, got, MAX_RECORDS);
+	s = status_of(fd);
+	CHECK(s.state & UTRACE_BRANCH_STARTED && s.steps > 0, "state %#x", s.state);
+	KTAP_DIAG("%llu instructions stepped, %ld branches", (unsigned long long)s.steps, n);
+	m = expected_seq_exit(4, want);
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct ktap_case cases[] = {
+		KTAP_CASE(ring_holds_the_known_sequence),
+		KTAP_CASE(ring_keeps_the_last_n),
+		KTAP_CASE(flow_loses_nothing_across_many_drains),
+		KTAP_CASE(close_lets_a_waiting_task_go),
+		KTAP_CASE(sigkill_ends_a_wait_for_a_drain),
+		KTAP_CASE(the_branch_before_a_crash_is_readable),
+		KTAP_CASE(stacked_with_strace),
+		KTAP_CASE(memlock_limit_is_kept),
+		KTAP_CASE(refusals),
+		KTAP_CASE(from_exec_starts_at_the_program),
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "--seq"))
+		return seq_main(atoi(argv[2]));
+	return ktap_run("guest_branch", cases, sizeof(cases) / sizeof(cases[0]));
+}
