@@ -4,7 +4,7 @@
  *
  *   utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N]
  *          [-o FILE] [-b BYTES] [--max-engines N] [--no-follow]
- *          [--probe FILE:SYMBOL[%return]]... -- PROG [ARGS...]
+ *          [--probe FILE:SYMBOL[%return]]... [--branches N] -- PROG [ARGS...]
  *
  * Attaches the engines to a child before it execs PROG, prints the strace
  * engine's lines on stderr (or in FILE, created or truncated) while it
@@ -34,6 +34,21 @@
  * The tool looks SYMBOL up in FILE's symbol table (.symtab, or .dynsym)
  * and turns its address into a file offset through the loadable segments;
  * FILE:0xOFFSET gives the offset itself.  PROG's children are not probed.
+ *
+ * --branches N (1 to 1000000) attaches the branch-trace engine of
+ * /dev/utrace-branch (<linux/utrace_branch.h>) with the others, in its
+ * overwrite mode with UTRACE_BRANCH_FROM_EXEC: a ring of PROG's last N
+ * taken branches, from its execve.  It needs no /dev/utrace engine, and
+ * may come alone.  Once PROG has exited, the tool prints them, oldest
+ * first, where the strace lines go (stderr, or FILE), one a line:
+ *   branch: 0x401a2c <main+0x1c> -> 0x401b00 <helper>
+ * the branch instruction and where it went, each with the function of
+ * PROG's ELF file (.symtab and .dynsym) that holds it, if one does; a
+ * position-independent PROG's addresses are not symbolized (it runs
+ * elsewhere).  Then on stderr:
+ *   utrace: 64 branches shown, 18350 recorded, 18286 overwritten
+ * Only PROG's first task is traced (not its threads or children); every
+ * instruction it runs traps, so it runs much slower.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,6 +65,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/utrace.h>
+#include <linux/utrace_branch.h>
 
 static const char *vm_errors[] = {
 	[UTRACE_VM_OK] = "no error",
@@ -66,7 +82,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: utrace [--vm RULES] [--strace] [--order reverse|forward] [-s N] [-o FILE]\n"
 		"              [-b BYTES] [--max-engines N] [--no-follow]\n"
-		"              [--probe FILE:SYMBOL[%%return]]... -- PROG [ARGS...]\n"
+		"              [--probe FILE:SYMBOL[%%return]]... [--branches N] -- PROG [ARGS...]\n"
+		"--branches N: show PROG's last N taken branches (1 to 1000000) when it exits\n"
 		"VM rules, separated by ';' or newlines:\n"
 		"  return SYSCALL VALUE      skip SYSCALL, the program gets VALUE\n"
 		"  uname nodename NAME       edit uname()'s nodename (release: uname release REL)\n"
@@ -214,31 +231,38 @@ static struct probe probes[MAX_PROBES];
 static int nprobes;
 
 /*
- * The file offset of function @sym in the ELF file at @map (@len bytes):
- * its symbol's address, in the loadable segment that holds it.  Returns
- * 0 and sets *@off, or -1 with a message.
+ * The header of the ELF file at @map (@len bytes), if it is a 64-bit one
+ * whose section and program header tables lie in it; else NULL.
  */
-static int elf_offset(const unsigned char *map, size_t len, const char *file,
-		      const char *sym, unsigned long long *off)
+static const Elf64_Ehdr *elf_header(const unsigned char *map, size_t len)
 {
 	const Elf64_Ehdr *eh = (const void *)map;
-	const Elf64_Shdr *sh;
-	unsigned long long addr = 0;
-	int found = 0;
 
 	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shoff > len ||
-	    eh->e_shnum > (len - eh->e_shoff) / sizeof(*sh) ||
-	    eh->e_phoff > len || eh->e_phnum > (len - eh->e_phoff) / sizeof(Elf64_Phdr)) {
-		fprintf(stderr, "utrace: --probe: %s: not a 64-bit ELF file\n", file);
-		return -1;
-	}
-	sh = (const void *)(map + eh->e_shoff);
-	/* .symtab first, .dynsym if the file is stripped. */
-	for (int pass = 0; pass < 2 && !found; pass++) {
+	    eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr) ||
+	    eh->e_phoff > len || eh->e_phnum > (len - eh->e_phoff) / sizeof(Elf64_Phdr))
+		return NULL;
+	return eh;
+}
+
+/*
+ * Calls @fn(@arg, symbol, name) for each function symbol (STT_FUNC) of the
+ * ELF file at @map (@len bytes, elf_header() checked) whose name lies in
+ * its string table: those of .symtab first, then those of .dynsym (all a
+ * stripped file has), until @fn returns non-zero.  Returns that value, or
+ * 0 when the walk went through.
+ */
+static int elf_functions(const unsigned char *map, size_t len,
+			 int (*fn)(void *arg, const Elf64_Sym *s, const char *name), void *arg)
+{
+	const Elf64_Ehdr *eh = (const void *)map;
+	const Elf64_Shdr *sh = (const void *)(map + eh->e_shoff);
+
+	for (int pass = 0; pass < 2; pass++) {
 		unsigned int want = pass ? SHT_DYNSYM : SHT_SYMTAB;
 
-		for (int i = 0; i < eh->e_shnum && !found; i++) {
+		for (int i = 0; i < eh->e_shnum; i++) {
 			const Elf64_Shdr *strs;
 			const Elf64_Sym *syms;
 			size_t n;
@@ -253,23 +277,58 @@ static int elf_offset(const unsigned char *map, size_t len, const char *file,
 			n = sh[i].sh_size / sizeof(*syms);
 			for (size_t k = 0; k < n; k++) {
 				const char *name = (const char *)map + strs->sh_offset + syms[k].st_name;
+				int r;
 
 				if (syms[k].st_name >= strs->sh_size ||
 				    ELF64_ST_TYPE(syms[k].st_info) != STT_FUNC ||
-				    !syms[k].st_value ||
-				    strnlen(name, strs->sh_size - syms[k].st_name) == strs->sh_size - syms[k].st_name ||
-				    strcmp(name, sym))
+				    strnlen(name, strs->sh_size - syms[k].st_name) == strs->sh_size - syms[k].st_name)
 					continue;
-				addr = syms[k].st_value;
-				found = 1;
-				break;
+				r = fn(arg, &syms[k], name);
+				if (r)
+					return r;
 			}
 		}
 	}
-	if (!found) {
+	return 0;
+}
+
+/* elf_offset()'s search: the address of the function named @arg->sym. */
+struct function_search {
+	const char *sym;
+	unsigned long long addr;
+};
+
+static int function_named(void *arg, const Elf64_Sym *s, const char *name)
+{
+	struct function_search *f = arg;
+
+	if (!s->st_value || strcmp(name, f->sym))
+		return 0;
+	f->addr = s->st_value;
+	return 1;
+}
+
+/*
+ * The file offset of function @sym in the ELF file at @map (@len bytes):
+ * its symbol's address, in the loadable segment that holds it.  Returns
+ * 0 and sets *@off, or -1 with a message.
+ */
+static int elf_offset(const unsigned char *map, size_t len, const char *file,
+		      const char *sym, unsigned long long *off)
+{
+	const Elf64_Ehdr *eh = elf_header(map, len);
+	struct function_search f = { .sym = sym };
+	unsigned long long addr;
+
+	if (!eh) {
+		fprintf(stderr, "utrace: --probe: %s: not a 64-bit ELF file\n", file);
+		return -1;
+	}
+	if (!elf_functions(map, len, function_named, &f)) {
 		fprintf(stderr, "utrace: --probe: %s: no function %s\n", file, sym);
 		return -1;
 	}
+	addr = f.addr;
 	for (int i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const void *)(map + eh->e_phoff) + i * sizeof(*ph);
 
@@ -283,13 +342,42 @@ static int elf_offset(const unsigned char *map, size_t len, const char *file,
 	return -1;
 }
 
+/*
+ * Maps the file at @path whole, read-only: its address, and its size in
+ * *@len; or NULL with errno set.
+ */
+static void *map_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	struct stat st;
+	void *map;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	err = errno;
+	close(fd);
+	if (map == MAP_FAILED) {
+		errno = err;
+		return NULL;
+	}
+	*len = st.st_size;
+	return map;
+}
+
 /* Parses FILE:SYMBOL[%return] or FILE:0xOFFSET[%return] into a probe. */
 static int parse_probe(const char *spec, struct probe *p)
 {
 	static char text[MAX_PROBES][PATH_MAX + 80];
 	char *copy = text[nprobes], *colon, *pct, *end;
-	int fd, r = -1;
-	struct stat st;
+	size_t len;
+	int r;
 	void *map;
 
 	snprintf(copy, sizeof(text[0]), "%s", spec);
@@ -319,21 +407,13 @@ static int parse_probe(const char *spec, struct probe *p)
 		}
 		return 0;
 	}
-	fd = open(copy, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		fprintf(stderr, "utrace: --probe: %s: %s\n", copy, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED) {
+	map = map_file(copy, &len);
+	if (!map) {
 		fprintf(stderr, "utrace: --probe: %s: %s\n", copy, strerror(errno));
 		return -1;
 	}
-	r = elf_offset(map, st.st_size, copy, colon + 1, &p->offset);
-	munmap(map, st.st_size);
+	r = elf_offset(map, len, copy, colon + 1, &p->offset);
+	munmap(map, len);
 	return r;
 }
 
@@ -354,13 +434,224 @@ static int add_probe(int fd, int slot, const struct probe *p)
 	return r;
 }
 
+/* --branches N: at most this many. */
+#define MAX_BRANCHES 1000000
+
+/* The N of --branches N, or the tool exits with a message. */
+static unsigned long branches_arg(const char *text)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || n < 1 || n > MAX_BRANCHES) {
+		fprintf(stderr, "utrace: --branches %s: not a number from 1 to %d\n", text,
+			MAX_BRANCHES);
+		exit(2);
+	}
+	return n;
+}
+
+static int attach_branches(int fd, pid_t pid, unsigned long records)
+{
+	struct utrace_branch_attach a = {
+		.pid = pid, .flags = UTRACE_BRANCH_FROM_EXEC, .records = records,
+	};
+	int r = ioctl(fd, UTRACE_BRANCH_ATTACH, &a);
+
+	if (r < 0)
+		fprintf(stderr, "utrace: attaching the branch engine: %s\n", strerror(errno));
+	return r;
+}
+
+/*
+ * PROG's functions, for --branches: sorted by start, then by size from
+ * the largest (so an inner function comes after the one around it), then
+ * by binding and name (the one shown of aliases is the last); reach is
+ * the furthest end of the functions up to this one.
+ */
+struct function {
+	unsigned long long start, end, reach;
+	const char *name;	/* in the file's mapping, kept */
+	int bind;
+};
+
+static struct function *functions;
+static size_t nfunctions, functions_room;
+
+/* LOCAL < WEAK < GLOBAL: the last one shown. */
+static int bind_rank(int bind)
+{
+	return bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
+}
+
+static int function_order(const void *a, const void *b)
+{
+	const struct function *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;
+	if (x->bind != y->bind)
+		return bind_rank(x->bind) - bind_rank(y->bind);
+	return strcmp(y->name, x->name);
+}
+
+static int add_function(void *arg, const Elf64_Sym *s, const char *name)
+{
+	(void)arg;
+	if (!s->st_size || s->st_shndx == SHN_UNDEF ||
+	    s->st_value + s->st_size < s->st_value)
+		return 0;
+	if (nfunctions == functions_room) {
+		size_t room = functions_room ? 2 * functions_room : 1024;
+		struct function *f = realloc(functions, room * sizeof(*f));
+
+		if (!f)
+			return -1;
+		functions = f;
+		functions_room = room;
+	}
+	functions[nfunctions++] = (struct function){
+		.start = s->st_value, .end = s->st_value + s->st_size, .name = name,
+		.bind = ELF64_ST_BIND(s->st_info),
+	};
+	return 0;
+}
+
+/*
+ * Reads the function symbols of @prog, the file PROG's execve ran, if it
+ * is a 64-bit ELF executable that is not position-independent (its
+ * addresses are then the ones it ran at).  Else says why on stderr, and
+ * the addresses are shown bare.
+ */
+static void load_functions(const char *prog)
+{
+	const Elf64_Ehdr *eh;
+	size_t len;
+	void *map = map_file(prog, &len);
+
+	if (!map) {
+		fprintf(stderr, "utrace: --branches: %s: %s: addresses are not symbolized\n", prog,
+			strerror(errno));
+		return;
+	}
+	eh = elf_header(map, len);
+	if (!eh) {
+		fprintf(stderr, "utrace: --branches: %s: not a 64-bit ELF file: addresses are not symbolized\n",
+			prog);
+	} else if (eh->e_type != ET_EXEC) {
+		fprintf(stderr, "utrace: --branches: %s is position-independent: addresses are not symbolized\n",
+			prog);
+	} else if (elf_functions(map, len, add_function, NULL)) {
+		fprintf(stderr, "utrace: --branches: %s: out of memory: addresses are not symbolized\n",
+			prog);
+		nfunctions = 0;
+	} else {
+		qsort(functions, nfunctions, sizeof(*functions), function_order);
+		for (size_t i = 0; i < nfunctions; i++)
+			functions[i].reach = i && functions[i - 1].reach > functions[i].end ?
+				functions[i - 1].reach : functions[i].end;
+		return;		/* the names stay mapped */
+	}
+	munmap(map, len);
+}
+
+/* The innermost function that holds @addr, or NULL. */
+static const struct function *function_at(unsigned long long addr)
+{
+	size_t lo = 0, hi = nfunctions;
+
+	/* The first one that starts after @addr... */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (functions[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* ...and back, while one may still reach it. */
+	while (lo-- > 0 && functions[lo].reach > addr)
+		if (addr < functions[lo].end)
+			return &functions[lo];
+	return NULL;
+}
+
+/* 0x401a2c, then <main+0x1c> (or <main> at its start) if a function holds it. */
+static void put_address(FILE *f, unsigned long long addr)
+{
+	const struct function *fn = function_at(addr);
+
+	fprintf(f, "0x%llx", addr);
+	if (fn && addr == fn->start)
+		fprintf(f, " <%s>", fn->name);
+	else if (fn)
+		fprintf(f, " <%s+0x%llx>", fn->name, addr - fn->start);
+}
+
+/*
+ * Prints the records of the branch engine's file @bfd on @out, oldest
+ * first, until the end of the trace (PROG is dead: what is left is read,
+ * then read(2) returns 0); then how many on stderr.  @prog is the file
+ * whose functions name the addresses.
+ */
+static void show_branches(int bfd, const char *prog, int out)
+{
+	static struct utrace_branch buf[4096];
+	struct utrace_branch_status s;
+	unsigned long long shown = 0;
+	int dup_out = dup(out), loaded = 0;
+	FILE *f = dup_out < 0 ? NULL : fdopen(dup_out, "w");
+
+	if (!f) {
+		perror("utrace: writing the branches");
+		if (dup_out >= 0)
+			close(dup_out);
+		return;
+	}
+	for (;;) {
+		ssize_t n = read(bfd, buf, sizeof(buf));
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "utrace: reading the branches: %s\n", strerror(errno));
+			break;
+		}
+		if (!loaded) {
+			load_functions(prog);
+			loaded = 1;
+		}
+		for (size_t i = 0; i < n / sizeof(buf[0]); i++, shown++) {
+			fputs("branch: ", f);
+			put_address(f, buf[i].from);
+			fputs(" -> ", f);
+			put_address(f, buf[i].to);
+			fputc('\n', f);
+		}
+	}
+	if (fclose(f))
+		perror("utrace: writing the branches");
+	if (ioctl(bfd, UTRACE_BRANCH_STATUS, &s) < 0) {
+		fprintf(stderr, "utrace: UTRACE_BRANCH_STATUS: %s\n", strerror(errno));
+		return;
+	}
+	fprintf(stderr, "utrace: %llu branches shown, %llu recorded, %llu overwritten\n", shown,
+		(unsigned long long)s.branches, (unsigned long long)s.overwritten);
+}
+
 int main(int argc, char **argv)
 {
 	const char *rules = NULL, *order = "reverse", *prog, *out_path = NULL;
 	char path[PATH_MAX], c = 0;
 	unsigned int string_max = 0;
-	unsigned long buffer = 0, max_engines = 0;
-	int strace = 0, i, fd, go[2], status, failed = 0, out = 2, slot = -1;
+	unsigned long buffer = 0, max_engines = 0, branches = 0;
+	int strace = 0, i, fd = -1, bfd = -1, go[2], status, failed = 0, out = 2, slot = -1;
 	pid_t child;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -389,6 +680,8 @@ int main(int argc, char **argv)
 				return 2;
 			nprobes++;
 			strace = 1;
+		} else if (!strcmp(argv[i], "--branches") && i + 1 < argc) {
+			branches = branches_arg(argv[++i]);
 		} else if (!strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -410,10 +703,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	fd = open("/dev/utrace", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		fprintf(stderr, "utrace: /dev/utrace: %s (is CONFIG_UTRACE on?)\n", strerror(errno));
-		return 2;
+	/* --branches alone needs no /dev/utrace engine. */
+	if (!branches || rules || strace || buffer || max_engines) {
+		fd = open("/dev/utrace", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0) {
+			fprintf(stderr, "utrace: /dev/utrace: %s (is CONFIG_UTRACE on?)\n",
+				strerror(errno));
+			return 2;
+		}
+	}
+	if (branches) {
+		bfd = open("/dev/utrace-branch", O_RDWR | O_CLOEXEC);
+		if (bfd < 0) {
+			fprintf(stderr, "utrace: /dev/utrace-branch: %s\n", strerror(errno));
+			return 2;
+		}
 	}
 	if (buffer && ioctl(fd, UTRACE_SET_BUFFER, buffer) < 0) {
 		fprintf(stderr, "utrace: -b %lu: %s\n", buffer, strerror(errno));
@@ -447,6 +751,7 @@ int main(int argc, char **argv)
 	}
 	for (int k = 0; k < nprobes && !failed; k++)
 		failed |= add_probe(fd, slot, &probes[k]) < 0;
+	failed |= branches && !failed && attach_branches(bfd, child, branches) < 0;
 	if (failed) {
 		close(go[1]);	/* the child exits without running PROG */
 		waitpid(child, NULL, 0);
@@ -466,7 +771,12 @@ int main(int argc, char **argv)
 		perror("utrace: waitpid");
 		return 2;
 	}
-	close(fd);
+	if (branches) {
+		show_branches(bfd, prog, out);
+		close(bfd);
+	}
+	if (fd >= 0)
+		close(fd);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
