@@ -21,6 +21,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/utrace.h>
+#include <linux/utrace_branch.h>
 #include <linux/utrace_channel.h>
 #include <linux/utrace_test.h>
 #include <poll.h>
@@ -1183,6 +1184,103 @@ static double probe_cost(int how, char *err, size_t len)
 	return ns;
 }
 
+/* ---- branch trace: a branchy loop, stepped by the branch-trace engine ---- */
+
+/*
+ * The loop: per iteration a call, its return and the loop's jump back,
+ * three taken branches in four instructions (the last jump falls
+ * through).
+ */
+asm(".text\n"
+    ".globl bench_branchy\n"
+    "bench_branchy:\n"
+    "1:	call bench_branchy_leaf\n"
+    "	dec %rdi\n"
+    "	jnz 1b\n"
+    "	ret\n"
+    "bench_branchy_leaf:\n"
+    "	ret\n");
+void bench_branchy(long n);
+
+#define BRANCHY_UNTRACED 200000	/* iterations untraced */
+#define BRANCHY_TRACED 1000	/* iterations with every instruction stepped */
+
+/*
+ * ns per iteration of bench_branchy() in a child on CPU 0, untraced
+ * (@traced 0) or under a branch-trace engine (a ring of 4096) that the
+ * parent attached; *@branches gets the branches the engine recorded in
+ * the loop per iteration (from UTRACE_BRANCH_STATUS, before and after).
+ * -1 on error, with @err set.
+ */
+static double branchy_cost(int traced, double *branches, char *err, size_t len)
+{
+	struct utrace_branch_status before, after;
+	long iters = traced ? BRANCHY_TRACED : BRANCHY_UNTRACED;
+	int go[2], res[2], step[2], fd = -1;
+	double ns = -1;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(go) || pipe(res) || pipe(step))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		double t0, r = -1;
+
+		close(go[1]);
+		close(res[0]);
+		close(step[0]);
+		pin(0);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		/* The parent reads the counters between the two writes. */
+		if (write(step[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		t0 = now_ns();
+		bench_branchy(iters);
+		r = (now_ns() - t0) / iters;
+		if (write(step[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(write(res[1], &r, sizeof(r)) == sizeof(r) ? 0 : 2);
+	}
+	close(go[0]);
+	close(res[1]);
+	close(step[1]);
+	if (pid < 0)
+		goto out;
+	if (traced) {
+		struct utrace_branch_attach a = { .pid = pid, .records = 4096 };
+
+		fd = open("/dev/utrace-branch", O_RDWR | O_CLOEXEC);
+		if (fd < 0 || ioctl(fd, UTRACE_BRANCH_ATTACH, &a)) {
+			snprintf(err, len, "branch trace: %s", strerror(errno));
+			kill(pid, SIGKILL);
+			goto out;
+		}
+	}
+	memset(&before, 0, sizeof(before));
+	memset(&after, 0, sizeof(after));
+	if (write(go[1], &c, 1) != 1 || read(step[0], &c, 1) != 1 ||
+	    (traced && ioctl(fd, UTRACE_BRANCH_STATUS, &before)) ||
+	    write(go[1], &c, 1) != 1 || read(step[0], &c, 1) != 1 ||
+	    (traced && ioctl(fd, UTRACE_BRANCH_STATUS, &after)) ||
+	    write(go[1], &c, 1) != 1 || read(res[0], &ns, sizeof(ns)) != sizeof(ns)) {
+		snprintf(err, len, "branchy loop%s: the child failed", traced ? " traced" : "");
+		kill(pid, SIGKILL);
+		ns = -1;
+	}
+	*branches = (double)(after.branches - before.branches) / iters;
+out:
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	if (fd >= 0)
+		close(fd);
+	close(go[1]);
+	close(res[0]);
+	close(step[0]);
+	return ns;
+}
+
 /*
  * Sets up (@on) or removes the tracefs probe on bench_probed(); it is
  * enabled only while its row runs (it applies to every process).
@@ -1709,6 +1807,9 @@ int main(int argc, char **argv)
 	double probe_ns[3][ROUNDS], probe_ratio[ROUNDS];
 	int nprobe = 0;
 	char err_probe[160] = "";
+	double branchy_ns[2][ROUNDS], branchy_slow[ROUNDS], branchy_per[ROUNDS], branchy_n[ROUNDS];
+	int nbranchy = 0;
+	char err_branchy[160] = "";
 	double sig_base[2][ROUNDS];
 	int npk[3] = { 0 }, nrt[2] = { 0 }, nsg[2] = { 0 };
 	char err_sig[160] = "";
@@ -1820,6 +1921,21 @@ int main(int argc, char **argv)
 				for (int how = 0; how < 3; how++)
 					probe_ns[how][nprobe] = ns[how];
 				probe_ratio[nprobe++] = (ns[2] - ns[0]) / (ns[1] - ns[0]);
+			}
+		}
+
+		{
+			/* The branchy loop untraced and stepped, in this round. */
+			double plain, stepped, dummy, per;
+
+			plain = branchy_cost(0, &dummy, err_branchy, sizeof(err_branchy));
+			stepped = branchy_cost(1, &per, err_branchy, sizeof(err_branchy));
+			if (plain > 0 && stepped > 0 && per > 0) {
+				branchy_ns[0][nbranchy] = plain;
+				branchy_ns[1][nbranchy] = stepped;
+				branchy_slow[nbranchy] = stepped / plain;
+				branchy_per[nbranchy] = stepped / per;
+				branchy_n[nbranchy++] = per;
 			}
 		}
 
@@ -2095,6 +2211,25 @@ int main(int argc, char **argv)
 		       hi);
 	}
 
+	printf("\na branchy loop (a call, its return and a jump back an iteration; median of %d "
+	       "rounds):\n", nbranchy);
+	if (nbranchy < ROUNDS)
+		printf("  error: %s\n", err_branchy);
+	if (nbranchy) {
+		double lo, hi, med;
+
+		printf("  untraced:                       %9.1f ns an iteration (%d iterations)\n",
+		       median(branchy_ns[0], nbranchy), BRANCHY_UNTRACED);
+		printf("  branch trace (software backend): %9.0f ns an iteration (%d iterations), "
+		       "%.2f branches recorded an iteration\n",
+		       median(branchy_ns[1], nbranchy), BRANCHY_TRACED,
+		       median(branchy_n, nbranchy));
+		stats(branchy_slow, nbranchy, &med, &lo, &hi);
+		printf("  slowdown: %.0fx (%.0f..%.0f)\n", med, lo, hi);
+		stats(branchy_per, nbranchy, &med, &lo, &hi);
+		printf("  per branch recorded: %.0f ns (%.0f..%.0f)\n", med, lo, hi);
+	}
+
 	printf("\nreading registers + 256 bytes of a stopped tracee (median of %d rounds):\n", npeek);
 	if (npeek < ROUNDS)
 		printf("  error: %s\n", err_peek);
@@ -2219,12 +2354,17 @@ int main(int argc, char **argv)
 	       "\"bytes_further_attachment\": %.0f, \"bytes_engine_own_state\": %.0f, "
 	       "\"signal_ns\": %.0f, \"signal_engine_ns\": %.0f, \"signal_ptrace_ns\": %.0f, "
 	       "\"probe_call_ns\": %.0f, \"probe_tracefs_ns\": %.0f, \"probe_engine_ns\": %.0f, "
-	       "\"probe_engine_over_tracefs\": %.3f}\n",
+	       "\"probe_engine_over_tracefs\": %.3f, \"branchy_untraced_ns\": %.1f, "
+	       "\"branchy_traced_ns\": %.0f, \"branchy_slowdown\": %.1f, "
+	       "\"branch_recorded_ns\": %.0f, \"branches_per_iteration\": %.2f}\n",
 	       median(peek[0], npk[0]), median(peek[1], npk[1]), median(peek[2], npk[2]),
 	       median(peek_ratio, npeek), median(rate[0], nrt[0]), median(rate[1], nrt[1]),
 	       median(mem_first, nmem), median(mem_further, nmem), median(mem_own, nmem),
 	       median(sig[0], nsig), median(sig[1], nsg[0]), median(sig[2], nsg[1]),
 	       median(probe_ns[0], nprobe), median(probe_ns[1], nprobe),
-	       median(probe_ns[2], nprobe), median(probe_ratio, nprobe));
+	       median(probe_ns[2], nprobe), median(probe_ratio, nprobe),
+	       median(branchy_ns[0], nbranchy), median(branchy_ns[1], nbranchy),
+	       median(branchy_slow, nbranchy), median(branchy_per, nbranchy),
+	       median(branchy_n, nbranchy));
 	return 0;
 }
