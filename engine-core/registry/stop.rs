@@ -426,6 +426,12 @@ impl Registry {
             self.leave_signal_report(task);
             action = combine_resume(action, quiesce);
             if action != Resume::Stop && !self.held() {
+                // The kick was taken here, so its task work will find
+                // none and make no report: the step asked for with it
+                // (before a stop a resume ended already) is taken now, as
+                // `report_quiesce` takes it (`guest_branch`:
+                // `flow_with_a_fast_reader_loses_nothing`).
+                self.take_step();
                 return Settled::Go;
             }
         }
