@@ -34,12 +34,13 @@ impl MemlockCharge {
     /// Charges the pages `bytes` take to the caller's user: `EPERM` if its
     /// `RLIMIT_MEMLOCK` is 0, `ENOMEM` if the charge would pass it (not for
     /// `CAP_IPC_LOCK`).
+    /// With `CAP_IPC_LOCK` nothing is counted, as io_uring does.
     pub(crate) fn new(bytes: usize) -> Result<Self> {
-        let pages = bytes.div_ceil(PAGE_SIZE);
+        let mut pages = bytes.div_ceil(PAGE_SIZE);
         let mut user = core::ptr::null_mut();
-        // SAFETY: `user` is valid for writes; the helper runs on the
-        // current task, which has credentials.
-        to_result(unsafe { bindings::utrace_branch_charge(pages, &mut user) })?;
+        // SAFETY: `pages` and `user` are valid for writes; the helper runs
+        // on the current task, which has credentials.
+        to_result(unsafe { bindings::utrace_branch_charge(&mut pages, &mut user) })?;
         // INVARIANT: the helper took a reference and charged `pages`.
         Ok(Self { user, pages })
     }

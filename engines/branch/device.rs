@@ -8,8 +8,8 @@
 //! and poll(2) take its records, `UTRACE_BRANCH_STATUS` tells its counters,
 //! and closing the file detaches it.
 
-use super::engine::{BranchEngine, Taken, READ_BATCH};
-use super::ring::{Branch, Mode};
+use super::engine::BranchEngine;
+use super::ring::Mode;
 use crate::engine_core::{access, Attach, EngineHandle, Match};
 use core::mem::size_of;
 use kernel::bindings;
@@ -47,19 +47,33 @@ fn ebadfd() -> Error {
 /// The attach flags the uapi defines.
 const ATTACH_FLAGS: u32 = bindings::UTRACE_BRANCH_FLOW | bindings::UTRACE_BRANCH_FROM_EXEC;
 
+/// Where a file stands.
+enum State {
+    /// No trace yet.
+    Free,
+    /// An attach is under way (it may wait for the target's exec).
+    Attaching,
+    /// The trace.
+    Attached(EngineHandle<BranchEngine>),
+}
+
 /// One open `/dev/utrace-branch`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct BranchFile {
-    /// The trace, once attached (lock class `utrace_branch::file`): held
-    /// only to attach, or to take a reference to the handle.
+    /// Where the file stands (lock class `utrace_branch::file`): held only
+    /// to look at or change the state, never across the attach itself,
+    /// which may wait for the target's exec.
     #[pin]
-    trace: Mutex<Option<EngineHandle<BranchEngine>>>,
+    state: Mutex<State>,
 }
 
 impl BranchFile {
     /// The trace's handle: `EBADFD` before an attach.
     fn handle(&self) -> Result<EngineHandle<BranchEngine>> {
-        self.trace.lock().clone().ok_or_else(ebadfd)
+        match &*self.state.lock() {
+            State::Attached(h) => Ok(h.clone()),
+            State::Free | State::Attaching => Err(ebadfd()),
+        }
     }
 
     /// `UTRACE_BRANCH_ATTACH`. The errors, in order: `EFAULT`; `EINVAL`
@@ -82,12 +96,25 @@ impl BranchFile {
         } else {
             Mode::Overwrite
         };
-        // Held over the attach: two attaches on one file are one after
-        // the other, and the second finds the first.
-        let mut trace = self.trace.lock();
-        if trace.is_some() {
-            return Err(EBUSY);
+        // The file is claimed for the attach: a second attach meanwhile is
+        // refused, and nothing waits for the first.
+        {
+            let mut state = self.state.lock();
+            if !matches!(*state, State::Free) {
+                return Err(EBUSY);
+            }
+            *state = State::Attaching;
         }
+        let attached = Self::attach_to(&a, mode);
+        *self.state.lock() = match attached {
+            Ok(ref handle) => State::Attached(handle.clone()),
+            Err(_) => State::Free,
+        };
+        attached.map(|_| 0)
+    }
+
+    /// The attach itself, once the file is claimed.
+    fn attach_to(a: &AttachArgs, mode: Mode) -> Result<EngineHandle<BranchEngine>> {
         let task = access::attach_target(a.pid)?;
         // A task of the caller's own process would wait for the caller in
         // guaranteed flow: refused, as ptrace refuses its own thread
@@ -118,8 +145,7 @@ impl BranchFile {
             let _ = handle.detach();
             return Err(e);
         }
-        *trace = Some(handle);
-        Ok(0)
+        Ok(handle)
     }
 
     /// `UTRACE_BRANCH_STATUS`.
@@ -152,24 +178,13 @@ impl BranchFile {
     /// read(2): whole records, oldest first (see the uapi header).
     fn read(&self, dest: &mut IovIterDest<'_>, nowait: bool) -> Result<usize> {
         let handle = self.handle()?;
-        let engine = handle.engine();
-        let mut room = dest.len() / size_of::<Record>();
+        let room = dest.len() / size_of::<Record>();
         if room == 0 {
             return Err(EINVAL);
         }
-        let mut batch = [Branch::default(); READ_BATCH];
-        let mut copied = 0;
-        while room > 0 {
-            let want = room.min(READ_BATCH);
-            // Waits for the first batch only.
-            let n = match engine.take(&mut batch[..want], nowait || copied > 0) {
-                Ok(Taken::Records(n)) => n,
-                Ok(Taken::End) => break,
-                Err(e) if copied > 0 && e == EAGAIN => break,
-                Err(e) => return Err(e),
-            };
-            let mut done = 0;
-            for b in &batch[..n] {
+        let records = handle.engine().read(room, nowait, |batch| {
+            let mut copied = 0;
+            for b in batch {
                 let r = Record(bindings::utrace_branch {
                     from: b.from,
                     to: b.to,
@@ -177,21 +192,11 @@ impl BranchFile {
                 if dest.copy_to_iter(r.as_bytes()) < size_of::<Record>() {
                     break;
                 }
-                done += 1;
+                copied += 1;
             }
-            copied += done;
-            room -= done;
-            if done < n {
-                // What the reader did not get stays, oldest first.
-                engine.untake(&batch[done..n]);
-                if copied == 0 {
-                    return Err(EFAULT);
-                }
-                break;
-            }
-            engine.resume_if_drained();
-        }
-        Ok(copied * size_of::<Record>())
+            copied
+        })?;
+        Ok(records * size_of::<Record>())
     }
 }
 
@@ -206,7 +211,7 @@ impl MiscDevice for BranchFile {
         unsafe { bindings::stream_open(core::ptr::null_mut(), file.as_ptr()) };
         KBox::try_pin_init(
             try_pin_init!(BranchFile {
-                trace <- kernel::new_mutex!(None, "utrace_branch::file"),
+                state <- kernel::new_mutex!(State::Free, "utrace_branch::file"),
             }),
             GFP_KERNEL_ACCOUNT,
         )
@@ -227,7 +232,10 @@ impl MiscDevice for BranchFile {
 
     fn poll(me: Pin<&BranchFile>, file: &File, table: PollTable<'_>) -> bindings::__poll_t {
         let Ok(handle) = me.handle() else {
-            return 0;
+            // Nothing to wait for before an attach. (`EPOLLERR` is a
+            // `__force` cast bindgen does not evaluate; `POLLERR` is its
+            // value.)
+            return bindings::POLLERR;
         };
         let engine = handle.engine();
         table.register_wait(file, engine.readable());
@@ -243,8 +251,14 @@ impl MiscDevice for BranchFile {
 impl PinnedDrop for BranchFile {
     fn drop(self: Pin<&mut Self>) {
         // The task runs on unstepped; one stopped for a drain goes on.
-        if let Some(handle) = self.trace.lock().take() {
+        let state = core::mem::replace(&mut *self.state.lock(), State::Free);
+        if let State::Attached(handle) = state {
             let _ = handle.detach();
+            // A callback of the engine running now keeps the engine until
+            // the task's next report, which may never come; its buffer and
+            // charge go now. (Not a barrier: a callback reads the task's
+            // memory, whose faults may wait for anything.)
+            handle.engine().release_memory();
         }
     }
 }

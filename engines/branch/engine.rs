@@ -68,6 +68,8 @@ struct Inner {
     /// The engine is detached (the task died, or the file was closed): no
     /// record will come.
     ended: bool,
+    /// A reader is delivering records (readers take turns).
+    reading: bool,
     /// Stops for a drain so far.
     stops: u64,
     /// Instructions stepped so far.
@@ -87,14 +89,6 @@ pub(crate) struct Status {
     pub(crate) ended: bool,
 }
 
-/// What one read took.
-pub(crate) enum Taken {
-    /// `n` records, in `out[..n]`.
-    Records(usize),
-    /// None wait and none will come.
-    End,
-}
-
 /// A branch-trace engine, attached to one task.
 #[pin_data]
 pub(crate) struct BranchEngine {
@@ -111,8 +105,10 @@ pub(crate) struct BranchEngine {
     /// Start at the next exec rather than at once.
     from_exec: bool,
     /// The buffer's charge to its owner's `RLIMIT_MEMLOCK`, given back
-    /// with the engine (after the ring's memory is freed, field order).
-    _charge: MemlockCharge,
+    /// with the buffer ([`BranchEngine::release_memory`]) or the engine
+    /// (lock class `utrace_branch::charge`).
+    #[pin]
+    charge: SpinLock<Option<MemlockCharge>>,
 }
 
 impl BranchEngine {
@@ -136,6 +132,7 @@ impl BranchEngine {
                         started: false,
                         waiting: false,
                         ended: false,
+                        reading: false,
                         stops: 0,
                         steps: 0,
                     },
@@ -144,17 +141,23 @@ impl BranchEngine {
                 me <- kernel::new_spinlock!(None, "utrace_branch::me"),
                 readable <- kernel::new_poll_condvar!("utrace_branch::readable"),
                 from_exec,
-                _charge: charge,
+                charge <- kernel::new_spinlock!(Some(charge), "utrace_branch::charge"),
             }),
             GFP_KERNEL_ACCOUNT,
         )
     }
 
-    /// The events the engine asks for: the step traps (SIGTRAP's class),
-    /// the exec (where the stepping starts again, or starts), the quiesce
-    /// reports (where the first step starts).
+    /// The events the engine asks for: every signal (the step traps, in
+    /// SIGTRAP's class or the handler class if the program handles
+    /// SIGTRAP; and every other signal, which ends the step running, so
+    /// that the engine asks for it again), the entries into handlers (a
+    /// branch), the exec (where the stepping starts again, or starts), the
+    /// quiesce reports (where the first step starts). The signals are
+    /// intercepted, not observed (a trap is dropped): as under a ptrace
+    /// tracer, the kernel's short cuts for ignored and fatal signals are
+    /// off for the task (SIGKILL keeps its own).
     pub(crate) fn events() -> Events {
-        Events::SIGNAL_CORE | Events::EXEC | Events::QUIESCE
+        Events::SIGNAL_ALL | Events::EXEC | Events::QUIESCE
     }
 
     /// Takes the engine's handle, just attached, and starts the trace:
@@ -175,7 +178,9 @@ impl BranchEngine {
                 inner.started = true;
             }
             // With `from_exec`, an exec that came before this found no
-            // handle to step on with: started, and stepped on here.
+            // handle to step on with: started, and stepped on here, from
+            // wherever the task is (its first step is not judged).
+            inner.stepper.forget();
             inner.started
         };
         if started {
@@ -186,8 +191,9 @@ impl BranchEngine {
     }
 
     /// Asks for the next step, and for the stop if the buffer just filled
-    /// (see the module documentation).
-    fn step_on(&self, filled: bool) {
+    /// (see the module documentation); wakes readers if a record was
+    /// stored (`recorded`).
+    fn step_on(&self, recorded: bool, filled: bool) {
         let Some(me) = self.me.lock().clone() else {
             return;
         };
@@ -210,32 +216,66 @@ impl BranchEngine {
         }
         // The handle goes with no lock held.
         drop(me);
-        self.readable.notify_all();
+        if recorded {
+            self.readable.notify_all();
+        }
     }
 
     /// The task is about to run its next instruction, after a step
     /// (`diverted`: after a jump no instruction made); records the branch
-    /// if there was one. Returns whether the record filled the buffer.
-    fn stepped(&self, diverted: bool) -> bool {
-        let (ip, len) = next_instruction();
+    /// if there was one. Returns whether a record was stored, and whether
+    /// it filled the buffer.
+    fn stepped(&self, diverted: bool) -> (bool, bool) {
+        let (ip, insn) = next_instruction();
         let mut inner = self.inner.lock();
         inner.steps += 1;
         let branch = if diverted {
-            inner.stepper.diverted_to(ip, len)
+            inner.stepper.diverted_to(ip, insn)
         } else {
-            inner.stepper.stepped_to(ip, len)
+            inner.stepper.stepped_to(ip, insn)
         };
-        branch.is_some_and(|b| inner.ring.push(b) == Pushed::Filled)
+        match branch.map(|b| inner.ring.push(b)) {
+            None | Some(Pushed::Lost) => (false, false),
+            Some(Pushed::Filled) => (true, true),
+            Some(Pushed::Stored | Pushed::Overwrote) => (true, false),
+        }
     }
 
-    /// Moves the oldest records into `out` (waiting for one unless
-    /// `nowait`: `EAGAIN`, or `ERESTARTSYS` for a signal), and resumes a
-    /// task stopped for the drain. `out` is not empty.
-    pub(crate) fn take(&self, out: &mut [Branch], nowait: bool) -> Result<Taken> {
+    /// Gives back the buffer's memory and its charge, once the trace's
+    /// file is closed: the engine itself may live on until engine-core
+    /// retires it (a callback of it may be running), and waiting for that
+    /// could wait for the task's page faults. A callback that comes later
+    /// records nothing.
+    pub(crate) fn release_memory(&self) {
+        let slots = self.inner.lock().ring.release();
+        let charge = self.charge.lock().take();
+        // Freed with no lock held (vfree may sleep).
+        drop((slots, charge));
+    }
+
+    /// read(2): delivers the oldest records through `copy`, at most
+    /// `room`, batch by batch, and resumes a task stopped for the drain as
+    /// soon as there is room. Waits for a record unless `nowait`
+    /// (`EAGAIN`), and for another reader of the trace to finish (readers
+    /// take turns, so that two never deliver the same records); a signal
+    /// ends either wait (`ERESTARTSYS`). Returns how many records were
+    /// delivered: 0 once the trace ended and every record was read.
+    ///
+    /// `copy` copies a batch out and returns how many records it copied
+    /// whole; those are taken, the others stay, oldest first, for the next
+    /// read (`EFAULT` if it copied none of the first batch). A record is
+    /// never taken before it was copied, so none is lost, even while the
+    /// task fills the room a read made.
+    pub(crate) fn read(
+        &self,
+        room: usize,
+        nowait: bool,
+        mut copy: impl FnMut(&[Branch]) -> usize,
+    ) -> Result<usize> {
         let mut inner = self.inner.lock();
-        while inner.ring.len() == 0 {
-            if inner.ended {
-                return Ok(Taken::End);
+        loop {
+            if !inner.reading && (inner.ring.len() != 0 || inner.ended) {
+                break;
             }
             if nowait {
                 return Err(EAGAIN);
@@ -244,18 +284,37 @@ impl BranchEngine {
                 return Err(ERESTARTSYS);
             }
         }
-        let n = inner.ring.take_oldest(out);
+        if inner.ring.len() == 0 {
+            return Ok(0);
+        }
+        // INVARIANT: the turn is given back below, on every path.
+        inner.reading = true;
         drop(inner);
-        Ok(Taken::Records(n))
-    }
-
-    /// Gives back records a reader took but could not copy out (the oldest
-    /// first), then resumes a task stopped for a drain if there is room.
-    pub(crate) fn untake(&self, records: &[Branch]) {
-        let mut inner = self.inner.lock();
-        inner.ring.put_back(records);
-        drop(inner);
-        self.resume_if_drained();
+        let mut batch = [Branch::default(); READ_BATCH];
+        let mut done = 0;
+        let mut result = Ok(());
+        while done < room {
+            let want = (room - done).min(READ_BATCH);
+            let (first, n) = self.inner.lock().ring.peek_oldest(&mut batch[..want]);
+            if n == 0 {
+                break;
+            }
+            let copied = copy(&batch[..n]).min(n);
+            // At most READ_BATCH: fits the u64.
+            self.inner.lock().ring.consume_to(first + copied as u64);
+            self.resume_if_drained();
+            done += copied;
+            if copied < n {
+                if done == 0 {
+                    result = Err(EFAULT);
+                }
+                break;
+            }
+        }
+        self.inner.lock().reading = false;
+        // The next reader's turn.
+        self.readable.notify_all();
+        result.map(|()| done)
     }
 
     /// Resumes a task stopped for a drain, if records were taken.
@@ -295,7 +354,7 @@ impl BranchEngine {
         Status {
             records: inner.ring.capacity() as u64,
             held: inner.ring.len() as u64,
-            branches: inner.ring.stored,
+            branches: inner.ring.seen,
             lost: inner.ring.lost,
             stops: inner.stops,
             steps: inner.steps,
@@ -317,6 +376,12 @@ fn next_instruction() -> (u64, Option<u32>) {
     (ip, u32::try_from(len).ok().filter(|&l| l > 0))
 }
 
+/// Whether the current task is traced by ptrace.
+fn ptraced() -> bool {
+    // SAFETY: the current task is alive; the helper reads one word of it.
+    unsafe { bindings::utrace_branch_ptraced(kernel::current!().as_ptr()) }
+}
+
 impl Engine for BranchEngine {
     fn report_quiesce(&self, _task: &Task) -> Resume {
         let mut inner = self.inner.lock();
@@ -333,7 +398,9 @@ impl Engine for BranchEngine {
 
     fn report_exec(&self, _task: &Task, _exec: &ExecReport<'_>) -> Resume {
         // The new program runs from its entry: the kernel turned the step
-        // off, and what came before is another program.
+        // off (a step running before traps once more, at the entry: not a
+        // branch, see `Stepper::stepped_to`), and what came before is
+        // another program.
         let (ip, len) = next_instruction();
         let started = {
             let mut inner = self.inner.lock();
@@ -344,35 +411,44 @@ impl Engine for BranchEngine {
             inner.started
         };
         if started {
-            self.step_on(false);
+            self.step_on(false, false);
         }
         Resume::Resume
     }
 
     fn report_signal(&self, _task: &Task, sig: &mut SignalReport<'_>) -> Resume {
-        if sig.is_made_up() || !is_step_trap(sig.signo(), sig.code()) {
-            // Not a step's trap: the program's own signal, left alone.
+        if sig.is_made_up() || !self.inner.lock().started {
             return Resume::Resume;
         }
-        if !self.inner.lock().started {
+        if ptraced() {
+            // A tracer attached since: engine-core gives a traced task's
+            // step traps to it, and its resume requests turn the step off.
+            // The trace ends; the trap, if this is one, is the tracer's.
+            return Resume::Detach;
+        }
+        if !is_step_trap(sig.signo(), sig.code()) {
+            // The program's own signal, left alone; it ended the step
+            // running (engine-core's rule): ask for the next one. A
+            // handler it runs is reported as a branch.
+            self.step_on(false, false);
             return Resume::Resume;
         }
-        let filled = self.stepped(false);
+        let (recorded, filled) = self.stepped(false);
         // The trap is the engine's: the program never sees it.
         sig.set_action(SignalAction::Ignore);
-        self.step_on(filled);
+        self.step_on(recorded, filled);
         Resume::Resume
     }
 
-    fn report_signal_handler(&self, _task: &Task, handler: &SignalHandlerReport<'_>) -> Resume {
-        if !handler.stepped() {
+    fn report_signal_handler(&self, _task: &Task, _handler: &SignalHandlerReport<'_>) -> Resume {
+        if !self.inner.lock().started {
             return Resume::Resume;
         }
-        // The kernel ended the step to enter the handler: a branch from
-        // the instruction the signal interrupted, and the stepping goes on
-        // in the handler.
-        let filled = self.stepped(true);
-        self.step_on(filled);
+        // The task enters a handler: a branch from the instruction the
+        // signal interrupted, and the stepping goes on in the handler (the
+        // kernel turned a step running off to get here).
+        let (recorded, filled) = self.stepped(true);
+        self.step_on(recorded, filled);
         Resume::Resume
     }
 

@@ -45,26 +45,30 @@ int utrace_branch_next_insn(u64 *ip)
 /*
  * Charges @pages to the current user's locked memory, as io_uring charges
  * its rings: against RLIMIT_MEMLOCK, with mlock(2)'s errors: -EPERM if the
- * limit is 0, -ENOMEM if the charge would pass it; CAP_IPC_LOCK lifts the
- * limit.  On success *@user holds a reference for the uncharge.  The count
- * is an atomic: charging and uncharging sleep nowhere.
+ * limit is 0, -ENOMEM if the charge would pass it.  CAP_IPC_LOCK lifts the
+ * limit, and then nothing is counted (as io_uring: a privileged trace does
+ * not take the room of the user's other locked memory): *@pages is set to
+ * what was charged, for the uncharge.  On success *@user holds a
+ * reference for it.  The count is an atomic: charging and uncharging
+ * sleep nowhere.
  */
-int utrace_branch_charge(unsigned long pages, struct user_struct **user)
+int utrace_branch_charge(unsigned long *pages, struct user_struct **user)
 {
-	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	unsigned long bytes = rlimit(RLIMIT_MEMLOCK);
+	unsigned long limit = bytes >> PAGE_SHIFT;
 	struct user_struct *u = current_user();
 	unsigned long cur, new;
 
 	if (capable(CAP_IPC_LOCK)) {
-		atomic_long_add(pages, &u->locked_vm);
+		*pages = 0;
 		*user = get_uid(u);
 		return 0;
 	}
-	if (!limit)
+	if (!bytes)
 		return -EPERM;
 	cur = atomic_long_read(&u->locked_vm);
 	do {
-		if (check_add_overflow(cur, pages, &new) || new > limit)
+		if (check_add_overflow(cur, *pages, &new) || new > limit)
 			return -ENOMEM;
 	} while (!atomic_long_try_cmpxchg(&u->locked_vm, &cur, new));
 	*user = get_uid(u);

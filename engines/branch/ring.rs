@@ -56,8 +56,11 @@ pub(crate) struct Ring {
     head: usize,
     len: usize,
     mode: Mode,
-    /// Records stored since the ring was made.
-    pub(crate) stored: u64,
+    /// The sequence number of the oldest record held: records are
+    /// numbered from 0 in the order they were pushed.
+    first: u64,
+    /// Records pushed since the ring was made, stored or not.
+    pub(crate) seen: u64,
     /// Records lost: replaced by newer ones, or not stored (see
     /// [`Pushed::Lost`]).
     pub(crate) lost: u64,
@@ -76,7 +79,8 @@ impl Ring {
             head: 0,
             len: 0,
             mode,
-            stored: 0,
+            first: 0,
+            seen: 0,
             lost: 0,
         })
     }
@@ -110,16 +114,16 @@ impl Ring {
 
     /// Stores `b` as the newest record.
     pub(crate) fn push(&mut self, b: Branch) -> Pushed {
+        self.seen += 1;
         if self.len == self.capacity {
-            if self.mode == Mode::Flow {
-                self.lost += 1;
+            self.lost += 1;
+            if self.mode == Mode::Flow || self.capacity == 0 {
                 return Pushed::Lost;
             }
             // The oldest slot becomes the newest.
             self.slots[self.head] = b;
             self.head = self.slot(1);
-            self.stored += 1;
-            self.lost += 1;
+            self.first += 1;
             return Pushed::Overwrote;
         }
         let at = self.slot(self.len);
@@ -135,7 +139,6 @@ impl Ring {
             self.slots[at] = b;
         }
         self.len += 1;
-        self.stored += 1;
         if self.len == self.capacity && self.mode == Mode::Flow {
             Pushed::Filled
         } else {
@@ -143,9 +146,20 @@ impl Ring {
         }
     }
 
-    /// Moves the oldest records into `out`, as many as fit; returns how
-    /// many.
-    pub(crate) fn take_oldest(&mut self, out: &mut [Branch]) -> usize {
+    /// Gives up the buffer (returned, to be freed with no lock held): the
+    /// ring holds nothing from now on, and a push is lost.
+    pub(crate) fn release(&mut self) -> KVVec<Branch> {
+        // INVARIANT: capacity 0, nothing held, no slot.
+        self.capacity = 0;
+        self.head = 0;
+        self.len = 0;
+        core::mem::take(&mut self.slots)
+    }
+
+    /// Copies the oldest records into `out`, as many as fit, without
+    /// taking them: returns the sequence number of the first and how many.
+    /// A reader takes those it could deliver with [`Ring::consume_to`].
+    pub(crate) fn peek_oldest(&self, out: &mut [Branch]) -> (u64, usize) {
         let mut n = 0;
         for o in out.iter_mut().take(self.len) {
             if let Some(b) = self.slots.get(self.slot(n)) {
@@ -153,24 +167,18 @@ impl Ring {
             }
             n += 1;
         }
-        self.head = self.slot(n);
-        self.len -= n;
-        n
+        (self.first, n)
     }
 
-    /// Puts back `records` (the oldest taken, in order) in front of the
-    /// records held: a reader that could not copy them out gives them
-    /// back. Those that no longer fit are lost (counted).
-    pub(crate) fn put_back(&mut self, records: &[Branch]) {
-        for b in records.iter().rev() {
-            if self.len == self.capacity {
-                self.lost += 1;
-                continue;
-            }
-            self.head = self.slot(self.capacity - 1);
-            self.slots[self.head] = *b;
-            self.len += 1;
-        }
+    /// Takes the records numbered below `seq` (those a reader delivered;
+    /// in overwrite mode some may have been replaced meanwhile, and are
+    /// gone already).
+    pub(crate) fn consume_to(&mut self, seq: u64) {
+        // At most `len`: fits a usize.
+        let n = seq.saturating_sub(self.first).min(self.len as u64) as usize;
+        self.head = self.slot(n);
+        self.len -= n;
+        self.first += n as u64;
     }
 }
 
@@ -197,8 +205,15 @@ impl Stepper {
 
     /// The step ended at `ip`, whose instruction has `len` bytes: the
     /// branch, if the instruction stepped was a taken branch.
+    ///
+    /// A step that ends where it began ran no instruction through: an
+    /// iteration of a REP string instruction (each traps), a syscall the
+    /// kernel restarts (back on the `syscall` instruction), the trap at a
+    /// new program's entry after an exec. None is a branch, so a jump to
+    /// itself (an endless loop but for `loop`'s count) is not one either.
     pub(crate) fn stepped_to(&mut self, ip: u64, len: Option<u32>) -> Option<Branch> {
         let branch = match self.at {
+            Some((from, _)) if ip == from => return None,
             Some((from, next)) if ip != next => Some(Branch { from, to: ip }),
             _ => None,
         };
@@ -229,11 +244,18 @@ mod tests {
         Branch { from, to }
     }
 
+    /// Takes up to `out.len()` of the oldest records.
+    fn take(r: &mut Ring, out: &mut [Branch]) -> usize {
+        let (first, n) = r.peek_oldest(out);
+        r.consume_to(first + n as u64);
+        n
+    }
+
     fn drain(r: &mut Ring) -> KVec<Branch> {
         let mut out = [Branch::default(); 8];
         let mut all = KVec::new();
         loop {
-            let n = r.take_oldest(&mut out);
+            let n = take(r, &mut out);
             if n == 0 {
                 return all;
             }
@@ -259,7 +281,7 @@ mod tests {
         for i in 3..7 {
             assert_eq!(r.push(b(i, i + 100)), Pushed::Overwrote);
         }
-        assert_eq!((r.stored, r.lost, r.len()), (7, 4, 3));
+        assert_eq!((r.seen, r.lost, r.len()), (7, 4, 3));
         let got = drain(&mut r);
         assert_eq!(&got[..], &[b(4, 104), b(5, 105), b(6, 106)]);
         assert_eq!(r.len(), 0);
@@ -271,9 +293,9 @@ mod tests {
         assert_eq!(r.push(b(1, 2)), Pushed::Stored);
         assert_eq!(r.push(b(3, 4)), Pushed::Filled);
         assert_eq!(r.push(b(5, 6)), Pushed::Lost);
-        assert_eq!((r.stored, r.lost), (2, 1));
+        assert_eq!((r.seen, r.lost), (3, 1));
         let mut one = [Branch::default(); 1];
-        assert_eq!(r.take_oldest(&mut one), 1);
+        assert_eq!(take(&mut r, &mut one), 1);
         assert_eq!(one[0], b(1, 2));
         // Room again: the next record fills it once more, after the one
         // left, in order.
@@ -292,7 +314,7 @@ mod tests {
                 next_in += 1;
             }
             next_in += 1;
-            let n = r.take_oldest(&mut out);
+            let n = take(&mut r, &mut out);
             for x in &out[..n] {
                 assert_eq!(*x, b(next_out, !next_out));
                 next_out += 1;
@@ -306,24 +328,40 @@ mod tests {
     }
 
     #[test]
-    fn records_put_back_come_first() {
+    fn records_peeked_stay_until_consumed() {
         let mut r = Ring::new(4, Mode::Flow).unwrap();
         for i in 0..4 {
             r.push(b(i, i));
         }
         let mut out = [Branch::default(); 3];
-        assert_eq!(r.take_oldest(&mut out), 3);
-        r.push(b(9, 9));
-        // The reader copied out only the first one.
-        r.put_back(&out[1..]);
-        assert_eq!(r.lost, 0);
+        assert_eq!(r.peek_oldest(&mut out), (0, 3));
+        // Still full while the reader copies: the task's push is lost,
+        // never a record the reader holds.
+        assert_eq!(r.push(b(8, 8)), Pushed::Lost);
+        // The reader delivered only the first one.
+        r.consume_to(1);
+        assert_eq!(r.push(b(9, 9)), Pushed::Filled);
         assert_eq!(&drain(&mut r)[..], &[b(1, 1), b(2, 2), b(3, 3), b(9, 9)]);
-        // Past capacity, the ones that do not fit are counted.
-        for i in 0..4 {
+        assert_eq!((r.seen, r.lost), (6, 1));
+    }
+
+    #[test]
+    fn a_ring_overwriting_what_a_reader_holds_takes_only_the_rest() {
+        let mut r = Ring::new(3, Mode::Overwrite).unwrap();
+        for i in 0..3 {
             r.push(b(i, i));
         }
-        r.put_back(&[b(7, 7)]);
-        assert_eq!((r.len(), r.lost), (4, 1));
+        let mut out = [Branch::default(); 2];
+        assert_eq!(r.peek_oldest(&mut out), (0, 2));
+        // Two newer records replace 0 and 1 while the reader copies them.
+        r.push(b(3, 3));
+        r.push(b(4, 4));
+        r.consume_to(2);
+        assert_eq!(&drain(&mut r)[..], &[b(2, 2), b(3, 3), b(4, 4)]);
+        // A sequence number from before everything held takes nothing.
+        r.push(b(5, 5));
+        r.consume_to(1);
+        assert_eq!(r.len(), 1);
     }
 
     #[test]
@@ -335,14 +373,30 @@ mod tests {
         assert_eq!(s.stepped_to(0x1002, Some(5)), None);
         // 0x1002 (5 bytes) went to 0x2000: a taken branch.
         assert_eq!(s.stepped_to(0x2000, Some(1)), Some(b(0x1002, 0x2000)));
-        // A backward branch to itself is taken too.
-        assert_eq!(s.stepped_to(0x2000, Some(1)), Some(b(0x2000, 0x2000)));
+        // A step that ends where it began (a REP iteration, a restarted
+        // syscall) is no branch, and the instruction is still the one to
+        // judge the next step by.
+        assert_eq!(s.stepped_to(0x2000, Some(1)), None);
+        assert_eq!(s.stepped_to(0x2000, Some(1)), None);
         // A conditional branch not taken falls through.
         assert_eq!(s.stepped_to(0x2001, None), None);
         // An instruction that could not be decoded: the next step is not
         // judged, whatever it is.
         assert_eq!(s.stepped_to(0x9000, Some(3)), None);
         assert_eq!(s.stepped_to(0x9003, Some(3)), None);
+    }
+
+    #[test]
+    fn a_released_ring_holds_nothing_and_loses_every_push() {
+        for mode in [Mode::Overwrite, Mode::Flow] {
+            let mut r = Ring::new(2, mode).unwrap();
+            r.push(b(1, 1));
+            let slots = r.release();
+            assert_eq!(slots.len(), 1);
+            assert_eq!(r.push(b(2, 2)), Pushed::Lost);
+            assert_eq!((r.len(), r.seen, r.lost), (0, 2, 1));
+            assert!(drain(&mut r).is_empty());
+        }
     }
 
     #[test]

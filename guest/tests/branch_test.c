@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <ucontext.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -90,6 +92,26 @@ asm(".text\n"
     "br_crash_call:\n"
     "	call *%rax\n"
     "	ud2\n"
+    ".globl br_rep_exit\n"
+    "br_rep_exit:\n"
+    "	mov %rdi, %rbx\n"
+    "	mov %rsi, %rdi\n"
+    "	mov $4096, %ecx\n"
+    "	xor %eax, %eax\n"
+    ".globl br_rep\n"
+    "br_rep:\n"
+    "	rep stosb\n"
+    "	mov %rbx, %rdi\n"
+    ".globl br_rep_jmp\n"
+    "br_rep_jmp:\n"
+    "	jmp br_seq_exit\n"
+    ".globl br_ud2\n"
+    "br_ud2:\n"
+    "	ud2\n"
+    "	mov $5, %edi\n"
+    ".globl br_ud2_jmp\n"
+    "br_ud2_jmp:\n"
+    "	jmp br_seq_exit\n"
     ".globl br_last\n"
     "br_last:\n");
 
@@ -100,6 +122,9 @@ extern char br_crash_call[], br_last[];
 
 void br_seq_exit(int n);
 void br_crash(void);
+void br_rep_exit(long n, void *buf);
+void br_ud2(void);
+extern char br_rep[], br_rep_jmp[], br_ud2_jmp[];
 
 #define A(label) ((uint64_t)(uintptr_t)(label))
 
@@ -134,8 +159,19 @@ static int expected_seq_exit(int n, struct utrace_branch *out)
 	return k;
 }
 
+static int wait_for_waiting(int fd);
+static void exec_self(int n);
+static void sleep_forever(int unused);
+
 /* The child of the running case, for the diagnostics of a stall. */
 static pid_t case_child;
+
+/* expected_seq_exit(), after a jump to br_seq_exit from @jmp. */
+static int expected_jmp_seq_exit(const void *jmp, int n, struct utrace_branch *out)
+{
+	out[0] = (struct utrace_branch){ A(jmp), A(br_seq_exit) };
+	return 1 + expected_seq_exit(n, out + 1);
+}
 
 static double now(void)
 {
@@ -425,6 +461,259 @@ static void flow_loses_nothing_across_many_drains(void)
 	close(fd);
 }
 
+/*
+ * Guaranteed flow through 4 records, read through a buffer whose second
+ * record lies on an unmapped page: each read copies one record and
+ * leaves the rest.  None is lost or read twice, though the task fills
+ * the room each read makes while the reader copies.
+ */
+static void flow_reads_that_fault_lose_nothing(void)
+{
+	long page = sysconf(_SC_PAGESIZE), n = 0, m, faults = 0;
+	struct child c = spawn(run_seq_exit, 60);
+	int fd = br_open();
+	struct utrace_branch_status s;
+	char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct utrace_branch *one = (void *)(map + page - sizeof(*one));
+	double end = now() + WAIT_SECONDS;
+	int status;
+
+	CHECK(map != MAP_FAILED && !mprotect(map + page, page, PROT_NONE), "mmap");
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW, 4) == 0, "attach: %s",
+	      strerror(errno));
+	release(&c);
+	while (now() < end && n < MAX_RECORDS) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		r = read(fd, one, 4 * sizeof(*one));
+		if (r == 0)
+			break;
+		if (r != sizeof(*one)) {
+			CHECK(0, "read: %zd (%s)", r, strerror(errno));
+			break;
+		}
+		got[n++] = *one;
+		faults++;
+	}
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	s = status_of(fd);
+	CHECK((uint64_t)n == s.branches && s.overwritten == 0 && s.held == 0,
+	      "read %ld, branches %llu, lost %llu, held %llu", n,
+	      (unsigned long long)s.branches, (unsigned long long)s.overwritten,
+	      (unsigned long long)s.held);
+	KTAP_DIAG("%ld records in %ld reads of one, %llu stops", n, faults,
+		  (unsigned long long)s.stops);
+	m = expected_seq_exit(60, want);
+	check_same(got, routine_only(got, n), want, m);
+	munmap(map, 2 * page);
+	close(fd);
+}
+
+/*
+ * Guaranteed flow through 1 record with a reader that never pauses: the
+ * task stops at every record and the reader resumes it at once, often
+ * while the task is still in the report that asked for the stop.  Three
+ * runs; each loses nothing (engine-core once took a kick there without
+ * the step asked with it, and the task ran on unstepped).
+ */
+static void flow_with_a_fast_reader_loses_nothing(void)
+{
+	for (int run = 0; run < 3; run++) {
+		struct child c = spawn(run_seq_exit, 150);
+		int fd = br_open();
+		struct utrace_branch_status s;
+		long n, m;
+		int status;
+
+		CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW, 1) == 0, "attach: %s",
+		      strerror(errno));
+		release(&c);
+		n = read_all(fd, got, MAX_RECORDS);
+		status = wait_child(c.pid);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+		s = status_of(fd);
+		m = expected_seq_exit(150, want);
+		CHECK(n == (long)s.branches && s.overwritten == 0, "run %d: read %ld of %llu", run,
+		      n, (unsigned long long)s.branches);
+		check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+		close(fd);
+		if (ktap_case_failed)
+			break;
+	}
+}
+
+static void on_sigill(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.gregs[REG_RIP] += 2;	/* over the ud2 */
+}
+
+static void run_ud2(int unused)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigill, .sa_flags = SA_SIGINFO };
+
+	(void)unused;
+	sigaction(SIGILL, &sa, NULL);
+	br_ud2();
+}
+
+/*
+ * A fault the program handles: the entry into its handler is a branch
+ * from the faulting instruction, and the trace goes on through the
+ * handler and after it (the routine's branches are all there).
+ */
+static void a_handled_fault_is_a_branch_and_the_trace_goes_on(void)
+{
+	struct child c = spawn(run_ud2, 0);
+	int fd = br_open();
+	long n, m, found = 0;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	release(&c);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = read_all(fd, got, MAX_RECORDS);
+	for (long i = 0; i < n && i < MAX_RECORDS; i++)
+		found += got[i].from == A(br_ud2) && got[i].to == A(on_sigill);
+	CHECK(found == 1, "%ld records br_ud2 -> on_sigill", found);
+	want[0] = (struct utrace_branch){ A(br_ud2), A(on_sigill) };
+	m = 1 + expected_jmp_seq_exit(br_ud2_jmp, 5, want + 1);
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	close(fd);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+
+/*
+ * A signal the program handles, sent while the task waits for a drain:
+ * the trace goes on after the handler, and loses nothing.
+ */
+static void a_signal_during_a_wait_for_a_drain_keeps_the_trace(void)
+{
+	struct child c;
+	int fd, status;
+	struct utrace_branch_status s;
+	long n, m;
+
+	/* Installed before the fork: the child has it from its first step. */
+	signal(SIGUSR1, on_usr1);
+	c = spawn(run_seq_exit, 100);
+	signal(SIGUSR1, SIG_DFL);
+	fd = br_open();
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW, 2) == 0, "attach: %s",
+	      strerror(errno));
+	release(&c);
+	CHECK(wait_for_waiting(fd), "the task never waited for a drain");
+	CHECK(kill(c.pid, SIGUSR1) == 0, "kill");
+	n = read_all(fd, got, MAX_RECORDS);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	s = status_of(fd);
+	CHECK(n == (long)s.branches && s.overwritten == 0, "read %ld of %llu", n,
+	      (unsigned long long)s.branches);
+	m = expected_seq_exit(100, want);
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	close(fd);
+}
+
+static char rep_buf[4096];
+
+static void run_rep(int n)
+{
+	br_rep_exit(n, rep_buf);
+}
+
+/*
+ * A REP string instruction traps at each iteration without moving: no
+ * record of it (4096 iterations), and the branches around it are exact.
+ */
+static void a_rep_instruction_is_no_branch(void)
+{
+	struct child c = spawn(run_rep, 3);
+	int fd = br_open();
+	long n, m, self = 0;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	release(&c);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = read_all(fd, got, MAX_RECORDS);
+	for (long i = 0; i < n && i < MAX_RECORDS; i++)
+		self += got[i].from == got[i].to;
+	CHECK(self == 0, "%ld records from an instruction to itself (br_rep %#llx)", self,
+	      (unsigned long long)A(br_rep));
+	m = expected_jmp_seq_exit(br_rep_jmp, 3, want);
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	close(fd);
+}
+
+/*
+ * An exec while the trace runs (not UTRACE_BRANCH_FROM_EXEC): the trace
+ * goes on in the new program, and the trap at its entry is no branch.
+ */
+static void an_exec_during_the_trace_goes_on_in_the_new_program(void)
+{
+	struct child c = spawn(exec_self, 2);
+	int fd = br_open();
+	long n, m, self = 0;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, 0, 1 << 20) == 0, "attach: %s", strerror(errno));
+	release(&c);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	n = read_all(fd, got, MAX_RECORDS);
+	for (long i = 0; i < n && i < MAX_RECORDS; i++)
+		self += got[i].from == got[i].to;
+	CHECK(self == 0, "%ld records from an instruction to itself", self);
+	m = expected_seq_exit(2, want);
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	close(fd);
+}
+
+/*
+ * A tracer that attaches after the trace gets its own single-step trap;
+ * the trace ends there.
+ */
+static void a_later_tracer_gets_its_step_trap(void)
+{
+	struct child c = spawn(sleep_forever, 0);
+	int fd = br_open();
+	double end;
+	int status = 0, stopped = 0;
+
+	CHECK(br_attach(fd, c.pid, 0, 64) == 0, "attach: %s", strerror(errno));
+	release(&c);
+	usleep(100 * 1000);
+	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, 0) == 0, "seize: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_INTERRUPT, c.pid, 0, 0) == 0, "interrupt: %s", strerror(errno));
+	CHECK(waitpid(c.pid, &status, 0) == c.pid && WIFSTOPPED(status), "stop %#x", status);
+	CHECK(ptrace(PTRACE_SINGLESTEP, c.pid, 0, 0) == 0, "singlestep: %s", strerror(errno));
+	for (end = now() + 5; now() < end && !stopped; usleep(2000))
+		stopped = waitpid(c.pid, &status, WNOHANG) == c.pid;
+	CHECK(stopped && WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP,
+	      "no SIGTRAP stop for the tracer's step (status %#x)", status);
+	CHECK(status_of(fd).state & UTRACE_BRANCH_ENDED, "the trace did not end");
+	kill(c.pid, SIGKILL);
+	waitpid(c.pid, &status, 0);
+	close(fd);
+}
+
 /* Waits until the trace of @fd waits for a drain; whether it did. */
 static int wait_for_waiting(int fd)
 {
@@ -638,8 +927,13 @@ static void refusals(void)
 	struct utrace_branch_status s;
 	int status;
 
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
 	CHECK_ERRNO(read(fd, &rec, sizeof(rec)), EBADFD);
 	CHECK_ERRNO(ioctl(fd, UTRACE_BRANCH_STATUS, &s), EBADFD);
+	/* Nothing to wait for before an attach. */
+	CHECK(poll(&pf, 1, 0) == 1 && pf.revents == POLLERR, "poll: revents %#x",
+	      pf.revents);
 	CHECK_ERRNO(br_attach(fd, t.pid, 1U << 7, 8), EINVAL);
 	CHECK_ERRNO(br_attach(fd, t.pid, 0, 0), EINVAL);
 	CHECK_ERRNO(br_attach(fd, t.pid, 0, UTRACE_BRANCH_MAX_RECORDS + 1), EINVAL);
@@ -728,6 +1022,13 @@ int main(int argc, char **argv)
 		KTAP_CASE(ring_holds_the_known_sequence),
 		KTAP_CASE(ring_keeps_the_last_n),
 		KTAP_CASE(flow_loses_nothing_across_many_drains),
+		KTAP_CASE(flow_reads_that_fault_lose_nothing),
+		KTAP_CASE(flow_with_a_fast_reader_loses_nothing),
+		KTAP_CASE(a_handled_fault_is_a_branch_and_the_trace_goes_on),
+		KTAP_CASE(a_signal_during_a_wait_for_a_drain_keeps_the_trace),
+		KTAP_CASE(a_rep_instruction_is_no_branch),
+		KTAP_CASE(an_exec_during_the_trace_goes_on_in_the_new_program),
+		KTAP_CASE(a_later_tracer_gets_its_step_trap),
 		KTAP_CASE(close_lets_a_waiting_task_go),
 		KTAP_CASE(sigkill_ends_a_wait_for_a_drain),
 		KTAP_CASE(the_branch_before_a_crash_is_readable),
