@@ -39,6 +39,15 @@
  *    detached, else one no engine of the file still holds), a failed one
  *    takes none; and once the files are closed the fuzzer and its children
  *    run as if nothing had been attached.
+ *  - the requests of /dev/utrace-branch (its uapi header), against a child
+ *    that runs tiny bursts of calls: an attach's errno is the first its
+ *    arguments, the file and the target call for; a status agrees with
+ *    what was attached and read (every record stored is read, waiting or
+ *    overwritten; none lost in guaranteed flow); reads and polls never
+ *    wait, return whole records from the child's code, or 0 only once its
+ *    death ended the trace and the records are drained; closing the file
+ *    that steps the child, even stopped for a drain, lets it run at once,
+ *    and SIGKILL always ends it.
  * Kernel reports (KASAN, lockdep, ...) and kmemleak fail the run through
  * qemu-ci/ktap.py.
  */
@@ -46,6 +55,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -61,6 +71,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <linux/utrace.h>
+#include <linux/utrace_branch.h>
 #include <linux/utrace_channel.h>
 #include <linux/utrace_test.h>
 #include "ptrace.h"
@@ -79,6 +90,16 @@
  * report such a case instead of failing.
  */
 #define KNOWN_BUG_VM_ATTACH_EFAULT_ATTACHES	0
+
+/*
+ * A race found by reading engines/branch/device.rs, not seen running yet: a
+ * read(2) of /dev/utrace-branch whose copy faults gives the records it took
+ * back (Ring::put_back), but a task in guaranteed flow may have filled the
+ * room they left meanwhile, and those that no longer fit are dropped and
+ * counted in `overwritten`: records lost, which UTRACE_BRANCH_FLOW promises
+ * never happens.  1: after a faulted read, such a loss is only reported.
+ */
+#define KNOWN_BUG_BRANCH_FAULTED_READ_LOSES	1
 
 static uint64_t fuzz_seed = FUZZ_DEFAULT_SEED;
 /* The seeds of utrace_ci.fuzz_seed=N,N,... */
@@ -4559,6 +4580,758 @@ static void channel_run(struct rng *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* /dev/utrace-branch                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The branch device's requests with random operands, on two files, against
+ * a child that sleeps in read(2) on a pipe and, for each byte it gets, runs
+ * a short loop of calls and sleeps again: once attached it is stepped one
+ * instruction at a time (thousands of times slower), so it stays asleep but
+ * for those tiny bursts, and in guaranteed flow with a small buffer it
+ * stops for our reads.  Only that child is ever attached to: an attach
+ * naming another live process (init, our parent...) is given 0 records,
+ * so that it fails before it looks at the target, since one that succeeded
+ * would step that process, and in guaranteed flow stop it; and a real
+ * attach asks for at most BR_BIG records, the guest having 2 GiB (MAX and
+ * larger counts go only to attaches that fail before the allocation).
+ * The model: what each file traces, the records read from it and a lower
+ * bound of those waiting; every answer must be one the header allows, in
+ * the order of its checks (that of engines/branch/device.rs's attach()),
+ * and every status must agree with the model.  Reads and polls never
+ * block: O_NONBLOCK, or a poll first.  Closing the file that steps the
+ * child, or SIGKILL, must let the child go.
+ */
+#define BR_FILES	2
+#define BR_ITERS_MAX	1500UL
+/* The child's loop for each byte: about 150 taken branches. */
+#define BR_BURST_LOOPS	50
+/* The most records an attach that reaches the allocation asks for: 16 MiB. */
+#define BR_BIG		(1ULL << 20)
+/* How long the child may take to start, or to run a burst untraced. */
+#define BR_WAIT_MS	10000L
+/* Above PID_MAX_LIMIT (4 Mi on 64-bit): no task has it. */
+#define BR_NO_PID	4194305
+#define BR_REC		sizeof(struct utrace_branch)
+#define BR_FLAGS	(UTRACE_BRANCH_FLOW | UTRACE_BRANCH_FROM_EXEC)
+#define BR_STATES	(UTRACE_BRANCH_STARTED | UTRACE_BRANCH_WAITING | UTRACE_BRANCH_ENDED)
+
+/* Where the child's code and the libc it calls lie: every record's ends. */
+extern char __executable_start[], etext[];
+
+/* Shared with the child. */
+struct br_progress {
+	volatile unsigned long started;	/* children past their setup */
+	volatile unsigned long bursts;	/* bursts the current child ran */
+};
+
+struct br_file {
+	int fd;				/* -1: closed */
+	int nonblock;			/* O_NONBLOCK (else reads poll first) */
+	int attached;
+	unsigned long gen;		/* the child it traces (br_fuzz.gen then) */
+	unsigned int flags;
+	__u64 records;
+	__u64 read_total;		/* records our reads returned */
+	unsigned long faults;		/* reads that took records and copied not all */
+	__u64 held_lo;			/* records waiting, at least */
+	int drained;			/* the trace ended and nothing waits: reads give 0 */
+	int loss_told;
+	struct utrace_branch_status last;	/* the last status, for monotony */
+};
+
+struct br_fuzz {
+	struct br_file f[BR_FILES];
+	pid_t child, gone;
+	unsigned long gen;		/* the current child's generation */
+	int go;				/* our end of the child's pipe */
+	unsigned long sent;		/* bursts asked of the current child */
+	struct br_progress *p;
+};
+
+/* A call the child's loop makes: a taken branch there and one back. */
+static __attribute__((noinline)) unsigned long br_leaf(unsigned long x)
+{
+	asm volatile("" : "+r"(x));
+	return x * 3 + 1;
+}
+
+/* The child: a burst of BR_BURST_LOOPS calls for each byte on fd 3. */
+static void __attribute__((noreturn)) br_child(struct br_progress *p)
+{
+	unsigned long x = 0;
+	char c;
+
+	for (;;) {
+		ssize_t n = read(3, &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != 1)
+			_exit(0);
+		for (int i = 0; i < BR_BURST_LOOPS; i++)
+			x = br_leaf(x + i);
+		p->bursts++;
+	}
+}
+
+static int br_in_text(__u64 a)
+{
+	return a >= (unsigned long)__executable_start && a < (unsigned long)etext;
+}
+
+static int br_index(struct br_fuzz *b, struct br_file *f)
+{
+	return (int)(f - b->f);
+}
+
+/* Whether @f traces the live child (ended otherwise: its child is dead). */
+static int br_live(struct br_fuzz *b, struct br_file *f)
+{
+	return f->attached && f->gen == b->gen;
+}
+
+/* Whether a file steps the child (one FROM_EXEC never does: it never execs). */
+static int br_stepped(struct br_fuzz *b)
+{
+	for (int i = 0; i < BR_FILES; i++)
+		if (b->f[i].fd >= 0 && br_live(b, &b->f[i]) &&
+		    !(b->f[i].flags & UTRACE_BRANCH_FROM_EXEC))
+			return 1;
+	return 0;
+}
+
+/* Checks an outcome: @want (0: success, returning 0), or an errno of @also. */
+static int br_expect(const char *what, long ret, int err, int want, errset also)
+{
+	char s[128];
+
+	if (!want && ret == 0)
+		return 1;
+	if (ret == -1 && err && (err == want || in_set(also, err)))
+		return 0;
+	FAIL("%s: %ld (%s); wanted %s%s%s", what, ret, ret == -1 ? ename(err) : "no error",
+	     want ? ename(want) : "success", also ? " or " : "",
+	     also ? set_str(also, s, sizeof(s)) : "");
+	return 0;
+}
+
+static void br_open(struct br_fuzz *b, struct br_file *f, struct rng *r)
+{
+	memset(f, 0, sizeof(*f));
+	f->nonblock = percent(r, 75);
+	note("branch: open file %d%s", br_index(b, f), f->nonblock ? " O_NONBLOCK" : "");
+	f->fd = open("/dev/utrace-branch", O_RDWR | O_CLOEXEC | (f->nonblock ? O_NONBLOCK : 0));
+	EXPECT(f->fd >= 0, "open /dev/utrace-branch: %s", ename(errno));
+}
+
+/* A new child, asleep on its pipe, holding none of our files. */
+static void br_spawn(struct br_fuzz *b)
+{
+	unsigned long started = b->p->started;
+	long end = now_ms() + BR_WAIT_MS;
+	int p[2];
+
+	b->child = -1;
+	if (pipe2(p, O_CLOEXEC)) {
+		FAIL("pipe: %s", strerror(errno));
+		return;
+	}
+	b->p->bursts = 0;
+	b->sent = 0;
+	fflush(stdout);
+	b->child = fork();
+	if (b->child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/*
+		 * Its end of the pipe as fd 3, and nothing else: a file of
+		 * ours it held would stay open when we close it, and in
+		 * guaranteed flow it would wait for its own drain.
+		 */
+		if (dup2(p[0], 3) != 3)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		__atomic_add_fetch(&b->p->started, 1, __ATOMIC_SEQ_CST);
+		br_child(b->p);
+	}
+	close(p[0]);
+	b->go = p[1];
+	if (b->child < 0) {
+		FAIL("fork: %s", strerror(errno));
+		close(b->go);
+		b->go = -1;
+		return;
+	}
+	while (b->p->started == started && now_ms() < end)
+		sleep_ms(1);
+	EXPECT(b->p->started != started, "the branch child %d does not start", b->child);
+}
+
+/* SIGKILL for the child, which must not have died before (SIGTRAP...). */
+static void br_end_child(struct br_fuzz *b)
+{
+	int status = 0;
+
+	if (b->child <= 0)
+		return;
+	if (waitpid(b->child, &status, WNOHANG) == b->child)
+		FAIL("the branch child died on its own: wait status %#x", status);
+	else
+		EXPECT(kill_reap(b->child, 20000), "the branch child %d does not die from SIGKILL",
+		       b->child);
+	close(b->go);
+	b->go = -1;
+	b->gone = b->child;
+	b->child = -1;
+	b->gen++;
+}
+
+/* Nothing steps or stops the child now: a burst ends within BR_WAIT_MS. */
+static void br_expect_child_runs(struct br_fuzz *b, const char *after)
+{
+	long end = now_ms() + BR_WAIT_MS;
+
+	if (b->child <= 0)
+		return;
+	note("branch: the child must run a burst %s", after);
+	if (write(b->go, "l", 1) != 1) {
+		FAIL("write to the branch child's pipe: %s", strerror(errno));
+		return;
+	}
+	b->sent++;
+	while (b->p->bursts < b->sent && now_ms() < end)
+		sleep_ms(1);
+	if (b->p->bursts >= b->sent)
+		return;
+	FAIL("the branch child ran %lu of %lu bursts in %ld ms %s", b->p->bursts, b->sent,
+	     BR_WAIT_MS, after);
+	dump_proc(b->child, "stat");
+	dump_proc(b->child, "wchan");
+	dump_proc(b->child, "stack");
+}
+
+/* A status that came back: the header's invariants and the model's. */
+static void br_check_status(struct br_fuzz *b, struct br_file *f,
+			    const struct utrace_branch_status *s)
+{
+	const struct utrace_branch_status *o = &f->last;
+	unsigned long long held = s->held, branches = s->branches, lost = s->overwritten;
+	unsigned long long rd = f->read_total, stops = s->stops, steps = s->steps;
+	int flow = f->flags & UTRACE_BRANCH_FLOW, live = br_live(b, f);
+
+	EXPECT(!s->reserved, "reserved %u", s->reserved);
+	EXPECT(s->records == f->records, "records %llu, attached with %llu",
+	       (unsigned long long)s->records, (unsigned long long)f->records);
+	EXPECT(!(s->state & ~BR_STATES), "state %#x", s->state);
+	EXPECT(held <= s->records && held >= f->held_lo, "held %llu of %llu, %llu at least",
+	       held, (unsigned long long)s->records, (unsigned long long)f->held_lo);
+	EXPECT(lost <= branches && branches <= steps, "overwritten %llu, branches %llu, "
+	       "steps %llu", lost, branches, steps);
+	EXPECT(branches >= o->branches && steps >= o->steps && stops >= o->stops &&
+	       lost >= o->overwritten, "counters went back: branches %llu steps %llu stops "
+	       "%llu overwritten %llu, were %llu %llu %llu %llu", branches, steps, stops, lost,
+	       (unsigned long long)o->branches, (unsigned long long)o->steps,
+	       (unsigned long long)o->stops, (unsigned long long)o->overwritten);
+	if (live)
+		EXPECT(!(s->state & UTRACE_BRANCH_ENDED), "state %#x: ended, the child alive",
+		       s->state);
+	else
+		EXPECT((s->state & UTRACE_BRANCH_ENDED) && !(s->state & UTRACE_BRANCH_WAITING),
+		       "state %#x once the child is reaped", s->state);
+	if (f->flags & UTRACE_BRANCH_FROM_EXEC)
+		EXPECT(!(s->state & UTRACE_BRANCH_STARTED) && !steps && !branches,
+		       "the child never execs, yet state %#x steps %llu branches %llu",
+		       s->state, steps, branches);
+	else
+		EXPECT(s->state & UTRACE_BRANCH_STARTED, "state %#x", s->state);
+	if (!flow) {
+		EXPECT(!stops && !(s->state & UTRACE_BRANCH_WAITING),
+		       "a ring: stops %llu state %#x", stops, s->state);
+		/* Each record stored is read, waiting, or overwritten. */
+		EXPECT(branches == rd + held + lost, "branches %llu, read %llu + held %llu + "
+		       "overwritten %llu", branches, rd, held, lost);
+	} else {
+		EXPECT(!(s->state & UTRACE_BRANCH_WAITING) || held == s->records,
+		       "waiting for a drain with %llu of %llu held", held,
+		       (unsigned long long)s->records);
+		/* A stop each time the buffer fills: once, then after each take. */
+		EXPECT(stops <= 1 + rd + f->faults, "%llu stops for %llu records read, %lu "
+		       "faulted reads", stops, rd, f->faults);
+		if (!lost) {
+			EXPECT(branches == rd + held, "guaranteed flow: branches %llu, read %llu "
+			       "+ held %llu", branches, rd, held);
+		} else if (KNOWN_BUG_BRANCH_FAULTED_READ_LOSES && f->faults) {
+			if (!f->loss_told++)
+				KTAP_DIAG("%s iteration %lu: known bug: guaranteed flow lost %llu "
+					  "records after %lu faulted reads", case_name, sh->iter,
+					  lost, f->faults);
+			EXPECT(branches <= rd + held + lost, "branches %llu, read %llu + held "
+			       "%llu + lost %llu", branches, rd, held, lost);
+		} else {
+			FAIL("guaranteed flow lost %llu records (branches %llu, read %llu, held "
+			     "%llu, %lu faulted reads)", lost, branches, rd, held, f->faults);
+		}
+	}
+	f->last = *s;
+	f->held_lo = held;
+	f->drained = !live && !held;
+}
+
+static void br_status(struct br_fuzz *b, struct br_file *f, struct rng *r)
+{
+	struct utrace_branch_status s;
+	void *p = &s;
+	char what[128];
+	int want;
+	long ret;
+
+	memset(&s, 0xa5, sizeof(s));
+	if (r && percent(r, 8)) {
+		switch (below(r, 4)) {
+		case 0:
+			p = (void *)below(r, 4096);
+			break;
+		case 1:
+			p = (void *)rLRO->base;
+			break;
+		case 2:
+			/* Its first bytes writable, not all. */
+			p = (void *)(rSCR->base + PAGE - between(r, 1, sizeof(s) - 1));
+			break;
+		default:
+			p = (void *)(0xffffffff81000000UL + below(r, 4096));
+		}
+	}
+	want = f->fd < 0 ? EBADF : !f->attached ? EBADFD : p != &s ? EFAULT : 0;
+	snprintf(what, sizeof(what), "branch status of file %d into %p", br_index(b, f), p);
+	note("%s", what);
+	errno = 0;
+	ret = ioctl(f->fd, UTRACE_BRANCH_STATUS, p);
+	if (br_expect(what, ret, errno, want, 0))
+		br_check_status(b, f, &s);
+}
+
+/*
+ * What an attach to @pid must fail with for its target alone (0: it
+ * reaches the attach, our child); *@also: errnos allowed besides;
+ * *@foreign: a live process not ours, never to be attached to.
+ */
+static int br_target_err(struct br_fuzz *b, pid_t pid, errset *also, int *foreign)
+{
+	*also = 0;
+	*foreign = 0;
+	if (pid < 0)
+		return EINVAL;
+	if (pid == 0 || pid == getpid())
+		return EPERM;	/* the caller's own process */
+	if (pid == b->child)
+		return 0;
+	if (pid == 2)
+		return EPERM;	/* kthreadd */
+	if (pid >= BR_NO_PID)
+		return ESRCH;
+	if (!kill(pid, 0) || errno != ESRCH) {
+		*foreign = 1;
+		return EPERM;
+	}
+	/* No such process now; a new kernel thread may take the pid. */
+	if (pid != b->gone)
+		*also = EB(EPERM);
+	return ESRCH;
+}
+
+static void br_attach(struct br_fuzz *b, struct br_file *f, struct rng *r)
+{
+	static const char *const tnames[] = {
+		"the child", "pid 0", "own pid", "a reaped pid", "init", "kthreadd",
+		"a negative pid", "a random pid",
+	};
+	static const unsigned int tw[] = { 50, 5, 5, 6, 4, 4, 4, 8 };
+	static const unsigned int fw[] = { 35, 40, 12, 13 };
+	struct utrace_branch_attach a = { 0 };
+	struct br_file *g = &b->f[f == &b->f[0]];
+	int t = PICK(r, tw), kind = P_OK, foreign, bad_args, want, err, terr;
+	unsigned long arg = (unsigned long)&a;
+	errset also = 0, talso;
+	char what[256];
+	long ret;
+
+	switch (t) {
+	case 0:
+		a.pid = b->child;
+		break;
+	case 1:
+		a.pid = 0;
+		break;
+	case 2:
+		a.pid = getpid();
+		break;
+	case 3:
+		a.pid = b->gone > 0 && kill(b->gone, 0) && errno == ESRCH ? b->gone :
+			BR_NO_PID + (int)below(r, 1000000);
+		break;
+	case 4:
+		a.pid = 1;
+		break;
+	case 5:
+		a.pid = 2;
+		break;
+	case 6:
+		a.pid = percent(r, 50) ? -1 : INT_MIN + (int)below(r, 1000);
+		break;
+	default:
+		a.pid = percent(r, 50) ? (int)rnd(r) : (int)between(r, 3, 40000);
+	}
+	a.flags = PICK(r, fw);
+	if (percent(r, 8))
+		a.flags = percent(r, 50) ? (uint32_t)rnd(r) : a.flags | 1U << between(r, 2, 31);
+	switch (below(r, 20)) {
+	case 0:
+	case 1:
+		a.records = between(r, 17, 4096);
+		break;
+	case 2:
+		a.records = 0;
+		break;
+	case 3:
+		a.records = UTRACE_BRANCH_MAX_RECORDS;
+		break;
+	case 4:
+		a.records = UTRACE_BRANCH_MAX_RECORDS + 1;
+		break;
+	case 5:
+		a.records = rnd(r);
+		break;
+	default:
+		a.records = between(r, 1, 16);
+	}
+	terr = br_target_err(b, a.pid, &talso, &foreign);
+	bad_args = (a.flags & ~BR_FLAGS) || !a.records || a.records > UTRACE_BRANCH_MAX_RECORDS;
+	if (foreign && !bad_args) {
+		/* Fails before the target is looked at (see above). */
+		a.records = 0;
+		bad_args = 1;
+	}
+	if (!terr && !bad_args && a.records > BR_BIG)
+		a.records = BR_BIG;
+	if (percent(r, 25))
+		arg = place(r, &a, sizeof(a), &kind);
+	if (f->fd < 0)
+		want = EBADF;
+	else if (kind == P_BAD)
+		want = EFAULT;
+	else if (bad_args)
+		want = EINVAL;
+	else if (f->attached)
+		want = EBUSY;
+	else if (terr) {
+		want = terr;
+		also = talso;
+	} else {
+		/* The memlock charge and the buffer come before EEXIST. */
+		if (a.records >= BR_BIG)
+			also = EB(ENOMEM);
+		want = g->fd >= 0 && br_live(b, g) ? EEXIST : 0;
+	}
+	snprintf(what, sizeof(what), "branch attach on file %d: pid %d (%s) flags %#x records "
+		 "%llu at %#lx", br_index(b, f), a.pid, tnames[t], a.flags,
+		 (unsigned long long)a.records, arg);
+	note("%s", what);
+	errno = 0;
+	ret = ioctl(f->fd, UTRACE_BRANCH_ATTACH, arg);
+	err = errno;
+	br_expect(what, ret, err, want, also);
+	if (ret == 0 && a.pid != b->child) {
+		/* Attached to a process not ours (failed above): let it go at once. */
+		close(f->fd);
+		br_open(b, f, r);
+		return;
+	}
+	if (ret == 0) {
+		memset(&f->last, 0, sizeof(f->last));
+		f->attached = 1;
+		f->gen = b->gen;
+		f->flags = a.flags;
+		f->records = a.records;
+		f->read_total = 0;
+		f->faults = 0;
+		f->held_lo = 0;
+		f->drained = 0;
+		f->loss_told = 0;
+		br_status(b, f, NULL);
+	} else if (f->fd >= 0 && !f->attached) {
+		struct utrace_branch_status s;
+
+		/* A refused attach attaches nothing. */
+		errno = 0;
+		ret = ioctl(f->fd, UTRACE_BRANCH_STATUS, &s);
+		EXPECT(ret == -1 && errno == EBADFD, "status after a refused attach: %ld (%s)",
+		       ret, ename(errno));
+	}
+}
+
+/*
+ * A read of whole records, into our buffer or one that faults (in part),
+ * of any size; on a file without O_NONBLOCK only after poll said it would
+ * not wait.
+ */
+static void br_read(struct br_fuzz *b, struct br_file *f, struct rng *r)
+{
+	static struct utrace_branch buf[256];
+	unsigned long p = (unsigned long)buf;
+	size_t len, fit, k;
+	int live = br_live(b, f), err;
+	char what[160];
+	ssize_t n;
+
+	switch (below(r, 10)) {
+	case 0:
+		len = below(r, BR_REC);
+		break;
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+		len = between(r, 1, 8) * BR_REC;
+		break;
+	case 5:
+		len = between(r, 1, ARRAY_SIZE(buf)) * BR_REC;
+		break;
+	default:
+		len = between(r, 1, 64) * BR_REC + between(r, 1, BR_REC - 1);
+	}
+	fit = len / BR_REC;
+	if (percent(r, 6)) {
+		/* Nothing writable. */
+		p = between(r, 1, 4095);
+		fit = 0;
+	} else if (percent(r, 6) && len <= 64 * BR_REC) {
+		/* Only the first @v bytes writable. */
+		size_t v = below(r, len + 1);
+
+		p = rSCR->base + PAGE - v;
+		if (v / BR_REC < fit)
+			fit = v / BR_REC;
+	}
+	if (f->fd >= 0 && !f->nonblock && f->attached && len >= BR_REC) {
+		struct pollfd pf = { .fd = f->fd, .events = POLLIN };
+
+		note("branch: poll file %d before a read", br_index(b, f));
+		if (poll(&pf, 1, below(r, 3)) != 1 || !(pf.revents & POLLIN)) {
+			EXPECT(live && !f->held_lo, "poll: nothing to read, %s, %llu records held",
+			       live ? "the child alive" : "the trace ended",
+			       (unsigned long long)f->held_lo);
+			return;
+		}
+		if (live && !f->held_lo)
+			f->held_lo = 1;
+	}
+	snprintf(what, sizeof(what), "branch read of %zu bytes into %#lx (%zu records fit) on "
+		 "file %d", len, p, fit, br_index(b, f));
+	note("%s", what);
+	errno = 0;
+	n = read(f->fd, (void *)p, len);
+	err = errno;
+	if (f->fd < 0 || !f->attached || len < BR_REC) {
+		br_expect(what, n, err, f->fd < 0 ? EBADF : !f->attached ? EBADFD : EINVAL, 0);
+		return;
+	}
+	if (n < 0) {
+		if (err == EAGAIN) {
+			EXPECT(f->nonblock && live && !f->held_lo, "%s: EAGAIN, %s, %llu records "
+			       "held", what, live ? "the child alive" : "the trace ended",
+			       (unsigned long long)f->held_lo);
+		} else if (err == EFAULT) {
+			/* Only when records wait and not one fits. */
+			EXPECT(!fit && !f->drained, "%s: EFAULT", what);
+			f->faults++;
+		} else {
+			FAIL("%s: %s", what, ename(err));
+		}
+		return;
+	}
+	if (!n) {
+		EXPECT(!live && !f->held_lo, "%s: 0, %s, %llu records held", what,
+		       live ? "the child alive" : "the trace ended",
+		       (unsigned long long)f->held_lo);
+		f->drained = !live;
+		return;
+	}
+	k = n / BR_REC;
+	if (n % BR_REC || k > fit) {
+		FAIL("%s: %zd", what, n);
+		return;
+	}
+	EXPECT(!f->drained, "%s: %zd bytes, after the end of the trace", what, n);
+	/* As many as fit of those that wait: they wait till we read them. */
+	EXPECT(k >= fit || k >= f->held_lo, "%s: %zu records, %llu held at least", what, k,
+	       (unsigned long long)f->held_lo);
+	for (size_t i = 0; i < k; i++) {
+		const struct utrace_branch *e = (const struct utrace_branch *)p + i;
+
+		if (br_in_text(e->from) && br_in_text(e->to))
+			continue;
+		FAIL("record %zu of %zu: %#llx -> %#llx, not in the child's code (%p..%p)", i, k,
+		     (unsigned long long)e->from, (unsigned long long)e->to, __executable_start,
+		     etext);
+		break;
+	}
+	if (p != (unsigned long)buf)
+		f->faults++;
+	f->read_total += k;
+	f->held_lo = f->held_lo > k ? f->held_lo - k : 0;
+	/* A read that stopped short found the buffer empty: after the end, for good. */
+	if (!live && k < fit)
+		f->drained = 1;
+}
+
+static void br_poll(struct br_fuzz *b, struct br_file *f, struct rng *r)
+{
+	struct pollfd pf = { .fd = f->fd, .events = POLLIN };
+	int live = br_live(b, f), ret, fl;
+
+	if (f->fd >= 0 && percent(r, 10)) {
+		note("branch: O_NONBLOCK %s on file %d", f->nonblock ? "off" : "on",
+		     br_index(b, f));
+		fl = fcntl(f->fd, F_GETFL);
+		EXPECT(fl != -1 && !fcntl(f->fd, F_SETFL, fl ^ O_NONBLOCK), "fcntl: %s",
+		       ename(errno));
+		f->nonblock = !f->nonblock;
+		return;
+	}
+	note("branch: poll file %d", br_index(b, f));
+	ret = poll(&pf, 1, below(r, 3));
+	if (ret < 0 || ret > 1) {
+		FAIL("poll: %d (%s)", ret, ename(errno));
+		return;
+	}
+	if (f->fd < 0 || !f->attached)
+		return;
+	EXPECT(!(pf.revents & ~(POLLIN | POLLRDNORM)), "poll: revents %#x", pf.revents);
+	if (!live || f->held_lo)
+		EXPECT(pf.revents & POLLIN, "poll: revents %#x, %s, %llu records held",
+		       pf.revents, live ? "the child alive" : "the trace ended",
+		       (unsigned long long)f->held_lo);
+	else if (pf.revents & POLLIN)
+		f->held_lo = 1;
+}
+
+static void br_bad_ioctl(struct br_fuzz *b, struct br_file *f, struct rng *r)
+{
+	static const unsigned long valid[] = { UTRACE_BRANCH_ATTACH, UTRACE_BRANCH_STATUS };
+	unsigned long cmd = gen_bad_cmd(r, UTRACE_BRANCH_IOC_MAGIC, valid, ARRAY_SIZE(valid));
+	unsigned long arg = percent(r, 50) ? rL->base : rnd(r);
+	char what[128];
+	long ret;
+
+	snprintf(what, sizeof(what), "ioctl %#lx %#lx on branch file %d", cmd, arg,
+		 br_index(b, f));
+	note("%s", what);
+	errno = 0;
+	ret = ioctl(f->fd, cmd, arg);
+	br_expect(what, ret, errno, f->fd < 0 ? EBADF : ENOTTY, 0);
+}
+
+static void br_new_child(struct br_fuzz *b)
+{
+	unsigned long old = b->gen;
+
+	note("branch: SIGKILL for the child, and a new one");
+	br_end_child(b);
+	/* Its traces end with it, before it is reaped. */
+	for (int i = 0; i < BR_FILES; i++)
+		if (b->f[i].fd >= 0 && b->f[i].attached && b->f[i].gen == old)
+			br_status(b, &b->f[i], NULL);
+	br_spawn(b);
+}
+
+/* Closes @f; if no other file steps the child now, it must run. */
+static void br_close(struct br_fuzz *b, struct br_file *f, struct rng *r)
+{
+	int stepped = f->fd >= 0 && br_live(b, f) && !(f->flags & UTRACE_BRANCH_FROM_EXEC);
+
+	note("branch: close file %d", br_index(b, f));
+	if (f->fd >= 0)
+		EXPECT(!close(f->fd), "close: %s", ename(errno));
+	f->fd = -1;
+	f->attached = 0;
+	if (stepped && !br_stepped(b))
+		br_expect_child_runs(b, "once the file that stepped it is closed");
+	if (!r)
+		return;
+	if (percent(r, 20))
+		br_new_child(b);
+	if (f == &b->f[0] || percent(r, 50))
+		br_open(b, f, r);
+}
+
+static void branch_run(struct rng *r)
+{
+	static const unsigned int w[] = { 20, 14, 24, 8, 8, 3, 6, 5 };
+	unsigned long iters = fuzz_iters < BR_ITERS_MAX ? fuzz_iters : BR_ITERS_MAX;
+	struct br_fuzz b = { .child = -1, .gen = 1, .go = -1 };
+
+	/* A write to the pipe of a child that died on its own: EPIPE, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	b.p = mmap(NULL, sizeof(*b.p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b.p == MAP_FAILED) {
+		FAIL("mmap: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < BR_FILES; i++)
+		b.f[i].fd = -1;
+	br_spawn(&b);
+	br_open(&b, &b.f[0], r);
+	for (unsigned long i = 0; i < iters && case_failures < MAX_FAILURES; i++) {
+		struct br_file *f = &b.f[percent(r, 70) ? 0 : 1];
+
+		begin_iter(i);
+		if (f->fd < 0 && percent(r, 50)) {
+			br_open(&b, f, r);
+			continue;
+		}
+		switch (PICK(r, w)) {
+		case 0:
+			br_attach(&b, f, r);
+			break;
+		case 1:
+			br_status(&b, f, r);
+			break;
+		case 2:
+			br_read(&b, f, r);
+			break;
+		case 3:
+			br_poll(&b, f, r);
+			break;
+		case 4:
+			/* A burst, if the child is not busy with two already. */
+			if (b.child <= 0 || b.sent - b.p->bursts >= 2)
+				break;
+			note("branch: a burst of the child");
+			if (write(b.go, "b", 1) == 1)
+				b.sent++;
+			else
+				FAIL("write to the branch child's pipe: %s", strerror(errno));
+			break;
+		case 5:
+			br_new_child(&b);
+			break;
+		case 6:
+			br_close(&b, f, r);
+			break;
+		default:
+			br_bad_ioctl(&b, f, r);
+		}
+	}
+	for (int i = 0; i < BR_FILES; i++)
+		br_close(&b, &b.f[i], NULL);
+	br_expect_child_runs(&b, "once every file is closed");
+	EXPECT(b.child > 0, "no branch child at the end");
+	br_end_child(&b);
+	munmap(b.p, sizeof(*b.p));
+}
+
+/* ------------------------------------------------------------------ */
 /* The cases                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -4647,6 +5420,11 @@ static void channel_requests(void)
 	run_case("channel_requests", 9, channel_run);
 }
 
+static void branch_requests(void)
+{
+	run_case("branch_requests", 10, branch_run);
+}
+
 static void everything_still_works(void)
 {
 	run_case("everything_still_works", 7, still_works);
@@ -4665,6 +5443,7 @@ static int fuzz_one(const char *suite)
 		KTAP_CASE(utrace_ioctls),
 		KTAP_CASE(utrace_ioctls_unprivileged),
 		KTAP_CASE(channel_requests),
+		KTAP_CASE(branch_requests),
 		KTAP_CASE(everything_still_works),
 	};
 
