@@ -91,16 +91,6 @@
  */
 #define KNOWN_BUG_VM_ATTACH_EFAULT_ATTACHES	0
 
-/*
- * A race found by reading engines/branch/device.rs, not seen running yet: a
- * read(2) of /dev/utrace-branch whose copy faults gives the records it took
- * back (Ring::put_back), but a task in guaranteed flow may have filled the
- * room they left meanwhile, and those that no longer fit are dropped and
- * counted in `overwritten`: records lost, which UTRACE_BRANCH_FLOW promises
- * never happens.  1: after a faulted read, such a loss is only reported.
- */
-#define KNOWN_BUG_BRANCH_FAULTED_READ_LOSES	1
-
 static uint64_t fuzz_seed = FUZZ_DEFAULT_SEED;
 /* The seeds of utrace_ci.fuzz_seed=N,N,... */
 #define MAX_SEEDS		64
@@ -4636,7 +4626,6 @@ struct br_file {
 	unsigned long faults;		/* reads that took records and copied not all */
 	__u64 held_lo;			/* records waiting, at least */
 	int drained;			/* the trace ended and nothing waits: reads give 0 */
-	int loss_told;
 	struct utrace_branch_status last;	/* the last status, for monotony */
 };
 
@@ -4860,13 +4849,6 @@ static void br_check_status(struct br_fuzz *b, struct br_file *f,
 		if (!lost) {
 			EXPECT(branches == rd + held, "guaranteed flow: branches %llu, read %llu "
 			       "+ held %llu", branches, rd, held);
-		} else if (KNOWN_BUG_BRANCH_FAULTED_READ_LOSES && f->faults) {
-			if (!f->loss_told++)
-				KTAP_DIAG("%s iteration %lu: known bug: guaranteed flow lost %llu "
-					  "records after %lu faulted reads", case_name, sh->iter,
-					  lost, f->faults);
-			EXPECT(branches <= rd + held + lost, "branches %llu, read %llu + held "
-			       "%llu + lost %llu", branches, rd, held, lost);
 		} else {
 			FAIL("guaranteed flow lost %llu records (branches %llu, read %llu, held "
 			     "%llu, %lu faulted reads)", lost, branches, rd, held, f->faults);
@@ -5057,7 +5039,6 @@ static void br_attach(struct br_fuzz *b, struct br_file *f, struct rng *r)
 		f->faults = 0;
 		f->held_lo = 0;
 		f->drained = 0;
-		f->loss_told = 0;
 		br_status(b, f, NULL);
 	} else if (f->fd >= 0 && !f->attached) {
 		struct utrace_branch_status s;
