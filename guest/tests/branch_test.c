@@ -369,6 +369,35 @@ static struct utrace_branch got[MAX_RECORDS];
 static struct utrace_branch want[3 * 1000 + 3];
 
 /*
+ * Checks that the routine's records among the @n read into got[] are
+ * want[0..m) (got[] keeps MAX_RECORDS at most).
+ */
+static void check_routine(long n, long m)
+{
+	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+}
+
+/* Records of got[0..n) from an instruction to itself. */
+static long self_records(long n)
+{
+	long self = 0;
+
+	for (long i = 0; i < n && i < MAX_RECORDS; i++)
+		self += got[i].from == got[i].to;
+	return self;
+}
+
+/* Lets @c go and waits for it to exit with 0. */
+static void run_to_exit(struct child *c)
+{
+	int status;
+
+	release(c);
+	status = wait_child(c->pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+}
+
+/*
  * Overwrite mode with room to spare: the routine's branches are all
  * there, exactly, in order, and the trace ends with the task.
  */
@@ -378,16 +407,13 @@ static void ring_holds_the_known_sequence(void)
 	struct child c = spawn(run_seq_exit, 5);
 	struct utrace_branch_status s;
 	long n, m;
-	int status;
 
 	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
 	s = status_of(fd);
 	CHECK(s.records == 1 << 16 && s.state & UTRACE_BRANCH_STARTED &&
 	      !(s.state & UTRACE_BRANCH_ENDED), "records %llu state %#x",
 	      (unsigned long long)s.records, s.state);
-	release(&c);
-	status = wait_child(c.pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	run_to_exit(&c);
 	n = read_all(fd, got, MAX_RECORDS);
 	s = status_of(fd);
 	CHECK(s.state & UTRACE_BRANCH_ENDED, "state %#x", s.state);
@@ -398,7 +424,7 @@ static void ring_holds_the_known_sequence(void)
 	CHECK(s.steps > (uint64_t)n, "%llu steps for %ld branches",
 	      (unsigned long long)s.steps, n);
 	m = expected_seq_exit(5, want);
-	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	check_routine(n, m);
 	close(fd);
 }
 
@@ -409,12 +435,9 @@ static void ring_keeps_the_last_n(void)
 	struct child c = spawn(run_seq_exit, 50);
 	struct utrace_branch_status s;
 	long n, m;
-	int status;
 
 	CHECK(br_attach(fd, c.pid, 0, 4) == 0, "attach: %s", strerror(errno));
-	release(&c);
-	status = wait_child(c.pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	run_to_exit(&c);
 	n = read_all(fd, got, MAX_RECORDS);
 	s = status_of(fd);
 	m = expected_seq_exit(50, want);
@@ -457,7 +480,7 @@ static void flow_loses_nothing_across_many_drains(void)
 	      reads, n);
 	KTAP_DIAG("%ld records in %ld reads, %llu stops for a drain", n, reads,
 		  (unsigned long long)s.stops);
-	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	check_routine(n, m);
 	close(fd);
 }
 
@@ -540,7 +563,7 @@ static void flow_with_a_fast_reader_loses_nothing(void)
 		m = expected_seq_exit(150, want);
 		CHECK(n == (long)s.branches && s.overwritten == 0, "run %d: read %ld of %llu", run,
 		      n, (unsigned long long)s.branches);
-		check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+		check_routine(n, m);
 		close(fd);
 		if (ktap_case_failed)
 			break;
@@ -575,19 +598,16 @@ static void a_handled_fault_is_a_branch_and_the_trace_goes_on(void)
 	struct child c = spawn(run_ud2, 0);
 	int fd = br_open();
 	long n, m, found = 0;
-	int status;
 
 	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
-	release(&c);
-	status = wait_child(c.pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	run_to_exit(&c);
 	n = read_all(fd, got, MAX_RECORDS);
 	for (long i = 0; i < n && i < MAX_RECORDS; i++)
 		found += got[i].from == A(br_ud2) && got[i].to == A(on_sigill);
 	CHECK(found == 1, "%ld records br_ud2 -> on_sigill", found);
 	want[0] = (struct utrace_branch){ A(br_ud2), A(on_sigill) };
 	m = 1 + expected_jmp_seq_exit(br_ud2_jmp, 5, want + 1);
-	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	check_routine(n, m);
 	close(fd);
 }
 
@@ -626,7 +646,7 @@ static void a_signal_during_a_wait_for_a_drain_keeps_the_trace(void)
 	CHECK(n == (long)s.branches && s.overwritten == 0, "read %ld of %llu", n,
 	      (unsigned long long)s.branches);
 	m = expected_seq_exit(100, want);
-	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	check_routine(n, m);
 	close(fd);
 }
 
@@ -645,20 +665,16 @@ static void a_rep_instruction_is_no_branch(void)
 {
 	struct child c = spawn(run_rep, 3);
 	int fd = br_open();
-	long n, m, self = 0;
-	int status;
+	long n, m, self;
 
 	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
-	release(&c);
-	status = wait_child(c.pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	run_to_exit(&c);
 	n = read_all(fd, got, MAX_RECORDS);
-	for (long i = 0; i < n && i < MAX_RECORDS; i++)
-		self += got[i].from == got[i].to;
+	self = self_records(n);
 	CHECK(self == 0, "%ld records from an instruction to itself (br_rep %#llx)", self,
 	      (unsigned long long)A(br_rep));
 	m = expected_jmp_seq_exit(br_rep_jmp, 3, want);
-	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	check_routine(n, m);
 	close(fd);
 }
 
@@ -670,19 +686,15 @@ static void an_exec_during_the_trace_goes_on_in_the_new_program(void)
 {
 	struct child c = spawn(exec_self, 2);
 	int fd = br_open();
-	long n, m, self = 0;
-	int status;
+	long n, m, self;
 
 	CHECK(br_attach(fd, c.pid, 0, 1 << 20) == 0, "attach: %s", strerror(errno));
-	release(&c);
-	status = wait_child(c.pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	run_to_exit(&c);
 	n = read_all(fd, got, MAX_RECORDS);
-	for (long i = 0; i < n && i < MAX_RECORDS; i++)
-		self += got[i].from == got[i].to;
+	self = self_records(n);
 	CHECK(self == 0, "%ld records from an instruction to itself", self);
 	m = expected_seq_exit(2, want);
-	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	check_routine(n, m);
 	close(fd);
 }
 
@@ -836,18 +848,15 @@ static void stacked_with_strace(void)
 	struct child c = spawn(run_seq_exit, 3);
 	char text[8192];
 	long n, m, len = 0;
-	int status;
 
 	CHECK(sfd >= 0, "open /dev/utrace: %s", strerror(errno));
 	sa.pid = c.pid;
 	CHECK(ioctl(sfd, UTRACE_ATTACH_STRACE, &sa) >= 0, "strace attach: %s", strerror(errno));
 	CHECK(br_attach(fd, c.pid, 0, 4096) == 0, "attach: %s", strerror(errno));
-	release(&c);
-	status = wait_child(c.pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	run_to_exit(&c);
 	n = read_all(fd, got, MAX_RECORDS);
 	m = expected_seq_exit(3, want);
-	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	check_routine(n, m);
 	for (;;) {
 		struct pollfd p = { .fd = sfd, .events = POLLIN };
 		ssize_t r;
@@ -997,22 +1006,19 @@ static void from_exec_starts_at_the_program(void)
 	struct child c = spawn(exec_self, 4);
 	struct utrace_branch_status s;
 	long n, m;
-	int status;
 
 	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FROM_EXEC, 1 << 20) == 0, "attach: %s",
 	      strerror(errno));
 	s = status_of(fd);
 	CHECK(!(s.state & UTRACE_BRANCH_STARTED) && s.steps == 0, "state %#x steps %llu",
 	      s.state, (unsigned long long)s.steps);
-	release(&c);
-	status = wait_child(c.pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	run_to_exit(&c);
 	n = read_all(fd, got, MAX_RECORDS);
 	s = status_of(fd);
 	CHECK(s.state & UTRACE_BRANCH_STARTED && s.steps > 0, "state %#x", s.state);
 	KTAP_DIAG("%llu instructions stepped, %ld branches", (unsigned long long)s.steps, n);
 	m = expected_seq_exit(4, want);
-	check_same(got, routine_only(got, n > MAX_RECORDS ? MAX_RECORDS : n), want, m);
+	check_routine(n, m);
 	close(fd);
 }
 
