@@ -85,12 +85,10 @@ impl BranchFile {
         let a: AttachArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AttachArgs>())
             .reader()
             .read()?;
-        if a.flags & !ATTACH_FLAGS != 0
-            || a.records == 0
-            || a.records > u64::from(bindings::UTRACE_BRANCH_MAX_RECORDS)
-        {
+        if a.flags & !ATTACH_FLAGS != 0 {
             return Err(EINVAL);
         }
+        BranchEngine::buffer_records(a.records)?;
         let mode = if a.flags & bindings::UTRACE_BRANCH_FLOW != 0 {
             Mode::Flow
         } else {

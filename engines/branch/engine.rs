@@ -112,15 +112,21 @@ pub(crate) struct BranchEngine {
 }
 
 impl BranchEngine {
-    /// An engine with a buffer of `records` records in `mode`, charged to
-    /// the caller: `EINVAL` for 0 records or more than the uapi's limit,
-    /// then the charge's errors (`EPERM`, `ENOMEM`), then `ENOMEM`.
-    pub(crate) fn new(records: u64, mode: Mode, from_exec: bool) -> Result<Arc<Self>> {
+    /// A buffer size the uapi allows, as a count: `EINVAL` for 0 records
+    /// or more than `UTRACE_BRANCH_MAX_RECORDS`.
+    pub(crate) fn buffer_records(records: u64) -> Result<usize> {
         if records == 0 || records > u64::from(bindings::UTRACE_BRANCH_MAX_RECORDS) {
             return Err(EINVAL);
         }
         // At most 2^26: fits a usize, and its bytes too.
-        let records = records as usize;
+        Ok(records as usize)
+    }
+
+    /// An engine with a buffer of `records` records in `mode`, charged to
+    /// the caller: `EINVAL` as [`BranchEngine::buffer_records`], then the
+    /// charge's errors (`EPERM`, `ENOMEM`), then `ENOMEM`.
+    pub(crate) fn new(records: u64, mode: Mode, from_exec: bool) -> Result<Arc<Self>> {
+        let records = Self::buffer_records(records)?;
         let charge = MemlockCharge::new(records * size_of::<Branch>())?;
         let ring = Ring::new(records, mode)?;
         Arc::pin_init(
