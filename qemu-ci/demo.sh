@@ -4,7 +4,8 @@
 # The `make demo` walk-through, run inside the guest by /init: strace
 # stacked over a partial VM, in the right order and in the naive one, with
 # the strace engine and then with Debian's own strace through ptrace; then
-# the same with the VM in user space (uvm, over /dev/utrace-channel).
+# the same with the VM in user space (uvm, over /dev/utrace-channel); last,
+# the branch trace of the program.
 RULES='return getuid 1000; return geteuid 1000; uname nodename vm-guest; redirect /virtual /tmp/real'
 
 mkdir -p /tmp/real
@@ -128,3 +129,12 @@ echo
 echo "The naive order: strace -f takes uvm's child at fork, before uvm attaches its"
 echo "engine, so strace sits inside the VM: the real path, the real host name."
 debian_strace inside "uvm --rules"
+
+step "10. The branch trace: the program's last taken branches"
+echo "The branch-trace engine (/dev/utrace-branch) single-steps the program from its"
+echo "execve and keeps a ring of its last taken branches, each judged with the kernel's"
+echo "instruction decoder; once the program has exited, utrace prints them, oldest"
+echo "first, with the functions of sysinfo's ELF file that hold each end (every"
+echo "instruction traps, so the program runs thousands of times slower):"
+echo '$ utrace --branches 12 -- sysinfo'
+utrace --branches 12 -- sysinfo 2>&1
