@@ -106,6 +106,60 @@ impl SyscallRegs for LiveRegs {
 struct LivePtrace {
     regs: *mut bindings::pt_regs,
     work: c_ulong,
+    /// At entry: the task has seccomp filters and its tracer asked for
+    /// their RET_TRACE stops, which come right after its entry stop.
+    traces_seccomp: bool,
+    /// At entry: where seccomp's RET_TRACE stop writes the call the
+    /// tracer let go, for seccomp's check once the engines have run.
+    traced: *mut bindings::seccomp_data,
+    /// At entry: the tracer had its RET_TRACE stop for this call.
+    seccomp_stopped: bool,
+}
+
+impl LivePtrace {
+    /// ptrace's stops at a syscall entry.
+    ///
+    /// # Safety
+    ///
+    /// `regs` is the current task's register frame at syscall entry,
+    /// `work` the syscall work the entry code read, and `traced` the entry
+    /// code's buffer for the call a seccomp stop lets go.
+    unsafe fn entry(
+        regs: *mut bindings::pt_regs,
+        work: c_ulong,
+        traced: *mut bindings::seccomp_data,
+    ) -> Self {
+        // A task with filters pays a call to learn whether its tracer asked
+        // for their stops; one without pays this test.
+        let traces_seccomp = work & SECCOMP_WORK != 0
+            // SAFETY: reads the current task's ptrace options.
+            && unsafe { bindings::utrace_helper_ptrace_traces_seccomp() };
+        // INVARIANT: the caller's contract.
+        Self {
+            regs,
+            work,
+            traces_seccomp,
+            traced,
+            seccomp_stopped: false,
+        }
+    }
+
+    /// ptrace's stop at a syscall exit.
+    ///
+    /// # Safety
+    ///
+    /// `regs` is the current task's register frame at syscall exit and
+    /// `work` the syscall work the exit code read.
+    unsafe fn exit(regs: *mut bindings::pt_regs, work: c_ulong) -> Self {
+        // INVARIANT: the caller's contract.
+        Self {
+            regs,
+            work,
+            traces_seccomp: false,
+            traced: core::ptr::null_mut(),
+            seccomp_stopped: false,
+        }
+    }
 }
 
 /// The syscall work bits that make ptrace stop at syscall entry
@@ -114,21 +168,38 @@ const PTRACE_ENTRY_WORK: c_ulong = (1 << bindings::syscall_work_bit_SYSCALL_WORK
     | (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_EMU);
 const PTRACE_EXIT_WORK: c_ulong = (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_TRACE)
     | (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_EXIT_TRAP);
+/// The syscall work bit of a task with seccomp filters (or strict mode).
+const SECCOMP_WORK: c_ulong = 1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SECCOMP;
 
 impl PtraceStops for LivePtrace {
-    fn entry_stop(&mut self, _regs: &mut dyn SyscallRegs) -> bool {
-        // The helper's own test, made here to spare an untraced task the call.
-        if !self.traces_entry() {
+    fn entry_stop(&mut self, _regs: &mut dyn SyscallRegs, aborted: bool) -> bool {
+        // The helpers' own tests, made here to spare an untraced task the
+        // calls.
+        if self.work & PTRACE_ENTRY_WORK != 0
+            // SAFETY: by the type invariant, `regs` is current's register
+            // frame at syscall entry and `work` its syscall work.
+            && unsafe { bindings::utrace_helper_ptrace_entry_stop(self.regs, self.work) }
+        {
+            return true;
+        }
+        if !self.traces_seccomp || aborted {
             return false;
         }
-        // SAFETY: by the type invariant, `regs` is current's register frame
-        // at syscall entry and `work` its syscall work.
-        unsafe { bindings::utrace_helper_ptrace_entry_stop(self.regs, self.work) }
+        // SAFETY: at entry (`traces_seccomp` is only set there), `traced`
+        // is the entry code's buffer, written before the call returns.
+        match unsafe { bindings::seccomp_trace_stop(self.traced) } {
+            bindings::seccomp_trace_SECCOMP_TRACE_STOPPED => {
+                self.seccomp_stopped = true;
+                false
+            }
+            bindings::seccomp_trace_SECCOMP_TRACE_SKIP => true,
+            _ => false,
+        }
     }
 
     #[inline]
     fn traces_entry(&self) -> bool {
-        self.work & PTRACE_ENTRY_WORK != 0
+        self.work & PTRACE_ENTRY_WORK != 0 || self.traces_seccomp
     }
 
     fn exit_stop(&mut self, _regs: &mut dyn SyscallRegs) {
@@ -162,22 +233,28 @@ unsafe fn uprobes_call(regs: *mut bindings::pt_regs) -> bool {
 }
 
 /// Syscall entry of a task with `SYSCALL_WORK_UTRACE`: reports to its
-/// engines and makes ptrace's entry stop at its place among them. Returns
-/// `true` to skip the syscall, its result already set.
+/// engines and makes ptrace's entry stop, and seccomp's RET_TRACE stop
+/// after it, at its place among them. Returns what the entry code does
+/// next: skip the syscall (its result already set), or check it with
+/// seccomp and run it, telling seccomp whether the RET_TRACE stop came.
 ///
 /// # Safety
 ///
-/// `regs` is the current task's register frame at syscall entry and
-/// `work` the syscall work the entry code read.
+/// `regs` is the current task's register frame at syscall entry, `work`
+/// the syscall work the entry code read, and `traced` a buffer for the
+/// call a seccomp RET_TRACE stop lets go, read by the entry code after a
+/// `UTRACE_ENTRY_RUN_TRACED` answer.
 #[export]
 pub(crate) unsafe extern "C" fn utrace_report_syscall_entry(
     regs: *mut bindings::pt_regs,
     work: c_ulong,
-) -> bool {
+    traced: *mut bindings::seccomp_data,
+) -> bindings::utrace_syscall_entry {
     // INVARIANT: the entry code passes the current task's register frame
     // and the syscall work it read.
     let mut live = LiveRegs { regs };
-    let mut ptrace = LivePtrace { regs, work };
+    // SAFETY: as above, and `traced` is the entry code's buffer.
+    let mut ptrace = unsafe { LivePtrace::entry(regs, work, traced) };
     // The uprobes core's own calls are not the program's: engines neither
     // see nor abort them (an aborted uretprobe() would return to its
     // function's return value).
@@ -203,9 +280,12 @@ pub(crate) unsafe extern "C" fn utrace_report_syscall_entry(
     match disposition {
         Disposition::Abort(result) => {
             live.set_return_value(result);
-            true
+            bindings::utrace_syscall_entry_UTRACE_ENTRY_SKIP
         }
-        Disposition::Run => false,
+        Disposition::Run if ptrace.seccomp_stopped => {
+            bindings::utrace_syscall_entry_UTRACE_ENTRY_RUN_TRACED
+        }
+        Disposition::Run => bindings::utrace_syscall_entry_UTRACE_ENTRY_RUN,
     }
 }
 
@@ -224,7 +304,8 @@ pub(crate) unsafe extern "C" fn utrace_report_syscall_exit(
     // INVARIANT: the exit code passes the current task's register frame and
     // the syscall work it read.
     let mut live = LiveRegs { regs };
-    let mut ptrace = LivePtrace { regs, work };
+    // SAFETY: as above.
+    let mut ptrace = unsafe { LivePtrace::exit(regs, work) };
     // SAFETY: `regs` is current's frame at syscall exit.
     let engines = !unsafe { uprobes_call(regs) };
     let reported = engines

@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/seccomp.h>
 #include <linux/sched.h>
 #include <linux/ptrace.h>
 #include <linux/ratelimit.h>
@@ -297,13 +298,21 @@ bool utrace_helper_fatal_signal_pending(struct task_struct *task)
 /*
  * ptrace's syscall stops, made by the engines' dispatcher at ptrace's place
  * in their order (entry-common.h skips its own calls for such tasks).
- * @work is the syscall work the entry code read.
+ * @work is the syscall work the entry code read.  At entry, seccomp's
+ * RET_TRACE stop follows (the dispatcher calls seccomp_trace_stop()), where
+ * syscall_trace_enter() runs seccomp for a task without engines.
  */
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work)
 {
 	if (!(work & (SYSCALL_WORK_SYSCALL_TRACE | SYSCALL_WORK_SYSCALL_EMU)))
 		return false;
 	return syscall_ptrace_enter(regs, work);
+}
+
+/* Whether the current task's tracer asked for seccomp's RET_TRACE stops. */
+bool utrace_helper_ptrace_traces_seccomp(void)
+{
+	return ptrace_event_enabled(current, PTRACE_EVENT_SECCOMP);
 }
 
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work)

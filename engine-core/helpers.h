@@ -8,6 +8,8 @@
 #define UTRACE_ENGINE_CORE_HELPERS_H
 
 #include <linux/types.h>
+/* seccomp_trace_stop(), which the dispatcher calls itself. */
+#include <linux/seccomp.h>
 
 struct callback_head;
 struct file;
@@ -57,6 +59,7 @@ void utrace_helper_unlock_exec(struct task_struct *task);
 pid_t utrace_helper_task_pid_vnr(struct task_struct *task);
 bool utrace_helper_fatal_signal_pending(struct task_struct *task);
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
+bool utrace_helper_ptrace_traces_seccomp(void);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_event(int event, unsigned long msg);
 void utrace_helper_ptrace_event_pid(int event, struct pid *child);

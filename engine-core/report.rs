@@ -78,12 +78,17 @@ pub trait SyscallRegs {
 /// live registers itself and ignores `regs`), and by test doubles, which
 /// act on `regs` as a tracer would.
 pub(crate) trait PtraceStops {
-    /// The tracer's syscall-entry stop, if it traces syscalls. Returns
+    /// The tracer's syscall-entry stop, if it traces syscalls, then its
+    /// seccomp RET_TRACE stop, if a filter traces the call as the tracer
+    /// left it and the engines outside the tracer did not abort it
+    /// (`aborted`: seccomp never sees a call that does not run). Returns
     /// `true` if the call must not run (PTRACE_SYSEMU, PTRACE_VM_SKIPCALL,
-    /// or a fatal signal): its result is what the registers hold.
-    fn entry_stop(&mut self, regs: &mut dyn SyscallRegs) -> bool;
-    /// Whether [`PtraceStops::entry_stop`] would stop: the tracer traces
-    /// syscall entries.
+    /// a negative number set at the seccomp stop, or a fatal signal): its
+    /// result is what the registers hold.
+    fn entry_stop(&mut self, regs: &mut dyn SyscallRegs, aborted: bool) -> bool;
+    /// Whether [`PtraceStops::entry_stop`] may stop: the tracer traces
+    /// syscall entries, or seccomp's RET_TRACE verdicts of a task with
+    /// filters.
     fn traces_entry(&self) -> bool;
     /// The tracer's syscall-exit (or single-step) stop, if it asked for one.
     fn exit_stop(&mut self, regs: &mut dyn SyscallRegs);
@@ -153,7 +158,8 @@ impl<'a> SyscallEntry<'a> {
     ///
     /// A skip is final: [`SyscallEntry::run`] cannot undo it.
     pub(crate) fn ptrace_entry_stop(&mut self, ptrace: &mut dyn PtraceStops) {
-        if ptrace.entry_stop(&mut *self.regs) {
+        let aborted = matches!(self.disposition, Disposition::Abort(_));
+        if ptrace.entry_stop(&mut *self.regs, aborted) {
             self.abort_with_register_result();
             self.skipped = true;
         }

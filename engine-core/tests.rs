@@ -331,6 +331,8 @@ fn recorder(
 struct FakeTracer {
     log: Option<Log>,
     skip_with: Option<i64>,
+    /// Entry stops made for a call the engines outside had aborted.
+    aborted_stops: u32,
 }
 
 /// A task nobody ptraces.
@@ -338,14 +340,16 @@ fn untraced() -> FakeTracer {
     FakeTracer {
         log: None,
         skip_with: None,
+        aborted_stops: 0,
     }
 }
 
 impl PtraceStops for FakeTracer {
-    fn entry_stop(&mut self, regs: &mut dyn SyscallRegs) -> bool {
+    fn entry_stop(&mut self, regs: &mut dyn SyscallRegs, aborted: bool) -> bool {
         let Some(log) = &self.log else {
             return false;
         };
+        self.aborted_stops += u32::from(aborted);
         let _ = log
             .lock()
             .push((0, b'n', regs.args()[0] as i64), GFP_KERNEL);
@@ -402,7 +406,7 @@ fn enter(reg: &Registry, tracer: &mut FakeTracer, arg0: u64) -> (Disposition, Fa
     regs.args[0] = arg0;
     let d = if reg.test_syscall_work().entry {
         reg.report_syscall_entry(task, &mut regs, tracer)
-    } else if tracer.entry_stop(&mut regs) {
+    } else if tracer.entry_stop(&mut regs, false) {
         Disposition::Abort(regs.ret)
     } else {
         Disposition::Run
@@ -859,6 +863,7 @@ mod suite {
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
+            aborted_stops: 0,
         };
         syscall_traced(&reg, &mut tracer, 0, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[2, 0, 1]);
@@ -880,6 +885,7 @@ mod suite {
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
+            aborted_stops: 0,
         };
         syscall_traced(&reg, &mut tracer, 0, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[4, 0, 2]);
@@ -893,6 +899,7 @@ mod suite {
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
+            aborted_stops: 0,
         };
         syscall_traced(&reg, &mut tracer, 0, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[0, 1]);
@@ -910,6 +917,7 @@ mod suite {
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
+            aborted_stops: 0,
         };
         syscall_traced(&reg, &mut tracer, 0, 0);
         assert_eq!(&ids(&log, b'n')?[..], &[2, 1, 0]);
@@ -931,6 +939,7 @@ mod suite {
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: Some(77),
+            aborted_stops: 0,
         };
         let (d, regs) = syscall_traced(&reg, &mut tracer, 5, 1);
         assert_eq!(d, Disposition::Abort(77));
@@ -966,6 +975,7 @@ mod suite {
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: Some(-38),
+            aborted_stops: 0,
         };
         let (d, regs) = syscall_traced(&reg, &mut tracer, 5, 1);
         assert_eq!(d, Disposition::Abort(-38));
@@ -1980,6 +1990,7 @@ mod suite {
         let tracer = FakeTracer {
             log: Some(log.clone()),
             skip_with: None,
+            aborted_stops: 0,
         };
         assert!(!reg.skip_entry_report(task, &call(40, false), &tracer));
         // A second engine that wants entries, with no set: every call is

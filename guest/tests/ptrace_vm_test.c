@@ -47,9 +47,12 @@
 static long body_nr;
 static unsigned long body_args[3];
 static int body_times = 1;
-/* Seccomp filter the tracee installs before its SIGSTOP, if nr >= 0. */
-static long filter_nr = -1;
-static unsigned int filter_action;
+/*
+ * Seccomp filter the tracee installs before its SIGSTOP, if nr >= 0: the
+ * action for syscall filter_nr, and for filter_nr2 if that is >= 0.
+ */
+static long filter_nr = -1, filter_nr2 = -1;
+static unsigned int filter_action, filter_action2;
 /* The tracee's ends of its pipes. */
 static int report_fd = -1, go_fd = -1;
 /* The tracer's end of the go pipe. */
@@ -97,6 +100,8 @@ static int install_filter(void)
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)filter_nr, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, filter_action),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)filter_nr2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, filter_action2),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {
@@ -441,6 +446,7 @@ static void set_body(long nr, unsigned long a0, unsigned long a1, int times)
 	body_args[2] = 0;
 	body_times = times;
 	filter_nr = -1;
+	filter_nr2 = -1;
 }
 
 static int exists(const char *path)
@@ -472,11 +478,12 @@ static int attach(int fd, pid_t pid, unsigned int kind, unsigned int id,
 /*
  * A tracee of body_calls() with engine 1 (@kind, for syscall @nr, @value)
  * attached before it asks to be traced: the engine sits inside the
- * tracer.  Returns it stopped in its SIGSTOP, with *@fd the engine's file;
- * -1 with everything undone (case failed).
+ * tracer, which sets the PTRACE_O_* @options.  Returns it stopped in its
+ * SIGSTOP, with *@fd the engine's file; -1 with everything undone (case
+ * failed).
  */
-static pid_t tracee_inside_engine(unsigned int kind, long nr, long value, int *report,
-				  int *fd)
+static pid_t tracee_inside_engine_opts(unsigned int kind, long nr, long value,
+				       long options, int *report, int *fd)
 {
 	pid_t pid = fork_tracee(body_calls, 1, report);
 
@@ -488,7 +495,7 @@ static pid_t tracee_inside_engine(unsigned int kind, long nr, long value, int *r
 		kill_tracee(pid, *report);
 		goto fail;
 	}
-	if (await_tracee(pid, 1, *report, 0))
+	if (await_tracee(pid, 1, *report, options))
 		goto fail;
 	return pid;
 fail:
@@ -496,6 +503,12 @@ fail:
 		close(*fd);
 	*fd = -1;
 	return -1;
+}
+
+static pid_t tracee_inside_engine(unsigned int kind, long nr, long value, int *report,
+				  int *fd)
+{
+	return tracee_inside_engine_opts(kind, nr, value, 0, report, fd);
 }
 
 /*
@@ -1123,6 +1136,376 @@ static void skip_bits_and_seccomp_ret_trace(void)
 	filter_nr = -1;
 }
 
+/* Empties the engine log of @fd. */
+static void drain_log(int fd)
+{
+	struct utrace_test_record r[64];
+
+	while (utd_read(fd, r, 64) > 0)
+		;
+}
+
+/* Whether the log @r of @n records holds a record of syscall @nr. */
+static int log_has(const struct utrace_test_record *r, int n, long nr)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i].nr == nr)
+			return 1;
+	return 0;
+}
+
+/* Sets the syscall number (orig_rax) of a tracee at a syscall stop. */
+static int set_nr(pid_t pid, long nr, long result)
+{
+	struct user_regs_struct regs;
+
+	if (pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs) == 0) {
+		regs.orig_rax = nr;
+		regs.rax = result;
+		if (pt(PTRACE_SETREGS, pid, 0, (unsigned long)&regs) == 0)
+			return 0;
+	}
+	KTAP_DIAG("GETREGS / SETREGS: %s", strerror(errno));
+	ktap_case_failed = 1;
+	return -1;
+}
+
+/*
+ * The tracee, resumed by the tracer, must run to its end with no other
+ * stop: waits for its exit (status 0), then reads its report.  0, or -1
+ * with the case failed and the tracee gone.
+ */
+static int runs_to_its_end(pid_t pid, int report, struct report *rep, const char *why)
+{
+	struct stop s;
+	int ok;
+
+	ok = expect_stop(pid, ST_EXITED, -1, why, &s) == 0;
+	if (ok && s.sig != 0) {
+		KTAP_DIAG("%s: the tracee exited %d", why, s.sig);
+		ok = 0;
+	}
+	memset(rep, 0, sizeof(*rep));
+	if (ok && read_full(report, rep, sizeof(*rep))) {
+		KTAP_DIAG("%s: no report from the tracee", why);
+		ok = 0;
+	}
+	kill_tracee(pid, report);
+	if (!ok)
+		ktap_case_failed = 1;
+	return ok ? 0 : -1;
+}
+
+/*
+ * What an engine inside the tracer makes of a RET_TRACE call: a RECORD
+ * engine (every call) attached first, a tracer (TRACEME) with
+ * PTRACE_O_TRACESECCOMP after, a filter tracing getpid (data 0x55).  At
+ * the seccomp stop the tracer, which sits outside the engine, turns the
+ * call into @new_nr (result @result if @new_nr is -1, a skip) or leaves it
+ * (@new_nr == SYS_getpid).  @req is how the tracer resumes from the
+ * SIGSTOP: PTRACE_CONT (a seccomp-only tracer, as strace --seccomp-bpf)
+ * or PTRACE_SYSCALL (the entry stop first).
+ *
+ * The seccomp stop must come before the engine hears of the call, the
+ * engine must see what the tracer made of it, and seccomp's final check
+ * must not stop the tracer a second time.  Returns the engine's log from
+ * the seccomp stop on, in @r (up to @max records), and its length, with
+ * the tracee's report in @rep and its pid in @tracee; -1 if the case
+ * failed on the way.
+ */
+static int seccomp_stop_with_an_engine_inside(long req, long new_nr, long result,
+					      struct report *rep, pid_t *tracee,
+					      struct utrace_test_record *r, int max)
+{
+	struct stop s;
+	int report, fd, n = -1;
+	pid_t pid;
+
+	set_body(SYS_getpid, 0, 0, 1);
+	filter_nr = SYS_getpid;
+	filter_action = SECCOMP_RET_TRACE | 0x55;
+	pid = tracee_inside_engine_opts(UTRACE_TEST_RECORD, -1, 0, PTRACE_O_TRACESECCOMP,
+					&report, &fd);
+	filter_nr = -1;
+	*tracee = pid;
+	if (pid < 0)
+		return -1;
+	drain_log(fd);
+	if (req == PTRACE_SYSCALL) {
+		if (to_entry(pid, SYS_getpid))
+			goto kill;
+		n = utd_read(fd, r, max);
+		CHECK(!log_has(r, n, SYS_getpid),
+		      "at the tracer's entry stop the engine inside it already heard of getpid");
+		if (resume(pid, PTRACE_CONT, 0, "getpid entry stop"))
+			goto kill;
+	} else if (resume(pid, PTRACE_CONT, 0, "SIGSTOP")) {
+		goto kill;
+	}
+	if (expect_stop(pid, ST_SECCOMP, SYS_getpid, "getpid under RET_TRACE", &s))
+		goto kill;
+	CHECK(s.msg == 0x55, "seccomp stop data %#lx, wanted 0x55", s.msg);
+	n = utd_read(fd, r, max);
+	CHECK(!log_has(r, n, SYS_getpid),
+	      "at the seccomp stop the engine inside the tracer already heard of the call: the stop is not at the tracer's place");
+	if (new_nr != SYS_getpid && set_nr(pid, new_nr, result))
+		goto kill;
+	if (resume(pid, PTRACE_CONT, 0, "seccomp stop") ||
+	    runs_to_its_end(pid, report, rep, "after the seccomp stop (no second one)")) {
+		close(fd);
+		return -1;
+	}
+	n = utd_read(fd, r, max);
+	close(fd);
+	return n;
+kill:
+	kill_tracee(pid, report);
+	close(fd);
+	ktap_case_failed = 1;
+	return -1;
+}
+
+/*
+ * The tracer turns a RET_TRACE getpid into getppid at its seccomp stop:
+ * the engine inside it sees getppid only, entry and exit, with the
+ * parent's pid; the tracee gets that too.  Resumed from the SIGSTOP with
+ * PTRACE_CONT and with PTRACE_SYSCALL.
+ */
+static void seccomp_stop_comes_before_an_engine_inside(void)
+{
+	static const long reqs[] = { PTRACE_CONT, PTRACE_SYSCALL };
+	struct utrace_test_record r[64];
+	struct report rep;
+
+	deadline(30);
+	for (int i = 0; i < 2; i++) {
+		pid_t pid;
+		int n = seccomp_stop_with_an_engine_inside(reqs[i], SYS_getppid, 0,
+							   &rep, &pid, r, 64);
+
+		if (n < 0)
+			continue;
+		CHECK(rep.ret[0] == getpid(),
+		      "resumed with %ld: the tracee's getpid turned getppid returned %ld, wanted %d",
+		      reqs[i], rep.ret[0], getpid());
+		CHECK(n >= 2 && r[0].side == N && r[0].nr == SYS_getppid &&
+		      r[1].side == X && r[1].nr == SYS_getppid && r[1].ret == getpid(),
+		      "resumed with %ld: the engine inside saw %d records, the first side %u of %lld, then side %u of %lld = %lld; wanted getppid's entry and exit = %d",
+		      reqs[i], n, n > 0 ? r[0].side : 0, n > 0 ? (long long)r[0].nr : 0LL,
+		      n > 1 ? r[1].side : 0, n > 1 ? (long long)r[1].nr : 0LL,
+		      n > 1 ? (long long)r[1].ret : 0LL, getpid());
+		CHECK(!log_has(r, n, SYS_getpid),
+		      "resumed with %ld: the engine inside the tracer saw the getpid the tracer replaced",
+		      reqs[i]);
+	}
+}
+
+/*
+ * The tracer leaves the RET_TRACE call as it is: seccomp's check once
+ * the engines have run takes the stop as made (RET_TRACE allows), so the
+ * tracer stops once and the call runs; and a tracer that skips the call
+ * there (number -1, result set) skips it for the engine inside too.
+ */
+static void seccomp_stop_once_and_its_skip_with_an_engine_inside(void)
+{
+	struct utrace_test_record r[64];
+	struct report rep;
+	pid_t pid;
+	int n;
+
+	deadline(30);
+	n = seccomp_stop_with_an_engine_inside(PTRACE_CONT, SYS_getpid, 0, &rep, &pid,
+					       r, 64);
+	if (n >= 0) {
+		CHECK(rep.ret[0] == pid,
+		      "the RET_TRACE getpid left as it is returned %ld, wanted %d",
+		      rep.ret[0], pid);
+		CHECK(n >= 2 && r[0].side == N && r[0].nr == SYS_getpid &&
+		      r[1].side == X && r[1].ret == pid,
+		      "the engine inside saw %d records, the first side %u of %lld; wanted getpid's entry and exit = %d",
+		      n, n > 0 ? r[0].side : 0, n > 0 ? (long long)r[0].nr : 0LL, pid);
+	}
+	n = seccomp_stop_with_an_engine_inside(PTRACE_CONT, -1, 4242, &rep, &pid, r, 64);
+	if (n >= 0) {
+		CHECK(rep.ret[0] == 4242,
+		      "the call the tracer skipped at its seccomp stop returned %ld, wanted 4242",
+		      rep.ret[0]);
+		CHECK(!log_has(r, n, SYS_getpid),
+		      "the engine inside saw the getpid the tracer skipped at its seccomp stop");
+	}
+}
+
+/*
+ * Seccomp still judges the call that runs.  (1) The tracer turns the
+ * RET_TRACE getpid into getppid, which the filter answers EPERM: the
+ * check after the engines applies it, as the kernel's recheck after its
+ * stop does.  (2) An engine inside the tracer changes the call after the
+ * tracer let it go (getpid's first argument, 0 -> 0x1234): the tracer did
+ * not see that call, so it gets a second seccomp stop, with the engine's
+ * argument, instead of the filter taking the first stop for it.
+ */
+static void seccomp_judges_the_call_the_engines_leave(void)
+{
+	struct report rep;
+	struct stop s;
+	struct user_regs_struct regs;
+	int report, fd;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 1);
+	filter_nr = SYS_getpid;
+	filter_action = SECCOMP_RET_TRACE | 0x55;
+	filter_nr2 = SYS_getppid;
+	filter_action2 = SECCOMP_RET_ERRNO | EPERM;
+	pid = tracee_inside_engine_opts(UTRACE_TEST_RECORD, -1, 0, PTRACE_O_TRACESECCOMP,
+					&report, &fd);
+	filter_nr = filter_nr2 = -1;
+	if (pid < 0)
+		return;
+	if (resume(pid, PTRACE_CONT, 0, "SIGSTOP") ||
+	    expect_stop(pid, ST_SECCOMP, SYS_getpid, "getpid under RET_TRACE", NULL) ||
+	    set_nr(pid, SYS_getppid, 0) || resume(pid, PTRACE_CONT, 0, "seccomp stop")) {
+		kill_tracee(pid, report);
+	} else if (runs_to_its_end(pid, report, &rep, "getpid turned getppid") == 0) {
+		CHECK(rep.ret[0] == -1 && rep.err[0] == EPERM,
+		      "the getppid the tracer made at its seccomp stop returned %ld (errno %ld), wanted -1 EPERM from the filter",
+		      rep.ret[0], rep.err[0]);
+	}
+	close(fd);
+
+	set_body(SYS_getpid, 0, 0, 1);
+	filter_nr = SYS_getpid;
+	filter_action = SECCOMP_RET_TRACE | 0x55;
+	pid = tracee_inside_engine_opts(UTRACE_TEST_REWRITE_ARG, SYS_getpid, 0x1234,
+					PTRACE_O_TRACESECCOMP, &report, &fd);
+	filter_nr = -1;
+	if (pid < 0)
+		return;
+	if (resume(pid, PTRACE_CONT, 0, "SIGSTOP") ||
+	    expect_stop(pid, ST_SECCOMP, SYS_getpid, "getpid under RET_TRACE", NULL) ||
+	    pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs))
+		goto kill;
+	CHECK(regs.rdi == 0,
+	      "at the first seccomp stop getpid's first argument is %#llx, wanted 0 (the engine inside has not run)",
+	      (unsigned long long)regs.rdi);
+	if (resume(pid, PTRACE_CONT, 0, "first seccomp stop") ||
+	    expect_stop(pid, ST_SECCOMP, SYS_getpid,
+			"getpid changed by the engine inside after the tracer's stop: its own stop",
+			&s) ||
+	    pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs))
+		goto kill;
+	CHECK(regs.rdi == 0x1234,
+	      "at the second seccomp stop getpid's first argument is %#llx, wanted the engine's 0x1234",
+	      (unsigned long long)regs.rdi);
+	if (resume(pid, PTRACE_CONT, 0, "second seccomp stop") == 0 &&
+	    runs_to_its_end(pid, report, &rep, "after the second seccomp stop") == 0)
+		CHECK(rep.ret[0] == pid, "getpid returned %ld, wanted %d", rep.ret[0], pid);
+	close(fd);
+	return;
+kill:
+	ktap_case_failed = 1;
+	kill_tracee(pid, report);
+	close(fd);
+}
+
+/*
+ * No seccomp stop for a call that does not run: an ABORT engine (getpid
+ * -> 4242) outside the tracer aborts it before the tracer's place, and
+ * seccomp never sees an aborted call.  And with the engine inside, a
+ * tracer that did not ask for seccomp stops leaves RET_TRACE to fail the
+ * call with ENOSYS, as without engines.
+ */
+static void no_seccomp_stop_for_an_aborted_call(void)
+{
+	struct report rep;
+	int report, fd;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 1);
+	filter_nr = SYS_getpid;
+	filter_action = SECCOMP_RET_TRACE | 0x55;
+	pid = start_tracee(body_calls, PTRACE_O_TRACESECCOMP, &report);
+	filter_nr = -1;
+	if (pid < 0)
+		return;
+	fd = utd_open();
+	if (fd < 0 || attach(fd, pid, UTRACE_TEST_ABORT, 1, SYS_getpid, 4242) < 0 ||
+	    resume(pid, PTRACE_CONT, 0, "SIGSTOP")) {
+		kill_tracee(pid, report);
+	} else if (runs_to_its_end(pid, report, &rep,
+				   "getpid aborted by an engine outside the tracer (no seccomp stop)") == 0) {
+		CHECK(rep.ret[0] == 4242, "the aborted getpid returned %ld, wanted 4242",
+		      rep.ret[0]);
+	}
+	if (fd >= 0)
+		close(fd);
+
+	set_body(SYS_getpid, 0, 0, 1);
+	filter_nr = SYS_getpid;
+	filter_action = SECCOMP_RET_TRACE | 0x55;
+	pid = tracee_inside_engine_opts(UTRACE_TEST_RECORD, SYS_getpid, 0, 0, &report, &fd);
+	filter_nr = -1;
+	if (pid < 0)
+		return;
+	if (resume(pid, PTRACE_CONT, 0, "SIGSTOP"))
+		kill_tracee(pid, report);
+	else if (runs_to_its_end(pid, report, &rep, "RET_TRACE, no seccomp stops asked") == 0)
+		CHECK(rep.ret[0] == -1 && rep.err[0] == ENOSYS,
+		      "RET_TRACE without a tracer of seccomp stops returned %ld (errno %ld), wanted -1 ENOSYS",
+		      rep.ret[0], rep.err[0]);
+	close(fd);
+}
+
+/*
+ * The other order: the tracer (TRACEME, RET_TRACE on getpid) first, a
+ * RECORD engine attached at the SIGSTOP, outside it: the engine hears of
+ * the call as the program made it before the tracer's seccomp stop, and
+ * of the result the program gets after it.
+ */
+static void seccomp_stop_comes_after_an_engine_outside(void)
+{
+	struct utrace_test_record r[64];
+	struct report rep;
+	struct stop s;
+	int report, fd, n;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 1);
+	filter_nr = SYS_getpid;
+	filter_action = SECCOMP_RET_TRACE | 0x55;
+	pid = start_tracee(body_calls, PTRACE_O_TRACESECCOMP, &report);
+	filter_nr = -1;
+	if (pid < 0)
+		return;
+	fd = utd_open();
+	if (fd < 0 || attach(fd, pid, UTRACE_TEST_RECORD, 1, -1, 0) < 0)
+		goto out;
+	if (resume(pid, PTRACE_CONT, 0, "SIGSTOP") ||
+	    expect_stop(pid, ST_SECCOMP, SYS_getpid, "getpid under RET_TRACE", &s))
+		goto out;
+	n = utd_read(fd, r, 64);
+	CHECK(n >= 1 && r[n - 1].side == N && r[n - 1].nr == SYS_getpid,
+	      "at the seccomp stop the engine outside the tracer logged %d records, the last side %u of %lld; wanted getpid's entry",
+	      n, n > 0 ? r[n - 1].side : 0, n > 0 ? (long long)r[n - 1].nr : 0LL);
+	if (set_nr(pid, SYS_getppid, 0) || resume(pid, PTRACE_CONT, 0, "seccomp stop"))
+		goto out;
+	if (runs_to_its_end(pid, report, &rep, "after the seccomp stop") == 0) {
+		n = utd_read(fd, r, 64);
+		CHECK(n >= 1 && r[0].side == X && r[0].ret == getpid(),
+		      "after the seccomp stop the engine outside logged %d records, the first side %u = %lld; wanted the exit = %d (the program's result)",
+		      n, n > 0 ? r[0].side : 0, n > 0 ? (long long)r[0].ret : 0LL, getpid());
+	}
+	close(fd);
+	return;
+out:
+	kill_tracee(pid, report);
+	if (fd >= 0)
+		close(fd);
+}
+
 /*
  * Order: RECORD engine attached first, tracer (TRACEME) after.  The tracer
  * sits outside the engine: at entry it stops before the engine is called,
@@ -1528,6 +1911,11 @@ KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(skipcall_outside_an_entry_stop_does_nothing),
 	  KTAP_CASE(skipcall_comes_before_seccomp),
 	  KTAP_CASE(skip_bits_and_seccomp_ret_trace),
+	  KTAP_CASE(seccomp_stop_comes_before_an_engine_inside),
+	  KTAP_CASE(seccomp_stop_once_and_its_skip_with_an_engine_inside),
+	  KTAP_CASE(seccomp_stop_comes_after_an_engine_outside),
+	  KTAP_CASE(seccomp_judges_the_call_the_engines_leave),
+	  KTAP_CASE(no_seccomp_stop_for_an_aborted_call),
 	  KTAP_CASE(engine_inside_the_tracer),
 	  KTAP_CASE(engine_outside_the_tracer),
 	  KTAP_CASE(abort_engine_inside_the_tracer),
