@@ -931,6 +931,32 @@ mod suite {
     }
 
     #[test]
+    fn tracer_hears_whether_the_engines_outside_aborted() -> Result {
+        // The tracer's place passes on whether the engines outside it (called
+        // before it at entry) aborted the call: seccomp's RET_TRACE stop,
+        // which follows the entry stop, is not made for a call that does not
+        // run. Engines inside it (called after) do not count.
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let _inner = attach(&reg, probe(1, &log, abort_enoent, pass_exit)?, Events::SYSCALL)?;
+        reg.ptrace_link();
+        let mut tracer = FakeTracer {
+            log: Some(log.clone()),
+            skip_with: None,
+            aborted_stops: 0,
+        };
+        let (d, _) = syscall_traced(&reg, &mut tracer, 0, 0);
+        assert_eq!(d, Disposition::Abort(-2));
+        assert_eq!(tracer.aborted_stops, 0);
+        let _outer = attach(&reg, probe(2, &log, abort_enoent, pass_exit)?, Events::SYSCALL)?;
+        let (d, _) = syscall_traced(&reg, &mut tracer, 0, 0);
+        assert_eq!(d, Disposition::Abort(-2));
+        assert_eq!(tracer.aborted_stops, 1);
+        assert_eq!(&ids(&log, b'n')?[..], &[0, 1, 2, 0, 1]);
+        Ok(())
+    }
+
+    #[test]
     fn tracer_skip_aborts_with_its_result() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;
