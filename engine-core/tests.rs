@@ -938,7 +938,11 @@ mod suite {
         // run. Engines inside it (called after) do not count.
         let reg = Registry::for_test()?;
         let log = new_log()?;
-        let _inner = attach(&reg, probe(1, &log, abort_enoent, pass_exit)?, Events::SYSCALL)?;
+        let _inner = attach(
+            &reg,
+            probe(1, &log, abort_enoent, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         reg.ptrace_link();
         let mut tracer = FakeTracer {
             log: Some(log.clone()),
@@ -948,7 +952,11 @@ mod suite {
         let (d, _) = syscall_traced(&reg, &mut tracer, 0, 0);
         assert_eq!(d, Disposition::Abort(-2));
         assert_eq!(tracer.aborted_stops, 0);
-        let _outer = attach(&reg, probe(2, &log, abort_enoent, pass_exit)?, Events::SYSCALL)?;
+        let _outer = attach(
+            &reg,
+            probe(2, &log, abort_enoent, pass_exit)?,
+            Events::SYSCALL,
+        )?;
         let (d, _) = syscall_traced(&reg, &mut tracer, 0, 0);
         assert_eq!(d, Disposition::Abort(-2));
         assert_eq!(tracer.aborted_stops, 1);
