@@ -1459,6 +1459,81 @@ static void no_seccomp_stop_for_an_aborted_call(void)
 }
 
 /*
+ * A SIGKILL in the seccomp stop made at the tracer's place: the call
+ * (mkdir) never runs, though the engine inside the tracer lets every
+ * call run (UTRACE_TEST_RUN), as for a SIGKILL in the entry stop.
+ */
+static void sigkill_in_the_seccomp_stop_is_final(void)
+{
+	static const char dir[] = "/tmp/vm-killed-seccomp-mkdir";
+	int report, fd, st = 0;
+	pid_t pid;
+
+	deadline(30);
+	rmdir(dir);
+	set_body(SYS_mkdir, (unsigned long)dir, 0700, 1);
+	filter_nr = SYS_mkdir;
+	filter_action = SECCOMP_RET_TRACE;
+	pid = tracee_inside_engine_opts(UTRACE_TEST_RUN, -1, 0, PTRACE_O_TRACESECCOMP,
+					&report, &fd);
+	filter_nr = -1;
+	if (pid < 0)
+		return;
+	if (resume(pid, PTRACE_CONT, 0, "SIGSTOP") ||
+	    expect_stop(pid, ST_SECCOMP, SYS_mkdir, "mkdir under RET_TRACE", NULL)) {
+		kill_tracee(pid, report);
+		goto out_fd;
+	}
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "the tracee did not die of SIGKILL (status %#x)", st);
+	CHECK(!exists(dir), "the mkdir of a task killed in its seccomp stop created %s", dir);
+	rmdir(dir);
+	close(report);
+	if (go_w >= 0)
+		close(go_w);
+	go_w = -1;
+out_fd:
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * The tracer detaches in the seccomp stop made at its place: the call it
+ * let go runs once (mkdir creates the directory and returns 0), with no
+ * other stop and no ENOSYS, as without engines.
+ */
+static void detach_in_the_seccomp_stop_runs_the_call(void)
+{
+	static const char dir[] = "/tmp/vm-detached-seccomp-mkdir";
+	struct report rep;
+	int report, fd;
+	pid_t pid;
+
+	deadline(30);
+	rmdir(dir);
+	set_body(SYS_mkdir, (unsigned long)dir, 0700, 1);
+	filter_nr = SYS_mkdir;
+	filter_action = SECCOMP_RET_TRACE;
+	pid = tracee_inside_engine_opts(UTRACE_TEST_RECORD, -1, 0, PTRACE_O_TRACESECCOMP,
+					&report, &fd);
+	filter_nr = -1;
+	if (pid < 0)
+		return;
+	if (resume(pid, PTRACE_CONT, 0, "SIGSTOP") ||
+	    expect_stop(pid, ST_SECCOMP, SYS_mkdir, "mkdir under RET_TRACE", NULL) ||
+	    resume(pid, PTRACE_DETACH, 0, "seccomp stop")) {
+		kill_tracee(pid, report);
+	} else if (runs_to_its_end(pid, report, &rep, "after a detach in the seccomp stop") == 0) {
+		CHECK(rep.ret[0] == 0, "the mkdir let go by a detach returned %ld (errno %ld), wanted 0",
+		      rep.ret[0], rep.err[0]);
+		CHECK(exists(dir), "the mkdir let go by a detach did not create %s", dir);
+	}
+	rmdir(dir);
+	close(fd);
+}
+
+/*
  * The other order: the tracer (TRACEME, RET_TRACE on getpid) first, a
  * RECORD engine attached at the SIGSTOP, outside it: the engine hears of
  * the call as the program made it before the tracer's seccomp stop, and
@@ -1916,6 +1991,8 @@ KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(seccomp_stop_comes_after_an_engine_outside),
 	  KTAP_CASE(seccomp_judges_the_call_the_engines_leave),
 	  KTAP_CASE(no_seccomp_stop_for_an_aborted_call),
+	  KTAP_CASE(sigkill_in_the_seccomp_stop_is_final),
+	  KTAP_CASE(detach_in_the_seccomp_stop_runs_the_call),
 	  KTAP_CASE(engine_inside_the_tracer),
 	  KTAP_CASE(engine_outside_the_tracer),
 	  KTAP_CASE(abort_engine_inside_the_tracer),
