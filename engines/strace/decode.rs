@@ -97,6 +97,12 @@ pub(crate) enum ArgKind {
     /// `statx` flags: the sync type (`AT_STATX_SYNC_AS_STAT` when zero),
     /// then the generic `*at` flags.
     StatxFlags,
+    /// A `statx` mask (`STATX_BASIC_STATS|STATX_BTIME` is `STATX_ALL`).
+    StatxMask,
+    /// The `struct statx` a call fills: shown at exit, as strace
+    /// abbreviates it, `{stx_mask=..., stx_attributes=0,
+    /// stx_mode=S_IFREG|0644, stx_size=21, ...}`.
+    StatxBuf,
     /// The `how` of `rt_sigprocmask` (`SIG_BLOCK`, `SIG_UNBLOCK`,
     /// `SIG_SETMASK`).
     SigprocmaskHow,
@@ -450,6 +456,7 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::Buf
         | ArgKind::OutBuf
         | ArgKind::StatBuf
+        | ArgKind::StatxBuf
         | ArgKind::TimespecOut
         | ArgKind::RlimitIn
         | ArgKind::RlimitOut
@@ -487,6 +494,7 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::AtFlags => write_flags(out, uint, &AT_FLAGS, false),
         ArgKind::FaccessatFlags => write_flags(out, uint, &FACCESSAT_FLAGS, false),
         ArgKind::StatxFlags => write_statx_flags(out, uint),
+        ArgKind::StatxMask => write_flags_or(out, uint, &STATX_MASKS, "STATX_???"),
         ArgKind::Signal => write_signal(out, int),
         ArgKind::Whence => write_named(out, int, &WHENCE),
         ArgKind::SigprocmaskHow => write_named(out, int, &SIGPROCMASK_HOW),
@@ -534,6 +542,7 @@ impl ArgKind {
             self,
             ArgKind::OutBuf
                 | ArgKind::StatBuf
+                | ArgKind::StatxBuf
                 | ArgKind::TimespecOut
                 | ArgKind::RlimitOut
                 | ArgKind::StrOut
@@ -588,6 +597,11 @@ macro_rules! named_constants {
     ($($name:ident),* $(,)?) => {
         [$((bindings::$name, stringify!($name))),*]
     };
+    // Names the headers give user space only, with their values made of
+    // named constants, first.
+    ($(($value:expr, $label:literal)),+ ; $($name:ident),* $(,)?) => {
+        [$(($value, $label),)+ $((bindings::$name, stringify!($name))),*]
+    };
 }
 
 /// The commands only 32-bit `fcntl` calls have (asm-generic/fcntl.h).
@@ -626,6 +640,45 @@ const RESOURCES: [Flag; 16] = named_constants![
     RLIMIT_NICE,
     RLIMIT_RTPRIO,
     RLIMIT_RTTIME,
+];
+
+/// `statx` masks, in strace's order: `STATX_ALL` (a name only user space
+/// has, `#ifndef __KERNEL__` in the header) before the basic stats and the
+/// single bits, so that a mask is named by its largest parts first.
+const STATX_MASKS: [Flag; 19] = named_constants![
+    (bindings::STATX_BASIC_STATS | bindings::STATX_BTIME, "STATX_ALL");
+    STATX_BASIC_STATS,
+    STATX_TYPE,
+    STATX_MODE,
+    STATX_NLINK,
+    STATX_UID,
+    STATX_GID,
+    STATX_ATIME,
+    STATX_MTIME,
+    STATX_CTIME,
+    STATX_INO,
+    STATX_SIZE,
+    STATX_BLOCKS,
+    STATX_BTIME,
+    STATX_MNT_ID,
+    STATX_DIOALIGN,
+    STATX_MNT_ID_UNIQUE,
+    STATX_SUBVOL,
+    STATX_WRITE_ATOMIC,
+];
+
+/// `statx` attributes, in strace's order (every one in the low 32 bits).
+const STATX_ATTRS: [Flag; 10] = named_constants![
+    STATX_ATTR_COMPRESSED,
+    STATX_ATTR_IMMUTABLE,
+    STATX_ATTR_APPEND,
+    STATX_ATTR_NODUMP,
+    STATX_ATTR_ENCRYPTED,
+    STATX_ATTR_AUTOMOUNT,
+    STATX_ATTR_MOUNT_ROOT,
+    STATX_ATTR_VERITY,
+    STATX_ATTR_DAX,
+    STATX_ATTR_WRITE_ATOMIC,
 ];
 
 /// `getrandom` flags.
@@ -1062,22 +1115,7 @@ pub(crate) fn write_stat(
     rdev: u64,
 ) -> core::fmt::Result {
     out.write_str("{st_mode=")?;
-    // As strace's print_symbolic_mode_t: an unknown file type shows the
-    // whole mode in octal; no type shows the bits alone.
-    match FILE_TYPES.iter().find(|&&(t, _)| t == mode & S_IFMT) {
-        None if mode & S_IFMT != 0 => write_mode(out, mode)?,
-        known => {
-            if let Some(&(_, name)) = known {
-                write!(out, "{name}|")?;
-            }
-            for &(bit, name) in &MODE_BITS {
-                if mode & bit != 0 {
-                    write!(out, "{name}|")?;
-                }
-            }
-            write_mode(out, mode & 0o777)?;
-        }
-    }
+    write_symbolic_mode(out, mode)?;
     let file_type = mode & S_IFMT;
     if file_type == S_IFCHR || file_type == S_IFBLK {
         let (major, minor) = dev_major_minor(rdev);
@@ -1093,6 +1131,46 @@ pub(crate) fn write_stat(
     out.write_str(", ...}")
 }
 
+/// Writes a file's mode as strace's `print_symbolic_mode_t()`: the file
+/// type, the set-id and sticky bits, then the permissions in octal
+/// (`S_IFREG|S_ISUID|0755`). An unknown file type shows the whole mode in
+/// octal; no type shows the bits alone.
+fn write_symbolic_mode(out: &mut impl Write, mode: u32) -> core::fmt::Result {
+    match FILE_TYPES.iter().find(|&&(t, _)| t == mode & S_IFMT) {
+        None if mode & S_IFMT != 0 => write_mode(out, mode),
+        known => {
+            if let Some(&(_, name)) = known {
+                write!(out, "{name}|")?;
+            }
+            for &(bit, name) in &MODE_BITS {
+                if mode & bit != 0 {
+                    write!(out, "{name}|")?;
+                }
+            }
+            write_mode(out, mode & 0o777)
+        }
+    }
+}
+
+/// Writes a `struct statx` as strace abbreviates it:
+/// `{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0,
+/// stx_mode=S_IFREG|0644, stx_size=21, ...}`.
+pub(crate) fn write_statx(
+    out: &mut impl Write,
+    mask: u32,
+    attributes: u64,
+    mode: u16,
+    size: u64,
+) -> core::fmt::Result {
+    out.write_str("{stx_mask=")?;
+    write_flags_or(out, mask, &STATX_MASKS, "STATX_???")?;
+    out.write_str(", stx_attributes=")?;
+    write_flags_or(out, attributes, &STATX_ATTRS, "STATX_ATTR_???")?;
+    out.write_str(", stx_mode=")?;
+    write_symbolic_mode(out, u32::from(mode))?;
+    write!(out, ", stx_size={size}, ...}}")
+}
+
 /// Writes a mode as C's `%#03o`: `000`, `007`, `022`, `0644`.
 fn write_mode(out: &mut impl Write, mode: u32) -> core::fmt::Result {
     match mode {
@@ -1106,10 +1184,16 @@ fn write_mode(out: &mut impl Write, mode: u32) -> core::fmt::Result {
 /// order and joined by `|`, then the bits left over in hex. With `after`,
 /// something was written before: every part is preceded by `|`, and nothing
 /// is written when `value` is zero; otherwise a zero `value` is `0`.
-fn write_flags(out: &mut impl Write, value: u32, table: &[Flag], after: bool) -> core::fmt::Result {
-    let mut rest = value;
+fn write_flags(
+    out: &mut impl Write,
+    value: impl Into<u64>,
+    table: &[Flag],
+    after: bool,
+) -> core::fmt::Result {
+    let mut rest: u64 = value.into();
     let mut sep = after;
     for &(bits, name) in table {
+        let bits = u64::from(bits);
         if bits != 0 && rest & bits == bits {
             if sep {
                 out.write_str("|")?;
@@ -1129,6 +1213,26 @@ fn write_flags(out: &mut impl Write, value: u32, table: &[Flag], after: bool) ->
     } else {
         Ok(())
     }
+}
+
+/// [`write_flags`] as strace's `printflags()` with a default name: bits
+/// that none of `table`'s names cover are written in hex followed by
+/// `/* unknown */` (`0x80000000 /* STATX_???  */`), when nothing is named.
+fn write_flags_or(
+    out: &mut impl Write,
+    value: impl Into<u64>,
+    table: &[Flag],
+    unknown: &str,
+) -> core::fmt::Result {
+    let value: u64 = value.into();
+    let named = table.iter().any(|&(bits, _)| {
+        let bits = u64::from(bits);
+        bits != 0 && value & bits == bits
+    });
+    if value != 0 && !named {
+        return write!(out, "{value:#x} /* {unknown} */");
+    }
+    write_flags(out, value, table, false)
 }
 
 /// Writes `open` flags: the access mode, then the other flags.
@@ -2298,6 +2402,46 @@ mod tests {
         let mut b = Buf::new();
         write_stat(&mut b, mode, size, rdev).unwrap();
         b
+    }
+
+    fn statx(mask: u32, attributes: u64, mode: u16, size: u64) -> Buf {
+        let mut b = Buf::new();
+        write_statx(&mut b, mask, attributes, mode, size).unwrap();
+        b
+    }
+
+    #[test]
+    fn statx_as_strace_abbreviates_it() {
+        // The basic stats, the mount id, and a regular file.
+        assert_eq!(
+            statx(0x17ff, 0, 0o100644, 25).as_str(),
+            "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, \
+             stx_mode=S_IFREG|0644, stx_size=25, ...}"
+        );
+        // The birth time too: STATX_ALL; a mount root; a directory.
+        assert_eq!(
+            statx(0x1fff, 0x2000, 0o041777, 60).as_str(),
+            "{stx_mask=STATX_ALL|STATX_MNT_ID, stx_attributes=STATX_ATTR_MOUNT_ROOT, \
+             stx_mode=S_IFDIR|S_ISVTX|0777, stx_size=60, ...}"
+        );
+        // Bits without a name: after the names, or alone with a comment;
+        // an attribute above 32 bits.
+        assert_eq!(
+            statx(0x8000_0200, 1 << 63, 0o600, 0).as_str(),
+            "{stx_mask=STATX_SIZE|0x80000000, \
+             stx_attributes=0x8000000000000000 /* STATX_ATTR_??? */, \
+             stx_mode=0600, stx_size=0, ...}"
+        );
+        assert_eq!(
+            statx(0x8000_0000, 0x10 | 1 << 63, 0o100755, 1).as_str(),
+            "{stx_mask=0x80000000 /* STATX_??? */, \
+             stx_attributes=STATX_ATTR_IMMUTABLE|0x8000000000000000, \
+             stx_mode=S_IFREG|0755, stx_size=1, ...}"
+        );
+        // The mask argument of the call.
+        assert_eq!(arg(ArgKind::StatxMask, 0x200).as_str(), "STATX_SIZE");
+        assert_eq!(arg(ArgKind::StatxMask, 0xfff).as_str(), "STATX_ALL");
+        assert_eq!(arg(ArgKind::StatxMask, 0).as_str(), "0");
     }
 
     #[test]

@@ -40,7 +40,7 @@ const TAIL_ROOM: usize = 96;
 /// shorter (its `-a` option's default, 40, counted from 1).
 pub(crate) const RESULT_COLUMN: usize = 39;
 
-/// The largest user structure read whole (`struct stat`: 144 bytes).
+/// The largest user structure read whole (`struct statx`: 256 bytes).
 const USER_STRUCT_MAX: usize = 256;
 
 /// An output argument, and the rest of the call after it, decoded at exit.
@@ -76,6 +76,13 @@ impl UserStruct {
         let mut b = [0u8; 4];
         b.copy_from_slice(&self.raw[off..off + 4]);
         u32::from_ne_bytes(b)
+    }
+
+    /// The 16-bit field at `off`.
+    fn u16_at(&self, off: usize) -> u16 {
+        let mut b = [0u8; 2];
+        b.copy_from_slice(&self.raw[off..off + 2]);
+        u16::from_ne_bytes(b)
     }
 }
 
@@ -439,6 +446,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (ArgKind::SigsetOut, Ok(0)) => self.sigset(addr),
             (ArgKind::WaitStatusOut, Ok(1..)) => self.wait_status(addr),
             (ArgKind::StatBuf, Ok(0)) => self.stat(addr),
+            (ArgKind::StatxBuf, Ok(0)) => self.statx(addr),
             (ArgKind::TimespecOut, Ok(0)) => self.timespec(addr),
             (ArgKind::RlimitOut, Ok(0)) => self.rlimit(addr),
             (ArgKind::IovOut, Ok(got)) => {
@@ -669,6 +677,28 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         let size = raw.u64_at(offset_of!(S, st_size)) as i64;
         let rdev = raw.u64_at(offset_of!(S, st_rdev));
         let _ = decode::write_stat(self.line, mode, size, rdev);
+    }
+
+    /// The `struct statx` at `addr` (its address if it cannot be read
+    /// whole, as strace shows it), with the fields strace shows.
+    fn statx(&mut self, addr: u64) {
+        type S = bindings::statx;
+        const {
+            assert!(offset_of!(S, stx_mask) + 4 <= size_of::<S>());
+            assert!(offset_of!(S, stx_attributes) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, stx_mode) + 2 <= size_of::<S>());
+            assert!(offset_of!(S, stx_size) + 8 <= size_of::<S>());
+        }
+        let Some(raw) = self.user_struct::<S>(addr) else {
+            return;
+        };
+        let _ = decode::write_statx(
+            self.line,
+            raw.u32_at(offset_of!(S, stx_mask)),
+            raw.u64_at(offset_of!(S, stx_attributes)),
+            raw.u16_at(offset_of!(S, stx_mode)),
+            raw.u64_at(offset_of!(S, stx_size)),
+        );
     }
 
     /// A `uname` result: `{sysname="Linux", nodename="...", ...}`.

@@ -405,7 +405,7 @@ syscall_table! {
     pkey_mprotect,
     pkey_alloc,
     pkey_free,
-    statx(DirFd, Path, StatxFlags, Hex, Ptr),
+    statx(DirFd, Path, StatxFlags, StatxMask, StatxBuf),
     io_pgetevents,
     rseq(Ptr, Hex, Hex, Hex),
     uretprobe,
