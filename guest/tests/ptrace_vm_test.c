@@ -1459,6 +1459,26 @@ static void no_seccomp_stop_for_an_aborted_call(void)
 }
 
 /*
+ * SIGKILLs a tracee held in a stop (@stop names it) before its mkdir of
+ * @dir ran, and checks that it died of it and that the mkdir never ran.
+ */
+static void kill_in_a_stop_before_mkdir(pid_t pid, int report, const char *dir,
+					const char *stop)
+{
+	int st = 0;
+
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "the tracee did not die of SIGKILL (status %#x)", st);
+	CHECK(!exists(dir), "the mkdir of a task killed in its %s created %s", stop, dir);
+	rmdir(dir);
+	close(report);
+	if (go_w >= 0)
+		close(go_w);
+	go_w = -1;
+}
+
+/*
  * A SIGKILL in the seccomp stop made at the tracer's place: the call
  * (mkdir) never runs, though the engine inside the tracer lets every
  * call run (UTRACE_TEST_RUN), as for a SIGKILL in the entry stop.
@@ -1466,7 +1486,7 @@ static void no_seccomp_stop_for_an_aborted_call(void)
 static void sigkill_in_the_seccomp_stop_is_final(void)
 {
 	static const char dir[] = "/tmp/vm-killed-seccomp-mkdir";
-	int report, fd, st = 0;
+	int report, fd;
 	pid_t pid;
 
 	deadline(30);
@@ -1484,15 +1504,7 @@ static void sigkill_in_the_seccomp_stop_is_final(void)
 		kill_tracee(pid, report);
 		goto out_fd;
 	}
-	kill(pid, SIGKILL);
-	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-	      "the tracee did not die of SIGKILL (status %#x)", st);
-	CHECK(!exists(dir), "the mkdir of a task killed in its seccomp stop created %s", dir);
-	rmdir(dir);
-	close(report);
-	if (go_w >= 0)
-		close(go_w);
-	go_w = -1;
+	kill_in_a_stop_before_mkdir(pid, report, dir, "seccomp stop");
 out_fd:
 	if (fd >= 0)
 		close(fd);
@@ -1831,7 +1843,7 @@ out:
 static void sigkill_in_the_entry_stop_is_final(void)
 {
 	static const char dir[] = "/tmp/vm-killed-mkdir";
-	int report, fd, st = 0;
+	int report, fd;
 	pid_t pid;
 
 	deadline(30);
@@ -1844,15 +1856,7 @@ static void sigkill_in_the_entry_stop_is_final(void)
 		kill_tracee(pid, report);
 		goto out_fd;
 	}
-	kill(pid, SIGKILL);
-	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-	      "the tracee did not die of SIGKILL (status %#x)", st);
-	CHECK(!exists(dir), "the mkdir of a task killed in its entry stop created %s", dir);
-	rmdir(dir);
-	close(report);
-	if (go_w >= 0)
-		close(go_w);
-	go_w = -1;
+	kill_in_a_stop_before_mkdir(pid, report, dir, "entry stop");
 out_fd:
 	if (fd >= 0)
 		close(fd);
