@@ -14,6 +14,7 @@
 //! allocation; text goes to a caller-provided [`core::fmt::Write`], so the
 //! engine can format straight into its fixed-size line.
 
+use super::socket;
 use super::syscalls::{nr, signature};
 use crate::engine_core::SigInfoFields;
 use core::fmt::Write;
@@ -166,6 +167,47 @@ pub(crate) enum ArgKind {
     TimespecIn,
     /// `clock_nanosleep` flags: `TIMER_ABSTIME`, or `0`.
     TimerFlags,
+    /// An address family (`AF_INET`), else `0x3039 /* AF_??? */`.
+    SockFamily,
+    /// A socket type and its flags (`SOCK_STREAM|SOCK_CLOEXEC`).
+    SockType,
+    /// `accept4` flags (`SOCK_CLOEXEC|SOCK_NONBLOCK`), or `0`.
+    SockFlags,
+    /// The protocol of an `AF_INET` or `AF_INET6` socket (`IPPROTO_UDP`).
+    InetProtocol,
+    /// The protocol of an `AF_NETLINK` socket (`NETLINK_ROUTE`).
+    NetlinkProtocol,
+    /// `send*` and `recv*` flags (`MSG_DONTWAIT|MSG_NOSIGNAL`), or `0`.
+    MsgFlags,
+    /// `shutdown`'s `how` (`SHUT_WR`).
+    ShutdownHow,
+    /// A socket option level (`SOL_SOCKET`).
+    SockLevel,
+    /// A `SOL_SOCKET` option (`SO_REUSEADDR`).
+    SocketOption,
+    /// A socket address the call reads (`connect`), its length the next
+    /// argument: shown at entry, `{sa_family=AF_UNIX, sun_path="..."}`;
+    /// [`write_arg`] shows its address.
+    SockaddrIn,
+    /// A socket address the call fills (`accept`), its length's address
+    /// the next argument: an output, shown at exit with the length the
+    /// call gave; [`write_arg`] shows its address.
+    SockaddrOut,
+    /// The address of a socket address's or an option's length, which the
+    /// call reads and then sets: shown at exit as `[in]` or
+    /// `[in => out]`, `in` read at entry; [`write_arg`] shows its address.
+    SockLenInOut,
+    /// A socket option's value the call reads (`setsockopt`), its length
+    /// the next argument: `[1]` for an `int`; [`write_arg`] shows its
+    /// address.
+    SockoptIn,
+    /// A socket option's value the call fills (`getsockopt`), its
+    /// length's address the next argument: an output, `[1]` for an `int`;
+    /// [`write_arg`] shows its address.
+    SockoptOut,
+    /// The two descriptors `socketpair` (or `pipe`) fills: an output,
+    /// shown at exit as `[3, 4]`; [`write_arg`] shows its address.
+    FdPairOut,
 }
 
 /// What the return value means, for rendering `= ...`.
@@ -216,7 +258,7 @@ const O_EMPTYPATH: u32 = 1 << 26;
 /// A flag value and its name. A name is shown when all of its bits are set,
 /// and it then takes them: a combined flag listed before its parts hides
 /// them.
-type Flag = (u32, &'static str);
+pub(crate) type Flag = (u32, &'static str);
 
 /// `open` flags other than the access mode, in the order strace shows
 /// them.
@@ -390,6 +432,22 @@ pub(crate) fn arg_kinds(nr: i64, args: &[u64; 6]) -> Option<&'static [ArgKind]> 
             _ => &[PrctlOption, Hex, Hex, Hex, Hex],
         });
     }
+    // A socket's protocol is named by its family's table; a socket
+    // option by its level's (`SOL_SOCKET`'s only, here).
+    if nr == nr::SOCKET {
+        return Some(match args[0] as u32 {
+            bindings::AF_INET | bindings::AF_INET6 => &[SockFamily, SockType, InetProtocol],
+            bindings::AF_NETLINK => &[SockFamily, SockType, NetlinkProtocol],
+            _ => &[SockFamily, SockType, Int],
+        });
+    }
+    let socket_level = args[1] as u32 == bindings::SOL_SOCKET;
+    if nr == nr::SETSOCKOPT && socket_level {
+        return Some(&[Fd, SockLevel, SocketOption, SockoptIn, Int]);
+    }
+    if nr == nr::GETSOCKOPT && socket_level {
+        return Some(&[Fd, SockLevel, SocketOption, SockoptOut, SockLenInOut]);
+    }
     signature(nr).map(|s| s.args)
 }
 
@@ -474,7 +532,13 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::WaitStatusOut
         | ArgKind::IovIn
         | ArgKind::IovOut
-        | ArgKind::TimespecIn => write_ptr(out, value),
+        | ArgKind::TimespecIn
+        | ArgKind::SockaddrIn
+        | ArgKind::SockaddrOut
+        | ArgKind::SockLenInOut
+        | ArgKind::SockoptIn
+        | ArgKind::SockoptOut
+        | ArgKind::FdPairOut => write_ptr(out, value),
         ArgKind::TimerFlags => write_flags(out, uint, &TIMER_FLAGS, false),
         ArgKind::IoctlCmd => match IOCTLS.iter().find(|&&(v, _)| v == uint) {
             Some(&(_, name)) => out.write_str(name),
@@ -511,6 +575,15 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::MmapFlags => write_mmap_flags(out, uint),
         ArgKind::ArchPrctlCode => write_code_name(out, uint, &ARCH_PRCTL_CODES, "ARCH"),
         ArgKind::PrctlOption => write_code_name(out, uint, &PRCTL_OPTIONS, "PR"),
+        ArgKind::SockFamily => socket::write_family(out, uint),
+        ArgKind::SockType => socket::write_sock_type(out, uint),
+        ArgKind::SockFlags => socket::write_sock_flags(out, uint),
+        ArgKind::InetProtocol => socket::write_inet_protocol(out, uint),
+        ArgKind::NetlinkProtocol => socket::write_netlink_protocol(out, uint),
+        ArgKind::MsgFlags => socket::write_msg_flags(out, uint),
+        ArgKind::ShutdownHow => socket::write_shutdown_how(out, uint),
+        ArgKind::SockLevel => socket::write_level(out, uint),
+        ArgKind::SocketOption => socket::write_socket_option(out, uint),
     }
 }
 
@@ -553,6 +626,9 @@ impl ArgKind {
                 | ArgKind::SigsetOut
                 | ArgKind::WaitStatusOut
                 | ArgKind::IovOut
+                | ArgKind::SockaddrOut
+                | ArgKind::SockoptOut
+                | ArgKind::FdPairOut
         )
     }
 
@@ -603,6 +679,7 @@ macro_rules! named_constants {
         [$(($value, $label),)+ $((bindings::$name, stringify!($name))),*]
     };
 }
+pub(crate) use named_constants;
 
 /// The commands only 32-bit `fcntl` calls have (asm-generic/fcntl.h).
 static FCNTL_CMDS_64: [(u32, &str); 3] = named_constants!(F_GETLK64, F_SETLK64, F_SETLKW64);
@@ -1015,7 +1092,7 @@ fn write_mmap_flags(out: &mut impl Write, flags: u32) -> core::fmt::Result {
 
 /// Writes the name `table` gives the code `value`, else as strace writes
 /// a code it does not know: `0x3001 /* ARCH_??? */` for `prefix` `ARCH`.
-fn write_code_name(
+pub(crate) fn write_code_name(
     out: &mut impl Write,
     value: u32,
     table: &[Flag],
@@ -1218,7 +1295,7 @@ fn write_flags(
 /// [`write_flags`] as strace's `printflags()` with a default name: bits
 /// that none of `table`'s names cover are written in hex followed by
 /// `/* unknown */` (`0x80000000 /* STATX_???  */`), when nothing is named.
-fn write_flags_or(
+pub(crate) fn write_flags_or(
     out: &mut impl Write,
     value: impl Into<u64>,
     table: &[Flag],

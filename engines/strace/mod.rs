@@ -46,6 +46,7 @@ mod fake_memory;
 pub(crate) mod line;
 pub(crate) mod record;
 pub(crate) mod render;
+pub(crate) mod socket;
 pub(crate) mod syscalls;
 pub(crate) mod trace_buf;
 

@@ -14,6 +14,7 @@
 use super::decode::{self, ArgKind};
 use super::line::{Line, Out};
 use super::record::{CallEnd, CallEntry, ProbeHit, Record, Replay, Source};
+use super::socket::{self, FAMILY_LEN, SOCKADDR_MAX};
 use super::syscalls::{self, nr};
 use crate::engine_core::SYSCALL_ARGS;
 use core::mem::{offset_of, size_of};
@@ -54,7 +55,19 @@ pub(crate) enum AtExit {
         nr: i64,
         args: [u64; SYSCALL_ARGS],
         index: usize,
+        /// The length an [`ArgKind::SockLenInOut`] argument held at entry,
+        /// if the call has one and it could be read.
+        len_in: Option<u32>,
     },
+}
+
+/// What the arguments shown at exit need to know of the call.
+#[derive(Clone, Copy)]
+struct Exit {
+    /// What the call returned.
+    ret: i64,
+    /// [`AtExit::Output`]'s `len_in`.
+    len_in: Option<u32>,
 }
 
 /// A copy of a user structure, laid out as bindgen gives its type, whose
@@ -125,17 +138,24 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         let output = kinds.iter().position(|k| k.is_output());
         let (at_exit, stop) = match (nr, output) {
             (nr::UNAME, _) => (Some(AtExit::Uname(args[0])), 0),
-            (_, Some(index)) => (
-                Some(AtExit::Output {
+            (_, Some(index)) => {
+                // A length the call reads and sets: what it was, before
+                // the call sets it.
+                let len_in = kinds
+                    .iter()
+                    .position(|&k| k == ArgKind::SockLenInOut)
+                    .and_then(|i| self.read_u32(args[i]));
+                let at_exit = AtExit::Output {
                     nr,
                     args: *args,
                     index,
-                }),
-                index,
-            ),
+                    len_in,
+                };
+                (Some(at_exit), index)
+            }
             (_, None) => (None, SYSCALL_ARGS),
         };
-        self.args(nr, args, kinds, 0..stop);
+        self.args(nr, args, kinds, 0..stop, None);
         if at_exit.is_none() {
             self.line.put_fmt(format_args!(")"));
         }
@@ -146,7 +166,12 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     pub(crate) fn call_exit(&mut self, at_exit: Option<AtExit>, ret: i64) {
         match at_exit {
             Some(AtExit::Uname(buf)) => self.uname(buf, ret == 0),
-            Some(AtExit::Output { nr, args, index }) => self.output(nr, &args, index, ret),
+            Some(AtExit::Output {
+                nr,
+                args,
+                index,
+                len_in,
+            }) => self.output(nr, &args, index, Exit { ret, len_in }),
             None => {}
         }
     }
@@ -170,6 +195,15 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             return None;
         }
         Some(UserStruct { raw })
+    }
+
+    /// The 32 bits at `addr`, if it is not `NULL` and they can be read.
+    fn read_u32(&mut self, addr: u64) -> Option<u32> {
+        let mut b = [0u8; 4];
+        if addr == 0 || self.mem.read(addr, &mut b).is_err() {
+            return None;
+        }
+        Some(u32::from_ne_bytes(b))
     }
 
     /// An address, as strace shows one (`NULL`, `0x7ff...`).
@@ -347,7 +381,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             .min(kinds.len());
         // No native call's number: the kinds are ABI-neutral, and read as
         // any call's.
-        self.args_of(None, kinds, shown, args, 0..shown);
+        self.args_of(None, kinds, shown, args, 0..shown, None);
         self.line.put_fmt(format_args!(")"));
     }
 
@@ -367,22 +401,24 @@ impl<S: Source, W: Out> Render<'_, S, W> {
 
     /// The arguments of the call in `range` (of those it shows), each after
     /// a `, ` but the first of the call; `kinds` are its
-    /// [`decode::arg_kinds`].
+    /// [`decode::arg_kinds`]; `exit` once the call returned (`None` at
+    /// entry).
     fn args(
         &mut self,
         nr: i64,
         args: &[u64; SYSCALL_ARGS],
         kinds: &[ArgKind],
         range: Range<usize>,
+        exit: Option<Exit>,
     ) {
         let shown = decode::shown_args_of(nr, args, Some(kinds)).min(kinds.len());
-        self.args_of(Some(nr), kinds, shown, args, range);
+        self.args_of(Some(nr), kinds, shown, args, range, exit);
     }
 
     /// The arguments `kinds` describes in `range` (of the first `shown`),
     /// each after a `, ` but the first of the call; `native` is the native
-    /// call's number, which a `write`'s buffer needs (`None` for a call of
-    /// another ABI).
+    /// call's number (`None` for a call of another ABI, whose buffers are
+    /// shown as addresses); `exit` once the call returned.
     fn args_of(
         &mut self,
         native: Option<i64>,
@@ -390,10 +426,12 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         shown: usize,
         args: &[u64; SYSCALL_ARGS],
         range: Range<usize>,
+        exit: Option<Exit>,
     ) {
         let end = range.end.min(shown);
         for i in range.start..end {
             let (kind, value) = (kinds[i], args[i]);
+            let next = args.get(i + 1).copied().unwrap_or(0);
             if i > 0 {
                 self.line.put_fmt(format_args!(", "));
             }
@@ -405,7 +443,15 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                         .count();
                     self.path(value, paths)
                 }
-                ArgKind::Buf if native == Some(nr::WRITE) => self.buffer(value, args[2], false),
+                // The length is the next argument (`write`, `pwrite64`,
+                // `sendto`).
+                ArgKind::Buf if native.is_some() => self.buffer(value, next, false),
+                ArgKind::SockaddrIn => self.sockaddr(value, next as i32),
+                ArgKind::SockoptIn => self.sockopt_in(value, next as i32),
+                ArgKind::SockaddrOut | ArgKind::SockoptOut | ArgKind::SockLenInOut => match exit {
+                    Some(exit) => self.socket_out(kind, value, next, exit),
+                    None => self.ptr(value),
+                },
                 ArgKind::RlimitIn => self.rlimit(value),
                 ArgKind::UtimesIn => self.utimes(value),
                 ArgKind::TimespecIn => self.timespec(value),
@@ -425,7 +471,8 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     /// The end of the call part of a call that returned `ret` at its output
     /// argument `index`: what the call wrote there (its address if it
     /// failed), then the arguments after it.
-    fn output(&mut self, nr: i64, args: &[u64; SYSCALL_ARGS], index: usize, ret: i64) {
+    fn output(&mut self, nr: i64, args: &[u64; SYSCALL_ARGS], index: usize, exit: Exit) {
+        let ret = exit.ret;
         if index > 0 {
             self.line.put_fmt(format_args!(", "));
         }
@@ -452,12 +499,87 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (ArgKind::IovOut, Ok(got)) => {
                 self.iovecs(addr, args.get(index + 1).copied().unwrap_or(0), Some(got))
             }
+            (ArgKind::SockaddrOut | ArgKind::SockoptOut, _) => {
+                self.socket_out(kind, addr, args.get(index + 1).copied().unwrap_or(0), exit)
+            }
+            (ArgKind::FdPairOut, Ok(0)) => self.fd_pair(addr),
             _ => self.ptr(addr),
         }
         if let Some(kinds) = kinds {
-            self.args(nr, args, kinds, index + 1..SYSCALL_ARGS);
+            self.args(nr, args, kinds, index + 1..SYSCALL_ARGS, Some(exit));
         }
         self.line.put_fmt(format_args!(")"));
+    }
+
+    /// The socket address of `len` bytes at `addr` (a length as the call
+    /// takes it, an `int`): its address if it is shorter than its family
+    /// or cannot be read; at most [`SOCKADDR_MAX`] bytes, as the kernel
+    /// reads.
+    fn sockaddr(&mut self, addr: u64, len: i32) {
+        let n = usize::try_from(len).map_or(0, |l| l.min(SOCKADDR_MAX));
+        let mut raw = [0u8; SOCKADDR_MAX];
+        if addr == 0 || n < FAMILY_LEN || self.mem.read(addr, &mut raw[..n]).is_err() {
+            self.ptr(addr);
+            return;
+        }
+        let _ = socket::write_sockaddr(self.line, &raw[..n]);
+    }
+
+    /// A socket option's value of `len` bytes at `addr`: `[1]` for an
+    /// `int`, its address otherwise.
+    fn sockopt_in(&mut self, addr: u64, len: i32) {
+        let int = usize::try_from(len) == Ok(size_of::<i32>());
+        match if int { self.read_u32(addr) } else { None } {
+            Some(v) => self.line.put_fmt(format_args!("[{}]", v as i32)),
+            None => self.ptr(addr),
+        }
+    }
+
+    /// At exit, an argument a socket call sets through a length it reads
+    /// and sets at `len_at`: `kind` is [`ArgKind::SockaddrOut`] or
+    /// [`ArgKind::SockoptOut`] (at `addr`, shown with the length the call
+    /// gave, its address if it failed), or [`ArgKind::SockLenInOut`] (the
+    /// length itself, at `addr`: `[in]`, or `[in => out]` when the call
+    /// changed it).
+    fn socket_out(&mut self, kind: ArgKind, addr: u64, len_at: u64, exit: Exit) {
+        let ok = exit.ret >= 0;
+        match kind {
+            ArgKind::SockLenInOut => {
+                let Some(len_in) = exit.len_in else {
+                    self.ptr(addr);
+                    return;
+                };
+                match self.read_u32(addr).filter(|_| ok) {
+                    Some(out) if out != len_in => {
+                        self.line.put_fmt(format_args!("[{len_in} => {out}]"))
+                    }
+                    _ => self.line.put_fmt(format_args!("[{len_in}]")),
+                }
+            }
+            ArgKind::SockaddrOut => match self.read_u32(len_at).filter(|_| ok && addr != 0) {
+                // The kernel gives the whole length and copies what fits.
+                Some(out) => {
+                    let shown = exit.len_in.map_or(out, |len_in| len_in.min(out));
+                    self.sockaddr(addr, i32::try_from(shown).unwrap_or(i32::MAX))
+                }
+                None => self.ptr(addr),
+            },
+            _ => match self.read_u32(len_at).filter(|_| ok) {
+                Some(out) => self.sockopt_in(addr, i32::try_from(out).unwrap_or(-1)),
+                None => self.ptr(addr),
+            },
+        }
+    }
+
+    /// The two descriptors at `addr` (`pipe`, `socketpair`): `[3, 4]`.
+    fn fd_pair(&mut self, addr: u64) {
+        let mut b = [0u8; 8];
+        if self.mem.read(addr, &mut b).is_err() {
+            self.ptr(addr);
+            return;
+        }
+        let (a, c) = (u32_of(&b[..4]) as i32, u32_of(&b[4..]) as i32);
+        self.line.put_fmt(format_args!("[{a}, {c}]"));
     }
 
     /// `utimensat`'s two `struct __kernel_timespec` at `addr` (`NULL` for
@@ -721,6 +843,13 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     }
 }
 
+/// The native-endian 32 bits of `b` (4 bytes).
+fn u32_of(b: &[u8]) -> u32 {
+    let mut v = [0u8; 4];
+    v.copy_from_slice(b);
+    u32::from_ne_bytes(v)
+}
+
 /// `[pid N]` before a child's line, as `strace -f` writes it.
 fn pid_prefix(line: &mut Line, pid: Option<i32>) {
     if let Some(pid) = pid {
@@ -875,12 +1004,29 @@ mod tests {
     /// The line of the call read straight from `mem`, and the line a
     /// reader renders from the record the traced task kept of it.
     fn both(entry: CallEntry, ret: i64, mem: &Fake<'_>) -> (KVVec<u8>, KVVec<u8>) {
+        both_across(entry, ret, mem, mem)
+    }
+
+    /// [`both`], for a call that changed its memory: `before` is the
+    /// memory at entry, `after` at exit.
+    fn both_across(
+        entry: CallEntry,
+        ret: i64,
+        before: &Fake<'_>,
+        after: &Fake<'_>,
+    ) -> (KVVec<u8>, KVVec<u8>) {
         let end = CallEnd::Returned {
             ret,
             decode_as: entry.nr,
         };
         let mut direct = Line::new();
-        call_line(&mut direct, &entry, end, &mut mem.clone(), &mut mem.clone());
+        call_line(
+            &mut direct,
+            &entry,
+            end,
+            &mut before.clone(),
+            &mut after.clone(),
+        );
         direct.finish();
 
         // The traced task: a null line, and captures.
@@ -890,7 +1036,7 @@ mod tests {
         let left = Render {
             line: &mut null,
             mem: &mut Capture {
-                from: mem.clone(),
+                from: before.clone(),
                 into: &mut captures,
             },
             string_max,
@@ -900,7 +1046,7 @@ mod tests {
         Render {
             line: &mut null,
             mem: &mut Capture {
-                from: mem.clone(),
+                from: after.clone(),
                 into: &mut captures,
             },
             string_max,
@@ -1066,6 +1212,190 @@ mod tests {
 
     fn contains(hay: &[u8], needle: &[u8]) -> bool {
         hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// The line of a call that changed its memory, read in place and
+    /// from its record (the two must agree), without its result.
+    fn socket_line(
+        name: &str,
+        args: [u64; SYSCALL_ARGS],
+        ret: i64,
+        before: &Fake<'_>,
+        after: &Fake<'_>,
+    ) -> KVVec<u8> {
+        let (a, b) = both_across(call(name, args, None, 32), ret, before, after);
+        assert_eq!(&*a, &*b);
+        let end = a.windows(3).rposition(|w| w == b" = ").unwrap_or(a.len());
+        let mut call = KVVec::new();
+        call.extend_from_slice(a[..end].trim_ascii_end(), GFP_KERNEL)
+            .unwrap();
+        call
+    }
+
+    // Socket calls as Debian's strace 6.1 shows them: the lengths a call
+    // reads and sets, read at entry and at exit; what it filled, shown
+    // with the length it gave; its address when it failed.
+    #[test]
+    fn socket_calls_show_what_they_read_and_set() {
+        let eagain = -i64::from(bindings::EAGAIN);
+        // A Unix socket's address at 0x1000 (14 bytes: "/tmp/sock.s"),
+        // lengths at 0x2000, an int option at 0x3000, two fds at 0x4000.
+        let mut un = [0u8; 110];
+        un[..2].copy_from_slice(&(bindings::AF_UNIX as u16).to_ne_bytes());
+        un[2..13].copy_from_slice(b"/tmp/sock.s");
+        let len = |v: u32| v.to_ne_bytes();
+        let (in110, in14, in2, in4, in8) = (len(110), len(14), len(2), len(4), len(8));
+        let one = 1i32.to_ne_bytes();
+        let mut fds = [0u8; 8];
+        fds[..4].copy_from_slice(&3i32.to_ne_bytes());
+        fds[4..].copy_from_slice(&4i32.to_ne_bytes());
+        let before = [(0x1000, &un[..]), (0x2000, &in110[..]), (0x3000, &one[..])];
+        let after = [(0x1000, &un[..]), (0x2000, &in14[..]), (0x3000, &one[..])];
+        let (before, after) = (Fake { regions: &before }, Fake { regions: &after });
+        let mut unnamed = un;
+        unnamed[2..].fill(0);
+        let after_unnamed = [(0x1000, &unnamed[..]), (0x2000, &in2[..])];
+        let after_unnamed = Fake {
+            regions: &after_unnamed,
+        };
+
+        assert_eq!(
+            &*socket_line(
+                "getsockname",
+                [3, 0x1000, 0x2000, 0, 0, 0],
+                0,
+                &before,
+                &after
+            ),
+            b"getsockname(3, {sa_family=AF_UNIX, sun_path=\"/tmp/sock.s\"}, [110 => 14])"
+        );
+        let flags = u64::from(bindings::SOCK_CLOEXEC);
+        assert_eq!(
+            &*socket_line(
+                "accept4",
+                [3, 0x1000, 0x2000, flags, 0, 0],
+                5,
+                &before,
+                &after_unnamed
+            ),
+            b"accept4(3, {sa_family=AF_UNIX}, [110 => 2], SOCK_CLOEXEC)"
+        );
+        // A length smaller than the address: what fits, and the whole
+        // length the kernel gave.
+        let before2 = [(0x1000, &un[..]), (0x2000, &in2[..])];
+        let before2 = Fake { regions: &before2 };
+        assert_eq!(
+            &*socket_line(
+                "getpeername",
+                [4, 0x1000, 0x2000, 0, 0, 0],
+                0,
+                &before2,
+                &after
+            ),
+            b"getpeername(4, {sa_family=AF_UNIX}, [2 => 14])"
+        );
+        // Failed: the address, and the length as it went in.
+        assert_eq!(
+            &*socket_line(
+                "accept4",
+                [3, 0x1000, 0x2000, 0x804, 0, 0],
+                eagain,
+                &before,
+                &after
+            ),
+            b"accept4(3, 0x1000, [110], SOCK_NONBLOCK|0x4)"
+        );
+        assert_eq!(
+            &*socket_line("accept", [3, 0, 0, 0, 0, 0], 5, &before, &after),
+            b"accept(3, NULL, NULL)"
+        );
+        // recvfrom's data, flags and no address; connect's address.
+        let data = [(0x1000, &b"hi"[..])];
+        let data = Fake { regions: &data };
+        assert_eq!(
+            &*socket_line("recvfrom", [5, 0x1000, 8, 0x22, 0, 0], 2, &data, &data),
+            b"recvfrom(5, \"hi\", 8, MSG_PEEK|MSG_TRUNC, NULL, NULL)"
+        );
+        assert_eq!(
+            &*socket_line("sendto", [4, 0x1000, 2, 0x4000, 0, 0], 2, &data, &data),
+            b"sendto(4, \"hi\", 2, MSG_NOSIGNAL, NULL, 0)"
+        );
+        assert_eq!(
+            &*socket_line("connect", [4, 0x1000, 110, 0, 0, 0], 0, &before, &before),
+            b"connect(4, {sa_family=AF_UNIX, sun_path=\"/tmp/sock.s\"}, 110)"
+        );
+        assert_eq!(
+            &*socket_line("connect", [4, 0x1000, 1, 0, 0, 0], 0, &before, &before),
+            b"connect(4, 0x1000, 1)"
+        );
+        // Options: an int in, an int out with its length, and a length the
+        // call lowered.
+        let sol = u64::from(bindings::SOL_SOCKET);
+        assert_eq!(
+            &*socket_line("setsockopt", [3, sol, 2, 0x3000, 4, 0], 0, &before, &before),
+            b"setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4)"
+        );
+        assert_eq!(
+            &*socket_line("setsockopt", [3, sol, 9, 0x3000, 1, 0], 0, &before, &before),
+            b"setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, 0x3000, 1)"
+        );
+        assert_eq!(
+            &*socket_line("setsockopt", [3, 6, 1, 0x3000, 4, 0], 0, &before, &before),
+            b"setsockopt(3, SOL_TCP, 1, [1], 4)"
+        );
+        let opt4 = [(0x3000, &one[..]), (0x2000, &in4[..])];
+        let opt8 = [(0x3000, &one[..]), (0x2000, &in8[..])];
+        let (opt4, opt8) = (Fake { regions: &opt4 }, Fake { regions: &opt8 });
+        assert_eq!(
+            &*socket_line(
+                "getsockopt",
+                [3, sol, 3, 0x3000, 0x2000, 0],
+                0,
+                &opt4,
+                &opt4
+            ),
+            b"getsockopt(3, SOL_SOCKET, SO_TYPE, [1], [4])"
+        );
+        assert_eq!(
+            &*socket_line(
+                "getsockopt",
+                [3, sol, 4, 0x3000, 0x2000, 0],
+                0,
+                &opt8,
+                &opt4
+            ),
+            b"getsockopt(3, SOL_SOCKET, SO_ERROR, [1], [8 => 4])"
+        );
+        assert_eq!(
+            &*socket_line(
+                "getsockopt",
+                [3, 77, 4, 0x3000, 0x2000, 0],
+                eagain,
+                &opt4,
+                &opt4
+            ),
+            b"getsockopt(3, 0x4d /* SOL_?? */, 4, 0x3000, [4])"
+        );
+        // socketpair's and pipe2's descriptors.
+        let pair = [(0x4000, &fds[..])];
+        let pair = Fake { regions: &pair };
+        let unix = u64::from(bindings::AF_UNIX);
+        assert_eq!(
+            &*socket_line("socketpair", [unix, 2, 0, 0x4000, 0, 0], 0, &pair, &pair),
+            b"socketpair(AF_UNIX, SOCK_DGRAM, 0, [3, 4])"
+        );
+        assert_eq!(
+            &*socket_line("pipe2", [0x4000, 0x80000, 0, 0, 0, 0], 0, &pair, &pair),
+            b"pipe2([3, 4], O_CLOEXEC)"
+        );
+        assert_eq!(
+            &*socket_line("socket", [2, 2, 0, 0, 0, 0], 3, &pair, &pair),
+            b"socket(AF_INET, SOCK_DGRAM, IPPROTO_IP)"
+        );
+        assert_eq!(
+            &*socket_line("socket", [1, 0x80001, 0, 0, 0, 0], 3, &pair, &pair),
+            b"socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)"
+        );
     }
 
     #[test]

@@ -95,7 +95,7 @@ syscall_table! {
     readv(Fd, IovOut, Int),
     writev(Fd, IovIn, Int),
     access(Path, AccessMode),
-    pipe(Ptr),
+    pipe(FdPairOut),
     select(Int, Ptr, Ptr, Ptr, Ptr),
     sched_yield(),
     mremap(Ptr, UInt, UInt, Hex, Ptr),
@@ -114,21 +114,21 @@ syscall_table! {
     setitimer(Int, Ptr, Ptr),
     getpid(),
     sendfile(Fd, Fd, Ptr, UInt),
-    socket(Int, Int, Int),
-    connect(Fd, Ptr, Int),
-    accept(Fd, Ptr, Ptr),
-    sendto(Fd, Buf, UInt, Hex, Ptr, Int),
-    recvfrom(Fd, Buf, UInt, Hex, Ptr, Ptr),
-    sendmsg(Fd, Ptr, Hex),
-    recvmsg(Fd, Ptr, Hex),
-    shutdown(Fd, Int),
-    bind(Fd, Ptr, Int),
+    socket(SockFamily, SockType, Int),
+    connect(Fd, SockaddrIn, Int),
+    accept(Fd, SockaddrOut, SockLenInOut),
+    sendto(Fd, Buf, UInt, MsgFlags, SockaddrIn, Int),
+    recvfrom(Fd, OutBuf, UInt, MsgFlags, SockaddrOut, SockLenInOut),
+    sendmsg(Fd, Ptr, MsgFlags),
+    recvmsg(Fd, Ptr, MsgFlags),
+    shutdown(Fd, ShutdownHow),
+    bind(Fd, SockaddrIn, Int),
     listen(Fd, Int),
-    getsockname(Fd, Ptr, Ptr),
-    getpeername(Fd, Ptr, Ptr),
-    socketpair(Int, Int, Int, Ptr),
-    setsockopt(Fd, Int, Int, Ptr, Int),
-    getsockopt(Fd, Int, Int, Ptr, Ptr),
+    getsockname(Fd, SockaddrOut, SockLenInOut),
+    getpeername(Fd, SockaddrOut, SockLenInOut),
+    socketpair(SockFamily, SockType, Int, FdPairOut),
+    setsockopt(Fd, SockLevel, Int, SockoptIn, Int),
+    getsockopt(Fd, SockLevel, Int, SockoptOut, SockLenInOut),
     clone(Hex, Ptr, Ptr, Ptr, Hex),
     fork(),
     vfork(),
@@ -361,12 +361,12 @@ syscall_table! {
     fallocate(Fd, Int, Long, Long),
     timerfd_settime,
     timerfd_gettime,
-    accept4(Fd, Ptr, Ptr, Hex),
+    accept4(Fd, SockaddrOut, SockLenInOut, SockFlags),
     signalfd4,
     eventfd2(UInt, Hex),
     epoll_create1(Hex),
     dup3(Fd, Fd, FileFlags),
-    pipe2(Ptr, FileFlags),
+    pipe2(FdPairOut, FileFlags),
     inotify_init1(Hex),
     preadv(Fd, IovOut, Int, Long),
     pwritev(Fd, IovIn, Int, Long),
@@ -981,6 +981,12 @@ pub(crate) mod nr {
     pub(crate) const UMASK: i64 = bindings::__NR_umask as i64;
     /// `prctl`.
     pub(crate) const PRCTL: i64 = bindings::__NR_prctl as i64;
+    /// `socket`.
+    pub(crate) const SOCKET: i64 = bindings::__NR_socket as i64;
+    /// `setsockopt`.
+    pub(crate) const SETSOCKOPT: i64 = bindings::__NR_setsockopt as i64;
+    /// `getsockopt`.
+    pub(crate) const GETSOCKOPT: i64 = bindings::__NR_getsockopt as i64;
     /// `exit_group`.
     pub(crate) const EXIT_GROUP: i64 = bindings::__NR_exit_group as i64;
     /// `openat`.

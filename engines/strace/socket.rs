@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Socket calls as strace shows them: address families, socket types,
+//! protocols, message flags, socket levels and options, and the socket
+//! addresses the calls read and write (`{sa_family=AF_INET,
+//! sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}`).
+//!
+//! Pure functions of values and bytes: [`render`](super::render) reads the
+//! traced task's memory and hands the bytes here. Names, values and
+//! layouts come from the headers through bindgen (`linux/socket.h`,
+//! `linux/in.h`, `linux/in6.h`, `linux/un.h`, `linux/netlink.h`).
+//!
+//! Decoded: the `AF_UNIX`, `AF_INET`, `AF_INET6` and `AF_NETLINK`
+//! addresses; any other family's bytes are shown as strace shows a family
+//! it does not decode, `sa_data="..."`. Where strace shows more (a
+//! link-local IPv6 address's interface name, `AF_PACKET`'s
+//! `sockaddr_ll`, the options of levels other than `SOL_SOCKET`, option
+//! values other than an `int`), the line shows the number or the address.
+
+use super::decode::{named_constants, write_code_name, write_flags_or, write_string, Flag};
+use core::fmt::Write;
+use core::mem::{offset_of, size_of};
+use kernel::bindings;
+// Only the KUnit suite at the bottom needs the prelude (`#[kunit_tests]`).
+#[cfg(CONFIG_UTRACE_KUNIT_TEST)]
+use kernel::prelude::*;
+
+/// `[(value, "NAME"), ...]` for members of the C enum `$enum`, which
+/// bindgen names `$enum_NAME`.
+macro_rules! enum_constants {
+    ($enum:ident: $($name:ident),* $(,)?) => {
+        ::kernel::macros::paste! {
+            [$((bindings::[<$enum _ $name>], stringify!($name))),*]
+        }
+    };
+}
+
+/// The most bytes of a socket address read: a `struct sockaddr_storage`,
+/// the most the kernel takes or gives.
+pub(crate) const SOCKADDR_MAX: usize = size_of::<bindings::__kernel_sockaddr_storage>();
+
+/// Bytes of the family that starts every socket address.
+pub(crate) const FAMILY_LEN: usize = size_of::<bindings::__kernel_sa_family_t>();
+
+/// Address families, as `socket()` and a socket address name them
+/// (`AF_UNIX`, not its alias `AF_LOCAL`).
+const FAMILIES: [Flag; 46] = named_constants![
+    AF_UNSPEC,
+    AF_UNIX,
+    AF_INET,
+    AF_AX25,
+    AF_IPX,
+    AF_APPLETALK,
+    AF_NETROM,
+    AF_BRIDGE,
+    AF_ATMPVC,
+    AF_X25,
+    AF_INET6,
+    AF_ROSE,
+    AF_DECnet,
+    AF_NETBEUI,
+    AF_SECURITY,
+    AF_KEY,
+    AF_NETLINK,
+    AF_PACKET,
+    AF_ASH,
+    AF_ECONET,
+    AF_ATMSVC,
+    AF_RDS,
+    AF_SNA,
+    AF_IRDA,
+    AF_PPPOX,
+    AF_WANPIPE,
+    AF_LLC,
+    AF_IB,
+    AF_MPLS,
+    AF_CAN,
+    AF_TIPC,
+    AF_BLUETOOTH,
+    AF_IUCV,
+    AF_RXRPC,
+    AF_ISDN,
+    AF_PHONET,
+    AF_IEEE802154,
+    AF_CAIF,
+    AF_ALG,
+    AF_NFC,
+    AF_VSOCK,
+    AF_KCM,
+    AF_QIPCRTR,
+    AF_SMC,
+    AF_XDP,
+    AF_MCTP,
+];
+
+/// Socket types: the low bits of `socket()`'s type (`SOCK_TYPE_MASK`).
+const SOCK_TYPES: [Flag; 7] = enum_constants![sock_type:
+    SOCK_STREAM,
+    SOCK_DGRAM,
+    SOCK_RAW,
+    SOCK_RDM,
+    SOCK_SEQPACKET,
+    SOCK_DCCP,
+    SOCK_PACKET,
+];
+
+/// The flags a socket type may carry, and `accept4()`'s, in strace's
+/// order.
+const SOCK_FLAGS: [Flag; 2] = named_constants![SOCK_CLOEXEC, SOCK_NONBLOCK];
+
+/// IP protocols, as an `AF_INET` or `AF_INET6` socket names them
+/// (`IPPROTO_IP` for 0).
+const INET_PROTOCOLS: [Flag; 29] = named_constants![
+    IPPROTO_IP,
+    IPPROTO_ICMP,
+    IPPROTO_IGMP,
+    IPPROTO_IPIP,
+    IPPROTO_TCP,
+    IPPROTO_EGP,
+    IPPROTO_PUP,
+    IPPROTO_UDP,
+    IPPROTO_IDP,
+    IPPROTO_TP,
+    IPPROTO_DCCP,
+    IPPROTO_IPV6,
+    IPPROTO_RSVP,
+    IPPROTO_GRE,
+    IPPROTO_ESP,
+    IPPROTO_AH,
+    IPPROTO_MTP,
+    IPPROTO_BEETPH,
+    IPPROTO_ENCAP,
+    IPPROTO_PIM,
+    IPPROTO_COMP,
+    IPPROTO_L2TP,
+    IPPROTO_SCTP,
+    IPPROTO_UDPLITE,
+    IPPROTO_MPLS,
+    IPPROTO_ETHERNET,
+    IPPROTO_RAW,
+    IPPROTO_SMC,
+    IPPROTO_MPTCP,
+];
+
+/// Netlink protocols, as an `AF_NETLINK` socket names them (not the
+/// aliases: `NETLINK_INET_DIAG` is `NETLINK_SOCK_DIAG`).
+const NETLINK_PROTOCOLS: [Flag; 22] = named_constants![
+    NETLINK_ROUTE,
+    NETLINK_UNUSED,
+    NETLINK_USERSOCK,
+    NETLINK_FIREWALL,
+    NETLINK_SOCK_DIAG,
+    NETLINK_NFLOG,
+    NETLINK_XFRM,
+    NETLINK_SELINUX,
+    NETLINK_ISCSI,
+    NETLINK_AUDIT,
+    NETLINK_FIB_LOOKUP,
+    NETLINK_CONNECTOR,
+    NETLINK_NETFILTER,
+    NETLINK_IP6_FW,
+    NETLINK_DNRTMSG,
+    NETLINK_KOBJECT_UEVENT,
+    NETLINK_GENERIC,
+    NETLINK_SCSITRANSPORT,
+    NETLINK_ECRYPTFS,
+    NETLINK_RDMA,
+    NETLINK_CRYPTO,
+    NETLINK_SMC,
+];
+
+/// The flags of `send*()` and `recv*()`: those user space may pass, in
+/// value order, as strace shows them.
+const MSG_FLAGS: [Flag; 23] = named_constants![
+    MSG_OOB,
+    MSG_PEEK,
+    MSG_DONTROUTE,
+    MSG_CTRUNC,
+    MSG_PROBE,
+    MSG_TRUNC,
+    MSG_DONTWAIT,
+    MSG_EOR,
+    MSG_WAITALL,
+    MSG_FIN,
+    MSG_SYN,
+    MSG_CONFIRM,
+    MSG_RST,
+    MSG_ERRQUEUE,
+    MSG_NOSIGNAL,
+    MSG_MORE,
+    MSG_WAITFORONE,
+    MSG_BATCH,
+    MSG_SOCK_DEVMEM,
+    MSG_ZEROCOPY,
+    MSG_FASTOPEN,
+    MSG_CMSG_CLOEXEC,
+    MSG_CMSG_COMPAT,
+];
+
+/// `shutdown()`'s `how`.
+const SHUTDOWN_HOW: [Flag; 3] = enum_constants![sock_shutdown_cmd: SHUT_RD, SHUT_WR, SHUT_RDWR];
+
+/// Socket option levels (`SOL_SOCKET`, and the protocols' `SOL_IP`...).
+const LEVELS: [Flag; 41] = named_constants![
+    SOL_SOCKET,
+    SOL_IP,
+    SOL_TCP,
+    SOL_UDP,
+    SOL_IPV6,
+    SOL_ICMPV6,
+    SOL_SCTP,
+    SOL_UDPLITE,
+    SOL_RAW,
+    SOL_IPX,
+    SOL_AX25,
+    SOL_ATALK,
+    SOL_NETROM,
+    SOL_ROSE,
+    SOL_DECNET,
+    SOL_X25,
+    SOL_PACKET,
+    SOL_ATM,
+    SOL_AAL,
+    SOL_IRDA,
+    SOL_NETBEUI,
+    SOL_LLC,
+    SOL_DCCP,
+    SOL_NETLINK,
+    SOL_TIPC,
+    SOL_RXRPC,
+    SOL_PPPOL2TP,
+    SOL_BLUETOOTH,
+    SOL_PNPIPE,
+    SOL_RDS,
+    SOL_IUCV,
+    SOL_CAIF,
+    SOL_ALG,
+    SOL_NFC,
+    SOL_KCM,
+    SOL_TLS,
+    SOL_XDP,
+    SOL_MPTCP,
+    SOL_MCTP,
+    SOL_SMC,
+    SOL_VSOCK,
+];
+
+/// `SOL_SOCKET`'s options (not the aliases `SO_GET_FILTER` and
+/// `SO_DETACH_BPF`); the `_OLD` time options are what a 64-bit program's
+/// `SO_RCVTIMEO` and `SO_TIMESTAMP` are.
+const SOCKET_OPTIONS: [Flag; 77] = named_constants![
+    SO_DEBUG,
+    SO_REUSEADDR,
+    SO_TYPE,
+    SO_ERROR,
+    SO_DONTROUTE,
+    SO_BROADCAST,
+    SO_SNDBUF,
+    SO_RCVBUF,
+    SO_KEEPALIVE,
+    SO_OOBINLINE,
+    SO_NO_CHECK,
+    SO_PRIORITY,
+    SO_LINGER,
+    SO_BSDCOMPAT,
+    SO_REUSEPORT,
+    SO_PASSCRED,
+    SO_PEERCRED,
+    SO_RCVLOWAT,
+    SO_SNDLOWAT,
+    SO_RCVTIMEO_OLD,
+    SO_SNDTIMEO_OLD,
+    SO_SECURITY_AUTHENTICATION,
+    SO_SECURITY_ENCRYPTION_TRANSPORT,
+    SO_SECURITY_ENCRYPTION_NETWORK,
+    SO_BINDTODEVICE,
+    SO_ATTACH_FILTER,
+    SO_DETACH_FILTER,
+    SO_PEERNAME,
+    SO_TIMESTAMP_OLD,
+    SO_ACCEPTCONN,
+    SO_PEERSEC,
+    SO_SNDBUFFORCE,
+    SO_RCVBUFFORCE,
+    SO_PASSSEC,
+    SO_TIMESTAMPNS_OLD,
+    SO_MARK,
+    SO_TIMESTAMPING_OLD,
+    SO_PROTOCOL,
+    SO_DOMAIN,
+    SO_RXQ_OVFL,
+    SO_WIFI_STATUS,
+    SO_PEEK_OFF,
+    SO_NOFCS,
+    SO_LOCK_FILTER,
+    SO_SELECT_ERR_QUEUE,
+    SO_BUSY_POLL,
+    SO_MAX_PACING_RATE,
+    SO_BPF_EXTENSIONS,
+    SO_INCOMING_CPU,
+    SO_ATTACH_BPF,
+    SO_ATTACH_REUSEPORT_CBPF,
+    SO_ATTACH_REUSEPORT_EBPF,
+    SO_CNX_ADVICE,
+    SO_MEMINFO,
+    SO_INCOMING_NAPI_ID,
+    SO_COOKIE,
+    SO_PEERGROUPS,
+    SO_ZEROCOPY,
+    SO_TXTIME,
+    SO_BINDTOIFINDEX,
+    SO_TIMESTAMP_NEW,
+    SO_TIMESTAMPNS_NEW,
+    SO_TIMESTAMPING_NEW,
+    SO_RCVTIMEO_NEW,
+    SO_SNDTIMEO_NEW,
+    SO_DETACH_REUSEPORT_BPF,
+    SO_PREFER_BUSY_POLL,
+    SO_BUSY_POLL_BUDGET,
+    SO_NETNS_COOKIE,
+    SO_BUF_LOCK,
+    SO_RESERVE_MEM,
+    SO_TXREHASH,
+    SO_RCVMARK,
+    SO_PASSPIDFD,
+    SO_PEERPIDFD,
+    SO_RCVPRIORITY,
+    SO_PASSRIGHTS,
+];
+
+/// Writes an address family: `AF_INET`, else `0x3039 /* AF_??? */`.
+pub(crate) fn write_family(out: &mut impl Write, family: u32) -> core::fmt::Result {
+    write_code_name(out, family, &FAMILIES, "AF")
+}
+
+/// Writes a socket type and its flags: `SOCK_STREAM|SOCK_CLOEXEC`; a type
+/// or flags without a name as `0x7 /* SOCK_??? */`.
+pub(crate) fn write_sock_type(out: &mut impl Write, value: u32) -> core::fmt::Result {
+    let kind = value & bindings::SOCK_TYPE_MASK;
+    write_code_name(out, kind, &SOCK_TYPES, "SOCK")?;
+    let flags = value & !bindings::SOCK_TYPE_MASK;
+    if flags == 0 {
+        return Ok(());
+    }
+    out.write_str("|")?;
+    write_flags_or(out, flags, &SOCK_FLAGS, "SOCK_???")
+}
+
+/// Writes `accept4()`'s flags: `SOCK_CLOEXEC|SOCK_NONBLOCK`, `0`, or
+/// `0x4 /* SOCK_??? */`.
+pub(crate) fn write_sock_flags(out: &mut impl Write, flags: u32) -> core::fmt::Result {
+    write_flags_or(out, flags, &SOCK_FLAGS, "SOCK_???")
+}
+
+/// Writes an IP protocol (`IPPROTO_UDP`), else `0xc8 /* IPPROTO_??? */`.
+pub(crate) fn write_inet_protocol(out: &mut impl Write, proto: u32) -> core::fmt::Result {
+    write_code_name(out, proto, &INET_PROTOCOLS, "IPPROTO")
+}
+
+/// Writes a netlink protocol (`NETLINK_ROUTE`), else
+/// `0x63 /* NETLINK_??? */`.
+pub(crate) fn write_netlink_protocol(out: &mut impl Write, proto: u32) -> core::fmt::Result {
+    write_code_name(out, proto, &NETLINK_PROTOCOLS, "NETLINK")
+}
+
+/// Writes `send*()` or `recv*()` flags: `MSG_DONTWAIT|MSG_MORE`, or `0`.
+pub(crate) fn write_msg_flags(out: &mut impl Write, flags: u32) -> core::fmt::Result {
+    write_flags_or(out, flags, &MSG_FLAGS, "MSG_???")
+}
+
+/// Writes `shutdown()`'s `how`: `SHUT_WR`, else `0x7 /* SHUT_??? */`.
+pub(crate) fn write_shutdown_how(out: &mut impl Write, how: u32) -> core::fmt::Result {
+    write_code_name(out, how, &SHUTDOWN_HOW, "SHUT")
+}
+
+/// Writes a socket option level: `SOL_SOCKET`, else strace's
+/// `0x4d /* SOL_?? */` (two question marks, as strace writes it).
+pub(crate) fn write_level(out: &mut impl Write, level: u32) -> core::fmt::Result {
+    match LEVELS.iter().find(|&&(v, _)| v == level) {
+        Some(&(_, name)) => out.write_str(name),
+        None => write!(out, "{level:#x} /* SOL_?? */"),
+    }
+}
+
+/// Writes a `SOL_SOCKET` option: `SO_REUSEADDR`, else
+/// `0x270f /* SO_??? */`.
+pub(crate) fn write_socket_option(out: &mut impl Write, name: u32) -> core::fmt::Result {
+    write_code_name(out, name, &SOCKET_OPTIONS, "SO")
+}
+
+/// The 16 bits at `off` of `b`, in the byte order `be` says.
+fn u16_at(b: &[u8], off: usize, be: bool) -> u16 {
+    let v = [b[off], b[off + 1]];
+    if be {
+        u16::from_be_bytes(v)
+    } else {
+        u16::from_ne_bytes(v)
+    }
+}
+
+/// The 32 bits at `off` of `b`, in the byte order `be` says.
+fn u32_at(b: &[u8], off: usize, be: bool) -> u32 {
+    let v = [b[off], b[off + 1], b[off + 2], b[off + 3]];
+    if be {
+        u32::from_be_bytes(v)
+    } else {
+        u32::from_ne_bytes(v)
+    }
+}
+
+/// Writes an IPv4 address, `a.b.c.d`.
+fn write_ipv4(out: &mut impl Write, a: &[u8]) -> core::fmt::Result {
+    write!(out, "{}.{}.{}.{}", a[0], a[1], a[2], a[3])
+}
+
+/// Writes an IPv6 address as `inet_ntop()` does: lowercase groups, the
+/// first longest run of two or more zero groups as `::`, and an IPv4
+/// address in the last 32 bits of `::a.b.c.d` and `::ffff:a.b.c.d`.
+pub(crate) fn write_ipv6(out: &mut impl Write, a: &[u8; 16]) -> core::fmt::Result {
+    let mut words = [0u16; 8];
+    for (i, w) in words.iter_mut().enumerate() {
+        *w = u16_at(a, 2 * i, true);
+    }
+    // The first longest run of zero groups, if two or more long.
+    let (mut best, mut best_len) = (None, 0);
+    let mut i = 0;
+    while i < 8 {
+        let run = words[i..].iter().take_while(|&&w| w == 0).count();
+        if run > best_len {
+            (best, best_len) = (Some(i), run);
+        }
+        i += run.max(1);
+    }
+    if best_len < 2 {
+        best = None;
+    }
+    let embedded_v4 = best == Some(0) && (best_len == 6 || (best_len == 5 && words[5] == 0xffff));
+    for (i, w) in words.iter().enumerate() {
+        if let Some(base) = best {
+            if (base..base + best_len).contains(&i) {
+                if i == base {
+                    out.write_str(":")?;
+                }
+                continue;
+            }
+        }
+        if i != 0 {
+            out.write_str(":")?;
+        }
+        if i == 6 && embedded_v4 {
+            return write_ipv4(out, &a[12..]);
+        }
+        write!(out, "{w:x}")?;
+    }
+    if best.is_some_and(|base| base + best_len == 8) {
+        out.write_str(":")?;
+    }
+    Ok(())
+}
+
+/// Writes a socket address of `bytes.len()` bytes (at least the family's,
+/// at most [`SOCKADDR_MAX`]) as strace does: `{sa_family=AF_UNIX,
+/// sun_path="/run/sock"}`; a family it does not decode, or an address too
+/// short for its family's structure, with its bytes as
+/// `sa_data="..."`.
+pub(crate) fn write_sockaddr(out: &mut impl Write, bytes: &[u8]) -> core::fmt::Result {
+    type Un = bindings::sockaddr_un;
+    type In = bindings::sockaddr_in;
+    type In6 = bindings::sockaddr_in6;
+    type Nl = bindings::sockaddr_nl;
+    const {
+        assert!(size_of::<Un>() <= SOCKADDR_MAX && size_of::<In6>() <= SOCKADDR_MAX);
+        assert!(offset_of!(Un, sun_path) == FAMILY_LEN);
+    }
+    let len = bytes.len();
+    let family = u32::from(u16_at(bytes, 0, false));
+    out.write_str("{sa_family=")?;
+    write_family(out, family)?;
+    match family {
+        // Nothing but the family: an unnamed Unix socket.
+        _ if len == FAMILY_LEN => {}
+        bindings::AF_UNIX => {
+            let path = &bytes[FAMILY_LEN..len.min(size_of::<Un>())];
+            out.write_str(", sun_path=")?;
+            match path {
+                // The abstract namespace: all the bytes count.
+                [0, name @ ..] if !name.is_empty() => {
+                    out.write_str("@")?;
+                    write_string(out, name, false)?;
+                }
+                _ => {
+                    let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
+                    write_string(out, &path[..end], false)?;
+                }
+            }
+        }
+        bindings::AF_INET if len >= size_of::<In>() => {
+            let port = u16_at(bytes, offset_of!(In, sin_port), true);
+            let at = offset_of!(In, sin_addr);
+            write!(out, ", sin_port=htons({port}), sin_addr=inet_addr(\"")?;
+            write_ipv4(out, &bytes[at..at + 4])?;
+            out.write_str("\")")?;
+        }
+        // Without the scope id: the RFC 2133 layout, which the kernel
+        // still takes.
+        bindings::AF_INET6 if len >= offset_of!(In6, sin6_scope_id) => {
+            let port = u16_at(bytes, offset_of!(In6, sin6_port), true);
+            let flow = u32_at(bytes, offset_of!(In6, sin6_flowinfo), true);
+            let at = offset_of!(In6, sin6_addr);
+            let mut addr = [0u8; 16];
+            addr.copy_from_slice(&bytes[at..at + 16]);
+            write!(
+                out,
+                ", sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), inet_pton(AF_INET6, \""
+            )?;
+            write_ipv6(out, &addr)?;
+            out.write_str("\", &sin6_addr)")?;
+            if len >= size_of::<In6>() {
+                let scope = u32_at(bytes, offset_of!(In6, sin6_scope_id), false);
+                write!(out, ", sin6_scope_id={scope}")?;
+            }
+        }
+        bindings::AF_NETLINK if len >= size_of::<Nl>() => {
+            let pid = u32_at(bytes, offset_of!(Nl, nl_pid), false);
+            let groups = u32_at(bytes, offset_of!(Nl, nl_groups), false);
+            write!(out, ", nl_pid={pid}, nl_groups={groups:#08x}")?;
+        }
+        _ => {
+            out.write_str(", sa_data=")?;
+            write_string(out, &bytes[FAMILY_LEN..], false)?;
+        }
+    }
+    out.write_str("}")
+}
+
+#[kunit_tests(utrace_strace_socket)]
+mod tests {
+    use super::super::line::Line;
+    use super::*;
+
+    /// What `f` writes, as text.
+    fn text(f: impl FnOnce(&mut Line) -> core::fmt::Result) -> KVVec<u8> {
+        let mut line = Line::new();
+        f(&mut line).unwrap();
+        let mut v = KVVec::new();
+        v.extend_from_slice(line.as_bytes(), GFP_KERNEL).unwrap();
+        v
+    }
+
+    /// The socket address of `family` followed by `rest`, as written.
+    fn sockaddr(family: u32, rest: &[u8]) -> KVVec<u8> {
+        let mut b = [0u8; SOCKADDR_MAX];
+        b[..2].copy_from_slice(&(family as u16).to_ne_bytes());
+        b[2..2 + rest.len()].copy_from_slice(rest);
+        text(|l| write_sockaddr(l, &b[..2 + rest.len()]))
+    }
+
+    #[test]
+    fn socket_arguments_as_strace_names_them() {
+        // Strace 6.1's lines (Debian bookworm), argument by argument.
+        assert_eq!(&*text(|l| write_family(l, 1)), b"AF_UNIX");
+        assert_eq!(&*text(|l| write_family(l, 12345)), b"0x3039 /* AF_??? */");
+        let t = |v| text(move |l| write_sock_type(l, v));
+        assert_eq!(&*t(0x80802), b"SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK");
+        assert_eq!(&*t(1), b"SOCK_STREAM");
+        assert_eq!(&*t(99), b"SOCK_RAW|0x60 /* SOCK_??? */");
+        assert_eq!(&*t(7), b"0x7 /* SOCK_??? */");
+        assert_eq!(&*t(0x1000_0001), b"SOCK_STREAM|0x10000000 /* SOCK_??? */");
+        let f = |v| text(move |l| write_sock_flags(l, v));
+        assert_eq!(&*f(0x80800), b"SOCK_CLOEXEC|SOCK_NONBLOCK");
+        assert_eq!(&*f(0), b"0");
+        assert_eq!(&*f(4), b"0x4 /* SOCK_??? */");
+        assert_eq!(&*f(0x804), b"SOCK_NONBLOCK|0x4");
+        assert_eq!(&*text(|l| write_inet_protocol(l, 0)), b"IPPROTO_IP");
+        assert_eq!(&*text(|l| write_inet_protocol(l, 17)), b"IPPROTO_UDP");
+        assert_eq!(
+            &*text(|l| write_inet_protocol(l, 200)),
+            b"0xc8 /* IPPROTO_??? */"
+        );
+        assert_eq!(&*text(|l| write_netlink_protocol(l, 0)), b"NETLINK_ROUTE");
+        assert_eq!(
+            &*text(|l| write_netlink_protocol(l, 99)),
+            b"0x63 /* NETLINK_??? */"
+        );
+        assert_eq!(
+            &*text(|l| write_msg_flags(l, 0x4000_8040)),
+            b"MSG_DONTWAIT|MSG_MORE|MSG_CMSG_CLOEXEC"
+        );
+        assert_eq!(
+            &*text(|l| write_msg_flags(l, 0x8000_0000)),
+            b"MSG_CMSG_COMPAT"
+        );
+        assert_eq!(&*text(|l| write_msg_flags(l, 0)), b"0");
+        assert_eq!(&*text(|l| write_shutdown_how(l, 1)), b"SHUT_WR");
+        assert_eq!(&*text(|l| write_shutdown_how(l, 7)), b"0x7 /* SHUT_??? */");
+        assert_eq!(&*text(|l| write_level(l, 1)), b"SOL_SOCKET");
+        assert_eq!(&*text(|l| write_level(l, 0)), b"SOL_IP");
+        assert_eq!(&*text(|l| write_level(l, 77)), b"0x4d /* SOL_?? */");
+        assert_eq!(&*text(|l| write_socket_option(l, 2)), b"SO_REUSEADDR");
+        assert_eq!(
+            &*text(|l| write_socket_option(l, 9999)),
+            b"0x270f /* SO_??? */"
+        );
+    }
+
+    #[test]
+    fn socket_addresses_as_strace_shows_them() {
+        let unix = |rest: &[u8]| sockaddr(bindings::AF_UNIX, rest);
+        assert_eq!(&*unix(b""), b"{sa_family=AF_UNIX}");
+        assert_eq!(
+            &*unix(b"/tmp/sock.s\0junk"),
+            b"{sa_family=AF_UNIX, sun_path=\"/tmp/sock.s\"}"
+        );
+        assert_eq!(
+            &*unix(b"\0abstract"),
+            b"{sa_family=AF_UNIX, sun_path=@\"abstract\"}"
+        );
+        // A path that fills sun_path, with no NUL: all of it, no more.
+        let mut long = [b'a'; 126];
+        long[108] = b'b';
+        let line = unix(&long);
+        assert!(line.ends_with(b"aaa\"}") && !line.contains(&b'b'));
+
+        // 10.1.2.3:80, whole and cut short (the family's bytes alone).
+        let in4 = [0, 80, 10, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            &*sockaddr(bindings::AF_INET, &in4),
+            b"{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr(\"10.1.2.3\")}"
+        );
+        assert_eq!(
+            &*sockaddr(bindings::AF_INET, &in4[..6]),
+            b"{sa_family=AF_INET, sa_data=\"\\0P\\n\\1\\2\\3\"}"
+        );
+
+        // [2001:db8::1:0:0:1]:443, flow 5, scope 3; and without the scope.
+        let mut in6 = [0u8; 26];
+        in6[..2].copy_from_slice(&443u16.to_be_bytes());
+        in6[2..6].copy_from_slice(&5u32.to_be_bytes());
+        in6[6..22].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+        in6[22..].copy_from_slice(&3u32.to_ne_bytes());
+        assert_eq!(
+            &*sockaddr(bindings::AF_INET6, &in6),
+            b"{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), \
+              inet_pton(AF_INET6, \"2001:db8::1:0:0:1\", &sin6_addr), sin6_scope_id=3}"
+        );
+        assert_eq!(
+            &*sockaddr(bindings::AF_INET6, &in6[..22]),
+            b"{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), \
+              inet_pton(AF_INET6, \"2001:db8::1:0:0:1\", &sin6_addr)}"
+        );
+
+        let nl = [0, 0, 5, 0, 0, 0, 0x11, 0, 0, 0];
+        assert_eq!(
+            &*sockaddr(bindings::AF_NETLINK, &nl),
+            b"{sa_family=AF_NETLINK, nl_pid=5, nl_groups=0x000011}"
+        );
+        // Families not decoded here: their bytes.
+        let data = *b"\x01\x02abc\0\0\0\0\0\0\0\0\0";
+        assert_eq!(
+            &*sockaddr(bindings::AF_PACKET, &data),
+            b"{sa_family=AF_PACKET, sa_data=\"\\1\\2abc\\0\\0\\0\\0\\0\\0\\0\\0\\0\"}"
+        );
+        assert_eq!(
+            &*sockaddr(200, &data),
+            b"{sa_family=0xc8 /* AF_??? */, sa_data=\"\\1\\2abc\\0\\0\\0\\0\\0\\0\\0\\0\\0\"}"
+        );
+    }
+
+    #[test]
+    fn ipv6_addresses_as_inet_ntop_writes_them() {
+        let v6 = |a: [u8; 16]| text(move |l| write_ipv6(l, &a));
+        let mut a = [0u8; 16];
+        assert_eq!(&*v6(a), b"::");
+        a[15] = 1;
+        assert_eq!(&*v6(a), b"::1");
+        // An IPv4-mapped address, and an IPv4-compatible one.
+        a[10] = 0xff;
+        a[11] = 0xff;
+        a[12..].copy_from_slice(&[1, 2, 3, 4]);
+        assert_eq!(&*v6(a), b"::ffff:1.2.3.4");
+        a[10] = 0;
+        a[11] = 0;
+        assert_eq!(&*v6(a), b"::1.2.3.4");
+        // fe80::1; a single zero group is not compressed; the first of two
+        // equally long runs is.
+        let mut b = [0u8; 16];
+        b[0] = 0xfe;
+        b[1] = 0x80;
+        b[15] = 1;
+        assert_eq!(&*v6(b), b"fe80::1");
+        let c = [0, 1, 0, 0, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7];
+        assert_eq!(&*v6(c), b"1:0:2:3:4:5:6:7");
+        let d = [0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 3, 0, 0];
+        assert_eq!(&*v6(d), b"1::2:0:0:3:0");
+        // Trailing zeros.
+        let e = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(&*v6(e), b"2001:db8::");
+    }
+}
