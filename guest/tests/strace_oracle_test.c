@@ -100,6 +100,8 @@ static const struct program corpus[] = {
 	{ { "busybox", "tar", "-cf", DIR "/a.tar", "-C", DIR, "f.txt" } },
 	/* stat, lstat, newfstatat, statx and the access family, one call each. */
 	{ { "sysinfo", "--stat", DIR "/f.txt", DIR "/link", DIR "/nope" } },
+	/* A Unix server and client, a socket pair, IPv4 and IPv6 sockets. */
+	{ { "sysinfo", "--net", DIR "/sock" } },
 };
 
 #define CORPUS_SIZE ((int)(sizeof(corpus) / sizeof(corpus[0])))
@@ -559,6 +561,7 @@ ORACLE_CASE(35, busybox_sleep)
 ORACLE_CASE(36, busybox_md5sum)
 ORACLE_CASE(37, busybox_tar)
 ORACLE_CASE(38, sysinfo_stat)
+ORACLE_CASE(39, sysinfo_net)
 
 static void whole_corpus_95_percent_identical(void)
 {
@@ -587,5 +590,5 @@ KTAP_MAIN("guest_strace_oracle",
 	KTAP_CASE(busybox_find), KTAP_CASE(busybox_du), KTAP_CASE(busybox_df),
 	KTAP_CASE(busybox_chmod), KTAP_CASE(busybox_mv), KTAP_CASE(busybox_dd),
 	KTAP_CASE(busybox_sleep), KTAP_CASE(busybox_md5sum), KTAP_CASE(busybox_tar),
-	KTAP_CASE(sysinfo_stat),
+	KTAP_CASE(sysinfo_stat), KTAP_CASE(sysinfo_net),
 	KTAP_CASE(whole_corpus_95_percent_identical))

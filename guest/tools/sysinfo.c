@@ -9,14 +9,23 @@
  * the VM).  With --stat, it instead asks each path-taking call of the
  * stat and access families about each path, one raw syscall per line.
  * With --caps, it prints only its effective capabilities.  With --iov
- * FILE, it reads FILE with readv and writes it out with writev.
+ * FILE, it reads FILE with readv and writes it out with writev.  With
+ * --net SOCKET, it makes the socket calls of a small local server and its
+ * client (a Unix stream socket bound at SOCKET, an IPv4 and an IPv6
+ * datagram socket on the loopback addresses), for the strace oracle's
+ * socket lines.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -64,6 +73,60 @@ static int stat_all(const char *path)
 	return bad;
 }
 
+/*
+ * A server and its client on a Unix stream socket bound at @path, then an
+ * IPv4 and an IPv6 datagram socket connected to the loopback's port 9
+ * (discard).  Each call once, with what its line shows varied: a named
+ * and an unnamed address, an in-out length, flags, a socket option.  0 if
+ * the Unix calls worked (the loopback ones may not: no network here).
+ */
+static int net_calls(const char *path)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX }, got;
+	struct sockaddr_in in4 = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
+	socklen_t len;
+	int one = 1, pair[2], srv, cli, conn, s4, s6;
+	char buf[8];
+
+	strncpy(un.sun_path, path, sizeof(un.sun_path) - 1);
+	unlink(path);
+	srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (srv < 0 || setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(srv, (struct sockaddr *)&un, sizeof(un)) || listen(srv, 4))
+		return 1;
+	len = sizeof(got);
+	if (getsockname(srv, (struct sockaddr *)&got, &len))
+		return 1;
+	cli = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (cli < 0 || connect(cli, (struct sockaddr *)&un, sizeof(un)))
+		return 1;
+	len = sizeof(got);
+	conn = accept4(srv, (struct sockaddr *)&got, &len, SOCK_CLOEXEC);
+	if (conn < 0 || sendto(cli, "hi", 2, MSG_NOSIGNAL, NULL, 0) != 2 ||
+	    recvfrom(conn, buf, sizeof(buf), 0, NULL, NULL) != 2 ||
+	    shutdown(cli, SHUT_WR) || getpeername(cli, (struct sockaddr *)&got, &len))
+		return 1;
+	close(conn);
+	close(cli);
+	close(srv);
+	unlink(path);
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, pair))
+		return 1;
+	close(pair[0]);
+	close(pair[1]);
+
+	in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s4 = socket(AF_INET, SOCK_DGRAM, 0);
+	connect(s4, (struct sockaddr *)&in4, sizeof(in4));
+	close(s4);
+	in6.sin6_addr = in6addr_loopback;
+	s6 = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
+	connect(s6, (struct sockaddr *)&in6, sizeof(in6));
+	close(s6);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct utsname u;
@@ -105,6 +168,8 @@ int main(int argc, char **argv)
 		close(null);
 		return writev(1, out, 2) == n ? 0 : 1;
 	}
+	if (argc > 2 && !strcmp(argv[1], "--net"))
+		return net_calls(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "--stat")) {
 		for (int i = 2; i < argc; i++)
 			status |= stat_all(argv[i]);
