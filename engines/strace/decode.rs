@@ -205,6 +205,13 @@ pub(crate) enum ArgKind {
     /// length's address the next argument: an output, `[1]` for an `int`;
     /// [`write_arg`] shows its address.
     SockoptOut,
+    /// The `struct user_msghdr` `sendmsg` reads: shown at entry, its name,
+    /// data and control messages decoded; [`write_arg`] shows its address.
+    MsghdrIn,
+    /// The `struct user_msghdr` `recvmsg` fills: an output, shown at exit
+    /// with the data received and the name's length as `in => out`;
+    /// [`write_arg`] shows its address.
+    MsghdrOut,
     /// The two descriptors `socketpair` (or `pipe`) fills: an output,
     /// shown at exit as `[3, 4]`; [`write_arg`] shows its address.
     FdPairOut,
@@ -538,6 +545,8 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::SockLenInOut
         | ArgKind::SockoptIn
         | ArgKind::SockoptOut
+        | ArgKind::MsghdrIn
+        | ArgKind::MsghdrOut
         | ArgKind::FdPairOut => write_ptr(out, value),
         ArgKind::TimerFlags => write_flags(out, uint, &TIMER_FLAGS, false),
         ArgKind::IoctlCmd => match IOCTLS.iter().find(|&&(v, _)| v == uint) {
@@ -628,6 +637,7 @@ impl ArgKind {
                 | ArgKind::IovOut
                 | ArgKind::SockaddrOut
                 | ArgKind::SockoptOut
+                | ArgKind::MsghdrOut
                 | ArgKind::FdPairOut
         )
     }

@@ -14,7 +14,7 @@
 use super::decode::{self, ArgKind};
 use super::line::{Line, Out};
 use super::record::{CallEnd, CallEntry, ProbeHit, Record, Replay, Source};
-use super::socket::{self, FAMILY_LEN, SOCKADDR_MAX};
+use super::socket::{self, CONTROL_MAX, FAMILY_LEN, SOCKADDR_MAX};
 use super::syscalls::{self, nr};
 use crate::engine_core::SYSCALL_ARGS;
 use core::mem::{offset_of, size_of};
@@ -60,6 +60,9 @@ pub(crate) enum AtExit {
         len_in: Option<u32>,
     },
 }
+
+/// A `sendmsg` or `recvmsg` message header, as bindgen lays it out.
+type Msghdr = bindings::user_msghdr;
 
 /// What the arguments shown at exit need to know of the call.
 #[derive(Clone, Copy)]
@@ -141,10 +144,14 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (_, Some(index)) => {
                 // A length the call reads and sets: what it was, before
                 // the call sets it.
-                let len_in = kinds
-                    .iter()
-                    .position(|&k| k == ArgKind::SockLenInOut)
-                    .and_then(|i| self.read_u32(args[i]));
+                let len_at = kinds.iter().zip(args).find_map(|(&k, &arg)| match k {
+                    ArgKind::SockLenInOut => Some(arg),
+                    ArgKind::MsghdrOut if arg != 0 => {
+                        Some(arg.wrapping_add(offset_of!(Msghdr, msg_namelen) as u64))
+                    }
+                    _ => None,
+                });
+                let len_in = len_at.and_then(|at| self.read_u32(at));
                 let at_exit = AtExit::Output {
                     nr,
                     args: *args,
@@ -447,6 +454,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 // `sendto`).
                 ArgKind::Buf if native.is_some() => self.buffer(value, next, false),
                 ArgKind::SockaddrIn => self.sockaddr(value, next as i32),
+                ArgKind::MsghdrIn => self.msghdr(value, None),
                 ArgKind::SockoptIn => self.sockopt_in(value, next as i32),
                 ArgKind::SockaddrOut | ArgKind::SockoptOut | ArgKind::SockLenInOut => match exit {
                     Some(exit) => self.socket_out(kind, value, next, exit),
@@ -503,6 +511,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 self.socket_out(kind, addr, args.get(index + 1).copied().unwrap_or(0), exit)
             }
             (ArgKind::FdPairOut, Ok(0)) => self.fd_pair(addr),
+            (ArgKind::MsghdrOut, _) => self.msghdr(addr, Some(exit)),
             _ => self.ptr(addr),
         }
         if let Some(kinds) = kinds {
@@ -569,6 +578,83 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 None => self.ptr(addr),
             },
         }
+    }
+
+    /// The message header at `addr`: `sendmsg`'s at entry (`exit` is
+    /// `None`), `recvmsg`'s at exit, as strace shows them: `{msg_name=NULL,
+    /// msg_namelen=0, msg_iov=[{iov_base="hi", iov_len=2}], msg_iovlen=1,
+    /// msg_controllen=0, msg_flags=0}`. For a `recvmsg` that failed, only
+    /// the name's length it was given: `{msg_namelen=110}`.
+    fn msghdr(&mut self, addr: u64, exit: Option<Exit>) {
+        type M = Msghdr;
+        const {
+            assert!(offset_of!(M, msg_namelen) + 4 <= size_of::<M>());
+            assert!(offset_of!(M, msg_flags) + 4 <= size_of::<M>());
+        }
+        if let Some(exit) = exit.filter(|e| e.ret < 0) {
+            match exit.len_in {
+                Some(len) => self.line.put_fmt(format_args!("{{msg_namelen={len}}}")),
+                None => self.ptr(addr),
+            }
+            return;
+        }
+        let Some(raw) = self.user_struct::<M>(addr) else {
+            return;
+        };
+        let name = raw.u64_at(offset_of!(M, msg_name));
+        let namelen = raw.u32_at(offset_of!(M, msg_namelen));
+        let iov = raw.u64_at(offset_of!(M, msg_iov));
+        let iovlen = raw.u64_at(offset_of!(M, msg_iovlen));
+        let control = raw.u64_at(offset_of!(M, msg_control));
+        let controllen = raw.u64_at(offset_of!(M, msg_controllen));
+        let flags = raw.u32_at(offset_of!(M, msg_flags));
+        // At exit the name holds what the kernel copied: the smaller of
+        // the length given and the one set.
+        let len_in = exit.and_then(|e| e.len_in).unwrap_or(namelen);
+        self.line.put_fmt(format_args!("{{msg_name="));
+        match (name, exit) {
+            (0, _) => self.ptr(0),
+            (_, Some(_)) if namelen == 0 => self.ptr(name),
+            _ => self.sockaddr(name, len_in.min(namelen) as i32),
+        }
+        if len_in != namelen {
+            self.line.put_fmt(format_args!(
+                ", msg_namelen={len_in} => {namelen}, msg_iov="
+            ));
+        } else {
+            self.line
+                .put_fmt(format_args!(", msg_namelen={namelen}, msg_iov="));
+        }
+        if iov == 0 {
+            self.ptr(0);
+        } else {
+            let got = exit.map(|e| e.ret as u64);
+            self.iovecs(iov, iovlen, got);
+        }
+        self.line.put_fmt(format_args!(", msg_iovlen={iovlen}"));
+        if controllen > 0 {
+            self.line.put_fmt(format_args!(", msg_control="));
+            self.cmsgs(control, controllen);
+        }
+        self.line
+            .put_fmt(format_args!(", msg_controllen={controllen}, msg_flags="));
+        let _ = socket::write_msg_flags(self.line, flags);
+        self.line.put_fmt(format_args!("}}"));
+    }
+
+    /// The control messages at `addr`, `len` bytes: its address if it
+    /// is shorter than a message's header or cannot be read.
+    fn cmsgs(&mut self, addr: u64, len: u64) {
+        let n = usize::try_from(len).map_or(CONTROL_MAX, |l| l.min(CONTROL_MAX));
+        let mut raw = [0u8; CONTROL_MAX];
+        if n < size_of::<bindings::cmsghdr>()
+            || addr == 0
+            || self.mem.read(addr, &mut raw[..n]).is_err()
+        {
+            self.ptr(addr);
+            return;
+        }
+        let _ = socket::write_cmsgs(self.line, &raw[..n], addr, len);
     }
 
     /// The two descriptors at `addr` (`pipe`, `socketpair`): `[3, 4]`.
@@ -1395,6 +1481,110 @@ mod tests {
         assert_eq!(
             &*socket_line("socket", [1, 0x80001, 0, 0, 0, 0], 3, &pair, &pair),
             b"socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)"
+        );
+    }
+
+    /// A message header: name, its length, iovecs and their count,
+    /// control data and its length.
+    fn msghdr(
+        name: u64,
+        namelen: u32,
+        iov: u64,
+        iovlen: u64,
+        control: u64,
+        controllen: u64,
+    ) -> [u8; size_of::<Msghdr>()] {
+        type M = Msghdr;
+        let mut m = [0u8; size_of::<M>()];
+        let mut put = |off: usize, b: &[u8]| m[off..off + b.len()].copy_from_slice(b);
+        put(offset_of!(M, msg_name), &name.to_ne_bytes());
+        put(offset_of!(M, msg_namelen), &namelen.to_ne_bytes());
+        put(offset_of!(M, msg_iov), &iov.to_ne_bytes());
+        put(offset_of!(M, msg_iovlen), &iovlen.to_ne_bytes());
+        put(offset_of!(M, msg_control), &control.to_ne_bytes());
+        put(offset_of!(M, msg_controllen), &controllen.to_ne_bytes());
+        m
+    }
+
+    // sendmsg and recvmsg as Debian's strace 6.1 shows them.
+    #[test]
+    fn message_headers_show_their_data_names_and_descriptors() {
+        // Two iovecs at 0x6000 over "helloworld" at 0x7000: 5 and 5 bytes
+        // to send, 3 and 16 to receive into.
+        let mut out_iov = [0u8; 32];
+        out_iov[..8].copy_from_slice(&0x7000u64.to_ne_bytes());
+        out_iov[8..16].copy_from_slice(&5u64.to_ne_bytes());
+        out_iov[16..24].copy_from_slice(&0x7005u64.to_ne_bytes());
+        out_iov[24..].copy_from_slice(&5u64.to_ne_bytes());
+        let mut in_iov = out_iov;
+        in_iov[8..16].copy_from_slice(&3u64.to_ne_bytes());
+        in_iov[16..24].copy_from_slice(&0x7003u64.to_ne_bytes());
+        in_iov[24..].copy_from_slice(&16u64.to_ne_bytes());
+        let data = *b"helloworld\0\0\0\0\0\0\0\0\0";
+        // One descriptor, 5, at 0x8000.
+        let mut control = [0u8; 24];
+        control[..8].copy_from_slice(&20u64.to_ne_bytes());
+        control[8..12].copy_from_slice(&bindings::SOL_SOCKET.to_ne_bytes());
+        control[12..16].copy_from_slice(&bindings::SCM_RIGHTS.to_ne_bytes());
+        control[16..20].copy_from_slice(&5i32.to_ne_bytes());
+
+        let send = msghdr(0, 0, 0x6000, 2, 0x8000, 24);
+        let mem = [
+            (0x5000, &send[..]),
+            (0x6000, &out_iov[..]),
+            (0x7000, &data[..]),
+            (0x8000, &control[..]),
+        ];
+        let mem = Fake { regions: &mem };
+        let nosignal = u64::from(bindings::MSG_NOSIGNAL);
+        assert_eq!(
+            &*socket_line("sendmsg", [3, 0x5000, nosignal, 0, 0, 0], 10, &mem, &mem),
+            b"sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"hello\", iov_len=5}, \
+              {iov_base=\"world\", iov_len=5}], msg_iovlen=2, msg_control=[{cmsg_len=20, \
+              cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}], msg_controllen=24, \
+              msg_flags=0}, MSG_NOSIGNAL)"
+        );
+
+        // recvmsg: a name of 110 bytes at 0x1000 that the call set to 0
+        // (an unnamed peer), the data spread over the two buffers.
+        let before = msghdr(0x1000, 110, 0x6000, 2, 0, 0);
+        let after = msghdr(0x1000, 0, 0x6000, 2, 0, 0);
+        let name = [0u8; 110];
+        let before = [
+            (0x1000, &name[..]),
+            (0x5000, &before[..]),
+            (0x6000, &in_iov[..]),
+            (0x7000, &data[..]),
+        ];
+        let after = [
+            (0x1000, &name[..]),
+            (0x5000, &after[..]),
+            (0x6000, &in_iov[..]),
+            (0x7000, &data[..]),
+        ];
+        let (before, after) = (Fake { regions: &before }, Fake { regions: &after });
+        assert_eq!(
+            &*socket_line("recvmsg", [4, 0x5000, 0, 0, 0, 0], 10, &before, &after),
+            b"recvmsg(4, {msg_name=0x1000, msg_namelen=110 => 0, msg_iov=[{iov_base=\"hel\", \
+              iov_len=3}, {iov_base=\"loworld\", iov_len=16}], msg_iovlen=2, msg_controllen=0, \
+              msg_flags=0}, 0)"
+        );
+        // Failed: the name's length it was given, alone.
+        let eagain = -i64::from(bindings::EAGAIN);
+        let dontwait = u64::from(bindings::MSG_DONTWAIT);
+        assert_eq!(
+            &*socket_line(
+                "recvmsg",
+                [4, 0x5000, dontwait, 0, 0, 0],
+                eagain,
+                &before,
+                &before
+            ),
+            b"recvmsg(4, {msg_namelen=110}, MSG_DONTWAIT)"
+        );
+        assert_eq!(
+            &*socket_line("sendmsg", [3, 8, 0, 0, 0, 0], eagain, &mem, &mem),
+            b"sendmsg(3, 0x8, 0)"
         );
     }
 

@@ -328,6 +328,13 @@ const SOCKET_OPTIONS: [Flag; 77] = named_constants![
     SO_PASSRIGHTS,
 ];
 
+/// `SOL_SOCKET`'s control message types.
+const SCM_TYPES: [Flag; 4] = named_constants![SCM_RIGHTS, SCM_CREDENTIALS, SCM_SECURITY, SCM_PIDFD];
+
+/// The most bytes of a message's control data read (`msg_control`): a
+/// few descriptors and credentials; what lies beyond shows as `...`.
+pub(crate) const CONTROL_MAX: usize = 256;
+
 /// Writes an address family: `AF_INET`, else `0x3039 /* AF_??? */`.
 pub(crate) fn write_family(out: &mut impl Write, family: u32) -> core::fmt::Result {
     write_code_name(out, family, &FAMILIES, "AF")
@@ -386,6 +393,96 @@ pub(crate) fn write_level(out: &mut impl Write, level: u32) -> core::fmt::Result
 /// `0x270f /* SO_??? */`.
 pub(crate) fn write_socket_option(out: &mut impl Write, name: u32) -> core::fmt::Result {
     write_code_name(out, name, &SOCKET_OPTIONS, "SO")
+}
+
+/// Writes the control messages of a `msghdr` whose `msg_control` is at
+/// `addr` and `len` bytes long (at least a `struct cmsghdr`), `bytes`
+/// being its first bytes (at most [`CONTROL_MAX`]), as strace does:
+/// `[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
+/// cmsg_data=[3, 4]}]`. A message whose length is shorter than its header
+/// ends the list with `... /* next address */`; one longer than the
+/// buffer is the last, shown without its data.
+pub(crate) fn write_cmsgs(
+    out: &mut impl Write,
+    bytes: &[u8],
+    addr: u64,
+    len: u64,
+) -> core::fmt::Result {
+    type H = bindings::cmsghdr;
+    type Cred = bindings::ucred;
+    const HEAD: usize = size_of::<H>();
+    // Each message starts at its predecessor's length rounded up to this.
+    const ALIGN: usize = size_of::<usize>();
+    let mut off = 0;
+    out.write_str("[")?;
+    while off + HEAD <= bytes.len() {
+        if off > 0 {
+            out.write_str(", ")?;
+        }
+        let cmsg_len = u64_at(bytes, off + offset_of!(H, cmsg_len));
+        let level = u32_at(bytes, off + offset_of!(H, cmsg_level), false);
+        let kind = u32_at(bytes, off + offset_of!(H, cmsg_type), false);
+        write!(out, "{{cmsg_len={cmsg_len}, cmsg_level=")?;
+        write_code_name(out, level, &LEVELS, "SOL")?;
+        out.write_str(", cmsg_type=")?;
+        if level == bindings::SOL_SOCKET {
+            write_code_name(out, kind, &SCM_TYPES, "SCM")?;
+        } else {
+            write!(out, "{kind:#x}")?;
+        }
+        let data = off + HEAD;
+        let Some(end) = usize::try_from(cmsg_len)
+            .ok()
+            .filter(|&l| l >= HEAD)
+            .and_then(|l| l.checked_add(off))
+        else {
+            let next = addr.wrapping_add(data as u64);
+            return write!(out, "}}, ... /* {next:#x} */]");
+        };
+        if end as u64 > len {
+            // Longer than the buffer: the kernel refuses it.
+            out.write_str("}")?;
+            break;
+        }
+        if end > bytes.len() {
+            // Beyond what was read.
+            return out.write_str("}, ...]");
+        }
+        let payload = &bytes[data..end];
+        match (level, kind) {
+            (bindings::SOL_SOCKET, bindings::SCM_RIGHTS) => {
+                out.write_str(", cmsg_data=[")?;
+                for (i, fd) in payload.chunks_exact(4).enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(out, "{sep}{}", u32_at(fd, 0, false) as i32)?;
+                }
+                out.write_str("]")?;
+            }
+            (bindings::SOL_SOCKET, bindings::SCM_CREDENTIALS)
+                if payload.len() >= size_of::<Cred>() =>
+            {
+                let pid = u32_at(payload, offset_of!(Cred, pid), false) as i32;
+                let uid = u32_at(payload, offset_of!(Cred, uid), false);
+                let gid = u32_at(payload, offset_of!(Cred, gid), false);
+                write!(out, ", cmsg_data={{pid={pid}, uid={uid}, gid={gid}}}")?;
+            }
+            _ => {}
+        }
+        out.write_str("}")?;
+        off = end.next_multiple_of(ALIGN);
+    }
+    // Messages may follow beyond what was read.
+    if (bytes.len() as u64) < len && (off as u64) < len {
+        out.write_str(", ...")?;
+    }
+    out.write_str("]")
+}
+
+/// The native-endian 64 bits at `off` of `b`.
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    let mut v = [0u8; 8];
+    v.copy_from_slice(&b[off..off + 8]);
+    u64::from_ne_bytes(v)
 }
 
 /// The 16 bits at `off` of `b`, in the byte order `be` says.
@@ -663,6 +760,73 @@ mod tests {
         assert_eq!(
             &*sockaddr(200, &data),
             b"{sa_family=0xc8 /* AF_??? */, sa_data=\"\\1\\2abc\\0\\0\\0\\0\\0\\0\\0\\0\\0\"}"
+        );
+    }
+
+    /// A control message header, then `data`, padded to 8 bytes.
+    fn cmsg(v: &mut KVec<u8>, len: u64, level: u32, kind: u32, data: &[u8]) {
+        v.extend_from_slice(&len.to_ne_bytes(), GFP_KERNEL).unwrap();
+        v.extend_from_slice(&level.to_ne_bytes(), GFP_KERNEL)
+            .unwrap();
+        v.extend_from_slice(&kind.to_ne_bytes(), GFP_KERNEL)
+            .unwrap();
+        v.extend_from_slice(data, GFP_KERNEL).unwrap();
+        while v.len() % 8 != 0 {
+            v.push(0, GFP_KERNEL).unwrap();
+        }
+    }
+
+    #[test]
+    fn control_messages_as_strace_shows_them() {
+        let (sol, rights, creds) = (
+            bindings::SOL_SOCKET,
+            bindings::SCM_RIGHTS,
+            bindings::SCM_CREDENTIALS,
+        );
+        let mut fds = [0u8; 8];
+        fds[4..].copy_from_slice(&1i32.to_ne_bytes());
+        let mut cred = [0u8; 12];
+        cred[..4].copy_from_slice(&42i32.to_ne_bytes());
+        cred[4..8].copy_from_slice(&1000u32.to_ne_bytes());
+        // Two descriptors, then credentials (strace 6.1's line).
+        let mut v = KVec::new();
+        cmsg(&mut v, 24, sol, rights, &fds);
+        cmsg(&mut v, 28, sol, creds, &cred);
+        let len = v.len() as u64;
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, len)),
+            b"[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[0, 1]}, \
+              {cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, \
+              cmsg_data={pid=42, uid=1000, gid=0}}]"
+        );
+        // Another level; an unknown type; a length past the buffer (the
+        // last, without data); one shorter than its header (the list
+        // ends with the next address).
+        let mut v = KVec::new();
+        cmsg(&mut v, 28, 77, 9, &cred);
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, 32)),
+            b"[{cmsg_len=28, cmsg_level=0x4d /* SOL_??? */, cmsg_type=0x9}]"
+        );
+        let mut v = KVec::new();
+        cmsg(&mut v, 200, sol, 99, &cred);
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, 32)),
+            b"[{cmsg_len=200, cmsg_level=SOL_SOCKET, cmsg_type=0x63 /* SCM_??? */}]"
+        );
+        let mut v = KVec::new();
+        cmsg(&mut v, 4, sol, 99, &cred);
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, 32)),
+            b"[{cmsg_len=4, cmsg_level=SOL_SOCKET, cmsg_type=0x63 /* SCM_??? */}, ... /* 0x1010 */]"
+        );
+        // A buffer longer than what was read: the messages read, then
+        // `...`.
+        let mut v = KVec::new();
+        cmsg(&mut v, 24, sol, rights, &fds);
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, 4096)),
+            b"[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[0, 1]}, ...]"
         );
     }
 
