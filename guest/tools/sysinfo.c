@@ -11,9 +11,9 @@
  * With --caps, it prints only its effective capabilities.  With --iov
  * FILE, it reads FILE with readv and writes it out with writev.  With
  * --net SOCKET, it makes the socket calls of a small local server and its
- * client (a Unix stream socket bound at SOCKET, an IPv4 and an IPv6
- * datagram socket on the loopback addresses), for the strace oracle's
- * socket lines.
+ * client (a Unix stream socket bound at SOCKET, a descriptor passed over a
+ * socket pair, an IPv4 and an IPv6 datagram socket on the loopback
+ * addresses), for the strace oracle's socket lines.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -74,6 +74,44 @@ static int stat_all(const char *path)
 }
 
 /*
+ * Sends "hi" and descriptor 0 from @pair[0] to @pair[1] (sendmsg with
+ * SCM_RIGHTS), and receives them with room for a name (recvmsg).  0 if
+ * both worked.
+ */
+static int pass_fd(const int pair[2])
+{
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} control = { 0 }, got;
+	struct iovec iov = { "hi", 2 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = &control, .msg_controllen = sizeof(control),
+	};
+	struct sockaddr_un from;
+	char buf[8];
+	int fd = 0, in;
+
+	control.h.cmsg_level = SOL_SOCKET;
+	control.h.cmsg_type = SCM_RIGHTS;
+	control.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&control.h), &fd, sizeof(fd));
+	if (sendmsg(pair[0], &m, 0) != 2)
+		return 1;
+	iov = (struct iovec){ buf, sizeof(buf) };
+	m = (struct msghdr){
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = &got, .msg_controllen = sizeof(got),
+	};
+	if (recvmsg(pair[1], &m, MSG_CMSG_CLOEXEC) != 2)
+		return 1;
+	memcpy(&in, CMSG_DATA(&got.h), sizeof(in));
+	return close(in);
+}
+
+/*
  * A server and its client on a Unix stream socket bound at @path, then an
  * IPv4 and an IPv6 datagram socket connected to the loopback's port 9
  * (discard).  Each call once, with what its line shows varied: a named
@@ -111,7 +149,7 @@ static int net_calls(const char *path)
 	close(cli);
 	close(srv);
 	unlink(path);
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, pair))
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) || pass_fd(pair))
 		return 1;
 	close(pair[0]);
 	close(pair[1]);
