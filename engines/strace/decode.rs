@@ -173,25 +173,26 @@ pub(crate) enum ArgKind {
     SockType,
     /// `accept4` flags (`SOCK_CLOEXEC|SOCK_NONBLOCK`), or `0`.
     SockFlags,
-    /// The protocol of an `AF_INET` or `AF_INET6` socket (`IPPROTO_UDP`).
-    InetProtocol,
-    /// The protocol of an `AF_NETLINK` socket (`NETLINK_ROUTE`).
-    NetlinkProtocol,
+    /// `socket`'s protocol, named by the family in the first argument
+    /// (`IPPROTO_UDP`, `NETLINK_ROUTE`); [`write_arg`] writes the number.
+    SockProtocol,
     /// `send*` and `recv*` flags (`MSG_DONTWAIT|MSG_NOSIGNAL`), or `0`.
     MsgFlags,
     /// `shutdown`'s `how` (`SHUT_WR`).
     ShutdownHow,
     /// A socket option level (`SOL_SOCKET`).
     SockLevel,
-    /// A `SOL_SOCKET` option (`SO_REUSEADDR`).
-    SocketOption,
+    /// A socket option, named by the level in the second argument
+    /// (`SO_REUSEADDR`, `TCP_NODELAY`); [`write_arg`] writes the number.
+    SockOption,
     /// A socket address the call reads (`connect`), its length the next
     /// argument: shown at entry, `{sa_family=AF_UNIX, sun_path="..."}`;
     /// [`write_arg`] shows its address.
     SockaddrIn,
     /// A socket address the call fills (`accept`), its length's address
-    /// the next argument: an output, shown at exit with the length the
-    /// call gave; [`write_arg`] shows its address.
+    /// the next argument: an output, shown at exit with the bytes the
+    /// kernel copied (the smaller of the length given and the one set);
+    /// [`write_arg`] shows its address.
     SockaddrOut,
     /// The address of a socket address's or an option's length, which the
     /// call reads and then sets: shown at exit as `[in]` or
@@ -439,22 +440,6 @@ pub(crate) fn arg_kinds(nr: i64, args: &[u64; 6]) -> Option<&'static [ArgKind]> 
             _ => &[PrctlOption, Hex, Hex, Hex, Hex],
         });
     }
-    // A socket's protocol is named by its family's table; a socket
-    // option by its level's (`SOL_SOCKET`'s only, here).
-    if nr == nr::SOCKET {
-        return Some(match args[0] as u32 {
-            bindings::AF_INET | bindings::AF_INET6 => &[SockFamily, SockType, InetProtocol],
-            bindings::AF_NETLINK => &[SockFamily, SockType, NetlinkProtocol],
-            _ => &[SockFamily, SockType, Int],
-        });
-    }
-    let socket_level = args[1] as u32 == bindings::SOL_SOCKET;
-    if nr == nr::SETSOCKOPT && socket_level {
-        return Some(&[Fd, SockLevel, SocketOption, SockoptIn, Int]);
-    }
-    if nr == nr::GETSOCKOPT && socket_level {
-        return Some(&[Fd, SockLevel, SocketOption, SockoptOut, SockLenInOut]);
-    }
     signature(nr).map(|s| s.args)
 }
 
@@ -587,12 +572,10 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::SockFamily => socket::write_family(out, uint),
         ArgKind::SockType => socket::write_sock_type(out, uint),
         ArgKind::SockFlags => socket::write_sock_flags(out, uint),
-        ArgKind::InetProtocol => socket::write_inet_protocol(out, uint),
-        ArgKind::NetlinkProtocol => socket::write_netlink_protocol(out, uint),
+        ArgKind::SockProtocol | ArgKind::SockOption => write!(out, "{uint}"),
         ArgKind::MsgFlags => socket::write_msg_flags(out, uint),
         ArgKind::ShutdownHow => socket::write_shutdown_how(out, uint),
         ArgKind::SockLevel => socket::write_level(out, uint),
-        ArgKind::SocketOption => socket::write_socket_option(out, uint),
     }
 }
 

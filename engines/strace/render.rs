@@ -144,10 +144,16 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (_, Some(index)) => {
                 // A length the call reads and sets: what it was, before
                 // the call sets it.
-                let len_at = kinds.iter().zip(args).find_map(|(&k, &arg)| match k {
-                    ArgKind::SockLenInOut => Some(arg),
-                    ArgKind::MsghdrOut if arg != 0 => {
-                        Some(arg.wrapping_add(offset_of!(Msghdr, msg_namelen) as u64))
+                let len_at = kinds.iter().enumerate().find_map(|(i, &k)| match k {
+                    // No address, no length: strace shows its address.
+                    ArgKind::SockLenInOut
+                        if i > 0 && kinds[i - 1] == ArgKind::SockaddrOut && args[i - 1] == 0 =>
+                    {
+                        None
+                    }
+                    ArgKind::SockLenInOut => Some(args[i]),
+                    ArgKind::MsghdrOut if args[i] != 0 => {
+                        Some(args[i].wrapping_add(offset_of!(Msghdr, msg_namelen) as u64))
                     }
                     _ => None,
                 });
@@ -455,9 +461,17 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 ArgKind::Buf if native.is_some() => self.buffer(value, next, false),
                 ArgKind::SockaddrIn => self.sockaddr(value, next as i32),
                 ArgKind::MsghdrIn => self.msghdr(value, None),
-                ArgKind::SockoptIn => self.sockopt_in(value, next as i32),
+                // Named by the socket's family, the option's level.
+                ArgKind::SockProtocol => {
+                    let _ = socket::write_protocol(self.line, args[0] as u32, value as u32);
+                }
+                ArgKind::SockOption => {
+                    let get = native == Some(nr::GETSOCKOPT);
+                    let _ = socket::write_option(self.line, args[1] as u32, value as u32, get);
+                }
+                ArgKind::SockoptIn => self.sockopt(value, next as i32, option_of(args)),
                 ArgKind::SockaddrOut | ArgKind::SockoptOut | ArgKind::SockLenInOut => match exit {
-                    Some(exit) => self.socket_out(kind, value, next, exit),
+                    Some(exit) => self.socket_out(kind, value, next, option_of(args), exit),
                     None => self.ptr(value),
                 },
                 ArgKind::RlimitIn => self.rlimit(value),
@@ -508,7 +522,8 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 self.iovecs(addr, args.get(index + 1).copied().unwrap_or(0), Some(got))
             }
             (ArgKind::SockaddrOut | ArgKind::SockoptOut, _) => {
-                self.socket_out(kind, addr, args.get(index + 1).copied().unwrap_or(0), exit)
+                let len_at = args.get(index + 1).copied().unwrap_or(0);
+                self.socket_out(kind, addr, len_at, option_of(args), exit)
             }
             (ArgKind::FdPairOut, Ok(0)) => self.fd_pair(addr),
             (ArgKind::MsghdrOut, _) => self.msghdr(addr, Some(exit)),
@@ -531,26 +546,51 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             self.ptr(addr);
             return;
         }
-        let _ = socket::write_sockaddr(self.line, &raw[..n]);
+        let budget = self.line.room().saturating_sub(TAIL_ROOM);
+        let _ = socket::write_sockaddr(self.line, &raw[..n], budget);
     }
 
-    /// A socket option's value of `len` bytes at `addr`: `[1]` for an
-    /// `int`, its address otherwise.
-    fn sockopt_in(&mut self, addr: u64, len: i32) {
+    /// The value of `len` bytes at `addr` of the socket option `option`
+    /// (its level and name): `SO_LINGER`'s `struct linger`, an `int` as
+    /// `[1]`, its address otherwise.
+    fn sockopt(&mut self, addr: u64, len: i32, option: (u32, u32)) {
+        type L = bindings::linger;
+        let (level, name) = option;
+        if option == (bindings::SOL_SOCKET, bindings::SO_LINGER) {
+            // Its first member alone, if that is all there is.
+            let n = usize::try_from(len).map_or(0, |l| l.min(size_of::<L>()));
+            let mut raw = [0u8; size_of::<L>()];
+            if addr != 0 && n >= size_of::<i32>() && self.mem.read(addr, &mut raw[..n]).is_ok() {
+                let _ = socket::write_linger(self.line, &raw[..n]);
+            } else {
+                self.ptr(addr);
+            }
+            return;
+        }
         let int = usize::try_from(len) == Ok(size_of::<i32>());
         match if int { self.read_u32(addr) } else { None } {
-            Some(v) => self.line.put_fmt(format_args!("[{}]", v as i32)),
+            Some(v) => {
+                let _ = socket::write_int_option(self.line, level, name, v as i32);
+            }
             None => self.ptr(addr),
         }
     }
 
     /// At exit, an argument a socket call sets through a length it reads
     /// and sets at `len_at`: `kind` is [`ArgKind::SockaddrOut`] or
-    /// [`ArgKind::SockoptOut`] (at `addr`, shown with the length the call
-    /// gave, its address if it failed), or [`ArgKind::SockLenInOut`] (the
-    /// length itself, at `addr`: `[in]`, or `[in => out]` when the call
-    /// changed it).
-    fn socket_out(&mut self, kind: ArgKind, addr: u64, len_at: u64, exit: Exit) {
+    /// [`ArgKind::SockoptOut`] (of the option `option`) at `addr`, shown
+    /// with what the kernel copied, its address if the call failed; or
+    /// [`ArgKind::SockLenInOut`], the length itself at `addr`: `[in]`, or
+    /// `[in => out]` when the call changed it. Nothing is read for a call
+    /// that failed but the length it was given, read at entry.
+    fn socket_out(
+        &mut self,
+        kind: ArgKind,
+        addr: u64,
+        len_at: u64,
+        option: (u32, u32),
+        exit: Exit,
+    ) {
         let ok = exit.ret >= 0;
         match kind {
             ArgKind::SockLenInOut => {
@@ -558,23 +598,29 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                     self.ptr(addr);
                     return;
                 };
-                match self.read_u32(addr).filter(|_| ok) {
-                    Some(out) if out != len_in => {
-                        self.line.put_fmt(format_args!("[{len_in} => {out}]"))
-                    }
+                // Lengths are `int`s.
+                let len_in = len_in as i32;
+                match if ok { self.read_u32(addr) } else { None } {
+                    Some(out) if out as i32 != len_in => self
+                        .line
+                        .put_fmt(format_args!("[{len_in} => {}]", out as i32)),
                     _ => self.line.put_fmt(format_args!("[{len_in}]")),
                 }
             }
-            ArgKind::SockaddrOut => match self.read_u32(len_at).filter(|_| ok && addr != 0) {
+            ArgKind::SockaddrOut => match if ok && addr != 0 {
+                self.read_u32(len_at)
+            } else {
+                None
+            } {
                 // The kernel gives the whole length and copies what fits.
                 Some(out) => {
                     let shown = exit.len_in.map_or(out, |len_in| len_in.min(out));
-                    self.sockaddr(addr, i32::try_from(shown).unwrap_or(i32::MAX))
+                    self.sockaddr(addr, i32::try_from(shown).unwrap_or(-1))
                 }
                 None => self.ptr(addr),
             },
-            _ => match self.read_u32(len_at).filter(|_| ok) {
-                Some(out) => self.sockopt_in(addr, i32::try_from(out).unwrap_or(-1)),
+            _ => match if ok { self.read_u32(len_at) } else { None } {
+                Some(out) => self.sockopt(addr, out as i32, option),
                 None => self.ptr(addr),
             },
         }
@@ -593,7 +639,9 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         }
         if let Some(exit) = exit.filter(|e| e.ret < 0) {
             match exit.len_in {
-                Some(len) => self.line.put_fmt(format_args!("{{msg_namelen={len}}}")),
+                Some(len) => self
+                    .line
+                    .put_fmt(format_args!("{{msg_namelen={}}}", len as i32)),
                 None => self.ptr(addr),
             }
             return;
@@ -615,15 +663,16 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         match (name, exit) {
             (0, _) => self.ptr(0),
             (_, Some(_)) if namelen == 0 => self.ptr(name),
-            _ => self.sockaddr(name, len_in.min(namelen) as i32),
+            _ => self.sockaddr(name, i32::try_from(len_in.min(namelen)).unwrap_or(-1)),
         }
-        if len_in != namelen {
-            self.line.put_fmt(format_args!(
-                ", msg_namelen={len_in} => {namelen}, msg_iov="
-            ));
+        // Lengths are `int`s.
+        let (was, is) = (len_in as i32, namelen as i32);
+        if was != is {
+            self.line
+                .put_fmt(format_args!(", msg_namelen={was} => {is}, msg_iov="));
         } else {
             self.line
-                .put_fmt(format_args!(", msg_namelen={namelen}, msg_iov="));
+                .put_fmt(format_args!(", msg_namelen={is}, msg_iov="));
         }
         if iov == 0 {
             self.ptr(0);
@@ -659,13 +708,11 @@ impl<S: Source, W: Out> Render<'_, S, W> {
 
     /// The two descriptors at `addr` (`pipe`, `socketpair`): `[3, 4]`.
     fn fd_pair(&mut self, addr: u64) {
-        let mut b = [0u8; 8];
-        if self.mem.read(addr, &mut b).is_err() {
-            self.ptr(addr);
-            return;
+        type Fd = kernel::ffi::c_int;
+        if let Some(raw) = self.user_struct::<[Fd; 2]>(addr) {
+            let (a, b) = (raw.u32_at(0) as Fd, raw.u32_at(size_of::<Fd>()) as Fd);
+            self.line.put_fmt(format_args!("[{a}, {b}]"));
         }
-        let (a, c) = (u32_of(&b[..4]) as i32, u32_of(&b[4..]) as i32);
-        self.line.put_fmt(format_args!("[{a}, {c}]"));
     }
 
     /// `utimensat`'s two `struct __kernel_timespec` at `addr` (`NULL` for
@@ -929,11 +976,10 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     }
 }
 
-/// The native-endian 32 bits of `b` (4 bytes).
-fn u32_of(b: &[u8]) -> u32 {
-    let mut v = [0u8; 4];
-    v.copy_from_slice(b);
-    u32::from_ne_bytes(v)
+/// The level and name of a socket option call's option (`setsockopt`,
+/// `getsockopt`: its second and third arguments).
+fn option_of(args: &[u64; SYSCALL_ARGS]) -> (u32, u32) {
+    (args[1] as u32, args[2] as u32)
 }
 
 /// `[pid N]` before a child's line, as `strace -f` writes it.
@@ -1427,7 +1473,7 @@ mod tests {
         );
         assert_eq!(
             &*socket_line("setsockopt", [3, 6, 1, 0x3000, 4, 0], 0, &before, &before),
-            b"setsockopt(3, SOL_TCP, 1, [1], 4)"
+            b"setsockopt(3, SOL_TCP, TCP_NODELAY, [1], 4)"
         );
         let opt4 = [(0x3000, &one[..]), (0x2000, &in4[..])];
         let opt8 = [(0x3000, &one[..]), (0x2000, &in8[..])];
@@ -1450,8 +1496,56 @@ mod tests {
                 &opt8,
                 &opt4
             ),
-            b"getsockopt(3, SOL_SOCKET, SO_ERROR, [1], [8 => 4])"
+            b"getsockopt(3, SOL_SOCKET, SO_ERROR, [EPERM], [8 => 4])"
         );
+        // SO_LINGER's structure, as long as the length the call set.
+        let mut linger = [0u8; 8];
+        linger[..4].copy_from_slice(&1i32.to_ne_bytes());
+        linger[4..].copy_from_slice(&30i32.to_ne_bytes());
+        let lingers = [(0x3000, &linger[..]), (0x2000, &in8[..])];
+        let lingers = Fake { regions: &lingers };
+        let so_linger = u64::from(bindings::SO_LINGER);
+        assert_eq!(
+            &*socket_line(
+                "getsockopt",
+                [3, sol, so_linger, 0x3000, 0x2000, 0],
+                0,
+                &lingers,
+                &lingers
+            ),
+            b"getsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=30}, [8])"
+        );
+        // No address but a length: strace reads neither (review).
+        assert_eq!(
+            &*socket_line("accept", [3, 0, 0x2000, 0, 0, 0], eagain, &before, &after),
+            b"accept(3, NULL, 0x2000)"
+        );
+        // A failed recvfrom with an address: the length it was given.
+        let dontwait = u64::from(bindings::MSG_DONTWAIT);
+        assert_eq!(
+            &*socket_line(
+                "recvfrom",
+                [5, 0x3000, 8, dontwait, 0x1000, 0x2000],
+                eagain,
+                &before,
+                &before
+            ),
+            b"recvfrom(5, 0x3000, 8, MSG_DONTWAIT, 0x1000, [110])"
+        );
+        // A long abstract name is cut, so the line keeps its result.
+        let mut long = [0xfeu8; 110];
+        long[..2].copy_from_slice(&(bindings::AF_UNIX as u16).to_ne_bytes());
+        long[2] = 0;
+        let longs = [(0x1000, &long[..])];
+        let longs = Fake { regions: &longs };
+        let (line, _) = both_across(
+            call("connect", [4, 0x1000, 110, 0, 0, 0], None, 32),
+            -i64::from(bindings::ECONNREFUSED),
+            &longs,
+            &longs,
+        );
+        assert!(line.ends_with(b" = -1 ECONNREFUSED (Connection refused)\n"));
+        assert!(contains(&line, br#"sun_path=@"\376\376"#));
         assert_eq!(
             &*socket_line(
                 "getsockopt",

@@ -5,19 +5,26 @@
 //! addresses the calls read and write (`{sa_family=AF_INET,
 //! sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}`).
 //!
-//! Pure functions of values and bytes: [`render`](super::render) reads the
-//! traced task's memory and hands the bytes here. Names, values and
-//! layouts come from the headers through bindgen (`linux/socket.h`,
-//! `linux/in.h`, `linux/in6.h`, `linux/un.h`, `linux/netlink.h`).
+//! Pure functions of values and bytes: [`render`](super::render) reads
+//! the traced task's memory and hands the bytes here. Names, values and
+//! layouts come from the headers through bindgen (`linux/in.h`,
+//! `linux/un.h` and `linux/tcp.h` by name in the bindings' helper header,
+//! `linux/socket.h`, `linux/in6.h` and `linux/netlink.h` through other
+//! headers); the names are the kernel's, so a few newer than strace 6.1's
+//! are named where strace writes a number (`SO_INQ`).
 //!
 //! Decoded: the `AF_UNIX`, `AF_INET`, `AF_INET6` and `AF_NETLINK`
-//! addresses; any other family's bytes are shown as strace shows a family
-//! it does not decode, `sa_data="..."`. Where strace shows more (a
-//! link-local IPv6 address's interface name, `AF_PACKET`'s
-//! `sockaddr_ll`, the options of levels other than `SOL_SOCKET`, option
-//! values other than an `int`), the line shows the number or the address.
+//! addresses; any other family's bytes are shown as `sa_data="..."`, as
+//! strace shows a family it does not decode. Where strace shows more, the
+//! line shows less: a link-local IPv6 address's scope as a number (strace
+//! names the interface, `if_nametoindex("eth0")`), `AF_PACKET`'s and
+//! `AF_VSOCK`'s addresses as `sa_data`, an `AF_PACKET` socket's protocol
+//! as a number (strace: `htons(ETH_P_ALL)`), option values other than an
+//! `int` and `SO_LINGER`'s `struct linger` as their address.
 
-use super::decode::{named_constants, write_code_name, write_flags_or, write_string, Flag};
+use super::decode::{
+    errno_info, named_constants, string_fit, write_code_name, write_flags_or, write_string, Flag,
+};
 use core::fmt::Write;
 use core::mem::{offset_of, size_of};
 use kernel::bindings;
@@ -91,6 +98,145 @@ const FAMILIES: [Flag; 46] = named_constants![
     AF_SMC,
     AF_XDP,
     AF_MCTP,
+];
+
+/// `SOL_IP`'s options (not the alias `IP_RECVRETOPTS`).
+const IP_OPTIONS: [Flag; 40] = named_constants![
+    IP_TOS,
+    IP_TTL,
+    IP_HDRINCL,
+    IP_OPTIONS,
+    IP_ROUTER_ALERT,
+    IP_RECVOPTS,
+    IP_RETOPTS,
+    IP_PKTINFO,
+    IP_PKTOPTIONS,
+    IP_MTU_DISCOVER,
+    IP_RECVERR,
+    IP_RECVTTL,
+    IP_RECVTOS,
+    IP_MTU,
+    IP_FREEBIND,
+    IP_IPSEC_POLICY,
+    IP_XFRM_POLICY,
+    IP_PASSSEC,
+    IP_TRANSPARENT,
+    IP_ORIGDSTADDR,
+    IP_MINTTL,
+    IP_NODEFRAG,
+    IP_CHECKSUM,
+    IP_BIND_ADDRESS_NO_PORT,
+    IP_RECVFRAGSIZE,
+    IP_RECVERR_RFC4884,
+    IP_MULTICAST_IF,
+    IP_MULTICAST_TTL,
+    IP_MULTICAST_LOOP,
+    IP_ADD_MEMBERSHIP,
+    IP_DROP_MEMBERSHIP,
+    IP_UNBLOCK_SOURCE,
+    IP_BLOCK_SOURCE,
+    IP_ADD_SOURCE_MEMBERSHIP,
+    IP_DROP_SOURCE_MEMBERSHIP,
+    IP_MSFILTER,
+    IP_MULTICAST_ALL,
+    IP_UNICAST_IF,
+    IP_LOCAL_PORT_RANGE,
+    IP_PROTOCOL,
+];
+
+/// `SOL_IPV6`'s options.
+const IPV6_OPTIONS: [Flag; 51] = named_constants![
+    IPV6_ADDRFORM,
+    IPV6_2292PKTINFO,
+    IPV6_2292HOPOPTS,
+    IPV6_2292DSTOPTS,
+    IPV6_2292RTHDR,
+    IPV6_2292PKTOPTIONS,
+    IPV6_CHECKSUM,
+    IPV6_2292HOPLIMIT,
+    IPV6_NEXTHOP,
+    IPV6_AUTHHDR,
+    IPV6_FLOWINFO,
+    IPV6_UNICAST_HOPS,
+    IPV6_MULTICAST_IF,
+    IPV6_MULTICAST_HOPS,
+    IPV6_MULTICAST_LOOP,
+    IPV6_ADD_MEMBERSHIP,
+    IPV6_DROP_MEMBERSHIP,
+    IPV6_ROUTER_ALERT,
+    IPV6_MTU_DISCOVER,
+    IPV6_MTU,
+    IPV6_RECVERR,
+    IPV6_V6ONLY,
+    IPV6_JOIN_ANYCAST,
+    IPV6_LEAVE_ANYCAST,
+    IPV6_MULTICAST_ALL,
+    IPV6_ROUTER_ALERT_ISOLATE,
+    IPV6_RECVERR_RFC4884,
+    IPV6_FLOWLABEL_MGR,
+    IPV6_FLOWINFO_SEND,
+    IPV6_IPSEC_POLICY,
+    IPV6_XFRM_POLICY,
+    IPV6_HDRINCL,
+    IPV6_RECVPKTINFO,
+    IPV6_PKTINFO,
+    IPV6_RECVHOPLIMIT,
+    IPV6_HOPLIMIT,
+    IPV6_RECVHOPOPTS,
+    IPV6_HOPOPTS,
+    IPV6_RTHDRDSTOPTS,
+    IPV6_RECVRTHDR,
+    IPV6_RTHDR,
+    IPV6_RECVDSTOPTS,
+    IPV6_DSTOPTS,
+    IPV6_RECVPATHMTU,
+    IPV6_PATHMTU,
+    IPV6_DONTFRAG,
+    IPV6_RECVTCLASS,
+    IPV6_TCLASS,
+    IPV6_AUTOFLOWLABEL,
+    IPV6_ADDR_PREFERENCES,
+    IPV6_MINHOPCOUNT,
+];
+
+/// `SOL_TCP`'s options.
+const TCP_OPTIONS: [Flag; 36] = named_constants![
+    TCP_NODELAY,
+    TCP_MAXSEG,
+    TCP_CORK,
+    TCP_KEEPIDLE,
+    TCP_KEEPINTVL,
+    TCP_KEEPCNT,
+    TCP_SYNCNT,
+    TCP_LINGER2,
+    TCP_DEFER_ACCEPT,
+    TCP_WINDOW_CLAMP,
+    TCP_INFO,
+    TCP_QUICKACK,
+    TCP_CONGESTION,
+    TCP_MD5SIG,
+    TCP_THIN_LINEAR_TIMEOUTS,
+    TCP_THIN_DUPACK,
+    TCP_USER_TIMEOUT,
+    TCP_REPAIR,
+    TCP_REPAIR_QUEUE,
+    TCP_QUEUE_SEQ,
+    TCP_REPAIR_OPTIONS,
+    TCP_FASTOPEN,
+    TCP_TIMESTAMP,
+    TCP_NOTSENT_LOWAT,
+    TCP_CC_INFO,
+    TCP_SAVE_SYN,
+    TCP_SAVED_SYN,
+    TCP_REPAIR_WINDOW,
+    TCP_FASTOPEN_CONNECT,
+    TCP_ULP,
+    TCP_MD5SIG_EXT,
+    TCP_FASTOPEN_KEY,
+    TCP_FASTOPEN_NO_COOKIE,
+    TCP_ZEROCOPY_RECEIVE,
+    TCP_INQ,
+    TCP_TX_DELAY,
 ];
 
 /// Socket types: the low bits of `socket()`'s type (`SOCK_TYPE_MASK`).
@@ -245,10 +391,11 @@ const LEVELS: [Flag; 41] = named_constants![
     SOL_VSOCK,
 ];
 
-/// `SOL_SOCKET`'s options (not the aliases `SO_GET_FILTER` and
-/// `SO_DETACH_BPF`); the `_OLD` time options are what a 64-bit program's
-/// `SO_RCVTIMEO` and `SO_TIMESTAMP` are.
-const SOCKET_OPTIONS: [Flag; 77] = named_constants![
+/// `SOL_SOCKET`'s options (not the aliases `SO_GET_FILTER`, which
+/// [`write_option`] names for `getsockopt`, and `SO_DETACH_BPF`); the
+/// `_OLD` time options are what a 64-bit program's `SO_RCVTIMEO` and
+/// `SO_TIMESTAMP` are.
+const SOCKET_OPTIONS: [Flag; 81] = named_constants![
     SO_DEBUG,
     SO_REUSEADDR,
     SO_TYPE,
@@ -324,8 +471,12 @@ const SOCKET_OPTIONS: [Flag; 77] = named_constants![
     SO_RCVMARK,
     SO_PASSPIDFD,
     SO_PEERPIDFD,
+    SO_DEVMEM_LINEAR,
+    SO_DEVMEM_DMABUF,
+    SO_DEVMEM_DONTNEED,
     SO_RCVPRIORITY,
     SO_PASSRIGHTS,
+    SO_INQ,
 ];
 
 /// `SOL_SOCKET`'s control message types.
@@ -340,11 +491,15 @@ pub(crate) fn write_family(out: &mut impl Write, family: u32) -> core::fmt::Resu
     write_code_name(out, family, &FAMILIES, "AF")
 }
 
-/// Writes a socket type and its flags: `SOCK_STREAM|SOCK_CLOEXEC`; a type
-/// or flags without a name as `0x7 /* SOCK_??? */`.
+/// Writes a socket type and its flags: `SOCK_STREAM|SOCK_CLOEXEC`; flags
+/// without a name as `SOCK_RAW|0x60 /* SOCK_??? */`; a type without one
+/// after the flags, `SOCK_CLOEXEC|0x7`, or `0x7 /* SOCK_??? */` alone.
 pub(crate) fn write_sock_type(out: &mut impl Write, value: u32) -> core::fmt::Result {
     let kind = value & bindings::SOCK_TYPE_MASK;
-    write_code_name(out, kind, &SOCK_TYPES, "SOCK")?;
+    let Some(&(_, name)) = SOCK_TYPES.iter().find(|&&(v, _)| v == kind) else {
+        return write_flags_or(out, value, &SOCK_FLAGS, "SOCK_???");
+    };
+    out.write_str(name)?;
     let flags = value & !bindings::SOCK_TYPE_MASK;
     if flags == 0 {
         return Ok(());
@@ -359,15 +514,17 @@ pub(crate) fn write_sock_flags(out: &mut impl Write, flags: u32) -> core::fmt::R
     write_flags_or(out, flags, &SOCK_FLAGS, "SOCK_???")
 }
 
-/// Writes an IP protocol (`IPPROTO_UDP`), else `0xc8 /* IPPROTO_??? */`.
-pub(crate) fn write_inet_protocol(out: &mut impl Write, proto: u32) -> core::fmt::Result {
-    write_code_name(out, proto, &INET_PROTOCOLS, "IPPROTO")
-}
-
-/// Writes a netlink protocol (`NETLINK_ROUTE`), else
-/// `0x63 /* NETLINK_??? */`.
-pub(crate) fn write_netlink_protocol(out: &mut impl Write, proto: u32) -> core::fmt::Result {
-    write_code_name(out, proto, &NETLINK_PROTOCOLS, "NETLINK")
+/// Writes the protocol of a socket of `family`: an IP one (`IPPROTO_UDP`,
+/// else `0xc8 /* IPPROTO_??? */`), a netlink one (`NETLINK_ROUTE`), or
+/// the number.
+pub(crate) fn write_protocol(out: &mut impl Write, family: u32, proto: u32) -> core::fmt::Result {
+    match family {
+        bindings::AF_INET | bindings::AF_INET6 => {
+            write_code_name(out, proto, &INET_PROTOCOLS, "IPPROTO")
+        }
+        bindings::AF_NETLINK => write_code_name(out, proto, &NETLINK_PROTOCOLS, "NETLINK"),
+        _ => write!(out, "{proto}"),
+    }
 }
 
 /// Writes `send*()` or `recv*()` flags: `MSG_DONTWAIT|MSG_MORE`, or `0`.
@@ -389,10 +546,41 @@ pub(crate) fn write_level(out: &mut impl Write, level: u32) -> core::fmt::Result
     }
 }
 
-/// Writes a `SOL_SOCKET` option: `SO_REUSEADDR`, else
-/// `0x270f /* SO_??? */`.
-pub(crate) fn write_socket_option(out: &mut impl Write, name: u32) -> core::fmt::Result {
-    write_code_name(out, name, &SOCKET_OPTIONS, "SO")
+/// Writes an option of `level`: `SO_REUSEADDR`, `IP_TTL`, `TCP_NODELAY`,
+/// `IPV6_V6ONLY`, else `0x270f /* SO_??? */`; the number at another
+/// level. `get` for `getsockopt`, whose option 26 is `SO_GET_FILTER`.
+pub(crate) fn write_option(
+    out: &mut impl Write,
+    level: u32,
+    name: u32,
+    get: bool,
+) -> core::fmt::Result {
+    let (table, prefix): (&[Flag], _) = match level {
+        bindings::SOL_SOCKET if get && name == bindings::SO_GET_FILTER => {
+            return out.write_str("SO_GET_FILTER")
+        }
+        bindings::SOL_SOCKET => (&SOCKET_OPTIONS, "SO"),
+        bindings::SOL_IP => (&IP_OPTIONS, "IP"),
+        bindings::SOL_IPV6 => (&IPV6_OPTIONS, "IPV6"),
+        bindings::SOL_TCP => (&TCP_OPTIONS, "TCP"),
+        _ => return write!(out, "{name}"),
+    };
+    write_code_name(out, name, table, prefix)
+}
+
+/// Writes the `int` value of the option `name` of `level`, `[1]`;
+/// `SO_ERROR`'s as an errno name, `[ECONNREFUSED]`.
+pub(crate) fn write_int_option(
+    out: &mut impl Write,
+    level: u32,
+    name: u32,
+    value: i32,
+) -> core::fmt::Result {
+    let errno = (level, name) == (bindings::SOL_SOCKET, bindings::SO_ERROR);
+    match errno_info(value).filter(|_| errno) {
+        Some((errno, _)) => write!(out, "[{errno}]"),
+        None => write!(out, "[{value}]"),
+    }
 }
 
 /// Writes the control messages of a `msghdr` whose `msg_control` is at
@@ -555,12 +743,40 @@ pub(crate) fn write_ipv6(out: &mut impl Write, a: &[u8; 16]) -> core::fmt::Resul
     Ok(())
 }
 
-/// Writes a socket address of `bytes.len()` bytes (at least the family's,
-/// at most [`SOCKADDR_MAX`]) as strace does: `{sa_family=AF_UNIX,
+/// Writes a `struct linger` of `bytes.len()` bytes (at least its first
+/// member): `{l_onoff=1, l_linger=30}`, or `{l_onoff=1}` alone.
+pub(crate) fn write_linger(out: &mut impl Write, bytes: &[u8]) -> core::fmt::Result {
+    type L = bindings::linger;
+    let (onoff, linger) = (offset_of!(L, l_onoff), offset_of!(L, l_linger));
+    if bytes.len() < onoff + 4 {
+        return Err(core::fmt::Error);
+    }
+    write!(out, "{{l_onoff={}", u32_at(bytes, onoff, false) as i32)?;
+    if bytes.len() >= linger + 4 {
+        write!(out, ", l_linger={}", u32_at(bytes, linger, false) as i32)?;
+    }
+    out.write_str("}")
+}
+
+/// Writes `bytes` as a string of at most `budget` bytes of text: cut,
+/// and `...` after it, when it does not fit.
+fn write_text(out: &mut impl Write, bytes: &[u8], budget: usize) -> core::fmt::Result {
+    let fits = string_fit(bytes, budget);
+    write_string(out, &bytes[..fits], fits < bytes.len())
+}
+
+/// Writes a socket address of `bytes.len()` bytes (at most
+/// [`SOCKADDR_MAX`]) as strace does: `{sa_family=AF_UNIX,
 /// sun_path="/run/sock"}`; a family it does not decode, or an address too
-/// short for its family's structure, with its bytes as
-/// `sa_data="..."`.
-pub(crate) fn write_sockaddr(out: &mut impl Write, bytes: &[u8]) -> core::fmt::Result {
+/// short for its family's structure, with its bytes as `sa_data="..."`.
+/// A path or the bytes take at most `budget` bytes of text, then end with
+/// `...`: a line keeps room for the call's result. Fewer bytes than a
+/// family's are an error.
+pub(crate) fn write_sockaddr(
+    out: &mut impl Write,
+    bytes: &[u8],
+    budget: usize,
+) -> core::fmt::Result {
     type Un = bindings::sockaddr_un;
     type In = bindings::sockaddr_in;
     type In6 = bindings::sockaddr_in6;
@@ -570,6 +786,9 @@ pub(crate) fn write_sockaddr(out: &mut impl Write, bytes: &[u8]) -> core::fmt::R
         assert!(offset_of!(Un, sun_path) == FAMILY_LEN);
     }
     let len = bytes.len();
+    if len < FAMILY_LEN {
+        return Err(core::fmt::Error);
+    }
     let family = u32::from(u16_at(bytes, 0, false));
     out.write_str("{sa_family=")?;
     write_family(out, family)?;
@@ -581,13 +800,13 @@ pub(crate) fn write_sockaddr(out: &mut impl Write, bytes: &[u8]) -> core::fmt::R
             out.write_str(", sun_path=")?;
             match path {
                 // The abstract namespace: all the bytes count.
-                [0, name @ ..] if !name.is_empty() => {
+                [0, name @ ..] => {
                     out.write_str("@")?;
-                    write_string(out, name, false)?;
+                    write_text(out, name, budget)?;
                 }
                 _ => {
                     let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
-                    write_string(out, &path[..end], false)?;
+                    write_text(out, &path[..end], budget)?;
                 }
             }
         }
@@ -612,19 +831,26 @@ pub(crate) fn write_sockaddr(out: &mut impl Write, bytes: &[u8]) -> core::fmt::R
             )?;
             write_ipv6(out, &addr)?;
             out.write_str("\", &sin6_addr)")?;
-            if len >= size_of::<In6>() {
-                let scope = u32_at(bytes, offset_of!(In6, sin6_scope_id), false);
-                write!(out, ", sin6_scope_id={scope}")?;
+            // A part of the scope id is the scope id, zero-extended.
+            let at = offset_of!(In6, sin6_scope_id);
+            if len > at {
+                let mut scope = [0u8; 4];
+                scope[..len - at].copy_from_slice(&bytes[at..]);
+                write!(out, ", sin6_scope_id={}", u32::from_ne_bytes(scope))?;
             }
         }
         bindings::AF_NETLINK if len >= size_of::<Nl>() => {
-            let pid = u32_at(bytes, offset_of!(Nl, nl_pid), false);
+            let pid = u32_at(bytes, offset_of!(Nl, nl_pid), false) as i32;
             let groups = u32_at(bytes, offset_of!(Nl, nl_groups), false);
-            write!(out, ", nl_pid={pid}, nl_groups={groups:#08x}")?;
+            // C's `%#08x`, whose `0x` a zero does not get.
+            match groups {
+                0 => write!(out, ", nl_pid={pid}, nl_groups=00000000")?,
+                _ => write!(out, ", nl_pid={pid}, nl_groups={groups:#08x}")?,
+            }
         }
         _ => {
             out.write_str(", sa_data=")?;
-            write_string(out, &bytes[FAMILY_LEN..], false)?;
+            write_text(out, &bytes[FAMILY_LEN..], budget)?;
         }
     }
     out.write_str("}")
@@ -649,7 +875,7 @@ mod tests {
         let mut b = [0u8; SOCKADDR_MAX];
         b[..2].copy_from_slice(&(family as u16).to_ne_bytes());
         b[2..2 + rest.len()].copy_from_slice(rest);
-        text(|l| write_sockaddr(l, &b[..2 + rest.len()]))
+        text(|l| write_sockaddr(l, &b[..2 + rest.len()], 400))
     }
 
     #[test]
@@ -663,41 +889,61 @@ mod tests {
         assert_eq!(&*t(99), b"SOCK_RAW|0x60 /* SOCK_??? */");
         assert_eq!(&*t(7), b"0x7 /* SOCK_??? */");
         assert_eq!(&*t(0x1000_0001), b"SOCK_STREAM|0x10000000 /* SOCK_??? */");
+        assert_eq!(&*t(0x80007), b"SOCK_CLOEXEC|0x7");
         let f = |v| text(move |l| write_sock_flags(l, v));
         assert_eq!(&*f(0x80800), b"SOCK_CLOEXEC|SOCK_NONBLOCK");
         assert_eq!(&*f(0), b"0");
         assert_eq!(&*f(4), b"0x4 /* SOCK_??? */");
         assert_eq!(&*f(0x804), b"SOCK_NONBLOCK|0x4");
-        assert_eq!(&*text(|l| write_inet_protocol(l, 0)), b"IPPROTO_IP");
-        assert_eq!(&*text(|l| write_inet_protocol(l, 17)), b"IPPROTO_UDP");
-        assert_eq!(
-            &*text(|l| write_inet_protocol(l, 200)),
-            b"0xc8 /* IPPROTO_??? */"
-        );
-        assert_eq!(&*text(|l| write_netlink_protocol(l, 0)), b"NETLINK_ROUTE");
-        assert_eq!(
-            &*text(|l| write_netlink_protocol(l, 99)),
-            b"0x63 /* NETLINK_??? */"
-        );
+        let (inet, inet6, netlink) = (bindings::AF_INET, bindings::AF_INET6, bindings::AF_NETLINK);
+        let proto = |f, v| text(move |l| write_protocol(l, f, v));
+        assert_eq!(&*proto(inet, 0), b"IPPROTO_IP");
+        assert_eq!(&*proto(inet6, 17), b"IPPROTO_UDP");
+        assert_eq!(&*proto(inet, 200), b"0xc8 /* IPPROTO_??? */");
+        assert_eq!(&*proto(netlink, 0), b"NETLINK_ROUTE");
+        assert_eq!(&*proto(netlink, 99), b"0x63 /* NETLINK_??? */");
+        // Another family's protocol is a number (an int strace shows
+        // unsigned).
+        assert_eq!(&*proto(bindings::AF_UNIX, u32::MAX), b"4294967295");
         assert_eq!(
             &*text(|l| write_msg_flags(l, 0x4000_8040)),
             b"MSG_DONTWAIT|MSG_MORE|MSG_CMSG_CLOEXEC"
         );
-        assert_eq!(
-            &*text(|l| write_msg_flags(l, 0x8000_0000)),
-            b"MSG_CMSG_COMPAT"
-        );
+        // Without CONFIG_COMPAT the kernel has no such flag (its value is 0).
+        if bindings::MSG_CMSG_COMPAT != 0 {
+            assert_eq!(
+                &*text(|l| write_msg_flags(l, 0x8000_0000)),
+                b"MSG_CMSG_COMPAT"
+            );
+        }
         assert_eq!(&*text(|l| write_msg_flags(l, 0)), b"0");
         assert_eq!(&*text(|l| write_shutdown_how(l, 1)), b"SHUT_WR");
         assert_eq!(&*text(|l| write_shutdown_how(l, 7)), b"0x7 /* SHUT_??? */");
         assert_eq!(&*text(|l| write_level(l, 1)), b"SOL_SOCKET");
         assert_eq!(&*text(|l| write_level(l, 0)), b"SOL_IP");
         assert_eq!(&*text(|l| write_level(l, 77)), b"0x4d /* SOL_?? */");
-        assert_eq!(&*text(|l| write_socket_option(l, 2)), b"SO_REUSEADDR");
-        assert_eq!(
-            &*text(|l| write_socket_option(l, 9999)),
-            b"0x270f /* SO_??? */"
-        );
+        let sol = bindings::SOL_SOCKET;
+        let opt = |level, name, get| text(move |l| write_option(l, level, name, get));
+        assert_eq!(&*opt(sol, 2, false), b"SO_REUSEADDR");
+        assert_eq!(&*opt(sol, 9999, false), b"0x270f /* SO_??? */");
+        assert_eq!(&*opt(sol, 26, false), b"SO_ATTACH_FILTER");
+        assert_eq!(&*opt(sol, 26, true), b"SO_GET_FILTER");
+        assert_eq!(&*opt(bindings::SOL_TCP, 1, false), b"TCP_NODELAY");
+        assert_eq!(&*opt(bindings::SOL_IP, 2, false), b"IP_TTL");
+        assert_eq!(&*opt(bindings::SOL_IPV6, 26, false), b"IPV6_V6ONLY");
+        assert_eq!(&*opt(bindings::SOL_IP, 200, false), b"0xc8 /* IP_??? */");
+        assert_eq!(&*opt(77, 4, true), b"4");
+        // SO_ERROR's value is an errno; any other int is a number.
+        let int = |level, name, v| text(move |l| write_int_option(l, level, name, v));
+        assert_eq!(&*int(sol, bindings::SO_ERROR, 111), b"[ECONNREFUSED]");
+        assert_eq!(&*int(sol, bindings::SO_ERROR, 0), b"[0]");
+        assert_eq!(&*int(sol, bindings::SO_TYPE, 111), b"[111]");
+        let linger = |b: &[u8]| text(|l| write_linger(l, b));
+        let mut lg = [0u8; 8];
+        lg[..4].copy_from_slice(&1i32.to_ne_bytes());
+        lg[4..].copy_from_slice(&32767i32.to_ne_bytes());
+        assert_eq!(&*linger(&lg), b"{l_onoff=1, l_linger=32767}");
+        assert_eq!(&*linger(&lg[..4]), b"{l_onoff=1}");
     }
 
     #[test]
@@ -711,6 +957,15 @@ mod tests {
         assert_eq!(
             &*unix(b"\0abstract"),
             b"{sa_family=AF_UNIX, sun_path=@\"abstract\"}"
+        );
+        assert_eq!(&*unix(b"\0"), b"{sa_family=AF_UNIX, sun_path=@\"\"}");
+        // A line's budget: cut, with `...`, so the result still fits.
+        let mut b = [0u8; 20];
+        b[..2].copy_from_slice(&(bindings::AF_UNIX as u16).to_ne_bytes());
+        b[2..].fill(b'x');
+        assert_eq!(
+            &*text(|l| write_sockaddr(l, &b, 10)),
+            b"{sa_family=AF_UNIX, sun_path=\"xxxxx\"...}"
         );
         // A path that fills sun_path, with no NUL: all of it, no more.
         let mut long = [b'a'; 126];
@@ -740,6 +995,12 @@ mod tests {
             b"{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), \
               inet_pton(AF_INET6, \"2001:db8::1:0:0:1\", &sin6_addr), sin6_scope_id=3}"
         );
+        // A part of the scope id, zero-extended.
+        assert_eq!(
+            &*sockaddr(bindings::AF_INET6, &in6[..23]),
+            b"{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), \
+              inet_pton(AF_INET6, \"2001:db8::1:0:0:1\", &sin6_addr), sin6_scope_id=3}"
+        );
         assert_eq!(
             &*sockaddr(bindings::AF_INET6, &in6[..22]),
             b"{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), \
@@ -750,6 +1011,12 @@ mod tests {
         assert_eq!(
             &*sockaddr(bindings::AF_NETLINK, &nl),
             b"{sa_family=AF_NETLINK, nl_pid=5, nl_groups=0x000011}"
+        );
+        // C's `%#08x` of 0; a negative port id (the kernel picks them).
+        let nl = [0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
+        assert_eq!(
+            &*sockaddr(bindings::AF_NETLINK, &nl),
+            b"{sa_family=AF_NETLINK, nl_pid=-1, nl_groups=00000000}"
         );
         // Families not decoded here: their bytes.
         let data = *b"\x01\x02abc\0\0\0\0\0\0\0\0\0";

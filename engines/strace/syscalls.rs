@@ -114,7 +114,7 @@ syscall_table! {
     setitimer(Int, Ptr, Ptr),
     getpid(),
     sendfile(Fd, Fd, Ptr, UInt),
-    socket(SockFamily, SockType, Int),
+    socket(SockFamily, SockType, SockProtocol),
     connect(Fd, SockaddrIn, Int),
     accept(Fd, SockaddrOut, SockLenInOut),
     sendto(Fd, Buf, UInt, MsgFlags, SockaddrIn, Int),
@@ -127,8 +127,8 @@ syscall_table! {
     getsockname(Fd, SockaddrOut, SockLenInOut),
     getpeername(Fd, SockaddrOut, SockLenInOut),
     socketpair(SockFamily, SockType, Int, FdPairOut),
-    setsockopt(Fd, SockLevel, Int, SockoptIn, Int),
-    getsockopt(Fd, SockLevel, Int, SockoptOut, SockLenInOut),
+    setsockopt(Fd, SockLevel, SockOption, SockoptIn, Int),
+    getsockopt(Fd, SockLevel, SockOption, SockoptOut, SockLenInOut),
     clone(Hex, Ptr, Ptr, Ptr, Hex),
     fork(),
     vfork(),
@@ -981,10 +981,6 @@ pub(crate) mod nr {
     pub(crate) const UMASK: i64 = bindings::__NR_umask as i64;
     /// `prctl`.
     pub(crate) const PRCTL: i64 = bindings::__NR_prctl as i64;
-    /// `socket`.
-    pub(crate) const SOCKET: i64 = bindings::__NR_socket as i64;
-    /// `setsockopt`.
-    pub(crate) const SETSOCKOPT: i64 = bindings::__NR_setsockopt as i64;
     /// `getsockopt`.
     pub(crate) const GETSOCKOPT: i64 = bindings::__NR_getsockopt as i64;
     /// `exit_group`.
