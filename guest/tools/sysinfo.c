@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -112,6 +115,52 @@ static int pass_fd(const int pair[2])
 }
 
 /*
+ * Options of a listening Unix socket @srv (an error, a type, a structure)
+ * and one of another level that @cli refuses.  0 if the first three
+ * worked.
+ */
+static int socket_options(int srv, int cli)
+{
+	struct linger linger;
+	int value, one = 1;
+	socklen_t len = sizeof(value);
+
+	if (getsockopt(srv, SOL_SOCKET, SO_ERROR, &value, &len) ||
+	    getsockopt(srv, SOL_SOCKET, SO_TYPE, &value, &len))
+		return 1;
+	len = sizeof(linger);
+	if (getsockopt(srv, SOL_SOCKET, SO_LINGER, &linger, &len))
+		return 1;
+	setsockopt(cli, SOL_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
+}
+
+/*
+ * Addresses of other kinds: a Unix socket in the abstract namespace, one
+ * named by a lone NUL (which autobinds), and a netlink socket.  0 if the
+ * sockets could be made.
+ */
+static int other_addresses(void)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	static const char name[] = "utrace-oracle";
+	int a = socket(AF_UNIX, SOCK_DGRAM, 0), b = socket(AF_UNIX, SOCK_DGRAM, 0);
+	int n = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (a < 0 || b < 0 || n < 0)
+		return 1;
+	memcpy(un.sun_path + 1, name, sizeof(name) - 1);
+	bind(a, (struct sockaddr *)&un, offsetof(struct sockaddr_un, sun_path) + sizeof(name));
+	bind(b, (struct sockaddr *)&un, offsetof(struct sockaddr_un, sun_path) + 1);
+	bind(n, (struct sockaddr *)&nl, sizeof(nl));
+	close(a);
+	close(b);
+	close(n);
+	return 0;
+}
+
+/*
  * A server and its client on a Unix stream socket bound at @path, then an
  * IPv4 and an IPv6 datagram socket connected to the loopback's port 9
  * (discard).  Each call once, with what its line shows varied: a named
@@ -141,7 +190,13 @@ static int net_calls(const char *path)
 		return 1;
 	len = sizeof(got);
 	conn = accept4(srv, (struct sockaddr *)&got, &len, SOCK_CLOEXEC);
-	if (conn < 0 || sendto(cli, "hi", 2, MSG_NOSIGNAL, NULL, 0) != 2 ||
+	if (conn < 0 || socket_options(srv, cli))
+		return 1;
+	/* Calls that fail: nothing to receive yet, and no address to fill. */
+	len = sizeof(got);
+	recvfrom(conn, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&got, &len);
+	getsockname(srv, NULL, &len);
+	if (sendto(cli, "hi", 2, MSG_NOSIGNAL, NULL, 0) != 2 ||
 	    recvfrom(conn, buf, sizeof(buf), 0, NULL, NULL) != 2 ||
 	    shutdown(cli, SHUT_WR) || getpeername(cli, (struct sockaddr *)&got, &len))
 		return 1;
@@ -153,9 +208,12 @@ static int net_calls(const char *path)
 		return 1;
 	close(pair[0]);
 	close(pair[1]);
+	if (other_addresses())
+		return 1;
 
 	in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s4 = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(s4, SOL_IP, IP_TTL, &one, sizeof(one));
 	connect(s4, (struct sockaddr *)&in4, sizeof(in4));
 	close(s4);
 	in6.sin6_addr = in6addr_loopback;
