@@ -1546,6 +1546,102 @@ static void detach_in_the_seccomp_stop_runs_the_call(void)
 }
 
 /*
+ * Waits (up to 5 s) until the log of @fd, read into @r (@max records,
+ * *@n read so far), holds @count records of @side of syscall @nr.  0 if
+ * they came, -1 with the case failed.
+ */
+static int await_records(int fd, struct utrace_test_record *r, int max, int *n,
+			 unsigned int side, long nr, int count)
+{
+	for (int tries = 0; tries < 500; tries++) {
+		int got = utd_read(fd, r + *n, max - *n), seen = 0;
+
+		if (got > 0)
+			*n += got;
+		for (int i = 0; i < *n; i++)
+			seen += r[i].side == side && r[i].nr == nr;
+		if (seen >= count)
+			return 0;
+		usleep(10000);
+	}
+	KTAP_DIAG("the engine logged %d records, not %d of side %u of syscall %ld", *n, count,
+		  side, nr);
+	ktap_case_failed = 1;
+	return -1;
+}
+
+/*
+ * A repeated round after the seccomp stop: a STOP engine inside the
+ * tracer (attached first) holds getpid at its entry, after the tracer's
+ * seccomp stop, and ends its stop asking for another report.  The entry
+ * callbacks run again (the engine's second record is marked resumed), but
+ * the tracer's stops are not repeated (design §2: "the tracer's entry stop
+ * is not repeated"): the tracer sees one seccomp stop for the call, which
+ * runs.  Then the engine's exit stop, and the end.
+ */
+static void seccomp_stop_once_across_a_repeated_round(void)
+{
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_STOP, .events = ENTRY | EXIT, .id = 1, .nr = SYS_getpid,
+	};
+	struct utrace_test_record r[16];
+	struct report rep;
+	int report, fd, slot = -1, n = 0;
+	pid_t pid;
+
+	deadline(30);
+	set_body(SYS_getpid, 0, 0, 1);
+	filter_nr = SYS_getpid;
+	filter_action = SECCOMP_RET_TRACE | 0x55;
+	pid = fork_tracee(body_calls, 1, &report);
+	filter_nr = -1;
+	if (pid < 0)
+		return;
+	fd = utd_open();
+	a.pid = pid;
+	if (fd >= 0)
+		slot = ioctl(fd, UTRACE_TEST_ATTACH, &a);
+	if (slot < 0) {
+		KTAP_DIAG("attach a STOP engine: %s", strerror(errno));
+		ktap_case_failed = 1;
+		kill_tracee(pid, report);
+		goto out;
+	}
+	if (await_tracee(pid, 1, report, PTRACE_O_TRACESECCOMP))
+		goto out;
+	drain_log(fd);
+	if (resume(pid, PTRACE_CONT, 0, "SIGSTOP") ||
+	    expect_stop(pid, ST_SECCOMP, SYS_getpid, "getpid under RET_TRACE", NULL) ||
+	    resume(pid, PTRACE_CONT, 0, "seccomp stop") ||
+	    await_records(fd, r, 16, &n, N, SYS_getpid, 1))
+		goto kill;
+	if (ioctl(fd, UTRACE_TEST_RESUME_REPORT, slot)) {
+		KTAP_DIAG("resume and report: %s", strerror(errno));
+		goto kill;
+	}
+	if (await_records(fd, r, 16, &n, X, SYS_getpid, 1))
+		goto kill;
+	CHECK(n == 3 && r[0].side == N && r[0].ret == 0 && r[1].side == N && r[1].ret == 1 &&
+	      r[2].side == X && r[2].ret == pid,
+	      "the engine logged %d records (first side %u ret %lld, second side %u ret %lld); wanted getpid's entry, its resumed entry, its exit = %d",
+	      n, r[0].side, (long long)r[0].ret, n > 1 ? r[1].side : 0,
+	      n > 1 ? (long long)r[1].ret : 0LL, pid);
+	if (ioctl(fd, UTRACE_TEST_RESUME, slot)) {
+		KTAP_DIAG("resume the exit stop: %s", strerror(errno));
+		goto kill;
+	}
+	if (runs_to_its_end(pid, report, &rep, "after the repeated round (no second seccomp stop)") == 0)
+		CHECK(rep.ret[0] == pid, "getpid returned %ld, wanted %d", rep.ret[0], pid);
+	goto out;
+kill:
+	ktap_case_failed = 1;
+	kill_tracee(pid, report);
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
  * The other order: the tracer (TRACEME, RET_TRACE on getpid) first, a
  * RECORD engine attached at the SIGSTOP, outside it: the engine hears of
  * the call as the program made it before the tracer's seccomp stop, and
@@ -1997,6 +2093,7 @@ KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(no_seccomp_stop_for_an_aborted_call),
 	  KTAP_CASE(sigkill_in_the_seccomp_stop_is_final),
 	  KTAP_CASE(detach_in_the_seccomp_stop_runs_the_call),
+	  KTAP_CASE(seccomp_stop_once_across_a_repeated_round),
 	  KTAP_CASE(engine_inside_the_tracer),
 	  KTAP_CASE(engine_outside_the_tracer),
 	  KTAP_CASE(abort_engine_inside_the_tracer),
