@@ -469,7 +469,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                     let get = native == Some(nr::GETSOCKOPT);
                     let _ = socket::write_option(self.line, args[1] as u32, value as u32, get);
                 }
-                ArgKind::SockoptIn => self.sockopt(value, next as i32, option_of(args)),
+                ArgKind::SockoptIn => self.sockopt(value, next as i32, option_of(args), false),
                 ArgKind::SockaddrOut | ArgKind::SockoptOut | ArgKind::SockLenInOut => match exit {
                     Some(exit) => self.socket_out(kind, value, next, option_of(args), exit),
                     None => self.ptr(value),
@@ -553,14 +553,19 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     /// The value of `len` bytes at `addr` of the socket option `option`
     /// (its level and name): `SO_LINGER`'s `struct linger`, an `int` as
     /// `[1]`, its address otherwise.
-    fn sockopt(&mut self, addr: u64, len: i32, option: (u32, u32)) {
+    fn sockopt(&mut self, addr: u64, len: i32, option: (u32, u32), get: bool) {
         type L = bindings::linger;
         let (level, name) = option;
         if option == (bindings::SOL_SOCKET, bindings::SO_LINGER) {
-            // Its first member alone, if that is all there is.
-            let n = usize::try_from(len).map_or(0, |l| l.min(size_of::<L>()));
+            // The whole structure; its first member alone when that is all
+            // `getsockopt` gave; otherwise the address, as strace shows it.
+            let n = match usize::try_from(len) {
+                Ok(l) if l >= size_of::<L>() => size_of::<L>(),
+                Ok(l) if get && l == size_of::<i32>() => l,
+                _ => 0,
+            };
             let mut raw = [0u8; size_of::<L>()];
-            if addr != 0 && n >= size_of::<i32>() && self.mem.read(addr, &mut raw[..n]).is_ok() {
+            if addr != 0 && n > 0 && self.mem.read(addr, &mut raw[..n]).is_ok() {
                 let _ = socket::write_linger(self.line, &raw[..n]);
             } else {
                 self.ptr(addr);
@@ -570,7 +575,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         let int = usize::try_from(len) == Ok(size_of::<i32>());
         match if int { self.read_u32(addr) } else { None } {
             Some(v) => {
-                let _ = socket::write_int_option(self.line, level, name, v as i32);
+                let _ = socket::write_int_option(self.line, level, name, v as i32, get);
             }
             None => self.ptr(addr),
         }
@@ -620,7 +625,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 None => self.ptr(addr),
             },
             _ => match if ok { self.read_u32(len_at) } else { None } {
-                Some(out) => self.sockopt(addr, out as i32, option),
+                Some(out) => self.sockopt(addr, out as i32, option, true),
                 None => self.ptr(addr),
             },
         }

@@ -20,7 +20,9 @@
 //! names the interface, `if_nametoindex("eth0")`), `AF_PACKET`'s and
 //! `AF_VSOCK`'s addresses as `sa_data`, an `AF_PACKET` socket's protocol
 //! as a number (strace: `htons(ETH_P_ALL)`), option values other than an
-//! `int` and `SO_LINGER`'s `struct linger` as their address.
+//! `int` and `struct linger` as their address, control messages other than
+//! `SCM_RIGHTS` and `SCM_CREDENTIALS` with their header only, a netlink
+//! socket's messages as strings.
 
 use super::decode::{
     errno_info, named_constants, string_fit, write_code_name, write_flags_or, write_string, Flag,
@@ -568,15 +570,17 @@ pub(crate) fn write_option(
     write_code_name(out, name, table, prefix)
 }
 
-/// Writes the `int` value of the option `name` of `level`, `[1]`;
-/// `SO_ERROR`'s as an errno name, `[ECONNREFUSED]`.
+/// Writes the `int` value of the option `name` of `level`, `[1]`; the
+/// `SO_ERROR` that `getsockopt` (`get`) gives as an errno name,
+/// `[ECONNREFUSED]`.
 pub(crate) fn write_int_option(
     out: &mut impl Write,
     level: u32,
     name: u32,
     value: i32,
+    get: bool,
 ) -> core::fmt::Result {
-    let errno = (level, name) == (bindings::SOL_SOCKET, bindings::SO_ERROR);
+    let errno = get && (level, name) == (bindings::SOL_SOCKET, bindings::SO_ERROR);
     match errno_info(value).filter(|_| errno) {
         Some((errno, _)) => write!(out, "[{errno}]"),
         None => write!(out, "[{value}]"),
@@ -588,8 +592,9 @@ pub(crate) fn write_int_option(
 /// being its first bytes (at most [`CONTROL_MAX`]), as strace does:
 /// `[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
 /// cmsg_data=[3, 4]}]`. A message whose length is shorter than its header
-/// ends the list with `... /* next address */`; one longer than the
-/// buffer is the last, shown without its data.
+/// ends the list, with `... /* next address */` if bytes follow; one
+/// longer than the buffer is the last, with the data that fits; bytes
+/// left that are too few for a header end it with their address.
 pub(crate) fn write_cmsgs(
     out: &mut impl Write,
     bytes: &[u8],
@@ -601,6 +606,7 @@ pub(crate) fn write_cmsgs(
     const HEAD: usize = size_of::<H>();
     // Each message starts at its predecessor's length rounded up to this.
     const ALIGN: usize = size_of::<usize>();
+    let buffer_end = usize::try_from(len).unwrap_or(usize::MAX);
     let mut off = 0;
     out.write_str("[")?;
     while off + HEAD <= bytes.len() {
@@ -624,21 +630,21 @@ pub(crate) fn write_cmsgs(
             .filter(|&l| l >= HEAD)
             .and_then(|l| l.checked_add(off))
         else {
-            let next = addr.wrapping_add(data as u64);
-            return write!(out, "}}, ... /* {next:#x} */]");
+            if data < buffer_end {
+                let next = addr.wrapping_add(data as u64);
+                return write!(out, "}}, ... /* {next:#x} */]");
+            }
+            return out.write_str("}]");
         };
-        if end as u64 > len {
-            // Longer than the buffer: the kernel refuses it.
-            out.write_str("}")?;
-            break;
-        }
-        if end > bytes.len() {
+        // Longer than the buffer (the kernel refuses it): the last one.
+        let last = end > buffer_end;
+        if !last && end > bytes.len() {
             // Beyond what was read.
             return out.write_str("}, ...]");
         }
-        let payload = &bytes[data..end];
+        let payload = &bytes[data..end.min(bytes.len())];
         match (level, kind) {
-            (bindings::SOL_SOCKET, bindings::SCM_RIGHTS) => {
+            (bindings::SOL_SOCKET, bindings::SCM_RIGHTS) if payload.len() >= 4 => {
                 out.write_str(", cmsg_data=[")?;
                 for (i, fd) in payload.chunks_exact(4).enumerate() {
                     let sep = if i == 0 { "" } else { ", " };
@@ -649,18 +655,26 @@ pub(crate) fn write_cmsgs(
             (bindings::SOL_SOCKET, bindings::SCM_CREDENTIALS)
                 if payload.len() >= size_of::<Cred>() =>
             {
+                // Ids are shown signed, as strace shows them (-1).
                 let pid = u32_at(payload, offset_of!(Cred, pid), false) as i32;
-                let uid = u32_at(payload, offset_of!(Cred, uid), false);
-                let gid = u32_at(payload, offset_of!(Cred, gid), false);
+                let uid = u32_at(payload, offset_of!(Cred, uid), false) as i32;
+                let gid = u32_at(payload, offset_of!(Cred, gid), false) as i32;
                 write!(out, ", cmsg_data={{pid={pid}, uid={uid}, gid={gid}}}")?;
             }
             _ => {}
         }
         out.write_str("}")?;
+        if last {
+            return out.write_str("]");
+        }
         off = end.next_multiple_of(ALIGN);
     }
-    // Messages may follow beyond what was read.
-    if (bytes.len() as u64) < len && (off as u64) < len {
+    if off < bytes.len() {
+        // Too few bytes left for a header.
+        let rest = addr.wrapping_add(off as u64);
+        write!(out, ", ... /* {rest:#x} */")?;
+    } else if bytes.len() < buffer_end && off < buffer_end {
+        // Messages may follow beyond what was read.
         out.write_str(", ...")?;
     }
     out.write_str("]")
@@ -831,11 +845,14 @@ pub(crate) fn write_sockaddr(
             )?;
             write_ipv6(out, &addr)?;
             out.write_str("\", &sin6_addr)")?;
-            // A part of the scope id is the scope id, zero-extended.
+            // A part of the scope id is the scope id, zero-extended; an
+            // address longer than the structure (a `sockaddr_storage`) has
+            // it whole.
             let at = offset_of!(In6, sin6_scope_id);
             if len > at {
                 let mut scope = [0u8; 4];
-                scope[..len - at].copy_from_slice(&bytes[at..]);
+                let n = (len - at).min(scope.len());
+                scope[..n].copy_from_slice(&bytes[at..at + n]);
                 write!(out, ", sin6_scope_id={}", u32::from_ne_bytes(scope))?;
             }
         }
@@ -934,10 +951,12 @@ mod tests {
         assert_eq!(&*opt(bindings::SOL_IP, 200, false), b"0xc8 /* IP_??? */");
         assert_eq!(&*opt(77, 4, true), b"4");
         // SO_ERROR's value is an errno; any other int is a number.
-        let int = |level, name, v| text(move |l| write_int_option(l, level, name, v));
-        assert_eq!(&*int(sol, bindings::SO_ERROR, 111), b"[ECONNREFUSED]");
-        assert_eq!(&*int(sol, bindings::SO_ERROR, 0), b"[0]");
-        assert_eq!(&*int(sol, bindings::SO_TYPE, 111), b"[111]");
+        let int = |name, v, get| text(move |l| write_int_option(l, sol, name, v, get));
+        assert_eq!(&*int(bindings::SO_ERROR, 111, true), b"[ECONNREFUSED]");
+        assert_eq!(&*int(bindings::SO_ERROR, 0, true), b"[0]");
+        assert_eq!(&*int(bindings::SO_TYPE, 111, true), b"[111]");
+        // setsockopt's SO_ERROR is a number, as strace shows it.
+        assert_eq!(&*int(bindings::SO_ERROR, 111, false), b"[111]");
         let linger = |b: &[u8]| text(|l| write_linger(l, b));
         let mut lg = [0u8; 8];
         lg[..4].copy_from_slice(&1i32.to_ne_bytes());
@@ -992,6 +1011,15 @@ mod tests {
         in6[22..].copy_from_slice(&3u32.to_ne_bytes());
         assert_eq!(
             &*sockaddr(bindings::AF_INET6, &in6),
+            b"{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), \
+              inet_pton(AF_INET6, \"2001:db8::1:0:0:1\", &sin6_addr), sin6_scope_id=3}"
+        );
+        // A sockaddr_storage's length (the second review's oops: the scope
+        // id was copied from all the bytes after it).
+        let mut storage = [0u8; SOCKADDR_MAX - 2];
+        storage[..26].copy_from_slice(&in6);
+        assert_eq!(
+            &*sockaddr(bindings::AF_INET6, &storage),
             b"{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), \
               inet_pton(AF_INET6, \"2001:db8::1:0:0:1\", &sin6_addr), sin6_scope_id=3}"
         );
@@ -1086,6 +1114,41 @@ mod tests {
         assert_eq!(
             &*text(|l| write_cmsgs(l, &v, 0x1000, 32)),
             b"[{cmsg_len=4, cmsg_level=SOL_SOCKET, cmsg_type=0x63 /* SCM_??? */}, ... /* 0x1010 */]"
+        );
+        // ... and nothing after it: no next address (second review).
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v[..16], 0x1000, 16)),
+            b"[{cmsg_len=4, cmsg_level=SOL_SOCKET, cmsg_type=0x63 /* SCM_??? */}]"
+        );
+        // Longer than the buffer: the descriptors that fit.
+        let mut v = KVec::new();
+        cmsg(&mut v, 200, sol, rights, &fds);
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, 24)),
+            b"[{cmsg_len=200, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[0, 1]}]"
+        );
+        // Too few bytes left for another header: their address; too few
+        // for a descriptor: no data; ids of -1 signed.
+        let mut v = KVec::new();
+        cmsg(&mut v, 20, sol, rights, &fds[..4]);
+        v.extend_from_slice(&[0; 4], GFP_KERNEL).unwrap();
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, 28)),
+            b"[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[0]}, ... /* 0x1018 */]"
+        );
+        let mut v = KVec::new();
+        cmsg(&mut v, 18, sol, rights, &fds[..2]);
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, 24)),
+            b"[{cmsg_len=18, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS}]"
+        );
+        let mut v = KVec::new();
+        let mut nobody = cred;
+        nobody[4..].fill(0xff);
+        cmsg(&mut v, 28, sol, creds, &nobody);
+        assert_eq!(
+            &*text(|l| write_cmsgs(l, &v, 0x1000, 32)),
+            b"[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=42, uid=-1, gid=-1}}]"
         );
         // A buffer longer than what was read: the messages read, then
         // `...`.

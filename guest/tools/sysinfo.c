@@ -172,6 +172,7 @@ static int net_calls(const char *path)
 	struct sockaddr_un un = { .sun_family = AF_UNIX }, got;
 	struct sockaddr_in in4 = { .sin_family = AF_INET, .sin_port = htons(9) };
 	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
 	int one = 1, pair[2], srv, cli, conn, s4, s6;
 	char buf[8];
@@ -219,6 +220,9 @@ static int net_calls(const char *path)
 	in6.sin6_addr = in6addr_loopback;
 	s6 = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
 	connect(s6, (struct sockaddr *)&in6, sizeof(in6));
+	/* The same address in a sockaddr_storage, its length the storage's. */
+	memcpy(&ss, &in6, sizeof(in6));
+	connect(s6, (struct sockaddr *)&ss, sizeof(ss));
 	close(s6);
 	return 0;
 }
