@@ -1615,6 +1615,11 @@ static void seccomp_stop_once_across_a_repeated_round(void)
 	    resume(pid, PTRACE_CONT, 0, "seccomp stop") ||
 	    await_records(fd, r, 16, &n, N, SYS_getpid, 1))
 		goto kill;
+	/* The engine logs before it stops: wait until the task is parked. */
+	if (!UTD_POLL(utd_stopped(fd, slot))) {
+		KTAP_DIAG("the engine's entry stop did not come");
+		goto kill;
+	}
 	if (ioctl(fd, UTRACE_TEST_RESUME_REPORT, slot)) {
 		KTAP_DIAG("resume and report: %s", strerror(errno));
 		goto kill;
@@ -1626,6 +1631,10 @@ static void seccomp_stop_once_across_a_repeated_round(void)
 	      "the engine logged %d records (first side %u ret %lld, second side %u ret %lld); wanted getpid's entry, its resumed entry, its exit = %d",
 	      n, r[0].side, (long long)r[0].ret, n > 1 ? r[1].side : 0,
 	      n > 1 ? (long long)r[1].ret : 0LL, pid);
+	if (!UTD_POLL(utd_stopped(fd, slot))) {
+		KTAP_DIAG("the engine's exit stop did not come");
+		goto kill;
+	}
 	if (ioctl(fd, UTRACE_TEST_RESUME, slot)) {
 		KTAP_DIAG("resume the exit stop: %s", strerror(errno));
 		goto kill;
