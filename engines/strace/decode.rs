@@ -213,6 +213,33 @@ pub(crate) enum ArgKind {
     /// with the data received and the name's length as `in => out`;
     /// [`write_arg`] shows its address.
     MsghdrOut,
+    /// ia32's `struct stat64` the call fills (`stat64`, `fstatat64`): an
+    /// output, shown at exit as [`ArgKind::StatBuf`] is.
+    Stat64Buf,
+    /// ia32's `struct compat_iovec` array a call reads (`writev`), its
+    /// count the next argument, shown as [`ArgKind::IovIn`] is.
+    Iov32In,
+    /// ia32's `struct compat_iovec` array a call fills (`readv`): an
+    /// output, shown as [`ArgKind::IovOut`] is.
+    Iov32Out,
+    /// ia32's 32-bit `struct old_timespec32` the call reads
+    /// (`nanosleep`), shown as [`ArgKind::TimespecIn`] is.
+    Timespec32In,
+    /// ia32's `struct old_timespec32` the call fills (`clock_gettime`):
+    /// an output, shown as [`ArgKind::TimespecOut`] is.
+    Timespec32Out,
+    /// ia32's `execve` argv, an array of 32-bit pointers, shown as
+    /// [`ArgKind::Argv`] is.
+    Argv32,
+    /// ia32's `execve` envp, an array of 32-bit pointers, shown as
+    /// [`ArgKind::Envp`] is.
+    Envp32,
+    /// ia32's `struct compat_sigaction` the call reads (`rt_sigaction`),
+    /// shown as [`ArgKind::SigactionIn`] is.
+    Sigaction32In,
+    /// ia32's `struct compat_sigaction` the call fills: an output, shown
+    /// as [`ArgKind::SigactionOut`] is.
+    Sigaction32Out,
     /// The two descriptors `socketpair` (or `pipe`) fills: an output,
     /// shown at exit as `[3, 4]`; [`write_arg`] shows its address.
     FdPairOut,
@@ -532,7 +559,16 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::SockoptOut
         | ArgKind::MsghdrIn
         | ArgKind::MsghdrOut
-        | ArgKind::FdPairOut => write_ptr(out, value),
+        | ArgKind::FdPairOut
+        | ArgKind::Stat64Buf
+        | ArgKind::Iov32In
+        | ArgKind::Iov32Out
+        | ArgKind::Timespec32In
+        | ArgKind::Timespec32Out
+        | ArgKind::Argv32
+        | ArgKind::Envp32
+        | ArgKind::Sigaction32In
+        | ArgKind::Sigaction32Out => write_ptr(out, value),
         ArgKind::TimerFlags => write_flags(out, uint, &TIMER_FLAGS, false),
         ArgKind::IoctlCmd => match IOCTLS.iter().find(|&&(v, _)| v == uint) {
             Some(&(_, name)) => out.write_str(name),
@@ -622,6 +658,51 @@ impl ArgKind {
                 | ArgKind::SockoptOut
                 | ArgKind::MsghdrOut
                 | ArgKind::FdPairOut
+                | ArgKind::Stat64Buf
+                | ArgKind::Iov32Out
+                | ArgKind::Timespec32Out
+                | ArgKind::Sigaction32Out
+        )
+    }
+
+    /// Whether the argument's layout depends on the call that takes it,
+    /// not on its ABI alone: a `timespec` or `rlimit` (ia32 has calls of
+    /// 32-bit fields and calls of 64-bit ones), ia32's `struct stat64`
+    /// (its `stat` takes `struct compat_stat`), group ids (ia32 has 16-bit
+    /// and 32-bit ones). A 32-bit ABI's table declares one only where the
+    /// call's name says which form it is (checked at build time,
+    /// [`super::syscalls`]).
+    pub(crate) const fn is_sized_by_the_call(self) -> bool {
+        matches!(
+            self,
+            ArgKind::TimespecIn
+                | ArgKind::TimespecOut
+                | ArgKind::UtimesIn
+                | ArgKind::RlimitIn
+                | ArgKind::RlimitOut
+                | ArgKind::Stat64Buf
+                | ArgKind::GidsOut
+        )
+    }
+
+    /// Whether the argument is laid out as ia32 lays it out (32-bit
+    /// pointers, `long`s and `time_t`s): declared by ia32's table only
+    /// (checked at build time), with its buffers and structures read in
+    /// their ia32 layouts from the bindings (`struct stat64`,
+    /// `struct compat_iovec`, `struct old_timespec32`,
+    /// `struct compat_sigaction`).
+    pub(crate) const fn is_ia32_layout(self) -> bool {
+        matches!(
+            self,
+            ArgKind::Stat64Buf
+                | ArgKind::Iov32In
+                | ArgKind::Iov32Out
+                | ArgKind::Timespec32In
+                | ArgKind::Timespec32Out
+                | ArgKind::Argv32
+                | ArgKind::Envp32
+                | ArgKind::Sigaction32In
+                | ArgKind::Sigaction32Out
         )
     }
 
@@ -656,7 +737,65 @@ impl ArgKind {
                 | ArgKind::FcntlCmd64
                 | ArgKind::Prot
                 | ArgKind::GrndFlags
+                | ArgKind::ClockId
+                | ArgKind::TimerFlags
         )
+    }
+
+    /// Whether a 32-bit ABI's call that takes the same arguments as a
+    /// native call, laid out the same, shows them as the native call does:
+    /// the [`is_abi_neutral`](Self::is_abi_neutral) kinds, byte buffers and
+    /// strings, and the structures whose layout has no pointer and no
+    /// `long` (`struct statx`, `struct linux_dirent64`, socket addresses,
+    /// an `int` option or `struct linger`, `int[2]`, `gid_t` arrays, 64-bit
+    /// signal sets, and, in the calls that take them so (`*_time64`,
+    /// `prlimit64`), `struct __kernel_timespec` and `struct rlimit64`).
+    /// Their addresses are 32-bit values, zero-extended as engines see an
+    /// ia32 argument: read as a native address. An ABI's table names a
+    /// native twin only for such a call ([`super::syscalls`], checked at
+    /// build time); it does not for one that takes the 32-bit `timespec`
+    /// or `rlimit`.
+    pub(crate) const fn is_layout_free(self) -> bool {
+        self.is_abi_neutral()
+            || matches!(
+                self,
+                ArgKind::Buf
+                    | ArgKind::OutBuf
+                    | ArgKind::StrOut
+                    | ArgKind::BytesOut
+                    | ArgKind::DirentsOut
+                    | ArgKind::GidsOut
+                    | ArgKind::StatxFlags
+                    | ArgKind::StatxMask
+                    | ArgKind::StatxBuf
+                    | ArgKind::FaccessatFlags
+                    | ArgKind::TimespecIn
+                    | ArgKind::TimespecOut
+                    | ArgKind::UtimesIn
+                    | ArgKind::Resource
+                    | ArgKind::RlimitIn
+                    | ArgKind::RlimitOut
+                    | ArgKind::SigprocmaskHow
+                    | ArgKind::SigsetIn
+                    | ArgKind::SigsetOut
+                    | ArgKind::WaitStatusOut
+                    | ArgKind::WaitOptions
+                    | ArgKind::PrctlOption
+                    | ArgKind::FdPairOut
+                    | ArgKind::SockFamily
+                    | ArgKind::SockType
+                    | ArgKind::SockFlags
+                    | ArgKind::SockProtocol
+                    | ArgKind::MsgFlags
+                    | ArgKind::ShutdownHow
+                    | ArgKind::SockLevel
+                    | ArgKind::SockOption
+                    | ArgKind::SockaddrIn
+                    | ArgKind::SockaddrOut
+                    | ArgKind::SockLenInOut
+                    | ArgKind::SockoptIn
+                    | ArgKind::SockoptOut
+            )
     }
 }
 
@@ -1067,7 +1206,7 @@ pub(crate) fn write_utimes(out: &mut impl Write, times: [(i64, i64); 2]) -> core
         match nsec {
             n if n == i64::from(bindings::UTIME_NOW) => out.write_str("UTIME_NOW")?,
             n if n == i64::from(bindings::UTIME_OMIT) => out.write_str("UTIME_OMIT")?,
-            _ => write_timespec(out, sec, nsec)?,
+            _ => write_timespec(out, sec, nsec as u64)?,
         }
     }
     out.write_str("]")
@@ -1121,16 +1260,20 @@ pub(crate) fn write_envp(out: &mut impl Write, addr: u64, vars: usize) -> core::
 }
 
 /// Writes a `struct timespec` as strace does: `{tv_sec=1, tv_nsec=2}`.
-pub(crate) fn write_timespec(out: &mut impl Write, sec: i64, nsec: i64) -> core::fmt::Result {
+///
+/// The nanoseconds are unsigned, as strace writes them (`tv_nsec=4294967295`
+/// for a 32-bit -1).
+pub(crate) fn write_timespec(out: &mut impl Write, sec: i64, nsec: u64) -> core::fmt::Result {
     write!(out, "{{tv_sec={sec}, tv_nsec={nsec}}}")
 }
 
 /// Writes one limit of a `struct rlimit64` as strace does:
-/// `RLIM64_INFINITY`, `8192*1024` for a multiple of 1024, else decimal.
+/// `RLIM64_INFINITY`, `8192*1024` for a multiple of 1024 above 1024, else
+/// decimal (`1024`, `1000`).
 fn write_limit(out: &mut impl Write, value: u64) -> core::fmt::Result {
     if value == u64::MAX {
         out.write_str("RLIM64_INFINITY")
-    } else if value > 0 && value % 1024 == 0 {
+    } else if value > 1024 && value % 1024 == 0 {
         write!(out, "{}*1024", value / 1024)
     } else {
         write!(out, "{value}")
@@ -2574,6 +2717,10 @@ mod tests {
         let mut b = Buf::new();
         write_rlimit(&mut b, 1000, 0).unwrap();
         assert_eq!(b.as_str(), "{rlim_cur=1000, rlim_max=0}");
+        // 1024 itself is written plain (the oracle: `ulimit -n` 1024).
+        let mut b = Buf::new();
+        write_rlimit(&mut b, 1024, 2048).unwrap();
+        assert_eq!(b.as_str(), "{rlim_cur=1024, rlim_max=2*1024}");
         let mut b = Buf::new();
         write_timespec(&mut b, 12, 345).unwrap();
         assert_eq!(b.as_str(), "{tv_sec=12, tv_nsec=345}");

@@ -432,9 +432,8 @@ impl Engine for StraceEngine {
         }
         let at_exit = p.at_exit.take();
         self.capture(p, |r| r.call_exit(at_exit, ret));
-        // Another ABI's call: its result as a plain number (-1: no call of
-        // the native table).
-        let decode_as = if call.is_native() { nr } else { -1 };
+        let native = call.is_native();
+        let decode_as = syscalls::decode_as(native, if native { 0 } else { call.arch() }, nr);
         self.out.push(&Record::Call {
             entry,
             end: CallEnd::Returned { ret, decode_as },

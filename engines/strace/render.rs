@@ -52,13 +52,57 @@ pub(crate) enum AtExit {
     /// Argument `index` of the call (an [`ArgKind::is_output`] one), then
     /// the arguments after it.
     Output {
-        nr: i64,
+        decoding: Decoding,
         args: [u64; SYSCALL_ARGS],
         index: usize,
         /// The length an [`ArgKind::SockLenInOut`] argument held at entry,
         /// if the call has one and it could be read.
         len_in: Option<u32>,
     },
+}
+
+/// How a call's arguments are decoded.
+#[derive(Clone, Copy)]
+pub(crate) struct Decoding {
+    /// The native call whose rules apply: the call itself, or another
+    /// ABI's call's native twin; `None` for another ABI's call read by the
+    /// kinds its own table declares.
+    native: Option<i64>,
+    /// Its arguments' kinds.
+    kinds: &'static [ArgKind],
+    /// How many of them the line shows ([`decode::shown_args`]).
+    shown: usize,
+}
+
+impl Decoding {
+    /// Native call `nr`'s, whose arguments are `args` and their kinds
+    /// `kinds` ([`decode::arg_kinds`]).
+    fn native(nr: i64, kinds: &'static [ArgKind], args: &[u64; SYSCALL_ARGS]) -> Self {
+        Decoding {
+            native: Some(nr),
+            kinds,
+            shown: decode::shown_args_of(nr, args, Some(kinds)).min(kinds.len()),
+        }
+    }
+}
+
+/// Whose layout an array of pointers or of `iovec`s has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// x86_64's: 64-bit pointers and lengths.
+    Native,
+    /// ia32's: 32-bit ones.
+    Ia32,
+}
+
+impl Layout {
+    /// The size of a pointer, in bytes.
+    fn pointer(self) -> u64 {
+        match self {
+            Layout::Native => 8,
+            Layout::Ia32 => 4,
+        }
+    }
 }
 
 /// A `sendmsg` or `recvmsg` message header, as bindgen lays it out.
@@ -114,33 +158,24 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     /// The call part of the line, up to its output argument if it has one:
     /// what is left for the exit.
     pub(crate) fn call_entry(&mut self, call: &CallEntry) -> Option<AtExit> {
-        let (nr, args) = (call.nr, &call.args);
-        if !call.native {
-            // Another ABI numbers its calls otherwise (ia32's 24 is getuid,
-            // not sched_yield): never read with the native table.
-            self.foreign_call(call);
-            return None;
-        }
-        let (Some(sig), Some(kinds)) = (syscalls::signature(nr), decode::arg_kinds(nr, args))
-        else {
-            self.raw_call(syscalls::syscall_name(nr), nr, args);
-            return None;
-        };
-        self.line.put_fmt(format_args!("{}(", sig.name));
-        if nr == nr::CLONE {
+        let args = &call.args;
+        let (name, decoding) = self.decoding(call)?;
+        self.line.put_fmt(format_args!("{name}("));
+        if decoding.native == Some(nr::CLONE) {
             let _ = decode::write_clone(self.line, args);
             self.line.put_fmt(format_args!(")"));
             return None;
         }
-        if nr == nr::RT_SIGRETURN {
+        if decoding.native == Some(nr::RT_SIGRETURN) {
             self.sigreturn_mask(call.sp);
             self.line.put_fmt(format_args!(")"));
             return None;
         }
+        let kinds = decoding.kinds;
         // An output argument, and what follows it, is decoded at exit.
         let output = kinds.iter().position(|k| k.is_output());
-        let (at_exit, stop) = match (nr, output) {
-            (nr::UNAME, _) => (Some(AtExit::Uname(args[0])), 0),
+        let (at_exit, stop) = match (decoding.native, output) {
+            (Some(nr::UNAME), _) => (Some(AtExit::Uname(args[0])), 0),
             (_, Some(index)) => {
                 // A length the call reads and sets: what it was, before
                 // the call sets it.
@@ -159,7 +194,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 });
                 let len_in = len_at.and_then(|at| self.read_u32(at));
                 let at_exit = AtExit::Output {
-                    nr,
+                    decoding,
                     args: *args,
                     index,
                     len_in,
@@ -168,11 +203,67 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             }
             (_, None) => (None, SYSCALL_ARGS),
         };
-        self.args(nr, args, kinds, 0..stop, None);
+        self.args(decoding, args, 0..stop, None);
         if at_exit.is_none() {
             self.line.put_fmt(format_args!(")"));
         }
         at_exit
+    }
+
+    /// How `call` is decoded, and the name its line shows, after the mark
+    /// of its ABI if it is not the native one (`[ia32] `). `None` for a
+    /// call shown raw, which is then written whole: one without a table
+    /// here, a number without a call, a call the table leaves undecoded.
+    ///
+    /// Another ABI numbers its calls otherwise (ia32's 24 is getuid, not
+    /// sched_yield): its call is never read with the native table, but as
+    /// the native twin its own table names (`[ia32] read(3, "hi", 255)`), or
+    /// by the kinds its table declares (`[ia32] stat64("/x", {...})`).
+    fn decoding(&mut self, call: &CallEntry) -> Option<(&'static str, Decoding)> {
+        let (nr, args) = (call.nr, &call.args);
+        if call.native {
+            let (Some(sig), Some(kinds)) = (syscalls::signature(nr), decode::arg_kinds(nr, args))
+            else {
+                self.raw_call(syscalls::syscall_name(nr), nr, args);
+                return None;
+            };
+            return Some((sig.name, Decoding::native(nr, kinds, args)));
+        }
+        let Some(abi) = syscalls::ForeignAbi::of(call.arch) else {
+            self.line.put_fmt(format_args!("[arch {:#x}] ", call.arch));
+            self.raw_call(None, nr, args);
+            return None;
+        };
+        self.line.put_fmt(format_args!("[{}] ", abi.label()));
+        let Some(syscall) = abi.syscall(nr) else {
+            self.raw_call(None, nr, args);
+            return None;
+        };
+        let decoding = match (syscall.twin, syscall.args) {
+            (Some(twin), _) => {
+                decode::arg_kinds(twin, args).map(|k| Decoding::native(twin, k, args))
+            }
+            (None, Some(kinds)) => {
+                // `fcntl`'s third argument, shown as for the native call.
+                let shown = abi
+                    .native_twin(nr)
+                    .map_or(kinds.len(), |twin| decode::shown_args(twin, args))
+                    .min(kinds.len());
+                Some(Decoding {
+                    native: None,
+                    kinds,
+                    shown,
+                })
+            }
+            (None, None) => None,
+        };
+        match decoding {
+            Some(decoding) => Some((syscall.name, decoding)),
+            None => {
+                self.raw_call(Some(syscall.name), nr, args);
+                None
+            }
+        }
     }
 
     /// The rest of the call part, once the call returned `ret`.
@@ -180,11 +271,11 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         match at_exit {
             Some(AtExit::Uname(buf)) => self.uname(buf, ret == 0),
             Some(AtExit::Output {
-                nr,
+                decoding,
                 args,
                 index,
                 len_in,
-            }) => self.output(nr, &args, index, Exit { ret, len_in }),
+            }) => self.output(decoding, &args, index, Exit { ret, len_in }),
             None => {}
         }
     }
@@ -259,28 +350,43 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         }
     }
 
-    /// Entry `i` of the user array of pointers at `addr`: `None` at its
-    /// NULL end, `EFAULT` if it cannot be read.
+    /// Entry `i` of the user array of pointers at `addr`, laid out as
+    /// `layout` says: `None` at its NULL end, `EFAULT` if it cannot be
+    /// read.
     fn array_entry(
         mem: &mut impl FnMut(u64, &mut [u8]) -> Result,
         addr: u64,
         i: usize,
+        layout: Layout,
     ) -> Result<Option<u64>> {
+        let width = layout.pointer();
         let off = u64::try_from(i)
             .ok()
-            .and_then(|i| i.checked_mul(8))
+            .and_then(|i| i.checked_mul(width))
             .ok_or(EFAULT)?;
-        let mut word = [0u8; 8];
-        mem(addr.checked_add(off).ok_or(EFAULT)?, &mut word)?;
-        Ok(Some(u64::from_ne_bytes(word)).filter(|&p| p != 0))
+        let at = addr.checked_add(off).ok_or(EFAULT)?;
+        let pointer = match layout {
+            Layout::Native => {
+                let mut word = [0u8; 8];
+                mem(at, &mut word)?;
+                u64::from_ne_bytes(word)
+            }
+            Layout::Ia32 => {
+                let mut word = [0u8; 4];
+                mem(at, &mut word)?;
+                u32::from_ne_bytes(word).into()
+            }
+        };
+        Ok(Some(pointer).filter(|&p| p != 0))
     }
 
-    /// `execve`'s argv as strace writes it, `["ls", "-l"]`: at most
-    /// `string_max` strings, then `...`, and fewer if the line would have
-    /// no room left for the rest of the call.
-    fn argv(&mut self, addr: u64) {
+    /// `execve`'s argv (its pointers laid out as `layout` says) as strace
+    /// writes it, `["ls", "-l"]`: at most `string_max` strings, then
+    /// `...`, and fewer if the line would have no room left for the rest
+    /// of the call.
+    fn argv(&mut self, addr: u64, layout: Layout) {
         let mut read = |a, b: &mut [u8]| self.mem.read(a, b);
-        let first = Self::array_entry(&mut read, addr, 0);
+        let first = Self::array_entry(&mut read, addr, 0, layout);
         let mut entry = match first {
             Ok(first) if addr != 0 => first,
             _ => {
@@ -314,21 +420,24 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             spent += 4 + self.string(s);
             i += 1;
             let mut read = |a, b: &mut [u8]| self.mem.read(a, b);
-            entry = Self::array_entry(&mut read, addr, i).unwrap_or(None);
+            entry = Self::array_entry(&mut read, addr, i, layout).unwrap_or(None);
         }
         self.line.put_fmt(format_args!("]"));
     }
 
-    /// `execve`'s envp as strace writes it, `0x... /* 5 vars */`, counting
-    /// at most `ENVP_COUNT_MAX` strings.
-    fn envp(&mut self, addr: u64) {
+    /// `execve`'s envp (its pointers laid out as `layout` says) as strace
+    /// writes it, `0x... /* 5 vars */`, counting at most `ENVP_COUNT_MAX`
+    /// strings.
+    fn envp(&mut self, addr: u64, layout: Layout) {
         let vars = if addr == 0 {
             Some(0)
         } else {
             self.mem.counted(addr, |live| {
                 let mut read = |a, b: &mut [u8]| live.read(a, b);
                 (0..ENVP_COUNT_MAX)
-                    .take_while(|&i| matches!(Self::array_entry(&mut read, addr, i), Ok(Some(_))))
+                    .take_while(|&i| {
+                        matches!(Self::array_entry(&mut read, addr, i, layout), Ok(Some(_)))
+                    })
                     .count()
             })
         };
@@ -365,39 +474,6 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         }
     }
 
-    /// A call of another ABI than the kernel's, all of it at entry: with its
-    /// ABI's label, name and declared arguments (ABI-neutral kinds, by the
-    /// table's build-time check) when the ABI has a table here,
-    /// `[ia32] open("/etc/passwd", O_RDONLY)`; raw with its arch
-    /// otherwise, `[arch 0x...] syscall_0x..(0x.., ...)`.
-    fn foreign_call(&mut self, call: &CallEntry) {
-        let (nr, args) = (call.nr, &call.args);
-        let Some(abi) = syscalls::ForeignAbi::of(call.arch) else {
-            self.line.put_fmt(format_args!("[arch {:#x}] ", call.arch));
-            self.raw_call(None, nr, args);
-            return;
-        };
-        self.line.put_fmt(format_args!("[{}] ", abi.label()));
-        let Some(syscall) = abi.syscall(nr) else {
-            self.raw_call(None, nr, args);
-            return;
-        };
-        let Some(kinds) = syscall.args else {
-            self.raw_call(Some(syscall.name), nr, args);
-            return;
-        };
-        self.line.put_fmt(format_args!("{}(", syscall.name));
-        // `open`'s mode only with O_CREAT, as for the native call.
-        let shown = abi
-            .native_twin(nr)
-            .map_or(kinds.len(), |twin| decode::shown_args(twin, args))
-            .min(kinds.len());
-        // No native call's number: the kinds are ABI-neutral, and read as
-        // any call's.
-        self.args_of(None, kinds, shown, args, 0..shown, None);
-        self.line.put_fmt(format_args!(")"));
-    }
-
     /// A call shown without decoding: its name (`syscall_0x..` without
     /// one) and its six arguments in hex.
     fn raw_call(&mut self, name: Option<&str>, nr: i64, args: &[u64]) {
@@ -412,35 +488,21 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         self.line.put_fmt(format_args!(")"));
     }
 
-    /// The arguments of the call in `range` (of those it shows), each after
-    /// a `, ` but the first of the call; `kinds` are its
-    /// [`decode::arg_kinds`]; `exit` once the call returned (`None` at
-    /// entry).
+    /// The arguments of the call `decoding` describes in `range` (of those
+    /// it shows), each after a `, ` but the first of the call; `exit` once
+    /// the call returned (`None` at entry).
     fn args(
         &mut self,
-        nr: i64,
-        args: &[u64; SYSCALL_ARGS],
-        kinds: &[ArgKind],
-        range: Range<usize>,
-        exit: Option<Exit>,
-    ) {
-        let shown = decode::shown_args_of(nr, args, Some(kinds)).min(kinds.len());
-        self.args_of(Some(nr), kinds, shown, args, range, exit);
-    }
-
-    /// The arguments `kinds` describes in `range` (of the first `shown`),
-    /// each after a `, ` but the first of the call; `native` is the native
-    /// call's number (`None` for a call of another ABI, whose buffers are
-    /// shown as addresses); `exit` once the call returned.
-    fn args_of(
-        &mut self,
-        native: Option<i64>,
-        kinds: &[ArgKind],
-        shown: usize,
+        decoding: Decoding,
         args: &[u64; SYSCALL_ARGS],
         range: Range<usize>,
         exit: Option<Exit>,
     ) {
+        let Decoding {
+            native,
+            kinds,
+            shown,
+        } = decoding;
         let end = range.end.min(shown);
         for i in range.start..end {
             let (kind, value) = (kinds[i], args[i]);
@@ -458,7 +520,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 }
                 // The length is the next argument (`write`, `pwrite64`,
                 // `sendto`).
-                ArgKind::Buf if native.is_some() => self.buffer(value, next, false),
+                ArgKind::Buf => self.buffer(value, next, false),
                 ArgKind::SockaddrIn => self.sockaddr(value, next as i32),
                 ArgKind::MsghdrIn => self.msghdr(value, None),
                 // Named by the socket's family, the option's level.
@@ -477,12 +539,16 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 ArgKind::RlimitIn => self.rlimit(value),
                 ArgKind::UtimesIn => self.utimes(value),
                 ArgKind::TimespecIn => self.timespec(value),
+                ArgKind::Timespec32In => self.timespec32(value),
                 ArgKind::SigactionIn => self.sigaction(value),
+                ArgKind::Sigaction32In => self.sigaction32(value),
                 ArgKind::SigsetIn => self.sigset(value),
-                ArgKind::IovIn => self.iovecs(value, args.get(i + 1).copied().unwrap_or(0), None),
-                ArgKind::Argv => self.argv(value),
-                ArgKind::Envp => self.envp(value),
-                ArgKind::Buf => self.ptr(value),
+                ArgKind::IovIn => self.iovecs(value, next, None, Layout::Native),
+                ArgKind::Iov32In => self.iovecs(value, next, None, Layout::Ia32),
+                ArgKind::Argv => self.argv(value, Layout::Native),
+                ArgKind::Argv32 => self.argv(value, Layout::Ia32),
+                ArgKind::Envp => self.envp(value, Layout::Native),
+                ArgKind::Envp32 => self.envp(value, Layout::Ia32),
                 _ => {
                     let _ = decode::write_arg(self.line, kind, value);
                 }
@@ -493,16 +559,13 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     /// The end of the call part of a call that returned `ret` at its output
     /// argument `index`: what the call wrote there (its address if it
     /// failed), then the arguments after it.
-    fn output(&mut self, nr: i64, args: &[u64; SYSCALL_ARGS], index: usize, exit: Exit) {
+    fn output(&mut self, decoding: Decoding, args: &[u64; SYSCALL_ARGS], index: usize, exit: Exit) {
         let ret = exit.ret;
         if index > 0 {
             self.line.put_fmt(format_args!(", "));
         }
         let addr = args[index];
-        let kinds = decode::arg_kinds(nr, args);
-        let kind = kinds
-            .and_then(|k| k.get(index).copied())
-            .unwrap_or(ArgKind::Ptr);
+        let kind = decoding.kinds.get(index).copied().unwrap_or(ArgKind::Ptr);
         match (kind, u64::try_from(ret)) {
             (ArgKind::OutBuf, Ok(got)) => self.buffer(addr, got, false),
             (ArgKind::BytesOut, Ok(got)) => self.buffer(addr, got, true),
@@ -515,11 +578,19 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (ArgKind::SigsetOut, Ok(0)) => self.sigset(addr),
             (ArgKind::WaitStatusOut, Ok(1..)) => self.wait_status(addr),
             (ArgKind::StatBuf, Ok(0)) => self.stat(addr),
+            (ArgKind::Stat64Buf, Ok(0)) => self.stat64(addr),
             (ArgKind::StatxBuf, Ok(0)) => self.statx(addr),
             (ArgKind::TimespecOut, Ok(0)) => self.timespec(addr),
+            (ArgKind::Timespec32Out, Ok(0)) => self.timespec32(addr),
+            (ArgKind::Sigaction32Out, Ok(0)) => self.sigaction32(addr),
             (ArgKind::RlimitOut, Ok(0)) => self.rlimit(addr),
             (ArgKind::IovOut, Ok(got)) => {
-                self.iovecs(addr, args.get(index + 1).copied().unwrap_or(0), Some(got))
+                let count = args.get(index + 1).copied().unwrap_or(0);
+                self.iovecs(addr, count, Some(got), Layout::Native)
+            }
+            (ArgKind::Iov32Out, Ok(got)) => {
+                let count = args.get(index + 1).copied().unwrap_or(0);
+                self.iovecs(addr, count, Some(got), Layout::Ia32)
             }
             (ArgKind::SockaddrOut | ArgKind::SockoptOut, _) => {
                 let len_at = args.get(index + 1).copied().unwrap_or(0);
@@ -529,9 +600,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (ArgKind::MsghdrOut, _) => self.msghdr(addr, Some(exit)),
             _ => self.ptr(addr),
         }
-        if let Some(kinds) = kinds {
-            self.args(nr, args, kinds, index + 1..SYSCALL_ARGS, Some(exit));
-        }
+        self.args(decoding, args, index + 1..SYSCALL_ARGS, Some(exit));
         self.line.put_fmt(format_args!(")"));
     }
 
@@ -683,7 +752,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             self.ptr(0);
         } else {
             let got = exit.map(|e| e.ret as u64);
-            self.iovecs(iov, iovlen, got);
+            self.iovecs(iov, iovlen, got, Layout::Native);
         }
         self.line.put_fmt(format_args!(", msg_iovlen={iovlen}"));
         if controllen > 0 {
@@ -757,6 +826,29 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         }
     }
 
+    /// ia32's `struct compat_sigaction` at `addr` (`NULL` for none), as
+    /// [`Render::sigaction`] shows the native one.
+    fn sigaction32(&mut self, addr: u64) {
+        type S = bindings::compat_sigaction;
+        const {
+            assert!(offset_of!(S, sa_handler) + 4 <= size_of::<S>());
+            assert!(offset_of!(S, sa_flags) + 4 <= size_of::<S>());
+            assert!(offset_of!(S, sa_restorer) + 4 <= size_of::<S>());
+            assert!(offset_of!(S, sa_mask) + 8 <= size_of::<S>());
+        }
+        if let Some(raw) = self.user_struct::<S>(addr) {
+            // The 64 signals in two 32-bit words, low one first: a
+            // little-endian 64-bit set.
+            let _ = decode::write_sigaction(
+                self.line,
+                raw.u32_at(offset_of!(S, sa_handler)).into(),
+                raw.u32_at(offset_of!(S, sa_flags)).into(),
+                raw.u32_at(offset_of!(S, sa_restorer)).into(),
+                raw.u64_at(offset_of!(S, sa_mask)),
+            );
+        }
+    }
+
     /// The 64-signal set at `addr` (`NULL` for none).
     fn sigset(&mut self, addr: u64) {
         if let Some(raw) = self.user_struct::<u64>(addr) {
@@ -822,6 +914,11 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     /// The `n` group ids at `addr` (`getgroups`): at most `string_max` of
     /// them, as strace shows arrays.
     fn gids(&mut self, addr: u64, n: u64) {
+        if addr == 0 {
+            // `getgroups(0, NULL)`, as strace shows it.
+            self.ptr(addr);
+            return;
+        }
         let mut ids = [0u32; STRING_MAX_LIMIT / 4];
         let total = usize::try_from(n).unwrap_or(usize::MAX);
         let shown = total.min(self.string_max).min(ids.len());
@@ -846,14 +943,13 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     /// (a `readv` that returned that many bytes), each buffer shows the
     /// part of them it got (`""` once they are all shown). Its address if
     /// the first element cannot be read, `...` where a later one cannot.
-    fn iovecs(&mut self, addr: u64, count: u64, filled: Option<u64>) {
-        type V = bindings::iovec;
-        const ELEM: u64 = size_of::<V>() as u64;
-        const { assert!(ELEM == 16) };
+    /// The array is laid out as `layout` says (`struct iovec` or ia32's
+    /// `struct compat_iovec`).
+    fn iovecs(&mut self, addr: u64, count: u64, filled: Option<u64>, layout: Layout) {
         let shown = count.min(self.string_max as u64);
         let mut left = filled;
         for i in 0..shown {
-            let Some(raw) = self.read_struct::<V>(addr.wrapping_add(i * ELEM)) else {
+            let Some((iov_base, iov_len)) = self.iovec(addr, i, layout) else {
                 if i == 0 {
                     self.ptr(addr);
                     return;
@@ -861,8 +957,6 @@ impl<S: Source, W: Out> Render<'_, S, W> {
                 self.line.put_fmt(format_args!(", ..."));
                 break;
             };
-            let iov_base = raw.u64_at(offset_of!(V, iov_base));
-            let iov_len = raw.u64_at(offset_of!(V, iov_len));
             let sep = if i == 0 { "[" } else { ", " };
             self.line.put_fmt(format_args!("{sep}{{iov_base="));
             let bytes = match &mut left {
@@ -889,6 +983,47 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         self.line.put_fmt(format_args!("]"));
     }
 
+    /// Element `i` of the `iovec` array at `addr`, laid out as `layout`
+    /// says: its base and length, if it can be read.
+    fn iovec(&mut self, addr: u64, i: u64, layout: Layout) -> Option<(u64, u64)> {
+        type V = bindings::iovec;
+        type V32 = bindings::compat_iovec;
+        const {
+            assert!(size_of::<V>() == 16 && offset_of!(V, iov_len) == 8);
+            assert!(size_of::<V32>() == 8 && offset_of!(V32, iov_len) == 4);
+        }
+        match layout {
+            Layout::Native => {
+                let raw = self.read_struct::<V>(addr.wrapping_add(i * size_of::<V>() as u64))?;
+                Some((
+                    raw.u64_at(offset_of!(V, iov_base)),
+                    raw.u64_at(offset_of!(V, iov_len)),
+                ))
+            }
+            Layout::Ia32 => {
+                let raw =
+                    self.read_struct::<V32>(addr.wrapping_add(i * size_of::<V32>() as u64))?;
+                Some((
+                    raw.u32_at(offset_of!(V32, iov_base)).into(),
+                    raw.u32_at(offset_of!(V32, iov_len)).into(),
+                ))
+            }
+        }
+    }
+
+    /// ia32's `struct old_timespec32` at `addr`: 32-bit seconds and
+    /// nanoseconds, signed.
+    fn timespec32(&mut self, addr: u64) {
+        type T = bindings::old_timespec32;
+        const { assert!(size_of::<T>() == 8 && offset_of!(T, tv_nsec) == 4) };
+        if let Some(raw) = self.user_struct::<T>(addr) {
+            // Seconds signed, nanoseconds unsigned, as strace shows them.
+            let sec = raw.u32_at(offset_of!(T, tv_sec)) as i32;
+            let nsec = raw.u32_at(offset_of!(T, tv_nsec));
+            let _ = decode::write_timespec(self.line, sec.into(), nsec.into());
+        }
+    }
+
     /// The `struct __kernel_timespec` at `addr`.
     fn timespec(&mut self, addr: u64) {
         type T = bindings::__kernel_timespec;
@@ -900,8 +1035,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             )
         };
         if let Some(raw) = self.user_struct::<T>(addr) {
-            let _ =
-                decode::write_timespec(self.line, raw.u64_at(sec) as i64, raw.u64_at(nsec) as i64);
+            let _ = decode::write_timespec(self.line, raw.u64_at(sec) as i64, raw.u64_at(nsec));
         }
     }
 
@@ -925,6 +1059,24 @@ impl<S: Source, W: Out> Render<'_, S, W> {
     fn stat(&mut self, addr: u64) {
         type S = bindings::stat;
         // The widths read below fit the struct bindgen gives.
+        const {
+            assert!(offset_of!(S, st_mode) + 4 <= size_of::<S>());
+            assert!(offset_of!(S, st_size) + 8 <= size_of::<S>());
+            assert!(offset_of!(S, st_rdev) + 8 <= size_of::<S>());
+        }
+        let Some(raw) = self.user_struct::<S>(addr) else {
+            return;
+        };
+        let mode = raw.u32_at(offset_of!(S, st_mode));
+        let size = raw.u64_at(offset_of!(S, st_size)) as i64;
+        let rdev = raw.u64_at(offset_of!(S, st_rdev));
+        let _ = decode::write_stat(self.line, mode, size, rdev);
+    }
+
+    /// ia32's `struct stat64` at `addr` (packed), as [`Render::stat`]
+    /// shows a `struct stat`.
+    fn stat64(&mut self, addr: u64) {
+        type S = bindings::stat64;
         const {
             assert!(offset_of!(S, st_mode) + 4 <= size_of::<S>());
             assert!(offset_of!(S, st_size) + 8 <= size_of::<S>());
@@ -1154,7 +1306,7 @@ mod tests {
     ) -> (KVVec<u8>, KVVec<u8>) {
         let end = CallEnd::Returned {
             ret,
-            decode_as: entry.nr,
+            decode_as: syscalls::decode_as(entry.native, entry.arch, entry.nr),
         };
         let mut direct = Line::new();
         call_line(
@@ -1727,6 +1879,126 @@ mod tests {
         assert!(line.as_bytes().ends_with(b" = 0"));
     }
 
+    // An ia32 call with a native twin is decoded as the twin, entry and
+    // exit, under its own name and mark: its buffer, its structure, its
+    // result's kind; one without a twin by its table's kinds, its
+    // structures and arrays read in ia32's layouts; one without kinds raw.
+    // The line read in place and the one from the record agree.
+    #[test]
+    fn ia32_calls_decode_as_their_native_twins() {
+        let mut ts = [0u8; 16];
+        ts[..8].copy_from_slice(&5u64.to_ne_bytes());
+        ts[8..].copy_from_slice(&6u64.to_ne_bytes());
+        // ia32's layouts: a stat64 (packed), one compat_iovec, an argv of
+        // 32-bit pointers, a compat_sigaction.
+        type S64 = bindings::stat64;
+        type A32 = bindings::compat_sigaction;
+        let mut st = [0u8; size_of::<S64>()];
+        let mode = bindings::S_IFREG | 0o644;
+        st[offset_of!(S64, st_mode)..][..4].copy_from_slice(&mode.to_ne_bytes());
+        st[offset_of!(S64, st_size)..][..8].copy_from_slice(&16u64.to_ne_bytes());
+        let mut iov = [0u8; 8];
+        iov[..4].copy_from_slice(&0x1000u32.to_ne_bytes());
+        iov[4..].copy_from_slice(&3u32.to_ne_bytes());
+        // Two 32-bit pointers, then NULL: read as 64-bit words, they
+        // would make one bad pointer.
+        let mut argv = [0u8; 12];
+        argv[..4].copy_from_slice(&0x3000u32.to_ne_bytes());
+        argv[4..8].copy_from_slice(&0x3000u32.to_ne_bytes());
+        let mut act = [0u8; size_of::<A32>()];
+        act[offset_of!(A32, sa_handler)..][..4].copy_from_slice(&1u32.to_ne_bytes());
+        let usr1 = 1u64 << (bindings::SIGUSR1 - 1);
+        act[offset_of!(A32, sa_mask)..][..8].copy_from_slice(&usr1.to_ne_bytes());
+        let regions: [(u64, &[u8]); 7] = [
+            (0x1000, b"hi\n"),
+            (0x2000, &ts),
+            (0x3000, b"/x\0"),
+            (0x4000, &st),
+            (0x5000, &iov),
+            (0x6000, &argv),
+            (0x7000, &act),
+        ];
+        let mem = Fake { regions: &regions };
+        let ia32 = |nr: u32, args: [u64; SYSCALL_ARGS]| CallEntry {
+            pid: None,
+            native: false,
+            arch: bindings::AUDIT_ARCH_I386,
+            nr: nr.into(),
+            args,
+            sp: 0,
+            string_max: 32,
+        };
+        let cases: [(CallEntry, i64, &[u8]); 10] = [
+            (
+                ia32(bindings::__NR_ia32_write, [1, 0x1000, 3, 0, 0, 0]),
+                3,
+                b"[ia32] write(1, \"hi\\n\", 3)              = 3",
+            ),
+            (
+                ia32(bindings::__NR_ia32_read, [0, 0x1000, 255, 0, 0, 0]),
+                2,
+                b"[ia32] read(0, \"hi\", 255)               = 2",
+            ),
+            (
+                ia32(bindings::__NR_ia32_clock_gettime64, [1, 0x2000, 0, 0, 0, 0]),
+                0,
+                b"[ia32] clock_gettime64(CLOCK_MONOTONIC, {tv_sec=5, tv_nsec=6}) = 0",
+            ),
+            // The 32-bit timespec: two 32-bit halves.
+            (
+                ia32(bindings::__NR_ia32_clock_gettime, [1, 0x2000, 0, 0, 0, 0]),
+                0,
+                b"[ia32] clock_gettime(CLOCK_MONOTONIC, {tv_sec=5, tv_nsec=0}) = 0",
+            ),
+            (
+                ia32(bindings::__NR_ia32_stat64, [0x3000, 0x4000, 0, 0, 0, 0]),
+                0,
+                b"[ia32] stat64(\"/x\", {st_mode=S_IFREG|0644, st_size=16, ...}) = 0",
+            ),
+            // A failed call's structure: its address.
+            (
+                ia32(bindings::__NR_ia32_stat64, [0x3000, 0x4000, 0, 0, 0, 0]),
+                -2,
+                b"[ia32] stat64(\"/x\", 0x4000)             = -1 ENOENT (No such file or directory)",
+            ),
+            (
+                ia32(bindings::__NR_ia32_readv, [3, 0x5000, 1, 0, 0, 0]),
+                2,
+                b"[ia32] readv(3, [{iov_base=\"hi\", iov_len=3}], 1) = 2",
+            ),
+            (
+                ia32(bindings::__NR_ia32_execve, [0x3000, 0x6000, 0x6000, 0, 0, 0]),
+                0,
+                b"[ia32] execve(\"/x\", [\"/x\", \"/x\"], 0x6000 /* 2 vars */) = 0",
+            ),
+            (
+                ia32(bindings::__NR_ia32_rt_sigaction, [10, 0x7000, 0, 8, 0, 0]),
+                0,
+                b"[ia32] rt_sigaction(SIGUSR1, {sa_handler=SIG_IGN, sa_mask=[USR1], sa_flags=0}, NULL, 8) = 0",
+            ),
+            // A call without kinds: raw.
+            (
+                ia32(bindings::__NR_ia32_sigaction, [10, 0x7000, 0, 0, 0, 0]),
+                0,
+                b"[ia32] sigaction(0xa, 0x7000, 0x0, 0x0, 0x0, 0x0) = 0",
+            ),
+        ];
+        for (entry, ret, want) in cases {
+            let (direct, from_record) = both(entry, ret, &mem);
+            // The whole line, but its newline.
+            let got = direct.strip_suffix(b"\n").unwrap_or(&direct);
+            if got != want {
+                pr_err!(
+                    "want: {}\n got: {}\n",
+                    BStr::from_bytes(want),
+                    BStr::from_bytes(got)
+                );
+            }
+            assert_eq!(got, want);
+            assert_eq!(direct, from_record);
+        }
+    }
+
     // iovecs as strace shows them: writev's whole buffers (cut at the
     // string limit), readv's bytes across its buffers, `""` past them; the
     // line read in place and the one from the record agree.
@@ -1798,8 +2070,15 @@ mod tests {
     fn getgroups_of_nothing_reads_nothing() {
         // An undumpable task refuses even an empty read (review).
         let none = Fake { regions: &[] };
-        let line = direct(call("getgroups", [0, 0, 0, 0, 0, 0], None, 32), 0, &none);
+        let line = direct(
+            call("getgroups", [0, 0x1000, 0, 0, 0, 0], None, 32),
+            0,
+            &none,
+        );
         assert!(contains(&line, b"getgroups(0, [])"));
+        // No array: strace's NULL (the oracle's ia32 getgroups32).
+        let line = direct(call("getgroups", [0, 0, 0, 0, 0, 0], None, 32), 0, &none);
+        assert!(contains(&line, b"getgroups(0, NULL)"));
     }
 
     #[test]

@@ -17,8 +17,12 @@
 //! the `Path` kinds say which argument its `redirect` rewrites.
 //!
 //! The ia32 table declares only kinds whose rendering does not depend on
-//! the ABI's layouts ([`ArgKind::is_abi_neutral`], checked at build time):
-//! its buffers, structures and pointer arrays are shown as addresses.
+//! the ABI's layouts ([`ArgKind::is_abi_neutral`], checked at build time),
+//! or names a native twin, `read(=)`, `clock_gettime64(= clock_gettime)`:
+//! a call taking the same arguments laid out the same
+//! ([`ArgKind::is_layout_free`], checked too), decoded as that native call,
+//! entry and exit, buffers and results included. Its other calls' buffers,
+//! structures and pointer arrays are shown as addresses.
 
 use super::decode::ArgKind;
 use kernel::bindings;
@@ -36,6 +40,12 @@ pub(crate) struct Syscall {
     /// How each shown argument is rendered, in order (at most six); `None`
     /// for a call strace shows with raw arguments here.
     pub(crate) args: Option<&'static [ArgKind]>,
+    /// In another ABI's table, the native call this one is decoded as: one
+    /// that takes the same arguments with the same meaning, none of them
+    /// laid out otherwise ([`ArgKind::is_layout_free`]), such as ia32's
+    /// `read` (native `read`) or `clock_gettime64` (native
+    /// `clock_gettime`). `args` are then the native call's.
+    pub(crate) twin: Option<i64>,
 }
 
 /// The syscalls strace decodes: a name and the arguments shown.
@@ -49,11 +59,13 @@ pub(crate) struct Signature {
 
 /// Builds a table from one line per call (see the module doc): `$table`
 /// is its name, `$prefix` the prefix of its numbers' names in the
-/// bindings.
+/// bindings. In another ABI's table, `name(=)` declares a call decoded as
+/// the native call of the same name, `name(= native)` as `native`
+/// ([`Syscall::twin`]).
 macro_rules! syscall_table {
     (
         $(#[$doc:meta])* $table:ident, $prefix:ident,
-        { $($name:ident $(($($kind:ident),*))?),* $(,)? }
+        { $($name:ident $(($($spec:tt)*))?),* $(,)? }
     ) => {
         ::kernel::macros::paste! {
             $(#[$doc])*
@@ -61,13 +73,41 @@ macro_rules! syscall_table {
                 Syscall {
                     nr: bindings::[<$prefix $name>] as i64,
                     name: stringify!($name),
-                    args: syscall_table!(@args $(($($kind),*))?),
+                    args: syscall_table!(@args $name $(($($spec)*))?),
+                    twin: syscall_table!(@twin $name $(($($spec)*))?),
                 },
             )*];
         }
     };
-    (@args) => { None };
-    (@args ($($kind:ident),*)) => { Some(&[$(ArgKind::$kind),*]) };
+    (@args $name:ident) => { None };
+    (@args $name:ident (= $($native:ident)?)) => {
+        native_args(syscall_table!(@twin $name (= $($native)?)))
+    };
+    (@args $name:ident ($($kind:ident),*)) => { Some(&[$(ArgKind::$kind),*]) };
+    (@twin $name:ident (=)) => {
+        ::kernel::macros::paste! { Some(bindings::[<__NR_ $name>] as i64) }
+    };
+    (@twin $name:ident (= $native:ident)) => {
+        ::kernel::macros::paste! { Some(bindings::[<__NR_ $native>] as i64) }
+    };
+    (@twin $name:ident $($rest:tt)*) => { None };
+}
+
+/// The native table's arguments of its call `twin` (a build error if it has
+/// none: a twin is a call the native table decodes).
+const fn native_args(twin: Option<i64>) -> Option<&'static [ArgKind]> {
+    let Some(nr) = twin else {
+        panic!("no twin");
+    };
+    let mut i = 0;
+    while i < SYSCALLS.len() {
+        if SYSCALLS[i].nr == nr {
+            assert!(SYSCALLS[i].args.is_some());
+            return SYSCALLS[i].args;
+        }
+        i += 1;
+    }
+    panic!("the twin is no native call");
 }
 
 syscall_table! {
@@ -467,15 +507,15 @@ syscall_table! {
     restart_syscall(),
     exit(Int),
     fork(),
-    read(Fd, Ptr, UInt),
-    write(Fd, Ptr, UInt),
-    open(Path, OpenFlags, Mode),
+    read(=),
+    write(=),
+    open(=),
     close(Fd),
     waitpid,
     creat(Path, Mode),
     link(Path, Path),
     unlink(Path),
-    execve(Path, Ptr, Ptr),
+    execve(Path, Argv32, Envp32),
     chdir(Path),
     time,
     mknod,
@@ -506,10 +546,10 @@ syscall_table! {
     mkdir(Path, Mode),
     rmdir(Path),
     dup(Fd),
-    pipe(Ptr),
+    pipe(=),
     times,
     prof,
-    brk(Ptr),
+    brk(=),
     setgid(Uid16),
     getgid(),
     signal,
@@ -524,7 +564,7 @@ syscall_table! {
     setpgid(Int, Int),
     ulimit,
     oldolduname,
-    umask(Mode),
+    umask(=),
     chroot(Path),
     ustat,
     dup2(Fd, Fd),
@@ -549,7 +589,7 @@ syscall_table! {
     select,
     symlink(Path, Path),
     oldlstat(Path, Ptr),
-    readlink(Path, Ptr, UInt),
+    readlink(=),
     uselib,
     swapon,
     reboot,
@@ -578,7 +618,7 @@ syscall_table! {
     vhangup,
     idle,
     vm86old,
-    wait4,
+    wait4(=),
     swapoff,
     sysinfo,
     ipc,
@@ -586,7 +626,7 @@ syscall_table! {
     sigreturn,
     clone,
     setdomainname,
-    uname,
+    uname(=),
     modify_ldt,
     adjtimex,
     mprotect(Ptr, UInt, Prot),
@@ -609,8 +649,8 @@ syscall_table! {
     _newselect,
     flock(Fd, Int),
     msync,
-    readv,
-    writev,
+    readv(Fd, Iov32Out, UInt),
+    writev(Fd, Iov32In, UInt),
     getsid(Int),
     fdatasync(Fd),
     _sysctl,
@@ -626,7 +666,7 @@ syscall_table! {
     sched_get_priority_max,
     sched_get_priority_min,
     sched_rr_get_interval,
-    nanosleep,
+    nanosleep(Timespec32In, Ptr),
     mremap,
     setresuid,
     getresuid,
@@ -636,10 +676,10 @@ syscall_table! {
     nfsservctl,
     setresgid,
     getresgid,
-    prctl,
+    prctl(=),
     rt_sigreturn,
-    rt_sigaction,
-    rt_sigprocmask,
+    rt_sigaction(Signal, Sigaction32In, Sigaction32Out, UInt),
+    rt_sigprocmask(=),
     rt_sigpending,
     rt_sigtimedwait,
     rt_sigqueueinfo,
@@ -647,7 +687,7 @@ syscall_table! {
     pread64,
     pwrite64,
     chown,
-    getcwd(Ptr, UInt),
+    getcwd(=),
     capget,
     capset,
     sigaltstack,
@@ -659,9 +699,9 @@ syscall_table! {
     mmap2(Ptr, UInt, Prot, Hex, Fd, Hex),
     truncate64,
     ftruncate64,
-    stat64(Path, Ptr),
-    lstat64(Path, Ptr),
-    fstat64,
+    stat64(Path, Stat64Buf),
+    lstat64(Path, Stat64Buf),
+    fstat64(Fd, Stat64Buf),
     lchown32,
     getuid32(),
     getgid32(),
@@ -669,7 +709,7 @@ syscall_table! {
     getegid32(),
     setreuid32,
     setregid32,
-    getgroups32,
+    getgroups32(= getgroups),
     setgroups32,
     fchown32,
     setresuid32,
@@ -684,7 +724,7 @@ syscall_table! {
     pivot_root,
     mincore,
     madvise(Ptr, UInt, Int),
-    getdents64,
+    getdents64(=),
     fcntl64(Fd, FcntlCmd64, Hex),
     gettid(),
     readahead,
@@ -726,9 +766,9 @@ syscall_table! {
     timer_getoverrun,
     timer_delete,
     clock_settime,
-    clock_gettime,
+    clock_gettime(ClockId, Timespec32Out),
     clock_getres,
-    clock_nanosleep,
+    clock_nanosleep(ClockId, TimerFlags, Timespec32In, Ptr),
     statfs64,
     fstatfs64,
     tgkill(Int, Int, Signal),
@@ -755,17 +795,17 @@ syscall_table! {
     inotify_add_watch,
     inotify_rm_watch,
     migrate_pages,
-    openat(DirFd, Path, OpenFlags, Mode),
+    openat(=),
     mkdirat(DirFd, Path, Mode),
     mknodat,
     fchownat,
     futimesat,
-    fstatat64(DirFd, Path, Ptr, AtFlags),
+    fstatat64(DirFd, Path, Stat64Buf, AtFlags),
     unlinkat(DirFd, Path, Hex),
     renameat(DirFd, Path, DirFd, Path),
     linkat(DirFd, Path, DirFd, Path, AtFlags),
     symlinkat(Path, DirFd, Path),
-    readlinkat(DirFd, Path, Ptr, UInt),
+    readlinkat(=),
     fchmodat(DirFd, Path, Mode),
     faccessat(DirFd, Path, AccessMode),
     pselect6,
@@ -791,7 +831,7 @@ syscall_table! {
     eventfd2,
     epoll_create1,
     dup3(Fd, Fd, FileFlags),
-    pipe2(Ptr, FileFlags),
+    pipe2(=),
     inotify_init1,
     preadv,
     pwritev,
@@ -800,7 +840,7 @@ syscall_table! {
     recvmmsg,
     fanotify_init,
     fanotify_mark,
-    prlimit64,
+    prlimit64(=),
     name_to_handle_at,
     open_by_handle_at,
     clock_adjtime,
@@ -815,25 +855,25 @@ syscall_table! {
     sched_getattr,
     renameat2,
     seccomp,
-    getrandom(Ptr, UInt, GrndFlags),
+    getrandom(=),
     memfd_create,
     bpf,
-    execveat(DirFd, Path, Ptr, Ptr, AtFlags),
-    socket,
-    socketpair,
-    bind,
-    connect,
-    listen,
-    accept4,
-    getsockopt,
-    setsockopt,
-    getsockname,
-    getpeername,
-    sendto,
+    execveat(DirFd, Path, Argv32, Envp32, AtFlags),
+    socket(=),
+    socketpair(=),
+    bind(=),
+    connect(=),
+    listen(=),
+    accept4(=),
+    getsockopt(=),
+    setsockopt(=),
+    getsockname(=),
+    getpeername(=),
+    sendto(=),
     sendmsg,
-    recvfrom,
+    recvfrom(=),
     recvmsg,
-    shutdown,
+    shutdown(=),
     userfaultfd,
     membarrier,
     mlock2,
@@ -843,7 +883,7 @@ syscall_table! {
     pkey_mprotect,
     pkey_alloc,
     pkey_free,
-    statx(DirFd, Path, Hex, Hex, Ptr),
+    statx(=),
     arch_prctl,
     io_pgetevents,
     rseq,
@@ -857,16 +897,16 @@ syscall_table! {
     msgsnd,
     msgrcv,
     msgctl,
-    clock_gettime64,
+    clock_gettime64(= clock_gettime),
     clock_settime64,
     clock_adjtime64,
     clock_getres_time64,
-    clock_nanosleep_time64,
+    clock_nanosleep_time64(= clock_nanosleep),
     timer_gettime64,
     timer_settime64,
     timerfd_gettime64,
     timerfd_settime64,
-    utimensat_time64,
+    utimensat_time64(= utimensat),
     pselect6_time64,
     ppoll_time64,
     io_pgetevents_time64,
@@ -892,7 +932,7 @@ syscall_table! {
     close_range(Fd, Fd, Hex),
     openat2(DirFd, Path, Ptr, UInt),
     pidfd_getfd,
-    faccessat2(DirFd, Path, AccessMode, Hex),
+    faccessat2(=),
     process_madvise,
     epoll_pwait2,
     mount_setattr,
@@ -930,15 +970,30 @@ syscall_table! {
 /// Checks a table at build time: the lookups index by number, so a table
 /// out of order is a build error; so is a kernel with a call past the
 /// table's last (`end` is one past the highest number: a new syscall must
-/// be added here). `neutral` asks that every kind be ABI-neutral.
-const fn check_table(table: &[Syscall], end: i64, neutral: bool) {
+/// be added here). `foreign` is set for another ABI's table (ia32's, the
+/// only one): its kinds must be ABI-neutral or in ia32's layouts, those of
+/// a call decoded as its native twin layout-free, and the twin none whose
+/// decoding reads more than its arguments (`clone`'s order,
+/// `rt_sigreturn`'s frame). The native table names no twin and no kind
+/// in ia32's layouts.
+const fn check_table(table: &[Syscall], end: i64, foreign: bool) {
     let mut i = 0;
     while i < table.len() {
         assert!(i == 0 || table[i - 1].nr < table[i].nr);
-        if let (true, Some(kinds)) = (neutral, table[i].args) {
+        let twin = table[i].twin;
+        assert!(foreign || twin.is_none());
+        if let Some(nr) = twin {
+            assert!(nr != nr::CLONE && nr != nr::RT_SIGRETURN);
+        }
+        assert!(!foreign || widths_fit(table[i]));
+        if let Some(kinds) = table[i].args {
             let mut k = 0;
             while k < kinds.len() {
-                assert!(kinds[k].is_abi_neutral());
+                assert!(match (foreign, twin) {
+                    (false, _) => !kinds[k].is_ia32_layout(),
+                    (true, Some(_)) => kinds[k].is_layout_free(),
+                    (true, None) => kinds[k].is_abi_neutral() || kinds[k].is_ia32_layout(),
+                });
                 k += 1;
             }
         }
@@ -946,6 +1001,49 @@ const fn check_table(table: &[Syscall], end: i64, neutral: bool) {
     }
     assert!(table[table.len() - 1].nr + 1 == end);
 }
+/// Whether `name` ends with `suffix`.
+const fn ends_with(name: &str, suffix: &str) -> bool {
+    let (name, suffix) = (name.as_bytes(), suffix.as_bytes());
+    if name.len() < suffix.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < suffix.len() {
+        if name[name.len() - suffix.len() + i] != suffix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether a 32-bit ABI's call declares a kind whose layout depends on the
+/// call ([`ArgKind::is_sized_by_the_call`]) only where its name says which
+/// form it takes: a `timespec` or `rlimit` of 64-bit fields, or ia32's
+/// `struct stat64`, in a call named `*64` (`clock_gettime64`,
+/// `utimensat_time64`, `prlimit64`, `fstatat64`: the 32-bit forms,
+/// `clock_gettime`, `utimensat`, `getrlimit`, `stat`, take 32-bit fields);
+/// 32-bit group ids in a call named `*32` (`getgroups32`; ia32's
+/// `getgroups` takes 16-bit ones). Checked at build time.
+const fn widths_fit(call: Syscall) -> bool {
+    let Some(kinds) = call.args else {
+        return true;
+    };
+    let mut k = 0;
+    while k < kinds.len() {
+        let fits = match kinds[k] {
+            kind if !kind.is_sized_by_the_call() => true,
+            ArgKind::GidsOut => ends_with(call.name, "32"),
+            _ => ends_with(call.name, "64"),
+        };
+        if !fits {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
 const _: () = check_table(SYSCALLS, bindings::__NR_syscalls as i64, false);
 const _: () = check_table(SYSCALLS_IA32, bindings::__NR_ia32_syscalls as i64, true);
 
@@ -996,14 +1094,14 @@ mod ia32 {
     use kernel::bindings;
 
     pub(super) const EXIT: i64 = bindings::__NR_ia32_exit as i64;
-    pub(super) const OPEN: i64 = bindings::__NR_ia32_open as i64;
     pub(super) const EXECVE: i64 = bindings::__NR_ia32_execve as i64;
     pub(super) const FCNTL: i64 = bindings::__NR_ia32_fcntl as i64;
     pub(super) const FCNTL64: i64 = bindings::__NR_ia32_fcntl64 as i64;
     pub(super) const EXIT_GROUP: i64 = bindings::__NR_ia32_exit_group as i64;
-    pub(super) const OPENAT: i64 = bindings::__NR_ia32_openat as i64;
     pub(super) const EXECVEAT: i64 = bindings::__NR_ia32_execveat as i64;
     pub(super) const UNAME: i64 = bindings::__NR_ia32_uname as i64;
+    pub(super) const MMAP: i64 = bindings::__NR_ia32_mmap as i64;
+    pub(super) const MMAP2: i64 = bindings::__NR_ia32_mmap2 as i64;
 }
 
 /// One past the highest syscall number (the build checks it against the
@@ -1053,6 +1151,19 @@ pub(crate) fn is_exec(native: bool, arch: u32, nr: i64) -> bool {
         matches!(nr, nr::EXECVE | nr::EXECVEAT)
     } else {
         ForeignAbi::of(arch).is_some_and(|abi| abi.is_exec(nr))
+    }
+}
+
+/// The native call whose result kind shows the result of call `nr` of a
+/// call's ABI (native, or `arch` otherwise): itself, or another ABI's call's
+/// native twin; -1 (no call: a plain number) for one without a twin.
+pub(crate) fn decode_as(native: bool, arch: u32, nr: i64) -> i64 {
+    if native {
+        nr
+    } else {
+        ForeignAbi::of(arch)
+            .and_then(|abi| abi.twin(nr).or_else(|| abi.result_as(nr)))
+            .unwrap_or(-1)
     }
 }
 
@@ -1134,15 +1245,28 @@ impl ForeignAbi {
         }
     }
 
-    /// The x86_64 call that takes the ABI's call `nr`'s arguments with the
-    /// same meaning, for the calls whose shown arguments depend on their
-    /// values ([`super::decode::shown_args`]: `open`'s mode, `fcntl`'s
-    /// third argument).
+    /// The native call the ABI's call `nr` is decoded as, entry and exit,
+    /// if it has one ([`Syscall::twin`]).
+    pub(crate) fn twin(self, nr: i64) -> Option<i64> {
+        self.syscall(nr).and_then(|s| s.twin)
+    }
+
+    /// For a call without a [`twin`](Self::twin) whose result is shown as
+    /// a native call's: ia32's `mmap2` and `mmap` (its old form, one
+    /// pointer to its arguments) return an address, in hex as `mmap`'s.
+    pub(crate) fn result_as(self, nr: i64) -> Option<i64> {
+        match self {
+            ForeignAbi::Ia32 => matches!(nr, ia32::MMAP | ia32::MMAP2).then_some(nr::MMAP),
+        }
+    }
+
+    /// For a call without a [`twin`](Self::twin) whose shown arguments
+    /// depend on their values ([`super::decode::shown_args`]: `fcntl`'s
+    /// third argument), the x86_64 call that takes its arguments with the
+    /// same meaning for that rule.
     pub(crate) fn native_twin(self, nr: i64) -> Option<i64> {
         match self {
             ForeignAbi::Ia32 => match nr {
-                ia32::OPEN => Some(nr::OPEN),
-                ia32::OPENAT => Some(nr::OPENAT),
                 ia32::FCNTL | ia32::FCNTL64 => Some(nr::FCNTL),
                 _ => None,
             },
@@ -1256,10 +1380,69 @@ mod tests {
         assert_eq!(syscall_name(24), Some("sched_yield"));
         for s in SYSCALLS_IA32 {
             assert_eq!(ForeignAbi::Ia32.syscall(s.nr).map(|f| f.name), Some(s.name));
-            assert!(s
-                .args
-                .is_none_or(|a| a.len() <= 6 && a.iter().all(|k| k.is_abi_neutral())));
+            // A call with a twin has the twin's arguments, each laid out
+            // the same; the others only ABI-neutral ones or ia32's layouts.
+            match s.twin {
+                Some(twin) => {
+                    assert_eq!(s.args, syscall(twin).and_then(|n| n.args));
+                    assert!(s.args.is_some_and(|a| a.iter().all(|k| k.is_layout_free())));
+                }
+                None => assert!(s.args.is_none_or(|a| {
+                    a.len() <= 6 && a.iter().all(|k| k.is_abi_neutral() || k.is_ia32_layout())
+                })),
+            }
         }
+        // Twins: by name, or named; none for a call laid out otherwise.
+        let twin = |nr| ForeignAbi::Ia32.twin(nr).and_then(syscall_name);
+        assert_eq!(twin(3), Some("read"));
+        assert_eq!(twin(403), Some("clock_gettime"));
+        assert_eq!(twin(205), Some("getgroups"));
+        assert_eq!(twin(265), None);
+        assert_eq!(twin(195), None);
+        assert_eq!(twin(120), None);
+        assert!(SYSCALLS_IA32.iter().filter(|s| s.twin.is_some()).count() >= 30);
+        // A kind sized by the call only where the name says its form:
+        // ia32's utimensat takes 32-bit times, its getgroups 16-bit ids.
+        let ia32_call = |name, args: &'static [ArgKind]| Syscall {
+            nr: 0,
+            name,
+            args: Some(args),
+            twin: None,
+        };
+        let utimes = &[
+            ArgKind::DirFd,
+            ArgKind::Path,
+            ArgKind::UtimesIn,
+            ArgKind::AtFlags,
+        ];
+        let gids = &[ArgKind::Int, ArgKind::GidsOut];
+        assert!(!widths_fit(ia32_call("utimensat", utimes)));
+        assert!(widths_fit(ia32_call("utimensat_time64", utimes)));
+        assert!(!widths_fit(ia32_call("getgroups", gids)));
+        assert!(widths_fit(ia32_call("getgroups32", gids)));
+        assert!(!widths_fit(ia32_call(
+            "stat",
+            &[ArgKind::Path, ArgKind::Stat64Buf]
+        )));
+        assert!(widths_fit(ia32_call(
+            "write",
+            &[ArgKind::Fd, ArgKind::Buf, ArgKind::UInt]
+        )));
+        // Results: brk's and umask's through their twins, mmap2's in hex.
+        assert_eq!(twin(45), Some("brk"));
+        assert_eq!(twin(60), Some("umask"));
+        let i386 = bindings::AUDIT_ARCH_I386;
+        assert_eq!(decode_as(false, i386, 192), nr::MMAP);
+        assert_eq!(decode_as(false, i386, 90), nr::MMAP);
+        assert_eq!(decode_as(false, i386, 195), -1);
+        assert_eq!(decode_as(false, 0, 3), -1);
+        // ia32's layouts are ia32's own; stat64 and execve read in them.
+        assert!(SYSCALLS
+            .iter()
+            .all(|s| s.args.is_none_or(|a| !a.iter().any(|k| k.is_ia32_layout()))));
+        let kinds = |nr| ForeignAbi::Ia32.syscall(nr).and_then(|s| s.args);
+        assert_eq!(kinds(195), Some(&[ArgKind::Path, ArgKind::Stat64Buf][..]));
+        assert!(kinds(11).is_some_and(|a| a[1] == ArgKind::Argv32));
         assert!(SYSCALLS_IA32.iter().filter(|s| s.args.is_some()).count() >= 80);
         assert!(ForeignAbi::Ia32.no_return(1) && ForeignAbi::Ia32.no_return(252));
         assert!(!ForeignAbi::Ia32.no_return(231) && !ForeignAbi::Ia32.no_return(11));

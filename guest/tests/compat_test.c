@@ -679,7 +679,9 @@ static void strace_from_exec_starts_at_an_ia32_exec(void)
 /*
  * A real 32-bit program (guest/tools32/calls32.c, i386, no libc) under
  * the strace engine: its exec, then each of its calls named from the
- * ia32 table, its path decoded, its exit_group ended with ` = ?`.
+ * ia32 table, its path decoded, its write's data and its uname's
+ * structure decoded as their x86_64 twins', its exit_group ended with
+ * ` = ?`.
  */
 static void strace_traces_a_32bit_program(void)
 {
@@ -689,8 +691,9 @@ static void strace_traces_a_32bit_program(void)
 		const char *start, *end;
 	} lines[] = {
 		{ "execve(\"" CALLS32 "\"", "= 0" },
-		{ "[ia32] write(1, ", "= 8" },
+		{ "[ia32] write(1, \"calls32\\n\", 8)", "= 8" },
 		{ "[ia32] getuid32()", "= 0" },
+		{ "[ia32] uname({sysname=\"Linux\", nodename=\"", "...}) = 0" },
 		{ "[ia32] open(\"/nonexistent/calls32\", O_RDONLY)",
 		  "= -1 ENOENT (No such file or directory)" },
 		{ "[ia32] exit_group(0)", "= ?" },
