@@ -240,6 +240,9 @@ pub(crate) enum ArgKind {
     /// ia32's `struct compat_sigaction` the call fills: an output, shown
     /// as [`ArgKind::SigactionOut`] is.
     Sigaction32Out,
+    /// ia32's `struct compat_rlimit` the call fills (`ugetrlimit`): an
+    /// output, shown through [`write_rlimit32`].
+    Rlimit32Out,
     /// The two descriptors `socketpair` (or `pipe`) fills: an output,
     /// shown at exit as `[3, 4]`; [`write_arg`] shows its address.
     FdPairOut,
@@ -568,7 +571,8 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::Argv32
         | ArgKind::Envp32
         | ArgKind::Sigaction32In
-        | ArgKind::Sigaction32Out => write_ptr(out, value),
+        | ArgKind::Sigaction32Out
+        | ArgKind::Rlimit32Out => write_ptr(out, value),
         ArgKind::TimerFlags => write_flags(out, uint, &TIMER_FLAGS, false),
         ArgKind::IoctlCmd => match IOCTLS.iter().find(|&&(v, _)| v == uint) {
             Some(&(_, name)) => out.write_str(name),
@@ -662,6 +666,7 @@ impl ArgKind {
                 | ArgKind::Iov32Out
                 | ArgKind::Timespec32Out
                 | ArgKind::Sigaction32Out
+                | ArgKind::Rlimit32Out
         )
     }
 
@@ -703,13 +708,15 @@ impl ArgKind {
                 | ArgKind::Envp32
                 | ArgKind::Sigaction32In
                 | ArgKind::Sigaction32Out
+                | ArgKind::Rlimit32Out
         )
     }
 
     /// Whether the argument shows the same in every ABI: a number, a flag
-    /// set or a path, read without any layout of the ABI's. (Not `mmap`'s
-    /// flags: the kernel ignores `MAP_32BIT` from a 32-bit call; not a
-    /// 64-bit `Long`: a 32-bit ABI splits it.) The kinds read the
+    /// set or a path, read without any layout of the ABI's. (`mmap`'s
+    /// flags too: the kernel ignores `MAP_32BIT` from a 32-bit call, but
+    /// strace names it there as well. Not a 64-bit `Long`: a 32-bit ABI
+    /// splits it.) The kinds read the
     /// register zero-extended, as engines see an ia32 argument: a
     /// `long` parameter, which the kernel sign-extends, must be `Int`. A syscall
     /// table of another ABI than the kernel's declares only these (its
@@ -739,6 +746,10 @@ impl ArgKind {
                 | ArgKind::GrndFlags
                 | ArgKind::ClockId
                 | ArgKind::TimerFlags
+                | ArgKind::MmapFlags
+                | ArgKind::Resource
+                // The ioctls named here encode no size (checked below).
+                | ArgKind::IoctlCmd
         )
     }
 
@@ -996,6 +1007,18 @@ const IOCTLS: [Flag; 18] = named_constants![
     TCGETS, TCSETS, TCSETSW, TCSETSF, TCFLSH, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ,
     TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCNOTTY, TIOCGSID, FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC,
 ];
+
+// Each of them is a plain number, no argument size encoded in it (its
+// `_IOC_SIZE` bits zero): the same request in ia32, which is why
+// [`ArgKind::IoctlCmd`] is ABI-neutral. A request whose size differs in
+// ia32 must not be added to this table.
+const _: () = {
+    let mut i = 0;
+    while i < IOCTLS.len() {
+        assert!((IOCTLS[i].0 >> bindings::_IOC_SIZESHIFT) & bindings::_IOC_SIZEMASK == 0);
+        i += 1;
+    }
+};
 
 /// `clock_nanosleep` flags.
 const TIMER_FLAGS: [Flag; 1] = named_constants![TIMER_ABSTIME];
@@ -1277,6 +1300,24 @@ fn write_limit(out: &mut impl Write, value: u64) -> core::fmt::Result {
         write!(out, "{}*1024", value / 1024)
     } else {
         write!(out, "{value}")
+    }
+}
+
+/// Writes ia32's `struct compat_rlimit` (32-bit limits) as strace shows a
+/// 32-bit process's: `RLIM_INFINITY` for all ones, `8192*1024`, `1024`.
+pub(crate) fn write_rlimit32(out: &mut impl Write, cur: u32, max: u32) -> core::fmt::Result {
+    out.write_str("{rlim_cur=")?;
+    write_limit32(out, cur)?;
+    out.write_str(", rlim_max=")?;
+    write_limit32(out, max)?;
+    out.write_str("}")
+}
+
+/// One limit of [`write_rlimit32`].
+fn write_limit32(out: &mut impl Write, value: u32) -> core::fmt::Result {
+    match value {
+        u32::MAX => out.write_str("RLIM_INFINITY"),
+        v => write_limit(out, v.into()),
     }
 }
 
@@ -2721,6 +2762,10 @@ mod tests {
         let mut b = Buf::new();
         write_rlimit(&mut b, 1024, 2048).unwrap();
         assert_eq!(b.as_str(), "{rlim_cur=1024, rlim_max=2*1024}");
+        // ia32's 32-bit limits: its own infinity.
+        let mut b = Buf::new();
+        write_rlimit32(&mut b, 8192 * 1024, u32::MAX).unwrap();
+        assert_eq!(b.as_str(), "{rlim_cur=8192*1024, rlim_max=RLIM_INFINITY}");
         let mut b = Buf::new();
         write_timespec(&mut b, 12, 345).unwrap();
         assert_eq!(b.as_str(), "{tv_sec=12, tv_nsec=345}");

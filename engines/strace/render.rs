@@ -584,6 +584,7 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             (ArgKind::Timespec32Out, Ok(0)) => self.timespec32(addr),
             (ArgKind::Sigaction32Out, Ok(0)) => self.sigaction32(addr),
             (ArgKind::RlimitOut, Ok(0)) => self.rlimit(addr),
+            (ArgKind::Rlimit32Out, Ok(0)) => self.rlimit32(addr),
             (ArgKind::IovOut, Ok(got)) => {
                 let count = args.get(index + 1).copied().unwrap_or(0);
                 self.iovecs(addr, count, Some(got), Layout::Native)
@@ -1036,6 +1037,16 @@ impl<S: Source, W: Out> Render<'_, S, W> {
         };
         if let Some(raw) = self.user_struct::<T>(addr) {
             let _ = decode::write_timespec(self.line, raw.u64_at(sec) as i64, raw.u64_at(nsec));
+        }
+    }
+
+    /// ia32's `struct compat_rlimit` at `addr` (`NULL` for none).
+    fn rlimit32(&mut self, addr: u64) {
+        type T = bindings::compat_rlimit;
+        const { assert!(size_of::<T>() == 8 && offset_of!(T, rlim_max) == 4) };
+        if let Some(raw) = self.user_struct::<T>(addr) {
+            let (cur, max) = (offset_of!(T, rlim_cur), offset_of!(T, rlim_max));
+            let _ = decode::write_rlimit32(self.line, raw.u32_at(cur), raw.u32_at(max));
         }
     }
 
@@ -1909,8 +1920,17 @@ mod tests {
         act[offset_of!(A32, sa_handler)..][..4].copy_from_slice(&1u32.to_ne_bytes());
         let usr1 = 1u64 << (bindings::SIGUSR1 - 1);
         act[offset_of!(A32, sa_mask)..][..8].copy_from_slice(&usr1.to_ne_bytes());
-        let regions: [(u64, &[u8]); 7] = [
+        // A 32-bit timespec of {0, -1}: its nanoseconds unsigned.
+        let mut bad = [0u8; 8];
+        bad[4..].copy_from_slice(&u32::MAX.to_ne_bytes());
+        // A compat_rlimit: 1024, and infinity.
+        let mut rl32 = [0u8; 8];
+        rl32[..4].copy_from_slice(&1024u32.to_ne_bytes());
+        rl32[4..].copy_from_slice(&u32::MAX.to_ne_bytes());
+        let regions: [(u64, &[u8]); 9] = [
             (0x1000, b"hi\n"),
+            (0x8000, &bad),
+            (0x9000, &rl32),
             (0x2000, &ts),
             (0x3000, b"/x\0"),
             (0x4000, &st),
@@ -1928,7 +1948,7 @@ mod tests {
             sp: 0,
             string_max: 32,
         };
-        let cases: [(CallEntry, i64, &[u8]); 10] = [
+        let cases: [(CallEntry, i64, &[u8]); 14] = [
             (
                 ia32(bindings::__NR_ia32_write, [1, 0x1000, 3, 0, 0, 0]),
                 3,
@@ -1975,6 +1995,27 @@ mod tests {
                 ia32(bindings::__NR_ia32_rt_sigaction, [10, 0x7000, 0, 8, 0, 0]),
                 0,
                 b"[ia32] rt_sigaction(SIGUSR1, {sa_handler=SIG_IGN, sa_mask=[USR1], sa_flags=0}, NULL, 8) = 0",
+            ),
+            (
+                ia32(bindings::__NR_ia32_nanosleep, [0x8000, 0, 0, 0, 0, 0]),
+                -22,
+                b"[ia32] nanosleep({tv_sec=0, tv_nsec=4294967295}, NULL) = -1 EINVAL (Invalid argument)",
+            ),
+            // mmap2's flags by name, its result in hex.
+            (
+                ia32(bindings::__NR_ia32_mmap2, [0, 8192, 3, 0x22, 0xffff_ffff, 0]),
+                0xf7f4_6000,
+                b"[ia32] mmap2(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0xf7f46000",
+            ),
+            (
+                ia32(bindings::__NR_ia32_ugetrlimit, [7, 0x9000, 0, 0, 0, 0]),
+                0,
+                b"[ia32] ugetrlimit(RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=RLIM_INFINITY}) = 0",
+            ),
+            (
+                ia32(bindings::__NR_ia32_ioctl, [0, 0x5401, 0x9000, 0, 0, 0]),
+                -25,
+                b"[ia32] ioctl(0, TCGETS, 0x9000)         = -1 ENOTTY (Inappropriate ioctl for device)",
             ),
             // A call without kinds: raw.
             (

@@ -1,29 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sysinfo32 - a 32-bit (i386) static program without libc, for the strace
- * oracle's ia32 case: the calls whose lines the strace engine decodes as
- * their x86_64 twins (same arguments, laid out the same), made by a real
- * 32-bit program, so that Debian's strace and the engine can be compared.
+ * oracle's ia32 case: the calls the strace engine decodes as their x86_64
+ * twins (same arguments, laid out the same) or in ia32's own layouts, made
+ * by a real 32-bit program, so that Debian's strace and the engine can be
+ * compared.
  *
  * Usage: sysinfo32 DIR.  In DIR (which must exist and hold no "s32.*"
  * names) it writes a file (write, writev), reads it back (read, readv),
  * links it, reads the link, lists DIR, asks fstat64, stat64, lstat64,
  * fstatat64, statx and faccessat2 about the file, sets its times with
- * utimensat_time64, and removes what it made;
- * it asks uname, getcwd, prctl(PR_GET_NAME), prlimit64, clock_gettime64,
- * getrandom and getgroups32, and sleeps a microsecond with
- * clock_nanosleep_time64, and the same with their 32-bit timespec forms;
- * it ignores SIGUSR1 and restores it with rt_sigaction, blocks and
- * unblocks it with rt_sigprocmask; it makes pipes, a Unix stream socket pair over which it
- * sends and receives, a socket bound at DIR/s32.sock with its options and
- * name and a client connected to it, and a wait4 that finds no child.
+ * utimensat_time64, and removes what it made.  It maps, protects and
+ * unmaps anonymous memory (mmap2); asks uname, getcwd, prctl(PR_GET_NAME),
+ * prlimit64, ugetrlimit, clock_gettime64, getrandom and getgroups32,
+ * makes a TCGETS ioctl on its standard input; sleeps a
+ * microsecond with clock_nanosleep_time64; asks and sleeps again with the
+ * 32-bit timespec's clock_gettime and nanosleep; ignores SIGUSR1 and
+ * restores it with rt_sigaction, blocks and unblocks it with
+ * rt_sigprocmask.  It makes pipes, a Unix stream socket pair over which
+ * it sends and receives, a socket bound at DIR/s32.sock with its options
+ * and name and a client connected to it, and a wait4 that finds no child.
  * Then it runs itself again with a third argument (an ia32 execve), which
  * exits at once.  Exits 0 if every call that should work did, else the
- * number of the first step that failed.  The numbers and constants are the kernel
- * headers' (asm/unistd_32.h, uapi).
+ * number of the first step that failed.  The numbers and constants are
+ * the kernel headers' (asm/unistd_32.h, uapi).
  */
 #include "ia32.h"
 #include <linux/fcntl.h>
+#include <linux/mman.h>
 #include <linux/prctl.h>
 #include <linux/random.h>
 #include <linux/resource.h>
@@ -36,6 +40,7 @@
 #include <linux/un.h>
 #include <asm/stat.h>
 #include <linux/wait.h>
+#include <asm/ioctls.h>
 
 /* <linux/socket.h> leaves these to libc (the kernel's socket.h values). */
 #define AF_UNIX		1
@@ -54,13 +59,15 @@ void start32(long *sp);
 
 /* The entry point: the stack holds argc, then argv. */
 asm(".globl _start\n"
-    "_start:\n"
-    "\tpush %esp\n"
-    "\tcall start32\n"
-    "\thlt\n");
+	"_start:\n"
+	"\tpush %esp\n"
+	"\tcall start32\n"
+	"\thlt\n");
 
-/* The sixth argument goes in %ebp, which the compiler may hold: it is set
- * from this absolute location around the call. */
+/*
+ * The sixth argument goes in %ebp, which the compiler may hold: it is set
+ * from this absolute location around the call.
+ */
 static volatile long arg6;
 
 static long call6(long nr, long a, long b, long c, long d, long e, long f)
@@ -130,6 +137,9 @@ static struct {
 	unsigned int handler, flags, restorer, mask[2];
 } act, oldact;
 static struct rlimit64 rl;
+static struct {
+	unsigned int cur, max;
+} rl32;
 static struct __kernel_timespec ts, times[2];
 static int fds[2];
 static struct sockaddr_un addr, peer;
@@ -193,10 +203,22 @@ static void process(void)
 	} uts;
 	unsigned long long set = 1ULL << (SIGUSR1 - 1), old;
 
+	long map;
+
+	/* An anonymous mapping (mmap2's flags and its result, an address). */
+	map = call6(__NR_mmap2, 0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	step(map > 0 || map < -4095, 38);
+	step(call3(__NR_mprotect, map, 4096, PROT_READ) == 0, 39);
+	step(call3(__NR_munmap, map, 8192, 0) == 0, 56);
 	step(call3(__NR_uname, (long)&uts, 0, 0) == 0, 20);
 	step(call3(__NR_getcwd, (long)buf, 256, 0) > 0, 21);
 	step(call3(__NR_prctl, PR_GET_NAME, (long)buf, 0) == 0, 22);
 	step(call4(__NR_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl) == 0, 23);
+	/* The 32-bit limits: 32-bit fields, their own infinity. */
+	step(call3(__NR_ugetrlimit, RLIMIT_NOFILE, (long)&rl32, 0) == 0, 57);
+	step(call3(__NR_ugetrlimit, RLIMIT_CPU, (long)&rl32, 0) == 0, 58);
+	/* Standard input is no terminal here: TCGETS fails. */
+	call3(__NR_ioctl, 0, TCGETS, (long)buf);
 	step(call3(__NR_clock_gettime64, CLOCK_MONOTONIC, (long)&ts, 0) == 0, 24);
 	ts.tv_sec = 0;
 	ts.tv_nsec = 1000;
