@@ -243,6 +243,24 @@ pub(crate) enum ArgKind {
     /// ia32's `struct compat_rlimit` the call fills (`ugetrlimit`): an
     /// output, shown through [`write_rlimit32`].
     Rlimit32Out,
+    /// The `struct termios` an `ioctl` reads (`TCSETS`), shown through
+    /// [`write_termios`]; [`write_arg`] shows its address.
+    TermiosIn,
+    /// The `struct termios` an `ioctl` fills (`TCGETS`): an output.
+    TermiosOut,
+    /// The `struct winsize` an `ioctl` reads (`TIOCSWINSZ`), shown through
+    /// [`write_winsize`]; [`write_arg`] shows its address.
+    WinsizeIn,
+    /// The `struct winsize` an `ioctl` fills (`TIOCGWINSZ`): an output.
+    WinsizeOut,
+    /// An `int` an `ioctl` reads through its address (`FIONBIO`): `[1]`;
+    /// [`write_arg`] shows its address.
+    IntIn,
+    /// An `int` an `ioctl` fills (`FIONREAD`, `TIOCGPGRP`): an output,
+    /// `[5]`.
+    IntOut,
+    /// `TCFLSH`'s queue: `TCIFLUSH`, `TCOFLUSH`, `TCIOFLUSH`.
+    FlushQueue,
     /// The two descriptors `socketpair` (or `pipe`) fills: an output,
     /// shown at exit as `[3, 4]`; [`write_arg`] shows its address.
     FdPairOut,
@@ -470,7 +488,31 @@ pub(crate) fn arg_kinds(nr: i64, args: &[u64; 6]) -> Option<&'static [ArgKind]> 
             _ => &[PrctlOption, Hex, Hex, Hex, Hex],
         });
     }
+    if nr == nr::IOCTL {
+        return Some(ioctl_kinds(args[1] as u32));
+    }
     signature(nr).map(|s| s.args)
+}
+
+/// `ioctl`'s arguments for `request`, as strace shows them: the structure
+/// or `int` of the requests named here, none for those that take no
+/// argument, else the third argument in hex.
+pub(crate) fn ioctl_kinds(request: u32) -> &'static [ArgKind] {
+    use ArgKind::*;
+    match request {
+        bindings::TCGETS => &[Fd, IoctlCmd, TermiosOut],
+        bindings::TCSETS | bindings::TCSETSW | bindings::TCSETSF => &[Fd, IoctlCmd, TermiosIn],
+        bindings::TIOCGWINSZ => &[Fd, IoctlCmd, WinsizeOut],
+        bindings::TIOCSWINSZ => &[Fd, IoctlCmd, WinsizeIn],
+        bindings::TIOCGPGRP | bindings::TIOCGSID | bindings::FIONREAD | bindings::TIOCOUTQ => {
+            &[Fd, IoctlCmd, IntOut]
+        }
+        bindings::TIOCSPGRP | bindings::FIONBIO | bindings::FIOASYNC => &[Fd, IoctlCmd, IntIn],
+        bindings::TCFLSH => &[Fd, IoctlCmd, FlushQueue],
+        bindings::TIOCSCTTY => &[Fd, IoctlCmd, Int],
+        bindings::TIOCNOTTY | bindings::FIONCLEX | bindings::FIOCLEX => &[Fd, IoctlCmd],
+        _ => &[Fd, IoctlCmd, Hex],
+    }
 }
 
 /// The return kind of syscall `nr` ([`RetKind::Int`] if unknown).
@@ -572,7 +614,14 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::Envp32
         | ArgKind::Sigaction32In
         | ArgKind::Sigaction32Out
-        | ArgKind::Rlimit32Out => write_ptr(out, value),
+        | ArgKind::Rlimit32Out
+        | ArgKind::TermiosIn
+        | ArgKind::TermiosOut
+        | ArgKind::WinsizeIn
+        | ArgKind::WinsizeOut
+        | ArgKind::IntIn
+        | ArgKind::IntOut => write_ptr(out, value),
+        ArgKind::FlushQueue => write_value_name(out, int, &FLUSH_QUEUES),
         ArgKind::TimerFlags => write_flags(out, uint, &TIMER_FLAGS, false),
         ArgKind::IoctlCmd => match IOCTLS.iter().find(|&&(v, _)| v == uint) {
             Some(&(_, name)) => out.write_str(name),
@@ -667,6 +716,9 @@ impl ArgKind {
                 | ArgKind::Timespec32Out
                 | ArgKind::Sigaction32Out
                 | ArgKind::Rlimit32Out
+                | ArgKind::TermiosOut
+                | ArgKind::WinsizeOut
+                | ArgKind::IntOut
         )
     }
 
@@ -750,6 +802,7 @@ impl ArgKind {
                 | ArgKind::Resource
                 // The ioctls named here encode no size (checked below).
                 | ArgKind::IoctlCmd
+                | ArgKind::FlushQueue
         )
     }
 
@@ -806,6 +859,14 @@ impl ArgKind {
                     | ArgKind::SockLenInOut
                     | ArgKind::SockoptIn
                     | ArgKind::SockoptOut
+                    // `struct termios` (32-bit flags, bytes) and
+                    // `struct winsize` (16-bit fields), an `int`.
+                    | ArgKind::TermiosIn
+                    | ArgKind::TermiosOut
+                    | ArgKind::WinsizeIn
+                    | ArgKind::WinsizeOut
+                    | ArgKind::IntIn
+                    | ArgKind::IntOut
             )
     }
 }
@@ -1004,8 +1065,56 @@ const PRCTL_OPTIONS: [Flag; 34] = named_constants![
 
 /// `ioctl` requests of terminals and files.
 const IOCTLS: [Flag; 18] = named_constants![
-    TCGETS, TCSETS, TCSETSW, TCSETSF, TCFLSH, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ,
-    TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCNOTTY, TIOCGSID, FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC,
+    // strace names the OSS sequencer's requests of the same numbers too.
+    (bindings::TCSETS, "SNDCTL_TMR_START or TCSETS"),
+    (bindings::TCSETSW, "SNDCTL_TMR_STOP or TCSETSW"),
+    (bindings::TCSETSF, "SNDCTL_TMR_CONTINUE or TCSETSF");
+    TCGETS, TCFLSH, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ, TIOCGWINSZ, TIOCSWINSZ, FIONREAD,
+    TIOCNOTTY, TIOCGSID, FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC,
+];
+
+/// `TCFLSH`'s queues.
+const FLUSH_QUEUES: [Flag; 3] = named_constants![TCIFLUSH, TCOFLUSH, TCIOFLUSH];
+
+/// `c_iflag`'s flags, in strace's order.
+const TERM_IFLAGS: [Flag; 15] = named_constants![
+    IGNBRK, BRKINT, IGNPAR, PARMRK, INPCK, ISTRIP, INLCR, IGNCR, ICRNL, IUCLC, IXON, IXANY, IXOFF,
+    IMAXBEL, IUTF8,
+];
+
+/// `c_oflag`'s flags after its delay fields, in strace's order.
+const TERM_OFLAGS: [Flag; 8] =
+    named_constants![OPOST, OLCUC, ONLCR, OCRNL, ONOCR, ONLRET, OFILL, OFDEL];
+
+/// `c_oflag`'s delay fields: each mask and its values' names, in strace's
+/// order (`TAB3` is `XTABS`).
+const TERM_DELAYS: [(u32, &[Flag]); 6] = [
+    (bindings::NLDLY, &named_constants![NL0, NL1]),
+    (bindings::CRDLY, &named_constants![CR0, CR1, CR2, CR3]),
+    (bindings::TABDLY, &named_constants![TAB0, TAB1, TAB2, XTABS]),
+    (bindings::BSDLY, &named_constants![BS0, BS1]),
+    (bindings::VTDLY, &named_constants![VT0, VT1]),
+    (bindings::FFDLY, &named_constants![FF0, FF1]),
+];
+
+/// The speeds of `c_cflag`'s `CBAUD` field.
+const BAUDS: [Flag; 32] = named_constants![
+    B0, B50, B75, B110, B134, B150, B200, B300, B600, B1200, B1800, B2400, B4800, B9600, B19200,
+    B38400, BOTHER, B57600, B115200, B230400, B460800, B500000, B576000, B921600, B1000000,
+    B1152000, B1500000, B2000000, B2500000, B3000000, B3500000, B4000000,
+];
+
+/// `c_cflag`'s character sizes.
+const CHAR_SIZES: [Flag; 4] = named_constants![CS5, CS6, CS7, CS8];
+
+/// `c_cflag`'s flags after its fields, in strace's order.
+const TERM_CFLAGS: [Flag; 8] =
+    named_constants![CSTOPB, CREAD, PARENB, PARODD, HUPCL, CLOCAL, CMSPAR, CRTSCTS];
+
+/// `c_lflag`'s flags, in strace's order.
+const TERM_LFLAGS: [Flag; 16] = named_constants![
+    ISIG, ICANON, XCASE, ECHO, ECHOE, ECHOK, ECHONL, NOFLSH, IEXTEN, ECHOCTL, ECHOPRT, ECHOKE,
+    FLUSHO, PENDIN, TOSTOP, EXTPROC,
 ];
 
 // Each of them is a plain number, no argument size encoded in it (its
@@ -1301,6 +1410,74 @@ fn write_limit(out: &mut impl Write, value: u64) -> core::fmt::Result {
     } else {
         write!(out, "{value}")
     }
+}
+
+/// Writes a flag set of a `struct termios` as strace 6.1 does: the names,
+/// the unknown bits in hex, nothing at all for none.
+fn write_term_flags(out: &mut impl Write, value: u32, table: &[Flag]) -> core::fmt::Result {
+    match value {
+        0 => Ok(()),
+        v => write_flags(out, v, table, false),
+    }
+}
+
+/// Writes the name `table` gives a field's value `value`, else the value
+/// in hex.
+fn write_field(out: &mut impl Write, value: u32, table: &[Flag]) -> core::fmt::Result {
+    match table.iter().find(|&&(v, _)| v == value) {
+        Some(&(_, name)) => out.write_str(name),
+        None => write!(out, "{value:#x}"),
+    }
+}
+
+/// Writes a `struct termios` as strace 6.1 abbreviates it:
+/// `{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR,
+/// c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO, ...}`. Its
+/// quirks are strace's: a flag set of none is empty (`c_iflag=`), and the
+/// fields of `c_oflag` and `c_cflag` each end with `|`, flags or not
+/// (`c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|`).
+pub(crate) fn write_termios(
+    out: &mut impl Write,
+    iflag: u32,
+    oflag: u32,
+    cflag: u32,
+    lflag: u32,
+) -> core::fmt::Result {
+    out.write_str("{c_iflag=")?;
+    write_term_flags(out, iflag, &TERM_IFLAGS)?;
+    out.write_str(", c_oflag=")?;
+    let mut delays = 0;
+    for &(mask, names) in &TERM_DELAYS {
+        write_field(out, oflag & mask, names)?;
+        out.write_str("|")?;
+        delays |= mask;
+    }
+    write_term_flags(out, oflag & !delays, &TERM_OFLAGS)?;
+    out.write_str(", c_cflag=")?;
+    write_field(out, cflag & bindings::CBAUD, &BAUDS)?;
+    out.write_str("|")?;
+    let input = (cflag & bindings::CIBAUD) >> bindings::IBSHIFT;
+    if input != 0 {
+        write_field(out, input, &BAUDS)?;
+        out.write_str("<<IBSHIFT|")?;
+    }
+    write_field(out, cflag & bindings::CSIZE, &CHAR_SIZES)?;
+    out.write_str("|")?;
+    let fields = bindings::CBAUD | bindings::CIBAUD | bindings::CSIZE;
+    write_term_flags(out, cflag & !fields, &TERM_CFLAGS)?;
+    out.write_str(", c_lflag=")?;
+    write_term_flags(out, lflag, &TERM_LFLAGS)?;
+    out.write_str(", ...}")
+}
+
+/// Writes a `struct winsize`: `{ws_row=24, ws_col=80, ws_xpixel=0,
+/// ws_ypixel=0}`.
+pub(crate) fn write_winsize(out: &mut impl Write, size: [u16; 4]) -> core::fmt::Result {
+    let [row, col, x, y] = size;
+    write!(
+        out,
+        "{{ws_row={row}, ws_col={col}, ws_xpixel={x}, ws_ypixel={y}}}"
+    )
 }
 
 /// Writes ia32's `struct compat_rlimit` (32-bit limits) as strace shows a
@@ -1994,6 +2171,24 @@ mod tests {
             dst.copy_from_slice(s.as_bytes());
             self.len = end;
             Ok(())
+        }
+    }
+
+    /// A growable buffer implementing `core::fmt::Write`, for the lines
+    /// longer than a [`Buf`] (a `struct termios` with every flag).
+    struct Text(KVec<u8>);
+
+    impl Text {
+        fn as_str(&self) -> &str {
+            core::str::from_utf8(&self.0).unwrap_or("<invalid utf-8>")
+        }
+    }
+
+    impl core::fmt::Write for Text {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            self.0
+                .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+                .map_err(|_| core::fmt::Error)
         }
     }
 
@@ -2762,6 +2957,80 @@ mod tests {
         let mut b = Buf::new();
         write_rlimit(&mut b, 1024, 2048).unwrap();
         assert_eq!(b.as_str(), "{rlim_cur=1024, rlim_max=2*1024}");
+        // termios, as strace 6.1 wrote them (guest_strace_oracle has a
+        // terminal's): a terminal's defaults; every flag and unknown bits;
+        // fields without flags (its trailing `|`); input speed; BOTHER.
+        let termios = |i, o, c, l| {
+            let mut b = Text(KVec::new());
+            // An allocation failure leaves the text short: the test fails.
+            let _ = write_termios(&mut b, i, o, c, l);
+            b
+        };
+        let b = termios(0o400 | 0o2000, 0o1 | 0o4, 0o17 | 0o60 | 0o200, 0o105073);
+        assert_eq!(
+            b.as_str(),
+            "{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, \
+             c_cflag=B38400|CS8|CREAD, \
+             c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}"
+        );
+        let cflag = bindings::B9600
+            | bindings::CS7
+            | bindings::CSTOPB
+            | bindings::CREAD
+            | bindings::PARENB
+            | bindings::PARODD
+            | bindings::HUPCL
+            | bindings::CLOCAL
+            | bindings::CRTSCTS
+            | bindings::CMSPAR;
+        let b = termios(0xffff, 0xffff, cflag, 0x1ffff);
+        assert_eq!(
+            b.as_str(),
+            "{c_iflag=IGNBRK|BRKINT|IGNPAR|PARMRK|INPCK|ISTRIP|INLCR|IGNCR|ICRNL|IUCLC|IXON|\
+             IXANY|IXOFF|IMAXBEL|IUTF8|0x8000, \
+             c_oflag=NL1|CR3|XTABS|BS1|VT1|FF1|OPOST|OLCUC|ONLCR|OCRNL|ONOCR|ONLRET|OFILL|OFDEL, \
+             c_cflag=B9600|CS7|CSTOPB|CREAD|PARENB|PARODD|HUPCL|CLOCAL|CMSPAR|CRTSCTS, \
+             c_lflag=ISIG|ICANON|XCASE|ECHO|ECHOE|ECHOK|ECHONL|NOFLSH|IEXTEN|ECHOCTL|ECHOPRT|\
+             ECHOKE|FLUSHO|PENDIN|TOSTOP|EXTPROC|0x2000, ...}"
+        );
+        let oflag = bindings::NL1 | bindings::CR2 | bindings::TAB3;
+        let oflag = oflag | bindings::BS1 | bindings::VT1 | bindings::FF1;
+        let cflag = bindings::B4000000 | bindings::CS5 | (bindings::B300 << bindings::IBSHIFT);
+        let b = termios(0, oflag, cflag, 0);
+        assert_eq!(
+            b.as_str(),
+            "{c_iflag=, c_oflag=NL1|CR2|XTABS|BS1|VT1|FF1|, \
+             c_cflag=B4000000|B300<<IBSHIFT|CS5|, c_lflag=, ...}"
+        );
+        let b = termios(
+            0,
+            bindings::CR1 | bindings::TAB1,
+            bindings::BOTHER | bindings::CS6,
+            0,
+        );
+        assert_eq!(
+            b.as_str(),
+            "{c_iflag=, c_oflag=NL0|CR1|TAB1|BS0|VT0|FF0|, c_cflag=BOTHER|CS6|, c_lflag=, ...}"
+        );
+        let mut b = Buf::new();
+        write_winsize(&mut b, [24, 80, 1, 2]).unwrap();
+        assert_eq!(
+            b.as_str(),
+            "{ws_row=24, ws_col=80, ws_xpixel=1, ws_ypixel=2}"
+        );
+        // ioctl's arguments by request, as strace shows them.
+        assert_eq!(ioctl_kinds(bindings::TCGETS)[2], ArgKind::TermiosOut);
+        assert_eq!(ioctl_kinds(bindings::FIOCLEX).len(), 2);
+        assert_eq!(ioctl_kinds(0x1234)[2], ArgKind::Hex);
+        assert_eq!(
+            arg(ArgKind::IoctlCmd, 0x5402).as_str(),
+            "SNDCTL_TMR_START or TCSETS"
+        );
+        assert_eq!(arg(ArgKind::FlushQueue, 0).as_str(), "TCIFLUSH");
+        // Every request's kinds read the same in ia32 (ioctl is a twin).
+        for &(request, _) in &IOCTLS {
+            assert!(ioctl_kinds(request).iter().all(|k| k.is_layout_free()));
+        }
         // ia32's 32-bit limits: its own infinity.
         let mut b = Buf::new();
         write_rlimit32(&mut b, 8192 * 1024, u32::MAX).unwrap();

@@ -558,7 +558,7 @@ syscall_table! {
     acct,
     umount2,
     lock,
-    ioctl(Fd, IoctlCmd, Hex),
+    ioctl(=),
     fcntl(Fd, FcntlCmd64, Hex),
     mpx,
     setpgid(Int, Int),
@@ -1079,6 +1079,8 @@ pub(crate) mod nr {
     pub(crate) const UMASK: i64 = bindings::__NR_umask as i64;
     /// `prctl`.
     pub(crate) const PRCTL: i64 = bindings::__NR_prctl as i64;
+    /// `ioctl`.
+    pub(crate) const IOCTL: i64 = bindings::__NR_ioctl as i64;
     /// `getsockopt`.
     pub(crate) const GETSOCKOPT: i64 = bindings::__NR_getsockopt as i64;
     /// `exit_group`.

@@ -33,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <signal.h>
@@ -64,6 +65,9 @@ struct program {
  * hidden by -q).
  */
 static const char *const programs32[] = { "sysinfo32", NULL };
+
+/* The program being run has a pseudo-terminal as its standard input. */
+static int on_a_tty;
 
 /* The corpus: what each program runs, from the state reset() makes. */
 static const struct program corpus[] = {
@@ -111,6 +115,8 @@ static const struct program corpus[] = {
 	{ { "sysinfo", "--net", DIR "/sock" } },
 	/* A 32-bit program's calls, those decoded as their x86_64 twins. */
 	{ { "sysinfo32", DIR } },
+	/* A terminal's ioctls, on a pseudo-terminal. */
+	{ { "sysinfo", "--tty" } },
 };
 
 #define CORPUS_SIZE ((int)(sizeof(corpus) / sizeof(corpus[0])))
@@ -146,6 +152,17 @@ static int run(const char *const argv[])
 	if (pid == 0) {
 		int in = open("/dev/null", O_RDONLY);
 		int out = open(PROG_OUT, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+
+		if (on_a_tty) {
+			/* The master stays open (not close-on-exec): without it
+			 * the terminal hangs up. */
+			int master = posix_openpt(O_RDWR | O_NOCTTY);
+
+			close(in);
+			in = -1;
+			if (master >= 0 && !grantpt(master) && !unlockpt(master))
+				in = open(ptsname(master), O_RDWR | O_NOCTTY);
+		}
 
 		if (in < 0 || out < 0)
 			_exit(126);
@@ -506,6 +523,7 @@ static void oracle(int index)
 		sargv[8 + i] = prog->argv[i];
 		uargv[7 + i] = prog->argv[i];
 	}
+	on_a_tty = prog->argv[1] && !strcmp(prog->argv[1], "--tty");
 	reset();
 	if (system("rm -f " STRACE_LOG ".*") != 0)
 		KTAP_DIAG("rm " STRACE_LOG ".* failed");
@@ -552,9 +570,12 @@ static void oracle(int index)
 		  prog->argv[1] ? prog->argv[1] : "", same, lines);
 	/* The project's own 32-bit program makes the same calls every run:
 	 * every line must be strace's (the corpus's 95% would hide it). */
-	if (is_32bit(prog))
+	if (is_32bit(prog) || on_a_tty)
 		CHECK(same == lines, "%d of %s's %d lines differ from strace's", lines - same,
 		      prog->argv[0], lines);
+	/* The terminal's program did all its calls. */
+	if (on_a_tty)
+		CHECK(sstatus == 0, "sysinfo --tty exited with status %#x", sstatus);
 	total_lines += lines;
 	total_same += same;
 	programs_compared++;
@@ -604,6 +625,7 @@ ORACLE_CASE(37, busybox_tar)
 ORACLE_CASE(38, sysinfo_stat)
 ORACLE_CASE(39, sysinfo_net)
 ORACLE_CASE(40, sysinfo32)
+ORACLE_CASE(41, sysinfo_tty)
 
 static void whole_corpus_95_percent_identical(void)
 {
@@ -633,4 +655,5 @@ KTAP_MAIN("guest_strace_oracle",
 	KTAP_CASE(busybox_chmod), KTAP_CASE(busybox_mv), KTAP_CASE(busybox_dd),
 	KTAP_CASE(busybox_sleep), KTAP_CASE(busybox_md5sum), KTAP_CASE(busybox_tar),
 	KTAP_CASE(sysinfo_stat), KTAP_CASE(sysinfo_net), KTAP_CASE(sysinfo32),
+	KTAP_CASE(sysinfo_tty),
 	KTAP_CASE(whole_corpus_95_percent_identical))

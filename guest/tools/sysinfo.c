@@ -13,7 +13,8 @@
  * --net SOCKET, it makes the socket calls of a small local server and its
  * client (a Unix stream socket bound at SOCKET, a descriptor passed over a
  * socket pair, an IPv4 and an IPv6 datagram socket on the loopback
- * addresses), for the strace oracle's socket lines.
+ * addresses), for the strace oracle's socket lines.  With --tty, it makes
+ * the terminal requests of ioctl on its standard input (a terminal).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,6 +34,7 @@
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include <linux/stat.h>
 
@@ -227,6 +230,36 @@ static int net_calls(const char *path)
 	return 0;
 }
 
+/*
+ * The terminal requests of ioctl on standard input, which must be a
+ * terminal (the strace oracle gives it a pseudo-terminal): its termios
+ * read, changed and set three ways, its window size set and read, the
+ * bytes waiting, a flush, non-blocking mode, close-on-exec, and a read
+ * into NULL.  Each as the raw syscall.  0 if the calls that must work
+ * did.
+ */
+static int tty_calls(void)
+{
+	struct termios t;
+	struct winsize w = { .ws_row = 24, .ws_col = 80 };
+	int n = -1, one = 1, bad = 0;
+
+	bad |= syscall(SYS_ioctl, 0, TCGETS, &t) != 0;
+	t.c_lflag &= ~ECHO;
+	bad |= syscall(SYS_ioctl, 0, TCSETS, &t) != 0;
+	bad |= syscall(SYS_ioctl, 0, TCSETSW, &t) != 0;
+	t.c_lflag |= ECHO;
+	bad |= syscall(SYS_ioctl, 0, TCSETSF, &t) != 0;
+	bad |= syscall(SYS_ioctl, 0, TIOCSWINSZ, &w) != 0;
+	bad |= syscall(SYS_ioctl, 0, TIOCGWINSZ, &w) != 0 || w.ws_col != 80;
+	bad |= syscall(SYS_ioctl, 0, FIONREAD, &n) != 0 || n != 0;
+	bad |= syscall(SYS_ioctl, 0, TCFLSH, TCIFLUSH) != 0;
+	bad |= syscall(SYS_ioctl, 0, FIONBIO, &one) != 0;
+	bad |= syscall(SYS_ioctl, 0, FIOCLEX) != 0;
+	bad |= syscall(SYS_ioctl, 0, TCGETS, NULL) != -1;
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	struct utsname u;
@@ -245,6 +278,8 @@ int main(int argc, char **argv)
 				fputs(line, stdout);
 		return f ? 0 : 1;
 	}
+	if (argc > 1 && !strcmp(argv[1], "--tty"))
+		return tty_calls();
 	if (argc > 2 && !strcmp(argv[1], "--iov")) {
 		/*
 		 * FILE's bytes read into two buffers (readv), again at its end
