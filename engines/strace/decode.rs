@@ -509,7 +509,7 @@ pub(crate) fn ioctl_kinds(request: u32) -> &'static [ArgKind] {
         }
         bindings::TIOCSPGRP | bindings::FIONBIO | bindings::FIOASYNC => &[Fd, IoctlCmd, IntIn],
         bindings::TCFLSH => &[Fd, IoctlCmd, FlushQueue],
-        bindings::TIOCSCTTY => &[Fd, IoctlCmd, Int],
+        bindings::TIOCSCTTY | bindings::TCSBRK => &[Fd, IoctlCmd, Int],
         bindings::TIOCNOTTY | bindings::FIONCLEX | bindings::FIOCLEX => &[Fd, IoctlCmd],
         _ => &[Fd, IoctlCmd, Hex],
     }
@@ -621,11 +621,16 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         | ArgKind::WinsizeOut
         | ArgKind::IntIn
         | ArgKind::IntOut => write_ptr(out, value),
-        ArgKind::FlushQueue => write_value_name(out, int, &FLUSH_QUEUES),
+        // The whole register, as strace reads it.
+        ArgKind::FlushQueue => match FLUSH_QUEUES.iter().find(|&&(v, _)| u64::from(v) == value) {
+            Some(&(_, name)) => out.write_str(name),
+            None => write!(out, "{value:#x} /* TC??? */"),
+        },
         ArgKind::TimerFlags => write_flags(out, uint, &TIMER_FLAGS, false),
+        // A request is an `unsigned int`: the low 32 bits.
         ArgKind::IoctlCmd => match IOCTLS.iter().find(|&&(v, _)| v == uint) {
             Some(&(_, name)) => out.write_str(name),
-            None => write_hex(out, value),
+            None => write_ioc(out, uint),
         },
         ArgKind::WaitOptions => write_flags(out, uint, &WAIT_OPTIONS, false),
         ArgKind::ClockId => write_value_name(out, int, &CLOCKS),
@@ -666,6 +671,39 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         ArgKind::ShutdownHow => socket::write_shutdown_how(out, uint),
         ArgKind::SockLevel => socket::write_level(out, uint),
     }
+}
+
+/// Writes an `ioctl` request without a name here as strace writes one it
+/// does not know, by its fields: `_IOC(_IOC_READ|_IOC_WRITE, 0x5a, 0x99,
+/// 0x4)`.
+fn write_ioc(out: &mut impl Write, request: u32) -> core::fmt::Result {
+    let field = |shift, mask| (request >> shift) & mask;
+    let dir = field(bindings::_IOC_DIRSHIFT, bindings::_IOC_DIRMASK);
+    let dir = match (
+        dir & bindings::_IOC_READ != 0,
+        dir & bindings::_IOC_WRITE != 0,
+    ) {
+        (false, false) => "_IOC_NONE",
+        (true, false) => "_IOC_READ",
+        (false, true) => "_IOC_WRITE",
+        (true, true) => "_IOC_READ|_IOC_WRITE",
+    };
+    write!(out, "_IOC({dir}, ")?;
+    write_hex(
+        out,
+        field(bindings::_IOC_TYPESHIFT, bindings::_IOC_TYPEMASK).into(),
+    )?;
+    out.write_str(", ")?;
+    write_hex(
+        out,
+        field(bindings::_IOC_NRSHIFT, bindings::_IOC_NRMASK).into(),
+    )?;
+    out.write_str(", ")?;
+    write_hex(
+        out,
+        field(bindings::_IOC_SIZESHIFT, bindings::_IOC_SIZEMASK).into(),
+    )?;
+    out.write_str(")")
 }
 
 /// `AT_FDCWD`: the dirfd meaning the current directory.
@@ -1064,12 +1102,12 @@ const PRCTL_OPTIONS: [Flag; 34] = named_constants![
 ];
 
 /// `ioctl` requests of terminals and files.
-const IOCTLS: [Flag; 18] = named_constants![
+const IOCTLS: [Flag; 19] = named_constants![
     // strace names the OSS sequencer's requests of the same numbers too.
     (bindings::TCSETS, "SNDCTL_TMR_START or TCSETS"),
     (bindings::TCSETSW, "SNDCTL_TMR_STOP or TCSETSW"),
     (bindings::TCSETSF, "SNDCTL_TMR_CONTINUE or TCSETSF");
-    TCGETS, TCFLSH, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ, TIOCGWINSZ, TIOCSWINSZ, FIONREAD,
+    TCGETS, TCSBRK, TCFLSH, TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ, TIOCGWINSZ, TIOCSWINSZ, FIONREAD,
     TIOCNOTTY, TIOCGSID, FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC,
 ];
 
@@ -2439,7 +2477,10 @@ mod tests {
         );
         assert_eq!(arg(ArgKind::IoctlCmd, 0x5401).as_str(), "TCGETS");
         assert_eq!(arg(ArgKind::IoctlCmd, 0x5413).as_str(), "TIOCGWINSZ");
-        assert_eq!(arg(ArgKind::IoctlCmd, 0xc0de).as_str(), "0xc0de");
+        assert_eq!(
+            arg(ArgKind::IoctlCmd, 0xc0de).as_str(),
+            "_IOC(_IOC_NONE, 0xc0, 0xde, 0)"
+        );
         assert_eq!(arg(ArgKind::WaitOptions, 0).as_str(), "0");
         assert_eq!(arg(ArgKind::WaitOptions, 1).as_str(), "WNOHANG");
         assert_eq!(arg(ArgKind::TimerFlags, 0).as_str(), "0");
@@ -3027,6 +3068,22 @@ mod tests {
             "SNDCTL_TMR_START or TCSETS"
         );
         assert_eq!(arg(ArgKind::FlushQueue, 0).as_str(), "TCIFLUSH");
+        // An unknown queue, the whole register (review).
+        assert_eq!(arg(ArgKind::FlushQueue, 7).as_str(), "0x7 /* TC??? */");
+        assert_eq!(
+            arg(ArgKind::FlushQueue, 1 << 32).as_str(),
+            "0x100000000 /* TC??? */"
+        );
+        // Unknown requests by their fields, of the low 32 bits (review).
+        assert_eq!(
+            arg(ArgKind::IoctlCmd, 0x1_0000_1234).as_str(),
+            "_IOC(_IOC_NONE, 0x12, 0x34, 0)"
+        );
+        assert_eq!(
+            arg(ArgKind::IoctlCmd, 0xc004_5a99).as_str(),
+            "_IOC(_IOC_READ|_IOC_WRITE, 0x5a, 0x99, 0x4)"
+        );
+        assert_eq!(arg(ArgKind::IoctlCmd, 0x5409).as_str(), "TCSBRK");
         // Every request's kinds read the same in ia32 (ioctl is a twin).
         for &(request, _) in &IOCTLS {
             assert!(ioctl_kinds(request).iter().all(|k| k.is_layout_free()));

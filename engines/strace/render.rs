@@ -2093,8 +2093,9 @@ mod tests {
 
     // A terminal's ioctls as strace 6.1 shows them: the structure or
     // `int` of each request named (at exit for those it fills), no third
-    // argument where the request takes none, an unknown request in hex;
-    // ia32's the same (ioctl is a twin). In place and from the record.
+    // argument where the request takes none, an unknown request by its
+    // fields; ia32's the same (ioctl is a twin). In place and from the
+    // record.
     #[test]
     fn ioctls_show_their_terminal_structures() {
         type T = bindings::termios;
@@ -2157,7 +2158,7 @@ mod tests {
             (
                 call("ioctl", [3, 0x1234, 0x10, 0, 0, 0], None, 32),
                 0,
-                b"ioctl(3, 0x1234, 0x10)                  = 0",
+                b"ioctl(3, _IOC(_IOC_NONE, 0x12, 0x34, 0), 0x10) = 0",
             ),
             (
                 CallEntry { native: false, arch: bindings::AUDIT_ARCH_I386, nr: bindings::__NR_ia32_ioctl.into(), args: [0, bindings::TIOCGWINSZ.into(), 0x3000, 0, 0, 0], ..call("ioctl", [0; 6], None, 32) },

@@ -234,8 +234,9 @@ static int net_calls(const char *path)
  * The terminal requests of ioctl on standard input, which must be a
  * terminal (the strace oracle gives it a pseudo-terminal): its termios
  * read, changed and set three ways, its window size set and read, the
- * bytes waiting, a flush, non-blocking mode, close-on-exec, and a read
- * into NULL.  Each as the raw syscall.  0 if the calls that must work
+ * bytes waiting, a flush, a flush of an unknown queue and an unknown
+ * request (both refused), a drain (TCSBRK), non-blocking mode,
+ * close-on-exec, and a read into NULL.  Each as the raw syscall.  0 if the calls that must work
  * did.
  */
 static int tty_calls(void)
@@ -254,6 +255,10 @@ static int tty_calls(void)
 	bad |= syscall(SYS_ioctl, 0, TIOCGWINSZ, &w) != 0 || w.ws_col != 80;
 	bad |= syscall(SYS_ioctl, 0, FIONREAD, &n) != 0 || n != 0;
 	bad |= syscall(SYS_ioctl, 0, TCFLSH, TCIFLUSH) != 0;
+	/* An unknown queue, and an unknown request: refused. */
+	bad |= syscall(SYS_ioctl, 0, TCFLSH, 7) != -1;
+	bad |= syscall(SYS_ioctl, 0, 0x1234, 0) != -1;
+	bad |= tcdrain(0) != 0;
 	bad |= syscall(SYS_ioctl, 0, FIONBIO, &one) != 0;
 	bad |= syscall(SYS_ioctl, 0, FIOCLEX) != 0;
 	bad |= syscall(SYS_ioctl, 0, TCGETS, NULL) != -1;
