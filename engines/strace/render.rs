@@ -1423,6 +1423,25 @@ mod tests {
         (a, b)
     }
 
+    /// Checks that each call of `cases`, returning its result, is the whole
+    /// line given (but its newline), read in place and from the record
+    /// alike; prints the line it got when it is not.
+    fn assert_lines(cases: &[(CallEntry, i64, &[u8])], mem: &Fake<'_>) {
+        for &(entry, ret, want) in cases {
+            let (direct, from_record) = both(entry, ret, mem);
+            let got = direct.strip_suffix(b"\n").unwrap_or(&direct);
+            if got != want {
+                pr_err!(
+                    "want: {}\n got: {}\n",
+                    BStr::from_bytes(want),
+                    BStr::from_bytes(got)
+                );
+            }
+            assert_eq!(got, want);
+            assert_eq!(direct, from_record);
+        }
+    }
+
     fn call(name: &str, args: [u64; SYSCALL_ARGS], pid: Option<i32>, string_max: u16) -> CallEntry {
         CallEntry {
             pid,
@@ -2075,20 +2094,7 @@ mod tests {
                 b"[ia32] sigaction(0xa, 0x7000, 0x0, 0x0, 0x0, 0x0) = 0",
             ),
         ];
-        for (entry, ret, want) in cases {
-            let (direct, from_record) = both(entry, ret, &mem);
-            // The whole line, but its newline.
-            let got = direct.strip_suffix(b"\n").unwrap_or(&direct);
-            if got != want {
-                pr_err!(
-                    "want: {}\n got: {}\n",
-                    BStr::from_bytes(want),
-                    BStr::from_bytes(got)
-                );
-            }
-            assert_eq!(got, want);
-            assert_eq!(direct, from_record);
-        }
+        assert_lines(&cases, &mem);
     }
 
     // A terminal's ioctls as strace 6.1 shows them: the structure or
@@ -2161,24 +2167,18 @@ mod tests {
                 b"ioctl(3, _IOC(_IOC_NONE, 0x12, 0x34, 0), 0x10) = 0",
             ),
             (
-                CallEntry { native: false, arch: bindings::AUDIT_ARCH_I386, nr: bindings::__NR_ia32_ioctl.into(), args: [0, bindings::TIOCGWINSZ.into(), 0x3000, 0, 0, 0], ..call("ioctl", [0; 6], None, 32) },
+                CallEntry {
+                    native: false,
+                    arch: bindings::AUDIT_ARCH_I386,
+                    nr: bindings::__NR_ia32_ioctl.into(),
+                    args: [0, bindings::TIOCGWINSZ.into(), 0x3000, 0, 0, 0],
+                    ..call("ioctl", [0; 6], None, 32)
+                },
                 0,
                 b"[ia32] ioctl(0, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0",
             ),
         ];
-        for (entry, ret, want) in cases {
-            let (direct, from_record) = both(entry, ret, &mem);
-            let got = direct.strip_suffix(b"\n").unwrap_or(&direct);
-            if got != want {
-                pr_err!(
-                    "want: {}\n got: {}\n",
-                    BStr::from_bytes(want),
-                    BStr::from_bytes(got)
-                );
-            }
-            assert_eq!(got, want);
-            assert_eq!(direct, from_record);
-        }
+        assert_lines(&cases, &mem);
     }
 
     // iovecs as strace shows them: writev's whole buffers (cut at the
