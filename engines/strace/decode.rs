@@ -634,7 +634,7 @@ pub(crate) fn write_arg(out: &mut impl Write, kind: ArgKind, value: u64) -> core
         },
         ArgKind::WaitOptions => write_flags(out, uint, &WAIT_OPTIONS, false),
         ArgKind::ClockId => write_value_name(out, int, &CLOCKS),
-        ArgKind::Resource => write_value_name(out, int, &RESOURCES),
+        ArgKind::Resource => write_code_name(out, uint, &RESOURCES, "RLIMIT"),
         ArgKind::GrndFlags => write_flags(out, uint, &GRND_FLAGS, false),
         ArgKind::DirFd if int == AT_FDCWD => out.write_str("AT_FDCWD"),
         ArgKind::DirFd => write!(out, "{int}"),
@@ -2984,7 +2984,8 @@ mod tests {
         assert_eq!(arg(ArgKind::ClockId, 11).as_str(), "CLOCK_TAI");
         assert_eq!(arg(ArgKind::ClockId, 10).as_str(), "10");
         assert_eq!(arg(ArgKind::Resource, 3).as_str(), "RLIMIT_STACK");
-        assert_eq!(arg(ArgKind::Resource, 99).as_str(), "99");
+        // An unknown resource as strace writes it.
+        assert_eq!(arg(ArgKind::Resource, 99).as_str(), "0x63 /* RLIMIT_??? */");
         assert_eq!(arg(ArgKind::GrndFlags, 1).as_str(), "GRND_NONBLOCK");
         assert_eq!(arg(ArgKind::GrndFlags, 0).as_str(), "0");
         assert_eq!(arg(ArgKind::RlimitIn, 0).as_str(), "NULL");

@@ -14,7 +14,8 @@
  * client (a Unix stream socket bound at SOCKET, a descriptor passed over a
  * socket pair, an IPv4 and an IPv6 datagram socket on the loopback
  * addresses), for the strace oracle's socket lines.  With --tty, it makes
- * the terminal requests of ioctl on its standard input (a terminal).
+ * the terminal requests of ioctl on its standard input (a terminal); with
+ * --limits, getrlimit and setrlimit calls.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <netinet/tcp.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -285,6 +287,21 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "--tty"))
 		return tty_calls();
+	if (argc > 1 && !strcmp(argv[1], "--limits")) {
+		/*
+		 * The stack's limits read and set again as they were, an
+		 * unknown resource's, and into NULL: raw calls, for the strace
+		 * oracle's limits (libc makes prlimit64 of getrlimit).
+		 */
+		struct rlimit r;
+		int bad = syscall(SYS_getrlimit, RLIMIT_STACK, &r) != 0;
+
+		bad |= syscall(SYS_setrlimit, RLIMIT_STACK, &r) != 0;
+		bad |= syscall(SYS_getrlimit, RLIMIT_CPU, &r) != 0;
+		bad |= syscall(SYS_getrlimit, 99, &r) != -1;
+		bad |= syscall(SYS_getrlimit, RLIMIT_NOFILE, NULL) != -1;
+		return bad;
+	}
 	if (argc > 2 && !strcmp(argv[1], "--iov")) {
 		/*
 		 * FILE's bytes read into two buffers (readv), again at its end
