@@ -1126,13 +1126,30 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             assert!(offset_of!(S, st_size) + 8 <= size_of::<S>());
             assert!(offset_of!(S, st_rdev) + 8 <= size_of::<S>());
         }
-        let Some(raw) = self.user_struct::<S>(addr) else {
+        self.stat_fields::<S>(
+            addr,
+            [
+                offset_of!(S, st_mode),
+                offset_of!(S, st_size),
+                offset_of!(S, st_rdev),
+            ],
+        );
+    }
+
+    /// The fields strace shows of the stat structure `T` at `addr`: its
+    /// 32-bit mode, 64-bit size and 64-bit device at the offsets `at`
+    /// (each caller checks they fit `T`); its address if it cannot be read.
+    fn stat_fields<T>(&mut self, addr: u64, at: [usize; 3]) {
+        let Some(raw) = self.user_struct::<T>(addr) else {
             return;
         };
-        let mode = raw.u32_at(offset_of!(S, st_mode));
-        let size = raw.u64_at(offset_of!(S, st_size)) as i64;
-        let rdev = raw.u64_at(offset_of!(S, st_rdev));
-        let _ = decode::write_stat(self.line, mode, size, rdev);
+        let [mode, size, rdev] = at;
+        let _ = decode::write_stat(
+            self.line,
+            raw.u32_at(mode),
+            raw.u64_at(size) as i64,
+            raw.u64_at(rdev),
+        );
     }
 
     /// ia32's `struct stat64` at `addr` (packed), as [`Render::stat`]
@@ -1145,13 +1162,14 @@ impl<S: Source, W: Out> Render<'_, S, W> {
             assert!(offset_of!(S, st_size) + 8 <= size_of::<S>());
             assert!(offset_of!(S, st_rdev) + 8 <= size_of::<S>());
         }
-        let Some(raw) = self.user_struct::<S>(addr) else {
-            return;
-        };
-        let mode = raw.u32_at(offset_of!(S, st_mode));
-        let size = raw.u64_at(offset_of!(S, st_size)) as i64;
-        let rdev = raw.u64_at(offset_of!(S, st_rdev));
-        let _ = decode::write_stat(self.line, mode, size, rdev);
+        self.stat_fields::<S>(
+            addr,
+            [
+                offset_of!(S, st_mode),
+                offset_of!(S, st_size),
+                offset_of!(S, st_rdev),
+            ],
+        );
     }
 
     /// Without IA32 emulation no call is ia32's (and the bindings have no
