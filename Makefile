@@ -26,6 +26,9 @@
 #   make check-patches   scripts/checkpatch.pl on kernel-patches/
 #   make test-cold  the whole `make test` from an empty build area,
 #                 COLD_BUILD (default $(BUILD)-cold, emptied first), timed
+#   ARCH=arm64    (with kernel, test...) cross-build the kernel and the
+#                 guest programs for arm64 and boot them on QEMU's virt
+#                 board, in trees of their own; the default is x86_64
 #
 # Everything built lives in $(BUILD), outside the repository.
 
@@ -35,19 +38,29 @@ include $(REPO)/qemu-ci/toolchain.env
 # bindgen loads libclang at run time: the one of that LLVM.
 export LIBCLANG_PATH := /usr/lib/llvm-$(LLVM_VERSION)/lib
 BUILD     ?= $(HOME)/.cache/utrace-rs
+# The architecture built and booted: x86_64 (the host's) or arm64, each
+# described in qemu-ci/arch/ARCH/ (arch.env: the kernel image, QEMU, the
+# guest's C compiler).  Another than x86_64 has trees of its own (-arm64).
+ARCH      ?= x86_64
+override ARCH := $(patsubst x86,x86_64,$(ARCH))
+$(if $(wildcard $(REPO)/qemu-ci/arch/$(ARCH)/arch.env),,$(error ARCH=$(ARCH): not one of $(notdir $(wildcard $(REPO)/qemu-ci/arch/*))))
+include $(REPO)/qemu-ci/arch/$(ARCH)/arch.env
+ARCH_SUFFIX := $(if $(filter x86_64,$(ARCH)),,-$(ARCH))
 TOOLS     := $(BUILD)/tools
-OBJ       := $(BUILD)/obj
+OBJ       := $(BUILD)/obj$(ARCH_SUFFIX)
 SRC       := $(BUILD)/linux
-GUEST_BIN := $(BUILD)/guest/bin
-RUN_DIR   := $(BUILD)/run
-BZIMAGE   := $(OBJ)/arch/x86/boot/bzImage
+GUEST_BIN := $(BUILD)/guest$(ARCH_SUFFIX)/bin
+RUN_DIR   := $(BUILD)/run$(ARCH_SUFFIX)
+BZIMAGE   := $(OBJ)/$(KERNEL_IMAGE)
 # make bench's kernels: the same patches without the debug options (prod),
 # and the unpatched source without CONFIG_UTRACE (stock); see kernel.sh.
-BZIMAGE_PROD  := $(BUILD)/obj-prod/arch/x86/boot/bzImage
-BZIMAGE_STOCK := $(BUILD)/obj-stock/arch/x86/boot/bzImage
-INITRAMFS := $(BUILD)/guest/initramfs.cpio.gz
-
-GUEST_CC     ?= gcc
+BZIMAGE_PROD  := $(BUILD)/obj$(ARCH_SUFFIX)-prod/$(KERNEL_IMAGE)
+BZIMAGE_STOCK := $(BUILD)/obj$(ARCH_SUFFIX)-stock/$(KERNEL_IMAGE)
+INITRAMFS := $(BUILD)/guest$(ARCH_SUFFIX)/initramfs.cpio.gz
+# kbuild's ARCH for the sample modules (x86_64 is its default).
+KBUILD_ARCH_ARG := $(if $(ARCH_SUFFIX),ARCH=$(KBUILD_ARCH))
+# run.sh boots the architecture's QEMU.
+export UTRACE_ARCH := $(ARCH)
 # The patched kernel's own uapi headers (linux/ptrace.h with PTRACE_MULTI...),
 # installed by kernel.sh, come before the host's.
 KHDR         := $(OBJ)/usr/include
@@ -57,11 +70,13 @@ GUEST_HDRS   := $(wildcard $(REPO)/guest/*.h $(REPO)/uapi/linux/*.h) $(KHDR)/lin
 GUEST_TESTS  := $(patsubst $(REPO)/guest/tests/%.c,$(GUEST_BIN)/tests/%,$(wildcard $(REPO)/guest/tests/*.c))
 GUEST_TOOLS  := $(patsubst $(REPO)/guest/tools/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.c))
 # guest/tools/*.S are 32-bit (ia32) programs without libc, for guest_compat.
-GUEST_TOOLS32 := $(patsubst $(REPO)/guest/tools/%.S,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.S))
 # guest/tools32/*.c are 32-bit (ia32) C programs without libc, for guest_compat;
 # they name calls by asm/unistd_32.h from the kernel's headers (and multi32 its
 # requests and struct ptrace_multi by linux/ptrace.h, as a 32-bit tracer).
+ifeq ($(ARCH),x86_64)
+GUEST_TOOLS32 := $(patsubst $(REPO)/guest/tools/%.S,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools/*.S))
 GUEST_TOOLS32 += $(patsubst $(REPO)/guest/tools32/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/tools32/*.c))
+endif
 GUEST_CFLAGS32 := -m32 -nostdlib -static -ffreestanding -fno-pic -fno-stack-protector -O2 -g \
 		  -Wall -Wextra -Werror -I$(KHDR)
 # The sample C engine and the port of systemtap's task finder (samples/),
@@ -132,7 +147,7 @@ help:
 	@sed -n 's/^#   //p' $(REPO)/Makefile
 
 setup:
-	@bash $(REPO)/qemu-ci/setup.sh $(TOOLS) $(BUILD)
+	@bash $(REPO)/qemu-ci/setup.sh $(TOOLS) $(BUILD) $(ARCH)
 
 kernel:
 	$(call locked,_kernel)
@@ -142,14 +157,14 @@ kernel-prod:
 	$(call locked,_kernel-prod)
 
 _kernel: setup
-	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) test
+	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) test $(ARCH)
 
 .PHONY: _kernel-prod _kernel-stock
 _kernel-prod: setup
-	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) prod
+	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) prod $(ARCH)
 
 _kernel-stock: setup
-	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) stock
+	@bash $(REPO)/qemu-ci/kernel.sh $(BUILD) $(REPO) $(TOOLS) stock $(ARCH)
 
 # The checkout the guest programs were built from. Binaries built from
 # another one (a CI clone shares the build area) can be newer than this
@@ -196,7 +211,7 @@ $(GUEST_BIN)/kselftest/ptrace/%: $(KSFT)/ptrace/%.c $(KSFT)/kselftest.h $(KSFT)/
 guest: _kernel
 	@$(MAKE) --no-print-directory -f $(REPO)/Makefile guest-progs
 	@mkdir -p $(SAMPLES) $(dir $(SAMPLE_KO))
-	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-$(LLVM_VERSION) RUSTC=/usr/bin/rustc \
+	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) $(KBUILD_ARCH_ARG) LLVM=-$(LLVM_VERSION) RUSTC=/usr/bin/rustc \
 		HOSTRUSTC=/usr/bin/rustc BINDGEN=$(TOOLS)/bin/bindgen \
 		M=$(REPO)/samples MO=$(SAMPLES) modules > $(BUILD)/logs/samples.log 2>&1 \
 		|| { cat $(BUILD)/logs/samples.log; exit 1; }
@@ -216,7 +231,7 @@ guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(KSFT_BINS)
 
 initramfs: guest
 	@bash $(REPO)/qemu-ci/initramfs.sh $(REPO) $(GUEST_BIN) $(INITRAMFS) \
-		$(TOOLS)/gdb-minimal/usr/bin/gdb
+		$(if $(ARCH_SUFFIX),- $(TOOLS)/$(ARCH)/busybox,$(TOOLS)/gdb-minimal/usr/bin/gdb)
 
 test:
 	$(call locked,_test)
@@ -311,7 +326,7 @@ clippy:
 .PHONY: _clippy
 _clippy: _kernel
 	@rm -f $(OBJ)/kernel/utrace/utrace.o
-	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) LLVM=-$(LLVM_VERSION) RUSTC=/usr/bin/rustc \
+	@$(MAKE) --no-print-directory -C $(SRC) O=$(OBJ) $(KBUILD_ARCH_ARG) LLVM=-$(LLVM_VERSION) RUSTC=/usr/bin/rustc \
 		HOSTRUSTC=/usr/bin/rustc BINDGEN=$(TOOLS)/bin/bindgen CLIPPY=1 \
 		CLIPPY_DRIVER=/usr/bin/clippy-driver kernel/utrace/utrace.o
 

@@ -162,14 +162,13 @@ impl LivePtrace {
     }
 }
 
-/// The syscall work bits that make ptrace stop at syscall entry
+/// The bits of the entry code's work word (the generic entry code's syscall
+/// work, arm64's thread flags) that make ptrace stop at syscall entry
 /// (`syscall_ptrace_enter()`'s test), and at exit (`syscall_ptrace_exit()`'s).
-const PTRACE_ENTRY_WORK: c_ulong = (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_TRACE)
-    | (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_EMU);
-const PTRACE_EXIT_WORK: c_ulong = (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_TRACE)
-    | (1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SYSCALL_EXIT_TRAP);
-/// The syscall work bit of a task with seccomp filters (or strict mode).
-const SECCOMP_WORK: c_ulong = 1 << bindings::syscall_work_bit_SYSCALL_WORK_BIT_SECCOMP;
+const PTRACE_ENTRY_WORK: c_ulong = bindings::UTRACE_WORK_PTRACE_ENTRY;
+const PTRACE_EXIT_WORK: c_ulong = bindings::UTRACE_WORK_PTRACE_EXIT;
+/// The work bit of a task with seccomp filters (or strict mode).
+const SECCOMP_WORK: c_ulong = bindings::UTRACE_WORK_SECCOMP;
 
 impl PtraceStops for LivePtrace {
     fn entry_stop(&mut self, _regs: &mut dyn SyscallRegs, aborted: bool) -> bool {
@@ -220,6 +219,7 @@ impl PtraceStops for LivePtrace {
 /// # Safety
 ///
 /// `regs` is the current task's register frame at a syscall boundary.
+#[cfg(CONFIG_X86_64)]
 #[inline(always)]
 unsafe fn uprobes_call(regs: *mut bindings::pt_regs) -> bool {
     // SAFETY: `regs` is current's frame (this function's contract).
@@ -230,6 +230,18 @@ unsafe fn uprobes_call(regs: *mut bindings::pt_regs) -> bool {
     ];
     // SAFETY: as above.
     ours.contains(&nr) && unsafe { bindings::utrace_helper_uprobes_syscall(regs) }
+}
+
+/// The uprobes core has syscalls of its own on x86_64 alone: elsewhere no
+/// syscall is one of them.
+///
+/// # Safety
+///
+/// None: the x86_64 version's contract, kept for its callers.
+#[cfg(not(CONFIG_X86_64))]
+#[inline(always)]
+unsafe fn uprobes_call(_regs: *mut bindings::pt_regs) -> bool {
+    false
 }
 
 /// Syscall entry of a task with `SYSCALL_WORK_UTRACE`: reports to its

@@ -9,7 +9,10 @@
 #include <linux/cgroup.h>
 #include <linux/compat.h>
 #include <linux/dcache.h>
+#ifdef CONFIG_GENERIC_ENTRY
+/* syscall_ptrace_enter() and _exit(); arm64 declares its own in asm/syscall.h. */
 #include <linux/entry-common.h>
+#endif
 #include <linux/fs.h>
 #include <linux/path.h>
 #include <linux/mm.h>
@@ -297,14 +300,14 @@ bool utrace_helper_fatal_signal_pending(struct task_struct *task)
 
 /*
  * ptrace's syscall stops, made by the engines' dispatcher at ptrace's place
- * in their order (entry-common.h skips its own calls for such tasks).
- * @work is the syscall work the entry code read.  At entry, seccomp's
+ * in their order (the entry code skips its own calls for such tasks).
+ * @work is the work word the entry code read (linux/utrace.h).  At entry, seccomp's
  * RET_TRACE stop follows (the dispatcher calls seccomp_trace_stop()), where
  * syscall_trace_enter() runs seccomp for a task without engines.
  */
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work)
 {
-	if (!(work & (SYSCALL_WORK_SYSCALL_TRACE | SYSCALL_WORK_SYSCALL_EMU)))
+	if (!(work & UTRACE_WORK_PTRACE_ENTRY))
 		return false;
 	return syscall_ptrace_enter(regs, work);
 }

@@ -334,6 +334,8 @@ pub(crate) fn is_resume(request: i64) -> bool {
         bindings::PTRACE_CONT,
         bindings::PTRACE_SYSCALL,
         bindings::PTRACE_SINGLESTEP,
+        // x86's block step; arm64 has none.
+        #[cfg(CONFIG_X86_64)]
         bindings::PTRACE_SINGLEBLOCK,
         bindings::PTRACE_SYSEMU,
         bindings::PTRACE_SYSEMU_SINGLESTEP,

@@ -4,10 +4,13 @@
 # initramfs.sh - pack the test guest: busybox, /init, the programs, and
 # Debian's own strace and gdb (dynamic) with exactly the libraries they link.
 #
-# Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz GDB
-# (GDB: Debian's gdb-minimal as setup.sh unpacks it; /usr/bin/gdb in the guest)
+# Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz GDB [BUSYBOX]
+# (GDB: Debian's gdb-minimal as setup.sh unpacks it; /usr/bin/gdb in the
+# guest.  BUSYBOX: a static busybox of the guest's architecture, the host's
+# by default.)  A guest of another architecture than the host's (arm64)
+# gets no strace or gdb: the host's are x86_64 programs; GDB is then "-".
 set -euo pipefail
-REPO=${1:?}; BIN=${2:?}; OUT=${3:?}; GDB=${4:?}
+REPO=${1:?}; BIN=${2:?}; OUT=${3:?}; GDB=${4:?}; BUSYBOX=${5:-/bin/busybox}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
@@ -31,11 +34,13 @@ add_dynamic() {
 
 chmod 755 "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,etc,root}
-cp /bin/busybox "$stage/bin/busybox"
+cp "$BUSYBOX" "$stage/bin/busybox"
 cp "$REPO/qemu-ci/init" "$stage/init"
 cp "$REPO/qemu-ci/demo.sh" "$stage/usr/bin/utrace-demo"
-add_dynamic /usr/bin/strace
-add_dynamic "$GDB" /usr/bin/gdb
+if [ "$GDB" != - ]; then
+	add_dynamic /usr/bin/strace
+	add_dynamic "$GDB" /usr/bin/gdb
+fi
 chmod 755 "$stage/init"
 mknod "$stage/dev/console" c 5 1
 mknod "$stage/dev/null" c 1 3

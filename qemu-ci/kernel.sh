@@ -11,6 +11,11 @@
 #   $BUILD/obj, obj-prod, obj-stock   the kbuild output trees (O=), one per
 #                  flavour, so building one never makes another cold.
 #
+# Architectures: x86_64 (the default) and arm64, each with what it adds in
+# qemu-ci/arch/ARCH/ (arch.env, kernel.config, kernel-debug.config).  An
+# architecture other than x86_64 has its own output trees (obj-arm64,
+# obj-arm64-prod...); the source tree and its patches are shared.
+#
 # Flavours, from one description (qemu-ci/kernel.config):
 #   test   patched, + qemu-ci/kernel-debug.config (KASAN, lockdep...)
 #   prod   patched, no debug options: what `make bench` measures
@@ -21,32 +26,43 @@
 # the files whose content changes.  So the tree is never half-patched, and
 # an unchanged file keeps its timestamp (no needless rebuild).
 #
-# Usage: kernel.sh BUILD_DIR REPO_DIR TOOLS_DIR [test|prod|stock]
+# Usage: kernel.sh BUILD_DIR REPO_DIR TOOLS_DIR [test|prod|stock] [x86_64|arm64]
 set -euo pipefail
 
-BUILD=${1:?usage: kernel.sh BUILD REPO TOOLS [FLAVOUR]}
+BUILD=${1:?usage: kernel.sh BUILD REPO TOOLS [FLAVOUR] [ARCH]}
 REPO=$(cd "${2:?}" && pwd)
 TOOLS=${3:?}
 FLAVOUR=${4:-test}
+ARCH=${5:-x86_64}
 SRC=$BUILD/linux
 LOGS=$BUILD/logs
+ARCH_DIR=$REPO/qemu-ci/arch/$ARCH
+[ -f "$ARCH_DIR/arch.env" ] || { echo "kernel: unknown architecture '$ARCH' (x86_64 or arm64)" >&2; exit 2; }
+# x86_64's trees keep the names they had before there were two.
+suffix=; [ "$ARCH" = x86_64 ] || suffix=-$ARCH
 case $FLAVOUR in
-test)  OBJ=$BUILD/obj;       TREE=$SRC ;;
-prod)  OBJ=$BUILD/obj-prod;  TREE=$SRC ;;
-stock) OBJ=$BUILD/obj-stock; TREE=$BUILD/linux-stock ;;
+test)  OBJ=$BUILD/obj$suffix;        TREE=$SRC ;;
+prod)  OBJ=$BUILD/obj$suffix-prod;   TREE=$SRC ;;
+stock) OBJ=$BUILD/obj$suffix-stock;  TREE=$BUILD/linux-stock ;;
 *) echo "kernel: unknown flavour '$FLAVOUR' (test, prod or stock)" >&2; exit 2 ;;
 esac
 mkdir -p "$BUILD" "$LOGS" "$OBJ"
+label=$FLAVOUR; [ "$ARCH" = x86_64 ] || label="$ARCH $FLAVOUR"
 
-die() { echo "kernel ($FLAVOUR): error: $*" >&2; exit 1; }
-say() { echo "kernel ($FLAVOUR): $*"; }
+die() { echo "kernel ($label): error: $*" >&2; exit 1; }
+say() { echo "kernel ($label): $*"; }
 
 # shellcheck source=qemu-ci/toolchain.env
 . "$REPO/qemu-ci/toolchain.env"
+# shellcheck source=qemu-ci/arch/x86_64/arch.env
+. "$ARCH_DIR/arch.env"
 # bindgen loads libclang at run time: name the one of our LLVM.
 export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
 KMAKE=(make -C "$TREE" O="$OBJ" LLVM=-$LLVM_VERSION RUSTC=/usr/bin/rustc
        HOSTRUSTC=/usr/bin/rustc BINDGEN="$TOOLS/bin/bindgen")
+# Another architecture is cross-built: LLVM= builds for any, clang being a
+# cross compiler.  x86_64, the host's, is built as kbuild's default.
+[ "$ARCH" = x86_64 ] || KMAKE+=(ARCH="$KBUILD_ARCH")
 [ -x "$TOOLS/bin/bindgen" ] || die "bindgen missing: run 'make setup' first"
 
 # The build tree's git is ours alone: the user's global and system settings
@@ -159,12 +175,15 @@ if [ "$FLAVOUR" != stock ]; then
 fi
 
 # 4. The configuration: allnoconfig plus our fragments, then checked.
-frags=("$REPO/qemu-ci/kernel.config" "$REPO/kunit/utrace.kunitconfig")
-[ "$FLAVOUR" = test ] && frags+=("$REPO/qemu-ci/kernel-debug.config")
+frags=("$REPO/qemu-ci/kernel.config" "$ARCH_DIR/kernel.config" "$REPO/kunit/utrace.kunitconfig")
+if [ "$FLAVOUR" = test ]; then
+	frags+=("$REPO/qemu-ci/kernel-debug.config")
+	[ ! -f "$ARCH_DIR/kernel-debug.config" ] || frags+=("$ARCH_DIR/kernel-debug.config")
+fi
 [ -n "${UTRACE_EXTRA_CONFIG:-}" ] && frags+=("$UTRACE_EXTRA_CONFIG")
-hashfile=$BUILD/.config-hash; [ "$FLAVOUR" = test ] || hashfile=$BUILD/.config-hash-$FLAVOUR
-fragment=$BUILD/fragment-$FLAVOUR.config
-chash=$( (cat "${frags[@]}"; echo "$FLAVOUR" "$LLVM_VERSION"; [ "$FLAVOUR" = stock ] || echo "$phash") | sha256sum | cut -d' ' -f1)
+hashfile=$BUILD/.config-hash$suffix; [ "$FLAVOUR" = test ] || hashfile=$BUILD/.config-hash$suffix-$FLAVOUR
+fragment=$BUILD/fragment$suffix-$FLAVOUR.config
+chash=$( (cat "${frags[@]}"; echo "$FLAVOUR" "$LLVM_VERSION" "$ARCH"; [ "$FLAVOUR" = stock ] || echo "$phash") | sha256sum | cut -d' ' -f1)
 if [ ! -f "$OBJ/.config" ] || [ "$(cat "$hashfile" 2>/dev/null)" != "$chash" ]; then
 	say "configuring"
 	mkdir -p "$OBJ"
@@ -172,7 +191,7 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$hashfile" 2>/dev/null)" != "$chash" ]; 
 	grep -h '^CONFIG_' "${frags[@]}" |
 		if [ "$FLAVOUR" = stock ]; then grep -v '^CONFIG_UTRACE'; else cat; fi > "$fragment"
 	"${KMAKE[@]}" KCONFIG_ALLCONFIG="$fragment" allnoconfig \
-		> "$LOGS/kernel-config-$FLAVOUR.log" 2>&1 || { tail -20 "$LOGS/kernel-config-$FLAVOUR.log"; die "configuration failed"; }
+		> "$LOGS/kernel-config$suffix-$FLAVOUR.log" 2>&1 || { tail -20 "$LOGS/kernel-config$suffix-$FLAVOUR.log"; die "configuration failed"; }
 	missing=0
 	while IFS= read -r line; do
 		sym=${line%%=*}; val=${line#*=}
@@ -187,17 +206,18 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$hashfile" 2>/dev/null)" != "$chash" ]; 
 fi
 
 # 5. Build.
-say "building (log: $LOGS/kernel-build-$FLAVOUR.log)"
 start=$(date +%s)
 # `modules` runs modpost: Module.symvers, which the sample C engine (an
 # external module, samples/) links against.
-if ! "${KMAKE[@]}" -j"$(nproc)" bzImage modules > "$LOGS/kernel-build-$FLAVOUR.log" 2>&1; then
-	grep -E 'error|Error' "$LOGS/kernel-build-$FLAVOUR.log" | head -40
-	tail -15 "$LOGS/kernel-build-$FLAVOUR.log"
+log=$LOGS/kernel-build$suffix-$FLAVOUR.log
+say "building (log: $log)"
+if ! "${KMAKE[@]}" -j"$(nproc)" "$KERNEL_TARGET" modules > "$log" 2>&1; then
+	grep -E 'error|Error' "$log" | head -40
+	tail -15 "$log"
 	die "kernel build failed"
 fi
-say "built $OBJ/arch/x86/boot/bzImage in $(( $(date +%s) - start ))s"
+say "built $OBJ/$KERNEL_IMAGE in $(( $(date +%s) - start ))s"
 
 # 6. The patched uapi headers (incremental: unchanged files keep their
 #    timestamps), for the guest programs: $OBJ/usr/include.
-"${KMAKE[@]}" headers >> "$LOGS/kernel-build-$FLAVOUR.log" 2>&1 || die "headers_install failed"
+"${KMAKE[@]}" headers >> "$log" 2>&1 || die "headers_install failed"

@@ -17,11 +17,19 @@
 # whose Python the trace needs.  The guest's gdb tests run it.  It ends
 # with the kernel's own `make rustavailable`, and fails naming what is missing.
 #
-# Usage: setup.sh TOOLS_DIR KERNEL_TARBALL_DIR
+# For ARCH=arm64 it also installs the arm64 guest's tools (cross_arm64):
+# QEMU's aarch64 emulator, Debian's cross gcc and C library for the guest
+# programs, and Debian's arm64 busybox-static, fetched (dpkg learns the arm64
+# architecture for that download; nothing of arm64 is installed on the host)
+# and unpacked into TOOLS/arm64/busybox.  The kernel needs no cross tools:
+# clang builds for every architecture.
+#
+# Usage: setup.sh TOOLS_DIR KERNEL_TARBALL_DIR [ARCH]
 set -euo pipefail
 
-TOOLS=${1:?usage: setup.sh TOOLS_DIR SRC_DIR}
-SRCDIR=${2:?usage: setup.sh TOOLS_DIR SRC_DIR}
+TOOLS=${1:?usage: setup.sh TOOLS_DIR SRC_DIR [ARCH]}
+SRCDIR=${2:?usage: setup.sh TOOLS_DIR SRC_DIR [ARCH]}
+ARCH=${3:-x86_64}
 BINDGEN_VERSION=0.73.2
 STAMP=$TOOLS/.setup-done-v1
 
@@ -114,6 +122,41 @@ PIN
 	mkdir -p "$TOOLS"
 	touch "$STAMP"
 fi
+
+# The arm64 guest's tools.
+cross_arm64() {
+	local pkgs=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross) p missing=0 deb
+
+	for p in "${pkgs[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing=1
+	done
+	[ $missing = 0 ] && [ -x "$TOOLS/arm64/busybox" ] && return 0
+	[ "$(id -u)" = 0 ] || die "must run as root to install the arm64 tools; try: sudo make setup ARCH=arm64"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		dpkg --add-architecture arm64
+		apt-get update -q || die "apt-get update failed"
+	fi
+	apt-get install -y -q --no-install-recommends "${pkgs[@]}" \
+		|| die "apt-get install of the arm64 tools failed"
+	deb=$(mktemp -d)
+	chown _apt "$deb" 2>/dev/null || true
+	(cd "$deb" && apt-get download -q busybox-static:arm64) \
+		|| { rm -rf "$deb"; die "apt-get download busybox-static:arm64 failed"; }
+	dpkg-deb -x "$deb"/busybox-static_*_arm64.deb "$deb/root" \
+		|| { rm -rf "$deb"; die "unpacking busybox-static:arm64 failed"; }
+	mkdir -p "$TOOLS/arm64"
+	install -m 755 "$deb/root/bin/busybox" "$TOOLS/arm64/busybox"
+	rm -rf "$deb"
+}
+case $ARCH in
+x86_64) ;;
+arm64) cross_arm64
+       for t in qemu-system-aarch64 aarch64-linux-gnu-gcc; do
+	       command -v "$t" >/dev/null || die "$t missing"
+       done ;;
+*) die "unknown architecture '$ARCH' (x86_64 or arm64)" ;;
+esac
 
 tarball=$(ls /usr/src/linux-source-7.2.tar.* 2>/dev/null | head -n1)
 [ -n "$tarball" ] || die "/usr/src/linux-source-7.2.tar.* missing (linux-source-7.2 not installed?)"

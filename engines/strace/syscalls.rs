@@ -3,14 +3,18 @@
 //! The syscall tables, one per ABI: every call's number, its name, and how
 //! strace shows its arguments, each declared once by [`syscall_table!`].
 //!
-//! - x86_64 ([`SYSCALLS`]): one line per call of
+//! - the native one ([`SYSCALLS`]): one line per call of
 //!   `arch/x86/entry/syscalls/syscall_64.tbl` (its `common` and `64`
-//!   lines), numbers `__NR_name` from `asm/unistd_64.h`;
+//!   lines), numbers `__NR_name` from the kernel's `asm/unistd.h`. arm64's
+//!   calls (`scripts/syscall.tbl`'s 64-bit ones) are x86_64's but the old
+//!   forms `openat` and the like replaced; those x86_64 alone has are marked
+//!   `#[cfg(CONFIG_X86_64)]`, so that on arm64 the same declaration, with
+//!   arm64's numbers, is arm64's table;
 //! - ia32 ([`SYSCALLS_IA32`]): one line per call of `syscall_32.tbl`, the
 //!   calls of 32-bit programs and of `int $0x80` on a 64-bit kernel,
 //!   numbers `__NR_ia32_name` from `asm/unistd_32_ia32.h`.
 //!
-//! In number order: `name(kinds...)` for a call the strace engine
+//! In x86_64's number order: `name(kinds...)` for a call the strace engine
 //! decodes, a bare `name` for one it shows with raw arguments. The numbers
 //! come through bindgen; the name is the identifier. The VM engine's rules
 //! name calls, and find them in each ABI's table by name ([`Abi::nr_of`]);
@@ -65,11 +69,12 @@ pub(crate) struct Signature {
 macro_rules! syscall_table {
     (
         $(#[$doc:meta])* $table:ident, $prefix:ident,
-        { $($name:ident $(($($spec:tt)*))?),* $(,)? }
+        { $($(#[$attr:meta])* $name:ident $(($($spec:tt)*))?),* $(,)? }
     ) => {
         ::kernel::macros::paste! {
             $(#[$doc])*
             pub(crate) const $table: &[Syscall] = &[$(
+                $(#[$attr])*
                 Syscall {
                     nr: bindings::[<$prefix $name>] as i64,
                     name: stringify!($name),
@@ -111,16 +116,17 @@ const fn native_args(twin: Option<i64>) -> Option<&'static [ArgKind]> {
 }
 
 syscall_table! {
-    /// Every x86_64 syscall, sorted by number (checked at build time).
+    /// Every x86_64 syscall, sorted by number (checked at build time on
+    /// x86_64), and every arm64 one.
     SYSCALLS, __NR_, {
     read(Fd, OutBuf, UInt),
     write(Fd, Buf, UInt),
-    open(Path, OpenFlags, Mode),
+    #[cfg(CONFIG_X86_64)] open(Path, OpenFlags, Mode),
     close(Fd),
-    stat(Path, StatBuf),
+    #[cfg(CONFIG_X86_64)] stat(Path, StatBuf),
     fstat(Fd, StatBuf),
-    lstat(Path, StatBuf),
-    poll(Ptr, UInt, Int),
+    #[cfg(CONFIG_X86_64)] lstat(Path, StatBuf),
+    #[cfg(CONFIG_X86_64)] poll(Ptr, UInt, Int),
     lseek(Fd, Long, Whence),
     mmap(Ptr, UInt, Prot, MmapFlags, Fd, Hex),
     mprotect(Ptr, UInt, Prot),
@@ -134,9 +140,9 @@ syscall_table! {
     pwrite64(Fd, Buf, UInt, Long),
     readv(Fd, IovOut, Int),
     writev(Fd, IovIn, Int),
-    access(Path, AccessMode),
-    pipe(FdPairOut),
-    select(Int, Ptr, Ptr, Ptr, Ptr),
+    #[cfg(CONFIG_X86_64)] access(Path, AccessMode),
+    #[cfg(CONFIG_X86_64)] pipe(FdPairOut),
+    #[cfg(CONFIG_X86_64)] select(Int, Ptr, Ptr, Ptr, Ptr),
     sched_yield(),
     mremap(Ptr, UInt, UInt, Hex, Ptr),
     msync(Ptr, UInt, Hex),
@@ -146,11 +152,11 @@ syscall_table! {
     shmat,
     shmctl,
     dup(Fd),
-    dup2(Fd, Fd),
-    pause(),
+    #[cfg(CONFIG_X86_64)] dup2(Fd, Fd),
+    #[cfg(CONFIG_X86_64)] pause(),
     nanosleep(TimespecIn, Ptr),
     getitimer(Int, Ptr),
-    alarm(UInt),
+    #[cfg(CONFIG_X86_64)] alarm(UInt),
     setitimer(Int, Ptr, Ptr),
     getpid(),
     sendfile(Fd, Fd, Ptr, UInt),
@@ -170,8 +176,8 @@ syscall_table! {
     setsockopt(Fd, SockLevel, SockOption, SockoptIn, Int),
     getsockopt(Fd, SockLevel, SockOption, SockoptOut, SockLenInOut),
     clone(Hex, Ptr, Ptr, Ptr, Hex),
-    fork(),
-    vfork(),
+    #[cfg(CONFIG_X86_64)] fork(),
+    #[cfg(CONFIG_X86_64)] vfork(),
     execve(Path, Argv, Envp),
     exit(Int),
     wait4(Int, WaitStatusOut, WaitOptions, Ptr),
@@ -191,23 +197,23 @@ syscall_table! {
     fdatasync(Fd),
     truncate(Path, Long),
     ftruncate(Fd, Long),
-    getdents(Fd, Ptr, UInt),
+    #[cfg(CONFIG_X86_64)] getdents(Fd, Ptr, UInt),
     getcwd(StrOut, UInt),
     chdir(Path),
     fchdir(Fd),
-    rename(Path, Path),
-    mkdir(Path, Mode),
-    rmdir(Path),
-    creat(Path, Mode),
-    link(Path, Path),
-    unlink(Path),
-    symlink(Path, Path),
-    readlink(Path, OutBuf, UInt),
-    chmod(Path, Mode),
+    #[cfg(CONFIG_X86_64)] rename(Path, Path),
+    #[cfg(CONFIG_X86_64)] mkdir(Path, Mode),
+    #[cfg(CONFIG_X86_64)] rmdir(Path),
+    #[cfg(CONFIG_X86_64)] creat(Path, Mode),
+    #[cfg(CONFIG_X86_64)] link(Path, Path),
+    #[cfg(CONFIG_X86_64)] unlink(Path),
+    #[cfg(CONFIG_X86_64)] symlink(Path, Path),
+    #[cfg(CONFIG_X86_64)] readlink(Path, OutBuf, UInt),
+    #[cfg(CONFIG_X86_64)] chmod(Path, Mode),
     fchmod(Fd, Mode),
-    chown(Path, Int, Int),
+    #[cfg(CONFIG_X86_64)] chown(Path, Int, Int),
     fchown(Fd, Int, Int),
-    lchown(Path, Int, Int),
+    #[cfg(CONFIG_X86_64)] lchown(Path, Int, Int),
     umask(Mode),
     gettimeofday(Ptr, Ptr),
     getrlimit(Resource, RlimitOut),
@@ -224,7 +230,7 @@ syscall_table! {
     getegid(),
     setpgid(Int, Int),
     getppid(),
-    getpgrp(),
+    #[cfg(CONFIG_X86_64)] getpgrp(),
     setsid(),
     setreuid(Int, Int),
     setregid(Int, Int),
@@ -245,14 +251,14 @@ syscall_table! {
     rt_sigqueueinfo,
     rt_sigsuspend(Ptr, UInt),
     sigaltstack(Ptr, Ptr),
-    utime,
-    mknod(Path, Mode, Hex),
-    uselib,
+    #[cfg(CONFIG_X86_64)] utime,
+    #[cfg(CONFIG_X86_64)] mknod(Path, Mode, Hex),
+    #[cfg(CONFIG_X86_64)] uselib,
     personality,
-    ustat,
+    #[cfg(CONFIG_X86_64)] ustat,
     statfs(Path, Ptr),
     fstatfs(Fd, Ptr),
-    sysfs,
+    #[cfg(CONFIG_X86_64)] sysfs,
     getpriority(Int, Int),
     setpriority(Int, Int, Int),
     sched_setparam,
@@ -267,11 +273,11 @@ syscall_table! {
     mlockall,
     munlockall,
     vhangup,
-    modify_ldt,
+    #[cfg(CONFIG_X86_64)] modify_ldt,
     pivot_root,
-    _sysctl,
+    #[cfg(CONFIG_X86_64)] _sysctl,
     prctl(PrctlOption, Hex, Hex, Hex, Hex),
-    arch_prctl(ArchPrctlCode, Hex),
+    #[cfg(CONFIG_X86_64)] arch_prctl(ArchPrctlCode, Hex),
     adjtimex,
     setrlimit(Resource, RlimitIn),
     chroot(Path),
@@ -285,20 +291,20 @@ syscall_table! {
     reboot,
     sethostname,
     setdomainname,
-    iopl,
-    ioperm,
-    create_module,
+    #[cfg(CONFIG_X86_64)] iopl,
+    #[cfg(CONFIG_X86_64)] ioperm,
+    #[cfg(CONFIG_X86_64)] create_module,
     init_module,
     delete_module,
-    get_kernel_syms,
-    query_module,
+    #[cfg(CONFIG_X86_64)] get_kernel_syms,
+    #[cfg(CONFIG_X86_64)] query_module,
     quotactl,
     nfsservctl,
-    getpmsg,
-    putpmsg,
-    afs_syscall,
-    tuxcall,
-    security,
+    #[cfg(CONFIG_X86_64)] getpmsg,
+    #[cfg(CONFIG_X86_64)] putpmsg,
+    #[cfg(CONFIG_X86_64)] afs_syscall,
+    #[cfg(CONFIG_X86_64)] tuxcall,
+    #[cfg(CONFIG_X86_64)] security,
     gettid(),
     readahead,
     setxattr,
@@ -314,21 +320,21 @@ syscall_table! {
     lremovexattr,
     fremovexattr,
     tkill(Int, Signal),
-    time(Ptr),
+    #[cfg(CONFIG_X86_64)] time(Ptr),
     futex(Ptr, Int, Int, Ptr, Ptr, Int),
     sched_setaffinity(Int, UInt, Ptr),
     sched_getaffinity(Int, UInt, Ptr),
-    set_thread_area,
+    #[cfg(CONFIG_X86_64)] set_thread_area,
     io_setup,
     io_destroy,
     io_getevents,
     io_submit,
     io_cancel,
-    get_thread_area,
+    #[cfg(CONFIG_X86_64)] get_thread_area,
     lookup_dcookie,
-    epoll_create,
-    epoll_ctl_old,
-    epoll_wait_old,
+    #[cfg(CONFIG_X86_64)] epoll_create,
+    #[cfg(CONFIG_X86_64)] epoll_ctl_old,
+    #[cfg(CONFIG_X86_64)] epoll_wait_old,
     remap_file_pages,
     getdents64(Fd, DirentsOut, UInt),
     set_tid_address(Ptr),
@@ -345,11 +351,11 @@ syscall_table! {
     clock_getres(Int, Ptr),
     clock_nanosleep(ClockId, TimerFlags, TimespecIn, Ptr),
     exit_group(Int),
-    epoll_wait(Fd, Ptr, Int, Int),
+    #[cfg(CONFIG_X86_64)] epoll_wait(Fd, Ptr, Int, Int),
     epoll_ctl(Fd, Int, Fd, Ptr),
     tgkill(Int, Int, Signal),
-    utimes,
-    vserver,
+    #[cfg(CONFIG_X86_64)] utimes,
+    #[cfg(CONFIG_X86_64)] vserver,
     mbind,
     set_mempolicy,
     get_mempolicy,
@@ -366,7 +372,7 @@ syscall_table! {
     keyctl,
     ioprio_set,
     ioprio_get,
-    inotify_init(),
+    #[cfg(CONFIG_X86_64)] inotify_init(),
     inotify_add_watch(Fd, Path, Hex),
     inotify_rm_watch,
     migrate_pages,
@@ -374,7 +380,7 @@ syscall_table! {
     mkdirat(DirFd, Path, Mode),
     mknodat(DirFd, Path, Mode, Hex),
     fchownat(DirFd, Path, Int, Int, AtFlags),
-    futimesat,
+    #[cfg(CONFIG_X86_64)] futimesat,
     newfstatat(DirFd, Path, StatBuf, AtFlags),
     unlinkat(DirFd, Path, AtFlags),
     renameat(DirFd, Path, DirFd, Path),
@@ -395,9 +401,9 @@ syscall_table! {
     move_pages,
     utimensat(DirFd, Path, UtimesIn, AtFlags),
     epoll_pwait(Fd, Ptr, Int, Int, Ptr, UInt),
-    signalfd,
+    #[cfg(CONFIG_X86_64)] signalfd,
     timerfd_create,
-    eventfd(UInt),
+    #[cfg(CONFIG_X86_64)] eventfd(UInt),
     fallocate(Fd, Int, Long, Long),
     timerfd_settime,
     timerfd_gettime,
@@ -448,8 +454,8 @@ syscall_table! {
     statx(DirFd, Path, StatxFlags, StatxMask, StatxBuf),
     io_pgetevents,
     rseq(Ptr, Hex, Hex, Hex),
-    uretprobe,
-    uprobe,
+    #[cfg(CONFIG_X86_64)] uretprobe,
+    #[cfg(CONFIG_X86_64)] uprobe,
     pidfd_send_signal(Fd, Signal, Ptr, Hex),
     io_uring_setup,
     io_uring_enter,
@@ -500,6 +506,7 @@ syscall_table! {
     rseq_slice_yield,
 }}
 
+#[cfg(CONFIG_X86_64)]
 syscall_table! {
     /// Every ia32 syscall but `break`, sorted by number (checked at build
     /// time).
@@ -967,19 +974,29 @@ syscall_table! {
     rseq_slice_yield,
 }}
 
-/// Checks a table at build time: the lookups index by number, so a table
-/// out of order is a build error; so is a kernel with a call past the
-/// table's last (`end` is one past the highest number: a new syscall must
-/// be added here). `foreign` is set for another ABI's table (ia32's, the
+/// Checks a table at build time: a table out of order is a build error
+/// where its ABI's numbers follow the declaration's order (`sorted`: x86's
+/// tables), and so is one number twice or a kernel with a call past the
+/// table's highest (`end` is one past the highest number: a new syscall
+/// must be added here). `foreign` is set for another ABI's table (ia32's, the
 /// only one): its kinds must be ABI-neutral or in ia32's layouts, those of
 /// a call decoded as its native twin layout-free, and the twin none whose
 /// decoding reads more than its arguments (`clone`'s order,
 /// `rt_sigreturn`'s frame). The native table names no twin and no kind
 /// in ia32's layouts.
-const fn check_table(table: &[Syscall], end: i64, foreign: bool) {
+const fn check_table(table: &[Syscall], end: i64, sorted: bool, foreign: bool) {
+    let mut highest = -1;
     let mut i = 0;
     while i < table.len() {
-        assert!(i == 0 || table[i - 1].nr < table[i].nr);
+        assert!(!sorted || i == 0 || table[i - 1].nr < table[i].nr);
+        let mut j = 0;
+        while !sorted && j < i {
+            assert!(table[j].nr != table[i].nr);
+            j += 1;
+        }
+        if table[i].nr > highest {
+            highest = table[i].nr;
+        }
         let twin = table[i].twin;
         assert!(foreign || twin.is_none());
         if let Some(nr) = twin {
@@ -999,7 +1016,7 @@ const fn check_table(table: &[Syscall], end: i64, foreign: bool) {
         }
         i += 1;
     }
-    assert!(table[table.len() - 1].nr + 1 == end);
+    assert!(highest + 1 == end);
 }
 /// Whether `name` ends with `suffix`.
 const fn ends_with(name: &str, suffix: &str) -> bool {
@@ -1044,8 +1061,14 @@ const fn widths_fit(call: Syscall) -> bool {
     true
 }
 
-const _: () = check_table(SYSCALLS, bindings::__NR_syscalls as i64, false);
-const _: () = check_table(SYSCALLS_IA32, bindings::__NR_ia32_syscalls as i64, true);
+const _: () = check_table(
+    SYSCALLS,
+    bindings::__NR_syscalls as i64,
+    cfg!(CONFIG_X86_64),
+    false,
+);
+#[cfg(CONFIG_X86_64)]
+const _: () = check_table(SYSCALLS_IA32, bindings::__NR_ia32_syscalls as i64, true, true);
 
 /// The numbers the engines name in their code, from `asm/unistd_64.h`.
 pub(crate) mod nr {
@@ -1053,7 +1076,8 @@ pub(crate) mod nr {
 
     /// `write`.
     pub(crate) const WRITE: i64 = bindings::__NR_write as i64;
-    /// `open`.
+    /// `open` (x86_64 only: arm64 has only `openat`).
+    #[cfg(CONFIG_X86_64)]
     pub(crate) const OPEN: i64 = bindings::__NR_open as i64;
     /// `mmap`.
     pub(crate) const MMAP: i64 = bindings::__NR_mmap as i64;
@@ -1092,6 +1116,7 @@ pub(crate) mod nr {
 }
 
 /// The ia32 numbers [`ForeignAbi`] names, from `asm/unistd_32_ia32.h`.
+#[cfg(CONFIG_X86_64)]
 mod ia32 {
     use kernel::bindings;
 
@@ -1110,6 +1135,7 @@ mod ia32 {
 /// table's last entry, above).
 const NR_SYSCALLS: usize = bindings::__NR_syscalls as usize;
 /// The same for ia32.
+#[cfg(CONFIG_X86_64)]
 const NR_SYSCALLS_IA32: usize = bindings::__NR_ia32_syscalls as usize;
 
 /// Marks a number of a `by_nr` index that is no syscall of the table.
@@ -1132,6 +1158,7 @@ const fn by_nr<const N: usize>(table: &[Syscall]) -> [u16; N] {
 }
 
 static BY_NR: [u16; NR_SYSCALLS] = by_nr(SYSCALLS);
+#[cfg(CONFIG_X86_64)]
 static BY_NR_IA32: [u16; NR_SYSCALLS_IA32] = by_nr(SYSCALLS_IA32);
 
 /// `table`'s entry for `nr`, through its index `by_nr`.
@@ -1193,6 +1220,7 @@ impl Abi {
     pub(crate) fn table(self) -> &'static [Syscall] {
         match self {
             Abi::Native => SYSCALLS,
+            #[cfg(CONFIG_X86_64)]
             Abi::Foreign(ForeignAbi::Ia32) => SYSCALLS_IA32,
         }
     }
@@ -1206,6 +1234,7 @@ impl Abi {
     pub(crate) fn uname(self) -> i64 {
         match self {
             Abi::Native => nr::UNAME,
+            #[cfg(CONFIG_X86_64)]
             Abi::Foreign(ForeignAbi::Ia32) => ia32::UNAME,
         }
     }
@@ -1215,6 +1244,7 @@ impl Abi {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum ForeignAbi {
     /// ia32 on x86_64: 32-bit programs, and `int $0x80` from any.
+    #[cfg(CONFIG_X86_64)]
     Ia32,
 }
 
@@ -1222,12 +1252,19 @@ impl ForeignAbi {
     /// The ABI of a call whose arch (its `AUDIT_ARCH_*` value) is `arch`,
     /// if it is not the native one and has a table.
     pub(crate) fn of(arch: u32) -> Option<ForeignAbi> {
-        (arch == bindings::AUDIT_ARCH_I386).then_some(ForeignAbi::Ia32)
+        #[cfg(CONFIG_X86_64)]
+        if arch == bindings::AUDIT_ARCH_I386 {
+            return Some(ForeignAbi::Ia32);
+        }
+        // arm64's compat ABI (AArch32) has no table yet.
+        let _ = arch;
+        None
     }
 
     /// How strace's lines name the ABI: `[ia32] getuid32() = 0`.
     pub(crate) fn label(self) -> &'static str {
         match self {
+            #[cfg(CONFIG_X86_64)]
             ForeignAbi::Ia32 => "ia32",
         }
     }
@@ -1235,6 +1272,7 @@ impl ForeignAbi {
     /// The ABI's entry for `nr`, if it is one of its calls.
     pub(crate) fn syscall(self, nr: i64) -> Option<&'static Syscall> {
         match self {
+            #[cfg(CONFIG_X86_64)]
             ForeignAbi::Ia32 => lookup(SYSCALLS_IA32, &BY_NR_IA32, nr),
         }
     }
@@ -1243,6 +1281,7 @@ impl ForeignAbi {
     /// exit, when it works, comes with the new program's numbers.
     pub(crate) fn is_exec(self, nr: i64) -> bool {
         match self {
+            #[cfg(CONFIG_X86_64)]
             ForeignAbi::Ia32 => matches!(nr, ia32::EXECVE | ia32::EXECVEAT),
         }
     }
@@ -1258,6 +1297,7 @@ impl ForeignAbi {
     /// pointer to its arguments) return an address, in hex as `mmap`'s.
     pub(crate) fn result_as(self, nr: i64) -> Option<i64> {
         match self {
+            #[cfg(CONFIG_X86_64)]
             ForeignAbi::Ia32 => matches!(nr, ia32::MMAP | ia32::MMAP2).then_some(nr::MMAP),
         }
     }
@@ -1268,6 +1308,7 @@ impl ForeignAbi {
     /// same meaning for that rule.
     pub(crate) fn native_twin(self, nr: i64) -> Option<i64> {
         match self {
+            #[cfg(CONFIG_X86_64)]
             ForeignAbi::Ia32 => match nr {
                 ia32::FCNTL | ia32::FCNTL64 => Some(nr::FCNTL),
                 _ => None,
@@ -1279,6 +1320,7 @@ impl ForeignAbi {
     /// `exit_group`): its line is written at entry, with ` = ?`.
     pub(crate) fn no_return(self, nr: i64) -> bool {
         match self {
+            #[cfg(CONFIG_X86_64)]
             ForeignAbi::Ia32 => matches!(nr, ia32::EXIT | ia32::EXIT_GROUP),
         }
     }
