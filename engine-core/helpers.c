@@ -27,6 +27,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
@@ -997,18 +998,27 @@ bool utrace_helper_task_mm_is(struct task_struct *task, struct mm_struct *mm)
 	return READ_ONCE(task->mm) == mm;
 }
 
-/* Whether @regs are a 64-bit task's (the x86-64 calling convention). */
+/*
+ * Whether @regs are a 64-bit task's, whose calls follow the calling
+ * convention utrace_arg_reg() knows (x86-64's SysV, or AArch64's).
+ */
 bool utrace_helper_user_64bit(struct pt_regs *regs)
 {
+#ifdef CONFIG_X86_64
 	return user_64bit_mode(regs);
+#else
+	return !compat_user_mode(regs);
+#endif
 }
 
 /*
- * The register of the x86-64 SysV calling convention's integer argument
- * @n (0..5) in @regs, or NULL.
+ * The register of the calling convention's integer argument @n (0..5) in
+ * @regs, or NULL: x86-64's SysV (rdi, rsi, rdx, rcx, r8, r9), or AArch64's
+ * (x0 to x5).
  */
 static unsigned long *utrace_arg_reg(struct pt_regs *regs, unsigned int n)
 {
+#ifdef CONFIG_X86_64
 	switch (n) {
 	case 0:
 		return &regs->di;
@@ -1024,6 +1034,9 @@ static unsigned long *utrace_arg_reg(struct pt_regs *regs, unsigned int n)
 		return &regs->r9;
 	}
 	return NULL;
+#else
+	return n < 6 ? (unsigned long *)&regs->regs[n] : NULL;
+#endif
 }
 
 unsigned long utrace_helper_regs_arg(struct pt_regs *regs, unsigned int n)

@@ -28,6 +28,17 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::task::Task;
 
+/// The `AUDIT_ARCH_*` values of the native ABI and of the compat one
+/// (x86_64 and ia32; arm64 and AArch32).
+#[cfg(CONFIG_X86_64)]
+const NATIVE_ARCH: u32 = bindings::AUDIT_ARCH_X86_64;
+#[cfg(CONFIG_X86_64)]
+const COMPAT_ARCH: u32 = bindings::AUDIT_ARCH_I386;
+#[cfg(CONFIG_ARM64)]
+const NATIVE_ARCH: u32 = bindings::AUDIT_ARCH_AARCH64;
+#[cfg(CONFIG_ARM64)]
+const COMPAT_ARCH: u32 = bindings::AUDIT_ARCH_ARM;
+
 /// Registers of a syscall, as plain data.
 #[derive(Default)]
 struct FakeRegs {
@@ -65,9 +76,9 @@ impl SyscallRegs for FakeRegs {
     }
     fn arch(&self) -> u32 {
         if self.compat {
-            bindings::AUDIT_ARCH_I386
+            COMPAT_ARCH
         } else {
-            bindings::AUDIT_ARCH_X86_64
+            NATIVE_ARCH
         }
     }
     fn is_native(&self) -> bool {
@@ -828,11 +839,7 @@ mod suite {
                 ..Default::default()
             };
             let d = reg.report_syscall_entry(task, &mut regs, &mut tracer);
-            let arch = if compat {
-                bindings::AUDIT_ARCH_I386
-            } else {
-                bindings::AUDIT_ARCH_X86_64
-            };
+            let arch = if compat { COMPAT_ARCH } else { NATIVE_ARCH };
             assert_eq!(
                 d,
                 Disposition::Abort(i64::from(arch) << 1 | i64::from(!compat))

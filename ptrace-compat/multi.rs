@@ -382,6 +382,13 @@ pub(crate) fn string_prefix(chunk: &[u8]) -> (usize, bool) {
 mod tests {
     use super::*;
 
+    /// A request of the architecture's own, which decoding passes on as it
+    /// is: x86's `PTRACE_GETREGS`, arm64's `PTRACE_PEEKMTETAGS`.
+    #[cfg(CONFIG_X86_64)]
+    const ARCH_REQUEST: u32 = bindings::PTRACE_GETREGS;
+    #[cfg(CONFIG_ARM64)]
+    const ARCH_REQUEST: u32 = bindings::PTRACE_PEEKMTETAGS;
+
     fn el(request: u32, length: i64) -> RawElement {
         RawElement {
             request: req(request),
@@ -440,7 +447,7 @@ mod tests {
         assert_eq!(decode(peek, MAX_LENGTH + 1), Err(EINVAL));
         assert!(decode(peek, MAX_LENGTH).is_ok());
         // Requests that take no length.
-        assert_eq!(decode(req(bindings::PTRACE_GETREGS), 1), Err(EINVAL));
+        assert_eq!(decode(req(ARCH_REQUEST), 1), Err(EINVAL));
         assert_eq!(decode(req(bindings::PTRACE_SYSCALL), 8), Err(EINVAL));
     }
 
@@ -459,7 +466,7 @@ mod tests {
 
     #[test]
     fn other_and_resume_requests() {
-        let getregs = req(bindings::PTRACE_GETREGS);
+        let getregs = req(ARCH_REQUEST);
         assert_eq!(decode(getregs, 0), Ok(Element::Other { request: getregs }));
         let info = req(bindings::PTRACE_GET_SYSCALL_INFO);
         assert_eq!(decode(info, 0), Ok(Element::Other { request: info }));
@@ -478,7 +485,7 @@ mod tests {
 
     #[test]
     fn resume_only_last() {
-        let set = el(bindings::PTRACE_SETREGS, 0);
+        let set = el(ARCH_REQUEST, 0);
         let go = el(bindings::PTRACE_SYSCALL, 0);
         let peek = el(bindings::PTRACE_PEEKDATA, 2);
         assert_eq!(check_batch(&[set, go]), Ok(()));
@@ -513,7 +520,7 @@ mod tests {
         }
         for r in [
             bindings::PTRACE_PEEKDATA,
-            bindings::PTRACE_GETREGS,
+            ARCH_REQUEST,
             bindings::PTRACE_CONT,
         ] {
             assert!(decode(req(r), 0).is_ok_and(|e| !reports_bytes(e)));

@@ -111,6 +111,9 @@ def main():
     ap.add_argument("--expected", required=True)
     ap.add_argument("--qemu-status", default="ok")
     ap.add_argument("--timeout", default="?")
+    # The architecture's list of guest programs not ported to it
+    # (qemu-ci/arch/ARCH/not-ported): their suites are not expected.
+    ap.add_argument("--not-ported", default=None)
     args = ap.parse_args()
 
     def read(path):
@@ -124,6 +127,12 @@ def main():
     results = read(args.results)
     expected = [l.split("#")[0].strip() for l in read(args.expected)]
     expected = [e for e in expected if e]
+    not_ported = {}
+    for l in read(args.not_ported) if args.not_ported else []:
+        words = l.split("#")[0].split(None, 2)
+        if len(words) == 3 and words[1] != "-":
+            not_ported[words[1]] = f"{words[0]}: {words[2].strip()}"
+    expected = [e for e in expected if e not in not_ported]
 
     problems = []
 
@@ -169,6 +178,9 @@ def main():
         if rc != 0:
             reason = "killed by the time limit" if rc in (137, 124) else f"exit status {rc}"
             problems.append(f"guest program {prog}: {reason}")
+
+    for suite, why in sorted(not_ported.items()):
+        print(f"  skip  guest {suite}: not ported to this architecture ({why})")
 
     ran = {s.name for s in suites}
     for e in expected:

@@ -63,5 +63,7 @@ if [ -n "${UTRACE_DEMO:-}" ]; then
 	grep -v '^UTRACE-CI' "$OUT/results.log"
 	echo
 fi
+not_ported=()
+[ ! -f "$HERE/arch/$ARCH/not-ported" ] || not_ported=(--not-ported "$HERE/arch/$ARCH/not-ported")
 exec python3 "$HERE/ktap.py" --console "$OUT/console.log" --results "$OUT/results.log" \
-	--expected "$EXPECTED" --qemu-status "$status" --timeout "$TIMEOUT"
+	--expected "$EXPECTED" --qemu-status "$status" --timeout "$TIMEOUT" "${not_ported[@]}"

@@ -13,19 +13,26 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/sched/user.h>
+#ifdef CONFIG_X86
 #include <asm/insn.h>
 #include <asm/insn-eval.h>
+#else
+#include <asm/insn-def.h>
+#endif
 
 #include "helpers.h"
 
 /*
  * The current task's next user instruction: stores its address in *@ip
- * and returns its length, from the kernel's x86 decoder, in the mode the
- * task's code segment gives (64-bit, or 32-bit for an ia32 task).
+ * and returns its length.  On x86, from the kernel's decoder, in the mode
+ * the task's code segment gives (64-bit, or 32-bit for an ia32 task); on
+ * arm64, where every A64 instruction is 4 bytes, that size (an AArch32
+ * task, whose Thumb instructions are 2 or 4, is refused with -EINVAL).
  * -EFAULT if its bytes cannot be read, -EINVAL if they are no valid
  * instruction.  Called by the task itself, in an engine callback: the
  * read may fault pages in.
  */
+#ifdef CONFIG_X86
 int utrace_branch_next_insn(u64 *ip)
 {
 	struct pt_regs *regs = current_pt_regs();
@@ -41,6 +48,17 @@ int utrace_branch_next_insn(u64 *ip)
 		return -EINVAL;
 	return insn.length;
 }
+#else
+int utrace_branch_next_insn(u64 *ip)
+{
+	struct pt_regs *regs = current_pt_regs();
+
+	*ip = instruction_pointer(regs);
+	if (compat_user_mode(regs))
+		return -EINVAL;
+	return AARCH64_INSN_SIZE;
+}
+#endif
 
 /*
  * Charges @pages to the current user's locked memory, as io_uring charges

@@ -24,6 +24,8 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 /// How one syscall argument is shown.
+// ia32's kinds are declared by ia32's table alone, which arm64 has not.
+#[cfg_attr(not(CONFIG_X86_64), allow(dead_code))]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum ArgKind {
     /// A signed decimal `int` (the low 32 bits of the register).
@@ -539,6 +541,7 @@ pub(crate) fn shown_args(nr: i64, args: &[u64; 6]) -> usize {
 pub(crate) fn shown_args_of(nr: i64, args: &[u64; 6], kinds: Option<&[ArgKind]>) -> usize {
     let creates = |flags: u64| (flags as u32) & (O_CREAT | __O_TMPFILE) != 0;
     match nr {
+        #[cfg(CONFIG_X86_64)]
         nr::OPEN if !creates(args[1]) => 2,
         nr::OPENAT if !creates(args[2]) => 3,
         nr::FCNTL if FCNTL_NO_ARG.contains(&(args[1] as i32)) => 2,
@@ -1036,7 +1039,11 @@ const MMAP_FLAGS: [Flag; 15] = named_constants![
     MAP_UNINITIALIZED,
 ];
 
+/// `arch_prctl` codes (x86; arm64 has no `arch_prctl`).
+#[cfg(not(CONFIG_X86_64))]
+const ARCH_PRCTL_CODES: [Flag; 0] = [];
 /// `arch_prctl` codes (x86).
+#[cfg(CONFIG_X86_64)]
 const ARCH_PRCTL_CODES: [Flag; 23] = named_constants![
     ARCH_SET_GS,
     ARCH_SET_FS,
@@ -2179,7 +2186,14 @@ static ERRNOS: [(&str, &str); 133] = [
 #[kunit_tests(utrace_strace_decode)]
 mod tests {
     use super::super::line::Line;
+    use super::super::syscalls::syscall_nr;
     use super::*;
+
+    /// The native number of the call `name`; -1 (no call) for one the
+    /// architecture lacks, so that a case of it fails.
+    fn nr_of(name: &str) -> i64 {
+        syscall_nr(name).unwrap_or(-1)
+    }
 
     /// A fixed buffer implementing `core::fmt::Write` for the tests.
     struct Buf {
@@ -2249,10 +2263,10 @@ mod tests {
     /// builds its lines.
     fn openat_line(b: &mut Buf) -> core::fmt::Result {
         let args = [neg(100), 0x5000, 0, 0, 0, 0];
-        let sig = signature(257).ok_or(core::fmt::Error)?;
+        let sig = signature(nr_of("openat")).ok_or(core::fmt::Error)?;
         b.write_str(sig.name)?;
         b.write_str("(")?;
-        let shown = shown_args(257, &args);
+        let shown = shown_args(nr_of("openat"), &args);
         for (i, (&kind, &value)) in sig.args.iter().zip(args.iter()).take(shown).enumerate() {
             if i > 0 {
                 b.write_str(", ")?;
@@ -2385,7 +2399,7 @@ mod tests {
             " = -1 EACCES (Permission denied)"
         );
         assert_eq!(
-            result(105, -1).as_str(),
+            result(nr_of("setuid"), -1).as_str(),
             " = -1 EPERM (Operation not permitted)"
         );
         assert_eq!(result(openat, -530).as_str(), " = -1 Unknown error 530");
@@ -2393,14 +2407,20 @@ mod tests {
         assert_eq!(result(openat, -4095).as_str(), " = -1 Unknown error 4095");
         // Below -4095 a value is not an error.
         assert_eq!(result(openat, -4096).as_str(), " = -4096");
-        assert_eq!(result(231, 0).as_str(), " = ?");
-        assert_eq!(result(60, 0).as_str(), " = ?");
-        assert_eq!(result(9, 0x7f12_3456_7000).as_str(), " = 0x7f1234567000");
+        assert_eq!(result(nr_of("exit_group"), 0).as_str(), " = ?");
+        assert_eq!(result(nr_of("exit"), 0).as_str(), " = ?");
         assert_eq!(
-            result(9, -12).as_str(),
+            result(nr_of("mmap"), 0x7f12_3456_7000).as_str(),
+            " = 0x7f1234567000"
+        );
+        assert_eq!(
+            result(nr_of("mmap"), -12).as_str(),
             " = -1 ENOMEM (Cannot allocate memory)"
         );
-        assert_eq!(result(12, 0x5555_5555_a000).as_str(), " = 0x55555555a000");
+        assert_eq!(
+            result(nr_of("brk"), 0x5555_5555_a000).as_str(),
+            " = 0x55555555a000"
+        );
         assert_eq!(result(9999, 7).as_str(), " = 7");
     }
 
@@ -2448,6 +2468,8 @@ mod tests {
         );
         assert_eq!(arg(ArgKind::MmapFlags, 0x1).as_str(), "MAP_SHARED");
         assert_eq!(arg(ArgKind::MmapFlags, 0xf).as_str(), "0xf /* MAP_??? */");
+        // arch_prctl is x86's; arm64 names no code.
+        #[cfg(CONFIG_X86_64)]
         assert_eq!(arg(ArgKind::ArchPrctlCode, 0x1002).as_str(), "ARCH_SET_FS");
         assert_eq!(
             arg(ArgKind::ArchPrctlCode, 0x3001).as_str(),
@@ -2468,16 +2490,20 @@ mod tests {
         assert_eq!(arg(ArgKind::WaitOptions, 1).as_str(), "WNOHANG");
         assert_eq!(arg(ArgKind::TimerFlags, 0).as_str(), "0");
         assert_eq!(arg(ArgKind::TimerFlags, 1).as_str(), "TIMER_ABSTIME");
-        assert_eq!(result(95, 0o22).as_str(), " = 022");
-        assert_eq!(result(95, 0).as_str(), " = 000");
+        assert_eq!(result(nr_of("umask"), 0o22).as_str(), " = 022");
+        assert_eq!(result(nr_of("umask"), 0).as_str(), " = 000");
         // prctl's arguments follow its option.
-        let prctl = |option: u64| arg_kinds(157, &[option, 0, 0, 0, 0, 0]).map(|k| k.len());
+        let prctl =
+            |option: u64| arg_kinds(nr_of("prctl"), &[option, 0, 0, 0, 0, 0]).map(|k| k.len());
         assert_eq!(prctl(16), Some(2));
         assert_eq!(prctl(15), Some(2));
         assert_eq!(prctl(38), Some(5));
-        assert!(arg_kinds(157, &[16, 0, 0, 0, 0, 0]).is_some_and(|k| k[1] == ArgKind::StrOut));
-        assert!(arg_kinds(157, &[15, 0, 0, 0, 0, 0]).is_some_and(|k| k[1] == ArgKind::Path));
-        assert_eq!(shown_args(157, &[16, 0, 0, 0, 0, 0]), 2);
+        assert!(arg_kinds(nr_of("prctl"), &[16, 0, 0, 0, 0, 0])
+            .is_some_and(|k| k[1] == ArgKind::StrOut));
+        assert!(
+            arg_kinds(nr_of("prctl"), &[15, 0, 0, 0, 0, 0]).is_some_and(|k| k[1] == ArgKind::Path)
+        );
+        assert_eq!(shown_args(nr_of("prctl"), &[16, 0, 0, 0, 0, 0]), 2);
     }
 
     #[test]
@@ -2620,7 +2646,7 @@ mod tests {
 
     #[test]
     fn signatures_of_calls() {
-        let openat = signature(257);
+        let openat = signature(nr_of("openat"));
         assert_eq!(openat.map(|s| s.name), Some("openat"));
         assert_eq!(
             openat.map(|s| s.args),
@@ -2633,49 +2659,56 @@ mod tests {
                 ][..]
             )
         );
-        let getuid = signature(102);
+        let getuid = signature(nr_of("getuid"));
         assert_eq!(getuid.map(|s| s.name), Some("getuid"));
         assert_eq!(getuid.map(|s| s.args.len()), Some(0));
         assert_eq!(
-            signature(1).map(|s| s.args.get(1).copied()),
+            signature(nr_of("write")).map(|s| s.args.get(1).copied()),
             Some(Some(ArgKind::Buf))
         );
         // read's buffer and stat's structure are outputs, write's is not.
-        assert!(signature(0).is_some_and(|s| s.args[1].is_output()));
-        assert!(signature(262).is_some_and(|s| s.args[2] == ArgKind::StatBuf));
+        assert!(signature(nr_of("read")).is_some_and(|s| s.args[1].is_output()));
+        assert!(signature(nr_of("newfstatat")).is_some_and(|s| s.args[2] == ArgKind::StatBuf));
         assert!(!ArgKind::Buf.is_output());
         assert_eq!(
-            signature(62).map(|s| s.args.get(1).copied()),
+            signature(nr_of("kill")).map(|s| s.args.get(1).copied()),
             Some(Some(ArgKind::Signal))
         );
         assert!(signature(400).is_none());
         assert!(signature(-1).is_none());
-        assert_eq!(ret_kind(9), RetKind::Hex);
-        assert_eq!(ret_kind(12), RetKind::Hex);
-        assert_eq!(ret_kind(231), RetKind::NoReturn);
-        assert_eq!(ret_kind(60), RetKind::NoReturn);
-        assert_eq!(ret_kind(0), RetKind::Int);
+        assert_eq!(ret_kind(nr_of("mmap")), RetKind::Hex);
+        assert_eq!(ret_kind(nr_of("brk")), RetKind::Hex);
+        assert_eq!(ret_kind(nr_of("exit_group")), RetKind::NoReturn);
+        assert_eq!(ret_kind(nr_of("exit")), RetKind::NoReturn);
+        assert_eq!(ret_kind(nr_of("read")), RetKind::Int);
         assert_eq!(ret_kind(-1), RetKind::Int);
     }
 
     #[test]
     fn shown_argument_count() {
         let at = |flags: u32| [neg(100), 0x1000, u64::from(flags), 0o644, 0, 0];
-        assert_eq!(shown_args(257, &at(0)), 3);
-        assert_eq!(shown_args(257, &at(O_WRONLY | O_CREAT | O_TRUNC)), 4);
-        assert_eq!(shown_args(257, &at(O_RDWR | O_TMPFILE)), 4);
-        assert_eq!(shown_args(257, &at(O_DIRECTORY)), 3);
-        assert_eq!(shown_args(2, &[0x1000, 0, 0, 0, 0, 0]), 2);
+        assert_eq!(shown_args(nr_of("openat"), &at(0)), 3);
         assert_eq!(
-            shown_args(2, &[0x1000, u64::from(O_CREAT), 0o600, 0, 0, 0]),
-            3
+            shown_args(nr_of("openat"), &at(O_WRONLY | O_CREAT | O_TRUNC)),
+            4
         );
-        assert_eq!(shown_args(102, &[0; 6]), 0);
-        assert_eq!(shown_args(9, &[0; 6]), 6);
-        assert_eq!(shown_args(0, &[3, 0x1000, 4096, 0, 0, 0]), 3);
+        assert_eq!(shown_args(nr_of("openat"), &at(O_RDWR | O_TMPFILE)), 4);
+        assert_eq!(shown_args(nr_of("openat"), &at(O_DIRECTORY)), 3);
+        // x86_64's open; arm64 has only openat.
+        #[cfg(CONFIG_X86_64)]
+        {
+            assert_eq!(shown_args(nr_of("open"), &[0x1000, 0, 0, 0, 0, 0]), 2);
+            assert_eq!(
+                shown_args(nr_of("open"), &[0x1000, u64::from(O_CREAT), 0o600, 0, 0, 0]),
+                3
+            );
+        }
+        assert_eq!(shown_args(nr_of("getuid"), &[0; 6]), 0);
+        assert_eq!(shown_args(nr_of("mmap"), &[0; 6]), 6);
+        assert_eq!(shown_args(nr_of("read"), &[3, 0x1000, 4096, 0, 0, 0]), 3);
         // fcntl(3, F_GETFL) but fcntl(3, F_SETFD, 0x1).
-        assert_eq!(shown_args(72, &[3, 3, 0, 0, 0, 0]), 2);
-        assert_eq!(shown_args(72, &[3, 2, 1, 0, 0, 0]), 3);
+        assert_eq!(shown_args(nr_of("fcntl"), &[3, 3, 0, 0, 0, 0]), 2);
+        assert_eq!(shown_args(nr_of("fcntl"), &[3, 2, 1, 0, 0, 0]), 3);
         // Unknown syscalls show all six.
         assert_eq!(shown_args(400, &[0; 6]), 6);
     }
@@ -2777,7 +2810,7 @@ mod tests {
         );
         let mut b = Buf::new();
         assert!(write_string(&mut b, b"hello\n", false).is_ok());
-        assert!(write_result(&mut b, 1, 6).is_ok());
+        assert!(write_result(&mut b, nr_of("write"), 6).is_ok());
         assert_eq!(b.as_str(), r#""hello\n" = 6"#);
     }
 
@@ -3079,21 +3112,25 @@ mod tests {
         let mut b = Buf::new();
         write_timespec(&mut b, 12, 345).unwrap();
         assert_eq!(b.as_str(), "{tv_sec=12, tv_nsec=345}");
-        assert!(signature(228).is_some_and(|s| s.args[1].is_output()));
-        assert!(signature(302).is_some_and(|s| !s.args[2].is_output() && s.args[3].is_output()));
+        assert!(signature(nr_of("clock_gettime")).is_some_and(|s| s.args[1].is_output()));
+        assert!(signature(nr_of("prlimit64"))
+            .is_some_and(|s| !s.args[2].is_output() && s.args[3].is_output()));
     }
 
     #[test]
     fn restart_codes_as_strace_shows_them() {
         assert_eq!(
-            result(0, -512).as_str(),
+            result(nr_of("read"), -512).as_str(),
             " = ? ERESTARTSYS (To be restarted if SA_RESTART is set)"
         );
         assert_eq!(
-            result(35, -516).as_str(),
+            result(nr_of("nanosleep"), -516).as_str(),
             " = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"
         );
-        assert_eq!(result(0, -517).as_str(), " = -1 Unknown error 517");
+        assert_eq!(
+            result(nr_of("read"), -517).as_str(),
+            " = -1 Unknown error 517"
+        );
     }
 
     #[test]

@@ -743,6 +743,7 @@ impl<'a> Record<'a> {
 #[kunit_tests(utrace_strace_record)]
 mod tests {
     use super::super::fake_memory::FakeMemory;
+    use super::super::syscalls::nr;
     use super::*;
 
     /// Captures as a task would keep them, without a task: `data` is the
@@ -854,7 +855,7 @@ mod tests {
             pid: Some(42),
             native: true,
             arch: 0xc000003e,
-            nr: 0,
+            nr: nr::READ,
             args: [3, 0x7ffd_0000_1000, 255, 0, 0, u64::MAX],
             sp: 0x7ffd_0000_0ff0,
             string_max: 32,
@@ -863,7 +864,7 @@ mod tests {
             entry,
             end: CallEnd::Returned {
                 ret: -2,
-                decode_as: 0,
+                decode_as: nr::READ,
             },
             captures: (b"ab", b"cde"),
         };
@@ -879,11 +880,14 @@ mod tests {
                 captures,
             }) => {
                 // The native ABI's arch is not kept: it is the kernel's.
-                assert_eq!((e.pid, e.native, e.arch, e.nr), (Some(42), true, 0, 0));
+                assert_eq!(
+                    (e.pid, e.native, e.arch, e.nr),
+                    (Some(42), true, 0, nr::READ)
+                );
                 // read() takes three arguments: the others are not kept.
                 assert_eq!(e.args, [3, 0x7ffd_0000_1000, 255, 0, 0, 0]);
                 assert_eq!((e.sp, e.string_max), (entry.sp, 32));
-                assert_eq!((ret, decode_as), (-2, 0));
+                assert_eq!((ret, decode_as), (-2, nr::READ));
                 assert_eq!(captures, (&b"ab"[..], &b"cde"[..]));
             }
             _ => panic!("not the call encoded"),

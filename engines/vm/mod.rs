@@ -23,6 +23,8 @@
 //! rules to each child the task creates, before the child runs: the whole
 //! process tree lives in the VM.
 
+#[cfg(CONFIG_X86_64)]
+mod ia32;
 pub(crate) mod rules;
 
 use super::session::{Session, Slot};
