@@ -27,6 +27,14 @@
 
 static int ktap_case_failed;
 static int ktap_failed_cases;
+/* Set by a case that does not apply here (KTAP_SKIP): why. */
+static const char *ktap_case_skipped;
+
+/*
+ * Ends the current case as skipped, with @why (a case that does not apply
+ * to this architecture, say); the caller returns.
+ */
+#define KTAP_SKIP(why) (ktap_case_skipped = (why))
 
 #define KTAP_DIAG(fmt, ...) \
 	printf("    # " fmt "\n", ##__VA_ARGS__)
@@ -68,7 +76,13 @@ static inline int ktap_run(const char *suite, const struct ktap_case *cases,
 	printf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", suite, n);
 	for (int i = 0; i < n; i++) {
 		ktap_case_failed = 0;
+		ktap_case_skipped = NULL;
 		cases[i].run();
+		if (ktap_case_skipped && !ktap_case_failed) {
+			printf("    ok %d %s # SKIP %s\n", i + 1, cases[i].name,
+			       ktap_case_skipped);
+			continue;
+		}
 		printf("    %sok %d %s\n", ktap_case_failed ? "not " : "",
 		       i + 1, cases[i].name);
 		ktap_failed_cases += ktap_case_failed;

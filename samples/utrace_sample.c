@@ -286,7 +286,12 @@ static void sample_death(struct utrace_engine *e, bool group_dead,
 	atomic_inc(&hits);
 }
 
-/* x86-64: the first argument in rdi, the return value in rax. */
+/*
+ * The first argument and the return value in the calling convention's
+ * registers (x86-64's rdi and rax, AArch64's x0): the kernel's accessors,
+ * which read the same registers for a 64-bit task's function as for the
+ * kernel's own.
+ */
 static u32 sample_breakpoint(u32 action, struct utrace_engine *e,
 			     struct pt_regs *regs, unsigned long func,
 			     loff_t offset, unsigned int flags)
@@ -294,9 +299,9 @@ static u32 sample_breakpoint(u32 action, struct utrace_engine *e,
 	atomic_inc(&probe_hits);
 	if (flags & UTRACE_BREAKPOINT_RETURN) {
 		if (value)
-			regs->ax = value;
+			regs_set_return_value(regs, value);
 	} else {
-		probe_arg = regs->di;
+		probe_arg = regs_get_kernel_argument(regs, 0);
 	}
 	return UTRACE_RESUME;
 }

@@ -18,8 +18,9 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/user.h>
 #include <linux/utrace.h>
+#include "ptrace.h"
+#include "regs.h"
 #include "ktap.h"
 #include "probe.h"
 #include "run.h"
@@ -248,11 +249,11 @@ static void only_subscribed_tasks_take_the_breakpoint(void)
 	subscribe(fd, slot, 0);
 	/* An engine on b that does not subscribe hears nothing either. */
 	bp_engine(fd, b, UTRACE_TEST_RECORD, 2, 0, 0);
-	CHECK(byte_at(a, (unsigned long)probed_add) == 0xcc, "a's breakpoint: %#x",
+	CHECK(byte_at(a, (unsigned long)probed_add) == REGS_UPROBE_BYTE, "a's breakpoint: %#x",
 	      byte_at(a, (unsigned long)probed_add));
 	CHECK(byte_at(b, (unsigned long)probed_add) == own, "b's text: %#x, ours %#x",
 	      byte_at(b, (unsigned long)probed_add), own);
-	CHECK(own != 0xcc, "our own text: %#x", own);
+	CHECK(own != REGS_UPROBE_BYTE, "our own text: %#x", own);
 	utd_release_and_wait(go_b, b);
 	CHECK(records_of(fd, UTRACE_TEST_SIDE_BREAKPOINT, r, 8) == 0, "b is not reported");
 	utd_release_and_wait(go_a, a);
@@ -288,7 +289,7 @@ static void a_fork_child_s_copied_breakpoint_goes_unreported(void)
 	memset(sh, 0, sizeof(*sh));
 	status = run_recorded(fd, fork_then_call);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
-	CHECK(sh->results[2] == 0xcc, "the fork child's copy has it: %#lx", sh->results[2]);
+	CHECK(sh->results[2] == REGS_UPROBE_BYTE, "the fork child's copy has it: %#lx", sh->results[2]);
 	CHECK(sh->results[3] == 14 && sh->results[0] == 5, "results %ld %ld", sh->results[3],
 	      sh->results[0]);
 	CHECK(sh->results[4] == own, "it went at the first hit: %#lx, ours %#x", sh->results[4],
@@ -351,14 +352,14 @@ static void another_thread_of_the_task_runs_unreported(void)
 /* The instruction pointer of the task @slot's engine holds stopped. */
 static unsigned long long stopped_ip(int fd, int slot)
 {
-	struct user_regs_struct regs = { 0 };
+	tracee_regs regs = { 0 };
 	struct utrace_test_examine e = {
 		.slot = slot, .op = UTRACE_TEST_EXAMINE_REGS, .buf = (unsigned long)&regs,
 		.len = sizeof(regs),
 	};
 
 	CHECK(ioctl(fd, UTRACE_TEST_EXAMINE, &e) >= 0, "examine: %s", strerror(errno));
-	return regs.rip;
+	return regs_ip(&regs);
 }
 
 static void a_stop_at_a_breakpoint_holds_the_task_before_the_instruction(void)
@@ -488,12 +489,14 @@ static void a_drop_in_a_callback_meets_a_failed_registration(void)
 	int fd = utd_open(), go_a[2], go_c[2], slot_a, slot_c, index, int3, status;
 	struct utrace_test_probe p = { 0 };
 	struct utrace_test_record r[8];
-	unsigned char page[4096];
+	long page[4096 / sizeof(long)];
 	pid_t a, c;
 
 	memset(sh, 0, sizeof(*sh));
 	sh->results[0] = -1;
-	memset(page, 0xcc, sizeof(page));
+	/* Breakpoint instructions, which uprobes refuses to probe. */
+	for (size_t i = 0; i < sizeof(page) / sizeof(page[0]); i++)
+		page[i] = REGS_BREAKPOINT_WORD;
 	int3 = open("/tmp/int3.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
 	CHECK(int3 >= 0 && write(int3, page, sizeof(page)) == sizeof(page), "int3 file");
 	c = utd_held_child(go_c, map_int3s);
@@ -567,7 +570,7 @@ static void a_detached_engine_s_probe_leaves_an_exec_alone(void)
 	run_child(exec_self_and_hold, &pid, go);
 	slot = bp_engine(fd, pid, UTRACE_TEST_RECORD, 1, 0, 0);
 	subscribe(fd, slot, 0);
-	CHECK(byte_at(pid, (unsigned long)probed_add) == 0xcc, "the breakpoint is in");
+	CHECK(byte_at(pid, (unsigned long)probed_add) == REGS_UPROBE_BYTE, "the breakpoint is in");
 	/* Detached, its subscription held: no breakpoint in the new program. */
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach");
 	utd_release(go);
@@ -752,7 +755,7 @@ static void subscription_errors(void)
 	p.offset = 1 << 20;
 	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EINVAL);
 	/* Twice the same; then up to the cap, on a file nobody maps. */
-	for (p.offset = 0; p.offset < 100; p.offset++) {
+	for (p.offset = 0; p.offset < 100 * REGS_INSN_ALIGN; p.offset += REGS_INSN_ALIGN) {
 		r = ioctl(fd, UTRACE_TEST_PROBE, &p);
 		if (r < 0)
 			break;
@@ -760,7 +763,7 @@ static void subscription_errors(void)
 	}
 	CHECK(r < 0 && errno == ENOSPC && n == 64, "cap: %d subscriptions, then %s", n,
 	      strerror(errno));
-	p.offset = 3;
+	p.offset = 3 * REGS_INSN_ALIGN;
 	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_PROBE, &p), EEXIST);
 	CHECK(ioctl(fd, UTRACE_TEST_UNPROBE, 3) == 0, "unprobe: %s", strerror(errno));
 	CHECK_ERRNO(ioctl(fd, UTRACE_TEST_UNPROBE, 3), EINVAL);

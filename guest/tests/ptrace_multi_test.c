@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <linux/audit.h>
 #include "ptrace.h"
+#include "regs.h"
 #include "ktap.h"
 
 /* A tracer address no access can reach (non-canonical on x86_64). */
@@ -567,9 +568,9 @@ static void poke_words_of_every_length(void)
 
 static void poketext_reaches_the_tracee_text(void)
 {
-	long int3 = (long)0xccccccccccccccccUL, back[2] = { CANARY, CANARY };
+	long int3 = REGS_BREAKPOINT_WORD, back[2] = { CANARY, CANARY };
 	unsigned char mine;
-	struct user_regs_struct regs;
+	tracee_regs regs;
 	int report, st = 0;
 	pid_t pid;
 	long ret;
@@ -591,22 +592,25 @@ static void poketext_reaches_the_tracee_text(void)
 	memcpy(&mine, (void *)text_target, 1);
 	CHECK(back[0] == int3, "PEEKTEXT after POKETEXT read %#lx, wanted %#lx",
 	      back[0], int3);
-	CHECK(mine != 0xcc, "POKETEXT changed the tracer's own text");
-	/* The tracee runs into the int3 at the start of text_target. */
+	CHECK(mine != (unsigned char)REGS_BREAKPOINT_WORD,
+	      "POKETEXT changed the tracer's own text");
+	/* The tracee runs into the breakpoint at the start of text_target. */
 	CHECK(pt(PTRACE_CONT, pid, 0, 0) == 0, "PTRACE_CONT: %s", strerror(errno));
 	CHECK(waitpid(pid, &st, 0) == pid && WIFSTOPPED(st) &&
 	      WSTOPSIG(st) == SIGTRAP,
 	      "the tracee did not trap in the poked text: status %#x", st);
 	if (WIFSTOPPED(st)) {
-		CHECK(pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs) == 0,
-		      "GETREGS: %s", strerror(errno));
-		CHECK(regs.rip == (unsigned long)text_target + 1,
-		      "trapped at %#llx, wanted text_target + 1 = %#lx",
-		      regs.rip, (unsigned long)text_target + 1);
+		CHECK(regs_read(pid, &regs) == 0, "reading the registers: %s",
+		      strerror(errno));
+		CHECK(regs_ip(&regs) == (unsigned long)text_target + REGS_BREAKPOINT_TRAP_IP,
+		      "trapped at %#lx, wanted text_target + %d = %#lx", regs_ip(&regs),
+		      REGS_BREAKPOINT_TRAP_IP,
+		      (unsigned long)text_target + REGS_BREAKPOINT_TRAP_IP);
 	}
 	kill_tracee(pid, report);
 }
 
+#if defined(__x86_64__)
 static void peek_poke_user_words(void)
 {
 	enum { NREGS = sizeof(struct user_regs_struct) / sizeof(long) };
@@ -661,6 +665,12 @@ static void peek_poke_user_words(void)
 	      "POKEUSR changed a register beside those it was given");
 	kill_tracee(pid, report);
 }
+#else
+static void peek_poke_user_words(void)
+{
+	KTAP_SKIP("x86's struct user words; arm64 has no PTRACE_PEEKUSR or POKEUSR");
+}
+#endif
 
 static void chardata_alone(void)
 {
@@ -879,10 +889,19 @@ static void chardata_max_length(void)
 	free(buf);
 }
 
+#if !defined(__x86_64__)
+/* arm64's syscall number, read by a batch (NT_ARM_SYSTEM_CALL: an int). */
+static int orig_nr;
+#endif
+
 static void getregs_and_syscall_info_in_a_batch(void)
 {
 	struct ptrace_syscall_info info;
-	struct user_regs_struct regs;
+	tracee_regs regs;
+	struct iovec io;
+#if !defined(__x86_64__)
+	struct iovec io_nr = { &orig_nr, sizeof(orig_nr) };
+#endif
 	long orig = CANARY;
 	int report;
 	pid_t pid;
@@ -902,42 +921,50 @@ static void getregs_and_syscall_info_in_a_batch(void)
 	memset(&regs, 0, sizeof(regs));
 	{
 		struct ptrace_multi r[] = {
-			PM(PTRACE_GETREGS, 0, &regs, 0),
+			regs_multi(&regs, &io, 0),
 			/* Returns a positive size alone: still a success. */
 			PM(PTRACE_GET_SYSCALL_INFO, sizeof(info), &info, 0),
+#if defined(__x86_64__)
 			PM(PTRACE_PEEKUSR, offsetof(struct user, regs.orig_rax), &orig, 0),
+#else
+			/* arm64 keeps the number in a register set of its own. */
+			PM(PTRACE_GETREGSET, NT_ARM_SYSTEM_CALL, &io_nr, 0),
+#endif
 			/* Returns PTRACE_VM_MASK alone: a success too. */
 			PM(PTRACE_SYSVM, 0, 0, 0),
 		};
 
 		ret = multi(pid, r, 4);
-		CHECK(ret == 4, "GETREGS + GET_SYSCALL_INFO + PEEKUSR + SYSVM returned %ld (%s); lengths %ld %ld %ld %ld",
+#if !defined(__x86_64__)
+		orig = orig_nr;
+#endif
+		CHECK(ret == 4, "registers + GET_SYSCALL_INFO + number + SYSVM returned %ld (%s); lengths %ld %ld %ld %ld",
 		      ret, strerror(errno), r[0].length, r[1].length, r[2].length,
 		      r[3].length);
 	}
-	CHECK(regs.orig_rax == SYS_getppid && regs.rdi == 0x1111 &&
-	      regs.r9 == 0x6666,
-	      "GETREGS element: orig_rax %lld rdi %#llx r9 %#llx, wanted %d 0x1111 0x6666",
-	      regs.orig_rax, regs.rdi, regs.r9, SYS_getppid);
-	CHECK(info.op == PTRACE_SYSCALL_INFO_ENTRY && info.arch == AUDIT_ARCH_X86_64 &&
+	CHECK(regs_arg(&regs, 0) == 0x1111 && regs_arg(&regs, 5) == 0x6666,
+	      "registers element: first argument %#lx, sixth %#lx, wanted 0x1111 0x6666",
+	      regs_arg(&regs, 0), regs_arg(&regs, 5));
+	CHECK(info.op == PTRACE_SYSCALL_INFO_ENTRY && info.arch == REGS_AUDIT_ARCH &&
 	      info.entry.nr == SYS_getppid && info.entry.args[0] == 0x1111 &&
 	      info.entry.args[5] == 0x6666,
 	      "GET_SYSCALL_INFO element: op %u arch %#x nr %llu args %#llx..%#llx",
 	      info.op, info.arch, (unsigned long long)info.entry.nr,
 	      (unsigned long long)info.entry.args[0],
 	      (unsigned long long)info.entry.args[5]);
-	CHECK(info.instruction_pointer == regs.rip && info.stack_pointer == regs.rsp,
-	      "GET_SYSCALL_INFO ip/sp %#llx/%#llx, GETREGS %#llx/%#llx",
+	CHECK(info.instruction_pointer == regs_ip(&regs) &&
+	      info.stack_pointer == regs_sp(&regs),
+	      "GET_SYSCALL_INFO ip/sp %#llx/%#llx, the registers' %#lx/%#lx",
 	      (unsigned long long)info.instruction_pointer,
-	      (unsigned long long)info.stack_pointer, regs.rip, regs.rsp);
-	CHECK(orig == SYS_getppid, "PEEKUSR orig_rax %ld", orig);
+	      (unsigned long long)info.stack_pointer, regs_ip(&regs), regs_sp(&regs));
+	CHECK(orig == SYS_getppid, "the number element read %ld", orig);
 	kill_tracee(pid, report);
 }
 
 static void setregs_then_syscall_resumes_last(void)
 {
 	struct ptrace_syscall_info info;
-	struct user_regs_struct regs;
+	tracee_regs regs;
 	struct report rep;
 	int report, st = 0;
 	pid_t pid;
@@ -949,22 +976,31 @@ static void setregs_then_syscall_resumes_last(void)
 		return;
 	CHECK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0,
 	      "SETOPTIONS: %s", strerror(errno));
-	if (to_syscall_entry(pid, SYS_getppid) ||
-	    pt(PTRACE_GETREGS, pid, 0, (unsigned long)&regs)) {
+	if (to_syscall_entry(pid, SYS_getppid) || regs_read(pid, &regs)) {
 		ktap_case_failed = 1;
 		kill_tracee(pid, report);
 		return;
 	}
 	/* The tracee asked for getppid; it will run getpid. */
-	regs.orig_rax = SYS_getpid;
 	{
+#if defined(__x86_64__)
+		struct iovec io;
+
+		regs.orig_rax = SYS_getpid;
+		struct ptrace_multi set = regs_multi(&regs, &io, 1);
+#else
+		/* arm64's number is a register set of its own. */
+		int nr = SYS_getpid;
+		struct iovec io_nr = { &nr, sizeof(nr) };
+		struct ptrace_multi set = PM(PTRACE_SETREGSET, NT_ARM_SYSTEM_CALL, &io_nr, 0);
+#endif
 		struct ptrace_multi r[] = {
-			PM(PTRACE_SETREGS, 0, &regs, 0),
+			set,
 			PM(PTRACE_SYSCALL, 0, 0, 0),
 		};
 
 		ret = multi(pid, r, 2);
-		CHECK(ret == 2, "SETREGS + PTRACE_SYSCALL returned %ld (%s); lengths %ld %ld",
+		CHECK(ret == 2, "setting the number + PTRACE_SYSCALL returned %ld (%s); lengths %ld %ld",
 		      ret, strerror(errno), r[0].length, r[1].length);
 	}
 	/* Resumed: the next stop is the exit of the rewritten call. */
@@ -1176,8 +1212,13 @@ static void element_errors_match_the_request_alone(void)
 		  (void *)(1UL << 30), 1UL << 30, EINVAL },
 		{ "GETREGSET unknown note", PTRACE_GETREGSET, 0x9999, &iov,
 		  (unsigned long)&iov, 0 },
+#if defined(__x86_64__)
 		{ "GETREGS to a bad buffer", PTRACE_GETREGS, 0, BAD_PTR,
 		  (unsigned long)BAD_PTR, EFAULT },
+#else
+		{ "GETREGSET to a bad iovec", PTRACE_GETREGSET, NT_PRSTATUS, BAD_PTR,
+		  (unsigned long)BAD_PTR, EFAULT },
+#endif
 		{ "GETSIGINFO to a bad buffer", PTRACE_GETSIGINFO, 0, BAD_PTR,
 		  (unsigned long)BAD_PTR, EFAULT },
 		{ "GET_SYSCALL_INFO to a bad buffer", PTRACE_GET_SYSCALL_INFO,
@@ -1409,7 +1450,9 @@ static void resume_not_last_rejected(void)
 		{ "PTRACE_CONT", PTRACE_CONT },
 		{ "PTRACE_SYSCALL", PTRACE_SYSCALL },
 		{ "PTRACE_SINGLESTEP", PTRACE_SINGLESTEP },
+#ifdef PTRACE_SINGLEBLOCK
 		{ "PTRACE_SINGLEBLOCK", PTRACE_SINGLEBLOCK },
+#endif
 		{ "PTRACE_SYSEMU", PTRACE_SYSEMU },
 		{ "PTRACE_SYSEMU_SINGLESTEP", PTRACE_SYSEMU_SINGLESTEP },
 		{ "PTRACE_KILL", PTRACE_KILL },
@@ -1466,7 +1509,11 @@ static void bad_lengths_rejected(void)
 		  PTRACE_MULTI_MAX_LENGTH + 1 },
 		{ "PEEKSTRINGDATA length MAX_LENGTH + 1", PTRACE_PEEKSTRINGDATA,
 		  PTRACE_MULTI_MAX_LENGTH + 1 },
+#if defined(__x86_64__)
 		{ "GETREGS length 1", PTRACE_GETREGS, 1 },
+#else
+		{ "GETREGSET length 1", PTRACE_GETREGSET, 1 },
+#endif
 		{ "GET_SYSCALL_INFO length 8", PTRACE_GET_SYSCALL_INFO, 8 },
 		{ "GETSIGINFO length -1", PTRACE_GETSIGINFO, -1 },
 		{ "PTRACE_CONT (last) length 1", PTRACE_CONT, 1 },
@@ -1488,7 +1535,7 @@ static void bad_lengths_rejected(void)
 		};
 
 		if (lengths[i].req == PTRACE_CONT || lengths[i].req == PTRACE_KILL ||
-		    lengths[i].req == PTRACE_GETREGS ||
+		    lengths[i].req == REGS_GET_REQUEST ||
 		    lengths[i].req == PTRACE_GETSIGINFO)
 			r[1].addr = 0;
 		if (lengths[i].req == PTRACE_CONT || lengths[i].req == PTRACE_KILL)

@@ -57,7 +57,8 @@
 #define UTS_NODENAME	65
 #define UTS_RELEASE	130
 /* The x86_64 ABI's red zone below the stack pointer, which the program
- * may use without moving it: a rewritten path goes below it. */
+ * may use without moving it: a rewritten path goes below it (arm64's ABI
+ * has none; the same room is kept). */
 #define RED_ZONE	128
 /* Calls a syscall set can name. */
 #define SET_CALLS	(UTRACE_CHANNEL_SYSCALLS_MAX * 8)
@@ -89,8 +90,12 @@ static const struct path_call {
 	long nr;
 	int arg;
 } path_calls[] = {
+#ifdef SYS_open
+	/* The old forms, x86_64's alone (arm64 has only the *at ones). */
 	{ SYS_open, 0 }, { SYS_creat, 0 }, { SYS_stat, 0 }, { SYS_lstat, 0 },
-	{ SYS_access, 0 }, { SYS_readlink, 0 }, { SYS_execve, 0 }, { SYS_chdir, 0 },
+	{ SYS_access, 0 }, { SYS_readlink, 0 },
+#endif
+	{ SYS_execve, 0 }, { SYS_chdir, 0 },
 	{ SYS_openat, 1 }, { SYS_openat2, 1 }, { SYS_newfstatat, 1 }, { SYS_statx, 1 },
 	{ SYS_faccessat, 1 }, { SYS_faccessat2, 1 }, { SYS_readlinkat, 1 },
 };
@@ -449,7 +454,13 @@ static void redirect(const struct utrace_channel_event *ev, int which,
 
 static int is_native(const struct utrace_channel_event *ev)
 {
+#if defined(__x86_64__)
 	return ev->arch == AUDIT_ARCH_X86_64 && !(ev->nr & __X32_SYSCALL_BIT);
+#elif defined(__aarch64__)
+	return ev->arch == AUDIT_ARCH_AARCH64;
+#else
+#error "uvm: x86_64 or arm64"
+#endif
 }
 
 static void on_syscall_entry(const struct utrace_channel_event *ev, struct utrace_channel_reply *r)
