@@ -191,7 +191,7 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.c $(GUEST_HDRS) $(GUEST_FROM)
 
 # uvm names calls by the C library's <sys/syscall.h>: its SYS_ constants,
 # listed once as SYSCALL_NAME(name) lines, for uvm.c to make its table of.
-GUEST_GEN := $(BUILD)/guest/gen
+GUEST_GEN := $(BUILD)/guest$(ARCH_SUFFIX)/gen
 $(GUEST_GEN)/syscall_names.h: $(KHDR)/asm/unistd_64.h $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	echo '#include <sys/syscall.h>' | $(GUEST_CC) $(GUEST_CFLAGS) -dM -E - | \
@@ -227,7 +227,9 @@ guest: _kernel
 .PHONY: guest-progs
 guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(KSFT_BINS)
 	$(if $(KSFT_PTRACE),,$(error no TEST_GEN_PROGS in $(KSFT)/ptrace/Makefile))
-	@# Programs whose source is gone must not linger in the guest.
+	@# Programs whose source is gone, or not ported to the architecture,
+	@# must not linger in the guest.
+	@for p in $(NOT_PORTED); do rm -f $(GUEST_BIN)/tests/$$p $(GUEST_BIN)/tools/$$p; done
 	@for d in tests tools; do for p in $(GUEST_BIN)/$$d/*; do \
 		[ ! -e "$$p" ] || [ -f "$(REPO)/guest/$$d/$${p##*/}.c" ] || \
 		[ -f "$(REPO)/guest/$$d/$${p##*/}.S" ] || \

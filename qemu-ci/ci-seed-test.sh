@@ -10,7 +10,8 @@
 #   4. a real checkout that git refuses (a `git` that fails as on
 #      "dubious ownership"): the same;
 #   5. CI_COMMIT_SHA unset in a real checkout: the seed of HEAD;
-# and in every case `make test` ran first and the script exited 0.
+# and in every case `make test` (x86_64, then arm64) and `make kernel-prod`
+# ran first and the script exited 0.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -52,6 +53,8 @@ run() {
 	replay=$(sed -n 's/^ci: replay: //p' <<< "$out")
 	if [ -z "$seed" ] || [ "$replay" != "make fuzz FUZZ_SEED=$seed FUZZ_ITERS=3000" ] ||
 	   [ "$(cat "$tmp/make.log")" != "make test
+make test ARCH=arm64
+make kernel-prod
 make fuzz FUZZ_SEED=$seed FUZZ_ITERS=3000" ]; then
 		echo "not ok $name:"; echo "$out"; cat "$tmp/make.log"; fails=$((fails + 1)); return
 	fi
