@@ -254,6 +254,7 @@ test-cold:
 	@bash $(REPO)/qemu-ci/cold.sh $(COLD_BUILD) $(REPO)
 
 demo:
+	$(call x86_only,demo)
 	$(call locked,_demo)
 
 _demo: _kernel initramfs
@@ -282,7 +283,12 @@ _fuzz: _kernel initramfs
 # The guest clock needs the host's TSC rate under TCG (else 4 ms ticks).
 HOST_TSC_KHZ = $(shell awk '/^cpu MHz/ { printf "%d", $$4 * 1000; exit }' /proc/cpuinfo)
 
+# The benchmark and the demo are x86_64's (utrace-bench reads x86 registers,
+# the demo runs sysinfo: both in qemu-ci/arch/arm64/not-ported).
+x86_only = $(if $(ARCH_SUFFIX),$(error make $(1): x86_64 only (ARCH=$(ARCH)); see qemu-ci/arch/$(ARCH)/not-ported))
+
 bench:
+	$(call x86_only,bench)
 	$(call locked,_bench)
 
 AB_PAIRS ?= 3
@@ -309,6 +315,7 @@ BENCH_ROUNDS ?= 1
 BENCH_KERNEL ?= test
 BENCH_MONITORS_PROD = $(filter prod,$(BENCH_KERNEL))
 bench-monitors:
+	$(call x86_only,bench-monitors)
 	$(call locked,_bench-monitors)
 
 _bench-monitors: _kernel initramfs $(if $(BENCH_MONITORS_PROD),_kernel-prod)
@@ -319,6 +326,7 @@ _bench-monitors: _kernel initramfs $(if $(BENCH_MONITORS_PROD),_kernel-prod)
 # Only the A/B (what a task with no engines pays), e.g. while working on it.
 .PHONY: ab _ab
 ab:
+	$(call x86_only,ab)
 	$(call locked,_ab)
 
 _ab: _kernel initramfs _kernel-prod _kernel-stock
