@@ -302,9 +302,10 @@ bool utrace_helper_fatal_signal_pending(struct task_struct *task)
 /*
  * ptrace's syscall stops, made by the engines' dispatcher at ptrace's place
  * in their order (the entry code skips its own calls for such tasks).
- * @work is the work word the entry code read (linux/utrace.h).  At entry, seccomp's
- * RET_TRACE stop follows (the dispatcher calls seccomp_trace_stop()), where
- * syscall_trace_enter() runs seccomp for a task without engines.
+ * @work is the work word the entry code read (linux/utrace.h).  At entry,
+ * seccomp's RET_TRACE stop follows (the dispatcher calls
+ * seccomp_trace_stop()), where syscall_trace_enter() runs seccomp for a task
+ * without engines.
  */
 bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work)
 {

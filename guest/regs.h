@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/audit.h>
 #if defined(__x86_64__)
 #include <sys/user.h>
 #elif !defined(__aarch64__)

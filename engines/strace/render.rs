@@ -1997,7 +1997,6 @@ mod tests {
     // (ia32's calls, and `struct stat64` in the bindings, exist only with
     // IA32 emulation: the test kernel's.)
     #[cfg(CONFIG_IA32_EMULATION)]
-    #[cfg(CONFIG_X86_64)]
     #[test]
     fn ia32_calls_decode_as_their_native_twins() {
         let mut ts = [0u8; 16];

@@ -152,9 +152,9 @@ impl ReturnRule {
     }
 
     /// Whether the rule applies to the call `nr` of `abi` whose first
-    /// argument is `first`.
+    /// argument is `first` (ia32's multiplexers': unused on arm64).
+    #[cfg_attr(not(CONFIG_X86_64), allow(unused_variables))]
     fn applies(&self, abi: Abi, nr: i64, first: u64) -> bool {
-        let _ = first;
         match abi {
             Abi::Native => self.native == Some(nr),
             #[cfg(CONFIG_X86_64)]
@@ -215,7 +215,9 @@ impl Rules {
         self.return_with_overflow_ids(abi, nr, first, OverflowIds::current())
     }
 
-    /// [`Rules::return_for`] with the overflow ids given.
+    /// [`Rules::return_for`] with the overflow ids given (only ia32's 16-bit
+    /// id calls have one: unused on arm64).
+    #[cfg_attr(not(CONFIG_X86_64), allow(unused_variables))]
     fn return_with_overflow_ids(
         &self,
         abi: Abi,
@@ -223,8 +225,6 @@ impl Rules {
         first: u64,
         overflow: OverflowIds,
     ) -> Option<i64> {
-        // Only ia32's 16-bit id calls have an overflow id.
-        let _ = overflow;
         let rule = self.returns.iter().find(|r| r.applies(abi, nr, first))?;
         let value = rule.value;
         Some(match abi {
@@ -562,10 +562,10 @@ pub(super) const fn has_call(table: &[Syscall], name: &str) -> bool {
 /// Every name of [`REDIRECTED`] is a call of some table, x86_64's or
 /// ia32's. (arm64's table lacks the old forms, `open`, `stat`...: the x86_64
 /// build checks the list.)
+#[cfg(CONFIG_X86_64)]
 const fn names_exist() -> bool {
     let mut j = 0;
     while j < REDIRECTED.len() {
-        #[cfg(CONFIG_X86_64)]
         if !has_call(SYSCALLS, REDIRECTED[j]) && !has_call(SYSCALLS_IA32, REDIRECTED[j]) {
             return false;
         }
@@ -573,6 +573,7 @@ const fn names_exist() -> bool {
     }
     true
 }
+#[cfg(CONFIG_X86_64)]
 const _: () = assert!(names_exist(), "a redirected call no table has");
 
 static PATH_ARG: [u8; bindings::__NR_syscalls as usize] = path_args(SYSCALLS);
