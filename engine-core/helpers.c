@@ -166,6 +166,17 @@ long utrace_helper_syscall_get_nr(struct pt_regs *regs)
 
 void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr)
 {
+#ifdef CONFIG_ARM64
+	/*
+	 * arm64's syscall_set_nr(-1) puts -ENOSYS in x0 for the skipped call
+	 * to return, and x0 is also the first argument: a call an engine
+	 * gives a number again gets its first argument back from orig_x0,
+	 * which stays the first argument while the number is -1 (ptrace's
+	 * regsets keep it so too).
+	 */
+	if (regs->syscallno == NO_SYSCALL && nr != NO_SYSCALL)
+		syscall_rollback(current, regs);
+#endif
 	syscall_set_nr(current, regs, nr);
 }
 

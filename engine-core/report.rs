@@ -9,7 +9,10 @@
 //! architectures the return register is also the first argument): the
 //! dispatcher writes it once, after the last engine has decided.
 
-use super::policy::{check_made_up_signal, Disposition, SigHandler, SignalAction, SignalClass};
+use super::policy::{
+    check_made_up_signal, is_step_trap, Disposition, SigHandler, SignalAction, SignalClass,
+    StepReport,
+};
 use core::ffi::CStr;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -959,6 +962,19 @@ impl<'a> SignalReport<'a> {
     /// Its `si_code` (`SI_USER`, `SI_TKILL`, `TRAP_TRACE`...).
     pub fn code(&self) -> i32 {
         self.code
+    }
+
+    /// Whether signal `signo` with this report's siginfo is the trap a step
+    /// ends with, as this architecture reports steps
+    /// ([`is_step_trap`](crate::engine_core::policy::is_step_trap)).
+    pub fn is_step_trap_as(&self, signo: i32) -> bool {
+        let sender = self.info_fields().map(|f| (f.pid, f.uid));
+        is_step_trap(signo, self.code, sender, StepReport::ARCH)
+    }
+
+    /// Whether this signal is the trap a step ends with.
+    pub fn is_step_trap(&self) -> bool {
+        self.is_step_trap_as(self.signo)
     }
 
     /// Its `si_errno`.

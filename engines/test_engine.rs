@@ -128,6 +128,8 @@ pub(crate) enum Action {
     Record,
     /// At entry, set this argument.
     RewriteArg(Arg, u64),
+    /// At entry, make a call of number `from` call number `to`.
+    SetNr { from: i64, to: i64 },
     /// At entry, abort the call with this result.
     Abort(i64),
     /// At exit, set this result.
@@ -212,6 +214,11 @@ impl Action {
             9 => match u64::try_from(value) {
                 Ok(raw) if raw < USER_END => Action::Handler(SigHandler::from_raw(raw)),
                 _ => return Err(EINVAL),
+            },
+            10 => Action::SetNr {
+                // The number, a C int, carried in a u32.
+                from: i64::from(arg as i32),
+                to: i64::from(i32::try_from(value).map_err(|_| EINVAL)?),
             },
             _ => return Err(EINVAL),
         })
@@ -610,6 +617,7 @@ impl Engine for TestEngine {
         self.record(SIDE_ENTRY, nr, call.args(), i64::from(call.is_resumed()));
         match self.action {
             Action::RewriteArg(which, v) => call.set_arg(which, v),
+            Action::SetNr { from, to } if nr == from => call.set_nr(to),
             Action::Abort(result) => call.abort(result),
             Action::Run => call.run(),
             // Once: a repeated report goes on.
@@ -620,6 +628,7 @@ impl Engine for TestEngine {
             Action::Stop => {}
             Action::Dwell(us) => self.dwell(us),
             Action::Record
+            | Action::SetNr { .. }
             | Action::SetReturn(_)
             | Action::Signal { .. }
             | Action::MakeUp { .. }

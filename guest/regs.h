@@ -102,6 +102,20 @@ static inline unsigned long regs_arg(const tracee_regs *r, int i)
 #endif
 }
 
+/* Sets syscall argument @i (0..5) in registers read at an entry stop. */
+static inline void regs_set_arg(tracee_regs *r, int i, unsigned long value)
+{
+#if defined(__x86_64__)
+	unsigned long long *a[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
+
+	if (i >= 0 && i < 6)
+		*a[i] = value;
+#else
+	if (i >= 0 && i < 6)
+		r->regs[i] = value;
+#endif
+}
+
 /* The syscall's result register (at arm64's entry stop: the first argument). */
 static inline long regs_ret(const tracee_regs *r)
 {

@@ -11,8 +11,8 @@
 use super::{Attachment, Children, Registry, Settled, STEP_IN_HANDLER, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
-    combine_resume, event_order, is_step_trap, masked_order, ptrace_slot, syscall_order,
-    Disposition, Reporter, Resume, SigHandler, SignalAction, SyscallSide,
+    combine_resume, event_order, masked_order, ptrace_slot, syscall_order, Disposition, Reporter,
+    Resume, SigHandler, SignalAction, SyscallSide,
 };
 use crate::engine_core::report::{
     AfterTracer, BreakpointReport, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent,
@@ -671,7 +671,7 @@ impl Registry {
         sig: &mut SignalReport<'_>,
         ptrace: &mut dyn PtraceSignal,
     ) -> (i32, SignalAction, bool) {
-        if !self.end_step(is_step_trap(sig.signo(), sig.code())) {
+        if !self.end_step(sig.is_step_trap()) {
             return self.report_signal_round(task, sig, ptrace);
         }
         let result = self
@@ -685,9 +685,7 @@ impl Registry {
         let served = self.step_trap_served(true);
         match result {
             Some((signo, action, held))
-                if served
-                    || action != SignalAction::Deliver
-                    || !is_step_trap(signo, sig.code()) =>
+                if served || action != SignalAction::Deliver || !sig.is_step_trap_as(signo) =>
             {
                 (signo, action, held)
             }

@@ -38,7 +38,6 @@
 
 use super::charge::MemlockCharge;
 use super::ring::{Branch, Mode, Pushed, Ring, Stepper};
-use crate::engine_core::policy::is_step_trap;
 use crate::engine_core::{
     Engine, EngineHandle, Events, ExecReport, Resume, SignalAction, SignalHandlerReport,
     SignalReport,
@@ -432,7 +431,7 @@ impl Engine for BranchEngine {
             // The trace ends; the trap, if this is one, is the tracer's.
             return Resume::Detach;
         }
-        if !is_step_trap(sig.signo(), sig.code()) {
+        if !sig.is_step_trap() {
             // The program's own signal, left alone; it ended the step
             // running (engine-core's rule): ask for the next one. A
             // handler it runs is reported as a branch.

@@ -354,15 +354,6 @@ static void the_trap_of_a_detached_engines_step_is_dropped(void)
 	int fd, go[2], a, status = -1;
 	pid_t pid;
 
-#if !defined(__x86_64__)
-	/*
-	 * Known bug on arm64 (issue 21): there the child dies of the step's
-	 * SIGTRAP.  Skipped so that the rest of the arm64 run gates; the
-	 * reason is the bug, in the README and the note.
-	 */
-	KTAP_SKIP("KNOWN BUG on arm64: a detached engine's step trap still kills the task");
-	return;
-#endif
 	fd = utd_open();
 	CHECK(pipe(sleep_pipe) == 0, "pipe");
 	pid = utd_held_child(go, read_a_byte);

@@ -118,6 +118,33 @@ static void rewritten_argument_seen_in_order(void)
 	close(fd);
 }
 
+/*
+ * An engine takes a call's number away (-1: the call will not run), and an
+ * engine after it gives the number back: the call runs as the program made
+ * it.  arm64's syscall_set_nr(-1) puts -ENOSYS in x0, the first argument;
+ * the second engine must not run write(-ENOSYS, ...).
+ */
+static void a_call_given_its_number_back_keeps_its_arguments(void)
+{
+	int fd = utd_open(), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int inner, outer;
+	long ret;
+
+	CHECK(null >= 0, "open /dev/null: %s", strerror(errno));
+	/* Inside (called second at entry): a call without a number is write. */
+	inner = must_attach(fd, 0, UTRACE_TEST_SET_NR, ENTRY, 1, -1, (unsigned int)-1,
+			    SYS_write);
+	/* Outside (called first): write has no number. */
+	outer = must_attach(fd, 0, UTRACE_TEST_SET_NR, ENTRY, 2, SYS_write, SYS_write, -1);
+	errno = 0;
+	ret = syscall(SYS_write, null, "abc", 3);
+	close(fd);
+	CHECK(inner >= 0 && outer >= 0 && ret == 3,
+	      "write(/dev/null, \"abc\", 3), renumbered -1 and back: %ld (%s), wanted 3",
+	      ret, strerror(errno));
+	close(null);
+}
+
 static void aborted_call_returns_exact_result(void)
 {
 	struct utrace_test_record r[8];
@@ -761,6 +788,7 @@ static void closing_the_controller_releases_a_stop(void)
 KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(order_entry_reverse_exit_forward),
 	  KTAP_CASE(rewritten_argument_seen_in_order),
+	  KTAP_CASE(a_call_given_its_number_back_keeps_its_arguments),
 	  KTAP_CASE(aborted_call_returns_exact_result),
 	  KTAP_CASE(last_engine_called_decides),
 	  KTAP_CASE(result_set_at_exit),

@@ -3179,7 +3179,8 @@ static void t_attach(struct rng *r, struct tfile *f)
 	a.value = percent(r, 50) ? (long)below(r, 5000) : (long)rnd(r);
 	/* Nothing that would stop or break the fuzzer, init or the main process. */
 	kind = a.kind;
-	if (task == TG_SELF && (kind == UTRACE_TEST_STOP || kind == UTRACE_TEST_SIGNAL))
+	if (task == TG_SELF && (kind == UTRACE_TEST_STOP || kind == UTRACE_TEST_SIGNAL ||
+				kind == UTRACE_TEST_SET_NR))
 		a.kind = kind = UTRACE_TEST_RECORD;
 	if (task == TG_SELF && kind >= UTRACE_TEST_REWRITE_ARG && kind <= UTRACE_TEST_SET_RETURN &&
 	    (a.nr < -1 ? 0 : 1))
@@ -3199,6 +3200,9 @@ static void t_attach(struct rng *r, struct tfile *f)
 		/* A signal action: a disposition up to STOP, maybe HOLD; arg 0..7. */
 		if (a.kind == UTRACE_TEST_SIGNAL &&
 		    (a.value < 0 || (a.value & ~0x1f0L) || (a.value & 0xf0) > 0x40 || a.arg > 7))
+			want |= EB(EINVAL);
+		/* A number: a C int. */
+		if (a.kind == UTRACE_TEST_SET_NR && (a.value < INT_MIN || a.value > INT_MAX))
 			want |= EB(EINVAL);
 		/* A dwell: 1 us to 100 ms. */
 		if (a.kind == UTRACE_TEST_DWELL && (a.value < 1 || a.value > 100000))

@@ -1776,6 +1776,92 @@ out:
 }
 
 /*
+ * A tracer changes a call's first argument at its entry stop; an engine
+ * inside it (attached first: called after the tracer at entry) changes the
+ * third.  The engine sees the tracer's first argument, at entry and at
+ * exit, and the call runs with both changes.  On arm64 the first argument
+ * is in x0 and again in orig_x0, which syscall_get_arguments() reads: 7.2's
+ * regsets write both at an entry stop (gpr_set()), or an engine would see
+ * the old one and write it back.
+ */
+static void an_engine_inside_keeps_the_tracers_first_argument(void)
+{
+	static const char text[] = "abc";
+	struct utrace_test_attach a = {
+		.kind = UTRACE_TEST_REWRITE_ARG, .events = ENTRY | EXIT, .id = 1,
+		.nr = SYS_write, .arg = 2, .value = 3,
+	};
+	struct utrace_test_record r[4];
+	int report, fd = -1, null, n;
+	struct report rep;
+	tracee_regs regs;
+	struct stop s;
+	pid_t pid;
+
+	deadline(30);
+	null = open("/dev/null", O_WRONLY);
+	CHECK(null >= 0, "open /dev/null: %s", strerror(errno));
+	/* write(1000, "abc", 1): a descriptor the tracee does not have. */
+	set_body(SYS_write, 1000, (unsigned long)text, 1);
+	body_args[2] = 1;
+	pid = fork_tracee(body_calls, 1, &report);
+	close(null);
+	if (pid < 0)
+		return;
+	fd = utd_open();
+	a.pid = pid;
+	if (fd < 0 || utd_attach(fd, a) < 0) {
+		kill_tracee(pid, report);
+		goto close_fd;
+	}
+	if (await_tracee(pid, 1, report, 0))
+		goto close_fd;
+	if (to_entry(pid, SYS_write))
+		goto out;
+	if (regs_read(pid, &regs)) {
+		KTAP_DIAG("reading the registers: %s", strerror(errno));
+		ktap_case_failed = 1;
+		goto out;
+	}
+	CHECK(regs_arg(&regs, 0) == 1000, "the write's first argument is %lu, wanted 1000",
+	      regs_arg(&regs, 0));
+	regs_set_arg(&regs, 0, null);
+	if (regs_write(pid, &regs)) {
+		KTAP_DIAG("writing the registers: %s", strerror(errno));
+		ktap_case_failed = 1;
+		goto out;
+	}
+	if (resume(pid, PTRACE_SYSCALL, 0, "write entry") ||
+	    expect_stop(pid, ST_EXIT, SYS_write, "the write's exit", &s))
+		goto out;
+	CHECK(s.rval == 3, "write returned %ld, wanted 3: write(/dev/null, \"abc\", 3)",
+	      s.rval);
+	n = utd_read(fd, r, 4);
+	CHECK(n == 2, "the engine logged %d records, wanted the write's entry and exit", n);
+	for (int i = 0; i < n && i < 2; i++)
+		CHECK(r[i].args[0] == (unsigned long)null,
+		      "the engine saw the write's first argument %llu at its %s, wanted the tracer's %d",
+		      (unsigned long long)r[i].args[0], i ? "exit" : "entry", null);
+	if (n == 2)
+		CHECK(r[0].args[2] == 1 && r[1].args[2] == 3 && r[1].ret == 3,
+		      "the engine saw the third argument %llu, then %llu = %lld; wanted 1, then 3 = 3",
+		      (unsigned long long)r[0].args[2], (unsigned long long)r[1].args[2],
+		      (long long)r[1].ret);
+	/* Detached: the report's own write is not cut to 3 bytes. */
+	close(fd);
+	fd = -1;
+	if (finish_tracee(pid, report, &rep) == 0)
+		CHECK(rep.ret[0] == 3, "the tracee's write returned %ld (%s), wanted 3",
+		      rep.ret[0], strerror(rep.err[0]));
+	return;
+out:
+	kill_tracee(pid, report);
+close_fd:
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
  * Order: tracer first (TRACEME, the task has no engines yet), RECORD engine
  * attached at the SIGSTOP stop.  The engine sits outside the tracer: at
  * entry it is called before the tracer stops, at exit after; it sees the
@@ -2153,6 +2239,7 @@ KTAP_MAIN("guest_ptrace_vm",
 	  KTAP_CASE(detach_in_the_seccomp_stop_runs_the_call),
 	  KTAP_CASE(seccomp_stop_once_across_a_repeated_round),
 	  KTAP_CASE(engine_inside_the_tracer),
+	  KTAP_CASE(an_engine_inside_keeps_the_tracers_first_argument),
 	  KTAP_CASE(engine_outside_the_tracer),
 	  KTAP_CASE(abort_engine_inside_the_tracer),
 	  KTAP_CASE(skip_is_final_against_a_run_engine_inside),

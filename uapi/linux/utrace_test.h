@@ -85,7 +85,11 @@ enum utrace_test_kind {
 					 * task's (0: SIG_DFL, 1: SIG_IGN, else
 					 * a user address); the task's own
 					 * sigaction is left as it is */
-	UTRACE_TEST_KIND_MAX = 9,
+	UTRACE_TEST_SET_NR = 10,	/* entry: if the syscall number is arg
+					 * (as an int: -1, a call an engine
+					 * before took the number of), make it
+					 * value */
+	UTRACE_TEST_KIND_MAX = 10,
 };
 
 /* attach flags */
@@ -104,7 +108,8 @@ struct utrace_test_attach {
 	__u32 events;	/* UTRACE_TEST_EVENT_* */
 	__u32 id;	/* the engine's name in the log */
 	__s64 nr;	/* the syscall it acts on and logs; -1: all */
-	__u32 arg;	/* REWRITE_ARG: which argument, 0..5 */
+	__u32 arg;	/* REWRITE_ARG: which argument, 0..5; SET_NR: the
+			 * number it replaces */
 	__u32 flags;	/* UTRACE_TEST_EXCLUSIVE */
 	__s64 value;	/* new argument, abort result or return value */
 };
