@@ -24,9 +24,11 @@ use kernel::task::Task;
 /// # Invariants
 ///
 /// `regs` is the current task's user register frame, valid for the
-/// lifetime of the value (a syscall hook's argument).
+/// lifetime of the value (a syscall hook's argument); `at_exit` says
+/// whether the call has run (the hook is the exit's).
 struct LiveRegs {
     regs: *mut bindings::pt_regs,
+    at_exit: bool,
 }
 
 impl SyscallRegs for LiveRegs {
@@ -53,9 +55,12 @@ impl SyscallRegs for LiveRegs {
 
     fn set_args(&mut self, args: &[u64; SYSCALL_ARGS]) {
         let args: [c_ulong; SYSCALL_ARGS] = args.map(|a| a as c_ulong);
-        // SAFETY: by the type invariant `regs` is current's register frame;
-        // `args` holds the six arguments the helper reads.
-        unsafe { bindings::utrace_helper_syscall_set_arguments(self.regs, args.as_ptr()) }
+        // SAFETY: by the type invariant `regs` is current's register frame,
+        // at exit if `at_exit`; `args` holds the six arguments the helper
+        // reads.
+        unsafe {
+            bindings::utrace_helper_syscall_set_arguments(self.regs, args.as_ptr(), self.at_exit)
+        }
     }
 
     fn return_value(&self) -> i64 {
@@ -263,8 +268,11 @@ pub(crate) unsafe extern "C" fn utrace_report_syscall_entry(
     traced: *mut bindings::seccomp_data,
 ) -> bindings::utrace_syscall_entry {
     // INVARIANT: the entry code passes the current task's register frame
-    // and the syscall work it read.
-    let mut live = LiveRegs { regs };
+    // and the syscall work it read; the call has not run.
+    let mut live = LiveRegs {
+        regs,
+        at_exit: false,
+    };
     // SAFETY: as above, and `traced` is the entry code's buffer.
     let mut ptrace = unsafe { LivePtrace::entry(regs, work, traced) };
     // The uprobes core's own calls are not the program's: engines neither
@@ -314,8 +322,11 @@ pub(crate) unsafe extern "C" fn utrace_report_syscall_exit(
     work: c_ulong,
 ) {
     // INVARIANT: the exit code passes the current task's register frame and
-    // the syscall work it read.
-    let mut live = LiveRegs { regs };
+    // the syscall work it read, after the call.
+    let mut live = LiveRegs {
+        regs,
+        at_exit: true,
+    };
     // SAFETY: as above.
     let mut ptrace = unsafe { LivePtrace::exit(regs, work) };
     // SAFETY: `regs` is current's frame at syscall exit.

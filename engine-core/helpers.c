@@ -199,9 +199,25 @@ void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 #endif
 }
 
+/*
+ * @at_exit: the call has run.  arm64's x0 is both the first argument and
+ * the result: at exit the result stays in x0, and the first argument is
+ * orig_x0 alone (what syscall_get_arguments() reads there).  An engine
+ * that puts back an argument it changed at entry must not give the
+ * program its first argument for a result.
+ */
 void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
-					 const unsigned long *args)
+					 const unsigned long *args, bool at_exit)
 {
+#ifdef CONFIG_ARM64
+	if (at_exit) {
+		unsigned long result = regs->regs[0];
+
+		syscall_set_arguments(current, regs, args);
+		regs->regs[0] = result;
+		return;
+	}
+#endif
 #ifdef CONFIG_IA32_EMULATION
 	/*
 	 * Engines see an ia32 call's arguments as their low halves (above):

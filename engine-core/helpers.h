@@ -43,7 +43,7 @@ void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr);
 void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 					 unsigned long *args);
 void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
-					 const unsigned long *args);
+					 const unsigned long *args, bool at_exit);
 unsigned long utrace_helper_user_stack_pointer(struct pt_regs *regs);
 unsigned long utrace_helper_instruction_pointer(struct pt_regs *regs);
 u32 utrace_helper_syscall_arch(void);

@@ -102,6 +102,20 @@ static inline unsigned long regs_arg(const tracee_regs *r, int i)
 #endif
 }
 
+/*
+ * The syscall number as the general registers show it at an entry stop:
+ * x86's orig_rax; arm64's x8, where the program put it (the kernel's copy
+ * is the NT_ARM_SYSTEM_CALL regset).
+ */
+static inline long regs_nr_word(const tracee_regs *r)
+{
+#if defined(__x86_64__)
+	return (long)r->orig_rax;
+#else
+	return (long)r->regs[8];
+#endif
+}
+
 /* Sets syscall argument @i (0..5) in registers read at an entry stop. */
 static inline void regs_set_arg(tracee_regs *r, int i, unsigned long value)
 {

@@ -17,6 +17,8 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <linux/utrace_test.h>
+#include "ptrace.h"
+#include "regs.h"
 #include "ktap.h"
 #include "probe.h"
 #include "sample_module.h"
@@ -258,6 +260,16 @@ static void c_engine_job_control_and_reap(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
+/*
+ * The call pause() makes: x86_64's pause, arm64's ppoll (which has no
+ * pause); what /proc/PID/syscall shows while a child sleeps in it.
+ */
+#ifdef SYS_pause
+#define PAUSE_NR SYS_pause
+#else
+#define PAUSE_NR SYS_ppoll
+#endif
+
 /* Not reached below: the child stays in its read of the go pipe. */
 static int wait_forever(void)
 {
@@ -287,8 +299,8 @@ static void c_engine_examines_its_stopped_task(void)
 		if (examined == -EAGAIN)
 			usleep(1000);
 	}
-	CHECK(examined == (int)sizeof(struct user_regs_struct),
-	      "examined %d, wanted %zu bytes", examined, sizeof(struct user_regs_struct));
+	CHECK(examined == (int)sizeof(tracee_regs),
+	      "examined %d, wanted %zu bytes", examined, sizeof(tracee_regs));
 	kill(pid, SIGKILL);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
 	      "status %#x", status);
@@ -311,15 +323,32 @@ static void c_engine_examines_its_stopped_task(void)
 	CHECK(sample_unload() == 0, "unload: %s", strerror(errno));
 }
 
-/* MXCSR's default (0x1f80) with flush-to-zero: what the child sets. */
-#define TEST_MXCSR 0x9f80
+/*
+ * The floating-point control register with flush-to-zero, what the child
+ * sets: x86's MXCSR (its default 0x1f80, FTZ bit 15; byte 24 of
+ * NT_PRFPREG, the FXSAVE layout), arm64's FPCR (FZ bit 24; byte 516 of
+ * NT_PRFPREG, struct user_fpsimd_state, after 32 vregs and fpsr).
+ */
+#if defined(__x86_64__)
+#define TEST_CONTROL 0x9f80
+#define CONTROL_AT 24
+typedef struct user_fpregs_struct fp_regs;
+#else
+#define TEST_CONTROL (1u << 24)
+#define CONTROL_AT 516
+typedef struct user_fpsimd_state fp_regs;
+#endif
 
-/* Sets MXCSR to TEST_MXCSR, then waits (in pause(), until SIGKILL). */
-static int mxcsr_then_wait(void)
+/* Sets the control register to TEST_CONTROL, then waits (in pause(), until SIGKILL). */
+static int fp_control_then_wait(void)
 {
-	unsigned int mxcsr = TEST_MXCSR;
+#if defined(__x86_64__)
+	unsigned int mxcsr = TEST_CONTROL;
 
 	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+#else
+	__asm__ volatile("msr fpcr, %0" : : "r"((unsigned long)TEST_CONTROL));
+#endif
 	pause();
 	return 1;
 }
@@ -340,8 +369,8 @@ static int in_syscall(pid_t pid, long nr)
 
 /*
  * utrace_examine_regset(): the module examines the floating-point
- * registers (NT_PRFPREG: the FXSAVE layout, MXCSR at byte 24) of a task
- * it keeps stopped, reads the MXCSR the task set and writes the set back;
+ * registers (NT_PRFPREG; TEST_CONTROL's comment) of a task it keeps
+ * stopped, reads the control register the task set and writes the set back;
  * a register set the task's ABI lacks is -EINVAL.
  */
 static void c_engine_examines_another_register_set(void)
@@ -351,15 +380,15 @@ static void c_engine_examines_another_register_set(void)
 	int go[2], status, examined;
 
 	for (unsigned int i = 0; i < 2; i++) {
-		pid_t pid = held_child(go, mxcsr_then_wait);
+		pid_t pid = held_child(go, fp_control_then_wait);
 		int err, tries;
 
 		CHECK(write(go[1], "g", 1) == 1, "release the child");
-		for (tries = 0; tries < 5000 && !in_syscall(pid, SYS_pause); tries++)
+		for (tries = 0; tries < 5000 && !in_syscall(pid, PAUSE_NR); tries++)
 			usleep(1000);
 		CHECK(tries < 5000, "the child never reached its pause()");
-		snprintf(params, sizeof(params), "pid=%d stop=1 restop=1 regset=%u word_at=24",
-			 pid, notes[i]);
+		snprintf(params, sizeof(params), "pid=%d stop=1 restop=1 regset=%u word_at=%d",
+			 pid, notes[i], CONTROL_AT);
 		err = sample_load(params);
 		CHECK(err == 0, "load: %s", strerror(err));
 		examined = -EAGAIN;
@@ -370,11 +399,11 @@ static void c_engine_examines_another_register_set(void)
 				usleep(1000);
 		}
 		if (notes[i] == NT_PRFPREG) {
-			CHECK(examined == (int)sizeof(struct user_fpregs_struct),
-			      "examined %d, wanted %zu bytes", examined,
-			      sizeof(struct user_fpregs_struct));
-			CHECK(sample_param("word", 0) == TEST_MXCSR, "MXCSR %#x, wanted %#x",
-			      sample_param("word", 0), TEST_MXCSR);
+			CHECK(examined == (int)sizeof(fp_regs),
+			      "examined %d, wanted %zu bytes", examined, sizeof(fp_regs));
+			CHECK(sample_param("word", 0) == (int)TEST_CONTROL,
+			      "control register %#x, wanted %#x", sample_param("word", 0),
+			      TEST_CONTROL);
 		} else {
 			CHECK(examined == -EINVAL, "set %#x examined: %d", notes[i], examined);
 		}
@@ -737,7 +766,7 @@ static void c_engine_makes_up_a_signal(void)
 
 	CHECK(write(go[1], "g", 1) == 1, "release the child");
 	close(go[1]);
-	for (tries = 0; tries < 5000 && !in_syscall(pid, SYS_pause); tries++)
+	for (tries = 0; tries < 5000 && !in_syscall(pid, PAUSE_NR); tries++)
 		usleep(1000);
 	CHECK(tries < 5000, "the child never reached its pause()");
 	snprintf(params, sizeof(params), "pid=%d make_up=%d", pid, SIGUSR1);

@@ -16,6 +16,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
+#include "ptrace.h"
+#include "regs.h"
 #include "ktap.h"
 #include "utrace_test_dev.h"
 
@@ -24,7 +26,7 @@ struct shared {
 	char msg[64];
 	volatile long ret;
 	volatile int dumpable;
-	volatile unsigned int mxcsr;
+	volatile unsigned int mxcsr;	/* x86's MXCSR, arm64's FPCR */
 };
 
 static struct shared *sh;
@@ -88,7 +90,7 @@ static void end_child(pid_t pid, int sig)
 static void registers_and_memory_of_a_stopped_task(void)
 {
 	int fd = utd_open(), slot, pipefd[2];
-	struct user_regs_struct r;
+	tracee_regs r;
 	char buf[64] = "";
 	pid_t pid;
 
@@ -100,25 +102,25 @@ static void registers_and_memory_of_a_stopped_task(void)
 
 	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_REGS, 0, &r, sizeof(r), 0) ==
 	      sizeof(r), "regs: %s", strerror(errno));
-	CHECK(r.orig_rax == SYS_write && r.rdi == 77 && r.rdx == 5 &&
-	      r.rsi == (unsigned long)sh->msg,
-	      "orig_rax %llu rdi %llu rsi %#llx rdx %llu", r.orig_rax, r.rdi,
-	      r.rsi, r.rdx);
-	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_STRING, r.rsi, buf,
+	CHECK(regs_nr_word(&r) == SYS_write && regs_arg(&r, 0) == 77 && regs_arg(&r, 2) == 5 &&
+	      regs_arg(&r, 1) == (unsigned long)sh->msg,
+	      "nr %ld args %lu %#lx %lu", regs_nr_word(&r), regs_arg(&r, 0),
+	      regs_arg(&r, 1), regs_arg(&r, 2));
+	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_STRING, regs_arg(&r, 1), buf,
 		      sizeof(buf), 0) == 5 && !strcmp(buf, "hello"),
 	      "string: %s", buf);
 	memset(buf, 0, sizeof(buf));
-	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_READ, r.rsi + 1, buf, 3, 0) ==
+	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_READ, regs_arg(&r, 1) + 1, buf, 3, 0) ==
 	      3 && !memcmp(buf, "ell", 3), "read: %s", buf);
-	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_WRITE, r.rsi, "HELLO", 5, 0) ==
+	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_WRITE, regs_arg(&r, 1), "HELLO", 5, 0) ==
 	      5, "write: %s", strerror(errno));
-	r.rdi = pipefd[1];
+	regs_set_arg(&r, 0, pipefd[1]);
 	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_SET_REGS, 0, &r, sizeof(r), 0) ==
 	      sizeof(r), "set regs: %s", strerror(errno));
 	memset(&r, 0, sizeof(r));
 	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_REGS, 0, &r, sizeof(r), 0) ==
-	      sizeof(r) && r.rdi == (unsigned long long)pipefd[1],
-	      "rdi after set: %llu", r.rdi);
+	      sizeof(r) && regs_arg(&r, 0) == (unsigned long)pipefd[1],
+	      "first argument after set: %lu", regs_arg(&r, 0));
 
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume");
 	end_child(pid, 0);
@@ -191,15 +193,53 @@ static void sleep_in_read(void)
 	_exit(0);
 }
 
-/* The child: MXCSR rounding toward zero, write(77, msg, 5), MXCSR after. */
+/*
+ * The floating-point control register and its rounding mode: x86's MXCSR
+ * (exceptions masked, RC in bits 13-14), arm64's FPCR (RMode in bits
+ * 22-23); the register set that holds it (NT_PRFPREG) and its field.
+ */
+#if defined(__x86_64__)
+typedef struct user_fpregs_struct fp_regs;
+#define FP_CONTROL(fp) ((fp).mxcsr)
+#define ROUND_TO_ZERO 0x7f80u
+#define ROUND_DOWN 0x3f80u
+#else
+typedef struct user_fpsimd_state fp_regs;
+#define FP_CONTROL(fp) ((fp).fpcr)
+#define ROUND_TO_ZERO (3u << 22)
+#define ROUND_DOWN (2u << 22)
+#endif
+
+static void set_fp_control(unsigned int csr)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("ldmxcsr %0" : : "m"(csr));
+#else
+	__asm__ volatile("msr fpcr, %0" : : "r"((unsigned long)csr));
+#endif
+}
+
+static unsigned int fp_control(void)
+{
+#if defined(__x86_64__)
+	unsigned int csr;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(csr));
+	return csr;
+#else
+	unsigned long csr;
+
+	__asm__ volatile("mrs %0, fpcr" : "=r"(csr));
+	return csr;
+#endif
+}
+
+/* The child: rounding toward zero, write(77, msg, 5), the control after. */
 static void round_to_zero_then_write(void)
 {
-	unsigned int csr = 0x7f80;
-
-	__asm__ volatile("ldmxcsr %0" : : "m"(csr));
+	set_fp_control(ROUND_TO_ZERO);
 	sh->ret = syscall(SYS_write, 77, sh->msg, 5);
-	__asm__ volatile("stmxcsr %0" : "=m"(csr));
-	sh->mxcsr = csr;
+	sh->mxcsr = fp_control();
 	_exit(0);
 }
 
@@ -211,7 +251,7 @@ static void round_to_zero_then_write(void)
 static void floating_point_registers_are_read_and_written(void)
 {
 	int fd = utd_open(), go[2], slot;
-	struct user_fpregs_struct fp;
+	fp_regs fp;
 	struct utrace_test_attach a = {
 		.kind = UTRACE_TEST_STOP, .events = UTRACE_TEST_EVENT_SYSCALL_ENTRY,
 		.id = 1, .nr = SYS_write,
@@ -228,9 +268,9 @@ static void floating_point_registers_are_read_and_written(void)
 	CHECK(UTD_POLL(utd_stopped(fd, slot)), "the child did not stop at write");
 	memset(&fp, 0, sizeof(fp));
 	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_REGSET, NT_PRFPREG, &fp, sizeof(fp), 0) ==
-	      sizeof(fp) && fp.mxcsr == 0x7f80,
-	      "fp regs: %s, mxcsr %#x", strerror(errno), fp.mxcsr);
-	fp.mxcsr = 0x3f80;	/* round down */
+	      sizeof(fp) && FP_CONTROL(fp) == ROUND_TO_ZERO,
+	      "fp regs: %s, control %#x", strerror(errno), FP_CONTROL(fp));
+	FP_CONTROL(fp) = ROUND_DOWN;
 	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_SET_REGSET, NT_PRFPREG, &fp, sizeof(fp),
 		      0) == sizeof(fp), "set fp regs: %s", strerror(errno));
 	/* A set the ABI has not, and a short write: refused. */
@@ -240,7 +280,7 @@ static void floating_point_registers_are_read_and_written(void)
 		    EINVAL);
 	CHECK(ioctl(fd, UTRACE_TEST_RESUME, slot) == 0, "resume");
 	end_child(pid, 0);
-	CHECK(sh->mxcsr == 0x3f80, "the child's MXCSR after: %#x", sh->mxcsr);
+	CHECK(sh->mxcsr == ROUND_DOWN, "the child's control register after: %#x", sh->mxcsr);
 	close(fd);
 }
 
@@ -248,7 +288,7 @@ static void floating_point_registers_are_read_and_written(void)
 static void examine_errors(void)
 {
 	int fd = utd_open(), go[2], slot, p[2];
-	struct user_regs_struct r;
+	tracee_regs r;
 	char buf[16];
 	pid_t pid;
 
@@ -303,7 +343,7 @@ static void examine_errors(void)
 static void undumpable_memory_is_refused(void)
 {
 	int fd = utd_open(), slot;
-	struct user_regs_struct r;
+	tracee_regs r;
 	char buf[8];
 	pid_t pid;
 
@@ -329,7 +369,7 @@ struct racer {
 	int fd, slot;
 	long ret;
 	int err;
-	struct user_regs_struct r;
+	tracee_regs r;
 };
 
 static void *read_regs_slowly(void *arg)
@@ -380,8 +420,8 @@ static void sigkill_waits_for_a_register_access(void)
 	/* The access was made; its end finds the stop over. */
 	CHECK(x.ret == -1 && (x.err == EAGAIN || x.err == ESRCH),
 	      "examine: %ld %s", x.ret, strerror(x.err));
-	CHECK(x.r.orig_rax == SYS_write, "the registers read: orig_rax %llu",
-	      x.r.orig_rax);
+	CHECK(regs_nr_word(&x.r) == SYS_write, "the registers read: nr %ld",
+	      regs_nr_word(&x.r));
 	end_child(pid, SIGKILL);
 	close(x.fd);
 }
@@ -394,14 +434,14 @@ static void sigkill_waits_for_a_register_access(void)
 static void a_task_reads_but_does_not_write_its_own_registers(void)
 {
 	int fd = utd_open(), slot;
-	struct user_regs_struct r;
+	tracee_regs r;
 
 	slot = utd_attach_simple(fd, 0, UTRACE_TEST_RECORD, UTRACE_TEST_EVENT_QUIESCE,
 				 1, 0);
 	memset(&r, 0, sizeof(r));
 	CHECK(examine(fd, slot, UTRACE_TEST_EXAMINE_REGS, 0, &r, sizeof(r), 0) ==
-	      sizeof(r) && r.orig_rax == SYS_ioctl,
-	      "own registers: %s, orig_rax %llu", strerror(errno), r.orig_rax);
+	      sizeof(r) && regs_nr_word(&r) == SYS_ioctl,
+	      "own registers: %s, nr %ld", strerror(errno), regs_nr_word(&r));
 	CHECK_ERRNO(examine(fd, slot, UTRACE_TEST_EXAMINE_SET_REGS, 0, &r, sizeof(r), 0),
 		    EINVAL);
 	CHECK(ioctl(fd, UTRACE_TEST_DETACH, slot) == 0, "detach");

@@ -58,7 +58,10 @@ static int report(const char *call, const char *path, long ret, long size)
 	return 0;
 }
 
-/* The stat and access families, each as the raw syscall, on @path. */
+/*
+ * The stat and access families, each as the raw syscall, on @path: those
+ * the architecture has (arm64 has only the *at forms and statx).
+ */
 static int stat_all(const char *path)
 {
 	struct stat st;
@@ -66,15 +69,19 @@ static int stat_all(const char *path)
 	int bad = 0;
 	long r;
 
+#ifdef SYS_stat
 	r = syscall(SYS_stat, path, &st);
 	bad |= report("stat", path, r, (long)st.st_size);
 	r = syscall(SYS_lstat, path, &st);
 	bad |= report("lstat", path, r, (long)st.st_size);
+#endif
 	r = syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0);
 	bad |= report("newfstatat", path, r, (long)st.st_size);
 	r = syscall(SYS_statx, AT_FDCWD, path, 0, STATX_SIZE, &stx);
 	bad |= report("statx", path, r, (long)stx.stx_size);
+#ifdef SYS_access
 	bad |= report("access", path, syscall(SYS_access, path, R_OK), -1);
+#endif
 	bad |= report("faccessat", path, syscall(SYS_faccessat, AT_FDCWD, path, R_OK), -1);
 	bad |= report("faccessat2", path,
 		      syscall(SYS_faccessat2, AT_FDCWD, path, R_OK, 0), -1);
