@@ -210,7 +210,13 @@ void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 					 const unsigned long *args, bool at_exit)
 {
 #ifdef CONFIG_ARM64
-	if (at_exit) {
+	/*
+	 * Likewise for a call without a number, which will not run: x0 is
+	 * the result it returns (-ENOSYS, or what a tracer or an engine
+	 * set), orig_x0 its first argument (syscall_rollback() puts it back
+	 * if an engine gives the call a number again).
+	 */
+	if (at_exit || regs->syscallno == NO_SYSCALL) {
 		unsigned long result = regs->regs[0];
 
 		syscall_set_arguments(current, regs, args);

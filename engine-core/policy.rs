@@ -667,15 +667,15 @@ pub fn combine_step(a: Step, b: Step) -> Step {
     }
 }
 
-/// How the architecture reports a step that ends in a syscall's exit work
-/// (its `user_single_step_report()`): the trap is sent there, not taken.
+/// How the architecture reports a step that ends in a syscall's exit work,
+/// where the trap is sent rather than taken.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StepReport {
-    /// x86's own: SIGTRAP with `TRAP_BRKPT`.
+    /// x86's `user_single_step_report()`: SIGTRAP with `TRAP_BRKPT`.
     Brkpt,
-    /// The generic one (arm64...): SIGTRAP with `SI_USER` and no sender
-    /// (`si_pid` and `si_uid` 0), forced on the task by the kernel.
-    Anonymous,
+    /// arm64 (patch 0031): for an untraced task, SIGTRAP with `TRAP_TRACE`,
+    /// as its step exception sends; `TRAP_BRKPT` is a `brk` instruction's.
+    Trace,
 }
 
 impl StepReport {
@@ -683,33 +683,27 @@ impl StepReport {
     pub const ARCH: StepReport = if cfg!(CONFIG_X86) {
         StepReport::Brkpt
     } else {
-        StepReport::Anonymous
+        StepReport::Trace
     };
 }
 
 /// Whether a signal is the trap a step ends with: SIGTRAP with
 /// `TRAP_TRACE` (an instruction stepped), `TRAP_BRANCH` (a block stepped),
-/// or what `report` says a step ending in a syscall's exit work sends.
-/// `sender` is the siginfo's `si_pid` and `si_uid` (`None`: not known).
-///
-/// A SIGTRAP sent by kill(2) carries `SI_USER` and its sender; int3 and
-/// arm64's `brk` carry `SI_KERNEL` and `TRAP_BRKPT`. Where the exit work's
-/// trap is anonymous, a kill(2) from a pid namespace the task cannot see,
-/// by a user it maps to root, looks the same: taken for a step's trap
-/// while a step runs, and dropped if its engines are gone.
-pub fn is_step_trap(signo: i32, code: i32, sender: Option<(i32, u32)>, report: StepReport) -> bool {
+/// or, on x86, `TRAP_BRKPT` (a syscall instruction stepped: its exit work
+/// sends the trap). Another process cannot send those codes (kill(2) gives
+/// `SI_USER`, and a signal whose siginfo was lost arrives as `SI_USER` too);
+/// int3 and arm64's `brk` give `SI_KERNEL` and `TRAP_BRKPT`.
+pub fn is_step_trap(signo: i32, code: i32, report: StepReport) -> bool {
     const SIGTRAP: i32 = bindings::SIGTRAP as i32;
     const TRAP_TRACE: i32 = bindings::TRAP_TRACE as i32;
     const TRAP_BRANCH: i32 = bindings::TRAP_BRANCH as i32;
     const TRAP_BRKPT: i32 = bindings::TRAP_BRKPT as i32;
-    const SI_USER: i32 = bindings::SI_USER as i32;
     if signo != SIGTRAP {
         return false;
     }
     match (code, report) {
         (TRAP_TRACE | TRAP_BRANCH, _) => true,
         (TRAP_BRKPT, StepReport::Brkpt) => true,
-        (SI_USER, StepReport::Anonymous) => sender == Some((0, 0)),
         _ => false,
     }
 }
@@ -1337,31 +1331,24 @@ mod tests {
 
     #[test]
     fn only_a_step_sigtrap_is_a_step_trap() {
-        use StepReport::{Anonymous, Brkpt};
+        use StepReport::{Brkpt, Trace};
         // SIGTRAP is 5; TRAP_BRKPT 1, TRAP_TRACE 2, TRAP_BRANCH 3,
         // TRAP_HWBKPT 4; SI_USER 0, SI_KERNEL 0x80, SI_TKILL -6.
-        let kernel = Some((0, 0));
-        for report in [Brkpt, Anonymous] {
-            assert!(is_step_trap(5, 2, None, report));
-            assert!(is_step_trap(5, 3, None, report));
-            assert!(!is_step_trap(5, 4, None, report));
-            assert!(!is_step_trap(5, 0x80, kernel, report));
-            assert!(!is_step_trap(5, -6, kernel, report));
-            // kill(2) from a task the receiver sees.
-            assert!(!is_step_trap(5, 0, Some((42, 0)), report));
-            assert!(!is_step_trap(5, 0, Some((0, 1000)), report));
-            assert!(!is_step_trap(5, 0, None, report));
+        for report in [Brkpt, Trace] {
+            assert!(is_step_trap(5, 2, report));
+            assert!(is_step_trap(5, 3, report));
+            assert!(!is_step_trap(5, 4, report));
+            // kill(2), a signal whose siginfo was lost, tgkill(2).
+            assert!(!is_step_trap(5, 0, report));
+            assert!(!is_step_trap(5, 0x80, report));
+            assert!(!is_step_trap(5, -6, report));
             // SIGILL with ILL_ILLOPC (1), SIGSEGV with SEGV_MAPERR (1).
-            assert!(!is_step_trap(4, 1, None, report));
-            assert!(!is_step_trap(11, 2, None, report));
-            assert!(!is_step_trap(11, 0, kernel, report));
+            assert!(!is_step_trap(4, 1, report));
+            assert!(!is_step_trap(11, 2, report));
         }
-        // x86's exit work sends TRAP_BRKPT; elsewhere that is a breakpoint.
-        assert!(is_step_trap(5, 1, None, Brkpt));
-        assert!(!is_step_trap(5, 1, None, Anonymous));
-        // The generic exit work's trap: SI_USER from nobody.
-        assert!(is_step_trap(5, 0, kernel, Anonymous));
-        assert!(!is_step_trap(5, 0, kernel, Brkpt));
+        // x86's exit work sends TRAP_BRKPT; on arm64 that is a breakpoint.
+        assert!(is_step_trap(5, 1, Brkpt));
+        assert!(!is_step_trap(5, 1, Trace));
         let x86_report = StepReport::ARCH == Brkpt;
         assert_eq!(x86_report, cfg!(CONFIG_X86));
     }

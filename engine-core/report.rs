@@ -968,8 +968,7 @@ impl<'a> SignalReport<'a> {
     /// ends with, as this architecture reports steps
     /// ([`is_step_trap`](crate::engine_core::policy::is_step_trap)).
     pub fn is_step_trap_as(&self, signo: i32) -> bool {
-        let sender = self.info_fields().map(|f| (f.pid, f.uid));
-        is_step_trap(signo, self.code, sender, StepReport::ARCH)
+        is_step_trap(signo, self.code, StepReport::ARCH)
     }
 
     /// Whether this signal is the trap a step ends with.

@@ -183,6 +183,32 @@ asm(".text\n"
     "br_last:\n");
 #endif
 
+/*
+ * br_svc: a register the kernel keeps across a syscall (x86's r8, arm64's
+ * x7) set to 0x77, getpid made, the register returned.
+ */
+#if defined(__x86_64__)
+asm(".text\n"
+    ".globl br_svc\n"
+    "br_svc:\n"
+    "	mov $0x77, %r8\n"
+    "	mov $39, %eax\n"
+    "	syscall\n"
+    "	mov %r8, %rax\n"
+    "	ret\n");
+#else
+asm(".text\n"
+    ".balign 4\n"
+    ".globl br_svc\n"
+    "br_svc:\n"
+    "	mov x7, #0x77\n"
+    "	mov x8, #172\n"
+    "	svc #0\n"
+    "	mov x0, x7\n"
+    "	ret\n");
+#endif
+long br_svc(void);
+
 extern char br_first[], br_seq[], br_top[], br_call[], br_after_call[];
 extern char br_jnz[], br_jmp[], br_end[], br_leaf[], br_leaf_ret[];
 extern char br_x_call[], br_x_after[];
@@ -698,6 +724,27 @@ static void a_handled_fault_is_a_branch_and_the_trace_goes_on(void)
 	close(fd);
 }
 
+static void run_svc(int unused)
+{
+	(void)unused;
+	_exit(br_svc() == 0x77 ? 0 : 7);
+}
+
+/*
+ * A syscall stepped over keeps the program's registers (ptrace's
+ * syscall-exit stop writes arm64's x7 for the tracer while it lasts; the
+ * step's trap at the syscall's exit is the engine's, and no stop).
+ */
+static void a_stepped_syscall_keeps_the_programs_registers(void)
+{
+	struct child c = spawn(run_svc, 0);
+	int fd = br_open();
+
+	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	run_to_exit(&c);
+	close(fd);
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -1137,6 +1184,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(flow_with_a_fast_reader_loses_nothing),
 		KTAP_CASE(a_handled_fault_is_a_branch_and_the_trace_goes_on),
 		KTAP_CASE(a_signal_during_a_wait_for_a_drain_keeps_the_trace),
+		KTAP_CASE(a_stepped_syscall_keeps_the_programs_registers),
 		KTAP_CASE(a_rep_instruction_is_no_branch),
 		KTAP_CASE(an_exec_during_the_trace_goes_on_in_the_new_program),
 		KTAP_CASE(a_later_tracer_gets_its_step_trap),

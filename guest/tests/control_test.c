@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include "ptrace.h"
 #include "regs.h"
@@ -372,6 +373,49 @@ static void the_trap_of_a_detached_engines_step_is_dropped(void)
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42,
 	      "status %#x, wanted exit 42 (not a SIGTRAP death)", status);
+	close(sleep_pipe[1]);
+	close(fd);
+}
+
+/*
+ * A SIGTRAP another process sends while a step runs is not the step's
+ * trap, even when it arrives without a sender: with the target's
+ * RLIMIT_SIGPENDING at 0 the kernel queues it without its siginfo, and
+ * the task dequeues SI_USER from pid 0, uid 0.  The step's engine is
+ * detached first, so that a signal taken for its trap would be dropped:
+ * the task must die of it.
+ */
+static void a_sigtrap_without_a_sender_is_not_a_steps_trap(void)
+{
+	struct rlimit none = { 0, 0 };
+	int fd, go[2], a, status = -1;
+	pid_t pid;
+
+	fd = utd_open();
+	CHECK(pipe(sleep_pipe) == 0, "pipe");
+	pid = utd_held_child(go, read_a_byte);
+	close(sleep_pipe[0]);
+	a = trap_engine(fd, pid);
+	utd_release(go);
+	CHECK(UTD_POLL(proc_state(pid) == 'S'), "the child does not sleep in read()");
+	request_stop(fd, a);
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the sleeping child did not stop");
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	CHECK(UTD_POLL(!utd_stopped(fd, a) && proc_state(pid) == 'S'),
+	      "the stepped child does not sleep in read() again (state %c)",
+	      proc_state(pid));
+	CHECK(ioctl(fd, UTRACE_TEST_DETACH, a) == 0, "detach: %s", strerror(errno));
+	CHECK(syscall(SYS_prlimit64, pid, RLIMIT_SIGPENDING, &none, NULL) == 0, "prlimit: %s",
+	      strerror(errno));
+	CHECK(syscall(SYS_tgkill, pid, pid, SIGTRAP) == 0, "tgkill: %s", strerror(errno));
+	CHECK(UTD_POLL(waitpid(pid, &status, WNOHANG) == pid),
+	      "the child lives on after a SIGTRAP (state %c)", proc_state(pid));
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTRAP,
+	      "status %#x, wanted a SIGTRAP death", status);
+	if (status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 	close(sleep_pipe[1]);
 	close(fd);
 }
@@ -841,6 +885,7 @@ int main(void)
 		KTAP_CASE(step_one_instruction),
 		KTAP_CASE(a_detached_engines_step_is_not_taken),
 		KTAP_CASE(the_trap_of_a_detached_engines_step_is_dropped),
+		KTAP_CASE(a_sigtrap_without_a_sender_is_not_a_steps_trap),
 		KTAP_CASE(a_quiesce_report_does_not_cancel_a_step),
 		KTAP_CASE(the_trap_of_an_instruction_step_whose_engine_left_is_dropped),
 		KTAP_CASE(the_trap_of_a_step_whose_engine_left_during_its_report_is_dropped),

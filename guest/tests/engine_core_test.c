@@ -145,6 +145,32 @@ static void a_call_given_its_number_back_keeps_its_arguments(void)
 	close(null);
 }
 
+/* The child of the next case: syscall -1 with a first argument; 0 if ENOSYS. */
+static void call_without_a_number(void)
+{
+	long ret = syscall(-1, 12345L, 0L, 0L, 0L, 0L, 0L);
+
+	_exit(ret == -1 && errno == ENOSYS ? 0 : ret == 12345 ? 2 : 3);
+}
+
+/*
+ * A call without a number (-1) returns -ENOSYS, whatever argument an
+ * engine changes: on arm64 x0 is the first argument and the skipped
+ * call's result, and writing the arguments back must not return the first
+ * one (exit 2).
+ */
+static void a_call_without_a_number_returns_enosys_after_an_argument_change(void)
+{
+	int fd = utd_open(), go[2], status;
+	pid_t pid = utd_held_child(go, call_without_a_number);
+
+	must_attach(fd, pid, UTRACE_TEST_REWRITE_ARG, ENTRY, 1, -1, 5, 0);
+	status = utd_release_and_wait(go, pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "status %#x (exit 2: syscall(-1, 12345) returned 12345, not ENOSYS)", status);
+	close(fd);
+}
+
 static void aborted_call_returns_exact_result(void)
 {
 	struct utrace_test_record r[8];
@@ -789,6 +815,7 @@ KTAP_MAIN("guest_engine_core",
 	  KTAP_CASE(order_entry_reverse_exit_forward),
 	  KTAP_CASE(rewritten_argument_seen_in_order),
 	  KTAP_CASE(a_call_given_its_number_back_keeps_its_arguments),
+	  KTAP_CASE(a_call_without_a_number_returns_enosys_after_an_argument_change),
 	  KTAP_CASE(aborted_call_returns_exact_result),
 	  KTAP_CASE(last_engine_called_decides),
 	  KTAP_CASE(result_set_at_exit),
