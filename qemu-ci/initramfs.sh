@@ -4,13 +4,17 @@
 # initramfs.sh - pack the test guest: busybox, /init, the programs, and
 # Debian's own strace and gdb (dynamic) with exactly the libraries they link.
 #
-# Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz GDB [BUSYBOX]
+# Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz GDB [BUSYBOX
+#                     [STRACE SYSROOT]]
 # (GDB: Debian's gdb-minimal as setup.sh unpacks it; /usr/bin/gdb in the
 # guest.  BUSYBOX: a static busybox of the guest's architecture, the host's
 # by default.)  A guest of another architecture than the host's (arm64)
-# gets no strace or gdb: the host's are x86_64 programs; GDB is then "-".
+# gets no gdb (GDB is then "-"), and Debian's strace of its architecture
+# (STRACE), with the loader and the libc it links taken from the cross
+# compiler's SYSROOT (its lib/ holds them).
 set -euo pipefail
 REPO=${1:?}; BIN=${2:?}; OUT=${3:?}; GDB=${4:?}; BUSYBOX=${5:-/bin/busybox}
+STRACE=${6:-}; SYSROOT=${7:-}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
@@ -32,6 +36,28 @@ add_dynamic() {
 	done
 }
 
+# add_foreign_dynamic BIN AS: a program of the guest's other architecture,
+# at AS, with its loader (at the path its PT_INTERP names) and libc (in
+# the loader's multiarch directory), from SYSROOT.  It must need nothing
+# else (checked).
+add_foreign_dynamic() {
+	local bin=$1 as=$2 interp needed multiarch lib
+
+	[ -x "$bin" ] || die "$bin missing (make setup installs it)"
+	interp=$(readelf -l "$bin" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+	[ -n "$interp" ] || die "$bin: no loader named"
+	for lib in $needed; do
+		[ "$lib" = libc.so.6 ] || [ "$lib" = "$(basename "$interp")" ] \
+			|| die "$bin: needs $lib: wanted libc.so.6 and the loader alone"
+	done
+	multiarch=$(basename "$SYSROOT")
+	install -D -m 755 "$bin" "$stage$as"
+	install -D -m 755 "$(readlink -f "$SYSROOT/lib/$(basename "$interp")")" "$stage$interp"
+	install -D -m 755 "$(readlink -f "$SYSROOT/lib/libc.so.6")" \
+		"$stage/lib/$multiarch/libc.so.6"
+}
+
 chmod 755 "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,etc,root}
 cp "$BUSYBOX" "$stage/bin/busybox"
@@ -40,6 +66,8 @@ cp "$REPO/qemu-ci/demo.sh" "$stage/usr/bin/utrace-demo"
 if [ "$GDB" != - ]; then
 	add_dynamic /usr/bin/strace
 	add_dynamic "$GDB" /usr/bin/gdb
+elif [ -n "$STRACE" ]; then
+	add_foreign_dynamic "$STRACE" /usr/bin/strace
 fi
 chmod 755 "$stage/init"
 mknod "$stage/dev/console" c 5 1

@@ -19,9 +19,9 @@
 #
 # For ARCH=arm64 it also installs the arm64 guest's tools (cross_arm64):
 # QEMU's aarch64 emulator, Debian's cross gcc and C library for the guest
-# programs, and Debian's arm64 busybox-static, fetched (dpkg learns the arm64
-# architecture for that download; nothing of arm64 is installed on the host)
-# and unpacked into TOOLS/arm64/busybox.  The kernel needs no cross tools:
+# programs, and Debian's arm64 busybox-static and strace, fetched (dpkg learns
+# the arm64 architecture for that download; nothing of arm64 is installed on
+# the host) and unpacked into TOOLS/arm64/busybox and TOOLS/arm64/strace.  The kernel needs no cross tools:
 # clang builds for every architecture.
 #
 # Usage: setup.sh TOOLS_DIR KERNEL_TARBALL_DIR [ARCH]
@@ -130,7 +130,7 @@ cross_arm64() {
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing=1
 	done
-	[ $missing = 0 ] && [ -x "$TOOLS/arm64/busybox" ] && return 0
+	[ $missing = 0 ] && [ -x "$TOOLS/arm64/busybox" ] && [ -x "$TOOLS/arm64/strace" ] && return 0
 	[ "$(id -u)" = 0 ] || die "must run as root to install the arm64 tools; try: sudo make setup ARCH=arm64"
 	export DEBIAN_FRONTEND=noninteractive
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -141,12 +141,17 @@ cross_arm64() {
 		|| die "apt-get install of the arm64 tools failed"
 	deb=$(mktemp -d)
 	chown _apt "$deb" 2>/dev/null || true
-	(cd "$deb" && apt-get download -q busybox-static:arm64) \
-		|| { rm -rf "$deb"; die "apt-get download busybox-static:arm64 failed"; }
-	dpkg-deb -x "$deb"/busybox-static_*_arm64.deb "$deb/root" \
-		|| { rm -rf "$deb"; die "unpacking busybox-static:arm64 failed"; }
+	# strace:arm64 links libc alone, which the guest takes from
+	# libc6-dev-arm64-cross's (the same glibc as Debian's libc6:arm64).
+	(cd "$deb" && apt-get download -q busybox-static:arm64 strace:arm64) \
+		|| { rm -rf "$deb"; die "apt-get download busybox-static:arm64 strace:arm64 failed"; }
+	for p in "$deb"/busybox-static_*_arm64.deb "$deb"/strace_*_arm64.deb; do
+		dpkg-deb -x "$p" "$deb/root" \
+			|| { rm -rf "$deb"; die "unpacking $(basename "$p") failed"; }
+	done
 	mkdir -p "$TOOLS/arm64"
 	install -m 755 "$deb/root/bin/busybox" "$TOOLS/arm64/busybox"
+	install -m 755 "$deb/root/usr/bin/strace" "$TOOLS/arm64/strace"
 	rm -rf "$deb"
 }
 case $ARCH in

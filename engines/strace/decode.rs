@@ -287,31 +287,14 @@ const MAX_ARGS: usize = 6;
 /// Return values in `-MAX_ERRNO..=-1` are errors.
 const MAX_ERRNO: i64 = 4095;
 
-// `open` flags, from include/uapi/asm-generic/fcntl.h (x86 does not
-// override them).
-const O_ACCMODE: u32 = 3;
-const O_WRONLY: u32 = 1 << 0;
-const O_RDWR: u32 = 1 << 1;
-const O_CREAT: u32 = 1 << 6;
-const O_EXCL: u32 = 1 << 7;
-const O_NOCTTY: u32 = 1 << 8;
-const O_TRUNC: u32 = 1 << 9;
-const O_APPEND: u32 = 1 << 10;
-const O_NONBLOCK: u32 = 1 << 11;
-const O_DSYNC: u32 = 1 << 12;
-const FASYNC: u32 = 1 << 13;
-const O_DIRECT: u32 = 1 << 14;
-const O_LARGEFILE: u32 = 1 << 15;
-const O_DIRECTORY: u32 = 1 << 16;
-const O_NOFOLLOW: u32 = 1 << 17;
-const O_NOATIME: u32 = 1 << 18;
-const O_CLOEXEC: u32 = 1 << 19;
-const __O_SYNC: u32 = 1 << 20;
-const O_SYNC: u32 = __O_SYNC | O_DSYNC;
-const O_PATH: u32 = 1 << 21;
-const __O_TMPFILE: u32 = 1 << 22;
-const O_TMPFILE: u32 = __O_TMPFILE | O_DIRECTORY;
-const O_EMPTYPATH: u32 = 1 << 26;
+// `open` flags, as the architecture's uapi headers give them (arm64
+// overrides asm-generic's O_DIRECTORY, O_NOFOLLOW, O_DIRECT and
+// O_LARGEFILE; x86 does not).
+use bindings::{
+    __O_SYNC, __O_TMPFILE, FASYNC, O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY,
+    O_DSYNC, O_EMPTYPATH, O_EXCL, O_LARGEFILE, O_NOATIME, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH,
+    O_RDWR, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY,
+};
 
 /// A flag value and its name. A name is shown when all of its bits are set,
 /// and it then takes them: a combined flag listed before its parts hides
@@ -2311,7 +2294,17 @@ mod tests {
         let f = |v: u32| arg(ArgKind::OpenFlags, u64::from(v));
         // O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC.
         assert_eq!(f(O_RDWR | O_TMPFILE).as_str(), "O_RDWR|O_TMPFILE");
-        assert_eq!(f(0x410002).as_str(), "O_RDWR|O_TMPFILE");
+        // Raw values as programs pass them: arm64 moves O_DIRECTORY (and so
+        // O_TMPFILE), O_NOFOLLOW, O_DIRECT and O_LARGEFILE.
+        let arm64 = cfg!(CONFIG_ARM64);
+        let tmpfile_rdwr: u32 = if arm64 { 0x404002 } else { 0x410002 };
+        assert_eq!(f(tmpfile_rdwr).as_str(), "O_RDWR|O_TMPFILE");
+        let bit14 = if arm64 {
+            "O_RDONLY|O_DIRECTORY"
+        } else {
+            "O_RDONLY|O_DIRECT"
+        };
+        assert_eq!(f(0x4000).as_str(), bit14);
         assert_eq!(f(O_WRONLY | O_SYNC).as_str(), "O_WRONLY|O_SYNC");
         assert_eq!(f(O_WRONLY | O_DSYNC).as_str(), "O_WRONLY|O_DSYNC");
         assert_eq!(

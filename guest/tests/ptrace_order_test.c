@@ -346,6 +346,18 @@ static const char gdb_follows_utrace_child[] =
 
 #define GDB_ARGV "/usr/bin/gdb", "-nx", "-batch", "-x", GDB_SCRIPT
 
+/*
+ * Debian's gdb is in the x86_64 guest only: gdb-minimal for arm64 needs
+ * libdebuginfod and its network libraries, which the arm64 guest does not
+ * pack (and the script reads x86's registers).  The gdb cases skip there.
+ */
+#if defined(__x86_64__)
+#define GDB_HERE 1
+#else
+#define GDB_HERE 0
+#endif
+#define NO_GDB_SKIP "Debian's gdb is not in this architecture's guest"
+
 static void write_gdb_script(const char *script)
 {
 	int fd = open(GDB_SCRIPT, O_CREAT | O_WRONLY | O_TRUNC, 0644);
@@ -381,6 +393,11 @@ static void gdb_alone(void)
 	const char *argv[] = { GDB_ARGV, "--args", "/usr/bin/sysinfo", NULL };
 	struct utsname u;
 
+	if (!GDB_HERE) {
+		KTAP_SKIP(NO_GDB_SKIP);
+		return;
+	}
+
 	CHECK(uname(&u) == 0, "uname: %s", strerror(errno));
 	write_gdb_script(gdb_runs_sysinfo);
 	CHECK(run(argv) == 0, "status; stderr:\n%s\nstdout:\n%s", err, out);
@@ -396,6 +413,11 @@ static void gdb_after_the_engine_sees_what_the_program_sees(void)
 {
 	const char *argv[] = { "/usr/bin/utrace", "--vm", rules, "--",
 		GDB_ARGV, "--args", "/usr/bin/sysinfo", "/virtual/hostname", NULL };
+
+	if (!GDB_HERE) {
+		KTAP_SKIP(NO_GDB_SKIP);
+		return;
+	}
 
 	setup_files();
 	write_gdb_script(gdb_runs_sysinfo);
@@ -415,6 +437,11 @@ static void gdb_before_the_engine_sees_the_engines_version(void)
 	const char *argv[] = { GDB_ARGV, "--args", "/usr/bin/utrace", "--vm", rules, "--",
 		"/usr/bin/sysinfo", "/virtual/hostname", NULL };
 	struct utsname u;
+
+	if (!GDB_HERE) {
+		KTAP_SKIP(NO_GDB_SKIP);
+		return;
+	}
 
 	CHECK(uname(&u) == 0, "uname: %s", strerror(errno));
 	CHECK(strcmp(u.nodename, "vm-guest"), "the guest is already called vm-guest");

@@ -7,7 +7,9 @@
  * the VM engine's identity, uname and redirect rules change.  With
  * --fork first, a child prints its uid too (to show children staying in
  * the VM).  With --stat, it instead asks each path-taking call of the
- * stat and access families about each path, one raw syscall per line.
+ * stat and access families about each path, one raw syscall per line
+ * (after opening the current directory as one, with O_DIRECTORY and
+ * O_NOFOLLOW, whose values differ between architectures).
  * With --caps, it prints only its effective capabilities.  With --iov
  * FILE, it reads FILE with readv and writes it out with writev.  With
  * --net SOCKET, it makes the socket calls of a small local server and its
@@ -335,6 +337,14 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[1], "--net"))
 		return net_calls(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "--stat")) {
+		/*
+		 * The current directory opened as one: open flags whose values
+		 * are the architecture's (arm64's O_DIRECTORY is x86's O_DIRECT).
+		 */
+		int dir = open(".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (dir < 0 || close(dir))
+			status = 1;
 		for (int i = 2; i < argc; i++)
 			status |= stat_all(argv[i]);
 		return status;
