@@ -38,24 +38,23 @@ add_dynamic() {
 
 # add_foreign_dynamic BIN AS: a program of the guest's other architecture,
 # at AS, with its loader (at the path its PT_INTERP names) and libc (in
-# the loader's multiarch directory), from SYSROOT.  It must need nothing
-# else (checked).
+# /lib, where the loader looks too), from SYSROOT.  It must need nothing
+# else (checked).  readelf in the C locale: its words are parsed.
 add_foreign_dynamic() {
-	local bin=$1 as=$2 interp needed multiarch lib
+	local bin=$1 as=$2 interp needed lib
 
 	[ -x "$bin" ] || die "$bin missing (make setup installs it)"
-	interp=$(readelf -l "$bin" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
-	needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+	[ -d "$SYSROOT/lib" ] || die "no sysroot for $bin ('$SYSROOT')"
+	interp=$(LC_ALL=C readelf -l "$bin" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	needed=$(LC_ALL=C readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 	[ -n "$interp" ] || die "$bin: no loader named"
 	for lib in $needed; do
 		[ "$lib" = libc.so.6 ] || [ "$lib" = "$(basename "$interp")" ] \
 			|| die "$bin: needs $lib: wanted libc.so.6 and the loader alone"
 	done
-	multiarch=$(basename "$SYSROOT")
 	install -D -m 755 "$bin" "$stage$as"
 	install -D -m 755 "$(readlink -f "$SYSROOT/lib/$(basename "$interp")")" "$stage$interp"
-	install -D -m 755 "$(readlink -f "$SYSROOT/lib/libc.so.6")" \
-		"$stage/lib/$multiarch/libc.so.6"
+	install -D -m 755 "$(readlink -f "$SYSROOT/lib/libc.so.6")" "$stage/lib/libc.so.6"
 }
 
 chmod 755 "$stage"

@@ -21,8 +21,10 @@
 # QEMU's aarch64 emulator, Debian's cross gcc and C library for the guest
 # programs, and Debian's arm64 busybox-static and strace, fetched (dpkg learns
 # the arm64 architecture for that download; nothing of arm64 is installed on
-# the host) and unpacked into TOOLS/arm64/busybox and TOOLS/arm64/strace.  The kernel needs no cross tools:
-# clang builds for every architecture.
+# the host) and unpacked into TOOLS/arm64/busybox and TOOLS/arm64/strace.
+# Installing packages needs root; fetching a missing program into an
+# existing build area does not.  The kernel needs no cross tools: clang
+# builds for every architecture.
 #
 # Usage: setup.sh TOOLS_DIR KERNEL_TARBALL_DIR [ARCH]
 set -euo pipefail
@@ -123,36 +125,53 @@ PIN
 	touch "$STAMP"
 fi
 
+# fetch_arm64 PKG FILE NAME: FILE of Debian's PKG for arm64, as
+# TOOLS/arm64/NAME, unless it is there.  Written under another name and
+# moved into place, so that an interrupted fetch leaves nothing that looks
+# done.  If the download fails with old package lists, root updates them
+# once and tries again.
+fetch_arm64() {
+	local pkg=$1 file=$2 name=$3 deb
+
+	[ -x "$TOOLS/arm64/$name" ] && return 0
+	deb=$(mktemp -d)
+	chown _apt "$deb" 2>/dev/null || true
+	if ! (cd "$deb" && apt-get download -q "$pkg:arm64"); then
+		[ "$(id -u)" = 0 ] && apt-get update -q \
+			&& (cd "$deb" && apt-get download -q "$pkg:arm64") \
+			|| { rm -rf "$deb"; die "apt-get download $pkg:arm64 failed"; }
+	fi
+	dpkg-deb -x "$deb/$pkg"_*_arm64.deb "$deb/root" \
+		|| { rm -rf "$deb"; die "unpacking $pkg:arm64 failed"; }
+	mkdir -p "$TOOLS/arm64"
+	install -m 755 "$deb/root/$file" "$TOOLS/arm64/.$name.tmp" \
+		&& mv "$TOOLS/arm64/.$name.tmp" "$TOOLS/arm64/$name" \
+		|| { rm -rf "$deb"; die "installing $name failed"; }
+	rm -rf "$deb"
+}
+
 # The arm64 guest's tools.
 cross_arm64() {
-	local pkgs=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross) p missing=0 deb
+	local pkgs=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross) p missing=0
 
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing=1
 	done
-	[ $missing = 0 ] && [ -x "$TOOLS/arm64/busybox" ] && [ -x "$TOOLS/arm64/strace" ] && return 0
-	[ "$(id -u)" = 0 ] || die "must run as root to install the arm64 tools; try: sudo make setup ARCH=arm64"
-	export DEBIAN_FRONTEND=noninteractive
-	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		dpkg --add-architecture arm64
-		apt-get update -q || die "apt-get update failed"
+	if [ $missing = 1 ]; then
+		[ "$(id -u)" = 0 ] || die "must run as root to install the arm64 tools; try: sudo make setup ARCH=arm64 BUILD=$(dirname "$TOOLS")"
+		export DEBIAN_FRONTEND=noninteractive
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			dpkg --add-architecture arm64
+			apt-get update -q || die "apt-get update failed"
+		fi
+		apt-get install -y -q --no-install-recommends "${pkgs[@]}" \
+			|| die "apt-get install of the arm64 tools failed"
 	fi
-	apt-get install -y -q --no-install-recommends "${pkgs[@]}" \
-		|| die "apt-get install of the arm64 tools failed"
-	deb=$(mktemp -d)
-	chown _apt "$deb" 2>/dev/null || true
-	# strace:arm64 links libc alone, which the guest takes from
-	# libc6-dev-arm64-cross's (the same glibc as Debian's libc6:arm64).
-	(cd "$deb" && apt-get download -q busybox-static:arm64 strace:arm64) \
-		|| { rm -rf "$deb"; die "apt-get download busybox-static:arm64 strace:arm64 failed"; }
-	for p in "$deb"/busybox-static_*_arm64.deb "$deb"/strace_*_arm64.deb; do
-		dpkg-deb -x "$p" "$deb/root" \
-			|| { rm -rf "$deb"; die "unpacking $(basename "$p") failed"; }
-	done
-	mkdir -p "$TOOLS/arm64"
-	install -m 755 "$deb/root/bin/busybox" "$TOOLS/arm64/busybox"
-	install -m 755 "$deb/root/usr/bin/strace" "$TOOLS/arm64/strace"
-	rm -rf "$deb"
+	fetch_arm64 busybox-static bin/busybox busybox
+	# strace:arm64 links libc alone, which the guest takes from the cross
+	# compiler's sysroot (libc6-dev-arm64-cross: glibc 2.36, as bookworm's
+	# libc6:arm64, built apart).
+	fetch_arm64 strace usr/bin/strace strace
 }
 case $ARCH in
 x86_64) ;;
