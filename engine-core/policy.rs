@@ -701,11 +701,10 @@ pub fn is_step_trap(signo: i32, code: i32, report: StepReport) -> bool {
     if signo != SIGTRAP {
         return false;
     }
-    match (code, report) {
-        (TRAP_TRACE | TRAP_BRANCH, _) => true,
-        (TRAP_BRKPT, StepReport::Brkpt) => true,
-        _ => false,
-    }
+    matches!(
+        (code, report),
+        (TRAP_TRACE | TRAP_BRANCH, _) | (TRAP_BRKPT, StepReport::Brkpt)
+    )
 }
 
 /// Whether a handle may make request `ctl` of a task in `phase`; `events`
