@@ -1073,24 +1073,16 @@ static void memlock_limit_is_kept(void)
 	      "the limited caller: status %#x (exit 20 + bits of the failed checks)", status);
 }
 
-/* Whether @pid sleeps (state S in /proc/PID/stat), polled up to 5 s. */
+/* Whether @pid sleeps (proc_state() 'S'), polled up to 5 s; 0 once it is gone. */
 static int sleeps(pid_t pid)
 {
-	char path[64], buf[256], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	for (int i = 0; i < 5000; i++) {
-		int f = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = f < 0 ? -1 : read(f, buf, sizeof(buf) - 1);
+		char state = proc_state(pid);
 
-		if (f >= 0)
-			close(f);
-		if (n <= 0)
-			return 0;
-		buf[n] = 0;
-		p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'S')
+		if (state == 'S')
 			return 1;
+		if (state == '?')
+			return 0;
 		usleep(1000);
 	}
 	return 0;
