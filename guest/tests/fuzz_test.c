@@ -52,6 +52,7 @@
  * qemu-ci/ktap.py.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -489,8 +490,16 @@ static void run_case(const char *name, unsigned int salt, void (*fn)(struct rng 
 /* ------------------------------------------------------------------ */
 
 #define PAGE		4096UL
+#if defined(__x86_64__)
+/* Four-level paging's user space, and the vsyscall page above it. */
 #define USER_TOP	0x0000800000000000UL
 #define VSYSCALL	0xffffffffff600000UL
+#elif defined(__aarch64__)
+/* 48-bit virtual addresses (the guest's CPU has no 52-bit ones); no vsyscall. */
+#define USER_TOP	0x0001000000000000UL
+#else
+#error "fuzz_test: no memory model for this architecture"
+#endif
 /* Fixed places, far from anything the allocator or the loader uses. */
 #define T_ARENA		0x100000000000UL	/* the tracee's buffers */
 #define L_ARENA		0x110000000000UL	/* the tracer's buffers */
@@ -602,6 +611,17 @@ static void fill_pattern(unsigned char *p, unsigned long a, unsigned long n, uin
 		p[i] = pattern(seed, a + i);
 }
 
+/* Whether @a is in x86's vsyscall page, which only reads may reach. */
+static int in_vsyscall_page(unsigned long a)
+{
+#ifdef VSYSCALL
+	return a - VSYSCALL < PAGE;
+#else
+	(void)a;
+	return 0;
+#endif
+}
+
 /*
  * The bytes at the start of [a, a + n) that the kernel can access on @side
  * (for writing if @write).  *sure is 0 where the model does not know.
@@ -616,7 +636,7 @@ static unsigned long reach(int side, unsigned long a, unsigned long n,
 	if (!n)
 		return 0;
 	if (!r) {
-		if (a < 0x10000 || (a >= USER_TOP && a - VSYSCALL >= PAGE))
+		if (a < 0x10000 || (a >= USER_TOP && !in_vsyscall_page(a)))
 			return 0;
 		*sure = 0;
 		return 0;
@@ -1065,9 +1085,12 @@ struct oreq {
 
 #define EBASE (EB(EINVAL) | EB(EFAULT) | EB(EIO) | EB(EPERM))
 
+/*
+ * The requests beside the word, byte and resume ones: the generic ones
+ * (kernel/ptrace.c's ptrace_request()), then each architecture's own
+ * (its arch_ptrace()); any other number fails with EIO.
+ */
 static const struct oreq oreqs[] = {
-	{ PTRACE_GETREGS, "GETREGS", O_WRITES, sizeof(struct user_regs_struct), 0, 0 },
-	{ PTRACE_GETFPREGS, "GETFPREGS", O_WRITES, sizeof(struct user_fpregs_struct), 0, 0 },
 	{ PTRACE_GETSIGINFO, "GETSIGINFO", O_WRITES, sizeof(siginfo_t), 0, 0 },
 	{ PTRACE_GETEVENTMSG, "GETEVENTMSG", O_WRITES, sizeof(long), 0, 0 },
 	{ PTRACE_SYSVM, "SYSVM", O_ALWAYS, 0, 0, 0 },
@@ -1082,20 +1105,28 @@ static const struct oreq oreqs[] = {
 	  EBASE | EB(ENOENT) | EB(EACCES) | EB(EMEDIUMTYPE) },
 	{ PTRACE_SECCOMP_GET_METADATA, "SECCOMP_GET_METADATA", O_MAY, 0, 0,
 	  EBASE | EB(ENOENT) | EB(EACCES) | EB(EMEDIUMTYPE) },
-	{ PTRACE_GET_THREAD_AREA, "GET_THREAD_AREA", O_MAY, 0, 0, EBASE },
 	/* Requests that change the tracee: it is replaced afterwards. */
 	{ PTRACE_INTERRUPT, "INTERRUPT", O_SEIZED, 0, 1, 0 },
-	{ PTRACE_SETREGS, "SETREGS", O_MAY, 0, 1, EBASE },
-	{ PTRACE_SETFPREGS, "SETFPREGS", O_MAY, 0, 1, EBASE },
 	{ PTRACE_SETSIGINFO, "SETSIGINFO", O_MAY, 0, 1, EBASE | EB(E2BIG) },
 	{ PTRACE_SETSIGMASK, "SETSIGMASK", O_MAY, 0, 1, EBASE },
 	{ PTRACE_SETOPTIONS, "SETOPTIONS", O_MAY, 0, 1, EBASE },
-	{ PTRACE_OLDSETOPTIONS, "OLDSETOPTIONS", O_MAY, 0, 1, EBASE },
 	{ PTRACE_SETREGSET, "SETREGSET", O_MAY, 0, 1, EBASE | EB(ENODEV) },
-	{ PTRACE_ARCH_PRCTL, "ARCH_PRCTL", O_MAY, 0, 1, EBASE },
-	{ PTRACE_SET_THREAD_AREA, "SET_THREAD_AREA", O_MAY, 0, 1, EBASE },
 	{ PTRACE_SET_SYSCALL_INFO, "SET_SYSCALL_INFO", O_MAY, 0, 1, EBASE | EB(ERANGE) },
 	{ PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG, "SET_SUD_CONFIG", O_MAY, 0, 1, EBASE },
+#if defined(__x86_64__)
+	{ PTRACE_GETREGS, "GETREGS", O_WRITES, sizeof(struct user_regs_struct), 0, 0 },
+	{ PTRACE_GETFPREGS, "GETFPREGS", O_WRITES, sizeof(struct user_fpregs_struct), 0, 0 },
+	{ PTRACE_GET_THREAD_AREA, "GET_THREAD_AREA", O_MAY, 0, 0, EBASE },
+	{ PTRACE_SETREGS, "SETREGS", O_MAY, 0, 1, EBASE },
+	{ PTRACE_SETFPREGS, "SETFPREGS", O_MAY, 0, 1, EBASE },
+	{ PTRACE_OLDSETOPTIONS, "OLDSETOPTIONS", O_MAY, 0, 1, EBASE },
+	{ PTRACE_ARCH_PRCTL, "ARCH_PRCTL", O_MAY, 0, 1, EBASE },
+	{ PTRACE_SET_THREAD_AREA, "SET_THREAD_AREA", O_MAY, 0, 1, EBASE },
+#elif defined(__aarch64__)
+	/* Memory tags: EIO on a CPU without MTE, as the guest's. */
+	{ PTRACE_PEEKMTETAGS, "PEEKMTETAGS", O_MAY, 0, 0, EBASE },
+	{ PTRACE_POKEMTETAGS, "POKEMTETAGS", O_MAY, 0, 1, EBASE },
+#endif
 };
 
 static const long forbidden_reqs[] = {
@@ -1103,8 +1134,11 @@ static const long forbidden_reqs[] = {
 };
 
 static const long resume_reqs[] = {
-	PTRACE_CONT, PTRACE_SYSCALL, PTRACE_SINGLESTEP, PTRACE_SINGLEBLOCK,
-	PTRACE_SYSEMU, PTRACE_SYSEMU_SINGLESTEP, PTRACE_KILL, PTRACE_LISTEN,
+	PTRACE_CONT, PTRACE_SYSCALL, PTRACE_SINGLESTEP, PTRACE_SYSEMU,
+	PTRACE_SYSEMU_SINGLESTEP, PTRACE_KILL, PTRACE_LISTEN,
+#ifdef PTRACE_SINGLEBLOCK
+	PTRACE_SINGLEBLOCK,
+#endif
 };
 
 static const struct oreq *find_oreq(long req)
@@ -1163,7 +1197,10 @@ static const char *req_name(long req, char *buf, size_t n)
 		{ PTRACE_ATTACH, "ATTACH" }, { PTRACE_SEIZE, "SEIZE" },
 		{ PTRACE_DETACH, "DETACH" }, { PTRACE_CONT, "CONT" },
 		{ PTRACE_SYSCALL, "SYSCALL" }, { PTRACE_SINGLESTEP, "SINGLESTEP" },
-		{ PTRACE_SINGLEBLOCK, "SINGLEBLOCK" }, { PTRACE_SYSEMU, "SYSEMU" },
+#ifdef PTRACE_SINGLEBLOCK
+		{ PTRACE_SINGLEBLOCK, "SINGLEBLOCK" },
+#endif
+		{ PTRACE_SYSEMU, "SYSEMU" },
 		{ PTRACE_SYSEMU_SINGLESTEP, "SYSEMU_SINGLESTEP" },
 		{ PTRACE_KILL, "KILL" }, { PTRACE_LISTEN, "LISTEN" },
 	};
@@ -1227,6 +1264,7 @@ static void m_words(const struct ptrace_multi *e, int poke, int effect, struct r
 		sim_copy(LOCAL, la, TRACEE, ta, bytes);
 }
 
+#if defined(__x86_64__)
 #define DEBUGREG	offsetof(struct user, u_debugreg)
 /* The kernel's struct user ends with error_code and fault_address. */
 #define USER_SIZE	(DEBUGREG + 8 * 8 + 2 * 8)
@@ -1260,6 +1298,26 @@ static int user_word_ok(unsigned long off, int poke)
 	return !poke || off < sizeof(struct user_regs_struct) ||
 	       (off >= DEBUGREG && off < DEBUGREG + 8 * 8);
 }
+#elif defined(__aarch64__)
+/*
+ * arm64 has no user area: its arch_ptrace() leaves PEEKUSR and POKEUSR to
+ * ptrace_request(), which fails them with EIO at every offset.
+ */
+#define USER_SIZE	0UL
+
+static int pokeusr_unsure(unsigned long off)
+{
+	(void)off;
+	return 0;
+}
+
+static int user_word_ok(unsigned long off, int poke)
+{
+	(void)off;
+	(void)poke;
+	return 0;
+}
+#endif
 
 /* PEEKUSR / POKEUSR: @n words of the user area from offset addr. */
 static void m_user(const struct ptrace_multi *e, int poke, int effect, struct res *p)
@@ -1402,6 +1460,21 @@ static void m_string(const struct ptrace_multi *e, int effect, struct res *p)
 		sim_unknown(LOCAL, la, n);
 }
 
+/* The resumes whose addr may carry PTRACE_SYSVM's bits (not SYSEMU's). */
+static int takes_sysvm_bits(long req)
+{
+	switch (req) {
+	case PTRACE_SYSCALL:
+	case PTRACE_CONT:
+	case PTRACE_SINGLESTEP:
+#ifdef PTRACE_SINGLEBLOCK
+	case PTRACE_SINGLEBLOCK:
+#endif
+		return 1;
+	}
+	return 0;
+}
+
 static void m_resume(const struct ptrace_multi *e, struct res *p)
 {
 	unsigned long sig = (unsigned long)e->localaddr;
@@ -1415,10 +1488,7 @@ static void m_resume(const struct ptrace_multi *e, struct res *p)
 		p->errs = tr.seized ? 0 : EB(EIO);
 	} else if (sig > 64) {
 		p->errs = EB(EIO);
-	} else if ((e->request == PTRACE_SYSCALL || e->request == PTRACE_CONT ||
-		    e->request == PTRACE_SINGLESTEP ||
-		    e->request == PTRACE_SINGLEBLOCK) &&
-		   (e->addr & PTRACE_VM_MASK) == 0x4) {
+	} else if (takes_sysvm_bits(e->request) && (e->addr & PTRACE_VM_MASK) == 0x4) {
 		p->errs = EB(EINVAL);
 	} else {
 		p->may_ok = 1;
@@ -1537,9 +1607,10 @@ static unsigned long gen_off(struct rng *r, unsigned long size)
 
 static const unsigned long special_addrs[] = {
 	0, 8, 4095, 0xfff8, 0xffffffff81000000UL, 0xffff888000000000UL,
-	VSYSCALL, VSYSCALL + 0x400, USER_TOP, USER_TOP - 8, USER_TOP - PAGE,
+	0xffffffffff600000UL, 0xffffffffff600400UL,	/* x86's vsyscall page */
+	USER_TOP, USER_TOP - 8, USER_TOP - PAGE,
 	0xdead000000000000UL, ~0UL, ~0UL - 7, 0x7fffffffe000UL,
-	0x8000000000000000UL,
+	0x8000000000000000UL, 0x0000800000000000UL,
 };
 
 /* Whether @a is anywhere near the arenas or the text targets. */
@@ -1757,22 +1828,32 @@ static void gen_other(struct rng *r, struct ptrace_multi *e)
 	}
 	case PTRACE_GETREGSET:
 	case PTRACE_SETREGSET: {
+#if defined(__x86_64__)
+		/* PRSTATUS, PRFPREG, X86_XSTATE, 386_TLS, (none: 0x203), X86_SHSTK */
 		static const unsigned long types[] = { 1, 2, 0x202, 0x200, 0x203, 0x204 };
+#elif defined(__aarch64__)
+		/* PRSTATUS, PRFPREG, ARM_TLS, _HW_BREAK, _SYSTEM_CALL, _SVE, _TAGGED_ADDR_CTRL */
+		static const unsigned long types[] = { 1, 2, 0x401, 0x402, 0x404, 0x405, 0x409 };
+#endif
 
 		e->addr = percent(r, 85) ? types[below(r, ARRAY_SIZE(types))] : rnd(r);
 		e->localaddr = (void *)gen_iov(r, gen_laddr(r, 0),
 					       percent(r, 70) ? between(r, 0, 1024) : gen_size(r));
 		break;
 	}
-	case PTRACE_SETOPTIONS:
+#ifdef PTRACE_OLDSETOPTIONS
 	case PTRACE_OLDSETOPTIONS:
+#endif
+	case PTRACE_SETOPTIONS:
 		e->localaddr = (void *)(percent(r, 70) ? (rnd(r) & PTRACE_O_MASK) : rnd(r));
 		break;
+#ifdef PTRACE_ARCH_PRCTL
 	case PTRACE_ARCH_PRCTL:
 		e->localaddr = (void *)(percent(r, 80) ? between(r, 0x1001, 0x1004) :
 					 between(r, 0x1000, 0x3100));
 		e->addr = gen_laddr(r, 0);
 		break;
+#endif
 	case PTRACE_SECCOMP_GET_FILTER:
 		e->addr = below(r, 3);
 		break;
@@ -1803,8 +1884,7 @@ static long gen_unknown_req(struct rng *r)
 		default:
 			req = rnd(r);
 		}
-	} while (known_req(req) || req == PTRACE_GET_THREAD_AREA ||
-		 req == PTRACE_SET_THREAD_AREA);
+	} while (known_req(req));
 	return req;
 }
 
@@ -2691,7 +2771,10 @@ static void resume_under_engines(struct rng *r)
 				static const long go[] = {
 					PTRACE_SYSCALL, PTRACE_SYSCALL, PTRACE_SYSCALL, PTRACE_CONT,
 					PTRACE_SINGLESTEP, PTRACE_SYSEMU, PTRACE_SYSEMU_SINGLESTEP,
-					PTRACE_SINGLEBLOCK, PTRACE_LISTEN,
+#ifdef PTRACE_SINGLEBLOCK
+					PTRACE_SINGLEBLOCK,
+#endif
+					PTRACE_LISTEN,
 				};
 				static const unsigned long bits[] = {
 					0, 1, PTRACE_VM_SKIPEXIT, PTRACE_VM_SKIPCALL, 4,
@@ -3081,7 +3164,7 @@ static struct utrace_test_record *recbuf;
 
 /* Syscalls an engine on the fuzzer itself may abort or rewrite. */
 static const long safe_nrs[] = {
-	SYS_getuid, SYS_geteuid, SYS_getppid, SYS_getpgrp, SYS_sched_yield,
+	SYS_getuid, SYS_geteuid, SYS_getppid, SYS_getpgid, SYS_sched_yield,
 };
 
 static void t_open(struct tfile *f)
@@ -3691,11 +3774,14 @@ struct rules_exp {
 };
 
 static const char *const names_safe[] = {
-	"getuid", "geteuid", "getgid", "getegid", "getppid", "getpgrp",
+	"getuid", "geteuid", "getgid", "getegid", "getppid", "getpgid",
 };
 static const char *const names_any[] = {
-	"read", "write", "fork", "wait4", "exit_group", "sched_yield", "kill",
+	"read", "write", "wait4", "exit_group", "sched_yield", "kill",
 	"nanosleep", "getpid", "openat", "mmap", "clone", "ioctl", "close",
+#ifdef SYS_fork
+	"fork",
+#endif
 };
 static const char *const names_unknown[] = {
 	"nosuchcall", "getuid_", "GETUID", "sys_getuid", "x", "ptrace2",
@@ -5330,11 +5416,13 @@ static void still_works(struct rng *r)
 		.kind = UTRACE_TEST_RECORD, .id = 9, .nr = SYS_getppid,
 		.events = UTRACE_TEST_EVENT_SYSCALL_ENTRY | UTRACE_TEST_EVENT_SYSCALL_EXIT,
 	};
+	struct iovec regs_iov = { (void *)rL->base, sizeof(struct user_regs_struct) };
 	long word = 0, ret;
 	char s[16] = "";
 	int fd;
 
 	(void)r;
+	(void)regs_iov;
 	EXPECT(getuid() == 0 && geteuid() == 0, "uid %d euid %d", getuid(), geteuid());
 	fd = open_dev("/dev/utrace-test");
 	EXPECT(ioctl(fd, UTRACE_TEST_ATTACH, &a) == 0, "attach: %s", strerror(errno));
@@ -5347,7 +5435,11 @@ static void still_works(struct rng *r)
 		return;
 	b[0] = (struct ptrace_multi){ PTRACE_PEEKDATA, rB->base, &word, 0 };
 	b[1] = (struct ptrace_multi){ PTRACE_PEEKSTRINGDATA, rB->base, s, sizeof(s) - 1 };
+#if defined(__x86_64__)
 	b[2] = (struct ptrace_multi){ PTRACE_GETREGS, 0, (void *)rL->base, 0 };
+#else
+	b[2] = (struct ptrace_multi){ PTRACE_GETREGSET, NT_PRSTATUS, &regs_iov, 0 };
+#endif
 	ret = pt(PTRACE_MULTI, tr.pid, (unsigned long)b, 3);
 	EXPECT(ret == 0, "PTRACE_MULTI: %ld (%s), element lengths %ld %ld %ld", ret,
 	       strerror(errno), b[0].length, b[1].length, b[2].length);
