@@ -239,8 +239,8 @@ guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(KSFT_BINS)
 
 initramfs: guest
 	@bash $(REPO)/qemu-ci/initramfs.sh $(REPO) $(GUEST_BIN) $(INITRAMFS) \
-		$(if $(ARCH_SUFFIX),- $(TOOLS)/$(ARCH)/busybox $(TOOLS)/$(ARCH)/strace \
-			$(GUEST_SYSROOT),$(TOOLS)/gdb-minimal/usr/bin/gdb)
+		$(if $(ARCH_SUFFIX),$(TOOLS)/$(ARCH)/gdb-root/usr/bin/gdb $(TOOLS)/$(ARCH)/busybox \
+			$(TOOLS)/$(ARCH)/strace $(GUEST_SYSROOT),$(TOOLS)/gdb-minimal/usr/bin/gdb)
 
 test:
 	$(call locked,_test)

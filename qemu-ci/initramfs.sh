@@ -7,11 +7,12 @@
 # Usage: initramfs.sh REPO GUEST_BIN_DIR OUTPUT.cpio.gz GDB [BUSYBOX
 #                     [STRACE SYSROOT]]
 # (GDB: Debian's gdb-minimal as setup.sh unpacks it; /usr/bin/gdb in the
-# guest.  BUSYBOX: a static busybox of the guest's architecture, the host's
-# by default.)  A guest of another architecture than the host's (arm64)
-# gets no gdb (GDB is then "-"), and Debian's strace of its architecture
-# (STRACE), with the loader and the libc it links taken from the cross
-# compiler's SYSROOT (its lib/ holds them).
+# guest; "-" for none.  BUSYBOX: a static busybox of the guest's
+# architecture, the host's by default.)  A guest of another architecture
+# than the host's (arm64) gets Debian's strace and gdb of its architecture
+# (STRACE, GDB), with the C library's part of what they link (the loader,
+# libc, libm...) taken from the cross compiler's SYSROOT (its lib/ holds
+# them), and every other library from the tree the program was unpacked in.
 set -euo pipefail
 REPO=${1:?}; BIN=${2:?}; OUT=${3:?}; GDB=${4:?}; BUSYBOX=${5:-/bin/busybox}
 STRACE=${6:-}; SYSROOT=${7:-}
@@ -36,25 +37,44 @@ add_dynamic() {
 	done
 }
 
+# needed FILE: the sonames FILE's dynamic section names.  readelf in the C
+# locale: its words are parsed.
+needed() {
+	LC_ALL=C readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+}
+
 # add_foreign_dynamic BIN AS: a program of the guest's other architecture,
-# at AS, with its loader (at the path its PT_INTERP names) and libc (in
-# /lib, where the loader looks too), from SYSROOT.  It must need nothing
-# else (checked).  readelf in the C locale: its words are parsed.
+# at AS, with its loader (at the path its PT_INTERP names) and every library
+# it links, directly or through another, in /lib (where the loader looks).
+# A library is the SYSROOT's if the SYSROOT has it (the C library's), else
+# the one in BIN's own tree (BIN/../../lib/*-linux-gnu and usr/lib/...: a
+# Debian package unpacked whole); one found in neither fails the packing.
 add_foreign_dynamic() {
-	local bin=$1 as=$2 interp needed lib
+	local bin=$1 as=$2 interp tree lib dir found
+	local -a todo seen=()
 
 	[ -x "$bin" ] || die "$bin missing (make setup installs it)"
 	[ -d "$SYSROOT/lib" ] || die "no sysroot for $bin ('$SYSROOT')"
 	interp=$(LC_ALL=C readelf -l "$bin" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
-	needed=$(LC_ALL=C readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 	[ -n "$interp" ] || die "$bin: no loader named"
-	for lib in $needed; do
-		[ "$lib" = libc.so.6 ] || [ "$lib" = "$(basename "$interp")" ] \
-			|| die "$bin: needs $lib: wanted libc.so.6 and the loader alone"
-	done
 	install -D -m 755 "$bin" "$stage$as"
 	install -D -m 755 "$(readlink -f "$SYSROOT/lib/$(basename "$interp")")" "$stage$interp"
-	install -D -m 755 "$(readlink -f "$SYSROOT/lib/libc.so.6")" "$stage/lib/libc.so.6"
+	tree=$(dirname "$(dirname "$(dirname "$bin")")")
+	mapfile -t todo < <(needed "$bin")
+	while [ ${#todo[@]} -gt 0 ]; do
+		lib=${todo[0]}
+		todo=("${todo[@]:1}")
+		case " ${seen[*]} " in *" $lib "*) continue ;; esac
+		seen+=("$lib")
+		[ "$lib" != "$(basename "$interp")" ] || continue
+		found=
+		for dir in "$SYSROOT/lib" "$tree"/lib/*-linux-gnu "$tree"/usr/lib/*-linux-gnu; do
+			[ -e "$dir/$lib" ] && { found=$(readlink -f "$dir/$lib"); break; }
+		done
+		[ -n "$found" ] || die "$bin: $lib is in neither $SYSROOT/lib nor $tree (setup.sh's package list?)"
+		install -D -m 755 "$found" "$stage/lib/$lib"
+		mapfile -t -O ${#todo[@]} todo < <(needed "$found")
+	done
 }
 
 chmod 755 "$stage"
@@ -62,11 +82,12 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,etc,root}
 cp "$BUSYBOX" "$stage/bin/busybox"
 cp "$REPO/qemu-ci/init" "$stage/init"
 cp "$REPO/qemu-ci/demo.sh" "$stage/usr/bin/utrace-demo"
-if [ "$GDB" != - ]; then
+if [ -z "$STRACE" ]; then
 	add_dynamic /usr/bin/strace
-	add_dynamic "$GDB" /usr/bin/gdb
-elif [ -n "$STRACE" ]; then
+	[ "$GDB" = - ] || add_dynamic "$GDB" /usr/bin/gdb
+else
 	add_foreign_dynamic "$STRACE" /usr/bin/strace
+	[ "$GDB" = - ] || add_foreign_dynamic "$GDB" /usr/bin/gdb
 fi
 chmod 755 "$stage/init"
 mknod "$stage/dev/console" c 5 1

@@ -21,7 +21,9 @@
 # QEMU's aarch64 emulator, Debian's cross gcc and C library for the guest
 # programs, and Debian's arm64 busybox-static and strace, fetched (dpkg learns
 # the arm64 architecture for that download; nothing of arm64 is installed on
-# the host) and unpacked into TOOLS/arm64/busybox and TOOLS/arm64/strace.
+# the host) and unpacked into TOOLS/arm64/busybox and TOOLS/arm64/strace, and
+# Debian's arm64 gdb-minimal with the libraries it links, unpacked into the
+# tree TOOLS/arm64/gdb-root.
 # Installing packages needs root; fetching a missing program into an
 # existing build area does not.  The kernel needs no cross tools: clang
 # builds for every architecture.
@@ -125,27 +127,65 @@ PIN
 	touch "$STAMP"
 fi
 
+# download_arm64 DIR PKG: Debian's PKG for arm64, as a .deb in DIR.  If the
+# download fails with old package lists, root updates them once and tries
+# again.
+download_arm64() {
+	(cd "$1" && apt-get download -q "$2:arm64") && return 0
+	[ "$(id -u)" = 0 ] && apt-get update -q && (cd "$1" && apt-get download -q "$2:arm64")
+}
+
 # fetch_arm64 PKG FILE NAME: FILE of Debian's PKG for arm64, as
 # TOOLS/arm64/NAME, unless it is there.  Written under another name and
 # moved into place, so that an interrupted fetch leaves nothing that looks
-# done.  If the download fails with old package lists, root updates them
-# once and tries again.
+# done.
 fetch_arm64() {
 	local pkg=$1 file=$2 name=$3 deb
 
 	[ -x "$TOOLS/arm64/$name" ] && return 0
 	deb=$(mktemp -d)
 	chown _apt "$deb" 2>/dev/null || true
-	if ! (cd "$deb" && apt-get download -q "$pkg:arm64"); then
-		[ "$(id -u)" = 0 ] && apt-get update -q \
-			&& (cd "$deb" && apt-get download -q "$pkg:arm64") \
-			|| { rm -rf "$deb"; die "apt-get download $pkg:arm64 failed"; }
-	fi
+	download_arm64 "$deb" "$pkg" || { rm -rf "$deb"; die "apt-get download $pkg:arm64 failed"; }
 	dpkg-deb -x "$deb/$pkg"_*_arm64.deb "$deb/root" \
 		|| { rm -rf "$deb"; die "unpacking $pkg:arm64 failed"; }
 	mkdir -p "$TOOLS/arm64"
 	install -m 755 "$deb/root/$file" "$TOOLS/arm64/.$name.tmp" \
 		&& mv "$TOOLS/arm64/.$name.tmp" "$TOOLS/arm64/$name" \
+		|| { rm -rf "$deb"; die "installing $name failed"; }
+	rm -rf "$deb"
+}
+
+# gdb-minimal for arm64 and the packages of every library it links (its
+# NEEDED closure: libdebuginfod brings curl, GnuTLS, Kerberos and LDAP),
+# bookworm's names; glibc's part is the cross compiler's sysroot's.
+# initramfs.sh checks the closure when it packs gdb, and names a library
+# missing from this list.
+GDB_ARM64_PKGS=(gdb-minimal libdebuginfod1 libexpat1 libgcc-s1 libgmp10 liblzma5
+	libreadline8 libstdc++6 libtinfo6 libxxhash0 libzstd1 zlib1g libbrotli1
+	libbz2-1.0 libcom-err2 libcurl3-gnutls libdw1 libelf1 libffi8 libgnutls30
+	libgssapi-krb5-2 libhogweed6 libidn2-0 libk5crypto3 libkeyutils1 libkrb5-3
+	libkrb5support0 libldap-2.5-0 libnettle8 libnghttp2-14 libp11-kit0 libpsl5
+	librtmp1 libsasl2-2 libssh2-1 libssl3 libtasn1-6 libunistring2)
+
+# fetch_arm64_tree NAME PKG...: the PKGs for arm64 unpacked into one tree,
+# TOOLS/arm64/NAME, unless it is there (made aside, then moved into place).
+fetch_arm64_tree() {
+	local name=$1 deb p
+	shift
+
+	[ -d "$TOOLS/arm64/$name" ] && return 0
+	deb=$(mktemp -d)
+	chown _apt "$deb" 2>/dev/null || true
+	for p in "$@"; do
+		download_arm64 "$deb" "$p" >/dev/null \
+			|| { rm -rf "$deb"; die "apt-get download $p:arm64 failed"; }
+	done
+	for p in "$deb"/*.deb; do
+		dpkg-deb -x "$p" "$deb/root" || { rm -rf "$deb"; die "unpacking $p failed"; }
+	done
+	mkdir -p "$TOOLS/arm64"
+	rm -rf "$TOOLS/arm64/.$name.tmp"
+	mv "$deb/root" "$TOOLS/arm64/.$name.tmp" && mv "$TOOLS/arm64/.$name.tmp" "$TOOLS/arm64/$name" \
 		|| { rm -rf "$deb"; die "installing $name failed"; }
 	rm -rf "$deb"
 }
@@ -172,6 +212,7 @@ cross_arm64() {
 	# compiler's sysroot (libc6-dev-arm64-cross: glibc 2.36, as bookworm's
 	# libc6:arm64, built apart).
 	fetch_arm64 strace usr/bin/strace strace
+	fetch_arm64_tree gdb-root "${GDB_ARM64_PKGS[@]}"
 }
 case $ARCH in
 x86_64) ;;
