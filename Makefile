@@ -85,6 +85,18 @@ GUEST_TOOLS32 += $(patsubst $(REPO)/guest/tools32/%.c,$(GUEST_BIN)/tools/%,$(wil
 endif
 GUEST_CFLAGS32 := -m32 -nostdlib -static -ffreestanding -fno-pic -fno-stack-protector -O2 -g \
 		  -Wall -Wextra -Werror -I$(KHDR)
+# guest/aarch32/*.c are AArch32 (EABI) C programs without libc, for
+# guest_aarch32 on arm64: clang builds them for armv7-a, and they name calls
+# by arm's asm/unistd.h, from the patched source's headers for ARCH=arm
+# (A32_HDR).  guest_aarch32 itself names them by the same header, turned
+# into EABI_NR_* constants (eabi_nr.h) that an arm64 program can include.
+A32_HDR := $(BUILD)/hdr-arm/usr/include
+ifeq ($(ARCH),arm64)
+GUEST_A32 := $(patsubst $(REPO)/guest/aarch32/%.c,$(GUEST_BIN)/tools/%,$(wildcard $(REPO)/guest/aarch32/*.c))
+endif
+A32_CFLAGS := --target=arm-linux-gnueabihf -march=armv7-a -marm -nostdlib -static -ffreestanding \
+	      -fno-pic -fno-stack-protector -O2 -g -Wall -Wextra -Werror -fuse-ld=lld \
+	      --ld-path=/usr/bin/ld.lld-$(LLVM_VERSION) -I$(A32_HDR)
 # The sample C engine and the port of systemtap's task finder (samples/),
 # external modules built against the test kernel, out of the source tree
 # (MO=), installed in /lib/modules.
@@ -205,6 +217,23 @@ $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.S $(GUEST_FROM)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) -m32 -nostdlib -static -o $@ $<
 
+$(A32_HDR)/asm/unistd-eabi.h: $(SRC)/Makefile
+	@$(MAKE) --no-print-directory -s -C $(SRC) ARCH=arm O=$(BUILD)/hdr-arm headers
+
+$(GUEST_GEN)/eabi_nr.h: $(A32_HDR)/asm/unistd-eabi.h
+	@mkdir -p $(dir $@)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\) (__NR_SYSCALL_BASE + \([0-9]*\))$$/#define EABI_NR_\1 \2/p' \
+		$< > $@.tmp
+	@mv $@.tmp $@
+
+$(GUEST_BIN)/tests/aarch32_test: $(GUEST_GEN)/eabi_nr.h
+$(GUEST_BIN)/tests/aarch32_test: GUEST_CFLAGS += -I$(GUEST_GEN)
+
+$(GUEST_BIN)/tools/%: $(REPO)/guest/aarch32/%.c $(REPO)/guest/aarch32/a32.h \
+			$(A32_HDR)/asm/unistd-eabi.h $(GUEST_FROM)
+	@mkdir -p $(dir $@)
+	clang-$(LLVM_VERSION) $(A32_CFLAGS) -o $@ $<
+
 $(GUEST_BIN)/tools/%: $(REPO)/guest/tools32/%.c $(wildcard $(REPO)/guest/tools32/*.h) \
 			$(KHDR)/asm/unistd_32.h $(KHDR)/linux/ptrace.h $(GUEST_FROM)
 	@mkdir -p $(dir $@)
@@ -225,7 +254,7 @@ guest: _kernel
 	@cp $(SAMPLES)/utrace_task_finder.ko $(TASK_FINDER_KO)
 
 .PHONY: guest-progs
-guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(KSFT_BINS)
+guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(GUEST_A32) $(KSFT_BINS)
 	$(if $(KSFT_PTRACE),,$(error no TEST_GEN_PROGS in $(KSFT)/ptrace/Makefile))
 	@# Programs whose source is gone, or not ported to the architecture,
 	@# must not linger in the guest.
@@ -233,7 +262,8 @@ guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(KSFT_BINS)
 	@for d in tests tools; do for p in $(GUEST_BIN)/$$d/*; do \
 		[ ! -e "$$p" ] || [ -f "$(REPO)/guest/$$d/$${p##*/}.c" ] || \
 		[ -f "$(REPO)/guest/$$d/$${p##*/}.S" ] || \
-		[ -f "$(REPO)/guest/$${d}32/$${p##*/}.c" ] || rm -f "$$p"; done; done
+		[ -f "$(REPO)/guest/$${d}32/$${p##*/}.c" ] || \
+		[ -f "$(REPO)/guest/aarch32/$${p##*/}.c" ] || rm -f "$$p"; done; done
 	@for p in $(GUEST_BIN)/kselftest/ptrace/*; do \
 		case " $(KSFT_PTRACE) " in *" $${p##*/} "*) ;; *) rm -f "$$p";; esac; done
 

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aarch32_test - AArch32 (32-bit arm, EABI) programs on arm64, under the
+ * engines and under ptrace.
+ *
+ * The arm64 test kernel runs AArch32 programs (CONFIG_COMPAT).  Their
+ * calls reach the engines with arm's ABI, AUDIT_ARCH_ARM, for which
+ * utrace-rs has no syscall table: 4 is write there, 199 getuid32, where
+ * arm64's 199 is an unrelated call.  No engine may read such a call with
+ * arm64's numbers:
+ *
+ *  - the VM engine refuses it (ENOSYS) while it has rules, as a seccomp
+ *    filter that checks the arch does, and lets it run without rules;
+ *  - the strace engine shows it raw, with its arch:
+ *    `[arch 0x40000028] syscall_0x4(0x1, ...) = 10`;
+ *  - the branch engine records none of the program's branches (it decodes
+ *    A64 only);
+ *  - ptrace sees the call as arm's (PTRACE_GET_SYSCALL_INFO), and
+ *    PTRACE_SYSVM skips it with the result the tracer set, as a native one.
+ *
+ * The program is /usr/bin/calls_a32 (guest/aarch32/calls_a32.c); the
+ * numbers are arm's asm/unistd.h, through the Makefile's eabi_nr.h.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <linux/audit.h>
+#include "eabi_nr.h"
+#include "ktap.h"
+#include "ptrace.h"
+#include "run.h"
+
+#define CALLS_A32 "/usr/bin/calls_a32"
+#define OUT_FILE "/tmp/aarch32.out"
+#define TRACE_FILE "/tmp/aarch32.trace"
+#define RUN_TIMEOUT 60
+
+/* What the strace engine writes before a call of arm's ABI. */
+#define ARM_MARK "[arch 0x40000028] "
+
+static char out[8192], trace[16384];
+
+/*
+ * Runs argv with stdout and stderr into OUT_FILE; returns its exit status
+ * (128 + the signal if a signal ended it, -1 if it was not waited for),
+ * the output in out.
+ */
+static int run_to_file(const char *const argv[])
+{
+	int timed_out, status = run_in_group(argv, OUT_FILE, OUT_FILE, RUN_TIMEOUT, &timed_out);
+
+	slurp(OUT_FILE, out, sizeof(out));
+	CHECK(!timed_out, "%s: killed after %d s", argv[0], RUN_TIMEOUT);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The line of @text that starts with @start, or NULL. */
+static const char *line_starting(const char *text, const char *start)
+{
+	for (const char *p = text; (p = strstr(p, start)); p++)
+		if (p == text || p[-1] == '\n')
+			return p;
+	return NULL;
+}
+
+/* Whether the line at @line ends with @end. */
+static int line_ends_with(const char *line, const char *end)
+{
+	const char *nl = strchrnul(line, '\n');
+	size_t len = strlen(end);
+
+	return (size_t)(nl - line) >= len && !strncmp(nl - len, end, len);
+}
+
+/* What calls_a32 prints when its calls run: its name, then the node name. */
+static void expect_calls_ran(const char *why)
+{
+	struct utsname u;
+	char want[128];
+
+	CHECK(uname(&u) == 0, "uname: %s", strerror(errno));
+	snprintf(want, sizeof(want), "calls_a32\n%s\n", u.nodename);
+	CHECK(strstr(out, want), "%s: no '%s' in calls_a32's output:\n%s", why, want, out);
+}
+
+/* The baseline the other cases stand on: the kernel runs the program. */
+static void an_aarch32_program_runs(void)
+{
+	const char *argv[] = { CALLS_A32, NULL };
+
+	CHECK(run_to_file(argv) == 0, "calls_a32's status (1: getuid32 did not return 0); "
+	      "output:\n%s", out);
+	expect_calls_ran("alone");
+}
+
+/*
+ * Under rules the VM refuses every call of an ABI it has no table for:
+ * calls_a32's write fails, so it prints nothing, and its exit_group too,
+ * so it dies on the undefined instruction after it.  `return getuid 4321`
+ * read with arm64's numbers would have answered another call.
+ */
+static void vm_refuses_aarch32_calls_under_rules(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", "return getuid 4321", "--", CALLS_A32,
+		NULL };
+	int status = run_to_file(argv);
+
+	CHECK(status == 128 + SIGILL, "utrace's status %d, wanted %d (calls_a32 killed by "
+	      "SIGILL after a refused exit_group); output:\n%s", status, 128 + SIGILL, out);
+	CHECK(!strstr(out, "calls_a32"), "a refused write printed:\n%s", out);
+}
+
+/* Without rules the VM lets every call through, arm's included. */
+static void vm_without_rules_runs_aarch32_calls(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--vm", "# no rules", "--", CALLS_A32, NULL };
+
+	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
+	expect_calls_ran("under a VM without rules");
+}
+
+/*
+ * The strace engine shows arm's calls raw, with their arch and number,
+ * never named from arm64's table (whose 4 and 199 are other calls).
+ */
+static void strace_shows_aarch32_calls_raw_with_their_arch(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--strace", "-o", TRACE_FILE, "--", CALLS_A32,
+		NULL };
+	char write_start[64], getuid_start[64];
+	const char *line;
+
+	snprintf(write_start, sizeof(write_start), ARM_MARK "syscall_%#x(0x1, ", EABI_NR_write);
+	snprintf(getuid_start, sizeof(getuid_start), ARM_MARK "syscall_%#x(", EABI_NR_getuid32);
+	unlink(TRACE_FILE);
+	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
+	expect_calls_ran("under the strace engine");
+	slurp(TRACE_FILE, trace, sizeof(trace));
+	line = line_starting(trace, write_start);
+	CHECK(line && line_ends_with(line, "= 10"), "no line '%s... = 10' in:\n%s", write_start,
+	      trace);
+	line = line_starting(trace, getuid_start);
+	CHECK(line && line_ends_with(line, "= 0"), "no line '%s... = 0' in:\n%s", getuid_start,
+	      trace);
+	for (const char *p = trace; (p = strstr(p, ARM_MARK)); p += strlen(ARM_MARK))
+		CHECK(!strncmp(p + strlen(ARM_MARK), "syscall_0x", 10),
+		      "an arm call named from another table: %.60s", p);
+}
+
+/*
+ * The branch engine decodes A64 instructions only: an AArch32 program's
+ * steps are not judged, so none of its branches is recorded (calls_a32
+ * takes a dozen), rather than judged by A64's lengths.
+ */
+static void branch_records_no_branch_of_an_aarch32_program(void)
+{
+	const char *argv[] = { "/usr/bin/utrace", "--branches", "64", "--", CALLS_A32, NULL };
+	const char *want = "utrace: 0 branches shown, 0 recorded, 0 overwritten";
+
+	CHECK(run_to_file(argv) == 0, "status; output:\n%s", out);
+	expect_calls_ran("under the branch engine");
+	CHECK(has_line(out, want), "no line '%s' in:\n%s", want, out);
+}
+
+/*
+ * ptrace sees calls_a32's getuid32 as a call of arm's ABI, by arm's
+ * number; PTRACE_SYSVM skips it with the result the tracer wrote in r0 (an
+ * AArch32 tracee's NT_PRSTATUS is its 18 32-bit registers): calls_a32
+ * exits with 42 when getuid32 returned 4321.
+ */
+static void sysvm_skips_an_aarch32_call_with_the_tracers_result(void)
+{
+	struct ptrace_syscall_info info = { 0 };
+	uint32_t regs[18];
+	struct iovec iov = { regs, sizeof(regs) };
+	int status, stops = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(20);
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			_exit(100);
+		execl(CALLS_A32, CALLS_A32, (char *)NULL);
+		_exit(101);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP,
+	      "no exec stop: %#x", status);
+	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS: %s",
+	      strerror(errno));
+	/* Entry stops until getuid32's (write's entry and exit come first). */
+	for (;;) {
+		CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
+		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) || ++stops > 8)
+			break;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info) > 0 &&
+		    info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == EABI_NR_getuid32)
+			break;
+	}
+	CHECK(WIFSTOPPED(status) && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+	      info.arch == AUDIT_ARCH_ARM && info.entry.nr == EABI_NR_getuid32,
+	      "no arm getuid32 entry stop: status %#x, arch %#x, nr %llu", status, info.arch,
+	      (unsigned long long)info.entry.nr);
+	CHECK(ptrace(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov) == 0 && iov.iov_len == sizeof(regs),
+	      "GETREGSET: %s, %zu bytes (wanted AArch32's %zu)", strerror(errno), iov.iov_len,
+	      sizeof(regs));
+	regs[0] = 4321;
+	CHECK(ptrace(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov) == 0, "SETREGSET r0: %s",
+	      strerror(errno));
+	CHECK(ptrace(PTRACE_CONT, pid, PTRACE_VM_SKIPCALL, 0) == 0, "CONT + SKIPCALL: %s",
+	      strerror(errno));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	      "status %#x, wanted exit 42 (0: getuid32 ran; 1: another result)", status);
+	if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+KTAP_MAIN("guest_aarch32",
+	  KTAP_CASE(an_aarch32_program_runs),
+	  KTAP_CASE(vm_refuses_aarch32_calls_under_rules),
+	  KTAP_CASE(vm_without_rules_runs_aarch32_calls),
+	  KTAP_CASE(strace_shows_aarch32_calls_raw_with_their_arch),
+	  KTAP_CASE(branch_records_no_branch_of_an_aarch32_program),
+	  KTAP_CASE(sysvm_skips_an_aarch32_call_with_the_tracers_result))
