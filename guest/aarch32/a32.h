@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * a32.h - what the AArch32 programs of guest/aarch32 share: a system call
- * with up to three arguments through `svc #0` (EABI: the number in r7, the
- * arguments in r0-r2, the result in r0), and the numbers of arm's
+ * with up to four arguments through `svc #0` (EABI: the number in r7, the
+ * arguments in r0-r3, the result in r0), and the numbers of arm's
  * asm/unistd.h (EABI).  They have no libc.
  */
 #ifndef GUEST_AARCH32_A32_H
@@ -19,6 +19,25 @@ static inline long call3(long nr, long a, long b, long c)
 
 	asm volatile("svc #0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r7) : "memory");
 	return r0;
+}
+
+static inline long call4(long nr, long a, long b, long c, long d)
+{
+	register long r0 asm("r0") = a;
+	register long r1 asm("r1") = b;
+	register long r2 asm("r2") = c;
+	register long r3 asm("r3") = d;
+	register long r7 asm("r7") = nr;
+
+	asm volatile("svc #0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3), "r"(r7) : "memory");
+	return r0;
+}
+
+/* exit_group(@code); if an engine refused it, die rather than run on. */
+static inline __attribute__((noreturn)) void exit_a32(long code)
+{
+	call3(__NR_exit_group, code, 0, 0);
+	__builtin_trap();
 }
 
 #endif /* GUEST_AARCH32_A32_H */

@@ -16,10 +16,12 @@
  *  - the branch engine records none of the program's branches (it decodes
  *    A64 only);
  *  - ptrace sees the call as arm's (PTRACE_GET_SYSCALL_INFO), and
- *    PTRACE_SYSVM skips it with the result the tracer set, as a native one.
+ *    PTRACE_SYSVM skips it with the result the tracer set, as a native one;
+ *  - an AArch32 tracer uses PTRACE_MULTI with its own 32-bit layout.
  *
- * The program is /usr/bin/calls_a32 (guest/aarch32/calls_a32.c); the
- * numbers are arm's asm/unistd.h, through the Makefile's eabi_nr.h.
+ * The programs are /usr/bin/calls_a32 and /usr/bin/multi_a32
+ * (guest/aarch32/); the numbers are arm's asm/unistd.h, through the
+ * Makefile's eabi_nr.h.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -184,7 +186,11 @@ static void sysvm_skips_an_aarch32_call_with_the_tracers_result(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
 		alarm(20);
+		if (null < 0 || dup2(null, 1) < 0)
+			_exit(102);
 		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
 			_exit(100);
 		execl(CALLS_A32, CALLS_A32, (char *)NULL);
@@ -223,10 +229,25 @@ static void sysvm_skips_an_aarch32_call_with_the_tracers_result(void)
 	}
 }
 
+/*
+ * An AArch32 tracer (/usr/bin/multi_a32) reads, writes and resumes its
+ * tracee in one PTRACE_MULTI batch of 32-bit elements: words of 4 bytes,
+ * a string, arm's 18 registers, as its GETREGS alone gives them.
+ */
+static void an_aarch32_tracer_uses_ptrace_multi(void)
+{
+	const char *argv[] = { "/usr/bin/multi_a32", NULL };
+	int status = run_to_file(argv);
+
+	CHECK(status == 0, "multi_a32's status %d: the first check that failed (see "
+	      "guest/aarch32/multi_a32.c); output:\n%s", status, out);
+}
+
 KTAP_MAIN("guest_aarch32",
 	  KTAP_CASE(an_aarch32_program_runs),
 	  KTAP_CASE(vm_refuses_aarch32_calls_under_rules),
 	  KTAP_CASE(vm_without_rules_runs_aarch32_calls),
 	  KTAP_CASE(strace_shows_aarch32_calls_raw_with_their_arch),
 	  KTAP_CASE(branch_records_no_branch_of_an_aarch32_program),
-	  KTAP_CASE(sysvm_skips_an_aarch32_call_with_the_tracers_result))
+	  KTAP_CASE(sysvm_skips_an_aarch32_call_with_the_tracers_result),
+	  KTAP_CASE(an_aarch32_tracer_uses_ptrace_multi))
