@@ -7,8 +7,7 @@
  * In order it makes write(1, "calls_a32\n", 10), getuid32(), uname() (and
  * writes the node name it got, and a newline), then exit_group(): 42 if
  * getuid32() returned 4321 (a tracer's answer), 0 if it returned 0, 1
- * otherwise.  If exit_group() returns (an engine refused it), the program
- * dies on an undefined instruction, SIGILL, rather than spin.  Built by
+ * otherwise; if exit_group() returns, exit() until it works (a32.h).  Built by
  * clang for armv7-a (see the Makefile); the numbers are arm's
  * asm/unistd.h's.
  */
