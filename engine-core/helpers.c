@@ -5,6 +5,7 @@
  * (engine-core/task.rs declares them).  Each one wraps one kernel API.
  */
 
+#include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/compat.h>
@@ -35,6 +36,9 @@
 #include <linux/wait.h>
 #include <net/sock.h>
 #include <asm/syscall.h>
+#if defined(CONFIG_ARM64) && defined(CONFIG_COMPAT)
+#include <asm/unistd_compat_32.h>
+#endif
 
 #include "helpers.h"
 
@@ -180,23 +184,62 @@ void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr)
 	syscall_set_nr(current, regs, nr);
 }
 
+/*
+ * Whether the current call takes 32-bit arguments, in the low halves of
+ * its argument registers: an ia32 call on x86_64 (x32's are 64-bit), an
+ * AArch32 task's on arm64.
+ */
+static bool syscall_args_are_32bit(void)
+{
+#if defined(CONFIG_IA32_EMULATION)
+	return in_ia32_syscall();
+#elif defined(CONFIG_ARM64) && defined(CONFIG_COMPAT)
+	return is_compat_task();
+#else
+	return false;
+#endif
+}
+
+/*
+ * What call @nr of ABI @arch is, for an ABI utrace-rs has no syscall table
+ * for (AArch32's on arm64): engines cannot read its number or arguments,
+ * but must tell the calls that end the task (exit, exit_group: nothing
+ * comes back) and those whose result is the registers they restore
+ * (sigreturn, rt_sigreturn, restart_syscall) from the rest.  x32 (no test
+ * kernel has it) is not classified: all its calls are "other".
+ */
+enum utrace_untabled_call utrace_helper_untabled_call(u32 arch, long nr)
+{
+#if defined(CONFIG_ARM64) && defined(CONFIG_COMPAT)
+	if (arch == AUDIT_ARCH_ARM) {
+		switch (nr) {
+		case __NR_compat32_exit:
+		case __NR_compat32_exit_group:
+			return UTRACE_UNTABLED_EXIT;
+		case __NR_compat32_sigreturn:
+		case __NR_compat32_rt_sigreturn:
+		case __NR_compat32_restart_syscall:
+			return UTRACE_UNTABLED_SIGNAL_RETURN;
+		}
+	}
+#endif
+	return UTRACE_UNTABLED_OTHER;
+}
+
 void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 					 unsigned long *args)
 {
+	int i;
+
 	syscall_get_arguments(current, regs, args);
-#ifdef CONFIG_IA32_EMULATION
 	/*
-	 * An ia32 call takes the low halves of its argument registers: the
+	 * A 32-bit call takes the low halves of its argument registers: the
 	 * upper ones (what a 64-bit program doing int $0x80 left there) are
 	 * not its arguments, and engines must not act on them.
 	 */
-	if (in_ia32_syscall()) {
-		int i;
-
+	if (syscall_args_are_32bit())
 		for (i = 0; i < 6; i++)
 			args[i] = (u32)args[i];
-	}
-#endif
 }
 
 /*
@@ -209,6 +252,24 @@ void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 					 const unsigned long *args, bool at_exit)
 {
+	unsigned long words[6];
+	int i;
+
+	/*
+	 * Engines see a 32-bit call's arguments as their low halves (above):
+	 * they write those.  On x86_64 the upper halves a 64-bit caller of
+	 * int $0x80 has in its registers (rbx and rbp are callee-saved) stay;
+	 * an AArch32 task's are zero, and stay so: arm64's compat table runs
+	 * many calls through their native handlers, which read whole x
+	 * registers, and seccomp reads them whole too.
+	 */
+	if (syscall_args_are_32bit()) {
+		syscall_get_arguments(current, regs, words);
+		for (i = 0; i < 6; i++)
+			words[i] = (IS_ENABLED(CONFIG_X86) ? words[i] & ~0xffffffffUL : 0) |
+				   (u32)args[i];
+		args = words;
+	}
 #ifdef CONFIG_ARM64
 	/*
 	 * Likewise for a call without a number, which will not run: x0 is
@@ -221,23 +282,6 @@ void utrace_helper_syscall_set_arguments(struct pt_regs *regs,
 
 		syscall_set_arguments(current, regs, args);
 		regs->regs[0] = result;
-		return;
-	}
-#endif
-#ifdef CONFIG_IA32_EMULATION
-	/*
-	 * Engines see an ia32 call's arguments as their low halves (above):
-	 * they write those, and the upper halves a 64-bit caller of int $0x80
-	 * has in its registers (rbx and rbp are callee-saved) stay.
-	 */
-	if (in_ia32_syscall()) {
-		unsigned long merged[6];
-		int i;
-
-		syscall_get_arguments(current, regs, merged);
-		for (i = 0; i < 6; i++)
-			merged[i] = (merged[i] & ~0xffffffffUL) | (u32)args[i];
-		syscall_set_arguments(current, regs, merged);
 		return;
 	}
 #endif

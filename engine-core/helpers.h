@@ -39,6 +39,14 @@ int utrace_helper_file_receive_check(struct file *file);
 void utrace_helper_receive_sock(struct file *file);
 void utrace_helper_wake_all(struct wait_queue_head *wq);
 long utrace_helper_syscall_get_nr(struct pt_regs *regs);
+/* What a call of an ABI without a table is (utrace_helper_untabled_call()). */
+enum utrace_untabled_call {
+	UTRACE_UNTABLED_OTHER,		/* its number cannot be read here */
+	UTRACE_UNTABLED_EXIT,		/* exit, exit_group */
+	UTRACE_UNTABLED_SIGNAL_RETURN,	/* sigreturn, rt_sigreturn, restart_syscall */
+};
+
+enum utrace_untabled_call utrace_helper_untabled_call(u32 arch, long nr);
 void utrace_helper_syscall_set_nr(struct pt_regs *regs, int nr);
 void utrace_helper_syscall_get_arguments(struct pt_regs *regs,
 					 unsigned long *args);

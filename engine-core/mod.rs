@@ -58,7 +58,7 @@ pub use registry::StopState;
 pub use report::{
     Arg, BreakpointReport, CloneReport, DeathReport, DeathSignal, ExecReport, ExitReport,
     JobControl, ProbeKind, ProbeSite, SigInfoFields, SignalHandlerReport, SignalReport,
-    SyscallEntry, SyscallExit, SyscallRegs, VforkDoneReport, SYSCALL_ARGS,
+    SyscallEntry, SyscallExit, SyscallRegs, UntabledCall, VforkDoneReport, SYSCALL_ARGS,
 };
 pub use syscall_set::SyscallSet;
 pub use wait::{cgroup_freezing, CallbackWait};

@@ -20,6 +20,36 @@ use kernel::prelude::*;
 /// Number of syscall arguments the generic entry code exposes.
 pub const SYSCALL_ARGS: usize = 6;
 
+/// What a call of an ABI utrace-rs has no syscall table for (AArch32's on
+/// arm64) is, as far as an engine that cannot read its number and
+/// arguments must know: whether it ends the task, or returns from a signal
+/// handler, or is any other call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum UntabledCall {
+    /// `exit`, `exit_group`: when it works, nothing comes back.
+    Exit,
+    /// `sigreturn`, `rt_sigreturn`, `restart_syscall`: its result is the
+    /// registers it restores.
+    SignalReturn,
+    /// Any other call.
+    Other,
+}
+
+impl UntabledCall {
+    /// Call `nr` of the ABI `arch` (an `AUDIT_ARCH_*` value), from the
+    /// kernel's numbers for that ABI; [`UntabledCall::Other`] for an ABI
+    /// the kernel has none of here.
+    pub fn of(arch: u32, nr: i64) -> Self {
+        let nr = kernel::ffi::c_long::try_from(nr).unwrap_or(-1);
+        // SAFETY: a pure function of its two numbers.
+        match unsafe { bindings::utrace_helper_untabled_call(arch, nr) } {
+            bindings::utrace_untabled_call_UTRACE_UNTABLED_EXIT => Self::Exit,
+            bindings::utrace_untabled_call_UTRACE_UNTABLED_SIGNAL_RETURN => Self::SignalReturn,
+            _ => Self::Other,
+        }
+    }
+}
+
 /// One syscall argument, by position.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Arg {

@@ -54,7 +54,7 @@ use super::session::{Session, Slot};
 use crate::engine_core::{
     fatal_signal_pending, pid_vnr, Arg, Attach, BreakpointReport, ChildAttach, Engine, Events,
     ExecReport, ExitReport, Follow, ProbeKind, ProbeSite, Resume, SignalReport, SyscallEntry,
-    SyscallExit, Unfollowed,
+    SyscallExit, Unfollowed, UntabledCall,
 };
 use decode::RetKind;
 use kernel::prelude::*;
@@ -313,8 +313,12 @@ impl Engine for StraceEngine {
         p.captures.start_exit();
         p.no_return = if native {
             decode::ret_kind(nr) == RetKind::NoReturn
+        } else if let Some(abi) = syscalls::ForeignAbi::of(entry.arch) {
+            abi.no_return(nr)
         } else {
-            syscalls::ForeignAbi::of(entry.arch).is_some_and(|abi| abi.no_return(nr))
+            // An ABI without a table (AArch32): its exits are known by
+            // number all the same.
+            UntabledCall::of(entry.arch, nr) == UntabledCall::Exit
         };
         if p.no_return {
             // Written now: once the call goes through, the task's other

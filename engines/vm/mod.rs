@@ -30,7 +30,7 @@ pub(crate) mod rules;
 use super::session::{Session, Slot};
 use crate::engine_core::{
     user, Attach, ChildAttach, Engine, Events, ExecReport, Follow, Resume, SyscallEntry,
-    SyscallExit, Unfollowed, SYSCALL_ARGS,
+    SyscallExit, Unfollowed, UntabledCall, SYSCALL_ARGS,
 };
 use crate::engines::strace::syscalls::Abi;
 use kernel::prelude::*;
@@ -216,10 +216,12 @@ impl Follow for VmEngine {
 impl Engine for VmEngine {
     fn report_syscall_entry(&self, _task: &Task, call: &mut SyscallEntry<'_>) -> Resume {
         let Some(abi) = Abi::of(call.is_native(), call.arch()) else {
-            // An ABI without a table (x32): the rules cannot be matched
-            // against its calls, which are refused, as a seccomp filter
-            // that checks the arch refuses them, never misread.
-            if let Some(value) = self.rules.answer_for_other_abi() {
+            // An ABI without a table (AArch32, x32): the rules cannot be
+            // matched against its calls, which are refused, as a seccomp
+            // filter that checks the arch refuses them, never misread; but
+            // those that end the task or return from a handler run.
+            let untabled = UntabledCall::of(call.arch(), call.nr());
+            if let Some(value) = self.rules.answer_for_other_abi(untabled) {
                 call.abort(value);
             }
             return Resume::Resume;

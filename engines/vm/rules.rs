@@ -32,6 +32,7 @@
 
 #[cfg(CONFIG_X86_64)]
 use super::ia32::{self, Ia32Calls};
+use crate::engine_core::UntabledCall;
 use crate::engines::strace::decode::ArgKind;
 use crate::engines::strace::syscalls::{Abi, Syscall, SYSCALLS};
 #[cfg(CONFIG_X86_64)]
@@ -256,11 +257,18 @@ impl Rules {
         }
     }
 
-    /// The result of a call of an ABI without a table here (x32), whose
-    /// numbers and arguments the rules cannot be matched against: `-ENOSYS`
-    /// (the call is refused) if there is any rule, else `None` (it runs:
-    /// with no rule there is nothing to misread).
-    pub(crate) fn answer_for_other_abi(&self) -> Option<i64> {
+    /// The result of a call of an ABI without a table here (AArch32, x32),
+    /// whose numbers and arguments the rules cannot be matched against:
+    /// `-ENOSYS` (the call is refused) if there is any rule, else `None` (it
+    /// runs: with no rule there is nothing to misread). A call that ends
+    /// the task or returns from a signal handler always runs: it has no
+    /// result to misread, and refused it would leave a program that cannot
+    /// exit (a C library's `_Exit` calls `exit` again for ever) or return
+    /// from its handlers.
+    pub(crate) fn answer_for_other_abi(&self, call: UntabledCall) -> Option<i64> {
+        if call != UntabledCall::Other {
+            return None;
+        }
         // Every kind of rule, named: a new one fails to build here until it
         // is counted.
         let Rules {
@@ -865,12 +873,32 @@ mod tests {
             b"redirect /virtual /tmp/real",
         ] {
             let r = parse(text).map_err(|_| EINVAL)?;
-            assert_eq!(r.answer_for_other_abi(), Some(enosys));
+            assert_eq!(r.answer_for_other_abi(UntabledCall::Other), Some(enosys));
+            // A call that ends the task or returns from a handler runs.
+            assert_eq!(r.answer_for_other_abi(UntabledCall::Exit), None);
+            assert_eq!(r.answer_for_other_abi(UntabledCall::SignalReturn), None);
         }
         // No rule, nothing to misread: the call runs.
         let none = parse(b"# no rules\n").map_err(|_| EINVAL)?;
-        assert_eq!(none.answer_for_other_abi(), None);
+        assert_eq!(none.answer_for_other_abi(UntabledCall::Other), None);
         Ok(())
+    }
+
+    #[test]
+    fn aarch32s_exits_and_signal_returns_are_known_by_number() {
+        // arm's EABI numbers (arch/arm/tools/syscall.tbl), on arm64 with
+        // AArch32; elsewhere, or for another arch, every call is "other".
+        let arm = kernel::bindings::AUDIT_ARCH_ARM;
+        let known = cfg!(all(CONFIG_ARM64, CONFIG_COMPAT));
+        let want = |kind| if known { kind } else { UntabledCall::Other };
+        assert_eq!(UntabledCall::of(arm, 1), want(UntabledCall::Exit));
+        assert_eq!(UntabledCall::of(arm, 248), want(UntabledCall::Exit));
+        assert_eq!(UntabledCall::of(arm, 119), want(UntabledCall::SignalReturn));
+        assert_eq!(UntabledCall::of(arm, 173), want(UntabledCall::SignalReturn));
+        assert_eq!(UntabledCall::of(arm, 0), want(UntabledCall::SignalReturn));
+        assert_eq!(UntabledCall::of(arm, 4), UntabledCall::Other);
+        assert_eq!(UntabledCall::of(arm, -1), UntabledCall::Other);
+        assert_eq!(UntabledCall::of(kernel::bindings::AUDIT_ARCH_X86_64, 60), UntabledCall::Other);
     }
 
     #[test]
