@@ -898,7 +898,10 @@ mod tests {
         assert_eq!(UntabledCall::of(arm, 0), want(UntabledCall::SignalReturn));
         assert_eq!(UntabledCall::of(arm, 4), UntabledCall::Other);
         assert_eq!(UntabledCall::of(arm, -1), UntabledCall::Other);
-        assert_eq!(UntabledCall::of(kernel::bindings::AUDIT_ARCH_X86_64, 60), UntabledCall::Other);
+        assert_eq!(
+            UntabledCall::of(kernel::bindings::AUDIT_ARCH_X86_64, 60),
+            UntabledCall::Other
+        );
     }
 
     #[test]
