@@ -14,12 +14,16 @@
 #define UTRACE_GUEST_PTRACE_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
+#include <string.h>
 #include <linux/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 long ptrace(int request, ...);
@@ -84,6 +88,70 @@ static inline long ptrace_multi_done(pid_t pid, unsigned long reqs, unsigned lon
 	}
 	errno = err;
 	return -1;
+}
+
+/*
+ * Starts @path (no arguments, its stdout on /dev/null) as a child that
+ * asks to be traced, and takes it from syscall stop to syscall stop
+ * (PTRACE_O_TRACESYSGOOD) until the entry of its call @nr, at most
+ * @max_stops stops.  Returns the child's pid (-1 if fork failed); *@status
+ * is the last wait status, and *@info the last stop's
+ * PTRACE_GET_SYSCALL_INFO (op PTRACE_SYSCALL_INFO_ENTRY and entry.nr @nr
+ * if the child stopped there).  The child dies of SIGALRM after 20 s.
+ */
+static inline pid_t trace_to_syscall_entry(const char *path, unsigned long long nr,
+					   int max_stops, int *status,
+					   struct ptrace_syscall_info *info)
+{
+	pid_t pid = fork();
+	int stops = 0;
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		alarm(20);
+		if (null < 0 || dup2(null, 1) < 0)
+			_exit(102);
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			_exit(100);
+		execl(path, path, (char *)NULL);
+		_exit(101);
+	}
+	memset(info, 0, sizeof(*info));
+	*status = 0;
+	if (pid < 0 || waitpid(pid, status, 0) != pid || !WIFSTOPPED(*status) ||
+	    ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD))
+		return pid;
+	while (stops++ < max_stops) {
+		if (ptrace(PTRACE_SYSCALL, pid, 0, 0) || waitpid(pid, status, 0) != pid ||
+		    !WIFSTOPPED(*status))
+			break;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(*info), info) > 0 &&
+		    info->op == PTRACE_SYSCALL_INFO_ENTRY && info->entry.nr == nr)
+			break;
+	}
+	return pid;
+}
+
+/*
+ * Lets the child trace_to_syscall_entry() stopped go with the call skipped
+ * (PTRACE_CONT with PTRACE_VM_SKIPCALL; its result is what the tracer put
+ * in the return register) and waits for it.  Returns that wait status, or
+ * -1 if the resume failed (errno says why); a child that did not end
+ * then is killed.
+ */
+static inline int skip_call_and_wait(pid_t pid)
+{
+	int status = -1;
+
+	if (pid <= 0)
+		return -1;
+	if (ptrace(PTRACE_CONT, pid, PTRACE_VM_SKIPCALL, 0) == 0 &&
+	    waitpid(pid, &status, 0) == pid && (WIFEXITED(status) || WIFSIGNALED(status)))
+		return status;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return status;
 }
 
 #endif /* UTRACE_GUEST_PTRACE_H */

@@ -130,4 +130,27 @@ static inline int has_line(const char *text, const char *line)
 	return 0;
 }
 
+/* The line of @text that starts with @start, or NULL. */
+static inline const char *line_starting(const char *text, const char *start)
+{
+	size_t n = strlen(start);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, start, n))
+			return l;
+	return NULL;
+}
+
+/* Whether the line at @line ends with @end. */
+static inline int line_ends_with(const char *line, const char *end)
+{
+	const char *eol = strchr(line, '\n');
+	size_t n = strlen(end);
+
+	if (!eol)
+		eol = line + strlen(line);
+
+	return (size_t)(eol - line) >= n && !strncmp(eol - n, end, n);
+}
+
 #endif /* UTRACE_GUEST_RUN_H */

@@ -18,7 +18,7 @@
  *    `[arch 0x40000028] syscall_0x4(0x1, ...) = 10`, and an exit_group's
  *    line at its entry, `= ?`;
  *  - the branch engine records none of the program's branches (it decodes
- *    A64 only);
+ *    A64 only), and does not step it;
  *  - ptrace sees the call as arm's (PTRACE_GET_SYSCALL_INFO), and
  *    PTRACE_SYSVM skips it with the result the tracer set, as a native one;
  *  - an AArch32 tracer uses PTRACE_MULTI with its own 32-bit layout.
@@ -36,6 +36,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <linux/audit.h>
+#include <linux/utrace_branch.h>
 #include "eabi_nr.h"
 #include "ktap.h"
 #include "ptrace.h"
@@ -66,24 +67,6 @@ static int run_to_file(const char *const argv[])
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* The line of @text that starts with @start, or NULL. */
-static const char *line_starting(const char *text, const char *start)
-{
-	for (const char *p = text; (p = strstr(p, start)); p++)
-		if (p == text || p[-1] == '\n')
-			return p;
-	return NULL;
-}
-
-/* Whether the line at @line ends with @end. */
-static int line_ends_with(const char *line, const char *end)
-{
-	const char *nl = strchrnul(line, '\n');
-	size_t len = strlen(end);
-
-	return (size_t)(nl - line) >= len && !strncmp(nl - len, end, len);
 }
 
 /* What calls_a32 prints when its calls run: its name, then the node name. */
@@ -184,6 +167,46 @@ static void branch_records_no_branch_of_an_aarch32_program(void)
 }
 
 /*
+ * Nor does it step an AArch32 program (a trap an instruction, for
+ * nothing): attached to a child from its exec, it has stepped no
+ * instruction when the child, which execs calls_a32, has exited.
+ */
+static void branch_does_not_step_an_aarch32_program(void)
+{
+	struct utrace_branch_attach a = {
+		.flags = UTRACE_BRANCH_FROM_EXEC, .records = 64,
+	};
+	struct utrace_branch_status st;
+	int fd = open("/dev/utrace-branch", O_RDWR | O_CLOEXEC), status;
+	pid_t pid;
+
+	CHECK(fd >= 0, "open /dev/utrace-branch: %s", strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		alarm(20);
+		if (null < 0 || dup2(null, 1) < 0)
+			_exit(102);
+		raise(SIGSTOP);
+		execl(CALLS_A32, CALLS_A32, (char *)NULL);
+		_exit(101);
+	}
+	CHECK(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status), "child: %#x",
+	      status);
+	a.pid = pid;
+	CHECK(ioctl(fd, UTRACE_BRANCH_ATTACH, &a) == 0, "attach: %s", strerror(errno));
+	kill(pid, SIGCONT);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "calls_a32's status %#x", status);
+	memset(&st, 0xff, sizeof(st));
+	CHECK(ioctl(fd, UTRACE_BRANCH_STATUS, &st) == 0, "status: %s", strerror(errno));
+	CHECK(st.steps == 0 && st.branches == 0, "%llu instructions stepped, %llu branches",
+	      (unsigned long long)st.steps, (unsigned long long)st.branches);
+	close(fd);
+}
+
+/*
  * ptrace sees calls_a32's getuid32 as a call of arm's ABI, by arm's
  * number; PTRACE_SYSVM skips it with the result the tracer wrote in r0 (an
  * AArch32 tracee's NT_PRSTATUS is its 18 32-bit registers): calls_a32
@@ -191,37 +214,14 @@ static void branch_records_no_branch_of_an_aarch32_program(void)
  */
 static void sysvm_skips_an_aarch32_call_with_the_tracers_result(void)
 {
-	struct ptrace_syscall_info info = { 0 };
+	struct ptrace_syscall_info info;
 	uint32_t regs[18];
 	struct iovec iov = { regs, sizeof(regs) };
-	int status, stops = 0;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		alarm(20);
-		if (null < 0 || dup2(null, 1) < 0)
-			_exit(102);
-		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
-			_exit(100);
-		execl(CALLS_A32, CALLS_A32, (char *)NULL);
-		_exit(101);
-	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP,
-	      "no exec stop: %#x", status);
-	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS: %s",
-	      strerror(errno));
+	int status;
 	/* Entry stops until getuid32's (write's entry and exit come first). */
-	for (;;) {
-		CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
-		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) || ++stops > 8)
-			break;
-		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info) > 0 &&
-		    info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == EABI_NR_getuid32)
-			break;
-	}
-	CHECK(WIFSTOPPED(status) && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+	pid_t pid = trace_to_syscall_entry(CALLS_A32, EABI_NR_getuid32, 8, &status, &info);
+
+	CHECK(pid > 0 && WIFSTOPPED(status) && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
 	      info.arch == AUDIT_ARCH_ARM && info.entry.nr == EABI_NR_getuid32,
 	      "no arm getuid32 entry stop: status %#x, arch %#x, nr %llu", status, info.arch,
 	      (unsigned long long)info.entry.nr);
@@ -231,14 +231,10 @@ static void sysvm_skips_an_aarch32_call_with_the_tracers_result(void)
 	regs[0] = 4321;
 	CHECK(ptrace(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov) == 0, "SETREGSET r0: %s",
 	      strerror(errno));
-	CHECK(ptrace(PTRACE_CONT, pid, PTRACE_VM_SKIPCALL, 0) == 0, "CONT + SKIPCALL: %s",
-	      strerror(errno));
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 42,
-	      "status %#x, wanted exit 42 (0: getuid32 ran; 1: another result)", status);
-	if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
+	status = skip_call_and_wait(pid);
+	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	      "status %#x (%s), wanted exit 42 (0: getuid32 ran; 1: another result)", status,
+	      status == -1 ? strerror(errno) : "ended");
 }
 
 /*
@@ -305,6 +301,7 @@ KTAP_MAIN("guest_aarch32",
 	  KTAP_CASE(vm_without_rules_runs_aarch32_calls),
 	  KTAP_CASE(strace_shows_aarch32_calls_raw_with_their_arch),
 	  KTAP_CASE(branch_records_no_branch_of_an_aarch32_program),
+	  KTAP_CASE(branch_does_not_step_an_aarch32_program),
 	  KTAP_CASE(sysvm_skips_an_aarch32_call_with_the_tracers_result),
 	  KTAP_CASE(an_aarch32_tracer_uses_ptrace_multi),
 	  KTAP_CASE(an_engine_writes_the_low_half_of_an_aarch32_argument))

@@ -538,26 +538,6 @@ static void sysvm_skips_an_ia32_call(void)
 	close(p[0]);
 }
 
-/* The line of @trace that starts with @start, or NULL. */
-static const char *line_starting(const char *trace, const char *start)
-{
-	size_t n = strlen(start);
-
-	for (const char *l = trace; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		if (!strncmp(l, start, n))
-			return l;
-	return NULL;
-}
-
-/* Whether the line at @line ends with @end. */
-static int line_ends_with(const char *line, const char *end)
-{
-	const char *eol = strchrnul(line, '\n');
-	size_t n = strlen(end);
-
-	return (size_t)(eol - line) >= n && !strncmp(eol - n, end, n);
-}
-
 /*
  * An exit_group that an engine refuses returns: its line, written at
  * entry with ` = ?`, is followed by its result, as strace ends an
@@ -718,44 +698,21 @@ static void strace_traces_a_32bit_program(void)
  */
 static void sysvm_skips_a_32bit_programs_call(void)
 {
-	struct ptrace_syscall_info info = { 0 };
-	int status, stops = 0;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		alarm(20);
-		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
-			_exit(100);
-		execl(CALLS32, CALLS32, (char *)NULL);
-		_exit(101);
-	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP,
-	      "no exec stop: %#x", status);
-	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD) == 0, "SETOPTIONS: %s",
-	      strerror(errno));
+	struct ptrace_syscall_info info;
+	int status;
 	/* Entry stops until getuid32's (write's entry and exit come first). */
-	for (;;) {
-		CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0, "SYSCALL: %s", strerror(errno));
-		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) || ++stops > 8)
-			break;
-		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info) > 0 &&
-		    info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == IA32_GETUID32)
-			break;
-	}
-	CHECK(WIFSTOPPED(status) && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+	pid_t pid = trace_to_syscall_entry(CALLS32, IA32_GETUID32, 8, &status, &info);
+
+	CHECK(pid > 0 && WIFSTOPPED(status) && info.op == PTRACE_SYSCALL_INFO_ENTRY &&
 	      info.arch == AUDIT_ARCH_I386 && info.entry.nr == IA32_GETUID32,
 	      "no ia32 getuid32 entry stop: status %#x, arch %#x, nr %llu", status, info.arch,
 	      (unsigned long long)info.entry.nr);
 	CHECK(ptrace(PTRACE_POKEUSR, pid, offsetof(struct user_regs_struct, rax), 4321) == 0,
 	      "POKEUSER rax: %s", strerror(errno));
-	CHECK(ptrace(PTRACE_CONT, pid, PTRACE_VM_SKIPCALL, 0) == 0, "CONT + SKIPCALL: %s",
-	      strerror(errno));
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 42,
-	      "status %#x, wanted exit 42 (0: getuid32 ran; 1: another result)", status);
-	if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
+	status = skip_call_and_wait(pid);
+	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	      "status %#x (%s), wanted exit 42 (0: getuid32 ran; 1: another result)", status,
+	      status == -1 ? strerror(errno) : "ended");
 }
 
 /*
