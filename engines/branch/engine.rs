@@ -198,7 +198,17 @@ impl BranchEngine {
     /// Asks for the next step, and for the stop if the buffer just filled
     /// (see the module documentation); wakes readers if a record was
     /// stored (`recorded`).
+    ///
+    /// Called by the traced task itself, in its callbacks. A task that
+    /// runs instructions the engine does not decode (an AArch32 program on
+    /// arm64) is not stepped on: no step of it could be judged, and each
+    /// would cost a trap for nothing. Its next exec into code the engine
+    /// decodes starts the steps again ([`Engine::report_exec`]).
     fn step_on(&self, recorded: bool, filled: bool) {
+        // SAFETY: reads the current task's own register frame.
+        if !unsafe { bindings::utrace_branch_decodes_current() } {
+            return;
+        }
         let Some(me) = self.me.lock().clone() else {
             return;
         };

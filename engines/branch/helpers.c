@@ -23,6 +23,21 @@
 #include "helpers.h"
 
 /*
+ * Whether the current task runs instructions the engine decodes: on arm64
+ * not an AArch32 task's (A32 and T32, whose Thumb instructions are 2 or 4
+ * bytes), which the engine does not step at all, since it could judge no
+ * step of it.  Every x86 task's (64-bit and ia32 code alike).
+ */
+bool utrace_branch_decodes_current(void)
+{
+#ifdef CONFIG_ARM64
+	return !compat_user_mode(current_pt_regs());
+#else
+	return true;
+#endif
+}
+
+/*
  * The current task's next user instruction: stores its address in *@ip
  * and returns its length.  On x86, from the kernel's decoder, in the mode
  * the task's code segment gives (64-bit, or 32-bit for an ia32 task); on

@@ -13,6 +13,7 @@ struct task_struct;
 struct user_struct;
 
 int utrace_branch_next_insn(u64 *ip);
+bool utrace_branch_decodes_current(void);
 int utrace_branch_charge(unsigned long *pages, struct user_struct **user);
 void utrace_branch_uncharge(struct user_struct *user, unsigned long pages);
 bool utrace_branch_ptraced(struct task_struct *task);
