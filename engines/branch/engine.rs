@@ -203,7 +203,8 @@ impl BranchEngine {
     /// runs instructions the engine does not decode (an AArch32 program on
     /// arm64) is not stepped on: no step of it could be judged, and each
     /// would cost a trap for nothing. Its next exec into code the engine
-    /// decodes starts the steps again ([`Engine::report_exec`]).
+    /// decodes steps on again ([`Engine::report_exec`]; not tested: no
+    /// test program execs from AArch32 into A64).
     fn step_on(&self, recorded: bool, filled: bool) {
         // SAFETY: reads the current task's own register frame.
         if !unsafe { bindings::utrace_branch_decodes_current() } {
