@@ -99,6 +99,29 @@ static void the_exit_status_is_the_program_s(void)
 	      "stderr:\n%s", err);
 }
 
+/*
+ * uvm has no table for the 32-bit ABI (ia32 on x86_64, AArch32 on arm64):
+ * under rules it refuses its calls (ENOSYS), but not those that end the
+ * task or return from a handler, as the in-kernel VM.  The 32-bit program
+ * prints nothing (its write is refused) and exits with 1 (its getuid32
+ * got -ENOSYS); refused, its exit_group would leave it trapping (calls32)
+ * or calling exit for ever (calls_a32).
+ */
+static void a_32bit_program_exits_under_rules(void)
+{
+#if defined(__x86_64__)
+	const char *prog = "/usr/bin/calls32";
+#else
+	const char *prog = "/usr/bin/calls_a32";
+#endif
+	const char *argv[] = { "/usr/bin/uvm", "--rules", "return getuid 1000", "--", prog, NULL };
+	int st = run(argv);
+
+	CHECK(st == 1, "%s under uvm: %d, wanted 1 (-1: did not end); stdout:\n%s\nstderr:\n%s",
+	      prog, st, out, err);
+	CHECK(!out[0], "a refused write printed:\n%s", out);
+}
+
 static void children_stay_in_the_vm(void)
 {
 	const char *argv[] = { "/usr/bin/uvm", "--rules", "return getuid 1000", "--",
@@ -225,6 +248,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(sysinfo_sees_what_the_kernel_s_vm_shows),
 	KTAP_CASE(the_exit_status_is_the_program_s),
 	KTAP_CASE(children_stay_in_the_vm),
+	KTAP_CASE(a_32bit_program_exits_under_rules),
 	KTAP_CASE(calls_outside_the_set_never_reach_the_monitor),
 	KTAP_CASE(rules_that_do_not_parse_are_refused),
 	KTAP_CASE(stacked_with_the_strace_engine_in_both_orders),
