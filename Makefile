@@ -212,6 +212,14 @@ $(GUEST_GEN)/syscall_names.h: $(KHDR)/asm/unistd_64.h $(GUEST_FROM)
 
 $(GUEST_BIN)/tools/uvm: $(GUEST_GEN)/syscall_names.h
 $(GUEST_BIN)/tools/uvm: GUEST_CFLAGS += -I$(GUEST_GEN)
+# uvm knows the calls of the 32-bit ABI that run whatever its rules (exit,
+# sigreturn...) by their numbers: ia32's (IA32_NR_*, from asm/unistd_32.h)
+# on x86_64, AArch32's (EABI_NR_*, eabi_nr.h) on arm64.
+$(GUEST_GEN)/ia32_nr.h: $(KHDR)/asm/unistd_32.h
+	@mkdir -p $(dir $@)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/#define IA32_NR_\1 \2/p' $< > $@.tmp
+	@mv $@.tmp $@
+$(GUEST_BIN)/tools/uvm: $(GUEST_GEN)/$(if $(ARCH_SUFFIX),eabi_nr.h,ia32_nr.h)
 
 $(GUEST_BIN)/tools/%: $(REPO)/guest/tools/%.S $(GUEST_FROM)
 	@mkdir -p $(dir $@)

@@ -64,6 +64,12 @@ pub(crate) struct Ring {
     /// Records lost: replaced by newer ones, or not stored (see
     /// [`Pushed::Lost`]).
     pub(crate) lost: u64,
+    /// The sequence number after the last record a reader copied out and
+    /// has not yet taken ([`Ring::peek_oldest`] to [`Ring::consume_to`];
+    /// one reader at a time). A record below it that a push replaces is
+    /// in the reader's hands: counted when the reader says whether it
+    /// delivered it, not at the push.
+    reading_to: u64,
 }
 
 impl Ring {
@@ -82,6 +88,7 @@ impl Ring {
             first: 0,
             seen: 0,
             lost: 0,
+            reading_to: 0,
         })
     }
 
@@ -116,9 +123,13 @@ impl Ring {
     pub(crate) fn push(&mut self, b: Branch) -> Pushed {
         self.seen += 1;
         if self.len == self.capacity {
-            self.lost += 1;
             if self.mode == Mode::Flow || self.capacity == 0 {
+                self.lost += 1;
                 return Pushed::Lost;
+            }
+            // The oldest record is lost, unless a reader holds its copy.
+            if self.first >= self.reading_to {
+                self.lost += 1;
             }
             // The oldest slot becomes the newest.
             self.slots[self.head] = b;
@@ -159,7 +170,7 @@ impl Ring {
     /// Copies the oldest records into `out`, as many as fit, without
     /// taking them: returns the sequence number of the first and how many.
     /// A reader takes those it could deliver with [`Ring::consume_to`].
-    pub(crate) fn peek_oldest(&self, out: &mut [Branch]) -> (u64, usize) {
+    pub(crate) fn peek_oldest(&mut self, out: &mut [Branch]) -> (u64, usize) {
         let mut n = 0;
         for o in out.iter_mut().take(self.len) {
             if let Some(b) = self.slots.get(self.slot(n)) {
@@ -167,6 +178,7 @@ impl Ring {
             }
             n += 1;
         }
+        self.reading_to = self.first + n as u64;
         (self.first, n)
     }
 
@@ -174,6 +186,11 @@ impl Ring {
     /// in overwrite mode some may have been replaced meanwhile, and are
     /// gone already).
     pub(crate) fn consume_to(&mut self, seq: u64) {
+        // The records the reader copied that pushes replaced meanwhile
+        // (below both `first` and `reading_to`): lost if it did not deliver
+        // them (from `seq` on), read otherwise.
+        self.lost += self.first.min(self.reading_to).saturating_sub(seq);
+        self.reading_to = 0;
         // At most `len`: fits a usize.
         let n = seq.saturating_sub(self.first).min(self.len as u64) as usize;
         self.head = self.slot(n);
