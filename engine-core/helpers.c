@@ -18,6 +18,7 @@
 #include <linux/path.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/seccomp.h>
 #include <linux/sched.h>
@@ -1142,4 +1143,31 @@ void utrace_helper_regs_set_return_value(struct pt_regs *regs,
 					 unsigned long value)
 {
 	regs_set_return_value(regs, value);
+}
+
+/*
+ * A task's switch log (engine-core/switches.rs): registers @n, calling
+ * @ops, on the current task, for good (the log lives until the task is
+ * freed).  Preemption is off around it, as KVM has it: the scheduler
+ * walks the task's notifier list at each of its switches.
+ */
+void utrace_helper_watch_switches(struct preempt_notifier *n,
+				  struct preempt_ops *ops)
+{
+	preempt_notifier_init(n, ops);
+	preempt_disable();
+	preempt_notifier_register(n);
+	preempt_enable();
+}
+
+/* The notifier calling @ops on @task's list (the current task's, or one in free_task()). */
+struct preempt_notifier *utrace_helper_find_switch_notifier(struct task_struct *task,
+							    struct preempt_ops *ops)
+{
+	struct preempt_notifier *n;
+
+	hlist_for_each_entry(n, &task->preempt_notifiers, link)
+		if (n->ops == ops)
+			return n;
+	return NULL;
 }

@@ -16,6 +16,8 @@ struct file;
 struct k_sigaction;
 struct kernel_siginfo;
 struct pid;
+struct preempt_notifier;
+struct preempt_ops;
 struct pt_regs;
 struct task_struct;
 struct wait_queue_head;
@@ -129,5 +131,11 @@ void utrace_helper_regs_set_arg(struct pt_regs *regs, unsigned int n,
 unsigned long utrace_helper_regs_return_value(struct pt_regs *regs);
 void utrace_helper_regs_set_return_value(struct pt_regs *regs,
 					 unsigned long value);
+
+void utrace_helper_watch_switches(struct preempt_notifier *n,
+				  struct preempt_ops *ops);
+
+struct preempt_notifier *utrace_helper_find_switch_notifier(struct task_struct *task,
+							    struct preempt_ops *ops);
 
 #endif /* UTRACE_ENGINE_CORE_HELPERS_H */

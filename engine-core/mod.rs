@@ -21,7 +21,9 @@
 //!
 //! `policy` holds these rules as pure functions; `registry` the state and
 //! its locking (one spinlock per task, never held across a callback);
-//! `task` and `helpers.c` the few touches of task_struct and pt_regs.
+//! `task` and `helpers.c` the few touches of task_struct and pt_regs;
+//! `switches` the log of a task's switches off its CPU, for engines that
+//! record them.
 
 pub mod access;
 mod dispatch;
@@ -35,6 +37,7 @@ mod probe;
 pub mod received;
 mod registry;
 mod report;
+pub mod switches;
 pub mod syscall_set;
 mod task;
 pub(crate) use task::current_syscall_work;

@@ -774,7 +774,12 @@ const KEPT_BITS: u32 = SUMMARY_LIST_STALE
     | SUMMARY_STEP_ASKED
     | SUMMARY_EXAMINED
     | SUMMARY_EXAMINE_WAITERS
-    | SUMMARY_SIGNAL_REPORT;
+    | SUMMARY_SIGNAL_REPORT
+    | SUMMARY_SWITCH_LOG;
+/// [`Registry::summary`] bit: the task registered its switch log
+/// (`switches.rs`), which its notifier list holds and `free_task()` frees.
+/// State, as `SUMMARY_LIST_STALE`; set once, by the task, under `inner`.
+const SUMMARY_SWITCH_LOG: u32 = 1 << 20;
 /// [`Registry::summary`] bit: a made-up signal report is due and the task
 /// is on its way back to user mode, through `get_signal()`, which takes
 /// it (`Registry::arm_signal_report`): the task's `recalc_sigpending()`
@@ -935,6 +940,19 @@ impl Registry {
             Owner::Test => self.inner.lock().test_syscall_work,
             Owner::Task(_) => SyscallWork::default(),
         }
+    }
+
+    /// Whether the task registered its switch log (`switches.rs`): only
+    /// the task sets it, so the task, or `free_task()` after it, reads it
+    /// without the lock.
+    pub(super) fn has_switch_log(&self) -> bool {
+        self.summary.load(Relaxed) & SUMMARY_SWITCH_LOG != 0
+    }
+
+    /// The task registered its switch log.
+    pub(super) fn set_has_switch_log(&self) {
+        let inner = self.inner.lock();
+        self.set_kept_bits(&inner, SUMMARY_SWITCH_LOG, 0);
     }
 
     /// The current list, with a reference of our own (for writers and the

@@ -484,6 +484,12 @@ pub(crate) unsafe fn free_registry(task: *mut bindings::task_struct) {
     // unshared.
     let p = unsafe { registry_slot(task) }.xchg(ptr::null_mut(), Full);
     if !p.is_null() {
+        // SAFETY: the slot holds a reference to the registry.
+        if unsafe { (*p).has_switch_log() } {
+            // SAFETY: `task` is in `free_task()`, after its last switch;
+            // its registry says it registered a log.
+            unsafe { super::switches::free_log(task) };
+        }
         // SAFETY: the slot held the reference `registry_or_create` made
         // with `Arc::into_raw`; taking it out makes it ours to drop.
         drop(unsafe { Arc::from_raw(p) });
