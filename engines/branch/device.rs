@@ -8,7 +8,7 @@
 //! and poll(2) take its records, `UTRACE_BRANCH_STATUS` tells its counters,
 //! and closing the file detaches it.
 
-use super::engine::BranchEngine;
+use super::engine::{BranchEngine, Config};
 use super::ring::Mode;
 use crate::engine_core::{access, Attach, EngineHandle, Match};
 use core::mem::size_of;
@@ -30,7 +30,8 @@ uapi_wrapper!(
 uapi_wrapper!(
     /// `struct utrace_branch_status`.
     StatusArgs(utrace_branch_status) {
-        records, held, branches, overwritten, stops, steps, state, reserved
+        records, held, branches, overwritten, stops, steps, state, reserved, switches,
+        switches_missed
     }
 );
 uapi_wrapper!(
@@ -45,7 +46,9 @@ fn ebadfd() -> Error {
 }
 
 /// The attach flags the uapi defines.
-const ATTACH_FLAGS: u32 = bindings::UTRACE_BRANCH_FLOW | bindings::UTRACE_BRANCH_FROM_EXEC;
+const ATTACH_FLAGS: u32 = bindings::UTRACE_BRANCH_FLOW
+    | bindings::UTRACE_BRANCH_FROM_EXEC
+    | bindings::UTRACE_BRANCH_SCHED;
 
 /// Where a file stands.
 enum State {
@@ -77,7 +80,8 @@ impl BranchFile {
     }
 
     /// `UTRACE_BRANCH_ATTACH`. The errors, in order: `EFAULT`; `EINVAL`
-    /// (an unknown flag, 0 or too many records); `EBUSY` (this file traces
+    /// (an unknown flag, 0 or too many records, too few for a flow with
+    /// scheduling records); `EBUSY` (this file traces
     /// already); the target's (`ESRCH`, `EPERM`); `EPERM` for the caller's
     /// own process; `EBUSY` for a ptraced task; the charge's (`EPERM`,
     /// `ENOMEM`); `EEXIST` (the task has a branch trace).
@@ -88,12 +92,17 @@ impl BranchFile {
         if a.flags & !ATTACH_FLAGS != 0 {
             return Err(EINVAL);
         }
-        BranchEngine::buffer_records(a.records)?;
-        let mode = if a.flags & bindings::UTRACE_BRANCH_FLOW != 0 {
-            Mode::Flow
-        } else {
-            Mode::Overwrite
+        let config = Config {
+            records: a.records,
+            mode: if a.flags & bindings::UTRACE_BRANCH_FLOW != 0 {
+                Mode::Flow
+            } else {
+                Mode::Overwrite
+            },
+            from_exec: a.flags & bindings::UTRACE_BRANCH_FROM_EXEC != 0,
+            sched: a.flags & bindings::UTRACE_BRANCH_SCHED != 0,
         };
+        BranchEngine::check(&config)?;
         // The file is claimed for the attach: a second attach meanwhile is
         // refused, and nothing waits for the first.
         {
@@ -103,7 +112,7 @@ impl BranchFile {
             }
             *state = State::Attaching;
         }
-        let attached = Self::attach_to(&a, mode);
+        let attached = Self::attach_to(a.pid, config);
         *self.state.lock() = match attached {
             Ok(ref handle) => State::Attached(handle.clone()),
             Err(_) => State::Free,
@@ -112,8 +121,8 @@ impl BranchFile {
     }
 
     /// The attach itself, once the file is claimed.
-    fn attach_to(a: &AttachArgs, mode: Mode) -> Result<EngineHandle<BranchEngine>> {
-        let task = access::attach_target(a.pid)?;
+    fn attach_to(pid: i32, config: Config) -> Result<EngineHandle<BranchEngine>> {
+        let task = access::attach_target(pid)?;
         // A task of the caller's own process would wait for the caller in
         // guaranteed flow: refused, as ptrace refuses its own thread
         // group. The target was found by its pid in the caller's
@@ -128,11 +137,7 @@ impl BranchFile {
             // Its tracer would see every step's trap (see the uapi header).
             return Err(EBUSY);
         }
-        let engine = BranchEngine::new(
-            a.records,
-            mode,
-            a.flags & bindings::UTRACE_BRANCH_FROM_EXEC != 0,
-        )?;
+        let engine = BranchEngine::new(config)?;
         let handle = access::with_attach_task(&task, |task| {
             Attach::new(engine.clone())
                 .events(BranchEngine::events())
@@ -141,6 +146,9 @@ impl BranchFile {
         })?;
         if let Err(e) = engine.start(&handle) {
             let _ = handle.detach();
+            // What the engine holds goes here, where sleeping is allowed,
+            // not wherever engine-core lets go of the engine.
+            engine.release_memory();
             return Err(e);
         }
         Ok(handle)
@@ -166,6 +174,8 @@ impl BranchFile {
             steps: s.steps,
             state,
             reserved: 0,
+            switches: s.switches,
+            switches_missed: s.switches_missed,
         });
         UserSlice::new(UserPtr::from_addr(arg), size_of::<StatusArgs>())
             .writer()

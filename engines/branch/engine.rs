@@ -11,6 +11,13 @@
 //! and asks for the next step. In guaranteed flow, the record that fills
 //! the buffer also stops the task, until a reader takes records.
 //!
+//! With scheduling records (`UTRACE_BRANCH_SCHED`), each step first
+//! stores the spans the task spent off its CPU since the step before
+//! (engine-core's switch log, [`switches`]), as two records each, then
+//! its branch. In guaranteed flow the buffer then counts as full while
+//! no more than what one step can bring beyond its first record is free
+//! (the ring's slack), so a step's records always fit.
+//!
 //! # Locking
 //!
 //! One spinlock, [`BranchEngine::inner`] (lock class `utrace_branch::inner`),
@@ -38,6 +45,7 @@
 
 use super::charge::MemlockCharge;
 use super::ring::{Branch, Mode, Pushed, Ring, Stepper};
+use crate::engine_core::switches::{self, Span, SPANS};
 use crate::engine_core::{
     Engine, EngineHandle, Events, ExecReport, Resume, SignalAction, SignalHandlerReport,
     SignalReport,
@@ -45,9 +53,21 @@ use crate::engine_core::{
 use core::mem::size_of;
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::poll::PollCondVar;
 use kernel::sync::{Arc, SpinLock};
 use kernel::task::Task;
+
+// The uapi's bound on one step's spans is engine-core's log.
+const _: () = assert!(SPANS == bindings::UTRACE_BRANCH_SPANS as usize);
+const _: () = assert!(bindings::UTRACE_BRANCH_SCHED_FLOW_MIN as usize == 2 * SPANS + 1);
+
+/// In guaranteed flow with scheduling records, the records kept free for
+/// a step's records beyond its first: [`SPANS`] spans of two and a branch.
+const SCHED_SLACK: usize = 2 * SPANS;
+
+/// [`BranchEngine::switch_cursor`] before the task's switches are logged.
+const NOT_WATCHING: u64 = u64::MAX;
 
 /// Records a read moves per batch (on the stack: 1 KiB).
 pub(crate) const READ_BATCH: usize = 64;
@@ -73,6 +93,12 @@ struct Inner {
     stops: u64,
     /// Instructions stepped so far.
     steps: u64,
+    /// Branches taken so far.
+    branches: u64,
+    /// Spans off the CPU recorded so far.
+    switches: u64,
+    /// Spans off the CPU not recorded (past [`SPANS`] in one step).
+    switches_missed: u64,
 }
 
 /// What `UTRACE_BRANCH_STATUS` reports.
@@ -83,6 +109,8 @@ pub(crate) struct Status {
     pub(crate) lost: u64,
     pub(crate) stops: u64,
     pub(crate) steps: u64,
+    pub(crate) switches: u64,
+    pub(crate) switches_missed: u64,
     pub(crate) started: bool,
     pub(crate) waiting: bool,
     pub(crate) ended: bool,
@@ -103,11 +131,39 @@ pub(crate) struct BranchEngine {
     readable: PollCondVar,
     /// Start at the next exec rather than at once.
     from_exec: bool,
-    /// The buffer's charge to its owner's `RLIMIT_MEMLOCK`, given back
-    /// with the buffer ([`BranchEngine::release_memory`]) or the engine
-    /// (lock class `utrace_branch::charge`).
+    /// Record the task's spans off its CPU too.
+    sched: bool,
+    /// The number of the task's next departure from its CPU not yet
+    /// recorded, in engine-core's switch log; [`NOT_WATCHING`] until the
+    /// task's first step. Only the task touches it (an atomic for the
+    /// engine's `Sync`, not for ordering).
+    switch_cursor: Atomic<u64>,
+    /// What the trace holds until its file is closed, given back with the
+    /// buffer ([`BranchEngine::release_memory`]), where sleeping is
+    /// allowed (lock class `utrace_branch::held`).
     #[pin]
-    charge: SpinLock<Option<MemlockCharge>>,
+    held: SpinLock<Option<Held>>,
+}
+
+/// What a trace holds for its file's life.
+struct Held {
+    /// The buffer's charge to its owner's `RLIMIT_MEMLOCK`.
+    _charge: MemlockCharge,
+    /// With scheduling records: the scheduler calls the switch notifiers
+    /// (its drop may sleep).
+    _watch: Option<switches::Watch>,
+}
+
+/// How a trace is made: `UTRACE_BRANCH_ATTACH`'s choices.
+#[derive(Clone, Copy)]
+pub(crate) struct Config {
+    /// Buffer size, in records.
+    pub(crate) records: u64,
+    pub(crate) mode: Mode,
+    /// Start at the next exec.
+    pub(crate) from_exec: bool,
+    /// Record the task's spans off its CPU.
+    pub(crate) sched: bool,
 }
 
 impl BranchEngine {
@@ -121,13 +177,37 @@ impl BranchEngine {
         Ok(records as usize)
     }
 
-    /// An engine with a buffer of `records` records in `mode`, charged to
-    /// the caller: `EINVAL` as [`BranchEngine::buffer_records`], then the
-    /// charge's errors (`EPERM`, `ENOMEM`), then `ENOMEM`.
-    pub(crate) fn new(records: u64, mode: Mode, from_exec: bool) -> Result<Arc<Self>> {
-        let records = Self::buffer_records(records)?;
+    /// Whether a configuration is one the uapi allows: `EINVAL` as
+    /// [`BranchEngine::buffer_records`], or for a guaranteed flow with
+    /// scheduling records and fewer than `UTRACE_BRANCH_SCHED_FLOW_MIN`.
+    pub(crate) fn check(config: &Config) -> Result<usize> {
+        let records = Self::buffer_records(config.records)?;
+        if records <= Self::slack(config) {
+            return Err(EINVAL);
+        }
+        Ok(records)
+    }
+
+    /// The ring's slack for a configuration.
+    fn slack(config: &Config) -> usize {
+        if config.sched && config.mode == Mode::Flow {
+            SCHED_SLACK
+        } else {
+            0
+        }
+    }
+
+    /// An engine made as `config` says, its buffer charged to the caller:
+    /// `EINVAL` as [`BranchEngine::check`], then the charge's errors
+    /// (`EPERM`, `ENOMEM`), then `ENOMEM`. May sleep.
+    pub(crate) fn new(config: Config) -> Result<Arc<Self>> {
+        let records = Self::check(&config)?;
         let charge = MemlockCharge::new(records * size_of::<Branch>())?;
-        let ring = Ring::new(records, mode)?;
+        let ring = Ring::new(records, config.mode, Self::slack(&config))?;
+        let held = Held {
+            _charge: charge,
+            _watch: config.sched.then(switches::Watch::new),
+        };
         Arc::pin_init(
             pin_init!(BranchEngine {
                 inner <- kernel::new_spinlock!(
@@ -140,13 +220,18 @@ impl BranchEngine {
                         reading: false,
                         stops: 0,
                         steps: 0,
+                        branches: 0,
+                        switches: 0,
+                        switches_missed: 0,
                     },
                     "utrace_branch::inner"
                 ),
                 me <- kernel::new_spinlock!(None, "utrace_branch::me"),
                 readable <- kernel::new_poll_condvar!("utrace_branch::readable"),
-                from_exec,
-                charge <- kernel::new_spinlock!(Some(charge), "utrace_branch::charge"),
+                from_exec: config.from_exec,
+                sched: config.sched,
+                switch_cursor: Atomic::new(NOT_WATCHING),
+                held <- kernel::new_spinlock!(Some(held), "utrace_branch::held"),
             }),
             GFP_KERNEL_ACCOUNT,
         )
@@ -237,24 +322,69 @@ impl BranchEngine {
         }
     }
 
+    /// The spans the task spent off its CPU since its last step, and how
+    /// many more the switch log no longer kept: none without scheduling
+    /// records, or at the first step, which starts the log. Called by
+    /// the task itself, in its callbacks.
+    fn new_spans(&self, out: &mut [Span; SPANS]) -> (usize, u64) {
+        if !self.sched {
+            return (0, 0);
+        }
+        let mut cursor = self.switch_cursor.load(Relaxed);
+        if cursor == NOT_WATCHING {
+            // A failure (no memory) leaves the log for the next step.
+            if let Ok(now) = switches::watch_current() {
+                self.switch_cursor.store(now, Relaxed);
+            }
+            return (0, 0);
+        }
+        let got = switches::read_current(&mut cursor, out);
+        self.switch_cursor.store(cursor, Relaxed);
+        got
+    }
+
     /// The task is about to run its next instruction, after a step
-    /// (`diverted`: after a jump no instruction made); records the branch
+    /// (`diverted`: after a jump no instruction made); records the spans
+    /// it spent off its CPU since the last step, if asked, then the branch
     /// if there was one. Returns whether a record was stored, and whether
-    /// it filled the buffer.
+    /// one filled the buffer.
     fn stepped(&self, diverted: bool) -> (bool, bool) {
         let (ip, insn) = next_instruction();
+        let mut spans = [Span::default(); SPANS];
+        let (n, missed) = self.new_spans(&mut spans);
         let mut inner = self.inner.lock();
         inner.steps += 1;
+        inner.switches_missed += missed;
+        let mut outcome = (false, false);
+        let mut store = |ring: &mut Ring, b: Branch| match ring.push(b) {
+            Pushed::Lost => {}
+            Pushed::Filled => outcome = (true, true),
+            Pushed::Stored | Pushed::Overwrote => outcome.0 = true,
+        };
+        for span in &spans[..n] {
+            let out = Branch {
+                from: bindings::UTRACE_BRANCH_SWITCHED_OUT,
+                to: span.out,
+            };
+            let back = Branch {
+                from: bindings::UTRACE_BRANCH_SWITCHED_IN,
+                to: span.back,
+            };
+            store(&mut inner.ring, out);
+            store(&mut inner.ring, back);
+        }
+        // At most SPANS: fits the u64.
+        inner.switches += n as u64;
         let branch = if diverted {
             inner.stepper.diverted_to(ip, insn)
         } else {
             inner.stepper.stepped_to(ip, insn)
         };
-        match branch.map(|b| inner.ring.push(b)) {
-            None | Some(Pushed::Lost) => (false, false),
-            Some(Pushed::Filled) => (true, true),
-            Some(Pushed::Stored | Pushed::Overwrote) => (true, false),
+        if let Some(b) = branch {
+            inner.branches += 1;
+            store(&mut inner.ring, b);
         }
+        outcome
     }
 
     /// Gives back the buffer's memory and its charge, once the trace's
@@ -264,9 +394,9 @@ impl BranchEngine {
     /// records nothing.
     pub(crate) fn release_memory(&self) {
         let slots = self.inner.lock().ring.release();
-        let charge = self.charge.lock().take();
-        // Freed with no lock held (vfree may sleep).
-        drop((slots, charge));
+        let held = self.held.lock().take();
+        // Freed with no lock held (vfree and the watch's end may sleep).
+        drop((slots, held));
     }
 
     /// read(2): delivers the oldest records through `copy`, at most
@@ -370,10 +500,12 @@ impl BranchEngine {
         Status {
             records: inner.ring.capacity() as u64,
             held: inner.ring.len() as u64,
-            branches: inner.ring.seen,
+            branches: inner.branches,
             lost: inner.ring.lost,
             stops: inner.stops,
             steps: inner.steps,
+            switches: inner.switches,
+            switches_missed: inner.switches_missed,
             started: inner.started,
             waiting: inner.waiting,
             ended: inner.ended,

@@ -44,6 +44,11 @@ pub(crate) enum Pushed {
 /// The records of one trace, oldest first, in a buffer of fixed capacity
 /// allocated once: a push never allocates.
 ///
+/// In guaranteed flow, the buffer counts as full for the task while no
+/// more than `slack` records are free: what one step of the task brings
+/// (its records of switches, then its branch) always fits the room a
+/// reader made before letting it go.
+///
 /// # Invariants
 ///
 /// `len <= capacity`, `head < capacity`, `slots.len() <= capacity`; the
@@ -56,6 +61,9 @@ pub(crate) struct Ring {
     head: usize,
     len: usize,
     mode: Mode,
+    /// Guaranteed flow: the records kept free for one step's records
+    /// beyond the first.
+    slack: usize,
     /// The sequence number of the oldest record held: records are
     /// numbered from 0 in the order they were pushed.
     first: u64,
@@ -73,10 +81,13 @@ pub(crate) struct Ring {
 }
 
 impl Ring {
-    /// An empty ring of `capacity` records: `EINVAL` for none, `ENOMEM`
-    /// if the memory cannot be had (charged to the caller's memory cgroup).
-    pub(crate) fn new(capacity: usize, mode: Mode) -> Result<Ring> {
-        if capacity == 0 {
+    /// An empty ring of `capacity` records, which in guaranteed flow
+    /// counts as full while `slack` records or fewer are free: `EINVAL`
+    /// for none, or for a flow with no more than `slack`; `ENOMEM` if the
+    /// memory cannot be had (charged to the caller's memory cgroup).
+    pub(crate) fn new(capacity: usize, mode: Mode, slack: usize) -> Result<Ring> {
+        let slack = if mode == Mode::Flow { slack } else { 0 };
+        if capacity <= slack {
             return Err(EINVAL);
         }
         Ok(Ring {
@@ -85,6 +96,7 @@ impl Ring {
             head: 0,
             len: 0,
             mode,
+            slack,
             first: 0,
             seen: 0,
             lost: 0,
@@ -102,9 +114,10 @@ impl Ring {
         self.len
     }
 
-    /// Whether it holds `capacity` records.
+    /// Whether it is full: it holds `capacity` records, or in guaranteed
+    /// flow no more than the slack is free.
     pub(crate) fn is_full(&self) -> bool {
-        self.len == self.capacity
+        self.len + self.slack >= self.capacity
     }
 
     /// The slot `n` places after the oldest record (`n <= capacity`).
@@ -150,7 +163,7 @@ impl Ring {
             self.slots[at] = b;
         }
         self.len += 1;
-        if self.len == self.capacity && self.mode == Mode::Flow {
+        if self.mode == Mode::Flow && self.is_full() {
             Pushed::Filled
         } else {
             Pushed::Stored
@@ -284,13 +297,13 @@ mod tests {
 
     #[test]
     fn no_capacity_is_refused() {
-        assert!(Ring::new(0, Mode::Overwrite).is_err());
-        assert!(Ring::new(0, Mode::Flow).is_err());
+        assert!(Ring::new(0, Mode::Overwrite, 0).is_err());
+        assert!(Ring::new(0, Mode::Flow, 0).is_err());
     }
 
     #[test]
     fn overwrite_keeps_the_last_n_in_order() {
-        let mut r = Ring::new(3, Mode::Overwrite).unwrap();
+        let mut r = Ring::new(3, Mode::Overwrite, 0).unwrap();
         for i in 0..3 {
             assert_eq!(r.push(b(i, i + 100)), Pushed::Stored);
         }
@@ -306,7 +319,7 @@ mod tests {
 
     #[test]
     fn flow_fills_once_and_loses_only_past_full() {
-        let mut r = Ring::new(2, Mode::Flow).unwrap();
+        let mut r = Ring::new(2, Mode::Flow, 0).unwrap();
         assert_eq!(r.push(b(1, 2)), Pushed::Stored);
         assert_eq!(r.push(b(3, 4)), Pushed::Filled);
         assert_eq!(r.push(b(5, 6)), Pushed::Lost);
@@ -322,7 +335,7 @@ mod tests {
 
     #[test]
     fn many_drains_across_the_wrap_lose_nothing() {
-        let mut r = Ring::new(5, Mode::Flow).unwrap();
+        let mut r = Ring::new(5, Mode::Flow, 0).unwrap();
         let mut next_in = 0u64;
         let mut next_out = 0u64;
         let mut out = [Branch::default(); 3];
@@ -345,8 +358,41 @@ mod tests {
     }
 
     #[test]
+    fn a_flow_with_slack_stops_the_task_early_and_keeps_the_slack() {
+        let mut r = Ring::new(5, Mode::Flow, 2).unwrap();
+        assert_eq!(r.push(b(1, 1)), Pushed::Stored);
+        assert_eq!(r.push(b(2, 2)), Pushed::Stored);
+        // Two free: full for the task, which stops after this step.
+        assert_eq!(r.push(b(3, 3)), Pushed::Filled);
+        assert!(r.is_full());
+        // The rest of the step's records still fit, in order.
+        assert_eq!(r.push(b(4, 4)), Pushed::Filled);
+        assert_eq!(r.push(b(5, 5)), Pushed::Filled);
+        assert_eq!(r.push(b(6, 6)), Pushed::Lost);
+        let mut out = [Branch::default(); 2];
+        assert_eq!(take(&mut r, &mut out), 2);
+        // Three held, two free: still full for the task.
+        assert!(r.is_full());
+        assert_eq!(take(&mut r, &mut out[..1]), 1);
+        assert!(!r.is_full());
+        assert_eq!(&drain(&mut r)[..], &[b(4, 4), b(5, 5)]);
+        assert_eq!((r.seen, r.lost), (6, 1));
+    }
+
+    #[test]
+    fn a_flow_must_have_room_beyond_its_slack() {
+        assert!(Ring::new(2, Mode::Flow, 2).is_err());
+        assert!(Ring::new(3, Mode::Flow, 2).is_ok());
+        // A ring overwrites: no slack, whatever was asked.
+        let mut r = Ring::new(2, Mode::Overwrite, 2).unwrap();
+        assert_eq!(r.push(b(1, 1)), Pushed::Stored);
+        assert_eq!(r.push(b(2, 2)), Pushed::Stored);
+        assert_eq!(r.push(b(3, 3)), Pushed::Overwrote);
+    }
+
+    #[test]
     fn records_peeked_stay_until_consumed() {
-        let mut r = Ring::new(4, Mode::Flow).unwrap();
+        let mut r = Ring::new(4, Mode::Flow, 0).unwrap();
         for i in 0..4 {
             r.push(b(i, i));
         }
@@ -364,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_ring_overwriting_what_a_reader_holds_takes_only_the_rest() {
-        let mut r = Ring::new(3, Mode::Overwrite).unwrap();
+        let mut r = Ring::new(3, Mode::Overwrite, 0).unwrap();
         for i in 0..3 {
             r.push(b(i, i));
         }
@@ -387,7 +433,7 @@ mod tests {
 
     #[test]
     fn a_record_replaced_while_a_read_fails_is_lost() {
-        let mut r = Ring::new(3, Mode::Overwrite).unwrap();
+        let mut r = Ring::new(3, Mode::Overwrite, 0).unwrap();
         for i in 0..3 {
             r.push(b(i, i));
         }
@@ -425,7 +471,7 @@ mod tests {
     #[test]
     fn a_released_ring_holds_nothing_and_loses_every_push() {
         for mode in [Mode::Overwrite, Mode::Flow] {
-            let mut r = Ring::new(2, mode).unwrap();
+            let mut r = Ring::new(2, mode, 0).unwrap();
             r.push(b(1, 1));
             let slots = r.release();
             assert_eq!(slots.len(), 1);

@@ -42,7 +42,9 @@
  * comes after br_seq's; br_crash calls through a null pointer.  Every
  * branch instruction and target has a label.  br_rep_exit (x86 only)
  * runs a REP STOSB, then jumps to br_seq_exit; br_ud2 faults on an
- * undefined instruction, then jumps to br_seq_exit(5).  arm64's version
+ * undefined instruction, then jumps to br_seq_exit(5); br_sleep_exit(n, t)
+ * sleeps for *t with a raw nanosleep, then jumps to br_seq_exit(n).
+ * arm64's version
  * keeps br_seq's return address in x11 (its leaf call overwrites x30) and
  * returns through it.
  */
@@ -117,6 +119,17 @@ asm(".text\n"
     ".globl br_ud2_jmp\n"
     "br_ud2_jmp:\n"
     "	jmp br_seq_exit\n"
+    ".globl br_sleep_exit\n"
+    "br_sleep_exit:\n"
+    "	mov %rdi, %rbx\n"
+    "	mov %rsi, %rdi\n"
+    "	xor %esi, %esi\n"
+    "	mov $35, %eax\n"	/* nanosleep */
+    "	syscall\n"
+    "	mov %rbx, %rdi\n"
+    ".globl br_sleep_jmp\n"
+    "br_sleep_jmp:\n"
+    "	jmp br_seq_exit\n"
     ".globl br_last\n"
     "br_last:\n");
 #else
@@ -179,6 +192,17 @@ asm(".text\n"
     ".globl br_ud2_jmp\n"
     "br_ud2_jmp:\n"
     "	b br_seq_exit\n"
+    ".globl br_sleep_exit\n"
+    "br_sleep_exit:\n"
+    "	mov x19, x0\n"
+    "	mov x0, x1\n"
+    "	mov x1, #0\n"
+    "	mov x8, #101\n"	/* nanosleep */
+    "	svc #0\n"
+    "	mov x0, x19\n"
+    ".globl br_sleep_jmp\n"
+    "br_sleep_jmp:\n"
+    "	b br_seq_exit\n"
     ".globl br_last\n"
     "br_last:\n");
 #endif
@@ -218,6 +242,8 @@ void br_seq_exit(int n);
 void br_crash(void);
 void br_ud2(void);
 extern char br_ud2_jmp[];
+void br_sleep_exit(long n, const struct timespec *t);
+extern char br_sleep_jmp[];
 #if defined(__x86_64__)
 void br_rep_exit(long n, void *buf);
 extern char br_rep[], br_rep_jmp[];
@@ -1120,6 +1146,9 @@ static void refusals(void)
 	CHECK_ERRNO(br_attach(fd, t.pid, 1U << 7, 8), EINVAL);
 	CHECK_ERRNO(br_attach(fd, t.pid, 0, 0), EINVAL);
 	CHECK_ERRNO(br_attach(fd, t.pid, 0, UTRACE_BRANCH_MAX_RECORDS + 1), EINVAL);
+	/* A flow with scheduling records keeps room for a step's records. */
+	CHECK_ERRNO(br_attach(fd, t.pid, UTRACE_BRANCH_FLOW | UTRACE_BRANCH_SCHED,
+			      UTRACE_BRANCH_SCHED_FLOW_MIN - 1), EINVAL);
 	CHECK_ERRNO(br_attach(fd, getpid(), 0, 8), EPERM);
 	CHECK_ERRNO(br_attach(fd, 999999, 0, 8), ESRCH);
 	CHECK_ERRNO(br_attach(fd, 2, 0, 8), EPERM);
@@ -1155,6 +1184,223 @@ static void refusals(void)
 	waitpid(t.pid, &status, 0);
 	close(t.go);
 	close(fd2);
+}
+
+/* The test's CLOCK_MONOTONIC, in ns: the clock of scheduling records. */
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+#define SLEEP_NS (50 * 1000 * 1000ULL)
+
+static void run_sleep(int n)
+{
+	struct timespec t = { 0, SLEEP_NS };
+
+	br_sleep_exit(n, &t);
+}
+
+static int is_switch(const struct utrace_branch *b)
+{
+	return b->from == UTRACE_BRANCH_SWITCHED_OUT || b->from == UTRACE_BRANCH_SWITCHED_IN;
+}
+
+/*
+ * Checks the scheduling records among got[0..n): each span is an OUT
+ * then an IN, times within [@t0, @t1] and never going back.  Returns how
+ * many spans; the index of the first one of at least SLEEP_NS in *@slept
+ * (-1 if none).
+ */
+static long check_spans(long n, uint64_t t0, uint64_t t1, long *slept)
+{
+	uint64_t last = t0;
+	long spans = 0;
+
+	*slept = -1;
+	for (long i = 0; i < n && i < MAX_RECORDS; i++) {
+		if (!is_switch(&got[i]))
+			continue;
+		if (got[i].from != UTRACE_BRANCH_SWITCHED_OUT || i + 1 >= n ||
+		    got[i + 1].from != UTRACE_BRANCH_SWITCHED_IN) {
+			CHECK(0, "record %ld: a switch (%#llx) not in an OUT, IN pair", i,
+			      (unsigned long long)got[i].from);
+			return spans;
+		}
+		if (got[i].to < last || got[i + 1].to < got[i].to || got[i + 1].to > t1) {
+			CHECK(0, "span %ld: %llu..%llu, after %llu, before %llu", spans,
+			      (unsigned long long)got[i].to, (unsigned long long)got[i + 1].to,
+			      (unsigned long long)last, (unsigned long long)t1);
+			return spans;
+		}
+		if (*slept < 0 && got[i + 1].to - got[i].to >= SLEEP_NS)
+			*slept = i;
+		last = got[i + 1].to;
+		spans++;
+		i++;
+	}
+	return spans;
+}
+
+/* The index of the record @from -> @to in got[0..n), or -1. */
+static long index_of(long n, const void *from, const void *to)
+{
+	for (long i = 0; i < n && i < MAX_RECORDS; i++)
+		if (got[i].from == A(from) && got[i].to == A(to))
+			return i;
+	return -1;
+}
+
+/*
+ * UTRACE_BRANCH_SCHED in a ring: the child's 50 ms nanosleep is a span
+ * off the CPU of at least 50 ms, timed with the test's own clock, between
+ * the call into the routine and the jump that follows the syscall; the
+ * routine's branches are all there, and every record is a branch or half
+ * of a span.
+ */
+static void sched_records_time_a_sleep(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_sleep, 3);
+	struct utrace_branch_status s;
+	uint64_t t0, t1;
+	long n, m, spans, slept, jmp, call;
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_SCHED, 1 << 16) == 0, "attach: %s",
+	      strerror(errno));
+	t0 = now_ns();
+	run_to_exit(&c);
+	t1 = now_ns();
+	n = read_all(fd, got, MAX_RECORDS);
+	s = status_of(fd);
+	spans = check_spans(n, t0, t1, &slept);
+	jmp = index_of(n, br_sleep_jmp, br_seq_exit);
+	for (call = 0; call < n && call < MAX_RECORDS; call++)
+		if (got[call].to == A(br_sleep_exit))
+			break;
+	if (call == n || call == MAX_RECORDS)
+		call = -1;
+	KTAP_DIAG("%ld records: %llu branches, %llu spans off the CPU (%llu missed)", n,
+		  (unsigned long long)s.branches, (unsigned long long)s.switches,
+		  (unsigned long long)s.switches_missed);
+	CHECK(n == (long)(s.branches + 2 * s.switches) && (uint64_t)spans == s.switches &&
+	      s.overwritten == 0, "read %ld, %ld spans; status: branches %llu spans %llu lost %llu",
+	      n, spans, (unsigned long long)s.branches, (unsigned long long)s.switches,
+	      (unsigned long long)s.overwritten);
+	CHECK(call >= 0 && slept > call && jmp > slept,
+	      "the call into the routine at %ld, the sleep's span at %ld, the jump after it at %ld",
+	      call, slept, jmp);
+	m = expected_jmp_seq_exit(br_sleep_jmp, 3, want);
+	check_routine(n, m);
+	close(fd);
+}
+
+/*
+ * UTRACE_BRANCH_SCHED in guaranteed flow, through the smallest buffer it
+ * allows, read slowly: a step's records always fit (the task stops for a
+ * drain while fewer than a step can bring are free, and its stops are
+ * spans off the CPU too), and nothing is lost, spans or branches.
+ */
+static void sched_records_in_a_flow_lose_nothing(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_sleep, 40);
+	struct utrace_branch_status s;
+	uint64_t t0, t1;
+	long n, m, spans, slept;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW | UTRACE_BRANCH_SCHED,
+			UTRACE_BRANCH_SCHED_FLOW_MIN) == 0, "attach: %s", strerror(errno));
+	t0 = now_ns();
+	release(&c);
+	n = read_slowly(fd, got, MAX_RECORDS, 5 * 1000, NULL);
+	status = wait_child(c.pid);
+	t1 = now_ns();
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	s = status_of(fd);
+	spans = check_spans(n, t0, t1, &slept);
+	KTAP_DIAG("%ld records: %llu branches, %llu spans (%llu missed), %llu stops", n,
+		  (unsigned long long)s.branches, (unsigned long long)s.switches,
+		  (unsigned long long)s.switches_missed, (unsigned long long)s.stops);
+	CHECK(n == (long)(s.branches + 2 * s.switches) && (uint64_t)spans == s.switches &&
+	      s.overwritten == 0, "read %ld, %ld spans; status: branches %llu spans %llu lost %llu",
+	      n, spans, (unsigned long long)s.branches, (unsigned long long)s.switches,
+	      (unsigned long long)s.overwritten);
+	CHECK(s.stops >= 1 && s.switches >= 1 && slept >= 0,
+	      "%llu stops, %llu spans, the sleep's at %ld", (unsigned long long)s.stops,
+	      (unsigned long long)s.switches, slept);
+	m = expected_jmp_seq_exit(br_sleep_jmp, 40, want);
+	check_routine(n, m);
+	close(fd);
+}
+
+static void run_seq_handling_usr1(int n)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	br_seq_exit(n);
+}
+
+/*
+ * A span and a branch of the same step: the child is stopped (SIGSTOP)
+ * between two steps for at least 150 ms, and a SIGUSR1 sent meanwhile
+ * sends it into its handler as it comes back, with no step between. The
+ * span is recorded first, as it happened: among the spans right before
+ * the entry into the handler is one of at least 100 ms.
+ */
+static void a_span_comes_before_the_branch_of_its_step(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_seq_handling_usr1, 1000000);
+	struct utrace_branch_status s;
+	uint64_t t0, t1, longest = 0;
+	double end;
+	long n, k, slept;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_SCHED, 1 << 20) == 0, "attach: %s",
+	      strerror(errno));
+	t0 = now_ns();
+	release(&c);
+	/* In the routine's loop: some branches recorded. */
+	end = now() + WAIT_SECONDS;
+	do {
+		usleep(10 * 1000);
+		s = status_of(fd);
+	} while (s.branches < 2000 && now() < end);
+	kill(c.pid, SIGSTOP);
+	end = now() + WAIT_SECONDS;
+	while (proc_state(c.pid) != 'T' && now() < end)
+		usleep(1000);
+	CHECK(proc_state(c.pid) == 'T', "the child did not stop: state %c", proc_state(c.pid));
+	usleep(150 * 1000);
+	kill(c.pid, SIGUSR1);
+	kill(c.pid, SIGCONT);
+	usleep(200 * 1000);
+	kill(c.pid, SIGKILL);
+	waitpid(c.pid, &status, 0);
+	close(c.go);
+	t1 = now_ns();
+	n = read_all(fd, got, MAX_RECORDS);
+	check_spans(n, t0, t1, &slept);
+	for (k = 0; k < n && k < MAX_RECORDS; k++)
+		if (got[k].to == A(on_usr1))
+			break;
+	CHECK(k >= 2 && k < n && in_routine(got[k].from),
+	      "the handler's entry at %ld of %ld records, from %#llx", k, n,
+	      k < n ? (unsigned long long)got[k].from : 0ULL);
+	for (long i = k - 2; i >= 0 && i + 1 < n && is_switch(&got[i]); i -= 2)
+		if (got[i + 1].to - got[i].to > longest)
+			longest = got[i + 1].to - got[i].to;
+	CHECK(longest >= 100 * 1000 * 1000ULL,
+	      "the longest span right before the handler's entry: %llu ns",
+	      (unsigned long long)longest);
+	close(fd);
 }
 
 /* --seq N: run by the exec case, from main. */
@@ -1227,6 +1473,9 @@ int main(int argc, char **argv)
 		KTAP_CASE(memlock_limit_is_kept),
 		KTAP_CASE(refusals),
 		KTAP_CASE(from_exec_starts_at_the_program),
+		KTAP_CASE(sched_records_time_a_sleep),
+		KTAP_CASE(sched_records_in_a_flow_lose_nothing),
+		KTAP_CASE(a_span_comes_before_the_branch_of_its_step),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--seq"))

@@ -4693,7 +4693,9 @@ static void channel_run(struct rng *r)
 /* Above PID_MAX_LIMIT (4 Mi on 64-bit): no task has it. */
 #define BR_NO_PID	4194305
 #define BR_REC		sizeof(struct utrace_branch)
-#define BR_FLAGS	(UTRACE_BRANCH_FLOW | UTRACE_BRANCH_FROM_EXEC)
+#define BR_FLAGS	(UTRACE_BRANCH_FLOW | UTRACE_BRANCH_FROM_EXEC | UTRACE_BRANCH_SCHED)
+/* A flow with scheduling records keeps this many records free for a step. */
+#define BR_SCHED_SLACK	(UTRACE_BRANCH_SCHED_FLOW_MIN - 1)
 #define BR_STATES	(UTRACE_BRANCH_STARTED | UTRACE_BRANCH_WAITING | UTRACE_BRANCH_ENDED)
 
 /* Where the child's code and the libc it calls lie: every record's ends. */
@@ -4896,7 +4898,12 @@ static void br_check_status(struct br_fuzz *b, struct br_file *f,
 	const struct utrace_branch_status *o = &f->last;
 	unsigned long long held = s->held, branches = s->branches, lost = s->overwritten;
 	unsigned long long rd = f->read_total, stops = s->stops, steps = s->steps;
+	unsigned long long spans = s->switches, missed = s->switches_missed;
+	/* Every record made: the branches, and two for each span off the CPU. */
+	unsigned long long made = branches + 2 * spans;
 	int flow = f->flags & UTRACE_BRANCH_FLOW, live = br_live(b, f);
+	int sched = f->flags & UTRACE_BRANCH_SCHED;
+	unsigned long long slack = flow && sched ? BR_SCHED_SLACK : 0;
 
 	EXPECT(!s->reserved, "reserved %u", s->reserved);
 	EXPECT(s->records == f->records, "records %llu, attached with %llu",
@@ -4904,8 +4911,13 @@ static void br_check_status(struct br_fuzz *b, struct br_file *f,
 	EXPECT(!(s->state & ~BR_STATES), "state %#x", s->state);
 	EXPECT(held <= s->records && held >= f->held_lo, "held %llu of %llu, %llu at least",
 	       held, (unsigned long long)s->records, (unsigned long long)f->held_lo);
-	EXPECT(lost <= branches && branches <= steps, "overwritten %llu, branches %llu, "
-	       "steps %llu", lost, branches, steps);
+	EXPECT(lost <= made && branches <= steps, "overwritten %llu, branches %llu, spans "
+	       "%llu, steps %llu", lost, branches, spans, steps);
+	EXPECT(sched || (!spans && !missed), "no scheduling records asked, yet %llu spans, "
+	       "%llu missed", spans, missed);
+	EXPECT(spans >= o->switches && missed >= o->switches_missed, "spans went back: %llu "
+	       "%llu, were %llu %llu", spans, missed, (unsigned long long)o->switches,
+	       (unsigned long long)o->switches_missed);
 	EXPECT(branches >= o->branches && steps >= o->steps && stops >= o->stops &&
 	       lost >= o->overwritten, "counters went back: branches %llu steps %llu stops "
 	       "%llu overwritten %llu, were %llu %llu %llu %llu", branches, steps, stops, lost,
@@ -4927,21 +4939,22 @@ static void br_check_status(struct br_fuzz *b, struct br_file *f,
 		EXPECT(!stops && !(s->state & UTRACE_BRANCH_WAITING),
 		       "a ring: stops %llu state %#x", stops, s->state);
 		/* Each record stored is read, waiting, or overwritten. */
-		EXPECT(branches == rd + held + lost, "branches %llu, read %llu + held %llu + "
-		       "overwritten %llu", branches, rd, held, lost);
+		EXPECT(made == rd + held + lost, "records %llu, read %llu + held %llu + "
+		       "overwritten %llu", made, rd, held, lost);
 	} else {
-		EXPECT(!(s->state & UTRACE_BRANCH_WAITING) || held == s->records,
+		/* Full: no more than the slack free. */
+		EXPECT(!(s->state & UTRACE_BRANCH_WAITING) || held + slack >= s->records,
 		       "waiting for a drain with %llu of %llu held", held,
 		       (unsigned long long)s->records);
 		/* A stop each time the buffer fills: once, then after each take. */
 		EXPECT(stops <= 1 + rd + f->faults, "%llu stops for %llu records read, %lu "
 		       "faulted reads", stops, rd, f->faults);
 		if (!lost) {
-			EXPECT(branches == rd + held, "guaranteed flow: branches %llu, read %llu "
-			       "+ held %llu", branches, rd, held);
+			EXPECT(made == rd + held, "guaranteed flow: records %llu, read %llu "
+			       "+ held %llu", made, rd, held);
 		} else {
-			FAIL("guaranteed flow lost %llu records (branches %llu, read %llu, held "
-			     "%llu, %lu faulted reads)", lost, branches, rd, held, f->faults);
+			FAIL("guaranteed flow lost %llu records (made %llu, read %llu, held "
+			     "%llu, %lu faulted reads)", lost, made, rd, held, f->faults);
 		}
 	}
 	f->last = *s;
@@ -5019,7 +5032,8 @@ static void br_attach(struct br_fuzz *b, struct br_file *f, struct rng *r)
 		"a negative pid", "a random pid",
 	};
 	static const unsigned int tw[] = { 50, 5, 5, 6, 4, 4, 4, 8 };
-	static const unsigned int fw[] = { 35, 40, 12, 13 };
+	/* By flags: 0 to 7 (FLOW, FROM_EXEC, SCHED). */
+	static const unsigned int fw[] = { 25, 30, 8, 9, 10, 12, 3, 3 };
 	struct utrace_branch_attach a = { 0 };
 	struct br_file *g = &b->f[f == &b->f[0]];
 	int t = PICK(r, tw), kind = P_OK, foreign, bad_args, want, err, terr;
@@ -5056,7 +5070,7 @@ static void br_attach(struct br_fuzz *b, struct br_file *f, struct rng *r)
 	}
 	a.flags = PICK(r, fw);
 	if (percent(r, 8))
-		a.flags = percent(r, 50) ? (uint32_t)rnd(r) : a.flags | 1U << between(r, 2, 31);
+		a.flags = percent(r, 50) ? (uint32_t)rnd(r) : a.flags | 1U << between(r, 3, 31);
 	switch (below(r, 20)) {
 	case 0:
 	case 1:
@@ -5078,7 +5092,9 @@ static void br_attach(struct br_fuzz *b, struct br_file *f, struct rng *r)
 		a.records = between(r, 1, 16);
 	}
 	terr = br_target_err(b, a.pid, &talso, &foreign);
-	bad_args = (a.flags & ~BR_FLAGS) || !a.records || a.records > UTRACE_BRANCH_MAX_RECORDS;
+	bad_args = (a.flags & ~BR_FLAGS) || !a.records || a.records > UTRACE_BRANCH_MAX_RECORDS ||
+		   ((a.flags & UTRACE_BRANCH_FLOW) && (a.flags & UTRACE_BRANCH_SCHED) &&
+		    a.records < UTRACE_BRANCH_SCHED_FLOW_MIN);
 	if (foreign && !bad_args) {
 		/* Fails before the target is looked at (see above). */
 		a.records = 0;
