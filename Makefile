@@ -97,12 +97,14 @@ endif
 A32_CFLAGS := --target=arm-linux-gnueabihf -march=armv7-a -marm -nostdlib -static -ffreestanding \
 	      -fno-pic -fno-stack-protector -O2 -g -Wall -Wextra -Werror -fuse-ld=lld \
 	      --ld-path=/usr/bin/ld.lld-$(LLVM_VERSION) -I$(A32_HDR)
-# The sample C engine and the port of systemtap's task finder (samples/),
+# The sample C engine, the port of systemtap's task finder and the branch
+# trace from kernel code (samples/),
 # external modules built against the test kernel, out of the source tree
 # (MO=), installed in /lib/modules.
 SAMPLES      := $(BUILD)/samples
 SAMPLE_KO    := $(GUEST_BIN)/modules/utrace_sample.ko
 TASK_FINDER_KO := $(GUEST_BIN)/modules/utrace_task_finder.ko
+BRANCH_SAMPLE_KO := $(GUEST_BIN)/modules/utrace_branch_sample.ko
 # The kernel's own ptrace selftests: the TEST_GEN_PROGS of their Makefile,
 # built static with its flags (and lib.mk's) against the patched uapi headers,
 # run in the guest by guest/tests/kselftest_ptrace.c.
@@ -260,6 +262,7 @@ guest: _kernel
 		|| { cat $(BUILD)/logs/samples.log; exit 1; }
 	@cp $(SAMPLES)/utrace_sample.ko $(SAMPLE_KO)
 	@cp $(SAMPLES)/utrace_task_finder.ko $(TASK_FINDER_KO)
+	@cp $(SAMPLES)/utrace_branch_sample.ko $(BRANCH_SAMPLE_KO)
 
 .PHONY: guest-progs
 guest-progs: $(GUEST_TESTS) $(GUEST_TOOLS) $(GUEST_TOOLS32) $(GUEST_A32) $(KSFT_BINS)

@@ -166,3 +166,39 @@ int utrace_barrier_pid(struct pid *pid, struct utrace_engine *engine)
 	return names_a_task(pid) ? utrace_rs_barrier(engine) : -ESRCH;
 }
 EXPORT_SYMBOL_GPL(utrace_barrier_pid);
+
+/*
+ * The branch trace (kernel/utrace/engines/branch/capi.rs).  A kernel
+ * thread runs no user code to trace: refused here, as the devices refuse
+ * it.
+ */
+struct utrace_branch_trace *
+utrace_branch_trace_start(struct task_struct *task,
+			  const struct utrace_branch_attach *how)
+{
+	if (task->flags & PF_KTHREAD)
+		return ERR_PTR(-EPERM);
+	return utrace_rs_branch_trace_start(task, how);
+}
+EXPORT_SYMBOL_GPL(utrace_branch_trace_start);
+
+long utrace_branch_trace_read(struct utrace_branch_trace *trace,
+			      struct utrace_branch *records, size_t count,
+			      bool nonblock)
+{
+	return utrace_rs_branch_trace_read(trace, records, count, nonblock);
+}
+EXPORT_SYMBOL_GPL(utrace_branch_trace_read);
+
+void utrace_branch_trace_status(struct utrace_branch_trace *trace,
+				struct utrace_branch_status *status)
+{
+	utrace_rs_branch_trace_status(trace, status);
+}
+EXPORT_SYMBOL_GPL(utrace_branch_trace_status);
+
+void utrace_branch_trace_end(struct utrace_branch_trace *trace)
+{
+	utrace_rs_branch_trace_end(trace);
+}
+EXPORT_SYMBOL_GPL(utrace_branch_trace_end);

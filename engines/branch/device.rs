@@ -9,8 +9,8 @@
 //! and closing the file detaches it.
 
 use super::engine::{BranchEngine, Config};
-use super::ring::Mode;
-use crate::engine_core::{access, Attach, EngineHandle, Match};
+use super::trace;
+use crate::engine_core::{access, EngineHandle};
 use core::mem::size_of;
 use kernel::bindings;
 use kernel::fs::{File, Kiocb};
@@ -19,7 +19,6 @@ use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
 use kernel::sync::poll::PollTable;
 use kernel::sync::Mutex;
-use kernel::task::Task;
 use kernel::transmute::AsBytes;
 use kernel::uaccess::{UserPtr, UserSlice};
 
@@ -44,11 +43,6 @@ uapi_wrapper!(
 fn ebadfd() -> Error {
     Error::from_errno(-(bindings::EBADFD as i32))
 }
-
-/// The attach flags the uapi defines.
-const ATTACH_FLAGS: u32 = bindings::UTRACE_BRANCH_FLOW
-    | bindings::UTRACE_BRANCH_FROM_EXEC
-    | bindings::UTRACE_BRANCH_SCHED;
 
 /// Where a file stands.
 enum State {
@@ -89,20 +83,7 @@ impl BranchFile {
         let a: AttachArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AttachArgs>())
             .reader()
             .read()?;
-        if a.flags & !ATTACH_FLAGS != 0 {
-            return Err(EINVAL);
-        }
-        let config = Config {
-            records: a.records,
-            mode: if a.flags & bindings::UTRACE_BRANCH_FLOW != 0 {
-                Mode::Flow
-            } else {
-                Mode::Overwrite
-            },
-            from_exec: a.flags & bindings::UTRACE_BRANCH_FROM_EXEC != 0,
-            sched: a.flags & bindings::UTRACE_BRANCH_SCHED != 0,
-        };
-        BranchEngine::check(&config)?;
+        let config = trace::config(a.flags, a.records)?;
         // The file is claimed for the attach: a second attach meanwhile is
         // refused, and nothing waits for the first.
         {
@@ -120,63 +101,19 @@ impl BranchFile {
         attached.map(|_| 0)
     }
 
-    /// The attach itself, once the file is claimed.
+    /// The attach itself, once the file is claimed: the target is looked
+    /// up and checked (ptrace's rules), then checked again under its exec
+    /// lock for the attach.
     fn attach_to(pid: i32, config: Config) -> Result<EngineHandle<BranchEngine>> {
         let task = access::attach_target(pid)?;
-        // A task of the caller's own process would wait for the caller in
-        // guaranteed flow: refused, as ptrace refuses its own thread
-        // group. The target was found by its pid in the caller's
-        // namespace, so its tgid there is not 0.
-        let current: &Task = kernel::current!();
-        if task.tgid_nr_ns(None) == current.tgid_nr_ns(None) {
-            return Err(EPERM);
-        }
-        // SAFETY: `task` is a live task we hold a reference on; the helper
-        // reads one word of it.
-        if unsafe { bindings::utrace_branch_ptraced(task.as_ptr()) } {
-            // Its tracer would see every step's trap (see the uapi header).
-            return Err(EBUSY);
-        }
-        let engine = BranchEngine::new(config)?;
-        let handle = access::with_attach_task(&task, |task| {
-            Attach::new(engine.clone())
-                .events(BranchEngine::events())
-                .exclusive(Match::Type)
-                .attach_to_task(task)
-        })?;
-        if let Err(e) = engine.start(&handle) {
-            let _ = handle.detach();
-            // What the engine holds goes here, where sleeping is allowed,
-            // not wherever engine-core lets go of the engine.
-            engine.release_memory();
-            return Err(e);
-        }
-        Ok(handle)
+        trace::start(&task, config, |task, request| {
+            access::with_attach_task(task, |task| request.attach_to_task(task))
+        })
     }
 
     /// `UTRACE_BRANCH_STATUS`.
     fn status(&self, arg: usize) -> Result<isize> {
-        let s = self.handle()?.engine().status();
-        let state = [
-            (s.started, bindings::UTRACE_BRANCH_STARTED),
-            (s.waiting, bindings::UTRACE_BRANCH_WAITING),
-            (s.ended, bindings::UTRACE_BRANCH_ENDED),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .fold(0, |state, (_, bit)| state | bit);
-        let out = StatusArgs(bindings::utrace_branch_status {
-            records: s.records,
-            held: s.held,
-            branches: s.branches,
-            overwritten: s.lost,
-            stops: s.stops,
-            steps: s.steps,
-            state,
-            reserved: 0,
-            switches: s.switches,
-            switches_missed: s.switches_missed,
-        });
+        let out = StatusArgs(trace::status(&self.handle()?.engine().status()));
         UserSlice::new(UserPtr::from_addr(arg), size_of::<StatusArgs>())
             .writer()
             .write(&out)?;
@@ -261,12 +198,7 @@ impl PinnedDrop for BranchFile {
         // The task runs on unstepped; one stopped for a drain goes on.
         let state = core::mem::replace(&mut *self.state.lock(), State::Free);
         if let State::Attached(handle) = state {
-            let _ = handle.detach();
-            // A callback of the engine running now keeps the engine until
-            // the task's next report, which may never come; its buffer and
-            // charge go now. (Not a barrier: a callback reads the task's
-            // memory, whose faults may wait for anything.)
-            handle.engine().release_memory();
+            trace::end(handle);
         }
     }
 }

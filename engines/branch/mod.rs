@@ -13,10 +13,14 @@
 //!   records), with their KUnit tests;
 //! - `engine`: the engine, stepping its task and filling its buffer;
 //! - `charge`: the buffer's charge to its owner's `RLIMIT_MEMLOCK`;
+//! - `trace`: starting a trace on a task, for both ways in;
 //! - `device`: `/dev/utrace-branch`, one trace per open file;
+//! - `capi`: the same trace for kernel code (`<linux/utrace.h>`);
 //! - `helpers.c`: the instruction decoder and the locked-memory count.
 
+mod capi;
 mod charge;
 pub(crate) mod device;
 mod engine;
 mod ring;
+mod trace;

@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <linux/utrace.h>
 #include <linux/utrace_branch.h>
+#include "kmod.h"
 #include "ktap.h"
 
 /*
@@ -1403,6 +1404,215 @@ static void a_span_comes_before_the_branch_of_its_step(void)
 	close(fd);
 }
 
+#define BRANCH_KO	"/lib/modules/utrace_branch_sample.ko"
+#define BRANCH_MOD	"utrace_branch_sample"
+
+/* Writes @val to the branch sample's parameter @param; 0 or the errno. */
+static int bmod_write(const char *param, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", BRANCH_MOD, param);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/* Reads the branch sample's parameter @param into @buf; bytes, or -1. */
+static long bmod_read(const char *param, char *buf, size_t size)
+{
+	char path[128];
+	long n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", BRANCH_MOD, param);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+/*
+ * Takes up to @n records through the C API (utrace_branch_trace_read(),
+ * not waiting) into got[@at...]: how many, or -errno.
+ */
+static long bmod_take(long n, long at)
+{
+	static char buf[8192];
+	char val[16], *line;
+	long taken, k = 0;
+
+	snprintf(val, sizeof(val), "%ld", n);
+	if (bmod_write("take", val) || bmod_read("taken", buf, sizeof(buf)) <= 0)
+		return -EIO;
+	taken = atol(buf);
+	if (taken <= 0)
+		return taken;
+	if (bmod_read("got", buf, sizeof(buf)) <= 0)
+		return -EIO;
+	for (line = strtok(buf, "\n"); line && at + k < MAX_RECORDS; line = strtok(NULL, "\n")) {
+		unsigned long long from, to;
+
+		if (sscanf(line, "%llx %llx", &from, &to) != 2)
+			return -EIO;
+		got[at + k++] = (struct utrace_branch){ from, to };
+	}
+	return k == taken ? taken : -EIO;
+}
+
+/* The sample's status fields, as UTRACE_BRANCH_STATUS's. */
+static struct utrace_branch_status bmod_status(void)
+{
+	struct utrace_branch_status s;
+	unsigned long long v[9];
+	char buf[256];
+
+	memset(&s, 0xff, sizeof(s));
+	if (bmod_read("status", buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) != 9) {
+		CHECK(0, "the sample's status: \"%s\"", buf);
+		return s;
+	}
+	s = (struct utrace_branch_status){
+		.records = v[0], .held = v[1], .branches = v[2], .overwritten = v[3],
+		.stops = v[4], .steps = v[5], .state = v[6], .switches = v[7],
+		.switches_missed = v[8],
+	};
+	return s;
+}
+
+/*
+ * The C API (utrace_branch_trace_start(), _read(), _status(), _end(), from
+ * samples/utrace_branch_sample.c): a ring holds the routine's branches
+ * exactly, as the device gives them; unloading ends the trace.
+ */
+static void the_c_api_traces_the_known_sequence(void)
+{
+	struct child c = spawn(run_seq_exit, 5);
+	struct utrace_branch_status s;
+	char params[96];
+	long n, m;
+	int err;
+
+	snprintf(params, sizeof(params), "pid=%d records=4096 flags=0", c.pid);
+	err = kmod_load(BRANCH_KO, params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	if (err) {
+		kill(c.pid, SIGKILL);
+		waitpid(c.pid, NULL, 0);
+		return;
+	}
+	s = bmod_status();
+	CHECK(s.records == 4096 && s.state & UTRACE_BRANCH_STARTED, "records %llu state %#x",
+	      (unsigned long long)s.records, s.state);
+	run_to_exit(&c);
+	n = bmod_take(1024, 0);
+	s = bmod_status();
+	CHECK(n > 0 && (uint64_t)n == s.branches && s.held == 0 &&
+	      s.state & UTRACE_BRANCH_ENDED, "took %ld; branches %llu held %llu state %#x", n,
+	      (unsigned long long)s.branches, (unsigned long long)s.held, s.state);
+	/* Ended and empty: 0, as read(2) gives. */
+	CHECK(bmod_take(1, 0) == 0, "a take after the end");
+	m = expected_seq_exit(5, want);
+	check_routine(n < 0 ? 0 : n, m);
+	CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
+}
+
+/*
+ * The C API in guaranteed flow through 8 records, taken 3 at a time
+ * without waiting (-EAGAIN when none waits): nothing lost, and the task
+ * goes on when records are taken.
+ */
+static void the_c_api_drains_a_flow(void)
+{
+	struct child c = spawn(run_seq_exit, 60);
+	struct utrace_branch_status s;
+	double end = now() + WAIT_SECONDS;
+	char params[96];
+	long n = 0, m, r, again = 0;
+	int err, status;
+
+	snprintf(params, sizeof(params), "pid=%d records=8 flags=%u", c.pid,
+		 UTRACE_BRANCH_FLOW);
+	err = kmod_load(BRANCH_KO, params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	if (err) {
+		kill(c.pid, SIGKILL);
+		waitpid(c.pid, NULL, 0);
+		return;
+	}
+	release(&c);
+	while (now() < end && n < MAX_RECORDS) {
+		r = bmod_take(3, n);
+		if (r == 0)
+			break;
+		if (r == -EAGAIN) {
+			again++;
+			usleep(500);
+			continue;
+		}
+		if (r < 0) {
+			CHECK(0, "take: %ld", r);
+			break;
+		}
+		n += r;
+	}
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	s = bmod_status();
+	KTAP_DIAG("%ld records, %llu stops, %ld takes found none", n,
+		  (unsigned long long)s.stops, again);
+	CHECK((uint64_t)n == s.branches && s.overwritten == 0 && s.stops >= 1,
+	      "took %ld, branches %llu, lost %llu, stops %llu", n,
+	      (unsigned long long)s.branches, (unsigned long long)s.overwritten,
+	      (unsigned long long)s.stops);
+	m = expected_seq_exit(60, want);
+	check_routine(n, m);
+	CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
+}
+
+/* The C API's refusals: each load fails with the start's errno. */
+static void the_c_api_refusals(void)
+{
+	struct child t = spawn(sleep_forever, 0);
+	char params[128];
+	int fd = br_open(), status;
+
+	CHECK(sleeps(t.pid), "the child does not sleep in its read");
+	snprintf(params, sizeof(params), "pid=%d records=0", t.pid);
+	CHECK(kmod_load(BRANCH_KO, params) == EINVAL, "0 records");
+	snprintf(params, sizeof(params), "pid=%d records=8 flags=%u", t.pid, 1U << 9);
+	CHECK(kmod_load(BRANCH_KO, params) == EINVAL, "an unknown flag");
+	snprintf(params, sizeof(params), "pid=%d records=%d flags=%u", t.pid,
+		 UTRACE_BRANCH_SCHED_FLOW_MIN - 1, UTRACE_BRANCH_FLOW | UTRACE_BRANCH_SCHED);
+	CHECK(kmod_load(BRANCH_KO, params) == EINVAL, "a flow with switches, too small");
+	/* The module's init runs in this process: its own. */
+	snprintf(params, sizeof(params), "pid=%d records=8", getpid());
+	CHECK(kmod_load(BRANCH_KO, params) == EPERM, "the loader's own process");
+	CHECK(kmod_load(BRANCH_KO, "pid=2 records=8") == EPERM, "a kernel thread");
+	CHECK(kmod_load(BRANCH_KO, "pid=999999 records=8") == ESRCH, "no such task");
+	/* The task has a trace already (the device's). */
+	CHECK(br_attach(fd, t.pid, 0, 8) == 0, "attach: %s", strerror(errno));
+	snprintf(params, sizeof(params), "pid=%d records=8", t.pid);
+	CHECK(kmod_load(BRANCH_KO, params) == EEXIST, "a second trace");
+	close(fd);
+	/* The device's trace ended with its file: the C API's may start. */
+	CHECK(kmod_load(BRANCH_KO, params) == 0, "a trace after the device's");
+	CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+}
+
 /* --seq N: run by the exec case, from main. */
 static int seq_main(int n)
 {
@@ -1476,6 +1686,9 @@ int main(int argc, char **argv)
 		KTAP_CASE(sched_records_time_a_sleep),
 		KTAP_CASE(sched_records_in_a_flow_lose_nothing),
 		KTAP_CASE(a_span_comes_before_the_branch_of_its_step),
+		KTAP_CASE(the_c_api_traces_the_known_sequence),
+		KTAP_CASE(the_c_api_drains_a_flow),
+		KTAP_CASE(the_c_api_refusals),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--seq"))
