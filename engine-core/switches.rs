@@ -13,8 +13,8 @@
 //! # Who touches the log
 //!
 //! Only the task itself. The notifier runs for the task leaving its CPU
-//! (in the scheduler, before the switch) and for the task coming back
-//! (after it, on its new CPU), with interrupts off; the readers are the
+//! (in the scheduler, before the switch, interrupts off) and for the task
+//! coming back (after it, on its new CPU, preemption off); the readers are the
 //! task's engine callbacks. So a write can interrupt a read, when the task
 //! is switched out while it reads, but never run beside it: every such
 //! interruption begins with a departure, which moves `departures`, and a
@@ -38,8 +38,9 @@
 //! The scheduler calls preempt notifiers only while the kernel's key for
 //! them is on: a [`Watch`] holds it on (an engine that records switches
 //! holds one). While any is held, every task that once had its switches
-//! logged pays the notifier's call at each of its switches; a task that
-//! never had pays nothing (its notifier list is empty).
+//! logged pays the notifier's call at each of its switches, and every
+//! switch on the system the walk of the switching tasks' notifier lists
+//! (empty for most); with none held the scheduler tests a static key.
 
 use super::registry::Registry;
 use super::task;
@@ -228,6 +229,11 @@ fn watch(current: &Task, reg: &Registry) -> Result<u64> {
         return Ok(log.departures.load(Acquire));
     }
     let log = KBox::pin_init(SwitchLog::new(), GFP_KERNEL_ACCOUNT)?;
+    // The scheduler's key must be on while a notifier is registered (it
+    // warns otherwise), whatever became of the engine's own watch: a
+    // callback that began before its engine's trace ended may get here
+    // after (the review's WARN, `guest_branch`).
+    let _on = Watch::new();
     // SAFETY: the log is never moved out of its box: the raw pointer is
     // only turned back into the box to be freed (`free_log`).
     let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(log) });

@@ -60,11 +60,18 @@ use kernel::task::Task;
 
 // The uapi's bound on one step's spans is engine-core's log.
 const _: () = assert!(SPANS == bindings::UTRACE_BRANCH_SPANS as usize);
-const _: () = assert!(bindings::UTRACE_BRANCH_SCHED_FLOW_MIN as usize == 2 * SPANS + 1);
 
 /// In guaranteed flow with scheduling records, the records kept free for
 /// a step's records beyond its first: [`SPANS`] spans of two and a branch.
 const SCHED_SLACK: usize = 2 * SPANS;
+
+/// The smallest buffer of a guaranteed flow with scheduling records:
+/// twice what a step brings, so that a reader that empties the buffer
+/// lets the task run a step without stopping again, the span of its own
+/// stop for the drain included (at the slack's size, the review found
+/// every step stopping).
+const SCHED_FLOW_MIN: usize = 2 * (SCHED_SLACK + 1);
+const _: () = assert!(bindings::UTRACE_BRANCH_SCHED_FLOW_MIN as usize == SCHED_FLOW_MIN);
 
 /// [`BranchEngine::switch_cursor`] before the task's switches are logged.
 const NOT_WATCHING: u64 = u64::MAX;
@@ -149,9 +156,9 @@ pub(crate) struct BranchEngine {
 struct Held {
     /// The buffer's charge to its owner's `RLIMIT_MEMLOCK`.
     _charge: MemlockCharge,
-    /// With scheduling records: the scheduler calls the switch notifiers
-    /// (its drop may sleep).
-    _watch: Option<switches::Watch>,
+    /// With scheduling records, once attached: the scheduler calls the
+    /// switch notifiers (its drop may sleep).
+    watch: Option<switches::Watch>,
 }
 
 /// How a trace is made: `UTRACE_BRANCH_ATTACH`'s choices.
@@ -182,7 +189,7 @@ impl BranchEngine {
     /// scheduling records and fewer than `UTRACE_BRANCH_SCHED_FLOW_MIN`.
     pub(crate) fn check(config: &Config) -> Result<usize> {
         let records = Self::buffer_records(config.records)?;
-        if records <= Self::slack(config) {
+        if Self::slack(config) != 0 && records < SCHED_FLOW_MIN {
             return Err(EINVAL);
         }
         Ok(records)
@@ -206,7 +213,7 @@ impl BranchEngine {
         let ring = Ring::new(records, config.mode, Self::slack(&config))?;
         let held = Held {
             _charge: charge,
-            _watch: config.sched.then(switches::Watch::new),
+            watch: None,
         };
         Arc::pin_init(
             pin_init!(BranchEngine {
@@ -248,6 +255,26 @@ impl BranchEngine {
     /// off for the task (SIGKILL keeps its own).
     pub(crate) fn events() -> Events {
         Events::SIGNAL_ALL | Events::EXEC | Events::QUIESCE
+    }
+
+    /// Turns the scheduler's switch notifiers on for the trace, if it
+    /// records switches: once attached, so that a refused attach does not
+    /// turn them on and off (each turn patches kernel text). May sleep.
+    pub(crate) fn watch_switches(&self) {
+        if !self.sched {
+            return;
+        }
+        let watch = switches::Watch::new();
+        let spare = match &mut *self.held.lock() {
+            Some(held) if held.watch.is_none() => {
+                held.watch = Some(watch);
+                None
+            }
+            // Released already (the file was closed).
+            _ => Some(watch),
+        };
+        // Dropped with no lock held.
+        drop(spare);
     }
 
     /// Takes the engine's handle, just attached, and starts the trace:
@@ -332,6 +359,10 @@ impl BranchEngine {
         }
         let mut cursor = self.switch_cursor.load(Relaxed);
         if cursor == NOT_WATCHING {
+            if self.inner.lock().ended {
+                // A callback that outlived the trace: no log for it.
+                return (0, 0);
+            }
             // A failure (no memory) leaves the log for the next step.
             if let Ok(now) = switches::watch_current() {
                 self.switch_cursor.store(now, Relaxed);
@@ -349,9 +380,12 @@ impl BranchEngine {
     /// if there was one. Returns whether a record was stored, and whether
     /// one filled the buffer.
     fn stepped(&self, diverted: bool) -> (bool, bool) {
-        let (ip, insn) = next_instruction();
+        // The spans first: reading the next instruction may fault and
+        // sleep, after the step's branch; such a span is the next step's
+        // (the review found it stored before the branch).
         let mut spans = [Span::default(); SPANS];
         let (n, missed) = self.new_spans(&mut spans);
+        let (ip, insn) = next_instruction();
         let mut inner = self.inner.lock();
         inner.steps += 1;
         inner.switches_missed += missed;

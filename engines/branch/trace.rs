@@ -65,6 +65,7 @@ pub(super) fn start(
         .events(BranchEngine::events())
         .exclusive(Match::Type);
     let handle = attach(task, request)?;
+    engine.watch_switches();
     if let Err(e) = engine.start(&handle) {
         let _ = handle.detach();
         // What the engine holds goes here, where sleeping is allowed,

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 #include <linux/utrace.h>
 #include <linux/utrace_branch.h>
 #include "kmod.h"
@@ -44,7 +45,8 @@
  * branch instruction and target has a label.  br_rep_exit (x86 only)
  * runs a REP STOSB, then jumps to br_seq_exit; br_ud2 faults on an
  * undefined instruction, then jumps to br_seq_exit(5); br_sleep_exit(n, t)
- * sleeps for *t with a raw nanosleep, then jumps to br_seq_exit(n).
+ * sleeps for *t with a raw nanosleep, then jumps to br_seq_exit(n);
+ * br_nops_exit runs 1000 nops, then jumps to br_seq_exit(1).
  * arm64's version
  * keeps br_seq's return address in x11 (its leaf call overwrites x30) and
  * returns through it.
@@ -131,6 +133,15 @@ asm(".text\n"
     ".globl br_sleep_jmp\n"
     "br_sleep_jmp:\n"
     "	jmp br_seq_exit\n"
+    ".globl br_nops_exit\n"
+    "br_nops_exit:\n"
+    "	.rept 1000\n"
+    "	nop\n"
+    "	.endr\n"
+    "	mov $1, %edi\n"
+    ".globl br_nops_jmp\n"
+    "br_nops_jmp:\n"
+    "	jmp br_seq_exit\n"
     ".globl br_last\n"
     "br_last:\n");
 #else
@@ -204,6 +215,15 @@ asm(".text\n"
     ".globl br_sleep_jmp\n"
     "br_sleep_jmp:\n"
     "	b br_seq_exit\n"
+    ".globl br_nops_exit\n"
+    "br_nops_exit:\n"
+    "	.rept 1000\n"
+    "	nop\n"
+    "	.endr\n"
+    "	mov w0, #1\n"
+    ".globl br_nops_jmp\n"
+    "br_nops_jmp:\n"
+    "	b br_seq_exit\n"
     ".globl br_last\n"
     "br_last:\n");
 #endif
@@ -234,6 +254,63 @@ asm(".text\n"
 #endif
 long br_svc(void);
 
+/*
+ * br_read_jmp(fd, buf, target): a raw read of one byte from fd into buf,
+ * then a jump to target (br_read_jmp_jmp), the first instruction after
+ * the syscall; br_read_nops_jmp the same with two nops before the jump.
+ * br_nops_exit: 1000 nops, then br_seq_exit(1) (in the
+ * routine, from br_nops_jmp).
+ */
+#if defined(__x86_64__)
+asm(".text\n"
+    ".globl br_read_jmp\n"
+    "br_read_jmp:\n"
+    "	mov %rdx, %rbx\n"
+    "	mov $1, %edx\n"
+    "	xor %eax, %eax\n"
+    "	syscall\n"
+    ".globl br_read_jmp_jmp\n"
+    "br_read_jmp_jmp:\n"
+    "	jmp *%rbx\n"
+    ".globl br_read_nops_jmp\n"
+    "br_read_nops_jmp:\n"
+    "	mov %rdx, %rbx\n"
+    "	mov $1, %edx\n"
+    "	xor %eax, %eax\n"
+    "	syscall\n"
+    "	nop\n"
+    "	nop\n"
+    ".globl br_read_nops_jmp_jmp\n"
+    "br_read_nops_jmp_jmp:\n"
+    "	jmp *%rbx\n");
+#else
+asm(".text\n"
+    ".balign 4\n"
+    ".globl br_read_jmp\n"
+    "br_read_jmp:\n"
+    "	mov x9, x2\n"
+    "	mov x2, #1\n"
+    "	mov x8, #63\n"
+    "	svc #0\n"
+    ".globl br_read_jmp_jmp\n"
+    "br_read_jmp_jmp:\n"
+    "	br x9\n"
+    ".globl br_read_nops_jmp\n"
+    "br_read_nops_jmp:\n"
+    "	mov x9, x2\n"
+    "	mov x2, #1\n"
+    "	mov x8, #63\n"
+    "	svc #0\n"
+    "	nop\n"
+    "	nop\n"
+    ".globl br_read_nops_jmp_jmp\n"
+    "br_read_nops_jmp_jmp:\n"
+    "	br x9\n");
+#endif
+void br_read_jmp(int fd, void *buf, void *target);
+void br_read_nops_jmp(int fd, void *buf, void *target);
+extern char br_read_jmp_jmp[], br_read_nops_jmp_jmp[];
+
 extern char br_first[], br_seq[], br_top[], br_call[], br_after_call[];
 extern char br_jnz[], br_jmp[], br_end[], br_leaf[], br_leaf_ret[];
 extern char br_x_call[], br_x_after[];
@@ -245,6 +322,8 @@ void br_ud2(void);
 extern char br_ud2_jmp[];
 void br_sleep_exit(long n, const struct timespec *t);
 extern char br_sleep_jmp[];
+void br_nops_exit(void);
+extern char br_nops_jmp[];
 #if defined(__x86_64__)
 void br_rep_exit(long n, void *buf);
 extern char br_rep[], br_rep_jmp[];
@@ -1303,12 +1382,13 @@ static void sched_records_time_a_sleep(void)
  * UTRACE_BRANCH_SCHED in guaranteed flow, through the smallest buffer it
  * allows, read slowly: a step's records always fit (the task stops for a
  * drain while fewer than a step can bring are free, and its stops are
- * spans off the CPU too), and nothing is lost, spans or branches.
+ * spans off the CPU too), and nothing is lost, spans or branches, across
+ * the many drains of the routine's 603 branches.
  */
 static void sched_records_in_a_flow_lose_nothing(void)
 {
 	int fd = br_open();
-	struct child c = spawn(run_sleep, 40);
+	struct child c = spawn(run_sleep, 200);
 	struct utrace_branch_status s;
 	uint64_t t0, t1;
 	long n, m, spans, slept;
@@ -1318,7 +1398,7 @@ static void sched_records_in_a_flow_lose_nothing(void)
 			UTRACE_BRANCH_SCHED_FLOW_MIN) == 0, "attach: %s", strerror(errno));
 	t0 = now_ns();
 	release(&c);
-	n = read_slowly(fd, got, MAX_RECORDS, 5 * 1000, NULL);
+	n = read_slowly(fd, got, MAX_RECORDS, 20 * 1000, NULL);
 	status = wait_child(c.pid);
 	t1 = now_ns();
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
@@ -1334,7 +1414,7 @@ static void sched_records_in_a_flow_lose_nothing(void)
 	CHECK(s.stops >= 1 && s.switches >= 1 && slept >= 0,
 	      "%llu stops, %llu spans, the sleep's at %ld", (unsigned long long)s.stops,
 	      (unsigned long long)s.switches, slept);
-	m = expected_jmp_seq_exit(br_sleep_jmp, 40, want);
+	m = expected_jmp_seq_exit(br_sleep_jmp, 200, want);
 	check_routine(n, m);
 	close(fd);
 }
@@ -1401,6 +1481,292 @@ static void a_span_comes_before_the_branch_of_its_step(void)
 	CHECK(longest >= 100 * 1000 * 1000ULL,
 	      "the longest span right before the handler's entry: %llu ns",
 	      (unsigned long long)longest);
+	close(fd);
+}
+
+/*
+ * A child that jumps, as the first instruction after a syscall, to a page
+ * a userfaultfd holds missing: the engine's callback for that step waits
+ * in the fault, reading the instruction there, until the test fills the
+ * page with a raw exit(0).
+ */
+struct uffd_child {
+	struct child c;
+	int uffd, go;		/* the child's userfaultfd, here; its second go */
+	uint64_t page;
+};
+
+/* Whether the child runs two instructions, stepped, before the jump. */
+static int uffd_nops_first;
+
+static void run_uffd_jump(int fds)
+{
+	long size = sysconf(_SC_PAGESIZE);
+	int info = fds & 0xffff, go = fds >> 16, uffd;
+	char *page = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	uint64_t msg[2];
+	char x;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	reg.range.start = (uintptr_t)page;
+	reg.range.len = size;
+	if (page == MAP_FAILED || uffd < 0 || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg))
+		_exit(110);
+	msg[0] = uffd;
+	msg[1] = (uintptr_t)page;
+	if (write(info, msg, sizeof(msg)) != sizeof(msg))
+		_exit(111);
+	if (uffd_nops_first)
+		br_read_nops_jmp(go, &x, page);
+	else
+		br_read_jmp(go, &x, page);
+}
+
+/* Starts it: the child waits in its second read, untraced. */
+static struct uffd_child uffd_spawn(void)
+{
+	struct uffd_child u = { .uffd = -1, .go = -1 };
+	int info[2], go[2], pidfd;
+	uint64_t msg[2];
+
+	CHECK(!pipe2(info, O_CLOEXEC) && !pipe(go), "pipes");
+	u.c = spawn(run_uffd_jump, info[1] | go[0] << 16);
+	close(info[1]);
+	close(go[0]);
+	u.go = go[1];
+	release(&u.c);
+	CHECK(read(info[0], msg, sizeof(msg)) == sizeof(msg), "the child's userfaultfd");
+	close(info[0]);
+	pidfd = syscall(SYS_pidfd_open, u.c.pid, 0);
+	u.uffd = syscall(SYS_pidfd_getfd, pidfd, (int)msg[0], 0);
+	close(pidfd);
+	u.page = msg[1];
+	CHECK(u.uffd >= 0, "pidfd_getfd: %s", strerror(errno));
+	CHECK(sleeps(u.c.pid), "the child does not sleep in its read");
+	return u;
+}
+
+/* Lets the child jump; returns once it waits in the fault of its page. */
+static int uffd_wait_fault(struct uffd_child *u)
+{
+	struct pollfd p = { .fd = u->uffd, .events = POLLIN };
+	struct uffd_msg m;
+
+	CHECK(write(u->go, "g", 1) == 1, "let the child jump");
+	if (poll(&p, 1, WAIT_SECONDS * 1000) != 1 || read(u->uffd, &m, sizeof(m)) != sizeof(m) ||
+	    m.event != UFFD_EVENT_PAGEFAULT) {
+		CHECK(0, "no fault from the child");
+		return -1;
+	}
+	return 0;
+}
+
+/* Fills the page with a raw exit(0); the child exits. */
+static void uffd_fill_exit(struct uffd_child *u)
+{
+	static unsigned char code[65536] __attribute__((aligned(65536)));
+#if defined(__x86_64__)
+	static const unsigned char exit0[] = {
+		0xb8, 0x3c, 0, 0, 0,	/* mov $60, %eax */
+		0x31, 0xff,		/* xor %edi, %edi */
+		0x0f, 0x05,		/* syscall */
+	};
+#else
+	static const uint32_t exit0[] = {
+		0xd2800ba8,		/* mov x8, #93 */
+		0xd2800000,		/* mov x0, #0 */
+		0xd4000001,		/* svc #0 */
+	};
+#endif
+	struct uffdio_copy copy = {
+		.dst = u->page, .src = (uintptr_t)code, .len = sysconf(_SC_PAGESIZE),
+	};
+	int status;
+
+	memcpy(code, exit0, sizeof(exit0));
+	CHECK(ioctl(u->uffd, UFFDIO_COPY, &copy) == 0, "UFFDIO_COPY: %s", strerror(errno));
+	status = wait_child(u->c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	close(u->uffd);
+	close(u->go);
+}
+
+/* The kernel's taint flags: bit 9 (TAINT_WARN) is set by a WARN. */
+static unsigned long tainted(void)
+{
+	char buf[32] = "";
+	int fd = open("/proc/sys/kernel/tainted", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf) - 1) < 0)
+			buf[0] = 0;
+		close(fd);
+	}
+	return strtoul(buf, NULL, 10);
+}
+
+/*
+ * The file of a trace with scheduling records is closed while the
+ * task's first step waits in a fault, inside the engine's callback: the
+ * callback goes on after the close, and must not register the task's
+ * switch notifier with the scheduler's key off (the review found it
+ * did: a WARN any user could cause).
+ */
+static void a_close_during_the_first_step_warns_nothing(void)
+{
+	struct uffd_child u = uffd_spawn();
+	unsigned long taint = tainted();
+	int fd = br_open();
+
+	CHECK(br_attach(fd, u.c.pid, UTRACE_BRANCH_SCHED, 64) == 0, "attach: %s",
+	      strerror(errno));
+	if (uffd_wait_fault(&u) == 0) {
+		close(fd);
+		fd = -1;
+	}
+	uffd_fill_exit(&u);
+	if (fd >= 0)
+		close(fd);
+	CHECK(!(tainted() & ~taint & (1UL << 9)), "a WARN: tainted %#lx, was %#lx", tainted(),
+	      taint);
+}
+
+/*
+ * A span that begins after a step's branch, while the engine's callback
+ * for that step waits in a fault of the page the branch went to, is
+ * stored after that branch: it happened after the branch completed (the
+ * review found it stored before).
+ */
+static void a_span_during_the_callback_comes_after_the_branch(void)
+{
+	struct uffd_child u;
+	int fd = br_open();
+	long n, k, span = -1, slept;
+
+	/* Steps before the jump: the switch log is started by then. */
+	uffd_nops_first = 1;
+	u = uffd_spawn();
+	uffd_nops_first = 0;
+
+	CHECK(br_attach(fd, u.c.pid, UTRACE_BRANCH_SCHED, 1 << 16) == 0, "attach: %s",
+	      strerror(errno));
+	if (uffd_wait_fault(&u) == 0)
+		usleep(150 * 1000);
+	uffd_fill_exit(&u);
+	n = read_all(fd, got, MAX_RECORDS);
+	check_spans(n, 0, now_ns(), &slept);
+	k = index_of(n, br_read_nops_jmp_jmp, (void *)(uintptr_t)u.page);
+	for (long i = 0; i + 1 < n && i < MAX_RECORDS; i++)
+		if (got[i].from == UTRACE_BRANCH_SWITCHED_OUT &&
+		    got[i + 1].to - got[i].to >= 100 * 1000 * 1000ULL)
+			span = i;
+	CHECK(k >= 0 && span > k, "the jump at %ld, the wait's span at %ld, of %ld records", k,
+	      span, n);
+	close(fd);
+}
+
+/* IPIs taken so far, all CPUs (x86's function calls, arm64's IPIs). */
+static unsigned long long ipis(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	unsigned long long sum = 0;
+	char line[1024];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "CAL:", 4) && strncmp(p, "IPI", 3))
+			continue;
+		p = strchr(p, ':') + 1;
+		for (;;) {
+			unsigned long long v = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += v;
+			p = end;
+		}
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/*
+ * 300 attaches refused (EEXIST: the task has a trace) cost the other CPUs
+ * no more interrupts with scheduling records than without: a refused
+ * attach does not turn the scheduler's notifier key on and off (each
+ * turn patches kernel text, interrupting every CPU; the review found it
+ * did, for any user).
+ */
+static void refused_attaches_leave_the_scheduler_alone(void)
+{
+	struct child t = spawn(sleep_forever, 0);
+	int fd = br_open(), fd2 = br_open(), status;
+	unsigned long long t0, plain, sched;
+
+	CHECK(sleeps(t.pid), "the child does not sleep in its read");
+	CHECK(br_attach(fd, t.pid, 0, 8) == 0, "attach: %s", strerror(errno));
+	t0 = ipis();
+	for (int i = 0; i < 300; i++)
+		CHECK_ERRNO(br_attach(fd2, t.pid, 0, 8), EEXIST);
+	plain = ipis() - t0;
+	t0 = ipis();
+	for (int i = 0; i < 300; i++)
+		CHECK_ERRNO(br_attach(fd2, t.pid, UTRACE_BRANCH_SCHED, 8), EEXIST);
+	sched = ipis() - t0;
+	KTAP_DIAG("IPIs during 300 refused attaches: %llu, with scheduling records %llu",
+		  plain, sched);
+	CHECK(sched < plain + 150, "%llu IPIs with scheduling records, %llu without", sched,
+	      plain);
+	close(fd);
+	close(fd2);
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+}
+
+static void run_nops(int unused)
+{
+	(void)unused;
+	br_nops_exit();
+}
+
+/*
+ * A guaranteed flow with scheduling records, of the smallest size, read
+ * by a reader that never pauses, through 1000 nops: a step without a
+ * branch does not stop the task for a drain (the review found that at the
+ * smallest size each stop's own span filled the buffer again, so every
+ * step stopped).
+ */
+static void a_small_sched_flow_does_not_stop_every_step(void)
+{
+	int fd = br_open();
+	struct child c = spawn(run_nops, 0);
+	struct utrace_branch_status s;
+	long n, m;
+	int status;
+
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW | UTRACE_BRANCH_SCHED,
+			UTRACE_BRANCH_SCHED_FLOW_MIN) == 0, "attach: %s", strerror(errno));
+	release(&c);
+	n = read_all(fd, got, MAX_RECORDS);
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	s = status_of(fd);
+	KTAP_DIAG("%llu steps, %llu stops, %llu branches, %llu spans",
+		  (unsigned long long)s.steps, (unsigned long long)s.stops,
+		  (unsigned long long)s.branches, (unsigned long long)s.switches);
+	CHECK(s.stops * 20 < s.steps, "%llu stops in %llu steps", (unsigned long long)s.stops,
+	      (unsigned long long)s.steps);
+	m = expected_jmp_seq_exit(br_nops_jmp, 1, want);
+	check_routine(n, m);
 	close(fd);
 }
 
@@ -1585,7 +1951,7 @@ static void the_c_api_refusals(void)
 {
 	struct child t = spawn(sleep_forever, 0);
 	char params[128];
-	int fd = br_open(), status;
+	int fd = br_open(), status, err;
 
 	CHECK(sleeps(t.pid), "the child does not sleep in its read");
 	snprintf(params, sizeof(params), "pid=%d records=0", t.pid);
@@ -1600,14 +1966,19 @@ static void the_c_api_refusals(void)
 	CHECK(kmod_load(BRANCH_KO, params) == EPERM, "the loader's own process");
 	CHECK(kmod_load(BRANCH_KO, "pid=2 records=8") == EPERM, "a kernel thread");
 	CHECK(kmod_load(BRANCH_KO, "pid=999999 records=8") == ESRCH, "no such task");
-	/* The task has a trace already (the device's). */
-	CHECK(br_attach(fd, t.pid, 0, 8) == 0, "attach: %s", strerror(errno));
+	/*
+	 * One branch trace a task, whoever made it: the device's attach to a
+	 * task the C API traces is refused. (The other way round, the
+	 * loader's EEXIST could not be told from a module loaded already.)
+	 */
 	snprintf(params, sizeof(params), "pid=%d records=8", t.pid);
-	CHECK(kmod_load(BRANCH_KO, params) == EEXIST, "a second trace");
-	close(fd);
-	/* The device's trace ended with its file: the C API's may start. */
-	CHECK(kmod_load(BRANCH_KO, params) == 0, "a trace after the device's");
+	err = kmod_load(BRANCH_KO, params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	CHECK_ERRNO(br_attach(fd, t.pid, 0, 8), EEXIST);
 	CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
+	/* Its trace ended with the module: the device's may start. */
+	CHECK(br_attach(fd, t.pid, 0, 8) == 0, "attach after the unload: %s", strerror(errno));
+	close(fd);
 	kill(t.pid, SIGKILL);
 	waitpid(t.pid, &status, 0);
 	close(t.go);
@@ -1689,6 +2060,10 @@ int main(int argc, char **argv)
 		KTAP_CASE(the_c_api_traces_the_known_sequence),
 		KTAP_CASE(the_c_api_drains_a_flow),
 		KTAP_CASE(the_c_api_refusals),
+		KTAP_CASE(a_close_during_the_first_step_warns_nothing),
+		KTAP_CASE(a_span_during_the_callback_comes_after_the_branch),
+		KTAP_CASE(refused_attaches_leave_the_scheduler_alone),
+		KTAP_CASE(a_small_sched_flow_does_not_stop_every_step),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--seq"))

@@ -4695,7 +4695,7 @@ static void channel_run(struct rng *r)
 #define BR_REC		sizeof(struct utrace_branch)
 #define BR_FLAGS	(UTRACE_BRANCH_FLOW | UTRACE_BRANCH_FROM_EXEC | UTRACE_BRANCH_SCHED)
 /* A flow with scheduling records keeps this many records free for a step. */
-#define BR_SCHED_SLACK	(UTRACE_BRANCH_SCHED_FLOW_MIN - 1)
+#define BR_SCHED_SLACK	(2 * UTRACE_BRANCH_SPANS)
 #define BR_STATES	(UTRACE_BRANCH_STARTED | UTRACE_BRANCH_WAITING | UTRACE_BRANCH_ENDED)
 
 /* Where the child's code and the libc it calls lie: every record's ends. */
