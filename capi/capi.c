@@ -197,6 +197,12 @@ void utrace_branch_trace_status(struct utrace_branch_trace *trace,
 }
 EXPORT_SYMBOL_GPL(utrace_branch_trace_status);
 
+void utrace_branch_trace_stop(struct utrace_branch_trace *trace)
+{
+	utrace_rs_branch_trace_stop(trace);
+}
+EXPORT_SYMBOL_GPL(utrace_branch_trace_stop);
+
 void utrace_branch_trace_end(struct utrace_branch_trace *trace)
 {
 	utrace_rs_branch_trace_end(trace);

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The branch trace's C entry points: `utrace_branch_trace_start()`,
-//! `_read()`, `_status()` and `_end()` of `<linux/utrace.h>` (kernel patch
+//! `_read()`, `_status()`, `_stop()` and `_end()` of `<linux/utrace.h>` (kernel patch
 //! 0032), exported by `capi/capi.c`. Kernel code gets the trace
 //! `/dev/utrace-branch` gives user space, with the same uapi structures.
 //!
 //! A `struct utrace_branch_trace *` is a boxed [`CTrace`]: made by the
-//! start, freed by the end, used by one caller at a time in between (the
-//! C contract), so each call borrows it.
+//! start, freed by the end once every other call returned (the C
+//! contract), so each call borrows it; a stop may run beside a read (it
+//! only detaches: the box and the engine stay).
 
 use super::engine::BranchEngine;
 use super::ring::Branch;
@@ -61,20 +62,21 @@ pub(crate) unsafe extern "C" fn utrace_rs_branch_trace_start(
 ///
 /// # Safety
 ///
-/// `trace` was returned by `utrace_rs_branch_trace_start()`, is not ended,
-/// and is used by no one else for `'a`.
+/// `trace` was returned by `utrace_rs_branch_trace_start()` and is not
+/// ended for `'a` (other calls may share it: each only reads the box).
 unsafe fn borrow<'a>(trace: *mut bindings::utrace_branch_trace) -> &'a CTrace {
     // SAFETY: per this function's contract, it is a live `CTrace` box.
     unsafe { &*trace.cast::<CTrace>() }
 }
 
 /// `utrace_branch_trace_read()`: as read(2) on the device, into kernel
-/// memory.
+/// memory: `EINVAL` for no room.
 ///
 /// # Safety
 ///
-/// As for [`borrow`]; `records` is valid for writes of `count` records.
-/// It may sleep.
+/// As for [`borrow`], but a `utrace_rs_branch_trace_stop()` may run
+/// meanwhile; `records` is valid for writes of `count` records. It may
+/// sleep.
 #[export]
 pub(crate) unsafe extern "C" fn utrace_rs_branch_trace_read(
     trace: *mut bindings::utrace_branch_trace,
@@ -83,26 +85,28 @@ pub(crate) unsafe extern "C" fn utrace_rs_branch_trace_read(
     nonblock: bool,
 ) -> c_long {
     if count == 0 {
-        return 0;
+        return EINVAL.to_errno() as c_long;
     }
     // SAFETY: per this function's contract.
     let trace = unsafe { borrow(trace) };
-    // SAFETY: per this function's contract, `records` holds `count`
-    // records, which the caller does not touch during the call.
-    let out = unsafe { core::slice::from_raw_parts_mut(records, count) };
     let mut at = 0;
     let read = trace
         .handle
         .engine()
         .read(count, nonblock, |batch: &[Branch]| {
-            for (o, b) in out[at..].iter_mut().zip(batch) {
-                *o = bindings::utrace_branch {
+            // At most the room left (the engine asks for no more).
+            let n = batch.len().min(count - at);
+            for (i, b) in batch[..n].iter().enumerate() {
+                let r = bindings::utrace_branch {
                     from: b.from,
                     to: b.to,
                 };
+                // SAFETY: `at + i < count`, and `records` holds `count`
+                // records (this function's contract); written one by one, as
+                // no slice of the caller's memory is made.
+                unsafe { records.add(at + i).write(r) };
             }
             // Kernel memory does not fault: every record is copied.
-            let n = batch.len().min(count - at);
             at += n;
             n
         });
@@ -130,12 +134,29 @@ pub(crate) unsafe extern "C" fn utrace_rs_branch_trace_status(
     unsafe { status.write(s) };
 }
 
+/// `utrace_branch_trace_stop()`: detaches the engine; a read waiting
+/// returns, and the records left stay readable.
+///
+/// # Safety
+///
+/// As for [`borrow`], but a `utrace_rs_branch_trace_read()` may run
+/// meanwhile. It may sleep.
+#[export]
+pub(crate) unsafe extern "C" fn utrace_rs_branch_trace_stop(
+    trace: *mut bindings::utrace_branch_trace,
+) {
+    // SAFETY: per this function's contract.
+    let trace = unsafe { borrow(trace) };
+    // Detached already: nothing to do.
+    let _ = trace.handle.detach();
+}
+
 /// `utrace_branch_trace_end()`.
 ///
 /// # Safety
 ///
 /// `trace` was returned by `utrace_rs_branch_trace_start()`, is not used
-/// again, and no other call on it runs. It may sleep.
+/// again, and every other call on it has returned. It may sleep.
 #[export]
 pub(crate) unsafe extern "C" fn utrace_rs_branch_trace_end(
     trace: *mut bindings::utrace_branch_trace,

@@ -1946,6 +1946,136 @@ static void the_c_api_drains_a_flow(void)
 	CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
 }
 
+/* The pid of the kernel thread named @comm, or -1. */
+static pid_t kthread_named(const char *comm)
+{
+	for (pid_t p = 2; p < 32768; p++) {
+		char path[64], buf[32] = "";
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", p);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (read(fd, buf, sizeof(buf) - 1) < 0)
+			buf[0] = 0;
+		close(fd);
+		if (!strcmp(strtok(buf, "\n") ?: "", comm))
+			return p;
+	}
+	return -1;
+}
+
+/*
+ * A kernel thread waits in utrace_branch_trace_read() when the module
+ * unloads: the module ends the trace, which wakes the reader with 0, then
+ * stops the thread, then frees the trace (the review found the end freed
+ * the engine under the waiting reader, and nothing could wake it).
+ */
+static void the_c_api_end_wakes_a_waiting_kernel_reader(void)
+{
+	struct child t = spawn(sleep_forever, 0);
+	char params[96];
+	pid_t k = -1;
+	int err, status;
+
+	CHECK(sleeps(t.pid), "the child does not sleep in its read");
+	snprintf(params, sizeof(params), "pid=%d records=64 reader=1", t.pid);
+	err = kmod_load(BRANCH_KO, params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	for (int i = 0; err == 0 && i < 1000 && (k < 0 || proc_state(k) != 'S'); i++) {
+		k = kthread_named("branch_sample");
+		usleep(2000);
+	}
+	CHECK(k > 0 && proc_state(k) == 'S', "the reader thread: %d, state %c", k,
+	      k > 0 ? proc_state(k) : '?');
+	if (err == 0)
+		CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
+	CHECK(waitpid(t.pid, &status, WNOHANG) == 0, "the child is not alive");
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+}
+
+/*
+ * The C API's edges: a take of 0 records is EINVAL (not the end); a
+ * ptraced task is EBUSY; an unload while the task waits for a drain lets
+ * it go; a zombie is ESRCH.
+ */
+static void the_c_api_edges(void)
+{
+	struct child t = spawn(sleep_forever, 0), c;
+	char params[96];
+	int err, status;
+	pid_t z;
+
+	CHECK(sleeps(t.pid), "the child does not sleep in its read");
+	snprintf(params, sizeof(params), "pid=%d records=8", t.pid);
+	err = kmod_load(BRANCH_KO, params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	if (err == 0) {
+		CHECK(bmod_write("take", "0") == 0 && kmod_param(BRANCH_MOD, "taken", 0) == -EINVAL,
+		      "a take of 0: %d", kmod_param(BRANCH_MOD, "taken", 0));
+		CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
+	}
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+
+	t = spawn(sleep_forever, 0);
+	CHECK(ptrace(PTRACE_SEIZE, t.pid, 0, 0) == 0, "seize: %s", strerror(errno));
+	snprintf(params, sizeof(params), "pid=%d records=8", t.pid);
+	CHECK(kmod_load(BRANCH_KO, params) == EBUSY, "a ptraced task");
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+
+	/* A flow of 8 nobody reads: the task waits; the unload lets it go. */
+	c = spawn(run_seq_exit, 60);
+	snprintf(params, sizeof(params), "pid=%d records=8 flags=%u", c.pid, UTRACE_BRANCH_FLOW);
+	err = kmod_load(BRANCH_KO, params);
+	CHECK(err == 0, "load: %s", strerror(err));
+	release(&c);
+	if (err == 0) {
+		double end = now() + WAIT_SECONDS;
+
+		while (!(bmod_status().state & UTRACE_BRANCH_WAITING) && now() < end)
+			usleep(2000);
+		CHECK(bmod_status().state & UTRACE_BRANCH_WAITING, "the task never waited");
+		CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
+	}
+	status = wait_child(c.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+
+	z = fork();
+	if (z == 0)
+		_exit(0);
+	while (proc_state(z) != 'Z')
+		usleep(1000);
+	snprintf(params, sizeof(params), "pid=%d records=8", z);
+	CHECK(kmod_load(BRANCH_KO, params) == ESRCH, "a zombie");
+	waitpid(z, &status, 0);
+}
+
+/*
+ * Parameters used outside a trace's life: "take" given at load (before
+ * the init) fails the load; nothing oopses.
+ */
+static void the_c_api_sample_takes_nothing_at_load(void)
+{
+	struct child t = spawn(sleep_forever, 0);
+	char params[96];
+	int status;
+
+	CHECK(sleeps(t.pid), "the child does not sleep in its read");
+	snprintf(params, sizeof(params), "pid=%d records=8 take=1", t.pid);
+	CHECK(kmod_load(BRANCH_KO, params) != 0, "a take at load succeeded");
+	kmod_unload(BRANCH_MOD);
+	kill(t.pid, SIGKILL);
+	waitpid(t.pid, &status, 0);
+	close(t.go);
+}
+
 /* The C API's refusals: each load fails with the start's errno. */
 static void the_c_api_refusals(void)
 {
@@ -2064,6 +2194,9 @@ int main(int argc, char **argv)
 		KTAP_CASE(a_span_during_the_callback_comes_after_the_branch),
 		KTAP_CASE(refused_attaches_leave_the_scheduler_alone),
 		KTAP_CASE(a_small_sched_flow_does_not_stop_every_step),
+		KTAP_CASE(the_c_api_end_wakes_a_waiting_kernel_reader),
+		KTAP_CASE(the_c_api_edges),
+		KTAP_CASE(the_c_api_sample_takes_nothing_at_load),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--seq"))
