@@ -233,7 +233,7 @@ fn watch(current: &Task, reg: &Registry) -> Result<u64> {
     // warns otherwise), whatever became of the engine's own watch: a
     // callback that began before its engine's trace ended may get here
     // after (the review's WARN, `guest_branch`).
-    let _on = Watch::new();
+    let _on = Watch::on();
     // SAFETY: the log is never moved out of its box: the raw pointer is
     // only turned back into the box to be freed (`free_log`).
     let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(log) });
@@ -271,7 +271,7 @@ pub struct Watch(());
 
 impl Watch {
     /// Turns the notifiers on, until the watch is dropped. May sleep.
-    pub fn new() -> Self {
+    pub fn on() -> Self {
         // SAFETY: no precondition; may sleep, as the caller may.
         unsafe { bindings::preempt_notifier_inc() };
         Watch(())
@@ -281,7 +281,7 @@ impl Watch {
 impl Drop for Watch {
     /// May sleep: a watch is dropped where the caller may sleep.
     fn drop(&mut self) {
-        // SAFETY: undoes the `preempt_notifier_inc()` of `new`.
+        // SAFETY: undoes the `preempt_notifier_inc()` of `on`.
         unsafe { bindings::preempt_notifier_dec() };
     }
 }

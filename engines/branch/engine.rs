@@ -264,7 +264,7 @@ impl BranchEngine {
         if !self.sched {
             return;
         }
-        let watch = switches::Watch::new();
+        let watch = switches::Watch::on();
         let spare = match &mut *self.held.lock() {
             Some(held) if held.watch.is_none() => {
                 held.watch = Some(watch);
