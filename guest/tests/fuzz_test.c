@@ -5258,6 +5258,10 @@ static void br_read(struct br_fuzz *b, struct br_file *f, struct rng *r)
 
 		if (br_in_text(e->from) && br_in_text(e->to))
 			continue;
+		/* A scheduling record: a time, with UTRACE_BRANCH_SCHED only. */
+		if ((f->flags & UTRACE_BRANCH_SCHED) && (e->from == UTRACE_BRANCH_SWITCHED_OUT ||
+							  e->from == UTRACE_BRANCH_SWITCHED_IN))
+			continue;
 		FAIL("record %zu of %zu: %#llx -> %#llx, not in the child's code (%p..%p)", i, k,
 		     (unsigned long long)e->from, (unsigned long long)e->to, __executable_start,
 		     etext);
