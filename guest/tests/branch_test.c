@@ -1325,6 +1325,18 @@ static long check_spans(long n, uint64_t t0, uint64_t t1, long *slept)
 	return spans;
 }
 
+/*
+ * Every one of the @n records read is a branch or half of one of the
+ * @spans spans, as the status @s counts them, and none was lost.
+ */
+static void check_sched_counts(long n, long spans, const struct utrace_branch_status *s)
+{
+	CHECK(n == (long)(s->branches + 2 * s->switches) && (uint64_t)spans == s->switches &&
+	      s->overwritten == 0, "read %ld, %ld spans; status: branches %llu spans %llu lost %llu",
+	      n, spans, (unsigned long long)s->branches, (unsigned long long)s->switches,
+	      (unsigned long long)s->overwritten);
+}
+
 /* The index of the record @from -> @to in got[0..n), or -1. */
 static long index_of(long n, const void *from, const void *to)
 {
@@ -1366,10 +1378,7 @@ static void sched_records_time_a_sleep(void)
 	KTAP_DIAG("%ld records: %llu branches, %llu spans off the CPU (%llu missed)", n,
 		  (unsigned long long)s.branches, (unsigned long long)s.switches,
 		  (unsigned long long)s.switches_missed);
-	CHECK(n == (long)(s.branches + 2 * s.switches) && (uint64_t)spans == s.switches &&
-	      s.overwritten == 0, "read %ld, %ld spans; status: branches %llu spans %llu lost %llu",
-	      n, spans, (unsigned long long)s.branches, (unsigned long long)s.switches,
-	      (unsigned long long)s.overwritten);
+	check_sched_counts(n, spans, &s);
 	CHECK(call >= 0 && slept > call && jmp > slept,
 	      "the call into the routine at %ld, the sleep's span at %ld, the jump after it at %ld",
 	      call, slept, jmp);
@@ -1407,10 +1416,7 @@ static void sched_records_in_a_flow_lose_nothing(void)
 	KTAP_DIAG("%ld records: %llu branches, %llu spans (%llu missed), %llu stops", n,
 		  (unsigned long long)s.branches, (unsigned long long)s.switches,
 		  (unsigned long long)s.switches_missed, (unsigned long long)s.stops);
-	CHECK(n == (long)(s.branches + 2 * s.switches) && (uint64_t)spans == s.switches &&
-	      s.overwritten == 0, "read %ld, %ld spans; status: branches %llu spans %llu lost %llu",
-	      n, spans, (unsigned long long)s.branches, (unsigned long long)s.switches,
-	      (unsigned long long)s.overwritten);
+	check_sched_counts(n, spans, &s);
 	CHECK(s.stops >= 1 && s.switches >= 1 && slept >= 0,
 	      "%llu stops, %llu spans, the sleep's at %ld", (unsigned long long)s.stops,
 	      (unsigned long long)s.switches, slept);
