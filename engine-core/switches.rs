@@ -269,11 +269,21 @@ pub(super) unsafe fn free_log(task: *mut bindings::task_struct) {
 /// kernel's preempt notifier key is on).
 pub struct Watch(());
 
+/// The watches held now, for the test device: the key is on while it is
+/// not 0.
+static WATCHES: Atomic<i64> = Atomic::new(0);
+
+/// How many watches are held now (`UTRACE_TEST_SWITCH_WATCHES`).
+pub fn watches() -> i64 {
+    WATCHES.load(Relaxed)
+}
+
 impl Watch {
     /// Turns the notifiers on, until the watch is dropped. May sleep.
     pub fn on() -> Self {
         // SAFETY: no precondition; may sleep, as the caller may.
         unsafe { bindings::preempt_notifier_inc() };
+        WATCHES.fetch_add(1, Relaxed);
         Watch(())
     }
 }
@@ -283,6 +293,7 @@ impl Drop for Watch {
     fn drop(&mut self) {
         // SAFETY: undoes the `preempt_notifier_inc()` of `on`.
         unsafe { bindings::preempt_notifier_dec() };
+        WATCHES.fetch_sub(1, Relaxed);
     }
 }
 

@@ -168,6 +168,7 @@ const INSTALL_DELAYED: u32 = _IO(IOC_MAGIC, 37);
 const PROBE: u32 = _IOW::<ProbeArgs>(IOC_MAGIC, 38);
 const UNPROBE: u32 = _IO(IOC_MAGIC, 39);
 const HAND_PROBE: u32 = _IO(IOC_MAGIC, 40);
+const SWITCH_WATCHES: u32 = _IO(IOC_MAGIC, 41);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -572,6 +573,8 @@ impl MiscDevice for TestFile {
             ADDFD_DELAYED => Ok(ADDFD_DELAY_HOOK.taken()),
             INSTALL_DELAY => INSTALL_DELAY_HOOK.arm(arg),
             INSTALL_DELAYED => Ok(INSTALL_DELAY_HOOK.taken()),
+            // At most one a trace: fits an isize.
+            SWITCH_WATCHES => Ok(crate::engine_core::switches::watches() as isize),
             RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }

@@ -275,6 +275,19 @@ impl BranchEngine {
         };
         // Dropped with no lock held.
         drop(spare);
+        // Detached meanwhile (the task died): `detached()` may have come
+        // before the watch was stored, so it is taken back here.
+        if self.inner.lock().ended {
+            drop(self.take_watch());
+        }
+    }
+
+    /// Takes the trace's switch watch out, to be dropped with no lock held.
+    fn take_watch(&self) -> Option<switches::Watch> {
+        match &mut *self.held.lock() {
+            Some(held) => held.watch.take(),
+            None => None,
+        }
     }
 
     /// Takes the engine's handle, just attached, and starts the trace:
@@ -644,6 +657,13 @@ impl Engine for BranchEngine {
         // lock held.
         let me = self.me.lock().take();
         drop(me);
+        // No record comes any more: the scheduler's notifiers go back
+        // now, not at the close, which may come much later (the review).
+        // Sleeping is allowed: the engine asks for no reap report, so it
+        // is detached by a handle (the file's release, the C API's stop
+        // or end, a failed start), by its own Detach answer, or by its
+        // task's death report, all in process context with no lock held.
+        drop(self.take_watch());
         self.readable.notify_all();
     }
 }

@@ -34,6 +34,7 @@
 #include <linux/userfaultfd.h>
 #include <linux/utrace.h>
 #include <linux/utrace_branch.h>
+#include <linux/utrace_test.h>
 #include "kmod.h"
 #include "ktap.h"
 
@@ -1776,6 +1777,36 @@ static void a_small_sched_flow_does_not_stop_every_step(void)
 	close(fd);
 }
 
+/*
+ * A trace with scheduling records whose task died gives the scheduler's
+ * notifier key back though its file stays open (the review found the
+ * key held until the close: every switch on the system paid for a dead
+ * trace).
+ */
+static void a_dead_tasks_trace_gives_the_key_back(void)
+{
+	int test = open("/dev/utrace-test", O_RDWR | O_CLOEXEC), fd = br_open();
+	struct child c = spawn(run_seq_exit, 5);
+	struct utrace_branch_status s;
+	long before, during, after;
+
+	CHECK(test >= 0, "open /dev/utrace-test: %s", strerror(errno));
+	before = ioctl(test, UTRACE_TEST_SWITCH_WATCHES);
+	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_SCHED, 1 << 10) == 0, "attach: %s",
+	      strerror(errno));
+	during = ioctl(test, UTRACE_TEST_SWITCH_WATCHES);
+	run_to_exit(&c);
+	s = status_of(fd);
+	after = ioctl(test, UTRACE_TEST_SWITCH_WATCHES);
+	KTAP_DIAG("watches: %ld before, %ld traced, %ld once the task died", before, during,
+		  after);
+	CHECK(s.state & UTRACE_BRANCH_ENDED, "state %#x", s.state);
+	CHECK(during == before + 1 && after == before, "watches: %ld, %ld, %ld", before, during,
+	      after);
+	close(fd);
+	close(test);
+}
+
 #define BRANCH_KO	"/lib/modules/utrace_branch_sample.ko"
 #define BRANCH_MOD	"utrace_branch_sample"
 
@@ -2203,6 +2234,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(the_c_api_end_wakes_a_waiting_kernel_reader),
 		KTAP_CASE(the_c_api_edges),
 		KTAP_CASE(the_c_api_sample_takes_nothing_at_load),
+		KTAP_CASE(a_dead_tasks_trace_gives_the_key_back),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--seq"))

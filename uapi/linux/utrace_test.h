@@ -393,5 +393,11 @@ struct utrace_test_probe {
  * the next breakpoint callback of a KIND_DWELL engine, after its dwell.
  */
 #define UTRACE_TEST_HAND_PROBE	_IO(UTRACE_TEST_IOC_MAGIC, 40)
+/*
+ * How many switch watches (engine-core/switches.rs) are held now: the
+ * scheduler's preempt-notifier key is on while it is not 0.  Returned as
+ * the ioctl's value.
+ */
+#define UTRACE_TEST_SWITCH_WATCHES	_IO(UTRACE_TEST_IOC_MAGIC, 41)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
