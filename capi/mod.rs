@@ -48,6 +48,16 @@ const PROBE_RETURN: c_uint = bindings::UTRACE_BREAKPOINT_RETURN;
 // engine-core passes event masks through unchanged: its bits are utrace's.
 const _: () = assert!(Events::BREAKPOINT.bits() == bindings::UTRACE_EVENT_BREAKPOINT);
 
+/// A result for C: the pointer, or the error as the pointer `ERR_PTR()`
+/// makes of it (its negative errno), for the C API's calls that return
+/// a pointer.
+pub(crate) fn ptr_or_err<T>(result: Result<*mut T>) -> *mut T {
+    match result {
+        Ok(p) => p,
+        Err(e) => e.to_errno() as isize as *mut T,
+    }
+}
+
 /// A callback's answer, as engine-core's [`Resume`]. INTERRUPT,
 /// SINGLESTEP and BLOCKSTEP are requests of `utrace_control()`; answered
 /// by a callback, they resume.
@@ -465,11 +475,7 @@ pub(crate) unsafe extern "C" fn utrace_rs_attach_task(
     // SAFETY: the C API's caller passes a task it holds a reference on;
     // `Task` is a transparent wrapper of task_struct.
     let task: &Task = unsafe { &*task.cast::<Task>() };
-    match attach(task, flags, ops, data) {
-        Ok(p) => p,
-        // An errno pointer, as ERR_PTR() makes it.
-        Err(e) => e.to_errno() as isize as *mut bindings::utrace_engine,
-    }
+    ptr_or_err(attach(task, flags, ops, data))
 }
 
 /// `utrace_set_events()`.
@@ -531,11 +537,7 @@ pub(crate) unsafe extern "C" fn utrace_rs_probe(
     // SAFETY: the caller holds `file`, across this call, in which no
     // fdget_pos() of this thread is active.
     let file = unsafe { kernel::fs::LocalFile::from_raw_file(file) };
-    match probe(&engine, file, offset, flags) {
-        Ok(p) => p,
-        // An errno pointer, as ERR_PTR() makes it.
-        Err(e) => e.to_errno() as isize as *mut bindings::utrace_probe,
-    }
+    ptr_or_err(probe(&engine, file, offset, flags))
 }
 
 #[cfg(CONFIG_UPROBES)]

@@ -13,6 +13,7 @@
 use super::engine::BranchEngine;
 use super::ring::Branch;
 use super::trace;
+use crate::capi::ptr_or_err;
 use crate::engine_core::EngineHandle;
 use kernel::bindings;
 use kernel::ffi::c_long;
@@ -51,11 +52,7 @@ pub(crate) unsafe extern "C" fn utrace_rs_branch_trace_start(
     let task: &Task = unsafe { &*task.cast::<Task>() };
     // SAFETY: per this function's contract.
     let how = unsafe { &*how };
-    match start(task, how) {
-        Ok(trace) => KBox::into_raw(trace).cast(),
-        // An errno pointer, as ERR_PTR() makes it.
-        Err(e) => e.to_errno() as isize as *mut bindings::utrace_branch_trace,
-    }
+    ptr_or_err(start(task, how).map(|trace| KBox::into_raw(trace).cast()))
 }
 
 /// The trace behind a pointer the start handed out.
