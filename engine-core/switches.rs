@@ -273,9 +273,19 @@ pub struct Watch(());
 /// not 0.
 static WATCHES: Atomic<i64> = Atomic::new(0);
 
+/// The watches taken since boot, for the test device: each one that found
+/// no other held turned the key on.
+static TAKEN: Atomic<u64> = Atomic::new(0);
+
 /// How many watches are held now (`UTRACE_TEST_SWITCH_WATCHES`).
 pub fn watches() -> i64 {
     WATCHES.load(Relaxed)
+}
+
+/// How many watches were taken since boot
+/// (`UTRACE_TEST_SWITCH_WATCHES_TAKEN`).
+pub fn watches_taken() -> u64 {
+    TAKEN.load(Relaxed)
 }
 
 impl Watch {
@@ -284,6 +294,7 @@ impl Watch {
         // SAFETY: no precondition; may sleep, as the caller may.
         unsafe { bindings::preempt_notifier_inc() };
         WATCHES.fetch_add(1, Relaxed);
+        TAKEN.fetch_add(1, Relaxed);
         Watch(())
     }
 }

@@ -169,6 +169,7 @@ const PROBE: u32 = _IOW::<ProbeArgs>(IOC_MAGIC, 38);
 const UNPROBE: u32 = _IO(IOC_MAGIC, 39);
 const HAND_PROBE: u32 = _IO(IOC_MAGIC, 40);
 const SWITCH_WATCHES: u32 = _IO(IOC_MAGIC, 41);
+const SWITCH_WATCHES_TAKEN: u32 = _IO(IOC_MAGIC, 42);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -575,6 +576,8 @@ impl MiscDevice for TestFile {
             INSTALL_DELAYED => Ok(INSTALL_DELAY_HOOK.taken()),
             // At most one a trace: fits an isize.
             SWITCH_WATCHES => Ok(crate::engine_core::switches::watches() as isize),
+            // Wraps past `isize::MAX`: the tests compare differences.
+            SWITCH_WATCHES_TAKEN => Ok(crate::engine_core::switches::watches_taken() as isize),
             RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }

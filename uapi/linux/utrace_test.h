@@ -399,5 +399,11 @@ struct utrace_test_probe {
  * the ioctl's value.
  */
 #define UTRACE_TEST_SWITCH_WATCHES	_IO(UTRACE_TEST_IOC_MAGIC, 41)
+/*
+ * How many switch watches were taken since boot: each one taken while
+ * none was held turned the key on (patching kernel text on every CPU).
+ * Returned as the ioctl's value.
+ */
+#define UTRACE_TEST_SWITCH_WATCHES_TAKEN	_IO(UTRACE_TEST_IOC_MAGIC, 42)
 
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
