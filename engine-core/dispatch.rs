@@ -361,6 +361,27 @@ pub(crate) unsafe extern "C" fn __utrace_ptrace_link(child: *mut bindings::task_
     }
 }
 
+/// The current task, `child`'s tracer, set or cleared its step, resuming
+/// or detaching it from a ptrace stop (called from `ptrace_resume()` and
+/// `ptrace_detach()` for a task with a registry): a step its engines take
+/// is armed again.
+///
+/// # Safety
+///
+/// `child` is the current task's tracee, frozen in a ptrace stop
+/// (`ptrace_check_attach()` froze it; it cannot run, exit or be reaped).
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_ptrace_resume(child: *mut bindings::task_struct) {
+    // SAFETY: the caller's tracee, frozen, so live for the call; `Task` is
+    // a transparent wrapper of task_struct.
+    let child: &Task = unsafe { &*child.cast::<Task>() };
+    if let Some(reg) = task::registry(child) {
+        // SAFETY: `child` is the registry's task, frozen by its tracer,
+        // the current task (this function's contract).
+        unsafe { reg.ptrace_resumed(child) };
+    }
+}
+
 /// The kernel's ptrace stop at a task event of the current task:
 /// `ptrace_event(event, msg)`, whose exit event takes the code the engines
 /// inside the tracer left instead of `msg`.

@@ -790,13 +790,30 @@ void utrace_helper_interrupt(struct task_struct *task)
  */
 bool utrace_helper_step_armed(void)
 {
+	return utrace_helper_step_of(current) != 0;
+}
+
+/*
+ * The step @task is set to take: 0 none, 1 single, 2 block.  For the
+ * current task, or for a tracee its tracer froze in a ptrace stop.
+ */
+int utrace_helper_step_of(struct task_struct *task)
+{
 #if defined(TIF_SINGLESTEP)
-	return test_thread_flag(TIF_SINGLESTEP);
+	if (!test_tsk_thread_flag(task, TIF_SINGLESTEP))
+		return 0;
 #elif defined(TIF_SINGLE_STEP)
-	return test_thread_flag(TIF_SINGLE_STEP);
+	if (!test_tsk_thread_flag(task, TIF_SINGLE_STEP))
+		return 0;
 #else
-	return arch_has_single_step();
+	if (!arch_has_single_step())
+		return 0;
 #endif
+#if defined(TIF_BLOCKSTEP)
+	if (test_tsk_thread_flag(task, TIF_BLOCKSTEP))
+		return 2;
+#endif
+	return 1;
 }
 
 /*
@@ -813,21 +830,34 @@ bool utrace_helper_module_going(const void *addr)
 	return mod && mod->state == MODULE_STATE_GOING;
 }
 
-/* Whether the current task is traced (a tracer may step it too). */
-bool utrace_helper_ptraced(void)
+/*
+ * Whether the current task's tracer asked for the step it takes: its traps
+ * are then the tracer's (PT_TRACER_STEP, set by ptrace_resume()).
+ */
+bool utrace_helper_tracer_steps(void)
 {
-	return READ_ONCE(current->ptrace) != 0;
+	return READ_ONCE(current->ptrace) & PT_TRACER_STEP;
 }
 
 /* Stepping, by the current task leaving a stop: 0 off, 1 single, 2 block. */
 void utrace_helper_set_step(int how)
 {
+	utrace_helper_set_step_of(current, how);
+}
+
+/*
+ * Stepping of @task: the current task, or a tracee its tracer froze in a
+ * ptrace stop (as ptrace_resume() sets it).  May sleep (x86 reads the
+ * instruction at the task's IP).
+ */
+void utrace_helper_set_step_of(struct task_struct *task, int how)
+{
 	if (how == 2)
-		user_enable_block_step(current);
+		user_enable_block_step(task);
 	else if (how == 1)
-		user_enable_single_step(current);
+		user_enable_single_step(task);
 	else
-		user_disable_single_step(current);
+		user_disable_single_step(task);
 }
 
 /* Bit 0: single-step is supported.  Bit 1: block-step is. */

@@ -99,8 +99,10 @@ int utrace_helper_kick(struct task_struct *task, struct callback_head *work,
 		       bool interrupt);
 void utrace_helper_interrupt(struct task_struct *task);
 void utrace_helper_set_step(int how);
+void utrace_helper_set_step_of(struct task_struct *task, int how);
+int utrace_helper_step_of(struct task_struct *task);
 bool utrace_helper_step_armed(void);
-bool utrace_helper_ptraced(void);
+bool utrace_helper_tracer_steps(void);
 bool utrace_helper_module_going(const void *addr);
 unsigned int utrace_helper_step_support(void);
 bool utrace_helper_vm_follow_warn_ratelimit(void);

@@ -122,10 +122,34 @@ pub(crate) fn step_armed() -> bool {
     unsafe { bindings::utrace_helper_step_armed() }
 }
 
-/// Whether the current task is traced.
-pub(crate) fn ptraced() -> bool {
+/// Whether the current task's tracer asked for the step it takes (its
+/// traps are the tracer's then; `PT_TRACER_STEP`).
+pub(crate) fn tracer_steps() -> bool {
     // SAFETY: reads the current task's `ptrace` word.
-    unsafe { bindings::utrace_helper_ptraced() }
+    unsafe { bindings::utrace_helper_tracer_steps() }
+}
+
+/// The step a tracee is set to take (0 none, 1 single, 2 block).
+///
+/// # Safety
+///
+/// `tracee` is frozen in a ptrace stop by the current task, its tracer
+/// (`ptrace_check_attach()`), so that its step flags are the tracer's.
+pub(crate) unsafe fn step_of(tracee: &Task) -> i32 {
+    // SAFETY: a live task (a reference), whose flags are read.
+    unsafe { bindings::utrace_helper_step_of(tracee.as_ptr()) }
+}
+
+/// Sets the step a tracee takes when it leaves its ptrace stop (as the
+/// tracer's resume does). May sleep.
+///
+/// # Safety
+///
+/// As [`step_of`].
+pub(crate) unsafe fn set_step_of(tracee: &Task, how: i32) {
+    // SAFETY: the function's contract: the tracee is frozen, as
+    // `ptrace_resume()` has it for `user_enable_single_step()`.
+    unsafe { bindings::utrace_helper_set_step_of(tracee.as_ptr(), how) }
 }
 
 /// What the architecture offers for stepping.

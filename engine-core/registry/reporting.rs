@@ -8,6 +8,7 @@
 //! sections: before it, the engine is checked to be attached and recorded
 //! as reporting; after it, its answer is applied.
 
+use super::stop::StepEnd;
 use super::{Attachment, Children, Registry, Settled, STEP_IN_HANDLER, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
@@ -664,19 +665,22 @@ impl Registry {
     ///
     /// The trap of a step whose engines were all detached, before the
     /// reports or during them, is dropped: no one expects it, and SIGTRAP
-    /// unhandled would kill the task.
+    /// unhandled would kill the task. A tracer sees the trap of a step only
+    /// if it asked for the step ([`StepEnd`]).
     pub(crate) fn report_signal(
         &self,
         task: &Task,
         sig: &mut SignalReport<'_>,
         ptrace: &mut dyn PtraceSignal,
     ) -> (i32, SignalAction, bool) {
-        if !self.end_step(sig.is_step_trap()) {
-            return self.report_signal_round(task, sig, ptrace);
+        match self.end_step(sig.is_step_trap()) {
+            StepEnd::NotAStep => return self.report_signal_round(task, sig, ptrace, Trap::Any),
+            StepEnd::Shared => return self.report_signal_round(task, sig, ptrace, Trap::Shared),
+            StepEnd::Engines => (),
         }
         let result = self
             .step_trap_served(false)
-            .then(|| self.report_signal_round(task, sig, ptrace));
+            .then(|| self.report_signal_round(task, sig, ptrace, Trap::EnginesOnly));
         if let Some(held @ (_, _, true)) = result {
             // Back in the queue, and reported anew: judged then.
             self.keep_step_trap();
@@ -699,6 +703,7 @@ impl Registry {
         task: &Task,
         sig: &mut SignalReport<'_>,
         ptrace: &mut dyn PtraceSignal,
+        trap: Trap,
     ) -> (i32, SignalAction, bool) {
         loop {
             let mut holder: Option<Arc<Attachment>> = None;
@@ -715,8 +720,12 @@ impl Registry {
                     Reporter::Ptrace => {
                         // On a repeated report the tracer had its stop; a
                         // signal the engines inside it dropped or hold is
-                        // not one the tracer could see.
-                        if sig.is_resumed() || sig.is_held() || sig.action() == SignalAction::Ignore
+                        // not one the tracer could see, nor the trap of a
+                        // step it did not ask for.
+                        if sig.is_resumed()
+                            || sig.is_held()
+                            || sig.action() == SignalAction::Ignore
+                            || trap == Trap::EnginesOnly
                         {
                             continue;
                         }
@@ -725,6 +734,11 @@ impl Registry {
                             AfterTracer::Dropped => ended = Some(0),
                             AfterTracer::Final(signo) => ended = Some(signo),
                         }
+                        // The engines after the tracer hear of a shared
+                        // trap too: their step ended with it.
+                        if trap == Trap::Shared {
+                            continue;
+                        }
                         break;
                     }
                 };
@@ -732,7 +746,11 @@ impl Registry {
                     continue;
                 }
                 let held_before = sig.is_held();
-                let observer = ObservedSignal::of(att, sig);
+                let observer = match trap {
+                    // The tracer's trap as well: no engine may change it.
+                    Trap::Shared => Some(ObservedSignal::snapshot(att, sig)),
+                    _ => ObservedSignal::of(att, sig),
+                };
                 let answer = self.call(&scope, att, |e| e.report_signal(task, &mut *sig));
                 let answer = match observer {
                     Some(before) => self.undo_observer(att, sig, before, answer),
@@ -1009,15 +1027,32 @@ impl ObservedSignal {
             .union(Events::SIGNAL_TERM)
             .union(Events::SIGNAL_CORE);
         (att.events().contains(Events::SIGNAL_OBSERVE) && sig.class().event().intersects(judged))
-            .then(|| ObservedSignal {
-                action: sig.action(),
-                held: sig.is_held(),
-                code: sig.code(),
-                errno: sig.errno(),
-                handler: sig.handler(),
-                stopping: att.stopping.load(Relaxed),
-            })
+            .then(|| Self::snapshot(att, sig))
     }
+
+    /// `sig` as `att`'s engine is about to see it.
+    fn snapshot(att: &Attachment, sig: &SignalReport<'_>) -> ObservedSignal {
+        ObservedSignal {
+            action: sig.action(),
+            held: sig.is_held(),
+            code: sig.code(),
+            errno: sig.errno(),
+            handler: sig.handler(),
+            stopping: att.stopping.load(Relaxed),
+        }
+    }
+}
+
+/// Which reporters a signal report is for, when it may be a step's trap.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Trap {
+    /// Any signal: the tracer's stop at its place, as always.
+    Any,
+    /// The trap of the engines' step alone: no tracer stop for it.
+    EnginesOnly,
+    /// The trap of a step the tracer took too: every engine observes it
+    /// (what it does to the signal is undone), the tracer decides.
+    Shared,
 }
 
 impl Registry {

@@ -23,6 +23,11 @@
 //! end a step running (the kick of a stop asked for meanwhile would
 //! otherwise cancel a step before its instruction ran); the trap's signal
 //! report does.
+//!
+//! A traced task's tracer may step it too, with the same hardware step:
+//! its resume records whether it did (`PT_TRACER_STEP`) and arms the
+//! engines' step again ([`Registry::ptrace_resumed`]). A trap is the
+//! tracer's only if the tracer stepped ([`StepEnd`]).
 
 use super::reporting::{engines_only, REAPER_MARK};
 use super::{
@@ -40,6 +45,20 @@ use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Relaxed};
 use kernel::sync::SpinLockGuard;
 use kernel::task::Task;
+
+/// What a signal the task reports is to the step its engines took.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum StepEnd {
+    /// No step's trap to judge: no step ran, the signal is another, or
+    /// the kernel had turned the step off by itself.
+    NotAStep,
+    /// The trap of the engines' step alone: judged by them, and never
+    /// shown to a tracer, which did not step.
+    Engines,
+    /// The trap of a step the tracer asked for too: the engines hear of
+    /// it, as observers, and the tracer decides.
+    Shared,
+}
 
 impl Registry {
     /// Waits until the callback of `att` that is running, if one is, has
@@ -614,22 +633,23 @@ impl Registry {
     /// too: its engines hear of that signal instead). `trap`: the signal
     /// looks like a step's trap ([`is_step_trap`]).
     ///
-    /// Returns whether the signal is this step's trap to judge: a step
-    /// ended that was still armed (the kernel had not turned it off by
-    /// itself, so the trap is its own), and the task is not traced (a
-    /// tracer may step it too, and owns its traps). The engines the step
-    /// served are then marked [`STEP_TRAPPED`] until
+    /// Returns what the signal is to the step ([`StepEnd`]). A trap ends a
+    /// step only if the step was still armed (the kernel had not turned it
+    /// off by itself, so the trap is its own). It is the engines' alone to
+    /// judge unless the tracer asked for a step too (`PT_TRACER_STEP`):
+    /// the engines the step served are then marked [`STEP_TRAPPED`] until
     /// [`Registry::step_trap_served`] forgets them; otherwise their marks
     /// are cleared here.
     ///
     /// [`is_step_trap`]: crate::engine_core::policy::is_step_trap
-    pub(super) fn end_step(&self, trap: bool) -> bool {
+    pub(super) fn end_step(&self, trap: bool) -> StepEnd {
         // Only the task sets and clears stepping and a held trap: its own
         // last store. The common case, a signal with no step: no lock.
         if self.summary.load(Relaxed) & super::SUMMARY_STEPPING == 0 {
-            return false;
+            return StepEnd::NotAStep;
         }
-        let traced = task::ptraced();
+        // The tracer wrote it before waking the task from its stop.
+        let tracers = task::tracer_steps();
         let armed = task::step_armed();
         let mut inner = self.inner.lock();
         if core::mem::take(&mut inner.step_trap_held) {
@@ -637,17 +657,21 @@ impl Registry {
             // the marks it left. A step asked for with the resume from
             // that hold runs on: this trap is not its.
             self.publish_summary(&mut inner);
-            if trap && !traced {
-                return true;
+            if trap && !tracers {
+                return StepEnd::Engines;
             }
             Self::relabel_steps_locked(&inner, STEP_TRAPPED, Step::None.raw());
-            return false;
+            return StepEnd::NotAStep;
         }
-        let judge = trap && armed && !traced;
         if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
-            return false;
+            return StepEnd::NotAStep;
         }
-        let mark = if judge {
+        let end = match (trap && armed, tracers) {
+            (false, _) => StepEnd::NotAStep,
+            (true, false) => StepEnd::Engines,
+            (true, true) => StepEnd::Shared,
+        };
+        let mark = if end == StepEnd::Engines {
             STEP_TRAPPED
         } else {
             Step::None.raw()
@@ -656,7 +680,31 @@ impl Registry {
         self.publish_summary(&mut inner);
         drop(inner);
         task::set_step(0);
-        judge
+        end
+    }
+
+    /// The tracer of `tracee` (the current task) set or cleared its step,
+    /// resuming or detaching it from a ptrace stop: the engines' step, if
+    /// one runs, is armed again, the finer of the two if the tracer steps
+    /// too (its traps stay the tracer's: `PT_TRACER_STEP`). May sleep.
+    ///
+    /// # Safety
+    ///
+    /// `tracee` is this registry's task, frozen in a ptrace stop by the
+    /// current task (`ptrace_resume()`, `ptrace_detach()`).
+    pub(crate) unsafe fn ptrace_resumed(&self, tracee: &Task) {
+        // Only the task writes `stepping`, and it is frozen: exact.
+        let engines = self.inner.lock().stepping;
+        if engines == Step::None {
+            return;
+        }
+        // SAFETY: the function's contract: the tracee is frozen.
+        let tracer = Step::from_raw(unsafe { task::step_of(tracee) } as i8);
+        let step = combine_step(tracer, engines);
+        if step != tracer {
+            // SAFETY: as above.
+            unsafe { task::set_step_of(tracee, step.raw().into()) };
+        }
     }
 
     /// The step trap being reported was held: it goes back in the queue,

@@ -26,7 +26,7 @@ struct CTrace {
 }
 
 /// The start, with the errors of `UTRACE_BRANCH_ATTACH` (but the file's):
-/// `EINVAL`, `EPERM`, `EBUSY`, the charge's, `EEXIST`, `ESRCH`,
+/// `EINVAL`, `EPERM`, the charge's, `EEXIST`, `ESRCH`,
 /// `EOPNOTSUPP`.
 fn start(task: &Task, how: &bindings::utrace_branch_attach) -> Result<KBox<CTrace>> {
     let config = trace::config(how.flags, how.records)?;

@@ -571,12 +571,6 @@ fn next_instruction() -> (u64, Option<u32>) {
     (ip, u32::try_from(len).ok().filter(|&l| l > 0))
 }
 
-/// Whether the current task is traced by ptrace.
-fn ptraced() -> bool {
-    // SAFETY: the current task is alive; the helper reads one word of it.
-    unsafe { bindings::utrace_branch_ptraced(kernel::current!().as_ptr()) }
-}
-
 impl Engine for BranchEngine {
     fn report_quiesce(&self, _task: &Task) -> Resume {
         let mut inner = self.inner.lock();
@@ -614,12 +608,6 @@ impl Engine for BranchEngine {
     fn report_signal(&self, _task: &Task, sig: &mut SignalReport<'_>) -> Resume {
         if sig.is_made_up() || !self.inner.lock().started {
             return Resume::Resume;
-        }
-        if ptraced() {
-            // A tracer attached since: engine-core gives a traced task's
-            // step traps to it, and its resume requests turn the step off.
-            // The trace ends; the trap, if this is one, is the tracer's.
-            return Resume::Detach;
         }
         if !sig.is_step_trap() {
             // The program's own signal, left alone; it ended the step

@@ -114,9 +114,3 @@ void utrace_branch_uncharge(struct user_struct *user, unsigned long pages)
 	atomic_long_sub(pages, &user->locked_vm);
 	free_uid(user);
 }
-
-/* Whether @task is traced by ptrace now (a moment's answer). */
-bool utrace_branch_ptraced(struct task_struct *task)
-{
-	return READ_ONCE(task->ptrace) != 0;
-}

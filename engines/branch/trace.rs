@@ -39,7 +39,7 @@ pub(super) fn config(flags: u32, records: u64) -> Result<Config> {
 
 /// Starts a trace made as `config` says on `task`, which `attach` attaches
 /// (with the caller's checks of the target). The errors, in order: `EPERM`
-/// for the caller's own process; `EBUSY` for a ptraced task; the engine's
+/// for the caller's own process; the engine's
 /// ([`BranchEngine::new`]); `attach`'s (`EEXIST`: the task has a branch
 /// trace); `ESRCH` (the task died meanwhile) or `EOPNOTSUPP` (no single
 /// step here) from the start. May sleep.
@@ -53,12 +53,6 @@ pub(super) fn start(
     let current: &Task = kernel::current!();
     if task.tgid_nr_ns(None) == current.tgid_nr_ns(None) {
         return Err(EPERM);
-    }
-    // SAFETY: `task` is a live task the caller holds a reference on; the
-    // helper reads one word of it.
-    if unsafe { bindings::utrace_branch_ptraced(task.as_ptr()) } {
-        // Its tracer would see every step's trap (see the uapi header).
-        return Err(EBUSY);
     }
     let engine = BranchEngine::new(config)?;
     let request = Attach::new(engine.clone())

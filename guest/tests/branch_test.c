@@ -25,7 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
+#include "ptrace.h"
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -952,8 +952,9 @@ static void an_exec_during_the_trace_goes_on_in_the_new_program(void)
 }
 
 /*
- * A tracer that attaches after the trace gets its own single-step trap;
- * the trace ends there.
+ * A tracer that attaches after the trace gets its own single-step trap,
+ * and the trace goes on (it ended there before the tracer's steps and the
+ * engine's were told apart).
  */
 static void a_later_tracer_gets_its_step_trap(void)
 {
@@ -973,9 +974,149 @@ static void a_later_tracer_gets_its_step_trap(void)
 		stopped = waitpid(c.pid, &status, WNOHANG) == c.pid;
 	CHECK(stopped && WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP,
 	      "no SIGTRAP stop for the tracer's step (status %#x)", status);
-	CHECK(status_of(fd).state & UTRACE_BRANCH_ENDED, "the trace did not end");
+	CHECK(!(status_of(fd).state & UTRACE_BRANCH_ENDED), "the trace ended");
 	kill(c.pid, SIGKILL);
 	waitpid(c.pid, &status, 0);
+	close(fd);
+}
+
+/* A syscall stepped over, then br_seq_exit(@n). */
+static void run_getppid_seq_exit(int n)
+{
+	syscall(SYS_getppid);
+	br_seq_exit(n);
+}
+
+/* What a tracer saw of its tracee, to its exit. */
+struct tracer_view {
+	int entries, exits, traps, other, status;
+	int unpaired; /* an exit stop without its entry before it */
+};
+
+/*
+ * Traces @c (seized already, held on its pipe) to its exit: releases it
+ * from an interrupt stop and resumes every stop with @request (counting
+ * syscall stops by PTRACE_GET_SYSCALL_INFO and SIGTRAP signal stops;
+ * other signals passed on).
+ */
+static struct tracer_view trace_to_exit(struct child *c, int request)
+{
+	struct tracer_view v = { 0 };
+	int status, in_call = 0;
+	double end = now() + WAIT_SECONDS;
+
+	CHECK(ptrace(PTRACE_INTERRUPT, c->pid, 0, 0) == 0, "interrupt: %s", strerror(errno));
+	CHECK(waitpid(c->pid, &status, 0) == c->pid && WIFSTOPPED(status), "stop %#x", status);
+	release(c);
+	CHECK(ptrace(request, c->pid, 0, 0) == 0, "resume: %s", strerror(errno));
+	while (now() < end) {
+		struct ptrace_syscall_info info;
+		int sig = 0;
+
+		if (waitpid(c->pid, &status, 0) != c->pid)
+			break;
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			break;
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+			memset(&info, 0, sizeof(info));
+			ptrace(PTRACE_GET_SYSCALL_INFO, c->pid, sizeof(info), &info);
+			if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+				v.entries++;
+				in_call = 1;
+			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+				v.exits++;
+				v.unpaired += !in_call;
+				in_call = 0;
+			}
+		} else if (WSTOPSIG(status) == SIGTRAP && status >> 16 == 0) {
+			v.traps++;
+		} else if (status >> 16 == 0) {
+			v.other++;
+			sig = WSTOPSIG(status);
+		}
+		ptrace(request, c->pid, 0, sig);
+	}
+	v.status = status;
+	if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
+		KTAP_DIAG("the tracee did not end: status %#x", status);
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, &status, 0);
+	}
+	return v;
+}
+
+/*
+ * A tracer that makes every syscall stop and never steps (strace -p), and
+ * a trace of the same task, attached before it (@trace_first) or after
+ * it: the tracer gets every syscall stop, entry and exit, and never a
+ * step's SIGTRAP (the traps are the trace's, and the exit of a stepped
+ * syscall, getppid's, is still a syscall-exit stop); the trace has the
+ * routine exactly (the tracer's resumes leave the stepping on).
+ */
+static void a_syscall_tracer_and_the_trace(int trace_first)
+{
+	struct child c = spawn(run_getppid_seq_exit, 5);
+	int fd = br_open();
+	struct tracer_view v;
+	long n, m;
+
+	if (trace_first)
+		CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) == 0,
+	      "seize: %s", strerror(errno));
+	if (!trace_first)
+		CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	v = trace_to_exit(&c, PTRACE_SYSCALL);
+	KTAP_DIAG("the tracer saw %d entries, %d exits, %d SIGTRAPs, %d other signals",
+		  v.entries, v.exits, v.traps, v.other);
+	CHECK(WIFEXITED(v.status) && WEXITSTATUS(v.status) == 0, "status %#x", v.status);
+	CHECK(v.traps == 0 && v.other == 0, "%d SIGTRAP stops, %d other", v.traps, v.other);
+	/* The pipe's read, getppid, then exit_group, which does not return. */
+	CHECK(v.entries >= 3 && v.exits == v.entries - 1 && v.unpaired == 0,
+	      "%d entries, %d exits, %d unpaired", v.entries, v.exits, v.unpaired);
+	n = read_all(fd, got, MAX_RECORDS);
+	m = expected_seq_exit(5, want);
+	check_routine(n, m);
+	close(fd);
+}
+
+static void a_syscall_tracer_inside_the_trace(void)
+{
+	a_syscall_tracer_and_the_trace(0);
+}
+
+static void a_syscall_tracer_outside_the_trace(void)
+{
+	a_syscall_tracer_and_the_trace(1);
+}
+
+/*
+ * A tracer that single-steps its tracee to its exit while a trace records
+ * it: the tracer gets a SIGTRAP stop for each of its steps (none dropped
+ * by the trace, which steps too), and the trace still has the routine
+ * exactly.
+ */
+static void a_stepping_tracer_and_the_trace(void)
+{
+	struct child c = spawn(run_seq_exit, 5);
+	int fd = br_open();
+	struct utrace_branch_status s;
+	struct tracer_view v;
+	long n, m;
+
+	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) == 0,
+	      "seize: %s", strerror(errno));
+	v = trace_to_exit(&c, PTRACE_SINGLESTEP);
+	s = status_of(fd);
+	KTAP_DIAG("the tracer saw %d SIGTRAPs, the trace %llu steps", v.traps,
+		  (unsigned long long)s.steps);
+	CHECK(WIFEXITED(v.status) && WEXITSTATUS(v.status) == 0, "status %#x", v.status);
+	/* The routine alone is some 30 instructions: each one a tracer's stop. */
+	CHECK(v.traps >= 30 && v.other == 0, "%d SIGTRAP stops, %d other", v.traps, v.other);
+	n = read_all(fd, got, MAX_RECORDS);
+	m = expected_seq_exit(5, want);
+	check_routine(n, m);
 	close(fd);
 }
 
@@ -1247,14 +1388,6 @@ static void refusals(void)
 		KTAP_DIAG("a record: %#llx -> %#llx (the child ran after the attach)",
 			  (unsigned long long)rec.from, (unsigned long long)rec.to);
 	close(fd);
-	kill(t.pid, SIGKILL);
-	waitpid(t.pid, &status, 0);
-	close(t.go);
-
-	/* A task ptrace traces: its tracer would get every step's trap. */
-	t = spawn(sleep_forever, 0);
-	CHECK(ptrace(PTRACE_SEIZE, t.pid, 0, 0) == 0, "seize: %s", strerror(errno));
-	CHECK_ERRNO(br_attach(fd2, t.pid, 0, 8), EBUSY);
 	kill(t.pid, SIGKILL);
 	waitpid(t.pid, &status, 0);
 	close(t.go);
@@ -2009,7 +2142,7 @@ static void the_c_api_end_wakes_a_waiting_kernel_reader(void)
 
 /*
  * The C API's edges: a take of 0 records is EINVAL (not the end); a
- * ptraced task is EBUSY; an unload while the task waits for a drain lets
+ * ptraced task is traced; an unload while the task waits for a drain lets
  * it go; a zombie is ESRCH.
  */
 static void the_c_api_edges(void)
@@ -2032,10 +2165,14 @@ static void the_c_api_edges(void)
 	waitpid(t.pid, &status, 0);
 	close(t.go);
 
+	/* A ptraced task can be traced. */
 	t = spawn(sleep_forever, 0);
 	CHECK(ptrace(PTRACE_SEIZE, t.pid, 0, 0) == 0, "seize: %s", strerror(errno));
 	snprintf(params, sizeof(params), "pid=%d records=8", t.pid);
-	CHECK(kmod_load(BRANCH_KO, params) == EBUSY, "a ptraced task");
+	err = kmod_load(BRANCH_KO, params);
+	CHECK(err == 0, "load on a ptraced task: %s", strerror(err));
+	if (err == 0)
+		CHECK(kmod_unload(BRANCH_MOD) == 0, "unload: %s", strerror(errno));
 	kill(t.pid, SIGKILL);
 	waitpid(t.pid, &status, 0);
 	close(t.go);
@@ -2203,6 +2340,9 @@ int main(int argc, char **argv)
 		KTAP_CASE(a_close_during_the_first_step_warns_nothing),
 		KTAP_CASE(a_span_during_the_callback_comes_after_the_branch),
 		KTAP_CASE(refused_attaches_leave_the_scheduler_alone),
+		KTAP_CASE(a_syscall_tracer_inside_the_trace),
+		KTAP_CASE(a_syscall_tracer_outside_the_trace),
+		KTAP_CASE(a_stepping_tracer_and_the_trace),
 		KTAP_CASE(a_small_sched_flow_does_not_stop_every_step),
 		KTAP_CASE(the_c_api_end_wakes_a_waiting_kernel_reader),
 		KTAP_CASE(the_c_api_edges),
