@@ -675,6 +675,11 @@ impl Registry {
     ) -> (i32, SignalAction, bool) {
         match self.end_step(sig.is_step_trap()) {
             StepEnd::NotAStep => return self.report_signal_round(task, sig, ptrace, Trap::Any),
+            StepEnd::Interrupted => {
+                let result = self.report_signal_round(task, sig, ptrace, Trap::Interrupting);
+                self.resume_suspended_step();
+                return result;
+            }
             StepEnd::Shared => return self.report_signal_round(task, sig, ptrace, Trap::Shared),
             StepEnd::Engines => (),
         }
@@ -688,6 +693,19 @@ impl Registry {
         }
         let served = self.step_trap_served(true);
         match result {
+            // The engines let their own trap through: it would kill the
+            // task. A tracer, which its place skipped for the trap, gets
+            // its stop for it now, as for any signal that would kill its
+            // tracee (none is made for an untraced task).
+            Some((signo, SignalAction::Deliver, false))
+                if served && sig.is_step_trap_as(signo) && signo == sig.signo() =>
+            {
+                match ptrace.signal_stop(sig) {
+                    AfterTracer::Dropped => (0, SignalAction::Deliver, false),
+                    AfterTracer::Final(signo) => (signo, SignalAction::Deliver, false),
+                    AfterTracer::Report => (sig.signo(), sig.action(), false),
+                }
+            }
             Some((signo, action, held))
                 if served || action != SignalAction::Deliver || !sig.is_step_trap_as(signo) =>
             {
@@ -742,6 +760,9 @@ impl Registry {
                         break;
                     }
                 };
+                if trap == Trap::Interrupting {
+                    self.step_heard_of_signal(att);
+                }
                 if att.is_detached() || !att.events().intersects(sig.class().event()) {
                     continue;
                 }
@@ -1048,6 +1069,9 @@ impl ObservedSignal {
 enum Trap {
     /// Any signal: the tracer's stop at its place, as always.
     Any,
+    /// A signal that interrupted the engines' step: as `Any`, and each
+    /// engine the report reaches is told its step ended.
+    Interrupting,
     /// The trap of the engines' step alone: no tracer stop for it.
     EnginesOnly,
     /// The trap of a step the tracer took too: every engine observes it

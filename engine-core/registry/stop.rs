@@ -31,8 +31,8 @@
 
 use super::reporting::{engines_only, REAPER_MARK};
 use super::{
-    Attachment, Inner, Owner, Registry, Settled, StopState, STEP_IN_HANDLER, STEP_TAKEN,
-    STEP_TRAPPED,
+    Attachment, Inner, Owner, Registry, Settled, StopState, STEP_IN_HANDLER, STEP_SUSPENDED_BLOCK,
+    STEP_SUSPENDED_SINGLE, STEP_TAKEN, STEP_TRAPPED,
 };
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{
@@ -49,9 +49,14 @@ use kernel::task::Task;
 /// What a signal the task reports is to the step its engines took.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum StepEnd {
-    /// No step's trap to judge: no step ran, the signal is another, or
-    /// the kernel had turned the step off by itself.
+    /// No step's trap to judge: no step ran, or the kernel had turned it
+    /// off by itself.
     NotAStep,
+    /// A signal that is not the step's trap came first: the step is
+    /// suspended, and ends for each engine its report reaches
+    /// ([`Registry::step_heard_of_signal`]); it goes on for those a
+    /// tracer's stop kept it from ([`Registry::resume_suspended_step`]).
+    Interrupted,
     /// The trap of the engines' step alone: judged by them, and never
     /// shown to a tracer, which did not step.
     Engines,
@@ -663,24 +668,71 @@ impl Registry {
             Self::relabel_steps_locked(&inner, STEP_TRAPPED, Step::None.raw());
             return StepEnd::NotAStep;
         }
-        if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
+        let stepping = core::mem::replace(&mut inner.stepping, Step::None);
+        if stepping == Step::None {
             return StepEnd::NotAStep;
         }
-        let end = match (trap && armed, tracers) {
-            (false, _) => StepEnd::NotAStep,
-            (true, false) => StepEnd::Engines,
-            (true, true) => StepEnd::Shared,
+        let end = match (trap, armed, tracers) {
+            (_, false, _) => StepEnd::NotAStep,
+            (false, true, _) => StepEnd::Interrupted,
+            (true, true, false) => StepEnd::Engines,
+            (true, true, true) => StepEnd::Shared,
         };
-        let mark = if end == StepEnd::Engines {
-            STEP_TRAPPED
-        } else {
-            Step::None.raw()
+        let mark = match end {
+            StepEnd::Engines => STEP_TRAPPED,
+            StepEnd::Interrupted if stepping == Step::Block => STEP_SUSPENDED_BLOCK,
+            StepEnd::Interrupted => STEP_SUSPENDED_SINGLE,
+            _ => Step::None.raw(),
         };
         Self::relabel_steps_locked(&inner, STEP_TAKEN, mark);
         self.publish_summary(&mut inner);
         drop(inner);
         task::set_step(0);
         end
+    }
+
+    /// The report of the signal that interrupted the step
+    /// ([`StepEnd::Interrupted`]) reaches `att`'s engine, or passes it by
+    /// (it does not watch the signal): the step ended for it.
+    pub(super) fn step_heard_of_signal(&self, att: &Attachment) {
+        let _inner = self.inner.lock();
+        let mark = att.step.load(Relaxed);
+        if mark == STEP_SUSPENDED_SINGLE || mark == STEP_SUSPENDED_BLOCK {
+            att.step.store(Step::None.raw(), Relaxed);
+        }
+    }
+
+    /// After the report of the signal that interrupted the step
+    /// ([`StepEnd::Interrupted`]): the engines it did not reach (a tracer's
+    /// stop before them dropped the signal or decided it) were never told
+    /// their step ended, so it goes on for them, armed again. Marks of
+    /// detached engines are cleared.
+    pub(super) fn resume_suspended_step(&self) {
+        let mut inner = self.inner.lock();
+        let mut step = Step::None;
+        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
+            let kind = match att.step.load(Relaxed) {
+                STEP_SUSPENDED_SINGLE => Step::Single,
+                STEP_SUSPENDED_BLOCK => Step::Block,
+                _ => continue,
+            };
+            if att.is_detached() {
+                att.step.store(Step::None.raw(), Relaxed);
+                continue;
+            }
+            step = combine_step(step, kind);
+            att.step.store(STEP_TAKEN, Relaxed);
+        }
+        if step == Step::None {
+            return;
+        }
+        // Only the task sets `stepping`: it ended in this report's
+        // `end_step`, and nothing took a step since.
+        inner.stepping = combine_step(inner.stepping, step);
+        let step = inner.stepping;
+        self.publish_summary(&mut inner);
+        drop(inner);
+        task::set_step(step.raw().into());
     }
 
     /// The tracer of `tracee` (the current task) set or cleared its step,

@@ -318,6 +318,44 @@ static char proc_state(pid_t pid)
 }
 
 /*
+ * The trap of an engine's step in a traced task whose tracer did not step
+ * is the engine's, kept from the tracer; but an engine that lets it be
+ * delivered (SIGTRAP's default: death) leaves the tracer a stop for it,
+ * as a tracer gets every signal that would kill its tracee.  The review
+ * found the task died of SIGTRAP with no stop for the tracer.
+ */
+static void a_delivered_step_trap_stops_the_tracer(void)
+{
+	struct utrace_test_attach at = {
+		.kind = UTRACE_TEST_SIGNAL,
+		.events = UTRACE_TEST_EVENT_SIGNAL_ALL | QUIESCE, .id = 1,
+		.nr = SIGTRAP, .value = UTRACE_TEST_SIGNAL_DELIVER,
+	};
+	int fd = utd_open(), go[2], a, status = -1, r = 0;
+	pid_t pid = utd_held_child(go, count_until_done);
+	int i;
+
+	CHECK(ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) == 0, "seize: %s",
+	      strerror(errno));
+	at.pid = pid;
+	a = utd_attach(fd, at);
+	utd_release(go);
+	request_stop(fd, a);
+	CHECK(UTD_POLL(utd_stopped(fd, a)), "the child did not stop");
+	CHECK(ioctl(fd, UTRACE_TEST_SINGLESTEP, a) == 0, "step: %s", strerror(errno));
+	for (i = 0; i < 500 && r == 0; i++) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == 0)
+			usleep(10000);
+	}
+	CHECK(r == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP,
+	      "no SIGTRAP stop for the tracer: status %#x", status);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(fd);
+}
+
+/*
  * A step belongs to the engine that asked for it.  Engine a asks for one
  * while engine b still holds the task stopped, then is detached: when b
  * resumes the task, it does not step (a trap no engine waits for would
@@ -884,6 +922,7 @@ int main(void)
 		KTAP_CASE(quiesce_reports_on_request),
 		KTAP_CASE(step_one_instruction),
 		KTAP_CASE(a_detached_engines_step_is_not_taken),
+		KTAP_CASE(a_delivered_step_trap_stops_the_tracer),
 		KTAP_CASE(the_trap_of_a_detached_engines_step_is_dropped),
 		KTAP_CASE(a_sigtrap_without_a_sender_is_not_a_steps_trap),
 		KTAP_CASE(a_quiesce_report_does_not_cancel_a_step),
