@@ -119,9 +119,8 @@ pub(crate) struct Attachment {
     /// ([`Step::raw`]), or [`STEP_TAKEN`]: the running step serves it, or
     /// [`STEP_TRAPPED`]: that step ended at the signal report running now,
     /// or [`STEP_IN_HANDLER`]: it ended at the entry into the signal
-    /// handler being reported, or [`STEP_SUSPENDED_SINGLE`] /
-    /// [`STEP_SUSPENDED_BLOCK`]: a signal's report interrupted it and has
-    /// not reached the engine yet.
+    /// handler being reported, or [`STEP_INTERRUPTED`]: a signal's report
+    /// interrupted it and has not come to the engine yet.
     /// Read and written under `inner` only, as `stopping`. A detached
     /// engine's value counts for nothing: the task takes no step for it,
     /// and drops a trap that no attached engine's step asked for.
@@ -310,14 +309,11 @@ const STEP_TRAPPED: i8 = 4;
 /// enter a signal handler, during the handler's report
 /// ([`Registry::report_signal_handler`]).
 const STEP_IN_HANDLER: i8 = 5;
-/// [`Attachment::step`] of an engine whose single step the signal report
-/// running now interrupted (the signal is not its trap), until the report
-/// reaches the engine (its step ended: it hears of the signal instead) or
-/// the tracer's stop ends the report before it (the step goes on: nothing
-/// told the engine it ended).
-const STEP_SUSPENDED_SINGLE: i8 = 6;
-/// [`STEP_SUSPENDED_SINGLE`] for a block step.
-const STEP_SUSPENDED_BLOCK: i8 = 7;
+/// [`Attachment::step`] of an engine whose step the signal report running
+/// now interrupted (the signal is not its trap), until the report comes to
+/// the engine, which then hears of the signal (as an observer if a tracer
+/// before it dropped or decided it): its step ended there.
+const STEP_INTERRUPTED: i8 = 6;
 
 /// An immutable list of attachments, in attach order, with the task's
 /// masks of who wants each syscall side.

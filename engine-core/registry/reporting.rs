@@ -677,7 +677,7 @@ impl Registry {
             StepEnd::NotAStep => return self.report_signal_round(task, sig, ptrace, Trap::Any),
             StepEnd::Interrupted => {
                 let result = self.report_signal_round(task, sig, ptrace, Trap::Interrupting);
-                self.resume_suspended_step();
+                self.forget_suspended_steps();
                 return result;
             }
             StepEnd::Shared => return self.report_signal_round(task, sig, ptrace, Trap::Shared),
@@ -753,23 +753,29 @@ impl Registry {
                             AfterTracer::Final(signo) => ended = Some(signo),
                         }
                         // The engines after the tracer hear of a shared
-                        // trap too: their step ended with it.
-                        if trap == Trap::Shared {
+                        // trap too, and those whose step the signal
+                        // interrupted: their step ended with it.
+                        if matches!(trap, Trap::Shared | Trap::Interrupting) {
                             continue;
                         }
                         break;
                     }
                 };
-                if trap == Trap::Interrupting {
-                    self.step_heard_of_signal(att);
+                let after_tracer = ended.is_some();
+                if trap == Trap::Interrupting && !self.step_heard_of_signal(att) && after_tracer {
+                    // The tracer kept the signal from this engine, whose
+                    // step it did not interrupt.
+                    continue;
                 }
                 if att.is_detached() || !att.events().intersects(sig.class().event()) {
                     continue;
                 }
                 let held_before = sig.is_held();
                 let observer = match trap {
-                    // The tracer's trap as well: no engine may change it.
+                    // The tracer's trap as well, or a signal the tracer
+                    // decided: no engine may change it.
                     Trap::Shared => Some(ObservedSignal::snapshot(att, sig)),
+                    Trap::Interrupting if after_tracer => Some(ObservedSignal::snapshot(att, sig)),
                     _ => ObservedSignal::of(att, sig),
                 };
                 let answer = self.call(&scope, att, |e| e.report_signal(task, &mut *sig));
@@ -1069,8 +1075,9 @@ impl ObservedSignal {
 enum Trap {
     /// Any signal: the tracer's stop at its place, as always.
     Any,
-    /// A signal that interrupted the engines' step: as `Any`, and each
-    /// engine the report reaches is told its step ended.
+    /// A signal that interrupted the engines' step: as `Any`, but the
+    /// engines whose step it interrupted hear of it even after a tracer's
+    /// stop that dropped or decided it, as observers: their step ended.
     Interrupting,
     /// The trap of the engines' step alone: no tracer stop for it.
     EnginesOnly,

@@ -31,8 +31,8 @@
 
 use super::reporting::{engines_only, REAPER_MARK};
 use super::{
-    Attachment, Inner, Owner, Registry, Settled, StopState, STEP_IN_HANDLER, STEP_SUSPENDED_BLOCK,
-    STEP_SUSPENDED_SINGLE, STEP_TAKEN, STEP_TRAPPED,
+    Attachment, Inner, Owner, Registry, Settled, StopState, STEP_INTERRUPTED, STEP_IN_HANDLER,
+    STEP_TAKEN, STEP_TRAPPED,
 };
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{
@@ -52,10 +52,9 @@ pub(super) enum StepEnd {
     /// No step's trap to judge: no step ran, or the kernel had turned it
     /// off by itself.
     NotAStep,
-    /// A signal that is not the step's trap came first: the step is
-    /// suspended, and ends for each engine its report reaches
-    /// ([`Registry::step_heard_of_signal`]); it goes on for those a
-    /// tracer's stop kept it from ([`Registry::resume_suspended_step`]).
+    /// A signal that is not the step's trap came first: the step ended,
+    /// and the engines it served hear of the signal, even after a tracer
+    /// that dropped it ([`Registry::step_heard_of_signal`]).
     Interrupted,
     /// The trap of the engines' step alone: judged by them, and never
     /// shown to a tracer, which did not step.
@@ -668,8 +667,7 @@ impl Registry {
             Self::relabel_steps_locked(&inner, STEP_TRAPPED, Step::None.raw());
             return StepEnd::NotAStep;
         }
-        let stepping = core::mem::replace(&mut inner.stepping, Step::None);
-        if stepping == Step::None {
+        if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
             return StepEnd::NotAStep;
         }
         let end = match (trap, armed, tracers) {
@@ -680,8 +678,7 @@ impl Registry {
         };
         let mark = match end {
             StepEnd::Engines => STEP_TRAPPED,
-            StepEnd::Interrupted if stepping == Step::Block => STEP_SUSPENDED_BLOCK,
-            StepEnd::Interrupted => STEP_SUSPENDED_SINGLE,
+            StepEnd::Interrupted => STEP_INTERRUPTED,
             _ => Step::None.raw(),
         };
         Self::relabel_steps_locked(&inner, STEP_TAKEN, mark);
@@ -692,47 +689,22 @@ impl Registry {
     }
 
     /// The report of the signal that interrupted the step
-    /// ([`StepEnd::Interrupted`]) reaches `att`'s engine, or passes it by
-    /// (it does not watch the signal): the step ended for it.
-    pub(super) fn step_heard_of_signal(&self, att: &Attachment) {
+    /// ([`StepEnd::Interrupted`]) comes to `att`'s engine: the step ended
+    /// for it. Returns whether the step was its.
+    pub(super) fn step_heard_of_signal(&self, att: &Attachment) -> bool {
         let _inner = self.inner.lock();
-        let mark = att.step.load(Relaxed);
-        if mark == STEP_SUSPENDED_SINGLE || mark == STEP_SUSPENDED_BLOCK {
+        let suspended = att.step.load(Relaxed) == STEP_INTERRUPTED;
+        if suspended {
             att.step.store(Step::None.raw(), Relaxed);
         }
+        suspended
     }
 
-    /// After the report of the signal that interrupted the step
-    /// ([`StepEnd::Interrupted`]): the engines it did not reach (a tracer's
-    /// stop before them dropped the signal or decided it) were never told
-    /// their step ended, so it goes on for them, armed again. Marks of
-    /// detached engines are cleared.
-    pub(super) fn resume_suspended_step(&self) {
-        let mut inner = self.inner.lock();
-        let mut step = Step::None;
-        for att in inner.list.iter().flat_map(|l| l.engines.iter()) {
-            let kind = match att.step.load(Relaxed) {
-                STEP_SUSPENDED_SINGLE => Step::Single,
-                STEP_SUSPENDED_BLOCK => Step::Block,
-                _ => continue,
-            };
-            if att.is_detached() {
-                att.step.store(Step::None.raw(), Relaxed);
-                continue;
-            }
-            step = combine_step(step, kind);
-            att.step.store(STEP_TAKEN, Relaxed);
-        }
-        if step == Step::None {
-            return;
-        }
-        // Only the task sets `stepping`: it ended in this report's
-        // `end_step`, and nothing took a step since.
-        inner.stepping = combine_step(inner.stepping, step);
-        let step = inner.stepping;
-        self.publish_summary(&mut inner);
-        drop(inner);
-        task::set_step(step.raw().into());
+    /// After the report of the signal that interrupted the step: the marks
+    /// of engines it did not come to (detached) are cleared.
+    pub(super) fn forget_suspended_steps(&self) {
+        let inner = self.inner.lock();
+        Self::relabel_steps_locked(&inner, STEP_INTERRUPTED, Step::None.raw());
     }
 
     /// The tracer of `tracee` (the current task) set or cleared its step,

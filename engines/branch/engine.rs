@@ -611,8 +611,12 @@ impl Engine for BranchEngine {
         }
         if !sig.is_step_trap() {
             // The program's own signal, left alone; it ended the step
-            // running (engine-core's rule): ask for the next one. A
+            // running (engine-core's rule): ask for the next one, from
+            // where the task is now (a breakpoint's trap comes after its
+            // instruction ran, with no step's trap: it is no branch). A
             // handler it runs is reported as a branch.
+            let (ip, len) = next_instruction();
+            self.inner.lock().stepper.expect(ip, len);
             self.step_on(false, false);
             return Resume::Resume;
         }

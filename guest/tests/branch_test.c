@@ -1176,12 +1176,14 @@ static void run_bkpt_seq_exit(int n)
 {
 	signal(SIGUSR1, on_usr1);
 #if defined(__x86_64__)
-	__asm__ volatile("int3");
+	__asm__ volatile(".globl br_bkpt_insn\nbr_bkpt_insn:\n\tint3");
 #else
-	__asm__ volatile("brk #0");
+	__asm__ volatile(".globl br_bkpt_insn\nbr_bkpt_insn:\n\tbrk #0");
 #endif
 	br_seq_exit(n);
 }
+
+extern char br_bkpt_insn[];
 
 /* Moves a tracee stopped at a brk past it (x86's int3 trap is past it). */
 static void skip_bkpt(pid_t pid)
@@ -1250,6 +1252,10 @@ static void a_breakpoint_and_the_trace(int pass)
 	n = read_all(fd, got, MAX_RECORDS);
 	m = expected_seq_exit(pass ? 5 : 4, want);
 	check_routine(n, m);
+	/* The breakpoint is no branch: the step after it starts after it. */
+	for (long i = 0; i < n && i < MAX_RECORDS; i++)
+		CHECK(got[i].from != A(br_bkpt_insn), "a record from the breakpoint: %#llx -> %#llx",
+		      (unsigned long long)got[i].from, (unsigned long long)got[i].to);
 	close(fd);
 }
 
