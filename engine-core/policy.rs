@@ -667,6 +667,39 @@ pub fn combine_step(a: Step, b: Step) -> Step {
     }
 }
 
+/// What a signal the task reports is to the step its engines took
+/// ([`step_end`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StepEnd {
+    /// No step's trap to judge: no step ran, or the kernel had turned it
+    /// off by itself (the trap, if there is one, is no step's).
+    NotAStep,
+    /// A signal that is not the step's trap came first: the step ended,
+    /// and the engines it served hear of the signal, even after a tracer
+    /// that dropped it.
+    Interrupted,
+    /// The trap of the engines' step alone: judged by them, and never
+    /// shown to a tracer, which did not step.
+    Engines,
+    /// The trap of a step the tracer asked for too: the engines hear of
+    /// it, as observers, and the tracer decides.
+    Shared,
+}
+
+/// What a signal is to the engines' running step: `trap`, it looks like a
+/// step's trap ([`is_step_trap`]); `armed`, the step was still armed (the
+/// kernel had not turned it off by itself, as x86 does to enter a
+/// handler); `tracer_steps`, the tracer's last resume stepped too
+/// (`PT_TRACER_STEP`: the same hardware step is then the tracer's as well).
+pub fn step_end(trap: bool, armed: bool, tracer_steps: bool) -> StepEnd {
+    match (trap, armed, tracer_steps) {
+        (_, false, _) => StepEnd::NotAStep,
+        (false, true, _) => StepEnd::Interrupted,
+        (true, true, false) => StepEnd::Engines,
+        (true, true, true) => StepEnd::Shared,
+    }
+}
+
 /// How the architecture reports a step that ends in a syscall's exit work,
 /// where the trap is sent rather than taken.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -1326,6 +1359,25 @@ mod tests {
         }
         assert_eq!(Step::from_raw(3), Step::None);
         assert_eq!(Step::from_raw(-1), Step::None);
+    }
+
+    #[test]
+    fn a_trap_is_the_tracers_only_if_it_stepped() {
+        use StepEnd::{Engines, Interrupted, NotAStep, Shared};
+        // (trap, armed, tracer steps) -> what the signal is to the step.
+        let table = [
+            (true, true, false, Engines),
+            (true, true, true, Shared),
+            (false, true, false, Interrupted),
+            (false, true, true, Interrupted),
+            (true, false, false, NotAStep),
+            (true, false, true, NotAStep),
+            (false, false, false, NotAStep),
+            (false, false, true, NotAStep),
+        ];
+        for (trap, armed, tracer, want) in table {
+            assert_eq!(step_end(trap, armed, tracer), want);
+        }
     }
 
     #[test]

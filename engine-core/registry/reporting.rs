@@ -8,12 +8,11 @@
 //! sections: before it, the engine is checked to be attached and recorded
 //! as reporting; after it, its answer is applied.
 
-use super::stop::StepEnd;
 use super::{Attachment, Children, Registry, Settled, STEP_IN_HANDLER, SUMMARY_ENGINES};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     combine_resume, event_order, masked_order, ptrace_slot, syscall_order, Disposition, Reporter,
-    Resume, SigHandler, SignalAction, SyscallSide,
+    Resume, SigHandler, SignalAction, StepEnd, SyscallSide,
 };
 use crate::engine_core::report::{
     AfterTracer, BreakpointReport, CloneReport, ExecReport, ExitReport, JobControl, PtraceEvent,

@@ -36,7 +36,7 @@ use super::{
 };
 use crate::engine_core::engine::Events;
 use crate::engine_core::policy::{
-    check_control, combine_resume, combine_step, Control, Phase, Resume, Step,
+    check_control, combine_resume, combine_step, step_end, Control, Phase, Resume, Step, StepEnd,
 };
 use crate::engine_core::task;
 use core::cell::Cell;
@@ -45,24 +45,6 @@ use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Relaxed};
 use kernel::sync::SpinLockGuard;
 use kernel::task::Task;
-
-/// What a signal the task reports is to the step its engines took.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum StepEnd {
-    /// No step's trap to judge: no step ran, or the kernel had turned it
-    /// off by itself.
-    NotAStep,
-    /// A signal that is not the step's trap came first: the step ended,
-    /// and the engines it served hear of the signal, even after a tracer
-    /// that dropped it ([`Registry::step_heard_of_signal`]).
-    Interrupted,
-    /// The trap of the engines' step alone: judged by them, and never
-    /// shown to a tracer, which did not step.
-    Engines,
-    /// The trap of a step the tracer asked for too: the engines hear of
-    /// it, as observers, and the tracer decides.
-    Shared,
-}
 
 impl Registry {
     /// Waits until the callback of `att` that is running, if one is, has
@@ -670,12 +652,7 @@ impl Registry {
         if core::mem::replace(&mut inner.stepping, Step::None) == Step::None {
             return StepEnd::NotAStep;
         }
-        let end = match (trap, armed, tracers) {
-            (_, false, _) => StepEnd::NotAStep,
-            (false, true, _) => StepEnd::Interrupted,
-            (true, true, false) => StepEnd::Engines,
-            (true, true, true) => StepEnd::Shared,
-        };
+        let end = step_end(trap, armed, tracers);
         let mark = match end {
             StepEnd::Engines => STEP_TRAPPED,
             StepEnd::Interrupted => STEP_INTERRUPTED,
