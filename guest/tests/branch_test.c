@@ -988,6 +988,35 @@ static void run_getppid_seq_exit(int n)
 	br_seq_exit(n);
 }
 
+/*
+ * Seizes @c for this process (@opts, and PTRACE_O_EXITKILL) and starts a
+ * trace of it on a new file, the trace first if @trace_first; the file.
+ */
+static int seize_and_trace(struct child *c, int opts, int trace_first)
+{
+	int fd = br_open();
+
+	if (trace_first)
+		CHECK(br_attach(fd, c->pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_SEIZE, c->pid, 0, opts | PTRACE_O_EXITKILL) == 0, "seize: %s",
+	      strerror(errno));
+	if (!trace_first)
+		CHECK(br_attach(fd, c->pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	return fd;
+}
+
+/*
+ * Reads the trace of @fd into got[] and checks that it has br_seq_exit(@n)'s
+ * routine exactly; how many records it read.
+ */
+static long check_seq_trace(int fd, int n)
+{
+	long got_n = read_all(fd, got, MAX_RECORDS);
+
+	check_routine(got_n, expected_seq_exit(n, want));
+	return got_n;
+}
+
 /* What a tracer saw of its tracee, to its exit. */
 struct tracer_view {
 	int entries, exits, traps, other, status, emulated;
@@ -1087,20 +1116,15 @@ static void run_usr1_seq_exit(int n)
 static void a_tracers_signal_and_the_trace(int drop)
 {
 	struct child c = spawn(run_usr1_seq_exit, 5);
-	int fd = br_open();
+	int fd;
 	struct tracer_view v;
-	long n, m;
 
-	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) == 0,
-	      "seize: %s", strerror(errno));
-	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	fd = seize_and_trace(&c, PTRACE_O_TRACESYSGOOD, 0);
 	v = trace_to_exit_as(&c, PTRACE_CONT, drop ? DROP_SIGNALS : PASS_SIGNALS);
 	KTAP_DIAG("the tracer saw %d SIGTRAPs, %d other signals", v.traps, v.other);
 	CHECK(WIFEXITED(v.status) && WEXITSTATUS(v.status) == 0, "status %#x", v.status);
 	CHECK(v.traps == 0 && v.other == 1, "%d SIGTRAP stops, %d other", v.traps, v.other);
-	n = read_all(fd, got, MAX_RECORDS);
-	m = expected_seq_exit(5, want);
-	check_routine(n, m);
+	check_seq_trace(fd, 5);
 	close(fd);
 }
 
@@ -1134,13 +1158,10 @@ static void run_spin_seq_exit(int n)
 static void a_tracers_async_signal_and_the_trace(int drop)
 {
 	struct child c = spawn(run_spin_seq_exit, 5);
-	int fd = br_open(), status = 0, stops = 0, traps = 0;
+	int fd, status = 0, stops = 0, traps = 0;
 	double end = now() + WAIT_SECONDS;
-	long n, m;
 
-	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_EXITKILL) == 0, "seize: %s",
-	      strerror(errno));
-	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	fd = seize_and_trace(&c, 0, 0);
 	release(&c);
 	usleep(100 * 1000);
 	CHECK(kill(c.pid, SIGUSR1) == 0, "kill: %s", strerror(errno));
@@ -1162,9 +1183,7 @@ static void a_tracers_async_signal_and_the_trace(int drop)
 	}
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	CHECK(stops == 1 && traps == 0, "%d SIGUSR1 stops, %d SIGTRAPs", stops, traps);
-	n = read_all(fd, got, MAX_RECORDS);
-	m = expected_seq_exit(5, want);
-	check_routine(n, m);
+	check_seq_trace(fd, 5);
 	close(fd);
 }
 
@@ -1218,13 +1237,11 @@ static void skip_bkpt(pid_t pid)
 static void a_breakpoint_and_the_trace(int pass)
 {
 	struct child c = spawn(run_bkpt_seq_exit, pass ? 5 : 4);
-	int fd = br_open(), status = 0, bkpts = 0, others = 0;
+	int fd, status = 0, bkpts = 0, others = 0;
 	double end = now() + WAIT_SECONDS;
-	long n, m;
+	long n;
 
-	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_EXITKILL) == 0, "seize: %s",
-	      strerror(errno));
-	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	fd = seize_and_trace(&c, 0, 0);
 	release(&c);
 	while (now() < end && waitpid(c.pid, &status, 0) == c.pid && WIFSTOPPED(status)) {
 		siginfo_t si;
@@ -1249,9 +1266,7 @@ static void a_breakpoint_and_the_trace(int pass)
 	}
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	CHECK(bkpts == 1 && others == 0, "%d breakpoints, %d other stops", bkpts, others);
-	n = read_all(fd, got, MAX_RECORDS);
-	m = expected_seq_exit(pass ? 5 : 4, want);
-	check_routine(n, m);
+	n = check_seq_trace(fd, pass ? 5 : 4);
 	/* The breakpoint is no branch: the step after it starts after it. */
 	for (long i = 0; i < n && i < MAX_RECORDS; i++)
 		CHECK(got[i].from != A(br_bkpt_insn), "a record from the breakpoint: %#llx -> %#llx",
@@ -1289,25 +1304,21 @@ static void a_kill_into_a_handler_gives_the_tracer_no_step_trap(void)
 static void an_emulating_tracer_and_the_trace(void)
 {
 	struct child c = spawn(run_getppid_seq_exit, 5);
-	int fd = br_open();
+	int fd;
 	struct tracer_view v;
-	long n, m;
+	long n;
 
-	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) == 0,
-	      "seize: %s", strerror(errno));
-	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
+	fd = seize_and_trace(&c, PTRACE_O_TRACESYSGOOD, 0);
 	v = trace_to_exit_as(&c, PTRACE_SYSCALL, EMULATE_SYSCALLS);
 	KTAP_DIAG("the tracer emulated %d call, saw %d SIGTRAPs", v.emulated, v.traps);
 	CHECK(WIFEXITED(v.status) && WEXITSTATUS(v.status) == 0, "status %#x", v.status);
 	CHECK(v.emulated == 1 && v.traps == 0 && v.other == 0,
 	      "%d emulated, %d SIGTRAP stops, %d other", v.emulated, v.traps, v.other);
-	n = read_all(fd, got, MAX_RECORDS);
+	n = check_seq_trace(fd, 5);
 	for (long i = 0; i < n && i < MAX_RECORDS; i++)
 		CHECK(got[i].from < v.emulated_ip - 4 || got[i].from >= v.emulated_ip,
 		      "a record from the emulated call: %#llx -> %#llx",
 		      (unsigned long long)got[i].from, (unsigned long long)got[i].to);
-	m = expected_seq_exit(5, want);
-	check_routine(n, m);
 	close(fd);
 }
 
@@ -1322,16 +1333,8 @@ static void an_emulating_tracer_and_the_trace(void)
 static void a_syscall_tracer_and_the_trace(int trace_first)
 {
 	struct child c = spawn(run_getppid_seq_exit, 5);
-	int fd = br_open();
+	int fd = seize_and_trace(&c, PTRACE_O_TRACESYSGOOD, trace_first);
 	struct tracer_view v;
-	long n, m;
-
-	if (trace_first)
-		CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
-	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) == 0,
-	      "seize: %s", strerror(errno));
-	if (!trace_first)
-		CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
 	v = trace_to_exit(&c, PTRACE_SYSCALL);
 	KTAP_DIAG("the tracer saw %d entries, %d exits, %d SIGTRAPs, %d other signals",
 		  v.entries, v.exits, v.traps, v.other);
@@ -1340,9 +1343,7 @@ static void a_syscall_tracer_and_the_trace(int trace_first)
 	/* The pipe's read, getppid, then exit_group, which does not return. */
 	CHECK(v.entries >= 3 && v.exits == v.entries - 1 && v.unpaired == 0,
 	      "%d entries, %d exits, %d unpaired", v.entries, v.exits, v.unpaired);
-	n = read_all(fd, got, MAX_RECORDS);
-	m = expected_seq_exit(5, want);
-	check_routine(n, m);
+	check_seq_trace(fd, 5);
 	close(fd);
 }
 
@@ -1365,14 +1366,11 @@ static void a_syscall_tracer_outside_the_trace(void)
 static void a_stepping_tracer_and_the_trace(void)
 {
 	struct child c = spawn(run_seq_exit, 5);
-	int fd = br_open();
+	int fd;
 	struct utrace_branch_status s;
 	struct tracer_view v;
-	long n, m;
 
-	CHECK(br_attach(fd, c.pid, 0, 1 << 16) == 0, "attach: %s", strerror(errno));
-	CHECK(ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) == 0,
-	      "seize: %s", strerror(errno));
+	fd = seize_and_trace(&c, PTRACE_O_TRACESYSGOOD, 1);
 	v = trace_to_exit(&c, PTRACE_SINGLESTEP);
 	s = status_of(fd);
 	KTAP_DIAG("the tracer saw %d SIGTRAPs, the trace %llu steps", v.traps,
@@ -1380,9 +1378,7 @@ static void a_stepping_tracer_and_the_trace(void)
 	CHECK(WIFEXITED(v.status) && WEXITSTATUS(v.status) == 0, "status %#x", v.status);
 	/* The routine alone is some 30 instructions: each one a tracer's stop. */
 	CHECK(v.traps >= 30 && v.other == 0, "%d SIGTRAP stops, %d other", v.traps, v.other);
-	n = read_all(fd, got, MAX_RECORDS);
-	m = expected_seq_exit(5, want);
-	check_routine(n, m);
+	check_seq_trace(fd, 5);
 	close(fd);
 }
 
