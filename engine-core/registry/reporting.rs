@@ -672,19 +672,21 @@ impl Registry {
         sig: &mut SignalReport<'_>,
         ptrace: &mut dyn PtraceSignal,
     ) -> (i32, SignalAction, bool) {
-        match self.end_step(sig.is_step_trap()) {
-            StepEnd::NotAStep => return self.report_signal_round(task, sig, ptrace, Trap::Any),
+        let end = self.end_step(sig.is_step_trap());
+        match end {
+            StepEnd::NotAStep | StepEnd::Shared => {
+                return self.report_signal_round(task, sig, ptrace, end)
+            }
             StepEnd::Interrupted => {
-                let result = self.report_signal_round(task, sig, ptrace, Trap::Interrupting);
-                self.forget_suspended_steps();
+                let result = self.report_signal_round(task, sig, ptrace, end);
+                self.forget_interrupted_steps();
                 return result;
             }
-            StepEnd::Shared => return self.report_signal_round(task, sig, ptrace, Trap::Shared),
             StepEnd::Engines => (),
         }
         let result = self
             .step_trap_served(false)
-            .then(|| self.report_signal_round(task, sig, ptrace, Trap::EnginesOnly));
+            .then(|| self.report_signal_round(task, sig, ptrace, end));
         if let Some(held @ (_, _, true)) = result {
             // Back in the queue, and reported anew: judged then.
             self.keep_step_trap();
@@ -696,9 +698,7 @@ impl Registry {
             // task. A tracer, which its place skipped for the trap, gets
             // its stop for it now, as for any signal that would kill its
             // tracee (none is made for an untraced task).
-            Some((signo, SignalAction::Deliver, false))
-                if served && sig.is_step_trap_as(signo) && signo == sig.signo() =>
-            {
+            Some((signo, SignalAction::Deliver, false)) if served && sig.is_step_trap_as(signo) => {
                 match ptrace.signal_stop(sig) {
                     AfterTracer::Dropped => (0, SignalAction::Deliver, false),
                     AfterTracer::Final(signo) => (signo, SignalAction::Deliver, false),
@@ -714,13 +714,24 @@ impl Registry {
         }
     }
 
-    /// [`Registry::report_signal`]'s reports.
+    /// [`Registry::report_signal`]'s reports; `end`, what the signal is to
+    /// the engines' step, decides who hears of it:
+    /// - [`StepEnd::NotAStep`]: every reporter, the tracer's stop at its
+    ///   place, as always;
+    /// - [`StepEnd::Interrupted`]: as that, but the engines whose step it
+    ///   interrupted hear of it even after a tracer's stop that dropped or
+    ///   decided it, as observers: their step ended;
+    /// - [`StepEnd::Engines`]: the trap of the engines' step alone, with no
+    ///   tracer stop;
+    /// - [`StepEnd::Shared`]: the trap of a step the tracer took too: every
+    ///   engine observes it (what it does to the signal is undone), the
+    ///   tracer decides.
     fn report_signal_round(
         &self,
         task: &Task,
         sig: &mut SignalReport<'_>,
         ptrace: &mut dyn PtraceSignal,
-        trap: Trap,
+        end: StepEnd,
     ) -> (i32, SignalAction, bool) {
         loop {
             let mut holder: Option<Arc<Attachment>> = None;
@@ -742,7 +753,7 @@ impl Registry {
                         if sig.is_resumed()
                             || sig.is_held()
                             || sig.action() == SignalAction::Ignore
-                            || trap == Trap::EnginesOnly
+                            || end == StepEnd::Engines
                         {
                             continue;
                         }
@@ -754,14 +765,14 @@ impl Registry {
                         // The engines after the tracer hear of a shared
                         // trap too, and those whose step the signal
                         // interrupted: their step ended with it.
-                        if matches!(trap, Trap::Shared | Trap::Interrupting) {
+                        if matches!(end, StepEnd::Shared | StepEnd::Interrupted) {
                             continue;
                         }
                         break;
                     }
                 };
                 let after_tracer = ended.is_some();
-                if trap == Trap::Interrupting && !self.step_heard_of_signal(att) && after_tracer {
+                if end == StepEnd::Interrupted && !self.step_heard_of_signal(att) && after_tracer {
                     // The tracer kept the signal from this engine, whose
                     // step it did not interrupt.
                     continue;
@@ -770,11 +781,13 @@ impl Registry {
                     continue;
                 }
                 let held_before = sig.is_held();
-                let observer = match trap {
+                let observer = match end {
                     // The tracer's trap as well, or a signal the tracer
                     // decided: no engine may change it.
-                    Trap::Shared => Some(ObservedSignal::snapshot(att, sig)),
-                    Trap::Interrupting if after_tracer => Some(ObservedSignal::snapshot(att, sig)),
+                    StepEnd::Shared => Some(ObservedSignal::snapshot(att, sig)),
+                    StepEnd::Interrupted if after_tracer => {
+                        Some(ObservedSignal::snapshot(att, sig))
+                    }
                     _ => ObservedSignal::of(att, sig),
                 };
                 let answer = self.call(&scope, att, |e| e.report_signal(task, &mut *sig));
@@ -1067,22 +1080,6 @@ impl ObservedSignal {
             stopping: att.stopping.load(Relaxed),
         }
     }
-}
-
-/// Which reporters a signal report is for, when it may be a step's trap.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Trap {
-    /// Any signal: the tracer's stop at its place, as always.
-    Any,
-    /// A signal that interrupted the engines' step: as `Any`, but the
-    /// engines whose step it interrupted hear of it even after a tracer's
-    /// stop that dropped or decided it, as observers: their step ended.
-    Interrupting,
-    /// The trap of the engines' step alone: no tracer stop for it.
-    EnginesOnly,
-    /// The trap of a step the tracer took too: every engine observes it
-    /// (what it does to the signal is undone), the tracer decides.
-    Shared,
 }
 
 impl Registry {

@@ -670,16 +670,16 @@ impl Registry {
     /// for it. Returns whether the step was its.
     pub(super) fn step_heard_of_signal(&self, att: &Attachment) -> bool {
         let _inner = self.inner.lock();
-        let suspended = att.step.load(Relaxed) == STEP_INTERRUPTED;
-        if suspended {
+        let interrupted = att.step.load(Relaxed) == STEP_INTERRUPTED;
+        if interrupted {
             att.step.store(Step::None.raw(), Relaxed);
         }
-        suspended
+        interrupted
     }
 
     /// After the report of the signal that interrupted the step: the marks
     /// of engines it did not come to (detached) are cleared.
-    pub(super) fn forget_suspended_steps(&self) {
+    pub(super) fn forget_interrupted_steps(&self) {
         let inner = self.inner.lock();
         Self::relabel_steps_locked(&inner, STEP_INTERRUPTED, Step::None.raw());
     }

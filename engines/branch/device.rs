@@ -77,8 +77,8 @@ impl BranchFile {
     /// (an unknown flag, 0 or too many records, too few for a flow with
     /// scheduling records); `EBUSY` (this file traces
     /// already); the target's (`ESRCH`, `EPERM`); `EPERM` for the caller's
-    /// own process; the charge's (`EPERM`,
-    /// `ENOMEM`); `EEXIST` (the task has a branch trace).
+    /// own process; the charge's (`EPERM`, `ENOMEM`); `EEXIST` (the task
+    /// has a branch trace).
     fn attach(&self, arg: usize) -> Result<isize> {
         let a: AttachArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AttachArgs>())
             .reader()

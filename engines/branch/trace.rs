@@ -39,9 +39,8 @@ pub(super) fn config(flags: u32, records: u64) -> Result<Config> {
 
 /// Starts a trace made as `config` says on `task`, which `attach` attaches
 /// (with the caller's checks of the target). The errors, in order: `EPERM`
-/// for the caller's own process; the engine's
-/// ([`BranchEngine::new`]); `attach`'s (`EEXIST`: the task has a branch
-/// trace); `ESRCH` (the task died meanwhile) or `EOPNOTSUPP` (no single
+/// for the caller's own process; the engine's ([`BranchEngine::new`]);
+/// `attach`'s (`EEXIST`: the task has a branch trace); `ESRCH` (the task died meanwhile) or `EOPNOTSUPP` (no single
 /// step here) from the start. May sleep.
 pub(super) fn start(
     task: &Task,
