@@ -1024,6 +1024,21 @@ struct tracer_view {
 	int unpaired; /* an exit stop without its entry before it */
 };
 
+/*
+ * The last status of a tracee its tracer waited for (@status): if that is
+ * not its end (a stop, or the wait gave up), it is killed and reaped, and
+ * that is its last status.
+ */
+static int end_tracee(pid_t pid, int status)
+{
+	if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
+		KTAP_DIAG("the tracee did not end: status %#x", status);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	return status;
+}
+
 /* trace_to_exit()'s ways with the tracee's other signals. */
 enum { PASS_SIGNALS, DROP_SIGNALS, EMULATE_SYSCALLS };
 
@@ -1083,11 +1098,7 @@ static struct tracer_view trace_to_exit_as(struct child *c, int request, int how
 		ptrace(emulate_next ? PTRACE_SYSEMU : request, c->pid, 0, sig);
 	}
 	v.status = status;
-	if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
-		KTAP_DIAG("the tracee did not end: status %#x", status);
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, &status, 0);
-	}
+	end_tracee(c->pid, status);
 	return v;
 }
 
@@ -1177,10 +1188,7 @@ static void a_tracers_async_signal_and_the_trace(int drop)
 		ptrace(PTRACE_CONT, c.pid, 0, drop || sig == SIGTRAP ? 0 : sig);
 	}
 	KTAP_DIAG("the tracer saw %d SIGUSR1 stops, %d SIGTRAPs", stops, traps);
-	if (!WIFEXITED(status)) {
-		kill(c.pid, SIGKILL);
-		waitpid(c.pid, &status, 0);
-	}
+	status = end_tracee(c.pid, status);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	CHECK(stops == 1 && traps == 0, "%d SIGUSR1 stops, %d SIGTRAPs", stops, traps);
 	check_seq_trace(fd, 5);
@@ -1260,10 +1268,7 @@ static void a_breakpoint_and_the_trace(int pass)
 		ptrace(PTRACE_CONT, c.pid, 0, sig);
 	}
 	KTAP_DIAG("the tracer saw %d breakpoints, %d other stops", bkpts, others);
-	if (!WIFEXITED(status)) {
-		kill(c.pid, SIGKILL);
-		waitpid(c.pid, &status, 0);
-	}
+	status = end_tracee(c.pid, status);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	CHECK(bkpts == 1 && others == 0, "%d breakpoints, %d other stops", bkpts, others);
 	n = check_seq_trace(fd, pass ? 5 : 4);
