@@ -215,7 +215,8 @@ impl<E: Engine> EngineHandle<E> {
         }
     }
 
-    /// Finds an `E` engine attached to `task`: `ENOENT` if there is none.
+    /// Finds an `E` engine attached to `task`, exiting or not: `ENOENT` if
+    /// there is none.
     pub fn find(task: &Task, m: Match<'_, E>) -> Result<Self> {
         let registry = task::registry(task).ok_or(ENOENT)?;
         Self::find_in(registry, m)

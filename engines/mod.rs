@@ -18,7 +18,7 @@
 #[macro_use]
 mod uapi;
 
-mod branch;
+pub(crate) mod branch;
 mod channel;
 mod control;
 mod session;

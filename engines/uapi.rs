@@ -9,11 +9,11 @@
 /// may be read from and written to user memory (as Binder wraps its uapi
 /// types), with a build-time check that it has no padding.
 macro_rules! uapi_wrapper {
-    ($(#[$doc:meta])* $name:ident($uapi:ident) { $($field:ident),* $(,)? }) => {
+    ($(#[$doc:meta])* $vis:vis $name:ident($uapi:ident) { $($field:ident),* $(,)? }) => {
         $(#[$doc])*
         #[repr(transparent)]
         #[derive(Clone, Copy, Default)]
-        struct $name(kernel::bindings::$uapi);
+        $vis struct $name($vis kernel::bindings::$uapi);
 
         // The structure has no padding: its size is the sum of the sizes of
         // the fields listed, as bindgen types them (a field left out of the

@@ -10,7 +10,9 @@
 //!   and arm64's own (patch 0031). On another architecture without
 //!   generic entry the request answers and the bits do nothing;
 //! - **PTRACE_MULTI** and the CHARDATA requests are here: `multi` holds
-//!   the batch rules as pure functions, `request` runs them on the tracee.
+//!   the batch rules as pure functions, `request` runs them on the tracee;
+//! - **PTRACE_BTS_*** reach the same hook, which hands them to the branch
+//!   trace's engine (`engines/branch/ptrace.rs`).
 //!
 //! `Documentation/ptrace-multi.md` is the user-space manual.
 

@@ -12,6 +12,7 @@
 //! and the two ABIs' layouts are in `multi.rs`.
 
 use super::multi::{self, Abi, Element, RawElement};
+use crate::engines::branch::ptrace as bts;
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_ulong};
 use kernel::prelude::*;
@@ -274,7 +275,8 @@ fn run_alone(tracee: &Tracee<'_>, request: i64, addr: u64, data: u64) -> Result<
 }
 
 /// The hook: PTRACE_MULTI, PEEKCHARDATA, POKECHARDATA, PEEKSTRINGDATA on
-/// `child`, already checked by the ptrace syscall (see the module doc).
+/// `child`, already checked by the ptrace syscall (see the module doc);
+/// and the branch trace's PTRACE_BTS_* requests, which its engine answers.
 ///
 /// # Safety
 ///
@@ -290,6 +292,14 @@ pub(crate) unsafe extern "C" fn utrace_ptrace_request(
     // SAFETY: `ptrace_request()` passes the tracee it holds a reference
     // on; `Task` is a transparent wrapper of task_struct.
     let task: &Task = unsafe { &*child.cast::<Task>() };
+    let request = request as i64;
+    if bts::is_bts(request) {
+        // Fixed-size structures: the same for every ABI.
+        return match bts::request(task, request, addr as u64, data as u64) {
+            Ok(n) => n,
+            Err(e) => e.to_errno() as c_long,
+        };
+    }
     // SAFETY: reads the current task's syscall state.
     let abi = match unsafe { bindings::utrace_helper_ptrace_abi() } {
         bindings::utrace_ptrace_abi_UTRACE_PTRACE_ABI_NATIVE => Abi::Native,
@@ -301,7 +311,6 @@ pub(crate) unsafe extern "C" fn utrace_ptrace_request(
     // and keeps it frozen until `ptrace_request()` returns; `abi` is its
     // call's.
     let tracee = Tracee { task, abi };
-    let request = request as i64;
     let result = if request == i64::from(bindings::PTRACE_MULTI) {
         run_batch(&tracee, addr as u64, data as u64).map(|()| 0)
     } else {

@@ -36,7 +36,11 @@ impl Registry {
         loop {
             let cur = {
                 let inner = self.inner.lock();
-                self.check_target(&inner)?;
+                // A lookup finds an engine of an exiting task too, as
+                // utrace's did: a tracer reads its trace at the exit stop.
+                if req.create {
+                    self.check_target(&inner)?;
+                }
                 inner.list.clone()
             };
             let found = cur.as_ref().and_then(|l| {

@@ -9,7 +9,7 @@
 //! and closing the file detaches it.
 
 use super::engine::{BranchEngine, Config};
-use super::trace;
+use super::trace::{self, Record, StatusArgs};
 use crate::engine_core::{access, EngineHandle};
 use core::mem::size_of;
 use kernel::bindings;
@@ -25,17 +25,6 @@ use kernel::uaccess::{UserPtr, UserSlice};
 uapi_wrapper!(
     /// `struct utrace_branch_attach`.
     AttachArgs(utrace_branch_attach) { pid, flags, records }
-);
-uapi_wrapper!(
-    /// `struct utrace_branch_status`.
-    StatusArgs(utrace_branch_status) {
-        records, held, branches, overwritten, stops, steps, state, reserved, switches,
-        switches_missed
-    }
-);
-uapi_wrapper!(
-    /// `struct utrace_branch`: one record as read(2) gives it.
-    Record(utrace_branch) { from, to }
 );
 
 /// `EBADFD`, which the `kernel` crate does not name: a file in the wrong
@@ -130,10 +119,7 @@ impl BranchFile {
         let records = handle.engine().read(room, nowait, |batch| {
             let mut copied = 0;
             for b in batch {
-                let r = Record(bindings::utrace_branch {
-                    from: b.from,
-                    to: b.to,
-                });
+                let r = Record::from(*b);
                 if dest.copy_to_iter(r.as_bytes()) < size_of::<Record>() {
                     break;
                 }

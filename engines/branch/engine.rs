@@ -32,6 +32,14 @@
 //!
 //! # Stopping for a drain
 //!
+//! A trace made by ptrace's `PTRACE_BTS_CONFIG` ([`OnFull::Signal`])
+//! stops its task otherwise: the record that fills the buffer queues a
+//! signal to the task, and the task stops in that signal's
+//! signal-delivery stop, where its tracer drains the buffer. An engine's
+//! stop would not do there: its tracer could not wait for it, nor make a
+//! request of a task not in a ptrace stop. What follows is the file's
+//! way ([`OnFull::Stop`]).
+//!
 //! The task that fills the buffer asks engine-core for the stop itself
 //! ([`EngineHandle::stop`], which holds the stop at once) before it tells
 //! readers the buffer waits (`waiting`): a reader that sees `waiting`
@@ -53,6 +61,7 @@ use crate::engine_core::{
 use core::mem::size_of;
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::sync::aref::ARef;
 use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::poll::PollCondVar;
 use kernel::sync::{Arc, SpinLock};
@@ -108,6 +117,17 @@ struct Inner {
     switches_missed: u64,
 }
 
+/// What a step's records did to the buffer.
+#[derive(Clone, Copy, Default)]
+struct Stored {
+    /// A record was stored: readers may take it.
+    recorded: bool,
+    /// A record filled the buffer of a guaranteed flow.
+    filled: bool,
+    /// A record was lost: the buffer of a guaranteed flow was full.
+    lost: bool,
+}
+
 /// What `UTRACE_BRANCH_STATUS` reports.
 pub(crate) struct Status {
     pub(crate) records: u64,
@@ -140,6 +160,10 @@ pub(crate) struct BranchEngine {
     from_exec: bool,
     /// Record the task's spans off its CPU too.
     sched: bool,
+    /// How a guaranteed flow stops the task.
+    on_full: OnFull,
+    /// The tracer whose trace this is (`PTRACE_BTS_CONFIG`), if any.
+    tracer: Option<ARef<Task>>,
     /// The number of the task's next departure from its CPU not yet
     /// recorded, in engine-core's switch log; [`NOT_WATCHING`] until the
     /// task's first step. Only the task touches it (an atomic for the
@@ -161,8 +185,21 @@ struct Held {
     watch: Option<switches::Watch>,
 }
 
-/// How a trace is made: `UTRACE_BRANCH_ATTACH`'s choices.
-#[derive(Clone, Copy)]
+/// How a guaranteed flow stops its task when the buffer is full.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum OnFull {
+    /// In the engine's stop, until a reader takes records (a file's or
+    /// the C API's trace).
+    Stop,
+    /// In the signal-delivery stop of this signal, which the task sends
+    /// itself, where its tracer drains the buffer (a trace of ptrace's
+    /// `PTRACE_BTS_O_SIGNAL`).
+    Signal(u32),
+}
+
+/// How a trace is made: `UTRACE_BRANCH_ATTACH`'s choices, or
+/// `PTRACE_BTS_CONFIG`'s.
+#[derive(Clone)]
 pub(crate) struct Config {
     /// Buffer size, in records.
     pub(crate) records: u64,
@@ -171,6 +208,11 @@ pub(crate) struct Config {
     pub(crate) from_exec: bool,
     /// Record the task's spans off its CPU.
     pub(crate) sched: bool,
+    /// How a guaranteed flow stops the task.
+    pub(crate) on_full: OnFull,
+    /// The ptrace tracer whose trace this is, if it is one: only it
+    /// reaches the trace, which ends when it no longer traces the task.
+    pub(crate) tracer: Option<ARef<Task>>,
 }
 
 impl BranchEngine {
@@ -237,6 +279,8 @@ impl BranchEngine {
                 readable <- kernel::new_poll_condvar!("utrace_branch::readable"),
                 from_exec: config.from_exec,
                 sched: config.sched,
+                on_full: config.on_full,
+                tracer: config.tracer,
                 switch_cursor: Atomic::new(NOT_WATCHING),
                 held <- kernel::new_spinlock!(Some(held), "utrace_branch::held"),
             }),
@@ -322,7 +366,7 @@ impl BranchEngine {
 
     /// Asks for the next step, and for the stop if the buffer just filled
     /// (see the module documentation); wakes readers if a record was
-    /// stored (`recorded`).
+    /// stored.
     ///
     /// Called by the traced task itself, in its callbacks. A task that
     /// runs instructions the engine does not decode (an AArch32 program on
@@ -330,7 +374,7 @@ impl BranchEngine {
     /// would cost a trap for nothing. Its next exec into code the engine
     /// decodes steps on again ([`Engine::report_exec`]; not tested: no
     /// test program execs from AArch32 into A64).
-    fn step_on(&self, recorded: bool, filled: bool) {
+    fn step_on(&self, stored: Stored) {
         // SAFETY: reads the current task's own register frame.
         if !unsafe { bindings::utrace_branch_decodes_current() } {
             return;
@@ -340,7 +384,22 @@ impl BranchEngine {
         };
         // Fails only once detached: the trace is over then.
         let _ = me.resume_step(false);
-        if filled && me.stop().is_ok() {
+        if let OnFull::Signal(signal) = self.on_full {
+            let send = (stored.filled || stored.lost) && {
+                let mut inner = self.inner.lock();
+                // A callback that outlived the trace sends nothing.
+                if !inner.ended {
+                    inner.stops += 1;
+                }
+                !inner.ended
+            };
+            if send {
+                // SAFETY: queues a signal to the current task, from its own
+                // callback, with no lock held; `signal` is a valid signal
+                // (the config's check).
+                unsafe { bindings::utrace_branch_signal_current(signal) };
+            }
+        } else if stored.filled && me.stop().is_ok() {
             // A reader may have taken records since the push: it found no
             // `waiting` to clear, so the task lets itself go. Otherwise a
             // reader that comes later finds `waiting`, and the stop held.
@@ -357,7 +416,7 @@ impl BranchEngine {
         }
         // The handle goes with no lock held.
         drop(me);
-        if recorded {
+        if stored.recorded {
             self.readable.notify_all();
         }
     }
@@ -390,9 +449,8 @@ impl BranchEngine {
     /// The task is about to run its next instruction, after a step
     /// (`diverted`: after a jump no instruction made); records the spans
     /// it spent off its CPU since the last step, if asked, then the branch
-    /// if there was one. Returns whether a record was stored, and whether
-    /// one filled the buffer.
-    fn stepped(&self, diverted: bool) -> (bool, bool) {
+    /// if there was one. Returns what the records did to the buffer.
+    fn stepped(&self, diverted: bool) -> Stored {
         // The spans first: reading the next instruction may fault and
         // sleep, after the step's branch; such a span is the next step's
         // (the review found it stored before the branch).
@@ -402,11 +460,14 @@ impl BranchEngine {
         let mut inner = self.inner.lock();
         inner.steps += 1;
         inner.switches_missed += missed;
-        let mut outcome = (false, false);
+        let mut outcome = Stored::default();
         let mut store = |ring: &mut Ring, b: Branch| match ring.push(b) {
-            Pushed::Lost => {}
-            Pushed::Filled => outcome = (true, true),
-            Pushed::Stored | Pushed::Overwrote => outcome.0 = true,
+            Pushed::Lost => outcome.lost = true,
+            Pushed::Filled => {
+                outcome.recorded = true;
+                outcome.filled = true;
+            }
+            Pushed::Stored | Pushed::Overwrote => outcome.recorded = true,
         };
         for span in &spans[..n] {
             let out = Branch {
@@ -530,6 +591,45 @@ impl BranchEngine {
         }
     }
 
+    /// The record `back` places before the newest (`PTRACE_BTS_GET`):
+    /// `EINVAL` past the oldest.
+    pub(crate) fn newest(&self, back: u64) -> Result<Branch> {
+        let back = usize::try_from(back).map_err(|_| EINVAL)?;
+        self.inner.lock().ring.newest(back).ok_or(EINVAL)
+    }
+
+    /// Drops every record held (`PTRACE_BTS_CLEAR`): `EBUSY` while a
+    /// reader delivers records. A task stopped for a drain goes on.
+    pub(crate) fn clear(&self) -> Result {
+        {
+            let mut inner = self.inner.lock();
+            if inner.reading {
+                return Err(EBUSY);
+            }
+            inner.ring.clear();
+        }
+        self.resume_if_drained();
+        Ok(())
+    }
+
+    /// Whether this is `tracer`'s trace (`PTRACE_BTS_CONFIG`'s).
+    pub(crate) fn is_traced_for(&self, tracer: &Task) -> bool {
+        self.tracer
+            .as_ref()
+            .is_some_and(|t| core::ptr::eq(t.as_ptr(), tracer.as_ptr()))
+    }
+
+    /// Whether the trace is a tracer's that no longer traces the task:
+    /// such a trace ends. Called by the task itself, in its callbacks.
+    fn tracer_left(&self) -> bool {
+        let Some(tracer) = &self.tracer else {
+            return false;
+        };
+        // SAFETY: `tracer` is a task we hold a reference on; the helper
+        // only compares it with the current task's tracer.
+        !unsafe { bindings::utrace_branch_traced_by(tracer.as_ptr()) }
+    }
+
     /// Whether a read would not wait: records wait, or the trace ended.
     pub(crate) fn is_readable(&self) -> bool {
         let inner = self.inner.lock();
@@ -600,12 +700,20 @@ impl Engine for BranchEngine {
             inner.started
         };
         if started {
-            self.step_on(false, false);
+            self.step_on(Stored::default());
         }
         Resume::Resume
     }
 
     fn report_signal(&self, _task: &Task, sig: &mut SignalReport<'_>) -> Resume {
+        if self.tracer_left() {
+            // The tracer detached or died: its trace ends here, with the
+            // step running (whose trap this may be: not the program's).
+            if sig.is_step_trap() {
+                sig.set_action(SignalAction::Ignore);
+            }
+            return Resume::Detach;
+        }
         if sig.is_made_up() || !self.inner.lock().started {
             return Resume::Resume;
         }
@@ -617,13 +725,13 @@ impl Engine for BranchEngine {
             // handler it runs is reported as a branch.
             let (ip, len) = next_instruction();
             self.inner.lock().stepper.expect(ip, len);
-            self.step_on(false, false);
+            self.step_on(Stored::default());
             return Resume::Resume;
         }
-        let (recorded, filled) = self.stepped(false);
+        let stored = self.stepped(false);
         // The trap is the engine's: the program never sees it.
         sig.set_action(SignalAction::Ignore);
-        self.step_on(recorded, filled);
+        self.step_on(stored);
         Resume::Resume
     }
 
@@ -634,8 +742,8 @@ impl Engine for BranchEngine {
         // The task enters a handler: a branch from the instruction the
         // signal interrupted, and the stepping goes on in the handler (the
         // kernel turned a step running off to get here).
-        let (recorded, filled) = self.stepped(true);
-        self.step_on(recorded, filled);
+        let stored = self.stepped(true);
+        self.step_on(stored);
         Resume::Resume
     }
 
@@ -657,5 +765,11 @@ impl Engine for BranchEngine {
         // task's death report, all in process context with no lock held.
         drop(self.take_watch());
         self.readable.notify_all();
+        if self.tracer.is_some() {
+            // No file or C caller holds a tracer's trace, to let go of its
+            // memory at its close: it goes now (sleeping is allowed, as
+            // above), and with it the charge to the tracer's user.
+            self.release_memory();
+        }
     }
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The branch-trace engine's touches of the instruction decoder and of the
- * locked-memory accounting: inline functions and structures Rust does not
- * reach.
+ * The branch-trace engine's touches of the instruction decoder, of the
+ * locked-memory accounting and of a tracer's trace (its signal, its
+ * tracer): inline functions, macros and structures Rust does not reach.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -113,4 +113,25 @@ void utrace_branch_uncharge(struct user_struct *user, unsigned long pages)
 {
 	atomic_long_sub(pages, &user->locked_vm);
 	free_uid(user);
+}
+
+/*
+ * A tracer's trace (PTRACE_BTS_O_SIGNAL): the current task sends itself
+ * @sig, whose signal-delivery stop is its tracer's time to drain the
+ * buffer.  si_code SI_KERNEL: the kernel sent it, not a process.
+ */
+void utrace_branch_signal_current(u32 sig)
+{
+	send_sig_info(sig, SEND_SIG_PRIV, current);
+}
+
+/* Whether @tracer is the current task's ptrace tracer. */
+bool utrace_branch_traced_by(struct task_struct *tracer)
+{
+	bool traced;
+
+	rcu_read_lock();
+	traced = ptrace_parent(current) == tracer;
+	rcu_read_unlock();
+	return traced;
 }

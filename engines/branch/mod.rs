@@ -16,11 +16,13 @@
 //! - `trace`: starting a trace on a task, for both ways in;
 //! - `device`: `/dev/utrace-branch`, one trace per open file;
 //! - `capi`: the same trace for kernel code (`<linux/utrace.h>`);
+//! - `ptrace`: the same trace for a ptrace tracer (`PTRACE_BTS_*`);
 //! - `helpers.c`: the instruction decoder and the locked-memory count.
 
 mod capi;
 mod charge;
 pub(crate) mod device;
 mod engine;
+pub(crate) mod ptrace;
 mod ring;
 mod trace;

@@ -195,6 +195,27 @@ impl Ring {
         (self.first, n)
     }
 
+    /// The record `back` places before the newest (0: the newest), if
+    /// the ring holds it.
+    pub(crate) fn newest(&self, back: usize) -> Option<Branch> {
+        if back >= self.len {
+            return None;
+        }
+        // `back < len <= capacity`: the slot is one of the records held.
+        self.slots.get(self.slot(self.len - 1 - back)).copied()
+    }
+
+    /// Drops every record held; none counts as lost (their owner asked).
+    /// Not while a reader holds copies (the one reader of a trace is the
+    /// one that clears it).
+    pub(crate) fn clear(&mut self) {
+        self.head = self.slot(self.len);
+        // At most `capacity`: fits a u64.
+        self.first += self.len as u64;
+        self.len = 0;
+        self.reading_to = 0;
+    }
+
     /// Takes the records numbered below `seq` (those a reader delivered;
     /// in overwrite mode some may have been replaced meanwhile, and are
     /// gone already).
@@ -293,6 +314,37 @@ mod tests {
                 all.push(*x, GFP_KERNEL).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn newest_counts_back_from_the_last_across_the_wrap() {
+        let mut r = Ring::new(3, Mode::Overwrite, 0).unwrap();
+        assert_eq!(r.newest(0), None);
+        for i in 0..5 {
+            r.push(b(i, i + 100));
+        }
+        // Holds 2, 3, 4, wrapped: head is not slot 0.
+        assert_eq!(r.newest(0), Some(b(4, 104)));
+        assert_eq!(r.newest(1), Some(b(3, 103)));
+        assert_eq!(r.newest(2), Some(b(2, 102)));
+        assert_eq!(r.newest(3), None);
+        // Looking takes nothing.
+        assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn clear_drops_what_is_held_and_the_ring_goes_on() {
+        let mut r = Ring::new(3, Mode::Flow, 0).unwrap();
+        r.push(b(1, 2));
+        r.push(b(3, 4));
+        assert_eq!(r.push(b(5, 6)), Pushed::Filled);
+        r.clear();
+        assert_eq!((r.len(), r.lost, r.newest(0)), (0, 0, None));
+        assert!(!r.is_full());
+        // Room for three again, in order, after the wrap.
+        assert_eq!(r.push(b(7, 8)), Pushed::Stored);
+        assert_eq!(r.push(b(9, 10)), Pushed::Stored);
+        assert_eq!(&drain(&mut r)[..], &[b(7, 8), b(9, 10)]);
     }
 
     #[test]

@@ -5,12 +5,33 @@
 //! a [`Config`], the task is checked, the engine is made, attached and
 //! started; the counters become the uapi's status.
 
-use super::engine::{BranchEngine, Config, Status};
-use super::ring::Mode;
+use super::engine::{BranchEngine, Config, OnFull, Status};
+use super::ring::{Branch, Mode};
 use crate::engine_core::{Attach, EngineHandle, Match};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::task::Task;
+
+uapi_wrapper!(
+    /// `struct utrace_branch_status`: the trace's counters.
+    pub(super) StatusArgs(utrace_branch_status) {
+        records, held, branches, overwritten, stops, steps, state, reserved, switches,
+        switches_missed
+    }
+);
+uapi_wrapper!(
+    /// `struct utrace_branch`: one record as a reader gets it.
+    pub(super) Record(utrace_branch) { from, to }
+);
+
+impl From<Branch> for Record {
+    fn from(b: Branch) -> Self {
+        Record(bindings::utrace_branch {
+            from: b.from,
+            to: b.to,
+        })
+    }
+}
 
 /// The attach flags the uapi defines.
 const ATTACH_FLAGS: u32 = bindings::UTRACE_BRANCH_FLOW
@@ -32,6 +53,8 @@ pub(super) fn config(flags: u32, records: u64) -> Result<Config> {
         },
         from_exec: flags & bindings::UTRACE_BRANCH_FROM_EXEC != 0,
         sched: flags & bindings::UTRACE_BRANCH_SCHED != 0,
+        on_full: OnFull::Stop,
+        tracer: None,
     };
     BranchEngine::check(&config)?;
     Ok(config)

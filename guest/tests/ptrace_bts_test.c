@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guest_ptrace_bts: the branch trace's ptrace requests, PTRACE_BTS_*
+ * (<linux/utrace_branch.h>), a tracer's trace of its tracee over the
+ * branch-trace engine.
+ *
+ * The tracee stops itself (PTRACE_TRACEME, SIGSTOP), and once resumed runs
+ * br_seq_exit(n), the routine of branch_routine.h whose taken branches
+ * are known to the byte.  The cases check that the records read by index
+ * and drained at the tracee's exit stop are exactly the routine's; that a
+ * ring keeps the last N; that a guaranteed flow through a small buffer
+ * stops the tracee by its signal and loses nothing across many drains,
+ * and counts what a tracer that does not drain loses; that the trace ends
+ * when the tracer ends it, detaches or dies, and its memory goes back to
+ * the tracer's RLIMIT_MEMLOCK then; and the refusals.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include "ptrace.h"
+#include <linux/utrace_branch.h>
+#include "ktap.h"
+#include "branch_routine.h"
+#include "utrace_test_dev.h"
+
+/* How long a case waits for its tracee's next stop, at most (TCG). */
+#define WAIT_SECONDS 60
+
+#define MAX_RECORDS 100000
+static struct utrace_branch got[MAX_RECORDS];
+static struct utrace_branch want[3 * 1000 + 3];
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * The next status of @pid, waited for up to WAIT_SECONDS; -1 then, with
+ * @pid killed and reaped.
+ */
+static int wait_for(pid_t pid)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	int status;
+	pid_t r;
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(WAIT_SECONDS);
+	r = waitpid(pid, &status, __WALL);
+	alarm(0);
+	if (r == pid)
+		return status;
+	KTAP_DIAG("no news of %d in %d s: killed", pid, WAIT_SECONDS);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, __WALL);
+	return -1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A tracee of this process, stopped in its own SIGSTOP, that runs
+ * br_seq_exit(@n) once resumed (with @n == 0: pauses for ever, a SIGUSR1
+ * handler running at each SIGUSR1).  Its exit stops (PTRACE_O_TRACEEXIT)
+ * are on, and it dies with its tracer.
+ */
+static pid_t start_tracee(int n)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		signal(SIGUSR1, on_usr1);
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			_exit(100);
+		raise(SIGSTOP);
+		if (n)
+			br_seq_exit(n);
+		for (;;)
+			pause();
+	}
+	status = wait_for(pid);
+	CHECK(status != -1 && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP,
+	      "the tracee's stop: %#x", status);
+	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL) == 0,
+	      "options: %s", strerror(errno));
+	return pid;
+}
+
+static long bts_config(pid_t pid, unsigned int flags, unsigned int sig, uint64_t records)
+{
+	struct ptrace_bts_config c = { .flags = flags, .signal = sig, .records = records };
+
+	return ptrace(PTRACE_BTS_CONFIG, pid, &c, sizeof(c));
+}
+
+static struct utrace_branch_status bts_status(pid_t pid)
+{
+	struct utrace_branch_status s;
+
+	memset(&s, 0xff, sizeof(s));
+	CHECK(ptrace(PTRACE_BTS_STATUS, pid, &s, sizeof(s)) == 0, "status: %s",
+	      strerror(errno));
+	return s;
+}
+
+static int is_exit_stop(int status)
+{
+	return status != -1 && WIFSTOPPED(status) &&
+	       status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8));
+}
+
+/* Resumes @pid with @sig; its next status (wait_for()). */
+static int resume(pid_t pid, int sig)
+{
+	CHECK(ptrace(PTRACE_CONT, pid, 0, sig) == 0, "resume: %s", strerror(errno));
+	return wait_for(pid);
+}
+
+/* Lets @pid go from its exit stop and checks that it exits with 0. */
+static void finish(pid_t pid)
+{
+	int status = resume(pid, 0);
+
+	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "the tracee's end: %#x", status);
+}
+
+/* The records from the routine among @got, compacted to its front. */
+static long routine_only(struct utrace_branch *recs, long n)
+{
+	long k = 0;
+
+	for (long i = 0; i < n; i++)
+		if (in_routine(recs[i].from))
+			recs[k++] = recs[i];
+	return k;
+}
+
+/* Checks that @recs[0..n) is want[0..m), naming the first difference. */
+static void check_same(const struct utrace_branch *recs, long n, long m)
+{
+	CHECK(n == m, "%ld records from the routine, wanted %ld", n, m);
+	for (long i = 0; i < n && i < m; i++) {
+		if (recs[i].from == want[i].from && recs[i].to == want[i].to)
+			continue;
+		CHECK(0, "record %ld: %#llx -> %#llx, wanted %#llx -> %#llx", i,
+		      (unsigned long long)recs[i].from, (unsigned long long)recs[i].to,
+		      (unsigned long long)want[i].from, (unsigned long long)want[i].to);
+		return;
+	}
+}
+
+static int same(struct utrace_branch a, struct utrace_branch b)
+{
+	return a.from == b.from && a.to == b.to;
+}
+
+/*
+ * A ring with room to spare, read at the exit stop: by index, newest
+ * first, then drained, oldest first; both are the routine's branches,
+ * exactly, and the drain empties the buffer.
+ */
+static void a_ring_read_at_the_exit_stop_holds_the_known_sequence(void)
+{
+	static struct utrace_branch by_index[MAX_RECORDS];
+	pid_t pid = start_tracee(5);
+	struct utrace_branch_status s;
+	struct utrace_branch r;
+	long size, n;
+	int status;
+
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 1 << 16) == 0, "config: %s",
+	      strerror(errno));
+	status = resume(pid, 0);
+	CHECK(is_exit_stop(status), "status %#x, not the exit stop", status);
+	if (!is_exit_stop(status))
+		return;
+	size = ptrace(PTRACE_BTS_SIZE, pid, 0, 0);
+	s = bts_status(pid);
+	CHECK(size > 0 && (uint64_t)size == s.held && s.held == s.branches &&
+	      s.records == 1 << 16 && s.overwritten == 0 && s.state == UTRACE_BRANCH_STARTED,
+	      "size %ld held %llu branches %llu records %llu overwritten %llu state %#x", size,
+	      (unsigned long long)s.held, (unsigned long long)s.branches,
+	      (unsigned long long)s.records, (unsigned long long)s.overwritten, s.state);
+	for (long i = 0; i < size && i < MAX_RECORDS; i++)
+		CHECK(ptrace(PTRACE_BTS_GET, pid, &by_index[size - 1 - i], i) == 0,
+		      "get %ld: %s", i, strerror(errno));
+	CHECK_ERRNO(ptrace(PTRACE_BTS_GET, pid, &r, size), EINVAL);
+	/* The newest: br_seq's return, the last branch before exit_group. */
+	CHECK(ptrace(PTRACE_BTS_GET, pid, &r, 0) == 0 &&
+	      same(r, (struct utrace_branch){ A(br_end), A(br_x_after) }),
+	      "newest %#llx -> %#llx", (unsigned long long)r.from, (unsigned long long)r.to);
+	n = ptrace(PTRACE_BTS_DRAIN, pid, got, MAX_RECORDS);
+	CHECK(n == size, "drained %ld of %ld: %s", n, size, strerror(errno));
+	for (long i = 0; i < n && i < size; i++)
+		if (!same(got[i], by_index[i])) {
+			CHECK(0, "record %ld: drained %#llx -> %#llx, by index %#llx -> %#llx", i,
+			      (unsigned long long)got[i].from, (unsigned long long)got[i].to,
+			      (unsigned long long)by_index[i].from,
+			      (unsigned long long)by_index[i].to);
+			break;
+		}
+	check_same(got, routine_only(got, n), expected_seq_exit(5, want));
+	CHECK(ptrace(PTRACE_BTS_SIZE, pid, 0, 0) == 0, "size after the drain");
+	CHECK(ptrace(PTRACE_BTS_DRAIN, pid, got, 8) == 0, "a drain of nothing");
+	finish(pid);
+}
+
+/* A ring of 4 keeps the routine's last 4 branches; the others are counted. */
+static void a_ring_keeps_the_last_n(void)
+{
+	pid_t pid = start_tracee(50);
+	struct utrace_branch_status s;
+	int status;
+	long n, m;
+
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 4) == 0, "config: %s", strerror(errno));
+	status = resume(pid, 0);
+	CHECK(is_exit_stop(status), "status %#x, not the exit stop", status);
+	if (!is_exit_stop(status))
+		return;
+	s = bts_status(pid);
+	n = ptrace(PTRACE_BTS_DRAIN, pid, got, MAX_RECORDS);
+	m = expected_seq_exit(50, want);
+	CHECK(n == 4 && s.overwritten == s.branches - 4, "drained %ld, overwritten %llu of %llu",
+	      n, (unsigned long long)s.overwritten, (unsigned long long)s.branches);
+	/* The last 4 of the routine's: nothing comes after it. */
+	memmove(want, want + m - 4, 4 * sizeof(want[0]));
+	check_same(got, n, 4);
+	finish(pid);
+}
+
+/*
+ * Runs @pid, configured for a flow by SIGUSR2, to its exit stop: drains
+ * the buffer into got[] at each SIGUSR2 stop (but the first @skip ones,
+ * resumed without a drain), checking that the kernel sent it, and at the
+ * exit stop.  Returns how many records it drained, -1 if the tracee did
+ * not reach its exit stop; *@stops: the SIGUSR2 stops.
+ */
+static long drain_to_exit(pid_t pid, int skip, long *stops)
+{
+	long total = 0;
+	int status = resume(pid, 0);
+
+	*stops = 0;
+	while (status != -1 && WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2) {
+		siginfo_t si;
+		long n;
+
+		++*stops;
+		CHECK(ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0 && si.si_code == SI_KERNEL,
+		      "siginfo: code %d", si.si_code);
+		if (*stops > skip) {
+			n = ptrace(PTRACE_BTS_DRAIN, pid, got + total, MAX_RECORDS - total);
+			CHECK(n > 0, "a drain at a full buffer's stop: %ld (%s)", n,
+			      strerror(errno));
+			if (n > 0)
+				total += n;
+		}
+		status = resume(pid, 0);
+	}
+	CHECK(is_exit_stop(status), "status %#x, not the exit stop", status);
+	if (!is_exit_stop(status))
+		return -1;
+	total += ptrace(PTRACE_BTS_DRAIN, pid, got + total, MAX_RECORDS - total);
+	return total;
+}
+
+/*
+ * A guaranteed flow through 8 records: the tracee stops by the signal at
+ * each full buffer, and the drains lose nothing of 200 loops.
+ */
+static void a_signal_flow_loses_nothing_across_many_drains(void)
+{
+	pid_t pid = start_tracee(200);
+	struct utrace_branch_status s;
+	long n, stops;
+
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_SIGNAL, SIGUSR2, 8) == 0,
+	      "config: %s", strerror(errno));
+	n = drain_to_exit(pid, 0, &stops);
+	if (n < 0)
+		return;
+	s = bts_status(pid);
+	CHECK(s.overwritten == 0 && s.branches == (uint64_t)n && s.stops == (uint64_t)stops &&
+	      stops >= n / 8, "drained %ld, overwritten %llu branches %llu stops %llu/%ld", n,
+	      (unsigned long long)s.overwritten, (unsigned long long)s.branches,
+	      (unsigned long long)s.stops, stops);
+	check_same(got, routine_only(got, n), expected_seq_exit(200, want));
+	finish(pid);
+}
+
+/*
+ * A tracer that resumes a full buffer's stop without a drain: the next
+ * record is lost, counted, and stops the tracee again.
+ */
+static void a_flow_not_drained_counts_what_it_loses(void)
+{
+	pid_t pid = start_tracee(20);
+	struct utrace_branch_status s;
+	long n, stops;
+
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_SIGNAL, SIGUSR2, 4) == 0,
+	      "config: %s", strerror(errno));
+	n = drain_to_exit(pid, 1, &stops);
+	if (n < 0)
+		return;
+	s = bts_status(pid);
+	CHECK(s.overwritten == 1 && s.branches == (uint64_t)n + 1 && s.stops == (uint64_t)stops,
+	      "drained %ld, overwritten %llu branches %llu stops %llu/%ld", n,
+	      (unsigned long long)s.overwritten, (unsigned long long)s.branches,
+	      (unsigned long long)s.stops, stops);
+	finish(pid);
+}
+
+/*
+ * A trace is the tracer's: a second one is EEXIST, as is a file's attach;
+ * ending it frees the tracee for either; CLEAR drops what is held.
+ */
+static void config_off_and_clear(void)
+{
+	pid_t pid = start_tracee(3);
+	struct utrace_branch_status s;
+	struct utrace_branch r;
+	struct utrace_branch_attach a = { .pid = pid, .records = 8 };
+	int fd = open("/dev/utrace-branch", O_RDWR | O_CLOEXEC);
+	int status;
+
+	CHECK(fd >= 0, "open /dev/utrace-branch: %s", strerror(errno));
+	CHECK_ERRNO(ptrace(PTRACE_BTS_SIZE, pid, 0, 0), ENODATA);
+	CHECK_ERRNO(bts_config(pid, 0, 0, 0), ENODATA);
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 8) == 0, "config: %s", strerror(errno));
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 8), EEXIST);
+	CHECK_ERRNO(ioctl(fd, UTRACE_BRANCH_ATTACH, &a), EEXIST);
+	CHECK(bts_config(pid, 0, 0, 0) == 0, "config off: %s", strerror(errno));
+	CHECK_ERRNO(ptrace(PTRACE_BTS_SIZE, pid, 0, 0), ENODATA);
+	CHECK_ERRNO(ptrace(PTRACE_BTS_STATUS, pid, &s, sizeof(s)), ENODATA);
+	CHECK_ERRNO(bts_config(pid, 0, 0, 0), ENODATA);
+	/* The file's trace is not the tracer's. */
+	CHECK(ioctl(fd, UTRACE_BRANCH_ATTACH, &a) == 0, "attach after off: %s", strerror(errno));
+	CHECK_ERRNO(ptrace(PTRACE_BTS_SIZE, pid, 0, 0), ENODATA);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 8), EEXIST);
+	close(fd);
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 1 << 12) == 0, "config again: %s",
+	      strerror(errno));
+	status = resume(pid, 0);
+	CHECK(is_exit_stop(status), "status %#x, not the exit stop", status);
+	if (!is_exit_stop(status))
+		return;
+	CHECK(ptrace(PTRACE_BTS_SIZE, pid, 0, 0) > 0, "nothing held at the exit");
+	CHECK(ptrace(PTRACE_BTS_CLEAR, pid, 0, 0) == 0, "clear: %s", strerror(errno));
+	CHECK(ptrace(PTRACE_BTS_SIZE, pid, 0, 0) == 0, "held after a clear");
+	CHECK_ERRNO(ptrace(PTRACE_BTS_GET, pid, &r, 0), EINVAL);
+	s = bts_status(pid);
+	CHECK(s.held == 0 && s.overwritten == 0 && s.branches > 0,
+	      "held %llu overwritten %llu branches %llu", (unsigned long long)s.held,
+	      (unsigned long long)s.overwritten, (unsigned long long)s.branches);
+	finish(pid);
+}
+
+/* Bad requests get their errno and change nothing. */
+static void refusals(void)
+{
+	pid_t pid = start_tracee(3), other;
+	struct ptrace_bts_config c = { .flags = PTRACE_BTS_O_TRACE, .records = 8 };
+	struct utrace_branch_status s;
+	struct utrace_branch r;
+	long held;
+	int status;
+
+	CHECK_ERRNO(ptrace(PTRACE_BTS_CONFIG, pid, &c, sizeof(c) - 1), EINVAL);
+	CHECK_ERRNO(ptrace(PTRACE_BTS_CONFIG, pid, &c, sizeof(c) + 8), EINVAL);
+	CHECK_ERRNO(ptrace(PTRACE_BTS_CONFIG, pid, (void *)8, sizeof(c)), EFAULT);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE | (1U << 3), 0, 8), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE, SIGUSR2, 8), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_SIGNAL, 0, 8), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_SIGNAL, SIGKILL, 8), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_SIGNAL, SIGSTOP, 8), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_SIGNAL, 65, 8), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 0), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE, 0, UTRACE_BRANCH_MAX_RECORDS + 1), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_SCHED | PTRACE_BTS_O_SIGNAL,
+			       SIGUSR2, UTRACE_BRANCH_SCHED_FLOW_MIN - 1), EINVAL);
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_SCHED, 0, 0), EINVAL);
+	/* None of those started a trace. */
+	CHECK_ERRNO(ptrace(PTRACE_BTS_SIZE, pid, 0, 0), ENODATA);
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 1 << 12) == 0, "config: %s",
+	      strerror(errno));
+	CHECK_ERRNO(ptrace(PTRACE_BTS_STATUS, pid, &s, sizeof(s) - 8), EINVAL);
+	CHECK_ERRNO(ptrace(PTRACE_BTS_STATUS, pid, (void *)8, sizeof(s)), EFAULT);
+	status = resume(pid, 0);
+	CHECK(is_exit_stop(status), "status %#x, not the exit stop", status);
+	if (!is_exit_stop(status))
+		return;
+	held = ptrace(PTRACE_BTS_SIZE, pid, 0, 0);
+	CHECK(held > 0, "nothing held");
+	CHECK_ERRNO(ptrace(PTRACE_BTS_DRAIN, pid, got, 0), EINVAL);
+	CHECK_ERRNO(ptrace(PTRACE_BTS_DRAIN, pid, (void *)8, 8), EFAULT);
+	CHECK_ERRNO(ptrace(PTRACE_BTS_GET, pid, (void *)8, 0), EFAULT);
+	CHECK_ERRNO(ptrace(PTRACE_BTS_GET, pid, &r, -1L), EINVAL);
+	CHECK(ptrace(PTRACE_BTS_SIZE, pid, 0, 0) == held, "a refused drain took records");
+	finish(pid);
+
+	/* Only a tracer, and only of a stopped tracee: ESRCH otherwise. */
+	other = fork();
+	if (other == 0) {
+		for (;;)
+			pause();
+	}
+	CHECK_ERRNO(bts_config(other, PTRACE_BTS_O_TRACE, 0, 8), ESRCH);
+	CHECK_ERRNO(ptrace(PTRACE_BTS_SIZE, other, 0, 0), ESRCH);
+	kill(other, SIGKILL);
+	waitpid(other, &status, 0);
+	pid = start_tracee(0);
+	CHECK(ptrace(PTRACE_CONT, pid, 0, 0) == 0, "resume: %s", strerror(errno));
+	CHECK_ERRNO(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 8), ESRCH);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, __WALL);
+}
+
+/* The errno of a file's attach of a branch trace to @pid; 0 if it attached. */
+static int file_attach_errno(pid_t pid)
+{
+	struct utrace_branch_attach a = { .pid = pid, .records = 8 };
+	int fd = open("/dev/utrace-branch", O_RDWR | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return errno;
+	err = ioctl(fd, UTRACE_BRANCH_ATTACH, &a) ? errno : 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * Whether a file may attach a branch trace to @pid, tried for up to 5 s:
+ * once the tracer's trace has ended (EEXIST until then).
+ */
+static int file_attaches(pid_t pid)
+{
+	for (int i = 0; i < 500; i++) {
+		int err = file_attach_errno(pid);
+
+		if (!err)
+			return 1;
+		if (err != EEXIST) {
+			KTAP_DIAG("attach: %s", strerror(err));
+			return 0;
+		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * A tracer that detaches ends its trace, at the tracee's next instruction:
+ * the tracee runs on, its step's trap never delivered to it.
+ */
+static void a_detach_ends_the_trace(void)
+{
+	pid_t pid = start_tracee(0);
+	int status;
+
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE, 0, 8) == 0, "config: %s", strerror(errno));
+	CHECK(file_attach_errno(pid) == EEXIST, "no trace to detach from");
+	CHECK(ptrace(PTRACE_DETACH, pid, 0, 0) == 0, "detach: %s", strerror(errno));
+	CHECK(file_attaches(pid), "the tracer's trace did not end");
+	CHECK(waitpid(pid, &status, WNOHANG) == 0, "the tracee ended: %#x", status);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+/* Whether @pid sleeps, polled for up to 5 s. */
+static int sleeps(pid_t pid)
+{
+	for (int i = 0; i < 500; i++) {
+		if (utd_proc_state(pid) == 'S')
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * A tracer that dies, its tracee running on (no PTRACE_O_EXITKILL), ends
+ * its trace at the tracee's next instruction, here a signal handler's.
+ * The tracer forks the tracee, lets it run into pause(), writes its pid
+ * to @fd and dies; 0 if all went well.
+ */
+static int trace_and_die(int fd, uint64_t records)
+{
+	pid_t tracer = fork(), tracee;
+	int status;
+
+	if (tracer == 0) {
+		tracee = start_tracee(0);
+		if (ptrace(PTRACE_SETOPTIONS, tracee, 0, 0) ||
+		    bts_config(tracee, PTRACE_BTS_O_TRACE, 0, records) ||
+		    ptrace(PTRACE_CONT, tracee, 0, 0))
+			_exit(10);
+		/* Asleep, it runs no instruction a dead tracer's trace would end at. */
+		if (!sleeps(tracee))
+			_exit(12);
+		if (write(fd, &tracee, sizeof(tracee)) != sizeof(tracee))
+			_exit(11);
+		_exit(0);
+	}
+	if (waitpid(tracer, &status, 0) != tracer || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* The pid a tracer of trace_and_die() wrote on @fd; -1 if none. */
+static pid_t tracee_of(int fd)
+{
+	pid_t tracee;
+
+	return read(fd, &tracee, sizeof(tracee)) == sizeof(tracee) ? tracee : -1;
+}
+
+static void a_tracer_that_dies_ends_the_trace(void)
+{
+	int p[2];
+	pid_t tracee;
+
+	CHECK(pipe(p) == 0, "pipe");
+	CHECK(trace_and_die(p[1], 8) == 0, "the tracer failed");
+	tracee = tracee_of(p[0]);
+	close(p[0]);
+	close(p[1]);
+	CHECK(tracee > 0, "no tracee");
+	if (tracee <= 0)
+		return;
+	/* In pause(): it runs no instruction, so the trace is still there. */
+	CHECK(file_attach_errno(tracee) == EEXIST, "the trace ended before the tracee ran");
+	CHECK(kill(tracee, SIGUSR1) == 0, "the tracee is gone: %s", strerror(errno));
+	CHECK(file_attaches(tracee), "the dead tracer's trace did not end");
+	CHECK(kill(tracee, 0) == 0, "the tracee died: %s", strerror(errno));
+	kill(tracee, SIGKILL);
+}
+
+/*
+ * The buffer is locked memory of the tracer's user: refused over
+ * RLIMIT_MEMLOCK with mlock's errors, and held until the trace ends, also
+ * when it ends because its tracer died.  Run in a child under a uid of
+ * its own (so without CAP_IPC_LOCK, and with a count nobody else adds
+ * to), whose limit holds one buffer of 4096 records.
+ */
+static void memlock_limit_is_kept(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		/* 16 pages: 4096 records. */
+		struct rlimit r = { 16 * 4096, 16 * 4096 };
+		pid_t y, x;
+		int p[2], bad = 0, back = 0;
+
+		if (setresgid(4242, 4242, 4242) || setresuid(4242, 4242, 4242) ||
+		    prctl(PR_SET_DUMPABLE, 1) || setrlimit(RLIMIT_MEMLOCK, &r) || pipe(p))
+			_exit(10);
+		y = start_tracee(0);
+		/* One page over the limit: ENOMEM, nothing charged. */
+		bad |= !(bts_config(y, PTRACE_BTS_O_TRACE, 0, 4097) == -1 && errno == ENOMEM) << 0;
+		bad |= !(bts_config(y, PTRACE_BTS_O_TRACE, 0, 4096) == 0) << 1;
+		/* Ended, its charge is given back. */
+		bad |= !(bts_config(y, 0, 0, 0) == 0) << 2;
+		/* A tracer that dies leaves its trace, and the charge, on x. */
+		bad |= (trace_and_die(p[1], 4096) != 0) << 3;
+		x = tracee_of(p[0]);
+		bad |= (x <= 0) << 4;
+		bad |= !(bts_config(y, PTRACE_BTS_O_TRACE, 0, 1) == -1 && errno == ENOMEM) << 5;
+		/* x runs: its trace ends, and the charge comes back. */
+		if (x > 0)
+			kill(x, SIGUSR1);
+		for (int i = 0; i < 500 && !back; i++) {
+			back = bts_config(y, PTRACE_BTS_O_TRACE, 0, 4096) == 0;
+			if (!back)
+				usleep(10000);
+		}
+		bad |= !back << 6;
+		/* A limit of 0: EPERM, as mlock(2). */
+		r.rlim_cur = 0;
+		bad |= (setrlimit(RLIMIT_MEMLOCK, &r) != 0) << 7;
+		bad |= !(bts_config(y, 0, 0, 0) == 0) << 8;
+		bad |= !(bts_config(y, PTRACE_BTS_O_TRACE, 0, 1) == -1 && errno == EPERM) << 9;
+		if (x > 0)
+			kill(x, SIGKILL);
+		kill(y, SIGKILL);
+		_exit(bad ? 20 + bad : 0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0,
+	      "the limited tracer: status %#x (exit 20 + bits of the failed checks)", status);
+}
+
+KTAP_MAIN("guest_ptrace_bts",
+	  KTAP_CASE(a_ring_read_at_the_exit_stop_holds_the_known_sequence),
+	  KTAP_CASE(a_ring_keeps_the_last_n),
+	  KTAP_CASE(a_signal_flow_loses_nothing_across_many_drains),
+	  KTAP_CASE(a_flow_not_drained_counts_what_it_loses),
+	  KTAP_CASE(config_off_and_clear),
+	  KTAP_CASE(refusals),
+	  KTAP_CASE(a_detach_ends_the_trace),
+	  KTAP_CASE(a_tracer_that_dies_ends_the_trace),
+	  KTAP_CASE(memlock_limit_is_kept))
