@@ -431,10 +431,21 @@ pub struct TargetState {
 /// `EPERM` for a kernel thread or a user worker, `ESRCH` for a task that is
 /// exiting or dead.
 pub fn check_target(state: TargetState) -> Result {
+    check_lookup(state)?;
+    if state.exiting {
+        Err(ESRCH)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a task in `state` may be searched for an engine attached to it
+/// (an attach without create): `EPERM` for a kernel thread or a user
+/// worker, which never has engines. An exiting task's engines are found,
+/// as utrace found them: a tracer reads its trace at the exit stop.
+pub fn check_lookup(state: TargetState) -> Result {
     if state.kthread || state.user_worker {
         Err(EPERM)
-    } else if state.exiting {
-        Err(ESRCH)
     } else {
         Ok(())
     }
@@ -1176,6 +1187,30 @@ mod tests {
             decide_attach(req(false, true, MatchBy::Type), true),
             Err(EINVAL)
         );
+    }
+
+    #[test]
+    fn a_lookup_finds_an_exiting_tasks_engines_but_no_kernel_threads() {
+        let ok = TargetState::default();
+        let exiting = TargetState {
+            exiting: true,
+            ..ok
+        };
+        assert_eq!(check_lookup(ok), Ok(()));
+        assert_eq!(check_lookup(exiting), Ok(()));
+        assert_eq!(check_target(exiting), Err(ESRCH));
+        for kthread in [
+            TargetState {
+                kthread: true,
+                ..exiting
+            },
+            TargetState {
+                user_worker: true,
+                ..ok
+            },
+        ] {
+            assert_eq!(check_lookup(kthread), Err(EPERM));
+        }
     }
 
     #[test]

@@ -1153,10 +1153,13 @@ impl Registry {
         }
     }
 
-    /// Whether the owner may get new attachments: `EPERM` for a kernel
-    /// thread or an io_uring/vhost worker, `ESRCH` once it is exiting or
-    /// dead. Callers of [`Registry::attach`] hold the task.
-    fn check_target(&self, inner: &Inner) -> Result {
+    /// Whether the owner may get new attachments (`create`): `EPERM` for a
+    /// kernel thread or an io_uring/vhost worker, `ESRCH` once it is
+    /// exiting or dead; or be searched for one ([`policy::check_lookup`]:
+    /// exiting or not). Callers of [`Registry::attach`] hold the task.
+    ///
+    /// [`policy::check_lookup`]: super::policy::check_lookup
+    fn check_target(&self, inner: &Inner, create: bool) -> Result {
         let t = match &self.owner {
             Owner::Task(t) => {
                 // Pairs with `atomic_dec_and_test(&tsk->signal->live)` in
@@ -1174,10 +1177,15 @@ impl Registry {
             }
             Owner::Test => super::policy::TargetState::default(),
         };
-        super::policy::check_target(super::policy::TargetState {
+        let state = super::policy::TargetState {
             exiting: t.exiting || inner.phase != Phase::Alive,
             ..t
-        })
+        };
+        if create {
+            super::policy::check_target(state)
+        } else {
+            super::policy::check_lookup(state)
+        }
     }
 
     /// [`Registry::summary`] as `inner` says it should be.

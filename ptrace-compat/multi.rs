@@ -267,9 +267,11 @@ const fn req(r: u32) -> i64 {
 }
 
 /// Classifies one element. `EINVAL` for a request a batch may not hold
-/// (PTRACE_MULTI itself, and the requests that change who traces the task:
-/// TRACEME, ATTACH, SEIZE, DETACH) and for a bad `length`: negative, over
-/// [`MAX_LENGTH`], or non-zero for a request that takes none.
+/// (PTRACE_MULTI itself; the requests that change who traces the task:
+/// TRACEME, ATTACH, SEIZE, DETACH; the branch trace's PTRACE_BTS_*, whose
+/// counts a batch could not return: a DRAIN's records would be taken
+/// unseen) and for a bad `length`: negative, over [`MAX_LENGTH`], or
+/// non-zero for a request that takes none.
 pub(crate) fn decode(request: i64, length: i64) -> Result<Element> {
     if !(0..=MAX_LENGTH).contains(&length) {
         return Err(EINVAL);
@@ -282,7 +284,9 @@ pub(crate) fn decode(request: i64, length: i64) -> Result<Element> {
             || r == req(bindings::PTRACE_TRACEME)
             || r == req(bindings::PTRACE_ATTACH)
             || r == req(bindings::PTRACE_SEIZE)
-            || r == req(bindings::PTRACE_DETACH) =>
+            || r == req(bindings::PTRACE_DETACH)
+            || (req(bindings::PTRACE_BTS_CONFIG)..=req(bindings::PTRACE_BTS_DRAIN))
+                .contains(&r) =>
         {
             return Err(EINVAL)
         }
@@ -459,9 +463,18 @@ mod tests {
             bindings::PTRACE_ATTACH,
             bindings::PTRACE_SEIZE,
             bindings::PTRACE_DETACH,
+            bindings::PTRACE_BTS_CONFIG,
+            bindings::PTRACE_BTS_STATUS,
+            bindings::PTRACE_BTS_SIZE,
+            bindings::PTRACE_BTS_GET,
+            bindings::PTRACE_BTS_CLEAR,
+            bindings::PTRACE_BTS_DRAIN,
         ] {
             assert_eq!(decode(req(r), 0), Err(EINVAL));
         }
+        // The request after the branch trace's is not refused.
+        let after = req(bindings::PTRACE_BTS_DRAIN) + 1;
+        assert_eq!(decode(after, 0), Ok(Element::Other { request: after }));
     }
 
     #[test]

@@ -322,3 +322,20 @@ pub(crate) unsafe extern "C" fn utrace_ptrace_request(
         Err(e) => e.to_errno() as c_long,
     }
 }
+
+/// The hook of `ptrace_detach()`: the current task detaches from `child`;
+/// what utrace-rs keeps for it as its tracer, its branch trace
+/// (`PTRACE_BTS_CONFIG`), ends now.
+///
+/// # Safety
+///
+/// `child` is the current task's tracee, frozen in its stop by
+/// `ptrace_check_attach()` (it cannot run, exit or be reaped) until the
+/// detach lets it go, after this returns.
+#[export]
+pub(crate) unsafe extern "C" fn __utrace_ptrace_detach(child: *mut bindings::task_struct) {
+    // SAFETY: the caller's tracee, frozen, so live for the call; `Task` is
+    // a transparent wrapper of task_struct.
+    let task: &Task = unsafe { &*child.cast::<Task>() };
+    bts::tracer_detaches(task);
+}

@@ -36,11 +36,7 @@ impl Registry {
         loop {
             let cur = {
                 let inner = self.inner.lock();
-                // A lookup finds an engine of an exiting task too, as
-                // utrace's did: a tracer reads its trace at the exit stop.
-                if req.create {
-                    self.check_target(&inner)?;
-                }
+                self.check_target(&inner, req.create)?;
                 inner.list.clone()
             };
             let found = cur.as_ref().and_then(|l| {
@@ -66,7 +62,7 @@ impl Registry {
                 drop(inner);
                 continue;
             }
-            self.check_target(&inner)?;
+            self.check_target(&inner, true)?;
             new.seq.store(self.next_seq.fetch_add(1, Relaxed), Relaxed);
             let old = self.replace_list_locked(&mut inner, list);
             self.publish_summary(&mut inner);

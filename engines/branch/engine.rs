@@ -32,13 +32,15 @@
 //!
 //! # Stopping for a drain
 //!
-//! A trace made by ptrace's `PTRACE_BTS_CONFIG` ([`OnFull::Signal`])
-//! stops its task otherwise: the record that fills the buffer queues a
-//! signal to the task, and the task stops in that signal's
-//! signal-delivery stop, where its tracer drains the buffer. An engine's
-//! stop would not do there: its tracer could not wait for it, nor make a
-//! request of a task not in a ptrace stop. What follows is the file's
-//! way ([`OnFull::Stop`]).
+//! A trace made by ptrace's `PTRACE_BTS_CONFIG` ([`OnFull::TracerStop`])
+//! stops its task otherwise: the task that fills the buffer makes a ptrace
+//! event stop itself, there and then (`PTRACE_EVENT_BTS`), where its
+//! tracer drains the buffer before it resumes it. An engine's stop would
+//! not do there: its tracer could not wait for it, nor make a request of
+//! a task not in a ptrace stop. A signal would not either: it can be
+//! blocked, merged with the program's own, and left pending once the
+//! trace ended (the review). What follows is the file's way
+//! ([`OnFull::Stop`]).
 //!
 //! The task that fills the buffer asks engine-core for the stop itself
 //! ([`EngineHandle::stop`], which holds the stop at once) before it tells
@@ -191,10 +193,10 @@ pub(crate) enum OnFull {
     /// In the engine's stop, until a reader takes records (a file's or
     /// the C API's trace).
     Stop,
-    /// In the signal-delivery stop of this signal, which the task sends
-    /// itself, where its tracer drains the buffer (a trace of ptrace's
-    /// `PTRACE_BTS_O_SIGNAL`).
-    Signal(u32),
+    /// In a ptrace event stop the task makes itself (`PTRACE_EVENT_BTS`),
+    /// where its tracer drains the buffer (a trace of ptrace's
+    /// `PTRACE_BTS_O_STOP`).
+    TracerStop,
 }
 
 /// How a trace is made: `UTRACE_BRANCH_ATTACH`'s choices, or
@@ -384,20 +386,23 @@ impl BranchEngine {
         };
         // Fails only once detached: the trace is over then.
         let _ = me.resume_step(false);
-        if let OnFull::Signal(signal) = self.on_full {
-            let send = (stored.filled || stored.lost) && {
+        if self.on_full == OnFull::TracerStop {
+            // A callback that outlived the trace makes no stop.
+            let held = {
                 let mut inner = self.inner.lock();
-                // A callback that outlived the trace sends nothing.
-                if !inner.ended {
+                let stop = (stored.filled || stored.lost) && !inner.ended;
+                // Counted before: the tracer reads the count at the stop.
+                if stop {
                     inner.stops += 1;
                 }
-                !inner.ended
+                stop.then(|| inner.ring.len())
             };
-            if send {
-                // SAFETY: queues a signal to the current task, from its own
-                // callback, with no lock held; `signal` is a valid signal
-                // (the config's check).
-                unsafe { bindings::utrace_branch_signal_current(signal) };
+            if let Some(held) = held {
+                // SAFETY: the current task stops for its tracer, from its
+                // own callback, which may sleep, with no lock held.
+                if !unsafe { bindings::utrace_branch_stop_for_drain(held) } {
+                    self.inner.lock().stops -= 1;
+                }
             }
         } else if stored.filled && me.stop().is_ok() {
             // A reader may have taken records since the push: it found no
@@ -617,6 +622,11 @@ impl BranchEngine {
         self.tracer
             .as_ref()
             .is_some_and(|t| core::ptr::eq(t.as_ptr(), tracer.as_ptr()))
+    }
+
+    /// Whether the trace is a tracer's (`PTRACE_BTS_CONFIG`'s).
+    pub(crate) fn has_tracer(&self) -> bool {
+        self.tracer.is_some()
     }
 
     /// Whether the trace is a tracer's that no longer traces the task:

@@ -28,12 +28,12 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 uapi_wrapper!(
     /// `struct ptrace_bts_config`.
-    ConfigArgs(ptrace_bts_config) { flags, signal, records }
+    ConfigArgs(ptrace_bts_config) { flags, reserved, records }
 );
 
 /// The configuration flags the uapi defines.
 const CONFIG_FLAGS: u32 =
-    bindings::PTRACE_BTS_O_TRACE | bindings::PTRACE_BTS_O_SCHED | bindings::PTRACE_BTS_O_SIGNAL;
+    bindings::PTRACE_BTS_O_TRACE | bindings::PTRACE_BTS_O_SCHED | bindings::PTRACE_BTS_O_STOP;
 
 /// What a `PTRACE_BTS_CONFIG` asks for.
 enum Configure {
@@ -50,40 +50,27 @@ fn enodata() -> Error {
 }
 
 /// A `PTRACE_BTS_CONFIG`'s structure, judged: `EINVAL` for an unknown
-/// flag; for a field given without its flag (or any, to end the trace);
-/// for `PTRACE_BTS_O_SIGNAL` without a signal, or with one that is not a
-/// signal, or is `SIGKILL` or `SIGSTOP` (which no tracer stop could
-/// hold); for a buffer size [`BranchEngine::check`] refuses.
+/// flag; for `reserved` not 0; for a flag or a size given to end the
+/// trace; for a buffer size [`BranchEngine::check`] refuses.
 fn decode_config(c: &bindings::ptrace_bts_config) -> Result<Configure> {
-    if c.flags & !CONFIG_FLAGS != 0 {
+    if c.flags & !CONFIG_FLAGS != 0 || c.reserved != 0 {
         return Err(EINVAL);
     }
     if c.flags & bindings::PTRACE_BTS_O_TRACE == 0 {
-        return if c.flags == 0 && c.signal == 0 && c.records == 0 {
+        return if c.flags == 0 && c.records == 0 {
             Ok(Configure::Off)
         } else {
             Err(EINVAL)
         };
     }
-    let flow = c.flags & bindings::PTRACE_BTS_O_SIGNAL != 0;
-    if flow != (c.signal != 0)
-        || c.signal > bindings::_NSIG
-        || c.signal == bindings::SIGKILL
-        || c.signal == bindings::SIGSTOP
-    {
-        return Err(EINVAL);
-    }
+    let flow = c.flags & bindings::PTRACE_BTS_O_STOP != 0;
     let config = Config {
         records: c.records,
         mode: if flow { Mode::Flow } else { Mode::Overwrite },
         from_exec: false,
         sched: c.flags & bindings::PTRACE_BTS_O_SCHED != 0,
-        // A ring is never full.
-        on_full: if flow {
-            OnFull::Signal(c.signal)
-        } else {
-            OnFull::Stop
-        },
+        // Both ways: a ring is never full.
+        on_full: OnFull::TracerStop,
         tracer: None,
     };
     BranchEngine::check(&config)?;
@@ -103,6 +90,26 @@ fn find(tracee: &Task) -> Result<EngineHandle<BranchEngine>> {
             }
         },
     )
+}
+
+/// Ends a trace of `tracee` whose tracer left it: the caller traces it
+/// now. Such a trace would end at the tracee's next instruction anyway
+/// (its tracer died: a detach ends it at once); refusing the caller's
+/// until then would help nobody.
+fn end_stale(tracee: &Task) {
+    let tracer: &Task = kernel::current!();
+    let stale = |e: &BranchEngine| e.has_tracer() && !e.is_traced_for(tracer);
+    if let Ok(handle) = EngineHandle::find(tracee, Match::Data(&stale)) {
+        trace::end(handle);
+    }
+}
+
+/// The current task detaches from `tracee` (frozen in its stop): its trace
+/// of it, if any, ends now. May sleep.
+pub(crate) fn tracer_detaches(tracee: &Task) {
+    if let Ok(handle) = find(tracee) {
+        trace::end(handle);
+    }
 }
 
 /// `len` bytes of the tracer's memory at `addr`.
@@ -126,6 +133,7 @@ fn configure(tracee: &Task, addr: u64, data: u64) -> Result {
             Ok(())
         }
         Configure::On(mut config) => {
+            end_stale(tracee);
             let tracer: &Task = kernel::current!();
             config.tracer = Some(ARef::from(tracer));
             // The handle goes: the engine holds its own while attached.
@@ -201,74 +209,48 @@ pub(crate) fn request(tracee: &Task, request: i64, addr: u64, data: u64) -> Resu
 mod tests {
     use super::*;
 
-    fn config(flags: u32, signal: u32, records: u64) -> Result<Configure> {
+    fn config(flags: u32, reserved: u32, records: u64) -> Result<Configure> {
         decode_config(&bindings::ptrace_bts_config {
             flags,
-            signal,
+            reserved,
             records,
         })
     }
 
     /// The configuration of a trace asked for; panics for `Off` or an error.
-    fn on(flags: u32, signal: u32, records: u64) -> Config {
-        match config(flags, signal, records) {
+    fn on(flags: u32, records: u64) -> Config {
+        match config(flags, 0, records) {
             Ok(Configure::On(c)) => c,
-            _ => panic!("refused: {flags:#x} {signal} {records}"),
+            _ => panic!("refused: {flags:#x} {records}"),
         }
     }
 
     const TRACE: u32 = bindings::PTRACE_BTS_O_TRACE;
     const SCHED: u32 = bindings::PTRACE_BTS_O_SCHED;
-    const SIGNAL: u32 = bindings::PTRACE_BTS_O_SIGNAL;
+    const STOP: u32 = bindings::PTRACE_BTS_O_STOP;
 
     #[test]
     fn all_zero_ends_the_trace_and_nothing_else_does() {
         assert!(matches!(config(0, 0, 0), Ok(Configure::Off)));
         assert_eq!(config(0, 0, 16).err(), Some(EINVAL));
-        assert_eq!(config(0, 10, 0).err(), Some(EINVAL));
+        assert_eq!(config(0, 1, 0).err(), Some(EINVAL));
         assert_eq!(config(SCHED, 0, 0).err(), Some(EINVAL));
-        assert_eq!(config(SIGNAL, 10, 0).err(), Some(EINVAL));
+        assert_eq!(config(STOP, 0, 0).err(), Some(EINVAL));
     }
 
     #[test]
-    fn a_trace_without_a_signal_is_a_ring() {
-        let c = on(TRACE, 0, 16);
+    fn a_trace_is_a_ring_or_with_stop_a_flow_its_tracer_drains() {
+        let c = on(TRACE, 16);
         assert_eq!((c.mode, c.records, c.sched), (Mode::Overwrite, 16, false));
         assert!(c.tracer.is_none() && !c.from_exec);
-        assert!(on(TRACE | SCHED, 0, 1).sched);
+        assert!(on(TRACE | SCHED, 1).sched);
+        let c = on(TRACE | STOP, 16);
+        assert_eq!((c.mode, c.on_full), (Mode::Flow, OnFull::TracerStop));
     }
 
     #[test]
-    fn a_signal_makes_a_flow_that_stops_by_it() {
-        let c = on(TRACE | SIGNAL, 10, 16);
-        assert_eq!(c.mode, Mode::Flow);
-        assert_eq!(c.on_full, OnFull::Signal(10));
-        assert_eq!(
-            on(TRACE | SIGNAL, bindings::_NSIG, 1).on_full,
-            OnFull::Signal(64)
-        );
-    }
-
-    #[test]
-    fn a_signal_must_be_given_with_its_flag_and_be_one() {
-        assert_eq!(config(TRACE, 10, 16).err(), Some(EINVAL));
-        assert_eq!(config(TRACE | SIGNAL, 0, 16).err(), Some(EINVAL));
-        assert_eq!(
-            config(TRACE | SIGNAL, bindings::_NSIG + 1, 16).err(),
-            Some(EINVAL)
-        );
-        assert_eq!(
-            config(TRACE | SIGNAL, bindings::SIGKILL, 16).err(),
-            Some(EINVAL)
-        );
-        assert_eq!(
-            config(TRACE | SIGNAL, bindings::SIGSTOP, 16).err(),
-            Some(EINVAL)
-        );
-    }
-
-    #[test]
-    fn unknown_flags_and_sizes_the_engine_refuses_are_einval() {
+    fn reserved_unknown_flags_and_sizes_the_engine_refuses_are_einval() {
+        assert_eq!(config(TRACE, 1, 16).err(), Some(EINVAL));
         assert_eq!(config(TRACE | 0x8, 0, 16).err(), Some(EINVAL));
         assert_eq!(config(1 << 31, 0, 0).err(), Some(EINVAL));
         assert_eq!(config(TRACE, 0, 0).err(), Some(EINVAL));
@@ -277,12 +259,9 @@ mod tests {
         assert_eq!(config(TRACE, 0, max + 1).err(), Some(EINVAL));
         // A flow with scheduling records keeps room for a step's records.
         let min = u64::from(bindings::UTRACE_BRANCH_SCHED_FLOW_MIN);
-        assert_eq!(
-            config(TRACE | SCHED | SIGNAL, 10, min - 1).err(),
-            Some(EINVAL)
-        );
+        assert_eq!(config(TRACE | SCHED | STOP, 0, min - 1).err(), Some(EINVAL));
         assert!(matches!(
-            config(TRACE | SCHED | SIGNAL, 10, min),
+            config(TRACE | SCHED | STOP, 0, min),
             Ok(Configure::On(_))
         ));
     }

@@ -1131,6 +1131,9 @@ static const struct oreq oreqs[] = {
 
 static const long forbidden_reqs[] = {
 	PTRACE_MULTI, PTRACE_TRACEME, PTRACE_ATTACH, PTRACE_SEIZE, PTRACE_DETACH,
+	/* The branch trace's: a batch could not return their counts. */
+	PTRACE_BTS_CONFIG, PTRACE_BTS_STATUS, PTRACE_BTS_SIZE, PTRACE_BTS_GET,
+	PTRACE_BTS_CLEAR, PTRACE_BTS_DRAIN,
 };
 
 static const long resume_reqs[] = {
