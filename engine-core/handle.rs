@@ -380,6 +380,16 @@ impl<E: Engine> EngineHandle<E> {
         self.registry.resume_step(&self.attachment, block)
     }
 
+    /// Asks for a ptrace event stop of the task (`event`, whose message is
+    /// `msg`), made as soon as the engine's callback that asks returns:
+    /// never with the callback on the task's stack. For an engine whose
+    /// user is the task's tracer (the branch trace's `PTRACE_EVENT_BTS`).
+    /// `EINVAL` unless called from the engine's own callback, in the task;
+    /// `ESRCH` once detached. Nothing happens if the task is not traced.
+    pub fn stop_for_tracer(&self, event: u8, msg: u64) -> Result {
+        self.registry.stop_for_tracer(&self.attachment, event, msg)
+    }
+
     /// utrace's `UTRACE_REPORT` control: if this engine holds the task
     /// stopped, [`EngineHandle::resume_and_report`]; otherwise
     /// [`EngineHandle::request_report`].

@@ -414,6 +414,18 @@ void utrace_helper_ptrace_event(int event, unsigned long msg)
 }
 
 /*
+ * A ptrace event stop an engine asked for (Registry::stop_for_tracer), made
+ * by the dispatcher between two callbacks.  Unlike ptrace_event(), no
+ * option gates it: the tracer asked the engine for it.  None if current is
+ * not traced or is dying (as ptrace_stop() would not stop then either).
+ */
+void utrace_helper_ptrace_notify(int event, unsigned long msg)
+{
+	if (current->ptrace && !fatal_signal_pending(current))
+		ptrace_notify((event << 8) | SIGTRAP, msg);
+}
+
+/*
  * ptrace's vfork-done stop, made by the engines' dispatcher at ptrace's
  * place in their order (kernel_clone() skips its own call for such tasks):
  * the message is @child's pid in the tracer's namespace.

@@ -72,6 +72,7 @@ bool utrace_helper_ptrace_entry_stop(struct pt_regs *regs, unsigned long work);
 bool utrace_helper_ptrace_traces_seccomp(void);
 void utrace_helper_ptrace_exit_stop(struct pt_regs *regs, unsigned long work);
 void utrace_helper_ptrace_event(int event, unsigned long msg);
+void utrace_helper_ptrace_notify(int event, unsigned long msg);
 void utrace_helper_ptrace_event_pid(int event, struct pid *child);
 void utrace_helper_edit_group_exit_code(long orig, long code);
 bool utrace_helper_current_exiting(void);

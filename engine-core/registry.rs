@@ -132,6 +132,11 @@ pub(crate) struct Attachment {
     /// a set and both entry and exit events: its exit follows its entry,
     /// whatever number the call has by then.
     entry_in_set: TaskOnly<u8>,
+    /// A ptrace event stop the engine asked for in its callback
+    /// ([`Registry::stop_for_tracer`]): the event and its message, made by
+    /// [`Registry::call`] once the callback returned, where none is on the
+    /// task's stack.
+    tracer_stop: TaskOnly<Option<(u8, u64)>>,
     /// [`Engine::retired`] was called (set once, by whoever calls it).
     retired: AtomicFlag,
     /// When it was attached, in its registry's attach sequence (set once,
@@ -195,6 +200,7 @@ impl Attachment {
                 step: Atomic::new(Step::None.raw()),
                 exit_once: TaskOnly::new(false),
                 entry_in_set: TaskOnly::new(ENTRY_UNSEEN),
+                tracer_stop: TaskOnly::new(None),
                 retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
                 children,

@@ -17,7 +17,7 @@ use core::ffi::c_void;
 use core::ptr;
 use core::ptr::NonNull;
 use kernel::bindings;
-use kernel::ffi::{c_long, c_uint};
+use kernel::ffi::{c_long, c_uint, c_ulong};
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 use kernel::sync::atomic::{Acquire, Atomic, Full};
@@ -518,4 +518,15 @@ pub(crate) unsafe fn free_registry(task: *mut bindings::task_struct) {
         // with `Arc::into_raw`; taking it out makes it ours to drop.
         drop(unsafe { Arc::from_raw(p) });
     }
+}
+
+/// The current task's ptrace event stop `event`, with `msg` as its message,
+/// that an engine asked for ([`Registry::stop_for_tracer`]): none if the
+/// task is not traced or is dying. Called by the task with nothing held,
+/// between two callbacks; may sleep.
+#[cold]
+pub(crate) fn ptrace_event_stop(event: u8, msg: u64) {
+    // SAFETY: the current task makes its own stop, as ptrace_event() does,
+    // with nothing held (the caller's contract).
+    unsafe { bindings::utrace_helper_ptrace_notify(event.into(), msg as c_ulong) };
 }

@@ -1349,6 +1349,18 @@ mod suite {
     }
 
     #[test]
+    fn a_stop_for_the_tracer_is_refused_outside_the_engines_callback() -> Result {
+        let reg = Registry::for_test()?;
+        let log = new_log()?;
+        let h = recorder(&reg, 1, &log, Events::SYSCALL)?;
+        // Not in a callback of the engine: where would the stop be made?
+        assert_eq!(h.stop_for_tracer(8, 0), Err(EINVAL));
+        h.detach()?;
+        assert_eq!(h.stop_for_tracer(8, 0), Err(EINVAL));
+        Ok(())
+    }
+
+    #[test]
     fn dead_task_refuses_attach() -> Result {
         let reg = Registry::for_test()?;
         let log = new_log()?;

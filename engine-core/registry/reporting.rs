@@ -21,6 +21,7 @@ use crate::engine_core::report::{
 };
 use crate::engine_core::task;
 use kernel::bindings;
+use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Full, Relaxed};
 use kernel::sync::Arc;
 use kernel::task::Task;
@@ -91,6 +92,12 @@ impl Registry {
         if task::has_waiters(&self.wait) {
             self.callback_ended();
         }
+        if scope.reaper == 0 {
+            // SAFETY: the task's own report (not the reaper's).
+            if let Some((event, msg)) = unsafe { att.tracer_stop.replace(None) } {
+                task::ptrace_event_stop(event, msg);
+            }
+        }
         // Going on is the same whether the engine is still attached or not:
         // only another answer needs the check.
         let answer = answer.filter(|&a| a == Resume::Resume || !att.is_detached())?;
@@ -99,6 +106,27 @@ impl Registry {
             self.hold_stop_locked(&mut inner, att);
         }
         Some(answer)
+    }
+
+    /// Asks for a ptrace event stop of the task, `event` with `msg` as its
+    /// message, made as soon as the callback of `att` that asks returns:
+    /// between two callbacks, as the tracer's own stops are, never with a
+    /// callback on the task's stack (where the stop's task work could run
+    /// a nested report, and the tracer could end the engine under its
+    /// callback). No option gates the event: the tracer asked the engine
+    /// for it. `EINVAL` unless the caller is the task, in a callback of
+    /// `att`; `ESRCH` once `att` is detached.
+    pub(crate) fn stop_for_tracer(&self, att: &Attachment, event: u8, msg: u64) -> Result {
+        let current = kernel::current!();
+        if !self.is_owner(current) || self.reporting.load(Relaxed) != att.id() {
+            return Err(EINVAL);
+        }
+        if att.is_detached() {
+            return Err(ESRCH);
+        }
+        // SAFETY: the caller is the registry's task (checked above).
+        unsafe { att.tracer_stop.replace(Some((event, msg))) };
+        Ok(())
     }
 
     /// Folds `att`'s answer (as [`Registry::call`] returns it) into the

@@ -33,9 +33,11 @@
 //! # Stopping for a drain
 //!
 //! A trace made by ptrace's `PTRACE_BTS_CONFIG` ([`OnFull::TracerStop`])
-//! stops its task otherwise: the task that fills the buffer makes a ptrace
-//! event stop itself, there and then (`PTRACE_EVENT_BTS`), where its
-//! tracer drains the buffer before it resumes it. An engine's stop would
+//! stops its task otherwise: the task that fills the buffer asks
+//! engine-core for a ptrace event stop ([`EngineHandle::stop_for_tracer`],
+//! `PTRACE_EVENT_BTS`), made as soon as the callback returned, before the
+//! task runs another instruction; its tracer drains the buffer there
+//! before it resumes it. An engine's stop would
 //! not do there: its tracer could not wait for it, nor make a request of
 //! a task not in a ptrace stop. A signal would not either: it can be
 //! blocked, merged with the program's own, and left pending once the
@@ -68,6 +70,10 @@ use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::poll::PollCondVar;
 use kernel::sync::{Arc, SpinLock};
 use kernel::task::Task;
+
+/// The event of a tracer's stop for a drain (`PTRACE_EVENT_BTS`, 8).
+const PTRACE_EVENT_BTS: u8 = bindings::PTRACE_EVENT_BTS as u8;
+const _: () = assert!(bindings::PTRACE_EVENT_BTS <= 0xff);
 
 // The uapi's bound on one step's spans is engine-core's log.
 const _: () = assert!(SPANS == bindings::UTRACE_BRANCH_SPANS as usize);
@@ -387,21 +393,21 @@ impl BranchEngine {
         // Fails only once detached: the trace is over then.
         let _ = me.resume_step(false);
         if self.on_full == OnFull::TracerStop {
-            // A callback that outlived the trace makes no stop.
+            // A callback that outlived the trace, or one whose tracer left
+            // (the next signal report ends the trace), asks for no stop.
             let held = {
-                let mut inner = self.inner.lock();
-                let stop = (stored.filled || stored.lost) && !inner.ended;
-                // Counted before: the tracer reads the count at the stop.
-                if stop {
-                    inner.stops += 1;
-                }
-                stop.then(|| inner.ring.len())
+                let inner = self.inner.lock();
+                ((stored.filled || stored.lost) && !inner.ended).then(|| inner.ring.len())
             };
-            if let Some(held) = held {
-                // SAFETY: the current task stops for its tracer, from its
-                // own callback, which may sleep, with no lock held.
-                if !unsafe { bindings::utrace_branch_stop_for_drain(held) } {
-                    self.inner.lock().stops -= 1;
+            // At most UTRACE_BRANCH_MAX_RECORDS: fits the u64.
+            if let Some(held) = held.filter(|_| !self.tracer_left()) {
+                // The stop is made once this callback returned (engine-core
+                // makes it between callbacks: the review found the
+                // engine's last reference gone under its running callback
+                // when the stop was made here); counted now, so the tracer
+                // reads the count at the stop.
+                if me.stop_for_tracer(PTRACE_EVENT_BTS, held as u64).is_ok() {
+                    self.inner.lock().stops += 1;
                 }
             }
         } else if stored.filled && me.stop().is_ok() {
@@ -419,11 +425,13 @@ impl BranchEngine {
                 let _ = me.resume();
             }
         }
-        // The handle goes with no lock held.
-        drop(me);
         if stored.recorded {
             self.readable.notify_all();
         }
+        // The handle goes last, with no lock held: the engine's callback
+        // runs under engine-core's reference, but nothing here relies on
+        // it after this.
+        drop(me);
     }
 
     /// The spans the task spent off its CPU since its last step, and how

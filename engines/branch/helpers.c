@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The branch-trace engine's touches of the instruction decoder, of the
- * locked-memory accounting and of a tracer's trace (its stop, its
- * tracer): inline functions and structures Rust does not reach.
+ * locked-memory accounting and of a tracer's trace (its tracer): inline
+ * functions and structures Rust does not reach.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -113,21 +113,6 @@ void utrace_branch_uncharge(struct user_struct *user, unsigned long pages)
 {
 	atomic_long_sub(pages, &user->locked_vm);
 	free_uid(user);
-}
-
-/*
- * A tracer's guaranteed flow (PTRACE_BTS_O_STOP) whose buffer is full:
- * the current task stops for its tracer, at once, in a PTRACE_EVENT_BTS
- * stop whose message is the records held.  The tracer asked for the flow,
- * so no option gates the event.  Returns whether it stopped (not if it is
- * not traced, or SIGKILL is pending).
- */
-bool utrace_branch_stop_for_drain(unsigned long held)
-{
-	if (!current->ptrace || fatal_signal_pending(current))
-		return false;
-	ptrace_notify((PTRACE_EVENT_BTS << 8) | SIGTRAP, held);
-	return true;
 }
 
 /* Whether @tracer is the current task's ptrace tracer. */

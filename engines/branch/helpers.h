@@ -16,7 +16,6 @@ int utrace_branch_next_insn(u64 *ip);
 bool utrace_branch_decodes_current(void);
 int utrace_branch_charge(unsigned long *pages, struct user_struct **user);
 void utrace_branch_uncharge(struct user_struct *user, unsigned long pages);
-bool utrace_branch_stop_for_drain(unsigned long held);
 bool utrace_branch_traced_by(struct task_struct *tracer);
 
 #endif /* UTRACE_BRANCH_HELPERS_H */

@@ -9,11 +9,12 @@
  * are known to the byte.  The cases check that the records read by index
  * and drained at the tracee's exit stop are exactly the routine's; that a
  * ring keeps the last N; that a guaranteed flow through a small buffer
- * stops the tracee by its signal and loses nothing across many drains,
- * counts what a tracer that does not drain loses, and queues a blocked
- * signal once; that the trace ends
- * when the tracer ends it, detaches or dies, and its memory goes back to
- * the tracer's RLIMIT_MEMLOCK then; and the refusals.
+ * stops the tracee for its tracer (PTRACE_EVENT_BTS) and loses nothing
+ * across many drains, whatever signals the tracee blocks, and counts what
+ * a tracer that does not drain loses; that the trace ends when the tracer
+ * ends it or detaches (also at a full buffer's stop) or dies, and its
+ * memory goes back to the tracer's RLIMIT_MEMLOCK then; that
+ * PTRACE_MULTI refuses the requests; and the refusals.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -374,6 +375,50 @@ static void a_flow_stops_a_tracee_that_blocks_every_signal(void)
 }
 
 /*
+ * The trace ended at a full buffer's stop (@detach: by PTRACE_DETACH, else
+ * by a config off then a resume): the tracee runs on to its end untraced,
+ * and the kernel reports nothing (the review: the engine's last reference
+ * went while its callback still ran).
+ */
+static void end_at_a_full_buffers_stop(int detach)
+{
+	pid_t pid = start_tracee(20);
+	int status;
+
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, 4) == 0, "config: %s",
+	      strerror(errno));
+	status = resume(pid, 0);
+	CHECK(is_bts_stop(status), "status %#x, not the full buffer's stop", status);
+	if (!is_bts_stop(status))
+		return;
+	CHECK(ptrace(PTRACE_BTS_DRAIN, pid, got, 4) == 4, "drain: %s", strerror(errno));
+	if (detach) {
+		CHECK(ptrace(PTRACE_DETACH, pid, 0, 0) == 0, "detach: %s", strerror(errno));
+		status = wait_for(pid);
+	} else {
+		CHECK(bts_config(pid, 0, 0, 0) == 0, "config off: %s", strerror(errno));
+		CHECK_ERRNO(ptrace(PTRACE_BTS_SIZE, pid, 0, 0), ENODATA);
+		status = resume(pid, 0);
+		/* No other stop: the exit stop. */
+		CHECK(is_exit_stop(status), "status %#x, not the exit stop", status);
+		if (is_exit_stop(status))
+			status = resume(pid, 0);
+	}
+	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "the tracee's end: %#x", status);
+}
+
+static void a_config_off_at_a_full_buffers_stop_ends_the_trace(void)
+{
+	end_at_a_full_buffers_stop(0);
+}
+
+static void a_detach_at_a_full_buffers_stop_ends_the_trace(void)
+{
+	end_at_a_full_buffers_stop(1);
+}
+
+/*
  * A trace is the tracer's: a second one is EEXIST, as is a file's attach;
  * ending it frees the tracee for either; CLEAR drops what is held.
  */
@@ -592,8 +637,9 @@ static pid_t tracee_of(int fd)
 }
 
 /*
- * A dead tracer's trace ends at the tracee's next instruction, here a
- * signal handler's; until then a file's attach finds it.
+ * A dead tracer's trace ends when the tracee next runs, here for a
+ * signal (whose report is the engine's first look); until then a file's
+ * attach finds it.
  */
 static void a_tracer_that_dies_ends_the_trace(void)
 {
@@ -711,6 +757,8 @@ KTAP_MAIN("guest_ptrace_bts",
 	  KTAP_CASE(a_flow_loses_nothing_across_many_drains),
 	  KTAP_CASE(a_flow_not_drained_counts_what_it_loses),
 	  KTAP_CASE(a_flow_stops_a_tracee_that_blocks_every_signal),
+	  KTAP_CASE(a_config_off_at_a_full_buffers_stop_ends_the_trace),
+	  KTAP_CASE(a_detach_at_a_full_buffers_stop_ends_the_trace),
 	  KTAP_CASE(config_off_and_clear),
 	  KTAP_CASE(refusals),
 	  KTAP_CASE(a_detach_ends_the_trace_at_once),
