@@ -4422,8 +4422,19 @@ static void chan_attach_child(struct chan_fuzz *c, struct rng *r)
 
 static void chan_new_child(struct chan_fuzz *c, struct rng *r)
 {
-	if (c->child > 0)
+	if (c->child > 0) {
+		/*
+		 * The old child may wait for this monitor in its exit report:
+		 * one dying of a signal is in a group exit, which drops a
+		 * SIGKILL, as a ptrace exit stop of such a task is left only by
+		 * its tracer.  The channel's close lets it go, as kill_reap()'s
+		 * PTRACE_CONT lets a tracee go (arm64's seed utrace-1 waited
+		 * 20 s there, iteration 264).
+		 */
+		close(c->fd);
+		chan_open_fd(c);
 		kill_reap(c->child, 20000);
+	}
 	c->child = fork();
 	if (c->child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
