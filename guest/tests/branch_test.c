@@ -446,8 +446,13 @@ static void flow_loses_nothing_across_many_drains(void)
 	CHECK(n > 0 && (uint64_t)n == s.branches && s.overwritten == 0,
 	      "read %ld, branches %llu, lost %llu", n,
 	      (unsigned long long)s.branches, (unsigned long long)s.overwritten);
-	/* Each stop is a full buffer of new records. */
-	CHECK(s.stops >= 1 && s.stops <= (uint64_t)n / 8 && reads >= n / 8,
+	/*
+	 * Each stop is a full buffer of new records, and only a read ends
+	 * one (a read may deliver more than 8: the task it resumes refills
+	 * the buffer while the read goes on, as arm64's guest saw, 75 reads
+	 * for 608 records).
+	 */
+	CHECK(s.stops >= 1 && s.stops <= (uint64_t)n / 8 && reads >= (long)s.stops,
 	      "%llu stops, %ld reads for %ld records", (unsigned long long)s.stops,
 	      reads, n);
 	KTAP_DIAG("%ld records in %ld reads, %llu stops for a drain", n, reads,
