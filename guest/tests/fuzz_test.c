@@ -48,6 +48,11 @@
  *    death ended the trace and the records are drained; closing the file
  *    that steps the child, even stopped for a drain, lets it run at once,
  *    and SIGKILL always ends it.
+ *  - the branch trace's ptrace requests (Documentation/ptrace-bts.md),
+ *    against a seized child that runs in bursts: each errno is the one the
+ *    arguments and the trace call for, the counts agree (a drain takes
+ *    what it returns), a full flow stops the child for its tracer, and
+ *    PTRACE_MULTI refuses every one.
  * Kernel reports (KASAN, lockdep, ...) and kmemleak fail the run through
  * qemu-ci/ktap.py.
  */
@@ -5437,6 +5442,295 @@ static void branch_run(struct rng *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* PTRACE_BTS_*                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The branch trace's ptrace requests with random operands, against a
+ * seized child that loops; the fuzzer, its tracer, lets it run in short
+ * bursts (PTRACE_CONT, then PTRACE_INTERRUPT) so that a trace fills, and
+ * drains or not at a full flow's stops.  Each answer must be the one the
+ * header gives for the arguments, in its order of the checks, and the
+ * counts must agree: SIZE never above the buffer, a DRAIN takes what it
+ * returns (nothing when it faults at once), GET works below SIZE only,
+ * CLEAR empties; PTRACE_MULTI refuses every one.
+ */
+#define BTS_ITERS_MAX	1500UL
+
+struct bts_fuzz {
+	pid_t child;
+	int on, flow;		/* the fuzzer's trace of the child, as configured */
+	uint64_t records;
+};
+
+static struct utrace_branch bts_buf[256];
+
+static void bts_child(void)
+{
+	volatile unsigned long n = 0;
+
+	for (;;)
+		n = n * 3 + 1;
+}
+
+static void bts_spawn(struct bts_fuzz *b)
+{
+	int status;
+
+	b->on = 0;
+	b->child = fork();
+	if (b->child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		bts_child();
+	}
+	EXPECT(ptrace(PTRACE_SEIZE, b->child, 0, PTRACE_O_EXITKILL) == 0, "seize: %s",
+	       ename(errno));
+	EXPECT(ptrace(PTRACE_INTERRUPT, b->child, 0, 0) == 0 &&
+	       wait_for(b->child, &status, 0, 10000) == b->child, "the child's first stop");
+}
+
+/* What the header gives for the request made, before it is run. */
+static long bts_size(struct bts_fuzz *b)
+{
+	return ptrace(PTRACE_BTS_SIZE, b->child, 0, 0);
+}
+
+static void bts_config(struct bts_fuzz *b, struct rng *r)
+{
+	struct ptrace_bts_config c = {
+		.flags = percent(r, 85) ? below(r, 8) : (uint32_t)rnd(r),
+		.reserved = percent(r, 90) ? 0 : (uint32_t)rnd(r),
+		/* Never more than 64 Ki records: the fuzzer has CAP_IPC_LOCK. */
+		.records = percent(r, 80) ? below(r, 1 << 16) :
+			   UTRACE_BRANCH_MAX_RECORDS + 1 + below(r, 2),
+	};
+	unsigned long data = percent(r, 90) ? sizeof(c) : below(r, 64);
+	int bad_ptr = percent(r, 5);
+	long ret;
+	errset want;
+
+	if (!(c.flags & PTRACE_BTS_O_TRACE) && percent(r, 50))
+		c.records = 0;
+	if (data != sizeof(c))
+		want = EB(EINVAL);
+	else if (bad_ptr)
+		want = EB(EFAULT);
+	else if (c.flags & ~7U || c.reserved)
+		want = EB(EINVAL);
+	else if (!(c.flags & PTRACE_BTS_O_TRACE))
+		want = c.flags || c.records ? EB(EINVAL) : b->on ? 0 : EB(ENODATA);
+	else if (!c.records || c.records > UTRACE_BRANCH_MAX_RECORDS ||
+		 ((c.flags & PTRACE_BTS_O_SCHED) && (c.flags & PTRACE_BTS_O_STOP) &&
+		  c.records < UTRACE_BRANCH_SCHED_FLOW_MIN))
+		want = EB(EINVAL);
+	else
+		want = b->on ? EB(EEXIST) : 0;
+	note("bts config flags %#x reserved %#x records %llu data %lu%s", c.flags, c.reserved,
+	     (unsigned long long)c.records, data, bad_ptr ? " (bad pointer)" : "");
+	errno = 0;
+	ret = ptrace(PTRACE_BTS_CONFIG, b->child, bad_ptr ? (void *)8 : (void *)&c, data);
+	if (want == 0) {
+		EXPECT(ret == 0, "config: %ld (%s)", ret, ename(errno));
+		if (ret)
+			return;
+		if (c.flags & PTRACE_BTS_O_TRACE) {
+			b->on = 1;
+			b->flow = !!(c.flags & PTRACE_BTS_O_STOP);
+			b->records = c.records;
+		} else {
+			b->on = 0;
+		}
+		return;
+	}
+	EXPECT(ret == -1 && in_set(want, errno), "config: %ld (%s)", ret, ename(errno));
+}
+
+static void bts_status(struct bts_fuzz *b, struct rng *r)
+{
+	struct utrace_branch_status s;
+	unsigned long data = percent(r, 90) ? sizeof(s) : below(r, 128);
+	long ret;
+
+	note("bts status data %lu", data);
+	errno = 0;
+	ret = ptrace(PTRACE_BTS_STATUS, b->child, &s, data);
+	if (!b->on) {
+		EXPECT(ret == -1 && errno == ENODATA, "status: %ld (%s)", ret, ename(errno));
+	} else if (data != sizeof(s)) {
+		EXPECT(ret == -1 && errno == EINVAL, "status: %ld (%s)", ret, ename(errno));
+	} else {
+		EXPECT(ret == 0, "status: %s", ename(errno));
+		EXPECT(ret || (s.records == b->records && s.held <= s.records &&
+			       s.state == UTRACE_BRANCH_STARTED && (b->flow || !s.stops)),
+		       "status: records %llu/%llu held %llu state %#x stops %llu",
+		       (unsigned long long)s.records, (unsigned long long)b->records,
+		       (unsigned long long)s.held, s.state, (unsigned long long)s.stops);
+	}
+}
+
+static void bts_get(struct bts_fuzz *b, struct rng *r)
+{
+	long size = b->on ? bts_size(b) : 0;
+	unsigned long index = percent(r, 70) ? below(r, size + 2) : rnd(r);
+	int bad_ptr = percent(r, 10);
+	struct utrace_branch rec;
+	long ret;
+
+	note("bts get %lu of %ld%s", index, size, bad_ptr ? " (bad pointer)" : "");
+	errno = 0;
+	ret = ptrace(PTRACE_BTS_GET, b->child, bad_ptr ? (void *)8 : (void *)&rec, index);
+	if (!b->on)
+		EXPECT(ret == -1 && errno == ENODATA, "get: %ld (%s)", ret, ename(errno));
+	else if (index >= (unsigned long)size)
+		EXPECT(ret == -1 && errno == EINVAL, "get: %ld (%s)", ret, ename(errno));
+	else if (bad_ptr)
+		EXPECT(ret == -1 && errno == EFAULT, "get: %ld (%s)", ret, ename(errno));
+	else
+		EXPECT(ret == 0 && rec.from, "get: %ld (%s) from %#llx", ret, ename(errno),
+		       (unsigned long long)rec.from);
+}
+
+static void bts_drain(struct bts_fuzz *b, struct rng *r)
+{
+	long size = b->on ? bts_size(b) : 0;
+	unsigned long n = percent(r, 80) ? below(r, ARRAY_SIZE(bts_buf) + 1) : rnd(r);
+	int bad_ptr = percent(r, 10);
+	long ret;
+
+	/* Room the buffer has, unless the pointer is meant to be bad. */
+	if (!bad_ptr && n > ARRAY_SIZE(bts_buf))
+		n = ARRAY_SIZE(bts_buf);
+	note("bts drain %lu of %ld%s", n, size, bad_ptr ? " (bad pointer)" : "");
+	errno = 0;
+	ret = ptrace(PTRACE_BTS_DRAIN, b->child, bad_ptr ? (void *)8 : (void *)bts_buf, n);
+	if (!b->on) {
+		EXPECT(ret == -1 && errno == ENODATA, "drain: %ld (%s)", ret, ename(errno));
+		return;
+	}
+	if (!n)
+		EXPECT(ret == -1 && errno == EINVAL, "drain: %ld (%s)", ret, ename(errno));
+	else if (!size)
+		EXPECT(ret == 0, "drain of nothing: %ld (%s)", ret, ename(errno));
+	else if (bad_ptr)
+		EXPECT(ret == -1 && errno == EFAULT, "drain: %ld (%s)", ret, ename(errno));
+	else
+		EXPECT(ret == (long)(n < (unsigned long)size ? n : (unsigned long)size),
+		       "drain: %ld (%s) of %ld, room %lu", ret, ename(errno), size, n);
+	/* A drain takes what it returns, and nothing when it fails. */
+	EXPECT(bts_size(b) == size - (ret > 0 ? ret : 0), "held %ld after a drain of %ld from %ld",
+	       bts_size(b), ret, size);
+}
+
+static void bts_clear(struct bts_fuzz *b)
+{
+	long ret;
+
+	note("bts clear");
+	errno = 0;
+	ret = ptrace(PTRACE_BTS_CLEAR, b->child, 0, 0);
+	if (!b->on) {
+		EXPECT(ret == -1 && errno == ENODATA, "clear: %ld (%s)", ret, ename(errno));
+		return;
+	}
+	EXPECT(ret == 0 && bts_size(b) == 0, "clear: %ld (%s), %ld held", ret, ename(errno),
+	       bts_size(b));
+}
+
+/* A batch with one of the requests: refused whole. */
+static void bts_in_a_batch(struct bts_fuzz *b, struct rng *r)
+{
+	struct ptrace_multi m = {
+		.request = PTRACE_BTS_CONFIG + (long)below(r, 6),
+		.addr = (long)bts_buf,
+		.localaddr = (void *)(unsigned long)below(r, 16),
+	};
+	long size = b->on ? bts_size(b) : -1;
+
+	note("bts %#lx in a batch", m.request);
+	errno = 0;
+	EXPECT(ptrace(PTRACE_MULTI, b->child, &m, 1) == -1 && errno == EINVAL,
+	       "a batch with %#lx: %s", m.request, ename(errno));
+	EXPECT(!b->on || bts_size(b) == size, "a refused batch changed the trace");
+}
+
+/*
+ * Lets the child run for a few ms, then stops it again.  A full flow's
+ * stops on the way are drained, or not, and resumed.
+ */
+static void bts_burst(struct bts_fuzz *b, struct rng *r)
+{
+	long end = now_ms() + 20000;
+	int status;
+
+	note("bts burst");
+	if (ptrace(PTRACE_CONT, b->child, 0, 0)) {
+		FAIL("resume: %s", ename(errno));
+		return;
+	}
+	sleep_ms(below(r, 5));
+	EXPECT(ptrace(PTRACE_INTERRUPT, b->child, 0, 0) == 0, "interrupt: %s", ename(errno));
+	while (now_ms() < end) {
+		if (wait_for(b->child, &status, 0, 1000) != b->child)
+			continue;
+		if (!WIFSTOPPED(status)) {
+			FAIL("the child ended: %#x", status);
+			b->child = -1;
+			return;
+		}
+		if (status >> 16 == PTRACE_EVENT_STOP)
+			return;
+		EXPECT(status >> 8 == (SIGTRAP | (PTRACE_EVENT_BTS << 8)) && b->on && b->flow,
+		       "a stop %#x in a burst", status);
+		if (percent(r, 70))
+			ptrace(PTRACE_BTS_DRAIN, b->child, bts_buf, ARRAY_SIZE(bts_buf));
+		ptrace(PTRACE_CONT, b->child, 0, 0);
+	}
+	FAIL("the child did not stop in 20 s");
+}
+
+static void bts_run(struct rng *r)
+{
+	static const unsigned int w[] = { 12, 10, 10, 12, 20, 5, 5, 4 };
+	unsigned long iters = fuzz_iters < BTS_ITERS_MAX ? fuzz_iters : BTS_ITERS_MAX;
+	struct bts_fuzz b = { .child = -1 };
+
+	bts_spawn(&b);
+	for (unsigned long i = 0; i < iters && case_failures < MAX_FAILURES && b.child > 0;
+	     i++) {
+		begin_iter(i);
+		switch (PICK(r, w)) {
+		case 0:
+			bts_config(&b, r);
+			break;
+		case 1:
+			bts_status(&b, r);
+			break;
+		case 2:
+			bts_get(&b, r);
+			break;
+		case 3:
+			bts_drain(&b, r);
+			break;
+		case 4:
+			bts_burst(&b, r);
+			break;
+		case 5:
+			bts_clear(&b);
+			break;
+		case 6:
+			bts_in_a_batch(&b, r);
+			break;
+		default:
+			note("bts: a new child");
+			kill_reap(b.child, 20000);
+			bts_spawn(&b);
+		}
+	}
+	if (b.child > 0)
+		EXPECT(kill_reap(b.child, 20000), "the BTS child does not die from SIGKILL");
+}
+
+/* ------------------------------------------------------------------ */
 /* The cases                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -5536,6 +5830,11 @@ static void branch_requests(void)
 	run_case("branch_requests", 10, branch_run);
 }
 
+static void bts_requests(void)
+{
+	run_case("bts_requests", 11, bts_run);
+}
+
 static void everything_still_works(void)
 {
 	run_case("everything_still_works", 7, still_works);
@@ -5555,6 +5854,7 @@ static int fuzz_one(const char *suite)
 		KTAP_CASE(utrace_ioctls_unprivileged),
 		KTAP_CASE(channel_requests),
 		KTAP_CASE(branch_requests),
+		KTAP_CASE(bts_requests),
 		KTAP_CASE(everything_still_works),
 	};
 
