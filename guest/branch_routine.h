@@ -251,6 +251,17 @@ static inline int expected_seq_exit(int n, struct utrace_branch *out)
 	return k;
 }
 
+/* The records from the routine among @recs[0..n), compacted to its front; how many. */
+static inline long routine_only(struct utrace_branch *recs, long n)
+{
+	long k = 0;
+
+	for (long i = 0; i < n; i++)
+		if (in_routine(recs[i].from))
+			recs[k++] = recs[i];
+	return k;
+}
+
 /* expected_seq_exit(), after a jump to br_seq_exit from @jmp. */
 static inline int expected_jmp_seq_exit(const void *jmp, int n, struct utrace_branch *out)
 {

@@ -305,17 +305,6 @@ static long read_all(int fd, struct utrace_branch *out, long max)
 	return read_slowly(fd, out, max, 0, NULL);
 }
 
-/* The records from the routine among @got, compacted to its front. */
-static long routine_only(struct utrace_branch *got, long n)
-{
-	long k = 0;
-
-	for (long i = 0; i < n; i++)
-		if (in_routine(got[i].from))
-			got[k++] = got[i];
-	return k;
-}
-
 /* Checks that @got[0..n) is @want[0..m), naming the first difference. */
 static void check_same(const struct utrace_branch *got, long n,
 		       const struct utrace_branch *want, long m)

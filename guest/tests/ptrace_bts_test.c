@@ -147,17 +147,6 @@ static void finish(pid_t pid)
 	      "the tracee's end: %#x", status);
 }
 
-/* The records from the routine among @got, compacted to its front. */
-static long routine_only(struct utrace_branch *recs, long n)
-{
-	long k = 0;
-
-	for (long i = 0; i < n; i++)
-		if (in_routine(recs[i].from))
-			recs[k++] = recs[i];
-	return k;
-}
-
 /* Checks that @recs[0..n) is want[0..m), naming the first difference. */
 static void check_same(const struct utrace_branch *recs, long n, long m)
 {
@@ -296,21 +285,38 @@ static long drain_to_exit(pid_t pid, int skip, long *stops)
 }
 
 /*
+ * A tracee that runs br_seq_exit(@loops), configured for a guaranteed flow
+ * through @records, run to its exit stop by drain_to_exit(@skip); its
+ * status there in *@s and its stops in *@stops.  Returns the records
+ * drained, -1 if it did not reach its exit stop.
+ */
+static long flow_to_exit(int loops, uint64_t records, int skip, struct utrace_branch_status *s,
+			 long *stops, pid_t *pid)
+{
+	long n;
+
+	*pid = start_tracee(loops);
+	CHECK(bts_config(*pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, records) == 0,
+	      "config: %s", strerror(errno));
+	n = drain_to_exit(*pid, skip, stops);
+	if (n >= 0)
+		*s = bts_status(*pid);
+	return n;
+}
+
+/*
  * A guaranteed flow through 8 records: the tracee stops for its tracer at
  * each full buffer, and the drains lose nothing of 200 loops.
  */
 static void a_flow_loses_nothing_across_many_drains(void)
 {
-	pid_t pid = start_tracee(200);
 	struct utrace_branch_status s;
-	long n, stops;
+	long stops;
+	pid_t pid;
+	long n = flow_to_exit(200, 8, 0, &s, &stops, &pid);
 
-	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, 8) == 0, "config: %s",
-	      strerror(errno));
-	n = drain_to_exit(pid, 0, &stops);
 	if (n < 0)
 		return;
-	s = bts_status(pid);
 	CHECK(s.overwritten == 0 && s.branches == (uint64_t)n && s.stops == (uint64_t)stops &&
 	      stops >= n / 8, "drained %ld, overwritten %llu branches %llu stops %llu/%ld", n,
 	      (unsigned long long)s.overwritten, (unsigned long long)s.branches,
@@ -325,16 +331,13 @@ static void a_flow_loses_nothing_across_many_drains(void)
  */
 static void a_flow_not_drained_counts_what_it_loses(void)
 {
-	pid_t pid = start_tracee(20);
 	struct utrace_branch_status s;
-	long n, stops;
+	long stops;
+	pid_t pid;
+	long n = flow_to_exit(20, 4, 1, &s, &stops, &pid);
 
-	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, 4) == 0, "config: %s",
-	      strerror(errno));
-	n = drain_to_exit(pid, 1, &stops);
 	if (n < 0)
 		return;
-	s = bts_status(pid);
 	CHECK(s.overwritten == 1 && s.branches == (uint64_t)n + 1 && s.stops == (uint64_t)stops,
 	      "drained %ld, overwritten %llu branches %llu stops %llu/%ld", n,
 	      (unsigned long long)s.overwritten, (unsigned long long)s.branches,
@@ -356,15 +359,11 @@ static void a_flow_stops_a_tracee_that_blocks_every_signal(void)
 	pid_t pid;
 
 	tracee_blocks = 1;
-	pid = start_tracee(20);
+	n = flow_to_exit(20, 4, 0, &s, &stops, &pid);
 	tracee_blocks = 0;
-	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, 4) == 0, "config: %s",
-	      strerror(errno));
-	n = drain_to_exit(pid, 0, &stops);
 	if (n < 0)
 		return;
 	pending = ptrace(PTRACE_PEEKSIGINFO, pid, &args, queued);
-	s = bts_status(pid);
 	CHECK(pending == 0, "%ld signals pending (the first %d)", pending,
 	      pending > 0 ? queued[0].si_signo : 0);
 	CHECK(stops > 5 && s.overwritten == 0 && s.branches == (uint64_t)n,
