@@ -374,6 +374,53 @@ static void a_flow_stops_a_tracee_that_blocks_every_signal(void)
 }
 
 /*
+ * A flow with scheduling records: the tracee's spans off its CPU among
+ * its branches, and still nothing lost of the routine's, across the stops.
+ */
+static void a_flow_with_scheduling_records_loses_nothing(void)
+{
+	struct utrace_branch_status s;
+	long n, stops, spans = 0;
+	pid_t pid;
+
+	pid = start_tracee(50);
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP | PTRACE_BTS_O_SCHED, 0,
+			 UTRACE_BRANCH_SCHED_FLOW_MIN) == 0, "config: %s", strerror(errno));
+	n = drain_to_exit(pid, 0, &stops);
+	if (n < 0)
+		return;
+	s = bts_status(pid);
+	for (long i = 0; i < n; i++)
+		spans += got[i].from == UTRACE_BRANCH_SWITCHED_OUT;
+	CHECK(s.overwritten == 0 && s.branches + 2 * s.switches == (uint64_t)n &&
+	      (uint64_t)spans == s.switches && s.stops == (uint64_t)stops && stops > 0,
+	      "drained %ld: branches %llu switches %llu (%ld seen) overwritten %llu stops %llu/%ld",
+	      n, (unsigned long long)s.branches, (unsigned long long)s.switches, spans,
+	      (unsigned long long)s.overwritten, (unsigned long long)s.stops, stops);
+	check_same(got, routine_only(got, n), expected_seq_exit(50, want));
+	finish(pid);
+}
+
+/* SIGKILL at a full buffer's stop ends the tracee, and its trace with it. */
+static void sigkill_at_a_full_buffers_stop(void)
+{
+	pid_t pid = start_tracee(20);
+	int status;
+
+	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, 4) == 0, "config: %s",
+	      strerror(errno));
+	status = resume(pid, 0);
+	CHECK(is_bts_stop(status), "status %#x, not the full buffer's stop", status);
+	CHECK(kill(pid, SIGKILL) == 0, "kill: %s", strerror(errno));
+	status = wait_for(pid);
+	/* The exit stop a killed task does not make; then its end. */
+	while (status != -1 && WIFSTOPPED(status))
+		status = resume(pid, 0);
+	CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	      "the tracee's end: %#x", status);
+}
+
+/*
  * The trace ended at a full buffer's stop (@detach: by PTRACE_DETACH, else
  * by a config off then a resume): the tracee runs on to its end untraced,
  * and the kernel reports nothing (the review: the engine's last reference
@@ -756,6 +803,8 @@ KTAP_MAIN("guest_ptrace_bts",
 	  KTAP_CASE(a_flow_loses_nothing_across_many_drains),
 	  KTAP_CASE(a_flow_not_drained_counts_what_it_loses),
 	  KTAP_CASE(a_flow_stops_a_tracee_that_blocks_every_signal),
+	  KTAP_CASE(a_flow_with_scheduling_records_loses_nothing),
+	  KTAP_CASE(sigkill_at_a_full_buffers_stop),
 	  KTAP_CASE(a_config_off_at_a_full_buffers_stop_ends_the_trace),
 	  KTAP_CASE(a_detach_at_a_full_buffers_stop_ends_the_trace),
 	  KTAP_CASE(config_off_and_clear),
