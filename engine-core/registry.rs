@@ -132,11 +132,11 @@ pub(crate) struct Attachment {
     /// a set and both entry and exit events: its exit follows its entry,
     /// whatever number the call has by then.
     entry_in_set: TaskOnly<u8>,
-    /// A ptrace event stop the engine asked for in its callback
-    /// ([`Registry::stop_for_tracer`]): the event and its message, made by
+    /// Whether the engine's running callback may ask for a ptrace event
+    /// stop, and what it asked ([`Registry::stop_for_tracer`]), made by
     /// [`Registry::call`] once the callback returned, where none is on the
-    /// task's stack.
-    tracer_stop: TaskOnly<Option<(u8, u64)>>,
+    /// task's stack. Touched only by rounds that allow such stops.
+    tracer_stop: TaskOnly<TracerStop>,
     /// [`Engine::retired`] was called (set once, by whoever calls it).
     retired: AtomicFlag,
     /// When it was attached, in its registry's attach sequence (set once,
@@ -200,7 +200,7 @@ impl Attachment {
                 step: Atomic::new(Step::None.raw()),
                 exit_once: TaskOnly::new(false),
                 entry_in_set: TaskOnly::new(ENTRY_UNSEEN),
-                tracer_stop: TaskOnly::new(None),
+                tracer_stop: TaskOnly::new(TracerStop::Refused),
                 retired: AtomicFlag::new(false),
                 seq: Atomic::new(0),
                 children,
@@ -527,6 +527,22 @@ impl EngineSlot {
 /// Only the owner task of the registry the cell belongs to (directly or
 /// through one of its attachments) reads or writes the value, while it runs:
 /// the same task as [`TaskList`]'s.
+/// Where an engine's callback stands for a ptrace event stop
+/// ([`Registry::stop_for_tracer`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum TracerStop {
+    /// Not in a callback of a round that allows one (the signal and handler
+    /// rounds, in the task): elsewhere the stop could come where the task
+    /// must not sleep (a uprobe handler), after its task work is gone (the
+    /// death report), or in a round whose state a tracer could change
+    /// under it (a syscall's).
+    Refused,
+    /// In such a callback, nothing asked.
+    Allowed,
+    /// Asked: the event and its message.
+    Asked(u8, u64),
+}
+
 struct TaskOnly<T: Copy>(UnsafeCell<T>);
 
 // SAFETY: one task at a time touches the value (type invariant); moving

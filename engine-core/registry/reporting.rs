@@ -8,7 +8,9 @@
 //! sections: before it, the engine is checked to be attached and recorded
 //! as reporting; after it, its answer is applied.
 
-use super::{Attachment, Children, Registry, Settled, STEP_IN_HANDLER, SUMMARY_ENGINES};
+use super::{
+    Attachment, Children, Registry, Settled, TracerStop, STEP_IN_HANDLER, SUMMARY_ENGINES,
+};
 use crate::engine_core::engine::{Engine, Events};
 use crate::engine_core::policy::{
     combine_resume, event_order, masked_order, ptrace_slot, syscall_order, Disposition, Reporter,
@@ -34,7 +36,14 @@ pub(super) struct ReportScope<'a> {
     registry: &'a Registry,
     /// 0 for the task; the reaper's address with `REAPER_MARK` set.
     reaper: usize,
+    /// The callbacks may ask for a ptrace event stop (the task's signal and
+    /// handler rounds only).
+    tracer_stops: bool,
 }
+
+/// The first ptrace event number the kernel does not make itself (its own
+/// are `PTRACE_EVENT_FORK` to `PTRACE_EVENT_SECCOMP`, and `PTRACE_EVENT_STOP`).
+const EVENT_FIRST_FREE: u8 = bindings::PTRACE_EVENT_SECCOMP as u8 + 1;
 
 /// Set in `Registry::reporting` while a reap callback runs: the rest is
 /// the reaper's task address (task_structs are aligned: bit 0 is free; an
@@ -54,6 +63,17 @@ impl Registry {
         ReportScope {
             registry: self,
             reaper,
+            tracer_stops: false,
+        }
+    }
+
+    /// A [`ReportScope`] for the task's signal and handler rounds, whose
+    /// callbacks may ask for a ptrace event stop
+    /// ([`Registry::stop_for_tracer`]).
+    fn tracer_stop_scope(&self, task: &Task) -> ReportScope<'_> {
+        ReportScope {
+            tracer_stops: self.is_owner(task),
+            ..self.report_scope(task)
         }
     }
 
@@ -78,6 +98,10 @@ impl Registry {
             att.id()
         };
         // Fully ordered: pairs with the exchange of `detached` in `detach`.
+        if scope.tracer_stops {
+            // SAFETY: the task's own round (`tracer_stop_scope`).
+            unsafe { att.tracer_stop.replace(TracerStop::Allowed) };
+        }
         self.reporting.xchg(mark, Full);
         let answer = if att.detached.load(Relaxed) {
             None
@@ -92,20 +116,33 @@ impl Registry {
         if task::has_waiters(&self.wait) {
             self.callback_ended();
         }
-        if scope.reaper == 0 {
-            // SAFETY: the task's own report (not the reaper's).
-            if let Some((event, msg)) = unsafe { att.tracer_stop.replace(None) } {
-                task::ptrace_event_stop(event, msg);
-            }
-        }
         // Going on is the same whether the engine is still attached or not:
         // only another answer needs the check.
-        let answer = answer.filter(|&a| a == Resume::Resume || !att.is_detached())?;
-        if answer == Resume::Stop {
+        let answer = answer.filter(|&a| a == Resume::Resume || !att.is_detached());
+        if answer == Some(Resume::Stop) {
             let mut inner = self.inner.lock();
             self.hold_stop_locked(&mut inner, att);
         }
-        Some(answer)
+        if scope.tracer_stops {
+            // After the Stop answer is held: a resume made at the tracer's
+            // stop releases it (the third review).
+            self.make_tracer_stop(att);
+        }
+        answer
+    }
+
+    /// Makes the ptrace event stop `att`'s callback asked for, if it did
+    /// and is still attached (what the stop was for is gone otherwise).
+    #[cold]
+    fn make_tracer_stop(&self, att: &Attachment) {
+        // SAFETY: the task's own round (`tracer_stop_scope`).
+        if let TracerStop::Asked(event, msg) =
+            unsafe { att.tracer_stop.replace(TracerStop::Refused) }
+        {
+            if !att.is_detached() {
+                task::ptrace_event_stop(event, msg);
+            }
+        }
     }
 
     /// Asks for a ptrace event stop of the task, `event` with `msg` as its
@@ -114,18 +151,28 @@ impl Registry {
     /// callback on the task's stack (where the stop's task work could run
     /// a nested report, and the tracer could end the engine under its
     /// callback). No option gates the event: the tracer asked the engine
-    /// for it. `EINVAL` unless the caller is the task, in a callback of
-    /// `att`; `ESRCH` once `att` is detached.
+    /// for it. `EINVAL` for an event the kernel makes itself (1 to 7, 128
+    /// and above), and unless the caller is the task, in a callback of
+    /// `att` in its signal or handler round; `ESRCH` once `att` is
+    /// detached.
     pub(crate) fn stop_for_tracer(&self, att: &Attachment, event: u8, msg: u64) -> Result {
+        if !(EVENT_FIRST_FREE..bindings::PTRACE_EVENT_STOP as u8).contains(&event) {
+            return Err(EINVAL);
+        }
         let current = kernel::current!();
         if !self.is_owner(current) || self.reporting.load(Relaxed) != att.id() {
+            return Err(EINVAL);
+        }
+        // SAFETY: the caller is the registry's task (checked above), in the
+        // callback of `att` running now.
+        if unsafe { att.tracer_stop.get() } == TracerStop::Refused {
             return Err(EINVAL);
         }
         if att.is_detached() {
             return Err(ESRCH);
         }
-        // SAFETY: the caller is the registry's task (checked above).
-        unsafe { att.tracer_stop.replace(Some((event, msg))) };
+        // SAFETY: as above.
+        unsafe { att.tracer_stop.replace(TracerStop::Asked(event, msg)) };
         Ok(())
     }
 
@@ -607,7 +654,7 @@ impl Registry {
             return;
         }
         let reporters = self.reporters(task, summary);
-        let scope = self.report_scope(task);
+        let scope = self.tracer_stop_scope(task);
         let mut action = Resume::Resume;
         for reporter in event_order(reporters.engines(), |a| a.seq.load(Relaxed), None) {
             let Reporter::Engine(att) = reporter else {
@@ -768,7 +815,7 @@ impl Registry {
             // Pairs with the release stores under `inner`.
             let reporters = self.reporters(task, self.summary.load(Acquire));
             let engines = reporters.engines();
-            let scope = self.report_scope(task);
+            let scope = self.tracer_stop_scope(task);
             // Attach order, as a syscall exit's, with the tracer at its place.
             for reporter in syscall_order(SyscallSide::Exit, engines, self.ptrace_slot(engines)) {
                 let att = match reporter {
