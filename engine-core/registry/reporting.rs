@@ -136,9 +136,8 @@ impl Registry {
     #[cold]
     fn make_tracer_stop(&self, att: &Attachment) {
         // SAFETY: the task's own round (`tracer_stop_scope`).
-        if let TracerStop::Asked(event, msg) =
-            unsafe { att.tracer_stop.replace(TracerStop::Refused) }
-        {
+        let asked = unsafe { att.tracer_stop.replace(TracerStop::Refused) };
+        if let TracerStop::Asked(event, msg) = asked {
             if !att.is_detached() {
                 task::ptrace_event_stop(event, msg);
             }
