@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The branch-trace tests' routine (guest_branch, guest_ptrace_bts): code
- * in assembly whose taken branches are known to the byte, and what a
- * trace of it must hold.  Defines the routine's symbols: include it in
+ * in assembly whose taken branches are known to the byte, what a trace of
+ * it must hold, and the check that one does (ktap.h's CHECK).  Defines the routine's symbols: include it in
  * one file of a program.
  */
 #ifndef UTRACE_GUEST_BRANCH_ROUTINE_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <linux/utrace_branch.h>
+#include "ktap.h"
 
 /*
  * The routine.  br_seq(n) loops n times (n >= 1), calling a leaf each
@@ -260,6 +261,21 @@ static inline long routine_only(struct utrace_branch *recs, long n)
 		if (in_routine(recs[i].from))
 			recs[k++] = recs[i];
 	return k;
+}
+
+/* Checks that @got[0..n) is @want[0..m), naming the first difference. */
+static inline void check_same(const struct utrace_branch *got, long n,
+		       const struct utrace_branch *want, long m)
+{
+	CHECK(n == m, "%ld records from the routine, wanted %ld", n, m);
+	for (long i = 0; i < n && i < m; i++) {
+		if (got[i].from == want[i].from && got[i].to == want[i].to)
+			continue;
+		CHECK(0, "record %ld: %#llx -> %#llx, wanted %#llx -> %#llx", i,
+		      (unsigned long long)got[i].from, (unsigned long long)got[i].to,
+		      (unsigned long long)want[i].from, (unsigned long long)want[i].to);
+		return;
+	}
 }
 
 /* expected_seq_exit(), after a jump to br_seq_exit from @jmp. */

@@ -305,21 +305,6 @@ static long read_all(int fd, struct utrace_branch *out, long max)
 	return read_slowly(fd, out, max, 0, NULL);
 }
 
-/* Checks that @got[0..n) is @want[0..m), naming the first difference. */
-static void check_same(const struct utrace_branch *got, long n,
-		       const struct utrace_branch *want, long m)
-{
-	CHECK(n == m, "%ld records from the routine, wanted %ld", n, m);
-	for (long i = 0; i < n && i < m; i++) {
-		if (got[i].from == want[i].from && got[i].to == want[i].to)
-			continue;
-		CHECK(0, "record %ld: %#llx -> %#llx, wanted %#llx -> %#llx", i,
-		      (unsigned long long)got[i].from, (unsigned long long)got[i].to,
-		      (unsigned long long)want[i].from, (unsigned long long)want[i].to);
-		return;
-	}
-}
-
 static void run_seq_exit(int n)
 {
 	br_seq_exit(n);

@@ -5489,7 +5489,7 @@ static void bts_spawn(struct bts_fuzz *b)
 	       wait_for(b->child, &status, 0, 10000) == b->child, "the child's first stop");
 }
 
-/* What the header gives for the request made, before it is run. */
+/* The records the child's trace holds (PTRACE_BTS_SIZE). */
 static long bts_size(struct bts_fuzz *b)
 {
 	return ptrace(PTRACE_BTS_SIZE, b->child, 0, 0);

@@ -147,20 +147,6 @@ static void finish(pid_t pid)
 	      "the tracee's end: %#x", status);
 }
 
-/* Checks that @recs[0..n) is want[0..m), naming the first difference. */
-static void check_same(const struct utrace_branch *recs, long n, long m)
-{
-	CHECK(n == m, "%ld records from the routine, wanted %ld", n, m);
-	for (long i = 0; i < n && i < m; i++) {
-		if (recs[i].from == want[i].from && recs[i].to == want[i].to)
-			continue;
-		CHECK(0, "record %ld: %#llx -> %#llx, wanted %#llx -> %#llx", i,
-		      (unsigned long long)recs[i].from, (unsigned long long)recs[i].to,
-		      (unsigned long long)want[i].from, (unsigned long long)want[i].to);
-		return;
-	}
-}
-
 static int same(struct utrace_branch a, struct utrace_branch b)
 {
 	return a.from == b.from && a.to == b.to;
@@ -211,7 +197,7 @@ static void a_ring_read_at_the_exit_stop_holds_the_known_sequence(void)
 			      (unsigned long long)by_index[i].to);
 			break;
 		}
-	check_same(got, routine_only(got, n), expected_seq_exit(5, want));
+	check_same(got, routine_only(got, n), want, expected_seq_exit(5, want));
 	CHECK(ptrace(PTRACE_BTS_SIZE, pid, 0, 0) == 0, "size after the drain");
 	CHECK(ptrace(PTRACE_BTS_DRAIN, pid, got, 8) == 0, "a drain of nothing");
 	finish(pid);
@@ -237,7 +223,7 @@ static void a_ring_keeps_the_last_n(void)
 	      n, (unsigned long long)s.overwritten, (unsigned long long)s.branches);
 	/* The last 4 of the routine's: nothing comes after it. */
 	memmove(want, want + m - 4, 4 * sizeof(want[0]));
-	check_same(got, n, 4);
+	check_same(got, n, want, 4);
 	finish(pid);
 }
 
@@ -321,7 +307,7 @@ static void a_flow_loses_nothing_across_many_drains(void)
 	      stops >= n / 8, "drained %ld, overwritten %llu branches %llu stops %llu/%ld", n,
 	      (unsigned long long)s.overwritten, (unsigned long long)s.branches,
 	      (unsigned long long)s.stops, stops);
-	check_same(got, routine_only(got, n), expected_seq_exit(200, want));
+	check_same(got, routine_only(got, n), want, expected_seq_exit(200, want));
 	finish(pid);
 }
 
@@ -369,7 +355,7 @@ static void a_flow_stops_a_tracee_that_blocks_every_signal(void)
 	CHECK(stops > 5 && s.overwritten == 0 && s.branches == (uint64_t)n,
 	      "stops %ld overwritten %llu branches %llu drained %ld", stops,
 	      (unsigned long long)s.overwritten, (unsigned long long)s.branches, n);
-	check_same(got, routine_only(got, n), expected_seq_exit(20, want));
+	check_same(got, routine_only(got, n), want, expected_seq_exit(20, want));
 	finish(pid);
 }
 
@@ -397,7 +383,7 @@ static void a_flow_with_scheduling_records_loses_nothing(void)
 	      "drained %ld: branches %llu switches %llu (%ld seen) overwritten %llu stops %llu/%ld",
 	      n, (unsigned long long)s.branches, (unsigned long long)s.switches, spans,
 	      (unsigned long long)s.overwritten, (unsigned long long)s.stops, stops);
-	check_same(got, routine_only(got, n), expected_seq_exit(50, want));
+	check_same(got, routine_only(got, n), want, expected_seq_exit(50, want));
 	finish(pid);
 }
 
@@ -672,14 +658,24 @@ static int trace_and_die(int fd, uint64_t records)
 }
 
 /*
- * The pid a tracer of trace_and_die() wrote on @fd (non-blocking: the
- * tracer is gone, and its tracee holds the pipe open); -1 if none.
+ * The tracee of a tracer that configured a trace of @records and died
+ * (trace_and_die()), asleep in pause(); -1 if that failed.  The pid comes
+ * through a non-blocking pipe: the tracer is gone, and its tracee holds
+ * the pipe open.
  */
-static pid_t tracee_of(int fd)
+static pid_t dead_tracers_tracee(uint64_t records)
 {
-	pid_t tracee;
+	pid_t tracee = -1;
+	int p[2];
 
-	return read(fd, &tracee, sizeof(tracee)) == sizeof(tracee) ? tracee : -1;
+	if (pipe2(p, O_NONBLOCK))
+		return -1;
+	if (trace_and_die(p[1], records) == 0 &&
+	    read(p[0], &tracee, sizeof(tracee)) != sizeof(tracee))
+		tracee = -1;
+	close(p[0]);
+	close(p[1]);
+	return tracee;
 }
 
 /*
@@ -689,15 +685,9 @@ static pid_t tracee_of(int fd)
  */
 static void a_tracer_that_dies_ends_the_trace(void)
 {
-	int p[2];
-	pid_t tracee;
+	pid_t tracee = dead_tracers_tracee(8);
 
-	CHECK(pipe2(p, O_NONBLOCK) == 0, "pipe");
-	CHECK(trace_and_die(p[1], 8) == 0, "the tracer failed");
-	tracee = tracee_of(p[0]);
-	close(p[0]);
-	close(p[1]);
-	CHECK(tracee > 0, "no tracee");
+	CHECK(tracee > 0, "the tracer failed");
 	if (tracee <= 0)
 		return;
 	/* In pause(): it runs no instruction, so the trace is still there. */
@@ -715,15 +705,10 @@ static void a_tracer_that_dies_ends_the_trace(void)
 static void a_new_tracer_replaces_a_dead_tracers_trace(void)
 {
 	struct utrace_branch_status s;
-	int p[2], status;
-	pid_t tracee;
+	pid_t tracee = dead_tracers_tracee(8);
+	int status;
 
-	CHECK(pipe2(p, O_NONBLOCK) == 0, "pipe");
-	CHECK(trace_and_die(p[1], 8) == 0, "the tracer failed");
-	tracee = tracee_of(p[0]);
-	close(p[0]);
-	close(p[1]);
-	CHECK(tracee > 0, "no tracee");
+	CHECK(tracee > 0, "the tracer failed");
 	if (tracee <= 0)
 		return;
 	CHECK(ptrace(PTRACE_SEIZE, tracee, 0, PTRACE_O_EXITKILL) == 0, "seize: %s",
@@ -756,13 +741,12 @@ static void memlock_limit_is_kept(void)
 	if (pid == 0) {
 		/* 16 pages: 4096 records. */
 		struct rlimit r = { 16 * 4096, 16 * 4096 };
-		int p[2], check = 0, back = 0;
+		int check = 0, back = 0;
 		pid_t y, x;
 
 #define MUST(cond) do { check++; if (!(cond)) _exit(check); } while (0)
 		MUST(!setresgid(4242, 4242, 4242) && !setresuid(4242, 4242, 4242) &&
-		     !prctl(PR_SET_DUMPABLE, 1) && !setrlimit(RLIMIT_MEMLOCK, &r) &&
-		     !pipe2(p, O_NONBLOCK));
+		     !prctl(PR_SET_DUMPABLE, 1) && !setrlimit(RLIMIT_MEMLOCK, &r));
 		y = start_tracee(0);
 		/* One page over the limit: ENOMEM, nothing charged. */
 		MUST(bts_config(y, PTRACE_BTS_O_TRACE, 0, 4097) == -1 && errno == ENOMEM);
@@ -770,8 +754,7 @@ static void memlock_limit_is_kept(void)
 		/* Ended, its charge is given back. */
 		MUST(bts_config(y, 0, 0, 0) == 0);
 		/* A tracer that dies leaves its trace, and the charge, on x. */
-		MUST(trace_and_die(p[1], 4096) == 0);
-		x = tracee_of(p[0]);
+		x = dead_tracers_tracee(4096);
 		MUST(x > 0);
 		MUST(bts_config(y, PTRACE_BTS_O_TRACE, 0, 1) == -1 && errno == ENOMEM);
 		/* x runs: its trace ends, and the charge comes back. */
