@@ -8,6 +8,7 @@
 //! it. The ABI is documented in the patched `include/uapi/linux/ptrace.h`
 //! and in `Documentation/ptrace-multi.md`.
 
+use crate::engines::branch::ptrace as bts;
 use core::mem::{offset_of, size_of};
 use kernel::bindings;
 use kernel::ffi::{c_long, c_ulong};
@@ -285,8 +286,7 @@ pub(crate) fn decode(request: i64, length: i64) -> Result<Element> {
             || r == req(bindings::PTRACE_ATTACH)
             || r == req(bindings::PTRACE_SEIZE)
             || r == req(bindings::PTRACE_DETACH)
-            || (req(bindings::PTRACE_BTS_CONFIG)..=req(bindings::PTRACE_BTS_DRAIN))
-                .contains(&r) =>
+            || bts::is_bts(r) =>
         {
             return Err(EINVAL)
         }
