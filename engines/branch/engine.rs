@@ -32,8 +32,8 @@
 //!
 //! # Stopping for a drain
 //!
-//! A trace made by ptrace's `PTRACE_BTS_CONFIG` ([`OnFull::TracerStop`])
-//! stops its task otherwise: the task that fills the buffer asks
+//! A trace made by ptrace's `PTRACE_BTS_CONFIG` (one with a
+//! [`Config::tracer`]) stops its task otherwise: the task that fills the buffer asks
 //! engine-core for a ptrace event stop ([`EngineHandle::stop_for_tracer`],
 //! `PTRACE_EVENT_BTS`), made as soon as the callback returned, before the
 //! task runs another instruction; its tracer drains the buffer there
@@ -41,8 +41,8 @@
 //! not do there: its tracer could not wait for it, nor make a request of
 //! a task not in a ptrace stop. A signal would not either: it can be
 //! blocked, merged with the program's own, and left pending once the
-//! trace ended (the review). What follows is the file's way
-//! ([`OnFull::Stop`]).
+//! trace ended (the review). What follows is the way of every other trace
+//! (a file's, the C API's).
 //!
 //! The task that fills the buffer asks engine-core for the stop itself
 //! ([`EngineHandle::stop`], which holds the stop at once) before it tells
@@ -168,9 +168,9 @@ pub(crate) struct BranchEngine {
     from_exec: bool,
     /// Record the task's spans off its CPU too.
     sched: bool,
-    /// How a guaranteed flow stops the task.
-    on_full: OnFull,
-    /// The tracer whose trace this is (`PTRACE_BTS_CONFIG`), if any.
+    /// The tracer whose trace this is (`PTRACE_BTS_CONFIG`), if any: a
+    /// full flow then stops the task for it, in a ptrace event stop,
+    /// rather than in the engine's stop for a reader.
     tracer: Option<ARef<Task>>,
     /// The number of the task's next departure from its CPU not yet
     /// recorded, in engine-core's switch log; [`NOT_WATCHING`] until the
@@ -193,18 +193,6 @@ struct Held {
     watch: Option<switches::Watch>,
 }
 
-/// How a guaranteed flow stops its task when the buffer is full.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum OnFull {
-    /// In the engine's stop, until a reader takes records (a file's or
-    /// the C API's trace).
-    Stop,
-    /// In a ptrace event stop the task makes itself (`PTRACE_EVENT_BTS`),
-    /// where its tracer drains the buffer (a trace of ptrace's
-    /// `PTRACE_BTS_O_STOP`).
-    TracerStop,
-}
-
 /// How a trace is made: `UTRACE_BRANCH_ATTACH`'s choices, or
 /// `PTRACE_BTS_CONFIG`'s.
 #[derive(Clone)]
@@ -216,10 +204,10 @@ pub(crate) struct Config {
     pub(crate) from_exec: bool,
     /// Record the task's spans off its CPU.
     pub(crate) sched: bool,
-    /// How a guaranteed flow stops the task.
-    pub(crate) on_full: OnFull,
     /// The ptrace tracer whose trace this is, if it is one: only it
-    /// reaches the trace, which ends when it no longer traces the task.
+    /// reaches the trace, which ends when it no longer traces the task,
+    /// and a full flow stops the task for it (`PTRACE_EVENT_BTS`) rather
+    /// than in the engine's stop for a reader.
     pub(crate) tracer: Option<ARef<Task>>,
 }
 
@@ -287,7 +275,6 @@ impl BranchEngine {
                 readable <- kernel::new_poll_condvar!("utrace_branch::readable"),
                 from_exec: config.from_exec,
                 sched: config.sched,
-                on_full: config.on_full,
                 tracer: config.tracer,
                 switch_cursor: Atomic::new(NOT_WATCHING),
                 held <- kernel::new_spinlock!(Some(held), "utrace_branch::held"),
@@ -392,7 +379,7 @@ impl BranchEngine {
         };
         // Fails only once detached: the trace is over then.
         let _ = me.resume_step(false);
-        if self.on_full == OnFull::TracerStop {
+        if self.tracer.is_some() {
             // A callback that outlived the trace, or one whose tracer left
             // (the next signal report ends the trace), asks for no stop.
             let held = {

@@ -14,7 +14,7 @@
 //! after the tracer left. [`decode_config`] holds a configuration's rules,
 //! as a pure function with the KUnit suite below.
 
-use super::engine::{BranchEngine, Config, OnFull};
+use super::engine::{BranchEngine, Config};
 use super::ring::Mode;
 use super::trace::{self, Record, StatusArgs};
 use crate::engine_core::{EngineHandle, Match};
@@ -69,8 +69,6 @@ fn decode_config(c: &bindings::ptrace_bts_config) -> Result<Configure> {
         mode: if flow { Mode::Flow } else { Mode::Overwrite },
         from_exec: false,
         sched: c.flags & bindings::PTRACE_BTS_O_SCHED != 0,
-        // Both ways: a ring is never full.
-        on_full: OnFull::TracerStop,
         tracer: None,
     };
     BranchEngine::check(&config)?;
@@ -245,7 +243,7 @@ mod tests {
         assert!(c.tracer.is_none() && !c.from_exec);
         assert!(on(TRACE | SCHED, 1).sched);
         let c = on(TRACE | STOP, 16);
-        assert_eq!((c.mode, c.on_full), (Mode::Flow, OnFull::TracerStop));
+        assert_eq!(c.mode, Mode::Flow);
     }
 
     #[test]

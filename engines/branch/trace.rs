@@ -5,7 +5,7 @@
 //! a [`Config`], the task is checked, the engine is made, attached and
 //! started; the counters become the uapi's status.
 
-use super::engine::{BranchEngine, Config, OnFull, Status};
+use super::engine::{BranchEngine, Config, Status};
 use super::ring::{Branch, Mode};
 use crate::engine_core::{Attach, EngineHandle, Match};
 use kernel::bindings;
@@ -53,7 +53,6 @@ pub(super) fn config(flags: u32, records: u64) -> Result<Config> {
         },
         from_exec: flags & bindings::UTRACE_BRANCH_FROM_EXEC != 0,
         sched: flags & bindings::UTRACE_BRANCH_SCHED != 0,
-        on_full: OnFull::Stop,
         tracer: None,
     };
     BranchEngine::check(&config)?;
