@@ -187,9 +187,10 @@ pub(crate) struct Reader {
 /// What a reader works in, kept from one read to the next: allocated by
 /// the first read and freed with the file: 16 KiB of records, and room
 /// for a read's text ([`MAX_READ`] and a line, which the vector's doubling
-/// can take to twice that), charged to the reader. A read that allocated
-/// and freed them, page-allocator blocks both, spent about a seventh of
-/// the reader's time in the page allocator while it drained a busy trace.
+/// can take to twice that), charged to the reader. When each read
+/// allocated and freed them (page-allocator blocks both), the page
+/// allocator took 7.7% of a profile of strace over the VM with a reader
+/// draining (`qemu-ci/profile.sh`); kept, 0.4%.
 #[derive(Default)]
 struct Scratch {
     /// Rendered text; what a read did not deliver stays at its start.
