@@ -14,7 +14,8 @@
 //! record written in that ring (or, if none comes, once the reader has
 //! taken everything before it). It is a line like any other, so the
 //! stream a reader gets is exact: each read consumes what it copied; text
-//! rendered and not yet copied waits in [`Reader::text`] for the next read.
+//! rendered and not yet copied waits in the reader's [`Scratch`] for the
+//! next read.
 //!
 //! # Locking and ordering
 //!
@@ -66,9 +67,10 @@
 //! the page allocator's costly order, so a charge
 //! or an allocation that fails returns ENOMEM to the opener and never
 //! wakes an OOM killer (nor warns: a user chooses the size). Readers'
-//! buffers are charged to the reader: a batch of records lives for one
-//! call, and the text a read rendered but did not deliver stays with the
-//! file until the next read.
+//! buffers ([`Scratch`]) are charged to the reader who first needed them
+//! and stay with the file until it is closed: a block of [`BATCH`] bytes
+//! for records and one of [`MAX_READ`] for text, never grown, where the
+//! text a read rendered but did not deliver waits for the next read.
 
 use crate::engines::strace::cpu_ring::{records, CpuRing, FRAME};
 use crate::engines::strace::line::{Line, LINE_MAX};
@@ -185,15 +187,17 @@ pub(crate) struct Reader {
 }
 
 /// What a reader works in, kept from one read to the next: allocated by
-/// the first read and freed with the file: 16 KiB of records, and room
-/// for a read's text ([`MAX_READ`] and a line, which the vector's doubling
-/// can take to twice that), charged to the reader. When each read
+/// the first read and freed with the file: [`BATCH`] bytes of records and
+/// [`MAX_READ`] of text, each allocated once at that size and never grown
+/// (a vector left to grow could have doubled to a 256 KiB block: the
+/// review), charged to the reader. When each read
 /// allocated and freed them (page-allocator blocks both), the page
 /// allocator took 7.7% of a profile of strace over the VM with a reader
 /// draining (`qemu-ci/profile.sh`); kept, 0.4%.
 #[derive(Default)]
 struct Scratch {
     /// Rendered text; what a read did not deliver stays at its start.
+    /// Its capacity is 0 or [`MAX_READ`].
     text: KVVec<u8>,
     /// The records a read takes out of the rings at once
     /// ([`Rings::merge`]); empty between reads.
@@ -551,15 +555,28 @@ impl TraceBuf {
             // What the last read left is enough (a reader a byte at a time).
             return Ok(());
         }
-        // Charged to the reader, as the text: kept for the next reads.
-        batch.clear();
-        batch.reserve(BATCH, GFP_KERNEL_ACCOUNT)?;
+        // Both at their whole size the first time, so that nothing below
+        // allocates (records once taken out are never lost to a failed
+        // allocation) and nothing grows: charged to the reader, kept for
+        // the next reads. A vector asked for its whole size from empty
+        // gets exactly that.
+        if text.capacity() < MAX_READ {
+            text.reserve(MAX_READ - text.len(), GFP_KERNEL_ACCOUNT)?;
+        }
+        if batch.capacity() < BATCH {
+            batch.clear();
+            batch.reserve(BATCH, GFP_KERNEL_ACCOUNT)?;
+        }
         let mut line = Line::new();
         while text.len() < want {
-            // Room for the batch's lines first, so that records once taken
-            // out are never lost to a failed allocation.
-            let lines = ((want - text.len()) / LINE_MAX).max(1);
-            text.reserve(lines * LINE_MAX, GFP_KERNEL_ACCOUNT)?;
+            // As many lines as the read still wants and the room left holds
+            // (a line is at most LINE_MAX); a read may get less than it
+            // asked, never a line cut.
+            let room = (text.capacity() - text.len()) / LINE_MAX;
+            if room == 0 {
+                break;
+            }
+            let lines = ((want - text.len()) / LINE_MAX).clamp(1, room);
             batch.clear();
             if rings.merge(batch, lines)? == 0 {
                 // Everything before the gap is read: its notice.
@@ -832,13 +849,28 @@ mod tests {
         w.push(&exit(1));
         assert_eq!(&take(&buf, MAX_READ)[..], b"+++ exited with 1 +++\n");
         let first = buffers(&buf);
-        assert!(first.1 >= LINE_MAX && first.3 >= BATCH);
+        assert_eq!((first.1, first.3), (MAX_READ, BATCH));
         // A second read renders into the same blocks: it allocates nothing.
         w.push(&exit(2));
         assert_eq!(&take(&buf, MAX_READ)[..], b"+++ exited with 2 +++\n");
         assert!(buffers(&buf) == first);
         // Empty between reads: nothing is read twice.
         assert!(!buf.reader.lock().readable(&buf.drops));
+        // More than a read's worth, and a read that delivers only a little
+        // of it (a copy that faulted): the text left and the next read's
+        // lines share the same block, which never grows (review: a vector
+        // left to grow reached 131,156 bytes that way).
+        while buf.dropped_total.load(Relaxed) == 0 {
+            w.push(&exit(3));
+        }
+        for delivered in [100, usize::MAX] {
+            let (mut scratch, rings) = buf.claim(false, true)?.ok_or(EINVAL)?;
+            buf.fill(&rings, &mut scratch, MAX_READ)?;
+            // 100 bytes delivered leave the rest for the next round.
+            assert!(scratch.text.len() > 100 && scratch.text.len() <= MAX_READ);
+            buf.release(scratch, delivered);
+            assert!(buffers(&buf) == first);
+        }
         Ok(())
     }
 
