@@ -546,9 +546,11 @@ impl TraceBuf {
     }
 
     /// Renders records, in the claim's holder's context and with no lock
-    /// held, into the scratch's text until it holds `want` bytes or the
-    /// rings are empty. The records are taken out in batches, and a record
-    /// taken out is in the text before this returns, even on error.
+    /// held, into the scratch's text until it holds `want` bytes, its block
+    /// has no room for another line, or the rings are empty. The records
+    /// are taken out in batches, and a record taken out is in the text
+    /// before this returns, even on error (but for a ring found corrupt:
+    /// `merge`'s EIO loses the batch taken before it).
     fn fill(&self, rings: &Rings, scratch: &mut Scratch, want: usize) -> Result {
         let Scratch { text, batch } = scratch;
         if text.len() >= want {
