@@ -1757,6 +1757,35 @@ static int spin_strace(int seconds)
 }
 
 /*
+ * `utrace-bench --spin-monitor channel|unotify SECONDS`: a child calls
+ * getpid() in a loop, virtualized by this process through a channel engine
+ * or seccomp user notification, both on CPU 0 (the rows' [1 CPU]
+ * placement), for about SECONDS; for qemu-ci/profile.sh, which compares
+ * where the two spend their time.
+ */
+static int spin_monitor(const char *kind, int seconds)
+{
+	struct result r;
+	struct counts c;
+	int channel = !strcmp(kind, "channel");
+
+	if (!channel && strcmp(kind, "unotify")) {
+		fprintf(stderr, "utrace-bench --spin-monitor: channel or unotify\n");
+		return 2;
+	}
+	/* No more than the channel monitor's 60 s alarm allows. */
+	seconds = seconds > 50 ? 50 : seconds;
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* A generous bound of calls a second in this guest. */
+	traced_calls = seconds * 20000;
+	if (channel ? channel_monitor(MON_CHANNEL_VIRT, 0, &r, &c) : unotify_monitor(0, &r, &c)) {
+		fprintf(stderr, "utrace-bench --spin-monitor: %s\n", r.err);
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * `utrace-bench --monitors [ROUNDS]`: the monitor rows alone, in ROUNDS
  * interleaved rounds (default 1), printed as in the table, without goals:
  * a quick check of them on any kernel (utrace_ci.bench=monitors,
@@ -1828,6 +1857,8 @@ int main(int argc, char **argv)
 		return spin_with_engines(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "--spin-strace"))
 		return spin_strace(atoi(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "--spin-monitor"))
+		return spin_monitor(argv[2], atoi(argv[3]));
 	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "--monitors"))
 		return monitors_only(argc == 3 ? atoi(argv[2]) : 1);
 	setvbuf(stdout, NULL, _IOLBF, 0);
