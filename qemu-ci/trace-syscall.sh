@@ -21,7 +21,7 @@ trap 'kill "$qpid" 2>/dev/null || true; rm -rf "$work"' EXIT
 . "$HERE/spin-guest.sh"
 spin_guest "$KERNEL" "$INITRD" "$work" "$@"
 # gdb speaks to the unix socket through a small bridge (no local TCP here).
-SYSTEM_MAP=$MAP OUT=$OUT timeout 240 gdb -q -batch -nx \
+SYSTEM_MAP=$MAP OUT=$OUT timeout ${TRACE_TIMEOUT:-240} gdb -q -batch -nx \
 	-ex "target remote | python3 $HERE/gdb_unix_bridge.py $work/gdb.sock" \
 	-x "$HERE/trace_syscall.py" > "$work/gdb.log" 2>&1 || true
 grep -q '^COUNT' "$OUT" 2>/dev/null || { cat "$work/gdb.log" >&2; echo "trace: no trace" >&2; exit 1; }

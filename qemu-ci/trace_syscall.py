@@ -8,6 +8,11 @@ writes one "function+offset address" line per instruction, then "COUNT n".
 Three round trips are stepped; the first is the one reported.
 
 Environment: SYSTEM_MAP (the kernel's System.map), OUT (the file).
+ROUNDTRIP=1: step until the CPU is back at the caller's own next user
+instruction (the rcx the syscall saved) rather than at the first user
+instruction: for a getpid that a monitor on the same CPU answers (the
+spin_engines=channel and unotify guests), the whole exchange, the
+monitor's user code and syscalls included, on one CPU.
 """
 import bisect
 import os
@@ -31,13 +36,16 @@ def where(pc):
 
 gdb.execute("set pagination off")
 gdb.execute("break *0x%x if $rax == 39" % entry)
+roundtrip = os.environ.get("ROUNDTRIP") == "1"
+limit = 2000000 if roundtrip else 20000
 with open(os.environ["OUT"], "w") as out:
     for _ in range(3):
         gdb.execute("continue", to_string=True)
+        back = int(gdb.parse_and_eval("$rcx")) & 0xFFFFFFFFFFFFFFFF
         n = 0
-        while n < 20000:
+        while n < limit:
             pc = int(gdb.parse_and_eval("$pc")) & 0xFFFFFFFFFFFFFFFF
-            if pc < 0x800000000000:
+            if pc < 0x800000000000 and (not roundtrip or pc == back):
                 break
             out.write("%s 0x%x\n" % (where(pc), pc))
             n += 1
