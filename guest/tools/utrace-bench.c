@@ -1757,20 +1757,21 @@ static int spin_strace(int seconds)
 }
 
 /*
- * `utrace-bench --spin-monitor channel|unotify SECONDS`: a child calls
- * getpid() in a loop, virtualized by this process through a channel engine
- * or seccomp user notification, both on CPU 0 (the rows' [1 CPU]
- * placement), for about SECONDS; for qemu-ci/profile.sh, which compares
- * where the two spend their time.
+ * `utrace-bench --spin-monitor channel|unotify|sysvm SECONDS`: a child calls
+ * getpid() in a loop, virtualized by this process through a channel engine,
+ * seccomp user notification or SYSVM + MULTI, both on CPU 0 (the rows'
+ * [1 CPU] placement), for about SECONDS; for qemu-ci/profile.sh and
+ * trace-syscall.sh's ROUNDTRIP=1, which compare where they spend their
+ * time.
  */
 static int spin_monitor(const char *kind, int seconds)
 {
 	struct result r;
 	struct counts c;
-	int channel = !strcmp(kind, "channel");
+	int channel = !strcmp(kind, "channel"), sysvm = !strcmp(kind, "sysvm"), failed;
 
-	if (!channel && strcmp(kind, "unotify")) {
-		fprintf(stderr, "utrace-bench --spin-monitor: channel or unotify\n");
+	if (!channel && !sysvm && strcmp(kind, "unotify")) {
+		fprintf(stderr, "utrace-bench --spin-monitor: channel, unotify or sysvm\n");
 		return 2;
 	}
 	/* No more than the channel monitor's 60 s alarm allows. */
@@ -1778,7 +1779,13 @@ static int spin_monitor(const char *kind, int seconds)
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* A generous bound of calls a second in this guest. */
 	traced_calls = seconds * 20000;
-	if (channel ? channel_monitor(MON_CHANNEL_VIRT, 0, &r, &c) : unotify_monitor(0, &r, &c)) {
+	if (channel)
+		failed = channel_monitor(MON_CHANNEL_VIRT, 0, &r, &c);
+	else if (sysvm)
+		failed = ptrace_monitor(MON_SYSVM, 0, &r, &c);
+	else
+		failed = unotify_monitor(0, &r, &c);
+	if (failed) {
 		fprintf(stderr, "utrace-bench --spin-monitor: %s\n", r.err);
 		return 1;
 	}
