@@ -387,16 +387,29 @@ static void a_flow_with_scheduling_records_loses_nothing(void)
 	finish(pid);
 }
 
+/*
+ * Starts a tracee under a flow of 4 records and runs it into the full
+ * buffer's stop; whether it is there.
+ */
+static int to_a_full_buffers_stop(pid_t *pid)
+{
+	int status;
+
+	*pid = start_tracee(20);
+	CHECK(bts_config(*pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, 4) == 0, "config: %s",
+	      strerror(errno));
+	status = resume(*pid, 0);
+	CHECK(is_bts_stop(status), "status %#x, not the full buffer's stop", status);
+	return is_bts_stop(status);
+}
+
 /* SIGKILL at a full buffer's stop ends the tracee, and its trace with it. */
 static void sigkill_at_a_full_buffers_stop(void)
 {
-	pid_t pid = start_tracee(20);
+	pid_t pid;
 	int status;
 
-	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, 4) == 0, "config: %s",
-	      strerror(errno));
-	status = resume(pid, 0);
-	CHECK(is_bts_stop(status), "status %#x, not the full buffer's stop", status);
+	to_a_full_buffers_stop(&pid);
 	CHECK(kill(pid, SIGKILL) == 0, "kill: %s", strerror(errno));
 	status = wait_for(pid);
 	/* The exit stop a killed task does not make; then its end. */
@@ -414,14 +427,10 @@ static void sigkill_at_a_full_buffers_stop(void)
  */
 static void end_at_a_full_buffers_stop(int detach)
 {
-	pid_t pid = start_tracee(20);
+	pid_t pid;
 	int status;
 
-	CHECK(bts_config(pid, PTRACE_BTS_O_TRACE | PTRACE_BTS_O_STOP, 0, 4) == 0, "config: %s",
-	      strerror(errno));
-	status = resume(pid, 0);
-	CHECK(is_bts_stop(status), "status %#x, not the full buffer's stop", status);
-	if (!is_bts_stop(status))
+	if (!to_a_full_buffers_stop(&pid))
 		return;
 	CHECK(ptrace(PTRACE_BTS_DRAIN, pid, got, 4) == 4, "drain: %s", strerror(errno));
 	if (detach) {
