@@ -200,7 +200,7 @@ struct Scratch {
     /// Its capacity is 0 or [`MAX_READ`].
     text: KVVec<u8>,
     /// The records a read takes out of the rings at once
-    /// ([`Rings::merge`]); empty between reads.
+    /// ([`Rings::merge`]), cleared before each merge.
     batch: KVVec<u8>,
 }
 
@@ -566,7 +566,6 @@ impl TraceBuf {
             text.reserve(MAX_READ - text.len(), GFP_KERNEL_ACCOUNT)?;
         }
         if batch.capacity() < BATCH {
-            batch.clear();
             batch.reserve(BATCH, GFP_KERNEL_ACCOUNT)?;
         }
         let mut line = Line::new();
@@ -616,7 +615,6 @@ impl TraceBuf {
         let rest = text.len() - delivered;
         text.copy_within(delivered.., 0);
         text.truncate(rest);
-        scratch.batch.clear();
         let mut r = self.reader.lock();
         // What the claim took out was an empty default: nothing is freed
         // under the lock.
