@@ -7,7 +7,8 @@
 //! values reach these files through the bindings. Each open file is a
 //! [`state::Channel`]; a monitor attaches [`engine::ChannelEngine`]s to
 //! tasks it may ptrace, reads their events with read(2) and poll(2), and
-//! answers them with write(2) ([`reply`] decodes the answers). Targets are
+//! answers them with write(2) ([`reply`] decodes the answers), or does
+//! both in one `UTRACE_CHANNEL_EXCHANGE`. Targets are
 //! looked up with engine-core's access rules (ptrace's): the device grants
 //! nothing by itself, and may be world-accessible.
 //!
@@ -23,7 +24,7 @@ use crate::engine_core::{access, syscall_set, SyscallSet};
 use core::mem::size_of;
 use engine::{events_of, ChannelEngine};
 use kernel::bindings;
-use kernel::fs::{File, Kiocb};
+use kernel::fs::{file, File, Kiocb};
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
@@ -137,6 +138,10 @@ impl MiscDevice for ChannelFile {
             bindings::UTRACE_CHANNEL_MEM => me.channel.mem(arg),
             bindings::UTRACE_CHANNEL_SET_ON_CLOSE => me.set_on_close(arg),
             bindings::UTRACE_CHANNEL_ADDFD => me.channel.addfd(arg, file),
+            bindings::UTRACE_CHANNEL_EXCHANGE => {
+                let nowait = file.flags() & file::flags::O_NONBLOCK != 0;
+                me.channel.exchange(arg, nowait)
+            }
             _ => Err(ENOTTY),
         }
     }

@@ -75,11 +75,17 @@ struct MemArgs(bindings::utrace_channel_mem);
 #[derive(Clone, Copy, Default)]
 struct AddFdArgs(bindings::utrace_channel_addfd);
 
+/// `struct utrace_channel_exchange`.
+#[repr(transparent)]
+#[derive(Clone, Copy, Default)]
+struct ExchangeArgs(bindings::utrace_channel_exchange);
+
 // No padding: the sizes of the fields add up to the structures' sizes.
 const _: () = assert!(size_of::<Event>() == 8 + 6 * 4 + 8 + 6 * 8 + 3 * 8);
 const _: () = assert!(size_of::<Reply>() == 8 + 2 * 4 + 8 + 6 * 8 + 8);
 const _: () = assert!(size_of::<MemArgs>() == 8 + 2 * 4 + 3 * 8);
 const _: () = assert!(size_of::<AddFdArgs>() == 8 + 4 * 4);
+const _: () = assert!(size_of::<ExchangeArgs>() == 2 * 8 + 4 * 4);
 
 // SAFETY: `repr(transparent)` over `repr(C)` structures of integers without
 // padding (checked above): any bytes are a valid value, and every byte of a
@@ -99,6 +105,10 @@ unsafe impl AsBytes for MemArgs {}
 unsafe impl FromBytes for AddFdArgs {}
 // SAFETY: as above.
 unsafe impl AsBytes for AddFdArgs {}
+// SAFETY: as above.
+unsafe impl FromBytes for ExchangeArgs {}
+// SAFETY: as above.
+unsafe impl AsBytes for ExchangeArgs {}
 
 /// Where a `UTRACE_CHANNEL_ADDFD` request is (see [`AddFd`]).
 #[derive(Clone, Copy)]
@@ -517,10 +527,29 @@ impl Channel {
     /// read(2): whole events, oldest first, as many as fit in `dest` (at
     /// most [`READ_BATCH`]); waits for one unless `nowait` (`EAGAIN`).
     pub(crate) fn read(&self, dest: &mut IovIterDest<'_>, nowait: bool) -> Result<usize> {
-        let room = (dest.len() / size_of::<Event>()).min(READ_BATCH);
+        let room = dest.len() / size_of::<Event>();
         if room == 0 {
             return Err(EINVAL);
         }
+        let n = self.read_events(room, nowait, |e| {
+            dest.copy_to_iter(e.as_bytes()) == size_of::<Event>()
+        })?;
+        Ok(n * size_of::<Event>())
+    }
+
+    /// Takes up to `room` (at most [`READ_BATCH`], at least one) unread
+    /// events, oldest first, and gives each to `copy`, which returns
+    /// whether the reader got it whole; waits for one unless `nowait`
+    /// (`EAGAIN`; a signal: `ERESTARTSYS`). Returns how many were copied:
+    /// those after the first `copy` refused stay unread (`EFAULT` if it
+    /// refused the first).
+    fn read_events(
+        &self,
+        room: usize,
+        nowait: bool,
+        mut copy: impl FnMut(&Event) -> bool,
+    ) -> Result<usize> {
+        let room = room.min(READ_BATCH);
         let mut events = [Event::default(); READ_BATCH];
         let mut inner = self.inner.lock();
         while inner.unread == 0 {
@@ -535,7 +564,7 @@ impl Channel {
         drop(inner);
         let mut copied = 0;
         for e in &events[..n] {
-            if dest.copy_to_iter(e.as_bytes()) < size_of::<Event>() {
+            if !copy(e) {
                 break;
             }
             copied += 1;
@@ -553,7 +582,7 @@ impl Channel {
         if copied == 0 {
             return Err(EFAULT);
         }
-        Ok(copied * size_of::<Event>())
+        Ok(copied)
     }
 
     /// write(2): replies, taken in order; the bytes of those taken, or the
@@ -578,6 +607,54 @@ impl Channel {
             }
         }
         Ok(done)
+    }
+
+    /// `UTRACE_CHANNEL_EXCHANGE`: the replies, taken in order up to the
+    /// first refused one (whose error is the call's), then `replied`
+    /// written back, then the events read as [`Channel::read`] reads them.
+    /// Returns how many events were read.
+    pub(crate) fn exchange(&self, arg: usize, nowait: bool) -> Result<isize> {
+        let args = UserSlice::new(UserPtr::from_addr(arg), size_of::<ExchangeArgs>());
+        let (mut reader, mut writer) = args.reader_writer();
+        let mut x: ExchangeArgs = reader.read()?;
+        if x.0.flags != 0 {
+            return Err(EINVAL);
+        }
+        // At most 2^32 - 1 records of 80 bytes: no overflow in a `usize`
+        // of 64 bits; on 32 bits the length is checked.
+        let replies_len = (x.0.nr_replies as usize)
+            .checked_mul(size_of::<Reply>())
+            .ok_or(EINVAL)?;
+        let mut replies =
+            UserSlice::new(UserPtr::from_addr(x.0.replies as usize), replies_len).reader();
+        let mut refused = None;
+        x.0.replied = 0;
+        while x.0.replied < x.0.nr_replies {
+            let answered = replies.read::<Reply>().and_then(|r| self.answer(&r.0));
+            if let Err(e) = answered {
+                refused = Some(e);
+                break;
+            }
+            x.0.replied += 1;
+        }
+        writer.write(&x)?;
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        if x.0.nr_events == 0 {
+            return Ok(0);
+        }
+        let events_len = (x.0.nr_events as usize).min(READ_BATCH) * size_of::<Event>();
+        let mut events =
+            UserSlice::new(UserPtr::from_addr(x.0.events as usize), events_len).writer();
+        match self.read_events(x.0.nr_events as usize, nowait, |e| events.write(e).is_ok()) {
+            // A restart would give the replies again, and the first (its
+            // event answered) would be refused with ENOENT: the caller
+            // gets EINTR, and `replied` says what was taken.
+            Err(e) if e == ERESTARTSYS && x.0.replied > 0 => Err(EINTR),
+            // Below READ_BATCH: fits the isize.
+            n => n.map(|n| n as isize),
+        }
     }
 
     /// One reply: the event it names gets its decision, and its task

@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -2043,6 +2044,189 @@ static void a_tracer_stops_at_calls_outside_an_engine_s_set(void)
 	close(fd);
 }
 
+/* --- UTRACE_CHANNEL_EXCHANGE: a reply and the next read in one call ---- */
+
+static long exchange(int fd, struct utrace_channel_exchange *x)
+{
+	return ioctl(fd, UTRACE_CHANNEL_EXCHANGE, x);
+}
+
+/* Three getpids, each answered with its own result; then a getppid. */
+static int three_getpids(void)
+{
+	long a = syscall(SYS_getpid), b = syscall(SYS_getpid), c = syscall(SYS_getpid);
+
+	return (a == 101 && b == 102 && c == 103 ? 0 : 1) |
+	       (syscall(SYS_getppid) == monitor_pid ? 0 : 2);
+}
+
+static void an_exchange_answers_an_event_and_reads_the_next(void)
+{
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT };
+	struct utrace_channel_event ev[2] = { { 0 } };
+	struct utrace_channel_exchange x = {
+		.replies = (unsigned long)&r, .events = (unsigned long)ev, .nr_events = 2,
+	};
+	int fd = chan_open(), st;
+	struct child c;
+	long n;
+
+	monitor_pid = getpid();
+	c = spawn_watched(fd, three_getpids, SYS_getpid, UTRACE_CHANNEL_ENTRY);
+	/* No reply yet: it only waits for the first event. */
+	x.replied = 7;
+	n = exchange(fd, &x);
+	CHECK(n == 1 && x.replied == 0, "the first exchange: %ld events (%s), %u replied", n,
+	      n < 0 ? strerror(errno) : "", x.replied);
+	for (int i = 0; i < 3 && n == 1; i++) {
+		CHECK(ev[0].kind == UTRACE_CHANNEL_SYSCALL_ENTRY && ev[0].nr == SYS_getpid &&
+		      ev[0].pid == c.pid, "event %d: kind %u nr %lld pid %d", i, ev[0].kind,
+		      (long long)ev[0].nr, ev[0].pid);
+		r.id = ev[0].id;
+		r.result = 101 + i;
+		x.nr_replies = 1;
+		/* The last: reply only, never a wait (getppid is not in the set). */
+		x.nr_events = i < 2 ? 2 : 0;
+		memset(ev, 0, sizeof(ev));
+		n = exchange(fd, &x);
+		CHECK(n == (i < 2 ? 1 : 0) && x.replied == 1,
+		      "exchange %d: %ld events (%s), %u replied", i, n,
+		      n < 0 ? strerror(errno) : "", x.replied);
+	}
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: a getpid's result, 2: getppid)",
+	      st);
+	close(fd);
+}
+
+/* A getpid, then another 400 ms later. */
+static int getpid_then_later_getpid(void)
+{
+	long a = syscall(SYS_getpid), b;
+
+	usleep(400 * 1000);
+	b = syscall(SYS_getpid);
+	return a == 55 && b == 56 ? 0 : 1;
+}
+
+static void on_alarm_restart(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Refused exchanges change nothing but what their replies before took: a
+ * refused reply stops them and reads nothing, a bad pointer for the events
+ * leaves them unread, a signal in the wait after a reply is EINTR (a
+ * restart would give the replies again) and a restart before any.
+ */
+static void exchanges_are_checked(void)
+{
+	struct utrace_channel_reply r[2] = { { .action = UTRACE_CHANNEL_ABORT, .result = 55 } };
+	struct utrace_channel_event ev = { 0 };
+	struct utrace_channel_exchange x = { .events = (unsigned long)&ev };
+	struct sigaction sa = { .sa_handler = on_alarm_restart, .sa_flags = SA_RESTART }, old;
+	struct itimerval t = { .it_value = { .tv_usec = 100 * 1000 } };
+	int fd = chan_open(), st;
+	struct child c;
+
+	CHECK_ERRNO(exchange(fd, (void *)8), EFAULT);
+	x.flags = 1;
+	CHECK_ERRNO(exchange(fd, &x), EINVAL);
+	x.flags = 0;
+	/* Nothing to read: O_NONBLOCK is EAGAIN, no room is 0. */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	x.nr_events = 1;
+	CHECK_ERRNO(exchange(fd, &x), EAGAIN);
+	fcntl(fd, F_SETFL, 0);
+	x.nr_events = 0;
+	CHECK(exchange(fd, &x) == 0, "an empty exchange: %s", strerror(errno));
+
+	c = spawn_watched(fd, getpid_then_later_getpid, SYS_getpid, UTRACE_CHANNEL_ENTRY);
+	r[0].id = wait_for_getpid(fd);
+	CHECK(r[0].id != 0, "no getpid event");
+	/* A bad reply pointer: nothing taken. */
+	x.replies = 8;
+	x.nr_replies = 1;
+	x.replied = 9;
+	CHECK_ERRNO(exchange(fd, &x), EFAULT);
+	CHECK(x.replied == 0, "%u replied through a bad pointer", x.replied);
+	/* An unknown action first: refused, nothing taken, nothing read. */
+	r[1] = r[0];
+	r[1].action = 2;
+	x.replies = (unsigned long)&r[1];
+	CHECK_ERRNO(exchange(fd, &x), EINVAL);
+	CHECK(x.replied == 0, "%u replied with an unknown action", x.replied);
+	/* A good reply and a stale one: the first taken, then ENOENT. */
+	r[1] = r[0];
+	x.replies = (unsigned long)r;
+	x.nr_replies = 2;
+	x.nr_events = 1;
+	CHECK_ERRNO(exchange(fd, &x), ENOENT);
+	CHECK(x.replied == 1, "%u replied of a good and a stale reply", x.replied);
+	CHECK(ev.id == 0, "an event was read after a refused reply");
+	/*
+	 * The second getpid comes 400 ms later: events to a bad pointer are
+	 * EFAULT, and the event stays unread for the next exchange.
+	 */
+	x.nr_replies = 0;
+	x.events = 8;
+	CHECK_ERRNO(exchange(fd, &x), EFAULT);
+	x.events = (unsigned long)&ev;
+	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid && ev.id != r[0].id,
+	      "the event a bad pointer left: nr %lld (%s)", (long long)ev.nr, strerror(errno));
+	/*
+	 * Its reply, then a wait that a signal ends: EINTR, though SA_RESTART
+	 * (the child exits; no more events come).
+	 */
+	sigaction(SIGALRM, &sa, &old);
+	r[0].id = ev.id;
+	r[0].result = 56;
+	x.nr_replies = 1;
+	setitimer(ITIMER_REAL, &t, NULL);
+	CHECK_ERRNO(exchange(fd, &x), EINTR);
+	CHECK(x.replied == 1, "%u replied before the signal", x.replied);
+	sigaction(SIGALRM, &old, NULL);
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: the getpids' results)", st);
+	close(fd);
+}
+
+/*
+ * A signal in an exchange's wait that took no reply restarts it
+ * (SA_RESTART): it returns the event that came after the signal.
+ */
+static void an_exchange_without_replies_restarts(void)
+{
+	struct utrace_channel_event ev = { 0 };
+	struct utrace_channel_exchange x = { .events = (unsigned long)&ev, .nr_events = 1 };
+	struct sigaction sa = { .sa_handler = on_alarm_restart, .sa_flags = SA_RESTART }, old;
+	struct itimerval t = { .it_value = { .tv_usec = 50 * 1000 } };
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = 55 };
+	int fd = chan_open(), st;
+	struct child c;
+
+	c = spawn(getpid_then_later_getpid);
+	/* The first getpid is answered by the serve below; the second comes late. */
+	CHECK(chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0,
+			      (const long[]){ SYS_getpid }, 1, 64) >= 0, "attach: %s",
+	      strerror(errno));
+	go(&c);
+	r.id = wait_for_getpid(fd);
+	CHECK(answer(fd, &r) == 0, "the first reply: %s", strerror(errno));
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &t, NULL);
+	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid, "after the signal: nr %lld (%s)",
+	      (long long)ev.nr, strerror(errno));
+	sigaction(SIGALRM, &old, NULL);
+	r.id = ev.id;
+	r.result = 56;
+	CHECK(answer(fd, &r) == 0, "the second reply: %s", strerror(errno));
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	close(fd);
+}
+
 KTAP_MAIN("guest_channel",
 	  KTAP_CASE(getpid_is_virtualized_and_getppid_passes),
 	  KTAP_CASE(arguments_and_results_are_changed),
@@ -2083,4 +2267,7 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(a_request_waits_for_the_v2_thaw),
 	  KTAP_CASE(a_send_withdrawn_during_its_install_is_not_published),
 	  KTAP_CASE(a_repeated_entry_keeps_the_exit),
-	  KTAP_CASE(an_engine_attached_during_a_call_hears_its_exit))
+	  KTAP_CASE(an_engine_attached_during_a_call_hears_its_exit),
+	  KTAP_CASE(an_exchange_answers_an_event_and_reads_the_next),
+	  KTAP_CASE(exchanges_are_checked),
+	  KTAP_CASE(an_exchange_without_replies_restarts))

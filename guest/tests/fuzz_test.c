@@ -4465,6 +4465,8 @@ static void chan_forget(struct chan_fuzz *c, __u64 id)
 		}
 }
 
+static void chan_took(struct chan_fuzz *c, const struct utrace_channel_event *ev, size_t n);
+
 static void chan_read(struct chan_fuzz *c, struct rng *r)
 {
 	struct utrace_channel_event ev[4];
@@ -4484,7 +4486,32 @@ static void chan_read(struct chan_fuzz *c, struct rng *r)
 	}
 	EXPECT(n > 0 && n % sizeof(ev[0]) == 0 && (size_t)n <= len && buf == ev,
 	       "read of %zu bytes returned %zd", len, n);
-	for (size_t i = 0; buf == ev && i < n / sizeof(ev[0]); i++) {
+	if (buf == ev)
+		chan_took(c, ev, n / sizeof(ev[0]));
+}
+
+/* @k random replies, to ids read or not, renumbering only to harmless calls. */
+static void chan_fill_replies(struct chan_fuzz *c, struct rng *r,
+			      struct utrace_channel_reply *rep, int k)
+{
+	static const long safe_nr[] = { SYS_getppid, SYS_getuid, SYS_sched_yield, SYS_getpid,
+					100000, -1 };
+
+	for (int i = 0; i < k; i++) {
+		rep[i].id = chan_some_id(c, r);
+		rep[i].action = percent(r, 90) ? below(r, 2) : (__u32)rnd(r);
+		rep[i].flags = below(r, 16) | (percent(r, 5) ? 1U << below(r, 32) : 0);
+		rep[i].nr = safe_nr[below(r, ARRAY_SIZE(safe_nr))];
+		for (int a = 0; a < 6; a++)
+			rep[i].args[a] = rnd(r);
+		rep[i].result = percent(r, 50) ? -(long)below(r, 4096) : (long)rnd(r);
+	}
+}
+
+/* The events of a read or an exchange: the child's, of a kind the header has. */
+static void chan_took(struct chan_fuzz *c, const struct utrace_channel_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		EXPECT(ev[i].pid == c->child && ev[i].tid == c->child,
 		       "event of pid %d tid %d, child %d", ev[i].pid, ev[i].tid, c->child);
 		EXPECT(ev[i].kind >= UTRACE_CHANNEL_SYSCALL_ENTRY &&
@@ -4496,23 +4523,13 @@ static void chan_read(struct chan_fuzz *c, struct rng *r)
 
 static void chan_write(struct chan_fuzz *c, struct rng *r)
 {
-	static const long safe_nr[] = { SYS_getppid, SYS_getuid, SYS_sched_yield, SYS_getpid,
-					100000, -1 };
 	struct utrace_channel_reply rep[3];
 	int k = between(r, 1, 3);
 	size_t len = k * sizeof(rep[0]);
 	void *buf = rep;
 	ssize_t n;
 
-	for (int i = 0; i < k; i++) {
-		rep[i].id = chan_some_id(c, r);
-		rep[i].action = percent(r, 90) ? below(r, 2) : (__u32)rnd(r);
-		rep[i].flags = below(r, 16) | (percent(r, 5) ? 1U << below(r, 32) : 0);
-		rep[i].nr = safe_nr[below(r, ARRAY_SIZE(safe_nr))];
-		for (int a = 0; a < 6; a++)
-			rep[i].args[a] = rnd(r);
-		rep[i].result = percent(r, 50) ? -(long)below(r, 4096) : (long)rnd(r);
-	}
+	chan_fill_replies(c, r, rep, k);
 	if (percent(r, 5))
 		len -= between(r, 1, sizeof(rep[0]) - 1);
 	if (percent(r, 3))
@@ -4567,6 +4584,55 @@ static void chan_mem(struct chan_fuzz *c, struct rng *r)
 }
 
 /*
+ * UTRACE_CHANNEL_EXCHANGE: up to three random replies (or a bad pointer to
+ * some), then up to four events (the file is O_NONBLOCK: never a wait), or
+ * a bad pointer for them, or flags.  The replies taken are the first
+ * `replied`; a refused one stops them and reads nothing.
+ */
+static void chan_exchange(struct chan_fuzz *c, struct rng *r)
+{
+	struct utrace_channel_event ev[4];
+	struct utrace_channel_reply rep[3] = { { 0 } };
+	struct utrace_channel_exchange x = { 0 };
+	int k = below(r, 4), bad_events;
+	long ret;
+
+	chan_fill_replies(c, r, rep, k);
+	x.replies = (unsigned long)rep;
+	x.nr_replies = k;
+	if (percent(r, 3)) {
+		x.replies = between(r, 1, 4096);
+		x.nr_replies = rnd(r) | 1;
+	}
+	x.nr_events = percent(r, 90) ? below(r, 5) : (__u32)rnd(r);
+	bad_events = percent(r, 5);
+	x.events = bad_events ? between(r, 1, 4096) : (unsigned long)ev;
+	x.flags = percent(r, 5) ? (__u32)rnd(r) | 1 : 0;
+	x.replied = rnd(r);
+	note("channel exchange %u replies at %#llx, first id %#llx; %u events at %#llx; "
+	     "flags %#x", x.nr_replies, (unsigned long long)x.replies,
+	     (unsigned long long)rep[0].id, x.nr_events, (unsigned long long)x.events,
+	     x.flags);
+	errno = 0;
+	ret = ioctl(c->fd, UTRACE_CHANNEL_EXCHANGE, &x);
+	if (ret < 0) {
+		errset ok = EB(EINVAL) | EB(ENOENT) | EB(EFAULT) | EB(EAGAIN);
+
+		EXPECT(in_set(ok, errno), "exchange: %s", ename(errno));
+		EXPECT(x.flags || x.replied <= x.nr_replies, "exchange failed with %u of %u "
+		       "replies taken", x.replied, x.nr_replies);
+	} else {
+		EXPECT(!x.flags && x.replied == x.nr_replies && (!bad_events || !x.nr_events) &&
+		       ret <= (x.nr_events < 4 ? x.nr_events : 4) && (ret > 0) == (x.nr_events > 0),
+		       "exchange of %u replies, %u events returned %ld, %u replied", x.nr_replies,
+		       x.nr_events, ret, x.replied);
+		chan_took(c, ev, ret > 0 && !bad_events ? ret : 0);
+	}
+	for (__u32 i = 0; !x.flags && x.replies == (unsigned long)rep && i < x.replied; i++)
+		chan_forget(c, rep[i].id);
+}
+
+/*
  * UTRACE_CHANNEL_ADDFD of /dev/null, or of a random descriptor, into the
  * child: at a free number or at 40..63 (the child uses none of them), as
  * the event's answer or not.  A SEND that succeeds answers the event.
@@ -4606,7 +4672,7 @@ static void chan_addfd(struct chan_fuzz *c, struct rng *r, int null_fd)
 
 static void channel_run(struct rng *r)
 {
-	static const unsigned int w[] = { 30, 30, 20, 4, 4, 2, 2, 3, 5, 6 };
+	static const unsigned int w[] = { 30, 30, 20, 4, 4, 2, 2, 3, 5, 6, 20 };
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct chan_fuzz c = { .fd = -1 };
 
@@ -4669,6 +4735,9 @@ static void channel_run(struct rng *r)
 			break;
 		case 9:
 			chan_addfd(&c, r, null_fd);
+			break;
+		case 10:
+			chan_exchange(&c, r);
 			break;
 		}
 	}
