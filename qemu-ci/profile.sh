@@ -3,7 +3,7 @@
 #
 # profile.sh - where a TCG guest spends its time while a task with N no-op
 # engines (or, for ENGINES=strace, the strace engine over the VM engine,
-# its trace drained by a reader; channel or unotify: a getpid a monitor
+# its trace drained by a reader; channel, channel-exchange or unotify: a getpid a monitor
 # virtualizes through a channel engine or seccomp user notification) calls
 # getpid() in a loop: qemu-ci/pcsample.py samples the vCPUs'
 # instruction pointers through QEMU's gdbstub and prints the hottest

@@ -595,6 +595,7 @@ enum mon {
 	MON_SYSVM,		/* SYSVM + MULTI */
 	MON_SYSVM_ENGINE,	/* the same, on a task with a no-op engine */
 	MON_CHANNEL_VIRT,	/* /dev/utrace-channel, set {getpid}: ABORT with VPID */
+	MON_CHANNEL_XCHG,	/* the same, answered and read with one EXCHANGE */
 	MON_CHANNEL_PASS,	/* the same engine, set {getppid}: getpid passes */
 	NMON
 };
@@ -608,6 +609,7 @@ static const char *const mon_names[NMON] = {
 	"SYSVM + MULTI",
 	"SYSVM + MULTI, task has 1 engine",
 	"channel virtualized getpid",
+	"channel virtualized getpid, EXCHANGE",
 	"channel passed-through getpid",
 };
 
@@ -908,13 +910,16 @@ static void on_alarm(int sig)
  * open) and attaches an engine to it that hears of syscall entries, with a
  * syscall set of one call.  MON_CHANNEL_VIRT: the set is {getpid}; each
  * event read is answered ABORT with VPID, the replies of a read written
- * at once.  MON_CHANNEL_PASS: the set is {getppid}, so getpid is outside
+ * at once.  MON_CHANNEL_XCHG: the same answers, each batch given with the
+ * UTRACE_CHANNEL_EXCHANGE that reads the next (one call per event, where
+ * VIRT makes two).  MON_CHANNEL_PASS: the set is {getppid}, so getpid is outside
  * it: the monitor only waits for the child's result, and any event it
  * reads is an error (getpid must never reach it).
  */
 static int channel_monitor(enum mon m, int tracee_cpu, struct result *r, struct counts *c)
 {
-	int virt = m == MON_CHANNEL_VIRT, in_set = virt ? SYS_getpid : SYS_getppid;
+	int virt = m != MON_CHANNEL_PASS, xchg = m == MON_CHANNEL_XCHG;
+	int in_set = virt ? SYS_getpid : SYS_getppid;
 	unsigned char set[UTRACE_CHANNEL_SYSCALLS_MAX] = { 0 };
 	struct utrace_channel_attach a = {
 		.events = UTRACE_CHANNEL_ENTRY,
@@ -923,6 +928,9 @@ static int channel_monitor(enum mon m, int tracee_cpu, struct result *r, struct 
 	};
 	struct utrace_channel_event ev[8];
 	struct utrace_channel_reply rep[8];
+	struct utrace_channel_exchange x = {
+		.replies = (unsigned long)rep, .events = (unsigned long)ev, .nr_events = 8,
+	};
 	struct sigaction alrm = { .sa_handler = on_alarm }, old;	/* no SA_RESTART */
 	int p[2], q[2], ch = -1;
 	long answered = 0, sw = 0;
@@ -979,13 +987,24 @@ static int channel_monitor(enum mon m, int tracee_cpu, struct result *r, struct 
 		snprintf(r->err, sizeof(r->err), "the child is gone");
 	/* Virtualizing: every getpid of the loop, read as it comes. */
 	while (virt && !r->err[0] && answered < traced_calls) {
-		ssize_t got = read(ch, ev, sizeof(ev));
-		int k = got > 0 ? got / (int)sizeof(ev[0]) : 0;
+		ssize_t got;
+		int k;
 
-		c->calls += 2;	/* this read and the write of its replies */
+		if (xchg) {
+			/* The replies of the last batch, and the next batch. */
+			long n = ioctl(ch, UTRACE_CHANNEL_EXCHANGE, &x);
+
+			got = n > 0 ? n * (ssize_t)sizeof(ev[0]) : n;
+			c->calls += 1;
+		} else {
+			got = read(ch, ev, sizeof(ev));
+			c->calls += 2;	/* this read and the write of its replies */
+		}
+		k = got > 0 ? got / (int)sizeof(ev[0]) : 0;
 		if (got <= 0) {
-			snprintf(r->err, sizeof(r->err), "read: %s", !got ? "end of file" :
-				 errno == EINTR ? "no event in time" : strerror(errno));
+			snprintf(r->err, sizeof(r->err), "%s: %s", xchg ? "exchange" : "read",
+				 !got ? "end of file" : errno == EINTR ? "no event in time" :
+				 strerror(errno));
 			break;
 		}
 		for (int i = 0; i < k; i++) {
@@ -1000,9 +1019,18 @@ static int channel_monitor(enum mon m, int tracee_cpu, struct result *r, struct 
 			rep[i].result = VPID;
 			answered++;
 		}
-		if (write(ch, rep, k * sizeof(rep[0])) != (ssize_t)(k * sizeof(rep[0])) &&
-		    !r->err[0])
+		if (xchg)
+			x.nr_replies = k;
+		else if (write(ch, rep, k * sizeof(rep[0])) != (ssize_t)(k * sizeof(rep[0])) &&
+			 !r->err[0])
 			snprintf(r->err, sizeof(r->err), "write replies: %s", strerror(errno));
+	}
+	/* The last batch's replies, with no read. */
+	if (xchg && x.nr_replies && !r->err[0]) {
+		x.nr_events = 0;
+		if (ioctl(ch, UTRACE_CHANNEL_EXCHANGE, &x) != 0 || x.replied != x.nr_replies)
+			snprintf(r->err, sizeof(r->err), "the last replies: %s", strerror(errno));
+		c->calls += 1;
 	}
 	/* Passing through: no event may come before the child's result. */
 	while (!virt && !r->err[0]) {
@@ -1038,7 +1066,7 @@ static int monitor_sample(enum mon m, int cross, struct result *r, struct counts
 {
 	if (m == MON_UNOTIFY)
 		return unotify_monitor(cross, r, c);
-	if (m == MON_CHANNEL_VIRT || m == MON_CHANNEL_PASS)
+	if (m == MON_CHANNEL_VIRT || m == MON_CHANNEL_XCHG || m == MON_CHANNEL_PASS)
 		return channel_monitor(m, cross, r, c);
 	return ptrace_monitor(m, cross, r, c);
 }
@@ -1757,7 +1785,8 @@ static int spin_strace(int seconds)
 }
 
 /*
- * `utrace-bench --spin-monitor channel|unotify|sysvm SECONDS`: a child calls
+ * `utrace-bench --spin-monitor channel|channel-exchange|unotify|sysvm SECONDS`:
+ * a child calls
  * getpid() in a loop, virtualized by this process through a channel engine,
  * seccomp user notification or SYSVM + MULTI, both on CPU 0 (the rows'
  * [1 CPU] placement), for about SECONDS; for qemu-ci/profile.sh and
@@ -1769,9 +1798,11 @@ static int spin_monitor(const char *kind, int seconds)
 	struct result r;
 	struct counts c;
 	int channel = !strcmp(kind, "channel"), sysvm = !strcmp(kind, "sysvm"), failed;
+	int exchange = !strcmp(kind, "channel-exchange");
 
-	if (!channel && !sysvm && strcmp(kind, "unotify")) {
-		fprintf(stderr, "utrace-bench --spin-monitor: channel, unotify or sysvm\n");
+	if (!channel && !exchange && !sysvm && strcmp(kind, "unotify")) {
+		fprintf(stderr, "utrace-bench --spin-monitor: channel, channel-exchange, unotify "
+			"or sysvm\n");
 		return 2;
 	}
 	/* No more than the channel monitor's 60 s alarm allows. */
@@ -1779,8 +1810,8 @@ static int spin_monitor(const char *kind, int seconds)
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* A generous bound of calls a second in this guest. */
 	traced_calls = seconds * 20000;
-	if (channel)
-		failed = channel_monitor(MON_CHANNEL_VIRT, 0, &r, &c);
+	if (channel || exchange)
+		failed = channel_monitor(exchange ? MON_CHANNEL_XCHG : MON_CHANNEL_VIRT, 0, &r, &c);
 	else if (sysvm)
 		failed = ptrace_monitor(MON_SYSVM, 0, &r, &c);
 	else
@@ -1851,11 +1882,14 @@ int main(int argc, char **argv)
 	char err_sig[160] = "";
 	double mem_first[ROUNDS], mem_further[ROUNDS], mem_own[ROUNDS];
 	int npeek = 0, nrate = 0, nsig = 0, nmem = 0, sysvm_met[2] = { -1, -1 }, slope_met = 0;
-	int channel_met[2] = { -1, -1 };
+	/* The channel's two ways of answering: read + write, and EXCHANGE. */
+	static const enum mon channel_virt[2] = { MON_CHANNEL_VIRT, MON_CHANNEL_XCHG };
+	int channel_met[2][2] = { { -1, -1 }, { -1, -1 } };
 	char flavour[96], err_rate[96] = "", err_mem[96] = "", err_peek[96] = "";
 	static struct mem_result mres[NMEM];
 	static struct slabs mem_cache_sum[3];	/* per-cache objects, summed over rounds */
-	double base0, slope = -1, sysvm_factor[2] = { -1, -1 }, channel_factor[2] = { -1, -1 };
+	double base0, slope = -1, sysvm_factor[2] = { -1, -1 };
+	double channel_factor[2][2] = { { -1, -1 }, { -1, -1 } };
 	struct result r;
 	struct counts c;
 	pid_t sleeper;
@@ -2133,22 +2167,23 @@ int main(int argc, char **argv)
 			char ch[64], un[64];
 			struct row *wc, *wu;
 
-			mon_row_name(ch, sizeof(ch), MON_CHANNEL_VIRT, cross);
-			mon_row_name(un, sizeof(un), MON_UNOTIFY, cross);
-			wc = find_row(ch);
-			wu = find_row(un);
-			if (wc) {
+			for (int v = 0; v < 2; v++) {
+				mon_row_name(ch, sizeof(ch), channel_virt[v], cross);
+				mon_row_name(un, sizeof(un), MON_UNOTIFY, cross);
+				wc = find_row(ch);
+				wu = find_row(un);
+				if (!wc)
+					continue;
 				snprintf(wc->goal, sizeof(wc->goal), "< unotify**");
 				wc->met = 0;
 				if (wc->n && wu && wu->n) {
-					channel_factor[cross] = col_median(wc, C_RATIO) /
-								col_median(wu, C_RATIO);
-					wc->met = channel_factor[cross] < 1;
+					channel_factor[v][cross] = col_median(wc, C_RATIO) /
+								   col_median(wu, C_RATIO);
+					wc->met = channel_factor[v][cross] < 1;
 				}
-				channel_met[cross] = wc->met;
-				snprintf(value, sizeof(value), channel_factor[cross] > 0 ?
-					 "%.3f x" : "error",
-					 channel_factor[cross]);
+				channel_met[v][cross] = wc->met;
+				snprintf(value, sizeof(value), channel_factor[v][cross] > 0 ?
+					 "%.3f x" : "error", channel_factor[v][cross]);
 				add_goal(ch, "< seccomp user notification, same placement", value,
 					 wc->met);
 			}
@@ -2197,8 +2232,8 @@ int main(int argc, char **argv)
 	}
 	printf("* SYSVM + MULTI: <= 0.55 x the PTRACE_SYSCALL virtualizing row of the same "
 	       "placement, and <= 2 tracer context switches per call\n");
-	printf("** channel virtualized getpid: below the seccomp user notification row of the "
-	       "same placement\n");
+	printf("** channel virtualized getpid (read + write, or EXCHANGE): below the seccomp "
+	       "user notification row of the same placement\n");
 	printf("\nnoise: the untraced ratios lie within 1.00 +-%.3f (%d loops, the farthest "
 	       "one left out)\n", noise, find_row(inproc[0].name) ? find_row(inproc[0].name)->n : 0);
 	if (slope >= -0.5)
@@ -2215,13 +2250,16 @@ int main(int argc, char **argv)
 		       "<= 2 tracer switches a call*: %s)\n", cross ? "2 CPUs" : "1 CPU",
 		       goals_value(cross ? "SYSVM + MULTI [2 CPUs]" : "SYSVM + MULTI [1 CPU]"),
 		       met_word(sysvm_met[cross]));
-	for (int cross = 0; cross < 2; cross++) {
-		char ch[64];
+	for (int v = 0; v < 2; v++)
+		for (int cross = 0; cross < 2; cross++) {
+			char ch[64];
 
-		mon_row_name(ch, sizeof(ch), MON_CHANNEL_VIRT, cross);
-		printf("channel virtualized / seccomp user notification [%s]: %s (goal < 1**: %s)\n",
-		       cross ? "2 CPUs" : "1 CPU", goals_value(ch), met_word(channel_met[cross]));
-	}
+			mon_row_name(ch, sizeof(ch), channel_virt[v], cross);
+			printf("channel virtualized%s / seccomp user notification [%s]: %s "
+			       "(goal < 1**: %s)\n", v ? ", EXCHANGE," : "",
+			       cross ? "2 CPUs" : "1 CPU", goals_value(ch),
+			       met_word(channel_met[v][cross]));
+		}
 
 	printf("\na signal to oneself, taken by a handler (median ns per signal, %d rounds):\n", nsig);
 	printf("  untraced:                      %9.0f ns\n", median(sig[0], nsig));
