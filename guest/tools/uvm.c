@@ -28,7 +28,9 @@
  * uvm is the child's subreaper: it ends when PROG and every process left
  * behind by it are gone, and exits with PROG's status (128 + the signal if
  * it was killed).  --stats prints on stderr, at the end, the events read,
- * the replies written, and the entries and exits seen of each call.
+ * the replies given, and the entries and exits seen of each call.  Each
+ * UTRACE_CHANNEL_EXCHANGE gives the replies to the events read before and
+ * reads the next ones.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -382,7 +384,7 @@ static struct pending *pending_new(__u32 engine)
 }
 
 static struct {
-	unsigned long events, reads, replies, writes, other_abi;
+	unsigned long events, exchanges, replies, other_abi;
 	unsigned long entries[SET_CALLS], exits[SET_CALLS];
 } stats;
 
@@ -592,50 +594,61 @@ static void on_event(const struct utrace_channel_event *ev, struct utrace_channe
 	}
 }
 
-/*
- * Writes @n replies, as many a write(2) as the channel takes.  A reply the
- * channel refuses with ENOENT names a task that stopped waiting (killed);
- * it is dropped.  Any other refusal is a bug here.
- */
-static void send_replies(struct utrace_channel_reply *r, size_t n)
-{
-	while (n) {
-		ssize_t w = write(chan, r, n * sizeof(*r));
+/* The replies to the events read, not given yet. */
+static struct utrace_channel_reply replies[64];
+static size_t nreplies;
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == ENOENT) {
-			r++;
-			n--;
+/*
+ * One UTRACE_CHANNEL_EXCHANGE: gives the replies waiting in replies[] and
+ * reads at most @room events into @ev; returns how many (0: none waits,
+ * the file being O_NONBLOCK).  The replies are all given when it returns.
+ * A reply the channel refuses with ENOENT names a task that stopped
+ * waiting (killed): it is dropped, and the exchange made again with the
+ * rest.  Any other refusal is a bug here.
+ */
+static long exchange(struct utrace_channel_event *ev, __u32 room)
+{
+	for (;;) {
+		struct utrace_channel_exchange x = {
+			.replies = (unsigned long)replies, .nr_replies = nreplies,
+			.events = (unsigned long)ev, .nr_events = room,
+		};
+		long n = ioctl(chan, UTRACE_CHANNEL_EXCHANGE, &x);
+		int err = errno;
+
+		stats.exchanges++;
+		if (n < 0 && err != ENOENT && err != EAGAIN && err != EINTR)
+			fail("exchanging replies and events", err);
+		/* replied is written back whatever the outcome. */
+		stats.replies += x.replied;
+		nreplies -= x.replied;
+		memmove(replies, replies + x.replied, nreplies * sizeof(replies[0]));
+		if (n < 0 && err == ENOENT) {
+			nreplies--;
+			memmove(replies, replies + 1, nreplies * sizeof(replies[0]));
 			continue;
 		}
-		if (w <= 0)
-			fail("writing replies", errno);
-		stats.writes++;
-		stats.replies += w / sizeof(*r);
-		r += w / sizeof(*r);
-		n -= w / sizeof(*r);
+		if (n < 0 && nreplies)
+			continue;	/* EINTR before the replies: again */
+		return n < 0 ? 0 : n;
 	}
 }
 
-/* Reads the events there are, at most a buffer's, and answers them. */
+/*
+ * Answers the events there are: each exchange gives the replies to the
+ * events of the one before and reads the next, until none waits (one call
+ * per batch of events, where a read(2) and a write(2) would be two).
+ */
 static void serve(void)
 {
 	static struct utrace_channel_event ev[64];
-	static struct utrace_channel_reply r[64];
-	ssize_t n = read(chan, ev, sizeof(ev));
+	long n;
 
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		fail("reading events", errno);
+	while ((n = exchange(ev, 64)) > 0) {
+		stats.events += n;
+		for (long i = 0; i < n; i++)
+			on_event(&ev[i], &replies[nreplies++]);
 	}
-	stats.reads++;
-	n /= sizeof(ev[0]);
-	stats.events += n;
-	for (ssize_t i = 0; i < n; i++)
-		on_event(&ev[i], &r[i]);
-	send_replies(r, n);
 }
 
 /*
@@ -663,8 +676,8 @@ static int reap(int *status)
 
 static void print_stats(void)
 {
-	fprintf(stderr, "uvm: %lu events in %lu reads, %lu replies in %lu writes\n",
-		stats.events, stats.reads, stats.replies, stats.writes);
+	fprintf(stderr, "uvm: %lu events in %lu exchanges, %lu replies\n",
+		stats.events, stats.exchanges, stats.replies);
 	for (long nr = 0; nr < SET_CALLS; nr++) {
 		const char *name = syscall_name(nr);
 		char number[32];
