@@ -26,7 +26,7 @@ use crate::engine_core::received::{self, ReceivedFd};
 use crate::engine_core::{
     access_vm, fatal_signal_pending, pid_vnr, user, EngineHandle, SyscallSet,
 };
-use core::mem::size_of;
+use core::mem::{offset_of, size_of};
 use core::ptr;
 use kernel::bindings;
 use kernel::fs::file::{File, LocalFile};
@@ -107,8 +107,6 @@ unsafe impl FromBytes for AddFdArgs {}
 unsafe impl AsBytes for AddFdArgs {}
 // SAFETY: as above.
 unsafe impl FromBytes for ExchangeArgs {}
-// SAFETY: as above.
-unsafe impl AsBytes for ExchangeArgs {}
 
 /// Where a `UTRACE_CHANNEL_ADDFD` request is (see [`AddFd`]).
 #[derive(Clone, Copy)]
@@ -614,44 +612,62 @@ impl Channel {
     /// written back, then the events read as [`Channel::read`] reads them.
     /// Returns how many events were read.
     pub(crate) fn exchange(&self, arg: usize, nowait: bool) -> Result<isize> {
-        let args = UserSlice::new(UserPtr::from_addr(arg), size_of::<ExchangeArgs>());
-        let (mut reader, mut writer) = args.reader_writer();
-        let mut x: ExchangeArgs = reader.read()?;
-        if x.0.flags != 0 {
+        type X = bindings::utrace_channel_exchange;
+        let x: ExchangeArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<X>())
+            .reader()
+            .read()?;
+        let x = x.0;
+        // At most one event of each engine waits: more replies than
+        // engines could not all be taken. The bound keeps the loop below
+        // short and its length (80 KiB) within a `usize` of 32 bits.
+        if x.flags != 0 || x.nr_replies as usize > MAX_ENGINES {
             return Err(EINVAL);
         }
-        // At most 2^32 - 1 records of 80 bytes: no overflow in a `usize`
-        // of 64 bits; on 32 bits the length is checked.
-        let replies_len = (x.0.nr_replies as usize)
-            .checked_mul(size_of::<Reply>())
-            .ok_or(EINVAL)?;
-        let mut replies =
-            UserSlice::new(UserPtr::from_addr(x.0.replies as usize), replies_len).reader();
+        // One field of the caller's argument, and no other: a field the
+        // caller changes meanwhile is not put back. (`arg + offset` was
+        // read above: no overflow.)
+        let put = |offset: usize, value: u32| {
+            UserSlice::new(UserPtr::from_addr(arg + offset), size_of::<u32>())
+                .writer()
+                .write(&value)
+        };
+        let mut replies = UserSlice::new(
+            UserPtr::from_addr(x.replies as usize),
+            x.nr_replies as usize * size_of::<Reply>(),
+        )
+        .reader();
+        let mut replied = 0;
         let mut refused = None;
-        x.0.replied = 0;
-        while x.0.replied < x.0.nr_replies {
-            let answered = replies.read::<Reply>().and_then(|r| self.answer(&r.0));
-            if let Err(e) = answered {
+        while replied < x.nr_replies {
+            if let Err(e) = replies.read::<Reply>().and_then(|r| self.answer(&r.0)) {
                 refused = Some(e);
                 break;
             }
-            x.0.replied += 1;
+            replied += 1;
         }
-        writer.write(&x)?;
+        // Not written by a call with no replies to give: a call restarted
+        // after its replies (below) leaves the count of the first.
+        if x.nr_replies > 0 {
+            put(offset_of!(X, replied), replied)?;
+        }
         if let Some(e) = refused {
             return Err(e);
         }
-        if x.0.nr_events == 0 {
+        if x.nr_events == 0 {
             return Ok(0);
         }
-        let events_len = (x.0.nr_events as usize).min(READ_BATCH) * size_of::<Event>();
-        let mut events =
-            UserSlice::new(UserPtr::from_addr(x.0.events as usize), events_len).writer();
-        match self.read_events(x.0.nr_events as usize, nowait, |e| events.write(e).is_ok()) {
-            // A restart would give the replies again, and the first (its
-            // event answered) would be refused with ENOENT: the caller
-            // gets EINTR, and `replied` says what was taken.
-            Err(e) if e == ERESTARTSYS && x.0.replied > 0 => Err(EINTR),
+        let events_len = (x.nr_events as usize).min(READ_BATCH) * size_of::<Event>();
+        let mut events = UserSlice::new(UserPtr::from_addr(x.events as usize), events_len).writer();
+        match self.read_events(x.nr_events as usize, nowait, |e| events.write(e).is_ok()) {
+            // A signal, a stop or the freezer ended the wait after the
+            // replies were given: the call restarts (or returns EINTR to a
+            // handler without SA_RESTART), and its replies must not be
+            // given again (the first, its event answered, would be
+            // refused): the restarted call finds none.
+            Err(e) if e == ERESTARTSYS && replied > 0 => {
+                put(offset_of!(X, nr_replies), 0)?;
+                Err(e)
+            }
             // Below READ_BATCH: fits the isize.
             n => n.map(|n| n as isize),
         }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -2073,10 +2074,10 @@ static void an_exchange_answers_an_event_and_reads_the_next(void)
 
 	monitor_pid = getpid();
 	c = spawn_watched(fd, three_getpids, SYS_getpid, UTRACE_CHANNEL_ENTRY);
-	/* No reply yet: it only waits for the first event. */
+	/* No reply yet: it only waits for the first event (replied untouched). */
 	x.replied = 7;
 	n = exchange(fd, &x);
-	CHECK(n == 1 && x.replied == 0, "the first exchange: %ld events (%s), %u replied", n,
+	CHECK(n == 1 && x.replied == 7, "the first exchange: %ld events (%s), %u replied", n,
 	      n < 0 ? strerror(errno) : "", x.replied);
 	for (int i = 0; i < 3 && n == 1; i++) {
 		CHECK(ev[0].kind == UTRACE_CHANNEL_SYSCALL_ENTRY && ev[0].nr == SYS_getpid &&
@@ -2109,6 +2110,18 @@ static int getpid_then_later_getpid(void)
 	return a == 55 && b == 56 ? 0 : 1;
 }
 
+/* Three getpids, 400 ms apart, answered 55, 56 and 57. */
+static int three_slow_getpids(void)
+{
+	long a = syscall(SYS_getpid), b, c;
+
+	usleep(400 * 1000);
+	b = syscall(SYS_getpid);
+	usleep(400 * 1000);
+	c = syscall(SYS_getpid);
+	return a == 55 && b == 56 && c == 57 ? 0 : 1;
+}
+
 static void on_alarm_restart(int sig)
 {
 	(void)sig;
@@ -2117,23 +2130,33 @@ static void on_alarm_restart(int sig)
 /*
  * Refused exchanges change nothing but what their replies before took: a
  * refused reply stops them and reads nothing, a bad pointer for the events
- * leaves them unread, a signal in the wait after a reply is EINTR (a
- * restart would give the replies again) and a restart before any.
+ * leaves them unread, a write-back that faults still leaves the replies
+ * taken, and a signal in the wait after a reply is EINTR for a handler
+ * without SA_RESTART, with nr_replies set to 0 (review: a restart must not
+ * give the replies again).
  */
 static void exchanges_are_checked(void)
 {
 	struct utrace_channel_reply r[2] = { { .action = UTRACE_CHANNEL_ABORT, .result = 55 } };
 	struct utrace_channel_event ev = { 0 };
-	struct utrace_channel_exchange x = { .events = (unsigned long)&ev };
-	struct sigaction sa = { .sa_handler = on_alarm_restart, .sa_flags = SA_RESTART }, old;
-	struct itimerval t = { .it_value = { .tv_usec = 100 * 1000 } };
+	struct utrace_channel_exchange x = { .events = (unsigned long)&ev }, *ro;
+	struct sigaction sa = { .sa_handler = on_alarm_restart }, old;	/* no SA_RESTART */
+	struct itimerval t = { .it_value = { .tv_usec = 100 * 1000 },
+			       .it_interval = { .tv_usec = 100 * 1000 } }, off = { 0 };
 	int fd = chan_open(), st;
 	struct child c;
 
 	CHECK_ERRNO(exchange(fd, (void *)8), EFAULT);
+	/* Refused before any reply: replied is not written. */
 	x.flags = 1;
+	x.replied = 9;
 	CHECK_ERRNO(exchange(fd, &x), EINVAL);
 	x.flags = 0;
+	x.replies = (unsigned long)r;
+	x.nr_replies = 1025;
+	CHECK_ERRNO(exchange(fd, &x), EINVAL);
+	CHECK(x.replied == 9, "replied written by a refused exchange: %u", x.replied);
+	x.nr_replies = 0;
 	/* Nothing to read: O_NONBLOCK is EAGAIN, no room is 0. */
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	x.nr_events = 1;
@@ -2142,7 +2165,7 @@ static void exchanges_are_checked(void)
 	x.nr_events = 0;
 	CHECK(exchange(fd, &x) == 0, "an empty exchange: %s", strerror(errno));
 
-	c = spawn_watched(fd, getpid_then_later_getpid, SYS_getpid, UTRACE_CHANNEL_ENTRY);
+	c = spawn_watched(fd, three_slow_getpids, SYS_getpid, UTRACE_CHANNEL_ENTRY);
 	r[0].id = wait_for_getpid(fd);
 	CHECK(r[0].id != 0, "no getpid event");
 	/* A bad reply pointer: nothing taken. */
@@ -2176,20 +2199,150 @@ static void exchanges_are_checked(void)
 	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid && ev.id != r[0].id,
 	      "the event a bad pointer left: nr %lld (%s)", (long long)ev.nr, strerror(errno));
 	/*
-	 * Its reply, then a wait that a signal ends: EINTR, though SA_RESTART
-	 * (the child exits; no more events come).
+	 * Its reply from a read-only argument: the write-back of replied
+	 * faults, and the reply was taken all the same (the child's 56).
+	 */
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (ro == MAP_FAILED)
+		return;
+	r[0].id = ev.id;
+	r[0].result = 56;
+	*ro = (struct utrace_channel_exchange){ .replies = (unsigned long)r, .nr_replies = 1 };
+	mprotect(ro, 4096, PROT_READ);
+	CHECK_ERRNO(exchange(fd, ro), EFAULT);
+	munmap(ro, 4096);
+	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid && ev.id != r[0].id,
+	      "the third getpid: nr %lld (%s)", (long long)ev.nr, strerror(errno));
+	/*
+	 * Its reply, then a wait that a signal ends (the child exits; no more
+	 * events come): EINTR, the reply taken, nr_replies 0.
 	 */
 	sigaction(SIGALRM, &sa, &old);
 	r[0].id = ev.id;
-	r[0].result = 56;
+	r[0].result = 57;
 	x.nr_replies = 1;
+	x.replied = 9;
 	setitimer(ITIMER_REAL, &t, NULL);
 	CHECK_ERRNO(exchange(fd, &x), EINTR);
-	CHECK(x.replied == 1, "%u replied before the signal", x.replied);
+	setitimer(ITIMER_REAL, &off, NULL);
+	CHECK(x.replied == 1 && x.nr_replies == 0, "after the signal: %u replied, nr_replies %u",
+	      x.replied, x.nr_replies);
 	sigaction(SIGALRM, &old, NULL);
 	st = wait_status(c.pid, SERVE_SECONDS);
 	CHECK(exited_with(st, 0), "the child's status %#x (1: the getpids' results)", st);
 	close(fd);
+}
+
+/* The second getpid of a child waits for a byte on this pipe. */
+static int later_pipe[2];
+
+static int getpid_then_getpid_on_cue(void)
+{
+	long a = syscall(SYS_getpid), b;
+	char x;
+
+	close(later_pipe[1]);
+	if (read(later_pipe[0], &x, 1) != 1)
+		return 3;
+	b = syscall(SYS_getpid);
+	return a == 55 && b == 56 ? 0 : 1;
+}
+
+/*
+ * The monitor of stopped_exchange(): attaches to @pid, answers its first
+ * getpid with an exchange that then waits, and checks what that exchange
+ * returns after the stop and continue.  Exit codes: 0 right, 1 no event,
+ * 2 the exchange failed, 3 its fields, 4 the last reply.
+ */
+static int stopped_monitor(pid_t pid, int ready)
+{
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = 55 };
+	struct utrace_channel_event ev = { 0 };
+	struct utrace_channel_exchange x = { .replies = (unsigned long)&r, .nr_replies = 1,
+					     .events = (unsigned long)&ev, .nr_events = 1 };
+	const long nrs[] = { SYS_getpid };
+	int fd = chan_open();
+	long n;
+
+	if (chan_attach_set(fd, pid, UTRACE_CHANNEL_ENTRY, 0, nrs, 1, 64) < 0 ||
+	    write(ready, "a", 1) != 1)
+		return 1;
+	r.id = wait_for_getpid(fd);
+	if (!r.id)
+		return 1;
+	n = exchange(fd, &x);
+	if (n != 1)
+		return 2;
+	if (ev.nr != SYS_getpid || x.replied != 1 || x.nr_replies != 0)
+		return 3;
+	r.id = ev.id;
+	r.result = 56;
+	return answer(fd, &r) ? 4 : 0;
+}
+
+/* The state letter in /proc/@pid/stat, and whether it is in ioctl(2). */
+static int waits_in_ioctl(pid_t pid)
+{
+	char path[64], buf[256];
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return sscanf(buf, "%ld", &nr) == 1 && nr == SYS_ioctl;
+}
+
+/*
+ * Review finding: a stop of the monitor (SIGSTOP, the freezer, a
+ * debugger's attach) ends an exchange's wait without a handler; the call
+ * must restart without giving its replies twice, not fail with EINTR.
+ */
+static void a_stopped_exchange_restarts_without_its_replies(void)
+{
+	int ready[2], st;
+	pid_t monitor;
+	struct child c;
+	char x;
+
+	if (pipe2(later_pipe, O_CLOEXEC) || pipe2(ready, O_CLOEXEC)) {
+		CHECK(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	c = spawn(getpid_then_getpid_on_cue);
+	close(later_pipe[0]);
+	monitor = fork();
+	if (monitor == 0) {
+		close(ready[0]);
+		close(later_pipe[1]);
+		_exit(stopped_monitor(c.pid, ready[1]));
+	}
+	close(ready[1]);
+	CHECK(read(ready[0], &x, 1) == 1, "the monitor did not attach");
+	close(ready[0]);
+	go(&c);
+	/* The monitor answers the first getpid, then waits in its exchange. */
+	for (int i = 0; i < 500 && !waits_in_ioctl(monitor); i++)
+		usleep(10 * 1000);
+	CHECK(waits_in_ioctl(monitor), "the monitor is not in its exchange");
+	usleep(50 * 1000);
+	kill(monitor, SIGSTOP);
+	CHECK(waitpid(monitor, &st, WUNTRACED) == monitor && WIFSTOPPED(st),
+	      "the monitor did not stop: %#x", st);
+	kill(monitor, SIGCONT);
+	if (write(later_pipe[1], "g", 1) != 1)
+		KTAP_DIAG("could not cue the child: %s", strerror(errno));
+	close(later_pipe[1]);
+	st = wait_status(monitor, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the monitor's status %#x (2: the exchange failed, 3: its "
+	      "fields)", st);
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
 }
 
 /*
@@ -2270,4 +2423,5 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(an_engine_attached_during_a_call_hears_its_exit),
 	  KTAP_CASE(an_exchange_answers_an_event_and_reads_the_next),
 	  KTAP_CASE(exchanges_are_checked),
-	  KTAP_CASE(an_exchange_without_replies_restarts))
+	  KTAP_CASE(an_exchange_without_replies_restarts),
+	  KTAP_CASE(a_stopped_exchange_restarts_without_its_replies))

@@ -4594,7 +4594,8 @@ static void chan_exchange(struct chan_fuzz *c, struct rng *r)
 	struct utrace_channel_event ev[4];
 	struct utrace_channel_reply rep[3] = { { 0 } };
 	struct utrace_channel_exchange x = { 0 };
-	int k = below(r, 4), bad_events;
+	int k = below(r, 4), bad_events, early;
+	__u32 before;
 	long ret;
 
 	chan_fill_replies(c, r, rep, k);
@@ -4608,7 +4609,9 @@ static void chan_exchange(struct chan_fuzz *c, struct rng *r)
 	bad_events = percent(r, 5);
 	x.events = bad_events ? between(r, 1, 4096) : (unsigned long)ev;
 	x.flags = percent(r, 5) ? (__u32)rnd(r) | 1 : 0;
-	x.replied = rnd(r);
+	x.replied = before = rnd(r);
+	/* Refused before any reply, replied not written. */
+	early = x.flags || x.nr_replies > 1024;
 	note("channel exchange %u replies at %#llx, first id %#llx; %u events at %#llx; "
 	     "flags %#x", x.nr_replies, (unsigned long long)x.replies,
 	     (unsigned long long)rep[0].id, x.nr_events, (unsigned long long)x.events,
@@ -4618,17 +4621,21 @@ static void chan_exchange(struct chan_fuzz *c, struct rng *r)
 	if (ret < 0) {
 		errset ok = EB(EINVAL) | EB(ENOENT) | EB(EFAULT) | EB(EAGAIN);
 
-		EXPECT(in_set(ok, errno), "exchange: %s", ename(errno));
-		EXPECT(x.flags || x.replied <= x.nr_replies, "exchange failed with %u of %u "
-		       "replies taken", x.replied, x.nr_replies);
+		EXPECT(in_set(ok, errno) && (!early || errno == EINVAL), "exchange: %s",
+		       ename(errno));
+		EXPECT(early || !x.nr_replies ? x.replied == before : x.replied <= x.nr_replies,
+		       "exchange failed with %u of %u replies taken (%u before)", x.replied,
+		       x.nr_replies, before);
 	} else {
-		EXPECT(!x.flags && x.replied == x.nr_replies && (!bad_events || !x.nr_events) &&
+		EXPECT(!early && x.replied == (x.nr_replies ? x.nr_replies : before) &&
+		       (!bad_events || !x.nr_events) &&
 		       ret <= (x.nr_events < 4 ? x.nr_events : 4) && (ret > 0) == (x.nr_events > 0),
 		       "exchange of %u replies, %u events returned %ld, %u replied", x.nr_replies,
 		       x.nr_events, ret, x.replied);
 		chan_took(c, ev, ret > 0 && !bad_events ? ret : 0);
 	}
-	for (__u32 i = 0; !x.flags && x.replies == (unsigned long)rep && i < x.replied; i++)
+	for (__u32 i = 0; !early && x.nr_replies && x.replies == (unsigned long)rep &&
+			  i < x.replied && i < 3; i++)
 		chan_forget(c, rep[i].id);
 }
 
