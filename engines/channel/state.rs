@@ -42,6 +42,9 @@ use kernel::uaccess::{UserPtr, UserSlice};
 
 /// Engines a channel holds at once (detached ones not counted).
 pub(crate) const MAX_ENGINES: usize = 1024;
+// The uapi header states it, as the limit of engines and of an exchange's
+// replies (one event of each engine can wait).
+const _: () = assert!(MAX_ENGINES == 1024);
 /// An engine's number is its slot's index plus its generation times this.
 const NUMBER_STRIDE: u32 = MAX_ENGINES as u32;
 /// Generations wrap here: every number fits in an `int`.
@@ -664,10 +667,14 @@ impl Channel {
             // handler without SA_RESTART), and its replies must not be
             // given again (the first, its event answered, would be
             // refused): the restarted call finds none.
-            Err(e) if e == ERESTARTSYS && replied > 0 => {
-                put(offset_of!(X, nr_replies), 0)?;
-                Err(e)
-            }
+            //
+            // If the caller's `nr_replies` cannot be cleared, the call may
+            // not restart: it fails with EINTR (as select(2) does when it
+            // cannot write its time left), `replied` written above.
+            Err(e) if e == ERESTARTSYS && replied > 0 => match put(offset_of!(X, nr_replies), 0) {
+                Ok(()) => Err(e),
+                Err(_) => Err(EINTR),
+            },
             // Below READ_BATCH: fits the isize.
             n => n.map(|n| n as isize),
         }

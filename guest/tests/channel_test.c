@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2110,22 +2111,26 @@ static int getpid_then_later_getpid(void)
 	return a == 55 && b == 56 ? 0 : 1;
 }
 
-/* Three getpids, 400 ms apart, answered 55, 56 and 57. */
-static int three_slow_getpids(void)
+/* Four getpids, 400 ms apart, answered 55, 56, 57 and 58. */
+static int four_slow_getpids(void)
 {
-	long a = syscall(SYS_getpid), b, c;
+	long a = syscall(SYS_getpid), b, c, d;
 
 	usleep(400 * 1000);
 	b = syscall(SYS_getpid);
 	usleep(400 * 1000);
 	c = syscall(SYS_getpid);
-	return a == 55 && b == 56 && c == 57 ? 0 : 1;
+	usleep(400 * 1000);
+	d = syscall(SYS_getpid);
+	return a == 55 && b == 56 && c == 57 && d == 58 ? 0 : 1;
 }
 
 static void on_alarm_restart(int sig)
 {
 	(void)sig;
 }
+
+static struct utrace_channel_reply zero_replies[1024];
 
 /*
  * Refused exchanges change nothing but what their replies before took: a
@@ -2156,6 +2161,11 @@ static void exchanges_are_checked(void)
 	x.nr_replies = 1025;
 	CHECK_ERRNO(exchange(fd, &x), EINVAL);
 	CHECK(x.replied == 9, "replied written by a refused exchange: %u", x.replied);
+	/* 1024 is the limit, not over it: the first (id 0) is refused. */
+	x.replies = (unsigned long)zero_replies;
+	x.nr_replies = 1024;
+	CHECK_ERRNO(exchange(fd, &x), ENOENT);
+	CHECK(x.replied == 0, "%u of 1024 unknown replies taken", x.replied);
 	x.nr_replies = 0;
 	/* Nothing to read: O_NONBLOCK is EAGAIN, no room is 0. */
 	fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -2165,7 +2175,7 @@ static void exchanges_are_checked(void)
 	x.nr_events = 0;
 	CHECK(exchange(fd, &x) == 0, "an empty exchange: %s", strerror(errno));
 
-	c = spawn_watched(fd, three_slow_getpids, SYS_getpid, UTRACE_CHANNEL_ENTRY);
+	c = spawn_watched(fd, four_slow_getpids, SYS_getpid, UTRACE_CHANNEL_ENTRY);
 	r[0].id = wait_for_getpid(fd);
 	CHECK(r[0].id != 0, "no getpid event");
 	/* A bad reply pointer: nothing taken. */
@@ -2215,8 +2225,8 @@ static void exchanges_are_checked(void)
 	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid && ev.id != r[0].id,
 	      "the third getpid: nr %lld (%s)", (long long)ev.nr, strerror(errno));
 	/*
-	 * Its reply, then a wait that a signal ends (the child exits; no more
-	 * events come): EINTR, the reply taken, nr_replies 0.
+	 * Its reply, then a wait that a signal ends before the fourth getpid
+	 * comes: EINTR, the reply taken, nr_replies 0.
 	 */
 	sigaction(SIGALRM, &sa, &old);
 	r[0].id = ev.id;
@@ -2228,6 +2238,32 @@ static void exchanges_are_checked(void)
 	setitimer(ITIMER_REAL, &off, NULL);
 	CHECK(x.replied == 1 && x.nr_replies == 0, "after the signal: %u replied, nr_replies %u",
 	      x.replied, x.nr_replies);
+	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid && ev.id != r[0].id,
+	      "the fourth getpid: nr %lld (%s)", (long long)ev.nr, strerror(errno));
+	/*
+	 * Its reply from an argument whose nr_replies the call cannot clear
+	 * (read-only; replied writable), and a signal with SA_RESTART in the
+	 * wait (the child exits): the call may not restart, EINTR (review).
+	 */
+	ro = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (ro == MAP_FAILED)
+		return;
+	r[0].id = ev.id;
+	r[0].result = 58;
+	ro = (void *)((char *)ro + 4096 - offsetof(struct utrace_channel_exchange, replied));
+	*ro = (struct utrace_channel_exchange){ .replies = (unsigned long)r, .nr_replies = 1,
+						.events = (unsigned long)&ev, .nr_events = 1 };
+	mprotect((char *)ro - 4096 + offsetof(struct utrace_channel_exchange, replied), 4096,
+		 PROT_READ);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &t, NULL);
+	CHECK_ERRNO(exchange(fd, ro), EINTR);
+	setitimer(ITIMER_REAL, &off, NULL);
+	CHECK(ro->replied == 1 && ro->nr_replies == 1, "an uncleared restart: %u replied, "
+	      "nr_replies %u", ro->replied, ro->nr_replies);
+	munmap((char *)ro - 4096 + offsetof(struct utrace_channel_exchange, replied), 8192);
 	sigaction(SIGALRM, &old, NULL);
 	st = wait_status(c.pid, SERVE_SECONDS);
 	CHECK(exited_with(st, 0), "the child's status %#x (1: the getpids' results)", st);
@@ -2281,11 +2317,11 @@ static int stopped_monitor(pid_t pid, int ready)
 	return answer(fd, &r) ? 4 : 0;
 }
 
-/* The state letter in /proc/@pid/stat, and whether it is in ioctl(2). */
-static int waits_in_ioctl(pid_t pid)
+/* Whether @pid is in system call @nr (/proc/PID/syscall). */
+static int in_syscall(pid_t pid, long nr)
 {
 	char path[64], buf[256];
-	long nr = -1;
+	long now = -1;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
@@ -2295,7 +2331,7 @@ static int waits_in_ioctl(pid_t pid)
 	if (!fgets(buf, sizeof(buf), f))
 		buf[0] = 0;
 	fclose(f);
-	return sscanf(buf, "%ld", &nr) == 1 && nr == SYS_ioctl;
+	return sscanf(buf, "%ld", &now) == 1 && now == nr;
 }
 
 /*
@@ -2327,13 +2363,17 @@ static void a_stopped_exchange_restarts_without_its_replies(void)
 	close(ready[0]);
 	go(&c);
 	/* The monitor answers the first getpid, then waits in its exchange. */
-	for (int i = 0; i < 500 && !waits_in_ioctl(monitor); i++)
+	for (int i = 0; i < 500 && !in_syscall(monitor, SYS_ioctl); i++)
 		usleep(10 * 1000);
-	CHECK(waits_in_ioctl(monitor), "the monitor is not in its exchange");
-	usleep(50 * 1000);
+	CHECK(in_syscall(monitor, SYS_ioctl), "the monitor is not in its exchange");
 	kill(monitor, SIGSTOP);
-	CHECK(waitpid(monitor, &st, WUNTRACED) == monitor && WIFSTOPPED(st),
-	      "the monitor did not stop: %#x", st);
+	st = 0;
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(monitor, &st, WUNTRACED | WNOHANG) == monitor)
+			break;
+		usleep(10 * 1000);
+	}
+	CHECK(WIFSTOPPED(st), "the monitor did not stop: %#x", st);
 	kill(monitor, SIGCONT);
 	if (write(later_pipe[1], "g", 1) != 1)
 		KTAP_DIAG("could not cue the child: %s", strerror(errno));
@@ -2377,6 +2417,101 @@ static void an_exchange_without_replies_restarts(void)
 	CHECK(answer(fd, &r) == 0, "the second reply: %s", strerror(errno));
 	st = wait_status(c.pid, SERVE_SECONDS);
 	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	close(fd);
+}
+
+static int getpid_is_55(void)
+{
+	return syscall(SYS_getpid) == 55 ? 0 : 1;
+}
+
+#define BATCH_CHILDREN 6
+
+/*
+ * Review finding: an exchange takes at most 4 events whatever nr_events
+ * says (here UINT32_MAX, into 4 records that end at a page the caller
+ * cannot write), an event that does not fit before a fault stays unread,
+ * and replies given with O_NONBLOCK and nothing to read are taken (EAGAIN,
+ * replied counts them).
+ */
+static void an_exchange_reads_at_most_four_and_leaves_the_rest(void)
+{
+	struct utrace_channel_reply r[BATCH_CHILDREN] = { { 0 } };
+	struct utrace_channel_exchange x = { 0 }, *xp;
+	struct child c[BATCH_CHILDREN];
+	struct utrace_channel_event *ev;
+	int fd = chan_open(), got = 0, waiting = 0;
+	long n;
+	char *pages;
+
+	pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(pages != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (pages == MAP_FAILED)
+		return;
+	mprotect(pages + 4096, 4096, PROT_NONE);
+	for (int i = 0; i < BATCH_CHILDREN; i++)
+		c[i] = spawn_watched(fd, getpid_is_55, SYS_getpid, UTRACE_CHANNEL_ENTRY);
+	/* Every child waits in its getpid's entry: six events unread. */
+	for (int t = 0; t < 1000 && waiting < BATCH_CHILDREN; t++) {
+		waiting = 0;
+		for (int i = 0; i < BATCH_CHILDREN; i++)
+			waiting += in_syscall(c[i].pid, SYS_getpid);
+		if (waiting < BATCH_CHILDREN)
+			usleep(10 * 1000);
+	}
+	CHECK(waiting == BATCH_CHILDREN, "%d children wait in getpid", waiting);
+	/* All six are queued: a read that finds none is the test's failure, not a hang. */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	/* Four records ending at the guard page: four events, not more. */
+	ev = (struct utrace_channel_event *)(pages + 4096) - 4;
+	x.events = (unsigned long)ev;
+	x.nr_events = UINT32_MAX;
+	n = exchange(fd, &x);
+	CHECK(n == 4, "an exchange with room for UINT32_MAX read %ld (%s)", n,
+	      n < 0 ? strerror(errno) : "");
+	for (int i = 0; i < n && i < 4; i++)
+		r[got++].id = ev[i].id;
+	/* Room for one before the guard page, two asked: one read, one left. */
+	ev = (struct utrace_channel_event *)(pages + 4096) - 1;
+	x.events = (unsigned long)ev;
+	x.nr_events = 2;
+	n = exchange(fd, &x);
+	CHECK(n == 1, "an exchange with room for one read %ld (%s)", n,
+	      n < 0 ? strerror(errno) : "");
+	if (n == 1)
+		r[got++].id = ev[0].id;
+	x.events = (unsigned long)pages;
+	x.nr_events = 1;
+	n = exchange(fd, &x);
+	CHECK(n == 1, "the event left: %ld (%s)", n, n < 0 ? strerror(errno) : "");
+	if (n == 1)
+		r[got++].id = ((struct utrace_channel_event *)pages)->id;
+	/*
+	 * The six replies, and nothing to read: EAGAIN, the replies taken.
+	 * The argument straddles two pages, all but replied and flags on a
+	 * read-only one: only replied is written back (review: the whole
+	 * argument was, from the kernel's copy).
+	 */
+	for (int i = 0; i < got; i++) {
+		r[i].action = UTRACE_CHANNEL_ABORT;
+		r[i].result = 55;
+	}
+	mprotect(pages + 4096, 4096, PROT_READ | PROT_WRITE);
+	xp = (struct utrace_channel_exchange *)(pages + 4096 - offsetof(struct utrace_channel_exchange,
+									    replied));
+	*xp = (struct utrace_channel_exchange){ .replies = (unsigned long)r, .nr_replies = got,
+						.events = (unsigned long)(pages + 4096 + 512),
+						.nr_events = 1 };
+	mprotect(pages, 4096, PROT_READ);
+	CHECK_ERRNO(exchange(fd, xp), EAGAIN);
+	CHECK(got == BATCH_CHILDREN && xp->replied == BATCH_CHILDREN, "%u of %d replies taken",
+	      xp->replied, got);
+	for (int i = 0; i < BATCH_CHILDREN; i++) {
+		int st = wait_status(c[i].pid, SERVE_SECONDS);
+
+		CHECK(exited_with(st, 0), "child %d's status %#x (1: getpid not 55)", i, st);
+	}
+	munmap(pages, 8192);
 	close(fd);
 }
 
@@ -2424,4 +2559,5 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(an_exchange_answers_an_event_and_reads_the_next),
 	  KTAP_CASE(exchanges_are_checked),
 	  KTAP_CASE(an_exchange_without_replies_restarts),
-	  KTAP_CASE(a_stopped_exchange_restarts_without_its_replies))
+	  KTAP_CASE(a_stopped_exchange_restarts_without_its_replies),
+	  KTAP_CASE(an_exchange_reads_at_most_four_and_leaves_the_rest))

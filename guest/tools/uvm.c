@@ -619,7 +619,7 @@ static long exchange(struct utrace_channel_event *ev, __u32 room)
 		stats.exchanges++;
 		if (n < 0 && err != ENOENT && err != EAGAIN && err != EINTR)
 			fail("exchanging replies and events", err);
-		/* replied is written back whatever the outcome. */
+		/* replied is written back whenever there were replies (x is new each time). */
 		stats.replies += x.replied;
 		nreplies -= x.replied;
 		memmove(replies, replies + x.replied, nreplies * sizeof(replies[0]));
