@@ -2515,6 +2515,149 @@ static void an_exchange_reads_at_most_four_and_leaves_the_rest(void)
 	close(fd);
 }
 
+/* What an SA_RESTART handler saw of the exchange that its signal ended. */
+static struct utrace_channel_exchange restart_x;
+static volatile __u32 seen_nr_replies = 99, seen_replied = 99;
+static volatile int handler_runs;
+
+static void on_alarm_look(int sig)
+{
+	(void)sig;
+	seen_nr_replies = restart_x.nr_replies;
+	seen_replied = restart_x.replied;
+	handler_runs++;
+}
+
+/*
+ * An exchange that gave a reply and then waits, ended by signals whose
+ * handler has SA_RESTART: the handler sees nr_replies 0 and replied 1,
+ * and the restarted call returns the event that comes later (review).
+ */
+static void an_exchange_with_replies_restarts_under_sa_restart(void)
+{
+	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = 55 };
+	struct utrace_channel_event ev = { 0 };
+	struct sigaction sa = { .sa_handler = on_alarm_look, .sa_flags = SA_RESTART }, old;
+	struct itimerval t = { .it_value = { .tv_usec = 50 * 1000 },
+			       .it_interval = { .tv_usec = 50 * 1000 } }, off = { 0 };
+	int fd = chan_open(), st;
+	struct child c = spawn_watched(fd, getpid_then_later_getpid, SYS_getpid,
+				       UTRACE_CHANNEL_ENTRY);
+	long n;
+
+	r.id = wait_for_getpid(fd);
+	CHECK(r.id != 0, "no getpid event");
+	restart_x = (struct utrace_channel_exchange){ .replies = (unsigned long)&r,
+						      .nr_replies = 1, .replied = 9,
+						      .events = (unsigned long)&ev, .nr_events = 1 };
+	handler_runs = 0;
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &t, NULL);
+	n = exchange(fd, &restart_x);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK(n == 1 && ev.nr == SYS_getpid && ev.id != r.id, "the restarted exchange: %ld "
+	      "(%s), nr %lld", n, n < 0 ? strerror(errno) : "", (long long)ev.nr);
+	CHECK(handler_runs > 0 && seen_nr_replies == 0 && seen_replied == 1,
+	      "%d handler runs; the last saw nr_replies %u, replied %u", handler_runs,
+	      seen_nr_replies, seen_replied);
+	CHECK(restart_x.replied == 1 && restart_x.nr_replies == 0, "after: replied %u, "
+	      "nr_replies %u", restart_x.replied, restart_x.nr_replies);
+	r.id = ev.id;
+	r.result = 56;
+	CHECK(answer(fd, &r) == 0, "the second reply: %s", strerror(errno));
+	st = wait_status(c.pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	close(fd);
+}
+
+/* Two monitor threads on one channel: one exchanges, the other reads and writes. */
+#define RACE_CALLS 400
+
+static int getpid_many(void)
+{
+	for (int i = 0; i < RACE_CALLS; i++)
+		if (syscall(SYS_getpid) != 4242)
+			return 1;
+	return 0;
+}
+
+struct racer {
+	int fd, exchange;
+	volatile int *stop;
+	long answered, errors;
+};
+
+static void *race_monitor(void *arg)
+{
+	struct racer *m = arg;
+	struct utrace_channel_event ev[4];
+	struct utrace_channel_reply r[4];
+	struct utrace_channel_exchange x = { .replies = (unsigned long)r,
+					     .events = (unsigned long)ev, .nr_events = 4 };
+
+	while (!*m->stop) {
+		struct pollfd p = { .fd = m->fd, .events = POLLIN };
+		long n;
+
+		if (poll(&p, 1, 20) <= 0)
+			continue;
+		if (m->exchange) {
+			x.nr_replies = 0;
+			n = exchange(m->fd, &x);
+		} else {
+			n = read(m->fd, ev, sizeof(ev));
+			n = n > 0 ? n / (long)sizeof(ev[0]) : n;
+		}
+		if (n < 0) {
+			/* The other thread took them first. */
+			m->errors += errno != EAGAIN;
+			continue;
+		}
+		for (long i = 0; i < n; i++)
+			r[i] = (struct utrace_channel_reply){ .id = ev[i].id,
+							      .action = UTRACE_CHANNEL_ABORT,
+							      .result = 4242 };
+		if (m->exchange) {
+			x.nr_replies = n;
+			x.nr_events = 0;
+			m->errors += exchange(m->fd, &x) != 0 || x.replied != n;
+			x.nr_events = 4;
+		} else {
+			m->errors += write(m->fd, r, n * sizeof(r[0])) != (ssize_t)(n * sizeof(r[0]));
+		}
+		m->answered += n;
+	}
+	return NULL;
+}
+
+/*
+ * An exchange and a read(2) + write(2) monitor answering the same
+ * channel's events from two threads: each event reaches one of them, is
+ * answered once, and nothing is reported (KASAN, lockdep) under the race.
+ */
+static void two_threads_exchange_and_read_one_channel(void)
+{
+	volatile int stop = 0;
+	int fd = open("/dev/utrace-channel", O_RDWR | O_CLOEXEC | O_NONBLOCK), st;
+	struct racer a = { .fd = fd, .exchange = 1, .stop = &stop };
+	struct racer b = { .fd = fd, .exchange = 0, .stop = &stop };
+	struct child c = spawn_watched(fd, getpid_many, SYS_getpid, UTRACE_CHANNEL_ENTRY);
+	pthread_t ta, tb;
+
+	pthread_create(&ta, NULL, race_monitor, &a);
+	pthread_create(&tb, NULL, race_monitor, &b);
+	st = wait_status(c.pid, SERVE_SECONDS * 2);
+	stop = 1;
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: a getpid not virtualized)", st);
+	CHECK(a.answered + b.answered == RACE_CALLS && !a.errors && !b.errors,
+	      "answered %ld by the exchange, %ld by read + write; errors %ld, %ld", a.answered,
+	      b.answered, a.errors, b.errors);
+	close(fd);
+}
+
 KTAP_MAIN("guest_channel",
 	  KTAP_CASE(getpid_is_virtualized_and_getppid_passes),
 	  KTAP_CASE(arguments_and_results_are_changed),
@@ -2560,4 +2703,6 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(exchanges_are_checked),
 	  KTAP_CASE(an_exchange_without_replies_restarts),
 	  KTAP_CASE(a_stopped_exchange_restarts_without_its_replies),
-	  KTAP_CASE(an_exchange_reads_at_most_four_and_leaves_the_rest))
+	  KTAP_CASE(an_exchange_reads_at_most_four_and_leaves_the_rest),
+	  KTAP_CASE(an_exchange_with_replies_restarts_under_sa_restart),
+	  KTAP_CASE(two_threads_exchange_and_read_one_channel))
