@@ -2111,6 +2111,22 @@ static int getpid_then_later_getpid(void)
 	return a == 55 && b == 56 ? 0 : 1;
 }
 
+/*
+ * Answers getpid_then_later_getpid()'s second getpid (event @id) with 56,
+ * checks that the child @pid exits 0, and closes the channel @fd.
+ */
+static void answer_second_getpid(int fd, __u64 id, pid_t pid)
+{
+	struct utrace_channel_reply r = { .id = id, .action = UTRACE_CHANNEL_ABORT,
+					  .result = 56 };
+	int st;
+
+	CHECK(answer(fd, &r) == 0, "the second reply: %s", strerror(errno));
+	st = wait_status(pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the child's status %#x (1: the getpids' results)", st);
+	close(fd);
+}
+
 /* Four getpids, 400 ms apart, answered 55, 56, 57 and 58. */
 static int four_slow_getpids(void)
 {
@@ -2131,6 +2147,43 @@ static void on_alarm_restart(int sig)
 }
 
 static struct utrace_channel_reply zero_replies[1024];
+
+/*
+ * @init in a fresh mapping of two pages, placed so that its bytes before
+ * @writable_from are on a read-only page and the rest on a writable one
+ * (sizeof: all read-only); NULL if it cannot be mapped.
+ */
+static struct utrace_channel_exchange *partly_read_only(struct utrace_channel_exchange init,
+							 size_t writable_from)
+{
+	char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	struct utrace_channel_exchange *x;
+
+	CHECK(pages != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (pages == MAP_FAILED)
+		return NULL;
+	x = (void *)(pages + 4096 - writable_from);
+	*x = init;
+	mprotect(pages, 4096, PROT_READ);
+	return x;
+}
+
+static void unmap_partly_read_only(struct utrace_channel_exchange *x, size_t writable_from)
+{
+	munmap((char *)x + writable_from - 4096, 8192);
+}
+
+/* The next getpid entry through @x into @ev, not the event @prev: 1 if so. */
+static int next_getpid_exchange(int fd, struct utrace_channel_exchange *x,
+				const struct utrace_channel_event *ev, __u64 prev)
+{
+	long n = exchange(fd, x);
+
+	CHECK(n == 1 && ev->nr == SYS_getpid && ev->id != prev, "the next getpid: %ld events "
+	      "(%s), nr %lld", n, n < 0 ? strerror(errno) : "", (long long)ev->nr);
+	return n == 1;
+}
 
 /*
  * Refused exchanges change nothing but what their replies before took: a
@@ -2206,24 +2259,20 @@ static void exchanges_are_checked(void)
 	x.events = 8;
 	CHECK_ERRNO(exchange(fd, &x), EFAULT);
 	x.events = (unsigned long)&ev;
-	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid && ev.id != r[0].id,
-	      "the event a bad pointer left: nr %lld (%s)", (long long)ev.nr, strerror(errno));
+	next_getpid_exchange(fd, &x, &ev, r[0].id);
 	/*
 	 * Its reply from a read-only argument: the write-back of replied
 	 * faults, and the reply was taken all the same (the child's 56).
 	 */
-	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(ro != MAP_FAILED, "mmap: %s", strerror(errno));
-	if (ro == MAP_FAILED)
-		return;
 	r[0].id = ev.id;
 	r[0].result = 56;
-	*ro = (struct utrace_channel_exchange){ .replies = (unsigned long)r, .nr_replies = 1 };
-	mprotect(ro, 4096, PROT_READ);
+	ro = partly_read_only((struct utrace_channel_exchange){ .replies = (unsigned long)r,
+								.nr_replies = 1 }, sizeof(*ro));
+	if (!ro)
+		return;
 	CHECK_ERRNO(exchange(fd, ro), EFAULT);
-	munmap(ro, 4096);
-	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid && ev.id != r[0].id,
-	      "the third getpid: nr %lld (%s)", (long long)ev.nr, strerror(errno));
+	unmap_partly_read_only(ro, sizeof(*ro));
+	next_getpid_exchange(fd, &x, &ev, r[0].id);
 	/*
 	 * Its reply, then a wait that a signal ends before the fourth getpid
 	 * comes: EINTR, the reply taken, nr_replies 0.
@@ -2238,24 +2287,19 @@ static void exchanges_are_checked(void)
 	setitimer(ITIMER_REAL, &off, NULL);
 	CHECK(x.replied == 1 && x.nr_replies == 0, "after the signal: %u replied, nr_replies %u",
 	      x.replied, x.nr_replies);
-	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid && ev.id != r[0].id,
-	      "the fourth getpid: nr %lld (%s)", (long long)ev.nr, strerror(errno));
+	next_getpid_exchange(fd, &x, &ev, r[0].id);
 	/*
 	 * Its reply from an argument whose nr_replies the call cannot clear
 	 * (read-only; replied writable), and a signal with SA_RESTART in the
 	 * wait (the child exits): the call may not restart, EINTR (review).
 	 */
-	ro = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(ro != MAP_FAILED, "mmap: %s", strerror(errno));
-	if (ro == MAP_FAILED)
-		return;
 	r[0].id = ev.id;
 	r[0].result = 58;
-	ro = (void *)((char *)ro + 4096 - offsetof(struct utrace_channel_exchange, replied));
-	*ro = (struct utrace_channel_exchange){ .replies = (unsigned long)r, .nr_replies = 1,
-						.events = (unsigned long)&ev, .nr_events = 1 };
-	mprotect((char *)ro - 4096 + offsetof(struct utrace_channel_exchange, replied), 4096,
-		 PROT_READ);
+	ro = partly_read_only((struct utrace_channel_exchange){
+		.replies = (unsigned long)r, .nr_replies = 1,
+		.events = (unsigned long)&ev, .nr_events = 1 }, offsetof(typeof(*ro), replied));
+	if (!ro)
+		return;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &t, NULL);
@@ -2263,7 +2307,7 @@ static void exchanges_are_checked(void)
 	setitimer(ITIMER_REAL, &off, NULL);
 	CHECK(ro->replied == 1 && ro->nr_replies == 1, "an uncleared restart: %u replied, "
 	      "nr_replies %u", ro->replied, ro->nr_replies);
-	munmap((char *)ro - 4096 + offsetof(struct utrace_channel_exchange, replied), 8192);
+	unmap_partly_read_only(ro, offsetof(typeof(*ro), replied));
 	sigaction(SIGALRM, &old, NULL);
 	st = wait_status(c.pid, SERVE_SECONDS);
 	CHECK(exited_with(st, 0), "the child's status %#x (1: the getpids' results)", st);
@@ -2396,7 +2440,7 @@ static void an_exchange_without_replies_restarts(void)
 	struct sigaction sa = { .sa_handler = on_alarm_restart, .sa_flags = SA_RESTART }, old;
 	struct itimerval t = { .it_value = { .tv_usec = 50 * 1000 } };
 	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = 55 };
-	int fd = chan_open(), st;
+	int fd = chan_open();
 	struct child c;
 
 	c = spawn(getpid_then_later_getpid);
@@ -2412,12 +2456,7 @@ static void an_exchange_without_replies_restarts(void)
 	CHECK(exchange(fd, &x) == 1 && ev.nr == SYS_getpid, "after the signal: nr %lld (%s)",
 	      (long long)ev.nr, strerror(errno));
 	sigaction(SIGALRM, &old, NULL);
-	r.id = ev.id;
-	r.result = 56;
-	CHECK(answer(fd, &r) == 0, "the second reply: %s", strerror(errno));
-	st = wait_status(c.pid, SERVE_SECONDS);
-	CHECK(exited_with(st, 0), "the child's status %#x", st);
-	close(fd);
+	answer_second_getpid(fd, ev.id, c.pid);
 }
 
 static int getpid_is_55(void)
@@ -2496,16 +2535,15 @@ static void an_exchange_reads_at_most_four_and_leaves_the_rest(void)
 		r[i].action = UTRACE_CHANNEL_ABORT;
 		r[i].result = 55;
 	}
-	mprotect(pages + 4096, 4096, PROT_READ | PROT_WRITE);
-	xp = (struct utrace_channel_exchange *)(pages + 4096 - offsetof(struct utrace_channel_exchange,
-									    replied));
-	*xp = (struct utrace_channel_exchange){ .replies = (unsigned long)r, .nr_replies = got,
-						.events = (unsigned long)(pages + 4096 + 512),
-						.nr_events = 1 };
-	mprotect(pages, 4096, PROT_READ);
-	CHECK_ERRNO(exchange(fd, xp), EAGAIN);
-	CHECK(got == BATCH_CHILDREN && xp->replied == BATCH_CHILDREN, "%u of %d replies taken",
-	      xp->replied, got);
+	xp = partly_read_only((struct utrace_channel_exchange){
+		.replies = (unsigned long)r, .nr_replies = got,
+		.events = (unsigned long)pages, .nr_events = 1 }, offsetof(typeof(*xp), replied));
+	if (xp) {
+		CHECK_ERRNO(exchange(fd, xp), EAGAIN);
+		CHECK(got == BATCH_CHILDREN && xp->replied == BATCH_CHILDREN,
+		      "%u of %d replies taken", xp->replied, got);
+		unmap_partly_read_only(xp, offsetof(typeof(*xp), replied));
+	}
 	for (int i = 0; i < BATCH_CHILDREN; i++) {
 		int st = wait_status(c[i].pid, SERVE_SECONDS);
 
@@ -2540,7 +2578,7 @@ static void an_exchange_with_replies_restarts_under_sa_restart(void)
 	struct sigaction sa = { .sa_handler = on_alarm_look, .sa_flags = SA_RESTART }, old;
 	struct itimerval t = { .it_value = { .tv_usec = 50 * 1000 },
 			       .it_interval = { .tv_usec = 50 * 1000 } }, off = { 0 };
-	int fd = chan_open(), st;
+	int fd = chan_open();
 	struct child c = spawn_watched(fd, getpid_then_later_getpid, SYS_getpid,
 				       UTRACE_CHANNEL_ENTRY);
 	long n;
@@ -2563,12 +2601,7 @@ static void an_exchange_with_replies_restarts_under_sa_restart(void)
 	      seen_nr_replies, seen_replied);
 	CHECK(restart_x.replied == 1 && restart_x.nr_replies == 0, "after: replied %u, "
 	      "nr_replies %u", restart_x.replied, restart_x.nr_replies);
-	r.id = ev.id;
-	r.result = 56;
-	CHECK(answer(fd, &r) == 0, "the second reply: %s", strerror(errno));
-	st = wait_status(c.pid, SERVE_SECONDS);
-	CHECK(exited_with(st, 0), "the child's status %#x", st);
-	close(fd);
+	answer_second_getpid(fd, ev.id, c.pid);
 }
 
 /* Two monitor threads on one channel: one exchanges, the other reads and writes. */
