@@ -612,8 +612,8 @@ impl Channel {
 
     /// `UTRACE_CHANNEL_EXCHANGE`: the replies, taken in order up to the
     /// first refused one (whose error is the call's), then `replied`
-    /// written back, then the events read as [`Channel::read`] reads them.
-    /// Returns how many events were read.
+    /// written back (if there were replies), then the events read as
+    /// [`Channel::read`] reads them. Returns how many events were read.
     pub(crate) fn exchange(&self, arg: usize, nowait: bool) -> Result<isize> {
         type X = bindings::utrace_channel_exchange;
         let x: ExchangeArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<X>())
