@@ -1181,6 +1181,31 @@ static void a_32bit_tracer_uses_ptrace_multi(void)
 	      status);
 }
 
+#define CHANNEL32 "/usr/bin/channel32"
+
+/*
+ * A real 32-bit monitor (guest/tools32/channel32.c: i386, no libc, its
+ * structures from <linux/utrace_channel.h> compiled with -m32) attaches a
+ * channel engine to its child and answers its calls with
+ * UTRACE_CHANNEL_EXCHANGE through the compat ioctl path: the child's
+ * getpid (an ia32 call) gets 4321; it exits 0 when every check held, else
+ * the number of the check that failed.
+ */
+static void a_32bit_monitor_uses_the_channel_s_exchange(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(20);
+		execl(CHANNEL32, CHANNEL32, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "channel32: status %#x (an exit status of 10 and up names the check that failed)",
+	      status);
+}
+
 static void ia32_tracer_multi_user_area_and_large_batches(void)
 {
 	pid_t pid = stopped_low_child();
@@ -1428,6 +1453,7 @@ int main(int argc, char **argv)
 		KTAP_CASE(ia32_tracer_stops_at_4gib),
 		KTAP_CASE(ia32_tracer_multi_user_area_and_large_batches),
 		KTAP_CASE(a_32bit_tracer_uses_ptrace_multi),
+		KTAP_CASE(a_32bit_monitor_uses_the_channel_s_exchange),
 		KTAP_CASE(strace_ends_the_line_of_a_call_skipped_by_number),
 		KTAP_CASE(engines_writing_an_ia32_argument_keep_the_upper_halves),
 		KTAP_CASE(vm_restores_the_path_of_an_exec_a_tracer_skipped),
