@@ -593,21 +593,35 @@ impl Channel {
         if len == 0 || len % size_of::<Reply>() != 0 {
             return Err(EINVAL);
         }
-        let mut done = 0;
-        while done < len {
+        let (taken, refused) = self.answer_in_order(len / size_of::<Reply>(), || {
             let mut r = Reply::default();
-            let answered = if src.copy_from_iter(r.as_bytes_mut()) < size_of::<Reply>() {
+            if src.copy_from_iter(r.as_bytes_mut()) < size_of::<Reply>() {
                 Err(EFAULT)
             } else {
-                self.answer(&r.0)
-            };
-            match answered {
-                Ok(()) => done += size_of::<Reply>(),
-                Err(e) if done == 0 => return Err(e),
-                Err(_) => break,
+                Ok(r)
+            }
+        });
+        match refused {
+            Some(e) if taken == 0 => Err(e),
+            _ => Ok(taken * size_of::<Reply>()),
+        }
+    }
+
+    /// Up to `count` replies, each got from `next` and answered in order,
+    /// up to the first that cannot be got (`EFAULT`) or is refused: returns
+    /// how many were taken, and that one's error. write(2) and the
+    /// exchange take their replies by this one rule.
+    fn answer_in_order(
+        &self,
+        count: usize,
+        mut next: impl FnMut() -> Result<Reply>,
+    ) -> (usize, Option<Error>) {
+        for taken in 0..count {
+            if let Err(e) = next().and_then(|r| self.answer(&r.0)) {
+                return (taken, Some(e));
             }
         }
-        Ok(done)
+        (count, None)
     }
 
     /// `UTRACE_CHANNEL_EXCHANGE`: the replies, taken in order up to the
@@ -639,19 +653,13 @@ impl Channel {
             x.nr_replies as usize * size_of::<Reply>(),
         )
         .reader();
-        let mut replied = 0;
-        let mut refused = None;
-        while replied < x.nr_replies {
-            if let Err(e) = replies.read::<Reply>().and_then(|r| self.answer(&r.0)) {
-                refused = Some(e);
-                break;
-            }
-            replied += 1;
-        }
+        let (replied, refused) =
+            self.answer_in_order(x.nr_replies as usize, || replies.read::<Reply>());
         // Not written by a call with no replies to give: a call restarted
-        // after its replies (below) leaves the count of the first.
+        // after its replies (below) leaves the count of the first. (At
+        // most MAX_ENGINES: fits the u32.)
         if x.nr_replies > 0 {
-            put(offset_of!(X, replied), replied)?;
+            put(offset_of!(X, replied), replied as u32)?;
         }
         if let Some(e) = refused {
             return Err(e);
