@@ -186,4 +186,21 @@ static inline char utd_proc_state(pid_t pid)
 	return p && p[1] && p[2] ? p[2] : '?';
 }
 
+/* Whether @pid is in the system call @nr now (/proc/PID/syscall). */
+static inline int utd_in_syscall(pid_t pid, long nr)
+{
+	char path[64], buf[256];
+	long now = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return sscanf(buf, "%ld", &now) == 1 && now == nr;
+}
+
 #endif /* UTRACE_GUEST_TEST_DEV_H */

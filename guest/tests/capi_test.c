@@ -20,6 +20,7 @@
 #include "ptrace.h"
 #include "regs.h"
 #include "ktap.h"
+#include "utrace_test_dev.h"
 #include "probe.h"
 #include "sample_module.h"
 
@@ -148,21 +149,6 @@ static int getppid_a_few_times(void)
 	return 0;
 }
 
-/* Whether task @pid is in the delete_module() syscall now. */
-static int in_delete_module(pid_t pid)
-{
-	char path[64], buf[64] = "";
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 && atol(buf) == SYS_delete_module;
-}
-
 /* Polls @cond up to ~10 s; evaluates to its last value. */
 #define POLL(cond) ({							\
 	int __ok = 0;							\
@@ -193,7 +179,7 @@ static void a_killed_unload_waits_for_the_running_callback(void)
 	rm = fork();
 	if (rm == 0)
 		_exit(sample_unload());
-	CHECK(POLL(in_delete_module(rm)), "the unload did not start");
+	CHECK(POLL(utd_in_syscall(rm, SYS_delete_module)), "the unload did not start");
 	usleep(200000);	/* into the barrier of the module's exit */
 	CHECK(kill(rm, SIGKILL) == 0, "kill the unloading task");
 	CHECK(waitpid(rm, &status, 0) == rm, "waitpid: %s", strerror(errno));
@@ -353,20 +339,6 @@ static int fp_control_then_wait(void)
 	return 1;
 }
 
-/* Whether @pid is in the system call @nr now (/proc/PID/syscall). */
-static int in_syscall(pid_t pid, long nr)
-{
-	char path[64], buf[64] = "";
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	return n > 0 && strtol(buf, NULL, 10) == nr;
-}
-
 /*
  * utrace_examine_regset(): the module examines the floating-point
  * registers (NT_PRFPREG; TEST_CONTROL's comment) of a task it keeps
@@ -384,7 +356,7 @@ static void c_engine_examines_another_register_set(void)
 		int err, tries;
 
 		CHECK(write(go[1], "g", 1) == 1, "release the child");
-		for (tries = 0; tries < 5000 && !in_syscall(pid, PAUSE_NR); tries++)
+		for (tries = 0; tries < 5000 && !utd_in_syscall(pid, PAUSE_NR); tries++)
 			usleep(1000);
 		CHECK(tries < 5000, "the child never reached its pause()");
 		snprintf(params, sizeof(params), "pid=%d stop=1 restop=1 regset=%u word_at=%d",
@@ -766,7 +738,7 @@ static void c_engine_makes_up_a_signal(void)
 
 	CHECK(write(go[1], "g", 1) == 1, "release the child");
 	close(go[1]);
-	for (tries = 0; tries < 5000 && !in_syscall(pid, PAUSE_NR); tries++)
+	for (tries = 0; tries < 5000 && !utd_in_syscall(pid, PAUSE_NR); tries++)
 		usleep(1000);
 	CHECK(tries < 5000, "the child never reached its pause()");
 	snprintf(params, sizeof(params), "pid=%d make_up=%d", pid, SIGUSR1);

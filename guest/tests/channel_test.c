@@ -2361,23 +2361,6 @@ static int stopped_monitor(pid_t pid, int ready)
 	return answer(fd, &r) ? 4 : 0;
 }
 
-/* Whether @pid is in system call @nr (/proc/PID/syscall). */
-static int in_syscall(pid_t pid, long nr)
-{
-	char path[64], buf[256];
-	long now = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return sscanf(buf, "%ld", &now) == 1 && now == nr;
-}
-
 /*
  * Review finding: a stop of the monitor (SIGSTOP, the freezer, a
  * debugger's attach) ends an exchange's wait without a handler; the call
@@ -2407,9 +2390,7 @@ static void a_stopped_exchange_restarts_without_its_replies(void)
 	close(ready[0]);
 	go(&c);
 	/* The monitor answers the first getpid, then waits in its exchange. */
-	for (int i = 0; i < 500 && !in_syscall(monitor, SYS_ioctl); i++)
-		usleep(10 * 1000);
-	CHECK(in_syscall(monitor, SYS_ioctl), "the monitor is not in its exchange");
+	CHECK(UTD_POLL(utd_in_syscall(monitor, SYS_ioctl)), "the monitor is not in its exchange");
 	kill(monitor, SIGSTOP);
 	st = 0;
 	for (int i = 0; i < 500; i++) {
@@ -2494,7 +2475,7 @@ static void an_exchange_reads_at_most_four_and_leaves_the_rest(void)
 	for (int t = 0; t < 1000 && waiting < BATCH_CHILDREN; t++) {
 		waiting = 0;
 		for (int i = 0; i < BATCH_CHILDREN; i++)
-			waiting += in_syscall(c[i].pid, SYS_getpid);
+			waiting += utd_in_syscall(c[i].pid, SYS_getpid);
 		if (waiting < BATCH_CHILDREN)
 			usleep(10 * 1000);
 	}
