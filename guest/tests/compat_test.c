@@ -1160,6 +1160,26 @@ static void ia32_tracer_stops_at_4gib(void)
 #define MULTI32 "/usr/bin/multi32"
 
 /*
+ * Runs the 32-bit program @path (20 s at most), which checks itself and
+ * exits 0 when every check held, else with the number (10 and up) of the
+ * first that failed; @name names it in the message.
+ */
+static void a_32bit_program_passes(const char *path, const char *name)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(20);
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "%s: status %#x (an exit status of 10 and up names the check that failed)",
+	      name, status);
+}
+
+/*
  * A real 32-bit tracer (guest/tools32/multi32.c: i386, no libc, its
  * struct ptrace_multi from <linux/ptrace.h> compiled with -m32) reads
  * words, a string and the registers of its tracee, pokes a word and
@@ -1168,17 +1188,7 @@ static void ia32_tracer_stops_at_4gib(void)
  */
 static void a_32bit_tracer_uses_ptrace_multi(void)
 {
-	int status = -1;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		alarm(20);
-		execl(MULTI32, MULTI32, (char *)NULL);
-		_exit(127);
-	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "multi32: status %#x (an exit status of 10 and up names the check that failed)",
-	      status);
+	a_32bit_program_passes(MULTI32, "multi32");
 }
 
 #define CHANNEL32 "/usr/bin/channel32"
@@ -1193,17 +1203,7 @@ static void a_32bit_tracer_uses_ptrace_multi(void)
  */
 static void a_32bit_monitor_uses_the_channel_s_exchange(void)
 {
-	int status = -1;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		alarm(20);
-		execl(CHANNEL32, CHANNEL32, (char *)NULL);
-		_exit(127);
-	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "channel32: status %#x (an exit status of 10 and up names the check that failed)",
-	      status);
+	a_32bit_program_passes(CHANNEL32, "channel32");
 }
 
 static void ia32_tracer_multi_user_area_and_large_batches(void)
