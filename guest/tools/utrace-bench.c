@@ -1790,12 +1790,11 @@ static int spin_strace(int seconds)
 
 /*
  * `utrace-bench --spin-monitor channel|channel-exchange|unotify|sysvm SECONDS`:
- * a child calls
- * getpid() in a loop, virtualized by this process through a channel engine,
- * seccomp user notification or SYSVM + MULTI, both on CPU 0 (the rows'
- * [1 CPU] placement), for about SECONDS; for qemu-ci/profile.sh and
- * trace-syscall.sh's ROUNDTRIP=1, which compare where they spend their
- * time.
+ * a child calls getpid() in a loop, virtualized by this process through a
+ * channel engine (read + write, or EXCHANGE), seccomp user notification or
+ * SYSVM + MULTI, both on CPU 0 (the rows' [1 CPU] placement), for about
+ * SECONDS; for qemu-ci/profile.sh and trace-syscall.sh's ROUNDTRIP=1,
+ * which compare where they spend their time.
  */
 static int spin_monitor(const char *kind, int seconds)
 {
