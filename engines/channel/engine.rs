@@ -207,18 +207,26 @@ impl ChannelEngine {
             if !woken || fatal_signal_pending(task) {
                 break false;
             }
+            let w = self.waiting.lock();
+            let (finished, request) = (
+                !matches!(w.state, Exchange::Queued | Exchange::Delivered),
+                w.addfd.is_some(),
+            );
+            drop(w);
+            // A request that came with the answer or the release is
+            // refused by `end_wait` (the event is not there to serve it).
+            if finished {
+                break true;
+            }
             // A monitor's request to install a file is served here, in the
             // task's own context. The wait ends only with the event's
             // answer or release, never because a request was served or
             // found gone (review: a request withdrawn between the wakeup
             // and this look made the task leave its wait unanswered and
-            // run the call).
-            self.channel.serve_addfd(self, task);
-            if !matches!(
-                self.waiting.lock().state,
-                Exchange::Queued | Exchange::Delivered
-            ) {
-                break true;
+            // run the call). One that comes after the look above wakes
+            // the task again: it is in the wait's condition.
+            if request {
+                self.channel.serve_addfd(self, task);
             }
         };
         let state = self.channel.end_wait(self);

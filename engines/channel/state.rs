@@ -14,13 +14,15 @@
 //!   one per engine): where its task is in the exchange. A second lock
 //!   because the task's wait condition reads it after setting its task
 //!   state, where a mutex may not be taken. Always taken inside `inner`
-//!   when both are held.
+//!   when both are held. Every change of a queued or delivered exchange
+//!   is made under both; an answered or released one is its task's alone,
+//!   which ends it under `waiting` only ([`Channel::end_wait`]).
 //!
 //! A task queues its event under `inner`, so that a reader which found
 //! nothing to read, and sleeps on [`Channel::readable`] with `inner`
 //! released by the condition variable, is always woken by it.
 
-use super::engine::{ChannelEngine, Exchange};
+use super::engine::{ChannelEngine, Exchange, Waiting};
 use super::reply::{self, Decision, Kind};
 use crate::engine_core::received::{self, ReceivedFd};
 use crate::engine_core::{
@@ -502,6 +504,19 @@ impl Channel {
     /// The waiting task of `engine` ends its wait: returns what it got.
     /// An event still unread (SIGKILL ended the wait) is taken back.
     pub(crate) fn end_wait(&self, engine: &ChannelEngine) -> Exchange {
+        let mut w = engine.waiting.lock();
+        if w.addfd.is_none() && matches!(w.state, Exchange::Answered(_) | Exchange::Released) {
+            // The common end, without `inner`: an answered or released
+            // exchange is the task's alone (every other writer of the
+            // state takes a queued or delivered one; a request is only
+            // added to a delivered one), and its event is read.
+            let state = core::mem::replace(&mut w.state, Exchange::Idle);
+            let tasks = (w.task.take(), w.child.take());
+            drop(w);
+            drop(tasks);
+            return state;
+        }
+        drop(w);
         let mut inner = self.inner.lock();
         let mut w = engine.waiting.lock();
         let state = core::mem::replace(&mut w.state, Exchange::Idle);
@@ -1040,9 +1055,44 @@ fn release(inner: &mut Inner, engine: &ChannelEngine) -> bool {
 /// Takes the oldest unread events into `out` (marked read, each with the
 /// pids of its task in the reader's pid namespace); returns how many.
 fn take_oldest(inner: &mut Inner, out: &mut [Event]) -> usize {
-    // The oldest `out.len()` by sequence number: (seq, index), sorted.
-    let mut pick = [(u64::MAX, 0usize); READ_BATCH];
     let want = out.len().min(READ_BATCH);
+    let n = if inner.unread <= want {
+        take_all(inner, out)
+    } else {
+        take_oldest_of_many(inner, &mut out[..want])
+    };
+    inner.unread -= n;
+    n
+}
+
+/// [`take_oldest`] when every unread event fits in `out`: one pass over
+/// the slots, which ends at the last of them; then oldest first (an id
+/// orders as its sequence number, in its high bits).
+fn take_all(inner: &Inner, out: &mut [Event]) -> usize {
+    let mut n = 0;
+    for index in 0..inner.slots.len() {
+        if n == inner.unread {
+            break;
+        }
+        let Some(engine) = inner.engine(index) else {
+            continue;
+        };
+        let mut w = engine.waiting.lock();
+        if matches!(w.state, Exchange::Queued) {
+            out[n] = deliver(&mut w);
+            n += 1;
+        }
+    }
+    out[..n].sort_unstable_by_key(|e| e.0.id);
+    n
+}
+
+/// [`take_oldest`] when more events are unread than `out` holds: the
+/// oldest `out.len()` by sequence number are found, then taken.
+fn take_oldest_of_many(inner: &Inner, out: &mut [Event]) -> usize {
+    // (seq, index), sorted.
+    let mut pick = [(u64::MAX, 0usize); READ_BATCH];
+    let want = out.len();
     for index in 0..inner.slots.len() {
         let Some(engine) = inner.engine(index) else {
             continue;
@@ -1066,25 +1116,28 @@ fn take_oldest(inner: &mut Inner, out: &mut [Event]) -> usize {
             continue;
         };
         let mut w = engine.waiting.lock();
-        if !matches!(w.state, Exchange::Queued) || w.seq != seq {
-            continue;
+        if matches!(w.state, Exchange::Queued) && w.seq == seq {
+            out[n] = deliver(&mut w);
+            n += 1;
         }
-        w.state = Exchange::Delivered;
-        let mut e = w.event;
-        if let Some(task) = &w.task {
-            e.0.pid = task.tgid_nr_ns(None);
-            e.0.tid = pid_vnr(task);
-        }
-        if let Some(child) = &w.child {
-            // A tid is not negative (0: not visible to the reader).
-            e.0.args[0] = pid_vnr(child) as u64;
-        }
-        drop(w);
-        out[n] = e;
-        n += 1;
     }
-    inner.unread -= n;
     n
+}
+
+/// The queued event `w` holds, marked read, with the pids of its task
+/// (and a clone's child) in the reader's pid namespace.
+fn deliver(w: &mut Waiting) -> Event {
+    w.state = Exchange::Delivered;
+    let mut e = w.event;
+    if let Some(task) = &w.task {
+        e.0.pid = task.tgid_nr_ns(None);
+        e.0.tid = pid_vnr(task);
+    }
+    if let Some(child) = &w.child {
+        // A tid is not negative (0: not visible to the reader).
+        e.0.args[0] = pid_vnr(child) as u64;
+    }
+    e
 }
 
 /// Event `id`, which its reader did not get, is unread again (if its task

@@ -2534,6 +2534,58 @@ static void an_exchange_reads_at_most_four_and_leaves_the_rest(void)
 	close(fd);
 }
 
+/*
+ * Events are read oldest first, whatever the slots their engines sit in:
+ * six children attached in one order wait in getpid in the reverse one.
+ * A read of four takes the four oldest of six (more than fit); the next
+ * read takes the last two (all that are unread), still oldest first.
+ */
+static void events_are_read_oldest_first(void)
+{
+	struct utrace_channel_event ev[4];
+	struct child c[BATCH_CHILDREN];
+	int fd = chan_open(), next = BATCH_CHILDREN - 1;
+	long nr = SYS_getpid;
+
+	for (int i = 0; i < BATCH_CHILDREN; i++) {
+		c[i] = spawn(getpid_is_55);
+		CHECK(chan_attach_set(fd, c[i].pid, UTRACE_CHANNEL_ENTRY, 0, &nr, 1, 64) >= 0,
+		      "attach %d: %s", i, strerror(errno));
+	}
+	/* The last attached queues first: each waits before the next goes. */
+	for (int i = BATCH_CHILDREN - 1; i >= 0; i--) {
+		go(&c[i]);
+		for (int t = 0; t < 1000 && !utd_in_syscall(c[i].pid, SYS_getpid); t++)
+			usleep(10 * 1000);
+		CHECK(utd_in_syscall(c[i].pid, SYS_getpid), "child %d does not wait in getpid", i);
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	for (int round = 0; round < 2; round++) {
+		long n = read(fd, ev, sizeof(ev));
+		int want = round == 0 ? 4 : BATCH_CHILDREN - 4;
+
+		CHECK(n == want * (long)sizeof(ev[0]), "read %d: %ld bytes (%s), wanted %d events",
+		      round, n, n < 0 ? strerror(errno) : "", want);
+		for (int k = 0; k < n / (long)sizeof(ev[0]); k++, next--) {
+			struct utrace_channel_reply r = { .id = ev[k].id,
+							  .action = UTRACE_CHANNEL_ABORT,
+							  .result = 55 };
+
+			CHECK(next >= 0 && ev[k].pid == c[next].pid,
+			      "read %d, event %d: pid %d, wanted child %d's (%d)", round, k,
+			      ev[k].pid, next, next >= 0 ? c[next].pid : -1);
+			CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
+		}
+	}
+	CHECK(next == -1, "%d events not read", next + 1);
+	for (int i = 0; i < BATCH_CHILDREN; i++) {
+		int st = wait_status(c[i].pid, SERVE_SECONDS);
+
+		CHECK(exited_with(st, 0), "child %d's status %#x (1: getpid not 55)", i, st);
+	}
+	close(fd);
+}
+
 /* What an SA_RESTART handler saw of the exchange that its signal ended. */
 static struct utrace_channel_exchange restart_x;
 static volatile __u32 seen_nr_replies = 99, seen_replied = 99;
@@ -2718,5 +2770,6 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(an_exchange_without_replies_restarts),
 	  KTAP_CASE(a_stopped_exchange_restarts_without_its_replies),
 	  KTAP_CASE(an_exchange_reads_at_most_four_and_leaves_the_rest),
+	  KTAP_CASE(events_are_read_oldest_first),
 	  KTAP_CASE(an_exchange_with_replies_restarts_under_sa_restart),
 	  KTAP_CASE(two_threads_exchange_and_read_one_channel))
