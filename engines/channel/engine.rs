@@ -40,8 +40,6 @@ pub(crate) struct Waiting {
     pub(crate) state: Exchange,
     /// The event (meaningful while the task waits).
     pub(crate) event: Event,
-    /// Its place among the channel's events: the order of reads.
-    pub(crate) seq: u64,
     /// The waiting task, for its memory and its pids (a reference, taken
     /// when it starts waiting: the monitor may still hold it after
     /// SIGKILL ended the wait).
@@ -152,7 +150,6 @@ impl ChannelEngine {
                 Waiting {
                     state: Exchange::Idle,
                     event: Event::default(),
-                    seq: 0,
                     task: None,
                     child: None,
                     addfd: None,

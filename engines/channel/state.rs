@@ -6,7 +6,7 @@
 //!
 //! # Locks
 //!
-//! - [`Channel::inner`] (a mutex): the slot table, the count of unread
+//! - [`Channel::inner`] (a mutex): the slot table, the queue of unread
 //!   events, the channel's closing. Taken by the monitor's calls and by a
 //!   traced task when it starts or ends a wait, never across a copy to or
 //!   from user memory.
@@ -214,8 +214,15 @@ struct Inner {
     attaching: usize,
     /// The next event's sequence number (the order of reads).
     next_seq: u64,
-    /// Events queued and not read yet.
-    unread: usize,
+    /// The ids of the events queued and not read yet, oldest first (an id
+    /// orders as its sequence number, in its high bits): the engines
+    /// whose exchange is [`Exchange::Queued`], each once.
+    ///
+    /// # Invariants
+    ///
+    /// Its capacity is at least `slots.len()`, so that a queued event
+    /// (at most one per slot) always finds room without an allocation.
+    unread: KVec<u64>,
     /// The engines, by index.
     slots: KVec<Slot>,
 }
@@ -223,11 +230,17 @@ struct Inner {
 impl Inner {
     /// The engine in slot `index`, if it holds one.
     fn engine(&self, index: usize) -> Option<&ChannelEngine> {
-        match &self.slots.get(index)?.state {
-            SlotState::Held(h) => Some(h.engine()),
-            SlotState::Reserved(Some(e)) => Some(e),
-            _ => None,
-        }
+        slot_engine(&self.slots, index)
+    }
+}
+
+/// The engine in slot `index` of `slots`, if it holds one (for a caller
+/// that changes another field of [`Inner`] meanwhile).
+fn slot_engine(slots: &[Slot], index: usize) -> Option<&ChannelEngine> {
+    match &slots.get(index)?.state {
+        SlotState::Held(h) => Some(h.engine()),
+        SlotState::Reserved(Some(e)) => Some(e),
+        _ => None,
     }
 }
 
@@ -268,7 +281,7 @@ impl Channel {
                         attached_once: false,
                         attaching: 0,
                         next_seq: 1,
-                        unread: 0,
+                        unread: KVec::new(),
                         slots: KVec::new(),
                     },
                     "utrace_channel::inner"
@@ -317,6 +330,9 @@ impl Channel {
                 i
             }
             None if inner.slots.len() < MAX_ENGINES => {
+                // INVARIANT: room for one more slot's event first.
+                let more = (inner.slots.len() + 1).saturating_sub(inner.unread.len());
+                inner.unread.reserve(more, GFP_KERNEL_ACCOUNT)?;
                 inner.slots.push(
                     Slot {
                         gen: 0,
@@ -485,17 +501,21 @@ impl Channel {
         if inner.closed || !holds {
             return false;
         }
-        let seq = inner.next_seq;
+        let id = (inner.next_seq << ID_SHIFT) | index as u64;
+        // By the invariant of `unread`: never refused (the slot holds no
+        // other queued event). Were it, the task would go on as let go.
+        if inner.unread.push_within_capacity(id).is_err() {
+            kernel::warn_on!(true);
+            return false;
+        }
         inner.next_seq += 1;
-        event.0.id = (seq << ID_SHIFT) | index as u64;
+        event.0.id = id;
         let mut w = engine.waiting.lock();
         w.event = event;
-        w.seq = seq;
         w.task = Some(ARef::from(task));
         w.child = child;
         w.state = Exchange::Queued;
         drop(w);
-        inner.unread += 1;
         drop(inner);
         self.readable.notify_all();
         true
@@ -522,9 +542,10 @@ impl Channel {
         let state = core::mem::replace(&mut w.state, Exchange::Idle);
         let tasks = (w.task.take(), w.child.take());
         let addfd = w.addfd.take();
+        let id = w.event.0.id;
         drop(w);
         if matches!(state, Exchange::Queued) {
-            inner.unread -= 1;
+            take_back(&mut inner, id);
         }
         if let Some(req) = &addfd {
             // INVARIANT: taken out of the wait above, under `inner`: the
@@ -568,7 +589,7 @@ impl Channel {
         let room = room.min(READ_BATCH);
         let mut events = [Event::default(); READ_BATCH];
         let mut inner = self.inner.lock();
-        while inner.unread == 0 {
+        while inner.unread.is_empty() {
             if nowait {
                 return Err(EAGAIN);
             }
@@ -997,7 +1018,7 @@ impl Channel {
         table: kernel::sync::poll::PollTable<'_>,
     ) -> bindings::__poll_t {
         table.register_wait(file, &self.readable);
-        if self.inner.lock().unread > 0 {
+        if !self.inner.lock().unread.is_empty() {
             bindings::EPOLLIN | bindings::EPOLLRDNORM
         } else {
             0
@@ -1033,7 +1054,7 @@ fn tracee_access(task: &Task, at: u64, buf: &mut [u8], write: bool, done: usize)
 fn release(inner: &mut Inner, engine: &ChannelEngine) -> bool {
     let mut w = engine.waiting.lock();
     match w.state {
-        Exchange::Queued => inner.unread -= 1,
+        Exchange::Queued => take_back(inner, w.event.0.id),
         Exchange::Delivered => {}
         _ => return false,
     }
@@ -1055,73 +1076,25 @@ fn release(inner: &mut Inner, engine: &ChannelEngine) -> bool {
 /// Takes the oldest unread events into `out` (marked read, each with the
 /// pids of its task in the reader's pid namespace); returns how many.
 fn take_oldest(inner: &mut Inner, out: &mut [Event]) -> usize {
-    let want = out.len().min(READ_BATCH);
-    let n = if inner.unread <= want {
-        take_all(inner, out)
-    } else {
-        take_oldest_of_many(inner, &mut out[..want])
-    };
-    inner.unread -= n;
-    n
-}
-
-/// [`take_oldest`] when every unread event fits in `out`: one pass over
-/// the slots, which ends at the last of them; then oldest first (an id
-/// orders as its sequence number, in its high bits).
-fn take_all(inner: &Inner, out: &mut [Event]) -> usize {
-    let mut n = 0;
-    for index in 0..inner.slots.len() {
-        if n == inner.unread {
-            break;
-        }
-        let Some(engine) = inner.engine(index) else {
-            continue;
-        };
-        let mut w = engine.waiting.lock();
-        if matches!(w.state, Exchange::Queued) {
-            out[n] = deliver(&mut w);
-            n += 1;
+    let n = out.len().min(READ_BATCH).min(inner.unread.len());
+    let mut taken = 0;
+    for &id in &inner.unread[..n] {
+        let w = inner.engine(id_index(id)).map(|e| e.waiting.lock());
+        match w {
+            Some(mut w) if matches!(w.state, Exchange::Queued) && w.event.0.id == id => {
+                out[taken] = deliver(&mut w);
+                taken += 1;
+            }
+            // Not reached: every change of a queued exchange updates
+            // `unread`. Were it, the id goes, naming nothing.
+            _ => {
+                kernel::warn_on!(true);
+            }
         }
     }
-    out[..n].sort_unstable_by_key(|e| e.0.id);
-    n
-}
-
-/// [`take_oldest`] when more events are unread than `out` holds: the
-/// oldest `out.len()` by sequence number are found, then taken.
-fn take_oldest_of_many(inner: &Inner, out: &mut [Event]) -> usize {
-    // (seq, index), sorted.
-    let mut pick = [(u64::MAX, 0usize); READ_BATCH];
-    let want = out.len();
-    for index in 0..inner.slots.len() {
-        let Some(engine) = inner.engine(index) else {
-            continue;
-        };
-        let w = engine.waiting.lock();
-        if !matches!(w.state, Exchange::Queued) || w.seq >= pick[want - 1].0 {
-            continue;
-        }
-        let seq = w.seq;
-        drop(w);
-        let at = pick[..want]
-            .iter()
-            .position(|p| p.0 > seq)
-            .unwrap_or(want - 1);
-        pick.copy_within(at..want - 1, at + 1);
-        pick[at] = (seq, index);
-    }
-    let mut n = 0;
-    for &(seq, index) in pick[..want].iter().take_while(|p| p.0 != u64::MAX) {
-        let Some(engine) = inner.engine(index) else {
-            continue;
-        };
-        let mut w = engine.waiting.lock();
-        if matches!(w.state, Exchange::Queued) && w.seq == seq {
-            out[n] = deliver(&mut w);
-            n += 1;
-        }
-    }
-    n
+    inner.unread.as_mut_slice().copy_within(n.., 0);
+    inner.unread.truncate(inner.unread.len() - n);
+    taken
 }
 
 /// The queued event `w` holds, marked read, with the pids of its task
@@ -1140,16 +1113,31 @@ fn deliver(w: &mut Waiting) -> Event {
     e
 }
 
+/// Event `id` is no longer queued (its task's wait ended, or it was let
+/// go, before a reader took it): out of `unread`.
+fn take_back(inner: &mut Inner, id: u64) {
+    if let Some(at) = inner.unread.iter().position(|&q| q == id) {
+        let _ = inner.unread.remove(at);
+    }
+}
+
 /// Event `id`, which its reader did not get, is unread again (if its task
 /// still waits on it).
 fn unread_again(inner: &mut Inner, id: u64) {
-    let Some(engine) = inner.engine(id_index(id)) else {
+    let Inner { slots, unread, .. } = inner;
+    let Some(engine) = slot_engine(slots, id_index(id)) else {
         return;
     };
     let mut w = engine.waiting.lock();
     if matches!(w.state, Exchange::Delivered) && w.event.0.id == id {
-        w.state = Exchange::Queued;
-        drop(w);
-        inner.unread += 1;
+        // In its place by age: another reader may have put back older
+        // ones meanwhile. Room by the invariant of `unread` (this slot
+        // has no other event queued).
+        let at = unread.iter().position(|&q| q > id).unwrap_or(unread.len());
+        if unread.insert_within_capacity(at, id).is_ok() {
+            w.state = Exchange::Queued;
+        } else {
+            kernel::warn_on!(true);
+        }
     }
 }

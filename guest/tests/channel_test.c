@@ -2586,6 +2586,49 @@ static void events_are_read_oldest_first(void)
 	close(fd);
 }
 
+/*
+ * An unread event leaves the queue with its wait: of three children
+ * waiting in getpid, the second is killed and the third's engine is
+ * detached (it runs the real getpid); a read finds the first alone.
+ */
+static void events_gone_unread_leave_the_queue(void)
+{
+	struct utrace_channel_event ev[4];
+	struct child c[3];
+	int fd = chan_open(), number[3], st;
+	long nr = SYS_getpid, n;
+
+	for (int i = 0; i < 3; i++) {
+		c[i] = spawn(getpid_is_55);
+		number[i] = chan_attach_set(fd, c[i].pid, UTRACE_CHANNEL_ENTRY, 0, &nr, 1, 64);
+		CHECK(number[i] >= 0, "attach %d: %s", i, strerror(errno));
+		go(&c[i]);
+		for (int t = 0; t < 1000 && !utd_in_syscall(c[i].pid, SYS_getpid); t++)
+			usleep(10 * 1000);
+	}
+	kill(c[1].pid, SIGKILL);
+	st = wait_status(c[1].pid, SERVE_SECONDS);
+	CHECK(st != -1 && WIFSIGNALED(st), "the killed child's status %#x", st);
+	CHECK(ioctl(fd, UTRACE_CHANNEL_DETACH, number[2]) == 0, "detach: %s", strerror(errno));
+	st = wait_status(c[2].pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 1), "the detached child's status %#x (1: the real getpid)", st);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	n = read(fd, ev, sizeof(ev));
+	CHECK(n == (long)sizeof(ev[0]) && ev[0].pid == c[0].pid,
+	      "read %ld bytes (%s), first pid %d; wanted the first child's event (%d) alone", n,
+	      n < 0 ? strerror(errno) : "", n > 0 ? ev[0].pid : 0, c[0].pid);
+	if (n > 0) {
+		struct utrace_channel_reply r = { .id = ev[0].id, .action = UTRACE_CHANNEL_ABORT,
+						  .result = 55 };
+
+		CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
+	}
+	CHECK_ERRNO(read(fd, ev, sizeof(ev)), EAGAIN);
+	st = wait_status(c[0].pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the first child's status %#x (1: getpid not 55)", st);
+	close(fd);
+}
+
 /* What an SA_RESTART handler saw of the exchange that its signal ended. */
 static struct utrace_channel_exchange restart_x;
 static volatile __u32 seen_nr_replies = 99, seen_replied = 99;
@@ -2771,5 +2814,6 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(a_stopped_exchange_restarts_without_its_replies),
 	  KTAP_CASE(an_exchange_reads_at_most_four_and_leaves_the_rest),
 	  KTAP_CASE(events_are_read_oldest_first),
+	  KTAP_CASE(events_gone_unread_leave_the_queue),
 	  KTAP_CASE(an_exchange_with_replies_restarts_under_sa_restart),
 	  KTAP_CASE(two_threads_exchange_and_read_one_channel))
