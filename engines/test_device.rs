@@ -170,6 +170,9 @@ const UNPROBE: u32 = _IO(IOC_MAGIC, 39);
 const HAND_PROBE: u32 = _IO(IOC_MAGIC, 40);
 const SWITCH_WATCHES: u32 = _IO(IOC_MAGIC, 41);
 const SWITCH_WATCHES_TAKEN: u32 = _IO(IOC_MAGIC, 42);
+const QUEUE_DELAY: u32 = _IO(IOC_MAGIC, 43);
+const QUEUE_DELAYED: u32 = _IO(IOC_MAGIC, 44);
+const CHANNEL_GEN_STEP: u32 = _IO(IOC_MAGIC, 45);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -262,6 +265,12 @@ pub(crate) static ADDFD_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 /// In the channel's ADDFD, in the traced task just before it installs the
 /// monitor's file (`UTRACE_TEST_INSTALL_DELAY`).
 pub(crate) static INSTALL_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// In the channel engine's exchange, before its task queues the event
+/// (`UTRACE_TEST_QUEUE_DELAY`).
+pub(crate) static QUEUE_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
+/// How far a reused channel slot's generation advances
+/// (`UTRACE_TEST_CHANNEL_GEN_STEP`; 0 stands for 1).
+pub(crate) static CHANNEL_GENERATION_STEP: Atomic<u32> = Atomic::new(0);
 
 /// `UTRACE_TEST_EXCLUSIVE`.
 const FLAG_EXCLUSIVE: u32 = 1;
@@ -574,6 +583,16 @@ impl MiscDevice for TestFile {
             ADDFD_DELAYED => Ok(ADDFD_DELAY_HOOK.taken()),
             INSTALL_DELAY => INSTALL_DELAY_HOOK.arm(arg),
             INSTALL_DELAYED => Ok(INSTALL_DELAY_HOOK.taken()),
+            QUEUE_DELAY => QUEUE_DELAY_HOOK.arm(arg),
+            QUEUE_DELAYED => Ok(QUEUE_DELAY_HOOK.taken()),
+            CHANNEL_GEN_STEP => {
+                let step = u32::try_from(arg).map_err(|_| EINVAL)?;
+                if step > crate::engines::channel::GENERATIONS {
+                    return Err(EINVAL);
+                }
+                CHANNEL_GENERATION_STEP.store(step, Relaxed);
+                Ok(0)
+            }
             // At most one a trace: fits an isize.
             SWITCH_WATCHES => Ok(crate::engine_core::switches::watches() as isize),
             // Wraps past `isize::MAX`: the tests compare differences.

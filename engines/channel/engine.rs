@@ -58,9 +58,8 @@ pub(crate) struct Waiting {
 #[pin_data]
 pub(crate) struct ChannelEngine {
     channel: Arc<Channel>,
-    /// Its slot in the channel, and the slot's generation when attached.
+    /// Its slot in the channel.
     index: usize,
-    gen: u32,
     /// Its number, as the attach returned it.
     number: u32,
     /// What its task does when let go without an answer.
@@ -138,7 +137,6 @@ impl ChannelEngine {
         Ok(try_pin_init!(ChannelEngine {
             channel,
             index,
-            gen,
             number,
             on_close,
             bits,
@@ -185,11 +183,15 @@ impl ChannelEngine {
         if fatal_signal_pending(task) {
             return Outcome::Killed;
         }
-        if !self
-            .channel
-            .queue(self, self.index, self.gen, task, child, event)
-        {
-            return Outcome::NotQueued;
+        // Race tests: a delay armed by UTRACE_TEST_QUEUE_DELAY holds the
+        // task here, before it queues (a detach and attaches meanwhile).
+        #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+        crate::engines::test_device::QUEUE_DELAY_HOOK.pass();
+        match self.channel.queue(self, self.index, task, child, event) {
+            Ok(true) => {}
+            Ok(false) => return Outcome::NotQueued,
+            // Not reached (see `queue`); the call must not run unapproved.
+            Err(_) => return Outcome::Killed,
         }
         let answered = loop {
             let woken = self.wake.wait(|| {

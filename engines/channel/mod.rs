@@ -20,6 +20,8 @@ mod engine;
 mod reply;
 mod state;
 
+pub(crate) use state::GENERATIONS;
+
 use crate::engine_core::{access, syscall_set, SyscallSet};
 use core::mem::size_of;
 use engine::{events_of, ChannelEngine};

@@ -50,7 +50,7 @@ const _: () = assert!(MAX_ENGINES == 1024);
 /// An engine's number is its slot's index plus its generation times this.
 const NUMBER_STRIDE: u32 = MAX_ENGINES as u32;
 /// Generations wrap here: every number fits in an `int`.
-const GENERATIONS: u32 = 1 << 20;
+pub(crate) const GENERATIONS: u32 = 1 << 20;
 /// An event's id is its sequence number shifted by this, plus its slot's
 /// index (below `1 << ID_SHIFT`).
 pub(crate) const ID_SHIFT: u32 = 16;
@@ -258,6 +258,20 @@ pub(crate) struct Channel {
     addfd_done: CondVar,
 }
 
+/// How far a reused slot's generation advances: 1, or in the test
+/// kernel what a race test asked for (to wrap the generations quickly).
+fn generation_step() -> u32 {
+    #[cfg(CONFIG_UTRACE_TEST_DEVICE)]
+    {
+        use kernel::sync::atomic::Relaxed;
+        let step = crate::engines::test_device::CHANNEL_GENERATION_STEP.load(Relaxed);
+        if step != 0 {
+            return step;
+        }
+    }
+    1
+}
+
 /// The engine number of slot `index` at generation `gen`.
 pub(crate) fn number(index: usize, gen: u32) -> u32 {
     // index < MAX_ENGINES, gen < GENERATIONS: below 2^30.
@@ -322,7 +336,7 @@ impl Channel {
         let index = match reusable {
             Some(i) => {
                 let slot = &mut inner.slots[i];
-                slot.gen = (slot.gen + 1) % GENERATIONS;
+                slot.gen = (slot.gen + generation_step()) % GENERATIONS;
                 old = Some(core::mem::replace(
                     &mut slot.state,
                     SlotState::Reserved(None),
@@ -480,33 +494,34 @@ impl Channel {
         drop(slots);
     }
 
-    /// A task starts waiting in `engine` (at `index`, generation `gen`)
-    /// with `event`: queued for the readers. `false` if it may not (the
-    /// engine was detached from the channel, or the channel closed): the
-    /// task goes on as when let go.
+    /// A task starts waiting in `engine` (at `index`) with `event`:
+    /// queued for the readers. `Ok(false)` if it may not (the engine was
+    /// detached from the channel, or the channel closed): the task goes on
+    /// as when let go. An error only if the queue had no room, which its
+    /// invariant rules out: the task must not run the call then.
     pub(crate) fn queue(
         &self,
         engine: &ChannelEngine,
         index: usize,
-        gen: u32,
         task: &Task,
         child: Option<ARef<Task>>,
         mut event: Event,
-    ) -> bool {
+    ) -> Result<bool> {
         let mut inner = self.inner.lock();
-        let holds = inner
-            .slots
-            .get(index)
-            .is_some_and(|s| s.gen == gen && !matches!(s.state, SlotState::Free));
+        // This very engine, not only a slot of its generation: after a
+        // detach, 2^20 attaches give the slot the same generation again
+        // (review: a task held before its queue then queued into the next
+        // occupant's slot, where nothing could answer or release it).
+        let holds = inner.engine(index).is_some_and(|e| ptr::eq(e, engine));
         if inner.closed || !holds {
-            return false;
+            return Ok(false);
         }
         let id = (inner.next_seq << ID_SHIFT) | index as u64;
         // By the invariant of `unread`: never refused (the slot holds no
-        // other queued event). Were it, the task would go on as let go.
+        // other queued event).
         if inner.unread.push_within_capacity(id).is_err() {
             kernel::warn_on!(true);
-            return false;
+            return Err(ENOMEM);
         }
         inner.next_seq += 1;
         event.0.id = id;
@@ -518,7 +533,7 @@ impl Channel {
         drop(w);
         drop(inner);
         self.readable.notify_all();
-        true
+        Ok(true)
     }
 
     /// The waiting task of `engine` ends its wait: returns what it got.

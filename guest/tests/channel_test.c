@@ -2629,6 +2629,67 @@ static void events_gone_unread_leave_the_queue(void)
 	close(fd);
 }
 
+/*
+ * Review finding: a task held just before it queues its event, while its
+ * engine is detached and the slot given out until its generation came
+ * round again (2^20 attaches; the test kernel steps the generation by
+ * 2^19, so two do it), queued into the new occupant's slot, where no
+ * reply, detach or close could reach it, and a read of it warned. It
+ * must find its engine gone and run its call as without the engine.
+ */
+static void a_stale_engine_does_not_queue_in_a_reused_slot(void)
+{
+	int tfd = utd_open(), fd = chan_open(), before, st;
+	struct utrace_channel_event ev;
+	struct child a, b, c;
+	long nr = SYS_getpid, na, nb, nc, n;
+
+	before = ioctl(tfd, UTRACE_TEST_QUEUE_DELAYED, 0);
+	CHECK(ioctl(tfd, UTRACE_TEST_CHANNEL_GEN_STEP, 1UL << 19) == 0, "step: %s",
+	      strerror(errno));
+	a = spawn(getpid_is_55);
+	na = chan_attach_set(fd, a.pid, UTRACE_CHANNEL_ENTRY, 0, &nr, 1, 64);
+	CHECK(na >= 0, "attach a: %s", strerror(errno));
+	CHECK(ioctl(tfd, UTRACE_TEST_QUEUE_DELAY, 1500) == 0, "arm: %s", strerror(errno));
+	go(&a);
+	CHECK(wait_delayed(tfd, UTRACE_TEST_QUEUE_DELAYED, before),
+	      "the task never came to its queue");
+	CHECK(ioctl(fd, UTRACE_CHANNEL_DETACH, na) == 0, "detach a: %s", strerror(errno));
+	b = spawn(getpid_is_55);
+	nb = chan_attach_set(fd, b.pid, UTRACE_CHANNEL_ENTRY, 0, &nr, 1, 64);
+	CHECK(nb >= 0 && ioctl(fd, UTRACE_CHANNEL_DETACH, nb) == 0, "attach, detach b: %s",
+	      strerror(errno));
+	c = spawn(getpid_is_55);
+	nc = chan_attach_set(fd, c.pid, UTRACE_CHANNEL_ENTRY, 0, &nr, 1, 64);
+	CHECK(nc == na, "c's engine number %ld, wanted a's again (%ld): the slot's "
+	      "generation did not come round", nc, na);
+	/* a leaves its delay: its engine is gone, its getpid is the real one. */
+	st = wait_status(a.pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 1), "a's status %#x (1: the real getpid; -1: stuck in a "
+	      "slot that is not its engine's)", st);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	CHECK_ERRNO(read(fd, &ev, sizeof(ev)), EAGAIN);
+	/* c, the slot's occupant, is served as usual. */
+	fcntl(fd, F_SETFL, 0);
+	go(&c);
+	n = next_event(fd, &ev, SERVE_SECONDS * 1000);
+	CHECK(n == 1 && ev.pid == c.pid, "c's event: %ld, pid %d (c: %d)", n, ev.pid, c.pid);
+	if (n == 1) {
+		struct utrace_channel_reply r = { .id = ev.id, .action = UTRACE_CHANNEL_ABORT,
+						  .result = 55 };
+
+		CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
+	}
+	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0), "c's status (1: getpid not 55)");
+	kill(b.pid, SIGKILL);
+	waitpid(b.pid, NULL, 0);
+	close(b.go);
+	ioctl(tfd, UTRACE_TEST_QUEUE_DELAY, 0);
+	ioctl(tfd, UTRACE_TEST_CHANNEL_GEN_STEP, 0);
+	close(fd);
+	close(tfd);
+}
+
 /* What an SA_RESTART handler saw of the exchange that its signal ended. */
 static struct utrace_channel_exchange restart_x;
 static volatile __u32 seen_nr_replies = 99, seen_replied = 99;
@@ -2815,5 +2876,6 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(an_exchange_reads_at_most_four_and_leaves_the_rest),
 	  KTAP_CASE(events_are_read_oldest_first),
 	  KTAP_CASE(events_gone_unread_leave_the_queue),
+	  KTAP_CASE(a_stale_engine_does_not_queue_in_a_reused_slot),
 	  KTAP_CASE(an_exchange_with_replies_restarts_under_sa_restart),
 	  KTAP_CASE(two_threads_exchange_and_read_one_channel))

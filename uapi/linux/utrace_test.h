@@ -406,4 +406,15 @@ struct utrace_test_probe {
  */
 #define UTRACE_TEST_SWITCH_WATCHES_TAKEN	_IO(UTRACE_TEST_IOC_MAGIC, 42)
 
+/*
+ * Race tests of /dev/utrace-channel's slots.  QUEUE_DELAY (milliseconds,
+ * by value, at most 10000; 0 disarms): the next channel task about to
+ * queue an event sleeps that long first; one pass.  CHANNEL_GEN_STEP (by
+ * value, 1 to 2^20; 0 restores 1): how far a reused slot's generation
+ * advances, so that a test wraps the 2^20 generations in a few attaches.
+ */
+#define UTRACE_TEST_QUEUE_DELAY		_IO(UTRACE_TEST_IOC_MAGIC, 43)
+#define UTRACE_TEST_QUEUE_DELAYED	_IO(UTRACE_TEST_IOC_MAGIC, 44)
+#define UTRACE_TEST_CHANNEL_GEN_STEP	_IO(UTRACE_TEST_IOC_MAGIC, 45)
+
 #endif /* _UAPI_LINUX_UTRACE_TEST_H */
