@@ -2586,46 +2586,110 @@ static void events_are_read_oldest_first(void)
 	close(fd);
 }
 
-/*
- * An unread event leaves the queue with its wait: of three children
- * waiting in getpid, the second is killed and the third's engine is
- * detached (it runs the real getpid); a read finds the first alone.
- */
-static void events_gone_unread_leave_the_queue(void)
+/* Spawns @n children of @fd's getpid entries, each waiting in turn. */
+static void spawn_waiting_in_order(int fd, struct child *c, int *number, int n)
 {
-	struct utrace_channel_event ev[4];
-	struct child c[3];
-	int fd = chan_open(), number[3], st;
-	long nr = SYS_getpid, n;
+	long nr = SYS_getpid;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		c[i] = spawn(getpid_is_55);
 		number[i] = chan_attach_set(fd, c[i].pid, UTRACE_CHANNEL_ENTRY, 0, &nr, 1, 64);
 		CHECK(number[i] >= 0, "attach %d: %s", i, strerror(errno));
 		go(&c[i]);
 		for (int t = 0; t < 1000 && !utd_in_syscall(c[i].pid, SYS_getpid); t++)
 			usleep(10 * 1000);
+		CHECK(utd_in_syscall(c[i].pid, SYS_getpid), "child %d does not wait", i);
 	}
-	kill(c[1].pid, SIGKILL);
-	st = wait_status(c[1].pid, SERVE_SECONDS);
+}
+
+/*
+ * An unread event leaves the queue with its wait: of three children
+ * waiting in getpid, the first is killed and the second's engine is
+ * detached (it runs the real getpid); a read with room for one finds the
+ * third's event, and then nothing is left.
+ */
+static void events_gone_unread_leave_the_queue(void)
+{
+	struct utrace_channel_event ev;
+	struct pollfd pf;
+	struct child c[3];
+	int fd = chan_open(), number[3], st;
+	long n;
+
+	spawn_waiting_in_order(fd, c, number, 3);
+	kill(c[0].pid, SIGKILL);
+	st = wait_status(c[0].pid, SERVE_SECONDS);
 	CHECK(st != -1 && WIFSIGNALED(st), "the killed child's status %#x", st);
-	CHECK(ioctl(fd, UTRACE_CHANNEL_DETACH, number[2]) == 0, "detach: %s", strerror(errno));
-	st = wait_status(c[2].pid, SERVE_SECONDS);
+	CHECK(ioctl(fd, UTRACE_CHANNEL_DETACH, number[1]) == 0, "detach: %s", strerror(errno));
+	st = wait_status(c[1].pid, SERVE_SECONDS);
 	CHECK(exited_with(st, 1), "the detached child's status %#x (1: the real getpid)", st);
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	n = read(fd, ev, sizeof(ev));
-	CHECK(n == (long)sizeof(ev[0]) && ev[0].pid == c[0].pid,
-	      "read %ld bytes (%s), first pid %d; wanted the first child's event (%d) alone", n,
-	      n < 0 ? strerror(errno) : "", n > 0 ? ev[0].pid : 0, c[0].pid);
+	CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0, "O_NONBLOCK: %s", strerror(errno));
+	n = read(fd, &ev, sizeof(ev));
+	CHECK(n == (long)sizeof(ev) && ev.pid == c[2].pid,
+	      "read %ld bytes (%s), pid %d; wanted the third child's event (%d)", n,
+	      n < 0 ? strerror(errno) : "", n > 0 ? ev.pid : 0, c[2].pid);
 	if (n > 0) {
-		struct utrace_channel_reply r = { .id = ev[0].id, .action = UTRACE_CHANNEL_ABORT,
+		struct utrace_channel_reply r = { .id = ev.id, .action = UTRACE_CHANNEL_ABORT,
 						  .result = 55 };
 
 		CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
 	}
-	CHECK_ERRNO(read(fd, ev, sizeof(ev)), EAGAIN);
-	st = wait_status(c[0].pid, SERVE_SECONDS);
-	CHECK(exited_with(st, 0), "the first child's status %#x (1: getpid not 55)", st);
+	pf = (struct pollfd){ .fd = fd, .events = POLLIN };
+	CHECK(poll(&pf, 1, 0) == 0, "readable with every event gone or read");
+	CHECK_ERRNO(read(fd, &ev, sizeof(ev)), EAGAIN);
+	st = wait_status(c[2].pid, SERVE_SECONDS);
+	CHECK(exited_with(st, 0), "the third child's status %#x (1: getpid not 55)", st);
+	close(fd);
+}
+
+/*
+ * Events a reader did not get go back in their place by age: of six
+ * waiting in order, a read of four whose second record faults gets the
+ * first; the next read gets the second to the fifth, in order, and the
+ * last read the sixth.
+ */
+static void events_not_copied_keep_their_place(void)
+{
+	struct utrace_channel_event *ev;
+	struct child c[BATCH_CHILDREN];
+	int fd = chan_open(), number[BATCH_CHILDREN], next = 0;
+	char *pages;
+
+	pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(pages != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (pages == MAP_FAILED)
+		return;
+	CHECK(mprotect(pages + 4096, 4096, PROT_NONE) == 0, "mprotect: %s", strerror(errno));
+	spawn_waiting_in_order(fd, c, number, BATCH_CHILDREN);
+	CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0, "O_NONBLOCK: %s", strerror(errno));
+	/* The second record straddles the guard page. */
+	ev = (struct utrace_channel_event *)(pages + 4096 - sizeof(*ev) - sizeof(*ev) / 2);
+	for (int round = 0; round < 3; round++) {
+		long want = round == 0 ? 1 : round == 1 ? 4 : 1;
+		long n = read(fd, ev, 4 * sizeof(*ev));
+
+		CHECK(n == want * (long)sizeof(*ev), "read %d: %ld bytes (%s), wanted %ld events",
+		      round, n, n < 0 ? strerror(errno) : "", want);
+		for (int k = 0; k < n / (long)sizeof(*ev); k++, next++) {
+			struct utrace_channel_reply r = { .id = ev[k].id,
+							  .action = UTRACE_CHANNEL_ABORT,
+							  .result = 55 };
+
+			CHECK(next < BATCH_CHILDREN && ev[k].pid == c[next].pid,
+			      "read %d, event %d: pid %d, wanted child %d's", round, k, ev[k].pid,
+			      next);
+			CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
+		}
+		/* From the second read on, the records start where all four fit. */
+		ev = (struct utrace_channel_event *)pages;
+	}
+	CHECK(next == BATCH_CHILDREN, "%d events read, wanted %d", next, BATCH_CHILDREN);
+	for (int i = 0; i < BATCH_CHILDREN; i++) {
+		int st = wait_status(c[i].pid, SERVE_SECONDS);
+
+		CHECK(exited_with(st, 0), "child %d's status %#x (1: getpid not 55)", i, st);
+	}
+	munmap(pages, 8192);
 	close(fd);
 }
 
@@ -2876,6 +2940,7 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(an_exchange_reads_at_most_four_and_leaves_the_rest),
 	  KTAP_CASE(events_are_read_oldest_first),
 	  KTAP_CASE(events_gone_unread_leave_the_queue),
+	  KTAP_CASE(events_not_copied_keep_their_place),
 	  KTAP_CASE(a_stale_engine_does_not_queue_in_a_reused_slot),
 	  KTAP_CASE(an_exchange_with_replies_restarts_under_sa_restart),
 	  KTAP_CASE(two_threads_exchange_and_read_one_channel))
