@@ -2361,12 +2361,60 @@ static int stopped_monitor(pid_t pid, int ready)
 	return answer(fd, &r) ? 4 : 0;
 }
 
+/* What ends the wait of a monitor's exchange without a handler. */
+enum interruption { BY_SIGSTOP, BY_V2_FREEZER, BY_PTRACE_INTERRUPT };
+
+/* Interrupts @monitor's wait by @how, and lets it go on; 0 or -1. */
+static int interrupt_monitor(pid_t monitor, enum interruption how)
+{
+	char buf[32];
+	int st = 0;
+
+	switch (how) {
+	case BY_SIGSTOP:
+		kill(monitor, SIGSTOP);
+		for (int i = 0; i < 500; i++) {
+			if (waitpid(monitor, &st, WUNTRACED | WNOHANG) == monitor)
+				break;
+			usleep(10 * 1000);
+		}
+		CHECK(WIFSTOPPED(st), "the monitor did not stop: %#x", st);
+		kill(monitor, SIGCONT);
+		return WIFSTOPPED(st) ? 0 : -1;
+	case BY_V2_FREEZER:
+		CHECK(cg_mount_root() == 0, "tmpfs on %s", CG_ROOT);
+		mkdir(CG_V2, 0755);
+		if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
+			CHECK(0, "mount cgroup2: %s", strerror(errno));
+			return -1;
+		}
+		mkdir(CG_V2 "/channel_monitor", 0755);
+		snprintf(buf, sizeof(buf), "%d", monitor);
+		CHECK(cg_write_file(CG_V2 "/channel_monitor/cgroup.procs", buf) == 0, "move: %s",
+		      strerror(errno));
+		CHECK(cg_write_file(CG_V2 "/channel_monitor/cgroup.freeze", "1") == 0, "freeze");
+		st = cg_file_has_within(CG_V2 "/channel_monitor/cgroup.events", "frozen 1", 2000);
+		CHECK(st, "the monitor did not freeze");
+		CHECK(cg_write_file(CG_V2 "/channel_monitor/cgroup.freeze", "0") == 0, "thaw");
+		return st ? 0 : -1;
+	case BY_PTRACE_INTERRUPT:
+		CHECK(ptrace(PTRACE_SEIZE, monitor, 0, 0) == 0, "seize: %s", strerror(errno));
+		CHECK(ptrace(PTRACE_INTERRUPT, monitor, 0, 0) == 0, "interrupt: %s",
+		      strerror(errno));
+		CHECK(waitpid(monitor, &st, __WALL) == monitor && WIFSTOPPED(st) &&
+		      st >> 16 == PTRACE_EVENT_STOP, "the monitor's interrupt stop: %#x", st);
+		CHECK(ptrace(PTRACE_DETACH, monitor, 0, 0) == 0, "detach: %s", strerror(errno));
+		return WIFSTOPPED(st) ? 0 : -1;
+	}
+	return -1;
+}
+
 /*
  * Review finding: a stop of the monitor (SIGSTOP, the freezer, a
  * debugger's attach) ends an exchange's wait without a handler; the call
  * must restart without giving its replies twice, not fail with EINTR.
  */
-static void a_stopped_exchange_restarts_without_its_replies(void)
+static void an_exchange_restarts_after(enum interruption how)
 {
 	int ready[2], st;
 	pid_t monitor;
@@ -2391,15 +2439,7 @@ static void a_stopped_exchange_restarts_without_its_replies(void)
 	go(&c);
 	/* The monitor answers the first getpid, then waits in its exchange. */
 	CHECK(UTD_POLL(utd_in_syscall(monitor, SYS_ioctl)), "the monitor is not in its exchange");
-	kill(monitor, SIGSTOP);
-	st = 0;
-	for (int i = 0; i < 500; i++) {
-		if (waitpid(monitor, &st, WUNTRACED | WNOHANG) == monitor)
-			break;
-		usleep(10 * 1000);
-	}
-	CHECK(WIFSTOPPED(st), "the monitor did not stop: %#x", st);
-	kill(monitor, SIGCONT);
+	interrupt_monitor(monitor, how);
 	if (write(later_pipe[1], "g", 1) != 1)
 		KTAP_DIAG("could not cue the child: %s", strerror(errno));
 	close(later_pipe[1]);
@@ -2408,6 +2448,23 @@ static void a_stopped_exchange_restarts_without_its_replies(void)
 	      "fields)", st);
 	st = wait_status(c.pid, SERVE_SECONDS);
 	CHECK(exited_with(st, 0), "the child's status %#x", st);
+	if (how == BY_V2_FREEZER)
+		rmdir(CG_V2 "/channel_monitor");
+}
+
+static void a_stopped_exchange_restarts_without_its_replies(void)
+{
+	an_exchange_restarts_after(BY_SIGSTOP);
+}
+
+static void a_frozen_exchange_restarts_without_its_replies(void)
+{
+	an_exchange_restarts_after(BY_V2_FREEZER);
+}
+
+static void an_exchange_interrupted_by_a_tracer_restarts_without_its_replies(void)
+{
+	an_exchange_restarts_after(BY_PTRACE_INTERRUPT);
 }
 
 /*
@@ -2937,6 +2994,8 @@ KTAP_MAIN("guest_channel",
 	  KTAP_CASE(exchanges_are_checked),
 	  KTAP_CASE(an_exchange_without_replies_restarts),
 	  KTAP_CASE(a_stopped_exchange_restarts_without_its_replies),
+	  KTAP_CASE(a_frozen_exchange_restarts_without_its_replies),
+	  KTAP_CASE(an_exchange_interrupted_by_a_tracer_restarts_without_its_replies),
 	  KTAP_CASE(an_exchange_reads_at_most_four_and_leaves_the_rest),
 	  KTAP_CASE(events_are_read_oldest_first),
 	  KTAP_CASE(events_gone_unread_leave_the_queue),
