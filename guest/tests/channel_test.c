@@ -2504,6 +2504,24 @@ static int getpid_is_55(void)
 
 #define BATCH_CHILDREN 6
 
+/* Answers event @id: its getpid returns 55. */
+static void answer_55(int fd, __u64 id)
+{
+	struct utrace_channel_reply r = { .id = id, .action = UTRACE_CHANNEL_ABORT, .result = 55 };
+
+	CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
+}
+
+/* Each of the @n children of getpid_is_55 exits with 0. */
+static void all_got_55(const struct child *c, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int st = wait_status(c[i].pid, SERVE_SECONDS);
+
+		CHECK(exited_with(st, 0), "child %d's status %#x (1: getpid not 55)", i, st);
+	}
+}
+
 /*
  * Review finding: an exchange takes at most 4 events whatever nr_events
  * says (here UINT32_MAX, into 4 records that end at a page the caller
@@ -2582,11 +2600,7 @@ static void an_exchange_reads_at_most_four_and_leaves_the_rest(void)
 		      "%u of %d replies taken", xp->replied, got);
 		unmap_partly_read_only(xp, offsetof(typeof(*xp), replied));
 	}
-	for (int i = 0; i < BATCH_CHILDREN; i++) {
-		int st = wait_status(c[i].pid, SERVE_SECONDS);
-
-		CHECK(exited_with(st, 0), "child %d's status %#x (1: getpid not 55)", i, st);
-	}
+	all_got_55(c, BATCH_CHILDREN);
 	munmap(pages, 8192);
 	close(fd);
 }
@@ -2624,22 +2638,14 @@ static void events_are_read_oldest_first(void)
 		CHECK(n == want * (long)sizeof(ev[0]), "read %d: %ld bytes (%s), wanted %d events",
 		      round, n, n < 0 ? strerror(errno) : "", want);
 		for (int k = 0; k < n / (long)sizeof(ev[0]); k++, next--) {
-			struct utrace_channel_reply r = { .id = ev[k].id,
-							  .action = UTRACE_CHANNEL_ABORT,
-							  .result = 55 };
-
 			CHECK(next >= 0 && ev[k].pid == c[next].pid,
 			      "read %d, event %d: pid %d, wanted child %d's (%d)", round, k,
 			      ev[k].pid, next, next >= 0 ? c[next].pid : -1);
-			CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
+			answer_55(fd, ev[k].id);
 		}
 	}
 	CHECK(next == -1, "%d events not read", next + 1);
-	for (int i = 0; i < BATCH_CHILDREN; i++) {
-		int st = wait_status(c[i].pid, SERVE_SECONDS);
-
-		CHECK(exited_with(st, 0), "child %d's status %#x (1: getpid not 55)", i, st);
-	}
+	all_got_55(c, BATCH_CHILDREN);
 	close(fd);
 }
 
@@ -2685,12 +2691,8 @@ static void events_gone_unread_leave_the_queue(void)
 	CHECK(n == (long)sizeof(ev) && ev.pid == c[2].pid,
 	      "read %ld bytes (%s), pid %d; wanted the third child's event (%d)", n,
 	      n < 0 ? strerror(errno) : "", n > 0 ? ev.pid : 0, c[2].pid);
-	if (n > 0) {
-		struct utrace_channel_reply r = { .id = ev.id, .action = UTRACE_CHANNEL_ABORT,
-						  .result = 55 };
-
-		CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
-	}
+	if (n > 0)
+		answer_55(fd, ev.id);
 	pf = (struct pollfd){ .fd = fd, .events = POLLIN };
 	CHECK(poll(&pf, 1, 0) == 0, "readable with every event gone or read");
 	CHECK_ERRNO(read(fd, &ev, sizeof(ev)), EAGAIN);
@@ -2728,24 +2730,16 @@ static void events_not_copied_keep_their_place(void)
 		CHECK(n == want * (long)sizeof(*ev), "read %d: %ld bytes (%s), wanted %ld events",
 		      round, n, n < 0 ? strerror(errno) : "", want);
 		for (int k = 0; k < n / (long)sizeof(*ev); k++, next++) {
-			struct utrace_channel_reply r = { .id = ev[k].id,
-							  .action = UTRACE_CHANNEL_ABORT,
-							  .result = 55 };
-
 			CHECK(next < BATCH_CHILDREN && ev[k].pid == c[next].pid,
 			      "read %d, event %d: pid %d, wanted child %d's", round, k, ev[k].pid,
 			      next);
-			CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
+			answer_55(fd, ev[k].id);
 		}
 		/* From the second read on, the records start where all four fit. */
 		ev = (struct utrace_channel_event *)pages;
 	}
 	CHECK(next == BATCH_CHILDREN, "%d events read, wanted %d", next, BATCH_CHILDREN);
-	for (int i = 0; i < BATCH_CHILDREN; i++) {
-		int st = wait_status(c[i].pid, SERVE_SECONDS);
-
-		CHECK(exited_with(st, 0), "child %d's status %#x (1: getpid not 55)", i, st);
-	}
+	all_got_55(c, BATCH_CHILDREN);
 	munmap(pages, 8192);
 	close(fd);
 }
@@ -2795,12 +2789,8 @@ static void a_stale_engine_does_not_queue_in_a_reused_slot(void)
 	go(&c);
 	n = next_event(fd, &ev, SERVE_SECONDS * 1000);
 	CHECK(n == 1 && ev.pid == c.pid, "c's event: %ld, pid %d (c: %d)", n, ev.pid, c.pid);
-	if (n == 1) {
-		struct utrace_channel_reply r = { .id = ev.id, .action = UTRACE_CHANNEL_ABORT,
-						  .result = 55 };
-
-		CHECK(answer(fd, &r) == 0, "reply: %s", strerror(errno));
-	}
+	if (n == 1)
+		answer_55(fd, ev.id);
 	CHECK(exited_with(wait_status(c.pid, SERVE_SECONDS), 0), "c's status (1: getpid not 55)");
 	kill(b.pid, SIGKILL);
 	waitpid(b.pid, NULL, 0);
