@@ -86,6 +86,33 @@ static inline int cg_v1_group(const char *name)
 	return 0;
 }
 
+/* The cgroup v2 group @name (CG_V2/@name), made: 0 or -errno. */
+static inline int cg_v2_group(const char *name)
+{
+	char path[128];
+	int err = cg_mount_root();
+
+	if (err)
+		return err;
+	mkdir(CG_V2, 0755);
+	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY)
+		return -errno;
+	snprintf(path, sizeof(path), CG_V2 "/%s", name);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Moves process @pid into the v2 group @name: 0 or -errno. */
+static inline int cg_v2_move(const char *name, pid_t pid)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), CG_V2 "/%s/cgroup.procs", name);
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return cg_write_file(path, buf);
+}
+
 /*
  * Freezes (@frozen) or thaws the v1 group @name and waits up to 2 s for
  * its state to say so: 0, or -ETIMEDOUT / -errno.

@@ -1780,21 +1780,16 @@ static void a_request_waits_for_the_v2_thaw(void)
 	struct pending p = { .fd = fd, .srcfd = file, .newfd = 93,
 			     .flags = UTRACE_CHANNEL_ADDFD_SETFD, .ret = -2 };
 	struct utrace_channel_reply r = { .action = UTRACE_CHANNEL_ABORT, .result = -EPERM };
+	int err = cg_v2_group("channel");
 	struct child c;
-	char buf[32];
 	pthread_t t;
 
-	CHECK(cg_mount_root() == 0, "tmpfs on %s", CG_ROOT);
-	mkdir(CG_V2, 0755);
-	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
-		CHECK(0, "mount cgroup2: %s", strerror(errno));
+	CHECK(err == 0, "the cgroup v2 group: %s", strerror(-err));
+	if (err)
 		return;
-	}
-	mkdir(CG_V2 "/channel", 0755);
 	want93 = 1;
 	c = waiting_at_getppid(fd, &p.id);
-	snprintf(buf, sizeof(buf), "%d", c.pid);
-	CHECK(cg_write_file(CG_V2 "/channel/cgroup.procs", buf) == 0, "move: %s", strerror(errno));
+	CHECK(cg_v2_move("channel", c.pid) == 0, "move: %s", strerror(errno));
 	CHECK(cg_write_file(CG_V2 "/channel/cgroup.freeze", "1") == 0, "freeze");
 	CHECK(cg_file_has_within(CG_V2 "/channel/cgroup.events", "frozen 1", 2000),
 	      "the waiting child did not freeze");
@@ -2330,9 +2325,9 @@ static int getpid_then_getpid_on_cue(void)
 }
 
 /*
- * The monitor of stopped_exchange(): attaches to @pid, answers its first
- * getpid with an exchange that then waits, and checks what that exchange
- * returns after the stop and continue.  Exit codes: 0 right, 1 no event,
+ * The monitor of an_exchange_restarts_after(): attaches to @pid, answers
+ * its first getpid with an exchange that then waits, and checks what that
+ * exchange returns after its wait was interrupted and it went on.  Exit codes: 0 right, 1 no event,
  * 2 the exchange failed, 3 its fields, 4 the last reply.
  */
 static int stopped_monitor(pid_t pid, int ready)
@@ -2364,11 +2359,10 @@ static int stopped_monitor(pid_t pid, int ready)
 /* What ends the wait of a monitor's exchange without a handler. */
 enum interruption { BY_SIGSTOP, BY_V2_FREEZER, BY_PTRACE_INTERRUPT };
 
-/* Interrupts @monitor's wait by @how, and lets it go on; 0 or -1. */
-static int interrupt_monitor(pid_t monitor, enum interruption how)
+/* Interrupts @monitor's wait by @how, and lets it go on. */
+static void interrupt_monitor(pid_t monitor, enum interruption how)
 {
-	char buf[32];
-	int st = 0;
+	int st = 0, err;
 
 	switch (how) {
 	case BY_SIGSTOP:
@@ -2380,23 +2374,18 @@ static int interrupt_monitor(pid_t monitor, enum interruption how)
 		}
 		CHECK(WIFSTOPPED(st), "the monitor did not stop: %#x", st);
 		kill(monitor, SIGCONT);
-		return WIFSTOPPED(st) ? 0 : -1;
+		return;
 	case BY_V2_FREEZER:
-		CHECK(cg_mount_root() == 0, "tmpfs on %s", CG_ROOT);
-		mkdir(CG_V2, 0755);
-		if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
-			CHECK(0, "mount cgroup2: %s", strerror(errno));
-			return -1;
-		}
-		mkdir(CG_V2 "/channel_monitor", 0755);
-		snprintf(buf, sizeof(buf), "%d", monitor);
-		CHECK(cg_write_file(CG_V2 "/channel_monitor/cgroup.procs", buf) == 0, "move: %s",
-		      strerror(errno));
+		err = cg_v2_group("channel_monitor");
+		CHECK(err == 0, "the cgroup v2 group: %s", strerror(-err));
+		if (err)
+			return;
+		CHECK(cg_v2_move("channel_monitor", monitor) == 0, "move: %s", strerror(errno));
 		CHECK(cg_write_file(CG_V2 "/channel_monitor/cgroup.freeze", "1") == 0, "freeze");
-		st = cg_file_has_within(CG_V2 "/channel_monitor/cgroup.events", "frozen 1", 2000);
-		CHECK(st, "the monitor did not freeze");
+		CHECK(cg_file_has_within(CG_V2 "/channel_monitor/cgroup.events", "frozen 1", 2000),
+		      "the monitor did not freeze");
 		CHECK(cg_write_file(CG_V2 "/channel_monitor/cgroup.freeze", "0") == 0, "thaw");
-		return st ? 0 : -1;
+		return;
 	case BY_PTRACE_INTERRUPT:
 		CHECK(ptrace(PTRACE_SEIZE, monitor, 0, 0) == 0, "seize: %s", strerror(errno));
 		CHECK(ptrace(PTRACE_INTERRUPT, monitor, 0, 0) == 0, "interrupt: %s",
@@ -2404,9 +2393,8 @@ static int interrupt_monitor(pid_t monitor, enum interruption how)
 		CHECK(waitpid(monitor, &st, __WALL) == monitor && WIFSTOPPED(st) &&
 		      st >> 16 == PTRACE_EVENT_STOP, "the monitor's interrupt stop: %#x", st);
 		CHECK(ptrace(PTRACE_DETACH, monitor, 0, 0) == 0, "detach: %s", strerror(errno));
-		return WIFSTOPPED(st) ? 0 : -1;
+		return;
 	}
-	return -1;
 }
 
 /*
@@ -2503,6 +2491,14 @@ static int getpid_is_55(void)
 }
 
 #define BATCH_CHILDREN 6
+
+/* Lets child @i go, and waits until it waits in its getpid's entry. */
+static void go_to_getpid(struct child *c, int i)
+{
+	go(c);
+	CHECK(UTD_POLL(utd_in_syscall(c->pid, SYS_getpid)), "child %d does not wait in getpid",
+	      i);
+}
 
 /* Answers event @id: its getpid returns 55. */
 static void answer_55(int fd, __u64 id)
@@ -2624,12 +2620,8 @@ static void events_are_read_oldest_first(void)
 		      "attach %d: %s", i, strerror(errno));
 	}
 	/* The last attached queues first: each waits before the next goes. */
-	for (int i = BATCH_CHILDREN - 1; i >= 0; i--) {
-		go(&c[i]);
-		for (int t = 0; t < 1000 && !utd_in_syscall(c[i].pid, SYS_getpid); t++)
-			usleep(10 * 1000);
-		CHECK(utd_in_syscall(c[i].pid, SYS_getpid), "child %d does not wait in getpid", i);
-	}
+	for (int i = BATCH_CHILDREN - 1; i >= 0; i--)
+		go_to_getpid(&c[i], i);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	for (int round = 0; round < 2; round++) {
 		long n = read(fd, ev, sizeof(ev));
@@ -2658,10 +2650,7 @@ static void spawn_waiting_in_order(int fd, struct child *c, int *number, int n)
 		c[i] = spawn(getpid_is_55);
 		number[i] = chan_attach_set(fd, c[i].pid, UTRACE_CHANNEL_ENTRY, 0, &nr, 1, 64);
 		CHECK(number[i] >= 0, "attach %d: %s", i, strerror(errno));
-		go(&c[i]);
-		for (int t = 0; t < 1000 && !utd_in_syscall(c[i].pid, SYS_getpid); t++)
-			usleep(10 * 1000);
-		CHECK(utd_in_syscall(c[i].pid, SYS_getpid), "child %d does not wait", i);
+		go_to_getpid(&c[i], i);
 	}
 }
 

@@ -362,21 +362,14 @@ static void parked_task_freezes(void)
  */
 static void parked_task_freezes_in_cgroup_v2(void)
 {
-	int fd, slot, status = 0;
+	int fd, slot, status = 0, err = cg_v2_group("utrace");
 	pid_t child;
-	char buf[32];
 
-	CHECK(cg_mount_root() == 0, "tmpfs on %s: %s", CG_ROOT, strerror(errno));
-	mkdir(CG_V2, 0755);
-	if (mount("none", CG_V2, "cgroup2", 0, NULL) && errno != EBUSY) {
-		CHECK(0, "mount cgroup2: %s", strerror(errno));
+	CHECK(err == 0, "the cgroup v2 group: %s", strerror(-err));
+	if (err)
 		return;
-	}
-	mkdir(CG_V2 "/utrace", 0755);
 	child = parked_child(&fd, &slot);
-	snprintf(buf, sizeof(buf), "%d", child);
-	CHECK(cg_write_file(CG_V2 "/utrace/cgroup.procs", buf) == 0, "move to the group: %s",
-	      strerror(errno));
+	CHECK(cg_v2_move("utrace", child) == 0, "move to the group: %s", strerror(errno));
 	CHECK(cg_write_file(CG_V2 "/utrace/cgroup.freeze", "1") == 0, "freeze: %s",
 	      strerror(errno));
 	CHECK(cg_file_has_within(CG_V2 "/utrace/cgroup.events", "frozen 1", 2000),
