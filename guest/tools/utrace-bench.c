@@ -2170,11 +2170,11 @@ int main(int argc, char **argv)
 			char ch[64], un[64];
 			struct row *wc, *wu;
 
+			mon_row_name(un, sizeof(un), MON_UNOTIFY, cross);
+			wu = find_row(un);
 			for (int v = 0; v < 2; v++) {
 				mon_row_name(ch, sizeof(ch), channel_virt[v], cross);
-				mon_row_name(un, sizeof(un), MON_UNOTIFY, cross);
 				wc = find_row(ch);
-				wu = find_row(un);
 				if (!wc)
 					continue;
 				snprintf(wc->goal, sizeof(wc->goal), "< unotify**");
