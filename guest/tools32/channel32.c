@@ -16,11 +16,9 @@
  * up).
  */
 #include <linux/audit.h>
+#include <linux/fcntl.h>
 #include <linux/utrace_channel.h>
 #include "ia32.h"
-
-#define O_RDWR 2
-#define O_CLOEXEC 02000000
 
 _Static_assert(sizeof(struct utrace_channel_exchange) == 32, "two pointers and four words");
 _Static_assert(sizeof(struct utrace_channel_event) == 112, "the native layout");
