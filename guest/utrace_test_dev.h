@@ -203,4 +203,22 @@ static inline int utd_in_syscall(pid_t pid, long nr)
 	return sscanf(buf, "%ld", &now) == 1 && now == nr;
 }
 
+/* Whether @pid has a handler for signal @sig now (/proc/PID/status, SigCgt). */
+static inline int utd_catches(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	unsigned long long caught = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "SigCgt: %llx", &caught) == 1;
+	fclose(f);
+	return found && (caught >> (sig - 1) & 1);
+}
+
 #endif /* UTRACE_GUEST_TEST_DEV_H */

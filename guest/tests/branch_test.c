@@ -39,6 +39,7 @@
 #include "kmod.h"
 #include "ktap.h"
 #include "branch_routine.h"
+#include "utrace_test_dev.h"
 
 /*
  * br_svc: a register the kernel keeps across a syscall (x86's r8, arm64's
@@ -907,6 +908,14 @@ static void a_tracers_async_signal_and_the_trace(int drop)
 
 	fd = seize_and_trace(&c, 0, 0);
 	release(&c);
+	/*
+	 * Its handler first: stepped through signal(), the child may take
+	 * longer than a fixed pause to install it (a cold start once did),
+	 * and a SIGUSR1 passed on before it kills the child.
+	 */
+	while (now() < end && !utd_catches(c.pid, SIGUSR1))
+		usleep(10 * 1000);
+	CHECK(utd_catches(c.pid, SIGUSR1), "the child has no SIGUSR1 handler");
 	usleep(100 * 1000);
 	CHECK(kill(c.pid, SIGUSR1) == 0, "kill: %s", strerror(errno));
 	while (now() < end && waitpid(c.pid, &status, 0) == c.pid && WIFSTOPPED(status)) {
