@@ -252,6 +252,27 @@ static struct utrace_branch_status status_of(int fd)
 }
 
 /*
+ * Waits up to WAIT_SECONDS until the traced task has stopped for a drain
+ * (or its trace ended): a slow reader's first read then finds a full
+ * buffer, whatever the relative speed of the two.  A fixed pause before
+ * each read did not make sure of it: a cold run's reader kept up with a
+ * 34-record flow and its child never stopped.
+ */
+static void wait_for_a_drain_stop(int fd)
+{
+	double end = now() + WAIT_SECONDS;
+
+	while (now() < end) {
+		struct utrace_branch_status s = status_of(fd);
+
+		if (s.state & (UTRACE_BRANCH_WAITING | UTRACE_BRANCH_ENDED))
+			return;
+		usleep(1000);
+	}
+	KTAP_DIAG("the task did not stop for a drain in %d s", WAIT_SECONDS);
+}
+
+/*
  * Reads every record until the end of the trace (read returns 0), into
  * @out (room for @max; the rest are read and counted, not kept), sleeping
  * @pause_us before each read (a slow reader); the reads that returned
@@ -413,6 +434,7 @@ static void flow_loses_nothing_across_many_drains(void)
 	CHECK(br_attach(fd, c.pid, UTRACE_BRANCH_FLOW, 8) == 0, "attach: %s",
 	      strerror(errno));
 	release(&c);
+	wait_for_a_drain_stop(fd);
 	n = read_slowly(fd, got, MAX_RECORDS, 20 * 1000, &reads);
 	status = wait_child(c.pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
@@ -1550,6 +1572,7 @@ static void sched_records_in_a_flow_lose_nothing(void)
 			UTRACE_BRANCH_SCHED_FLOW_MIN) == 0, "attach: %s", strerror(errno));
 	t0 = now_ns();
 	release(&c);
+	wait_for_a_drain_stop(fd);
 	n = read_slowly(fd, got, MAX_RECORDS, 20 * 1000, NULL);
 	status = wait_child(c.pid);
 	t1 = now_ns();
