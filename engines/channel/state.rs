@@ -602,7 +602,8 @@ impl Channel {
         mut copy: impl FnMut(&Event) -> bool,
     ) -> Result<usize> {
         let room = room.min(READ_BATCH);
-        let mut events = [Event::default(); READ_BATCH];
+        // Filled by `take_oldest`; `None` costs a tag, not a zeroed record.
+        let mut events = [None; READ_BATCH];
         let mut inner = self.inner.lock();
         while inner.unread.is_empty() {
             if nowait {
@@ -615,7 +616,7 @@ impl Channel {
         let n = take_oldest(&mut inner, &mut events[..room]);
         drop(inner);
         let mut copied = 0;
-        for e in &events[..n] {
+        for e in events[..n].iter().flatten() {
             if !copy(e) {
                 break;
             }
@@ -625,7 +626,7 @@ impl Channel {
             // What the reader did not get stays unread (a part of one
             // copied is not counted as read).
             let mut inner = self.inner.lock();
-            for e in &events[copied..n] {
+            for e in events[copied..n].iter().flatten() {
                 unread_again(&mut inner, e.0.id);
             }
             drop(inner);
@@ -1090,14 +1091,14 @@ fn release(inner: &mut Inner, engine: &ChannelEngine) -> bool {
 
 /// Takes the oldest unread events into `out` (marked read, each with the
 /// pids of its task in the reader's pid namespace); returns how many.
-fn take_oldest(inner: &mut Inner, out: &mut [Event]) -> usize {
+fn take_oldest(inner: &mut Inner, out: &mut [Option<Event>]) -> usize {
     let n = out.len().min(READ_BATCH).min(inner.unread.len());
     let mut taken = 0;
     for &id in &inner.unread[..n] {
         let w = inner.engine(id_index(id)).map(|e| e.waiting.lock());
         match w {
             Some(mut w) if matches!(w.state, Exchange::Queued) && w.event.0.id == id => {
-                out[taken] = deliver(&mut w);
+                out[taken] = Some(deliver(&mut w));
                 taken += 1;
             }
             // Not reached: every change of a queued exchange updates
