@@ -26,6 +26,7 @@
 #include <linux/userfaultfd.h>
 #include <linux/utrace.h>
 #include <linux/utrace_test.h>
+#include "cgroup.h"
 #include "ktap.h"
 #include "utrace_test_dev.h"
 
@@ -619,18 +620,9 @@ out:
 	unlink(FIFO_PATH);
 }
 
-#define CG_MEM "/tmp/cgroup2"
-#define CG_MEM_GROUP CG_MEM "/utrace_trace_pipe"
-
-static int write_file(const char *path, const char *text)
-{
-	int f = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = f >= 0 && write(f, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
-
-	if (f >= 0)
-		close(f);
-	return ret;
-}
+/* The memory cgroup of the ENOMEM case (guest/cgroup.h's v2 hierarchy). */
+#define CG_MEM_NAME "utrace_trace_pipe"
+#define CG_MEM_GROUP CG_V2 "/" CG_MEM_NAME
 
 /*
  * In a memory cgroup of 4 MiB, a process opens /dev/utrace until it can
@@ -649,21 +641,20 @@ static void buffers_are_charged_and_refused_with_enomem(void)
 	int st = 0, f;
 	pid_t pid;
 
-	mkdir(CG_MEM, 0755);
-	if (mount("none", CG_MEM, "cgroup2", 0, NULL) && errno != EBUSY) {
-		CHECK(0, "mount cgroup2: %s", strerror(errno));
+	f = cg_v2_group(CG_MEM_NAME);
+	if (f) {
+		CHECK(0, "cgroup v2 group: %s", strerror(-f));
 		return;
 	}
-	CHECK(write_file(CG_MEM "/cgroup.subtree_control", "+memory") == 0,
-	      "enable the memory controller: %s (CONFIG_MEMCG?)", strerror(errno));
-	mkdir(CG_MEM_GROUP, 0755);
-	CHECK(write_file(CG_MEM_GROUP "/memory.max", "4194304") == 0, "memory.max: %s",
-	      strerror(errno));
+	f = cg_write_file(CG_V2 "/cgroup.subtree_control", "+memory");
+	CHECK(f == 0, "enable the memory controller: %s (CONFIG_MEMCG?)", strerror(-f));
+	f = cg_write_file(CG_MEM_GROUP "/memory.max", "4194304");
+	CHECK(f == 0, "memory.max: %s", strerror(-f));
 	pid = fork();
 	if (pid == 0) {
 		int opened;
 
-		if (write_file(CG_MEM_GROUP "/cgroup.procs", "0"))
+		if (cg_v2_move(CG_MEM_NAME, getpid()))
 			_exit(OPENS_WITHOUT_ENOMEM - 1);
 		for (opened = 0; opened < 200; opened++) {
 			if (open("/dev/utrace", O_RDWR) < 0)
