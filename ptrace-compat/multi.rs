@@ -3,7 +3,7 @@
 //! The rules of PTRACE_MULTI, as pure functions over plain numbers.
 //!
 //! A batch is validated as a whole before any element runs
-//! ([`check_batch`]): an invalid batch changes nothing. Each element is
+//! ([`check_element`] on each): an invalid batch changes nothing. Each element is
 //! classified by [`decode`] into what the runner (`request.rs`) does with
 //! it. The ABI is documented in the patched `include/uapi/linux/ptrace.h`
 //! and in `Documentation/ptrace-multi.md`.
@@ -358,18 +358,16 @@ pub(crate) fn check_count(count: u64) -> Result<usize> {
     }
 }
 
-/// Validates a whole batch before anything runs: every element decodes,
-/// and a resume request, if any, is the last element. `EINVAL` otherwise.
-pub(crate) fn check_batch(elements: &[RawElement]) -> Result {
-    let last = elements.len().saturating_sub(1);
-    for (i, e) in elements.iter().enumerate() {
-        if let Element::Resume { .. } = decode(e.request, e.length)? {
-            if i != last {
-                return Err(EINVAL);
-            }
-        }
+/// Checks element `i` of a batch of `count`, before anything of the batch
+/// runs: it decodes, and a resume request is the last element. Returns its
+/// decoding, which the runner uses as it is; `EINVAL` otherwise. A batch
+/// runs only once every element passed, so an invalid one changes nothing.
+pub(crate) fn check_element(i: usize, count: usize, e: &RawElement) -> Result<Element> {
+    let element = decode(e.request, e.length)?;
+    if matches!(element, Element::Resume { .. }) && i + 1 != count {
+        return Err(EINVAL);
     }
-    Ok(())
+    Ok(element)
 }
 
 /// How many bytes of `chunk` a string copy takes: up to and including the
@@ -392,6 +390,14 @@ mod tests {
     const ARCH_REQUEST: u32 = bindings::PTRACE_GETREGS;
     #[cfg(CONFIG_ARM64)]
     const ARCH_REQUEST: u32 = bindings::PTRACE_PEEKMTETAGS;
+
+    /// Every element of `elements` checked, in order, as the runner does.
+    fn check_batch(elements: &[RawElement]) -> Result {
+        for (i, e) in elements.iter().enumerate() {
+            check_element(i, elements.len(), e)?;
+        }
+        Ok(())
+    }
 
     fn el(request: u32, length: i64) -> RawElement {
         RawElement {

@@ -201,35 +201,36 @@ const SMALL_BATCH: usize = 16;
 /// common batch (registers, a buffer and the resume) allocates nothing.
 fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
     let count = multi::check_count(count)?;
-    let mut small = [RawElement::default(); SMALL_BATCH];
-    let mut large = KVec::new();
-    let elements: &mut [RawElement] = if count <= SMALL_BATCH {
-        &mut small[..count]
-    } else {
-        // Charged to the tracer: up to MULTI_MAX elements.
-        large.resize(count, RawElement::default(), GFP_KERNEL_ACCOUNT)?;
-        &mut large[..]
-    };
     let abi = tracee.abi;
     let size = abi.element_size();
     let mut input = local(abi, reqs, count * size)?.reader();
+    // Each element is read and checked once, before any runs, and keeps its
+    // decoding for the run. A slot starts as `None`: a tag to write, not an
+    // element to zero.
+    let mut small = [None; SMALL_BATCH];
+    let mut large = KVec::new();
+    let elements: &mut [Option<(RawElement, Element)>] = if count <= SMALL_BATCH {
+        &mut small[..count]
+    } else {
+        // Charged to the tracer: up to MULTI_MAX elements.
+        large.resize(count, None, GFP_KERNEL_ACCOUNT)?;
+        &mut large[..]
+    };
     let mut bytes = [0u8; multi::ELEMENT_MAX];
-    for e in elements.iter_mut() {
+    for (i, slot) in elements.iter_mut().enumerate() {
         input.read_slice(&mut bytes[..size])?;
-        *e = abi.element(&bytes[..size]);
+        let e = abi.element(&bytes[..size]);
+        *slot = Some((e, multi::check_element(i, count, &e)?));
     }
-    let elements = &*elements;
-    multi::check_batch(elements)?;
     // Stores `value` in element `i`'s length, in the ABI's width.
     let store_length = |i: usize, value: i64| {
         let (b, n) = abi.length_bytes(value);
         let at = reqs + (i * size + abi.length_offset()) as u64;
         local(abi, at, n)?.writer().write_slice(&b[..n])
     };
-    for (i, e) in elements.iter().enumerate() {
-        // Validated by `check_batch`.
-        let element = multi::decode(e.request, e.length)?;
-        match run(tracee, e, element) {
+    // Every slot was filled above.
+    for (i, &(e, element)) in elements.iter().flatten().enumerate() {
+        match run(tracee, &e, element) {
             Ok(copied) if multi::reports_bytes(element) => {
                 // A CHARDATA element's length becomes the bytes copied (a
                 // string's, up to its NUL; at most MAX_LENGTH). A tracer
