@@ -474,7 +474,7 @@ pub const SIGNAL_MASK: u32 = 0xf0;
 
 impl SignalAction {
     /// The `UTRACE_SIGNAL_*` value.
-    pub fn bits(self) -> u32 {
+    pub const fn bits(self) -> u32 {
         match self {
             SignalAction::Deliver => 0x00,
             SignalAction::Ignore => 0x10,

@@ -2,11 +2,12 @@
 
 //! `/dev/utrace-test`: attach test engines from user space, read their log.
 //!
-//! The ABI is `uapi/linux/utrace_test.h`. Each open file owns the engines
-//! it attached (up to [`MAX_SLOTS`], never reused, so that a second detach
-//! of a slot reaches engine-core and gets its `ESRCH`) and one log; closing
-//! the file detaches them and waits for any running callback. Targets are
-//! looked up with engine-core's access rules (ptrace's).
+//! The ABI is `uapi/linux/utrace_test.h`, whose structures and values come
+//! through a test kernel's bindings (patch 35). Each open file owns the
+//! engines it attached (up to [`MAX_SLOTS`], never reused, so that a second
+//! detach of a slot reaches engine-core and gets its `ESRCH`) and one log;
+//! closing the file detaches them and waits for any running callback. Targets
+//! are looked up with engine-core's access rules (ptrace's).
 //!
 //! It also arms the race-test delays ([`ArmedDelay`]), each the window a
 //! race test needs to hit: in `/dev/utrace`'s attaches, between the check
@@ -20,10 +21,10 @@ use crate::engine_core::{access, Attach, EngineHandle, Events, Match, StopState}
 #[cfg(CONFIG_UPROBES)]
 use crate::engine_core::{ProbeKind, ProbeSubscription};
 use core::mem::size_of;
+use kernel::bindings;
 use kernel::fs::File;
 #[cfg(CONFIG_UPROBES)]
 use kernel::fs::LocalFile;
-use kernel::ioctl::{_IO, _IOW, _IOWR};
 use kernel::miscdevice::{MiscDevice, MiscDeviceRegistration};
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, Relaxed};
@@ -37,142 +38,51 @@ const MAX_SLOTS: usize = 64;
 #[cfg(CONFIG_UPROBES)]
 const MAX_PROBES: usize = 256;
 
-/// `struct utrace_test_attach`.
-#[repr(C)]
+/// `struct utrace_test_attach`, readable from bytes.
+#[repr(transparent)]
 #[derive(Clone, Copy, Default)]
-struct AttachArgs {
-    pid: i32,
-    kind: u32,
-    events: u32,
-    id: u32,
-    nr: i64,
-    arg: u32,
-    flags: u32,
-    value: i64,
-}
+struct AttachArgs(bindings::utrace_test_attach);
 
 // SAFETY: `repr(C)`, integers only, no padding (4 * 4 + 8 + 2 * 4 + 8):
 // any bytes are a valid value.
 unsafe impl FromBytes for AttachArgs {}
 
-/// `struct utrace_test_events`.
-#[repr(C)]
+/// `struct utrace_test_events`, readable from bytes.
+#[repr(transparent)]
 #[derive(Clone, Copy, Default)]
-struct EventsArgs {
-    slot: u32,
-    events: u32,
-}
+struct EventsArgs(bindings::utrace_test_events);
 
-// SAFETY: `repr(C)`, two `u32`, no padding.
+// SAFETY: `repr(C)`, two `__u32`, no padding.
 unsafe impl FromBytes for EventsArgs {}
 
-/// `struct utrace_test_read`.
-#[repr(C)]
+/// `struct utrace_test_read`, read from and written back to the caller.
+#[repr(transparent)]
 #[derive(Clone, Copy, Default)]
-struct ReadArgs {
-    records: u64,
-    max: u32,
-    count: u32,
-    dropped: u64,
-}
+struct ReadArgs(bindings::utrace_test_read);
 
 // SAFETY: `repr(C)`, integers only, no padding (8 + 4 + 4 + 8).
 unsafe impl FromBytes for ReadArgs {}
 // SAFETY: as above: every byte is initialised.
 unsafe impl AsBytes for ReadArgs {}
 
-/// `struct utrace_test_examine`.
-#[repr(C)]
+/// `struct utrace_test_examine`, readable from bytes.
+#[repr(transparent)]
 #[derive(Clone, Copy, Default)]
-struct ExamineArgs {
-    slot: u32,
-    op: u32,
-    addr: u64,
-    buf: u64,
-    len: u32,
-    flags: u32,
-}
+struct ExamineArgs(bindings::utrace_test_examine);
 
 // SAFETY: `repr(C)`, integers only, no padding (4 + 4 + 8 + 8 + 4 + 4).
 unsafe impl FromBytes for ExamineArgs {}
 
-/// `struct utrace_test_probe`.
-#[repr(C)]
+/// `struct utrace_test_probe`, readable from bytes.
+#[repr(transparent)]
 #[derive(Clone, Copy, Default)]
-struct ProbeArgs {
-    slot: u32,
-    fd: i32,
-    offset: u64,
-    flags: u32,
-    pad: u32,
-}
+struct ProbeArgs(bindings::utrace_test_probe);
 
 // SAFETY: `repr(C)`, integers only, no padding (4 + 4 + 8 + 4 + 4).
 unsafe impl FromBytes for ProbeArgs {}
 
-/// `UTRACE_TEST_PROBE_RETURN`: the return from the probed function.
-const PROBE_RETURN: u32 = 1;
-
-/// `UTRACE_TEST_EXAMINE_*` operations.
-const EXAMINE_REGS: u32 = 1;
-const EXAMINE_SET_REGS: u32 = 2;
-const EXAMINE_READ: u32 = 3;
-const EXAMINE_WRITE: u32 = 4;
-const EXAMINE_STRING: u32 = 5;
-const EXAMINE_REGSET: u32 = 6;
-const EXAMINE_SET_REGSET: u32 = 7;
-/// `UTRACE_TEST_EXAMINE_THEN_RESUME`, `_THEN_RESTOP`.
-const EXAMINE_THEN_RESUME: u32 = 1;
-const EXAMINE_THEN_RESTOP: u32 = 2;
 /// The largest buffer of one `UTRACE_TEST_EXAMINE`.
 const EXAMINE_MAX: usize = 4096;
-
-const IOC_MAGIC: u32 = 0xb7;
-const ATTACH: u32 = _IOW::<AttachArgs>(IOC_MAGIC, 1);
-const DETACH: u32 = _IO(IOC_MAGIC, 2);
-const SET_EVENTS: u32 = _IOW::<EventsArgs>(IOC_MAGIC, 3);
-const READ: u32 = _IOWR::<ReadArgs>(IOC_MAGIC, 4);
-const BARRIER: u32 = _IO(IOC_MAGIC, 5);
-const RESUME: u32 = _IO(IOC_MAGIC, 6);
-const RESUME_REPORT: u32 = _IO(IOC_MAGIC, 7);
-const STOP_TASK: u32 = _IO(IOC_MAGIC, 8);
-const INTERRUPT: u32 = _IO(IOC_MAGIC, 9);
-const REPORT: u32 = _IO(IOC_MAGIC, 10);
-const SINGLESTEP: u32 = _IO(IOC_MAGIC, 11);
-const BLOCKSTEP: u32 = _IO(IOC_MAGIC, 12);
-const STOPPED: u32 = _IO(IOC_MAGIC, 13);
-const ATTACH_DELAY: u32 = _IO(IOC_MAGIC, 14);
-const ATTACH_DELAYED: u32 = _IO(IOC_MAGIC, 15);
-const STOP_DELAY: u32 = _IO(IOC_MAGIC, 16);
-const DEATH_DELAY: u32 = _IO(IOC_MAGIC, 17);
-const INHERIT_DELAY: u32 = _IO(IOC_MAGIC, 18);
-const INHERIT_DELAYED: u32 = _IO(IOC_MAGIC, 19);
-const SYSCALL_WORK: u32 = _IO(IOC_MAGIC, 20);
-const LIVE_ENGINES: u32 = _IO(IOC_MAGIC, 21);
-const BARRIER_DELAY: u32 = _IO(IOC_MAGIC, 22);
-const BARRIER_DELAYED: u32 = _IO(IOC_MAGIC, 23);
-const RETIRED_IN_CALLBACK: u32 = _IO(IOC_MAGIC, 24);
-const DETACH_DELAY: u32 = _IO(IOC_MAGIC, 25);
-const DETACH_DELAYED: u32 = _IO(IOC_MAGIC, 26);
-const READ_DELAY: u32 = _IO(IOC_MAGIC, 27);
-const READ_DELAYED: u32 = _IO(IOC_MAGIC, 28);
-const STEP_DELAY: u32 = _IO(IOC_MAGIC, 29);
-const STEP_DELAYED: u32 = _IO(IOC_MAGIC, 30);
-const EXAMINE: u32 = _IOW::<ExamineArgs>(IOC_MAGIC, 31);
-const EXAMINE_DELAY: u32 = _IO(IOC_MAGIC, 32);
-const EXAMINE_DELAYED: u32 = _IO(IOC_MAGIC, 33);
-const ADDFD_DELAY: u32 = _IO(IOC_MAGIC, 34);
-const ADDFD_DELAYED: u32 = _IO(IOC_MAGIC, 35);
-const INSTALL_DELAY: u32 = _IO(IOC_MAGIC, 36);
-const INSTALL_DELAYED: u32 = _IO(IOC_MAGIC, 37);
-const PROBE: u32 = _IOW::<ProbeArgs>(IOC_MAGIC, 38);
-const UNPROBE: u32 = _IO(IOC_MAGIC, 39);
-const HAND_PROBE: u32 = _IO(IOC_MAGIC, 40);
-const SWITCH_WATCHES: u32 = _IO(IOC_MAGIC, 41);
-const SWITCH_WATCHES_TAKEN: u32 = _IO(IOC_MAGIC, 42);
-const QUEUE_DELAY: u32 = _IO(IOC_MAGIC, 43);
-const QUEUE_DELAYED: u32 = _IO(IOC_MAGIC, 44);
-const CHANNEL_GEN_STEP: u32 = _IO(IOC_MAGIC, 45);
 
 /// A race-test delay in one place of the kernel: user space arms it (in
 /// milliseconds, at most [`ArmedDelay::MAX_MS`]); the first time the code
@@ -272,13 +182,6 @@ pub(crate) static QUEUE_DELAY_HOOK: ArmedDelay = ArmedDelay::new();
 /// (`UTRACE_TEST_CHANNEL_GEN_STEP`; 0 stands for 1).
 pub(crate) static CHANNEL_GENERATION_STEP: Atomic<u32> = Atomic::new(0);
 
-/// `UTRACE_TEST_EXCLUSIVE`.
-const FLAG_EXCLUSIVE: u32 = 1;
-/// `UTRACE_TEST_INHERIT`.
-const FLAG_INHERIT: u32 = 2;
-/// `UTRACE_TEST_BARRIER_IN_REAP`.
-const FLAG_BARRIER_IN_REAP: u32 = 4;
-
 /// One open `/dev/utrace-test`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct TestFile {
@@ -297,14 +200,14 @@ impl TestFile {
     #[cfg(CONFIG_UPROBES)]
     fn probe(&self, arg: usize) -> Result<isize> {
         access::may_probe()?;
-        let a: ProbeArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<ProbeArgs>())
+        let ProbeArgs(a) = UserSlice::new(UserPtr::from_addr(arg), size_of::<ProbeArgs>())
             .reader()
             .read()?;
-        if a.flags & !PROBE_RETURN != 0 || a.pad != 0 {
+        if a.flags & !bindings::UTRACE_TEST_PROBE_RETURN != 0 || a.pad != 0 {
             return Err(EINVAL);
         }
         let kind = match a.flags {
-            PROBE_RETURN => ProbeKind::Return,
+            bindings::UTRACE_TEST_PROBE_RETURN => ProbeKind::Return,
             _ => ProbeKind::Entry,
         };
         let handle = self
@@ -360,15 +263,18 @@ impl TestFile {
     }
 
     fn attach(&self, arg: usize) -> Result<isize> {
-        let a: AttachArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<AttachArgs>())
+        use bindings::{
+            UTRACE_TEST_BARRIER_IN_REAP as IN_REAP, UTRACE_TEST_EXCLUSIVE as EXCLUSIVE,
+            UTRACE_TEST_INHERIT as INHERIT,
+        };
+        let AttachArgs(a) = UserSlice::new(UserPtr::from_addr(arg), size_of::<AttachArgs>())
             .reader()
             .read()?;
         let events = Events::from_bits(a.events)?;
         let action = Action::decode(a.kind, a.arg, a.value)?;
         action.check_signal(a.nr)?;
-        if a.flags & !(FLAG_EXCLUSIVE | FLAG_INHERIT | FLAG_BARRIER_IN_REAP) != 0
-            || a.flags & (FLAG_INHERIT | FLAG_BARRIER_IN_REAP)
-                == FLAG_INHERIT | FLAG_BARRIER_IN_REAP
+        if a.flags & !(EXCLUSIVE | INHERIT | IN_REAP) != 0
+            || a.flags & (INHERIT | IN_REAP) == INHERIT | IN_REAP
             || a.nr < -1
         {
             return Err(EINVAL);
@@ -378,7 +284,7 @@ impl TestFile {
             return Err(ENOSPC);
         }
         slots.reserve(1, GFP_KERNEL)?;
-        let barrier_in_reap = a.flags & FLAG_BARRIER_IN_REAP != 0;
+        let barrier_in_reap = a.flags & IN_REAP != 0;
         let engine = Arc::new(
             TestEngine::new(a.id, a.nr, action, self.log.clone(), barrier_in_reap)?,
             GFP_KERNEL,
@@ -387,10 +293,10 @@ impl TestFile {
         let id = a.id;
         let same_id = |e: &TestEngine| e.id == id;
         let mut req = Attach::new(engine).events(events);
-        if a.flags & FLAG_EXCLUSIVE != 0 {
+        if a.flags & EXCLUSIVE != 0 {
             req = req.exclusive(Match::Data(&same_id));
         }
-        if a.flags & FLAG_INHERIT != 0 {
+        if a.flags & INHERIT != 0 {
             req = req.inherit();
         }
         let handle = access::with_attach_target(a.pid, |task| req.attach_to_task(task))?;
@@ -422,13 +328,20 @@ impl TestFile {
     /// `UTRACE_TEST_EXAMINE`: one access to the stopped task, between the
     /// beginning and the end of an examination.
     fn examine(&self, arg: usize) -> Result<isize> {
-        let a: ExamineArgs = UserSlice::new(UserPtr::from_addr(arg), size_of::<ExamineArgs>())
+        use bindings::{
+            UTRACE_TEST_EXAMINE_READ as READ, UTRACE_TEST_EXAMINE_REGS as REGS,
+            UTRACE_TEST_EXAMINE_REGSET as REGSET, UTRACE_TEST_EXAMINE_SET_REGS as SET_REGS,
+            UTRACE_TEST_EXAMINE_SET_REGSET as SET_REGSET, UTRACE_TEST_EXAMINE_STRING as STRING,
+            UTRACE_TEST_EXAMINE_THEN_RESTOP as THEN_RESTOP,
+            UTRACE_TEST_EXAMINE_THEN_RESUME as THEN_RESUME, UTRACE_TEST_EXAMINE_WRITE as WRITE,
+        };
+        let ExamineArgs(a) = UserSlice::new(UserPtr::from_addr(arg), size_of::<ExamineArgs>())
             .reader()
             .read()?;
         let len = a.len as usize;
         if !(1..=EXAMINE_MAX).contains(&len)
-            || a.flags & !(EXAMINE_THEN_RESUME | EXAMINE_THEN_RESTOP) != 0
-            || a.flags == EXAMINE_THEN_RESUME | EXAMINE_THEN_RESTOP
+            || a.flags & !(THEN_RESUME | THEN_RESTOP) != 0
+            || a.flags == THEN_RESUME | THEN_RESTOP
         {
             return Err(EINVAL);
         }
@@ -441,7 +354,7 @@ impl TestFile {
         let user = UserSlice::new(UserPtr::from_addr(a.buf as usize), len);
         let (mut reader, mut writer) = user.reader_writer();
         let mut buf = KVec::from_elem(0u8, len, GFP_KERNEL_ACCOUNT)?;
-        let writes = matches!(a.op, EXAMINE_SET_REGS | EXAMINE_WRITE | EXAMINE_SET_REGSET);
+        let writes = matches!(a.op, SET_REGS | WRITE | SET_REGSET);
         // REGSET and SET_REGSET name the set by its NT_* type in `addr`.
         let note = u32::try_from(a.addr).unwrap_or(u32::MAX);
         if writes {
@@ -449,13 +362,13 @@ impl TestFile {
         }
         let ex = handle.examine()?;
         let (done, out) = match a.op {
-            EXAMINE_REGS => (ex.read_regs(&mut buf)?, None),
-            EXAMINE_SET_REGS => (ex.write_regs(&buf).map(|()| len)?, None),
-            EXAMINE_READ => (ex.read_memory(a.addr, &mut buf)?, None),
-            EXAMINE_WRITE => (ex.write_memory(a.addr, &buf)?, None),
-            EXAMINE_REGSET => (ex.read_regset(note, &mut buf)?, None),
-            EXAMINE_SET_REGSET => (ex.write_regset(note, &buf).map(|()| len)?, None),
-            EXAMINE_STRING => {
+            REGS => (ex.read_regs(&mut buf)?, None),
+            SET_REGS => (ex.write_regs(&buf).map(|()| len)?, None),
+            READ => (ex.read_memory(a.addr, &mut buf)?, None),
+            WRITE => (ex.write_memory(a.addr, &buf)?, None),
+            REGSET => (ex.read_regset(note, &mut buf)?, None),
+            SET_REGSET => (ex.write_regset(note, &buf).map(|()| len)?, None),
+            STRING => {
                 let (n, _cut) = ex.read_string(a.addr, &mut buf)?;
                 // The string and its NUL.
                 (n, Some(n + 1))
@@ -470,7 +383,7 @@ impl TestFile {
         if a.flags != 0 {
             handle.resume()?;
         }
-        if a.flags & EXAMINE_THEN_RESTOP != 0 {
+        if a.flags & THEN_RESTOP != 0 {
             let _ = handle.stop()?;
             for _ in 0..2000 {
                 if handle.is_task_stopped() {
@@ -487,7 +400,7 @@ impl TestFile {
         let slice = UserSlice::new(UserPtr::from_addr(arg), size_of::<ReadArgs>());
         let (mut reader, mut writer) = slice.reader_writer();
         let mut r: ReadArgs = reader.read()?;
-        let max = (r.max as usize).min(super::test_engine::LOG_CAPACITY);
+        let max = (r.0.max as usize).min(super::test_engine::LOG_CAPACITY);
         // Copy the records out under the lock (it is a mutex: user memory
         // may fault), and remove them only once the caller has them all.
         let mut out: KVec<Record> = KVec::with_capacity(max, GFP_KERNEL)?;
@@ -496,9 +409,9 @@ impl TestFile {
         for rec in buf.records.iter().take(n) {
             out.push_within_capacity(*rec).map_err(|_| ENOMEM)?;
         }
-        r.dropped = buf.dropped;
+        r.0.dropped = buf.dropped;
         let mut dst = UserSlice::new(
-            UserPtr::from_addr(r.records as usize),
+            UserPtr::from_addr(r.0.records as usize),
             out.len() * size_of::<Record>(),
         )
         .writer();
@@ -506,7 +419,7 @@ impl TestFile {
             dst.write(rec)?;
         }
         // At most LOG_CAPACITY records: fits the u32.
-        r.count = n as u32;
+        r.0.count = n as u32;
         writer.write(&r)?;
         let rest = buf.records.len() - n;
         for i in 0..rest {
@@ -535,57 +448,59 @@ impl MiscDevice for TestFile {
 
     fn ioctl(me: Pin<&TestFile>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         match cmd {
-            ATTACH => me.attach(arg),
-            DETACH => me.with_slot(arg, |h| h.detach()),
-            SET_EVENTS => {
-                let e: EventsArgs =
+            bindings::UTRACE_TEST_ATTACH => me.attach(arg),
+            bindings::UTRACE_TEST_DETACH => me.with_slot(arg, |h| h.detach()),
+            bindings::UTRACE_TEST_SET_EVENTS => {
+                let EventsArgs(e) =
                     UserSlice::new(UserPtr::from_addr(arg), size_of::<EventsArgs>())
                         .reader()
                         .read()?;
                 let events = Events::from_bits(e.events)?;
                 me.with_slot(e.slot as usize, |h| h.set_events(events))
             }
-            READ => me.read(arg),
-            BARRIER => me.with_slot(arg, |h| h.barrier()),
-            RESUME => me.with_slot(arg, |h| h.resume()),
-            RESUME_REPORT => me.with_slot(arg, |h| h.resume_and_report()),
-            STOP_TASK => me.with_slot(arg, |h| h.stop().and_then(StopState::to_utrace)),
-            INTERRUPT => me.with_slot(arg, |h| h.interrupt()),
-            REPORT => me.with_slot(arg, |h| h.request_report()),
-            SINGLESTEP => me.with_slot(arg, |h| h.resume_step(false)),
-            BLOCKSTEP => me.with_slot(arg, |h| h.resume_step(true)),
-            ATTACH_DELAY => ATTACH_DELAY_HOOK.arm(arg),
-            ATTACH_DELAYED => Ok(ATTACH_DELAY_HOOK.taken()),
-            INHERIT_DELAY => INHERIT_DELAY_HOOK.arm(arg),
-            INHERIT_DELAYED => Ok(INHERIT_DELAY_HOOK.taken()),
-            LIVE_ENGINES => {
+            bindings::UTRACE_TEST_READ => me.read(arg),
+            bindings::UTRACE_TEST_BARRIER => me.with_slot(arg, |h| h.barrier()),
+            bindings::UTRACE_TEST_RESUME => me.with_slot(arg, |h| h.resume()),
+            bindings::UTRACE_TEST_RESUME_REPORT => me.with_slot(arg, |h| h.resume_and_report()),
+            bindings::UTRACE_TEST_STOP_TASK => {
+                me.with_slot(arg, |h| h.stop().and_then(StopState::to_utrace))
+            }
+            bindings::UTRACE_TEST_INTERRUPT => me.with_slot(arg, |h| h.interrupt()),
+            bindings::UTRACE_TEST_REPORT => me.with_slot(arg, |h| h.request_report()),
+            bindings::UTRACE_TEST_SINGLESTEP => me.with_slot(arg, |h| h.resume_step(false)),
+            bindings::UTRACE_TEST_BLOCKSTEP => me.with_slot(arg, |h| h.resume_step(true)),
+            bindings::UTRACE_TEST_ATTACH_DELAY => ATTACH_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_ATTACH_DELAYED => Ok(ATTACH_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_INHERIT_DELAY => INHERIT_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_INHERIT_DELAYED => Ok(INHERIT_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_LIVE_ENGINES => {
                 let id = u32::try_from(arg).map_err(|_| EINVAL)?;
                 Ok(super::test_engine::live_engines(id).load(Relaxed) as isize)
             }
-            BARRIER_DELAY => BARRIER_DELAY_HOOK.arm(arg),
-            BARRIER_DELAYED => Ok(BARRIER_DELAY_HOOK.taken()),
-            DETACH_DELAY => DETACH_DELAY_HOOK.arm(arg),
-            DETACH_DELAYED => Ok(DETACH_DELAY_HOOK.taken()),
-            READ_DELAY => READ_DELAY_HOOK.arm(arg),
-            READ_DELAYED => Ok(READ_DELAY_HOOK.taken()),
-            STEP_DELAY => STEP_DELAY_HOOK.arm(arg),
-            STEP_DELAYED => Ok(STEP_DELAY_HOOK.taken()),
-            EXAMINE => me.examine(arg),
+            bindings::UTRACE_TEST_BARRIER_DELAY => BARRIER_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_BARRIER_DELAYED => Ok(BARRIER_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_DETACH_DELAY => DETACH_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_DETACH_DELAYED => Ok(DETACH_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_READ_DELAY => READ_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_READ_DELAYED => Ok(READ_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_STEP_DELAY => STEP_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_STEP_DELAYED => Ok(STEP_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_EXAMINE => me.examine(arg),
             #[cfg(CONFIG_UPROBES)]
-            PROBE => me.probe(arg),
+            bindings::UTRACE_TEST_PROBE => me.probe(arg),
             #[cfg(CONFIG_UPROBES)]
-            UNPROBE => me.unprobe(arg),
+            bindings::UTRACE_TEST_UNPROBE => me.unprobe(arg),
             #[cfg(CONFIG_UPROBES)]
-            HAND_PROBE => me.hand_probe(arg),
-            EXAMINE_DELAY => EXAMINE_DELAY_HOOK.arm(arg),
-            EXAMINE_DELAYED => Ok(EXAMINE_DELAY_HOOK.taken()),
-            ADDFD_DELAY => ADDFD_DELAY_HOOK.arm(arg),
-            ADDFD_DELAYED => Ok(ADDFD_DELAY_HOOK.taken()),
-            INSTALL_DELAY => INSTALL_DELAY_HOOK.arm(arg),
-            INSTALL_DELAYED => Ok(INSTALL_DELAY_HOOK.taken()),
-            QUEUE_DELAY => QUEUE_DELAY_HOOK.arm(arg),
-            QUEUE_DELAYED => Ok(QUEUE_DELAY_HOOK.taken()),
-            CHANNEL_GEN_STEP => {
+            bindings::UTRACE_TEST_HAND_PROBE => me.hand_probe(arg),
+            bindings::UTRACE_TEST_EXAMINE_DELAY => EXAMINE_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_EXAMINE_DELAYED => Ok(EXAMINE_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_ADDFD_DELAY => ADDFD_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_ADDFD_DELAYED => Ok(ADDFD_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_INSTALL_DELAY => INSTALL_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_INSTALL_DELAYED => Ok(INSTALL_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_QUEUE_DELAY => QUEUE_DELAY_HOOK.arm(arg),
+            bindings::UTRACE_TEST_QUEUE_DELAYED => Ok(QUEUE_DELAY_HOOK.taken()),
+            bindings::UTRACE_TEST_CHANNEL_GEN_STEP => {
                 let step = u32::try_from(arg).map_err(|_| EINVAL)?;
                 if step > crate::engines::channel::GENERATIONS {
                     return Err(EINVAL);
@@ -594,17 +509,21 @@ impl MiscDevice for TestFile {
                 Ok(0)
             }
             // At most one a trace: fits an isize.
-            SWITCH_WATCHES => Ok(crate::engine_core::switches::watches() as isize),
+            bindings::UTRACE_TEST_SWITCH_WATCHES => {
+                Ok(crate::engine_core::switches::watches() as isize)
+            }
             // Wraps past `isize::MAX`: the tests compare differences.
-            SWITCH_WATCHES_TAKEN => Ok(crate::engine_core::switches::watches_taken() as isize),
-            RETIRED_IN_CALLBACK => {
+            bindings::UTRACE_TEST_SWITCH_WATCHES_TAKEN => {
+                Ok(crate::engine_core::switches::watches_taken() as isize)
+            }
+            bindings::UTRACE_TEST_RETIRED_IN_CALLBACK => {
                 Ok(super::test_engine::RETIRED_IN_CALLBACK.load(Relaxed) as isize)
             }
-            SYSCALL_WORK => {
+            bindings::UTRACE_TEST_SYSCALL_WORK => {
                 let work = crate::engine_core::current_syscall_work();
                 Ok(isize::from(work.entry) | isize::from(work.exit) << 1)
             }
-            STOP_DELAY => {
+            bindings::UTRACE_TEST_STOP_DELAY => {
                 if arg > super::test_engine::MAX_STOP_DELAY_MS {
                     return Err(EINVAL);
                 }
@@ -612,7 +531,7 @@ impl MiscDevice for TestFile {
                 super::test_engine::STOP_DELAY_MS.store(arg as u32, Relaxed);
                 Ok(0)
             }
-            DEATH_DELAY => {
+            bindings::UTRACE_TEST_DEATH_DELAY => {
                 if arg > super::test_engine::MAX_DEATH_DELAY_MS {
                     return Err(EINVAL);
                 }
@@ -620,7 +539,7 @@ impl MiscDevice for TestFile {
                 super::test_engine::DEATH_DELAY_MS.store(arg as u32, Relaxed);
                 Ok(0)
             }
-            STOPPED => {
+            bindings::UTRACE_TEST_STOPPED => {
                 let slots = me.slots.lock();
                 let h = slots.get(arg).ok_or(EINVAL)?;
                 Ok(isize::from(h.is_task_stopped()))

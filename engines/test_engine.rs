@@ -10,11 +10,12 @@
 
 use crate::engine_core::EngineHandle;
 use crate::engine_core::{
-    policy::{check_made_up_signal, SigHandler, SignalAction, SIGNAL_HOLD},
-    Arg, BreakpointReport, CloneReport, DeathReport, Engine, ExecReport, ExitReport, JobControl,
-    ProbeKind, Resume, SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit,
+    policy::{check_made_up_signal, SigHandler, SignalAction, SIGNAL_HOLD, SIGNAL_MASK},
+    Arg, BreakpointReport, CloneReport, DeathReport, Engine, Events, ExecReport, ExitReport,
+    JobControl, ProbeKind, Resume, SignalHandlerReport, SignalReport, SyscallEntry, SyscallExit,
     VforkDoneReport, SYSCALL_ARGS,
 };
+use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, AtomicFlag, Relaxed};
 use kernel::sync::{Arc, Mutex};
@@ -58,36 +59,52 @@ pub(crate) type OwnHandle = Mutex<Option<EngineHandle<TestEngine>>>;
 /// Records kept before new ones are dropped (and counted).
 pub(crate) const LOG_CAPACITY: usize = 1024;
 
-/// `struct utrace_test_record`.
-#[repr(C)]
+/// `struct utrace_test_record`, readable as bytes.
+#[repr(transparent)]
 #[derive(Clone, Copy, Default)]
-pub(crate) struct Record {
-    pub(crate) id: u32,
-    pub(crate) side: u32,
-    pub(crate) nr: i64,
-    pub(crate) args: [u64; SYSCALL_ARGS],
-    pub(crate) ret: i64,
-}
+pub(crate) struct Record(pub(crate) bindings::utrace_test_record);
 
-// SAFETY: `Record` is `repr(C)` with no padding (4 + 4 + 8 + 48 + 8 bytes,
-// all naturally aligned), so every byte is initialised.
+// SAFETY: `struct utrace_test_record` is `repr(C)` with no padding (4 + 4
+// + 8 + 48 + 8 bytes, all naturally aligned), so every byte is initialised.
 unsafe impl kernel::transmute::AsBytes for Record {}
 
-pub(crate) const SIDE_ENTRY: u32 = 1;
-pub(crate) const SIDE_EXIT: u32 = 2;
-pub(crate) const SIDE_EXEC: u32 = 3;
-pub(crate) const SIDE_EXIT_EVENT: u32 = 4;
-pub(crate) const SIDE_DEATH: u32 = 5;
-pub(crate) const SIDE_SIGNAL: u32 = 6;
-pub(crate) const SIDE_JCTL: u32 = 7;
-pub(crate) const SIDE_QUIESCE: u32 = 8;
-pub(crate) const SIDE_REAP: u32 = 9;
-pub(crate) const SIDE_CLONE: u32 = 10;
-pub(crate) const SIDE_VFORK_DONE: u32 = 11;
-pub(crate) const SIDE_SIGNAL_HANDLER: u32 = 12;
-pub(crate) const SIDE_SIGNAL_REPORT: u32 = 15;
-pub(crate) const SIDE_BREAKPOINT: u32 = 13;
-pub(crate) const SIDE_BREAKPOINT_RETURN: u32 = 14;
+/// The header's event bits and signal dispositions are engine-core's: the
+/// device hands them to engine-core as they come.
+const _: () = {
+    use bindings as b;
+    const EVENTS: [(u32, Events); 18] = [
+        (b::UTRACE_TEST_EVENT_QUIESCE, Events::QUIESCE),
+        (b::UTRACE_TEST_EVENT_REAP, Events::REAP),
+        (b::UTRACE_TEST_EVENT_CLONE, Events::CLONE),
+        (b::UTRACE_TEST_EVENT_EXEC, Events::EXEC),
+        (b::UTRACE_TEST_EVENT_EXIT, Events::EXIT),
+        (b::UTRACE_TEST_EVENT_DEATH, Events::DEATH),
+        (b::UTRACE_TEST_EVENT_SYSCALL_ENTRY, Events::SYSCALL_ENTRY),
+        (b::UTRACE_TEST_EVENT_SYSCALL_EXIT, Events::SYSCALL_EXIT),
+        (b::UTRACE_TEST_EVENT_SIGNAL, Events::SIGNAL),
+        (b::UTRACE_TEST_EVENT_SIGNAL_IGN, Events::SIGNAL_IGN),
+        (b::UTRACE_TEST_EVENT_SIGNAL_STOP, Events::SIGNAL_STOP),
+        (b::UTRACE_TEST_EVENT_SIGNAL_TERM, Events::SIGNAL_TERM),
+        (b::UTRACE_TEST_EVENT_SIGNAL_CORE, Events::SIGNAL_CORE),
+        (b::UTRACE_TEST_EVENT_SIGNAL_ALL, Events::SIGNAL_ALL),
+        (b::UTRACE_TEST_EVENT_JCTL, Events::JCTL),
+        (b::UTRACE_TEST_EVENT_VFORK_DONE, Events::VFORK_DONE),
+        (b::UTRACE_TEST_EVENT_SIGNAL_OBSERVE, Events::SIGNAL_OBSERVE),
+        (b::UTRACE_TEST_EVENT_BREAKPOINT, Events::BREAKPOINT),
+    ];
+    let mut i = 0;
+    while i < EVENTS.len() {
+        assert!(EVENTS[i].0 == EVENTS[i].1.bits());
+        i += 1;
+    }
+    assert!(b::UTRACE_TEST_EVENT_SIGNAL_REPORT == Events::SIGNAL_REPORT.bits());
+    assert!(b::UTRACE_TEST_SIGNAL_DELIVER == SignalAction::Deliver.bits());
+    assert!(b::UTRACE_TEST_SIGNAL_IGN == SignalAction::Ignore.bits());
+    assert!(b::UTRACE_TEST_SIGNAL_TERM == SignalAction::Terminate.bits());
+    assert!(b::UTRACE_TEST_SIGNAL_CORE == SignalAction::CoreDump.bits());
+    assert!(b::UTRACE_TEST_SIGNAL_STOP == SignalAction::Stop.bits());
+    assert!(b::UTRACE_TEST_SIGNAL_HOLD == SIGNAL_HOLD);
+};
 
 /// The records of one open file.
 pub(crate) struct LogBuf {
@@ -166,8 +183,8 @@ impl Action {
     /// Decodes `kind`, `arg`, `value` of `struct utrace_test_attach`.
     pub(crate) fn decode(kind: u32, arg: u32, value: i64) -> Result<Action> {
         Ok(match kind {
-            0 => Action::Record,
-            1 => {
+            bindings::utrace_test_kind_UTRACE_TEST_RECORD => Action::Record,
+            bindings::utrace_test_kind_UTRACE_TEST_REWRITE_ARG => {
                 let which = match arg {
                     0 => Arg::A0,
                     1 => Arg::A1,
@@ -179,13 +196,13 @@ impl Action {
                 };
                 Action::RewriteArg(which, value as u64)
             }
-            2 => Action::Abort(value),
-            3 => Action::SetReturn(value),
-            4 => Action::Run,
-            5 => Action::Stop,
-            6 => {
+            bindings::utrace_test_kind_UTRACE_TEST_ABORT => Action::Abort(value),
+            bindings::utrace_test_kind_UTRACE_TEST_SET_RETURN => Action::SetReturn(value),
+            bindings::utrace_test_kind_UTRACE_TEST_RUN => Action::Run,
+            bindings::utrace_test_kind_UTRACE_TEST_STOP => Action::Stop,
+            bindings::utrace_test_kind_UTRACE_TEST_SIGNAL => {
                 let bits = u32::try_from(value).map_err(|_| EINVAL)?;
-                if bits & !(SIGNAL_HOLD | 0xf0) != 0 || arg & !7 != 0 {
+                if bits & !(SIGNAL_HOLD | SIGNAL_MASK) != 0 || arg & !7 != 0 {
                     return Err(EINVAL);
                 }
                 Action::Signal {
@@ -196,13 +213,13 @@ impl Action {
                     stop_in_handler: arg & 4 != 0,
                 }
             }
-            7 => match u32::try_from(value) {
+            bindings::utrace_test_kind_UTRACE_TEST_DWELL => match u32::try_from(value) {
                 Ok(us @ 1..=MAX_DWELL_US) => Action::Dwell(us),
                 _ => return Err(EINVAL),
             },
-            8 => {
+            bindings::utrace_test_kind_UTRACE_TEST_MAKE_UP => {
                 let bits = u32::try_from(value).map_err(|_| EINVAL)?;
-                if bits & !0xf0 != 0 {
+                if bits & !SIGNAL_MASK != 0 {
                     return Err(EINVAL);
                 }
                 Action::MakeUp {
@@ -211,11 +228,11 @@ impl Action {
                     action: SignalAction::from_bits(bits)?,
                 }
             }
-            9 => match u64::try_from(value) {
+            bindings::utrace_test_kind_UTRACE_TEST_HANDLER => match u64::try_from(value) {
                 Ok(raw) if raw < USER_END => Action::Handler(SigHandler::from_raw(raw)),
                 _ => return Err(EINVAL),
             },
-            10 => Action::SetNr {
+            bindings::utrace_test_kind_UTRACE_TEST_SET_NR => Action::SetNr {
                 // The number, a C int, carried in a u32.
                 from: i64::from(arg as i32),
                 to: i64::from(i32::try_from(value).map_err(|_| EINVAL)?),
@@ -333,13 +350,13 @@ impl TestEngine {
     fn record(&self, side: u32, nr: i64, args: [u64; SYSCALL_ARGS], ret: i64) {
         log(
             &self.log,
-            Record {
+            Record(bindings::utrace_test_record {
                 id: self.id,
                 side,
                 nr,
                 args,
                 ret,
-            },
+            }),
         );
     }
 }
@@ -359,7 +376,7 @@ impl TestEngine {
             0,
         ];
         self.record(
-            SIDE_SIGNAL_REPORT,
+            bindings::UTRACE_TEST_SIDE_SIGNAL_REPORT,
             i64::from(sig.signo()),
             args,
             i64::from(sig.is_resumed()),
@@ -408,7 +425,12 @@ impl Engine for TestEngine {
             0,
             0,
         ];
-        self.record(SIDE_SIGNAL, signo, args, i64::from(sig.is_resumed()));
+        self.record(
+            bindings::UTRACE_TEST_SIDE_SIGNAL,
+            signo,
+            args,
+            i64::from(sig.is_resumed()),
+        );
         if let Action::Dwell(us) = self.action {
             self.dwell(us);
         }
@@ -460,7 +482,7 @@ impl Engine for TestEngine {
             0,
             0,
         ];
-        self.record(SIDE_SIGNAL_HANDLER, signo, args, 0);
+        self.record(bindings::UTRACE_TEST_SIDE_SIGNAL_HANDLER, signo, args, 0);
         Resume::Stop
     }
 
@@ -470,7 +492,12 @@ impl Engine for TestEngine {
             ProbeKind::Entry => {
                 let args = [Arg::A0, Arg::A1, Arg::A2, Arg::A3, Arg::A4, Arg::A5]
                     .map(|a| hit.arg(a).unwrap_or(0));
-                self.record(SIDE_BREAKPOINT, offset, args, hit.function() as i64);
+                self.record(
+                    bindings::UTRACE_TEST_SIDE_BREAKPOINT,
+                    offset,
+                    args,
+                    hit.function() as i64,
+                );
                 if let Action::RewriteArg(which, v) = self.action {
                     let _ = hit.set_arg(which, v);
                 }
@@ -480,7 +507,12 @@ impl Engine for TestEngine {
                 args[0] = hit.function();
                 // The value as the engines before left it.
                 let value = hit.return_value().unwrap_or(0) as i64;
-                self.record(SIDE_BREAKPOINT_RETURN, offset, args, value);
+                self.record(
+                    bindings::UTRACE_TEST_SIDE_BREAKPOINT_RETURN,
+                    offset,
+                    args,
+                    value,
+                );
                 if let Action::SetReturn(v) = self.action {
                     let _ = hit.set_return_value(v as u64);
                 }
@@ -503,7 +535,7 @@ impl Engine for TestEngine {
             JobControl::Stopping => 0,
             JobControl::Continued => 1,
         };
-        self.record(SIDE_JCTL, nr, [0; SYSCALL_ARGS], 0);
+        self.record(bindings::UTRACE_TEST_SIDE_JCTL, nr, [0; SYSCALL_ARGS], 0);
         if let (Action::Dwell(us), JobControl::Stopping) = (self.action, what) {
             // Race tests: the stopping task dwells here, with siglock
             // dropped, before it takes the stop.
@@ -513,7 +545,7 @@ impl Engine for TestEngine {
     }
 
     fn report_quiesce(&self, _task: &Task) -> Resume {
-        self.record(SIDE_QUIESCE, -1, [0; SYSCALL_ARGS], 0);
+        self.record(bindings::UTRACE_TEST_SIDE_QUIESCE, -1, [0; SYSCALL_ARGS], 0);
         Resume::Resume
     }
 
@@ -528,7 +560,7 @@ impl Engine for TestEngine {
                 Err(e) => i64::from(e.to_errno()) as u64,
             };
         }
-        self.record(SIDE_REAP, i64::from(pid), args, 0);
+        self.record(bindings::UTRACE_TEST_SIDE_REAP, i64::from(pid), args, 0);
     }
 
     fn detached(&self) {
@@ -545,13 +577,13 @@ impl Engine for TestEngine {
         let pid = crate::engine_core::pid_vnr(clone.child());
         let mut args = [0; SYSCALL_ARGS];
         args[0] = clone.flags();
-        self.record(SIDE_CLONE, i64::from(pid), args, 0);
+        self.record(bindings::UTRACE_TEST_SIDE_CLONE, i64::from(pid), args, 0);
         Resume::Resume
     }
 
     fn report_vfork_done(&self, _task: &Task, done: &VforkDoneReport) -> Resume {
         self.record(
-            SIDE_VFORK_DONE,
+            bindings::UTRACE_TEST_SIDE_VFORK_DONE,
             i64::from(done.child_pid()),
             [0; SYSCALL_ARGS],
             0,
@@ -572,12 +604,22 @@ impl Engine for TestEngine {
             *word = u64::from_ne_bytes(b);
         }
         // The result word: where the new program starts.
-        self.record(SIDE_EXEC, -1, args, exec.instruction_pointer() as i64);
+        self.record(
+            bindings::UTRACE_TEST_SIDE_EXEC,
+            -1,
+            args,
+            exec.instruction_pointer() as i64,
+        );
         Resume::Resume
     }
 
     fn report_exit(&self, _task: &Task, exit: &mut ExitReport) -> Resume {
-        self.record(SIDE_EXIT_EVENT, -1, [0; SYSCALL_ARGS], exit.code());
+        self.record(
+            bindings::UTRACE_TEST_SIDE_EXIT_EVENT,
+            -1,
+            [0; SYSCALL_ARGS],
+            exit.code(),
+        );
         match self.action {
             Action::SetReturn(v) => exit.set_code(v),
             Action::Stop => return Resume::Stop,
@@ -591,7 +633,7 @@ impl Engine for TestEngine {
         // pending: its exit's interruptible waits would not wait.
         let pending = kernel::current!().signal_pending();
         self.record(
-            SIDE_DEATH,
+            bindings::UTRACE_TEST_SIDE_DEATH,
             -1,
             // The signal, sign-extended as the log's C reader reads it.
             [
@@ -614,7 +656,12 @@ impl Engine for TestEngine {
             return Resume::Resume;
         }
         // At entry, `ret` tells a repeated report after a stop.
-        self.record(SIDE_ENTRY, nr, call.args(), i64::from(call.is_resumed()));
+        self.record(
+            bindings::UTRACE_TEST_SIDE_ENTRY,
+            nr,
+            call.args(),
+            i64::from(call.is_resumed()),
+        );
         match self.action {
             Action::RewriteArg(which, v) => call.set_arg(which, v),
             Action::SetNr { from, to } if nr == from => call.set_nr(to),
@@ -642,7 +689,12 @@ impl Engine for TestEngine {
         if !self.wants(nr) {
             return Resume::Resume;
         }
-        self.record(SIDE_EXIT, nr, call.args(), call.return_value());
+        self.record(
+            bindings::UTRACE_TEST_SIDE_EXIT,
+            nr,
+            call.args(),
+            call.return_value(),
+        );
         match self.action {
             Action::SetReturn(v) => call.set_return_value(v),
             Action::Dwell(us) => self.dwell(us),
