@@ -185,8 +185,8 @@ fn poke_bytes(tracee: &Tracee<'_>, addr: u64, from: u64, len: usize) -> Result<u
     Ok(done)
 }
 
-/// The batches [`run_batch`] reads onto the stack (16 elements, 512
-/// bytes).
+/// The batches [`run_batch`] reads onto the stack (16 elements, each read
+/// and decoded: 896 bytes).
 const SMALL_BATCH: usize = 16;
 
 /// PTRACE_MULTI: validates the batch, then runs it. Fails with the error
@@ -208,11 +208,13 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
     // decoding for the run. A slot starts as `None`: a tag to write, not an
     // element to zero.
     let mut small = [None; SMALL_BATCH];
-    let mut large = KVec::new();
+    let mut large = KVVec::new();
     let elements: &mut [Option<(RawElement, Element)>] = if count <= SMALL_BATCH {
         &mut small[..count]
     } else {
-        // Charged to the tracer: up to MULTI_MAX elements.
+        // Charged to the tracer: up to MULTI_MAX elements, 56 KiB, which
+        // kvmalloc takes from vmalloc rather than fail as a costly order
+        // (review: a KVec made it an order-4 page allocation).
         large.resize(count, None, GFP_KERNEL_ACCOUNT)?;
         &mut large[..]
     };
@@ -228,8 +230,13 @@ fn run_batch(tracee: &Tracee<'_>, reqs: u64, count: u64) -> Result {
         let at = reqs + (i * size + abi.length_offset()) as u64;
         local(abi, at, n)?.writer().write_slice(&b[..n])
     };
-    // Every slot was filled above.
-    for (i, &(e, element)) in elements.iter().flatten().enumerate() {
+    for (i, slot) in elements.iter().enumerate() {
+        // Not reached: the loop above filled every slot or returned. The
+        // index stays the element's own either way (review: a skipped slot
+        // would have moved every later error to the wrong element).
+        let Some((e, element)) = *slot else {
+            return Err(EINVAL);
+        };
         match run(tracee, &e, element) {
             Ok(copied) if multi::reports_bytes(element) => {
                 // A CHARDATA element's length becomes the bytes copied (a

@@ -616,7 +616,14 @@ impl Channel {
         let n = take_oldest(&mut inner, &mut events[..room]);
         drop(inner);
         let mut copied = 0;
-        for e in events[..n].iter().flatten() {
+        for e in &events[..n] {
+            // `take_oldest` filled the first `n`. Were one empty, the
+            // count would stop there, and only the events after it, not
+            // copied, would go back below (review: a count that skipped
+            // it would have queued a copied event again).
+            let Some(e) = e else {
+                break;
+            };
             if !copy(e) {
                 break;
             }

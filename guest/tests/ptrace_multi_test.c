@@ -1338,6 +1338,39 @@ static void bad_reqs_pointer_is_efault_nothing_done(void)
 	kill_tracee(pid, report);
 }
 
+/*
+ * The elements are read and checked in order: the first one that cannot
+ * be read or is invalid decides the error (Documentation/ptrace-multi.md),
+ * and nothing runs.  Element 0 at the end of the edge page, element 1 in
+ * the hole: a refused or misplaced element 0 is EINVAL (it was EFAULT
+ * while every element was read before any was checked), a valid one
+ * EFAULT.
+ */
+static void the_first_bad_element_decides_the_error(void)
+{
+	long v = 0x7777777777777777L;
+	struct ptrace_multi *r;
+	int report;
+	pid_t pid;
+
+	deadline(20);
+	pid = start_tracee(body_report, &report);
+	if (pid < 0)
+		return;
+	r = (struct ptrace_multi *)(edge + page - sizeof(*r));
+	CHECK(!page_mapped(hole), "the hole got mapped in the tracer");
+	*r = PM(PTRACE_ATTACH, 0, 0, 0);
+	CHECK_ERRNO(multi(pid, r, 2), EINVAL);
+	/* A resume that is not last. */
+	*r = PM(PTRACE_CONT, 0, 0, 0);
+	CHECK_ERRNO(multi(pid, r, 2), EINVAL);
+	*r = PM(PTRACE_POKEDATA, &tdata[0], &v, 0);
+	CHECK_ERRNO(multi(pid, r, 2), EFAULT);
+	CHECK(tracee_word(pid, 0) == tword(0), "an element ran: %#lx", tracee_word(pid, 0));
+	CHECK(still_stopped(pid), "the tracee is no longer stopped");
+	kill_tracee(pid, report);
+}
+
 static void overlong_count_is_einval_nothing_done(void)
 {
 	const unsigned int n = PTRACE_MULTI_MAX + 1;
@@ -1686,6 +1719,7 @@ KTAP_MAIN("guest_ptrace_multi",
 	  KTAP_CASE(small_batch_allocates_nothing),
 	  KTAP_CASE(element_errors_match_the_request_alone),
 	  KTAP_CASE(bad_reqs_pointer_is_efault_nothing_done),
+	  KTAP_CASE(the_first_bad_element_decides_the_error),
 	  KTAP_CASE(overlong_count_is_einval_nothing_done),
 	  KTAP_CASE(nested_and_tracer_changing_requests_rejected),
 	  KTAP_CASE(resume_not_last_rejected),
