@@ -399,8 +399,8 @@ impl TestFile {
     fn read(&self, arg: usize) -> Result<isize> {
         let slice = UserSlice::new(UserPtr::from_addr(arg), size_of::<ReadArgs>());
         let (mut reader, mut writer) = slice.reader_writer();
-        let mut r: ReadArgs = reader.read()?;
-        let max = (r.0.max as usize).min(super::test_engine::LOG_CAPACITY);
+        let ReadArgs(mut r) = reader.read()?;
+        let max = (r.max as usize).min(super::test_engine::LOG_CAPACITY);
         // Copy the records out under the lock (it is a mutex: user memory
         // may fault), and remove them only once the caller has them all.
         let mut out: KVec<Record> = KVec::with_capacity(max, GFP_KERNEL)?;
@@ -409,9 +409,9 @@ impl TestFile {
         for rec in buf.records.iter().take(n) {
             out.push_within_capacity(*rec).map_err(|_| ENOMEM)?;
         }
-        r.0.dropped = buf.dropped;
+        r.dropped = buf.dropped;
         let mut dst = UserSlice::new(
-            UserPtr::from_addr(r.0.records as usize),
+            UserPtr::from_addr(r.records as usize),
             out.len() * size_of::<Record>(),
         )
         .writer();
@@ -419,8 +419,8 @@ impl TestFile {
             dst.write(rec)?;
         }
         // At most LOG_CAPACITY records: fits the u32.
-        r.0.count = n as u32;
-        writer.write(&r)?;
+        r.count = n as u32;
+        writer.write(&ReadArgs(r))?;
         let rest = buf.records.len() - n;
         for i in 0..rest {
             buf.records[i] = buf.records[i + n];

@@ -72,38 +72,43 @@ unsafe impl kernel::transmute::AsBytes for Record {}
 /// device hands them to engine-core as they come.
 const _: () = {
     use bindings as b;
-    const EVENTS: [(u32, Events); 18] = [
-        (b::UTRACE_TEST_EVENT_QUIESCE, Events::QUIESCE),
-        (b::UTRACE_TEST_EVENT_REAP, Events::REAP),
-        (b::UTRACE_TEST_EVENT_CLONE, Events::CLONE),
-        (b::UTRACE_TEST_EVENT_EXEC, Events::EXEC),
-        (b::UTRACE_TEST_EVENT_EXIT, Events::EXIT),
-        (b::UTRACE_TEST_EVENT_DEATH, Events::DEATH),
-        (b::UTRACE_TEST_EVENT_SYSCALL_ENTRY, Events::SYSCALL_ENTRY),
-        (b::UTRACE_TEST_EVENT_SYSCALL_EXIT, Events::SYSCALL_EXIT),
-        (b::UTRACE_TEST_EVENT_SIGNAL, Events::SIGNAL),
-        (b::UTRACE_TEST_EVENT_SIGNAL_IGN, Events::SIGNAL_IGN),
-        (b::UTRACE_TEST_EVENT_SIGNAL_STOP, Events::SIGNAL_STOP),
-        (b::UTRACE_TEST_EVENT_SIGNAL_TERM, Events::SIGNAL_TERM),
-        (b::UTRACE_TEST_EVENT_SIGNAL_CORE, Events::SIGNAL_CORE),
-        (b::UTRACE_TEST_EVENT_SIGNAL_ALL, Events::SIGNAL_ALL),
-        (b::UTRACE_TEST_EVENT_JCTL, Events::JCTL),
-        (b::UTRACE_TEST_EVENT_VFORK_DONE, Events::VFORK_DONE),
-        (b::UTRACE_TEST_EVENT_SIGNAL_OBSERVE, Events::SIGNAL_OBSERVE),
-        (b::UTRACE_TEST_EVENT_BREAKPOINT, Events::BREAKPOINT),
+    use Events as E;
+    use SignalAction as S;
+    const SAME: [(u32, u32); 25] = [
+        (b::UTRACE_TEST_EVENT_QUIESCE, E::QUIESCE.bits()),
+        (b::UTRACE_TEST_EVENT_REAP, E::REAP.bits()),
+        (b::UTRACE_TEST_EVENT_CLONE, E::CLONE.bits()),
+        (b::UTRACE_TEST_EVENT_EXEC, E::EXEC.bits()),
+        (b::UTRACE_TEST_EVENT_EXIT, E::EXIT.bits()),
+        (b::UTRACE_TEST_EVENT_DEATH, E::DEATH.bits()),
+        (b::UTRACE_TEST_EVENT_SYSCALL_ENTRY, E::SYSCALL_ENTRY.bits()),
+        (b::UTRACE_TEST_EVENT_SYSCALL_EXIT, E::SYSCALL_EXIT.bits()),
+        (b::UTRACE_TEST_EVENT_SIGNAL, E::SIGNAL.bits()),
+        (b::UTRACE_TEST_EVENT_SIGNAL_IGN, E::SIGNAL_IGN.bits()),
+        (b::UTRACE_TEST_EVENT_SIGNAL_STOP, E::SIGNAL_STOP.bits()),
+        (b::UTRACE_TEST_EVENT_SIGNAL_TERM, E::SIGNAL_TERM.bits()),
+        (b::UTRACE_TEST_EVENT_SIGNAL_CORE, E::SIGNAL_CORE.bits()),
+        (b::UTRACE_TEST_EVENT_SIGNAL_ALL, E::SIGNAL_ALL.bits()),
+        (b::UTRACE_TEST_EVENT_JCTL, E::JCTL.bits()),
+        (b::UTRACE_TEST_EVENT_VFORK_DONE, E::VFORK_DONE.bits()),
+        (
+            b::UTRACE_TEST_EVENT_SIGNAL_OBSERVE,
+            E::SIGNAL_OBSERVE.bits(),
+        ),
+        (b::UTRACE_TEST_EVENT_BREAKPOINT, E::BREAKPOINT.bits()),
+        (b::UTRACE_TEST_EVENT_SIGNAL_REPORT, E::SIGNAL_REPORT.bits()),
+        (b::UTRACE_TEST_SIGNAL_DELIVER, S::Deliver.bits()),
+        (b::UTRACE_TEST_SIGNAL_IGN, S::Ignore.bits()),
+        (b::UTRACE_TEST_SIGNAL_TERM, S::Terminate.bits()),
+        (b::UTRACE_TEST_SIGNAL_CORE, S::CoreDump.bits()),
+        (b::UTRACE_TEST_SIGNAL_STOP, S::Stop.bits()),
+        (b::UTRACE_TEST_SIGNAL_HOLD, SIGNAL_HOLD),
     ];
     let mut i = 0;
-    while i < EVENTS.len() {
-        assert!(EVENTS[i].0 == EVENTS[i].1.bits());
+    while i < SAME.len() {
+        assert!(SAME[i].0 == SAME[i].1);
         i += 1;
     }
-    assert!(b::UTRACE_TEST_EVENT_SIGNAL_REPORT == Events::SIGNAL_REPORT.bits());
-    assert!(b::UTRACE_TEST_SIGNAL_DELIVER == SignalAction::Deliver.bits());
-    assert!(b::UTRACE_TEST_SIGNAL_IGN == SignalAction::Ignore.bits());
-    assert!(b::UTRACE_TEST_SIGNAL_TERM == SignalAction::Terminate.bits());
-    assert!(b::UTRACE_TEST_SIGNAL_CORE == SignalAction::CoreDump.bits());
-    assert!(b::UTRACE_TEST_SIGNAL_STOP == SignalAction::Stop.bits());
-    assert!(b::UTRACE_TEST_SIGNAL_HOLD == SIGNAL_HOLD);
 };
 
 /// The records of one open file.
