@@ -487,6 +487,7 @@ pub(crate) const REDIRECTED: &[&str] = &[
     "readlinkat",
     "chdir",
     "execve",
+    "execveat",
 ];
 
 /// An errno the kernel crate does not name (`ENAMETOOLONG`, `ENOSYS`).
@@ -1015,10 +1016,11 @@ mod tests {
             assert_eq!(native(n), Some(1));
         }
         assert_eq!(native(bindings::__NR_read), None);
-        // Exactly those fifteen (on arm64, without the six old forms).
-        let count = if cfg!(CONFIG_X86_64) { 15 } else { 9 };
+        // execveat's path follows its directory, as openat's does.
+        assert_eq!(native(bindings::__NR_execveat), Some(1));
+        // Exactly those sixteen (on arm64, without the six old forms).
+        let count = if cfg!(CONFIG_X86_64) { 16 } else { 10 };
         assert_eq!(PATH_ARG.iter().filter(|&&a| a != NO_PATH).count(), count);
-        assert_eq!(native(bindings::__NR_execveat), None);
         assert_eq!(path_arg(Abi::Native, -1), None);
         assert_eq!(path_arg(Abi::Native, 1 << 20), None);
         #[cfg(CONFIG_X86_64)]
@@ -1034,6 +1036,7 @@ mod tests {
         assert_eq!(ia32(bindings::__NR_ia32_oldstat), Some(0));
         assert_eq!(ia32(bindings::__NR_ia32_execve), Some(0));
         assert_eq!(ia32(bindings::__NR_ia32_openat), Some(1));
+        assert_eq!(ia32(bindings::__NR_ia32_execveat), Some(1));
         assert_eq!(ia32(bindings::__NR_ia32_fstatat64), Some(1));
         assert_eq!(ia32(bindings::__NR_ia32_statx), Some(1));
         for n in [

@@ -282,6 +282,40 @@ static void vm_redirect_stat_access_execve(void)
 	unlink("/tmp/real/sysinfo");
 }
 
+/*
+ * The redirect rule on execveat's path, its second argument: the program
+ * runs from the real place, and strace outside the VM shows the program's
+ * path, strace inside it the real one. A redirected path with nothing at
+ * its real place fails there (ENOENT), the program's path shown.
+ */
+static void vm_redirect_execveat(void)
+{
+	const char *rule = "redirect /virtual /tmp/real";
+	const char *argv[] = { "/usr/bin/utrace", "--vm", rule, "--strace", "--", "/usr/bin/sysinfo",
+		"--execveat", "/virtual/sysinfo", "/virtual/hostname", NULL };
+	const char *naive[] = { "/usr/bin/utrace", "--order", "forward", "--vm", rule, "--strace",
+		"--", "/usr/bin/sysinfo", "--execveat", "/virtual/sysinfo", "/virtual/hostname", NULL };
+	const char *missing[] = { "/usr/bin/utrace", "--vm", rule, "--strace", "--",
+		"/usr/bin/sysinfo", "--execveat", "/virtual/nothing", NULL };
+
+	setup_files();
+	copy_sysinfo("/tmp/real/sysinfo", 0755);
+	CHECK(run(argv) == 0, "status; out: %s err: %s", out, err);
+	CHECK_LINE(out, "/virtual/hostname: real-host");
+	CHECK(has_line_prefix(err, "execveat(AT_FDCWD, \"/virtual/sysinfo\", "
+			      "[\"/virtual/sysinfo\", \"/virtual/hostname\"], 0x"),
+	      "execveat not shown with the program's path:\n%s", err);
+	CHECK(run(naive) == 0, "naive status; out: %s err: %s", out, err);
+	CHECK(has_line_prefix(err, "execveat(AT_FDCWD, \"/tmp/real/sysinfo\", "),
+	      "naive order: execveat not shown with the real path:\n%s", err);
+	CHECK(run(missing) == 1, "missing status; out: %s err: %s", out, err);
+	CHECK_LINE(out, "execveat /virtual/nothing: No such file or directory");
+	CHECK(has_line_with(err, "execveat(AT_FDCWD, \"/virtual/nothing\", ",
+			    ") = -1 ENOENT (No such file or directory)"),
+	      "no failed execveat line with the program's path:\n%s", err);
+	unlink("/tmp/real/sysinfo");
+}
+
 static void strace_lines(void)
 {
 	const char *argv[] = { "/usr/bin/utrace", "--strace", "--",
@@ -821,6 +855,7 @@ KTAP_MAIN("guest_engines",
 	  KTAP_CASE(vm_uname),
 	  KTAP_CASE(vm_redirect),
 	  KTAP_CASE(vm_redirect_stat_access_execve),
+	  KTAP_CASE(vm_redirect_execveat),
 	  KTAP_CASE(strace_lines),
 	  KTAP_CASE(strace_signal_lines),
 	  KTAP_CASE(strace_over_vm_shows_what_the_program_sees),

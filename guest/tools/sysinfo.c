@@ -17,7 +17,10 @@
  * socket pair, an IPv4 and an IPv6 datagram socket on the loopback
  * addresses), for the strace oracle's socket lines.  With --tty, it makes
  * the terminal requests of ioctl on its standard input (a terminal); with
- * --limits, getrlimit and setrlimit calls.
+ * --limits, getrlimit and setrlimit calls.  With --execveat PROGRAM
+ * ARGS..., it becomes PROGRAM through a raw execveat() of that path from
+ * AT_FDCWD (the VM's redirect applies to its path as to execve's), and
+ * says why if the call fails.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -296,6 +299,11 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "--tty"))
 		return tty_calls();
+	if (argc > 2 && !strcmp(argv[1], "--execveat")) {
+		syscall(SYS_execveat, AT_FDCWD, argv[2], &argv[2], environ, 0);
+		printf("execveat %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
 	if (argc > 1 && !strcmp(argv[1], "--limits")) {
 		/*
 		 * The stack's limits read and set again as they were, an
