@@ -49,6 +49,12 @@
 #define IA32_EXIT_GROUP	252
 #define IA32_SETUID16	23
 #define IA32_EXECVE	11
+#define IA32_EXECVEAT	358
+
+/* The kernel's (6.14); bookworm's C library headers predate it. */
+#ifndef AT_EXECVE_CHECK
+#define AT_EXECVE_CHECK 0x10000
+#endif
 #define IA32_MUNMAP	91
 #define IA32_PTRACE	26
 #define IA32_GETUID32	199
@@ -224,6 +230,22 @@ static long int80_on_stack(long nr, long *bx, long c, char *sp)
 }
 
 /*
+ * The ia32 execveat(AT_FDCWD, *@cx, @argv, @envp, AT_EXECVE_CHECK) made
+ * with the stack pointer at @sp; *@cx is the whole of %rcx after it.
+ */
+static long int80_execveat_check_on_stack(long *cx, long argv, long envp, char *sp)
+{
+	long ret;
+
+	asm volatile("mov %%rsp, %%r12\n\tmov %[sp], %%rsp\n\tint $0x80\n\tmov %%r12, %%rsp"
+		     : "=a"(ret), "+c"(*cx)
+		     : "a"(IA32_EXECVEAT), "b"((long)AT_FDCWD), "d"(argv), "S"(envp),
+		       "D"((long)AT_EXECVE_CHECK), [sp] "r"(sp)
+		     : "r12", "memory");
+	return ret;
+}
+
+/*
  * --vm-edges: under the VM of vm_rules_edges, one line per case:
  *  - ia32's socketcall(SYS_SOCKET) and ipc(SEMOP), which `return socket`
  *    and `return semop` name;
@@ -235,7 +257,10 @@ static long int80_on_stack(long nr, long *bx, long c, char *sp)
  *  - an ia32 open of a redirected path from this 64-bit program with its
  *    stack below 4 GiB: it is redirected, and %rbx (the path pointer, with
  *    garbage in its upper half that an ia32 call does not use) is as the
- *    program left it after.
+ *    program left it after;
+ *  - the same for an ia32 execveat's path, %rcx, with AT_EXECVE_CHECK:
+ *    the call answers whether the real file may be run (0) and runs
+ *    nothing, so the exit is the program's own and %rcx is put back.
  */
 static int vm_edges(void)
 {
@@ -271,6 +296,15 @@ static int vm_edges(void)
 	bx = garbage | (long)(low + 4096);
 	fd = int80_on_stack(IA32_OPEN, &bx, O_RDONLY, low + 65536);
 	printf("low-stack open=%s rbx=%s\n", fd >= 0 ? "ok" : "failed",
+	       bx == (garbage | (long)(low + 4096)) ? "kept" : "changed");
+	/* argv { virt, NULL } and an empty envp, as 32-bit pointers. */
+	((unsigned int *)(low + 8192))[0] = (unsigned int)(long)(low + 4096);
+	((unsigned int *)(low + 8192))[1] = 0;
+	((unsigned int *)(low + 8192))[2] = 0;
+	bx = garbage | (long)(low + 4096);
+	fd = int80_execveat_check_on_stack(&bx, (long)(low + 8192), (long)(low + 8192 + 8),
+					   low + 65536);
+	printf("low-stack execveat check=%ld rcx=%s\n", fd,
 	       bx == (garbage | (long)(low + 4096)) ? "kept" : "changed");
 	return 0;
 }
@@ -379,6 +413,8 @@ static void vm_rules_edges(void)
 	CHECK(has_line(out, "ro-stack open=-14"), "no room for the path:\n%s", out);
 	CHECK(has_line(out, "long open=-36"), "a path past PATH_MAX:\n%s", out);
 	CHECK(has_line(out, "low-stack open=ok rbx=kept"), "ia32 redirect:\n%s", out);
+	CHECK(has_line(out, "low-stack execveat check=0 rcx=kept"), "ia32 execveat redirect:\n%s",
+	      out);
 }
 
 /*

@@ -286,7 +286,9 @@ static void vm_redirect_stat_access_execve(void)
  * The redirect rule on execveat's path, its second argument: the program
  * runs from the real place, and strace outside the VM shows the program's
  * path, strace inside it the real one. A redirected path with nothing at
- * its real place fails there (ENOENT), the program's path shown.
+ * its real place fails there (ENOENT). An execveat that execs nothing
+ * (AT_EXECVE_CHECK, or a bad flag) answers for the real file and leaves
+ * the path's register as the program set it.
  */
 static void vm_redirect_execveat(void)
 {
@@ -297,6 +299,10 @@ static void vm_redirect_execveat(void)
 		"--", "/usr/bin/sysinfo", "--execveat", "/virtual/sysinfo", "/virtual/hostname", NULL };
 	const char *missing[] = { "/usr/bin/utrace", "--vm", rule, "--strace", "--",
 		"/usr/bin/sysinfo", "--execveat", "/virtual/nothing", NULL };
+	const char *missing_naive[] = { "/usr/bin/utrace", "--order", "forward", "--vm", rule,
+		"--strace", "--", "/usr/bin/sysinfo", "--execveat", "/virtual/nothing", NULL };
+	const char *regs[] = { "/usr/bin/utrace", "--vm", rule, "--", "/usr/bin/sysinfo",
+		"--execveat-regs", "/virtual/sysinfo", NULL };
 
 	setup_files();
 	copy_sysinfo("/tmp/real/sysinfo", 0755);
@@ -313,6 +319,13 @@ static void vm_redirect_execveat(void)
 	CHECK(has_line_with(err, "execveat(AT_FDCWD, \"/virtual/nothing\", ",
 			    ") = -1 ENOENT (No such file or directory)"),
 	      "no failed execveat line with the program's path:\n%s", err);
+	CHECK(run(missing_naive) == 1, "missing naive status; out: %s err: %s", out, err);
+	CHECK(has_line_with(err, "execveat(AT_FDCWD, \"/tmp/real/nothing\", ",
+			    ") = -1 ENOENT (No such file or directory)"),
+	      "naive order: no failed execveat line with the real path:\n%s", err);
+	CHECK(run(regs) == 0, "regs status; out: %s err: %s", out, err);
+	CHECK_LINE(out, "execveat /virtual/sysinfo check: 0, path register kept");
+	CHECK_LINE(out, "execveat /virtual/sysinfo bad flag: -22, path register kept");
 	unlink("/tmp/real/sysinfo");
 }
 

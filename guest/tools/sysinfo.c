@@ -20,7 +20,10 @@
  * --limits, getrlimit and setrlimit calls.  With --execveat PROGRAM
  * ARGS..., it becomes PROGRAM through a raw execveat() of that path from
  * AT_FDCWD (the VM's redirect applies to its path as to execve's), and
- * says why if the call fails.
+ * says why if the call fails.  With --execveat-regs PATH, it makes two
+ * execveat() calls of PATH that do not exec, one with AT_EXECVE_CHECK
+ * and one with a bad flag, and prints each result and whether the path's
+ * register came back as the program left it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +46,11 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+
+/* The kernel's (6.14); bookworm's C library headers predate it. */
+#ifndef AT_EXECVE_CHECK
+#define AT_EXECVE_CHECK 0x10000
+#endif
 #include <linux/stat.h>
 
 #ifndef SYS_faccessat2
@@ -279,6 +287,60 @@ static int tty_calls(void)
 	return bad;
 }
 
+/*
+ * execveat(AT_FDCWD, @path, argv, envp, @flags) by hand, so that the path
+ * register can be looked at after it: *@same tells whether it still held
+ * @path. The result, or -errno.
+ */
+static long execveat_keeps_path(const char *path, long flags, int *same)
+{
+	const char *const args[] = { path, NULL };
+	const char *p = path;
+	long ret;
+
+#if defined(__x86_64__)
+	register long r10 asm("r10") = (long)environ;
+	register long r8 asm("r8") = flags;
+
+	asm volatile("syscall"
+		     : "=a"(ret), "+S"(p)
+		     : "a"((long)SYS_execveat), "D"((long)AT_FDCWD), "d"(args), "r"(r10), "r"(r8)
+		     : "rcx", "r11", "memory");
+#elif defined(__aarch64__)
+	register long x8 asm("x8") = SYS_execveat;
+	register long x0 asm("x0") = AT_FDCWD;
+	register const char *x1 asm("x1") = p;
+	register long x2 asm("x2") = (long)args;
+	register long x3 asm("x3") = (long)environ;
+	register long x4 asm("x4") = flags;
+
+	asm volatile("svc #0"
+		     : "+r"(x0), "+r"(x1)
+		     : "r"(x8), "r"(x2), "r"(x3), "r"(x4)
+		     : "memory");
+	ret = x0;
+	p = x1;
+#else
+#error "execveat_keeps_path: no syscall sequence for this architecture"
+#endif
+	*same = p == path;
+	return ret;
+}
+
+static int execveat_regs(const char *path)
+{
+	long flags[] = { AT_EXECVE_CHECK, 0x40000000 };
+	int same;
+
+	for (int i = 0; i < 2; i++) {
+		long ret = execveat_keeps_path(path, flags[i], &same);
+
+		printf("execveat %s %s: %ld, path register %s\n", path,
+		       i ? "bad flag" : "check", ret, same ? "kept" : "changed");
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct utsname u;
@@ -299,6 +361,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "--tty"))
 		return tty_calls();
+	if (argc > 2 && !strcmp(argv[1], "--execveat-regs"))
+		return execveat_regs(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "--execveat")) {
 		syscall(SYS_execveat, AT_FDCWD, argv[2], &argv[2], environ, 0);
 		printf("execveat %s: %s\n", argv[2], strerror(errno));
