@@ -242,12 +242,7 @@ impl Attachment {
             return true;
         };
         let wanted = set.contains(nr(), native());
-        let seen = match (wanted, self.wants(Events::SYSCALL_EXIT)) {
-            // No exit to match: nothing kept for it.
-            (_, false) => ENTRY_UNSEEN,
-            (true, true) => ENTRY_IN,
-            (false, true) => ENTRY_OUT,
-        };
+        let seen = self.entry_seen(wanted);
         // SAFETY: the caller is the owner task, which alone touches
         // `TaskOnly` fields.
         unsafe {
@@ -256,6 +251,32 @@ impl Attachment {
             }
         }
         wanted
+    }
+
+    /// What [`Attachment::wants_entry`] keeps for the exit of a call whose
+    /// entry was in the engine's set (`wanted`) or not.
+    #[inline(always)]
+    fn entry_seen(&self, wanted: bool) -> u8 {
+        match (wanted, self.wants(Events::SYSCALL_EXIT)) {
+            // No exit to match: nothing kept for it.
+            (_, false) => ENTRY_UNSEEN,
+            (true, true) => ENTRY_IN,
+            (false, true) => ENTRY_OUT,
+        }
+    }
+
+    /// Records, as [`Attachment::wants_entry`] would for a first round,
+    /// the entry of a call the caller found outside the engine's set.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the owner task, in its entry report.
+    #[inline(always)]
+    pub(crate) unsafe fn entry_outside_set(&self) {
+        let seen = self.entry_seen(false);
+        // SAFETY: the caller is the owner task, which alone touches
+        // `TaskOnly` fields.
+        unsafe { self.entry_in_set.replace(seen) };
     }
 
     /// Whether the exit of the call `nr` (of the native ABI if `native`)
@@ -1079,12 +1100,12 @@ impl Registry {
     /// is recorded as outside its set ([`Attachment::wants_entry`]: its
     /// exit then follows the entry), and no abort is marked. A report that
     /// is not skipped finds nothing changed.
-    #[inline]
-    pub(super) fn skip_entry_report(
+    #[inline(always)]
+    pub(super) fn skip_entry_report<R: SyscallRegs, P: PtraceStops>(
         &self,
         task: &Task,
-        regs: &dyn SyscallRegs,
-        ptrace: &dyn PtraceStops,
+        regs: &R,
+        ptrace: &P,
     ) -> bool {
         if ptrace.traces_entry() {
             return false;
@@ -1119,9 +1140,8 @@ impl Registry {
                 && !att.is_detached();
             if outside {
                 // SAFETY: the owner task (`take` gave it the list), for
-                // the entry of this call. Records "outside" (the return
-                // value is known: false).
-                unsafe { att.wants_entry(|| nr, || native, false) };
+                // the entry of this call, which its set leaves out.
+                unsafe { att.entry_outside_set() };
             }
             outside
         });

@@ -211,7 +211,31 @@ impl Registry {
     /// Reports a syscall entry to every engine that asked, in reverse
     /// attach order, with the tracer's entry stop at its place among them.
     /// Returns the disposition the last reporter left.
-    pub(crate) fn report_syscall_entry(
+    ///
+    /// Generic over the registers and the tracer's state, so that the
+    /// test for a report that can be skipped ([`Registry::skip_entry_report`],
+    /// every call of a task whose monitor names a few) reads them without
+    /// a call through a vtable and is made in the caller, the entry hook,
+    /// without a call of its own. The report itself is not generic.
+    #[inline]
+    pub(crate) fn report_syscall_entry<R: SyscallRegs, P: PtraceStops>(
+        &self,
+        task: &Task,
+        regs: &mut R,
+        ptrace: &mut P,
+    ) -> Disposition {
+        // A task that is not the owner takes no list there: not skipped,
+        // and refused below.
+        if self.skip_entry_report(task, &*regs, &*ptrace) {
+            return Disposition::Run;
+        }
+        self.report_syscall_entry_unskipped(task, regs, ptrace)
+    }
+
+    /// [`Registry::report_syscall_entry`] for a call whose report was not
+    /// skipped.
+    #[inline(never)]
+    fn report_syscall_entry_unskipped(
         &self,
         task: &Task,
         regs: &mut dyn SyscallRegs,
@@ -220,9 +244,6 @@ impl Registry {
         // Only the task reports its own syscalls (the dispatcher passes the
         // current task's registry): the `TaskOnly` fields below rely on it.
         if kernel::warn_on!(!self.is_owner(task)) {
-            return Disposition::Run;
-        }
-        if self.skip_entry_report(task, &*regs, &*ptrace) {
             return Disposition::Run;
         }
         let mut call = SyscallEntry::new(regs);

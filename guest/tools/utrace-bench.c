@@ -61,6 +61,7 @@
 /* Calls per loop, scaled down on a slow (debug) kernel by calibrate(). */
 static int calls = 100000;	/* getpid in the task itself */
 static int traced_calls = 2000;	/* getpid under a tracer or supervisor */
+static int spin_pass_calls;	/* --spin-monitor channel-pass: its traced loop */
 static int pairs = 1000;	/* attach + detach pairs */
 static int ncpus = 1;
 static double noise = -1;	/* |ratio - 1| of the untraced rounds, see main() */
@@ -639,7 +640,9 @@ static void mon_row_name(char *buf, size_t len, enum mon m, int cross)
  * is timed over a loop as long as the rows without one. */
 static int mon_calls(enum mon m)
 {
-	return m == MON_CHANNEL_PASS ? calls : traced_calls;
+	if (m == MON_CHANNEL_PASS)
+		return spin_pass_calls ? spin_pass_calls : calls;
+	return traced_calls;
 }
 
 static int trace_getpid_filter(int user_notif)
@@ -1861,8 +1864,14 @@ static int spin_monitor(const char *kind, int seconds)
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* A generous bound of calls a second in this guest. */
 	traced_calls = seconds * 20000;
-	/* A passed-through getpid never waits: far more than fit in SECONDS. */
-	calls = pass ? seconds * 1000000 : calls;
+	/*
+	 * A passed-through getpid never waits: far more than fit in SECONDS,
+	 * after a short untraced baseline.
+	 */
+	if (pass) {
+		spin_pass_calls = seconds * 1000000;
+		calls = 1000;
+	}
 	if (pass)
 		failed = channel_monitor(MON_CHANNEL_PASS, 0, &r, &c);
 	else if (channel || exchange)
