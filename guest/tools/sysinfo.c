@@ -46,12 +46,12 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include <linux/stat.h>
 
 /* The kernel's (6.14); bookworm's C library headers predate it. */
 #ifndef AT_EXECVE_CHECK
 #define AT_EXECVE_CHECK 0x10000
 #endif
-#include <linux/stat.h>
 
 #ifndef SYS_faccessat2
 #define SYS_faccessat2 439

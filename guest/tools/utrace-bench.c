@@ -1365,6 +1365,14 @@ static char target_buf[256] = "utrace-bench";
 /* The ways peek_costs() times: the three reads, then two halves of the second. */
 enum { PEEK_WORDS, PEEK_GETREGS_READV, PEEK_MULTI, PEEK_GETREGS, PEEK_READV, NPEEK };
 
+/* The tracee's target_buf into @out with one process_vm_readv: whether it came whole. */
+static int readv_target(pid_t pid, char out[sizeof(target_buf)])
+{
+	struct iovec local = { out, sizeof(target_buf) }, remote = { target_buf, sizeof(target_buf) };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == sizeof(target_buf);
+}
+
 /*
  * ns per read with each method; -1 for one that failed. The halves of
  * GETREGS + readv, each alone, show what the goal asks: MULTI does one
@@ -1373,13 +1381,10 @@ enum { PEEK_WORDS, PEEK_GETREGS_READV, PEEK_MULTI, PEEK_GETREGS, PEEK_READV, NPE
  */
 static void peek_costs(int n, double ns[NPEEK])
 {
-	double *peek_ns = &ns[PEEK_WORDS], *vm_ns = &ns[PEEK_GETREGS_READV];
-	double *multi_ns = &ns[PEEK_MULTI];
 	struct user_regs_struct regs;
-	char out[256];
+	char out[sizeof(target_buf)];
 	pid_t pid = fork();
 	int status;
-	double t0;
 
 	if (pid == 0) {
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
@@ -1390,54 +1395,41 @@ static void peek_costs(int n, double ns[NPEEK])
 		ns[k] = -1;
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return;
-	t0 = now_ns();
-	for (int i = 0; i < n; i++) {
-		ptrace(PTRACE_GETREGS, pid, NULL, &regs);
-		for (size_t w = 0; w < sizeof(out) / sizeof(long); w++)
-			((long *)out)[w] = ptrace(PTRACE_PEEKDATA, pid, target_buf + w * sizeof(long), NULL);
-	}
-	*peek_ns = (now_ns() - t0) / n;
-	t0 = now_ns();
-	for (int i = 0; i < n; i++) {
-		struct iovec local = { out, sizeof(out) }, remote = { target_buf, sizeof(out) };
+	for (int k = 0; k < NPEEK; k++) {
+		double t0 = now_ns();
+		int ok = 1;
 
-		if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) ||
-		    process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(out)) {
-			t0 = -1;
-			break;
+		for (int i = 0; i < n && ok; i++) {
+			switch (k) {
+			case PEEK_WORDS:
+				ptrace(PTRACE_GETREGS, pid, NULL, &regs);
+				for (size_t w = 0; w < sizeof(out) / sizeof(long); w++)
+					((long *)out)[w] = ptrace(PTRACE_PEEKDATA, pid,
+								  target_buf + w * sizeof(long), NULL);
+				break;
+			case PEEK_GETREGS_READV:
+				ok = !ptrace(PTRACE_GETREGS, pid, NULL, &regs) && readv_target(pid, out);
+				break;
+			case PEEK_MULTI: {
+				struct ptrace_multi batch[2] = {
+					{ PTRACE_GETREGS, 0, &regs, 0 },
+					{ PTRACE_PEEKCHARDATA, (long)target_buf, out, sizeof(out) },
+				};
+
+				ok = ptrace(PTRACE_MULTI, pid, batch, (void *)2L) == 0;
+				break;
+			}
+			case PEEK_GETREGS:
+				ok = !ptrace(PTRACE_GETREGS, pid, NULL, &regs);
+				break;
+			case PEEK_READV:
+				ok = readv_target(pid, out);
+				break;
+			}
 		}
+		if (ok)
+			ns[k] = (now_ns() - t0) / n;
 	}
-	if (t0 >= 0)
-		*vm_ns = (now_ns() - t0) / n;
-	t0 = now_ns();
-	for (int i = 0; i < n; i++) {
-		struct ptrace_multi batch[2] = {
-			{ PTRACE_GETREGS, 0, &regs, 0 },
-			{ PTRACE_PEEKCHARDATA, (long)target_buf, out, sizeof(out) },
-		};
-
-		if (ptrace(PTRACE_MULTI, pid, batch, (void *)2L) != 0) {
-			t0 = -1;
-			break;
-		}
-	}
-	if (t0 >= 0)
-		*multi_ns = (now_ns() - t0) / n;
-	t0 = now_ns();
-	for (int i = 0; i < n && t0 >= 0; i++)
-		if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
-			t0 = -1;
-	if (t0 >= 0)
-		ns[PEEK_GETREGS] = (now_ns() - t0) / n;
-	t0 = now_ns();
-	for (int i = 0; i < n && t0 >= 0; i++) {
-		struct iovec local = { out, sizeof(out) }, remote = { target_buf, sizeof(out) };
-
-		if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(out))
-			t0 = -1;
-	}
-	if (t0 >= 0)
-		ns[PEEK_READV] = (now_ns() - t0) / n;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
@@ -1871,10 +1863,8 @@ static int spin_monitor(const char *kind, int seconds)
 	if (pass) {
 		spin_pass_calls = seconds * 1000000;
 		calls = 1000;
-	}
-	if (pass)
 		failed = channel_monitor(MON_CHANNEL_PASS, 0, &r, &c);
-	else if (channel || exchange)
+	} else if (channel || exchange)
 		failed = channel_monitor(exchange ? MON_CHANNEL_XCHG : MON_CHANNEL_VIRT, 0, &r, &c);
 	else if (sysvm)
 		failed = ptrace_monitor(MON_SYSVM, 0, &r, &c);
@@ -2082,12 +2072,14 @@ int main(int argc, char **argv)
 			for (int k = 0; k < NPEEK; k++)
 				if (ns[k] > 0)
 					peek[k][npk[k]++] = ns[k];
-			if (ns[1] > 0 && ns[2] > 0)
-				peek_ratio[npeek++] = ns[2] / ns[1];
-			if (ns[1] <= 0 || ns[2] <= 0 || ns[PEEK_GETREGS] <= 0 || ns[PEEK_READV] <= 0)
+			if (ns[PEEK_GETREGS_READV] > 0 && ns[PEEK_MULTI] > 0)
+				peek_ratio[npeek++] = ns[PEEK_MULTI] / ns[PEEK_GETREGS_READV];
+			if (ns[PEEK_GETREGS_READV] <= 0 || ns[PEEK_MULTI] <= 0 ||
+			    ns[PEEK_GETREGS] <= 0 || ns[PEEK_READV] <= 0)
 				snprintf(err_peek, sizeof(err_peek),
-					 "a method failed (%.0f %.0f %.0f %.0f %.0f ns)", ns[0], ns[1],
-					 ns[2], ns[PEEK_GETREGS], ns[PEEK_READV]);
+					 "a method failed (%.0f %.0f %.0f %.0f %.0f ns)",
+					 ns[PEEK_WORDS], ns[PEEK_GETREGS_READV], ns[PEEK_MULTI],
+					 ns[PEEK_GETREGS], ns[PEEK_READV]);
 		}
 
 		sleeper = fork();
@@ -2373,12 +2365,13 @@ int main(int argc, char **argv)
 	printf("\nreading registers + 256 bytes of a stopped tracee (median of %d rounds):\n", npeek);
 	if (err_peek[0])
 		printf("  error: %s\n", err_peek);
-	printf("  PTRACE_PEEKDATA word by word: %9.0f ns (33 ptrace calls)\n", median(peek[0], npk[0]));
+	printf("  PTRACE_PEEKDATA word by word: %9.0f ns (33 ptrace calls)\n",
+	       median(peek[PEEK_WORDS], npk[PEEK_WORDS]));
 	printf("  GETREGS + process_vm_readv:   %9.0f ns (1 ptrace call + 1 syscall)\n",
-	       median(peek[1], npk[1]));
+	       median(peek[PEEK_GETREGS_READV], npk[PEEK_GETREGS_READV]));
 	if (npeek)
 		printf("  PTRACE_MULTI:                 %9.0f ns (1 ptrace call): %.2f of GETREGS + "
-		       "readv (goal <= 0.50: %s)\n", median(peek[2], npk[2]),
+		       "readv (goal <= 0.50: %s)\n", median(peek[PEEK_MULTI], npk[PEEK_MULTI]),
 		       median(peek_ratio, npeek), met_word(median(peek_ratio, npeek) <= 0.5));
 	else
 		printf("  PTRACE_MULTI:                 error (goal <= 0.50 of GETREGS + readv: "
@@ -2502,7 +2495,9 @@ int main(int argc, char **argv)
 	       "\"probe_engine_over_tracefs\": %.3f, \"branchy_untraced_ns\": %.1f, "
 	       "\"branchy_traced_ns\": %.0f, \"branchy_slowdown\": %.1f, "
 	       "\"branch_recorded_ns\": %.0f, \"branches_per_iteration\": %.2f}\n",
-	       median(peek[0], npk[0]), median(peek[1], npk[1]), median(peek[2], npk[2]),
+	       median(peek[PEEK_WORDS], npk[PEEK_WORDS]),
+	       median(peek[PEEK_GETREGS_READV], npk[PEEK_GETREGS_READV]),
+	       median(peek[PEEK_MULTI], npk[PEEK_MULTI]),
 	       median(peek_ratio, npeek), median(rate[0], nrt[0]), median(rate[1], nrt[1]),
 	       median(mem_first, nmem), median(mem_further, nmem), median(mem_own, nmem),
 	       median(sig[0], nsig), median(sig[1], nsg[0]), median(sig[2], nsg[1]),
